@@ -1,0 +1,89 @@
+// The validated, unit-normalized shape of a profile (control plane). Produced by profile/load.ts
+// from YAML; every duration is in milliseconds and every size in bytes, as the names say.
+import type { SloTargets } from '../common/wire.js';
+
+export type Device = 'cpu' | 'cuda' | 'auto';
+
+export interface Profile {
+  /** The profile's `name`, or the file name without extension. */
+  name: string;
+  /** Absolute path of the YAML file it came from ('' when built in code). */
+  sourcePath: string;
+  model: {
+    name: string;
+    /** An integer version or 'latest' (the highest in the registry). */
+    version: number | 'latest';
+    /** Registry folder, resolved relative to the profile file's folder. */
+    registry: string;
+  };
+  replicas: {
+    min: number;
+    max: number;
+    /** Started by `serve up`; defaults to min. */
+    initial: number;
+  };
+  autoscaling: {
+    enabled: boolean;
+    /** Desired in-flight requests per replica (Ray Serve's target_ongoing_requests). */
+    targetOngoingRequests: number;
+    upscaleDelayMs: number;
+    downscaleDelayMs: number;
+    /** How often the controller samples load. */
+    metricsIntervalMs: number;
+    /** Window over which in-flight samples are averaged. */
+    lookbackMs: number;
+  };
+  resources: {
+    /** CPUs per replica (fractions allowed). */
+    cpus: number;
+    /** GPUs per replica when a GPU exists (0.5 = two replicas share one); ignored on CPU-only hosts. */
+    gpus: number;
+    memoryBytes: number;
+  };
+  batching: {
+    maxBatchSize: number;
+    batchWaitMs: number;
+    /** Requests waiting in a replica's queue beyond which it answers 503 at once. */
+    maxQueuedRequests: number;
+  };
+  runtime: {
+    device: Device;
+    /** ONNX Runtime intra-op threads per replica. */
+    intraOpThreads: number;
+  };
+  health: {
+    periodMs: number;
+    timeoutMs: number;
+    /** Consecutive failed probes before a replica is ejected and replaced. */
+    failureThreshold: number;
+    /** How long a starting replica may take to become ready. */
+    startupTimeoutMs: number;
+  };
+  restart: {
+    initialBackoffMs: number;
+    backoffMultiplier: number;
+    maxBackoffMs: number;
+    /** Healthy time after which the backoff resets. */
+    resetAfterMs: number;
+    /** This many failures within crashLoopWindowMs marks the replica failed. */
+    crashLoopFailures: number;
+    crashLoopWindowMs: number;
+  };
+  gateway: {
+    host: string;
+    /** 0 picks a free port. */
+    port: number;
+    /** Requests waiting at the gateway for a free replica beyond which it answers 503. */
+    maxQueuedRequests: number;
+    /** Upper bound on one request through the gateway, retries included. */
+    requestTimeoutMs: number;
+    /** Consecutive failures after which a replica is ejected from routing. */
+    ejectAfterFailures: number;
+    ejectForMs: number;
+  };
+  /** Grace period for draining on scale-down and `serve down` before SIGKILL. */
+  drainTimeoutMs: number;
+  /** Capacity of the local host; undefined fields are detected (os.availableParallelism, totalmem). */
+  local: { cpus?: number; memoryBytes?: number; gpus?: number };
+  slo: SloTargets;
+}
