@@ -1,4 +1,91 @@
-// `serve validate` (cli). Not written yet: registers nothing until its issue lands.
+// `serve validate` (cli): checks a profile without starting anything and prints what it resolves to.
 import type { Command } from 'commander';
+import { UserError } from '../common/errors.js';
+import { formatBytes, formatMs } from '../common/units.js';
+import { formatDuration } from '../profile/fields.js';
+import { listProfiles, loadProfile } from '../profile/load.js';
+import { displayName } from '../profile/parse.js';
+import { ProfileError } from '../profile/problems.js';
+import { profileJsonSchemaText } from '../profile/json-schema.js';
+import type { Profile } from '../profile/types.js';
+import { action } from './errors.js';
+import { printJson } from './output.js';
 
-export function register(_program: Command): void {}
+interface Flags {
+  json?: boolean;
+  schema?: boolean;
+  list?: boolean;
+}
+
+async function validate(ref: string | undefined, flags: Flags): Promise<number> {
+  if (flags.schema) {
+    process.stdout.write(profileJsonSchemaText());
+    return 0;
+  }
+  if (flags.list) {
+    const entries = await listProfiles();
+    if (flags.json) printJson(entries);
+    else for (const e of entries) process.stdout.write(`${e.name.padEnd(16)} ${displayName(e.path, process.cwd())}${e.shipped ? '  (shipped)' : ''}\n`);
+    return 0;
+  }
+  if (ref === undefined) throw new UserError('serve validate needs a profile: a name such as "local" or the path of a .yaml file (see --list)');
+  try {
+    const profile = await loadProfile(ref);
+    if (flags.json) printJson(profile);
+    else process.stdout.write(renderProfileSummary(profile, process.cwd()).join('\n') + '\n');
+    return 0;
+  } catch (err) {
+    // Machines get the problems as data on stdout; people still get the lines on stderr.
+    if (flags.json && err instanceof ProfileError) printJson({ ok: false, problems: err.problems });
+    throw err;
+  }
+}
+
+/** A few lines saying what a profile resolves to, for people (pure). */
+export function renderProfileSummary(p: Profile, cwd: string): string[] {
+  const a = p.autoscaling;
+  const s = p.slo;
+  const targets = [
+    s.p50Ms !== undefined ? `p50 ${formatDuration(s.p50Ms)}` : '', s.p90Ms !== undefined ? `p90 ${formatDuration(s.p90Ms)}` : '',
+    s.p95Ms !== undefined ? `p95 ${formatDuration(s.p95Ms)}` : '', s.p99Ms !== undefined ? `p99 ${formatDuration(s.p99Ms)}` : '',
+    s.p999Ms !== undefined ? `p99.9 ${formatDuration(s.p999Ms)}` : '', s.maxMs !== undefined ? `max ${formatDuration(s.maxMs)}` : '',
+    s.errorRate !== undefined ? `errors <= ${+(s.errorRate * 100).toFixed(3)}%` : '',
+    s.targetRps !== undefined ? `${s.targetRps} req/s` : '', s.minRps !== undefined ? `(at least ${s.minRps})` : '',
+  ].filter(Boolean);
+  const scaling = a.enabled
+    ? `autoscale on ${a.targetOngoingRequests} in flight per replica, up after ${formatDuration(a.upscaleDelayMs)}, down after ${formatDuration(a.downscaleDelayMs)}`
+    : 'autoscaling off';
+  return [
+    `${displayName(p.sourcePath, cwd) || p.name}: ok (profile "${p.name}")`,
+    `  model       ${p.model.name} ${p.model.version === 'latest' ? 'latest' : `v${p.model.version}`} from ${relativeDir(p.model.registry, cwd)}`,
+    `  replicas    ${p.replicas.min}-${p.replicas.max}, start ${p.replicas.initial}; ${scaling}`,
+    `  per replica ${p.resources.cpus} CPU, ${p.resources.gpus} GPU, ${formatBytes(p.resources.memoryBytes)}; batch ${p.batching.maxBatchSize} within ${formatDuration(p.batching.batchWaitMs)}; ${p.runtime.device}, ${p.runtime.intraOpThreads} thread(s)`,
+    `  health      probe every ${formatDuration(p.health.periodMs)} (timeout ${formatDuration(p.health.timeoutMs)}, ${p.health.failureThreshold} failures eject); restart backoff ${formatDuration(p.restart.initialBackoffMs)} x${p.restart.backoffMultiplier} to ${formatDuration(p.restart.maxBackoffMs)}`,
+    `  gateway     http://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
+    `  targets     ${targets.join(' ') || 'none'}`,
+  ];
+}
+
+/** `./models` for a folder under `cwd`, else the absolute path. */
+function relativeDir(dir: string, cwd: string): string {
+  const shown = displayName(dir, cwd);
+  return shown === '' ? '.' : shown.startsWith('/') ? shown : `./${shown}`;
+}
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('Check a profile without starting anything: every problem with file:line:col, or a summary of what it resolves to.')
+    .argument('[profile]', 'profile name (./profiles/<name>.yaml, then the shipped ones) or path of a .yaml file')
+    .option('--json', 'print the resolved profile (durations in ms, sizes in bytes) as JSON; problems as {"ok":false,"problems":[...]}')
+    .option('--list', 'list the profiles found by name (./profiles first, then the shipped ones)')
+    .option('--schema', 'print the JSON Schema of profile files (for editors)')
+    .addHelpText('after', `
+Examples:
+  $ serve validate market-hours
+  $ serve validate ./my-profile.yaml --json
+  $ serve validate --schema > profile.schema.json
+
+Exit codes: 0 valid, 2 problems found (each printed as file:line:col field: what is wrong, what is expected).`)
+    .action(action((ref: string | undefined, flags: Flags) => validate(ref, flags)));
+}

@@ -13,7 +13,7 @@ export interface Profile {
     name: string;
     /** An integer version or 'latest' (the highest in the registry). */
     version: number | 'latest';
-    /** Registry folder, resolved relative to the profile file's folder. */
+    /** Absolute registry folder. Written relative to the directory `serve` runs in (default ./models); ${PROFILE_DIR} in the YAML is the profile file's folder. */
     registry: string;
   };
   replicas: {

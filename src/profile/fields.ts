@@ -1,0 +1,154 @@
+// Field kinds of a profile (control plane): each leaf is a zod schema that checks one YAML value and
+// turns it into a number with a unit in its name, plus the words used to document and explain it.
+import { z } from 'zod';
+import { formatBytes, formatMs, parseBytes, parseDurationMs, parseFraction } from '../common/units.js';
+
+/** A field holding one value. `default` is written as it would be in YAML ("200ms", 3). */
+export interface Leaf {
+  kind: 'leaf';
+  /** Validates and normalizes one value (durations to ms, sizes to bytes, percentages to fractions). */
+  schema: z.ZodType;
+  /** What a valid value looks like, for messages: "an integer >= 1". */
+  expected: string;
+  /** One sentence for the README table and editors' hover text. */
+  doc: string;
+  /** Unit column of the README table: "duration", "bytes", "integer" ... */
+  unit: string;
+  default?: string | number | boolean;
+  /** How the default reads in the docs when it is derived or absent ("= min", "not gated"). */
+  defaultText?: string;
+  required?: boolean;
+}
+
+/** A mapping of fields. `defaultsOnlyWhenAbsent`: if the user writes the section, unset fields stay unset. */
+export interface Section {
+  kind: 'section';
+  doc: string;
+  fields: Record<string, Node>;
+  defaultsOnlyWhenAbsent?: boolean;
+}
+
+export type Node = Leaf | Section;
+
+interface Common {
+  doc: string;
+  default?: string | number | boolean;
+  defaultText?: string;
+  required?: boolean;
+}
+
+function leaf(schema: z.ZodType, expected: string, unit: string, c: Common, jsonMeta: Record<string, unknown> = {}): Leaf {
+  const meta: Record<string, unknown> = { ...(c.doc ? { description: c.doc } : {}), ...jsonMeta };
+  if (c.default !== undefined) meta.default = c.default;
+  return { kind: 'leaf', schema: schema.meta(meta), expected, unit, ...c };
+}
+
+/** Runs a unit parser inside a zod transform, turning its RangeError into an issue with its message. */
+function parsed<I, T>(parse: (v: I) => T, check?: (v: T) => string | undefined) {
+  return (v: I, ctx: z.RefinementCtx<I>): T => {
+    try {
+      const out = parse(v);
+      const problem = check?.(out);
+      if (problem !== undefined) ctx.issues.push({ code: 'custom', message: `got ${JSON.stringify(v)}, expected ${problem}`, input: v });
+      return out;
+    } catch (err) {
+      ctx.issues.push({ code: 'custom', message: (err as Error).message, input: v });
+      return z.NEVER;
+    }
+  };
+}
+
+const durationPattern = '^\\s*\\d+(\\.\\d+)?\\s*(us|µs|ms|s|m|min|h)\\s*$';
+
+/** "10ms", "15s", "2m" → milliseconds, within [minMs, maxMs]. */
+export function duration(c: Common & { minMs?: number; maxMs?: number; positive?: boolean }): Leaf {
+  const minMs = c.minMs ?? 0;
+  const range = c.positive ? `more than 0` : minMs > 0 ? `at least ${formatDuration(minMs)}` : '';
+  const expected = `a duration such as "10ms" or "15s"${range ? `, ${range}` : ''}${c.maxMs !== undefined ? ` and at most ${formatDuration(c.maxMs)}` : ''}`;
+  const schema = z.string().transform(parsed((s: string) => parseDurationMs(s), (ms) => {
+    if (c.positive && ms <= 0) return `a duration more than 0`;
+    if (ms < minMs || (c.maxMs !== undefined && ms > c.maxMs)) return expected;
+    return undefined;
+  }));
+  return leaf(schema, expected, 'duration', c, { pattern: durationPattern });
+}
+
+/** "2GB", "512MiB" or a number of bytes → bytes, more than 0. */
+export function bytes(c: Common): Leaf {
+  const expected = 'a size more than 0 such as "512MiB" or "2GB"';
+  const schema = z.union([z.string(), z.number()]).transform(parsed((v: string | number) => parseBytes(v), (b) => (b > 0 ? undefined : expected)));
+  return leaf(schema, expected, 'bytes', c);
+}
+
+/** "1%" or 0.01 → a fraction in [0, 1]. */
+export function fraction(c: Common): Leaf {
+  const schema = z.union([z.string(), z.number()]).transform(parsed((v: string | number) => parseFraction(v)));
+  return leaf(schema, 'a percentage between 0% and 100% such as "1%"', 'percent', c);
+}
+
+/** A whole number within [min, max]. */
+export function integer(c: Common & { min: number; max?: number }): Leaf {
+  let schema = z.number().int().min(c.min);
+  if (c.max !== undefined) schema = schema.max(c.max);
+  const expected = c.max !== undefined ? `an integer from ${c.min} to ${c.max}` : `an integer >= ${c.min}`;
+  return leaf(schema, expected, 'integer', c);
+}
+
+/** A number (fractions allowed) within the given bounds. */
+export function number(c: Common & { min?: number; max?: number; positive?: boolean; unit?: string }): Leaf {
+  let schema = z.number();
+  if (c.positive) schema = schema.positive();
+  if (c.min !== undefined) schema = schema.min(c.min);
+  if (c.max !== undefined) schema = schema.max(c.max);
+  const parts = [c.positive ? '> 0' : '', c.min !== undefined ? `>= ${c.min}` : '', c.max !== undefined ? `<= ${c.max}` : ''].filter(Boolean);
+  return leaf(schema, `a number ${parts.join(' and ')}`.trim(), c.unit ?? 'number', c);
+}
+
+export function boolean(c: Common): Leaf {
+  return leaf(z.boolean(), 'true or false', 'boolean', c);
+}
+
+/** One of a fixed set of words. */
+export function oneOf(values: readonly [string, ...string[]], c: Common): Leaf {
+  return leaf(z.enum(values), `one of ${values.map((v) => `"${v}"`).join(', ')}`, values.join(' | '), c);
+}
+
+/** A name used in URLs and folder names: letters, digits, '.', '_' and '-'. */
+export function identifier(c: Common & { what: string }): Leaf {
+  const schema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/);
+  return leaf(schema, `${c.what}: letters, digits, ".", "_" or "-", starting with a letter or digit`, 'string', c);
+}
+
+/** Free text (a host, a path). */
+export function text(c: Common & { what: string }): Leaf {
+  return leaf(z.string().min(1), c.what, 'string', c);
+}
+
+/** "auto" or a value of `inner` (host capacity that is detected unless given); "auto" → undefined. */
+export function autoOr(inner: Leaf, c: Common): Leaf {
+  const schema = z.union([z.literal('auto'), inner.schema]).transform((v) => (v === 'auto' ? undefined : v));
+  return leaf(schema, `"auto" or ${inner.expected}`, `auto | ${inner.unit}`, c);
+}
+
+/** An integer version >= 1 or "latest". */
+export function version(c: Common): Leaf {
+  return leaf(z.union([z.literal('latest'), z.number().int().min(1)]), '"latest" or an integer version >= 1', 'latest | integer', c);
+}
+
+/** Formats a leaf's normalized value back for people, by its unit. */
+export function formatValue(unitName: string, v: unknown): string {
+  const unit = unitName.replace(/^auto \| /, '');
+  if (typeof v !== 'number') return String(v);
+  if (unit === 'duration') return formatDuration(v);
+  if (unit === 'bytes') return formatBytes(v);
+  if (unit === 'percent') return `${+(v * 100).toFixed(4)}%`;
+  return String(v);
+}
+
+/** Milliseconds the way a profile would write them: "90ms", "15s", "250us"; else like formatMs. */
+export function formatDuration(ms: number): string {
+  if (ms > 0 && ms < 1 && Number.isInteger(ms * 1000)) return `${ms * 1000}us`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
+  if (Number.isInteger(ms)) return `${ms}ms`;
+  return formatMs(ms);
+}

@@ -1,0 +1,47 @@
+// Parses profile text into a Profile (control plane): YAML with line numbers, the tree walk, the
+// cross-field rules, then normalization. Pure apart from reading process.env by default.
+import path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { toProfile } from './normalize.js';
+import { ProfileError, type ProfileProblem } from './problems.js';
+import { checkRules } from './rules.js';
+import { profileTree } from './schema.js';
+import type { Profile } from './types.js';
+import { walkProfile } from './walk.js';
+
+/**
+ * Parses and validates one profile. Every problem in the text (YAML syntax, unknown keys, wrong
+ * types, bad units, out-of-range values, cross-field rules, missing ${VAR}s) is collected and thrown
+ * at once as one ProfileError (a UserError, exit code 2) whose details are `file:line:col field: ...`.
+ *
+ * @param sourcePath the file the text came from; relative paths are taken from `cwd`.
+ * @param env variables for `${VAR}` references (default process.env); `${PROFILE_DIR}` is always
+ *   the profile file's folder.
+ * @param cwd resolves a relative model.registry and sourcePath (default process.cwd()).
+ */
+export function parseProfile(text: string, sourcePath: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Profile {
+  const absolute = sourcePath === '' ? '' : path.resolve(cwd, sourcePath);
+  const file = displayName(absolute, cwd) || '<profile>';
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  if (doc.errors.length > 0) {
+    // After a syntax error the structure is a guess; reporting field problems in it would mislead.
+    const problems: ProfileProblem[] = doc.errors.map((e) => {
+      const at = lines.linePos(e.pos[0]);
+      return { file, line: at.line, col: at.col, path: '', message: `YAML syntax error: ${e.message}` };
+    });
+    throw new ProfileError(file, problems);
+  }
+  const fullEnv = { ...env, PROFILE_DIR: absolute === '' ? cwd : path.dirname(absolute) };
+  const walked = walkProfile({ doc, lines, text, file, env: fullEnv }, profileTree);
+  const problems = [...walked.problems, ...checkRules(walked, profileTree, file)];
+  if (problems.length > 0) throw new ProfileError(file, problems);
+  return toProfile(walked, absolute, path.basename(absolute || 'profile', path.extname(absolute)), cwd);
+}
+
+/** The path as people should read it: relative to `cwd` when inside it, else absolute. */
+export function displayName(absolute: string, cwd: string): string {
+  if (absolute === '') return '';
+  const rel = path.relative(cwd, absolute);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absolute;
+}

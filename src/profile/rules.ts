@@ -1,0 +1,73 @@
+// Cross-field rules of a profile (control plane): relations between fields that each look fine alone
+// (min <= initial <= max, probe timeout < period, ordered percentiles ...). Pure over a walk result.
+import { formatValue, type Node, type Section } from './fields.js';
+import type { ProfileProblem } from './problems.js';
+import type { Walked } from './walk.js';
+
+type Relation = 'lt' | 'le';
+
+/**
+ * `a` must be less than (lt) or at most (le) `b`. The problem is reported on `a` when the user wrote
+ * it, otherwise on `b`; a rule whose fields are invalid or unset is skipped (they were reported already).
+ */
+interface Rule {
+  a: string;
+  rel: Relation;
+  b: string;
+  why?: string;
+}
+
+const percentiles = ['slo.p50', 'slo.p90', 'slo.p95', 'slo.p99', 'slo.p999', 'slo.max'];
+
+const rules: Rule[] = [
+  { a: 'replicas.min', rel: 'le', b: 'replicas.max' },
+  { a: 'replicas.initial', rel: 'le', b: 'replicas.max' },
+  { a: 'replicas.min', rel: 'le', b: 'replicas.initial' },
+  { a: 'health.timeout', rel: 'lt', b: 'health.period', why: 'a probe must end before the next one starts' },
+  { a: 'batching.batch_wait_timeout', rel: 'lt', b: 'slo.p99', why: 'a request that waits the whole batch window must still meet p99' },
+  { a: 'batching.batch_wait_timeout', rel: 'lt', b: 'gateway.request_timeout', why: 'otherwise requests time out while a batch fills' },
+  { a: 'batching.max_batch_size', rel: 'le', b: 'batching.max_queued_requests', why: 'the queue must hold a full batch' },
+  { a: 'restart.initial_backoff', rel: 'le', b: 'restart.max_backoff' },
+  { a: 'autoscaling.metrics_interval', rel: 'le', b: 'autoscaling.look_back', why: 'the window must hold at least one sample' },
+  { a: 'resources.cpus', rel: 'le', b: 'local.cpus', why: 'one replica must fit on this host' },
+  { a: 'resources.memory', rel: 'le', b: 'local.memory', why: 'one replica must fit on this host' },
+  { a: 'resources.gpus', rel: 'le', b: 'local.gpus', why: 'one replica must fit on this host' },
+  { a: 'slo.throughput.minimum', rel: 'le', b: 'slo.throughput.target' },
+];
+
+/** Every cross-field problem in `w`, located at the field the user wrote. */
+export function checkRules(w: Walked, tree: Section, file: string): ProfileProblem[] {
+  const problems: ProfileProblem[] = [];
+  const report = (path: string, message: string) => {
+    const at = w.positions.get(path) ?? { line: 1, col: 1 };
+    problems.push({ file, line: at.line, col: at.col, path, message });
+  };
+  const usable = (p: string) => !w.invalid.has(p) && typeof w.values.get(p) === 'number';
+  const show = (p: string) => `${p} (${formatValue(unitOf(tree, p), w.values.get(p))}${w.given.has(p) ? '' : ', the default'})`;
+
+  const ordered: Rule[] = [];
+  const present = percentiles.filter((p) => w.values.has(p));
+  for (let i = 1; i < present.length; i++) ordered.push({ a: present[i - 1]!, rel: 'le', b: present[i]!, why: 'percentile targets must not decrease' });
+
+  for (const r of [...rules, ...ordered]) {
+    if (!usable(r.a) || !usable(r.b) || (!w.given.has(r.a) && !w.given.has(r.b))) continue;
+    const a = w.values.get(r.a) as number;
+    const b = w.values.get(r.b) as number;
+    if (r.rel === 'lt' ? a < b : a <= b) continue;
+    const why = r.why ? `: ${r.why}` : '';
+    if (w.given.has(r.a)) report(r.a, `got ${formatValue(unitOf(tree, r.a), a)}, expected ${r.rel === 'lt' ? 'less than' : 'at most'} ${show(r.b)}${why}`);
+    else report(r.b, `got ${formatValue(unitOf(tree, r.b), b)}, expected ${r.rel === 'lt' ? 'more than' : 'at least'} ${show(r.a)}${why}`);
+  }
+
+  const gpus = w.values.get('resources.gpus');
+  if (w.given.has('resources.gpus') && typeof gpus === 'number' && gpus > 1 && !Number.isInteger(gpus)) {
+    report('resources.gpus', `got ${gpus}, expected a fraction of one GPU (at most 1) or a whole number of GPUs`);
+  }
+  return problems;
+}
+
+function unitOf(tree: Section, path: string): string {
+  let node: Node | undefined = tree;
+  for (const k of path.split('.')) node = node?.kind === 'section' ? node.fields[k] : undefined;
+  return node?.kind === 'leaf' ? node.unit : '';
+}

@@ -1,0 +1,74 @@
+// `serve validate` as a user runs it: exit codes, the summary, --json, and every problem on stderr.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { cliEntry } from '../helpers/paths.js';
+
+function serve(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, SERVE_PORT: '', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'serve-validate-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('a shipped profile validates: exit 0 and a summary', async (t) => {
+  const dir = await tempDir(t);
+  const r = serve(['validate', 'market-hours'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /market-hours\.yaml: ok \(profile "market-hours"\)/);
+  assert.match(r.stdout, /replicas {4}5-30, start 5/);
+  assert.match(r.stdout, /targets {5}p50 50ms p95 80ms p99 100ms max 200ms errors <= 1% 200 req\/s \(at least 50\)/);
+});
+
+test('--json prints the normalized profile', async (t) => {
+  const dir = await tempDir(t);
+  const r = serve(['validate', 'local', '--json'], dir, { SERVE_PORT: '0' });
+  assert.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout) as { name: string; gateway: { port: number }; model: { registry: string } };
+  assert.equal(p.name, 'local');
+  assert.equal(p.gateway.port, 0);
+  assert.equal(p.model.registry, path.join(dir, 'models'));
+});
+
+test('a bad profile: exit 2 and every problem on stderr', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, 'bad.yaml'), 'model:\n  name: cnn-lstm\nreplicas:\n  min: 5\n  max: 3\nhealth:\n  peroid: 1s\n');
+  const r = serve(['validate', 'bad.yaml'], dir);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, [
+    'serve: error: profile bad.yaml has 2 problems:',
+    '  bad.yaml:4:8 replicas.min: got 5, expected at most replicas.max (3)',
+    '  bad.yaml:7:3 health.peroid: unknown key "peroid" in health, did you mean "period"?',
+    '',
+  ].join('\n'));
+  const j = serve(['validate', 'bad.yaml', '--json'], dir);
+  assert.equal(j.code, 2);
+  const out = JSON.parse(j.stdout) as { ok: boolean; problems: { line: number; col: number; path: string }[] };
+  assert.equal(out.ok, false);
+  assert.deepEqual(out.problems.map((p) => [p.line, p.col, p.path]), [[4, 8, 'replicas.min'], [7, 3, 'health.peroid']]);
+});
+
+test('an unknown profile or none at all: exit 2 with one line', async (t) => {
+  const dir = await tempDir(t);
+  const unknown = serve(['validate', 'nope'], dir);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^serve: error: unknown profile "nope": .*Available: local, market-hours, off-hours/);
+  const none = serve(['validate'], dir);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /needs a profile/);
+});
+
+test('--schema prints the JSON Schema', async (t) => {
+  const dir = await tempDir(t);
+  const r = serve(['validate', '--schema'], dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { title: string }).title, 'serve profile');
+});
