@@ -1,0 +1,133 @@
+// The dynamic batcher's pure core (data plane, replica): a bounded priority queue that decides
+// which requests form the next batch and when, given only the time from an injected clock. The
+// shell (batcher.ts) does the I/O; everything here is tested on a ManualClock.
+
+/** What the core needs to know about a queued request. */
+export interface QueuedItem {
+  /** Rows this request carries (its batch dimension). */
+  rows: number;
+  /** 0 (lowest) .. 9 (highest): batched first, shed last. */
+  priority: number;
+  /** Clock time it was queued, ms. */
+  enqueuedMs: number;
+  /** Clock time after which it must not run, ms (Infinity: none). */
+  deadlineMs: number;
+}
+
+/** How batches are formed. */
+export interface BatchPolicy {
+  /** Rows one session call may take. */
+  maxBatchSize: number;
+  /** How long the oldest queued request may wait for company, ms. */
+  batchWaitMs: number;
+  /** false: every request runs alone, at once (the benchmark's "batching off"). */
+  batching: boolean;
+}
+
+/** Result of offering a request to a full or non-full queue. */
+export type OfferResult<T> = { accepted: true; evicted?: T } | { accepted: false };
+
+/** The core's answer to "what now?". */
+export type BatchDecision<T> =
+  | { kind: 'run'; items: T[]; rows: number }
+  | { kind: 'wait'; untilMs: number }
+  | { kind: 'idle' };
+
+/**
+ * Requests ordered by priority (high first), then arrival. Bounded by `maxQueued` requests: when
+ * full, a request of higher priority than the lowest queued one evicts the newest of the lowest.
+ */
+export class BatchQueue<T extends QueuedItem> {
+  private readonly items: T[] = [];
+  private queuedRows = 0;
+  constructor(private readonly maxQueued: number) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+  get rows(): number {
+    return this.queuedRows;
+  }
+
+  /** Adds `item` unless the queue is full of requests of equal or higher priority. */
+  offer(item: T): OfferResult<T> {
+    let evicted: T | undefined;
+    if (this.items.length >= this.maxQueued) {
+      const last = this.items[this.items.length - 1];
+      // The last item is the newest of the lowest priority: the one to shed first.
+      if (last === undefined || last.priority >= item.priority) return { accepted: false };
+      evicted = this.items.pop()!;
+      this.queuedRows -= evicted.rows;
+    }
+    this.insert(item);
+    return evicted ? { accepted: true, evicted } : { accepted: true };
+  }
+
+  /** Removes and returns every request whose deadline is at or before `nowMs`. */
+  expire(nowMs: number): T[] {
+    let expired: T[] | undefined;
+    for (let i = this.items.length - 1; i >= 0; i--) {
+      const it = this.items[i]!;
+      if (it.deadlineMs <= nowMs) {
+        (expired ??= []).push(it);
+        this.items.splice(i, 1);
+        this.queuedRows -= it.rows;
+      }
+    }
+    return expired ? expired.reverse() : [];
+  }
+
+  /** Removes and returns everything (for shutdown). */
+  takeAll(): T[] {
+    const all = this.items.splice(0, this.items.length);
+    this.queuedRows = 0;
+    return all;
+  }
+
+  /**
+   * Decides what to do at `nowMs` when the session is free. A batch runs when the queued rows fill
+   * `maxBatchSize` or the oldest request has waited `batchWaitMs`; it takes requests in queue order
+   * while they fit. Otherwise the caller should call again at `untilMs` (or on the next arrival),
+   * which is also the earliest deadline so expired requests are answered on time.
+   */
+  decide(nowMs: number, policy: BatchPolicy): BatchDecision<T> {
+    if (this.items.length === 0) return { kind: 'idle' };
+    if (!policy.batching) {
+      const item = this.items.shift()!;
+      this.queuedRows -= item.rows;
+      return { kind: 'run', items: [item], rows: item.rows };
+    }
+    let oldestMs = Infinity;
+    let earliestDeadlineMs = Infinity;
+    for (const it of this.items) {
+      if (it.enqueuedMs < oldestMs) oldestMs = it.enqueuedMs;
+      if (it.deadlineMs < earliestDeadlineMs) earliestDeadlineMs = it.deadlineMs;
+    }
+    const dueMs = oldestMs + policy.batchWaitMs;
+    if (this.queuedRows < policy.maxBatchSize && nowMs < dueMs) {
+      return { kind: 'wait', untilMs: Math.min(dueMs, earliestDeadlineMs) };
+    }
+    return this.take(policy.maxBatchSize);
+  }
+
+  private take(maxRows: number): BatchDecision<T> {
+    let rows = 0;
+    let n = 0;
+    while (n < this.items.length && rows + this.items[n]!.rows <= maxRows) rows += this.items[n++]!.rows;
+    // A single request is never larger than maxBatchSize (validation caps it), so n >= 1.
+    if (n === 0) n = 1, rows = this.items[0]!.rows;
+    const items = this.items.splice(0, n);
+    this.queuedRows -= rows;
+    return { kind: 'run', items, rows };
+  }
+
+  private insert(item: T): void {
+    this.queuedRows += item.rows;
+    const items = this.items;
+    // Most requests share the default priority: appending is the common case.
+    let i = items.length;
+    while (i > 0 && items[i - 1]!.priority < item.priority) i--;
+    if (i === items.length) items.push(item);
+    else items.splice(i, 0, item);
+  }
+}

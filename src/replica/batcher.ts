@@ -1,0 +1,206 @@
+// The dynamic batcher's shell (data plane, replica): queues validated requests, asks the pure core
+// (batch-queue.ts) when to run, copies rows into reused batch buffers, runs the session and hands
+// each request exactly its own rows of every output.
+import type { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import { BatchQueue, type BatchPolicy, type QueuedItem } from './batch-queue.js';
+import { HttpError } from './http-error.js';
+import type { InferRequest } from './parse-infer.js';
+import type { ServedModel } from './served-model.js';
+import type { FeedTensor, ModelSession, SessionTensor } from './session.js';
+import type { TensorData } from './tensor.js';
+
+/** What a request gets back: its own rows of every model output, in model output order. */
+export type JobResult =
+  | { ok: true; outputs: SessionTensor[]; queueMs: number; inferMs: number; batchRows: number }
+  | { ok: false; error: HttpError };
+
+/** A validated request waiting for (or in) a batch. `done` is called exactly once. */
+export interface Job extends QueuedItem {
+  request: InferRequest;
+  done(result: JobResult): void;
+}
+
+/** Observers for metrics; all optional. */
+export interface BatcherHooks {
+  onQueueDepth?(requests: number): void;
+  onBatch?(rows: number, inferMs: number): void;
+}
+
+/** Runs batches one at a time on one session. */
+export class Batcher {
+  private readonly queue: BatchQueue<Job>;
+  private readonly buffers: TensorData[];
+  private running = false;
+  private pumpScheduled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Infinity;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly model: ServedModel,
+    private readonly session: ModelSession,
+    private policy: BatchPolicy,
+    maxQueued: number,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly hooks: BatcherHooks = {},
+  ) {
+    this.queue = new BatchQueue<Job>(maxQueued);
+    // One buffer per input, sized for a full batch and reused by every batch (lent to a worker
+    // session for the run and handed back, so batches are neither copied nor garbage).
+    this.buffers = model.inputs.map((t) => new t.dt.ctor(policy.maxBatchSize * t.rowElements));
+  }
+
+  /** Requests waiting (not yet running). */
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  /** Queues `job`, or answers it 503 at once when the queue is full of equal or higher priority. */
+  submit(job: Job): void {
+    const offered = this.queue.offer(job);
+    if (!offered.accepted) {
+      job.done({ ok: false, error: new HttpError(503, 'replica queue is full: retry shortly', 1) });
+      return;
+    }
+    if (offered.evicted) {
+      offered.evicted.done({ ok: false, error: new HttpError(503, 'shed for a higher-priority request: retry shortly', 1) });
+    }
+    this.hooks.onQueueDepth?.(this.queue.size);
+    if (!this.running && !this.pumpScheduled) this.pump();
+  }
+
+  /** Stops waiting for company: queued requests run as soon as the session is free (for a drain). */
+  flushNow(): void {
+    this.policy = { ...this.policy, batchWaitMs: 0 };
+    if (!this.running && !this.pumpScheduled) this.pump();
+  }
+
+  /** Resolves when nothing is queued or running. */
+  whenIdle(): Promise<void> {
+    if (!this.running && this.queue.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Answers every queued request with `error` (for an immediate close). */
+  failAll(error: HttpError): void {
+    for (const job of this.queue.takeAll()) job.done({ ok: false, error });
+    this.hooks.onQueueDepth?.(0);
+    this.clearTimer();
+  }
+
+  private pump(): void {
+    const now = this.clock.nowMs();
+    const expired = this.queue.expire(now);
+    for (const job of expired) {
+      job.done({ ok: false, error: new HttpError(504, `deadline passed after ${Math.round(now - job.enqueuedMs)}ms in the queue; the model was not run`) });
+    }
+    const decision = this.queue.decide(now, this.policy);
+    if (decision.kind === 'run') {
+      this.clearTimer();
+      this.hooks.onQueueDepth?.(this.queue.size);
+      void this.runBatch(decision.items, decision.rows, now);
+    } else if (decision.kind === 'wait') {
+      if (decision.untilMs < this.timerAtMs) this.setTimer(decision.untilMs, now);
+    } else {
+      if (expired.length > 0) this.hooks.onQueueDepth?.(0);
+      this.clearTimer();
+      this.notifyIdle();
+    }
+  }
+
+  private setTimer(atMs: number, nowMs: number): void {
+    this.clearTimer();
+    this.timerAtMs = atMs;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAtMs = Infinity;
+      if (!this.running) this.pump();
+    }, Math.max(0, atMs - nowMs));
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAtMs = Infinity;
+  }
+
+  private async runBatch(jobs: Job[], rows: number, startMs: number): Promise<void> {
+    this.running = true;
+    let outputs: Record<string, SessionTensor> | undefined;
+    let failure: unknown;
+    const t0 = this.clock.nowMs();
+    const feeds = this.feeds(jobs, rows);
+    try {
+      outputs = await this.session.run(feeds);
+    } catch (err) {
+      failure = err;
+    }
+    this.reclaimBuffers(feeds);
+    const inferMs = this.clock.nowMs() - t0;
+    this.hooks.onBatch?.(rows, inferMs);
+    if (outputs) this.deliver(jobs, rows, outputs, startMs, inferMs);
+    else {
+      this.log.error('inference failed', { error: errorMessage(failure), rows, requests: jobs.length });
+      for (const job of jobs) job.done({ ok: false, error: new HttpError(500, 'inference failed inside the model runtime') });
+    }
+    this.running = false;
+    // Defer the next decision past the poll phase, so requests that arrived while the session
+    // blocked the event loop join the next batch instead of a premature small one.
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      if (!this.running) this.pump();
+    });
+  }
+
+  private feeds(jobs: Job[], rows: number): Record<string, FeedTensor> {
+    const feeds: Record<string, FeedTensor> = {};
+    for (const t of this.model.inputs) {
+      // Always copy into the batch buffer, even for a lone request: a request's array may view a
+      // larger pooled buffer, which must not be lent to (or cloned whole into) a worker.
+      const buf = this.buffers[t.index]!;
+      let offset = 0;
+      for (const job of jobs) {
+        const src = job.request.inputs[t.index]!;
+        (buf as Float32Array).set(src as Float32Array, offset);
+        offset += src.length;
+      }
+      feeds[t.name] = { type: t.dt.ortType, data: buf.subarray(0, offset), dims: [rows, ...t.rowShape], lend: true };
+    }
+    return feeds;
+  }
+
+  /** Takes back the batch buffers a session may have swapped during the run. */
+  private reclaimBuffers(feeds: Record<string, FeedTensor>): void {
+    for (const t of this.model.inputs) {
+      const f = feeds[t.name]!;
+      const n = this.policy.maxBatchSize * t.rowElements;
+      // A buffer lost with a crashed worker comes back detached (length 0): start a new one.
+      this.buffers[t.index] = f.data.buffer.byteLength > 0 ? new t.dt.ctor(f.data.buffer, 0, n) : new t.dt.ctor(n);
+    }
+  }
+
+  private deliver(jobs: Job[], rows: number, outputs: Record<string, SessionTensor>, startMs: number, inferMs: number): void {
+    let row = 0;
+    for (const job of jobs) {
+      const r = job.request.rows;
+      const mine = this.model.outputs.map((t) => {
+        const out = outputs[t.name]!;
+        const perRow = out.data.length / rows;
+        return { data: out.data.subarray(row * perRow, (row + r) * perRow), dims: [r, ...out.dims.slice(1)] };
+      });
+      row += r;
+      job.done({ ok: true, outputs: mine, queueMs: startMs - job.enqueuedMs, inferMs, batchRows: rows });
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.running || this.queue.size > 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,26 @@
+// The state a replica's HTTP handlers share (data plane, replica): the served model, its batcher
+// once loaded, lifecycle state, limits and metrics.
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/log.js';
+import type { Batcher } from './batcher.js';
+import type { ReplicaMetrics } from './metrics.js';
+import type { ParseLimits } from './parse-infer.js';
+import type { ServedModel } from './served-model.js';
+
+/** loading → ready → draining → closed; `failed` when the model could not be loaded. */
+export type ReplicaState = 'loading' | 'ready' | 'draining' | 'closed' | 'failed';
+
+export interface ReplicaContext {
+  model: ServedModel;
+  /** Set once the session is loaded and warm. */
+  batcher: Batcher | undefined;
+  state: ReplicaState;
+  limits: ParseLimits;
+  maxBodyBytes: number;
+  replicaId: string | undefined;
+  metrics: ReplicaMetrics;
+  clock: Clock;
+  log: Logger;
+  /** Infer requests received and not yet answered. */
+  inFlight: number;
+}

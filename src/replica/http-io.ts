@@ -1,0 +1,73 @@
+// Small HTTP helpers of the replica (data plane): reading a body under a byte limit (declared or
+// chunked) and writing JSON and error responses in the `{"error": "..."}` format.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError } from './http-error.js';
+
+/**
+ * Reads the whole body of `req`, refusing with 413 as soon as it exceeds `maxBytes` (checked
+ * against Content-Length up front and against the bytes received for chunked bodies).
+ */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > maxBytes) {
+      reject(tooLarge(maxBytes, `Content-Length is ${declared} bytes`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let total = 0;
+    let failed = false;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        failed = true;
+        req.removeListener('data', onData);
+        chunks.length = 0;
+        reject(tooLarge(maxBytes, `body exceeded ${maxBytes} bytes`));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    let ended = false;
+    req.once('end', () => {
+      ended = true;
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    });
+    // A client that goes away mid-body must not leave the request counted as in flight.
+    req.once('close', () => {
+      if (!ended && !failed) reject(new HttpError(400, 'client closed the connection before sending the whole body'));
+    });
+    req.once('error', (err) => {
+      if (!failed) reject(new HttpError(400, `request body could not be read (${err.message})`));
+    });
+  });
+}
+
+function tooLarge(maxBytes: number, what: string): HttpError {
+  return new HttpError(413, `request body too large: ${what}; this replica accepts at most ${maxBytes} bytes (--max-body)`);
+}
+
+/** Sends `body` as JSON with `status`. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Sends `{"error": message}`. Anything that is not an HttpError becomes a generic 500. */
+export function sendError(res: ServerResponse, err: unknown, extraHeaders?: Record<string, string>): number {
+  const e = err instanceof HttpError ? err : new HttpError(500, 'internal error in the replica');
+  if (res.headersSent) {
+    res.destroy();
+    return e.status;
+  }
+  const headers: Record<string, string> = { ...extraHeaders };
+  if (e.retryAfterS !== undefined) headers['retry-after'] = String(e.retryAfterS);
+  // After a refused oversized body the rest of it is not worth reading: close the connection.
+  if (e.status === 413) headers.connection = 'close';
+  sendJson(res, e.status, { error: e.message }, headers);
+  return e.status;
+}

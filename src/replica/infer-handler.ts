@@ -1,0 +1,120 @@
+// POST /v2/models/{name}[/versions/{v}]/infer (data plane, replica): header checks, body read,
+// validation, hand-off to the batcher, and the response with Server-Timing.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BINARY_HEADER_LENGTH, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER } from '../common/wire.js';
+import type { JobResult } from './batcher.js';
+import type { ReplicaContext } from './context.js';
+import { badRequest, HttpError } from './http-error.js';
+import { readBody, sendError } from './http-io.js';
+import { encodeInferResponse } from './infer-response.js';
+import { parseInfer, type InferRequest } from './parse-infer.js';
+
+const acceptedTypes = /^(application\/(json|octet-stream|[\w.+-]+\+json))?$/;
+
+/** Handles one infer request; never throws (every failure becomes a response). */
+export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: ServerResponse): void {
+  const arrivalMs = ctx.clock.nowMs();
+  ctx.inFlight++;
+  ctx.metrics.inFlight.inc();
+  let answered = false;
+  const finish = (status: number) => {
+    if (answered) return;
+    answered = true;
+    ctx.inFlight--;
+    ctx.metrics.inFlight.dec();
+    ctx.metrics.countRequest(status);
+    ctx.metrics.latencyS.observe((ctx.clock.nowMs() - arrivalMs) / 1000);
+  };
+  const fail = (err: unknown) => {
+    if (!(err instanceof HttpError)) ctx.log.error('infer handler failed', { error: String(err) });
+    finish(sendError(res, err, replicaHeader(ctx)));
+  };
+  try {
+    const head = checkHeaders(ctx, req, arrivalMs);
+    readBody(req, ctx.maxBodyBytes).then((body) => {
+      try {
+        const request = parseInfer(body, head.binaryHeaderLength, ctx.model, ctx.limits);
+        submit(ctx, request, head, arrivalMs, (result) => {
+          if (!result.ok) return fail(result.error);
+          respond(ctx, res, request, result);
+          finish(200);
+        });
+      } catch (err) {
+        fail(err);
+      }
+    }, fail);
+  } catch (err) {
+    fail(err);
+  }
+}
+
+interface HeadInfo {
+  binaryHeaderLength: number | undefined;
+  priority: number;
+  deadlineMs: number;
+}
+
+function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: number): HeadInfo {
+  if (ctx.state !== 'ready' || !ctx.batcher) {
+    throw new HttpError(503, ctx.state === 'loading' ? 'replica is still loading the model' : `replica is ${ctx.state}`, 1);
+  }
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (!acceptedTypes.test(type)) {
+    throw new HttpError(415, `Content-Type ${type} is not accepted: send application/json, or application/octet-stream with ${BINARY_HEADER_LENGTH}`);
+  }
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding !== 'identity') throw new HttpError(415, `Content-Encoding ${encoding} is not supported: send the body uncompressed`);
+  const rawLen = req.headers[BINARY_HEADER_LENGTH];
+  let binaryHeaderLength: number | undefined;
+  if (rawLen !== undefined) {
+    if (Array.isArray(rawLen) || !/^\d{1,12}$/.test(rawLen)) throw badRequest(`${BINARY_HEADER_LENGTH} must be a non-negative integer, got "${String(rawLen).slice(0, 32)}"`);
+    binaryHeaderLength = Number(rawLen);
+  }
+  const rawPriority = req.headers[PRIORITY_HEADER];
+  let priority = 0;
+  if (rawPriority !== undefined) {
+    if (typeof rawPriority !== 'string' || !/^[0-9]$/.test(rawPriority.trim())) throw badRequest(`${PRIORITY_HEADER} must be an integer from 0 to 9, got "${String(rawPriority).slice(0, 32)}"`);
+    priority = Number(rawPriority);
+  }
+  const rawTimeout = req.headers[TIMEOUT_HEADER];
+  let deadlineMs = Infinity;
+  if (rawTimeout !== undefined) {
+    const ms = typeof rawTimeout === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(rawTimeout) ? Number(rawTimeout) : NaN;
+    if (!Number.isFinite(ms)) throw badRequest(`${TIMEOUT_HEADER} must be a number of milliseconds, got "${String(rawTimeout).slice(0, 32)}"`);
+    deadlineMs = arrivalMs + ms;
+  }
+  return { binaryHeaderLength, priority, deadlineMs };
+}
+
+function submit(ctx: ReplicaContext, request: InferRequest, head: HeadInfo, arrivalMs: number, done: (r: JobResult) => void): void {
+  const now = ctx.clock.nowMs();
+  if (head.deadlineMs <= now) {
+    done({ ok: false, error: new HttpError(504, `deadline of ${Math.round(head.deadlineMs - arrivalMs)}ms passed before the request could be queued; the model was not run`) });
+    return;
+  }
+  // A request that was accepted while ready is still served if a drain began while its body
+  // was arriving: draining finishes in-flight work. Only a hard close refuses it.
+  if ((ctx.state !== 'ready' && ctx.state !== 'draining') || !ctx.batcher) {
+    done({ ok: false, error: new HttpError(503, `replica is ${ctx.state}`, 1) });
+    return;
+  }
+  ctx.batcher.submit({ request, rows: request.rows, priority: head.priority, enqueuedMs: now, deadlineMs: head.deadlineMs, done });
+}
+
+function respond(ctx: ReplicaContext, res: ServerResponse, request: InferRequest, result: Extract<JobResult, { ok: true }>): void {
+  ctx.metrics.queueWaitS.observe(result.queueMs / 1000);
+  const encoded = encodeInferResponse(ctx.model, request.id, request.outputs, result.outputs);
+  const headers: Record<string, string | number> = {
+    'content-type': encoded.headerLength === undefined ? 'application/json' : 'application/octet-stream',
+    'content-length': encoded.body.length,
+    'server-timing': `queue;dur=${result.queueMs.toFixed(2)}, batch;desc=${result.batchRows}, infer;dur=${result.inferMs.toFixed(2)}`,
+  };
+  if (encoded.headerLength !== undefined) headers[BINARY_HEADER_LENGTH] = encoded.headerLength;
+  if (ctx.replicaId !== undefined) headers[REPLICA_HEADER] = ctx.replicaId;
+  res.writeHead(200, headers);
+  res.end(encoded.body);
+}
+
+function replicaHeader(ctx: ReplicaContext): Record<string, string> | undefined {
+  return ctx.replicaId === undefined ? undefined : { [REPLICA_HEADER]: ctx.replicaId };
+}
