@@ -1,0 +1,44 @@
+// Parsing of the control messages the controller writes to the gateway's stdin (gateway, data
+// plane): one JSON object a line, validated by hand so a bad line is reported and skipped.
+import type { GatewayControl, ReplicaEndpoint } from '../common/wire.js';
+
+/** Parses one stdin line into a GatewayControl; throws an Error saying what is wrong. */
+export function parseControlLine(line: string): GatewayControl {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    throw new Error('not JSON: expected {"type":"replicas","replicas":[...]} or {"type":"drain"}');
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('expected a JSON object with a "type"');
+  const m = msg as Record<string, unknown>;
+  if (m.type === 'drain') return { type: 'drain' };
+  if (m.type !== 'replicas') throw new Error(`unknown type ${JSON.stringify(m.type)}: expected "replicas" or "drain"`);
+  if (!Array.isArray(m.replicas)) throw new Error('"replicas" must be an array of {id, url, ready}');
+  const seen = new Set<string>();
+  const replicas = m.replicas.map((r, i) => {
+    const ep = parseEndpoint(r, i);
+    if (seen.has(ep.id)) throw new Error(`replicas[${i}].id "${ep.id}" appears twice`);
+    seen.add(ep.id);
+    return ep;
+  });
+  return { type: 'replicas', replicas };
+}
+
+function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {
+  if (typeof r !== 'object' || r === null) throw new Error(`replicas[${i}] must be an object {id, url, ready}`);
+  const { id, url, ready } = r as Record<string, unknown>;
+  if (typeof id !== 'string' || id === '') throw new Error(`replicas[${i}].id must be a non-empty string`);
+  if (typeof url !== 'string' || !isHttpUrl(url)) throw new Error(`replicas[${i}].url must be an http:// base URL, got ${JSON.stringify(url)}`);
+  if (typeof ready !== 'boolean') throw new Error(`replicas[${i}].ready must be true or false`);
+  return { id, url, ready };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' && (u.pathname === '/' || u.pathname === '') && u.search === '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,114 @@
+// One client request crossing the gateway (gateway, data plane) and its attempts at replicas.
+// An Attempt is undici's dispatch handler itself, so a forwarded request costs no stream objects:
+// the response body is gathered as raw chunks and written back in one go.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Upstream } from './upstream.js';
+
+/** What the gateway core does when an attempt ends; implemented by GatewayCore. */
+export interface AttemptSink {
+  /** The replica answered completely (any status). */
+  attemptDone(attempt: Attempt): void;
+  /** The attempt failed: connection error, reset, or the response broke off. */
+  attemptFailed(attempt: Attempt, err: Error): void;
+  /** Called on response headers: true when a 503 from this replica should be retried elsewhere. */
+  shouldRetryShed(attempt: Attempt): boolean;
+}
+
+/** A request accepted by the gateway, from arrival until its response is written. */
+export class Exchange {
+  /** A response was written (or the request was given up); later events are ignored. */
+  done = false;
+  /** Waiting in the gateway queue for a replica slot. */
+  queued = false;
+  /** A 'close' listener frees the queue slot if the client hangs up while queued. */
+  watchingClose = false;
+  /** Already resent once; never resent twice. */
+  retried = false;
+  /** The replica a retry must avoid. */
+  exclude: Upstream | undefined = undefined;
+  /** The attempt in flight, if any. */
+  attempt: Attempt | null = null;
+  /** Fires at the deadline. */
+  timer: NodeJS.Timeout | null = null;
+  /** Time spent waiting on replicas over all attempts, in milliseconds. */
+  upstreamMs = 0;
+  /** The request body exactly as received (null for GETs). */
+  body: Buffer | null = null;
+
+  constructor(
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    /** Arrival time on the gateway clock, in milliseconds. */
+    readonly startMs: number,
+    /** Clock time by which the response must be written, in milliseconds. */
+    readonly deadlineMs: number,
+  ) {}
+}
+
+/**
+ * One send of an exchange to one replica. Implements undici's (legacy, allocation-free) dispatch
+ * handler: the newer controller API wraps handlers and parses headers into objects on every response.
+ */
+export class Attempt {
+  /** undici's abort for this request, once it is on a connection. */
+  private abortFn: ((err?: Error) => void) | null = null;
+  /** The deadline passed: the exchange was answered 504 and this attempt is being aborted. */
+  abandoned = false;
+  /** Ended (completed or failed); the replica slot has been released. */
+  ended = false;
+  /** Response headers arrived (a failure after this is a broken response, never retried). */
+  headersSeen = false;
+  /** The replica shed the request with 503 and it will be retried elsewhere: the body is dropped. */
+  shed = false;
+  status = 0;
+  rawHeaders: Buffer[] = [];
+  chunks: Buffer[] = [];
+  bytes = 0;
+
+  constructor(
+    readonly exchange: Exchange,
+    readonly upstream: Upstream,
+    readonly startMs: number,
+    private readonly sink: AttemptSink,
+  ) {}
+
+  /** Gives up on this attempt (deadline): aborts the upstream request now or as soon as it starts. */
+  abandon(): void {
+    this.abandoned = true;
+    if (this.abortFn !== null) this.abortFn(new Error('deadline passed'));
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortFn = abort;
+    if (this.abandoned) abort(new Error('deadline passed'));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, _statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx informational: the real response follows
+    this.headersSeen = true;
+    this.status = statusCode;
+    this.rawHeaders = rawHeaders;
+    if (statusCode === 503) this.shed = this.sink.shouldRetryShed(this);
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (!this.shed) {
+      this.chunks.push(chunk);
+      this.bytes += chunk.length;
+    }
+    return true;
+  }
+
+  onComplete(_trailers: string[] | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.sink.attemptDone(this);
+  }
+
+  onError(err: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.sink.attemptFailed(this, err);
+  }
+}

@@ -1,0 +1,70 @@
+// Prometheus metrics of the gateway (gateway, data plane), one registry per gateway so several can
+// run in one process (tests, the benchmark). Gauges are read at scrape time, not on the hot path.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StateCounts } from './upstream-set.js';
+
+/** What the gauges read when /metrics is scraped. */
+export interface GaugeSource {
+  inflight(): number;
+  queued(): number;
+  replicaCounts(): StateCounts;
+}
+
+/** Counters and histograms the request path updates. */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'code'>;
+  private readonly byCode = new Map<number, Counter.Internal>();
+  private readonly latency: Histogram;
+  private readonly retries: Counter<'reason'>;
+  private readonly retryConnect: Counter.Internal;
+  private readonly retryShed: Counter.Internal;
+  private readonly ejections: Counter;
+
+  constructor(source: GaugeSource) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'serve_gateway_requests_total', help: 'Requests answered by the gateway, by HTTP status.', labelNames: ['code'], registers });
+    this.latency = new Histogram({
+      name: 'serve_gateway_request_duration_seconds',
+      help: 'Time from request arrival at the gateway to the end of its response, in seconds.',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.08, 0.1, 0.2, 0.5, 1, 2.5],
+      registers,
+    });
+    this.retries = new Counter({ name: 'serve_gateway_retries_total', help: 'Requests resent to a different replica, by reason (connect: the connection failed before a response; shed: the replica answered 503).', labelNames: ['reason'], registers });
+    this.retryConnect = this.retries.labels('connect');
+    this.retryShed = this.retries.labels('shed');
+    this.ejections = new Counter({ name: 'serve_gateway_ejections_total', help: 'Times a replica was ejected after consecutive failures.', registers });
+    new Gauge({ name: 'serve_gateway_inflight_requests', help: 'Requests sent to replicas and not yet answered.', registers, collect() { this.set(source.inflight()); } });
+    new Gauge({ name: 'serve_gateway_queued_requests', help: 'Requests waiting for a free replica slot.', registers, collect() { this.set(source.queued()); } });
+    new Gauge({
+      name: 'serve_gateway_replicas', help: 'Replicas in the set, by state (ready, not_ready, ejected).', labelNames: ['state'], registers,
+      collect() {
+        const c = source.replicaCounts();
+        for (const state of Object.keys(c) as (keyof StateCounts)[]) this.labels(state).set(c[state]);
+      },
+    });
+  }
+
+  /** Counts one answered request and its latency. */
+  observe(status: number, seconds: number): void {
+    let child = this.byCode.get(status);
+    if (child === undefined) {
+      child = this.requests.labels(String(status));
+      this.byCode.set(status, child);
+    }
+    child.inc();
+    this.latency.observe(seconds);
+  }
+
+  retried(reason: 'connect' | 'shed'): void {
+    (reason === 'connect' ? this.retryConnect : this.retryShed).inc();
+  }
+
+  ejected(): void {
+    this.ejections.inc();
+  }
+
+  async text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

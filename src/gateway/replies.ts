@@ -1,0 +1,30 @@
+// Writing responses to the client (gateway, data plane): a replica's answer passed through with
+// the gateway's headers, or the gateway's own `{"error": ...}` answer.
+import type { ServerResponse } from 'node:http';
+import type { Attempt, Exchange } from './exchange.js';
+import { clientResponseHeaders, gatewayTiming } from './headers.js';
+
+/** Seconds a client is told to wait in `Retry-After` when the gateway sheds. */
+export const RETRY_AFTER_S = '1';
+
+/** Writes the replica's status, headers and body bytes unchanged, in one write. */
+export function writeUpstreamReply(ex: Exchange, a: Attempt, totalMs: number): void {
+  const body = a.chunks.length === 1 ? a.chunks[0]! : Buffer.concat(a.chunks, a.bytes);
+  const headers = clientResponseHeaders(a.rawHeaders, a.bytes, a.upstream.id, gatewayTiming(totalMs, ex.upstreamMs));
+  ex.res.writeHead(a.status, headers);
+  ex.res.end(ex.req.method === 'HEAD' ? undefined : body);
+}
+
+/** Writes `{"error": message}`, with Retry-After on 503. Does nothing if the client is gone. */
+export function writeOwnReply(res: ServerResponse, status: number, message: string, totalMs: number, upstreamMs: number): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = JSON.stringify({ error: message });
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'server-timing': gatewayTiming(totalMs, upstreamMs),
+  };
+  if (status === 503) headers['retry-after'] = RETRY_AFTER_S;
+  res.writeHead(status, headers);
+  res.end(body);
+}

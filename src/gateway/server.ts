@@ -1,0 +1,184 @@
+// The gateway's HTTP front (gateway, data plane): the public OIP v2 endpoint, health, /metrics,
+// and startGateway(), which tests and the benchmark call in-process and the CLI wraps.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import { systemClock, type Clock } from '../common/clock.js';
+import { createLogger, type Logger } from '../common/log.js';
+import type { ReplicaEndpoint } from '../common/wire.js';
+import { GatewayCore } from './core.js';
+import { GatewayMetrics } from './metrics.js';
+import { UpstreamSet } from './upstream-set.js';
+import type { UpstreamState } from './upstream.js';
+
+/** Options of startGateway; every field has the CLI's default. */
+export interface GatewayOptions {
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  /** Port; default 8000, 0 picks a free one. */
+  port?: number;
+  /** Requests that may wait for a replica slot before the gateway sheds with 503; default 1024. */
+  maxQueued?: number;
+  /** Requests in flight to one replica at most (also its connection count); default 64. */
+  maxInflightPerReplica?: number;
+  /** Budget of a request without the timeout header, in milliseconds; default 1000. */
+  requestTimeoutMs?: number;
+  /** Consecutive failures that eject a replica; default 5. */
+  ejectAfter?: number;
+  /** How long an ejected replica is left out, in milliseconds; default 10000. */
+  ejectForMs?: number;
+  /** Taken off the budget passed on to a replica, in milliseconds; default 2. */
+  forwardMarginMs?: number;
+  /** Initial replica set; default empty. */
+  replicas?: readonly ReplicaEndpoint[];
+  clock?: Clock;
+  /** Random source of the P2C pick, in [0, 1); default Math.random. */
+  random?: () => number;
+  logger?: Logger;
+}
+
+/** One replica in stats(). */
+export interface ReplicaStats {
+  id: string;
+  url: string;
+  state: UpstreamState;
+  inflight: number;
+  consecutiveFailures: number;
+  ejections: number;
+}
+
+/** A snapshot of the gateway for tests, the benchmark and the controller's status. */
+export interface GatewayStats {
+  draining: boolean;
+  /** Requests accepted and not yet answered. */
+  active: number;
+  inflight: number;
+  queued: number;
+  requests: number;
+  retries: number;
+  ejections: number;
+  replicas: ReplicaStats[];
+}
+
+/** A running gateway. */
+export interface GatewayHandle {
+  url: string;
+  host: string;
+  port: number;
+  /** Replaces the whole replica set (see GatewayControl in common/wire.ts). */
+  setReplicas(replicas: readonly ReplicaEndpoint[]): void;
+  /** Stops accepting requests (503) and resolves once every accepted one is answered. */
+  drain(): Promise<void>;
+  /** Drains, stops listening and closes every pool. Idempotent. */
+  close(): Promise<void>;
+  stats(): GatewayStats;
+  /** The /metrics text. */
+  metrics(): Promise<string>;
+}
+
+const defaults = {
+  host: '127.0.0.1', port: 8000, maxQueued: 1024, maxInflightPerReplica: 64, requestTimeoutMs: 1000,
+  ejectAfter: 5, ejectForMs: 10_000, forwardMarginMs: 2,
+};
+
+/** Starts a gateway and resolves once it listens. */
+export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHandle> {
+  const o = { ...defaults, ...opts };
+  const clock = o.clock ?? systemClock;
+  const log = o.logger ?? createLogger({ component: 'gateway' });
+  const closing = new Set<Promise<void>>();
+  const makePool = (url: string) =>
+    new Pool(url, { connections: o.maxInflightPerReplica, pipelining: 1, keepAliveTimeout: 4_000, connect: { timeout: 2_000 } });
+  const set = new UpstreamSet(clock, o.maxInflightPerReplica, makePool, o.random);
+  let core: GatewayCore;
+  const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() });
+  core = new GatewayCore(set, o, clock, metrics, log);
+
+  const setReplicas = (replicas: readonly ReplicaEndpoint[]) => {
+    for (const u of set.replace(replicas)) {
+      // undici's close() waits for the requests already on the pool, so removal fails none of them.
+      const p = u.pool.close().catch(() => {}).finally(() => closing.delete(p));
+      closing.add(p);
+    }
+    log.info('replica set', { replicas: set.list.map((u) => ({ id: u.id, ready: u.ready })) });
+    core.pump();
+  };
+  if (o.replicas) setReplicas(o.replicas);
+
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => route(core, metrics, req, res, clock.nowMs()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  let closed: Promise<void> | undefined;
+
+  const drain = () => {
+    if (!core.draining) log.info('draining', { active: core.active });
+    core.draining = true;
+    return core.whenIdle();
+  };
+  return {
+    url, host: o.host, port, setReplicas, drain,
+    close: () => (closed ??= (async () => {
+      await drain();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.all([...set.list.map((u) => u.pool.close().catch(() => {})), ...closing]);
+    })()),
+    stats: () => stats(core, set, clock),
+    metrics: () => metrics.text(),
+  };
+}
+
+function route(core: GatewayCore, metrics: GatewayMetrics, req: IncomingMessage, res: ServerResponse, startMs: number): void {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  const method = req.method;
+  if (path.startsWith('/v2')) {
+    if (path === '/v2/health/live') return json(res, 200, '{"live":true}');
+    if (path === '/v2/health/ready') {
+      const ready = !core.draining && core.set.hasAvailable();
+      return json(res, ready ? 200 : 503, ready ? '{"ready":true}' : '{"ready":false}');
+    }
+    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && path.endsWith('/infer'))) {
+      return core.accept(req, res, startMs);
+    }
+    return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET for metadata and POST .../infer` }));
+  }
+  if (path === '/metrics' && method === 'GET') {
+    metrics.text().then(
+      (text) => {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(text);
+      },
+      () => json(res, 500, '{"error":"metrics could not be collected"}'),
+    );
+    return;
+  }
+  json(res, 404, JSON.stringify({ error: `no route for ${method} ${path}: the gateway serves /v2/... (Open Inference Protocol v2) and /metrics` }));
+}
+
+function json(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function stats(core: GatewayCore, set: UpstreamSet, clock: Clock): GatewayStats {
+  const nowMs = clock.nowMs();
+  return {
+    draining: core.draining, active: core.active, inflight: core.inflight, queued: core.queued,
+    ...core.counters,
+    replicas: set.list.map((u) => ({
+      id: u.id, url: u.url, state: u.state(nowMs), inflight: u.inflight,
+      consecutiveFailures: u.consecutiveFailures, ejections: u.ejections,
+    })),
+  };
+}

@@ -1,0 +1,91 @@
+// The gateway's replica set (gateway, data plane): applies the controller's whole-set updates,
+// keeps pools of replicas that stay, and picks a replica for a request by power of two choices.
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../common/clock.js';
+import type { ReplicaEndpoint } from '../common/wire.js';
+import { pickP2C } from './pick.js';
+import { Upstream, type UpstreamState } from './upstream.js';
+
+/** Creates the connection pool for one replica base URL. */
+export type PoolFactory = (url: string) => Dispatcher;
+
+/** Count of replicas in each state, for /metrics and stats. */
+export type StateCounts = Record<UpstreamState, number>;
+
+export class UpstreamSet {
+  /** Current members in the order the controller sent them; never holds removed replicas. */
+  private members: Upstream[] = [];
+  private readonly scoreFn: (u: Upstream) => number;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxInflightPerReplica: number,
+    private readonly makePool: PoolFactory,
+    private readonly random: () => number = Math.random,
+  ) {
+    this.scoreFn = (u) => this.score(u, undefined);
+  }
+
+  get list(): readonly Upstream[] {
+    return this.members;
+  }
+
+  /**
+   * Replaces the whole set. Replicas that stay (same id and URL) keep their pool, in-flight count
+   * and ejection state; a replica whose URL changed is treated as removed and added. Returns the
+   * removed replicas: the caller closes their pools (undici lets in-flight requests finish first).
+   */
+  replace(endpoints: readonly ReplicaEndpoint[]): Upstream[] {
+    const old = new Map(this.members.map((u) => [u.id, u]));
+    const next: Upstream[] = [];
+    for (const ep of endpoints) {
+      const kept = old.get(ep.id);
+      if (kept && kept.url === ep.url) {
+        kept.ready = ep.ready;
+        old.delete(ep.id);
+        next.push(kept);
+      } else {
+        next.push(new Upstream(ep.id, ep.url, ep.ready, this.makePool(ep.url)));
+      }
+    }
+    const removed = [...old.values()];
+    for (const u of removed) u.removed = true;
+    this.members = next;
+    return removed;
+  }
+
+  /** A replica with a free slot, chosen by P2C on in-flight count; `exclude` is skipped (retries). */
+  pick(exclude?: Upstream): Upstream | undefined {
+    const score = exclude === undefined ? this.scoreFn : (u: Upstream) => this.score(u, exclude);
+    return pickP2C(this.members, score, this.random);
+  }
+
+  /** True when some replica other than `exclude` is available (ready, not ejected), busy or not. */
+  hasAvailable(exclude?: Upstream): boolean {
+    const nowMs = this.clock.nowMs();
+    for (const u of this.members) if (u !== exclude && u.isAvailable(nowMs)) return true;
+    return false;
+  }
+
+  counts(): StateCounts {
+    const nowMs = this.clock.nowMs();
+    const c: StateCounts = { ready: 0, not_ready: 0, ejected: 0 };
+    for (const u of this.members) c[u.state(nowMs)]++;
+    return c;
+  }
+
+  /** Earliest time an ejected replica comes back, or undefined when none is ejected. */
+  nextReturnMs(): number | undefined {
+    const nowMs = this.clock.nowMs();
+    let t: number | undefined;
+    for (const u of this.members) {
+      if (u.ready && u.ejectedUntilMs > nowMs && (t === undefined || u.ejectedUntilMs < t)) t = u.ejectedUntilMs;
+    }
+    return t;
+  }
+
+  private score(u: Upstream, exclude: Upstream | undefined): number {
+    if (u === exclude || u.inflight >= this.maxInflightPerReplica || !u.isAvailable(this.clock.nowMs())) return -1;
+    return u.inflight;
+  }
+}

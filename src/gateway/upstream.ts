@@ -1,0 +1,67 @@
+// One replica as the gateway routes to it (gateway, data plane): its pool, in-flight count and the
+// passive-ejection bookkeeping. Time comes from an injected Clock so ejection is tested exactly.
+import type { Dispatcher } from 'undici';
+import type { Clock } from '../common/clock.js';
+
+/** How a replica is currently seen by the router. */
+export type UpstreamState = 'ready' | 'not_ready' | 'ejected';
+
+/** Settings of passive ejection. */
+export interface EjectionPolicy {
+  /** Consecutive failures that eject a replica. */
+  ejectAfter: number;
+  /** How long an ejected replica is left out before it is tried again, in milliseconds. */
+  ejectForMs: number;
+}
+
+/** A replica endpoint plus what the gateway knows about it. Mutable; owned by the UpstreamSet. */
+export class Upstream {
+  /** Requests sent to this replica and not yet finished. */
+  inflight = 0;
+  /** Failures in a row (connection errors, timeouts, 5xx other than 503/504); reset by a success. */
+  consecutiveFailures = 0;
+  /** Clock time before which the replica is ejected; 0 when never ejected. */
+  ejectedUntilMs = 0;
+  /** Times this replica was ejected. */
+  ejections = 0;
+  /** Set once the replica left the set; its pool closes after its in-flight requests finish. */
+  removed = false;
+
+  constructor(
+    readonly id: string,
+    readonly url: string,
+    /** The controller's view (probes passing, not draining). */
+    public ready: boolean,
+    readonly pool: Dispatcher,
+  ) {}
+
+  /** Ready, not removed and not ejected at `nowMs`. */
+  isAvailable(nowMs: number): boolean {
+    return this.ready && !this.removed && nowMs >= this.ejectedUntilMs;
+  }
+
+  state(nowMs: number): UpstreamState {
+    if (!this.ready) return 'not_ready';
+    return nowMs < this.ejectedUntilMs ? 'ejected' : 'ready';
+  }
+
+  /**
+   * Counts one failure; returns true when this failure ejected the replica. After an ejection the
+   * replica comes back on probation: one more failure ejects it again, one success clears it.
+   */
+  recordFailure(clock: Clock, policy: EjectionPolicy): boolean {
+    const nowMs = clock.nowMs();
+    if (nowMs < this.ejectedUntilMs) return false; // late failures of an already ejected replica
+    this.consecutiveFailures++;
+    if (this.consecutiveFailures < policy.ejectAfter) return false;
+    this.ejectedUntilMs = nowMs + policy.ejectForMs;
+    this.consecutiveFailures = Math.max(0, policy.ejectAfter - 1);
+    this.ejections++;
+    return true;
+  }
+
+  /** Counts one answered request: the replica is healthy again. */
+  recordSuccess(): void {
+    this.consecutiveFailures = 0;
+  }
+}
