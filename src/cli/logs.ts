@@ -1,4 +1,45 @@
-// `serve logs` (cli). Not written yet: registers nothing until its issue lands.
+// `serve logs` (cli): the controller's, gateway's and replicas' logs from the state directory,
+// merged in time order with a prefix per component; -f follows them.
 import type { Command } from 'commander';
+import { UnreachableError, UserError } from '../common/errors.js';
+import { followLogs, formatLogLine, logComponents, mergedTail } from '../cluster/log-read.js';
+import { DEFAULT_STATE_DIR, statePaths } from '../cluster/state-dir.js';
+import { action } from './errors.js';
 
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('logs')
+    .description('Show the logs of the controller, the gateway and the replicas, each line prefixed with its component.')
+    .argument('[component]', 'only this one: controller, gateway, replica-2 (or just 2)')
+    .option('-f, --follow', 'keep printing new lines until Ctrl-C')
+    .option('-n, --lines <count>', 'how many of the last lines to show', '50')
+    .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
+    .addHelpText('after', '\nExamples:\n  $ serve logs -n 100\n  $ serve logs replica-2 -f')
+    .action(
+      action(async (component: string | undefined, opts: { follow?: boolean; lines: string; stateDir: string }) => {
+        if (!/^\d+$/.test(opts.lines)) throw new UserError(`--lines must be a whole number, got "${opts.lines}"`);
+        const paths = statePaths(opts.stateDir);
+        const available = logComponents(paths.logsDir);
+        if (available.length === 0) {
+          throw new UnreachableError(`no logs in ${paths.logsDir}: start a cluster with \`serve up --profile <profile>\``);
+        }
+        const wanted = component === undefined ? undefined : /^\d+$/.test(component) ? `replica-${component}` : component;
+        if (wanted !== undefined && !available.includes(wanted)) {
+          throw new UserError(`no log for "${component}" in ${paths.logsDir}: choose one of ${available.join(', ')}`);
+        }
+        const pick = () => (wanted ? [wanted] : logComponents(paths.logsDir));
+        const width = Math.max(...available.map((c) => c.length));
+        for (const l of mergedTail(paths.logsDir, pick(), Number(opts.lines))) process.stdout.write(formatLogLine(l, width) + '\n');
+        if (!opts.follow) return;
+        const stop = followLogs(paths.logsDir, pick, (l) => process.stdout.write(formatLogLine(l, width) + '\n'));
+        await new Promise<void>((resolve) => {
+          const end = () => {
+            stop();
+            resolve();
+          };
+          process.once('SIGINT', end);
+          process.once('SIGTERM', end);
+        });
+      }),
+    );
+}

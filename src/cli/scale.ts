@@ -1,4 +1,26 @@
-// `serve scale` (cli). Not written yet: registers nothing until its issue lands.
+// `serve scale` (cli): sets the replica count of the running cluster through the admin socket.
 import type { Command } from 'commander';
+import { UserError } from '../common/errors.js';
+import { AdminClient } from '../cluster/admin-client.js';
+import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
+import { action } from './errors.js';
 
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('scale')
+    .description("Set the number of replicas (within the profile's min/max unless --force). Scale-down drains: no accepted request fails.")
+    .argument('<replicas>', 'replica count, a whole number')
+    .option('--force', "allow a count outside the profile's min/max (pauses autoscaling)")
+    .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
+    .addHelpText('after', '\nExamples:\n  $ serve scale 3\n  $ serve scale 0 --force     stop every replica, keep the gateway')
+    .action(
+      action(async (replicasText: string, opts: { force?: boolean; stateDir: string }) => {
+        if (!/^\d+$/.test(replicasText)) throw new UserError(`replicas must be a whole number >= 0, got "${replicasText}"`);
+        const n = Number(replicasText);
+        const client = new AdminClient(opts.stateDir);
+        const before = await client.status();
+        await client.scale(n, opts.force === true);
+        process.stdout.write(`scaling from ${before.desiredReplicas} to ${n} replicas (see \`serve status\`)\n`);
+      }),
+    );
+}

@@ -1,4 +1,56 @@
-// `serve status` (cli). Not written yet: registers nothing until its issue lands.
+// `serve status` (cli): asks the running controller for its ClusterStatus over the admin socket
+// and prints it as a table (or JSON). `renderStatus` is pure, so `serve up` prints the same table.
+import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { formatBytes, formatMs } from '../common/units.js';
+import { AdminClient } from '../cluster/admin-client.js';
+import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
+import type { ClusterStatus } from '../cluster/status.js';
+import { action } from './errors.js';
+import { printJson } from './output.js';
 
-export function register(_program: Command): void {}
+/** The status as text for people: a header, a replica table, then reasons and warnings. */
+export function renderStatus(s: ClusterStatus): string {
+  const lines: string[] = [];
+  lines.push(`Profile ${s.profile.name}${s.profile.path ? ` (${s.profile.path})` : ''} · model ${s.model.name}@${s.model.version} · ${s.phase}, up ${formatMs(s.uptimeMs)}`);
+  lines.push(`Gateway ${s.gatewayUrl || '(not listening)'} · ${s.gateway.state}${s.gateway.pid ? `, pid ${s.gateway.pid}` : ''}${s.gateway.restarts ? `, ${s.gateway.restarts} restarts` : ''}`);
+  const a = s.autoscaling;
+  const load = a.averageInFlight === undefined ? '' : ` · average in-flight ${a.averageInFlight.toFixed(1)} -> wants ${a.wantedReplicas}`;
+  lines.push(
+    a.enabled
+      ? `Autoscaling ${a.active ? 'on' : 'paused (scaled with --force)'}: ${a.minReplicas}..${a.maxReplicas} replicas, target ${a.targetOngoingRequests} in flight each${load}`
+      : `Autoscaling off: ${s.desiredReplicas} replicas${load}`,
+  );
+  const table = new Table({
+    head: ['replica', 'state', 'pid', 'port', 'device', 'restarts', 'in-flight', 'RSS', 'CPU%', 'uptime'],
+    style: { head: [], border: [] },
+  });
+  for (const r of s.replicas) {
+    table.push([
+      r.id, r.state, r.pid ?? '-', r.port ?? '-', r.device ?? '-', r.restarts, r.inFlight ?? '-',
+      r.rssBytes === undefined ? '-' : formatBytes(r.rssBytes),
+      r.cpuPercent === undefined ? '-' : r.cpuPercent.toFixed(0),
+      r.uptimeMs === undefined ? '-' : formatMs(r.uptimeMs),
+    ]);
+  }
+  lines.push(table.toString());
+  for (const r of s.replicas) if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}`);
+  for (const w of s.warnings) lines.push(`  warning: ${w}`);
+  return lines.join('\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('status')
+    .description('Show the running cluster: gateway URL and each replica with state, pid, port, restarts, in-flight, RSS, CPU%, uptime.')
+    .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
+    .option('--json', 'print the status as JSON')
+    .addHelpText('after', '\nExit code 3 when no cluster is running in the state directory.')
+    .action(
+      action(async (opts: { stateDir: string; json?: boolean }) => {
+        const status = await new AdminClient(opts.stateDir).status();
+        if (opts.json) printJson(status);
+        else process.stdout.write(renderStatus(status) + '\n');
+      }),
+    );
+}

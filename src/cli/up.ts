@@ -1,4 +1,132 @@
-// `serve up` (cli). Not written yet: registers nothing until its issue lands.
-import type { Command } from 'commander';
+// `serve up` (cli): loads a profile and runs the cluster in the foreground (Ctrl-C or `serve down`
+// drains and stops it) or, with --detach, in the background. Startup progress is a spinner on a TTY.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Option, type Command } from 'commander';
+import ora, { type Ora } from 'ora';
+import { UserError } from '../common/errors.js';
+import { ExitCode } from '../common/exit-codes.js';
+import { loadProfile } from '../profile/load.js';
+import { startCluster } from '../cluster/controller.js';
+import type { ClusterEvent } from '../cluster/events.js';
+import { AdminClient } from '../cluster/admin-client.js';
+import { spawnDetached } from '../cluster/detach.js';
+import { tailLines } from '../cluster/log-read.js';
+import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state-dir.js';
+import type { ClusterStatus } from '../cluster/status.js';
+import { action } from './errors.js';
+import { isTty, printJson } from './output.js';
+import { renderStatus } from './status.js';
 
-export function register(_program: Command): void {}
+interface UpFlags {
+  profile: string;
+  stateDir: string;
+  detach?: boolean;
+  oversubscribe?: boolean;
+  registry?: string;
+  json?: boolean;
+  detachedChild?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('up')
+    .description('Start a cluster from a profile: place and start replicas, supervise them, start the gateway.')
+    .requiredOption('--profile <name|file>', 'profile name (profiles/<name>.yaml or shipped) or path of a .yaml file')
+    .option('--state-dir <dir>', 'state directory: pid file, admin socket, state.json, logs', DEFAULT_STATE_DIR)
+    .option('--detach', 'run in the background; returns once the cluster is ready')
+    .option('--oversubscribe', 'place replicas that do not fit the host anyway (with a warning)')
+    .option('--registry <dir>', "model registry folder (overrides the profile's model.registry)")
+    .option('--json', 'print the status as JSON once ready')
+    .addOption(new Option('--detached-child', 'internal: the background half of --detach').hideHelp())
+    .addHelpText('after', `
+Examples:
+  $ serve up --profile local                  foreground; Ctrl-C drains and stops everything
+  $ serve up --profile market-hours --detach  background; stop with \`serve down\`
+  $ serve up --profile ./my.yaml --state-dir /tmp/a --oversubscribe`)
+    .action(action((flags: UpFlags) => (flags.detach ? upDetached(flags) : upForeground(flags))));
+}
+
+async function upForeground(flags: UpFlags): Promise<number> {
+  // A broken profile throws here, before anything is started.
+  const profile = await loadProfile(flags.profile, { cwd: process.cwd(), env: process.env });
+  // A pseudo-terminal with no width (some CI runners) would make the spinner redraw endlessly.
+  const interactive = isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json && !flags.detachedChild;
+  const spinner: Ora | undefined = interactive ? ora(`starting ${profile.name}: ${profile.replicas.initial} replicas and the gateway`).start() : undefined;
+  let ready = false;
+  const onEvent = (e: ClusterEvent) => {
+    const line = `${new Date().toISOString().slice(11, 19)} ${e.level === 'info' ? '' : e.level + ': '}${e.message}`;
+    if (spinner && !ready && e.level === 'info') spinner.text = e.message;
+    else if (spinner && !ready) spinner.warn(line).start();
+    else if (ready || e.level !== 'info') process.stderr.write(line + '\n');
+  };
+  const abort = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    // A second Ctrl-C gives up on draining; children exit on their own when we are gone.
+    if (signals > 1) process.exit(ExitCode.Interrupted);
+    process.stderr.write('\ndraining and stopping (Ctrl-C again to stop at once)\n');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const handle = await startCluster(profile, {
+      stateDir: flags.stateDir, oversubscribe: flags.oversubscribe, registryOverride: flags.registry, onEvent, signal: abort.signal,
+    });
+    ready = true;
+    spinner?.succeed(`${profile.name} is up`);
+    const status = handle.status();
+    if (flags.json) printJson(status);
+    else process.stdout.write(`${renderStatus(status)}\nGateway: ${handle.gatewayUrl}\nCtrl-C (or \`serve down\`) drains and stops.\n`);
+    abort.signal.addEventListener('abort', () => void handle.stop(), { once: true });
+    await handle.stopped;
+    process.stderr.write('stopped\n');
+    return ExitCode.Ok;
+  } catch (err) {
+    spinner?.fail('not started');
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** The CLI entry of this very build, for re-spawning (dist/src/cli/up.js -> dist/src/cli/main.js). */
+const cliEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
+
+async function upDetached(flags: UpFlags): Promise<number> {
+  await loadProfile(flags.profile, { cwd: process.cwd(), env: process.env });
+  const paths = statePaths(flags.stateDir);
+  const other = runningPid(paths);
+  if (other !== undefined) {
+    throw new UserError(`a cluster is already running in ${paths.dir} (pid ${other}): stop it with \`serve down --state-dir ${paths.dir}\` or use another --state-dir`);
+  }
+  const args = ['up', '--profile', flags.profile, '--state-dir', paths.dir, '--detached-child'];
+  if (flags.oversubscribe) args.push('--oversubscribe');
+  if (flags.registry) args.push('--registry', path.resolve(flags.registry));
+  const child = spawnDetached(cliEntry, args, paths);
+  const spinner = isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json ? ora('starting in the background').start() : undefined;
+  let exitCode: number | null | undefined;
+  void child.exited.then((c) => (exitCode = c));
+  const client = new AdminClient(paths.dir, 2000);
+  let status: ClusterStatus | undefined;
+  while (exitCode === undefined) {
+    status = await client.status().catch(() => undefined);
+    if (status?.phase === 'running' && status.controllerPid === child.pid) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (exitCode !== undefined || !status) {
+    spinner?.fail('not started');
+    const last = tailLines(child.outputLog, 20).filter((l) => l.startsWith('serve: error') || l.startsWith('  '));
+    throw new UserError(last[0]?.replace(/^serve: error: /, '') ?? `the background controller exited (code ${exitCode}); see ${child.outputLog}`, {
+      details: last.slice(1),
+      exitCode: exitCode === ExitCode.Unreachable || exitCode === ExitCode.Usage ? exitCode : ExitCode.Usage,
+    });
+  }
+  spinner?.succeed(`${status.profile.name} is up (pid ${child.pid})`);
+  if (flags.json) printJson(status);
+  else process.stdout.write(`${renderStatus(status)}\nGateway: ${status.gatewayUrl}\nStop it with \`serve down${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}\`.\n`);
+  return ExitCode.Ok;
+}

@@ -1,0 +1,74 @@
+// Admin API of a running controller (control plane): HTTP over the unix socket
+// <state-dir>/admin.sock (mode 0600). GET /status, POST /scale {replicas, force}, POST /down.
+import http from 'node:http';
+import { chmodSync, rmSync } from 'node:fs';
+import { UserError, errorMessage } from '../common/errors.js';
+import type { ClusterStatus } from './status.js';
+
+export interface AdminHandlers {
+  status(): ClusterStatus;
+  /** Throws UserError for a count outside the profile's bounds without `force`. */
+  scale(replicas: number, force: boolean): Promise<void>;
+  /** Starts a drain-and-stop; the answer goes out before the controller exits. */
+  down(): void;
+}
+
+/** Listens on `socketPath` and returns a function that closes the server. */
+export async function startAdminServer(socketPath: string, h: AdminHandlers): Promise<() => Promise<void>> {
+  rmSync(socketPath, { force: true });
+  const server = http.createServer((req, res) => {
+    void handle(req, res, h);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socketPath, () => resolve());
+  });
+  // Only the owner may scale or stop the cluster.
+  chmodSync(socketPath, 0o600);
+  return () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+}
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse, h: AdminHandlers): Promise<void> {
+  try {
+    const route = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
+    if (route === 'GET /status') return send(res, 200, h.status());
+    if (route === 'POST /scale') {
+      const body = (await readJson(req)) as { replicas?: unknown; force?: unknown };
+      if (typeof body.replicas !== 'number' || !Number.isInteger(body.replicas) || body.replicas < 0) {
+        return send(res, 400, { error: 'body must be {"replicas": <integer >= 0>, "force": <boolean>}' });
+      }
+      await h.scale(body.replicas, body.force === true);
+      return send(res, 200, { replicas: body.replicas });
+    }
+    if (route === 'POST /down') {
+      // Stop only once the answer is out, so the client never sees the socket close first.
+      res.once('finish', () => h.down());
+      send(res, 202, { stopping: true });
+      return;
+    }
+    send(res, 404, { error: `no such admin endpoint: ${route}` });
+  } catch (err) {
+    if (err instanceof UserError) send(res, 400, { error: err.message });
+    else send(res, 500, { error: `internal error: ${errorMessage(err)}` });
+  }
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+  } catch {
+    throw new UserError('body is not valid JSON');
+  }
+}

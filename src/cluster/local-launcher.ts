@@ -1,0 +1,79 @@
+// Local launcher (control plane): runs a child with execa in its own process group (detached), so
+// Ctrl-C reaches only the controller and a whole replica can be killed as a group.
+import { execa } from 'execa';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
+
+/** Starts children on this host. Children must exit on stdin EOF (`--exit-with-parent`). */
+export class LocalLauncher implements Launcher {
+  start(spec: LaunchSpec): LaunchedProcess {
+    const child = execa(spec.command, [...spec.args], {
+      detached: true,
+      // execa's own cleanup is off for detached children; ours is stdin EOF plus group kills.
+      cleanup: false,
+      reject: false,
+      buffer: false,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: spec.env ? { ...process.env, ...spec.env } : process.env,
+      extendEnv: false,
+    });
+    const pid = child.pid;
+    let done = false;
+    const exited: Promise<ExitInfo> = child.then(
+      (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null }),
+      (err: { exitCode?: number; signal?: string }) => ({ code: err.exitCode ?? null, signal: err.signal ?? null }),
+    ).then((info) => {
+      done = true;
+      return info;
+    });
+    lines(child.stdout, (line) => {
+      const event = parseProcessEvent(line);
+      if (event) spec.onEvent(event);
+      else spec.onLine(line, 'stdout');
+    });
+    lines(child.stderr, (line) => spec.onLine(line, 'stderr'));
+    // A child that dies leaves an EPIPE on its stdin; that is reported through `exited`.
+    child.stdin?.on('error', () => {});
+    const signalGroup = (sig: NodeJS.Signals) => {
+      if (done || pid === undefined) return;
+      try {
+        process.kill(-pid, sig);
+      } catch {
+        // The group is already gone.
+      }
+    };
+    return {
+      pid,
+      exited,
+      send(line) {
+        if (!done && child.stdin?.writable) child.stdin.write(line.endsWith('\n') ? line : line + '\n');
+      },
+      signal: signalGroup,
+      async stop(graceMs) {
+        signalGroup('SIGTERM');
+        const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+        const info = await exited;
+        clearTimeout(timer);
+        // Anything the child left in its group goes too.
+        if (pid !== undefined) {
+          try {
+            process.kill(-pid, 'SIGKILL');
+          } catch {
+            // Nothing left.
+          }
+        }
+        return info;
+      },
+    };
+  }
+}
+
+function lines(stream: Readable | null | undefined, onLine: (line: string) => void): void {
+  if (!stream) return;
+  const rl = createInterface({ input: stream, crlfDelay: Infinity });
+  rl.on('line', onLine);
+  rl.on('error', () => {});
+}

@@ -1,0 +1,61 @@
+// ClusterStatus: the plain data `serve status` shows and `--json` prints (control plane). Built by
+// the controller; rendered by the CLI.
+
+/** Life cycle of one replica slot. */
+export type ReplicaState =
+  | 'pending' // not placed: does not fit the host (see reason)
+  | 'starting' // launched, not ready yet
+  | 'ready' // serving, probes pass
+  | 'unhealthy' // failed its probes or its memory limit; being replaced
+  | 'restarting' // exited; waiting out its backoff
+  | 'draining' // scaled down or shutting down; finishing accepted requests
+  | 'failed' // crash loop: not restarted (see reason)
+  | 'stopped';
+
+export interface ReplicaStatus {
+  id: string;
+  state: ReplicaState;
+  pid?: number;
+  port?: number;
+  url?: string;
+  device?: string;
+  /** Times this slot was restarted. */
+  restarts: number;
+  /** In-flight requests at the last sample. */
+  inFlight?: number;
+  rssBytes?: number;
+  /** Share of one core over the last probe period, in percent. */
+  cpuPercent?: number;
+  /** Since it became ready this time. */
+  uptimeMs?: number;
+  /** Why it is pending, unhealthy or failed. */
+  reason?: string;
+}
+
+export interface ClusterStatus {
+  /** starting until every placed replica is ready or failed; stopping once a drain began. */
+  phase: 'starting' | 'running' | 'stopping';
+  profile: { name: string; path: string };
+  model: { name: string; version: number };
+  gatewayUrl: string;
+  gateway: { pid?: number; state: 'starting' | 'ready' | 'restarting' | 'stopped'; restarts: number };
+  controllerPid: number;
+  stateDir: string;
+  startedAt: string;
+  uptimeMs: number;
+  /** Replica count the controller aims for (placed or pending). */
+  desiredReplicas: number;
+  autoscaling: {
+    enabled: boolean;
+    /** False after `serve scale --force` until the next `serve up`. */
+    active: boolean;
+    minReplicas: number;
+    maxReplicas: number;
+    targetOngoingRequests: number;
+    averageInFlight?: number;
+    wantedReplicas?: number;
+  };
+  replicas: ReplicaStatus[];
+  /** Oversubscription and similar notes. */
+  warnings: string[];
+}

@@ -1,0 +1,187 @@
+// The cluster commands as a user runs them (`serve up/status/logs/scale/down` as child processes),
+// with real replicas and gateway: exit codes, the state dir, --detach, and kill -9 of the controller.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { isAlive } from '../../src/cluster/proc-stats.js';
+import type { ClusterStatus } from '../../src/cluster/status.js';
+import { cliEntry } from '../helpers/paths.js';
+import { killAll, tempWorld, waitFor } from './helpers.js';
+
+function serve(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    return { code: 0, stdout, stderr: '' };
+  } catch (err) {
+    const e = err as { status: number; stdout: string; stderr: string };
+    return { code: e.status, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function profileYaml(registry: string): string {
+  return `name: clitest
+model: { name: cnn-lstm, version: latest, registry: ${registry} }
+replicas: { min: 1, max: 3, initial: 2 }
+autoscaling: { enabled: false, target_ongoing_requests: 3, upscale_delay: 15s, downscale_delay: 120s }
+resources: { cpus: 0.5, gpus: 0, memory: 1GiB }
+batching: { max_batch_size: 8, batch_wait_timeout: 2ms, max_queued_requests: 64 }
+runtime: { device: cpu, threads: 1 }
+health: { period: 300ms, timeout: 250ms, failure_threshold: 3, startup_timeout: 30s }
+gateway: { host: 127.0.0.1, port: 0, request_timeout: 2s }
+drain_timeout: 5s
+local: { cpus: 2, memory: 4GiB }
+`;
+}
+
+/** A temp world with the demo model and a profile file; returns the profile path. */
+function cliWorld() {
+  const w = tempWorld();
+  execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', w.registry], { stdio: 'ignore' });
+  const profile = path.join(w.root, 'p.yaml');
+  writeFileSync(profile, profileYaml(w.registry));
+  return { ...w, profile };
+}
+
+/** Pids of live processes in any of these process groups (from ps). */
+function inGroups(pgids: readonly number[]): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 3 && pgids.includes(Number(f[1])) && !f[2]!.startsWith('Z'))
+    .map((f) => Number(f[0]));
+}
+
+test('status, scale, down and logs with nothing running say so in one line and exit 3', (t) => {
+  const w = tempWorld();
+  t.after(() => w.cleanup());
+  for (const args of [['status'], ['status', '--json'], ['scale', '2'], ['down'], ['logs']]) {
+    const r = serve([...args, '--state-dir', w.stateDir], w.root);
+    assert.equal(r.code, 3, `serve ${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /^serve: error: no (cluster is running|logs) in /);
+  }
+});
+
+test('a broken profile starts nothing and leaves no state behind', (t) => {
+  const w = tempWorld();
+  t.after(() => w.cleanup());
+  const bad = path.join(w.root, 'bad.yaml');
+  writeFileSync(bad, profileYaml(w.registry).replace('replicas:', 'replicaz:'));
+  const r = serve(['up', '--profile', bad, '--state-dir', w.stateDir], w.root);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /bad\.yaml/);
+  assert.equal(existsSync(w.stateDir), false);
+  const d = serve(['up', '--detach', '--profile', bad, '--state-dir', w.stateDir], w.root);
+  assert.equal(d.code, 2, d.stderr);
+  assert.equal(existsSync(w.stateDir), false);
+});
+
+test('up --detach, a refused second up, status, logs, scale bounds, down', async (t) => {
+  const w = cliWorld();
+  const pids: number[] = [];
+  t.after(() => {
+    killAll(pids);
+    w.cleanup();
+  });
+  // A pid file left by a dead controller is cleaned up, not mistaken for a running one.
+  mkdirSync(w.stateDir, { recursive: true });
+  const dead = spawn(process.execPath, ['-e', '']);
+  await new Promise((r) => dead.once('exit', r));
+  writeFileSync(path.join(w.stateDir, 'serve.pid'), `${dead.pid}\n`);
+
+  const up = serve(['up', '--detach', '--json', '--profile', w.profile, '--state-dir', w.stateDir], w.root);
+  assert.equal(up.code, 0, up.stderr);
+  const s = JSON.parse(up.stdout) as ClusterStatus;
+  pids.push(s.controllerPid, s.gateway.pid!, ...s.replicas.map((r) => r.pid!));
+  assert.equal(s.phase, 'running');
+  assert.deepEqual(s.replicas.map((r) => r.state), ['ready', 'ready']);
+
+  const again = serve(['up', '--profile', w.profile, '--state-dir', w.stateDir], w.root);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /a cluster is already running in .* \(pid \d+\)/);
+
+  const st = serve(['status', '--state-dir', w.stateDir], w.root);
+  assert.equal(st.code, 0, st.stderr);
+  assert.match(st.stdout, /replica-2 .*ready/);
+  assert.match(st.stdout, new RegExp(`Gateway ${s.gatewayUrl}`));
+
+  const logs = serve(['logs', '-n', '200', '--state-dir', w.stateDir], w.root);
+  assert.equal(logs.code, 0, logs.stderr);
+  assert.match(logs.stdout, /^controller +\| /m);
+  assert.match(logs.stdout, /^replica-1 +\| /m);
+  assert.match(logs.stdout, /^gateway +\| /m);
+  const one = serve(['logs', '2', '--state-dir', w.stateDir], w.root);
+  assert.ok(one.stdout.trim().split('\n').every((l) => l.startsWith('replica-2 ')), one.stdout);
+  assert.equal(serve(['logs', 'nope', '--state-dir', w.stateDir], w.root).code, 2);
+
+  const tooMany = serve(['scale', '9', '--state-dir', w.stateDir], w.root);
+  assert.equal(tooMany.code, 2);
+  assert.match(tooMany.stderr, /outside the profile's range 1\.\.3/);
+  assert.equal(serve(['scale', '3', '--state-dir', w.stateDir], w.root).code, 0);
+
+  const down = serve(['down', '--state-dir', w.stateDir], w.root);
+  assert.equal(down.code, 0, down.stderr);
+  await waitFor('every process gone', () => pids.every((p) => !isAlive(p)), 10_000);
+  assert.equal(serve(['status', '--state-dir', w.stateDir], w.root).code, 3);
+});
+
+test('kill -9 of the controller leaves no process behind', async (t) => {
+  const w = cliWorld();
+  const pids: number[] = [];
+  const controller = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', w.profile, '--state-dir', w.stateDir], {
+    cwd: w.root, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    killAll([controller.pid!, ...pids]);
+    w.cleanup();
+  });
+  let text = '';
+  let errText = '';
+  controller.stdout!.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  controller.stderr!.on('data', (c: Buffer) => (errText += c.toString('utf8')));
+  const status = await waitFor('the controller to print its status', () => {
+    if (controller.exitCode !== null) throw new Error(`serve up exited with ${controller.exitCode}: ${errText}`);
+    try {
+      return JSON.parse(text) as ClusterStatus;
+    } catch {
+      return undefined;
+    }
+  }, 60_000, 50);
+  pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
+  assert.equal(pids.length, 3);
+  process.kill(controller.pid!, 'SIGKILL');
+  await waitFor('children to exit with their parent', () => pids.every((p) => !isAlive(p)) && inGroups(pids).length === 0, 10_000, 50);
+});
+
+test('Ctrl-C (SIGINT) on a foreground serve up drains, stops everything, cleans the state dir and exits 0', async (t) => {
+  const w = cliWorld();
+  const pids: number[] = [];
+  const controller = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', w.profile, '--state-dir', w.stateDir], {
+    cwd: w.root, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => {
+    killAll([controller.pid!, ...pids]);
+    w.cleanup();
+  });
+  let text = '';
+  controller.stdout!.on('data', (c: Buffer) => (text += c.toString('utf8')));
+  const exited = new Promise<number | null>((r) => controller.once('exit', (code) => r(code)));
+  const status = await waitFor('the controller to print its status', () => {
+    if (controller.exitCode !== null) throw new Error(`serve up exited with ${controller.exitCode}`);
+    try {
+      return JSON.parse(text) as ClusterStatus;
+    } catch {
+      return undefined;
+    }
+  }, 60_000, 50);
+  pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
+  controller.kill('SIGINT');
+  assert.equal(await exited, 0);
+  assert.ok(pids.every((p) => !isAlive(p)), 'gateway and replicas stopped before serve up exited');
+  assert.equal(existsSync(path.join(w.stateDir, 'serve.pid')), false);
+  assert.equal(existsSync(path.join(w.stateDir, 'admin.sock')), false);
+  assert.ok(existsSync(path.join(w.stateDir, 'logs', 'controller.log')), 'logs stay');
+});

@@ -1,0 +1,77 @@
+// Helpers for the cluster tests: a complete Profile built in code, a throwaway model registry and
+// state directory, and process checks for orphans.
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { Profile } from '../../src/profile/types.js';
+import { outDir } from '../helpers/paths.js';
+
+/** The fake data-plane CLI (replica + gateway) compiled next to this file. */
+export const fakeCli = path.join(outDir, 'test', 'cluster', 'fixtures', 'fake-serve.js');
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** A profile with quick probes and backoff, for tests; `over` replaces sections field by field. */
+export function testProfile(registry: string, over: DeepPartial<Profile> = {}): Profile {
+  const base: Profile = {
+    name: 'test', sourcePath: '',
+    model: { name: 'demo', version: 1, registry },
+    replicas: { min: 1, max: 4, initial: 2 },
+    autoscaling: { enabled: false, targetOngoingRequests: 2, upscaleDelayMs: 300, downscaleDelayMs: 300, metricsIntervalMs: 100, lookbackMs: 300 },
+    resources: { cpus: 0.1, gpus: 0, memoryBytes: 1024 ** 3 },
+    batching: { maxBatchSize: 8, batchWaitMs: 2, maxQueuedRequests: 64 },
+    runtime: { device: 'cpu', intraOpThreads: 1 },
+    health: { periodMs: 100, timeoutMs: 300, failureThreshold: 3, startupTimeoutMs: 15_000 },
+    restart: { initialBackoffMs: 50, backoffMultiplier: 1.5, maxBackoffMs: 1000, resetAfterMs: 30_000, crashLoopFailures: 5, crashLoopWindowMs: 10_000 },
+    gateway: { host: '127.0.0.1', port: 0, maxQueuedRequests: 256, requestTimeoutMs: 5000, ejectAfterFailures: 3, ejectForMs: 2000 },
+    drainTimeoutMs: 5000,
+    local: { cpus: 2, memoryBytes: 8 * 1024 ** 3, gpus: 0 },
+    slo: { p99Ms: 100 },
+  };
+  const out = structuredClone(base) as unknown as Record<string, unknown>;
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = v !== null && typeof v === 'object' ? { ...(out[k] as object), ...v } : v;
+  }
+  return out as unknown as Profile;
+}
+
+/** A temp folder with registry/demo/1/ and a state dir; removed by the returned cleanup. */
+export function tempWorld(): { root: string; registry: string; stateDir: string; cleanup(): void } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'serve-cluster-'));
+  const registry = path.join(root, 'models');
+  mkdirSync(path.join(registry, 'demo', '1'), { recursive: true });
+  return { root, registry, stateDir: path.join(root, 'state'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Pids of live processes whose command line contains `needle` (from ps), excluding zombies. */
+export function processesMatching(needle: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 3 && !f[1]!.startsWith('Z') && f.slice(2).join(' ').includes(needle))
+    .map((f) => Number(f[0]));
+}
+
+/** Polls `check` every `everyMs` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 25): Promise<Exclude<T, undefined | null | false>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v) return v as Exclude<T, undefined | null | false>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** SIGKILLs every pid given, ignoring those already gone (test cleanup). */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
