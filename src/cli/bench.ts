@@ -1,4 +1,172 @@
-// `serve bench` (cli). Not written yet: registers nothing until its issue lands.
+// `serve bench` (cli): open-loop load against any OIP v2 server, the SLO table, CI gates and result
+// files. The work is loadtest/runBench; this file parses flags, prints and picks the exit code.
+import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { ExitCode } from '../common/exit-codes.js';
+import { UserError } from '../common/errors.js';
+import {
+  evaluateGates, hdrLogHeader, hdrLogLine, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench, tableModel,
+  type GateReport, type IntervalSample, type RunResult,
+} from '../loadtest/index.js';
+import { parseBenchFlags, type BenchFlags } from '../loadtest/flags.js';
+import { readClusterState } from '../loadtest/state.js';
+import { action } from './errors.js';
 
-export function register(_program: Command): void {}
+export { renderProgressLine };
+
+/** The result table (cli-table3) with each figure beside its target, then the notes and verdict. */
+export function renderTable(result: RunResult, gates: GateReport): string {
+  const model = tableModel(result, gates);
+  const table = new Table({ head: model.head, style: { head: [], border: [], compact: true } });
+  for (const row of model.rows) table.push(row);
+  return [model.title, table.toString(), ...model.notes, model.verdict, ''].join('\n');
+}
+
+interface CliFlags extends BenchFlags {
+  profile?: string;
+  stateDir: string;
+  baseline?: string;
+  json?: boolean;
+  junit?: string;
+  hdrLog?: string;
+  hgrm?: string;
+}
+
+/** Live progress goes to stderr, only on an interactive terminal outside CI. */
+function progressWanted(): boolean {
+  return Boolean(process.stderr.isTTY) && !process.env.CI;
+}
+
+/** Streams interval histograms to `file` as they arrive, so memory stays flat on long runs. */
+function openHdrLog(file: string): { write(s: IntervalSample): void; close(): Promise<void> } {
+  const out: WriteStream = createWriteStream('', { fd: openForWriting('--hdr-log', file) });
+  let baseEpochMs: number | undefined;
+  return {
+    write(s) {
+      const now = Date.now();
+      if (baseEpochMs === undefined) {
+        baseEpochMs = now - s.endMs;
+        out.write(hdrLogHeader(baseEpochMs));
+      }
+      // Ramp steps restart their clocks at 0: shift each onto the log's time line.
+      const shiftMs = now - s.endMs - baseEpochMs;
+      out.write(hdrLogLine({ ...s, startMs: s.startMs + shiftMs, endMs: s.endMs + shiftMs }));
+    },
+    close: () => new Promise((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve()))),
+  };
+}
+
+/** Opens `file` for writing, or fails with one line naming the flag (before any load is sent). */
+function openForWriting(flag: string, file: string): number {
+  try {
+    return openSync(file, 'w');
+  } catch (err) {
+    throw new UserError(`${flag} ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'})`);
+  }
+}
+
+async function bench(flags: CliFlags): Promise<number> {
+  const state = flags.profile === undefined ? undefined : await readClusterState(flags.stateDir, flags.profile);
+  const { options, targets, maxRegression } = parseBenchFlags(
+    flags,
+    state && { url: state.gatewayUrl, model: state.model.name, slo: state.slo ?? {} },
+  );
+  const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
+  // Find unwritable output files now, not after a long run.
+  for (const [flag, file] of [['--junit', flags.junit], ['--hgrm', flags.hgrm]] as const) {
+    if (file !== undefined) closeSync(openForWriting(flag, file));
+  }
+  const hdrLog = flags.hdrLog === undefined ? undefined : openHdrLog(flags.hdrLog);
+  const showProgress = progressWanted();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    // First Ctrl-C: stop sending and report; a second one leaves at once.
+    if (++interrupts > 1) process.exit(ExitCode.Interrupted);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let result: RunResult;
+  try {
+    result = await runBench(options, {
+      signal: controller.signal,
+      onProgress: showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
+      onInterval: hdrLog ? (s) => hdrLog.write(s) : undefined,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    if (showProgress) process.stderr.write('\r\x1b[2K');
+    await hdrLog?.close();
+  }
+  const gates = evaluateGates(result, targets, baseline, maxRegression);
+  await writeOutputs(flags, result, gates);
+  if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
+  else process.stdout.write(renderTable(result, gates));
+  if (result.interrupted) return ExitCode.Interrupted;
+  const connectionErrors = result.errorsByClass.connection ?? 0;
+  if (result.requests.ok === 0 && connectionErrors > 0 && connectionErrors === result.requests.errors) {
+    // Every request failed to connect: the target went away after discovery; that is not a slow server.
+    process.stderr.write(`serve: error: every request failed to connect to ${result.target.url}: is the server still running?\n`);
+    return ExitCode.Unreachable;
+  }
+  return gates.passed ? ExitCode.Ok : ExitCode.TargetMissed;
+}
+
+async function writeOutputs(flags: CliFlags, result: RunResult, gates: GateReport): Promise<void> {
+  const write = async (flag: string, file: string | undefined, text: () => string) => {
+    if (file === undefined) return;
+    try {
+      await writeFile(file, text());
+    } catch (err) {
+      throw new UserError(`${flag} ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'})`);
+    }
+  };
+  await write('--junit', flags.junit, () => renderJunit(result, gates));
+  await write('--hgrm', flags.hgrm, () => renderHgrm(result));
+}
+
+export function register(program: Command): void {
+  program
+    .command('bench')
+    .description('Load an Open Inference Protocol v2 server open-loop, report latency percentiles, and gate on targets.')
+    .option('--url <url>', 'base URL of the OIP v2 server (gateway, replica, Triton, KServe)')
+    .option('--model <name>', 'model to load (default: the only model the server lists)')
+    .option('--model-version <v>', 'model version (default: the server\'s choice)')
+    .option('--profile <name>', 'take URL, model and targets from the running `serve up --profile NAME`')
+    .option('--state-dir <dir>', 'where `serve up` keeps state.json', '.serve')
+    .option('--rps <rate>', 'requests per second, or a ramp from:to:step such as 50:1000:50 (default 100, or the profile\'s targetRps)')
+    .option('--step <duration>', 'time at each ramp rate (default 10s)')
+    .option('--arrival <kind>', 'constant or poisson arrivals (default constant)')
+    .option('--duration <duration>', 'measured time, e.g. 30s (default 30s)')
+    .option('--warmup <duration>', 'load applied before measuring, not recorded (default 0s)')
+    .option('--connections <n>', 'most open connections, one request each at a time (default 256)')
+    .option('--concurrency <n>', 'closed loop: N requests back to back instead of a schedule')
+    .option('--timeout <duration>', 'per-request limit from send (default 10s)')
+    .option('--late-threshold <duration>', 'a send later than this behind schedule counts as late (default 2ms)')
+    .option('--binary', 'send tensors with the binary tensor extension')
+    .option('--check-shape', 'check every response\'s output shapes against the model metadata')
+    .option('--requests <file>', 'replay infer requests from a JSON-lines file instead of random payloads')
+    .option('--seed <n>', 'seed of payloads and Poisson arrivals (default 1)')
+    .option('--workers <n>', 'worker threads sharing the schedule and connections, histograms merged (default 1)')
+    .option('--p50 <duration>', 'target: p50 latency at most this').option('--p90 <duration>', 'target: p90 latency')
+    .option('--p95 <duration>', 'target: p95 latency').option('--p99 <duration>', 'target: p99 latency')
+    .option('--p999 <duration>', 'target: p99.9 latency').option('--max <duration>', 'target: max latency')
+    .option('--error-rate <percent>', 'target: error rate at most this, e.g. 1%')
+    .option('--min-rps <rate>', 'target: achieved successful requests per second at least this')
+    .option('--baseline <file>', 'compare with an earlier --json result')
+    .option('--max-regression <percent>', 'allowed regression against --baseline (default 10%)')
+    .option('--json', 'print the whole result as JSON instead of the table')
+    .option('--junit <file>', 'write a JUnit XML report, one test case per target')
+    .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
+    .option('--hgrm <file>', 'write the percentile distribution (.hgrm text)')
+    .addHelpText('after', `
+Examples:
+  $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 30s --p99 100ms
+  $ serve bench --profile local --baseline bench.json --json > new.json
+  $ serve bench --url http://127.0.0.1:8000 --rps 50:1000:50 --step 10s --p99 100ms
+
+Exit codes: 0 targets met, 1 a target missed, 2 bad flags, 3 unreachable, 130 interrupted.`)
+    .action(action((flags: CliFlags) => bench(flags)));
+}

@@ -1,0 +1,46 @@
+// A trivial OIP v2 server in a child process for the load-generator benchmarks (bench): answers
+// metadata and a fixed small infer response at once, so the client is what is measured.
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+
+const self = fileURLToPath(import.meta.url);
+const metadata = JSON.stringify({ name: 'echo', versions: ['1'], inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }] });
+const answer = JSON.stringify({ model_name: 'echo', outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [0.5] }] });
+
+/** Starts the server in a child process; resolves with its URL, its pid and a stop function. */
+export async function startTrivialServer(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [self, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return {
+    url, pid: child.pid!,
+    stop: async () => {
+      child.stdin.end();
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+if (process.argv[1] === self && process.argv[2] === '--serve') {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(req.method === 'GET' ? metadata : answer);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  });
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+}

@@ -1,0 +1,101 @@
+// Open Inference Protocol v2 discovery (loadtest): finds the model and reads its metadata before a
+// run. Works against our gateway and replica, Triton and KServe; failures become one-line errors.
+import { request } from 'undici';
+import { UnreachableError, UserError, errorMessage } from '../common/errors.js';
+
+/** One tensor of the model metadata; -1 in `shape` is a dynamic dimension. */
+export interface TensorMeta {
+  name: string;
+  datatype: string;
+  shape: number[];
+}
+
+/** `GET /v2/models/{name}` as the protocol defines it (fields we use). */
+export interface ModelMetadata {
+  name: string;
+  versions?: string[];
+  inputs: TensorMeta[];
+  outputs: TensorMeta[];
+}
+
+const discoveryTimeoutMs = 10_000;
+
+/** The path prefix of a model: /v2/models/{name}[/versions/{v}]. */
+export function modelPath(model: string, version?: string): string {
+  const base = `/v2/models/${encodeURIComponent(model)}`;
+  return version === undefined ? base : `${base}/versions/${encodeURIComponent(version)}`;
+}
+
+async function call(url: string, method: 'GET' | 'POST', body?: string) {
+  try {
+    const res = await request(url, {
+      method,
+      body,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headersTimeout: discoveryTimeoutMs,
+      bodyTimeout: discoveryTimeoutMs,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, text };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new UnreachableError(`cannot reach ${new URL(url).origin} (${code ?? errorMessage(err)}): is the server running and is --url right?`);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Names of the models the server lists: Triton/KServe `POST /v2/repository/index`, else a `models`
+ * array in `GET /v2` if the server offers one. Undefined when neither works.
+ */
+async function listModels(baseUrl: string): Promise<string[] | undefined> {
+  const index = await call(new URL('/v2/repository/index', baseUrl).href, 'POST', '{}');
+  const list = index.status === 200 ? parseJson(index.text) : undefined;
+  if (Array.isArray(list)) {
+    const ready = list.filter((m) => m && typeof m.name === 'string' && (m.state === undefined || m.state === 'READY'));
+    return [...new Set(ready.map((m) => String(m.name)))];
+  }
+  const server = await call(new URL('/v2', baseUrl).href, 'GET');
+  const meta = server.status === 200 ? (parseJson(server.text) as { models?: unknown } | undefined) : undefined;
+  if (meta && Array.isArray(meta.models)) {
+    return meta.models.map((m) => (typeof m === 'string' ? m : String((m as { name?: unknown }).name)));
+  }
+  return undefined;
+}
+
+/** The model to load: `model` if given, else the only one the server lists. */
+export async function resolveModel(baseUrl: string, model: string | undefined): Promise<string> {
+  if (model !== undefined) return model;
+  const names = await listModels(baseUrl);
+  if (names === undefined) throw new UserError(`${baseUrl} does not list its models (no POST /v2/repository/index): pass --model NAME`);
+  if (names.length === 1) return names[0]!;
+  if (names.length === 0) throw new UnreachableError(`${baseUrl} serves no ready model: load one, or pass --model NAME`);
+  throw new UserError(`${baseUrl} serves ${names.length} models (${names.join(', ')}): pick one with --model NAME`);
+}
+
+/** Reads `GET /v2/models/{name}[/versions/{v}]`; 404 and the like exit 3 with the server's error. */
+export async function fetchMetadata(baseUrl: string, model: string, version?: string): Promise<ModelMetadata> {
+  const url = new URL(modelPath(model, version), baseUrl).href;
+  const res = await call(url, 'GET');
+  const body = parseJson(res.text) as Partial<ModelMetadata> & { error?: string } | undefined;
+  if (res.status !== 200) {
+    const why = body?.error ? `: ${body.error}` : '';
+    throw new UnreachableError(`model "${model}" is not served at ${baseUrl} (HTTP ${res.status}${why}): check --model and --url`);
+  }
+  if (!body || !Array.isArray(body.inputs) || !Array.isArray(body.outputs)) {
+    throw new UserError(`${url} did not answer Open Inference Protocol v2 model metadata (no inputs/outputs): is --url an OIP v2 server?`);
+  }
+  for (const t of [...body.inputs, ...body.outputs]) {
+    if (typeof t?.name !== 'string' || typeof t.datatype !== 'string' || !Array.isArray(t.shape)) {
+      throw new UserError(`${url} lists a tensor without name, datatype and shape: cannot generate payloads; use --requests FILE`);
+    }
+  }
+  return { name: body.name ?? model, versions: body.versions, inputs: body.inputs, outputs: body.outputs };
+}

@@ -1,0 +1,92 @@
+// What one measured phase saw (loadtest): latency and service-time histograms, counts, errors by
+// class, and a per-interval histogram for the progress line and the HDR log. Constant memory.
+import { decodeHistogram, newHistogram, recordMs, encodeHistogram, summarize, type Histogram } from './histogram.js';
+import type { IntervalSample, RequestCounts } from './types.js';
+
+/** A recorder's totals in a form that crosses a worker boundary. */
+export interface RecorderPart {
+  counts: RequestCounts;
+  errorsByClass: Record<string, number>;
+  latencyUs: string;
+  serviceUs: string;
+}
+
+/** Outcome of one request as the client classifies it. */
+export type Outcome = { ok: true } | { ok: false; errorClass: string };
+
+export class Recorder {
+  readonly latency: Histogram = newHistogram();
+  readonly service: Histogram = newHistogram();
+  readonly counts: RequestCounts = { scheduled: 0, sent: 0, ok: 0, errors: 0, notSent: 0, sentLate: 0 };
+  readonly errorsByClass: Record<string, number> = {};
+  private interval: Histogram = newHistogram();
+  private intervalStartMs: number;
+  private intervalOk = 0;
+
+  /** @param startMs clock time the measured phase began; @param lateThresholdMs see BenchOptions */
+  constructor(readonly startMs: number, private readonly lateThresholdMs: number) {
+    this.intervalStartMs = startMs;
+  }
+
+  /** A request left the client at `sentMs`, intended for `intendedMs`. */
+  sent(intendedMs: number, sentMs: number): void {
+    this.counts.sent++;
+    if (sentMs - intendedMs > this.lateThresholdMs) this.counts.sentLate++;
+  }
+
+  /** A request finished (answer or failure). Latencies are recorded for successes only. */
+  done(intendedMs: number, sentMs: number, doneMs: number, outcome: Outcome): void {
+    if (outcome.ok) {
+      this.counts.ok++;
+      this.intervalOk++;
+      recordMs(this.latency, doneMs - intendedMs);
+      recordMs(this.interval, doneMs - intendedMs);
+      recordMs(this.service, doneMs - sentMs);
+    } else this.error(outcome.errorClass);
+  }
+
+  /** Counts a failure of class `errorClass` (e.g. "http_503", "timeout", "not_sent"). */
+  error(errorClass: string): void {
+    this.counts.errors++;
+    this.errorsByClass[errorClass] = (this.errorsByClass[errorClass] ?? 0) + 1;
+    if (errorClass === 'not_sent') this.counts.notSent++;
+  }
+
+  /** p99 of everything recorded so far, milliseconds. */
+  p99MsSoFar(): number {
+    return this.latency.totalCount === 0 ? 0 : this.latency.getValueAtPercentile(99) / 1000;
+  }
+
+  /** Closes the current interval at `nowMs`: its sample and its success rate, then starts a new one. */
+  rollInterval(nowMs: number): { sample: IntervalSample; okPerSec: number } {
+    const spanMs = Math.max(nowMs - this.intervalStartMs, 1e-3);
+    const sample: IntervalSample = {
+      startMs: this.intervalStartMs - this.startMs,
+      endMs: nowMs - this.startMs,
+      latencyUs: encodeHistogram(this.interval),
+      maxUs: this.interval.maxValue,
+    };
+    const okPerSec = (this.intervalOk * 1000) / spanMs;
+    this.interval.reset();
+    this.intervalOk = 0;
+    this.intervalStartMs = nowMs;
+    return { sample, okPerSec };
+  }
+
+  /** What a worker sends back at the end of a phase (see absorb). */
+  export(): RecorderPart {
+    return { counts: { ...this.counts }, errorsByClass: { ...this.errorsByClass }, latencyUs: encodeHistogram(this.latency), serviceUs: encodeHistogram(this.service) };
+  }
+
+  /** Adds a worker's part into this recorder. */
+  absorb(part: RecorderPart): void {
+    for (const k of Object.keys(this.counts) as Array<keyof RequestCounts>) this.counts[k] += part.counts[k];
+    for (const [k, v] of Object.entries(part.errorsByClass)) this.errorsByClass[k] = (this.errorsByClass[k] ?? 0) + v;
+    this.latency.add(decodeHistogram(part.latencyUs));
+    this.service.add(decodeHistogram(part.serviceUs));
+  }
+
+  summaries() {
+    return { latency: summarize(this.latency), service: summarize(this.service) };
+  }
+}

@@ -1,0 +1,68 @@
+// Assembly of a RunResult from what the phases measured (loadtest, pure).
+import { encodeHistogram, summarize } from './histogram.js';
+import type { PhaseOutput } from './phase.js';
+import type { BenchOptions, RunResult, StepResult } from './types.js';
+
+/** Error rate of a phase: failures over everything that was due (not-sent included). */
+export function errorRateOf(ok: number, errors: number): number {
+  const total = ok + errors;
+  return total === 0 ? 0 : errors / total;
+}
+
+/** The summary of one phase as a ramp step (passed is filled in by the caller). */
+export function stepOf(phase: PhaseOutput, requestedPerSec: number): StepResult {
+  const r = phase.recorder;
+  const durationMs = phase.endMs - phase.startMs;
+  return {
+    requestedPerSec,
+    achievedPerSec: durationMs > 0 ? (r.counts.ok * 1000) / durationMs : 0,
+    durationMs,
+    requests: { ...r.counts },
+    errorRate: errorRateOf(r.counts.ok, r.counts.errors),
+    latency: summarize(r.latency),
+    service: summarize(r.service),
+    passed: false,
+  };
+}
+
+/** Builds the stable RunResult of the reported phase. */
+export function assembleResult(args: {
+  opts: BenchOptions;
+  model: string;
+  startedAt: Date;
+  phase: PhaseOutput;
+  requestedPerSec: number | null;
+  steps?: StepResult[];
+  knee?: RunResult['knee'];
+  interrupted: boolean;
+}): RunResult {
+  const { opts, phase } = args;
+  const r = phase.recorder;
+  const durationMs = phase.endMs - phase.startMs;
+  const perSec = (n: number) => (durationMs > 0 ? (n * 1000) / durationMs : 0);
+  const result: RunResult = {
+    schemaVersion: 1,
+    startedAt: args.startedAt.toISOString(),
+    target: { url: opts.url, model: args.model, ...(opts.modelVersion ? { modelVersion: opts.modelVersion } : {}), binary: opts.binary },
+    mode: opts.mode,
+    arrival: opts.mode === 'open' ? opts.arrival : null,
+    durationMs,
+    warmupMs: opts.warmupMs,
+    connections: opts.mode === 'open' ? opts.connections : opts.concurrency,
+    concurrency: opts.mode === 'closed' ? opts.concurrency : null,
+    rate: { requestedPerSec: args.requestedPerSec, sentPerSec: perSec(r.counts.sent), achievedPerSec: perSec(r.counts.ok) },
+    requests: { ...r.counts },
+    lateThresholdMs: opts.lateThresholdMs,
+    errorsByClass: { ...r.errorsByClass },
+    errorRate: errorRateOf(r.counts.ok, r.counts.errors),
+    latency: summarize(r.latency),
+    service: summarize(r.service),
+    histograms: { latencyUs: encodeHistogram(r.latency), serviceUs: encodeHistogram(r.service) },
+    interrupted: args.interrupted,
+  };
+  if (args.steps) {
+    result.steps = args.steps;
+    result.knee = args.knee ?? null;
+  }
+  return result;
+}

@@ -1,0 +1,188 @@
+// `serve bench` as a user runs it (loadtest, child processes): exit codes of passing and failing
+// gates of every kind and of a baseline regression, result files, bad flags, unreachable targets.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import hdr from 'hdr-histogram-js';
+import { cliEntry } from '../helpers/paths.js';
+import { startFakeServer, type FakeServer } from './oip-server.js';
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs the CLI; `interruptAfterMs` sends SIGINT that long after start. Bounded by a 60 s kill. */
+function serve(args: string[], opts: { interruptAfterMs?: number; cwd?: string } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliEntry, ...args], { cwd: opts.cwd, env: { ...process.env, CI: 'true' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const interrupt = opts.interruptAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      if (interrupt) clearTimeout(interrupt);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const short = ['--rps', '50', '--duration', '1s'];
+const noStack = (r: Run) => assert.doesNotMatch(r.stderr, /\n\s+at /, `no stack trace in: ${r.stderr}`);
+
+async function withServer(opts: Parameters<typeof startFakeServer>[0], fn: (s: FakeServer) => Promise<void>) {
+  const server = await startFakeServer(opts);
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+test('every target kind passes when met: exit 0, JSON, JUnit, HDR log and .hgrm written (two workers)', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await withServer({ delayMs: 5, failEvery: 10 }, async (s) => {
+    const files = { junit: path.join(dir, 'r.xml'), hdr: path.join(dir, 'r.hlog'), hgrm: path.join(dir, 'r.hgrm') };
+    const r = await serve(['bench', '--url', s.url, ...short, '--json', '--p50', '1s', '--p90', '1s', '--p95', '1s', '--p99', '1s',
+      '--p999', '2s', '--max', '5s', '--error-rate', '20%', '--min-rps', '10', '--junit', files.junit, '--hdr-log', files.hdr, '--hgrm', files.hgrm, '--workers', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.deepEqual(json.gates.checks.map((c: { metric: string }) => c.metric), ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'errorRate', 'minRps']);
+    assert.ok(json.gates.checks.every((c: { passed: boolean }) => c.passed));
+    assert.equal(json.target.model, 'tiny', 'the only model listed is picked');
+    assert.equal(json.errorsByClass.http_503, 5);
+    assert.equal(json.requests.scheduled, 50);
+    const junit = await readFile(files.junit, 'utf8');
+    assert.equal(junit.match(/<testcase /g)?.length, 8);
+    assert.match(junit, /failures="0"/);
+    // The HDR log is read back with the HdrHistogram reader; its intervals add up to the result.
+    const reader = new hdr.HistogramLogReader(await readFile(files.hdr, 'utf8'));
+    let total = 0;
+    for (let h = reader.nextIntervalHistogram(); h; h = reader.nextIntervalHistogram()) total += h.totalCount;
+    assert.equal(total, json.latency.count);
+    assert.match(await readFile(files.hgrm, 'utf8'), /Value\s+Percentile\s+TotalCount/);
+  });
+});
+
+test('every target kind fails when missed: exit 1, each check failed', async () => {
+  await withServer({ delayMs: 5, failEvery: 2 }, async (s) => {
+    const r = await serve(['bench', '--url', s.url, '--model', 'tiny', ...short, '--json', '--p50', '1ms', '--p90', '1ms', '--p95', '1ms',
+      '--p99', '1ms', '--p999', '1ms', '--max', '1ms', '--error-rate', '1%', '--min-rps', '1000']);
+    assert.equal(r.code, 1, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.gates.checks.length, 8);
+    assert.ok(json.gates.checks.every((c: { passed: boolean }) => !c.passed), JSON.stringify(json.gates));
+  });
+});
+
+test('one missed target alone fails the gate, and the table says which', async () => {
+  await withServer({ delayMs: 5 }, async (s) => {
+    const r = await serve(['bench', '--url', s.url, ...short, '--p50', '1s', '--p99', '2ms']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /p99.*FAIL/);
+    assert.match(r.stdout, /p50.*PASS/);
+    assert.match(r.stdout, /FAIL: p99 .* > 2\.00ms/);
+  });
+});
+
+test('baseline: a faster run passes, a slower one fails as a regression', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const baseFile = path.join(dir, 'base.json');
+  await withServer({ delayMs: 20 }, async (s) => {
+    const r = await serve(['bench', '--url', s.url, ...short, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    await writeFile(baseFile, r.stdout);
+  });
+  await withServer({ delayMs: 2 }, async (s) => {
+    const r = await serve(['bench', '--url', s.url, ...short, '--baseline', baseFile]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /baseline/);
+  });
+  await withServer({ delayMs: 40 }, async (s) => {
+    const r = await serve(['bench', '--url', s.url, ...short, '--baseline', baseFile, '--max-regression', '10%']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /FAIL: p50 .* vs baseline/);
+  });
+});
+
+test('bad flags: one line, exit 2, no stack', async () => {
+  for (const args of [['--url', 'http://127.0.0.1:9', '--p99', 'soon'], ['--url', 'http://127.0.0.1:9', '--rps', '10:5'], ['--rps', '10'],
+    ['--url', 'http://127.0.0.1:9', '--baseline', '/nonexistent/base.json'], ['--url', 'http://127.0.0.1:9', '--hdr-log', '/nonexistent/x.hlog'],
+    ['--url', 'http://127.0.0.1:9', '--junit', '/nonexistent/x.xml']]) {
+    const r = await serve(['bench', ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^serve: error: .*(--p99|--rps|--url|--baseline|--hdr-log|--junit)/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    noStack(r);
+  }
+  const unknown = await serve(['bench', '--bogus']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /unknown option '--bogus'/);
+});
+
+test('unreachable targets: exit 3 with one line saying what to do', async (t) => {
+  const closed = await startFakeServer();
+  const url = closed.url;
+  await closed.close();
+  const refused = await serve(['bench', '--url', url, ...short]);
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.match(refused.stderr, /^serve: error: cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+  noStack(refused);
+
+  await withServer({ listModels: false }, async (s) => {
+    const missing = await serve(['bench', '--url', s.url, '--model', 'nope', ...short]);
+    assert.equal(missing.code, 3);
+    assert.match(missing.stderr, /model "nope" is not served .*HTTP 404/);
+    const unlisted = await serve(['bench', '--url', s.url, ...short]);
+    assert.equal(unlisted.code, 2);
+    assert.match(unlisted.stderr, /pass --model NAME/);
+  });
+
+  await withServer({ dropInfer: true }, async (s) => {
+    const dropped = await serve(['bench', '--url', s.url, ...short]);
+    assert.equal(dropped.code, 3, dropped.stdout + dropped.stderr);
+    assert.match(dropped.stderr, /every request failed to connect/);
+    assert.match(dropped.stdout, /connection 50/);
+  });
+
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-state-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const noCluster = await serve(['bench', '--profile', 'local', '--state-dir', dir]);
+  assert.equal(noCluster.code, 3);
+  assert.match(noCluster.stderr, /run `serve up --profile local` first/);
+  noStack(noCluster);
+});
+
+test('a profile of a running cluster supplies the URL, model and targets', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-state-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await withServer({ delayMs: 5 }, async (s) => {
+    await writeFile(path.join(dir, 'state.json'), JSON.stringify({
+      version: 1, pid: process.pid, startedAt: new Date().toISOString(), profileName: 'local', profilePath: '/x/local.yaml',
+      gatewayUrl: s.url, adminSocket: '/x/admin.sock', model: { name: 'tiny', version: 1 }, slo: { p50Ms: 1, targetRps: 40 },
+    }));
+    const r = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const json = JSON.parse(r.stdout);
+    assert.equal(json.rate.requestedPerSec, 40);
+    assert.deepEqual(json.gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
+    const overridden = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--p50', '1s']);
+    assert.equal(overridden.code, 0, overridden.stdout + overridden.stderr);
+  });
+});
+
+test('Ctrl-C stops the run, prints what was measured, exits 130', async () => {
+  await withServer({ delayMs: 2 }, async (s) => {
+    const started = Date.now();
+    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s'], { interruptAfterMs: 2000 });
+    assert.equal(r.code, 130, r.stderr);
+    assert.ok(Date.now() - started < 20_000);
+    assert.match(r.stdout, /interrupted/);
+    assert.match(r.stdout, /p99/);
+  });
+});

@@ -1,0 +1,177 @@
+// The open-loop driver against real loopback servers (loadtest): a fixed delay reads as itself, a
+// freeze reads as the schedule implies, and a connection cap shows as late sends.
+import { test } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { runBench } from '../../src/loadtest/run.js';
+import type { BenchOptions, RunResult } from '../../src/loadtest/types.js';
+import { startFakeServer, type FakeServerOptions } from './oip-server.js';
+
+function options(url: string, over: Partial<BenchOptions>): BenchOptions {
+  return {
+    url, mode: 'open', ratePerSec: 100, arrival: 'constant', concurrency: 1, durationMs: 1500, warmupMs: 0, connections: 256,
+    timeoutMs: 5000, lateThresholdMs: 2, binary: false, checkShape: false, seed: 1, ...over,
+  };
+}
+
+async function withServer<T>(opts: FakeServerOptions, fn: (url: string) => Promise<T>): Promise<T> {
+  const server = await startFakeServer(opts);
+  try {
+    return await fn(server.url);
+  } finally {
+    await server.close();
+  }
+}
+
+test('a fixed 20 ms server reads p50 = 20 ms within 1 ms', async () => {
+  // Timing on a shared machine is noisy: a correct tool gets within 1 ms in one of three tries;
+  // a biased one (measuring the wrong interval) misses in all of them.
+  const seen: number[] = [];
+  await withServer({ delayMs: 20 }, async (url) => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const r = await runBench(options(url, { ratePerSec: 100, durationMs: 1500, warmupMs: 200, checkShape: true }));
+      assert.equal(r.requests.ok, 150);
+      assert.equal(r.errorRate, 0);
+      seen.push(r.latency.p50Ms);
+      if (Math.abs(r.latency.p50Ms - 20) <= 1) break;
+    }
+  });
+  assert.ok(seen.some((p50) => Math.abs(p50 - 20) <= 1), `p50 readings ${seen.join(', ')} ms`);
+  assert.ok(seen.every((p50) => p50 >= 19.9), `p50 never below the server delay: ${seen.join(', ')}`);
+});
+
+/**
+ * What a user feels when the server freezes for `freezeMs` at arrival `freezeAt`: every arrival
+ * during the freeze waits for its end. Returns the percentile as HDR computes it (value at rank).
+ */
+function expectedPercentileMs(p: number, ratePerSec: number, durationMs: number, freezeAt: number, freezeMs: number, delayMs: number): number {
+  const n = Math.round((ratePerSec * durationMs) / 1000);
+  const freezeStartMs = (freezeAt * 1000) / ratePerSec;
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = (i * 1000) / ratePerSec;
+    const frozen = i >= freezeAt && t < freezeStartMs + freezeMs;
+    latencies.push(frozen ? Math.max(freezeStartMs + freezeMs - t, delayMs) : delayMs);
+  }
+  latencies.sort((a, b) => a - b);
+  return latencies[Math.max(0, Math.ceil((p / 100) * n) - 1)]!;
+}
+
+// A long freeze against a short run: background stalls of a busy machine (tens of ms) move the
+// percentiles only a little, while forgetting coordinated omission would move them by hundreds.
+const freeze = { ratePerSec: 100, durationMs: 4000, freezeAt: 100, freezeMs: 1000, delayMs: 2 };
+
+/** Noise on a shared machine only adds latency, so the window is wider above than below. */
+function assertNear(actual: number, expected: number, belowMs: number, aboveMs: number, what: string) {
+  assert.ok(actual >= expected - belowMs && actual <= expected + aboveMs,
+    `${what}: measured ${actual} ms, schedule implies ${expected} ms (-${belowMs}/+${aboveMs})`);
+}
+
+test('a freeze at a known moment reads as the schedule implies (coordinated omission corrected)', async () => {
+  const { ratePerSec, durationMs, freezeAt, freezeMs, delayMs } = freeze;
+  const r: RunResult = await withServer({ delayMs, freezeAtRequest: freezeAt, freezeMs }, (url) =>
+    runBench(options(url, { ratePerSec, durationMs, connections: 500, lateThresholdMs: 10 })));
+  assert.equal(r.requests.ok, 400);
+  const p95 = expectedPercentileMs(95, ratePerSec, durationMs, freezeAt, freezeMs, delayMs);
+  const p99 = expectedPercentileMs(99, ratePerSec, durationMs, freezeAt, freezeMs, delayMs);
+  assert.ok(p95 > 700 && p99 > 900, 'the expected values are dominated by the freeze');
+  assertNear(r.latency.p95Ms, p95, 15, 100, 'p95');
+  assertNear(r.latency.p99Ms, p99, 15, 100, 'p99');
+  assertNear(r.latency.maxMs, freezeMs + delayMs, 15, 100, 'max');
+  assertNear(r.latency.p50Ms, delayMs, 1, 15, 'p50');
+  // Nothing waited for a connection, so service time tells the same story.
+  assertNear(r.service.p99Ms, r.latency.p99Ms, 30, 30, 'service p99');
+  // Late here means > 10 ms behind schedule: only event-loop stalls on a busy machine do that.
+  assert.ok(r.requests.sentLate < 15, `sent late ${r.requests.sentLate}`);
+});
+
+test('with a connection cap below the freeze backlog, service time reads lower and late sends are counted', async () => {
+  const { ratePerSec, durationMs, freezeAt, freezeMs, delayMs } = freeze;
+  const connections = 4;
+  const r: RunResult = await withServer({ delayMs, freezeAtRequest: freezeAt, freezeMs }, (url) =>
+    runBench(options(url, { ratePerSec, durationMs, connections, lateThresholdMs: 10 })));
+  assert.equal(r.requests.ok, 400);
+  const p95 = expectedPercentileMs(95, ratePerSec, durationMs, freezeAt, freezeMs, delayMs);
+  const p99 = expectedPercentileMs(99, ratePerSec, durationMs, freezeAt, freezeMs, delayMs);
+  // Intended-time latency still sees the freeze (plus the short drain of the backlog).
+  assertNear(r.latency.p95Ms, p95, 15, 150, 'p95');
+  assertNear(r.latency.p99Ms, p99, 15, 150, 'p99');
+  // Only the few requests holding a connection during the freeze have long service times.
+  assert.ok(r.service.p95Ms < r.latency.p95Ms / 4, `service p95 ${r.service.p95Ms} vs latency p95 ${r.latency.p95Ms}`);
+  assert.ok(r.service.p99Ms < r.latency.p99Ms / 4, `service p99 ${r.service.p99Ms} vs latency p99 ${r.latency.p99Ms}`);
+  const backlog = (ratePerSec * freezeMs) / 1000 - connections;
+  assert.ok(r.requests.sentLate >= backlog * 0.8, `sent late ${r.requests.sentLate}, backlog about ${backlog}`);
+  assert.equal(r.requests.notSent, 0);
+});
+
+test('closed loop: N loops against a 20 ms server carry about N/20ms', async () => {
+  const r = await withServer({ delayMs: 20 }, (url) => runBench(options(url, { mode: 'closed', concurrency: 4, durationMs: 1500 })));
+  assert.equal(r.mode, 'closed');
+  assert.equal(r.rate.requestedPerSec, null);
+  assert.ok(r.rate.achievedPerSec > 120 && r.rate.achievedPerSec <= 205, `closed-loop rate ${r.rate.achievedPerSec}`);
+  assert.ok(r.latency.p50Ms >= 20 && r.latency.p50Ms < 30, `p50 ${r.latency.p50Ms}`);
+});
+
+test('a ramp stops at the first rate the server cannot carry and reports the knee', async () => {
+  // One connection and 10 ms per answer: capacity 100 req/s.
+  const r = await withServer({ delayMs: 10 }, (url) => runBench(options(url, {
+    connections: 1, ramp: { fromPerSec: 20, toPerSec: 220, byPerSec: 50, stepMs: 1000 }, targets: { p99Ms: 300 },
+  })));
+  assert.deepEqual(r.steps!.map((s) => s.requestedPerSec), [20, 70, 120]);
+  assert.deepEqual(r.steps!.map((s) => s.passed), [true, true, false]);
+  assert.equal(r.knee?.ratePerSec, 70);
+  assert.equal(r.rate.requestedPerSec, 70);
+});
+
+test('errors are counted by class, and an abort stops the run with what was measured', async () => {
+  const r = await withServer({ delayMs: 1, failEvery: 4 }, (url) => runBench(options(url, { ratePerSec: 200, durationMs: 1000 })));
+  assert.equal(r.errorsByClass.http_503, 50);
+  assert.equal(r.requests.ok, 150);
+  assert.equal(r.errorRate, 0.25);
+  const controller = new AbortController();
+  const started = performance.now();
+  const aborted = await withServer({ delayMs: 1 }, (url) => {
+    setTimeout(() => controller.abort(), 500);
+    return runBench(options(url, { durationMs: 20_000 }), { signal: controller.signal });
+  });
+  assert.equal(aborted.interrupted, true);
+  assert.ok(performance.now() - started < 5000);
+  assert.ok(aborted.requests.ok > 20 && aborted.requests.ok < 100, `ok ${aborted.requests.ok}`);
+});
+
+test('binary tensors, poisson arrivals and replayed requests all reach the server intact', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'replay-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'requests.jsonl');
+  await writeFile(file, '{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}]}\n');
+  await withServer({ delayMs: 1 }, async (url) => {
+    const binary = await runBench(options(url, { binary: true, checkShape: true, durationMs: 500, ratePerSec: 100 }));
+    assert.deepEqual([binary.requests.ok, binary.errorRate], [50, 0], JSON.stringify(binary.errorsByClass));
+    const poisson = await runBench(options(url, { arrival: 'poisson', ratePerSec: 200, durationMs: 1500, seed: 3 }));
+    assert.equal(poisson.errorRate, 0);
+    assert.ok(Math.abs(poisson.requests.scheduled - 300) < 60, `poisson scheduled ${poisson.requests.scheduled}`);
+    const replay = await runBench(options(url, { requestsFile: file, binary: true, durationMs: 300 }));
+    assert.deepEqual([replay.requests.ok, replay.errorRate], [30, 0], JSON.stringify(replay.errorsByClass));
+  });
+  // A malformed body is answered 400 by the server and counted as such.
+  const bad = path.join(dir, 'bad.jsonl');
+  await writeFile(bad, '{"inputs":[{"name":"x","shape":[1,4],"datatype":"FP32","data":[1]}]}\n');
+  const r = await withServer({ delayMs: 1 }, (url) => runBench(options(url, { requestsFile: bad, durationMs: 200 })));
+  assert.equal(r.errorsByClass.http_400, 20);
+});
+
+test('worker threads share one schedule: exact counts, merged histograms, same latency', async () => {
+  const ticks: number[] = [];
+  const r = await withServer({ delayMs: 20 }, (url) => runBench(options(url, { ratePerSec: 200, durationMs: 1500, workers: 3, connections: 30 }), {
+    onProgress: (p) => ticks.push(p.currentPerSec),
+  }));
+  assert.equal(r.requests.scheduled, 300);
+  assert.equal(r.requests.ok, 300);
+  assert.equal(r.latency.count, 300);
+  assert.ok(r.latency.p50Ms >= 20 && r.latency.p50Ms < 25, `p50 ${r.latency.p50Ms}`);
+  assert.ok(ticks.length >= 1 && ticks.some((rate) => Math.abs(rate - 200) < 30), `merged progress rates ${ticks.join(', ')}`);
+  const closed = await withServer({ delayMs: 20 }, (url) => runBench(options(url, { mode: 'closed', concurrency: 4, durationMs: 1000, workers: 2 })));
+  assert.ok(closed.rate.achievedPerSec > 120 && closed.rate.achievedPerSec <= 205, `closed-loop rate ${closed.rate.achievedPerSec}`);
+});
