@@ -43,7 +43,7 @@ test('CI flow: up --detach, bench --profile gates pass and fail with exit codes 
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stdout, /Gateway: http:\/\/127\.0\.0\.1:\d+/);
 
-  const pass = await serve(['bench', '--profile', 'local', '--rps', '200', '--duration', '2s', '--json'], { cwd, timeoutMs: 60_000 });
+  const pass = await serve(['bench', '--profile', 'local', '--rps', '200', '--warmup', '1s', '--duration', '2s', '--json'], { cwd, timeoutMs: 60_000 });
   assert.equal(pass.code, 0, `${pass.stderr}\n${pass.stdout.slice(0, 1500)}`);
   const baselineFile = path.join(cwd, 'baseline.json');
   const { writeFileSync } = await import('node:fs');
