@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { buildDemoModel, type DemoShape } from '../src/model/demo.js';
-import { mulberry32 } from '../src/model/prng.js';
+import { seededRandom as mulberry32 } from '../src/common/random.js';
 
 interface BatchResult {
   batch: number;

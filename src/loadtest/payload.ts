@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../common/errors.js';
 import { BINARY_HEADER_LENGTH } from '../common/wire.js';
-import { seededRandom } from './rng.js';
+import { seededRandom } from '../common/random.js';
 import { concreteShape, elementCount, encodeBinary, isKnownDatatype, randomValues } from './tensors.js';
 import type { ModelMetadata } from './oip.js';
 

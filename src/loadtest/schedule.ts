@@ -1,6 +1,6 @@
 // Open-loop arrival schedule (loadtest, pure): absolute due times from the start of a phase, so a
 // late timer never shifts later arrivals (k6's constant-arrival-rate executor does the same).
-import { seededRandom } from './rng.js';
+import { seededRandom } from '../common/random.js';
 import type { ArrivalKind, RampSpec } from './types.js';
 
 /** Yields due times in milliseconds from the phase start, in increasing order. */

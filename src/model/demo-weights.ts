@@ -1,7 +1,8 @@
 // Options and seeded weights of the demo CNN+LSTM (model plane). The same options always give the
 // same weights, which the ONNX builder and the tests' reference forward pass both consume.
 import { UserError } from '../common/errors.js';
-import { mulberry32, uniformFloats } from './prng.js';
+import { seededRandom as mulberry32 } from '../common/random.js';
+import { uniformFloats } from './prng.js';
 
 /** Shape of the demo model. Defaults: 16 features, 60 steps, 32 channels, hidden 64, 1 layer. */
 export interface DemoShapeOptions {

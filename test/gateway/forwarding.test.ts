@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../../src/common/clock.js';
 import { endpoints, fakesFor, gatewayFor, inferBody, inferPath, jsonHeaders, send } from './client.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../../src/common/random.js';
 
 test('JSON and binary bodies and their headers reach the replica and come back byte for byte', async (t) => {
   const [r0] = await fakesFor(t, { kind: 'ok' });

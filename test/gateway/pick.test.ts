@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pickP2C } from '../../src/gateway/pick.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../../src/common/random.js';
 
 interface Item { name: string; load: number; usable: boolean }
 const items = (...loads: number[]): Item[] => loads.map((load, i) => ({ name: `r${i}`, load, usable: true }));

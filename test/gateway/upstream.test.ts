@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { ManualClock } from '../../src/common/clock.js';
 import { Upstream } from '../../src/gateway/upstream.js';
 import { UpstreamSet } from '../../src/gateway/upstream-set.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../../src/common/random.js';
 
 const policy = { ejectAfter: 3, ejectForMs: 1000 };
 const fakePool = (url: string) => ({ url }) as unknown as Dispatcher;

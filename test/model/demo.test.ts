@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { buildDemoModel, type DemoOptions } from '../../src/model/demo.js';
-import { mulberry32 } from '../../src/model/prng.js';
+import { seededRandom as mulberry32 } from '../../src/common/random.js';
 import { referenceForward } from './reference-forward.js';
 
 const TOLERANCE = 1e-4;

@@ -1,7 +1,7 @@
-// Seeded pseudo-random numbers (loadtest): the same seed gives the same payloads and arrivals,
-// so two runs differ only in what the server did.
+// Seeded pseudo-random numbers (common, every plane): the demo model's weights, load-test payloads
+// and arrivals, and routing tests all need the same stream for the same seed.
 
-/** mulberry32: small, fast, good enough for payloads and inter-arrival gaps; returns [0, 1). */
+/** mulberry32: a tiny, fast 32-bit PRNG; returns a function giving floats in [0, 1). Same seed, same stream. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
