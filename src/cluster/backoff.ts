@@ -1,18 +1,10 @@
 // Restart policy for one supervised process (control plane, pure core): exponential backoff that
 // resets after a healthy stretch, and crash-loop detection. Time comes from an injected Clock.
 import type { Clock } from '../common/clock.js';
+import type { Profile } from '../profile/types.js';
 
-/** Restart tuning, in milliseconds; mirrors Profile['restart']. */
-export interface RestartPolicy {
-  initialBackoffMs: number;
-  backoffMultiplier: number;
-  maxBackoffMs: number;
-  /** Continuous healthy time after which the next failure starts again at initialBackoffMs. */
-  resetAfterMs: number;
-  /** This many failures within crashLoopWindowMs means: stop restarting. */
-  crashLoopFailures: number;
-  crashLoopWindowMs: number;
-}
+/** Restart tuning, in milliseconds: the profile's `restart` section. */
+export type RestartPolicy = Profile['restart'];
 
 /** Defaults that suit a 100 ms SLO: 100 ms growing x1.5 to 15 s, reset after 30 s, 5 failures in 10 s. */
 export const defaultRestartPolicy: RestartPolicy = {
