@@ -8,6 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { serve } from './cli-run.js';
 
+/** SIGKILLs a process group that may already be gone (cleanup after a failed test). */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already stopped by `serve down`.
+  }
+}
+
 function tempCwd(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-e2e-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,16 +41,22 @@ test('serve demo: 200 req/s against the local profile meets its targets and exit
 });
 
 test('CI flow: up --detach, bench --profile gates pass and fail with exit codes 0 and 1, down', async (t) => {
-  const cwd = tempCwd(t);
+  // One hook, in this order: stop the cluster while its folder still exists, then remove the folder.
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-e2e-'));
+  let controllerPid: number | undefined;
+  t.after(async () => {
+    await serve(['down'], { cwd, timeoutMs: 30_000 }).catch(() => undefined);
+    if (controllerPid !== undefined) killGroup(controllerPid);
+    rmSync(cwd, { recursive: true, force: true });
+  });
   const env = { SERVE_PORT: '0' };
   const model = await serve(['model', 'demo'], { cwd });
   assert.equal(model.code, 0, model.stderr);
-  const up = await serve(['up', '--profile', 'local', '--detach'], { cwd, env, timeoutMs: 60_000 });
-  t.after(async () => {
-    await serve(['down'], { cwd, timeoutMs: 30_000 }).catch(() => undefined);
-  });
+  const up = await serve(['up', '--profile', 'local', '--detach', '--json'], { cwd, env, timeoutMs: 60_000 });
   assert.equal(up.code, 0, up.stderr);
-  assert.match(up.stdout, /Gateway: http:\/\/127\.0\.0\.1:\d+/);
+  const upStatus = JSON.parse(up.stdout) as { controllerPid: number; gatewayUrl: string };
+  controllerPid = upStatus.controllerPid;
+  assert.match(upStatus.gatewayUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
 
   const pass = await serve(['bench', '--profile', 'local', '--rps', '200', '--warmup', '1s', '--duration', '2s', '--json'], { cwd, timeoutMs: 60_000 });
   assert.equal(pass.code, 0, `${pass.stderr}\n${pass.stdout.slice(0, 1500)}`);
