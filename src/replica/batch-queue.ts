@@ -89,8 +89,12 @@ export class BatchQueue<T extends QueuedItem> {
    * `maxBatchSize` or the oldest request has waited `batchWaitMs`; it takes requests in queue order
    * while they fit. Otherwise the caller should call again at `untilMs` (or on the next arrival),
    * which is also the earliest deadline so expired requests are answered on time.
+   *
+   * `sessionJustFreed`: the session has just finished a batch. Whatever queued meanwhile has
+   * already waited for the session, so it runs at once instead of waiting out `batchWaitMs`: under
+   * load, batches form from what arrives during a run and the session never idles with work queued.
    */
-  decide(nowMs: number, policy: BatchPolicy): BatchDecision<T> {
+  decide(nowMs: number, policy: BatchPolicy, sessionJustFreed = false): BatchDecision<T> {
     if (this.items.length === 0) return { kind: 'idle' };
     if (!policy.batching) {
       const item = this.items.shift()!;
@@ -104,7 +108,7 @@ export class BatchQueue<T extends QueuedItem> {
       if (it.deadlineMs < earliestDeadlineMs) earliestDeadlineMs = it.deadlineMs;
     }
     const dueMs = oldestMs + policy.batchWaitMs;
-    if (this.queuedRows < policy.maxBatchSize && nowMs < dueMs) {
+    if (!sessionJustFreed && this.queuedRows < policy.maxBatchSize && nowMs < dueMs) {
       return { kind: 'wait', untilMs: Math.min(dueMs, earliestDeadlineMs) };
     }
     return this.take(policy.maxBatchSize);

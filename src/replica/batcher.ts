@@ -91,13 +91,14 @@ export class Batcher {
     this.clearTimer();
   }
 
-  private pump(): void {
+  /** Decides what to do now; `afterRun` when the session has just finished a batch. */
+  private pump(afterRun = false): void {
     const now = this.clock.nowMs();
     const expired = this.queue.expire(now);
     for (const job of expired) {
       job.done({ ok: false, error: new HttpError(504, `deadline passed after ${Math.round(now - job.enqueuedMs)}ms in the queue; the model was not run`) });
     }
-    const decision = this.queue.decide(now, this.policy);
+    const decision = this.queue.decide(now, this.policy, afterRun);
     if (decision.kind === 'run') {
       this.clearTimer();
       this.hooks.onQueueDepth?.(this.queue.size);
@@ -140,19 +141,25 @@ export class Batcher {
     }
     this.reclaimBuffers(feeds);
     const inferMs = this.clock.nowMs() - t0;
+    this.running = false;
+    // A session in a worker left the event loop free during the run: every request that arrived
+    // meanwhile is already queued, so the next batch starts now and computes while this batch's
+    // responses are written (the session would otherwise idle through the answering).
+    const startNext = this.session.offThread === true && this.queue.size > 0;
+    if (startNext) this.pump(true);
     this.hooks.onBatch?.(rows, inferMs);
     if (outputs) this.deliver(jobs, rows, outputs, startMs, inferMs);
     else {
       this.log.error('inference failed', { error: errorMessage(failure), rows, requests: jobs.length });
       for (const job of jobs) job.done({ ok: false, error: new HttpError(500, 'inference failed inside the model runtime') });
     }
-    this.running = false;
+    if (startNext) return;
     // Defer the next decision past the poll phase, so requests that arrived while the session
     // blocked the event loop join the next batch instead of a premature small one.
     this.pumpScheduled = true;
     setImmediate(() => {
       this.pumpScheduled = false;
-      if (!this.running) this.pump();
+      if (!this.running) this.pump(true);
     });
   }
 

@@ -24,3 +24,18 @@ export function jsonDepth(bytes: Uint8Array, start: number, end: number, limit: 
   }
   return max;
 }
+
+/**
+ * A cheap pre-check for jsonDepth: false when `bytes[start, end)` holds at most `limit` opening
+ * brackets in all (so it cannot nest deeper than `limit`). Counting with Buffer#indexOf runs in
+ * native code, where the exact byte loop above costs ~1 ns a byte (10 us for one JSON row).
+ */
+export function mayNestDeeperThan(bytes: Buffer, start: number, end: number, limit: number): boolean {
+  let openings = 0;
+  for (const bracket of [0x5b /* [ */, 0x7b /* { */]) {
+    for (let i = bytes.indexOf(bracket, start); i !== -1 && i < end; i = bytes.indexOf(bracket, i + 1)) {
+      if (++openings > limit) return true;
+    }
+  }
+  return false;
+}

@@ -2,7 +2,7 @@
 // JSON or Triton-binary tensor data, against the served model. Every problem is a 400 naming the
 // input and field; nothing reaches the batcher unless it is exactly what the model expects.
 import { badRequest, HttpError } from './http-error.js';
-import { jsonDepth } from './json-depth.js';
+import { jsonDepth, mayNestDeeperThan } from './json-depth.js';
 import { applyNormalize, type ServedModel, type ServedTensor } from './served-model.js';
 import { elementCount, firstNonFinite, fromBytes, type TensorData } from './tensor.js';
 
@@ -44,7 +44,7 @@ export function parseInfer(body: Buffer, binaryHeaderLength: number | undefined,
     throw badRequest(`Inference-Header-Content-Length is ${jsonEnd} but the body has only ${body.length} bytes`);
   }
   if (jsonEnd === 0) throw badRequest('request body is empty: send {"inputs": [...]}');
-  if (jsonDepth(body, 0, jsonEnd, limits.maxJsonDepth) > limits.maxJsonDepth) {
+  if (mayNestDeeperThan(body, 0, jsonEnd, limits.maxJsonDepth) && jsonDepth(body, 0, jsonEnd, limits.maxJsonDepth) > limits.maxJsonDepth) {
     throw badRequest(`JSON nesting is deeper than ${limits.maxJsonDepth} levels`);
   }
   let doc: unknown;
@@ -118,19 +118,20 @@ function parseInputs(raw: unknown, binary: { body: Buffer; offset: number } | un
 
 function checkShape(item: Json, tensor: ServedTensor, limits: ParseLimits): number[] {
   const shape = item.shape;
-  const want = `[${tensor.shape.map((d) => (d < 0 ? 'N' : d)).join(',')}]`;
+  // Built only for an error message: the valid request path allocates no strings here.
+  const want = () => `[${tensor.shape.map((d) => (d < 0 ? 'N' : d)).join(',')}]`;
   if (item.datatype !== tensor.dt.name) {
     throw badRequest(`input "${tensor.name}" has datatype ${clip(String(item.datatype))}, the model expects ${tensor.dt.name}`);
   }
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw badRequest(`input "${tensor.name}": "shape" must be an array of non-negative integers, expected ${want}`);
+  if (!isShape(shape)) {
+    throw badRequest(`input "${tensor.name}": "shape" must be an array of non-negative integers, expected ${want()}`);
   }
   if (shape.length !== tensor.shape.length) {
-    throw badRequest(`input "${tensor.name}" has rank ${shape.length} (shape [${shape.slice(0, 8).join(',')}]), the model expects rank ${tensor.shape.length} ${want}`);
+    throw badRequest(`input "${tensor.name}" has rank ${shape.length} (shape [${shape.slice(0, 8).join(',')}]), the model expects rank ${tensor.shape.length} ${want()}`);
   }
   for (let d = 1; d < shape.length; d++) {
     if (shape[d] !== tensor.shape[d]) {
-      throw badRequest(`input "${tensor.name}" dimension ${d} is ${shape[d]}, the model expects ${tensor.shape[d]} ${want}`);
+      throw badRequest(`input "${tensor.name}" dimension ${d} is ${shape[d]}, the model expects ${tensor.shape[d]} ${want()}`);
     }
   }
   if (shape[0] < 1) throw badRequest(`input "${tensor.name}" has 0 rows: send at least one`);
@@ -140,9 +141,22 @@ function checkShape(item: Json, tensor: ServedTensor, limits: ParseLimits): numb
   return shape as number[];
 }
 
+function isShape(shape: unknown): shape is number[] {
+  if (!Array.isArray(shape)) return false;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (!Number.isInteger(d) || (d as number) < 0) return false;
+  }
+  return true;
+}
+
 function fromJson(data: unknown, tensor: ServedTensor, count: number, rank: number): TensorData {
   const out = new tensor.dt.ctor(count);
   const dt = tensor.dt;
+  // Fast path for the common flat array of plain numbers into a float tensor: one loop, no
+  // recursion; anything else (nested, non-number, wrong count) takes the general walk below,
+  // which also produces the precise error.
+  if (dt.isFloat && Array.isArray(data) && data.length === count && flatNumbersInto(data, out as Float32Array | Float64Array)) return out;
   let n = 0;
   const put = (v: unknown): void => {
     if (n >= count) throw badRequest(`input "${tensor.name}" has more than ${count} values in "data" for its shape`);
@@ -164,6 +178,16 @@ function fromJson(data: unknown, tensor: ServedTensor, count: number, rank: numb
   walk(data, 0);
   if (n !== count) throw badRequest(`input "${tensor.name}" has ${n} values in "data" but shape needs ${count}`);
   return out;
+}
+
+/** Copies `data` into `out` when every element is a number; false (out partly written) otherwise. */
+function flatNumbersInto(data: unknown[], out: Float32Array | Float64Array): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (typeof v !== 'number') return false;
+    out[i] = v;
+  }
+  return true;
 }
 
 function checkValues(data: TensorData, tensor: ServedTensor, limits: ParseLimits): void {

@@ -36,6 +36,11 @@ export interface ModelSession {
   readonly outputNames: readonly string[];
   /** Names, types and shapes as ONNX Runtime reads them from the file (for checking model.yaml). */
   readonly signature: SessionSignature;
+  /**
+   * True when `run` computes off the main thread (a worker session): the event loop keeps serving
+   * while a batch runs, so the next batch may be formed the moment a run settles.
+   */
+  readonly offThread?: boolean;
   run(feeds: Record<string, FeedTensor>): Promise<Record<string, SessionTensor>>;
   release(): Promise<void>;
 }

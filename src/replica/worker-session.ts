@@ -54,6 +54,7 @@ export function openWorkerSession(onnxPath: string, options: SessionOptions, onC
           inputNames: msg.signature.inputNames,
           outputNames: msg.signature.outputNames,
           signature: msg.signature,
+          offThread: true,
           run(feeds) {
             if (dead) return Promise.reject(dead);
             const id = nextId++;

@@ -120,3 +120,21 @@ test('takeAll empties the queue', () => {
   assert.equal(q.size, 0);
   assert.equal(q.rows, 0);
 });
+
+test('when the session has just freed, what queued during the run goes at once (up to a full batch)', () => {
+  const clock = new ManualClock();
+  const q = new BatchQueue<Item>(32);
+  for (const id of ['a', 'b', 'c']) q.offer(item(id, clock));
+  // An idle session still gathers for batchWaitMs ...
+  assert.deepEqual(q.decide(clock.nowMs(), policy), { kind: 'wait', untilMs: 10 });
+  clock.advance(2);
+  // ... but a session that just finished a batch takes what waited meanwhile without idling.
+  const d = q.decide(clock.nowMs(), policy, true);
+  assert.equal(d.kind, 'run');
+  assert.deepEqual(d.kind === 'run' && ids(d.items), ['a', 'b', 'c']);
+  for (let i = 0; i < 10; i++) q.offer(item(`r${i}`, clock));
+  const full = q.decide(clock.nowMs(), policy, true);
+  assert.equal(full.kind === 'run' && full.items.length, policy.maxBatchSize);
+  assert.equal(q.size, 2);
+  assert.deepEqual(new BatchQueue<Item>(4).decide(0, policy, true), { kind: 'idle' });
+});
