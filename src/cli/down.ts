@@ -1,17 +1,25 @@
 // `serve down` (cli): asks the running controller to drain and stop, and waits until it is gone.
+// A controller that does not answer is stopped with SIGTERM, then SIGKILL (it and its group).
 import type { Command } from 'commander';
 import { errorMessage, UnreachableError, UserError } from '../common/errors.js';
-import { parseDurationMs } from '../common/units.js';
-import { AdminClient } from '../cluster/admin-client.js';
-import { isAlive } from '../cluster/proc-stats.js';
+import { formatMs, parseDurationMs } from '../common/units.js';
+import { AdminClient, ControllerUnresponsiveError } from '../cluster/admin-client.js';
+import { isAlive, readProcessGroup } from '../cluster/proc-stats.js';
 import { DEFAULT_STATE_DIR, notRunning, runningPid, statePaths } from '../cluster/state-dir.js';
 import { action } from './errors.js';
+
+/** After SIGTERM to a controller that did not answer, how long before SIGKILL (at most). */
+const TERM_GRACE_MS = 5000;
 
 export function register(program: Command): void {
   program
     .command('down')
     .description('Drain and stop the running cluster: the gateway finishes what it accepted, then the replicas stop.')
-    .option('--timeout <duration>', 'how long to wait for a clean stop before killing the controller (its children exit with it)', '60s')
+    .option(
+      '--timeout <duration>',
+      'how long to wait for the controller to answer and then to stop cleanly; past it, or if it does not answer, it is sent SIGTERM then SIGKILL (its children exit with it)',
+      '60s',
+    )
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
     .action(
       action(async (opts: { timeout: string; stateDir: string }) => {
@@ -24,21 +32,54 @@ export function register(program: Command): void {
         const paths = statePaths(opts.stateDir);
         const pid = runningPid(paths);
         if (pid === undefined) throw notRunning(paths);
+        const deadline = Date.now() + timeoutMs;
         try {
-          await new AdminClient(opts.stateDir).down();
+          await new AdminClient(opts.stateDir, Math.max(1, timeoutMs)).down();
         } catch (err) {
+          if (err instanceof ControllerUnresponsiveError) {
+            const how = await terminate(pid, Math.min(TERM_GRACE_MS, Math.max(timeoutMs, 1000)));
+            process.stdout.write(`stopped (the controller, pid ${pid}, ${err.reason}; ${how})\n`);
+            return;
+          }
           // Still starting (no socket yet): SIGTERM asks `serve up` for the same drain.
           if (!(err instanceof UnreachableError)) throw err;
-          process.kill(pid, 'SIGTERM');
+          signal(pid, 'SIGTERM');
         }
-        const deadline = Date.now() + timeoutMs;
-        while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        while (isAlive(pid) && Date.now() < deadline) await sleep(50);
         if (isAlive(pid)) {
-          process.kill(pid, 'SIGKILL');
+          signal(pid, 'SIGKILL');
           process.stdout.write(`stopped (killed the controller, pid ${pid}, after ${opts.timeout}; its children exit with it)\n`);
         } else {
           process.stdout.write(`stopped (pid ${pid})\n`);
         }
       }),
     );
+}
+
+/** SIGTERM, then SIGKILL after `graceMs` if still alive; says which it took. */
+async function terminate(pid: number, graceMs: number): Promise<string> {
+  signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (!isAlive(pid)) return 'sent SIGTERM';
+  signal(pid, 'SIGKILL');
+  const killDeadline = Date.now() + 2000;
+  while (isAlive(pid) && Date.now() < killDeadline) await sleep(20);
+  return `sent SIGTERM, then SIGKILL after ${formatMs(graceMs)}`;
+}
+
+/** Signals the controller, and its process group too when it leads one (a --detach controller). */
+function signal(pid: number, sig: NodeJS.Signals): void {
+  const group = readProcessGroup(pid);
+  for (const target of group === pid ? [-pid, pid] : [pid]) {
+    try {
+      process.kill(target, sig);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -2,7 +2,8 @@
 // and prints it as a table (or JSON). `renderStatus` is pure, so `serve up` prints the same table.
 import Table from 'cli-table3';
 import type { Command } from 'commander';
-import { formatBytes, formatMs } from '../common/units.js';
+import { errorMessage, UserError } from '../common/errors.js';
+import { formatBytes, formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient } from '../cluster/admin-client.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
 import type { ClusterStatus } from '../cluster/status.js';
@@ -45,10 +46,17 @@ export function register(program: Command): void {
     .description('Show the running cluster: gateway URL and each replica with state, pid, port, restarts, in-flight, RSS, CPU%, uptime.')
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
     .option('--json', 'print the status as JSON')
-    .addHelpText('after', '\nExit code 3 when no cluster is running in the state directory.')
+    .option('--timeout <duration>', 'how long to wait for the controller to answer', '10s')
+    .addHelpText('after', '\nExit code 3 when no cluster is running in the state directory, or its controller does not answer.')
     .action(
-      action(async (opts: { stateDir: string; json?: boolean }) => {
-        const status = await new AdminClient(opts.stateDir).status();
+      action(async (opts: { stateDir: string; json?: boolean; timeout: string }) => {
+        let timeoutMs: number;
+        try {
+          timeoutMs = parseDurationMs(opts.timeout);
+        } catch (err) {
+          throw new UserError(`--timeout: ${errorMessage(err)}`);
+        }
+        const status = await new AdminClient(opts.stateDir, Math.max(1, timeoutMs)).status();
         if (opts.json) printJson(status);
         else process.stdout.write(renderStatus(status) + '\n');
       }),

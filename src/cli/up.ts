@@ -5,14 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { UserError } from '../common/errors.js';
-import { ExitCode } from '../common/exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../common/exit-codes.js';
 import { loadProfile } from '../profile/load.js';
 import { startCluster } from '../cluster/controller.js';
 import type { ClusterEvent } from '../cluster/events.js';
 import { AdminClient } from '../cluster/admin-client.js';
-import { spawnDetached } from '../cluster/detach.js';
-import { tailLines } from '../cluster/log-read.js';
-import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state-dir.js';
+import { outputSince, spawnDetached } from '../cluster/detach.js';
+import { DEFAULT_STATE_DIR, checkSocketPath, runningPid, statePaths } from '../cluster/state-dir.js';
 import type { ClusterStatus } from '../cluster/status.js';
 import { action } from './errors.js';
 import { isTty, printJson } from './output.js';
@@ -99,6 +98,7 @@ const cliEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.j
 async function upDetached(flags: UpFlags): Promise<number> {
   await loadProfile(flags.profile, { cwd: process.cwd(), env: process.env });
   const paths = statePaths(flags.stateDir);
+  checkSocketPath(paths);
   const other = runningPid(paths);
   if (other !== undefined) {
     throw new UserError(`a cluster is already running in ${paths.dir} (pid ${other}): stop it with \`serve down --state-dir ${paths.dir}\` or use another --state-dir`);
@@ -119,14 +119,33 @@ async function upDetached(flags: UpFlags): Promise<number> {
   }
   if (exitCode !== undefined || !status) {
     spinner?.fail('not started');
-    const last = tailLines(child.outputLog, 20).filter((l) => l.startsWith('serve: error') || l.startsWith('  '));
-    throw new UserError(last[0]?.replace(/^serve: error: /, '') ?? `the background controller exited (code ${exitCode}); see ${child.outputLog}`, {
-      details: last.slice(1),
-      exitCode: exitCode === ExitCode.Unreachable || exitCode === ExitCode.Usage ? exitCode : ExitCode.Usage,
-    });
+    throw detachedFailure(exitCode, outputSince(child.outputLog, child.outputStartBytes), child.outputLog);
   }
   spinner?.succeed(`${status.profile.name} is up (pid ${child.pid})`);
   if (flags.json) printJson(status);
   else process.stdout.write(`${renderStatus(status)}\nGateway: ${status.gatewayUrl}\nStop it with \`serve down${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}\`.\n`);
   return ExitCode.Ok;
+}
+
+/** Exit codes of the background controller that mean the same for the one that started it. */
+const PASSED_THROUGH: readonly number[] = [ExitCode.Usage, ExitCode.Unreachable, ExitCode.Internal, ExitCode.Interrupted];
+
+/**
+ * The error for a background controller that exited before it was ready, from what this run
+ * wrote to up.log (earlier runs' errors are not in `lines`) and its exit code.
+ */
+export function detachedFailure(exitCode: number | null | undefined, lines: readonly string[], outputLog: string): UserError {
+  const at = lines.findIndex((l) => /^serve: (internal )?error: /.test(l));
+  const code = typeof exitCode === 'number' && PASSED_THROUGH.includes(exitCode) ? (exitCode as ExitCodeValue) : ExitCode.Usage;
+  if (at < 0) return new UserError(`the background controller exited (code ${exitCode}); see ${outputLog}`, { exitCode: code });
+  const details: string[] = [];
+  for (const l of lines.slice(at + 1)) {
+    if (!l.startsWith('  ')) break;
+    details.push(l.slice(2));
+  }
+  const first = lines[at]!;
+  const message = first.startsWith('serve: internal error: ')
+    ? `the background controller failed: internal error: ${first.slice('serve: internal error: '.length)} (see ${outputLog})`
+    : first.slice('serve: error: '.length);
+  return new UserError(message, { details, exitCode: code });
 }

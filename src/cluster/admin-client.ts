@@ -1,14 +1,30 @@
 // Client of the admin API (control plane), used by `serve status`, `scale`, `down` and tune:
 // HTTP over the state directory's unix socket. "Nothing running" is an UnreachableError (exit 3).
 import http from 'node:http';
-import { UserError } from '../common/errors.js';
-import { notRunning, statePaths, type StatePaths } from './state-dir.js';
+import { UnreachableError, UserError } from '../common/errors.js';
+import { formatMs } from '../common/units.js';
+import { notRunning, runningPid, statePaths, type StatePaths } from './state-dir.js';
 import type { ClusterStatus } from './status.js';
+
+/**
+ * The controller is there but did not give a usable answer: no answer within the time limit, a
+ * 5xx, or a body that is not JSON. Exit code 3; `serve down` falls back to signals on it.
+ */
+export class ControllerUnresponsiveError extends UnreachableError {
+  /** What went wrong, e.g. "did not answer within 2.00s". */
+  readonly reason: string;
+  constructor(message: string, reason: string) {
+    super(message);
+    this.reason = reason;
+    this.name = 'ControllerUnresponsiveError';
+  }
+}
 
 /** Talks to the controller that owns `stateDir`. */
 export class AdminClient {
   readonly paths: StatePaths;
 
+  /** `timeoutMs` bounds each whole request, connecting included. */
   constructor(stateDir: string, private readonly timeoutMs = 10_000) {
     this.paths = statePaths(stateDir);
   }
@@ -25,10 +41,28 @@ export class AdminClient {
     await this.request('POST', '/down');
   }
 
-  /** One request; 4xx answers become UserError with the controller's message. */
+  /**
+   * One request; 4xx answers become UserError with the controller's message, no usable answer
+   * a ControllerUnresponsiveError, no socket or no listener "no cluster is running".
+   */
   request(method: string, path: string, body?: unknown): Promise<unknown> {
     const text = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (err: Error | undefined, value?: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve(value);
+      };
+      const unresponsive = (why: string) => {
+        const pid = runningPid(this.paths);
+        return new ControllerUnresponsiveError(
+          `the controller${pid === undefined ? '' : ` (pid ${pid})`} in ${this.paths.dir} ${why}: stop it with \`serve down --state-dir ${this.paths.dir}\` (it falls back to signals)`,
+          why,
+        );
+      };
       const req = http.request(
         {
           socketPath: this.paths.adminSocket,
@@ -36,31 +70,37 @@ export class AdminClient {
           method,
           path,
           headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
-          timeout: this.timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', () => finish(unresponsive('broke off its answer')));
           res.on('end', () => {
+            const status = res.statusCode ?? 0;
             let parsed: unknown;
             try {
               parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
             } catch {
-              return reject(new Error(`admin API answered ${res.statusCode} with a body that is not JSON`));
+              return finish(unresponsive(`answered ${status} with a body that is not JSON`));
             }
-            const status = res.statusCode ?? 0;
-            if (status >= 400) {
-              const msg = (parsed as { error?: string }).error ?? `admin API answered ${status}`;
-              return reject(status < 500 ? new UserError(msg) : new Error(msg));
+            const msg = (parsed as { error?: unknown } | null)?.error;
+            if (status >= 500) {
+              // The server already says "internal error: ..."; do not say it twice.
+              const detail = typeof msg === 'string' ? msg.replace(/^internal error: /, '') : `status ${status}`;
+              return finish(unresponsive(`failed to answer ${method} ${path} (${status}: ${detail})`));
             }
-            resolve(parsed);
+            if (status >= 400) return finish(new UserError(typeof msg === 'string' ? msg : `admin API answered ${status}`));
+            finish(undefined, parsed);
           });
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`the controller did not answer within ${this.timeoutMs}ms`)));
+      const timer = setTimeout(() => {
+        finish(unresponsive(`did not answer within ${formatMs(this.timeoutMs)}`));
+        req.destroy();
+      }, this.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') reject(notRunning(this.paths));
-        else reject(err);
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') finish(notRunning(this.paths));
+        else finish(unresponsive(`closed the connection (${err.code ?? err.message})`));
       });
       req.end(text);
     });

@@ -23,13 +23,19 @@ export async function startAdminServer(socketPath: string, h: AdminHandlers): Pr
     server.once('error', reject);
     server.listen(socketPath, () => resolve());
   });
-  // Only the owner may scale or stop the cluster.
-  chmodSync(socketPath, 0o600);
-  return () =>
+  const close = () =>
     new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+  try {
+    // Only the owner may scale or stop the cluster.
+    chmodSync(socketPath, 0o600);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return close;
 }
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, h: AdminHandlers): Promise<void> {

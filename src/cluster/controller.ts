@@ -2,10 +2,11 @@
 // supervises them, autoscales, serves the admin API and keeps the state directory. `serve up`
 // and `serve demo` call it; the returned handle stops everything cleanly.
 import { systemClock, type Clock } from '../common/clock.js';
-import { UserError } from '../common/errors.js';
+import { UserError, errorMessage } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { createLogger, type Logger } from '../common/log.js';
 import type { ClusterStateFile } from '../common/wire.js';
+import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
 import path from 'node:path';
 import { startAdminServer } from './admin-server.js';
@@ -17,8 +18,7 @@ import { GatewayLink } from './gateway-link.js';
 import type { Launcher } from './launcher.js';
 import { LocalLauncher } from './local-launcher.js';
 import { LogFiles } from './log-files.js';
-import { resolveModelVersion } from './model-ref.js';
-import { claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
+import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
 import type { ClusterStatus } from './status.js';
 import { Supervisor } from './supervisor.js';
 
@@ -53,15 +53,25 @@ export interface ClusterHandle {
 
 /**
  * Starts a cluster for `profile` and resolves once the gateway listens and every placed replica
- * is ready or has failed. Throws UserError (leaving nothing running) if the model is missing,
- * another cluster owns the state directory, or no replica became ready.
+ * is ready or has failed. Throws UserError (leaving nothing running) if the state directory's
+ * path is too long, the model is missing or broken, another cluster owns the state directory,
+ * the gateway does not listen in time, or no replica became ready.
  */
 export async function startCluster(profile: Profile, opts: StartClusterOptions): Promise<ClusterHandle> {
-  const registry = path.resolve(opts.registryOverride ?? profile.model.registry);
-  const modelVersion = resolveModelVersion(registry, profile.model.name, profile.model.version);
   const paths = statePaths(opts.stateDir);
+  // Checks that need nothing started come first, so a failure leaves nothing behind.
+  checkSocketPath(paths);
+  const registry = path.resolve(opts.registryOverride ?? profile.model.registry);
+  const { name, version } = profile.model;
+  const model = await resolveModel(registry, `${name}@${version}`);
   claimStateDir(paths);
-  const c = new Controller(profile, opts, paths, registry, modelVersion);
+  let c: Controller;
+  try {
+    c = new Controller(profile, opts, paths, registry, model.version);
+  } catch (err) {
+    releaseStateDir(paths);
+    throw err;
+  }
   await c.start();
   return { gatewayUrl: c.gatewayUrl, status: () => c.status(), scale: (n, f) => c.scale(n, f), stop: () => c.stop(), stopped: c.stopped };
 }
@@ -135,9 +145,15 @@ class Controller {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) throw interrupted();
-      this.closeAdmin = await startAdminServer(this.paths.adminSocket, {
+      const closeAdmin = await startAdminServer(this.paths.adminSocket, {
         status: () => this.status(), scale: (n, f) => this.scale(n, f), down: () => void this.stop(),
       });
+      // Aborted while the socket was opening: stop() has run already and could not close it.
+      if (this.stopping) {
+        await closeAdmin();
+        throw interrupted();
+      }
+      this.closeAdmin = closeAdmin;
       this.gateway.start();
       this.supervisor.setReplicas(this.profile.replicas.initial);
       this.supervisor.startProbing();
@@ -195,21 +211,30 @@ class Controller {
       this.phase = 'stopping';
       if (this.loadTimer) clearInterval(this.loadTimer);
       this.emit({ level: 'info', kind: 'stopping', message: 'draining the gateway, then the replicas' });
-      // The gateway first: it finishes what it accepted while the replicas still serve.
-      await this.gateway.stop(this.profile.drainTimeoutMs);
-      await this.supervisor.stopAll(this.profile.drainTimeoutMs);
-      await this.closeAdmin?.();
-      releaseStateDir(this.paths);
-      this.log.info('stopped');
-      this.files.close();
-      this.resolveStopped();
+      try {
+        // The gateway first: it finishes what it accepted while the replicas still serve.
+        await this.gateway.stop(this.profile.drainTimeoutMs).catch((err) => this.log.error('stopping the gateway failed', { error: errorMessage(err) }));
+        await this.supervisor.stopAll(this.profile.drainTimeoutMs).catch((err) => this.log.error('stopping the replicas failed', { error: errorMessage(err) }));
+        await this.closeAdmin?.();
+      } finally {
+        // Whatever failed above, the directory is released and the files closed.
+        releaseStateDir(this.paths);
+        this.log.info('stopped');
+        this.files.close();
+        this.resolveStopped();
+      }
     })();
     return this.stopping;
   }
 
   private async waitReady(): Promise<void> {
     const { gateway, supervisor, profile } = this;
-    const url = await gateway.listening();
+    const url = await this.gatewayListening(profile.health.startupTimeoutMs);
+    if (url === undefined) {
+      throw new UserError(
+        `the gateway did not listen within ${profile.health.startupTimeoutMs}ms (health.startup_timeout): see \`serve logs gateway\`, or raise health.startup_timeout in the profile`,
+      );
+    }
     if (!url) {
       const hint = /EADDRINUSE/.test(gateway.failure ?? '')
         ? `: free port ${profile.gateway.port} or set gateway.port in the profile (0 picks a free one)`
@@ -224,6 +249,17 @@ class Controller {
       const reasons = st.map((r) => `${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}`).join('; ');
       const hint = st.some((r) => r.state === 'pending') ? ' or use --oversubscribe' : '';
       throw new UserError(`no replica became ready: ${reasons}. See \`serve logs\`${hint}`);
+    }
+  }
+
+  /** The gateway's URL, '' if it failed for good, undefined if it did not listen within `timeoutMs`. */
+  private async gatewayListening(timeoutMs: number): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    try {
+      return await Promise.race([this.gateway.listening(), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -5,11 +5,13 @@ import { RotatingLog } from './rotating-log.js';
 
 export class LogFiles {
   private files = new Map<string, RotatingLog>();
+  private closed = false;
 
   constructor(readonly dir: string, private readonly maxBytes = 10 * 1024 * 1024) {}
 
-  /** Appends one line to <dir>/<component>.log. */
+  /** Appends one line to <dir>/<component>.log; after close() lines are dropped (no file is reopened). */
   write(component: string, line: string): void {
+    if (this.closed) return;
     let f = this.files.get(component);
     if (!f) {
       f = new RotatingLog(path.join(this.dir, `${component}.log`), this.maxBytes);
@@ -19,6 +21,7 @@ export class LogFiles {
   }
 
   close(): void {
+    this.closed = true;
     for (const f of this.files.values()) f.close();
     this.files.clear();
   }

@@ -88,8 +88,9 @@ export function formatLogLine(l: LogLine, width: number): string {
 }
 
 /**
- * Follows the files: calls `onLine` for each line appended after now, every `pollMs`. A file that
- * shrank was rotated and is read again from its start. Returns a function that stops following.
+ * Follows the files: calls `onLine` for each line appended after now, every `pollMs`. When a file
+ * was rotated (a new inode, or it shrank), the rest of the old one (now <file>.1) is read first,
+ * then the new one from its start, so no line is lost. Returns a function that stops following.
  */
 export function followLogs(
   logsDir: string,
@@ -97,28 +98,40 @@ export function followLogs(
   onLine: (l: LogLine) => void,
   pollMs = 200,
 ): () => void {
-  const offsets = new Map<string, number>();
+  const seen = new Map<string, { ino: number; offset: number }>();
   const partial = new Map<string, string>();
-  const sizeOf = (c: string) => {
+  const statOf = (file: string) => {
     try {
-      return statSync(path.join(logsDir, `${c}.log`)).size;
+      const st = statSync(file);
+      return { ino: st.ino, size: st.size };
     } catch {
-      return 0;
+      return undefined;
     }
   };
-  for (const c of components()) offsets.set(c, sizeOf(c));
+  const emit = (c: string, text: string) => {
+    const lines = ((partial.get(c) ?? '') + text).split('\n');
+    partial.set(c, lines.pop() ?? '');
+    for (const line of lines) if (line) onLine({ component: c, line, ts: timestampOf(line) });
+  };
+  for (const c of components()) {
+    const st = statOf(path.join(logsDir, `${c}.log`));
+    if (st) seen.set(c, { ino: st.ino, offset: st.size });
+  }
   const timer = setInterval(() => {
     for (const c of components()) {
       const file = path.join(logsDir, `${c}.log`);
-      const size = sizeOf(c);
-      let from = offsets.get(c) ?? 0;
-      if (size < from) from = 0;
-      if (size === from) continue;
-      const text = (partial.get(c) ?? '') + readRange(file, from, size);
-      offsets.set(c, size);
-      const lines = text.split('\n');
-      partial.set(c, lines.pop() ?? '');
-      for (const line of lines) if (line) onLine({ component: c, line, ts: timestampOf(line) });
+      const st = statOf(file);
+      if (!st) continue;
+      const prev = seen.get(c);
+      let from = prev?.offset ?? 0;
+      if (prev && (prev.ino !== st.ino || st.size < prev.offset)) {
+        // Rotated: what was written to the old file since the last poll is now in <file>.1.
+        const old = statOf(`${file}.1`);
+        if (old && old.ino === prev.ino && old.size > prev.offset) emit(c, readRange(`${file}.1`, prev.offset, old.size));
+        from = 0;
+      }
+      seen.set(c, { ino: st.ino, offset: st.size });
+      if (st.size > from) emit(c, readRange(file, from, st.size));
     }
   }, pollMs);
   return () => clearInterval(timer);

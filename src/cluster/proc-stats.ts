@@ -1,5 +1,6 @@
 // Per-process resource readings from /proc (control plane): RSS for the memory limit, CPU time for
 // `serve status`. Linux only; elsewhere the readings are undefined and the checks are skipped.
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** Resident set size in bytes (VmRSS of /proc/<pid>/status), or undefined if unreadable. */
@@ -42,5 +43,37 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
+export function readStartTicks(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isInteger(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The argument vector of a process (/proc/<pid>/cmdline), or undefined if unreadable. */
+export function readCmdline(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return text.split('\0').filter((a) => a !== '');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Process group of a process (field 5 of /proc/<pid>/stat), or undefined if unreadable. */
+export function readProcessGroup(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgid) ? pgid : undefined;
+  } catch {
+    return undefined;
   }
 }

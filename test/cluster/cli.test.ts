@@ -185,3 +185,18 @@ test('Ctrl-C (SIGINT) on a foreground serve up drains, stops everything, cleans 
   assert.equal(existsSync(path.join(w.stateDir, 'admin.sock')), false);
   assert.ok(existsSync(path.join(w.stateDir, 'logs', 'controller.log')), 'logs stay');
 });
+
+test('a failed up --detach reports the error of this run, not an older one left in up.log', (t) => {
+  const w = cliWorld();
+  t.after(() => w.cleanup());
+  const logs = path.join(w.stateDir, 'logs');
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(path.join(logs, 'up.log'), 'serve: error: a stale failure from an earlier run\n  with a detail\n');
+  const missing = path.join(w.root, 'missing.yaml');
+  writeFileSync(missing, profileYaml(w.registry).replace('version: latest', 'version: 9'));
+  const r = serve(['up', '--detach', '--profile', missing, '--state-dir', w.stateDir], w.root);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^serve: error: model "cnn-lstm" has no version 9 in .* \(versions: 1\)/);
+  assert.doesNotMatch(r.stderr, /earlier run|with a detail/);
+  assert.equal(existsSync(path.join(w.stateDir, 'serve.pid')), false);
+});

@@ -1,6 +1,6 @@
 // Helpers for the cluster tests: a complete Profile built in code, a throwaway model registry and
 // state directory, and process checks for orphans.
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,11 +36,21 @@ export function testProfile(registry: string, over: DeepPartial<Profile> = {}): 
   return out as unknown as Profile;
 }
 
-/** A temp folder with registry/demo/1/ and a state dir; removed by the returned cleanup. */
+const DEMO_MODEL_YAML = `inputs:
+  - { name: x, datatype: FP32, shape: [-1, 4] }
+outputs:
+  - { name: y, datatype: FP32, shape: [-1, 2] }
+`;
+
+/** A temp folder with registry/demo/1/ (model.yaml and an empty model.onnx) and a state dir; removed by the returned cleanup. */
 export function tempWorld(): { root: string; registry: string; stateDir: string; cleanup(): void } {
   const root = mkdtempSync(path.join(os.tmpdir(), 'serve-cluster-'));
   const registry = path.join(root, 'models');
-  mkdirSync(path.join(registry, 'demo', '1'), { recursive: true });
+  const version = path.join(registry, 'demo', '1');
+  mkdirSync(version, { recursive: true });
+  // What the registry checks before anything starts; the fake replicas never open the model.
+  writeFileSync(path.join(version, 'model.onnx'), '');
+  writeFileSync(path.join(version, 'model.yaml'), DEMO_MODEL_YAML);
   return { root, registry, stateDir: path.join(root, 'state'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 

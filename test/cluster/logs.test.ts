@@ -53,3 +53,27 @@ test('following prints only new lines, and a rotated file is read from its start
   await waitFor('line after rotation', () => got.length === 3, 5000);
   assert.deepEqual(got, ['new 1', 'new 2', 'after rotation']);
 });
+
+test('following across a real rotation loses no line written around it', async (t) => {
+  const w = tempWorld();
+  const file = path.join(w.root, 'replica-1.log');
+  // 20-byte lines, 100-byte files: five lines fill one.
+  const line = (i: number) => `line ${String(i).padStart(2, '0')} ${'x'.repeat(11)}`;
+  const log = new RotatingLog(file, 100, 3);
+  log.write(line(1));
+  log.write(line(2));
+  const got: string[] = [];
+  const stop = followLogs(w.root, () => ['replica-1'], (l) => got.push(l.line), 20);
+  t.after(() => {
+    stop();
+    log.close();
+    w.cleanup();
+  });
+  // One burst between two polls: 3..5 end the old file, 6 rotates, 6..7 start the new one.
+  for (let i = 3; i <= 7; i++) log.write(line(i));
+  assert.ok(existsSync(`${file}.1`), 'rotated once');
+  await waitFor('lines 3..7', () => got.length >= 5, 5000);
+  log.write(line(8));
+  await waitFor('line 8', () => got.length >= 6, 5000);
+  assert.deepEqual(got, [3, 4, 5, 6, 7, 8].map(line));
+});
