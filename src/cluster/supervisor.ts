@@ -72,7 +72,8 @@ export class Supervisor {
 
   /** True once no placed replica is still starting (each is ready, failed, or pending). */
   settled(): boolean {
-    return this.slots.every((s) => s.state !== 'starting' && s.state !== 'restarting');
+    // 'unhealthy' is on its way to a restart (killed, not yet exited): not settled either.
+    return this.slots.every((s) => s.state !== 'starting' && s.state !== 'restarting' && s.state !== 'unhealthy');
   }
 
   /** Sum of in-flight requests over ready replicas, scraped from their /metrics now. */
