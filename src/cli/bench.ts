@@ -1,7 +1,8 @@
 // `serve bench` (cli): open-loop load against any OIP v2 server, the SLO table, CI gates and result
 // files. The work is loadtest/runBench; this file parses flags, prints and picks the exit code.
-import { closeSync, createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { closeSync, createWriteStream, existsSync, openSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { ExitCode } from '../common/exit-codes.js';
@@ -16,12 +17,15 @@ import { action } from './errors.js';
 
 export { renderProgressLine };
 
-/** The result table (cli-table3) with each figure beside its target, then the notes and verdict. */
-export function renderTable(result: RunResult, gates: GateReport): string {
+/**
+ * The result table (cli-table3) with each figure beside its target, then the notes and verdict;
+ * `verdict` replaces the PASS/FAIL line and the per-row results when the run is not judged.
+ */
+export function renderTable(result: RunResult, gates: GateReport, verdict?: string): string {
   const model = tableModel(result, gates);
   const table = new Table({ head: model.head, style: { head: [], border: [], compact: true } });
-  for (const row of model.rows) table.push(row);
-  return [model.title, table.toString(), ...model.notes, model.verdict, ''].join('\n');
+  for (const row of model.rows) table.push(verdict === undefined ? row : [...row.slice(0, -1), '-']);
+  return [model.title, table.toString(), ...model.notes, verdict ?? model.verdict, ''].join('\n');
 }
 
 interface CliFlags extends BenchFlags {
@@ -39,32 +43,52 @@ function progressWanted(): boolean {
   return Boolean(process.stderr.isTTY) && !process.env.CI;
 }
 
-/** Streams interval histograms to `file` as they arrive, so memory stays flat on long runs. */
-function openHdrLog(file: string): { write(s: IntervalSample): void; close(): Promise<void> } {
-  const out: WriteStream = createWriteStream('', { fd: openForWriting('--hdr-log', file) });
+/**
+ * An output file written under a temporary name in its own folder and renamed into place at the
+ * end, so an earlier result stays whole until the new one is complete (and if the run fails).
+ */
+interface PendingFile {
+  flag: string;
+  file: string;
+  temp: string;
+}
+
+function cannotWrite(flag: string, file: string, err: unknown): UserError {
+  return new UserError(`${flag} ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'})`);
+}
+
+/** Checks now, before any load is sent, that `file` can be written: creates its temp file. */
+function prepareOutput(flag: string, file: string): PendingFile {
+  const temp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    // An existing file is only looked at, never truncated; a folder in its place is a mistake.
+    if (existsSync(file) && statSync(file).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    closeSync(openSync(temp, 'w'));
+  } catch (err) {
+    throw cannotWrite(flag, file, err);
+  }
+  return { flag, file, temp };
+}
+
+/** Streams interval histograms into `out.temp` as they arrive, so memory stays flat on long runs. */
+function openHdrLog(out: PendingFile): { write(s: IntervalSample): void; close(): Promise<void> } {
+  const stream: WriteStream = createWriteStream(out.temp);
+  let failure: unknown;
+  stream.on('error', (err) => (failure ??= err));
   let baseEpochMs: number | undefined;
   return {
     write(s) {
       const now = Date.now();
       if (baseEpochMs === undefined) {
         baseEpochMs = now - s.endMs;
-        out.write(hdrLogHeader(baseEpochMs));
+        stream.write(hdrLogHeader(baseEpochMs));
       }
       // Ramp steps restart their clocks at 0: shift each onto the log's time line.
       const shiftMs = now - s.endMs - baseEpochMs;
-      out.write(hdrLogLine({ ...s, startMs: s.startMs + shiftMs, endMs: s.endMs + shiftMs }));
+      stream.write(hdrLogLine({ ...s, startMs: s.startMs + shiftMs, endMs: s.endMs + shiftMs }));
     },
-    close: () => new Promise((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve()))),
+    close: () => new Promise((resolve, reject) => stream.end(() => (failure === undefined ? resolve() : reject(cannotWrite(out.flag, out.file, failure))))),
   };
-}
-
-/** Opens `file` for writing, or fails with one line naming the flag (before any load is sent). */
-function openForWriting(flag: string, file: string): number {
-  try {
-    return openSync(file, 'w');
-  } catch (err) {
-    throw new UserError(`${flag} ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'})`);
-  }
 }
 
 async function bench(flags: CliFlags): Promise<number> {
@@ -75,56 +99,78 @@ async function bench(flags: CliFlags): Promise<number> {
   );
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   // Find unwritable output files now, not after a long run.
-  for (const [flag, file] of [['--junit', flags.junit], ['--hgrm', flags.hgrm]] as const) {
-    if (file !== undefined) closeSync(openForWriting(flag, file));
-  }
-  const hdrLog = flags.hdrLog === undefined ? undefined : openHdrLog(flags.hdrLog);
-  const showProgress = progressWanted();
-  const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    // First Ctrl-C: stop sending and report; a second one leaves at once.
-    if (++interrupts > 1) process.exit(ExitCode.Interrupted);
-    controller.abort();
+  const pending: PendingFile[] = [];
+  const removeTemps = () => {
+    for (const p of pending.splice(0)) rmSync(p.temp, { force: true });
   };
-  process.on('SIGINT', onSigint);
-  let result: RunResult;
   try {
-    result = await runBench(options, {
-      signal: controller.signal,
-      onProgress: showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
-      onInterval: hdrLog ? (s) => hdrLog.write(s) : undefined,
-    });
+    const outputs: Partial<Record<'junit' | 'hgrm' | 'hdrLog', PendingFile>> = {};
+    for (const [key, flag] of [['junit', '--junit'], ['hgrm', '--hgrm'], ['hdrLog', '--hdr-log']] as const) {
+      const file = flags[key];
+      if (file !== undefined) pending.push((outputs[key] = prepareOutput(flag, file)));
+    }
+    const hdrLog = outputs.hdrLog && openHdrLog(outputs.hdrLog);
+    const showProgress = progressWanted();
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = () => {
+      // First Ctrl-C: stop sending and report; a second one leaves at once.
+      if (++interrupts > 1) {
+        removeTemps();
+        process.exit(ExitCode.Interrupted);
+      }
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    let result: RunResult;
+    try {
+      result = await runBench(options, {
+        signal: controller.signal,
+        onProgress: showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
+        onInterval: hdrLog ? (s) => hdrLog.write(s) : undefined,
+      });
+    } finally {
+      process.off('SIGINT', onSigint);
+      if (showProgress) process.stderr.write('\r\x1b[2K');
+      await hdrLog?.close();
+    }
+    const gates = evaluateGates(result, targets, baseline, maxRegression);
+    // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
+    const connectionErrors = result.errorsByClass.connection ?? 0;
+    const unreachable = !result.interrupted && result.requests.ok === 0 && connectionErrors > 0 && connectionErrors === result.requests.errors;
+    if (outputs.junit) await writeOutput(outputs.junit, renderJunit(result, gates));
+    if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
+    for (const p of pending.splice(0)) await commitOutput(p);
+    if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
+    else process.stdout.write(renderTable(result, gates, unreachable ? 'no verdict: every request failed to connect' : undefined));
+    if (result.interrupted) return ExitCode.Interrupted;
+    if (unreachable) {
+      // Every request failed to connect: the target went away after discovery; that is not a slow server.
+      process.stderr.write(`serve: error: every request failed to connect to ${result.target.url}: is the server still running?\n`);
+      return ExitCode.Unreachable;
+    }
+    return gates.passed ? ExitCode.Ok : ExitCode.TargetMissed;
   } finally {
-    process.off('SIGINT', onSigint);
-    if (showProgress) process.stderr.write('\r\x1b[2K');
-    await hdrLog?.close();
+    removeTemps();
   }
-  const gates = evaluateGates(result, targets, baseline, maxRegression);
-  await writeOutputs(flags, result, gates);
-  if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
-  else process.stdout.write(renderTable(result, gates));
-  if (result.interrupted) return ExitCode.Interrupted;
-  const connectionErrors = result.errorsByClass.connection ?? 0;
-  if (result.requests.ok === 0 && connectionErrors > 0 && connectionErrors === result.requests.errors) {
-    // Every request failed to connect: the target went away after discovery; that is not a slow server.
-    process.stderr.write(`serve: error: every request failed to connect to ${result.target.url}: is the server still running?\n`);
-    return ExitCode.Unreachable;
-  }
-  return gates.passed ? ExitCode.Ok : ExitCode.TargetMissed;
 }
 
-async function writeOutputs(flags: CliFlags, result: RunResult, gates: GateReport): Promise<void> {
-  const write = async (flag: string, file: string | undefined, text: () => string) => {
-    if (file === undefined) return;
-    try {
-      await writeFile(file, text());
-    } catch (err) {
-      throw new UserError(`${flag} ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'})`);
-    }
-  };
-  await write('--junit', flags.junit, () => renderJunit(result, gates));
-  await write('--hgrm', flags.hgrm, () => renderHgrm(result));
+async function writeOutput(out: PendingFile, text: string): Promise<void> {
+  try {
+    await writeFile(out.temp, text);
+  } catch (err) {
+    throw cannotWrite(out.flag, out.file, err);
+  }
+}
+
+/** Moves a finished temp file over its real name (atomic within one folder). */
+async function commitOutput(out: PendingFile): Promise<void> {
+  try {
+    await rename(out.temp, out.file);
+  } catch (err) {
+    await rm(out.temp, { force: true });
+    throw cannotWrite(out.flag, out.file, err);
+  }
 }
 
 export function register(program: Command): void {
@@ -136,14 +182,14 @@ export function register(program: Command): void {
     .option('--model-version <v>', 'model version (default: the server\'s choice)')
     .option('--profile <name>', 'take URL, model and targets from the running `serve up --profile NAME`')
     .option('--state-dir <dir>', 'where `serve up` keeps state.json', '.serve')
-    .option('--rps <rate>', 'requests per second, or a ramp from:to:step such as 50:1000:50 (default 100, or the profile\'s targetRps)')
+    .option('--rps <rate>', 'requests per second, or a ramp from:to:step such as 50:1000:50 (default: the profile\'s slo.throughput.target, else 100)')
     .option('--step <duration>', 'time at each ramp rate (default 10s)')
     .option('--arrival <kind>', 'constant or poisson arrivals (default constant)')
     .option('--duration <duration>', 'measured time, e.g. 30s (default 30s)')
     .option('--warmup <duration>', 'load applied before measuring, not recorded (default 0s)')
     .option('--connections <n>', 'most open connections, one request each at a time (default 256)')
     .option('--concurrency <n>', 'closed loop: N requests back to back instead of a schedule')
-    .option('--timeout <duration>', 'per-request limit from send (default 10s)')
+    .option('--timeout <duration>', 'total per-request limit, connecting included, from send to the end of the response (default 10s)')
     .option('--late-threshold <duration>', 'a send later than this behind schedule counts as late (default 2ms)')
     .option('--binary', 'send tensors with the binary tensor extension')
     .option('--check-shape', 'check every response\'s output shapes against the model metadata')

@@ -1,5 +1,5 @@
 // The HTTP side of a run (loadtest): an undici Pool with at most `connections` sockets, one request
-// each at a time, and the classification of every answer into ok or an error class.
+// each at a time, a total time limit per request, and the classification of every answer.
 import { Pool } from 'undici';
 import { BINARY_HEADER_LENGTH } from '../common/wire.js';
 import type { Outcome } from './recorder.js';
@@ -17,38 +17,61 @@ export class InferClient {
     opts: { connections: number; timeoutMs: number; expectOutputs?: readonly TensorMeta[] },
   ) {
     const url = new URL(baseUrl);
+    // undici's own timeouts are idle limits (a body trickling in resets bodyTimeout), so the total
+    // limit is our own timer in send(); these only make a stuck socket fail no later than it.
     this.pool = new Pool(url.origin, {
       connections: opts.connections,
       pipelining: 1,
+      connectTimeout: opts.timeoutMs,
       headersTimeout: opts.timeoutMs,
       bodyTimeout: opts.timeoutMs,
       keepAliveTimeout: 30_000,
     });
     this.path = `${url.pathname.replace(/\/$/, '')}${modelPath}/infer`;
     this.expectOutputs = opts.expectOutputs;
+    this.timeoutMs = opts.timeoutMs;
   }
   private readonly expectOutputs?: readonly TensorMeta[];
+  private readonly timeoutMs: number;
 
   /**
-   * Sends one request; resolves with its outcome when the response has ended. Uses undici's
-   * dispatch handler rather than `request()`: no body stream per response, which is most of the
-   * client's cost per request at tens of thousands of requests a second.
+   * Sends one request; resolves with its outcome when the response has ended, or with class
+   * `timeout` once `timeoutMs` has passed since the call (connecting, waiting and reading the body
+   * all count), aborting the request. Uses undici's dispatch handler rather than `request()`: no
+   * body stream per response, which is most of the client's cost per request at tens of thousands
+   * of requests a second.
    */
   send(payload: Payload): Promise<Outcome> {
     const expect = this.expectOutputs;
-    return new Promise<Outcome>((resolve) => {
+    return new Promise<Outcome>((outer) => {
       let status = 0;
       let headerLength: number | undefined;
       const chunks: Buffer[] = [];
+      let settled = false;
+      let controller: { abort(reason: Error): void } | undefined;
+      const resolve = (o: Outcome) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outer(o);
+      };
+      const timer = setTimeout(() => {
+        resolve({ ok: false, errorClass: 'timeout' });
+        // Free the connection; a request not yet on a socket is aborted when it gets one.
+        controller?.abort(new Error('request timed out'));
+      }, this.timeoutMs);
       this.pool.dispatch({ path: this.path, method: 'POST', headers: payload.headers, body: payload.body }, {
-        onRequestStart() {},
+        onRequestStart(c) {
+          controller = c;
+          if (settled) c.abort(new Error('request timed out'));
+        },
         onResponseStart(_controller, statusCode, headers) {
           status = statusCode;
           const h = headers[BINARY_HEADER_LENGTH];
           if (h !== undefined) headerLength = Number(h);
         },
         onResponseData(_controller, chunk) {
-          if (expect !== undefined && status >= 200 && status < 300) chunks.push(chunk);
+          if (!settled && expect !== undefined && status >= 200 && status < 300) chunks.push(chunk);
         },
         onResponseEnd() {
           if (status < 200 || status >= 300) return resolve({ ok: false, errorClass: `http_${status}` });

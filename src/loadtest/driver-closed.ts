@@ -1,6 +1,6 @@
 // Closed-loop driver (loadtest): `concurrency` loops each send the next request as soon as the last
 // one is answered. The server sets the pace, so latency is service time (no intended schedule).
-import { Recorder } from './recorder.js';
+import { INTERRUPTED_CLASS, Recorder } from './recorder.js';
 import { startTicker, type PhaseInput, type PhaseOutput } from './phase.js';
 
 export interface ClosedPhaseInput extends PhaseInput {
@@ -12,7 +12,7 @@ export async function runClosedPhase(input: ClosedPhaseInput): Promise<PhaseOutp
   const { clock, send, payloads } = input;
   const startMs = input.startMs ?? clock.nowMs();
   const endAtMs = startMs + input.durationMs;
-  const recorder = new Recorder(startMs, input.lateThresholdMs);
+  const recorder = new Recorder(startMs, input.lateThresholdMs, input.intervalSamples ?? false);
   let inFlight = 0;
   let lastDoneMs = startMs;
   let payloadIndex = 0;
@@ -41,7 +41,11 @@ export async function runClosedPhase(input: ClosedPhaseInput): Promise<PhaseOutp
     input.signal?.addEventListener('abort', () => resolve(), { once: true });
   });
   await Promise.race([Promise.all(Array.from({ length: input.concurrency }, loop)), aborted]);
-  if (input.signal?.aborted) interrupted = true;
+  if (input.signal?.aborted) {
+    interrupted = true;
+    // Requests abandoned unanswered (their loops record nothing after the abort): ok + errors = sent.
+    for (let i = inFlight; i > 0; i--) recorder.error(INTERRUPTED_CLASS);
+  }
   stopTicker();
   return { recorder, startMs, endMs: Math.max(lastDoneMs, Math.min(clock.nowMs(), endAtMs)), interrupted };
 }

@@ -1,7 +1,7 @@
 // Open-loop driver (loadtest): sends each arrival at its due time whatever the server does, keeps
 // at most `connections` in flight, and measures latency from the intended time (no coordinated
 // omission) beside the service time from the actual send.
-import { Recorder } from './recorder.js';
+import { INTERRUPTED_CLASS, Recorder } from './recorder.js';
 import { ArrivalSchedule, DueQueue, ScheduleShare } from './schedule.js';
 import { startTicker, type PhaseInput, type PhaseOutput } from './phase.js';
 import type { ArrivalKind } from './types.js';
@@ -22,7 +22,7 @@ export interface OpenPhaseInput extends PhaseInput {
 export function runOpenPhase(input: OpenPhaseInput): Promise<PhaseOutput> {
   const { clock, send, payloads, connections } = input;
   const startMs = input.startMs ?? clock.nowMs();
-  const recorder = new Recorder(startMs, input.lateThresholdMs);
+  const recorder = new Recorder(startMs, input.lateThresholdMs, input.intervalSamples ?? false);
   const whole = new ArrivalSchedule(input.ratePerSec, input.arrival, input.seed);
   const share = input.share && input.share.count > 1 ? new ScheduleShare(whole, input.share.index, input.share.count) : whole;
   const due = new DueQueue(share, input.durationMs);
@@ -135,6 +135,8 @@ export function runOpenPhase(input: OpenPhaseInput): Promise<PhaseOutput> {
       // Arrivals not yet sent were never due from the user's point of view: drop them.
       recorder.counts.scheduled -= backlogSize();
       backlog.length = backlogHead = 0;
+      // Requests already sent are abandoned unanswered: count them so ok + errors = sent.
+      for (let i = inFlight; i > 0; i--) recorder.error(INTERRUPTED_CLASS);
       finish();
     };
     if (input.signal?.aborted) return onAbort();

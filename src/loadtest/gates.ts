@@ -32,16 +32,27 @@ export const BASELINE_MIN_TAIL_SAMPLES = 5;
  */
 export const REGRESSION_FLOOR_MS = 1;
 
+/** Why a latency target fails when no request succeeded. */
+export const NO_SUCCESS_NOTE = 'no successful request to measure';
+
 const pct = (f: number) => `${+(f * 100).toFixed(3)}%`;
 const rps = (r: number) => `${r.toFixed(1)} req/s`;
 
-/** Latency, error-rate and rate checks of `result` against `targets` (absent targets are skipped). */
+/**
+ * Latency, error-rate and rate checks of `result` against `targets` (absent targets are skipped).
+ * A latency target with no successful request behind it fails (see NO_SUCCESS_NOTE).
+ */
 export function targetChecks(result: Pick<RunResult, 'latency' | 'errorRate' | 'rate'>, targets: SloTargets): GateCheck[] {
   const checks: GateCheck[] = [];
   for (const [metric, targetKey, summaryKey] of latencyTargets) {
     const limit = targets[targetKey];
     if (limit === undefined) continue;
     const actual = result.latency[summaryKey];
+    if (result.latency.count === 0) {
+      // Percentiles of an empty histogram read 0, which would meet any target: fail instead.
+      checks.push({ kind: 'target', metric, actual, limit, passed: false, message: `${metric}: ${NO_SUCCESS_NOTE} (target <= ${formatMs(limit)})` });
+      continue;
+    }
     const passed = actual <= limit;
     checks.push({ kind: 'target', metric, actual, limit, passed, message: `${metric} ${formatMs(actual)} ${passed ? '<=' : '>'} ${formatMs(limit)}` });
   }

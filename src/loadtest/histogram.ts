@@ -46,7 +46,7 @@ export function mergeEncoded(encoded: readonly string[]): Histogram {
   return h;
 }
 
-/** Percentiles in milliseconds; all zero when nothing was recorded. */
+/** Percentiles in milliseconds; all zero when nothing was recorded (check `count` before judging them). */
 export function summarize(h: Histogram): LatencySummary {
   const n = h.totalCount;
   const at = (p: number) => (n === 0 ? 0 : h.getValueAtPercentile(p) / 1000);

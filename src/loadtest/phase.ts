@@ -18,13 +18,21 @@ export interface PhaseInput {
   timeoutMs: number;
   lateThresholdMs: number;
   phase: ProgressSnapshot['phase'];
-  /** Called once per interval while the phase runs. */
-  onTick?: (tick: { sample: IntervalSample; progress: ProgressSnapshot }) => void;
+  /** Called once per interval while the phase runs; `sample` only with `intervalSamples`. */
+  onTick?: (tick: PhaseTick) => void;
+  /** Whether ticks carry the interval's encoded latency histogram (only an HDR log needs it). */
+  intervalSamples?: boolean;
   intervalMs: number;
   signal?: AbortSignal;
   step?: ProgressSnapshot['step'];
   /** Clock time the phase starts (default: now); workers share one start time. */
   startMs?: number;
+}
+
+/** One interval's progress and, when asked for, its latency histogram. */
+export interface PhaseTick {
+  sample?: IntervalSample;
+  progress: ProgressSnapshot;
 }
 
 /** What a phase measured: the recorder and when the last answer came. */

@@ -1,5 +1,5 @@
 // What one measured phase saw (loadtest): latency and service-time histograms, counts, errors by
-// class, and a per-interval histogram for the progress line and the HDR log. Constant memory.
+// class, and, when an HDR log wants it, a per-interval histogram. Constant memory.
 import { decodeHistogram, newHistogram, recordMs, encodeHistogram, summarize, type Histogram } from './histogram.js';
 import type { IntervalSample, RequestCounts } from './types.js';
 
@@ -11,6 +11,12 @@ export interface RecorderPart {
   serviceUs: string;
 }
 
+/**
+ * Error class of a request still in flight when the run was stopped (Ctrl-C): counted so the counts
+ * add up, but left out of the error rate, since it says nothing about the server.
+ */
+export const INTERRUPTED_CLASS = 'interrupted';
+
 /** Outcome of one request as the client classifies it. */
 export type Outcome = { ok: true } | { ok: false; errorClass: string };
 
@@ -19,13 +25,18 @@ export class Recorder {
   readonly service: Histogram = newHistogram();
   readonly counts: RequestCounts = { scheduled: 0, sent: 0, ok: 0, errors: 0, notSent: 0, sentLate: 0 };
   readonly errorsByClass: Record<string, number> = {};
-  private interval: Histogram = newHistogram();
+  /** Only when interval samples are wanted: recording and encoding it costs on every request. */
+  private readonly interval: Histogram | undefined;
   private intervalStartMs: number;
   private intervalOk = 0;
 
-  /** @param startMs clock time the measured phase began; @param lateThresholdMs see BenchOptions */
-  constructor(readonly startMs: number, private readonly lateThresholdMs: number) {
+  /**
+   * @param startMs clock time the measured phase began; @param lateThresholdMs see BenchOptions
+   * @param intervalSamples whether rollInterval returns each interval's encoded histogram
+   */
+  constructor(readonly startMs: number, private readonly lateThresholdMs: number, intervalSamples = false) {
     this.intervalStartMs = startMs;
+    if (intervalSamples) this.interval = newHistogram();
   }
 
   /** A request left the client at `sentMs`, intended for `intendedMs`. */
@@ -40,7 +51,7 @@ export class Recorder {
       this.counts.ok++;
       this.intervalOk++;
       recordMs(this.latency, doneMs - intendedMs);
-      recordMs(this.interval, doneMs - intendedMs);
+      if (this.interval) recordMs(this.interval, doneMs - intendedMs);
       recordMs(this.service, doneMs - sentMs);
     } else this.error(outcome.errorClass);
   }
@@ -57,17 +68,20 @@ export class Recorder {
     return this.latency.totalCount === 0 ? 0 : this.latency.getValueAtPercentile(99) / 1000;
   }
 
-  /** Closes the current interval at `nowMs`: its sample and its success rate, then starts a new one. */
-  rollInterval(nowMs: number): { sample: IntervalSample; okPerSec: number } {
+  /**
+   * Closes the current interval at `nowMs`: its success rate and, when interval samples were asked
+   * for, its sample; then starts a new one.
+   */
+  rollInterval(nowMs: number): { sample?: IntervalSample; okPerSec: number } {
     const spanMs = Math.max(nowMs - this.intervalStartMs, 1e-3);
-    const sample: IntervalSample = {
+    const sample: IntervalSample | undefined = this.interval && {
       startMs: this.intervalStartMs - this.startMs,
       endMs: nowMs - this.startMs,
       latencyUs: encodeHistogram(this.interval),
       maxUs: this.interval.maxValue,
     };
     const okPerSec = (this.intervalOk * 1000) / spanMs;
-    this.interval.reset();
+    this.interval?.reset();
     this.intervalOk = 0;
     this.intervalStartMs = nowMs;
     return { sample, okPerSec };

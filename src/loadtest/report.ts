@@ -1,6 +1,7 @@
 // Report models (loadtest, pure): the rows of the result table and the live progress line, as plain
 // strings. The CLI draws the rows with cli-table3; nothing here prints.
 import { formatMs } from '../common/units.js';
+import { NO_SUCCESS_NOTE } from './gates.js';
 import type { GateCheck, GateMetric, GateReport, LatencySummary, ProgressSnapshot, RunResult } from './types.js';
 
 /** The result table as data: a title, a header, rows of cells, and notes printed below. */
@@ -37,8 +38,9 @@ export function tableModel(result: RunResult, gates: GateReport): TableModel {
     let service = '';
     let targetText = target ? '' : '-';
     if (key) {
-      measured = formatMs(result.latency[key] as number);
-      service = formatMs(result.service[key] as number);
+      // Nothing succeeded: there is no latency to show, and 0 would read as fast.
+      measured = result.latency.count === 0 ? 'n/a' : formatMs(result.latency[key] as number);
+      service = result.service.count === 0 ? 'n/a' : formatMs(result.service[key] as number);
       if (target) targetText = `<= ${formatMs(target.limit)}`;
     } else if (metric === 'minRps') {
       const req = result.rate.requestedPerSec;
@@ -63,6 +65,7 @@ export function tableModel(result: RunResult, gates: GateReport): TableModel {
     notes.push(`ramp: ${result.steps.map((s) => `${s.requestedPerSec}${s.passed ? '' : '✗'}`).join(' ')} req/s`);
     notes.push(result.knee ? `knee: ${rps(result.knee.ratePerSec)} (achieved ${rps(result.knee.achievedPerSec)}); the table shows that step` : 'knee: none, the first step already missed the targets');
   }
+  if (result.latency.count === 0) notes.push(`latency: ${NO_SUCCESS_NOTE}`);
   if (result.interrupted) notes.push('interrupted: the figures cover only what ran before the stop');
   const failed = gates.checks.filter((c) => !c.passed);
   const verdict = gates.checks.length === 0

@@ -1,12 +1,17 @@
 // Assembly of a RunResult from what the phases measured (loadtest, pure).
 import { encodeHistogram, summarize } from './histogram.js';
 import type { PhaseOutput } from './phase.js';
+import { INTERRUPTED_CLASS } from './recorder.js';
 import type { BenchOptions, RunResult, StepResult } from './types.js';
 
-/** Error rate of a phase: failures over everything that was due (not-sent included). */
-export function errorRateOf(ok: number, errors: number): number {
-  const total = ok + errors;
-  return total === 0 ? 0 : errors / total;
+/**
+ * Error rate of a phase: failures over everything that was due (not-sent included), leaving out
+ * the `interrupted` requests abandoned by a stop, which say nothing about the server.
+ */
+export function errorRateOf(ok: number, errors: number, interrupted = 0): number {
+  const failed = errors - interrupted;
+  const total = ok + failed;
+  return total === 0 ? 0 : failed / total;
 }
 
 /** The summary of one phase as a ramp step (passed is filled in by the caller). */
@@ -18,7 +23,7 @@ export function stepOf(phase: PhaseOutput, requestedPerSec: number): StepResult 
     achievedPerSec: durationMs > 0 ? (r.counts.ok * 1000) / durationMs : 0,
     durationMs,
     requests: { ...r.counts },
-    errorRate: errorRateOf(r.counts.ok, r.counts.errors),
+    errorRate: errorRateOf(r.counts.ok, r.counts.errors, r.errorsByClass[INTERRUPTED_CLASS]),
     latency: summarize(r.latency),
     service: summarize(r.service),
     passed: false,
@@ -54,7 +59,7 @@ export function assembleResult(args: {
     requests: { ...r.counts },
     lateThresholdMs: opts.lateThresholdMs,
     errorsByClass: { ...r.errorsByClass },
-    errorRate: errorRateOf(r.counts.ok, r.counts.errors),
+    errorRate: errorRateOf(r.counts.ok, r.counts.errors, r.errorsByClass[INTERRUPTED_CLASS]),
     latency: summarize(r.latency),
     service: summarize(r.service),
     histograms: { latencyUs: encodeHistogram(r.latency), serviceUs: encodeHistogram(r.service) },

@@ -53,7 +53,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     };
     const job = { url: opts.url, modelPath: modelPath(model, opts.modelVersion), expectOutputs: opts.checkShape ? meta.outputs : undefined };
     const phase = (p: Partial<PhaseInput> & { durationMs: number; phase: PhaseInput['phase'] }, ratePerSec: number, measured: boolean) =>
-      runPhase(opts, { ...base, ...p, onTick: tickHandler(hooks, measured) }, ratePerSec, job);
+      runPhase(opts, { ...base, ...p, onTick: tickHandler(hooks, measured), intervalSamples: measured && hooks.onInterval !== undefined }, ratePerSec, job);
 
     if (opts.warmupMs > 0 && !hooks.signal?.aborted) {
       await phase({ durationMs: opts.warmupMs, phase: 'warmup' }, opts.ramp?.fromPerSec ?? opts.ratePerSec, false);
@@ -74,7 +74,7 @@ function tickHandler(hooks: BenchHooks, measured: boolean): PhaseInput['onTick']
   if (!hooks.onProgress && !(measured && hooks.onInterval)) return undefined;
   return ({ sample, progress }) => {
     hooks.onProgress?.(progress);
-    if (measured) hooks.onInterval?.(sample);
+    if (measured && sample) hooks.onInterval?.(sample);
   };
 }
 
@@ -87,7 +87,7 @@ function runPhase(
     return runPhaseInWorkers({
       ...job, timeoutMs: opts.timeoutMs, payloads: [...input.payloads], mode: opts.mode, ratePerSec, arrival: opts.arrival,
       seed: opts.seed, durationMs: input.durationMs, lateThresholdMs: opts.lateThresholdMs, intervalMs: input.intervalMs,
-      phase: input.phase, step: input.step,
+      phase: input.phase, step: input.step, ticks: input.onTick !== undefined, intervalSamples: input.intervalSamples ?? false,
     }, connections, Math.min(workers, connections), input);
   }
   if (opts.mode === 'closed') return runClosedPhase({ ...input, concurrency: opts.concurrency });

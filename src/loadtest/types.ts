@@ -35,7 +35,7 @@ export interface BenchOptions {
   warmupMs: number;
   /** Most open connections (each carries one request at a time). */
   connections: number;
-  /** Per-request limit from send to the end of the response. */
+  /** Total per-request limit from send to the end of the response, connecting included. */
   timeoutMs: number;
   /** A request sent more than this after its intended time counts as sent late. */
   lateThresholdMs: number;
@@ -118,9 +118,12 @@ export interface RunResult {
   };
   requests: RequestCounts;
   lateThresholdMs: number;
-  /** Error counts by class: `http_503`, `timeout`, `connection`, `bad_response`, `not_sent`. */
+  /**
+   * Error counts by class: `http_503`, `timeout`, `connection`, `bad_response`, `not_sent`, and
+   * `interrupted` (in flight when the run was stopped).
+   */
   errorsByClass: Record<string, number>;
-  /** errors / (ok + errors). */
+  /** errors / (ok + errors), `interrupted` requests left out of both. */
   errorRate: number;
   /** Latency from the intended send time (what a user felt; corrects coordinated omission). */
   latency: LatencySummary;

@@ -27,12 +27,16 @@ export interface WorkerJob {
   phase: ProgressSnapshot['phase'];
   step?: ProgressSnapshot['step'];
   share: { index: number; count: number };
+  /** Whether to post a tick each interval (someone shows progress or logs intervals). */
+  ticks: boolean;
+  /** Whether ticks carry the interval's encoded histogram (an HDR log is written). */
+  intervalSamples: boolean;
 }
 
 export type ToWorker = { type: 'start'; startEpochMs: number } | { type: 'abort' };
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'tick'; seq: number; sample: IntervalSample; progress: ProgressSnapshot }
+  | { type: 'tick'; seq: number; sample?: IntervalSample; progress: ProgressSnapshot }
   | { type: 'done'; part: RecorderPart; startMs: number; endMs: number; interrupted: boolean }
   | { type: 'failed'; error: string };

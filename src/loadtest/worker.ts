@@ -21,8 +21,8 @@ async function run(startEpochMs: number): Promise<void> {
   const input: PhaseInput = {
     clock: epochClock, send: (p) => client.send(p), payloads, durationMs: job.durationMs, timeoutMs: job.timeoutMs,
     lateThresholdMs: job.lateThresholdMs, phase: job.phase, intervalMs: job.intervalMs, signal: controller.signal, step: job.step,
-    startMs: startEpochMs,
-    onTick: ({ sample, progress }) => post({ type: 'tick', seq: seq++, sample, progress }),
+    startMs: startEpochMs, intervalSamples: job.intervalSamples,
+    onTick: job.ticks ? ({ sample, progress }) => post({ type: 'tick', seq: seq++, sample, progress }) : undefined,
   };
   const out = job.mode === 'closed'
     ? await runClosedPhase({ ...input, concurrency: job.connections })

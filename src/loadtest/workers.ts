@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import { encodeHistogram, mergeEncoded } from './histogram.js';
 import { Recorder } from './recorder.js';
-import type { PhaseInput, PhaseOutput } from './phase.js';
+import type { PhaseInput, PhaseOutput, PhaseTick } from './phase.js';
 import type { IntervalSample, ProgressSnapshot } from './types.js';
 import { epochClock, type FromWorker, type ToWorker, type WorkerJob } from './worker-protocol.js';
 
@@ -12,16 +12,12 @@ export function splitEvenly(total: number, count: number): number[] {
   return Array.from({ length: count }, (_, i) => Math.max(1, Math.floor(total / count) + (i < total % count ? 1 : 0)));
 }
 
-/** Merges the i-th tick of every worker into one sample and one progress snapshot. */
-export function mergeTicks(ticks: Array<{ sample: IntervalSample; progress: ProgressSnapshot }>): { sample: IntervalSample; progress: ProgressSnapshot } {
-  const merged = mergeEncoded(ticks.map((t) => t.sample.latencyUs));
+/** Merges the i-th tick of every worker into one progress snapshot and, if they carry them, one sample. */
+export function mergeTicks(ticks: PhaseTick[]): PhaseTick {
   const sum = (f: (p: ProgressSnapshot) => number) => ticks.reduce((n, t) => n + f(t.progress), 0);
   const first = ticks[0]!.progress;
   return {
-    sample: {
-      startMs: Math.min(...ticks.map((t) => t.sample.startMs)), endMs: Math.max(...ticks.map((t) => t.sample.endMs)),
-      latencyUs: encodeHistogram(merged), maxUs: merged.maxValue,
-    },
+    sample: mergeSamples(ticks.map((t) => t.sample)),
     progress: {
       ...first, elapsedMs: Math.max(...ticks.map((t) => t.progress.elapsedMs)),
       currentPerSec: sum((p) => p.currentPerSec), errors: sum((p) => p.errors), inFlight: sum((p) => p.inFlight),
@@ -32,6 +28,17 @@ export function mergeTicks(ticks: Array<{ sample: IntervalSample; progress: Prog
   };
 }
 
+/** One sample of several workers' samples of the same interval; undefined when any is missing. */
+function mergeSamples(samples: Array<IntervalSample | undefined>): IntervalSample | undefined {
+  if (samples.some((s) => s === undefined)) return undefined;
+  const all = samples as IntervalSample[];
+  const merged = mergeEncoded(all.map((s) => s.latencyUs));
+  return {
+    startMs: Math.min(...all.map((s) => s.startMs)), endMs: Math.max(...all.map((s) => s.endMs)),
+    latencyUs: encodeHistogram(merged), maxUs: merged.maxValue,
+  };
+}
+
 /** Runs one phase over `count` worker threads and returns the merged result. */
 export async function runPhaseInWorkers(base: Omit<WorkerJob, 'share' | 'connections'>, connections: number, count: number, input: PhaseInput): Promise<PhaseOutput> {
   const shares = splitEvenly(connections, count);
@@ -39,7 +46,7 @@ export async function runPhaseInWorkers(base: Omit<WorkerJob, 'share' | 'connect
     // Every worker gets the whole rate: it walks the whole schedule and keeps its share of it.
     workerData: { ...base, connections: c, share: { index, count } } satisfies WorkerJob,
   }));
-  const pending = new Map<number, Array<{ sample: IntervalSample; progress: ProgressSnapshot }>>();
+  const pending = new Map<number, PhaseTick[]>();
   const emit = (seq: number) => {
     const ticks = pending.get(seq);
     pending.delete(seq);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import hdr from 'hdr-histogram-js';
@@ -12,8 +12,8 @@ import { startFakeServer, type FakeServer } from './oip-server.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
-/** Runs the CLI; `interruptAfterMs` sends SIGINT that long after start. Bounded by a 60 s kill. */
-function serve(args: string[], opts: { interruptAfterMs?: number; cwd?: string } = {}): Promise<Run> {
+/** Runs the CLI; SIGINT is sent once `interruptWhen` holds (polled). Bounded by a 60 s kill. */
+function serve(args: string[], opts: { interruptWhen?: () => boolean; cwd?: string } = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cliEntry, ...args], { cwd: opts.cwd, env: { ...process.env, CI: 'true' } });
     let stdout = '';
@@ -21,10 +21,14 @@ function serve(args: string[], opts: { interruptAfterMs?: number; cwd?: string }
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const interrupt = opts.interruptAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
+    const interrupt = opts.interruptWhen === undefined ? undefined : setInterval(() => {
+      if (!opts.interruptWhen!()) return;
+      clearInterval(interrupt);
+      child.kill('SIGINT');
+    }, 10);
     child.on('close', (code) => {
       clearTimeout(killer);
-      if (interrupt) clearTimeout(interrupt);
+      if (interrupt) clearInterval(interrupt);
       resolve({ code, stdout, stderr });
     });
   });
@@ -144,10 +148,13 @@ test('unreachable targets: exit 3 with one line saying what to do', async (t) =>
   });
 
   await withServer({ dropInfer: true }, async (s) => {
-    const dropped = await serve(['bench', '--url', s.url, ...short]);
+    const dropped = await serve(['bench', '--url', s.url, ...short, '--p99', '1s']);
     assert.equal(dropped.code, 3, dropped.stdout + dropped.stderr);
     assert.match(dropped.stderr, /every request failed to connect/);
     assert.match(dropped.stdout, /connection 50/);
+    // No verdict is printed for a run that exits 3, least of all PASS.
+    assert.doesNotMatch(dropped.stdout, /PASS|FAIL/);
+    assert.match(dropped.stdout, /no verdict: every request failed to connect/);
   });
 
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-state-'));
@@ -177,12 +184,53 @@ test('a profile of a running cluster supplies the URL, model and targets', async
 });
 
 test('Ctrl-C stops the run, prints what was measured, exits 130', async () => {
-  await withServer({ delayMs: 2 }, async (s) => {
+  // Slow answers, so requests are in flight at the stop; SIGINT once the load has reached the server.
+  await withServer({ delayMs: 200 }, async (s) => {
     const started = Date.now();
-    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s'], { interruptAfterMs: 2000 });
+    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s'], { interruptWhen: () => s.inferCount() >= 5 });
     assert.equal(r.code, 130, r.stderr);
-    assert.ok(Date.now() - started < 20_000);
-    assert.match(r.stdout, /interrupted/);
+    assert.ok(Date.now() - started < 30_000);
+    assert.match(r.stdout, /interrupted: the figures cover only what ran before the stop/);
     assert.match(r.stdout, /p99/);
+    // Requests abandoned in flight are counted (class interrupted): ok + failed = sent.
+    const m = /requests: \d+ due, (\d+) sent, (\d+) ok, (\d+) failed/.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    assert.equal(Number(m[2]) + Number(m[3]), Number(m[1]), r.stdout);
+    assert.ok(Number(m[1]) >= 5, r.stdout);
   });
+});
+
+test('latency targets fail when every request failed: nothing measured is not fast', async () => {
+  await withServer({ failStatus: 503 }, async (s) => {
+    const r = await serve(['bench', '--url', s.url, ...short, '--p99', '1s']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /FAIL: p99: no successful request to measure/);
+    assert.doesNotMatch(r.stdout, /PASS/);
+  });
+});
+
+test('result files: an earlier file survives a failed run; a finished run replaces it whole', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-out-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const files = { junit: path.join(dir, 'r.xml'), hdr: path.join(dir, 'r.hlog'), hgrm: path.join(dir, 'r.hgrm') };
+  for (const f of Object.values(files)) await writeFile(f, 'earlier result\n');
+  const fileArgs = ['--junit', files.junit, '--hdr-log', files.hdr, '--hgrm', files.hgrm];
+  const gone = await startFakeServer();
+  await gone.close();
+  const failed = await serve(['bench', '--url', gone.url, ...short, ...fileArgs]);
+  assert.equal(failed.code, 3, failed.stderr);
+  for (const f of Object.values(files)) assert.equal(await readFile(f, 'utf8'), 'earlier result\n', f);
+  assert.deepEqual((await readdir(dir)).sort(), ['r.hgrm', 'r.hlog', 'r.xml'], 'no temporary files left behind');
+  await withServer({ delayMs: 2 }, async (s) => {
+    const r = await serve(['bench', '--url', s.url, ...short, '--p99', '1s', ...fileArgs]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  assert.match(await readFile(files.junit, 'utf8'), /<testsuites /);
+  assert.match(await readFile(files.hdr, 'utf8'), /Histogram log format/);
+  assert.match(await readFile(files.hgrm, 'utf8'), /Value\s+Percentile/);
+  assert.deepEqual((await readdir(dir)).sort(), ['r.hgrm', 'r.hlog', 'r.xml']);
+  // A folder where the file should go is refused before any load.
+  const folder = await serve(['bench', '--url', gone.url, ...short, '--hgrm', dir]);
+  assert.equal(folder.code, 2, folder.stderr);
+  assert.match(folder.stderr, /^serve: error: --hgrm .*cannot write the file/);
 });

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { runBench } from '../../src/loadtest/run.js';
 import type { BenchOptions, RunResult } from '../../src/loadtest/types.js';
 import { startFakeServer, type FakeServerOptions } from './oip-server.js';
+import { Recorder } from '../../src/loadtest/recorder.js';
+import { decodeHistogram } from '../../src/loadtest/histogram.js';
+import { mergeTicks } from '../../src/loadtest/workers.js';
 
 function options(url: string, over: Partial<BenchOptions>): BenchOptions {
   return {
@@ -26,20 +29,22 @@ async function withServer<T>(opts: FakeServerOptions, fn: (url: string) => Promi
 }
 
 test('a fixed 20 ms server reads p50 = 20 ms within 1 ms', async () => {
-  // Timing on a shared machine is noisy: a correct tool gets within 1 ms in one of three tries;
-  // a biased one (measuring the wrong interval) misses in all of them.
-  const seen: number[] = [];
+  // Timing on a shared machine is noisy and the noise only adds: a correct tool gets within 1 ms in
+  // one of five tries; a biased one (measuring the wrong interval) misses in all of them, and no
+  // reading may ever fall below the server's own delay.
+  const seen: Array<{ minMs: number; p50Ms: number }> = [];
   await withServer({ delayMs: 20 }, async (url) => {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 5; attempt++) {
       const r = await runBench(options(url, { ratePerSec: 100, durationMs: 1500, warmupMs: 200, checkShape: true }));
       assert.equal(r.requests.ok, 150);
       assert.equal(r.errorRate, 0);
-      seen.push(r.latency.p50Ms);
+      seen.push({ minMs: r.latency.minMs, p50Ms: r.latency.p50Ms });
       if (Math.abs(r.latency.p50Ms - 20) <= 1) break;
     }
   });
-  assert.ok(seen.some((p50) => Math.abs(p50 - 20) <= 1), `p50 readings ${seen.join(', ')} ms`);
-  assert.ok(seen.every((p50) => p50 >= 19.9), `p50 never below the server delay: ${seen.join(', ')}`);
+  const text = JSON.stringify(seen);
+  assert.ok(seen.some((s) => Math.abs(s.p50Ms - 20) <= 1), `p50 readings ${text}`);
+  assert.ok(seen.every((s) => s.minMs >= 19.9), `never below the server delay: ${text}`);
 });
 
 /**
@@ -83,8 +88,9 @@ test('a freeze at a known moment reads as the schedule implies (coordinated omis
   assertNear(r.latency.p50Ms, delayMs, 1, 15, 'p50');
   // Nothing waited for a connection, so service time tells the same story.
   assertNear(r.service.p99Ms, r.latency.p99Ms, 30, 30, 'service p99');
-  // Late here means > 10 ms behind schedule: only event-loop stalls on a busy machine do that.
-  assert.ok(r.requests.sentLate < 15, `sent late ${r.requests.sentLate}`);
+  // Late here means > 10 ms behind schedule. A driver that waited for answers would send all ~100
+  // arrivals of the freeze late; a busy machine's event-loop stalls make a handful, rarely tens.
+  assert.ok(r.requests.sentLate < 50, `sent late ${r.requests.sentLate}`);
 });
 
 test('with a connection cap below the freeze backlog, service time reads lower and late sends are counted', async () => {
@@ -170,8 +176,47 @@ test('worker threads share one schedule: exact counts, merged histograms, same l
   assert.equal(r.requests.scheduled, 300);
   assert.equal(r.requests.ok, 300);
   assert.equal(r.latency.count, 300);
-  assert.ok(r.latency.p50Ms >= 20 && r.latency.p50Ms < 25, `p50 ${r.latency.p50Ms}`);
-  assert.ok(ticks.length >= 1 && ticks.some((rate) => Math.abs(rate - 200) < 30), `merged progress rates ${ticks.join(', ')}`);
+  // Below 20 ms would mean a clock mix-up between threads; the upper bound leaves room for three
+  // threads and the server sharing 2 busy cores, while catching a schedule sent far behind time.
+  assert.ok(r.latency.p50Ms >= 20 && r.latency.p50Ms < 70, `p50 ${r.latency.p50Ms}`);
+  // Merged progress sums the workers (~67 req/s each): one worker's rate or a double count would
+  // fall outside 200 ± 100.
+  assert.ok(ticks.length >= 1 && ticks.some((rate) => Math.abs(rate - 200) < 100), `merged progress rates ${ticks.join(', ')}`);
   const closed = await withServer({ delayMs: 20 }, (url) => runBench(options(url, { mode: 'closed', concurrency: 4, durationMs: 1000, workers: 2 })));
   assert.ok(closed.rate.achievedPerSec > 120 && closed.rate.achievedPerSec <= 205, `closed-loop rate ${closed.rate.achievedPerSec}`);
+});
+
+test('requests in flight at an abort are counted as interrupted, so the counts add up', async () => {
+  // 300 ms answers at 100 req/s: about 30 requests are in flight at any moment.
+  for (const over of [{ ratePerSec: 100 }, { mode: 'closed' as const, concurrency: 4 }, { ratePerSec: 100, workers: 2 }]) {
+    const controller = new AbortController();
+    const r = await withServer({ delayMs: 300 }, (url) => {
+      setTimeout(() => controller.abort(), 700);
+      return runBench(options(url, { durationMs: 20_000, ...over }), { signal: controller.signal });
+    });
+    const what = `${JSON.stringify(over)}: ${JSON.stringify(r.requests)} ${JSON.stringify(r.errorsByClass)}`;
+    assert.equal(r.interrupted, true, what);
+    assert.ok((r.errorsByClass.interrupted ?? 0) > 0, what);
+    assert.equal(r.requests.ok + r.requests.errors, r.requests.sent, what);
+    // Abandoned requests say nothing about the server: they are not in the error rate.
+    assert.equal(r.errorRate, 0, what);
+  }
+});
+
+test('interval histograms are built only when asked for', () => {
+  const plain = new Recorder(0, 2);
+  plain.done(0, 0, 5, { ok: true });
+  const roll = plain.rollInterval(1000);
+  assert.equal(roll.sample, undefined);
+  assert.equal(roll.okPerSec, 1);
+  const logged = new Recorder(0, 2, true);
+  logged.done(0, 0, 5, { ok: true });
+  logged.done(0, 0, 7, { ok: true });
+  const sample = logged.rollInterval(1000).sample!;
+  assert.equal(decodeHistogram(sample.latencyUs).totalCount, 2);
+  assert.equal(decodeHistogram(logged.rollInterval(2000).sample!.latencyUs).totalCount, 0, 'each interval starts empty');
+  const progress = { phase: 'run', elapsedMs: 1000, totalMs: 2000, requestedPerSec: 10, currentPerSec: 5, p99MsSoFar: 1, errors: 0, inFlight: 0, backlog: 0, sentLate: 0 } as const;
+  assert.equal(mergeTicks([{ progress }, { progress }]).sample, undefined);
+  assert.equal(mergeTicks([{ progress }, { progress }]).progress.currentPerSec, 10);
+  assert.equal(decodeHistogram(mergeTicks([{ progress, sample }, { progress, sample }]).sample!.latencyUs).totalCount, 4);
 });

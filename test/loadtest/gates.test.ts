@@ -2,7 +2,8 @@
 // baseline regression fails beyond --max-regression.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateGates, REGRESSION_FLOOR_MS } from '../../src/loadtest/gates.js';
+import { evaluateGates, NO_SUCCESS_NOTE, REGRESSION_FLOOR_MS } from '../../src/loadtest/gates.js';
+import { tableModel } from '../../src/loadtest/report.js';
 import type { LatencySummary, RunResult, SloTargets } from '../../src/loadtest/types.js';
 
 function result(latency: Partial<LatencySummary>, errorRate = 0, achievedPerSec = 200): RunResult {
@@ -71,4 +72,19 @@ test('baseline: a percentile is compared only when both runs have enough samples
   const report = evaluateGates(cur, {}, base, 0.1);
   assert.deepEqual(report.checks.map((c) => c.metric), ['p50', 'p90', 'throughput']);
   assert.equal(report.passed, true);
+});
+
+test('a latency target with no successful request fails, saying so, whatever the target', () => {
+  // Every request failed: the empty histogram reads 0 ms for every percentile.
+  const empty = result({ count: 0, minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p95Ms: 0, p99Ms: 0, p999Ms: 0, maxMs: 0 }, 1, 0);
+  const report = evaluateGates(empty, { p50Ms: 1000, p99Ms: 5000, maxMs: 60_000 });
+  assert.equal(report.passed, false);
+  assert.deepEqual(report.checks.map((c) => [c.metric, c.passed]), [['p50', false], ['p99', false], ['max', false]]);
+  for (const c of report.checks) assert.match(c.message, new RegExp(NO_SUCCESS_NOTE));
+  const table = tableModel(empty, report);
+  assert.match(table.verdict, /^FAIL: p50: no successful request to measure/);
+  assert.deepEqual(table.rows.find((r) => r[0] === 'p99')!.slice(1, 3), ['n/a', 'n/a']);
+  assert.ok(table.notes.some((n) => n.includes(NO_SUCCESS_NOTE)), table.notes.join('\n'));
+  // One success is enough to judge.
+  assert.equal(evaluateGates(result({ count: 1, p50Ms: 3 }), { p50Ms: 5 }).passed, true);
 });
