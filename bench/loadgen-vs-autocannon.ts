@@ -43,6 +43,7 @@ try {
   let ac: AutocannonResult | undefined;
   let acRate = 0;
   let closed: RunResult | undefined;
+  const perRound: Array<{ autocannonPerSec: number; oursClosedPerSec: number }> = [];
   for (let round = 0; round < rounds; round++) {
     const a = await autocannon({
       url: `${server.url}/v2/models/echo/infer`, method: 'POST', body, headers: { 'content-type': 'application/json' },
@@ -52,6 +53,7 @@ try {
     if (rate > acRate) [ac, acRate] = [a, rate];
     const c = await ours(server.url, { mode: 'closed' });
     if (!closed || c.rate.achievedPerSec > closed.rate.achievedPerSec) closed = c;
+    perRound.push({ autocannonPerSec: rate, oursClosedPerSec: c.rate.achievedPerSec });
   }
   if (!ac || !closed) throw new Error('--rounds must be at least 1');
   const open = await ours(server.url, { mode: 'open', ratePerSec: Math.floor(acRate) });
@@ -61,7 +63,7 @@ try {
   const summary = {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '', node: process.version, loadavg1m: os.loadavg()[0] },
-    durationMs, connections, rounds,
+    durationMs, connections, rounds, perRound,
     autocannon: { ratePerSec: acRate, p50Ms: ac.latency.p50, p99Ms: ac.latency.p99, errors: ac.errors + ac.non2xx },
     oursClosed: { ratePerSec: closed.rate.achievedPerSec, p50Ms: closed.latency.p50Ms, p99Ms: closed.latency.p99Ms, errors: closed.requests.errors },
     oursOpen: {
@@ -95,6 +97,8 @@ try {
     '',
     'autocannon and the closed loop report service time; the open-loop rows report latency from the intended send time,',
     'which includes the queueing a saturated server causes (at 100% of capacity the queue only grows).',
+    '',
+    `Closed loop, round by round (autocannon / ours, req/s): ${perRound.map((r) => `${r.autocannonPerSec.toFixed(0)} / ${r.oursClosedPerSec.toFixed(0)}`).join(', ')}.`,
     '',
     `Open loop: ${open.requests.sentLate} of ${open.requests.sent} sent more than 2 ms late, ${open.requests.notSent} never sent; service-time p99 ${open.service.p99Ms.toFixed(2)} ms.`,
     '',

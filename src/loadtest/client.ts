@@ -1,15 +1,23 @@
-// The HTTP side of a run (loadtest): an undici Pool with at most `connections` sockets, one request
-// each at a time, a total time limit per request, and the classification of every answer.
-import { Pool } from 'undici';
-import { BINARY_HEADER_LENGTH } from '../common/wire.js';
+// The HTTP side of a run (loadtest): at most `connections` keep-alive sockets (see http1.ts), one
+// request each at a time, a total time limit per request, and the classification of every answer.
+import { Http1Pool, buildRequest, type Http1Response } from './http1.js';
 import type { Outcome } from './recorder.js';
 import type { Payload } from './payload.js';
 import type { TensorMeta } from './oip.js';
 
+const OK: Outcome = Object.freeze({ ok: true });
+const BAD_RESPONSE: Outcome = Object.freeze({ ok: false, errorClass: 'bad_response' });
+
 /** Sends infer requests to one model; never throws for a failed request (failures are outcomes). */
 export class InferClient {
-  private readonly pool: Pool;
+  private readonly pool: Http1Pool;
+  private readonly host: string;
   private readonly path: string;
+  private readonly expectOutputs?: readonly TensorMeta[];
+  /** Each payload's request bytes, built on first use: a run cycles through a few payloads. */
+  private readonly requests = new WeakMap<Payload, Buffer>();
+  /** One frozen outcome per error class, so a failure allocates nothing. */
+  private readonly failures = new Map<string, Outcome>();
 
   constructor(
     baseUrl: string,
@@ -17,87 +25,53 @@ export class InferClient {
     opts: { connections: number; timeoutMs: number; expectOutputs?: readonly TensorMeta[] },
   ) {
     const url = new URL(baseUrl);
-    // undici's own timeouts are idle limits (a body trickling in resets bodyTimeout), so the total
-    // limit is our own timer in send(); these only make a stuck socket fail no later than it.
-    this.pool = new Pool(url.origin, {
-      connections: opts.connections,
-      pipelining: 1,
-      connectTimeout: opts.timeoutMs,
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
-      keepAliveTimeout: 30_000,
-    });
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${baseUrl}: only http:// and https:// URLs can be load tested`);
+    const secure = url.protocol === 'https:';
+    // undici (and WHATWG URL) write IPv6 hosts in brackets; net.connect wants them bare.
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    this.pool = new Http1Pool(hostname, Number(url.port || (secure ? 443 : 80)), { connections: opts.connections, timeoutMs: opts.timeoutMs, tls: secure });
+    this.host = url.host;
     this.path = `${url.pathname.replace(/\/$/, '')}${modelPath}/infer`;
     this.expectOutputs = opts.expectOutputs;
-    this.timeoutMs = opts.timeoutMs;
   }
-  private readonly expectOutputs?: readonly TensorMeta[];
-  private readonly timeoutMs: number;
 
   /**
    * Sends one request; resolves with its outcome when the response has ended, or with class
-   * `timeout` once `timeoutMs` has passed since the call (connecting, waiting and reading the body
-   * all count), aborting the request. Uses undici's dispatch handler rather than `request()`: no
-   * body stream per response, which is most of the client's cost per request at tens of thousands
-   * of requests a second.
+   * `timeout` once the time limit has passed since the call (connecting, waiting and reading the
+   * body all count), closing the connection it was on.
    */
   send(payload: Payload): Promise<Outcome> {
+    let bytes = this.requests.get(payload);
+    if (bytes === undefined) {
+      bytes = buildRequest(this.host, this.path, payload.headers, payload.body);
+      this.requests.set(payload, bytes);
+    }
     const expect = this.expectOutputs;
-    return new Promise<Outcome>((outer) => {
-      let status = 0;
-      let headerLength: number | undefined;
-      const chunks: Buffer[] = [];
-      let settled = false;
-      let controller: { abort(reason: Error): void } | undefined;
-      const resolve = (o: Outcome) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        outer(o);
-      };
-      const timer = setTimeout(() => {
-        resolve({ ok: false, errorClass: 'timeout' });
-        // Free the connection; a request not yet on a socket is aborted when it gets one.
-        controller?.abort(new Error('request timed out'));
-      }, this.timeoutMs);
-      this.pool.dispatch({ path: this.path, method: 'POST', headers: payload.headers, body: payload.body }, {
-        onRequestStart(c) {
-          controller = c;
-          if (settled) c.abort(new Error('request timed out'));
-        },
-        onResponseStart(_controller, statusCode, headers) {
-          status = statusCode;
-          const h = headers[BINARY_HEADER_LENGTH];
-          if (h !== undefined) headerLength = Number(h);
-        },
-        onResponseData(_controller, chunk) {
-          if (!settled && expect !== undefined && status >= 200 && status < 300) chunks.push(chunk);
-        },
-        onResponseEnd() {
-          if (status < 200 || status >= 300) return resolve({ ok: false, errorClass: `http_${status}` });
-          if (expect === undefined) return resolve({ ok: true });
-          const bytes = Buffer.concat(chunks);
-          const json = bytes.subarray(0, headerLength ?? bytes.length);
-          resolve(checkOutputs(json, expect) ? { ok: true } : { ok: false, errorClass: 'bad_response' });
-        },
-        onResponseError(_controller, err) {
-          resolve({ ok: false, errorClass: classifyError(err) });
-        },
-      });
+    return new Promise<Outcome>((resolve) => {
+      this.pool.request(bytes, expect !== undefined, (res, errorClass) => resolve(res ? this.classify(res, expect) : this.failure(errorClass!)));
     });
   }
 
-  async close(): Promise<void> {
-    await this.pool.destroy();
+  private classify(res: Http1Response, expect: readonly TensorMeta[] | undefined): Outcome {
+    if (res.status < 200 || res.status >= 300) return this.failure(`http_${res.status}`);
+    if (expect === undefined) return OK;
+    const bytes = res.body ?? Buffer.alloc(0);
+    const json = bytes.subarray(0, res.binaryHeaderLength ?? bytes.length);
+    return checkOutputs(json, expect) ? OK : BAD_RESPONSE;
   }
-}
 
-/** `timeout`, `aborted` or `connection` for an error thrown by undici. */
-export function classifyError(err: unknown): string {
-  const code = (err as { code?: string }).code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return 'timeout';
-  if (code === 'UND_ERR_ABORTED') return 'aborted';
-  return 'connection';
+  private failure(errorClass: string): Outcome {
+    let o = this.failures.get(errorClass);
+    if (o === undefined) {
+      o = Object.freeze({ ok: false, errorClass });
+      this.failures.set(errorClass, o);
+    }
+    return o;
+  }
+
+  async close(): Promise<void> {
+    this.pool.destroy();
+  }
 }
 
 /** True when the JSON response names every expected output with a matching shape (-1 matches any). */
