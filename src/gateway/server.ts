@@ -148,7 +148,7 @@ function route(core: GatewayCore, metrics: GatewayMetrics, req: IncomingMessage,
       const ready = !core.draining && core.set.hasAvailable();
       return json(res, ready ? 200 : 503, ready ? '{"ready":true}' : '{"ready":false}');
     }
-    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && path.endsWith('/infer'))) {
+    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && (path.endsWith('/infer') || path === '/v2/repository/index'))) {
       return core.accept(req, res, startMs);
     }
     return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET for metadata and POST .../infer` }));

@@ -47,6 +47,14 @@ function route(ctx: ReplicaContext, req: IncomingMessage, res: ServerResponse, p
     case '/v2':
       onlyGet(req);
       return sendJson(res, 200, { name: 'serve-replica', version: '0.1.0', extensions: ['binary_tensor_data'] });
+    case '/v2/repository/index':
+      // Triton's model repository extension (POST, optional JSON body), so load testers and
+      // clients can find the one model served here without being told its name.
+      if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
+      req.resume();
+      return sendJson(res, 200, [
+        { name: ctx.model.name, version: String(ctx.model.version), state: ctx.state === 'ready' ? 'READY' : 'UNAVAILABLE' },
+      ]);
     case '/metrics':
       onlyGet(req);
       void ctx.metrics.render().then((text) => {

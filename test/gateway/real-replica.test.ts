@@ -47,6 +47,8 @@ test('through the gateway a real replica answers exactly as it does directly', a
   assert.ok(b1.body.equals(b2.body), 'binary answers differ');
   assert.equal(b1.headers['inference-header-content-length'], b2.headers['inference-header-content-length']);
 
+  const index = await send(gw.url + '/v2/repository/index', { method: 'POST', body: '{}' });
+  assert.deepEqual(JSON.parse(index.body.toString()), [{ name: 'cnn-lstm', version: '1', state: 'READY' }]);
   const meta = await send(gw.url + '/v2/models/cnn-lstm');
   assert.deepEqual(JSON.parse(meta.body.toString()), JSON.parse((await send(replica.url + '/v2/models/cnn-lstm')).body.toString()));
 

@@ -32,6 +32,9 @@ test('health, server and model metadata endpoints', async (t) => {
   assert.equal(wrongModel.status, 404);
   assert.match(wrongModel.body.error, /model "other" is not served here/);
   assert.equal(wrongModel.headers.get(REPLICA_HEADER), 'r7');
+  const index = await fetch(r.url + '/v2/repository/index', { method: 'POST', body: '{}' });
+  assert.deepEqual(await index.json(), [{ name: 'cnn-lstm', version: '1', state: 'READY' }]);
+  assert.equal((await get('/v2/repository/index')).status, 405);
   assert.equal((await get('/nope')).status, 404);
   const getInfer = await get('/v2/models/cnn-lstm/infer');
   assert.equal(getInfer.status, 405);
