@@ -27,6 +27,9 @@ export async function buildProgram(only?: string): Promise<Command> {
     .description('Start, supervise, load-test and tune low-latency ONNX model serving clusters.')
     .version('0.1.0')
     .showSuggestionAfterError(true)
+    .showHelpAfterError('(add --help for usage and examples)')
+    // Usage errors read like every other error: "serve: error: ...".
+    .configureOutput({ outputError: (text, write) => write(`serve: ${text}`) })
     .exitOverride();
   const chosen = commandModules.filter(([name]) => only === undefined || name === only);
   const modules = await Promise.all(chosen.map(([, load]) => load()));
