@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import { TIMEOUT_HEADER } from '../common/wire.js';
-import { budgetMs, forwardBudgetMs } from './deadline.js';
+import { budgetMs, forwardBudgetMs, MIN_JUDGED_BUDGET_MS } from './deadline.js';
 import { Attempt, Exchange, type AttemptSink } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { writeOwnReply, writeUpstreamReply } from './replies.js';
@@ -150,6 +150,7 @@ export class GatewayCore implements AttemptSink {
     const attempt = new Attempt(ex, u, nowMs, this);
     ex.attempt = attempt;
     const budget = forwardBudgetMs(ex.deadlineMs - nowMs, this.limits.forwardMarginMs);
+    attempt.forwardedBudgetMs = budget;
     u.pool.dispatch(
       { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget), body: ex.body },
       attempt,
@@ -222,7 +223,7 @@ export class GatewayCore implements AttemptSink {
     }
     const a = ex.attempt;
     if (a !== null && !a.ended) {
-      this.failure(a.upstream, 'timeout');
+      if (a.forwardedBudgetMs >= MIN_JUDGED_BUDGET_MS) this.failure(a.upstream, 'timeout');
       a.abandon();
     }
     this.finishOwn(ex, 504, `no answer within the deadline of ${budget} ms`);

@@ -25,3 +25,10 @@ export function budgetMs(header: string | string[] | undefined, defaultMs: numbe
 export function forwardBudgetMs(remainingMs: number, marginMs: number): number {
   return Math.max(1, Math.floor(remainingMs - marginMs));
 }
+
+/**
+ * A replica that got less than this budget and did not answer in time is not judged for it: the
+ * client asked for too little time (or it went in the gateway's queue), which says nothing about
+ * the replica's health. Without this, clients sending tiny deadlines could eject healthy replicas.
+ */
+export const MIN_JUDGED_BUDGET_MS = 50;

@@ -61,6 +61,8 @@ export class Attempt {
   /** The replica shed the request with 503 and it will be retried elsewhere: the body is dropped. */
   shed = false;
   status = 0;
+  /** Budget passed on to the replica in the timeout header (ms). */
+  forwardedBudgetMs = Infinity;
   rawHeaders: Buffer[] = [];
   chunks: Buffer[] = [];
   bytes = 0;

@@ -69,6 +69,17 @@ test('the remaining budget is passed on, and a late answer becomes 504', async (
   assert.equal(gw.stats().replicas[0]!.consecutiveFailures, 1, 'a timeout counts as a failure');
 });
 
+test('clients asking for less time than a replica needs get 504 without ejecting healthy replicas', async (t) => {
+  const fakes = await fakesFor(t, { kind: 'ok', delayMs: 40 }, { kind: 'ok', delayMs: 40 });
+  const gw = await gatewayFor(t, { replicas: endpoints(fakes), ejectAfter: 1 });
+  const tiny = await Promise.all(Array.from({ length: 6 }, (_, k) => post(gw.url, k, { [TIMEOUT_HEADER]: '5' })));
+  assert.deepEqual(tiny.map((r) => r.status), [504, 504, 504, 504, 504, 504]);
+  assert.equal(gw.stats().ejections, 0, 'a 5 ms budget says nothing about the replicas');
+  assert.ok(gw.stats().replicas.every((r) => r.consecutiveFailures === 0));
+  const normal = await post(gw.url, 9);
+  assert.equal(normal.status, 200);
+});
+
 test('a request waiting in the queue past its deadline gets 504', async (t) => {
   const [slow] = await fakesFor(t, { kind: 'ok', delayMs: 500 });
   const gw = await gatewayFor(t, { replicas: endpoints([slow!]), maxInflightPerReplica: 1 });
