@@ -104,7 +104,9 @@ async function runReplica(flags: ReplicaFlags): Promise<number> {
   stop.dispose();
   if (!drained) {
     log.warn(`drain did not finish within ${flags.drainTimeout}ms; closing with work outstanding`);
-    await replica.close();
+    // close() during a drain returns the drain still pending (a slow client or a hung session can
+    // hold it for good): give it a moment, then leave anyway — that is what the timeout is for.
+    await Promise.race([replica.close(), sleep(1000)]);
   }
   // Nothing else should keep the loop alive, but a stray handle must not keep a replica around.
   setTimeout(() => process.exit(), 200).unref();

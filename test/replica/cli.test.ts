@@ -115,3 +115,23 @@ test('a corrupt model.onnx: listening, then a fatal event and exit code 2', asyn
   assert.deepEqual(child.events.map((e) => e.event), ['listening', 'fatal']);
   assert.ok(child.stderr.some((l) => /^serve: error: model cnn-lstm could not be loaded/.test(l)), child.stderr.join('\n'));
 });
+
+test('a drain that outlasts --drain-timeout (a client that never finishes its body) exits 1 soon after', async (t) => {
+  const reg = await demoRegistry(t);
+  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--drain-timeout', '500ms']);
+  const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
+  await waitFor('ready', () => child.events.find((e) => e.event === 'ready'));
+  const stuck = http.request(`${listening.url}/v2/models/cnn-lstm/infer`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 100_000 },
+  });
+  stuck.on('error', () => undefined);
+  stuck.write('{"inputs":[');
+  t.after(() => stuck.destroy());
+  await new Promise((r) => setTimeout(r, 200));
+  const startMs = Date.now();
+  child.proc.kill('SIGTERM');
+  const code = await exitWithin(child, 15_000);
+  assert.equal(code, 1, 'exit 1: work was left outstanding');
+  assert.ok(Date.now() - startMs < 10_000, `took ${Date.now() - startMs} ms to leave`);
+  assert.ok(child.stderr.some((l) => /drain did not finish within 500ms/.test(l)));
+});
