@@ -103,7 +103,7 @@ function parseInputs(raw: unknown, binary: { body: Buffer; offset: number } | un
       offset += need;
     } else {
       if (item.data === undefined) throw badRequest(`input "${tensor.name}" has no "data" (or parameters.binary_data_size)`);
-      inputs[tensor.index] = fromJson(item.data, tensor, count, shape.length);
+      inputs[tensor.index] = fromJson(item.data, tensor, count, shape);
     }
     checkValues(inputs[tensor.index]!, tensor, limits);
   }
@@ -150,7 +150,8 @@ function isShape(shape: unknown): shape is number[] {
   return true;
 }
 
-function fromJson(data: unknown, tensor: ServedTensor, count: number, rank: number): TensorData {
+function fromJson(data: unknown, tensor: ServedTensor, count: number, shape: readonly number[]): TensorData {
+  const rank = shape.length;
   const out = new tensor.dt.ctor(count);
   const dt = tensor.dt;
   // Fast path for the common flat array of plain numbers into a float tensor: one loop, no
@@ -169,13 +170,29 @@ function fromJson(data: unknown, tensor: ServedTensor, count: number, rank: numb
     } else if (typeof v === 'boolean' && dt.name === 'BOOL') (out as Uint8Array)[n++] = v ? 1 : 0;
     else throw badRequest(`input "${tensor.name}" data[${n}] is ${v === null ? 'null' : typeof v}, expected a ${dt.name} number`);
   };
+  // Nested data must follow the shape at every level: a ragged or mixed array would otherwise
+  // shift values between rows while the total count still matched.
   const walk = (node: unknown, depth: number): void => {
-    if (!Array.isArray(node)) return put(node);
-    if (depth >= rank) throw badRequest(`input "${tensor.name}" "data" is nested deeper than its rank ${rank}`);
+    if (depth === rank) {
+      if (Array.isArray(node)) throw badRequest(`input "${tensor.name}" "data" is nested deeper than its rank ${rank}`);
+      return put(node);
+    }
+    if (!Array.isArray(node) || node.length !== shape[depth]) {
+      const got = Array.isArray(node) ? `${node.length} entries` : 'a single value';
+      throw badRequest(`input "${tensor.name}" "data" has ${got} at depth ${depth}, its shape needs ${shape[depth]} there (nest it exactly as the shape, or send it flat)`);
+    }
     for (let i = 0; i < node.length; i++) walk(node[i], depth + 1);
   };
   if (!Array.isArray(data)) throw badRequest(`input "${tensor.name}" "data" must be an array (flat or nested)`);
-  walk(data, 0);
+  let probe: unknown = data;
+  let depthSeen = 0;
+  while (Array.isArray(probe)) {
+    probe = probe[0];
+    depthSeen++;
+  }
+  if (depthSeen > rank) throw badRequest(`input "${tensor.name}" "data" is nested deeper than its rank ${rank}`);
+  if (data.length > 0 && Array.isArray(data[0])) walk(data, 0);
+  else for (let i = 0; i < data.length; i++) put(data[i]);
   if (n !== count) throw badRequest(`input "${tensor.name}" has ${n} values in "data" but shape needs ${count}`);
   return out;
 }

@@ -85,6 +85,10 @@ test('each kind of bad request is a 400 naming the problem', () => {
   rejects(json({ inputs: [inputA([], [0, 2, 2]), inputIds()] }), /0 rows/);
   rejects(json({ inputs: [inputA(new Array(20).fill(0), [5, 2, 2]), inputIds()] }), /at most 4 per request/);
   rejects(json({ inputs: [inputA([[[[1]]], 2, 3, 4]), inputIds()] }), /nested deeper than its rank/);
+  // Ragged or mixed nesting with the right total count would shift values between rows.
+  rejects(json({ inputs: [inputA([[[1, 2, 3], [4]]]), inputIds()] }), /has 3 entries at depth 2, its shape needs 2/);
+  rejects(json({ inputs: [inputA([[[1, 2], 3, 4]]), inputIds()] }), /has 3 entries at depth 1, its shape needs 2/);
+  rejects(json({ inputs: [inputA([[1, 2, 3, 4]]), inputIds()] }), /has 4 entries at depth 1, its shape needs 2/);
   rejects(json({ inputs: [inputA([1, 2, 3, 4]), inputIds()], outputs: [{ name: 'nope' }] }), /unknown output "nope"/);
   rejects(Buffer.from('{"inputs": [1,'), /not valid JSON \(unexpected end of input\)/);
   rejects(Buffer.from('[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]'), /deeper than 16 levels/);
