@@ -86,6 +86,10 @@ export async function startReplica(opts: ReplicaOptions): Promise<ReplicaHandle>
   } catch (err) {
     throw new UserError(`${resolved.yamlPath}: ${errorMessage(err)}`);
   }
+  if (opts.replicaId !== undefined && !/^[\w.:-]{1,64}$/.test(opts.replicaId)) {
+    // It goes into a response header on every answer: anything else would break writeHead.
+    throw new UserError(`--replica-id "${opts.replicaId.slice(0, 64)}" may only use letters, digits, ".", "_", ":" and "-" (at most 64)`);
+  }
   const log = (opts.logger ?? createLogger({ component: 'replica' })).child({ model: `${model.name}@${model.version}`, ...(opts.replicaId ? { replica: opts.replicaId } : {}) });
   const maxBatchSize = opts.maxBatchSize ?? 32;
   const ctx: ReplicaContext = {

@@ -135,3 +135,11 @@ test('a drain that outlasts --drain-timeout (a client that never finishes its bo
   assert.ok(Date.now() - startMs < 10_000, `took ${Date.now() - startMs} ms to leave`);
   assert.ok(child.stderr.some((l) => /drain did not finish within 500ms/.test(l)));
 });
+
+test('a --replica-id that cannot go into a header is refused at startup with exit 2', async (t) => {
+  const reg = await demoRegistry(t);
+  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--replica-id', 'r中']);
+  assert.equal(await exitWithin(child, 20_000), 2);
+  assert.ok(child.stderr.some((l) => /--replica-id "r中" may only use letters/.test(l)), child.stderr.join('\n'));
+  assert.ok(!child.stderr.some((l) => /\n\s+at /.test(l)), 'no stack trace');
+});
