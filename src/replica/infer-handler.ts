@@ -35,9 +35,16 @@ export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: Serv
       try {
         const request = parseInfer(body, head.binaryHeaderLength, ctx.model, ctx.limits);
         submit(ctx, request, head, arrivalMs, (result) => {
-          if (!result.ok) return fail(result.error);
-          respond(ctx, res, request, result);
-          finish(200);
+          // Called from inside the batcher: a throw here must not cut short the rest of the batch.
+          try {
+            if (!result.ok) return fail(result.error);
+            respond(ctx, res, request, result);
+            finish(200);
+          } catch (err) {
+            ctx.log.error('answering an infer request failed', { error: String(err) });
+            if (!res.headersSent) res.destroy();
+            finish(500);
+          }
         });
       } catch (err) {
         fail(err);
