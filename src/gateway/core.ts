@@ -56,12 +56,13 @@ export class GatewayCore implements AttemptSink {
 
   /** Takes a request to forward (infer or metadata): sheds, or reads its body and admits it. */
   accept(req: IncomingMessage, res: ServerResponse, startMs: number): void {
-    if (this.draining) return this.rejectNow(res, startMs, 503, 'the gateway is draining; retry later');
-    if (!this.set.hasAvailable()) return this.rejectNow(res, startMs, 503, this.noReplicaMessage());
+    // A malformed request is the client's to fix whatever the gateway's state: 400 before any 503.
     const budget = budgetMs(req.headers[TIMEOUT_HEADER], this.limits.requestTimeoutMs);
     if (Number.isNaN(budget)) {
       return this.rejectNow(res, startMs, 400, `header ${TIMEOUT_HEADER} must be a positive number of milliseconds`);
     }
+    if (this.draining) return this.rejectNow(res, startMs, 503, 'the gateway is draining; retry later');
+    if (!this.set.hasAvailable()) return this.rejectNow(res, startMs, 503, this.noReplicaMessage());
     const ex = new Exchange(req, res, startMs, startMs + budget);
     this.active++;
     ex.timer = setTimeout(() => this.onDeadline(ex, budget), budget);

@@ -11,7 +11,8 @@ export const MAX_BUDGET_MS = 600_000;
 export function budgetMs(header: string | string[] | undefined, defaultMs: number): number {
   if (header === undefined) return defaultMs;
   const text = Array.isArray(header) ? header[0] : header;
-  if (text === undefined || text === '') return NaN;
+  // Plain decimal milliseconds only: Number() would also take "0x20", "1e3" or "1e-300".
+  if (text === undefined || !/^\s*\d{1,9}(\.\d{1,6})?\s*$/.test(text)) return NaN;
   const ms = Number(text);
   if (!Number.isFinite(ms) || ms <= 0) return NaN;
   return Math.min(ms, MAX_BUDGET_MS);

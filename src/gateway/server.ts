@@ -143,6 +143,9 @@ function route(core: GatewayCore, metrics: GatewayMetrics, req: IncomingMessage,
   const path = q < 0 ? url : url.slice(0, q);
   const method = req.method;
   if (path.startsWith('/v2')) {
+    if ((path === '/v2/health/live' || path === '/v2/health/ready') && method !== 'GET' && method !== 'HEAD') {
+      return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET` }));
+    }
     if (path === '/v2/health/live') return json(res, 200, '{"live":true}');
     if (path === '/v2/health/ready') {
       const ready = !core.draining && core.set.hasAvailable();

@@ -48,6 +48,7 @@ test('metadata GETs are forwarded, health is answered by the gateway, unknown pa
   assert.equal(nf.status, 404);
   assert.match(JSON.parse(nf.body.toString()).error, /no route/);
   assert.equal((await send(gw.url + '/v2/models/demo', { body: '{}' })).status, 405);
+  assert.equal((await send(gw.url + '/v2/health/ready', { body: '{}' })).status, 405, 'health is GET only');
 });
 
 test('power of two choices spreads load over every replica', async (t) => {

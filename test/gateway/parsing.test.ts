@@ -9,7 +9,7 @@ test('budget comes from the header, else the default; bad values are NaN', () =>
   assert.equal(budgetMs(undefined, 1000), 1000);
   assert.equal(budgetMs('250', 1000), 250);
   assert.equal(budgetMs('12.5', 1000), 12.5);
-  for (const bad of ['', 'abc', '0', '-5', 'Infinity']) assert.ok(Number.isNaN(budgetMs(bad, 1000)), bad);
+  for (const bad of ['', 'abc', '0', '-5', 'Infinity', '0x20', '1e3', '1e-300']) assert.ok(Number.isNaN(budgetMs(bad, 1000)), bad);
   assert.equal(budgetMs('99999999', 1000), 600_000);
   assert.equal(forwardBudgetMs(100.7, 2), 98);
   assert.equal(forwardBudgetMs(0.5, 2), 1);
