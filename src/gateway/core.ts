@@ -97,13 +97,16 @@ export class GatewayCore implements AttemptSink {
   private readBody(ex: Exchange): void {
     const chunks: Buffer[] = [];
     let bytes = 0;
+    const tooLarge = () => {
+      // Close the connection after the 413 instead of reading (and dropping) the rest of the body.
+      ex.res.setHeader('connection', 'close');
+      this.finishOwn(ex, 413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
+    };
+    if (Number(ex.req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge();
     ex.req.on('data', (chunk: Buffer) => {
       if (ex.done) return;
       bytes += chunk.length;
-      if (bytes > MAX_BODY_BYTES) {
-        this.finishOwn(ex, 413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
-        return;
-      }
+      if (bytes > MAX_BODY_BYTES) return tooLarge();
       chunks.push(chunk);
     });
     ex.req.on('end', () => {

@@ -173,3 +173,23 @@ test('/metrics carries requests, latency, retries, ejections, in-flight, queued 
     /serve_gateway_replicas\{state="ready"\} 2/,
   ]) assert.match(text, re);
 });
+
+test('a body declared larger than the limit gets 413 at once and the connection is closed', async (t) => {
+  const fakes = await fakesFor(t, { kind: 'ok' });
+  const gw = await gatewayFor(t, { replicas: endpoints(fakes) });
+  const { connect } = await import('node:net');
+  const port = new URL(gw.url).port;
+  const reply = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`POST ${inferPath} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200000000\r\n\r\n{"inputs":`);
+    });
+    let text = '';
+    socket.on('data', (d) => (text += d.toString()));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    setTimeout(() => (socket.destroy(), reject(new Error(`connection still open; got ${text.slice(0, 200)}`))), 5000).unref();
+  });
+  assert.match(reply, /^HTTP\/1\.1 413/);
+  assert.match(reply, /connection: close/i);
+  assert.match(reply, /"error":"request body is larger than/);
+});
