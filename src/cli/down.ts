@@ -4,7 +4,8 @@ import type { Command } from 'commander';
 import { errorMessage, UnreachableError, UserError } from '../common/errors.js';
 import { formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient, ControllerUnresponsiveError } from '../cluster/admin-client.js';
-import { isAlive, readProcessGroup } from '../cluster/proc-stats.js';
+import { isAlive } from '../common/process.js';
+import { readProcessGroup } from '../cluster/proc-stats.js';
 import { DEFAULT_STATE_DIR, notRunning, runningPid, statePaths } from '../cluster/state-dir.js';
 import { action } from './errors.js';
 

@@ -36,16 +36,6 @@ export function cpuPercent(prevCpuMs: number, nowCpuMs: number, wallMs: number):
   return Math.max(0, ((nowCpuMs - prevCpuMs) / wallMs) * 100);
 }
 
-/** True if a process with this pid exists (signal 0 probe). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
 export function readStartTicks(pid: number): number | undefined {
   try {

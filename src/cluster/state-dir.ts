@@ -4,7 +4,8 @@ import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } 
 import path from 'node:path';
 import { UserError, UnreachableError } from '../common/errors.js';
 import type { ClusterStateFile } from '../common/wire.js';
-import { isAlive, readCmdline, readStartTicks } from './proc-stats.js';
+import { isAlive } from '../common/process.js';
+import { readCmdline, readStartTicks } from './proc-stats.js';
 
 /** The default state directory, relative to the working directory. */
 export const DEFAULT_STATE_DIR = '.serve';

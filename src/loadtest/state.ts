@@ -3,16 +3,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UnreachableError } from '../common/errors.js';
+import { isAlive } from '../common/process.js';
 import type { ClusterStateFile } from '../common/wire.js';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
-}
 
 /** The state of the running cluster started with `profile`; exit 3 with what to run when none. */
 export async function readClusterState(stateDir: string, profile: string): Promise<ClusterStateFile> {
@@ -30,7 +22,7 @@ export async function readClusterState(stateDir: string, profile: string): Promi
   if (state.profileName !== profile) {
     throw new UnreachableError(`the running cluster uses profile "${state.profileName}", not "${profile}": use --profile ${state.profileName}, or ${upFirst}`);
   }
-  if (typeof state.pid === 'number' && !alive(state.pid)) {
+  if (typeof state.pid === 'number' && !isAlive(state.pid)) {
     throw new UnreachableError(`the cluster of profile "${profile}" is not running (pid ${state.pid} is gone): ${upFirst}`);
   }
   return state;

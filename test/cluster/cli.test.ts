@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isAlive } from '../../src/cluster/proc-stats.js';
+import { isAlive } from '../../src/common/process.js';
 import type { ClusterStatus } from '../../src/cluster/status.js';
 import { cliEntry } from '../helpers/paths.js';
 import { killAll, tempWorld, waitFor } from './helpers.js';

@@ -7,7 +7,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startCluster } from '../../src/cluster/controller.js';
-import { isAlive } from '../../src/cluster/proc-stats.js';
+import { isAlive } from '../../src/common/process.js';
 import { statePaths } from '../../src/cluster/state-dir.js';
 import { cliEntry, outDir } from '../helpers/paths.js';
 import { fakeCli, killAll, processesMatching, tempWorld, testProfile, waitFor } from './helpers.js';

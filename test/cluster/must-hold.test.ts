@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
-import { isAlive } from '../../src/cluster/proc-stats.js';
+import { isAlive } from '../../src/common/process.js';
 import { cliEntry } from '../helpers/paths.js';
 import { fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';
 import { startLoad } from './load.js';

@@ -7,7 +7,7 @@ import { startCluster, type ClusterHandle } from '../../src/cluster/controller.j
 import { AdminClient } from '../../src/cluster/admin-client.js';
 import { statePaths } from '../../src/cluster/state-dir.js';
 import { probeWindowMs } from '../../src/cluster/probe.js';
-import { isAlive } from '../../src/cluster/proc-stats.js';
+import { isAlive } from '../../src/common/process.js';
 import type { ClusterEvent } from '../../src/cluster/events.js';
 import { fakeCli, killAll, processesMatching, tempWorld, testProfile, waitFor } from './helpers.js';
 import net from 'node:net';
