@@ -73,7 +73,7 @@ async function runUpstream(): Promise<void> {
       await writeDemoModel(args.registry!);
       const batchWaitMs = Number(args['batch-wait-ms']);
       const replica = await startReplica({
-        model: MODEL, registryDir: args.registry!, port: 0, replicaId: 'r1', batching: batchWaitMs > 0, batchWaitMs,
+        model: MODEL, registry: args.registry!, port: 0, replicaId: 'r1', batching: batchWaitMs > 0, batchWaitMs,
         logger: createLogger({ component: 'replica' }, { level: 'warn' }),
       });
       await replica.ready;

@@ -3,6 +3,7 @@
 // each replica runs as its own child process. Writes bench/results/replica-batching[-main-thread].{json,md}.
 // Usage: node dist/bench/replica-batching.js [--connections 64] [--duration-s 5] [--max-batch-size 32]
 //   [--batch-wait 2ms] [--main-thread] [--channels C --hidden H --layers L] (a bigger demo variant)
+import { parseDurationMs } from '../src/common/units.js';
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { binaryRequest, cliEntry, demoRegistry, fmt, machine, runLoad, spawnServer, writeResults, type LoadResult } from './replica-harness.js';
@@ -25,7 +26,7 @@ const variant = {
 
 async function measure(registry: string, batching: boolean): Promise<LoadResult> {
   const args = [cliEntry, 'replica', '--model', 'cnn-lstm', '--registry', registry, '--port', '0', '--max-batch-size', values['max-batch-size']!,
-    '--batch-wait', values['batch-wait']!, '--max-queued', String(connections * 4), '--exit-with-parent', ...(batching ? [] : ['--no-batching']),
+    '--batch-wait-ms', String(parseDurationMs(values['batch-wait']!)), '--max-queued-requests', String(connections * 4), '--exit-with-parent', ...(batching ? [] : ['--no-batching']),
     ...(values['main-thread'] ? ['--no-session-worker'] : [])];
   const server = await spawnServer(args, true);
   try {

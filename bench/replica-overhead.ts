@@ -3,6 +3,7 @@
 // run; and the replica's peak RSS under that load (data plane). Load from autocannon in this
 // process, each server in its own child. Writes bench/results/replica-overhead[-main-thread].{json,md}.
 // Usage: node dist/bench/replica-overhead.js [--connections 64] [--duration-s 5] [--max-batch-size 32] [--batch-wait 2ms] [--main-thread]
+import { parseDurationMs } from '../src/common/units.js';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,7 +55,7 @@ const registry = await demoRegistry();
 try {
   const modelRowsPerSec = await sessionBound(registry, Number(values['max-batch-size']));
   const replica = await measure([cliEntry, 'replica', '--model', 'cnn-lstm', '--registry', registry, '--port', '0',
-    '--max-batch-size', values['max-batch-size']!, '--batch-wait', values['batch-wait']!, '--max-queued', String(connections * 4), '--exit-with-parent',
+    '--max-batch-size', values['max-batch-size']!, '--batch-wait-ms', String(parseDurationMs(values['batch-wait']!)), '--max-queued-requests', String(connections * 4), '--exit-with-parent',
     ...(values['main-thread'] ? ['--no-session-worker'] : [])],
   true, '/v2/models/cnn-lstm/infer');
   const bare = await measure([path.join(outDir, 'bench', 'replica-bare-server.js')], false, '/v2/models/cnn-lstm/infer');

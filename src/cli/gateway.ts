@@ -1,74 +1,87 @@
-// `serve gateway` (cli): the internal command the controller starts for the data-plane gateway.
-// Hidden from `serve --help`, but documented by its own --help.
-import { InvalidArgumentError, Option, type Command } from 'commander';
-import { UserError } from '../common/errors.js';
-import { parseDurationMs } from '../common/units.js';
-import { runGatewayProcess } from '../gateway/process.js';
+// `serve gateway` (cli): the data-plane gateway process the controller starts. Hidden from `serve
+// --help` but documented by its own. Flags come from the settings table; the process life is the
+// data-plane wrapper's; replica sets arrive as JSON lines on stdin.
+import type { Command } from 'commander';
+import { runDataPlaneProcess } from '../common/data-plane-process.js';
+import { UserError, errorMessage } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/log.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table.js';
+import type { ProcessEvent } from '../common/wire.js';
+import { parseControl } from '../gateway/control.js';
+import { startGateway, type GatewayHandle } from '../gateway/server.js';
 import { action } from './errors.js';
-
-function intIn(min: number, max: number) {
-  return (text: string): number => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
-    return n;
-  };
-}
-
-function durationMs(text: string): number {
-  try {
-    const ms = parseDurationMs(text);
-    if (ms <= 0) throw new RangeError('expected a duration above zero such as "1s"');
-    return ms;
-  } catch (err) {
-    throw new InvalidArgumentError(`${(err as Error).message}.`);
-  }
-}
+import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 
 interface GatewayFlags {
-  host: string;
-  port: number;
-  maxQueued: number;
-  maxInflightPerReplica: number;
-  requestTimeout: number;
-  ejectAfter: number;
-  ejectFor: number;
   exitWithParent?: boolean;
+  settingsStdin?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('gateway', { hidden: true })
-    .description('Run the data-plane gateway (started by `serve up`; reads replica sets as JSON lines on stdin).')
-    .option('--host <addr>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', intIn(0, 65535), 8000)
-    .option('--max-queued <n>', 'requests that may wait for a replica slot before 503', intIn(0, 1_000_000), 1024)
-    .option('--max-inflight-per-replica <n>', 'requests in flight to one replica at most', intIn(1, 100_000), 64)
-    .addOption(new Option('--request-timeout <duration>', 'budget of a request without an x-serve-timeout-ms header').argParser(durationMs).default(1000, '1s'))
-    .option('--eject-after <n>', 'consecutive failures that eject a replica', intIn(1, 1_000_000), 5)
-    .addOption(new Option('--eject-for <duration>', 'how long an ejected replica is left out').argParser(durationMs).default(10_000, '10s'))
+    .description('Run the data-plane gateway (started by `serve up`; reads replica sets as JSON lines on stdin).');
+  addSettingOptions(cmd, gatewaySettingsTable)
     .option('--exit-with-parent', 'drain and exit when stdin closes')
     .addHelpText('after', `
 Stdin control messages (one JSON object a line):
-  {"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}]}   replace the replica set
-  {"type":"drain"}                                                                          answer new requests 503, finish the rest
-Stdout: {"event":"listening","host":...,"port":...,"url":...} once listening. SIGTERM drains and exits 0.
+  {"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}],"seq":1}   replace the replica set
+  {"type":"drain"}                                                                                answer new requests 503, finish the rest
+Stdout: {"event":"listening","host":...,"port":...,"url":...} once listening, {"event":"applied","seq":N} once
+a numbered replica set is in use. SIGTERM (and stdin EOF with --exit-with-parent) drains and exits 0.
 
 Example:
   $ echo '{"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}]}' | serve gateway --port 8000`)
-    .action(action(async (flags: GatewayFlags) => {
-      return runGatewayProcess({
-        host: flags.host,
-        port: flags.port,
-        maxQueued: flags.maxQueued,
-        maxInflightPerReplica: flags.maxInflightPerReplica,
-        requestTimeoutMs: flags.requestTimeout,
-        ejectAfter: flags.ejectAfter,
-        ejectForMs: flags.ejectFor,
-        exitWithParent: flags.exitWithParent === true,
-      }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') throw new UserError(`--port ${flags.port}: the address ${flags.host}:${flags.port} is in use; pick another port (0 picks a free one)`);
-        if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UserError(`--host ${flags.host}: cannot listen on that address; use an address of this machine such as 127.0.0.1`);
-        throw err;
-      });
-    }));
+    .action(action((flags: GatewayFlags) => runGateway(cmd, flags)));
+}
+
+async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
+  const log = createLogger({ component: 'gateway' });
+  return runDataPlaneProcess({
+    log,
+    exitWithParent: flags.exitWithParent === true,
+    settingsFromStdin: flags.settingsStdin === true,
+    start: async (stdin) => {
+      const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;
+      const gw = await listen(s, log);
+      log.info('listening', { url: gw.url });
+      return {
+        listening: { host: gw.host, port: gw.port, url: gw.url },
+        drainTimeoutMs: s.drainTimeoutMs,
+        drain: () => gw.drain(),
+        close: () => gw.close(),
+        control: (msg, emit) => control(gw, msg, emit, log),
+      };
+    },
+  });
+}
+
+async function listen(s: GatewaySettings, log: Logger): Promise<GatewayHandle> {
+  try {
+    return await startGateway({
+      host: s.host, port: s.port, maxQueued: s.maxQueuedRequests, maxInflightPerReplica: s.maxInflightPerReplica,
+      requestTimeoutMs: s.requestTimeoutMs, ejectAfter: s.ejectAfterFailures, ejectForMs: s.ejectForMs, forwardMarginMs: s.forwardMarginMs,
+      logger: log,
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UserError(`--port ${s.port}: the address ${s.host}:${s.port} is in use; pick another port (0 picks a free one)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`--host ${s.host}: cannot listen on that address; use an address of this machine such as 127.0.0.1`);
+    throw err;
+  }
+}
+
+function control(gw: GatewayHandle, msg: unknown, emit: (e: ProcessEvent) => void, log: Logger): void {
+  try {
+    const m = parseControl(msg);
+    if (m.type === 'drain') {
+      emit({ event: 'draining' });
+      void gw.drain();
+      return;
+    }
+    gw.setReplicas(m.replicas);
+    if (m.seq !== undefined) emit({ event: 'applied', seq: m.seq });
+  } catch (err) {
+    log.warn('bad control line ignored', { error: errorMessage(err) });
+  }
 }

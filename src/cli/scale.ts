@@ -17,10 +17,9 @@ export function register(program: Command): void {
       action(async (replicasText: string, opts: { force?: boolean; stateDir: string }) => {
         if (!/^\d+$/.test(replicasText)) throw new UserError(`replicas must be a whole number >= 0, got "${replicasText}"`);
         const n = Number(replicasText);
-        const client = new AdminClient(opts.stateDir);
-        const before = await client.status();
-        await client.scale(n, opts.force === true);
-        process.stdout.write(`scaling from ${before.desiredReplicas} to ${n} replicas (see \`serve status\`)\n`);
+        const r = await new AdminClient(opts.stateDir).scale(n, opts.force === true);
+        process.stdout.write(`scaling from ${r.from} to ${r.to} replicas (see \`serve status\`)\n`);
+        for (const p of r.pending) process.stdout.write(`  ${p.id} pending: ${p.reason}\n`);
       }),
     );
 }

@@ -59,7 +59,7 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
     `${displayName(p.sourcePath, cwd) || p.name}: ok (profile "${p.name}")`,
     `  model       ${p.model.name} ${p.model.version === 'latest' ? 'latest' : `v${p.model.version}`} from ${relativeDir(p.model.registry, cwd)}`,
     `  replicas    ${p.replicas.min}-${p.replicas.max}, start ${p.replicas.initial}; ${scaling}`,
-    `  per replica ${p.resources.cpus} CPU, ${p.resources.gpus} GPU, ${formatBytes(p.resources.memoryBytes)}; batch ${p.batching.maxBatchSize} within ${formatDuration(p.batching.batchWaitMs)}; ${p.runtime.device}, ${p.runtime.intraOpThreads} thread(s)`,
+    `  per replica ${p.resources.cpus} CPU, ${p.resources.gpus} GPU, ${formatBytes(p.resources.memoryBytes)}; batch ${p.batching.maxBatchSize} within ${formatDuration(p.batching.batchWaitMs)}; ${p.runtime.device}, ${p.runtime.threads} thread(s)`,
     `  health      probe every ${formatDuration(p.health.periodMs)} (timeout ${formatDuration(p.health.timeoutMs)}, ${p.health.failureThreshold} failures eject); restart backoff ${formatDuration(p.restart.initialBackoffMs)} x${p.restart.backoffMultiplier} to ${formatDuration(p.restart.maxBackoffMs)}`,
     `  gateway     http://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
     `  targets     ${targets.join(' ') || 'none'}`,

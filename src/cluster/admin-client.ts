@@ -4,6 +4,7 @@ import http from 'node:http';
 import { UnreachableError, UserError } from '../common/errors.js';
 import { formatMs } from '../common/units.js';
 import { notRunning, runningPid, statePaths, type StatePaths } from './state-dir.js';
+import type { ScaleResult } from './admin-server.js';
 import type { ClusterStatus } from './status.js';
 
 /**
@@ -33,8 +34,8 @@ export class AdminClient {
     return this.request('GET', '/status') as Promise<ClusterStatus>;
   }
 
-  async scale(replicas: number, force = false): Promise<void> {
-    await this.request('POST', '/scale', { replicas, force });
+  scale(replicas: number, force = false): Promise<ScaleResult> {
+    return this.request('POST', '/scale', { replicas, force }) as Promise<ScaleResult>;
   }
 
   async down(): Promise<void> {

@@ -5,10 +5,17 @@ import { chmodSync, rmSync } from 'node:fs';
 import { UserError, errorMessage } from '../common/errors.js';
 import type { ClusterStatus } from './status.js';
 
+/** What a scale did: from and to counts, and the replicas that could not be placed (with why). */
+export interface ScaleResult {
+  from: number;
+  to: number;
+  pending: Array<{ id: string; reason: string }>;
+}
+
 export interface AdminHandlers {
   status(): ClusterStatus;
   /** Throws UserError for a count outside the profile's bounds without `force`. */
-  scale(replicas: number, force: boolean): Promise<void>;
+  scale(replicas: number, force: boolean): Promise<ScaleResult>;
   /** Starts a drain-and-stop; the answer goes out before the controller exits. */
   down(): void;
 }
@@ -47,8 +54,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, h: Ad
       if (typeof body.replicas !== 'number' || !Number.isInteger(body.replicas) || body.replicas < 0) {
         return send(res, 400, { error: 'body must be {"replicas": <integer >= 0>, "force": <boolean>}' });
       }
-      await h.scale(body.replicas, body.force === true);
-      return send(res, 200, { replicas: body.replicas });
+      return send(res, 200, await h.scale(body.replicas, body.force === true));
     }
     if (route === 'POST /down') {
       // Stop only once the answer is out, so the client never sees the socket close first.

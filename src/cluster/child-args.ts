@@ -1,7 +1,11 @@
-// Command lines of the data-plane children (control plane): `serve replica` and `serve gateway`,
-// run with the same Node and the same compiled CLI as the controller itself.
+// How the controller starts its data-plane children (control plane): the command line of `serve
+// replica` and `serve gateway` (the same Node and build as the controller) and the settings each
+// reads as its first stdin line, built from the profile through the settings table.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { defaultsOf } from '../common/settings.js';
+import { gatewaySettingsTable, replicaSettingsTable, type GatewaySettings, type ReplicaSettings } from '../common/settings-table.js';
+import type { ControlMessage } from '../common/wire.js';
 import type { Profile } from '../profile/types.js';
 
 /**
@@ -10,39 +14,68 @@ import type { Profile } from '../profile/types.js';
  */
 export const defaultCliEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
 
-/** Arguments of `serve replica` for one replica of `profile`. */
-export function replicaArgs(
-  profile: Profile,
-  o: { cliEntry: string; replicaId: string; modelVersion: number; registry: string },
-): string[] {
-  return [
-    o.cliEntry, 'replica',
-    '--model', `${profile.model.name}@${o.modelVersion}`,
-    '--registry', o.registry,
-    '--port', '0',
-    '--host', '127.0.0.1',
-    '--max-batch-size', String(profile.batching.maxBatchSize),
-    '--batch-wait', `${profile.batching.batchWaitMs}ms`,
-    '--max-queued', String(profile.batching.maxQueuedRequests),
-    '--device', profile.runtime.device,
-    '--threads', String(profile.runtime.intraOpThreads),
-    '--replica-id', o.replicaId,
-    '--drain-timeout', `${profile.drainTimeoutMs}ms`,
-    '--exit-with-parent',
-  ];
+/** What to run and what to write on its stdin first. */
+export interface ChildLaunch {
+  command: string;
+  args: string[];
+  /** JSON lines written to stdin before anything else (the settings). */
+  stdinLines: string[];
 }
 
-/** Arguments of `serve gateway`; `port` overrides the profile's (to keep a port across restarts). */
-export function gatewayArgs(profile: Profile, o: { cliEntry: string; port?: number }): string[] {
+const replicaDefaults = defaultsOf(replicaSettingsTable) as Omit<ReplicaSettings, 'model'>;
+const gatewayDefaults = defaultsOf(gatewaySettingsTable) as GatewaySettings;
+
+/** Every setting of one replica of `profile`; typed, so a new setting cannot be forgotten here. */
+export function replicaSettings(profile: Profile, o: { modelVersion: number; registry: string }): ReplicaSettings {
+  return {
+    ...replicaDefaults,
+    model: `${profile.model.name}@${o.modelVersion}`,
+    registry: o.registry,
+    host: '127.0.0.1',
+    port: 0,
+    maxBatchSize: profile.batching.maxBatchSize,
+    batchWaitMs: profile.batching.batchWaitMs,
+    maxQueuedRequests: profile.batching.maxQueuedRequests,
+    device: profile.runtime.device,
+    threads: profile.runtime.threads,
+    drainTimeoutMs: profile.drainTimeoutMs,
+  };
+}
+
+/** Every setting of the gateway of `profile`; `port` overrides the profile's (kept across restarts). */
+export function gatewaySettings(profile: Profile, port?: number): GatewaySettings {
   const g = profile.gateway;
-  return [
-    o.cliEntry, 'gateway',
-    '--host', g.host,
-    '--port', String(o.port ?? g.port),
-    '--max-queued', String(g.maxQueuedRequests),
-    '--request-timeout', `${g.requestTimeoutMs}ms`,
-    '--eject-after', String(g.ejectAfterFailures),
-    '--eject-for', `${g.ejectForMs}ms`,
-    '--exit-with-parent',
-  ];
+  return {
+    ...gatewayDefaults,
+    host: g.host,
+    port: port ?? g.port,
+    maxQueuedRequests: g.maxQueuedRequests,
+    requestTimeoutMs: g.requestTimeoutMs,
+    ejectAfterFailures: g.ejectAfterFailures,
+    ejectForMs: g.ejectForMs,
+    drainTimeoutMs: profile.drainTimeoutMs,
+  };
+}
+
+/** `serve replica` for one replica: its id in argv (for `ps`), everything else on stdin. */
+export function replicaLaunch(profile: Profile, o: { cliEntry: string; replicaId: string; modelVersion: number; registry: string }): ChildLaunch {
+  return {
+    command: process.execPath,
+    args: [o.cliEntry, 'replica', '--replica-id', o.replicaId, '--settings-stdin', '--exit-with-parent'],
+    stdinLines: [settingsLine(replicaSettings(profile, o))],
+  };
+}
+
+/** `serve gateway`, settings on stdin. */
+export function gatewayLaunch(profile: Profile, o: { cliEntry: string; port?: number }): ChildLaunch {
+  return {
+    command: process.execPath,
+    args: [o.cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'],
+    stdinLines: [settingsLine(gatewaySettings(profile, o.port))],
+  };
+}
+
+function settingsLine(settings: ReplicaSettings | GatewaySettings): string {
+  const msg: ControlMessage = { type: 'settings', settings: { ...settings } };
+  return JSON.stringify(msg);
 }

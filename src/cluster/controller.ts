@@ -1,18 +1,18 @@
 // The controller (control plane): `startCluster` places and starts replicas and the gateway,
 // supervises them, autoscales, serves the admin API and keeps the state directory. `serve up`
 // and `serve demo` call it; the returned handle stops everything cleanly.
-import { systemClock, type Clock } from '../common/clock.js';
+import path from 'node:path';
+import { every, systemClock, type Clock } from '../common/clock.js';
 import { UserError, errorMessage } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { createLogger, type Logger } from '../common/log.js';
-import type { ClusterStateFile } from '../common/wire.js';
 import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
-import path from 'node:path';
-import { startAdminServer } from './admin-server.js';
+import { startAdminServer, type ScaleResult } from './admin-server.js';
 import { Autoscaler } from './autoscaler.js';
 import { localCapacity } from './capacity.js';
-import { defaultCliEntry, gatewayArgs, replicaArgs } from './child-args.js';
+import { defaultCliEntry, gatewayLaunch, replicaLaunch } from './child-args.js';
+import { buildStatus } from './controller-status.js';
 import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
 import type { Launcher } from './launcher.js';
@@ -44,7 +44,7 @@ export interface ClusterHandle {
   gatewayUrl: string;
   status(): ClusterStatus;
   /** Sets the replica count; outside the profile's min/max only with `force` (which pauses autoscaling). */
-  scale(replicas: number, force?: boolean): Promise<void>;
+  scale(replicas: number, force?: boolean): Promise<ScaleResult>;
   /** Drains the gateway, then the replicas, and releases the state directory. Idempotent. */
   stop(): Promise<void>;
   /** Settles once the cluster has stopped, whether by stop() or by the admin API's /down. */
@@ -55,15 +55,14 @@ export interface ClusterHandle {
  * Starts a cluster for `profile` and resolves once the gateway listens and every placed replica
  * is ready or has failed. Throws UserError (leaving nothing running) if the state directory's
  * path is too long, the model is missing or broken, another cluster owns the state directory,
- * the gateway does not listen in time, or no replica became ready.
+ * the gateway does not start, or no replica became ready.
  */
 export async function startCluster(profile: Profile, opts: StartClusterOptions): Promise<ClusterHandle> {
   const paths = statePaths(opts.stateDir);
   // Checks that need nothing started come first, so a failure leaves nothing behind.
   checkSocketPath(paths);
   const registry = path.resolve(opts.registryOverride ?? profile.model.registry);
-  const { name, version } = profile.model;
-  const model = await resolveModel(registry, `${name}@${version}`);
+  const model = await resolveModel(registry, `${profile.model.name}@${profile.model.version}`);
   claimStateDir(paths);
   let c: Controller;
   try {
@@ -91,7 +90,7 @@ class Controller {
   private phase: ClusterStatus['phase'] = 'starting';
   private autoscalingActive: boolean;
   private lastDecision: { averageInFlight: number; desiredReplicas: number } | undefined;
-  private loadTimer: NodeJS.Timeout | undefined;
+  private stopAutoscaling: (() => void) | undefined;
   private closeAdmin: (() => Promise<void>) | undefined;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
@@ -103,18 +102,18 @@ class Controller {
     registry: string,
     private readonly modelVersion: number,
   ) {
-    this.clock = opts.clock ?? systemClock;
-    this.startedAtMs = this.clock.nowMs();
+    const clock = (this.clock = opts.clock ?? systemClock);
+    this.startedAtMs = clock.nowMs();
     this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
     this.files = new LogFiles(paths.logsDir);
-    this.log = createLogger({ component: 'controller' }, { write: (l) => this.files.write('controller', l) });
-    const launcher = opts.launcher ?? new LocalLauncher();
+    const log = (this.log = createLogger({ component: 'controller' }, { write: (l) => this.files.write('controller', l) }));
+    const launcher = opts.launcher ?? new LocalLauncher(clock);
     const cliEntry = opts.cliEntry ?? defaultCliEntry;
-    const { clock, log } = this;
-    const emit = (e: ClusterEvent) => this.emit(e);
+    const onEvent = (e: ClusterEvent) => this.emit(e);
     this.gateway = new GatewayLink({
-      launcher, clock, restartPolicy: profile.restart, log, onEvent: emit,
-      command: (port) => ({ command: process.execPath, args: gatewayArgs(profile, { cliEntry, port }) }),
+      launcher, clock, log, onEvent, restartPolicy: profile.restart, startupTimeoutMs: profile.health.startupTimeoutMs,
+      drainTimeoutMs: profile.drainTimeoutMs,
+      launch: (port) => gatewayLaunch(profile, { cliEntry, port }),
       onOutput: (line) => this.files.write('gateway', line),
       onUrl: (url) => {
         this.gatewayUrl = url;
@@ -122,8 +121,8 @@ class Controller {
       },
     });
     this.supervisor = new Supervisor({
-      profile, launcher, clock, log, onEvent: emit, hosts: [localCapacity(profile.local)], oversubscribe: opts.oversubscribe ?? false,
-      replicaCommand: (id) => ({ command: process.execPath, args: replicaArgs(profile, { cliEntry, replicaId: id, modelVersion, registry }) }),
+      profile, launcher, clock, log, onEvent, hosts: [localCapacity(profile.local)], oversubscribe: opts.oversubscribe ?? false,
+      replicaLaunch: (id) => replicaLaunch(profile, { cliEntry, replicaId: id, modelVersion, registry }),
       onOutput: (id, line) => this.files.write(id, line),
       onSetChange: () => this.gateway.update(this.supervisor.endpoints()),
     });
@@ -166,55 +165,42 @@ class Controller {
     }
     this.phase = 'running';
     this.log.info('cluster ready', { gatewayUrl: this.gatewayUrl, replicas: this.supervisor.desired });
-    this.loadTimer = setInterval(() => void this.autoscaleTick(), this.profile.autoscaling.metricsIntervalMs);
-    this.loadTimer.unref();
+    this.stopAutoscaling = every(this.clock, this.profile.autoscaling.metricsIntervalMs, () => this.autoscaleTick(), { unref: true });
   }
 
   status(): ClusterStatus {
-    const { profile, gateway, supervisor } = this;
-    const a = profile.autoscaling;
-    return {
-      phase: this.phase,
-      profile: { name: profile.name, path: profile.sourcePath },
-      model: { name: profile.model.name, version: this.modelVersion },
-      gatewayUrl: this.gatewayUrl,
-      gateway: { pid: gateway.pid, state: gateway.state, restarts: gateway.restarts },
-      controllerPid: process.pid,
-      stateDir: this.paths.dir,
-      startedAt: this.startedAt,
-      uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      desiredReplicas: supervisor.desired,
-      autoscaling: {
-        enabled: a.enabled, active: this.autoscalingActive, minReplicas: profile.replicas.min, maxReplicas: profile.replicas.max,
-        targetOngoingRequests: a.targetOngoingRequests,
-        averageInFlight: this.lastDecision?.averageInFlight, wantedReplicas: this.lastDecision?.desiredReplicas,
-      },
-      replicas: supervisor.status(),
-      warnings: [...supervisor.warnings],
-    };
+    return buildStatus({
+      profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
+      supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
+      autoscalingActive: this.autoscalingActive, lastDecision: this.lastDecision,
+    });
   }
 
-  async scale(n: number, force = false): Promise<void> {
+  async scale(n: number, force = false): Promise<ScaleResult> {
     const { min, max } = this.profile.replicas;
     if (!force && (n < min || n > max)) {
       throw new UserError(`${n} replicas is outside the profile's range ${min}..${max}: pick a count in it, or add --force`);
     }
     if (force) this.autoscalingActive = false;
     this.autoscaler.reset();
-    this.emit({ level: 'info', kind: 'scaled', message: `scaling to ${n} replicas (was ${this.supervisor.desired})` });
+    const from = this.supervisor.desired;
     this.supervisor.setReplicas(n);
+    const pending = this.supervisor.status().filter((r) => r.state === 'pending').map((r) => ({ id: r.id, reason: r.reason ?? 'not placed' }));
+    const placed = pending.length === 0 ? '' : `; ${pending.length} pending (${pending.map((p) => `${p.id}: ${p.reason}`).join('; ')})`;
+    this.emit({ level: 'info', kind: 'scaled', message: `scaling from ${from} to ${n} replicas${placed}` });
+    return { from, to: n, pending };
   }
 
   /** Drains the gateway, then the replicas, then releases the state directory. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.phase = 'stopping';
-      if (this.loadTimer) clearInterval(this.loadTimer);
+      this.stopAutoscaling?.();
       this.emit({ level: 'info', kind: 'stopping', message: 'draining the gateway, then the replicas' });
       try {
         // The gateway first: it finishes what it accepted while the replicas still serve.
-        await this.gateway.stop(this.profile.drainTimeoutMs).catch((err) => this.log.error('stopping the gateway failed', { error: errorMessage(err) }));
-        await this.supervisor.stopAll(this.profile.drainTimeoutMs).catch((err) => this.log.error('stopping the replicas failed', { error: errorMessage(err) }));
+        await this.gateway.stop().catch((err) => this.log.error('stopping the gateway failed', { error: errorMessage(err) }));
+        await this.supervisor.stopAll().catch((err) => this.log.error('stopping the replicas failed', { error: errorMessage(err) }));
         await this.closeAdmin?.();
       } finally {
         // Whatever failed above, the directory is released and the files closed.
@@ -227,39 +213,24 @@ class Controller {
     return this.stopping;
   }
 
+  /** The gateway listens and every placed replica is ready or failed; else a UserError saying why. */
   private async waitReady(): Promise<void> {
-    const { gateway, supervisor, profile } = this;
-    const url = await this.gatewayListening(profile.health.startupTimeoutMs);
-    if (url === undefined) {
-      throw new UserError(
-        `the gateway did not listen within ${profile.health.startupTimeoutMs}ms (health.startup_timeout): see \`serve logs gateway\`, or raise health.startup_timeout in the profile`,
-      );
-    }
-    if (!url) {
-      const hint = /EADDRINUSE/.test(gateway.failure ?? '')
-        ? `: free port ${profile.gateway.port} or set gateway.port in the profile (0 picks a free one)`
-        : ' (see `serve logs gateway`)';
-      throw new UserError(`the gateway did not start: ${gateway.failure ?? 'unknown reason'}${hint}`);
-    }
-    const deadline = Date.now() + profile.health.startupTimeoutMs + 10_000;
-    while (!supervisor.settled() && !this.stopping && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    const url = await this.gateway.listening();
     if (this.stopping) throw interrupted();
-    const st = supervisor.status();
+    if (!url) {
+      const why = this.gateway.failure ?? 'unknown reason';
+      const hint = /EADDRINUSE|in use/.test(why)
+        ? `: free port ${this.profile.gateway.port} or set gateway.port in the profile (0 picks a free one)`
+        : ' (see `serve logs gateway`)';
+      throw new UserError(`the gateway did not start: ${why}${hint}`);
+    }
+    await this.supervisor.whenSettled();
+    if (this.stopping) throw interrupted();
+    const st = this.supervisor.status();
     if (st.length > 0 && !st.some((r) => r.state === 'ready')) {
       const reasons = st.map((r) => `${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}`).join('; ');
       const hint = st.some((r) => r.state === 'pending') ? ' or use --oversubscribe' : '';
       throw new UserError(`no replica became ready: ${reasons}. See \`serve logs\`${hint}`);
-    }
-  }
-
-  /** The gateway's URL, '' if it failed for good, undefined if it did not listen within `timeoutMs`. */
-  private async gatewayListening(timeoutMs: number): Promise<string | undefined> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
-    try {
-      return await Promise.race([this.gateway.listening(), timeout]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -286,12 +257,11 @@ class Controller {
 
   private writeState(): void {
     const { profile } = this;
-    const state: ClusterStateFile = {
+    writeStateFile(this.paths, {
       version: 1, pid: process.pid, startedAt: this.startedAt, profileName: profile.name, profilePath: profile.sourcePath,
       gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket,
       model: { name: profile.model.name, version: this.modelVersion }, slo: profile.slo,
-    };
-    writeStateFile(this.paths, state);
+    });
   }
 }
 

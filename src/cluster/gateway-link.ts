@@ -1,18 +1,23 @@
-// The gateway child as the controller sees it (control plane): starts it, keeps it informed of
-// the whole replica set on stdin, restarts it on the same port if it dies, and drains it on stop.
-import type { Clock } from '../common/clock.js';
+// The gateway child as the controller sees it (control plane): the shell of the supervised-child
+// machine for the gateway. It starts it, sends it every new replica set on stdin and knows when the
+// gateway routes by it (the `applied` event), restarts it on the same port, and drains it on stop.
+import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
-import type { GatewayControl, ReplicaEndpoint } from '../common/wire.js';
-import { RestartTracker, type RestartPolicy } from './backoff.js';
+import type { ControlMessage, ReplicaEndpoint } from '../common/wire.js';
+import type { ChildLaunch } from './child-args.js';
 import type { ClusterEvent } from './events.js';
 import type { LaunchedProcess, Launcher } from './launcher.js';
+import { initialChild, transition, type ChildAction, type ChildEvent, type ChildPolicy, type ChildState, type RestartPolicy } from './supervised-child.js';
 
 export interface GatewayLinkOptions {
   launcher: Launcher;
   clock: Clock;
   restartPolicy: RestartPolicy;
-  /** Command line; `port` is set on restarts to keep the URL the same. */
-  command(port?: number): { command: string; args: string[] };
+  /** Not listening within this is a failed start. */
+  startupTimeoutMs: number;
+  drainTimeoutMs: number;
+  /** How to start it; `port` is set on restarts to keep the URL the same. */
+  launch(port?: number): ChildLaunch;
   log: Logger;
   onOutput(line: string): void;
   onEvent(event: ClusterEvent): void;
@@ -20,99 +25,147 @@ export interface GatewayLinkOptions {
   onUrl(url: string): void;
 }
 
+/** How long a replica-set change may go unacknowledged before callers stop waiting (a restarting gateway). */
+const ACK_TIMEOUT_MS = 2000;
+
 export class GatewayLink {
+  private child: ChildState = initialChild();
   private proc: LaunchedProcess | undefined;
+  private timer: TimerHandle | undefined;
+  private readonly policy: ChildPolicy;
   private set: ReplicaEndpoint[] = [];
   private port: number | undefined;
-  private restartTracker: RestartTracker;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private seq = 0;
+  private ackWaiters: Array<{ seq: number; resolve(): void }> = [];
   private listeningWaiters: Array<(url: string) => void> = [];
-  state: 'starting' | 'ready' | 'restarting' | 'stopped' = 'starting';
   url: string | undefined;
-  restarts = 0;
-  failure: string | undefined;
 
   constructor(private readonly o: GatewayLinkOptions) {
-    this.restartTracker = new RestartTracker(o.restartPolicy, o.clock);
+    // A gateway that never listened (port taken, bad setting) will not do better on a retry.
+    this.policy = { restart: o.restartPolicy, startupTimeoutMs: o.startupTimeoutMs, failureThreshold: 1, failFastBeforeFirstReady: true };
   }
 
   get pid(): number | undefined {
     return this.proc?.pid;
   }
 
+  get state(): 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped' {
+    const p = this.child.phase;
+    if (p === 'ready' || p === 'restarting' || p === 'failed' || p === 'stopped') return p;
+    return p === 'draining' ? 'stopped' : 'starting';
+  }
+
+  get restarts(): number {
+    return this.child.restarts;
+  }
+
+  /** Why it failed or is restarting. */
+  get failure(): string | undefined {
+    return this.child.reason;
+  }
+
   start(): void {
-    if (this.stopped) return;
-    const { command, args } = this.o.command(this.port);
-    this.state = 'starting';
+    this.dispatch({ type: 'place' });
+  }
+
+  /** Resolves with the gateway URL once it listens ('' if it failed for good or was stopped). */
+  listening(): Promise<string> {
+    if (this.url !== undefined && this.child.phase === 'ready') return Promise.resolve(this.url);
+    if (this.child.phase === 'failed' || this.child.phase === 'stopped') return Promise.resolve('');
+    return new Promise((resolve) => this.listeningWaiters.push(resolve));
+  }
+
+  /** Replaces the replica set the gateway routes to; resolves once it routes by it (or cannot). */
+  update(set: ReplicaEndpoint[]): Promise<void> {
+    this.set = set;
+    return this.sendSet();
+  }
+
+  /** Drains the gateway (SIGTERM: it finishes what it accepted), SIGKILL after the drain timeout. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.dispatch({ type: 'retire' });
+    await proc?.exited;
+    this.settleWaiters();
+  }
+
+  private dispatch(event: ChildEvent): void {
+    const { state, actions } = transition(this.child, event, this.o.clock.nowMs(), this.policy);
+    this.child = state;
+    for (const a of actions) this.perform(a);
+    if (state.phase === 'failed' || state.phase === 'stopped') this.settleWaiters();
+  }
+
+  private perform(a: ChildAction): void {
+    const { clock } = this.o;
+    switch (a.type) {
+      case 'launch': return this.launch();
+      case 'kill': return this.proc?.signal('SIGKILL');
+      case 'drain': return void this.proc?.stop(this.o.drainTimeoutMs);
+      case 'arm':
+        clock.clearTimer(this.timer);
+        this.timer = clock.setTimer(() => this.dispatch({ type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs());
+        return;
+      case 'disarm': return clock.clearTimer(this.timer);
+      case 'place': return this.dispatch({ type: 'place' });
+      case 'report': return a.kind === 'ready' ? undefined : this.o.onEvent({ level: a.level, kind: 'gateway', message: `gateway ${a.message}` });
+      default: return undefined; // routing and remove concern replica sets, not the gateway itself
+    }
+  }
+
+  private launch(): void {
+    const { command, args, stdinLines } = this.o.launch(this.port);
     const proc = this.o.launcher.start({
-      id: 'gateway',
-      command,
-      args,
+      id: 'gateway', command, args, stdinLines: [...stdinLines, this.setLine()],
       onEvent: (e) => {
-        if (e.event === 'listening') {
-          this.port = e.port;
-          this.url = e.url;
-          this.state = 'ready';
-          this.restartTracker.healthy();
-          this.o.onUrl(e.url);
-          for (const w of this.listeningWaiters.splice(0)) w(e.url);
-        } else if (e.event === 'fatal') {
-          this.failure = e.error;
-        }
+        if (this.proc !== proc) return;
+        if (e.event === 'listening') this.onListening(e.port, e.url);
+        else if (e.event === 'applied') this.onApplied(e.seq);
+        else if (e.event === 'fatal') this.dispatch({ type: 'fatal', error: e.error });
       },
       onLine: (line) => this.o.onOutput(line),
     });
     this.proc = proc;
-    this.sendSet();
     void proc.exited.then((info) => {
       if (this.proc !== proc) return;
       this.proc = undefined;
-      if (this.stopped) return;
-      const why = this.failure ?? (info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`);
-      // One that never listened (port taken, bad flag) will not do better on a retry.
-      const d = this.url === undefined ? { action: 'fail' as const, reason: why } : this.restartTracker.failed(why);
-      if (d.action === 'fail') {
-        this.state = 'stopped';
-        this.failure = d.reason;
-        this.o.onEvent({ level: 'error', kind: 'gateway', message: `gateway failed: ${d.reason}` });
-        for (const w of this.listeningWaiters.splice(0)) w('');
-        return;
-      }
-      this.state = 'restarting';
-      this.o.onEvent({ level: 'warn', kind: 'gateway', message: `gateway ${why}; restarting in ${Math.round(d.delayMs)}ms` });
-      this.timer = setTimeout(() => {
-        this.restarts++;
-        this.start();
-      }, d.delayMs);
+      this.onApplied(Infinity); // nobody is left to acknowledge
+      this.dispatch({ type: 'exited', how: info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}` });
     });
   }
 
-  /** Resolves with the gateway URL once it listens ('' if it failed for good). */
-  listening(): Promise<string> {
-    if (this.url !== undefined && this.state === 'ready') return Promise.resolve(this.url);
-    if (this.state === 'stopped') return Promise.resolve('');
-    return new Promise((resolve) => this.listeningWaiters.push(resolve));
+  private onListening(port: number, url: string): void {
+    this.port = port;
+    this.url = url;
+    this.o.onUrl(url);
+    this.dispatch({ type: 'ready' });
+    for (const w of this.listeningWaiters.splice(0)) w(url);
   }
 
-  /** Replaces the replica set the gateway routes to; sent whole, so repeats are harmless. */
-  update(set: ReplicaEndpoint[]): void {
-    this.set = set;
-    this.sendSet();
+  private setLine(): string {
+    const msg: ControlMessage = { type: 'replicas', replicas: this.set, seq: ++this.seq };
+    return JSON.stringify(msg);
   }
 
-  /** SIGTERM (the gateway drains what it accepted), SIGKILL after `graceMs`. */
-  async stop(graceMs: number): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    const proc = this.proc;
-    if (proc) await proc.stop(graceMs);
-    this.state = 'stopped';
+  private sendSet(): Promise<void> {
+    if (!this.proc) return Promise.resolve();
+    const line = this.setLine();
+    const seq = this.seq;
+    this.proc.send(line);
+    return new Promise<void>((resolve) => {
+      const timer = this.o.clock.setTimer(() => resolve(), ACK_TIMEOUT_MS);
+      this.ackWaiters.push({ seq, resolve: () => (this.o.clock.clearTimer(timer), resolve()) });
+    });
+  }
+
+  private onApplied(seq: number): void {
+    const done = this.ackWaiters.filter((w) => w.seq <= seq);
+    this.ackWaiters = this.ackWaiters.filter((w) => w.seq > seq);
+    for (const w of done) w.resolve();
+  }
+
+  private settleWaiters(): void {
     for (const w of this.listeningWaiters.splice(0)) w('');
-  }
-
-  private sendSet(): void {
-    const msg: GatewayControl = { type: 'replicas', replicas: this.set };
-    this.proc?.send(JSON.stringify(msg));
+    this.onApplied(Infinity);
   }
 }

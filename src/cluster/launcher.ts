@@ -1,6 +1,6 @@
 // The seam between the controller and the processes it runs (control plane): a launcher starts a
-// child in its own process group and kills it as a group. Local today; SSH later; fakes in tests.
-import type { ProcessEvent } from '../common/wire.js';
+// child in its own process group and kills it as a group. Local and over SSH; fakes in tests.
+import { PROCESS_EVENTS, type ProcessEvent } from '../common/wire.js';
 
 /** How a child ended: exit code, or the signal that killed it. */
 export interface ExitInfo {
@@ -15,6 +15,8 @@ export interface LaunchSpec {
   command: string;
   args: readonly string[];
   env?: Readonly<Record<string, string>>;
+  /** Lines written to the child's stdin before anything else (its settings). */
+  stdinLines?: readonly string[];
   /** Called for each ProcessEvent JSON line the child prints on stdout. */
   onEvent(event: ProcessEvent): void;
   /** Called for every other output line (stderr JSON logs, stray stdout). */
@@ -43,8 +45,7 @@ export function parseProcessEvent(line: string): ProcessEvent | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
     const v = JSON.parse(line) as { event?: unknown };
-    const known = ['listening', 'ready', 'draining', 'fatal'];
-    return typeof v.event === 'string' && known.includes(v.event) ? (v as ProcessEvent) : undefined;
+    return typeof v.event === 'string' && PROCESS_EVENTS.has(v.event) ? (v as ProcessEvent) : undefined;
   } catch {
     return undefined;
   }

@@ -1,13 +1,17 @@
 // Local launcher (control plane): runs a child with execa in its own process group (detached), so
 // Ctrl-C reaches only the controller and a whole replica can be killed as a group.
 import { execa } from 'execa';
+import { systemClock, type Clock } from '../common/clock.js';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
 
 /** Starts children on this host. Children must exit on stdin EOF (`--exit-with-parent`). */
 export class LocalLauncher implements Launcher {
+  constructor(private readonly clock: Clock = systemClock) {}
+
   start(spec: LaunchSpec): LaunchedProcess {
+    const clock = this.clock;
     const child = execa(spec.command, [...spec.args], {
       detached: true,
       // execa's own cleanup is off for detached children; ours is stdin EOF plus group kills.
@@ -37,6 +41,7 @@ export class LocalLauncher implements Launcher {
     lines(child.stderr, (line) => spec.onLine(line, 'stderr'));
     // A child that dies leaves an EPIPE on its stdin; that is reported through `exited`.
     child.stdin?.on('error', () => {});
+    for (const line of spec.stdinLines ?? []) child.stdin?.write(line.endsWith('\n') ? line : line + '\n');
     const signalGroup = (sig: NodeJS.Signals) => {
       if (done || pid === undefined) return;
       try {
@@ -54,9 +59,9 @@ export class LocalLauncher implements Launcher {
       signal: signalGroup,
       async stop(graceMs) {
         signalGroup('SIGTERM');
-        const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
+        const timer = clock.setTimer(() => signalGroup('SIGKILL'), graceMs);
         const info = await exited;
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         // Anything the child left in its group goes too.
         if (pid !== undefined) {
           try {

@@ -1,5 +1,5 @@
-// Placement of replicas onto hosts by CPUs, memory and GPUs (control plane, pure core). Today only
-// the local host is used; the list form leaves room for SSH hosts.
+// Placement of replicas onto hosts by CPUs, memory and GPUs (control plane, pure core): new
+// replicas go where the ones already placed leave room.
 
 /** What one host offers. GPUs 0 means a CPU-only host, where a replica's GPU request is ignored. */
 export interface HostCapacity {
@@ -26,17 +26,22 @@ export interface PlacementResult {
 const EPS = 1e-9;
 
 /**
- * Places `count` identical replicas greedily, first host first. Those that do not fit are pending
- * with a reason naming the short resource; with `oversubscribe` they go onto the first host anyway,
- * each with a warning.
+ * Places `count` more identical replicas greedily, first host first, on what the replicas already
+ * placed (`placed`: the host of each) leave free. Those that do not fit are pending with a reason
+ * naming the short resource; with `oversubscribe` they go onto the first host anyway, each with a
+ * warning.
  */
 export function placeReplicas(
   hosts: readonly HostCapacity[],
   request: ReplicaRequest,
   count: number,
-  opts: { oversubscribe?: boolean } = {},
+  opts: { oversubscribe?: boolean; placed?: readonly string[] } = {},
 ): PlacementResult {
   const free = hosts.map((h) => ({ ...h, hasGpus: h.gpus > 0 }));
+  for (const name of opts.placed ?? []) {
+    const host = free.find((h) => h.name === name);
+    if (host) take(host, request);
+  }
   const result: PlacementResult = { slots: [], warnings: [] };
   for (let i = 0; i < count; i++) {
     const host = free.find((h) => shortOf(h, request) === undefined);
@@ -50,7 +55,7 @@ export function placeReplicas(
     if (opts.oversubscribe && first) {
       take(first, request);
       result.slots.push({ host: first.name, oversubscribed: true });
-      result.warnings.push(`replica ${i + 1} oversubscribes ${first.name} (${reason.replace('does not fit: ', '')})`);
+      result.warnings.push(`replica ${(opts.placed?.length ?? 0) + i + 1} oversubscribes ${first.name} (${reason.replace('does not fit: ', '')})`);
     } else {
       result.slots.push({ reason });
     }

@@ -67,3 +67,26 @@ export function readProcessGroup(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** RSS and CPU% of one process, read from /proc at each probe period (clock time between readings). */
+export class ProcessReadings {
+  rssBytes: number | undefined;
+  /** Share of one core since the previous reading, in percent. */
+  cpuPercent: number | undefined;
+  private last: { cpuMs: number; atMs: number; pid: number } | undefined;
+
+  constructor(private readonly clock: { nowMs(): number }) {}
+
+  /** Reads `pid` now; returns the RSS (undefined where /proc cannot be read). */
+  async read(pid: number): Promise<number | undefined> {
+    const [rss, cpuMs] = await Promise.all([readRssBytes(pid), readCpuTimeMs(pid)]);
+    this.rssBytes = rss;
+    const now = this.clock.nowMs();
+    if (cpuMs !== undefined) {
+      // A new process (a restart) starts a new series.
+      if (this.last?.pid === pid) this.cpuPercent = cpuPercent(this.last.cpuMs, cpuMs, now - this.last.atMs);
+      this.last = { cpuMs, atMs: now, pid };
+    }
+    return rss;
+  }
+}

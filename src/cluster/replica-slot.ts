@@ -1,62 +1,34 @@
-// One replica slot as the supervisor tracks it (control plane): the process it runs now, its
-// state, and the trackers that decide about probes and restarts. The id stays across restarts.
-import type { Clock } from '../common/clock.js';
-import { RestartTracker, type RestartPolicy } from './backoff.js';
+// One replica slot as the supervisor tracks it (control plane): its supervised-child state (changed
+// only by the supervisor through the transition function), the process it runs now, and its latest
+// readings. The id stays across restarts.
+import type { Clock, TimerHandle } from '../common/clock.js';
+import { hasProcess, initialChild, type ChildState } from './supervised-child.js';
 import type { LaunchedProcess } from './launcher.js';
-import { ProbeTracker } from './probe.js';
 import { httpGet } from './http-probe.js';
 import { inFlightFromMetrics } from './metrics-parse.js';
-import { cpuPercent, readCpuTimeMs, readRssBytes } from './proc-stats.js';
+import { ProcessReadings } from './proc-stats.js';
 import type { ReplicaState, ReplicaStatus } from './status.js';
 
 export class ReplicaSlot {
-  state: ReplicaState = 'pending';
+  child: ChildState = initialChild();
   proc: LaunchedProcess | undefined;
   url: string | undefined;
   port: number | undefined;
   device: string | undefined;
-  restarts = 0;
-  readyAtMs: number | undefined;
-  reason: string | undefined;
-  /** Why the current process is being killed (probe failure, memory), for the restart decision. */
-  failWhy: string | undefined;
-  /** Scaled away or shutting down: its exit is not a failure. */
-  stopping = false;
+  /** The host placement put it on. */
+  host: string | undefined;
+  timer: TimerHandle | undefined;
+  /** A probe or reading of this slot is in progress (the next tick skips it). */
   probing = false;
   inFlight: number | undefined;
-  rssBytes: number | undefined;
-  cpuPercent: number | undefined;
-  cpuSample: { cpuMs: number; atMs: number } | undefined;
-  timer: NodeJS.Timeout | undefined;
-  readonly probe: ProbeTracker;
-  readonly restart: RestartTracker;
+  readonly readings: ProcessReadings;
 
-  constructor(readonly index: number, failureThreshold: number, policy: RestartPolicy, private readonly clock: Clock) {
-    this.probe = new ProbeTracker(failureThreshold);
-    this.restart = new RestartTracker(policy, clock);
+  constructor(readonly index: number, clock: Clock) {
+    this.readings = new ProcessReadings(clock);
   }
 
   get id(): string {
     return `replica-${this.index}`;
-  }
-
-  /** True while a process exists for this slot. */
-  get running(): boolean {
-    return this.proc !== undefined;
-  }
-
-  /** Reads RSS and CPU time from /proc (updating rssBytes and cpuPercent); returns the RSS. */
-  async readResources(): Promise<number | undefined> {
-    const pid = this.proc?.pid;
-    if (pid === undefined) return undefined;
-    const [rss, cpuMs] = await Promise.all([readRssBytes(pid), readCpuTimeMs(pid)]);
-    this.rssBytes = rss;
-    const now = this.clock.nowMs();
-    if (cpuMs !== undefined) {
-      if (this.cpuSample) this.cpuPercent = cpuPercent(this.cpuSample.cpuMs, cpuMs, now - this.cpuSample.atMs);
-      this.cpuSample = { cpuMs, atMs: now };
-    }
-    return rss;
   }
 
   /** Scrapes in-flight requests from the replica's /metrics (updating inFlight). */
@@ -67,34 +39,33 @@ export class ReplicaSlot {
     return this.inFlight;
   }
 
-  clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  toStatus(): ReplicaStatus {
-    const live = this.proc !== undefined;
+  toStatus(nowMs: number): ReplicaStatus {
+    const c = this.child;
+    const live = this.proc !== undefined && hasProcess(c);
+    const retryInMs = (c.phase === 'failed' || c.phase === 'restarting') && c.timerAtMs !== undefined ? Math.max(0, c.timerAtMs - nowMs) : undefined;
     return {
       id: this.id,
-      state: this.state,
+      state: c.phase as ReplicaState,
+      host: this.host,
       pid: live ? this.proc?.pid : undefined,
       port: live ? this.port : undefined,
       url: live ? this.url : undefined,
       device: this.device,
-      restarts: this.restarts,
+      restarts: c.restarts,
       inFlight: live ? this.inFlight : undefined,
-      rssBytes: live ? this.rssBytes : undefined,
-      cpuPercent: live ? this.cpuPercent : undefined,
-      uptimeMs: this.state === 'ready' && this.readyAtMs !== undefined ? this.clock.nowMs() - this.readyAtMs : undefined,
-      reason: this.reason,
+      rssBytes: live ? this.readings.rssBytes : undefined,
+      cpuPercent: live ? this.readings.cpuPercent : undefined,
+      uptimeMs: c.phase === 'ready' && c.readySinceMs !== undefined ? nowMs - c.readySinceMs : undefined,
+      reason: c.reason,
+      retryInMs,
     };
   }
 }
 
 /** Order in which slots are removed on scale-down: the least useful first, newest first. */
 export function scaleDownOrder(slots: readonly ReplicaSlot[]): ReplicaSlot[] {
-  const rank: Record<ReplicaState, number> = {
-    pending: 0, failed: 1, restarting: 2, stopped: 3, unhealthy: 4, starting: 5, draining: 6, ready: 7,
+  const rank: Record<string, number> = {
+    pending: 0, lost: 0, failed: 1, restarting: 2, stopped: 3, unhealthy: 4, starting: 5, draining: 6, ready: 7,
   };
-  return [...slots].sort((a, b) => rank[a.state] - rank[b.state] || b.index - a.index);
+  return [...slots].sort((a, b) => rank[a.child.phase]! - rank[b.child.phase]! || b.index - a.index);
 }

@@ -9,12 +9,15 @@ export type ReplicaState =
   | 'unhealthy' // failed its probes or its memory limit; being replaced
   | 'restarting' // exited; waiting out its backoff
   | 'draining' // scaled down or shutting down; finishing accepted requests
-  | 'failed' // crash loop: not restarted (see reason)
+  | 'failed' // crash loop: tried again after restart.failed_retry (see reason, retryInMs)
+  | 'lost' // its host vanished; being replaced elsewhere
   | 'stopped';
 
 export interface ReplicaStatus {
   id: string;
   state: ReplicaState;
+  /** The host it runs on (its profile name; "local" for this machine). */
+  host?: string;
   pid?: number;
   port?: number;
   url?: string;
@@ -28,8 +31,10 @@ export interface ReplicaStatus {
   cpuPercent?: number;
   /** Since it became ready this time. */
   uptimeMs?: number;
-  /** Why it is pending, unhealthy or failed. */
+  /** Why it is pending, unhealthy, restarting, failed or lost. */
   reason?: string;
+  /** Restarting or failed: when the next start is tried. */
+  retryInMs?: number;
 }
 
 export interface ClusterStatus {
@@ -38,7 +43,7 @@ export interface ClusterStatus {
   profile: { name: string; path: string };
   model: { name: string; version: number };
   gatewayUrl: string;
-  gateway: { pid?: number; state: 'starting' | 'ready' | 'restarting' | 'stopped'; restarts: number };
+  gateway: { pid?: number; state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'; restarts: number; reason?: string };
   controllerPid: number;
   stateDir: string;
   startedAt: string;

@@ -1,17 +1,19 @@
-// The replica supervisor (control plane): keeps the wanted number of replicas placed and running,
-// probes them, replaces those that exit, hang or outgrow their memory (with backoff and crash-loop
-// detection), and drains those scaled away. Decisions come from the pure cores it wires together.
-import type { Clock } from '../common/clock.js';
+// The replica supervisor (control plane): the shell of the supervised-child state machine for every
+// replica slot. It feeds the machine events (process output and exits, probes, resource readings,
+// timers, placement) and carries out its actions (launch, kill, drain, timers, routing changes).
+import { every, type Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
+import { formatBytes } from '../common/units.js';
 import type { ProcessEvent, ReplicaEndpoint } from '../common/wire.js';
 import type { Profile } from '../profile/types.js';
-import { formatBytes } from '../common/units.js';
-import type { ExitInfo, Launcher } from './launcher.js';
+import type { ChildLaunch } from './child-args.js';
+import type { ClusterEvent } from './events.js';
+import { probeReady } from './http-probe.js';
+import type { ExitInfo, LaunchedProcess, Launcher } from './launcher.js';
 import { placeReplicas, type HostCapacity } from './placement.js';
 import { ReplicaSlot, scaleDownOrder } from './replica-slot.js';
-import { probeReady } from './http-probe.js';
-import type { ClusterEvent } from './events.js';
 import type { ReplicaStatus } from './status.js';
+import { hasProcess, transition, type ChildAction, type ChildEvent, type ChildPolicy } from './supervised-child.js';
 
 export interface SupervisorOptions {
   profile: Profile;
@@ -19,250 +21,239 @@ export interface SupervisorOptions {
   clock: Clock;
   hosts: HostCapacity[];
   oversubscribe: boolean;
-  /** Command line of the replica with this id. */
-  replicaCommand(id: string): { command: string; args: string[] };
+  /** How to start the replica with this id. */
+  replicaLaunch(id: string): ChildLaunch;
   log: Logger;
   /** Raw output lines of a replica, for its log file. */
   onOutput(id: string, line: string): void;
-  /** The replica set the gateway should see has changed. */
-  onSetChange(): void;
+  /** The replica set the gateway should see has changed; resolves once the gateway routes by it. */
+  onSetChange(): Promise<void>;
   onEvent(event: ClusterEvent): void;
 }
+
+/** Phases in which a slot holds its host's resources (a restarting one comes back to the same host). */
+const holdsResources = new Set(['starting', 'ready', 'unhealthy', 'draining', 'restarting']);
 
 export class Supervisor {
   private slots: ReplicaSlot[] = [];
   private nextIndex = 1;
-  private probeTimer: NodeJS.Timeout | undefined;
+  private stopProbes: (() => void) | undefined;
   private closed = false;
+  private changeWaiters: Array<() => void> = [];
+  private readonly policy: ChildPolicy;
+  /** The last routing change, acknowledged or not: a drain waits for it. */
+  private routed: Promise<void> = Promise.resolve();
   /** Placement warnings (oversubscription), shown by status. */
-  warnings: string[] = [];
+  readonly warnings: string[] = [];
 
-  constructor(private readonly o: SupervisorOptions) {}
+  constructor(private readonly o: SupervisorOptions) {
+    const p = o.profile;
+    this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
+  }
 
   /** Starts the periodic probes and resource checks. */
   startProbing(): void {
-    this.probeTimer = setInterval(() => void this.tick(), this.o.profile.health.periodMs);
-    this.probeTimer.unref();
+    this.stopProbes ??= every(this.o.clock, this.o.profile.health.periodMs, () => this.tick(), { unref: true });
   }
 
   /** Replica slots the supervisor aims for (running, pending, restarting or failed). */
   get desired(): number {
-    return this.slots.filter((s) => !s.stopping).length;
+    return this.slots.filter((s) => !s.child.stopping).length;
   }
 
   /** Sets the number of replicas: adds slots (placed or pending) or drains the least useful. */
   setReplicas(n: number): void {
     if (this.closed) return;
-    const keep = this.slots.filter((s) => !s.stopping);
-    for (let i = keep.length; i < n; i++) this.slots.push(this.newSlot());
-    if (keep.length > n) for (const slot of scaleDownOrder(keep).slice(0, keep.length - n)) void this.retire(slot);
+    const keep = this.slots.filter((s) => !s.child.stopping);
+    for (let i = keep.length; i < n; i++) this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock));
+    if (keep.length > n) for (const slot of scaleDownOrder(keep).slice(0, keep.length - n)) this.dispatch(slot, { type: 'retire' });
     this.place();
   }
 
   /** The set to hand to the gateway: every replica that is listening, ready or not. */
   endpoints(): ReplicaEndpoint[] {
     return this.slots
-      .filter((s) => s.running && s.url !== undefined)
-      .map((s) => ({ id: s.id, url: s.url!, ready: s.state === 'ready' && !s.stopping }));
+      .filter((s) => s.proc !== undefined && s.url !== undefined && hasProcess(s.child))
+      .map((s) => ({ id: s.id, url: s.url!, ready: s.child.phase === 'ready' }));
   }
 
   status(): ReplicaStatus[] {
-    return this.slots.map((s) => s.toStatus());
+    const now = this.o.clock.nowMs();
+    return this.slots.map((s) => s.toStatus(now));
   }
 
-  /** True once no placed replica is still starting (each is ready, failed, or pending). */
+  /** True once no placed replica is still on its way (each is ready, failed, or pending). */
   settled(): boolean {
-    // 'unhealthy' is on its way to a restart (killed, not yet exited): not settled either.
-    return this.slots.every((s) => s.state !== 'starting' && s.state !== 'restarting' && s.state !== 'unhealthy');
+    return this.closed || this.slots.every((s) => !['starting', 'restarting', 'unhealthy'].includes(s.child.phase));
+  }
+
+  /** Resolves once `settled()` holds (checked at every change of any slot). */
+  whenSettled(): Promise<void> {
+    if (this.settled()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => (this.settled() ? resolve() : this.changeWaiters.push(check));
+      this.changeWaiters.push(check);
+    });
   }
 
   /** Sum of in-flight requests over ready replicas, scraped from their /metrics now. */
   async sampleInFlight(timeoutMs: number): Promise<number | undefined> {
-    const ready = this.slots.filter((s) => s.state === 'ready' && s.url);
+    const ready = this.slots.filter((s) => s.child.phase === 'ready' && s.url);
     const values = await Promise.all(ready.map((s) => s.scrapeInFlight(timeoutMs)));
     const known = values.filter((v): v is number => v !== undefined);
     return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0);
   }
 
-  /** Drains and stops every replica (SIGTERM, SIGKILL after `graceMs`). */
-  async stopAll(graceMs: number): Promise<void> {
+  /** Drains and stops every replica (SIGTERM, SIGKILL after the drain timeout). */
+  async stopAll(): Promise<void> {
     this.closed = true;
-    if (this.probeTimer) clearInterval(this.probeTimer);
-    await Promise.all(this.slots.map((s) => this.retire(s, graceMs)));
+    this.stopProbes?.();
+    const exits = this.slots.map((s) => s.proc?.exited);
+    for (const slot of [...this.slots]) this.dispatch(slot, { type: 'retire' });
+    await Promise.all(exits);
+    this.notifyChange();
   }
 
-  private newSlot(): ReplicaSlot {
-    const p = this.o.profile;
-    return new ReplicaSlot(this.nextIndex++, p.health.failureThreshold, p.restart, this.o.clock);
-  }
-
-  /** Recomputes placement over the slots that want a host and starts the newly placed ones. */
-  private place(): void {
-    const wanting = this.slots.filter((s) => !s.stopping && s.state !== 'failed');
-    const r = this.o.profile.resources;
-    const result = placeReplicas(this.o.hosts, { cpus: r.cpus, memoryBytes: r.memoryBytes, gpus: r.gpus }, wanting.length, {
-      oversubscribe: this.o.oversubscribe,
-    });
-    for (const w of result.warnings) {
-      if (!this.warnings.includes(w)) {
-        this.warnings.push(w);
-        this.o.onEvent({ level: 'warn', kind: 'oversubscribed', message: w });
-      }
+  /** Runs one event through the machine and carries out what it says. The only writer of `child`. */
+  private dispatch(slot: ReplicaSlot, event: ChildEvent): void {
+    const before = slot.child.phase;
+    const { state, actions } = transition(slot.child, event, this.o.clock.nowMs(), this.policy);
+    slot.child = state;
+    let routing = false;
+    let place = false;
+    for (const a of actions) {
+      if (a.type === 'routing') routing = true;
+      else if (a.type === 'place') place = true;
+      else this.perform(slot, a);
     }
-    wanting.forEach((slot, i) => {
-      const spot = result.slots[i]!;
-      if (slot.state !== 'pending') return;
-      if (spot.host === undefined) {
-        if (slot.reason !== spot.reason) this.o.onEvent({ level: 'warn', kind: 'pending', id: slot.id, message: `${slot.id} pending: ${spot.reason}` });
-        slot.reason = spot.reason;
-      } else {
-        slot.reason = undefined;
-        this.launch(slot);
-      }
+    if (routing) this.routed = this.o.onSetChange();
+    if (place || holdsResources.has(before) !== holdsResources.has(state.phase)) this.place();
+    if (actions.some((a) => a.type === 'drain')) void this.drain(slot);
+    this.notifyChange();
+  }
+
+  private perform(slot: ReplicaSlot, a: ChildAction): void {
+    const { clock } = this.o;
+    switch (a.type) {
+      case 'launch': return this.launch(slot);
+      case 'kill': return slot.proc?.signal('SIGKILL');
+      case 'arm':
+        clock.clearTimer(slot.timer);
+        slot.timer = clock.setTimer(() => this.dispatch(slot, { type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs());
+        return;
+      case 'disarm':
+        clock.clearTimer(slot.timer);
+        slot.timer = undefined;
+        return;
+      case 'remove':
+        this.slots = this.slots.filter((s) => s !== slot);
+        return;
+      case 'report': return this.report(slot, a);
+    }
+  }
+
+  private report(slot: ReplicaSlot, a: Extract<ChildAction, { type: 'report' }>): void {
+    const message = a.kind === 'ready' ? `${slot.id} ready on ${slot.url ?? '?'}` : `${slot.id} ${a.message}`;
+    // A failed probe below the threshold is worth a log line, not a line on the operator's terminal.
+    if (a.kind === 'probe') this.o.log.warn(message, { replica: slot.id });
+    else this.o.onEvent({ level: a.level, kind: a.kind, id: slot.id, message });
+  }
+
+  /** Places every pending slot that fits on what the others leave free. */
+  private place(): void {
+    if (this.closed) return;
+    const r = this.o.profile.resources;
+    const placed = this.slots.filter((s) => holdsResources.has(s.child.phase)).map((s) => s.host ?? '');
+    const pending = this.slots.filter((s) => !s.child.stopping && (s.child.phase === 'pending' || s.child.phase === 'lost'));
+    if (pending.length === 0) return;
+    const result = placeReplicas(this.o.hosts, { cpus: r.cpus, memoryBytes: r.memoryBytes, gpus: r.gpus }, pending.length, {
+      oversubscribe: this.o.oversubscribe, placed,
     });
+    pending.forEach((slot, i) => {
+      const spot = result.slots[i]!;
+      if (spot.host === undefined) return this.dispatch(slot, { type: 'unplaced', reason: spot.reason ?? 'no host' });
+      if (spot.oversubscribed) this.warn(`${slot.id} oversubscribes ${spot.host}`);
+      slot.host = spot.host;
+      this.dispatch(slot, { type: 'place' });
+    });
+  }
+
+  private warn(message: string): void {
+    if (this.warnings.includes(message)) return;
+    this.warnings.push(message);
+    this.o.onEvent({ level: 'warn', kind: 'oversubscribed', message });
   }
 
   private launch(slot: ReplicaSlot): void {
-    if (this.closed || slot.stopping) return;
-    const { command, args } = this.o.replicaCommand(slot.id);
-    slot.state = 'starting';
+    const { command, args, stdinLines } = this.o.replicaLaunch(slot.id);
     slot.url = undefined;
-    slot.failWhy = undefined;
-    slot.probe.reset();
-    slot.cpuSample = undefined;
+    slot.inFlight = undefined;
     const proc = this.o.launcher.start({
-      id: slot.id,
-      command,
-      args,
-      onEvent: (e) => this.onProcessEvent(slot, e),
+      id: slot.id, command, args, stdinLines,
+      onEvent: (e) => this.onProcessEvent(slot, proc, e),
       onLine: (line) => this.o.onOutput(slot.id, line),
     });
     slot.proc = proc;
-    this.o.log.info('replica started', { replica: slot.id, pid: proc.pid, restarts: slot.restarts });
-    const startupMs = this.o.profile.health.startupTimeoutMs;
-    slot.clearTimer();
-    slot.timer = setTimeout(() => {
-      if (slot.proc === proc && slot.state === 'starting') this.fail(slot, `not ready within ${startupMs}ms`, 'kill');
-    }, startupMs);
+    this.o.log.info('replica started', { replica: slot.id, pid: proc.pid, restarts: slot.child.restarts });
     void proc.exited.then((info) => this.onExit(slot, proc, info));
   }
 
-  private onProcessEvent(slot: ReplicaSlot, e: ProcessEvent): void {
+  private onProcessEvent(slot: ReplicaSlot, proc: LaunchedProcess, e: ProcessEvent): void {
+    if (slot.proc !== proc) return;
     if (e.event === 'listening') {
       slot.url = e.url;
       slot.port = e.port;
-      this.o.onSetChange();
+      this.routed = this.o.onSetChange();
     } else if (e.event === 'ready') {
-      if (slot.state !== 'starting') return;
-      slot.clearTimer();
-      slot.state = 'ready';
-      slot.reason = undefined;
       slot.device = e.device ?? slot.device;
-      slot.readyAtMs = this.o.clock.nowMs();
-      slot.restart.healthy();
-      this.o.onEvent({ level: 'info', kind: 'ready', id: slot.id, message: `${slot.id} ready on ${slot.url ?? '?'}` });
-      this.o.onSetChange();
+      this.dispatch(slot, { type: 'ready' });
     } else if (e.event === 'fatal') {
-      slot.failWhy = `fatal: ${e.error}`;
+      this.dispatch(slot, { type: 'fatal', error: e.error });
     }
   }
 
-  private onExit(slot: ReplicaSlot, proc: unknown, info: ExitInfo): void {
+  private onExit(slot: ReplicaSlot, proc: LaunchedProcess, info: ExitInfo): void {
     if (slot.proc !== proc) return;
     slot.proc = undefined;
     slot.url = undefined;
-    slot.clearTimer();
     const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
-    if (slot.stopping) {
-      slot.state = 'stopped';
-      this.slots = this.slots.filter((s) => s !== slot);
-      this.o.log.info('replica stopped', { replica: slot.id, how });
-      this.o.onSetChange();
-      this.place();
-      return;
-    }
-    const why = slot.failWhy ?? how;
-    const decision = slot.restart.failed(why);
-    if (decision.action === 'fail') {
-      slot.state = 'failed';
-      slot.reason = decision.reason;
-      this.o.onEvent({ level: 'error', kind: 'failed', id: slot.id, message: `${slot.id} failed: ${decision.reason}` });
-      this.place();
-    } else {
-      slot.state = 'restarting';
-      slot.reason = why;
-      this.o.onEvent({
-        level: 'warn', kind: 'restarting', id: slot.id,
-        message: `${slot.id} ${why}; restarting in ${Math.round(decision.delayMs)}ms`,
-      });
-      slot.timer = setTimeout(() => {
-        slot.timer = undefined;
-        if (slot.stopping || this.closed) return;
-        slot.restarts++;
-        this.launch(slot);
-      }, decision.delayMs);
-    }
-    this.o.onSetChange();
+    if (slot.child.stopping) this.o.log.info('replica stopped', { replica: slot.id, how });
+    this.dispatch(slot, { type: 'exited', how });
   }
 
-  /** Takes a replica out of routing and ends its process ('kill' for hung ones, 'drain' otherwise). */
-  private fail(slot: ReplicaSlot, why: string, how: 'kill' | 'drain'): void {
+  /** Out of routing first (the gateway acknowledges the new set), then SIGTERM so it finishes its work. */
+  private async drain(slot: ReplicaSlot): Promise<void> {
     const proc = slot.proc;
-    if (!proc || slot.state === 'unhealthy') return;
-    slot.failWhy = why;
-    slot.state = 'unhealthy';
-    slot.reason = why;
-    this.o.onEvent({ level: 'warn', kind: 'unhealthy', id: slot.id, message: `${slot.id} ${why}: replacing it` });
-    this.o.onSetChange();
-    if (how === 'kill') proc.signal('SIGKILL');
-    else void proc.stop(this.o.profile.drainTimeoutMs);
-  }
-
-  /** Scales a slot away: out of routing first, then SIGTERM so it finishes what it accepted. */
-  private async retire(slot: ReplicaSlot, graceMs = this.o.profile.drainTimeoutMs): Promise<void> {
-    slot.stopping = true;
-    slot.clearTimer();
-    const proc = slot.proc;
-    if (!proc) {
-      slot.state = 'stopped';
-      this.slots = this.slots.filter((s) => s !== slot);
-      return;
-    }
-    slot.state = 'draining';
-    this.o.onSetChange();
-    // Give the gateway a moment to read the new set before the replica stops accepting.
-    await new Promise((r) => setTimeout(r, 100));
-    await proc.stop(graceMs);
+    await this.routed;
+    await proc?.stop(this.o.profile.drainTimeoutMs);
   }
 
   private async tick(): Promise<void> {
     if (this.closed) return;
-    const h = this.o.profile.health;
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        const proc = slot.proc;
-        if (!proc || slot.probing) return;
-        slot.probing = true;
-        try {
-          await this.checkResources(slot);
-          if (slot.state !== 'ready' || !slot.url || slot.proc !== proc) return;
-          const r = await probeReady(slot.url, h.timeoutMs);
-          if (slot.proc !== proc || slot.state !== 'ready') return;
-          const verdict = slot.probe.record(r.ok);
-          if (verdict === 'suspect') this.o.log.warn('probe failed', { replica: slot.id, error: r.error, failures: slot.probe.failures });
-          if (verdict === 'failed') this.fail(slot, `failed ${slot.probe.failures} health probes in a row (${r.error})`, 'kill');
-        } finally {
-          slot.probing = false;
-        }
-      }),
-    );
+    await Promise.all(this.slots.map((slot) => this.check(slot)));
   }
 
-  private async checkResources(slot: ReplicaSlot): Promise<void> {
-    const rss = await slot.readResources();
-    const limit = this.o.profile.resources.memoryBytes;
-    if (rss !== undefined && limit > 0 && rss > limit && slot.state === 'ready') {
-      this.fail(slot, `RSS ${formatBytes(rss)} over its memory limit ${formatBytes(limit)}`, 'drain');
+  /** One period's resource reading and readiness probe of one slot. */
+  private async check(slot: ReplicaSlot): Promise<void> {
+    const proc = slot.proc;
+    if (!proc?.pid || slot.probing) return;
+    slot.probing = true;
+    try {
+      const rss = await slot.readings.read(proc.pid);
+      const limit = this.o.profile.resources.memoryBytes;
+      if (slot.proc === proc && rss !== undefined && limit > 0 && rss > limit) {
+        this.dispatch(slot, { type: 'over-limit', why: `RSS ${formatBytes(rss)} over its memory limit ${formatBytes(limit)}` });
+      }
+      if (slot.child.phase !== 'ready' || !slot.url || slot.proc !== proc) return;
+      const r = await probeReady(slot.url, this.o.profile.health.timeoutMs);
+      if (slot.proc === proc) this.dispatch(slot, { type: 'probe', ok: r.ok, error: r.error });
+    } finally {
+      slot.probing = false;
     }
+  }
+
+  private notifyChange(): void {
+    const waiters = this.changeWaiters.splice(0);
+    for (const w of waiters) w();
   }
 }

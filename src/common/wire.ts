@@ -13,13 +13,18 @@ export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
 
 /**
  * One JSON line a data-plane process (replica, gateway) prints on stdout when its state changes.
- * The first is always `listening`; a replica prints `ready` once warm.
+ * The first is always `listening`; a replica prints `ready` once warm; the gateway prints `applied`
+ * once it routes by the replica set numbered `seq`. `fatal` is the last word of a start that failed.
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
   | { event: 'ready'; loadMs?: number; device?: string }
+  | { event: 'applied'; seq: number }
   | { event: 'draining' }
   | { event: 'fatal'; error: string };
+
+/** The event names a controller recognizes on a child's stdout. */
+export const PROCESS_EVENTS: ReadonlySet<string> = new Set(['listening', 'ready', 'applied', 'draining', 'fatal']);
 
 /** An upstream replica as the gateway sees it. */
 export interface ReplicaEndpoint {
@@ -31,11 +36,38 @@ export interface ReplicaEndpoint {
 }
 
 /**
- * A control message the gateway reads on stdin, one JSON object a line. The whole replica set is
- * sent each time (not a diff), so a lost or repeated message cannot leave the gateway wrong.
- * Stdin EOF means the controller is gone: the gateway exits.
+ * What a controller writes to a data-plane child's stdin, one JSON object a line. A child started
+ * with `--settings-stdin` reads its settings (the settings table's names, units in the names) as the
+ * first line, so nothing that may be secret appears in its command line. The gateway then reads
+ * whole replica sets (not diffs: a lost or repeated message cannot leave it wrong), each numbered so
+ * the controller knows when it is routed by. Stdin EOF means the controller is gone: the child drains
+ * and exits.
  */
-export type GatewayControl = { type: 'replicas'; replicas: ReplicaEndpoint[] } | { type: 'drain' };
+export type ControlMessage =
+  | { type: 'settings'; settings: Record<string, unknown> }
+  | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number }
+  | { type: 'drain' };
+
+/** The gateway's control messages (settings aside). */
+export type GatewayControl = Exclude<ControlMessage, { type: 'settings' }>;
+
+/** Upper bound on a request budget a client may ask for (10 minutes), so a typo cannot pin a slot forever. */
+export const MAX_BUDGET_MS = 600_000;
+
+/**
+ * The one rule for TIMEOUT_HEADER, on the gateway and on replicas: plain decimal milliseconds above
+ * 0 (at most 6 decimals), capped at MAX_BUDGET_MS. Returns `defaultMs` when the header is absent
+ * and NaN when it is present but not such a number (the request is answered 400).
+ */
+export function parseTimeoutHeader(header: string | string[] | undefined, defaultMs: number): number {
+  if (header === undefined) return defaultMs;
+  const text = Array.isArray(header) ? header[0] : header;
+  // Number() would also take "0x20", "1e3" or "1e-300".
+  if (text === undefined || !/^\s*\d{1,9}(\.\d{1,6})?\s*$/.test(text)) return NaN;
+  const ms = Number(text);
+  if (!Number.isFinite(ms) || ms <= 0) return NaN;
+  return Math.min(ms, MAX_BUDGET_MS);
+}
 
 /** What `serve up` writes to `<state-dir>/state.json` for status, bench, scale and down. */
 export interface ClusterStateFile {

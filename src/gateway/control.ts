@@ -10,6 +10,11 @@ export function parseControlLine(line: string): GatewayControl {
   } catch {
     throw new Error('not JSON: expected {"type":"replicas","replicas":[...]} or {"type":"drain"}');
   }
+  return parseControl(msg);
+}
+
+/** Checks one JSON-parsed control message; throws an Error saying what is wrong. */
+export function parseControl(msg: unknown): GatewayControl {
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('expected a JSON object with a "type"');
   const m = msg as Record<string, unknown>;
   if (m.type === 'drain') return { type: 'drain' };
@@ -22,7 +27,9 @@ export function parseControlLine(line: string): GatewayControl {
     seen.add(ep.id);
     return ep;
   });
-  return { type: 'replicas', replicas };
+  const seq = m.seq;
+  if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq >= 0)) throw new Error('"seq" must be a whole number');
+  return seq === undefined ? { type: 'replicas', replicas } : { type: 'replicas', replicas, seq };
 }
 
 function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {

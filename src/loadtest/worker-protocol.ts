@@ -1,12 +1,12 @@
 // What the load-test worker threads and their parent say to each other (loadtest), and the clock
 // they share: wall-clock milliseconds, since each thread's performance.now has its own origin.
-import type { Clock } from '../common/clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import type { TensorMeta } from './oip.js';
 import type { RecorderPart } from './recorder.js';
 import type { ArrivalKind, IntervalSample, ProgressSnapshot } from './types.js';
 
 /** performance.now on the common time line of every thread (ms since the epoch, fractional). */
-export const epochClock: Clock = { nowMs: () => performance.timeOrigin + performance.now() };
+export const epochClock: Clock = { ...systemClock, nowMs: () => performance.timeOrigin + performance.now() };
 
 /** Everything one worker needs for its share of one phase. */
 export interface WorkerJob {

@@ -1,10 +1,15 @@
 // Field kinds of a profile (control plane): each leaf is a zod schema that checks one YAML value and
 // turns it into a number with a unit in its name, plus the words used to document and explain it.
+// Leaves and sections carry their value type, so the normalized tree is typed (see ValueOf).
 import { z } from 'zod';
 import { formatBytes, formatMs, parseBytes, parseDurationMs, parseFraction } from '../common/units.js';
+import type { SettingSpec } from '../common/settings.js';
 
-/** A field holding one value. `default` is written as it would be in YAML ("200ms", 3). */
-export interface Leaf {
+/**
+ * A field holding one value of type T; `Opt` is true when the value may be absent after loading (no
+ * default, or "auto"). `default` is written as it would be in YAML ("200ms", 3).
+ */
+export interface Leaf<T = unknown, Opt extends boolean = boolean> {
   kind: 'leaf';
   /** Validates and normalizes one value (durations to ms, sizes to bytes, percentages to fractions). */
   schema: z.ZodType;
@@ -18,17 +23,42 @@ export interface Leaf {
   /** How the default reads in the docs when it is derived or absent ("= min", "not gated"). */
   defaultText?: string;
   required?: boolean;
+  /** Type-level only: the normalized value's type and whether it may be absent. */
+  readonly __value?: [T, Opt];
 }
 
 /** A mapping of fields. `defaultsOnlyWhenAbsent`: if the user writes the section, unset fields stay unset. */
-export interface Section {
+export interface Section<F extends Record<string, Node> = Record<string, Node>, Partial extends boolean = boolean> {
   kind: 'section';
   doc: string;
-  fields: Record<string, Node>;
-  defaultsOnlyWhenAbsent?: boolean;
+  fields: F;
+  defaultsOnlyWhenAbsent?: Partial;
 }
 
-export type Node = Leaf | Section;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Node = Leaf<any, boolean> | Section<Record<string, Node>, boolean>;
+
+/** The normalized value of a node: numbers in ms/bytes/fractions, sections as nested objects. */
+export type ValueOf<N, Absent extends boolean = false> = N extends Leaf<infer T, infer Opt>
+  ? Opt extends true ? T | undefined : Absent extends true ? T | undefined : T
+  : N extends Section<infer F, infer P>
+    ? { [K in keyof F]: ValueOf<F[K], Absent extends true ? true : P extends true ? true : false> }
+    : never;
+
+/** Dotted paths of every leaf under a section ("replicas.min", "slo.throughput.target"). */
+export type LeafPath<N, Prefix extends string = ''> = N extends Section<infer F, boolean>
+  ? { [K in keyof F & string]: F[K] extends Leaf ? `${Prefix}${K}` : LeafPath<F[K], `${Prefix}${K}.`> }[keyof F & string]
+  : never;
+
+/** Builds a section, keeping the types of its fields. */
+export function section<F extends Record<string, Node>>(doc: string, fields: F): Section<F, false> {
+  return { kind: 'section', doc, fields };
+}
+
+/** A section whose defaults apply only when the user leaves it out: written, only its written fields count. */
+export function partialSection<F extends Record<string, Node>>(doc: string, fields: F): Section<F, true> {
+  return { kind: 'section', doc, fields, defaultsOnlyWhenAbsent: true };
+}
 
 interface Common {
   doc: string;
@@ -37,7 +67,10 @@ interface Common {
   required?: boolean;
 }
 
-function leaf(schema: z.ZodType, expected: string, unit: string, c: Common, jsonMeta: Record<string, unknown> = {}): Leaf {
+/** Whether a leaf built from `C` may be absent: not when it is required or has a default. */
+type Opt<C> = C extends { required: true } ? false : C extends { default: string | number | boolean } ? false : true;
+
+function leaf<T, C extends Common>(schema: z.ZodType, expected: string, unit: string, c: C, jsonMeta: Record<string, unknown> = {}): Leaf<T, Opt<C>> {
   const meta: Record<string, unknown> = { ...(c.doc ? { description: c.doc } : {}), ...jsonMeta };
   if (c.default !== undefined) meta.default = c.default;
   return { kind: 'leaf', schema: schema.meta(meta), expected, unit, ...c };
@@ -61,7 +94,7 @@ function parsed<I, T>(parse: (v: I) => T, check?: (v: T) => string | undefined) 
 const durationPattern = '^\\s*\\d+(\\.\\d+)?\\s*(us|µs|ms|s|m|min|h)\\s*$';
 
 /** "10ms", "15s", "2m" → milliseconds, within [minMs, maxMs]. */
-export function duration(c: Common & { minMs?: number; maxMs?: number; positive?: boolean }): Leaf {
+export function duration<C extends Common & { minMs?: number; maxMs?: number; positive?: boolean }>(c: C): Leaf<number, Opt<C>> {
   const minMs = c.minMs ?? 0;
   const range = c.positive ? `more than 0` : minMs > 0 ? `at least ${formatDuration(minMs)}` : '';
   const expected = `a duration such as "10ms" or "15s"${range ? `, ${range}` : ''}${c.maxMs !== undefined ? ` and at most ${formatDuration(c.maxMs)}` : ''}`;
@@ -74,20 +107,20 @@ export function duration(c: Common & { minMs?: number; maxMs?: number; positive?
 }
 
 /** "2GB", "512MiB" or a number of bytes → bytes, more than 0. */
-export function bytes(c: Common): Leaf {
+export function bytes<C extends Common>(c: C): Leaf<number, Opt<C>> {
   const expected = 'a size more than 0 such as "512MiB" or "2GB"';
   const schema = z.union([z.string(), z.number()]).transform(parsed((v: string | number) => parseBytes(v), (b) => (b > 0 ? undefined : expected)));
   return leaf(schema, expected, 'bytes', c);
 }
 
 /** "1%" or 0.01 → a fraction in [0, 1]. */
-export function fraction(c: Common): Leaf {
+export function fraction<C extends Common>(c: C): Leaf<number, Opt<C>> {
   const schema = z.union([z.string(), z.number()]).transform(parsed((v: string | number) => parseFraction(v)));
   return leaf(schema, 'a percentage between 0% and 100% such as "1%"', 'percent', c);
 }
 
 /** A whole number within [min, max]. */
-export function integer(c: Common & { min: number; max?: number }): Leaf {
+export function integer<C extends Common & { min: number; max?: number }>(c: C): Leaf<number, Opt<C>> {
   let schema = z.number().int().min(c.min);
   if (c.max !== undefined) schema = schema.max(c.max);
   const expected = c.max !== undefined ? `an integer from ${c.min} to ${c.max}` : `an integer >= ${c.min}`;
@@ -95,7 +128,7 @@ export function integer(c: Common & { min: number; max?: number }): Leaf {
 }
 
 /** A number (fractions allowed) within the given bounds. */
-export function number(c: Common & { min?: number; max?: number; positive?: boolean; unit?: string }): Leaf {
+export function number<C extends Common & { min?: number; max?: number; positive?: boolean; unit?: string }>(c: C): Leaf<number, Opt<C>> {
   let schema = z.number();
   if (c.positive) schema = schema.positive();
   if (c.min !== undefined) schema = schema.min(c.min);
@@ -104,35 +137,62 @@ export function number(c: Common & { min?: number; max?: number; positive?: bool
   return leaf(schema, `a number ${parts.join(' and ')}`.trim(), c.unit ?? 'number', c);
 }
 
-export function boolean(c: Common): Leaf {
+export function boolean<C extends Common>(c: C): Leaf<boolean, Opt<C>> {
   return leaf(z.boolean(), 'true or false', 'boolean', c);
 }
 
 /** One of a fixed set of words. */
-export function oneOf(values: readonly [string, ...string[]], c: Common): Leaf {
-  return leaf(z.enum(values), `one of ${values.map((v) => `"${v}"`).join(', ')}`, values.join(' | '), c);
+export function oneOf<V extends string, C extends Common>(values: readonly [V, ...V[]], c: C): Leaf<V, Opt<C>> {
+  return leaf(z.enum(values as unknown as [string, ...string[]]), `one of ${values.map((v) => `"${v}"`).join(', ')}`, values.join(' | '), c);
 }
 
 /** A name used in URLs and folder names: letters, digits, '.', '_' and '-'. */
-export function identifier(c: Common & { what: string }): Leaf {
+export function identifier<C extends Common & { what: string }>(c: C): Leaf<string, Opt<C>> {
   const schema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/);
   return leaf(schema, `${c.what}: letters, digits, ".", "_" or "-", starting with a letter or digit`, 'string', c);
 }
 
 /** Free text (a host, a path). */
-export function text(c: Common & { what: string }): Leaf {
+export function text<C extends Common & { what: string }>(c: C): Leaf<string, Opt<C>> {
   return leaf(z.string().min(1), c.what, 'string', c);
 }
 
 /** "auto" or a value of `inner` (host capacity that is detected unless given); "auto" → undefined. */
-export function autoOr(inner: Leaf, c: Common): Leaf {
+export function autoOr<T>(inner: Leaf<T>, c: Common): Leaf<T, true> {
   const schema = z.union([z.literal('auto'), inner.schema]).transform((v) => (v === 'auto' ? undefined : v));
-  return leaf(schema, `"auto" or ${inner.expected}`, `auto | ${inner.unit}`, c);
+  return leaf(schema, `"auto" or ${inner.expected}`, `auto | ${inner.unit}`, c) as Leaf<T, true>;
 }
 
 /** An integer version >= 1 or "latest". */
-export function version(c: Common): Leaf {
+export function version<C extends Common>(c: C): Leaf<number | 'latest', Opt<C>> {
   return leaf(z.union([z.literal('latest'), z.number().int().min(1)]), '"latest" or an integer version >= 1', 'latest | integer', c);
+}
+
+/**
+ * The leaf of a data-plane setting (common/settings-table.ts): its kind, range, default and help
+ * come from the table, so the profile and the `serve replica`/`serve gateway` flags cannot differ.
+ */
+export function settingLeaf<T>(spec: SettingSpec, what?: string): Leaf<T, false> {
+  const c = { doc: spec.help, default: spec.default === undefined ? undefined : settingDefaultText(spec) };
+  let out: Leaf;
+  switch (spec.kind) {
+    case 'durationMs': out = duration({ ...c, minMs: spec.min, maxMs: spec.max, positive: spec.positive }); break;
+    case 'integer': out = integer({ ...c, min: spec.min ?? 0, max: spec.max }); break;
+    case 'number': out = number({ ...c, min: spec.min, max: spec.max, positive: spec.positive }); break;
+    case 'bytes': out = bytes(c); break;
+    case 'boolean': out = boolean(c); break;
+    case 'choice': out = oneOf(spec.choices as [string, ...string[]], c); break;
+    case 'text': out = text({ ...c, what: what ?? 'a non-empty text' }); break;
+  }
+  return out as Leaf<T, false>;
+}
+
+/** A setting's default as a profile writes it ("10ms" for 10 ms; sizes as "4MiB"). */
+export function settingDefaultText(spec: SettingSpec): string | number | boolean | undefined {
+  const d = spec.default;
+  if (typeof d !== 'number') return d;
+  if (spec.kind === 'durationMs') return formatDuration(d);
+  return d;
 }
 
 /** Formats a leaf's normalized value back for people, by its unit. */

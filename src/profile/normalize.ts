@@ -1,81 +1,95 @@
 // Builds the Profile from a clean walk (control plane): fills derived defaults and resolves paths.
+// The walk's values are read through the typed tree (ProfileYaml), so a renamed key does not compile.
 import os from 'node:os';
 import path from 'node:path';
 import type { SloTargets } from '../common/wire.js';
-import type { Device, Profile } from './types.js';
+import type { ProfileYaml } from './schema.js';
+import type { Profile } from './types.js';
 import type { Walked } from './walk.js';
 
-const sloFields: [keyof SloTargets, string][] = [
-  ['p50Ms', 'slo.p50'], ['p90Ms', 'slo.p90'], ['p95Ms', 'slo.p95'], ['p99Ms', 'slo.p99'], ['p999Ms', 'slo.p999'],
-  ['maxMs', 'slo.max'], ['errorRate', 'slo.error_rate'], ['targetRps', 'slo.throughput.target'], ['minRps', 'slo.throughput.minimum'],
-];
+/** The walk's dotted-path values as the nested object the tree describes. */
+export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
+  const root: Record<string, unknown> = {};
+  for (const [dotted, value] of values) {
+    const keys = dotted.split('.');
+    let node = root;
+    for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
+    node[keys.at(-1)!] = value;
+  }
+  // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'slo']) root[k] ??= {};
+  (root.restart as Record<string, unknown>).crash_loop ??= {};
+  (root.slo as Record<string, unknown>).throughput ??= {};
+  return root as unknown as ProfileYaml;
+}
 
 /**
  * Maps the snake_case YAML fields onto the Profile. `w.values` holds every leaf that was written or
  * has a default; `cwd` resolves the model registry; `fallbackName` names a profile without `name`.
  */
 export function toProfile(w: Walked, sourcePath: string, fallbackName: string, cwd: string): Profile {
-  const v = w.values;
-  const num = (p: string) => v.get(p) as number;
-  const opt = (p: string) => v.get(p) as number | undefined;
-  const min = num('replicas.min');
-  const initial = opt('replicas.initial') ?? min;
-  const slo: SloTargets = {};
-  for (const [key, p] of sloFields) if (v.get(p) !== undefined) slo[key] = num(p);
-  const local: Profile['local'] = {};
-  if (opt('local.cpus') !== undefined) local.cpus = num('local.cpus');
-  if (opt('local.memory') !== undefined) local.memoryBytes = num('local.memory');
-  if (opt('local.gpus') !== undefined) local.gpus = num('local.gpus');
+  const y = nestValues(w.values);
+  const min = y.replicas.min;
+  const initial = y.replicas.initial ?? min;
   return {
-    name: (v.get('name') as string | undefined) ?? fallbackName,
+    name: y.name ?? fallbackName,
     sourcePath,
-    model: {
-      name: v.get('model.name') as string,
-      version: v.get('model.version') as number | 'latest',
-      registry: resolveRegistry(v.get('model.registry') as string, cwd),
-    },
-    replicas: { min, initial, max: opt('replicas.max') ?? Math.max(min, initial, 1) },
+    model: { name: y.model.name, version: y.model.version, registry: resolveRegistry(y.model.registry, cwd) },
+    replicas: { min, initial, max: y.replicas.max ?? Math.max(min, initial, 1) },
     autoscaling: {
-      enabled: v.get('autoscaling.enabled') as boolean,
-      targetOngoingRequests: num('autoscaling.target_ongoing_requests'),
-      upscaleDelayMs: num('autoscaling.upscale_delay'),
-      downscaleDelayMs: num('autoscaling.downscale_delay'),
-      metricsIntervalMs: num('autoscaling.metrics_interval'),
-      lookbackMs: num('autoscaling.look_back'),
+      enabled: y.autoscaling.enabled,
+      targetOngoingRequests: y.autoscaling.target_ongoing_requests,
+      upscaleDelayMs: y.autoscaling.upscale_delay,
+      downscaleDelayMs: y.autoscaling.downscale_delay,
+      metricsIntervalMs: y.autoscaling.metrics_interval,
+      lookbackMs: y.autoscaling.look_back,
     },
-    resources: { cpus: num('resources.cpus'), gpus: num('resources.gpus'), memoryBytes: num('resources.memory') },
+    resources: { cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory },
     batching: {
-      maxBatchSize: num('batching.max_batch_size'),
-      batchWaitMs: num('batching.batch_wait_timeout'),
-      maxQueuedRequests: num('batching.max_queued_requests'),
+      maxBatchSize: y.batching.max_batch_size,
+      batchWaitMs: y.batching.batch_wait_timeout,
+      maxQueuedRequests: y.batching.max_queued_requests,
     },
-    runtime: { device: v.get('runtime.device') as Device, intraOpThreads: num('runtime.threads') },
+    runtime: { device: y.runtime.device, threads: y.runtime.threads },
     health: {
-      periodMs: num('health.period'),
-      timeoutMs: num('health.timeout'),
-      failureThreshold: num('health.failure_threshold'),
-      startupTimeoutMs: num('health.startup_timeout'),
+      periodMs: y.health.period,
+      timeoutMs: y.health.timeout,
+      failureThreshold: y.health.failure_threshold,
+      startupTimeoutMs: y.health.startup_timeout,
     },
     restart: {
-      initialBackoffMs: num('restart.initial_backoff'),
-      backoffMultiplier: num('restart.multiplier'),
-      maxBackoffMs: num('restart.max_backoff'),
-      resetAfterMs: num('restart.reset_after'),
-      crashLoopFailures: num('restart.crash_loop.failures'),
-      crashLoopWindowMs: num('restart.crash_loop.window'),
+      initialBackoffMs: y.restart.initial_backoff,
+      backoffMultiplier: y.restart.multiplier,
+      maxBackoffMs: y.restart.max_backoff,
+      resetAfterMs: y.restart.reset_after,
+      crashLoopFailures: y.restart.crash_loop.failures,
+      crashLoopWindowMs: y.restart.crash_loop.window,
+      failedRetryMs: y.restart.failed_retry,
     },
     gateway: {
-      host: v.get('gateway.host') as string,
-      port: num('gateway.port'),
-      maxQueuedRequests: num('gateway.max_queued_requests'),
-      requestTimeoutMs: num('gateway.request_timeout'),
-      ejectAfterFailures: num('gateway.eject_after_failures'),
-      ejectForMs: num('gateway.eject_for'),
+      host: y.gateway.host,
+      port: y.gateway.port,
+      maxQueuedRequests: y.gateway.max_queued_requests,
+      requestTimeoutMs: y.gateway.request_timeout,
+      ejectAfterFailures: y.gateway.eject_after_failures,
+      ejectForMs: y.gateway.eject_for,
     },
-    drainTimeoutMs: num('drain_timeout'),
-    local,
-    slo,
+    drainTimeoutMs: y.drain_timeout,
+    local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
+    slo: sloOf(y.slo),
   };
+}
+
+function sloOf(s: ProfileYaml['slo']): SloTargets {
+  return dropUndefined({
+    p50Ms: s.p50, p90Ms: s.p90, p95Ms: s.p95, p99Ms: s.p99, p999Ms: s.p999, maxMs: s.max,
+    errorRate: s.error_rate, targetRps: s.throughput.target, minRps: s.throughput.minimum,
+  });
+}
+
+/** The object without its undefined fields (absent targets are not gated, absent capacity is detected). */
+function dropUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 /** `~/x` → home; a relative path → against the directory serve runs in; an absolute one stays. */

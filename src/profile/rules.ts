@@ -2,6 +2,7 @@
 // (min <= initial <= max, probe timeout < period, ordered percentiles ...). Pure over a walk result.
 import { formatValue, type Node, type Section } from './fields.js';
 import type { ProfileProblem } from './problems.js';
+import type { ProfilePath } from './schema.js';
 import type { Walked } from './walk.js';
 
 type Relation = 'lt' | 'le';
@@ -11,13 +12,13 @@ type Relation = 'lt' | 'le';
  * it, otherwise on `b`; a rule whose fields are invalid or unset is skipped (they were reported already).
  */
 interface Rule {
-  a: string;
+  a: ProfilePath;
   rel: Relation;
-  b: string;
+  b: ProfilePath;
   why?: string;
 }
 
-const percentiles = ['slo.p50', 'slo.p90', 'slo.p95', 'slo.p99', 'slo.p999', 'slo.max'];
+const percentiles: readonly ProfilePath[] = ['slo.p50', 'slo.p90', 'slo.p95', 'slo.p99', 'slo.p999', 'slo.max'];
 
 const rules: Rule[] = [
   { a: 'replicas.min', rel: 'le', b: 'replicas.max' },
@@ -59,9 +60,10 @@ export function checkRules(w: Walked, tree: Section, file: string): ProfileProbl
     else report(r.b, `got ${formatValue(unitOf(tree, r.b), b)}, expected ${r.rel === 'lt' ? 'more than' : 'at least'} ${show(r.a)}${why}`);
   }
 
-  const gpus = w.values.get('resources.gpus');
-  if (w.given.has('resources.gpus') && typeof gpus === 'number' && gpus > 1 && !Number.isInteger(gpus)) {
-    report('resources.gpus', `got ${gpus}, expected a fraction of one GPU (at most 1) or a whole number of GPUs`);
+  const gpusPath: ProfilePath = 'resources.gpus';
+  const gpus = w.values.get(gpusPath);
+  if (w.given.has(gpusPath) && typeof gpus === 'number' && gpus > 1 && !Number.isInteger(gpus)) {
+    report(gpusPath, `got ${gpus}, expected a fraction of one GPU (at most 1) or a whole number of GPUs`);
   }
   return problems;
 }

@@ -1,8 +1,9 @@
 // The validated, unit-normalized shape of a profile (control plane). Produced by profile/load.ts
 // from YAML; every duration is in milliseconds and every size in bytes, as the names say.
+import type { DeviceRequest } from '../common/settings-table.js';
 import type { SloTargets } from '../common/wire.js';
 
-export type Device = 'cpu' | 'cuda' | 'auto';
+export type Device = DeviceRequest;
 
 export interface Profile {
   /** The profile's `name`, or the file name without extension. */
@@ -49,7 +50,7 @@ export interface Profile {
   runtime: {
     device: Device;
     /** ONNX Runtime intra-op threads per replica. */
-    intraOpThreads: number;
+    threads: number;
   };
   health: {
     periodMs: number;
@@ -68,6 +69,8 @@ export interface Profile {
     /** This many failures within crashLoopWindowMs marks the replica failed. */
     crashLoopFailures: number;
     crashLoopWindowMs: number;
+    /** How long a failed (crash-looping) replica waits before it is tried once more. */
+    failedRetryMs: number;
   };
   gateway: {
     host: string;

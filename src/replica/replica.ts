@@ -13,47 +13,26 @@ import { HttpError } from './http-error.js';
 import { ReplicaMetrics } from './metrics.js';
 import { createRequestHandler } from './routes.js';
 import { compileModel, type ServedModel } from './served-model.js';
-import { openSession, type DeviceRequest, type ModelSession } from './session.js';
+import { openSession, type ModelSession } from './session.js';
+import { defaultsOf } from '../common/settings.js';
+import { replicaSettingsTable, type ReplicaSettings } from '../common/settings-table.js';
 import { openWorkerSession } from './worker-session.js';
 
-/** How to run a replica; every field but model and registryDir has a default. */
-export interface ReplicaOptions {
-  /** "name", "name@3" or "name@latest". */
+/**
+ * How to run a replica: its settings (common/settings-table.ts: units, defaults and ranges, the same
+ * as `serve replica`'s flags), every one but `model` optional, plus what only code can pass.
+ */
+export type ReplicaOptions = Partial<ReplicaSettings> & {
   model: string;
-  registryDir: string;
-  /** Default 127.0.0.1. */
-  host?: string;
-  /** 0 (default) picks a free port. */
-  port?: number;
-  /** Rows per session run; also the most rows one request may carry. Default 32. */
-  maxBatchSize?: number;
-  /** How long the first queued request waits for company, ms. Default 10. */
-  batchWaitMs?: number;
-  /** Queued requests beyond which new ones get 503. Default 256. */
-  maxQueuedRequests?: number;
-  /** Default cpu. */
-  device?: DeviceRequest;
-  /** ONNX Runtime intra-op threads. Default 1. */
-  intraOpThreads?: number;
-  /** Largest accepted request body, bytes. Default 4 MiB. */
-  maxBodyBytes?: number;
   /** Sent as x-serve-replica and in logs. */
   replicaId?: string;
-  /** false runs every request alone (benchmark baseline). Default true. */
-  batching?: boolean;
-  /** Accept NaN/Infinity in float inputs. Default false. */
-  allowNonFinite?: boolean;
-  /**
-   * Run the session in a worker thread (default true): HTTP parsing and answering overlap
-   * inference, and health checks stay responsive during a batch. false runs it on the main thread
-   * (about 10 MB less RSS, one thread).
-   */
-  sessionWorker?: boolean;
   /** Maximum JSON nesting. Default 32. */
   maxJsonDepth?: number;
   logger?: Logger;
   clock?: Clock;
-}
+};
+
+const defaults = defaultsOf(replicaSettingsTable) as Omit<ReplicaSettings, 'model'>;
 
 /** What the replica reports once warm. */
 export interface ReadyInfo {
@@ -78,8 +57,9 @@ export interface ReplicaHandle {
 }
 
 /** Starts a replica. Rejects (UserError) when the model cannot be resolved or the port bound. */
-export async function startReplica(opts: ReplicaOptions): Promise<ReplicaHandle> {
-  const resolved = await resolveModel(opts.registryDir, opts.model);
+export async function startReplica(options: ReplicaOptions): Promise<ReplicaHandle> {
+  const opts = { ...defaults, ...options };
+  const resolved = await resolveModel(opts.registry, opts.model);
   let model: ServedModel;
   try {
     model = compileModel(resolved.spec);
@@ -91,16 +71,16 @@ export async function startReplica(opts: ReplicaOptions): Promise<ReplicaHandle>
     throw new UserError(`--replica-id "${opts.replicaId.slice(0, 64)}" may only use letters, digits, ".", "_", ":" and "-" (at most 64)`);
   }
   const log = (opts.logger ?? createLogger({ component: 'replica' })).child({ model: `${model.name}@${model.version}`, ...(opts.replicaId ? { replica: opts.replicaId } : {}) });
-  const maxBatchSize = opts.maxBatchSize ?? 32;
+  const maxBatchSize = opts.maxBatchSize;
   const ctx: ReplicaContext = {
-    model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes ?? 4 * 1024 * 1024,
-    limits: { maxRowsPerRequest: maxBatchSize, allowNonFinite: opts.allowNonFinite ?? false, maxJsonDepth: opts.maxJsonDepth ?? 32 },
+    model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes,
+    limits: { maxRowsPerRequest: maxBatchSize, allowNonFinite: opts.allowNonFinite, maxJsonDepth: opts.maxJsonDepth ?? 32 },
     replicaId: opts.replicaId, metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
     clock: opts.clock ?? systemClock, log, inFlight: 0,
   };
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, createRequestHandler(ctx));
-  const host = opts.host ?? '127.0.0.1';
-  await listen(server, host, opts.port ?? 0);
+  const host = opts.host;
+  await listen(server, host, opts.port);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info('listening', { url });
@@ -108,7 +88,7 @@ export async function startReplica(opts: ReplicaOptions): Promise<ReplicaHandle>
   let session: ModelSession | undefined;
   const ready = (async (): Promise<ReadyInfo> => {
     const t0 = performance.now();
-    const sessionOpts = { device: opts.device ?? 'cpu', intraOpThreads: opts.intraOpThreads ?? 1 } as const;
+    const sessionOpts = { device: opts.device, intraOpThreads: opts.threads } as const;
     session = opts.sessionWorker === false ? await openSession(resolved.onnxPath, sessionOpts)
       : await openWorkerSession(resolved.onnxPath, sessionOpts, (err) => {
         // Without its session the replica cannot serve: say so, so the supervisor replaces it.
@@ -118,13 +98,12 @@ export async function startReplica(opts: ReplicaOptions): Promise<ReplicaHandle>
       });
     if (session.fallbackReason) {
       const line = `cuda not available, running on cpu: ${session.fallbackReason}`;
-      if (opts.device === 'cuda') log.warn(`--device cuda requested but ${line}`);
-      else log.info(line);
+      log.info(line);
     }
     const problems = compareSignature(session.signature, resolved.spec);
     if (problems.length > 0) throw new UserError(`${resolved.onnxPath} does not match model.yaml: ${problems.join('; ')}`);
-    const batcher = new Batcher(model, session, { maxBatchSize, batchWaitMs: opts.batchWaitMs ?? 10, batching: opts.batching ?? true },
-      opts.maxQueuedRequests ?? 256, ctx.clock, log, {
+    const batcher = new Batcher(model, session, { maxBatchSize, batchWaitMs: opts.batchWaitMs, batching: opts.batching },
+      opts.maxQueuedRequests, ctx.clock, log, {
         onQueueDepth: (n) => ctx.metrics.queueDepth.set(n),
         onBatch: (rows, inferMs) => {
           ctx.metrics.batchSize.observe(rows);

@@ -2,11 +2,11 @@
 // fallback, thread settings and warm-up. The only file of the replica that imports onnxruntime-node.
 import * as ort from 'onnxruntime-node';
 import { errorMessage } from '../common/errors.js';
+import type { DeviceRequest } from '../common/settings-table.js';
 import type { SessionSignature } from '../model/verify.js';
 import type { TensorData } from './tensor.js';
 
-/** Where inference runs. `auto` picks cuda when it can be loaded, cpu otherwise. */
-export type DeviceRequest = 'cpu' | 'cuda' | 'auto';
+export type { DeviceRequest };
 
 /** A tensor handed to or returned by the session. */
 export interface SessionTensor {
@@ -52,7 +52,10 @@ export interface SessionOptions {
   intraOpThreads: number;
 }
 
-/** Opens `onnxPath`. With cuda requested but not loadable, falls back to cpu and says why. */
+/**
+ * Opens `onnxPath`. `auto` uses CUDA where its provider loads and falls back to the CPU, saying why
+ * (`fallbackReason`); `cuda` fails with the reason instead, so a GPU replica never runs on the CPU unseen.
+ */
 export async function openSession(onnxPath: string, opts: SessionOptions): Promise<ModelSession> {
   const base: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: opts.intraOpThreads,
@@ -74,6 +77,9 @@ export async function openSession(onnxPath: string, opts: SessionOptions): Promi
         fallbackReason = `CUDA execution provider could not be loaded (${firstLine(errorMessage(err))})`;
       }
     } else fallbackReason = 'this onnxruntime-node build has no CUDA execution provider';
+    if (opts.device === 'cuda') {
+      throw new Error(`device cuda: ${fallbackReason}; install the CUDA build of onnxruntime-node (README: "Installing ONNX Runtime") or use device auto or cpu`);
+    }
   }
   const s = await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cpu'] });
   return wrap(s, 'cpu', fallbackReason);

@@ -111,7 +111,7 @@ test('a gateway that never reports listening fails the start after health.startu
   const started = Date.now();
   await assert.rejects(
     startCluster(testProfile(w.registry, { health: { startupTimeoutMs: 1000 } }), { stateDir: w.stateDir, cliEntry: fakeCli }),
-    /the gateway did not listen within 1000ms \(health\.startup_timeout\)/,
+    /the gateway did not start: not ready within 1000ms \(health\.startup_timeout\)/,
   );
   assert.ok(Date.now() - started < 15_000);
   // The gateway (and the replicas) were stopped, not left behind.

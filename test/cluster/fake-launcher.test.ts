@@ -43,7 +43,8 @@ test('a replica that never becomes ready is killed at the startup timeout, resta
   t.after(() => h.stop());
   const r2 = h.status().replicas.find((r) => r.id === 'replica-2')!;
   assert.equal(r2.state, 'failed');
-  assert.match(r2.reason!, /crash loop: 3 failures within 60s \(last: not ready within 100ms\)/);
+  assert.match(r2.reason!, /^crash loop: 3 failures within 60s \(last: not ready within 100ms \(health.startup_timeout\)\)$/);
+  assert.ok((r2.retryInMs ?? 0) > 290_000, 'a failed replica is tried again after restart.failed_retry');
   assert.equal(launcher.started.filter((s) => s.id === 'replica-2').length, 3);
   assert.deepEqual(launcher.signals.filter((s) => s.id === 'replica-2').map((s) => s.signal), ['SIGKILL', 'SIGKILL', 'SIGKILL']);
   assert.equal(h.status().replicas.find((r) => r.id === 'replica-1')!.state, 'ready');

@@ -55,7 +55,7 @@ async function listening(child: Child): Promise<{ url: string; port: number; hos
 
 test('the gateway child prints listening, follows stdin control, ignores bad lines, exits on EOF', async (t) => {
   const [r0] = await fakesFor(t, { kind: 'ok' });
-  const child = startGatewayChild(t, '--exit-with-parent', '--request-timeout', '2s');
+  const child = startGatewayChild(t, '--exit-with-parent', '--request-timeout-ms', '2000');
   const { url } = await listening(child);
   assert.equal((await send(url + inferPath, { body: inferBody(), headers: jsonHeaders })).status, 503);
   child.proc.stdin.write('this is not json\n');

@@ -21,7 +21,7 @@ test('through the gateway a real replica answers exactly as it does directly', a
   const registry = await mkdtemp(path.join(tmpdir(), 'serve-gw-replica-'));
   t.after(() => rm(registry, { recursive: true, force: true }));
   await writeDemoModel(registry);
-  const replica = await startReplica({ model: 'cnn-lstm', registryDir: registry, replicaId: 'rep-1', logger: quiet, batchWaitMs: 1 });
+  const replica = await startReplica({ model: 'cnn-lstm', registry, replicaId: 'rep-1', logger: quiet, batchWaitMs: 1 });
   t.after(() => replica.close());
   await replica.ready;
   const gw = await gatewayFor(t, { replicas: [{ id: 'rep-1', url: replica.url, ready: true }] });

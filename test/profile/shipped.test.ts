@@ -22,7 +22,7 @@ test('market-hours carries the platform numbers', async () => {
   assert.deepEqual(p.batching, { maxBatchSize: 32, batchWaitMs: 10, maxQueuedRequests: 256 });
   assert.deepEqual(p.slo, { p50Ms: 50, p95Ms: 80, p99Ms: 100, maxMs: 200, errorRate: 0.01, targetRps: 200, minRps: 50 });
   assert.deepEqual(p.health, { periodMs: 500, timeoutMs: 200, failureThreshold: 3, startupTimeoutMs: 30_000 });
-  assert.deepEqual(p.restart, { initialBackoffMs: 100, backoffMultiplier: 1.5, maxBackoffMs: 15_000, resetAfterMs: 30_000, crashLoopFailures: 5, crashLoopWindowMs: 10_000 });
+  assert.deepEqual(p.restart, { initialBackoffMs: 100, backoffMultiplier: 1.5, maxBackoffMs: 15_000, resetAfterMs: 30_000, crashLoopFailures: 5, crashLoopWindowMs: 10_000, failedRetryMs: 300_000 });
   assert.deepEqual(p.gateway, { host: '127.0.0.1', port: 8000, maxQueuedRequests: 1024, requestTimeoutMs: 1000, ejectAfterFailures: 5, ejectForMs: 10_000 });
   assert.equal(p.drainTimeoutMs, 10_000);
   assert.deepEqual(p.local, {});

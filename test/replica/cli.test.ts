@@ -40,7 +40,7 @@ const exitWithin = (child: Child, ms: number) =>
 
 test('prints listening then ready; SIGTERM drains queued work, refuses new work, exits 0', async (t) => {
   const reg = await demoRegistry(t);
-  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--batch-wait', '5s', '--replica-id', 'r1']);
+  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--batch-wait-ms', '5000', '--replica-id', 'r1']);
   const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
   assert.equal(child.events[0], listening, 'listening is the first event');
   assert.equal(listening.host, '127.0.0.1');
@@ -118,7 +118,7 @@ test('a corrupt model.onnx: listening, then a fatal event and exit code 2', asyn
 
 test('a drain that outlasts --drain-timeout (a client that never finishes its body) exits 1 soon after', async (t) => {
   const reg = await demoRegistry(t);
-  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--drain-timeout', '500ms']);
+  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--drain-timeout-ms', '500']);
   const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
   await waitFor('ready', () => child.events.find((e) => e.event === 'ready'));
   const stuck = http.request(`${listening.url}/v2/models/cnn-lstm/infer`, {

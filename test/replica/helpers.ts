@@ -20,7 +20,7 @@ export async function demoRegistry(t: TestContext): Promise<string> {
 
 /** Starts a replica on 127.0.0.1:0 with quiet logs, waits until ready, and closes it after the test. */
 export async function readyReplica(t: TestContext, registryDir: string, opts: Partial<ReplicaOptions> = {}): Promise<ReplicaHandle> {
-  const replica = await startReplica({ model: MODEL, registryDir, logger: quietLogger(), ...opts });
+  const replica = await startReplica({ model: MODEL, registry: registryDir, logger: quietLogger(), ...opts });
   t.after(() => replica.close());
   await replica.ready;
   return replica;

@@ -1,0 +1,101 @@
+// The data-plane settings table (common, every plane): every setting of a replica and of the
+// gateway with its unit, default, range, profile path and help. The profile schema's leaves, the
+// `serve replica`/`serve gateway` flags, what a controller sends its children and the process
+// defaults are all derived from it, so a default is written once.
+import type { SettingSpec } from './settings.js';
+
+/** Where inference runs: `auto` uses CUDA where its provider loads, else the CPU (one log line). */
+export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
+
+/** Settings of one replica process, units in the names. */
+export interface ReplicaSettings {
+  /** "name", "name@3" or "name@latest". */
+  model: string;
+  registry: string;
+  host: string;
+  port: number;
+  maxBatchSize: number;
+  batchWaitMs: number;
+  maxQueuedRequests: number;
+  device: DeviceRequest;
+  threads: number;
+  maxBodyBytes: number;
+  drainTimeoutMs: number;
+  batching: boolean;
+  sessionWorker: boolean;
+  allowNonFinite: boolean;
+}
+
+/** Settings of the gateway process, units in the names. */
+export interface GatewaySettings {
+  host: string;
+  port: number;
+  maxQueuedRequests: number;
+  maxInflightPerReplica: number;
+  requestTimeoutMs: number;
+  ejectAfterFailures: number;
+  ejectForMs: number;
+  forwardMarginMs: number;
+  drainTimeoutMs: number;
+}
+
+const drainTimeoutMs: SettingSpec = {
+  kind: 'durationMs', default: 10_000, max: 3_600_000, profilePath: 'drain_timeout',
+  help: 'Grace period to finish accepted requests after SIGTERM (scale-down, `serve down`) before the process is killed.',
+};
+
+export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, SettingSpec>> = {
+  model: { kind: 'text', required: true, help: 'Model to serve: NAME, NAME@VERSION or NAME@latest.' },
+  registry: { kind: 'text', default: './models', help: 'Model registry folder (<registry>/<name>/<version>/model.onnx).' },
+  host: { kind: 'text', default: '127.0.0.1', help: 'Address the replica listens on.' },
+  port: { kind: 'integer', default: 0, min: 0, max: 65535, help: 'Port the replica listens on; 0 picks a free one (printed in the listening event).' },
+  maxBatchSize: {
+    kind: 'integer', default: 32, min: 1, max: 4096, profilePath: 'batching.max_batch_size',
+    help: 'Most rows run as one batch; also the most rows one request may carry.',
+  },
+  batchWaitMs: {
+    kind: 'durationMs', default: 10, min: 0, max: 10_000, profilePath: 'batching.batch_wait_timeout',
+    help: 'Longest a request waits for a batch to fill.',
+  },
+  maxQueuedRequests: {
+    kind: 'integer', default: 256, min: 1, max: 1_000_000, profilePath: 'batching.max_queued_requests',
+    help: 'Requests queued in a replica beyond which it answers 503 at once.',
+  },
+  device: {
+    kind: 'choice', default: 'auto', choices: ['auto', 'cpu', 'cuda'], profilePath: 'runtime.device',
+    help: 'Execution provider: auto uses CUDA where its provider loads (else the CPU, with one log line); cuda fails when it cannot load.',
+  },
+  threads: { kind: 'integer', default: 1, min: 1, max: 256, profilePath: 'runtime.threads', help: 'ONNX Runtime intra-op threads per replica.' },
+  maxBodyBytes: { kind: 'bytes', default: 4 * 1024 * 1024, min: 1, max: 1024 ** 3, help: 'Largest request body in bytes (chunked bodies included).' },
+  drainTimeoutMs,
+  batching: { kind: 'boolean', default: true, help: 'Batch requests; false runs every request alone at once (a benchmark baseline).' },
+  sessionWorker: {
+    kind: 'boolean', default: true,
+    help: 'Run ONNX Runtime in a worker thread (HTTP and inference overlap); false runs it on the main thread (~10 MB less memory).',
+  },
+  allowNonFinite: { kind: 'boolean', default: false, help: 'Accept NaN and Infinity in float inputs (refused with 400 otherwise).' },
+};
+
+export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, SettingSpec>> = {
+  host: { kind: 'text', default: '127.0.0.1', profilePath: 'gateway.host', help: 'Address the gateway listens on.' },
+  port: { kind: 'integer', default: 8000, min: 0, max: 65535, profilePath: 'gateway.port', help: 'Port the gateway listens on; 0 picks a free one.' },
+  maxQueuedRequests: {
+    kind: 'integer', default: 1024, min: 0, max: 1_000_000, profilePath: 'gateway.max_queued_requests',
+    help: 'Requests waiting for a free replica beyond which the gateway answers 503.',
+  },
+  maxInflightPerReplica: { kind: 'integer', default: 64, min: 1, max: 100_000, help: 'Requests in flight to one replica at most (also its connection count).' },
+  requestTimeoutMs: {
+    kind: 'durationMs', default: 1000, positive: true, max: 600_000, profilePath: 'gateway.request_timeout',
+    help: 'Budget of a request without an x-serve-timeout-ms header, retries included.',
+  },
+  ejectAfterFailures: {
+    kind: 'integer', default: 5, min: 1, max: 1000, profilePath: 'gateway.eject_after_failures',
+    help: 'Consecutive failures of its own after which a replica is taken out of routing.',
+  },
+  ejectForMs: {
+    kind: 'durationMs', default: 10_000, positive: true, max: 3_600_000, profilePath: 'gateway.eject_for',
+    help: 'How long an ejected replica stays out of routing.',
+  },
+  forwardMarginMs: { kind: 'durationMs', default: 2, min: 0, max: 1000, help: 'Taken off the budget passed to a replica, so it answers before the gateway gives up.' },
+  drainTimeoutMs,
+};

@@ -1,0 +1,98 @@
+// The profile and the data-plane settings table agree: every leaf of the profile reaches the
+// Profile object (none is dead), and each data-plane setting's flag default is the profile default.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseProfile } from '../../src/profile/parse.js';
+import { profileTree, type ProfilePath } from '../../src/profile/schema.js';
+import type { Node } from '../../src/profile/fields.js';
+import { defaultsOf } from '../../src/common/settings.js';
+import { gatewaySettingsTable, replicaSettingsTable } from '../../src/common/settings-table.js';
+import { gatewaySettings, replicaSettings } from '../../src/cluster/child-args.js';
+
+/** For every leaf, a valid value other than its default (typed: a new leaf needs an entry here). */
+const otherValue: Record<ProfilePath, string> = {
+  name: 'other', 'model.name': 'other-model', 'model.version': '7', 'model.registry': '/srv/other',
+  'replicas.min': '2', 'replicas.max': '9', 'replicas.initial': '3',
+  'autoscaling.enabled': 'false', 'autoscaling.target_ongoing_requests': '7', 'autoscaling.upscale_delay': '3s',
+  'autoscaling.downscale_delay': '33s', 'autoscaling.metrics_interval': '2s', 'autoscaling.look_back': '20s',
+  'resources.cpus': '0.5', 'resources.gpus': '0.5', 'resources.memory': '3GiB',
+  'batching.max_batch_size': '16', 'batching.batch_wait_timeout': '4ms', 'batching.max_queued_requests': '99',
+  'runtime.device': 'cpu', 'runtime.threads': '2',
+  'health.period': '700ms', 'health.timeout': '300ms', 'health.failure_threshold': '4', 'health.startup_timeout': '45s',
+  'restart.initial_backoff': '200ms', 'restart.multiplier': '2', 'restart.max_backoff': '20s', 'restart.reset_after': '40s',
+  'restart.crash_loop.failures': '6', 'restart.crash_loop.window': '12s', 'restart.failed_retry': '10m',
+  'gateway.host': '0.0.0.0', 'gateway.port': '9000', 'gateway.max_queued_requests': '77', 'gateway.request_timeout': '2s',
+  'gateway.eject_after_failures': '7', 'gateway.eject_for': '20s',
+  drain_timeout: '20s',
+  'local.cpus': '8', 'local.memory': '16GiB', 'local.gpus': '2',
+  'slo.p50': '40ms', 'slo.p90': '60ms', 'slo.p95': '85ms', 'slo.p99': '90ms', 'slo.p999': '150ms', 'slo.max': '250ms',
+  'slo.error_rate': '2%', 'slo.throughput.target': '300', 'slo.throughput.minimum': '60',
+};
+
+function leafPaths(node: Node, prefix: string[] = []): string[] {
+  if (node.kind === 'leaf') return [prefix.join('.')];
+  return Object.entries(node.fields).flatMap(([k, child]) => leafPaths(child, [...prefix, k]));
+}
+
+/** YAML setting one dotted path (on top of model.name). */
+function yamlWith(dotted: string, value: string): string {
+  const keys = dotted.split('.');
+  const lines = keys.map((k, i) => `${'  '.repeat(i)}${k}:${i === keys.length - 1 ? ` ${value}` : ''}`);
+  return (dotted.startsWith('model.') ? '' : 'model:\n  name: cnn-lstm\n') + lines.join('\n') + (dotted.startsWith('model.') && dotted !== 'model.name' ? '\n  name: cnn-lstm' : '') + '\n';
+}
+
+test('every leaf of the profile changes the loaded Profile (no leaf is read by nobody)', () => {
+  const base = parseProfile('model:\n  name: cnn-lstm\n', 'p.yaml', {}, '/work');
+  const all = leafPaths(profileTree);
+  assert.deepEqual(all.sort(), Object.keys(otherValue).sort(), 'the table above lists every leaf');
+  for (const dotted of all) {
+    const text = yamlWith(dotted, otherValue[dotted as ProfilePath]);
+    const p = parseProfile(text, 'p.yaml', {}, '/work');
+    assert.notDeepEqual({ ...p, sourcePath: '' }, { ...base, sourcePath: '' }, `${dotted}: setting it changed nothing\n${text}`);
+  }
+});
+
+test('each data-plane flag default is the profile default, and each profile path exists', () => {
+  const p = parseProfile('model:\n  name: cnn-lstm\n', 'p.yaml', {}, '/work');
+  const leaves = new Set(leafPaths(profileTree));
+  const fromProfile: Array<[string, Record<string, unknown>, Record<string, unknown>, Record<string, { profilePath?: string }>]> = [
+    ['replica', { ...replicaSettings(p, { modelVersion: 1, registry: '/r' }) }, defaultsOf(replicaSettingsTable), replicaSettingsTable],
+    ['gateway', { ...gatewaySettings(p) }, defaultsOf(gatewaySettingsTable), gatewaySettingsTable],
+  ];
+  let checked = 0;
+  for (const [plane, derived, defaults, table] of fromProfile) {
+    for (const [name, spec] of Object.entries(table)) {
+      if (spec.profilePath === undefined) continue;
+      assert.ok(leaves.has(spec.profilePath), `${plane}.${name}: profile path ${spec.profilePath} is not a leaf`);
+      assert.equal(derived[name], defaults[name], `${plane}.${name}: the profile's default (${String(derived[name])}) differs from the flag's (${String(defaults[name])})`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 12, `checked ${checked} settings`);
+});
+
+test('a profile value reaches the child settings under the setting name', () => {
+  const p = parseProfile('model:\n  name: cnn-lstm\nbatching:\n  batch_wait_timeout: 4ms\nruntime:\n  device: cpu\ngateway:\n  eject_for: 20s\ndrain_timeout: 3s\n', 'p.yaml', {}, '/work');
+  const r = replicaSettings(p, { modelVersion: 2, registry: '/r' });
+  assert.equal(r.batchWaitMs, 4);
+  assert.equal(r.device, 'cpu');
+  assert.equal(r.drainTimeoutMs, 3000);
+  assert.equal(r.model, 'cnn-lstm@2');
+  const g = gatewaySettings(p, 8123);
+  assert.equal(g.ejectForMs, 20_000);
+  assert.equal(g.port, 8123);
+  assert.equal(g.drainTimeoutMs, 3000);
+});
+
+test('the README flag tables of serve replica and serve gateway are generated from the settings table', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const { repoRoot } = await import('../helpers/paths.js');
+  const { renderSettingsFlagTable } = await import('../../src/cli/settings-flags.js');
+  const doc = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
+  for (const [name, table] of [['replica', replicaSettingsTable], ['gateway', gatewaySettingsTable]] as const) {
+    const m = new RegExp(`<!-- ${name}-flags:start[^>]*-->\\n([\\s\\S]*?)<!-- ${name}-flags:end -->`).exec(doc);
+    assert.ok(m, `README.md lacks the ${name}-flags markers`);
+    assert.equal(m[1], renderSettingsFlagTable(table), `regenerate the ${name} flag table with renderSettingsFlagTable()`);
+  }
+});
