@@ -2,7 +2,7 @@
 // merged in time order with a prefix per component; -f follows them.
 import type { Command } from 'commander';
 import { UnreachableError, UserError } from '../common/errors.js';
-import { followLogs, formatLogLine, logComponents, mergedTail } from '../cluster/log-read.js';
+import { followLogs, formatLogLine, isComponentName, logComponents, mergedTail } from '../cluster/log-read.js';
 import { DEFAULT_STATE_DIR, statePaths } from '../cluster/state-dir.js';
 import { action } from './errors.js';
 
@@ -18,6 +18,10 @@ export function register(program: Command): void {
     .action(
       action(async (component: string | undefined, opts: { follow?: boolean; lines: string; stateDir: string }) => {
         if (!/^\d+$/.test(opts.lines)) throw new UserError(`--lines must be a whole number, got "${opts.lines}"`);
+        // A name is only ever looked up inside logs/: nothing with a slash or dots can point elsewhere.
+        if (component !== undefined && !isComponentName(component)) {
+          throw new UserError(`"${component}" is not a component name: use controller, gateway, replica-N (or just N)`);
+        }
         const paths = statePaths(opts.stateDir);
         const available = logComponents(paths.logsDir);
         if (available.length === 0) {

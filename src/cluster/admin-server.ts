@@ -1,8 +1,9 @@
 // Admin API of a running controller (control plane): HTTP over the unix socket
 // <state-dir>/admin.sock (mode 0600). GET /status, POST /scale {replicas, force}, POST /down.
 import http from 'node:http';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import { UserError, errorMessage } from '../common/errors.js';
+import { removeEntry } from '../common/no-follow.js';
 import type { ClusterStatus } from './status.js';
 
 /** What a scale did: from and to counts, and the replicas that could not be placed (with why). */
@@ -22,7 +23,8 @@ export interface AdminHandlers {
 
 /** Listens on `socketPath` and returns a function that closes the server. */
 export async function startAdminServer(socketPath: string, h: AdminHandlers): Promise<() => Promise<void>> {
-  rmSync(socketPath, { force: true });
+  // A leftover socket (or a link in its place) is unlinked itself, never what a link points to.
+  removeEntry(socketPath);
   const server = http.createServer((req, res) => {
     void handle(req, res, h);
   });

@@ -1,9 +1,11 @@
 // Running `serve up` in the background (control plane): re-spawns the CLI detached from the
 // terminal, output to <state-dir>/logs/up.log, and leaves it running when this process exits.
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import path from 'node:path';
+import { openAppend, openRead } from '../common/no-follow.js';
 import type { StatePaths } from './state-dir.js';
+import { prepareStateDir } from './state-dir-guard.js';
 
 /** A background controller as its starter sees it. */
 export interface DetachedChild {
@@ -15,11 +17,15 @@ export interface DetachedChild {
   exited: Promise<number | null>;
 }
 
-/** Starts `node <cliEntry> <args>` in its own session; returns its pid and where its output goes. */
+/**
+ * Starts `node <cliEntry> <args>` in its own session; returns its pid and where its output goes.
+ * The state directory is checked first (a UserError, and nothing started, if it is not safe to
+ * use) and up.log is opened without following a link.
+ */
 export function spawnDetached(cliEntry: string, args: readonly string[], paths: StatePaths): DetachedChild {
-  mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
+  prepareStateDir(paths);
   const outputLog = path.join(paths.logsDir, 'up.log');
-  const fd = openSync(outputLog, 'a', 0o600);
+  const fd = openAppend(outputLog);
   let outputStartBytes: number;
   let child;
   try {
@@ -34,14 +40,15 @@ export function spawnDetached(cliEntry: string, args: readonly string[], paths: 
   return { pid: child.pid, outputLog, outputStartBytes, exited };
 }
 
-/** The lines this run wrote to its output log: from `fromBytes` on, at most the last 64 KiB. */
+/** The lines this run wrote to its output log: from `fromBytes` on, at most the last 64 KiB (none through a link). */
 export function outputSince(outputLog: string, fromBytes: number): string[] {
-  let fd: number;
+  let fd: number | undefined;
   try {
-    fd = openSync(outputLog, 'r');
+    fd = openRead(outputLog);
   } catch {
     return [];
   }
+  if (fd === undefined) return [];
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(fromBytes, size - 64 * 1024);

@@ -1,11 +1,13 @@
 // The state directory of one cluster (control plane): pid file, admin socket, state.json, logs.
 // `serve up` owns it while running; status, logs, scale, down and bench read it.
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { closeSync, fstatSync, linkSync, readSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { UserError, UnreachableError } from '../common/errors.js';
 import type { ClusterStateFile } from '../common/wire.js';
 import { isAlive } from '../common/process.js';
+import { openRead, removeEntry, writeNewFile } from '../common/no-follow.js';
 import { readCmdline, readStartTicks } from './proc-stats.js';
+import { prepareStateDir } from './state-dir-guard.js';
 
 /** The default state directory, relative to the working directory. */
 export const DEFAULT_STATE_DIR = '.serve';
@@ -57,16 +59,27 @@ interface PidRecord {
 }
 
 function readPidFile(paths: StatePaths): PidRecord | undefined {
-  let text: string;
-  try {
-    text = readFileSync(paths.pidFile, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = readSmallFile(paths.pidFile);
+  if (text === undefined) return undefined;
   const [first, second] = text.split('\n');
   const pid = Number(first?.trim());
   const m = /^start=(\d+)$/.exec(second?.trim() ?? '');
   return { pid: Number.isInteger(pid) && pid > 0 ? pid : 0, startTicks: m ? Number(m[1]) : undefined, text };
+}
+
+/** A pid file's text, read without following a link (a link or anything unreadable: undefined). */
+function readSmallFile(file: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openRead(file);
+    if (fd === undefined) return undefined;
+    const buf = Buffer.alloc(Math.min(fstatSync(fd).size, 4096));
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**
@@ -111,14 +124,16 @@ function alreadyRunning(paths: StatePaths, pid: number): UserError {
  * name and link()ed into place, which fails if any pid file exists, so of several `serve up`
  * racing exactly one wins. A pid file of a dead (or reused) owner is removed only under a lock
  * (serve.pid.lock, taken the same way) and only if it still holds what was read, then the claim
- * is tried once more: so a fresh claim by someone else is never deleted.
+ * is tried once more: so a fresh claim by someone else is never deleted. The directory is checked
+ * first (prepareStateDir: ours, private, no links where our files go); link(2) never follows a link
+ * at its target and the temp file is created exclusively, so no write here goes through a link.
  */
 export function claimStateDir(paths: StatePaths, pid = process.pid): void {
-  mkdirSync(paths.logsDir, { recursive: true, mode: 0o700 });
+  prepareStateDir(paths);
   const startTicks = readStartTicks(pid);
   const tmp = `${paths.pidFile}.${pid}.tmp`;
   const lockFile = `${paths.pidFile}.lock`;
-  writeFileSync(tmp, `${pid}\n${startTicks === undefined ? '' : `start=${startTicks}\n`}`, { mode: 0o600 });
+  writeNewFile(tmp, `${pid}\n${startTicks === undefined ? '' : `start=${startTicks}\n`}`);
   try {
     if (tryLink(tmp, paths.pidFile)) return cleanLeftovers(paths);
     const stale = readPidFile(paths);
@@ -132,16 +147,16 @@ export function claimStateDir(paths: StatePaths, pid = process.pid): void {
     try {
       // Only the lock holder deletes pid files, so the file read here cannot change under us.
       const now = readPidFile(paths);
-      if (now && stale && now.text === stale.text) rmSync(paths.pidFile, { force: true });
+      if (now && stale && now.text === stale.text) removeEntry(paths.pidFile);
       if (tryLink(tmp, paths.pidFile)) return cleanLeftovers(paths);
       const winner = readPidFile(paths);
       if (winner && ownerAlive(winner)) throw alreadyRunning(paths, winner.pid);
       throw new UserError(`another \`serve up\` is starting in ${paths.dir}: wait for it or use another --state-dir`);
     } finally {
-      rmSync(lockFile, { force: true });
+      removeEntry(lockFile);
     }
   } finally {
-    rmSync(tmp, { force: true });
+    removeEntry(tmp);
   }
 }
 
@@ -158,19 +173,22 @@ function tryLink(from: string, to: string): boolean {
 
 /** Removes what a dead owner left behind, once the claim is ours. */
 function cleanLeftovers(paths: StatePaths): void {
-  for (const p of [paths.adminSocket, paths.stateFile]) rmSync(p, { force: true });
+  for (const p of [paths.adminSocket, paths.stateFile]) removeEntry(p);
 }
 
 /** Removes what a running controller keeps in the directory (logs stay); only if we own it. */
 export function releaseStateDir(paths: StatePaths, pid = process.pid): void {
   if (readPidFile(paths)?.pid !== pid) return;
-  for (const p of [paths.adminSocket, paths.stateFile, paths.pidFile]) rmSync(p, { force: true });
+  for (const p of [paths.adminSocket, paths.stateFile, paths.pidFile]) removeEntry(p);
 }
 
-/** Writes state.json atomically (write then rename), so readers never see half a file. */
+/**
+ * Writes state.json atomically (a new temp file, created exclusively, then rename), so readers
+ * never see half a file; rename(2) replaces a link at state.json instead of writing through it.
+ */
 export function writeStateFile(paths: StatePaths, state: ClusterStateFile): void {
   const tmp = `${paths.stateFile}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600 });
+  writeNewFile(tmp, JSON.stringify(state, null, 2) + '\n');
   renameSync(tmp, paths.stateFile);
 }
 

@@ -1,11 +1,31 @@
 // Process facts shared by planes that may not import each other (common): liveness by pid.
+import { readFileSync } from 'node:fs';
 
-/** True if a process with this pid exists (signal 0 probe; EPERM means it exists but is not ours). */
+/**
+ * True if a process with this pid exists and has not exited: a signal 0 probe (EPERM means it
+ * exists but is not ours), and, where /proc can be read, its state is not Z or X. A zombie (exited,
+ * not yet reaped by its parent) still answers signal 0 but is dead, so every caller (a stale pid
+ * file, `serve up`, `serve status`, `serve down`'s wait) agrees that it is gone.
+ */
 export function isAlive(pid: number): boolean {
+  // kill(0 or negative) would probe a whole process group.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  const state = processState(pid);
+  return state !== 'Z' && state !== 'X';
+}
+
+/** The state letter of /proc/<pid>/stat (R, S, D, T, Z ...), or undefined where it cannot be read. */
+function processState(pid: number): string | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name in parentheses may hold spaces and parentheses: the state follows the last ')'.
+    return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) || undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,11 +1,13 @@
 // The state directory's ownership (control plane): atomic claims under a race, stale pid files
-// (dead or reused pids), socket path length, and the small file-handling fixes around it.
+// (dead, zombie or reused pids), socket path length, and the small file-handling fixes around it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { claimStateDir, looksLikeController, releaseStateDir, runningPid, statePaths } from '../../src/cluster/state-dir.js';
+import { readStartTicks } from '../../src/cluster/proc-stats.js';
+import { isAlive } from '../../src/common/process.js';
 import { startCluster } from '../../src/cluster/controller.js';
 import { LogFiles } from '../../src/cluster/log-files.js';
 import { outputSince } from '../../src/cluster/detach.js';
@@ -76,6 +78,48 @@ test('a pid file whose pid now belongs to an unrelated process is stale: not run
   releaseStateDir(paths);
   assert.equal(existsSync(paths.pidFile), false);
   assert.equal(other.exitCode, null, 'the unrelated process was left alone');
+});
+
+/** The state letter of /proc/<pid>/stat (Z for a zombie), read here on its own. */
+function procState(pid: number): string | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A real zombie: a shell starts `sleep 0.3` in the background, prints its pid and execs
+ * `sleep 60`, which never waits for children, so the background sleep stays unreaped once it ends.
+ */
+async function zombie(t: { after(fn: () => void): void }): Promise<number> {
+  const parent = spawn('sh', ['-c', 'sleep 0.3 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => killAll([parent.pid!]));
+  let out = '';
+  parent.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  const pid = await waitFor('the background pid', () => (/^\d+\n/.test(out) ? Number(out.trim()) : undefined), 5000);
+  await waitFor(`pid ${pid} to become a zombie`, () => procState(pid) === 'Z', 10_000);
+  return pid;
+}
+
+test('a controller that exited but is not reaped yet (a zombie) is dead: its pid file is taken over', async (t) => {
+  if (!existsSync('/proc/self/stat')) return t.skip('needs /proc to make and recognise a zombie');
+  const pid = await zombie(t);
+  assert.equal(isAlive(pid), false, 'a zombie is not alive');
+  const w = tempWorld();
+  t.after(() => w.cleanup());
+  const paths = statePaths(w.stateDir);
+  mkdirSync(w.stateDir, { recursive: true, mode: 0o700 });
+  // Exactly what that controller would have written: its pid and its start time.
+  writeFileSync(paths.pidFile, `${pid}\nstart=${readStartTicks(pid)}\n`);
+  assert.equal(runningPid(paths), undefined, 'status, down and up --detach see nothing running');
+  claimStateDir(paths);
+  assert.equal(runningPid(paths), process.pid, 'serve up takes the directory over');
+  releaseStateDir(paths);
+  assert.equal(isAlive(process.pid), true);
+  assert.equal(isAlive(0), false, 'pid 0 is a process group, not a process');
 });
 
 test('what counts as a controller command line', () => {
