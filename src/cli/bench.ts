@@ -189,10 +189,10 @@ export function register(program: Command): void {
     .option('--warmup <duration>', 'load applied before measuring, not recorded (default 0s)')
     .option('--connections <n>', 'most open connections, one request each at a time (default 256)')
     .option('--concurrency <n>', 'closed loop: N requests back to back instead of a schedule')
-    .option('--timeout <duration>', 'total per-request limit, connecting included, from send to the end of the response (default 10s)')
+    .option('--timeout <duration>', 'total per-request limit, connecting included, from send to the end of the response; also bounds each discovery request (default 10s)')
     .option('--late-threshold <duration>', 'a send later than this behind schedule counts as late (default 2ms)')
     .option('--binary', 'send tensors with the binary tensor extension')
-    .option('--check-shape', 'check every response\'s output shapes against the model metadata')
+    .option('--check-shape', 'also parse every response and check its output shapes against the model metadata (a cheap check that each 2xx is an inference response always runs)')
     .option('--requests <file>', 'replay infer requests from a JSON-lines file instead of random payloads')
     .option('--seed <n>', 'seed of payloads and Poisson arrivals (default 1)')
     .option('--workers <n>', 'worker threads sharing the schedule and connections, histograms merged (default 1)')
@@ -213,6 +213,6 @@ Examples:
   $ serve bench --profile local --baseline bench.json --json > new.json
   $ serve bench --url http://127.0.0.1:8000 --rps 50:1000:50 --step 10s --p99 100ms
 
-Exit codes: 0 targets met, 1 a target missed, 2 bad flags, 3 unreachable, 130 interrupted.`)
+Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 130 interrupted.`)
     .action(action((flags: CliFlags) => bench(flags)));
 }

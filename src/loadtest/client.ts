@@ -52,8 +52,13 @@ export class InferClient {
     });
   }
 
+  /**
+   * A 2xx counts only when its body looks like an inference response (a cheap check on every
+   * answer); with `expectOutputs` (--check-shape) it is also parsed and every output's shape checked.
+   */
   private classify(res: Http1Response, expect: readonly TensorMeta[] | undefined): Outcome {
     if (res.status < 200 || res.status >= 300) return this.failure(`http_${res.status}`);
+    if (!res.inferenceShaped) return BAD_RESPONSE;
     if (expect === undefined) return OK;
     const bytes = res.body ?? Buffer.alloc(0);
     const json = bytes.subarray(0, res.binaryHeaderLength ?? bytes.length);

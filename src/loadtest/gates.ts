@@ -101,10 +101,15 @@ export function baselineChecks(result: RunResult, baseline: RunResult, maxRegres
 
 /**
  * The verdict: every target in `targets`, plus a baseline comparison when `baseline` is given.
- * `maxRegression` is a fraction (0.1 = 10%, the default).
+ * `maxRegression` is a fraction (0.1 = 10%, the default). A run in which no request succeeded
+ * fails even without targets (check `successes`): 100% errors must never pass a CI gate.
  */
 export function evaluateGates(result: RunResult, targets: SloTargets, baseline?: RunResult, maxRegression = 0.1): GateReport {
   const checks = targetChecks(result, targets);
   if (baseline) checks.push(...baselineChecks(result, baseline, maxRegression));
+  if (result.requests.ok === 0) {
+    const rq = result.requests;
+    checks.push({ kind: 'target', metric: 'successes', actual: 0, limit: 1, passed: false, message: `no successful request (${rq.sent} sent, ${rq.errors} failed)` });
+  }
   return { passed: checks.every((c) => c.passed), checks };
 }

@@ -1,5 +1,6 @@
 // Incremental HTTP/1.1 response parser for the load client (loadtest): status line, the few headers
 // the client needs, and Content-Length, chunked or close-delimited bodies, fed chunks split anywhere.
+import { InferenceBodyProbe } from './body-probe.js';
 
 /** Largest response head accepted; more is a protocol error (a server, not a load client, problem). */
 export const MAX_HEAD_BYTES = 64 * 1024;
@@ -47,12 +48,24 @@ export class ResponseParser {
   private head: Buffer | undefined;
   private remaining = 0;
 
-  /** @param copyBody copy kept body bytes out of each chunk (the caller reuses its read buffer) */
-  constructor(private readonly copyBody = false) {}
+  /** Checks every body as it is read, when asked for: `probe.passed` once the response is done. */
+  readonly probe: InferenceBodyProbe | undefined;
 
-  private keep(chunk: Buffer, from: number, to: number): void {
-    const piece = chunk.subarray(from, to);
-    this.body.push(this.copyBody ? Buffer.from(piece) : piece);
+  /**
+   * @param copyBody copy kept body bytes out of each chunk (the caller reuses its read buffer)
+   * @param probeBodies check each body for the shape of an inference response (see body-probe.ts)
+   */
+  constructor(private readonly copyBody = false, probeBodies = false) {
+    this.probe = probeBodies ? new InferenceBodyProbe() : undefined;
+  }
+
+  /** Body bytes `chunk[from, to)`: kept when asked for, and shown to the probe. */
+  private onBody(chunk: Buffer, from: number, to: number): void {
+    if (this.keepBody) {
+      const piece = chunk.subarray(from, to);
+      this.body.push(this.copyBody ? Buffer.from(piece) : piece);
+    }
+    if (this.probe !== undefined) this.probe.feed(chunk, from, to);
   }
 
   /** Prepares for the next response on the connection. */
@@ -104,14 +117,14 @@ export class ResponseParser {
         }
         case State.Length: {
           const take = Math.min(this.remaining, n - i);
-          if (this.keepBody) this.keep(chunk, i, i + take);
+          this.onBody(chunk, i, i + take);
           this.remaining -= take;
           i += take;
           if (this.remaining === 0) this.state = State.Done;
           break;
         }
         case State.Eof:
-          if (this.keepBody) this.keep(chunk, i, n);
+          this.onBody(chunk, i, n);
           i = n;
           break;
         case State.ChunkSize: {
@@ -134,7 +147,7 @@ export class ResponseParser {
           break;
         case State.ChunkData: {
           const take = Math.min(this.remaining, n - i);
-          if (this.keepBody) this.keep(chunk, i, i + take);
+          this.onBody(chunk, i, i + take);
           this.remaining -= take;
           i += take;
           if (this.remaining === 0) this.state = State.ChunkDataCr;
@@ -240,6 +253,7 @@ export class ResponseParser {
     this.statusCode = status;
     this.keepAliveTimeoutMs = keepAliveTimeoutMs;
     this.binaryHeaderLength = binaryHeaderLength;
+    this.probe?.start(binaryHeaderLength);
     this.keepAlive = http10 ? connection.includes('keep-alive') : !connection.includes('close');
     if (status === 204 || status === 304) this.state = State.Done;
     else if (chunked) {

@@ -11,9 +11,17 @@ export interface Http1Response {
   binaryHeaderLength: number | undefined;
   /** The body, only when the request asked to keep it and the status is 2xx. */
   body: Buffer | undefined;
+  /** The body looks like an OIP v2 inference response (see body-probe.ts). */
+  inferenceShaped: boolean;
 }
 
-/** Called once per request: a response, or `timeout` / `connection`. */
+/**
+ * Called once per request: a response, or the class of a failure: `connection` when no connection
+ * could be made for it (refused, unreachable, TLS failed, or still connecting at its deadline),
+ * `bad_response` when the server was reached but did not answer HTTP properly (garbage, bad framing,
+ * a head over MAX_HEAD_BYTES, bytes after the response, or closed before the response ended), and
+ * `timeout` past its deadline otherwise.
+ */
 export type Http1Callback = (response: Http1Response | undefined, errorClass: string | undefined) => void;
 
 interface Pending {
@@ -25,12 +33,19 @@ interface Pending {
 
 /** One socket and the request on it. */
 class Connection {
-  readonly parser = new ResponseParser(true);
+  readonly parser = new ResponseParser(true, true);
   current: Pending | undefined;
+  /** Set once TCP (and TLS) is established: failures before it are `connection`, after it `bad_response`. */
+  connected = false;
   /** When the server's keep-alive hint says it may close the idle socket (performance.now time). */
   reuseUntilMs = Infinity;
   closed = false;
   constructor(readonly socket: net.Socket) {}
+}
+
+/** How a connection's request failed when the socket went away: see Http1Callback. */
+function lost(conn: Connection): string {
+  return conn.connected ? 'bad_response' : 'connection';
 }
 
 /** Builds the bytes of a POST: request line, Host, Content-Length, `headers`, then the body. */
@@ -125,12 +140,13 @@ export class Http1Pool {
     });
     conn = new Connection(socket);
     this.all.add(conn);
+    socket.once(this.opts.tls ? 'secureConnect' : 'connect', () => (conn.connected = true));
     socket.on('end', () => {
       if (conn.current && conn.parser.finishAtEof()) this.complete(conn);
-      this.drop(conn, 'connection');
+      this.drop(conn, lost(conn));
     });
-    socket.on('error', () => this.drop(conn, 'connection'));
-    socket.on('close', () => this.drop(conn, 'connection'));
+    socket.on('error', () => this.drop(conn, lost(conn)));
+    socket.on('close', () => this.drop(conn, lost(conn)));
     return conn;
   }
 
@@ -154,10 +170,10 @@ export class Http1Pool {
   private onData(conn: Connection, chunk: Buffer): void {
     if (!conn.current) return this.drop(conn, undefined); // bytes nobody asked for
     const step = conn.parser.execute(chunk);
-    if ('error' in step) return this.drop(conn, 'connection');
+    if ('error' in step) return this.drop(conn, 'bad_response');
     if (!step.done) return;
     // No pipelining: anything after the response is a protocol error.
-    if (step.used !== chunk.length) return this.drop(conn, 'connection');
+    if (step.used !== chunk.length) return this.drop(conn, 'bad_response');
     this.complete(conn);
   }
 
@@ -169,7 +185,7 @@ export class Http1Pool {
     const status = parser.statusCode;
     const ok = status >= 200 && status < 300;
     const body = p.keepBody && ok ? (parser.body.length === 1 ? parser.body[0] : Buffer.concat(parser.body)) : undefined;
-    const response: Http1Response = { status, binaryHeaderLength: parser.binaryHeaderLength, body };
+    const response: Http1Response = { status, binaryHeaderLength: parser.binaryHeaderLength, body, inferenceShaped: parser.probe!.passed };
     if (!parser.keepAlive || this.destroyed) this.drop(conn, undefined);
     else {
       if (parser.keepAliveTimeoutMs !== undefined) {
@@ -212,10 +228,10 @@ export class Http1Pool {
     }
   }
 
-  /** Ends every request past its deadline as `timeout`. */
+  /** Ends every request past its deadline as `timeout` (`connection` if its socket is still connecting). */
   private expire(nowMs: number): void {
     for (const c of this.all) {
-      if (c.current && c.current.deadlineMs <= nowMs) this.drop(c, 'timeout');
+      if (c.current && c.current.deadlineMs <= nowMs) this.drop(c, c.connected ? 'timeout' : 'connection');
     }
     // Deadlines in the queue are in arrival order.
     while (this.queueHead < this.queue.length && this.queue[this.queueHead]!.deadlineMs <= nowMs) {

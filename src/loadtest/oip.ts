@@ -2,6 +2,7 @@
 // run. Works against our gateway and replica, Triton and KServe; failures become one-line errors.
 import { request } from 'undici';
 import { UnreachableError, UserError, errorMessage } from '../common/errors.js';
+import { formatMs } from '../common/units.js';
 
 /** One tensor of the model metadata; -1 in `shape` is a dynamic dimension. */
 export interface TensorMeta {
@@ -18,28 +19,40 @@ export interface ModelMetadata {
   outputs: TensorMeta[];
 }
 
-const discoveryTimeoutMs = 10_000;
-
 /** The path prefix of a model: /v2/models/{name}[/versions/{v}]. */
 export function modelPath(model: string, version?: string): string {
   const base = `/v2/models/${encodeURIComponent(model)}`;
   return version === undefined ? base : `${base}/versions/${encodeURIComponent(version)}`;
 }
 
-async function call(url: string, method: 'GET' | 'POST', body?: string) {
+/**
+ * One discovery request, bounded as a whole by `timeoutMs` (the run's --timeout): connecting, the
+ * headers and the body all count. Failures become one line: a timeout or a refused connection
+ * exits 3, an answer that is not HTTP exits 2 (--url is not an OIP v2 server).
+ */
+async function call(url: string, method: 'GET' | 'POST', timeoutMs: number, body?: string) {
+  const target = new URL(url);
+  const what = `${method} ${target.pathname}`;
   try {
     const res = await request(url, {
       method,
       body,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      headersTimeout: discoveryTimeoutMs,
-      bodyTimeout: discoveryTimeoutMs,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.body.text();
     return { status: res.statusCode, text };
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new UnreachableError(`cannot reach ${new URL(url).origin} (${code ?? errorMessage(err)}): is the server running and is --url right?`);
+    const { name, code } = err as { name?: string; code?: string };
+    if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+      throw new UnreachableError(`no answer from ${target.origin} to ${what} within ${formatMs(timeoutMs)} (--timeout): is the server running and is --url right?`);
+    }
+    if (name === 'HTTPParserError') {
+      throw new UserError(`${target.origin} answered ${what} with something that is not HTTP/1.1 (${errorMessage(err)}): is --url an OIP v2 server?`);
+    }
+    throw new UnreachableError(`cannot reach ${target.origin} (${code ?? errorMessage(err)}): is the server running and is --url right?`);
   }
 }
 
@@ -55,14 +68,14 @@ function parseJson(text: string): unknown {
  * Names of the models the server lists: Triton/KServe `POST /v2/repository/index`, else a `models`
  * array in `GET /v2` if the server offers one. Undefined when neither works.
  */
-async function listModels(baseUrl: string): Promise<string[] | undefined> {
-  const index = await call(new URL('/v2/repository/index', baseUrl).href, 'POST', '{}');
+async function listModels(baseUrl: string, timeoutMs: number): Promise<string[] | undefined> {
+  const index = await call(new URL('/v2/repository/index', baseUrl).href, 'POST', timeoutMs, '{}');
   const list = index.status === 200 ? parseJson(index.text) : undefined;
   if (Array.isArray(list)) {
     const ready = list.filter((m) => m && typeof m.name === 'string' && (m.state === undefined || m.state === 'READY'));
     return [...new Set(ready.map((m) => String(m.name)))];
   }
-  const server = await call(new URL('/v2', baseUrl).href, 'GET');
+  const server = await call(new URL('/v2', baseUrl).href, 'GET', timeoutMs);
   const meta = server.status === 200 ? (parseJson(server.text) as { models?: unknown } | undefined) : undefined;
   if (meta && Array.isArray(meta.models)) {
     return meta.models.map((m) => (typeof m === 'string' ? m : String((m as { name?: unknown }).name)));
@@ -70,20 +83,20 @@ async function listModels(baseUrl: string): Promise<string[] | undefined> {
   return undefined;
 }
 
-/** The model to load: `model` if given, else the only one the server lists. */
-export async function resolveModel(baseUrl: string, model: string | undefined): Promise<string> {
+/** The model to load: `model` if given, else the only one the server lists (each request within `timeoutMs`). */
+export async function resolveModel(baseUrl: string, model: string | undefined, timeoutMs: number): Promise<string> {
   if (model !== undefined) return model;
-  const names = await listModels(baseUrl);
+  const names = await listModels(baseUrl, timeoutMs);
   if (names === undefined) throw new UserError(`${baseUrl} does not list its models (no POST /v2/repository/index): pass --model NAME`);
   if (names.length === 1) return names[0]!;
   if (names.length === 0) throw new UnreachableError(`${baseUrl} serves no ready model: load one, or pass --model NAME`);
   throw new UserError(`${baseUrl} serves ${names.length} models (${names.join(', ')}): pick one with --model NAME`);
 }
 
-/** Reads `GET /v2/models/{name}[/versions/{v}]`; 404 and the like exit 3 with the server's error. */
-export async function fetchMetadata(baseUrl: string, model: string, version?: string): Promise<ModelMetadata> {
+/** Reads `GET /v2/models/{name}[/versions/{v}]` within `timeoutMs`; 404 and the like exit 3 with the server's error. */
+export async function fetchMetadata(baseUrl: string, model: string, version: string | undefined, timeoutMs: number): Promise<ModelMetadata> {
   const url = new URL(modelPath(model, version), baseUrl).href;
-  const res = await call(url, 'GET');
+  const res = await call(url, 'GET', timeoutMs);
   const body = parseJson(res.text) as Partial<ModelMetadata> & { error?: string } | undefined;
   if (res.status !== 200) {
     const why = body?.error ? `: ${body.error}` : '';

@@ -35,8 +35,9 @@ export const RAMP_MIN_ACHIEVED_SHARE = 0.9;
  */
 export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Promise<RunResult> {
   const clock = hooks.clock ?? systemClock;
-  const model = await resolveModel(opts.url, opts.model);
-  const meta = await fetchMetadata(opts.url, model, opts.modelVersion);
+  // Discovery is bounded by --timeout too: a server that accepts but never answers fails in time.
+  const model = await resolveModel(opts.url, opts.model, opts.timeoutMs);
+  const meta = await fetchMetadata(opts.url, model, opts.modelVersion, opts.timeoutMs);
   const payloads: Payload[] = opts.requestsFile
     ? await loadReplayPayloads(opts.requestsFile, opts.binary)
     : generatePayloads(meta, opts.binary, opts.seed);

@@ -166,7 +166,8 @@ export interface IntervalSample {
   maxUs: number;
 }
 
-export type GateMetric = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'errorRate' | 'minRps' | 'throughput';
+/** `successes` is implicit: it is checked (and fails) only when no request succeeded. */
+export type GateMetric = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'errorRate' | 'minRps' | 'throughput' | 'successes';
 
 /** One line of the verdict: a target or a baseline comparison. */
 export interface GateCheck {

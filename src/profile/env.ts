@@ -9,11 +9,21 @@ export interface EnvProblem {
   message: string;
 }
 
+/** A variable whose value went into an expansion (a default written in the file is not one). */
+export interface EnvUse {
+  name: string;
+  /** The reference as written, e.g. "${API_KEY}". */
+  ref: string;
+  value: string;
+}
+
 export interface Expanded {
   value: string;
   /** True when the string held at least one reference (so plain scalars are re-typed). */
   changed: boolean;
   problems: EnvProblem[];
+  /** Every variable whose value was used, in order: such values must not be echoed in messages. */
+  used: EnvUse[];
 }
 
 const namePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -25,6 +35,7 @@ const namePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function expandEnv(text: string, env: Record<string, string | undefined>): Expanded {
   const problems: EnvProblem[] = [];
+  const used: EnvUse[] = [];
   let out = '';
   let changed = false;
   let i = 0;
@@ -46,7 +57,7 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
     const close = text.indexOf('}', at);
     if (close < 0) {
       problems.push({ index: at, ref: text.slice(at), message: `unclosed reference "${text.slice(at)}", expected \${NAME} or \${NAME:-default} (write $\${ for a literal \${)` });
-      return { value: text, changed: true, problems };
+      return { value: text, changed: true, problems, used };
     }
     const ref = text.slice(at, close + 1);
     const body = text.slice(at + 2, close);
@@ -62,8 +73,11 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
     const useDefault = m[2] === ':-' ? value === undefined || value === '' : m[2] === '-' ? value === undefined : false;
     if (useDefault) out += m[3] ?? '';
     else if (value === undefined) problems.push({ index: at, ref, message: `environment variable ${name} is not set (referenced as "${ref}"): set it, or give a default with \${${name}:-value}` });
-    else out += value;
+    else {
+      out += value;
+      used.push({ name, ref, value });
+    }
   }
   out += text.slice(i);
-  return { value: out, changed, problems };
+  return { value: out, changed, problems, used };
 }

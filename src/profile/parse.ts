@@ -4,10 +4,15 @@ import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { toProfile } from './normalize.js';
 import { ProfileError, type ProfileProblem } from './problems.js';
+import { hideEnvValues } from './redact.js';
 import { checkRules } from './rules.js';
 import { profileTree } from './schema.js';
 import type { Profile } from './types.js';
 import { walkProfile } from './walk.js';
+import { MAX_NESTING_LEVELS, tooDeepAt } from './yaml-limits.js';
+
+/** Variables serve sets itself: their values are paths, not secrets, and may be shown. */
+const publicVars: ReadonlySet<string> = new Set(['PROFILE_DIR']);
 
 /**
  * Parses and validates one profile. Every problem in the text (YAML syntax, unknown keys, wrong
@@ -23,6 +28,12 @@ export function parseProfile(text: string, sourcePath: string, env: Record<strin
   const absolute = sourcePath === '' ? '' : path.resolve(cwd, sourcePath);
   const file = displayName(absolute, cwd) || '<profile>';
   const lines = new LineCounter();
+  const deep = tooDeepAt(text);
+  if (deep !== undefined) {
+    // yaml's composer recurses once per level: refuse before it can run out of stack.
+    const at = lineColAt(text, deep);
+    throw new ProfileError(file, [{ file, ...at, path: '', message: `mappings and lists nest deeper than ${MAX_NESTING_LEVELS} levels here, which no profile needs (at most 3): flatten the structure` }]);
+  }
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
     // After a syntax error the structure is a guess; reporting field problems in it would mislead.
@@ -33,10 +44,21 @@ export function parseProfile(text: string, sourcePath: string, env: Record<strin
     throw new ProfileError(file, problems);
   }
   const fullEnv = { ...env, PROFILE_DIR: absolute === '' ? cwd : path.dirname(absolute) };
-  const walked = walkProfile({ doc, lines, text, file, env: fullEnv }, profileTree);
-  const problems = [...walked.problems, ...checkRules(walked, profileTree, file)];
+  const walked = walkProfile({ doc, lines, text, file, env: fullEnv, publicVars }, profileTree);
+  const problems = hideEnvValues([...walked.problems, ...checkRules(walked, profileTree, file)], walked, profileTree);
   if (problems.length > 0) throw new ProfileError(file, problems);
   return toProfile(walked, absolute, path.basename(absolute || 'profile', path.extname(absolute)), cwd);
+}
+
+/** 1-based line and column of `offset` in `text`. */
+function lineColAt(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, col: offset - lineStart + 1 };
 }
 
 /** The path as people should read it: relative to `cwd` when inside it, else absolute. */

@@ -26,19 +26,22 @@ export function sortProblems(problems: readonly ProfileProblem[]): ProfileProble
   return [...problems].sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
 }
 
+/** Most problems printed one a line; the rest are counted in one more line (all are in `problems`). */
+export const MAX_PRINTED_PROBLEMS = 50;
+
 /**
  * Thrown by parseProfile/loadProfile: the message says how many problems the file has, `details`
- * holds one formatted line per problem, and `problems` the same as data (for `--json`).
+ * holds one formatted line per problem (the first MAX_PRINTED_PROBLEMS, then "and N more"), and
+ * `problems` every one of them as data (for `--json`).
  */
 export class ProfileError extends UserError {
   readonly problems: readonly ProfileProblem[];
   constructor(file: string, problems: readonly ProfileProblem[]) {
     const sorted = sortProblems(problems);
     const n = sorted.length;
-    super(`profile ${file} has ${n} problem${n === 1 ? '' : 's'}:`, {
-      exitCode: ExitCode.Usage,
-      details: sorted.map(formatProblem),
-    });
+    const details = sorted.slice(0, MAX_PRINTED_PROBLEMS).map(formatProblem);
+    if (n > MAX_PRINTED_PROBLEMS) details.push(`and ${n - MAX_PRINTED_PROBLEMS} more (serve validate --json lists every one)`);
+    super(`profile ${file} has ${n} problem${n === 1 ? '' : 's'}:`, { exitCode: ExitCode.Usage, details });
     this.name = 'ProfileError';
     this.problems = sorted;
   }
@@ -79,7 +82,9 @@ export function closest(word: string, candidates: Iterable<string>): string | un
 export function showValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === null || v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
+  if (Array.isArray(v) || v instanceof Set) return 'a list';
+  if (ArrayBuffer.isView(v)) return 'binary data';
+  if (v instanceof Date) return 'a date';
   if (typeof v === 'object') return 'a mapping';
   return String(v);
 }

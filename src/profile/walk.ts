@@ -1,9 +1,10 @@
 // Walks a parsed YAML profile against the profile tree (control plane): checks every key and value,
 // expands ${VAR} references, applies defaults, and records each problem at its line and column.
-import { Scalar, isAlias, isMap, isScalar, parse as parseYaml, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
+import { Scalar, isAlias, isMap, isScalar, isSeq, parse as parseYaml, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
 import { expandEnv } from './env.js';
 import type { Leaf, Node, Section } from './fields.js';
 import { closest, showValue, type ProfileProblem } from './problems.js';
+import { foreignTag, toPlainValue } from './yaml-limits.js';
 
 export interface Pos {
   line: number;
@@ -20,6 +21,13 @@ export interface Walked {
   invalid: Set<string>;
   /** Position of every written key's value (leaves and sections). */
   positions: Map<string, Pos>;
+  /**
+   * Leaves whose value holds a variable from the environment, and how to name it in a message
+   * instead of showing it ("the value of ${API_KEY}"): such values are often secrets.
+   */
+  fromEnv: Map<string, string>;
+  /** Values taken from the environment by variable name, to keep them out of every message. */
+  envValues: Map<string, string>;
   problems: ProfileProblem[];
 }
 
@@ -33,6 +41,8 @@ export interface Source {
   file: string;
   /** Variables for ${VAR} references. */
   env: Record<string, string | undefined>;
+  /** Variables set by serve itself (PROFILE_DIR), whose values may be shown in messages. */
+  publicVars?: ReadonlySet<string>;
 }
 
 interface Ctx extends Source {
@@ -42,7 +52,7 @@ interface Ctx extends Source {
 
 /** Walks the YAML document (already free of syntax errors) against `tree`. */
 export function walkProfile(source: Source, tree: Section): Walked {
-  const out: Walked = { values: new Map(), given: new Set(), invalid: new Set(), positions: new Map(), problems: [] };
+  const out: Walked = { values: new Map(), given: new Set(), invalid: new Set(), positions: new Map(), fromEnv: new Map(), envValues: new Map(), problems: [] };
   const ctx: Ctx = { ...source, tree, out };
   const root = source.doc.contents as YamlNode | null;
   if (root === null || (isScalar(root) && root.value === null)) {
@@ -58,17 +68,17 @@ function walkSection(ctx: Ctx, node: YamlNode | undefined, section: Section, pat
   const present = node !== undefined;
   const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
   const seen = new Map<string, { key: Pos; value: YamlNode | undefined }>();
-  if (present && !isMap(resolved)) {
-    const value = resolved && isScalar(resolved) ? resolved.value : resolved?.toJS(ctx.doc);
-    const wrong = value === null ? 'is empty' : `got ${showValue(value)}`;
-    problem(ctx, at, path.join('.'), `${wrong}, expected a mapping with keys such as ${keys.slice(0, 4).join(', ')}`);
+  const expected = `a mapping with keys such as ${keys.slice(0, 4).join(', ')}`;
+  const tag = resolved && foreignTag(resolved);
+  if (present && (tag !== undefined || !isMap(resolved))) {
+    problem(ctx, at, path.join('.'), tag !== undefined ? taggedMessage(tag, expected) : `${describeNonMap(resolved)}, expected ${expected}`);
     invalidate(section, path, ctx.out);
     return;
   }
   for (const pair of isMap(resolved) ? resolved.items : []) {
     const keyNode = pair.key as YamlNode | null;
     const keyPos = pos(ctx, keyNode ?? resolved);
-    const key = keyNode && isScalar(keyNode) ? String(keyNode.value) : undefined;
+    const key = keyNode && isScalar(keyNode) && foreignTag(keyNode) === undefined ? String(keyNode.value) : undefined;
     const here = [...path, key ?? '?'].join('.');
     if (key === undefined) problem(ctx, keyPos, path.join('.'), `a key must be a plain word, expected one of ${keys.join(', ')}`);
     else if (seen.has(key)) problem(ctx, keyPos, here, `duplicate key "${key}" (first at line ${seen.get(key)!.key.line}), remove one of them`);
@@ -97,7 +107,7 @@ function walkSection(ctx: Ctx, node: YamlNode | undefined, section: Section, pat
 }
 
 function walkLeaf(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: string, at: Pos): void {
-  const value = leafValue(ctx, node, path, at);
+  const value = leafValue(ctx, node, leaf, path, at);
   if (value === undefined) {
     ctx.out.invalid.add(path);
     return;
@@ -109,6 +119,10 @@ function walkLeaf(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: string
   if (result.success) {
     ctx.out.values.set(path, result.data);
     ctx.out.given.add(path);
+  } else if (value.envRef !== undefined) {
+    // The schema's own messages may quote the value; one that came from the environment is not shown.
+    ctx.out.invalid.add(path);
+    problem(ctx, at, path, `got ${value.envRef} (${kindOf(value.v)}, not shown), expected ${leaf.expected}`);
   } else {
     ctx.out.invalid.add(path);
     // Several failed checks of one value (not an integer, and too small) read the same: say it once.
@@ -116,11 +130,23 @@ function walkLeaf(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: string
   }
 }
 
-/** The plain JS value of a leaf with ${VAR} references expanded; undefined after a reference problem. */
-function leafValue(ctx: Ctx, node: YamlNode | undefined, path: string, at: Pos): { v: unknown } | undefined {
+/**
+ * The plain JS value of a leaf with ${VAR} references expanded, and `envRef` naming the reference
+ * when a variable's value went into it; undefined after a problem (reported here).
+ */
+function leafValue(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: string, at: Pos): { v: unknown; envRef?: string } | undefined {
   const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
   if (!resolved) return { v: null };
-  if (!isScalar(resolved)) return { v: resolved.toJS(ctx.doc) };
+  const tag = foreignTag(resolved);
+  if (tag !== undefined) {
+    problem(ctx, at, path, taggedMessage(tag, leaf.expected));
+    return undefined;
+  }
+  if (!isScalar(resolved)) {
+    const plain = toPlainValue(resolved, ctx.doc);
+    if ('refused' in plain) problem(ctx, at, path, plain.refused);
+    return 'refused' in plain ? undefined : { v: plain.value };
+  }
   if (typeof resolved.value !== 'string' || !resolved.value.includes('$')) return { v: resolved.value };
   const expanded = expandEnv(resolved.value, ctx.env);
   if (expanded.problems.length > 0) {
@@ -132,12 +158,35 @@ function leafValue(ctx: Ctx, node: YamlNode | undefined, path: string, at: Pos):
     }
     return undefined;
   }
+  const secret = expanded.used.filter((u) => !ctx.publicVars?.has(u.name));
+  for (const u of secret) ctx.out.envValues.set(u.name, u.value);
+  const envRef = secret.length === 0 ? undefined
+    : secret.length === 1 && secret[0]!.ref === resolved.value ? `the value of ${secret[0]!.ref}` : `the value of ${JSON.stringify(resolved.value)}`;
+  if (envRef !== undefined) ctx.out.fromEnv.set(path, envRef);
   // An unquoted `port: ${PORT}` reads as if the value were written there: a number stays a number.
   if (expanded.changed && resolved.type === 'PLAIN') {
     const retyped = safeParseScalar(expanded.value);
-    if (typeof retyped === 'number' || typeof retyped === 'boolean') return { v: retyped };
+    if (typeof retyped === 'number' || typeof retyped === 'boolean') return { v: retyped, envRef };
   }
-  return { v: expanded.value };
+  return { v: expanded.value, envRef };
+}
+
+/** What kind of value a hidden one is, so a message can still say why it does not fit. */
+function kindOf(v: unknown): string {
+  if (v === '') return 'empty';
+  if (typeof v === 'string') return 'a string';
+  if (typeof v === 'number') return 'a number';
+  return typeof v === 'boolean' ? 'true or false' : 'a value';
+}
+
+function taggedMessage(tag: string, expected: string): string {
+  return `got a value tagged ${tag} (profiles take plain YAML values: remove the tag), expected ${expected}`;
+}
+
+/** "got a list", "got 5", "is empty": a section's value that is not a mapping (no alias expansion). */
+function describeNonMap(node: YamlNode | undefined): string {
+  if (node && isScalar(node)) return node.value === null ? 'is empty' : `got ${showValue(node.value)}`;
+  return `got ${isSeq(node) ? 'a list' : showValue(undefined)}`;
 }
 
 function safeParseScalar(text: string): unknown {

@@ -88,3 +88,14 @@ test('a latency target with no successful request fails, saying so, whatever the
   // One success is enough to judge.
   assert.equal(evaluateGates(result({ count: 1, p50Ms: 3 }), { p50Ms: 5 }).passed, true);
 });
+
+test('a run with no successful request fails even without targets, and says so', () => {
+  const failed: RunResult = { ...r, requests: { scheduled: 40, sent: 40, ok: 0, errors: 40, notSent: 0, sentLate: 0 }, errorsByClass: { http_503: 40 }, errorRate: 1 };
+  const report = evaluateGates(failed, {});
+  assert.equal(report.passed, false);
+  assert.deepEqual(report.checks.map((c) => [c.metric, c.passed, c.message]), [['successes', false, 'no successful request (40 sent, 40 failed)']]);
+  assert.equal(tableModel(failed, report).verdict, 'FAIL: no successful request (40 sent, 40 failed)');
+  // With targets it is one more failed check; one success is enough to drop it.
+  assert.deepEqual(evaluateGates(failed, { errorRate: 0.5 }).checks.map((c) => c.metric), ['errorRate', 'successes']);
+  assert.deepEqual(evaluateGates(r, {}).checks, []);
+});

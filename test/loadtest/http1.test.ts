@@ -92,7 +92,7 @@ test('chunked, close-delimited and binary answers are checked like plain ones', 
   assert.deepEqual(await c.send(payload), { ok: true }, 'close-delimited');
 });
 
-test('error statuses are classed by status; a connection cut mid-body is a connection error, then it reconnects', async (t) => {
+test('error statuses are classed by status; a connection cut mid-body is a bad response, then it reconnects', async (t) => {
   const srv = await rawServer(t, (s, nth) => {
     if (srv.connections() === 1 && nth === 0) return void s.write('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 2\r\n\r\n{}');
     if (srv.connections() === 1 && nth === 1) return void s.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"outputs":');
@@ -100,15 +100,16 @@ test('error statuses are classed by status; a connection cut mid-body is a conne
   });
   const c = client(t, srv.url, { check: true });
   assert.deepEqual(await c.send(payload), { ok: false, errorClass: 'http_503' });
-  assert.deepEqual(await c.send(payload), { ok: false, errorClass: 'connection' });
+  // The server was reached and began to answer: not a connection failure.
+  assert.deepEqual(await c.send(payload), { ok: false, errorClass: 'bad_response' });
   assert.deepEqual(await c.send(payload), { ok: true });
   assert.equal(srv.connections(), 2);
 });
 
-test('a garbled answer is a connection error and the socket is not reused', async (t) => {
+test('a garbled answer is a bad response and the socket is not reused', async (t) => {
   const srv = await rawServer(t, (s, nth) => s.write(nth === 0 && srv.connections() === 1 ? 'HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n' : ok(answer)));
   const c = client(t, srv.url);
-  assert.deepEqual(await c.send(payload), { ok: false, errorClass: 'connection' });
+  assert.deepEqual(await c.send(payload), { ok: false, errorClass: 'bad_response' });
   assert.deepEqual(await c.send(payload), { ok: true });
   assert.equal(srv.connections(), 2);
 });
@@ -152,4 +153,47 @@ test('a refused connection is a connection error, quickly', async () => {
   } finally {
     await c.close();
   }
+});
+
+test('protocol errors from a server that was reached are bad responses, never connection failures', async (t) => {
+  const cases: Array<[string, (s: net.Socket) => void]> = [
+    ['garbage bytes instead of HTTP', (s) => s.end('SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02garbage\r\n\r\n')],
+    ['garbage that never forms a head, then close', (s) => s.end('\x16\x03\x01\x02\x00')],
+    ['Content-Length shorter than the body', (s) => s.write(`HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n${answer}`)],
+    ['Content-Length longer than the body, then close', (s) => s.end(`HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n${answer}`)],
+    ['two different Content-Lengths', (s) => s.write(`HTTP/1.1 200 OK\r\ncontent-length: 3\r\ncontent-length: 4\r\n\r\nabcd`)],
+    ['a head over 64 KiB', (s) => s.write(`HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}\r\ncontent-length: 2\r\n\r\n{}`)],
+    ['a reset before any answer', (s) => s.resetAndDestroy()],
+    ['closed before any answer', (s) => s.end()],
+  ];
+  for (const [name, respond] of cases) {
+    const srv = await rawServer(t, respond);
+    const c = client(t, srv.url, { timeoutMs: 3000 });
+    assert.deepEqual(await c.send(payload), { ok: false, errorClass: 'bad_response' }, name);
+  }
+});
+
+test('a 2xx counts only if its body is an inference response, checked cheaply without --check-shape', async (t) => {
+  const bodies: Array<[string, string, string, boolean]> = [
+    ['an inference response', answer, '', true],
+    ['one with spaces and the outputs last', ` { "model_name" : "m", "outputs" :\n [ {"name":"y","shape":[1,1],"data":[1]} ] }\n`, '', true],
+    ['binary: JSON header then tensor bytes', '{"outputs":[{"name":"y","parameters":{"binary_data_size":4}}]}\x00\x00\x80\x3f', 'inference-header-content-length: 62\r\n', true],
+    ['an empty body', '', '', false],
+    ['an HTML page', '<html><body>{"outputs":[]}</body></html>', '', false],
+    ['an empty object', '{}', '', false],
+    ['an error object', '{"error":"model not loaded"}', '', false],
+    ['"outputs" as a value', '{"name":"outputs","data":[1]}', '', false],
+    ['outputs that are not a list', '{"outputs":5}', '', false],
+    ['JSON cut short', '{"outputs":[{"name":"y"', '', false],
+    ['a binary header longer than the body', '{"outputs":[]}', 'inference-header-content-length: 99\r\n', false],
+  ];
+  const srv = await rawServer(t, (s, nth) => {
+    const [, body, extra] = bodies[nth]!;
+    s.write(ok(body, extra));
+  });
+  const c = client(t, srv.url);
+  for (const [name, , , passes] of bodies) {
+    assert.deepEqual(await c.send(payload), passes ? { ok: true } : { ok: false, errorClass: 'bad_response' }, name);
+  }
+  assert.equal(srv.connections(), 1, 'a well-framed answer keeps its connection, whatever its body');
 });

@@ -19,6 +19,8 @@ export interface FakeServerOptions {
   listModels?: boolean;
   /** Drop the connection on every infer instead of answering. */
   dropInfer?: boolean;
+  /** Stop listening once the metadata is answered: the server goes away after discovery. */
+  goAwayAfterMetadata?: boolean;
   /** Output shape answered; default [1, 3]. */
   outputShape?: number[];
 }
@@ -53,7 +55,11 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
       if (req.method === 'POST' && url === '/v2/repository/index' && opts.listModels !== false) {
         return json(200, [{ name: model, version: '1', state: 'READY' }]);
       }
-      if (req.method === 'GET' && url === `/v2/models/${model}`) return json(200, metadata);
+      if (req.method === 'GET' && url === `/v2/models/${model}`) {
+        json(200, metadata);
+        if (opts.goAwayAfterMetadata) server.close();
+        return;
+      }
       if (req.method === 'POST' && url === `/v2/models/${model}/infer`) {
         if (opts.dropInfer) return void req.socket.destroy();
         const problem = checkInferBody(Buffer.concat(chunks), req.headers);
