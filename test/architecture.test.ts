@@ -18,8 +18,15 @@ const allowedFolders: Record<string, readonly string[]> = {
   gateway: ['common'],
   loadtest: ['common'],
   cluster: ['profile', 'model', 'common'],
-  tune: ['loadtest', 'profile', 'common'],
-  cli: ['common', 'profile', 'model', 'replica', 'gateway', 'cluster', 'loadtest', 'tune'],
+  // Everything that talks to a running cluster from outside: the state directory's layout and the
+  // admin API are wire conventions in common/, so client/ needs nothing of the controller's code.
+  client: ['common'],
+  tune: ['client', 'loadtest', 'report', 'profile', 'common'],
+  report: ['common'],
+  simulate: ['cluster', 'profile', 'common'],
+  export: ['profile', 'model', 'common'],
+  ops: ['profile', 'common'],
+  cli: ['common', 'profile', 'model', 'replica', 'gateway', 'cluster', 'client', 'loadtest', 'tune', 'report', 'simulate', 'export', 'ops'],
 };
 
 /** Heavy libraries and the only folders that may import them. */

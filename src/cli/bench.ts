@@ -4,16 +4,17 @@ import { closeSync, createWriteStream, existsSync, openSync, rmSync, statSync, t
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import Table from 'cli-table3';
 import { ExitCode } from '../common/exit-codes.js';
 import { UserError } from '../common/errors.js';
 import {
-  evaluateGates, hdrLogHeader, hdrLogLine, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench, tableModel,
+  evaluateGates, runOutcome, hdrLogHeader, hdrLogLine, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench, tableModel,
   type GateReport, type IntervalSample, type RunResult,
 } from '../loadtest/index.js';
 import { parseBenchFlags, type BenchFlags } from '../loadtest/flags.js';
-import { readClusterState } from '../loadtest/state.js';
-import { action } from './errors.js';
+import { readClusterState } from '../client/cluster-state.js';
+import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
+import { action, runExitCode } from './errors.js';
+import { compactTable } from './table.js';
 
 export { renderProgressLine };
 
@@ -23,9 +24,8 @@ export { renderProgressLine };
  */
 export function renderTable(result: RunResult, gates: GateReport, verdict?: string): string {
   const model = tableModel(result, gates);
-  const table = new Table({ head: model.head, style: { head: [], border: [], compact: true } });
-  for (const row of model.rows) table.push(verdict === undefined ? row : [...row.slice(0, -1), '-']);
-  return [model.title, table.toString(), ...model.notes, verdict ?? model.verdict, ''].join('\n');
+  const rows = model.rows.map((row) => (verdict === undefined ? row : [...row.slice(0, -1), '-']));
+  return [model.title, compactTable(model.head, rows), ...model.notes, verdict ?? model.verdict, ''].join('\n');
 }
 
 interface CliFlags extends BenchFlags {
@@ -92,7 +92,8 @@ function openHdrLog(out: PendingFile): { write(s: IntervalSample): void; close()
 }
 
 async function bench(flags: CliFlags): Promise<number> {
-  const state = flags.profile === undefined ? undefined : await readClusterState(flags.stateDir, flags.profile);
+  // No --url: the cluster running in the state directory (of --profile, when given), gated on its targets.
+  const state = flags.url === undefined || flags.profile !== undefined ? readClusterState(flags.stateDir, flags.profile) : undefined;
   const { options, targets, maxRegression } = parseBenchFlags(
     flags,
     state && { url: state.gatewayUrl, model: state.model.name, slo: state.slo ?? {} },
@@ -136,20 +137,13 @@ async function bench(flags: CliFlags): Promise<number> {
     }
     const gates = evaluateGates(result, targets, baseline, maxRegression);
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
-    const connectionErrors = result.errorsByClass.connection ?? 0;
-    const unreachable = !result.interrupted && result.requests.ok === 0 && connectionErrors > 0 && connectionErrors === result.requests.errors;
+    const outcome = runOutcome(result, gates);
     if (outputs.junit) await writeOutput(outputs.junit, renderJunit(result, gates));
     if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
     for (const p of pending.splice(0)) await commitOutput(p);
     if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
-    else process.stdout.write(renderTable(result, gates, unreachable ? 'no verdict: every request failed to connect' : undefined));
-    if (result.interrupted) return ExitCode.Interrupted;
-    if (unreachable) {
-      // Every request failed to connect: the target went away after discovery; that is not a slow server.
-      process.stderr.write(`serve: error: every request failed to connect to ${result.target.url}: is the server still running?\n`);
-      return ExitCode.Unreachable;
-    }
-    return gates.passed ? ExitCode.Ok : ExitCode.TargetMissed;
+    else process.stdout.write(renderTable(result, gates, outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined));
+    return runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
   }
@@ -177,11 +171,11 @@ export function register(program: Command): void {
   program
     .command('bench')
     .description('Load an Open Inference Protocol v2 server open-loop, report latency percentiles, and gate on targets.')
-    .option('--url <url>', 'base URL of the OIP v2 server (gateway, replica, Triton, KServe)')
+    .option('--url <url>', 'base URL of the OIP v2 server (gateway, replica, Triton, KServe); default: the cluster `serve up` runs in --state-dir, gated on its profile\'s targets')
     .option('--model <name>', 'model to load (default: the only model the server lists)')
     .option('--model-version <v>', 'model version (default: the server\'s choice)')
     .option('--profile <name>', 'take URL, model and targets from the running `serve up --profile NAME`')
-    .option('--state-dir <dir>', 'where `serve up` keeps state.json', '.serve')
+    .option('--state-dir <dir>', 'state directory of the cluster to load when --url is not given', DEFAULT_STATE_DIR)
     .option('--rps <rate>', 'requests per second, or a ramp from:to:step such as 50:1000:50 (default: the profile\'s slo.throughput.target, else 100)')
     .option('--step <duration>', 'time at each ramp rate (default 10s)')
     .option('--arrival <kind>', 'constant or poisson arrivals (default constant)')

@@ -2,16 +2,14 @@
 // is missing, starts the local profile, loads it open-loop at the profile's target rate with live
 // progress, prints the SLO table, stops everything and exits as a gate (0 met, 1 missed).
 import type { Command } from 'commander';
-import { UserError } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/types.js';
-import { DEMO_MODEL_NAME, writeDemoModel } from '../model/demo.js';
-import { resolveModel } from '../model/registry.js';
+import { ensureModel } from './ensure-model.js';
 import { startCluster, type ClusterHandle } from '../cluster/controller.js';
-import { evaluateGates, renderProgressLine, runBench, type RunResult } from '../loadtest/index.js';
+import { evaluateGates, renderProgressLine, runBench, runOutcome, type RunResult } from '../loadtest/index.js';
 import { parseBenchFlags } from '../loadtest/flags.js';
-import { action } from './errors.js';
+import { action, runExitCode } from './errors.js';
 import { renderTable } from './bench.js';
 
 interface DemoFlags {
@@ -54,7 +52,7 @@ async function demo(flags: DemoFlags): Promise<number> {
   // The demo owns its cluster: a free port avoids clashing with a `serve up` already on 8000.
   const demoProfile: Profile = { ...profile, gateway: { ...profile.gateway, port: 0 } };
   const registry = flags.registry ?? profile.model.registry;
-  await ensureModel(registry, profile);
+  await ensureModel(registry, profile, say);
   const parsed = parseBenchFlags(
     { rps: flags.rps, duration: flags.duration, warmup: flags.warmup, checkShape: true, connections: '64' },
     { url: 'http://127.0.0.1', model: profile.model.name, slo: profile.slo },
@@ -85,8 +83,7 @@ async function demo(flags: DemoFlags): Promise<number> {
     const gates = evaluateGates(result, parsed.targets);
     if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
     else process.stdout.write(renderTable(result, gates));
-    if (result.interrupted) return ExitCode.Interrupted;
-    return gates.passed ? ExitCode.Ok : ExitCode.TargetMissed;
+    return runExitCode(runOutcome(result, gates), cluster.gatewayUrl);
   } finally {
     if (cluster) {
       say('stopping the cluster');
@@ -95,20 +92,4 @@ async function demo(flags: DemoFlags): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-}
-
-/** Writes the demo model when the profile asks for it and the registry lacks it. */
-async function ensureModel(registry: string, profile: Profile): Promise<void> {
-  const ref = profile.model.version === 'latest' ? profile.model.name : `${profile.model.name}@${profile.model.version}`;
-  try {
-    await resolveModel(registry, ref);
-    return;
-  } catch (err) {
-    if (profile.model.name !== DEMO_MODEL_NAME) throw err;
-  }
-  const version = profile.model.version === 'latest' ? 1 : profile.model.version;
-  const written = await writeDemoModel(registry, { version }).catch((err: unknown) => {
-    throw new UserError(`cannot write the demo model into ${registry}: ${(err as Error).message}`);
-  });
-  say(`built the demo model ${written.name}@${written.version} in ${written.dir}`);
 }

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { errorMessage, UnreachableError, UserError } from '../common/errors.js';
 import { formatMs, parseDurationMs } from '../common/units.js';
-import { AdminClient, ControllerUnresponsiveError } from '../cluster/admin-client.js';
+import { AdminClient, ControllerUnresponsiveError } from '../client/admin-client.js';
 import { isAlive } from '../common/process.js';
 import { readProcessGroup } from '../cluster/proc-stats.js';
 import { DEFAULT_STATE_DIR, notRunning, runningPid, statePaths } from '../cluster/state-dir.js';

@@ -1,6 +1,6 @@
 // The one place that turns thrown errors into messages and exit codes (cli).
 import { CommanderError } from 'commander';
-import { UserError, errorMessage } from '../common/errors.js';
+import { UnreachableError, UserError, errorMessage } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 
 /** Prints `err` the way a user should see it and returns the exit code to use. */
@@ -34,4 +34,14 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       process.exitCode = reportError(err);
     }
   };
+}
+
+/** The exit code of a load run (`serve bench`, `serve demo`); a run whose every request failed to connect throws. */
+export function runExitCode(outcome: 'passed' | 'failed' | 'unreachable' | 'interrupted', url: string): number {
+  switch (outcome) {
+    case 'interrupted': return ExitCode.Interrupted;
+    case 'unreachable': throw new UnreachableError(`every request failed to connect to ${url}: is the server still running?`);
+    case 'failed': return ExitCode.TargetMissed;
+    case 'passed': return ExitCode.Ok;
+  }
 }

@@ -2,7 +2,7 @@
 // merged in time order with a prefix per component; -f follows them.
 import type { Command } from 'commander';
 import { UnreachableError, UserError } from '../common/errors.js';
-import { followLogs, formatLogLine, isComponentName, logComponents, mergedTail } from '../cluster/log-read.js';
+import { followLogs, formatLogLine, isComponentName, logComponents, mergedTail } from '../client/logs.js';
 import { DEFAULT_STATE_DIR, statePaths } from '../cluster/state-dir.js';
 import { action } from './errors.js';
 

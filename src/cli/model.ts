@@ -1,7 +1,7 @@
 // `serve model demo|list|inspect` (cli): writes the demo model and shows what a registry holds.
 // The work lives in src/model/; this file parses flags and renders tables and text.
 import { InvalidArgumentError, type Command } from 'commander';
-import Table from 'cli-table3';
+import { compactTable } from './table.js';
 import { writeDemoModel, type DemoOptions } from '../model/demo.js';
 import { inspectModel, listRegistry, type ModelInspection, type ModelListing } from '../model/inspect.js';
 import { DEFAULT_REGISTRY_DIR, parseModelRef } from '../model/registry.js';
@@ -124,19 +124,16 @@ function kib(bytes: number | undefined): string {
 /** `serve model list` as a table, broken versions included with their reason. */
 export function renderList(rows: readonly ModelListing[], registryDir: string): string {
   if (rows.length === 0) return `Registry ${registryDir} is empty. Write the demo model with: serve model demo --registry ${registryDir}\n`;
-  const table = new Table({ head: ['MODEL', 'VERSION', 'INPUTS', 'OUTPUTS', 'PARAMS', 'SIZE', 'STATUS'], style: { head: [], border: [] } });
-  for (const r of rows) {
-    table.push([
-      r.name,
-      `${r.version}${r.latest ? ' (latest)' : ''}`,
-      r.spec ? tensors(r.spec.inputs) : '',
-      r.spec ? tensors(r.spec.outputs) : '',
-      r.parameterCount?.toLocaleString('en-US') ?? '',
-      kib(r.onnxBytes),
-      r.ok ? 'ok' : `broken: ${r.error}`,
-    ]);
-  }
-  return `${table.toString()}\n`;
+  const cells = rows.map((r) => [
+    r.name,
+    `${r.version}${r.latest ? ' (latest)' : ''}`,
+    r.spec ? tensors(r.spec.inputs) : '',
+    r.spec ? tensors(r.spec.outputs) : '',
+    r.parameterCount?.toLocaleString('en-US') ?? '',
+    kib(r.onnxBytes),
+    r.ok ? 'ok' : `broken: ${r.error}`,
+  ]);
+  return `${compactTable(['model', 'version', 'inputs', 'outputs', 'params', 'size', 'status'], cells, 60)}\n`;
 }
 
 /** `serve model inspect` as text. */

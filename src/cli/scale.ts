@@ -1,7 +1,7 @@
 // `serve scale` (cli): sets the replica count of the running cluster through the admin socket.
 import type { Command } from 'commander';
 import { UserError } from '../common/errors.js';
-import { AdminClient } from '../cluster/admin-client.js';
+import { AdminClient } from '../client/admin-client.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
 import { action } from './errors.js';
 

@@ -1,14 +1,14 @@
 // `serve status` (cli): asks the running controller for its ClusterStatus over the admin socket
 // and prints it as a table (or JSON). `renderStatus` is pure, so `serve up` prints the same table.
-import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { errorMessage, UserError } from '../common/errors.js';
 import { formatBytes, formatMs, parseDurationMs } from '../common/units.js';
-import { AdminClient } from '../cluster/admin-client.js';
+import { AdminClient } from '../client/admin-client.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
-import type { ClusterStatus } from '../cluster/status.js';
+import type { ClusterStatus } from '../common/cluster-status.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
+import { compactTable } from './table.js';
 
 /** The status as text for people: a header, a replica table, then reasons and warnings. */
 export function renderStatus(s: ClusterStatus): string {
@@ -22,20 +22,17 @@ export function renderStatus(s: ClusterStatus): string {
       ? `Autoscaling ${a.active ? 'on' : 'paused (scaled with --force)'}: ${a.minReplicas}..${a.maxReplicas} replicas, target ${a.targetOngoingRequests} in flight each${load}`
       : `Autoscaling off: ${s.desiredReplicas} replicas${load}`,
   );
-  const table = new Table({
-    head: ['replica', 'state', 'pid', 'port', 'device', 'restarts', 'in-flight', 'RSS', 'CPU%', 'uptime'],
-    style: { head: [], border: [] },
-  });
+  const rows = s.replicas.map((r) => [
+    r.id, r.state, r.host ?? '-', r.pid ?? '-', r.port ?? '-', r.device ?? '-', r.restarts, r.inFlight ?? '-',
+    r.rssBytes === undefined ? '-' : formatBytes(r.rssBytes),
+    r.cpuPercent === undefined ? '-' : r.cpuPercent.toFixed(0),
+    r.uptimeMs === undefined ? '-' : formatMs(r.uptimeMs),
+  ]);
+  lines.push(compactTable(['replica', 'state', 'host', 'pid', 'port', 'device', 'restarts', 'in-flight', 'RSS', 'CPU%', 'uptime'], rows));
   for (const r of s.replicas) {
-    table.push([
-      r.id, r.state, r.pid ?? '-', r.port ?? '-', r.device ?? '-', r.restarts, r.inFlight ?? '-',
-      r.rssBytes === undefined ? '-' : formatBytes(r.rssBytes),
-      r.cpuPercent === undefined ? '-' : r.cpuPercent.toFixed(0),
-      r.uptimeMs === undefined ? '-' : formatMs(r.uptimeMs),
-    ]);
+    const retry = r.retryInMs === undefined ? '' : `; next start in ${formatMs(r.retryInMs)}`;
+    if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);
   }
-  lines.push(table.toString());
-  for (const r of s.replicas) if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}`);
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
   return lines.join('\n');
 }

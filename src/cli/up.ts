@@ -9,11 +9,12 @@ import { ExitCode, type ExitCodeValue } from '../common/exit-codes.js';
 import { loadProfile } from '../profile/load.js';
 import { startCluster } from '../cluster/controller.js';
 import type { ClusterEvent } from '../cluster/events.js';
-import { AdminClient } from '../cluster/admin-client.js';
-import { outputSince, spawnDetached } from '../cluster/detach.js';
+import { AdminClient } from '../client/admin-client.js';
+import { outputSince, spawnDetached } from '../client/detach.js';
 import { DEFAULT_STATE_DIR, checkSocketPath, runningPid, statePaths } from '../cluster/state-dir.js';
-import type { ClusterStatus } from '../cluster/status.js';
+import type { ClusterStatus } from '../common/cluster-status.js';
 import { action } from './errors.js';
+import { ensureModel } from './ensure-model.js';
 import { isTty, printJson } from './output.js';
 import { renderStatus } from './status.js';
 
@@ -49,6 +50,7 @@ Examples:
 async function upForeground(flags: UpFlags): Promise<number> {
   // A broken profile throws here, before anything is started.
   const profile = await loadProfile(flags.profile, { cwd: process.cwd(), env: process.env });
+  await ensureModel(flags.registry ?? profile.model.registry, profile, (line) => process.stderr.write(line + '\n'));
   // A pseudo-terminal with no width (some CI runners) would make the spinner redraw endlessly.
   const interactive = isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json && !flags.detachedChild;
   const spinner: Ora | undefined = interactive ? ora(`starting ${profile.name}: ${profile.replicas.initial} replicas and the gateway`).start() : undefined;
@@ -96,7 +98,8 @@ async function upForeground(flags: UpFlags): Promise<number> {
 const cliEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
 
 async function upDetached(flags: UpFlags): Promise<number> {
-  await loadProfile(flags.profile, { cwd: process.cwd(), env: process.env });
+  const profile = await loadProfile(flags.profile, { cwd: process.cwd(), env: process.env });
+  await ensureModel(flags.registry ?? profile.model.registry, profile, (line) => process.stderr.write(line + '\n'));
   const paths = statePaths(flags.stateDir);
   checkSocketPath(paths);
   const other = runningPid(paths);

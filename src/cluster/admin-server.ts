@@ -4,14 +4,7 @@ import http from 'node:http';
 import { chmodSync } from 'node:fs';
 import { UserError, errorMessage } from '../common/errors.js';
 import { removeEntry } from '../common/no-follow.js';
-import type { ClusterStatus } from './status.js';
-
-/** What a scale did: from and to counts, and the replicas that could not be placed (with why). */
-export interface ScaleResult {
-  from: number;
-  to: number;
-  pending: Array<{ id: string; reason: string }>;
-}
+import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 
 export interface AdminHandlers {
   status(): ClusterStatus;

@@ -2,7 +2,7 @@
 // for `serve status`, the admin API and `serve up`'s table.
 import type { Profile } from '../profile/types.js';
 import type { GatewayLink } from './gateway-link.js';
-import type { ClusterStatus } from './status.js';
+import type { ClusterStatus } from '../common/cluster-status.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface StatusParts {

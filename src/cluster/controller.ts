@@ -2,14 +2,15 @@
 // supervises them, autoscales, serves the admin API and keeps the state directory. `serve up`
 // and `serve demo` call it; the returned handle stops everything cleanly.
 import path from 'node:path';
-import { every, systemClock, type Clock } from '../common/clock.js';
+import { systemClock, type Clock } from '../common/clock.js';
 import { UserError, errorMessage } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
-import { startAdminServer, type ScaleResult } from './admin-server.js';
-import { Autoscaler } from './autoscaler.js';
+import { startAdminServer } from './admin-server.js';
+import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
+import { AutoscaleLoop } from './autoscale-loop.js';
 import { localCapacity } from './capacity.js';
 import { defaultCliEntry, gatewayLaunch, replicaLaunch } from './child-args.js';
 import { buildStatus } from './controller-status.js';
@@ -19,7 +20,6 @@ import type { Launcher } from './launcher.js';
 import { LocalLauncher } from './local-launcher.js';
 import { LogFiles } from './log-files.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
-import type { ClusterStatus } from './status.js';
 import { Supervisor } from './supervisor.js';
 
 export interface StartClusterOptions {
@@ -84,13 +84,10 @@ class Controller {
   private readonly log: Logger;
   private readonly gateway: GatewayLink;
   private readonly supervisor: Supervisor;
-  private readonly autoscaler: Autoscaler;
+  private readonly autoscaling: AutoscaleLoop;
   private readonly startedAtMs: number;
   private readonly startedAt = new Date().toISOString();
   private phase: ClusterStatus['phase'] = 'starting';
-  private autoscalingActive: boolean;
-  private lastDecision: { averageInFlight: number; desiredReplicas: number } | undefined;
-  private stopAutoscaling: (() => void) | undefined;
   private closeAdmin: (() => Promise<void>) | undefined;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
@@ -126,15 +123,7 @@ class Controller {
       onOutput: (id, line) => this.files.write(id, line),
       onSetChange: () => this.gateway.update(this.supervisor.endpoints()),
     });
-    const a = profile.autoscaling;
-    this.autoscalingActive = a.enabled;
-    this.autoscaler = new Autoscaler(
-      {
-        minReplicas: profile.replicas.min, maxReplicas: profile.replicas.max, targetOngoingRequests: a.targetOngoingRequests,
-        upscaleDelayMs: a.upscaleDelayMs, downscaleDelayMs: a.downscaleDelayMs, lookbackMs: a.lookbackMs,
-      },
-      clock,
-    );
+    this.autoscaling = new AutoscaleLoop(profile, clock, this.supervisor, onEvent);
   }
 
   /** Starts everything and waits for readiness; on any failure stops what it started and throws. */
@@ -165,14 +154,14 @@ class Controller {
     }
     this.phase = 'running';
     this.log.info('cluster ready', { gatewayUrl: this.gatewayUrl, replicas: this.supervisor.desired });
-    this.stopAutoscaling = every(this.clock, this.profile.autoscaling.metricsIntervalMs, () => this.autoscaleTick(), { unref: true });
+    this.autoscaling.start();
   }
 
   status(): ClusterStatus {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscalingActive: this.autoscalingActive, lastDecision: this.lastDecision,
+      autoscalingActive: this.autoscaling.active, lastDecision: this.autoscaling.lastDecision,
     });
   }
 
@@ -181,8 +170,7 @@ class Controller {
     if (!force && (n < min || n > max)) {
       throw new UserError(`${n} replicas is outside the profile's range ${min}..${max}: pick a count in it, or add --force`);
     }
-    if (force) this.autoscalingActive = false;
-    this.autoscaler.reset();
+    this.autoscaling.manualScale(force);
     const from = this.supervisor.desired;
     this.supervisor.setReplicas(n);
     const pending = this.supervisor.status().filter((r) => r.state === 'pending').map((r) => ({ id: r.id, reason: r.reason ?? 'not placed' }));
@@ -195,7 +183,7 @@ class Controller {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.phase = 'stopping';
-      this.stopAutoscaling?.();
+      this.autoscaling.stop();
       this.emit({ level: 'info', kind: 'stopping', message: 'draining the gateway, then the replicas' });
       try {
         // The gateway first: it finishes what it accepted while the replicas still serve.
@@ -231,22 +219,6 @@ class Controller {
       const reasons = st.map((r) => `${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}`).join('; ');
       const hint = st.some((r) => r.state === 'pending') ? ' or use --oversubscribe' : '';
       throw new UserError(`no replica became ready: ${reasons}. See \`serve logs\`${hint}`);
-    }
-  }
-
-  /** One autoscaling step: scrape in-flight, feed the policy, apply its decision. */
-  private async autoscaleTick(): Promise<void> {
-    const a = this.profile.autoscaling;
-    const total = await this.supervisor.sampleInFlight(Math.min(a.metricsIntervalMs, 1000));
-    if (total === undefined || this.stopping) return;
-    this.autoscaler.observe(total);
-    const d = this.autoscaler.decide(this.supervisor.desired);
-    if (!d) return;
-    this.lastDecision = d;
-    if (a.enabled && this.autoscalingActive && d.applyReplicas !== undefined) {
-      const message = `autoscaling to ${d.applyReplicas} replicas (average in-flight ${d.averageInFlight.toFixed(1)})`;
-      this.emit({ level: 'info', kind: 'scaled', message });
-      this.supervisor.setReplicas(d.applyReplicas);
     }
   }
 

@@ -36,27 +36,6 @@ export function cpuPercent(prevCpuMs: number, nowCpuMs: number, wallMs: number):
   return Math.max(0, ((nowCpuMs - prevCpuMs) / wallMs) * 100);
 }
 
-/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
-export function readStartTicks(pid: number): number | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const ticks = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isInteger(ticks) ? ticks : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The argument vector of a process (/proc/<pid>/cmdline), or undefined if unreadable. */
-export function readCmdline(pid: number): string[] | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return text.split('\0').filter((a) => a !== '');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Process group of a process (field 5 of /proc/<pid>/stat), or undefined if unreadable. */
 export function readProcessGroup(pid: number): number | undefined {
   try {
@@ -90,3 +69,5 @@ export class ProcessReadings {
     return rss;
   }
 }
+
+export { readCmdline, readStartTicks } from '../common/process.js';

@@ -7,7 +7,7 @@ import type { LaunchedProcess } from './launcher.js';
 import { httpGet } from './http-probe.js';
 import { inFlightFromMetrics } from './metrics-parse.js';
 import { ProcessReadings } from './proc-stats.js';
-import type { ReplicaState, ReplicaStatus } from './status.js';
+import type { ReplicaState, ReplicaStatus } from '../common/cluster-status.js';
 
 export class ReplicaSlot {
   child: ChildState = initialChild();

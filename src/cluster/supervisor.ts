@@ -3,16 +3,15 @@
 // timers, placement) and carries out its actions (launch, kill, drain, timers, routing changes).
 import { every, type Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
-import { formatBytes } from '../common/units.js';
 import type { ProcessEvent, ReplicaEndpoint } from '../common/wire.js';
 import type { Profile } from '../profile/types.js';
 import type { ChildLaunch } from './child-args.js';
 import type { ClusterEvent } from './events.js';
-import { probeReady } from './http-probe.js';
 import type { ExitInfo, LaunchedProcess, Launcher } from './launcher.js';
 import { placeReplicas, type HostCapacity } from './placement.js';
 import { ReplicaSlot, scaleDownOrder } from './replica-slot.js';
-import type { ReplicaStatus } from './status.js';
+import { checkSlot } from './slot-check.js';
+import type { ReplicaStatus } from '../common/cluster-status.js';
 import { hasProcess, transition, type ChildAction, type ChildEvent, type ChildPolicy } from './supervised-child.js';
 
 export interface SupervisorOptions {
@@ -138,12 +137,9 @@ export class Supervisor {
       case 'launch': return this.launch(slot);
       case 'kill': return slot.proc?.signal('SIGKILL');
       case 'arm':
-        clock.clearTimer(slot.timer);
-        slot.timer = clock.setTimer(() => this.dispatch(slot, { type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs());
-        return;
       case 'disarm':
         clock.clearTimer(slot.timer);
-        slot.timer = undefined;
+        slot.timer = a.type === 'arm' ? clock.setTimer(() => this.dispatch(slot, { type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs()) : undefined;
         return;
       case 'remove':
         this.slots = this.slots.filter((s) => s !== slot);
@@ -233,20 +229,13 @@ export class Supervisor {
     await Promise.all(this.slots.map((slot) => this.check(slot)));
   }
 
-  /** One period's resource reading and readiness probe of one slot. */
+  /** One period's resource reading and readiness probe of one slot; stale answers are dropped. */
   private async check(slot: ReplicaSlot): Promise<void> {
     const proc = slot.proc;
     if (!proc?.pid || slot.probing) return;
     slot.probing = true;
     try {
-      const rss = await slot.readings.read(proc.pid);
-      const limit = this.o.profile.resources.memoryBytes;
-      if (slot.proc === proc && rss !== undefined && limit > 0 && rss > limit) {
-        this.dispatch(slot, { type: 'over-limit', why: `RSS ${formatBytes(rss)} over its memory limit ${formatBytes(limit)}` });
-      }
-      if (slot.child.phase !== 'ready' || !slot.url || slot.proc !== proc) return;
-      const r = await probeReady(slot.url, this.o.profile.health.timeoutMs);
-      if (slot.proc === proc) this.dispatch(slot, { type: 'probe', ok: r.ok, error: r.error });
+      for (const event of await checkSlot(slot, proc.pid, this.o.profile)) if (slot.proc === proc) this.dispatch(slot, event);
     } finally {
       slot.probing = false;
     }

@@ -1,6 +1,6 @@
 // Files opened without following symbolic links (common): for a directory that only its owner
 // writes (the state directory), so that a link planted in it never redirects a write or a read.
-import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { UserError } from './errors.js';
 
 const { O_RDONLY, O_WRONLY, O_APPEND, O_CREAT, O_EXCL } = constants;
@@ -137,4 +137,19 @@ export function removeEntry(file: string): void {
 export function requireRegularIfAny(file: string, socketOk = false): void {
   const st = lstatIfAny(file);
   if (st && !(socketOk && st.isSocket())) requireRegular(file, st);
+}
+
+/** A small file's text (at most `maxBytes`), read without following a link; a link or anything unreadable: undefined. */
+export function readSmallFile(file: string, maxBytes = 4096): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openRead(file);
+    if (fd === undefined) return undefined;
+    const buf = Buffer.alloc(Math.min(fstatSync(fd).size, maxBytes));
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

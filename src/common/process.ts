@@ -1,4 +1,5 @@
-// Process facts shared by planes that may not import each other (common): liveness by pid.
+// Process facts shared by planes that may not import each other (common): liveness by pid, start
+// time and command line (to tell a pid file's owner from a later process that got its pid).
 import { readFileSync } from 'node:fs';
 
 /**
@@ -25,6 +26,27 @@ function processState(pid: number): string | undefined {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name in parentheses may hold spaces and parentheses: the state follows the last ')'.
     return text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or undefined. */
+export function readStartTicks(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isInteger(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The argument vector of a process (/proc/<pid>/cmdline), or undefined if unreadable. */
+export function readCmdline(pid: number): string[] | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return text.split('\0').filter((a) => a !== '');
   } catch {
     return undefined;
   }

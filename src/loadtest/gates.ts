@@ -113,3 +113,17 @@ export function evaluateGates(result: RunResult, targets: SloTargets, baseline?:
   }
   return { passed: checks.every((c) => c.passed), checks };
 }
+
+/**
+ * How a run ended, for the exit code: interrupted by the user, `unreachable` when every request
+ * failed to connect (the target went away after discovery: not a slow server, and no verdict),
+ * else whether every gate passed.
+ */
+export type RunOutcome = 'passed' | 'failed' | 'unreachable' | 'interrupted';
+
+export function runOutcome(result: RunResult, gates: GateReport): RunOutcome {
+  if (result.interrupted) return 'interrupted';
+  const connectionErrors = result.errorsByClass.connection ?? 0;
+  if (result.requests.ok === 0 && connectionErrors > 0 && connectionErrors === result.requests.errors) return 'unreachable';
+  return gates.passed ? 'passed' : 'failed';
+}

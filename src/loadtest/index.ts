@@ -1,6 +1,6 @@
 // The public API of the load tester (loadtest): what `serve bench`, `serve demo` and tune import.
 export { runBench, type BenchHooks, RAMP_MIN_ACHIEVED_SHARE } from './run.js';
-export { evaluateGates, targetChecks, baselineChecks, REGRESSION_FLOOR_MS, BASELINE_MIN_TAIL_SAMPLES } from './gates.js';
+export { evaluateGates, runOutcome, type RunOutcome, targetChecks, baselineChecks, REGRESSION_FLOOR_MS, BASELINE_MIN_TAIL_SAMPLES } from './gates.js';
 export { tableModel, renderProgressLine, type TableModel } from './report.js';
 export { renderJunit, hdrLogHeader, hdrLogLine, renderHgrm } from './formats.js';
 export { parseRateSpec, rampRates, ArrivalSchedule } from './schedule.js';
@@ -8,4 +8,3 @@ export { findKnee } from './knee.js';
 export { readBaseline } from './baseline.js';
 export type * from './types.js';
 export { parseBenchFlags, benchOptionsWithDefaults, benchDefaults, type BenchFlags } from './flags.js';
-export { readClusterState } from './state.js';

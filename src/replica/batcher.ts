@@ -1,7 +1,7 @@
 // The dynamic batcher's shell (data plane, replica): queues validated requests, asks the pure core
 // (batch-queue.ts) when to run, copies rows into reused batch buffers, runs the session and hands
 // each request exactly its own rows of every output.
-import type { Clock } from '../common/clock.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { BatchQueue, type BatchPolicy, type QueuedItem } from './batch-queue.js';
@@ -34,7 +34,7 @@ export class Batcher {
   private readonly buffers: TensorData[];
   private running = false;
   private pumpScheduled = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private timerAtMs = Infinity;
   private idleWaiters: Array<() => void> = [];
 
@@ -115,7 +115,7 @@ export class Batcher {
   private setTimer(atMs: number, nowMs: number): void {
     this.clearTimer();
     this.timerAtMs = atMs;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimer(() => {
       this.timer = undefined;
       this.timerAtMs = Infinity;
       if (!this.running) this.pump();
@@ -123,7 +123,7 @@ export class Batcher {
   }
 
   private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.clock.clearTimer(this.timer);
     this.timer = undefined;
     this.timerAtMs = Infinity;
   }

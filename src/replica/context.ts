@@ -21,6 +21,8 @@ export interface ReplicaContext {
   metrics: ReplicaMetrics;
   clock: Clock;
   log: Logger;
-  /** Infer requests received and not yet answered. */
+  /** Infer requests received and not yet answered (reading their body, queued or in a batch). */
   inFlight: number;
+  /** Called once when inFlight next reaches 0 (a drain waits for it). */
+  idleWaiters: Array<() => void>;
 }

@@ -1,7 +1,7 @@
 // POST /v2/models/{name}[/versions/{v}]/infer (data plane, replica): header checks, body read,
 // validation, hand-off to the batcher, and the response with Server-Timing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BINARY_HEADER_LENGTH, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER } from '../common/wire.js';
+import { BINARY_HEADER_LENGTH, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER, parseTimeoutHeader } from '../common/wire.js';
 import type { JobResult } from './batcher.js';
 import type { ReplicaContext } from './context.js';
 import { badRequest, HttpError } from './http-error.js';
@@ -20,8 +20,8 @@ export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: Serv
   const finish = (status: number) => {
     if (answered) return;
     answered = true;
-    ctx.inFlight--;
     ctx.metrics.inFlight.dec();
+    if (--ctx.inFlight === 0) for (const w of ctx.idleWaiters.splice(0)) w();
     ctx.metrics.countRequest(status);
     ctx.metrics.latencyS.observe((ctx.clock.nowMs() - arrivalMs) / 1000);
   };
@@ -83,14 +83,9 @@ function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: numb
     if (typeof rawPriority !== 'string' || !/^[0-9]$/.test(rawPriority.trim())) throw badRequest(`${PRIORITY_HEADER} must be an integer from 0 to 9, got "${String(rawPriority).slice(0, 32)}"`);
     priority = Number(rawPriority);
   }
-  const rawTimeout = req.headers[TIMEOUT_HEADER];
-  let deadlineMs = Infinity;
-  if (rawTimeout !== undefined) {
-    const ms = typeof rawTimeout === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(rawTimeout) ? Number(rawTimeout) : NaN;
-    if (!Number.isFinite(ms)) throw badRequest(`${TIMEOUT_HEADER} must be a number of milliseconds, got "${String(rawTimeout).slice(0, 32)}"`);
-    deadlineMs = arrivalMs + ms;
-  }
-  return { binaryHeaderLength, priority, deadlineMs };
+  const budgetMs = parseTimeoutHeader(req.headers[TIMEOUT_HEADER], Infinity);
+  if (Number.isNaN(budgetMs)) throw badRequest(`header ${TIMEOUT_HEADER} must be a positive number of milliseconds, got "${String(req.headers[TIMEOUT_HEADER]).slice(0, 32)}"`);
+  return { binaryHeaderLength, priority, deadlineMs: arrivalMs + budgetMs };
 }
 
 function submit(ctx: ReplicaContext, request: InferRequest, head: HeadInfo, arrivalMs: number, done: (r: JobResult) => void): void {

@@ -76,7 +76,7 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
     model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes,
     limits: { maxRowsPerRequest: maxBatchSize, allowNonFinite: opts.allowNonFinite, maxJsonDepth: opts.maxJsonDepth ?? 32 },
     replicaId: opts.replicaId, metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
-    clock: opts.clock ?? systemClock, log, inFlight: 0,
+    clock: opts.clock ?? systemClock, log, inFlight: 0, idleWaiters: [],
   };
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, createRequestHandler(ctx));
   const host = opts.host;
@@ -149,12 +149,10 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
   };
 }
 
-async function waitForIdle(ctx: ReplicaContext): Promise<void> {
-  // Requests still reading their body are in flight but not yet queued: poll until all answered.
-  while (ctx.inFlight > 0 || (ctx.batcher?.queued ?? 0) > 0) {
-    if (ctx.batcher) await ctx.batcher.whenIdle();
-    if (ctx.inFlight > 0) await new Promise((r) => setTimeout(r, 5));
-  }
+/** Resolves once every infer request received has been answered (queued and running ones included). */
+function waitForIdle(ctx: ReplicaContext): Promise<void> {
+  if (ctx.inFlight === 0) return Promise.resolve();
+  return new Promise((resolve) => ctx.idleWaiters.push(resolve));
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<void> {

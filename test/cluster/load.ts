@@ -44,6 +44,19 @@ export function startLoad(url: string, opts: { workers: number; maxMs: number; m
   });
   return {
     result,
+    /** Requests sent so far. */
+    get sent(): number {
+      return sent;
+    },
+    /** Resolves once `n` more requests than now have succeeded (or fails after `timeoutMs`). */
+    async moreOk(n: number, timeoutMs = 15_000): Promise<void> {
+      const target = result.ok + n;
+      const end = Date.now() + timeoutMs;
+      while (result.ok < target) {
+        if (Date.now() > end || stopped) throw new Error(`load: ${result.ok} of ${target} successes within ${timeoutMs} ms (${result.failures.length} failures)`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
     /** Stops sending; resolves once every request already sent has finished. */
     stop(): Promise<LoadResult> {
       stopped = true;

@@ -45,7 +45,7 @@ test('model list and inspect show the registry, as a table and as JSON', async (
   assert.equal(serve('model', 'demo', '--registry', reg, '--name', 'cnn-lstm@2', '--layers', '2').code, 0);
   const table = serve('model', 'list', '--registry', reg);
   assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /cnn-lstm .*│ 2 \(latest\)/);
+  assert.match(table.stdout, /cnn-lstm +2 \(latest\)/);
   const rows = JSON.parse(serve('model', 'list', '--registry', reg, '--json').stdout);
   assert.deepEqual(rows.map((r: { version: number; latest: boolean }) => [r.version, r.latest]), [[1, false], [2, true]]);
 

@@ -56,7 +56,7 @@ const cases: Case[] = [
   { name: 'oversized body', status: 413, error: /request body too large: Content-Length is \d+ bytes; this replica accepts at most 262144/, body: () => big },
   { name: 'oversized chunked body', status: 413, error: /request body too large: body exceeded 262144 bytes/, body: () => chunked(40, 16 * 1024) },
   { name: 'bad priority header', status: 400, error: /x-serve-priority must be an integer from 0 to 9/, headers: { 'x-serve-priority': 'high' }, body: () => doc({}) },
-  { name: 'bad timeout header', status: 400, error: /x-serve-timeout-ms must be a number/, headers: { 'x-serve-timeout-ms': '-5' }, body: () => doc({}) },
+  { name: 'bad timeout header', status: 400, error: /x-serve-timeout-ms must be a positive number of milliseconds/, headers: { 'x-serve-timeout-ms': '-5' }, body: () => doc({}) },
   { name: 'unknown model', status: 404, error: /model "other" is not served here/, path: '/v2/models/other/infer', body: () => doc({}) },
   { name: 'unknown version', status: 404, error: /version "3" is not served here/, path: '/v2/models/cnn-lstm/versions/3/infer', body: () => doc({}) },
   { name: 'GET on infer', status: 405, error: /method GET is not allowed here: use POST/, method: 'GET' },

@@ -2,6 +2,7 @@
 // gates of every kind and of a baseline regression, result files, bad flags, unreachable targets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readStartTicks } from '../../src/common/process.js';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -105,7 +106,7 @@ test('baseline: a faster run passes, a slower one fails as a regression', async 
   await withServer({ delayMs: 2 }, async (s) => {
     const r = await serve(['bench', '--url', s.url, ...short, '--baseline', baseFile]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /baseline/);
+    assert.match(r.stdout, /baseline/i);
   });
   await withServer({ delayMs: 40 }, async (s) => {
     const r = await serve(['bench', '--url', s.url, ...short, '--baseline', baseFile, '--max-regression', '10%']);
@@ -115,7 +116,7 @@ test('baseline: a faster run passes, a slower one fails as a regression', async 
 });
 
 test('bad flags: one line, exit 2, no stack', async () => {
-  for (const args of [['--url', 'http://127.0.0.1:9', '--p99', 'soon'], ['--url', 'http://127.0.0.1:9', '--rps', '10:5'], ['--rps', '10'],
+  for (const args of [['--url', 'http://127.0.0.1:9', '--p99', 'soon'], ['--url', 'http://127.0.0.1:9', '--rps', '10:5'],
     ['--url', 'http://127.0.0.1:9', '--baseline', '/nonexistent/base.json'], ['--url', 'http://127.0.0.1:9', '--hdr-log', '/nonexistent/x.hlog'],
     ['--url', 'http://127.0.0.1:9', '--junit', '/nonexistent/x.xml']]) {
     const r = await serve(['bench', ...args]);
@@ -163,12 +164,18 @@ test('unreachable targets: exit 3 with one line saying what to do', async (t) =>
   assert.equal(noCluster.code, 3);
   assert.match(noCluster.stderr, /run `serve up --profile local` first/);
   noStack(noCluster);
+  // Neither --url nor --profile: the cluster of the state directory, and when none runs, how to get one.
+  const nothing = await serve(['bench', '--rps', '10', '--state-dir', dir]);
+  assert.equal(nothing.code, 3);
+  assert.match(nothing.stderr, /^serve: error: no cluster is running in .*: start one with `serve up --profile <profile>`, or pass --url of a running server\n$/);
 });
 
 test('a profile of a running cluster supplies the URL, model and targets', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-state-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   await withServer({ delayMs: 5 }, async (s) => {
+    // What `serve up` leaves: a pid file naming a live process (this one, with its start time) and state.json.
+    await writeFile(path.join(dir, 'serve.pid'), `${process.pid}\nstart=${readStartTicks(process.pid)}\n`, { mode: 0o600 });
     await writeFile(path.join(dir, 'state.json'), JSON.stringify({
       version: 1, pid: process.pid, startedAt: new Date().toISOString(), profileName: 'local', profilePath: '/x/local.yaml',
       gatewayUrl: s.url, adminSocket: '/x/admin.sock', model: { name: 'tiny', version: 1 }, slo: { p50Ms: 1, targetRps: 40 },
@@ -180,6 +187,10 @@ test('a profile of a running cluster supplies the URL, model and targets', async
     assert.deepEqual(json.gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
     const overridden = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--p50', '1s']);
     assert.equal(overridden.code, 0, overridden.stdout + overridden.stderr);
+    // No --url and no --profile: the same running cluster, gated on its targets.
+    const plain = await serve(['bench', '--state-dir', dir, '--duration', '1s', '--json']);
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.deepEqual(JSON.parse(plain.stdout).gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
   });
 });
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { claimStateDir, releaseStateDir, runningPid, statePaths, writeStateFile, type StatePaths } from '../../src/cluster/state-dir.js';
 import { LogFiles } from '../../src/cluster/log-files.js';
 import { RotatingLog } from '../../src/cluster/rotating-log.js';
-import { spawnDetached } from '../../src/cluster/detach.js';
+import { spawnDetached } from '../../src/client/detach.js';
 import { startAdminServer } from '../../src/cluster/admin-server.js';
 import type { ClusterStateFile } from '../../src/common/wire.js';
 import { tempWorld } from './helpers.js';
@@ -192,7 +192,7 @@ test('--detach checks the state directory before starting anything', (t) => {
 test('the admin socket path is cleared without following a link; a directory there is one clear error', async (t) => {
   const w = world(t);
   symlinkSync(w.outside, w.paths.adminSocket);
-  const handlers = { status: () => assert.fail('unused'), scale: async () => {}, down: () => {} };
+  const handlers = { status: () => assert.fail('unused'), scale: async () => ({ from: 0, to: 0, pending: [] }), down: () => {} };
   const close = await startAdminServer(w.paths.adminSocket, handlers);
   await close();
   assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);

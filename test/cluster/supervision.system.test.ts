@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync, readFileSync } from 'node:fs';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
-import { AdminClient } from '../../src/cluster/admin-client.js';
+import { AdminClient } from '../../src/client/admin-client.js';
 import { statePaths } from '../../src/cluster/state-dir.js';
 import { probeWindowMs } from '../../src/cluster/probe.js';
 import { isAlive } from '../../src/common/process.js';

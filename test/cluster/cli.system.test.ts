@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlive } from '../../src/common/process.js';
-import type { ClusterStatus } from '../../src/cluster/status.js';
+import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { cliEntry } from '../helpers/paths.js';
 import { killAll, tempWorld, waitFor } from './helpers.js';
 
@@ -199,4 +199,42 @@ test('a failed up --detach reports the error of this run, not an older one left 
   assert.match(r.stderr, /^serve: error: model "cnn-lstm" has no version 9 in .* \(versions: 1\)/);
   assert.doesNotMatch(r.stderr, /earlier run|with a detail/);
   assert.equal(existsSync(path.join(w.stateDir, 'serve.pid')), false);
+});
+
+test('serve up with a corrupt model.onnx exits 2 within 15 s with the replica\'s own error, and leaves nothing', async (t) => {
+  const w = cliWorld();
+  t.after(() => w.cleanup());
+  writeFileSync(path.join(w.registry, 'cnn-lstm', '1', 'model.onnx'), 'this is not an ONNX file');
+  const started = Date.now();
+  const r = serve(['up', '--profile', w.profile, '--state-dir', w.stateDir], w.root);
+  const tookMs = Date.now() - started;
+  assert.equal(r.code, 2, r.stderr);
+  assert.ok(tookMs < 15_000, `took ${tookMs} ms`);
+  assert.match(r.stderr, /^serve: error: no replica became ready: replica-1: failed \(crash loop: .*could not be loaded/m);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(existsSync(path.join(w.stateDir, 'serve.pid')), false);
+});
+
+test('settings reach replicas on stdin: an expanded ${VAR} never appears in a command line', async (t) => {
+  const w = cliWorld();
+  const secretDir = path.join(w.root, 'models-sk-live-4242');
+  execFileSync('cp', ['-r', w.registry, secretDir]);
+  writeFileSync(w.profile, profileYaml('"${SECRET_MODELS}"'));
+  const child = spawn(process.execPath, [cliEntry, 'up', '--profile', w.profile, '--state-dir', w.stateDir], {
+    cwd: w.root, env: { ...process.env, SECRET_MODELS: secretDir }, stdio: 'ignore',
+  });
+  t.after(() => {
+    killAll([child.pid!]);
+    w.cleanup();
+  });
+  const status = await waitFor('cluster up', () => {
+    const r = serve(['status', '--json', '--state-dir', w.stateDir], w.root);
+    const s = r.code === 0 ? (JSON.parse(r.stdout) as ClusterStatus) : undefined;
+    return s?.phase === 'running' ? s : undefined;
+  }, 30_000);
+  const pids = [...status.replicas.map((r) => r.pid!), status.gateway.pid!, status.controllerPid];
+  const cmdlines = execFileSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' });
+  assert.ok(cmdlines.includes('replica --replica-id replica-1 --settings-stdin'), cmdlines);
+  assert.ok(!cmdlines.includes('sk-live-4242'), `a setting from the environment is visible in ps:\n${cmdlines}`);
+  assert.equal(serve(['down', '--state-dir', w.stateDir], w.root).code, 0);
 });

@@ -3,9 +3,8 @@
 import http from 'node:http';
 import { UnreachableError, UserError } from '../common/errors.js';
 import { formatMs } from '../common/units.js';
-import { notRunning, runningPid, statePaths, type StatePaths } from './state-dir.js';
-import type { ScaleResult } from './admin-server.js';
-import type { ClusterStatus } from './status.js';
+import { notRunning, runningPid, statePaths, type StatePaths } from '../common/state-layout.js';
+import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 
 /**
  * The controller is there but did not give a usable answer: no answer within the time limit, a

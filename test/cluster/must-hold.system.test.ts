@@ -57,14 +57,14 @@ test('kill -9 of one replica every ~1.5 s under load: zero failed requests, each
   const load = startLoad(inferUrl, { workers: 4, maxMs: 20_000, maxRequests: 50_000 });
   const killed: number[] = [];
   for (const id of ['replica-1', 'replica-2', 'replica-3']) {
-    await new Promise((r) => setTimeout(r, 1500));
+    await load.moreOk(150);
     // Wait for the previous victim to be back so two replicas are never down at once.
     await waitFor('all ready before the next kill', () => status().replicas.every((r) => r.state === 'ready'), 15_000);
     const victim = status().replicas.find((r) => r.id === id)!;
     killed.push(victim.pid!);
     process.kill(victim.pid!, 'SIGKILL');
   }
-  await new Promise((r) => setTimeout(r, 1000));
+  await load.moreOk(100);
   const result = await load.stop();
   assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} requests failed`);
   assert.ok(result.ok > 50, `only ${result.ok} requests went through`);
@@ -89,8 +89,8 @@ test('a SIGSTOPped replica is taken out and replaced while the others keep servi
   }, 20_000);
   assert.equal(back.restarts, 1);
   assert.equal(isAlive(victim.pid!), false, 'the hung process was killed, not left stopped');
-  const load = startLoad(inferUrl, { workers: 2, maxMs: 5000, maxRequests: 2000 });
-  await new Promise((r) => setTimeout(r, 1000));
+  const load = startLoad(inferUrl, { workers: 2, maxMs: 10_000, maxRequests: 2000 });
+  await load.moreOk(100);
   const result = await load.stop();
   assert.deepEqual(result.failures, []);
   assert.ok(result.ok > 0);
@@ -119,17 +119,21 @@ test('draining on scale-down and on stop fails no accepted request (slow replica
 
   // Scale 3 -> 1 while 6 workers keep ~6 slow requests in flight at all times.
   const load = startLoad(url, { workers: 6, maxMs: 15_000, maxRequests: 10_000 });
-  await new Promise((r) => setTimeout(r, 700));
+  await load.moreOk(12);
   await handle.scale(1);
   await waitFor('scaled down to 1', () => handle.status().replicas.length === 1, 15_000);
-  await new Promise((r) => setTimeout(r, 500));
+  await load.moreOk(6);
   const scaled = await load.stop();
   assert.deepEqual(scaled.failures, []);
   assert.ok(scaled.ok >= 12, `only ${scaled.ok} requests`);
 
   // Stop with requests in flight: each one already sent is answered.
   const load2 = startLoad(url, { workers: 6, maxMs: 15_000, maxRequests: 6 });
-  await new Promise((r) => setTimeout(r, 150));
+  // All six are at the gateway (in flight to the slow replicas) before the stop begins.
+  await waitFor('six requests in flight at the gateway', async () => {
+    const text = await (await fetch(`${handle.gatewayUrl}/metrics`)).text();
+    return Number(/^serve_gateway_inflight_requests (\d+)$/m.exec(text)?.[1] ?? 0) === 6;
+  }, 10_000);
   const stopping = handle.stop();
   const final = await load2.stop();
   await stopping;

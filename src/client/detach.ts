@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import path from 'node:path';
 import { openAppend, openRead } from '../common/no-follow.js';
-import type { StatePaths } from './state-dir.js';
-import { prepareStateDir } from './state-dir-guard.js';
+import type { StatePaths } from '../common/state-layout.js';
+import { prepareStateDir } from '../common/state-dir-guard.js';
 
 /** A background controller as its starter sees it. */
 export interface DetachedChild {

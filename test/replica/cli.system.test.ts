@@ -90,6 +90,27 @@ test('prints listening then ready; SIGTERM drains queued work, refuses new work,
   assert.ok(child.stderr.some((l) => JSON.parse(l).msg === 'stopping on SIGTERM'));
 });
 
+test('a dead controller (stdin EOF and a broken stdout pipe at once) starts a drain: queued requests are answered, exit 0', async (t) => {
+  const reg = await demoRegistry(t);
+  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--batch-wait-ms', '3000', '--exit-with-parent']);
+  const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
+  await waitFor('ready', () => child.events.find((e) => e.event === 'ready'));
+  const body = jsonBody(randomRows(1, 5), 1);
+  const queued = [inferJson(listening.url, body), inferJson(listening.url, body), inferJson(listening.url, body)];
+  const end = Date.now() + 10_000;
+  let depth = 0;
+  while (depth < 3 && Date.now() < end) {
+    const text = await (await fetch(`${listening.url}/metrics`)).text();
+    depth = Number(/^serve_replica_queue_depth\{[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  }
+  assert.equal(depth, 3, 'three requests wait for their batch when the controller dies');
+  // What kill -9 of the controller does to the pipes: its ends of stdout and stdin close.
+  child.proc.stdout!.destroy();
+  child.proc.stdin!.end();
+  for (const res of await Promise.all(queued)) assert.equal(res.status, 200);
+  assert.equal(await exitWithin(child, 15_000), 0);
+});
+
 test('--exit-with-parent exits when stdin closes', async (t) => {
   const reg = await demoRegistry(t);
   const child = spawnReplica(t, ['--model', 'cnn-lstm', '--registry', reg, '--exit-with-parent']);

@@ -1,5 +1,5 @@
-// ClusterStatus: the plain data `serve status` shows and `--json` prints (control plane). Built by
-// the controller; rendered by the CLI.
+// What a running controller reports (common): ClusterStatus, the plain data `serve status` shows and
+// `--json` prints, and the answer to a scale. Built by the controller, read through client/.
 
 /** Life cycle of one replica slot. */
 export type ReplicaState =
@@ -63,4 +63,11 @@ export interface ClusterStatus {
   replicas: ReplicaStatus[];
   /** Oversubscription and similar notes. */
   warnings: string[];
+}
+
+/** What a scale did: from and to counts, and the replicas that could not be placed (with why). */
+export interface ScaleResult {
+  from: number;
+  to: number;
+  pending: Array<{ id: string; reason: string }>;
 }

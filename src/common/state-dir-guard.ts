@@ -1,11 +1,11 @@
-// Trusting a state directory before writing in it (control plane): it and its logs/ must be ours
-// and writable by nobody else, ours but readable by others is tightened to 0700, and no link (or
-// anything but a file) may sit where serve keeps a file.
+// Trusting a state directory before writing in it (common: the controller and a detached start): it
+// and its logs/ must be ours and writable by nobody else, ours but readable by others is tightened to
+// 0700, and no link (or anything but a file) may sit where serve keeps a file.
 import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { UserError, errorMessage } from '../common/errors.js';
-import { requireRegularIfAny } from '../common/no-follow.js';
-import type { StatePaths } from './state-dir.js';
+import { UserError, errorMessage } from './errors.js';
+import { requireRegularIfAny } from './no-follow.js';
+import type { StatePaths } from './state-layout.js';
 
 /** What serve writes under logs/: <component>.log and its rotated generations <component>.log.N. */
 const LOG_FILE = /\.log(\.\d+)?$/;

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../../src/common/clock.js';
-import { endpoints, fakesFor, gatewayFor, inferBody, inferPath, jsonHeaders, send } from './client.js';
+import { endpoints, fakesFor, gatewayFor, inferBody, inferPath, jsonHeaders, send, waitFor } from './client.js';
 import { seededRandom } from '../../src/common/random.js';
 
 test('JSON and binary bodies and their headers reach the replica and come back byte for byte', async (t) => {
@@ -108,9 +108,10 @@ test('a replica dying under load fails no request', async (t) => {
     for (let k = 0; k < 300 && !stop; k++) statuses.push((await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })).status);
   };
   const workers = Array.from({ length: 6 }, worker);
-  await new Promise((r) => setTimeout(r, 150));
+  await waitFor(() => statuses.length >= 30, 10_000, '30 requests before the failure');
   await fakes[0]!.stop(); // drops its connections, requests in flight included, then refuses new ones
-  await new Promise((r) => setTimeout(r, 300));
+  const before = statuses.length;
+  await waitFor(() => statuses.length >= before + 60, 10_000, '60 requests after the failure');
   stop = true;
   await Promise.all(workers);
   assert.ok(statuses.length >= 30, `only ${statuses.length} requests ran`);

@@ -141,11 +141,14 @@ test('replica set changes under load fail no request', async (t) => {
   };
   const workers = Array.from({ length: 6 }, worker);
   const sets = [[0, 1, 2], [2, 3], [3, 4, 5], [5], [0, 5], [1, 2, 3, 4], [4, 0]];
+  const answered = () => [...statuses.values()].reduce((a, b) => a + b, 0);
   for (const ids of sets) {
-    await new Promise((r) => setTimeout(r, 60));
+    const before = answered();
+    await waitFor(() => answered() >= before + 8, 10_000, 'requests between set changes');
     gw.setReplicas(ids.map((i) => ({ id: pool[i]!.id, url: pool[i]!.url, ready: true })));
   }
-  await new Promise((r) => setTimeout(r, 60));
+  const last = answered();
+  await waitFor(() => answered() >= last + 8, 10_000, 'requests after the last set change');
   stop = true;
   await Promise.all(workers);
   const total = [...statuses.values()].reduce((a, b) => a + b, 0);

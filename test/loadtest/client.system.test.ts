@@ -2,7 +2,8 @@
 // from send to the end of the response, whether the time goes on connecting, waiting or reading.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { needTool } from '../helpers/tools.js';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -55,7 +56,7 @@ test('a body trickling in slower than the limit is a timeout at the limit, not a
 test('a host that never accepts the connection fails at the limit, as a connection failure', async (t) => {
   // A listening socket whose accept queue is full: the kernel drops further SYNs, so connecting
   // hangs (undici's own connect timeout would be 10 s). Node always accepts, hence python.
-  if (spawnSync('python3', ['-c', 'pass']).status !== 0) return t.skip('python3 not available');
+  if (!needTool(t, 'python3', 'python3')) return;
   const py = spawn('python3', ['-c',
     "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(60)"]);
   const fillers: net.Socket[] = [];

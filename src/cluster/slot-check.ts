@@ -1,0 +1,22 @@
+// One probe period's look at a replica (control plane): its RSS against the memory limit and its
+// readiness probe, turned into supervised-child events for the supervisor to dispatch.
+import { formatBytes } from '../common/units.js';
+import type { Profile } from '../profile/types.js';
+import { probeReady } from './http-probe.js';
+import type { ReplicaSlot } from './replica-slot.js';
+import type { ChildEvent } from './supervised-child.js';
+
+/** Reads `slot`'s process and probes it when ready; the events say what was found. */
+export async function checkSlot(slot: ReplicaSlot, pid: number, profile: Profile): Promise<ChildEvent[]> {
+  const events: ChildEvent[] = [];
+  const rss = await slot.readings.read(pid);
+  const limit = profile.resources.memoryBytes;
+  if (rss !== undefined && limit > 0 && rss > limit) {
+    events.push({ type: 'over-limit', why: `RSS ${formatBytes(rss)} over its memory limit ${formatBytes(limit)}` });
+    return events;
+  }
+  if (slot.child.phase !== 'ready' || !slot.url) return events;
+  const r = await probeReady(slot.url, profile.health.timeoutMs);
+  events.push({ type: 'probe', ok: r.ok, error: r.error });
+  return events;
+}
