@@ -188,7 +188,11 @@ test('Ctrl-C (SIGINT) on a foreground serve up drains, stops everything, cleans 
 
 test('a failed up --detach reports the error of this run, not an older one left in up.log', (t) => {
   const w = cliWorld();
-  t.after(() => w.cleanup());
+  t.after(() => {
+    // Should the start wrongly succeed, the background cluster must not outlive the test.
+    if (existsSync(path.join(w.stateDir, 'serve.pid'))) serve(['down', '--state-dir', w.stateDir], w.root);
+    w.cleanup();
+  });
   const logs = path.join(w.stateDir, 'logs');
   mkdirSync(logs, { recursive: true });
   writeFileSync(path.join(logs, 'up.log'), 'serve: error: a stale failure from an earlier run\n  with a detail\n');

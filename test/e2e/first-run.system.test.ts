@@ -1,0 +1,37 @@
+// The first path a new user takes (issue 8), in a fresh directory with no models: `serve up` with the
+// shipped market-hours profile builds the demo model and starts in the background, `serve bench
+// --rps 200` with neither --url nor --profile finds it and gates on its targets, `serve down` stops it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '../helpers/paths.js';
+import { serve } from './cli-run.js';
+
+test('fresh directory: up --detach market-hours, bench --rps 200, down, each exits 0', async (t) => {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-first-'));
+  const stateDir = path.join(cwd, '.serve');
+  t.after(async () => {
+    if (existsSync(path.join(stateDir, 'serve.pid'))) await serve(['down', '--timeout', '10s'], { cwd });
+    rmSync(cwd, { recursive: true, force: true });
+  });
+  // SERVE_PORT=0: the shipped profile's port (8000) may be taken on a test machine.
+  const env = { SERVE_PORT: '0' };
+  const up = await serve(['up', '--profile', path.join(repoRoot, 'profiles', 'market-hours.yaml'), '--detach'], { cwd, env, timeoutMs: 90_000 });
+  assert.equal(up.code, 0, up.stderr);
+  assert.match(up.stderr, /built the demo model cnn-lstm@1 in .*models\/cnn-lstm\/1/);
+  assert.ok(existsSync(path.join(cwd, 'models', 'cnn-lstm', '1', 'model.onnx')));
+  assert.equal(JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')).profileName, 'market-hours');
+
+  const bench = await serve(['bench', '--rps', '200', '--duration', '5s', '--json'], { cwd, timeoutMs: 60_000 });
+  assert.equal(bench.code, 0, `${bench.stderr}\n${bench.stdout.slice(0, 1500)}`);
+  const result = JSON.parse(bench.stdout) as { requests: { ok: number; errors: number }; gates: { checks: Array<{ metric: string }> } };
+  assert.equal(result.requests.errors, 0);
+  assert.ok(result.requests.ok >= 900, `${result.requests.ok} ok`);
+  assert.deepEqual(result.gates.checks.map((c) => c.metric).sort(), ['error_rate', 'max', 'min_rps', 'p50', 'p95', 'p99'].sort());
+
+  const down = await serve(['down'], { cwd, timeoutMs: 60_000 });
+  assert.equal(down.code, 0, down.stderr);
+  assert.equal(existsSync(path.join(stateDir, 'serve.pid')), false);
+});
