@@ -1,7 +1,8 @@
 // Entry point of the `serve` CLI (cli): builds the commander program from one file per command.
 // Only the named command's module is loaded, so a replica or gateway child does not pay for the
 // imports of every other command (about 37 MB of RSS per replica).
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { versionLine } from '../common/package-info.js';
 import { reportError } from './errors.js';
 
 type Register = (program: Command) => void;
@@ -25,7 +26,13 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
 export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('serve')
     .description('Start, supervise, load-test and tune low-latency ONNX model serving clusters.')
-    .version('0.1.0')
+    // Not commander's .version(string): the line is read from package.json (and git) only when asked.
+    .option('-V, --version', 'print the version (with the git commit when run from a checkout)')
+    .on('option:version', () => {
+      const line = versionLine();
+      process.stdout.write(`${line}\n`);
+      throw new CommanderError(0, 'commander.version', line);
+    })
     .showSuggestionAfterError(true)
     .showHelpAfterError('(add --help for usage and examples)')
     // Usage errors read like every other error: "serve: error: ...".
