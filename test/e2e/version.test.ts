@@ -1,5 +1,6 @@
 // `serve --version` (issue 16): the version comes from package.json at run time, the commit from git
-// only in a checkout, and a missing, failing or hanging git never fails the command.
+// only in a checkout, and a missing, failing or hanging git never fails the command; bin/serve.js
+// without a compiled dist/ says what to do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -68,4 +69,15 @@ test('serve --version does not wait for a hanging git: the version alone within 
   assert.equal(run.stdout, `${version}\n`);
   // 2 s of git timeout plus Node's start-up; far below the 30 s the fake git would hang.
   assert.ok(elapsedMs < 10_000, `took ${elapsedMs}ms`);
+});
+
+test('bin/serve.js without a compiled dist/ says so in one line and exits 70, no stack trace', async (t) => {
+  const root = tempDir(t, 'serve-no-dist-');
+  cpSync(path.join(repoRoot, 'bin'), path.join(root, 'bin'), { recursive: true });
+  writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'serve-cluster', version: '0.0.0', type: 'module' }));
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'serve.js'), '--version'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 70);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^serve: internal error: .*dist\/src\/cli\/main\.js is missing: in a checkout run `npm run build`/);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
 });
