@@ -1,10 +1,10 @@
 // Finds and loads a profile by path or by name (control plane): `./x.yaml`, or `market-hours` from
 // ./profiles/ and then the profiles shipped with serve.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../common/errors.js';
+import { findPackageRoot } from '../common/package-info.js';
 import { displayName, parseProfile } from './parse.js';
 import { closest } from './problems.js';
 import type { Profile } from './types.js';
@@ -89,19 +89,9 @@ export async function listProfiles(cwd: string = process.cwd()): Promise<Profile
 
 let packageRootCache: string | undefined;
 
-/** The folder holding serve's package.json, found upward from this module (works from any outDir). */
+/** The folder holding serve's package.json (common/package-info.ts finds it; cached here). */
 export function packageRoot(): string {
-  if (packageRootCache !== undefined) return packageRootCache;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = path.join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'serve-cluster') break;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('cannot find the serve-cluster package.json above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-  packageRootCache = dir;
-  return dir;
+  return (packageRootCache ??= findPackageRoot());
 }
 
 /** `<package root>/profiles`, where market-hours, off-hours and local are shipped. */
