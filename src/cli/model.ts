@@ -22,6 +22,8 @@ interface DemoFlags {
   window?: number; features?: number; seed?: number; normalize: boolean; force?: boolean; json?: boolean;
 }
 
+const registryOpt = ['--registry <dir>', 'model registry folder', DEFAULT_REGISTRY_DIR] as const;
+
 export function register(program: Command): void {
   const model = program.command('model').description('Manage the model registry: write the demo model, list and inspect models.');
   model.addHelpText('after', `
@@ -30,8 +32,12 @@ Examples:
   $ serve model demo --name cnn-lstm@2 --layers 2 --hidden 128 --channels 64
   $ serve model list                          every model and version in ./models
   $ serve model inspect cnn-lstm@latest       model.yaml and what model.onnx itself declares`);
+  registerDemo(model);
+  registerList(model);
+  registerInspect(model);
+}
 
-  const registryOpt = ['--registry <dir>', 'model registry folder', DEFAULT_REGISTRY_DIR] as const;
+function registerDemo(model: Command): void {
   model
     .command('demo')
     .description('Write the bundled demo CNN+LSTM (x [batch, 60, 16] -> probs [batch, 3]) into the registry.')
@@ -54,17 +60,21 @@ Examples:
   $ serve model demo --registry /srv/models --force
   $ serve model demo --name cnn-lstm@2 --layers 2
   $ serve model demo --name cnn-lstm-big --channels 128 --hidden 256 --layers 2 --window 120`)
-    .action(action(async (flags: DemoFlags) => {
-      const { channels, hidden, layers, window, features, seed, normalize, force } = flags;
-      const opts: DemoOptions = { channels, hidden, layers, window, features, seed, normalize, force, ...splitName(flags.name, flags.modelVersion) };
-      const written = await writeDemoModel(flags.registry, opts);
-      await verifyModel(written);
-      if (flags.json) return printJson({ status: written.status, dir: written.dir, onnxPath: written.onnxPath, spec: written.spec });
-      const verb = { created: 'Wrote', overwritten: 'Overwrote', unchanged: 'Unchanged (identical bytes):' }[written.status];
-      process.stdout.write(`${verb} ${written.dir} (model.onnx, model.yaml)\n`);
-      process.stdout.write(`  ${tensors(written.spec.inputs)} -> ${tensors(written.spec.outputs)}\n`);
-    }));
+    .action(action(writeDemo));
+}
 
+async function writeDemo(flags: DemoFlags): Promise<void> {
+  const { channels, hidden, layers, window, features, seed, normalize, force } = flags;
+  const opts: DemoOptions = { channels, hidden, layers, window, features, seed, normalize, force, ...splitName(flags.name, flags.modelVersion) };
+  const written = await writeDemoModel(flags.registry, opts);
+  await verifyModel(written);
+  if (flags.json) return printJson({ status: written.status, dir: written.dir, onnxPath: written.onnxPath, spec: written.spec });
+  const verb = { created: 'Wrote', overwritten: 'Overwrote', unchanged: 'Unchanged (identical bytes):' }[written.status];
+  process.stdout.write(`${verb} ${written.dir} (model.onnx, model.yaml)\n`);
+  process.stdout.write(`  ${tensors(written.spec.inputs)} -> ${tensors(written.spec.outputs)}\n`);
+}
+
+function registerList(model: Command): void {
   model
     .command('list')
     .description('List every model version in the registry.')
@@ -79,7 +89,9 @@ Examples:
       if (flags.json) return printJson(rows);
       process.stdout.write(renderList(rows, flags.registry));
     }));
+}
 
+function registerInspect(model: Command): void {
   model
     .command('inspect')
     .description('Show a model version: model.yaml, what model.onnx declares, and whether they match.')

@@ -56,53 +56,54 @@ export class AdminClient {
         if (err) reject(err);
         else resolve(value);
       };
-      const unresponsive = (why: string) => {
-        const pid = runningPid(this.paths);
-        return new ControllerUnresponsiveError(
-          `the controller${pid === undefined ? '' : ` (pid ${pid})`} in ${this.paths.dir} ${why}: stop it with \`serve down --state-dir ${this.paths.dir}\` (it falls back to signals)`,
-          why,
-        );
-      };
-      const req = http.request(
-        {
-          socketPath: this.paths.adminSocket,
-          agent: false,
-          method,
-          path,
-          headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', () => finish(unresponsive('broke off its answer')));
-          res.on('end', () => {
-            const status = res.statusCode ?? 0;
-            let parsed: unknown;
-            try {
-              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            } catch {
-              return finish(unresponsive(`answered ${status} with a body that is not JSON`));
-            }
-            const msg = (parsed as { error?: unknown } | null)?.error;
-            if (status >= 500) {
-              // The server already says "internal error: ..."; do not say it twice.
-              const detail = typeof msg === 'string' ? msg.replace(/^internal error: /, '') : `status ${status}`;
-              return finish(unresponsive(`failed to answer ${method} ${path} (${status}: ${detail})`));
-            }
-            if (status >= 400) return finish(new UserError(typeof msg === 'string' ? msg : `admin API answered ${status}`));
-            finish(undefined, parsed);
-          });
-        },
-      );
+      const headers = text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+      const req = http.request({ socketPath: this.paths.adminSocket, agent: false, method, path, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', () => finish(this.unresponsive('broke off its answer')));
+        res.on('end', () => {
+          try {
+            finish(undefined, this.answer(method, path, res.statusCode ?? 0, Buffer.concat(chunks)));
+          } catch (err) {
+            finish(err as Error);
+          }
+        });
+      });
       const timer = setTimeout(() => {
-        finish(unresponsive(`did not answer within ${formatMs(this.timeoutMs)}`));
+        finish(this.unresponsive(`did not answer within ${formatMs(this.timeoutMs)}`));
         req.destroy();
       }, this.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') finish(notRunning(this.paths));
-        else finish(unresponsive(`closed the connection (${err.code ?? err.message})`));
+        else finish(this.unresponsive(`closed the connection (${err.code ?? err.message})`));
       });
       req.end(text);
     });
+  }
+
+  /** The parsed body of a 2xx answer; throws what any other answer means (see `request`). */
+  private answer(method: string, path: string, status: number, body: Buffer): unknown {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw this.unresponsive(`answered ${status} with a body that is not JSON`);
+    }
+    const msg = (parsed as { error?: unknown } | null)?.error;
+    if (status >= 500) {
+      // The server already says "internal error: ..."; do not say it twice.
+      const detail = typeof msg === 'string' ? msg.replace(/^internal error: /, '') : `status ${status}`;
+      throw this.unresponsive(`failed to answer ${method} ${path} (${status}: ${detail})`);
+    }
+    if (status >= 400) throw new UserError(typeof msg === 'string' ? msg : `admin API answered ${status}`);
+    return parsed;
+  }
+
+  private unresponsive(why: string): ControllerUnresponsiveError {
+    const pid = runningPid(this.paths);
+    return new ControllerUnresponsiveError(
+      `the controller${pid === undefined ? '' : ` (pid ${pid})`} in ${this.paths.dir} ${why}: stop it with \`serve down --state-dir ${this.paths.dir}\` (it falls back to signals)`,
+      why,
+    );
   }
 }

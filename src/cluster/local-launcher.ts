@@ -12,49 +12,25 @@ export class LocalLauncher implements Launcher {
 
   start(spec: LaunchSpec): LaunchedProcess {
     const clock = this.clock;
-    const child = execa(spec.command, [...spec.args], {
-      detached: true,
-      // execa's own cleanup is off for detached children; ours is stdin EOF plus group kills.
-      cleanup: false,
-      reject: false,
-      buffer: false,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      env: spec.env ? { ...process.env, ...spec.env } : process.env,
-      extendEnv: false,
-    });
+    const child = spawnDetached(spec);
     const pid = child.pid;
     let done = false;
-    const exited: Promise<ExitInfo> = child.then(
-      (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null }),
-      (err: { exitCode?: number; signal?: string }) => ({ code: err.exitCode ?? null, signal: err.signal ?? null }),
-    ).then((info) => {
+    const exited = exitInfo(child).then((info) => {
       done = true;
       return info;
     });
-    lines(child.stdout, (line) => {
-      const event = parseProcessEvent(line);
-      if (event) spec.onEvent(event);
-      else spec.onLine(line, 'stdout');
-    });
-    lines(child.stderr, (line) => spec.onLine(line, 'stderr'));
+    forwardOutput(child, spec);
     // A child that dies leaves an EPIPE on its stdin; that is reported through `exited`.
     child.stdin?.on('error', () => {});
-    for (const line of spec.stdinLines ?? []) child.stdin?.write(line.endsWith('\n') ? line : line + '\n');
+    for (const line of spec.stdinLines ?? []) child.stdin?.write(withNewline(line));
     const signalGroup = (sig: NodeJS.Signals) => {
-      if (done || pid === undefined) return;
-      try {
-        process.kill(-pid, sig);
-      } catch {
-        // The group is already gone.
-      }
+      if (!done && pid !== undefined) killGroup(pid, sig);
     };
     return {
       pid,
       exited,
       send(line) {
-        if (!done && child.stdin?.writable) child.stdin.write(line.endsWith('\n') ? line : line + '\n');
+        if (!done && child.stdin?.writable) child.stdin.write(withNewline(line));
       },
       signal: signalGroup,
       async stop(graceMs) {
@@ -63,17 +39,58 @@ export class LocalLauncher implements Launcher {
         const info = await exited;
         clock.clearTimer(timer);
         // Anything the child left in its group goes too.
-        if (pid !== undefined) {
-          try {
-            process.kill(-pid, 'SIGKILL');
-          } catch {
-            // Nothing left.
-          }
-        }
+        if (pid !== undefined) killGroup(pid, 'SIGKILL');
         return info;
       },
     };
   }
+}
+
+type Child = ReturnType<typeof spawnDetached>;
+
+function spawnDetached(spec: LaunchSpec) {
+  return execa(spec.command, [...spec.args], {
+    detached: true,
+    // execa's own cleanup is off for detached children; ours is stdin EOF plus group kills.
+    cleanup: false,
+    reject: false,
+    buffer: false,
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: spec.env ? { ...process.env, ...spec.env } : process.env,
+    extendEnv: false,
+  });
+}
+
+/** How the child ended; never rejects. */
+function exitInfo(child: Child): Promise<ExitInfo> {
+  return child.then(
+    (r) => ({ code: r.exitCode ?? null, signal: r.signal ?? null }),
+    (err: { exitCode?: number; signal?: string }) => ({ code: err.exitCode ?? null, signal: err.signal ?? null }),
+  );
+}
+
+/** Process events on stdout go to `onEvent`; every other line, from either stream, to `onLine`. */
+function forwardOutput(child: Child, spec: LaunchSpec): void {
+  lines(child.stdout, (line) => {
+    const event = parseProcessEvent(line);
+    if (event) spec.onEvent(event);
+    else spec.onLine(line, 'stdout');
+  });
+  lines(child.stderr, (line) => spec.onLine(line, 'stderr'));
+}
+
+function killGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+function withNewline(line: string): string {
+  return line.endsWith('\n') ? line : line + '\n';
 }
 
 function lines(stream: Readable | null | undefined, onLine: (line: string) => void): void {

@@ -1,29 +1,12 @@
 // Incremental HTTP/1.1 response parser for the load client (loadtest): status line, the few headers
 // the client needs, and Content-Length, chunked or close-delimited bodies, fed chunks split anywhere.
 import { InferenceBodyProbe } from './body-probe.js';
+import { afterFrameByte, hexValue, State } from './http1-chunked.js';
+import { readResponseHead, ResponseHead } from './http1-head.js';
 
 /** Largest response head accepted; more is a protocol error (a server, not a load client, problem). */
 export const MAX_HEAD_BYTES = 64 * 1024;
 
-const enum State {
-  Head,
-  Length,
-  Eof,
-  ChunkSize,
-  ChunkExt,
-  ChunkSizeLf,
-  ChunkData,
-  ChunkDataCr,
-  ChunkDataLf,
-  TrailerStart,
-  TrailerLine,
-  TrailerLineLf,
-  TrailerEndLf,
-  Done,
-}
-
-const CR = 13;
-const LF = 10;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
 /** What `execute` made of a chunk: the bytes it used, and whether the response is complete. */
@@ -47,6 +30,8 @@ export class ResponseParser {
   private state = State.Head;
   private head: Buffer | undefined;
   private remaining = 0;
+  /** The last head read, reused for every response. */
+  private readonly parsedHead = new ResponseHead();
 
   /** Checks every body as it is read, when asked for: `probe.passed` once the response is done. */
   readonly probe: InferenceBodyProbe | undefined;
@@ -104,80 +89,66 @@ export class ResponseParser {
       i = r;
     }
     while (i < n || this.state === State.Done) {
-      switch (this.state) {
-        case State.Done:
-          return { used: i - start, done: true };
-        case State.Head: {
-          // Only after a 1xx interim answer: the real head follows.
-          const r = this.parseHead(chunk, i);
-          if (typeof r === 'string') return { error: r };
-          if (r < 0) return { used: n - start, done: false };
-          i = r;
-          break;
-        }
-        case State.Length: {
-          const take = Math.min(this.remaining, n - i);
-          this.onBody(chunk, i, i + take);
-          this.remaining -= take;
-          i += take;
-          if (this.remaining === 0) this.state = State.Done;
-          break;
-        }
-        case State.Eof:
-          this.onBody(chunk, i, n);
-          i = n;
-          break;
-        case State.ChunkSize: {
-          const c = chunk[i++]!;
-          const digit = hexValue(c);
-          if (digit >= 0) {
-            this.remaining = this.remaining * 16 + digit;
-            if (this.remaining > Number.MAX_SAFE_INTEGER / 32) return { error: 'chunk size too large' };
-          } else if (c === CR) this.state = State.ChunkSizeLf;
-          else if (c === 0x3b /* ; */ || c === 0x20 || c === 0x09) this.state = State.ChunkExt;
-          else return { error: 'bad chunk size' };
-          break;
-        }
-        case State.ChunkExt:
-          if (chunk[i++] === CR) this.state = State.ChunkSizeLf;
-          break;
-        case State.ChunkSizeLf:
-          if (chunk[i++] !== LF) return { error: 'bad chunk size line' };
-          this.state = this.remaining === 0 ? State.TrailerStart : State.ChunkData;
-          break;
-        case State.ChunkData: {
-          const take = Math.min(this.remaining, n - i);
-          this.onBody(chunk, i, i + take);
-          this.remaining -= take;
-          i += take;
-          if (this.remaining === 0) this.state = State.ChunkDataCr;
-          break;
-        }
-        case State.ChunkDataCr:
-          if (chunk[i++] !== CR) return { error: 'chunk not followed by CRLF' };
-          this.state = State.ChunkDataLf;
-          break;
-        case State.ChunkDataLf:
-          if (chunk[i++] !== LF) return { error: 'chunk not followed by CRLF' };
-          this.state = State.ChunkSize;
-          break;
-        case State.TrailerStart:
-          this.state = chunk[i++] === CR ? State.TrailerEndLf : State.TrailerLine;
-          break;
-        case State.TrailerLine:
-          if (chunk[i++] === CR) this.state = State.TrailerLineLf;
-          break;
-        case State.TrailerLineLf:
-          if (chunk[i++] !== LF) return { error: 'bad trailer' };
-          this.state = State.TrailerStart;
-          break;
-        case State.TrailerEndLf:
-          if (chunk[i++] !== LF) return { error: 'bad end of chunked body' };
-          this.state = State.Done;
-          break;
-      }
+      if (this.state === State.Done) return { used: i - start, done: true };
+      const r = this.step(chunk, i);
+      if (typeof r === 'string') return { error: r };
+      // Only a head not complete yet (after a 1xx answer) gives -1: the rest of the chunk is kept.
+      if (r < 0) return { used: n - start, done: false };
+      i = r;
     }
     return { used: i - start, done: false };
+  }
+
+  /** One step of the body state from `chunk[i]`: the index after what it used, -1 or an error. */
+  private step(chunk: Buffer, i: number): number | string {
+    switch (this.state) {
+      case State.Head:
+        // Only after a 1xx interim answer: the real head follows.
+        return this.parseHead(chunk, i);
+      case State.Length:
+        return this.readCounted(chunk, i, State.Done);
+      case State.ChunkData:
+        return this.readCounted(chunk, i, State.ChunkDataCr);
+      case State.Eof:
+        this.onBody(chunk, i, chunk.length);
+        return chunk.length;
+      default:
+        return this.readFraming(chunk, i);
+    }
+  }
+
+  /** Chunked framing from `i`, a byte at a time, up to the next data or the end of the body. */
+  private readFraming(chunk: Buffer, i: number): number | string {
+    const n = chunk.length;
+    while (i < n && this.state !== State.ChunkData && this.state !== State.Done) {
+      const err = this.frameByte(chunk[i++]!);
+      if (err !== undefined) return err;
+    }
+    return i;
+  }
+
+  /** Up to `remaining` body bytes from `i`; moves to `next` once they are all read. */
+  private readCounted(chunk: Buffer, i: number, next: State): number {
+    const take = Math.min(this.remaining, chunk.length - i);
+    this.onBody(chunk, i, i + take);
+    this.remaining -= take;
+    if (this.remaining === 0) this.state = next;
+    return i + take;
+  }
+
+  /** One byte of chunk framing (size line, CRLF after the data, trailers); an error message if bad. */
+  private frameByte(c: number): string | undefined {
+    if (this.state === State.ChunkSize) {
+      const digit = hexValue(c);
+      if (digit >= 0) {
+        this.remaining = this.remaining * 16 + digit;
+        return this.remaining > Number.MAX_SAFE_INTEGER / 32 ? 'chunk size too large' : undefined;
+      }
+    }
+    const next = afterFrameByte(this.state, c, this.remaining);
+    if (typeof next === 'string') return next;
+    this.state = next;
+    return undefined;
   }
 
   /** Index just past the head, -1 when it is not complete yet (kept), or an error message. */
@@ -207,72 +178,31 @@ export class ResponseParser {
 
   /** Reads the status line and headers; sets the body state. */
   private readHead(text: string): string | undefined {
-    const eol = text.indexOf('\r\n');
-    const statusLine = eol < 0 ? text : text.slice(0, eol);
-    if (!statusLine.startsWith('HTTP/1.') || statusLine.charCodeAt(8) !== 0x20) return 'bad status line';
-    const status = Number(statusLine.slice(9, 12));
-    if (!Number.isInteger(status) || status < 100 || status > 999) return 'bad status line';
-    const http10 = statusLine.charCodeAt(7) === 0x30;
-    let contentLength = -1;
-    let chunked = false;
-    let connection = '';
-    let keepAliveTimeoutMs: number | undefined;
-    let binaryHeaderLength: number | undefined;
-    let pos = eol < 0 ? text.length : eol + 2;
-    while (pos < text.length) {
-      let lineEnd = text.indexOf('\r\n', pos);
-      if (lineEnd < 0) lineEnd = text.length;
-      const colon = text.indexOf(':', pos);
-      if (colon < 0 || colon > lineEnd) return 'bad header line';
-      // Only a few names matter: compare lengths first so most lines cost no lowercasing.
-      const nameLength = colon - pos;
-      if (nameLength === 14 || nameLength === 17 || nameLength === 10 || nameLength === 31) {
-        const name = text.slice(pos, colon).toLowerCase();
-        const value = text.slice(colon + 1, lineEnd).trim();
-        if (name === 'content-length') {
-          if (!/^\d+$/.test(value) || (contentLength >= 0 && Number(value) !== contentLength)) return 'bad content-length';
-          contentLength = Number(value);
-        } else if (name === 'transfer-encoding') {
-          chunked = value.toLowerCase().endsWith('chunked');
-        } else if (name === 'connection') {
-          connection = value.toLowerCase();
-        } else if (name === 'keep-alive') {
-          const m = /timeout=(\d+)/i.exec(value);
-          if (m) keepAliveTimeoutMs = Number(m[1]) * 1000;
-        } else if (name === 'inference-header-content-length') {
-          binaryHeaderLength = Number(value);
-        }
-      }
-      pos = lineEnd + 2;
-    }
+    const head = this.parsedHead;
+    const err = readResponseHead(text, head);
+    if (err !== undefined) return err;
+    const status = head.status;
     if (status < 200 && status !== 101) {
       // An interim answer (100 Continue, 103 Early Hints): the final one follows.
       this.state = State.Head;
       return undefined;
     }
     this.statusCode = status;
-    this.keepAliveTimeoutMs = keepAliveTimeoutMs;
-    this.binaryHeaderLength = binaryHeaderLength;
-    this.probe?.start(binaryHeaderLength);
-    this.keepAlive = http10 ? connection.includes('keep-alive') : !connection.includes('close');
+    this.keepAliveTimeoutMs = head.keepAliveTimeoutMs;
+    this.binaryHeaderLength = head.binaryHeaderLength;
+    this.probe?.start(head.binaryHeaderLength);
+    this.keepAlive = head.http10 ? head.connection.includes('keep-alive') : !head.connection.includes('close');
     if (status === 204 || status === 304) this.state = State.Done;
-    else if (chunked) {
+    else if (head.chunked) {
       this.state = State.ChunkSize;
       this.remaining = 0;
-    } else if (contentLength >= 0) {
-      this.remaining = contentLength;
-      this.state = contentLength === 0 ? State.Done : State.Length;
+    } else if (head.contentLength >= 0) {
+      this.remaining = head.contentLength;
+      this.state = head.contentLength === 0 ? State.Done : State.Length;
     } else {
       this.state = State.Eof;
       this.keepAlive = false;
     }
     return undefined;
   }
-}
-
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
-  return -1;
 }

@@ -15,67 +15,100 @@ export function openWorkerSession(onnxPath: string, options: SessionOptions, onC
     // The worker only clones one batch at a time: a small young generation keeps its RSS low.
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
-  const pending = new Map<number, { feeds: Record<string, FeedTensor>; resolve(o: Record<string, SessionTensor>): void; reject(e: Error): void }>();
-  let nextId = 1;
-  let dead: Error | undefined;
-  let ready = false;
-  let released = false;
-  const failAll = (err: Error) => {
-    dead ??= err;
-    for (const p of pending.values()) p.reject(err);
-    pending.clear();
-  };
+  const link = new WorkerLink(worker);
   return new Promise((resolve, reject) => {
     worker.once('error', (err) => {
       reject(err);
-      failAll(new Error(`session worker crashed: ${err.message}`));
+      link.failAll(new Error(`session worker crashed: ${err.message}`));
     });
     worker.once('exit', (code) => {
       reject(new Error(`session worker exited with code ${code} while loading`));
       const err = new Error(`session worker exited with code ${code}`);
-      failAll(err);
-      if (ready && !released) onCrash?.(err);
+      link.failAll(err);
+      if (link.ready && !link.released) onCrash?.(err);
     });
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'result' || msg.type === 'run-failed') {
-        const p = pending.get(msg.id);
-        pending.delete(msg.id);
-        if (p) for (const name in msg.lent) p.feeds[name]!.data = msg.lent[name]!;
-        if (msg.type === 'result') p?.resolve(msg.outputs);
-        else p?.reject(new Error(msg.message));
+        link.settle(msg);
       } else if (msg.type === 'failed') {
         reject(new Error(msg.message));
         void worker.terminate();
       } else {
-        ready = true;
-        resolve({
-          device: msg.device,
-          fallbackReason: msg.fallbackReason,
-          inputNames: msg.signature.inputNames,
-          outputNames: msg.signature.outputNames,
-          signature: msg.signature,
-          offThread: true,
-          run(feeds) {
-            if (dead) return Promise.reject(dead);
-            const id = nextId++;
-            const transfer: ArrayBuffer[] = [];
-            for (const name in feeds) if (feeds[name]!.lend) transfer.push(feeds[name]!.data.buffer as ArrayBuffer);
-            return new Promise((res, rej) => {
-              pending.set(id, { feeds, resolve: res, reject: rej });
-              worker.postMessage({ type: 'run', id, feeds } satisfies ToWorker, transfer);
-            });
-          },
-          async release() {
-            released = true;
-            failAll(new Error('session released'));
-            worker.postMessage({ type: 'release' } satisfies ToWorker);
-            const exited = new Promise((r) => worker.once('exit', r));
-            const timer = setTimeout(() => void worker.terminate(), 2000);
-            await exited;
-            clearTimeout(timer);
-          },
-        });
+        link.ready = true;
+        resolve(link.session(msg));
       }
     });
   });
+}
+
+/** A run sent to the worker and not answered yet. */
+interface PendingRun {
+  feeds: Record<string, FeedTensor>;
+  resolve(o: Record<string, SessionTensor>): void;
+  reject(e: Error): void;
+}
+
+/** The main thread's end of one session worker: runs in flight, matched to answers by id. */
+class WorkerLink {
+  private readonly pending = new Map<number, PendingRun>();
+  private nextId = 1;
+  private dead: Error | undefined;
+  /** The worker said it loaded the model. */
+  ready = false;
+  /** `release` was called: the worker's exit is expected. */
+  released = false;
+
+  constructor(private readonly worker: Worker) {}
+
+  /** Fails every run in flight, and every later one, with `err` (the first error kept). */
+  failAll(err: Error): void {
+    this.dead ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+
+  /** Settles the run an answer is for, giving its lent input buffers back to the feeds. */
+  settle(msg: Extract<FromWorker, { type: 'result' | 'run-failed' }>): void {
+    const p = this.pending.get(msg.id);
+    this.pending.delete(msg.id);
+    if (p) for (const name in msg.lent) p.feeds[name]!.data = msg.lent[name]!;
+    if (msg.type === 'result') p?.resolve(msg.outputs);
+    else p?.reject(new Error(msg.message));
+  }
+
+  /** The ModelSession the worker's ready message describes. */
+  session(msg: Extract<FromWorker, { type: 'ready' }>): ModelSession {
+    return {
+      device: msg.device,
+      fallbackReason: msg.fallbackReason,
+      inputNames: msg.signature.inputNames,
+      outputNames: msg.signature.outputNames,
+      signature: msg.signature,
+      offThread: true,
+      run: (feeds) => this.run(feeds),
+      release: () => this.release(),
+    };
+  }
+
+  private run(feeds: Record<string, FeedTensor>): Promise<Record<string, SessionTensor>> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    const transfer: ArrayBuffer[] = [];
+    for (const name in feeds) if (feeds[name]!.lend) transfer.push(feeds[name]!.data.buffer as ArrayBuffer);
+    return new Promise((res, rej) => {
+      this.pending.set(id, { feeds, resolve: res, reject: rej });
+      this.worker.postMessage({ type: 'run', id, feeds } satisfies ToWorker, transfer);
+    });
+  }
+
+  private async release(): Promise<void> {
+    const worker = this.worker;
+    this.released = true;
+    this.failAll(new Error('session released'));
+    worker.postMessage({ type: 'release' } satisfies ToWorker);
+    const exited = new Promise((r) => worker.once('exit', r));
+    const timer = setTimeout(() => void worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
 }
