@@ -8,6 +8,8 @@ import { DEFAULT_REGISTRY_DIR, parseModelRef } from '../model/registry.js';
 import { UserError } from '../common/errors.js';
 import { verifyModel } from '../model/verify.js';
 import { action } from './errors.js';
+import { registerCompare } from './model-compare.js';
+import { registerOptimize } from './model-optimize.js';
 import { printJson } from './output.js';
 
 function wholeNumber(flag: string) {
@@ -110,6 +112,9 @@ Exits 2 when model.onnx cannot be loaded or does not match model.yaml.`)
       else process.stdout.write(renderInspection(ins));
       return ins.check.ok ? 0 : 2;
     }));
+
+  registerOptimize(model);
+  registerCompare(model);
 }
 
 /** "--name big@2" or "--name big --model-version 2" → name and version; both ways at once must agree. */

@@ -10,7 +10,8 @@ const ONNX_TO_OIP: Record<number, string> = {
   9: 'BOOL', 10: 'FP16', 11: 'FP64', 12: 'UINT32', 13: 'UINT64', 16: 'BF16',
 };
 
-const FLOAT_TYPES = new Set([1, 10, 11, 16]);
+/** Initializer types that hold weights: floats, and the 8-bit integers of quantized weights. */
+const WEIGHT_TYPES = new Set([1, 10, 11, 16, 2, 3]);
 
 /** A graph input or output as the file declares it; dims are numbers or symbolic names. */
 export interface OnnxTensorInfo { name: string; datatype: string; shape: (number | string)[] }
@@ -25,7 +26,7 @@ export interface OnnxFileInfo {
   nodeCount: number;
   /** Node count per op type, e.g. {Conv: 1, LSTM: 1}. */
   opCounts: Record<string, number>;
-  /** Total elements of all floating-point initializers (the weights). */
+  /** Total elements of all floating-point and 8-bit integer initializers (the weights, INT8 ones included). */
   parameterCount: number;
   inputs: OnnxTensorInfo[];
   outputs: OnnxTensorInfo[];
@@ -50,8 +51,8 @@ export function inspectOnnxBytes(bytes: Uint8Array, file: string): OnnxFileInfo 
     for (const n of nodes) opCounts[text(n, 4)] = (opCounts[text(n, 4)] ?? 0) + 1;
     let parameterCount = 0;
     for (const t of sub(graph, 5)) {
-      // Integer initializers are shape/axes constants, not weights.
-      if (FLOAT_TYPES.has(num(t, 2))) parameterCount += readInts(t, 1).reduce((p, d) => p * toSigned(d), 1);
+      // Wider integer initializers are shape/axes constants, not weights.
+      if (WEIGHT_TYPES.has(num(t, 2))) parameterCount += readInts(t, 1).reduce((p, d) => p * toSigned(d), 1);
     }
     const inits = new Set(sub(graph, 5).map((t) => text(t, 8)));
     return {

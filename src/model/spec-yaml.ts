@@ -3,11 +3,10 @@
 import { Document, LineCounter, isScalar, parseDocument, visit } from 'yaml';
 import { UserError } from '../common/errors.js';
 import { OIP_DATATYPES, type ModelSpec, type TensorSpec } from './spec.js';
+import { formatOptimized, validateOptimized } from './spec-optimized.js';
+import { checkKeys, isRecord, type Path, type Problem } from './spec-problems.js';
 
-type Path = (string | number)[];
-interface Problem { path: Path; message: string }
-
-const TOP_KEYS = ['name', 'version', 'description', 'inputs', 'outputs', 'preprocessing'];
+const TOP_KEYS = ['name', 'version', 'description', 'inputs', 'outputs', 'preprocessing', 'optimized'];
 const TENSOR_KEYS = ['name', 'datatype', 'shape'];
 const NORMALIZE_KEYS = ['input', 'mean', 'std'];
 
@@ -41,16 +40,6 @@ function formatPath(path: Path): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function checkKeys(obj: Record<string, unknown>, allowed: string[], path: Path, problems: Problem[]): void {
-  for (const k of Object.keys(obj)) {
-    if (!allowed.includes(k)) problems.push({ path: [...path, k], message: `unknown field; expected one of ${allowed.join(', ')}` });
-  }
-}
-
 function validate(raw: unknown, expect: { name: string; version: number }, problems: Problem[]): ModelSpec {
   const spec: ModelSpec = { name: expect.name, version: expect.version, description: '', inputs: [], outputs: [] };
   if (!isRecord(raw)) {
@@ -75,6 +64,10 @@ function validate(raw: unknown, expect: { name: string; version: number }, probl
     const named = Array.isArray(raw.inputs) ? raw.inputs.filter(isRecord).map((t) => ({ name: t.name, shape: t.shape })) : [];
     const pre = validatePreprocessing(raw.preprocessing, named, problems);
     if (pre) spec.preprocessing = pre;
+  }
+  if (raw.optimized !== undefined) {
+    const optimized = validateOptimized(raw.optimized, expect.version, problems);
+    if (optimized) spec.optimized = optimized;
   }
   return spec;
 }
@@ -159,6 +152,7 @@ export function formatModelYaml(spec: ModelSpec): string {
     outputs: spec.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape })),
   };
   if (spec.preprocessing) doc.preprocessing = spec.preprocessing;
+  if (spec.optimized) doc.optimized = formatOptimized(spec.optimized);
   const yamlDoc = new Document(doc);
   // Lists of numbers (shapes, mean, std) read best on one line.
   visit(yamlDoc, { Seq: (_key, node) => { if (node.items.every((i) => isScalar(i))) node.flow = true; } });

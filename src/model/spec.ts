@@ -21,6 +21,27 @@ export interface ModelSpec {
    * last-axis index j to (v - mean[j]) / std[j]; mean and std have the size of that last axis.
    */
   preprocessing?: { normalize?: { input: string; mean: number[]; std: number[] } };
+  /** Present on versions written by `serve model optimize`: what was done, from which version. */
+  optimized?: OptimizedFrom;
+}
+
+/** ONNX Runtime graph optimization levels recorded in model.yaml. */
+export const OPTIMIZED_LEVELS = ['basic', 'extended', 'all'] as const;
+
+/** The `optimized` block of model.yaml (snake_case there: fp32_kept). */
+export interface OptimizedFrom {
+  /** The version of the same model this one was made from. */
+  from: number;
+  /** ONNX Runtime's graph optimization level. */
+  level: (typeof OPTIMIZED_LEVELS)[number];
+  /** True when weights were quantized to INT8. */
+  int8: boolean;
+  /** Nodes of the source graph whose weights are INT8. */
+  quantized: string[];
+  /** Quantizable nodes of the source graph left in FP32. */
+  fp32Kept: string[];
+  /** ONNX Runtime version that wrote the graph, when known. */
+  onnxruntime?: string;
 }
 
 /** OIP v2 datatype name → onnxruntime-node tensor type. */
