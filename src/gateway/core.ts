@@ -2,8 +2,10 @@
 // replica, one retry on a different replica, passive ejection, deadlines and the responses.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
+import { BODY_STALLED_MESSAGE, guardUnreadBody, watchBody } from '../common/http-hardening.js';
 import type { Logger } from '../common/log.js';
 import { TIMEOUT_HEADER } from '../common/wire.js';
+import { readForwardedBody } from './body.js';
 import { budgetMs, forwardBudgetMs, MIN_JUDGED_BUDGET_MS } from './deadline.js';
 import { Attempt, Exchange, type AttemptSink } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
@@ -12,8 +14,6 @@ import type { GatewayMetrics } from './metrics.js';
 import type { EjectionPolicy, Upstream } from './upstream.js';
 import type { UpstreamSet } from './upstream-set.js';
 
-/** Largest request body the gateway buffers (bytes); bigger ones get 413. */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Status counted (never sent) for a request whose client went away while it was queued. */
 export const CLIENT_CLOSED = 499;
 
@@ -59,14 +59,18 @@ export class GatewayCore implements AttemptSink {
     // A malformed request is the client's to fix whatever the gateway's state: 400 before any 503.
     const budget = budgetMs(req.headers[TIMEOUT_HEADER], this.limits.requestTimeoutMs);
     if (Number.isNaN(budget)) {
-      return this.rejectNow(res, startMs, 400, `header ${TIMEOUT_HEADER} must be a positive number of milliseconds`);
+      return this.rejectNow(req, res, startMs, 400, `header ${TIMEOUT_HEADER} must be a positive number of milliseconds`);
     }
-    if (this.draining) return this.rejectNow(res, startMs, 503, 'the gateway is draining; retry later');
-    if (!this.set.hasAvailable()) return this.rejectNow(res, startMs, 503, this.noReplicaMessage());
+    if (this.draining) return this.rejectNow(req, res, startMs, 503, 'the gateway is draining; retry later');
+    if (!this.set.hasAvailable()) return this.rejectNow(req, res, startMs, 503, this.noReplicaMessage());
     const ex = new Exchange(req, res, startMs, startMs + budget);
     this.active++;
     ex.timer = setTimeout(() => this.onDeadline(ex, budget), budget);
-    if (req.method === 'GET' || req.method === 'HEAD') return this.admit(ex);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      // A body on a GET is not forwarded, but it must still arrive, or the request is cut.
+      watchBody(req, res, () => this.finishOwn(ex, 408, BODY_STALLED_MESSAGE, true));
+      return this.admit(ex);
+    }
     this.readBody(ex);
   }
 
@@ -95,26 +99,16 @@ export class GatewayCore implements AttemptSink {
   }
 
   private readBody(ex: Exchange): void {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    const tooLarge = () => {
-      // Close the connection after the 413 instead of reading (and dropping) the rest of the body.
-      ex.res.setHeader('connection', 'close');
-      this.finishOwn(ex, 413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    };
-    if (Number(ex.req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge();
-    ex.req.on('data', (chunk: Buffer) => {
-      if (ex.done) return;
-      bytes += chunk.length;
-      if (bytes > MAX_BODY_BYTES) return tooLarge();
-      chunks.push(chunk);
+    ex.readingBody = true;
+    readForwardedBody(ex.req, ex.res, {
+      body: (bytes) => {
+        ex.readingBody = false;
+        if (ex.done) return;
+        ex.body = bytes;
+        this.admit(ex);
+      },
+      refuse: (status, message, close) => this.finishOwn(ex, status, message, close),
     });
-    ex.req.on('end', () => {
-      if (ex.done) return;
-      ex.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
-      this.admit(ex);
-    });
-    ex.req.on('error', () => this.finishOwn(ex, 400, 'the request body could not be read'));
   }
 
   private admit(ex: Exchange): void {
@@ -220,6 +214,9 @@ export class GatewayCore implements AttemptSink {
   private onDeadline(ex: Exchange, budget: number): void {
     ex.timer = null;
     if (ex.done) return;
+    if (ex.readingBody) {
+      return this.finishOwn(ex, 408, `the request body did not arrive within the deadline of ${budget} ms; the connection is closed`, true);
+    }
     if (ex.queued) {
       const i = this.queue.indexOf(ex);
       if (i >= 0) this.queue.splice(i, 1);
@@ -240,9 +237,10 @@ export class GatewayCore implements AttemptSink {
     this.finish(ex, a.status, totalMs);
   }
 
-  /** Answers an accepted request with the gateway's own error. */
-  private finishOwn(ex: Exchange, status: number, message: string): void {
+  /** Answers an accepted request with the gateway's own error; `close` ends the connection after it. */
+  private finishOwn(ex: Exchange, status: number, message: string, close = false): void {
     if (ex.done) return;
+    if (close && !ex.res.headersSent) ex.res.setHeader('connection', 'close');
     const totalMs = this.replyOwn(ex.res, ex.startMs, status, message, ex.upstreamMs);
     this.finish(ex, status, totalMs);
   }
@@ -260,7 +258,8 @@ export class GatewayCore implements AttemptSink {
   }
 
   /** Answers before the request was accepted (draining, nothing ready, bad header): counted only. */
-  private rejectNow(res: ServerResponse, startMs: number, status: number, message: string): void {
+  private rejectNow(req: IncomingMessage, res: ServerResponse, startMs: number, status: number, message: string): void {
+    guardUnreadBody(req, res);
     const totalMs = this.replyOwn(res, startMs, status, message);
     this.counters.requests++;
     this.metrics.observe(status, totalMs / 1000);

@@ -22,6 +22,8 @@ export class Exchange {
   queued = false;
   /** A 'close' listener frees the queue slot if the client hangs up while queued. */
   watchingClose = false;
+  /** Its body is still arriving (a deadline now is the client's fault: 408, not 504). */
+  readingBody = false;
   /** Already resent once; never resent twice. */
   retried = false;
   /** The replica a retry must avoid. */
