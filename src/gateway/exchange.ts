@@ -32,6 +32,8 @@ export class Exchange {
   attempt: Attempt | null = null;
   /** Fires at the deadline. */
   timer: NodeJS.Timeout | null = null;
+  /** The deadline passed with an attempt in flight and is being looked at once more. */
+  deadlineChecked = false;
   /** Time spent waiting on replicas over all attempts, in milliseconds. */
   upstreamMs = 0;
   /** The request body exactly as received (null for GETs). */
@@ -54,8 +56,17 @@ export class Exchange {
 export class Attempt {
   /** undici's abort for this request, once it is on a connection. */
   private abortFn: ((err?: Error) => void) | null = null;
-  /** The deadline passed: the exchange was answered 504 and this attempt is being aborted. */
+  /**
+   * The deadline passed and the client was answered without this attempt; it stays open only to
+   * tell a slow replica (answers late) from a hung one (answers nothing), until judged.
+   */
   abandoned = false;
+  /** Fires when an abandoned attempt is judged. */
+  judgeTimer: NodeJS.Timeout | null = null;
+  /** The gateway aborted it (after judging it): its error is no news about the replica. */
+  aborted = false;
+  /** The replica's `completed` count when this attempt was sent. */
+  completedAtSend = 0;
   /** Ended (completed or failed); the replica slot has been released. */
   ended = false;
   /** Response headers arrived (a failure after this is a broken response, never retried). */
@@ -76,15 +87,15 @@ export class Attempt {
     private readonly sink: AttemptSink,
   ) {}
 
-  /** Gives up on this attempt (deadline): aborts the upstream request now or as soon as it starts. */
-  abandon(): void {
-    this.abandoned = true;
+  /** Gives up on this attempt: aborts the upstream request now or as soon as it starts. */
+  abort(): void {
+    this.aborted = true;
     if (this.abortFn !== null) this.abortFn(new Error('deadline passed'));
   }
 
   onConnect(abort: (err?: Error) => void): void {
     this.abortFn = abort;
-    if (this.abandoned) abort(new Error('deadline passed'));
+    if (this.aborted) abort(new Error('deadline passed'));
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, _statusText: string): boolean {

@@ -77,6 +77,9 @@ export interface GatewayHandle {
   metrics(): Promise<string>;
 }
 
+/** Pending connections the kernel holds for the gateway (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 const defaults = {
   host: '127.0.0.1', port: 8000, maxQueued: 1024, maxInflightPerReplica: 64, requestTimeoutMs: 1000,
   ejectAfter: 5, ejectForMs: 10_000, forwardMarginMs: 2,
@@ -110,7 +113,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   hardenServer(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => {
+    // A deep accept backlog: thousands of clients connecting at once must queue, not be dropped.
+    server.listen({ port: o.port, host: o.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
