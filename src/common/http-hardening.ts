@@ -30,10 +30,14 @@ export function hardenedServerOptions(): ServerOptions {
 
 /**
  * Makes `server` answer what Node's parser rejects (bad framing, smuggling attempts, oversized
- * headers, request timeouts) with `{"error": ...}` in our own words, then close the connection.
+ * headers, request timeouts) and CONNECT (which Node would just drop) with `{"error": ...}` in our
+ * own words, then close the connection.
  */
 export function hardenServer(server: Server): void {
   server.on('clientError', answerClientError);
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    endWith(socket, rawErrorResponse(405, 'CONNECT is not supported: this server answers HTTP/1.1 requests to /v2/... and /metrics'));
+  });
 }
 
 /** The status and message for a connection-level error, or undefined when nothing is to be written. */
@@ -75,7 +79,9 @@ export function rawErrorResponse(status: number, message: string): string {
   return `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
 }
 
-const reasons: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const reasons: Record<number, string> = {
+  400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large',
+};
 
 function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
   const reply = clientErrorReply(err.code, (socket as { bytesRead?: number }).bytesRead ?? 0);
@@ -85,9 +91,18 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
     socket.destroy();
     return;
   }
+  endWith(socket, rawErrorResponse(reply.status, reply.message));
+}
+
+/** Writes `bytes` and closes, destroying the socket once written (or after 1 s if the peer never reads). */
+function endWith(socket: Duplex, bytes: string): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
   const timer = setTimeout(() => socket.destroy(), 1000);
   timer.unref();
-  socket.end(rawErrorResponse(reply.status, reply.message), () => {
+  socket.end(bytes, () => {
     clearTimeout(timer);
     socket.destroy();
   });

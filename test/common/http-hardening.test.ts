@@ -104,6 +104,7 @@ function battery(path: string): Case[] {
     { name: 'two Content-Lengths', steps: [head('POST', path, ['Content-Length: 5', 'Content-Length: 6']) + '\r\nabcdef'], expect: 400, withinMs: 1000, closes: true },
     { name: 'a bad chunk size', steps: [head('POST', path, ['Transfer-Encoding: chunked']) + '\r\nzz\r\nabc\r\n0\r\n\r\n'], expect: 400, withinMs: 1000, closes: true },
     { name: 'a header line without a colon', steps: [head('GET', '/v2/health/live', ['no-colon-here']) + '\r\n'], expect: 400, withinMs: 1000, closes: true },
+    { name: 'CONNECT', steps: ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'], expect: 405, withinMs: 1000, closes: true },
     { name: 'an unknown method', steps: ['BREW /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n'], expect: 400, withinMs: 1000, closes: true },
     { name: 'a garbage request line', steps: ['GET /v2/health/live XTTP/1.1\r\nHost: x\r\n\r\n'], expect: 400, withinMs: 1000, closes: true },
     { name: 'a NUL in a header value', steps: [head('GET', '/v2/health/live', ['X-A: b\0c']) + '\r\n'], expect: 400, withinMs: 1000, closes: true },
