@@ -13,6 +13,12 @@ export const HEADERS_TIMEOUT_MS = 1500;
 export const BODY_IDLE_TIMEOUT_MS = 1500;
 /** A whole request (headers and body) must have arrived this long after its first byte (ms). */
 export const REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * A new connection that sends nothing at all is closed after this long, without a status line (ms).
+ * Longer than HEADERS_TIMEOUT_MS: a gateway busy shedding a flood may read a new connection's first
+ * request late, and must not reset it for that.
+ */
+export const SILENT_CONNECTION_TIMEOUT_MS = 5000;
 /** An idle keep-alive connection is closed after this long (ms). */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** How often the request timeouts above are checked (ms): they fire at most this late. */
@@ -43,7 +49,7 @@ export function hardenServer(server: Server): void {
 /** The status and message for a connection-level error, or undefined when nothing is to be written. */
 export function clientErrorReply(code: string | undefined, bytesRead: number): { status: number; message: string } | undefined {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    // A connection that never sent a byte gets no answer to a request it never made: just a close.
+    // A connection that never sent a byte gets no answer to a request it never made.
     if (bytesRead === 0) return undefined;
     return {
       status: 408,
@@ -84,7 +90,14 @@ const reasons: Record<number, string> = {
 };
 
 function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
-  const reply = clientErrorReply(err.code, (socket as { bytesRead?: number }).bytesRead ?? 0);
+  const bytesRead = (socket as { bytesRead?: number }).bytesRead ?? 0;
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT' && bytesRead === 0 && socket.writable) {
+    // Nothing read yet: a silent client, or one whose request the server has not got to yet.
+    silent.set(socket as Socket, systemClock.nowMs() + SILENT_CONNECTION_TIMEOUT_MS - HEADERS_TIMEOUT_MS);
+    startSweeping();
+    return;
+  }
+  const reply = clientErrorReply(err.code, bytesRead);
   // Node's own rule: never write into a response that has already started on this connection.
   const started = (socket as { _httpMessage?: ServerResponse | null })._httpMessage?.headersSent === true;
   if (reply === undefined || !socket.writable || started) {
@@ -121,7 +134,15 @@ type Watched = IncomingMessage & { [kWatch]?: BodyWatch };
 
 /** Bodies still arriving; one sweep timer for all of them keeps the per-request cost at a Set insert. */
 const watches = new Set<BodyWatch>();
+/** New connections that have sent nothing, and when they are closed (clock ms). */
+const silent = new Map<Socket, number>();
 let sweeper: NodeJS.Timeout | undefined;
+
+function startSweeping(): void {
+  if (sweeper !== undefined) return;
+  sweeper = setInterval(sweep, TIMEOUT_CHECK_INTERVAL_MS);
+  sweeper.unref();
+}
 
 /** True when the request announces a body (Content-Length above 0, or chunked). */
 export function hasBody(req: IncomingMessage): boolean {
@@ -148,10 +169,7 @@ export function watchBody(req: IncomingMessage, res: ServerResponse, onStall: ()
   const w: BodyWatch = { req, res, onStall, bytesRead: req.socket.bytesRead, quietSinceMs: systemClock.nowMs() };
   r[kWatch] = w;
   watches.add(w);
-  if (sweeper === undefined) {
-    sweeper = setInterval(sweepBodies, TIMEOUT_CHECK_INTERVAL_MS);
-    sweeper.unref();
-  }
+  startSweeping();
 }
 
 /**
@@ -163,8 +181,16 @@ export function guardUnreadBody(req: IncomingMessage, res: ServerResponse): void
   watchBody(req, res);
 }
 
-function sweepBodies(): void {
+function sweep(): void {
   const nowMs = systemClock.nowMs();
+  for (const [socket, closeAtMs] of silent) {
+    // Once it sends something, Node's headers timeout watches it again.
+    if (socket.destroyed || socket.bytesRead > 0) silent.delete(socket);
+    else if (nowMs >= closeAtMs) {
+      silent.delete(socket);
+      socket.destroy();
+    }
+  }
   for (const w of watches) {
     const socket = w.req.socket as Socket | null;
     if (w.req.complete || socket === null || socket.destroyed) {
@@ -184,7 +210,7 @@ function sweepBodies(): void {
       }
     }
   }
-  if (watches.size === 0) {
+  if (watches.size === 0 && silent.size === 0) {
     clearInterval(sweeper);
     sweeper = undefined;
   }
