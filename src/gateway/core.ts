@@ -175,7 +175,6 @@ export class GatewayCore implements AttemptSink {
     u.inflight++;
     this.inflight++;
     const attempt = new Attempt(ex, u, nowMs, this);
-    attempt.completedAtSend = u.completed;
     ex.attempt = attempt;
     const budget = forwardBudgetMs(ex.deadlineMs - nowMs, this.limits.forwardMarginMs);
     attempt.forwardedBudgetMs = budget;
@@ -183,6 +182,13 @@ export class GatewayCore implements AttemptSink {
       { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget), body: ex.body },
       attempt,
     );
+  }
+
+  attemptSent(a: Attempt): void {
+    // Judged from here, not from dispatch: under a flood the gateway itself may write it late.
+    a.sentAtMs = this.clock.nowMs();
+    a.completedAtSend = a.upstream.completed;
+    if (a.abandoned) this.armJudge(a); // its deadline passed before the gateway got to write it
   }
 
   shouldRetryShed(a: Attempt): boolean {
@@ -267,10 +273,12 @@ export class GatewayCore implements AttemptSink {
     }
     if (a !== null && !a.ended) {
       a.abandoned = true;
-      a.judgeTimer = setTimeout(() => this.judge(a), Math.max(0, judgeAtMs(a.startMs, a.forwardedBudgetMs) - this.clock.nowMs()));
+      // Not yet written (the gateway's own backlog): judged from when it is.
+      const sent = a.sentAtMs >= 0;
+      if (sent) this.armJudge(a);
       // A replica that answered other requests meanwhile is busy, not failing: that miss is load
       // (503, retry later). Only one that answered nothing at all gets the 504 (and is judged).
-      if (this.overloaded() || a.upstream.completed !== a.completedAtSend) {
+      if (!sent || this.overloaded() || a.upstream.completed !== a.completedAtSend) {
         return this.shed(ex, 'expired', `no answer within the deadline of ${budget} ms: the replicas are busy; retry later`);
       }
     }
@@ -280,6 +288,10 @@ export class GatewayCore implements AttemptSink {
   /** True while the replicas are saturated: requests wait for a slot, every slot is taken, or the gateway shed within the last second. */
   private overloaded(): boolean {
     return this.queue.length > 0 || !this.set.hasFreeSlot() || this.clock.nowMs() - this.lastShedMs < OVERLOAD_MEMORY_MS;
+  }
+
+  private armJudge(a: Attempt): void {
+    a.judgeTimer = setTimeout(() => this.judge(a), Math.max(0, judgeAtMs(a.sentAtMs, a.forwardedBudgetMs) - this.clock.nowMs()));
   }
 
   /** An abandoned attempt still unanswered: a failure only if its replica answered nothing at all meanwhile. */

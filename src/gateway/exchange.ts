@@ -10,6 +10,8 @@ export interface AttemptSink {
   attemptDone(attempt: Attempt): void;
   /** The attempt failed: connection error, reset, or the response broke off. */
   attemptFailed(attempt: Attempt, err: Error): void;
+  /** The whole request has been written to the replica's connection. */
+  attemptSent(attempt: Attempt): void;
   /** Called on response headers: true when a 503 from this replica should be retried elsewhere. */
   shouldRetryShed(attempt: Attempt): boolean;
 }
@@ -65,7 +67,9 @@ export class Attempt {
   judgeTimer: NodeJS.Timeout | null = null;
   /** The gateway aborted it (after judging it): its error is no news about the replica. */
   aborted = false;
-  /** The replica's `completed` count when this attempt was sent. */
+  /** Clock time the request was written to the replica (ms); -1 until then. */
+  sentAtMs = -1;
+  /** The replica's `completed` count when this attempt was written. */
   completedAtSend = 0;
   /** Ended (completed or failed); the replica slot has been released. */
   ended = false;
@@ -96,6 +100,10 @@ export class Attempt {
   onConnect(abort: (err?: Error) => void): void {
     this.abortFn = abort;
     if (this.aborted) abort(new Error('deadline passed'));
+  }
+
+  onRequestSent(): void {
+    this.sink.attemptSent(this);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, _statusText: string): boolean {

@@ -3,6 +3,7 @@
 // the last available replica is never ejected for hanging.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { TIMEOUT_HEADER } from '../../src/common/wire.js';
 import { endpoints, fakesFor, gatewayFor, inferBody, inferPath, jsonHeaders, send, waitFor } from './client.js';
 
@@ -56,4 +57,27 @@ test('a replica that answers nothing is ejected; the last available one never is
   const alone = gw.stats().replicas[0]!;
   assert.equal(alone.state, 'ready');
   assert.ok(alone.consecutiveFailures >= 2, `failures ${alone.consecutiveFailures} are still counted`);
+});
+
+test('a request the gateway itself wrote late is judged from when it was written', async (t) => {
+  // The replica answers in 300 ms. The gateway's event loop stalls for 1.5 s between choosing the
+  // replica and writing the request (as under a flood): the replica must not be blamed for that.
+  const [slow, other] = await fakesFor(t, { kind: 'ok', delayMs: 300 }, { kind: 'ok' });
+  const gw = await gatewayFor(t, { replicas: endpoints([slow!, other!]), ejectAfter: 1, random: () => 0 });
+  assert.equal((await post(gw.url, 0)).status, 200, 'warm-up');
+  let stalled = false;
+  const stall = (message: unknown) => {
+    // Only the gateway's request to the replica (this process also sends the client's request).
+    if (stalled || (message as { request: { origin: string } }).request.origin !== slow!.url) return;
+    stalled = true;
+    const until = performance.now() + 1500;
+    while (performance.now() < until); // block the event loop, as a burst of work would
+  };
+  diagnostics.subscribe('undici:request:create', stall);
+  t.after(() => diagnostics.unsubscribe('undici:request:create', stall));
+  const r = await post(gw.url, 1, { [TIMEOUT_HEADER]: '100' });
+  assert.ok(r.status === 503 || r.status === 504, `status ${r.status}`);
+  await waitFor(() => gw.stats().inflight === 0, 5000, 'the late answer');
+  assert.equal(gw.stats().ejections, 0, 'the replica answered 300 ms after the request was written');
+  assert.deepEqual(gw.stats().replicas.map((x) => x.state), ['ready', 'ready']);
 });
