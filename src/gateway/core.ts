@@ -1,21 +1,26 @@
 // The gateway's request path (gateway, data plane): admission, the wait queue, dispatch to a
 // replica, one retry on a different replica, passive ejection, deadlines and the responses.
+// Overload is answered with 503 + Retry-After before it can time out; only a replica's own faults
+// (errors, 5xx, answering nothing at all) count towards ejecting it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
+import { BODY_STALLED_MESSAGE, guardUnreadBody, watchBody } from '../common/http-hardening.js';
 import type { Logger } from '../common/log.js';
 import { TIMEOUT_HEADER } from '../common/wire.js';
-import { budgetMs, forwardBudgetMs, MIN_JUDGED_BUDGET_MS } from './deadline.js';
+import { queueRefusal, RateMeter, worthDispatching, type Refusal } from './admission.js';
+import { readForwardedBody } from './body.js';
+import { budgetMs, forwardBudgetMs, isHung, judgeAtMs } from './deadline.js';
 import { Attempt, Exchange, type AttemptSink } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
 import { writeOwnReply, writeUpstreamReply } from './replies.js';
-import type { GatewayMetrics } from './metrics.js';
+import type { GatewayMetrics, ShedReason } from './metrics.js';
 import type { EjectionPolicy, Upstream } from './upstream.js';
 import type { UpstreamSet } from './upstream-set.js';
 
-/** Largest request body the gateway buffers (bytes); bigger ones get 413. */
-export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** Status counted (never sent) for a request whose client went away while it was queued. */
 export const CLIENT_CLOSED = 499;
+/** After shedding, the gateway counts as overloaded this long (ms). */
+const OVERLOAD_MEMORY_MS = 1000;
 
 /** Limits the core enforces; all validated by the caller. */
 export interface CoreLimits extends EjectionPolicy {
@@ -41,6 +46,10 @@ export class GatewayCore implements AttemptSink {
   readonly counters: CoreCounters = { requests: 0, retries: 0, ejections: 0 };
   private readonly queue: Exchange[] = [];
   private idleWaiters: (() => void)[] = [];
+  /** Replica answers per second, for admission. */
+  private readonly completions: RateMeter;
+  /** When the gateway last answered 503 itself because of load (clock ms). */
+  private lastShedMs = -Infinity;
 
   constructor(
     readonly set: UpstreamSet,
@@ -48,7 +57,9 @@ export class GatewayCore implements AttemptSink {
     private readonly clock: Clock,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.completions = new RateMeter(clock.nowMs());
+  }
 
   get queued(): number {
     return this.queue.length;
@@ -59,14 +70,24 @@ export class GatewayCore implements AttemptSink {
     // A malformed request is the client's to fix whatever the gateway's state: 400 before any 503.
     const budget = budgetMs(req.headers[TIMEOUT_HEADER], this.limits.requestTimeoutMs);
     if (Number.isNaN(budget)) {
-      return this.rejectNow(res, startMs, 400, `header ${TIMEOUT_HEADER} must be a positive number of milliseconds`);
+      return this.rejectNow(req, res, startMs, 400, `header ${TIMEOUT_HEADER} must be a positive number of milliseconds`);
     }
-    if (this.draining) return this.rejectNow(res, startMs, 503, 'the gateway is draining; retry later');
-    if (!this.set.hasAvailable()) return this.rejectNow(res, startMs, 503, this.noReplicaMessage());
+    if (this.draining) return this.rejectNow(req, res, startMs, 503, 'the gateway is draining; retry later', 'draining');
+    if (!this.set.hasAvailable()) return this.rejectNow(req, res, startMs, 503, this.noReplicaMessage(), 'no_replica');
+    if (this.queue.length > 0) {
+      // Requests are waiting, so every slot is taken: under overload most requests end here, so
+      // decide before reading the body or allocating anything for this one.
+      const refused = this.queueRefusal(budget, startMs);
+      if (refused !== undefined) return this.rejectNow(req, res, startMs, 503, refused.message, refused.reason);
+    }
     const ex = new Exchange(req, res, startMs, startMs + budget);
     this.active++;
     ex.timer = setTimeout(() => this.onDeadline(ex, budget), budget);
-    if (req.method === 'GET' || req.method === 'HEAD') return this.admit(ex);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      // A body on a GET is not forwarded, but it must still arrive, or the request is cut.
+      watchBody(req, res, () => this.finishOwn(ex, 408, BODY_STALLED_MESSAGE, true));
+      return this.admit(ex);
+    }
     this.readBody(ex);
   }
 
@@ -85,49 +106,44 @@ export class GatewayCore implements AttemptSink {
         if (this.set.hasAvailable(ex.exclude)) return; // all busy: wait for a slot
         this.queue.shift();
         ex.queued = false;
-        this.finishOwn(ex, 503, this.noReplicaMessage());
+        this.shed(ex, 'no_replica', this.noReplicaMessage());
         continue;
       }
       this.queue.shift();
       ex.queued = false;
+      const nowMs = this.clock.nowMs();
+      if (!worthDispatching(this.inflight, this.completions.perSec(nowMs), ex.deadlineMs - nowMs)) {
+        this.shed(ex, 'expired', `the replicas are saturated: too little of this request's budget is left to serve it; retry later`);
+        continue;
+      }
       this.dispatch(ex, u);
     }
   }
 
   private readBody(ex: Exchange): void {
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    const tooLarge = () => {
-      // Close the connection after the 413 instead of reading (and dropping) the rest of the body.
-      ex.res.setHeader('connection', 'close');
-      this.finishOwn(ex, 413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
-    };
-    if (Number(ex.req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return tooLarge();
-    ex.req.on('data', (chunk: Buffer) => {
-      if (ex.done) return;
-      bytes += chunk.length;
-      if (bytes > MAX_BODY_BYTES) return tooLarge();
-      chunks.push(chunk);
+    ex.readingBody = true;
+    readForwardedBody(ex.req, ex.res, {
+      body: (bytes) => {
+        ex.readingBody = false;
+        if (ex.done) return;
+        ex.body = bytes;
+        this.admit(ex);
+      },
+      refuse: (status, message, close) => this.finishOwn(ex, status, message, close),
     });
-    ex.req.on('end', () => {
-      if (ex.done) return;
-      ex.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
-      this.admit(ex);
-    });
-    ex.req.on('error', () => this.finishOwn(ex, 400, 'the request body could not be read'));
   }
 
   private admit(ex: Exchange): void {
     const u = this.set.pick(ex.exclude);
     if (u !== undefined) return this.dispatch(ex, u);
-    if (!this.set.hasAvailable(ex.exclude)) return this.finishOwn(ex, 503, this.noReplicaMessage());
+    if (!this.set.hasAvailable(ex.exclude)) return this.shed(ex, 'no_replica', this.noReplicaMessage());
     if (ex.retried) {
       // A retry was accepted once already: it goes first and does not count against the cap.
       this.queue.unshift(ex);
     } else {
-      if (this.queue.length >= this.limits.maxQueued) {
-        return this.finishOwn(ex, 503, `the gateway queue is full (${this.limits.maxQueued} requests waiting for a replica)`);
-      }
+      const nowMs = this.clock.nowMs();
+      const refused = this.queueRefusal(ex.deadlineMs - nowMs, nowMs);
+      if (refused !== undefined) return this.shed(ex, refused.reason, refused.message);
       this.queue.push(ex);
     }
     if (!ex.watchingClose) {
@@ -136,6 +152,13 @@ export class GatewayCore implements AttemptSink {
       ex.res.once('close', () => this.onClientGone(ex));
     }
     ex.queued = true;
+  }
+
+  /** Why a request with `remainingMs` of budget may not wait in the queue now, or undefined if it may. */
+  private queueRefusal(remainingMs: number, nowMs: number): Refusal | undefined {
+    const oldestWaitMs = this.queue.length > 0 ? nowMs - this.queue[0]!.startMs : 0;
+    const view = { queued: this.queue.length, inflight: this.inflight, completionsPerSec: this.completions.perSec(nowMs), oldestWaitMs };
+    return queueRefusal(view, remainingMs, this.limits.maxQueued);
   }
 
   /** The client hung up while its request waited: free the queue slot (status 499, as nginx logs it). */
@@ -161,31 +184,39 @@ export class GatewayCore implements AttemptSink {
     );
   }
 
+  attemptSent(a: Attempt): void {
+    // Judged from here, not from dispatch: under a flood the gateway itself may write it late.
+    a.sentAtMs = this.clock.nowMs();
+    a.completedAtSend = a.upstream.completed;
+    if (a.abandoned) this.armJudge(a); // its deadline passed before the gateway got to write it
+  }
+
   shouldRetryShed(a: Attempt): boolean {
     return !a.exchange.retried && !a.exchange.done && this.set.hasAvailable(a.upstream);
   }
 
   attemptDone(a: Attempt): void {
     const ex = this.release(a);
-    // Abandoned: answered 504 already, and the timeout was counted as a failure then.
-    if (a.abandoned) return this.pump();
     const u = a.upstream;
-    if (a.shed) {
-      this.retry(ex, u, 'shed');
-    } else {
-      if (a.status >= 500 && a.status !== 503 && a.status !== 504) this.failure(u, `status ${a.status}`);
-      else if (a.status !== 503) u.recordSuccess();
-      this.respond(ex, a);
-    }
+    u.completed++;
+    this.completions.record(this.clock.nowMs());
+    if (a.status >= 500 && a.status !== 503 && a.status !== 504) this.failure(u, `status ${a.status}`);
+    else if (a.status !== 503) u.recordSuccess();
+    // Abandoned: its client was answered at the deadline; a late answer only shows the replica lives.
+    if (a.abandoned) return this.pump();
+    if (a.shed) this.retry(ex, u, 'shed');
+    else this.respond(ex, a);
     this.pump();
   }
 
   attemptFailed(a: Attempt, err: Error): void {
     const ex = this.release(a);
-    if (a.abandoned) return this.pump();
+    // Aborted by the gateway after it was judged: already counted if it was the replica's fault.
+    if (a.aborted) return this.pump();
     const u = a.upstream;
     const reason = (err as { code?: string }).code ?? err.message;
     this.failure(u, reason);
+    if (a.abandoned) return this.pump();
     if (!a.headersSeen && !ex.retried && this.set.hasAvailable(u)) this.retry(ex, u, 'connect');
     else if (a.headersSeen) this.finishOwn(ex, 502, `replica ${u.id} broke off its response (${reason})`);
     else this.finishOwn(ex, 502, `replica ${u.id} failed before answering (${reason})`);
@@ -195,6 +226,7 @@ export class GatewayCore implements AttemptSink {
   private release(a: Attempt): Exchange {
     a.upstream.inflight--;
     this.inflight--;
+    if (a.judgeTimer !== null) clearTimeout(a.judgeTimer);
     const ex = a.exchange;
     ex.upstreamMs += this.clock.nowMs() - a.startMs;
     if (ex.attempt === a) ex.attempt = null;
@@ -210,8 +242,9 @@ export class GatewayCore implements AttemptSink {
     this.admit(ex);
   }
 
-  private failure(u: Upstream, reason: string): void {
-    if (!u.recordFailure(this.clock, this.limits)) return;
+  /** Counts a failure of `u`; a hang never ejects the last available replica (nothing would be gained). */
+  private failure(u: Upstream, reason: string, hang = false): void {
+    if (!u.recordFailure(this.clock, this.limits, !hang || this.set.hasAvailable(u))) return;
     this.counters.ejections++;
     this.metrics.ejected();
     this.log.warn('replica ejected', { replica: u.id, url: u.url, reason, ejectForMs: this.limits.ejectForMs });
@@ -220,17 +253,57 @@ export class GatewayCore implements AttemptSink {
   private onDeadline(ex: Exchange, budget: number): void {
     ex.timer = null;
     if (ex.done) return;
+    if (ex.readingBody) {
+      return this.finishOwn(ex, 408, `the request body did not arrive within the deadline of ${budget} ms; the connection is closed`, true);
+    }
     if (ex.queued) {
+      // Never sent: the replicas were too busy for it, which is shedding, not a timeout.
       const i = this.queue.indexOf(ex);
       if (i >= 0) this.queue.splice(i, 1);
       ex.queued = false;
+      return this.shed(ex, 'expired', `no replica was free within the deadline of ${budget} ms: the replicas are saturated; retry later`);
     }
     const a = ex.attempt;
+    if (a !== null && !a.ended && !ex.deadlineChecked) {
+      // Look again after the event loop's next I/O phase: when the gateway falls behind, the
+      // answer may be sitting in its socket already, and it is then sent rather than a 504.
+      ex.deadlineChecked = true;
+      setImmediate(() => this.onDeadline(ex, budget));
+      return;
+    }
     if (a !== null && !a.ended) {
-      if (a.forwardedBudgetMs >= MIN_JUDGED_BUDGET_MS) this.failure(a.upstream, 'timeout');
-      a.abandon();
+      a.abandoned = true;
+      // Not yet written (the gateway's own backlog): judged from when it is.
+      const sent = a.sentAtMs >= 0;
+      if (sent) this.armJudge(a);
+      // A replica that answered other requests meanwhile is busy, not failing: that miss is load
+      // (503, retry later). Only one that answered nothing at all gets the 504 (and is judged).
+      if (!sent || this.overloaded() || a.upstream.completed !== a.completedAtSend) {
+        return this.shed(ex, 'expired', `no answer within the deadline of ${budget} ms: the replicas are busy; retry later`);
+      }
     }
     this.finishOwn(ex, 504, `no answer within the deadline of ${budget} ms`);
+  }
+
+  /** True while the replicas are saturated: requests wait for a slot, every slot is taken, or the gateway shed within the last second. */
+  private overloaded(): boolean {
+    return this.queue.length > 0 || !this.set.hasFreeSlot() || this.clock.nowMs() - this.lastShedMs < OVERLOAD_MEMORY_MS;
+  }
+
+  private armJudge(a: Attempt): void {
+    a.judgeTimer = setTimeout(() => this.judge(a), Math.max(0, judgeAtMs(a.sentAtMs, a.forwardedBudgetMs) - this.clock.nowMs()));
+  }
+
+  /** An abandoned attempt still unanswered: a failure only if its replica answered nothing at all meanwhile. */
+  private judge(a: Attempt): void {
+    a.judgeTimer = null;
+    // Decide after the event loop's next I/O phase: under a flood the gateway itself can fall
+    // behind, and answers already in its sockets must be read before a replica is called hung.
+    setImmediate(() => {
+      if (a.ended) return;
+      if (isHung(a.forwardedBudgetMs, a.completedAtSend, a.upstream.completed)) this.failure(a.upstream, 'no answer', true);
+      a.abort();
+    });
   }
 
   private respond(ex: Exchange, a: Attempt): void {
@@ -240,9 +313,18 @@ export class GatewayCore implements AttemptSink {
     this.finish(ex, a.status, totalMs);
   }
 
-  /** Answers an accepted request with the gateway's own error. */
-  private finishOwn(ex: Exchange, status: number, message: string): void {
+  /** Answers 503 + Retry-After because of load or the replica set, counted by reason. */
+  private shed(ex: Exchange, reason: ShedReason, message: string): void {
     if (ex.done) return;
+    this.lastShedMs = this.clock.nowMs();
+    this.metrics.shed(reason);
+    this.finishOwn(ex, 503, message);
+  }
+
+  /** Answers an accepted request with the gateway's own error; `close` ends the connection after it. */
+  private finishOwn(ex: Exchange, status: number, message: string, close = false): void {
+    if (ex.done) return;
+    if (close && !ex.res.headersSent) ex.res.setHeader('connection', 'close');
     const totalMs = this.replyOwn(ex.res, ex.startMs, status, message, ex.upstreamMs);
     this.finish(ex, status, totalMs);
   }
@@ -260,7 +342,12 @@ export class GatewayCore implements AttemptSink {
   }
 
   /** Answers before the request was accepted (draining, nothing ready, bad header): counted only. */
-  private rejectNow(res: ServerResponse, startMs: number, status: number, message: string): void {
+  private rejectNow(req: IncomingMessage, res: ServerResponse, startMs: number, status: number, message: string, shed?: ShedReason): void {
+    guardUnreadBody(req, res);
+    if (shed !== undefined) {
+      this.lastShedMs = startMs;
+      this.metrics.shed(shed);
+    }
     const totalMs = this.replyOwn(res, startMs, status, message);
     this.counters.requests++;
     this.metrics.observe(status, totalMs / 1000);

@@ -10,6 +10,8 @@ export interface AttemptSink {
   attemptDone(attempt: Attempt): void;
   /** The attempt failed: connection error, reset, or the response broke off. */
   attemptFailed(attempt: Attempt, err: Error): void;
+  /** The whole request has been written to the replica's connection. */
+  attemptSent(attempt: Attempt): void;
   /** Called on response headers: true when a 503 from this replica should be retried elsewhere. */
   shouldRetryShed(attempt: Attempt): boolean;
 }
@@ -22,6 +24,8 @@ export class Exchange {
   queued = false;
   /** A 'close' listener frees the queue slot if the client hangs up while queued. */
   watchingClose = false;
+  /** Its body is still arriving (a deadline now is the client's fault: 408, not 504). */
+  readingBody = false;
   /** Already resent once; never resent twice. */
   retried = false;
   /** The replica a retry must avoid. */
@@ -30,6 +34,8 @@ export class Exchange {
   attempt: Attempt | null = null;
   /** Fires at the deadline. */
   timer: NodeJS.Timeout | null = null;
+  /** The deadline passed with an attempt in flight and is being looked at once more. */
+  deadlineChecked = false;
   /** Time spent waiting on replicas over all attempts, in milliseconds. */
   upstreamMs = 0;
   /** The request body exactly as received (null for GETs). */
@@ -52,8 +58,19 @@ export class Exchange {
 export class Attempt {
   /** undici's abort for this request, once it is on a connection. */
   private abortFn: ((err?: Error) => void) | null = null;
-  /** The deadline passed: the exchange was answered 504 and this attempt is being aborted. */
+  /**
+   * The deadline passed and the client was answered without this attempt; it stays open only to
+   * tell a slow replica (answers late) from a hung one (answers nothing), until judged.
+   */
   abandoned = false;
+  /** Fires when an abandoned attempt is judged. */
+  judgeTimer: NodeJS.Timeout | null = null;
+  /** The gateway aborted it (after judging it): its error is no news about the replica. */
+  aborted = false;
+  /** Clock time the request was written to the replica (ms); -1 until then. */
+  sentAtMs = -1;
+  /** The replica's `completed` count when this attempt was written. */
+  completedAtSend = 0;
   /** Ended (completed or failed); the replica slot has been released. */
   ended = false;
   /** Response headers arrived (a failure after this is a broken response, never retried). */
@@ -74,15 +91,19 @@ export class Attempt {
     private readonly sink: AttemptSink,
   ) {}
 
-  /** Gives up on this attempt (deadline): aborts the upstream request now or as soon as it starts. */
-  abandon(): void {
-    this.abandoned = true;
+  /** Gives up on this attempt: aborts the upstream request now or as soon as it starts. */
+  abort(): void {
+    this.aborted = true;
     if (this.abortFn !== null) this.abortFn(new Error('deadline passed'));
   }
 
   onConnect(abort: (err?: Error) => void): void {
     this.abortFn = abort;
-    if (this.abandoned) abort(new Error('deadline passed'));
+    if (this.aborted) abort(new Error('deadline passed'));
+  }
+
+  onRequestSent(): void {
+    this.sink.attemptSent(this);
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, _statusText: string): boolean {

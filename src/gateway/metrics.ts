@@ -3,6 +3,14 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { StateCounts } from './upstream-set.js';
 
+/**
+ * Why the gateway answered 503 itself: its queue was full, the wait ahead would eat too much of the
+ * request's budget, the request's budget ran out while the replicas were saturated (waiting for a
+ * slot, or at a replica while others waited), no replica was available, or the gateway is draining.
+ */
+export type ShedReason = 'queue_full' | 'over_budget' | 'expired' | 'no_replica' | 'draining';
+const shedReasons: readonly ShedReason[] = ['queue_full', 'over_budget', 'expired', 'no_replica', 'draining'];
+
 /** What the gauges read when /metrics is scraped. */
 export interface GaugeSource {
   inflight(): number;
@@ -20,6 +28,7 @@ export class GatewayMetrics {
   private readonly retryConnect: Counter.Internal;
   private readonly retryShed: Counter.Internal;
   private readonly ejections: Counter;
+  private readonly sheds = new Map<ShedReason, Counter.Internal>();
 
   constructor(source: GaugeSource) {
     const registers = [this.registry];
@@ -33,6 +42,8 @@ export class GatewayMetrics {
     this.retries = new Counter({ name: 'serve_gateway_retries_total', help: 'Requests resent to a different replica, by reason (connect: the connection failed before a response; shed: the replica answered 503).', labelNames: ['reason'], registers });
     this.retryConnect = this.retries.labels('connect');
     this.retryShed = this.retries.labels('shed');
+    const shed = new Counter({ name: 'serve_gateway_shed_total', help: 'Requests the gateway answered 503 itself, by reason (queue_full, over_budget: the wait ahead would take too much of the budget, expired: the budget ran out while the replicas were saturated, no_replica, draining).', labelNames: ['reason'], registers });
+    for (const r of shedReasons) this.sheds.set(r, shed.labels(r));
     this.ejections = new Counter({ name: 'serve_gateway_ejections_total', help: 'Times a replica was ejected after consecutive failures.', registers });
     new Gauge({ name: 'serve_gateway_inflight_requests', help: 'Requests sent to replicas and not yet answered.', registers, collect() { this.set(source.inflight()); } });
     new Gauge({ name: 'serve_gateway_queued_requests', help: 'Requests waiting for a free replica slot.', registers, collect() { this.set(source.queued()); } });
@@ -58,6 +69,10 @@ export class GatewayMetrics {
 
   retried(reason: 'connect' | 'shed'): void {
     (reason === 'connect' ? this.retryConnect : this.retryShed).inc();
+  }
+
+  shed(reason: ShedReason): void {
+    this.sheds.get(reason)!.inc();
   }
 
   ejected(): void {

@@ -4,6 +4,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { systemClock, type Clock } from '../common/clock.js';
+import { guardUnreadBody, hardenedServerOptions, hardenServer } from '../common/http-hardening.js';
 import { createLogger, type Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import { GatewayCore } from './core.js';
@@ -76,6 +77,9 @@ export interface GatewayHandle {
   metrics(): Promise<string>;
 }
 
+/** Pending connections the kernel holds for the gateway (capped by net.core.somaxconn). */
+const LISTEN_BACKLOG = 4096;
+
 const defaults = {
   host: '127.0.0.1', port: 8000, maxQueued: 1024, maxInflightPerReplica: 64, requestTimeoutMs: 1000,
   ejectAfter: 5, ejectForMs: 10_000, forwardMarginMs: 2,
@@ -105,10 +109,12 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   };
   if (o.replicas) setReplicas(o.replicas);
 
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => route(core, metrics, req, res, clock.nowMs()));
+  const server = http.createServer(hardenedServerOptions(), (req, res) => route(core, metrics, req, res, clock.nowMs()));
+  hardenServer(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(o.port, o.host, () => {
+    // A deep accept backlog: thousands of clients connecting at once must queue, not be dropped.
+    server.listen({ port: o.port, host: o.host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
@@ -142,17 +148,22 @@ function route(core: GatewayCore, metrics: GatewayMetrics, req: IncomingMessage,
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const method = req.method;
+  const health = path === '/v2/health/live' || path === '/v2/health/ready';
+  if (path.startsWith('/v2') && !health) {
+    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && (path.endsWith('/infer') || path === '/v2/repository/index'))) {
+      return core.accept(req, res, startMs);
+    }
+  }
+  // Answered here without reading a body: whatever body comes must still arrive, or it is cut.
+  guardUnreadBody(req, res);
   if (path.startsWith('/v2')) {
-    if ((path === '/v2/health/live' || path === '/v2/health/ready') && method !== 'GET' && method !== 'HEAD') {
+    if (health && method !== 'GET' && method !== 'HEAD') {
       return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET` }));
     }
     if (path === '/v2/health/live') return json(res, 200, '{"live":true}');
     if (path === '/v2/health/ready') {
       const ready = !core.draining && core.set.hasAvailable();
       return json(res, ready ? 200 : 503, ready ? '{"ready":true}' : '{"ready":false}');
-    }
-    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && (path.endsWith('/infer') || path === '/v2/repository/index'))) {
-      return core.accept(req, res, startMs);
     }
     return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET for metadata and POST .../infer` }));
   }

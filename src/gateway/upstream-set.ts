@@ -67,6 +67,13 @@ export class UpstreamSet {
     return false;
   }
 
+  /** True when some available replica is below its in-flight cap. */
+  hasFreeSlot(): boolean {
+    const nowMs = this.clock.nowMs();
+    for (const u of this.members) if (u.inflight < this.maxInflightPerReplica && u.isAvailable(nowMs)) return true;
+    return false;
+  }
+
   counts(): StateCounts {
     const nowMs = this.clock.nowMs();
     const c: StateCounts = { ready: 0, not_ready: 0, ejected: 0 };

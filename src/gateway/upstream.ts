@@ -18,8 +18,10 @@ export interface EjectionPolicy {
 export class Upstream {
   /** Requests sent to this replica and not yet finished. */
   inflight = 0;
-  /** Failures in a row (connection errors, timeouts, 5xx other than 503/504); reset by a success. */
+  /** Failures in a row (connection errors, hangs, 5xx other than 503/504); reset by a success. */
   consecutiveFailures = 0;
+  /** Responses received from this replica so far, any status: a replica that completes nothing is hung. */
+  completed = 0;
   /** Clock time before which the replica is ejected; 0 when never ejected. */
   ejectedUntilMs = 0;
   /** Times this replica was ejected. */
@@ -48,12 +50,13 @@ export class Upstream {
   /**
    * Counts one failure; returns true when this failure ejected the replica. After an ejection the
    * replica comes back on probation: one more failure ejects it again, one success clears it.
+   * With `mayEject` false the failure is counted but never ejects (the gateway's last replica).
    */
-  recordFailure(clock: Clock, policy: EjectionPolicy): boolean {
+  recordFailure(clock: Clock, policy: EjectionPolicy, mayEject = true): boolean {
     const nowMs = clock.nowMs();
     if (nowMs < this.ejectedUntilMs) return false; // late failures of an already ejected replica
     this.consecutiveFailures++;
-    if (this.consecutiveFailures < policy.ejectAfter) return false;
+    if (this.consecutiveFailures < policy.ejectAfter || !mayEject) return false;
     this.ejectedUntilMs = nowMs + policy.ejectForMs;
     this.consecutiveFailures = Math.max(0, policy.ejectAfter - 1);
     this.ejections++;

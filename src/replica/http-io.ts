@@ -1,13 +1,15 @@
 // Small HTTP helpers of the replica (data plane): reading a body under a byte limit (declared or
 // chunked) and writing JSON and error responses in the `{"error": "..."}` format.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
 import { HttpError } from './http-error.js';
 
 /**
  * Reads the whole body of `req`, refusing with 413 as soon as it exceeds `maxBytes` (checked
- * against Content-Length up front and against the bytes received for chunked bodies).
+ * against Content-Length up front and against the bytes received for chunked bodies), and with
+ * 408 when it stops arriving (see watchBody).
  */
-export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > maxBytes) {
@@ -18,6 +20,10 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
     const chunks: Buffer[] = [];
     let total = 0;
     let failed = false;
+    watchBody(req, res, () => {
+      failed = true;
+      reject(new HttpError(408, BODY_STALLED_MESSAGE));
+    });
     const onData = (chunk: Buffer) => {
       total += chunk.length;
       if (total > maxBytes) {
@@ -66,8 +72,8 @@ export function sendError(res: ServerResponse, err: unknown, extraHeaders?: Reco
   }
   const headers: Record<string, string> = { ...extraHeaders };
   if (e.retryAfterS !== undefined) headers['retry-after'] = String(e.retryAfterS);
-  // After a refused oversized body the rest of it is not worth reading: close the connection.
-  if (e.status === 413) headers.connection = 'close';
+  // After a refused oversized or stalled body the rest of it is not worth waiting for: close.
+  if (e.status === 413 || e.status === 408) headers.connection = 'close';
   sendJson(res, e.status, { error: e.message }, headers);
   return e.status;
 }

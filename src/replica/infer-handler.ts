@@ -31,7 +31,7 @@ export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: Serv
   };
   try {
     const head = checkHeaders(ctx, req, arrivalMs);
-    readBody(req, ctx.maxBodyBytes).then((body) => {
+    readBody(req, res, ctx.maxBodyBytes).then((body) => {
       try {
         const request = parseInfer(body, head.binaryHeaderLength, ctx.model, ctx.limits);
         submit(ctx, request, head, arrivalMs, (result) => {

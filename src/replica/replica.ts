@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
 import { UserError, errorMessage } from '../common/errors.js';
+import { guardUnreadBody, hardenedServerOptions, hardenServer } from '../common/http-hardening.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { resolveModel } from '../model/registry.js';
 import { compareSignature } from '../model/verify.js';
@@ -78,7 +79,13 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
     replicaId: opts.replicaId, metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
     clock: opts.clock ?? systemClock, log, inFlight: 0, idleWaiters: [],
   };
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, createRequestHandler(ctx));
+  const handle = createRequestHandler(ctx);
+  const server = http.createServer(hardenedServerOptions(), (req, res) => {
+    // A request answered before its body was read (404, 405, 415, 503...) must still get its body or be cut.
+    guardUnreadBody(req, res);
+    handle(req, res);
+  });
+  hardenServer(server);
   const host = opts.host;
   await listen(server, host, opts.port);
   const port = (server.address() as AddressInfo).port;
