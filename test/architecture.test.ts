@@ -102,3 +102,12 @@ test('the scanner sees real imports (guards against a scanner that finds nothing
   const found = specifiers(`import { a } from './x.js';\nimport type { B } from "../common/y.js";\nexport * from './z.js';\nawait import('onnxruntime-node');`);
   assert.deepEqual(found, ['./x.js', '../common/y.js', './z.js', 'onnxruntime-node']);
 });
+
+test('no source file is longer than 250 lines (house style: one concept a file)', () => {
+  const long: string[] = [];
+  for (const file of tsFiles(srcDir)) {
+    const lines = readFileSync(file, 'utf8').split('\n').length;
+    if (lines > 251) long.push(`src/${path.relative(srcDir, file)}: ${lines} lines`);
+  }
+  assert.deepEqual(long, []);
+});

@@ -58,11 +58,7 @@ async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
 
 async function listen(s: GatewaySettings, log: Logger): Promise<GatewayHandle> {
   try {
-    return await startGateway({
-      host: s.host, port: s.port, maxQueued: s.maxQueuedRequests, maxInflightPerReplica: s.maxInflightPerReplica,
-      requestTimeoutMs: s.requestTimeoutMs, ejectAfter: s.ejectAfterFailures, ejectForMs: s.ejectForMs, forwardMarginMs: s.forwardMarginMs,
-      logger: log,
-    });
+    return await startGateway({ ...s, logger: log });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UserError(`--port ${s.port}: the address ${s.host}:${s.port} is in use; pick another port (0 picks a free one)`);

@@ -1,22 +1,5 @@
-// Request deadlines at the gateway (gateway, data plane): reads the incoming budget header and
-// computes the budget passed on to a replica.
-
-/** Upper bound on a budget a client may ask for (10 minutes), so a typo cannot pin a slot forever. */
-export const MAX_BUDGET_MS = 600_000;
-
-/**
- * The request's time budget in milliseconds: the TIMEOUT_HEADER value when present, else
- * `defaultMs`. Returns NaN when the header is present but not a positive number (a 400).
- */
-export function budgetMs(header: string | string[] | undefined, defaultMs: number): number {
-  if (header === undefined) return defaultMs;
-  const text = Array.isArray(header) ? header[0] : header;
-  // Plain decimal milliseconds only: Number() would also take "0x20", "1e3" or "1e-300".
-  if (text === undefined || !/^\s*\d{1,9}(\.\d{1,6})?\s*$/.test(text)) return NaN;
-  const ms = Number(text);
-  if (!Number.isFinite(ms) || ms <= 0) return NaN;
-  return Math.min(ms, MAX_BUDGET_MS);
-}
+// Request deadlines at the gateway (gateway, data plane): the budget passed on to a replica, and
+// when an unanswered attempt is judged hung (the incoming header's rule is common/wire.ts).
 
 /**
  * Budget handed to a replica, in whole milliseconds: what is left minus a small margin for the

@@ -2,6 +2,7 @@
 // An Attempt is undici's dispatch handler itself, so a forwarded request costs no stream objects:
 // the response body is gathered as raw chunks and written back in one go.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TimerHandle } from '../common/clock.js';
 import type { Upstream } from './upstream.js';
 
 /** What the gateway core does when an attempt ends; implemented by GatewayCore. */
@@ -33,7 +34,7 @@ export class Exchange {
   /** The attempt in flight, if any. */
   attempt: Attempt | null = null;
   /** Fires at the deadline. */
-  timer: NodeJS.Timeout | null = null;
+  timer: TimerHandle | null = null;
   /** The deadline passed with an attempt in flight and is being looked at once more. */
   deadlineChecked = false;
   /** Time spent waiting on replicas over all attempts, in milliseconds. */
@@ -64,7 +65,7 @@ export class Attempt {
    */
   abandoned = false;
   /** Fires when an abandoned attempt is judged. */
-  judgeTimer: NodeJS.Timeout | null = null;
+  judgeTimer: TimerHandle | null = null;
   /** The gateway aborted it (after judging it): its error is no news about the replica. */
   aborted = false;
   /** Clock time the request was written to the replica (ms); -1 until then. */

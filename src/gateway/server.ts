@@ -7,36 +7,25 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { guardUnreadBody, hardenedServerOptions, hardenServer } from '../common/http-hardening.js';
 import { createLogger, type Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
+import { defaultsOf } from '../common/settings.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table.js';
 import { GatewayCore } from './core.js';
 import { GatewayMetrics } from './metrics.js';
 import { UpstreamSet } from './upstream-set.js';
 import type { UpstreamState } from './upstream.js';
 
-/** Options of startGateway; every field has the CLI's default. */
-export interface GatewayOptions {
-  /** Address to listen on; default 127.0.0.1. */
-  host?: string;
-  /** Port; default 8000, 0 picks a free one. */
-  port?: number;
-  /** Requests that may wait for a replica slot before the gateway sheds with 503; default 1024. */
-  maxQueued?: number;
-  /** Requests in flight to one replica at most (also its connection count); default 64. */
-  maxInflightPerReplica?: number;
-  /** Budget of a request without the timeout header, in milliseconds; default 1000. */
-  requestTimeoutMs?: number;
-  /** Consecutive failures that eject a replica; default 5. */
-  ejectAfter?: number;
-  /** How long an ejected replica is left out, in milliseconds; default 10000. */
-  ejectForMs?: number;
-  /** Taken off the budget passed on to a replica, in milliseconds; default 2. */
-  forwardMarginMs?: number;
+/**
+ * Options of startGateway: its settings (common/settings-table.ts: units, defaults and ranges, the
+ * same as `serve gateway`'s flags), every one optional, plus what only code can pass.
+ */
+export type GatewayOptions = Partial<GatewaySettings> & {
   /** Initial replica set; default empty. */
   replicas?: readonly ReplicaEndpoint[];
   clock?: Clock;
   /** Random source of the P2C pick, in [0, 1); default Math.random. */
   random?: () => number;
   logger?: Logger;
-}
+};
 
 /** One replica in stats(). */
 export interface ReplicaStats {
@@ -80,10 +69,7 @@ export interface GatewayHandle {
 /** Pending connections the kernel holds for the gateway (capped by net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
 
-const defaults = {
-  host: '127.0.0.1', port: 8000, maxQueued: 1024, maxInflightPerReplica: 64, requestTimeoutMs: 1000,
-  ejectAfter: 5, ejectForMs: 10_000, forwardMarginMs: 2,
-};
+const defaults = defaultsOf(gatewaySettingsTable) as GatewaySettings;
 
 /** Starts a gateway and resolves once it listens. */
 export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHandle> {

@@ -9,7 +9,7 @@ export type UpstreamState = 'ready' | 'not_ready' | 'ejected';
 /** Settings of passive ejection. */
 export interface EjectionPolicy {
   /** Consecutive failures that eject a replica. */
-  ejectAfter: number;
+  ejectAfterFailures: number;
   /** How long an ejected replica is left out before it is tried again, in milliseconds. */
   ejectForMs: number;
 }
@@ -56,9 +56,9 @@ export class Upstream {
     const nowMs = clock.nowMs();
     if (nowMs < this.ejectedUntilMs) return false; // late failures of an already ejected replica
     this.consecutiveFailures++;
-    if (this.consecutiveFailures < policy.ejectAfter || !mayEject) return false;
+    if (this.consecutiveFailures < policy.ejectAfterFailures || !mayEject) return false;
     this.ejectedUntilMs = nowMs + policy.ejectForMs;
-    this.consecutiveFailures = Math.max(0, policy.ejectAfter - 1);
+    this.consecutiveFailures = Math.max(0, policy.ejectAfterFailures - 1);
     this.ejections++;
     return true;
   }

@@ -6,18 +6,16 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { UserError, errorMessage } from '../common/errors.js';
 import { guardUnreadBody, hardenedServerOptions, hardenServer } from '../common/http-hardening.js';
 import { createLogger, type Logger } from '../common/log.js';
-import { resolveModel } from '../model/registry.js';
-import { compareSignature } from '../model/verify.js';
-import { Batcher } from './batcher.js';
+import { resolveModel, type ResolvedModel } from '../model/registry.js';
 import type { ReplicaContext } from './context.js';
 import { HttpError } from './http-error.js';
 import { ReplicaMetrics } from './metrics.js';
 import { createRequestHandler } from './routes.js';
 import { compileModel, type ServedModel } from './served-model.js';
-import { openSession, type ModelSession } from './session.js';
+import { loadModel, type ReadyInfo } from './model-load.js';
+import type { ModelSession } from './session.js';
 import { defaultsOf } from '../common/settings.js';
 import { replicaSettingsTable, type ReplicaSettings } from '../common/settings-table.js';
-import { openWorkerSession } from './worker-session.js';
 
 /**
  * How to run a replica: its settings (common/settings-table.ts: units, defaults and ranges, the same
@@ -35,13 +33,7 @@ export type ReplicaOptions = Partial<ReplicaSettings> & {
 
 const defaults = defaultsOf(replicaSettingsTable) as Omit<ReplicaSettings, 'model'>;
 
-/** What the replica reports once warm. */
-export interface ReadyInfo {
-  loadMs: number;
-  device: 'cpu' | 'cuda';
-  /** Why the requested device was not used, when it was not. */
-  fallbackReason?: string;
-}
+export type { ReadyInfo };
 
 /** A running replica. */
 export interface ReplicaHandle {
@@ -61,24 +53,8 @@ export interface ReplicaHandle {
 export async function startReplica(options: ReplicaOptions): Promise<ReplicaHandle> {
   const opts = { ...defaults, ...options };
   const resolved = await resolveModel(opts.registry, opts.model);
-  let model: ServedModel;
-  try {
-    model = compileModel(resolved.spec);
-  } catch (err) {
-    throw new UserError(`${resolved.yamlPath}: ${errorMessage(err)}`);
-  }
-  if (opts.replicaId !== undefined && !/^[\w.:-]{1,64}$/.test(opts.replicaId)) {
-    // It goes into a response header on every answer: anything else would break writeHead.
-    throw new UserError(`--replica-id "${opts.replicaId.slice(0, 64)}" may only use letters, digits, ".", "_", ":" and "-" (at most 64)`);
-  }
-  const log = (opts.logger ?? createLogger({ component: 'replica' })).child({ model: `${model.name}@${model.version}`, ...(opts.replicaId ? { replica: opts.replicaId } : {}) });
-  const maxBatchSize = opts.maxBatchSize;
-  const ctx: ReplicaContext = {
-    model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes,
-    limits: { maxRowsPerRequest: maxBatchSize, allowNonFinite: opts.allowNonFinite, maxJsonDepth: opts.maxJsonDepth ?? 32 },
-    replicaId: opts.replicaId, metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
-    clock: opts.clock ?? systemClock, log, inFlight: 0, idleWaiters: [],
-  };
+  const ctx = newContext(resolved, opts);
+  const { model, log } = ctx;
   const handle = createRequestHandler(ctx);
   const server = http.createServer(hardenedServerOptions(), (req, res) => {
     // A request answered before its body was read (404, 405, 415, 503...) must still get its body or be cut.
@@ -93,40 +69,7 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
   log.info('listening', { url });
 
   let session: ModelSession | undefined;
-  const ready = (async (): Promise<ReadyInfo> => {
-    const t0 = performance.now();
-    const sessionOpts = { device: opts.device, intraOpThreads: opts.threads } as const;
-    session = opts.sessionWorker === false ? await openSession(resolved.onnxPath, sessionOpts)
-      : await openWorkerSession(resolved.onnxPath, sessionOpts, (err) => {
-        // Without its session the replica cannot serve: say so, so the supervisor replaces it.
-        log.error('session worker died; the replica is failed', { error: errorMessage(err) });
-        ctx.state = 'failed';
-        ctx.metrics.ready.set(0);
-      });
-    if (session.fallbackReason) {
-      const line = `cuda not available, running on cpu: ${session.fallbackReason}`;
-      log.info(line);
-    }
-    const problems = compareSignature(session.signature, resolved.spec);
-    if (problems.length > 0) throw new UserError(`${resolved.onnxPath} does not match model.yaml: ${problems.join('; ')}`);
-    const batcher = new Batcher(model, session, { maxBatchSize, batchWaitMs: opts.batchWaitMs, batching: opts.batching },
-      opts.maxQueuedRequests, ctx.clock, log, {
-        onQueueDepth: (n) => ctx.metrics.queueDepth.set(n),
-        onBatch: (rows, inferMs) => {
-          ctx.metrics.batchSize.observe(rows);
-          ctx.metrics.inferenceS.observe(inferMs / 1000);
-        },
-      });
-    await warmUp(session, model, maxBatchSize);
-    const loadMs = performance.now() - t0;
-    if (ctx.state !== 'loading') throw new Error(`replica was ${ctx.state} before it became ready`);
-    ctx.batcher = batcher;
-    ctx.state = 'ready';
-    ctx.metrics.ready.set(1);
-    ctx.metrics.modelLoadS.set(loadMs / 1000);
-    log.info('ready', { loadMs: Math.round(loadMs), device: session.device });
-    return { loadMs, device: session.device, ...(session.fallbackReason ? { fallbackReason: session.fallbackReason } : {}) };
-  })();
+  const ready = loadModel(ctx, resolved, opts, (opened) => (session = opened));
   ready.catch((err) => {
     if (ctx.state === 'loading') ctx.state = 'failed';
     if (ctx.state === 'failed') log.error('model load failed', { error: errorMessage(err) });
@@ -153,6 +96,27 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
     url, host, port, model: { name: model.name, version: model.version }, ready,
     drain: () => (closing ??= shutdown(true)),
     close: () => (closing ??= shutdown(false)),
+  };
+}
+
+/** The shared state of a new replica (loading); throws a UserError for a bad model.yaml or replica id. */
+function newContext(resolved: ResolvedModel, opts: Omit<ReplicaSettings, 'model'> & ReplicaOptions): ReplicaContext {
+  let model: ServedModel;
+  try {
+    model = compileModel(resolved.spec);
+  } catch (err) {
+    throw new UserError(`${resolved.yamlPath}: ${errorMessage(err)}`);
+  }
+  if (opts.replicaId !== undefined && !/^[\w.:-]{1,64}$/.test(opts.replicaId)) {
+    // It goes into a response header on every answer: anything else would break writeHead.
+    throw new UserError(`--replica-id "${opts.replicaId.slice(0, 64)}" may only use letters, digits, ".", "_", ":" and "-" (at most 64)`);
+  }
+  const log = (opts.logger ?? createLogger({ component: 'replica' })).child({ model: `${model.name}@${model.version}`, ...(opts.replicaId ? { replica: opts.replicaId } : {}) });
+  return {
+    model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes,
+    limits: { maxRowsPerRequest: opts.maxBatchSize, allowNonFinite: opts.allowNonFinite, maxJsonDepth: opts.maxJsonDepth ?? 32 },
+    replicaId: opts.replicaId, metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
+    clock: opts.clock ?? systemClock, log, inFlight: 0, idleWaiters: [],
   };
 }
 
@@ -185,13 +149,4 @@ function closeServer(server: http.Server, graceful: boolean): Promise<void> {
       setTimeout(() => server.closeAllConnections(), 500).unref();
     } else server.closeAllConnections();
   });
-}
-
-/** Runs the model at batch 1 and at a full batch a few times so the first real request is not slow. */
-async function warmUp(session: ModelSession, model: ServedModel, maxBatchSize: number): Promise<void> {
-  for (const rows of [1, maxBatchSize, 1, maxBatchSize]) {
-    const feeds: Parameters<ModelSession['run']>[0] = {};
-    for (const t of model.inputs) feeds[t.name] = { type: t.dt.ortType, data: new t.dt.ctor(rows * t.rowElements), dims: [rows, ...t.rowShape] };
-    await session.run(feeds);
-  }
 }

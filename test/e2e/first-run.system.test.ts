@@ -29,7 +29,7 @@ test('fresh directory: up --detach market-hours, bench --rps 200, down, each exi
   const result = JSON.parse(bench.stdout) as { requests: { ok: number; errors: number }; gates: { checks: Array<{ metric: string }> } };
   assert.equal(result.requests.errors, 0);
   assert.ok(result.requests.ok >= 900, `${result.requests.ok} ok`);
-  assert.deepEqual(result.gates.checks.map((c) => c.metric).sort(), ['error_rate', 'max', 'min_rps', 'p50', 'p95', 'p99'].sort());
+  assert.deepEqual(result.gates.checks.map((c) => c.metric).sort(), ['errorRate', 'max', 'minRps', 'p50', 'p95', 'p99'].sort());
 
   const down = await serve(['down'], { cwd, timeoutMs: 60_000 });
   assert.equal(down.code, 0, down.stderr);

@@ -29,7 +29,7 @@ test('no ready replica: 503 with Retry-After at once, and not ready', async (t) 
 
 test('a full queue sheds at once with 503 and Retry-After, and never ejects the replica', async (t) => {
   const [slow] = await fakesFor(t, { kind: 'ok', delayMs: 500 });
-  const gw = await gatewayFor(t, { replicas: endpoints([slow!]), maxInflightPerReplica: 1, maxQueued: 2, ejectAfter: 1, requestTimeoutMs: 10_000 });
+  const gw = await gatewayFor(t, { replicas: endpoints([slow!]), maxInflightPerReplica: 1, maxQueuedRequests: 2, ejectAfterFailures: 1, requestTimeoutMs: 10_000 });
   const first = Array.from({ length: 3 }, (_, k) => post(gw.url, k)); // 1 in flight + 2 queued
   await waitFor(() => gw.stats().queued === 2, 5000, 'two queued requests');
   const shed = await Promise.all(Array.from({ length: 4 }, (_, k) => post(gw.url, 10 + k)));
@@ -74,7 +74,7 @@ test('the remaining budget is passed on, and a late answer becomes 504', async (
 
 test('clients asking for less time than a replica needs get 504 without ejecting healthy replicas', async (t) => {
   const fakes = await fakesFor(t, { kind: 'ok', delayMs: 40 }, { kind: 'ok', delayMs: 40 });
-  const gw = await gatewayFor(t, { replicas: endpoints(fakes), ejectAfter: 1 });
+  const gw = await gatewayFor(t, { replicas: endpoints(fakes), ejectAfterFailures: 1 });
   const tiny = await Promise.all(Array.from({ length: 6 }, (_, k) => post(gw.url, k, { [TIMEOUT_HEADER]: '5' })));
   assert.deepEqual(tiny.map((r) => r.status), [504, 504, 504, 504, 504, 504]);
   assert.equal(gw.stats().ejections, 0, 'a 5 ms budget says nothing about the replicas');

@@ -39,7 +39,7 @@ test('a client sending a 60 ms deadline on a closed loop of 8 connections cannot
 
 test('a replica that answers nothing is ejected; the last available one never is for that', async (t) => {
   const [hung, ok] = await fakesFor(t, { kind: 'hang' }, { kind: 'ok', delayMs: 50 });
-  const gw = await gatewayFor(t, { replicas: endpoints([hung!, ok!]), ejectAfter: 2, ejectForMs: 800, requestTimeoutMs: 100 });
+  const gw = await gatewayFor(t, { replicas: endpoints([hung!, ok!]), ejectAfterFailures: 2, ejectForMs: 800, requestTimeoutMs: 100 });
   // Concurrent requests, so that both replicas get some (P2C steers away from one holding requests).
   const statuses = (await Promise.all(Array.from({ length: 8 }, (_, k) => post(gw.url, k)))).map((r) => r.status);
   assert.ok(statuses.includes(504) && statuses.includes(200), `statuses ${statuses.join(',')}`);
@@ -63,7 +63,7 @@ test('a request the gateway itself wrote late is judged from when it was written
   // The replica answers in 300 ms. The gateway's event loop stalls for 1.5 s between choosing the
   // replica and writing the request (as under a flood): the replica must not be blamed for that.
   const [slow, other] = await fakesFor(t, { kind: 'ok', delayMs: 300 }, { kind: 'ok' });
-  const gw = await gatewayFor(t, { replicas: endpoints([slow!, other!]), ejectAfter: 1, random: () => 0 });
+  const gw = await gatewayFor(t, { replicas: endpoints([slow!, other!]), ejectAfterFailures: 1, random: () => 0 });
   assert.equal((await post(gw.url, 0)).status, 200, 'warm-up');
   let stalled = false;
   const stall = (message: unknown) => {

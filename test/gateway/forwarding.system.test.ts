@@ -66,7 +66,7 @@ test('power of two choices spreads load over every replica', async (t) => {
 test('a connection failure is retried once on a different replica', async (t) => {
   const [dead, closer, ok] = await fakesFor(t, { kind: 'ok' }, { kind: 'close' }, { kind: 'ok' });
   await dead!.stop(); // its port now refuses connections
-  const gw = await gatewayFor(t, { replicas: endpoints([dead!, ok!]), random: seededRandom(11), ejectAfter: 1000 });
+  const gw = await gatewayFor(t, { replicas: endpoints([dead!, ok!]), random: seededRandom(11), ejectAfterFailures: 1000 });
   for (let k = 0; k < 12; k++) {
     const r = await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders });
     assert.equal(r.status, 200);
@@ -122,8 +122,8 @@ test('a replica dying under load fails no request', async (t) => {
 
 test('a 503 shed by a replica is retried on another; with none left it is passed through', async (t) => {
   const [shed, ok] = await fakesFor(t, { kind: 'shed' }, { kind: 'ok' });
-  // ejectAfter 1: were a shed counted as a failure, r0 would be ejected at once.
-  const gw = await gatewayFor(t, { replicas: endpoints([shed!, ok!]), random: () => 0, ejectAfter: 1 }); // random 0 prefers r0
+  // ejectAfterFailures 1: were a shed counted as a failure, r0 would be ejected at once.
+  const gw = await gatewayFor(t, { replicas: endpoints([shed!, ok!]), random: () => 0, ejectAfterFailures: 1 }); // random 0 prefers r0
   const r = await send(gw.url + inferPath, { body: inferBody(), headers: jsonHeaders });
   assert.equal(r.status, 200);
   assert.equal(r.headers['x-serve-replica'], 'r1');
@@ -152,7 +152,7 @@ test('400 and 500 are not retried', async (t) => {
 test('a replica failing in a row is ejected for eject-for, then tried again', async (t) => {
   const clock = new ManualClock(1000);
   const [failing, ok] = await fakesFor(t, { kind: 'status', status: 500 }, { kind: 'ok' });
-  const gw = await gatewayFor(t, { replicas: endpoints([failing!, ok!]), random: () => 0, clock, ejectAfter: 3, ejectForMs: 5000 });
+  const gw = await gatewayFor(t, { replicas: endpoints([failing!, ok!]), random: () => 0, clock, ejectAfterFailures: 3, ejectForMs: 5000 });
   const statuses: number[] = [];
   for (let k = 0; k < 6; k++) statuses.push((await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })).status);
   assert.deepEqual(statuses, [500, 500, 500, 200, 200, 200]);

@@ -84,7 +84,7 @@ test('it counts against its replica only if the replica answered nothing at all 
 test('a failure that may not eject is counted but never ejects', () => {
   const clock = new ManualClock();
   const u = new Upstream('a', 'http://127.0.0.1:1', true, ({}) as unknown as Dispatcher);
-  const policy = { ejectAfter: 2, ejectForMs: 1000 };
+  const policy = { ejectAfterFailures: 2, ejectForMs: 1000 };
   for (let i = 0; i < 5; i++) assert.equal(u.recordFailure(clock, policy, false), false);
   assert.equal(u.consecutiveFailures, 5);
   assert.equal(u.isAvailable(clock.nowMs()), true);

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseControlLine } from '../../src/gateway/control.js';
-import { budgetMs, forwardBudgetMs } from '../../src/gateway/deadline.js';
+import { forwardBudgetMs } from '../../src/gateway/deadline.js';
+import { parseTimeoutHeader as budgetMs } from '../../src/common/wire.js';
 import { clientResponseHeaders, upstreamRequestHeaders } from '../../src/gateway/headers.js';
 
 test('budget comes from the header, else the default; bad values are NaN', () => {

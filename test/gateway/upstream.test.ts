@@ -7,7 +7,7 @@ import { Upstream } from '../../src/gateway/upstream.js';
 import { UpstreamSet } from '../../src/gateway/upstream-set.js';
 import { seededRandom } from '../../src/common/random.js';
 
-const policy = { ejectAfter: 3, ejectForMs: 1000 };
+const policy = { ejectAfterFailures: 3, ejectForMs: 1000 };
 const fakePool = (url: string) => ({ url }) as unknown as Dispatcher;
 
 test('consecutive failures eject for ejectFor, then one more failure ejects again', () => {

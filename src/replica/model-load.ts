@@ -1,0 +1,81 @@
+// Loading a replica's model (data plane, replica): opens the ONNX Runtime session (in a worker
+// thread by default), checks it against model.yaml, builds the batcher and warms up, then turns the
+// replica ready. Runs after the replica already listens, so its health endpoints answer meanwhile.
+import { UserError, errorMessage } from '../common/errors.js';
+import type { ResolvedModel } from '../model/registry.js';
+import { compareSignature } from '../model/verify.js';
+import { Batcher } from './batcher.js';
+import type { ReplicaContext } from './context.js';
+import type { ServedModel } from './served-model.js';
+import { openSession, type DeviceRequest, type ModelSession } from './session.js';
+import { openWorkerSession } from './worker-session.js';
+
+/** What the replica reports once warm. */
+export interface ReadyInfo {
+  loadMs: number;
+  device: 'cpu' | 'cuda';
+  /** Why the requested device was not used, when it was not. */
+  fallbackReason?: string;
+}
+
+/** The settings loading needs. */
+export interface LoadSettings {
+  device: DeviceRequest;
+  threads: number;
+  sessionWorker: boolean;
+  maxBatchSize: number;
+  batchWaitMs: number;
+  batching: boolean;
+  maxQueuedRequests: number;
+}
+
+/**
+ * Loads `resolved` for `ctx` and makes the replica ready; `onSession` receives the session as soon
+ * as it is open (so a shutdown can release it). Rejects (UserError for a model that does not match
+ * its model.yaml) and leaves the replica failed if anything goes wrong.
+ */
+export async function loadModel(ctx: ReplicaContext, resolved: ResolvedModel, s: LoadSettings, onSession: (session: ModelSession) => void): Promise<ReadyInfo> {
+  const t0 = performance.now();
+  const session = await open(ctx, resolved.onnxPath, s);
+  onSession(session);
+  if (session.fallbackReason) ctx.log.info(`cuda not available, running on cpu: ${session.fallbackReason}`);
+  const problems = compareSignature(session.signature, resolved.spec);
+  if (problems.length > 0) throw new UserError(`${resolved.onnxPath} does not match model.yaml: ${problems.join('; ')}`);
+  const batcher = new Batcher(ctx.model, session, { maxBatchSize: s.maxBatchSize, batchWaitMs: s.batchWaitMs, batching: s.batching },
+    s.maxQueuedRequests, ctx.clock, ctx.log, {
+      onQueueDepth: (n) => ctx.metrics.queueDepth.set(n),
+      onBatch: (rows, inferMs) => {
+        ctx.metrics.batchSize.observe(rows);
+        ctx.metrics.inferenceS.observe(inferMs / 1000);
+      },
+    });
+  await warmUp(session, ctx.model, s.maxBatchSize);
+  const loadMs = performance.now() - t0;
+  if (ctx.state !== 'loading') throw new Error(`replica was ${ctx.state} before it became ready`);
+  ctx.batcher = batcher;
+  ctx.state = 'ready';
+  ctx.metrics.ready.set(1);
+  ctx.metrics.modelLoadS.set(loadMs / 1000);
+  ctx.log.info('ready', { loadMs: Math.round(loadMs), device: session.device });
+  return { loadMs, device: session.device, ...(session.fallbackReason ? { fallbackReason: session.fallbackReason } : {}) };
+}
+
+function open(ctx: ReplicaContext, onnxPath: string, s: LoadSettings): Promise<ModelSession> {
+  const options = { device: s.device, intraOpThreads: s.threads } as const;
+  if (!s.sessionWorker) return openSession(onnxPath, options);
+  return openWorkerSession(onnxPath, options, (err) => {
+    // Without its session the replica cannot serve: say so, so the supervisor replaces it.
+    ctx.log.error('session worker died; the replica is failed', { error: errorMessage(err) });
+    ctx.state = 'failed';
+    ctx.metrics.ready.set(0);
+  });
+}
+
+/** Runs the model at batch 1 and at a full batch a few times so the first real request is not slow. */
+async function warmUp(session: ModelSession, model: ServedModel, maxBatchSize: number): Promise<void> {
+  for (const rows of [1, maxBatchSize, 1, maxBatchSize]) {
+    const feeds: Parameters<ModelSession['run']>[0] = {};
+    for (const t of model.inputs) feeds[t.name] = { type: t.dt.ortType, data: new t.dt.ctor(rows * t.rowElements), dims: [rows, ...t.rowShape] };
+    await session.run(feeds);
+  }
+}
