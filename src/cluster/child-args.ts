@@ -35,6 +35,7 @@ export function replicaSettings(profile: Profile, o: { modelVersion: number; reg
     port: 0,
     maxBatchSize: profile.batching.maxBatchSize,
     batchWaitMs: profile.batching.batchWaitMs,
+    batchingMode: profile.batching.mode,
     maxQueuedRequests: profile.batching.maxQueuedRequests,
     device: profile.runtime.device,
     threads: profile.runtime.threads,
@@ -54,6 +55,14 @@ export function gatewaySettings(profile: Profile, port?: number): GatewaySetting
     ejectAfterFailures: g.ejectAfterFailures,
     ejectForMs: g.ejectForMs,
     drainTimeoutMs: profile.drainTimeoutMs,
+    cacheEnabled: profile.cache.enabled,
+    cacheMaxEntries: profile.cache.maxEntries,
+    cacheMaxBytes: profile.cache.maxBytes,
+    cacheTtlMs: profile.cache.ttlMs,
+    // Only on stdin (never argv): it may hold a password.
+    ...(profile.cache.redis ? { cacheRedisUrl: profile.cache.redis.url } : {}),
+    cacheRedisPrefix: profile.cache.redisPrefix,
+    cacheRedisTimeoutMs: profile.cache.redisTimeoutMs,
   };
 }
 

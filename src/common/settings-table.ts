@@ -3,9 +3,13 @@
 // `serve replica`/`serve gateway` flags, what a controller sends its children and the process
 // defaults are all derived from it, so a default is written once.
 import type { SettingSpec } from './settings.js';
+import { gatewayCacheSettings } from './settings-table-cache.js';
 
 /** Where inference runs: `auto` uses CUDA where its provider loads, else the CPU (one log line). */
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
+
+/** How a replica forms batches (see replica/adaptive-batching.ts). */
+export type BatchingMode = 'adaptive' | 'fixed';
 
 /** Settings of one replica process, units in the names. */
 export interface ReplicaSettings {
@@ -16,6 +20,8 @@ export interface ReplicaSettings {
   port: number;
   maxBatchSize: number;
   batchWaitMs: number;
+  /** `adaptive`: run at once unless waiting is expected to pay; `fixed`: always wait up to batchWaitMs (Ray Serve). */
+  batchingMode: BatchingMode;
   maxQueuedRequests: number;
   device: DeviceRequest;
   threads: number;
@@ -37,6 +43,14 @@ export interface GatewaySettings {
   ejectForMs: number;
   forwardMarginMs: number;
   drainTimeoutMs: number;
+  cacheEnabled: boolean;
+  cacheMaxEntries: number;
+  cacheMaxBytes: number;
+  cacheTtlMs: number;
+  /** redis:// or rediss:// URL of the shared second level; absent: memory only. May hold a password: never logged or put in argv. */
+  cacheRedisUrl?: string;
+  cacheRedisPrefix: string;
+  cacheRedisTimeoutMs: number;
 }
 
 const drainTimeoutMs: SettingSpec = {
@@ -55,7 +69,11 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
   },
   batchWaitMs: {
     kind: 'durationMs', default: 10, min: 0, max: 10_000, profilePath: 'batching.batch_wait_timeout',
-    help: 'Longest a request waits for a batch to fill.',
+    help: 'Longest a request waits for a batch to fill (adaptive mode waits only when waiting is expected to pay, never longer).',
+  },
+  batchingMode: {
+    kind: 'choice', default: 'adaptive', choices: ['adaptive', 'fixed'], profilePath: 'batching.mode',
+    help: 'adaptive: a batch runs at once when the session is free unless the measured arrival rate and batch-cost curve say waiting pays; fixed: the first request always waits up to batch_wait_timeout (Ray Serve).',
   },
   maxQueuedRequests: {
     kind: 'integer', default: 256, min: 1, max: 1_000_000, profilePath: 'batching.max_queued_requests',
@@ -98,4 +116,5 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
   },
   forwardMarginMs: { kind: 'durationMs', default: 2, min: 0, max: 1000, help: 'Taken off the budget passed to a replica, so it answers before the gateway gives up.' },
   drainTimeoutMs,
+  ...gatewayCacheSettings,
 };

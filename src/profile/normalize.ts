@@ -17,7 +17,8 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
     node[keys.at(-1)!] = value;
   }
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'slo']) root[k] ??= {};
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'cache', 'local', 'slo']) root[k] ??= {};
+  (root.cache as Record<string, unknown>).redis ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
   return root as unknown as ProfileYaml;
@@ -48,6 +49,7 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
     batching: {
       maxBatchSize: y.batching.max_batch_size,
       batchWaitMs: y.batching.batch_wait_timeout,
+      mode: y.batching.mode,
       maxQueuedRequests: y.batching.max_queued_requests,
     },
     runtime: { device: y.runtime.device, threads: y.runtime.threads },
@@ -74,9 +76,19 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       ejectAfterFailures: y.gateway.eject_after_failures,
       ejectForMs: y.gateway.eject_for,
     },
+    cache: cacheOf(y.cache),
     drainTimeoutMs: y.drain_timeout,
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
     slo: sloOf(y.slo),
+  };
+}
+
+function cacheOf(c: ProfileYaml['cache']): Profile['cache'] {
+  const r = c.redis;
+  return {
+    enabled: c.enabled, maxEntries: c.max_entries, maxBytes: c.max_bytes, ttlMs: c.ttl,
+    ...(r.url !== undefined ? { redis: { url: r.url, prefix: r.prefix, timeoutMs: r.timeout } } : {}),
+    redisPrefix: r.prefix, redisTimeoutMs: r.timeout,
   };
 }
 

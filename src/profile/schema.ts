@@ -37,6 +37,7 @@ const resources = section('What one replica needs; placement packs replicas onto
 const batching = section('Dynamic batching inside each replica.', {
   max_batch_size: replica('maxBatchSize'),
   batch_wait_timeout: replica('batchWaitMs'),
+  mode: replica('batchingMode'),
   max_queued_requests: replica('maxQueuedRequests'),
 });
 
@@ -71,6 +72,18 @@ const gatewaySection = section('The public endpoint in front of the replicas.', 
   request_timeout: gateway('requestTimeoutMs'),
   eject_after_failures: gateway('ejectAfterFailures'),
   eject_for: gateway('ejectForMs'),
+});
+
+const cache = section('Response cache of the gateway: a repeated infer request is answered without a replica hop.', {
+  enabled: gateway('cacheEnabled'),
+  max_entries: gateway('cacheMaxEntries'),
+  max_bytes: gateway('cacheMaxBytes'),
+  ttl: gateway('cacheTtlMs'),
+  redis: section('Optional second level in Redis, shared by every gateway of the model; when it is slow or down, requests are served without it.', {
+    url: gateway('cacheRedisUrl', 'a URL such as "redis://127.0.0.1:6379" (use ${REDIS_URL} for one with a password)'),
+    prefix: gateway('cacheRedisPrefix', 'a key prefix such as "serve:cache:"'),
+    timeout: gateway('cacheRedisTimeoutMs'),
+  }),
 });
 
 const local = section('Capacity of this host for placement; "auto" detects it.', {
@@ -108,6 +121,7 @@ export const profileTree = section('A serving profile: which model, how many rep
   health,
   restart,
   gateway: gatewaySection,
+  cache,
   drain_timeout: replica('drainTimeoutMs'),
   local,
   slo,

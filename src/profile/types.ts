@@ -1,6 +1,6 @@
 // The validated, unit-normalized shape of a profile (control plane). Produced by profile/load.ts
 // from YAML; every duration is in milliseconds and every size in bytes, as the names say.
-import type { DeviceRequest } from '../common/settings-table.js';
+import type { BatchingMode, DeviceRequest } from '../common/settings-table.js';
 import type { SloTargets } from '../common/wire.js';
 
 export type Device = DeviceRequest;
@@ -44,6 +44,8 @@ export interface Profile {
   batching: {
     maxBatchSize: number;
     batchWaitMs: number;
+    /** adaptive (the default) or fixed (always wait up to batchWaitMs). */
+    mode: BatchingMode;
     /** Requests waiting in a replica's queue beyond which it answers 503 at once. */
     maxQueuedRequests: number;
   };
@@ -83,6 +85,18 @@ export interface Profile {
     /** Consecutive failures after which a replica is ejected from routing. */
     ejectAfterFailures: number;
     ejectForMs: number;
+  };
+  /** The gateway's response cache. */
+  cache: {
+    enabled: boolean;
+    maxEntries: number;
+    maxBytes: number;
+    ttlMs: number;
+    /** Absent: memory only. `url` may hold a password: never print it (redactUrl). */
+    redis?: { url: string; prefix: string; timeoutMs: number };
+    /** The prefix and timeout written even without a url (they reach the gateway's settings). */
+    redisPrefix: string;
+    redisTimeoutMs: number;
   };
   /** Grace period for draining on scale-down and `serve down` before SIGKILL. */
   drainTimeoutMs: number;

@@ -1,6 +1,8 @@
 // The dynamic batcher's pure core (data plane, replica): a bounded priority queue that decides
 // which requests form the next batch and when, given only the time from an injected clock. The
 // shell (batcher.ts) does the I/O; everything here is tested on a ManualClock.
+import type { BatchingMode } from '../common/settings-table.js';
+import { adaptiveWaitMs, type BatchCostCurve } from './adaptive-batching.js';
 
 /** What the core needs to know about a queued request. */
 export interface QueuedItem {
@@ -22,6 +24,15 @@ export interface BatchPolicy {
   batchWaitMs: number;
   /** false: every request runs alone, at once (the benchmark's "batching off"). */
   batching: boolean;
+  /** adaptive: wait only when waiting is expected to pay (adaptive-batching.ts); fixed: always wait up to batchWaitMs. */
+  mode: BatchingMode;
+}
+
+/** What adaptive mode measures: the arrival rate now and the model's batch-cost curve. */
+export interface AdaptiveSignals {
+  rowsPerMs: number;
+  /** Undefined until warm-up has measured it: then a free session runs at once. */
+  curve: BatchCostCurve | undefined;
 }
 
 /** Result of offering a request to a full or non-full queue. */
@@ -86,15 +97,19 @@ export class BatchQueue<T extends QueuedItem> {
 
   /**
    * Decides what to do at `nowMs` when the session is free. A batch runs when the queued rows fill
-   * `maxBatchSize` or the oldest request has waited `batchWaitMs`; it takes requests in queue order
+   * `maxBatchSize` or the oldest request has waited `batchWaitMs`, and in adaptive mode also when
+   * waiting is not expected to pay (adaptiveWaitMs with `signals`); it takes requests in queue order
    * while they fit. Otherwise the caller should call again at `untilMs` (or on the next arrival),
-   * which is also the earliest deadline so expired requests are answered on time.
+   * which is never later than the earliest deadline, so expired requests are answered on time.
    *
-   * `sessionJustFreed`: the session has just finished a batch. Whatever queued meanwhile has
-   * already waited for the session, so it runs at once instead of waiting out `batchWaitMs`: under
-   * load, batches form from what arrives during a run and the session never idles with work queued.
+   * `sessionJustFreed` (fixed mode): the session has just finished a batch. Whatever queued
+   * meanwhile has already waited for the session, so it runs at once instead of waiting out
+   * `batchWaitMs`: under load, batches form from what arrives during a run and the session never
+   * idles with work queued. Adaptive mode applies its rule then too (the oldest request's
+   * `batchWaitMs` still bounds it), since a model with a large cost per run gains by waiting for
+   * the rest of a wave of requests that is on its way.
    */
-  decide(nowMs: number, policy: BatchPolicy, sessionJustFreed = false): BatchDecision<T> {
+  decide(nowMs: number, policy: BatchPolicy, sessionJustFreed = false, signals?: AdaptiveSignals): BatchDecision<T> {
     if (this.items.length === 0) return { kind: 'idle' };
     if (!policy.batching) {
       const item = this.items.shift()!;
@@ -108,10 +123,19 @@ export class BatchQueue<T extends QueuedItem> {
       if (it.deadlineMs < earliestDeadlineMs) earliestDeadlineMs = it.deadlineMs;
     }
     const dueMs = oldestMs + policy.batchWaitMs;
-    if (!sessionJustFreed && this.queuedRows < policy.maxBatchSize && nowMs < dueMs) {
+    if (this.queuedRows >= policy.maxBatchSize || nowMs >= dueMs) return this.take(policy.maxBatchSize);
+    if (policy.mode === 'fixed') {
+      if (sessionJustFreed) return this.take(policy.maxBatchSize);
       return { kind: 'wait', untilMs: Math.min(dueMs, earliestDeadlineMs) };
     }
-    return this.take(policy.maxBatchSize);
+    // Adaptive: also right after a run (what queued meanwhile may be the first of a wave worth
+    // waiting for), but never past the oldest request's batchWaitMs.
+    const curve = signals?.curve;
+    const waitMs = curve === undefined ? 0 : adaptiveWaitMs({
+      queuedRows: this.queuedRows, rowsPerMs: signals!.rowsPerMs, curve, maxBatchSize: policy.maxBatchSize, waitLeftMs: dueMs - nowMs,
+    });
+    if (waitMs <= 0) return this.take(policy.maxBatchSize);
+    return { kind: 'wait', untilMs: Math.min(nowMs + waitMs, earliestDeadlineMs) };
   }
 
   private take(maxRows: number): BatchDecision<T> {

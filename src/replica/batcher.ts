@@ -4,6 +4,7 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
+import { ArrivalRate, type BatchCostCurve } from './adaptive-batching.js';
 import { BatchQueue, type BatchPolicy, type QueuedItem } from './batch-queue.js';
 import { HttpError } from './http-error.js';
 import type { InferRequest } from './parse-infer.js';
@@ -37,6 +38,9 @@ export class Batcher {
   private timer: TimerHandle | undefined;
   private timerAtMs = Infinity;
   private idleWaiters: Array<() => void> = [];
+  /** Adaptive mode's signals: rows arriving per ms, and the batch-cost curve measured at warm-up. */
+  private readonly arrivals = new ArrivalRate();
+  private curve: BatchCostCurve | undefined;
 
   constructor(
     private readonly model: ServedModel,
@@ -58,8 +62,14 @@ export class Batcher {
     return this.queue.size;
   }
 
+  /** Gives adaptive mode the model's batch-cost curve (until then a free session runs at once). */
+  setCostCurve(curve: BatchCostCurve): void {
+    this.curve = curve;
+  }
+
   /** Queues `job`, or answers it 503 at once when the queue is full of equal or higher priority. */
   submit(job: Job): void {
+    this.arrivals.record(job.enqueuedMs, job.rows);
     const offered = this.queue.offer(job);
     if (!offered.accepted) {
       job.done({ ok: false, error: new HttpError(503, 'replica queue is full: retry shortly', 1) });
@@ -98,7 +108,8 @@ export class Batcher {
     for (const job of expired) {
       job.done({ ok: false, error: new HttpError(504, `deadline passed after ${Math.round(now - job.enqueuedMs)}ms in the queue; the model was not run`) });
     }
-    const decision = this.queue.decide(now, this.policy, afterRun);
+    const decision = this.queue.decide(now, this.policy, afterRun,
+      this.policy.mode === 'adaptive' ? { rowsPerMs: this.arrivals.rowsPerMs(now), curve: this.curve } : undefined);
     if (decision.kind === 'run') {
       this.clearTimer();
       this.hooks.onQueueDepth?.(this.queue.size);

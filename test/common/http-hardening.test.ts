@@ -166,7 +166,7 @@ test('malformed, oversized and stalled requests get our own JSON errors (never 5
 test('idle keep-alive connections and long inference waits are not cut', async (t) => {
   const registry = await demoRegistry(t);
   // One request waits 2.5 s for others to batch with: longer than any request timeout above.
-  const slow = await readyReplica(t, registry, { replicaId: 'slow', batchWaitMs: 2500 });
+  const slow = await readyReplica(t, registry, { replicaId: 'slow', batchWaitMs: 2500, batchingMode: 'fixed' });
   const gw = await startGateway({ port: 0, logger: quietLog(), replicas: [{ id: 'slow', url: slow.url, ready: true }] });
   t.after(() => gw.close());
   const body = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data: new Array(960).fill(0.1) }] });

@@ -59,7 +59,7 @@ test('a minimal profile gets every documented default', () => {
   assert.deepEqual(p.model, { name: 'cnn-lstm', version: 'latest', registry: '/home/u/app/models' });
   assert.deepEqual(p.replicas, { min: 1, max: 1, initial: 1 });
   assert.deepEqual(p.resources, { cpus: 1, gpus: 0, memoryBytes: 1024 ** 3 });
-  assert.deepEqual(p.batching, { maxBatchSize: 32, batchWaitMs: 10, maxQueuedRequests: 256 });
+  assert.deepEqual(p.batching, { maxBatchSize: 32, batchWaitMs: 10, mode: 'adaptive', maxQueuedRequests: 256 });
   assert.deepEqual(p.runtime, { device: 'auto', threads: 1 });
   assert.deepEqual(p.slo, { p50Ms: 50, p95Ms: 80, p99Ms: 100, maxMs: 200, errorRate: 0.01 });
   assert.equal(p.gateway.port, 8000);

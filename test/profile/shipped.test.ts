@@ -19,7 +19,7 @@ test('market-hours carries the platform numbers', async () => {
   assert.deepEqual(p.replicas, { min: 5, max: 30, initial: 5 });
   assert.deepEqual(p.autoscaling, { enabled: true, targetOngoingRequests: 3, upscaleDelayMs: 15_000, downscaleDelayMs: 120_000, metricsIntervalMs: 1000, lookbackMs: 10_000 });
   assert.deepEqual(p.resources, { cpus: 2, gpus: 0.5, memoryBytes: 2e9 });
-  assert.deepEqual(p.batching, { maxBatchSize: 32, batchWaitMs: 10, maxQueuedRequests: 256 });
+  assert.deepEqual(p.batching, { maxBatchSize: 32, batchWaitMs: 10, mode: 'adaptive', maxQueuedRequests: 256 });
   assert.deepEqual(p.slo, { p50Ms: 50, p95Ms: 80, p99Ms: 100, maxMs: 200, errorRate: 0.01, targetRps: 200, minRps: 50 });
   assert.deepEqual(p.health, { periodMs: 500, timeoutMs: 200, failureThreshold: 3, startupTimeoutMs: 30_000 });
   assert.deepEqual(p.restart, { initialBackoffMs: 100, backoffMultiplier: 1.5, maxBackoffMs: 15_000, resetAfterMs: 30_000, crashLoopFailures: 5, crashLoopWindowMs: 10_000, failedRetryMs: 300_000 });
@@ -71,7 +71,7 @@ test('profiles/profile.schema.json is generated from the current schema', async 
   assert.equal(onDisk, profileJsonSchemaText(), 'regenerate it: node dist/src/cli/main.js validate --schema > profiles/profile.schema.json');
   const schema = JSON.parse(onDisk) as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }>; required?: string[] };
   assert.equal(schema.properties.health!.properties!.period!.default, '500ms');
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['autoscaling', 'batching', 'drain_timeout', 'gateway', 'health', 'local', 'model', 'name', 'replicas', 'resources', 'restart', 'runtime', 'slo']);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['autoscaling', 'batching', 'cache', 'drain_timeout', 'gateway', 'health', 'local', 'model', 'name', 'replicas', 'resources', 'restart', 'runtime', 'slo']);
 });
 
 test('the README field table is generated from the current schema', async () => {

@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/common/clock.js';
 import { BatchQueue, type BatchPolicy, type QueuedItem } from '../../src/replica/batch-queue.js';
 
 interface Item extends QueuedItem { id: string }
-const policy: BatchPolicy = { maxBatchSize: 8, batchWaitMs: 10, batching: true };
+const policy: BatchPolicy = { maxBatchSize: 8, batchWaitMs: 10, batching: true, mode: 'fixed' };
 const item = (id: string, clock: ManualClock, rows = 1, priority = 0, deadlineMs = Infinity): Item =>
   ({ id, rows, priority, enqueuedMs: clock.nowMs(), deadlineMs });
 const ids = (items: Item[]) => items.map((i) => i.id);

@@ -22,7 +22,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10
 
 test('many concurrent different requests each get exactly their own rows', async (t) => {
   const reg = await demoRegistry(t);
-  const r = await readyReplica(t, reg, { maxBatchSize: 16, batchWaitMs: 25 });
+  const r = await readyReplica(t, reg, { maxBatchSize: 16, batchWaitMs: 25, batchingMode: 'fixed' });
   const reference = await referenceRunner(reg);
   const requests = Array.from({ length: 40 }, (_, i) => ({ rows: 1 + (i % 3), x: randomRows(1 + (i % 3), 100 + i) }));
   const responses = await Promise.all(requests.map((q) => inferJson(r.url, jsonBody(q.x, q.rows))));
@@ -45,7 +45,7 @@ test('many concurrent different requests each get exactly their own rows', async
 
 test('a full queue answers 503 with Retry-After; a higher priority evicts the newest lowest', async (t) => {
   const reg = await demoRegistry(t);
-  const r = await readyReplica(t, reg, { maxQueuedRequests: 2, batchWaitMs: 1500, maxBatchSize: 32 });
+  const r = await readyReplica(t, reg, { maxQueuedRequests: 2, batchWaitMs: 1500, maxBatchSize: 32, batchingMode: 'fixed' });
   const x = jsonBody(randomRows(1, 1), 1);
   const first = inferJson(r.url, x);
   await until('one queued', async () => (await metric(r, 'serve_replica_queue_depth')) === 1);
@@ -66,7 +66,7 @@ test('a full queue answers 503 with Retry-After; a higher priority evicts the ne
 test('higher priority runs first', async (t) => {
   const reg = await demoRegistry(t);
   // Two 2-row requests overfill a batch of 3, so the first batch can take only one of them.
-  const r = await readyReplica(t, reg, { maxBatchSize: 3, batchWaitMs: 300 });
+  const r = await readyReplica(t, reg, { maxBatchSize: 3, batchWaitMs: 300, batchingMode: 'fixed' });
   const x = jsonBody(randomRows(2, 1), 2);
   const order: string[] = [];
   const low = inferJson(r.url, x).then((res) => (order.push('low'), res));
@@ -79,7 +79,7 @@ test('higher priority runs first', async (t) => {
 
 test('a passed deadline is answered 504 without running the model', async (t) => {
   const reg = await demoRegistry(t);
-  const r = await readyReplica(t, reg, { batchWaitMs: 1000 });
+  const r = await readyReplica(t, reg, { batchWaitMs: 1000, batchingMode: 'fixed' });
   const x = jsonBody(randomRows(1, 1), 1);
   const t0 = Date.now();
   const expired = await inferJson(r.url, x, { [TIMEOUT_HEADER]: '40' });
@@ -92,5 +92,19 @@ test('a passed deadline is answered 504 without running the model', async (t) =>
     const bad = await inferJson(r.url, x, { [TIMEOUT_HEADER]: value });
     assert.equal(bad.status, 400, value);
     assert.match(bad.json.error, /header x-serve-timeout-ms must be a positive number of milliseconds/);
+  }
+});
+
+test('adaptive batching (the default): a lone request runs at once, not after batch_wait_timeout', async (t) => {
+  const reg = await demoRegistry(t);
+  const r = await readyReplica(t, reg, { batchWaitMs: 2000 });
+  const x = jsonBody(randomRows(1, 7), 1);
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const res = await inferJson(r.url, x);
+    assert.equal(res.status, 200);
+    assert.ok(performance.now() - t0 < 1000, `answered in ${Math.round(performance.now() - t0)} ms with a 2 s batch wait`);
+    const queueMs = Number(/queue;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1]);
+    assert.ok(queueMs < 100, `queued ${queueMs} ms`);
   }
 });

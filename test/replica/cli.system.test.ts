@@ -40,7 +40,7 @@ const exitWithin = (child: Child, ms: number) =>
 
 test('prints listening then ready; SIGTERM drains queued work, refuses new work, exits 0', async (t) => {
   const reg = await demoRegistry(t);
-  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--batch-wait-ms', '5000', '--replica-id', 'r1']);
+  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--batch-wait-ms', '5000', '--batching-mode', 'fixed', '--replica-id', 'r1']);
   const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
   assert.equal(child.events[0], listening, 'listening is the first event');
   assert.equal(listening.host, '127.0.0.1');
@@ -92,7 +92,7 @@ test('prints listening then ready; SIGTERM drains queued work, refuses new work,
 
 test('a dead controller (stdin EOF and a broken stdout pipe at once) starts a drain: queued requests are answered, exit 0', async (t) => {
   const reg = await demoRegistry(t);
-  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--batch-wait-ms', '3000', '--exit-with-parent']);
+  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--batch-wait-ms', '3000', '--batching-mode', 'fixed', '--exit-with-parent']);
   const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
   await waitFor('ready', () => child.events.find((e) => e.event === 'ready'));
   const body = jsonBody(randomRows(1, 5), 1);
