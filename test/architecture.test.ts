@@ -43,6 +43,7 @@ const libraryHomes: Record<string, readonly string[]> = {
   zod: ['profile'],
   yaml: ['profile', 'model'],
   'prom-client': ['replica', 'gateway'],
+  ioredis: ['gateway/cache'],
 };
 
 function* tsFiles(dir: string): Generator<string> {

@@ -5,7 +5,8 @@ import { errorMessage, UserError } from '../common/errors.js';
 import { formatBytes, formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient } from '../client/admin-client.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
-import type { ClusterStatus } from '../common/cluster-status.js';
+import type { CacheStatus, ClusterStatus } from '../common/cluster-status.js';
+import { readGatewayCache } from '../client/gateway-cache.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
 import { compactTable } from './table.js';
@@ -34,7 +35,14 @@ export function renderStatus(s: ClusterStatus): string {
     if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);
   }
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
+  if (s.cache) lines.push(renderCache(s.cache));
   return lines.join('\n');
+}
+
+/** One line on the response cache: its hit rate and what it holds. */
+export function renderCache(c: CacheStatus): string {
+  const rate = c.hitRate === undefined ? 'no cacheable request yet' : `${(c.hitRate * 100).toFixed(1)}% hits (${c.hits.toLocaleString('en-US')} of ${(c.hits + c.misses).toLocaleString('en-US')}${c.redisHits > 0 ? `, ${c.redisHits.toLocaleString('en-US')} from Redis` : ''})`;
+  return `Cache: ${rate}; ${c.entries.toLocaleString('en-US')} entries, ${formatBytes(c.bytes)}, ${c.evictions} evictions${c.redisErrors > 0 ? `, ${c.redisErrors} Redis errors` : ''}`;
 }
 
 export function register(program: Command): void {
@@ -54,6 +62,9 @@ export function register(program: Command): void {
           throw new UserError(`--timeout: ${errorMessage(err)}`);
         }
         const status = await new AdminClient(opts.stateDir, Math.max(1, timeoutMs)).status();
+        // The hit rate comes from the gateway itself (its /metrics), so the controller need not scrape it.
+        const cache = await readGatewayCache(status.gatewayUrl, Math.min(2000, Math.max(1, timeoutMs)));
+        if (cache) status.cache = cache;
         if (opts.json) printJson(status);
         else process.stdout.write(renderStatus(status) + '\n');
       }),

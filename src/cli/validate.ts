@@ -1,6 +1,7 @@
 // `serve validate` (cli): checks a profile without starting anything and prints what it resolves to.
 import type { Command } from 'commander';
 import { UserError } from '../common/errors.js';
+import { redactUrl } from '../common/redact-url.js';
 import { formatBytes, formatMs } from '../common/units.js';
 import { formatDuration } from '../profile/fields.js';
 import { listProfiles, loadProfile } from '../profile/load.js';
@@ -31,7 +32,7 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   if (ref === undefined) throw new UserError('serve validate needs a profile: a name such as "local" or the path of a .yaml file (see --list)');
   try {
     const profile = await loadProfile(ref);
-    if (flags.json) printJson(profile);
+    if (flags.json) printJson(shownProfile(profile));
     else process.stdout.write(renderProfileSummary(profile, process.cwd()).join('\n') + '\n');
     return 0;
   } catch (err) {
@@ -39,6 +40,12 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
     if (flags.json && err instanceof ProfileError) printJson({ ok: false, problems: err.problems });
     throw err;
   }
+}
+
+/** The profile as `--json` prints it: a Redis URL's password replaced (it may come from ${REDIS_URL}). */
+function shownProfile(p: Profile): Profile {
+  const r = p.cache.redis;
+  return r === undefined ? p : { ...p, cache: { ...p.cache, redis: { ...r, url: redactUrl(r.url) } } };
 }
 
 /** A few lines saying what a profile resolves to, for people (pure). */
@@ -62,8 +69,15 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
     `  per replica ${p.resources.cpus} CPU, ${p.resources.gpus} GPU, ${formatBytes(p.resources.memoryBytes)}; batch ${p.batching.maxBatchSize} within ${formatDuration(p.batching.batchWaitMs)}; ${p.runtime.device}, ${p.runtime.threads} thread(s)`,
     `  health      probe every ${formatDuration(p.health.periodMs)} (timeout ${formatDuration(p.health.timeoutMs)}, ${p.health.failureThreshold} failures eject); restart backoff ${formatDuration(p.restart.initialBackoffMs)} x${p.restart.backoffMultiplier} to ${formatDuration(p.restart.maxBackoffMs)}`,
     `  gateway     http://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
+    `  cache       ${cacheSummary(p.cache)}`,
     `  targets     ${targets.join(' ') || 'none'}`,
   ];
+}
+
+function cacheSummary(c: Profile['cache']): string {
+  if (!c.enabled) return 'off';
+  const redis = c.redis === undefined ? 'memory only' : `then Redis ${redactUrl(c.redis.url)} (prefix ${c.redis.prefix}, timeout ${formatDuration(c.redis.timeoutMs)})`;
+  return `${c.maxEntries} answers, ${formatBytes(c.maxBytes)}, ttl ${formatDuration(c.ttlMs)}; ${redis}`;
 }
 
 /** `./models` for a folder under `cwd`, else the absolute path. */

@@ -63,6 +63,22 @@ export interface ClusterStatus {
   replicas: ReplicaStatus[];
   /** Oversubscription and similar notes. */
   warnings: string[];
+  /** The gateway's response cache since it started (read from its /metrics by `serve status`); absent when off or unknown. */
+  cache?: CacheStatus;
+}
+
+/** The response cache's counters as `serve status` shows them. */
+export interface CacheStatus {
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses), 0..1; undefined before the first cacheable request. */
+  hitRate: number | undefined;
+  /** Of the hits, those answered from Redis. */
+  redisHits: number;
+  entries: number;
+  bytes: number;
+  evictions: number;
+  redisErrors: number;
 }
 
 /** What a scale did: from and to counts, and the replicas that could not be placed (with why). */

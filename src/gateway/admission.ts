@@ -66,7 +66,10 @@ export const DISPATCH_MARGIN = 2;
 
 /** What admission looks at: the gateway's queue, the requests at replicas, and their completion rate. */
 export interface LoadView {
+  /** Requests queued ahead of this one (of a higher priority, or of its own with an earlier deadline). */
   queued: number;
+  /** Requests queued in all, for the cap; default `queued`. */
+  queuedTotal?: number;
   inflight: number;
   completionsPerSec: number;
   /** How long the oldest queued request has been waiting (ms); 0 when none is. */
@@ -105,7 +108,7 @@ export interface Refusal {
  * the queue: undefined if it may, else why not (the queue is full, or admitToQueue says no).
  */
 export function queueRefusal(v: LoadView, remainingMs: number, maxQueued: number): Refusal | undefined {
-  if (v.queued >= maxQueued) return { reason: 'queue_full', message: `the gateway queue is full (${maxQueued} requests waiting for a replica)` };
+  if ((v.queuedTotal ?? v.queued) >= maxQueued) return { reason: 'queue_full', message: `the gateway queue is full (${maxQueued} requests waiting for a replica)` };
   if (admitToQueue(v, remainingMs)) return undefined;
   return {
     reason: 'over_budget',

@@ -2,6 +2,7 @@
 // limit, and watched so that a body that stops arriving is answered 408 instead of held.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
+import type { Exchange } from './exchange.js';
 
 /** Largest request body the gateway buffers (bytes); bigger ones get 413. */
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -38,4 +39,23 @@ export function readForwardedBody(req: IncomingMessage, res: ServerResponse, sin
     if (!over) sink.body(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes));
   });
   req.on('error', () => sink.refuse(400, 'the request body could not be read', false));
+}
+
+/** What reading an exchange's body needs of the gateway: answering it when the body is refused. */
+export interface BodyOwner {
+  finishOwn(ex: Exchange, status: number, message: string, close?: boolean): void;
+}
+
+/** Reads `ex`'s body into `ex.body`, then calls `next` (unless the exchange was answered meanwhile). */
+export function readExchangeBody(ex: Exchange, owner: BodyOwner, next: () => void): void {
+  ex.readingBody = true;
+  readForwardedBody(ex.req, ex.res, {
+    body: (bytes) => {
+      ex.readingBody = false;
+      if (ex.done) return;
+      ex.body = bytes;
+      next();
+    },
+    refuse: (status, message, close) => owner.finishOwn(ex, status, message, close),
+  });
 }

@@ -7,9 +7,12 @@ import type { Clock } from '../common/clock.js';
 import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
 import type { Logger } from '../common/log.js';
 import type { GatewaySettings } from '../common/settings-table.js';
-import { TIMEOUT_HEADER, parseTimeoutHeader } from '../common/wire.js';
 import { queueRefusal, RateMeter, worthDispatching, type Refusal } from './admission.js';
-import { readForwardedBody } from './body.js';
+import { readHead } from './request-class.js';
+import { ServiceTime } from './service-time.js';
+import { readExchangeBody } from './body.js';
+import { consultCache } from './cache/consult.js';
+import type { ResponseCache } from './cache/response-cache.js';
 import { forwardBudgetMs } from './deadline.js';
 import { armJudge, onDeadline, type DeadlineHost } from './deadline-watch.js';
 import { Attempt, Exchange, type AttemptSink } from './exchange.js';
@@ -18,7 +21,7 @@ import type { GatewayMetrics } from './metrics.js';
 import { Responder } from './responder.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamSet } from './upstream-set.js';
-import { WaitQueue } from './wait-queue.js';
+import { WaitQueue, type QueueKey } from './wait-queue.js';
 
 export type { CoreCounters } from './responder.js';
 
@@ -36,6 +39,8 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   private readonly queue = new WaitQueue();
   /** Replica answers per second, for admission. */
   private readonly completions: RateMeter;
+  /** The no-wait time of an infer request at a replica, for the 504-before-sending rule. */
+  readonly serviceTime = new ServiceTime();
 
   constructor(
     readonly set: UpstreamSet,
@@ -43,9 +48,11 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     readonly clock: Clock,
     private readonly metrics: GatewayMetrics,
     private readonly log: Logger,
+    /** The response cache, when enabled. */
+    private readonly cache?: ResponseCache,
   ) {
     this.completions = new RateMeter(clock.nowMs());
-    this.answers = new Responder(clock, metrics);
+    this.answers = new Responder(clock, metrics, cache);
   }
 
   get queued(): number {
@@ -61,20 +68,23 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   }
 
   /** Takes a request to forward (infer or metadata): sheds, or reads its body and admits it. */
-  accept(req: IncomingMessage, res: ServerResponse, startMs: number): void {
+  accept(req: IncomingMessage, res: ServerResponse, startMs: number, infer: boolean): void {
     const a = this.answers;
-    // A malformed request is the client's to fix whatever the gateway's state: 400 before any 503.
-    const budget = parseTimeoutHeader(req.headers[TIMEOUT_HEADER], this.limits.requestTimeoutMs);
-    if (Number.isNaN(budget)) return a.rejectNow(req, res, startMs, 400, `header ${TIMEOUT_HEADER} must be a positive number of milliseconds`);
+    const head = readHead(req.headers, this.limits.requestTimeoutMs, infer ? this.serviceTime.floorMs() : 0);
+    if ('status' in head) return a.rejectNow(req, res, startMs, head.status, head.message);
+    const { budgetMs: budget, priority } = head;
     if (this.draining) return a.rejectNow(req, res, startMs, 503, 'the gateway is draining; retry later', 'draining');
-    if (!this.set.hasAvailable()) return a.rejectNow(req, res, startMs, 503, this.noReplicaMessage(), 'no_replica');
+    if (!this.set.hasAvailable()) return a.rejectNow(req, res, startMs, 503, this.set.noReplicaMessage(), 'no_replica');
     if (this.queue.length > 0) {
       // Requests are waiting, so every slot is taken: under overload most requests end here, so
       // decide before reading the body or allocating anything for this one.
-      const refused = this.queueRefusal(budget, startMs);
-      if (refused !== undefined) return a.rejectNow(req, res, startMs, 503, refused.message, refused.reason);
+      const key = { priority, retried: false, deadlineMs: startMs + budget, seq: Infinity };
+      const refused = this.queueRefusal(key, budget, startMs);
+      if (refused !== undefined && (refused.reason !== 'queue_full' || !this.queue.evictableFor(key))) return a.rejectNow(req, res, startMs, 503, refused.message, refused.reason);
     }
     const ex = new Exchange(req, res, startMs, startMs + budget);
+    ex.priority = priority;
+    ex.infer = infer;
     a.active++;
     ex.timer = this.clock.setTimer(() => onDeadline(this, ex, budget), budget);
     if (req.method === 'GET' || req.method === 'HEAD') {
@@ -97,7 +107,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
       if (u === undefined && this.set.hasAvailable(ex.exclude)) return; // all busy: wait for a slot
       this.queue.shift();
       const nowMs = this.clock.nowMs();
-      if (u === undefined) this.answers.shed(ex, 'no_replica', this.noReplicaMessage());
+      if (u === undefined) this.answers.shed(ex, 'no_replica', this.set.noReplicaMessage());
       else if (!worthDispatching(this.inflight, this.completions.perSec(nowMs), ex.deadlineMs - nowMs)) {
         this.answers.shed(ex, 'expired', `the replicas are saturated: too little of this request's budget is left to serve it; retry later`);
       } else this.dispatch(ex, u);
@@ -105,36 +115,36 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   }
 
   private readBody(ex: Exchange): void {
-    ex.readingBody = true;
-    readForwardedBody(ex.req, ex.res, {
-      body: (bytes) => {
-        ex.readingBody = false;
-        if (ex.done) return;
-        ex.body = bytes;
-        this.admit(ex);
-      },
-      refuse: (status, message, close) => this.answers.finishOwn(ex, status, message, close),
+    readExchangeBody(ex, this.answers, () => {
+      if (this.cache === undefined || !ex.infer) this.admit(ex);
+      else consultCache(this.cache, ex, this.answers, () => this.admit(ex));
     });
   }
 
   private admit(ex: Exchange): void {
     const u = this.set.pick(ex.exclude);
     if (u !== undefined) return this.dispatch(ex, u);
-    if (!this.set.hasAvailable(ex.exclude)) return this.answers.shed(ex, 'no_replica', this.noReplicaMessage());
+    if (!this.set.hasAvailable(ex.exclude)) return this.answers.shed(ex, 'no_replica', this.set.noReplicaMessage());
     if (!ex.retried) {
       const nowMs = this.clock.nowMs();
-      const refused = this.queueRefusal(ex.deadlineMs - nowMs, nowMs);
-      if (refused !== undefined) return this.answers.shed(ex, refused.reason, refused.message);
+      const refused = this.queueRefusal(ex, ex.deadlineMs - nowMs, nowMs);
+      const victim = refused?.reason === 'queue_full' ? this.queue.evictableFor(ex) : undefined;
+      if (refused !== undefined && victim === undefined) return this.answers.shed(ex, refused.reason, refused.message);
+      if (victim !== undefined && this.queue.remove(victim)) this.answers.shed(victim, 'queue_full', 'shed from the gateway queue for a request of higher priority; retry later');
     }
     // A retry was accepted once already: it goes first and does not count against the cap.
     this.queue.add(ex, (gone) => this.onClientGone(gone));
   }
 
   /** Why a request with `remainingMs` of budget may not wait in the queue now, or undefined if it may. */
-  private queueRefusal(remainingMs: number, nowMs: number): Refusal | undefined {
-    const view = { queued: this.queue.length, inflight: this.inflight, completionsPerSec: this.completions.perSec(nowMs), oldestWaitMs: this.queue.oldestWaitMs(nowMs) };
+  private queueRefusal(key: QueueKey, remainingMs: number, nowMs: number): Refusal | undefined {
+    const view = {
+      queued: this.queue.aheadOf(key), queuedTotal: this.queue.length, inflight: this.inflight,
+      completionsPerSec: this.completions.perSec(nowMs), oldestWaitMs: this.queue.oldestWaitMs(nowMs),
+    };
     return queueRefusal(view, remainingMs, this.limits.maxQueuedRequests);
   }
+
 
   /** The client hung up while its request waited: free the queue slot (status 499, as nginx logs it). */
   private onClientGone(ex: Exchange): void {
@@ -171,7 +181,9 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     const ex = this.release(a);
     const u = a.upstream;
     u.completed++;
-    this.completions.record(this.clock.nowMs());
+    const nowMs = this.clock.nowMs();
+    this.completions.record(nowMs);
+    if (a.status === 200 && a.exchange.infer) this.serviceTime.record(a.reportedInferMs());
     if (a.status >= 500 && a.status !== 503 && a.status !== 504) this.failure(u, `status ${a.status}`);
     else if (a.status !== 503) u.recordSuccess();
     // Abandoned: its client was answered at the deadline; a late answer only shows the replica lives.
@@ -228,10 +240,5 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   /** True while the replicas are saturated: requests wait for a slot, every slot is taken, or the gateway shed within the last second. */
   overloaded(): boolean {
     return this.queue.length > 0 || !this.set.hasFreeSlot() || this.answers.shedLately(this.clock.nowMs());
-  }
-
-  private noReplicaMessage(): string {
-    const c = this.set.counts();
-    return `no ready replica (${c.ready} ready, ${c.ejected} ejected, ${c.not_ready} not ready); retry later`;
   }
 }

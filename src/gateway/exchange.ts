@@ -3,6 +3,8 @@
 // the response body is gathered as raw chunks and written back in one go.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TimerHandle } from '../common/clock.js';
+import type { CacheTicket } from './cache/response-cache.js';
+import { inferDurMs } from './service-time.js';
 import type { Upstream } from './upstream.js';
 
 /** What the gateway core does when an attempt ends; implemented by GatewayCore. */
@@ -18,7 +20,15 @@ export interface AttemptSink {
 }
 
 /** A request accepted by the gateway, from arrival until its response is written. */
+let nextSeq = 0;
+
 export class Exchange {
+  /** x-serve-priority, 0 (lowest) to 9: queued by it, then by deadline. */
+  priority = 0;
+  /** Arrival order, the queue's last tie-breaker. */
+  readonly seq = nextSeq++;
+  /** POST .../infer (the only requests the service time and the cache concern). */
+  infer = false;
   /** A response was written (or the request was given up); later events are ignored. */
   done = false;
   /** Waiting in the gateway queue for a replica slot. */
@@ -41,6 +51,8 @@ export class Exchange {
   upstreamMs = 0;
   /** The request body exactly as received (null for GETs). */
   body: Buffer | null = null;
+  /** Set when the response cache was asked: what it needs to keep the answer. */
+  cache: CacheTicket | null = null;
 
   constructor(
     readonly req: IncomingMessage,
@@ -91,6 +103,16 @@ export class Attempt {
     readonly startMs: number,
     private readonly sink: AttemptSink,
   ) {}
+
+  /** The model run time the replica reported (Server-Timing `infer;dur=`), ms, or NaN. */
+  reportedInferMs(): number {
+    const h = this.rawHeaders;
+    for (let i = 0; i < h.length; i += 2) {
+      const name = h[i]!;
+      if (name.length === 13 && name.toString('latin1').toLowerCase() === 'server-timing') return inferDurMs(h[i + 1]!.toString('latin1'));
+    }
+    return NaN;
+  }
 
   /** Gives up on this attempt: aborts the upstream request now or as soon as it starts. */
   abort(): void {

@@ -7,12 +7,19 @@ import { clientResponseHeaders, gatewayTiming } from './headers.js';
 /** Seconds a client is told to wait in `Retry-After` when the gateway sheds. */
 export const RETRY_AFTER_S = '1';
 
-/** Writes the replica's status, headers and body bytes unchanged, in one write. */
-export function writeUpstreamReply(ex: Exchange, a: Attempt, totalMs: number): void {
-  const body = a.chunks.length === 1 ? a.chunks[0]! : Buffer.concat(a.chunks, a.bytes);
+/** Writes the replica's status, headers and body bytes unchanged, in one write (plus Cache-Status when the cache was asked). */
+export function writeUpstreamReply(ex: Exchange, a: Attempt, body: Buffer, totalMs: number, cacheStatus?: string): void {
   const headers = clientResponseHeaders(a.rawHeaders, a.bytes, a.upstream.id, gatewayTiming(totalMs, ex.upstreamMs));
+  if (cacheStatus !== undefined) headers.push('cache-status', cacheStatus);
   ex.res.writeHead(a.status, headers);
   ex.res.end(ex.req.method === 'HEAD' ? undefined : body);
+}
+
+/** Writes a cached answer (200) with the gateway's timing. */
+export function writeCachedReply(ex: Exchange, headers: Record<string, string | number>, body: Buffer, totalMs: number): void {
+  if (ex.res.headersSent || ex.res.destroyed) return;
+  ex.res.writeHead(200, { ...headers, 'server-timing': gatewayTiming(totalMs, 0) });
+  ex.res.end(body);
 }
 
 /** Writes `{"error": message}`, with Retry-After on 503. Does nothing if the client is gone. */

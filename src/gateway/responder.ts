@@ -6,7 +6,8 @@ import type { Clock } from '../common/clock.js';
 import { guardUnreadBody } from '../common/http-hardening.js';
 import type { Attempt, Exchange } from './exchange.js';
 import type { GatewayMetrics, ShedReason } from './metrics.js';
-import { writeOwnReply, writeUpstreamReply } from './replies.js';
+import { writeCachedReply, writeOwnReply, writeUpstreamReply } from './replies.js';
+import type { CacheHit, ResponseCache } from './cache/response-cache.js';
 
 /** Plain counters, also exported through stats(). */
 export interface CoreCounters {
@@ -26,7 +27,7 @@ export class Responder {
   /** When the gateway last answered 503 itself because of load (clock ms). */
   private lastShedMs = -Infinity;
 
-  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics) {}
+  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics, private readonly cache?: ResponseCache) {}
 
   /** Resolves once no accepted request is left (after drain, or at once). */
   whenIdle(): Promise<void> {
@@ -39,12 +40,22 @@ export class Responder {
     return nowMs - this.lastShedMs < OVERLOAD_MEMORY_MS;
   }
 
-  /** Passes the replica's answer on. */
+  /** Passes the replica's answer on (and offers it to the response cache, when the request was looked up). */
   respond(ex: Exchange, a: Attempt): void {
     if (ex.done) return;
+    const body = a.chunks.length === 1 ? a.chunks[0]! : Buffer.concat(a.chunks, a.bytes);
+    const cacheStatus = ex.cache !== null && this.cache !== undefined ? this.cache.afterAnswer(ex.cache, a.status, a.rawHeaders, body) : undefined;
     const totalMs = this.clock.nowMs() - ex.startMs;
-    writeUpstreamReply(ex, a, totalMs);
+    writeUpstreamReply(ex, a, body, totalMs, cacheStatus);
     this.finish(ex, a.status, totalMs);
+  }
+
+  /** Answers a cache hit (200) without a replica. */
+  respondCached(ex: Exchange, hit: CacheHit): void {
+    if (ex.done) return;
+    const totalMs = this.clock.nowMs() - ex.startMs;
+    writeCachedReply(ex, hit.headers, hit.body, totalMs);
+    this.finish(ex, 200, totalMs);
   }
 
   /** Answers 503 + Retry-After because of load or the replica set, counted by reason. */

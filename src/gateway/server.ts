@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import { defaultsOf } from '../common/settings.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table.js';
+import { UserError } from '../common/errors.js';
+import { ResponseCache } from './cache/response-cache.js';
 import { GatewayCore } from './core.js';
 import { GatewayMetrics } from './metrics.js';
 import { UpstreamSet } from './upstream-set.js';
@@ -82,9 +84,12 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   const set = new UpstreamSet(clock, o.maxInflightPerReplica, makePool, o.random);
   let core: GatewayCore;
   const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() });
-  core = new GatewayCore(set, o, clock, metrics, log);
+  const cache = o.cacheEnabled ? newCache(o, clock, metrics, log) : undefined;
+  core = new GatewayCore(set, o, clock, metrics, log, cache);
 
   const setReplicas = (replicas: readonly ReplicaEndpoint[]) => {
+    const before = set.list.map((u) => u.url).sort().join(' ');
+    if (replicas.map((r) => r.url).sort().join(' ') !== before) cache?.replicaSetChanged();
     for (const u of set.replace(replicas)) {
       // undici's close() waits for the requests already on the pool, so removal fails none of them.
       const p = u.pool.close().catch(() => {}).finally(() => closing.delete(p));
@@ -122,11 +127,20 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all([...set.list.map((u) => u.pool.close().catch(() => {})), ...closing]);
+      await Promise.all([...set.list.map((u) => u.pool.close().catch(() => {})), ...closing, cache?.close()]);
     })()),
     stats: () => stats(core, set, clock),
     metrics: () => metrics.text(),
   };
+}
+
+/** The response cache of `o`; a bad Redis URL is a UserError that does not repeat the URL (it may hold a password). */
+function newCache(o: GatewaySettings, clock: Clock, metrics: GatewayMetrics, log: Logger): ResponseCache {
+  try {
+    return new ResponseCache(o, clock, metrics.registry, log);
+  } catch (err) {
+    throw err instanceof RangeError ? new UserError(err.message) : err;
+  }
 }
 
 function route(core: GatewayCore, metrics: GatewayMetrics, req: IncomingMessage, res: ServerResponse, startMs: number): void {
@@ -137,7 +151,7 @@ function route(core: GatewayCore, metrics: GatewayMetrics, req: IncomingMessage,
   const health = path === '/v2/health/live' || path === '/v2/health/ready';
   if (path.startsWith('/v2') && !health) {
     if (method === 'GET' || method === 'HEAD' || (method === 'POST' && (path.endsWith('/infer') || path === '/v2/repository/index'))) {
-      return core.accept(req, res, startMs);
+      return core.accept(req, res, startMs, method === 'POST' && path.endsWith('/infer'));
     }
   }
   // Answered here without reading a body: whatever body comes must still arrive, or it is cut.

@@ -81,6 +81,12 @@ export class UpstreamSet {
     return c;
   }
 
+  /** Why nothing can be routed to, for a 503. */
+  noReplicaMessage(): string {
+    const c = this.counts();
+    return `no ready replica (${c.ready} ready, ${c.ejected} ejected, ${c.not_ready} not ready); retry later`;
+  }
+
   /** Earliest time an ejected replica comes back, or undefined when none is ejected. */
   nextReturnMs(): number | undefined {
     const nowMs = this.clock.nowMs();

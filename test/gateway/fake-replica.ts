@@ -6,6 +6,8 @@ import type { AddressInfo, Socket } from 'node:net';
 /** How the fake answers the next requests. */
 export type FakeMode =
   | { kind: 'ok'; delayMs?: number }
+  /** Answers a JSON infer body like a replica of `version`: its id, and each input's data doubled as output "y". */
+  | { kind: 'oip'; version: string }
   | { kind: 'status'; status: number }
   | { kind: 'shed' }
   | { kind: 'close' }
@@ -59,6 +61,13 @@ export async function startFakeReplica(id: string, mode: FakeMode = { kind: 'ok'
       }
       if (m.kind === 'shed') return reply(res, 503, { 'retry-after': '1' }, `{"error":"shed by ${id}"}`);
       if (m.kind === 'status') return reply(res, m.status, {}, `{"error":"status ${m.status} from ${id}"}`);
+      if (m.kind === 'oip') {
+        try {
+          return reply(res, 200, { 'server-timing': 'queue;dur=0.1, infer;dur=0.3', 'x-fake-id': id }, oipAnswer(body, m.version));
+        } catch {
+          return reply(res, 400, {}, '{"error":"not an infer request"}');
+        }
+      }
       fake.inflight++;
       setTimeout(() => {
         fake.inflight--;
@@ -68,7 +77,7 @@ export async function startFakeReplica(id: string, mode: FakeMode = { kind: 'ok'
         res.writeHead(200, {
           'content-type': req.headers['content-type'] ?? 'application/octet-stream',
           ...(req.headers['inference-header-content-length'] ? { 'inference-header-content-length': req.headers['inference-header-content-length'] } : {}),
-          'server-timing': 'queue;dur=0.1, infer;dur=0.2',
+          'server-timing': `queue;dur=0.1, infer;dur=${m.delayMs ?? 0.2}`,
           'x-serve-replica': 'self-' + id,
           'x-fake-id': id,
         });
@@ -84,6 +93,14 @@ export async function startFakeReplica(id: string, mode: FakeMode = { kind: 'ok'
   fake.port = (server.address() as AddressInfo).port;
   fake.url = `http://127.0.0.1:${fake.port}`;
   return fake;
+}
+
+function oipAnswer(body: Buffer, version: string): string {
+  const req = JSON.parse(body.toString()) as { id?: unknown; inputs: Array<{ data: number[] }> };
+  const doc: Record<string, unknown> = { model_name: 'demo', model_version: version };
+  if (req.id !== undefined) doc.id = req.id;
+  doc.outputs = [{ name: 'y', datatype: 'FP32', shape: [1, 2], data: req.inputs[0]!.data.map((v) => v * 2) }];
+  return JSON.stringify(doc);
 }
 
 function reply(res: http.ServerResponse, status: number, headers: Record<string, string>, body: string): void {

@@ -72,3 +72,21 @@ test('--schema prints the JSON Schema', async (t) => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout) as { title: string }).title, 'serve profile');
 });
+
+test('a Redis password from ${REDIS_URL} is never printed, and reaches the gateway only on stdin', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'cached.yaml');
+  await writeFile(file, 'model:\n  name: cnn-lstm\ncache:\n  enabled: true\n  redis:\n    url: ${REDIS_URL}\n');
+  const env = { REDIS_URL: 'redis://:hunter2-secret@cache.internal:6379/1' };
+  for (const args of [['validate', file], ['validate', file, '--json']]) {
+    const r = serve(args, dir, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!(r.stdout + r.stderr).includes('hunter2'), r.stdout);
+    assert.match(r.stdout, /cache\.internal:6379/);
+  }
+  const { loadProfile } = await import('../../src/profile/load.js');
+  const { gatewayLaunch } = await import('../../src/cluster/child-args.js');
+  const launch = gatewayLaunch(await loadProfile(file, { env: { ...process.env, ...env } }), { cliEntry: 'main.js' });
+  assert.ok(!launch.args.join(' ').includes('hunter2'), 'not in argv');
+  assert.match(launch.stdinLines[0]!, /"cacheRedisUrl":"redis:\/\/:hunter2-secret@cache\.internal:6379\/1"/);
+});

@@ -1,0 +1,129 @@
+// The gateway's response cache (gateway cache, data plane): looks a request up before it is
+// forwarded (memory, then Redis) and keeps the replica's 200 answers. Keys carry the model version:
+// the path's, or for an unversioned path the version replicas reported last, forgotten whenever the
+// replica set changes, so a new version never serves an old version's answers.
+import type { Registry } from 'prom-client';
+import type { Clock } from '../../common/clock.js';
+import type { Logger } from '../../common/log.js';
+import type { GatewaySettings } from '../../common/settings-table.js';
+import { BINARY_HEADER_LENGTH } from '../../common/wire.js';
+import { answerBody, answerBytes, answerFromReply, decodeAnswer, encodeAnswer, type CachedAnswer } from './answer.js';
+import { CacheMetrics, type CacheLevel } from './cache-metrics.js';
+import { MemoryStore } from './memory-store.js';
+import { RedisLevel } from './redis-level.js';
+import { requestKey, type RequestKey } from './request-key.js';
+
+/** RFC 9211 Cache-Status values the gateway writes. */
+export const CACHE_STATUS = {
+  hit: 'serve; hit',
+  redisHit: 'serve; hit; detail=redis',
+  miss: 'serve; fwd=miss',
+  stored: 'serve; fwd=miss; stored',
+  bypass: 'serve; fwd=bypass',
+} as const;
+
+export type CacheSettings = Pick<GatewaySettings, 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'cacheRedisUrl' | 'cacheRedisPrefix' | 'cacheRedisTimeoutMs'>;
+
+/** What the cache knows of one request: its key parts (undefined: not cacheable). */
+export interface CacheTicket {
+  key: RequestKey | undefined;
+}
+
+/** A hit: the answer's body and headers, ready to write. */
+export interface CacheHit {
+  body: Buffer;
+  headers: Record<string, string | number>;
+}
+
+export type Lookup = CacheHit | undefined;
+
+/** What a request must offer the cache: its URL, headers and whole body. */
+export interface CacheRequest {
+  url: string;
+  binaryHeaderLength: string | string[] | undefined;
+  body: Buffer;
+}
+
+export class ResponseCache {
+  private readonly memory: MemoryStore<CachedAnswer>;
+  private readonly redis: RedisLevel | undefined;
+  private readonly metrics: CacheMetrics;
+  /** Per model, the version unversioned requests were last answered with (since the replica set last changed). */
+  private readonly served = new Map<string, string>();
+
+  constructor(private readonly s: CacheSettings, private readonly clock: Clock, registry: Registry, log: Logger) {
+    this.memory = new MemoryStore({ maxEntries: s.cacheMaxEntries, maxBytes: s.cacheMaxBytes, ttlMs: s.cacheTtlMs });
+    this.metrics = new CacheMetrics(registry, { bytes: () => this.memory.bytes, entries: () => this.memory.size, evictions: () => this.memory.evictions });
+    this.redis = s.cacheRedisUrl === undefined ? undefined
+      : new RedisLevel({ url: s.cacheRedisUrl, prefix: s.cacheRedisPrefix, timeoutMs: s.cacheRedisTimeoutMs }, clock, () => this.metrics.redisError(), log);
+  }
+
+  /**
+   * Looks `req` up: a hit (memory, or Redis within its timeout), or undefined to forward it. Fills
+   * `ticket` so that the answer can be kept. Synchronous unless Redis is asked.
+   */
+  lookup(req: CacheRequest, ticket: CacheTicket): Lookup | Promise<Lookup> {
+    const rawLen = req.binaryHeaderLength;
+    const headerLength = rawLen === undefined ? undefined : typeof rawLen === 'string' && /^\d{1,12}$/.test(rawLen) ? Number(rawLen) : NaN;
+    const key = Number.isNaN(headerLength) ? undefined : requestKey(req.url, req.body, headerLength);
+    ticket.key = key;
+    if (key === undefined) return undefined;
+    const version = key.pathVersion ?? this.served.get(key.model);
+    if (version === undefined) return this.missed();
+    const id = storeKey(key, version);
+    const answer = this.memory.get(id, this.clock.nowMs());
+    if (answer !== undefined) return this.hit(answer, key, 'memory');
+    if (this.redis === undefined || !this.redis.usable) return this.missed();
+    return this.redis.get(id).then((bytes) => {
+      const found = bytes === undefined ? undefined : decodeAnswer(bytes);
+      if (found === undefined || found.version !== version) return this.missed();
+      this.memory.set(id, found, answerBytes(found), this.clock.nowMs());
+      return this.hit(found, key, 'redis');
+    });
+  }
+
+  /** After a replica answered a request that was looked up: keeps a 200; returns its Cache-Status. */
+  afterAnswer(ticket: CacheTicket, status: number, rawHeaders: readonly Buffer[], body: Buffer): string {
+    const key = ticket.key;
+    if (key === undefined) return CACHE_STATUS.bypass;
+    if (status !== 200) return CACHE_STATUS.miss;
+    const answer = answerFromReply(rawHeaders, body);
+    const version = answer?.version ?? key.pathVersion;
+    // A versioned path answered by another version, or an answer that names none: not kept.
+    if (answer === undefined || version === undefined || (key.pathVersion !== undefined && answer.version !== undefined && answer.version !== key.pathVersion)) {
+      return CACHE_STATUS.miss;
+    }
+    if (key.pathVersion === undefined) this.served.set(key.model, version);
+    const id = storeKey(key, version);
+    const kept = this.memory.set(id, answer, answerBytes(answer), this.clock.nowMs());
+    this.redis?.set(id, encodeAnswer(answer), this.s.cacheTtlMs);
+    return kept ? CACHE_STATUS.stored : CACHE_STATUS.miss;
+  }
+
+  /** The replicas changed (a rollout may have begun): unversioned requests miss until a replica tells the version again. */
+  replicaSetChanged(): void {
+    this.served.clear();
+  }
+
+  close(): Promise<void> {
+    return this.redis?.close() ?? Promise.resolve();
+  }
+
+  private missed(): undefined {
+    this.metrics.miss();
+    return undefined;
+  }
+
+  private hit(answer: CachedAnswer, key: RequestKey, level: CacheLevel): CacheHit {
+    this.metrics.hit(level);
+    const { body, headerLength } = answerBody(answer, key.idJson);
+    const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': body.length, 'cache-status': level === 'memory' ? CACHE_STATUS.hit : CACHE_STATUS.redisHit };
+    if (headerLength !== undefined) headers[BINARY_HEADER_LENGTH] = headerLength;
+    return { body, headers };
+  }
+}
+
+/** The key under which an answer is kept: model, version and the request's digest. */
+function storeKey(key: RequestKey, version: string): string {
+  return `${key.model}\n${version}\n${key.digest}`;
+}
