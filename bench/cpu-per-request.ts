@@ -7,6 +7,7 @@
 // Usage: node dist/bench/cpu-per-request.js [--builds new=dist/src/cli/main.js,old=...] [--rate 1000]
 //          [--duration-s 8] [--rounds 3] [--modes json,binary] [--tag NAME]
 import { parseArgs } from 'node:util';
+import type { Profile } from '../src/profile/types.js';
 import { cpuDuring, loadNote, serveBench, startLocal } from './cluster-harness.js';
 import { cliEntry, machine, writeResults } from './replica-harness.js';
 
@@ -17,10 +18,18 @@ const { values } = parseArgs({
     'duration-s': { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
     modes: { type: 'string', default: 'json,binary' },
+    // Batching modes to compare (each a separate cluster of every build): adaptive, fixed, off (max_batch_size 1).
+    batching: { type: 'string', default: 'adaptive' },
     tag: { type: 'string' },
   },
 });
-const builds = values.builds!.split(',').map((b) => ({ label: b.slice(0, b.indexOf('=')), cli: b.slice(b.indexOf('=') + 1) }));
+const batchings = values.batching!.split(',') as Array<'adaptive' | 'fixed' | 'off'>;
+const builds = values.builds!.split(',').flatMap((b) => batchings.map((mode) => ({
+  label: `${b.slice(0, b.indexOf('='))}${batchings.length > 1 ? ` ${mode}` : ''}`, cli: b.slice(b.indexOf('=') + 1), mode,
+})));
+/** The local profile with `mode` batching (an old build's profile has no batching.mode: it is only set when asked for). */
+const withBatching = (mode: 'adaptive' | 'fixed' | 'off') => (p: Profile): Profile =>
+  mode === 'off' ? { ...p, batching: { ...p.batching, maxBatchSize: 1 } } : batchings.length > 1 ? { ...p, batching: { ...p.batching, mode } } : p;
 const rate = Number(values.rate);
 const durationS = Number(values['duration-s']);
 const rounds = Number(values.rounds);
@@ -33,7 +42,7 @@ const samples = new Map<string, Sample[]>();
 for (let round = 0; round < rounds; round++) {
   for (const mode of modes) {
     for (const b of builds) {
-      const cluster = await startLocal((p) => p, b.cli);
+      const cluster = await startLocal(withBatching(b.mode), b.cli);
       try {
         // A short warm-up run first (JIT, connection pools, the replicas' batch-cost curves).
         await serveBench(cluster.url, ['--rps', String(rate), '--duration', '2s', ...(mode === 'binary' ? ['--binary'] : [])], b.cli);

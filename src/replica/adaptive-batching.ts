@@ -92,6 +92,30 @@ export interface WaitInput {
   maxBatchSize: number;
   /** How much longer the oldest queued row may wait (batch_wait_timeout minus its age), ms. */
   waitLeftMs: number;
+  /** Runs take this many times what the curve says now (CPU shared with other work); default 1. */
+  costScale?: number;
+}
+
+/** Weight of the newest run in RunTimeScale's moving average. */
+const SCALE_WEIGHT = 0.1;
+const MIN_SCALE = 0.5;
+const MAX_SCALE = 50;
+
+/**
+ * How much longer runs take now than the warm-up curve says: a moving average of actual / predicted
+ * run time. On a machine whose CPUs are shared (the gateway, other replicas, other work), a run's
+ * fixed cost grows with the wait for a CPU, and so does what sharing a run saves.
+ */
+export class RunTimeScale {
+  value = 1;
+
+  /** Records one run of `rows` that took `ms`. */
+  record(curve: BatchCostCurve, rows: number, ms: number): void {
+    const predicted = curve.costMs(rows);
+    if (!(predicted > 0) || !(ms >= 0)) return;
+    const ratio = Math.min(MAX_SCALE, Math.max(MIN_SCALE, ms / predicted));
+    this.value += SCALE_WEIGHT * (ratio - this.value);
+  }
 }
 
 /** Candidate waits tried between 0 and waitLeftMs. */
@@ -107,11 +131,12 @@ const STEPS = 16;
  */
 export function waitGain(input: WaitInput, waitMs: number): number {
   const { queuedRows: n, curve } = input;
+  const scale = input.costScale ?? 1;
   const k = Math.min(input.rowsPerMs * waitMs, input.maxBatchSize - n);
   if (k <= 0) return -n * waitMs;
-  const cn = curve.costMs(n);
-  const cnk = curve.costMs(n + k);
-  const saved = cn + curve.costMs(k) - cnk;
+  const cn = scale * curve.costMs(n);
+  const cnk = scale * curve.costMs(n + k);
+  const saved = cn + scale * curve.costMs(k) - cnk;
   return k * (saved - waitMs) - n * (waitMs + cnk - cn);
 }
 

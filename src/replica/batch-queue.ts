@@ -33,6 +33,8 @@ export interface AdaptiveSignals {
   rowsPerMs: number;
   /** Undefined until warm-up has measured it: then a free session runs at once. */
   curve: BatchCostCurve | undefined;
+  /** Runs take this many times what the curve says now (RunTimeScale); default 1. */
+  costScale?: number;
 }
 
 /** Result of offering a request to a full or non-full queue. */
@@ -132,7 +134,7 @@ export class BatchQueue<T extends QueuedItem> {
     // waiting for), but never past the oldest request's batchWaitMs.
     const curve = signals?.curve;
     const waitMs = curve === undefined ? 0 : adaptiveWaitMs({
-      queuedRows: this.queuedRows, rowsPerMs: signals!.rowsPerMs, curve, maxBatchSize: policy.maxBatchSize, waitLeftMs: dueMs - nowMs,
+      queuedRows: this.queuedRows, rowsPerMs: signals!.rowsPerMs, curve, maxBatchSize: policy.maxBatchSize, waitLeftMs: dueMs - nowMs, costScale: signals!.costScale,
     });
     if (waitMs <= 0) return this.take(policy.maxBatchSize);
     return { kind: 'wait', untilMs: Math.min(nowMs + waitMs, earliestDeadlineMs) };

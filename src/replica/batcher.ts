@@ -4,7 +4,7 @@
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { ArrivalRate, type BatchCostCurve } from './adaptive-batching.js';
+import { ArrivalRate, RunTimeScale, type BatchCostCurve } from './adaptive-batching.js';
 import { BatchQueue, type BatchPolicy, type QueuedItem } from './batch-queue.js';
 import { HttpError } from './http-error.js';
 import type { InferRequest } from './parse-infer.js';
@@ -41,6 +41,7 @@ export class Batcher {
   /** Adaptive mode's signals: rows arriving per ms, and the batch-cost curve measured at warm-up. */
   private readonly arrivals = new ArrivalRate();
   private curve: BatchCostCurve | undefined;
+  private readonly runScale = new RunTimeScale();
 
   constructor(
     private readonly model: ServedModel,
@@ -109,7 +110,7 @@ export class Batcher {
       job.done({ ok: false, error: new HttpError(504, `deadline passed after ${Math.round(now - job.enqueuedMs)}ms in the queue; the model was not run`) });
     }
     const decision = this.queue.decide(now, this.policy, afterRun,
-      this.policy.mode === 'adaptive' ? { rowsPerMs: this.arrivals.rowsPerMs(now), curve: this.curve } : undefined);
+      this.policy.mode === 'adaptive' ? { rowsPerMs: this.arrivals.rowsPerMs(now), curve: this.curve, costScale: this.runScale.value } : undefined);
     if (decision.kind === 'run') {
       this.clearTimer();
       this.hooks.onQueueDepth?.(this.queue.size);
@@ -152,6 +153,7 @@ export class Batcher {
     }
     this.reclaimBuffers(feeds);
     const inferMs = this.clock.nowMs() - t0;
+    if (this.curve !== undefined && outputs) this.runScale.record(this.curve, rows, inferMs);
     this.running = false;
     // A session in a worker left the event loop free during the run: every request that arrived
     // meanwhile is already queued, so the next batch starts now and computes while this batch's

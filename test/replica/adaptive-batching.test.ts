@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
-import { ArrivalRate, BatchCostCurve, adaptiveWaitMs, waitGain } from '../../src/replica/adaptive-batching.js';
+import { ArrivalRate, BatchCostCurve, RunTimeScale, adaptiveWaitMs, waitGain } from '../../src/replica/adaptive-batching.js';
 import { BatchQueue, type BatchPolicy, type QueuedItem } from '../../src/replica/batch-queue.js';
 
 /** The demo model on one CPU thread: little fixed cost per run (~0.06 ms), ~0.045 ms a row. */
@@ -166,4 +166,16 @@ test('with 16 closed-loop clients the GPU-like model waits for company (never lo
 test('fixed mode keeps the old behaviour: a lone request waits the whole batch_wait_timeout', () => {
   const sim = simulate({ rowsPerMs: 0.01 }, cpuCurve, { ...adaptive, mode: 'fixed' }, 1000);
   assert.ok(sim.companyWaitsMs.every((w) => Math.abs(w - 10) < 1e-9), `${sim.companyWaitsMs.slice(0, 5).join(', ')}`);
+});
+
+test('runs that take longer than the warm-up curve says (a shared CPU) scale the cost, and waiting pays sooner', () => {
+  const scale = new RunTimeScale();
+  for (let i = 0; i < 100; i++) scale.record(gpuCurve, 4, 3 * gpuCurve.costMs(4));
+  assert.ok(Math.abs(scale.value - 3) < 0.01, `${scale.value}`);
+  for (let i = 0; i < 100; i++) scale.record(gpuCurve, 4, 1000 * gpuCurve.costMs(4));
+  assert.ok(scale.value <= 50, 'clamped');
+  // 0.3 rows/ms: a 4 ms fixed cost is not worth waiting for, a 12 ms one (three times slower runs) is.
+  const input = { queuedRows: 1, rowsPerMs: 0.3, curve: gpuCurve, maxBatchSize: 32, waitLeftMs: 10 };
+  assert.equal(adaptiveWaitMs(input), 0);
+  assert.ok(adaptiveWaitMs({ ...input, costScale: 3 }) > 0);
 });
