@@ -118,7 +118,7 @@ export class RunTimeScale {
   }
 }
 
-/** Candidate waits tried between 0 and waitLeftMs. */
+/** Candidate waits tried between 0 and waitLeftMs: waitLeftMs·(i/STEPS)², fine where waits are short. */
 const STEPS = 16;
 
 /**
@@ -150,7 +150,7 @@ export function adaptiveWaitMs(input: WaitInput): number {
   let bestMs = 0;
   let bestGain = 0;
   for (let i = 1; i <= STEPS; i++) {
-    const w = (input.waitLeftMs * i) / STEPS;
+    const w = input.waitLeftMs * (i / STEPS) ** 2;
     const gain = waitGain(input, w);
     if (gain > bestGain) {
       bestGain = gain;
