@@ -22,7 +22,7 @@ test('the "id" member is found at any place and cut with one comma, leaving vali
   assert.equal(cut('{ "x": {"id": 1}, "id" : 7 , "y": "}{\\"id\\"" }'), '{ "x": {"id": 1}, "y": "}{\\"id\\"" }');
   assert.equal(cut('{"inputs":[]}'), '{"inputs":[]}');
   assert.equal(cut('{"id":null}'), '{}');
-  for (const bad of ['[1]', '{"id":1,"id":2}', '{"a":1', '{"a" 1}', '', '{"a":1} x']) assert.equal(findTopLevelMember(b(bad), 'id').ok, false, bad);
+  for (const bad of ['[1]', '{"id":1,"id":2}', '{"a":1', '{"id" 1}', '', '{"a":1} x', '{"x":{"id":1}']) assert.equal(findTopLevelMember(b(bad), 'id').ok, false, bad);
 });
 
 test('the key ignores the request id but not the tensors, outputs, form, model or version', () => {

@@ -65,14 +65,31 @@ function keyIs(b: Uint8Array, s: number, e: number, name: string): boolean {
   return true;
 }
 
+/** Index of the last non-space byte before `end`, or -1. */
+function lastNonSpace(b: Uint8Array, end: number): number {
+  let j = end - 1;
+  while (j >= 0 && isSpace(b[j]!)) j--;
+  return j;
+}
+
 /**
  * Finds the top-level member `name` of the JSON object in b[0, end). A second member of that name
- * makes the result not ok (JSON.parse would take the last; the cache does not guess).
+ * makes the result not ok (JSON.parse would take the last; the cache does not guess). When the
+ * quoted name appears nowhere (most requests carry no id), or not after the member found, the rest
+ * is not walked: the bytes are only checked to open and close an object (the replica validates
+ * them, and a request it refuses is never cached).
  */
 export function findTopLevelMember(b: Uint8Array, name: string, end = b.length): ScanResult {
   let i = skipSpace(b, 0, end);
-  if (b[i] !== OPEN_OBJ) return { ok: false };
+  if (b[i] !== OPEN_OBJ || b[lastNonSpace(b, end)] !== CLOSE_OBJ) return { ok: false };
   const openAt = i;
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const quoted = `"${name}"`;
+  const nextMention = (from: number) => {
+    const at = buf.indexOf(quoted, from, 'latin1');
+    return at >= 0 && at < end ? at : -1;
+  };
+  if (nextMention(i) < 0) return { ok: true, member: undefined, openAt };
   i = skipSpace(b, i + 1, end);
   let member: MemberSpan | undefined;
   let prevComma = -1;
@@ -91,7 +108,10 @@ export function findTopLevelMember(b: Uint8Array, name: string, end = b.length):
     const found = keyIs(b, keyStart, keyEnd, name);
     if (found && member !== undefined) return { ok: false };
     if (b[i] === COMMA) {
-      if (found) member = { start: keyStart, end: skipSpace(b, i + 1, end), valueStart, valueEnd };
+      if (found) {
+        member = { start: keyStart, end: skipSpace(b, i + 1, end), valueStart, valueEnd };
+        if (nextMention(i) < 0) return { ok: true, member, openAt };
+      }
       prevComma = i;
       i = skipSpace(b, i + 1, end);
       continue;
