@@ -224,6 +224,12 @@ test('replicas that do not fit are pending with a reason; --oversubscribe places
   assert.deepEqual(s.replicas.map((r) => r.state), ['ready', 'ready', 'pending']);
   assert.match(s.replicas[2]!.reason!, /does not fit: needs 1 CPUs, 0 free on localhost/);
   assert.equal(s.replicas[2]!.pid, undefined);
+  // A forced scale says which replicas could not be placed, and why, instead of "scaling to 4".
+  const { h } = await start(t, tempWorld(), { replicas: { initial: 2, max: 2 }, resources: { cpus: 1 }, local: { cpus: 2 } });
+  const scaled = await h.scale(4, true);
+  assert.deepEqual({ from: scaled.from, to: scaled.to }, { from: 2, to: 4 });
+  assert.deepEqual(scaled.pending.map((p) => p.id), ['replica-3', 'replica-4']);
+  assert.match(scaled.pending[0]!.reason, /does not fit: needs 1 CPUs, 0 free on localhost/);
 
   const w2 = tempWorld();
   const o = await start(t, w2, { replicas: { initial: 3 }, resources: { cpus: 1 }, local: { cpus: 2 } }, { oversubscribe: true });
