@@ -16,6 +16,7 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['down', () => import('./down.js')],
   ['bench', () => import('./bench.js')],
   ['validate', () => import('./validate.js')],
+  ['schedule', () => import('./schedule.js')],
   ['model', () => import('./model.js')],
   ['replica', () => import('./replica.js')],
   ['gateway', () => import('./gateway.js')],
