@@ -17,6 +17,7 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['bench', () => import('./bench.js')],
   ['validate', () => import('./validate.js')],
   ['schedule', () => import('./schedule.js')],
+  ['autoscale', () => import('./autoscale.js')],
   ['model', () => import('./model.js')],
   ['replica', () => import('./replica.js')],
   ['gateway', () => import('./gateway.js')],

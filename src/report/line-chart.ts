@@ -77,7 +77,9 @@ function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: n
   const ys = [...panel.series.flatMap((s) => s.points.map(([, y]) => y)), ...(panel.targets ?? []).map((t) => t.y)];
   const kind = panel.y.kind ?? 'linear';
   const [lo, hi] = extent(ys);
-  const yExtent: [number, number] = kind === 'linear' ? [Math.min(0, lo), hi === 0 ? 1 : hi * 1.08] : [lo, hi];
+  // Linear axes start at 0 and leave room above the highest value; log axes span whole decades.
+  const decades: [number, number] = [10 ** Math.floor(Math.log10(Math.max(lo, 1e-9))), 10 ** Math.ceil(Math.log10(Math.max(hi, lo, 1e-9)) - 1e-9)];
+  const yExtent: [number, number] = kind === 'linear' ? [Math.min(0, lo), hi === 0 ? 1 : hi * 1.08] : kind === 'log' ? decades : [lo, hi];
   const y = makeScale(panel.y, yExtent, [top + height, top]);
   const out: string[] = [`<g class="panel" data-panel="${index}">`];
   out.push(yAxis(y, margin.left, top, top + height, plotW, panel.y.label));
@@ -95,7 +97,7 @@ function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: n
     const ty = px(y(t.y));
     const color = t.color ?? '#c0392b';
     out.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${ty}" y2="${ty}" stroke="${esc(color)}" stroke-dasharray="2 3" stroke-width="1.2" class="target"/>`);
-    out.push(el('text', { x: margin.left + plotW + 4, y: ty + 4, fill: color, class: 'target-label' }, esc(t.label)));
+    out.push(el('text', { x: margin.left + plotW - 4, y: ty - 4, fill: color, 'text-anchor': 'end', class: 'target-label' }, esc(t.label)));
   }
   out.push('</g>');
   return out.join('');
