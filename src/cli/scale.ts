@@ -20,7 +20,7 @@ export function register(program: Command): void {
         if (replicasText === 'auto') {
           if (opts.force) throw new UserError('--force goes with a replica count, not with auto');
           const r = (await client.request('POST', '/scale', { auto: true })) as ScaleResult;
-          process.stdout.write(`autoscaling resumed from ${r.to} replicas (see \`serve status\`)\n`);
+          process.stdout.write(`autoscaling resumed from ${r.to} replica${r.to === 1 ? '' : 's'} (see \`serve status\`)\n`);
           return;
         }
         if (!/^\d+$/.test(replicasText)) throw new UserError(`replicas must be a whole number >= 0 or auto, got "${replicasText}"`);

@@ -58,7 +58,7 @@ function renderAutoscaling(s: ClusterStatus): string[] {
   const state = !a.enabled ? 'off' : a.pinned !== undefined ? `pinned at ${a.pinned} by \`serve scale\` (\`serve scale auto\` resumes)` : 'on';
   const guard = a.latencyGuard ? ', latency guard on' : '';
   const floor = a.floor !== undefined ? `, at least ${a.floor} until the switch (prewarm)` : '';
-  const lines = [`Autoscaling ${state}: ${s.desiredReplicas} replicas now (${a.minReplicas}..${a.maxReplicas}, target ${a.targetOngoingRequests} per replica${guard}${floor})${signal}`];
+  const lines = [`Autoscaling ${state}: ${s.desiredReplicas} replica${s.desiredReplicas === 1 ? '' : 's'} now (${a.minReplicas}..${a.maxReplicas}, target ${a.targetOngoingRequests} per replica${guard}${floor})${signal}`];
   if (a.history.length > 1) lines.push(`Replicas over the last ${formatMs(Date.parse(a.history.at(-1)!.at) - Date.parse(a.history[0]!.at))}: ${sparkline(a.history.map((h) => h.replicas))} (${a.history[0]!.replicas} -> ${a.history.at(-1)!.replicas})`);
   return lines;
 }

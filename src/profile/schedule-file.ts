@@ -40,25 +40,40 @@ export function isScheduleText(text: string): boolean {
  * (exit code 2), each `file:line:col field: ...`. `file` is shown as given relative to `cwd`.
  */
 export function parseScheduleFile(text: string, sourcePath: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): ScheduleSpec {
+  const r = checkScheduleFile(text, sourcePath, env, cwd);
+  if (r.problems.length > 0) throw new ProfileError(r.file, r.problems);
+  return r.spec;
+}
+
+/**
+ * The schedule file's problems and what it says; `spec.refs` holds every profile name that was
+ * written validly even when other fields have problems, so the profiles it names can be checked in
+ * the same pass (the rest of `spec` is only meaningful without problems).
+ */
+export function checkScheduleFile(text: string, sourcePath: string, env: Record<string, string | undefined>, cwd: string): { file: string; problems: ProfileProblem[]; spec: ScheduleSpec } {
   const absolute = path.resolve(cwd, sourcePath);
   const file = displayName(absolute, cwd) || '<schedule>';
   const { doc, lines } = readYaml(text, file);
   const walked = walkProfile({ doc, lines, text, file, env: { ...env, PROFILE_DIR: path.dirname(absolute) }, publicVars: new Set(['PROFILE_DIR']) }, scheduleTree);
   const problems = hideEnvValues([...walked.problems, ...scheduleRules(walked, file)], walked, scheduleTree);
-  if (problems.length > 0) throw new ProfileError(file, problems);
-  const y = nestWalked(walked.values) as unknown as ScheduleYaml;
-  const s = y.schedule;
-  const windows = (s.windows ?? []).map((w) => ({ profile: w.profile, days: w.days as Weekday[], from: w.from, to: w.to, prewarmMs: w.prewarm }));
-  const refs = [
-    { name: s.default, path: 'schedule.default', at: walked.positions.get('schedule.default')! },
-    ...windows.map((w, i) => ({ name: w.profile, path: `schedule.windows[${i}].profile`, at: walked.positions.get(`schedule.windows[${i}].profile`)! })),
-  ];
-  return {
+  const y = nestWalked(walked.values) as unknown as Partial<ScheduleYaml>;
+  const s = (y.schedule ?? {}) as Partial<ScheduleYaml['schedule']>;
+  const windows = (s.windows ?? []).map((w) => ({ profile: w?.profile, days: (w?.days ?? []) as Weekday[], from: w?.from, to: w?.to, prewarmMs: w?.prewarm }));
+  const refs: ScheduleSpec['refs'] = [];
+  if (typeof s.default === 'string') refs.push({ name: s.default, path: 'schedule.default', at: walked.positions.get('schedule.default')! });
+  windows.forEach((w, i) => {
+    if (typeof w.profile === 'string') refs.push({ name: w.profile, path: `schedule.windows[${i}].profile`, at: walked.positions.get(`schedule.windows[${i}].profile`)! });
+  });
+  const spec: ScheduleSpec = {
     name: y.name ?? path.basename(absolute, path.extname(absolute)),
     sourcePath: absolute,
-    schedule: { timezone: s.timezone, default: s.default, windows, closedDates: [...((s.closed_dates ?? []) as string[])].sort(), earlyClose: { ...((s.early_close ?? {}) as Record<string, string>) } },
+    schedule: {
+      timezone: s.timezone ?? 'UTC', default: s.default ?? '', windows: windows as ScheduleSpec['schedule']['windows'],
+      closedDates: [...((s.closed_dates ?? []) as string[])].sort(), earlyClose: { ...((s.early_close ?? {}) as Record<string, string>) },
+    },
     refs,
   };
+  return { file, problems, spec };
 }
 
 /** Rules between fields of one schedule: a window has a length; an early close is not a closed date. */

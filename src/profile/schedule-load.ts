@@ -9,7 +9,7 @@ import { listProfiles, resolveProfileRef, shippedProfilesDir, type LoadOptions }
 import { displayName, parseProfile } from './parse.js';
 import { ProfileError, closest, type ProfileProblem } from './problems.js';
 import type { ProfileSchedule } from './schedule.js';
-import { isScheduleText, parseScheduleFile, type ScheduleSpec } from './schedule-file.js';
+import { checkScheduleFile, isScheduleText, type ScheduleSpec } from './schedule-file.js';
 import type { Profile } from './types.js';
 
 /** A validated schedule with every profile it names, loaded. */
@@ -30,9 +30,11 @@ export const SWITCHED_SECTIONS: readonly string[] = ['replicas', 'autoscaling', 
  * schedule or in any named profile, is thrown at once as one ProfileError.
  */
 export async function loadScheduleText(text: string, file: string, cwd: string, env: Record<string, string | undefined>): Promise<LoadedSchedule> {
-  const spec = parseScheduleFile(text, file, env, cwd);
-  const shown = displayName(spec.sourcePath, cwd);
-  const problems: ProfileProblem[] = [];
+  // The file's own problems and the named profiles' are reported together.
+  const checked = checkScheduleFile(text, file, env, cwd);
+  const spec = checked.spec;
+  const shown = checked.file;
+  const problems: ProfileProblem[] = [...checked.problems];
   const profiles: Record<string, Profile> = {};
   const refProblem = (ref: ScheduleSpec['refs'][number], message: string) => problems.push({ file: shown, line: ref.at.line, col: ref.at.col, path: ref.path, message });
   for (const ref of spec.refs) {
@@ -61,7 +63,7 @@ export async function loadScheduleText(text: string, file: string, cwd: string, 
     }
   }
   const base = profiles[spec.schedule.default];
-  if (base) {
+  if (base && spec.refs[0]?.path === 'schedule.default') {
     for (const ref of spec.refs.slice(1)) {
       const other = profiles[ref.name];
       if (!other || ref.name === spec.schedule.default || problems.some((p) => p.path === ref.path)) continue;

@@ -28,7 +28,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .sub{color:#666;margin:0 0 16px}svg.chart{display:block;margin:8px 0;font-size:11px}svg text{fill:#333}
 .chart-title{font-weight:600;font-size:13px}.axis-title{fill:#555}table{border-collapse:collapse;margin:8px 0}
 td,th{border-bottom:1px solid #eee;padding:3px 10px;text-align:right}th{text-align:right;color:#555;font-weight:600}
-td:first-child,th:first-child{text-align:left}`;
+td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}`;
 
 /** A table as HTML. */
 export function tableHtml(t: Table): string {

@@ -165,3 +165,17 @@ test('the README schedule field table is generated from the schedule tree', asyn
   assert.ok(m, 'README.md lacks the schedule-fields:start/end markers');
   assert.equal(m[1], renderFieldTable(scheduleTree));
 });
+
+test('the schedule file\'s own problems and those of the profiles it names come out together', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, 'week.yaml'), schedule(`  timezone: Mars/Olympus
+  default: off-hours
+  windows:
+    - { profile: canary, days: [sat], from: "10:00", to: "12:00" }
+`));
+  await writeFile(path.join(dir, 'canary.yaml'), 'model:\n  name: cnn-lstm\n  version: 2\n');
+  const got = await problems(loadProfileOrSchedule('week.yaml', { cwd: dir, env: {} }));
+  assert.equal(got.length, 2, got.join('\n'));
+  assert.match(got[0]!, /^week\.yaml:3:13 schedule\.timezone: got "Mars\/Olympus"/);
+  assert.match(got[1]!, /^week\.yaml:6:18 schedule\.windows\[0\]\.profile: profile "canary" serves cnn-lstm@2 but "off-hours" \(the default\) serves cnn-lstm@latest/);
+});
