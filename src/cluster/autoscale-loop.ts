@@ -7,7 +7,7 @@ import { every, type Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { ScalingRecord } from '../common/cluster-status.js';
 import type { Profile } from '../profile/types.js';
-import { Autoscaler, type AutoscalingConfig, type ScalingDecision } from './autoscaler.js';
+import { Autoscaler, policyConfig, type ScalingDecision } from './autoscaler.js';
 import type { ClusterEvent } from './events.js';
 import { histogramDelta, type HistogramSnapshot } from './latency-window.js';
 import { gatewayReading } from './metrics-parse.js';
@@ -40,16 +40,6 @@ const KEEP_DECISIONS = 20;
 /** History kept for status, and the longest gap between two of its points. */
 const HISTORY_MS = 15 * 60_000;
 const HISTORY_STEP_MS = 10_000;
-
-/** The policy's settings for a profile, with a floor under its minimum (a prewarm). */
-export function policyConfig(p: Profile, floor = 0): AutoscalingConfig {
-  const a = p.autoscaling;
-  return {
-    minReplicas: Math.max(p.replicas.min, floor), maxReplicas: Math.max(p.replicas.max, floor), targetOngoingRequests: a.targetOngoingRequests,
-    upscaleDelayMs: a.upscaleDelayMs, downscaleDelayMs: a.downscaleDelayMs, lookbackMs: a.lookbackMs,
-    ...(a.latencyGuard && p.slo.p99Ms !== undefined ? { latencyGuard: { p99TargetMs: p.slo.p99Ms } } : {}),
-  };
-}
 
 export class AutoscaleLoop {
   /** Set by `serve scale N` until `serve scale auto`. */

@@ -6,6 +6,7 @@
 // while the gateway's p99 over the window is over target with requests waiting. The controller and
 // the simulator run this same code.
 import type { Clock } from '../common/clock.js';
+import type { Profile } from '../profile/types.js';
 import { deltaCount, deltaQuantileMs, mergeDeltas, type LatencyDelta } from './latency-window.js';
 
 /** Policy settings; the autoscaling part of a Profile plus its replica bounds and p99 target. */
@@ -81,6 +82,16 @@ export interface ScalingDecision {
   /** One sentence for people. */
   reason: string;
   state: PolicyState;
+}
+
+/** The policy's settings for a profile, with a floor under its minimum (a schedule's prewarm). */
+export function policyConfig(p: Profile, floor = 0): AutoscalingConfig {
+  const a = p.autoscaling;
+  return {
+    minReplicas: Math.max(p.replicas.min, floor), maxReplicas: Math.max(p.replicas.max, floor), targetOngoingRequests: a.targetOngoingRequests,
+    upscaleDelayMs: a.upscaleDelayMs, downscaleDelayMs: a.downscaleDelayMs, lookbackMs: a.lookbackMs,
+    ...(a.latencyGuard && p.slo.p99Ms !== undefined ? { latencyGuard: { p99TargetMs: p.slo.p99Ms } } : {}),
+  };
 }
 
 /** Fewest requests in the window for its p99 to mean something (one slow request is not a trend). */

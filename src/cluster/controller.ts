@@ -8,7 +8,7 @@ import { ExitCode } from '../common/exit-codes.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
-import type { ProfileSchedule } from '../profile/schedule.js';
+import type { ProfileSchedule, ScheduleSwitch } from '../profile/schedule.js';
 import { startAdminServer } from './admin-server.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 import { AutoscaleLoop } from './autoscale-loop.js';
@@ -168,7 +168,7 @@ class Controller {
   }
 
   /** A schedule boundary: `to` becomes the profile in force. */
-  private switchTo(to: Profile, sw: Parameters<typeof switchProfile>[3]): void {
+  private switchTo(to: Profile, sw: ScheduleSwitch): void {
     if (this.stopping) return;
     const from = this.profile;
     this.profile = to;
