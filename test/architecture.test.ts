@@ -43,6 +43,9 @@ const libraryHomes: Record<string, readonly string[]> = {
   zod: ['profile'],
   yaml: ['profile', 'model'],
   'prom-client': ['replica', 'gateway'],
+  // The plot library: scales and paths as SVG strings, behind report/.
+  'd3-scale': ['report'],
+  'd3-shape': ['report'],
 };
 
 function* tsFiles(dir: string): Generator<string> {

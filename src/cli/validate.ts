@@ -3,7 +3,9 @@ import type { Command } from 'commander';
 import { UserError } from '../common/errors.js';
 import { formatBytes, formatMs } from '../common/units.js';
 import { formatDuration } from '../profile/fields.js';
-import { listProfiles, loadProfile } from '../profile/load.js';
+import { listProfiles } from '../profile/load.js';
+import { activeProfile, nextChange } from '../profile/schedule.js';
+import { loadProfileOrSchedule, type LoadedSchedule } from '../profile/schedule-load.js';
 import { displayName } from '../profile/parse.js';
 import { ProfileError } from '../profile/problems.js';
 import { profileJsonSchemaText } from '../profile/json-schema.js';
@@ -30,9 +32,14 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   }
   if (ref === undefined) throw new UserError('serve validate needs a profile: a name such as "local" or the path of a .yaml file (see --list)');
   try {
-    const profile = await loadProfile(ref);
-    if (flags.json) printJson(profile);
-    else process.stdout.write(renderProfileSummary(profile, process.cwd()).join('\n') + '\n');
+    const loaded = await loadProfileOrSchedule(ref);
+    if (loaded.kind === 'profile') {
+      if (flags.json) printJson(loaded.profile);
+      else process.stdout.write(renderProfileSummary(loaded.profile, process.cwd()).join('\n') + '\n');
+      return 0;
+    }
+    if (flags.json) printJson({ kind: 'schedule', ...loaded.schedule });
+    else process.stdout.write(renderScheduleSummary(loaded.schedule, process.cwd(), new Date()).join('\n') + '\n');
     return 0;
   } catch (err) {
     // Machines get the problems as data on stdout; people still get the lines on stderr.
@@ -53,7 +60,7 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
     s.targetRps !== undefined ? `${s.targetRps} req/s` : '', s.minRps !== undefined ? `(at least ${s.minRps})` : '',
   ].filter(Boolean);
   const scaling = a.enabled
-    ? `autoscale on ${a.targetOngoingRequests} in flight per replica, up after ${formatDuration(a.upscaleDelayMs)}, down after ${formatDuration(a.downscaleDelayMs)}`
+    ? `autoscale on ${a.targetOngoingRequests} in flight per replica, up after ${formatDuration(a.upscaleDelayMs)}, down after ${formatDuration(a.downscaleDelayMs)}${a.latencyGuard ? ', latency guard on' : ''}`
     : 'autoscaling off';
   return [
     `${displayName(p.sourcePath, cwd) || p.name}: ok (profile "${p.name}")`,
@@ -66,6 +73,21 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
   ];
 }
 
+/** What a schedule resolves to: its windows, the next switch, then each profile's summary (pure but for `now`). */
+export function renderScheduleSummary(s: LoadedSchedule, cwd: string, now: Date): string[] {
+  const sch = s.schedule;
+  const next = nextChange(sch, now);
+  const lines = [
+    `${displayName(s.sourcePath, cwd) || s.name}: ok (schedule "${s.name}", ${Object.keys(s.profiles).length} profiles checked)`,
+    `  time zone   ${sch.timezone}; default ${sch.default}`,
+    ...sch.windows.map((w) => `  window      ${w.profile} ${w.days.join(',')} ${w.from}-${w.to}${w.prewarmMs ? `, prewarm ${formatDuration(w.prewarmMs)}` : ''}`),
+    `  closed      ${sch.closedDates?.length ?? 0} dates${sch.closedDates?.length ? ` (${sch.closedDates[0]} .. ${sch.closedDates.at(-1)})` : ''}; ${Object.keys(sch.earlyClose ?? {}).length} early closes`,
+    `  now         ${activeProfile(sch, now)}${next ? `; next ${next.profile} at ${next.at.toISOString()} (${next.reason})` : ''} (serve schedule show ${s.name})`,
+  ];
+  for (const p of Object.values(s.profiles)) lines.push('', ...renderProfileSummary(p, cwd));
+  return lines;
+}
+
 /** `./models` for a folder under `cwd`, else the absolute path. */
 function relativeDir(dir: string, cwd: string): string {
   const shown = displayName(dir, cwd);
@@ -76,13 +98,14 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('Check a profile without starting anything: every problem with file:line:col, or a summary of what it resolves to.')
-    .argument('[profile]', 'profile name (./profiles/<name>.yaml, then the shipped ones) or path of a .yaml file')
+    .argument('[profile]', 'profile or schedule name (./profiles/<name>.yaml, then the shipped ones) or path of a .yaml file; a schedule is checked with every profile it names')
     .option('--json', 'print the resolved profile (durations in ms, sizes in bytes) as JSON; problems as {"ok":false,"problems":[...]}')
     .option('--list', 'list the profiles found by name (./profiles first, then the shipped ones)')
     .option('--schema', 'print the JSON Schema of profile files (for editors)')
     .addHelpText('after', `
 Examples:
   $ serve validate market-hours
+  $ serve validate trading-day              a schedule and every profile it names
   $ serve validate ./my-profile.yaml --json
   $ serve validate --schema > profile.schema.json
 

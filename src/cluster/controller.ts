@@ -8,6 +8,7 @@ import { ExitCode } from '../common/exit-codes.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
+import type { ProfileSchedule, ScheduleSwitch } from '../profile/schedule.js';
 import { startAdminServer } from './admin-server.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 import { AutoscaleLoop } from './autoscale-loop.js';
@@ -16,6 +17,9 @@ import { defaultCliEntry, gatewayLaunch, replicaLaunch } from './child-args.js';
 import { buildStatus } from './controller-status.js';
 import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
+import { httpGet } from './http-probe.js';
+import { prewarm, switchProfile } from './profile-switch.js';
+import { ScheduleRunner } from './schedule-runner.js';
 import type { Launcher } from './launcher.js';
 import { LocalLauncher } from './local-launcher.js';
 import { LogFiles } from './log-files.js';
@@ -31,20 +35,36 @@ export interface StartClusterOptions {
   onEvent?: (e: ClusterEvent) => void;
   /** Model registry folder to use instead of the profile's. */
   registryOverride?: string;
-  /** Seams for tests: how children are started, which CLI they run, the clock. */
+  /**
+   * A schedule profile: `profile` must be the one active now; the controller switches to the others
+   * at the schedule's boundaries by itself.
+   */
+  schedule?: ClusterSchedule;
+  /** Seams for tests: how children are started, which CLI they run, the clock, the wall clock. */
   launcher?: Launcher;
   cliEntry?: string;
   clock?: Clock;
+  wallNowMs?: () => number;
   /** Aborting it during startup stops what was started and rejects (exit code 130). */
   signal?: AbortSignal;
+}
+
+/** A schedule as the controller runs it: the times, and every profile it names, loaded. */
+export interface ClusterSchedule {
+  name: string;
+  sourcePath: string;
+  schedule: ProfileSchedule;
+  profiles: Record<string, Profile>;
 }
 
 export interface ClusterHandle {
   /** The public OIP v2 endpoint. */
   gatewayUrl: string;
   status(): ClusterStatus;
-  /** Sets the replica count; outside the profile's min/max only with `force` (which pauses autoscaling). */
+  /** Sets and pins the replica count until scaleAuto(); outside the profile's min/max only with `force`. */
   scale(replicas: number, force?: boolean): Promise<ScaleResult>;
+  /** Unpins the count: the autoscaler decides again. */
+  scaleAuto(): Promise<ScaleResult>;
   /** Drains the gateway, then the replicas, and releases the state directory. Idempotent. */
   stop(): Promise<void>;
   /** Settles once the cluster has stopped, whether by stop() or by the admin API's /down. */
@@ -72,7 +92,9 @@ export async function startCluster(profile: Profile, opts: StartClusterOptions):
     throw err;
   }
   await c.start();
-  return { gatewayUrl: c.gatewayUrl, status: () => c.status(), scale: (n, f) => c.scale(n, f), stop: () => c.stop(), stopped: c.stopped };
+  return {
+    gatewayUrl: c.gatewayUrl, status: () => c.status(), scale: (n, f) => c.scale(n, f), scaleAuto: () => c.scaleAuto(), stop: () => c.stop(), stopped: c.stopped,
+  };
 }
 
 /** One running cluster: wires the gateway link, the supervisor, the autoscaler and the admin API. */
@@ -85,6 +107,7 @@ class Controller {
   private readonly gateway: GatewayLink;
   private readonly supervisor: Supervisor;
   private readonly autoscaling: AutoscaleLoop;
+  private readonly scheduleRunner: ScheduleRunner | undefined;
   private readonly startedAtMs: number;
   private readonly startedAt = new Date().toISOString();
   private phase: ClusterStatus['phase'] = 'starting';
@@ -93,7 +116,8 @@ class Controller {
   private resolveStopped!: () => void;
 
   constructor(
-    private readonly profile: Profile,
+    /** The profile in force; a schedule switch replaces it (new replicas are launched with it). */
+    private profile: Profile,
     private readonly opts: StartClusterOptions,
     private readonly paths: StatePaths,
     registry: string,
@@ -119,11 +143,37 @@ class Controller {
     });
     this.supervisor = new Supervisor({
       profile, launcher, clock, log, onEvent, hosts: [localCapacity(profile.local)], oversubscribe: opts.oversubscribe ?? false,
-      replicaLaunch: (id) => replicaLaunch(profile, { cliEntry, replicaId: id, modelVersion, registry }),
+      replicaLaunch: (id) => replicaLaunch(this.profile, { cliEntry, replicaId: id, modelVersion, registry }),
       onOutput: (id, line) => this.files.write(id, line),
       onSetChange: () => this.gateway.update(this.supervisor.endpoints()),
     });
-    this.autoscaling = new AutoscaleLoop(profile, clock, this.supervisor, onEvent);
+    this.autoscaling = new AutoscaleLoop(profile, {
+      clock, wallNowMs: opts.wallNowMs, target: this.supervisor, log, emit: onEvent,
+      gatewayMetrics: async (timeoutMs) => {
+        if (!this.gatewayUrl || this.gateway.state !== 'ready') return undefined;
+        const r = await httpGet(`${this.gatewayUrl}/metrics`, timeoutMs);
+        return r.ok && r.status === 200 ? r.body : undefined;
+      },
+    });
+    const sched = opts.schedule;
+    this.scheduleRunner = sched && new ScheduleRunner({
+      schedule: sched.schedule, clock, wallNowMs: opts.wallNowMs,
+      onPrewarm: (sw) => prewarm(this.switchParts(), sched.profiles[sw.profile]!, sw),
+      onSwitch: (sw) => this.switchTo(sched.profiles[sw.profile]!, sw),
+    });
+  }
+
+  private switchParts() {
+    return { supervisor: this.supervisor, autoscaling: this.autoscaling, emit: (e: ClusterEvent) => this.emit(e) };
+  }
+
+  /** A schedule boundary: `to` becomes the profile in force. */
+  private switchTo(to: Profile, sw: ScheduleSwitch): void {
+    if (this.stopping) return;
+    const from = this.profile;
+    this.profile = to;
+    this.writeState();
+    void switchProfile(this.switchParts(), from, to, sw)?.catch((err) => this.log.error('rolling replacement failed', { error: errorMessage(err) }));
   }
 
   /** Starts everything and waits for readiness; on any failure stops what it started and throws. */
@@ -134,7 +184,7 @@ class Controller {
     try {
       if (signal?.aborted) throw interrupted();
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
-        status: () => this.status(), scale: (n, f) => this.scale(n, f), down: () => void this.stop(),
+        status: () => this.status(), scale: (n, f) => this.scale(n, f), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(),
       });
       // Aborted while the socket was opening: stop() has run already and could not close it.
       if (this.stopping) {
@@ -155,28 +205,38 @@ class Controller {
     this.phase = 'running';
     this.log.info('cluster ready', { gatewayUrl: this.gatewayUrl, replicas: this.supervisor.desired });
     this.autoscaling.start();
+    this.scheduleRunner?.start();
   }
 
   status(): ClusterStatus {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscalingActive: this.autoscaling.active, lastDecision: this.autoscaling.lastDecision,
+      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner,
     });
   }
 
   async scale(n: number, force = false): Promise<ScaleResult> {
     const { min, max } = this.profile.replicas;
     if (!force && (n < min || n > max)) {
-      throw new UserError(`${n} replicas is outside the profile's range ${min}..${max}: pick a count in it, or add --force`);
+      const which = this.opts.schedule ? ` (${this.profile.name}, in force under schedule ${this.opts.schedule.name})` : '';
+      throw new UserError(`${n} replicas is outside the profile's range ${min}..${max}${which}: pick a count in it, or add --force`);
     }
-    this.autoscaling.manualScale(force);
     const from = this.supervisor.desired;
+    this.autoscaling.pin(n, from);
     this.supervisor.setReplicas(n);
     const pending = this.supervisor.status().filter((r) => r.state === 'pending').map((r) => ({ id: r.id, reason: r.reason ?? 'not placed' }));
     const placed = pending.length === 0 ? '' : `; ${pending.length} pending (${pending.map((p) => `${p.id}: ${p.reason}`).join('; ')})`;
-    this.emit({ level: 'info', kind: 'scaled', message: `scaling from ${from} to ${n} replicas${placed}` });
+    this.emit({ level: 'info', kind: 'scaled', message: `scaling from ${from} to ${n} replicas, pinned until \`serve scale auto\`${placed}` });
     return { from, to: n, pending };
+  }
+
+  async scaleAuto(): Promise<ScaleResult> {
+    const n = this.supervisor.desired;
+    const was = this.autoscaling.pinned;
+    this.autoscaling.pin(undefined, n);
+    this.emit({ level: 'info', kind: 'scaled', message: was === undefined ? `autoscaling was not pinned; it decides from ${n} replicas` : `unpinned from ${was} replicas: autoscaling decides again` });
+    return { from: n, to: n, pending: [] };
   }
 
   /** Drains the gateway, then the replicas, then releases the state directory. Idempotent. */
@@ -184,6 +244,7 @@ class Controller {
     this.stopping ??= (async () => {
       this.phase = 'stopping';
       this.autoscaling.stop();
+      this.scheduleRunner?.stop();
       this.emit({ level: 'info', kind: 'stopping', message: 'draining the gateway, then the replicas' });
       try {
         // The gateway first: it finishes what it accepted while the replicas still serve.
@@ -231,6 +292,7 @@ class Controller {
     const { profile } = this;
     writeStateFile(this.paths, {
       version: 1, pid: process.pid, startedAt: this.startedAt, profileName: profile.name, profilePath: profile.sourcePath,
+      ...(this.opts.schedule ? { schedule: this.opts.schedule.name } : {}),
       gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket,
       model: { name: profile.model.name, version: this.modelVersion }, slo: profile.slo,
     });

@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../common/clock.js';
 import { hasProcess, initialChild, type ChildState } from './supervised-child.js';
 import type { LaunchedProcess } from './launcher.js';
 import { httpGet } from './http-probe.js';
-import { inFlightFromMetrics } from './metrics-parse.js';
+import { inFlightFromMetrics, queueDepthFromMetrics } from './metrics-parse.js';
 import { ProcessReadings } from './proc-stats.js';
 import type { ReplicaState, ReplicaStatus } from '../common/cluster-status.js';
 
@@ -21,6 +21,8 @@ export class ReplicaSlot {
   /** A probe or reading of this slot is in progress (the next tick skips it). */
   probing = false;
   inFlight: number | undefined;
+  /** The supervisor's settings generation its process was launched with (see Supervisor.roll). */
+  generation = 0;
   readonly readings: ProcessReadings;
 
   constructor(readonly index: number, clock: Clock) {
@@ -31,12 +33,12 @@ export class ReplicaSlot {
     return `replica-${this.index}`;
   }
 
-  /** Scrapes in-flight requests from the replica's /metrics (updating inFlight). */
-  async scrapeInFlight(timeoutMs: number): Promise<number | undefined> {
+  /** Scrapes in-flight requests and queue depth from the replica's /metrics (updating inFlight). */
+  async scrapeLoad(timeoutMs: number): Promise<{ inFlight: number; queued: number } | undefined> {
     if (!this.url) return undefined;
     const r = await httpGet(`${this.url}/metrics`, timeoutMs);
     this.inFlight = r.ok && r.status === 200 ? inFlightFromMetrics(r.body) : undefined;
-    return this.inFlight;
+    return this.inFlight === undefined || !r.ok ? undefined : { inFlight: this.inFlight, queued: queueDepthFromMetrics(r.body) };
   }
 
   toStatus(nowMs: number): ReplicaStatus {

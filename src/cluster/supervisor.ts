@@ -36,6 +36,9 @@ const holdsResources = new Set(['starting', 'ready', 'unhealthy', 'draining', 'r
 export class Supervisor {
   private slots: ReplicaSlot[] = [];
   private nextIndex = 1;
+  /** Settings generation: bumped by roll(); each slot records the one it was launched with. */
+  private generation = 0;
+  private rollingGeneration: number | undefined;
   private stopProbes: (() => void) | undefined;
   private closed = false;
   private changeWaiters: Array<() => void> = [];
@@ -95,12 +98,70 @@ export class Supervisor {
     });
   }
 
-  /** Sum of in-flight requests over ready replicas, scraped from their /metrics now. */
-  async sampleInFlight(timeoutMs: number): Promise<number | undefined> {
+  /** Replicas ready now. */
+  get ready(): number {
+    return this.slots.filter((s) => s.child.phase === 'ready').length;
+  }
+
+  /** Requests in flight at the ready replicas and waiting in their queues, scraped from their /metrics now. */
+  async sampleLoad(timeoutMs: number): Promise<{ inFlight: number; queued: number } | undefined> {
     const ready = this.slots.filter((s) => s.child.phase === 'ready' && s.url);
-    const values = await Promise.all(ready.map((s) => s.scrapeInFlight(timeoutMs)));
-    const known = values.filter((v): v is number => v !== undefined);
-    return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0);
+    const values = await Promise.all(ready.map((s) => s.scrapeLoad(timeoutMs)));
+    const known = values.filter((v) => v !== undefined);
+    if (known.length === 0) return undefined;
+    return { inFlight: known.reduce((a, v) => a + v.inFlight, 0), queued: known.reduce((a, v) => a + v.queued, 0) };
+  }
+
+  /** True while `roll` replaces replicas. */
+  get rolling(): boolean {
+    return this.rollingGeneration !== undefined;
+  }
+
+  /**
+   * Replaces every replica launched before now with one launched with the current settings (the
+   * replica launch reads them), one at a time: a new replica starts, and once it is ready the old
+   * one is taken out of routing and drained, so capacity never drops and no request fails. When
+   * the new one cannot be placed (no room for one more), the old one drains first and the new one
+   * takes its place. A later roll supersedes a running one.
+   */
+  async roll(): Promise<void> {
+    const generation = ++this.generation;
+    this.rollingGeneration = generation;
+    try {
+      for (;;) {
+        if (this.closed || this.generation !== generation) return;
+        const old = this.slots.find((s) => !s.child.stopping && s.generation < generation && hasProcess(s.child));
+        if (!old) return;
+        if (old.child.phase !== 'ready') {
+          // Starting with the old settings: wait until it is ready (then it is replaced) or gone.
+          await this.whenChanged();
+          continue;
+        }
+        const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock);
+        this.slots.push(fresh);
+        this.place();
+        if (fresh.child.phase === 'pending') this.dispatch(old, { type: 'retire' });
+        await this.until(() => fresh.child.phase !== 'starting' && fresh.child.phase !== 'pending' && fresh.child.phase !== 'restarting');
+        if (fresh.child.phase !== 'ready') {
+          this.o.onEvent({ level: 'warn', kind: 'roll', message: `rolling replacement stopped: ${fresh.id} is ${fresh.child.phase}${fresh.child.reason ? ` (${fresh.child.reason})` : ''}` });
+          return;
+        }
+        if (!old.child.stopping) this.dispatch(old, { type: 'retire' });
+        this.o.onEvent({ level: 'info', kind: 'roll', message: `${fresh.id} replaces ${old.id} with the new settings` });
+      }
+    } finally {
+      if (this.rollingGeneration === generation) this.rollingGeneration = undefined;
+    }
+  }
+
+  /** Resolves at the next change of any slot. */
+  private whenChanged(): Promise<void> {
+    return new Promise((resolve) => this.changeWaiters.push(resolve));
+  }
+
+  /** Resolves once `check` holds (or the supervisor closes). */
+  private async until(check: () => boolean): Promise<void> {
+    while (!this.closed && !check()) await this.whenChanged();
   }
 
   /** Drains and stops every replica (SIGTERM, SIGKILL after the drain timeout). */
@@ -182,6 +243,7 @@ export class Supervisor {
 
   private launch(slot: ReplicaSlot): void {
     const { command, args, stdinLines } = this.o.replicaLaunch(slot.id);
+    slot.generation = this.generation;
     slot.url = undefined;
     slot.inFlight = undefined;
     const proc = this.o.launcher.start({

@@ -52,14 +52,32 @@ export interface ClusterStatus {
   desiredReplicas: number;
   autoscaling: {
     enabled: boolean;
-    /** False after `serve scale --force` until the next `serve up`. */
+    /** False while the count is pinned by `serve scale N` (until `serve scale auto`) or autoscaling is off. */
     active: boolean;
     minReplicas: number;
     maxReplicas: number;
     targetOngoingRequests: number;
+    /** The count `serve scale N` pinned, until `serve scale auto`. */
+    pinned?: number;
+    latencyGuard: boolean;
+    /** The policy's signal: averageInFlight + averageQueued over the look-back window. */
+    signal?: number;
     averageInFlight?: number;
+    /** Requests waiting at the gateway, averaged over the window. */
+    averageQueued?: number;
+    /** The gateway's p99 over the window, from its histogram (only with the latency guard). */
+    p99Ms?: number;
+    /** What the policy wants now, before its delays. */
     wantedReplicas?: number;
+    /** Replicas started ahead of the schedule's next switch (prewarm): the count does not go below it until then. */
+    floor?: number;
+    /** The last decisions that changed something or started a wait, oldest first. */
+    decisions: ScalingRecord[];
+    /** Replica count over the last minutes: one point a change, and at least one every 10 s. */
+    history: Array<{ at: string; replicas: number; ready: number }>;
   };
+  /** With a schedule profile: which profile is active and the next switch. */
+  schedule?: ScheduleStatus;
   replicas: ReplicaStatus[];
   /** Oversubscription and similar notes. */
   warnings: string[];
@@ -70,4 +88,30 @@ export interface ScaleResult {
   from: number;
   to: number;
   pending: Array<{ id: string; reason: string }>;
+}
+
+/** One autoscaling decision as the log and `serve status` show it. */
+export interface ScalingRecord {
+  at: string;
+  /** policy: the autoscaler; manual: `serve scale`; schedule: a switch or a prewarm. */
+  by: 'policy' | 'manual' | 'schedule';
+  /** apply: the count changed; up/down: a delay started; steady; pin/unpin. */
+  action: string;
+  from: number;
+  to: number;
+  reason: string;
+  signal?: number;
+  inFlight?: number;
+  queued?: number;
+  p99Ms?: number;
+}
+
+/** Where a cluster started from a schedule profile stands. */
+export interface ScheduleStatus {
+  name: string;
+  path: string;
+  timezone: string;
+  /** The profile in force now. */
+  active: string;
+  next?: { at: string; profile: string; reason: string; prewarmAt?: string };
 }

@@ -74,8 +74,11 @@ export interface ClusterStateFile {
   version: 1;
   pid: number;
   startedAt: string;
+  /** The profile in force (with a schedule, the one active now; it changes at each switch). */
   profileName: string;
   profilePath: string;
+  /** The schedule profile `serve up` was given, if any. */
+  schedule?: string;
   gatewayUrl: string;
   /** Path of the admin unix socket (mode 0600). */
   adminSocket: string;

@@ -120,6 +120,6 @@ async function runRamp(
   const index = reportedStepIndex(steps);
   return assembleResult({
     opts, model, startedAt, phase: outputs[index]!, requestedPerSec: steps[index]!.requestedPerSec,
-    steps, knee: findKnee(steps), interrupted: interrupted || Boolean(hooks.signal?.aborted),
+    steps, knee: findKnee(steps), seriesPhases: outputs, interrupted: interrupted || Boolean(hooks.signal?.aborted),
   });
 }

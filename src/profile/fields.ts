@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { formatBytes, formatMs, parseBytes, parseDurationMs, parseFraction } from '../common/units.js';
 import type { SettingSpec } from '../common/settings.js';
+import { isCalendarDate, isTimeZone } from './zoned-time.js';
 
 /**
  * A field holding one value of type T; `Opt` is true when the value may be absent after loading (no
@@ -35,24 +36,57 @@ export interface Section<F extends Record<string, Node> = Record<string, Node>, 
   defaultsOnlyWhenAbsent?: Partial;
 }
 
+/**
+ * A YAML list whose items are each a leaf or a section (a schedule's windows, closed dates). Items
+ * are walked one by one, so each problem points at its own item: `schedule.windows[1].from`.
+ */
+export interface List<I extends Leaf | Section = Leaf | Section> {
+  kind: 'list';
+  doc: string;
+  item: I;
+  /** Fewest items (an empty list below it is a problem). */
+  minItems?: number;
+}
+
+/** A YAML mapping with keys chosen by the user (dates of early closes), each key checked by `key`. */
+export interface MapOf<V extends Leaf = Leaf> {
+  kind: 'map';
+  doc: string;
+  /** Checks one key (a string); its `expected` explains a bad key. */
+  key: Leaf;
+  value: V;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Node = Leaf<any, boolean> | Section<Record<string, Node>, boolean>;
+export type Node = Leaf<any, boolean> | Section<Record<string, Node>, boolean> | List<any> | MapOf<any>;
 
 /** The normalized value of a node: numbers in ms/bytes/fractions, sections as nested objects. */
 export type ValueOf<N, Absent extends boolean = false> = N extends Leaf<infer T, infer Opt>
   ? Opt extends true ? T | undefined : Absent extends true ? T | undefined : T
   : N extends Section<infer F, infer P>
     ? { [K in keyof F]: ValueOf<F[K], Absent extends true ? true : P extends true ? true : false> }
-    : never;
+    : N extends List<infer I> ? Array<ValueOf<I>>
+      : N extends MapOf<infer V> ? Record<string, ValueOf<V>>
+        : never;
 
-/** Dotted paths of every leaf under a section ("replicas.min", "slo.throughput.target"). */
+/** Dotted paths of every leaf under a section ("replicas.min", "slo.throughput.target"); lists and maps have none. */
 export type LeafPath<N, Prefix extends string = ''> = N extends Section<infer F, boolean>
-  ? { [K in keyof F & string]: F[K] extends Leaf ? `${Prefix}${K}` : LeafPath<F[K], `${Prefix}${K}.`> }[keyof F & string]
+  ? { [K in keyof F & string]: F[K] extends Leaf ? `${Prefix}${K}` : F[K] extends Section ? LeafPath<F[K], `${Prefix}${K}.`> : never }[keyof F & string]
   : never;
 
 /** Builds a section, keeping the types of its fields. */
 export function section<F extends Record<string, Node>>(doc: string, fields: F): Section<F, false> {
   return { kind: 'section', doc, fields };
+}
+
+/** A list of leaves or sections. */
+export function list<I extends Leaf | Section>(doc: string, item: I, opts: { minItems?: number } = {}): List<I> {
+  return { kind: 'list', doc, item, ...opts };
+}
+
+/** A mapping from user-chosen keys (checked by `key`) to values of one kind. */
+export function mapOf<V extends Leaf>(doc: string, key: Leaf, value: V): MapOf<V> {
+  return { kind: 'map', doc, key, value };
 }
 
 /** A section whose defaults apply only when the user leaves it out: written, only its written fields count. */
@@ -163,6 +197,22 @@ export function autoOr<T>(inner: Leaf<T>, c: Common): Leaf<T, true> {
   return leaf(schema, `"auto" or ${inner.expected}`, `auto | ${inner.unit}`, c) as Leaf<T, true>;
 }
 
+/** A local time of day "HH:MM" or "HH:MM:SS" from 00:00 to 24:00 (kept as written). */
+export function timeOfDay<C extends Common>(c: C): Leaf<string, Opt<C>> {
+  const schema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$|^24:00(:00)?$/);
+  return leaf(schema, 'a local time "HH:MM" or "HH:MM:SS" from 00:00 to 24:00', 'time', c);
+}
+
+/** A calendar date "YYYY-MM-DD" that exists (2026-02-30 does not). */
+export function calendarDate<C extends Common>(c: C): Leaf<string, Opt<C>> {
+  return leaf(z.string().refine(isCalendarDate), 'a date "YYYY-MM-DD" that exists', 'date', c);
+}
+
+/** An IANA time zone the runtime knows ("America/New_York", "Europe/London", "UTC"). */
+export function timeZone<C extends Common>(c: C): Leaf<string, Opt<C>> {
+  return leaf(z.string().refine(isTimeZone), 'an IANA time zone such as "America/New_York" or "UTC"', 'time zone', c);
+}
+
 /** An integer version >= 1 or "latest". */
 export function version<C extends Common>(c: C): Leaf<number | 'latest', Opt<C>> {
   return leaf(z.union([z.literal('latest'), z.number().int().min(1)]), '"latest" or an integer version >= 1', 'latest | integer', c);
@@ -208,6 +258,8 @@ export function formatValue(unitName: string, v: unknown): string {
 /** Milliseconds the way a profile would write them: "90ms", "15s", "250us"; else like formatMs. */
 export function formatDuration(ms: number): string {
   if (ms > 0 && ms < 1 && Number.isInteger(ms * 1000)) return `${ms * 1000}us`;
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms >= 300_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
   if (Number.isInteger(ms)) return `${ms}ms`;
   return formatMs(ms);

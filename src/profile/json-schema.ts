@@ -11,6 +11,8 @@ export function profileInputSchema(): z.ZodType {
 
 function toZod(node: Node): z.ZodType {
   if (node.kind === 'leaf') return node.schema;
+  if (node.kind === 'list') return z.array(toZod(node.item)).meta({ description: node.doc });
+  if (node.kind === 'map') return z.record(z.string(), toZod(node.value)).meta({ description: node.doc });
   const shape: Record<string, z.ZodType> = {};
   for (const [key, child] of Object.entries(node.fields)) {
     const s = toZod(child);
@@ -44,6 +46,14 @@ function decorate(json: JsonObject, node: Node): void {
   if (node.kind === 'section') {
     const props = (json.properties ?? {}) as Record<string, JsonObject>;
     for (const [key, child] of Object.entries(node.fields)) if (props[key]) decorate(props[key], child);
+    return;
+  }
+  if (node.kind === 'list') {
+    if (json.items) decorate(json.items as JsonObject, node.item);
+    return;
+  }
+  if (node.kind === 'map') {
+    if (typeof json.additionalProperties === 'object') decorate(json.additionalProperties as JsonObject, node.value);
     return;
   }
   const { description, default: _dropped, ...rest } = json;

@@ -43,6 +43,7 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       downscaleDelayMs: y.autoscaling.downscale_delay,
       metricsIntervalMs: y.autoscaling.metrics_interval,
       lookbackMs: y.autoscaling.look_back,
+      latencyGuard: y.autoscaling.latency_guard,
     },
     resources: { cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory },
     batching: {

@@ -19,13 +19,14 @@ const replicas = section('How many replicas run.', {
   initial: integer({ min: 0, max: 1024, doc: 'Replicas started by `serve up`.', defaultText: 'min' }),
 });
 
-const autoscaling = section('Request-based autoscaling (like Ray Serve): keep in-flight requests per replica near a target.', {
+const autoscaling = section('Request-based autoscaling (like Ray Serve): keep requests in flight at replicas plus queued at the gateway near a target per replica.', {
   enabled: boolean({ doc: 'Scale between replicas.min and replicas.max; false keeps the replica count fixed.', default: true }),
-  target_ongoing_requests: number({ positive: true, max: 10_000, unit: 'requests', doc: 'Desired in-flight requests per replica.', default: 3 }),
+  target_ongoing_requests: number({ positive: true, max: 10_000, unit: 'requests', doc: 'Desired requests per replica: in flight at the replicas plus queued at the gateway, divided by the replica count.', default: 3 }),
   upscale_delay: duration({ doc: 'Load must stay above target this long before replicas are added.', default: '15s' }),
   downscale_delay: duration({ doc: 'Load must stay below target this long before replicas are removed.', default: '120s' }),
-  metrics_interval: duration({ positive: true, doc: 'How often the controller samples in-flight requests.', default: '1s' }),
+  metrics_interval: duration({ positive: true, doc: 'How often the controller samples the replicas\' in-flight requests and the gateway\'s queue and latency.', default: '1s' }),
   look_back: duration({ positive: true, doc: 'Window over which samples are averaged.', default: '10s' }),
+  latency_guard: boolean({ doc: "Also scale up, one replica at a time, while the gateway's p99 over look_back exceeds slo.p99 and requests wait at the gateway or in the replicas' queues (see Autoscaling).", default: false }),
 });
 
 const resources = section('What one replica needs; placement packs replicas onto the host by these.', {

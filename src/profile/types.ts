@@ -33,6 +33,8 @@ export interface Profile {
     metricsIntervalMs: number;
     /** Window over which in-flight samples are averaged. */
     lookbackMs: number;
+    /** Scale up while the gateway's p99 over the window exceeds slo.p99 with requests queued. */
+    latencyGuard: boolean;
   };
   resources: {
     /** CPUs per replica (fractions allowed). */

@@ -2,7 +2,7 @@
 // expands ${VAR} references, applies defaults, and records each problem at its line and column.
 import { Scalar, isAlias, isMap, isScalar, isSeq, parse as parseYaml, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
 import { expandEnv } from './env.js';
-import type { Leaf, Node, Section } from './fields.js';
+import type { Leaf, List, MapOf, Node, Section } from './fields.js';
 import { closest, showValue, type ProfileProblem } from './problems.js';
 import { foreignTag, toPlainValue } from './yaml-limits.js';
 
@@ -94,7 +94,13 @@ function walkSection(ctx: Ctx, node: YamlNode | undefined, section: Section, pat
       const valuePos = empty ? entry.key : pos(ctx, entry.value);
       ctx.out.positions.set(childPath.join('.'), valuePos);
       if (child.kind === 'section') walkSection(ctx, entry.value ?? new Scalar(null), child, childPath, valuePos, entry.key);
+      else if (child.kind === 'list') walkList(ctx, entry.value, child, childPath, valuePos);
+      else if (child.kind === 'map') walkMap(ctx, entry.value, child, childPath, valuePos);
       else walkLeaf(ctx, entry.value, child, childPath.join('.'), valuePos);
+    } else if (child.kind === 'list' || child.kind === 'map') {
+      if (child.kind === 'list' && (child.minItems ?? 0) > 0) {
+        problem(ctx, keyAt, childPath.join('.'), `is missing, expected a list of ${child.minItems === 1 ? 'at least one' : `at least ${child.minItems}`} ${child.item.kind === 'section' ? 'mapping' : 'value'}${child.minItems === 1 ? '' : 's'}`);
+      }
     } else if (child.kind === 'section') {
       walkSection(ctx, undefined, child, childPath, at, keyAt);
     } else if (child.required) {
@@ -103,6 +109,61 @@ function walkSection(ctx: Ctx, node: YamlNode | undefined, section: Section, pat
     } else if (child.default !== undefined && !(present && section.defaultsOnlyWhenAbsent)) {
       ctx.out.values.set(childPath.join('.'), child.schema.parse(child.default));
     }
+  }
+}
+
+/** Each item of a list, at paths `name[0]`, `name[1]`, ... (a section item's leaves below them). */
+function walkList(ctx: Ctx, node: YamlNode | undefined, list: List, path: string[], at: Pos): void {
+  const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
+  const what = list.item.kind === 'section' ? 'mappings' : list.item.expected;
+  const tag = resolved && foreignTag(resolved);
+  if (tag !== undefined || !isSeq(resolved)) {
+    const got = tag !== undefined ? taggedMessage(tag, `a list of ${what}`) : `${isMap(resolved) ? 'got a mapping' : describeNonMap(resolved)}, expected a list of ${what}`;
+    problem(ctx, at, path.join('.'), got);
+    ctx.out.invalid.add(path.join('.'));
+    return;
+  }
+  if (resolved.items.length < (list.minItems ?? 0)) problem(ctx, at, path.join('.'), `is empty, expected at least ${list.minItems} of ${what}`);
+  const last = path.length - 1;
+  resolved.items.forEach((item, i) => {
+    const itemPath = [...path.slice(0, last), `${path[last]}[${i}]`];
+    const itemNode = (item ?? undefined) as YamlNode | undefined;
+    const itemPos = pos(ctx, itemNode ?? resolved);
+    ctx.out.positions.set(itemPath.join('.'), itemPos);
+    if (list.item.kind === 'section') walkSection(ctx, itemNode ?? new Scalar(null), list.item, itemPath, itemPos);
+    else walkLeaf(ctx, itemNode, list.item, itemPath.join('.'), itemPos);
+  });
+}
+
+/** Each entry of a user-keyed mapping: the key checked by `map.key`, the value at `name.<key>`. */
+function walkMap(ctx: Ctx, node: YamlNode | undefined, map: MapOf, path: string[], at: Pos): void {
+  const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
+  const tag = resolved && foreignTag(resolved);
+  if (tag !== undefined || !isMap(resolved)) {
+    problem(ctx, at, path.join('.'), tag !== undefined ? taggedMessage(tag, `a mapping of ${map.key.expected} to ${map.value.expected}`)
+      : `${describeNonMap(resolved)}, expected a mapping of ${map.key.expected} to ${map.value.expected}`);
+    ctx.out.invalid.add(path.join('.'));
+    return;
+  }
+  const seen = new Set<string>();
+  for (const pair of resolved.items) {
+    const keyNode = pair.key as YamlNode | null;
+    const keyPos = pos(ctx, keyNode ?? resolved);
+    const key = keyNode && isScalar(keyNode) && foreignTag(keyNode) === undefined ? String(keyNode.value) : undefined;
+    if (key === undefined || !map.key.schema.safeParse(key).success) {
+      problem(ctx, keyPos, path.join('.'), `${key === undefined ? 'a key that is not a plain value' : `got the key ${showValue(key)}`}, expected ${map.key.expected}`);
+      continue;
+    }
+    const here = [...path, key].join('.');
+    if (seen.has(key)) {
+      problem(ctx, keyPos, here, `duplicate key "${key}", remove one of them`);
+      continue;
+    }
+    seen.add(key);
+    const valueNode = (pair.value ?? undefined) as YamlNode | undefined;
+    const valuePos = valueNode ? pos(ctx, valueNode) : keyPos;
+    ctx.out.positions.set(here, valuePos);
+    walkLeaf(ctx, valueNode, map.value, here, valuePos);
   }
 }
 
@@ -210,8 +271,8 @@ function unknownKey(key: string, section: Section, path: string[], tree: Section
 function findKey(key: string, section: Section, path: string[]): string | undefined {
   for (const [k, child] of Object.entries(section.fields)) {
     if (k === key) return [...path, k].join('.');
-    if (child.kind === 'section') {
-      const found = findKey(key, child, [...path, k]);
+    if (child.kind === 'section' || (child.kind === 'list' && child.item.kind === 'section')) {
+      const found = findKey(key, child.kind === 'section' ? child : (child.item as Section), [...path, k]);
       if (found !== undefined) return found;
     }
   }
@@ -219,7 +280,7 @@ function findKey(key: string, section: Section, path: string[]): string | undefi
 }
 
 function invalidate(node: Node, path: string[], out: Walked): void {
-  if (node.kind === 'leaf') out.invalid.add(path.join('.'));
+  if (node.kind === 'leaf' || node.kind === 'list' || node.kind === 'map') out.invalid.add(path.join('.'));
   else for (const [k, child] of Object.entries(node.fields)) invalidate(child, [...path, k], out);
 }
 

@@ -18,7 +18,7 @@ export function testProfile(registry: string, over: DeepPartial<Profile> = {}): 
     name: 'test', sourcePath: '',
     model: { name: 'demo', version: 1, registry },
     replicas: { min: 1, max: 4, initial: 2 },
-    autoscaling: { enabled: false, targetOngoingRequests: 2, upscaleDelayMs: 300, downscaleDelayMs: 300, metricsIntervalMs: 100, lookbackMs: 300 },
+    autoscaling: { enabled: false, targetOngoingRequests: 2, upscaleDelayMs: 300, downscaleDelayMs: 300, metricsIntervalMs: 100, lookbackMs: 300, latencyGuard: false },
     resources: { cpus: 0.1, gpus: 0, memoryBytes: 1024 ** 3 },
     batching: { maxBatchSize: 8, batchWaitMs: 2, maxQueuedRequests: 64 },
     runtime: { device: 'cpu', threads: 1 },

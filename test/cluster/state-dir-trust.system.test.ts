@@ -192,7 +192,7 @@ test('--detach checks the state directory before starting anything', (t) => {
 test('the admin socket path is cleared without following a link; a directory there is one clear error', async (t) => {
   const w = world(t);
   symlinkSync(w.outside, w.paths.adminSocket);
-  const handlers = { status: () => assert.fail('unused'), scale: async () => ({ from: 0, to: 0, pending: [] }), down: () => {} };
+  const handlers = { status: () => assert.fail('unused'), scale: async () => ({ from: 0, to: 0, pending: [] }), scaleAuto: async () => ({ from: 0, to: 0, pending: [] }), down: () => {} };
   const close = await startAdminServer(w.paths.adminSocket, handlers);
   await close();
   assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);

@@ -14,7 +14,7 @@ const otherValue: Record<ProfilePath, string> = {
   name: 'other', 'model.name': 'other-model', 'model.version': '7', 'model.registry': '/srv/other',
   'replicas.min': '2', 'replicas.max': '9', 'replicas.initial': '3',
   'autoscaling.enabled': 'false', 'autoscaling.target_ongoing_requests': '7', 'autoscaling.upscale_delay': '3s',
-  'autoscaling.downscale_delay': '33s', 'autoscaling.metrics_interval': '2s', 'autoscaling.look_back': '20s',
+  'autoscaling.downscale_delay': '33s', 'autoscaling.metrics_interval': '2s', 'autoscaling.look_back': '20s', 'autoscaling.latency_guard': 'true',
   'resources.cpus': '0.5', 'resources.gpus': '0.5', 'resources.memory': '3GiB',
   'batching.max_batch_size': '16', 'batching.batch_wait_timeout': '4ms', 'batching.max_queued_requests': '99',
   'runtime.device': 'cpu', 'runtime.threads': '2',
@@ -31,6 +31,7 @@ const otherValue: Record<ProfilePath, string> = {
 
 function leafPaths(node: Node, prefix: string[] = []): string[] {
   if (node.kind === 'leaf') return [prefix.join('.')];
+  if (node.kind !== 'section') return [];
   return Object.entries(node.fields).flatMap(([k, child]) => leafPaths(child, [...prefix, k]));
 }
 
