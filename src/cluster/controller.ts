@@ -3,12 +3,11 @@
 // and `serve demo` call it; the returned handle stops everything cleanly.
 import path from 'node:path';
 import { systemClock, type Clock } from '../common/clock.js';
-import { UserError, errorMessage } from '../common/errors.js';
-import { ExitCode } from '../common/exit-codes.js';
+import { errorMessage } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
-import type { ProfileSchedule, ScheduleSwitch } from '../profile/schedule.js';
+import type { ScheduleSwitch } from '../profile/schedule.js';
 import { startAdminServer } from './admin-server.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 import { AutoscaleLoop } from './autoscale-loop.js';
@@ -20,56 +19,15 @@ import { GatewayLink } from './gateway-link.js';
 import { httpGet } from './http-probe.js';
 import { prewarm, switchProfile } from './profile-switch.js';
 import { ScheduleRunner } from './schedule-runner.js';
-import type { Launcher } from './launcher.js';
 import { LocalLauncher } from './local-launcher.js';
 import { LogFiles } from './log-files.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
 import { Supervisor } from './supervisor.js';
+import { scaleTo, unpin, type ScaleParts } from './cluster-scale.js';
+import { interrupted, waitClusterReady } from './startup.js';
+import type { StartClusterOptions, ClusterHandle } from './cluster-options.js';
 
-export interface StartClusterOptions {
-  /** State directory (pid file, admin socket, state.json, logs); relative to the working directory. */
-  stateDir: string;
-  /** Place replicas that do not fit anyway (with a warning). */
-  oversubscribe?: boolean;
-  /** Progress and supervision events, for the CLI to print. */
-  onEvent?: (e: ClusterEvent) => void;
-  /** Model registry folder to use instead of the profile's. */
-  registryOverride?: string;
-  /**
-   * A schedule profile: `profile` must be the one active now; the controller switches to the others
-   * at the schedule's boundaries by itself.
-   */
-  schedule?: ClusterSchedule;
-  /** Seams for tests: how children are started, which CLI they run, the clock, the wall clock. */
-  launcher?: Launcher;
-  cliEntry?: string;
-  clock?: Clock;
-  wallNowMs?: () => number;
-  /** Aborting it during startup stops what was started and rejects (exit code 130). */
-  signal?: AbortSignal;
-}
-
-/** A schedule as the controller runs it: the times, and every profile it names, loaded. */
-export interface ClusterSchedule {
-  name: string;
-  sourcePath: string;
-  schedule: ProfileSchedule;
-  profiles: Record<string, Profile>;
-}
-
-export interface ClusterHandle {
-  /** The public OIP v2 endpoint. */
-  gatewayUrl: string;
-  status(): ClusterStatus;
-  /** Sets and pins the replica count until scaleAuto(); outside the profile's min/max only with `force`. */
-  scale(replicas: number, force?: boolean): Promise<ScaleResult>;
-  /** Unpins the count: the autoscaler decides again. */
-  scaleAuto(): Promise<ScaleResult>;
-  /** Drains the gateway, then the replicas, and releases the state directory. Idempotent. */
-  stop(): Promise<void>;
-  /** Settles once the cluster has stopped, whether by stop() or by the admin API's /down. */
-  readonly stopped: Promise<void>;
-}
+export type { ClusterHandle, ClusterSchedule, StartClusterOptions } from './cluster-options.js';
 
 /**
  * Starts a cluster for `profile` and resolves once the gateway listens and every placed replica
@@ -195,7 +153,7 @@ class Controller {
       this.gateway.start();
       this.supervisor.setReplicas(this.profile.replicas.initial);
       this.supervisor.startProbing();
-      await this.waitReady();
+      await waitClusterReady(this.gateway, this.supervisor, this.profile, () => this.stopping !== undefined);
     } catch (err) {
       await this.stop();
       throw signal?.aborted ? interrupted() : err;
@@ -217,26 +175,15 @@ class Controller {
   }
 
   async scale(n: number, force = false): Promise<ScaleResult> {
-    const { min, max } = this.profile.replicas;
-    if (!force && (n < min || n > max)) {
-      const which = this.opts.schedule ? ` (${this.profile.name}, in force under schedule ${this.opts.schedule.name})` : '';
-      throw new UserError(`${n} replicas is outside the profile's range ${min}..${max}${which}: pick a count in it, or add --force`);
-    }
-    const from = this.supervisor.desired;
-    this.autoscaling.pin(n, from);
-    this.supervisor.setReplicas(n);
-    const pending = this.supervisor.status().filter((r) => r.state === 'pending').map((r) => ({ id: r.id, reason: r.reason ?? 'not placed' }));
-    const placed = pending.length === 0 ? '' : `; ${pending.length} pending (${pending.map((p) => `${p.id}: ${p.reason}`).join('; ')})`;
-    this.emit({ level: 'info', kind: 'scaled', message: `scaling from ${from} to ${n} replicas, pinned until \`serve scale auto\`${placed}` });
-    return { from, to: n, pending };
+    return scaleTo(this.scaleParts(), n, force);
   }
 
   async scaleAuto(): Promise<ScaleResult> {
-    const n = this.supervisor.desired;
-    const was = this.autoscaling.pinned;
-    this.autoscaling.pin(undefined, n);
-    this.emit({ level: 'info', kind: 'scaled', message: was === undefined ? `autoscaling was not pinned; it decides from ${n} replicas` : `unpinned from ${was} replicas: autoscaling decides again` });
-    return { from: n, to: n, pending: [] };
+    return unpin(this.scaleParts());
+  }
+
+  private scaleParts(): ScaleParts {
+    return { profile: this.profile, schedule: this.opts.schedule?.name, supervisor: this.supervisor, autoscaling: this.autoscaling, emit: (e) => this.emit(e) };
   }
 
   /** Drains the gateway, then the replicas, then releases the state directory. Idempotent. */
@@ -262,27 +209,6 @@ class Controller {
     return this.stopping;
   }
 
-  /** The gateway listens and every placed replica is ready or failed; else a UserError saying why. */
-  private async waitReady(): Promise<void> {
-    const url = await this.gateway.listening();
-    if (this.stopping) throw interrupted();
-    if (!url) {
-      const why = this.gateway.failure ?? 'unknown reason';
-      const hint = /EADDRINUSE|in use/.test(why)
-        ? `: free port ${this.profile.gateway.port} or set gateway.port in the profile (0 picks a free one)`
-        : ' (see `serve logs gateway`)';
-      throw new UserError(`the gateway did not start: ${why}${hint}`);
-    }
-    await this.supervisor.whenSettled();
-    if (this.stopping) throw interrupted();
-    const st = this.supervisor.status();
-    if (st.length > 0 && !st.some((r) => r.state === 'ready')) {
-      const reasons = st.map((r) => `${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}`).join('; ');
-      const hint = st.some((r) => r.state === 'pending') ? ' or use --oversubscribe' : '';
-      throw new UserError(`no replica became ready: ${reasons}. See \`serve logs\`${hint}`);
-    }
-  }
-
   private emit(e: ClusterEvent): void {
     this.log[e.level](e.message, { kind: e.kind, replica: e.id });
     this.opts.onEvent?.(e);
@@ -297,8 +223,4 @@ class Controller {
       model: { name: profile.model.name, version: this.modelVersion }, slo: profile.slo,
     });
   }
-}
-
-function interrupted(): UserError {
-  return new UserError('interrupted while starting; everything started was stopped', { exitCode: ExitCode.Interrupted });
 }

@@ -20,3 +20,17 @@ export async function checkSlot(slot: ReplicaSlot, pid: number, profile: Profile
   events.push({ type: 'probe', ok: r.ok, error: r.error });
   return events;
 }
+
+/** One probe period over every slot with a process; a slot still being checked is skipped, stale answers dropped. */
+export async function checkSlots(slots: readonly ReplicaSlot[], profile: Profile, dispatch: (slot: ReplicaSlot, e: ChildEvent) => void): Promise<void> {
+  await Promise.all(slots.map(async (slot) => {
+    const proc = slot.proc;
+    if (!proc?.pid || slot.probing) return;
+    slot.probing = true;
+    try {
+      for (const event of await checkSlot(slot, proc.pid, profile)) if (slot.proc === proc) dispatch(slot, event);
+    } finally {
+      slot.probing = false;
+    }
+  }));
+}

@@ -3,14 +3,16 @@
 // timers, placement) and carries out its actions (launch, kill, drain, timers, routing changes).
 import { every, type Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
-import type { ProcessEvent, ReplicaEndpoint } from '../common/wire.js';
+import type { ReplicaEndpoint } from '../common/wire.js';
 import type { Profile } from '../profile/types.js';
 import type { ChildLaunch } from './child-args.js';
 import type { ClusterEvent } from './events.js';
-import type { ExitInfo, LaunchedProcess, Launcher } from './launcher.js';
+import type { Launcher } from './launcher.js';
 import { placeReplicas, type HostCapacity } from './placement.js';
 import { ReplicaSlot, scaleDownOrder } from './replica-slot.js';
-import { checkSlot } from './slot-check.js';
+import { rollReplicas } from './rolling.js';
+import { launchSlot, type SlotProcessHost } from './slot-process.js';
+import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../common/cluster-status.js';
 import { hasProcess, transition, type ChildAction, type ChildEvent, type ChildPolicy } from './supervised-child.js';
 
@@ -47,15 +49,17 @@ export class Supervisor {
   private routed: Promise<void> = Promise.resolve();
   /** Placement warnings (oversubscription), shown by status. */
   readonly warnings: string[] = [];
+  private readonly processHost: SlotProcessHost;
 
   constructor(private readonly o: SupervisorOptions) {
     const p = o.profile;
     this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
+    this.processHost = { ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()) };
   }
 
   /** Starts the periodic probes and resource checks. */
   startProbing(): void {
-    this.stopProbes ??= every(this.o.clock, this.o.profile.health.periodMs, () => this.tick(), { unref: true });
+    this.stopProbes ??= every(this.o.clock, this.o.profile.health.periodMs, () => (this.closed ? undefined : checkSlots(this.slots, this.o.profile, (slot, e) => this.dispatch(slot, e))), { unref: true });
   }
 
   /** Replica slots the supervisor aims for (running, pending, restarting or failed). */
@@ -117,38 +121,22 @@ export class Supervisor {
     return this.rollingGeneration !== undefined;
   }
 
-  /**
-   * Replaces every replica launched before now with one launched with the current settings (the
-   * replica launch reads them), one at a time: a new replica starts, and once it is ready the old
-   * one is taken out of routing and drained, so capacity never drops and no request fails. When
-   * the new one cannot be placed (no room for one more), the old one drains first and the new one
-   * takes its place. A later roll supersedes a running one.
-   */
+  /** Replaces every replica with one launched with the current settings, one at a time (see rolling.ts). */
   async roll(): Promise<void> {
     const generation = ++this.generation;
     this.rollingGeneration = generation;
-    try {
-      for (;;) {
-        if (this.closed || this.generation !== generation) return;
-        const old = this.slots.find((s) => !s.child.stopping && s.generation < generation && hasProcess(s.child));
-        if (!old) return;
-        if (old.child.phase !== 'ready') {
-          // Starting with the old settings: wait until it is ready (then it is replaced) or gone.
-          await this.whenChanged();
-          continue;
-        }
+    const host = {
+      closed: () => this.closed, slots: () => this.slots, retire: (slot: ReplicaSlot) => this.dispatch(slot, { type: 'retire' }),
+      whenChanged: () => this.whenChanged(), onEvent: this.o.onEvent,
+      addSlot: () => {
         const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock);
         this.slots.push(fresh);
         this.place();
-        if (fresh.child.phase === 'pending') this.dispatch(old, { type: 'retire' });
-        await this.until(() => fresh.child.phase !== 'starting' && fresh.child.phase !== 'pending' && fresh.child.phase !== 'restarting');
-        if (fresh.child.phase !== 'ready') {
-          this.o.onEvent({ level: 'warn', kind: 'roll', message: `rolling replacement stopped: ${fresh.id} is ${fresh.child.phase}${fresh.child.reason ? ` (${fresh.child.reason})` : ''}` });
-          return;
-        }
-        if (!old.child.stopping) this.dispatch(old, { type: 'retire' });
-        this.o.onEvent({ level: 'info', kind: 'roll', message: `${fresh.id} replaces ${old.id} with the new settings` });
-      }
+        return fresh;
+      },
+    };
+    try {
+      await rollReplicas(host, generation, () => this.generation === generation);
     } finally {
       if (this.rollingGeneration === generation) this.rollingGeneration = undefined;
     }
@@ -157,11 +145,6 @@ export class Supervisor {
   /** Resolves at the next change of any slot. */
   private whenChanged(): Promise<void> {
     return new Promise((resolve) => this.changeWaiters.push(resolve));
-  }
-
-  /** Resolves once `check` holds (or the supervisor closes). */
-  private async until(check: () => boolean): Promise<void> {
-    while (!this.closed && !check()) await this.whenChanged();
   }
 
   /** Drains and stops every replica (SIGTERM, SIGKILL after the drain timeout). */
@@ -195,7 +178,7 @@ export class Supervisor {
   private perform(slot: ReplicaSlot, a: ChildAction): void {
     const { clock } = this.o;
     switch (a.type) {
-      case 'launch': return this.launch(slot);
+      case 'launch': return launchSlot(this.processHost, slot, this.generation);
       case 'kill': return slot.proc?.signal('SIGKILL');
       case 'arm':
       case 'disarm':
@@ -241,66 +224,11 @@ export class Supervisor {
     this.o.onEvent({ level: 'warn', kind: 'oversubscribed', message });
   }
 
-  private launch(slot: ReplicaSlot): void {
-    const { command, args, stdinLines } = this.o.replicaLaunch(slot.id);
-    slot.generation = this.generation;
-    slot.url = undefined;
-    slot.inFlight = undefined;
-    const proc = this.o.launcher.start({
-      id: slot.id, command, args, stdinLines,
-      onEvent: (e) => this.onProcessEvent(slot, proc, e),
-      onLine: (line) => this.o.onOutput(slot.id, line),
-    });
-    slot.proc = proc;
-    this.o.log.info('replica started', { replica: slot.id, pid: proc.pid, restarts: slot.child.restarts });
-    void proc.exited.then((info) => this.onExit(slot, proc, info));
-  }
-
-  private onProcessEvent(slot: ReplicaSlot, proc: LaunchedProcess, e: ProcessEvent): void {
-    if (slot.proc !== proc) return;
-    if (e.event === 'listening') {
-      slot.url = e.url;
-      slot.port = e.port;
-      this.routed = this.o.onSetChange();
-    } else if (e.event === 'ready') {
-      slot.device = e.device ?? slot.device;
-      this.dispatch(slot, { type: 'ready' });
-    } else if (e.event === 'fatal') {
-      this.dispatch(slot, { type: 'fatal', error: e.error });
-    }
-  }
-
-  private onExit(slot: ReplicaSlot, proc: LaunchedProcess, info: ExitInfo): void {
-    if (slot.proc !== proc) return;
-    slot.proc = undefined;
-    slot.url = undefined;
-    const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
-    if (slot.child.stopping) this.o.log.info('replica stopped', { replica: slot.id, how });
-    this.dispatch(slot, { type: 'exited', how });
-  }
-
   /** Out of routing first (the gateway acknowledges the new set), then SIGTERM so it finishes its work. */
   private async drain(slot: ReplicaSlot): Promise<void> {
     const proc = slot.proc;
     await this.routed;
     await proc?.stop(this.o.profile.drainTimeoutMs);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.closed) return;
-    await Promise.all(this.slots.map((slot) => this.check(slot)));
-  }
-
-  /** One period's resource reading and readiness probe of one slot; stale answers are dropped. */
-  private async check(slot: ReplicaSlot): Promise<void> {
-    const proc = slot.proc;
-    if (!proc?.pid || slot.probing) return;
-    slot.probing = true;
-    try {
-      for (const event of await checkSlot(slot, proc.pid, this.o.profile)) if (slot.proc === proc) this.dispatch(slot, event);
-    } finally {
-      slot.probing = false;
-    }
   }
 
   private notifyChange(): void {

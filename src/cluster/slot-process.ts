@@ -1,0 +1,54 @@
+// Starting a replica slot's process (control plane): runs the launch command, turns its stdout
+// events and its exit into what the supervisor dispatches, and ignores news from a process the slot
+// no longer runs (a restart replaced it).
+import type { Logger } from '../common/log.js';
+import type { ChildLaunch } from './child-args.js';
+import type { LaunchedProcess, Launcher } from './launcher.js';
+import type { ReplicaSlot } from './replica-slot.js';
+import type { ChildEvent } from './supervised-child.js';
+
+export interface SlotProcessHost {
+  launcher: Launcher;
+  replicaLaunch(id: string): ChildLaunch;
+  onOutput(id: string, line: string): void;
+  log: Logger;
+  /** An event for the slot's state machine. */
+  dispatch(slot: ReplicaSlot, event: ChildEvent): void;
+  /** The slot listens at a new URL: the gateway's set changed. */
+  listening(slot: ReplicaSlot): void;
+}
+
+/** Starts `slot`'s process (launched with settings generation `generation`). */
+export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation: number): void {
+  const { command, args, stdinLines } = host.replicaLaunch(slot.id);
+  slot.generation = generation;
+  slot.url = undefined;
+  slot.inFlight = undefined;
+  const proc: LaunchedProcess = host.launcher.start({
+    id: slot.id, command, args, stdinLines,
+    onEvent: (e) => {
+      if (slot.proc !== proc) return;
+      if (e.event === 'listening') {
+        slot.url = e.url;
+        slot.port = e.port;
+        host.listening(slot);
+      } else if (e.event === 'ready') {
+        slot.device = e.device ?? slot.device;
+        host.dispatch(slot, { type: 'ready' });
+      } else if (e.event === 'fatal') {
+        host.dispatch(slot, { type: 'fatal', error: e.error });
+      }
+    },
+    onLine: (line) => host.onOutput(slot.id, line),
+  });
+  slot.proc = proc;
+  host.log.info('replica started', { replica: slot.id, pid: proc.pid, restarts: slot.child.restarts });
+  void proc.exited.then((info) => {
+    if (slot.proc !== proc) return;
+    slot.proc = undefined;
+    slot.url = undefined;
+    const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
+    if (slot.child.stopping) host.log.info('replica stopped', { replica: slot.id, how });
+    host.dispatch(slot, { type: 'exited', how });
+  });
+}
