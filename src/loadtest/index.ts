@@ -6,5 +6,6 @@ export { renderJunit, hdrLogHeader, hdrLogLine, renderHgrm } from './formats.js'
 export { parseRateSpec, rampRates, ArrivalSchedule } from './schedule.js';
 export { findKnee } from './knee.js';
 export { readBaseline } from './baseline.js';
+export { percentileSpectrum, type SpectrumPoint } from './spectrum.js';
 export type * from './types.js';
 export { parseBenchFlags, benchOptionsWithDefaults, benchDefaults, type BenchFlags } from './flags.js';
