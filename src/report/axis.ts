@@ -16,6 +16,8 @@ export interface AxisSpec {
   format?: (v: number) => string;
   /** Approximate tick count. */
   ticks?: number;
+  /** Exactly these ticks (those inside the domain) instead of the kind's own, e.g. [0, 50, 90, 99] on a nines axis. */
+  tickValues?: readonly number[];
 }
 
 /** A scale from data to pixels with its ticks. */
@@ -52,7 +54,9 @@ export function makeScale(spec: AxisSpec, extent: [number, number], range: [numb
     fmt = kind === 'time' ? clockText : (v) => trim(v);
   }
   const format = spec.format ?? fmt;
-  return Object.assign((v: number) => f(v), { ticks: () => f.ticks(n), format });
+  const [dLo, dHi] = [Math.min(lo, hi), Math.max(lo, hi)];
+  const ticks = spec.tickValues ? () => spec.tickValues!.filter((t) => t >= dLo - 1e-9 && t <= dHi + 1e-9) : () => f.ticks(n);
+  return Object.assign((v: number) => f(v), { ticks, format });
 }
 
 /** Ticks at round clock intervals (10 s, 30 s, 1 min, 5 min, ...). */

@@ -21,6 +21,12 @@ export interface TargetLine {
   color?: string;
 }
 
+/** A vertical line across every panel at `x` (a ramp step's start), labelled at its top. */
+export interface XMarker {
+  x: number;
+  label: string;
+}
+
 /** One plot area: its y axis, its lines and its targets. */
 export interface Panel {
   y: AxisSpec;
@@ -35,6 +41,7 @@ export interface LineChartSpec extends Panel {
   x: AxisSpec;
   /** Width of the whole SVG in px (default 860). */
   width?: number;
+  xMarkers?: readonly XMarker[];
 }
 
 export interface StackedChartSpec {
@@ -43,6 +50,7 @@ export interface StackedChartSpec {
   x: AxisSpec;
   panels: readonly Panel[];
   width?: number;
+  xMarkers?: readonly XMarker[];
 }
 
 const margin = { left: 70, right: 150, top: 28, bottom: 44 };
@@ -50,7 +58,7 @@ const PANEL_GAP = 18;
 
 /** One chart with one plot area. */
 export function lineChart(spec: LineChartSpec): string {
-  return stackedCharts({ title: spec.title, x: spec.x, width: spec.width, panels: [spec] });
+  return stackedCharts({ title: spec.title, x: spec.x, width: spec.width, panels: [spec], xMarkers: spec.xMarkers });
 }
 
 /** Several plot areas one above the other over one x axis. */
@@ -68,6 +76,7 @@ export function stackedCharts(spec: StackedChartSpec): string {
     top += h + PANEL_GAP;
   });
   const bottom = top - PANEL_GAP;
+  for (const m of spec.xMarkers ?? []) parts.push(xMarker(m, x(m.x), margin.top, bottom));
   parts.push(xAxis(x, bottom, margin.left, margin.left + plotW, spec.x.label));
   const height = bottom + margin.bottom;
   return el('svg', { xmlns: 'http://www.w3.org/2000/svg', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': spec.title ?? 'chart', class: 'chart' }, parts);
@@ -101,6 +110,11 @@ function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: n
   }
   out.push('</g>');
   return out.join('');
+}
+
+function xMarker(m: XMarker, at: number, top: number, bottom: number): string {
+  const x = px(at);
+  return `<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" stroke="#999" stroke-dasharray="1 3" class="x-marker"/>${el('text', { x: x + 3, y: top + 10, fill: '#777', class: 'x-marker-label' }, esc(m.label))}`;
 }
 
 function legendItem(x: number, y: number, color: string, name: string, dashed?: boolean): string {

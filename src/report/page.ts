@@ -14,6 +14,8 @@ export interface PageSection {
   paragraphs?: readonly string[];
   charts?: readonly string[];
   tables?: readonly Table[];
+  /** Small print after the tables (what a table's figures cover, the verdict). */
+  notes?: readonly string[];
 }
 
 export interface PageSpec {
@@ -28,7 +30,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 .sub{color:#666;margin:0 0 16px}svg.chart{display:block;margin:8px 0;font-size:11px}svg text{fill:#333}
 .chart-title{font-weight:600;font-size:13px}.axis-title{fill:#555}table{border-collapse:collapse;margin:8px 0}
 td,th{border-bottom:1px solid #eee;padding:3px 10px;text-align:right}th{text-align:right;color:#555;font-weight:600}
-td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}`;
+td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}.note{color:#555;margin:4px 0;font-size:13px}.x-marker-label{fill:#777}`;
 
 /** A table as HTML. */
 export function tableHtml(t: Table): string {
@@ -46,6 +48,7 @@ export function htmlPage(spec: PageSpec): string {
     for (const p of s.paragraphs ?? []) body.push(el('p', {}, esc(p)));
     for (const c of s.charts ?? []) body.push(c);
     for (const t of s.tables ?? []) body.push(tableHtml(t));
+    for (const n of s.notes ?? []) body.push(el('p', { class: 'note' }, esc(n)));
   }
   return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(spec.title)}</title><style>${style}</style></head><body>${body.join('\n')}</body></html>\n`;
 }

@@ -66,3 +66,18 @@ test('the page is self-contained: inline SVG and styles, no script, nothing fetc
   assert.match(html, /<td>&lt;x&gt;<\/td>/);
   assert.doesNotMatch(html, /<b>evil/);
 });
+
+test('explicit tick values (50% on a nines axis) and vertical markers across every panel', () => {
+  const nines = makeScale({ label: 'percentile', kind: 'nines', tickValues: [0, 50, 90, 99, 99.9, 99.99] }, [0, 99.9], [0, 300]);
+  assert.deepEqual(nines.ticks().map((t) => nines.format(t)), ['0%', '50%', '90%', '99%', '99.9%'], 'ticks outside the domain are left out');
+  const svg = stackedCharts({
+    x: { label: 'time', kind: 'time' }, xMarkers: [{ x: 10, label: '200/s' }, { x: 20, label: '300/s' }],
+    panels: [{ y: { label: 'a' }, series: [{ name: 'a', points: [[0, 1], [30, 2]] }] }, { y: { label: 'b' }, series: [{ name: 'b', points: [[0, 1], [30, 2]] }] }],
+  });
+  const markers = [...svg.matchAll(/<line x1="([\d.]+)" x2="([\d.]+)" y1="([\d.]+)" y2="([\d.]+)"[^>]*class="x-marker"/g)];
+  assert.equal(markers.length, 2);
+  const first = markers[0]!.slice(1).map(Number);
+  assert.equal(first[0], first[1], 'vertical');
+  assert.ok(first[3]! - first[2]! > 220 * 2, 'spans both panels');
+  assert.ok(texts(svg).includes('200/s') && texts(svg).includes('300/s'));
+});
