@@ -15,6 +15,7 @@ import { readClusterState } from '../client/cluster-state.js';
 import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
 import { action, runExitCode } from './errors.js';
 import { compactTable } from './table.js';
+import { renderBenchHtml } from './bench-html.js';
 
 export { renderProgressLine };
 
@@ -36,6 +37,7 @@ interface CliFlags extends BenchFlags {
   junit?: string;
   hdrLog?: string;
   hgrm?: string;
+  html?: string;
 }
 
 /** Live progress goes to stderr, only on an interactive terminal outside CI. */
@@ -105,8 +107,8 @@ async function bench(flags: CliFlags): Promise<number> {
     for (const p of pending.splice(0)) rmSync(p.temp, { force: true });
   };
   try {
-    const outputs: Partial<Record<'junit' | 'hgrm' | 'hdrLog', PendingFile>> = {};
-    for (const [key, flag] of [['junit', '--junit'], ['hgrm', '--hgrm'], ['hdrLog', '--hdr-log']] as const) {
+    const outputs: Partial<Record<'junit' | 'hgrm' | 'hdrLog' | 'html', PendingFile>> = {};
+    for (const [key, flag] of [['junit', '--junit'], ['hgrm', '--hgrm'], ['hdrLog', '--hdr-log'], ['html', '--html']] as const) {
       const file = flags[key];
       if (file !== undefined) pending.push((outputs[key] = prepareOutput(flag, file)));
     }
@@ -138,11 +140,13 @@ async function bench(flags: CliFlags): Promise<number> {
     const gates = evaluateGates(result, targets, baseline, maxRegression);
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
+    const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
     if (outputs.junit) await writeOutput(outputs.junit, renderJunit(result, gates));
     if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
+    if (outputs.html) await writeOutput(outputs.html, renderBenchHtml(result, gates, notJudged));
     for (const p of pending.splice(0)) await commitOutput(p);
     if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
-    else process.stdout.write(renderTable(result, gates, outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined));
+    else process.stdout.write(renderTable(result, gates, notJudged));
     return runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
@@ -201,11 +205,13 @@ export function register(program: Command): void {
     .option('--junit <file>', 'write a JUnit XML report, one test case per target')
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
     .option('--hgrm <file>', 'write the percentile distribution (.hgrm text)')
+    .option('--html <file>', 'write a self-contained HTML report: latency per second with the targets, the percentile spectrum, throughput and errors, the table')
     .addHelpText('after', `
 Examples:
   $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 30s --p99 100ms
   $ serve bench --profile local --baseline bench.json --json > new.json
   $ serve bench --url http://127.0.0.1:8000 --rps 50:1000:50 --step 10s --p99 100ms
+  $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 60s --p99 100ms --html bench.html
 
 Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 130 interrupted.`)
     .action(action((flags: CliFlags) => bench(flags)));
