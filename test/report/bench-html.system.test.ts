@@ -76,9 +76,10 @@ interface Facts {
 
 test('the pages open in headless Chromium offline and without script: no errors, every plot drawn', async (t) => {
   if (!needTool(t, 'chromium', 'chromium')) return;
+  const [steady, ramp] = [steadyRun(), rampRun()];
   const pages: Record<string, string> = {
-    steady: renderBenchHtml(steadyRun().result, steadyRun().gates),
-    ramp: renderBenchHtml(rampRun().result, rampRun().gates),
+    steady: renderBenchHtml(steady.result, steady.gates),
+    ramp: renderBenchHtml(ramp.result, ramp.gates),
     cli: await readFile(path.join(dir, 'cli', 'page.html'), 'utf8'),
   };
   const shots = process.env.SERVE_TEST_SCREENSHOTS;
