@@ -28,7 +28,8 @@ export function wantsGpu(p: Profile): boolean {
 function instanceGroup(p: Profile, perPod: boolean, warnings: ExportWarning[]): PbMessage {
   if (!wantsGpu(p)) return { count: perPod ? 1 : p.replicas.initial, kind: new PbEnum('KIND_CPU') };
   const gpus = p.resources.gpus;
-  if (p.runtime.device === 'auto') {
+  // On Kubernetes the pod asks for a GPU, so it lands where one is; a standalone server may have none.
+  if (p.runtime.device === 'auto' && !perPod) {
     warnings.push({ field: 'runtime.device', message: `auto with resources.gpus ${gpus} is written as KIND_GPU: Triton fails to load the model where no GPU is visible, where serve falls back to the CPU` });
   }
   if (perPod) return { count: 1, kind: new PbEnum('KIND_GPU') };
