@@ -115,10 +115,13 @@ class OipModel:
         options.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(MODEL_FILE), sess_options=options, providers=_providers())
         self.output_names = [o["name"] for o in OUTPUTS]
+        # The most rows one request may carry: the batch size (Ray exposes setters, not a public getter).
+        self.max_rows = MAX_BATCH_SIZE
 
     def reconfigure(self, config: Dict[str, Any]) -> None:
         """The config's user_config: a schedule's profiles may batch differently."""
-        self.infer_batch.set_max_batch_size(int(config.get("max_batch_size", MAX_BATCH_SIZE)))
+        self.max_rows = int(config.get("max_batch_size", MAX_BATCH_SIZE))
+        self.infer_batch.set_max_batch_size(self.max_rows)
         self.infer_batch.set_batch_wait_timeout_s(float(config.get("batch_wait_timeout_s", BATCH_WAIT_TIMEOUT_S)))
 
     @serve.batch(max_batch_size=MAX_BATCH_SIZE, batch_wait_timeout_s=BATCH_WAIT_TIMEOUT_S)
@@ -140,7 +143,7 @@ class OipModel:
             body = json.loads(await request.body())
         except ValueError:
             raise OipError(400, "the request body is not valid JSON")
-        feeds, wanted, request_id = _parse_request(body, self.infer_batch.get_max_batch_size())
+        feeds, wanted, request_id = _parse_request(body, self.max_rows)
         outputs = await self.infer_batch(feeds)
         doc: Dict[str, Any] = {"model_name": MODEL_NAME, "model_version": MODEL_VERSION}
         if request_id is not None:

@@ -1,8 +1,9 @@
 """Runs the exported Ray Serve module's request handling without Ray, FastAPI or ONNX Runtime.
 
 Used by ray-module.test.ts: ray, fastapi, starlette and onnxruntime are replaced by small stand-ins
-(decorators that return what they wrap, @serve.batch calling the batch method with one request, a
-session whose output is the mean, min and max of each row), then the module's own routes are
+(decorators that return what they wrap, @serve.batch calling the batch method with one request and
+exposing only the setters Ray's batch wrapper has, a session whose output is the mean, min and max
+of each row), then the module's own routes are
 called and their answers printed as JSON. Needs python3 with numpy.
 """
 import asyncio
@@ -39,9 +40,6 @@ def install_stand_ins():
 
                 def set_batch_wait_timeout_s(self, s):
                     state["wait"] = s
-
-                def get_max_batch_size(self):
-                    return state["max"]
 
             class Descriptor:
                 def __get__(self, owner, cls):
