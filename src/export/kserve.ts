@@ -100,6 +100,7 @@ export function kserveExport(src: ExportSource): { files: ExportFile[]; warnings
   } else {
     p = src.profile!;
     const fixed = !p.autoscaling.enabled;
+    warnings.push({ field: 'health.startup_timeout', message: 'written as a startupProbe, which Knative accepts from Knative Serving 1.15 on (older versions refuse the field: delete it there) and which turns off its probe optimisation (slower cold starts)' });
     isvc = {
       apiVersion: 'serving.kserve.io/v1beta1', kind: 'InferenceService',
       metadata: { name, annotations: knativeAnnotations(p) },
