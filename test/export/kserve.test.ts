@@ -114,3 +114,13 @@ test('a 0.5 GPU share becomes one whole GPU with a warning about time-slicing or
   const local = yamlOf(plan(f, 'local', 'kserve'), 'inferenceservice.yaml') as Obj;
   assert.equal(local.spec.predictor.model.resources.limits['nvidia.com/gpu'], undefined);
 });
+
+test('autoscaling off: minReplicas = maxReplicas = replicas.initial', async () => {
+  const { planExport } = await import('../../src/export/plan.js');
+  const base = f.loaded['market-hours'].profile!;
+  const profile = { ...base, autoscaling: { ...base.autoscaling, enabled: false } };
+  const isvc = yamlOf(planExport({ ref: 'fixed', profile, model: f.model, serveVersion: '0.1.0' }, 'kserve'), 'inferenceservice.yaml') as Obj;
+  assert.equal(isvc.spec.predictor.minReplicas, base.replicas.initial);
+  assert.equal(isvc.spec.predictor.maxReplicas, base.replicas.initial);
+  assert.equal(show(isvcErrors(isvc)), '');
+});

@@ -125,3 +125,16 @@ test('every module compiles with python3 -m py_compile', async (t) => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('autoscaling off: a fixed num_replicas = replicas.initial and no autoscaling_config', async () => {
+  const { planExport } = await import('../../src/export/plan.js');
+  const base = f.loaded['local'].profile!;
+  const profile = { ...base, autoscaling: { ...base.autoscaling, enabled: false } };
+  const p = planExport({ ref: 'fixed', profile, model: f.model, serveVersion: '0.1.0' }, 'ray');
+  const c = yamlOf(p, 'serve-config.yaml') as Obj;
+  const d = c.applications[0].deployments[0];
+  assert.equal(d.num_replicas, base.replicas.initial);
+  assert.equal(d.autoscaling_config, undefined);
+  assert.equal(show(schemaErrors(c)), '');
+  assert.deepEqual(rayRules(c), []);
+});
