@@ -19,6 +19,7 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['validate', () => import('./validate.js')],
   ['schedule', () => import('./schedule.js')],
   ['autoscale', () => import('./autoscale.js')],
+  ['export', () => import('./export.js')],
   ['model', () => import('./model.js')],
   ['replica', () => import('./replica.js')],
   ['gateway', () => import('./gateway.js')],
