@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { RAY_MODULE_FILE } from '../../src/export/ray-module.js';
 import { repoRoot } from '../helpers/paths.js';
-import { hasTool, needTool } from '../helpers/tools.js';
+import { needTool } from '../helpers/tools.js';
 import { makeFixture, plan, text, type Fixture } from './fixtures.js';
 
 let f: Fixture;
