@@ -12,6 +12,11 @@ export function renderFieldTable(): string {
       rows.push(`| \`${path.join('.')}\` | ${node.unit.replace(/ \| /g, ' or ')} | ${dflt} | ${node.doc.replace(/\|/g, '\\|')} |`);
       return;
     }
+    if (node.kind === 'list') {
+      rows.push(`| \`${path.join('.')}\` | list | ${node.defaultText ?? ''} | ${node.doc} |`);
+      for (const [key, child] of Object.entries(node.item.fields as Record<string, Node>)) walk(child, [...path.slice(0, -1), `${path.at(-1)}[]`, key]);
+      return;
+    }
     if (path.length > 0) rows.push(`| \`${path.join('.')}\` | section | | ${node.doc} |`);
     for (const [key, child] of Object.entries(node.fields)) walk(child, [...path, key]);
   };

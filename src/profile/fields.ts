@@ -35,19 +35,35 @@ export interface Section<F extends Record<string, Node> = Record<string, Node>, 
   defaultsOnlyWhenAbsent?: Partial;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Node = Leaf<any, boolean> | Section<Record<string, Node>, boolean>;
+/**
+ * A YAML list whose items are each a section (the profile's `hosts`). Absent means an empty list;
+ * items are validated one by one and their problems are located like any other field's.
+ */
+export interface List<S extends Section = Section> {
+  kind: 'list';
+  doc: string;
+  item: S;
+  /** Most items accepted. */
+  maxItems: number;
+  /** How the default reads in the docs ("one host: this machine"). */
+  defaultText?: string;
+}
 
-/** The normalized value of a node: numbers in ms/bytes/fractions, sections as nested objects. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Node = Leaf<any, boolean> | Section<Record<string, Node>, boolean> | List<Section<any, boolean>>;
+
+/** The normalized value of a node: numbers in ms/bytes/fractions, sections as nested objects, lists as arrays (absent: undefined). */
 export type ValueOf<N, Absent extends boolean = false> = N extends Leaf<infer T, infer Opt>
   ? Opt extends true ? T | undefined : Absent extends true ? T | undefined : T
+  : N extends List<infer S>
+    ? Array<ValueOf<S>> | undefined
   : N extends Section<infer F, infer P>
     ? { [K in keyof F]: ValueOf<F[K], Absent extends true ? true : P extends true ? true : false> }
     : never;
 
-/** Dotted paths of every leaf under a section ("replicas.min", "slo.throughput.target"). */
+/** Dotted paths of every leaf under a section ("replicas.min", "slo.throughput.target"); lists are left out. */
 export type LeafPath<N, Prefix extends string = ''> = N extends Section<infer F, boolean>
-  ? { [K in keyof F & string]: F[K] extends Leaf ? `${Prefix}${K}` : LeafPath<F[K], `${Prefix}${K}.`> }[keyof F & string]
+  ? { [K in keyof F & string]: F[K] extends Leaf ? `${Prefix}${K}` : F[K] extends List ? never : LeafPath<F[K], `${Prefix}${K}.`> }[keyof F & string]
   : never;
 
 /** Builds a section, keeping the types of its fields. */
@@ -58,6 +74,11 @@ export function section<F extends Record<string, Node>>(doc: string, fields: F):
 /** A section whose defaults apply only when the user leaves it out: written, only its written fields count. */
 export function partialSection<F extends Record<string, Node>>(doc: string, fields: F): Section<F, true> {
   return { kind: 'section', doc, fields, defaultsOnlyWhenAbsent: true };
+}
+
+/** A list of sections, at most `maxItems` long. */
+export function listOf<S extends Section>(doc: string, item: S, o: { maxItems: number; defaultText?: string }): List<S> {
+  return { kind: 'list', doc, item, ...o };
 }
 
 interface Common {

@@ -11,6 +11,7 @@ export function profileInputSchema(): z.ZodType {
 
 function toZod(node: Node): z.ZodType {
   if (node.kind === 'leaf') return node.schema;
+  if (node.kind === 'list') return z.array(toZod(node.item)).max(node.maxItems).meta({ description: node.doc });
   const shape: Record<string, z.ZodType> = {};
   for (const [key, child] of Object.entries(node.fields)) {
     const s = toZod(child);
@@ -41,6 +42,10 @@ const envRef: JsonObject = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9
  * does not flag `port: ${SERVE_PORT:-8000}`.
  */
 function decorate(json: JsonObject, node: Node): void {
+  if (node.kind === 'list') {
+    if (json.items) decorate(json.items as JsonObject, node.item);
+    return;
+  }
   if (node.kind === 'section') {
     const props = (json.properties ?? {}) as Record<string, JsonObject>;
     for (const [key, child] of Object.entries(node.fields)) if (props[key]) decorate(props[key], child);

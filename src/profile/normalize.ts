@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SloTargets } from '../common/wire.js';
 import type { ProfileYaml } from './schema.js';
-import type { Profile } from './types.js';
+import type { HostSpec, Profile } from './types.js';
 import type { Walked } from './walk.js';
 
 /** The walk's dotted-path values as the nested object the tree describes. */
@@ -17,7 +17,7 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
     node[keys.at(-1)!] = value;
   }
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'slo']) root[k] ??= {};
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'ssh', 'slo']) root[k] ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
   return root as unknown as ProfileYaml;
@@ -44,7 +44,7 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       metricsIntervalMs: y.autoscaling.metrics_interval,
       lookbackMs: y.autoscaling.look_back,
     },
-    resources: { cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory },
+    resources: dropUndefined({ cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory, gpuMemoryBytes: y.resources.gpu_memory }) as Profile['resources'],
     batching: {
       maxBatchSize: y.batching.max_batch_size,
       batchWaitMs: y.batching.batch_wait_timeout,
@@ -76,8 +76,21 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
     },
     drainTimeoutMs: y.drain_timeout,
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
+    hosts: hostsOf(y.hosts),
+    ssh: dropUndefined({
+      knownHostsFile: y.ssh.known_hosts, identityFile: y.ssh.identity_file, configFile: y.ssh.config_file,
+      connectTimeoutMs: y.ssh.connect_timeout, keepaliveMs: y.ssh.keepalive, keepaliveCount: y.ssh.keepalive_count,
+    }) as Profile['ssh'],
     slo: sloOf(y.slo),
   };
+}
+
+/** The profile's hosts; without a `hosts` list, this machine alone, named `local`. */
+function hostsOf(list: ProfileYaml['hosts']): HostSpec[] {
+  if (list === undefined || list.length === 0) return [{ name: 'local', node: 'node' }];
+  return list.map((h) => dropUndefined({
+    name: h.name, ssh: h.ssh, address: h.address, cpus: h.cpus, memoryBytes: h.memory, gpus: h.gpus, workdir: h.workdir, node: h.node, registry: h.registry,
+  }) as HostSpec);
 }
 
 function sloOf(s: ProfileYaml['slo']): SloTargets {

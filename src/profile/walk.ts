@@ -2,7 +2,7 @@
 // expands ${VAR} references, applies defaults, and records each problem at its line and column.
 import { Scalar, isAlias, isMap, isScalar, isSeq, parse as parseYaml, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
 import { expandEnv } from './env.js';
-import type { Leaf, Node, Section } from './fields.js';
+import type { Leaf, List, Node, Section } from './fields.js';
 import { closest, showValue, type ProfileProblem } from './problems.js';
 import { foreignTag, toPlainValue } from './yaml-limits.js';
 
@@ -94,9 +94,12 @@ function walkSection(ctx: Ctx, node: YamlNode | undefined, section: Section, pat
       const valuePos = empty ? entry.key : pos(ctx, entry.value);
       ctx.out.positions.set(childPath.join('.'), valuePos);
       if (child.kind === 'section') walkSection(ctx, entry.value ?? new Scalar(null), child, childPath, valuePos, entry.key);
+      else if (child.kind === 'list') walkList(ctx, entry.value, child, childPath.join('.'), valuePos);
       else walkLeaf(ctx, entry.value, child, childPath.join('.'), valuePos);
     } else if (child.kind === 'section') {
       walkSection(ctx, undefined, child, childPath, at, keyAt);
+    } else if (child.kind === 'list') {
+      // Absent: the list's meaning when left out is the normalizer's (no value here).
     } else if (child.required) {
       problem(ctx, keyAt, childPath.join('.'), `is missing, expected ${child.expected}`);
       ctx.out.invalid.add(childPath.join('.'));
@@ -104,6 +107,67 @@ function walkSection(ctx: Ctx, node: YamlNode | undefined, section: Section, pat
       ctx.out.values.set(childPath.join('.'), child.schema.parse(child.default));
     }
   }
+}
+
+/**
+ * A list of sections: each item is walked like a section of its own, with paths such as
+ * `hosts[1].cpus`, and the list's value is the array of the items' nested values.
+ */
+function walkList(ctx: Ctx, node: YamlNode | undefined, list: List, path: string, at: Pos): void {
+  const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
+  const expected = `a list of mappings, each like \`- ${Object.keys(list.item.fields).slice(0, 2).map((k) => `${k}: ...`).join(', ')}\``;
+  const tag = resolved && foreignTag(resolved);
+  if (tag !== undefined || !isSeq(resolved)) {
+    const got = tag !== undefined ? taggedMessage(tag, expected) : resolved && isMap(resolved) ? `got a mapping, expected ${expected}` : `${describeNonMap(resolved)}, expected ${expected}`;
+    problem(ctx, at, path, got);
+    ctx.out.invalid.add(path);
+    return;
+  }
+  if (resolved.items.length > list.maxItems) {
+    problem(ctx, at, path, `has ${resolved.items.length} items, expected at most ${list.maxItems}`);
+    ctx.out.invalid.add(path);
+    return;
+  }
+  const items: Array<Record<string, unknown>> = [];
+  let valid = true;
+  resolved.items.forEach((item, i) => {
+    const prefix = `${path}[${i}]`;
+    const sub: Walked = { values: new Map(), given: new Set(), invalid: new Set(), positions: new Map(), fromEnv: new Map(), envValues: new Map(), problems: [] };
+    const itemNode = (item ?? new Scalar(null)) as YamlNode;
+    const itemAt = item ? pos(ctx, itemNode) : at;
+    ctx.out.positions.set(prefix, itemAt);
+    walkSection({ ...ctx, out: sub }, itemNode, list.item, [prefix], itemAt);
+    mergeWalk(ctx.out, sub);
+    if (sub.problems.length > 0 || sub.invalid.size > 0) valid = false;
+    items.push(nestDotted(sub.values, prefix.length + 1));
+  });
+  if (!valid) {
+    ctx.out.invalid.add(path);
+    return;
+  }
+  ctx.out.values.set(path, items);
+  ctx.out.given.add(path);
+}
+
+function mergeWalk(into: Walked, from: Walked): void {
+  into.problems.push(...from.problems);
+  for (const [k, v] of from.positions) into.positions.set(k, v);
+  for (const k of from.given) into.given.add(k);
+  for (const k of from.invalid) into.invalid.add(k);
+  for (const [k, v] of from.fromEnv) into.fromEnv.set(k, v);
+  for (const [k, v] of from.envValues) into.envValues.set(k, v);
+}
+
+/** Dotted-path values (with `skip` leading characters dropped from each path) as a nested object. */
+function nestDotted(values: ReadonlyMap<string, unknown>, skip: number): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [dotted, value] of values) {
+    const keys = dotted.slice(skip).split('.');
+    let node = root;
+    for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
+    node[keys.at(-1)!] = value;
+  }
+  return root;
 }
 
 function walkLeaf(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: string, at: Pos): void {
@@ -210,8 +274,9 @@ function unknownKey(key: string, section: Section, path: string[], tree: Section
 function findKey(key: string, section: Section, path: string[]): string | undefined {
   for (const [k, child] of Object.entries(section.fields)) {
     if (k === key) return [...path, k].join('.');
-    if (child.kind === 'section') {
-      const found = findKey(key, child, [...path, k]);
+    const inner = child.kind === 'section' ? child : child.kind === 'list' ? child.item : undefined;
+    if (inner) {
+      const found = findKey(key, inner, [...path, child.kind === 'list' ? `${k}[]` : k]);
       if (found !== undefined) return found;
     }
   }
@@ -219,7 +284,7 @@ function findKey(key: string, section: Section, path: string[]): string | undefi
 }
 
 function invalidate(node: Node, path: string[], out: Walked): void {
-  if (node.kind === 'leaf') out.invalid.add(path.join('.'));
+  if (node.kind === 'leaf' || node.kind === 'list') out.invalid.add(path.join('.'));
   else for (const [k, child] of Object.entries(node.fields)) invalidate(child, [...path, k], out);
 }
 
