@@ -61,6 +61,7 @@ async function listen(s: GatewaySettings, log: Logger): Promise<GatewayHandle> {
     return await startGateway({
       host: s.host, port: s.port, maxQueued: s.maxQueuedRequests, maxInflightPerReplica: s.maxInflightPerReplica,
       requestTimeoutMs: s.requestTimeoutMs, ejectAfter: s.ejectAfterFailures, ejectForMs: s.ejectForMs, forwardMarginMs: s.forwardMarginMs,
+      replicaToken: s.replicaToken,
       logger: log,
     });
   } catch (err) {
@@ -79,7 +80,7 @@ function control(gw: GatewayHandle, msg: unknown, emit: (e: ProcessEvent) => voi
       void gw.drain();
       return;
     }
-    gw.setReplicas(m.replicas);
+    gw.setReplicas(m.replicas, m.abort);
     if (m.seq !== undefined) emit({ event: 'applied', seq: m.seq });
   } catch (err) {
     log.warn('bad control line ignored', { error: errorMessage(err) });

@@ -18,6 +18,7 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['bench', () => import('./bench.js')],
   ['validate', () => import('./validate.js')],
   ['model', () => import('./model.js')],
+  ['hosts', () => import('./hosts.js')],
   ['replica', () => import('./replica.js')],
   ['gateway', () => import('./gateway.js')],
 ];

@@ -17,6 +17,7 @@ export interface StatusParts {
   uptimeMs: number;
   autoscalingActive: boolean;
   lastDecision: { averageInFlight: number; desiredReplicas: number } | undefined;
+  hosts?: ClusterStatus['hosts'];
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
@@ -39,6 +40,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
       averageInFlight: p.lastDecision?.averageInFlight, wantedReplicas: p.lastDecision?.desiredReplicas,
     },
     replicas: supervisor.status(),
+    ...(p.hosts ? { hosts: p.hosts } : {}),
     warnings: [...supervisor.warnings],
   };
 }

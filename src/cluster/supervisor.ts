@@ -18,10 +18,13 @@ export interface SupervisorOptions {
   profile: Profile;
   launcher: Launcher;
   clock: Clock;
-  hosts: HostCapacity[];
+  /** The hosts replicas may be placed on now (those that are up). */
+  hosts: HostCapacity[] | (() => HostCapacity[]);
   oversubscribe: boolean;
-  /** How to start the replica with this id. */
-  replicaLaunch(id: string): ChildLaunch;
+  /** How to start the replica with this id where placement put it. */
+  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }): ChildLaunch;
+  /** The cluster token probes and scrapes carry. */
+  authToken?: string;
   log: Logger;
   /** Raw output lines of a replica, for its log file. */
   onOutput(id: string, line: string): void;
@@ -69,6 +72,18 @@ export class Supervisor {
     this.place();
   }
 
+  /** Places pending replicas now (a host came back). */
+  placePending(): void {
+    this.place();
+  }
+
+  /** Replicas lost with their host since the last call: the gateway fails what is still at them. */
+  takeLost(): string[] {
+    return this.lostIds.splice(0);
+  }
+
+  private lostIds: string[] = [];
+
   /** The set to hand to the gateway: every replica that is listening, ready or not. */
   endpoints(): ReplicaEndpoint[] {
     return this.slots
@@ -98,7 +113,7 @@ export class Supervisor {
   /** Sum of in-flight requests over ready replicas, scraped from their /metrics now. */
   async sampleInFlight(timeoutMs: number): Promise<number | undefined> {
     const ready = this.slots.filter((s) => s.child.phase === 'ready' && s.url);
-    const values = await Promise.all(ready.map((s) => s.scrapeInFlight(timeoutMs)));
+    const values = await Promise.all(ready.map((s) => s.scrapeInFlight(timeoutMs, this.o.authToken)));
     const known = values.filter((v): v is number => v !== undefined);
     return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0);
   }
@@ -159,17 +174,18 @@ export class Supervisor {
   private place(): void {
     if (this.closed) return;
     const r = this.o.profile.resources;
-    const placed = this.slots.filter((s) => holdsResources.has(s.child.phase)).map((s) => s.host ?? '');
+    const placed = this.slots.filter((s) => holdsResources.has(s.child.phase)).map((s) => ({ host: s.host ?? '', ...(s.gpus ? { gpus: s.gpus } : {}) }));
     const pending = this.slots.filter((s) => !s.child.stopping && (s.child.phase === 'pending' || s.child.phase === 'lost'));
     if (pending.length === 0) return;
-    const result = placeReplicas(this.o.hosts, { cpus: r.cpus, memoryBytes: r.memoryBytes, gpus: r.gpus }, pending.length, {
-      oversubscribe: this.o.oversubscribe, placed,
-    });
+    const hosts = typeof this.o.hosts === 'function' ? this.o.hosts() : this.o.hosts;
+    const request = { cpus: r.cpus, memoryBytes: r.memoryBytes, gpus: r.gpus, ...(r.gpuMemoryBytes === undefined ? {} : { gpuMemoryBytes: r.gpuMemoryBytes }) };
+    const result = placeReplicas(hosts, request, pending.length, { oversubscribe: this.o.oversubscribe, placed });
     pending.forEach((slot, i) => {
       const spot = result.slots[i]!;
       if (spot.host === undefined) return this.dispatch(slot, { type: 'unplaced', reason: spot.reason ?? 'no host' });
       if (spot.oversubscribed) this.warn(`${slot.id} oversubscribes ${spot.host}`);
       slot.host = spot.host;
+      slot.gpus = spot.gpus;
       this.dispatch(slot, { type: 'place' });
     });
   }
@@ -181,11 +197,11 @@ export class Supervisor {
   }
 
   private launch(slot: ReplicaSlot): void {
-    const { command, args, stdinLines } = this.o.replicaLaunch(slot.id);
+    const { command, args, stdinLines, env, host } = this.o.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) });
     slot.url = undefined;
     slot.inFlight = undefined;
     const proc = this.o.launcher.start({
-      id: slot.id, command, args, stdinLines,
+      id: slot.id, command, args, stdinLines, ...(env ? { env } : {}), ...(host === undefined ? {} : { host }),
       onEvent: (e) => this.onProcessEvent(slot, proc, e),
       onLine: (line) => this.o.onOutput(slot.id, line),
     });
@@ -214,6 +230,11 @@ export class Supervisor {
     slot.url = undefined;
     const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
     if (slot.child.stopping) this.o.log.info('replica stopped', { replica: slot.id, how });
+    // Its host is gone: replaced elsewhere (a replica being retired just ends).
+    if (info.lost !== undefined && !slot.child.stopping) {
+      this.lostIds.push(slot.id);
+      return this.dispatch(slot, { type: 'host-lost', why: info.lost });
+    }
     this.dispatch(slot, { type: 'exited', how });
   }
 
@@ -232,10 +253,10 @@ export class Supervisor {
   /** One period's resource reading and readiness probe of one slot; stale answers are dropped. */
   private async check(slot: ReplicaSlot): Promise<void> {
     const proc = slot.proc;
-    if (!proc?.pid || slot.probing) return;
+    if (!proc || (!proc.remote && !proc.pid) || slot.probing) return;
     slot.probing = true;
     try {
-      for (const event of await checkSlot(slot, proc.pid, this.o.profile)) if (slot.proc === proc) this.dispatch(slot, event);
+      for (const event of await checkSlot(slot, proc.remote ? undefined : proc.pid, this.o.profile, this.o.authToken)) if (slot.proc === proc) this.dispatch(slot, event);
     } finally {
       slot.probing = false;
     }

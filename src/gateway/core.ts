@@ -23,6 +23,8 @@ export interface CoreLimits extends EjectionPolicy {
   requestTimeoutMs: number;
   /** Taken off the budget passed to a replica, so it answers before the gateway gives up (ms). */
   forwardMarginMs: number;
+  /** The cluster token replicas require; undefined: none. */
+  replicaToken?: string;
 }
 
 /** Plain counters, also exported through stats(). */
@@ -156,7 +158,7 @@ export class GatewayCore implements AttemptSink {
     const budget = forwardBudgetMs(ex.deadlineMs - nowMs, this.limits.forwardMarginMs);
     attempt.forwardedBudgetMs = budget;
     u.pool.dispatch(
-      { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget), body: ex.body },
+      { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget, this.limits.replicaToken), body: ex.body },
       attempt,
     );
   }

@@ -12,6 +12,7 @@ import type { ReplicaContext } from './context.js';
 import { HttpError } from './http-error.js';
 import { ReplicaMetrics } from './metrics.js';
 import { createRequestHandler } from './routes.js';
+import { ClusterTokenCheck } from './cluster-token.js';
 import { compileModel, type ServedModel } from './served-model.js';
 import { openSession, type ModelSession } from './session.js';
 import { defaultsOf } from '../common/settings.js';
@@ -75,7 +76,7 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
   const ctx: ReplicaContext = {
     model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes,
     limits: { maxRowsPerRequest: maxBatchSize, allowNonFinite: opts.allowNonFinite, maxJsonDepth: opts.maxJsonDepth ?? 32 },
-    replicaId: opts.replicaId, metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
+    replicaId: opts.replicaId, ...(opts.authToken ? { tokenCheck: new ClusterTokenCheck(opts.authToken) } : {}), metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
     clock: opts.clock ?? systemClock, log, inFlight: 0, idleWaiters: [],
   };
   const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 60_000 }, createRequestHandler(ctx));
