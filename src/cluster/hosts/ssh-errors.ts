@@ -23,7 +23,8 @@ export interface FailureContext {
 }
 
 /** Classifies ssh's failure from its stderr (and whether our own time limit ran out). */
-export function classifySshFailure(stderr: string, timedOut: boolean, c: FailureContext): SshFailure {
+export function classifySshFailure(rawStderr: string, timedOut: boolean, c: FailureContext): SshFailure {
+  const stderr = rawStderr.replace(/\r/g, '');
   const who = `host ${c.hostName} (${describeTarget(c.target)})`;
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('@') && !/^(IT IS POSSIBLE|Someone could|It is also possible|Please contact|Add correct host key|Offending|Host key for|ECDSA host key|RSA host key|ED25519 host key)/.test(l));
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed/i.test(stderr)) {
@@ -49,7 +50,7 @@ export function classifySshFailure(stderr: string, timedOut: boolean, c: Failure
         `add ${key} to ~${c.target.user}/.ssh/authorized_keys on that host, or set ssh.identity_file to a key it accepts`,
     };
   }
-  const unreachable = /Connection timed out|timed out during banner|Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution|Connection closed by|Connection reset|kex_exchange_identification/i;
+  const unreachable = /Connection timed out|timed out during banner|Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution|Connection closed by|Connection reset|kex_exchange_identification|(?<=connect to host \S+ port \d+: )[^\n]+/i;
   if (timedOut || unreachable.test(stderr)) {
     const why = timedOut ? `no answer within ${Math.round(c.connectTimeoutMs / 1000)}s` : firstMatch(stderr, unreachable);
     return {
