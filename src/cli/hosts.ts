@@ -92,7 +92,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
 /** One table: a row per check of each host. */
 export function renderReports(reports: readonly HostReport[]): string {
   const rows = reports.flatMap((r) => r.lines.map((l, i) => [i === 0 ? r.host : '', l.check, l.status, l.detail]));
-  return compactTable(['host', 'check', 'result', 'detail'], rows, 110);
+  return compactTable(['host', 'check', 'result', 'detail'], rows, 240);
 }
 
 async function runTrust(host: string, flags: TrustFlags): Promise<number> {

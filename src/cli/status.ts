@@ -47,7 +47,7 @@ function renderHosts(s: ClusterStatus): string | undefined {
     h.name, h.state, h.ssh ?? '(this machine)', round(h.cpus), formatBytes(h.memoryBytes), s.replicas.filter((r) => r.host === h.name && r.pid !== undefined).length,
     h.gpus.length === 0 ? '-' : h.gpus.map(renderGpu).join('  '),
   ]);
-  const lines = [compactTable(['host', 'state', 'ssh', 'cpus', 'memory', 'replicas', 'gpus (util, memory used/total)'], rows)];
+  const lines = [compactTable(['host', 'state', 'ssh', 'cpus', 'memory', 'replicas', 'gpus (util, memory used/total)'], rows, 100)];
   for (const h of hosts) if (h.state !== 'up' && h.reason) lines.push(`  ${h.name} ${h.state}: ${h.reason}`);
   return lines.join('\n');
 }

@@ -129,7 +129,7 @@ class Controller {
     });
     this.supervisor = new Supervisor({
       profile, launcher, clock, log, onEvent, hosts: () => this.hosts?.capacities() ?? [], oversubscribe: opts.oversubscribe ?? false,
-      authToken: this.token,
+      authToken: this.token, downHosts: () => this.hosts?.downHosts() ?? [],
       replicaLaunch: (id, placed) => placedReplicaLaunch(profile, {
         cliEntry, remoteCliEntry: opts.remoteCliEntry, modelVersion, registry, token: this.token, remotePlace: (h) => this.hosts?.remotePlace(h),
       }, id, placed),

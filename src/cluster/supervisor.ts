@@ -25,6 +25,8 @@ export interface SupervisorOptions {
   replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }): ChildLaunch;
   /** The cluster token probes and scrapes carry. */
   authToken?: string;
+  /** Hosts that are down now, with why: named in a pending replica's reason. */
+  downHosts?(): string[];
   log: Logger;
   /** Raw output lines of a replica, for its log file. */
   onOutput(id: string, line: string): void;
@@ -182,7 +184,10 @@ export class Supervisor {
     const result = placeReplicas(hosts, request, pending.length, { oversubscribe: this.o.oversubscribe, placed });
     pending.forEach((slot, i) => {
       const spot = result.slots[i]!;
-      if (spot.host === undefined) return this.dispatch(slot, { type: 'unplaced', reason: spot.reason ?? 'no host' });
+      if (spot.host === undefined) {
+        const down = this.o.downHosts?.() ?? [];
+        return this.dispatch(slot, { type: 'unplaced', reason: `${spot.reason ?? 'no host'}${down.length > 0 ? `; down: ${down.join(', ')}` : ''}` });
+      }
       if (spot.oversubscribed) this.warn(`${slot.id} oversubscribes ${spot.host}`);
       slot.host = spot.host;
       slot.gpus = spot.gpus;
