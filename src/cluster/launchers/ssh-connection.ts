@@ -1,7 +1,8 @@
 // The one SSH connection to one host (control plane, launchers): an ssh master process, our own
-// child, that owns the control socket every session of that host shares. Its keep-alives notice a
-// dead host; when it exits the host is down. Its remote side is a tiny Node.js reader that exits on
-// stdin EOF or missed heartbeats, so nothing of ours outlives the controller on the host.
+// child, that owns the control socket every session of that host shares. Its remote side is a tiny
+// Node.js reader that echoes each heartbeat line and exits on stdin EOF or missed heartbeats, so
+// nothing of ours outlives the controller on the host. A host is lost when ssh's keep-alives fail
+// or when echoes stop (which also catches a one-way cut, where ssh still hears from the host).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -37,9 +38,9 @@ export class ConnectError extends Error {
   }
 }
 
-/** The master's remote side: exits on stdin EOF, or when heartbeats stop for `limitMs`. */
+/** The master's remote side: echoes heartbeats, exits on stdin EOF or when they stop for `limitMs`. */
 function readerScript(limitMs: number): string {
-  return `let t=Date.now();process.stdin.on('data',()=>{t=Date.now()});process.stdin.on('end',()=>process.exit(0));` +
+  return `let t=Date.now();process.stdin.on('data',()=>{t=Date.now();process.stdout.write('.\\n')});process.stdin.on('end',()=>process.exit(0));` +
     `setInterval(()=>{if(Date.now()-t>${limitMs})process.exit(0)},500);process.stdout.write('ready\\n')`;
 }
 
@@ -50,6 +51,9 @@ export class SshConnection {
   private master: ChildProcess | undefined;
   private heartbeat: TimerHandle | undefined;
   private closing = false;
+  /** When the last heartbeat echo came back; why, once they stopped. */
+  private lastEchoMs = 0;
+  private echoLost: string | undefined;
   private downWaiters: Array<() => void> = [];
 
   constructor(readonly o: SshConnectionOptions) {}
@@ -74,6 +78,7 @@ export class SshConnection {
     mkdirSync(path.dirname(controlPath), { recursive: true, mode: 0o700 });
     rmSync(controlPath, { force: true });
     this.closing = false;
+    this.echoLost = undefined;
     // While it retries, the last reason it was down stays.
     this.setState('connecting', this.reason);
     const limitMs = config.keepaliveMs * (config.keepaliveCount + 1);
@@ -97,6 +102,7 @@ export class SshConnection {
         reject(new ConnectError(failure));
       };
       createInterface({ input: child.stdout }).on('line', (line) => {
+        this.lastEchoMs = this.o.clock.nowMs();
         if (settled || line.trim() !== 'ready') return;
         settled = true;
         this.o.clock.clearTimer(giveUp);
@@ -110,7 +116,7 @@ export class SshConnection {
         this.o.clock.clearTimer(this.heartbeat);
         if (!settled) return fail(false);
         if (this.closing) return this.setState('down', 'closed');
-        const last = stderr.trim().split('\n').filter((l) => l.trim()).at(-1);
+        const last = this.echoLost ?? stderr.trim().split('\n').filter((l) => l.trim()).at(-1);
         this.setState('down', `lost the SSH connection to ${describeTarget(target)} (${last ?? `ssh exited with ${code}`})`);
       });
     });
@@ -157,10 +163,23 @@ export class SshConnection {
     return { kind: 'other', message: `host ${this.o.hostName}: ${this.o.node} did not start there (${stderr.trim().split('\n').at(-1)}): set hosts[].node to the host's Node.js` };
   }
 
+  /**
+   * Writes a heartbeat every keep-alive period; when no echo has come back for keepalive_count + 1
+   * periods the host is lost, and the master is killed (its sessions end with it).
+   */
   private startHeartbeat(child: ChildProcess): void {
+    const { keepaliveMs, keepaliveCount } = this.o.config;
+    const limitMs = keepaliveMs * (keepaliveCount + 1);
+    this.lastEchoMs = this.o.clock.nowMs();
     const beat = () => {
+      const silentMs = this.o.clock.nowMs() - this.lastEchoMs;
+      if (silentMs > limitMs) {
+        this.echoLost = `no answer to ${keepaliveCount + 1} heartbeats in ${Math.round(silentMs / 1000)}s`;
+        child.kill('SIGKILL');
+        return;
+      }
       if (child.stdin?.writable) child.stdin.write('.\n');
-      this.heartbeat = this.o.clock.setTimer(beat, this.o.config.keepaliveMs, { unref: true });
+      this.heartbeat = this.o.clock.setTimer(beat, keepaliveMs, { unref: true });
     };
     beat();
   }
