@@ -75,7 +75,7 @@ try {
     '# Host faults over SSH: lost hosts and their replicas replaced', '',
     `${summary.at} · ${summary.cpus} CPUs · Node ${summary.node} · ssh.keepalive ${keepaliveMs} ms x 3 · ${results.length} rounds`, '',
     '| round | host | fault | replicas ready elsewhere after | host up again after repair |', '|---:|---|---|---:|---:|',
-    ...results.map((r, i) => `| ${i + 1} | ${r.host} | ${r.fault === 'cut' ? 'network cut (packets vanish)' : 'hung (every process stopped)'} | ${r.replacedMs} ms | ${r.upAgainMs} ms |`), '',
+    ...results.map((r, i) => `| ${i + 1} | ${r.host} | ${r.fault === 'cut' ? 'network cut (packets to it vanish)' : 'hung (every process stopped)'} | ${r.replacedMs} ms | ${r.upAgainMs} ms |`), '',
     `Replaced: min ${summary.replacedMs.min} ms, median ${summary.replacedMs.median} ms, max ${summary.replacedMs.max} ms.`,
     `Requests: ${result.ok} ok, ${result.failures.length} failed (4 closed-loop workers through the real gateway, fake replicas).`, '',
   ].join('\n'));
