@@ -86,3 +86,9 @@ test('problems in several hosts are all reported, with their positions', () => {
   const problems = problemsOf(`${base}hosts:\n  - name: a\n    ssh: x\n    gpus: -1\n  - name: b\n    ssh: y\n    memory: 0\n`);
   assert.deepEqual(problems.map((p) => `${p.line}:${p.col} ${p.path}`), ['6:11 hosts[0].gpus', '9:13 hosts[1].memory']);
 });
+
+test('${VAR} references work inside hosts, and a missing one is located in its item', () => {
+  const p = parseProfile(`${base}hosts:\n  - name: a\n    ssh: \${GPU_HOST}\n    cpus: \${CPUS:-8}\n`, 'p.yaml', { GPU_HOST: 'ops@10.0.0.7' }, '/work');
+  assert.deepEqual(p.hosts, [{ name: 'a', ssh: 'ops@10.0.0.7', cpus: 8, node: 'node' }]);
+  assertOneProblem(`${base}hosts:\n  - name: a\n    ssh: \${GPU_HOST}\n`, { line: 5, col: 10, path: 'hosts[0].ssh', message: /GPU_HOST/ });
+});
