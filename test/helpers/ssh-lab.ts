@@ -96,8 +96,8 @@ function freeSubnet(taken: Set<number>): number {
   throw new Error('no free 10.231.N.0/30 subnet');
 }
 
-/** Makes `count` SSH hosts (names h1, h2 ...), each sshd on port 2200+i. */
-export async function startSshLab(count: number): Promise<SshLab> {
+/** Makes `count` SSH hosts (names h1, h2 ...), each sshd on port 2200+i; `sshdConfig` lines override. */
+export async function startSshLab(count: number, o: { sshdConfig?: readonly string[] } = {}): Promise<SshLab> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-ssh-'));
   chmodSync(dir, 0o755);
   const hosts: TestHost[] = [];
@@ -124,7 +124,7 @@ export async function startSshLab(count: number): Promise<SshLab> {
     const known: string[] = [];
     const taken = new Set<number>();
     for (let i = 1; i <= count; i++) {
-      const host = makeHost(dir, `h${i}`, `sv${tag}-${i}`, freeSubnet(taken), 2200 + i, cleanups);
+      const host = makeHost(dir, `h${i}`, `sv${tag}-${i}`, freeSubnet(taken), 2200 + i, cleanups, o.sshdConfig ?? []);
       hosts.push(host);
       known.push(`${host.keyName} ${readFileSync(`${host.hostKey}.pub`, 'utf8').split(' ').slice(0, 2).join(' ')}`);
     }
@@ -138,7 +138,7 @@ export async function startSshLab(count: number): Promise<SshLab> {
   }
 }
 
-function makeHost(dir: string, name: string, ns: string, subnet: number, port: number, cleanups: Array<() => void>): TestHost {
+function makeHost(dir: string, name: string, ns: string, subnet: number, port: number, cleanups: Array<() => void>, extra: readonly string[]): TestHost {
   const hostDir = path.join(dir, name);
   const binDir = path.join(hostDir, 'bin');
   mkdirSync(binDir, { recursive: true });
@@ -150,6 +150,8 @@ function makeHost(dir: string, name: string, ns: string, subnet: number, port: n
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
   const pidFile = path.join(hostDir, 'sshd.pid');
   writeFileSync(path.join(hostDir, 'sshd_config'), [
+    // sshd takes the first value of a keyword: overrides go first.
+    ...extra,
     `Port ${port}`, `ListenAddress ${address}`, `HostKey ${hostKey}`, `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
     'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PubkeyAuthentication yes', 'PermitRootLogin prohibit-password',
     'StrictModes no', 'UsePAM no', `PidFile ${pidFile}`, 'MaxSessions 64', 'MaxStartups 64',

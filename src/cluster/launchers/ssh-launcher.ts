@@ -1,8 +1,8 @@
 // The SSH launcher (control plane, launchers): runs a child on one host as a session over that
 // host's shared connection. Stdin, stdout and stderr travel over the session; a heartbeat line
 // keeps a remote replica alive; a stop is SIGTERM to its process group there, then the session
-// ends. A session that ends without the wrapper's exit status while the connection died is
-// reported as a lost host (ExitInfo.lost), not as an exit of the child.
+// ends. A session that ends without the wrapper's exit status (the connection died, or a kill the
+// host never confirmed) is reported as lost (ExitInfo.lost), not as an exit of the child.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -50,17 +50,26 @@ class SshSession implements LaunchedProcess {
   private remotePid: number | undefined;
   private exitStatus: number | undefined;
   private sent: NodeJS.Signals | undefined;
+  /** We closed the session ourselves, not knowing whether the child there got the signal. */
+  private forced = false;
+  /** The local ssh process has ended (the verdict may still be pending). */
+  private closed = false;
   private done = false;
   private readonly child;
   private heartbeat: TimerHandle | undefined;
+  /** The last stderr line that was not the wrapper's (ssh's own complaint, when it refused). */
+  private lastError: string | undefined;
 
-  constructor(private readonly o: SshLauncherOptions, spec: LaunchSpec) {
+  constructor(private readonly o: SshLauncherOptions, private readonly spec: LaunchSpec) {
     const conn = o.connection;
     const command = remoteCommand({ workdir: o.workdir, env: spec.env, command: spec.command, args: spec.args });
     this.child = spawn('ssh', [...conn.sessionArgs(), command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const closed = new Promise<number | null>((resolve) => {
       this.child.on('error', () => resolve(null));
-      this.child.on('close', (code) => resolve(code));
+      this.child.on('close', (code) => {
+        this.closed = true;
+        resolve(code);
+      });
     });
     this.exited = closed.then((code) => this.verdict(code)).then((info) => {
       this.done = true;
@@ -78,7 +87,10 @@ class SshSession implements LaunchedProcess {
       const mark = parseRemoteMark(line);
       if (mark && 'pid' in mark) this.remotePid = mark.pid;
       else if (mark) this.exitStatus = mark.exit;
-      else spec.onLine(line, 'stderr');
+      else {
+        if (line.trim()) this.lastError = line.trim();
+        spec.onLine(line, 'stderr');
+      }
     });
     const beat = () => {
       this.send(HEARTBEAT);
@@ -106,10 +118,16 @@ class SshSession implements LaunchedProcess {
     } else {
       // No pid there yet, or no connection: ending the session closes the child's stdin, and a
       // data-plane child drains and exits on stdin EOF.
-      this.child.kill('SIGTERM');
+      this.closeSession('SIGTERM');
     }
     // A kill must end the session whatever the host does.
-    if (sig === 'SIGKILL') this.o.clock.setTimer(() => this.child.kill('SIGKILL'), 2000, { unref: true });
+    if (sig === 'SIGKILL') this.o.clock.setTimer(() => this.closeSession('SIGKILL'), 2000, { unref: true });
+  }
+
+  private closeSession(sig: NodeJS.Signals): void {
+    if (this.closed) return;
+    this.forced = true;
+    this.child.kill(sig);
   }
 
   async stop(graceMs: number): Promise<ExitInfo> {
@@ -121,17 +139,30 @@ class SshSession implements LaunchedProcess {
     return info;
   }
 
-  /** How the session's end reads: the wrapper's status, our own signal, or a lost host. */
+  /**
+   * How the session's end reads. The wrapper reports every exit of the child, and dies without a
+   * word only to SIGKILL: so no status after a kill that ended the session is that kill; anything
+   * else (the connection died, a kill the host never confirmed, an end with no status after the
+   * child started) is a lost child, which may still run there cut off: its requests are failed
+   * over, never waited for.
+   */
   private async verdict(sshCode: number | null): Promise<ExitInfo> {
     if (this.exitStatus !== undefined) return statusOf(this.exitStatus);
-    // No status from the wrapper: it was killed (by us, or there), or the connection died. A kill
-    // we sent to a host that is gone never landed, so the connection decides first.
     const conn = this.o.connection;
-    const sent = this.sent;
-    if (await conn.downWithin(sent ? 0 : VERDICT_MS)) {
-      return { code: null, signal: sent ?? null, lost: conn.reason ?? `the SSH connection to ${conn.o.hostName} is down` };
+    const sent = this.sent ?? null;
+    if (conn.state === 'up' && this.sent && !this.forced) return { code: null, signal: sent };
+    // Give the connection a moment to say it is down, for the reason.
+    const down = await conn.downWithin(conn.state === 'up' ? VERDICT_MS : 0);
+    // The wrapper never said its pid: nothing started there (sshd refused the session, say). An
+    // ordinary failed start, with backoff, so a refusal cannot turn into a tight relaunch loop.
+    if (!down && this.remotePid === undefined && !this.forced) {
+      if (this.lastError) this.spec.onEvent({ event: 'fatal', error: `ssh to ${conn.o.hostName}: ${this.lastError.slice(0, 300)}` });
+      return { code: sshCode, signal: null };
     }
-    return sent ? { code: null, signal: sent } : { code: sshCode, signal: null };
+    const why = down ? (conn.reason ?? `the SSH connection to ${conn.o.hostName} is down`)
+      : this.forced ? `host ${conn.o.hostName} did not confirm the ${sent ?? 'stop'}; its session was closed`
+        : `its session on ${conn.o.hostName} ended without an exit status (ssh exited with ${sshCode})`;
+    return { code: null, signal: sent, lost: why };
   }
 }
 
