@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
@@ -85,6 +85,11 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
   }
   await load.moreOk(200);
   const result = await load.stop();
+  if (result.failures.length > 0) {
+    // What the controller saw, to tell which replica the failed requests waited at.
+    const log = readFileSync(path.join(w.stateDir, 'logs', 'controller.log'), 'utf8').split('\n');
+    for (const line of log.filter((l) => /lost|unhealthy|restarting|down|started/.test(l))) t.diagnostic(line.slice(0, 300));
+  }
   assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} requests failed`);
   t.diagnostic(`${result.ok} requests ok`);
 
