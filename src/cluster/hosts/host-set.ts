@@ -1,12 +1,11 @@
-// The hosts of a running cluster (control plane, hosts): connects every SSH host at `serve up`
-// (one shared connection each), checks it runs the same serve, learns its capacity and GPUs, copies
-// the model there, and then keeps each host's state: up, or down and retried, with GPU readings.
+// The hosts of a running cluster (control plane, hosts): connects every SSH host at `serve up` (one
+// shared connection each) and prepares it (prepare-host.ts), then keeps each host's state: up, or
+// down and retried, with GPU readings; and says where and how a replica runs on it.
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import { UnreachableError, UserError, errorMessage } from '../../common/errors.js';
 import type { HostStatus } from '../../common/cluster-status.js';
 import type { Logger } from '../../common/log.js';
-import { findPackageRoot, packageVersion } from '../../common/package-info.js';
-import { formatBytes } from '../../common/units.js';
+import { findPackageRoot } from '../../common/package-info.js';
 import type { HostSpec, Profile } from '../../profile/types.js';
 import type { ClusterEvent } from '../events.js';
 import type { Launcher } from '../launcher.js';
@@ -14,9 +13,8 @@ import { ConnectError, SshConnection } from '../launchers/ssh-connection.js';
 import { SshLauncher } from '../launchers/ssh-launcher.js';
 import { localCapacity } from '../capacity.js';
 import type { HostCapacity } from '../placement.js';
-import { factsScript, minNodeVersion, nodeAtLeast, parseFacts, type HostFacts } from './facts.js';
+import { prepareRemoteHost } from './prepare-host.js';
 import { NVIDIA_SMI_ARGS, localGpus, parseNvidiaSmi, type GpuReading } from './gpus.js';
-import { hashVersionFolder, syncModel } from './model-sync.js';
 import { shellCommand } from './shell-quote.js';
 import { controlPathOf, sshConfigOf, type SshConfig } from './ssh-options.js';
 import { describeTarget, resolveTarget, type SshTarget } from './ssh-target.js';
@@ -180,47 +178,12 @@ export class HostSet {
       if (err instanceof ConnectError && err.failure.kind !== 'other') throw new UnreachableError(err.message);
       throw new UserError(errorMessage(err));
     }
-    const facts = await this.factsOf(spec, conn, workdir);
-    const address = spec.address ?? target.hostname;
-    const registry = spec.registry ?? `${workdir}/models`;
+    const { facts, capacity, registry } = await prepareRemoteHost(spec, { conn, target, workdir, model: this.o.model, onEvent: this.o.onEvent });
     const heartbeatMs = this.config.keepaliveMs;
     const launcher = new SshLauncher({ connection: conn, workdir, clock: this.o.clock, heartbeatMs });
-    const gpuCount = spec.gpus ?? facts.gpus.length;
-    const capacity: HostCapacity = {
-      name: spec.name,
-      cpus: spec.cpus ?? facts.cpus ?? 1,
-      memoryBytes: spec.memoryBytes ?? facts.memoryBytes ?? 0,
-      gpus: gpuCount,
-      ...(facts.gpus.length > 0 ? { gpuDevices: facts.gpus } : {}),
-    };
-    const m = this.o.model;
-    const files = await hashVersionFolder(m.dir);
-    const sync = await syncModel((cmd, o) => conn.exec(cmd, o), m.dir, registry, m.name, m.version, files).catch((err: unknown) => {
-      throw new UserError(`host ${spec.name}: the model ${m.name}@${m.version} could not be copied to ${registry} there: ${errorMessage(err)}`);
-    });
-    const copied = sync.present ? 'already there' : `copied (${sync.blobsSent} of ${files.length} files sent, ${formatBytes(sync.bytesSent)})`;
-    this.o.onEvent({
-      level: 'info', kind: 'host',
-      message: `${spec.name}: connected to ${describeTarget(target)}; ${capacity.cpus} CPUs, ${formatBytes(capacity.memoryBytes)}, ${gpuCount} GPUs; model ${m.name}@${m.version} ${copied}`,
-    });
     const heartbeatTimeoutMs = heartbeatMs * (this.config.keepaliveCount + 1);
+    const address = spec.address ?? target.hostname;
     return { spec, capacity, gpus: facts.gpus, remote: { target, conn, launcher, node: spec.node, workdir, registry, address, heartbeatTimeoutMs } };
-  }
-
-  /** Asks the host what it runs and has; a host that cannot run this serve is a UserError. */
-  private async factsOf(spec: HostSpec, conn: SshConnection, workdir: string): Promise<HostFacts> {
-    const r = await conn.exec(factsScript(spec.node, workdir), { timeoutMs: 30_000 });
-    if (r.code !== 0) throw new UnreachableError(`host ${spec.name}: could not ask it what it runs (${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`})`);
-    const facts = parseFacts(r.stdout);
-    const here = packageVersion();
-    if (!facts.workdirFound) throw new UserError(`host ${spec.name}: its workdir ${workdir} does not exist: install serve there and set hosts[].workdir to its folder`);
-    if (!facts.nodeVersion) throw new UserError(`host ${spec.name}: ${spec.node} does not run there (${facts.nodeError}): install Node.js >= ${minNodeVersion()} or set hosts[].node`);
-    if (!nodeAtLeast(facts.nodeVersion, minNodeVersion())) throw new UserError(`host ${spec.name}: Node.js ${facts.nodeVersion} there is older than ${minNodeVersion()}: install a newer one or set hosts[].node`);
-    if (facts.serveVersion !== here) {
-      const there = facts.serveVersion ?? `no serve (${facts.serveError})`;
-      throw new UserError(`host ${spec.name}: serve there is ${there}, here ${here}: install the same package in ${workdir} on that host (README: Installing the package)`);
-    }
-    return facts;
   }
 
   private onConnState(name: string, state: string, why: string | undefined): void {
