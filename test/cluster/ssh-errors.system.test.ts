@@ -31,7 +31,7 @@ function serve(args: string[], cwd: string): Promise<Run> {
   });
 }
 
-function writeProfile(lab: SshLab, dir: string, registry: string, o: { knownHosts: string; identity: string; destination?: string }): string {
+function writeProfile(lab: SshLab, dir: string, registry: string, o: { knownHosts: string; identity: string; destination?: string; workdir?: string }): string {
   const file = path.join(dir, 'p.yaml');
   const h = lab.hosts[0]!;
   writeFileSync(file, `model:
@@ -48,7 +48,7 @@ gateway:
 hosts:
   - name: h1
     ssh: ${o.destination ?? h.destination}
-    workdir: ${repoRoot}
+    workdir: ${o.workdir ?? repoRoot}
     node: ${process.execPath}
     registry: ${path.join(dir, 'h1-models')}
 ssh:
@@ -133,6 +133,14 @@ test('unknown, changed and refused keys and an unreachable address: one line nam
   const report = JSON.parse(check.stdout) as Array<{ host: string; lines: Array<{ check: string; status: string; detail: string }> }>;
   const status = Object.fromEntries(report[0]!.lines.map((l) => [l.check, l.status]));
   assert.deepEqual(status, { reachable: 'ok', 'host key': 'ok', node: 'ok', serve: 'ok', capacity: 'ok', gpus: 'ok', cuda: 'skip', model: 'warn' });
+  // Reachable, but serve is not installed where the profile says: exit 2, from check and from up.
+  const noServe = writeProfile(lab, w.root, w.registry, { knownHosts: emptyKnown, identity: lab.userKey, workdir: '/nonexistent/serve' });
+  const checkNoServe = await serve(['hosts', 'check', '--profile', noServe], w.root);
+  assert.equal(checkNoServe.code, 2, checkNoServe.stdout + checkNoServe.stderr);
+  assert.match(checkNoServe.stdout, /serve\s+fail\s+workdir \/nonexistent\/serve does not exist: install serve there or set hosts\[\]\.workdir/);
+  const upNoServe = await serve(['up', '--profile', noServe, '--state-dir', w.stateDir], w.root);
+  assert.equal(upNoServe.code, 2, upNoServe.stderr);
+  assert.match(upNoServe.stderr, /^serve: error: host h1: its workdir \/nonexistent\/serve does not exist: install serve there and set hosts\[\]\.workdir to its folder\n$/);
   // A changed key: --yes replaces the old entry instead of adding one beside it.
   const changedProfile = writeProfile(lab, w.root, w.registry, { knownHosts: changedKnown, identity: lab.userKey });
   const replace = await serve(['hosts', 'trust', 'h1', '--profile', changedProfile, '--yes'], w.root);
