@@ -75,7 +75,7 @@ function control(gw: GatewayHandle, msg: unknown, emit: (e: ProcessEvent) => voi
       void gw.drain();
       return;
     }
-    gw.setReplicas(m.replicas);
+    gw.setReplicas(m.replicas, m.abort);
     if (m.seq !== undefined) emit({ event: 'applied', seq: m.seq });
   } catch (err) {
     log.warn('bad control line ignored', { error: errorMessage(err) });

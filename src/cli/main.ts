@@ -21,6 +21,7 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['autoscale', () => import('./autoscale.js')],
   ['export', () => import('./export.js')],
   ['model', () => import('./model.js')],
+  ['hosts', () => import('./hosts.js')],
   ['replica', () => import('./replica.js')],
   ['gateway', () => import('./gateway.js')],
 ];

@@ -18,7 +18,7 @@ export function renderStatus(s: ClusterStatus): string {
   if (s.schedule) lines.push(renderSchedule(s.schedule));
   lines.push(...renderAutoscaling(s));
   const rows = s.replicas.map((r) => [
-    r.id, r.state, r.host ?? '-', r.pid ?? '-', r.port ?? '-', r.device ?? '-', r.restarts, r.inFlight ?? '-',
+    r.id, r.state, r.host ?? '-', r.pid ?? '-', r.port ?? '-', `${r.device ?? '-'}${r.gpus ? ` gpu ${r.gpus.join(',')}` : ''}`, r.restarts, r.inFlight ?? '-',
     r.rssBytes === undefined ? '-' : formatBytes(r.rssBytes),
     r.cpuPercent === undefined ? '-' : r.cpuPercent.toFixed(0),
     r.uptimeMs === undefined ? '-' : formatMs(r.uptimeMs),
@@ -29,6 +29,8 @@ export function renderStatus(s: ClusterStatus): string {
     if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);
   }
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
+  const hosts = renderHosts(s);
+  if (hosts) lines.push(hosts);
   const decisions = s.autoscaling.decisions.slice(-5);
   if (decisions.length > 0) {
     lines.push('Last scaling decisions:');
@@ -72,10 +74,33 @@ export function sparkline(values: readonly number[]): string {
   return v.map((x) => bars[hi === lo ? 0 : Math.round(((x - lo) / (hi - lo)) * (bars.length - 1))]).join('');
 }
 
+/** The hosts table, when there is more than this machine or any GPU; then down hosts with why. */
+function renderHosts(s: ClusterStatus): string | undefined {
+  const hosts = s.hosts ?? [];
+  if (hosts.length <= 1 && !hosts.some((h) => h.gpus.length > 0)) return undefined;
+  const rows = hosts.map((h) => [
+    h.name, h.state, h.ssh ?? '(this machine)', round(h.cpus), formatBytes(h.memoryBytes), s.replicas.filter((r) => r.host === h.name && r.pid !== undefined).length,
+    h.gpus.length === 0 ? '-' : h.gpus.map(renderGpu).join('  '),
+  ]);
+  const lines = [compactTable(['host', 'state', 'ssh', 'cpus', 'memory', 'replicas', 'gpus (util, memory used/total)'], rows, 100)];
+  for (const h of hosts) if (h.state !== 'up' && h.reason) lines.push(`  ${h.name} ${h.state}: ${h.reason}`);
+  return lines.join('\n');
+}
+
+function renderGpu(g: NonNullable<ClusterStatus['hosts']>[number]['gpus'][number]): string {
+  const util = g.utilizationPercent === undefined ? '?' : `${g.utilizationPercent}%`;
+  const mem = g.memoryTotalBytes === undefined ? '' : ` ${g.memoryUsedBytes === undefined ? '?' : formatBytes(g.memoryUsedBytes)}/${formatBytes(g.memoryTotalBytes)}`;
+  return `${g.index}: ${util}${mem}`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
 export function register(program: Command): void {
   program
     .command('status')
-    .description('Show the running cluster: gateway URL and each replica with state, pid, port, restarts, in-flight, RSS, CPU%, uptime.')
+    .description('Show the running cluster: gateway URL, each replica with state, host, pid, port, restarts, in-flight, RSS, CPU%, uptime, and the hosts with their GPUs.')
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
     .option('--json', 'print the status as JSON')
     .option('--timeout <duration>', 'how long to wait for the controller to answer', '10s')

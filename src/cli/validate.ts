@@ -70,6 +70,9 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
     `  health      probe every ${formatDuration(p.health.periodMs)} (timeout ${formatDuration(p.health.timeoutMs)}, ${p.health.failureThreshold} failures eject); restart backoff ${formatDuration(p.restart.initialBackoffMs)} x${p.restart.backoffMultiplier} to ${formatDuration(p.restart.maxBackoffMs)}`,
     `  gateway     http://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
     `  targets     ${targets.join(' ') || 'none'}`,
+    ...(p.hosts.length > 1 || p.hosts[0]?.ssh !== undefined
+      ? [`  hosts       ${p.hosts.map((h) => (h.ssh === undefined ? `${h.name} (this machine)` : `${h.name} (${h.ssh})`)).join(', ')}`]
+      : []),
   ];
 }
 

@@ -24,6 +24,8 @@ export interface StartClusterOptions {
   /** Seams for tests: how children are started, which CLI they run, the clock, the wall clock. */
   launcher?: Launcher;
   cliEntry?: string;
+  /** The CLI entry on SSH hosts (default <workdir>/bin/serve.js there). */
+  remoteCliEntry?: string;
   clock?: Clock;
   wallNowMs?: () => number;
   /** Aborting it during startup stops what was started and rejects (exit code 130). */

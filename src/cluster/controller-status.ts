@@ -21,6 +21,7 @@ export interface StatusParts {
   autoscaling: AutoscaleLoop;
   schedule?: { name: string; sourcePath: string; schedule: { timezone: string } };
   scheduleRunner?: ScheduleRunner;
+  hosts?: ClusterStatus['hosts'];
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
@@ -51,6 +52,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     },
     ...(p.schedule && p.scheduleRunner ? { schedule: scheduleStatus(p.schedule, p.scheduleRunner) } : {}),
     replicas: supervisor.status(),
+    ...(p.hosts ? { hosts: p.hosts } : {}),
     warnings: [...supervisor.warnings],
   };
 }

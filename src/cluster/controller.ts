@@ -11,8 +11,11 @@ import type { ScheduleSwitch } from '../profile/schedule.js';
 import { startAdminServer } from './admin-server.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 import { AutoscaleLoop } from './autoscale-loop.js';
-import { localCapacity } from './capacity.js';
-import { defaultCliEntry, gatewayLaunch, replicaLaunch } from './child-args.js';
+import { defaultCliEntry, gatewayLaunch } from './child-args.js';
+import { newClusterToken } from './cluster-token.js';
+import { HostSet } from './hosts/host-set.js';
+import { HostLauncher } from './launchers/host-launcher.js';
+import { placedReplicaLaunch } from './placed-launch.js';
 import { buildStatus } from './controller-status.js';
 import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
@@ -44,7 +47,7 @@ export async function startCluster(profile: Profile, opts: StartClusterOptions):
   claimStateDir(paths);
   let c: Controller;
   try {
-    c = new Controller(profile, opts, paths, registry, model.version);
+    c = new Controller(profile, opts, paths, registry, model.version, model.dir);
   } catch (err) {
     releaseStateDir(paths);
     throw err;
@@ -70,6 +73,9 @@ class Controller {
   private readonly startedAt = new Date().toISOString();
   private phase: ClusterStatus['phase'] = 'starting';
   private closeAdmin: (() => Promise<void>) | undefined;
+  /** The hosts, connected in start(); the replicas' token. */
+  private hosts: HostSet | undefined;
+  private readonly token = newClusterToken();
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
 
@@ -80,19 +86,21 @@ class Controller {
     private readonly paths: StatePaths,
     registry: string,
     private readonly modelVersion: number,
+    private readonly modelDir: string,
   ) {
     const clock = (this.clock = opts.clock ?? systemClock);
     this.startedAtMs = clock.nowMs();
     this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
     this.files = new LogFiles(paths.logsDir);
     const log = (this.log = createLogger({ component: 'controller' }, { write: (l) => this.files.write('controller', l) }));
-    const launcher = opts.launcher ?? new LocalLauncher(clock);
+    const local = opts.launcher ?? new LocalLauncher(clock);
+    const launcher = new HostLauncher(local, (name) => this.hosts?.remoteLauncher(name));
     const cliEntry = opts.cliEntry ?? defaultCliEntry;
     const onEvent = (e: ClusterEvent) => this.emit(e);
     this.gateway = new GatewayLink({
       launcher, clock, log, onEvent, restartPolicy: profile.restart, startupTimeoutMs: profile.health.startupTimeoutMs,
       drainTimeoutMs: profile.drainTimeoutMs,
-      launch: (port) => gatewayLaunch(profile, { cliEntry, port }),
+      launch: (port) => gatewayLaunch(profile, { cliEntry, port, replicaToken: this.token }),
       onOutput: (line) => this.files.write('gateway', line),
       onUrl: (url) => {
         this.gatewayUrl = url;
@@ -100,10 +108,13 @@ class Controller {
       },
     });
     this.supervisor = new Supervisor({
-      profile, launcher, clock, log, onEvent, hosts: [localCapacity(profile.local)], oversubscribe: opts.oversubscribe ?? false,
-      replicaLaunch: (id) => replicaLaunch(this.profile, { cliEntry, replicaId: id, modelVersion, registry }),
+      profile, launcher, clock, log, onEvent, hosts: () => this.hosts?.capacities() ?? [], oversubscribe: opts.oversubscribe ?? false,
+      authToken: this.token, downHosts: () => this.hosts?.downHosts() ?? [],
+      replicaLaunch: (id, placed) => placedReplicaLaunch(this.profile, {
+        cliEntry, remoteCliEntry: opts.remoteCliEntry, modelVersion, registry, token: this.token, remotePlace: (h) => this.hosts?.remotePlace(h),
+      }, id, placed),
       onOutput: (id, line) => this.files.write(id, line),
-      onSetChange: () => this.gateway.update(this.supervisor.endpoints()),
+      onSetChange: () => this.gateway.update(this.supervisor.endpoints(), this.supervisor.takeLost()),
     });
     this.autoscaling = new AutoscaleLoop(profile, {
       clock, wallNowMs: opts.wallNowMs, target: this.supervisor, log, emit: onEvent,
@@ -150,6 +161,17 @@ class Controller {
         throw interrupted();
       }
       this.closeAdmin = closeAdmin;
+      const hosts = await HostSet.open({
+        profile: this.profile, stateDir: this.paths.dir, model: { name: this.profile.model.name, version: this.modelVersion, dir: this.modelDir },
+        clock: this.clock, log: this.log, onEvent: (e) => this.emit(e), onChange: () => this.supervisor.placePending(),
+        trustCommand: (name) => `serve hosts trust ${name}${this.profile.sourcePath ? ` --profile ${this.profile.sourcePath}` : ''}`,
+      });
+      if (this.stopping) {
+        await hosts.close();
+        throw interrupted();
+      }
+      this.hosts = hosts;
+      hosts.startGpuReadings();
       this.gateway.start();
       this.supervisor.setReplicas(this.profile.replicas.initial);
       this.supervisor.startProbing();
@@ -170,7 +192,7 @@ class Controller {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner,
+      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(),
     });
   }
 
@@ -197,6 +219,7 @@ class Controller {
         // The gateway first: it finishes what it accepted while the replicas still serve.
         await this.gateway.stop().catch((err) => this.log.error('stopping the gateway failed', { error: errorMessage(err) }));
         await this.supervisor.stopAll().catch((err) => this.log.error('stopping the replicas failed', { error: errorMessage(err) }));
+        await this.hosts?.close().catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
         await this.closeAdmin?.();
       } finally {
         // Whatever failed above, the directory is released and the files closed.

@@ -17,6 +17,8 @@ export class ReplicaSlot {
   device: string | undefined;
   /** The host placement put it on. */
   host: string | undefined;
+  /** GPU indexes placement gave it on that host (its CUDA_VISIBLE_DEVICES). */
+  gpus: number[] | undefined;
   timer: TimerHandle | undefined;
   /** A probe or reading of this slot is in progress (the next tick skips it). */
   probing = false;
@@ -33,10 +35,10 @@ export class ReplicaSlot {
     return `replica-${this.index}`;
   }
 
-  /** Scrapes in-flight requests and queue depth from the replica's /metrics (updating inFlight). */
-  async scrapeLoad(timeoutMs: number): Promise<{ inFlight: number; queued: number } | undefined> {
+  /** Scrapes in-flight requests and queue depth from the replica's /metrics (updating inFlight); `token` is the cluster's. */
+  async scrapeLoad(timeoutMs: number, token?: string): Promise<{ inFlight: number; queued: number } | undefined> {
     if (!this.url) return undefined;
-    const r = await httpGet(`${this.url}/metrics`, timeoutMs);
+    const r = await httpGet(`${this.url}/metrics`, timeoutMs, token);
     this.inFlight = r.ok && r.status === 200 ? inFlightFromMetrics(r.body) : undefined;
     return this.inFlight === undefined || !r.ok ? undefined : { inFlight: this.inFlight, queued: queueDepthFromMetrics(r.body) };
   }
@@ -49,14 +51,15 @@ export class ReplicaSlot {
       id: this.id,
       state: c.phase as ReplicaState,
       host: this.host,
+      ...(this.gpus ? { gpus: this.gpus } : {}),
       pid: live ? this.proc?.pid : undefined,
       port: live ? this.port : undefined,
       url: live ? this.url : undefined,
       device: this.device,
       restarts: c.restarts,
       inFlight: live ? this.inFlight : undefined,
-      rssBytes: live ? this.readings.rssBytes : undefined,
-      cpuPercent: live ? this.readings.cpuPercent : undefined,
+      rssBytes: live && !this.proc?.remote ? this.readings.rssBytes : undefined,
+      cpuPercent: live && !this.proc?.remote ? this.readings.cpuPercent : undefined,
       uptimeMs: c.phase === 'ready' && c.readySinceMs !== undefined ? nowMs - c.readySinceMs : undefined,
       reason: c.reason,
       retryInMs,

@@ -9,23 +9,26 @@ import type { ChildEvent } from './supervised-child.js';
 
 export interface SlotProcessHost {
   launcher: Launcher;
-  replicaLaunch(id: string): ChildLaunch;
+  /** How to start the replica with this id where placement put it. */
+  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }): ChildLaunch;
   onOutput(id: string, line: string): void;
   log: Logger;
   /** An event for the slot's state machine. */
   dispatch(slot: ReplicaSlot, event: ChildEvent): void;
   /** The slot listens at a new URL: the gateway's set changed. */
   listening(slot: ReplicaSlot): void;
+  /** The slot's host went away with its process (before dispatching host-lost). */
+  lost(slot: ReplicaSlot): void;
 }
 
 /** Starts `slot`'s process (launched with settings generation `generation`). */
 export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation: number): void {
-  const { command, args, stdinLines } = host.replicaLaunch(slot.id);
+  const { command, args, stdinLines, env, host: where } = host.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) });
   slot.generation = generation;
   slot.url = undefined;
   slot.inFlight = undefined;
   const proc: LaunchedProcess = host.launcher.start({
-    id: slot.id, command, args, stdinLines,
+    id: slot.id, command, args, stdinLines, ...(env ? { env } : {}), ...(where === undefined ? {} : { host: where }),
     onEvent: (e) => {
       if (slot.proc !== proc) return;
       if (e.event === 'listening') {
@@ -49,6 +52,11 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
     slot.url = undefined;
     const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
     if (slot.child.stopping) host.log.info('replica stopped', { replica: slot.id, how });
+    // Its host is gone: replaced elsewhere (a replica being retired just ends).
+    if (info.lost !== undefined && !slot.child.stopping) {
+      host.lost(slot);
+      return host.dispatch(slot, { type: 'host-lost', why: info.lost });
+    }
     host.dispatch(slot, { type: 'exited', how });
   });
 }

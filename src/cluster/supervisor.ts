@@ -8,7 +8,8 @@ import type { Profile } from '../profile/types.js';
 import type { ChildLaunch } from './child-args.js';
 import type { ClusterEvent } from './events.js';
 import type { Launcher } from './launcher.js';
-import { placeReplicas, type HostCapacity } from './placement.js';
+import type { HostCapacity } from './placement.js';
+import { holdsResources, placeSlots } from './slot-placement.js';
 import { ReplicaSlot, scaleDownOrder } from './replica-slot.js';
 import { rollReplicas } from './rolling.js';
 import { launchSlot, type SlotProcessHost } from './slot-process.js';
@@ -20,10 +21,15 @@ export interface SupervisorOptions {
   profile: Profile;
   launcher: Launcher;
   clock: Clock;
-  hosts: HostCapacity[];
+  /** The hosts replicas may be placed on now (those that are up). */
+  hosts: HostCapacity[] | (() => HostCapacity[]);
   oversubscribe: boolean;
-  /** How to start the replica with this id. */
-  replicaLaunch(id: string): ChildLaunch;
+  /** How to start the replica with this id where placement put it. */
+  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }): ChildLaunch;
+  /** The cluster token probes and scrapes carry. */
+  authToken?: string;
+  /** Hosts that are down now, with why: named in a pending replica's reason. */
+  downHosts?(): string[];
   log: Logger;
   /** Raw output lines of a replica, for its log file. */
   onOutput(id: string, line: string): void;
@@ -32,8 +38,6 @@ export interface SupervisorOptions {
   onEvent(event: ClusterEvent): void;
 }
 
-/** Phases in which a slot holds its host's resources (a restarting one comes back to the same host). */
-const holdsResources = new Set(['starting', 'ready', 'unhealthy', 'draining', 'restarting']);
 
 export class Supervisor {
   private slots: ReplicaSlot[] = [];
@@ -50,16 +54,20 @@ export class Supervisor {
   /** Placement warnings (oversubscription), shown by status. */
   readonly warnings: string[] = [];
   private readonly processHost: SlotProcessHost;
+  private lostIds: string[] = [];
 
   constructor(private readonly o: SupervisorOptions) {
     const p = o.profile;
     this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
-    this.processHost = { ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()) };
+    this.processHost = {
+      ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()),
+      lost: (slot) => this.lostIds.push(slot.id),
+    };
   }
 
   /** Starts the periodic probes and resource checks. */
   startProbing(): void {
-    this.stopProbes ??= every(this.o.clock, this.o.profile.health.periodMs, () => (this.closed ? undefined : checkSlots(this.slots, this.o.profile, (slot, e) => this.dispatch(slot, e))), { unref: true });
+    this.stopProbes ??= every(this.o.clock, this.o.profile.health.periodMs, () => (this.closed ? undefined : checkSlots(this.slots, this.o.profile, (slot, e) => this.dispatch(slot, e), this.o.authToken)), { unref: true });
   }
 
   /** Replica slots the supervisor aims for (running, pending, restarting or failed). */
@@ -74,6 +82,16 @@ export class Supervisor {
     for (let i = keep.length; i < n; i++) this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock));
     if (keep.length > n) for (const slot of scaleDownOrder(keep).slice(0, keep.length - n)) this.dispatch(slot, { type: 'retire' });
     this.place();
+  }
+
+  /** Places pending replicas now (a host came back). */
+  placePending(): void {
+    this.place();
+  }
+
+  /** Replicas lost with their host since the last call: the gateway fails what is still at them. */
+  takeLost(): string[] {
+    return this.lostIds.splice(0);
   }
 
   /** The set to hand to the gateway: every replica that is listening, ready or not. */
@@ -110,7 +128,7 @@ export class Supervisor {
   /** Requests in flight at the ready replicas and waiting in their queues, scraped from their /metrics now. */
   async sampleLoad(timeoutMs: number): Promise<{ inFlight: number; queued: number } | undefined> {
     const ready = this.slots.filter((s) => s.child.phase === 'ready' && s.url);
-    const values = await Promise.all(ready.map((s) => s.scrapeLoad(timeoutMs)));
+    const values = await Promise.all(ready.map((s) => s.scrapeLoad(timeoutMs, this.o.authToken)));
     const known = values.filter((v) => v !== undefined);
     if (known.length === 0) return undefined;
     return { inFlight: known.reduce((a, v) => a + v.inFlight, 0), queued: known.reduce((a, v) => a + v.queued, 0) };
@@ -202,26 +220,16 @@ export class Supervisor {
   /** Places every pending slot that fits on what the others leave free. */
   private place(): void {
     if (this.closed) return;
-    const r = this.o.profile.resources;
-    const placed = this.slots.filter((s) => holdsResources.has(s.child.phase)).map((s) => s.host ?? '');
-    const pending = this.slots.filter((s) => !s.child.stopping && (s.child.phase === 'pending' || s.child.phase === 'lost'));
-    if (pending.length === 0) return;
-    const result = placeReplicas(this.o.hosts, { cpus: r.cpus, memoryBytes: r.memoryBytes, gpus: r.gpus }, pending.length, {
-      oversubscribe: this.o.oversubscribe, placed,
+    placeSlots(this.slots, {
+      profile: this.o.profile, oversubscribe: this.o.oversubscribe, downHosts: this.o.downHosts?.() ?? [],
+      hosts: typeof this.o.hosts === 'function' ? this.o.hosts() : this.o.hosts,
+      dispatch: (slot, e) => this.dispatch(slot, e),
+      warn: (message) => {
+        if (this.warnings.includes(message)) return;
+        this.warnings.push(message);
+        this.o.onEvent({ level: 'warn', kind: 'oversubscribed', message });
+      },
     });
-    pending.forEach((slot, i) => {
-      const spot = result.slots[i]!;
-      if (spot.host === undefined) return this.dispatch(slot, { type: 'unplaced', reason: spot.reason ?? 'no host' });
-      if (spot.oversubscribed) this.warn(`${slot.id} oversubscribes ${spot.host}`);
-      slot.host = spot.host;
-      this.dispatch(slot, { type: 'place' });
-    });
-  }
-
-  private warn(message: string): void {
-    if (this.warnings.includes(message)) return;
-    this.warnings.push(message);
-    this.o.onEvent({ level: 'warn', kind: 'oversubscribed', message });
   }
 
   /** Out of routing first (the gateway acknowledges the new set), then SIGTERM so it finishes its work. */

@@ -22,6 +22,8 @@ export interface ReplicaStatus {
   port?: number;
   url?: string;
   device?: string;
+  /** GPU indexes on its host (its CUDA_VISIBLE_DEVICES); absent for a CPU replica. */
+  gpus?: number[];
   /** Times this slot was restarted. */
   restarts: number;
   /** In-flight requests at the last sample. */
@@ -79,8 +81,37 @@ export interface ClusterStatus {
   /** With a schedule profile: which profile is active and the next switch. */
   schedule?: ScheduleStatus;
   replicas: ReplicaStatus[];
+  /** The profile's hosts: connection state, capacity and GPU readings. */
+  hosts?: HostStatus[];
   /** Oversubscription and similar notes. */
   warnings: string[];
+}
+
+/** One host as the controller sees it. */
+export interface HostStatus {
+  /** Its profile name ("local" for this machine when the profile lists no hosts). */
+  name: string;
+  /** up: replicas may be placed there; down: lost or not connected (see reason), retried. */
+  state: 'up' | 'connecting' | 'down';
+  /** The SSH target (user@host:port); absent for this machine. */
+  ssh?: string;
+  /** Where its replicas listen (SSH hosts). */
+  address?: string;
+  reason?: string;
+  /** Capacity placement hands out. */
+  cpus: number;
+  memoryBytes: number;
+  /** GPUs by index, as nvidia-smi last read them (every few seconds). */
+  gpus: GpuStatus[];
+}
+
+export interface GpuStatus {
+  index: number;
+  name?: string;
+  memoryTotalBytes?: number;
+  memoryUsedBytes?: number;
+  /** Busy share of the last sample period, in percent. */
+  utilizationPercent?: number;
 }
 
 /** What a scale did: from and to counts, and the replicas that could not be placed (with why). */

@@ -24,6 +24,9 @@ export interface ReplicaSettings {
   batching: boolean;
   sessionWorker: boolean;
   allowNonFinite: boolean;
+  /** The cluster's token: every request must carry it (CLUSTER_TOKEN_HEADER); undefined: none needed. */
+  authToken?: string;
+  heartbeatTimeoutMs: number;
 }
 
 /** Settings of the gateway process, units in the names. */
@@ -37,6 +40,8 @@ export interface GatewaySettings {
   ejectForMs: number;
   forwardMarginMs: number;
   drainTimeoutMs: number;
+  /** The cluster's token, sent to replicas with every forwarded request. */
+  replicaToken?: string;
 }
 
 const drainTimeoutMs: SettingSpec = {
@@ -74,6 +79,14 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
     help: 'Run ONNX Runtime in a worker thread (HTTP and inference overlap); false runs it on the main thread (~10 MB less memory).',
   },
   allowNonFinite: { kind: 'boolean', default: false, help: 'Accept NaN and Infinity in float inputs (refused with 400 otherwise).' },
+  authToken: {
+    kind: 'text', stdinOnly: true,
+    help: 'The cluster token: every request must carry it in the x-serve-cluster-token header, else 401 (stdin only, never a flag).',
+  },
+  heartbeatTimeoutMs: {
+    kind: 'durationMs', default: 0, min: 0, max: 3_600_000,
+    help: 'Drain and exit when no line arrives on stdin for this long (replicas on SSH hosts get a heartbeat line every ssh.keepalive); 0 never.',
+  },
 };
 
 export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, SettingSpec>> = {
@@ -98,4 +111,8 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
   },
   forwardMarginMs: { kind: 'durationMs', default: 2, min: 0, max: 1000, help: 'Taken off the budget passed to a replica, so it answers before the gateway gives up.' },
   drainTimeoutMs,
+  replicaToken: {
+    kind: 'text', stdinOnly: true,
+    help: 'The cluster token, added to every request forwarded to a replica as x-serve-cluster-token (stdin only, never a flag).',
+  },
 };

@@ -8,6 +8,11 @@ export const TIMEOUT_HEADER = 'x-serve-timeout-ms';
 export const PRIORITY_HEADER = 'x-serve-priority';
 /** Response header naming the replica that answered (set by the gateway and the replica). */
 export const REPLICA_HEADER = 'x-serve-replica';
+/**
+ * Request header carrying the cluster's token from the gateway (and the controller's probes) to
+ * replicas; a replica started with a token answers 401 to any request without it.
+ */
+export const CLUSTER_TOKEN_HEADER = 'x-serve-cluster-token';
 /** Triton's binary tensor extension: length of the JSON header that precedes the binary tensors. */
 export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
 
@@ -45,11 +50,15 @@ export interface ReplicaEndpoint {
  */
 export type ControlMessage =
   | { type: 'settings'; settings: Record<string, unknown> }
-  | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number }
-  | { type: 'drain' };
+  // `abort`: replicas left out of the set whose host was lost; requests still at them are failed
+  // now (and retried on another replica) instead of waiting for an answer that cannot come.
+  | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number; abort?: string[] }
+  | { type: 'drain' }
+  // A replica on an SSH host gets one every ssh.keepalive; without them it drains and exits.
+  | { type: 'heartbeat' };
 
-/** The gateway's control messages (settings aside). */
-export type GatewayControl = Exclude<ControlMessage, { type: 'settings' }>;
+/** The gateway's control messages (settings and heartbeats aside). */
+export type GatewayControl = Exclude<ControlMessage, { type: 'settings' } | { type: 'heartbeat' }>;
 
 /** Upper bound on a request budget a client may ask for (10 minutes), so a typo cannot pin a slot forever. */
 export const MAX_BUDGET_MS = 600_000;

@@ -29,7 +29,9 @@ export function parseControl(msg: unknown): GatewayControl {
   });
   const seq = m.seq;
   if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq >= 0)) throw new Error('"seq" must be a whole number');
-  return seq === undefined ? { type: 'replicas', replicas } : { type: 'replicas', replicas, seq };
+  const abort = m.abort;
+  if (abort !== undefined && !(Array.isArray(abort) && abort.every((id) => typeof id === 'string'))) throw new Error('"abort" must be an array of replica ids');
+  return { type: 'replicas', replicas, ...(seq === undefined ? {} : { seq }), ...(abort === undefined ? {} : { abort: abort as string[] }) };
 }
 
 function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {

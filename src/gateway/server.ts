@@ -55,8 +55,11 @@ export interface GatewayHandle {
   url: string;
   host: string;
   port: number;
-  /** Replaces the whole replica set (see GatewayControl in common/wire.ts). */
-  setReplicas(replicas: readonly ReplicaEndpoint[]): void;
+  /**
+   * Replaces the whole replica set (see GatewayControl in common/wire.ts). Requests still at a
+   * removed replica named in `abort` (its host was lost) fail now and are retried elsewhere.
+   */
+  setReplicas(replicas: readonly ReplicaEndpoint[], abort?: readonly string[]): void;
   /** Stops accepting requests (503) and resolves once every accepted one is answered. */
   drain(): Promise<void>;
   /** Drains, stops listening and closes every pool. Idempotent. */
@@ -84,10 +87,13 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() });
   core = new GatewayCore(set, o, clock, metrics, log);
 
-  const setReplicas = (replicas: readonly ReplicaEndpoint[]) => {
+  const setReplicas = (replicas: readonly ReplicaEndpoint[], abort: readonly string[] = []) => {
     for (const u of set.replace(replicas)) {
-      // undici's close() waits for the requests already on the pool, so removal fails none of them.
-      const p = u.pool.close().catch(() => {}).finally(() => closing.delete(p));
+      // undici's close() waits for the requests already on the pool, so removal fails none of them;
+      // destroy() fails them at once (an attempt that fails before its answer is retried elsewhere).
+      const lost = abort.includes(u.id);
+      if (lost) log.warn('replica lost: its requests are retried elsewhere', { replica: u.id, inflight: u.inflight });
+      const p = (lost ? u.pool.destroy(new Error('the replica\'s host was lost')) : u.pool.close()).catch(() => {}).finally(() => closing.delete(p));
       closing.add(p);
     }
     log.info('replica set', { replicas: set.list.map((u) => ({ id: u.id, ready: u.ready })) });

@@ -15,7 +15,7 @@ export function renderFieldTable(tree: Section = profileTree): string {
     }
     if (node.kind === 'list') {
       const of = node.item.kind === 'leaf' ? `list of ${node.item.unit.replace(/ \| /g, ' or ')}` : 'list';
-      rows.push(`| \`${name}\` | ${of} | | ${node.doc} |`);
+      rows.push(`| \`${name}\` | ${of} | ${node.defaultText ?? ''} | ${node.doc} |`);
       if (node.item.kind === 'section') for (const [key, child] of Object.entries(node.item.fields as Record<string, Node>)) walk(child, [...path.slice(0, -1), `${path.at(-1)}[]`, key]);
       return;
     }

@@ -9,6 +9,8 @@ import { isCalendarDate, isTimeZone } from './zoned-time.js';
 
 export * from './tree.js';
 
+/** A list of sections, at most `maxItems` long. */
+
 interface Common {
   doc: string;
   default?: string | number | boolean;

@@ -4,20 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SloTargets } from '../common/wire.js';
 import type { ProfileYaml } from './schema.js';
-import type { Profile } from './types.js';
+import type { HostSpec, Profile } from './types.js';
 import type { Walked } from './walk.js';
+import { nestWalked } from './walk-context.js';
 
 /** The walk's dotted-path values as the nested object the tree describes. */
 export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
-  const root: Record<string, unknown> = {};
-  for (const [dotted, value] of values) {
-    const keys = dotted.split('.');
-    let node = root;
-    for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
-    node[keys.at(-1)!] = value;
-  }
+  const root = nestWalked(values);
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'slo']) root[k] ??= {};
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'ssh', 'slo']) root[k] ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
   return root as unknown as ProfileYaml;
@@ -45,7 +40,7 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       lookbackMs: y.autoscaling.look_back,
       latencyGuard: y.autoscaling.latency_guard,
     },
-    resources: { cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory },
+    resources: dropUndefined({ cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory, gpuMemoryBytes: y.resources.gpu_memory }) as Profile['resources'],
     batching: {
       maxBatchSize: y.batching.max_batch_size,
       batchWaitMs: y.batching.batch_wait_timeout,
@@ -77,8 +72,21 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
     },
     drainTimeoutMs: y.drain_timeout,
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
+    hosts: hostsOf(y.hosts),
+    ssh: dropUndefined({
+      knownHostsFile: y.ssh.known_hosts, identityFile: y.ssh.identity_file, configFile: y.ssh.config_file,
+      connectTimeoutMs: y.ssh.connect_timeout, keepaliveMs: y.ssh.keepalive, keepaliveCount: y.ssh.keepalive_count,
+    }) as Profile['ssh'],
     slo: sloOf(y.slo),
   };
+}
+
+/** The profile's hosts; without a `hosts` list, this machine alone, named `local`. */
+function hostsOf(list: ProfileYaml['hosts']): HostSpec[] {
+  if (list === undefined || list.length === 0) return [{ name: 'local', node: 'node' }];
+  return list.map((h) => dropUndefined({
+    name: h.name, ssh: h.ssh, address: h.address, cpus: h.cpus, memoryBytes: h.memory, gpus: h.gpus, workdir: h.workdir, node: h.node, registry: h.registry,
+  }) as HostSpec);
 }
 
 function sloOf(s: ProfileYaml['slo']): SloTargets {

@@ -8,6 +8,7 @@ import { hideEnvValues } from './redact.js';
 import { parseTimeOfDay, type ProfileSchedule } from './schedule.js';
 import { scheduleTree, type ScheduleYaml } from './schedule-tree.js';
 import { walkProfile, type Pos, type Walked } from './walk.js';
+import { nestWalked } from './walk-context.js';
 import type { Weekday } from './zoned-time.js';
 import { isMap, type Document } from 'yaml';
 
@@ -97,26 +98,4 @@ function scheduleRules(w: Walked, file: string): ProfileProblem[] {
     if (m && closed.has(m[1]!)) report(k, `${m[1]} is also a closed date, where no window opens at all: remove one of them`);
   }
   return out;
-}
-
-/**
- * The walk's values as nested objects; a segment `name[3]` is item 3 of the list `name`, and a
- * map's entries are plain keys.
- */
-export function nestWalked(values: ReadonlyMap<string, unknown>): Record<string, unknown> {
-  const root: Record<string, unknown> = {};
-  for (const [dotted, value] of values) {
-    let node: Record<string, unknown> | unknown[] = root;
-    const segments = dotted.split('.').flatMap((seg) => {
-      const m = /^(.+?)((?:\[\d+\])+)$/.exec(seg);
-      return m ? [m[1]!, ...[...m[2]!.matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]))] : [seg];
-    });
-    segments.forEach((key, i) => {
-      const last = i === segments.length - 1;
-      const container = node as Record<string | number, unknown>;
-      if (last) container[key] = value;
-      else node = (container[key] ??= typeof segments[i + 1] === 'number' ? [] : {}) as Record<string, unknown> | unknown[];
-    });
-  }
-  return root;
 }

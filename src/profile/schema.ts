@@ -2,7 +2,7 @@
 // loader, the JSON Schema for editors and the README field table are all derived from this tree;
 // the data-plane fields come from the settings table in common/, so their defaults are written once.
 import { gatewaySettingsTable as gw, replicaSettingsTable as rep, type GatewaySettings, type ReplicaSettings } from '../common/settings-table.js';
-import { autoOr, boolean, bytes, duration, fraction, identifier, integer, number, partialSection, section, settingLeaf, text, version, type LeafPath, type ValueOf } from './fields.js';
+import { autoOr, boolean, bytes, duration, fraction, identifier, integer, list, number, partialSection, section, settingLeaf, text, version, type LeafPath, type ValueOf } from './fields.js';
 
 const replica = <K extends keyof ReplicaSettings>(k: K) => settingLeaf<ReplicaSettings[K]>(rep[k]);
 const gateway = <K extends keyof GatewaySettings>(k: K, what?: string) => settingLeaf<GatewaySettings[K]>(gw[k], what);
@@ -32,7 +32,8 @@ const autoscaling = section('Request-based autoscaling (like Ray Serve): keep re
 const resources = section('What one replica needs; placement packs replicas onto the host by these.', {
   cpus: number({ positive: true, max: 1024, unit: 'CPUs', doc: 'CPUs per replica (fractions allowed).', default: 1 }),
   gpus: number({ min: 0, max: 64, unit: 'GPUs', doc: 'GPUs per replica when a GPU exists (0.5 = two replicas share one; above 1 a whole number); ignored on CPU-only hosts.', default: 0 }),
-  memory: bytes({ doc: 'Memory per replica; a replica whose RSS exceeds it is restarted.', default: '1GiB' }),
+  memory: bytes({ doc: 'Memory per replica; a replica whose RSS exceeds it is restarted (on this machine; not checked on SSH hosts).', default: '1GiB' }),
+  gpu_memory: bytes({ doc: 'GPU memory per GPU replica, checked against each GPU\'s free memory as nvidia-smi reports it when `serve up` starts.', defaultText: 'not checked' }),
 });
 
 const batching = section('Dynamic batching inside each replica.', {
@@ -80,6 +81,31 @@ const local = section('Capacity of this host for placement; "auto" detects it.',
   gpus: autoOr(integer({ min: 0, max: 64, doc: '' }), { doc: 'GPUs placement may hand out (detected when auto).', default: 'auto' }),
 });
 
+const host = section('One machine replicas may run on.', {
+  name: identifier({ what: 'a host name such as "gpu-1"', doc: 'Name of the host in `serve status`, logs and `serve hosts`.', required: true }),
+  ssh: text({ what: 'an SSH destination such as "ops@gpu-1.internal"', doc: 'SSH destination: user@host, ssh://user@host:port or a ~/.ssh/config alias. Absent: this machine (at most one such host).', defaultText: 'this machine' }),
+  address: text({ what: 'a host name or IP address such as "10.0.0.5"', doc: 'Address of the host that the gateway reaches its replicas on; they listen on it.', defaultText: 'the host name ssh connects to' }),
+  cpus: autoOr(number({ positive: true, doc: '' }), { doc: 'CPUs placement may hand out on the host (auto: nproc there).', default: 'auto' }),
+  memory: autoOr(bytes({ doc: '' }), { doc: 'Memory placement may hand out on the host (auto: MemTotal there).', default: 'auto' }),
+  gpus: autoOr(integer({ min: 0, max: 64, doc: '' }), { doc: 'GPUs placement may hand out on the host (auto: what nvidia-smi lists there).', default: 'auto' }),
+  workdir: text({ what: 'an absolute folder path such as "/opt/serve"', doc: 'Folder on the host where serve is installed (it holds bin/serve.js); replicas run there.', defaultText: 'the folder of serve on this machine' }),
+  node: text({ what: 'a command or path such as "node"', doc: 'Node.js binary on the host.', default: 'node' }),
+  registry: text({ what: 'an absolute folder path such as "/opt/serve/models"', doc: 'Model registry on the host; `serve up` copies the model version there when it is missing.', defaultText: '<workdir>/models' }),
+});
+
+const hosts = list('Machines the replicas run on; replicas are spread over them. Reached over SSH unless `ssh` is absent.', host, {
+  maxItems: 64, defaultText: 'this machine only, named local',
+});
+
+const sshSection = section('How `serve` reaches SSH hosts: the system `ssh`, with host keys checked against known_hosts and no prompts.', {
+  known_hosts: text({ what: 'a file path such as "~/.ssh/known_hosts"', doc: 'The only file host keys are checked against (`serve hosts trust` adds to it).', default: '~/.ssh/known_hosts' }),
+  identity_file: text({ what: 'a file path such as "~/.ssh/id_ed25519"', doc: 'Private key to log in with (only this one is offered); absent: the agent and ~/.ssh/config decide.', defaultText: 'ssh\'s own choice' }),
+  config_file: text({ what: 'a file path such as "~/.ssh/config"', doc: 'ssh client configuration file (ssh -F); "none" reads none.', defaultText: '~/.ssh/config' }),
+  connect_timeout: duration({ minMs: 1000, maxMs: 600_000, doc: 'Longest wait for a host to answer a new connection (whole seconds).', default: '5s' }),
+  keepalive: duration({ minMs: 1000, maxMs: 600_000, doc: 'Interval of SSH keep-alives and controller heartbeats (whole seconds); a host that stops answering is lost after keepalive_count of them.', default: '5s' }),
+  keepalive_count: integer({ min: 1, max: 100, doc: 'Unanswered keep-alives after which a host is lost and its replicas are placed elsewhere.', default: 3 }),
+});
+
 const slo = partialSection(
   'Targets `serve bench --profile` gates on. Absent: the platform targets below; present: only the fields written are gated.',
   {
@@ -111,6 +137,8 @@ export const profileTree = section('A serving profile: which model, how many rep
   gateway: gatewaySection,
   drain_timeout: replica('drainTimeoutMs'),
   local,
+  hosts,
+  ssh: sshSection,
   slo,
 });
 

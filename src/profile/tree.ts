@@ -42,6 +42,10 @@ export interface List<I extends Leaf | Section = Leaf | Section> {
   item: I;
   /** Fewest items (an empty list below it is a problem). */
   minItems?: number;
+  /** Most items accepted. */
+  maxItems?: number;
+  /** How the default reads in the docs when the list is absent ("this machine only"). */
+  defaultText?: string;
 }
 
 /** A YAML mapping with keys chosen by the user (dates of early closes), each key checked by `key`. */
@@ -61,7 +65,7 @@ export type ValueOf<N, Absent extends boolean = false> = N extends Leaf<infer T,
   ? Opt extends true ? T | undefined : Absent extends true ? T | undefined : T
   : N extends Section<infer F, infer P>
     ? { [K in keyof F]: ValueOf<F[K], Absent extends true ? true : P extends true ? true : false> }
-    : N extends List<infer I> ? Array<ValueOf<I>>
+    : N extends List<infer I> ? Array<ValueOf<I>> | undefined
       : N extends MapOf<infer V> ? Record<string, ValueOf<V>>
         : never;
 
@@ -76,7 +80,7 @@ export function section<F extends Record<string, Node>>(doc: string, fields: F):
 }
 
 /** A list of leaves or sections. */
-export function list<I extends Leaf | Section>(doc: string, item: I, opts: { minItems?: number } = {}): List<I> {
+export function list<I extends Leaf | Section>(doc: string, item: I, opts: { minItems?: number; maxItems?: number; defaultText?: string } = {}): List<I> {
   return { kind: 'list', doc, item, ...opts };
 }
 

@@ -42,6 +42,8 @@ export interface Profile {
     /** GPUs per replica when a GPU exists (0.5 = two replicas share one); ignored on CPU-only hosts. */
     gpus: number;
     memoryBytes: number;
+    /** GPU memory one GPU replica needs on its GPU; undefined: not checked. */
+    gpuMemoryBytes?: number;
   };
   batching: {
     maxBatchSize: number;
@@ -90,5 +92,37 @@ export interface Profile {
   drainTimeoutMs: number;
   /** Capacity of the local host; undefined fields are detected (os.availableParallelism, totalmem). */
   local: { cpus?: number; memoryBytes?: number; gpus?: number };
+  /** Machines replicas run on, in profile order; always at least one (`local` when the profile has none). */
+  hosts: HostSpec[];
+  ssh: SshSettings;
   slo: SloTargets;
+}
+
+/** One host of the profile. Capacity fields left undefined are detected (`auto`). */
+export interface HostSpec {
+  name: string;
+  /** SSH destination; undefined for this machine. */
+  ssh?: string;
+  /** Where the gateway reaches its replicas; undefined: the host name ssh resolves the destination to. */
+  address?: string;
+  cpus?: number;
+  memoryBytes?: number;
+  gpus?: number;
+  /** Folder of serve on the host; undefined: the same folder as on this machine. */
+  workdir?: string;
+  /** Node.js binary on the host. */
+  node: string;
+  /** Model registry on the host; undefined: <workdir>/models. */
+  registry?: string;
+}
+
+/** How serve runs the system ssh. Paths are as written (~ is expanded when used). */
+export interface SshSettings {
+  knownHostsFile: string;
+  identityFile?: string;
+  /** ssh -F; undefined: ssh's own default. */
+  configFile?: string;
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+  keepaliveCount: number;
 }

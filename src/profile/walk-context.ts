@@ -55,3 +55,25 @@ export function pos(ctx: Ctx, node: YamlNode | null | undefined): Pos {
 export function problem(ctx: Ctx, at: Pos, path: string, message: string): void {
   ctx.out.problems.push({ file: ctx.file, line: at.line, col: at.col, path, message });
 }
+
+/**
+ * The walk's values as nested objects; a segment `name[3]` is item 3 of the list `name`, and a
+ * map's entries are plain keys.
+ */
+export function nestWalked(values: ReadonlyMap<string, unknown>): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const [dotted, value] of values) {
+    let node: Record<string, unknown> | unknown[] = root;
+    const segments = dotted.split('.').flatMap((seg) => {
+      const m = /^(.+?)((?:\[\d+\])+)$/.exec(seg);
+      return m ? [m[1]!, ...[...m[2]!.matchAll(/\[(\d+)\]/g)].map((x) => Number(x[1]))] : [seg];
+    });
+    segments.forEach((key, i) => {
+      const last = i === segments.length - 1;
+      const container = node as Record<string | number, unknown>;
+      if (last) container[key] = value;
+      else node = (container[key] ??= typeof segments[i + 1] === 'number' ? [] : {}) as Record<string, unknown> | unknown[];
+    });
+  }
+  return root;
+}

@@ -76,12 +76,14 @@ function walkList(ctx: Ctx, node: YamlNode | undefined, list: List, path: string
   const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
   const what = list.item.kind === 'section' ? 'mappings' : list.item.expected;
   const tag = resolved && foreignTag(resolved);
-  if (tag !== undefined || !isSeq(resolved)) {
-    const got = tag !== undefined ? taggedMessage(tag, `a list of ${what}`) : `${isMap(resolved) ? 'got a mapping' : describeNonMap(resolved)}, expected a list of ${what}`;
-    problem(ctx, at, path.join('.'), got);
+  const refuse = (message: string) => {
+    problem(ctx, at, path.join('.'), message);
     ctx.out.invalid.add(path.join('.'));
-    return;
+  };
+  if (tag !== undefined || !isSeq(resolved)) {
+    return refuse(tag !== undefined ? taggedMessage(tag, `a list of ${what}`) : `${isMap(resolved) ? 'got a mapping' : describeNonMap(resolved)}, expected a list of ${what}`);
   }
+  if (list.maxItems !== undefined && resolved.items.length > list.maxItems) return refuse(`has ${resolved.items.length} items, expected at most ${list.maxItems}`);
   if (resolved.items.length < (list.minItems ?? 0)) problem(ctx, at, path.join('.'), `is empty, expected at least ${list.minItems} of ${what}`);
   const last = path.length - 1;
   resolved.items.forEach((item, i) => {

@@ -11,6 +11,7 @@ import type { ReplicaContext } from './context.js';
 import { HttpError } from './http-error.js';
 import { ReplicaMetrics } from './metrics.js';
 import { createRequestHandler } from './routes.js';
+import { ClusterTokenCheck } from './cluster-token.js';
 import { compileModel, type ServedModel } from './served-model.js';
 import { loadModel, type ReadyInfo } from './model-load.js';
 import type { ModelSession } from './session.js';
@@ -115,7 +116,7 @@ function newContext(resolved: ResolvedModel, opts: Omit<ReplicaSettings, 'model'
   return {
     model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes,
     limits: { maxRowsPerRequest: opts.maxBatchSize, allowNonFinite: opts.allowNonFinite, maxJsonDepth: opts.maxJsonDepth ?? 32 },
-    replicaId: opts.replicaId, metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
+    replicaId: opts.replicaId, ...(opts.authToken ? { tokenCheck: new ClusterTokenCheck(opts.authToken) } : {}), metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
     clock: opts.clock ?? systemClock, log, inFlight: 0, idleWaiters: [],
   };
 }

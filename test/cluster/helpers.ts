@@ -27,11 +27,13 @@ export function testProfile(registry: string, over: DeepPartial<Profile> = {}): 
     gateway: { host: '127.0.0.1', port: 0, maxQueuedRequests: 256, requestTimeoutMs: 5000, ejectAfterFailures: 3, ejectForMs: 2000 },
     drainTimeoutMs: 5000,
     local: { cpus: 2, memoryBytes: 8 * 1024 ** 3, gpus: 0 },
+    hosts: [{ name: 'local', node: 'node' }],
+    ssh: { knownHostsFile: '~/.ssh/known_hosts', connectTimeoutMs: 5000, keepaliveMs: 5000, keepaliveCount: 3 },
     slo: { p99Ms: 100 },
   };
   const out = structuredClone(base) as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(over)) {
-    out[k] = v !== null && typeof v === 'object' ? { ...(out[k] as object), ...v } : v;
+    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...(out[k] as object), ...v } : v;
   }
   return out as unknown as Profile;
 }

@@ -24,16 +24,35 @@ const otherValue: Record<ProfilePath, string> = {
   'gateway.host': '0.0.0.0', 'gateway.port': '9000', 'gateway.max_queued_requests': '77', 'gateway.request_timeout': '2s',
   'gateway.eject_after_failures': '7', 'gateway.eject_for': '20s',
   drain_timeout: '20s',
-  'local.cpus': '8', 'local.memory': '16GiB', 'local.gpus': '2',
+  'local.cpus': '8', 'local.memory': '16GiB', 'local.gpus': '2', 'resources.gpu_memory': '2GiB',
+  'ssh.known_hosts': '/etc/k', 'ssh.identity_file': '/etc/id', 'ssh.config_file': 'none', 'ssh.connect_timeout': '7s',
+  'ssh.keepalive': '2s', 'ssh.keepalive_count': '5',
   'slo.p50': '40ms', 'slo.p90': '60ms', 'slo.p95': '85ms', 'slo.p99': '90ms', 'slo.p999': '150ms', 'slo.max': '250ms',
   'slo.error_rate': '2%', 'slo.throughput.target': '300', 'slo.throughput.minimum': '60',
 };
 
+/** Dotted paths of every leaf outside lists (list items are checked by the test below). */
 function leafPaths(node: Node, prefix: string[] = []): string[] {
   if (node.kind === 'leaf') return [prefix.join('.')];
   if (node.kind !== 'section') return [];
   return Object.entries(node.fields).flatMap(([k, child]) => leafPaths(child, [...prefix, k]));
 }
+
+/** For every leaf of a `hosts` item, a valid value other than its default. */
+const otherHostValue: Record<string, string> = {
+  name: 'gpu-9', ssh: 'ops@gpu-9', address: '10.0.0.9', cpus: '4', memory: '8GiB', gpus: '2', workdir: '/opt/s', node: '/usr/bin/node', registry: '/opt/m',
+};
+
+test('every leaf of a hosts item changes the loaded host', () => {
+  const hostTree = profileTree.fields.hosts.item;
+  assert.deepEqual(Object.keys(hostTree.fields).sort(), Object.keys(otherHostValue).sort(), 'the table above lists every host leaf');
+  const load = (extra: string) => parseProfile(`model:\n  name: cnn-lstm\nhosts:\n  - name: a\n    ssh: a.example\n${extra}`, 'p.yaml', {}, '/work').hosts[0];
+  const base = load('');
+  for (const [k, v] of Object.entries(otherHostValue)) {
+    if (k === 'name' || k === 'ssh') continue;
+    assert.notDeepEqual(load(`    ${k}: ${v}\n`), base, `hosts[].${k}: setting it changed nothing`);
+  }
+});
 
 /** YAML setting one dotted path (on top of model.name). */
 function yamlWith(dotted: string, value: string): string {
