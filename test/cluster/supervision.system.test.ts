@@ -229,7 +229,7 @@ test('replicas that do not fit are pending with a reason; --oversubscribe places
   const scaled = await h.scale(4, true);
   assert.deepEqual({ from: scaled.from, to: scaled.to }, { from: 2, to: 4 });
   assert.deepEqual(scaled.pending.map((p) => p.id), ['replica-3', 'replica-4']);
-  assert.match(scaled.pending[0]!.reason, /does not fit: needs 1 CPUs, 0 free on localhost/);
+  assert.match(scaled.pending[0]!.reason, /does not fit: needs 1 CPUs, 0 free on local/);
 
   const w2 = tempWorld();
   const o = await start(t, w2, { replicas: { initial: 3 }, resources: { cpus: 1 }, local: { cpus: 2 } }, { oversubscribe: true });
