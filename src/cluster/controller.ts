@@ -24,6 +24,7 @@ import { LogFiles } from './log-files.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
 import { Supervisor } from './supervisor.js';
 import { scaleTo, unpin, type ScaleParts } from './cluster-scale.js';
+import { reconfigure } from './reconfigure.js';
 import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions, ClusterHandle } from './cluster-options.js';
 
@@ -134,6 +135,11 @@ class Controller {
     void switchProfile(this.switchParts(), from, to, sw)?.catch((err) => this.log.error('rolling replacement failed', { error: errorMessage(err) }));
   }
 
+  /** A reconfigure changed batching or threads: `p` is in force (state.json keeps its name and targets). */
+  private setProfile(p: Profile): void {
+    this.profile = p;
+  }
+
   /** Starts everything and waits for readiness; on any failure stops what it started and throws. */
   async start(): Promise<void> {
     const { signal } = this.opts;
@@ -143,6 +149,7 @@ class Controller {
       if (signal?.aborted) throw interrupted();
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
         status: () => this.status(), scale: (n, f) => this.scale(n, f), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(),
+        reconfigure: (settings) => reconfigure({ profile: this.profile, setProfile: (p) => this.setProfile(p), supervisor: this.supervisor, emit: (e) => this.emit(e) }, settings),
       });
       // Aborted while the socket was opening: stop() has run already and could not close it.
       if (this.stopping) {

@@ -11,6 +11,8 @@ import type { Launcher } from './launcher.js';
 import { placeReplicas, type HostCapacity } from './placement.js';
 import { ReplicaSlot, scaleDownOrder } from './replica-slot.js';
 import { rollReplicas } from './rolling.js';
+import { LiveReconfigure } from './live-reconfigure.js';
+import type { LiveSettings, ReplicaReconfigured } from '../common/live-settings.js';
 import { launchSlot, type SlotProcessHost } from './slot-process.js';
 import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../common/cluster-status.js';
@@ -50,11 +52,14 @@ export class Supervisor {
   /** Placement warnings (oversubscription), shown by status. */
   readonly warnings: string[] = [];
   private readonly processHost: SlotProcessHost;
+  private readonly live: LiveReconfigure;
 
   constructor(private readonly o: SupervisorOptions) {
     const p = o.profile;
     this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
-    this.processHost = { ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()) };
+    this.live = new LiveReconfigure(o.clock);
+    const reconfigured: SlotProcessHost['reconfigured'] = (slot, e) => this.live.onAck(slot, e);
+    this.processHost = { ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()), reconfigured };
   }
 
   /** Starts the periodic probes and resource checks. */
@@ -140,6 +145,12 @@ export class Supervisor {
     } finally {
       if (this.rollingGeneration === generation) this.rollingGeneration = undefined;
     }
+  }
+
+  /** Sends a live batching change to every replica with a running process; resolves with each one's answer. */
+  reconfigureLive(settings: LiveSettings, timeoutMs: number): Promise<ReplicaReconfigured[]> {
+    const running = this.slots.filter((s) => s.proc !== undefined && hasProcess(s.child) && !s.child.stopping);
+    return this.live.send(running, settings, timeoutMs);
   }
 
   /** Resolves at the next change of any slot. */

@@ -14,17 +14,20 @@ export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
 /**
  * One JSON line a data-plane process (replica, gateway) prints on stdout when its state changes.
  * The first is always `listening`; a replica prints `ready` once warm; the gateway prints `applied`
- * once it routes by the replica set numbered `seq`. `fatal` is the last word of a start that failed.
+ * once it routes by the replica set numbered `seq`; a replica prints `reconfigured` once the batching
+ * change numbered `seq` is in force (or `error` says why it was refused). `fatal` is the last word of
+ * a start that failed.
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
   | { event: 'ready'; loadMs?: number; device?: string }
   | { event: 'applied'; seq: number }
+  | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }
   | { event: 'fatal'; error: string };
 
 /** The event names a controller recognizes on a child's stdout. */
-export const PROCESS_EVENTS: ReadonlySet<string> = new Set(['listening', 'ready', 'applied', 'draining', 'fatal']);
+export const PROCESS_EVENTS: ReadonlySet<string> = new Set(['listening', 'ready', 'applied', 'reconfigured', 'draining', 'fatal']);
 
 /** An upstream replica as the gateway sees it. */
 export interface ReplicaEndpoint {
@@ -40,16 +43,18 @@ export interface ReplicaEndpoint {
  * with `--settings-stdin` reads its settings (the settings table's names, units in the names) as the
  * first line, so nothing that may be secret appears in its command line. The gateway then reads
  * whole replica sets (not diffs: a lost or repeated message cannot leave it wrong), each numbered so
- * the controller knows when it is routed by. Stdin EOF means the controller is gone: the child drains
- * and exits.
+ * the controller knows when it is routed by. A replica reads `reconfigure`: new values of the settings
+ * the table marks live (batching), applied between batches. Stdin EOF means the controller is gone:
+ * the child drains and exits.
  */
 export type ControlMessage =
   | { type: 'settings'; settings: Record<string, unknown> }
   | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number }
-  | { type: 'drain' };
+  | { type: 'drain' }
+  | { type: 'reconfigure'; seq: number; settings: Record<string, unknown> };
 
-/** The gateway's control messages (settings aside). */
-export type GatewayControl = Exclude<ControlMessage, { type: 'settings' }>;
+/** The gateway's control messages (settings aside; `reconfigure` is a replica's). */
+export type GatewayControl = Exclude<ControlMessage, { type: 'settings' } | { type: 'reconfigure' }>;
 
 /** Upper bound on a request budget a client may ask for (10 minutes), so a typo cannot pin a slot forever. */
 export const MAX_BUDGET_MS = 600_000;
