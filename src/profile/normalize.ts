@@ -17,7 +17,7 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
     node[keys.at(-1)!] = value;
   }
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'slo']) root[k] ??= {};
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'slo', 'tune', 'cost']) root[k] ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
   return root as unknown as ProfileYaml;
@@ -78,7 +78,15 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
     drainTimeoutMs: y.drain_timeout,
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
     slo: sloOf(y.slo),
+    ...optionalSections(y),
   };
+}
+
+/** The `tune` and `cost` sections, each only when something in it was written. */
+function optionalSections(y: ProfileYaml): Pick<Profile, 'tune' | 'cost'> {
+  const tune = dropUndefined({ batchSizes: y.tune.batch_sizes, batchWaitsMs: y.tune.batch_waits, replicas: y.tune.replicas, threads: y.tune.threads });
+  const cost = dropUndefined({ cpuHour: y.cost.cpu_hour, gpuHour: y.cost.gpu_hour, gibHour: y.cost.gib_hour });
+  return { ...(Object.keys(tune).length > 0 ? { tune } : {}), ...(Object.keys(cost).length > 0 ? { cost } : {}) };
 }
 
 function sloOf(s: ProfileYaml['slo']): SloTargets {

@@ -91,4 +91,8 @@ export interface Profile {
   /** Capacity of the local host; undefined fields are detected (os.availableParallelism, totalmem). */
   local: { cpus?: number; memoryBytes?: number; gpus?: number };
   slo: SloTargets;
+  /** The search space `serve tune` reads (each list sorted, distinct); absent lists take its defaults. */
+  tune?: { batchSizes?: number[]; batchWaitsMs?: number[]; replicas?: number[]; threads?: number[] };
+  /** Prices per unit and hour `serve tune` ranks configurations by. */
+  cost?: { cpuHour?: number; gpuHour?: number; gibHour?: number };
 }
