@@ -86,7 +86,8 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   const budget = o.budgetMs === undefined ? undefined : setTimeout(() => halt('budget'), Math.max(0, o.budgetMs - (Date.now() - t0)));
 
   const start = startPoint(o.space, o.profile);
-  const first = points.some((c) => configKey(c) === configKey(start)) ? start : points[0]!;
+  // The cluster starts with the first point measured: the grid's first (exhaustive) or the search's start.
+  const first = !o.exhaustive && points.some((c) => configKey(c) === configKey(start)) ? start : points[0]!;
   const targets = o.objective === 'throughput' ? latencyTargets(o.profile.slo) : o.profile.slo;
   let cluster: TuneCluster | undefined;
   const warnings: string[] = [];
