@@ -41,7 +41,7 @@ function noteCell(c: Candidate): string {
 /** The ranked table, the recommendation and how the run ended. */
 export function renderTune(r: TuneReport): string {
   const what = r.objective === 'cost' ? `cheapest configuration meeting every target at ${r.ratePerSec} req/s` : `highest rate ${r.scope === 'cluster' ? 'the cluster' : 'one replica'} sustains within the targets`;
-  const lines = [`${r.profile.name}: ${what} (${r.exhaustive ? 'every configuration' : 'search'}; ${r.measured} of ${r.candidates.length} configurations measured, ${r.probes} measurements, ${formatMs(r.elapsedMs)})`];
+  const lines = [`${r.profile.name}: ${what} (${r.exhaustive ? 'every configuration' : 'search'}; ${r.measured} of ${r.candidates.length} configurations measured, ${r.probes} measurement${r.probes === 1 ? '' : 's'}, ${formatMs(r.elapsedMs)})`];
   const head = ['#', 'batch', 'wait', 'replicas', 'threads', r.objective === 'throughput' ? 'knee req/s' : 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'cost', 'result', 'stable', 'note'];
   const shown = r.candidates.filter((c) => c.status !== 'skipped' || c.note === undefined || !c.note.startsWith('not tried'));
   const rows = shown.map((c, i) => {
