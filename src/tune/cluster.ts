@@ -123,16 +123,19 @@ export async function startOwnCluster(o: OwnClusterOptions): Promise<TuneCluster
   const child = spawnDetached(o.cliEntry, ['up', '--profile', profileFile, '--state-dir', paths.dir, '--detached-child', '--oversubscribe', '--registry', o.profile.model.registry], paths);
   let exited = false;
   void child.exited.then(() => (exited = true));
-  const kill = () => {
+  // The background controller leads its own process group; its replicas exit when it is gone.
+  const signal = (name: NodeJS.Signals) => {
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      process.kill(-child.pid, name);
     } catch {
       // Already gone.
     }
   };
+  const kill = () => signal('SIGKILL');
   const session = new AdminSession(paths.dir, '', o.profile.health.startupTimeoutMs + 10_000);
   const close = async () => {
-    await session.down().catch(() => undefined);
+    // Drain through the admin API; one that does not answer yet (still starting) gets SIGTERM, which drains too.
+    if (!(await session.down().then(() => true, () => false))) signal('SIGTERM');
     const deadline = Date.now() + o.profile.drainTimeoutMs + 15_000;
     while (!exited && isAlive(child.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (!exited && isAlive(child.pid)) kill();
