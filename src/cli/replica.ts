@@ -62,6 +62,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
         ),
         drain: () => replica.drain(),
         close: () => replica.close(),
+        control: (message, emit) => replica.control(message, emit),
       };
     },
   });

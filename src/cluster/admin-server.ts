@@ -1,10 +1,12 @@
 // Admin API of a running controller (control plane): HTTP over the unix socket
-// <state-dir>/admin.sock (mode 0600). GET /status, POST /scale {replicas, force} or {auto: true}, POST /down.
+// <state-dir>/admin.sock (mode 0600). GET /status, POST /scale {replicas, force} or {auto: true},
+// POST /reconfigure {maxBatchSize?, batchWaitMs?, threads?}, POST /down.
 import http from 'node:http';
 import { chmodSync } from 'node:fs';
 import { UserError, errorMessage } from '../common/errors.js';
 import { removeEntry } from '../common/no-follow.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
+import type { ReconfigureResult } from '../common/live-settings.js';
 
 export interface AdminHandlers {
   status(): ClusterStatus;
@@ -14,6 +16,8 @@ export interface AdminHandlers {
   scaleAuto(): Promise<ScaleResult>;
   /** Starts a drain-and-stop; the answer goes out before the controller exits. */
   down(): void;
+  /** Changes batching live and threads by a rolling replacement; throws UserError for a bad change. */
+  reconfigure?(settings: unknown): Promise<ReconfigureResult>;
 }
 
 /** Listens on `socketPath` and returns a function that closes the server. */
@@ -54,6 +58,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, h: Ad
       }
       return send(res, 200, await h.scale(body.replicas, body.force === true));
     }
+    if (route === 'POST /reconfigure' && h.reconfigure) return send(res, 200, await h.reconfigure(await readJson(req)));
     if (route === 'POST /down') {
       // Stop only once the answer is out, so the client never sees the socket close first.
       res.once('finish', () => h.down());

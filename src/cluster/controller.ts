@@ -19,7 +19,7 @@ import { placedReplicaLaunch } from './placed-launch.js';
 import { buildStatus } from './controller-status.js';
 import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
-import { httpGet } from './http-probe.js';
+import { getText } from './http-probe.js';
 import { prewarm, switchProfile } from './profile-switch.js';
 import { ScheduleRunner } from './schedule-runner.js';
 import { LocalLauncher } from './local-launcher.js';
@@ -27,6 +27,7 @@ import { LogFiles } from './log-files.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
 import { Supervisor } from './supervisor.js';
 import { scaleTo, unpin, type ScaleParts } from './cluster-scale.js';
+import { reconfigure } from './reconfigure.js';
 import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions, ClusterHandle } from './cluster-options.js';
 
@@ -102,10 +103,7 @@ class Controller {
       drainTimeoutMs: profile.drainTimeoutMs,
       launch: (port) => gatewayLaunch(profile, { cliEntry, port, replicaToken: this.token }),
       onOutput: (line) => this.files.write('gateway', line),
-      onUrl: (url) => {
-        this.gatewayUrl = url;
-        this.writeState();
-      },
+      onUrl: (url) => void ((this.gatewayUrl = url), this.writeState()),
     });
     this.supervisor = new Supervisor({
       profile, launcher, clock, log, onEvent, hosts: () => this.hosts?.capacities() ?? [], oversubscribe: opts.oversubscribe ?? false,
@@ -118,11 +116,7 @@ class Controller {
     });
     this.autoscaling = new AutoscaleLoop(profile, {
       clock, wallNowMs: opts.wallNowMs, target: this.supervisor, log, emit: onEvent,
-      gatewayMetrics: async (timeoutMs) => {
-        if (!this.gatewayUrl || this.gateway.state !== 'ready') return undefined;
-        const r = await httpGet(`${this.gatewayUrl}/metrics`, timeoutMs);
-        return r.ok && r.status === 200 ? r.body : undefined;
-      },
+      gatewayMetrics: (timeoutMs) => (this.gateway.state === 'ready' ? getText(`${this.gatewayUrl}/metrics`, timeoutMs) : Promise.resolve(undefined)),
     });
     const sched = opts.schedule;
     this.scheduleRunner = sched && new ScheduleRunner({
@@ -154,22 +148,17 @@ class Controller {
       if (signal?.aborted) throw interrupted();
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
         status: () => this.status(), scale: (n, f) => this.scale(n, f), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(),
+        reconfigure: (settings) => reconfigure({ profile: this.profile, setProfile: (p) => (this.profile = p), supervisor: this.supervisor, emit: (e) => this.emit(e) }, settings),
       });
       // Aborted while the socket was opening: stop() has run already and could not close it.
-      if (this.stopping) {
-        await closeAdmin();
-        throw interrupted();
-      }
+      await this.unlessStopped(closeAdmin);
       this.closeAdmin = closeAdmin;
       const hosts = await HostSet.open({
         profile: this.profile, stateDir: this.paths.dir, model: { name: this.profile.model.name, version: this.modelVersion, dir: this.modelDir },
         clock: this.clock, log: this.log, onEvent: (e) => this.emit(e), onChange: () => this.supervisor.placePending(),
         trustCommand: (name) => `serve hosts trust ${name}${this.profile.sourcePath ? ` --profile ${this.profile.sourcePath}` : ''}`,
       });
-      if (this.stopping) {
-        await hosts.close();
-        throw interrupted();
-      }
+      await this.unlessStopped(() => hosts.close());
       this.hosts = hosts;
       hosts.startGpuReadings();
       this.gateway.start();
@@ -230,6 +219,13 @@ class Controller {
       }
     })();
     return this.stopping;
+  }
+
+  /** Closes what was just opened and throws `interrupted()` when a stop began meanwhile. */
+  private async unlessStopped(close: () => Promise<void>): Promise<void> {
+    if (!this.stopping) return;
+    await close();
+    throw interrupted();
   }
 
   private emit(e: ClusterEvent): void {

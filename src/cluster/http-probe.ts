@@ -37,3 +37,10 @@ export async function probeReady(baseUrl: string, timeoutMs: number, token?: str
   if (!r.ok) return { ok: false, error: r.error };
   return r.status === 200 ? { ok: true } : { ok: false, error: `answered ${r.status}` };
 }
+
+/** The body of a 200 answer to GET `url` within `timeoutMs`; undefined for anything else (no URL yet, an error, another status). */
+export async function getText(url: string, timeoutMs: number, token?: string): Promise<string | undefined> {
+  if (!/^https?:\/\/[^/]/.test(url)) return undefined;
+  const r = await httpGet(url, timeoutMs, token);
+  return r.ok && r.status === 200 ? r.body : undefined;
+}

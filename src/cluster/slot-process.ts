@@ -2,6 +2,7 @@
 // events and its exit into what the supervisor dispatches, and ignores news from a process the slot
 // no longer runs (a restart replaced it).
 import type { Logger } from '../common/log.js';
+import type { ProcessEvent } from '../common/wire.js';
 import type { ChildLaunch } from './child-args.js';
 import type { LaunchedProcess, Launcher } from './launcher.js';
 import type { ReplicaSlot } from './replica-slot.js';
@@ -19,6 +20,8 @@ export interface SlotProcessHost {
   listening(slot: ReplicaSlot): void;
   /** The slot's host went away with its process (before dispatching host-lost). */
   lost(slot: ReplicaSlot): void;
+  /** The replica answered a live batching change (see live-reconfigure.ts). */
+  reconfigured?(slot: ReplicaSlot, event: Extract<ProcessEvent, { event: 'reconfigured' }>): void;
 }
 
 /** Starts `slot`'s process (launched with settings generation `generation`). */
@@ -40,6 +43,8 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
         host.dispatch(slot, { type: 'ready' });
       } else if (e.event === 'fatal') {
         host.dispatch(slot, { type: 'fatal', error: e.error });
+      } else if (e.event === 'reconfigured') {
+        host.reconfigured?.(slot, e);
       }
     },
     onLine: (line) => host.onOutput(slot.id, line),

@@ -2,6 +2,7 @@
 // replica slot. It feeds the machine events (process output and exits, probes, resource readings,
 // timers, placement) and carries out its actions (launch, kill, drain, timers, routing changes).
 import { every, type Clock } from '../common/clock.js';
+import { ChangeSignal } from '../common/change-signal.js';
 import type { Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import type { Profile } from '../profile/types.js';
@@ -12,6 +13,8 @@ import type { HostCapacity } from './placement.js';
 import { holdsResources, placeSlots } from './slot-placement.js';
 import { ReplicaSlot, scaleDownOrder } from './replica-slot.js';
 import { rollReplicas } from './rolling.js';
+import { LiveReconfigure } from './live-reconfigure.js';
+import type { LiveSettings, ReplicaReconfigured } from '../common/live-settings.js';
 import { launchSlot, type SlotProcessHost } from './slot-process.js';
 import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../common/cluster-status.js';
@@ -47,7 +50,7 @@ export class Supervisor {
   private rollingGeneration: number | undefined;
   private stopProbes: (() => void) | undefined;
   private closed = false;
-  private changeWaiters: Array<() => void> = [];
+  private readonly changes = new ChangeSignal();
   private readonly policy: ChildPolicy;
   /** The last routing change, acknowledged or not: a drain waits for it. */
   private routed: Promise<void> = Promise.resolve();
@@ -55,13 +58,16 @@ export class Supervisor {
   readonly warnings: string[] = [];
   private readonly processHost: SlotProcessHost;
   private lostIds: string[] = [];
+  private readonly live: LiveReconfigure;
 
   constructor(private readonly o: SupervisorOptions) {
     const p = o.profile;
     this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
+    this.live = new LiveReconfigure(o.clock);
+    const reconfigured: SlotProcessHost['reconfigured'] = (slot, e) => this.live.onAck(slot, e);
     this.processHost = {
       ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()),
-      lost: (slot) => this.lostIds.push(slot.id),
+      lost: (slot) => this.lostIds.push(slot.id), reconfigured,
     };
   }
 
@@ -113,11 +119,7 @@ export class Supervisor {
 
   /** Resolves once `settled()` holds (checked at every change of any slot). */
   whenSettled(): Promise<void> {
-    if (this.settled()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => (this.settled() ? resolve() : this.changeWaiters.push(check));
-      this.changeWaiters.push(check);
-    });
+    return this.changes.until(() => this.settled());
   }
 
   /** Replicas ready now. */
@@ -145,7 +147,7 @@ export class Supervisor {
     this.rollingGeneration = generation;
     const host = {
       closed: () => this.closed, slots: () => this.slots, retire: (slot: ReplicaSlot) => this.dispatch(slot, { type: 'retire' }),
-      whenChanged: () => this.whenChanged(), onEvent: this.o.onEvent,
+      whenChanged: () => this.changes.next(), onEvent: this.o.onEvent,
       addSlot: () => {
         const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock);
         this.slots.push(fresh);
@@ -160,9 +162,10 @@ export class Supervisor {
     }
   }
 
-  /** Resolves at the next change of any slot. */
-  private whenChanged(): Promise<void> {
-    return new Promise((resolve) => this.changeWaiters.push(resolve));
+  /** Sends a live batching change to every replica with a running process; resolves with each one's answer. */
+  reconfigureLive(settings: LiveSettings, timeoutMs: number): Promise<ReplicaReconfigured[]> {
+    const running = this.slots.filter((s) => s.proc !== undefined && hasProcess(s.child) && !s.child.stopping);
+    return this.live.send(running, settings, timeoutMs);
   }
 
   /** Drains and stops every replica (SIGTERM, SIGKILL after the drain timeout). */
@@ -172,7 +175,7 @@ export class Supervisor {
     const exits = this.slots.map((s) => s.proc?.exited);
     for (const slot of [...this.slots]) this.dispatch(slot, { type: 'retire' });
     await Promise.all(exits);
-    this.notifyChange();
+    this.changes.raise();
   }
 
   /** Runs one event through the machine and carries out what it says. The only writer of `child`. */
@@ -190,7 +193,7 @@ export class Supervisor {
     if (routing) this.routed = this.o.onSetChange();
     if (place || holdsResources.has(before) !== holdsResources.has(state.phase)) this.place();
     if (actions.some((a) => a.type === 'drain')) void this.drain(slot);
-    this.notifyChange();
+    this.changes.raise();
   }
 
   private perform(slot: ReplicaSlot, a: ChildAction): void {
@@ -237,10 +240,5 @@ export class Supervisor {
     const proc = slot.proc;
     await this.routed;
     await proc?.stop(this.o.profile.drainTimeoutMs);
-  }
-
-  private notifyChange(): void {
-    const waiters = this.changeWaiters.splice(0);
-    for (const w of waiters) w();
   }
 }

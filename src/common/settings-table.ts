@@ -55,11 +55,11 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
   host: { kind: 'text', default: '127.0.0.1', help: 'Address the replica listens on.' },
   port: { kind: 'integer', default: 0, min: 0, max: 65535, help: 'Port the replica listens on; 0 picks a free one (printed in the listening event).' },
   maxBatchSize: {
-    kind: 'integer', default: 32, min: 1, max: 4096, profilePath: 'batching.max_batch_size',
+    kind: 'integer', default: 32, min: 1, max: 4096, profilePath: 'batching.max_batch_size', live: true,
     help: 'Most rows run as one batch; also the most rows one request may carry.',
   },
   batchWaitMs: {
-    kind: 'durationMs', default: 10, min: 0, max: 10_000, profilePath: 'batching.batch_wait_timeout',
+    kind: 'durationMs', default: 10, min: 0, max: 10_000, profilePath: 'batching.batch_wait_timeout', live: true,
     help: 'Longest a request waits for a batch to fill.',
   },
   maxQueuedRequests: {

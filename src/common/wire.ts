@@ -19,17 +19,20 @@ export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
 /**
  * One JSON line a data-plane process (replica, gateway) prints on stdout when its state changes.
  * The first is always `listening`; a replica prints `ready` once warm; the gateway prints `applied`
- * once it routes by the replica set numbered `seq`. `fatal` is the last word of a start that failed.
+ * once it routes by the replica set numbered `seq`; a replica prints `reconfigured` once the batching
+ * change numbered `seq` is in force (or `error` says why it was refused). `fatal` is the last word of
+ * a start that failed.
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
   | { event: 'ready'; loadMs?: number; device?: string }
   | { event: 'applied'; seq: number }
+  | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }
   | { event: 'fatal'; error: string };
 
 /** The event names a controller recognizes on a child's stdout. */
-export const PROCESS_EVENTS: ReadonlySet<string> = new Set(['listening', 'ready', 'applied', 'draining', 'fatal']);
+export const PROCESS_EVENTS: ReadonlySet<string> = new Set(['listening', 'ready', 'applied', 'reconfigured', 'draining', 'fatal']);
 
 /** An upstream replica as the gateway sees it. */
 export interface ReplicaEndpoint {
@@ -45,8 +48,9 @@ export interface ReplicaEndpoint {
  * with `--settings-stdin` reads its settings (the settings table's names, units in the names) as the
  * first line, so nothing that may be secret appears in its command line. The gateway then reads
  * whole replica sets (not diffs: a lost or repeated message cannot leave it wrong), each numbered so
- * the controller knows when it is routed by. Stdin EOF means the controller is gone: the child drains
- * and exits.
+ * the controller knows when it is routed by. A replica reads `reconfigure`: new values of the settings
+ * the table marks live (batching), applied between batches. Stdin EOF means the controller is gone:
+ * the child drains and exits.
  */
 export type ControlMessage =
   | { type: 'settings'; settings: Record<string, unknown> }
@@ -55,10 +59,12 @@ export type ControlMessage =
   | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number; abort?: string[] }
   | { type: 'drain' }
   // A replica on an SSH host gets one every ssh.keepalive; without them it drains and exits.
-  | { type: 'heartbeat' };
+  | { type: 'heartbeat' }
+  // A live batching change of a replica (only the settings marked live), acknowledged by `reconfigured`.
+  | { type: 'reconfigure'; seq: number; settings: Record<string, unknown> };
 
-/** The gateway's control messages (settings and heartbeats aside). */
-export type GatewayControl = Exclude<ControlMessage, { type: 'settings' } | { type: 'heartbeat' }>;
+/** The gateway's control messages (settings, heartbeats and a replica's reconfigure aside). */
+export type GatewayControl = Exclude<ControlMessage, { type: 'settings' } | { type: 'heartbeat' } | { type: 'reconfigure' }>;
 
 /** Upper bound on a request budget a client may ask for (10 minutes), so a typo cannot pin a slot forever. */
 export const MAX_BUDGET_MS = 600_000;

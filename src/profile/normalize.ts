@@ -12,7 +12,7 @@ import { nestWalked } from './walk-context.js';
 export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
   const root = nestWalked(values);
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'ssh', 'slo']) root[k] ??= {};
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'ssh', 'slo', 'tune', 'cost']) root[k] ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
   return root as unknown as ProfileYaml;
@@ -78,6 +78,7 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       connectTimeoutMs: y.ssh.connect_timeout, keepaliveMs: y.ssh.keepalive, keepaliveCount: y.ssh.keepalive_count,
     }) as Profile['ssh'],
     slo: sloOf(y.slo),
+    ...optionalSections(y),
   };
 }
 
@@ -87,6 +88,13 @@ function hostsOf(list: ProfileYaml['hosts']): HostSpec[] {
   return list.map((h) => dropUndefined({
     name: h.name, ssh: h.ssh, address: h.address, cpus: h.cpus, memoryBytes: h.memory, gpus: h.gpus, workdir: h.workdir, node: h.node, registry: h.registry,
   }) as HostSpec);
+}
+
+/** The `tune` and `cost` sections, each only when something in it was written. */
+function optionalSections(y: ProfileYaml): Pick<Profile, 'tune' | 'cost'> {
+  const tune = dropUndefined({ batchSizes: y.tune.batch_sizes, batchWaitsMs: y.tune.batch_waits, replicas: y.tune.replicas, threads: y.tune.threads });
+  const cost = dropUndefined({ cpuHour: y.cost.cpu_hour, gpuHour: y.cost.gpu_hour, gibHour: y.cost.gib_hour });
+  return { ...(Object.keys(tune).length > 0 ? { tune } : {}), ...(Object.keys(cost).length > 0 ? { cost } : {}) };
 }
 
 function sloOf(s: ProfileYaml['slo']): SloTargets {

@@ -2,6 +2,7 @@
 // loader, the JSON Schema for editors and the README field table are all derived from this tree;
 // the data-plane fields come from the settings table in common/, so their defaults are written once.
 import { gatewaySettingsTable as gw, replicaSettingsTable as rep, type GatewaySettings, type ReplicaSettings } from '../common/settings-table.js';
+import { costSection, tuneSection } from './tune-fields.js';
 import { autoOr, boolean, bytes, duration, fraction, identifier, integer, list, number, partialSection, section, settingLeaf, text, version, type LeafPath, type ValueOf } from './fields.js';
 
 const replica = <K extends keyof ReplicaSettings>(k: K) => settingLeaf<ReplicaSettings[K]>(rep[k]);
@@ -140,6 +141,8 @@ export const profileTree = section('A serving profile: which model, how many rep
   hosts,
   ssh: sshSection,
   slo,
+  tune: tuneSection,
+  cost: costSection,
 });
 
 /** A loaded profile file's values, normalized (ms, bytes, fractions) and typed by the tree. */

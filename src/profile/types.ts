@@ -96,6 +96,10 @@ export interface Profile {
   hosts: HostSpec[];
   ssh: SshSettings;
   slo: SloTargets;
+  /** The search space `serve tune` reads (each list sorted, distinct); absent lists take its defaults. */
+  tune?: { batchSizes?: number[]; batchWaitsMs?: number[]; replicas?: number[]; threads?: number[] };
+  /** Prices per unit and hour `serve tune` ranks configurations by. */
+  cost?: { cpuHour?: number; gpuHour?: number; gibHour?: number };
 }
 
 /** One host of the profile. Capacity fields left undefined are detected (`auto`). */

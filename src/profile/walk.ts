@@ -137,9 +137,11 @@ function describeNonMap(node: YamlNode | undefined): string {
 function unknownKey(key: string, section: Section, path: string[], tree: Section): string {
   const where = path.length === 0 ? 'at the top level' : `in ${path.join('.')}`;
   const snake = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
-  const near = snake in section.fields ? snake : closest(key, Object.keys(section.fields));
-  if (near !== undefined) return `unknown key "${key}" ${where}, did you mean "${near}"?`;
+  if (snake in section.fields) return `unknown key "${key}" ${where}, did you mean "${snake}"?`;
+  // The very key in another section beats a near spelling here ("port" is gateway.port, not "cost").
   const elsewhere = findKey(snake, tree, []);
+  const near = elsewhere === undefined ? closest(key, Object.keys(section.fields)) : undefined;
+  if (near !== undefined) return `unknown key "${key}" ${where}, did you mean "${near}"?`;
   if (elsewhere !== undefined) return `unknown key "${key}" ${where}, did you mean ${elsewhere} (it belongs under ${elsewhere.split('.').slice(0, -1).join('.') || 'the top level'})?`;
   return `unknown key "${key}" ${where}, expected one of ${Object.keys(section.fields).join(', ')}`;
 }

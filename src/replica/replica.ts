@@ -16,6 +16,8 @@ import { compileModel, type ServedModel } from './served-model.js';
 import { loadModel, type ReadyInfo } from './model-load.js';
 import type { ModelSession } from './session.js';
 import { defaultsOf } from '../common/settings.js';
+import type { ProcessEvent } from '../common/wire.js';
+import { handleReplicaControl } from './reconfigure.js';
 import { replicaSettingsTable, type ReplicaSettings } from '../common/settings-table.js';
 
 /**
@@ -48,6 +50,8 @@ export interface ReplicaHandle {
   drain(): Promise<void>;
   /** Closes now: queued requests get 503, connections are dropped. */
   close(): Promise<void>;
+  /** A control line from the controller (a live batching change, see reconfigure.ts); `emit` acknowledges it. */
+  control(message: unknown, emit: (e: ProcessEvent) => void): void;
 }
 
 /** Starts a replica. Rejects (UserError) when the model cannot be resolved or the port bound. */
@@ -97,6 +101,7 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
     url, host, port, model: { name: model.name, version: model.version }, ready,
     drain: () => (closing ??= shutdown(true)),
     close: () => (closing ??= shutdown(false)),
+    control: (message, emit) => handleReplicaControl(ctx, ready, message, emit),
   };
 }
 

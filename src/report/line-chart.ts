@@ -12,6 +12,8 @@ export interface Series {
   color?: string;
   curve?: 'linear' | 'step';
   dashed?: boolean;
+  /** Also draw a dot at each point (a series of one point shows only its dot). */
+  markers?: boolean;
 }
 
 /** A horizontal line across the plot at `y` (a latency target), labelled at its right end. */
@@ -100,6 +102,10 @@ function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: n
       .defined((p) => Number.isFinite(p[1]) && (kind !== 'log' || p[1] > 0))
       .curve(s.curve === 'step' ? curveStepAfter : curveLinear)(s.points);
     if (path) out.push(el('path', { d: path, fill: 'none', stroke: color, 'stroke-width': 1.8, 'stroke-dasharray': s.dashed ? '5 3' : undefined, 'data-series': s.name }));
+    if (s.markers) {
+      const dots = s.points.filter(([, v]) => Number.isFinite(v) && (kind !== 'log' || v > 0));
+      for (const [px0, py0] of dots) out.push(`<circle cx="${px(x(px0))}" cy="${px(y(py0))}" r="2.5" fill="${esc(color)}" class="marker"/>`);
+    }
     out.push(legendItem(margin.left + plotW + 12, top + 12 + i * 16, color, s.name, s.dashed));
   });
   for (const t of panel.targets ?? []) {

@@ -29,6 +29,8 @@ const otherValue: Record<ProfilePath, string> = {
   'ssh.keepalive': '2s', 'ssh.keepalive_count': '5',
   'slo.p50': '40ms', 'slo.p90': '60ms', 'slo.p95': '85ms', 'slo.p99': '90ms', 'slo.p999': '150ms', 'slo.max': '250ms',
   'slo.error_rate': '2%', 'slo.throughput.target': '300', 'slo.throughput.minimum': '60',
+  'tune.batch_sizes': '[1, 8, 16]', 'tune.batch_waits': '"0ms,2ms"', 'tune.replicas': '1..4', 'tune.threads': '[1, 2]',
+  'cost.cpu_hour': '0.04', 'cost.gpu_hour': '2.5', 'cost.gib_hour': '0.005',
 };
 
 /** Dotted paths of every leaf outside lists (list items are checked by the test below). */
