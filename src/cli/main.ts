@@ -17,6 +17,7 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['down', () => import('./down.js')],
   ['bench', () => import('./bench.js')],
   ['validate', () => import('./validate.js')],
+  ['alerts', () => import('./alerts.js')],
   ['model', () => import('./model.js')],
   ['replica', () => import('./replica.js')],
   ['gateway', () => import('./gateway.js')],

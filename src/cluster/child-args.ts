@@ -54,6 +54,8 @@ export function gatewaySettings(profile: Profile, port?: number): GatewaySetting
     ejectAfterFailures: g.ejectAfterFailures,
     ejectForMs: g.ejectForMs,
     drainTimeoutMs: profile.drainTimeoutMs,
+    // The p99 alert (ops/) counts requests slower than the target at this bucket.
+    latencyBucketMs: profile.slo.p99Ms ?? gatewayDefaults.latencyBucketMs,
   };
 }
 

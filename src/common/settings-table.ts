@@ -37,6 +37,8 @@ export interface GatewaySettings {
   ejectForMs: number;
   forwardMarginMs: number;
   drainTimeoutMs: number;
+  /** An extra boundary of the request-duration histogram (ops: the p99 alert counts at it). */
+  latencyBucketMs: number;
 }
 
 const drainTimeoutMs: SettingSpec = {
@@ -98,4 +100,9 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
   },
   forwardMarginMs: { kind: 'durationMs', default: 2, min: 0, max: 1000, help: 'Taken off the budget passed to a replica, so it answers before the gateway gives up.' },
   drainTimeoutMs,
+  // Monitoring and security (ops): the alert rules' bucket.
+  latencyBucketMs: {
+    kind: 'durationMs', default: 100, positive: true, max: 600_000,
+    help: 'A bucket boundary of serve_gateway_request_duration_seconds besides the fixed ones; `serve up` sets slo.p99, so the p99 alert counts slow requests at the target exactly.',
+  },
 };

@@ -81,7 +81,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
     new Pool(url, { connections: o.maxInflightPerReplica, pipelining: 1, keepAliveTimeout: 4_000, connect: { timeout: 2_000 } });
   const set = new UpstreamSet(clock, o.maxInflightPerReplica, makePool, o.random);
   let core: GatewayCore;
-  const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() });
+  const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() }, o.latencyBucketMs / 1000);
   core = new GatewayCore(set, o, clock, metrics, log);
 
   const setReplicas = (replicas: readonly ReplicaEndpoint[]) => {
