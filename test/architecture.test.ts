@@ -42,7 +42,8 @@ const libraryHomes: Record<string, readonly string[]> = {
   'cli-table3': ['cli'],
   zod: ['profile'],
   yaml: ['profile', 'model'],
-  'prom-client': ['replica', 'gateway'],
+  // The controller serves its own /metrics (cluster/controller-metrics.ts).
+  'prom-client': ['replica', 'gateway', 'cluster'],
 };
 
 function* tsFiles(dir: string): Generator<string> {

@@ -17,6 +17,7 @@ export interface StatusParts {
   uptimeMs: number;
   autoscalingActive: boolean;
   lastDecision: { averageInFlight: number; desiredReplicas: number } | undefined;
+  controllerMetricsUrl?: string;
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
@@ -29,6 +30,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     gatewayUrl: p.gatewayUrl,
     gateway: { pid: gateway.pid, state: gateway.state, restarts: gateway.restarts, reason: gateway.failure },
     controllerPid: process.pid,
+    controllerMetricsUrl: p.controllerMetricsUrl,
     stateDir: p.stateDir,
     startedAt: p.startedAt,
     uptimeMs: p.uptimeMs,

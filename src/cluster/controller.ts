@@ -13,6 +13,7 @@ import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 import { AutoscaleLoop } from './autoscale-loop.js';
 import { localCapacity } from './capacity.js';
 import { defaultCliEntry, gatewayLaunch, replicaLaunch } from './child-args.js';
+import { ControllerMonitoring } from './controller-monitoring.js';
 import { buildStatus } from './controller-status.js';
 import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
@@ -85,6 +86,7 @@ class Controller {
   private readonly gateway: GatewayLink;
   private readonly supervisor: Supervisor;
   private readonly autoscaling: AutoscaleLoop;
+  private readonly monitoring: ControllerMonitoring;
   private readonly startedAtMs: number;
   private readonly startedAt = new Date().toISOString();
   private phase: ClusterStatus['phase'] = 'starting';
@@ -104,6 +106,7 @@ class Controller {
     this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
     this.files = new LogFiles(paths.logsDir);
     const log = (this.log = createLogger({ component: 'controller' }, { write: (l) => this.files.write('controller', l) }));
+    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, log, () => this.status());
     const launcher = opts.launcher ?? new LocalLauncher(clock);
     const cliEntry = opts.cliEntry ?? defaultCliEntry;
     const onEvent = (e: ClusterEvent) => this.emit(e);
@@ -115,15 +118,19 @@ class Controller {
       onUrl: (url) => {
         this.gatewayUrl = url;
         this.writeState();
+        this.monitoring.targetsChanged({ gatewayUrl: url });
       },
     });
     this.supervisor = new Supervisor({
       profile, launcher, clock, log, onEvent, hosts: [localCapacity(profile.local)], oversubscribe: opts.oversubscribe ?? false,
       replicaLaunch: (id) => replicaLaunch(profile, { cliEntry, replicaId: id, modelVersion, registry }),
       onOutput: (id, line) => this.files.write(id, line),
-      onSetChange: () => this.gateway.update(this.supervisor.endpoints()),
+      onSetChange: () => {
+        this.monitoring.targetsChanged({ replicas: this.supervisor.endpoints() });
+        return this.gateway.update(this.supervisor.endpoints());
+      },
     });
-    this.autoscaling = new AutoscaleLoop(profile, clock, this.supervisor, onEvent);
+    this.autoscaling = new AutoscaleLoop(profile, clock, this.monitoring.counting(this.supervisor), onEvent);
   }
 
   /** Starts everything and waits for readiness; on any failure stops what it started and throws. */
@@ -142,6 +149,7 @@ class Controller {
         throw interrupted();
       }
       this.closeAdmin = closeAdmin;
+      await this.monitoring.start();
       this.gateway.start();
       this.supervisor.setReplicas(this.profile.replicas.initial);
       this.supervisor.startProbing();
@@ -161,7 +169,7 @@ class Controller {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscalingActive: this.autoscaling.active, lastDecision: this.autoscaling.lastDecision,
+      autoscalingActive: this.autoscaling.active, lastDecision: this.autoscaling.lastDecision, controllerMetricsUrl: this.monitoring.metricsUrl,
     });
   }
 
@@ -172,6 +180,7 @@ class Controller {
     }
     this.autoscaling.manualScale(force);
     const from = this.supervisor.desired;
+    this.monitoring.scaled(from, n, 'manual');
     this.supervisor.setReplicas(n);
     const pending = this.supervisor.status().filter((r) => r.state === 'pending').map((r) => ({ id: r.id, reason: r.reason ?? 'not placed' }));
     const placed = pending.length === 0 ? '' : `; ${pending.length} pending (${pending.map((p) => `${p.id}: ${p.reason}`).join('; ')})`;
@@ -189,7 +198,7 @@ class Controller {
         // The gateway first: it finishes what it accepted while the replicas still serve.
         await this.gateway.stop().catch((err) => this.log.error('stopping the gateway failed', { error: errorMessage(err) }));
         await this.supervisor.stopAll().catch((err) => this.log.error('stopping the replicas failed', { error: errorMessage(err) }));
-        await this.closeAdmin?.();
+        await Promise.all([this.closeAdmin?.(), this.monitoring.close()]);
       } finally {
         // Whatever failed above, the directory is released and the files closed.
         releaseStateDir(this.paths);
@@ -224,6 +233,7 @@ class Controller {
 
   private emit(e: ClusterEvent): void {
     this.log[e.level](e.message, { kind: e.kind, replica: e.id });
+    this.monitoring.event(e);
     this.opts.onEvent?.(e);
   }
 
@@ -231,12 +241,10 @@ class Controller {
     const { profile } = this;
     writeStateFile(this.paths, {
       version: 1, pid: process.pid, startedAt: this.startedAt, profileName: profile.name, profilePath: profile.sourcePath,
-      gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket,
+      gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl,
       model: { name: profile.model.name, version: this.modelVersion }, slo: profile.slo,
     });
   }
 }
 
-function interrupted(): UserError {
-  return new UserError('interrupted while starting; everything started was stopped', { exitCode: ExitCode.Interrupted });
-}
+const interrupted = (): UserError => new UserError('interrupted while starting; everything started was stopped', { exitCode: ExitCode.Interrupted });

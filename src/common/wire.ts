@@ -79,6 +79,8 @@ export interface ClusterStateFile {
   gatewayUrl: string;
   /** Path of the admin unix socket (mode 0600). */
   adminSocket: string;
+  /** The controller's own Prometheus metrics, on loopback (absent from older controllers). */
+  controllerMetricsUrl?: string;
   model: { name: string; version: number };
   /** The profile's targets, copied so `serve bench --profile` works without re-reading the file. */
   slo: SloTargets;

@@ -170,7 +170,7 @@ function healthRule(p: RuleContext): AlertRule {
   const n = p.profile.health.failureThreshold;
   return p.rule('ServeHealthChecksFailing', `increase(serve_controller_health_check_failures_total{${p.sel}}[10m]) > 0`, '0m', 'warning', {
     summary: `Replicas of ${p.profile.name} fail their health checks`,
-    description: `{{ $value | humanize }} time(s) in the last 10 minutes a replica failed ${n} readiness probes in a row (health.failure_threshold) and was replaced.`,
+    description: `{{ $value | humanize }} time(s) in the last 10 minutes a replica was found unhealthy and replaced: ${n} failed readiness probes in a row (health.failure_threshold), not ready within health.startup_timeout, or over resources.memory.`,
     runbook: `\`serve logs replica-N\` around that time: a replica that hangs or answers /v2/health/ready slowly under load needs more CPU or a longer health.timeout; see ${READMe}.`,
   });
 }

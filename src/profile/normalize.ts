@@ -17,7 +17,7 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
     node[keys.at(-1)!] = value;
   }
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'slo']) root[k] ??= {};
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'controller', 'slo']) root[k] ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
   return root as unknown as ProfileYaml;
@@ -76,6 +76,7 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
     },
     drainTimeoutMs: y.drain_timeout,
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
+    controller: { metricsPort: y.controller.metrics_port },
     slo: sloOf(y.slo),
   };
 }

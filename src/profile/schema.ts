@@ -79,6 +79,13 @@ const local = section('Capacity of this host for placement; "auto" detects it.',
   gpus: autoOr(integer({ min: 0, max: 64, doc: '' }), { doc: 'GPUs placement may hand out (detected when auto).', default: 'auto' }),
 });
 
+const controller = section('The controller process (`serve up`) itself.', {
+  metrics_port: integer({
+    min: 0, max: 65535, default: 0,
+    doc: "Loopback port of the controller's own /metrics (replicas, restarts, scaling decisions, active profile); 0 picks a free one (`serve status` shows it).",
+  }),
+});
+
 const slo = partialSection(
   'Targets `serve bench --profile` gates on. Absent: the platform targets below; present: only the fields written are gated.',
   {
@@ -110,6 +117,7 @@ export const profileTree = section('A serving profile: which model, how many rep
   gateway: gatewaySection,
   drain_timeout: replica('drainTimeoutMs'),
   local,
+  controller,
   slo,
 });
 

@@ -88,5 +88,10 @@ export interface Profile {
   drainTimeoutMs: number;
   /** Capacity of the local host; undefined fields are detected (os.availableParallelism, totalmem). */
   local: { cpus?: number; memoryBytes?: number; gpus?: number };
+  /** The controller itself; absent in profiles built in code (then a free metrics port). */
+  controller?: {
+    /** Loopback port of the controller's /metrics; 0 picks a free one. */
+    metricsPort: number;
+  };
   slo: SloTargets;
 }

@@ -103,3 +103,23 @@ test('serve up gives the gateway a histogram bucket at the p99 target, the one t
   // The fixed buckets stay (the p99 target of the platform, 100 ms, is one of them).
   assert.match(text, /_bucket\{le="0\.1"\} 2\n/);
 });
+
+test('every series the rules read is exported by the gateway or the controller (GPU utilization excepted, documented)', async () => {
+  const { GatewayMetrics } = await import('../../src/gateway/metrics.js');
+  const { ControllerMetrics } = await import('../../src/cluster/controller-metrics.js');
+  const profile = await loadProfile('market-hours', { cwd: repoRoot, env: {} });
+  const gateway = new GatewayMetrics({ inflight: () => 0, queued: () => 0, replicaCounts: () => ({ ready: 0, not_ready: 0, ejected: 0 }) });
+  const status = {
+    replicas: [{ id: 'replica-1', state: 'ready', restarts: 0, cpuPercent: 50, rssBytes: 1e8 }], desiredReplicas: 1,
+    autoscaling: { enabled: true, active: true }, profile: { name: 'market-hours' }, model: { name: 'm', version: 1 }, gateway: { restarts: 0 },
+  } as unknown as import('../../src/common/cluster-status.js').ClusterStatus;
+  const controller = new ControllerMetrics(() => status, profile);
+  const exported = new Set<string>();
+  for (const registry of [gateway.registry, controller.registry]) for (const m of await registry.getMetricsAsJSON()) exported.add(m.name);
+  const read = new Set<string>();
+  for (const rule of alertRules(profile).groups.flatMap((g) => g.rules)) {
+    for (const [name] of rule.expr.matchAll(/\bserve_[a-z_]+/g)) read.add(name.replace(/_(bucket|count|sum)$/, ''));
+  }
+  assert.ok(read.size >= 9, [...read].join(', '));
+  assert.deepEqual([...read].filter((n) => !exported.has(n)), ['serve_controller_gpu_utilization_ratio']);
+});

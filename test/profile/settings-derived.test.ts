@@ -25,6 +25,7 @@ const otherValue: Record<ProfilePath, string> = {
   'gateway.eject_after_failures': '7', 'gateway.eject_for': '20s',
   drain_timeout: '20s',
   'local.cpus': '8', 'local.memory': '16GiB', 'local.gpus': '2',
+  'controller.metrics_port': '9464',
   'slo.p50': '40ms', 'slo.p90': '60ms', 'slo.p95': '85ms', 'slo.p99': '90ms', 'slo.p999': '150ms', 'slo.max': '250ms',
   'slo.error_rate': '2%', 'slo.throughput.target': '300', 'slo.throughput.minimum': '60',
 };
