@@ -56,6 +56,9 @@ export function gatewaySettings(profile: Profile, port?: number): GatewaySetting
     drainTimeoutMs: profile.drainTimeoutMs,
     // The p99 alert (ops/) counts requests slower than the target at this bucket.
     latencyBucketMs: profile.slo.p99Ms ?? gatewayDefaults.latencyBucketMs,
+    auth: g.auth !== undefined,
+    tlsCert: g.tls?.certPath,
+    tlsKey: g.tls?.keyPath,
   };
 }
 
@@ -73,8 +76,16 @@ export function gatewayLaunch(profile: Profile, o: { cliEntry: string; port?: nu
   return {
     command: process.execPath,
     args: [o.cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'],
-    stdinLines: [settingsLine(gatewaySettings(profile, o.port))],
+    // The tokens (digests only) follow the settings, before any replica set: stdin, never argv.
+    stdinLines: [settingsLine(gatewaySettings(profile, o.port)), ...authLines(profile)],
   };
+}
+
+function authLines(profile: Profile): string[] {
+  const auth = profile.gateway.auth;
+  if (auth === undefined) return [];
+  const msg: ControlMessage = { type: 'auth', auth };
+  return [JSON.stringify(msg)];
 }
 
 function settingsLine(settings: ReplicaSettings | GatewaySettings): string {

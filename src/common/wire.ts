@@ -1,6 +1,7 @@
 // Conventions that cross process boundaries (common, every plane): header names, the stdout
 // events a data-plane process prints, the control messages the gateway reads on stdin, and the
 // state file `serve up` leaves for other commands. Changing any of these is a wire change.
+import type { AuthConfig } from './auth.js';
 
 /** Request header: remaining time budget in milliseconds; past it the request is answered 504. */
 export const TIMEOUT_HEADER = 'x-serve-timeout-ms';
@@ -46,7 +47,9 @@ export interface ReplicaEndpoint {
 export type ControlMessage =
   | { type: 'settings'; settings: Record<string, unknown> }
   | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number }
-  | { type: 'drain' };
+  | { type: 'drain' }
+  /** The gateway's accepted tokens (digests only) and open paths; it follows the settings line when `auth` is on. */
+  | { type: 'auth'; auth: AuthConfig };
 
 /** The gateway's control messages (settings aside). */
 export type GatewayControl = Exclude<ControlMessage, { type: 'settings' }>;

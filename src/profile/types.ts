@@ -1,5 +1,6 @@
 // The validated, unit-normalized shape of a profile (control plane). Produced by profile/load.ts
 // from YAML; every duration is in milliseconds and every size in bytes, as the names say.
+import type { AuthConfig } from '../common/auth.js';
 import type { DeviceRequest } from '../common/settings-table.js';
 import type { SloTargets } from '../common/wire.js';
 
@@ -83,6 +84,10 @@ export interface Profile {
     /** Consecutive failures after which a replica is ejected from routing. */
     ejectAfterFailures: number;
     ejectForMs: number;
+    /** Bearer tokens (hashed) and open paths; absent: no authentication. */
+    auth?: AuthConfig;
+    /** HTTPS: certificate and key files (absolute); absent: plain HTTP. */
+    tls?: { certPath: string; keyPath: string };
   };
   /** Grace period for draining on scale-down and `serve down` before SIGKILL. */
   drainTimeoutMs: number;
