@@ -1,6 +1,7 @@
 // Trusting a state directory (control plane): ownership and mode of the directory and its logs/,
 // and no write through a link placed where serve keeps a file (pid file, state.json, the Prometheus
-// targets file, logs, up.log, admin socket). Real files, links and chmod; "another user" is uid 12345 via chown (root only).
+// targets file, logs, up.log, admin socket). Real files, links and chmod; "another user" is uid
+// 12345 via chown (root only).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
