@@ -42,7 +42,8 @@ const libraryHomes: Record<string, readonly string[]> = {
   'cli-table3': ['cli'],
   zod: ['profile'],
   yaml: ['profile', 'model'],
-  'prom-client': ['replica', 'gateway'],
+  // The controller serves its own /metrics (cluster/controller-metrics.ts).
+  'prom-client': ['replica', 'gateway', 'cluster'],
   // The plot library: scales and paths as SVG strings, behind report/.
   'd3-scale': ['report'],
   'd3-shape': ['report'],

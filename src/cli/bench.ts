@@ -1,7 +1,7 @@
 // `serve bench` (cli): open-loop load against any OIP v2 server, the SLO table, CI gates and result
 // files. The work is loadtest/runBench; this file parses flags, prints and picks the exit code.
 import { closeSync, createWriteStream, existsSync, openSync, rmSync, statSync, type WriteStream } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../common/exit-codes.js';
@@ -38,6 +38,7 @@ interface CliFlags extends BenchFlags {
   hdrLog?: string;
   hgrm?: string;
   html?: string;
+  ca?: string;
 }
 
 /** Live progress goes to stderr, only on an interactive terminal outside CI. */
@@ -96,10 +97,13 @@ function openHdrLog(out: PendingFile): { write(s: IntervalSample): void; close()
 async function bench(flags: CliFlags): Promise<number> {
   // No --url: the cluster running in the state directory (of --profile, when given), gated on its targets.
   const state = flags.url === undefined || flags.profile !== undefined ? readClusterState(flags.stateDir, flags.profile) : undefined;
+  // SERVE_TOKEN keeps the token out of `ps` (a --token flag is visible there); an empty one is none.
+  const token = flags.token ?? (process.env.SERVE_TOKEN || undefined);
   const { options, targets, maxRegression } = parseBenchFlags(
-    flags,
+    { ...flags, token },
     state && { url: state.gatewayUrl, model: state.model.name, slo: state.slo ?? {} },
   );
+  if (flags.ca !== undefined) options.ca = await readCa(flags.ca);
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   // Find unwritable output files now, not after a long run.
   const pending: PendingFile[] = [];
@@ -151,6 +155,18 @@ async function bench(flags: CliFlags): Promise<number> {
   } finally {
     removeTemps();
   }
+}
+
+/** The PEM text of --ca FILE; a file that cannot be read or holds no certificate is one line, exit 2. */
+async function readCa(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--ca ${file}: cannot read the file (${(err as { code?: string }).code ?? 'error'})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UserError(`--ca ${file}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return text;
 }
 
 async function writeOutput(out: PendingFile, text: string): Promise<void> {
@@ -206,12 +222,15 @@ export function register(program: Command): void {
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
     .option('--hgrm <file>', 'write the percentile distribution (.hgrm text)')
     .option('--html <file>', 'write a self-contained HTML report: latency per second with the targets, the percentile spectrum, throughput and errors, the table')
+    .option('--token <token>', 'send Authorization: Bearer <token> (default: $SERVE_TOKEN, which keeps it out of `ps`)')
+    .option('--ca <file>', 'trust this CA certificate (PEM) for https:// instead of the system\'s')
     .addHelpText('after', `
 Examples:
   $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 30s --p99 100ms
   $ serve bench --profile local --baseline bench.json --json > new.json
   $ serve bench --url http://127.0.0.1:8000 --rps 50:1000:50 --step 10s --p99 100ms
   $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 60s --p99 100ms --html bench.html
+  $ SERVE_TOKEN=$(cat ~/.serve-token) serve bench --url https://gw:8443 --ca ca.pem --rps 200
 
 Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 130 interrupted.`)
     .action(action((flags: CliFlags) => bench(flags)));

@@ -21,6 +21,7 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['schedule', () => import('./schedule.js')],
   ['autoscale', () => import('./autoscale.js')],
   ['export', () => import('./export.js')],
+  ['alerts', () => import('./alerts.js')],
   ['model', () => import('./model.js')],
   ['hosts', () => import('./hosts.js')],
   ['replica', () => import('./replica.js')],

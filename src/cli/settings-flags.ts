@@ -63,7 +63,7 @@ export function renderSettingsFlagTable(table: SettingsTable): string {
     if (spec.stdinOnly) continue;
     const flag = spec.kind === 'boolean' && spec.default === true ? `--no-${flagOf(name).slice(2)}` : flagOf(name);
     const arg = spec.kind === 'boolean' ? '' : spec.kind === 'durationMs' ? ' MS' : spec.kind === 'bytes' ? ' BYTES' : spec.choices ? ` ${spec.choices.join('\\|')}` : spec.kind === 'text' ? ' TEXT' : ' N';
-    const dflt = spec.required ? '**required**' : spec.kind === 'boolean' ? (spec.default ? 'on' : 'off') : `\`${String(spec.default)}\``;
+    const dflt = spec.required ? '**required**' : spec.kind === 'boolean' ? (spec.default ? 'on' : 'off') : spec.default === undefined ? 'none' : `\`${String(spec.default)}\``;
     rows.push(`| \`${flag}${arg}\` | ${dflt} | ${spec.profilePath ? `\`${spec.profilePath}\`` : ''} | ${spec.help.replace(/\|/g, '\\|')} |`);
   }
   return rows.join('\n') + '\n';

@@ -1,6 +1,8 @@
 // `serve status` (cli): asks the running controller for its ClusterStatus over the admin socket
 // and prints it as a table (or JSON). `renderStatus` is pure, so `serve up` prints the same table.
+import path from 'node:path';
 import type { Command } from 'commander';
+import { SD_FILE_NAME } from '../common/monitoring.js';
 import { errorMessage, UserError } from '../common/errors.js';
 import { formatBytes, formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient } from '../client/admin-client.js';
@@ -15,6 +17,7 @@ export function renderStatus(s: ClusterStatus): string {
   const lines: string[] = [];
   lines.push(`Profile ${s.profile.name}${s.profile.path ? ` (${s.profile.path})` : ''} · model ${s.model.name}@${s.model.version} · ${s.phase}, up ${formatMs(s.uptimeMs)}`);
   lines.push(`Gateway ${s.gatewayUrl || '(not listening)'} · ${s.gateway.state}${s.gateway.pid ? `, pid ${s.gateway.pid}` : ''}${s.gateway.restarts ? `, ${s.gateway.restarts} restarts` : ''}`);
+  if (s.controllerMetricsUrl) lines.push(`Metrics ${s.controllerMetricsUrl} (controller, pid ${s.controllerPid}) · Prometheus targets in ${path.join(s.stateDir, SD_FILE_NAME)}`);
   if (s.schedule) lines.push(renderSchedule(s.schedule));
   lines.push(...renderAutoscaling(s));
   const rows = s.replicas.map((r) => [

@@ -34,11 +34,11 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   try {
     const loaded = await loadProfileOrSchedule(ref);
     if (loaded.kind === 'profile') {
-      if (flags.json) printJson(loaded.profile);
+      if (flags.json) printJson(withoutDigests(loaded.profile));
       else process.stdout.write(renderProfileSummary(loaded.profile, process.cwd()).join('\n') + '\n');
       return 0;
     }
-    if (flags.json) printJson({ kind: 'schedule', ...loaded.schedule });
+    if (flags.json) printJson({ kind: 'schedule', ...loaded.schedule, profiles: Object.fromEntries(Object.entries(loaded.schedule.profiles).map(([k, p]) => [k, withoutDigests(p)])) });
     else process.stdout.write(renderScheduleSummary(loaded.schedule, process.cwd(), new Date()).join('\n') + '\n');
     return 0;
   } catch (err) {
@@ -46,6 +46,14 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
     if (flags.json && err instanceof ProfileError) printJson({ ok: false, problems: err.problems });
     throw err;
   }
+}
+
+/** The profile for printing: each token by name and quota only (a digest of a weak token can be brute-forced). */
+export function withoutDigests(p: Profile): Profile {
+  const auth = p.gateway.auth;
+  if (auth === undefined) return p;
+  const tokens = auth.tokens.map(({ sha256: _hidden, ...shown }) => shown) as typeof auth.tokens;
+  return { ...p, gateway: { ...p.gateway, auth: { ...auth, tokens } } };
 }
 
 /** A few lines saying what a profile resolves to, for people (pure). */
@@ -68,11 +76,12 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
     `  replicas    ${p.replicas.min}-${p.replicas.max}, start ${p.replicas.initial}; ${scaling}`,
     `  per replica ${p.resources.cpus} CPU, ${p.resources.gpus} GPU, ${formatBytes(p.resources.memoryBytes)}; batch ${p.batching.maxBatchSize} within ${formatDuration(p.batching.batchWaitMs)}; ${p.runtime.device}, ${p.runtime.threads} thread(s)`,
     `  health      probe every ${formatDuration(p.health.periodMs)} (timeout ${formatDuration(p.health.timeoutMs)}, ${p.health.failureThreshold} failures eject); restart backoff ${formatDuration(p.restart.initialBackoffMs)} x${p.restart.backoffMultiplier} to ${formatDuration(p.restart.maxBackoffMs)}`,
-    `  gateway     http://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
+    `  gateway     ${p.gateway.tls ? 'https' : 'http'}://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
     `  targets     ${targets.join(' ') || 'none'}`,
     ...(p.hosts.length > 1 || p.hosts[0]?.ssh !== undefined
       ? [`  hosts       ${p.hosts.map((h) => (h.ssh === undefined ? `${h.name} (this machine)` : `${h.name} (${h.ssh})`)).join(', ')}`]
       : []),
+    `  security    ${securityLine(p)}`,
   ];
 }
 
@@ -89,6 +98,16 @@ export function renderScheduleSummary(s: LoadedSchedule, cwd: string, now: Date)
   ];
   for (const p of Object.values(s.profiles)) lines.push('', ...renderProfileSummary(p, cwd));
   return lines;
+}
+
+/** "2 tokens (1 with a quota), health open, /metrics needs a token; TLS" or "no tokens (anyone may call it); plain HTTP". */
+function securityLine(p: Profile): string {
+  const a = p.gateway.auth;
+  const tls = p.gateway.tls ? 'TLS' : 'plain HTTP';
+  if (a === undefined) return `no tokens (anyone who reaches the port may call it); ${tls}`;
+  const quotas = a.tokens.filter((t) => t.requestsPerSecond !== undefined).length;
+  const open = [a.openHealth ? 'health open' : 'health needs a token', a.openMetrics ? '/metrics open' : '/metrics needs a token'];
+  return `${a.tokens.length} token(s)${quotas ? ` (${quotas} with a quota)` : ''}, ${open.join(', ')}; ${tls}`;
 }
 
 /** `./models` for a folder under `cwd`, else the absolute path. */

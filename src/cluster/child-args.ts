@@ -74,6 +74,11 @@ export function gatewaySettings(profile: Profile, port?: number, replicaToken?: 
     ejectForMs: g.ejectForMs,
     drainTimeoutMs: profile.drainTimeoutMs,
     ...(replicaToken === undefined ? {} : { replicaToken }),
+    // The p99 alert (ops/) counts requests slower than the target at this bucket.
+    latencyBucketMs: profile.slo.p99Ms ?? gatewayDefaults.latencyBucketMs,
+    auth: g.auth !== undefined,
+    tlsCert: g.tls?.certPath,
+    tlsKey: g.tls?.keyPath,
   };
 }
 
@@ -91,8 +96,16 @@ export function gatewayLaunch(profile: Profile, o: { cliEntry: string; port?: nu
   return {
     command: process.execPath,
     args: [o.cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'],
-    stdinLines: [settingsLine(gatewaySettings(profile, o.port, o.replicaToken))],
+    // The tokens (digests only) follow the settings, before any replica set: stdin, never argv.
+    stdinLines: [settingsLine(gatewaySettings(profile, o.port, o.replicaToken)), ...authLines(profile)],
   };
+}
+
+function authLines(profile: Profile): string[] {
+  const auth = profile.gateway.auth;
+  if (auth === undefined) return [];
+  const msg: ControlMessage = { type: 'auth', auth };
+  return [JSON.stringify(msg)];
 }
 
 function settingsLine(settings: ReplicaSettings | GatewaySettings): string {

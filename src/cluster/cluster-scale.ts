@@ -15,6 +15,8 @@ export interface ScaleParts {
   supervisor: Supervisor;
   autoscaling: AutoscaleLoop;
   emit(e: ClusterEvent): void;
+  /** A manual change of the count (the controller's metrics count it). */
+  onScaled?(from: number, to: number): void;
 }
 
 /** Sets and pins the count; outside the profile's min..max only with `force`. */
@@ -26,6 +28,7 @@ export function scaleTo(p: ScaleParts, n: number, force: boolean): ScaleResult {
   }
   const from = p.supervisor.desired;
   p.autoscaling.pin(n, from);
+  p.onScaled?.(from, n);
   p.supervisor.setReplicas(n);
   const pending = p.supervisor.status().filter((r) => r.state === 'pending').map((r) => ({ id: r.id, reason: r.reason ?? 'not placed' }));
   const placed = pending.length === 0 ? '' : `; ${pending.length} pending (${pending.map((x) => `${x.id}: ${x.reason}`).join('; ')})`;

@@ -22,6 +22,7 @@ export interface StatusParts {
   schedule?: { name: string; sourcePath: string; schedule: { timezone: string } };
   scheduleRunner?: ScheduleRunner;
   hosts?: ClusterStatus['hosts'];
+  controllerMetricsUrl?: string;
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
@@ -36,6 +37,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     gatewayUrl: p.gatewayUrl,
     gateway: { pid: gateway.pid, state: gateway.state, restarts: gateway.restarts, reason: gateway.failure },
     controllerPid: process.pid,
+    controllerMetricsUrl: p.controllerMetricsUrl,
     stateDir: p.stateDir,
     startedAt: p.startedAt,
     uptimeMs: p.uptimeMs,

@@ -7,7 +7,6 @@ import { errorMessage } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
-import type { ScheduleSwitch } from '../profile/schedule.js';
 import { startAdminServer } from './admin-server.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 import { AutoscaleLoop } from './autoscale-loop.js';
@@ -16,12 +15,13 @@ import { newClusterToken } from './cluster-token.js';
 import { HostSet } from './hosts/host-set.js';
 import { HostLauncher } from './launchers/host-launcher.js';
 import { placedReplicaLaunch } from './placed-launch.js';
+import { ControllerMonitoring } from './controller-monitoring.js';
 import { buildStatus } from './controller-status.js';
 import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
 import { getText } from './http-probe.js';
-import { prewarm, switchProfile } from './profile-switch.js';
-import { ScheduleRunner } from './schedule-runner.js';
+import { scheduleRunnerFor } from './profile-switch.js';
+import type { ScheduleRunner } from './schedule-runner.js';
 import { LocalLauncher } from './local-launcher.js';
 import { LogFiles } from './log-files.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
@@ -70,6 +70,7 @@ class Controller {
   private readonly supervisor: Supervisor;
   private readonly autoscaling: AutoscaleLoop;
   private readonly scheduleRunner: ScheduleRunner | undefined;
+  private readonly monitoring: ControllerMonitoring;
   private readonly startedAtMs: number;
   private readonly startedAt = new Date().toISOString();
   private phase: ClusterStatus['phase'] = 'starting';
@@ -94,6 +95,7 @@ class Controller {
     this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
     this.files = new LogFiles(paths.logsDir);
     const log = (this.log = createLogger({ component: 'controller' }, { write: (l) => this.files.write('controller', l) }));
+    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, log, () => this.status());
     const local = opts.launcher ?? new LocalLauncher(clock);
     const launcher = new HostLauncher(local, (name) => this.hosts?.remoteLauncher(name));
     const cliEntry = opts.cliEntry ?? defaultCliEntry;
@@ -103,7 +105,11 @@ class Controller {
       drainTimeoutMs: profile.drainTimeoutMs,
       launch: (port) => gatewayLaunch(profile, { cliEntry, port, replicaToken: this.token }),
       onOutput: (line) => this.files.write('gateway', line),
-      onUrl: (url) => void ((this.gatewayUrl = url), this.writeState()),
+      onUrl: (url) => {
+        this.gatewayUrl = url;
+        this.writeState();
+        this.monitoring.targetsChanged({ gatewayUrl: url });
+      },
     });
     this.supervisor = new Supervisor({
       profile, launcher, clock, log, onEvent, hosts: () => this.hosts?.capacities() ?? [], oversubscribe: opts.oversubscribe ?? false,
@@ -112,31 +118,25 @@ class Controller {
         cliEntry, remoteCliEntry: opts.remoteCliEntry, modelVersion, registry, token: this.token, remotePlace: (h) => this.hosts?.remotePlace(h),
       }, id, placed),
       onOutput: (id, line) => this.files.write(id, line),
-      onSetChange: () => this.gateway.update(this.supervisor.endpoints(), this.supervisor.takeLost()),
+      onSetChange: () => {
+        this.monitoring.targetsChanged({ replicas: this.supervisor.endpoints() });
+        return this.gateway.update(this.supervisor.endpoints(), this.supervisor.takeLost());
+      },
     });
     this.autoscaling = new AutoscaleLoop(profile, {
-      clock, wallNowMs: opts.wallNowMs, target: this.supervisor, log, emit: onEvent,
+      clock, wallNowMs: opts.wallNowMs, target: this.monitoring.counting(this.supervisor), log, emit: onEvent,
       gatewayMetrics: (timeoutMs) => (this.gateway.state === 'ready' ? getText(`${this.gatewayUrl}/metrics`, timeoutMs) : Promise.resolve(undefined)),
     });
-    const sched = opts.schedule;
-    this.scheduleRunner = sched && new ScheduleRunner({
-      schedule: sched.schedule, clock, wallNowMs: opts.wallNowMs,
-      onPrewarm: (sw) => prewarm(this.switchParts(), sched.profiles[sw.profile]!, sw),
-      onSwitch: (sw) => this.switchTo(sched.profiles[sw.profile]!, sw),
+    this.scheduleRunner = opts.schedule && scheduleRunnerFor(opts.schedule, clock, opts.wallNowMs, {
+      supervisor: this.supervisor, autoscaling: this.autoscaling, emit: onEvent, log,
+      takeProfile: (to) => {
+        if (this.stopping) return undefined;
+        const from = this.profile;
+        this.profile = to;
+        this.writeState();
+        return from;
+      },
     });
-  }
-
-  private switchParts() {
-    return { supervisor: this.supervisor, autoscaling: this.autoscaling, emit: (e: ClusterEvent) => this.emit(e) };
-  }
-
-  /** A schedule boundary: `to` becomes the profile in force. */
-  private switchTo(to: Profile, sw: ScheduleSwitch): void {
-    if (this.stopping) return;
-    const from = this.profile;
-    this.profile = to;
-    this.writeState();
-    void switchProfile(this.switchParts(), from, to, sw)?.catch((err) => this.log.error('rolling replacement failed', { error: errorMessage(err) }));
   }
 
   /** Starts everything and waits for readiness; on any failure stops what it started and throws. */
@@ -161,6 +161,7 @@ class Controller {
       await this.unlessStopped(() => hosts.close());
       this.hosts = hosts;
       hosts.startGpuReadings();
+      await this.monitoring.start();
       this.gateway.start();
       this.supervisor.setReplicas(this.profile.replicas.initial);
       this.supervisor.startProbing();
@@ -181,7 +182,7 @@ class Controller {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(),
+      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl,
     });
   }
 
@@ -194,7 +195,10 @@ class Controller {
   }
 
   private scaleParts(): ScaleParts {
-    return { profile: this.profile, schedule: this.opts.schedule?.name, supervisor: this.supervisor, autoscaling: this.autoscaling, emit: (e) => this.emit(e) };
+    return {
+      profile: this.profile, schedule: this.opts.schedule?.name, supervisor: this.supervisor, autoscaling: this.autoscaling, emit: (e) => this.emit(e),
+      onScaled: (from, to) => this.monitoring.scaled(from, to, 'manual'),
+    };
   }
 
   /** Drains the gateway, then the replicas, then releases the state directory. Idempotent. */
@@ -209,7 +213,7 @@ class Controller {
         await this.gateway.stop().catch((err) => this.log.error('stopping the gateway failed', { error: errorMessage(err) }));
         await this.supervisor.stopAll().catch((err) => this.log.error('stopping the replicas failed', { error: errorMessage(err) }));
         await this.hosts?.close().catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
-        await this.closeAdmin?.();
+        await Promise.all([this.closeAdmin?.(), this.monitoring.close()]);
       } finally {
         // Whatever failed above, the directory is released and the files closed.
         releaseStateDir(this.paths);
@@ -230,6 +234,7 @@ class Controller {
 
   private emit(e: ClusterEvent): void {
     this.log[e.level](e.message, { kind: e.kind, replica: e.id });
+    this.monitoring.event(e);
     this.opts.onEvent?.(e);
   }
 
@@ -238,7 +243,7 @@ class Controller {
     writeStateFile(this.paths, {
       version: 1, pid: process.pid, startedAt: this.startedAt, profileName: profile.name, profilePath: profile.sourcePath,
       ...(this.opts.schedule ? { schedule: this.opts.schedule.name } : {}),
-      gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket,
+      gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl,
       model: { name: profile.model.name, version: this.modelVersion }, slo: profile.slo,
     });
   }

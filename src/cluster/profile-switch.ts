@@ -8,6 +8,11 @@ import type { ScheduleSwitch } from '../profile/schedule.js';
 import type { AutoscaleLoop } from './autoscale-loop.js';
 import type { ClusterEvent } from './events.js';
 import type { Supervisor } from './supervisor.js';
+import type { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import type { ClusterSchedule } from './cluster-options.js';
+import { ScheduleRunner } from './schedule-runner.js';
 
 /** The parts of a controller a switch acts on. */
 export interface SwitchParts {
@@ -56,4 +61,24 @@ export function prewarm(parts: SwitchParts, next: Profile, sw: ScheduleSwitch): 
   if (n === current) return;
   parts.emit({ level: 'info', kind: 'schedule', message: `prewarming ${next.name}: ${current} -> ${n} replicas, ready before the switch at ${sw.at.toISOString()}` });
   supervisor.setReplicas(n);
+}
+
+/** A running cluster as its schedule drives it. */
+export interface ScheduledCluster extends SwitchParts {
+  log: Logger;
+  /** Makes `to` the profile in force (state.json follows); the one it replaces, or undefined when stopping. */
+  takeProfile(to: Profile): Profile | undefined;
+}
+
+/** The schedule's runner for a cluster: prewarms ahead of each boundary and switches at it. */
+export function scheduleRunnerFor(sched: ClusterSchedule, clock: Clock, wallNowMs: (() => number) | undefined, c: ScheduledCluster): ScheduleRunner {
+  return new ScheduleRunner({
+    schedule: sched.schedule, clock, wallNowMs,
+    onPrewarm: (sw) => prewarm(c, sched.profiles[sw.profile]!, sw),
+    onSwitch: (sw) => {
+      const to = sched.profiles[sw.profile]!;
+      const from = c.takeProfile(to);
+      if (from) void switchProfile(c, from, to, sw)?.catch((err) => c.log.error('rolling replacement failed', { error: errorMessage(err) }));
+    },
+  });
 }

@@ -47,6 +47,8 @@ export interface ClusterStatus {
   gatewayUrl: string;
   gateway: { pid?: number; state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'; restarts: number; reason?: string };
   controllerPid: number;
+  /** The controller's own Prometheus metrics (http://127.0.0.1:PORT/metrics). */
+  controllerMetricsUrl?: string;
   stateDir: string;
   startedAt: string;
   uptimeMs: number;

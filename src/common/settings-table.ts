@@ -42,6 +42,13 @@ export interface GatewaySettings {
   drainTimeoutMs: number;
   /** The cluster's token, sent to replicas with every forwarded request. */
   replicaToken?: string;
+  /** An extra boundary of the request-duration histogram (ops: the p99 alert counts at it). */
+  latencyBucketMs: number;
+  /** Require bearer tokens; their digests arrive as an `auth` control line (common/auth.ts). */
+  auth: boolean;
+  /** HTTPS: certificate chain and private key files (PEM); both or neither. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const drainTimeoutMs: SettingSpec = {
@@ -115,4 +122,15 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
     kind: 'text', stdinOnly: true,
     help: 'The cluster token, added to every request forwarded to a replica as x-serve-cluster-token (stdin only, never a flag).',
   },
+  // Monitoring and security (ops): the alert rules' bucket, bearer tokens, TLS.
+  latencyBucketMs: {
+    kind: 'durationMs', default: 100, positive: true, max: 600_000,
+    help: 'A bucket boundary of serve_gateway_request_duration_seconds besides the fixed ones; `serve up` sets slo.p99, so the p99 alert counts slow requests at the target exactly.',
+  },
+  auth: {
+    kind: 'boolean', default: false,
+    help: 'Require a bearer token on every request but the open paths; the token digests arrive on stdin as {"type":"auth",...}, and until then every request is answered 503.',
+  },
+  tlsCert: { kind: 'text', profilePath: 'gateway.tls.cert', help: 'Certificate chain (PEM file) for HTTPS; read again on SIGHUP.' },
+  tlsKey: { kind: 'text', profilePath: 'gateway.tls.key', help: 'Private key (PEM file) of --tls-cert; read again on SIGHUP.' },
 };

@@ -1,6 +1,7 @@
 // Conventions that cross process boundaries (common, every plane): header names, the stdout
 // events a data-plane process prints, the control messages the gateway reads on stdin, and the
 // state file `serve up` leaves for other commands. Changing any of these is a wire change.
+import type { AuthConfig } from './auth.js';
 
 /** Request header: remaining time budget in milliseconds; past it the request is answered 504. */
 export const TIMEOUT_HEADER = 'x-serve-timeout-ms';
@@ -61,7 +62,9 @@ export type ControlMessage =
   // A replica on an SSH host gets one every ssh.keepalive; without them it drains and exits.
   | { type: 'heartbeat' }
   // A live batching change of a replica (only the settings marked live), acknowledged by `reconfigured`.
-  | { type: 'reconfigure'; seq: number; settings: Record<string, unknown> };
+  | { type: 'reconfigure'; seq: number; settings: Record<string, unknown> }
+  /** The gateway's accepted tokens (digests only) and open paths; it follows the settings line when `auth` is on. */
+  | { type: 'auth'; auth: AuthConfig };
 
 /** The gateway's control messages (settings, heartbeats and a replica's reconfigure aside). */
 export type GatewayControl = Exclude<ControlMessage, { type: 'settings' } | { type: 'heartbeat' } | { type: 'reconfigure' }>;
@@ -97,6 +100,8 @@ export interface ClusterStateFile {
   gatewayUrl: string;
   /** Path of the admin unix socket (mode 0600). */
   adminSocket: string;
+  /** The controller's own Prometheus metrics, on loopback (absent from older controllers). */
+  controllerMetricsUrl?: string;
   model: { name: string; version: number };
   /** The profile's targets, copied so `serve bench --profile` works without re-reading the file. */
   slo: SloTargets;

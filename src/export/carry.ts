@@ -30,6 +30,8 @@ export type CarryRow = Record<ExportTarget, Carry>;
 
 const d = formatDuration;
 const same = (c: Carry): CarryRow => ({ triton: c, kserve: c, ray: c });
+/** The same row for several fields (a section whose fields all carry alike). */
+const rows = (fields: ProfilePath[], row: CarryRow): Record<string, CarryRow> => Object.fromEntries(fields.map((f) => [f, row]));
 const dpMaxInflight = gatewaySettingsTable.maxInflightPerReplica.default as number;
 
 const tritonNoAutoscaling = (c: CarryContext) =>
@@ -47,8 +49,22 @@ const ejectWhy: Record<ExportTarget, string> = {
   ray: 'Ray Serve routes around a replica only when its health check fails, not after failed requests',
 };
 
+/** Client tokens and quotas are the gateway's: an engine puts them at its ingress. */
+const authRow: CarryRow = {
+  triton: { warn: (c) => (c.profile.gateway.auth ? 'gateway.auth (bearer tokens and quotas) does not carry: Triton has no client authentication; put it at a proxy in front of it' : undefined) },
+  kserve: { warn: (c) => (c.profile.gateway.auth ? 'gateway.auth (bearer tokens and quotas) does not carry: put it at the ingress (Istio AuthorizationPolicy, or an API gateway)' : undefined) },
+  ray: { warn: (c) => (c.profile.gateway.auth ? 'gateway.auth (bearer tokens and quotas) does not carry: put it at the ingress in front of Ray Serve\'s HTTP proxy' : undefined) },
+};
+
+/** HTTPS on the gateway: each engine terminates TLS its own way. */
+const tlsRow: CarryRow = {
+  triton: { warn: (c) => (c.profile.gateway.tls ? 'gateway.tls does not carry: tritonserver serves plain HTTP; terminate TLS at a proxy in front of it' : undefined) },
+  kserve: { warn: (c) => (c.profile.gateway.tls ? 'gateway.tls does not carry: terminate TLS at the ingress (a Gateway/VirtualService with the certificate as a secret)' : undefined) },
+  ray: { warn: (c) => (c.profile.gateway.tls ? 'gateway.tls does not carry: give Ray Serve http_options.ssl_keyfile and ssl_certfile, or terminate TLS at the ingress' : undefined) },
+};
+
 /**
- * Every profile field (YAML path; a list or map field such as a future `hosts` by its own path)
+ * Every profile field (YAML path; a list field such as `hosts` by its own path)
  * and how each target carries it. Keys are typed, so a renamed field does not compile; a field
  * with no row fails test/export/carry.test.ts with the row to add.
  */
@@ -153,13 +169,7 @@ export const carryTable: { [K in ProfilePath]?: CarryRow } & Record<string, Carr
     kserve: { to: 'startupProbe (failureThreshold x periodSeconds)' },
     ray: { warn: (c) => `Ray Serve has no per-deployment startup timeout (${d(c.profile.health.startupTimeoutMs)}): a replica whose constructor hangs is waited for` },
   },
-  'restart.initial_backoff': { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } },
-  'restart.multiplier': { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } },
-  'restart.max_backoff': { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } },
-  'restart.reset_after': { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } },
-  'restart.crash_loop.failures': { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } },
-  'restart.crash_loop.window': { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } },
-  'restart.failed_retry': { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } },
+  ...rows(['restart.initial_backoff', 'restart.multiplier', 'restart.max_backoff', 'restart.reset_after', 'restart.crash_loop.failures', 'restart.crash_loop.window', 'restart.failed_retry'], { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } }),
   'gateway.host': {
     triton: { na: 'tritonserver listens on all addresses; its ports are command-line flags (see the README)' },
     kserve: { na: 'the InferenceService gets its own URL' },
@@ -200,31 +210,15 @@ export const carryTable: { [K in ProfilePath]?: CarryRow } & Record<string, Carr
     ray: { warn: (c) => (c.profile.resources.gpuMemoryBytes === undefined ? undefined : 'Ray schedules fractions of a GPU, not GPU memory: resources.gpu_memory is not enforced (use a custom resource)') },
   },
   hosts: same({ na: 'the engine places replicas on its own nodes' }),
-  'ssh.known_hosts': same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' }),
-  'ssh.identity_file': same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' }),
-  'ssh.config_file': same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' }),
-  'ssh.connect_timeout': same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' }),
-  'ssh.keepalive': same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' }),
-  'ssh.keepalive_count': same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' }),
-  'tune.batch_sizes': same({ na: 'a search space of `serve tune`; the export carries the values it chose, as written in the profile' }),
-  'tune.batch_waits': same({ na: 'a search space of `serve tune`; the export carries the values it chose, as written in the profile' }),
-  'tune.replicas': same({ na: 'a search space of `serve tune`; the export carries the values it chose, as written in the profile' }),
-  'tune.threads': same({ na: 'a search space of `serve tune`; the export carries the values it chose, as written in the profile' }),
-  'cost.cpu_hour': same({ na: 'prices `serve tune` ranks configurations by; nothing to configure in the engine' }),
-  'cost.gpu_hour': same({ na: 'prices `serve tune` ranks configurations by; nothing to configure in the engine' }),
-  'cost.gib_hour': same({ na: 'prices `serve tune` ranks configurations by; nothing to configure in the engine' }),
-  'local.cpus': same({ na: 'the capacity of the host serve runs on' }),
-  'local.memory': same({ na: 'the capacity of the host serve runs on' }),
-  'local.gpus': same({ na: 'the capacity of the host serve runs on' }),
-  'slo.p50': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
-  'slo.p90': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
-  'slo.p95': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
-  'slo.p99': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
-  'slo.p999': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
-  'slo.max': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
-  'slo.error_rate': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
-  'slo.throughput.target': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
-  'slo.throughput.minimum': same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
+  ...rows(['ssh.known_hosts', 'ssh.identity_file', 'ssh.config_file', 'ssh.connect_timeout', 'ssh.keepalive', 'ssh.keepalive_count'], same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' })),
+  ...rows(['tune.batch_sizes', 'tune.batch_waits', 'tune.replicas', 'tune.threads'], same({ na: 'a search space of `serve tune`; the export carries the values it chose, as written in the profile' })),
+  ...rows(['cost.cpu_hour', 'cost.gpu_hour', 'cost.gib_hour'], same({ na: 'prices `serve tune` ranks configurations by; nothing to configure in the engine' })),
+  ...rows(['gateway.auth.tokens', 'gateway.auth.tokens_file', 'gateway.auth.open_health', 'gateway.auth.open_metrics'], authRow),
+  'gateway.tls.cert': tlsRow,
+  'gateway.tls.key': tlsRow,
+  'controller.metrics_port': same({ na: "the serve controller's own /metrics; the engine exports its own metrics" }),
+  ...rows(['local.cpus', 'local.memory', 'local.gpus'], same({ na: 'the capacity of the host serve runs on' })),
+  ...rows(['slo.p50', 'slo.p90', 'slo.p95', 'slo.p99', 'slo.p999', 'slo.max', 'slo.error_rate', 'slo.throughput.target', 'slo.throughput.minimum'], same({ na: 'a target `serve bench --profile` gates on, against any --url' })),
 };
 
 /**

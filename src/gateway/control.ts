@@ -1,6 +1,7 @@
 // Parsing of the control messages the controller writes to the gateway's stdin (gateway, data
 // plane): one JSON object a line, validated by hand so a bad line is reported and skipped.
 import type { GatewayControl, ReplicaEndpoint } from '../common/wire.js';
+import { parseAuth } from './auth-control.js';
 
 /** Parses one stdin line into a GatewayControl; throws an Error saying what is wrong. */
 export function parseControlLine(line: string): GatewayControl {
@@ -18,7 +19,8 @@ export function parseControl(msg: unknown): GatewayControl {
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('expected a JSON object with a "type"');
   const m = msg as Record<string, unknown>;
   if (m.type === 'drain') return { type: 'drain' };
-  if (m.type !== 'replicas') throw new Error(`unknown type ${JSON.stringify(m.type)}: expected "replicas" or "drain"`);
+  if (m.type === 'auth') return { type: 'auth', auth: parseAuth(m.auth) };
+  if (m.type !== 'replicas') throw new Error(`unknown type ${JSON.stringify(m.type)}: expected "replicas", "auth" or "drain"`);
   if (!Array.isArray(m.replicas)) throw new Error('"replicas" must be an array of {id, url, ready}');
   const seen = new Set<string>();
   const replicas = m.replicas.map((r, i) => {

@@ -2,10 +2,13 @@
 // replica and how the replica's response headers come back, with Server-Timing merged.
 import { CLUSTER_TOKEN_HEADER, REPLICA_HEADER, TIMEOUT_HEADER } from '../common/wire.js';
 
-/** Request headers the gateway never forwards: hop-by-hop ones and those it sets itself. */
+/**
+ * Request headers the gateway never forwards: hop-by-hop ones, those it sets itself, and the
+ * client's credentials (the gateway checked them; replicas, perhaps on other hosts, never see them).
+ */
 const dropRequest = new Set([
   'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
-  'upgrade', 'expect', 'content-length', TIMEOUT_HEADER, CLUSTER_TOKEN_HEADER,
+  'upgrade', 'expect', 'content-length', TIMEOUT_HEADER, CLUSTER_TOKEN_HEADER, 'authorization',
 ]);
 
 /** Response headers the gateway replaces or drops (hop-by-hop, Node adds its own Date). */

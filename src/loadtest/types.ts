@@ -54,6 +54,10 @@ export interface BenchOptions {
   workers?: number;
   /** Interval of progress callbacks and HDR log intervals. */
   intervalMs?: number;
+  /** Sent as `Authorization: Bearer <token>` with every request; never part of a result. */
+  token?: string;
+  /** PEM CA certificate(s) trusted for https:// instead of the system's (--ca FILE). */
+  ca?: string;
 }
 
 /** Latency percentiles in milliseconds (from HDR histograms recorded in microseconds). */

@@ -3,6 +3,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { SloTargets } from '../common/wire.js';
+import type { GatewaySecurity } from './gateway-security.js';
 import type { ProfileYaml } from './schema.js';
 import type { HostSpec, Profile } from './types.js';
 import type { Walked } from './walk.js';
@@ -12,9 +13,12 @@ import { nestWalked } from './walk-context.js';
 export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
   const root = nestWalked(values);
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'ssh', 'slo', 'tune', 'cost']) root[k] ??= {};
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'local', 'ssh', 'controller', 'slo', 'tune', 'cost']) root[k] ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
+  const gateway = root.gateway as Record<string, unknown>;
+  gateway.auth ??= {};
+  gateway.tls ??= {};
   return root as unknown as ProfileYaml;
 }
 
@@ -22,7 +26,7 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
  * Maps the snake_case YAML fields onto the Profile. `w.values` holds every leaf that was written or
  * has a default; `cwd` resolves the model registry; `fallbackName` names a profile without `name`.
  */
-export function toProfile(w: Walked, sourcePath: string, fallbackName: string, cwd: string): Profile {
+export function toProfile(w: Walked, sourcePath: string, fallbackName: string, cwd: string, security: Pick<GatewaySecurity, 'auth' | 'tls'> = {}): Profile {
   const y = nestValues(w.values);
   const min = y.replicas.min;
   const initial = y.replicas.initial ?? min;
@@ -69,6 +73,8 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       requestTimeoutMs: y.gateway.request_timeout,
       ejectAfterFailures: y.gateway.eject_after_failures,
       ejectForMs: y.gateway.eject_for,
+      ...(security.auth ? { auth: security.auth } : {}),
+      ...(security.tls ? { tls: security.tls } : {}),
     },
     drainTimeoutMs: y.drain_timeout,
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
@@ -77,6 +83,7 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       knownHostsFile: y.ssh.known_hosts, identityFile: y.ssh.identity_file, configFile: y.ssh.config_file,
       connectTimeoutMs: y.ssh.connect_timeout, keepaliveMs: y.ssh.keepalive, keepaliveCount: y.ssh.keepalive_count,
     }) as Profile['ssh'],
+    controller: { metricsPort: y.controller.metrics_port },
     slo: sloOf(y.slo),
     ...optionalSections(y),
   };

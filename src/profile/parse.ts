@@ -1,7 +1,9 @@
 // Parses profile text into a Profile (control plane): YAML with line numbers, the tree walk, the
-// cross-field rules, then normalization. Pure apart from reading process.env by default.
+// cross-field rules, then normalization. Pure apart from reading process.env by default and the
+// gateway's tokens file, when the profile names one.
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { resolveGatewaySecurity } from './gateway-security.js';
 import { toProfile } from './normalize.js';
 import { ProfileError, type ProfileProblem } from './problems.js';
 import { hideEnvValues } from './redact.js';
@@ -30,9 +32,10 @@ export function parseProfile(text: string, sourcePath: string, env: Record<strin
   const { doc, lines } = readYaml(text, file);
   const fullEnv = { ...env, PROFILE_DIR: absolute === '' ? cwd : path.dirname(absolute) };
   const walked = walkProfile({ doc, lines, text, file, env: fullEnv, publicVars }, profileTree);
-  const problems = hideEnvValues([...walked.problems, ...checkRules(walked, profileTree, file)], walked, profileTree);
+  const security = resolveGatewaySecurity(walked, file, cwd);
+  const problems = hideEnvValues([...walked.problems, ...checkRules(walked, profileTree, file), ...security.problems], walked, profileTree);
   if (problems.length > 0) throw new ProfileError(file, problems);
-  return toProfile(walked, absolute, path.basename(absolute || 'profile', path.extname(absolute)), cwd);
+  return toProfile(walked, absolute, path.basename(absolute || 'profile', path.extname(absolute)), cwd, security);
 }
 
 /**

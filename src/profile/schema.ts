@@ -2,6 +2,7 @@
 // loader, the JSON Schema for editors and the README field table are all derived from this tree;
 // the data-plane fields come from the settings table in common/, so their defaults are written once.
 import { gatewaySettingsTable as gw, replicaSettingsTable as rep, type GatewaySettings, type ReplicaSettings } from '../common/settings-table.js';
+import { tokensLeaf } from './auth-tokens.js';
 import { costSection, tuneSection } from './tune-fields.js';
 import { autoOr, boolean, bytes, duration, fraction, identifier, integer, list, number, partialSection, section, settingLeaf, text, version, type LeafPath, type ValueOf } from './fields.js';
 
@@ -67,6 +68,18 @@ const restart = section('Restarting replicas that exit or fail their probes, wit
   failed_retry: duration({ positive: true, doc: 'How long a failed (crash-looping) replica waits before it is tried once more from scratch.', default: '5m' }),
 });
 
+const auth = section('Bearer tokens clients must send (`Authorization: Bearer TOKEN`); without tokens the gateway lets anyone in.', {
+  tokens: tokensLeaf('Accepted tokens: each a string (usually "${ENV_VAR}") or {token, name, requests_per_second, burst}; hashed when the profile loads.'),
+  tokens_file: text({ what: 'a file path such as "/etc/serve/tokens"', doc: 'A file of more tokens, one a line: `[name] token [requests_per_second=N] [burst=N]`; must be mode 0600 (a relative path is taken from the directory serve runs in).', defaultText: 'none' }),
+  open_health: boolean({ doc: 'Answer /v2/health/live and /v2/health/ready without a token (load balancers, probes).', default: true }),
+  open_metrics: boolean({ doc: 'Answer /metrics without a token; off, Prometheus sends a token too.', default: false }),
+});
+
+const tls = section('HTTPS on the gateway; the files are read again on SIGHUP to the gateway (renewed certificates, no dropped connection).', {
+  cert: text({ what: 'a PEM file path such as "/etc/serve/tls/cert.pem"', doc: 'Certificate chain (PEM) the gateway presents.', defaultText: 'none (plain HTTP)' }),
+  key: text({ what: 'a PEM file path such as "/etc/serve/tls/key.pem"', doc: 'Private key (PEM) of the certificate.', defaultText: 'none' }),
+});
+
 const gatewaySection = section('The public endpoint in front of the replicas.', {
   host: gateway('host', 'a host or IP address such as "127.0.0.1"'),
   port: gateway('port'),
@@ -74,6 +87,8 @@ const gatewaySection = section('The public endpoint in front of the replicas.', 
   request_timeout: gateway('requestTimeoutMs'),
   eject_after_failures: gateway('ejectAfterFailures'),
   eject_for: gateway('ejectForMs'),
+  auth,
+  tls,
 });
 
 const local = section('Capacity of this host for placement; "auto" detects it.', {
@@ -105,6 +120,13 @@ const sshSection = section('How `serve` reaches SSH hosts: the system `ssh`, wit
   connect_timeout: duration({ minMs: 1000, maxMs: 600_000, doc: 'Longest wait for a host to answer a new connection (whole seconds).', default: '5s' }),
   keepalive: duration({ minMs: 1000, maxMs: 600_000, doc: 'Interval of SSH keep-alives and controller heartbeats (whole seconds); a host that stops answering is lost after keepalive_count of them.', default: '5s' }),
   keepalive_count: integer({ min: 1, max: 100, doc: 'Unanswered keep-alives after which a host is lost and its replicas are placed elsewhere.', default: 3 }),
+});
+
+const controller = section('The controller process (`serve up`) itself.', {
+  metrics_port: integer({
+    min: 0, max: 65535, default: 0,
+    doc: "Loopback port of the controller's own /metrics (replicas, restarts, scaling decisions, active profile); 0 picks a free one (`serve status` shows it).",
+  }),
 });
 
 const slo = partialSection(
@@ -140,6 +162,7 @@ export const profileTree = section('A serving profile: which model, how many rep
   local,
   hosts,
   ssh: sshSection,
+  controller,
   slo,
   tune: tuneSection,
   cost: costSection,

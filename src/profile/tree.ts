@@ -20,6 +20,11 @@ export interface Leaf<T = unknown, Opt extends boolean = boolean> {
   /** How the default reads in the docs when it is derived or absent ("= min", "not gated"). */
   defaultText?: string;
   required?: boolean;
+  /**
+   * The value is a secret (tokens): `${VAR}`s are expanded inside lists and mappings too, and problems
+   * say where in the value they are (its issues' own messages), never what it holds.
+   */
+  secret?: boolean;
   /** Type-level only: the normalized value's type and whether it may be absent. */
   readonly __value?: [T, Opt];
 }

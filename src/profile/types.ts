@@ -1,5 +1,6 @@
 // The validated, unit-normalized shape of a profile (control plane). Produced by profile/load.ts
 // from YAML; every duration is in milliseconds and every size in bytes, as the names say.
+import type { AuthConfig } from '../common/auth.js';
 import type { DeviceRequest } from '../common/settings-table.js';
 import type { SloTargets } from '../common/wire.js';
 
@@ -87,6 +88,10 @@ export interface Profile {
     /** Consecutive failures after which a replica is ejected from routing. */
     ejectAfterFailures: number;
     ejectForMs: number;
+    /** Bearer tokens (hashed) and open paths; absent: no authentication. */
+    auth?: AuthConfig;
+    /** HTTPS: certificate and key files (absolute); absent: plain HTTP. */
+    tls?: { certPath: string; keyPath: string };
   };
   /** Grace period for draining on scale-down and `serve down` before SIGKILL. */
   drainTimeoutMs: number;
@@ -95,6 +100,11 @@ export interface Profile {
   /** Machines replicas run on, in profile order; always at least one (`local` when the profile has none). */
   hosts: HostSpec[];
   ssh: SshSettings;
+  /** The controller itself; absent in profiles built in code (then a free metrics port). */
+  controller?: {
+    /** Loopback port of the controller's /metrics; 0 picks a free one. */
+    metricsPort: number;
+  };
   slo: SloTargets;
   /** The search space `serve tune` reads (each list sorted, distinct); absent lists take its defaults. */
   tune?: { batchSizes?: number[]; batchWaitsMs?: number[]; replicas?: number[]; threads?: number[] };

@@ -1,7 +1,8 @@
 // One leaf of a profile during the walk (control plane): its plain value with ${VAR} references
 // expanded (a value from the environment is named, never shown, in problems), checked by its schema.
 import { isAlias, isScalar, parse as parseYaml, type Node as YamlNode } from 'yaml';
-import { expandEnv } from './env.js';
+import { secretIssue } from './auth-tokens.js';
+import { expandDeep, expandEnv } from './env.js';
 import type { Leaf } from './fields.js';
 import { showValue } from './problems.js';
 import { problem, type Ctx, type Pos } from './walk-context.js';
@@ -20,6 +21,9 @@ export function walkLeaf(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path:
   if (result.success) {
     ctx.out.values.set(path, result.data);
     ctx.out.given.add(path);
+  } else if (leaf.secret) {
+    ctx.out.invalid.add(path);
+    for (const message of new Set(result.error.issues.map((i) => secretIssue(i, leaf)))) problem(ctx, at, path, message);
   } else if (value.envRef !== undefined) {
     // The schema's own messages may quote the value; one that came from the environment is not shown.
     ctx.out.invalid.add(path);
@@ -46,7 +50,8 @@ function leafValue(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: strin
   if (!isScalar(resolved)) {
     const plain = toPlainValue(resolved, ctx.doc);
     if ('refused' in plain) problem(ctx, at, path, plain.refused);
-    return 'refused' in plain ? undefined : { v: plain.value };
+    if ('refused' in plain) return undefined;
+    return leaf.secret ? expandSecret(ctx, plain.value, path, at) : { v: plain.value };
   }
   if (typeof resolved.value !== 'string' || !resolved.value.includes('$')) return { v: resolved.value };
   const expanded = expandEnv(resolved.value, ctx.env);
@@ -70,6 +75,14 @@ function leafValue(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: strin
     if (typeof retyped === 'number' || typeof retyped === 'boolean') return { v: retyped, envRef };
   }
   return { v: expanded.value, envRef };
+}
+
+/** A secret collection with every `${VAR}` in its strings expanded; the variables' values are kept out of messages. */
+function expandSecret(ctx: Ctx, value: unknown, path: string, at: Pos): { v: unknown } | undefined {
+  const expanded = expandDeep(value, ctx.env);
+  for (const p of expanded.problems) problem(ctx, at, path, p.message);
+  for (const u of expanded.used) ctx.out.envValues.set(u.name, u.value);
+  return expanded.problems.length > 0 ? undefined : { v: expanded.value };
 }
 
 /** What kind of value a hidden one is, so a message can still say why it does not fit. */

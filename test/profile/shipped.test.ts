@@ -72,7 +72,7 @@ test('profiles/profile.schema.json is generated from the current schema', async 
   assert.equal(onDisk, profileJsonSchemaText(), 'regenerate it: node dist/src/cli/main.js validate --schema > profiles/profile.schema.json');
   const schema = JSON.parse(onDisk) as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }>; required?: string[] };
   assert.equal(schema.properties.health!.properties!.period!.default, '500ms');
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['autoscaling', 'batching', 'cost', 'drain_timeout', 'gateway', 'health', 'hosts', 'local', 'model', 'name', 'replicas', 'resources', 'restart', 'runtime', 'slo', 'ssh', 'tune']);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['autoscaling', 'batching', 'controller', 'cost', 'drain_timeout', 'gateway', 'health', 'hosts', 'local', 'model', 'name', 'replicas', 'resources', 'restart', 'runtime', 'slo', 'ssh', 'tune']);
 });
 
 test('the README field table is generated from the current schema', async () => {
