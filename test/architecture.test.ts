@@ -42,7 +42,11 @@ const libraryHomes: Record<string, readonly string[]> = {
   'cli-table3': ['cli'],
   zod: ['profile'],
   yaml: ['profile', 'model'],
-  'prom-client': ['replica', 'gateway'],
+  // The controller serves its own /metrics (cluster/controller-metrics.ts).
+  'prom-client': ['replica', 'gateway', 'cluster'],
+  // The plot library: scales and paths as SVG strings, behind report/.
+  'd3-scale': ['report'],
+  'd3-shape': ['report'],
   ioredis: ['gateway/cache'],
 };
 
@@ -98,6 +102,40 @@ test('a library homed in a subfolder may not be imported from its parent folder'
   assert.equal(isUnder(path.join('model', 'optimizer.ts'), 'model/optimize'), false);
   assert.equal(isUnder(path.join('model', 'registry.ts'), 'model'), true);
 });
+
+/** System programs and the only folders that may run them. */
+const programHomes: Record<string, readonly string[]> = {
+  ssh: ['cluster/launchers', 'cluster/hosts'],
+  'ssh-keygen': ['cluster/launchers', 'cluster/hosts'],
+  'ssh-keyscan': ['cluster/launchers', 'cluster/hosts'],
+  'nvidia-smi': ['cluster/hosts'],
+};
+
+/** True when `text` starts `program` (spawn, exec*, execa or runProcess of its name). */
+function startsProgram(text: string, program: string): boolean {
+  return new RegExp(`\\b(spawn|spawnSync|execFile|execFileSync|exec|execSync|execa|execaSync|runProcess)\\(\\s*['"\`]${program}['"\`]`).test(text);
+}
+
+/** Files starting a system program outside its home folders. */
+function programViolations(): string[] {
+  const problems: string[] = [];
+  for (const file of tsFiles(srcDir)) {
+    const rel = path.relative(srcDir, file).split(path.sep).join('/');
+    const text = readFileSync(file, 'utf8');
+    for (const [program, homes] of Object.entries(programHomes)) {
+      if (startsProgram(text, program) && !homes.some((h) => rel.startsWith(`${h}/`))) problems.push(`src/${rel} runs ${program} (it lives behind ${homes.join(', ')})`);
+    }
+  }
+  return problems;
+}
+
+test('the system ssh (and nvidia-smi) are run only behind cluster/launchers and cluster/hosts', () => {
+  assert.deepEqual(programViolations(), []);
+  // The scanner sees a start, and not a mere mention.
+  assert.ok(startsProgram(`const c = spawn('ssh', [...args]);`, 'ssh'));
+  assert.ok(startsProgram(`await runProcess('nvidia-smi', ARGS, o)`, 'nvidia-smi'));
+  assert.ok(!startsProgram(`const head = ['host', 'ssh', 'cpus'];`, 'ssh'));
+  assert.ok(!startsProgram(`spawn('ssh-keygen', [])`, 'ssh'));});
 
 test('the scanner sees real imports (guards against a scanner that finds nothing)', () => {
   const found = specifiers(`import { a } from './x.js';\nimport type { B } from "../common/y.js";\nexport * from './z.js';\nawait import('onnxruntime-node');`);

@@ -1,7 +1,7 @@
 // `serve bench` (cli): open-loop load against any OIP v2 server, the SLO table, CI gates and result
 // files. The work is loadtest/runBench; this file parses flags, prints and picks the exit code.
 import { closeSync, createWriteStream, existsSync, openSync, rmSync, statSync, type WriteStream } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../common/exit-codes.js';
@@ -15,6 +15,7 @@ import { readClusterState } from '../client/cluster-state.js';
 import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
 import { action, runExitCode } from './errors.js';
 import { compactTable } from './table.js';
+import { renderBenchHtml } from './bench-html.js';
 
 export { renderProgressLine };
 
@@ -36,6 +37,8 @@ interface CliFlags extends BenchFlags {
   junit?: string;
   hdrLog?: string;
   hgrm?: string;
+  html?: string;
+  ca?: string;
 }
 
 /** Live progress goes to stderr, only on an interactive terminal outside CI. */
@@ -94,10 +97,13 @@ function openHdrLog(out: PendingFile): { write(s: IntervalSample): void; close()
 async function bench(flags: CliFlags): Promise<number> {
   // No --url: the cluster running in the state directory (of --profile, when given), gated on its targets.
   const state = flags.url === undefined || flags.profile !== undefined ? readClusterState(flags.stateDir, flags.profile) : undefined;
+  // SERVE_TOKEN keeps the token out of `ps` (a --token flag is visible there); an empty one is none.
+  const token = flags.token ?? (process.env.SERVE_TOKEN || undefined);
   const { options, targets, maxRegression } = parseBenchFlags(
-    flags,
+    { ...flags, token },
     state && { url: state.gatewayUrl, model: state.model.name, slo: state.slo ?? {} },
   );
+  if (flags.ca !== undefined) options.ca = await readCa(flags.ca);
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   // Find unwritable output files now, not after a long run.
   const pending: PendingFile[] = [];
@@ -105,8 +111,8 @@ async function bench(flags: CliFlags): Promise<number> {
     for (const p of pending.splice(0)) rmSync(p.temp, { force: true });
   };
   try {
-    const outputs: Partial<Record<'junit' | 'hgrm' | 'hdrLog', PendingFile>> = {};
-    for (const [key, flag] of [['junit', '--junit'], ['hgrm', '--hgrm'], ['hdrLog', '--hdr-log']] as const) {
+    const outputs: Partial<Record<'junit' | 'hgrm' | 'hdrLog' | 'html', PendingFile>> = {};
+    for (const [key, flag] of [['junit', '--junit'], ['hgrm', '--hgrm'], ['hdrLog', '--hdr-log'], ['html', '--html']] as const) {
       const file = flags[key];
       if (file !== undefined) pending.push((outputs[key] = prepareOutput(flag, file)));
     }
@@ -138,15 +144,29 @@ async function bench(flags: CliFlags): Promise<number> {
     const gates = evaluateGates(result, targets, baseline, maxRegression);
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
+    const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
     if (outputs.junit) await writeOutput(outputs.junit, renderJunit(result, gates));
     if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
+    if (outputs.html) await writeOutput(outputs.html, renderBenchHtml(result, gates, notJudged));
     for (const p of pending.splice(0)) await commitOutput(p);
     if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
-    else process.stdout.write(renderTable(result, gates, outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined));
+    else process.stdout.write(renderTable(result, gates, notJudged));
     return runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
   }
+}
+
+/** The PEM text of --ca FILE; a file that cannot be read or holds no certificate is one line, exit 2. */
+async function readCa(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--ca ${file}: cannot read the file (${(err as { code?: string }).code ?? 'error'})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UserError(`--ca ${file}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return text;
 }
 
 async function writeOutput(out: PendingFile, text: string): Promise<void> {
@@ -201,11 +221,16 @@ export function register(program: Command): void {
     .option('--junit <file>', 'write a JUnit XML report, one test case per target')
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
     .option('--hgrm <file>', 'write the percentile distribution (.hgrm text)')
+    .option('--html <file>', 'write a self-contained HTML report: latency per second with the targets, the percentile spectrum, throughput and errors, the table')
+    .option('--token <token>', 'send Authorization: Bearer <token> (default: $SERVE_TOKEN, which keeps it out of `ps`)')
+    .option('--ca <file>', 'trust this CA certificate (PEM) for https:// instead of the system\'s')
     .addHelpText('after', `
 Examples:
   $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 30s --p99 100ms
   $ serve bench --profile local --baseline bench.json --json > new.json
   $ serve bench --url http://127.0.0.1:8000 --rps 50:1000:50 --step 10s --p99 100ms
+  $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 60s --p99 100ms --html bench.html
+  $ SERVE_TOKEN=$(cat ~/.serve-token) serve bench --url https://gw:8443 --ca ca.pem --rps 200
 
 Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 130 interrupted.`)
     .action(action((flags: CliFlags) => bench(flags)));

@@ -26,9 +26,11 @@ export function register(program: Command): void {
     .addHelpText('after', `
 Stdin control messages (one JSON object a line):
   {"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}],"seq":1}   replace the replica set
+  {"type":"auth","auth":{"tokens":[{"name":"ci","sha256":"<hex>"}],"openHealth":true,"openMetrics":false}}  accepted tokens (with --auth)
   {"type":"drain"}                                                                                answer new requests 503, finish the rest
 Stdout: {"event":"listening","host":...,"port":...,"url":...} once listening, {"event":"applied","seq":N} once
-a numbered replica set is in use. SIGTERM (and stdin EOF with --exit-with-parent) drains and exits 0.
+a numbered replica set is in use. SIGTERM (and stdin EOF with --exit-with-parent) drains and exits 0;
+SIGHUP reads --tls-cert and --tls-key again.
 
 Example:
   $ echo '{"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}]}' | serve gateway --port 8000`)
@@ -45,11 +47,17 @@ async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
       const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;
       const gw = await listen(s, log);
       log.info('listening', { url: gw.url });
+      // A renewed certificate is picked up on SIGHUP, for new connections; open ones carry on.
+      const onHup = () => void gw.reloadTls().catch((err) => log.error('TLS reload failed; keeping the certificate in use', { error: errorMessage(err) }));
+      if (s.tlsCert !== undefined) process.on('SIGHUP', onHup);
       return {
         listening: { host: gw.host, port: gw.port, url: gw.url },
         drainTimeoutMs: s.drainTimeoutMs,
         drain: () => gw.drain(),
-        close: () => gw.close(),
+        close: () => {
+          process.off('SIGHUP', onHup);
+          return gw.close();
+        },
         control: (msg, emit) => control(gw, msg, emit, log),
       };
     },
@@ -75,7 +83,8 @@ function control(gw: GatewayHandle, msg: unknown, emit: (e: ProcessEvent) => voi
       void gw.drain();
       return;
     }
-    gw.setReplicas(m.replicas);
+    if (m.type === 'auth') return gw.setAuth(m.auth);
+    gw.setReplicas(m.replicas, m.abort);
     if (m.seq !== undefined) emit({ event: 'applied', seq: m.seq });
   } catch (err) {
     log.warn('bad control line ignored', { error: errorMessage(err) });

@@ -16,8 +16,14 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['scale', () => import('./scale.js')],
   ['down', () => import('./down.js')],
   ['bench', () => import('./bench.js')],
+  ['tune', () => import('./tune.js')],
   ['validate', () => import('./validate.js')],
+  ['schedule', () => import('./schedule.js')],
+  ['autoscale', () => import('./autoscale.js')],
+  ['export', () => import('./export.js')],
+  ['alerts', () => import('./alerts.js')],
   ['model', () => import('./model.js')],
+  ['hosts', () => import('./hosts.js')],
   ['replica', () => import('./replica.js')],
   ['gateway', () => import('./gateway.js')],
 ];
@@ -47,6 +53,7 @@ Examples:
   $ serve up --profile local                start the local profile in the foreground (Ctrl-C stops it)
   $ serve bench --profile local --rps 200   load the running cluster and check its targets
   $ serve status --json                     the running cluster as JSON
+  $ serve tune --profile local --write t.yaml  the cheapest batching, threads and replicas that meet the targets
 
 Exit codes: 0 ok, 1 a target missed, 2 usage or config error, 3 target unreachable, 70 internal error.`);
   // Subcommands inherit exitOverride so usage errors map to exit code 2 in one place.

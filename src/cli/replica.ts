@@ -51,6 +51,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
       return {
         listening: { host: replica.host, port: replica.port, url: replica.url },
         drainTimeoutMs: settings.drainTimeoutMs,
+        stdinIdleTimeoutMs: settings.heartbeatTimeoutMs,
         ready: replica.ready.then(
           (info) => ({ loadMs: Math.round(info.loadMs), device: info.device }),
           (err: unknown) => {
@@ -61,6 +62,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
         ),
         drain: () => replica.drain(),
         close: () => replica.close(),
+        control: (message, emit) => replica.control(message, emit),
       };
     },
   });

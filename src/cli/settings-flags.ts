@@ -7,7 +7,7 @@ import { checkSetting, flagOf, parseSettings, type SettingSpec, type SettingsTab
 
 /** Adds one option per setting of `table` (no commander defaults: the table's apply after the merge). */
 export function addSettingOptions(cmd: Command, table: SettingsTable): Command {
-  for (const [name, spec] of Object.entries(table)) cmd.addOption(optionOf(name, spec));
+  for (const [name, spec] of Object.entries(table)) if (!spec.stdinOnly) cmd.addOption(optionOf(name, spec));
   return cmd.addOption(new Option('--settings-stdin', 'read the settings as the first stdin line, {"type":"settings","settings":{...}} (how `serve up` starts it)'));
 }
 
@@ -42,7 +42,7 @@ export function settingsFromFlags<T extends SettingsTable>(
   const given: Record<string, unknown> = {};
   const flags = cmd.opts() as Record<string, unknown>;
   for (const name of Object.keys(table)) {
-    if (cmd.getOptionValueSource(name) === 'cli') given[name] = flags[name];
+    if (!table[name]!.stdinOnly && cmd.getOptionValueSource(name) === 'cli') given[name] = flags[name];
   }
   for (const [name, spec] of Object.entries(table)) {
     if (spec.required && given[name] === undefined && stdin?.[name] === undefined) {
@@ -60,6 +60,7 @@ export function settingsFromFlags<T extends SettingsTable>(
 export function renderSettingsFlagTable(table: SettingsTable): string {
   const rows = ['| Flag | Default | Profile field | Meaning |', '| --- | --- | --- | --- |'];
   for (const [name, spec] of Object.entries(table)) {
+    if (spec.stdinOnly) continue;
     const flag = spec.kind === 'boolean' && spec.default === true ? `--no-${flagOf(name).slice(2)}` : flagOf(name);
     const arg = spec.kind === 'boolean' ? '' : spec.kind === 'durationMs' ? ' MS' : spec.kind === 'bytes' ? ' BYTES' : spec.choices ? ` ${spec.choices.join('\\|')}` : spec.kind === 'text' ? ' TEXT' : ' N';
     const dflt = spec.required ? '**required**' : spec.kind === 'boolean' ? (spec.default ? 'on' : 'off') : spec.default === undefined ? 'none' : `\`${String(spec.default)}\``;

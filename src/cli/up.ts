@@ -6,8 +6,10 @@ import { Option, type Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { UserError } from '../common/errors.js';
 import { ExitCode, type ExitCodeValue } from '../common/exit-codes.js';
-import { loadProfile } from '../profile/load.js';
-import { startCluster } from '../cluster/controller.js';
+import { activeProfile } from '../profile/schedule.js';
+import { loadProfileOrSchedule } from '../profile/schedule-load.js';
+import type { Profile } from '../profile/types.js';
+import { startCluster, type ClusterSchedule } from '../cluster/controller.js';
 import type { ClusterEvent } from '../cluster/events.js';
 import { AdminClient } from '../client/admin-client.js';
 import { outputSince, spawnDetached } from '../client/detach.js';
@@ -32,7 +34,7 @@ export function register(program: Command): void {
   program
     .command('up')
     .description('Start a cluster from a profile: place and start replicas, supervise them, start the gateway.')
-    .requiredOption('--profile <name|file>', 'profile name (profiles/<name>.yaml or shipped) or path of a .yaml file')
+    .requiredOption('--profile <name|file>', 'profile or schedule name (profiles/<name>.yaml or shipped) or path of a .yaml file')
     .option('--state-dir <dir>', 'state directory: pid file, admin socket, state.json, logs', DEFAULT_STATE_DIR)
     .option('--detach', 'run in the background; returns once the cluster is ready')
     .option('--oversubscribe', 'place replicas that do not fit the host anyway (with a warning)')
@@ -43,17 +45,27 @@ export function register(program: Command): void {
 Examples:
   $ serve up --profile local                  foreground; Ctrl-C drains and stops everything
   $ serve up --profile market-hours --detach  background; stop with \`serve down\`
+  $ serve up --profile trading-day            a schedule: market-hours while the market is open, off-hours otherwise
   $ serve up --profile ./my.yaml --state-dir /tmp/a --oversubscribe`)
     .action(action((flags: UpFlags) => (flags.detach ? upDetached(flags) : upForeground(flags))));
 }
 
+/** The profile to start with (a schedule's active one) and the schedule, if `ref` names one. */
+async function loadForUp(ref: string): Promise<{ profile: Profile; schedule?: ClusterSchedule }> {
+  // A broken profile or schedule throws here, before anything is started.
+  const loaded = await loadProfileOrSchedule(ref, { cwd: process.cwd(), env: process.env });
+  if (loaded.kind === 'profile') return { profile: loaded.profile };
+  const s = loaded.schedule;
+  return { profile: s.profiles[activeProfile(s.schedule, new Date())]!, schedule: s };
+}
+
 async function upForeground(flags: UpFlags): Promise<number> {
-  // A broken profile throws here, before anything is started.
-  const profile = await loadProfile(flags.profile, { cwd: process.cwd(), env: process.env });
+  const { profile, schedule } = await loadForUp(flags.profile);
   await ensureModel(flags.registry ?? profile.model.registry, profile, (line) => process.stderr.write(line + '\n'));
   // A pseudo-terminal with no width (some CI runners) would make the spinner redraw endlessly.
   const interactive = isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json && !flags.detachedChild;
-  const spinner: Ora | undefined = interactive ? ora(`starting ${profile.name}: ${profile.replicas.initial} replicas and the gateway`).start() : undefined;
+  const what = schedule ? `${schedule.name} (${profile.name} now)` : profile.name;
+  const spinner: Ora | undefined = interactive ? ora(`starting ${what}: ${profile.replicas.initial} replicas and the gateway`).start() : undefined;
   let ready = false;
   const onEvent = (e: ClusterEvent) => {
     const line = `${new Date().toISOString().slice(11, 19)} ${e.level === 'info' ? '' : e.level + ': '}${e.message}`;
@@ -74,10 +86,10 @@ async function upForeground(flags: UpFlags): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     const handle = await startCluster(profile, {
-      stateDir: flags.stateDir, oversubscribe: flags.oversubscribe, registryOverride: flags.registry, onEvent, signal: abort.signal,
+      stateDir: flags.stateDir, oversubscribe: flags.oversubscribe, registryOverride: flags.registry, onEvent, signal: abort.signal, schedule,
     });
     ready = true;
-    spinner?.succeed(`${profile.name} is up`);
+    spinner?.succeed(`${what} is up`);
     const status = handle.status();
     if (flags.json) printJson(status);
     else process.stdout.write(`${renderStatus(status)}\nGateway: ${handle.gatewayUrl}\nCtrl-C (or \`serve down\`) drains and stops.\n`);
@@ -98,7 +110,7 @@ async function upForeground(flags: UpFlags): Promise<number> {
 const cliEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
 
 async function upDetached(flags: UpFlags): Promise<number> {
-  const profile = await loadProfile(flags.profile, { cwd: process.cwd(), env: process.env });
+  const { profile } = await loadForUp(flags.profile);
   await ensureModel(flags.registry ?? profile.model.registry, profile, (line) => process.stderr.write(line + '\n'));
   const paths = statePaths(flags.stateDir);
   checkSocketPath(paths);

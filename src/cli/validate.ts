@@ -4,7 +4,9 @@ import { UserError } from '../common/errors.js';
 import { redactUrl } from '../common/redact-url.js';
 import { formatBytes, formatMs } from '../common/units.js';
 import { formatDuration } from '../profile/fields.js';
-import { listProfiles, loadProfile } from '../profile/load.js';
+import { listProfiles } from '../profile/load.js';
+import { activeProfile, nextChange } from '../profile/schedule.js';
+import { loadProfileOrSchedule, type LoadedSchedule } from '../profile/schedule-load.js';
 import { displayName } from '../profile/parse.js';
 import { ProfileError } from '../profile/problems.js';
 import { profileJsonSchemaText } from '../profile/json-schema.js';
@@ -31,9 +33,14 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   }
   if (ref === undefined) throw new UserError('serve validate needs a profile: a name such as "local" or the path of a .yaml file (see --list)');
   try {
-    const profile = await loadProfile(ref);
-    if (flags.json) printJson(shownProfile(profile));
-    else process.stdout.write(renderProfileSummary(profile, process.cwd()).join('\n') + '\n');
+    const loaded = await loadProfileOrSchedule(ref);
+    if (loaded.kind === 'profile') {
+      if (flags.json) printJson(shownProfile(loaded.profile));
+      else process.stdout.write(renderProfileSummary(loaded.profile, process.cwd()).join('\n') + '\n');
+      return 0;
+    }
+    if (flags.json) printJson({ kind: 'schedule', ...loaded.schedule, profiles: Object.fromEntries(Object.entries(loaded.schedule.profiles).map(([k, p]) => [k, shownProfile(p)])) });
+    else process.stdout.write(renderScheduleSummary(loaded.schedule, process.cwd(), new Date()).join('\n') + '\n');
     return 0;
   } catch (err) {
     // Machines get the problems as data on stdout; people still get the lines on stderr.
@@ -42,10 +49,19 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   }
 }
 
-/** The profile as `--json` prints it: a Redis URL's password replaced (it may come from ${REDIS_URL}). */
+/** The profile for printing: each token by name and quota only (a digest of a weak token can be brute-forced). */
+function withoutDigests(p: Profile): Profile {
+  const auth = p.gateway.auth;
+  if (auth === undefined) return p;
+  const tokens = auth.tokens.map(({ sha256: _hidden, ...shown }) => shown) as typeof auth.tokens;
+  return { ...p, gateway: { ...p.gateway, auth: { ...auth, tokens } } };
+}
+
+/** The profile as printed (`--json` too): tokens without digests, a Redis URL's password replaced (it may come from ${REDIS_URL}). */
 function shownProfile(p: Profile): Profile {
-  const r = p.cache.redis;
-  return r === undefined ? p : { ...p, cache: { ...p.cache, redis: { ...r, url: redactUrl(r.url) } } };
+  const q = withoutDigests(p);
+  const r = q.cache.redis;
+  return r === undefined ? q : { ...q, cache: { ...q.cache, redis: { ...r, url: redactUrl(r.url) } } };
 }
 
 /** A few lines saying what a profile resolves to, for people (pure). */
@@ -60,7 +76,7 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
     s.targetRps !== undefined ? `${s.targetRps} req/s` : '', s.minRps !== undefined ? `(at least ${s.minRps})` : '',
   ].filter(Boolean);
   const scaling = a.enabled
-    ? `autoscale on ${a.targetOngoingRequests} in flight per replica, up after ${formatDuration(a.upscaleDelayMs)}, down after ${formatDuration(a.downscaleDelayMs)}`
+    ? `autoscale on ${a.targetOngoingRequests} in flight per replica, up after ${formatDuration(a.upscaleDelayMs)}, down after ${formatDuration(a.downscaleDelayMs)}${a.latencyGuard ? ', latency guard on' : ''}`
     : 'autoscaling off';
   return [
     `${displayName(p.sourcePath, cwd) || p.name}: ok (profile "${p.name}")`,
@@ -68,9 +84,13 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
     `  replicas    ${p.replicas.min}-${p.replicas.max}, start ${p.replicas.initial}; ${scaling}`,
     `  per replica ${p.resources.cpus} CPU, ${p.resources.gpus} GPU, ${formatBytes(p.resources.memoryBytes)}; batch ${p.batching.maxBatchSize} within ${formatDuration(p.batching.batchWaitMs)}; ${p.runtime.device}, ${p.runtime.threads} thread(s)`,
     `  health      probe every ${formatDuration(p.health.periodMs)} (timeout ${formatDuration(p.health.timeoutMs)}, ${p.health.failureThreshold} failures eject); restart backoff ${formatDuration(p.restart.initialBackoffMs)} x${p.restart.backoffMultiplier} to ${formatDuration(p.restart.maxBackoffMs)}`,
-    `  gateway     http://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
+    `  gateway     ${p.gateway.tls ? 'https' : 'http'}://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
     `  cache       ${cacheSummary(p.cache)}`,
     `  targets     ${targets.join(' ') || 'none'}`,
+    ...(p.hosts.length > 1 || p.hosts[0]?.ssh !== undefined
+      ? [`  hosts       ${p.hosts.map((h) => (h.ssh === undefined ? `${h.name} (this machine)` : `${h.name} (${h.ssh})`)).join(', ')}`]
+      : []),
+    `  security    ${securityLine(p)}`,
   ];
 }
 
@@ -78,6 +98,31 @@ function cacheSummary(c: Profile['cache']): string {
   if (!c.enabled) return 'off';
   const redis = c.redis === undefined ? 'memory only' : `then Redis ${redactUrl(c.redis.url)} (prefix ${c.redis.prefix}, timeout ${formatDuration(c.redis.timeoutMs)})`;
   return `${c.maxEntries} answers, ${formatBytes(c.maxBytes)}, ttl ${formatDuration(c.ttlMs)}; ${redis}`;
+}
+
+/** What a schedule resolves to: its windows, the next switch, then each profile's summary (pure but for `now`). */
+export function renderScheduleSummary(s: LoadedSchedule, cwd: string, now: Date): string[] {
+  const sch = s.schedule;
+  const next = nextChange(sch, now);
+  const lines = [
+    `${displayName(s.sourcePath, cwd) || s.name}: ok (schedule "${s.name}", ${Object.keys(s.profiles).length} profiles checked)`,
+    `  time zone   ${sch.timezone}; default ${sch.default}`,
+    ...sch.windows.map((w) => `  window      ${w.profile} ${w.days.join(',')} ${w.from}-${w.to}${w.prewarmMs ? `, prewarm ${formatDuration(w.prewarmMs)}` : ''}`),
+    `  closed      ${sch.closedDates?.length ?? 0} dates${sch.closedDates?.length ? ` (${sch.closedDates[0]} .. ${sch.closedDates.at(-1)})` : ''}; ${Object.keys(sch.earlyClose ?? {}).length} early closes`,
+    `  now         ${activeProfile(sch, now)}${next ? `; next ${next.profile} at ${next.at.toISOString()} (${next.reason})` : ''} (serve schedule show ${s.name})`,
+  ];
+  for (const p of Object.values(s.profiles)) lines.push('', ...renderProfileSummary(p, cwd));
+  return lines;
+}
+
+/** "2 tokens (1 with a quota), health open, /metrics needs a token; TLS" or "no tokens (anyone may call it); plain HTTP". */
+function securityLine(p: Profile): string {
+  const a = p.gateway.auth;
+  const tls = p.gateway.tls ? 'TLS' : 'plain HTTP';
+  if (a === undefined) return `no tokens (anyone who reaches the port may call it); ${tls}`;
+  const quotas = a.tokens.filter((t) => t.requestsPerSecond !== undefined).length;
+  const open = [a.openHealth ? 'health open' : 'health needs a token', a.openMetrics ? '/metrics open' : '/metrics needs a token'];
+  return `${a.tokens.length} token(s)${quotas ? ` (${quotas} with a quota)` : ''}, ${open.join(', ')}; ${tls}`;
 }
 
 /** `./models` for a folder under `cwd`, else the absolute path. */
@@ -90,13 +135,14 @@ export function register(program: Command): void {
   program
     .command('validate')
     .description('Check a profile without starting anything: every problem with file:line:col, or a summary of what it resolves to.')
-    .argument('[profile]', 'profile name (./profiles/<name>.yaml, then the shipped ones) or path of a .yaml file')
+    .argument('[profile]', 'profile or schedule name (./profiles/<name>.yaml, then the shipped ones) or path of a .yaml file; a schedule is checked with every profile it names')
     .option('--json', 'print the resolved profile (durations in ms, sizes in bytes) as JSON; problems as {"ok":false,"problems":[...]}')
     .option('--list', 'list the profiles found by name (./profiles first, then the shipped ones)')
     .option('--schema', 'print the JSON Schema of profile files (for editors)')
     .addHelpText('after', `
 Examples:
   $ serve validate market-hours
+  $ serve validate trading-day              a schedule and every profile it names
   $ serve validate ./my-profile.yaml --json
   $ serve validate --schema > profile.schema.json
 

@@ -5,6 +5,7 @@ import { UnreachableError, UserError } from '../common/errors.js';
 import { formatMs } from '../common/units.js';
 import { notRunning, runningPid, statePaths, type StatePaths } from '../common/state-layout.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
+import type { ReconfigureRequest, ReconfigureResult } from '../common/live-settings.js';
 
 /**
  * The controller is there but did not give a usable answer: no answer within the time limit, a
@@ -35,6 +36,11 @@ export class AdminClient {
 
   scale(replicas: number, force = false): Promise<ScaleResult> {
     return this.request('POST', '/scale', { replicas, force }) as Promise<ScaleResult>;
+  }
+
+  /** Changes batching live and threads by replacing replicas; resolves once every replica has the change. */
+  reconfigure(settings: ReconfigureRequest): Promise<ReconfigureResult> {
+    return this.request('POST', '/reconfigure', settings) as Promise<ReconfigureResult>;
   }
 
   async down(): Promise<void> {

@@ -23,7 +23,7 @@ export function readClusterState(stateDir: string, profile?: string): ClusterSta
   if (state === undefined) {
     throw new UnreachableError(`the cluster in ${paths.dir} (pid ${pid}) has not written a usable state.json yet (it may still be starting): wait for \`serve up\` to say it is up, or pass --url`);
   }
-  if (profile !== undefined && state.profileName !== profile) {
+  if (profile !== undefined && state.profileName !== profile && state.schedule !== profile) {
     throw new UnreachableError(`the running cluster uses profile "${state.profileName}", not "${profile}": use --profile ${state.profileName}, or ${upFirst}`);
   }
   return state;

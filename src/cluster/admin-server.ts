@@ -1,17 +1,23 @@
 // Admin API of a running controller (control plane): HTTP over the unix socket
-// <state-dir>/admin.sock (mode 0600). GET /status, POST /scale {replicas, force}, POST /down.
+// <state-dir>/admin.sock (mode 0600). GET /status, POST /scale {replicas, force} or {auto: true},
+// POST /reconfigure {maxBatchSize?, batchWaitMs?, threads?}, POST /down.
 import http from 'node:http';
 import { chmodSync } from 'node:fs';
 import { UserError, errorMessage } from '../common/errors.js';
 import { removeEntry } from '../common/no-follow.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
+import type { ReconfigureResult } from '../common/live-settings.js';
 
 export interface AdminHandlers {
   status(): ClusterStatus;
   /** Throws UserError for a count outside the profile's bounds without `force`. */
   scale(replicas: number, force: boolean): Promise<ScaleResult>;
+  /** Unpins the count set by scale: the autoscaler decides again. */
+  scaleAuto(): Promise<ScaleResult>;
   /** Starts a drain-and-stop; the answer goes out before the controller exits. */
   down(): void;
+  /** Changes batching live and threads by a rolling replacement; throws UserError for a bad change. */
+  reconfigure?(settings: unknown): Promise<ReconfigureResult>;
 }
 
 /** Listens on `socketPath` and returns a function that closes the server. */
@@ -45,12 +51,14 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, h: Ad
     const route = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     if (route === 'GET /status') return send(res, 200, h.status());
     if (route === 'POST /scale') {
-      const body = (await readJson(req)) as { replicas?: unknown; force?: unknown };
+      const body = (await readJson(req)) as { replicas?: unknown; force?: unknown; auto?: unknown };
+      if (body.auto === true) return send(res, 200, await h.scaleAuto());
       if (typeof body.replicas !== 'number' || !Number.isInteger(body.replicas) || body.replicas < 0) {
-        return send(res, 400, { error: 'body must be {"replicas": <integer >= 0>, "force": <boolean>}' });
+        return send(res, 400, { error: 'body must be {"replicas": <integer >= 0>, "force": <boolean>} or {"auto": true}' });
       }
       return send(res, 200, await h.scale(body.replicas, body.force === true));
     }
+    if (route === 'POST /reconfigure' && h.reconfigure) return send(res, 200, await h.reconfigure(await readJson(req)));
     if (route === 'POST /down') {
       // Stop only once the answer is out, so the client never sees the socket close first.
       res.once('finish', () => h.down());

@@ -1,83 +1,213 @@
-// Autoscaling policy (control plane, pure core), after Ray Serve's default policy: desired replicas
-// = ceil(average total in-flight requests / target per replica), clamped to [min, max], applied only
-// once the same direction of change has held for the upscale or downscale delay.
+// Autoscaling policy (control plane, pure core), after Ray Serve's default policy: a pure function of
+// a context (current replicas, timed load samples, config, now, the delays' state). The signal is
+// requests in flight at the replicas plus requests queued at the gateway, averaged over the look-back
+// window; desired = ceil(signal / target per replica), clamped to [min, max], applied once the same
+// direction has held for the upscale or downscale delay. The latency guard adds one replica at a time
+// while the gateway's p99 over the window is over target with requests waiting. The controller and
+// the simulator run this same code.
 import type { Clock } from '../common/clock.js';
+import type { Profile } from '../profile/types.js';
+import { deltaCount, deltaQuantileMs, mergeDeltas, type LatencyDelta } from './latency-window.js';
 
-/** Policy settings; mirrors the autoscaling part of a Profile plus its replica bounds. */
+/** Policy settings; the autoscaling part of a Profile plus its replica bounds and p99 target. */
 export interface AutoscalingConfig {
   minReplicas: number;
   maxReplicas: number;
-  /** Desired in-flight requests per replica (Ray Serve's target_ongoing_requests). */
+  /** Desired requests per replica, in flight at it or queued for it (Ray Serve's target_ongoing_requests). */
   targetOngoingRequests: number;
   upscaleDelayMs: number;
   downscaleDelayMs: number;
   /** Samples older than this are ignored when averaging. */
   lookbackMs: number;
+  /** The latency guard, when on: the p99 the gateway must stay under (the profile's slo.p99). */
+  latencyGuard?: { p99TargetMs: number };
 }
 
-/** One decision, with the numbers behind it (shown by `serve status`). */
+/** One reading of the cluster's load, taken at `atMs`. */
+export interface LoadSample {
+  atMs: number;
+  /** Requests in flight at the ready replicas (their sum). */
+  inFlight: number;
+  /** Requests waiting at the gateway for a free replica. */
+  queued: number;
+  /** Requests waiting in the replicas' batch queues (part of inFlight; the guard's "requests are waiting"). */
+  replicaQueued?: number;
+  /** The gateway's request latencies since the previous sample. */
+  latency?: LatencyDelta;
+}
+
+/** What the policy remembers between decisions: when each pending direction began, the last scale-up. */
+export interface PolicyState {
+  upSinceMs?: number;
+  downSinceMs?: number;
+  lastUpMs?: number;
+}
+
+/** Everything one decision depends on. */
+export interface PolicyContext {
+  nowMs: number;
+  currentReplicas: number;
+  /** Samples in any order; only those within the look-back window count. */
+  samples: readonly LoadSample[];
+  config: AutoscalingConfig;
+  state: PolicyState;
+}
+
+/** What the latency guard saw: `fires` says it asks for one more replica now. */
+export interface GuardView {
+  p99Ms?: number;
+  /** Requests the window's p99 is computed from. */
+  requests: number;
+  /** Average requests waiting at the gateway and in the replicas' queues over the window. */
+  waiting: number;
+  fires: boolean;
+  /** Why it does not fire, when it does not. */
+  why: string;
+}
+
+/** One decision with the numbers behind it (shown by `serve status`, logged as one JSON line). */
 export interface ScalingDecision {
   /** The replica count to apply now, or undefined to keep the current one. */
   applyReplicas: number | undefined;
   /** What the policy would like right now, before the delay. */
   desiredReplicas: number;
+  /** Average of in flight + queued over the window. */
+  signal: number;
   averageInFlight: number;
+  averageQueued: number;
+  samples: number;
+  guard?: GuardView;
+  /** up / down: waiting out a delay; apply: changing now; steady: desired = current; none: no samples. */
+  action: 'apply' | 'up' | 'down' | 'steady' | 'none';
+  /** One sentence for people. */
+  reason: string;
+  state: PolicyState;
 }
 
-/** Computes the unclamped-then-clamped replica count for a load; pure. */
-export function desiredReplicas(cfg: AutoscalingConfig, averageInFlight: number): number {
-  const raw = Math.ceil(averageInFlight / cfg.targetOngoingRequests - 1e-9);
+/** The policy's settings for a profile, with a floor under its minimum (a schedule's prewarm). */
+export function policyConfig(p: Profile, floor = 0): AutoscalingConfig {
+  const a = p.autoscaling;
+  return {
+    minReplicas: Math.max(p.replicas.min, floor), maxReplicas: Math.max(p.replicas.max, floor), targetOngoingRequests: a.targetOngoingRequests,
+    upscaleDelayMs: a.upscaleDelayMs, downscaleDelayMs: a.downscaleDelayMs, lookbackMs: a.lookbackMs,
+    ...(a.latencyGuard && p.slo.p99Ms !== undefined ? { latencyGuard: { p99TargetMs: p.slo.p99Ms } } : {}),
+  };
+}
+
+/** Fewest requests in the window for its p99 to mean something (one slow request is not a trend). */
+export const GUARD_MIN_REQUESTS = 20;
+/** Below this share of the p99 target the guard lets replicas go again (hysteresis). */
+export const GUARD_RELEASE_SHARE = 0.8;
+
+/** The clamped replica count for a signal; pure. */
+export function desiredReplicas(cfg: AutoscalingConfig, signal: number): number {
+  const raw = Math.ceil(signal / cfg.targetOngoingRequests - 1e-9);
   return Math.min(cfg.maxReplicas, Math.max(cfg.minReplicas, raw));
 }
 
-/** Feeds on in-flight samples and decides when to scale; one per deployment. */
-export class Autoscaler {
-  private samples: Array<{ atMs: number; inFlight: number }> = [];
-  private upSinceMs: number | undefined;
-  private downSinceMs: number | undefined;
+/** The latency guard's view of the window; pure. */
+export function guardView(ctx: PolicyContext, recent: readonly LoadSample[]): GuardView | undefined {
+  const g = ctx.config.latencyGuard;
+  if (!g) return undefined;
+  const window = mergeDeltas(recent.map((s) => s.latency));
+  const requests = deltaCount(window);
+  const p99Ms = deltaQuantileMs(window, 0.99);
+  const waiting = recent.reduce((a, s) => a + s.queued + (s.replicaQueued ?? 0), 0) / Math.max(1, recent.length);
+  const view = { p99Ms, requests, waiting };
+  const since = ctx.state.lastUpMs === undefined ? Infinity : ctx.nowMs - ctx.state.lastUpMs;
+  if (requests < GUARD_MIN_REQUESTS || p99Ms === undefined) return { ...view, fires: false, why: `only ${requests} requests in the window (needs ${GUARD_MIN_REQUESTS})` };
+  if (p99Ms <= g.p99TargetMs) return { ...view, fires: false, why: `p99 ${p99Ms.toFixed(1)}ms within ${g.p99TargetMs}ms` };
+  if (waiting < 1) return { ...view, fires: false, why: `p99 ${p99Ms.toFixed(1)}ms over ${g.p99TargetMs}ms but nothing waits (a slow model, not load)` };
+  if (since < ctx.config.lookbackMs) return { ...view, fires: false, why: `p99 over target, but the last scale-up was ${Math.round(since)}ms ago: waiting for a window measured after it` };
+  if (ctx.currentReplicas >= ctx.config.maxReplicas) return { ...view, fires: false, why: `p99 over target, but already at max ${ctx.config.maxReplicas}` };
+  return { ...view, fires: true, why: `p99 ${p99Ms.toFixed(1)}ms over ${g.p99TargetMs}ms with ${waiting.toFixed(1)} requests waiting` };
+}
 
-  constructor(readonly config: AutoscalingConfig, private readonly clock: Clock) {
+/** Decides from a context; pure (the returned state is the next one). */
+export function decide(ctx: PolicyContext): ScalingDecision {
+  const { config: cfg, nowMs, currentReplicas: current } = ctx;
+  const recent = ctx.samples.filter((s) => s.atMs <= nowMs && nowMs - s.atMs <= cfg.lookbackMs);
+  if (recent.length === 0) {
+    return { applyReplicas: undefined, desiredReplicas: current, signal: 0, averageInFlight: 0, averageQueued: 0, samples: 0, action: 'none', reason: 'no load samples in the look-back window', state: ctx.state };
+  }
+  const averageInFlight = recent.reduce((a, s) => a + s.inFlight, 0) / recent.length;
+  const averageQueued = recent.reduce((a, s) => a + s.queued, 0) / recent.length;
+  const signal = averageInFlight + averageQueued;
+  const byCount = desiredReplicas(cfg, signal);
+  const guard = guardView(ctx, recent);
+  let desired = byCount;
+  let why = `signal ${signal.toFixed(1)} (in flight ${averageInFlight.toFixed(1)} + queued ${averageQueued.toFixed(1)}) / ${cfg.targetOngoingRequests} per replica wants ${byCount}`;
+  if (guard?.fires && current + 1 > desired) {
+    desired = Math.min(cfg.maxReplicas, current + 1);
+    why = `latency guard: ${guard.why}, wants ${desired} (the count alone wants ${byCount})`;
+  } else if (cfg.latencyGuard && desired < current && guard?.p99Ms !== undefined && guard.requests >= GUARD_MIN_REQUESTS && guard.p99Ms > GUARD_RELEASE_SHARE * cfg.latencyGuard.p99TargetMs) {
+    // Hysteresis: replicas go only once latency is clearly under target, so the guard's next
+    // scale-up is not undone by the count and redone by the guard, over and over.
+    desired = current;
+    why += `, but p99 ${guard.p99Ms.toFixed(1)}ms is above ${GUARD_RELEASE_SHARE * 100}% of ${cfg.latencyGuard.p99TargetMs}ms: holding ${current}`;
+  }
+  return withDelays(ctx, { desired, why, signal, averageInFlight, averageQueued, samples: recent.length, guard });
+}
+
+/** Applies `desired` only once its direction has held for that direction's delay. */
+function withDelays(
+  ctx: PolicyContext,
+  d: { desired: number; why: string; signal: number; averageInFlight: number; averageQueued: number; samples: number; guard?: GuardView },
+): ScalingDecision {
+  const { nowMs, currentReplicas: current, config: cfg } = ctx;
+  const base = { desiredReplicas: d.desired, signal: d.signal, averageInFlight: d.averageInFlight, averageQueued: d.averageQueued, samples: d.samples, guard: d.guard };
+  if (d.desired === current) {
+    return { ...base, applyReplicas: undefined, action: 'steady', reason: `${d.why}: steady at ${current}`, state: { lastUpMs: ctx.state.lastUpMs } };
+  }
+  const up = d.desired > current;
+  const since = up ? (ctx.state.upSinceMs ?? nowMs) : (ctx.state.downSinceMs ?? nowMs);
+  const delayMs = up ? cfg.upscaleDelayMs : cfg.downscaleDelayMs;
+  const heldMs = nowMs - since;
+  if (heldMs >= delayMs) {
+    const state: PolicyState = { lastUpMs: up ? nowMs : ctx.state.lastUpMs };
+    return { ...base, applyReplicas: d.desired, action: 'apply', reason: `${d.why}: scaling ${up ? 'up' : 'down'} ${current} -> ${d.desired} (held ${(heldMs / 1000).toFixed(1)}s)`, state };
+  }
+  // A change of direction starts the other direction's wait from now.
+  const state: PolicyState = up ? { upSinceMs: since, lastUpMs: ctx.state.lastUpMs } : { downSinceMs: since, lastUpMs: ctx.state.lastUpMs };
+  const left = ((delayMs - heldMs) / 1000).toFixed(1);
+  return { ...base, applyReplicas: undefined, action: up ? 'up' : 'down', reason: `${d.why}: ${current} -> ${d.desired} in ${left}s unless it changes (${up ? 'upscale' : 'downscale'}_delay)`, state };
+}
+
+/**
+ * The policy with its memory, on a clock: keeps the window's samples and the delays' state, and
+ * decides from them. One per deployment; the controller's loop and the simulator both use it.
+ */
+export class Autoscaler {
+  private samples: LoadSample[] = [];
+  private state: PolicyState = {};
+
+  constructor(public config: AutoscalingConfig, private readonly clock: Clock) {
     if (!(config.targetOngoingRequests > 0)) throw new RangeError('targetOngoingRequests must be > 0');
   }
 
-  /** Records the total in-flight requests across all replicas, measured now. */
-  observe(totalInFlight: number): void {
+  /** Records a sample measured now (its atMs is set from the clock). */
+  observe(sample: Omit<LoadSample, 'atMs'> | number): void {
     const now = this.clock.nowMs();
-    this.samples.push({ atMs: now, inFlight: totalInFlight });
-    this.samples = this.samples.filter((s) => now - s.atMs <= this.config.lookbackMs);
+    const s = typeof sample === 'number' ? { inFlight: sample, queued: 0 } : sample;
+    this.samples.push({ ...s, atMs: now });
+    this.samples = this.samples.filter((x) => now - x.atMs <= this.config.lookbackMs);
   }
 
-  /** Decides given the replica count the controller runs now; undefined before any sample. */
+  /** Decides given the replica count the controller runs now; undefined before any sample in the window. */
   decide(currentReplicas: number): ScalingDecision | undefined {
-    const now = this.clock.nowMs();
-    const recent = this.samples.filter((s) => now - s.atMs <= this.config.lookbackMs);
-    if (recent.length === 0) return undefined;
-    const averageInFlight = recent.reduce((a, s) => a + s.inFlight, 0) / recent.length;
-    const desired = desiredReplicas(this.config, averageInFlight);
-    let applyReplicas: number | undefined;
-    if (desired > currentReplicas) {
-      this.downSinceMs = undefined;
-      this.upSinceMs ??= now;
-      if (now - this.upSinceMs >= this.config.upscaleDelayMs) applyReplicas = desired;
-    } else if (desired < currentReplicas) {
-      this.upSinceMs = undefined;
-      this.downSinceMs ??= now;
-      if (now - this.downSinceMs >= this.config.downscaleDelayMs) applyReplicas = desired;
-    } else {
-      this.upSinceMs = undefined;
-      this.downSinceMs = undefined;
-    }
-    if (applyReplicas !== undefined) {
-      // The next change must hold for its own full delay.
-      this.upSinceMs = undefined;
-      this.downSinceMs = undefined;
-    }
-    return { applyReplicas, desiredReplicas: desired, averageInFlight };
+    const d = decide({ nowMs: this.clock.nowMs(), currentReplicas, samples: this.samples, config: this.config, state: this.state });
+    this.state = d.state;
+    return d.action === 'none' ? undefined : d;
   }
 
-  /** Forgets pending decisions (after a manual scale, so it starts judging afresh). */
+  /** New settings (a schedule switch): pending delays start again; the samples stay. */
+  reconfigure(config: AutoscalingConfig): void {
+    this.config = config;
+    this.reset();
+  }
+
+  /** Forgets pending decisions (after a manual scale or a switch, so it judges afresh). */
   reset(): void {
-    this.upSinceMs = undefined;
-    this.downSinceMs = undefined;
+    this.state = { lastUpMs: this.state.lastUpMs };
   }
 }

@@ -1,11 +1,14 @@
 // The ClusterStatus a running controller reports (control plane): plain data built from its parts,
 // for `serve status`, the admin API and `serve up`'s table.
 import type { Profile } from '../profile/types.js';
+import type { AutoscaleLoop } from './autoscale-loop.js';
 import type { GatewayLink } from './gateway-link.js';
-import type { ClusterStatus } from '../common/cluster-status.js';
+import type { ClusterStatus, ScheduleStatus } from '../common/cluster-status.js';
+import type { ScheduleRunner } from './schedule-runner.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface StatusParts {
+  /** The profile in force. */
   profile: Profile;
   phase: ClusterStatus['phase'];
   modelVersion: number;
@@ -15,13 +18,18 @@ export interface StatusParts {
   stateDir: string;
   startedAt: string;
   uptimeMs: number;
-  autoscalingActive: boolean;
-  lastDecision: { averageInFlight: number; desiredReplicas: number } | undefined;
+  autoscaling: AutoscaleLoop;
+  schedule?: { name: string; sourcePath: string; schedule: { timezone: string } };
+  scheduleRunner?: ScheduleRunner;
+  hosts?: ClusterStatus['hosts'];
+  controllerMetricsUrl?: string;
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
   const { profile, gateway, supervisor } = p;
   const a = profile.autoscaling;
+  const d = p.autoscaling.lastDecision;
+  const floor = p.autoscaling.floor;
   return {
     phase: p.phase,
     profile: { name: profile.name, path: profile.sourcePath },
@@ -29,16 +37,33 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     gatewayUrl: p.gatewayUrl,
     gateway: { pid: gateway.pid, state: gateway.state, restarts: gateway.restarts, reason: gateway.failure },
     controllerPid: process.pid,
+    controllerMetricsUrl: p.controllerMetricsUrl,
     stateDir: p.stateDir,
     startedAt: p.startedAt,
     uptimeMs: p.uptimeMs,
     desiredReplicas: supervisor.desired,
     autoscaling: {
-      enabled: a.enabled, active: p.autoscalingActive, minReplicas: profile.replicas.min, maxReplicas: profile.replicas.max,
-      targetOngoingRequests: a.targetOngoingRequests,
-      averageInFlight: p.lastDecision?.averageInFlight, wantedReplicas: p.lastDecision?.desiredReplicas,
+      enabled: a.enabled, active: p.autoscaling.active, minReplicas: profile.replicas.min, maxReplicas: profile.replicas.max,
+      targetOngoingRequests: a.targetOngoingRequests, latencyGuard: a.latencyGuard,
+      ...(p.autoscaling.pinned !== undefined ? { pinned: p.autoscaling.pinned } : {}),
+      ...(floor !== undefined ? { floor } : {}),
+      ...(d ? { signal: d.signal, averageInFlight: d.averageInFlight, averageQueued: d.averageQueued, wantedReplicas: d.desiredReplicas } : {}),
+      ...(d?.guard?.p99Ms !== undefined ? { p99Ms: d.guard.p99Ms } : {}),
+      decisions: [...p.autoscaling.decisions],
+      history: [...p.autoscaling.history],
     },
+    ...(p.schedule && p.scheduleRunner ? { schedule: scheduleStatus(p.schedule, p.scheduleRunner) } : {}),
     replicas: supervisor.status(),
+    ...(p.hosts ? { hosts: p.hosts } : {}),
     warnings: [...supervisor.warnings],
+  };
+}
+
+function scheduleStatus(s: NonNullable<StatusParts['schedule']>, r: ScheduleRunner): ScheduleStatus {
+  const n = r.next;
+  const prewarmAt = r.prewarmAt;
+  return {
+    name: s.name, path: s.sourcePath, timezone: s.schedule.timezone, active: r.active,
+    ...(n ? { next: { at: n.at.toISOString(), profile: n.profile, reason: n.reason, ...(prewarmAt ? { prewarmAt: prewarmAt.toISOString() } : {}) } } : {}),
   };
 }

@@ -75,10 +75,13 @@ export class GatewayLink {
     return new Promise((resolve) => this.listeningWaiters.push(resolve));
   }
 
-  /** Replaces the replica set the gateway routes to; resolves once it routes by it (or cannot). */
-  update(set: ReplicaEndpoint[]): Promise<void> {
+  /**
+   * Replaces the replica set the gateway routes to; resolves once it routes by it (or cannot).
+   * `abort`: replicas whose host was lost, whose requests the gateway fails and retries now.
+   */
+  update(set: ReplicaEndpoint[], abort: string[] = []): Promise<void> {
     this.set = set;
-    return this.sendSet();
+    return this.sendSet(abort);
   }
 
   /** Drains the gateway (SIGTERM: it finishes what it accepted), SIGKILL after the drain timeout. */
@@ -142,14 +145,14 @@ export class GatewayLink {
     for (const w of this.listeningWaiters.splice(0)) w(url);
   }
 
-  private setLine(): string {
-    const msg: ControlMessage = { type: 'replicas', replicas: this.set, seq: ++this.seq };
+  private setLine(abort: string[] = []): string {
+    const msg: ControlMessage = { type: 'replicas', replicas: this.set, seq: ++this.seq, ...(abort.length > 0 ? { abort } : {}) };
     return JSON.stringify(msg);
   }
 
-  private sendSet(): Promise<void> {
+  private sendSet(abort: string[]): Promise<void> {
     if (!this.proc) return Promise.resolve();
-    const line = this.setLine();
+    const line = this.setLine(abort);
     const seq = this.seq;
     this.proc.send(line);
     return new Promise<void>((resolve) => {

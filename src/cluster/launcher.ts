@@ -6,14 +6,22 @@ import { PROCESS_EVENTS, type ProcessEvent } from '../common/wire.js';
 export interface ExitInfo {
   code: number | null;
   signal: string | null;
+  /**
+   * Set when the child's host was lost (its SSH connection died): the process may even still run
+   * there, cut off. The supervisor treats this as `host-lost`, not as an exit of the child.
+   */
+  lost?: string;
 }
 
 /** What to run and where its output goes. */
 export interface LaunchSpec {
   /** Component id used in logs ("replica-1", "gateway"). */
   id: string;
+  /** Profile name of the host to run it on; undefined: this machine. */
+  host?: string;
   command: string;
   args: readonly string[];
+  /** Added to the child's environment (on an SSH host: set there, on the remote side). */
   env?: Readonly<Record<string, string>>;
   /** Lines written to the child's stdin before anything else (its settings). */
   stdinLines?: readonly string[];
@@ -25,7 +33,10 @@ export interface LaunchSpec {
 
 /** A running child. */
 export interface LaunchedProcess {
+  /** Its pid (on an SSH host: the pid there, once known). */
   readonly pid: number | undefined;
+  /** True when it runs on another host: /proc here says nothing about it. */
+  readonly remote?: boolean;
   /** Settles once the child has exited (never rejects). */
   readonly exited: Promise<ExitInfo>;
   /** Writes one line to the child's stdin (the gateway's control channel); ignored once it exited. */

@@ -5,7 +5,7 @@ import type { Clock, TimerHandle } from '../common/clock.js';
 import { hasProcess, initialChild, type ChildState } from './supervised-child.js';
 import type { LaunchedProcess } from './launcher.js';
 import { httpGet } from './http-probe.js';
-import { inFlightFromMetrics } from './metrics-parse.js';
+import { inFlightFromMetrics, queueDepthFromMetrics } from './metrics-parse.js';
 import { ProcessReadings } from './proc-stats.js';
 import type { ReplicaState, ReplicaStatus } from '../common/cluster-status.js';
 
@@ -17,10 +17,14 @@ export class ReplicaSlot {
   device: string | undefined;
   /** The host placement put it on. */
   host: string | undefined;
+  /** GPU indexes placement gave it on that host (its CUDA_VISIBLE_DEVICES). */
+  gpus: number[] | undefined;
   timer: TimerHandle | undefined;
   /** A probe or reading of this slot is in progress (the next tick skips it). */
   probing = false;
   inFlight: number | undefined;
+  /** The supervisor's settings generation its process was launched with (see Supervisor.roll). */
+  generation = 0;
   readonly readings: ProcessReadings;
 
   constructor(readonly index: number, clock: Clock) {
@@ -31,12 +35,12 @@ export class ReplicaSlot {
     return `replica-${this.index}`;
   }
 
-  /** Scrapes in-flight requests from the replica's /metrics (updating inFlight). */
-  async scrapeInFlight(timeoutMs: number): Promise<number | undefined> {
+  /** Scrapes in-flight requests and queue depth from the replica's /metrics (updating inFlight); `token` is the cluster's. */
+  async scrapeLoad(timeoutMs: number, token?: string): Promise<{ inFlight: number; queued: number } | undefined> {
     if (!this.url) return undefined;
-    const r = await httpGet(`${this.url}/metrics`, timeoutMs);
+    const r = await httpGet(`${this.url}/metrics`, timeoutMs, token);
     this.inFlight = r.ok && r.status === 200 ? inFlightFromMetrics(r.body) : undefined;
-    return this.inFlight;
+    return this.inFlight === undefined || !r.ok ? undefined : { inFlight: this.inFlight, queued: queueDepthFromMetrics(r.body) };
   }
 
   toStatus(nowMs: number): ReplicaStatus {
@@ -47,14 +51,15 @@ export class ReplicaSlot {
       id: this.id,
       state: c.phase as ReplicaState,
       host: this.host,
+      ...(this.gpus ? { gpus: this.gpus } : {}),
       pid: live ? this.proc?.pid : undefined,
       port: live ? this.port : undefined,
       url: live ? this.url : undefined,
       device: this.device,
       restarts: c.restarts,
       inFlight: live ? this.inFlight : undefined,
-      rssBytes: live ? this.readings.rssBytes : undefined,
-      cpuPercent: live ? this.readings.cpuPercent : undefined,
+      rssBytes: live && !this.proc?.remote ? this.readings.rssBytes : undefined,
+      cpuPercent: live && !this.proc?.remote ? this.readings.cpuPercent : undefined,
       uptimeMs: c.phase === 'ready' && c.readySinceMs !== undefined ? nowMs - c.readySinceMs : undefined,
       reason: c.reason,
       retryInMs,

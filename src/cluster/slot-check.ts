@@ -6,17 +6,34 @@ import { probeReady } from './http-probe.js';
 import type { ReplicaSlot } from './replica-slot.js';
 import type { ChildEvent } from './supervised-child.js';
 
-/** Reads `slot`'s process and probes it when ready; the events say what was found. */
-export async function checkSlot(slot: ReplicaSlot, pid: number, profile: Profile): Promise<ChildEvent[]> {
+/**
+ * Reads `slot`'s process (on this machine; `pid` undefined for one on an SSH host) and probes it
+ * when ready, with the cluster token; the events say what was found.
+ */
+export async function checkSlot(slot: ReplicaSlot, pid: number | undefined, profile: Profile, token?: string): Promise<ChildEvent[]> {
   const events: ChildEvent[] = [];
-  const rss = await slot.readings.read(pid);
+  const rss = pid === undefined ? undefined : await slot.readings.read(pid);
   const limit = profile.resources.memoryBytes;
   if (rss !== undefined && limit > 0 && rss > limit) {
     events.push({ type: 'over-limit', why: `RSS ${formatBytes(rss)} over its memory limit ${formatBytes(limit)}` });
     return events;
   }
   if (slot.child.phase !== 'ready' || !slot.url) return events;
-  const r = await probeReady(slot.url, profile.health.timeoutMs);
+  const r = await probeReady(slot.url, profile.health.timeoutMs, token);
   events.push({ type: 'probe', ok: r.ok, error: r.error });
   return events;
+}
+
+/** One probe period over every slot with a process; a slot still being checked is skipped, stale answers dropped. */
+export async function checkSlots(slots: readonly ReplicaSlot[], profile: Profile, dispatch: (slot: ReplicaSlot, e: ChildEvent) => void, token?: string): Promise<void> {
+  await Promise.all(slots.map(async (slot) => {
+    const proc = slot.proc;
+    if (!proc || (!proc.remote && !proc.pid) || slot.probing) return;
+    slot.probing = true;
+    try {
+      for (const event of await checkSlot(slot, proc.remote ? undefined : proc.pid, profile, token)) if (slot.proc === proc) dispatch(slot, event);
+    } finally {
+      slot.probing = false;
+    }
+  }));
 }

@@ -70,13 +70,14 @@ function tryLink(from: string, to: string): boolean {
 
 /** Removes what a dead owner left behind, once the claim is ours. */
 function cleanLeftovers(paths: StatePaths): void {
-  for (const p of [paths.adminSocket, paths.stateFile]) removeEntry(p);
+  for (const p of [paths.adminSocket, paths.stateFile, paths.sdFile]) removeEntry(p);
 }
 
 /** Removes what a running controller keeps in the directory (logs stay); only if we own it. */
 export function releaseStateDir(paths: StatePaths, pid = process.pid): void {
   if (readPidFile(paths)?.pid !== pid) return;
-  for (const p of [paths.adminSocket, paths.stateFile, paths.pidFile]) removeEntry(p);
+  // The targets go first: Prometheus stops scraping a cluster that is gone.
+  for (const p of [paths.sdFile, paths.adminSocket, paths.stateFile, paths.pidFile]) removeEntry(p);
 }
 
 /**

@@ -2,15 +2,21 @@
 // replica slot. It feeds the machine events (process output and exits, probes, resource readings,
 // timers, placement) and carries out its actions (launch, kill, drain, timers, routing changes).
 import { every, type Clock } from '../common/clock.js';
+import { ChangeSignal } from '../common/change-signal.js';
 import type { Logger } from '../common/log.js';
-import type { ProcessEvent, ReplicaEndpoint } from '../common/wire.js';
+import type { ReplicaEndpoint } from '../common/wire.js';
 import type { Profile } from '../profile/types.js';
 import type { ChildLaunch } from './child-args.js';
 import type { ClusterEvent } from './events.js';
-import type { ExitInfo, LaunchedProcess, Launcher } from './launcher.js';
-import { placeReplicas, type HostCapacity } from './placement.js';
+import type { Launcher } from './launcher.js';
+import type { HostCapacity } from './placement.js';
+import { holdsResources, placeSlots } from './slot-placement.js';
 import { ReplicaSlot, scaleDownOrder } from './replica-slot.js';
-import { checkSlot } from './slot-check.js';
+import { rollReplicas } from './rolling.js';
+import { LiveReconfigure } from './live-reconfigure.js';
+import type { LiveSettings, ReplicaReconfigured } from '../common/live-settings.js';
+import { launchSlot, type SlotProcessHost } from './slot-process.js';
+import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../common/cluster-status.js';
 import { hasProcess, transition, type ChildAction, type ChildEvent, type ChildPolicy } from './supervised-child.js';
 
@@ -18,10 +24,15 @@ export interface SupervisorOptions {
   profile: Profile;
   launcher: Launcher;
   clock: Clock;
-  hosts: HostCapacity[];
+  /** The hosts replicas may be placed on now (those that are up). */
+  hosts: HostCapacity[] | (() => HostCapacity[]);
   oversubscribe: boolean;
-  /** How to start the replica with this id. */
-  replicaLaunch(id: string): ChildLaunch;
+  /** How to start the replica with this id where placement put it. */
+  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }): ChildLaunch;
+  /** The cluster token probes and scrapes carry. */
+  authToken?: string;
+  /** Hosts that are down now, with why: named in a pending replica's reason. */
+  downHosts?(): string[];
   log: Logger;
   /** Raw output lines of a replica, for its log file. */
   onOutput(id: string, line: string): void;
@@ -30,29 +41,39 @@ export interface SupervisorOptions {
   onEvent(event: ClusterEvent): void;
 }
 
-/** Phases in which a slot holds its host's resources (a restarting one comes back to the same host). */
-const holdsResources = new Set(['starting', 'ready', 'unhealthy', 'draining', 'restarting']);
 
 export class Supervisor {
   private slots: ReplicaSlot[] = [];
   private nextIndex = 1;
+  /** Settings generation: bumped by roll(); each slot records the one it was launched with. */
+  private generation = 0;
+  private rollingGeneration: number | undefined;
   private stopProbes: (() => void) | undefined;
   private closed = false;
-  private changeWaiters: Array<() => void> = [];
+  private readonly changes = new ChangeSignal();
   private readonly policy: ChildPolicy;
   /** The last routing change, acknowledged or not: a drain waits for it. */
   private routed: Promise<void> = Promise.resolve();
   /** Placement warnings (oversubscription), shown by status. */
   readonly warnings: string[] = [];
+  private readonly processHost: SlotProcessHost;
+  private lostIds: string[] = [];
+  private readonly live: LiveReconfigure;
 
   constructor(private readonly o: SupervisorOptions) {
     const p = o.profile;
     this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
+    this.live = new LiveReconfigure(o.clock);
+    const reconfigured: SlotProcessHost['reconfigured'] = (slot, e) => this.live.onAck(slot, e);
+    this.processHost = {
+      ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()),
+      lost: (slot) => this.lostIds.push(slot.id), reconfigured,
+    };
   }
 
   /** Starts the periodic probes and resource checks. */
   startProbing(): void {
-    this.stopProbes ??= every(this.o.clock, this.o.profile.health.periodMs, () => this.tick(), { unref: true });
+    this.stopProbes ??= every(this.o.clock, this.o.profile.health.periodMs, () => (this.closed ? undefined : checkSlots(this.slots, this.o.profile, (slot, e) => this.dispatch(slot, e), this.o.authToken)), { unref: true });
   }
 
   /** Replica slots the supervisor aims for (running, pending, restarting or failed). */
@@ -67,6 +88,16 @@ export class Supervisor {
     for (let i = keep.length; i < n; i++) this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock));
     if (keep.length > n) for (const slot of scaleDownOrder(keep).slice(0, keep.length - n)) this.dispatch(slot, { type: 'retire' });
     this.place();
+  }
+
+  /** Places pending replicas now (a host came back). */
+  placePending(): void {
+    this.place();
+  }
+
+  /** Replicas lost with their host since the last call: the gateway fails what is still at them. */
+  takeLost(): string[] {
+    return this.lostIds.splice(0);
   }
 
   /** The set to hand to the gateway: every replica that is listening, ready or not. */
@@ -88,19 +119,53 @@ export class Supervisor {
 
   /** Resolves once `settled()` holds (checked at every change of any slot). */
   whenSettled(): Promise<void> {
-    if (this.settled()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => (this.settled() ? resolve() : this.changeWaiters.push(check));
-      this.changeWaiters.push(check);
-    });
+    return this.changes.until(() => this.settled());
   }
 
-  /** Sum of in-flight requests over ready replicas, scraped from their /metrics now. */
-  async sampleInFlight(timeoutMs: number): Promise<number | undefined> {
+  /** Replicas ready now. */
+  get ready(): number {
+    return this.slots.filter((s) => s.child.phase === 'ready').length;
+  }
+
+  /** Requests in flight at the ready replicas and waiting in their queues, scraped from their /metrics now. */
+  async sampleLoad(timeoutMs: number): Promise<{ inFlight: number; queued: number } | undefined> {
     const ready = this.slots.filter((s) => s.child.phase === 'ready' && s.url);
-    const values = await Promise.all(ready.map((s) => s.scrapeInFlight(timeoutMs)));
-    const known = values.filter((v): v is number => v !== undefined);
-    return known.length === 0 ? undefined : known.reduce((a, b) => a + b, 0);
+    const values = await Promise.all(ready.map((s) => s.scrapeLoad(timeoutMs, this.o.authToken)));
+    const known = values.filter((v) => v !== undefined);
+    if (known.length === 0) return undefined;
+    return { inFlight: known.reduce((a, v) => a + v.inFlight, 0), queued: known.reduce((a, v) => a + v.queued, 0) };
+  }
+
+  /** True while `roll` replaces replicas. */
+  get rolling(): boolean {
+    return this.rollingGeneration !== undefined;
+  }
+
+  /** Replaces every replica with one launched with the current settings, one at a time (see rolling.ts). */
+  async roll(): Promise<void> {
+    const generation = ++this.generation;
+    this.rollingGeneration = generation;
+    const host = {
+      closed: () => this.closed, slots: () => this.slots, retire: (slot: ReplicaSlot) => this.dispatch(slot, { type: 'retire' }),
+      whenChanged: () => this.changes.next(), onEvent: this.o.onEvent,
+      addSlot: () => {
+        const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock);
+        this.slots.push(fresh);
+        this.place();
+        return fresh;
+      },
+    };
+    try {
+      await rollReplicas(host, generation, () => this.generation === generation);
+    } finally {
+      if (this.rollingGeneration === generation) this.rollingGeneration = undefined;
+    }
+  }
+
+  /** Sends a live batching change to every replica with a running process; resolves with each one's answer. */
+  reconfigureLive(settings: LiveSettings, timeoutMs: number): Promise<ReplicaReconfigured[]> {
+    const running = this.slots.filter((s) => s.proc !== undefined && hasProcess(s.child) && !s.child.stopping);
+    return this.live.send(running, settings, timeoutMs);
   }
 
   /** Drains and stops every replica (SIGTERM, SIGKILL after the drain timeout). */
@@ -110,7 +175,7 @@ export class Supervisor {
     const exits = this.slots.map((s) => s.proc?.exited);
     for (const slot of [...this.slots]) this.dispatch(slot, { type: 'retire' });
     await Promise.all(exits);
-    this.notifyChange();
+    this.changes.raise();
   }
 
   /** Runs one event through the machine and carries out what it says. The only writer of `child`. */
@@ -128,13 +193,13 @@ export class Supervisor {
     if (routing) this.routed = this.o.onSetChange();
     if (place || holdsResources.has(before) !== holdsResources.has(state.phase)) this.place();
     if (actions.some((a) => a.type === 'drain')) void this.drain(slot);
-    this.notifyChange();
+    this.changes.raise();
   }
 
   private perform(slot: ReplicaSlot, a: ChildAction): void {
     const { clock } = this.o;
     switch (a.type) {
-      case 'launch': return this.launch(slot);
+      case 'launch': return launchSlot(this.processHost, slot, this.generation);
       case 'kill': return slot.proc?.signal('SIGKILL');
       case 'arm':
       case 'disarm':
@@ -158,63 +223,16 @@ export class Supervisor {
   /** Places every pending slot that fits on what the others leave free. */
   private place(): void {
     if (this.closed) return;
-    const r = this.o.profile.resources;
-    const placed = this.slots.filter((s) => holdsResources.has(s.child.phase)).map((s) => s.host ?? '');
-    const pending = this.slots.filter((s) => !s.child.stopping && (s.child.phase === 'pending' || s.child.phase === 'lost'));
-    if (pending.length === 0) return;
-    const result = placeReplicas(this.o.hosts, { cpus: r.cpus, memoryBytes: r.memoryBytes, gpus: r.gpus }, pending.length, {
-      oversubscribe: this.o.oversubscribe, placed,
+    placeSlots(this.slots, {
+      profile: this.o.profile, oversubscribe: this.o.oversubscribe, downHosts: this.o.downHosts?.() ?? [],
+      hosts: typeof this.o.hosts === 'function' ? this.o.hosts() : this.o.hosts,
+      dispatch: (slot, e) => this.dispatch(slot, e),
+      warn: (message) => {
+        if (this.warnings.includes(message)) return;
+        this.warnings.push(message);
+        this.o.onEvent({ level: 'warn', kind: 'oversubscribed', message });
+      },
     });
-    pending.forEach((slot, i) => {
-      const spot = result.slots[i]!;
-      if (spot.host === undefined) return this.dispatch(slot, { type: 'unplaced', reason: spot.reason ?? 'no host' });
-      if (spot.oversubscribed) this.warn(`${slot.id} oversubscribes ${spot.host}`);
-      slot.host = spot.host;
-      this.dispatch(slot, { type: 'place' });
-    });
-  }
-
-  private warn(message: string): void {
-    if (this.warnings.includes(message)) return;
-    this.warnings.push(message);
-    this.o.onEvent({ level: 'warn', kind: 'oversubscribed', message });
-  }
-
-  private launch(slot: ReplicaSlot): void {
-    const { command, args, stdinLines } = this.o.replicaLaunch(slot.id);
-    slot.url = undefined;
-    slot.inFlight = undefined;
-    const proc = this.o.launcher.start({
-      id: slot.id, command, args, stdinLines,
-      onEvent: (e) => this.onProcessEvent(slot, proc, e),
-      onLine: (line) => this.o.onOutput(slot.id, line),
-    });
-    slot.proc = proc;
-    this.o.log.info('replica started', { replica: slot.id, pid: proc.pid, restarts: slot.child.restarts });
-    void proc.exited.then((info) => this.onExit(slot, proc, info));
-  }
-
-  private onProcessEvent(slot: ReplicaSlot, proc: LaunchedProcess, e: ProcessEvent): void {
-    if (slot.proc !== proc) return;
-    if (e.event === 'listening') {
-      slot.url = e.url;
-      slot.port = e.port;
-      this.routed = this.o.onSetChange();
-    } else if (e.event === 'ready') {
-      slot.device = e.device ?? slot.device;
-      this.dispatch(slot, { type: 'ready' });
-    } else if (e.event === 'fatal') {
-      this.dispatch(slot, { type: 'fatal', error: e.error });
-    }
-  }
-
-  private onExit(slot: ReplicaSlot, proc: LaunchedProcess, info: ExitInfo): void {
-    if (slot.proc !== proc) return;
-    slot.proc = undefined;
-    slot.url = undefined;
-    const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
-    if (slot.child.stopping) this.o.log.info('replica stopped', { replica: slot.id, how });
-    this.dispatch(slot, { type: 'exited', how });
   }
 
   /** Out of routing first (the gateway acknowledges the new set), then SIGTERM so it finishes its work. */
@@ -222,27 +240,5 @@ export class Supervisor {
     const proc = slot.proc;
     await this.routed;
     await proc?.stop(this.o.profile.drainTimeoutMs);
-  }
-
-  private async tick(): Promise<void> {
-    if (this.closed) return;
-    await Promise.all(this.slots.map((slot) => this.check(slot)));
-  }
-
-  /** One period's resource reading and readiness probe of one slot; stale answers are dropped. */
-  private async check(slot: ReplicaSlot): Promise<void> {
-    const proc = slot.proc;
-    if (!proc?.pid || slot.probing) return;
-    slot.probing = true;
-    try {
-      for (const event of await checkSlot(slot, proc.pid, this.o.profile)) if (slot.proc === proc) this.dispatch(slot, event);
-    } finally {
-      slot.probing = false;
-    }
-  }
-
-  private notifyChange(): void {
-    const waiters = this.changeWaiters.splice(0);
-    for (const w of waiters) w();
   }
 }

@@ -22,6 +22,8 @@ export interface ReplicaStatus {
   port?: number;
   url?: string;
   device?: string;
+  /** GPU indexes on its host (its CUDA_VISIBLE_DEVICES); absent for a CPU replica. */
+  gpus?: number[];
   /** Times this slot was restarted. */
   restarts: number;
   /** In-flight requests at the last sample. */
@@ -45,6 +47,8 @@ export interface ClusterStatus {
   gatewayUrl: string;
   gateway: { pid?: number; state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'; restarts: number; reason?: string };
   controllerPid: number;
+  /** The controller's own Prometheus metrics (http://127.0.0.1:PORT/metrics). */
+  controllerMetricsUrl?: string;
   stateDir: string;
   startedAt: string;
   uptimeMs: number;
@@ -52,15 +56,35 @@ export interface ClusterStatus {
   desiredReplicas: number;
   autoscaling: {
     enabled: boolean;
-    /** False after `serve scale --force` until the next `serve up`. */
+    /** False while the count is pinned by `serve scale N` (until `serve scale auto`) or autoscaling is off. */
     active: boolean;
     minReplicas: number;
     maxReplicas: number;
     targetOngoingRequests: number;
+    /** The count `serve scale N` pinned, until `serve scale auto`. */
+    pinned?: number;
+    latencyGuard: boolean;
+    /** The policy's signal: averageInFlight + averageQueued over the look-back window. */
+    signal?: number;
     averageInFlight?: number;
+    /** Requests waiting at the gateway, averaged over the window. */
+    averageQueued?: number;
+    /** The gateway's p99 over the window, from its histogram (only with the latency guard). */
+    p99Ms?: number;
+    /** What the policy wants now, before its delays. */
     wantedReplicas?: number;
+    /** Replicas started ahead of the schedule's next switch (prewarm): the count does not go below it until then. */
+    floor?: number;
+    /** The last decisions that changed something or started a wait, oldest first. */
+    decisions: ScalingRecord[];
+    /** Replica count over the last minutes: one point a change, and at least one every 10 s. */
+    history: Array<{ at: string; replicas: number; ready: number }>;
   };
+  /** With a schedule profile: which profile is active and the next switch. */
+  schedule?: ScheduleStatus;
   replicas: ReplicaStatus[];
+  /** The profile's hosts: connection state, capacity and GPU readings. */
+  hosts?: HostStatus[];
   /** Oversubscription and similar notes. */
   warnings: string[];
   /** The gateway's response cache since it started (read from its /metrics by `serve status`); absent when off or unknown. */
@@ -81,9 +105,62 @@ export interface CacheStatus {
   redisErrors: number;
 }
 
+/** One host as the controller sees it. */
+export interface HostStatus {
+  /** Its profile name ("local" for this machine when the profile lists no hosts). */
+  name: string;
+  /** up: replicas may be placed there; down: lost or not connected (see reason), retried. */
+  state: 'up' | 'connecting' | 'down';
+  /** The SSH target (user@host:port); absent for this machine. */
+  ssh?: string;
+  /** Where its replicas listen (SSH hosts). */
+  address?: string;
+  reason?: string;
+  /** Capacity placement hands out. */
+  cpus: number;
+  memoryBytes: number;
+  /** GPUs by index, as nvidia-smi last read them (every few seconds). */
+  gpus: GpuStatus[];
+}
+
+export interface GpuStatus {
+  index: number;
+  name?: string;
+  memoryTotalBytes?: number;
+  memoryUsedBytes?: number;
+  /** Busy share of the last sample period, in percent. */
+  utilizationPercent?: number;
+}
+
 /** What a scale did: from and to counts, and the replicas that could not be placed (with why). */
 export interface ScaleResult {
   from: number;
   to: number;
   pending: Array<{ id: string; reason: string }>;
+}
+
+/** One autoscaling decision as the log and `serve status` show it. */
+export interface ScalingRecord {
+  at: string;
+  /** policy: the autoscaler; manual: `serve scale`; schedule: a switch or a prewarm. */
+  by: 'policy' | 'manual' | 'schedule';
+  /** apply: the count changed; up/down: a delay started; steady; pin/unpin. */
+  action: string;
+  from: number;
+  to: number;
+  reason: string;
+  signal?: number;
+  inFlight?: number;
+  queued?: number;
+  p99Ms?: number;
+}
+
+/** Where a cluster started from a schedule profile stands. */
+export interface ScheduleStatus {
+  name: string;
+  path: string;
+  timezone: string;
+  /** The profile in force now. */
+  active: string;
+  next?: { at: string; profile: string; reason: string; prewarmAt?: string };
 }

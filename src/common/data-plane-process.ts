@@ -3,7 +3,7 @@
 // stdin EOF (the controller is gone) and on a broken stdout pipe, within a drain timeout, and exits
 // non-zero at once when it cannot start. `serve replica` and `serve gateway` only parse flags.
 import readline from 'node:readline';
-import { systemClock, delay, type Clock } from './clock.js';
+import { systemClock, delay, every, type Clock } from './clock.js';
 import { UserError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import type { ProcessEvent } from './wire.js';
@@ -19,6 +19,11 @@ export interface DataPlaneServer {
   drain(): Promise<void>;
   /** Closes now (work still queued is refused). */
   close(): Promise<void>;
+  /**
+   * Drain when no stdin line arrives for this long (ms; 0 or absent: never): a replica on an SSH
+   * host whose controller is cut off stops, since its stdin only ends once sshd notices.
+   */
+  stdinIdleTimeoutMs?: number;
   /** A control line from stdin after the settings (already JSON-parsed); `emit` answers on stdout. */
   control?(message: unknown, emit: (e: ProcessEvent) => void): void;
 }
@@ -56,6 +61,7 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
     }
     io.emit({ event: 'listening', ...server.listening });
     io.setControl((msg) => server.control?.(msg, (e) => io.emit(e)));
+    if (server.stdinIdleTimeoutMs) io.watchStdin(server.stdinIdleTimeoutMs, o.clock ?? systemClock);
     const ready = server.ready ?? Promise.resolve(undefined);
     const first = await Promise.race([ready.then((info) => ({ info })), io.stopped.then((why) => ({ why }))]).catch(async (err: unknown) => {
       io.emit({ event: 'fatal', error: errorMessage(err) });
@@ -98,6 +104,10 @@ class ProcessIo {
   private pendingLines: string[] = [];
   private lineWaiter: ((line: string | undefined) => void) | undefined;
   private ended = false;
+  /** Set by watchStdin: the clock that times stdin lines, and when the last one came. */
+  private watchClock: Clock | undefined;
+  private lastLineAtMs = 0;
+  private stopWatch: (() => void) | undefined;
   private readonly onSigterm = () => this.stop('SIGTERM');
   private readonly onSigint = () => this.stop('SIGINT');
   private readonly onStdoutError = (err: NodeJS.ErrnoException) => {
@@ -122,6 +132,16 @@ class ProcessIo {
       this.lineWaiter?.(undefined);
       if (exitWithParent) this.stop('stdin closed (the controller is gone)');
     });
+  }
+
+  /** Stops (drains) once no stdin line has arrived for `idleMs`, counted from now. */
+  watchStdin(idleMs: number, clock: Clock): void {
+    this.watchClock = clock;
+    this.lastLineAtMs = clock.nowMs();
+    const periodMs = Math.max(50, Math.min(1000, idleMs / 4));
+    this.stopWatch = every(clock, periodMs, () => {
+      if (clock.nowMs() - this.lastLineAtMs > idleMs) this.stop(`no line on stdin for ${idleMs}ms (the controller is unreachable)`);
+    }, { unref: true });
   }
 
   /** Starts handing control lines to `fn`, those that came early first. */
@@ -153,6 +173,7 @@ class ProcessIo {
   }
 
   private onLine(line: string): void {
+    if (this.watchClock) this.lastLineAtMs = this.watchClock.nowMs();
     if (line.trim() === '') return;
     const waiter = this.lineWaiter;
     if (waiter) {
@@ -174,6 +195,7 @@ class ProcessIo {
   }
 
   dispose(): void {
+    this.stopWatch?.();
     process.off('SIGTERM', this.onSigterm);
     process.off('SIGINT', this.onSigint);
     this.rl.close();

@@ -30,6 +30,9 @@ export interface ReplicaSettings {
   batching: boolean;
   sessionWorker: boolean;
   allowNonFinite: boolean;
+  /** The cluster's token: every request must carry it (CLUSTER_TOKEN_HEADER); undefined: none needed. */
+  authToken?: string;
+  heartbeatTimeoutMs: number;
 }
 
 /** Settings of the gateway process, units in the names. */
@@ -51,6 +54,15 @@ export interface GatewaySettings {
   cacheRedisUrl?: string;
   cacheRedisPrefix: string;
   cacheRedisTimeoutMs: number;
+  /** The cluster's token, sent to replicas with every forwarded request. */
+  replicaToken?: string;
+  /** An extra boundary of the request-duration histogram (ops: the p99 alert counts at it). */
+  latencyBucketMs: number;
+  /** Require bearer tokens; their digests arrive as an `auth` control line (common/auth.ts). */
+  auth: boolean;
+  /** HTTPS: certificate chain and private key files (PEM); both or neither. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const drainTimeoutMs: SettingSpec = {
@@ -64,11 +76,11 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
   host: { kind: 'text', default: '127.0.0.1', help: 'Address the replica listens on.' },
   port: { kind: 'integer', default: 0, min: 0, max: 65535, help: 'Port the replica listens on; 0 picks a free one (printed in the listening event).' },
   maxBatchSize: {
-    kind: 'integer', default: 32, min: 1, max: 4096, profilePath: 'batching.max_batch_size',
+    kind: 'integer', default: 32, min: 1, max: 4096, profilePath: 'batching.max_batch_size', live: true,
     help: 'Most rows run as one batch; also the most rows one request may carry.',
   },
   batchWaitMs: {
-    kind: 'durationMs', default: 10, min: 0, max: 10_000, profilePath: 'batching.batch_wait_timeout',
+    kind: 'durationMs', default: 10, min: 0, max: 10_000, profilePath: 'batching.batch_wait_timeout', live: true,
     help: 'Longest a request waits for a batch to fill (adaptive mode waits only when waiting is expected to pay, never longer).',
   },
   batchingMode: {
@@ -92,6 +104,14 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
     help: 'Run ONNX Runtime in a worker thread (HTTP and inference overlap); false runs it on the main thread (~10 MB less memory).',
   },
   allowNonFinite: { kind: 'boolean', default: false, help: 'Accept NaN and Infinity in float inputs (refused with 400 otherwise).' },
+  authToken: {
+    kind: 'text', stdinOnly: true,
+    help: 'The cluster token: every request must carry it in the x-serve-cluster-token header, else 401 (stdin only, never a flag).',
+  },
+  heartbeatTimeoutMs: {
+    kind: 'durationMs', default: 0, min: 0, max: 3_600_000,
+    help: 'Drain and exit when no line arrives on stdin for this long (replicas on SSH hosts get a heartbeat line every ssh.keepalive); 0 never.',
+  },
 };
 
 export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, SettingSpec>> = {
@@ -117,4 +137,19 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
   forwardMarginMs: { kind: 'durationMs', default: 2, min: 0, max: 1000, help: 'Taken off the budget passed to a replica, so it answers before the gateway gives up.' },
   drainTimeoutMs,
   ...gatewayCacheSettings,
+  replicaToken: {
+    kind: 'text', stdinOnly: true,
+    help: 'The cluster token, added to every request forwarded to a replica as x-serve-cluster-token (stdin only, never a flag).',
+  },
+  // Monitoring and security (ops): the alert rules' bucket, bearer tokens, TLS.
+  latencyBucketMs: {
+    kind: 'durationMs', default: 100, positive: true, max: 600_000,
+    help: 'A bucket boundary of serve_gateway_request_duration_seconds besides the fixed ones; `serve up` sets slo.p99, so the p99 alert counts slow requests at the target exactly.',
+  },
+  auth: {
+    kind: 'boolean', default: false,
+    help: 'Require a bearer token on every request but the open paths; the token digests arrive on stdin as {"type":"auth",...}, and until then every request is answered 503.',
+  },
+  tlsCert: { kind: 'text', profilePath: 'gateway.tls.cert', help: 'Certificate chain (PEM file) for HTTPS; read again on SIGHUP.' },
+  tlsKey: { kind: 'text', profilePath: 'gateway.tls.key', help: 'Private key (PEM file) of --tls-cert; read again on SIGHUP.' },
 };

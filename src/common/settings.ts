@@ -21,6 +21,10 @@ export interface SettingSpec {
   required?: boolean;
   /** Where a profile keeps it (snake_case YAML path); absent for settings profiles do not set. */
   profilePath?: string;
+  /** A secret: only ever read from stdin (`--settings-stdin`), so it has no flag and never shows in `ps`. */
+  stdinOnly?: boolean;
+  /** May change on a running replica (a `reconfigure` control line) without a restart. */
+  live?: boolean;
 }
 
 /** A table of settings by name (camelCase, unit in the name). */

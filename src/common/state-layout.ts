@@ -3,6 +3,7 @@
 // owner's side (claiming, writing) is in cluster/state-dir.ts.
 import path from 'node:path';
 import { UserError, UnreachableError } from './errors.js';
+import { SD_FILE_NAME } from './monitoring.js';
 import { readSmallFile } from './no-follow.js';
 import { isAlive, readCmdline, readStartTicks } from './process.js';
 
@@ -16,6 +17,8 @@ export interface StatePaths {
   adminSocket: string;
   stateFile: string;
   logsDir: string;
+  /** Prometheus file-based service discovery: the cluster's targets (monitoring.ts). */
+  sdFile: string;
 }
 
 /** Resolves the paths of `dir` (relative to `cwd`). */
@@ -27,6 +30,7 @@ export function statePaths(dir: string, cwd = process.cwd()): StatePaths {
     adminSocket: path.join(abs, 'admin.sock'),
     stateFile: path.join(abs, 'state.json'),
     logsDir: path.join(abs, 'logs'),
+    sdFile: path.join(abs, SD_FILE_NAME),
   };
 }
 

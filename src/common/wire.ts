@@ -1,6 +1,7 @@
 // Conventions that cross process boundaries (common, every plane): header names, the stdout
 // events a data-plane process prints, the control messages the gateway reads on stdin, and the
 // state file `serve up` leaves for other commands. Changing any of these is a wire change.
+import type { AuthConfig } from './auth.js';
 
 /** Request header: remaining time budget in milliseconds; past it the request is answered 504. */
 export const TIMEOUT_HEADER = 'x-serve-timeout-ms';
@@ -8,23 +9,31 @@ export const TIMEOUT_HEADER = 'x-serve-timeout-ms';
 export const PRIORITY_HEADER = 'x-serve-priority';
 /** Response header naming the replica that answered (set by the gateway and the replica). */
 export const REPLICA_HEADER = 'x-serve-replica';
+/**
+ * Request header carrying the cluster's token from the gateway (and the controller's probes) to
+ * replicas; a replica started with a token answers 401 to any request without it.
+ */
+export const CLUSTER_TOKEN_HEADER = 'x-serve-cluster-token';
 /** Triton's binary tensor extension: length of the JSON header that precedes the binary tensors. */
 export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
 
 /**
  * One JSON line a data-plane process (replica, gateway) prints on stdout when its state changes.
  * The first is always `listening`; a replica prints `ready` once warm; the gateway prints `applied`
- * once it routes by the replica set numbered `seq`. `fatal` is the last word of a start that failed.
+ * once it routes by the replica set numbered `seq`; a replica prints `reconfigured` once the batching
+ * change numbered `seq` is in force (or `error` says why it was refused). `fatal` is the last word of
+ * a start that failed.
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
   | { event: 'ready'; loadMs?: number; device?: string }
   | { event: 'applied'; seq: number }
+  | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }
   | { event: 'fatal'; error: string };
 
 /** The event names a controller recognizes on a child's stdout. */
-export const PROCESS_EVENTS: ReadonlySet<string> = new Set(['listening', 'ready', 'applied', 'draining', 'fatal']);
+export const PROCESS_EVENTS: ReadonlySet<string> = new Set(['listening', 'ready', 'applied', 'reconfigured', 'draining', 'fatal']);
 
 /** An upstream replica as the gateway sees it. */
 export interface ReplicaEndpoint {
@@ -40,16 +49,25 @@ export interface ReplicaEndpoint {
  * with `--settings-stdin` reads its settings (the settings table's names, units in the names) as the
  * first line, so nothing that may be secret appears in its command line. The gateway then reads
  * whole replica sets (not diffs: a lost or repeated message cannot leave it wrong), each numbered so
- * the controller knows when it is routed by. Stdin EOF means the controller is gone: the child drains
- * and exits.
+ * the controller knows when it is routed by. A replica reads `reconfigure`: new values of the settings
+ * the table marks live (batching), applied between batches. Stdin EOF means the controller is gone:
+ * the child drains and exits.
  */
 export type ControlMessage =
   | { type: 'settings'; settings: Record<string, unknown> }
-  | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number }
-  | { type: 'drain' };
+  // `abort`: replicas left out of the set whose host was lost; requests still at them are failed
+  // now (and retried on another replica) instead of waiting for an answer that cannot come.
+  | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number; abort?: string[] }
+  | { type: 'drain' }
+  // A replica on an SSH host gets one every ssh.keepalive; without them it drains and exits.
+  | { type: 'heartbeat' }
+  // A live batching change of a replica (only the settings marked live), acknowledged by `reconfigured`.
+  | { type: 'reconfigure'; seq: number; settings: Record<string, unknown> }
+  /** The gateway's accepted tokens (digests only) and open paths; it follows the settings line when `auth` is on. */
+  | { type: 'auth'; auth: AuthConfig };
 
-/** The gateway's control messages (settings aside). */
-export type GatewayControl = Exclude<ControlMessage, { type: 'settings' }>;
+/** The gateway's control messages (settings, heartbeats and a replica's reconfigure aside). */
+export type GatewayControl = Exclude<ControlMessage, { type: 'settings' } | { type: 'heartbeat' } | { type: 'reconfigure' }>;
 
 /** Upper bound on a request budget a client may ask for (10 minutes), so a typo cannot pin a slot forever. */
 export const MAX_BUDGET_MS = 600_000;
@@ -74,11 +92,16 @@ export interface ClusterStateFile {
   version: 1;
   pid: number;
   startedAt: string;
+  /** The profile in force (with a schedule, the one active now; it changes at each switch). */
   profileName: string;
   profilePath: string;
+  /** The schedule profile `serve up` was given, if any. */
+  schedule?: string;
   gatewayUrl: string;
   /** Path of the admin unix socket (mode 0600). */
   adminSocket: string;
+  /** The controller's own Prometheus metrics, on loopback (absent from older controllers). */
+  controllerMetricsUrl?: string;
   model: { name: string; version: number };
   /** The profile's targets, copied so `serve bench --profile` works without re-reading the file. */
   slo: SloTargets;

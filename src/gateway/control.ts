@@ -1,6 +1,7 @@
 // Parsing of the control messages the controller writes to the gateway's stdin (gateway, data
 // plane): one JSON object a line, validated by hand so a bad line is reported and skipped.
 import type { GatewayControl, ReplicaEndpoint } from '../common/wire.js';
+import { parseAuth } from './auth-control.js';
 
 /** Parses one stdin line into a GatewayControl; throws an Error saying what is wrong. */
 export function parseControlLine(line: string): GatewayControl {
@@ -18,7 +19,8 @@ export function parseControl(msg: unknown): GatewayControl {
   if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('expected a JSON object with a "type"');
   const m = msg as Record<string, unknown>;
   if (m.type === 'drain') return { type: 'drain' };
-  if (m.type !== 'replicas') throw new Error(`unknown type ${JSON.stringify(m.type)}: expected "replicas" or "drain"`);
+  if (m.type === 'auth') return { type: 'auth', auth: parseAuth(m.auth) };
+  if (m.type !== 'replicas') throw new Error(`unknown type ${JSON.stringify(m.type)}: expected "replicas", "auth" or "drain"`);
   if (!Array.isArray(m.replicas)) throw new Error('"replicas" must be an array of {id, url, ready}');
   const seen = new Set<string>();
   const replicas = m.replicas.map((r, i) => {
@@ -29,7 +31,9 @@ export function parseControl(msg: unknown): GatewayControl {
   });
   const seq = m.seq;
   if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq >= 0)) throw new Error('"seq" must be a whole number');
-  return seq === undefined ? { type: 'replicas', replicas } : { type: 'replicas', replicas, seq };
+  const abort = m.abort;
+  if (abort !== undefined && !(Array.isArray(abort) && abort.every((id) => typeof id === 'string'))) throw new Error('"abort" must be an array of replica ids');
+  return { type: 'replicas', replicas, ...(seq === undefined ? {} : { seq }), ...(abort === undefined ? {} : { abort: abort as string[] }) };
 }
 
 function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {

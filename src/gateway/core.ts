@@ -29,7 +29,10 @@ export type { CoreCounters } from './responder.js';
 export const CLIENT_CLOSED = 499;
 
 /** The settings the core enforces; all validated by the caller. */
-export type CoreLimits = Pick<GatewaySettings, 'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs'>;
+export type CoreLimits = Pick<GatewaySettings, 'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs'> & {
+  /** The cluster token replicas require; undefined: none. */
+  replicaToken?: string;
+};
 
 export class GatewayCore implements AttemptSink, DeadlineHost {
   /** Attempts at replicas not yet ended. */
@@ -161,7 +164,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     const budget = forwardBudgetMs(ex.deadlineMs - nowMs, this.limits.forwardMarginMs);
     attempt.forwardedBudgetMs = budget;
     u.pool.dispatch(
-      { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget), body: ex.body },
+      { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget, this.limits.replicaToken), body: ex.body },
       attempt,
     );
   }

@@ -1,11 +1,14 @@
 // Header handling of the forwarding path (gateway, data plane): which request headers go to the
 // replica and how the replica's response headers come back, with Server-Timing merged.
-import { REPLICA_HEADER, TIMEOUT_HEADER } from '../common/wire.js';
+import { CLUSTER_TOKEN_HEADER, REPLICA_HEADER, TIMEOUT_HEADER } from '../common/wire.js';
 
-/** Request headers the gateway never forwards: hop-by-hop ones and those it sets itself. */
+/**
+ * Request headers the gateway never forwards: hop-by-hop ones, those it sets itself, and the
+ * client's credentials (the gateway checked them; replicas, perhaps on other hosts, never see them).
+ */
 const dropRequest = new Set([
   'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
-  'upgrade', 'expect', 'content-length', TIMEOUT_HEADER,
+  'upgrade', 'expect', 'content-length', TIMEOUT_HEADER, CLUSTER_TOKEN_HEADER, 'authorization',
 ]);
 
 /** Response headers the gateway replaces or drops (hop-by-hop, Node adds its own Date). */
@@ -16,9 +19,10 @@ const dropResponse = new Set([
 /**
  * Builds the flat [name, value, ...] header list for the replica from Node's `rawHeaders`, keeping
  * everything end-to-end (content-type, Inference-Header-Content-Length, priority, accept...) and
- * setting the timeout header to `budgetMs`. undici sets host and content-length itself.
+ * setting the timeout header to `budgetMs` and, when the cluster has one, the cluster token (a
+ * client's own copy of that header is dropped). undici sets host and content-length itself.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], budgetMs: number): string[] {
+export function upstreamRequestHeaders(rawHeaders: readonly string[], budgetMs: number, clusterToken?: string): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
@@ -26,6 +30,7 @@ export function upstreamRequestHeaders(rawHeaders: readonly string[], budgetMs: 
     out.push(name, rawHeaders[i + 1]!);
   }
   out.push(TIMEOUT_HEADER, String(budgetMs));
+  if (clusterToken !== undefined) out.push(CLUSTER_TOKEN_HEADER, clusterToken);
   return out;
 }
 

@@ -18,6 +18,14 @@ export interface GaugeSource {
   replicaCounts(): StateCounts;
 }
 
+/** Upper bounds of the request-duration buckets in seconds; GatewayMetrics adds one more (the p99 target). */
+export const LATENCY_BUCKETS_S: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.08, 0.1, 0.2, 0.5, 1, 2.5];
+
+/** The fixed buckets with `extraS` added in order (once, if it is not one of them already). */
+export function latencyBuckets(extraS?: number): number[] {
+  return [...new Set([...LATENCY_BUCKETS_S, ...(extraS === undefined ? [] : [extraS])])].sort((a, b) => a - b);
+}
+
 /** Counters and histograms the request path updates. */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -30,13 +38,14 @@ export class GatewayMetrics {
   private readonly ejections: Counter;
   private readonly sheds = new Map<ShedReason, Counter.Internal>();
 
-  constructor(source: GaugeSource) {
+  /** `latencyBucketS`: an extra histogram bucket boundary in seconds (the profile's p99 target). */
+  constructor(source: GaugeSource, latencyBucketS?: number) {
     const registers = [this.registry];
     this.requests = new Counter({ name: 'serve_gateway_requests_total', help: 'Requests answered by the gateway, by HTTP status.', labelNames: ['code'], registers });
     this.latency = new Histogram({
       name: 'serve_gateway_request_duration_seconds',
       help: 'Time from request arrival at the gateway to the end of its response, in seconds.',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.08, 0.1, 0.2, 0.5, 1, 2.5],
+      buckets: latencyBuckets(latencyBucketS),
       registers,
     });
     this.retries = new Counter({ name: 'serve_gateway_retries_total', help: 'Requests resent to a different replica, by reason (connect: the connection failed before a response; shed: the replica answered 503).', labelNames: ['reason'], registers });

@@ -1,6 +1,7 @@
 // The gateway's HTTP front (gateway, data plane): the public OIP v2 endpoint, health, /metrics,
 // and startGateway(), which tests and the benchmark call in-process and the CLI wraps.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -11,8 +12,12 @@ import { defaultsOf } from '../common/settings.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table.js';
 import { UserError } from '../common/errors.js';
 import { ResponseCache } from './cache/response-cache.js';
+import type { AuthConfig } from '../common/auth.js';
+import { AuthGate } from './auth-gate.js';
+import { AuthMetrics } from './auth-metrics.js';
 import { GatewayCore } from './core.js';
 import { GatewayMetrics } from './metrics.js';
+import { loadTls } from './tls.js';
 import { UpstreamSet } from './upstream-set.js';
 import type { UpstreamState } from './upstream.js';
 
@@ -23,6 +28,8 @@ import type { UpstreamState } from './upstream.js';
 export type GatewayOptions = Partial<GatewaySettings> & {
   /** Initial replica set; default empty. */
   replicas?: readonly ReplicaEndpoint[];
+  /** Accepted tokens from the start (code and tests); `serve gateway` gets them as a control line. */
+  authConfig?: AuthConfig;
   clock?: Clock;
   /** Random source of the P2C pick, in [0, 1); default Math.random. */
   random?: () => number;
@@ -57,8 +64,15 @@ export interface GatewayHandle {
   url: string;
   host: string;
   port: number;
-  /** Replaces the whole replica set (see GatewayControl in common/wire.ts). */
-  setReplicas(replicas: readonly ReplicaEndpoint[]): void;
+  /**
+   * Replaces the whole replica set (see GatewayControl in common/wire.ts). Requests still at a
+   * removed replica named in `abort` (its host was lost) fail now and are retried elsewhere.
+   */
+  setReplicas(replicas: readonly ReplicaEndpoint[], abort?: readonly string[]): void;
+  /** Replaces the accepted tokens (from then on every request but the open paths needs one). */
+  setAuth(config: AuthConfig): void;
+  /** HTTPS: reads the certificate and key files again for new connections; rejects (keeping the old ones) if they cannot be used. */
+  reloadTls(): Promise<void>;
   /** Stops accepting requests (503) and resolves once every accepted one is answered. */
   drain(): Promise<void>;
   /** Drains, stops listening and closes every pool. Idempotent. */
@@ -83,16 +97,21 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
     new Pool(url, { connections: o.maxInflightPerReplica, pipelining: 1, keepAliveTimeout: 4_000, connect: { timeout: 2_000 } });
   const set = new UpstreamSet(clock, o.maxInflightPerReplica, makePool, o.random);
   let core: GatewayCore;
-  const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() });
+  const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() }, o.latencyBucketMs / 1000);
   const cache = o.cacheEnabled ? newCache(o, clock, metrics, log) : undefined;
   core = new GatewayCore(set, o, clock, metrics, log, cache);
+  const gate = new AuthGate(o.auth, new AuthMetrics(metrics.registry));
+  if (o.authConfig) gate.configure(o.authConfig);
 
-  const setReplicas = (replicas: readonly ReplicaEndpoint[]) => {
+  const setReplicas = (replicas: readonly ReplicaEndpoint[], abort: readonly string[] = []) => {
     const before = set.list.map((u) => u.url).sort().join(' ');
     if (replicas.map((r) => r.url).sort().join(' ') !== before) cache?.replicaSetChanged();
     for (const u of set.replace(replicas)) {
-      // undici's close() waits for the requests already on the pool, so removal fails none of them.
-      const p = u.pool.close().catch(() => {}).finally(() => closing.delete(p));
+      // undici's close() waits for the requests already on the pool, so removal fails none of them;
+      // destroy() fails them at once (an attempt that fails before its answer is retried elsewhere).
+      const lost = abort.includes(u.id);
+      if (lost) log.warn('replica lost: its requests are retried elsewhere', { replica: u.id, inflight: u.inflight });
+      const p = (lost ? u.pool.destroy(new Error('the replica\'s host was lost')) : u.pool.close()).catch(() => {}).finally(() => closing.delete(p));
       closing.add(p);
     }
     log.info('replica set', { replicas: set.list.map((u) => ({ id: u.id, ready: u.ready })) });
@@ -100,8 +119,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   };
   if (o.replicas) setReplicas(o.replicas);
 
-  const server = http.createServer(hardenedServerOptions(), (req, res) => route(core, metrics, req, res, clock.nowMs()));
-  hardenServer(server);
+  const tlsFiles = o.tlsCert !== undefined && o.tlsKey !== undefined ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
+  const handler = (req: IncomingMessage, res: ServerResponse) => route(core, metrics, gate, req, res, clock.nowMs());
+  const server = tlsFiles ? https.createServer({ ...hardenedServerOptions(), ...loadTls(tlsFiles) }, handler) : http.createServer(hardenedServerOptions(), handler);
+  hardenServer(server as http.Server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // A deep accept backlog: thousands of clients connecting at once must queue, not be dropped.
@@ -111,7 +132,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  const url = `${tlsFiles ? 'https' : 'http'}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   let closed: Promise<void> | undefined;
 
   const drain = () => {
@@ -121,6 +142,15 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   };
   return {
     url, host: o.host, port, setReplicas, drain,
+    setAuth: (config) => {
+      gate.configure(config);
+      log.info('tokens set', { tokens: config.tokens.map((t) => t.name), openHealth: config.openHealth, openMetrics: config.openMetrics });
+    },
+    reloadTls: async () => {
+      if (!tlsFiles) throw new Error('this gateway does not serve HTTPS (no --tls-cert/--tls-key)');
+      (server as https.Server).setSecureContext(loadTls(tlsFiles));
+      log.info('TLS certificate reloaded', { cert: tlsFiles.certFile });
+    },
     close: () => (closed ??= (async () => {
       await drain();
       await new Promise<void>((resolve) => {
@@ -143,11 +173,17 @@ function newCache(o: GatewaySettings, clock: Clock, metrics: GatewayMetrics, log
   }
 }
 
-function route(core: GatewayCore, metrics: GatewayMetrics, req: IncomingMessage, res: ServerResponse, startMs: number): void {
+function route(core: GatewayCore, metrics: GatewayMetrics, gate: AuthGate, req: IncomingMessage, res: ServerResponse, startMs: number): void {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
   const method = req.method;
+  // Before anything else: a stranger learns nothing, and an over-quota client costs one small answer.
+  const refusal = gate.judge(path, req.headers.authorization, startMs);
+  if (refusal !== undefined) {
+    for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
+    return core.answers.rejectNow(req, res, startMs, refusal.status, refusal.message);
+  }
   const health = path === '/v2/health/live' || path === '/v2/health/ready';
   if (path.startsWith('/v2') && !health) {
     if (method === 'GET' || method === 'HEAD' || (method === 'POST' && (path.endsWith('/infer') || path === '/v2/repository/index'))) {

@@ -16,20 +16,23 @@ export class InferClient {
   private readonly expectOutputs?: readonly TensorMeta[];
   /** Each payload's request bytes, built on first use: a run cycles through a few payloads. */
   private readonly requests = new WeakMap<Payload, Buffer>();
+  /** The Authorization header of every request (empty without a token). */
+  private readonly auth: Record<string, string>;
   /** One frozen outcome per error class, so a failure allocates nothing. */
   private readonly failures = new Map<string, Outcome>();
 
   constructor(
     baseUrl: string,
     modelPath: string,
-    opts: { connections: number; timeoutMs: number; expectOutputs?: readonly TensorMeta[] },
+    opts: { connections: number; timeoutMs: number; expectOutputs?: readonly TensorMeta[]; token?: string; ca?: string },
   ) {
     const url = new URL(baseUrl);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${baseUrl}: only http:// and https:// URLs can be load tested`);
     const secure = url.protocol === 'https:';
     // undici (and WHATWG URL) write IPv6 hosts in brackets; net.connect wants them bare.
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.pool = new Http1Pool(hostname, Number(url.port || (secure ? 443 : 80)), { connections: opts.connections, timeoutMs: opts.timeoutMs, tls: secure });
+    this.pool = new Http1Pool(hostname, Number(url.port || (secure ? 443 : 80)), { connections: opts.connections, timeoutMs: opts.timeoutMs, tls: secure, ca: opts.ca });
+    this.auth = opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` };
     this.host = url.host;
     this.path = `${url.pathname.replace(/\/$/, '')}${modelPath}/infer`;
     this.expectOutputs = opts.expectOutputs;
@@ -43,7 +46,7 @@ export class InferClient {
   send(payload: Payload): Promise<Outcome> {
     let bytes = this.requests.get(payload);
     if (bytes === undefined) {
-      bytes = buildRequest(this.host, this.path, payload.headers, payload.body);
+      bytes = buildRequest(this.host, this.path, { ...payload.headers, ...this.auth }, payload.body);
       this.requests.set(payload, bytes);
     }
     const expect = this.expectOutputs;

@@ -28,6 +28,8 @@ export interface BenchFlags {
   errorRate?: string;
   minRps?: string;
   maxRegression?: string;
+  /** --token, or SERVE_TOKEN (the caller reads the environment). */
+  token?: string;
 }
 
 /** Defaults, documented in the README. */
@@ -63,6 +65,8 @@ export function parseBenchFlags(
   const options = toOptions(f, { url, rate, arrival, targets }, profile, problems);
   if (options.durationMs <= 0 && !options.ramp) problems.add('--duration: must be longer than 0s');
   if (options.timeoutMs <= 0) problems.add('--timeout: must be longer than 0ms');
+  // Never quoted: it is a secret. A line break in it would also split the request's headers.
+  if (f.token !== undefined && !/^[\x21-\x7e]+$/.test(f.token)) problems.add('--token (or SERVE_TOKEN): a bearer token is one word of visible ASCII characters');
   problems.throwIfAny();
   return { options, targets, maxRegression };
 }
@@ -120,6 +124,7 @@ function toOptions(
     seed: problems.posInt('--seed', f.seed, benchDefaults.seed, 0),
     workers: problems.posInt('--workers', f.workers, 1),
     targets,
+    ...(f.token === undefined ? {} : { token: f.token }),
   };
 }
 

@@ -46,6 +46,11 @@ export function mergeEncoded(encoded: readonly string[]): Histogram {
   return h;
 }
 
+/** The percentiles of several encoded histograms added together (the windows of one measurement). */
+export function summarizeEncoded(encoded: readonly string[]): LatencySummary {
+  return summarize(mergeEncoded(encoded));
+}
+
 /** Percentiles in milliseconds; all zero when nothing was recorded (check `count` before judging them). */
 export function summarize(h: Histogram): LatencySummary {
   const n = h.totalCount;

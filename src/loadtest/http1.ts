@@ -80,7 +80,7 @@ export class Http1Pool {
   constructor(
     private readonly host: string,
     private readonly port: number,
-    private readonly opts: { connections: number; timeoutMs: number; tls?: boolean },
+    private readonly opts: { connections: number; timeoutMs: number; tls?: boolean; ca?: string },
   ) {
     // A twentieth of the limit (1..100 ms): a timeout fires at most 5% (or 100 ms) late.
     const sweepMs = Math.min(100, Math.max(1, Math.floor(opts.timeoutMs / 20)));
@@ -155,6 +155,8 @@ export class Http1Pool {
     const socket = tls.connect({
       host: this.host, port: this.port, ALPNProtocols: ['http/1.1'],
       servername: net.isIP(this.host) ? undefined : this.host,
+      // --ca: trust this CA (as curl --cacert does) instead of the system's.
+      ...(this.opts.ca === undefined ? {} : { ca: this.opts.ca }),
     });
     socket.setNoDelay(true);
     socket.on('data', onData);

@@ -5,6 +5,8 @@ export { tableModel, renderProgressLine, type TableModel } from './report.js';
 export { renderJunit, hdrLogHeader, hdrLogLine, renderHgrm } from './formats.js';
 export { parseRateSpec, rampRates, ArrivalSchedule } from './schedule.js';
 export { findKnee } from './knee.js';
+export { summarizeEncoded } from './histogram.js';
 export { readBaseline } from './baseline.js';
+export { percentileSpectrum, type SpectrumPoint } from './spectrum.js';
 export type * from './types.js';
 export { parseBenchFlags, benchOptionsWithDefaults, benchDefaults, type BenchFlags } from './flags.js';

@@ -1,6 +1,7 @@
 // What one measured phase saw (loadtest): latency and service-time histograms, counts, errors by
 // class, and, when an HDR log wants it, a per-interval histogram. Constant memory.
 import { decodeHistogram, newHistogram, recordMs, encodeHistogram, summarize, type Histogram } from './histogram.js';
+import { PerSecondSeries, mergeSeries, type SecondRow, type SeriesPart } from './series.js';
 import type { IntervalSample, RequestCounts } from './types.js';
 
 /** A recorder's totals in a form that crosses a worker boundary. */
@@ -9,6 +10,7 @@ export interface RecorderPart {
   errorsByClass: Record<string, number>;
   latencyUs: string;
   serviceUs: string;
+  series: SeriesPart;
 }
 
 /**
@@ -29,6 +31,10 @@ export class Recorder {
   private readonly interval: Histogram | undefined;
   private intervalStartMs: number;
   private intervalOk = 0;
+  /** Per-second counts and percentiles (the result's `series`). */
+  private readonly perSecond: PerSecondSeries;
+  /** Workers' series parts, merged when the series is read. */
+  private readonly absorbed: SeriesPart[] = [];
 
   /**
    * @param startMs clock time the measured phase began; @param lateThresholdMs see BenchOptions
@@ -36,12 +42,14 @@ export class Recorder {
    */
   constructor(readonly startMs: number, private readonly lateThresholdMs: number, intervalSamples = false) {
     this.intervalStartMs = startMs;
+    this.perSecond = new PerSecondSeries(startMs);
     if (intervalSamples) this.interval = newHistogram();
   }
 
   /** A request left the client at `sentMs`, intended for `intendedMs`. */
   sent(intendedMs: number, sentMs: number): void {
     this.counts.sent++;
+    this.perSecond.sent(sentMs);
     if (sentMs - intendedMs > this.lateThresholdMs) this.counts.sentLate++;
   }
 
@@ -53,12 +61,14 @@ export class Recorder {
       recordMs(this.latency, doneMs - intendedMs);
       if (this.interval) recordMs(this.interval, doneMs - intendedMs);
       recordMs(this.service, doneMs - sentMs);
-    } else this.error(outcome.errorClass);
+      this.perSecond.ok(doneMs, doneMs - intendedMs);
+    } else this.error(outcome.errorClass, doneMs);
   }
 
-  /** Counts a failure of class `errorClass` (e.g. "http_503", "timeout", "not_sent"). */
-  error(errorClass: string): void {
+  /** Counts a failure of class `errorClass` (e.g. "http_503", "timeout", "not_sent"), at `atMs` when known. */
+  error(errorClass: string, atMs?: number): void {
     this.counts.errors++;
+    this.perSecond.error(atMs);
     this.errorsByClass[errorClass] = (this.errorsByClass[errorClass] ?? 0) + 1;
     if (errorClass === 'not_sent') this.counts.notSent++;
   }
@@ -89,7 +99,10 @@ export class Recorder {
 
   /** What a worker sends back at the end of a phase (see absorb). */
   export(): RecorderPart {
-    return { counts: { ...this.counts }, errorsByClass: { ...this.errorsByClass }, latencyUs: encodeHistogram(this.latency), serviceUs: encodeHistogram(this.service) };
+    return {
+      counts: { ...this.counts }, errorsByClass: { ...this.errorsByClass }, latencyUs: encodeHistogram(this.latency), serviceUs: encodeHistogram(this.service),
+      series: this.perSecond.export(),
+    };
   }
 
   /** Adds a worker's part into this recorder. */
@@ -98,6 +111,12 @@ export class Recorder {
     for (const [k, v] of Object.entries(part.errorsByClass)) this.errorsByClass[k] = (this.errorsByClass[k] ?? 0) + v;
     this.latency.add(decodeHistogram(part.latencyUs));
     this.service.add(decodeHistogram(part.serviceUs));
+    this.absorbed.push(part.series);
+  }
+
+  /** The per-second series of the phase (merged from the workers' when they ran it). */
+  series(): SecondRow[] {
+    return this.absorbed.length > 0 ? mergeSeries(this.absorbed) : this.perSecond.finish();
   }
 
   summaries() {

@@ -2,6 +2,7 @@
 import { encodeHistogram, summarize } from './histogram.js';
 import type { PhaseOutput } from './phase.js';
 import { INTERRUPTED_CLASS } from './recorder.js';
+import { concatSeries, type SecondRow } from './series.js';
 import type { BenchOptions, RunResult, StepResult } from './types.js';
 
 /**
@@ -39,6 +40,8 @@ export function assembleResult(args: {
   requestedPerSec: number | null;
   steps?: StepResult[];
   knee?: RunResult['knee'];
+  /** Ramp: every step's phase, for the series over the whole ramp (default: the reported phase). */
+  seriesPhases?: readonly PhaseOutput[];
   interrupted: boolean;
 }): RunResult {
   const { opts, phase } = args;
@@ -63,6 +66,7 @@ export function assembleResult(args: {
     latency: summarize(r.latency),
     service: summarize(r.service),
     histograms: { latencyUs: encodeHistogram(r.latency), serviceUs: encodeHistogram(r.service) },
+    series: seriesOf(args.seriesPhases ?? [phase]),
     interrupted: args.interrupted,
   };
   if (args.steps) {
@@ -70,4 +74,10 @@ export function assembleResult(args: {
     result.knee = args.knee ?? null;
   }
   return result;
+}
+
+/** The phases' per-second rows on one time line, each placed at its start relative to the first. */
+function seriesOf(phases: readonly PhaseOutput[]): SecondRow[] {
+  const t0 = phases[0]?.startMs ?? 0;
+  return concatSeries(phases.map((p) => ({ rows: p.recorder.series(), offsetSeconds: Math.round((p.startMs - t0) / 1000) })));
 }

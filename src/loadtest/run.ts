@@ -36,8 +36,9 @@ export const RAMP_MIN_ACHIEVED_SHARE = 0.9;
 export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Promise<RunResult> {
   const clock = hooks.clock ?? systemClock;
   // Discovery is bounded by --timeout too: a server that accepts but never answers fails in time.
-  const model = await resolveModel(opts.url, opts.model, opts.timeoutMs);
-  const meta = await fetchMetadata(opts.url, model, opts.modelVersion, opts.timeoutMs);
+  const access = { token: opts.token, ca: opts.ca };
+  const model = await resolveModel(opts.url, opts.model, opts.timeoutMs, access);
+  const meta = await fetchMetadata(opts.url, model, opts.modelVersion, opts.timeoutMs, access);
   const payloads: Payload[] = opts.requestsFile
     ? await loadReplayPayloads(opts.requestsFile, opts.binary)
     : generatePayloads(meta, opts.binary, opts.seed);
@@ -45,6 +46,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     connections: opts.mode === 'closed' ? opts.concurrency : opts.connections,
     timeoutMs: opts.timeoutMs,
     expectOutputs: opts.checkShape ? meta.outputs : undefined,
+    ...access,
   });
   const startedAt = new Date();
   try {
@@ -52,7 +54,7 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
       clock, send: (p: Payload) => client.send(p), payloads, timeoutMs: opts.timeoutMs, lateThresholdMs: opts.lateThresholdMs,
       intervalMs: opts.intervalMs ?? 1000, signal: hooks.signal,
     };
-    const job = { url: opts.url, modelPath: modelPath(model, opts.modelVersion), expectOutputs: opts.checkShape ? meta.outputs : undefined };
+    const job = { url: opts.url, modelPath: modelPath(model, opts.modelVersion), expectOutputs: opts.checkShape ? meta.outputs : undefined, ...access };
     const phase = (p: Partial<PhaseInput> & { durationMs: number; phase: PhaseInput['phase'] }, ratePerSec: number, measured: boolean) =>
       runPhase(opts, { ...base, ...p, onTick: tickHandler(hooks, measured), intervalSamples: measured && hooks.onInterval !== undefined }, ratePerSec, job);
 
@@ -80,7 +82,7 @@ function tickHandler(hooks: BenchHooks, measured: boolean): PhaseInput['onTick']
 }
 
 function runPhase(
-  opts: BenchOptions, input: PhaseInput, ratePerSec: number, job: Pick<WorkerJob, 'url' | 'modelPath' | 'expectOutputs'>,
+  opts: BenchOptions, input: PhaseInput, ratePerSec: number, job: Pick<WorkerJob, 'url' | 'modelPath' | 'expectOutputs' | 'token' | 'ca'>,
 ): Promise<PhaseOutput> {
   const workers = opts.workers ?? 1;
   if (workers > 1) {
@@ -120,6 +122,6 @@ async function runRamp(
   const index = reportedStepIndex(steps);
   return assembleResult({
     opts, model, startedAt, phase: outputs[index]!, requestedPerSec: steps[index]!.requestedPerSec,
-    steps, knee: findKnee(steps), interrupted: interrupted || Boolean(hooks.signal?.aborted),
+    steps, knee: findKnee(steps), seriesPhases: outputs, interrupted: interrupted || Boolean(hooks.signal?.aborted),
   });
 }

@@ -1,8 +1,9 @@
 // The plain data of a load run (loadtest): options in, progress out, RunResult and GateReport as
 // the stable results every output format renders. Field names are documented in the README.
 import type { SloTargets } from '../common/wire.js';
+import type { SecondRow } from './series.js';
 
-export type { SloTargets };
+export type { SloTargets, SecondRow };
 
 /** How arrivals are spaced in open-loop mode. */
 export type ArrivalKind = 'constant' | 'poisson';
@@ -53,6 +54,10 @@ export interface BenchOptions {
   workers?: number;
   /** Interval of progress callbacks and HDR log intervals. */
   intervalMs?: number;
+  /** Sent as `Authorization: Bearer <token>` with every request; never part of a result. */
+  token?: string;
+  /** PEM CA certificate(s) trusted for https:// instead of the system's (--ca FILE). */
+  ca?: string;
 }
 
 /** Latency percentiles in milliseconds (from HDR histograms recorded in microseconds). */
@@ -131,6 +136,11 @@ export interface RunResult {
   service: LatencySummary;
   /** Compressed HDR histograms (microseconds), base64, for merging and baselines. */
   histograms: { latencyUs: string; serviceUs: string };
+  /**
+   * Per second of the measured phase (of every ramp step, one after another): requests sent,
+   * successes and failures finished, and the latency percentiles of that second's successes.
+   */
+  series: SecondRow[];
   /** Ramp only: each rate tried, and the highest that met the targets. */
   steps?: StepResult[];
   knee?: { ratePerSec: number; achievedPerSec: number } | null;

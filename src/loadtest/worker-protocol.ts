@@ -31,6 +31,9 @@ export interface WorkerJob {
   ticks: boolean;
   /** Whether ticks carry the interval's encoded histogram (an HDR log is written). */
   intervalSamples: boolean;
+  /** Bearer token and trusted CA of the run (see BenchOptions). */
+  token?: string;
+  ca?: string;
 }
 
 export type ToWorker = { type: 'start'; startEpochMs: number } | { type: 'abort' };

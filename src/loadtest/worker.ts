@@ -13,7 +13,7 @@ const job = workerData as WorkerJob;
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
 const payloads: Payload[] = job.payloads.map((p) => ({ body: Buffer.from(p.body.buffer, p.body.byteOffset, p.body.byteLength), headers: p.headers }));
-const client = new InferClient(job.url, job.modelPath, { connections: job.connections, timeoutMs: job.timeoutMs, expectOutputs: job.expectOutputs });
+const client = new InferClient(job.url, job.modelPath, { connections: job.connections, timeoutMs: job.timeoutMs, expectOutputs: job.expectOutputs, token: job.token, ca: job.ca });
 const controller = new AbortController();
 let seq = 0;
 

@@ -81,3 +81,25 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
   out += text.slice(i);
   return { value: out, changed, problems, used };
 }
+
+/**
+ * `value` (plain JSON: strings, numbers, lists, mappings) with every string expanded as expandEnv
+ * does; numbers stay numbers. Problems and used variables of all strings are collected.
+ */
+export function expandDeep(value: unknown, env: Record<string, string | undefined>): { value: unknown; problems: EnvProblem[]; used: EnvUse[] } {
+  const problems: EnvProblem[] = [];
+  const used: EnvUse[] = [];
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      if (!v.includes('$')) return v;
+      const e = expandEnv(v, env);
+      problems.push(...e.problems);
+      used.push(...e.used);
+      return e.value;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return { value: walk(value), problems, used };
+}

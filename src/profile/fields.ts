@@ -1,64 +1,15 @@
 // Field kinds of a profile (control plane): each leaf is a zod schema that checks one YAML value and
 // turns it into a number with a unit in its name, plus the words used to document and explain it.
-// Leaves and sections carry their value type, so the normalized tree is typed (see ValueOf).
+// The node kinds themselves (sections, lists, maps, ValueOf) are in tree.ts.
 import { z } from 'zod';
 import { formatBytes, formatMs, parseBytes, parseDurationMs, parseFraction } from '../common/units.js';
 import type { SettingSpec } from '../common/settings.js';
+import type { Leaf } from './tree.js';
+import { isCalendarDate, isTimeZone } from './zoned-time.js';
 
-/**
- * A field holding one value of type T; `Opt` is true when the value may be absent after loading (no
- * default, or "auto"). `default` is written as it would be in YAML ("200ms", 3).
- */
-export interface Leaf<T = unknown, Opt extends boolean = boolean> {
-  kind: 'leaf';
-  /** Validates and normalizes one value (durations to ms, sizes to bytes, percentages to fractions). */
-  schema: z.ZodType;
-  /** What a valid value looks like, for messages: "an integer >= 1". */
-  expected: string;
-  /** One sentence for the README table and editors' hover text. */
-  doc: string;
-  /** Unit column of the README table: "duration", "bytes", "integer" ... */
-  unit: string;
-  default?: string | number | boolean;
-  /** How the default reads in the docs when it is derived or absent ("= min", "not gated"). */
-  defaultText?: string;
-  required?: boolean;
-  /** Type-level only: the normalized value's type and whether it may be absent. */
-  readonly __value?: [T, Opt];
-}
+export * from './tree.js';
 
-/** A mapping of fields. `defaultsOnlyWhenAbsent`: if the user writes the section, unset fields stay unset. */
-export interface Section<F extends Record<string, Node> = Record<string, Node>, Partial extends boolean = boolean> {
-  kind: 'section';
-  doc: string;
-  fields: F;
-  defaultsOnlyWhenAbsent?: Partial;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Node = Leaf<any, boolean> | Section<Record<string, Node>, boolean>;
-
-/** The normalized value of a node: numbers in ms/bytes/fractions, sections as nested objects. */
-export type ValueOf<N, Absent extends boolean = false> = N extends Leaf<infer T, infer Opt>
-  ? Opt extends true ? T | undefined : Absent extends true ? T | undefined : T
-  : N extends Section<infer F, infer P>
-    ? { [K in keyof F]: ValueOf<F[K], Absent extends true ? true : P extends true ? true : false> }
-    : never;
-
-/** Dotted paths of every leaf under a section ("replicas.min", "slo.throughput.target"). */
-export type LeafPath<N, Prefix extends string = ''> = N extends Section<infer F, boolean>
-  ? { [K in keyof F & string]: F[K] extends Leaf ? `${Prefix}${K}` : LeafPath<F[K], `${Prefix}${K}.`> }[keyof F & string]
-  : never;
-
-/** Builds a section, keeping the types of its fields. */
-export function section<F extends Record<string, Node>>(doc: string, fields: F): Section<F, false> {
-  return { kind: 'section', doc, fields };
-}
-
-/** A section whose defaults apply only when the user leaves it out: written, only its written fields count. */
-export function partialSection<F extends Record<string, Node>>(doc: string, fields: F): Section<F, true> {
-  return { kind: 'section', doc, fields, defaultsOnlyWhenAbsent: true };
-}
+/** A list of sections, at most `maxItems` long. */
 
 interface Common {
   doc: string;
@@ -163,6 +114,22 @@ export function autoOr<T>(inner: Leaf<T>, c: Common): Leaf<T, true> {
   return leaf(schema, `"auto" or ${inner.expected}`, `auto | ${inner.unit}`, c) as Leaf<T, true>;
 }
 
+/** A local time of day "HH:MM" or "HH:MM:SS" from 00:00 to 24:00 (kept as written). */
+export function timeOfDay<C extends Common>(c: C): Leaf<string, Opt<C>> {
+  const schema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$|^24:00(:00)?$/);
+  return leaf(schema, 'a local time "HH:MM" or "HH:MM:SS" from 00:00 to 24:00', 'time', c);
+}
+
+/** A calendar date "YYYY-MM-DD" that exists (2026-02-30 does not). */
+export function calendarDate<C extends Common>(c: C): Leaf<string, Opt<C>> {
+  return leaf(z.string().refine(isCalendarDate), 'a date "YYYY-MM-DD" that exists', 'date', c);
+}
+
+/** An IANA time zone the runtime knows ("America/New_York", "Europe/London", "UTC"). */
+export function timeZone<C extends Common>(c: C): Leaf<string, Opt<C>> {
+  return leaf(z.string().refine(isTimeZone), 'an IANA time zone such as "America/New_York" or "UTC"', 'time zone', c);
+}
+
 /** An integer version >= 1 or "latest". */
 export function version<C extends Common>(c: C): Leaf<number | 'latest', Opt<C>> {
   return leaf(z.union([z.literal('latest'), z.number().int().min(1)]), '"latest" or an integer version >= 1', 'latest | integer', c);
@@ -208,6 +175,8 @@ export function formatValue(unitName: string, v: unknown): string {
 /** Milliseconds the way a profile would write them: "90ms", "15s", "250us"; else like formatMs. */
 export function formatDuration(ms: number): string {
   if (ms > 0 && ms < 1 && Number.isInteger(ms * 1000)) return `${ms * 1000}us`;
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms >= 300_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
   if (Number.isInteger(ms)) return `${ms}ms`;
   return formatMs(ms);

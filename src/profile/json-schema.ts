@@ -11,6 +11,11 @@ export function profileInputSchema(): z.ZodType {
 
 function toZod(node: Node): z.ZodType {
   if (node.kind === 'leaf') return node.schema;
+  if (node.kind === 'list') {
+    const items = z.array(toZod(node.item));
+    return (node.maxItems === undefined ? items : items.max(node.maxItems)).meta({ description: node.doc });
+  }
+  if (node.kind === 'map') return z.record(z.string(), toZod(node.value)).meta({ description: node.doc });
   const shape: Record<string, z.ZodType> = {};
   for (const [key, child] of Object.entries(node.fields)) {
     const s = toZod(child);
@@ -41,9 +46,17 @@ const envRef: JsonObject = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9
  * does not flag `port: ${SERVE_PORT:-8000}`.
  */
 function decorate(json: JsonObject, node: Node): void {
+  if (node.kind === 'list') {
+    if (json.items) decorate(json.items as JsonObject, node.item);
+    return;
+  }
   if (node.kind === 'section') {
     const props = (json.properties ?? {}) as Record<string, JsonObject>;
     for (const [key, child] of Object.entries(node.fields)) if (props[key]) decorate(props[key], child);
+    return;
+  }
+  if (node.kind === 'map') {
+    if (typeof json.additionalProperties === 'object') decorate(json.additionalProperties as JsonObject, node.value);
     return;
   }
   const { description, default: _dropped, ...rest } = json;

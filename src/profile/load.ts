@@ -7,6 +7,7 @@ import { UserError } from '../common/errors.js';
 import { findPackageRoot } from '../common/package-info.js';
 import { displayName, parseProfile } from './parse.js';
 import { closest } from './problems.js';
+import { isScheduleText } from './schedule-file.js';
 import type { Profile } from './types.js';
 
 export interface LoadOptions {
@@ -39,6 +40,9 @@ export async function loadProfile(ref: string, opts: LoadOptions = {}): Promise<
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
     throw new UserError(`profile file ${displayName(file, cwd)} ${why}: give the path of a .yaml file or a profile name such as "local"`);
+  }
+  if (isScheduleText(text)) {
+    throw new UserError(`${displayName(file, cwd)} is a schedule (it switches between profiles by time), not a single profile: give one of the profiles it names instead, or use \`serve up\`, \`serve validate\` or \`serve schedule show\` with it`);
   }
   return parseProfile(text, file, opts.env ?? process.env, cwd);
 }

@@ -3,24 +3,23 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { SloTargets } from '../common/wire.js';
+import type { GatewaySecurity } from './gateway-security.js';
 import type { ProfileYaml } from './schema.js';
-import type { Profile } from './types.js';
+import type { HostSpec, Profile } from './types.js';
 import type { Walked } from './walk.js';
+import { nestWalked } from './walk-context.js';
 
 /** The walk's dotted-path values as the nested object the tree describes. */
 export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
-  const root: Record<string, unknown> = {};
-  for (const [dotted, value] of values) {
-    const keys = dotted.split('.');
-    let node = root;
-    for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
-    node[keys.at(-1)!] = value;
-  }
+  const root = nestWalked(values);
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'cache', 'local', 'slo']) root[k] ??= {};
+  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'cache', 'local', 'ssh', 'controller', 'slo', 'tune', 'cost']) root[k] ??= {};
   (root.cache as Record<string, unknown>).redis ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
+  const gateway = root.gateway as Record<string, unknown>;
+  gateway.auth ??= {};
+  gateway.tls ??= {};
   return root as unknown as ProfileYaml;
 }
 
@@ -28,7 +27,7 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
  * Maps the snake_case YAML fields onto the Profile. `w.values` holds every leaf that was written or
  * has a default; `cwd` resolves the model registry; `fallbackName` names a profile without `name`.
  */
-export function toProfile(w: Walked, sourcePath: string, fallbackName: string, cwd: string): Profile {
+export function toProfile(w: Walked, sourcePath: string, fallbackName: string, cwd: string, security: Pick<GatewaySecurity, 'auth' | 'tls'> = {}): Profile {
   const y = nestValues(w.values);
   const min = y.replicas.min;
   const initial = y.replicas.initial ?? min;
@@ -44,8 +43,9 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       downscaleDelayMs: y.autoscaling.downscale_delay,
       metricsIntervalMs: y.autoscaling.metrics_interval,
       lookbackMs: y.autoscaling.look_back,
+      latencyGuard: y.autoscaling.latency_guard,
     },
-    resources: { cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory },
+    resources: dropUndefined({ cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory, gpuMemoryBytes: y.resources.gpu_memory }) as Profile['resources'],
     batching: {
       maxBatchSize: y.batching.max_batch_size,
       batchWaitMs: y.batching.batch_wait_timeout,
@@ -75,11 +75,20 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       requestTimeoutMs: y.gateway.request_timeout,
       ejectAfterFailures: y.gateway.eject_after_failures,
       ejectForMs: y.gateway.eject_for,
+      ...(security.auth ? { auth: security.auth } : {}),
+      ...(security.tls ? { tls: security.tls } : {}),
     },
     cache: cacheOf(y.cache),
     drainTimeoutMs: y.drain_timeout,
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
+    hosts: hostsOf(y.hosts),
+    ssh: dropUndefined({
+      knownHostsFile: y.ssh.known_hosts, identityFile: y.ssh.identity_file, configFile: y.ssh.config_file,
+      connectTimeoutMs: y.ssh.connect_timeout, keepaliveMs: y.ssh.keepalive, keepaliveCount: y.ssh.keepalive_count,
+    }) as Profile['ssh'],
+    controller: { metricsPort: y.controller.metrics_port },
     slo: sloOf(y.slo),
+    ...optionalSections(y),
   };
 }
 
@@ -90,6 +99,21 @@ function cacheOf(c: ProfileYaml['cache']): Profile['cache'] {
     ...(r.url !== undefined ? { redis: { url: r.url, prefix: r.prefix, timeoutMs: r.timeout } } : {}),
     redisPrefix: r.prefix, redisTimeoutMs: r.timeout,
   };
+}
+
+/** The profile's hosts; without a `hosts` list, this machine alone, named `local`. */
+function hostsOf(list: ProfileYaml['hosts']): HostSpec[] {
+  if (list === undefined || list.length === 0) return [{ name: 'local', node: 'node' }];
+  return list.map((h) => dropUndefined({
+    name: h.name, ssh: h.ssh, address: h.address, cpus: h.cpus, memoryBytes: h.memory, gpus: h.gpus, workdir: h.workdir, node: h.node, registry: h.registry,
+  }) as HostSpec);
+}
+
+/** The `tune` and `cost` sections, each only when something in it was written. */
+function optionalSections(y: ProfileYaml): Pick<Profile, 'tune' | 'cost'> {
+  const tune = dropUndefined({ batchSizes: y.tune.batch_sizes, batchWaitsMs: y.tune.batch_waits, replicas: y.tune.replicas, threads: y.tune.threads });
+  const cost = dropUndefined({ cpuHour: y.cost.cpu_hour, gpuHour: y.cost.gpu_hour, gibHour: y.cost.gib_hour });
+  return { ...(Object.keys(tune).length > 0 ? { tune } : {}), ...(Object.keys(cost).length > 0 ? { cost } : {}) };
 }
 
 function sloOf(s: ProfileYaml['slo']): SloTargets {

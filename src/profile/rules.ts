@@ -4,6 +4,7 @@ import { formatValue, type Node, type Section } from './fields.js';
 import type { ProfileProblem } from './problems.js';
 import type { ProfilePath } from './schema.js';
 import type { Walked } from './walk.js';
+import { nestWalked } from './walk-context.js';
 
 type Relation = 'lt' | 'le';
 
@@ -65,6 +66,39 @@ export function checkRules(w: Walked, tree: Section, file: string): ProfileProbl
   if (w.given.has(gpusPath) && typeof gpus === 'number' && gpus > 1 && !Number.isInteger(gpus)) {
     report(gpusPath, `got ${gpus}, expected a fraction of one GPU (at most 1) or a whole number of GPUs`);
   }
+  problems.push(...checkHosts(w, file));
+  return problems;
+}
+
+type HostItem = { name: string; ssh?: string; cpus?: number; memory?: number; gpus?: number; [k: string]: unknown };
+
+/** Names are unique, at most one host is this machine, and SSH-only fields are not set on it. */
+function checkHosts(w: Walked, file: string): ProfileProblem[] {
+  // Hosts left out mean this machine alone; a host already reported wrongly is not judged again.
+  if (!w.positions.has('hosts') || [...w.invalid].some((p) => p === 'hosts' || p.startsWith('hosts['))) return [];
+  const hosts = (nestWalked(w.values).hosts as HostItem[] | undefined) ?? [];
+  const problems: ProfileProblem[] = [];
+  const report = (path: string, message: string) => {
+    const at = w.positions.get(path) ?? w.positions.get('hosts') ?? { line: 1, col: 1 };
+    problems.push({ file, line: at.line, col: at.col, path, message });
+  };
+  if (hosts.length === 0) report('hosts', 'is an empty list, expected at least one host (or leave hosts out for this machine alone)');
+  const firstAt = new Map<string, number>();
+  let localAt: number | undefined;
+  hosts.forEach((h, i) => {
+    const seen = firstAt.get(h.name);
+    if (seen !== undefined) report(`hosts[${i}].name`, `"${h.name}" is already the name of hosts[${seen}], expected a name of its own`);
+    else firstAt.set(h.name, i);
+    if (h.ssh !== undefined) return;
+    if (localAt !== undefined) report(`hosts[${i}]`, `has no ssh, like hosts[${localAt}]: only one host can be this machine; give it ssh: DESTINATION`);
+    localAt ??= i;
+    for (const k of ['address', 'workdir', 'registry', 'node']) {
+      if (w.given.has(`hosts[${i}].${k}`)) report(`hosts[${i}].${k}`, `is only for hosts reached over SSH, and hosts[${i}] has no ssh: remove it or add ssh: DESTINATION`);
+    }
+    for (const [k, local] of [['cpus', 'local.cpus'], ['memory', 'local.memory'], ['gpus', 'local.gpus']] as const) {
+      if (h[k] !== undefined && w.given.has(local)) report(`hosts[${i}].${k}`, `is set here and in ${local}: set this machine's capacity in one place`);
+    }
+  });
   return problems;
 }
 

@@ -2,7 +2,9 @@
 // loader, the JSON Schema for editors and the README field table are all derived from this tree;
 // the data-plane fields come from the settings table in common/, so their defaults are written once.
 import { gatewaySettingsTable as gw, replicaSettingsTable as rep, type GatewaySettings, type ReplicaSettings } from '../common/settings-table.js';
-import { autoOr, boolean, bytes, duration, fraction, identifier, integer, number, partialSection, section, settingLeaf, text, version, type LeafPath, type ValueOf } from './fields.js';
+import { tokensLeaf } from './auth-tokens.js';
+import { costSection, tuneSection } from './tune-fields.js';
+import { autoOr, boolean, bytes, duration, fraction, identifier, integer, list, number, partialSection, section, settingLeaf, text, version, type LeafPath, type ValueOf } from './fields.js';
 
 const replica = <K extends keyof ReplicaSettings>(k: K) => settingLeaf<ReplicaSettings[K]>(rep[k]);
 const gateway = <K extends keyof GatewaySettings>(k: K, what?: string) => settingLeaf<GatewaySettings[K]>(gw[k], what);
@@ -19,19 +21,21 @@ const replicas = section('How many replicas run.', {
   initial: integer({ min: 0, max: 1024, doc: 'Replicas started by `serve up`.', defaultText: 'min' }),
 });
 
-const autoscaling = section('Request-based autoscaling (like Ray Serve): keep in-flight requests per replica near a target.', {
+const autoscaling = section('Request-based autoscaling (like Ray Serve): keep requests in flight at replicas plus queued at the gateway near a target per replica.', {
   enabled: boolean({ doc: 'Scale between replicas.min and replicas.max; false keeps the replica count fixed.', default: true }),
-  target_ongoing_requests: number({ positive: true, max: 10_000, unit: 'requests', doc: 'Desired in-flight requests per replica.', default: 3 }),
+  target_ongoing_requests: number({ positive: true, max: 10_000, unit: 'requests', doc: 'Desired requests per replica: in flight at the replicas plus queued at the gateway, divided by the replica count.', default: 3 }),
   upscale_delay: duration({ doc: 'Load must stay above target this long before replicas are added.', default: '15s' }),
   downscale_delay: duration({ doc: 'Load must stay below target this long before replicas are removed.', default: '120s' }),
-  metrics_interval: duration({ positive: true, doc: 'How often the controller samples in-flight requests.', default: '1s' }),
+  metrics_interval: duration({ positive: true, doc: 'How often the controller samples the replicas\' in-flight requests and the gateway\'s queue and latency.', default: '1s' }),
   look_back: duration({ positive: true, doc: 'Window over which samples are averaged.', default: '10s' }),
+  latency_guard: boolean({ doc: "Also scale up, one replica at a time, while the gateway's p99 over look_back exceeds slo.p99 and requests wait at the gateway or in the replicas' queues (see Autoscaling).", default: false }),
 });
 
 const resources = section('What one replica needs; placement packs replicas onto the host by these.', {
   cpus: number({ positive: true, max: 1024, unit: 'CPUs', doc: 'CPUs per replica (fractions allowed).', default: 1 }),
   gpus: number({ min: 0, max: 64, unit: 'GPUs', doc: 'GPUs per replica when a GPU exists (0.5 = two replicas share one; above 1 a whole number); ignored on CPU-only hosts.', default: 0 }),
-  memory: bytes({ doc: 'Memory per replica; a replica whose RSS exceeds it is restarted.', default: '1GiB' }),
+  memory: bytes({ doc: 'Memory per replica; a replica whose RSS exceeds it is restarted (on this machine; not checked on SSH hosts).', default: '1GiB' }),
+  gpu_memory: bytes({ doc: 'GPU memory per GPU replica, checked against each GPU\'s free memory as nvidia-smi reports it when `serve up` starts.', defaultText: 'not checked' }),
 });
 
 const batching = section('Dynamic batching inside each replica.', {
@@ -65,6 +69,18 @@ const restart = section('Restarting replicas that exit or fail their probes, wit
   failed_retry: duration({ positive: true, doc: 'How long a failed (crash-looping) replica waits before it is tried once more from scratch.', default: '5m' }),
 });
 
+const auth = section('Bearer tokens clients must send (`Authorization: Bearer TOKEN`); without tokens the gateway lets anyone in.', {
+  tokens: tokensLeaf('Accepted tokens: each a string (usually "${ENV_VAR}") or {token, name, requests_per_second, burst}; hashed when the profile loads.'),
+  tokens_file: text({ what: 'a file path such as "/etc/serve/tokens"', doc: 'A file of more tokens, one a line: `[name] token [requests_per_second=N] [burst=N]`; must be mode 0600 (a relative path is taken from the directory serve runs in).', defaultText: 'none' }),
+  open_health: boolean({ doc: 'Answer /v2/health/live and /v2/health/ready without a token (load balancers, probes).', default: true }),
+  open_metrics: boolean({ doc: 'Answer /metrics without a token; off, Prometheus sends a token too.', default: false }),
+});
+
+const tls = section('HTTPS on the gateway; the files are read again on SIGHUP to the gateway (renewed certificates, no dropped connection).', {
+  cert: text({ what: 'a PEM file path such as "/etc/serve/tls/cert.pem"', doc: 'Certificate chain (PEM) the gateway presents.', defaultText: 'none (plain HTTP)' }),
+  key: text({ what: 'a PEM file path such as "/etc/serve/tls/key.pem"', doc: 'Private key (PEM) of the certificate.', defaultText: 'none' }),
+});
+
 const gatewaySection = section('The public endpoint in front of the replicas.', {
   host: gateway('host', 'a host or IP address such as "127.0.0.1"'),
   port: gateway('port'),
@@ -72,6 +88,8 @@ const gatewaySection = section('The public endpoint in front of the replicas.', 
   request_timeout: gateway('requestTimeoutMs'),
   eject_after_failures: gateway('ejectAfterFailures'),
   eject_for: gateway('ejectForMs'),
+  auth,
+  tls,
 });
 
 const cache = section('Response cache of the gateway: a repeated infer request is answered without a replica hop.', {
@@ -90,6 +108,38 @@ const local = section('Capacity of this host for placement; "auto" detects it.',
   cpus: autoOr(number({ positive: true, doc: '' }), { doc: 'CPUs placement may hand out (os.availableParallelism when auto).', default: 'auto' }),
   memory: autoOr(bytes({ doc: '' }), { doc: 'Memory placement may hand out (total memory when auto).', default: 'auto' }),
   gpus: autoOr(integer({ min: 0, max: 64, doc: '' }), { doc: 'GPUs placement may hand out (detected when auto).', default: 'auto' }),
+});
+
+const host = section('One machine replicas may run on.', {
+  name: identifier({ what: 'a host name such as "gpu-1"', doc: 'Name of the host in `serve status`, logs and `serve hosts`.', required: true }),
+  ssh: text({ what: 'an SSH destination such as "ops@gpu-1.internal"', doc: 'SSH destination: user@host, ssh://user@host:port or a ~/.ssh/config alias. Absent: this machine (at most one such host).', defaultText: 'this machine' }),
+  address: text({ what: 'a host name or IP address such as "10.0.0.5"', doc: 'Address of the host that the gateway reaches its replicas on; they listen on it.', defaultText: 'the host name ssh connects to' }),
+  cpus: autoOr(number({ positive: true, doc: '' }), { doc: 'CPUs placement may hand out on the host (auto: nproc there).', default: 'auto' }),
+  memory: autoOr(bytes({ doc: '' }), { doc: 'Memory placement may hand out on the host (auto: MemTotal there).', default: 'auto' }),
+  gpus: autoOr(integer({ min: 0, max: 64, doc: '' }), { doc: 'GPUs placement may hand out on the host (auto: what nvidia-smi lists there).', default: 'auto' }),
+  workdir: text({ what: 'an absolute folder path such as "/opt/serve"', doc: 'Folder on the host where serve is installed (it holds bin/serve.js); replicas run there.', defaultText: 'the folder of serve on this machine' }),
+  node: text({ what: 'a command or path such as "node"', doc: 'Node.js binary on the host.', default: 'node' }),
+  registry: text({ what: 'an absolute folder path such as "/opt/serve/models"', doc: 'Model registry on the host; `serve up` copies the model version there when it is missing.', defaultText: '<workdir>/models' }),
+});
+
+const hosts = list('Machines the replicas run on; replicas are spread over them. Reached over SSH unless `ssh` is absent.', host, {
+  maxItems: 64, defaultText: 'this machine only, named local',
+});
+
+const sshSection = section('How `serve` reaches SSH hosts: the system `ssh`, with host keys checked against known_hosts and no prompts.', {
+  known_hosts: text({ what: 'a file path such as "~/.ssh/known_hosts"', doc: 'The only file host keys are checked against (`serve hosts trust` adds to it).', default: '~/.ssh/known_hosts' }),
+  identity_file: text({ what: 'a file path such as "~/.ssh/id_ed25519"', doc: 'Private key to log in with (only this one is offered); absent: the agent and ~/.ssh/config decide.', defaultText: 'ssh\'s own choice' }),
+  config_file: text({ what: 'a file path such as "~/.ssh/config"', doc: 'ssh client configuration file (ssh -F); "none" reads none.', defaultText: '~/.ssh/config' }),
+  connect_timeout: duration({ minMs: 1000, maxMs: 600_000, doc: 'Longest wait for a host to answer a new connection (whole seconds).', default: '5s' }),
+  keepalive: duration({ minMs: 1000, maxMs: 600_000, doc: 'Interval of SSH keep-alives and controller heartbeats (whole seconds); a host that stops answering is lost after keepalive_count of them.', default: '5s' }),
+  keepalive_count: integer({ min: 1, max: 100, doc: 'Unanswered keep-alives after which a host is lost and its replicas are placed elsewhere.', default: 3 }),
+});
+
+const controller = section('The controller process (`serve up`) itself.', {
+  metrics_port: integer({
+    min: 0, max: 65535, default: 0,
+    doc: "Loopback port of the controller's own /metrics (replicas, restarts, scaling decisions, active profile); 0 picks a free one (`serve status` shows it).",
+  }),
 });
 
 const slo = partialSection(
@@ -124,7 +174,12 @@ export const profileTree = section('A serving profile: which model, how many rep
   cache,
   drain_timeout: replica('drainTimeoutMs'),
   local,
+  hosts,
+  ssh: sshSection,
+  controller,
   slo,
+  tune: tuneSection,
+  cost: costSection,
 });
 
 /** A loaded profile file's values, normalized (ms, bytes, fractions) and typed by the tree. */

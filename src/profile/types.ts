@@ -1,5 +1,6 @@
 // The validated, unit-normalized shape of a profile (control plane). Produced by profile/load.ts
 // from YAML; every duration is in milliseconds and every size in bytes, as the names say.
+import type { AuthConfig } from '../common/auth.js';
 import type { BatchingMode, DeviceRequest } from '../common/settings-table.js';
 import type { SloTargets } from '../common/wire.js';
 
@@ -33,6 +34,8 @@ export interface Profile {
     metricsIntervalMs: number;
     /** Window over which in-flight samples are averaged. */
     lookbackMs: number;
+    /** Scale up while the gateway's p99 over the window exceeds slo.p99 with requests queued. */
+    latencyGuard: boolean;
   };
   resources: {
     /** CPUs per replica (fractions allowed). */
@@ -40,6 +43,8 @@ export interface Profile {
     /** GPUs per replica when a GPU exists (0.5 = two replicas share one); ignored on CPU-only hosts. */
     gpus: number;
     memoryBytes: number;
+    /** GPU memory one GPU replica needs on its GPU; undefined: not checked. */
+    gpuMemoryBytes?: number;
   };
   batching: {
     maxBatchSize: number;
@@ -85,6 +90,10 @@ export interface Profile {
     /** Consecutive failures after which a replica is ejected from routing. */
     ejectAfterFailures: number;
     ejectForMs: number;
+    /** Bearer tokens (hashed) and open paths; absent: no authentication. */
+    auth?: AuthConfig;
+    /** HTTPS: certificate and key files (absolute); absent: plain HTTP. */
+    tls?: { certPath: string; keyPath: string };
   };
   /** The gateway's response cache. */
   cache: {
@@ -102,5 +111,46 @@ export interface Profile {
   drainTimeoutMs: number;
   /** Capacity of the local host; undefined fields are detected (os.availableParallelism, totalmem). */
   local: { cpus?: number; memoryBytes?: number; gpus?: number };
+  /** Machines replicas run on, in profile order; always at least one (`local` when the profile has none). */
+  hosts: HostSpec[];
+  ssh: SshSettings;
+  /** The controller itself; absent in profiles built in code (then a free metrics port). */
+  controller?: {
+    /** Loopback port of the controller's /metrics; 0 picks a free one. */
+    metricsPort: number;
+  };
   slo: SloTargets;
+  /** The search space `serve tune` reads (each list sorted, distinct); absent lists take its defaults. */
+  tune?: { batchSizes?: number[]; batchWaitsMs?: number[]; replicas?: number[]; threads?: number[] };
+  /** Prices per unit and hour `serve tune` ranks configurations by. */
+  cost?: { cpuHour?: number; gpuHour?: number; gibHour?: number };
+}
+
+/** One host of the profile. Capacity fields left undefined are detected (`auto`). */
+export interface HostSpec {
+  name: string;
+  /** SSH destination; undefined for this machine. */
+  ssh?: string;
+  /** Where the gateway reaches its replicas; undefined: the host name ssh resolves the destination to. */
+  address?: string;
+  cpus?: number;
+  memoryBytes?: number;
+  gpus?: number;
+  /** Folder of serve on the host; undefined: the same folder as on this machine. */
+  workdir?: string;
+  /** Node.js binary on the host. */
+  node: string;
+  /** Model registry on the host; undefined: <workdir>/models. */
+  registry?: string;
+}
+
+/** How serve runs the system ssh. Paths are as written (~ is expanded when used). */
+export interface SshSettings {
+  knownHostsFile: string;
+  identityFile?: string;
+  /** ssh -F; undefined: ssh's own default. */
+  configFile?: string;
+  connectTimeoutMs: number;
+  keepaliveMs: number;
+  keepaliveCount: number;
 }

@@ -1,54 +1,13 @@
 // Walks a parsed YAML profile against the profile tree (control plane): checks every key and value,
 // expands ${VAR} references, applies defaults, and records each problem at its line and column.
-import { Scalar, isAlias, isMap, isScalar, isSeq, parse as parseYaml, type Document, type LineCounter, type Node as YamlNode } from 'yaml';
-import { expandEnv } from './env.js';
-import type { Leaf, Node, Section } from './fields.js';
-import { closest, showValue, type ProfileProblem } from './problems.js';
-import { foreignTag, toPlainValue } from './yaml-limits.js';
+import { Scalar, isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
+import type { List, MapOf, Node, Section } from './fields.js';
+import { closest, showValue } from './problems.js';
+import { pos, problem, type Ctx, type Pos, type Source, type Walked } from './walk-context.js';
+import { taggedMessage, walkLeaf } from './walk-leaf.js';
+import { foreignTag } from './yaml-limits.js';
 
-export interface Pos {
-  line: number;
-  col: number;
-}
-
-/** Every leaf's normalized value by dotted path, where it came from, and the problems found. */
-export interface Walked {
-  /** Normalized values of valid written leaves and of defaults. */
-  values: Map<string, unknown>;
-  /** Leaves the user wrote with a valid value. */
-  given: Set<string>;
-  /** Leaves (or whole sections' leaves) the user wrote wrongly: rules about them are skipped. */
-  invalid: Set<string>;
-  /** Position of every written key's value (leaves and sections). */
-  positions: Map<string, Pos>;
-  /**
-   * Leaves whose value holds a variable from the environment, and how to name it in a message
-   * instead of showing it ("the value of ${API_KEY}"): such values are often secrets.
-   */
-  fromEnv: Map<string, string>;
-  /** Values taken from the environment by variable name, to keep them out of every message. */
-  envValues: Map<string, string>;
-  problems: ProfileProblem[];
-}
-
-/** A parsed YAML file and what the walk needs to explain problems in it. */
-export interface Source {
-  doc: Document;
-  lines: LineCounter;
-  /** The file's text, to find the column of a ${VAR} reference inside a value. */
-  text: string;
-  /** The file name used in problems. */
-  file: string;
-  /** Variables for ${VAR} references. */
-  env: Record<string, string | undefined>;
-  /** Variables set by serve itself (PROFILE_DIR), whose values may be shown in messages. */
-  publicVars?: ReadonlySet<string>;
-}
-
-interface Ctx extends Source {
-  tree: Section;
-  out: Walked;
-}
+export type { Pos, Source, Walked } from './walk-context.js';
 
 /** Walks the YAML document (already free of syntax errors) against `tree`. */
 export function walkProfile(source: Source, tree: Section): Walked {
@@ -94,7 +53,13 @@ function walkSection(ctx: Ctx, node: YamlNode | undefined, section: Section, pat
       const valuePos = empty ? entry.key : pos(ctx, entry.value);
       ctx.out.positions.set(childPath.join('.'), valuePos);
       if (child.kind === 'section') walkSection(ctx, entry.value ?? new Scalar(null), child, childPath, valuePos, entry.key);
+      else if (child.kind === 'list') walkList(ctx, entry.value, child, childPath, valuePos);
+      else if (child.kind === 'map') walkMap(ctx, entry.value, child, childPath, valuePos);
       else walkLeaf(ctx, entry.value, child, childPath.join('.'), valuePos);
+    } else if (child.kind === 'list' || child.kind === 'map') {
+      if (child.kind === 'list' && (child.minItems ?? 0) > 0) {
+        problem(ctx, keyAt, childPath.join('.'), `is missing, expected a list of ${child.minItems === 1 ? 'at least one' : `at least ${child.minItems}`} ${child.item.kind === 'section' ? 'mapping' : 'value'}${child.minItems === 1 ? '' : 's'}`);
+      }
     } else if (child.kind === 'section') {
       walkSection(ctx, undefined, child, childPath, at, keyAt);
     } else if (child.required) {
@@ -106,81 +71,61 @@ function walkSection(ctx: Ctx, node: YamlNode | undefined, section: Section, pat
   }
 }
 
-function walkLeaf(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: string, at: Pos): void {
-  const value = leafValue(ctx, node, leaf, path, at);
-  if (value === undefined) {
-    ctx.out.invalid.add(path);
+/** Each item of a list, at paths `name[0]`, `name[1]`, ... (a section item's leaves below them). */
+function walkList(ctx: Ctx, node: YamlNode | undefined, list: List, path: string[], at: Pos): void {
+  const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
+  const what = list.item.kind === 'section' ? 'mappings' : list.item.expected;
+  const tag = resolved && foreignTag(resolved);
+  const refuse = (message: string) => {
+    problem(ctx, at, path.join('.'), message);
+    ctx.out.invalid.add(path.join('.'));
+  };
+  if (tag !== undefined || !isSeq(resolved)) {
+    return refuse(tag !== undefined ? taggedMessage(tag, `a list of ${what}`) : `${isMap(resolved) ? 'got a mapping' : describeNonMap(resolved)}, expected a list of ${what}`);
+  }
+  if (list.maxItems !== undefined && resolved.items.length > list.maxItems) return refuse(`has ${resolved.items.length} items, expected at most ${list.maxItems}`);
+  if (resolved.items.length < (list.minItems ?? 0)) problem(ctx, at, path.join('.'), `is empty, expected at least ${list.minItems} of ${what}`);
+  const last = path.length - 1;
+  resolved.items.forEach((item, i) => {
+    const itemPath = [...path.slice(0, last), `${path[last]}[${i}]`];
+    const itemNode = (item ?? undefined) as YamlNode | undefined;
+    const itemPos = pos(ctx, itemNode ?? resolved);
+    ctx.out.positions.set(itemPath.join('.'), itemPos);
+    if (list.item.kind === 'section') walkSection(ctx, itemNode ?? new Scalar(null), list.item, itemPath, itemPos);
+    else walkLeaf(ctx, itemNode, list.item, itemPath.join('.'), itemPos);
+  });
+}
+
+/** Each entry of a user-keyed mapping: the key checked by `map.key`, the value at `name.<key>`. */
+function walkMap(ctx: Ctx, node: YamlNode | undefined, map: MapOf, path: string[], at: Pos): void {
+  const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
+  const tag = resolved && foreignTag(resolved);
+  if (tag !== undefined || !isMap(resolved)) {
+    problem(ctx, at, path.join('.'), tag !== undefined ? taggedMessage(tag, `a mapping of ${map.key.expected} to ${map.value.expected}`)
+      : `${describeNonMap(resolved)}, expected a mapping of ${map.key.expected} to ${map.value.expected}`);
+    ctx.out.invalid.add(path.join('.'));
     return;
   }
-  const result = leaf.schema.safeParse(value.v, {
-    reportInput: true,
-    error: (iss) => `${iss.input === null ? 'is empty' : `got ${showValue(iss.input)}`}, expected ${leaf.expected}`,
-  });
-  if (result.success) {
-    ctx.out.values.set(path, result.data);
-    ctx.out.given.add(path);
-  } else if (value.envRef !== undefined) {
-    // The schema's own messages may quote the value; one that came from the environment is not shown.
-    ctx.out.invalid.add(path);
-    problem(ctx, at, path, `got ${value.envRef} (${kindOf(value.v)}, not shown), expected ${leaf.expected}`);
-  } else {
-    ctx.out.invalid.add(path);
-    // Several failed checks of one value (not an integer, and too small) read the same: say it once.
-    for (const message of new Set(result.error.issues.map((i) => i.message))) problem(ctx, at, path, message);
-  }
-}
-
-/**
- * The plain JS value of a leaf with ${VAR} references expanded, and `envRef` naming the reference
- * when a variable's value went into it; undefined after a problem (reported here).
- */
-function leafValue(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: string, at: Pos): { v: unknown; envRef?: string } | undefined {
-  const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
-  if (!resolved) return { v: null };
-  const tag = foreignTag(resolved);
-  if (tag !== undefined) {
-    problem(ctx, at, path, taggedMessage(tag, leaf.expected));
-    return undefined;
-  }
-  if (!isScalar(resolved)) {
-    const plain = toPlainValue(resolved, ctx.doc);
-    if ('refused' in plain) problem(ctx, at, path, plain.refused);
-    return 'refused' in plain ? undefined : { v: plain.value };
-  }
-  if (typeof resolved.value !== 'string' || !resolved.value.includes('$')) return { v: resolved.value };
-  const expanded = expandEnv(resolved.value, ctx.env);
-  if (expanded.problems.length > 0) {
-    const source = resolved.range ? ctx.text.slice(resolved.range[0], resolved.range[1]) : '';
-    for (const p of expanded.problems) {
-      const offset = source.indexOf(p.ref);
-      const refPos = offset >= 0 && resolved.range ? ctx.lines.linePos(resolved.range[0] + offset) : at;
-      problem(ctx, refPos, path, p.message);
+  const seen = new Set<string>();
+  for (const pair of resolved.items) {
+    const keyNode = pair.key as YamlNode | null;
+    const keyPos = pos(ctx, keyNode ?? resolved);
+    const key = keyNode && isScalar(keyNode) && foreignTag(keyNode) === undefined ? String(keyNode.value) : undefined;
+    if (key === undefined || !map.key.schema.safeParse(key).success) {
+      problem(ctx, keyPos, path.join('.'), `${key === undefined ? 'a key that is not a plain value' : `got the key ${showValue(key)}`}, expected ${map.key.expected}`);
+      continue;
     }
-    return undefined;
+    const here = [...path, key].join('.');
+    if (seen.has(key)) {
+      problem(ctx, keyPos, here, `duplicate key "${key}", remove one of them`);
+      continue;
+    }
+    seen.add(key);
+    const valueNode = (pair.value ?? undefined) as YamlNode | undefined;
+    const valuePos = valueNode ? pos(ctx, valueNode) : keyPos;
+    ctx.out.positions.set(here, valuePos);
+    walkLeaf(ctx, valueNode, map.value, here, valuePos);
   }
-  const secret = expanded.used.filter((u) => !ctx.publicVars?.has(u.name));
-  for (const u of secret) ctx.out.envValues.set(u.name, u.value);
-  const envRef = secret.length === 0 ? undefined
-    : secret.length === 1 && secret[0]!.ref === resolved.value ? `the value of ${secret[0]!.ref}` : `the value of ${JSON.stringify(resolved.value)}`;
-  if (envRef !== undefined) ctx.out.fromEnv.set(path, envRef);
-  // An unquoted `port: ${PORT}` reads as if the value were written there: a number stays a number.
-  if (expanded.changed && resolved.type === 'PLAIN') {
-    const retyped = safeParseScalar(expanded.value);
-    if (typeof retyped === 'number' || typeof retyped === 'boolean') return { v: retyped, envRef };
-  }
-  return { v: expanded.value, envRef };
-}
-
-/** What kind of value a hidden one is, so a message can still say why it does not fit. */
-function kindOf(v: unknown): string {
-  if (v === '') return 'empty';
-  if (typeof v === 'string') return 'a string';
-  if (typeof v === 'number') return 'a number';
-  return typeof v === 'boolean' ? 'true or false' : 'a value';
-}
-
-function taggedMessage(tag: string, expected: string): string {
-  return `got a value tagged ${tag} (profiles take plain YAML values: remove the tag), expected ${expected}`;
 }
 
 /** "got a list", "got 5", "is empty": a section's value that is not a mapping (no alias expansion). */
@@ -189,20 +134,14 @@ function describeNonMap(node: YamlNode | undefined): string {
   return `got ${isSeq(node) ? 'a list' : showValue(undefined)}`;
 }
 
-function safeParseScalar(text: string): unknown {
-  try {
-    return parseYaml(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function unknownKey(key: string, section: Section, path: string[], tree: Section): string {
   const where = path.length === 0 ? 'at the top level' : `in ${path.join('.')}`;
   const snake = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/-/g, '_').toLowerCase();
-  const near = snake in section.fields ? snake : closest(key, Object.keys(section.fields));
-  if (near !== undefined) return `unknown key "${key}" ${where}, did you mean "${near}"?`;
+  if (snake in section.fields) return `unknown key "${key}" ${where}, did you mean "${snake}"?`;
+  // The very key in another section beats a near spelling here ("port" is gateway.port, not "cost").
   const elsewhere = findKey(snake, tree, []);
+  const near = elsewhere === undefined ? closest(key, Object.keys(section.fields)) : undefined;
+  if (near !== undefined) return `unknown key "${key}" ${where}, did you mean "${near}"?`;
   if (elsewhere !== undefined) return `unknown key "${key}" ${where}, did you mean ${elsewhere} (it belongs under ${elsewhere.split('.').slice(0, -1).join('.') || 'the top level'})?`;
   return `unknown key "${key}" ${where}, expected one of ${Object.keys(section.fields).join(', ')}`;
 }
@@ -210,8 +149,8 @@ function unknownKey(key: string, section: Section, path: string[], tree: Section
 function findKey(key: string, section: Section, path: string[]): string | undefined {
   for (const [k, child] of Object.entries(section.fields)) {
     if (k === key) return [...path, k].join('.');
-    if (child.kind === 'section') {
-      const found = findKey(key, child, [...path, k]);
+    if (child.kind === 'section' || (child.kind === 'list' && child.item.kind === 'section')) {
+      const found = findKey(key, child.kind === 'section' ? child : (child.item as Section), [...path, k]);
       if (found !== undefined) return found;
     }
   }
@@ -219,14 +158,6 @@ function findKey(key: string, section: Section, path: string[]): string | undefi
 }
 
 function invalidate(node: Node, path: string[], out: Walked): void {
-  if (node.kind === 'leaf') out.invalid.add(path.join('.'));
+  if (node.kind === 'leaf' || node.kind === 'list' || node.kind === 'map') out.invalid.add(path.join('.'));
   else for (const [k, child] of Object.entries(node.fields)) invalidate(child, [...path, k], out);
-}
-
-function pos(ctx: Ctx, node: YamlNode | null | undefined): Pos {
-  return node?.range ? ctx.lines.linePos(node.range[0]) : { line: 1, col: 1 };
-}
-
-function problem(ctx: Ctx, at: Pos, path: string, message: string): void {
-  ctx.out.problems.push({ file: ctx.file, line: at.line, col: at.col, path, message });
 }

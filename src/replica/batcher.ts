@@ -32,7 +32,7 @@ export interface BatcherHooks {
 /** Runs batches one at a time on one session. */
 export class Batcher {
   private readonly queue: BatchQueue<Job>;
-  private readonly buffers: TensorData[];
+  private buffers: TensorData[];
   private running = false;
   private pumpScheduled = false;
   private timer: TimerHandle | undefined;
@@ -42,6 +42,8 @@ export class Batcher {
   private readonly arrivals = new ArrivalRate();
   private curve: BatchCostCurve | undefined;
   private readonly runScale = new RunTimeScale();
+  /** Rows the batch buffers hold: the largest maxBatchSize so far (they grow, never shrink). */
+  private bufferRows: number;
 
   constructor(
     private readonly model: ServedModel,
@@ -56,6 +58,20 @@ export class Batcher {
     // One buffer per input, sized for a full batch and reused by every batch (lent to a worker
     // session for the run and handed back, so batches are neither copied nor garbage).
     this.buffers = model.inputs.map((t) => new t.dt.ctor(policy.maxBatchSize * t.rowElements));
+    this.bufferRows = policy.maxBatchSize;
+  }
+
+  /**
+   * Changes how the next batches form (a live reconfigure): a batch already running keeps its rows;
+   * the buffers grow to a larger maxBatchSize now or, while they are lent to a run, when it ends.
+   */
+  setPolicy(change: Partial<Pick<BatchPolicy, 'maxBatchSize' | 'batchWaitMs'>>): void {
+    this.policy = { ...this.policy, ...change };
+    if (this.policy.maxBatchSize > this.bufferRows) {
+      this.bufferRows = this.policy.maxBatchSize;
+      if (!this.running) this.buffers = this.model.inputs.map((t) => new t.dt.ctor(this.bufferRows * t.rowElements));
+    }
+    if (!this.running && !this.pumpScheduled) this.pump();
   }
 
   /** Requests waiting (not yet running). */
@@ -197,9 +213,10 @@ export class Batcher {
   private reclaimBuffers(feeds: Record<string, FeedTensor>): void {
     for (const t of this.model.inputs) {
       const f = feeds[t.name]!;
-      const n = this.policy.maxBatchSize * t.rowElements;
-      // A buffer lost with a crashed worker comes back detached (length 0): start a new one.
-      this.buffers[t.index] = f.data.buffer.byteLength > 0 ? new t.dt.ctor(f.data.buffer, 0, n) : new t.dt.ctor(n);
+      const n = this.bufferRows * t.rowElements;
+      // A buffer lost with a crashed worker comes back detached (length 0), and one lent before a
+      // setPolicy grew the batch is too small: start a new one.
+      this.buffers[t.index] = f.data.buffer.byteLength >= n * t.dt.bytesPerElement ? new t.dt.ctor(f.data.buffer, 0, n) : new t.dt.ctor(n);
     }
   }
 

@@ -3,6 +3,7 @@
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
 import type { Batcher } from './batcher.js';
+import type { ClusterTokenCheck } from './cluster-token.js';
 import type { ReplicaMetrics } from './metrics.js';
 import type { ParseLimits } from './parse-infer.js';
 import type { ServedModel } from './served-model.js';
@@ -18,6 +19,8 @@ export interface ReplicaContext {
   limits: ParseLimits;
   maxBodyBytes: number;
   replicaId: string | undefined;
+  /** Set when the replica has a cluster token: every request must carry it. */
+  tokenCheck?: ClusterTokenCheck;
   metrics: ReplicaMetrics;
   clock: Clock;
   log: Logger;

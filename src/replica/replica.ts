@@ -11,10 +11,13 @@ import type { ReplicaContext } from './context.js';
 import { HttpError } from './http-error.js';
 import { ReplicaMetrics } from './metrics.js';
 import { createRequestHandler } from './routes.js';
+import { ClusterTokenCheck } from './cluster-token.js';
 import { compileModel, type ServedModel } from './served-model.js';
 import { loadModel, type ReadyInfo } from './model-load.js';
 import type { ModelSession } from './session.js';
 import { defaultsOf } from '../common/settings.js';
+import type { ProcessEvent } from '../common/wire.js';
+import { handleReplicaControl } from './reconfigure.js';
 import { replicaSettingsTable, type ReplicaSettings } from '../common/settings-table.js';
 
 /**
@@ -47,6 +50,8 @@ export interface ReplicaHandle {
   drain(): Promise<void>;
   /** Closes now: queued requests get 503, connections are dropped. */
   close(): Promise<void>;
+  /** A control line from the controller (a live batching change, see reconfigure.ts); `emit` acknowledges it. */
+  control(message: unknown, emit: (e: ProcessEvent) => void): void;
 }
 
 /** Starts a replica. Rejects (UserError) when the model cannot be resolved or the port bound. */
@@ -96,6 +101,7 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
     url, host, port, model: { name: model.name, version: model.version }, ready,
     drain: () => (closing ??= shutdown(true)),
     close: () => (closing ??= shutdown(false)),
+    control: (message, emit) => handleReplicaControl(ctx, ready, message, emit),
   };
 }
 
@@ -115,7 +121,7 @@ function newContext(resolved: ResolvedModel, opts: Omit<ReplicaSettings, 'model'
   return {
     model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes,
     limits: { maxRowsPerRequest: opts.maxBatchSize, allowNonFinite: opts.allowNonFinite, maxJsonDepth: opts.maxJsonDepth ?? 32 },
-    replicaId: opts.replicaId, metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
+    replicaId: opts.replicaId, ...(opts.authToken ? { tokenCheck: new ClusterTokenCheck(opts.authToken) } : {}), metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
     clock: opts.clock ?? systemClock, log, inFlight: 0, idleWaiters: [],
   };
 }

@@ -16,6 +16,7 @@ export function createRequestHandler(ctx: ReplicaContext) {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     try {
+      ctx.tokenCheck?.check(req);
       route(ctx, req, res, path);
     } catch (err) {
       if (!(err instanceof HttpError)) ctx.log.error('request failed', { path, error: String(err) });

@@ -120,7 +120,13 @@ test('up --detach, a refused second up, status, logs, scale bounds, down', async
   const tooMany = serve(['scale', '9', '--state-dir', w.stateDir], w.root);
   assert.equal(tooMany.code, 2);
   assert.match(tooMany.stderr, /outside the profile's range 1\.\.3/);
-  assert.equal(serve(['scale', '3', '--state-dir', w.stateDir], w.root).code, 0);
+  const pinned = serve(['scale', '3', '--state-dir', w.stateDir], w.root);
+  assert.equal(pinned.code, 0);
+  assert.match(pinned.stdout, /pinned until `serve scale auto`/);
+  const auto = serve(['scale', 'auto', '--state-dir', w.stateDir], w.root);
+  assert.equal(auto.code, 0, auto.stderr);
+  assert.match(auto.stdout, /^autoscaling resumed from 3 replicas/);
+  assert.equal(serve(['scale', 'many', '--state-dir', w.stateDir], w.root).code, 2);
 
   const down = serve(['down', '--state-dir', w.stateDir], w.root);
   assert.equal(down.code, 0, down.stderr);

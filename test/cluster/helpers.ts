@@ -18,7 +18,7 @@ export function testProfile(registry: string, over: DeepPartial<Profile> = {}): 
     name: 'test', sourcePath: '',
     model: { name: 'demo', version: 1, registry },
     replicas: { min: 1, max: 4, initial: 2 },
-    autoscaling: { enabled: false, targetOngoingRequests: 2, upscaleDelayMs: 300, downscaleDelayMs: 300, metricsIntervalMs: 100, lookbackMs: 300 },
+    autoscaling: { enabled: false, targetOngoingRequests: 2, upscaleDelayMs: 300, downscaleDelayMs: 300, metricsIntervalMs: 100, lookbackMs: 300, latencyGuard: false },
     resources: { cpus: 0.1, gpus: 0, memoryBytes: 1024 ** 3 },
     batching: { maxBatchSize: 8, batchWaitMs: 2, mode: 'adaptive', maxQueuedRequests: 64 },
     runtime: { device: 'cpu', threads: 1 },
@@ -28,11 +28,13 @@ export function testProfile(registry: string, over: DeepPartial<Profile> = {}): 
     cache: { enabled: false, maxEntries: 1000, maxBytes: 1024 ** 2, ttlMs: 60_000, redisPrefix: 'serve:cache:', redisTimeoutMs: 5 },
     drainTimeoutMs: 5000,
     local: { cpus: 2, memoryBytes: 8 * 1024 ** 3, gpus: 0 },
+    hosts: [{ name: 'local', node: 'node' }],
+    ssh: { knownHostsFile: '~/.ssh/known_hosts', connectTimeoutMs: 5000, keepaliveMs: 5000, keepaliveCount: 3 },
     slo: { p99Ms: 100 },
   };
   const out = structuredClone(base) as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(over)) {
-    out[k] = v !== null && typeof v === 'object' ? { ...(out[k] as object), ...v } : v;
+    out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) ? { ...(out[k] as object), ...v } : v;
   }
   return out as unknown as Profile;
 }

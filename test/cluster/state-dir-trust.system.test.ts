@@ -1,9 +1,10 @@
 // Trusting a state directory (control plane): ownership and mode of the directory and its logs/,
-// and no write through a link placed where serve keeps a file (pid file, state.json, logs, up.log,
-// admin socket). Real files, links and chmod; "another user" is uid 12345 via chown (root only).
+// and no write through a link placed where serve keeps a file (pid file, state.json, the Prometheus
+// targets file, logs, up.log, admin socket). Real files, links and chmod; "another user" is uid
+// 12345 via chown (root only).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { claimStateDir, releaseStateDir, runningPid, statePaths, writeStateFile, type StatePaths } from '../../src/cluster/state-dir.js';
 import { LogFiles } from '../../src/cluster/log-files.js';
@@ -11,6 +12,8 @@ import { RotatingLog } from '../../src/cluster/rotating-log.js';
 import { spawnDetached } from '../../src/client/detach.js';
 import { startAdminServer } from '../../src/cluster/admin-server.js';
 import type { ClusterStateFile } from '../../src/common/wire.js';
+import { SdFile } from '../../src/cluster/prometheus-sd.js';
+import { createLogger } from '../../src/common/log.js';
 import { tempWorld } from './helpers.js';
 
 const PRECIOUS = 'not serve\'s file\n';
@@ -105,6 +108,7 @@ test('a link where a log or state file should be refuses the claim, and nothing 
     (p) => path.join(p.logsDir, 'replica-1.log.1'),
     (p) => p.pidFile,
     (p) => p.stateFile,
+    (p) => p.sdFile,
     (p) => p.adminSocket,
   ];
   for (const at of cases) {
@@ -138,6 +142,25 @@ test('leftover temp files that are links are replaced, never written through (pi
   assert.equal(JSON.parse(readFileSync(w.paths.stateFile, 'utf8')).pid, process.pid);
   assert.equal(runningPid(w.paths), process.pid);
   assert.equal(existsSync(`${w.paths.pidFile}.${process.pid}.tmp`), false);
+});
+
+test('the Prometheus targets file is replaced whole, never written through a link (a leftover temp file, or a link put in its place)', (t) => {
+  const w = world(t);
+  const warnings: string[] = [];
+  const sd = new SdFile(w.paths.sdFile, createLogger({ component: 'controller' }, { write: (l) => warnings.push(l) }));
+  symlinkSync(w.outside, `${w.paths.sdFile}.${process.pid}.tmp`);
+  sd.update({ profile: 'p', gatewayUrl: 'http://127.0.0.1:8000', replicas: [] });
+  assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);
+  assert.ok(lstatSync(w.paths.sdFile).isFile());
+  assert.equal(modeOf(w.paths.sdFile), 0o600);
+  // A link put where the file is, while the cluster runs: the next change replaces the link itself.
+  rmSync(w.paths.sdFile);
+  symlinkSync(w.outside, w.paths.sdFile);
+  sd.update({ profile: 'p', gatewayUrl: 'http://127.0.0.1:8000', replicas: [{ id: 'replica-1', url: 'http://127.0.0.1:9001', ready: true }] });
+  assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);
+  assert.ok(lstatSync(w.paths.sdFile).isFile());
+  assert.equal((JSON.parse(readFileSync(w.paths.sdFile, 'utf8')) as unknown[]).length, 2);
+  assert.deepEqual(warnings, []);
 });
 
 test('a log file that became a link is not written through: its lines are dropped with one warning', (t) => {
@@ -192,7 +215,7 @@ test('--detach checks the state directory before starting anything', (t) => {
 test('the admin socket path is cleared without following a link; a directory there is one clear error', async (t) => {
   const w = world(t);
   symlinkSync(w.outside, w.paths.adminSocket);
-  const handlers = { status: () => assert.fail('unused'), scale: async () => ({ from: 0, to: 0, pending: [] }), down: () => {} };
+  const handlers = { status: () => assert.fail('unused'), scale: async () => ({ from: 0, to: 0, pending: [] }), scaleAuto: async () => ({ from: 0, to: 0, pending: [] }), down: () => {} };
   const close = await startAdminServer(w.paths.adminSocket, handlers);
   await close();
   assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);

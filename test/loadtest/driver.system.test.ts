@@ -38,6 +38,11 @@ test('a fixed 20 ms server reads p50 = 20 ms within 1 ms', async () => {
       const r = await runBench(options(url, { ratePerSec: 100, durationMs: 1500, warmupMs: 200, checkShape: true }));
       assert.equal(r.requests.ok, 150);
       assert.equal(r.errorRate, 0);
+      // The per-second series adds up to the totals: 100 a second, the last answers in second 1 or 2.
+      assert.equal(r.series.reduce((a, x) => a + x.sent, 0), 150);
+      assert.equal(r.series.reduce((a, x) => a + x.ok, 0), 150);
+      assert.ok(Math.abs(r.series[0]!.sent - 100) <= 2, `second 0 sent ${r.series[0]!.sent}`);
+      assert.ok(r.series.every((x, i) => x.second === i && (x.ok === 0 || (x.p50Ms >= 20 && x.p99Ms >= x.p50Ms && x.maxMs >= x.p99Ms))), JSON.stringify(r.series));
       seen.push({ minMs: r.latency.minMs, p50Ms: r.latency.p50Ms });
       if (Math.abs(r.latency.p50Ms - 20) <= 1) break;
     }
@@ -129,12 +134,16 @@ test('a ramp stops at the first rate the server cannot carry and reports the kne
   assert.deepEqual(r.steps!.map((s) => s.passed), [true, true, false]);
   assert.equal(r.knee?.ratePerSec, 70);
   assert.equal(r.rate.requestedPerSec, 70);
+  // The series covers every step on one time line: about 20, then 70, then more sent a second.
+  const sent = r.series.map((x) => x.sent);
+  assert.ok(Math.abs(sent[0]! - 20) <= 2 && Math.abs(sent[1]! - 70) <= 2 && sent[2]! > 72, `sent per second ${sent.join(', ')}`);
 });
 
 test('errors are counted by class, and an abort stops the run with what was measured', async () => {
   const r = await withServer({ delayMs: 1, failEvery: 4 }, (url) => runBench(options(url, { ratePerSec: 200, durationMs: 1000 })));
   assert.equal(r.errorsByClass.http_503, 50);
   assert.equal(r.requests.ok, 150);
+  assert.equal(r.series.reduce((a, x) => a + x.errors, 0), 50);
   assert.equal(r.errorRate, 0.25);
   const controller = new AbortController();
   const started = performance.now();
@@ -176,6 +185,10 @@ test('worker threads share one schedule: exact counts, merged histograms, same l
   assert.equal(r.requests.scheduled, 300);
   assert.equal(r.requests.ok, 300);
   assert.equal(r.latency.count, 300);
+  // The workers' series merge exactly: counts add up, percentiles from the merged histograms.
+  assert.equal(r.series.reduce((a, x) => a + x.ok, 0), 300);
+  assert.ok(Math.abs(r.series[0]!.sent - 200) <= 3, `second 0 sent ${r.series[0]!.sent}`);
+  assert.ok(r.series.filter((x) => x.ok > 0).every((x) => x.p50Ms >= 20), JSON.stringify(r.series));
   // Below 20 ms would mean a clock mix-up between threads; the upper bound leaves room for three
   // threads and the server sharing 2 busy cores, while catching a schedule sent far behind time.
   assert.ok(r.latency.p50Ms >= 20 && r.latency.p50Ms < 70, `p50 ${r.latency.p50Ms}`);

@@ -13,7 +13,7 @@ function result(latency: Partial<LatencySummary>, errorRate = 0, achievedPerSec 
     durationMs: 1000, warmupMs: 0, connections: 1, concurrency: null,
     rate: { requestedPerSec: 200, sentPerSec: 200, achievedPerSec },
     requests: { scheduled: 1, sent: 1, ok: 1, errors: 0, notSent: 0, sentLate: 0 }, lateThresholdMs: 2,
-    errorsByClass: {}, errorRate, latency: lat, service: lat, histograms: { latencyUs: '', serviceUs: '' }, interrupted: false,
+    errorsByClass: {}, errorRate, latency: lat, service: lat, histograms: { latencyUs: '', serviceUs: '' }, series: [], interrupted: false,
   };
 }
 

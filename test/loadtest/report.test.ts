@@ -13,7 +13,7 @@ const result: RunResult = {
   rate: { requestedPerSec: 200, sentPerSec: 200, achievedPerSec: 198 },
   requests: { scheduled: 1000, sent: 990, ok: 990, errors: 10, notSent: 10, sentLate: 40 }, lateThresholdMs: 2,
   errorsByClass: { not_sent: 10 }, errorRate: 0.01, latency: lat, service: { ...lat, p99Ms: 25 },
-  histograms: { latencyUs: '', serviceUs: '' }, interrupted: false,
+  histograms: { latencyUs: '', serviceUs: '' }, series: [], interrupted: false,
 };
 
 test('the table puts each figure beside its target with PASS/FAIL, and says why it failed', () => {

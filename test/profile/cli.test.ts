@@ -90,3 +90,25 @@ test('a Redis password from ${REDIS_URL} is never printed, and reaches the gatew
   assert.ok(!launch.args.join(' ').includes('hunter2'), 'not in argv');
   assert.match(launch.stdinLines[0]!, /"cacheRedisUrl":"redis:\/\/:hunter2-secret@cache\.internal:6379\/1"/);
 });
+
+test('a schedule validates with every profile it names; serve schedule show lists its switches in local time and UTC', async (t) => {
+  const dir = await tempDir(t);
+  const v = serve(['validate', 'trading-day'], dir);
+  assert.equal(v.code, 0, v.stderr);
+  assert.match(v.stdout, /trading-day\.yaml: ok \(schedule "trading-day", 2 profiles checked\)/);
+  assert.match(v.stdout, /window {6}market-hours mon,tue,wed,thu,fri 09:30-16:00, prewarm 5m/);
+  assert.match(v.stdout, /market-hours\.yaml: ok \(profile "market-hours"\)/);
+  const show = serve(['schedule', 'show', 'trading-day', '--from', '2026-11-23', '--days', '7'], dir);
+  assert.equal(show.code, 0, show.stderr);
+  assert.match(show.stdout, /2026-11-27 13:00:00 EST +2026-11-27 18:00:00 +market-hours -> off-hours +early close/);
+  assert.match(show.stdout, /closed all day \(the default profile\): 2026-11-26/);
+  assert.doesNotMatch(show.stdout, /2026-11-26 09:30/);
+  const dst = serve(['schedule', 'show', 'trading-day', '--from', '2026-03-06', '--days', '4', '--json'], dir);
+  const listing = JSON.parse(dst.stdout) as { switches: Array<{ at: string; local: string }> };
+  assert.deepEqual(listing.switches.map((s) => `${s.local} ${s.at}`), [
+    '2026-03-06T09:30:00-05:00 2026-03-06T14:30:00.000Z', '2026-03-06T16:00:00-05:00 2026-03-06T21:00:00.000Z',
+    '2026-03-09T09:30:00-04:00 2026-03-09T13:30:00.000Z', '2026-03-09T16:00:00-04:00 2026-03-09T20:00:00.000Z',
+  ]);
+  assert.equal(serve(['schedule', 'show', 'market-hours'], dir).code, 2, 'a single profile has no switches');
+  assert.equal(serve(['schedule', 'show', 'trading-day', '--days', '0'], dir).code, 2);
+});

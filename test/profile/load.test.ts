@@ -43,7 +43,7 @@ test('an unknown name lists the available profiles with a suggestion', async (t)
   await assert.rejects(loadProfile('market-hour', { cwd: dir }), (err: unknown) => {
     assert.ok(err instanceof UserError && !(err instanceof ProfileError));
     assert.equal(err.exitCode, 2);
-    assert.match(err.message, /^unknown profile "market-hour": .*Did you mean "market-hours"\? Available: local, market-hours, off-hours;/);
+    assert.match(err.message, /^unknown profile "market-hour": .*Did you mean "market-hours"\? Available: local, market-hours, off-hours, trading-day;/);
     return true;
   });
 });

@@ -2,6 +2,9 @@
 // Profile object (none is dead), and each data-plane setting's flag default is the profile default.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseProfile } from '../../src/profile/parse.js';
 import { profileTree, type ProfilePath } from '../../src/profile/schema.js';
 import type { Node } from '../../src/profile/fields.js';
@@ -14,7 +17,7 @@ const otherValue: Record<ProfilePath, string> = {
   name: 'other', 'model.name': 'other-model', 'model.version': '7', 'model.registry': '/srv/other',
   'replicas.min': '2', 'replicas.max': '9', 'replicas.initial': '3',
   'autoscaling.enabled': 'false', 'autoscaling.target_ongoing_requests': '7', 'autoscaling.upscale_delay': '3s',
-  'autoscaling.downscale_delay': '33s', 'autoscaling.metrics_interval': '2s', 'autoscaling.look_back': '20s',
+  'autoscaling.downscale_delay': '33s', 'autoscaling.metrics_interval': '2s', 'autoscaling.look_back': '20s', 'autoscaling.latency_guard': 'true',
   'resources.cpus': '0.5', 'resources.gpus': '0.5', 'resources.memory': '3GiB',
   'batching.max_batch_size': '16', 'batching.batch_wait_timeout': '4ms', 'batching.max_queued_requests': '99',
   'runtime.device': 'cpu', 'runtime.threads': '2',
@@ -27,29 +30,87 @@ const otherValue: Record<ProfilePath, string> = {
   'cache.enabled': 'true', 'cache.max_entries': '5', 'cache.max_bytes': '2MiB', 'cache.ttl': '5s',
   'cache.redis.url': 'redis://127.0.0.1:6390', 'cache.redis.prefix': 'other-', 'cache.redis.timeout': '20ms',
   drain_timeout: '20s',
-  'local.cpus': '8', 'local.memory': '16GiB', 'local.gpus': '2',
+  'local.cpus': '8', 'local.memory': '16GiB', 'local.gpus': '2', 'resources.gpu_memory': '2GiB',
+  'ssh.known_hosts': '/etc/k', 'ssh.identity_file': '/etc/id', 'ssh.config_file': 'none', 'ssh.connect_timeout': '7s',
+  'ssh.keepalive': '2s', 'ssh.keepalive_count': '5',
+  'controller.metrics_port': '9464',
+  'gateway.auth.tokens': '["0123456789abcdef0123"]', 'gateway.auth.tokens_file': tokensFile(),
+  'gateway.auth.open_health': 'false', 'gateway.auth.open_metrics': 'true',
+  'gateway.tls.cert': '/etc/serve/cert.pem', 'gateway.tls.key': '/etc/serve/key.pem',
   'slo.p50': '40ms', 'slo.p90': '60ms', 'slo.p95': '85ms', 'slo.p99': '90ms', 'slo.p999': '150ms', 'slo.max': '250ms',
   'slo.error_rate': '2%', 'slo.throughput.target': '300', 'slo.throughput.minimum': '60',
+  'tune.batch_sizes': '[1, 8, 16]', 'tune.batch_waits': '"0ms,2ms"', 'tune.replicas': '1..4', 'tune.threads': '[1, 2]',
+  'cost.cpu_hour': '0.04', 'cost.gpu_hour': '2.5', 'cost.gib_hour': '0.005',
 };
 
+/** Leaves that only take effect with another one: both the base and the changed profile carry it. */
+const companion: Partial<Record<ProfilePath, [ProfilePath, string]>> = {
+  'gateway.auth.open_health': ['gateway.auth.tokens', '["0123456789abcdef0123"]'],
+  'gateway.auth.open_metrics': ['gateway.auth.tokens', '["0123456789abcdef0123"]'],
+  'gateway.tls.cert': ['gateway.tls.key', '/etc/serve/key.pem'],
+  'gateway.tls.key': ['gateway.tls.cert', '/etc/serve/cert.pem'],
+};
+
+/** A private tokens file holding one token (gateway.auth.tokens_file must be mode 0600). */
+function tokensFile(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-derived-'));
+  const file = path.join(dir, 'tokens');
+  writeFileSync(file, 'ci fedcba9876543210fedcba\n', { mode: 0o600 });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return file;
+}
+
+/** Dotted paths of every leaf outside lists (list items are checked by the test below). */
 function leafPaths(node: Node, prefix: string[] = []): string[] {
   if (node.kind === 'leaf') return [prefix.join('.')];
+  if (node.kind !== 'section') return [];
   return Object.entries(node.fields).flatMap(([k, child]) => leafPaths(child, [...prefix, k]));
 }
 
-/** YAML setting one dotted path (on top of model.name). */
-function yamlWith(dotted: string, value: string): string {
-  const keys = dotted.split('.');
-  const lines = keys.map((k, i) => `${'  '.repeat(i)}${k}:${i === keys.length - 1 ? ` ${value}` : ''}`);
-  return (dotted.startsWith('model.') ? '' : 'model:\n  name: cnn-lstm\n') + lines.join('\n') + (dotted.startsWith('model.') && dotted !== 'model.name' ? '\n  name: cnn-lstm' : '') + '\n';
+/** For every leaf of a `hosts` item, a valid value other than its default. */
+const otherHostValue: Record<string, string> = {
+  name: 'gpu-9', ssh: 'ops@gpu-9', address: '10.0.0.9', cpus: '4', memory: '8GiB', gpus: '2', workdir: '/opt/s', node: '/usr/bin/node', registry: '/opt/m',
+};
+
+test('every leaf of a hosts item changes the loaded host', () => {
+  const hostTree = profileTree.fields.hosts.item;
+  assert.deepEqual(Object.keys(hostTree.fields).sort(), Object.keys(otherHostValue).sort(), 'the table above lists every host leaf');
+  const load = (extra: string) => parseProfile(`model:\n  name: cnn-lstm\nhosts:\n  - name: a\n    ssh: a.example\n${extra}`, 'p.yaml', {}, '/work').hosts[0];
+  const base = load('');
+  for (const [k, v] of Object.entries(otherHostValue)) {
+    if (k === 'name' || k === 'ssh') continue;
+    assert.notDeepEqual(load(`    ${k}: ${v}\n`), base, `hosts[].${k}: setting it changed nothing`);
+  }
+});
+
+/** YAML setting each dotted path (with model.name, unless given). */
+function yamlWith(...entries: Array<[string, string]>): string {
+  const root: Record<string, unknown> = {};
+  for (const [dotted, value] of [...(entries.some(([d]) => d === 'model.name') ? [] : [['model.name', 'cnn-lstm'] as [string, string]]), ...entries]) {
+    const keys = dotted.split('.');
+    let node = root;
+    for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
+    node[keys.at(-1)!] = value;
+  }
+  const emit = (o: Record<string, unknown>, depth: number): string =>
+    Object.entries(o).map(([k, v]) => `${'  '.repeat(depth)}${k}:${typeof v === 'string' ? ` ${v}\n` : `\n${emit(v as Record<string, unknown>, depth + 1)}`}`).join('');
+  return emit(root, 0);
 }
 
 test('every leaf of the profile changes the loaded Profile (no leaf is read by nobody)', () => {
-  const base = parseProfile('model:\n  name: cnn-lstm\n', 'p.yaml', {}, '/work');
   const all = leafPaths(profileTree);
   assert.deepEqual(all.sort(), Object.keys(otherValue).sort(), 'the table above lists every leaf');
   for (const dotted of all) {
-    const text = yamlWith(dotted, otherValue[dotted as ProfilePath]);
+    const extra = companion[dotted as ProfilePath];
+    const plain = parseProfile('model:\n  name: cnn-lstm\n', 'p.yaml', {}, '/work');
+    // A companion that is not valid alone (a TLS key without its certificate): compare with the plain profile.
+    let base = plain;
+    try {
+      if (extra) base = parseProfile(yamlWith(extra), 'p.yaml', {}, '/work');
+    } catch {
+      base = plain;
+    }
+    const text = yamlWith([dotted, otherValue[dotted as ProfilePath]], ...(extra ? [extra] : []));
     const p = parseProfile(text, 'p.yaml', {}, '/work');
     assert.notDeepEqual({ ...p, sourcePath: '' }, { ...base, sourcePath: '' }, `${dotted}: setting it changed nothing\n${text}`);
   }

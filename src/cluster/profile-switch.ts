@@ -1,0 +1,84 @@
+// What a schedule switch does to a running cluster (control plane): the new profile's replica
+// bounds, autoscaling and targets take effect at once, replicas beyond the new bounds are drained
+// (after the gateway stops routing to them), and a batching change replaces the replicas one at a
+// time (a new one ready before an old one drains). A prewarm starts the next profile's replicas
+// ahead of the switch and keeps the count from going below them until it.
+import type { Profile } from '../profile/types.js';
+import type { ScheduleSwitch } from '../profile/schedule.js';
+import type { AutoscaleLoop } from './autoscale-loop.js';
+import type { ClusterEvent } from './events.js';
+import type { Supervisor } from './supervisor.js';
+import type { Clock } from '../common/clock.js';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/log.js';
+import type { ClusterSchedule } from './cluster-options.js';
+import { ScheduleRunner } from './schedule-runner.js';
+
+/** The parts of a controller a switch acts on. */
+export interface SwitchParts {
+  supervisor: Supervisor;
+  autoscaling: AutoscaleLoop;
+  emit(e: ClusterEvent): void;
+}
+
+/** True when replicas must be restarted for `to`'s settings (only batching may differ in a schedule). */
+export function needsRestart(from: Profile, to: Profile): boolean {
+  const b = (p: Profile) => JSON.stringify(p.batching);
+  return b(from) !== b(to);
+}
+
+/** The replica count right after switching to `to` from `current`: clamped into its bounds (a pin stays). */
+export function countAfterSwitch(to: Profile, current: number, pinned: number | undefined): number {
+  if (pinned !== undefined) return current;
+  return Math.min(to.replicas.max, Math.max(to.replicas.min, current));
+}
+
+/**
+ * Switches the cluster from `from` to `to` (the caller has already made `to` the profile new
+ * replicas are launched with). Returns the roll in progress, if batching changed.
+ */
+export function switchProfile(parts: SwitchParts, from: Profile, to: Profile, sw: ScheduleSwitch): Promise<void> | undefined {
+  const { supervisor, autoscaling } = parts;
+  const current = supervisor.desired;
+  autoscaling.setProfile(to);
+  const n = countAfterSwitch(to, current, autoscaling.pinned);
+  const restart = needsRestart(from, to);
+  const what = `${to.replicas.min}..${to.replicas.max} replicas, ${to.autoscaling.targetOngoingRequests} per replica${restart ? ', new batching (replacing replicas one at a time)' : ''}`;
+  autoscaling.record({ by: 'schedule', action: n === current ? 'switch' : 'apply', from: current, to: n, reason: `schedule: ${sw.from} -> ${to.name} (${sw.reason}): ${what}` });
+  parts.emit({ level: 'info', kind: 'schedule', message: `switched to ${to.name} (${sw.reason}): ${what}${n === current ? '' : `; ${current} -> ${n} replicas`}` });
+  if (n !== current) supervisor.setReplicas(n);
+  return restart ? supervisor.roll() : undefined;
+}
+
+/** Starts `next`'s replicas before the switch to it: at least its initial count, kept until the switch. */
+export function prewarm(parts: SwitchParts, next: Profile, sw: ScheduleSwitch): void {
+  const { supervisor, autoscaling } = parts;
+  if (autoscaling.pinned !== undefined) return;
+  const current = supervisor.desired;
+  const n = Math.max(current, next.replicas.initial);
+  autoscaling.setFloor(n);
+  autoscaling.record({ by: 'schedule', action: n === current ? 'prewarm' : 'apply', from: current, to: n, reason: `schedule: prewarming ${next.name}, which starts at ${sw.at.toISOString()}` });
+  if (n === current) return;
+  parts.emit({ level: 'info', kind: 'schedule', message: `prewarming ${next.name}: ${current} -> ${n} replicas, ready before the switch at ${sw.at.toISOString()}` });
+  supervisor.setReplicas(n);
+}
+
+/** A running cluster as its schedule drives it. */
+export interface ScheduledCluster extends SwitchParts {
+  log: Logger;
+  /** Makes `to` the profile in force (state.json follows); the one it replaces, or undefined when stopping. */
+  takeProfile(to: Profile): Profile | undefined;
+}
+
+/** The schedule's runner for a cluster: prewarms ahead of each boundary and switches at it. */
+export function scheduleRunnerFor(sched: ClusterSchedule, clock: Clock, wallNowMs: (() => number) | undefined, c: ScheduledCluster): ScheduleRunner {
+  return new ScheduleRunner({
+    schedule: sched.schedule, clock, wallNowMs,
+    onPrewarm: (sw) => prewarm(c, sched.profiles[sw.profile]!, sw),
+    onSwitch: (sw) => {
+      const to = sched.profiles[sw.profile]!;
+      const from = c.takeProfile(to);
+      if (from) void switchProfile(c, from, to, sw)?.catch((err) => c.log.error('rolling replacement failed', { error: errorMessage(err) }));
+    },
+  });
+}

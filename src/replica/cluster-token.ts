@@ -1,0 +1,34 @@
+// The cluster token check of a replica (data plane, replica): a replica that may be reachable
+// beyond loopback answers only requests that carry its cluster's token, compared in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { CLUSTER_TOKEN_HEADER } from '../common/wire.js';
+import { HttpError } from './http-error.js';
+
+/** Accepts requests whose CLUSTER_TOKEN_HEADER equals the token. */
+export class ClusterTokenCheck {
+  private readonly digest: Buffer;
+
+  constructor(token: string) {
+    this.digest = sha256(token);
+  }
+
+  /**
+   * Throws a 401 HttpError unless `req` carries the token. Digests of equal length are compared
+   * with timingSafeEqual, so the time taken says nothing about how much of a guess was right.
+   */
+  check(req: IncomingMessage): void {
+    const given = req.headers[CLUSTER_TOKEN_HEADER];
+    const text = Array.isArray(given) ? given[0] : given;
+    if (text !== undefined && timingSafeEqual(sha256(text), this.digest)) return;
+    // The body of a refused request is not wanted; read it away so the connection stays usable.
+    req.resume();
+    throw new HttpError(401, text === undefined
+      ? `this replica answers only its cluster: send the cluster's ${CLUSTER_TOKEN_HEADER} header (the gateway adds it; call the gateway instead)`
+      : `the ${CLUSTER_TOKEN_HEADER} header does not match this replica's cluster`);
+  }
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}

@@ -1,0 +1,172 @@
+// Autoscaling and schedules live, through a real gateway in front of fake batching replicas: a step
+// of load scales up within the upscale delay plus a start, and back down after the downscale delay,
+// with no failed request, and the simulator predicts the same replica counts from the same trace;
+// a schedule switch under load prewarms, changes the bounds and the batching, and fails nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
+import type { ClusterStatus } from '../../src/common/cluster-status.js';
+import { simulate } from '../../src/simulate/cluster-model.js';
+import { parseServiceTime } from '../../src/simulate/service-time.js';
+import { cliEntry } from '../helpers/paths.js';
+import { fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';
+import { startLoad } from './load.js';
+import { openLoad } from './open-load.js';
+
+const INFER_MS = 50;
+
+/** Fake replicas that batch like the real ones behind the real gateway; undone after the test. */
+function fakeBatchingReplicas(t: { after(fn: () => unknown): void }): void {
+  process.env.FAKE_REAL_CLI = cliEntry;
+  process.env.FAKE_INFER_MS = String(INFER_MS);
+  process.env.FAKE_BATCHING = '1';
+  t.after(() => {
+    delete process.env.FAKE_REAL_CLI;
+    delete process.env.FAKE_INFER_MS;
+    delete process.env.FAKE_BATCHING;
+  });
+}
+
+/** Starts a cluster; cleanup stops it and kills every pid it ever reported. */
+async function start(t: { after(fn: () => unknown): void }, run: (w: ReturnType<typeof tempWorld>) => Promise<ClusterHandle>) {
+  const w = tempWorld();
+  const seen = new Set<number>();
+  let h: ClusterHandle | undefined;
+  t.after(async () => {
+    await h?.stop();
+    killAll([...seen]);
+    w.cleanup();
+  });
+  h = await run(w);
+  const handle = h;
+  const status = (): ClusterStatus => {
+    const s = handle.status();
+    for (const r of s.replicas) if (r.pid) seen.add(r.pid);
+    if (s.gateway.pid) seen.add(s.gateway.pid);
+    return s;
+  };
+  return { h: handle, status };
+}
+
+const ready = (s: ClusterStatus) => s.replicas.filter((r) => r.state === 'ready').length;
+
+test('a step of load scales up within the upscale delay plus a start, down after the downscale delay, fails nothing; the simulator agrees', async (t) => {
+  fakeBatchingReplicas(t);
+  // One replica runs 4 rows per 50 ms: 80 req/s. 20 req/s keeps about 1 in flight (1 replica);
+  // 150 req/s needs 2-3 replicas once the backlog of the first seconds is served.
+  const profile = (registry: string) => testProfile(registry, {
+    replicas: { min: 1, max: 5, initial: 1 },
+    autoscaling: { enabled: true, targetOngoingRequests: 4, upscaleDelayMs: 1000, downscaleDelayMs: 2000, metricsIntervalMs: 200, lookbackMs: 1000, latencyGuard: false },
+    batching: { maxBatchSize: 4, batchWaitMs: 2, maxQueuedRequests: 64 },
+    gateway: { requestTimeoutMs: 8000, maxQueuedRequests: 1024 },
+  });
+  let p: ReturnType<typeof profile> | undefined;
+  const { h, status } = await start(t, (w) => startCluster((p = profile(w.registry)), { stateDir: w.stateDir, cliEntry: fakeCli }));
+  const plan = [{ seconds: 5, ratePerSec: 20 }, { seconds: 8, ratePerSec: 150 }, { seconds: 8, ratePerSec: 20 }];
+  const load = openLoad(`${h.gatewayUrl}/v2/models/demo/infer`, plan);
+  const samples: Array<{ atS: number; desired: number; ready: number }> = [];
+  const sampler = setInterval(() => {
+    const s = status();
+    samples.push({ atS: (performance.now() - load.startedAt) / 1000, desired: s.desiredReplicas, ready: ready(s) });
+  }, 100);
+  const result = await load.done;
+  clearInterval(sampler);
+
+  await waitFor('back to 1 replica', () => status().desiredReplicas === 1, 10_000);
+  // When the policy scaled: the first second the step asked for more, the first one ready.
+  const asked = samples.find((x) => x.atS > 5 && x.desired > 1);
+  const up = samples.find((x) => x.atS > 5 && x.ready > 1);
+  const startS = up && asked ? up.atS - asked.atS : 0.5;
+
+  // The simulator on the very trace that was sent, with the fake's 50 ms batches and the start
+  // time seen here, predicts the replica count each second within one replica most of the time.
+  const sim = simulate({ profile: p!, trace: { ratePerSec: result.sentPerSecond, source: 'live' }, serviceTime: parseServiceTime(`${INFER_MS}ms`), startupMs: Math.max(100, startS * 1000), initialReplicas: 1 });
+  const live = sim.seconds.map((s) => [...samples].reverse().find((x) => x.atS <= s.second + 1)?.desired ?? 1);
+  const diffs = sim.seconds.map((s, i) => Math.abs(s.replicas - live[i]!));
+  const within = diffs.filter((d) => d <= 1).length / diffs.length;
+  const report = `sent ${result.sentPerSecond.join(' ')}\nlive ${live.join(' ')}\nsim  ${sim.seconds.map((s) => s.replicas).join(' ')}\nwithin one replica in ${(within * 100).toFixed(0)}% of ${diffs.length} s, mean |difference| ${(diffs.reduce((a, b) => a + b, 0) / diffs.length).toFixed(2)}, replica start ${startS.toFixed(2)}s`;
+  t.diagnostic(report);
+
+  assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} requests failed`);
+  // Up: the step starts at 5 s; ready replicas follow within the upscale delay (1 s), the
+  // look-back window's first rise (at most 1 s) and one start.
+  assert.ok(up && asked, `never scaled up: ${report}`);
+  assert.ok(up.atS - 5 <= 1 + 1 + startS + 0.3, `ready above 1 at ${up.atS.toFixed(2)}s (asked at ${asked.atS.toFixed(2)}s)`);
+  // Every change waited out its delay: each applied decision follows the record of the wait that
+  // led to it (logged when the policy first wanted that direction) by at least that delay.
+  const decisions = status().autoscaling.decisions.filter((d) => d.by === 'policy');
+  const applied = decisions.filter((d) => d.action === 'apply');
+  assert.ok(applied.some((d) => d.to > d.from) && applied.some((d) => d.to < d.from), `${report}\n${JSON.stringify(decisions)}`);
+  for (const a of applied) {
+    const i = decisions.indexOf(a);
+    const waited = decisions.slice(0, i).reverse().find((d) => d.action !== (a.to > a.from ? 'up' : 'down') || d.from !== a.from);
+    const first = decisions.slice(waited ? decisions.indexOf(waited) + 1 : 0, i).find((d) => d.action === (a.to > a.from ? 'up' : 'down'));
+    assert.ok(first, `no wait logged before ${JSON.stringify(a)}`);
+    const heldMs = Date.parse(a.at) - Date.parse(first.at);
+    assert.ok(heldMs >= (a.to > a.from ? 1000 : 2000) - 250, `${a.from} -> ${a.to} after ${heldMs} ms of waiting`);
+  }
+  assert.equal(status().desiredReplicas, 1);
+  assert.ok(status().autoscaling.history.length >= 2);
+  assert.ok(within >= 0.8, report);
+});
+
+test('a schedule switch under load: prewarmed before the open, new bounds and batching at it, drained after the close, nothing failed', async (t) => {
+  fakeBatchingReplicas(t);
+  // The schedule has whole seconds: the window opens on the second at least 4 s ahead.
+  const openAt = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000);
+  const closeAt = new Date(openAt.getTime() + 6000);
+  const hhmmss = (d: Date) => d.toISOString().slice(11, 19);
+  const base = { autoscaling: { enabled: true, targetOngoingRequests: 4, upscaleDelayMs: 1000, downscaleDelayMs: 1000, metricsIntervalMs: 200, lookbackMs: 1000, latencyGuard: false } };
+  let quietName = '';
+  const { h, status } = await start(t, (w) => {
+    const quiet = { ...testProfile(w.registry, { ...base, replicas: { min: 1, max: 2, initial: 1 }, batching: { maxBatchSize: 4, batchWaitMs: 2, maxQueuedRequests: 64 } }), name: 'quiet' };
+    const busy = { ...testProfile(w.registry, { ...base, replicas: { min: 3, max: 4, initial: 3 }, batching: { maxBatchSize: 8, batchWaitMs: 2, maxQueuedRequests: 64 } }), name: 'busy' };
+    quietName = quiet.name;
+    const schedule = {
+      timezone: 'UTC', default: 'quiet', closedDates: [], earlyClose: {},
+      windows: [{ profile: 'busy', days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const, from: hhmmss(openAt), to: hhmmss(closeAt), prewarmMs: 2000 }],
+    };
+    return startCluster(quiet, {
+      stateDir: w.stateDir, cliEntry: fakeCli,
+      schedule: { name: 'day', sourcePath: '', schedule: { ...schedule, windows: schedule.windows.map((x) => ({ ...x, days: [...x.days] })) }, profiles: { quiet, busy } },
+    });
+  });
+  assert.equal(status().schedule?.active, quietName);
+  assert.equal(status().schedule?.next?.profile, 'busy');
+  const load = startLoad(`${h.gatewayUrl}/v2/models/demo/infer`, { workers: 3, maxMs: 25_000, maxRequests: 100_000, pauseMs: 5 });
+  const samples: Array<{ atS: number; profile: string; desired: number; ready: number; min: number }> = [];
+  const sampler = setInterval(() => {
+    const s = status();
+    samples.push({ atS: (Date.now() - openAt.getTime()) / 1000, profile: s.profile.name, desired: s.desiredReplicas, ready: ready(s), min: s.autoscaling.minReplicas });
+  }, 100);
+  t.after(() => clearInterval(sampler));
+  const settingsOf = async (s: ClusterStatus) => Promise.all(s.replicas.filter((r) => r.state === 'ready').map(async (r) => ((await (await fetch(`${r.url}/fake/settings`)).json()) as { maxBatchSize: number }).maxBatchSize));
+
+  // Open: three replicas ready before the switch (prewarm from 2 s ahead), then busy's bounds and,
+  // replica by replica, its batch size.
+  await waitFor('the switch to busy', () => status().profile.name === 'busy', 10_000);
+  const readyAt = samples.find((x) => x.ready >= 3);
+  assert.ok(readyAt && readyAt.atS < 0.2, `3 ready at ${readyAt?.atS.toFixed(2)}s, after the switch`);
+  assert.ok(samples.filter((x) => x.atS < -2.3).every((x) => x.desired === 1), `no prewarm before its time: ${JSON.stringify(samples.filter((_, i) => i % 3 === 0))}`);
+  assert.equal(status().autoscaling.minReplicas, 3);
+  assert.equal(status().schedule?.active, 'busy');
+  await waitFor('every replica on busy\'s batch size', async () => (await settingsOf(status())).every((b) => b === 8) && ready(status()) >= 3, 10_000);
+  // Close: quiet's bounds, at most 2 replicas, its batch size.
+  await waitFor('the switch back to quiet', () => status().profile.name === 'quiet', 10_000);
+  await waitFor('at most 2 replicas on quiet\'s batch size', async () => {
+    const s = status();
+    return s.desiredReplicas <= 2 && s.replicas.every((r) => r.state === 'ready') && (await settingsOf(s)).every((b) => b === 4);
+  }, 12_000);
+  await load.moreOk(50);
+  const result = await load.stop();
+  assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} requests failed`);
+  const log = status().autoscaling.decisions.filter((d) => d.by === 'schedule').map((d) => d.action);
+  assert.deepEqual(log.slice(0, 1), ['apply'], 'the prewarm is recorded first');
+  // `serve scale N` pins until `serve scale auto`.
+  await h.scale(2);
+  assert.equal(status().autoscaling.pinned, 2);
+  assert.equal(status().autoscaling.active, false);
+  await h.scaleAuto();
+  assert.equal(status().autoscaling.pinned, undefined);
+  assert.equal(status().autoscaling.active, true);
+});

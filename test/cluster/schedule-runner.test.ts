@@ -1,0 +1,58 @@
+// The schedule runner on a manual clock: one timer for the next event only (never polling), the
+// prewarm before the switch, the switch at the boundary, and a start inside a prewarm period.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/common/clock.js';
+import { ScheduleRunner } from '../../src/cluster/schedule-runner.js';
+import type { ProfileSchedule, ScheduleSwitch } from '../../src/profile/schedule.js';
+
+const schedule: ProfileSchedule = {
+  timezone: 'America/New_York', default: 'off-hours', closedDates: ['2026-11-26'], earlyClose: { '2026-11-27': '13:00' },
+  windows: [{ profile: 'market-hours', days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:30', to: '16:00', prewarmMs: 300_000 }],
+};
+
+function runner(startIso: string) {
+  const clock = new ManualClock();
+  const origin = Date.parse(startIso);
+  const events: string[] = [];
+  const at = () => new Date(origin + clock.nowMs()).toISOString().slice(0, 16);
+  const r = new ScheduleRunner({
+    schedule, clock, wallNowMs: () => origin + clock.nowMs(),
+    onPrewarm: (sw: ScheduleSwitch) => events.push(`${at()} prewarm ${sw.profile}`),
+    onSwitch: (sw: ScheduleSwitch) => events.push(`${at()} switch ${sw.from}->${sw.profile} (${sw.reason})`),
+  });
+  return { clock, r, events, hours: (h: number) => clock.advance(h * 3_600_000) };
+}
+
+test('across Thanksgiving week: prewarm 5 minutes ahead, switches at the boundaries, none on the closed day, the early close', () => {
+  const { clock, r, events, hours } = runner('2026-11-25T12:00:00Z'); // Wed 07:00 EST
+  r.start();
+  assert.equal(r.active, 'off-hours');
+  assert.equal(r.next?.at.toISOString(), '2026-11-25T14:30:00.000Z');
+  assert.equal(r.prewarmAt?.toISOString(), '2026-11-25T14:25:00.000Z');
+  assert.equal(clock.pendingTimers, 1, 'one timer, for the next event');
+  hours(24 * 3);
+  assert.equal(clock.pendingTimers, 1);
+  assert.deepEqual(events, [
+    '2026-11-25T14:25 prewarm market-hours',
+    '2026-11-25T14:30 switch off-hours->market-hours (opens)',
+    '2026-11-25T21:00 switch market-hours->off-hours (closes)',
+    '2026-11-27T14:25 prewarm market-hours',
+    '2026-11-27T14:30 switch off-hours->market-hours (opens)',
+    '2026-11-27T18:00 switch market-hours->off-hours (early close)',
+  ]);
+  assert.equal(r.active, 'off-hours');
+  assert.equal(r.next?.at.toISOString(), '2026-11-30T14:30:00.000Z', 'the next open is Monday');
+});
+
+test('started inside a prewarm period it prewarms at once; stopped, it fires nothing more', () => {
+  const { clock, r, events, hours } = runner('2026-11-30T14:27:00Z'); // Mon 09:27 EST
+  r.start();
+  assert.deepEqual(events, ['2026-11-30T14:27 prewarm market-hours']);
+  clock.advance(3 * 60_000);
+  assert.deepEqual(events.slice(1), ['2026-11-30T14:30 switch off-hours->market-hours (opens)']);
+  r.stop();
+  hours(48);
+  assert.equal(events.length, 2);
+  assert.equal(clock.pendingTimers, 0);
+});
