@@ -161,7 +161,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all([...set.list.map((u) => u.pool), ...migration.pools].map((p) => p.close().catch(() => {})), ...closing, cache?.close()]);
+      const pools = [...set.list.map((u) => u.pool), ...migration.pools];
+      await Promise.all([...pools.map((p) => p.close().catch(() => {})), ...closing, cache?.close()]);
     })()),
     stats: () => stats(core, set, clock),
     metrics: () => metrics.text(),
