@@ -161,8 +161,9 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      const pools = [...set.list.map((u) => u.pool), ...migration.pools];
-      await Promise.all([...pools.map((p) => p.close().catch(() => {})), ...closing, cache?.close()]);
+      // Drained: only shadow copies can be left at the other servers, and they are dropped.
+      const pools = [...set.list.map((u) => u.pool.close()), ...migration.pools.map((p) => p.destroy())];
+      await Promise.all([...pools.map((p) => p.catch(() => {})), ...closing, cache?.close()]);
     })()),
     stats: () => stats(core, set, clock),
     metrics: () => metrics.text(),
