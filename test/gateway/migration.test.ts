@@ -32,7 +32,8 @@ test('parseExternalServers: URL=PERCENT items, one-line errors naming the item',
   assert.throws(() => parseExternalServers('ftp://a=10'), /external server 1 .*expected an http:\/\/ or https:\/\/ base URL/);
   assert.throws(() => parseExternalServers('http://a:1/v2=10'), /base URL/);
   assert.throws(() => parseExternalServers('http://a:1'), /expected URL=PERCENT/);
-  assert.throws(() => parseExternalServers('http://a:1=0'), /above 0/);
+  assert.throws(() => parseExternalServers('http://a:1=-1'), /from 0 to 100/);
+  assert.deepEqual(parseExternalServers('http://a:1=0'), [{ url: 'http://a:1', weightPercent: 0 }], 'at 0 it only takes over');
   assert.throws(() => parseExternalServers('http://a:1=60,http://b:1=50'), /add up to 110%, expected at most 100%/);
 });
 
