@@ -69,6 +69,7 @@ test('external weights split 2,000 requests within 3 points of the configured sh
   assert.deepEqual([...statuses], [[200, n]]);
   const share = (who: string[]) => who.reduce((s, w) => s + (by.get(w) ?? 0), 0) / n;
   const seen = Object.fromEntries(by);
+  t.diagnostic(`answered by: ${JSON.stringify(seen)}`);
   assert.ok(Math.abs(share(['external-0']) - 0.25) < 0.03, `external-0 took ${share(['external-0'])}: ${JSON.stringify(seen)}`);
   assert.ok(Math.abs(share(['external-1']) - 0.10) < 0.03, `external-1 took ${share(['external-1'])}: ${JSON.stringify(seen)}`);
   assert.ok(Math.abs(share(['r0', 'r1']) - 0.65) < 0.03, `the replicas took ${share(['r0', 'r1'])}: ${JSON.stringify(seen)}`);
