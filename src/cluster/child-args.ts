@@ -3,6 +3,7 @@
 // reads as its first stdin line, built from the profile through the settings table.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatExternalServers } from '../common/external-servers.js';
 import { defaultsOf } from '../common/settings.js';
 import { gatewaySettingsTable, replicaSettingsTable, type GatewaySettings, type ReplicaSettings } from '../common/settings-table.js';
 import type { ControlMessage } from '../common/wire.js';
@@ -88,6 +89,10 @@ export function gatewaySettings(profile: Profile, port?: number, replicaToken?: 
     auth: g.auth !== undefined,
     tlsCert: g.tls?.certPath,
     tlsKey: g.tls?.keyPath,
+    // Weights as percent of infer requests, "URL=PERCENT,..." (common/external-servers.ts).
+    ...(g.external ? { externalServers: formatExternalServers(g.external.map((e) => ({ url: e.url, weightPercent: e.weight * 100 }))) } : {}),
+    ...(g.fallbackUrl !== undefined ? { fallbackUrl: g.fallbackUrl } : {}),
+    ...(g.shadow ? { shadowUrl: g.shadow.url, shadowShare: g.shadow.share } : {}),
   };
 }
 

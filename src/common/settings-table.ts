@@ -4,6 +4,7 @@
 // defaults are all derived from it, so a default is written once.
 import type { SettingSpec } from './settings.js';
 import { gatewayCacheSettings } from './settings-table-cache.js';
+import { gatewayMigrationSettings } from './settings-table-migration.js';
 
 /** Where inference runs: `auto` uses CUDA where its provider loads, else the CPU (one log line). */
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
@@ -63,6 +64,13 @@ export interface GatewaySettings {
   /** HTTPS: certificate chain and private key files (PEM); both or neither. */
   tlsCert?: string;
   tlsKey?: string;
+  /** Other OIP v2 servers and their percent of infer traffic, "URL=PERCENT,..." (gateway/external.ts parses it). */
+  externalServers?: string;
+  /** Base URL of the server that answers when no replica can. */
+  fallbackUrl?: string;
+  /** Base URL of the shadow server, and the share (0 to 1) of infer requests copied to it. */
+  shadowUrl?: string;
+  shadowShare: number;
 }
 
 const drainTimeoutMs: SettingSpec = {
@@ -152,4 +160,5 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
   },
   tlsCert: { kind: 'text', profilePath: 'gateway.tls.cert', help: 'Certificate chain (PEM file) for HTTPS; read again on SIGHUP.' },
   tlsKey: { kind: 'text', profilePath: 'gateway.tls.key', help: 'Private key (PEM file) of --tls-cert; read again on SIGHUP.' },
+  ...gatewayMigrationSettings,
 };

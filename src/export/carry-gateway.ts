@@ -18,10 +18,20 @@ const tlsRow: CarryRow = {
 
 const tritonCacheFlag = (c: CarryContext) => `Triton's response cache works only when the server is started with --cache-config local,size=${c.profile.cache.maxBytes}`;
 
+/** Other servers beside the replicas are the gateway's routing: no engine splits traffic with a server outside it. */
+const migrationRow = (field: string, set: (c: CarryContext) => boolean, how: string): CarryRow => ({
+  triton: { warn: (c) => (set(c) ? `${field} does not carry: Triton serves alone; ${how} at a proxy in front of it` : undefined) },
+  kserve: { warn: (c) => (set(c) ? `${field} does not carry: KServe routes only to its own predictors; ${how} at the ingress (an Istio VirtualService)` : undefined) },
+  ray: { warn: (c) => (set(c) ? `${field} does not carry: Ray Serve routes only to its own replicas; ${how} at the ingress in front of it` : undefined) },
+});
+
 /** Rows of the gateway's fields, spread into the carry table (export/carry.ts). */
 export const gatewayCarry: Record<string, CarryRow> = {
   ...rows(['gateway.auth.tokens', 'gateway.auth.tokens_file', 'gateway.auth.open_health', 'gateway.auth.open_metrics'], authRow),
   ...rows(['gateway.tls.cert', 'gateway.tls.key'], tlsRow),
+  'gateway.external': migrationRow('gateway.external', (c) => c.profile.gateway.external !== undefined, 'split traffic by weight with the existing service'),
+  'gateway.fallback.url': migrationRow('gateway.fallback', (c) => c.profile.gateway.fallbackUrl !== undefined, 'route to the existing service when no replica is ready'),
+  ...rows(['gateway.shadow.url', 'gateway.shadow.share'], migrationRow('gateway.shadow', (c) => c.profile.gateway.shadow !== undefined, 'mirror requests (an Istio mirror, or nginx mirror) and compare the answers yourself')),
   'cache.enabled': {
     triton: { to: 'response_cache { enable: true } in config.pbtxt', warn: (c) => (c.profile.cache.enabled ? tritonCacheFlag(c) : undefined) },
     kserve: { to: 'the Triton config (response_cache)', warn: (c) => (c.profile.cache.enabled ? `${tritonCacheFlag(c)} (add it to the ServingRuntime's args)` : undefined) },

@@ -18,6 +18,7 @@ import { armJudge, onDeadline, type DeadlineHost } from './deadline-watch.js';
 import { Attempt, Exchange, type AttemptSink } from './exchange.js';
 import { upstreamRequestHeaders } from './headers.js';
 import type { GatewayMetrics } from './metrics.js';
+import type { OtherServers } from './migration.js';
 import { Responder } from './responder.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamSet } from './upstream-set.js';
@@ -44,6 +45,8 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   private readonly completions: RateMeter;
   /** The no-wait time of an infer request at a replica, for the 504-before-sending rule. */
   readonly serviceTime = new ServiceTime();
+  /** External and fallback servers (gateway.external, gateway.fallback), when configured. */
+  others: OtherServers | undefined = undefined;
 
   constructor(
     readonly set: UpstreamSet,
@@ -58,17 +61,9 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     this.answers = new Responder(clock, metrics, cache);
   }
 
-  get queued(): number {
-    return this.queue.length;
-  }
-
-  get active(): number {
-    return this.answers.active;
-  }
-
-  get counters(): Responder['counters'] {
-    return this.answers.counters;
-  }
+  get queued(): number { return this.queue.length; }
+  get active(): number { return this.answers.active; }
+  get counters(): Responder['counters'] { return this.answers.counters; }
 
   /** Takes a request to forward (infer or metadata): sheds, or reads its body and admits it. */
   accept(req: IncomingMessage, res: ServerResponse, startMs: number, infer: boolean): void {
@@ -77,8 +72,8 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     if ('status' in head) return a.rejectNow(req, res, startMs, head.status, head.message);
     const { budgetMs: budget, priority } = head;
     if (this.draining) return a.rejectNow(req, res, startMs, 503, 'the gateway is draining; retry later', 'draining');
-    if (!this.set.hasAvailable()) return a.rejectNow(req, res, startMs, 503, this.set.noReplicaMessage(), 'no_replica');
-    if (this.queue.length > 0) {
+    if (!this.set.hasAvailable() && !this.others?.canServe()) return a.rejectNow(req, res, startMs, 503, this.set.noReplicaMessage(), 'no_replica');
+    if (this.queue.length > 0 && this.others === undefined) {
       // Requests are waiting, so every slot is taken: under overload most requests end here, so
       // decide before reading the body or allocating anything for this one.
       const key = { priority, retried: false, deadlineMs: startMs + budget, seq: Infinity };
@@ -99,9 +94,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   }
 
   /** Resolves once no accepted request is left (after drain, or at once). */
-  whenIdle(): Promise<void> {
-    return this.answers.whenIdle();
-  }
+  whenIdle(): Promise<void> { return this.answers.whenIdle(); }
 
   /** Moves waiting requests to replicas with free slots; call after anything frees a slot. */
   pump(): void {
@@ -110,9 +103,9 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
       if (u === undefined && this.set.hasAvailable(ex.exclude)) return; // all busy: wait for a slot
       this.queue.shift();
       const nowMs = this.clock.nowMs();
-      if (u === undefined) this.answers.shed(ex, 'no_replica', this.set.noReplicaMessage());
+      if (u === undefined) this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
       else if (!worthDispatching(this.inflight, this.completions.perSec(nowMs), ex.deadlineMs - nowMs)) {
-        this.answers.shed(ex, 'expired', `the replicas are saturated: too little of this request's budget is left to serve it; retry later`);
+        this.shedOr(ex, 'expired', `the replicas are saturated: too little of this request's budget is left to serve it; retry later`);
       } else this.dispatch(ex, u);
     }
   }
@@ -125,14 +118,14 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   }
 
   private admit(ex: Exchange): void {
-    const u = this.set.pick(ex.exclude);
+    const u = this.others?.route(ex) ?? this.set.pick(ex.exclude);
     if (u !== undefined) return this.dispatch(ex, u);
-    if (!this.set.hasAvailable(ex.exclude)) return this.answers.shed(ex, 'no_replica', this.set.noReplicaMessage());
+    if (!this.set.hasAvailable(ex.exclude)) return this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
     if (!ex.retried) {
       const nowMs = this.clock.nowMs();
       const refused = this.queueRefusal(ex, ex.deadlineMs - nowMs, nowMs);
       const victim = refused?.reason === 'queue_full' ? this.queue.evictableFor(ex) : undefined;
-      if (refused !== undefined && victim === undefined) return this.answers.shed(ex, refused.reason, refused.message);
+      if (refused !== undefined && victim === undefined) return this.shedOr(ex, refused.reason, refused.message);
       if (victim !== undefined && this.queue.remove(victim)) this.answers.shed(victim, 'queue_full', 'shed from the gateway queue for a request of higher priority; retry later');
     }
     // A retry was accepted once already: it goes first and does not count against the cap.
@@ -148,6 +141,12 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     return queueRefusal(view, remainingMs, this.limits.maxQueuedRequests);
   }
 
+  /** Where the gateway would shed `ex` (503), the fallback (or an external server) answers it instead, if one can. */
+  private shedOr(ex: Exchange, reason: Refusal['reason'] | 'no_replica' | 'expired', message: string): void {
+    const o = this.others?.takeOver(ex);
+    if (o !== undefined) this.dispatch(ex, o);
+    else this.answers.shed(ex, reason, message);
+  }
 
   /** The client hung up while its request waited: free the queue slot (status 499, as nginx logs it). */
   private onClientGone(ex: Exchange): void {
@@ -158,13 +157,13 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   private dispatch(ex: Exchange, u: Upstream): void {
     const nowMs = this.clock.nowMs();
     u.inflight++;
-    this.inflight++;
+    if (u.kind === 'replica') this.inflight++;
     const attempt = new Attempt(ex, u, nowMs, this);
     ex.attempt = attempt;
     const budget = forwardBudgetMs(ex.deadlineMs - nowMs, this.limits.forwardMarginMs);
     attempt.forwardedBudgetMs = budget;
     u.pool.dispatch(
-      { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget, this.limits.replicaToken), body: ex.body },
+      { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget, u.kind === 'replica' ? this.limits.replicaToken : undefined), body: ex.body },
       attempt,
     );
   }
@@ -177,7 +176,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   }
 
   shouldRetryShed(a: Attempt): boolean {
-    return !a.exchange.retried && !a.exchange.done && this.set.hasAvailable(a.upstream);
+    return !a.exchange.done && ((!a.exchange.retried && this.set.hasAvailable(a.upstream)) || this.others?.canTakeOver(a.upstream) === true);
   }
 
   attemptDone(a: Attempt): void {
@@ -185,7 +184,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     const u = a.upstream;
     u.completed++;
     const nowMs = this.clock.nowMs();
-    this.completions.record(nowMs);
+    if (u.kind === 'replica') this.completions.record(nowMs);
     if (a.status === 200 && a.exchange.infer) this.serviceTime.record(a.reportedInferMs());
     if (a.status >= 500 && a.status !== 503 && a.status !== 504) this.failure(u, `status ${a.status}`);
     else if (a.status !== 503) u.recordSuccess();
@@ -204,14 +203,14 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     const reason = (err as { code?: string }).code ?? err.message;
     this.failure(u, reason);
     if (a.abandoned) return this.pump();
-    if (!a.headersSeen && !ex.retried && this.set.hasAvailable(u)) this.retry(ex, u, 'connect');
+    if (!a.headersSeen && ((!ex.retried && this.set.hasAvailable(u)) || this.others?.canTakeOver(u))) this.retry(ex, u, 'connect');
     else this.answers.finishOwn(ex, 502, `replica ${u.id} ${a.headersSeen ? 'broke off its response' : 'failed before answering'} (${reason})`);
     this.pump();
   }
 
   private release(a: Attempt): Exchange {
     a.upstream.inflight--;
-    this.inflight--;
+    if (a.upstream.kind === 'replica') this.inflight--;
     this.clock.clearTimer(a.judgeTimer ?? undefined);
     const ex = a.exchange;
     ex.upstreamMs += this.clock.nowMs() - a.startMs;
@@ -221,11 +220,13 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
 
   private retry(ex: Exchange, from: Upstream, reason: 'connect' | 'shed'): void {
     if (ex.done) return;
+    const again = ex.retried; // a second retry only ever goes to the fallback
     ex.retried = true;
     ex.exclude = from;
     this.counters.retries++;
     this.metrics.retried(reason);
-    this.admit(ex);
+    if (again) this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
+    else this.admit(ex);
   }
 
   /** Counts a failure of `u`; a hang never ejects the last available replica (nothing would be gained). */
@@ -236,9 +237,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     this.log.warn('replica ejected', { replica: u.id, url: u.url, reason, ejectForMs: this.limits.ejectForMs });
   }
 
-  removeQueued(ex: Exchange): boolean {
-    return this.queue.remove(ex);
-  }
+  removeQueued(ex: Exchange): boolean { return this.queue.remove(ex); }
 
   /** True while the replicas are saturated: requests wait for a slot, every slot is taken, or the gateway shed within the last second. */
   overloaded(): boolean {

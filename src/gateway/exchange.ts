@@ -134,7 +134,8 @@ export class Attempt {
     this.headersSeen = true;
     this.status = statusCode;
     this.rawHeaders = rawHeaders;
-    if (statusCode === 503) this.shed = this.sink.shouldRetryShed(this);
+    // An external server's 5xx is retried on a replica like a shed: it never fails a request we can serve.
+    if (statusCode === 503 || (statusCode >= 500 && this.upstream.kind === 'external')) this.shed = this.sink.shouldRetryShed(this);
     return true;
   }
 

@@ -8,6 +8,7 @@ import type { Attempt, Exchange } from './exchange.js';
 import type { GatewayMetrics, ShedReason } from './metrics.js';
 import { writeCachedReply, writeOwnReply, writeUpstreamReply } from './replies.js';
 import type { CacheHit, ResponseCache } from './cache/response-cache.js';
+import type { Shadow } from './shadow.js';
 
 /** Plain counters, also exported through stats(). */
 export interface CoreCounters {
@@ -26,6 +27,8 @@ export class Responder {
   private idleWaiters: Array<() => void> = [];
   /** When the gateway last answered 503 itself because of load (clock ms). */
   private lastShedMs = -Infinity;
+  /** The shadow server our infer answers are compared with, when configured. */
+  shadow: Shadow | undefined = undefined;
 
   constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics, private readonly cache?: ResponseCache) {}
 
@@ -40,14 +43,19 @@ export class Responder {
     return nowMs - this.lastShedMs < OVERLOAD_MEMORY_MS;
   }
 
-  /** Passes the replica's answer on (and offers it to the response cache, when the request was looked up). */
+  /**
+   * Passes the replica's answer on (and offers it to the response cache, when the request was looked
+   * up). Another server's answer (external, fallback) is not ours: never cached, never shadowed.
+   */
   respond(ex: Exchange, a: Attempt): void {
     if (ex.done) return;
     const body = a.chunks.length === 1 ? a.chunks[0]! : Buffer.concat(a.chunks, a.bytes);
-    const cacheStatus = ex.cache !== null && this.cache !== undefined ? this.cache.afterAnswer(ex.cache, a.status, a.rawHeaders, body) : undefined;
+    const ours = a.upstream.kind === 'replica';
+    const cacheStatus = ex.cache !== null && this.cache !== undefined && ours ? this.cache.afterAnswer(ex.cache, a.status, a.rawHeaders, body) : undefined;
     const totalMs = this.clock.nowMs() - ex.startMs;
     writeUpstreamReply(ex, a, body, totalMs, cacheStatus);
     this.finish(ex, a.status, totalMs);
+    if (ours && ex.infer) this.shadow?.offer({ url: ex.req.url!, headers: ex.req.headers, body: ex.body!, status: a.status, answer: body });
   }
 
   /** Answers a cache hit (200) without a replica. */

@@ -17,6 +17,7 @@ import { AuthGate } from './auth-gate.js';
 import { AuthMetrics } from './auth-metrics.js';
 import { GatewayCore } from './core.js';
 import { GatewayMetrics } from './metrics.js';
+import { migrationOf } from './migration.js';
 import { loadTls } from './tls.js';
 import { UpstreamSet } from './upstream-set.js';
 import type { UpstreamState } from './upstream.js';
@@ -100,6 +101,9 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() }, o.latencyBucketMs / 1000);
   const cache = o.cacheEnabled ? newCache(o, clock, metrics, log) : undefined;
   core = new GatewayCore(set, o, clock, metrics, log, cache);
+  const migration = migrationOf(o, clock, makePool, metrics.registry, log, o.random);
+  core.others = migration.others;
+  core.answers.shadow = migration.shadow;
   const gate = new AuthGate(o.auth, new AuthMetrics(metrics.registry));
   if (o.authConfig) gate.configure(o.authConfig);
 
@@ -157,7 +161,9 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all([...set.list.map((u) => u.pool.close().catch(() => {})), ...closing, cache?.close()]);
+      // Drained: only shadow copies can be left at the other servers, and they are dropped.
+      const pools = [...set.list.map((u) => u.pool.close()), ...migration.pools.map((p) => p.destroy())];
+      await Promise.all([...pools.map((p) => p.catch(() => {})), ...closing, cache?.close()]);
     })()),
     stats: () => stats(core, set, clock),
     metrics: () => metrics.text(),
@@ -198,7 +204,7 @@ function route(core: GatewayCore, metrics: GatewayMetrics, gate: AuthGate, req: 
     }
     if (path === '/v2/health/live') return json(res, 200, '{"live":true}');
     if (path === '/v2/health/ready') {
-      const ready = !core.draining && core.set.hasAvailable();
+      const ready = !core.draining && (core.set.hasAvailable() || core.others?.canServe() === true);
       return json(res, ready ? 200 : 503, ready ? '{"ready":true}' : '{"ready":false}');
     }
     return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET for metadata and POST .../infer` }));

@@ -35,6 +35,8 @@ export class Upstream {
     /** The controller's view (probes passing, not draining). */
     public ready: boolean,
     readonly pool: Dispatcher,
+    /** A replica of ours, or another OIP v2 server (gateway/migration.ts): never cached, never sent the cluster token. */
+    readonly kind: 'replica' | 'external' | 'fallback' = 'replica',
   ) {}
 
   /** Ready, not removed and not ejected at `nowMs`. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SloTargets } from '../common/wire.js';
 import type { GatewaySecurity } from './gateway-security.js';
+import { migrationOf } from './migration-fields.js';
 import type { ProfileYaml } from './schema.js';
 import type { HostSpec, Profile } from './types.js';
 import type { Walked } from './walk.js';
@@ -20,6 +21,8 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
   const gateway = root.gateway as Record<string, unknown>;
   gateway.auth ??= {};
   gateway.tls ??= {};
+  gateway.fallback ??= {};
+  gateway.shadow ??= {};
   return root as unknown as ProfileYaml;
 }
 
@@ -77,6 +80,7 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       ejectForMs: y.gateway.eject_for,
       ...(security.auth ? { auth: security.auth } : {}),
       ...(security.tls ? { tls: security.tls } : {}),
+      ...migrationOf(y.gateway),
     },
     cache: cacheOf(y.cache),
     drainTimeoutMs: y.drain_timeout,

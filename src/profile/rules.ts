@@ -5,6 +5,7 @@ import type { ProfileProblem } from './problems.js';
 import type { ProfilePath } from './schema.js';
 import type { Walked } from './walk.js';
 import { nestWalked } from './walk-context.js';
+import { checkMigration } from './migration-fields.js';
 
 type Relation = 'lt' | 'le';
 
@@ -66,7 +67,7 @@ export function checkRules(w: Walked, tree: Section, file: string): ProfileProbl
   if (w.given.has(gpusPath) && typeof gpus === 'number' && gpus > 1 && !Number.isInteger(gpus)) {
     report(gpusPath, `got ${gpus}, expected a fraction of one GPU (at most 1) or a whole number of GPUs`);
   }
-  problems.push(...checkHosts(w, file));
+  problems.push(...checkHosts(w, file), ...checkMigration(w, file));
   return problems;
 }
 

@@ -3,6 +3,7 @@
 // the data-plane fields come from the settings table in common/, so their defaults are written once.
 import { gatewaySettingsTable as gw, replicaSettingsTable as rep, type GatewaySettings, type ReplicaSettings } from '../common/settings-table.js';
 import { tokensLeaf } from './auth-tokens.js';
+import { external, fallback, shadow } from './migration-fields.js';
 import { costSection, tuneSection } from './tune-fields.js';
 import { autoOr, boolean, bytes, duration, fraction, identifier, integer, list, number, partialSection, section, settingLeaf, text, version, type LeafPath, type ValueOf } from './fields.js';
 
@@ -90,6 +91,9 @@ const gatewaySection = section('The public endpoint in front of the replicas.', 
   eject_for: gateway('ejectForMs'),
   auth,
   tls,
+  external,
+  fallback,
+  shadow,
 });
 
 const cache = section('Response cache of the gateway: a repeated infer request is answered without a replica hop.', {

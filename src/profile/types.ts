@@ -3,6 +3,7 @@
 import type { AuthConfig } from '../common/auth.js';
 import type { BatchingMode, DeviceRequest } from '../common/settings-table.js';
 import type { SloTargets } from '../common/wire.js';
+import type { GatewayMigration } from './migration-fields.js';
 
 export type Device = DeviceRequest;
 
@@ -94,7 +95,7 @@ export interface Profile {
     auth?: AuthConfig;
     /** HTTPS: certificate and key files (absolute); absent: plain HTTP. */
     tls?: { certPath: string; keyPath: string };
-  };
+  } & GatewayMigration;
   /** The gateway's response cache. */
   cache: {
     enabled: boolean;

@@ -37,6 +37,7 @@ const otherValue: Record<ProfilePath, string> = {
   'gateway.auth.tokens': '["0123456789abcdef0123"]', 'gateway.auth.tokens_file': tokensFile(),
   'gateway.auth.open_health': 'false', 'gateway.auth.open_metrics': 'true',
   'gateway.tls.cert': '/etc/serve/cert.pem', 'gateway.tls.key': '/etc/serve/key.pem',
+  'gateway.fallback.url': 'http://old:8080', 'gateway.shadow.url': 'http://shadow:8080', 'gateway.shadow.share': '50%',
   'slo.p50': '40ms', 'slo.p90': '60ms', 'slo.p95': '85ms', 'slo.p99': '90ms', 'slo.p999': '150ms', 'slo.max': '250ms',
   'slo.error_rate': '2%', 'slo.throughput.target': '300', 'slo.throughput.minimum': '60',
   'tune.batch_sizes': '[1, 8, 16]', 'tune.batch_waits': '"0ms,2ms"', 'tune.replicas': '1..4', 'tune.threads': '[1, 2]',
@@ -49,6 +50,7 @@ const companion: Partial<Record<ProfilePath, [ProfilePath, string]>> = {
   'gateway.auth.open_metrics': ['gateway.auth.tokens', '["0123456789abcdef0123"]'],
   'gateway.tls.cert': ['gateway.tls.key', '/etc/serve/key.pem'],
   'gateway.tls.key': ['gateway.tls.cert', '/etc/serve/cert.pem'],
+  'gateway.shadow.share': ['gateway.shadow.url', 'http://shadow:8080'],
 };
 
 /** A private tokens file holding one token (gateway.auth.tokens_file must be mode 0600). */
