@@ -43,7 +43,9 @@ function world(t: { after(fn: () => unknown): void }, profile = PROFILE) {
   mkdirSync(tmp);
   writeFileSync(path.join(cwd, 'p.yaml'), profile);
   t.after(() => {
-    killAll(pidsUnder(tmp));
+    // Everything started from this folder: tune's own clusters in tmp, and a cluster a test started
+    // with --state-dir here whose `serve down` hook (registered later, so run later) is too late.
+    killAll(pidsUnder(cwd));
     rmSync(cwd, { recursive: true, force: true });
   });
   return { cwd, tmp, env: { TMPDIR: tmp, CI: '1' } };
@@ -153,4 +155,5 @@ test('--attach tunes a running cluster and hands it back unpinned, with the prof
   assert.ok(status.autoscaling.decisions.some((d) => d.action === 'unpin'));
   const logs = readFileSync(path.join(w.cwd, 'st', 'logs', 'controller.log'), 'utf8');
   assert.match(logs.trim().split('\n').filter((l) => l.includes('reconfigured')).at(-1)!, /batch 8 within 0ms, 1 thread/, 'the profile\'s batching is back');
+  assert.equal((await serve(['down', '--state-dir', 'st'], { cwd: w.cwd, timeoutMs: 30_000 })).code, 0);
 });
