@@ -35,6 +35,8 @@ export class Upstream {
     /** The controller's view (probes passing, not draining). */
     public ready: boolean,
     readonly pool: Dispatcher,
+    /** The model version it serves, when the controller said. */
+    readonly version?: string,
   ) {}
 
   /** Ready, not removed and not ejected at `nowMs`. */
