@@ -33,8 +33,10 @@ Judging (at the end of every step, from the gateway's per-version figures over t
   the new version misses when its error rate is above slo.error_rate (1% if unset), when a
   percentile (p50, p90, p95, p99) is above the profile's slo target, or when it is more than
   --max-regression above the old version's same percentile AND more than ${REGRESSION_FLOOR_MS} ms above it.
-  A percentile is judged only with enough samples in the step for both versions: 20 for p50-p95,
-  100 for p99. A miss rolls back: traffic returns to the old version, then the new replicas drain.
+  A percentile is judged only when each version had at least 10 requests above it in the step
+  (p50: 20 samples, p90: 100, p95: 200, p99: 1000), so one slow request never decides; the error
+  rate is always judged. A miss rolls back at once: traffic returns to the old version (the
+  gateway acknowledges), then the new replicas drain as on scale-down.
 
 Exit codes: 0 the rollout completed (the new version serves all traffic), 1 it rolled back,
   2 bad flags or version, 3 no cluster running, 130 interrupted twice. Ctrl-C once rolls back.

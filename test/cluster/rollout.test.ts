@@ -14,13 +14,13 @@ const rules = { slo: { p99Ms: 100 }, maxRegression: 0.2 };
 
 test('judge: a percentile above the profile target misses, once there are enough samples for it', () => {
   assert.deepEqual(judgeStep(fig(500, 5, 20), fig(500, 5, 20), rules), { ok: true, misses: [] });
-  const miss = judgeStep(fig(500, 5, 20), fig(500, 5, 120), { slo: { p99Ms: 100 }, maxRegression: 10 });
+  const miss = judgeStep(fig(2000, 5, 20), fig(1000, 5, 120), { slo: { p99Ms: 100 }, maxRegression: 10 });
   assert.equal(miss.ok, false);
   assert.match(miss.misses[0]!, /^p99 120\.0 ms is above the target 100\.0 ms$/);
-  // 99 samples are too few for a p99: neither the target nor the old version can be judged on it.
-  assert.equal(judgeStep(fig(500, 5, 20), fig(99, 5, 500), rules).ok, true);
-  assert.equal(minSamples(0.99), 100);
-  assert.equal(minSamples(0.5), 20);
+  assert.equal(judgeStep(fig(2000, 5, 20), fig(1000, 5, 120), { slo: { p99Ms: 100 }, maxRegression: 10 }).ok, false);
+  // 999 samples are too few for a p99 (fewer than 10 above it): neither the target nor the old version judge it.
+  assert.equal(judgeStep(fig(2000, 5, 20), fig(999, 5, 500), rules).ok, true);
+  assert.deepEqual([0.5, 0.9, 0.95, 0.99].map(minSamples), [20, 100, 200, 1000]);
 });
 
 test('judge: the error rate above slo.error_rate (1% when unset) misses', () => {
@@ -38,19 +38,19 @@ test('judge: slower than the old version by more than --max-regression and more 
   // The same figures with too few samples of the new version (19 < 20) or of the old one: not judged.
   assert.equal(judgeStep(fig(200, 10, 20), fig(19, 30, 35), rules).ok, true);
   assert.equal(judgeStep(fig(19, 10, 20), fig(200, 30, 35), rules).ok, true);
-  // p99 is judged only with 100 samples each: 99 of the old version leaves p99 out, p50 still counts.
-  const p99only = (n: number) => judgeStep({ count: n, errors: 0, p99Ms: 20 }, { count: 150, errors: 0, p99Ms: 60 }, rules);
-  assert.equal(p99only(99).ok, true);
-  assert.equal(p99only(100).ok, false);
+  // p99 is judged only with 1000 samples each: 999 of the old version leaves p99 out.
+  const p99only = (n: number) => judgeStep({ count: n, errors: 0, p99Ms: 20 }, { count: 1500, errors: 0, p99Ms: 60 }, rules);
+  assert.equal(p99only(999).ok, true);
+  assert.equal(p99only(1000).ok, false);
 });
 
 test('judge: the 5 ms floor: 100% slower but only 4 ms apart is no regression; 21% and 6 ms is one', () => {
-  assert.equal(judgeStep(fig(500, 4, 8), fig(500, 8, 12), rules).ok, true);
-  assert.equal(judgeStep(fig(500, 28, 40), fig(500, 34, 40), rules).ok, false);
+  assert.equal(judgeStep(fig(2000, 4, 8), fig(2000, 8, 12), rules).ok, true);
+  assert.equal(judgeStep(fig(2000, 28, 40), fig(2000, 34, 40), rules).ok, false);
   // Within 20%: 30 ms vs 26 ms (15%) passes whatever the ms difference.
-  assert.equal(judgeStep(fig(500, 26, 40), fig(500, 30, 40), rules).ok, true);
+  assert.equal(judgeStep(fig(2000, 26, 40), fig(2000, 30, 40), rules).ok, true);
   // Faster is never a regression.
-  assert.equal(judgeStep(fig(500, 30, 60), fig(500, 3, 6), rules).ok, true);
+  assert.equal(judgeStep(fig(2000, 30, 60), fig(2000, 3, 6), rules).ok, true);
 });
 
 test('step machine on a manual clock: steps in order, judged at each step end, completes after the last', () => {
