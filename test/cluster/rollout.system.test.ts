@@ -2,11 +2,11 @@
 // real HTTP under steady load: a good version (a copy of version 1) completes with no failed
 // request and then serves everything; a slow version (a larger variant of the demo model, about
 // 50x the compute) is rolled back by the judge at the end of its first step, also without a failed
-// request, and the cluster stays on the good version.
+// request, and the cluster stays on the good version; Ctrl-C of `serve rollout` rolls back too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync } from 'node:fs';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Agent, request } from 'undici';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
@@ -92,7 +92,7 @@ test('rollout under load: a good version completes, a slow one is rolled back wi
     slo: { p99Ms: 1000 },
   }), { stateDir: w.stateDir });
   const handle = h;
-  load = versionLoad(`${handle.gatewayUrl}/v2/models/cnn-lstm/infer`, 4, 50_000);
+  load = versionLoad(`${handle.gatewayUrl}/v2/models/cnn-lstm/infer`, 4, 60_000);
   await waitFor('load flowing', () => load!.ok > 50, 10_000);
 
   const good = await rolloutCli(w.stateDir, ['cnn-lstm@2', '--steps', '50%,100%', '--step-time', '2s']);
@@ -122,6 +122,19 @@ test('rollout under load: a good version completes, a slow one is rolled back wi
   await waitFor('version 3 drained', () => handle.status().replicas.every((r) => r.version === 2), 15_000);
   assert.equal(handle.status().model.version, 2);
   assert.equal(handle.status().rollout!.phase, 'rolled-back');
+
+  // Ctrl-C of `serve rollout` during a step rolls back (version 1 again, a long step that never ends).
+  const cli = spawn(process.execPath, [cliEntry, 'rollout', 'cnn-lstm@1', '--steps', '50%,100%', '--step-time', '60s', '--state-dir', w.stateDir]);
+  let stderr = '';
+  cli.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));
+  await waitFor('step 1 of the rollout to version 1', () => /step 1\/2: 50% of traffic/.test(stderr), 20_000);
+  cli.kill('SIGINT');
+  assert.equal(await exited, 1, stderr);
+  assert.match(stderr, /interrupted: rolling back/);
+  const after = handle.status();
+  assert.deepEqual([after.rollout!.phase, after.rollout!.reason, after.model.version], ['rolled-back', 'interrupted: Ctrl-C of serve rollout', 2]);
+  await waitFor('version 1 drained', () => handle.status().replicas.every((r) => r.version === 2), 15_000);
   await load.stop();
   assert.deepEqual(load.failures, []);
   t.diagnostic(`good: ${good.result.decisions.filter((d) => d.figures).map((d) => d.message).join(' | ')}`);
