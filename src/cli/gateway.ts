@@ -84,7 +84,7 @@ function control(gw: GatewayHandle, msg: unknown, emit: (e: ProcessEvent) => voi
       return;
     }
     if (m.type === 'auth') return gw.setAuth(m.auth);
-    gw.setReplicas(m.replicas, m.abort);
+    gw.setReplicas(m.replicas, m.abort, m.weights);
     if (m.seq !== undefined) emit({ event: 'applied', seq: m.seq });
   } catch (err) {
     log.warn('bad control line ignored', { error: errorMessage(err) });

@@ -14,6 +14,7 @@ const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: 
   ['status', () => import('./status.js')],
   ['logs', () => import('./logs.js')],
   ['scale', () => import('./scale.js')],
+  ['rollout', () => import('./rollout.js')],
   ['down', () => import('./down.js')],
   ['bench', () => import('./bench.js')],
   ['tune', () => import('./tune.js')],

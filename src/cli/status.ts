@@ -12,6 +12,7 @@ import { readGatewayCache } from '../client/gateway-cache.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
 import { compactTable } from './table.js';
+import { renderRollout } from './rollout.js';
 
 /** The status as text for people: a header, a replica table, then reasons and warnings. */
 export function renderStatus(s: ClusterStatus): string {
@@ -21,13 +22,14 @@ export function renderStatus(s: ClusterStatus): string {
   if (s.controllerMetricsUrl) lines.push(`Metrics ${s.controllerMetricsUrl} (controller, pid ${s.controllerPid}) · Prometheus targets in ${path.join(s.stateDir, SD_FILE_NAME)}`);
   if (s.schedule) lines.push(renderSchedule(s.schedule));
   lines.push(...renderAutoscaling(s));
+  if (s.rollout) lines.push(renderRollout(s.rollout, 3).trimEnd());
   const rows = s.replicas.map((r) => [
-    r.id, r.state, r.host ?? '-', r.pid ?? '-', r.port ?? '-', `${r.device ?? '-'}${r.gpus ? ` gpu ${r.gpus.join(',')}` : ''}`, r.restarts, r.inFlight ?? '-',
+    r.id, r.state, r.version ?? '-', r.host ?? '-', r.pid ?? '-', r.port ?? '-', `${r.device ?? '-'}${r.gpus ? ` gpu ${r.gpus.join(',')}` : ''}`, r.restarts, r.inFlight ?? '-',
     r.rssBytes === undefined ? '-' : formatBytes(r.rssBytes),
     r.cpuPercent === undefined ? '-' : r.cpuPercent.toFixed(0),
     r.uptimeMs === undefined ? '-' : formatMs(r.uptimeMs),
   ]);
-  lines.push(compactTable(['replica', 'state', 'host', 'pid', 'port', 'device', 'restarts', 'in-flight', 'RSS', 'CPU%', 'uptime'], rows));
+  lines.push(compactTable(['replica', 'state', 'version', 'host', 'pid', 'port', 'device', 'restarts', 'in-flight', 'RSS', 'CPU%', 'uptime'], rows));
   for (const r of s.replicas) {
     const retry = r.retryInMs === undefined ? '' : `; next start in ${formatMs(r.retryInMs)}`;
     if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);

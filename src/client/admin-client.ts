@@ -6,6 +6,7 @@ import { formatMs } from '../common/units.js';
 import { notRunning, runningPid, statePaths, type StatePaths } from '../common/state-layout.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 import type { ReconfigureRequest, ReconfigureResult } from '../common/live-settings.js';
+import type { RolloutRequest, RolloutStatus } from '../common/rollout.js';
 
 /**
  * The controller is there but did not give a usable answer: no answer within the time limit, a
@@ -41,6 +42,22 @@ export class AdminClient {
   /** Changes batching live and threads by replacing replicas; resolves once every replica has the change. */
   reconfigure(settings: ReconfigureRequest): Promise<ReconfigureResult> {
     return this.request('POST', '/reconfigure', settings) as Promise<ReconfigureResult>;
+  }
+
+  /** Starts a rollout; resolves once the controller accepted it (it runs on without this client). */
+  rollout(req: RolloutRequest): Promise<RolloutStatus> {
+    return this.request('POST', '/rollout', req) as Promise<RolloutStatus>;
+  }
+
+  /** The rollout in progress or the last one; undefined when none ever ran. */
+  async rolloutStatus(): Promise<RolloutStatus | undefined> {
+    const r = (await this.request('GET', '/rollout')) as { rollout: RolloutStatus | null };
+    return r.rollout ?? undefined;
+  }
+
+  /** Rolls the rollout in progress back (nothing when it already ended). */
+  rolloutAbort(reason?: string): Promise<RolloutStatus> {
+    return this.request('POST', '/rollout/abort', reason === undefined ? {} : { reason }) as Promise<RolloutStatus>;
   }
 
   async down(): Promise<void> {

@@ -23,6 +23,7 @@ export interface StatusParts {
   scheduleRunner?: ScheduleRunner;
   hosts?: ClusterStatus['hosts'];
   controllerMetricsUrl?: string;
+  rollout?: ClusterStatus['rollout'];
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
@@ -34,6 +35,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     phase: p.phase,
     profile: { name: profile.name, path: profile.sourcePath },
     model: { name: profile.model.name, version: p.modelVersion },
+    ...(p.rollout ? { rollout: p.rollout } : {}),
     gatewayUrl: p.gatewayUrl,
     gateway: { pid: gateway.pid, state: gateway.state, restarts: gateway.restarts, reason: gateway.failure },
     controllerPid: process.pid,

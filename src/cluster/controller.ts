@@ -28,6 +28,7 @@ import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeState
 import { Supervisor } from './supervisor.js';
 import { scaleTo, unpin, type ScaleParts } from './cluster-scale.js';
 import { reconfigure } from './reconfigure.js';
+import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
 import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions, ClusterHandle } from './cluster-options.js';
 
@@ -54,9 +55,7 @@ export async function startCluster(profile: Profile, opts: StartClusterOptions):
     throw err;
   }
   await c.start();
-  return {
-    gatewayUrl: c.gatewayUrl, status: () => c.status(), scale: (n, f) => c.scale(n, f), scaleAuto: () => c.scaleAuto(), stop: () => c.stop(), stopped: c.stopped,
-  };
+  return { gatewayUrl: c.gatewayUrl, status: () => c.status(), scale: (n, f) => c.scale(n, f), scaleAuto: () => c.scaleAuto(), stop: () => c.stop(), stopped: c.stopped };
 }
 
 /** One running cluster: wires the gateway link, the supervisor, the autoscaler and the admin API. */
@@ -69,6 +68,7 @@ class Controller {
   private readonly gateway: GatewayLink;
   private readonly supervisor: Supervisor;
   private readonly autoscaling: AutoscaleLoop;
+  private readonly rollout: RolloutRunner;
   private readonly scheduleRunner: ScheduleRunner | undefined;
   private readonly monitoring: ControllerMonitoring;
   private readonly startedAtMs: number;
@@ -87,7 +87,7 @@ class Controller {
     private readonly opts: StartClusterOptions,
     private readonly paths: StatePaths,
     registry: string,
-    private readonly modelVersion: number,
+    private modelVersion: number,
     private readonly modelDir: string,
   ) {
     const clock = (this.clock = opts.clock ?? systemClock);
@@ -100,6 +100,7 @@ class Controller {
     const launcher = new HostLauncher(local, (name) => this.hosts?.remoteLauncher(name));
     const cliEntry = opts.cliEntry ?? defaultCliEntry;
     const onEvent = (e: ClusterEvent) => this.emit(e);
+    const gatewayMetrics = (timeoutMs: number) => (this.gateway.state === 'ready' ? getText(`${this.gatewayUrl}/metrics`, timeoutMs) : Promise.resolve(undefined));
     this.gateway = new GatewayLink({
       launcher, clock, log, onEvent, restartPolicy: profile.restart, startupTimeoutMs: profile.health.startupTimeoutMs,
       drainTimeoutMs: profile.drainTimeoutMs,
@@ -113,20 +114,16 @@ class Controller {
     });
     this.supervisor = new Supervisor({
       profile, launcher, clock, log, onEvent, hosts: () => this.hosts?.capacities() ?? [], oversubscribe: opts.oversubscribe ?? false,
-      authToken: this.token, downHosts: () => this.hosts?.downHosts() ?? [],
-      replicaLaunch: (id, placed) => placedReplicaLaunch(this.profile, {
+      authToken: this.token, downHosts: () => this.hosts?.downHosts() ?? [], modelVersion: () => this.modelVersion,
+      replicaLaunch: (id, placed, version) => placedReplicaLaunch(this.profile, {
         cliEntry, remoteCliEntry: opts.remoteCliEntry, modelVersion, registry, token: this.token, remotePlace: (h) => this.hosts?.remotePlace(h),
-      }, id, placed),
+      }, id, placed, version),
       onOutput: (id, line) => this.files.write(id, line),
-      onSetChange: () => {
-        this.monitoring.targetsChanged({ replicas: this.supervisor.endpoints() });
-        return this.gateway.update(this.supervisor.endpoints(), this.supervisor.takeLost());
-      },
+      onSetChange: () => (this.monitoring.targetsChanged({ replicas: this.supervisor.endpoints() }), this.gateway.update(this.supervisor.endpoints(), this.supervisor.takeLost())),
     });
-    this.autoscaling = new AutoscaleLoop(profile, {
-      clock, wallNowMs: opts.wallNowMs, target: this.monitoring.counting(this.supervisor), log, emit: onEvent,
-      gatewayMetrics: (timeoutMs) => (this.gateway.state === 'ready' ? getText(`${this.gatewayUrl}/metrics`, timeoutMs) : Promise.resolve(undefined)),
-    });
+    this.rollout = newRolloutRunner({ clock, emit: onEvent, supervisor: this.supervisor, gateway: this.gateway, registry, gatewayMetrics,
+      profile: () => this.profile, modelVersion: () => this.modelVersion, adopt: (v) => ((this.modelVersion = v), this.writeState()) });
+    this.autoscaling = new AutoscaleLoop(profile, { clock, wallNowMs: opts.wallNowMs, target: this.rollout.holding(this.monitoring.counting(this.supervisor)), log, emit: onEvent, gatewayMetrics });
     this.scheduleRunner = opts.schedule && scheduleRunnerFor(opts.schedule, clock, opts.wallNowMs, {
       supervisor: this.supervisor, autoscaling: this.autoscaling, emit: onEvent, log,
       takeProfile: (to) => {
@@ -147,8 +144,8 @@ class Controller {
     try {
       if (signal?.aborted) throw interrupted();
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
-        status: () => this.status(), scale: (n, f) => this.scale(n, f), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(),
-        reconfigure: (settings) => reconfigure({ profile: this.profile, setProfile: (p) => (this.profile = p), supervisor: this.supervisor, emit: (e) => this.emit(e) }, settings),
+        status: () => this.status(), scale: (n, f) => (this.rollout.guard('serve scale'), this.scale(n, f)), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(), rollout: this.rollout,
+        reconfigure: (settings) => (this.rollout.guard('a reconfiguration'), reconfigure({ profile: this.profile, setProfile: (p) => (this.profile = p), supervisor: this.supervisor, emit: (e) => this.emit(e) }, settings)),
       });
       // Aborted while the socket was opening: stop() has run already and could not close it.
       await this.unlessStopped(closeAdmin);
@@ -182,7 +179,7 @@ class Controller {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl,
+      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(),
     });
   }
 
@@ -206,6 +203,7 @@ class Controller {
     this.stopping ??= (async () => {
       this.phase = 'stopping';
       this.autoscaling.stop();
+      this.rollout.close();
       this.scheduleRunner?.stop();
       this.emit({ level: 'info', kind: 'stopping', message: 'draining the gateway, then the replicas' });
       try {

@@ -34,6 +34,8 @@ export class GatewayLink {
   private timer: TimerHandle | undefined;
   private readonly policy: ChildPolicy;
   private set: ReplicaEndpoint[] = [];
+  /** Traffic weight by model version during a rollout; undefined otherwise. */
+  private weights: Record<string, number> | undefined;
   private port: number | undefined;
   private seq = 0;
   private ackWaiters: Array<{ seq: number; resolve(): void }> = [];
@@ -82,6 +84,12 @@ export class GatewayLink {
   update(set: ReplicaEndpoint[], abort: string[] = []): Promise<void> {
     this.set = set;
     return this.sendSet(abort);
+  }
+
+  /** Sets the traffic weight of each model version (undefined: none); resolves once the gateway routes by them. */
+  setWeights(weights: Record<string, number> | undefined): Promise<void> {
+    this.weights = weights;
+    return this.sendSet([]);
   }
 
   /** Drains the gateway (SIGTERM: it finishes what it accepted), SIGKILL after the drain timeout. */
@@ -146,7 +154,7 @@ export class GatewayLink {
   }
 
   private setLine(abort: string[] = []): string {
-    const msg: ControlMessage = { type: 'replicas', replicas: this.set, seq: ++this.seq, ...(abort.length > 0 ? { abort } : {}) };
+    const msg: ControlMessage = { type: 'replicas', replicas: this.set, seq: ++this.seq, ...(abort.length > 0 ? { abort } : {}), ...(this.weights ? { weights: this.weights } : {}) };
     return JSON.stringify(msg);
   }
 

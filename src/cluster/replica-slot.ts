@@ -27,7 +27,7 @@ export class ReplicaSlot {
   generation = 0;
   readonly readings: ProcessReadings;
 
-  constructor(readonly index: number, clock: Clock) {
+  constructor(readonly index: number, clock: Clock, /** The model version it runs (a rollout runs two). */ readonly modelVersion = 0) {
     this.readings = new ProcessReadings(clock);
   }
 
@@ -50,6 +50,7 @@ export class ReplicaSlot {
     return {
       id: this.id,
       state: c.phase as ReplicaState,
+      ...(this.modelVersion > 0 ? { version: this.modelVersion } : {}),
       host: this.host,
       ...(this.gpus ? { gpus: this.gpus } : {}),
       pid: live ? this.proc?.pid : undefined,

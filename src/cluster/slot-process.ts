@@ -11,7 +11,7 @@ import type { ChildEvent } from './supervised-child.js';
 export interface SlotProcessHost {
   launcher: Launcher;
   /** How to start the replica with this id where placement put it. */
-  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }): ChildLaunch;
+  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }, modelVersion: number): ChildLaunch;
   onOutput(id: string, line: string): void;
   log: Logger;
   /** An event for the slot's state machine. */
@@ -26,7 +26,7 @@ export interface SlotProcessHost {
 
 /** Starts `slot`'s process (launched with settings generation `generation`). */
 export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation: number): void {
-  const { command, args, stdinLines, env, host: where } = host.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) });
+  const { command, args, stdinLines, env, host: where } = host.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) }, slot.modelVersion);
   slot.generation = generation;
   slot.url = undefined;
   slot.inFlight = undefined;

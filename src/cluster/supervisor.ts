@@ -28,7 +28,8 @@ export interface SupervisorOptions {
   hosts: HostCapacity[] | (() => HostCapacity[]);
   oversubscribe: boolean;
   /** How to start the replica with this id where placement put it. */
-  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }): ChildLaunch;
+  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }, modelVersion: number): ChildLaunch;
+  /** The model version new replicas run (a completed rollout changes it). */ modelVersion(): number;
   /** The cluster token probes and scrapes carry. */
   authToken?: string;
   /** Hosts that are down now, with why: named in a pending replica's reason. */
@@ -40,7 +41,6 @@ export interface SupervisorOptions {
   onSetChange(): Promise<void>;
   onEvent(event: ClusterEvent): void;
 }
-
 
 export class Supervisor {
   private slots: ReplicaSlot[] = [];
@@ -64,10 +64,9 @@ export class Supervisor {
     const p = o.profile;
     this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
     this.live = new LiveReconfigure(o.clock);
-    const reconfigured: SlotProcessHost['reconfigured'] = (slot, e) => this.live.onAck(slot, e);
     this.processHost = {
       ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()),
-      lost: (slot) => this.lostIds.push(slot.id), reconfigured,
+      lost: (slot) => this.lostIds.push(slot.id), reconfigured: (slot, e) => this.live.onAck(slot, e),
     };
   }
 
@@ -85,8 +84,15 @@ export class Supervisor {
   setReplicas(n: number): void {
     if (this.closed) return;
     const keep = this.slots.filter((s) => !s.child.stopping);
-    for (let i = keep.length; i < n; i++) this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock));
+    for (let i = keep.length; i < n; i++) this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.modelVersion()));
     if (keep.length > n) for (const slot of scaleDownOrder(keep).slice(0, keep.length - n)) this.dispatch(slot, { type: 'retire' });
+    this.place();
+  }
+
+  /** A rollout's change: adds `add` replicas of model `version`, drains up to `retire` of them (out of routing first, as on scale-down). */
+  changeVersion(version: number, add: number, retire = 0): void {
+    for (let i = 0; i < add && !this.closed; i++) this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock, version));
+    for (const slot of scaleDownOrder(this.slots.filter((s) => s.modelVersion === version && !s.child.stopping)).slice(0, retire)) this.dispatch(slot, { type: 'retire' });
     this.place();
   }
 
@@ -104,7 +110,7 @@ export class Supervisor {
   endpoints(): ReplicaEndpoint[] {
     return this.slots
       .filter((s) => s.proc !== undefined && s.url !== undefined && hasProcess(s.child))
-      .map((s) => ({ id: s.id, url: s.url!, ready: s.child.phase === 'ready' }));
+      .map((s) => ({ id: s.id, url: s.url!, ready: s.child.phase === 'ready', version: String(s.modelVersion) }));
   }
 
   status(): ReplicaStatus[] {
@@ -149,7 +155,7 @@ export class Supervisor {
       closed: () => this.closed, slots: () => this.slots, retire: (slot: ReplicaSlot) => this.dispatch(slot, { type: 'retire' }),
       whenChanged: () => this.changes.next(), onEvent: this.o.onEvent,
       addSlot: () => {
-        const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock);
+        const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.modelVersion());
         this.slots.push(fresh);
         this.place();
         return fresh;

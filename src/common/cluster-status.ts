@@ -2,6 +2,8 @@
 // `--json` prints, and the answer to a scale. Built by the controller, read through client/.
 
 /** Life cycle of one replica slot. */
+import type { RolloutStatus } from './rollout.js';
+
 export type ReplicaState =
   | 'pending' // not placed: does not fit the host (see reason)
   | 'starting' // launched, not ready yet
@@ -16,6 +18,8 @@ export type ReplicaState =
 export interface ReplicaStatus {
   id: string;
   state: ReplicaState;
+  /** The model version it runs. */
+  version?: number;
   /** The host it runs on (its profile name; "local" for this machine). */
   host?: string;
   pid?: number;
@@ -43,7 +47,10 @@ export interface ClusterStatus {
   /** starting until every placed replica is ready or failed; stopping once a drain began. */
   phase: 'starting' | 'running' | 'stopping';
   profile: { name: string; path: string };
+  /** `version`: the one serving all traffic (during a rollout, the old one until it completes). */
   model: { name: string; version: number };
+  /** A rollout in progress or the last one, with the traffic weight of each version. */
+  rollout?: RolloutStatus;
   gatewayUrl: string;
   gateway: { pid?: number; state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'; restarts: number; reason?: string };
   controllerPid: number;

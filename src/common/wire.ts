@@ -9,6 +9,8 @@ export const TIMEOUT_HEADER = 'x-serve-timeout-ms';
 export const PRIORITY_HEADER = 'x-serve-priority';
 /** Response header naming the replica that answered (set by the gateway and the replica). */
 export const REPLICA_HEADER = 'x-serve-replica';
+/** Response header naming the model version of the replica that answered (set by the gateway). */
+export const MODEL_VERSION_HEADER = 'x-model-version';
 /**
  * Request header carrying the cluster's token from the gateway (and the controller's probes) to
  * replicas; a replica started with a token answers 401 to any request without it.
@@ -42,6 +44,8 @@ export interface ReplicaEndpoint {
   url: string;
   /** The controller's view: false while starting, draining or failing probes. */
   ready: boolean;
+  /** The model version it serves, when the controller says (a rollout routes by version weights). */
+  version?: string;
 }
 
 /**
@@ -57,7 +61,8 @@ export type ControlMessage =
   | { type: 'settings'; settings: Record<string, unknown> }
   // `abort`: replicas left out of the set whose host was lost; requests still at them are failed
   // now (and retried on another replica) instead of waiting for an answer that cannot come.
-  | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number; abort?: string[] }
+  // `weights`: traffic share of each model version (a rollout); absent, every replica is routed to.
+  | { type: 'replicas'; replicas: ReplicaEndpoint[]; seq?: number; abort?: string[]; weights?: Record<string, number> }
   | { type: 'drain' }
   // A replica on an SSH host gets one every ssh.keepalive; without them it drains and exits.
   | { type: 'heartbeat' }

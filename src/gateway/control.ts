@@ -33,16 +33,24 @@ export function parseControl(msg: unknown): GatewayControl {
   if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq >= 0)) throw new Error('"seq" must be a whole number');
   const abort = m.abort;
   if (abort !== undefined && !(Array.isArray(abort) && abort.every((id) => typeof id === 'string'))) throw new Error('"abort" must be an array of replica ids');
-  return { type: 'replicas', replicas, ...(seq === undefined ? {} : { seq }), ...(abort === undefined ? {} : { abort: abort as string[] }) };
+  const weights = m.weights;
+  if (weights !== undefined && !(typeof weights === 'object' && weights !== null && !Array.isArray(weights) && Object.values(weights).every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w)))) {
+    throw new Error('"weights" must be an object of version: weight >= 0');
+  }
+  return {
+    type: 'replicas', replicas, ...(seq === undefined ? {} : { seq }), ...(abort === undefined ? {} : { abort: abort as string[] }),
+    ...(weights === undefined ? {} : { weights: weights as Record<string, number> }),
+  };
 }
 
 function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {
   if (typeof r !== 'object' || r === null) throw new Error(`replicas[${i}] must be an object {id, url, ready}`);
-  const { id, url, ready } = r as Record<string, unknown>;
+  const { id, url, ready, version } = r as Record<string, unknown>;
   if (typeof id !== 'string' || id === '') throw new Error(`replicas[${i}].id must be a non-empty string`);
   if (typeof url !== 'string' || !isHttpUrl(url)) throw new Error(`replicas[${i}].url must be an http:// base URL, got ${JSON.stringify(url)}`);
   if (typeof ready !== 'boolean') throw new Error(`replicas[${i}].ready must be true or false`);
-  return { id, url, ready };
+  if (version !== undefined && typeof version !== 'string') throw new Error(`replicas[${i}].version must be a string`);
+  return { id, url, ready, ...(version === undefined ? {} : { version }) };
 }
 
 function isHttpUrl(text: string): boolean {

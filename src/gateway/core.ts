@@ -160,6 +160,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     if (u.kind === 'replica') this.inflight++;
     const attempt = new Attempt(ex, u, nowMs, this);
     ex.attempt = attempt;
+    ex.version = u.version;
     const budget = forwardBudgetMs(ex.deadlineMs - nowMs, this.limits.forwardMarginMs);
     attempt.forwardedBudgetMs = budget;
     u.pool.dispatch(

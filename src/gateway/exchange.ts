@@ -43,6 +43,8 @@ export class Exchange {
   exclude: Upstream | undefined = undefined;
   /** The attempt in flight, if any. */
   attempt: Attempt | null = null;
+  /** Model version of the replica the last attempt went to (labels the per-version metrics). */
+  version: string | undefined = undefined;
   /** Fires at the deadline. */
   timer: TimerHandle | null = null;
   /** The deadline passed with an attempt in flight and is being looked at once more. */

@@ -1,6 +1,6 @@
 // Header handling of the forwarding path (gateway, data plane): which request headers go to the
 // replica and how the replica's response headers come back, with Server-Timing merged.
-import { CLUSTER_TOKEN_HEADER, REPLICA_HEADER, TIMEOUT_HEADER } from '../common/wire.js';
+import { CLUSTER_TOKEN_HEADER, MODEL_VERSION_HEADER, REPLICA_HEADER, TIMEOUT_HEADER } from '../common/wire.js';
 
 /**
  * Request headers the gateway never forwards: hop-by-hop ones, those it sets itself, and the
@@ -13,7 +13,7 @@ const dropRequest = new Set([
 
 /** Response headers the gateway replaces or drops (hop-by-hop, Node adds its own Date). */
 const dropResponse = new Set([
-  'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date', 'server-timing', REPLICA_HEADER,
+  'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date', 'server-timing', REPLICA_HEADER, MODEL_VERSION_HEADER,
 ]);
 
 /**

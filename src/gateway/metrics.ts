@@ -26,6 +26,11 @@ export function latencyBuckets(extraS?: number): number[] {
   return [...new Set([...LATENCY_BUCKETS_S, ...(extraS === undefined ? [] : [extraS])])].sort((a, b) => a - b);
 }
 
+/** Finer buckets (seconds) of the per-version histogram: a rollout compares versions by its percentiles. */
+export const VERSION_BUCKETS_S: readonly number[] = [
+  1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 25, 30, 35, 40, 50, 60, 70, 85, 100, 120, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2500, 5000,
+].map((ms) => ms / 1000);
+
 /** Counters and histograms the request path updates. */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -37,6 +42,8 @@ export class GatewayMetrics {
   private readonly retryShed: Counter.Internal;
   private readonly ejections: Counter;
   private readonly sheds = new Map<ShedReason, Counter.Internal>();
+  private readonly versionLatency: Histogram<'version'>;
+  private readonly versionErrors: Counter<'version'>;
 
   /** `latencyBucketS`: an extra histogram bucket boundary in seconds (the profile's p99 target). */
   constructor(source: GaugeSource, latencyBucketS?: number) {
@@ -53,6 +60,11 @@ export class GatewayMetrics {
     this.retryShed = this.retries.labels('shed');
     const shed = new Counter({ name: 'serve_gateway_shed_total', help: 'Requests the gateway answered 503 itself, by reason (queue_full, over_budget: the wait ahead would take too much of the budget, expired: the budget ran out while the replicas were saturated, no_replica, draining).', labelNames: ['reason'], registers });
     for (const r of shedReasons) this.sheds.set(r, shed.labels(r));
+    this.versionLatency = new Histogram({
+      name: 'serve_gateway_version_request_duration_seconds', labelNames: ['version'], buckets: [...VERSION_BUCKETS_S], registers,
+      help: 'Time from request arrival to the end of its response, in seconds, by the model version of the replica that answered (a rollout judges versions by it).',
+    });
+    this.versionErrors = new Counter({ name: 'serve_gateway_version_errors_total', help: 'Requests a replica of this model version took that ended with a 5xx status.', labelNames: ['version'], registers });
     this.ejections = new Counter({ name: 'serve_gateway_ejections_total', help: 'Times a replica was ejected after consecutive failures.', registers });
     new Gauge({ name: 'serve_gateway_inflight_requests', help: 'Requests sent to replicas and not yet answered.', registers, collect() { this.set(source.inflight()); } });
     new Gauge({ name: 'serve_gateway_queued_requests', help: 'Requests waiting for a free replica slot.', registers, collect() { this.set(source.queued()); } });
@@ -74,6 +86,12 @@ export class GatewayMetrics {
     }
     child.inc();
     this.latency.observe(seconds);
+  }
+
+  /** Counts one request a replica of `version` took (its answer, or the gateway's error after it). */
+  observeVersion(version: string, status: number, seconds: number): void {
+    this.versionLatency.labels(version).observe(seconds);
+    if (status >= 500) this.versionErrors.labels(version).inc();
   }
 
   retried(reason: 'connect' | 'shed'): void {

@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Attempt, Exchange } from './exchange.js';
 import { clientResponseHeaders, gatewayTiming } from './headers.js';
+import { MODEL_VERSION_HEADER } from '../common/wire.js';
 
 /** Seconds a client is told to wait in `Retry-After` when the gateway sheds. */
 export const RETRY_AFTER_S = '1';
@@ -11,6 +12,7 @@ export const RETRY_AFTER_S = '1';
 export function writeUpstreamReply(ex: Exchange, a: Attempt, body: Buffer, totalMs: number, cacheStatus?: string): void {
   const headers = clientResponseHeaders(a.rawHeaders, a.bytes, a.upstream.id, gatewayTiming(totalMs, ex.upstreamMs));
   if (cacheStatus !== undefined) headers.push('cache-status', cacheStatus);
+  if (a.upstream.version !== undefined) headers.push(MODEL_VERSION_HEADER, a.upstream.version);
   ex.res.writeHead(a.status, headers);
   ex.res.end(ex.req.method === 'HEAD' ? undefined : body);
 }

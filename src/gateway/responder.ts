@@ -88,6 +88,8 @@ export class Responder {
     this.clock.clearTimer(ex.timer ?? undefined);
     this.counters.requests++;
     this.metrics.observe(status, totalMs / 1000);
+    const version = ex.version;
+    if (version !== undefined) this.metrics.observeVersion(version, status, totalMs / 1000);
     if (--this.active === 0 && this.idleWaiters.length > 0) {
       for (const w of this.idleWaiters.splice(0)) w();
     }

@@ -69,7 +69,7 @@ export interface GatewayHandle {
    * Replaces the whole replica set (see GatewayControl in common/wire.ts). Requests still at a
    * removed replica named in `abort` (its host was lost) fail now and are retried elsewhere.
    */
-  setReplicas(replicas: readonly ReplicaEndpoint[], abort?: readonly string[]): void;
+  setReplicas(replicas: readonly ReplicaEndpoint[], abort?: readonly string[], weights?: Record<string, number>): void;
   /** Replaces the accepted tokens (from then on every request but the open paths needs one). */
   setAuth(config: AuthConfig): void;
   /** HTTPS: reads the certificate and key files again for new connections; rejects (keeping the old ones) if they cannot be used. */
@@ -100,6 +100,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   let core: GatewayCore;
   const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() }, o.latencyBucketMs / 1000);
   const cache = o.cacheEnabled ? newCache(o, clock, metrics, log) : undefined;
+  if (cache) cache.serving = (version) => set.servesVersion(version);
   core = new GatewayCore(set, o, clock, metrics, log, cache);
   const migration = migrationOf(o, clock, makePool, metrics.registry, log, o.random);
   core.others = migration.others;
@@ -107,7 +108,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   const gate = new AuthGate(o.auth, new AuthMetrics(metrics.registry));
   if (o.authConfig) gate.configure(o.authConfig);
 
-  const setReplicas = (replicas: readonly ReplicaEndpoint[], abort: readonly string[] = []) => {
+  const setReplicas = (replicas: readonly ReplicaEndpoint[], abort: readonly string[] = [], weights?: Record<string, number>) => {
+    set.weights.set(weights);
     const before = set.list.map((u) => u.url).sort().join(' ');
     if (replicas.map((r) => r.url).sort().join(' ') !== before) cache?.replicaSetChanged();
     for (const u of set.replace(replicas)) {
@@ -118,7 +120,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
       const p = (lost ? u.pool.destroy(new Error('the replica\'s host was lost')) : u.pool.close()).catch(() => {}).finally(() => closing.delete(p));
       closing.add(p);
     }
-    log.info('replica set', { replicas: set.list.map((u) => ({ id: u.id, ready: u.ready })) });
+    log.info('replica set', { replicas: set.list.map((u) => ({ id: u.id, ready: u.ready, version: u.version })), weights });
     core.pump();
   };
   if (o.replicas) setReplicas(o.replicas);

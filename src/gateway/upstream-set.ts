@@ -5,6 +5,7 @@ import type { Clock } from '../common/clock.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import { pickP2C } from './pick.js';
 import { Upstream, type UpstreamState } from './upstream.js';
+import { pickByVersion, VersionWeights } from './version-weights.js';
 
 /** Creates the connection pool for one replica base URL. */
 export type PoolFactory = (url: string) => Dispatcher;
@@ -16,6 +17,8 @@ export class UpstreamSet {
   /** Current members in the order the controller sent them; never holds removed replicas. */
   private members: Upstream[] = [];
   private readonly scoreFn: (u: Upstream) => number;
+  /** Traffic share by model version (a rollout); inactive otherwise. */
+  readonly weights = new VersionWeights();
 
   constructor(
     private readonly clock: Clock,
@@ -40,12 +43,12 @@ export class UpstreamSet {
     const next: Upstream[] = [];
     for (const ep of endpoints) {
       const kept = old.get(ep.id);
-      if (kept && kept.url === ep.url) {
+      if (kept && kept.url === ep.url && kept.version === ep.version) {
         kept.ready = ep.ready;
         old.delete(ep.id);
         next.push(kept);
       } else {
-        next.push(new Upstream(ep.id, ep.url, ep.ready, this.makePool(ep.url)));
+        next.push(new Upstream(ep.id, ep.url, ep.ready, this.makePool(ep.url), 'replica', ep.version));
       }
     }
     const removed = [...old.values()];
@@ -57,6 +60,7 @@ export class UpstreamSet {
   /** A replica with a free slot, chosen by P2C on in-flight count; `exclude` is skipped (retries). */
   pick(exclude?: Upstream): Upstream | undefined {
     const score = exclude === undefined ? this.scoreFn : (u: Upstream) => this.score(u, exclude);
+    if (this.weights.active) return pickByVersion(this.members, this.weights, score, this.random, this.clock.nowMs());
     return pickP2C(this.members, score, this.random);
   }
 
@@ -72,6 +76,12 @@ export class UpstreamSet {
     const nowMs = this.clock.nowMs();
     for (const u of this.members) if (u.inflight < this.maxInflightPerReplica && u.isAvailable(nowMs)) return true;
     return false;
+  }
+
+  /** True when answers of `version` may go to clients: it has weight (or none is set) and a replica in the set. */
+  servesVersion(version: string): boolean {
+    if (!this.weights.serving(version)) return false;
+    return this.members.every((u) => u.version === undefined) || this.members.some((u) => u.version === version && u.ready);
   }
 
   counts(): StateCounts {

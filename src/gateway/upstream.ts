@@ -37,6 +37,8 @@ export class Upstream {
     readonly pool: Dispatcher,
     /** A replica of ours, or another OIP v2 server (gateway/migration.ts): never cached, never sent the cluster token. */
     readonly kind: 'replica' | 'external' | 'fallback' = 'replica',
+    /** The model version it serves, when the controller said. */
+    readonly version?: string,
   ) {}
 
   /** Ready, not removed and not ejected at `nowMs`. */

@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { GatewaySettings } from '../../common/settings-table.js';
-import { BINARY_HEADER_LENGTH } from '../../common/wire.js';
+import { BINARY_HEADER_LENGTH, MODEL_VERSION_HEADER } from '../../common/wire.js';
 import { answerBody, answerBytes, answerFromReply, decodeAnswer, encodeAnswer, type CachedAnswer } from './answer.js';
 import { CacheMetrics, type CacheLevel } from './cache-metrics.js';
 import { MemoryStore } from './memory-store.js';
@@ -50,6 +50,8 @@ export class ResponseCache {
   private readonly metrics: CacheMetrics;
   /** Per model, the version unversioned requests were last answered with (since the replica set last changed). */
   private readonly served = new Map<string, string>();
+  /** Whether answers of a version may go to clients now (it is in the set and has traffic weight); default: any. */
+  serving: (version: string) => boolean = () => true;
 
   constructor(private readonly s: CacheSettings, private readonly clock: Clock, registry: Registry, log: Logger) {
     this.memory = new MemoryStore({ maxEntries: s.cacheMaxEntries, maxBytes: s.cacheMaxBytes, ttlMs: s.cacheTtlMs });
@@ -69,7 +71,8 @@ export class ResponseCache {
     ticket.key = key;
     if (key === undefined) return undefined;
     const version = key.pathVersion ?? this.served.get(key.model);
-    if (version === undefined) return this.missed();
+    // A version that stopped serving (rolled back, or replaced) is never answered from the cache.
+    if (version === undefined || !this.serving(version)) return this.missed();
     const id = storeKey(key, version);
     const answer = this.memory.get(id, this.clock.nowMs());
     if (answer !== undefined) return this.hit(answer, key, 'memory');
@@ -90,7 +93,8 @@ export class ResponseCache {
     const answer = answerFromReply(rawHeaders, body);
     const version = answer?.version ?? key.pathVersion;
     // A versioned path answered by another version, or an answer that names none: not kept.
-    if (answer === undefined || version === undefined || (key.pathVersion !== undefined && answer.version !== undefined && answer.version !== key.pathVersion)) {
+    // Nor is a late answer of a version that no longer serves (a draining replica after a rollback).
+    if (answer === undefined || version === undefined || (key.pathVersion !== undefined && answer.version !== undefined && answer.version !== key.pathVersion) || !this.serving(version)) {
       return CACHE_STATUS.miss;
     }
     if (key.pathVersion === undefined) this.served.set(key.model, version);
@@ -118,6 +122,7 @@ export class ResponseCache {
     this.metrics.hit(level);
     const { body, headerLength } = answerBody(answer, key.idJson);
     const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': body.length, 'cache-status': level === 'memory' ? CACHE_STATUS.hit : CACHE_STATUS.redisHit };
+    if (answer.version !== undefined) headers[MODEL_VERSION_HEADER] = answer.version;
     if (headerLength !== undefined) headers[BINARY_HEADER_LENGTH] = headerLength;
     return { body, headers };
   }

@@ -1,0 +1,200 @@
+// The rollout's shell (control plane): carries out what the pure step machine (rollout/steps.ts)
+// says: starts the new version's replicas beside the old, moves gateway weights, scrapes the
+// gateway's per-version figures at each step's start and end for the judge, and completes or rolls
+// back through the supervisor's drain path. Every decision goes to the event log with its figures.
+import type { Clock, TimerHandle } from '../common/clock.js';
+import { UserError, errorMessage } from '../common/errors.js';
+import type { ReplicaStatus } from '../common/cluster-status.js';
+import type { RolloutDecision, RolloutRequest, RolloutStatus, VersionFigures } from '../common/rollout.js';
+import type { SloTargets } from '../common/wire.js';
+import type { ScalingTarget } from './autoscale-loop.js';
+import type { ClusterEvent } from './events.js';
+import { figuresOf, parseVersionMetrics, stepCounts, type MetricsSnapshot } from './rollout/figures.js';
+import { judgeStep } from './rollout/judge.js';
+import { advance, initialStep, type StepAction, type StepEvent, type StepState } from './rollout/steps.js';
+import { startNewReplicas } from './rollout/start-replicas.js';
+
+/** What the runner needs of the controller. */
+export interface RolloutHost {
+  clock: Clock;
+  emit(e: ClusterEvent): void;
+  /** The model name and version serving all traffic now, and the profile's targets. */
+  current(): { model: string; version: number; slo: SloTargets };
+  /** Throws UserError when `version` of the model is not in the registry or is broken. */
+  checkModel(model: string, version: number): Promise<void>;
+  replicas(): ReplicaStatus[];
+  /** Non-draining replicas the supervisor aims for. */
+  desired(): number;
+  setReplicas(n: number): void;
+  /** Adds `add` replicas of `version`, drains up to `retire` of it. */
+  changeVersion(version: number, add: number, retire?: number): void;
+  setWeights(weights: Record<string, number> | undefined): Promise<void>;
+  gatewayMetrics(): Promise<string | undefined>;
+  /** The rollout completed: new replicas (restarts, scale-ups) run `version` from now on. */
+  adopt(version: number): void;
+}
+
+/** Decisions kept in status. */
+const KEEP_DECISIONS = 50;
+
+export class RolloutRunner {
+  private s: RolloutStatus | undefined;
+  private machine: StepState = initialStep;
+  private timer: TimerHandle | undefined;
+  private before: MetricsSnapshot = new Map();
+  private original = 0;
+  private closed = false;
+
+  constructor(private readonly h: RolloutHost) {}
+
+  get active(): boolean {
+    return this.s !== undefined && this.s.phase !== 'completed' && this.s.phase !== 'rolled-back';
+  }
+
+  status(): RolloutStatus | undefined {
+    return this.s && { ...this.s, weights: { ...this.s.weights }, decisions: [...this.s.decisions] };
+  }
+
+  /** Throws a UserError naming `what` while a rollout runs (scaling or reconfiguring would mix versions). */
+  guard(what: string): void {
+    if (this.active) throw new UserError(`a rollout to version ${this.s!.toVersion} is in progress: ${what} waits until it ends (\`serve rollout status\`, or \`serve rollout abort\`)`);
+  }
+
+  /** `target` that the autoscaler leaves alone while a rollout runs (as during a rolling replacement). */
+  holding(target: ScalingTarget): ScalingTarget {
+    const runner = this;
+    return {
+      get desired() { return target.desired; },
+      get ready() { return target.ready; },
+      get rolling() { return target.rolling || runner.active; },
+      setReplicas: (n) => target.setReplicas(n),
+      sampleLoad: (timeoutMs) => target.sampleLoad(timeoutMs),
+    };
+  }
+
+  /** Starts a rollout; resolves with its first status once the request is accepted. */
+  async start(req: RolloutRequest): Promise<RolloutStatus> {
+    this.guard('another rollout');
+    const cur = this.h.current();
+    if (req.model !== cur.model) throw new UserError(`this cluster serves ${cur.model}, not ${req.model}: roll out ${cur.model}@N`);
+    if (req.version === cur.version) throw new UserError(`${cur.model}@${cur.version} is already serving all traffic`);
+    await this.h.checkModel(req.model, req.version);
+    this.guard('another rollout');
+    this.s = {
+      model: req.model, fromVersion: cur.version, toVersion: req.version, phase: 'starting', step: 0, stepsPercent: req.stepsPercent,
+      stepTimeMs: req.stepTimeMs, maxRegression: req.maxRegression, weights: { [cur.version]: 100, [req.version]: 0 }, decisions: [],
+    };
+    this.machine = initialStep;
+    this.original = this.h.desired();
+    this.decide('started', `rolling ${req.model} out from version ${cur.version} to ${req.version}: steps ${req.stepsPercent.join('%, ')}%, ${req.stepTimeMs} ms each, max regression ${Math.round(req.maxRegression * 100)}%`);
+    void this.prepare(cur.slo);
+    return this.status()!;
+  }
+
+  /** `serve rollout abort` (or Ctrl-C of `serve rollout`): rolls back unless it already ended. */
+  abort(why = 'aborted by `serve rollout abort`'): RolloutStatus {
+    if (!this.s) throw new UserError('no rollout has run on this cluster: start one with `serve rollout NAME@VERSION`');
+    if (this.active) this.feed({ type: 'abort', why });
+    return this.status()!;
+  }
+
+  /** The cluster stops: no more timers or actions. */
+  close(): void {
+    this.closed = true;
+    this.h.clock.clearTimer(this.timer);
+  }
+
+  private slo: SloTargets = {};
+
+  /** Routes nothing to the new version yet, starts its replicas, then begins step 1 (or rolls back). */
+  private async prepare(slo: SloTargets): Promise<void> {
+    this.slo = slo;
+    const s = this.s!;
+    try {
+      await this.h.setWeights(s.weights);
+      const started = await startNewReplicas(this.h, s.fromVersion, s.toVersion, this.original, () => this.machine.phase !== 'starting' || this.closed);
+      if (this.machine.phase !== 'starting') return;
+      this.decide('replicas', started.message);
+      this.feed(started.ok ? { type: 'ready' } : { type: 'abort', why: started.message });
+    } catch (err) {
+      this.feed({ type: 'abort', why: `starting the new replicas failed: ${errorMessage(err)}` });
+    }
+  }
+
+  private feed(e: StepEvent): void {
+    if (this.closed || !this.s) return;
+    const { state, actions } = advance(this.machine, e, { stepsPercent: this.s.stepsPercent, stepTimeMs: this.s.stepTimeMs }, this.h.clock.nowMs());
+    this.machine = state;
+    Object.assign(this.s, { phase: state.phase, step: state.step, ...(state.reason ? { reason: state.reason } : {}) });
+    for (const a of actions) void this.perform(a).catch((err) => this.h.emit({ level: 'error', kind: 'rollout', message: `rollout: ${errorMessage(err)}` }));
+  }
+
+  private async perform(a: StepAction): Promise<void> {
+    const s = this.s!;
+    switch (a.type) {
+      case 'weights': {
+        s.weights = { [s.fromVersion]: 100 - a.percent, [s.toVersion]: a.percent };
+        await this.h.setWeights(s.weights);
+        this.before = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
+        this.decide('step', `step ${s.step}/${s.stepsPercent.length}: ${a.percent}% of traffic to version ${s.toVersion} for ${s.stepTimeMs} ms`);
+        return;
+      }
+      case 'judge-at':
+        this.h.clock.clearTimer(this.timer);
+        this.timer = this.h.clock.setTimer(() => void this.judge(), a.atMs - this.h.clock.nowMs());
+        return;
+      case 'complete':
+        this.h.adopt(s.toVersion);
+        this.h.changeVersion(s.fromVersion, 0, Infinity);
+        s.weights = { [s.toVersion]: 100 };
+        await this.h.setWeights(undefined);
+        this.decide('completed', `version ${s.toVersion} serves all traffic; the replicas of version ${s.fromVersion} drain`);
+        return this.feed({ type: 'done' });
+      case 'rollback':
+        this.h.clock.clearTimer(this.timer);
+        s.weights = { [s.fromVersion]: 100, [s.toVersion]: 0 };
+        this.decide('rollback', `rolling back: ${a.why}`);
+        // Traffic back to the old version first (acknowledged by the gateway), then the new replicas drain.
+        await this.h.setWeights(s.weights);
+        this.h.changeVersion(s.toVersion, 0, Infinity);
+        if (this.h.desired() < this.original) this.h.setReplicas(this.original);
+        s.weights = { [s.fromVersion]: 100 };
+        await this.h.setWeights(undefined);
+        this.decide('rolled-back', `version ${s.fromVersion} serves all traffic; the replicas of version ${s.toVersion} drain`);
+        return this.feed({ type: 'done' });
+    }
+  }
+
+  /** The step's end: the figures of both versions over the step, judged. */
+  private async judge(): Promise<void> {
+    const s = this.s!;
+    if (this.machine.phase !== 'stepping') return;
+    const step = this.machine.step;
+    const after = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
+    if (this.machine.phase !== 'stepping' || this.machine.step !== step) return;
+    const figures = { old: this.figures(after, s.fromVersion), new: this.figures(after, s.toVersion) };
+    const v = judgeStep(figures.old, figures.new, { slo: this.slo, maxRegression: s.maxRegression });
+    const line = `version ${s.toVersion} ${show(figures.new)} vs version ${s.fromVersion} ${show(figures.old)}`;
+    this.decide(v.ok ? 'passed' : 'rollback', `step ${step} ${v.ok ? 'passed' : 'missed'}: ${v.ok ? line : `${v.misses.join('; ')} (${line})`}`, figures);
+    this.feed(v.ok ? { type: 'judged', ok: true } : { type: 'judged', ok: false, why: `step ${step}: ${v.misses.join('; ')}` });
+  }
+
+  private figures(after: MetricsSnapshot, version: number): VersionFigures {
+    return figuresOf(stepCounts(this.before, after, String(version)));
+  }
+
+  private decide(kind: RolloutDecision['kind'], message: string, figures?: RolloutDecision['figures']): void {
+    const s = this.s!;
+    const percent = s.weights[s.toVersion];
+    s.decisions.push({ at: new Date().toISOString(), kind, message, ...(s.step > 0 ? { step: s.step, percent } : {}), ...(figures ? { figures } : {}) });
+    if (s.decisions.length > KEEP_DECISIONS) s.decisions.shift();
+    const level = kind === 'rollback' || kind === 'rolled-back' ? 'warn' : 'info';
+    this.h.emit({ level, kind: 'rollout', message: `rollout: ${message}` });
+  }
+}
+
+/** "n=412 err=0 p50=3.1ms p99=9.8ms" */
+function show(f: VersionFigures): string {
+  const p = (k: 'p50Ms' | 'p90Ms' | 'p99Ms', name: string) => (f[k] === undefined ? '' : ` ${name}=${f[k]!.toFixed(1)}ms`);
+  return `n=${f.count} err=${f.errors}${p('p50Ms', 'p50')}${p('p90Ms', 'p90')}${p('p99Ms', 'p99')}`;
+}

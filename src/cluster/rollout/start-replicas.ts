@@ -1,0 +1,53 @@
+// Starting a rollout's new replicas (control plane): blue-green when placement fits both versions;
+// when it does not, old replicas are drained one at a time until a new one is placed and ready.
+// A new replica that exits or fails to start fails the rollout before any traffic moves to it.
+import type { Clock } from '../../common/clock.js';
+import type { ReplicaStatus } from '../../common/cluster-status.js';
+
+export interface StartHost {
+  clock: Clock;
+  replicas(): ReplicaStatus[];
+  changeVersion(version: number, add: number, retire?: number): void;
+}
+
+/** How often the replicas' states are looked at while they start. */
+const POLL_MS = 100;
+/** At most this many polls (30 s) for replicas already on their way before the new ones are added. */
+const SETTLE_POLLS = 300;
+const ON_THE_WAY = new Set(['starting', 'restarting', 'unhealthy']);
+
+/** Adds `n` replicas of `to` beside those of `from`; resolves once they are ready, or why not. */
+export async function startNewReplicas(h: StartHost, from: number, to: number, n: number, cancelled: () => boolean): Promise<{ ok: boolean; message: string }> {
+  // Replicas still starting (a scale-up, the last rollout's) would be taken for missing room.
+  for (let i = 0; i < SETTLE_POLLS && !cancelled() && h.replicas().some((r) => ON_THE_WAY.has(r.state) || r.state === 'draining'); i++) await sleep(h.clock);
+  h.changeVersion(to, n);
+  let replaced = 0;
+  for (;;) {
+    await sleep(h.clock);
+    if (cancelled()) return { ok: false, message: 'cancelled' };
+    const all = h.replicas();
+    const fresh = all.filter((r) => r.version === to && r.state !== 'draining' && r.state !== 'stopped');
+    const broken = fresh.find((r) => r.restarts > 0 || r.state === 'failed');
+    if (broken) return { ok: false, message: `version ${to}'s ${broken.id} did not start: ${broken.reason ?? broken.state}` };
+    if (fresh.some((r) => ON_THE_WAY.has(r.state))) continue;
+    const ready = fresh.filter((r) => r.state === 'ready').length;
+    const pending = fresh.filter((r) => r.state === 'pending');
+    const oldReady = all.filter((r) => r.version === from && r.state === 'ready').length;
+    if (ready > 0) {
+      const how = replaced > 0 ? `after draining ${replaced} of version ${from} to make room` : pending.length === 0 ? `beside the ${oldReady} of version ${from} (blue-green)` : `beside version ${from}`;
+      const waiting = pending.length > 0 ? `; ${pending.length} more ${pending.length === 1 ? 'starts' : 'start'} as the old ones drain` : '';
+      return { ok: true, message: `${ready} replica${ready === 1 ? '' : 's'} of version ${to} ready ${how}${waiting}` };
+    }
+    if (pending.length === 0) return { ok: false, message: `no replica of version ${to} became ready` };
+    // Both versions do not fit: make room by draining one old replica at a time, never the last one.
+    if (oldReady <= 1) return { ok: false, message: `version ${to} does not fit beside the last replica of version ${from}: ${pending[0]!.reason ?? 'pending'}` };
+    h.changeVersion(from, 0, 1);
+    replaced++;
+    // Wait for the freed room to be used before deciding again.
+    while (!cancelled() && h.replicas().some((r) => r.version === from && r.state === 'draining')) await sleep(h.clock);
+  }
+}
+
+function sleep(clock: Clock): Promise<void> {
+  return new Promise<void>((resolve) => clock.setTimer(resolve, POLL_MS));
+}

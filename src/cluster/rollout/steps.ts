@@ -1,0 +1,78 @@
+// The rollout's step machine (control plane, pure): from starting the new replicas, through each
+// traffic step and its verdict, to completed or rolled back. Time is given, never read, so every
+// path is tested on a manual clock; the runner carries out the actions it returns.
+import type { RolloutPhase } from '../../common/rollout.js';
+
+export interface StepPlan {
+  /** New version's share at each step, in percent, increasing and ending at 100. */
+  stepsPercent: number[];
+  stepTimeMs: number;
+}
+
+export interface StepState {
+  phase: RolloutPhase;
+  /** 1-based step in progress; 0 before the first. */
+  step: number;
+  /** When the step in progress is judged. */
+  stepEndsAtMs?: number;
+  reason?: string;
+}
+
+export type StepEvent =
+  /** Every new replica placed is ready. */
+  | { type: 'ready' }
+  /** The step in progress was judged at its end. */
+  | { type: 'judged'; ok: boolean; why?: string }
+  /** `serve rollout abort`, Ctrl-C of the CLI, or new replicas that could not start. */
+  | { type: 'abort'; why: string }
+  /** The runner finished the completion or the rollback it was asked for. */
+  | { type: 'done' };
+
+export type StepAction =
+  | { type: 'weights'; percent: number }
+  | { type: 'judge-at'; atMs: number }
+  | { type: 'complete' }
+  | { type: 'rollback'; why: string };
+
+export const initialStep: StepState = { phase: 'starting', step: 0 };
+
+/** The next state and what to do, for `event` at `nowMs`. Events that do not apply change nothing. */
+export function advance(s: StepState, e: StepEvent, plan: StepPlan, nowMs: number): { state: StepState; actions: StepAction[] } {
+  const none = { state: s, actions: [] };
+  const startStep = (step: number) => {
+    const atMs = nowMs + plan.stepTimeMs;
+    return { state: { phase: 'stepping' as const, step, stepEndsAtMs: atMs }, actions: [{ type: 'weights' as const, percent: plan.stepsPercent[step - 1]! }, { type: 'judge-at' as const, atMs }] };
+  };
+  const rollback = (why: string) => ({ state: { phase: 'rolling-back' as const, step: s.step, reason: why }, actions: [{ type: 'rollback' as const, why }] });
+  switch (e.type) {
+    case 'ready':
+      return s.phase === 'starting' ? startStep(1) : none;
+    case 'judged':
+      if (s.phase !== 'stepping') return none;
+      if (!e.ok) return rollback(e.why ?? `step ${s.step} missed`);
+      if (s.step >= plan.stepsPercent.length) return { state: { phase: 'completing', step: s.step }, actions: [{ type: 'complete' }] };
+      return startStep(s.step + 1);
+    case 'abort':
+      return s.phase === 'starting' || s.phase === 'stepping' ? rollback(e.why) : none;
+    case 'done':
+      if (s.phase === 'completing') return { state: { ...s, phase: 'completed' }, actions: [] };
+      if (s.phase === 'rolling-back') return { state: { ...s, phase: 'rolled-back' }, actions: [] };
+      return none;
+  }
+}
+
+/** "10%,50%,100%" → [10, 50, 100]; throws RangeError unless increasing shares in (0, 100] ending at 100. */
+export function parseStepsPercent(text: string): number[] {
+  const parts = text.split(',').map((p) => p.trim());
+  const out = parts.map((p) => {
+    const m = /^(\d+(?:\.\d+)?)%$/.exec(p);
+    if (!m) throw new RangeError(`expected shares such as "10%,50%,100%", got "${p}"`);
+    return Number(m[1]);
+  });
+  for (let i = 0; i < out.length; i++) {
+    if (!(out[i]! > 0 && out[i]! <= 100)) throw new RangeError(`each step must be above 0% and at most 100%, got ${out[i]}%`);
+    if (i > 0 && out[i]! <= out[i - 1]!) throw new RangeError(`steps must increase, got ${out[i - 1]}% then ${out[i]}%`);
+  }
+  if (out[out.length - 1] !== 100) throw new RangeError(`the last step must be 100%, got ${out[out.length - 1]}%: write for example "${text},100%"`);
+  return out;
+}
