@@ -1,7 +1,6 @@
-// The gateway's request path (gateway, data plane): admission, the wait queue, dispatch to a
-// replica, one retry on a different replica, passive ejection and deadlines. Overload is answered
-// with 503 + Retry-After before it can time out; only a replica's own faults (errors, 5xx,
-// answering nothing at all) count towards ejecting it. Answers are written by the Responder.
+// The gateway's request path (gateway, data plane): admission, the wait queue, dispatch, one retry
+// elsewhere, passive ejection and deadlines. Overload is answered 503 + Retry-After before it can time
+// out; only a replica's own faults count towards ejecting it. The Responder writes the answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
 import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
@@ -29,11 +28,8 @@ export type { CoreCounters } from './responder.js';
 /** Status counted (never sent) for a request whose client went away while it was queued. */
 export const CLIENT_CLOSED = 499;
 
-/** The settings the core enforces; all validated by the caller. */
-export type CoreLimits = Pick<GatewaySettings, 'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs'> & {
-  /** The cluster token replicas require; undefined: none. */
-  replicaToken?: string;
-};
+/** The settings the core enforces (all validated by the caller), and the cluster token replicas require. */
+export type CoreLimits = Pick<GatewaySettings, 'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs'> & { replicaToken?: string };
 
 export class GatewayCore implements AttemptSink, DeadlineHost {
   /** Attempts at replicas not yet ended. */
@@ -99,7 +95,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   /** Moves waiting requests to replicas with free slots; call after anything frees a slot. */
   pump(): void {
     for (let ex = this.queue.peek(); ex !== undefined; ex = this.queue.peek()) {
-      const u = this.set.pick(ex.exclude);
+      const u = this.set.pick(ex.exclude, ex.excludeVersion);
       if (u === undefined && this.set.hasAvailable(ex.exclude)) return; // all busy: wait for a slot
       this.queue.shift();
       const nowMs = this.clock.nowMs();
@@ -118,7 +114,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   }
 
   private admit(ex: Exchange): void {
-    const u = this.others?.route(ex) ?? this.set.pick(ex.exclude);
+    const u = this.others?.route(ex) ?? this.set.pick(ex.exclude, ex.excludeVersion);
     if (u !== undefined) return this.dispatch(ex, u);
     if (!this.set.hasAvailable(ex.exclude)) return this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
     if (!ex.retried) {
@@ -177,7 +173,10 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   }
 
   shouldRetryShed(a: Attempt): boolean {
-    return !a.exchange.done && ((!a.exchange.retried && this.set.hasAvailable(a.upstream)) || this.others?.canTakeOver(a.upstream) === true);
+    const ex = a.exchange;
+    // A replica's own 5xx (a rollout's bad version): retried once on a replica of the other version.
+    if (a.status !== 503 && a.upstream.kind === 'replica') return !ex.done && !ex.retried && this.set.otherVersionAvailable(a.upstream);
+    return !ex.done && ((!ex.retried && this.set.hasAvailable(a.upstream)) || this.others?.canTakeOver(a.upstream) === true);
   }
 
   attemptDone(a: Attempt): void {
@@ -191,7 +190,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     else if (a.status !== 503) u.recordSuccess();
     // Abandoned: its client was answered at the deadline; a late answer only shows the replica lives.
     if (a.abandoned) return this.pump();
-    if (a.shed) this.retry(ex, u, 'shed');
+    if (a.shed) this.retry(ex, u, a.status === 503 || u.kind !== 'replica' ? 'shed' : 'version');
     else this.answers.respond(ex, a);
     this.pump();
   }
@@ -219,8 +218,10 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     return ex;
   }
 
-  private retry(ex: Exchange, from: Upstream, reason: 'connect' | 'shed'): void {
+  private retry(ex: Exchange, from: Upstream, reason: 'connect' | 'shed' | 'version'): void {
     if (ex.done) return;
+    // The judge of a rollout still sees the error: it counts for the version that made it.
+    if (reason === 'version') this.metrics.observeVersion((ex.excludeVersion = from.version)!, 500, (this.clock.nowMs() - ex.startMs) / 1000);
     const again = ex.retried; // a second retry only ever goes to the fallback
     ex.retried = true;
     ex.exclude = from;

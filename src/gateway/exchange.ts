@@ -15,7 +15,7 @@ export interface AttemptSink {
   attemptFailed(attempt: Attempt, err: Error): void;
   /** The whole request has been written to the replica's connection. */
   attemptSent(attempt: Attempt): void;
-  /** Called on response headers: true when a 503 from this replica should be retried elsewhere. */
+  /** Called on response headers: true when a 503 (or a 5xx, see onHeaders) should be retried elsewhere. */
   shouldRetryShed(attempt: Attempt): boolean;
 }
 
@@ -41,6 +41,8 @@ export class Exchange {
   retried = false;
   /** The replica a retry must avoid. */
   exclude: Upstream | undefined = undefined;
+  /** The model version a retry must avoid (its replica answered a 5xx of its own during a rollout). */
+  excludeVersion: string | undefined = undefined;
   /** The attempt in flight, if any. */
   attempt: Attempt | null = null;
   /** Model version of the replica the last attempt went to (labels the per-version metrics). */
@@ -136,8 +138,11 @@ export class Attempt {
     this.headersSeen = true;
     this.status = statusCode;
     this.rawHeaders = rawHeaders;
-    // An external server's 5xx is retried on a replica like a shed: it never fails a request we can serve.
-    if (statusCode === 503 || (statusCode >= 500 && this.upstream.kind === 'external')) this.shed = this.sink.shouldRetryShed(this);
+    // An external server's 5xx is retried on a replica like a shed: it never fails a request we can
+    // serve; so is a replica's own 5xx while another model version serves (a rollout).
+    if (statusCode === 503 || (statusCode >= 500 && statusCode !== 504 && (this.upstream.kind === 'external' || this.upstream.version !== undefined))) {
+      this.shed = this.sink.shouldRetryShed(this);
+    }
     return true;
   }
 

@@ -55,7 +55,7 @@ export class GatewayMetrics {
       buckets: latencyBuckets(latencyBucketS),
       registers,
     });
-    this.retries = new Counter({ name: 'serve_gateway_retries_total', help: 'Requests resent to a different replica, by reason (connect: the connection failed before a response; shed: the replica answered 503).', labelNames: ['reason'], registers });
+    this.retries = new Counter({ name: 'serve_gateway_retries_total', help: 'Requests resent to a different replica, by reason (connect: the connection failed before a response; shed: the replica answered 503; version: a replica answered a 5xx of its own while another model version serves, during a rollout).', labelNames: ['reason'], registers });
     this.retryConnect = this.retries.labels('connect');
     this.retryShed = this.retries.labels('shed');
     const shed = new Counter({ name: 'serve_gateway_shed_total', help: 'Requests the gateway answered 503 itself, by reason (queue_full, over_budget: the wait ahead would take too much of the budget, expired: the budget ran out while the replicas were saturated, no_replica, draining).', labelNames: ['reason'], registers });
@@ -94,8 +94,9 @@ export class GatewayMetrics {
     if (status >= 500) this.versionErrors.labels(version).inc();
   }
 
-  retried(reason: 'connect' | 'shed'): void {
-    (reason === 'connect' ? this.retryConnect : this.retryShed).inc();
+  retried(reason: 'connect' | 'shed' | 'version'): void {
+    if (reason === 'version') this.retries.labels('version').inc();
+    else (reason === 'connect' ? this.retryConnect : this.retryShed).inc();
   }
 
   shed(reason: ShedReason): void {

@@ -57,9 +57,9 @@ export class UpstreamSet {
     return removed;
   }
 
-  /** A replica with a free slot, chosen by P2C on in-flight count; `exclude` is skipped (retries). */
-  pick(exclude?: Upstream): Upstream | undefined {
-    const score = exclude === undefined ? this.scoreFn : (u: Upstream) => this.score(u, exclude);
+  /** A replica with a free slot, chosen by P2C on in-flight count; `exclude` and replicas of `excludeVersion` are skipped (retries). */
+  pick(exclude?: Upstream, excludeVersion?: string): Upstream | undefined {
+    const score = exclude === undefined ? this.scoreFn : (u: Upstream) => (u.version !== undefined && u.version === excludeVersion ? -1 : this.score(u, exclude));
     if (this.weights.active) return pickByVersion(this.members, this.weights, score, this.random, this.clock.nowMs());
     return pickP2C(this.members, score, this.random);
   }
@@ -69,6 +69,12 @@ export class UpstreamSet {
     const nowMs = this.clock.nowMs();
     for (const u of this.members) if (u !== exclude && u.isAvailable(nowMs)) return true;
     return false;
+  }
+
+  /** True when a replica of a serving version other than `u`'s is available (a rollout: the other version can answer for it). */
+  otherVersionAvailable(u: Upstream): boolean {
+    const nowMs = this.clock.nowMs();
+    return u.version !== undefined && this.members.some((m) => m.version !== undefined && m.version !== u.version && this.weights.serving(m.version) && m.isAvailable(nowMs));
   }
 
   /** True when some available replica is below its in-flight cap. */
