@@ -8,7 +8,7 @@
 //          [--cli path/to/dist/src/cli/main.js]
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +18,7 @@ import type { BenchOptions, RunResult } from '../src/loadtest/index.js';
 import { writeDemoModel } from '../src/model/demo.js';
 import { loadProfile } from '../src/profile/index.js';
 import { cliEntry, fmt, machine, writeResults } from './replica-harness.js';
+import { cpuSeconds } from './cluster-harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,18 +37,6 @@ const wrkDurationS = Number(values['wrk-duration-s']);
 const P99_LIMIT_MS = 100;
 const WRK = '/usr/bin/wrk';
 const MODEL = 'cnn-lstm';
-
-/** CPU seconds (user + system, all threads) a process has used so far; NaN once it is gone. */
-async function cpuSeconds(pid: number): Promise<number> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime + stime, in clock ticks of 1/100 s (USER_HZ on Linux).
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 /** Share of one core each process used between start() and stop(), in percent. */
 function cpuMeter(pids: Record<string, number>) {
