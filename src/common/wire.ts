@@ -16,6 +16,12 @@ export const MODEL_VERSION_HEADER = 'x-model-version';
  * replicas; a replica started with a token answers 401 to any request without it.
  */
 export const CLUSTER_TOKEN_HEADER = 'x-serve-cluster-token';
+/**
+ * Request header from the gateway to a replica: requests the gateway had in flight to that replica
+ * when it sent this one (itself included). Adaptive batching reads demand from it: with a full
+ * batch's worth in flight, filling batches pays (replica/batch-queue.ts).
+ */
+export const GATEWAY_INFLIGHT_HEADER = 'x-serve-inflight';
 /** Triton's binary tensor extension: length of the JSON header that precedes the binary tensors. */
 export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
 

@@ -160,7 +160,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     const budget = forwardBudgetMs(ex.deadlineMs - nowMs, this.limits.forwardMarginMs);
     attempt.forwardedBudgetMs = budget;
     u.pool.dispatch(
-      { path: ex.req.url!, method: ex.req.method as 'GET', headers: upstreamRequestHeaders(ex.req.rawHeaders, budget, u.kind === 'replica' ? this.limits.replicaToken : undefined), body: ex.body },
+      { path: ex.req.url!, method: ex.req.method as 'GET', headers: u.kind === 'replica' ? upstreamRequestHeaders(ex.req.rawHeaders, budget, this.limits.replicaToken, u.inflight) : upstreamRequestHeaders(ex.req.rawHeaders, budget), body: ex.body },
       attempt,
     );
   }

@@ -35,6 +35,8 @@ export interface AdaptiveSignals {
   curve: BatchCostCurve | undefined;
   /** Runs take this many times what the curve says now (RunTimeScale); default 1. */
   costScale?: number;
+  /** Requests the gateway last said it had in flight to this replica (GATEWAY_INFLIGHT_HEADER), recently. */
+  gatewayInflight?: number;
 }
 
 /** Result of offering a request to a full or non-full queue. */
@@ -130,6 +132,9 @@ export class BatchQueue<T extends QueuedItem> {
       if (sessionJustFreed) return this.take(policy.maxBatchSize);
       return { kind: 'wait', untilMs: Math.min(dueMs, earliestDeadlineMs) };
     }
+    // Adaptive with a full batch's worth in flight from the gateway: demand is there, so a fuller
+    // batch costs little wait and saves CPU every queued request needs (fill it, up to batchWaitMs).
+    if ((signals?.gatewayInflight ?? 0) >= policy.maxBatchSize) return { kind: 'wait', untilMs: Math.min(dueMs, earliestDeadlineMs) };
     // Adaptive: also right after a run (what queued meanwhile may be the first of a wave worth
     // waiting for), but never past the oldest request's batchWaitMs.
     const curve = signals?.curve;

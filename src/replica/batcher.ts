@@ -17,9 +17,13 @@ export type JobResult =
   | { ok: true; outputs: SessionTensor[]; queueMs: number; inferMs: number; batchRows: number }
   | { ok: false; error: HttpError };
 
+/** How long the gateway's in-flight count (GATEWAY_INFLIGHT_HEADER) is believed without a newer one, ms. */
+const HINT_FRESH_MS = 20;
 /** A validated request waiting for (or in) a batch. `done` is called exactly once. */
 export interface Job extends QueuedItem {
   request: InferRequest;
+  /** The gateway's in-flight count to this replica when it sent the request, if it said. */
+  gatewayInflight?: number;
   done(result: JobResult): void;
 }
 
@@ -42,6 +46,8 @@ export class Batcher {
   private readonly arrivals = new ArrivalRate();
   private curve: BatchCostCurve | undefined;
   private readonly runScale = new RunTimeScale();
+  /** The gateway's in-flight count to this replica from the latest request that carried one, and when. */
+  private hint = { inflight: 0, atMs: -Infinity };
   /** Rows the batch buffers hold: the largest maxBatchSize so far (they grow, never shrink). */
   private bufferRows: number;
 
@@ -87,6 +93,7 @@ export class Batcher {
   /** Queues `job`, or answers it 503 at once when the queue is full of equal or higher priority. */
   submit(job: Job): void {
     this.arrivals.record(job.enqueuedMs, job.rows);
+    if (job.gatewayInflight !== undefined) this.hint = { inflight: job.gatewayInflight, atMs: job.enqueuedMs };
     const offered = this.queue.offer(job);
     if (!offered.accepted) {
       job.done({ ok: false, error: new HttpError(503, 'replica queue is full: retry shortly', 1) });
@@ -126,7 +133,7 @@ export class Batcher {
       job.done({ ok: false, error: new HttpError(504, `deadline passed after ${Math.round(now - job.enqueuedMs)}ms in the queue; the model was not run`) });
     }
     const decision = this.queue.decide(now, this.policy, afterRun,
-      this.policy.mode === 'adaptive' ? { rowsPerMs: this.arrivals.rowsPerMs(now), curve: this.curve, costScale: this.runScale.value } : undefined);
+      this.policy.mode === 'adaptive' ? { rowsPerMs: this.arrivals.rowsPerMs(now), curve: this.curve, costScale: this.runScale.value, gatewayInflight: now - this.hint.atMs <= HINT_FRESH_MS ? this.hint.inflight : 0 } : undefined);
     if (decision.kind === 'run') {
       this.clearTimer();
       this.hooks.onQueueDepth?.(this.queue.size);

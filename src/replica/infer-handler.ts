@@ -1,7 +1,7 @@
 // POST /v2/models/{name}[/versions/{v}]/infer (data plane, replica): header checks, body read,
 // validation, hand-off to the batcher, and the response with Server-Timing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BINARY_HEADER_LENGTH, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER, parseTimeoutHeader } from '../common/wire.js';
+import { BINARY_HEADER_LENGTH, GATEWAY_INFLIGHT_HEADER, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER, parseTimeoutHeader } from '../common/wire.js';
 import type { JobResult } from './batcher.js';
 import type { ReplicaContext } from './context.js';
 import { badRequest, HttpError } from './http-error.js';
@@ -59,6 +59,8 @@ interface HeadInfo {
   binaryHeaderLength: number | undefined;
   priority: number;
   deadlineMs: number;
+  /** GATEWAY_INFLIGHT_HEADER, when present and a whole number (a hint: a bad one is ignored). */
+  gatewayInflight?: number;
 }
 
 function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: number): HeadInfo {
@@ -85,7 +87,9 @@ function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: numb
   }
   const budgetMs = parseTimeoutHeader(req.headers[TIMEOUT_HEADER], Infinity);
   if (Number.isNaN(budgetMs)) throw badRequest(`header ${TIMEOUT_HEADER} must be a positive number of milliseconds, got "${String(req.headers[TIMEOUT_HEADER]).slice(0, 32)}"`);
-  return { binaryHeaderLength, priority, deadlineMs: arrivalMs + budgetMs };
+  const inflight = req.headers[GATEWAY_INFLIGHT_HEADER];
+  const gatewayInflight = typeof inflight === 'string' && /^\d{1,6}$/.test(inflight) ? Number(inflight) : undefined;
+  return { binaryHeaderLength, priority, deadlineMs: arrivalMs + budgetMs, gatewayInflight };
 }
 
 function submit(ctx: ReplicaContext, request: InferRequest, head: HeadInfo, arrivalMs: number, done: (r: JobResult) => void): void {
@@ -100,7 +104,7 @@ function submit(ctx: ReplicaContext, request: InferRequest, head: HeadInfo, arri
     done({ ok: false, error: new HttpError(503, `replica is ${ctx.state}`, 1) });
     return;
   }
-  ctx.batcher.submit({ request, rows: request.rows, priority: head.priority, enqueuedMs: now, deadlineMs: head.deadlineMs, done });
+  ctx.batcher.submit({ request, rows: request.rows, priority: head.priority, enqueuedMs: now, deadlineMs: head.deadlineMs, gatewayInflight: head.gatewayInflight, done });
 }
 
 function respond(ctx: ReplicaContext, res: ServerResponse, request: InferRequest, result: Extract<JobResult, { ok: true }>): void {

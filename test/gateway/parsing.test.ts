@@ -25,6 +25,10 @@ test('request headers keep end-to-end ones and replace hop-by-hop ones and the b
     'Content-Type', 'application/octet-stream', 'Inference-Header-Content-Length', '42', 'x-serve-priority', '7',
     'x-serve-timeout-ms', '321',
   ]);
+  // A client's own in-flight hint is dropped; the gateway's count goes to replicas.
+  assert.deepEqual(upstreamRequestHeaders(['X-Serve-Inflight', '999', 'x-serve-priority', '1'], 50, undefined, 12), [
+    'x-serve-priority', '1', 'x-serve-timeout-ms', '50', 'x-serve-inflight', '12',
+  ]);
 });
 
 test('response headers get the replica id, a content-length and merged Server-Timing', () => {

@@ -179,3 +179,17 @@ test('runs that take longer than the warm-up curve says (a shared CPU) scale the
   assert.equal(adaptiveWaitMs(input), 0);
   assert.ok(adaptiveWaitMs({ ...input, costScale: 3 }) > 0);
 });
+
+test('with a full batch\'s worth in flight from the gateway, adaptive mode fills the batch (up to batch_wait_timeout); with less it runs at once', () => {
+  const q = new BatchQueue<QueuedItem>(100);
+  const one = (atMs: number) => q.offer({ rows: 1, priority: 0, enqueuedMs: atMs, deadlineMs: Infinity });
+  one(0);
+  assert.equal(q.decide(0, adaptive, true, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 8 }).kind, 'run', '8 in flight (a closed loop of 8): run what is here');
+  one(0);
+  assert.deepEqual(q.decide(0, adaptive, true, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 40 }), { kind: 'wait', untilMs: 10 }, '40 in flight: wait for company, even right after a run');
+  for (let i = 1; i < 32; i++) one(1);
+  const full = q.decide(1, adaptive, false, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 40 });
+  assert.equal(full.kind === 'run' && full.rows, 32, 'a full batch runs at once');
+  one(2);
+  assert.equal(q.decide(12, adaptive, false, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 40 }).kind, 'run', 'never past batch_wait_timeout');
+});
