@@ -25,6 +25,17 @@ export interface ProfileEntry {
   shipped: boolean;
 }
 
+/** The text of the profile file `file`; a UserError naming it and the fix when it cannot be read. */
+export async function readProfileFile(file: string, cwd: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
+    throw new UserError(`profile file ${displayName(file, cwd)} ${why}: give the path of a .yaml file or a profile name such as "local"`);
+  }
+}
+
 /**
  * Loads and validates a profile. `ref` is a path to a .yaml/.yml file, or a bare name looked up as
  * `<cwd>/profiles/<name>.yaml` and then among the profiles shipped with serve. Throws a UserError
@@ -33,14 +44,7 @@ export interface ProfileEntry {
 export async function loadProfile(ref: string, opts: LoadOptions = {}): Promise<Profile> {
   const cwd = opts.cwd ?? process.cwd();
   const file = await resolveProfileRef(ref, cwd);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
-    throw new UserError(`profile file ${displayName(file, cwd)} ${why}: give the path of a .yaml file or a profile name such as "local"`);
-  }
+  const text = await readProfileFile(file, cwd);
   if (isScheduleText(text)) {
     throw new UserError(`${displayName(file, cwd)} is a schedule (it switches between profiles by time), not a single profile: give one of the profiles it names instead, or use \`serve up\`, \`serve validate\` or \`serve schedule show\` with it`);
   }

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, errorMessage } from '../common/errors.js';
-import { listProfiles, resolveProfileRef, shippedProfilesDir, type LoadOptions } from './load.js';
+import { listProfiles, readProfileFile, resolveProfileRef, shippedProfilesDir, type LoadOptions } from './load.js';
 import { displayName, parseProfile } from './parse.js';
 import { ProfileError, closest, type ProfileProblem } from './problems.js';
 import type { ProfileSchedule } from './schedule.js';
@@ -147,14 +147,7 @@ export async function loadProfileOrSchedule(ref: string, opts: LoadOptions = {})
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
   const file = await resolveProfileRef(ref, cwd);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
-    throw new UserError(`profile file ${displayName(file, cwd)} ${why}: give the path of a .yaml file or a profile name such as "local"`);
-  }
+  const text = await readProfileFile(file, cwd);
   if (isScheduleText(text)) return { kind: 'schedule', schedule: await loadScheduleText(text, file, cwd, env) };
   return { kind: 'profile', profile: parseProfile(text, file, env, cwd) };
 }

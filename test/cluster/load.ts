@@ -13,6 +13,18 @@ export function demoBody(): string {
   return JSON.stringify({ inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data }] });
 }
 
+/** POSTs `body` to `url` once: a 200 counts in `result.ok`, anything else (or a throw) in its failures. */
+export async function postCounted(url: string, body: string, agent: Agent, result: LoadResult): Promise<void> {
+  try {
+    const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+    const text = await res.body.text();
+    if (res.statusCode === 200) result.ok++;
+    else result.failures.push(`${res.statusCode} ${text.slice(0, 200)}`);
+  } catch (err) {
+    result.failures.push(`error ${(err as Error).message}`);
+  }
+}
+
 /**
  * Runs `workers` loops against `url` until `stop()` is called or `maxMs` passes. A request counts as
  * failed if it throws or answers anything but 200. `stop()` lets requests already sent finish.
@@ -27,14 +39,7 @@ export function startLoad(url: string, opts: { workers: number; maxMs: number; m
   const worker = async () => {
     while (!stopped && Date.now() < deadline && sent < opts.maxRequests) {
       sent++;
-      try {
-        const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
-        const text = await res.body.text();
-        if (res.statusCode === 200) result.ok++;
-        else result.failures.push(`${res.statusCode} ${text.slice(0, 200)}`);
-      } catch (err) {
-        result.failures.push(`error ${(err as Error).message}`);
-      }
+      await postCounted(url, body, agent, result);
       if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
     }
   };

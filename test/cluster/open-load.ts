@@ -1,7 +1,7 @@
 // An open-loop load for the autoscaling tests: requests at a rate that follows a plan (req/s per
 // phase), sent on schedule whatever the answers do, counted per second, every failure kept.
-import { Agent, request } from 'undici';
-import { demoBody } from './load.js';
+import { Agent } from 'undici';
+import { demoBody, postCounted } from './load.js';
 
 export interface OpenLoadResult {
   ok: number;
@@ -33,16 +33,7 @@ export function openLoad(url: string, plan: ReadonlyArray<{ seconds: number; rat
   const send = () => {
     const second = Math.floor((performance.now() - start) / 1000);
     result.sentPerSecond[second] = (result.sentPerSecond[second] ?? 0) + 1;
-    const p = (async () => {
-      try {
-        const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
-        const text = await res.body.text();
-        if (res.statusCode === 200) result.ok++;
-        else result.failures.push(`${res.statusCode} ${text.slice(0, 200)}`);
-      } catch (err) {
-        result.failures.push(`error ${(err as Error).message}`);
-      }
-    })();
+    const p = postCounted(url, body, agent, result);
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };

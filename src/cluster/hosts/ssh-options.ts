@@ -8,16 +8,8 @@ import { UserError } from '../../common/errors.js';
 import type { SshSettings } from '../../profile/types.js';
 import type { SshTarget } from './ssh-target.js';
 
-/** The profile's ssh section with paths made absolute (`~` expanded). */
-export interface SshConfig {
-  knownHostsFile: string;
-  identityFile?: string;
-  /** ssh -F; "none" reads no configuration file. */
-  configFile?: string;
-  connectTimeoutMs: number;
-  keepaliveMs: number;
-  keepaliveCount: number;
-}
+/** The profile's ssh section with paths made absolute (`~` expanded); configFile "none" reads no configuration file. */
+export type SshConfig = SshSettings;
 
 /** `~/x` -> home; others as written (ssh resolves relative paths against the working directory). */
 export function expandHome(p: string): string {
