@@ -51,10 +51,12 @@ export class Responder {
     if (ex.done) return;
     const body = a.chunks.length === 1 ? a.chunks[0]! : Buffer.concat(a.chunks, a.bytes);
     const ours = a.upstream.kind === 'replica';
-    const cacheStatus = ex.cache !== null && this.cache !== undefined && ours ? this.cache.afterAnswer(ex.cache, a.status, a.rawHeaders, body) : undefined;
+    const cached = ex.cache !== null && this.cache !== undefined && ours ? ex.cache : undefined;
     const totalMs = this.clock.nowMs() - ex.startMs;
-    writeUpstreamReply(ex, a, body, totalMs, cacheStatus);
+    writeUpstreamReply(ex, a, body, totalMs, cached && this.cache!.forwardedStatus(cached));
     this.finish(ex, a.status, totalMs);
+    // Kept after the answer is on its way: parsing and storing it never delays the client.
+    if (cached !== undefined) this.cache!.keep(cached, a.status, a.rawHeaders, body);
     if (ours && ex.infer) this.shadow?.offer({ url: ex.req.url!, headers: ex.req.headers, body: ex.body!, status: a.status, answer: body });
   }
 

@@ -23,7 +23,7 @@ test('hit and miss: a hit is answered by the gateway with the asker\'s id; Cache
   const gw = await gatewayFor(t, { replicas: endpoints([fake!]), cacheEnabled: true });
   const first = await post(gw.url, 1, 'a');
   assert.equal(first.status, 200);
-  assert.equal(first.headers['cache-status'], 'serve; fwd=miss; stored');
+  assert.equal(first.headers['cache-status'], 'serve; fwd=miss');
   assert.equal(first.headers['x-serve-replica'], 'r0');
   const second = await post(gw.url, 1, 'b');
   assert.equal(second.status, 200);
@@ -35,7 +35,7 @@ test('hit and miss: a hit is answered by the gateway with the asker\'s id; Cache
   assert.equal(noId.headers['cache-status'], 'serve; hit');
   assert.equal(json(noId).id, undefined);
   const other = await post(gw.url, 2, 'c');
-  assert.equal(other.headers['cache-status'], 'serve; fwd=miss; stored');
+  assert.equal(other.headers['cache-status'], 'serve; fwd=miss');
   assert.equal(fake!.seen.length, 2);
   const bad = await send(gw.url + '/v2/models/demo/infer', { body: '[1,2]', headers: { 'content-type': 'application/json' } });
   assert.equal(bad.headers['cache-status'], 'serve; fwd=bypass');
@@ -51,14 +51,14 @@ test('eviction by entries through the gateway, and expiry at the TTL on the gate
   const [fake] = await fakesFor(t, { kind: 'oip', version: '1' });
   const clock = new ManualClock(1000);
   const gw = await gatewayFor(t, { replicas: endpoints([fake!]), cacheEnabled: true, cacheMaxEntries: 2, cacheTtlMs: 5000, clock });
-  for (const x of [1, 2, 3]) assert.equal((await post(gw.url, x)).headers['cache-status'], 'serve; fwd=miss; stored');
-  assert.equal((await post(gw.url, 1)).headers['cache-status'], 'serve; fwd=miss; stored', 'the oldest was evicted');
+  for (const x of [1, 2, 3]) assert.equal((await post(gw.url, x)).headers['cache-status'], 'serve; fwd=miss');
+  assert.equal((await post(gw.url, 1)).headers['cache-status'], 'serve; fwd=miss', 'the oldest was evicted');
   assert.equal((await post(gw.url, 3)).headers['cache-status'], 'serve; hit');
   assert.equal(metric(await gw.metrics(), 'serve_gateway_cache_evictions_total'), 2);
   clock.advance(4999);
   assert.equal((await post(gw.url, 3)).headers['cache-status'], 'serve; hit');
   clock.advance(1);
-  assert.equal((await post(gw.url, 3)).headers['cache-status'], 'serve; fwd=miss; stored', 'expired at its TTL');
+  assert.equal((await post(gw.url, 3)).headers['cache-status'], 'serve; fwd=miss', 'expired at its TTL');
 });
 
 test('a new model version never gets an old version\'s answer', async (t) => {
@@ -70,7 +70,7 @@ test('a new model version never gets an old version\'s answer', async (t) => {
   // A rollout: the replica set now serves version 2.
   gw.setReplicas([{ id: 'r1', url: v2!.url, ready: true }]);
   const after = await post(gw.url, 5);
-  assert.equal(after.headers['cache-status'], 'serve; fwd=miss; stored');
+  assert.equal(after.headers['cache-status'], 'serve; fwd=miss');
   assert.equal(json(after).model_version, '2');
   assert.equal(v2!.seen.length, 1);
   assert.equal(json(await post(gw.url, 5)).model_version, '2');
@@ -102,7 +102,7 @@ test('JSON and binary answers of the same tensors are kept apart (a real replica
   });
   const j1 = await jsonReq();
   const b1 = await binReq();
-  assert.equal(b1.headers['cache-status'], 'serve; fwd=miss; stored', 'the binary request did not get the JSON answer');
+  assert.equal(b1.headers['cache-status'], 'serve; fwd=miss', 'the binary request did not get the JSON answer');
   const [j2, b2] = [await jsonReq(), await binReq()];
   assert.deepEqual([j2.headers['cache-status'], b2.headers['cache-status']], ['serve; hit', 'serve; hit']);
   assert.deepEqual(j2.body, j1.body);

@@ -45,7 +45,8 @@ test('the cache: an answer of a version that no longer serves is neither kept no
   const headers = [Buffer.from('content-type'), Buffer.from('application/json')];
   const ticket = { key: undefined };
   assert.equal(cache.lookup(req, ticket), undefined);
-  assert.equal(cache.afterAnswer(ticket, 200, headers, answer('2')), 'serve; fwd=miss; stored');
+  assert.equal(cache.forwardedStatus(ticket), 'serve; fwd=miss');
+  assert.equal(cache.keep(ticket, 200, headers, answer('2')), true);
   const hit = cache.lookup(req, { key: undefined }) as { body: Buffer; headers: Record<string, string> };
   assert.deepEqual([hit.headers['x-model-version'], JSON.parse(hit.body.toString()).model_version], ['2', '2']);
   // Version 2 rolled back: its kept answer is not given, and a late answer of it is not kept.
@@ -53,10 +54,14 @@ test('the cache: an answer of a version that no longer serves is neither kept no
   assert.equal(cache.lookup(req, { key: undefined }), undefined);
   const late = { key: undefined };
   cache.lookup(req, late);
-  assert.match(cache.afterAnswer(late, 200, headers, answer('2')), /miss/);
+  assert.equal(cache.keep(late, 200, headers, answer('2')), false);
   assert.equal(cache.lookup(req, { key: undefined }), undefined);
   const t1 = { key: undefined };
   cache.lookup(req, t1);
-  cache.afterAnswer(t1, 200, headers, answer('1'));
+  cache.keep(t1, 200, headers, answer('1'));
   assert.equal(JSON.parse((cache.lookup(req, { key: undefined }) as { body: Buffer }).body.toString()).model_version, '1');
+  // Keeping runs after the answer was written: an answer whose model_version does not parse is not kept, and nothing throws.
+  const odd = { key: undefined };
+  cache.lookup({ ...req, body: Buffer.from('{"inputs":[]}') }, odd);
+  assert.equal(cache.keep(odd, 200, headers, Buffer.from('{"model_version":tru,"outputs":[]}')), false);
 });

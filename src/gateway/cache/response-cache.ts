@@ -18,7 +18,6 @@ export const CACHE_STATUS = {
   hit: 'serve; hit',
   redisHit: 'serve; hit; detail=redis',
   miss: 'serve; fwd=miss',
-  stored: 'serve; fwd=miss; stored',
   bypass: 'serve; fwd=bypass',
 } as const;
 
@@ -85,23 +84,36 @@ export class ResponseCache {
     });
   }
 
-  /** After a replica answered a request that was looked up: keeps a 200; returns its Cache-Status. */
-  afterAnswer(ticket: CacheTicket, status: number, rawHeaders: readonly Buffer[], body: Buffer): string {
+  /** The Cache-Status of a forwarded request that was looked up (a miss, or a bypass when it could not be keyed). */
+  forwardedStatus(ticket: CacheTicket): string {
+    return ticket.key === undefined ? CACHE_STATUS.bypass : CACHE_STATUS.miss;
+  }
+
+  /**
+   * After a replica's answer to a request that was looked up went to the client: keeps it if it is
+   * a 200 worth keeping (called after the write, so keeping never delays an answer). Returns whether
+   * it was kept.
+   */
+  keep(ticket: CacheTicket, status: number, rawHeaders: readonly Buffer[], body: Buffer): boolean {
     const key = ticket.key;
-    if (key === undefined) return CACHE_STATUS.bypass;
-    if (status !== 200) return CACHE_STATUS.miss;
-    const answer = answerFromReply(rawHeaders, body);
+    if (key === undefined || status !== 200) return false;
+    let answer: CachedAnswer | undefined;
+    try {
+      answer = answerFromReply(rawHeaders, body);
+    } catch {
+      return false; // not JSON where it matters (a model_version that does not parse): not kept
+    }
     const version = answer?.version ?? key.pathVersion;
     // A versioned path answered by another version, or an answer that names none: not kept.
     // Nor is a late answer of a version that no longer serves (a draining replica after a rollback).
     if (answer === undefined || version === undefined || (key.pathVersion !== undefined && answer.version !== undefined && answer.version !== key.pathVersion) || !this.serving(version)) {
-      return CACHE_STATUS.miss;
+      return false;
     }
     if (key.pathVersion === undefined) this.served.set(key.model, version);
     const id = storeKey(key, version);
     const kept = this.memory.set(id, answer, answerBytes(answer), this.clock.nowMs());
     this.redis?.set(id, encodeAnswer(answer), this.s.cacheTtlMs);
-    return kept ? CACHE_STATUS.stored : CACHE_STATUS.miss;
+    return kept;
   }
 
   /** The replicas changed (a rollout may have begun): unversioned requests miss until a replica tells the version again. */
