@@ -1,8 +1,10 @@
 // What a schedule switch does to a running cluster (control plane): the new profile's replica
 // bounds, autoscaling and targets take effect at once, replicas beyond the new bounds are drained
-// (after the gateway stops routing to them), and a batching change replaces the replicas one at a
-// time (a new one ready before an old one drains). A prewarm starts the next profile's replicas
-// ahead of the switch and keeps the count from going below them until it.
+// (after the gateway stops routing to them), a change of the live batching settings (batch size,
+// batch wait) is applied by the running replicas between batches, and any other batching change
+// replaces the replicas one at a time (a new one ready before an old one drains), as does a live
+// change that a replica refused. A prewarm starts the next profile's replicas ahead of the switch
+// and keeps the count from going below them until it.
 import type { Profile } from '../profile/types.js';
 import type { ScheduleSwitch } from '../profile/schedule.js';
 import type { AutoscaleLoop } from './autoscale-loop.js';
@@ -10,8 +12,10 @@ import type { ClusterEvent } from './events.js';
 import type { Supervisor } from './supervisor.js';
 import type { Clock } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
+import { liveSettingNames, type LiveSettings } from '../common/live-settings.js';
 import type { Logger } from '../common/log.js';
 import type { ClusterSchedule } from './cluster-options.js';
+import { LIVE_ANSWER_TIMEOUT_MS } from './reconfigure.js';
 import { ScheduleRunner } from './schedule-runner.js';
 
 /** The parts of a controller a switch acts on. */
@@ -21,10 +25,24 @@ export interface SwitchParts {
   emit(e: ClusterEvent): void;
 }
 
-/** True when replicas must be restarted for `to`'s settings (only batching may differ in a schedule). */
-export function needsRestart(from: Profile, to: Profile): boolean {
-  const b = (p: Profile) => JSON.stringify(p.batching);
-  return b(from) !== b(to);
+/** How a switch changes the replicas' batching: not at all, live (between batches), or by replacing them. */
+export type BatchingChange = { kind: 'none' } | { kind: 'live'; settings: LiveSettings } | { kind: 'replace' };
+
+/**
+ * What going from `from` to `to` does to running replicas (only batching may differ in a schedule):
+ * settings the settings table marks live are sent to them; any other difference replaces them.
+ */
+export function batchingChange(from: Profile, to: Profile): BatchingChange {
+  const live = new Set(liveSettingNames());
+  const a = from.batching as unknown as Record<string, unknown>;
+  const b = to.batching as unknown as Record<string, unknown>;
+  const settings: Record<string, unknown> = {};
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (a[k] === b[k]) continue;
+    if (!live.has(k)) return { kind: 'replace' };
+    settings[k] = b[k];
+  }
+  return Object.keys(settings).length > 0 ? { kind: 'live', settings: settings as LiveSettings } : { kind: 'none' };
 }
 
 /** The replica count right after switching to `to` from `current`: clamped into its bounds (a pin stays). */
@@ -35,19 +53,33 @@ export function countAfterSwitch(to: Profile, current: number, pinned: number | 
 
 /**
  * Switches the cluster from `from` to `to` (the caller has already made `to` the profile new
- * replicas are launched with). Returns the roll in progress, if batching changed.
+ * replicas are launched with). Returns the batching change in progress, if batching changed.
  */
 export function switchProfile(parts: SwitchParts, from: Profile, to: Profile, sw: ScheduleSwitch): Promise<void> | undefined {
   const { supervisor, autoscaling } = parts;
   const current = supervisor.desired;
   autoscaling.setProfile(to);
   const n = countAfterSwitch(to, current, autoscaling.pinned);
-  const restart = needsRestart(from, to);
-  const what = `${to.replicas.min}..${to.replicas.max} replicas, ${to.autoscaling.targetOngoingRequests} per replica${restart ? ', new batching (replacing replicas one at a time)' : ''}`;
+  const change = batchingChange(from, to);
+  const how = { none: '', live: ', new batching (applied live by the running replicas)', replace: ', new batching (replacing replicas one at a time)' }[change.kind];
+  const what = `${to.replicas.min}..${to.replicas.max} replicas, ${to.autoscaling.targetOngoingRequests} per replica${how}`;
   autoscaling.record({ by: 'schedule', action: n === current ? 'switch' : 'apply', from: current, to: n, reason: `schedule: ${sw.from} -> ${to.name} (${sw.reason}): ${what}` });
   parts.emit({ level: 'info', kind: 'schedule', message: `switched to ${to.name} (${sw.reason}): ${what}${n === current ? '' : `; ${current} -> ${n} replicas`}` });
   if (n !== current) supervisor.setReplicas(n);
-  return restart ? supervisor.roll() : undefined;
+  if (change.kind === 'replace') return supervisor.roll();
+  return change.kind === 'live' ? applyLive(parts, change.settings) : undefined;
+}
+
+/** Sends a live batching change to the running replicas; replaces them all if any refused or did not answer. */
+async function applyLive(parts: SwitchParts, settings: LiveSettings): Promise<void> {
+  const answers = await parts.supervisor.reconfigureLive(settings, LIVE_ANSWER_TIMEOUT_MS);
+  const failed = answers.filter((r) => !r.ok);
+  if (failed.length === 0) return;
+  parts.emit({
+    level: 'warn', kind: 'schedule',
+    message: `${failed.length} of ${answers.length} replicas did not take the new batching live (${failed.map((f) => `${f.id}: ${f.error}`).join('; ')}); replacing replicas one at a time`,
+  });
+  await parts.supervisor.roll();
 }
 
 /** Starts `next`'s replicas before the switch to it: at least its initial count, kept until the switch. */

@@ -1,7 +1,8 @@
 // Autoscaling and schedules live, through a real gateway in front of fake batching replicas: a step
 // of load scales up within the upscale delay plus a start, and back down after the downscale delay,
 // with no failed request, and the simulator predicts the same replica counts from the same trace;
-// a schedule switch under load prewarms, changes the bounds and the batching, and fails nothing.
+// a schedule switch under load prewarms, changes the bounds and (live, no replica replaced) the
+// batch size, and fails nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
@@ -134,10 +135,10 @@ test('a schedule switch under load: prewarmed before the open, new bounds and ba
   assert.equal(status().schedule?.active, quietName);
   assert.equal(status().schedule?.next?.profile, 'busy');
   const load = startLoad(`${h.gatewayUrl}/v2/models/demo/infer`, { workers: 3, maxMs: 25_000, maxRequests: 100_000, pauseMs: 5 });
-  const samples: Array<{ atS: number; profile: string; desired: number; ready: number; min: number }> = [];
+  const samples: Array<{ atS: number; profile: string; desired: number; ready: number; min: number; pids: number[] }> = [];
   const sampler = setInterval(() => {
     const s = status();
-    samples.push({ atS: (Date.now() - openAt.getTime()) / 1000, profile: s.profile.name, desired: s.desiredReplicas, ready: ready(s), min: s.autoscaling.minReplicas });
+    samples.push({ atS: (Date.now() - openAt.getTime()) / 1000, profile: s.profile.name, desired: s.desiredReplicas, ready: ready(s), min: s.autoscaling.minReplicas, pids: s.replicas.map((r) => r.pid!).filter(Boolean) });
   }, 100);
   t.after(() => clearInterval(sampler));
   const settingsOf = async (s: ClusterStatus) => Promise.all(s.replicas.filter((r) => r.state === 'ready').map(async (r) => ((await (await fetch(`${r.url}/fake/settings`)).json()) as { maxBatchSize: number }).maxBatchSize));
@@ -151,6 +152,10 @@ test('a schedule switch under load: prewarmed before the open, new bounds and ba
   assert.equal(status().autoscaling.minReplicas, 3);
   assert.equal(status().schedule?.active, 'busy');
   await waitFor('every replica on busy\'s batch size', async () => (await settingsOf(status())).every((b) => b === 8) && ready(status()) >= 3, 10_000);
+  // A batch size is a live setting: the replicas running before the switch took it, none was replaced.
+  const before = new Set(samples.filter((x) => x.atS < -0.3).flatMap((x) => x.pids));
+  const after = status().replicas.map((r) => r.pid!);
+  assert.deepEqual(after.filter((pid) => !before.has(pid)), [], `replicas started at the switch: ${JSON.stringify({ before: [...before], after })}`);
   // Close: quiet's bounds, at most 2 replicas, its batch size.
   await waitFor('the switch back to quiet', () => status().profile.name === 'quiet', 10_000);
   await waitFor('at most 2 replicas on quiet\'s batch size', async () => {

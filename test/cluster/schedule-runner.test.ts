@@ -1,9 +1,13 @@
 // The schedule runner on a manual clock: one timer for the next event only (never polling), the
-// prewarm before the switch, the switch at the boundary, and a start inside a prewarm period.
+// prewarm before the switch, the switch at the boundary, and a start inside a prewarm period; and
+// what a switch does to the replicas' batching (live, or by replacing them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
+import { batchingChange } from '../../src/cluster/profile-switch.js';
 import { ScheduleRunner } from '../../src/cluster/schedule-runner.js';
+import type { Profile } from '../../src/profile/types.js';
+import { testProfile } from './helpers.js';
 import type { ProfileSchedule, ScheduleSwitch } from '../../src/profile/schedule.js';
 
 const schedule: ProfileSchedule = {
@@ -55,4 +59,14 @@ test('started inside a prewarm period it prewarms at once; stopped, it fires not
   hours(48);
   assert.equal(events.length, 2);
   assert.equal(clock.pendingTimers, 0);
+});
+
+test('a switch changes batch size and wait live, and replaces replicas for any other batching change', () => {
+  const p = (batching: Partial<Profile['batching']>): Profile => testProfile('/nowhere', { batching });
+  const base = { maxBatchSize: 8, batchWaitMs: 2, mode: 'adaptive', maxQueuedRequests: 64 } as const;
+  assert.deepEqual(batchingChange(p(base), p(base)), { kind: 'none' });
+  assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 32 })), { kind: 'live', settings: { maxBatchSize: 32 } });
+  assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 4, batchWaitMs: 10 })), { kind: 'live', settings: { maxBatchSize: 4, batchWaitMs: 10 } });
+  assert.deepEqual(batchingChange(p(base), p({ ...base, mode: 'fixed' })), { kind: 'replace' });
+  assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 32, maxQueuedRequests: 128 })), { kind: 'replace' }, 'a live change with a restart one is one restart');
 });
