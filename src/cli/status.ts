@@ -7,8 +7,8 @@ import { errorMessage, UserError } from '../common/errors.js';
 import { formatBytes, formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient } from '../client/admin-client.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
-import type { CacheStatus, ClusterStatus } from '../common/cluster-status.js';
-import { readGatewayCache } from '../client/gateway-cache.js';
+import type { CacheStatus, ClusterStatus, OtherServersStatus } from '../common/cluster-status.js';
+import { cacheStatusFromMetrics, countOtherServers, readGatewayMetrics } from '../client/gateway-metrics.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
 import { compactTable } from './table.js';
@@ -43,7 +43,22 @@ export function renderStatus(s: ClusterStatus): string {
     for (const d of decisions) lines.push(`  ${d.at.slice(11, 19)} ${d.by} ${d.action} ${d.from} -> ${d.to}: ${d.reason}`);
   }
   if (s.cache) lines.push(renderCache(s.cache));
+  if (s.otherServers) lines.push(...renderOtherServers(s.otherServers));
   return lines.join('\n');
+}
+
+/** The other servers the gateway sends to, with what it sent each (when the gateway's /metrics was read). */
+export function renderOtherServers(o: OtherServersStatus): string[] {
+  const n = (v: number | undefined, what: string) => (v === undefined ? '' : ` · ${v.toLocaleString('en-US')} ${what}`);
+  const lines = ['Other servers:'];
+  for (const e of o.external) lines.push(`  ${e.name} ${e.url}: ${e.weightPercent}% of infer requests${n(e.requests, 'sent')}`);
+  if (o.fallback) lines.push(`  fallback ${o.fallback.url}: when no replica can answer${n(o.fallback.requests, 'sent')}`);
+  const sh = o.shadow;
+  if (sh) {
+    const verdicts = sh.copies === undefined ? '' : ` (${sh.agreements ?? 0} agreed, ${sh.disagreements ?? 0} disagreed, ${sh.errors ?? 0} errors, ${sh.dropped ?? 0} dropped)`;
+    lines.push(`  shadow ${sh.url}: a copy of ${sh.sharePercent}% of infer requests${n(sh.copies, 'copies')}${verdicts}`);
+  }
+  return lines;
 }
 
 /** One line on the response cache: its hit rate and what it holds. */
@@ -113,7 +128,7 @@ function round(n: number): number {
 export function register(program: Command): void {
   program
     .command('status')
-    .description('Show the running cluster: gateway URL, each replica with state, host, pid, port, restarts, in-flight, RSS, CPU%, uptime, and the hosts with their GPUs.')
+    .description('Show the running cluster: gateway URL, each replica with state, host, pid, port, restarts, in-flight, RSS, CPU%, uptime, the hosts with their GPUs, the cache\'s hit rate, and the external, fallback and shadow servers with what the gateway sent them.')
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
     .option('--json', 'print the status as JSON')
     .option('--timeout <duration>', 'how long to wait for the controller to answer', '10s')
@@ -127,9 +142,12 @@ export function register(program: Command): void {
           throw new UserError(`--timeout: ${errorMessage(err)}`);
         }
         const status = await new AdminClient(opts.stateDir, Math.max(1, timeoutMs)).status();
-        // The hit rate comes from the gateway itself (its /metrics), so the controller need not scrape it.
-        const cache = await readGatewayCache(status.gatewayUrl, Math.min(2000, Math.max(1, timeoutMs)));
+        // The hit rate and the other servers' counts come from the gateway itself (its /metrics), so
+        // the controller need not scrape it.
+        const metrics = await readGatewayMetrics(status.gatewayUrl, Math.min(2000, Math.max(1, timeoutMs)));
+        const cache = metrics === undefined ? undefined : cacheStatusFromMetrics(metrics);
         if (cache) status.cache = cache;
+        if (metrics !== undefined && status.otherServers) status.otherServers = countOtherServers(status.otherServers, metrics);
         if (opts.json) printJson(status);
         else process.stdout.write(renderStatus(status) + '\n');
       }),

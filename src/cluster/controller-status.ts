@@ -3,7 +3,8 @@
 import type { Profile } from '../profile/types.js';
 import type { AutoscaleLoop } from './autoscale-loop.js';
 import type { GatewayLink } from './gateway-link.js';
-import type { ClusterStatus, ScheduleStatus } from '../common/cluster-status.js';
+import type { ClusterStatus, OtherServersStatus, ScheduleStatus } from '../common/cluster-status.js';
+import { redactUrl } from '../common/redact-url.js';
 import type { ScheduleRunner } from './schedule-runner.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -58,6 +59,21 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     replicas: supervisor.status(),
     ...(p.hosts ? { hosts: p.hosts } : {}),
     warnings: [...supervisor.warnings],
+    ...(otherServersOf(profile) ?? {}),
+  };
+}
+
+/** The profile's external, fallback and shadow servers as `serve status` lists them; undefined when none. */
+export function otherServersOf(profile: Profile): { otherServers: OtherServersStatus } | undefined {
+  const g = profile.gateway;
+  if (!g.external?.length && g.fallbackUrl === undefined && g.shadow === undefined) return undefined;
+  const pct = (f: number) => Math.round(f * 1000) / 10;
+  return {
+    otherServers: {
+      external: (g.external ?? []).map((e, i) => ({ name: `external-${i}`, url: redactUrl(e.url), weightPercent: pct(e.weight) })),
+      ...(g.fallbackUrl !== undefined ? { fallback: { url: redactUrl(g.fallbackUrl) } } : {}),
+      ...(g.shadow ? { shadow: { url: redactUrl(g.shadow.url), sharePercent: pct(g.shadow.share) } } : {}),
+    },
   };
 }
 

@@ -96,6 +96,19 @@ export interface ClusterStatus {
   warnings: string[];
   /** The gateway's response cache since it started (read from its /metrics by `serve status`); absent when off or unknown. */
   cache?: CacheStatus;
+  /** Other OIP v2 servers the gateway sends to (gateway.external, .fallback, .shadow); absent when none. */
+  otherServers?: OtherServersStatus;
+}
+
+/**
+ * The profile's other servers (URLs without passwords) and, once `serve status` has read the
+ * gateway's /metrics, what the gateway sent each since it started (absent counts: not read).
+ */
+export interface OtherServersStatus {
+  /** By the gateway's names: external-0, external-1, ... in profile order. */
+  external: Array<{ name: string; url: string; weightPercent: number; requests?: number }>;
+  fallback?: { url: string; requests?: number };
+  shadow?: { url: string; sharePercent: number; copies?: number; agreements?: number; disagreements?: number; errors?: number; dropped?: number };
 }
 
 /** The response cache's counters as `serve status` shows them. */

@@ -79,8 +79,10 @@ test('a broken profile starts nothing and leaves no state behind', (t) => {
   assert.equal(existsSync(w.stateDir), false);
 });
 
-test('up --detach, a refused second up, status, logs, scale bounds, down', async (t) => {
+test('up --detach, a refused second up, status (with a shadow server), logs, scale bounds, down', async (t) => {
   const w = cliWorld();
+  // A shadow server nobody listens at: status lists it with the gateway's count of copies (none yet).
+  writeFileSync(w.profile, profileYaml(w.registry).replace('request_timeout: 2s }', 'request_timeout: 2s, shadow: { url: "http://127.0.0.1:9", share: 10% } }'));
   const pids: number[] = [];
   t.after(() => {
     killAll(pids);
@@ -107,6 +109,7 @@ test('up --detach, a refused second up, status, logs, scale bounds, down', async
   assert.equal(st.code, 0, st.stderr);
   assert.match(st.stdout, /replica-2 .*ready/);
   assert.match(st.stdout, new RegExp(`Gateway ${s.gatewayUrl}`));
+  assert.match(st.stdout, /^Other servers:\n  shadow http:\/\/127\.0\.0\.1:9\/?: a copy of 10% of infer requests · 0 copies \(0 agreed, 0 disagreed, 0 errors, 0 dropped\)$/m);
 
   const logs = serve(['logs', '-n', '200', '--state-dir', w.stateDir], w.root);
   assert.equal(logs.code, 0, logs.stderr);
