@@ -7,6 +7,8 @@ import type { TensorMeta } from './oip.js';
 
 const OK: Outcome = Object.freeze({ ok: true });
 const BAD_RESPONSE: Outcome = Object.freeze({ ok: false, errorClass: 'bad_response' });
+/** Distinct model versions a run tells apart (more are counted as "other"). */
+const MAX_VERSIONS = 16;
 
 /** Sends infer requests to one model; never throws for a failed request (failures are outcomes). */
 export class InferClient {
@@ -18,8 +20,10 @@ export class InferClient {
   private readonly requests = new WeakMap<Payload, Buffer>();
   /** The Authorization header of every request (empty without a token). */
   private readonly auth: Record<string, string>;
-  /** One frozen outcome per error class, so a failure allocates nothing. */
+  /** One frozen outcome per error class (and model version), so an answer allocates nothing. */
   private readonly failures = new Map<string, Outcome>();
+  /** One frozen success per model version an answer named (X-Model-Version). */
+  private readonly oks = new Map<string, Outcome>();
 
   constructor(
     baseUrl: string,
@@ -60,19 +64,33 @@ export class InferClient {
    * answer); with `expectOutputs` (--check-shape) it is also parsed and every output's shape checked.
    */
   private classify(res: Http1Response, expect: readonly TensorMeta[] | undefined): Outcome {
-    if (res.status < 200 || res.status >= 300) return this.failure(`http_${res.status}`);
-    if (!res.inferenceShaped) return BAD_RESPONSE;
-    if (expect === undefined) return OK;
-    const bytes = res.body ?? Buffer.alloc(0);
-    const json = bytes.subarray(0, res.binaryHeaderLength ?? bytes.length);
-    return checkOutputs(json, expect) ? OK : BAD_RESPONSE;
+    const version = this.versionKey(res.modelVersion);
+    if (res.status < 200 || res.status >= 300) return this.failure(`http_${res.status}`, version);
+    if (!res.inferenceShaped) return this.failure('bad_response', version);
+    if (expect !== undefined) {
+      const bytes = res.body ?? Buffer.alloc(0);
+      const json = bytes.subarray(0, res.binaryHeaderLength ?? bytes.length);
+      if (!checkOutputs(json, expect)) return this.failure('bad_response', version);
+    }
+    if (version === '') return OK;
+    let o = this.oks.get(version);
+    if (o === undefined) this.oks.set(version, (o = Object.freeze({ ok: true, version })));
+    return o;
   }
 
-  private failure(errorClass: string): Outcome {
-    let o = this.failures.get(errorClass);
+  /** The version as recorded: at most MAX_VERSIONS distinct ones, the rest as "other" (a server that names a new one each time). */
+  private versionKey(version: string): string {
+    if (version === '' || this.oks.has(version) || this.oks.size < MAX_VERSIONS) return version;
+    return 'other';
+  }
+
+  private failure(errorClass: string, version = ''): Outcome {
+    if (errorClass === 'bad_response' && version === '') return BAD_RESPONSE;
+    const key = `${errorClass}\n${version}`;
+    let o = this.failures.get(key);
     if (o === undefined) {
-      o = Object.freeze({ ok: false, errorClass });
-      this.failures.set(errorClass, o);
+      o = Object.freeze(version === '' ? { ok: false, errorClass } : { ok: false, errorClass, version });
+      this.failures.set(key, o);
     }
     return o;
   }

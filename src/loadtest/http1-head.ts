@@ -1,5 +1,7 @@
 // The head of an HTTP/1.1 response for the load client (loadtest): the status line and the few
-// headers the body parser needs, read into one record that each parser reuses for every response.
+// headers the body parser needs (and the model version a gateway names), read into one record that
+// each parser reuses for every response.
+import { MODEL_VERSION_HEADER } from '../common/wire.js';
 
 /** What a response head says. One per parser, filled in again for each response: no allocation. */
 export class ResponseHead {
@@ -13,6 +15,8 @@ export class ResponseHead {
   connection = '';
   keepAliveTimeoutMs: number | undefined = undefined;
   binaryHeaderLength: number | undefined = undefined;
+  /** X-Model-Version (a serve gateway names the version that answered); '' when absent. */
+  modelVersion = '';
 }
 
 /**
@@ -28,6 +32,7 @@ export function readResponseHead(text: string, head: ResponseHead): string | und
   head.connection = '';
   head.keepAliveTimeoutMs = undefined;
   head.binaryHeaderLength = undefined;
+  head.modelVersion = '';
   let pos = eol < 0 ? text.length : eol + 2;
   while (pos < text.length) {
     let lineEnd = text.indexOf('\r\n', pos);
@@ -36,7 +41,7 @@ export function readResponseHead(text: string, head: ResponseHead): string | und
     if (colon < 0 || colon > lineEnd) return 'bad header line';
     // Only a few names matter: compare lengths first so most lines cost no lowercasing.
     const nameLength = colon - pos;
-    if (nameLength === 14 || nameLength === 17 || nameLength === 10 || nameLength === 31) {
+    if (nameLength === 14 || nameLength === 17 || nameLength === 10 || nameLength === 31 || nameLength === 15) {
       const headerErr = readHeader(text.slice(pos, colon).toLowerCase(), text.slice(colon + 1, lineEnd).trim(), head);
       if (headerErr !== undefined) return headerErr;
     }
@@ -68,6 +73,9 @@ function readHeader(name: string, value: string, head: ResponseHead): string | u
     if (m) head.keepAliveTimeoutMs = Number(m[1]) * 1000;
   } else if (name === 'inference-header-content-length') {
     head.binaryHeaderLength = Number(value);
+  } else if (name === MODEL_VERSION_HEADER) {
+    // Kept short and printable: it becomes a key of the result and a line of the report.
+    head.modelVersion = value.slice(0, 64).replace(/[^\x21-\x7e]/g, '?');
   }
   return undefined;
 }

@@ -24,6 +24,8 @@ export class ResponseParser {
   keepAliveTimeoutMs: number | undefined;
   /** Value of Inference-Header-Content-Length (binary tensor extension), when given. */
   binaryHeaderLength: number | undefined;
+  /** X-Model-Version of the answer; '' when absent. */
+  modelVersion = '';
   /** Body pieces, in order (only when keepBody). */
   readonly body: Buffer[] = [];
   keepBody = false;
@@ -59,6 +61,7 @@ export class ResponseParser {
     this.keepAlive = true;
     this.keepAliveTimeoutMs = undefined;
     this.binaryHeaderLength = undefined;
+    this.modelVersion = '';
     this.body.length = 0;
     this.keepBody = keepBody;
     this.state = State.Head;
@@ -190,6 +193,7 @@ export class ResponseParser {
     this.statusCode = status;
     this.keepAliveTimeoutMs = head.keepAliveTimeoutMs;
     this.binaryHeaderLength = head.binaryHeaderLength;
+    this.modelVersion = head.modelVersion;
     this.probe?.start(head.binaryHeaderLength);
     this.keepAlive = head.http10 ? head.connection.includes('keep-alive') : !head.connection.includes('close');
     if (status === 204 || status === 304) this.state = State.Done;

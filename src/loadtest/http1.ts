@@ -13,6 +13,8 @@ export interface Http1Response {
   body: Buffer | undefined;
   /** The body looks like an OIP v2 inference response (see body-probe.ts). */
   inferenceShaped: boolean;
+  /** The X-Model-Version the answer named; '' when none. */
+  modelVersion: string;
 }
 
 /**
@@ -187,7 +189,7 @@ export class Http1Pool {
     const status = parser.statusCode;
     const ok = status >= 200 && status < 300;
     const body = p.keepBody && ok ? (parser.body.length === 1 ? parser.body[0] : Buffer.concat(parser.body)) : undefined;
-    const response: Http1Response = { status, binaryHeaderLength: parser.binaryHeaderLength, body, inferenceShaped: parser.probe!.passed };
+    const response: Http1Response = { status, binaryHeaderLength: parser.binaryHeaderLength, body, inferenceShaped: parser.probe!.passed, modelVersion: parser.modelVersion };
     if (!parser.keepAlive || this.destroyed) this.drop(conn, undefined);
     else {
       if (parser.keepAliveTimeoutMs !== undefined) {

@@ -11,6 +11,15 @@ export interface RecorderPart {
   latencyUs: string;
   serviceUs: string;
   series: SeriesPart;
+  /** By the model version the answers named (X-Model-Version): successes' latency, successes, failures. */
+  versions: Record<string, { latencyUs: string; ok: number; errors: number }>;
+}
+
+/** What the answers of one model version saw. */
+interface VersionTally {
+  latency: Histogram;
+  ok: number;
+  errors: number;
 }
 
 /**
@@ -19,8 +28,8 @@ export interface RecorderPart {
  */
 export const INTERRUPTED_CLASS = 'interrupted';
 
-/** Outcome of one request as the client classifies it. */
-export type Outcome = { ok: true } | { ok: false; errorClass: string };
+/** Outcome of one request as the client classifies it; `version`: the X-Model-Version its answer named. */
+export type Outcome = { ok: true; version?: string } | { ok: false; errorClass: string; version?: string };
 
 export class Recorder {
   readonly latency: Histogram = newHistogram();
@@ -35,6 +44,8 @@ export class Recorder {
   private readonly perSecond: PerSecondSeries;
   /** Workers' series parts, merged when the series is read. */
   private readonly absorbed: SeriesPart[] = [];
+  /** Answers that named a model version, by version (empty when none did, as without a serve gateway). */
+  readonly versions = new Map<string, VersionTally>();
 
   /**
    * @param startMs clock time the measured phase began; @param lateThresholdMs see BenchOptions
@@ -63,6 +74,19 @@ export class Recorder {
       recordMs(this.service, doneMs - sentMs);
       this.perSecond.ok(doneMs, doneMs - intendedMs);
     } else this.error(outcome.errorClass, doneMs);
+    if (outcome.version !== undefined) {
+      const v = this.tally(outcome.version);
+      if (outcome.ok) {
+        v.ok++;
+        recordMs(v.latency, doneMs - intendedMs);
+      } else v.errors++;
+    }
+  }
+
+  private tally(version: string): VersionTally {
+    let v = this.versions.get(version);
+    if (v === undefined) this.versions.set(version, (v = { latency: newHistogram(), ok: 0, errors: 0 }));
+    return v;
   }
 
   /** Counts a failure of class `errorClass` (e.g. "http_503", "timeout", "not_sent"), at `atMs` when known. */
@@ -102,6 +126,7 @@ export class Recorder {
     return {
       counts: { ...this.counts }, errorsByClass: { ...this.errorsByClass }, latencyUs: encodeHistogram(this.latency), serviceUs: encodeHistogram(this.service),
       series: this.perSecond.export(),
+      versions: Object.fromEntries([...this.versions].map(([k, v]) => [k, { latencyUs: encodeHistogram(v.latency), ok: v.ok, errors: v.errors }])),
     };
   }
 
@@ -112,6 +137,12 @@ export class Recorder {
     this.latency.add(decodeHistogram(part.latencyUs));
     this.service.add(decodeHistogram(part.serviceUs));
     this.absorbed.push(part.series);
+    for (const [k, v] of Object.entries(part.versions)) {
+      const t = this.tally(k);
+      t.ok += v.ok;
+      t.errors += v.errors;
+      t.latency.add(decodeHistogram(v.latencyUs));
+    }
   }
 
   /** The per-second series of the phase (merged from the workers' when they ran it). */

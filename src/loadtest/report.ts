@@ -65,6 +65,10 @@ export function tableModel(result: RunResult, gates: GateReport): TableModel {
     notes.push(`ramp: ${result.steps.map((s) => `${s.requestedPerSec}${s.passed ? '' : '✗'}`).join(' ')} req/s`);
     notes.push(result.knee ? `knee: ${rps(result.knee.ratePerSec)} (achieved ${rps(result.knee.achievedPerSec)}); the table shows that step` : 'knee: none, the first step already missed the targets');
   }
+  for (const [v, x] of Object.entries(result.byVersion ?? {})) {
+    const lat = x.latency.count === 0 ? 'no successes' : `p50 ${formatMs(x.latency.p50Ms)}, p95 ${formatMs(x.latency.p95Ms)}, p99 ${formatMs(x.latency.p99Ms)}, max ${formatMs(x.latency.maxMs)}`;
+    notes.push(`version ${v}: ${x.ok} ok, ${x.errors} failed; ${lat}`);
+  }
   if (result.latency.count === 0) notes.push(`latency: ${NO_SUCCESS_NOTE}`);
   if (result.interrupted) notes.push('interrupted: the figures cover only what ran before the stop');
   const failed = gates.checks.filter((c) => !c.passed);

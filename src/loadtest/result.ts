@@ -69,6 +69,9 @@ export function assembleResult(args: {
     series: seriesOf(args.seriesPhases ?? [phase]),
     interrupted: args.interrupted,
   };
+  if (r.versions.size > 0) {
+    result.byVersion = Object.fromEntries([...r.versions].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([k, v]) => [k, { ok: v.ok, errors: v.errors, latency: summarize(v.latency) }]));
+  }
   if (args.steps) {
     result.steps = args.steps;
     result.knee = args.knee ?? null;

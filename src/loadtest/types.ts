@@ -103,6 +103,13 @@ export interface StepResult {
 }
 
 /** The whole result of `serve bench`, stable field names (schemaVersion 1). */
+/** What the answers of one model version saw. */
+export interface VersionResult {
+  ok: number;
+  errors: number;
+  latency: LatencySummary;
+}
+
 export interface RunResult {
   schemaVersion: 1;
   startedAt: string;
@@ -141,6 +148,11 @@ export interface RunResult {
    * successes and failures finished, and the latency percentiles of that second's successes.
    */
   series: SecondRow[];
+  /**
+   * By the model version a serve gateway named in each answer (X-Model-Version), when any did: its
+   * successes, failures and latency (during a rollout, each version's share and speed).
+   */
+  byVersion?: Record<string, VersionResult>;
   /** Ramp only: each rate tried, and the highest that met the targets. */
   steps?: StepResult[];
   knee?: { ratePerSec: number; achievedPerSec: number } | null;

@@ -11,6 +11,7 @@ import { startFakeServer, type FakeServerOptions } from './oip-server.js';
 import { Recorder } from '../../src/loadtest/recorder.js';
 import { decodeHistogram } from '../../src/loadtest/histogram.js';
 import { mergeTicks } from '../../src/loadtest/workers.js';
+import { tableModel } from '../../src/loadtest/report.js';
 
 function options(url: string, over: Partial<BenchOptions>): BenchOptions {
   return {
@@ -234,4 +235,20 @@ test('interval histograms are built only when asked for', () => {
   assert.equal(mergeTicks([{ progress }, { progress }]).sample, undefined);
   assert.equal(mergeTicks([{ progress }, { progress }]).progress.currentPerSec, 10);
   assert.equal(decodeHistogram(mergeTicks([{ progress, sample }, { progress, sample }]).sample!.latencyUs).totalCount, 4);
+});
+
+test('answers that name a model version are reported apart: counts and latency by version, and a line each', async () => {
+  await withServer({ versions: [{ version: '1', delayMs: 2 }, { version: '2', delayMs: 30 }, { version: '2', delayMs: 30 }], failEvery: 10 }, async (url) => {
+    const r = await runBench(options(url, { ratePerSec: 150, durationMs: 1000 }));
+    const v = r.byVersion!;
+    assert.deepEqual(Object.keys(v), ['1', '2']);
+    assert.equal(v['1']!.ok + v['2']!.ok, r.requests.ok);
+    assert.equal(v['1']!.errors + v['2']!.errors, r.requests.errors, 'every 503 named its version too');
+    assert.ok(Math.abs(v['2']!.ok + v['2']!.errors - 2 * (v['1']!.ok + v['1']!.errors)) <= 2, JSON.stringify(v));
+    assert.ok(v['1']!.latency.p50Ms < 20 && v['2']!.latency.p50Ms >= 30, JSON.stringify(v));
+    const notes = tableModel(r, { passed: true, checks: [] }).notes;
+    assert.ok(notes.some((n) => /^version 2: \d+ ok, \d+ failed; p50 3\d(\.\d+)?ms/.test(n)), notes.join('\n'));
+  });
+  // Without the header there is no split.
+  await withServer({ delayMs: 1 }, async (url) => assert.equal((await runBench(options(url, { ratePerSec: 50, durationMs: 300 }))).byVersion, undefined));
 });

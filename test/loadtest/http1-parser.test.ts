@@ -107,6 +107,22 @@ test('Inference-Header-Content-Length is read for binary answers', () => {
   assert.equal(r.body, '{"a":1}\x01\x02');
 });
 
+test('X-Model-Version is read (any case, made printable), and cleared for the next answer', () => {
+  const p = new ResponseParser();
+  p.reset(false);
+  const first = 'HTTP/1.1 200 OK\r\nx-Model-VERSION: 2\r\nContent-Length: 2\r\n\r\nok';
+  assert.deepEqual(p.execute(Buffer.from(first)), { used: first.length, done: true });
+  assert.equal(p.modelVersion, '2');
+  p.reset(false);
+  const odd = 'HTTP/1.1 200 OK\r\nX-Model-Version: a b\r\nContent-Length: 2\r\n\r\nok';
+  assert.deepEqual(p.execute(Buffer.from(odd)), { used: odd.length, done: true });
+  assert.equal(p.modelVersion, 'a?b');
+  p.reset(false);
+  const none = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
+  assert.deepEqual(p.execute(Buffer.from(none)), { used: none.length, done: true });
+  assert.equal(p.modelVersion, '');
+});
+
 test('interim 1xx answers are skipped; 204 has no body; bytes after the response are left unused', () => {
   const r = parseEverySplit('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
   assert.ok(typeof r !== 'string');

@@ -23,6 +23,8 @@ export interface FakeServerOptions {
   goAwayAfterMetadata?: boolean;
   /** Output shape answered; default [1, 3]. */
   outputShape?: number[];
+  /** Answer infer request i as versions[i % n] (its X-Model-Version header and delay), like a gateway mid-rollout. */
+  versions?: Array<{ version: string; delayMs: number }>;
 }
 
 export interface FakeServer {
@@ -67,7 +69,9 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
         const index = count++;
         const now = performance.now();
         if (opts.freezeAtRequest !== undefined && index === opts.freezeAtRequest) freezeUntil = now + (opts.freezeMs ?? 0);
-        const answerAt = Math.max(now + (opts.delayMs ?? 0), freezeUntil);
+        const as = opts.versions?.[index % opts.versions.length];
+        if (as) res.setHeader('x-model-version', as.version);
+        const answerAt = Math.max(now + (as?.delayMs ?? opts.delayMs ?? 0), freezeUntil);
         const answer = () => {
           if (opts.failStatus) return json(opts.failStatus, { error: 'failing on purpose' });
           if (opts.failEvery && (index + 1) % opts.failEvery === 0) return json(503, { error: 'overloaded on purpose' });
