@@ -21,6 +21,7 @@ import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
 import { getText } from './http-probe.js';
 import { scheduleRunnerFor } from './profile-switch.js';
+import { SwitchHold } from './switch-hold.js';
 import type { ScheduleRunner } from './schedule-runner.js';
 import { LocalLauncher } from './local-launcher.js';
 import { LogFiles } from './log-files.js';
@@ -121,11 +122,12 @@ class Controller {
       onOutput: (id, line) => this.files.write(id, line),
       onSetChange: () => (this.monitoring.targetsChanged({ replicas: this.supervisor.endpoints() }), this.gateway.update(this.supervisor.endpoints(), this.supervisor.takeLost())),
     });
+    const hold = new SwitchHold(() => this.rollout.active); // schedule prewarms and switches wait for a rollout's end
     this.rollout = newRolloutRunner({ clock, emit: onEvent, supervisor: this.supervisor, gateway: this.gateway, registry, gatewayMetrics,
-      profile: () => this.profile, modelVersion: () => this.modelVersion, adopt: (v) => ((this.modelVersion = v), this.writeState()) });
+      profile: () => this.profile, modelVersion: () => this.modelVersion, adopt: (v) => ((this.modelVersion = v), this.writeState()), ended: () => hold.release() });
     this.autoscaling = new AutoscaleLoop(profile, { clock, wallNowMs: opts.wallNowMs, target: this.rollout.holding(this.monitoring.counting(this.supervisor)), log, emit: onEvent, gatewayMetrics });
     this.scheduleRunner = opts.schedule && scheduleRunnerFor(opts.schedule, clock, opts.wallNowMs, {
-      supervisor: this.supervisor, autoscaling: this.autoscaling, emit: onEvent, log,
+      supervisor: this.supervisor, autoscaling: this.autoscaling, emit: onEvent, log, hold,
       takeProfile: (to) => {
         if (this.stopping) return undefined;
         const from = this.profile;

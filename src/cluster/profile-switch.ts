@@ -17,6 +17,7 @@ import type { Logger } from '../common/log.js';
 import type { ClusterSchedule } from './cluster-options.js';
 import { LIVE_ANSWER_TIMEOUT_MS } from './reconfigure.js';
 import { ScheduleRunner } from './schedule-runner.js';
+import type { SwitchHold } from './switch-hold.js';
 
 /** The parts of a controller a switch acts on. */
 export interface SwitchParts {
@@ -100,17 +101,24 @@ export interface ScheduledCluster extends SwitchParts {
   log: Logger;
   /** Makes `to` the profile in force (state.json follows); the one it replaces, or undefined when stopping. */
   takeProfile(to: Profile): Profile | undefined;
+  /** Holds prewarms and switches while a rollout runs; absent: never held. */
+  hold?: SwitchHold;
 }
 
 /** The schedule's runner for a cluster: prewarms ahead of each boundary and switches at it. */
 export function scheduleRunnerFor(sched: ClusterSchedule, clock: Clock, wallNowMs: (() => number) | undefined, c: ScheduledCluster): ScheduleRunner {
   return new ScheduleRunner({
     schedule: sched.schedule, clock, wallNowMs,
-    onPrewarm: (sw) => prewarm(c, sched.profiles[sw.profile]!, sw),
-    onSwitch: (sw) => {
+    onPrewarm: (sw) => held(c, `the prewarm of ${sw.profile}`, () => prewarm(c, sched.profiles[sw.profile]!, sw)),
+    onSwitch: (sw) => held(c, `the switch to ${sw.profile} (${sw.reason})`, () => {
       const to = sched.profiles[sw.profile]!;
       const from = c.takeProfile(to);
       if (from) void switchProfile(c, from, to, sw)?.catch((err) => c.log.error('rolling replacement failed', { error: errorMessage(err) }));
-    },
+    }),
   });
+}
+
+/** Runs `act` unless a rollout is in progress; then it waits for the rollout's end, and says so. */
+function held(c: ScheduledCluster, what: string, act: () => void): void {
+  if (c.hold?.run(act)) c.emit({ level: 'info', kind: 'schedule', message: `${what} waits for the rollout in progress to end` });
 }

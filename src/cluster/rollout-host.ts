@@ -21,6 +21,8 @@ export interface RolloutParts {
   gatewayMetrics(timeoutMs: number): Promise<string | undefined>;
   /** The rollout completed: the cluster's model version is now `version`. */
   adopt(version: number): void;
+  /** The rollout ended, either way. */
+  ended(): void;
 }
 
 export function newRolloutRunner(p: RolloutParts): RolloutRunner {
@@ -36,5 +38,6 @@ export function newRolloutRunner(p: RolloutParts): RolloutRunner {
     setWeights: (w) => p.gateway.setWeights(w),
     gatewayMetrics: () => p.gatewayMetrics(2000),
     adopt: (v) => p.adopt(v),
+    ended: () => p.ended(),
   });
 }

@@ -1,7 +1,8 @@
 // The rollout's shell (control plane): carries out what the pure step machine (rollout/steps.ts)
 // says: starts the new version's replicas beside the old, moves gateway weights, scrapes the
-// gateway's per-version figures at each step's start and end for the judge, and completes or rolls
-// back through the supervisor's drain path. Every decision goes to the event log with its figures.
+// gateway's per-version figures at each step's start and end for the judge (and a few times during
+// the step, so a clearly bad version is rolled back early), and completes or rolls back through the
+// supervisor's drain path. Every decision goes to the event log with its figures.
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { UserError, errorMessage } from '../common/errors.js';
 import type { ReplicaStatus } from '../common/cluster-status.js';
@@ -10,7 +11,7 @@ import type { SloTargets } from '../common/wire.js';
 import type { ScalingTarget } from './autoscale-loop.js';
 import type { ClusterEvent } from './events.js';
 import { figuresOf, parseVersionMetrics, stepCounts, type MetricsSnapshot } from './rollout/figures.js';
-import { judgeStep } from './rollout/judge.js';
+import { DURING_STEP, judgeStep } from './rollout/judge.js';
 import { advance, initialStep, type StepAction, type StepEvent, type StepState } from './rollout/steps.js';
 import { startNewReplicas } from './rollout/start-replicas.js';
 
@@ -32,15 +33,21 @@ export interface RolloutHost {
   gatewayMetrics(): Promise<string | undefined>;
   /** The rollout completed: new replicas (restarts, scale-ups) run `version` from now on. */
   adopt(version: number): void;
+  /** The rollout ended (completed or rolled back): what waited for it may go on. */
+  ended?(): void;
 }
 
 /** Decisions kept in status. */
 const KEEP_DECISIONS = 50;
+/** During a step the judge looks from a quarter of the step on, every eighth of it (at least this often apart). */
+const MIN_CHECK_EVERY_MS = 250;
 
 export class RolloutRunner {
   private s: RolloutStatus | undefined;
   private machine: StepState = initialStep;
   private timer: TimerHandle | undefined;
+  /** The next look during the step (early rollback). */
+  private checkTimer: TimerHandle | undefined;
   private before: MetricsSnapshot = new Map();
   private original = 0;
   private closed = false;
@@ -102,6 +109,7 @@ export class RolloutRunner {
   close(): void {
     this.closed = true;
     this.h.clock.clearTimer(this.timer);
+    this.h.clock.clearTimer(this.checkTimer);
   }
 
   private slo: SloTargets = {};
@@ -126,6 +134,7 @@ export class RolloutRunner {
     const { state, actions } = advance(this.machine, e, { stepsPercent: this.s.stepsPercent, stepTimeMs: this.s.stepTimeMs }, this.h.clock.nowMs());
     this.machine = state;
     Object.assign(this.s, { phase: state.phase, step: state.step, ...(state.reason ? { reason: state.reason } : {}) });
+    if (!this.active) this.h.ended?.();
     for (const a of actions) void this.perform(a).catch((err) => this.h.emit({ level: 'error', kind: 'rollout', message: `rollout: ${errorMessage(err)}` }));
   }
 
@@ -137,6 +146,7 @@ export class RolloutRunner {
         await this.h.setWeights(s.weights);
         this.before = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
         this.decide('step', `step ${s.step}/${s.stepsPercent.length}: ${a.percent}% of traffic to version ${s.toVersion} for ${s.stepTimeMs} ms`);
+        this.scheduleCheck(s.step, s.stepTimeMs / 4);
         return;
       }
       case 'judge-at':
@@ -152,6 +162,7 @@ export class RolloutRunner {
         return this.feed({ type: 'done' });
       case 'rollback':
         this.h.clock.clearTimer(this.timer);
+        this.h.clock.clearTimer(this.checkTimer);
         s.weights = { [s.fromVersion]: 100, [s.toVersion]: 0 };
         this.decide('rollback', `rolling back: ${a.why}`);
         // Traffic back to the old version first (acknowledged by the gateway), then the new replicas drain.
@@ -167,16 +178,45 @@ export class RolloutRunner {
 
   /** The step's end: the figures of both versions over the step, judged. */
   private async judge(): Promise<void> {
-    const s = this.s!;
     if (this.machine.phase !== 'stepping') return;
     const step = this.machine.step;
-    const after = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
-    if (this.machine.phase !== 'stepping' || this.machine.step !== step) return;
-    const figures = { old: this.figures(after, s.fromVersion), new: this.figures(after, s.toVersion) };
-    const v = judgeStep(figures.old, figures.new, { slo: this.slo, maxRegression: s.maxRegression });
-    const line = `version ${s.toVersion} ${show(figures.new)} vs version ${s.fromVersion} ${show(figures.old)}`;
+    this.h.clock.clearTimer(this.checkTimer);
+    const seen = await this.stepFigures(step);
+    if (seen === undefined) return;
+    const { figures, line } = seen;
+    const v = judgeStep(figures.old, figures.new, { slo: this.slo, maxRegression: this.s!.maxRegression });
     this.decide(v.ok ? 'passed' : 'rollback', `step ${step} ${v.ok ? 'passed' : 'missed'}: ${v.ok ? line : `${v.misses.join('; ')} (${line})`}`, figures);
     this.feed(v.ok ? { type: 'judged', ok: true } : { type: 'judged', ok: false, why: `step ${step}: ${v.misses.join('; ')}` });
+  }
+
+  /** Looks at step `step` after `inMs`; until its last eighth, again every eighth of it. */
+  private scheduleCheck(step: number, inMs: number): void {
+    this.h.clock.clearTimer(this.checkTimer);
+    const endsAtMs = this.machine.stepEndsAtMs ?? 0;
+    if (this.h.clock.nowMs() + inMs >= endsAtMs - MIN_CHECK_EVERY_MS) return;
+    this.checkTimer = this.h.clock.setTimer(() => void this.check(step), inMs);
+  }
+
+  /** During step `step`: a miss on the stricter evidence (judge.ts DURING_STEP) rolls back now. */
+  private async check(step: number): Promise<void> {
+    if (this.machine.phase !== 'stepping' || this.machine.step !== step) return;
+    const seen = await this.stepFigures(step);
+    if (seen === undefined) return;
+    const s = this.s!;
+    const v = judgeStep(seen.figures.old, seen.figures.new, { slo: this.slo, maxRegression: s.maxRegression }, DURING_STEP);
+    if (v.ok) return this.scheduleCheck(step, Math.max(MIN_CHECK_EVERY_MS, s.stepTimeMs / 8));
+    const intoS = ((s.stepTimeMs - ((this.machine.stepEndsAtMs ?? 0) - this.h.clock.nowMs())) / 1000).toFixed(1);
+    this.decide('rollback', `step ${step} missed after ${intoS} s of ${s.stepTimeMs / 1000} s: ${v.misses.join('; ')} (${seen.line})`, seen.figures);
+    this.feed({ type: 'judged', ok: false, why: `step ${step} (after ${intoS} s): ${v.misses.join('; ')}` });
+  }
+
+  /** Both versions' figures since step `step` began; undefined when the step ended meanwhile. */
+  private async stepFigures(step: number): Promise<{ figures: { old: VersionFigures; new: VersionFigures }; line: string } | undefined> {
+    const s = this.s!;
+    const after = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
+    if (this.machine.phase !== 'stepping' || this.machine.step !== step) return undefined;
+    const figures = { old: this.figures(after, s.fromVersion), new: this.figures(after, s.toVersion) };
+    return { figures, line: `version ${s.toVersion} ${show(figures.new)} vs version ${s.fromVersion} ${show(figures.old)}` };
   }
 
   private figures(after: MetricsSnapshot, version: number): VersionFigures {

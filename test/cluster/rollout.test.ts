@@ -1,10 +1,10 @@
 // The rollout's pure core: the judge (target misses, regression against the old version with and
-// without enough samples, the 5 ms floor), the step machine on a manual clock, the per-version
+// without enough samples, the 5 ms floor, the stricter evidence that ends a step early), the step machine on a manual clock, the per-version
 // figures from the gateway's histogram, and the steps flag.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
-import { judgeStep, minSamples } from '../../src/cluster/rollout/judge.js';
+import { DURING_STEP, judgeStep, minSamples } from '../../src/cluster/rollout/judge.js';
 import { advance, initialStep, parseStepsPercent, type StepState } from '../../src/cluster/rollout/steps.js';
 import { figuresOf, parseVersionMetrics, percentileMs, stepCounts } from '../../src/cluster/rollout/figures.js';
 import type { VersionFigures } from '../../src/common/rollout.js';
@@ -42,6 +42,17 @@ test('judge: slower than the old version by more than --max-regression and more 
   const p99only = (n: number) => judgeStep({ count: n, errors: 0, p99Ms: 20 }, { count: 1500, errors: 0, p99Ms: 60 }, rules);
   assert.equal(p99only(999).ok, true);
   assert.equal(p99only(1000).ok, false);
+});
+
+test('judge during a step: ten failures, not one, and twice the samples before a miss ends the step early', () => {
+  // 3 failures in 100 miss at the step's end, not during it; 10 in 300 do.
+  assert.equal(judgeStep(fig(500, 5, 20), fig(100, 5, 20, 3), rules).ok, false);
+  assert.equal(judgeStep(fig(500, 5, 20), fig(100, 5, 20, 3), rules, DURING_STEP).ok, true);
+  assert.equal(judgeStep(fig(500, 5, 20), fig(300, 5, 20, 10), rules, DURING_STEP).ok, false);
+  // A p50 regression on 20-39 samples waits for the step's end; on 40 it ends the step.
+  assert.equal(judgeStep(fig(200, 10, 20), fig(39, 30, 35), rules, DURING_STEP).ok, true);
+  assert.equal(judgeStep(fig(200, 10, 20), fig(40, 30, 35), rules, DURING_STEP).ok, false);
+  assert.equal(judgeStep(fig(200, 10, 20), fig(39, 30, 35), rules).ok, false);
 });
 
 test('judge: the 5 ms floor: 100% slower but only 4 ms apart is no regression; 21% and 6 ms is one', () => {

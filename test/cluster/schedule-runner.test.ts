@@ -1,10 +1,12 @@
 // The schedule runner on a manual clock: one timer for the next event only (never polling), the
 // prewarm before the switch, the switch at the boundary, and a start inside a prewarm period; and
-// what a switch does to the replicas' batching (live, or by replacing them).
+// what a switch does to the replicas' batching (live, or by replacing them); and prewarms and
+// switches held while a rollout runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
-import { batchingChange } from '../../src/cluster/profile-switch.js';
+import { batchingChange, scheduleRunnerFor } from '../../src/cluster/profile-switch.js';
+import { SwitchHold } from '../../src/cluster/switch-hold.js';
 import { ScheduleRunner } from '../../src/cluster/schedule-runner.js';
 import type { Profile } from '../../src/profile/types.js';
 import { testProfile } from './helpers.js';
@@ -69,4 +71,42 @@ test('a switch changes batch size and wait live, and replaces replicas for any o
   assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 4, batchWaitMs: 10 })), { kind: 'live', settings: { maxBatchSize: 4, batchWaitMs: 10 } });
   assert.deepEqual(batchingChange(p(base), p({ ...base, mode: 'fixed' })), { kind: 'replace' });
   assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 32, maxQueuedRequests: 128 })), { kind: 'replace' }, 'a live change with a restart one is one restart');
+});
+
+test('during a rollout a prewarm and a switch wait, then run in order once it ends; with none they run at once', () => {
+  let rolling = true;
+  const hold = new SwitchHold(() => rolling);
+  const clock = new ManualClock();
+  const origin = Date.parse('2026-11-30T14:00:00Z'); // Mon 09:00 EST
+  const done: string[] = [];
+  const messages: string[] = [];
+  let profile = testProfile('/nowhere', { name: 'off-hours' } as Partial<Profile>);
+  const profiles = { 'off-hours': profile, 'market-hours': { ...testProfile('/nowhere', { replicas: { min: 3, max: 6, initial: 3 } }), name: 'market-hours' } };
+  const cluster = {
+    hold, log: { error: () => {} } as never,
+    emit: (e: { message: string }) => messages.push(e.message),
+    supervisor: { desired: 1, setReplicas: (n: number) => done.push(`replicas ${n}`), roll: () => Promise.resolve() } as never,
+    autoscaling: { pinned: undefined, setProfile: () => {}, setFloor: (n: number) => done.push(`floor ${n}`), record: () => {} } as never,
+    takeProfile: (to: Profile) => {
+      const from = profile;
+      profile = to;
+      done.push(`profile ${to.name}`);
+      return from;
+    },
+  };
+  const r = scheduleRunnerFor({ name: 'day', sourcePath: '', schedule, profiles }, clock, () => origin + clock.nowMs(), cluster);
+  r.start();
+  clock.advance(45 * 60_000); // 09:45: the 09:25 prewarm and the 09:30 switch fell due during the rollout
+  assert.deepEqual(done, []);
+  assert.equal(hold.pending, 2);
+  assert.ok(messages.some((m) => /^the switch to market-hours \(opens\) waits for the rollout in progress to end$/.test(m)), messages.join('\n'));
+  rolling = false;
+  hold.release();
+  assert.deepEqual(done, ['floor 3', 'replicas 3', 'profile market-hours', 'replicas 3']);
+  assert.equal(profile.name, 'market-hours');
+  r.stop();
+  // Nothing held: an action runs at once.
+  const ran: string[] = [];
+  assert.equal(new SwitchHold(() => false).run(() => ran.push('now')), false);
+  assert.deepEqual(ran, ['now']);
 });

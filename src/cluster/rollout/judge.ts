@@ -1,6 +1,7 @@
 // The rollout's judge (control plane, pure): decides from one step's figures of the old and the new
 // version whether the new one may go on. It misses when it breaks a profile target, or when it is
-// slower than the old one by more than the allowed regression and by more than a floor in ms.
+// slower than the old one by more than the allowed regression and by more than a floor in ms. During
+// a step the same rules, with more evidence asked for, may end the step early.
 import type { SloTargets } from '../../common/wire.js';
 import type { VersionFigures } from '../../common/rollout.js';
 
@@ -29,21 +30,37 @@ export interface JudgeRules {
   maxRegression: number;
 }
 
+/** How much evidence a miss needs: a judgement at a step's end asks for the least. */
+export interface Evidence {
+  /** Failures of the new version before its error rate can miss (at the end: 1). */
+  minErrors: number;
+  /** Times minSamples(q) before percentile q is judged (at the end: 1). */
+  sampleFactor: number;
+}
+
+/** At a step's end: every figure with enough samples for it counts. */
+export const AT_STEP_END: Evidence = { minErrors: 1, sampleFactor: 1 };
+/**
+ * During a step (to roll back early): ten failures, not one, and twice the samples per percentile,
+ * so a version is cut short only by what the rest of the step could not undo.
+ */
+export const DURING_STEP: Evidence = { minErrors: 10, sampleFactor: 2 };
+
 export interface Verdict {
   ok: boolean;
   /** Why not, one line each (empty when ok). */
   misses: string[];
 }
 
-/** Judges the new version over one step against the targets and against the old version. */
-export function judgeStep(old: VersionFigures, neu: VersionFigures, rules: JudgeRules): Verdict {
+/** Judges the new version over one step (so far) against the targets and against the old version. */
+export function judgeStep(old: VersionFigures, neu: VersionFigures, rules: JudgeRules, evidence: Evidence = AT_STEP_END): Verdict {
   const misses: string[] = [];
   const errorRate = rules.slo.errorRate ?? DEFAULT_ERROR_RATE;
-  if (neu.count > 0 && neu.errors / neu.count > errorRate) {
+  if (neu.count > 0 && neu.errors >= evidence.minErrors && neu.errors / neu.count > errorRate) {
     misses.push(`error rate ${pct(neu.errors / neu.count)} (${neu.errors} of ${neu.count}) is above the target ${pct(errorRate)}`);
   }
   for (const { key, q } of PERCENTILES) {
-    const need = minSamples(q);
+    const need = minSamples(q) * evidence.sampleFactor;
     const target = rules.slo[key];
     const n = neu[key];
     if (n === undefined || neu.count < need) continue;
