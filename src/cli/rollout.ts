@@ -35,8 +35,11 @@ Judging (at the end of every step, from the gateway's per-version figures over t
   --max-regression above the old version's same percentile AND more than ${REGRESSION_FLOOR_MS} ms above it.
   A percentile is judged only when each version had at least 10 requests above it in the step
   (p50: 20 samples, p90: 100, p95: 200, p99: 1000), so one slow request never decides; the error
-  rate is always judged. A miss rolls back at once: traffic returns to the old version (the
-  gateway acknowledges), then the new replicas drain as on scale-down.
+  rate is always judged. During a step the judge also looks, from a quarter of it on, on
+  stricter evidence (10 failures, twice the samples), so a plainly worse version is rolled back
+  before the step ends. A miss rolls back at once: traffic returns to the old version (the
+  gateway acknowledges), then the new replicas drain as on scale-down. Schedule switches that
+  fall due during a rollout wait for its end.
 
 Exit codes: 0 the rollout completed (the new version serves all traffic), 1 it rolled back,
   2 bad flags or version, 3 no cluster running, 130 interrupted twice. Ctrl-C once rolls back.
