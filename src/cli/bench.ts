@@ -232,9 +232,9 @@ Examples:
   $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 60s --p99 100ms --html bench.html
   $ SERVE_TOKEN=$(cat ~/.serve-token) serve bench --url https://gw:8443 --ca ca.pem --rps 200
 
-Through a serve gateway every answer names its model version (X-Model-Version): during a rollout
-the report adds a line per version (its answers, failures and percentiles), and --json a byVersion
-object; the targets judge all answers together.
+Through a serve gateway every answer names its model version (X-Model-Version): --json has a
+byVersion object, and when answers came from more than one version (a rollout) the report adds a
+line per version (its answers, failures and percentiles); the targets judge all answers together.
 
 Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 130 interrupted.`)
     .action(action((flags: CliFlags) => bench(flags)));

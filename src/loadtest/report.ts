@@ -65,7 +65,9 @@ export function tableModel(result: RunResult, gates: GateReport): TableModel {
     notes.push(`ramp: ${result.steps.map((s) => `${s.requestedPerSec}${s.passed ? '' : '✗'}`).join(' ')} req/s`);
     notes.push(result.knee ? `knee: ${rps(result.knee.ratePerSec)} (achieved ${rps(result.knee.achievedPerSec)}); the table shows that step` : 'knee: none, the first step already missed the targets');
   }
-  for (const [v, x] of Object.entries(result.byVersion ?? {})) {
+  // One line per version only when answers came from more than one (a rollout): with one, it would repeat the table.
+  const versions = Object.entries(result.byVersion ?? {});
+  for (const [v, x] of versions.length > 1 ? versions : []) {
     const lat = x.latency.count === 0 ? 'no successes' : `p50 ${formatMs(x.latency.p50Ms)}, p95 ${formatMs(x.latency.p95Ms)}, p99 ${formatMs(x.latency.p99Ms)}, max ${formatMs(x.latency.maxMs)}`;
     notes.push(`version ${v}: ${x.ok} ok, ${x.errors} failed; ${lat}`);
   }

@@ -249,6 +249,11 @@ test('answers that name a model version are reported apart: counts and latency b
     const notes = tableModel(r, { passed: true, checks: [] }).notes;
     assert.ok(notes.some((n) => /^version 2: \d+ ok, \d+ failed; p50 3\d(\.\d+)?ms/.test(n)), notes.join('\n'));
   });
-  // Without the header there is no split.
+  // Without the header there is no split; with one version, byVersion but no line repeating the table.
   await withServer({ delayMs: 1 }, async (url) => assert.equal((await runBench(options(url, { ratePerSec: 50, durationMs: 300 }))).byVersion, undefined));
+  await withServer({ versions: [{ version: '7', delayMs: 1 }] }, async (url) => {
+    const one = await runBench(options(url, { ratePerSec: 50, durationMs: 300 }));
+    assert.deepEqual(Object.keys(one.byVersion!), ['7']);
+    assert.ok(!tableModel(one, { passed: true, checks: [] }).notes.some((n) => n.startsWith('version ')));
+  });
 });
