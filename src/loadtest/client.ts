@@ -24,6 +24,8 @@ export class InferClient {
   private readonly failures = new Map<string, Outcome>();
   /** One frozen success per model version an answer named (X-Model-Version). */
   private readonly oks = new Map<string, Outcome>();
+  /** The model versions answers named so far, successes or not (at most MAX_VERSIONS). */
+  private readonly versions = new Set<string>();
 
   constructor(
     baseUrl: string,
@@ -80,8 +82,10 @@ export class InferClient {
 
   /** The version as recorded: at most MAX_VERSIONS distinct ones, the rest as "other" (a server that names a new one each time). */
   private versionKey(version: string): string {
-    if (version === '' || this.oks.has(version) || this.oks.size < MAX_VERSIONS) return version;
-    return 'other';
+    if (version === '' || this.versions.has(version)) return version;
+    if (this.versions.size >= MAX_VERSIONS) return 'other';
+    this.versions.add(version);
+    return version;
   }
 
   private failure(errorClass: string, version = ''): Outcome {

@@ -256,4 +256,12 @@ test('answers that name a model version are reported apart: counts and latency b
     assert.deepEqual(Object.keys(one.byVersion!), ['7']);
     assert.ok(!tableModel(one, { passed: true, checks: [] }).notes.some((n) => n.startsWith('version ')));
   });
+  // A server that names a new version every time: 16 are told apart, the rest count as "other".
+  await withServer({ versions: Array.from({ length: 20 }, (_, i) => ({ version: `v${i}`, delayMs: 1 })) }, async (url) => {
+    const many = await runBench(options(url, { ratePerSec: 100, durationMs: 400 }));
+    const keys = Object.keys(many.byVersion!);
+    assert.equal(keys.length, 17, keys.join(' '));
+    assert.ok(keys.includes('other'));
+    assert.equal(Object.values(many.byVersion!).reduce((a, v) => a + v.ok, 0), many.requests.ok);
+  });
 });
