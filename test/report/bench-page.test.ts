@@ -96,3 +96,11 @@ test('text from the result is escaped; a run without successes draws no latency;
   assert.deepEqual(seriesOf(latency!), [], 'no latency line where nothing succeeded (not a line at zero)');
   assert.ok(seriesOf(throughput!).includes('failed'));
 });
+
+test('answers from two model versions: a line for each in the summary, as under the terminal table', () => {
+  const { result, gates } = steadyRun();
+  const lat = { ...result.latency };
+  const html = renderBenchHtml({ ...result, byVersion: { 1: { ok: 6000, errors: 0, latency: lat }, 2: { ok: 2000, errors: 3, latency: { ...lat, p50Ms: 31 } } } }, gates);
+  assert.match(html, /version 1: 6000 ok, 0 failed; p50 /);
+  assert.match(html, /version 2: 2000 ok, 3 failed; p50 31(\.0)?ms/);
+});
