@@ -10,7 +10,7 @@ import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { simulate } from '../../src/simulate/cluster-model.js';
 import { parseServiceTime } from '../../src/simulate/service-time.js';
 import { cliEntry } from '../helpers/paths.js';
-import { fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';
+import { fakeCli, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';
 import { startLoad } from './load.js';
 import { openLoad } from './open-load.js';
 
@@ -28,25 +28,10 @@ function fakeBatchingReplicas(t: { after(fn: () => unknown): void }): void {
   });
 }
 
-/** Starts a cluster; cleanup stops it and kills every pid it ever reported. */
+/** Starts a cluster in a new temp world; cleanup stops it and kills every pid it ever reported. */
 async function start(t: { after(fn: () => unknown): void }, run: (w: ReturnType<typeof tempWorld>) => Promise<ClusterHandle>) {
   const w = tempWorld();
-  const seen = new Set<number>();
-  let h: ClusterHandle | undefined;
-  t.after(async () => {
-    await h?.stop();
-    killAll([...seen]);
-    w.cleanup();
-  });
-  h = await run(w);
-  const handle = h;
-  const status = (): ClusterStatus => {
-    const s = handle.status();
-    for (const r of s.replicas) if (r.pid) seen.add(r.pid);
-    if (s.gateway.pid) seen.add(s.gateway.pid);
-    return s;
-  };
-  return { h: handle, status };
+  return watchedCluster(t, w, () => run(w));
 }
 
 const ready = (s: ClusterStatus) => s.replicas.filter((r) => r.state === 'ready').length;

@@ -1,9 +1,11 @@
 // Helpers for the cluster tests: a complete Profile built in code, a throwaway model registry and
-// state directory, and process checks for orphans.
+// state directory, process checks for orphans, and a started cluster whose processes cleanup kills.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import type { ClusterHandle } from '../../src/cluster/controller.js';
+import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import type { Profile } from '../../src/profile/types.js';
 import { outDir } from '../helpers/paths.js';
 
@@ -87,4 +89,28 @@ export function killAll(pids: readonly number[]): void {
       // Already gone.
     }
   }
+}
+
+/**
+ * A cluster that `run` starts; cleanup stops it, SIGKILLs every pid `status()` ever reported (the
+ * gateway's and the replicas'), and removes `w`. `status()` is called once at the start.
+ */
+export async function watchedCluster(t: { after(fn: () => unknown): void }, w: ReturnType<typeof tempWorld>, run: () => Promise<ClusterHandle>) {
+  const seen = new Set<number>();
+  let h: ClusterHandle | undefined;
+  t.after(async () => {
+    await h?.stop();
+    killAll([...seen]);
+    w.cleanup();
+  });
+  h = await run();
+  const handle = h;
+  const status = (): ClusterStatus => {
+    const s = handle.status();
+    for (const r of s.replicas) if (r.pid) seen.add(r.pid);
+    if (s.gateway.pid) seen.add(s.gateway.pid);
+    return s;
+  };
+  status();
+  return { h: handle, status, seen };
 }

@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller.js';
 import { isAlive } from '../../src/common/process.js';
 import { cliEntry } from '../helpers/paths.js';
-import { fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';
+import { fakeCli, killAll, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';
 import { startLoad } from './load.js';
 
 const GiB = 1024 ** 3;
@@ -32,23 +32,8 @@ function realProfile(registry: string, initial: number) {
 
 /** Starts the cluster; cleanup stops it and SIGKILLs every pid it ever reported. */
 async function start(t: { after(fn: () => unknown): void }, w: ReturnType<typeof tempWorld>, initial: number, extra: { cliEntry?: string } = {}) {
-  const seen = new Set<number>();
-  let h: ClusterHandle | undefined;
-  t.after(async () => {
-    await h?.stop();
-    killAll([...seen]);
-    w.cleanup();
-  });
-  h = await startCluster(realProfile(w.registry, initial), { stateDir: w.stateDir, ...extra });
-  const handle = h;
-  const status = () => {
-    const s = handle.status();
-    for (const r of s.replicas) if (r.pid) seen.add(r.pid);
-    if (s.gateway.pid) seen.add(s.gateway.pid);
-    return s;
-  };
-  status();
-  return { h: handle, status, seen, inferUrl: `${handle.gatewayUrl}/v2/models/cnn-lstm/infer` };
+  const c = await watchedCluster(t, w, () => startCluster(realProfile(w.registry, initial), { stateDir: w.stateDir, ...extra }));
+  return { ...c, inferUrl: `${c.h.gatewayUrl}/v2/models/cnn-lstm/infer` };
 }
 
 test('kill -9 of one replica every ~1.5 s under load: zero failed requests, each replaced, no orphans', async (t) => {
@@ -104,17 +89,7 @@ test('draining on scale-down and on stop fails no accepted request (slow replica
     delete process.env.FAKE_REAL_CLI;
     delete process.env.FAKE_INFER_MS;
   });
-  const seen = new Set<number>();
-  let h: ClusterHandle | undefined;
-  t.after(async () => {
-    await h?.stop();
-    killAll([...seen]);
-    w.cleanup();
-  });
-  h = await startCluster(testProfile(w.registry, { replicas: { initial: 3 }, gateway: { requestTimeoutMs: 5000 } }), { stateDir: w.stateDir, cliEntry: fakeCli });
-  const handle = h;
-  for (const r of handle.status().replicas) seen.add(r.pid!);
-  seen.add(handle.status().gateway.pid!);
+  const { h: handle, seen } = await watchedCluster(t, w, () => startCluster(testProfile(w.registry, { replicas: { initial: 3 }, gateway: { requestTimeoutMs: 5000 } }), { stateDir: w.stateDir, cliEntry: fakeCli }));
   const url = `${handle.gatewayUrl}/v2/models/demo/infer`;
 
   // Scale 3 -> 1 while 6 workers keep ~6 slow requests in flight at all times.

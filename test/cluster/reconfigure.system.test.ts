@@ -6,10 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'undici';
-import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller.js';
 import { AdminClient } from '../../src/client/admin-client.js';
 import { cliEntry } from '../helpers/paths.js';
-import { killAll, tempWorld, testProfile, waitFor } from './helpers.js';
+import { tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';
 import { demoBody } from './load.js';
 
 /** Closed-loop load that records each answer's batch rows (Server-Timing `batch;desc=N`) and when it came. */
@@ -50,23 +50,14 @@ function batchLoad(url: string, workers: number, maxMs: number) {
 test('a live batching change under load: applied between batches, no restart, no failed request; threads roll; bad changes refused', async (t) => {
   const w = tempWorld();
   execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', w.registry], { stdio: 'ignore' });
-  const seen = new Set<number>();
-  let h: ClusterHandle | undefined;
-  t.after(async () => {
-    await h?.stop();
-    killAll([...seen]);
-    w.cleanup();
-  });
-  h = await startCluster(testProfile(w.registry, {
+  const { h: handle, status } = await watchedCluster(t, w, () => startCluster(testProfile(w.registry, {
     model: { name: 'cnn-lstm', version: 1, registry: w.registry },
     replicas: { min: 1, max: 2, initial: 1 },
     resources: { cpus: 0.5 },
     batching: { maxBatchSize: 1, batchWaitMs: 0, maxQueuedRequests: 64 },
     health: { periodMs: 200, timeoutMs: 1000, failureThreshold: 3, startupTimeoutMs: 30_000 },
-  }), { stateDir: w.stateDir });
-  const handle = h;
-  const pids = () => handle.status().replicas.filter((r) => r.state === 'ready').map((r) => r.pid!);
-  for (const pid of pids()) seen.add(pid);
+  }), { stateDir: w.stateDir }));
+  const pids = () => status().replicas.filter((r) => r.state === 'ready').map((r) => r.pid!);
   const [before] = pids();
   const admin = new AdminClient(w.stateDir, 60_000);
   const load = batchLoad(`${handle.gatewayUrl}/v2/models/cnn-lstm/infer`, 8, 40_000);
@@ -94,7 +85,6 @@ test('a live batching change under load: applied between batches, no restart, no
   const rolled = await admin.reconfigure({ threads: 2 });
   assert.equal(rolled.rolled, true);
   await waitFor('one ready replica again', () => pids().length === 1);
-  for (const pid of pids()) seen.add(pid);
   assert.notEqual(pids()[0], before, 'a thread change replaced the replica');
   await load.more(100);
   await load.stop();

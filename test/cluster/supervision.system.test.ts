@@ -3,13 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync, readFileSync } from 'node:fs';
-import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller.js';
 import { AdminClient } from '../../src/client/admin-client.js';
 import { statePaths } from '../../src/cluster/state-dir.js';
 import { probeWindowMs } from '../../src/cluster/probe.js';
 import { isAlive } from '../../src/common/process.js';
 import type { ClusterEvent } from '../../src/cluster/events.js';
-import { fakeCli, killAll, processesMatching, tempWorld, testProfile, waitFor } from './helpers.js';
+import { fakeCli, killAll, processesMatching, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';
 import net from 'node:net';
 import { once } from 'node:events';
 
@@ -18,25 +18,10 @@ type World = ReturnType<typeof tempWorld>;
 /** Starts a fake cluster and registers cleanup that also kills every pid it ever saw. */
 async function start(t: { after(fn: () => unknown): void }, w: World, over: Parameters<typeof testProfile>[1] = {}, extra: { oversubscribe?: boolean } = {}) {
   const events: ClusterEvent[] = [];
-  const seen = new Set<number>();
-  let handle: ClusterHandle | undefined;
-  t.after(async () => {
-    await handle?.stop();
-    killAll([...seen]);
-    w.cleanup();
-  });
-  handle = await startCluster(testProfile(w.registry, over), {
+  const { h, seen, status } = await watchedCluster(t, w, () => startCluster(testProfile(w.registry, over), {
     stateDir: w.stateDir, cliEntry: fakeCli, onEvent: (e) => events.push(e), ...extra,
-  });
-  const h = handle;
-  const pids = () => {
-    const s = h.status();
-    for (const r of s.replicas) if (r.pid) seen.add(r.pid);
-    if (s.gateway.pid) seen.add(s.gateway.pid);
-    return s;
-  };
-  pids();
-  return { h, events, seen, status: pids };
+  }));
+  return { h, events, seen, status };
 }
 
 async function get(url: string): Promise<{ status: number; body: unknown }> {
