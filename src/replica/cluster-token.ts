@@ -1,5 +1,6 @@
 // The cluster token check of a replica (data plane, replica): a replica that may be reachable
-// beyond loopback answers only requests that carry its cluster's token, compared in constant time.
+// beyond loopback answers only requests that carry its cluster's token, compared in constant time
+// (routes.ts leaves /metrics and health open: they carry no inputs or outputs).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { CLUSTER_TOKEN_HEADER } from '../common/wire.js';

@@ -19,7 +19,7 @@ export interface ReplicaContext {
   limits: ParseLimits;
   maxBodyBytes: number;
   replicaId: string | undefined;
-  /** Set when the replica has a cluster token: every request must carry it. */
+  /** Set when the replica has a cluster token: every request but /metrics and health must carry it. */
   tokenCheck?: ClusterTokenCheck;
   metrics: ReplicaMetrics;
   clock: Clock;

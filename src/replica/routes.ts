@@ -1,11 +1,16 @@
 // Request routing of a replica (data plane): the OIP v2 health, metadata and infer endpoints plus
 // /metrics. Every answer is JSON; unknown paths, models and versions get 404, wrong methods 405.
+// The cluster token guards everything but /metrics and the health endpoints, which carry no inputs
+// or outputs and must answer Prometheus and load balancers that cannot carry the token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REPLICA_HEADER } from '../common/wire.js';
 import type { ReplicaContext } from './context.js';
 import { HttpError } from './http-error.js';
 import { sendError, sendJson } from './http-io.js';
 import { handleInfer } from './infer-handler.js';
+
+/** Paths that answer without the cluster token: no model data in or out. */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/metrics', '/v2/health/live', '/v2/health/ready']);
 
 const modelPath = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?\/?$/;
 
@@ -16,7 +21,7 @@ export function createRequestHandler(ctx: ReplicaContext) {
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
     try {
-      ctx.tokenCheck?.check(req);
+      if (!OPEN_PATHS.has(path)) ctx.tokenCheck?.check(req);
       route(ctx, req, res, path);
     } catch (err) {
       if (!(err instanceof HttpError)) ctx.log.error('request failed', { path, error: String(err) });

@@ -1,6 +1,7 @@
-// A real Prometheus against a running cluster (fake replicas behind the real gateway): it finds the
-// controller, the gateway and every replica through the service discovery file `serve up` writes,
-// scrapes them with their labels, follows a scale-up, and evaluates the alert rules without errors.
+// A real Prometheus against a real cluster (`serve up` with real replicas of the demo model, whose
+// cluster token Prometheus cannot carry): it finds the controller, the gateway and every replica
+// through the service discovery file `serve up` writes, scrapes every one of them (`up` in
+// /api/v1/targets) with their labels, and evaluates the alert rules without errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,14 +9,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { startCluster } from '../../src/cluster/controller.js';
 import { statePaths } from '../../src/cluster/state-dir.js';
 import type { SdTargetGroup } from '../../src/common/monitoring.js';
 import { alertRules } from '../../src/ops/alert-rules.js';
 import { renderRuleFile } from '../../src/ops/alert-yaml.js';
-import { cliEntry } from '../helpers/paths.js';
+import { loadProfile } from '../../src/profile/load.js';
+import { startServeUp } from '../helpers/serve-up.js';
 import { needTool } from '../helpers/tools.js';
-import { fakeCli, killAll, tempWorld, testProfile, waitFor } from '../cluster/helpers.js';
+import { killAll, waitFor } from '../cluster/helpers.js';
 
 async function freePort(): Promise<number> {
   const server = net.createServer();
@@ -62,19 +63,20 @@ async function query(prometheus: string, promql: string): Promise<Series[]> {
   return body.data.result;
 }
 
-test('Prometheus finds and scrapes the cluster through the service discovery file, follows a scale-up, and evaluates the alert rules', async (t) => {
+type Target = { labels: Record<string, string>; scrapeUrl: string; health: 'up' | 'down' | 'unknown'; lastError: string };
+
+/** Prometheus' active targets of the job, once each has been scraped at least once. */
+async function scrapedTargets(prometheus: string, count: number): Promise<Target[] | undefined> {
+  const res = await fetch(`${prometheus}/api/v1/targets?state=active`, { signal: AbortSignal.timeout(5000) });
+  const targets = ((await res.json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
+  return targets.length === count && targets.every((x) => x.health !== 'unknown') ? targets : undefined;
+}
+
+test('Prometheus scrapes every target of the service discovery file of a real cluster and evaluates the alert rules', async (t) => {
   if (!needTool(t, 'prometheus', 'prometheus')) return;
-  const w = tempWorld();
-  process.env.FAKE_REAL_CLI = cliEntry;
-  const profile = testProfile(w.registry, { name: 'promtest', replicas: { min: 1, max: 3, initial: 2 }, slo: { p99Ms: 100, errorRate: 0.01, minRps: 1 } });
-  const cluster = await startCluster(profile, { stateDir: w.stateDir, cliEntry: fakeCli });
-  t.after(async () => {
-    delete process.env.FAKE_REAL_CLI;
-    await cluster.stop();
-    w.cleanup();
-  });
-  const paths = statePaths(w.stateDir);
-  const status = cluster.status();
+  const cluster = await startServeUp(t, { name: 'promtest', replicas: 2 });
+  const paths = statePaths(cluster.stateDir);
+  const status = cluster.status;
   assert.match(status.controllerMetricsUrl ?? '', /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
   assert.equal(JSON.parse(readFileSync(paths.stateFile, 'utf8')).controllerMetricsUrl, status.controllerMetricsUrl);
 
@@ -84,23 +86,16 @@ test('Prometheus finds and scrapes the cluster through the service discovery fil
     return g.length === 4 ? g : undefined;
   });
   assert.equal(statSync(paths.sdFile).mode & 0o777, 0o600);
-  const gatewayPort = new URL(cluster.gatewayUrl).port;
   assert.deepEqual(groups.map((g) => g.labels), [
     { profile: 'promtest', component: 'controller' }, { profile: 'promtest', component: 'gateway' },
     { profile: 'promtest', component: 'replica', replica: 'replica-1' }, { profile: 'promtest', component: 'replica', replica: 'replica-2' },
   ]);
-  assert.deepEqual(groups[1]!.targets, [`127.0.0.1:${gatewayPort}`]);
+  assert.deepEqual(groups[1]!.targets, [new URL(status.gatewayUrl).host]);
 
-  // The controller's own /metrics, read directly first.
-  const direct = await (await fetch(status.controllerMetricsUrl!)).text();
-  assert.match(direct, /^serve_controller_replicas\{state="ready"\} 2$/m);
-  assert.match(direct, /^serve_controller_replicas_desired 2$/m);
-  assert.match(direct, /^serve_controller_active_profile\{name="promtest",model="demo",version="1"\} 1$/m);
-
-  const rules = path.join(w.root, 'rules.yml');
-  writeFileSync(rules, renderRuleFile(alertRules(profile), 'the test'));
+  const rules = path.join(cluster.root, 'rules.yml');
+  writeFileSync(rules, renderRuleFile(alertRules(await loadProfile(cluster.profile, { cwd: cluster.root, env: {} })), 'the test'));
   const prometheus = await startPrometheus(t, [
-    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    'global: { scrape_interval: 500ms, scrape_timeout: 400ms, evaluation_interval: 500ms }',
     `rule_files: [${JSON.stringify(rules)}]`,
     'scrape_configs:',
     '  - job_name: serve',
@@ -108,37 +103,26 @@ test('Prometheus finds and scrapes the cluster through the service discovery fil
     '',
   ].join('\n'));
 
-  const ready = await waitFor('Prometheus to hold the controller\'s ready-replica count', async () => {
-    const r = await query(prometheus, 'serve_controller_replicas{state="ready",profile="promtest"}');
-    return r.length === 1 && r[0]!.value[1] === '2' ? r[0] : undefined;
-  }, 20_000, 200);
-  assert.equal(ready.metric.component, 'controller');
-  const up = await waitFor('every target up', async () => {
-    const r = await query(prometheus, 'up{profile="promtest"} == 1');
-    return r.length === 4 ? r : undefined;
-  }, 20_000, 200);
-  assert.deepEqual(up.map((s) => `${s.metric.component}/${s.metric.replica ?? ''}`).sort(), ['controller/', 'gateway/', 'replica/replica-1', 'replica/replica-2']);
+  // Every target of the file is up: the replicas answer /metrics without the cluster token.
+  const targets = await waitFor('Prometheus to scrape every target once', () => scrapedTargets(prometheus, 4), 20_000, 200);
+  assert.deepEqual(targets.filter((x) => x.health !== 'up').map((x) => `${x.scrapeUrl}: ${x.health} (${x.lastError})`), []);
+  assert.deepEqual(targets.map((x) => x.scrapeUrl.replace(/^https?:\/\/|\/metrics$/g, '')).sort(), groups.flatMap((g) => g.targets).sort());
+  const replicaSeries = await waitFor('a replica series with its labels', async () => (await query(prometheus, 'serve_replica_request_duration_seconds_count{profile="promtest",replica="replica-2"}'))[0], 10_000, 200);
+  assert.equal(replicaSeries.metric.component, 'replica');
   const gatewayReady = await query(prometheus, 'serve_gateway_replicas{state="ready",profile="promtest"}');
   assert.equal(gatewayReady[0]?.value[1], '2', 'the real gateway is scraped with its labels');
 
-  // A replica that comes is found without restarting anything.
-  await cluster.scale(3);
-  await waitFor('replica-3 scraped', async () => (await query(prometheus, 'up{profile="promtest",replica="replica-3"} == 1')).length === 1, 20_000, 200);
-  const decisions = await waitFor('the scaling decision counted', async () => {
-    const r = await query(prometheus, 'serve_controller_scaling_decisions_total{profile="promtest"}');
-    return r.length === 1 ? r[0] : undefined;
-  }, 20_000, 200);
-  assert.deepEqual([decisions.metric.direction, decisions.metric.source, decisions.value[1]], ['up', 'manual', '1']);
-
-  // Every alert rule evaluates against the live series without an error.
+  // Every alert rule evaluates against the live series without an error, and no target is down.
   const evaluated = await waitFor('every rule evaluated', async () => {
-    const res = await (await fetch(`${prometheus}/api/v1/rules`)).json() as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+    const res = await (await fetch(`${prometheus}/api/v1/rules`)).json() as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string; state?: string }> }> } };
     const all = res.data.groups.flatMap((g) => g.rules);
     return all.length > 0 && all.every((r) => r.health !== 'unknown') ? all : undefined;
   }, 20_000, 200);
   assert.deepEqual(evaluated.filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.lastError}`), []);
+  assert.deepEqual((await scrapedTargets(prometheus, 4))?.filter((x) => x.health !== 'up').map((x) => x.scrapeUrl), [], 'still every target up');
 
   // A stopped cluster leaves no targets behind.
-  await cluster.stop();
+  cluster.child.kill('SIGINT');
+  await waitFor('serve up to exit', () => cluster.child.exitCode !== null, 20_000, 50);
   assert.equal(existsSync(paths.sdFile), false);
 });

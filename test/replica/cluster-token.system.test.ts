@@ -1,5 +1,6 @@
 // A replica started the way the controller starts one on an SSH host: its settings on stdin carry
-// the cluster token (every request without it gets 401 {"error"}, health included) and a heartbeat
+// the cluster token (model metadata and inference without it get 401 {"error"}; /metrics and health
+// answer anyone, so Prometheus can scrape the replica) and a heartbeat
 // deadline (it drains and exits 0 once the heartbeat lines stop). The token is never a flag.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import { demoRegistry } from './helpers.js';
 
 const TOKEN = 'k3Y-of-this-cluster';
 
-test('the cluster token guards every endpoint; missed heartbeats drain the replica and it exits 0', async (t) => {
+test('the cluster token guards the model endpoints, not /metrics or health; missed heartbeats drain the replica and it exits 0', async (t) => {
   const registry = await demoRegistry(t);
   const proc = spawn(process.execPath, [cliEntry, 'replica', '--replica-id', 'r1', '--settings-stdin', '--exit-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'] });
   t.after(() => {
@@ -29,7 +30,12 @@ test('the cluster token guards every endpoint; missed heartbeats drain the repli
   const end = Date.now() + 20_000;
   while (!events.some((e) => e.event === 'ready') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   const url = events.find((e) => e.event === 'listening')!.url as string;
-  for (const p of ['/v2/health/ready', '/v2/health/live', '/v2/models/cnn-lstm', '/metrics']) {
+  for (const p of ['/v2/health/ready', '/v2/health/live', '/metrics']) {
+    const open = await fetch(url + p);
+    assert.equal(open.status, 200, `${p} without the token: it carries no model data`);
+    await open.body?.cancel();
+  }
+  for (const p of ['/v2', '/v2/models/cnn-lstm', '/v2/models/cnn-lstm/ready']) {
     const none = await fetch(url + p);
     assert.equal(none.status, 401, `${p} without the token`);
     assert.match(((await none.json()) as { error: string }).error, /x-serve-cluster-token/);
