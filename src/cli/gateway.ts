@@ -30,7 +30,8 @@ Stdin control messages (one JSON object a line):
   {"type":"drain"}                                                                                answer new requests 503, finish the rest
 Stdout: {"event":"listening","host":...,"port":...,"url":...} once listening, {"event":"applied","seq":N} once
 a numbered replica set is in use. SIGTERM (and stdin EOF with --exit-with-parent) drains and exits 0;
-SIGHUP reads --tls-cert and --tls-key again.
+SIGHUP reads --tls-cert and --tls-key again (an expired, not yet valid or broken file is refused and
+the certificate in use kept); without TLS it logs that there is nothing to reload. It never stops it.
 
 Example:
   $ echo '{"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}]}' | serve gateway --port 8000`)
@@ -47,17 +48,15 @@ async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
       const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;
       const gw = await listen(s, log);
       log.info('listening', { url: gw.url });
-      // A renewed certificate is picked up on SIGHUP, for new connections; open ones carry on.
-      const onHup = () => void gw.reloadTls().catch((err) => log.error('TLS reload failed; keeping the certificate in use', { error: errorMessage(err) }));
-      if (s.tlsCert !== undefined) process.on('SIGHUP', onHup);
       return {
         listening: { host: gw.host, port: gw.port, url: gw.url },
         drainTimeoutMs: s.drainTimeoutMs,
         drain: () => gw.drain(),
-        close: () => {
-          process.off('SIGHUP', onHup);
-          return gw.close();
-        },
+        close: () => gw.close(),
+        // A renewed certificate is picked up on SIGHUP, for new connections; open ones carry on.
+        ...(s.tlsCert !== undefined
+          ? { reload: () => gw.reloadTls().catch((err) => log.error('TLS reload refused; keeping the certificate in use', { error: errorMessage(err) })) }
+          : { nothingToReload: 'plain HTTP: no TLS certificate; tokens and replica sets come from the controller' }),
         control: (msg, emit) => control(gw, msg, emit, log),
       };
     },

@@ -28,7 +28,7 @@ Stdout carries one JSON event per line: {"event":"listening",...}, then {"event"
 {"event":"draining"} when it stops, or {"event":"fatal","error":...} when it cannot start (it then exits
 at once: 2 for a bad setting or model, 1 otherwise). SIGTERM/SIGINT (and stdin EOF with
 --exit-with-parent, or a closed stdout) drain: accepted requests are answered, then it exits 0, or 1
-when the drain took longer than --drain-timeout-ms.
+when the drain took longer than --drain-timeout-ms. SIGHUP only logs that there is nothing to reload.
 Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/NAME[/versions/V][/ready], /metrics;
 POST /v2/models/NAME[/versions/V]/infer (JSON or Triton binary tensors).
 
@@ -63,6 +63,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
         drain: () => replica.drain(),
         close: () => replica.close(),
         control: (message, emit) => replica.control(message, emit),
+        nothingToReload: 'a replica changes its model and settings through the controller (serve rollout, reconfigure)',
       };
     },
   });

@@ -82,13 +82,21 @@ async function upForeground(flags: UpFlags): Promise<number> {
     process.stderr.write('\ndraining and stopping (Ctrl-C again to stop at once)\n');
     abort.abort();
   };
+  // SIGHUP (a closed terminal, or the habit of `kill -HUP` to reload) never stops the cluster.
+  let gatewayPid: (() => number | undefined) | undefined;
+  const onHup = () => {
+    const e = controllerHup(profile, gatewayPid?.());
+    process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${e.level === 'info' ? '' : e.level + ': '}${e.message}\n`);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onHup);
   try {
     const handle = await startCluster(profile, {
       stateDir: flags.stateDir, oversubscribe: flags.oversubscribe, registryOverride: flags.registry, onEvent, signal: abort.signal, schedule,
     });
     ready = true;
+    gatewayPid = () => handle.status().gateway.pid;
     spinner?.succeed(`${what} is up`);
     const status = handle.status();
     if (flags.json) printJson(status);
@@ -103,6 +111,24 @@ async function upForeground(flags: UpFlags): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onHup);
+  }
+}
+
+/**
+ * What the controller does on SIGHUP: it reads its profile once, so the only thing to reload is the
+ * gateway's TLS certificate, which it passes the signal on for (`kill -HUP` of serve.pid works).
+ */
+function controllerHup(profile: Profile, gatewayPid: number | undefined): ClusterEvent {
+  if (profile.gateway.tls === undefined || gatewayPid === undefined) {
+    const why = gatewayPid === undefined ? 'the cluster is still starting' : 'no TLS certificate; a changed profile needs `serve down` and `serve up`';
+    return { level: 'info', kind: 'controller', message: `SIGHUP: nothing to reload (${why})` };
+  }
+  try {
+    process.kill(gatewayPid, 'SIGHUP');
+    return { level: 'info', kind: 'controller', message: `SIGHUP: passed to the gateway (pid ${gatewayPid}) to reload its TLS certificate` };
+  } catch (err) {
+    return { level: 'warn', kind: 'controller', message: `SIGHUP: could not pass it to the gateway (pid ${gatewayPid}): ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
 }
 

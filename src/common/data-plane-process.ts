@@ -1,7 +1,8 @@
 // The one process wrapper of the data plane (common): a replica or gateway process prints its
 // events on stdout, reads its settings and control lines on stdin, drains on SIGTERM/SIGINT, on
 // stdin EOF (the controller is gone) and on a broken stdout pipe, within a drain timeout, and exits
-// non-zero at once when it cannot start. `serve replica` and `serve gateway` only parse flags.
+// non-zero at once when it cannot start. SIGHUP never stops it: it reloads what the server can
+// reload, or logs that there is nothing to. `serve replica` and `serve gateway` only parse flags.
 import readline from 'node:readline';
 import { systemClock, delay, every, type Clock } from './clock.js';
 import { UserError, errorMessage } from './errors.js';
@@ -26,6 +27,13 @@ export interface DataPlaneServer {
   stdinIdleTimeoutMs?: number;
   /** A control line from stdin after the settings (already JSON-parsed); `emit` answers on stdout. */
   control?(message: unknown, emit: (e: ProcessEvent) => void): void;
+  /**
+   * SIGHUP: reload what can be reloaded, logging the outcome itself (never throws). Absent: the
+   * wrapper logs `nothingToReload`.
+   */
+  reload?(): Promise<void>;
+  /** Why a SIGHUP changes nothing in this server (logged when `reload` is absent). */
+  nothingToReload?: string;
 }
 
 export interface DataPlaneProcessOptions {
@@ -60,6 +68,7 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
       throw err;
     }
     io.emit({ event: 'listening', ...server.listening });
+    io.setReload(server);
     io.setControl((msg) => server.control?.(msg, (e) => io.emit(e)));
     if (server.stdinIdleTimeoutMs) io.watchStdin(server.stdinIdleTimeoutMs, o.clock ?? systemClock);
     const ready = server.ready ?? Promise.resolve(undefined);
@@ -110,6 +119,8 @@ class ProcessIo {
   private stopWatch: (() => void) | undefined;
   private readonly onSigterm = () => this.stop('SIGTERM');
   private readonly onSigint = () => this.stop('SIGINT');
+  /** Node's default for SIGHUP is to exit: a handler from the first moment keeps the process alive. */
+  private onSighup = () => this.log.info('SIGHUP: nothing to reload while starting');
   private readonly onStdoutError = (err: NodeJS.ErrnoException) => {
     // The controller's end of the pipe is gone: finish accepted work, as for stdin EOF.
     this.stdoutBroken = true;
@@ -121,6 +132,7 @@ class ProcessIo {
     this.stopped = new Promise((resolve) => (this.stop = resolve));
     process.once('SIGTERM', this.onSigterm);
     process.once('SIGINT', this.onSigint);
+    process.on('SIGHUP', this.hup);
     // Replace the CLI's "exit on EPIPE": a data-plane child must drain instead.
     process.stdout.removeAllListeners('error');
     process.stdout.on('error', this.onStdoutError);
@@ -142,6 +154,16 @@ class ProcessIo {
     this.stopWatch = every(clock, periodMs, () => {
       if (clock.nowMs() - this.lastLineAtMs > idleMs) this.stop(`no line on stdin for ${idleMs}ms (the controller is unreachable)`);
     }, { unref: true });
+  }
+
+  private readonly hup = () => this.onSighup();
+
+  /** From now on SIGHUP reloads `server` (or logs why there is nothing to reload). */
+  setReload(server: Pick<DataPlaneServer, 'reload' | 'nothingToReload'>): void {
+    this.onSighup = () => {
+      if (server.reload) void server.reload();
+      else this.log.info(`SIGHUP: nothing to reload${server.nothingToReload ? ` (${server.nothingToReload})` : ''}`);
+    };
   }
 
   /** Starts handing control lines to `fn`, those that came early first. */
@@ -198,6 +220,7 @@ class ProcessIo {
     this.stopWatch?.();
     process.off('SIGTERM', this.onSigterm);
     process.off('SIGINT', this.onSigint);
+    process.off('SIGHUP', this.hup);
     this.rl.close();
     process.stdin.destroy();
   }
