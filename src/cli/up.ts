@@ -15,6 +15,7 @@ import { AdminClient } from '../client/admin-client.js';
 import { outputSince, spawnDetached } from '../client/detach.js';
 import { DEFAULT_STATE_DIR, checkSocketPath, runningPid, statePaths } from '../cluster/state-dir.js';
 import type { ClusterStatus } from '../common/cluster-status.js';
+import { enforceCertificates } from './certificates.js';
 import { action } from './errors.js';
 import { ensureModel } from './ensure-model.js';
 import { isTty, printJson } from './output.js';
@@ -54,6 +55,7 @@ Examples:
 async function loadForUp(ref: string): Promise<{ profile: Profile; schedule?: ClusterSchedule }> {
   // A broken profile or schedule throws here, before anything is started.
   const loaded = await loadProfileOrSchedule(ref, { cwd: process.cwd(), env: process.env });
+  enforceCertificates(loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles), (line) => process.stderr.write(`${line}\n`));
   if (loaded.kind === 'profile') return { profile: loaded.profile };
   const s = loaded.schedule;
   return { profile: s.profiles[activeProfile(s.schedule, new Date())]!, schedule: s };

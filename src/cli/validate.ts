@@ -11,6 +11,7 @@ import { displayName } from '../profile/parse.js';
 import { ProfileError } from '../profile/problems.js';
 import { profileJsonSchemaText } from '../profile/json-schema.js';
 import type { Profile } from '../profile/types.js';
+import { enforceCertificates } from './certificates.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
 
@@ -34,6 +35,7 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   if (ref === undefined) throw new UserError('serve validate needs a profile: a name such as "local" or the path of a .yaml file (see --list)');
   try {
     const loaded = await loadProfileOrSchedule(ref);
+    enforceCertificates(loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles), (line) => process.stderr.write(`${line}\n`));
     if (loaded.kind === 'profile') {
       if (flags.json) printJson(shownProfile(loaded.profile));
       else process.stdout.write(renderProfileSummary(loaded.profile, process.cwd()).join('\n') + '\n');

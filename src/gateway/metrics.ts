@@ -107,6 +107,20 @@ export class GatewayMetrics {
     this.ejections.inc();
   }
 
+  private tlsExpiry: Gauge | undefined;
+
+  /**
+   * Sets the notAfter of the certificate in use (seconds since the epoch). The gauge exists only
+   * on a gateway with TLS: a 0 on a plain one would read as a certificate long expired.
+   */
+  setTlsCertExpiry(notAfterS: number): void {
+    this.tlsExpiry ??= new Gauge({
+      name: 'serve_gateway_tls_cert_expiry_timestamp_seconds', registers: [this.registry],
+      help: 'When the TLS certificate the gateway presents expires (its notAfter), in seconds since the Unix epoch.',
+    });
+    this.tlsExpiry.set(notAfterS);
+  }
+
   async text(): Promise<string> {
     return this.registry.metrics();
   }

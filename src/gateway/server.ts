@@ -18,7 +18,7 @@ import { AuthMetrics } from './auth-metrics.js';
 import { GatewayCore } from './core.js';
 import { GatewayMetrics } from './metrics.js';
 import { migrationOf } from './migration.js';
-import { loadTls } from './tls.js';
+import { GatewayTls } from './tls.js';
 import { UpstreamSet } from './upstream-set.js';
 import type { UpstreamState } from './upstream.js';
 
@@ -127,7 +127,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
 
   const tlsFiles = o.tlsCert !== undefined && o.tlsKey !== undefined ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
   const handler = (req: IncomingMessage, res: ServerResponse) => route(core, metrics, gate, req, res, clock.nowMs());
-  const server = tlsFiles ? https.createServer({ ...hardenedServerOptions(), ...loadTls(tlsFiles) }, handler) : http.createServer(hardenedServerOptions(), handler);
+  const tls = tlsFiles ? new GatewayTls(tlsFiles, log, (notAfterMs) => metrics.setTlsCertExpiry(notAfterMs / 1000)) : undefined;
+  const server = tls ? https.createServer({ ...hardenedServerOptions(), ...tls.load() }, handler) : http.createServer(hardenedServerOptions(), handler);
   hardenServer(server as http.Server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -153,9 +154,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
       log.info('tokens set', { tokens: config.tokens.map((t) => t.name), openHealth: config.openHealth, openMetrics: config.openMetrics });
     },
     reloadTls: async () => {
-      if (!tlsFiles) throw new Error('this gateway does not serve HTTPS (no --tls-cert/--tls-key)');
-      (server as https.Server).setSecureContext(loadTls(tlsFiles));
-      log.info('TLS certificate reloaded', { cert: tlsFiles.certFile });
+      if (!tls) throw new Error('this gateway does not serve HTTPS (no --tls-cert/--tls-key)');
+      tls.reload(server as https.Server);
     },
     close: () => (closed ??= (async () => {
       await drain();

@@ -2,6 +2,7 @@
 // resources, health, crash loops, autoscaling and shedding, each with a summary, a description that
 // carries the figure, and a runbook line. Rendering to YAML is alert-yaml.ts.
 import { leMatcher, SD_LABELS } from '../common/monitoring.js';
+import { CERT_EXPIRY_WARNING_MS } from '../common/tls-expiry.js';
 import { formatBytes } from '../common/units.js';
 import type { Profile } from '../profile/types.js';
 import { formatDuration } from '../profile/fields.js';
@@ -39,6 +40,8 @@ export const ALERT_THRESHOLDS = {
   shedShare: 0.05,
   /** Window of every rate(). */
   window: '5m',
+  /** A TLS certificate closer than this to its notAfter (the gateway warns at the same point). */
+  tlsExpirySeconds: CERT_EXPIRY_WARNING_MS / 1000,
 } as const;
 
 const READMe = 'README.md#alerts-serve-alerts';
@@ -49,7 +52,7 @@ export function alertRules(profile: Profile): AlertRuleSet {
   const skipped: string[] = [];
   const slo = [latencyRule(p, skipped), errorRateRule(p, skipped), throughputRule(p, skipped)];
   const resources = [cpuRule(p), memoryRule(p), gpuRule(p, skipped)];
-  const operations = [targetDownRule(p), healthRule(p), crashLoopRule(p), autoscalingRule(p, skipped), sheddingRule(p)];
+  const operations = [targetDownRule(p), healthRule(p), crashLoopRule(p), autoscalingRule(p, skipped), sheddingRule(p), tlsExpiryRule(p)];
   const keep = (rules: Array<AlertRule | undefined>) => rules.filter((r): r is AlertRule => r !== undefined);
   return {
     profile: profile.name,
@@ -204,5 +207,15 @@ function sheddingRule(p: RuleContext): AlertRule {
     summary: `${p.profile.name} sheds more than ${pct(share)} of requests (503 or 429)`,
     description: `{{ $value | humanizePercentage }} of the gateway's answers over the last ${ALERT_THRESHOLDS.window} were 503 (overload) or 429 (a token over its quota).`,
     runbook: `serve_gateway_shed_total{reason} says why the gateway shed, serve_gateway_quota_rejections_total{token} which client is over its quota; add replicas or raise that token's requests_per_second; see ${READMe}.`,
+  });
+}
+
+function tlsExpiryRule(p: RuleContext): AlertRule {
+  const limitS = ALERT_THRESHOLDS.tlsExpirySeconds;
+  const days = limitS / 86_400;
+  return p.rule('ServeTlsCertificateExpiresSoon', `serve_gateway_tls_cert_expiry_timestamp_seconds{${p.sel}} - time() < ${limitS}`, '10m', 'warning', {
+    summary: `The gateway of ${p.profile.name} presents a TLS certificate that expires within ${days} days`,
+    description: `The certificate of the gateway at {{ $labels.instance }} expires in {{ $value | humanizeDuration }} (a negative figure: it has expired). Only a gateway with TLS exports this series.`,
+    runbook: `Renew the certificate in place (gateway.tls.cert and gateway.tls.key) and send SIGHUP to the gateway (or to the controller, which passes it on); an expired or not yet valid file is refused and the old one kept, so check \`serve logs gateway\`; see ${READMe}.`,
   });
 }

@@ -30,6 +30,7 @@ test('a full profile gets every rule, each with a summary, a description with th
     'ServeLatencyAboveTarget', 'ServeErrorRateHigh', 'ServeThroughputBelowMinimum',
     'ServeReplicaCpuHigh', 'ServeReplicaMemoryHigh', 'ServeGpuBusy',
     'ServeTargetDown', 'ServeHealthChecksFailing', 'ServeReplicaCrashLoop', 'ServeAutoscalingAtMaximum', 'ServeShedding',
+    'ServeTlsCertificateExpiresSoon',
   ]);
   assert.deepEqual(set.skipped, []);
   for (const r of set.groups.flatMap((g) => g.rules)) {
@@ -109,6 +110,10 @@ test('every series the rules read is exported by the gateway or the controller (
   const { ControllerMetrics } = await import('../../src/cluster/controller-metrics.js');
   const profile = await loadProfile('market-hours', { cwd: repoRoot, env: {} });
   const gateway = new GatewayMetrics({ inflight: () => 0, queued: () => 0, replicaCounts: () => ({ ready: 0, not_ready: 0, ejected: 0 }) });
+  // A plain gateway has no certificate gauge (a 0 would read as long expired); one with TLS has it.
+  assert.ok(!(await gateway.text()).includes('serve_gateway_tls_cert_expiry_timestamp_seconds'));
+  gateway.setTlsCertExpiry(1_800_000_000);
+  assert.match(await gateway.text(), /^serve_gateway_tls_cert_expiry_timestamp_seconds 1800000000$/m);
   const status = {
     replicas: [{ id: 'replica-1', state: 'ready', restarts: 0, cpuPercent: 50, rssBytes: 1e8 }], desiredReplicas: 1,
     autoscaling: { enabled: true, active: true }, profile: { name: 'market-hours' }, model: { name: 'm', version: 1 }, gateway: { restarts: 0 },
