@@ -30,7 +30,8 @@ at once: 2 for a bad setting or model, 1 otherwise). SIGTERM/SIGINT (and stdin E
 --exit-with-parent, or a closed stdout) drain: accepted requests are answered, then it exits 0, or 1
 when the drain took longer than --drain-timeout-ms. SIGHUP only logs that there is nothing to reload.
 Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/NAME[/versions/V][/ready], /metrics;
-POST /v2/models/NAME[/versions/V]/infer (JSON or Triton binary tensors).
+POST /v2/models/NAME[/versions/V]/infer (JSON or Triton binary tensors). In a cluster every endpoint
+but /metrics and the health ones needs the cluster's x-serve-cluster-token header (the gateway adds it).
 
 Examples:
   $ serve replica --model cnn-lstm --port 8001

@@ -121,7 +121,7 @@ async function upForeground(flags: UpFlags): Promise<number> {
  * What the controller does on SIGHUP: it reads its profile once, so the only thing to reload is the
  * gateway's TLS certificate, which it passes the signal on for (`kill -HUP` of serve.pid works).
  */
-function controllerHup(profile: Profile, gatewayPid: number | undefined): ClusterEvent {
+export function controllerHup(profile: Pick<Profile, 'gateway'>, gatewayPid: number | undefined): ClusterEvent {
   if (profile.gateway.tls === undefined || gatewayPid === undefined) {
     const why = gatewayPid === undefined ? 'the cluster is still starting' : 'no TLS certificate; a changed profile needs `serve down` and `serve up`';
     return { level: 'info', kind: 'controller', message: `SIGHUP: nothing to reload (${why})` };
