@@ -33,6 +33,7 @@ export function renderStatus(s: ClusterStatus): string {
   for (const r of s.replicas) {
     const retry = r.retryInMs === undefined ? '' : `; next start in ${formatMs(r.retryInMs)}`;
     if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);
+    else if (r.lastError && r.state === 'starting') lines.push(`  ${r.id} starting again; the last start failed: ${r.lastError}`);
   }
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
   const hosts = renderHosts(s);

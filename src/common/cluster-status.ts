@@ -39,6 +39,8 @@ export interface ReplicaStatus {
   uptimeMs?: number;
   /** Why it is pending, unhealthy, restarting, failed or lost. */
   reason?: string;
+  /** Since it was last ready: how its last process ended badly, its own first error line when it said one. */
+  lastError?: string;
   /** Restarting or failed: when the next start is tried. */
   retryInMs?: number;
 }
