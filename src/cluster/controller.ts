@@ -32,6 +32,8 @@ import { reconfigure } from './reconfigure.js';
 import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
 import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions, ClusterHandle } from './cluster-options.js';
+import { controllerDeath, deathLine, interruptedRolloutLine, type ControllerDeath } from '../common/controller-death.js';
+import { JournalWriter } from './journal-writer.js';
 
 export type { ClusterHandle, ClusterSchedule, StartClusterOptions } from './cluster-options.js';
 
@@ -50,7 +52,9 @@ export async function startCluster(profile: Profile, opts: StartClusterOptions):
   claimStateDir(paths);
   let c: Controller;
   try {
-    c = new Controller(profile, opts, paths, registry, model.version, model.dir);
+    // A controller that died here left its journal: read before ours replaces it, and reported.
+    const previous = controllerDeath(paths, false);
+    c = new Controller(profile, opts, paths, registry, model.version, model.dir, previous);
   } catch (err) {
     releaseStateDir(paths);
     throw err;
@@ -72,6 +76,7 @@ class Controller {
   private readonly rollout: RolloutRunner;
   private readonly scheduleRunner: ScheduleRunner | undefined;
   private readonly monitoring: ControllerMonitoring;
+  private readonly journal: JournalWriter;
   private readonly startedAtMs: number;
   private readonly startedAt = new Date().toISOString();
   private phase: ClusterStatus['phase'] = 'starting';
@@ -90,6 +95,8 @@ class Controller {
     registry: string,
     private modelVersion: number,
     private readonly modelDir: string,
+    /** The controller before this one in the state directory, when it died without stopping. */
+    private readonly previous: ControllerDeath | undefined,
   ) {
     const clock = (this.clock = opts.clock ?? systemClock);
     this.startedAtMs = clock.nowMs();
@@ -125,6 +132,7 @@ class Controller {
     const hold = new SwitchHold(() => this.rollout.active); // schedule prewarms and switches wait for a rollout's end
     this.rollout = newRolloutRunner({ clock, emit: onEvent, supervisor: this.supervisor, gateway: this.gateway, registry, gatewayMetrics,
       profile: () => this.profile, modelVersion: () => this.modelVersion, adopt: (v) => ((this.modelVersion = v), this.writeState()), ended: () => hold.release() });
+    this.journal = new JournalWriter(paths, clock, log, { profile: () => opts.schedule?.name ?? this.profile.name, status: () => this.status(), rollout: () => this.rollout.status() }, this.startedAt);
     this.autoscaling = new AutoscaleLoop(profile, { clock, wallNowMs: opts.wallNowMs, target: this.rollout.holding(this.monitoring.counting(this.supervisor)), log, emit: onEvent, gatewayMetrics });
     this.scheduleRunner = opts.schedule && scheduleRunnerFor(opts.schedule, clock, opts.wallNowMs, {
       supervisor: this.supervisor, autoscaling: this.autoscaling, emit: onEvent, log, hold,
@@ -145,6 +153,8 @@ class Controller {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) throw interrupted();
+      this.journal.start();
+      if (this.previous) this.reportPrevious(this.previous);
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
         status: () => this.status(), scale: (n, f) => (this.rollout.guard('serve scale'), this.scale(n, f)), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(), rollout: this.rollout,
         reconfigure: (settings) => (this.rollout.guard('a reconfiguration'), reconfigure({ profile: this.profile, setProfile: (p) => (this.profile = p), supervisor: this.supervisor, emit: (e) => this.emit(e) }, settings)),
@@ -178,11 +188,19 @@ class Controller {
   }
 
   status(): ClusterStatus {
-    return buildStatus({
+    const s = buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
       autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(),
     });
+    return this.previous ? { ...s, previousController: this.previous } : s;
+  }
+
+  /** The controller before this one died: say so, and what became of its rollout. */
+  private reportPrevious(d: ControllerDeath): void {
+    const r = d.rollout;
+    const rollout = r ? `; it was ${interruptedRolloutLine(r)}. This cluster serves version ${this.modelVersion}: roll out again with \`serve rollout ${r.model}@${r.toVersion}\`` : '';
+    this.emit({ level: 'warn', kind: 'previous-controller', message: `${deathLine(d)}${rollout}` });
   }
 
   async scale(n: number, force = false): Promise<ScaleResult> {
@@ -215,7 +233,8 @@ class Controller {
         await this.hosts?.close().catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
         await Promise.all([this.closeAdmin?.(), this.monitoring.close()]);
       } finally {
-        // Whatever failed above, the directory is released and the files closed.
+        // Whatever failed above, the directory is released (the journal with it) and the files closed.
+        this.journal.stop();
         releaseStateDir(this.paths);
         this.log.info('stopped');
         this.files.close();
@@ -234,6 +253,7 @@ class Controller {
 
   private emit(e: ClusterEvent): void {
     this.log[e.level](e.message, { kind: e.kind, replica: e.id });
+    this.journal?.update(); // children and the rollout change with events
     this.monitoring.event(e);
     this.opts.onEvent?.(e);
   }
