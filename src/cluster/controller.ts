@@ -16,7 +16,7 @@ import { HostSet } from './hosts/host-set.js';
 import { HostLauncher } from './launchers/host-launcher.js';
 import { placedReplicaLaunch } from './placed-launch.js';
 import { ControllerMonitoring } from './controller-monitoring.js';
-import { buildStatus } from './controller-status.js';
+import { buildStatus, stateFileOf } from './controller-status.js';
 import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
 import { getText } from './http-probe.js';
@@ -32,7 +32,6 @@ import { reconfigure } from './reconfigure.js';
 import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
 import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions, ClusterHandle } from './cluster-options.js';
-import { controllerDeath, deathLine, interruptedRolloutLine, type ControllerDeath } from '../common/controller-death.js';
 import { JournalWriter } from './journal-writer.js';
 
 export type { ClusterHandle, ClusterSchedule, StartClusterOptions } from './cluster-options.js';
@@ -52,9 +51,7 @@ export async function startCluster(profile: Profile, opts: StartClusterOptions):
   claimStateDir(paths);
   let c: Controller;
   try {
-    // A controller that died here left its journal: read before ours replaces it, and reported.
-    const previous = controllerDeath(paths, false);
-    c = new Controller(profile, opts, paths, registry, model.version, model.dir, previous);
+    c = new Controller(profile, opts, paths, registry, model.version, model.dir);
   } catch (err) {
     releaseStateDir(paths);
     throw err;
@@ -95,8 +92,6 @@ class Controller {
     registry: string,
     private modelVersion: number,
     private readonly modelDir: string,
-    /** The controller before this one in the state directory, when it died without stopping. */
-    private readonly previous: ControllerDeath | undefined,
   ) {
     const clock = (this.clock = opts.clock ?? systemClock);
     this.startedAtMs = clock.nowMs();
@@ -153,8 +148,7 @@ class Controller {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) throw interrupted();
-      this.journal.start();
-      if (this.previous) this.reportPrevious(this.previous);
+      this.journal.start((e) => this.emit(e), this.modelVersion);
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
         status: () => this.status(), scale: (n, f) => (this.rollout.guard('serve scale'), this.scale(n, f)), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(), rollout: this.rollout,
         reconfigure: (settings) => (this.rollout.guard('a reconfiguration'), reconfigure({ profile: this.profile, setProfile: (p) => (this.profile = p), supervisor: this.supervisor, emit: (e) => this.emit(e) }, settings)),
@@ -188,19 +182,11 @@ class Controller {
   }
 
   status(): ClusterStatus {
-    const s = buildStatus({
+    return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(),
+      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(), previousController: this.journal.previous,
     });
-    return this.previous ? { ...s, previousController: this.previous } : s;
-  }
-
-  /** The controller before this one died: say so, and what became of its rollout. */
-  private reportPrevious(d: ControllerDeath): void {
-    const r = d.rollout;
-    const rollout = r ? `; it was ${interruptedRolloutLine(r)}. This cluster serves version ${this.modelVersion}: roll out again with \`serve rollout ${r.model}@${r.toVersion}\`` : '';
-    this.emit({ level: 'warn', kind: 'previous-controller', message: `${deathLine(d)}${rollout}` });
   }
 
   async scale(n: number, force = false): Promise<ScaleResult> {
@@ -233,8 +219,7 @@ class Controller {
         await this.hosts?.close().catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
         await Promise.all([this.closeAdmin?.(), this.monitoring.close()]);
       } finally {
-        // Whatever failed above, the directory is released (the journal with it) and the files closed.
-        this.journal.stop();
+        this.journal.stop(); // whatever failed above, the directory is released and the files closed
         releaseStateDir(this.paths);
         this.log.info('stopped');
         this.files.close();
@@ -253,18 +238,13 @@ class Controller {
 
   private emit(e: ClusterEvent): void {
     this.log[e.level](e.message, { kind: e.kind, replica: e.id });
-    this.journal?.update(); // children and the rollout change with events
+    this.journal?.update(); // the children and the rollout change with events
     this.monitoring.event(e);
     this.opts.onEvent?.(e);
   }
 
   private writeState(): void {
-    const { profile } = this;
-    writeStateFile(this.paths, {
-      version: 1, pid: process.pid, startedAt: this.startedAt, profileName: profile.name, profilePath: profile.sourcePath,
-      ...(this.opts.schedule ? { schedule: this.opts.schedule.name } : {}),
-      gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl,
-      model: { name: profile.model.name, version: this.modelVersion }, slo: profile.slo,
-    });
+    const { profile, startedAt, gatewayUrl, modelVersion, paths } = this;
+    writeStateFile(paths, stateFileOf({ profile, schedule: this.opts.schedule?.name, startedAt, gatewayUrl, modelVersion, adminSocket: paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl }));
   }
 }

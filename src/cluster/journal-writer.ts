@@ -9,6 +9,8 @@ import type { ClusterStatus } from '../common/cluster-status.js';
 import type { Logger } from '../common/log.js';
 import type { RolloutStatus } from '../common/rollout.js';
 import { readStartTicks } from '../common/process.js';
+import { controllerDeath, deathLine, interruptedRolloutLine, type ControllerDeath } from '../common/controller-death.js';
+import type { ClusterEvent } from './events.js';
 import { touchJournal, writeJournal, type StatePaths } from './state-dir.js';
 
 export interface JournalSource {
@@ -21,15 +23,27 @@ export class JournalWriter {
   private written: string | undefined;
   private failing = false;
   private stopBeat: (() => void) | undefined;
+  private started = false;
   private closed = false;
   /** Start times of children by pid (read once: /proc is not free). */
   private readonly ticks = new Map<number, number | undefined>();
   private readonly startTicks = readStartTicks(process.pid);
 
-  constructor(private readonly paths: StatePaths, private readonly clock: Clock, private readonly log: Logger, private readonly src: JournalSource, private readonly startedAt: string) {}
+  /** The controller before this one here, when it died without stopping (its journal, read before ours replaces it). */
+  readonly previous: ControllerDeath | undefined;
 
-  /** Writes it now and beats from now on. */
-  start(): void {
+  /** Call once the state directory is ours (claimStateDir). */
+  constructor(private readonly paths: StatePaths, private readonly clock: Clock, private readonly log: Logger, private readonly src: JournalSource, private readonly startedAt: string) {
+    this.previous = controllerDeath(paths, false);
+  }
+
+  /**
+   * Says what became of the previous controller (through `emit`), writes the journal and beats from
+   * now on; before this, updates are ignored (the controller is still being built).
+   */
+  start(emit: (e: ClusterEvent) => void, servingVersion: number): void {
+    if (this.previous) emit(previousControllerEvent(this.previous, servingVersion));
+    this.started = true;
     this.update();
     this.stopBeat = every(this.clock, JOURNAL_HEARTBEAT_MS, () => this.update(true), { unref: true });
   }
@@ -42,9 +56,9 @@ export class JournalWriter {
 
   /** Rewrites the journal if anything in it changed; with `beat`, touches it otherwise. */
   update(beat = false): void {
-    if (this.closed) return;
-    const text = JSON.stringify(this.journal(), null, 2) + '\n';
+    if (!this.started || this.closed) return;
     try {
+      const text = JSON.stringify(this.journal(), null, 2) + '\n';
       if (text !== this.written) {
         writeJournal(this.paths, text);
         this.written = text;
@@ -87,4 +101,11 @@ export class JournalWriter {
       steps: r.stepsPercent.length, percent: r.weights[r.toVersion] ?? 0,
     };
   }
+}
+
+/** What a new controller says of the one before it that died: when, and the rollout it left unfinished. */
+export function previousControllerEvent(d: ControllerDeath, servingVersion: number): ClusterEvent {
+  const r = d.rollout;
+  const rollout = r ? `; it was ${interruptedRolloutLine(r)}. This cluster serves version ${servingVersion}: roll out again with \`serve rollout ${r.model}@${r.toVersion}\`` : '';
+  return { level: 'warn', kind: 'previous-controller', message: `${deathLine(d)}${rollout}` };
 }
