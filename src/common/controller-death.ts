@@ -8,7 +8,8 @@ import path from 'node:path';
 import { readJournal, type JournalChild, type JournalRollout } from './controller-journal.js';
 import { lstatIfAny, removeEntry, writeNewFile } from './no-follow.js';
 import { isAlive, readStartTicks } from './process.js';
-import { ownerAlive, readPidFile, type StatePaths } from './state-layout.js';
+import { notRunning, ownerAlive, readPidFile, type StatePaths } from './state-layout.js';
+import { UnreachableError } from './errors.js';
 
 /** What became of one child of the dead controller, looked at just now. */
 export interface DeadControllerChild extends JournalChild {
@@ -45,6 +46,13 @@ export function controllerDeath(paths: StatePaths, clean: boolean): ControllerDe
     ...(j.rollout ? { rollout: j.rollout } : {}),
     removed: clean ? clearDeadOwner(paths) : [],
   };
+}
+
+/** "No cluster is running" (exit 3) for every command that needs one, saying so when its controller died. */
+export function notRunningHere(paths: StatePaths): UnreachableError {
+  const d = controllerDeath(paths, false);
+  if (!d) return notRunning(paths);
+  return new UnreachableError(`no cluster is running in ${paths.dir}: ${deathLine(d)}; \`serve status --state-dir ${paths.dir}\` says what became of its processes${d.rollout ? ' and its rollout' : ''}`);
 }
 
 function childState(c: JournalChild): DeadControllerChild['state'] {
