@@ -78,4 +78,7 @@ test('serve validate prints the warnings on stderr and exits 0', async (t) => {
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(r.stderr.trim().split('\n'), EXPECTED.map((l) => `serve: warning: ${l}`));
   assert.match(r.stdout, /week\.yaml: ok \(schedule "week"/);
+  const j = spawnSync(process.execPath, [cliEntry, 'validate', 'week.yaml', '--json'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(j.status, 0, j.stderr);
+  assert.deepEqual((JSON.parse(j.stdout) as { warnings: Parameters<typeof formatProblem>[0][] }).warnings.map(formatProblem), EXPECTED);
 });
