@@ -6,7 +6,8 @@ import { formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient, ControllerUnresponsiveError } from '../client/admin-client.js';
 import { isAlive } from '../common/process.js';
 import { readProcessGroup } from '../cluster/proc-stats.js';
-import { DEFAULT_STATE_DIR, notRunning, runningPid, statePaths } from '../cluster/state-dir.js';
+import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state-dir.js';
+import { notRunningHere } from '../common/controller-death.js';
 import { action } from './errors.js';
 
 /** After SIGTERM to a controller that did not answer, how long before SIGKILL (at most). */
@@ -32,7 +33,7 @@ export function register(program: Command): void {
         }
         const paths = statePaths(opts.stateDir);
         const pid = runningPid(paths);
-        if (pid === undefined) throw notRunning(paths);
+        if (pid === undefined) throw notRunningHere(paths);
         const deadline = Date.now() + timeoutMs;
         try {
           await new AdminClient(opts.stateDir, Math.max(1, timeoutMs)).down();

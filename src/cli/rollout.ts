@@ -5,6 +5,7 @@ import { UserError } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { formatMs, parseDurationMs, parseFraction } from '../common/units.js';
 import { rolloutEnded, type RolloutStatus } from '../common/rollout.js';
+import { interruptedRolloutLine } from '../common/controller-death.js';
 import { AdminClient } from '../client/admin-client.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
 import { parseStepsPercent } from '../cluster/rollout/steps.js';
@@ -58,7 +59,7 @@ async function run(target: string, flags: RolloutFlags): Promise<number> {
   if (target === 'status') {
     const s = await client.rolloutStatus();
     if (flags.json) printJson({ rollout: s ?? null });
-    else process.stdout.write(s ? renderRollout(s) : 'no rollout has run on this cluster\n');
+    else process.stdout.write(s ? renderRollout(s) : await noRollout(client));
     return ExitCode.Ok;
   }
   if (target === 'abort') {
@@ -107,6 +108,12 @@ async function follow(client: AdminClient, first: RolloutStatus): Promise<Rollou
   } finally {
     process.off('SIGINT', onInt);
   }
+}
+
+/** "no rollout has run", with the rollout a dead controller before this one left unfinished. */
+async function noRollout(client: AdminClient): Promise<string> {
+  const r = (await client.status().catch(() => undefined))?.previousController?.rollout;
+  return `no rollout has run on this cluster${r ? `; before it, a controller died while ${interruptedRolloutLine(r)} (\`serve status\` says more)` : ''}\n`;
 }
 
 function flag<T>(name: string, parse: () => T): T {

@@ -6,7 +6,10 @@ import { SD_FILE_NAME } from '../common/monitoring.js';
 import { errorMessage, UserError } from '../common/errors.js';
 import { formatBytes, formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient } from '../client/admin-client.js';
-import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
+import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state-dir.js';
+import { clearDeadOwner, controllerDeath } from '../common/controller-death.js';
+import { ExitCode } from '../common/exit-codes.js';
+import { renderDeath, renderPrevious } from './status-death.js';
 import type { CacheStatus, ClusterStatus, OtherServersStatus } from '../common/cluster-status.js';
 import { cacheStatusFromMetrics, countOtherServers, readGatewayMetrics } from '../client/gateway-metrics.js';
 import { action } from './errors.js';
@@ -33,8 +36,10 @@ export function renderStatus(s: ClusterStatus): string {
   for (const r of s.replicas) {
     const retry = r.retryInMs === undefined ? '' : `; next start in ${formatMs(r.retryInMs)}`;
     if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);
+    else if (r.lastError && r.state === 'starting') lines.push(`  ${r.id} starting again; the last start failed: ${r.lastError}`);
   }
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
+  lines.push(...renderPrevious(s.previousController));
   const hosts = renderHosts(s);
   if (hosts) lines.push(hosts);
   const decisions = s.autoscaling.decisions.slice(-5);
@@ -132,7 +137,13 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
     .option('--json', 'print the status as JSON')
     .option('--timeout <duration>', 'how long to wait for the controller to answer', '10s')
-    .addHelpText('after', '\nExit code 3 when no cluster is running in the state directory, or its controller does not answer.')
+    .addHelpText('after', `
+When the controller died without stopping (kill -9, a crash), status says when it was last known
+alive, what became of each of its children (still running or exited), and the rollout it was in
+the middle of (also in --json as "controllerDied"); it removes the Prometheus targets, pid file,
+admin socket and state.json it left. The next \`serve up\` reports it too.
+
+Exit code 3 when no cluster is running in the state directory (a dead controller included), or its controller does not answer.`)
     .action(
       action(async (opts: { stateDir: string; json?: boolean; timeout: string }) => {
         let timeoutMs: number;
@@ -140,6 +151,17 @@ export function register(program: Command): void {
           timeoutMs = parseDurationMs(opts.timeout);
         } catch (err) {
           throw new UserError(`--timeout: ${errorMessage(err)}`);
+        }
+        const paths = statePaths(opts.stateDir);
+        if (runningPid(paths) === undefined) {
+          const death = controllerDeath(paths, true);
+          if (death) {
+            if (opts.json) printJson({ running: false, stateDir: paths.dir, controllerDied: death });
+            else process.stdout.write(renderDeath(death, paths.dir));
+            return ExitCode.Unreachable;
+          }
+          // A controller from before the journal: still no stale targets, pid file or socket.
+          clearDeadOwner(paths);
         }
         const status = await new AdminClient(opts.stateDir, Math.max(1, timeoutMs)).status();
         // The hit rate and the other servers' counts come from the gateway itself (its /metrics), so

@@ -9,6 +9,7 @@ import { ExitCode, type ExitCodeValue } from '../common/exit-codes.js';
 import { activeProfile } from '../profile/schedule.js';
 import { loadProfileOrSchedule } from '../profile/schedule-load.js';
 import type { Profile } from '../profile/types.js';
+import { formatProblem, sortProblems } from '../profile/problems.js';
 import { startCluster, type ClusterSchedule } from '../cluster/controller.js';
 import type { ClusterEvent } from '../cluster/events.js';
 import { AdminClient } from '../client/admin-client.js';
@@ -58,6 +59,7 @@ async function loadForUp(ref: string): Promise<{ profile: Profile; schedule?: Cl
   enforceCertificates(loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles), (line) => process.stderr.write(`${line}\n`));
   if (loaded.kind === 'profile') return { profile: loaded.profile };
   const s = loaded.schedule;
+  for (const w of sortProblems(s.warnings)) process.stderr.write(`serve: warning: ${formatProblem(w)}\n`);
   return { profile: s.profiles[activeProfile(s.schedule, new Date())]!, schedule: s };
 }
 

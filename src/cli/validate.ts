@@ -8,7 +8,7 @@ import { listProfiles } from '../profile/load.js';
 import { activeProfile, nextChange } from '../profile/schedule.js';
 import { loadProfileOrSchedule, type LoadedSchedule } from '../profile/schedule-load.js';
 import { displayName } from '../profile/parse.js';
-import { ProfileError } from '../profile/problems.js';
+import { ProfileError, formatProblem, sortProblems } from '../profile/problems.js';
 import { profileJsonSchemaText } from '../profile/json-schema.js';
 import type { Profile } from '../profile/types.js';
 import { enforceCertificates } from './certificates.js';
@@ -43,6 +43,8 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
     }
     if (flags.json) printJson({ kind: 'schedule', ...loaded.schedule, profiles: Object.fromEntries(Object.entries(loaded.schedule.profiles).map(([k, p]) => [k, shownProfile(p)])) });
     else process.stdout.write(renderScheduleSummary(loaded.schedule, process.cwd(), new Date()).join('\n') + '\n');
+    // Warnings do not fail validation (exit 0): the schedule loads and runs as written.
+    for (const w of sortProblems(loaded.schedule.warnings)) process.stderr.write(`serve: warning: ${formatProblem(w)}\n`);
     return 0;
   } catch (err) {
     // Machines get the problems as data on stdout; people still get the lines on stderr.
@@ -148,6 +150,9 @@ Examples:
   $ serve validate ./my-profile.yaml --json
   $ serve validate --schema > profile.schema.json
 
-Exit codes: 0 valid, 2 problems found (each printed as file:line:col field: what is wrong, what is expected).`)
+A schedule's warnings (a window that earlier windows cover entirely, so it never applies; a closed
+date listed twice) go to stderr as "serve: warning: file:line:col field: ..." and do not fail it.
+
+Exit codes: 0 valid (warnings included), 2 problems found (each printed as file:line:col field: what is wrong, what is expected).`)
     .action(action((ref: string | undefined, flags: Flags) => validate(ref, flags)));
 }

@@ -3,7 +3,8 @@
 import http from 'node:http';
 import { UnreachableError, UserError } from '../common/errors.js';
 import { formatMs } from '../common/units.js';
-import { notRunning, runningPid, statePaths, type StatePaths } from '../common/state-layout.js';
+import { runningPid, statePaths, type StatePaths } from '../common/state-layout.js';
+import { notRunningHere } from '../common/controller-death.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
 import type { ReconfigureRequest, ReconfigureResult } from '../common/live-settings.js';
 import type { RolloutRequest, RolloutStatus } from '../common/rollout.js';
@@ -97,7 +98,7 @@ export class AdminClient {
         req.destroy();
       }, this.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') finish(notRunning(this.paths));
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') finish(notRunningHere(this.paths));
         else finish(this.unresponsive(`closed the connection (${err.code ?? err.message})`));
       });
       req.end(text);

@@ -7,6 +7,7 @@ import type { ClusterStatus, OtherServersStatus, ScheduleStatus } from '../commo
 import { redactUrl } from '../common/redact-url.js';
 import type { ScheduleRunner } from './schedule-runner.js';
 import type { Supervisor } from './supervisor.js';
+import type { ClusterStateFile } from '../common/wire.js';
 
 export interface StatusParts {
   /** The profile in force. */
@@ -25,6 +26,7 @@ export interface StatusParts {
   hosts?: ClusterStatus['hosts'];
   controllerMetricsUrl?: string;
   rollout?: ClusterStatus['rollout'];
+  previousController?: ClusterStatus['previousController'];
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
@@ -37,6 +39,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     profile: { name: profile.name, path: profile.sourcePath },
     model: { name: profile.model.name, version: p.modelVersion },
     ...(p.rollout ? { rollout: p.rollout } : {}),
+    ...(p.previousController ? { previousController: p.previousController } : {}),
     gatewayUrl: p.gatewayUrl,
     gateway: { pid: gateway.pid, state: gateway.state, restarts: gateway.restarts, reason: gateway.failure },
     controllerPid: process.pid,
@@ -83,5 +86,15 @@ function scheduleStatus(s: NonNullable<StatusParts['schedule']>, r: ScheduleRunn
   return {
     name: s.name, path: s.sourcePath, timezone: s.schedule.timezone, active: r.active,
     ...(n ? { next: { at: n.at.toISOString(), profile: n.profile, reason: n.reason, ...(prewarmAt ? { prewarmAt: prewarmAt.toISOString() } : {}) } } : {}),
+  };
+}
+
+/** What state.json says of the running cluster (for `serve bench --profile` and other readers). */
+export function stateFileOf(p: { profile: Profile; schedule?: string; startedAt: string; gatewayUrl: string; adminSocket: string; controllerMetricsUrl?: string; modelVersion: number }): ClusterStateFile {
+  return {
+    version: 1, pid: process.pid, startedAt: p.startedAt, profileName: p.profile.name, profilePath: p.profile.sourcePath,
+    ...(p.schedule ? { schedule: p.schedule } : {}),
+    gatewayUrl: p.gatewayUrl, adminSocket: p.adminSocket, controllerMetricsUrl: p.controllerMetricsUrl,
+    model: { name: p.profile.model.name, version: p.modelVersion }, slo: p.profile.slo,
   };
 }

@@ -16,7 +16,7 @@ import { HostSet } from './hosts/host-set.js';
 import { HostLauncher } from './launchers/host-launcher.js';
 import { placedReplicaLaunch } from './placed-launch.js';
 import { ControllerMonitoring } from './controller-monitoring.js';
-import { buildStatus } from './controller-status.js';
+import { buildStatus, stateFileOf } from './controller-status.js';
 import type { ClusterEvent } from './events.js';
 import { GatewayLink } from './gateway-link.js';
 import { getText } from './http-probe.js';
@@ -32,6 +32,7 @@ import { reconfigure } from './reconfigure.js';
 import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
 import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions, ClusterHandle } from './cluster-options.js';
+import { JournalWriter } from './journal-writer.js';
 
 export type { ClusterHandle, ClusterSchedule, StartClusterOptions } from './cluster-options.js';
 
@@ -72,6 +73,7 @@ class Controller {
   private readonly rollout: RolloutRunner;
   private readonly scheduleRunner: ScheduleRunner | undefined;
   private readonly monitoring: ControllerMonitoring;
+  private readonly journal: JournalWriter;
   private readonly startedAtMs: number;
   private readonly startedAt = new Date().toISOString();
   private phase: ClusterStatus['phase'] = 'starting';
@@ -125,6 +127,7 @@ class Controller {
     const hold = new SwitchHold(() => this.rollout.active); // schedule prewarms and switches wait for a rollout's end
     this.rollout = newRolloutRunner({ clock, emit: onEvent, supervisor: this.supervisor, gateway: this.gateway, registry, gatewayMetrics,
       profile: () => this.profile, modelVersion: () => this.modelVersion, adopt: (v) => ((this.modelVersion = v), this.writeState()), ended: () => hold.release() });
+    this.journal = new JournalWriter(paths, clock, log, { profile: () => opts.schedule?.name ?? this.profile.name, status: () => this.status(), rollout: () => this.rollout.status() }, this.startedAt);
     this.autoscaling = new AutoscaleLoop(profile, { clock, wallNowMs: opts.wallNowMs, target: this.rollout.holding(this.monitoring.counting(this.supervisor)), log, emit: onEvent, gatewayMetrics });
     this.scheduleRunner = opts.schedule && scheduleRunnerFor(opts.schedule, clock, opts.wallNowMs, {
       supervisor: this.supervisor, autoscaling: this.autoscaling, emit: onEvent, log, hold,
@@ -145,6 +148,7 @@ class Controller {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) throw interrupted();
+      this.journal.start((e) => this.emit(e), this.modelVersion);
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
         status: () => this.status(), scale: (n, f) => (this.rollout.guard('serve scale'), this.scale(n, f)), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(), rollout: this.rollout,
         reconfigure: (settings) => (this.rollout.guard('a reconfiguration'), reconfigure({ profile: this.profile, setProfile: (p) => (this.profile = p), supervisor: this.supervisor, emit: (e) => this.emit(e) }, settings)),
@@ -181,7 +185,7 @@ class Controller {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(),
+      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(), previousController: this.journal.previous,
     });
   }
 
@@ -215,7 +219,7 @@ class Controller {
         await this.hosts?.close().catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
         await Promise.all([this.closeAdmin?.(), this.monitoring.close()]);
       } finally {
-        // Whatever failed above, the directory is released and the files closed.
+        this.journal.stop(); // whatever failed above, the directory is released and the files closed
         releaseStateDir(this.paths);
         this.log.info('stopped');
         this.files.close();
@@ -234,17 +238,13 @@ class Controller {
 
   private emit(e: ClusterEvent): void {
     this.log[e.level](e.message, { kind: e.kind, replica: e.id });
+    this.journal?.update(); // the children and the rollout change with events
     this.monitoring.event(e);
     this.opts.onEvent?.(e);
   }
 
   private writeState(): void {
-    const { profile } = this;
-    writeStateFile(this.paths, {
-      version: 1, pid: process.pid, startedAt: this.startedAt, profileName: profile.name, profilePath: profile.sourcePath,
-      ...(this.opts.schedule ? { schedule: this.opts.schedule.name } : {}),
-      gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl,
-      model: { name: profile.model.name, version: this.modelVersion }, slo: profile.slo,
-    });
+    const { profile, startedAt, gatewayUrl, modelVersion, paths } = this;
+    writeStateFile(paths, stateFileOf({ profile, schedule: this.opts.schedule?.name, startedAt, gatewayUrl, modelVersion, adminSocket: paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl }));
   }
 }

@@ -63,6 +63,7 @@ export class ReplicaSlot {
       cpuPercent: live && !this.proc?.remote ? this.readings.cpuPercent : undefined,
       uptimeMs: c.phase === 'ready' && c.readySinceMs !== undefined ? nowMs - c.readySinceMs : undefined,
       reason: c.reason,
+      ...(c.lastError === undefined ? {} : { lastError: c.lastError }),
       retryInMs,
     };
   }

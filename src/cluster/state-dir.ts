@@ -1,6 +1,6 @@
 // The state directory of one cluster, the owner's side (control plane): `serve up` claims it,
 // writes state.json and releases it; the layout and the readers' side are common/state-layout.ts.
-import { linkSync, renameSync } from 'node:fs';
+import { linkSync, lutimesSync, renameSync } from 'node:fs';
 import { UserError } from '../common/errors.js';
 import type { ClusterStateFile } from '../common/wire.js';
 import { removeEntry, writeNewFile } from '../common/no-follow.js';
@@ -73,11 +73,15 @@ function cleanLeftovers(paths: StatePaths): void {
   for (const p of [paths.adminSocket, paths.stateFile, paths.sdFile]) removeEntry(p);
 }
 
-/** Removes what a running controller keeps in the directory (logs stay); only if we own it. */
+/**
+ * Removes what a running controller keeps in the directory (logs stay); only if we own it. The
+ * journal goes too: a clean stop leaves nothing to report. (A dead controller's journal is kept by
+ * the claim, so the next `serve up` can report it.)
+ */
 export function releaseStateDir(paths: StatePaths, pid = process.pid): void {
   if (readPidFile(paths)?.pid !== pid) return;
   // The targets go first: Prometheus stops scraping a cluster that is gone.
-  for (const p of [paths.sdFile, paths.adminSocket, paths.stateFile, paths.pidFile]) removeEntry(p);
+  for (const p of [paths.sdFile, paths.adminSocket, paths.stateFile, paths.journalFile, paths.pidFile]) removeEntry(p);
 }
 
 /**
@@ -90,3 +94,23 @@ export function writeStateFile(paths: StatePaths, state: ClusterStateFile): void
   renameSync(tmp, paths.stateFile);
 }
 
+/**
+ * Writes the controller's journal (controller.json) atomically, as state.json; on a failure no
+ * temporary file is left. (To become the common atomic write when there is one.)
+ */
+export function writeJournal(paths: StatePaths, text: string): void {
+  const tmp = `${paths.journalFile}.${process.pid}.tmp`;
+  try {
+    writeNewFile(tmp, text);
+    renameSync(tmp, paths.journalFile);
+  } catch (err) {
+    removeEntry(tmp);
+    throw err;
+  }
+}
+
+/** Sets the journal's mtime to now (the heartbeat); lutimes never follows a link. */
+export function touchJournal(paths: StatePaths, nowMs = Date.now()): void {
+  const t = new Date(nowMs);
+  lutimesSync(paths.journalFile, t, t);
+}

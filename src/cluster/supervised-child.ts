@@ -42,6 +42,12 @@ export interface ChildState {
   readonly reason: string | undefined;
   /** Why the current process is being ended, or what it said when it died (its fatal event). */
   readonly failWhy: string | undefined;
+  /**
+   * How the last process ended badly, in one line: the child's own first error line when it said
+   * one (`fatal`), else how it ended. Kept across restarts until the child is ready, so a replica
+   * that is `starting` again still says why the last start failed (rollouts report it).
+   */
+  readonly lastError: string | undefined;
   /** When the armed timer fires (startup timeout, backoff or failed retry). */
   readonly timerAtMs: number | undefined;
   /** Retired (scaled away or shutting down): its end is not a failure. */
@@ -75,7 +81,7 @@ export type ChildAction =
 export function initialChild(): ChildState {
   return {
     phase: 'pending', restarts: 0, attempt: 0, failureTimesMs: [], failedStarts: 0, everReady: false, readySinceMs: undefined,
-    probeFailures: 0, reason: undefined, failWhy: undefined, timerAtMs: undefined, stopping: false,
+    probeFailures: 0, reason: undefined, failWhy: undefined, lastError: undefined, timerAtMs: undefined, stopping: false,
   };
 }
 
@@ -117,7 +123,7 @@ function onUnplaced(s: ChildState, reason: string): Result {
 }
 
 function onReady(s: ChildState, nowMs: number): Result {
-  const state = { ...s, phase: 'ready' as const, everReady: true, failedStarts: 0, readySinceMs: nowMs, probeFailures: 0, reason: undefined, timerAtMs: undefined };
+  const state = { ...s, phase: 'ready' as const, everReady: true, failedStarts: 0, readySinceMs: nowMs, probeFailures: 0, reason: undefined, lastError: undefined, timerAtMs: undefined };
   return { state, actions: [{ type: 'disarm' }, { type: 'report', level: 'info', kind: 'ready', message: 'ready' }, { type: 'routing' }] };
 }
 
@@ -153,12 +159,13 @@ function onExited(s: ChildState, how: string, nowMs: number, p: ChildPolicy): Re
     return { state: { ...s, phase: 'stopped', timerAtMs: undefined }, actions: [{ type: 'disarm' }, { type: 'routing' }, { type: 'remove' }] };
   }
   const why = s.failWhy ?? how;
-  if (p.failFastBeforeFirstReady && !s.everReady) return fail(s, why, nowMs, undefined);
+  const lastError = firstLine(why.replace(/^fatal: /, ''));
+  if (p.failFastBeforeFirstReady && !s.everReady) return fail({ ...s, lastError }, why, nowMs, undefined);
   const r = p.restart;
   const attempt = s.readySinceMs !== undefined && nowMs - s.readySinceMs >= r.resetAfterMs ? 0 : s.attempt;
   const failureTimesMs = [...s.failureTimesMs.filter((t) => nowMs - t < r.crashLoopWindowMs), nowMs];
   const failedStarts = s.readySinceMs === undefined ? s.failedStarts + 1 : 0;
-  const next = { ...s, attempt, failureTimesMs, failedStarts, readySinceMs: undefined };
+  const next = { ...s, attempt, failureTimesMs, failedStarts, readySinceMs: undefined, lastError };
   if (failureTimesMs.length >= r.crashLoopFailures) {
     return fail(next, `crash loop: ${failureTimesMs.length} failures within ${r.crashLoopWindowMs / 1000}s (last: ${why})`, nowMs, r.failedRetryMs);
   }
@@ -198,6 +205,11 @@ function onLost(s: ChildState, why: string): Result {
   if (hasProcess(s)) actions.push({ type: 'kill' });
   actions.push({ type: 'place' });
   return { state, actions };
+}
+
+/** The first non-empty line of `text` (a stack or a tool's report would swamp a status line). */
+export function firstLine(text: string): string {
+  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? text.trim();
 }
 
 /** "5m", "30s", "1.5s": a wait for people. */

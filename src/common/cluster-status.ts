@@ -3,6 +3,7 @@
 
 /** Life cycle of one replica slot. */
 import type { RolloutStatus } from './rollout.js';
+import type { ControllerDeath } from './controller-death.js';
 
 export type ReplicaState =
   | 'pending' // not placed: does not fit the host (see reason)
@@ -39,6 +40,8 @@ export interface ReplicaStatus {
   uptimeMs?: number;
   /** Why it is pending, unhealthy, restarting, failed or lost. */
   reason?: string;
+  /** Since it was last ready: how its last process ended badly, its own first error line when it said one. */
+  lastError?: string;
   /** Restarting or failed: when the next start is tried. */
   retryInMs?: number;
 }
@@ -51,6 +54,8 @@ export interface ClusterStatus {
   model: { name: string; version: number };
   /** A rollout in progress or the last one, with the traffic weight of each version. */
   rollout?: RolloutStatus;
+  /** The controller before this one in the state directory died without stopping: what it left. */
+  previousController?: ControllerDeath;
   gatewayUrl: string;
   gateway: { pid?: number; state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'; restarts: number; reason?: string };
   controllerPid: number;

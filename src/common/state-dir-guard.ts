@@ -27,7 +27,7 @@ export function prepareStateDir(paths: StatePaths): void {
     throw new UserError(`${paths.logsDir} is a symbolic link, and serve never follows links in its state directory: remove it`);
   }
   checkDir(paths.logsDir, 'logs folder', logs);
-  for (const file of [paths.pidFile, `${paths.pidFile}.lock`, paths.stateFile, paths.sdFile]) requireRegularIfAny(file);
+  for (const file of [paths.pidFile, `${paths.pidFile}.lock`, paths.stateFile, paths.sdFile, paths.journalFile]) requireRegularIfAny(file);
   requireRegularIfAny(paths.adminSocket, true);
   for (const name of readdirSync(paths.logsDir)) {
     if (LOG_FILE.test(name)) requireRegularIfAny(path.join(paths.logsDir, name));

@@ -19,6 +19,8 @@ export interface StatePaths {
   logsDir: string;
   /** Prometheus file-based service discovery: the cluster's targets (monitoring.ts). */
   sdFile: string;
+  /** The controller's children and rollout progress, touched while it lives (controller-journal.ts). */
+  journalFile: string;
 }
 
 /** Resolves the paths of `dir` (relative to `cwd`). */
@@ -31,6 +33,7 @@ export function statePaths(dir: string, cwd = process.cwd()): StatePaths {
     stateFile: path.join(abs, 'state.json'),
     logsDir: path.join(abs, 'logs'),
     sdFile: path.join(abs, SD_FILE_NAME),
+    journalFile: path.join(abs, 'controller.json'),
   };
 }
 

@@ -7,6 +7,7 @@ import { displayName, readYaml } from './parse.js';
 import { hideEnvValues } from './redact.js';
 import { parseTimeOfDay, type ProfileSchedule } from './schedule.js';
 import { scheduleTree, type ScheduleYaml } from './schedule-tree.js';
+import { duplicateDates, shadowedWindows } from './schedule-warnings.js';
 import { walkProfile, type Pos, type Walked } from './walk.js';
 import { nestWalked } from './walk-context.js';
 import type { Weekday } from './zoned-time.js';
@@ -51,7 +52,7 @@ export function parseScheduleFile(text: string, sourcePath: string, env: Record<
  * written validly even when other fields have problems, so the profiles it names can be checked in
  * the same pass (the rest of `spec` is only meaningful without problems).
  */
-export function checkScheduleFile(text: string, sourcePath: string, env: Record<string, string | undefined>, cwd: string): { file: string; problems: ProfileProblem[]; spec: ScheduleSpec } {
+export function checkScheduleFile(text: string, sourcePath: string, env: Record<string, string | undefined>, cwd: string): { file: string; problems: ProfileProblem[]; warnings: ProfileProblem[]; spec: ScheduleSpec } {
   const absolute = path.resolve(cwd, sourcePath);
   const file = displayName(absolute, cwd) || '<schedule>';
   const { doc, lines } = readYaml(text, file);
@@ -74,7 +75,27 @@ export function checkScheduleFile(text: string, sourcePath: string, env: Record<
     },
     refs,
   };
-  return { file, problems, spec };
+  return { file, problems, warnings: problems.length > 0 ? [] : scheduleWarnings(walked, file, spec.schedule.windows), spec };
+}
+
+/**
+ * Legal but surely unmeant (the schedule still loads): a window that earlier windows cover on every
+ * day it runs, and a closed date listed twice. Located like problems; printed as warnings.
+ */
+function scheduleWarnings(w: Walked, file: string, windows: ScheduleSpec['schedule']['windows']): ProfileProblem[] {
+  const out: ProfileProblem[] = [];
+  const at = (p: string) => w.positions.get(p) ?? { line: 1, col: 1 };
+  for (const { window, by } of shadowedWindows(windows)) {
+    const p = `schedule.windows[${window}]`;
+    const earlier = by.map((i) => `windows[${i}] (${windows[i]!.profile}, line ${at(`schedule.windows[${i}]`).line})`).join(' and ');
+    out.push({ file, ...at(p), path: p, message: `never applies: ${earlier} ${by.length === 1 ? 'covers' : 'cover'} all of its hours, and the first window containing a time wins; remove it, or move it above to make it win` });
+  }
+  const dates = [...w.values].filter(([k]) => /^schedule\.closed_dates\[\d+\]$/.test(k)).map(([, v]) => String(v));
+  for (const { index, first } of duplicateDates(dates)) {
+    const p = `schedule.closed_dates[${index}]`;
+    out.push({ file, ...at(p), path: p, message: `${dates[index]} is listed twice (also closed_dates[${first}], line ${at(`schedule.closed_dates[${first}]`).line}): remove one` });
+  }
+  return out;
 }
 
 /** Rules between fields of one schedule: a window has a length; an early close is not a closed date. */

@@ -20,6 +20,8 @@ export interface LoadedSchedule {
   schedule: ProfileSchedule;
   /** Every profile the schedule names, by the name it uses. */
   profiles: Record<string, Profile>;
+  /** Legal but surely unmeant (a window that never applies, a closed date listed twice), located; print them. */
+  warnings: ProfileProblem[];
 }
 
 /** Sections a running cluster switches at a boundary; every other one must be the same in each profile. */
@@ -72,7 +74,7 @@ export async function loadScheduleText(text: string, file: string, cwd: string, 
     }
   }
   if (problems.length > 0) throw new ProfileError(shown, problems);
-  return { name: spec.name, sourcePath: spec.sourcePath, schedule: spec.schedule, profiles };
+  return { name: spec.name, sourcePath: spec.sourcePath, schedule: spec.schedule, profiles, warnings: checked.warnings };
 }
 
 /** Reads and loads the schedule file at `file` (absolute). */

@@ -2,13 +2,19 @@
 // with real replicas and gateway: exit codes, the state dir, --detach, and kill -9 of the controller.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isAlive } from '../../src/common/process.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { cliEntry } from '../helpers/paths.js';
-import { killAll, tempWorld, waitFor } from './helpers.js';
+import { fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';
+import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
+import type { ClusterEvent } from '../../src/cluster/events.js';
+import { statePaths } from '../../src/cluster/state-dir.js';
+import type { ControllerDeath } from '../../src/common/controller-death.js';
+import { SD_FILE_NAME } from '../../src/common/monitoring.js';
+import { renderStatus } from '../../src/cli/status.js';
 
 function serve(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
   try {
@@ -137,20 +143,36 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
   assert.equal(serve(['status', '--state-dir', w.stateDir], w.root).code, 3);
 });
 
-test('kill -9 of the controller leaves no process behind', async (t) => {
+/** Runs the CLI without blocking the event loop (an in-process cluster must answer it). */
+function serveAsync(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+    });
+  });
+}
+
+// The children's fate is reported as it is (running or exited), never assumed: this holds whether
+// they exit with their parent (today) or outlive it to be adopted again.
+test('kill -9 of the controller mid-rollout: status says it died, its children and rollout, and removes what misleads; the next up reports the rollout', async (t) => {
   const w = cliWorld();
   const pids: number[] = [];
   const controller = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', w.profile, '--state-dir', w.stateDir], {
     cwd: w.root, stdio: ['ignore', 'pipe', 'pipe'],
   });
-  t.after(() => {
-    killAll([controller.pid!, ...pids]);
+  let rollout: ChildProcess | undefined;
+  let next: ClusterHandle | undefined;
+  t.after(async () => {
+    await next?.stop();
+    killAll([controller.pid!, rollout?.pid ?? 0, ...pids].filter((p) => p > 0));
     w.cleanup();
   });
   let text = '';
   let errText = '';
   controller.stdout!.on('data', (c: Buffer) => (text += c.toString('utf8')));
   controller.stderr!.on('data', (c: Buffer) => (errText += c.toString('utf8')));
+  const controllerExited = new Promise((r) => controller.once('exit', r));
   const status = await waitFor('the controller to print its status', () => {
     if (controller.exitCode !== null) throw new Error(`serve up exited with ${controller.exitCode}: ${errText}`);
     try {
@@ -161,8 +183,67 @@ test('kill -9 of the controller leaves no process behind', async (t) => {
   }, 60_000, 50);
   pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
   assert.equal(pids.length, 3);
+  assert.equal(status.model.version, 1);
+  // Version 2 (the same model) appears once the cluster runs version 1; a long first step to die in.
+  const versions = path.join(w.registry, 'cnn-lstm');
+  cpSync(path.join(versions, '1'), path.join(versions, '2'), { recursive: true });
+  rollout = spawn(process.execPath, [cliEntry, 'rollout', 'cnn-lstm@2', '--steps', '50%,100%', '--step-time', '60s', '--state-dir', w.stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let rolloutErr = '';
+  rollout.stderr!.on('data', (c: Buffer) => (rolloutErr += c.toString('utf8')));
+  await waitFor('step 1 of the rollout', () => /step 1\/2: 50% of traffic to version 2/.test(rolloutErr), 60_000, 50);
+  const paths = statePaths(w.stateDir);
+  const journal = JSON.parse(readFileSync(paths.journalFile, 'utf8')) as { children: Array<{ pid: number }> };
+  pids.push(...journal.children.map((c) => c.pid).filter((p) => !pids.includes(p)));
+  assert.equal(pids.length, 5, 'the gateway, two replicas of each version');
+
   process.kill(controller.pid!, 'SIGKILL');
+  await controllerExited;
+  const r = serve(['status', '--json', '--state-dir', w.stateDir], w.root);
+  assert.equal(r.code, 3, r.stderr);
+  const d = (JSON.parse(r.stdout) as { running: boolean; controllerDied: ControllerDeath }).controllerDied;
+  assert.equal(d.pid, controller.pid);
+  assert.equal(d.profile, 'clitest');
+  const sinceAliveMs = Date.now() - Date.parse(d.lastAliveAt);
+  assert.ok(sinceAliveMs >= 0 && sinceAliveMs < 15_000, `last known alive ${d.lastAliveAt}`);
+  assert.deepEqual(d.children.map((c) => c.pid).sort(), [...pids].sort());
+  for (const c of d.children) {
+    assert.ok(c.state === 'running' || c.state === 'exited', JSON.stringify(c));
+    if (c.state === 'exited') assert.equal(isAlive(c.pid), false, `${c.id} said exited but lives`);
+  }
+  assert.deepEqual(d.rollout, { model: 'cnn-lstm', fromVersion: 1, toVersion: 2, phase: 'stepping', step: 1, steps: 2, percent: 50 });
+  // What would mislead is gone: Prometheus' targets, the pid file, the socket, state.json.
+  assert.deepEqual([...d.removed].sort(), ['admin.sock', SD_FILE_NAME, 'serve.pid', 'state.json'].sort());
+  for (const f of [paths.sdFile, paths.pidFile, paths.adminSocket, paths.stateFile]) assert.equal(existsSync(f), false, f);
+
+  // Today the children exit with their parent (the survive issue will keep them for adoption).
   await waitFor('children to exit with their parent', () => pids.every((p) => !isAlive(p)) && inGroups(pids).length === 0, 10_000, 50);
+  // Told again, in words, with each child as it is now; nothing left to remove.
+  const again = serve(['status', '--state-dir', w.stateDir], w.root);
+  assert.equal(again.code, 3, again.stderr);
+  assert.match(again.stdout, new RegExp(`^No cluster is running in .*: the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; last known alive \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC`));
+  for (const c of d.children) assert.match(again.stdout, new RegExp(`  ${c.id} pid ${c.pid}: ${isAlive(c.pid) ? 'still running' : 'exited'}\n`));
+  assert.match(again.stdout, /it was rolling cnn-lstm out from version 1 to 2 \(stepping\): step 1 of 2, 50% of traffic on version 2/);
+  assert.doesNotMatch(again.stdout, /removed what it left/);
+  // Commands that need a cluster say it died, in one line.
+  const down = serve(['down', '--state-dir', w.stateDir], w.root);
+  assert.equal(down.code, 3, down.stderr);
+  assert.match(down.stderr, new RegExp(`^serve: error: no cluster is running in .*: the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; .*\`serve status --state-dir .*\` says what became of its processes and its rollout\n$`));
+
+  // The next up (in this process, with fake replicas: quick) reports the interrupted rollout.
+  const events: ClusterEvent[] = [];
+  next = await startCluster(testProfile(w.registry, { name: 'clitest', model: { name: 'cnn-lstm', version: 1, registry: w.registry }, replicas: { min: 1, max: 1, initial: 1 } }), {
+    stateDir: w.stateDir, cliEntry: fakeCli, onEvent: (e) => events.push(e),
+  });
+  const said = events.find((e) => e.kind === 'previous-controller');
+  assert.equal(said?.level, 'warn');
+  assert.match(said!.message, new RegExp(`^the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; .*; it was rolling cnn-lstm out from version 1 to 2 \\(stepping\\): step 1 of 2, 50% of traffic on version 2\\. This cluster serves version 1: roll out again with \`serve rollout cnn-lstm@2\`$`));
+  assert.match(renderStatus(next.status()), /warning: it was rolling cnn-lstm out from version 1 to 2 \(stepping\): step 1 of 2/);
+  const rs = await serveAsync(['rollout', 'status', '--state-dir', w.stateDir], w.root);
+  assert.equal(rs.code, 0, rs.stderr);
+  assert.match(rs.stdout, /^no rollout has run on this cluster; before it, a controller died while rolling cnn-lstm out from version 1 to 2/);
+  // A clean stop leaves nothing to report.
+  await next.stop();
+  assert.equal(existsSync(paths.journalFile), false);
 });
 
 test('Ctrl-C (SIGINT) on a foreground serve up drains, stops everything, cleans the state dir and exits 0', async (t) => {

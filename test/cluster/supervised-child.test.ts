@@ -208,3 +208,21 @@ test('events that do not apply to the phase change nothing', () => {
     assert.equal(run.state, before);
   }
 });
+
+test('the last start\'s own first error line stays through the restart until the child is ready', () => {
+  const run = new Run();
+  run.on({ type: 'place' }, 0);
+  run.on({ type: 'fatal', error: 'Load model from /m/model.onnx failed:Protobuf parsing failed.\n    at Session.create (x.js:1)' }, 10);
+  const a = run.on({ type: 'exited', how: 'exited with code 1' }, 20);
+  assert.equal(run.state.lastError, 'Load model from /m/model.onnx failed:Protobuf parsing failed.');
+  const arm = a.find((x) => x.type === 'arm') as { atMs: number };
+  run.on({ type: 'timer', atMs: arm.atMs }, arm.atMs);
+  // Starting again: `reason` is gone, the last start's error is not.
+  assert.deepEqual([run.state.phase, run.state.restarts, run.state.reason, run.state.lastError], ['starting', 1, undefined, 'Load model from /m/model.onnx failed:Protobuf parsing failed.']);
+  // Without words of its own, how it ended.
+  run.on({ type: 'exited', how: 'killed by SIGSEGV' }, arm.atMs + 10);
+  assert.equal(run.state.lastError, 'killed by SIGSEGV');
+  run.on({ type: 'timer', atMs: run.state.timerAtMs! }, run.state.timerAtMs!);
+  run.on({ type: 'ready' }, run.state.timerAtMs! + 1);
+  assert.equal(run.state.lastError, undefined);
+});

@@ -27,8 +27,9 @@ export async function startNewReplicas(h: StartHost, from: number, to: number, n
     if (cancelled()) return { ok: false, message: 'cancelled' };
     const all = h.replicas();
     const fresh = all.filter((r) => r.version === to && r.state !== 'draining' && r.state !== 'stopped');
-    const broken = fresh.find((r) => r.restarts > 0 || r.state === 'failed');
-    if (broken) return { ok: false, message: `version ${to}'s ${broken.id} did not start: ${broken.reason ?? broken.state}` };
+    // Once one has ended badly, a new version will not start any better: report its own error line.
+    const broken = fresh.find((r) => r.restarts > 0 || r.state === 'failed' || r.state === 'restarting');
+    if (broken) return { ok: false, message: `version ${to}'s ${broken.id} did not start: ${broken.lastError ?? broken.reason ?? broken.state}` };
     if (fresh.some((r) => ON_THE_WAY.has(r.state))) continue;
     const ready = fresh.filter((r) => r.state === 'ready').length;
     const pending = fresh.filter((r) => r.state === 'pending');

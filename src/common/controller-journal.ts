@@ -1,0 +1,61 @@
+// The controller's journal (common): controller.json in the state directory says which children a
+// running controller has and how far a rollout got; the controller rewrites it when that changes and
+// touches it every second, so its mtime is when the controller was last known alive. A clean stop
+// removes it; one left behind by a dead controller tells `serve status` and the next `serve up` what
+// happened (controller-death.ts).
+import { lstatIfAny, readSmallFile } from './no-follow.js';
+import type { StatePaths } from './state-layout.js';
+
+/** How often a live controller touches its journal. */
+export const JOURNAL_HEARTBEAT_MS = 1000;
+
+/** One child process of the controller. */
+export interface JournalChild {
+  /** "gateway" or the replica's id. */
+  id: string;
+  pid: number;
+  /** Its start time on this machine (Linux clock ticks), to tell it from a later process with its pid. */
+  startTicks?: number;
+  /** The SSH host it runs on; absent on this machine. */
+  host?: string;
+}
+
+/** A rollout in progress, as far as it got. */
+export interface JournalRollout {
+  model: string;
+  fromVersion: number;
+  toVersion: number;
+  /** The rollout's phase (see RolloutPhase): starting, stepping, completing or rolling-back. */
+  phase: string;
+  /** 1-based step in progress (0 while the new replicas start), of `steps`. */
+  step: number;
+  steps: number;
+  /** The new version's share of traffic, in percent. */
+  percent: number;
+}
+
+export interface ControllerJournal {
+  version: 1;
+  pid: number;
+  startTicks?: number;
+  startedAt: string;
+  /** The profile (a schedule's name, when it runs one). */
+  profile: string;
+  children: JournalChild[];
+  rollout?: JournalRollout;
+}
+
+/** The journal in `paths` and when it was last written or touched (epoch ms); undefined if none or unreadable. */
+export function readJournal(paths: StatePaths): { journal: ControllerJournal; touchedAtMs: number } | undefined {
+  const st = lstatIfAny(paths.journalFile);
+  if (!st?.isFile()) return undefined;
+  const text = readSmallFile(paths.journalFile, 256 * 1024);
+  if (text === undefined) return undefined;
+  try {
+    const j = JSON.parse(text) as ControllerJournal;
+    if (j?.version !== 1 || !Number.isInteger(j.pid) || j.pid <= 0 || !Array.isArray(j.children)) return undefined;
+    return { journal: j, touchedAtMs: st.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
