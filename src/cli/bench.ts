@@ -200,7 +200,7 @@ export function register(program: Command): void {
     .option('--step <duration>', 'time at each ramp rate (default 10s)')
     .option('--arrival <kind>', 'constant or poisson arrivals (default constant)')
     .option('--duration <duration>', 'measured time, e.g. 30s (default 30s)')
-    .option('--warmup <duration>', 'load applied before measuring, not recorded (default 0s)')
+    .option('--warmup <duration>', 'load applied at the first rate before measuring, not recorded; 0 turns it off (default 2s, shown in the header line)')
     .option('--connections <n>', 'most open connections, one request each at a time (default 256)')
     .option('--concurrency <n>', 'closed loop: N requests back to back instead of a schedule')
     .option('--timeout <duration>', 'total per-request limit, connecting included, from send to the end of the response; also bounds each discovery request (default 10s)')

@@ -28,6 +28,8 @@ test('fresh directory: up --detach market-hours, bench --rps 200, down, each exi
   assert.equal(bench.code, 0, `${bench.stderr}\n${bench.stdout.slice(0, 1500)}`);
   const result = JSON.parse(bench.stdout) as { requests: { ok: number; errors: number }; gates: { checks: Array<{ metric: string }> } };
   assert.equal(result.requests.errors, 0);
+  // No --warmup: 2 s of it ran first (issue 21).
+  assert.equal((result as unknown as { warmupMs: number }).warmupMs, 2000);
   assert.ok(result.requests.ok >= 900, `${result.requests.ok} ok`);
   assert.deepEqual(result.gates.checks.map((c) => c.metric).sort(), ['errorRate', 'max', 'minRps', 'p50', 'p95', 'p99'].sort());
 

@@ -35,7 +35,8 @@ function serve(args: string[], opts: { interruptWhen?: () => boolean; cwd?: stri
   });
 }
 
-const short = ['--rps', '50', '--duration', '1s'];
+// No warmup: these runs check flags and outputs, not latency.
+const short = ['--rps', '50', '--duration', '1s', '--warmup', '0'];
 const noStack = (r: Run) => assert.doesNotMatch(r.stderr, /\n\s+at /, `no stack trace in: ${r.stderr}`);
 
 async function withServer(opts: Parameters<typeof startFakeServer>[0], fn: (s: FakeServer) => Promise<void>) {
@@ -180,15 +181,15 @@ test('a profile of a running cluster supplies the URL, model and targets', async
       version: 1, pid: process.pid, startedAt: new Date().toISOString(), profileName: 'local', profilePath: '/x/local.yaml',
       gatewayUrl: s.url, adminSocket: '/x/admin.sock', model: { name: 'tiny', version: 1 }, slo: { p50Ms: 1, targetRps: 40 },
     }));
-    const r = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--json']);
+    const r = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--json']);
     assert.equal(r.code, 1, r.stderr);
     const json = JSON.parse(r.stdout);
     assert.equal(json.rate.requestedPerSec, 40);
     assert.deepEqual(json.gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
-    const overridden = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--p50', '1s']);
+    const overridden = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--p50', '1s']);
     assert.equal(overridden.code, 0, overridden.stdout + overridden.stderr);
     // No --url and no --profile: the same running cluster, gated on its targets.
-    const plain = await serve(['bench', '--state-dir', dir, '--duration', '1s', '--json']);
+    const plain = await serve(['bench', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--json']);
     assert.equal(plain.code, 1, plain.stderr);
     assert.deepEqual(JSON.parse(plain.stdout).gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
   });
@@ -198,7 +199,7 @@ test('Ctrl-C stops the run, prints what was measured, exits 130', async () => {
   // Slow answers, so requests are in flight at the stop; SIGINT once the load has reached the server.
   await withServer({ delayMs: 200 }, async (s) => {
     const started = Date.now();
-    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s'], { interruptWhen: () => s.inferCount() >= 5 });
+    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s', '--warmup', '0'], { interruptWhen: () => s.inferCount() >= 5 });
     assert.equal(r.code, 130, r.stderr);
     assert.ok(Date.now() - started < 30_000);
     assert.match(r.stdout, /interrupted: the figures cover only what ran before the stop/);
