@@ -3,6 +3,7 @@
 // imports of every other command (about 37 MB of RSS per replica).
 import { Command, CommanderError } from 'commander';
 import { versionLine } from '../common/package-info.js';
+import { UserError } from '../common/errors.js';
 import { reportError } from './errors.js';
 
 type Register = (program: Command) => void;
@@ -62,6 +63,9 @@ Exit codes: 0 ok, 1 a target missed, 2 usage or config error, 3 target unreachab
   return program;
 }
 
+/** Names other tools use for our commands (pm2, systemctl): each answered with ours. */
+const otherNames: Readonly<Record<string, string>> = { start: 'up', stop: 'down' };
+
 async function main(): Promise<void> {
   // `serve status | head` closes the pipe early: that is not an error worth a stack trace.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -71,6 +75,8 @@ async function main(): Promise<void> {
   const first = process.argv[2];
   const known = commandModules.some(([name]) => name === first);
   try {
+    const ours = first !== undefined && Object.hasOwn(otherNames, first) ? otherNames[first] : undefined;
+    if (ours !== undefined) throw new UserError(`unknown command '${first}': did you mean \`serve ${ours}\`? (see \`serve ${ours} --help\`)`);
     const program = await buildProgram(known ? first : undefined);
     await program.parseAsync(process.argv);
   } catch (err) {
