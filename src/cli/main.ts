@@ -57,7 +57,7 @@ Examples:
   $ serve status --json                     the running cluster as JSON
   $ serve tune --profile local --write t.yaml  the cheapest batching, threads and replicas that meet the targets
 
-Exit codes: 0 ok, 1 a target missed, 2 usage or config error, 3 target unreachable, 70 internal error.`);
+Exit codes: 0 ok, 1 a target missed, 2 usage or config error, 3 target unreachable (or \`serve up\` got fewer than replicas.min ready), 70 internal error.`);
   // Subcommands inherit exitOverride so usage errors map to exit code 2 in one place.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -34,6 +34,7 @@ export function renderStatus(s: ClusterStatus): string {
     const retry = r.retryInMs === undefined ? '' : `; next start in ${formatMs(r.retryInMs)}`;
     if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);
   }
+  lines.push(...renderDeviceFallbacks(s));
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
   const hosts = renderHosts(s);
   if (hosts) lines.push(hosts);
@@ -45,6 +46,13 @@ export function renderStatus(s: ClusterStatus): string {
   if (s.cache) lines.push(renderCache(s.cache));
   if (s.otherServers) lines.push(...renderOtherServers(s.otherServers));
   return lines.join('\n');
+}
+
+/** One line per distinct reason that device auto ended on the CPU, naming its replicas (none when no fallback). */
+export function renderDeviceFallbacks(s: ClusterStatus): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const r of s.replicas) if (r.deviceFallback) byReason.set(r.deviceFallback, [...(byReason.get(r.deviceFallback) ?? []), r.id]);
+  return [...byReason].map(([why, ids]) => `  device auto fell back to cpu on ${ids.join(', ')}: ${why}`);
 }
 
 /** The other servers the gateway sends to, with what it sent each (when the gateway's /metrics was read). */

@@ -13,6 +13,7 @@ import { profileJsonSchemaText } from '../profile/json-schema.js';
 import type { Profile } from '../profile/types.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
+import { hostFitNote } from './host-fit.js';
 
 interface Flags {
   json?: boolean;
@@ -34,13 +35,21 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   if (ref === undefined) throw new UserError('serve validate needs a profile: a name such as "local" or the path of a .yaml file (see --list)');
   try {
     const loaded = await loadProfileOrSchedule(ref);
+    // On stderr, so --json stays data and the exit code stays 0.
+    const profiles = loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles);
+    const notes = profiles.flatMap((p) => {
+      const note = hostFitNote(p);
+      return note === undefined ? [] : [`serve: ${loaded.kind === 'profile' ? '' : `profile "${p.name}": `}${note}\n`];
+    });
     if (loaded.kind === 'profile') {
       if (flags.json) printJson(shownProfile(loaded.profile));
       else process.stdout.write(renderProfileSummary(loaded.profile, process.cwd()).join('\n') + '\n');
+      process.stderr.write(notes.join(''));
       return 0;
     }
     if (flags.json) printJson({ kind: 'schedule', ...loaded.schedule, profiles: Object.fromEntries(Object.entries(loaded.schedule.profiles).map(([k, p]) => [k, shownProfile(p)])) });
     else process.stdout.write(renderScheduleSummary(loaded.schedule, process.cwd(), new Date()).join('\n') + '\n');
+    process.stderr.write(notes.join(''));
     return 0;
   } catch (err) {
     // Machines get the problems as data on stdout; people still get the lines on stderr.
@@ -145,6 +154,9 @@ Examples:
   $ serve validate trading-day              a schedule and every profile it names
   $ serve validate ./my-profile.yaml --json
   $ serve validate --schema > profile.schema.json
+
+A valid profile whose replicas.min does not fit this machine (and has no SSH hosts) gets a note on
+stderr saying so; it is still valid (exit 0): it may be meant for other hosts.
 
 Exit codes: 0 valid, 2 problems found (each printed as file:line:col field: what is wrong, what is expected).`)
     .action(action((ref: string | undefined, flags: Flags) => validate(ref, flags)));
