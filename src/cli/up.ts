@@ -58,7 +58,8 @@ with --detach what started keeps running for \`serve down\`; in the foreground i
 --allow-degraded prints the same as a warning and goes on. A replica whose device auto fell back to
 the CPU is shown under the status table, as in \`serve status\`.
 
-Exit codes: 0 up, 2 bad profile or flags, 3 fewer than replicas.min replicas ready (or nothing started), 130 interrupted.`)
+Exit codes: 0 up, 2 bad profile or flags, or no replica could start (the error says why), 3 fewer than
+replicas.min replicas ready, 130 interrupted.`)
     .action(action((flags: UpFlags) => (flags.detach ? upDetached(flags) : upForeground(flags))));
 }
 
@@ -106,7 +107,8 @@ async function upForeground(flags: UpFlags): Promise<number> {
     const short = flags.detachedChild ? undefined : shortOfMin(status, { keptRunning: false, downCommand: 'serve down' });
     if (short && !flags.allowDegraded) {
       spinner?.fail(`${what}: too few replicas ready`);
-      process.stdout.write(`${renderStatus(status)}\n`);
+      if (flags.json) printJson(status);
+      else process.stdout.write(`${renderStatus(status)}\n`);
       await handle.stop();
       throw short;
     }
