@@ -78,7 +78,7 @@ async function upForeground(flags: UpFlags): Promise<number> {
   // A pseudo-terminal with no width (some CI runners) would make the spinner redraw endlessly.
   const interactive = isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json && !flags.detachedChild;
   const what = schedule ? `${schedule.name} (${profile.name} now)` : profile.name;
-  const spinner: Ora | undefined = interactive ? ora(`starting ${what}: ${profile.replicas.initial} replicas and the gateway`).start() : undefined;
+  let spinner: Ora | undefined = interactive ? ora(`starting ${what}: ${profile.replicas.initial} replicas and the gateway`).start() : undefined;
   let ready = false;
   const onEvent = (e: ClusterEvent) => {
     const line = `${new Date().toISOString().slice(11, 19)} ${e.level === 'info' ? '' : e.level + ': '}${e.message}`;
@@ -106,7 +106,8 @@ async function upForeground(flags: UpFlags): Promise<number> {
     // The background half of --detach leaves this check to its starter, which keeps it running.
     const short = flags.detachedChild ? undefined : shortOfMin(status, { keptRunning: false, downCommand: 'serve down' });
     if (short && !flags.allowDegraded) {
-      spinner?.fail(`${what}: too few replicas ready`);
+      spinner?.fail(`${what}: too few replicas ready; stopping what started`);
+      spinner = undefined;
       if (flags.json) printJson(status);
       else process.stdout.write(`${renderStatus(status)}\n`);
       await handle.stop();
