@@ -82,9 +82,14 @@ export interface BenchRun {
   generatorCpuS: number;
 }
 
-/** Runs `serve bench --url url --model cnn-lstm ...args --json` as a child process (the build `cli`). */
+/**
+ * Runs `serve bench --url url --model cnn-lstm ...args --json` as a child process (the build `cli`).
+ * No warmup unless `args` asks for one: these benches warm up with runs of their own, and CPU
+ * measured around a call must cover only the measured requests (the CLI's default is 2 s).
+ */
 export async function serveBench(url: string, args: string[], cli = cliEntry): Promise<BenchRun> {
-  const child = spawn(process.execPath, [cli, 'bench', '--url', url, '--model', MODEL, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const warmup = args.includes('--warmup') ? [] : ['--warmup', '0'];
+  const child = spawn(process.execPath, [cli, 'bench', '--url', url, '--model', MODEL, ...warmup, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));

@@ -7,27 +7,19 @@ import type { Command } from 'commander';
 import { ExitCode } from '../common/exit-codes.js';
 import { UserError } from '../common/errors.js';
 import {
-  evaluateGates, runOutcome, hdrLogHeader, hdrLogLine, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench, tableModel,
-  type GateReport, type IntervalSample, type RunResult,
+  evaluateGates, runOutcome, hdrLogHeader, hdrLogLine, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench,
+  type IntervalSample, type RunResult,
 } from '../loadtest/index.js';
 import { parseBenchFlags, type BenchFlags } from '../loadtest/flags.js';
 import { readClusterState } from '../client/cluster-state.js';
 import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
 import { action, runExitCode } from './errors.js';
-import { compactTable } from './table.js';
+import { printRun, renderTable } from './bench-report.js';
 import { renderBenchHtml } from './bench-html.js';
 
 export { renderProgressLine };
 
-/**
- * The result table (cli-table3) with each figure beside its target, then the notes and verdict;
- * `verdict` replaces the PASS/FAIL line and the per-row results when the run is not judged.
- */
-export function renderTable(result: RunResult, gates: GateReport, verdict?: string): string {
-  const model = tableModel(result, gates);
-  const rows = model.rows.map((row) => (verdict === undefined ? row : [...row.slice(0, -1), '-']));
-  return [model.title, compactTable(model.head, rows), ...model.notes, verdict ?? model.verdict, ''].join('\n');
-}
+export { renderTable };
 
 interface CliFlags extends BenchFlags {
   profile?: string;
@@ -149,8 +141,7 @@ async function bench(flags: CliFlags): Promise<number> {
     if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
     if (outputs.html) await writeOutput(outputs.html, renderBenchHtml(result, gates, notJudged));
     for (const p of pending.splice(0)) await commitOutput(p);
-    if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
-    else process.stdout.write(renderTable(result, gates, notJudged));
+    await printRun(result, gates, { json: flags.json === true, ...(notJudged === undefined ? {} : { notJudged }) });
     return runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
@@ -200,7 +191,7 @@ export function register(program: Command): void {
     .option('--step <duration>', 'time at each ramp rate (default 10s)')
     .option('--arrival <kind>', 'constant or poisson arrivals (default constant)')
     .option('--duration <duration>', 'measured time, e.g. 30s (default 30s)')
-    .option('--warmup <duration>', 'load applied before measuring, not recorded (default 0s)')
+    .option('--warmup <duration>', 'load applied at the first rate before measuring, not recorded; 0 turns it off (default 2s, shown in the header line)')
     .option('--connections <n>', 'most open connections, one request each at a time (default 256)')
     .option('--concurrency <n>', 'closed loop: N requests back to back instead of a schedule')
     .option('--timeout <duration>', 'total per-request limit, connecting included, from send to the end of the response; also bounds each discovery request (default 10s)')
@@ -217,7 +208,7 @@ export function register(program: Command): void {
     .option('--min-rps <rate>', 'target: achieved successful requests per second at least this')
     .option('--baseline <file>', 'compare with an earlier --json result')
     .option('--max-regression <percent>', 'allowed regression against --baseline (default 10%)')
-    .option('--json', 'print the whole result as JSON instead of the table')
+    .option('--json', 'print the whole result as JSON on stdout; the table then goes to stderr')
     .option('--junit <file>', 'write a JUnit XML report, one test case per target')
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
     .option('--hgrm <file>', 'write the percentile distribution (.hgrm text)')
@@ -235,6 +226,11 @@ Examples:
 Through a serve gateway every answer names its model version (X-Model-Version): --json has a
 byVersion object, and when answers came from more than one version (a rollout) the report adds a
 line per version (its answers, failures and percentiles); the targets judge all answers together.
+
+Where output goes: the table on stdout (with --json, on stderr); when stdout is not a terminal, the
+verdict line also on stderr, so a CI log says why a run failed. With GITHUB_ACTIONS=true the run is
+also appended to $GITHUB_STEP_SUMMARY as Markdown, and each failed check is an ::error annotation
+(on stderr, which the runner reads for workflow commands as it reads stdout).
 
 Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 130 interrupted.`)
     .action(action((flags: CliFlags) => bench(flags)));

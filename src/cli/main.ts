@@ -3,6 +3,7 @@
 // imports of every other command (about 37 MB of RSS per replica).
 import { Command, CommanderError } from 'commander';
 import { versionLine } from '../common/package-info.js';
+import { UserError } from '../common/errors.js';
 import { reportError } from './errors.js';
 
 type Register = (program: Command) => void;
@@ -56,11 +57,14 @@ Examples:
   $ serve status --json                     the running cluster as JSON
   $ serve tune --profile local --write t.yaml  the cheapest batching, threads and replicas that meet the targets
 
-Exit codes: 0 ok, 1 a target missed, 2 usage or config error, 3 target unreachable, 70 internal error.`);
+Exit codes: 0 ok, 1 a target missed, 2 usage or config error, 3 target unreachable (or \`serve up\` got fewer than replicas.min ready), 70 internal error.`);
   // Subcommands inherit exitOverride so usage errors map to exit code 2 in one place.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
+
+/** Names other tools use for our commands (pm2, systemctl): each answered with ours. */
+const otherNames: Readonly<Record<string, string>> = { start: 'up', stop: 'down' };
 
 async function main(): Promise<void> {
   // `serve status | head` closes the pipe early: that is not an error worth a stack trace.
@@ -71,6 +75,8 @@ async function main(): Promise<void> {
   const first = process.argv[2];
   const known = commandModules.some(([name]) => name === first);
   try {
+    const ours = first !== undefined && Object.hasOwn(otherNames, first) ? otherNames[first] : undefined;
+    if (ours !== undefined) throw new UserError(`unknown command '${first}': did you mean \`serve ${ours}\`? (see \`serve ${ours} --help\`)`);
     const program = await buildProgram(known ? first : undefined);
     await program.parseAsync(process.argv);
   } catch (err) {

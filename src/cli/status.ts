@@ -38,6 +38,7 @@ export function renderStatus(s: ClusterStatus): string {
     if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);
     else if (r.lastError && r.state === 'starting') lines.push(`  ${r.id} starting again; the last start failed: ${r.lastError}`);
   }
+  lines.push(...renderDeviceFallbacks(s));
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
   lines.push(...renderPrevious(s.previousController));
   const hosts = renderHosts(s);
@@ -50,6 +51,13 @@ export function renderStatus(s: ClusterStatus): string {
   if (s.cache) lines.push(renderCache(s.cache));
   if (s.otherServers) lines.push(...renderOtherServers(s.otherServers));
   return lines.join('\n');
+}
+
+/** One line per distinct reason that device auto ended on the CPU, naming its replicas (none when no fallback). */
+export function renderDeviceFallbacks(s: ClusterStatus): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const r of s.replicas) if (r.deviceFallback) byReason.set(r.deviceFallback, [...(byReason.get(r.deviceFallback) ?? []), r.id]);
+  return [...byReason].map(([why, ids]) => `  device auto fell back to cpu on ${ids.join(', ')}: ${why}`);
 }
 
 /** The other servers the gateway sends to, with what it sent each (when the gateway's /metrics was read). */

@@ -10,7 +10,8 @@ import type { Command } from 'commander';
 import { UserError, errorMessage } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { replicaSettingsTable as t } from '../common/settings-table.js';
-import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
+import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../common/state-layout.js';
+import { readClusterState } from '../client/cluster-state.js';
 import { parseDurationMs } from '../common/units.js';
 import { loadProfile } from '../profile/load.js';
 import { parseDurationList, parseIntegerList } from '../profile/tune-fields.js';
@@ -26,7 +27,7 @@ import { printJson } from './output.js';
 import { renderTune, renderTuneProgress, tuneHtml } from './tune-render.js';
 
 interface TuneFlags {
-  profile: string;
+  profile?: string;
   objective: string;
   cluster?: boolean;
   rps?: string;
@@ -95,9 +96,24 @@ function parseFlags(f: TuneFlags): Omit<TuneOptions, 'profile' | 'text' | 'space
   return out;
 }
 
+/**
+ * The profile to tune: --profile, else the one the cluster in --state-dir runs (as `serve bench`
+ * finds its cluster). With neither, one line saying what to pass (exit 2).
+ */
+function profileRef(f: TuneFlags): string {
+  if (f.profile !== undefined) return f.profile;
+  const paths = statePaths(f.stateDir);
+  if (runningPid(paths) === undefined) {
+    throw new UserError(`--profile: no cluster is running in ${paths.dir} to take the profile from: pass --profile NAME (e.g. --profile local), or start one with \`serve up --profile NAME\``);
+  }
+  return readClusterState(f.stateDir).profilePath;
+}
+
 async function run(f: TuneFlags): Promise<number> {
   const o = parseFlags(f);
-  const loaded = await loadProfile(f.profile);
+  const ref = profileRef(f);
+  if (f.profile === undefined) process.stderr.write(`tuning the profile of the cluster running in ${statePaths(f.stateDir).dir}: ${ref}${o.attach ? '' : ' (on a cluster of its own; --attach tunes the running one in place)'}\n`);
+  const loaded = await loadProfile(ref);
   const profile: Profile = f.registry ? { ...loaded, model: { ...loaded.model, registry: path.resolve(f.registry) } } : loaded;
   const text = await readFile(profile.sourcePath, 'utf8');
   if (!o.attach) await ensureModel(profile.model.registry, profile, (line) => process.stderr.write(line + '\n'));
@@ -183,7 +199,7 @@ export function register(program: Command): void {
   program
     .command('tune')
     .description('Find the cheapest configuration (batch size, batch wait, replicas, threads) that meets every target of a profile, or the highest rate within them, and write it back as a profile.')
-    .requiredOption('--profile <name|file>', 'profile to tune: its model, targets (slo) and starting values; found as `serve up` finds profiles')
+    .option('--profile <name|file>', 'profile to tune: its model, targets (slo) and starting values; found as `serve up` finds profiles (default: the profile of the cluster running in --state-dir; tune still starts a cluster of its own unless --attach)')
     .option('--objective <cost|throughput>', 'cost: cheapest configuration meeting every target at the target rate; throughput: highest rate within the targets', 'cost')
     .option('--cluster', 'throughput of the whole cluster (with --replicas) instead of one replica')
     .option('--rps <rate>', "cost: the rate to meet the targets at (default the profile's slo.throughput.target); throughput: the first rate tried")
@@ -197,7 +213,7 @@ export function register(program: Command): void {
     .option('--max-windows <n>', 'windows at most before a measurement is declared unstable', '5')
     .option('--warmup <duration>', 'load before each measurement, not recorded', '1s')
     .option('--attach', 'tune the cluster running in --state-dir instead of starting one (it is handed back unpinned, with the profile\'s settings)')
-    .option('--state-dir <dir>', 'state directory of the cluster to --attach to', DEFAULT_STATE_DIR)
+    .option('--state-dir <dir>', 'state directory of the running cluster whose profile is tuned without --profile, and that --attach tunes', DEFAULT_STATE_DIR)
     .option('--oversubscribe', 'also try configurations that need more CPUs than the host has')
     .option('--registry <dir>', "model registry folder (overrides the profile's model.registry)")
     .option('--json', 'print the report as JSON')
@@ -212,6 +228,7 @@ Examples:
   $ serve tune --profile local --rps 200 --write tuned.yaml
   $ serve tune --profile local --objective throughput --replicas 1 --batch-sizes 1,8,16,32 --batch-waits 0ms,2ms,5ms,10ms --threads 1,2
   $ serve tune --profile market-hours --budget 10m --html tune.html --json > tune.json
-  $ serve tune --profile local --attach --state-dir .serve`)
+  $ serve tune --profile local --attach --state-dir .serve
+  $ serve tune --rps 200 --write tuned.yaml       the profile of the cluster \`serve up\` runs in .serve, on a cluster of tune's own`)
     .action(action((flags: TuneFlags) => run(flags)));
 }

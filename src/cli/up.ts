@@ -21,12 +21,14 @@ import { action } from './errors.js';
 import { ensureModel } from './ensure-model.js';
 import { isTty, printJson } from './output.js';
 import { renderStatus } from './status.js';
+import { degradedWarning, shortOfMin } from './up-check.js';
 
 interface UpFlags {
   profile: string;
   stateDir: string;
   detach?: boolean;
   oversubscribe?: boolean;
+  allowDegraded?: boolean;
   registry?: string;
   json?: boolean;
   detachedChild?: boolean;
@@ -40,6 +42,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'state directory: pid file, admin socket, state.json, logs', DEFAULT_STATE_DIR)
     .option('--detach', 'run in the background; returns once the cluster is ready')
     .option('--oversubscribe', 'place replicas that do not fit the host anyway (with a warning)')
+    .option('--allow-degraded', 'exit 0 even when fewer than replicas.min replicas are ready (they are listed as a warning)')
     .option('--registry <dir>', "model registry folder (overrides the profile's model.registry)")
     .option('--json', 'print the status as JSON once ready')
     .addOption(new Option('--detached-child', 'internal: the background half of --detach').hideHelp())
@@ -48,7 +51,17 @@ Examples:
   $ serve up --profile local                  foreground; Ctrl-C drains and stops everything
   $ serve up --profile market-hours --detach  background; stop with \`serve down\`
   $ serve up --profile trading-day            a schedule: market-hours while the market is open, off-hours otherwise
-  $ serve up --profile ./my.yaml --state-dir /tmp/a --oversubscribe`)
+  $ serve up --profile ./my.yaml --state-dir /tmp/a --oversubscribe
+
+Once every replica that could be placed is ready or has failed, \`serve up\` checks that at least
+replicas.min are ready. If fewer are, it lists what is not ready and why (pending: "needs 2 CPUs, 0
+free on local") and the ways out (--oversubscribe, a hosts: section, a smaller profile), and exits 3:
+with --detach what started keeps running for \`serve down\`; in the foreground it is stopped.
+--allow-degraded prints the same as a warning and goes on. A replica whose device auto fell back to
+the CPU is shown under the status table, as in \`serve status\`.
+
+Exit codes: 0 up, 2 bad profile or flags, or no replica could start (the error says why), 3 fewer than
+replicas.min replicas ready, 130 interrupted.`)
     .action(action((flags: UpFlags) => (flags.detach ? upDetached(flags) : upForeground(flags))));
 }
 
@@ -69,7 +82,7 @@ async function upForeground(flags: UpFlags): Promise<number> {
   // A pseudo-terminal with no width (some CI runners) would make the spinner redraw endlessly.
   const interactive = isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json && !flags.detachedChild;
   const what = schedule ? `${schedule.name} (${profile.name} now)` : profile.name;
-  const spinner: Ora | undefined = interactive ? ora(`starting ${what}: ${profile.replicas.initial} replicas and the gateway`).start() : undefined;
+  let spinner: Ora | undefined = interactive ? ora(`starting ${what}: ${profile.replicas.initial} replicas and the gateway`).start() : undefined;
   let ready = false;
   const onEvent = (e: ClusterEvent) => {
     const line = `${new Date().toISOString().slice(11, 19)} ${e.level === 'info' ? '' : e.level + ': '}${e.message}`;
@@ -101,8 +114,19 @@ async function upForeground(flags: UpFlags): Promise<number> {
     });
     ready = true;
     gatewayPid = () => handle.status().gateway.pid;
-    spinner?.succeed(`${what} is up`);
     const status = handle.status();
+    // The background half of --detach leaves this check to its starter, which keeps it running.
+    const short = flags.detachedChild ? undefined : shortOfMin(status, { keptRunning: false, downCommand: 'serve down' });
+    if (short && !flags.allowDegraded) {
+      spinner?.fail(`${what}: too few replicas ready; stopping what started`);
+      spinner = undefined;
+      if (flags.json) printJson(status);
+      else process.stdout.write(`${renderStatus(status)}\n`);
+      await handle.stop();
+      throw short;
+    }
+    spinner?.succeed(`${what} is up`);
+    if (short) process.stderr.write(degradedWarning(short));
     if (flags.json) printJson(status);
     else process.stdout.write(`${renderStatus(status)}\nGateway: ${handle.gatewayUrl}\nCtrl-C (or \`serve down\`) drains and stops.\n`);
     abort.signal.addEventListener('abort', () => void handle.stop(), { once: true });
@@ -166,9 +190,14 @@ async function upDetached(flags: UpFlags): Promise<number> {
     spinner?.fail('not started');
     throw detachedFailure(exitCode, outputSince(child.outputLog, child.outputStartBytes), child.outputLog);
   }
-  spinner?.succeed(`${status.profile.name} is up (pid ${child.pid})`);
+  const down = `serve down${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}`;
+  const short = shortOfMin(status, { keptRunning: true, downCommand: down });
+  if (short && !flags.allowDegraded) spinner?.fail(`${status.profile.name}: too few replicas ready (pid ${child.pid} keeps running)`);
+  else spinner?.succeed(`${status.profile.name} is up (pid ${child.pid})`);
   if (flags.json) printJson(status);
-  else process.stdout.write(`${renderStatus(status)}\nGateway: ${status.gatewayUrl}\nStop it with \`serve down${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}\`.\n`);
+  else process.stdout.write(`${renderStatus(status)}\nGateway: ${status.gatewayUrl}\nStop it with \`${down}\`.\n`);
+  if (short && !flags.allowDegraded) throw short;
+  if (short) process.stderr.write(degradedWarning(short));
   return ExitCode.Ok;
 }
 

@@ -14,6 +14,7 @@ import type { Profile } from '../profile/types.js';
 import { enforceCertificates } from './certificates.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
+import { hostFitNote } from './host-fit.js';
 
 interface Flags {
   json?: boolean;
@@ -35,16 +36,24 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   if (ref === undefined) throw new UserError('serve validate needs a profile: a name such as "local" or the path of a .yaml file (see --list)');
   try {
     const loaded = await loadProfileOrSchedule(ref);
-    enforceCertificates(loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles), (line) => process.stderr.write(`${line}\n`));
+    const profiles = loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles);
+    enforceCertificates(profiles, (line) => process.stderr.write(`${line}\n`));
+    // On stderr, so --json stays data and the exit code stays 0.
+    const notes = profiles.flatMap((p) => {
+      const note = hostFitNote(p);
+      return note === undefined ? [] : [`serve: ${loaded.kind === 'profile' ? '' : `profile "${p.name}": `}${note}\n`];
+    });
     if (loaded.kind === 'profile') {
       if (flags.json) printJson(shownProfile(loaded.profile));
       else process.stdout.write(renderProfileSummary(loaded.profile, process.cwd()).join('\n') + '\n');
+      process.stderr.write(notes.join(''));
       return 0;
     }
     if (flags.json) printJson({ kind: 'schedule', ...loaded.schedule, profiles: Object.fromEntries(Object.entries(loaded.schedule.profiles).map(([k, p]) => [k, shownProfile(p)])) });
     else process.stdout.write(renderScheduleSummary(loaded.schedule, process.cwd(), new Date()).join('\n') + '\n');
     // Warnings do not fail validation (exit 0): the schedule loads and runs as written.
     for (const w of sortProblems(loaded.schedule.warnings)) process.stderr.write(`serve: warning: ${formatProblem(w)}\n`);
+    process.stderr.write(notes.join(''));
     return 0;
   } catch (err) {
     // Machines get the problems as data on stdout; people still get the lines on stderr.
@@ -153,6 +162,9 @@ Examples:
 A schedule's warnings (a window that earlier windows cover entirely, so it never applies; a closed
 date listed twice) go to stderr as "serve: warning: file:line:col field: ..." and do not fail it.
 
-Exit codes: 0 valid (warnings included), 2 problems found (each printed as file:line:col field: what is wrong, what is expected).`)
+A valid profile whose replicas.min does not fit this machine (and has no SSH hosts) gets a note on
+stderr saying so; it is still valid (exit 0): it may be meant for other hosts.
+
+Exit codes: 0 valid (warnings and notes included), 2 problems found (each printed as file:line:col field: what is wrong, what is expected).`)
     .action(action((ref: string | undefined, flags: Flags) => validate(ref, flags)));
 }

@@ -15,6 +15,8 @@ export class ReplicaSlot {
   url: string | undefined;
   port: number | undefined;
   device: string | undefined;
+  /** Why its device `auto` ended on the CPU (from its ready event); undefined when it got what it asked for. */
+  deviceFallback: string | undefined;
   /** The host placement put it on. */
   host: string | undefined;
   /** GPU indexes placement gave it on that host (its CUDA_VISIBLE_DEVICES). */
@@ -57,6 +59,7 @@ export class ReplicaSlot {
       port: live ? this.port : undefined,
       url: live ? this.url : undefined,
       device: this.device,
+      ...(this.deviceFallback ? { deviceFallback: this.deviceFallback } : {}),
       restarts: c.restarts,
       inFlight: live ? this.inFlight : undefined,
       rssBytes: live && !this.proc?.remote ? this.readings.rssBytes : undefined,

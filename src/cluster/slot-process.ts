@@ -40,6 +40,7 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
         host.listening(slot);
       } else if (e.event === 'ready') {
         slot.device = e.device ?? slot.device;
+        slot.deviceFallback = e.fallbackReason;
         host.dispatch(slot, { type: 'ready' });
       } else if (e.event === 'fatal') {
         host.dispatch(slot, { type: 'fatal', error: e.error });

@@ -27,6 +27,8 @@ export interface ReplicaStatus {
   port?: number;
   url?: string;
   device?: string;
+  /** Why it runs on the CPU although its profile said device auto (CUDA could not be used); absent otherwise. */
+  deviceFallback?: string;
   /** GPU indexes on its host (its CUDA_VISIBLE_DEVICES); absent for a CPU replica. */
   gpus?: number[];
   /** Times this slot was restarted. */

@@ -8,7 +8,10 @@ export const ExitCode = {
   TargetMissed: 1,
   /** Bad flag, bad profile, bad model: the user can fix the input. */
   Usage: 2,
-  /** The target could not be reached: nothing listening, cluster not running, model not served. */
+  /**
+   * The target could not be reached: nothing listening, cluster not running, model not served; or
+   * `serve up` got fewer than replicas.min replicas ready.
+   */
   Unreachable: 3,
   /** A bug in serve itself. */
   Internal: 70,

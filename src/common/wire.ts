@@ -34,7 +34,7 @@ export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
-  | { event: 'ready'; loadMs?: number; device?: string }
+  | { event: 'ready'; loadMs?: number; device?: string; fallbackReason?: string }
   | { event: 'applied'; seq: number }
   | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }

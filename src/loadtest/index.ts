@@ -3,6 +3,7 @@ export { runBench, type BenchHooks, RAMP_MIN_ACHIEVED_SHARE } from './run.js';
 export { evaluateGates, runOutcome, type RunOutcome, targetChecks, baselineChecks, REGRESSION_FLOOR_MS, BASELINE_MIN_TAIL_SAMPLES } from './gates.js';
 export { tableModel, renderProgressLine, type TableModel } from './report.js';
 export { renderJunit, hdrLogHeader, hdrLogLine, renderHgrm } from './formats.js';
+export { renderAnnotations, renderStepSummary } from './github.js';
 export { parseRateSpec, rampRates, ArrivalSchedule } from './schedule.js';
 export { findKnee } from './knee.js';
 export { summarizeEncoded } from './histogram.js';

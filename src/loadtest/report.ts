@@ -84,7 +84,8 @@ function titleOf(r: RunResult): string {
   const load = r.mode === 'open'
     ? `open loop, ${r.arrival}, ${r.rate.requestedPerSec ?? '?'} req/s, ${r.connections} connections max`
     : `closed loop, ${r.concurrency} concurrent`;
-  return `${r.target.model} at ${r.target.url}: ${load}, ${formatMs(r.durationMs)} measured`;
+  const warmup = r.warmupMs > 0 ? ` after ${formatMs(r.warmupMs)} of warmup` : ', no warmup';
+  return `${r.target.model} at ${r.target.url}: ${load}, ${formatMs(r.durationMs)} measured${warmup}`;
 }
 
 /** One line of live progress, e.g. "run 12s/30s  199.0 req/s of 200  p99 23.4ms  errors 0". */

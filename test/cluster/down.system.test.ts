@@ -83,7 +83,7 @@ test('serve down on a controller that answers garbage falls back to signals too'
   await exited;
 });
 
-test('serve down with a pid file naming an unrelated live process signals nothing and says nothing runs', async (t) => {
+test('serve down with a pid file naming an unrelated live process signals nothing, says nothing runs and exits 0', async (t) => {
   const w = tempWorld();
   const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   t.after(() => {
@@ -93,8 +93,9 @@ test('serve down with a pid file naming an unrelated live process signals nothin
   mkdirSync(w.stateDir, { recursive: true });
   writeFileSync(statePaths(w.stateDir).pidFile, `${other.pid}\n`);
   const r = await serve(['down', '--timeout', '1s', '--state-dir', w.stateDir], w.root);
-  assert.equal(r.code, 3, r.stderr);
-  assert.match(r.stderr, /^serve: error: no cluster is running in /);
+  // Nothing to stop is what `down` wants (issue 21): exit 0, so an always-run teardown step passes.
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^nothing to stop: no cluster is running in /);
   await new Promise((res) => setTimeout(res, 200));
   assert.equal(other.exitCode, null);
   assert.ok(isAlive(other.pid!));

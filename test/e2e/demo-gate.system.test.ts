@@ -65,7 +65,7 @@ test('CI flow: up --detach, bench --profile gates pass and fail with exit codes 
   writeFileSync(baselineFile, pass.stdout);
 
   // An impossible target must fail the gate with exit code 1 and say which target.
-  const fail = await serve(['bench', '--profile', 'local', '--rps', '200', '--duration', '1s', '--p50', '0.05ms'], { cwd, timeoutMs: 60_000 });
+  const fail = await serve(['bench', '--profile', 'local', '--rps', '200', '--duration', '1s', '--warmup', '0', '--p50', '0.05ms'], { cwd, timeoutMs: 60_000 });
   assert.equal(fail.code, 1, fail.stderr);
   assert.match(fail.stdout, /p50[^\n]*FAIL/);
 

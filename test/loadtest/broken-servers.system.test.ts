@@ -68,7 +68,7 @@ async function rawOipServer(t: TestContext, infer: (socket: net.Socket, nth: num
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-const short = ['--rps', '20', '--duration', '1s', '--json'];
+const short = ['--rps', '20', '--duration', '1s', '--warmup', '0', '--json'];
 
 interface Json { requests: { sent: number; ok: number; errors: number }; errorsByClass: Record<string, number>; gates: { passed: boolean; checks: Array<{ metric: string; message: string }> } }
 
@@ -93,7 +93,7 @@ test('garbage, a wrong Content-Length or oversized headers are bad responses: ex
 test('no targets and not one successful request: exit 1, the verdict says why', async () => {
   const server = await startFakeServer({ failStatus: 503 });
   try {
-    const r = await serve(['bench', '--url', server.url, '--rps', '20', '--duration', '1s']);
+    const r = await serve(['bench', '--url', server.url, '--rps', '20', '--duration', '1s', '--warmup', '0']);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /FAIL: no successful request \(20 sent, 20 failed\)/);
     assert.doesNotMatch(r.stdout, /PASS|nothing gated/);
@@ -114,7 +114,7 @@ test('a 200 whose body is not an inference response is a bad response by default
 test('discovery that never answers fails at --timeout with one line: exit 3', async (t) => {
   const url = await rawOipServer(t, () => {}, false);
   for (const [args, what] of [[[], 'POST /v2/repository/index'], [['--model', 'tiny'], 'GET /v2/models/tiny']] as const) {
-    const r = await serve(['bench', '--url', url, ...args, '--timeout', '300ms', '--rps', '10', '--duration', '1s']);
+    const r = await serve(['bench', '--url', url, ...args, '--timeout', '300ms', '--rps', '10', '--duration', '1s', '--warmup', '0']);
     assert.equal(r.code, 3, r.stdout + r.stderr);
     assert.equal(r.stderr, `serve: error: no answer from ${url} to ${what} within 300ms (--timeout): is the server running and is --url right?\n`);
     // Process start plus 300 ms; the old fixed discovery limit was 10 s.
@@ -135,7 +135,7 @@ test('discovery answered with something that is not HTTP: --url is wrong, exit 2
     await new Promise((resolve) => server.close(resolve));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const r = await serve(['bench', '--url', url, '--rps', '10', '--duration', '1s']);
+  const r = await serve(['bench', '--url', url, '--rps', '10', '--duration', '1s', '--warmup', '0']);
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, new RegExp(`^serve: error: ${url} answered POST /v2/repository/index with something that is not HTTP/1\\.1 \\(.*\\): is --url an OIP v2 server\\?\n$`));
 });

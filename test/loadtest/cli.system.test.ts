@@ -13,10 +13,15 @@ import { startFakeServer, type FakeServer } from './oip-server.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
-/** Runs the CLI; SIGINT is sent once `interruptWhen` holds (polled). Bounded by a 60 s kill. */
-function serve(args: string[], opts: { interruptWhen?: () => boolean; cwd?: string } = {}): Promise<Run> {
+/**
+ * Runs the CLI; SIGINT is sent once `interruptWhen` holds (polled). Bounded by a 60 s kill. GitHub's
+ * variables are dropped unless `env` sets them, so a run of these tests inside Actions writes no
+ * annotations or summaries of its own.
+ */
+function serve(args: string[], opts: { interruptWhen?: () => boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { cwd: opts.cwd, env: { ...process.env, CI: 'true' } });
+    const env = { ...process.env, CI: 'true', GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, ...opts.env };
+    const child = spawn(process.execPath, [cliEntry, ...args], { cwd: opts.cwd, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
@@ -35,7 +40,8 @@ function serve(args: string[], opts: { interruptWhen?: () => boolean; cwd?: stri
   });
 }
 
-const short = ['--rps', '50', '--duration', '1s'];
+// No warmup: these runs check flags and outputs, not latency.
+const short = ['--rps', '50', '--duration', '1s', '--warmup', '0'];
 const noStack = (r: Run) => assert.doesNotMatch(r.stderr, /\n\s+at /, `no stack trace in: ${r.stderr}`);
 
 async function withServer(opts: Parameters<typeof startFakeServer>[0], fn: (s: FakeServer) => Promise<void>) {
@@ -91,6 +97,42 @@ test('one missed target alone fails the gate, and the table says which', async (
     assert.match(r.stdout, /p99.*FAIL/);
     assert.match(r.stdout, /p50.*PASS/);
     assert.match(r.stdout, /FAIL: p99 .* > 2\.00ms/);
+  });
+});
+
+test('CI: with --json on stdout the table still goes to stderr; in GitHub Actions a job summary and one ::error per failed check', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-gh-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await withServer({ delayMs: 5 }, async (s) => {
+    // `serve bench ... --json > bench.json`: the job log (stderr) says which check failed.
+    const plain = await serve(['bench', '--url', s.url, ...short, '--json', '--p50', '1s', '--p99', '1ms']);
+    assert.equal(plain.code, 1, plain.stderr);
+    assert.equal(JSON.parse(plain.stdout).gates.passed, false);
+    assert.match(plain.stderr, /p99 .*FAIL/);
+    assert.match(plain.stderr, /^FAIL: p99 .* > 1\.00ms$/m);
+    assert.doesNotMatch(plain.stderr, /::error/);
+    // Without --json and stdout not a terminal: the table on stdout, the verdict line on stderr too.
+    const piped = await serve(['bench', '--url', s.url, ...short, '--p50', '1s', '--p99', '1ms']);
+    assert.match(piped.stdout, /p99 .*FAIL/);
+    assert.match(piped.stderr, /^serve bench: FAIL: p99 .* > 1\.00ms$/m);
+
+    const summary = path.join(dir, 'summary.md');
+    const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary };
+    const failed = await serve(['bench', '--url', s.url, ...short, '--json', '--p50', '1s', '--p99', '1ms'], { env });
+    assert.equal(failed.code, 1, failed.stderr);
+    JSON.parse(failed.stdout);
+    const annotations = failed.stderr.split('\n').filter((l) => l.startsWith('::'));
+    assert.equal(annotations.length, 1, failed.stderr);
+    assert.match(annotations[0]!, /^::error title=serve bench%3A target missed::p99 \S+ > 1\.00ms$/);
+    const passed = await serve(['bench', '--url', s.url, ...short, '--json', '--p50', '1s'], { env });
+    assert.equal(passed.code, 0, passed.stderr);
+    assert.doesNotMatch(passed.stderr, /::error/);
+    // Appended, one section a run, as GitHub's Markdown.
+    const md = await readFile(summary, 'utf8');
+    assert.match(md, /^### serve bench: FAIL\n/);
+    assert.match(md, /\n### serve bench: PASS\n/);
+    assert.match(md, /\| p99 \| \S+ \| \S+ \| <= 1\.00ms \| FAIL \|/);
+    assert.match(md, /\*\*FAIL: p99 \S+ > 1\.00ms\*\*/);
   });
 });
 
@@ -180,15 +222,15 @@ test('a profile of a running cluster supplies the URL, model and targets', async
       version: 1, pid: process.pid, startedAt: new Date().toISOString(), profileName: 'local', profilePath: '/x/local.yaml',
       gatewayUrl: s.url, adminSocket: '/x/admin.sock', model: { name: 'tiny', version: 1 }, slo: { p50Ms: 1, targetRps: 40 },
     }));
-    const r = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--json']);
+    const r = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--json']);
     assert.equal(r.code, 1, r.stderr);
     const json = JSON.parse(r.stdout);
     assert.equal(json.rate.requestedPerSec, 40);
     assert.deepEqual(json.gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
-    const overridden = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--p50', '1s']);
+    const overridden = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--p50', '1s']);
     assert.equal(overridden.code, 0, overridden.stdout + overridden.stderr);
     // No --url and no --profile: the same running cluster, gated on its targets.
-    const plain = await serve(['bench', '--state-dir', dir, '--duration', '1s', '--json']);
+    const plain = await serve(['bench', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--json']);
     assert.equal(plain.code, 1, plain.stderr);
     assert.deepEqual(JSON.parse(plain.stdout).gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
   });
@@ -198,7 +240,7 @@ test('Ctrl-C stops the run, prints what was measured, exits 130', async () => {
   // Slow answers, so requests are in flight at the stop; SIGINT once the load has reached the server.
   await withServer({ delayMs: 200 }, async (s) => {
     const started = Date.now();
-    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s'], { interruptWhen: () => s.inferCount() >= 5 });
+    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s', '--warmup', '0'], { interruptWhen: () => s.inferCount() >= 5 });
     assert.equal(r.code, 130, r.stderr);
     assert.ok(Date.now() - started < 30_000);
     assert.match(r.stdout, /interrupted: the figures cover only what ran before the stop/);

@@ -16,6 +16,12 @@ test('defaults for an open-loop run', () => {
   assert.equal(maxRegression, 0.1);
 });
 
+test('warmup is 2 s unless given; --warmup 0 turns it off (issue 21)', () => {
+  assert.equal(parseBenchFlags({ url: 'http://127.0.0.1:1' }).options.warmupMs, 2000);
+  assert.equal(parseBenchFlags({ url: 'http://127.0.0.1:1', warmup: '0' }).options.warmupMs, 0);
+  assert.equal(parseBenchFlags({ url: 'http://127.0.0.1:1', warmup: '10s' }).options.warmupMs, 10_000);
+});
+
 test('units, ramps, closed loop and targets', () => {
   const { options, targets } = parseBenchFlags({
     url: 'http://h:1', rps: '50:1000:50', step: '2s', duration: '5', warmup: '500ms', timeout: '2s',

@@ -30,6 +30,13 @@ test('the table puts each figure beside its target with PASS/FAIL, and says why 
   assert.equal(model.verdict, 'FAIL: p99 120ms > 100ms');
 });
 
+test('the header line says how much warmup ran before the measurement, or that none did', () => {
+  const gates = evaluateGates(result, {});
+  assert.equal(tableModel({ ...result, warmupMs: 2000 }, gates).title,
+    'm<1> at http://h:1: open loop, constant, 200 req/s, 8 connections max, 5.00s measured after 2.00s of warmup');
+  assert.match(tableModel(result, gates).title, /5\.00s measured, no warmup$/);
+});
+
 test('progress line shows rate, p99 so far, errors and the backlog when there is one', () => {
   const line = renderProgressLine({ phase: 'run', elapsedMs: 12_300, totalMs: 30_000, requestedPerSec: 200, currentPerSec: 199, p99MsSoFar: 23.4, errors: 2, inFlight: 5, backlog: 3, sentLate: 7 });
   assert.equal(line, 'run 12s/30s  199.0 req/s of 200  p99 23.4ms  errors 2  in flight 5  backlog 3  late 7');

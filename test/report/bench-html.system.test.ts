@@ -29,12 +29,12 @@ test('serve bench --html writes the page only when the run finishes, and refuses
   await writeFile(out, 'earlier page\n');
   const gone = await startFakeServer();
   await gone.close();
-  const failed = await serve(['bench', '--url', gone.url, '--rps', '20', '--duration', '1s', '--html', out], { cwd: dir, env });
+  const failed = await serve(['bench', '--url', gone.url, '--rps', '20', '--duration', '1s', '--warmup', '0', '--html', out], { cwd: dir, env });
   assert.equal(failed.code, 3, failed.stderr);
   assert.equal(await readFile(out, 'utf8'), 'earlier page\n', 'an earlier page survives a run that could not start');
   const server = await startFakeServer({ delayMs: 3, failEvery: 25 });
   try {
-    const r = await serve(['bench', '--url', server.url, '--rps', '100', '--duration', '2s', '--p99', '1s', '--error-rate', '10%', '--html', out], { cwd: dir, env });
+    const r = await serve(['bench', '--url', server.url, '--rps', '100', '--duration', '2s', '--warmup', '0', '--p99', '1s', '--error-rate', '10%', '--html', out], { cwd: dir, env });
     assert.equal(r.code, 0, r.stderr);
   } finally {
     await server.close();
@@ -44,7 +44,7 @@ test('serve bench --html writes the page only when the run finishes, and refuses
   assert.equal((html.match(/<svg /g) ?? []).length, 3);
   assert.match(html, /serve bench: tiny/);
   assert.deepEqual(await readdir(path.dirname(out)), ['page.html'], 'no temporary file left behind');
-  const folder = await serve(['bench', '--url', gone.url, '--rps', '20', '--duration', '1s', '--html', dir], { cwd: dir, env });
+  const folder = await serve(['bench', '--url', gone.url, '--rps', '20', '--duration', '1s', '--warmup', '0', '--html', dir], { cwd: dir, env });
   assert.equal(folder.code, 2, folder.stderr);
   assert.match(folder.stderr, /^serve: error: --html .*cannot write the file \(EISDIR\)/);
 });
