@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clockText, makeScale, ninesOf } from '../../src/report/axis.js';
 import { lineChart, stackedCharts } from '../../src/report/line-chart.js';
+import { spreadLabels } from '../../src/report/labels.js';
 import { htmlPage } from '../../src/report/page.js';
 
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
@@ -80,4 +81,16 @@ test('explicit tick values (50% on a nines axis) and vertical markers across eve
   assert.equal(first[0], first[1], 'vertical');
   assert.ok(first[3]! - first[2]! > 220 * 2, 'spans both panels');
   assert.ok(texts(svg).includes('200/s') && texts(svg).includes('300/s'));
+});
+
+test('labels too close are spread the least needed, inside their bounds, in the order given', () => {
+  assert.deepEqual(spreadLabels([100, 50, 200], 13, 0, 300), [100, 50, 200], 'far apart: unchanged');
+  assert.deepEqual(spreadLabels([96, 90], 13, 0, 300), [103, 90], 'the lower one moves down');
+  assert.deepEqual(spreadLabels([295, 298, 290], 13, 0, 300), [287, 300, 274], 'at the bottom edge they move up instead');
+});
+
+test('a count axis has whole-number ticks only', () => {
+  const counts = makeScale({ label: 'failed/s', integer: true }, [0, 1.08], [100, 0]);
+  assert.deepEqual(counts.ticks(), [0, 1]);
+  assert.deepEqual(makeScale({ label: 'failed/s' }, [0, 1.08], [100, 0]).ticks(), [0, 0.2, 0.4, 0.6, 0.8, 1], 'without it, d3\'s own');
 });
