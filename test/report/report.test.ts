@@ -6,6 +6,7 @@ import { clockText, makeScale, ninesOf } from '../../src/report/axis.js';
 import { lineChart, stackedCharts } from '../../src/report/line-chart.js';
 import { spreadLabels } from '../../src/report/labels.js';
 import { htmlPage } from '../../src/report/page.js';
+import { rowChart } from '../../src/report/row-chart.js';
 
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
 
@@ -93,4 +94,19 @@ test('a count axis has whole-number ticks only', () => {
   const counts = makeScale({ label: 'failed/s', integer: true }, [0, 1.08], [100, 0]);
   assert.deepEqual(counts.ticks(), [0, 1]);
   assert.deepEqual(makeScale({ label: 'failed/s' }, [0, 1.08], [100, 0]).ticks(), [0, 0.2, 0.4, 0.6, 0.8, 1], 'without it, d3\'s own');
+});
+
+test('a row chart draws a row per item, a dot per value coloured by pass/fail, each column with its own axis and target', () => {
+  const svg = rowChart({
+    title: 'each candidate', items: [{ label: '#1 b8', status: 'pass', highlight: true }, { label: '#2 b1', status: 'fail' }],
+    columns: [{ label: 'p99 (ms)', values: [48, 134], target: { value: 100, label: 'p99 target 100ms' } }, { label: 'CPUs', values: [1, 1], integer: true }],
+  });
+  const dots = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="4" fill="([^"]+)"/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), fill: m[3] }));
+  assert.equal(dots.length, 4);
+  assert.deepEqual(dots.map((d) => d.fill), ['#59a14f', '#e15759', '#59a14f', '#e15759']);
+  assert.ok(dots[1]!.x > dots[0]!.x && dots[1]!.y > dots[0]!.y, 'a larger p99 further right, the second row lower');
+  assert.equal((svg.match(/class="highlight"/g) ?? []).length, 1);
+  const labels = texts(svg);
+  for (const want of ['#1 b8', '#2 b1', 'p99 target 100ms', 'p99 (ms)', 'CPUs', '0', '1', '100']) assert.ok(labels.includes(want), `missing ${want} in ${labels.join('|')}`);
+  assert.ok(!labels.includes('0.2'), 'CPUs count in whole numbers');
 });
