@@ -1,19 +1,16 @@
-// Renders a TuneReport (cli): the ranked table of candidates, the recommendation and its reason, the
-// progress line, and the self-contained HTML page (p99 against rate for each candidate, cost and
-// p99 against configuration, targets drawn as lines) from report/.
+// Renders a TuneReport for the terminal (cli): the ranked table of candidates, the recommendation
+// and its reason, the progress line. The HTML page is tune-html.ts.
 import { formatMs } from '../common/units.js';
-import { lineChart, stackedCharts, type Series, type TargetLine } from '../report/line-chart.js';
-import { htmlPage } from '../report/page.js';
-import { costText, money } from '../tune/cost.js';
+import { costText } from '../tune/cost.js';
 import { configText } from '../tune/space.js';
 import type { TuneProgress } from '../tune/tuner.js';
 import type { Candidate, TuneReport } from '../tune/types.js';
 import { compactTable } from './table.js';
 
-const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
+export const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 
 /** The rate a candidate stands for: its knee (throughput) or what it answered (cost). */
-function rateCell(c: Candidate, r: TuneReport): string {
+export function rateCell(c: Candidate, r: TuneReport): string {
   if (r.objective === 'throughput') {
     if (typeof c.kneePerSec === 'number') return `${c.kneePerSec}`;
     if (c.belowPerSec !== undefined) return `< ${c.belowPerSec}`;
@@ -33,7 +30,7 @@ function stableCell(c: Candidate): string {
   return r.overloaded ? 'overloaded' : `${r.stable ? 'yes' : 'no'} (${r.windows})`;
 }
 
-function noteCell(c: Candidate): string {
+export function noteCell(c: Candidate): string {
   if (c.note) return c.note;
   return c.passed ? '' : (c.result?.missed ?? []).join('; ');
 }
@@ -74,48 +71,4 @@ export function renderTuneProgress(p: TuneProgress): string {
 function clock(msValue: number): string {
   const s = Math.round(msValue / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-}
-
-const short = (c: Candidate) => `b${c.config.maxBatchSize} w${c.config.batchWaitMs}ms r${c.config.replicas} t${c.config.threads}`;
-
-/** The page: p99 against rate for every measured candidate, then cost, p99 and rate against configuration. */
-export function tuneHtml(r: TuneReport): string {
-  const measured = r.candidates.filter((c) => c.status === 'measured' && c.probes.length > 0);
-  const targets: TargetLine[] = r.targets.p99Ms !== undefined ? [{ y: r.targets.p99Ms, label: `p99 target ${formatMs(r.targets.p99Ms)}` }] : [];
-  const curves: Series[] = measured.map((c) => ({
-    name: short(c), points: [...c.probes].sort((a, b) => a.ratePerSec - b.ratePerSec).map((p) => [p.ratePerSec, p.latency.p99Ms] as const),
-    dashed: !c.passed, markers: true,
-  }));
-  const height = Math.max(240, 16 * curves.length + 40);
-  const p99Chart = lineChart({ title: 'p99 against the requested rate, each candidate (dashed: did not meet the targets)', x: { label: 'requested rate (req/s)' }, y: { label: 'p99 (ms)', kind: 'log' }, series: curves, targets, height });
-  const labels = measured.map(short);
-  const x = { label: 'configuration', ticks: measured.length, format: (v: number) => (Number.isInteger(v) ? labels[v] ?? '' : '') };
-  const at = (f: (c: Candidate) => number | undefined): Array<readonly [number, number]> => measured.flatMap((c, i) => {
-    const v = f(c);
-    return v === undefined ? [] : [[i, v] as const];
-  });
-  const rateTargets: TargetLine[] = r.ratePerSec !== null ? [{ y: r.ratePerSec, label: `target ${r.ratePerSec} req/s` }] : [];
-  const priced = measured.some((c) => c.cost.perHour !== null);
-  const byConfig = stackedCharts({
-    title: 'cost, p99 and rate against configuration (in the order of the table)', x,
-    panels: [
-      { y: { label: priced ? 'cost per hour' : 'CPUs' }, series: [{ name: priced ? 'cost/h' : 'CPUs', points: at((c) => c.cost.perHour ?? c.cost.cpus), markers: true }], height: 160 },
-      { y: { label: 'p99 (ms)', kind: 'log' }, series: [{ name: 'p99', points: at((c) => c.result?.latency.p99Ms), markers: true }], targets, height: 160 },
-      { y: { label: 'req/s' }, series: [{ name: r.objective === 'throughput' ? 'knee' : 'answered', points: at((c) => (r.objective === 'throughput' ? c.kneePerSec ?? undefined : c.result?.achievedPerSec)), markers: true }], targets: rateTargets, height: 160 },
-    ],
-  });
-  const rec = r.recommendation;
-  const rows = r.candidates.filter((c) => c.status !== 'skipped' || !c.note?.startsWith('not tried')).map((c, i) => [
-    i + 1, configText(c.config), rateCell(c, r), c.result ? ms(c.result.latency.p99Ms) : '-', costText(c.cost), c.status === 'measured' ? (c.passed ? 'PASS' : 'FAIL') : c.status, noteCell(c),
-  ]);
-  return htmlPage({
-    title: `serve tune: ${r.profile.name} (${r.objective})`,
-    subtitle: `${r.startedAt} · ${r.measured} of ${r.candidates.length} configurations measured in ${formatMs(r.elapsedMs)} · stopped: ${r.stopped}`,
-    sections: [
-      { heading: 'Recommendation', paragraphs: [rec ? `${configText(rec)}${rec.cost.perHour !== null ? ` (${money(rec.cost.perHour)}/h)` : ''}.` : 'None.', r.reason] },
-      { heading: 'p99 against rate', charts: [p99Chart] },
-      { heading: 'By configuration', charts: [byConfig] },
-      { heading: 'Candidates', tables: [{ head: ['#', 'configuration', r.objective === 'throughput' ? 'knee req/s' : 'req/s', 'p99 ms', 'cost', 'result', 'note'], rows }] },
-    ],
-  });
 }

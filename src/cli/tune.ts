@@ -24,7 +24,8 @@ import type { TuneReport } from '../tune/types.js';
 import { action } from './errors.js';
 import { ensureModel } from './ensure-model.js';
 import { printJson } from './output.js';
-import { renderTune, renderTuneProgress, tuneHtml } from './tune-render.js';
+import { tuneHtml } from './tune-html.js';
+import { renderTune, renderTuneProgress } from './tune-render.js';
 
 interface TuneFlags {
   profile?: string;

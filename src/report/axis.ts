@@ -18,6 +18,8 @@ export interface AxisSpec {
   ticks?: number;
   /** Exactly these ticks (those inside the domain) instead of the kind's own, e.g. [0, 50, 90, 99] on a nines axis. */
   tickValues?: readonly number[];
+  /** Counts: ticks only at whole numbers (a count of 0 or 1 has no 0.2). */
+  integer?: boolean;
 }
 
 /** A scale from data to pixels with its ticks. */
@@ -55,8 +57,19 @@ export function makeScale(spec: AxisSpec, extent: [number, number], range: [numb
   }
   const format = spec.format ?? fmt;
   const [dLo, dHi] = [Math.min(lo, hi), Math.max(lo, hi)];
-  const ticks = spec.tickValues ? () => spec.tickValues!.filter((t) => t >= dLo - 1e-9 && t <= dHi + 1e-9) : () => f.ticks(n);
+  const whole = (ts: number[]) => (spec.integer ? ts.filter((t) => Number.isInteger(t)) : ts);
+  const ticks = spec.tickValues ? () => spec.tickValues!.filter((t) => t >= dLo - 1e-9 && t <= dHi + 1e-9) : () => whole(f.ticks(n));
   return Object.assign((v: number) => f(v), { ticks, format });
+}
+
+/**
+ * The extent a value axis shows: linear from 0 with room above the highest value, log over whole
+ * decades, otherwise the values' own.
+ */
+export function paddedExtent(kind: AxisKind, [lo, hi]: [number, number]): [number, number] {
+  if (kind === 'linear') return [Math.min(0, lo), hi === 0 ? 1 : hi * 1.08];
+  if (kind === 'log') return [10 ** Math.floor(Math.log10(Math.max(lo, 1e-9))), 10 ** Math.ceil(Math.log10(Math.max(hi, lo, 1e-9)) - 1e-9)];
+  return [lo, hi];
 }
 
 /** Ticks at round clock intervals (10 s, 30 s, 1 min, 5 min, ...). */

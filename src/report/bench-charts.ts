@@ -96,16 +96,21 @@ export function throughputOverTime(input: BenchPageInput): string {
     requested.push({ name: 'requested', points: [[0, r.rate.requestedPerSec], [lastSecond + 1, r.rate.requestedPerSec]], color: color.muted, dashed: true });
   }
   const minRps = targetLimit(input.gates.checks, 'minRps');
+  // Counts have whole-number ticks; with no failure at all the panel says so over a single 0 tick.
+  const noFailures = rows.every((x) => x.errors === 0);
   return stackedCharts({
     title: 'Throughput and errors per second',
     x: timeAxis(r), xMarkers: stepMarkers(r),
     panels: [
       {
-        y: { label: 'requests/s' }, height: 200,
+        y: { label: 'requests/s', integer: true }, height: 200,
         series: [...requested, perSecond('sent', rows.map((x) => [x.second, x.sent]), color.p50), perSecond('succeeded', rows.map((x) => [x.second, x.ok]), color.p999)],
         targets: minRps === undefined ? [] : [{ y: minRps, label: `min rate ${minRps}/s`, color: color.target }],
       },
-      { y: { label: 'failed/s' }, height: 110, series: [perSecond('failed', rows.map((x) => [x.second, x.errors]), color.target)] },
+      {
+        y: noFailures ? { label: 'failed/s', tickValues: [0] } : { label: 'failed/s', integer: true }, height: 110,
+        series: [perSecond('failed', rows.map((x) => [x.second, x.errors]), color.target)], note: noFailures ? 'no failures' : undefined,
+      },
     ],
   });
 }

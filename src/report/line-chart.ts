@@ -2,7 +2,8 @@
 // axes, horizontal target lines, a legend; `stackedCharts` puts several panels over one shared time
 // axis (load, replicas and latency of a simulation). Paths come from d3-shape, scales from d3-scale.
 import { curveLinear, curveStepAfter, line } from 'd3-shape';
-import { makeScale, xAxis, yAxis, type AxisSpec, type Scale } from './axis.js';
+import { makeScale, paddedExtent, xAxis, yAxis, type AxisSpec, type Scale } from './axis.js';
+import { spreadLabels } from './labels.js';
 import { el, esc, palette, px } from './svg.js';
 
 /** One line: points as [x, y]; `step` holds each value until the next point (counts, replicas). */
@@ -36,6 +37,8 @@ export interface Panel {
   targets?: readonly TargetLine[];
   /** Height of the plot area in px (default 220). */
   height?: number;
+  /** A word in the middle of the plot area ("no failures"), where a flat line alone says little. */
+  note?: string;
 }
 
 export interface LineChartSpec extends Panel {
@@ -57,6 +60,8 @@ export interface StackedChartSpec {
 
 const margin = { left: 70, right: 150, top: 28, bottom: 44 };
 const PANEL_GAP = 18;
+/** Baseline to baseline of stacked target labels: the 11 px text and a little air. */
+const LABEL_GAP_PX = 13;
 
 /** One chart with one plot area. */
 export function lineChart(spec: LineChartSpec): string {
@@ -87,11 +92,7 @@ export function stackedCharts(spec: StackedChartSpec): string {
 function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: number, index: number): string {
   const ys = [...panel.series.flatMap((s) => s.points.map(([, y]) => y)), ...(panel.targets ?? []).map((t) => t.y)];
   const kind = panel.y.kind ?? 'linear';
-  const [lo, hi] = extent(ys);
-  // Linear axes start at 0 and leave room above the highest value; log axes span whole decades.
-  const decades: [number, number] = [10 ** Math.floor(Math.log10(Math.max(lo, 1e-9))), 10 ** Math.ceil(Math.log10(Math.max(hi, lo, 1e-9)) - 1e-9)];
-  const yExtent: [number, number] = kind === 'linear' ? [Math.min(0, lo), hi === 0 ? 1 : hi * 1.08] : kind === 'log' ? decades : [lo, hi];
-  const y = makeScale(panel.y, yExtent, [top + height, top]);
+  const y = makeScale(panel.y, paddedExtent(kind, extent(ys)), [top + height, top]);
   const out: string[] = [`<g class="panel" data-panel="${index}">`];
   out.push(yAxis(y, margin.left, top, top + height, plotW, panel.y.label));
   panel.series.forEach((s, i) => {
@@ -108,12 +109,17 @@ function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: n
     }
     out.push(legendItem(margin.left + plotW + 12, top + 12 + i * 16, color, s.name, s.dashed));
   });
-  for (const t of panel.targets ?? []) {
+  const targets = panel.targets ?? [];
+  // Each label sits just above its line; targets a few pixels apart would print their labels over
+  // each other, so those are moved apart (a label may then sit below its line).
+  const labelYs = spreadLabels(targets.map((t) => y(t.y) - 4), LABEL_GAP_PX, top + 10, top + height - 3);
+  targets.forEach((t, i) => {
     const ty = px(y(t.y));
     const color = t.color ?? '#c0392b';
     out.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${ty}" y2="${ty}" stroke="${esc(color)}" stroke-dasharray="2 3" stroke-width="1.2" class="target"/>`);
-    out.push(el('text', { x: margin.left + plotW - 4, y: ty - 4, fill: color, 'text-anchor': 'end', class: 'target-label' }, esc(t.label)));
-  }
+    out.push(el('text', { x: margin.left + plotW - 4, y: px(labelYs[i]!), fill: color, 'text-anchor': 'end', class: 'target-label' }, esc(t.label)));
+  });
+  if (panel.note) out.push(el('text', { x: px(margin.left + plotW / 2), y: px(top + height / 2), 'text-anchor': 'middle', class: 'panel-note' }, esc(panel.note)));
   out.push('</g>');
   return out.join('');
 }

@@ -2,7 +2,7 @@
 // a four-step ramp whose last step misses the p99 target. Real HDR histograms, seeded, no network.
 import { encodeHistogram, newHistogram, recordMs, summarize } from '../../src/loadtest/histogram.js';
 import { evaluateGates } from '../../src/loadtest/gates.js';
-import type { GateReport, RunResult, SecondRow, StepResult } from '../../src/loadtest/types.js';
+import type { GateReport, RunResult, SecondRow, SloTargets, StepResult } from '../../src/loadtest/types.js';
 
 /** A small seeded generator (mulberry32), so every run of the tests draws the same latencies. */
 function random(seed: number): () => number {
@@ -70,11 +70,14 @@ function resultOf(p: Phase, ratePerSec: number, durationMs: number, model = 'dem
   };
 }
 
-/** 40 s at 200 req/s, 8 ms typical, a slow patch at 0:15-0:20, one request in 400 fails. */
-export function steadyRun(): { result: RunResult; gates: GateReport } {
-  const p = simulate(40, 200, 8, random(7), (s) => (s >= 15 && s < 20 ? 6 : 1), 400);
+/**
+ * 40 s at 200 req/s, 8 ms typical, a slow patch at 0:15-0:20, one request in 400 fails (`failEvery`
+ * 0: none), judged by `targets`.
+ */
+export function steadyRun(opts: { failEvery?: number; targets?: SloTargets } = {}): { result: RunResult; gates: GateReport } {
+  const p = simulate(40, 200, 8, random(7), (s) => (s >= 15 && s < 20 ? 6 : 1), opts.failEvery ?? 400);
   const result = resultOf(p, 200, 40_000);
-  return { result, gates: evaluateGates(result, { p50Ms: 20, p99Ms: 60, maxMs: 500, errorRate: 0.01, minRps: 150 }) };
+  return { result, gates: evaluateGates(result, opts.targets ?? { p50Ms: 20, p99Ms: 60, maxMs: 500, errorRate: 0.01, minRps: 150 }) };
 }
 
 /** Steps of 100, 200, 300, 400 req/s (5 s each); latency grows with the rate and 400 misses p99 40 ms. */

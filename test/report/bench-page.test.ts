@@ -29,7 +29,10 @@ test('a steady run: summary table as the terminal shows it, then latency, spectr
   assert.deepEqual(headings(html), ['Summary', 'Latency over time', 'Percentile spectrum', 'Throughput and errors over time']);
   // The same figures as the terminal table, row by row, and its verdict and notes.
   const model = tableModel(result, gates);
-  for (const row of model.rows) assert.ok(html.includes(`<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`), `row ${row.join(' | ')}`);
+  // PASS and FAIL cells carry their class (green, red); every other cell is plain.
+  const cell = (c: string) => `<td${c === 'PASS' ? ' class="pass"' : c === 'FAIL' ? ' class="fail"' : ''}>${esc(c)}</td>`;
+  for (const row of model.rows) assert.ok(html.includes(`<tr>${row.map(cell).join('')}</tr>`), `row ${row.join(' | ')}`);
+  assert.ok(html.includes(`<p class="fail">${esc(model.verdict)}</p>`), 'the verdict line is coloured');
   assert.ok(html.includes(esc(model.verdict)) && model.verdict.startsWith('FAIL'), model.verdict);
   for (const note of model.notes) assert.ok(html.includes(esc(note)), note);
 
@@ -69,8 +72,8 @@ test('a ramp: step markers over time, the spectrum of the reported step, latency
   assert.match(html, /keeps the full histogram of the reported step only/);
   assert.deepEqual(seriesOf(ramp!), ['p50', 'p99', 'p99.9', 'max']);
   assert.ok(texts(ramp!).includes('knee 300/s'));
-  assert.equal((html.match(/<td>met<\/td>/g) ?? []).length, 2);
-  assert.ok(html.includes('<td>met (knee)</td>') && html.includes('<td>missed</td>'));
+  assert.equal((html.match(/<td class="pass">met<\/td>/g) ?? []).length, 2);
+  assert.ok(html.includes('<td class="pass">met (knee)</td>') && html.includes('<td class="fail">missed</td>'));
 });
 
 test('text from the result is escaped; a run without successes draws no latency; a run not judged shows no results', () => {
@@ -88,7 +91,7 @@ test('text from the result is escaped; a run without successes draws no latency;
   assertSelfContained(html);
   assert.doesNotMatch(html, /<b>x|<i>|<connection>|<script>alert/);
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;') && html.includes('&lt;connection&gt;'));
-  assert.ok(html.includes('<td>p99</td><td>n/a</td><td>-</td>') && !html.includes('<td>FAIL</td>'), 'results blanked');
+  assert.ok(html.includes('<td>p99</td><td>n/a</td><td>-</td>') && !html.includes('FAIL</td>'), 'results blanked');
   assert.ok(html.includes('no verdict: every request failed to connect'));
   assert.match(html, /No request succeeded: there is no latency to plot/);
   const [latency, throughput] = charts(html);
@@ -103,4 +106,30 @@ test('answers from two model versions: a line for each in the summary, as under 
   const html = renderBenchHtml({ ...result, byVersion: { 1: { ok: 6000, errors: 0, latency: lat }, 2: { ok: 2000, errors: 3, latency: { ...lat, p50Ms: 31 } } } }, gates);
   assert.match(html, /version 1: 6000 ok, 0 failed; p50 /);
   assert.match(html, /version 2: 2000 ok, 3 failed; p50 31(\.0)?ms/);
+});
+
+/** The y of each target label and of its line in an SVG chart. */
+function targetLabels(svg: string): Array<{ label: string; labelY: number }> {
+  return [...svg.matchAll(/<text x="[\d.]+" y="([\d.]+)"[^>]*class="target-label">([^<]*)<\/text>/g)].map((m) => ({ label: m[2]!, labelY: Number(m[1]) }));
+}
+
+test('target labels a few pixels apart are moved apart (p95 80ms and p99 100ms on a log axis)', () => {
+  const { result, gates } = steadyRun({ targets: { p95Ms: 80, p99Ms: 100, maxMs: 150 } });
+  const labels = targetLabels(charts(renderBenchHtml(result, gates))[0]!).sort((a, b) => a.labelY - b.labelY);
+  assert.deepEqual(labels.map((l) => l.label), ['max target 150ms', 'p99 target 100ms', 'p95 target 80.0ms']);
+  for (let i = 1; i < labels.length; i++) assert.ok(labels[i]!.labelY - labels[i - 1]!.labelY >= 13, `${labels[i - 1]!.label} and ${labels[i]!.label}: ${labels[i]!.labelY - labels[i - 1]!.labelY}px apart`);
+});
+
+test('the failed/s axis counts whole failures, and says "no failures" over a lone 0 tick when there were none', () => {
+  const failedPanel = (html: string) => charts(html)[2]!.split('data-panel="1"')[1]!;
+  const ticks = (svg: string) => texts(svg).filter((t) => /^[\d.]+$/.test(t!));
+  const some = steadyRun();
+  const withFailures = failedPanel(renderBenchHtml(some.result, some.gates));
+  assert.deepEqual(ticks(withFailures).slice(0, 2), ['0', '1'], 'one failure a second at most: ticks 0 and 1, not 0.2 steps');
+  assert.ok(!texts(withFailures).includes('no failures'));
+  const none = steadyRun({ failEvery: 0 });
+  const without = failedPanel(renderBenchHtml(none.result, none.gates));
+  assert.deepEqual(ticks(without).slice(0, 1), ['0']);
+  assert.ok(!ticks(without).includes('0.2') && !ticks(without).includes('1'), ticks(without).join(' '));
+  assert.ok(texts(without).includes('no failures'));
 });

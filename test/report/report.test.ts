@@ -4,7 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clockText, makeScale, ninesOf } from '../../src/report/axis.js';
 import { lineChart, stackedCharts } from '../../src/report/line-chart.js';
+import { spreadLabels } from '../../src/report/labels.js';
 import { htmlPage } from '../../src/report/page.js';
+import { rowChart } from '../../src/report/row-chart.js';
 
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
 
@@ -80,4 +82,31 @@ test('explicit tick values (50% on a nines axis) and vertical markers across eve
   assert.equal(first[0], first[1], 'vertical');
   assert.ok(first[3]! - first[2]! > 220 * 2, 'spans both panels');
   assert.ok(texts(svg).includes('200/s') && texts(svg).includes('300/s'));
+});
+
+test('labels too close are spread the least needed, inside their bounds, in the order given', () => {
+  assert.deepEqual(spreadLabels([100, 50, 200], 13, 0, 300), [100, 50, 200], 'far apart: unchanged');
+  assert.deepEqual(spreadLabels([96, 90], 13, 0, 300), [103, 90], 'the lower one moves down');
+  assert.deepEqual(spreadLabels([295, 298, 290], 13, 0, 300), [287, 300, 274], 'at the bottom edge they move up instead');
+});
+
+test('a count axis has whole-number ticks only', () => {
+  const counts = makeScale({ label: 'failed/s', integer: true }, [0, 1.08], [100, 0]);
+  assert.deepEqual(counts.ticks(), [0, 1]);
+  assert.deepEqual(makeScale({ label: 'failed/s' }, [0, 1.08], [100, 0]).ticks(), [0, 0.2, 0.4, 0.6, 0.8, 1], 'without it, d3\'s own');
+});
+
+test('a row chart draws a row per item, a dot per value coloured by pass/fail, each column with its own axis and target', () => {
+  const svg = rowChart({
+    title: 'each candidate', items: [{ label: '#1 b8', status: 'pass', highlight: true }, { label: '#2 b1', status: 'fail' }],
+    columns: [{ label: 'p99 (ms)', values: [48, 134], target: { value: 100, label: 'p99 target 100ms' } }, { label: 'CPUs', values: [1, 1], integer: true }],
+  });
+  const dots = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)" r="4" fill="([^"]+)"/g)].map((m) => ({ x: Number(m[1]), y: Number(m[2]), fill: m[3] }));
+  assert.equal(dots.length, 4);
+  assert.deepEqual(dots.map((d) => d.fill), ['#59a14f', '#e15759', '#59a14f', '#e15759']);
+  assert.ok(dots[1]!.x > dots[0]!.x && dots[1]!.y > dots[0]!.y, 'a larger p99 further right, the second row lower');
+  assert.equal((svg.match(/class="highlight"/g) ?? []).length, 1);
+  const labels = texts(svg);
+  for (const want of ['#1 b8', '#2 b1', 'p99 target 100ms', 'p99 (ms)', 'CPUs', '0', '1', '100']) assert.ok(labels.includes(want), `missing ${want} in ${labels.join('|')}`);
+  assert.ok(!labels.includes('0.2'), 'CPUs count in whole numbers');
 });

@@ -6,33 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { renderTune, renderTuneProgress, tuneHtml } from '../../src/cli/tune-render.js';
-import { costOf } from '../../src/tune/cost.js';
-import { outcome } from '../../src/tune/rank.js';
-import type { Candidate, TuneConfig, TuneReport } from '../../src/tune/types.js';
+import { tuneHtml } from '../../src/cli/tune-html.js';
+import { renderTune, renderTuneProgress } from '../../src/cli/tune-render.js';
 import { serve } from '../e2e/cli-run.js';
-import { fakeProbe } from './fake-landscape.js';
+import { costReport, throughputReport } from './report-fixture.js';
 
-const resources = { resources: { cpus: 1, gpus: 0, memoryBytes: 1024 ** 3 }, cost: { cpuHour: 0.04 } };
-
-function report(): TuneReport {
-  const cand = (c: TuneConfig, knee: number | undefined, below?: number): Candidate => {
-    const probes = [fakeProbe(c, 200), fakeProbe(c, 400), fakeProbe(c, 300)];
-    const result = knee === undefined ? probes[1]! : probes.find((p) => p.ratePerSec === knee)!;
-    return { config: c, status: 'measured', probes, result, passed: knee !== undefined, kneePerSec: knee, belowPerSec: below, cost: costOf(c, resources, result.achievedPerSec) };
-  };
-  const all: Candidate[] = [
-    cand({ maxBatchSize: 8, batchWaitMs: 2, replicas: 1, threads: 1 }, 300),
-    cand({ maxBatchSize: 1, batchWaitMs: 0, replicas: 1, threads: 1 }, undefined, 315),
-    { config: { maxBatchSize: 32, batchWaitMs: 10, replicas: 1, threads: 1 }, status: 'excluded', note: 'batch wait 10ms is not below slo.p99 (10ms)', probes: [], passed: false, cost: costOf({ maxBatchSize: 32, batchWaitMs: 10, replicas: 1, threads: 1 }, resources) },
-  ];
-  const out = outcome(all, 'throughput', null, 'replica');
-  return {
-    schemaVersion: 1, startedAt: '2026-11-30T00:00:00.000Z', profile: { name: 'local', path: '/p/local.yaml' }, objective: 'throughput', scope: 'replica',
-    ratePerSec: null, targets: { p99Ms: 100 }, space: { batchSizes: [1, 8, 32], batchWaitsMs: [0, 2, 10], replicas: [1], threads: [1] }, exhaustive: false,
-    stopped: 'budget', elapsedMs: 61_000, budgetMs: 60_000, windowMs: 1000, maxWindows: 5, warmupMs: 1000, ...out, measured: 2, probes: 6, warnings: [],
-  };
-}
+const report = throughputReport;
 
 test('the table ranks the recommendation first, then failing and excluded candidates, with the reason and how it stopped', () => {
   const text = renderTune(report());
@@ -51,11 +30,34 @@ test('the HTML page holds its plots as SVG, draws the targets and needs nothing 
   const html = tuneHtml(report());
   assert.match(html, /^<!doctype html>/);
   assert.doesNotMatch(html, /<script|<link|<img|src=|href=|@import|url\(/i);
-  assert.equal((html.match(/<svg /g) ?? []).length, 2, 'p99 against rate, and against configuration');
+  assert.equal((html.match(/<svg /g) ?? []).length, 2, 'each candidate as a row, and p99 against rate');
   assert.ok((html.match(/class="marker"/g) ?? []).length >= 6, 'each measurement a dot');
   assert.ok((html.match(/class="target"/g) ?? []).length >= 2, 'the p99 target on both');
   assert.match(html, /data-series="b8 w2ms r1 t1"/);
   assert.match(html, /p99 target 100/);
+  assert.match(html, /<td class="pass">PASS<\/td>/);
+  assert.match(html, /<td class="fail">FAIL<\/td>/);
+});
+
+/** The dots of one column of the row chart, as their values. */
+const column = (html: string, index: number) => [...html.split(`data-column="${index}"`)[1]!.split('</g>')[0]!.matchAll(/data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
+
+test('the cost search\'s page: no rate plot when every candidate ran at the one rate; p99, cost and rate per candidate', () => {
+  for (const priced of [false, true]) {
+    const r = costReport(priced);
+    const html = tuneHtml(r);
+    const measured = r.candidates.filter((c) => c.status === 'measured');
+    assert.equal((html.match(/<svg /g) ?? []).length, 1, 'only the per-candidate chart');
+    assert.doesNotMatch(html, /p99 against the requested rate/);
+    assert.match(html, /Each candidate at 200 req\/s: p99 and cost/);
+    assert.deepEqual(column(html, 0), measured.map((c) => c.result!.latency.p99Ms), 'p99 of each candidate, in the table\'s order');
+    assert.deepEqual(column(html, 1), measured.map((c) => c.cost.perHour ?? c.cost.cpus), 'its cost');
+    assert.deepEqual(column(html, 2), measured.map((c) => c.result!.achievedPerSec), 'the rate it answered');
+    assert.match(html, /#1 b32 w5ms r1 t1<\/text>/);
+    assert.equal((html.match(/class="highlight"/g) ?? []).length, 1, 'the recommendation shaded');
+    assert.equal(html.includes('Every measured candidate costs the same (1 replica x 1 CPU), so cost did not decide'), !priced);
+    if (priced) assert.ok(new Set(column(html, 1)).size === 2, 'one and two replicas priced apart');
+  }
 });
 
 test('flag problems are all reported at once, exit 2, before anything starts', async (t) => {
