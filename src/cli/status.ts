@@ -7,7 +7,7 @@ import { errorMessage, UserError } from '../common/errors.js';
 import { formatBytes, formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient } from '../client/admin-client.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
-import type { CacheStatus, ClusterStatus, OtherServersStatus } from '../common/cluster-status.js';
+import type { CacheStatus, ClusterStatus, OtherServersStatus, WriteFailure } from '../common/cluster-status.js';
 import { cacheStatusFromMetrics, countOtherServers, readGatewayMetrics } from '../client/gateway-metrics.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
@@ -35,6 +35,7 @@ export function renderStatus(s: ClusterStatus): string {
     if (r.reason && r.state !== 'ready') lines.push(`  ${r.id} ${r.state}: ${r.reason}${retry}`);
   }
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
+  for (const f of s.writeFailures ?? []) lines.push(renderWriteFailure(f));
   const hosts = renderHosts(s);
   if (hosts) lines.push(hosts);
   const decisions = s.autoscaling.decisions.slice(-5);
@@ -59,6 +60,14 @@ export function renderOtherServers(o: OtherServersStatus): string[] {
     lines.push(`  shadow ${sh.url}: a copy of ${sh.sharePercent}% of infer requests${n(sh.copies, 'copies')}${verdicts}`);
   }
   return lines;
+}
+
+/** "  disk: /s/state.json not written since 12:00:01 UTC (3 failed tries, retried every second): the disk holding /s is full ...". */
+export function renderWriteFailure(f: WriteFailure): string {
+  const what = f.droppedLines !== undefined
+    ? `${f.droppedLines.toLocaleString('en-US')} ${f.droppedLines === 1 ? 'line' : 'lines'} dropped, logging resumes when the disk takes them`
+    : `${f.failures} failed ${f.failures === 1 ? 'try' : 'tries'}, retried every second`;
+  return `  disk: ${f.file} not written since ${f.since.slice(11, 19)} UTC (${what}): ${f.error}`;
 }
 
 /** One line on the response cache: its hit rate and what it holds. */

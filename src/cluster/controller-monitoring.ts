@@ -1,7 +1,6 @@
 // What the controller offers Prometheus (control plane): its own /metrics on a loopback port and the
 // service discovery file of the cluster's targets, kept current as the gateway and replicas change.
 import type { ClusterStatus } from '../common/cluster-status.js';
-import type { Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import type { Profile } from '../profile/types.js';
 import type { ScalingTarget } from './autoscale-loop.js';
@@ -9,6 +8,7 @@ import { ControllerMetrics, type ScalingSource } from './controller-metrics.js';
 import type { ClusterEvent } from './events.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
 import { SdFile } from './prometheus-sd.js';
+import type { RetriedWrites } from './write-retry.js';
 
 export class ControllerMonitoring {
   private readonly metrics: ControllerMetrics;
@@ -18,9 +18,9 @@ export class ControllerMonitoring {
   private replicas: readonly ReplicaEndpoint[] = [];
   private closed = false;
 
-  constructor(private readonly profile: Profile, sdFile: string, log: Logger, status: () => ClusterStatus) {
+  constructor(private readonly profile: Profile, sdFile: string, writes: RetriedWrites, status: () => ClusterStatus) {
     this.metrics = new ControllerMetrics(status, profile);
-    this.sd = new SdFile(sdFile, log);
+    this.sd = new SdFile(sdFile, writes);
   }
 
   /** http://127.0.0.1:PORT/metrics once listening. */

@@ -25,6 +25,7 @@ export interface StatusParts {
   hosts?: ClusterStatus['hosts'];
   controllerMetricsUrl?: string;
   rollout?: ClusterStatus['rollout'];
+  writeFailures?: ClusterStatus['writeFailures'];
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
@@ -60,6 +61,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     ...(p.hosts ? { hosts: p.hosts } : {}),
     warnings: [...supervisor.warnings],
     ...(otherServersOf(profile) ?? {}),
+    ...(p.writeFailures?.length ? { writeFailures: p.writeFailures } : {}),
   };
 }
 

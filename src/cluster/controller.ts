@@ -27,6 +27,7 @@ import { LocalLauncher } from './local-launcher.js';
 import { LogFiles } from './log-files.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
 import { Supervisor } from './supervisor.js';
+import { RetriedWrites } from './write-retry.js';
 import { scaleTo, unpin, type ScaleParts } from './cluster-scale.js';
 import { reconfigure } from './reconfigure.js';
 import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
@@ -65,6 +66,8 @@ class Controller {
   readonly stopped: Promise<void>;
   private readonly clock: Clock;
   private readonly files: LogFiles;
+  /** state.json and the targets file: a full disk is reported and retried, never thrown. */
+  private readonly writes: RetriedWrites;
   private readonly log: Logger;
   private readonly gateway: GatewayLink;
   private readonly supervisor: Supervisor;
@@ -96,7 +99,11 @@ class Controller {
     this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
     this.files = new LogFiles(paths.logsDir);
     const log = (this.log = createLogger({ component: 'controller' }, { write: (l) => this.files.write('controller', l) }));
-    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, log, () => this.status());
+    this.writes = new RetriedWrites(clock, (line, warn) => {
+      process.stderr.write(`serve: ${warn ? 'warning: ' : ''}${line}\n`);
+      log[warn ? 'warn' : 'info'](line);
+    });
+    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, this.writes, () => this.status());
     const local = opts.launcher ?? new LocalLauncher(clock);
     const launcher = new HostLauncher(local, (name) => this.hosts?.remoteLauncher(name));
     const cliEntry = opts.cliEntry ?? defaultCliEntry;
@@ -182,6 +189,7 @@ class Controller {
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
       autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(),
+      writeFailures: [...this.writes.failures(), ...this.files.failures()],
     });
   }
 
@@ -215,6 +223,7 @@ class Controller {
         await this.hosts?.close().catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
         await Promise.all([this.closeAdmin?.(), this.monitoring.close()]);
       } finally {
+        this.writes.close();
         // Whatever failed above, the directory is released and the files closed.
         releaseStateDir(this.paths);
         this.log.info('stopped');
@@ -238,13 +247,14 @@ class Controller {
     this.opts.onEvent?.(e);
   }
 
+  /** Rewrites state.json; a full disk is reported and retried (RetriedWrites), never thrown at the caller. */
   private writeState(): void {
     const { profile } = this;
-    writeStateFile(this.paths, {
+    this.writes.attempt(this.paths.stateFile, () => writeStateFile(this.paths, {
       version: 1, pid: process.pid, startedAt: this.startedAt, profileName: profile.name, profilePath: profile.sourcePath,
       ...(this.opts.schedule ? { schedule: this.opts.schedule.name } : {}),
       gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl,
       model: { name: profile.model.name, version: this.modelVersion }, slo: profile.slo,
-    });
+    }));
   }
 }
