@@ -156,12 +156,12 @@ async function bench(flags: CliFlags): Promise<number> {
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
     const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
-    if (outputs.junit) await writeOutput(outputs.junit, renderJunit(result, gates));
-    if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
-    if (outputs.html) await writeOutput(outputs.html, renderBenchHtml(result, gates, notJudged));
+    if (outputs.junit) onOutput(outputs.junit, (p) => p.write(renderJunit(result, gates)));
+    if (outputs.hgrm) onOutput(outputs.hgrm, (p) => p.write(renderHgrm(result)));
+    if (outputs.html) onOutput(outputs.html, (p) => p.write(renderBenchHtml(result, gates, notJudged)));
     // One by one: when a commit fails, the temp files not yet committed are removed in finally.
     while (pending.length > 0) {
-      await commitOutput(pending[0]!);
+      onOutput(pending[0]!, (p) => p.commit());
       pending.shift();
     }
     if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
@@ -184,18 +184,10 @@ async function readCa(file: string): Promise<string> {
   return text;
 }
 
-async function writeOutput(out: Output, text: string): Promise<void> {
+/** Runs `fn` on the output's temp file (write, or commit: fsync and rename over the real name); a failure is one line. */
+function onOutput(out: Output, fn: (p: PendingFile) => void): void {
   try {
-    out.pending.write(text);
-  } catch (err) {
-    throw cannotWrite(out.flag, out.file, err);
-  }
-}
-
-/** fsyncs a finished temp file and renames it over its real name (atomic within one folder). */
-async function commitOutput(out: Output): Promise<void> {
-  try {
-    out.pending.commit();
+    fn(out.pending);
   } catch (err) {
     throw cannotWrite(out.flag, out.file, err);
   }

@@ -7,8 +7,7 @@ import type { ScalingTarget } from './autoscale-loop.js';
 import { ControllerMetrics, type ScalingSource } from './controller-metrics.js';
 import type { ClusterEvent } from './events.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
-import { SdFile } from './prometheus-sd.js';
-import type { RetriedWrites } from './write-retry.js';
+import { SdFile, type FileWriter } from './prometheus-sd.js';
 
 export class ControllerMonitoring {
   private readonly metrics: ControllerMetrics;
@@ -18,7 +17,7 @@ export class ControllerMonitoring {
   private replicas: readonly ReplicaEndpoint[] = [];
   private closed = false;
 
-  constructor(private readonly profile: Profile, sdFile: string, writes: RetriedWrites, status: () => ClusterStatus) {
+  constructor(private readonly profile: Profile, sdFile: string, writes: FileWriter, status: () => ClusterStatus) {
     this.metrics = new ControllerMetrics(status, profile);
     this.sd = new SdFile(sdFile, writes);
   }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { systemClock, type Clock } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
-import { createLogger, type Logger } from '../common/log.js';
+import type { Logger } from '../common/log.js';
 import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
 import { startAdminServer } from './admin-server.js';
@@ -24,10 +24,9 @@ import { scheduleRunnerFor } from './profile-switch.js';
 import { SwitchHold } from './switch-hold.js';
 import type { ScheduleRunner } from './schedule-runner.js';
 import { LocalLauncher } from './local-launcher.js';
-import { LogFiles } from './log-files.js';
+import { ControllerFiles } from './controller-files.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
 import { Supervisor } from './supervisor.js';
-import { RetriedWrites } from './write-retry.js';
 import { scaleTo, unpin, type ScaleParts } from './cluster-scale.js';
 import { reconfigure } from './reconfigure.js';
 import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
@@ -65,9 +64,7 @@ class Controller {
   gatewayUrl = '';
   readonly stopped: Promise<void>;
   private readonly clock: Clock;
-  private readonly files: LogFiles;
-  /** state.json and the targets file: a full disk is reported and retried, never thrown. */
-  private readonly writes: RetriedWrites;
+  private readonly files: ControllerFiles; // logs, state.json, targets: a full disk is reported and retried
   private readonly log: Logger;
   private readonly gateway: GatewayLink;
   private readonly supervisor: Supervisor;
@@ -97,13 +94,8 @@ class Controller {
     const clock = (this.clock = opts.clock ?? systemClock);
     this.startedAtMs = clock.nowMs();
     this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
-    this.files = new LogFiles(paths.logsDir);
-    const log = (this.log = createLogger({ component: 'controller' }, { write: (l) => this.files.write('controller', l) }));
-    this.writes = new RetriedWrites(clock, (line, warn) => {
-      process.stderr.write(`serve: ${warn ? 'warning: ' : ''}${line}\n`);
-      log[warn ? 'warn' : 'info'](line);
-    });
-    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, this.writes, () => this.status());
+    const log = (this.log = (this.files = new ControllerFiles(paths.logsDir, clock)).log);
+    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, this.files, () => this.status());
     const local = opts.launcher ?? new LocalLauncher(clock);
     const launcher = new HostLauncher(local, (name) => this.hosts?.remoteLauncher(name));
     const cliEntry = opts.cliEntry ?? defaultCliEntry;
@@ -188,8 +180,8 @@ class Controller {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(),
-      writeFailures: [...this.writes.failures(), ...this.files.failures()],
+      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl,
+      rollout: this.rollout.status(), writeFailures: this.files.failures(),
     });
   }
 
@@ -223,7 +215,6 @@ class Controller {
         await this.hosts?.close().catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
         await Promise.all([this.closeAdmin?.(), this.monitoring.close()]);
       } finally {
-        this.writes.close();
         // Whatever failed above, the directory is released and the files closed.
         releaseStateDir(this.paths);
         this.log.info('stopped');
@@ -247,10 +238,9 @@ class Controller {
     this.opts.onEvent?.(e);
   }
 
-  /** Rewrites state.json; a full disk is reported and retried (RetriedWrites), never thrown at the caller. */
   private writeState(): void {
     const { profile } = this;
-    this.writes.attempt(this.paths.stateFile, () => writeStateFile(this.paths, {
+    this.files.attempt(this.paths.stateFile, () => writeStateFile(this.paths, {
       version: 1, pid: process.pid, startedAt: this.startedAt, profileName: profile.name, profilePath: profile.sourcePath,
       ...(this.opts.schedule ? { schedule: this.opts.schedule.name } : {}),
       gatewayUrl: this.gatewayUrl, adminSocket: this.paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl,
