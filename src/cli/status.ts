@@ -137,7 +137,7 @@ function round(n: number): number {
 export function register(program: Command): void {
   program
     .command('status')
-    .description('Show the running cluster: gateway URL, each replica with state, host, pid, port, restarts, in-flight, RSS, CPU%, uptime, the hosts with their GPUs, the cache\'s hit rate, and the external, fallback and shadow servers with what the gateway sent them.')
+    .description('Show the running cluster: gateway URL, each replica with state, host, pid, port, restarts, in-flight, RSS, CPU%, uptime, the hosts with their GPUs, the cache\'s hit rate, the external, fallback and shadow servers with what the gateway sent them, and any file of the state directory it cannot write now (a full disk).')
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
     .option('--json', 'print the status as JSON')
     .option('--timeout <duration>', 'how long to wait for the controller to answer', '10s')
