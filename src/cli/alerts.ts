@@ -1,8 +1,8 @@
 // `serve alerts` (cli): writes Prometheus alerting rules from a profile's targets (ops/ builds them),
 // to stdout or atomically to --out; --json prints the same rules as data.
-import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { DiskFullError, replaceFile } from '../common/atomic-write.js';
 import { UserError } from '../common/errors.js';
 import { loadProfile } from '../profile/load.js';
 import { alertRules } from '../ops/alert-rules.js';
@@ -28,21 +28,19 @@ async function alerts(flags: AlertFlags): Promise<number> {
     process.stdout.write(text);
     return 0;
   }
-  await writeAtomically(flags.out, text);
+  writeAtomically(flags.out, text);
   const rules = set.groups.reduce((n, g) => n + g.rules.length, 0);
   process.stderr.write(`wrote ${rules} alerting rules for profile ${profile.name} to ${flags.out}\n`);
   for (const s of set.skipped) process.stderr.write(`  ${s}\n`);
   return 0;
 }
 
-/** Writes `text` under a temporary name in the file's folder, then renames it over `file`. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
+/** Replaces `file` atomically (replaceFile); a full disk says so, naming the folder. */
+function writeAtomically(file: string, text: string): void {
   try {
-    await writeFile(temp, text, { flag: 'wx' });
-    await rename(temp, file);
+    replaceFile(path.resolve(file), text);
   } catch (err) {
-    await rm(temp, { force: true });
+    if (err instanceof DiskFullError) throw err;
     throw new UserError(`--out ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'}): check the folder exists and is writable`);
   }
 }

@@ -1,10 +1,11 @@
 // `serve bench` (cli): open-loop load against any OIP v2 server, the SLO table, CI gates and result
 // files. The work is loadtest/runBench; this file parses flags, prints and picks the exit code.
-import { closeSync, createWriteStream, existsSync, openSync, rmSync, statSync, type WriteStream } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../common/exit-codes.js';
+import { DiskFullError, PendingFile } from '../common/atomic-write.js';
 import { UserError } from '../common/errors.js';
 import {
   evaluateGates, runOutcome, hdrLogHeader, hdrLogLine, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench,
@@ -40,49 +41,59 @@ function progressWanted(): boolean {
 
 /**
  * An output file written under a temporary name in its own folder and renamed into place at the
- * end, so an earlier result stays whole until the new one is complete (and if the run fails).
+ * end (common/atomic-write's PendingFile), so an earlier result stays whole until the new one is
+ * complete (and if the run fails).
  */
-interface PendingFile {
+interface Output {
   flag: string;
   file: string;
-  temp: string;
+  pending: PendingFile;
+  /** The first write that failed (the HDR log is written during the run, reported after it). */
+  failure?: unknown;
 }
 
 function cannotWrite(flag: string, file: string, err: unknown): UserError {
+  // A full disk says so and names the folder; anything else names the flag.
+  if (err instanceof DiskFullError) return err;
   return new UserError(`${flag} ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'})`);
 }
 
 /** Checks now, before any load is sent, that `file` can be written: creates its temp file. */
-function prepareOutput(flag: string, file: string): PendingFile {
-  const temp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
+function prepareOutput(flag: string, file: string): Output {
   try {
     // An existing file is only looked at, never truncated; a folder in its place is a mistake.
     if (existsSync(file) && statSync(file).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
-    closeSync(openSync(temp, 'w'));
+    return { flag, file, pending: PendingFile.open(path.resolve(file)) };
   } catch (err) {
     throw cannotWrite(flag, file, err);
   }
-  return { flag, file, temp };
 }
 
-/** Streams interval histograms into `out.temp` as they arrive, so memory stays flat on long runs. */
-function openHdrLog(out: PendingFile): { write(s: IntervalSample): void; close(): Promise<void> } {
-  const stream: WriteStream = createWriteStream(out.temp);
-  let failure: unknown;
-  stream.on('error', (err) => (failure ??= err));
+/** Writes interval histograms into the temp file as they arrive, so memory stays flat on long runs. */
+function openHdrLog(out: Output): { write(s: IntervalSample): void; close(): Promise<void> } {
   let baseEpochMs: number | undefined;
+  const write = (text: string) => {
+    if (out.failure !== undefined) return;
+    try {
+      out.pending.write(text);
+    } catch (err) {
+      out.failure = err;
+    }
+  };
   return {
     write(s) {
       const now = Date.now();
       if (baseEpochMs === undefined) {
         baseEpochMs = now - s.endMs;
-        stream.write(hdrLogHeader(baseEpochMs));
+        write(hdrLogHeader(baseEpochMs));
       }
       // Ramp steps restart their clocks at 0: shift each onto the log's time line.
       const shiftMs = now - s.endMs - baseEpochMs;
-      stream.write(hdrLogLine({ ...s, startMs: s.startMs + shiftMs, endMs: s.endMs + shiftMs }));
+      write(hdrLogLine({ ...s, startMs: s.startMs + shiftMs, endMs: s.endMs + shiftMs }));
     },
-    close: () => new Promise((resolve, reject) => stream.end(() => (failure === undefined ? resolve() : reject(cannotWrite(out.flag, out.file, failure))))),
+    close: async () => {
+      if (out.failure !== undefined) throw cannotWrite(out.flag, out.file, out.failure);
+    },
   };
 }
 
@@ -98,12 +109,12 @@ async function bench(flags: CliFlags): Promise<number> {
   if (flags.ca !== undefined) options.ca = await readCa(flags.ca);
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   // Find unwritable output files now, not after a long run.
-  const pending: PendingFile[] = [];
+  const pending: Output[] = [];
   const removeTemps = () => {
-    for (const p of pending.splice(0)) rmSync(p.temp, { force: true });
+    for (const p of pending.splice(0)) p.pending.discard();
   };
   try {
-    const outputs: Partial<Record<'junit' | 'hgrm' | 'hdrLog' | 'html', PendingFile>> = {};
+    const outputs: Partial<Record<'junit' | 'hgrm' | 'hdrLog' | 'html', Output>> = {};
     for (const [key, flag] of [['junit', '--junit'], ['hgrm', '--hgrm'], ['hdrLog', '--hdr-log'], ['html', '--html']] as const) {
       const file = flags[key];
       if (file !== undefined) pending.push((outputs[key] = prepareOutput(flag, file)));
@@ -137,10 +148,14 @@ async function bench(flags: CliFlags): Promise<number> {
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
     const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
-    if (outputs.junit) await writeOutput(outputs.junit, renderJunit(result, gates));
-    if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
-    if (outputs.html) await writeOutput(outputs.html, renderBenchHtml(result, gates, notJudged));
-    for (const p of pending.splice(0)) await commitOutput(p);
+    if (outputs.junit) onOutput(outputs.junit, (p) => p.write(renderJunit(result, gates)));
+    if (outputs.hgrm) onOutput(outputs.hgrm, (p) => p.write(renderHgrm(result)));
+    if (outputs.html) onOutput(outputs.html, (p) => p.write(renderBenchHtml(result, gates, notJudged)));
+    // One by one: when a commit fails, the temp files not yet committed are removed in finally.
+    while (pending.length > 0) {
+      onOutput(pending[0]!, (p) => p.commit());
+      pending.shift();
+    }
     await printRun(result, gates, { json: flags.json === true, ...(notJudged === undefined ? {} : { notJudged }) });
     return runExitCode(outcome, result.target.url);
   } finally {
@@ -160,20 +175,11 @@ async function readCa(file: string): Promise<string> {
   return text;
 }
 
-async function writeOutput(out: PendingFile, text: string): Promise<void> {
+/** Runs `fn` on the output's temp file (write, or commit: fsync and rename over the real name); a failure is one line. */
+function onOutput(out: Output, fn: (p: PendingFile) => void): void {
   try {
-    await writeFile(out.temp, text);
+    fn(out.pending);
   } catch (err) {
-    throw cannotWrite(out.flag, out.file, err);
-  }
-}
-
-/** Moves a finished temp file over its real name (atomic within one folder). */
-async function commitOutput(out: PendingFile): Promise<void> {
-  try {
-    await rename(out.temp, out.file);
-  } catch (err) {
-    await rm(out.temp, { force: true });
     throw cannotWrite(out.flag, out.file, err);
   }
 }

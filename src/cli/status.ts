@@ -10,7 +10,7 @@ import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state-dir.
 import { clearDeadOwner, controllerDeath } from '../common/controller-death.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { renderDeath, renderPrevious } from './status-death.js';
-import type { CacheStatus, ClusterStatus, OtherServersStatus } from '../common/cluster-status.js';
+import type { CacheStatus, ClusterStatus, OtherServersStatus, WriteFailure } from '../common/cluster-status.js';
 import { cacheStatusFromMetrics, countOtherServers, readGatewayMetrics } from '../client/gateway-metrics.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
@@ -41,6 +41,7 @@ export function renderStatus(s: ClusterStatus): string {
   lines.push(...renderDeviceFallbacks(s));
   for (const w of s.warnings) lines.push(`  warning: ${w}`);
   lines.push(...renderPrevious(s.previousController));
+  for (const f of s.writeFailures ?? []) lines.push(renderWriteFailure(f));
   const hosts = renderHosts(s);
   if (hosts) lines.push(hosts);
   const decisions = s.autoscaling.decisions.slice(-5);
@@ -72,6 +73,14 @@ export function renderOtherServers(o: OtherServersStatus): string[] {
     lines.push(`  shadow ${sh.url}: a copy of ${sh.sharePercent}% of infer requests${n(sh.copies, 'copies')}${verdicts}`);
   }
   return lines;
+}
+
+/** "  disk: /s/state.json not written since 12:00:01 UTC (3 failed tries, retried every second): the disk holding /s is full ...". */
+export function renderWriteFailure(f: WriteFailure): string {
+  const what = f.droppedLines !== undefined
+    ? `${f.droppedLines.toLocaleString('en-US')} ${f.droppedLines === 1 ? 'line' : 'lines'} dropped, logging resumes when the disk takes them`
+    : `${f.failures} failed ${f.failures === 1 ? 'try' : 'tries'}, retried every second`;
+  return `  disk: ${f.file} not written since ${f.since.slice(11, 19)} UTC (${what}): ${f.error}`;
 }
 
 /** One line on the response cache: its hit rate and what it holds. */
@@ -141,7 +150,7 @@ function round(n: number): number {
 export function register(program: Command): void {
   program
     .command('status')
-    .description('Show the running cluster: gateway URL, each replica with state, host, pid, port, restarts, in-flight, RSS, CPU%, uptime, the hosts with their GPUs, the cache\'s hit rate, and the external, fallback and shadow servers with what the gateway sent them.')
+    .description('Show the running cluster: gateway URL, each replica with state, host, pid, port, restarts, in-flight, RSS, CPU%, uptime, the hosts with their GPUs, the cache\'s hit rate, the external, fallback and shadow servers with what the gateway sent them, and any file of the state directory it cannot write now (a full disk).')
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
     .option('--json', 'print the status as JSON')
     .option('--timeout <duration>', 'how long to wait for the controller to answer', '10s')

@@ -4,9 +4,10 @@
 // shows progress, prints, writes the files and picks the exit code.
 import os from 'node:os';
 import path from 'node:path';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { DiskFullError, PendingFile, replaceFile } from '../common/atomic-write.js';
 import { UserError, errorMessage } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { replicaSettingsTable as t } from '../common/settings-table.js';
@@ -176,24 +177,19 @@ async function writeProfile(file: string, text: string, profile: Profile, report
   return file;
 }
 
+/** Checks before tuning that `file` can be written: its temporary file is created and removed. */
 async function checkWritable(file: string): Promise<void> {
-  const temp = tempName(file);
   try {
-    await writeFile(temp, '');
-    await rm(temp, { force: true });
+    PendingFile.open(path.resolve(file)).discard();
   } catch (err) {
+    if (err instanceof DiskFullError) throw err;
     throw new UserError(`${file}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): pick a folder you can write`);
   }
 }
 
-function tempName(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-}
-
+/** Replaces `file` atomically (replaceFile); a full disk is a DiskFullError naming the folder. */
 async function writeAtomically(file: string, content: string): Promise<void> {
-  const temp = tempName(file);
-  await writeFile(temp, content);
-  await rename(temp, file);
+  replaceFile(path.resolve(file), content);
 }
 
 export function register(program: Command): void {

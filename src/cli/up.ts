@@ -13,7 +13,8 @@ import { formatProblem, sortProblems } from '../profile/problems.js';
 import { startCluster, type ClusterSchedule } from '../cluster/controller.js';
 import type { ClusterEvent } from '../cluster/events.js';
 import { AdminClient } from '../client/admin-client.js';
-import { outputSince, spawnDetached } from '../client/detach.js';
+import { outputSince, silentFailureCause, spawnDetached } from '../client/detach.js';
+import { captureOutput } from '../cluster/up-log.js';
 import { DEFAULT_STATE_DIR, checkSocketPath, runningPid, statePaths } from '../cluster/state-dir.js';
 import type { ClusterStatus } from '../common/cluster-status.js';
 import { enforceCertificates } from './certificates.js';
@@ -77,6 +78,10 @@ async function loadForUp(ref: string): Promise<{ profile: Profile; schedule?: Cl
 }
 
 async function upForeground(flags: UpFlags): Promise<number> {
+  // The background half: its output goes to up.log, whole lines, rotated like every log.
+  if (flags.detachedChild) captureOutput(statePaths(flags.stateDir).logsDir);
+  // Output redirected to a file on a full disk: losing a line is better than losing the cluster.
+  else for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const { profile, schedule } = await loadForUp(flags.profile);
   await ensureModel(flags.registry ?? profile.model.registry, profile, (line) => process.stderr.write(line + '\n'));
   // A pseudo-terminal with no width (some CI runners) would make the spinner redraw endlessly.
@@ -188,7 +193,9 @@ async function upDetached(flags: UpFlags): Promise<number> {
   }
   if (exitCode !== undefined || !status) {
     spinner?.fail('not started');
-    throw detachedFailure(exitCode, outputSince(child.outputLog, child.outputStartBytes), child.outputLog);
+    const lines = outputSince(child.outputLog, child.outputStartBytes, child.outputIno);
+    // Not a word in up.log: a disk that filled up since the check could not take even the error.
+    throw (lines.length === 0 && silentFailureCause(paths)) || detachedFailure(exitCode, lines, child.outputLog);
   }
   const down = `serve down${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}`;
   const short = shortOfMin(status, { keptRunning: true, downCommand: down });

@@ -1,9 +1,11 @@
 // Running `serve up` in the background (control plane): re-spawns the CLI detached from the
-// terminal, output to <state-dir>/logs/up.log, and leaves it running when this process exits.
+// terminal, output to <state-dir>/logs/up.log (which the controller rotates), and leaves it running
+// when this process exits.
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, readSync, statfsSync } from 'node:fs';
 import path from 'node:path';
-import { openAppend, openRead } from '../common/no-follow.js';
+import { DiskFullError, PendingFile } from '../common/atomic-write.js';
+import { lstatIfAny, openAppend, openRead } from '../common/no-follow.js';
 import type { StatePaths } from '../common/state-layout.js';
 import { prepareStateDir } from '../common/state-dir-guard.js';
 
@@ -14,22 +16,26 @@ export interface DetachedChild {
   outputLog: string;
   /** Size of up.log before this run: what this run wrote starts there. */
   outputStartBytes: number;
+  /** Its inode then: if the controller rotated it since, this run's start is in up.log.1. */
+  outputIno: number;
   exited: Promise<number | null>;
 }
 
 /**
  * Starts `node <cliEntry> <args>` in its own session; returns its pid and where its output goes.
  * The state directory is checked first (a UserError, and nothing started, if it is not safe to
- * use) and up.log is opened without following a link.
+ * use, or DiskFullError if its disk takes no file) and up.log is opened without following a link.
  */
 export function spawnDetached(cliEntry: string, args: readonly string[], paths: StatePaths): DetachedChild {
   prepareStateDir(paths);
+  checkDiskTakesFiles(paths);
   const outputLog = path.join(paths.logsDir, 'up.log');
   const fd = openAppend(outputLog);
   let outputStartBytes: number;
+  let outputIno: number;
   let child;
   try {
-    outputStartBytes = fstatSync(fd).size;
+    ({ size: outputStartBytes, ino: outputIno } = fstatSync(fd));
     child = spawn(process.execPath, [cliEntry, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd() });
   } finally {
     closeSync(fd);
@@ -37,11 +43,48 @@ export function spawnDetached(cliEntry: string, args: readonly string[], paths: 
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.unref();
   if (child.pid === undefined) throw new Error('could not start the background controller');
-  return { pid: child.pid, outputLog, outputStartBytes, exited };
+  return { pid: child.pid, outputLog, outputStartBytes, outputIno, exited };
 }
 
-/** The lines this run wrote to its output log: from `fromBytes` on, at most the last 64 KiB (none through a link). */
-export function outputSince(outputLog: string, fromBytes: number): string[] {
+/**
+ * Writes (and fsyncs) a pid file's worth under a temp name in the state directory and removes it:
+ * a full disk is one line naming the directory here, not a background controller that cannot even
+ * write its error to up.log.
+ */
+function checkDiskTakesFiles(paths: StatePaths): void {
+  const probe = PendingFile.open(paths.pidFile, { mode: 0o600 });
+  try {
+    probe.write(`${process.pid}\nstart=0000000000\n`);
+    probe.finish();
+  } finally {
+    probe.discard();
+  }
+}
+
+/**
+ * The error for a background controller that exited without a word: the disk of the state directory
+ * is full (it could not write its error to up.log), or undefined when that is not it.
+ */
+export function silentFailureCause(paths: StatePaths): DiskFullError | undefined {
+  try {
+    const fs = statfsSync(paths.dir);
+    return fs.bavail === 0 ? new DiskFullError(paths.pidFile, 'ENOSPC') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The lines this run wrote to its output log: from `fromBytes` on, at most the last 64 KiB (none
+ * through a link). Rotated since (its inode is not `fromIno`): the end of up.log.1, then up.log.
+ */
+export function outputSince(outputLog: string, fromBytes: number, fromIno?: number): string[] {
+  const now = lstatIfAny(outputLog);
+  if (fromIno !== undefined && now !== undefined && now.ino !== fromIno) return [...linesFrom(`${outputLog}.1`, fromBytes), ...linesFrom(outputLog, 0)].slice(-2000);
+  return linesFrom(outputLog, fromBytes);
+}
+
+function linesFrom(outputLog: string, fromBytes: number): string[] {
   let fd: number | undefined;
   try {
     fd = openRead(outputLog);

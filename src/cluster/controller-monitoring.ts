@@ -1,14 +1,13 @@
 // What the controller offers Prometheus (control plane): its own /metrics on a loopback port and the
 // service discovery file of the cluster's targets, kept current as the gateway and replicas change.
 import type { ClusterStatus } from '../common/cluster-status.js';
-import type { Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import type { Profile } from '../profile/types.js';
 import type { ScalingTarget } from './autoscale-loop.js';
 import { ControllerMetrics, type ScalingSource } from './controller-metrics.js';
 import type { ClusterEvent } from './events.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';
-import { SdFile } from './prometheus-sd.js';
+import { SdFile, type FileWriter } from './prometheus-sd.js';
 
 export class ControllerMonitoring {
   private readonly metrics: ControllerMetrics;
@@ -18,9 +17,9 @@ export class ControllerMonitoring {
   private replicas: readonly ReplicaEndpoint[] = [];
   private closed = false;
 
-  constructor(private readonly profile: Profile, sdFile: string, log: Logger, status: () => ClusterStatus) {
+  constructor(private readonly profile: Profile, sdFile: string, writes: FileWriter, status: () => ClusterStatus) {
     this.metrics = new ControllerMetrics(status, profile);
-    this.sd = new SdFile(sdFile, log);
+    this.sd = new SdFile(sdFile, writes);
   }
 
   /** http://127.0.0.1:PORT/metrics once listening. */

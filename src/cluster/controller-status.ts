@@ -27,6 +27,7 @@ export interface StatusParts {
   controllerMetricsUrl?: string;
   rollout?: ClusterStatus['rollout'];
   previousController?: ClusterStatus['previousController'];
+  writeFailures?: ClusterStatus['writeFailures'];
 }
 
 export function buildStatus(p: StatusParts): ClusterStatus {
@@ -63,6 +64,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     ...(p.hosts ? { hosts: p.hosts } : {}),
     warnings: [...supervisor.warnings],
     ...(otherServersOf(profile) ?? {}),
+    ...(p.writeFailures?.length ? { writeFailures: p.writeFailures } : {}),
   };
 }
 

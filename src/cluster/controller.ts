@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { systemClock, type Clock } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
-import { createLogger, type Logger } from '../common/log.js';
+import type { Logger } from '../common/log.js';
 import { resolveModel } from '../model/registry.js';
 import type { Profile } from '../profile/types.js';
 import { startAdminServer } from './admin-server.js';
@@ -24,7 +24,7 @@ import { scheduleRunnerFor } from './profile-switch.js';
 import { SwitchHold } from './switch-hold.js';
 import type { ScheduleRunner } from './schedule-runner.js';
 import { LocalLauncher } from './local-launcher.js';
-import { LogFiles } from './log-files.js';
+import { ControllerFiles } from './controller-files.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths, writeStateFile, type StatePaths } from './state-dir.js';
 import { Supervisor } from './supervisor.js';
 import { scaleTo, unpin, type ScaleParts } from './cluster-scale.js';
@@ -65,7 +65,7 @@ class Controller {
   gatewayUrl = '';
   readonly stopped: Promise<void>;
   private readonly clock: Clock;
-  private readonly files: LogFiles;
+  private readonly files: ControllerFiles; // logs, state.json, targets: a full disk is reported and retried
   private readonly log: Logger;
   private readonly gateway: GatewayLink;
   private readonly supervisor: Supervisor;
@@ -96,9 +96,8 @@ class Controller {
     const clock = (this.clock = opts.clock ?? systemClock);
     this.startedAtMs = clock.nowMs();
     this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
-    this.files = new LogFiles(paths.logsDir);
-    const log = (this.log = createLogger({ component: 'controller' }, { write: (l) => this.files.write('controller', l) }));
-    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, log, () => this.status());
+    const log = (this.log = (this.files = new ControllerFiles(paths.logsDir, clock)).log);
+    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, this.files, () => this.status());
     const local = opts.launcher ?? new LocalLauncher(clock);
     const launcher = new HostLauncher(local, (name) => this.hosts?.remoteLauncher(name));
     const cliEntry = opts.cliEntry ?? defaultCliEntry;
@@ -185,7 +184,8 @@ class Controller {
     return buildStatus({
       profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
       supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl, rollout: this.rollout.status(), previousController: this.journal.previous,
+      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl,
+      rollout: this.rollout.status(), previousController: this.journal.previous, writeFailures: this.files.failures(),
     });
   }
 
@@ -245,6 +245,7 @@ class Controller {
 
   private writeState(): void {
     const { profile, startedAt, gatewayUrl, modelVersion, paths } = this;
-    writeStateFile(paths, stateFileOf({ profile, schedule: this.opts.schedule?.name, startedAt, gatewayUrl, modelVersion, adminSocket: paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl }));
+    const state = stateFileOf({ profile, schedule: this.opts.schedule?.name, startedAt, gatewayUrl, modelVersion, adminSocket: paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl });
+    this.files.attempt(paths.stateFile, () => writeStateFile(paths, state));
   }
 }

@@ -1,11 +1,8 @@
 // The cluster's Prometheus file-based service discovery file (control plane): the controller, the
 // gateway and every listening replica as scrape targets labelled with profile, component and
 // replica id, rewritten atomically whenever one of them comes, goes or moves.
-import { renameSync } from 'node:fs';
-import { errorMessage } from '../common/errors.js';
-import type { Logger } from '../common/log.js';
+import { replaceFile } from '../common/atomic-write.js';
 import { SD_LABELS, type MonitoredComponent, type SdTargetGroup } from '../common/monitoring.js';
-import { writeNewFile } from '../common/no-follow.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 
 /** What is running now, as the controller knows it. */
@@ -40,29 +37,27 @@ export function targetGroups(t: ScrapeTargets): SdTargetGroup[] {
   return out;
 }
 
+/** What writes the file: RetriedWrites, which reports a failure and retries it until it succeeds. */
+export interface FileWriter {
+  attempt(file: string, write: () => void): boolean;
+}
+
 /**
- * Keeps the service discovery file current. Each write is a new temp file (O_EXCL, no link followed)
- * renamed over the file, so Prometheus never reads half of one; an unchanged set is not rewritten.
- * A write that fails is logged once and tried again at the next change: monitoring never stops the cluster.
+ * Keeps the service discovery file current. Each write replaces it atomically (replaceFile: a temp
+ * file, O_EXCL, no link followed, fsync, rename), so Prometheus never reads half of one; an unchanged
+ * set is not rewritten. A write that fails (a full disk) is reported and retried by `writes` with the
+ * latest targets: monitoring never stops the cluster.
  */
 export class SdFile {
   private last = '';
-  private warned = false;
 
-  constructor(private readonly file: string, private readonly log: Logger) {}
+  constructor(private readonly file: string, private readonly writes: FileWriter) {}
 
   update(t: ScrapeTargets): void {
     const text = JSON.stringify(targetGroups(t), null, 2) + '\n';
     if (text === this.last) return;
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    try {
-      writeNewFile(tmp, text);
-      renameSync(tmp, this.file);
-      this.last = text;
-      this.warned = false;
-    } catch (err) {
-      if (!this.warned) this.log.warn('cannot write the Prometheus targets file', { file: this.file, error: errorMessage(err) });
-      this.warned = true;
-    }
+    // Set before the write: a failed one is retried with this text, so it is not attempted twice.
+    this.last = text;
+    this.writes.attempt(this.file, () => replaceFile(this.file, text, { mode: 0o600 }));
   }
 }

@@ -105,6 +105,25 @@ export interface ClusterStatus {
   cache?: CacheStatus;
   /** Other OIP v2 servers the gateway sends to (gateway.external, .fallback, .shadow); absent when none. */
   otherServers?: OtherServersStatus;
+  /** The controller's own files it cannot write now (a full or failing disk); absent when every write succeeds. */
+  writeFailures?: WriteFailure[];
+}
+
+/**
+ * A control-plane file whose last write failed (state.json, the Prometheus targets file, a log): the
+ * cluster keeps running; the file is written again as soon as the disk takes it.
+ */
+export interface WriteFailure {
+  /** Absolute path of the file. */
+  file: string;
+  /** Why, in one line (a full disk names its directory). */
+  error: string;
+  /** When the first failure of this run of failures happened (ISO time). */
+  since: string;
+  /** Failed tries so far (state and targets files are retried every second; a log at its next line). */
+  failures: number;
+  /** A log: lines dropped so far (a line saying how many is written when logging resumes). */
+  droppedLines?: number;
 }
 
 /**

@@ -6,7 +6,8 @@
 import { linkSync } from 'node:fs';
 import path from 'node:path';
 import { readJournal, type JournalChild, type JournalRollout } from './controller-journal.js';
-import { lstatIfAny, removeEntry, writeNewFile } from './no-follow.js';
+import { PendingFile } from './atomic-write.js';
+import { lstatIfAny, removeEntry } from './no-follow.js';
 import { isAlive, readStartTicks } from './process.js';
 import { notRunning, ownerAlive, readPidFile, type StatePaths } from './state-layout.js';
 import { UnreachableError } from './errors.js';
@@ -71,13 +72,15 @@ function childState(c: JournalChild): DeadControllerChild['state'] {
 export function clearDeadOwner(paths: StatePaths): string[] {
   const rec = readPidFile(paths);
   if (!rec || ownerAlive(rec)) return [];
-  const tmp = `${paths.pidFile}.${process.pid}.tmp`;
   const lockFile = `${paths.pidFile}.lock`;
+  let pending: PendingFile | undefined;
   try {
-    writeNewFile(tmp, `${process.pid}\n`);
-    linkSync(tmp, lockFile);
+    pending = PendingFile.open(paths.pidFile, { mode: 0o600 });
+    pending.write(`${process.pid}\n`);
+    pending.finish();
+    linkSync(pending.temp, lockFile);
   } catch {
-    removeEntry(tmp);
+    pending?.discard();
     return [];
   }
   try {
@@ -92,7 +95,7 @@ export function clearDeadOwner(paths: StatePaths): string[] {
     return removed;
   } finally {
     removeEntry(lockFile);
-    removeEntry(tmp);
+    pending.discard();
   }
 }
 

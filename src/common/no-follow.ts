@@ -1,6 +1,6 @@
 // Files opened without following symbolic links (common): for a directory that only its owner
 // writes (the state directory), so that a link planted in it never redirects a write or a read.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, unlinkSync, type Stats } from 'node:fs';
 import { UserError } from './errors.js';
 
 const { O_RDONLY, O_WRONLY, O_APPEND, O_CREAT, O_EXCL } = constants;
@@ -69,25 +69,6 @@ export function openAppend(file: string, mode = 0o600): number {
       throw new UserError(`${file} belongs to uid ${st.uid}, not to you (uid ${uid}): serve writes only files of its own; remove it`);
     }
     return fd;
-  }
-}
-
-/**
- * Creates `file` anew with `text` (O_CREAT|O_EXCL|O_NOFOLLOW). A leftover entry of that name (a
- * temp file of an earlier run, or a link) is removed first, never followed.
- */
-export function writeNewFile(file: string, text: string, mode = 0o600): void {
-  removeEntry(file);
-  let fd: number;
-  try {
-    fd = openSync(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-  } catch (err) {
-    rethrow(file, err);
-  }
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
   }
 }
 

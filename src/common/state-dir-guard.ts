@@ -3,6 +3,7 @@
 // 0700, and no link (or anything but a file) may sit where serve keeps a file.
 import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { asDiskError } from './atomic-write.js';
 import { UserError, errorMessage } from './errors.js';
 import { requireRegularIfAny } from './no-follow.js';
 import type { StatePaths } from './state-layout.js';
@@ -40,7 +41,8 @@ function makeDir(dir: string, recursive: boolean): void {
     mkdirSync(dir, { recursive, mode: 0o700 });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw err;
+    // A full disk can refuse a new folder too: said as such, naming where.
+    if (code !== 'EEXIST' && code !== 'ENOTDIR') throw asDiskError(err, dir);
   }
 }
 

@@ -1,7 +1,8 @@
 // Builds and writes the bundled demo CNN+LSTM into a registry (model plane). Same options, same
 // bytes: `serve model demo` can run any number of times and leaves an identical model behind.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { replaceFile } from '../common/atomic-write.js';
 import { UserError } from '../common/errors.js';
 import { DEMO_INPUT, DEMO_OUTPUT, encodeDemoGraph } from './demo-graph.js';
 import { DEMO_CLASSES, generateDemoWeights, resolveDemoShape, type DemoShapeOptions, type DemoWeights } from './demo-weights.js';
@@ -77,12 +78,9 @@ export async function writeDemoModel(registryDir: string, opts: DemoOptions = {}
   }
   if (status !== 'unchanged') {
     await mkdir(dir, { recursive: true });
-    // Write-then-rename so a replica loading concurrently never sees half a file.
-    const tmp = `.tmp-${process.pid}`;
-    await writeFile(onnxPath + tmp, built.onnx);
-    await writeFile(yamlPath + tmp, built.yaml);
-    await rename(onnxPath + tmp, onnxPath);
-    await rename(yamlPath + tmp, yamlPath);
+    // Replaced atomically, so a replica loading concurrently never sees half a file.
+    replaceFile(onnxPath, built.onnx);
+    replaceFile(yamlPath, built.yaml);
   }
   return { ...(await loadVersion(registryDir, built.spec.name, built.spec.version)), status };
 }

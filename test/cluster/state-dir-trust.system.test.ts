@@ -13,7 +13,9 @@ import { spawnDetached } from '../../src/client/detach.js';
 import { startAdminServer } from '../../src/cluster/admin-server.js';
 import type { ClusterStateFile } from '../../src/common/wire.js';
 import { SdFile } from '../../src/cluster/prometheus-sd.js';
-import { createLogger } from '../../src/common/log.js';
+import { RetriedWrites } from '../../src/cluster/write-retry.js';
+import { systemClock } from '../../src/common/clock.js';
+import { lstatIfAny } from '../../src/common/no-follow.js';
 import { tempWorld } from './helpers.js';
 
 const PRECIOUS = 'not serve\'s file\n';
@@ -129,10 +131,20 @@ test('a link where a log or state file should be refuses the claim, and nothing 
   assertRefused(claimError(moved), new RegExp(`^${moved.logsDir} is a symbolic link`));
 });
 
+/**
+ * Links to `outside` at every name a temp file of `target` could have in this process (a dead process
+ * that had our pid left them): `.<name>.<pid>.<n>.tmp` for the first n, and the older `<name>.<pid>.tmp`.
+ */
+function plantTempLinks(target: string, outside: string): string[] {
+  const names = [`${target}.${process.pid}.tmp`];
+  for (let n = 0; n < 200; n++) names.push(path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${n}.tmp`));
+  for (const name of names) symlinkSync(outside, name);
+  return names;
+}
+
 test('leftover temp files that are links are replaced, never written through (pid file and state.json)', (t) => {
   const w = world(t);
-  symlinkSync(w.outside, `${w.paths.pidFile}.${process.pid}.tmp`);
-  symlinkSync(w.outside, `${w.paths.stateFile}.${process.pid}.tmp`);
+  const planted = [...plantTempLinks(w.paths.pidFile, w.outside), ...plantTempLinks(w.paths.stateFile, w.outside)];
   claimStateDir(w.paths);
   t.after(() => releaseStateDir(w.paths));
   writeStateFile(w.paths, stateFile);
@@ -141,14 +153,17 @@ test('leftover temp files that are links are replaced, never written through (pi
   assert.ok(lstatSync(w.paths.stateFile).isFile());
   assert.equal(JSON.parse(readFileSync(w.paths.stateFile, 'utf8')).pid, process.pid);
   assert.equal(runningPid(w.paths), process.pid);
-  assert.equal(existsSync(`${w.paths.pidFile}.${process.pid}.tmp`), false);
+  // The claim removed every leftover of a process with our pid.
+  assert.deepEqual(planted.filter((p) => lstatIfAny(p)), []);
 });
 
 test('the Prometheus targets file is replaced whole, never written through a link (a leftover temp file, or a link put in its place)', (t) => {
   const w = world(t);
   const warnings: string[] = [];
-  const sd = new SdFile(w.paths.sdFile, createLogger({ component: 'controller' }, { write: (l) => warnings.push(l) }));
-  symlinkSync(w.outside, `${w.paths.sdFile}.${process.pid}.tmp`);
+  const writes = new RetriedWrites(systemClock, (l) => warnings.push(l));
+  t.after(() => writes.close());
+  const sd = new SdFile(w.paths.sdFile, writes);
+  plantTempLinks(w.paths.sdFile, w.outside);
   sd.update({ profile: 'p', gatewayUrl: 'http://127.0.0.1:8000', replicas: [] });
   assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);
   assert.ok(lstatSync(w.paths.sdFile).isFile());

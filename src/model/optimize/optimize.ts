@@ -1,7 +1,8 @@
 // `serve model optimize` (model plane): writes the next version of a model, its graph optimized by
 // ONNX Runtime and, with int8, its weights dynamically quantized; model.yaml records what was done.
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { DiskFullError, asDiskError, replaceFile } from '../../common/atomic-write.js';
 import { UserError } from '../../common/errors.js';
 import { listVersions, loadVersion, resolveModel, type ResolvedModel } from '../registry.js';
 import type { ModelSpec } from '../spec.js';
@@ -45,7 +46,7 @@ async function writeVersion(source: ResolvedModel, work: string, version: number
     const model = decodeModel(await readFile(source.onnxPath), source.onnxPath);
     quantization = quantizeModel(model, { keepFp32: opts.keepFp32 });
     graphSource = path.join(work, 'quantized.onnx');
-    await writeFile(graphSource, encodeModel(model));
+    replaceFile(graphSource, encodeModel(model));
   }
   await saveOptimizedGraph(graphSource, path.join(work, 'model.onnx'), level, source.onnxPath);
   if (opts.int8) await rm(graphSource);
@@ -61,7 +62,7 @@ async function writeVersion(source: ResolvedModel, work: string, version: number
       onnxruntime: onnxRuntimeVersion(),
     },
   };
-  await writeFile(path.join(work, 'model.yaml'), formatModelYaml(spec));
+  replaceFile(path.join(work, 'model.yaml'), formatModelYaml(spec));
   return quantization;
 }
 
@@ -82,7 +83,10 @@ export async function optimizeModel(registryDir: string, ref: string, opts: Opti
   await mkdir(work, { recursive: true });
   try {
     const quantization = await writeVersion(source, work, version, level, opts);
+    // The folder is published whole by one rename(2), as replaceFile publishes a file.
     await rename(work, target).catch((err: NodeJS.ErrnoException) => {
+      const disk = asDiskError(err, target);
+      if (disk instanceof DiskFullError) throw disk;
       throw new UserError(`cannot create ${target} (${err.code ?? err.message}): another command wrote that version meanwhile; run optimize again`);
     });
     const written = await loadVersion(registryDir, source.name, version);
