@@ -29,7 +29,7 @@ export interface AlertRuleSet {
   skipped: string[];
 }
 
-/** Thresholds that are not in the profile, documented in the README (Alerts). */
+/** Thresholds that are not in the profile, documented in docs/guide/monitoring.md (Alerts). */
 export const ALERT_THRESHOLDS = {
   /** The design's "latency over target for more than 5% of requests" (the p99 target itself allows 1%). */
   slowShare: 0.05,
@@ -44,7 +44,8 @@ export const ALERT_THRESHOLDS = {
   tlsExpirySeconds: CERT_EXPIRY_WARNING_MS / 1000,
 } as const;
 
-const READMe = 'README.md#alerts-serve-alerts';
+/** Where every rule's runbook line points: the alerts section of the monitoring guide. */
+const RUNBOOK_DOC = 'docs/guide/monitoring.md#alerts-serve-alerts';
 
 /** Every rule for `profile`; a target the profile does not set gives no rule (listed in `skipped`). */
 export function alertRules(profile: Profile): AlertRuleSet {
@@ -99,7 +100,7 @@ function latencyRule(p: RuleContext, skipped: string[]): AlertRule | undefined {
   return p.rule('ServeLatencyAboveTarget', `(${count} - ${fast}) / ${count} > ${ALERT_THRESHOLDS.slowShare}`, '5m', 'critical', {
     summary: `More than ${pct(ALERT_THRESHOLDS.slowShare)} of requests to ${p.profile.name} are slower than the p99 target ${target}`,
     description: `{{ $value | humanizePercentage }} of the requests through the gateway took longer than ${target} over the last ${w} (p99 target ${target} allows 1%; this alert fires above ${pct(ALERT_THRESHOLDS.slowShare)}).`,
-    runbook: `Check \`serve status\` (replicas ready, CPU%, in-flight) and the gateway's queue (serve_gateway_queued_requests); add replicas (\`serve scale N\`, or raise replicas.max) or lower batching.batch_wait_timeout; see ${READMe}.`,
+    runbook: `Check \`serve status\` (replicas ready, CPU%, in-flight) and the gateway's queue (serve_gateway_queued_requests); add replicas (\`serve scale N\`, or raise replicas.max) or lower batching.batch_wait_timeout; see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -112,7 +113,7 @@ function errorRateRule(p: RuleContext, skipped: string[]): AlertRule | undefined
   return p.rule('ServeErrorRateHigh', `${p.answers('5..')} / ${p.answers()} > ${limit}`, '2m', 'critical', {
     summary: `${p.profile.name} answers more than ${pct(limit)} of requests with a 5xx error`,
     description: `{{ $value | humanizePercentage }} of the gateway's answers over the last ${ALERT_THRESHOLDS.window} were 5xx errors (slo.error_rate ${pct(limit)}).`,
-    runbook: `Look at serve_gateway_requests_total by code and \`serve logs gateway\`: 502/504 point at failing replicas (\`serve logs replica-N\`), 503 at overload (see ServeShedding); see ${READMe}.`,
+    runbook: `Look at serve_gateway_requests_total by code and \`serve logs gateway\`: 502/504 point at failing replicas (\`serve logs replica-N\`), 503 at overload (see ServeShedding); see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -127,7 +128,7 @@ function throughputRule(p: RuleContext, skipped: string[]): AlertRule | undefine
   return p.rule('ServeThroughputBelowMinimum', expr, '5m', 'warning', {
     summary: `${p.profile.name} serves fewer than ${min} successful requests per second`,
     description: `The gateway answered {{ $value | humanize }} successful requests per second over the last ${ALERT_THRESHOLDS.window} (slo.throughput.minimum ${min} req/s).`,
-    runbook: `Check that clients reach the gateway and that it answers (\`serve status\`, \`serve bench --profile ${p.profile.name}\`); a drop with errors points at ServeErrorRateHigh; see ${READMe}.`,
+    runbook: `Check that clients reach the gateway and that it answers (\`serve status\`, \`serve bench --profile ${p.profile.name}\`); a drop with errors points at ServeErrorRateHigh; see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -136,7 +137,7 @@ function cpuRule(p: RuleContext): AlertRule {
   return p.rule('ServeReplicaCpuHigh', `serve_controller_replica_cpu_usage_ratio{${p.sel}} > ${ALERT_THRESHOLDS.cpuRatio}`, '5m', 'warning', {
     summary: `Replica {{ $labels.replica }} of ${p.profile.name} uses more than ${pct(ALERT_THRESHOLDS.cpuRatio)} of its CPUs`,
     description: `{{ $labels.replica }} used {{ $value | humanizePercentage }} of its ${cpus} CPU(s) (resources.cpus) for 5 minutes.`,
-    runbook: `Add replicas (\`serve scale N\`) or give each more CPUs (resources.cpus, runtime.threads); \`serve status\` shows CPU% per replica; see ${READMe}.`,
+    runbook: `Add replicas (\`serve scale N\`) or give each more CPUs (resources.cpus, runtime.threads); \`serve status\` shows CPU% per replica; see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -145,7 +146,7 @@ function memoryRule(p: RuleContext): AlertRule {
   return p.rule('ServeReplicaMemoryHigh', `serve_controller_replica_memory_usage_ratio{${p.sel}} > ${ALERT_THRESHOLDS.memoryRatio}`, '5m', 'warning', {
     summary: `Replica {{ $labels.replica }} of ${p.profile.name} uses more than ${pct(ALERT_THRESHOLDS.memoryRatio)} of its memory`,
     description: `{{ $labels.replica }} has an RSS of {{ $value | humanizePercentage }} of resources.memory (${limit}); at 100% the controller replaces it.`,
-    runbook: `Raise resources.memory or lower batching.max_batch_size; a steady climb is a leak worth a bug report (\`serve logs {{ $labels.replica }}\`); see ${READMe}.`,
+    runbook: `Raise resources.memory or lower batching.max_batch_size; a steady climb is a leak worth a bug report (\`serve logs {{ $labels.replica }}\`); see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -157,7 +158,7 @@ function gpuRule(p: RuleContext, skipped: string[]): AlertRule | undefined {
   return p.rule('ServeGpuBusy', `serve_controller_gpu_utilization_ratio{${p.sel}} > ${ALERT_THRESHOLDS.gpuRatio}`, '5m', 'warning', {
     summary: `A GPU of ${p.profile.name} is busier than ${pct(ALERT_THRESHOLDS.gpuRatio)}`,
     description: `GPU {{ $labels.gpu }} was busy {{ $value | humanizePercentage }} of the time for 5 minutes. (Nothing exports this series yet: until a GPU reader does, this rule never fires.)`,
-    runbook: `Spread replicas over more GPUs (resources.gpus per replica, more hosts) or add replicas on CPU; see ${READMe}.`,
+    runbook: `Spread replicas over more GPUs (resources.gpus per replica, more hosts) or add replicas on CPU; see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -165,7 +166,7 @@ function targetDownRule(p: RuleContext): AlertRule {
   return p.rule('ServeTargetDown', `up{${p.sel}} == 0`, '1m', 'critical', {
     summary: `Prometheus cannot scrape the {{ $labels.${SD_LABELS.component} }} of ${p.profile.name}`,
     description: `{{ $labels.${SD_LABELS.component} }} {{ $labels.${SD_LABELS.replica} }} at {{ $labels.instance }} has not answered /metrics for a minute.`,
-    runbook: `Run \`serve status\`: a replica that stays down is restarted by the controller (see ServeReplicaCrashLoop); the gateway or the controller down means the cluster is down (\`serve logs\`); see ${READMe}.`,
+    runbook: `Run \`serve status\`: a replica that stays down is restarted by the controller (see ServeReplicaCrashLoop); the gateway or the controller down means the cluster is down (\`serve logs\`); see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -174,7 +175,7 @@ function healthRule(p: RuleContext): AlertRule {
   return p.rule('ServeHealthChecksFailing', `increase(serve_controller_health_check_failures_total{${p.sel}}[10m]) > 0`, '0m', 'warning', {
     summary: `Replicas of ${p.profile.name} fail their health checks`,
     description: `{{ $value | humanize }} time(s) in the last 10 minutes a replica was found unhealthy and replaced: ${n} failed readiness probes in a row (health.failure_threshold), not ready within health.startup_timeout, or over resources.memory.`,
-    runbook: `\`serve logs replica-N\` around that time: a replica that hangs or answers /v2/health/ready slowly under load needs more CPU or a longer health.timeout; see ${READMe}.`,
+    runbook: `\`serve logs replica-N\` around that time: a replica that hangs or answers /v2/health/ready slowly under load needs more CPU or a longer health.timeout; see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -183,7 +184,7 @@ function crashLoopRule(p: RuleContext): AlertRule {
   return p.rule('ServeReplicaCrashLoop', `serve_controller_replicas{${p.sel},state="failed"} > 0`, '0m', 'critical', {
     summary: `Replicas of ${p.profile.name} are in a crash loop`,
     description: `{{ $value }} replica(s) failed ${r.crashLoopFailures} times within ${formatDuration(r.crashLoopWindowMs)} and are not restarted until restart.failed_retry (${formatDuration(r.failedRetryMs)}).`,
-    runbook: `\`serve status\` shows each failed replica with its last error; fix the cause (model file, memory limit, port) and \`serve scale\` or wait for the retry; see ${READMe}.`,
+    runbook: `\`serve status\` shows each failed replica with its last error; fix the cause (model file, memory limit, port) and \`serve scale\` or wait for the retry; see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -197,7 +198,7 @@ function autoscalingRule(p: RuleContext, skipped: string[]): AlertRule | undefin
   return p.rule('ServeAutoscalingAtMaximum', expr, '10m', 'warning', {
     summary: `${p.profile.name} has run at its most replicas (${max}) for 10 minutes`,
     description: `The autoscaler has wanted {{ $value }} replicas, replicas.max of ${p.profile.name}, for 10 minutes: more load would queue or be shed.`,
-    runbook: `Raise replicas.max (and check the hosts have room: \`serve status\` lists pending replicas), or move load elsewhere; see ${READMe}.`,
+    runbook: `Raise replicas.max (and check the hosts have room: \`serve status\` lists pending replicas), or move load elsewhere; see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -206,7 +207,7 @@ function sheddingRule(p: RuleContext): AlertRule {
   return p.rule('ServeShedding', `${p.answers('503|429')} / ${p.answers()} > ${share}`, '5m', 'warning', {
     summary: `${p.profile.name} sheds more than ${pct(share)} of requests (503 or 429)`,
     description: `{{ $value | humanizePercentage }} of the gateway's answers over the last ${ALERT_THRESHOLDS.window} were 503 (overload) or 429 (a token over its quota).`,
-    runbook: `serve_gateway_shed_total{reason} says why the gateway shed, serve_gateway_quota_rejections_total{token} which client is over its quota; add replicas or raise that token's requests_per_second; see ${READMe}.`,
+    runbook: `serve_gateway_shed_total{reason} says why the gateway shed, serve_gateway_quota_rejections_total{token} which client is over its quota; add replicas or raise that token's requests_per_second; see ${RUNBOOK_DOC}.`,
   });
 }
 
@@ -216,6 +217,6 @@ function tlsExpiryRule(p: RuleContext): AlertRule {
   return p.rule('ServeTlsCertificateExpiresSoon', `serve_gateway_tls_cert_expiry_timestamp_seconds{${p.sel}} - time() < ${limitS}`, '10m', 'warning', {
     summary: `The gateway of ${p.profile.name} presents a TLS certificate that expires within ${days} days`,
     description: `The certificate of the gateway at {{ $labels.instance }} expires in {{ $value | humanizeDuration }} (a negative figure: it has expired). Only a gateway with TLS exports this series.`,
-    runbook: `Renew the certificate in place (gateway.tls.cert and gateway.tls.key) and send SIGHUP to the gateway (or to the controller, which passes it on); an expired or not yet valid file is refused and the old one kept, so check \`serve logs gateway\`; see ${READMe}.`,
+    runbook: `Renew the certificate in place (gateway.tls.cert and gateway.tls.key) and send SIGHUP to the gateway (or to the controller, which passes it on); an expired or not yet valid file is refused and the old one kept, so check \`serve logs gateway\`; see ${RUNBOOK_DOC}.`,
   });
 }

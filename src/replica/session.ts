@@ -78,7 +78,7 @@ export async function openSession(onnxPath: string, opts: SessionOptions): Promi
       }
     } else fallbackReason = 'this onnxruntime-node build has no CUDA execution provider';
     if (opts.device === 'cuda') {
-      throw new Error(`device cuda: ${fallbackReason}; install the CUDA build of onnxruntime-node (README: "Installing ONNX Runtime") or use device auto or cpu`);
+      throw new Error(`device cuda: ${fallbackReason}; install the CUDA build of onnxruntime-node (docs/guide/hosts.md, "GPU hosts") or use device auto or cpu`);
     }
   }
   const s = await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cpu'] });

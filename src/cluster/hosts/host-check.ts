@@ -120,7 +120,7 @@ function cudaLine(f: HostFacts): CheckLine {
     return { check: 'cuda', status: 'skip', detail: `not verified: no GPU${f.cuda.state === 'present' ? ' (the CUDA provider is installed)' : ''}` };
   }
   if (f.cuda.state === 'missing') {
-    return { check: 'cuda', status: 'fail', detail: 'the CUDA provider of onnxruntime-node is not installed: see README "Installing ONNX Runtime" (replicas would run on the CPU)' };
+    return { check: 'cuda', status: 'fail', detail: 'the CUDA provider of onnxruntime-node is not installed: see docs/guide/hosts.md, "GPU hosts" (replicas would run on the CPU)' };
   }
   if (f.cuda.state === 'unresolved') return { check: 'cuda', status: 'fail', detail: `the CUDA provider cannot load: missing ${f.cuda.detail} (CUDA 12 and cuDNN 9 on the loader path)` };
   return { check: 'cuda', status: 'ok', detail: 'provider installed, its libraries resolve (a CUDA session itself is not verified)' };

@@ -57,7 +57,7 @@ async function checkFacts(spec: HostSpec, conn: SshConnection, workdir: string):
   if (!nodeAtLeast(facts.nodeVersion, min)) throw new UserError(`host ${spec.name}: Node.js ${facts.nodeVersion} there is older than ${min}: install a newer one or set hosts[].node`);
   if (facts.serveVersion !== here) {
     const there = facts.serveVersion ?? `no serve (${facts.serveError})`;
-    throw new UserError(`host ${spec.name}: serve there is ${there}, here ${here}: install the same package in ${workdir} on that host (README: Installing the package)`);
+    throw new UserError(`host ${spec.name}: serve there is ${there}, here ${here}: install the same package in ${workdir} on that host (docs/install.md)`);
   }
   return facts;
 }
