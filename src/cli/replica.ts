@@ -53,7 +53,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
         drainTimeoutMs: settings.drainTimeoutMs,
         stdinIdleTimeoutMs: settings.heartbeatTimeoutMs,
         ready: replica.ready.then(
-          (info) => ({ loadMs: Math.round(info.loadMs), device: info.device }),
+          (info) => ({ loadMs: Math.round(info.loadMs), device: info.device, modelDigest: info.modelDigest }),
           (err: unknown) => {
             // A file ONNX Runtime cannot load is the user's to fix (replace or re-export it): exit 2.
             if (err instanceof UserError) throw err;

@@ -15,6 +15,8 @@ export class ReplicaSlot {
   url: string | undefined;
   port: number | undefined;
   device: string | undefined;
+  /** The digest of the model bytes its process loaded (its ready event); handed to the gateway's cache. */
+  modelDigest: string | undefined;
   /** The host placement put it on. */
   host: string | undefined;
   /** GPU indexes placement gave it on that host (its CUDA_VISIBLE_DEVICES). */
