@@ -95,7 +95,7 @@ export class UpstreamSet {
    * The digest of the model bytes that would answer a request for `version` now: the one every ready
    * replica of it (or of no stated version) shares. Undefined when one of them has not said yet, or
    * they differ (a version rebuilt while some replicas still run the old bytes): the cache then
-   * answers nothing from memory, since it cannot tell which weights the request would meet.
+   * answers nothing itself, since it cannot tell which weights the request would meet.
    */
   weightsOf(version: string): string | undefined {
     let digest: string | undefined;
