@@ -55,7 +55,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
         stdinIdleTimeoutMs: settings.heartbeatTimeoutMs,
         ready: replica.ready.then(
           // fallbackReason: the controller shows why device auto ended on the CPU (`serve up`, `serve status`).
-          (info) => ({ loadMs: Math.round(info.loadMs), device: info.device, ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}) }),
+          (info) => ({ loadMs: Math.round(info.loadMs), device: info.device, modelDigest: info.modelDigest, ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}) }),
           (err: unknown) => {
             // A file ONNX Runtime cannot load is the user's to fix (replace or re-export it): exit 2.
             if (err instanceof UserError) throw err;

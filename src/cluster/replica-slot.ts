@@ -17,6 +17,8 @@ export class ReplicaSlot {
   device: string | undefined;
   /** Why its device `auto` ended on the CPU (from its ready event); undefined when it got what it asked for. */
   deviceFallback: string | undefined;
+  /** The digest of the model bytes its process loaded (its ready event); handed to the gateway's cache. */
+  modelDigest: string | undefined;
   /** The host placement put it on. */
   host: string | undefined;
   /** GPU indexes placement gave it on that host (its CUDA_VISIBLE_DEVICES). */

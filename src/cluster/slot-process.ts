@@ -30,6 +30,7 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
   slot.generation = generation;
   slot.url = undefined;
   slot.inFlight = undefined;
+  slot.modelDigest = undefined;
   const proc: LaunchedProcess = host.launcher.start({
     id: slot.id, command, args, stdinLines, ...(env ? { env } : {}), ...(where === undefined ? {} : { host: where }),
     onEvent: (e) => {
@@ -41,6 +42,7 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
       } else if (e.event === 'ready') {
         slot.device = e.device ?? slot.device;
         slot.deviceFallback = e.fallbackReason;
+        slot.modelDigest = e.modelDigest;
         host.dispatch(slot, { type: 'ready' });
       } else if (e.event === 'fatal') {
         host.dispatch(slot, { type: 'fatal', error: e.error });

@@ -110,7 +110,7 @@ export class Supervisor {
   endpoints(): ReplicaEndpoint[] {
     return this.slots
       .filter((s) => s.proc !== undefined && s.url !== undefined && hasProcess(s.child))
-      .map((s) => ({ id: s.id, url: s.url!, ready: s.child.phase === 'ready', version: String(s.modelVersion) }));
+      .map((s) => ({ id: s.id, url: s.url!, ready: s.child.phase === 'ready', version: String(s.modelVersion), ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }) }));
   }
 
   status(): ReplicaStatus[] {

@@ -12,6 +12,12 @@ export const REPLICA_HEADER = 'x-serve-replica';
 /** Response header naming the model version of the replica that answered (set by the gateway). */
 export const MODEL_VERSION_HEADER = 'x-model-version';
 /**
+ * Response header on a replica's infer answers: the digest of the model.onnx bytes it loaded
+ * (`sha256:` and base64url), so the gateway's response cache never shares an entry between
+ * different weights that carry the same name and version.
+ */
+export const MODEL_DIGEST_HEADER = 'x-serve-model-digest';
+/**
  * Request header carrying the cluster's token from the gateway (and the controller's probes) to
  * replicas; a replica started with a token answers 401 to any request without it.
  */
@@ -34,7 +40,7 @@ export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
-  | { event: 'ready'; loadMs?: number; device?: string; fallbackReason?: string }
+  | { event: 'ready'; loadMs?: number; device?: string; fallbackReason?: string; modelDigest?: string }
   | { event: 'applied'; seq: number }
   | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }
@@ -52,6 +58,8 @@ export interface ReplicaEndpoint {
   ready: boolean;
   /** The model version it serves, when the controller says (a rollout routes by version weights). */
   version?: string;
+  /** The digest of its model.onnx bytes (its `ready` event), once known: the response cache keys by it. */
+  modelDigest?: string;
 }
 
 /**

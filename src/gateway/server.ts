@@ -100,7 +100,10 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   let core: GatewayCore;
   const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() }, o.latencyBucketMs / 1000);
   const cache = o.cacheEnabled ? newCache(o, clock, metrics, log) : undefined;
-  if (cache) cache.serving = (version) => set.servesVersion(version);
+  if (cache) {
+    cache.serving = (version) => set.servesVersion(version);
+    cache.weightsOf = (version) => set.weightsOf(version);
+  }
   core = new GatewayCore(set, o, clock, metrics, log, cache);
   const migration = migrationOf(o, clock, makePool, metrics.registry, log, o.random);
   core.others = migration.others;

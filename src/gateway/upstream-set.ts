@@ -45,10 +45,11 @@ export class UpstreamSet {
       const kept = old.get(ep.id);
       if (kept && kept.url === ep.url && kept.version === ep.version) {
         kept.ready = ep.ready;
+        if (ep.modelDigest !== undefined) kept.modelDigest = ep.modelDigest;
         old.delete(ep.id);
         next.push(kept);
       } else {
-        next.push(new Upstream(ep.id, ep.url, ep.ready, this.makePool(ep.url), 'replica', ep.version));
+        next.push(new Upstream(ep.id, ep.url, ep.ready, this.makePool(ep.url), 'replica', ep.version, ep.modelDigest));
       }
     }
     const removed = [...old.values()];
@@ -88,6 +89,22 @@ export class UpstreamSet {
   servesVersion(version: string): boolean {
     if (!this.weights.serving(version)) return false;
     return this.members.every((u) => u.version === undefined) || this.members.some((u) => u.version === version && u.ready);
+  }
+
+  /**
+   * The digest of the model bytes that would answer a request for `version` now: the one every ready
+   * replica of it (or of no stated version) shares. Undefined when one of them has not said yet, or
+   * they differ (a version rebuilt while some replicas still run the old bytes): the cache then
+   * answers nothing itself, since it cannot tell which weights the request would meet.
+   */
+  weightsOf(version: string): string | undefined {
+    let digest: string | undefined;
+    for (const u of this.members) {
+      if (!u.ready || (u.version !== undefined && u.version !== version)) continue;
+      if (u.modelDigest === undefined || (digest !== undefined && digest !== u.modelDigest)) return undefined;
+      digest = u.modelDigest;
+    }
+    return digest;
   }
 
   counts(): StateCounts {

@@ -39,6 +39,11 @@ export class Upstream {
     readonly kind: 'replica' | 'external' | 'fallback' = 'replica',
     /** The model version it serves, when the controller said. */
     readonly version?: string,
+    /**
+     * The digest of the model bytes it loaded: from the controller (the replica's ready event), else
+     * learned from its answers' x-serve-model-digest. The response cache keys by it.
+     */
+    public modelDigest?: string,
   ) {}
 
   /** Ready, not removed and not ejected at `nowMs`. */

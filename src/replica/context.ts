@@ -19,6 +19,8 @@ export interface ReplicaContext {
   limits: ParseLimits;
   maxBodyBytes: number;
   replicaId: string | undefined;
+  /** The digest of the model.onnx bytes loaded (set with the batcher); sent with every infer answer. */
+  modelDigest?: string;
   /** Set when the replica has a cluster token: every request but /metrics and health must carry it. */
   tokenCheck?: ClusterTokenCheck;
   metrics: ReplicaMetrics;

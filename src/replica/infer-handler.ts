@@ -1,15 +1,14 @@
 // POST /v2/models/{name}[/versions/{v}]/infer (data plane, replica): header checks, body read,
 // validation, hand-off to the batcher, and the response with Server-Timing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BINARY_HEADER_LENGTH, GATEWAY_INFLIGHT_HEADER, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER, parseTimeoutHeader } from '../common/wire.js';
+import { inferHeaderProblem } from '../common/infer-headers.js';
+import { BINARY_HEADER_LENGTH, GATEWAY_INFLIGHT_HEADER, MODEL_DIGEST_HEADER, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER, parseTimeoutHeader } from '../common/wire.js';
 import type { JobResult } from './batcher.js';
 import type { ReplicaContext } from './context.js';
 import { badRequest, HttpError } from './http-error.js';
 import { readBody, sendError } from './http-io.js';
 import { encodeInferResponse } from './infer-response.js';
 import { parseInfer, type InferRequest } from './parse-infer.js';
-
-const acceptedTypes = /^(application\/(json|octet-stream|[\w.+-]+\+json))?$/;
 
 /** Handles one infer request; never throws (every failure becomes a response). */
 export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: ServerResponse): void {
@@ -67,12 +66,8 @@ function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: numb
   if (ctx.state !== 'ready' || !ctx.batcher) {
     throw new HttpError(503, ctx.state === 'loading' ? 'replica is still loading the model' : `replica is ${ctx.state}`, 1);
   }
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (!acceptedTypes.test(type)) {
-    throw new HttpError(415, `Content-Type ${type} is not accepted: send application/json, or application/octet-stream with ${BINARY_HEADER_LENGTH}`);
-  }
-  const encoding = req.headers['content-encoding'];
-  if (encoding !== undefined && encoding !== 'identity') throw new HttpError(415, `Content-Encoding ${encoding} is not supported: send the body uncompressed`);
+  const refused = inferHeaderProblem(req.headers);
+  if (refused !== undefined) throw new HttpError(refused.status, refused.message);
   const rawLen = req.headers[BINARY_HEADER_LENGTH];
   let binaryHeaderLength: number | undefined;
   if (rawLen !== undefined) {
@@ -117,6 +112,7 @@ function respond(ctx: ReplicaContext, res: ServerResponse, request: InferRequest
   };
   if (encoded.headerLength !== undefined) headers[BINARY_HEADER_LENGTH] = encoded.headerLength;
   if (ctx.replicaId !== undefined) headers[REPLICA_HEADER] = ctx.replicaId;
+  if (ctx.modelDigest !== undefined) headers[MODEL_DIGEST_HEADER] = ctx.modelDigest;
   res.writeHead(200, headers);
   res.end(encoded.body);
 }

@@ -9,6 +9,7 @@ import { BatchCostCurve, type CostPoint } from './adaptive-batching.js';
 import { Batcher } from './batcher.js';
 import type { ReplicaContext } from './context.js';
 import type { ServedModel } from './served-model.js';
+import { fileDigest } from './model-digest.js';
 import { openSession, type DeviceRequest, type ModelSession } from './session.js';
 import { openWorkerSession } from './worker-session.js';
 
@@ -16,6 +17,8 @@ import { openWorkerSession } from './worker-session.js';
 export interface ReadyInfo {
   loadMs: number;
   device: 'cpu' | 'cuda';
+  /** The digest of the model.onnx bytes loaded (model-digest.ts). */
+  modelDigest: string;
   /** Why the requested device was not used, when it was not. */
   fallbackReason?: string;
 }
@@ -39,8 +42,11 @@ export interface LoadSettings {
  */
 export async function loadModel(ctx: ReplicaContext, resolved: ResolvedModel, s: LoadSettings, onSession: (session: ModelSession) => void): Promise<ReadyInfo> {
   const t0 = performance.now();
+  const modelDigest = await fileDigest(resolved.onnxPath);
   const session = await open(ctx, resolved.onnxPath, s);
   onSession(session);
+  // A file replaced while ORT read it (a rebuild during the load): the digest would not name the bytes loaded.
+  if ((await fileDigest(resolved.onnxPath)) !== modelDigest) throw new UserError(`${resolved.onnxPath} changed while the replica loaded it: start the replica again once the model is written`);
   if (session.fallbackReason) ctx.log.info(`cuda not available, running on cpu: ${session.fallbackReason}`);
   const problems = compareSignature(session.signature, resolved.spec);
   if (problems.length > 0) throw new UserError(`${resolved.onnxPath} does not match model.yaml: ${problems.join('; ')}`);
@@ -61,11 +67,12 @@ export async function loadModel(ctx: ReplicaContext, resolved: ResolvedModel, s:
   const loadMs = performance.now() - t0;
   if (ctx.state !== 'loading') throw new Error(`replica was ${ctx.state} before it became ready`);
   ctx.batcher = batcher;
+  ctx.modelDigest = modelDigest;
   ctx.state = 'ready';
   ctx.metrics.ready.set(1);
   ctx.metrics.modelLoadS.set(loadMs / 1000);
   ctx.log.info('ready', { loadMs: Math.round(loadMs), device: session.device });
-  return { loadMs, device: session.device, ...(session.fallbackReason ? { fallbackReason: session.fallbackReason } : {}) };
+  return { loadMs, device: session.device, modelDigest, ...(session.fallbackReason ? { fallbackReason: session.fallbackReason } : {}) };
 }
 
 function open(ctx: ReplicaContext, onnxPath: string, s: LoadSettings): Promise<ModelSession> {

@@ -1,33 +1,12 @@
 // The response cache's Redis level against a real redis-server on a free port: a second gateway is
 // answered from Redis, and stopping Redis (first frozen, then killed, then restarted) under load
 // fails no request; the gateway reconnects with backoff and counts the errors.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { freePort, startRedis } from '../helpers/redis.js';
 import { needTool } from '../helpers/tools.js';
 import { endpoints, fakesFor, gatewayFor, send, waitFor } from './client.js';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
-
-/** Starts redis-server on `port` (no persistence) and resolves once it accepts connections. */
-async function startRedis(t: TestContext, port: number): Promise<ChildProcess> {
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-  });
-  let out = '';
-  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  await waitFor(() => out.includes('Ready to accept connections') || proc.exitCode !== null, 10_000, 'redis-server to start');
-  assert.equal(proc.exitCode, null, `redis-server exited: ${out.slice(-500)}`);
-  return proc;
-}
 
 const dbsize = (port: number) => Number(spawnSync('redis-cli', ['-p', String(port), 'dbsize'], { encoding: 'utf8', timeout: 2000 }).stdout.trim());
 const body = (x: number) => JSON.stringify({ inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP32', data: [x, x + 1] }] });

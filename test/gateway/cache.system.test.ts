@@ -112,3 +112,30 @@ test('JSON and binary answers of the same tensors are kept apart (a real replica
   assert.equal(b2.headers['content-type'], 'application/octet-stream');
   await waitFor(() => gw.stats().active === 0, 2000, 'idle');
 });
+
+test('a request a replica refuses on a miss is refused on a would-be hit too (Content-Type, Content-Encoding, id)', async (t) => {
+  const registry = await mkdtemp(path.join(os.tmpdir(), 'serve-cache-'));
+  t.after(() => rm(registry, { recursive: true, force: true }));
+  await writeDemoModel(registry, { features: 2, window: 4, channels: 2, hidden: 4 });
+  const replica = await startReplica({ model: 'cnn-lstm', registry, logger: quietLogger(), replicaId: 'rep' });
+  t.after(() => replica.close());
+  await replica.ready;
+  const gw = await gatewayFor(t, { replicas: [{ id: 'rep', url: replica.url, ready: true }], cacheEnabled: true });
+  const tensor = (id?: unknown) => JSON.stringify({ ...(id === undefined ? {} : { id }), inputs: [{ name: 'x', shape: [1, 4, 2], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 8] }] });
+  const infer = (headers: Record<string, string>, id?: unknown) => send(gw.url + '/v2/models/cnn-lstm/infer', { body: tensor(id), headers });
+  const ok = { 'content-type': 'application/json' };
+  assert.equal((await infer(ok)).headers['cache-status'], 'serve; fwd=miss');
+  assert.equal((await infer(ok)).headers['cache-status'], 'serve; hit', 'the answer is cached');
+  const refused: Array<[Record<string, string>, unknown, number]> = [
+    [{ 'content-type': 'text/plain' }, undefined, 415],
+    [{ ...ok, 'content-encoding': 'gzip' }, undefined, 415],
+    [ok, 7, 400],
+  ];
+  for (const [headers, id, status] of refused) {
+    const r = await infer(headers, id);
+    assert.equal(r.status, status, `${JSON.stringify(headers)} id ${String(id)}: ${r.body.toString()}`);
+    assert.equal(r.headers['cache-status'], 'serve; fwd=bypass');
+    assert.equal(r.headers['x-serve-replica'], 'rep', 'the replica answered it, as on a miss');
+  }
+  assert.equal((await infer(ok, 'fine')).headers['cache-status'], 'serve; hit');
+});

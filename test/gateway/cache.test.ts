@@ -32,7 +32,9 @@ test('the key ignores the request id but not the tensors, outputs, form, model o
   const base = k(url, body('[1,2]'));
   assert.equal(k(url, body('[1,2]', '"id":"r1",')).digest, base.digest);
   assert.equal(k(url, body('[1,2]', '"id":"r2",')).idJson, '"r2"');
-  assert.equal(k(url, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}],"id":7}`).digest, base.digest);
+  assert.equal(k(url, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}],"id":"r3"}`).digest, base.digest);
+  // A replica refuses an id that is not a string (400): such a request is not keyed, so a hit cannot answer it 200.
+  for (const id of ['7', 'null', '{"a":1}', '["r"]']) assert.equal(requestKey(url, b(body('[1,2]', `"id":${id},`)), undefined), undefined, id);
   assert.notEqual(k(url, body('[1,3]')).digest, base.digest);
   assert.notEqual(k(url, body('[1,2]', '"outputs":[{"name":"y"}],')).digest, base.digest);
   assert.notEqual(k(url, body('[1,2]', '"parameters":{"binary_data_output":true},')).digest, base.digest);

@@ -6,8 +6,11 @@ import type { AddressInfo, Socket } from 'node:net';
 /** How the fake answers the next requests. */
 export type FakeMode =
   | { kind: 'ok'; delayMs?: number }
-  /** Answers a JSON infer body like a replica of `version`: its id, and each input's data doubled as output "y". */
-  | { kind: 'oip'; version: string }
+  /**
+   * Answers a JSON infer body like a replica of `version`: its id, and each input's data doubled as
+   * output "y"; its model digest is `modelDigest` (default `sha256:fake-<version>`).
+   */
+  | { kind: 'oip'; version: string; modelDigest?: string }
   | { kind: 'status'; status: number }
   | { kind: 'shed' }
   | { kind: 'close' }
@@ -63,7 +66,8 @@ export async function startFakeReplica(id: string, mode: FakeMode = { kind: 'ok'
       if (m.kind === 'status') return reply(res, m.status, {}, `{"error":"status ${m.status} from ${id}"}`);
       if (m.kind === 'oip') {
         try {
-          return reply(res, 200, { 'server-timing': 'queue;dur=0.1, infer;dur=0.3', 'x-fake-id': id }, oipAnswer(body, m.version));
+          const digest = m.modelDigest ?? `sha256:fake-${m.version}`;
+          return reply(res, 200, { 'server-timing': 'queue;dur=0.1, infer;dur=0.3', 'x-fake-id': id, 'x-serve-model-digest': digest }, oipAnswer(body, m.version));
         } catch {
           return reply(res, 400, {}, '{"error":"not an infer request"}');
         }

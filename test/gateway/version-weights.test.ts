@@ -40,9 +40,10 @@ test('the cache: an answer of a version that no longer serves is neither kept no
   const cache = new ResponseCache({ cacheMaxEntries: 10, cacheMaxBytes: 1 << 20, cacheTtlMs: 60_000, cacheRedisPrefix: 'x', cacheRedisTimeoutMs: 5 }, new ManualClock(), new Registry(), createLogger({ component: 'test' }, { write: () => {} }));
   let serving = new Set(['1', '2']);
   cache.serving = (v) => serving.has(v);
-  const req = { url: '/v2/models/m/infer', binaryHeaderLength: undefined, body: Buffer.from('{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]}') };
+  cache.weightsOf = () => 'sha256:w';
+  const req = { url: '/v2/models/m/infer', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]}') };
   const answer = (v: string) => Buffer.from(`{"model_name":"m","model_version":"${v}","outputs":[{"name":"y","data":[${v}]}]}`);
-  const headers = [Buffer.from('content-type'), Buffer.from('application/json')];
+  const headers = [Buffer.from('content-type'), Buffer.from('application/json'), Buffer.from('x-serve-model-digest'), Buffer.from('sha256:w')];
   const ticket = { key: undefined };
   assert.equal(cache.lookup(req, ticket), undefined);
   assert.equal(cache.forwardedStatus(ticket), 'serve; fwd=miss');

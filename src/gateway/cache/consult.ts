@@ -1,7 +1,6 @@
 // Asking the response cache before a request is forwarded (gateway cache, data plane): a hit is
 // answered by the gateway at once; a miss goes on to a replica with its ticket, so the answer can
 // be kept.
-import { BINARY_HEADER_LENGTH } from '../../common/wire.js';
 import type { Exchange } from '../exchange.js';
 import type { CacheHit, Lookup, ResponseCache } from './response-cache.js';
 
@@ -13,7 +12,7 @@ export interface HitWriter {
 /** Looks `ex` (body read) up in `cache`: answers a hit through `writer`, else calls `forward`. */
 export function consultCache(cache: ResponseCache, ex: Exchange, writer: HitWriter, forward: () => void): void {
   ex.cache = { key: undefined };
-  const found = cache.lookup({ url: ex.req.url!, binaryHeaderLength: ex.req.headers[BINARY_HEADER_LENGTH], body: ex.body! }, ex.cache);
+  const found = cache.lookup({ url: ex.req.url!, headers: ex.req.headers, body: ex.body! }, ex.cache);
   const then = (hit: Lookup) => {
     if (ex.done) return;
     if (hit === undefined) forward();

@@ -30,7 +30,7 @@ export function parseInferPath(url: string): { model: string; version: string | 
 /**
  * The key of a request with `body`, whose JSON part is its first `binaryHeaderLength` bytes (Triton's
  * binary extension) or all of it; undefined when it cannot be cached (not one JSON object, a header
- * length past the body, a doubled "id"): such a request is forwarded as usual.
+ * length past the body, a doubled "id", an "id" that is not a string): such a request is forwarded as usual.
  */
 export function requestKey(url: string, body: Buffer, binaryHeaderLength: number | undefined): RequestKey | undefined {
   const path = parseInferPath(url);
@@ -40,6 +40,8 @@ export function requestKey(url: string, body: Buffer, binaryHeaderLength: number
   const scan = findTopLevelMember(body, 'id', jsonEnd);
   if (!scan.ok) return undefined;
   const m = scan.member;
+  // A replica refuses an id that is not a string (400); the key leaves the id out, so such a request is not keyed.
+  if (m !== undefined && body[m.valueStart] !== 0x22) return undefined;
   // The form (JSON or binary, and where the JSON ends) leads the digest, so no two layouts collide.
   const form = binaryHeaderLength === undefined ? 'json' : `binary ${jsonEnd - (m ? m.end - m.start : 0)}`;
   // Most requests carry no id: one call hashes the body as it is (no hash object to build).
