@@ -7,7 +7,7 @@ import { AdminClient, ControllerUnresponsiveError } from '../client/admin-client
 import { isAlive } from '../common/process.js';
 import { readProcessGroup } from '../cluster/proc-stats.js';
 import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state-dir.js';
-import { notRunningHere } from '../common/controller-death.js';
+import { controllerDeath, notRunningHere } from '../common/controller-death.js';
 import { action } from './errors.js';
 
 /** After SIGTERM to a controller that did not answer, how long before SIGKILL (at most). */
@@ -36,7 +36,8 @@ export function register(program: Command): void {
         // Nothing running is what `down` wants: exit 0, so an always-run CI teardown step never fails (docker compose down does the same).
         // A controller that died is still said (its children may need `serve status`).
         if (pid === undefined) {
-          process.stdout.write(`nothing to stop: ${notRunningHere(paths).message}\n`);
+          const why = controllerDeath(paths, false) ? notRunningHere(paths).message : `no cluster is running in ${paths.dir}`;
+          process.stdout.write(`nothing to stop: ${why}\n`);
           return;
         }
         const deadline = Date.now() + timeoutMs;

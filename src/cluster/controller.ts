@@ -245,7 +245,6 @@ class Controller {
 
   private writeState(): void {
     const { profile, startedAt, gatewayUrl, modelVersion, paths } = this;
-    const state = stateFileOf({ profile, schedule: this.opts.schedule?.name, startedAt, gatewayUrl, modelVersion, adminSocket: paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl });
-    this.files.attempt(paths.stateFile, () => writeStateFile(paths, state));
+    this.files.attempt(paths.stateFile, () => writeStateFile(paths, stateFileOf({ profile, schedule: this.opts.schedule?.name, startedAt, gatewayUrl, modelVersion, adminSocket: paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl })));
   }
 }
