@@ -3,6 +3,7 @@
 // so a replica or gateway child does not pay for the imports of every other command (about 37 MB of
 // RSS per replica).
 import { Command, CommanderError } from 'commander';
+import { exitCodeSummary } from '../common/exit-codes.js';
 import { versionLine } from '../common/package-info.js';
 
 type Register = (program: Command) => void;
@@ -56,7 +57,7 @@ Examples:
   $ serve status --json                     the running cluster as JSON
   $ serve tune --profile local --write t.yaml  the cheapest batching, threads and replicas that meet the targets
 
-Exit codes: 0 ok, 1 a target missed, 2 usage or config error, 3 target unreachable, 70 internal error.`);
+Exit codes: ${exitCodeSummary()}.`);
   // Subcommands inherit exitOverride so usage errors map to exit code 2 in one place.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
