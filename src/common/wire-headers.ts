@@ -24,7 +24,7 @@ export const wireHeaders: readonly WireHeaderDoc[] = [
     name: TIMEOUT_HEADER, direction: 'request', between: 'client → gateway → replica',
     meaning: `The request's remaining time budget in milliseconds: plain decimal above 0 (at most 6 decimals), capped at ${MAX_BUDGET_MS} (10 minutes). `
       + 'The gateway passes on what is left of it (less the gateway\'s forward margin, 2 ms by default); a request still queued when it runs out is answered 504 without running the model. '
-      + 'Absent: gateway.request_timeout. Any other form is answered 400.',
+      + 'Absent: gateway.request_timeout at the gateway, no deadline at a replica. Any other form (0 included) is answered 400.',
     values: [['250', '250 ms of budget left'], ['0.5', 'half a millisecond']],
   },
   {
