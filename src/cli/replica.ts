@@ -34,7 +34,7 @@ POST /v2/models/NAME[/versions/V]/infer (JSON or Triton binary tensors).
 
 Examples:
   $ serve replica --model cnn-lstm --port 8001
-  $ serve replica --model cnn-lstm@1 --registry-dir ./models --max-batch-size 16 --batch-wait-ms 5
+  $ serve replica --model cnn-lstm@1 --registry ./models --max-batch-size 16 --batch-wait-ms 5
   $ serve replica --model cnn-lstm --device cpu --threads 2 --replica-id r1 --exit-with-parent`)
     .action(action((flags: ReplicaFlags) => runReplica(cmd, flags)));
 }

@@ -67,7 +67,7 @@ function inlineLooksLikeCommand(text: string, commandNames: readonly string[]): 
 /** Shell-like words of one command: quotes and backslashes honoured, a `# comment` or a two-column description dropped. */
 export function words(text: string): string[] {
   // "serve validate --schema      print the JSON Schema": a description after a wide gap, as in --help.
-  const gap = /\s{3,}(?=[^\s\-<[#])/.exec(text);
+  const gap = /\s{2,}(?=[^\s\-<[#])/.exec(text);
   if (gap) text = text.slice(0, gap.index);
   const out: string[] = [];
   let cur: string | undefined;
@@ -140,7 +140,8 @@ export function checkCommandLine(program: Command, line: string, reference = fal
   let loose = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
-    if (t === '...' || t === '…') { loose = true; continue; }
+    // "..." elides, and commander's own usage lines say [options] and [command].
+    if (t === '...' || t === '…' || t === 'options' || t === 'command') { loose = true; continue; }
     if (t === '--') break;
     if (t.startsWith('-') && t.length > 1) {
       const eq = t.indexOf('=');
