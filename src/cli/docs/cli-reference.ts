@@ -1,7 +1,7 @@
 // docs/reference/cli.md (cli docs): every command, argument and flag, walked from the commander
 // program itself (program.ts), with each command's examples as `--help` prints them.
 import { Help, type Argument, type Command, type Option } from 'commander';
-import { code, pageHead, table } from './markdown.js';
+import { code, pageHead, prose, table } from './markdown.js';
 
 /** The page, from a program built with every command (buildProgram()). */
 export function renderCliReference(program: Command): string {
@@ -38,7 +38,7 @@ function renderCommand({ cmd, path, hidden }: Entry): string {
   const parts: string[] = [`## ${path}\n`];
   if (hidden) parts.push('*Internal: started by `serve up`; hidden from `--help`.*\n');
   parts.push('```\n' + `${path} ${cmd.usage()}` + '\n```\n');
-  parts.push(help.commandDescription(cmd).trim() + '\n');
+  parts.push(prose(help.commandDescription(cmd).trim()) + '\n');
   const args = help.visibleArguments(cmd);
   if (args.length > 0) parts.push(table(['Argument', 'Required', 'Description'], args.map((a) => [code(argTerm(a)), a.required ? 'yes' : 'no', argText(a)])));
   const options = cmd.options.filter((o) => !o.hidden);

@@ -1,9 +1,14 @@
 // Small Markdown helpers of the generated reference pages (cli docs): tables and cells, so every
 // page escapes the same way and stays deterministic.
 
-/** A table cell: pipes escaped, line breaks turned into spaces. */
+/** A table cell: pipes escaped, `<` and `>` outside code spans escaped, line breaks turned into spaces. */
 export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim();
+  return prose(text).replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ').trim();
+}
+
+/** Text with `<` and `>` outside code spans escaped, so "<registry>/<name>" is not taken for HTML. */
+export function prose(text: string): string {
+  return text.split('`').map((part, i) => (i % 2 === 1 ? part : part.replace(/</g, '&lt;').replace(/>/g, '&gt;'))).join('`');
 }
 
 /** `text` as inline code (empty stays empty). */

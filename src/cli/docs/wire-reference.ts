@@ -1,7 +1,7 @@
 // docs/reference/wire.md (cli docs): the HTTP headers serve defines or gives a meaning to, from
 // common/wire-headers.ts (whose names are the constants the code uses).
 import { wireHeaders, type WireHeaderDoc } from '../../common/wire-headers.js';
-import { code, pageHead, table } from './markdown.js';
+import { code, pageHead, prose, table } from './markdown.js';
 
 export function renderWireReference(): string {
   const section = (title: string, direction: WireHeaderDoc['direction']) => {
@@ -18,7 +18,7 @@ export function renderWireReference(): string {
 }
 
 function renderHeader(h: WireHeaderDoc): string {
-  const parts = [`### ${h.name}\n`, `*${h.between}*\n`, h.meaning + '\n'];
+  const parts = [`### ${h.name}\n`, `*${prose(h.between)}*\n`, prose(h.meaning) + '\n'];
   if (h.values) parts.push(table(['Value', 'Meaning'], h.values.map(([v, m]) => [code(v), m])));
   return parts.join('\n');
 }
