@@ -1,6 +1,7 @@
 // Stable process exit codes (common, every plane). CI pipelines depend on these: never renumber.
+// The meanings below are data, so `--help` and docs/reference/exit-codes.md are rendered from them.
 
-/** Exit codes of every `serve` command. Documented in the README under "Exit codes". */
+/** Exit codes of every `serve` command. Documented in docs/reference/exit-codes.md (generated from exitCodeDocs). */
 export const ExitCode = {
   /** Success; for `serve bench` every target was met. */
   Ok: 0,
@@ -20,3 +21,71 @@ export const ExitCode = {
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** What one exit code means: a few words (for `--help`), a sentence, and what it means per command. */
+export interface ExitCodeDoc {
+  short: string;
+  meaning: string;
+  /** Command (as typed after `serve`) → what the code means for it, where that says more than `meaning`. */
+  byCommand?: Readonly<Record<string, string>>;
+}
+
+/** The meaning of every exit code, in the words the docs and `serve --help` use. */
+export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> = {
+  Ok: {
+    short: 'ok',
+    meaning: 'Success; for `serve bench` and `serve demo` every target was met.',
+    byCommand: {
+      bench: 'every target and baseline check met, and at least one request succeeded',
+      tune: 'a configuration met every target (also when the budget ran out after one was found)',
+    },
+  },
+  TargetMissed: {
+    short: 'a target missed',
+    meaning: 'A performance target or the baseline comparison failed; the run itself worked.',
+    byCommand: {
+      bench: 'a target or a baseline comparison missed, or not one request succeeded (even without targets: `FAIL: no successful request`); the server was reached',
+      tune: 'no configuration met every target: the closest candidate is reported with what it missed',
+      rollout: 'the rollout rolled back',
+      'model compare': 'agreement below `--min-agreement`',
+    },
+  },
+  Usage: {
+    short: 'usage or config error',
+    meaning: 'Usage or configuration error: bad flag, bad profile, bad model; one line says what and where.',
+    byCommand: {
+      bench: 'bad flag, unreadable baseline, requests or `--ca` file, model not listed and no `--model`, `--url` answers discovery with something that is not HTTP, a 401 (no token or a refused one), a TLS certificate `--ca` does not vouch for',
+      tune: 'bad flag, bad profile, an empty search space, no target rate for `--objective cost`',
+      up: 'bad flag or profile, or a cluster already running in the state directory',
+      scale: 'a count outside replicas.min/max without `--force`',
+    },
+  },
+  Unreachable: {
+    short: 'target unreachable (or `serve up` got fewer than replicas.min ready)',
+    meaning: 'The target could not be reached: nothing listening, no cluster running, model not served.',
+    byCommand: {
+      up: 'fewer than `replicas.min` replicas became ready (what started is left running with `--detach`, stopped in the foreground); `--allow-degraded` makes it 0',
+      bench: 'the server cannot be reached or does not answer discovery within `--timeout`, the model is not served, no cluster runs for `--profile`, or every request of the run failed to connect',
+      tune: 'the tuning cluster could not be started or reached (`--attach` with nothing running)',
+      status: 'no cluster running in the state directory (or its controller died: the output says what became of its processes)',
+      scale: 'no cluster running in the state directory',
+      logs: 'no logs in the state directory',
+    },
+  },
+  Internal: {
+    short: 'internal error',
+    meaning: 'Internal error: a bug in serve (`SERVE_DEBUG=1` shows the stack).',
+  },
+  Interrupted: {
+    short: 'interrupted',
+    meaning: 'Interrupted by Ctrl-C (SIGINT) before finishing; `serve bench` and `serve tune` still report what they have.',
+  },
+};
+
+/** "0 ok, 1 a target missed, ...": the one-line summary `serve --help` prints. */
+export function exitCodeSummary(): string {
+  return (Object.keys(ExitCode) as (keyof typeof ExitCode)[])
+    .filter((name) => name !== 'Interrupted')
+    .map((name) => `${ExitCode[name]} ${exitCodeDocs[name].short}`)
+    .join(', ');
+}

@@ -29,3 +29,29 @@ export function leMatcher(seconds: number): string {
   const text = String(seconds);
   return Number.isInteger(seconds) ? `le=~"${text}(\\\\.0)?"` : `le="${text}"`;
 }
+
+/** One Prometheus metric as the reference documents it (read from a component's registry). */
+export interface MetricInfo {
+  component: MonitoredComponent;
+  name: string;
+  type: string;
+  help: string;
+  /** Label names, the registry's default labels first. */
+  labels: string[];
+}
+
+/** What `describeMetrics` reads of a prom-client Registry (structural, so common/ needs no prom-client). */
+export interface RegistryLike {
+  getMetricsAsArray(): ReadonlyArray<{ name: string; help: string; type?: unknown; labelNames?: readonly string[] }>;
+}
+
+/**
+ * The metrics registered in `registry`, sorted by name; `defaultLabels` are the labels the registry
+ * adds to every series, `skip` drops names (prom-client's process and Node.js defaults).
+ */
+export function describeMetrics(registry: RegistryLike, component: MonitoredComponent, defaultLabels: readonly string[] = [], skip: (name: string) => boolean = () => false): MetricInfo[] {
+  return registry.getMetricsAsArray()
+    .filter((m) => !skip(m.name))
+    .map((m) => ({ component, name: m.name, type: String(m.type), help: m.help, labels: [...defaultLabels, ...(m.labelNames ?? [])] }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -31,6 +31,14 @@ export const GATEWAY_INFLIGHT_HEADER = 'x-serve-inflight';
 /** Triton's binary tensor extension: length of the JSON header that precedes the binary tensors. */
 export const BINARY_HEADER_LENGTH = 'inference-header-content-length';
 
+/** RFC 9211 Cache-Status values the gateway writes (wire-headers.ts says what each means). */
+export const CACHE_STATUS = {
+  hit: 'serve; hit',
+  redisHit: 'serve; hit; detail=redis',
+  miss: 'serve; fwd=miss',
+  bypass: 'serve; fwd=bypass',
+} as const;
+
 /**
  * One JSON line a data-plane process (replica, gateway) prints on stdout when its state changes.
  * The first is always `listening`; a replica prints `ready` once warm; the gateway prints `applied`

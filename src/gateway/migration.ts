@@ -13,6 +13,15 @@ import { Shadow } from './shadow.js';
 import type { PoolFactory } from './upstream-set.js';
 import { Upstream } from './upstream.js';
 
+/** Requests sent to external and fallback servers, on `registry` (the metrics reference lists it from here). */
+export function otherRequestsCounter(registry: Registry): Counter<'server'> {
+  return new Counter({
+    name: 'serve_gateway_other_requests_total',
+    help: 'Requests sent to another OIP v2 server instead of a replica, by server (external-N by weight or when no replica could take it, fallback).',
+    labelNames: ['server'], registers: [registry],
+  });
+}
+
 export class OtherServers {
   readonly externals: Upstream[];
   readonly fallback: Upstream | undefined;
@@ -32,11 +41,7 @@ export class OtherServers {
     this.externals = servers.map((e, i) => new Upstream(`external-${i}`, e.url, true, makePool(e.url), 'external'));
     this.weights = servers.map((e) => e.weightPercent);
     this.fallback = fallbackUrl === undefined ? undefined : new Upstream('fallback', fallbackUrl, true, makePool(fallbackUrl), 'fallback');
-    this.sent = new Counter({
-      name: 'serve_gateway_other_requests_total',
-      help: 'Requests sent to another OIP v2 server instead of a replica, by server (external-N by weight or when no replica could take it, fallback).',
-      labelNames: ['server'], registers: [registry],
-    });
+    this.sent = otherRequestsCounter(registry);
   }
 
   /** Every external and fallback server. */

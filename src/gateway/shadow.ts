@@ -47,12 +47,7 @@ export class Shadow {
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
   ) {
-    const counter = (name: string, help: string) => new Counter({ name: `serve_gateway_shadow_${name}_total`, help, registers: [registry] });
-    this.requests = counter('requests', 'Copies of infer requests sent to the shadow server (requests = agreements + disagreements + errors once all are answered).');
-    this.agreements = counter('agreements', 'Shadow answers that agreed with ours (same predicted class per row, or values within tolerance).');
-    this.disagreements = counter('disagreements', 'Shadow answers that did not agree with ours.');
-    this.errors = counter('errors', 'Copies the shadow server failed: no connection, no answer in time, a status other than 200, or no OIP v2 outputs.');
-    this.dropped = counter('dropped', 'Copies not sent because as many as the cap were in flight at the shadow server already.');
+    ({ requests: this.requests, agreements: this.agreements, disagreements: this.disagreements, errors: this.errors, dropped: this.dropped } = shadowCounters(registry));
   }
 
   /** Called after our answer is written: copies the request to the shadow server for its share. */
@@ -93,4 +88,16 @@ function parseOutputs(body: Buffer): ReturnType<typeof outputsOf> {
   } catch {
     return undefined;
   }
+}
+
+/** The shadow's counters on `registry` (also how the metrics reference lists them without a shadow). */
+export function shadowCounters(registry: Registry): Record<'requests' | 'agreements' | 'disagreements' | 'errors' | 'dropped', Counter> {
+  const counter = (name: string, help: string) => new Counter({ name: `serve_gateway_shadow_${name}_total`, help, registers: [registry] });
+  return {
+    requests: counter('requests', 'Copies of infer requests sent to the shadow server (requests = agreements + disagreements + errors once all are answered).'),
+    agreements: counter('agreements', 'Shadow answers that agreed with ours (same predicted class per row, or values within tolerance).'),
+    disagreements: counter('disagreements', 'Shadow answers that did not agree with ours.'),
+    errors: counter('errors', 'Copies the shadow server failed: no connection, no answer in time, a status other than 200, or no OIP v2 outputs.'),
+    dropped: counter('dropped', 'Copies not sent because as many as the cap were in flight at the shadow server already.'),
+  };
 }

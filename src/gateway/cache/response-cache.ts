@@ -10,20 +10,12 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { GatewaySettings } from '../../common/settings-table.js';
 import { inferHeaderProblem } from '../../common/infer-headers.js';
-import { BINARY_HEADER_LENGTH, MODEL_DIGEST_HEADER, MODEL_VERSION_HEADER } from '../../common/wire.js';
+import { BINARY_HEADER_LENGTH, CACHE_STATUS, MODEL_DIGEST_HEADER, MODEL_VERSION_HEADER } from '../../common/wire.js';
 import { answerBody, answerBytes, answerFromReply, decodeAnswer, encodeAnswer, type CachedAnswer } from './answer.js';
 import { CacheMetrics, type CacheLevel } from './cache-metrics.js';
 import { MemoryStore } from './memory-store.js';
 import { RedisLevel } from './redis-level.js';
 import { requestKey, type RequestKey } from './request-key.js';
-
-/** RFC 9211 Cache-Status values the gateway writes. */
-export const CACHE_STATUS = {
-  hit: 'serve; hit',
-  redisHit: 'serve; hit; detail=redis',
-  miss: 'serve; fwd=miss',
-  bypass: 'serve; fwd=bypass',
-} as const;
 
 export type CacheSettings = Pick<GatewaySettings, 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'cacheRedisUrl' | 'cacheRedisPrefix' | 'cacheRedisTimeoutMs'>;
 
