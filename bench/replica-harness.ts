@@ -114,8 +114,13 @@ export function sampleRss(pid: number, intervalMs = 100): { stop(): number } {
     peak = Math.max(peak, kb * 1024);
   }, () => undefined);
   void read();
-  const timer = setInterval(read, intervalMs);
-  return { stop: () => (clearInterval(timer), peak) };
+  const timer = setInterval(() => void read(), intervalMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
 }
 
 /** Machine line for result files. */

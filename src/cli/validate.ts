@@ -7,7 +7,7 @@ import { formatDuration } from '../profile/fields.js';
 import { listProfiles } from '../profile/load.js';
 import { activeProfile, nextChange } from '../profile/schedule.js';
 import { loadProfileOrSchedule, type LoadedSchedule } from '../profile/schedule-load.js';
-import { displayName } from '../profile/parse.js';
+import { displayName } from '../profile/display-name.js';
 import { ProfileError, formatProblem, sortProblems } from '../profile/problems.js';
 import { profileJsonSchemaText } from '../profile/json-schema.js';
 import type { Profile } from '../profile/types.js';

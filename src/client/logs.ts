@@ -115,7 +115,7 @@ export function formatLogLine(l: LogLine, width: number): string {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    return `${prefix}${time} ${String(level ?? '').padEnd(5)} ${String(msg ?? '')}${extras ? ' ' + extras : ''}`;
+    return `${prefix}${time} ${text(level).padEnd(5)} ${text(msg)}${extras ? ' ' + extras : ''}`;
   } catch {
     return prefix + l.line;
   }
@@ -178,4 +178,9 @@ export function followLogs(
     }
   }, pollMs);
   return () => clearInterval(timer);
+}
+
+/** A log field as text: strings as they are, anything else as JSON, a missing one empty. */
+function text(v: unknown): string {
+  return v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v);
 }

@@ -69,11 +69,11 @@ export class RolloutRunner {
 
   /** `target` that the autoscaler leaves alone while a rollout runs (as during a rolling replacement). */
   holding(target: ScalingTarget): ScalingTarget {
-    const runner = this;
+    const active = () => this.active;
     return {
       get desired() { return target.desired; },
       get ready() { return target.ready; },
-      get rolling() { return target.rolling || runner.active; },
+      get rolling() { return target.rolling || active(); },
       setReplicas: (n) => target.setReplicas(n),
       sampleLoad: (timeoutMs) => target.sampleLoad(timeoutMs),
     };

@@ -65,7 +65,9 @@ export class Supervisor {
     this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
     this.live = new LiveReconfigure(o.clock);
     this.processHost = {
-      ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => (this.routed = this.o.onSetChange()),
+      ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => {
+        this.routed = this.o.onSetChange();
+      },
       lost: (slot) => this.lostIds.push(slot.id), reconfigured: (slot, e) => this.live.onAck(slot, e),
     };
   }
@@ -153,7 +155,7 @@ export class Supervisor {
     this.rollingGeneration = generation;
     const host = {
       closed: () => this.closed, slots: () => this.slots, retire: (slot: ReplicaSlot) => this.dispatch(slot, { type: 'retire' }),
-      whenChanged: () => this.changes.next(), onEvent: this.o.onEvent,
+      whenChanged: () => this.changes.next(), onEvent: (e: ClusterEvent) => this.o.onEvent(e),
       addSlot: () => {
         const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.modelVersion());
         this.slots.push(fresh);
@@ -178,7 +180,7 @@ export class Supervisor {
   async stopAll(): Promise<void> {
     this.closed = true;
     this.stopProbes?.();
-    const exits = this.slots.map((s) => s.proc?.exited);
+    const exits = this.slots.map(async (s) => s.proc?.exited);
     for (const slot of [...this.slots]) this.dispatch(slot, { type: 'retire' });
     await Promise.all(exits);
     this.changes.raise();

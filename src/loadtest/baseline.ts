@@ -13,7 +13,7 @@ export async function readBaseline(file: string): Promise<RunResult> {
   }
   let parsed: Partial<RunResult>;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(text) as Partial<RunResult>;
   } catch {
     throw new UserError(`--baseline ${file}: not JSON; expected the output of serve bench --json`);
   }

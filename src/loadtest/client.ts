@@ -108,7 +108,7 @@ export class InferClient {
 export function checkOutputs(json: Buffer, expected: readonly TensorMeta[]): boolean {
   let parsed: { outputs?: Array<{ name?: string; shape?: number[]; data?: unknown[] }> };
   try {
-    parsed = JSON.parse(json.toString('utf8'));
+    parsed = JSON.parse(json.toString('utf8')) as typeof parsed;
   } catch {
     return false;
   }

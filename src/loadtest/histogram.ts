@@ -2,7 +2,6 @@
 // hdr-histogram-js. Fixed range and 32-bit counts, so memory is constant whatever the duration.
 import hdr from 'hdr-histogram-js';
 import type { Histogram as HdrHistogram } from 'hdr-histogram-js';
-import type { LatencySummary } from './types.js';
 
 export type Histogram = HdrHistogram;
 
@@ -71,4 +70,17 @@ export function summarize(h: Histogram): LatencySummary {
 /** The `.hgrm` percentile distribution text, values in milliseconds (HdrHistogram's format). */
 export function percentileDistribution(h: Histogram, ticksPerHalfDistance = 5): string {
   return h.outputPercentileDistribution(ticksPerHalfDistance, 1000);
+}
+
+/** Latency percentiles in milliseconds (from HDR histograms recorded in microseconds). */
+export interface LatencySummary {
+  count: number;
+  minMs: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  p999Ms: number;
+  maxMs: number;
 }

@@ -90,8 +90,9 @@ async function listModels(baseUrl: string, timeoutMs: number, access: Access): P
   const index = await call(new URL('/v2/repository/index', baseUrl).href, 'POST', timeoutMs, '{}', access);
   const list = index.status === 200 ? parseJson(index.text) : undefined;
   if (Array.isArray(list)) {
-    const ready = list.filter((m) => m && typeof m.name === 'string' && (m.state === undefined || m.state === 'READY'));
-    return [...new Set(ready.map((m) => String(m.name)))];
+    const entries = list as Array<{ name?: unknown; state?: unknown } | null>;
+    const ready = entries.filter((m) => m && typeof m.name === 'string' && (m.state === undefined || m.state === 'READY'));
+    return [...new Set(ready.map((m) => String(m!.name)))];
   }
   const server = await call(new URL('/v2', baseUrl).href, 'GET', timeoutMs, undefined, access);
   const meta = server.status === 200 ? (parseJson(server.text) as { models?: unknown } | undefined) : undefined;

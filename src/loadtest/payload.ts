@@ -74,7 +74,7 @@ export async function loadReplayPayloads(file: string, binary: boolean): Promise
     if (line === '') continue;
     let req: { inputs?: InputTensor[] };
     try {
-      req = JSON.parse(line);
+      req = JSON.parse(line) as typeof req;
     } catch {
       throw new UserError(`--requests ${file}:${i + 1}: not valid JSON; each line must be one infer request like {"inputs":[...]}`);
     }

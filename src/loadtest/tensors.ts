@@ -23,7 +23,7 @@ export function elementCount(shape: readonly number[]): number {
 
 /** `count` random values fitting `datatype`: floats in [-1, 1), small non-negative integers. */
 export function randomValues(datatype: string, count: number, random: () => number): Array<number | boolean | string> {
-  const out: Array<number | boolean | string> = new Array(count);
+  const out = new Array<number | boolean | string>(count);
   for (let i = 0; i < count; i++) {
     if (datatype === 'BOOL') out[i] = random() < 0.5;
     else if (datatype === 'BYTES') out[i] = Math.floor(random() * 1e9).toString(36);

@@ -1,7 +1,10 @@
 // The plain data of a load run (loadtest): options in, progress out, RunResult and GateReport as
 // the stable results every output format renders. Field names are documented in the README.
 import type { SloTargets } from '../common/wire.js';
+import type { LatencySummary } from './histogram.js';
 import type { SecondRow } from './series.js';
+
+export type { LatencySummary } from './histogram.js';
 
 export type { SloTargets, SecondRow };
 
@@ -60,18 +63,6 @@ export interface BenchOptions {
   ca?: string;
 }
 
-/** Latency percentiles in milliseconds (from HDR histograms recorded in microseconds). */
-export interface LatencySummary {
-  count: number;
-  minMs: number;
-  meanMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  maxMs: number;
-}
 
 /** Counts of one measured phase. */
 export interface RequestCounts {

@@ -88,7 +88,7 @@ function encodeAttribute(name: string, value: AttrValue): ProtoWriter {
   if (typeof value === 'number') return w.int(3, value).int(20, AttrType.INT);
   if (typeof value === 'string') return w.string(4, value).int(20, AttrType.STRING);
   if (Array.isArray(value)) {
-    for (const v of value) w.int(8, v);
+    for (const v of value as readonly number[]) w.int(8, v);
     return w.int(20, AttrType.INTS);
   }
   return w.float(2, (value as { float: number }).float).int(20, AttrType.FLOAT);

@@ -48,10 +48,10 @@ function validate(raw: unknown, expect: { name: string; version: number }, probl
   }
   checkKeys(raw, TOP_KEYS, [], problems);
   if (raw.name !== undefined && raw.name !== expect.name) {
-    problems.push({ path: ['name'], message: `is "${String(raw.name)}" but the folder says "${expect.name}"; make them equal or remove the field` });
+    problems.push({ path: ['name'], message: `is ${JSON.stringify(raw.name)} but the folder says "${expect.name}"; make them equal or remove the field` });
   }
   if (raw.version !== undefined && raw.version !== expect.version) {
-    problems.push({ path: ['version'], message: `is ${String(raw.version)} but the folder says ${expect.version}; the folder name is the version, remove the field` });
+    problems.push({ path: ['version'], message: `is ${JSON.stringify(raw.version)} but the folder says ${expect.version}; the folder name is the version, remove the field` });
   }
   if (raw.description !== undefined) {
     if (typeof raw.description === 'string') spec.description = raw.description;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { AuthConfig, HashedToken } from '../common/auth.js';
 import type { ProfileToken } from './auth-tokens.js';
 import type { ProfileProblem } from './problems.js';
-import { displayName } from './parse.js';
+import { displayName } from './display-name.js';
 import { readTokensFile } from './tokens-file.js';
 import type { Walked } from './walk.js';
 

@@ -3,6 +3,7 @@
 // gateway's tokens file, when the profile names one.
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { displayName } from './display-name.js';
 import { resolveGatewaySecurity } from './gateway-security.js';
 import { toProfile } from './normalize.js';
 import { ProfileError, type ProfileProblem } from './problems.js';
@@ -72,9 +73,3 @@ function lineColAt(text: string, offset: number): { line: number; col: number } 
   return { line, col: offset - lineStart + 1 };
 }
 
-/** The path as people should read it: relative to `cwd` when inside it, else absolute. */
-export function displayName(absolute: string, cwd: string): string {
-  if (absolute === '') return '';
-  const rel = path.relative(cwd, absolute);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : absolute;
-}

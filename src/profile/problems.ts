@@ -86,5 +86,5 @@ export function showValue(v: unknown): string {
   if (ArrayBuffer.isView(v)) return 'binary data';
   if (v instanceof Date) return 'a date';
   if (typeof v === 'object') return 'a mapping';
-  return String(v);
+  return String(v as string | number | boolean | bigint | symbol);
 }

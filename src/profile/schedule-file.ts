@@ -3,7 +3,8 @@
 // profiles it names are found and checked by schedule-load.ts.
 import path from 'node:path';
 import { ProfileError, type ProfileProblem } from './problems.js';
-import { displayName, readYaml } from './parse.js';
+import { displayName } from './display-name.js';
+import { readYaml } from './parse.js';
 import { hideEnvValues } from './redact.js';
 import { parseTimeOfDay, type ProfileSchedule } from './schedule.js';
 import { scheduleTree, type ScheduleYaml } from './schedule-tree.js';

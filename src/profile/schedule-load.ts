@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError, errorMessage } from '../common/errors.js';
 import { listProfiles, readProfileFile, resolveProfileRef, shippedProfilesDir, type LoadOptions } from './load.js';
-import { displayName, parseProfile } from './parse.js';
+import { displayName } from './display-name.js';
+import { parseProfile } from './parse.js';
 import { ProfileError, closest, type ProfileProblem } from './problems.js';
 import type { ProfileSchedule } from './schedule.js';
 import { checkScheduleFile, isScheduleText, type ScheduleSpec } from './schedule-file.js';
@@ -135,7 +136,7 @@ function yamlName(key: string): string {
 }
 
 function show(v: unknown): string {
-  return v === undefined ? 'auto' : typeof v === 'string' ? JSON.stringify(v) : String(v);
+  return v === undefined ? 'auto' : JSON.stringify(v);
 }
 
 /** What a --profile reference names: one profile, or a schedule of several. */

@@ -150,7 +150,10 @@ export class BatchQueue<T extends QueuedItem> {
     let n = 0;
     while (n < this.items.length && rows + this.items[n]!.rows <= maxRows) rows += this.items[n++]!.rows;
     // A single request is never larger than maxBatchSize (validation caps it), so n >= 1.
-    if (n === 0) n = 1, rows = this.items[0]!.rows;
+    if (n === 0) {
+      n = 1;
+      rows = this.items[0]!.rows;
+    }
     const items = this.items.splice(0, n);
     this.queuedRows -= rows;
     return { kind: 'run', items, rows };

@@ -75,7 +75,7 @@ function parseInputs(raw: unknown, binary: { body: Buffer; offset: number } | un
   let rows = -1;
   let offset = binary?.offset ?? 0;
   for (let i = 0; i < raw.length; i++) {
-    const item = raw[i];
+    const item: unknown = raw[i];
     if (!isObject(item)) throw badRequest(`inputs[${i}] must be an object with name, datatype, shape and data`);
     if (typeof item.name !== 'string') throw badRequest(`inputs[${i}].name must be a string`);
     const tensor = model.inputByName.get(item.name);
@@ -94,7 +94,7 @@ function parseInputs(raw: unknown, binary: { body: Buffer; offset: number } | un
       if (item.data !== undefined) throw badRequest(`input "${tensor.name}" has both "data" and binary_data_size: use one`);
       const need = count * tensor.dt.bytesPerElement;
       if (!Number.isInteger(binarySize) || (binarySize as number) !== need) {
-        throw badRequest(`input "${tensor.name}": binary_data_size is ${String(binarySize)} bytes but shape [${shape.join(',')}] of ${tensor.dt.name} needs ${need}`);
+        throw badRequest(`input "${tensor.name}": binary_data_size is ${JSON.stringify(binarySize)} bytes but shape [${shape.join(',')}] of ${tensor.dt.name} needs ${need}`);
       }
       if (offset + need > binary.body.length) {
         throw badRequest(`input "${tensor.name}": binary data ends at byte ${offset + need} but the body has ${binary.body.length - binary.offset} bytes after the JSON header`);

@@ -38,7 +38,7 @@ export async function searchCost(host: ProbeHost, ledger: Ledger, s: CostSearch)
     }
   };
   let passing: Array<{ c: TuneConfig; p: Probe }> = [];
-  const levels = costLevels(s.points, s.costOf);
+  const levels = costLevels(s.points, (c) => s.costOf(c));
   let startBatching = { maxBatchSize: s.start.maxBatchSize, batchWaitMs: s.start.batchWaitMs };
   for (const level of levels) {
     if (s.exhaustive) {

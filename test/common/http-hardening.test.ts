@@ -43,14 +43,15 @@ function raw(port: number, steps: (string | Buffer | number | null)[], waitMs: n
       resolve({ text, closed, atMs: closed ? performance.now() - t0 : atMs });
     };
     const timer = setTimeout(() => finish(false), waitMs);
-    socket.on('connect', async () => {
+    const play = async () => {
       for (const s of steps) {
         if (done || socket.destroyed) return;
         if (typeof s === 'number') await new Promise((r) => setTimeout(r, s));
         else if (s === null) socket.end();
         else socket.write(s);
       }
-    });
+    };
+    socket.on('connect', () => void play());
     socket.on('data', (d) => {
       text += d.toString('latin1');
       atMs = performance.now() - t0;

@@ -54,15 +54,15 @@ test('the cache: an answer of a version that no longer serves is neither kept no
   serving = new Set(['1']);
   assert.equal(cache.lookup(req, { key: undefined }), undefined);
   const late = { key: undefined };
-  cache.lookup(req, late);
+  void cache.lookup(req, late);
   assert.equal(cache.keep(late, 200, headers, answer('2')), false);
   assert.equal(cache.lookup(req, { key: undefined }), undefined);
   const t1 = { key: undefined };
-  cache.lookup(req, t1);
+  void cache.lookup(req, t1);
   cache.keep(t1, 200, headers, answer('1'));
   assert.equal(JSON.parse((cache.lookup(req, { key: undefined }) as { body: Buffer }).body.toString()).model_version, '1');
   // Keeping runs after the answer was written: an answer whose model_version does not parse is not kept, and nothing throws.
   const odd = { key: undefined };
-  cache.lookup({ ...req, body: Buffer.from('{"inputs":[]}') }, odd);
+  void cache.lookup({ ...req, body: Buffer.from('{"inputs":[]}') }, odd);
   assert.equal(cache.keep(odd, 200, headers, Buffer.from('{"model_version":tru,"outputs":[]}')), false);
 });

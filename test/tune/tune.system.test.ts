@@ -63,7 +63,10 @@ function pidsUnder(needle: string): number[] {
   const out = new Set(roots);
   for (let grew = true; grew;) {
     grew = false;
-    for (const f of rows) if (out.has(Number(f[1])) && !out.has(Number(f[0]))) out.add(Number(f[0])), (grew = true);
+    for (const f of rows) if (out.has(Number(f[1])) && !out.has(Number(f[0]))) {
+      out.add(Number(f[0]));
+      grew = true;
+    }
   }
   return [...out];
 }

@@ -141,7 +141,7 @@ export class HostSet {
     this.closed = true;
     this.o.clock.clearTimer(this.gpuTimer);
     for (const t of this.retryTimers.values()) this.o.clock.clearTimer(t);
-    await Promise.all(this.entries.map((e) => e.remote?.conn.close()));
+    await Promise.all(this.entries.map(async (e) => e.remote?.conn.close()));
     await Promise.all(this.opening.map((c) => c.close()));
   }
 
@@ -178,7 +178,7 @@ export class HostSet {
       if (err instanceof ConnectError && err.failure.kind !== 'other') throw new UnreachableError(err.message);
       throw new UserError(errorMessage(err));
     }
-    const { facts, capacity, registry } = await prepareRemoteHost(spec, { conn, target, workdir, model: this.o.model, onEvent: this.o.onEvent });
+    const { facts, capacity, registry } = await prepareRemoteHost(spec, { conn, target, workdir, model: this.o.model, onEvent: (e) => this.o.onEvent(e) });
     const heartbeatMs = this.config.keepaliveMs;
     const launcher = new SshLauncher({ connection: conn, workdir, clock: this.o.clock, heartbeatMs });
     const heartbeatTimeoutMs = heartbeatMs * (this.config.keepaliveCount + 1);

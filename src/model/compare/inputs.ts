@@ -81,7 +81,7 @@ export async function requestInputs(spec: ModelSpec, file: string, maxRows?: num
     const where = `--requests ${file}:${i + 1}`;
     let body: { inputs?: unknown };
     try {
-      body = JSON.parse(line);
+      body = JSON.parse(line) as typeof body;
     } catch {
       throw new UserError(`${where}: not valid JSON; each line must be one infer request like {"inputs":[...]}`);
     }

@@ -83,7 +83,7 @@ export function attribute(node: NodeProto, name: string): AttributeProto | undef
 /** An INT attribute, or `fallback` when absent. */
 export function intAttribute(node: NodeProto, name: string, fallback: number): number {
   const a = attribute(node, name);
-  return a ? toNumber(a.i) : fallback;
+  return a ? toNumber(a.i as Parameters<typeof toNumber>[0]) : fallback;
 }
 
 /** A FLOAT attribute, or `fallback` when absent. */
@@ -100,7 +100,7 @@ export function intAttr(name: string, value: number): AttributeProto {
 /** The opset version the model imports for `domain` ('' is the default ONNX domain). */
 export function opsetVersion(model: ModelProto, domain: string): number | undefined {
   const entry = model.opsetImport?.find((o) => (o.domain ?? '') === domain || (domain === '' && o.domain === 'ai.onnx'));
-  return entry ? toNumber(entry.version) : undefined;
+  return entry ? toNumber(entry.version as Parameters<typeof toNumber>[0]) : undefined;
 }
 
 /** Adds an opset import for `domain` unless the model already has one. */
