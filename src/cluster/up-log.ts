@@ -29,6 +29,8 @@ export function captureOutput(logsDir: string, maxBytes?: number): () => void {
 }
 
 function hook(stream: NodeJS.WriteStream, files: LogFiles): { flush(): void; restore(): void } {
+  // Kept only to be put back as it was (restore); never called detached.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = stream.write;
   let partial = '';
   // A write from inside a write (none expected) is dropped rather than recursing.

@@ -32,6 +32,8 @@ function tempFiles(dir: string): string[] {
 /** What this process writes to stderr while `fn`'s test runs (and still writes it). */
 function captureStderr(t: { after(fn: () => void): void }): string[] {
   const got: string[] = [];
+  // Put back as it was, and called with .call(process.stderr).
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = process.stderr.write;
   process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
     got.push(String(chunk));

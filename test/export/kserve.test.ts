@@ -14,7 +14,7 @@ let f: Fixture;
 before(async () => { f = await makeFixture(); });
 after(async () => { await f.cleanup(); });
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 test('the strict validators refuse a misspelt field and a wrong type', () => {
   const isvc = yamlOf(plan(f, 'market-hours', 'kserve'), 'inferenceservice.yaml') as Obj;

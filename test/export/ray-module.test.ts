@@ -17,7 +17,7 @@ let f: Fixture;
 before(async () => { f = await makeFixture(); });
 after(async () => { await f.cleanup(); });
 
-type Answer = { ok?: any; status?: number; error?: string }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Answer = { ok?: any; status?: number; error?: string };
 
 test('the Ray module answers OIP v2 as serve\'s replica does, and refuses bad requests with 400/404 and {"error"}', async (t) => {
   if (!needTool(t, 'python3', 'python3')) return;

@@ -15,7 +15,7 @@ import { needTool } from '../helpers/tools.js';
 import { ajvValidator, show } from './k8s-validate.js';
 import { SHIPPED, makeFixture, plan, text, yamlOf, type Fixture } from './fixtures.js';
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const schemaErrors = ajvValidator(JSON.parse(readFileSync(path.join(repoRoot, 'test/export/schemas/ray-serve-config.schema.json'), 'utf8')));
 let f: Fixture;

@@ -6,7 +6,6 @@
 // full-page PNG of each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderBenchHtml } from '../../src/cli/bench-html.js';
 import { tuneHtml } from '../../src/cli/tune-html.js';
