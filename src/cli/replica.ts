@@ -35,7 +35,7 @@ but /metrics and the health ones needs the cluster's x-serve-cluster-token heade
 
 Examples:
   $ serve replica --model cnn-lstm --port 8001
-  $ serve replica --model cnn-lstm@1 --registry-dir ./models --max-batch-size 16 --batch-wait-ms 5
+  $ serve replica --model cnn-lstm@1 --registry ./models --max-batch-size 16 --batch-wait-ms 5
   $ serve replica --model cnn-lstm --device cpu --threads 2 --replica-id r1 --exit-with-parent`)
     .action(action((flags: ReplicaFlags) => runReplica(cmd, flags)));
 }
