@@ -143,12 +143,12 @@ export const carryTable: { [K in ProfilePath]?: CarryRow } & Record<string, Carr
   ...rows(['restart.initial_backoff', 'restart.multiplier', 'restart.max_backoff', 'restart.reset_after', 'restart.crash_loop.failures', 'restart.crash_loop.window', 'restart.failed_retry'], { triton: { warn: () => restartWhy.triton }, kserve: { warn: () => restartWhy.kserve }, ray: { warn: () => restartWhy.ray } }),
   ...gatewayCarry,
   'gateway.host': {
-    triton: { na: 'tritonserver listens on all addresses; its ports are command-line flags (see the README)' },
+    triton: { na: 'tritonserver listens on all addresses; its ports are command-line flags (see docs/guide/export.md, deploying each export)' },
     kserve: { na: 'the InferenceService gets its own URL' },
     ray: { to: 'http_options.host', warn: (c) => (/^(127\.|localhost$|::1$)/.test(c.profile.gateway.host) ? `Ray's proxies will listen on ${c.profile.gateway.host} only, unreachable from other machines: export with SERVE_HOST=0.0.0.0 (or edit http_options.host)` : undefined) },
   },
   'gateway.port': {
-    triton: { na: 'tritonserver --http-port (see the README)' },
+    triton: { na: 'tritonserver --http-port (see docs/guide/export.md, deploying each export)' },
     kserve: { na: 'the InferenceService gets its own URL' },
     ray: { to: 'http_options.port', warn: (c) => (c.profile.gateway.port === 0 ? 'gateway.port 0 (a free port) cannot be given to Ray: http_options.port is 8000' : undefined) },
   },

@@ -1,5 +1,5 @@
 // The package an operator installs (issue 16): packing a clean copy builds it (prepack) and packs
-// only bin/, dist/src/, profiles/, README and LICENSE; the tarball installs into a temporary prefix
+// only bin/, dist/src/, profiles/, README, docs/ (so the README's links work where it is installed) and LICENSE; the tarball installs into a temporary prefix
 // from the local npm cache alone (--offline), and from an empty directory the installed `serve`
 // answers --version and --help, finds the shipped market-hours profile and runs a 2-second demo.
 import { test, type TestContext } from 'node:test';
@@ -64,13 +64,13 @@ function npmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /** Every file the tarball may hold; everything else (tests, benchmarks, CI, source maps, sources) must stay out. */
-const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/[\w-]+\.js|dist\/src\/[\w/.-]+\.js|profiles\/[\w.-]+\.(ya?ml|json))$/;
+const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/[\w-]+\.js|dist\/src\/[\w/.-]+\.js|profiles\/[\w.-]+\.(ya?ml|json)|docs\/[\w/.-]+\.(md|ya?ml))$/;
 
 function assertShipped(files: string[]): void {
   const forbidden = files.filter((f) => /^(test|bench|\.ci|dist\/test|dist\/bench)\//.test(f));
   assert.deepEqual(forbidden, [], 'no test, benchmark or CI file in the package');
-  assert.deepEqual(files.filter((f) => !SHIPPED.test(f)), [], 'only bin/, dist/src/*.js, profiles/, README, LICENSE, package.json');
-  for (const f of ['bin/serve.js', 'dist/src/cli/main.js', 'dist/src/common/package-info.js', 'profiles/market-hours.yaml', 'LICENSE', 'README.md']) {
+  assert.deepEqual(files.filter((f) => !SHIPPED.test(f)), [], 'only bin/, dist/src/*.js, profiles/, README, docs/, LICENSE, package.json');
+  for (const f of ['bin/serve.js', 'dist/src/cli/main.js', 'dist/src/common/package-info.js', 'profiles/market-hours.yaml', 'LICENSE', 'README.md', 'docs/getting-started.md']) {
     assert.ok(files.includes(f), `${f} is in the package`);
   }
 }
@@ -80,7 +80,7 @@ function packedFiles(stdout: string): { filename: string; files: string[] } {
   return { filename: info.filename, files: info.files.map((f) => f.path).sort() };
 }
 
-test('npm pack --dry-run --json lists bin/, dist/src/, profiles/, README and LICENSE, and no test, bench, .ci or dist/test file', async (t) => {
+test('npm pack --dry-run --json lists bin/, dist/src/, profiles/, README, docs/ and LICENSE, and no test, bench, .ci or dist/test file', async (t) => {
   if (!needTool(t, 'npm', 'npm')) return;
   if (!existsSync(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) {
     t.skip('no dist/ in the checkout to list: run `npm run build` (npm test does)');
