@@ -1,14 +1,13 @@
 // Autoscaling and schedules live, through a real gateway in front of fake batching replicas: a step
 // of load scales up within the upscale delay plus a start, and back down after the downscale delay,
-// with no failed request, and the simulator predicts the same replica counts from the same trace;
+// with no failed request (bench/autoscale-sim.ts keeps the longer step and measures how closely the
+// simulator predicts the same replica counts from the same trace);
 // a schedule switch under load prewarms, changes the bounds and (live, no replica replaced) the
 // batch size, and fails nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
-import { simulate } from '../../src/simulate/cluster-model.js';
-import { parseServiceTime } from '../../src/simulate/service-time.js';
 import { cliEntry } from '../helpers/paths.js';
 import { fakeCli, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';
 import { startLoad } from './load.js';
@@ -36,7 +35,7 @@ async function start(t: { after(fn: () => unknown): void }, run: (w: ReturnType<
 
 const ready = (s: ClusterStatus) => s.replicas.filter((r) => r.state === 'ready').length;
 
-test('a step of load scales up within the upscale delay plus a start, down after the downscale delay, fails nothing; the simulator agrees', async (t) => {
+test('a step of load scales up within the upscale delay plus a start, down after the downscale delay, fails nothing', async (t) => {
   fakeBatchingReplicas(t);
   // One replica runs 4 rows per 50 ms: 80 req/s. 20 req/s keeps about 1 in flight (1 replica);
   // 150 req/s needs 2-3 replicas once the backlog of the first seconds is served.
@@ -46,9 +45,11 @@ test('a step of load scales up within the upscale delay plus a start, down after
     batching: { maxBatchSize: 4, batchWaitMs: 2, maxQueuedRequests: 64 },
     gateway: { requestTimeoutMs: 8000, maxQueuedRequests: 1024 },
   });
-  let p: ReturnType<typeof profile> | undefined;
-  const { h, status } = await start(t, (w) => startCluster((p = profile(w.registry)), { stateDir: w.stateDir, cliEntry: fakeCli }));
-  const plan = [{ seconds: 5, ratePerSec: 20 }, { seconds: 8, ratePerSec: 150 }, { seconds: 8, ratePerSec: 20 }];
+  const { h, status } = await start(t, (w) => startCluster(profile(w.registry), { stateDir: w.stateDir, cliEntry: fakeCli }));
+  // Long enough for one scale-up and, after the step, one scale-down (the rest of the wait for it
+  // runs without load); the simulator's agreement over a longer step is bench/autoscale-sim.ts.
+  const plan = [{ seconds: 2, ratePerSec: 20 }, { seconds: 6, ratePerSec: 150 }, { seconds: 3, ratePerSec: 20 }];
+  const stepS = plan[0]!.seconds;
   const load = openLoad(`${h.gatewayUrl}/v2/models/demo/infer`, plan);
   const samples: Array<{ atS: number; desired: number; ready: number }> = [];
   const sampler = setInterval(() => {
@@ -60,24 +61,17 @@ test('a step of load scales up within the upscale delay plus a start, down after
 
   await waitFor('back to 1 replica', () => status().desiredReplicas === 1, 10_000);
   // When the policy scaled: the first second the step asked for more, the first one ready.
-  const asked = samples.find((x) => x.atS > 5 && x.desired > 1);
-  const up = samples.find((x) => x.atS > 5 && x.ready > 1);
+  const asked = samples.find((x) => x.atS > stepS && x.desired > 1);
+  const up = samples.find((x) => x.atS > stepS && x.ready > 1);
   const startS = up && asked ? up.atS - asked.atS : 0.5;
-
-  // The simulator on the very trace that was sent, with the fake's 50 ms batches and the start
-  // time seen here, predicts the replica count each second within one replica most of the time.
-  const sim = simulate({ profile: p!, trace: { ratePerSec: result.sentPerSecond, source: 'live' }, serviceTime: parseServiceTime(`${INFER_MS}ms`), startupMs: Math.max(100, startS * 1000), initialReplicas: 1 });
-  const live = sim.seconds.map((s) => [...samples].reverse().find((x) => x.atS <= s.second + 1)?.desired ?? 1);
-  const diffs = sim.seconds.map((s, i) => Math.abs(s.replicas - live[i]!));
-  const within = diffs.filter((d) => d <= 1).length / diffs.length;
-  const report = `sent ${result.sentPerSecond.join(' ')}\nlive ${live.join(' ')}\nsim  ${sim.seconds.map((s) => s.replicas).join(' ')}\nwithin one replica in ${(within * 100).toFixed(0)}% of ${diffs.length} s, mean |difference| ${(diffs.reduce((a, b) => a + b, 0) / diffs.length).toFixed(2)}, replica start ${startS.toFixed(2)}s`;
+  const report = `sent ${result.sentPerSecond.join(' ')}\nlive ${samples.filter((_, i) => i % 10 === 0).map((x) => x.desired).join(' ')}\nreplica start ${startS.toFixed(2)}s`;
   t.diagnostic(report);
 
   assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} requests failed`);
-  // Up: the step starts at 5 s; ready replicas follow within the upscale delay (1 s), the
+  // Up: the step starts at stepS; ready replicas follow within the upscale delay (1 s), the
   // look-back window's first rise (at most 1 s) and one start.
   assert.ok(up && asked, `never scaled up: ${report}`);
-  assert.ok(up.atS - 5 <= 1 + 1 + startS + 0.3, `ready above 1 at ${up.atS.toFixed(2)}s (asked at ${asked.atS.toFixed(2)}s)`);
+  assert.ok(up.atS - stepS <= 1 + 1 + startS + 0.3, `ready above 1 at ${up.atS.toFixed(2)}s (asked at ${asked.atS.toFixed(2)}s)`);
   // Every change waited out its delay: each applied decision follows the record of the wait that
   // led to it (logged when the policy first wanted that direction) by at least that delay.
   const decisions = status().autoscaling.decisions.filter((d) => d.by === 'policy');
@@ -93,7 +87,6 @@ test('a step of load scales up within the upscale delay plus a start, down after
   }
   assert.equal(status().desiredReplicas, 1);
   assert.ok(status().autoscaling.history.length >= 2);
-  assert.ok(within >= 0.8, report);
 });
 
 test('a schedule switch under load: prewarmed before the open, new bounds and batching at it, drained after the close, nothing failed', async (t) => {

@@ -74,10 +74,11 @@ test('the serve steps run as written against the demo', async (t) => {
   assert.equal(up.code, 0, up.stderr);
   // The committed baseline, made as the file's comment says (shorter).
   mkdirSync(path.join(cwd, 'bench'));
-  const base = await runLine('serve bench --profile local --rps 200 --duration 2s --warmup 1s --json > bench/baseline.json', cwd, binDir);
+  const base = await runLine('serve bench --profile local --rps 200 --duration 1s --warmup 0s --json > bench/baseline.json', cwd, binDir);
   assert.ok(base.code === 0 || base.code === 1, base.stderr);
-  // The step as written, with 2 s of load after 1 s of warmup instead of 30 s after 10 s.
-  const bench = lineOf('bench').replace(/--duration \S+/, '--duration 2s').replace(/--warmup \S+/, '--warmup 1s');
+  // The step as written, with 1 s of load and no warmup instead of 30 s after 10 s: what is checked
+  // is the recipe (baseline compared, JUnit kept, verdict logged), not the figures.
+  const bench = lineOf('bench').replace(/--duration \S+/, '--duration 1s').replace(/--warmup \S+/, '--warmup 0s');
   const summary = path.join(cwd, 'summary.md');
   const r = await runLine(bench, cwd, binDir, { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
   // A missed target on a loaded test machine is a result, not a broken recipe; either way the log says why.
