@@ -269,8 +269,12 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
 
   removeQueued(ex: Exchange): boolean { return this.queue.remove(ex); }
 
-  /** True while the replicas are saturated: requests wait for a slot, every slot is taken, or the gateway shed within the last second. */
+  /**
+   * True while the replicas are saturated: requests wait for a slot, every slot is taken, the gateway
+   * shed within the last second, or it holds connections unread (it sheds less often then, but is no
+   * less over budget).
+   */
   overloaded(): boolean {
-    return this.queue.length > 0 || !this.set.hasFreeSlot() || this.answers.shedLately(this.clock.nowMs());
+    return this.queue.length > 0 || !this.set.hasFreeSlot() || this.answers.shedLately(this.clock.nowMs()) || this.readPause.size > 0;
   }
 }
