@@ -3,10 +3,11 @@
 // out; only a replica's own faults count towards ejecting it. The Responder writes the answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
-import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
+import { BODY_STALLED_MESSAGE, hasBody, watchBody } from '../common/http-hardening.js';
 import type { Logger } from '../common/log.js';
 import type { GatewaySettings } from '../common/settings-table.js';
 import { queueRefusal, RateMeter, worthDispatching, type Refusal } from './admission.js';
+import { ReadPause } from './read-pause.js';
 import { readHead } from './request-class.js';
 import { ServiceTime } from './service-time.js';
 import { readExchangeBody } from './body.js';
@@ -24,6 +25,9 @@ import type { UpstreamSet } from './upstream-set.js';
 import { WaitQueue, type QueueKey } from './wait-queue.js';
 
 export type { CoreCounters } from './responder.js';
+
+/** A body up to this size (bytes) arrives with its headers, in one socket read (Node reads 64 KiB at a time). */
+const SMALL_BODY_BYTES = 64 * 1024;
 
 /** Status counted (never sent) for a request whose client went away while it was queued. */
 export const CLIENT_CLOSED = 499;
@@ -43,6 +47,8 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   readonly serviceTime = new ServiceTime();
   /** External and fallback servers (gateway.external, gateway.fallback), when configured. */
   others: OtherServers | undefined = undefined;
+  /** Connections not read while the gateway is over budget (see shedAtHeaders). */
+  readonly readPause: ReadPause;
 
   constructor(
     readonly set: UpstreamSet,
@@ -55,6 +61,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   ) {
     this.completions = new RateMeter(clock.nowMs());
     this.answers = new Responder(clock, metrics, cache);
+    this.readPause = new ReadPause(clock);
   }
 
   get queued(): number { return this.queue.length; }
@@ -74,7 +81,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
       // decide before reading the body or allocating anything for this one.
       const key = { priority, retried: false, deadlineMs: startMs + budget, seq: Infinity };
       const refused = this.queueRefusal(key, budget, startMs);
-      if (refused !== undefined && (refused.reason !== 'queue_full' || !this.queue.evictableFor(key))) return a.rejectNow(req, res, startMs, 503, refused.message, refused.reason);
+      if (refused !== undefined && (refused.reason !== 'queue_full' || !this.queue.evictableFor(key))) return this.shedAtHeaders(req, res, startMs, refused);
     }
     const ex = new Exchange(req, res, startMs, startMs + budget);
     ex.priority = priority;
@@ -87,6 +94,24 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
       return this.admit(ex);
     }
     this.readBody(ex);
+  }
+
+  /**
+   * Sheds a request from its headers alone, the cheapest place (Envoy's overload manager does the
+   * same). A body still to come that is chunked or larger than one socket read is never read
+   * (`Connection: close` ends the connection after the 503). A small body came with its headers in
+   * the same read: that connection stays open but is not read again until a replica slot frees
+   * (pump) or Retry-After has passed, so the flood costs no more parsing and refusing.
+   */
+  private shedAtHeaders(req: IncomingMessage, res: ServerResponse, startMs: number, refused: Refusal): void {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const bodyToCome = hasBody(req) && !req.complete && !(declared <= SMALL_BODY_BYTES);
+    if (bodyToCome) res.setHeader('connection', 'close');
+    this.answers.rejectNow(req, res, startMs, 503, refused.message, refused.reason);
+    if (bodyToCome) return;
+    // Paused once the request has ended: Node resumes the socket to drop an unfinished body.
+    if (req.complete || !hasBody(req)) this.readPause.pause(req.socket);
+    else req.once('end', () => this.readPause.pause(req.socket));
   }
 
   /** Resolves once no accepted request is left (after drain, or at once). */
@@ -104,6 +129,9 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
         this.shedOr(ex, 'expired', `the replicas are saturated: too little of this request's budget is left to serve it; retry later`);
       } else this.dispatch(ex, u);
     }
+    // Nobody waits for a slot: read one paused connection again (one per freed slot keeps the
+    // requests read in step with the requests served).
+    if (this.readPause.size > 0 && this.set.hasFreeSlot()) this.readPause.resume(1);
   }
 
   private readBody(ex: Exchange): void {
@@ -241,8 +269,12 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
 
   removeQueued(ex: Exchange): boolean { return this.queue.remove(ex); }
 
-  /** True while the replicas are saturated: requests wait for a slot, every slot is taken, or the gateway shed within the last second. */
+  /**
+   * True while the replicas are saturated: requests wait for a slot, every slot is taken, the gateway
+   * shed within the last second, or it holds connections unread (it sheds less often then, but is no
+   * less over budget).
+   */
   overloaded(): boolean {
-    return this.queue.length > 0 || !this.set.hasFreeSlot() || this.answers.shedLately(this.clock.nowMs());
+    return this.queue.length > 0 || !this.set.hasFreeSlot() || this.answers.shedLately(this.clock.nowMs()) || this.readPause.size > 0;
   }
 }

@@ -148,6 +148,8 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   const drain = () => {
     if (!core.draining) log.info('draining', { active: core.active });
     core.draining = true;
+    // A paused connection's next request is answered now (503 draining), not after its pause.
+    core.readPause.resumeAll();
     return core.whenIdle();
   };
   return {
