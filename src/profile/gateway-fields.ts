@@ -1,6 +1,6 @@
 // The profile's gateway sections (control plane): the public endpoint, its auth and TLS, versions
 // (external, fallback, shadow) and the response cache; the leaves come from the settings table.
-import { gatewaySettingsTable as gw, type GatewaySettings } from '../common/settings-table.js';
+import { gatewaySettingsTable as gw, type GatewaySettings } from '../common/settings-table-gateway.js';
 import { tokensLeaf } from './auth-tokens.js';
 import { external, fallback, shadow } from './migration-fields.js';
 import { boolean, section, settingLeaf, text } from './fields.js';

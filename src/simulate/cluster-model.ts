@@ -5,7 +5,7 @@
 // latency histogram for the latency guard.
 import { ManualClock } from '../common/clock.js';
 import { defaultsOf } from '../common/settings.js';
-import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
 import type { Profile } from '../profile/types.js';
 import { Autoscaler, policyConfig } from '../cluster/autoscaler.js';
 import type { LatencyDelta } from '../cluster/latency-window.js';
