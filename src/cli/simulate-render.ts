@@ -4,7 +4,7 @@
 import type { Profile } from '../profile/types.js';
 import { stackedCharts, type Series } from '../report/line-chart.js';
 import { htmlPage } from '../report/page.js';
-import type { SimulationResult } from '../simulate/cluster-model.js';
+import type { SimulationResult } from '../simulate/simulation.js';
 import { sparkline } from './status.js';
 import { compactTable } from './table.js';
 

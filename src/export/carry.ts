@@ -1,7 +1,7 @@
 // How every profile field carries over to each target (export plane, pure): where its value is
 // written, or why it cannot be and the warning to print. A field without a row fails a test (see
 // test/export/carry.test.ts), so a new profile field is never silently dropped: add its row here.
-import { gatewaySettingsTable } from '../common/settings-table.js';
+import { gatewaySettingsTable } from '../common/settings-table-gateway.js';
 import { formatBytes } from '../common/units.js';
 import { formatDuration } from '../profile/fields.js';
 import type { ProfilePath } from '../profile/schema.js';

@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import type { GatewaySettings } from '../common/settings-table.js';
+import type { GatewaySettings } from '../common/settings-table-gateway.js';
 import type { Exchange } from './exchange.js';
 import { isBaseUrl, parseExternalServers, pickWeighted, type ExternalServer } from './external.js';
 import { Shadow } from './shadow.js';

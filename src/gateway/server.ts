@@ -9,7 +9,7 @@ import { guardUnreadBody, hardenedServerOptions, hardenServer } from '../common/
 import { createLogger, type Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import { defaultsOf } from '../common/settings.js';
-import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
 import { UserError } from '../common/errors.js';
 import { ResponseCache } from './cache/response-cache.js';
 import type { AuthConfig } from '../common/auth.js';
@@ -23,7 +23,7 @@ import { UpstreamSet } from './upstream-set.js';
 import type { UpstreamState } from './upstream.js';
 
 /**
- * Options of startGateway: its settings (common/settings-table.ts: units, defaults and ranges, the
+ * Options of startGateway: its settings (common/settings-table-gateway.ts: units, defaults and ranges, the
  * same as `serve gateway`'s flags), every one optional, plus what only code can pass.
  */
 export type GatewayOptions = Partial<GatewaySettings> & {

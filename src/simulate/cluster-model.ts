@@ -1,47 +1,14 @@
-// The autoscaling simulator (simulate): replays a rate trace through a queueing model of the
-// gateway and its replicas on a manual clock, with the controller's own autoscaling policy
-// (cluster/autoscaler.ts) deciding the replica count from the same signal the controller samples:
-// requests in flight at the ready replicas plus requests queued at the gateway, and the gateway's
-// latency histogram for the latency guard.
+// The autoscaling simulator (simulate): replays a rate trace through a queueing model of the gateway and its replicas on a
+// manual clock; cluster/autoscaler.ts's policy scales on what the controller samples (in flight, queued, latency).
 import { ManualClock } from '../common/clock.js';
 import { defaultsOf } from '../common/settings.js';
-import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table.js';
-import type { Profile } from '../profile/types.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
 import { Autoscaler, policyConfig } from '../cluster/autoscaler.js';
 import type { LatencyDelta } from '../cluster/latency-window.js';
 import { SimReplica, type SimRequest } from './replica-model.js';
-import { serviceMs, type ServiceTimeModel } from './service-time.js';
-import { Stats, summarize, type SimSecond, type SimSummary } from './stats.js';
-import type { RateTrace } from './trace.js';
-
-export interface SimulationInput {
-  profile: Profile;
-  trace: RateTrace;
-  serviceTime: ServiceTimeModel;
-  /** From the decision to add a replica until it is ready, ms. */
-  startupMs: number;
-  /** Replicas at the start (default the profile's replicas.initial). */
-  initialReplicas?: number;
-}
-
-/** One scaling decision the policy applied. */
-export interface SimDecision {
-  second: number;
-  from: number;
-  to: number;
-  reason: string;
-}
-
-export interface SimulationResult {
-  seconds: SimSecond[];
-  decisions: SimDecision[];
-  /** Per minute, against the profile's targets, and the totals. */
-  summary: SimSummary;
-  /** The inputs that are not in the profile, for reports. */
-  startupMs: number;
-  serviceTime: ServiceTimeModel;
-  trace: { source: string; seconds: number };
-}
+import { serviceMs } from './service-time.js';
+import { Stats, summarize } from './stats.js';
+import type { SimDecision, SimulationInput, SimulationResult } from './simulation.js';
 
 const gatewayDefaults = defaultsOf(gatewaySettingsTable) as GatewaySettings;
 /** The gateway's request-duration buckets (ms), as its /metrics has them. */

@@ -3,7 +3,8 @@
 // table those fields come from. Rendered from the profile trees (whose leaves the settings table
 // derives) and the rule table, the same sources as profiles/profile.schema.json.
 import { flagOf, type SettingSpec, type SettingsTable } from '../../common/settings.js';
-import { gatewaySettingsTable, replicaSettingsTable } from '../../common/settings-table.js';
+import { replicaSettingsTable } from '../../common/settings-table.js';
+import { gatewaySettingsTable } from '../../common/settings-table-gateway.js';
 import type { Node, Section } from '../../profile/fields.js';
 import { formatDuration } from '../../profile/fields.js';
 import { profileRuleTexts } from '../../profile/rules.js';

@@ -1,7 +1,8 @@
 // Dynamic INT8 quantization of a whole ONNX graph (model plane): every MatMul, Gemm, Conv and LSTM
 // of the main graph with constant float weights is rewritten, unless kept in FP32 by name or type.
 import { UserError } from '../../common/errors.js';
-import { REWRITES, type RewriteContext } from './quantize-ops.js';
+import { REWRITES } from './quantize-ops.js';
+import type { RewriteContext } from './quantize-rewrite.js';
 import { ensureOpset, floatData, opsetVersion, tensorDims, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './onnx-model.js';
 
 /** Operator types `--int8` can quantize. */

@@ -1,0 +1,35 @@
+// What the autoscaling simulator takes and gives (simulate): a profile, a rate trace and a service-time
+// model in; per-second figures, the scaling decisions and a summary against the profile's targets out.
+import type { Profile } from '../profile/types.js';
+import type { ServiceTimeModel } from './service-time.js';
+import type { SimSecond, SimSummary } from './stats.js';
+import type { RateTrace } from './trace.js';
+
+export interface SimulationInput {
+  profile: Profile;
+  trace: RateTrace;
+  serviceTime: ServiceTimeModel;
+  /** From the decision to add a replica until it is ready, ms. */
+  startupMs: number;
+  /** Replicas at the start (default the profile's replicas.initial). */
+  initialReplicas?: number;
+}
+
+/** One scaling decision the policy applied. */
+export interface SimDecision {
+  second: number;
+  from: number;
+  to: number;
+  reason: string;
+}
+
+export interface SimulationResult {
+  seconds: SimSecond[];
+  decisions: SimDecision[];
+  /** Per minute, against the profile's targets, and the totals. */
+  summary: SimSummary;
+  /** The inputs that are not in the profile, for reports. */
+  startupMs: number;
+  serviceTime: ServiceTimeModel;
+  trace: { source: string; seconds: number };
+}
