@@ -2,68 +2,12 @@
 // a context (current replicas, timed load samples, config, now, the delays' state). The signal is
 // requests in flight at the replicas plus requests queued at the gateway, averaged over the look-back
 // window; desired = ceil(signal / target per replica), clamped to [min, max], applied once the same
-// direction has held for the upscale or downscale delay. The latency guard adds one replica at a time
-// while the gateway's p99 over the window is over target with requests waiting. The controller and
-// the simulator run this same code.
+// direction has held for the upscale or downscale delay. The latency guard (latency-guard.ts) adds one
+// replica at a time while the gateway's p99 over the window is over target with requests waiting. The
+// inputs are in autoscaling-context.ts. The controller and the simulator run this same code.
 import type { Clock } from '../common/clock.js';
-import type { Profile } from '../profile/types.js';
-import { deltaCount, deltaQuantileMs, mergeDeltas, type LatencyDelta } from './latency-window.js';
-
-/** Policy settings; the autoscaling part of a Profile plus its replica bounds and p99 target. */
-export interface AutoscalingConfig {
-  minReplicas: number;
-  maxReplicas: number;
-  /** Desired requests per replica, in flight at it or queued for it (Ray Serve's target_ongoing_requests). */
-  targetOngoingRequests: number;
-  upscaleDelayMs: number;
-  downscaleDelayMs: number;
-  /** Samples older than this are ignored when averaging. */
-  lookbackMs: number;
-  /** The latency guard, when on: the p99 the gateway must stay under (the profile's slo.p99). */
-  latencyGuard?: { p99TargetMs: number };
-}
-
-/** One reading of the cluster's load, taken at `atMs`. */
-export interface LoadSample {
-  atMs: number;
-  /** Requests in flight at the ready replicas (their sum). */
-  inFlight: number;
-  /** Requests waiting at the gateway for a free replica. */
-  queued: number;
-  /** Requests waiting in the replicas' batch queues (part of inFlight; the guard's "requests are waiting"). */
-  replicaQueued?: number;
-  /** The gateway's request latencies since the previous sample. */
-  latency?: LatencyDelta;
-}
-
-/** What the policy remembers between decisions: when each pending direction began, the last scale-up. */
-export interface PolicyState {
-  upSinceMs?: number;
-  downSinceMs?: number;
-  lastUpMs?: number;
-}
-
-/** Everything one decision depends on. */
-export interface PolicyContext {
-  nowMs: number;
-  currentReplicas: number;
-  /** Samples in any order; only those within the look-back window count. */
-  samples: readonly LoadSample[];
-  config: AutoscalingConfig;
-  state: PolicyState;
-}
-
-/** What the latency guard saw: `fires` says it asks for one more replica now. */
-export interface GuardView {
-  p99Ms?: number;
-  /** Requests the window's p99 is computed from. */
-  requests: number;
-  /** Average requests waiting at the gateway and in the replicas' queues over the window. */
-  waiting: number;
-  fires: boolean;
-  /** Why it does not fire, when it does not. */
-  why: string;
-}
+import type { AutoscalingConfig, LoadSample, PolicyContext, PolicyState } from './autoscaling-context.js';
+import { GUARD_MIN_REQUESTS, GUARD_RELEASE_SHARE, guardView, type GuardView } from './latency-guard.js';
 
 /** One decision with the numbers behind it (shown by `serve status`, logged as one JSON line). */
 export interface ScalingDecision {
@@ -84,43 +28,10 @@ export interface ScalingDecision {
   state: PolicyState;
 }
 
-/** The policy's settings for a profile, with a floor under its minimum (a schedule's prewarm). */
-export function policyConfig(p: Profile, floor = 0): AutoscalingConfig {
-  const a = p.autoscaling;
-  return {
-    minReplicas: Math.max(p.replicas.min, floor), maxReplicas: Math.max(p.replicas.max, floor), targetOngoingRequests: a.targetOngoingRequests,
-    upscaleDelayMs: a.upscaleDelayMs, downscaleDelayMs: a.downscaleDelayMs, lookbackMs: a.lookbackMs,
-    ...(a.latencyGuard && p.slo.p99Ms !== undefined ? { latencyGuard: { p99TargetMs: p.slo.p99Ms } } : {}),
-  };
-}
-
-/** Fewest requests in the window for its p99 to mean something (one slow request is not a trend). */
-export const GUARD_MIN_REQUESTS = 20;
-/** Below this share of the p99 target the guard lets replicas go again (hysteresis). */
-export const GUARD_RELEASE_SHARE = 0.8;
-
 /** The clamped replica count for a signal; pure. */
 export function desiredReplicas(cfg: AutoscalingConfig, signal: number): number {
   const raw = Math.ceil(signal / cfg.targetOngoingRequests - 1e-9);
   return Math.min(cfg.maxReplicas, Math.max(cfg.minReplicas, raw));
-}
-
-/** The latency guard's view of the window; pure. */
-export function guardView(ctx: PolicyContext, recent: readonly LoadSample[]): GuardView | undefined {
-  const g = ctx.config.latencyGuard;
-  if (!g) return undefined;
-  const window = mergeDeltas(recent.map((s) => s.latency));
-  const requests = deltaCount(window);
-  const p99Ms = deltaQuantileMs(window, 0.99);
-  const waiting = recent.reduce((a, s) => a + s.queued + (s.replicaQueued ?? 0), 0) / Math.max(1, recent.length);
-  const view = { p99Ms, requests, waiting };
-  const since = ctx.state.lastUpMs === undefined ? Infinity : ctx.nowMs - ctx.state.lastUpMs;
-  if (requests < GUARD_MIN_REQUESTS || p99Ms === undefined) return { ...view, fires: false, why: `only ${requests} requests in the window (needs ${GUARD_MIN_REQUESTS})` };
-  if (p99Ms <= g.p99TargetMs) return { ...view, fires: false, why: `p99 ${p99Ms.toFixed(1)}ms within ${g.p99TargetMs}ms` };
-  if (waiting < 1) return { ...view, fires: false, why: `p99 ${p99Ms.toFixed(1)}ms over ${g.p99TargetMs}ms but nothing waits (a slow model, not load)` };
-  if (since < ctx.config.lookbackMs) return { ...view, fires: false, why: `p99 over target, but the last scale-up was ${Math.round(since)}ms ago: waiting for a window measured after it` };
-  if (ctx.currentReplicas >= ctx.config.maxReplicas) return { ...view, fires: false, why: `p99 over target, but already at max ${ctx.config.maxReplicas}` };
-  return { ...view, fires: true, why: `p99 ${p99Ms.toFixed(1)}ms over ${g.p99TargetMs}ms with ${waiting.toFixed(1)} requests waiting` };
 }
 
 /** Decides from a context; pure (the returned state is the next one). */

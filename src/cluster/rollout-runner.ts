@@ -3,42 +3,20 @@
 // gateway's per-version figures at each step's start and end for the judge (and a few times during
 // the step, so a clearly bad version is rolled back early), and completes or rolls back through the
 // supervisor's drain path. Every decision goes to the event log with its figures.
-import type { Clock, TimerHandle } from '../common/clock.js';
+import type { TimerHandle } from '../common/clock.js';
 import { UserError, errorMessage } from '../common/errors.js';
-import type { ReplicaStatus } from '../common/cluster-status.js';
 import type { RolloutDecision, RolloutRequest, RolloutStatus, VersionFigures } from '../common/rollout.js';
 import type { SloTargets } from '../common/wire.js';
 import type { ScalingTarget } from './autoscale-loop.js';
-import type { ClusterEvent } from './events.js';
+import { recordDecision, versionsLine } from './rollout-decisions.js';
+import { completeRollout, rollBack } from './rollout-endings.js';
+import { guardRollout, holdScaling } from './rollout-hold.js';
+import type { RolloutHost } from './rollout-runner-host.js';
 import { figuresOf, parseVersionMetrics, stepCounts, type MetricsSnapshot } from './rollout/figures.js';
 import { DURING_STEP, judgeStep } from './rollout/judge.js';
 import { advance, initialStep, type StepAction, type StepEvent, type StepState } from './rollout/steps.js';
 import { startNewReplicas } from './rollout/start-replicas.js';
 
-/** What the runner needs of the controller. */
-export interface RolloutHost {
-  clock: Clock;
-  emit(e: ClusterEvent): void;
-  /** The model name and version serving all traffic now, and the profile's targets. */
-  current(): { model: string; version: number; slo: SloTargets };
-  /** Throws UserError when `version` of the model is not in the registry or is broken. */
-  checkModel(model: string, version: number): Promise<void>;
-  replicas(): ReplicaStatus[];
-  /** Non-draining replicas the supervisor aims for. */
-  desired(): number;
-  setReplicas(n: number): void;
-  /** Adds `add` replicas of `version`, drains up to `retire` of it. */
-  changeVersion(version: number, add: number, retire?: number): void;
-  setWeights(weights: Record<string, number> | undefined): Promise<void>;
-  gatewayMetrics(): Promise<string | undefined>;
-  /** The rollout completed: new replicas (restarts, scale-ups) run `version` from now on. */
-  adopt(version: number): void;
-  /** The rollout ended (completed or rolled back): what waited for it may go on. */
-  ended?(): void;
-}
-
-/** Decisions kept in status. */
-const KEEP_DECISIONS = 50;
 /** During a step the judge looks from a quarter of the step on, every eighth of it (at least this often apart). */
 const MIN_CHECK_EVERY_MS = 250;
 
@@ -64,19 +42,12 @@ export class RolloutRunner {
 
   /** Throws a UserError naming `what` while a rollout runs (scaling or reconfiguring would mix versions). */
   guard(what: string): void {
-    if (this.active) throw new UserError(`a rollout to version ${this.s!.toVersion} is in progress: ${what} waits until it ends (\`serve rollout status\`, or \`serve rollout abort\`)`);
+    guardRollout(this.active ? this.s!.toVersion : undefined, what);
   }
 
   /** `target` that the autoscaler leaves alone while a rollout runs (as during a rolling replacement). */
   holding(target: ScalingTarget): ScalingTarget {
-    const active = () => this.active;
-    return {
-      get desired() { return target.desired; },
-      get ready() { return target.ready; },
-      get rolling() { return target.rolling || active(); },
-      setReplicas: (n) => target.setReplicas(n),
-      sampleLoad: (timeoutMs) => target.sampleLoad(timeoutMs),
-    };
+    return holdScaling(target, () => this.active);
   }
 
   /** Starts a rollout; resolves with its first status once the request is accepted. */
@@ -154,24 +125,12 @@ export class RolloutRunner {
         this.timer = this.h.clock.setTimer(() => void this.judge(), a.atMs - this.h.clock.nowMs());
         return;
       case 'complete':
-        this.h.adopt(s.toVersion);
-        this.h.changeVersion(s.fromVersion, 0, Infinity);
-        s.weights = { [s.toVersion]: 100 };
-        await this.h.setWeights(undefined);
-        this.decide('completed', `version ${s.toVersion} serves all traffic; the replicas of version ${s.fromVersion} drain`);
+        await completeRollout(this.h, s, (kind, message) => this.decide(kind, message));
         return this.feed({ type: 'done' });
       case 'rollback':
         this.h.clock.clearTimer(this.timer);
         this.h.clock.clearTimer(this.checkTimer);
-        s.weights = { [s.fromVersion]: 100, [s.toVersion]: 0 };
-        this.decide('rollback', `rolling back: ${a.why}`);
-        // Traffic back to the old version first (acknowledged by the gateway), then the new replicas drain.
-        await this.h.setWeights(s.weights);
-        this.h.changeVersion(s.toVersion, 0, Infinity);
-        if (this.h.desired() < this.original) this.h.setReplicas(this.original);
-        s.weights = { [s.fromVersion]: 100 };
-        await this.h.setWeights(undefined);
-        this.decide('rolled-back', `version ${s.fromVersion} serves all traffic; the replicas of version ${s.toVersion} drain`);
+        await rollBack(this.h, s, a.why, this.original, (kind, message) => this.decide(kind, message));
         return this.feed({ type: 'done' });
     }
   }
@@ -216,7 +175,7 @@ export class RolloutRunner {
     const after = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
     if (this.machine.phase !== 'stepping' || this.machine.step !== step) return undefined;
     const figures = { old: this.figures(after, s.fromVersion), new: this.figures(after, s.toVersion) };
-    return { figures, line: `version ${s.toVersion} ${show(figures.new)} vs version ${s.fromVersion} ${show(figures.old)}` };
+    return { figures, line: versionsLine(s, figures) };
   }
 
   private figures(after: MetricsSnapshot, version: number): VersionFigures {
@@ -224,17 +183,6 @@ export class RolloutRunner {
   }
 
   private decide(kind: RolloutDecision['kind'], message: string, figures?: RolloutDecision['figures']): void {
-    const s = this.s!;
-    const percent = s.weights[s.toVersion];
-    s.decisions.push({ at: new Date().toISOString(), kind, message, ...(s.step > 0 ? { step: s.step, percent } : {}), ...(figures ? { figures } : {}) });
-    if (s.decisions.length > KEEP_DECISIONS) s.decisions.shift();
-    const level = kind === 'rollback' || kind === 'rolled-back' ? 'warn' : 'info';
-    this.h.emit({ level, kind: 'rollout', message: `rollout: ${message}` });
+    recordDecision(this.s!, (e) => this.h.emit(e), kind, message, figures);
   }
-}
-
-/** "n=412 err=0 p50=3.1ms p99=9.8ms" */
-function show(f: VersionFigures): string {
-  const p = (k: 'p50Ms' | 'p90Ms' | 'p99Ms', name: string) => (f[k] === undefined ? '' : ` ${name}=${f[k]!.toFixed(1)}ms`);
-  return `n=${f.count} err=${f.errors}${p('p50Ms', 'p50')}${p('p90Ms', 'p90')}${p('p99Ms', 'p99')}`;
 }

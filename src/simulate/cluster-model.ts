@@ -3,7 +3,8 @@
 import { ManualClock } from '../common/clock.js';
 import { defaultsOf } from '../common/settings.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
-import { Autoscaler, policyConfig } from '../cluster/autoscaler.js';
+import { Autoscaler } from '../cluster/autoscaler.js';
+import { policyConfig } from '../cluster/autoscaling-context.js';
 import type { LatencyDelta } from '../cluster/latency-window.js';
 import { SimReplica, type SimRequest } from './replica-model.js';
 import { serviceMs } from './service-time.js';

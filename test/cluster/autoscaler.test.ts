@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
-import { Autoscaler, decide, desiredReplicas, type AutoscalingConfig, type LoadSample } from '../../src/cluster/autoscaler.js';
+import { Autoscaler, decide, desiredReplicas } from '../../src/cluster/autoscaler.js';
+import type { AutoscalingConfig, LoadSample } from '../../src/cluster/autoscaling-context.js';
 import { deltaQuantileMs, histogramDelta, type LatencyDelta } from '../../src/cluster/latency-window.js';
 import { gatewayReading, inFlightFromMetrics, queueDepthFromMetrics } from '../../src/cluster/metrics-parse.js';
 

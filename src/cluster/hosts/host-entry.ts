@@ -1,0 +1,114 @@
+// One host of a running cluster (control plane, hosts): its entry (capacity, GPU readings, and for an
+// SSH host its connection, launcher and where a replica runs), made by connecting and preparing it.
+import type { Clock } from '../../common/clock.js';
+import { UnreachableError, UserError, errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/log.js';
+import { findPackageRoot } from '../../common/package-info.js';
+import type { HostSpec, Profile } from '../../profile/types.js';
+import type { ClusterEvent } from '../events.js';
+import { ConnectError, SshConnection } from '../launchers/ssh-connection.js';
+import { SshLauncher } from '../launchers/ssh-launcher.js';
+import { localCapacity } from '../capacity.js';
+import type { HostCapacity } from '../placement.js';
+import { prepareRemoteHost } from './prepare-host.js';
+import { NVIDIA_SMI_ARGS, localGpus, parseNvidiaSmi, type GpuReading } from './gpus.js';
+import { shellCommand } from './shell-quote.js';
+import { controlPathOf, type SshConfig } from './ssh-options.js';
+import { resolveTarget, type SshTarget } from './ssh-target.js';
+
+/** What making a host's entry needs (the host set's options). */
+export interface HostEntryOptions {
+  profile: Profile;
+  stateDir: string;
+  /** The model version to copy to SSH hosts that lack it. */
+  model: { name: string; version: number; dir: string };
+  clock: Clock;
+  log: Logger;
+  onEvent(e: ClusterEvent): void;
+  /** `serve hosts trust NAME ...` for messages. */
+  trustCommand(hostName: string): string;
+}
+
+/** What a replica on an SSH host needs: where serve is there, its registry, the address to listen on. */
+export interface RemotePlace {
+  node: string;
+  workdir: string;
+  registry: string;
+  address: string;
+  /** A replica there exits when no heartbeat came for this long. */
+  heartbeatTimeoutMs: number;
+}
+
+export interface RemoteParts extends RemotePlace {
+  target: SshTarget;
+  conn: SshConnection;
+  launcher: SshLauncher;
+}
+
+export interface HostEntry {
+  spec: HostSpec;
+  /** Up at the last change: a failed retry of a host already down says nothing new. */
+  wasUp?: boolean;
+  capacity: HostCapacity;
+  gpus: GpuReading[];
+  remote?: RemoteParts;
+}
+
+/** This machine's entry: its capacity, with nvidia-smi's GPUs where it runs. */
+export async function localEntry(spec: HostSpec, o: HostEntryOptions): Promise<HostEntry> {
+  const local = o.profile.local;
+  const devices = await localGpus();
+  const detected = localCapacity({ cpus: spec.cpus ?? local.cpus, memoryBytes: spec.memoryBytes ?? local.memoryBytes, gpus: spec.gpus ?? local.gpus }, undefined, spec.name);
+  // nvidia-smi's list, where it runs, is what a GPU count left to `auto` means.
+  const gpus = spec.gpus ?? local.gpus ?? (devices.length > 0 ? devices.length : detected.gpus);
+  return { spec, capacity: { ...detected, gpus, ...(devices.length > 0 ? { gpuDevices: devices } : {}) }, gpus: devices };
+}
+
+/**
+ * Connects an SSH host (its connection goes to `opening` first, so a failed open can close it) and
+ * prepares it; `onState` hears the connection's changes from then on.
+ */
+export async function remoteEntry(spec: HostSpec, o: HostEntryOptions, config: SshConfig, opening: SshConnection[], onState: (state: string, why: string | undefined) => void): Promise<HostEntry> {
+  const { log } = o;
+  let target: SshTarget;
+  try {
+    target = await resolveTarget(spec.ssh!, config.configFile);
+  } catch (err) {
+    throw new UserError(`host ${spec.name}: ssh cannot use the destination ${JSON.stringify(spec.ssh)} (${errorMessage(err)}): fix its ssh field in the profile`);
+  }
+  const workdir = spec.workdir ?? findPackageRoot();
+  const conn = new SshConnection({
+    hostName: spec.name, target, config, controlPath: controlPathOf(o.stateDir, spec.name, target), node: spec.node,
+    trustCommand: o.trustCommand(spec.name), clock: o.clock, log, onState,
+  });
+  opening.push(conn);
+  try {
+    await conn.open();
+  } catch (err) {
+    if (err instanceof ConnectError && err.failure.kind !== 'other') throw new UnreachableError(err.message);
+    throw new UserError(errorMessage(err));
+  }
+  const { facts, capacity, registry } = await prepareRemoteHost(spec, { conn, target, workdir, model: o.model, onEvent: (e) => o.onEvent(e) });
+  const heartbeatMs = config.keepaliveMs;
+  const launcher = new SshLauncher({ connection: conn, workdir, clock: o.clock, heartbeatMs });
+  const heartbeatTimeoutMs = heartbeatMs * (config.keepaliveCount + 1);
+  const address = spec.address ?? target.hostname;
+  return { spec, capacity, gpus: facts.gpus, remote: { target, conn, launcher, node: spec.node, workdir, registry, address, heartbeatTimeoutMs } };
+}
+
+/** Refreshes a host's GPU readings (this machine's, or over its connection while it is up). */
+export async function readGpus(e: HostEntry): Promise<void> {
+  if (!e.remote) {
+    const gpus = await localGpus();
+    if (gpus.length > 0) e.gpus = gpus;
+    return;
+  }
+  if (e.remote.conn.state !== 'up') return;
+  const r = await e.remote.conn.exec(shellCommand(['nvidia-smi', ...NVIDIA_SMI_ARGS]), { timeoutMs: 5000 });
+  if (r.code !== 0) return;
+  try {
+    e.gpus = parseNvidiaSmi(r.stdout);
+  } catch {
+    // Keep the last good reading.
+  }
+}
