@@ -18,7 +18,8 @@ import type { LiveSettings, ReplicaReconfigured } from '../common/live-settings.
 import { launchSlot, type SlotProcessHost } from './slot-process.js';
 import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../common/cluster-status.js';
-import { hasProcess, transition, type ChildAction, type ChildEvent, type ChildPolicy } from './supervised-child.js';
+import { hasProcess, type ChildAction, type ChildEvent, type ChildPolicy } from './child-state.js';
+import { transition } from './supervised-child.js';
 
 export interface SupervisorOptions {
   profile: Profile;
