@@ -7,7 +7,8 @@ import type { ControlMessage, ReplicaEndpoint } from '../common/wire.js';
 import type { ChildLaunch } from './child-args.js';
 import type { ClusterEvent } from './events.js';
 import type { LaunchedProcess, Launcher } from './launcher.js';
-import { initialChild, transition, type ChildAction, type ChildEvent, type ChildPolicy, type ChildState, type RestartPolicy } from './supervised-child.js';
+import { initialChild, type ChildAction, type ChildEvent, type ChildPolicy, type ChildState, type RestartPolicy } from './child-state.js';
+import { transition } from './supervised-child.js';
 
 export interface GatewayLinkOptions {
   launcher: Launcher;

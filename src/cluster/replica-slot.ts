@@ -2,7 +2,7 @@
 // only by the supervisor through the transition function), the process it runs now, and its latest
 // readings. The id stays across restarts.
 import type { Clock, TimerHandle } from '../common/clock.js';
-import { hasProcess, initialChild, type ChildState } from './supervised-child.js';
+import { hasProcess, initialChild, type ChildState } from './child-state.js';
 import type { LaunchedProcess } from './launcher.js';
 import { httpGet } from './http-probe.js';
 import { inFlightFromMetrics, queueDepthFromMetrics } from './metrics-parse.js';

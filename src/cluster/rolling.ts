@@ -3,7 +3,7 @@
 // request fails (a schedule switch that changes batching uses it).
 import type { ClusterEvent } from './events.js';
 import type { ReplicaSlot } from './replica-slot.js';
-import { hasProcess } from './supervised-child.js';
+import { hasProcess } from './child-state.js';
 
 /** What a roll needs of the supervisor. */
 export interface RollHost {

@@ -4,7 +4,7 @@ import { formatBytes } from '../common/units.js';
 import type { Profile } from '../profile/types.js';
 import { probeReady } from './http-probe.js';
 import type { ReplicaSlot } from './replica-slot.js';
-import type { ChildEvent } from './supervised-child.js';
+import type { ChildEvent } from './child-state.js';
 
 /**
  * Reads `slot`'s process (on this machine; `pid` undefined for one on an SSH host) and probes it

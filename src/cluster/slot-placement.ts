@@ -4,7 +4,7 @@
 import type { Profile } from '../profile/types.js';
 import { placeReplicas, type HostCapacity } from './placement.js';
 import type { ReplicaSlot } from './replica-slot.js';
-import type { ChildEvent, ChildPhase } from './supervised-child.js';
+import type { ChildEvent, ChildPhase } from './child-state.js';
 
 /** Phases in which a slot holds its host's resources (a restarting one comes back to the same host). */
 export const holdsResources: ReadonlySet<ChildPhase> = new Set(['starting', 'ready', 'unhealthy', 'draining', 'restarting']);

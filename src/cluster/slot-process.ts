@@ -6,7 +6,7 @@ import type { ProcessEvent } from '../common/wire.js';
 import type { ChildLaunch } from './child-args.js';
 import type { LaunchedProcess, Launcher } from './launcher.js';
 import type { ReplicaSlot } from './replica-slot.js';
-import type { ChildEvent } from './supervised-child.js';
+import type { ChildEvent } from './child-state.js';
 
 export interface SlotProcessHost {
   launcher: Launcher;

@@ -1,15 +1,10 @@
 // The replica supervisor (control plane): the shell of the supervised-child state machine for every
 // replica slot. It feeds the machine events (process output and exits, probes, resource readings,
 // timers, placement) and carries out its actions (launch, kill, drain, timers, routing changes).
-import { every, type Clock } from '../common/clock.js';
+import { every } from '../common/clock.js';
 import { ChangeSignal } from '../common/change-signal.js';
-import type { Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
-import type { Profile } from '../profile/types.js';
-import type { ChildLaunch } from './child-args.js';
 import type { ClusterEvent } from './events.js';
-import type { Launcher } from './launcher.js';
-import type { HostCapacity } from './placement.js';
 import { holdsResources, placeSlots } from './slot-placement.js';
 import { ReplicaSlot, scaleDownOrder } from './replica-slot.js';
 import { rollReplicas } from './rolling.js';
@@ -18,29 +13,11 @@ import type { LiveSettings, ReplicaReconfigured } from '../common/live-settings.
 import { launchSlot, type SlotProcessHost } from './slot-process.js';
 import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../common/cluster-status.js';
-import { hasProcess, transition, type ChildAction, type ChildEvent, type ChildPolicy } from './supervised-child.js';
-
-export interface SupervisorOptions {
-  profile: Profile;
-  launcher: Launcher;
-  clock: Clock;
-  /** The hosts replicas may be placed on now (those that are up). */
-  hosts: HostCapacity[] | (() => HostCapacity[]);
-  oversubscribe: boolean;
-  /** How to start the replica with this id where placement put it. */
-  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }, modelVersion: number): ChildLaunch;
-  /** The model version new replicas run (a completed rollout changes it). */ modelVersion(): number;
-  /** The cluster token probes and scrapes carry. */
-  authToken?: string;
-  /** Hosts that are down now, with why: named in a pending replica's reason. */
-  downHosts?(): string[];
-  log: Logger;
-  /** Raw output lines of a replica, for its log file. */
-  onOutput(id: string, line: string): void;
-  /** The replica set the gateway should see has changed; resolves once the gateway routes by it. */
-  onSetChange(): Promise<void>;
-  onEvent(event: ClusterEvent): void;
-}
+import { hasProcess, type ChildEvent, type ChildPolicy } from './child-state.js';
+import { transition } from './supervised-child.js';
+import { performSlotAction, type SlotActionHost } from './slot-actions.js';
+import type { SupervisorOptions } from './supervisor-options.js';
+import { replicaEndpoints, sampleReadyLoad } from './slot-views.js';
 
 export class Supervisor {
   private slots: ReplicaSlot[] = [];
@@ -57,6 +34,7 @@ export class Supervisor {
   /** Placement warnings (oversubscription), shown by status. */
   readonly warnings: string[] = [];
   private readonly processHost: SlotProcessHost;
+  private readonly actionHost: SlotActionHost;
   private lostIds: string[] = [];
   private readonly live: LiveReconfigure;
 
@@ -69,6 +47,12 @@ export class Supervisor {
         this.routed = this.o.onSetChange();
       },
       lost: (slot) => this.lostIds.push(slot.id), reconfigured: (slot, e) => this.live.onAck(slot, e),
+    };
+    this.actionHost = {
+      ...o, launch: (slot) => launchSlot(this.processHost, slot, this.generation), dispatch: (slot, e) => this.dispatch(slot, e),
+      remove: (slot) => {
+        this.slots = this.slots.filter((s) => s !== slot);
+      },
     };
   }
 
@@ -110,9 +94,7 @@ export class Supervisor {
 
   /** The set to hand to the gateway: every replica that is listening, ready or not. */
   endpoints(): ReplicaEndpoint[] {
-    return this.slots
-      .filter((s) => s.proc !== undefined && s.url !== undefined && hasProcess(s.child))
-      .map((s) => ({ id: s.id, url: s.url!, ready: s.child.phase === 'ready', version: String(s.modelVersion), ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }) }));
+    return replicaEndpoints(this.slots);
   }
 
   status(): ReplicaStatus[] {
@@ -136,12 +118,8 @@ export class Supervisor {
   }
 
   /** Requests in flight at the ready replicas and waiting in their queues, scraped from their /metrics now. */
-  async sampleLoad(timeoutMs: number): Promise<{ inFlight: number; queued: number } | undefined> {
-    const ready = this.slots.filter((s) => s.child.phase === 'ready' && s.url);
-    const values = await Promise.all(ready.map((s) => s.scrapeLoad(timeoutMs, this.o.authToken)));
-    const known = values.filter((v) => v !== undefined);
-    if (known.length === 0) return undefined;
-    return { inFlight: known.reduce((a, v) => a + v.inFlight, 0), queued: known.reduce((a, v) => a + v.queued, 0) };
+  sampleLoad(timeoutMs: number): Promise<{ inFlight: number; queued: number } | undefined> {
+    return sampleReadyLoad(this.slots, timeoutMs, this.o.authToken);
   }
 
   /** True while `roll` replaces replicas. */
@@ -196,36 +174,12 @@ export class Supervisor {
     for (const a of actions) {
       if (a.type === 'routing') routing = true;
       else if (a.type === 'place') place = true;
-      else this.perform(slot, a);
+      else performSlotAction(this.actionHost, slot, a);
     }
     if (routing) this.routed = this.o.onSetChange();
     if (place || holdsResources.has(before) !== holdsResources.has(state.phase)) this.place();
     if (actions.some((a) => a.type === 'drain')) void this.drain(slot);
     this.changes.raise();
-  }
-
-  private perform(slot: ReplicaSlot, a: ChildAction): void {
-    const { clock } = this.o;
-    switch (a.type) {
-      case 'launch': return launchSlot(this.processHost, slot, this.generation);
-      case 'kill': return slot.proc?.signal('SIGKILL');
-      case 'arm':
-      case 'disarm':
-        clock.clearTimer(slot.timer);
-        slot.timer = a.type === 'arm' ? clock.setTimer(() => this.dispatch(slot, { type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs()) : undefined;
-        return;
-      case 'remove':
-        this.slots = this.slots.filter((s) => s !== slot);
-        return;
-      case 'report': return this.report(slot, a);
-    }
-  }
-
-  private report(slot: ReplicaSlot, a: Extract<ChildAction, { type: 'report' }>): void {
-    const message = a.kind === 'ready' ? `${slot.id} ready on ${slot.url ?? '?'}` : `${slot.id} ${a.message}`;
-    // A failed probe below the threshold is worth a log line, not a line on the operator's terminal.
-    if (a.kind === 'probe') this.o.log.warn(message, { replica: slot.id });
-    else this.o.onEvent({ level: a.level, kind: a.kind, id: slot.id, message });
   }
 
   /** Places every pending slot that fits on what the others leave free. */

@@ -3,9 +3,8 @@
 // lost hosts. Pure: no process, no timer, no sleep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  initialChild, transition, type ChildAction, type ChildEvent, type ChildPolicy, type ChildState,
-} from '../../src/cluster/supervised-child.js';
+import { initialChild, type ChildAction, type ChildEvent, type ChildPolicy, type ChildState } from '../../src/cluster/child-state.js';
+import { transition } from '../../src/cluster/supervised-child.js';
 
 const policy: ChildPolicy = {
   restart: {
