@@ -7,7 +7,7 @@ import type { Logger } from '../common/log.js';
 import { ArrivalRate, RunTimeScale, type BatchCostCurve } from './adaptive-batching.js';
 import { BatchQueue, type BatchPolicy, type QueuedItem } from './batch-queue.js';
 import { HttpError } from './http-error.js';
-import type { InferRequest } from './parse-infer.js';
+import type { InferRequest } from './infer-request.js';
 import type { ServedModel } from './served-model.js';
 import type { FeedTensor, ModelSession, SessionTensor } from './session.js';
 import type { TensorData } from './tensor.js';

@@ -8,7 +8,8 @@ import type { ReplicaContext } from './context.js';
 import { badRequest, HttpError } from './http-error.js';
 import { readBody, sendError } from './http-io.js';
 import { encodeInferResponse } from './infer-response.js';
-import { parseInfer, type InferRequest } from './parse-infer.js';
+import type { InferRequest } from './infer-request.js';
+import { parseInfer } from './parse-infer.js';
 
 /** Handles one infer request; never throws (every failure becomes a response). */
 export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: ServerResponse): void {
