@@ -1,115 +1,27 @@
-// `serve tune` (cli): finds the cheapest configuration (batch size, batch wait, replicas, threads)
-// that meets every target of a profile, or the highest rate within them, on a cluster it starts (or
-// --attach), and writes the winner back as a profile. The work is tune/; this file parses flags,
-// shows progress, prints, writes the files and picks the exit code.
+// `serve tune` (cli): tunes a profile on a cluster it starts (or --attach) and writes the winner back;
+// the work is tune/, this file shows progress, prints, writes the files and picks the exit code.
 import os from 'node:os';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { DiskFullError, PendingFile, replaceFile } from '../common/atomic-write.js';
-import { UserError, errorMessage } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
-import { replicaSettingsTable as t } from '../common/settings-table.js';
-import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../common/state-layout.js';
-import { readClusterState } from '../client/cluster-state.js';
-import { parseDurationMs } from '../common/units.js';
+import { DEFAULT_STATE_DIR, statePaths } from '../common/state-layout.js';
 import { loadProfile } from '../profile/load.js';
-import { parseDurationList, parseIntegerList } from '../profile/tune-fields.js';
 import type { Profile } from '../profile/types.js';
-import { checkWritten, tunedProfileText } from '../tune/profile-writer.js';
-import { buildSpace, type SpaceFlags } from '../tune/space.js';
-import { runTune, type TuneOptions } from '../tune/tuner.js';
+import { buildSpace } from '../tune/space.js';
+import { runTune } from '../tune/tuner.js';
 import type { TuneCluster } from '../tune/cluster.js';
 import type { TuneReport } from '../tune/types.js';
 import { action } from './errors.js';
 import { ensureModel } from './ensure-model.js';
 import { printJson } from './output.js';
+import { checkWritable, writeAtomically, writeProfile } from './tune-files.js';
+import { parseFlags, profileRef, type TuneFlags } from './tune-flags.js';
 import { tuneHtml } from './tune-html.js';
 import { renderTune, renderTuneProgress } from './tune-render.js';
 
-interface TuneFlags {
-  profile?: string;
-  objective: string;
-  cluster?: boolean;
-  rps?: string;
-  batchSizes?: string;
-  batchWaits?: string;
-  replicas?: string;
-  threads?: string;
-  exhaustive?: boolean;
-  budget?: string;
-  window: string;
-  maxWindows: string;
-  warmup: string;
-  attach?: boolean;
-  stateDir: string;
-  oversubscribe?: boolean;
-  registry?: string;
-  json?: boolean;
-  html?: string;
-  write?: string;
-}
-
 const cliEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
-
-/** Every flag problem at once, then the options (without the profile's parts). */
-function parseFlags(f: TuneFlags): Omit<TuneOptions, 'profile' | 'text' | 'space' | 'hostCpus' | 'cliEntry'> & { spaceFlags: SpaceFlags } {
-  const problems: string[] = [];
-  const attempt = <T>(flag: string, fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      problems.push(`${flag}: ${errorMessage(err)}`);
-      return undefined;
-    }
-  };
-  const duration = (flag: string, v: string | undefined, min: number) => v === undefined ? undefined : attempt(flag, () => {
-    const msValue = parseDurationMs(v, 's');
-    if (msValue < min) throw new RangeError(`expected at least ${min}ms, got "${v}"`);
-    return msValue;
-  });
-  if (f.objective !== 'cost' && f.objective !== 'throughput') problems.push(`--objective: expected cost or throughput, got "${f.objective}"`);
-  if (f.cluster && f.objective !== 'throughput') problems.push('--cluster: only with --objective throughput (the cost objective always measures the whole cluster)');
-  const rps = f.rps === undefined ? undefined : attempt('--rps', () => {
-    const n = Number(f.rps);
-    if (!(n > 0) || !Number.isFinite(n)) throw new RangeError(`expected a rate above 0, got "${f.rps}"`);
-    return n;
-  });
-  const maxWindows = attempt('--max-windows', () => {
-    const n = Number(f.maxWindows);
-    if (!Number.isInteger(n) || n < 3 || n > 100) throw new RangeError(`expected a whole number from 3 to 100 (stability needs three windows), got "${f.maxWindows}"`);
-    return n;
-  });
-  const spaceFlags: SpaceFlags = {
-    batchSizes: f.batchSizes === undefined ? undefined : attempt('--batch-sizes', () => parseIntegerList(f.batchSizes, t.maxBatchSize)),
-    batchWaitsMs: f.batchWaits === undefined ? undefined : attempt('--batch-waits', () => parseDurationList(f.batchWaits, t.batchWaitMs)),
-    replicas: f.replicas === undefined ? undefined : attempt('--replicas', () => parseIntegerList(f.replicas, { ...t.threads, min: 1, max: 1024 })),
-    threads: f.threads === undefined ? undefined : attempt('--threads', () => parseIntegerList(f.threads, t.threads)),
-  };
-  const out = {
-    objective: f.objective as TuneOptions['objective'], cluster: f.cluster === true, ratePerSec: rps, exhaustive: f.exhaustive === true,
-    budgetMs: duration('--budget', f.budget, 1000), windowMs: duration('--window', f.window, 100)!, maxWindows: maxWindows!,
-    warmupMs: duration('--warmup', f.warmup, 0)!, tolerance: 0.05, oversubscribe: f.oversubscribe === true,
-    attach: f.attach ? f.stateDir : undefined, spaceFlags,
-  };
-  if (problems.length === 1) throw new UserError(problems[0]!);
-  if (problems.length > 1) throw new UserError(`${problems.length} problems with the flags:`, { details: problems });
-  return out;
-}
-
-/**
- * The profile to tune: --profile, else the one the cluster in --state-dir runs (as `serve bench`
- * finds its cluster). With neither, one line saying what to pass (exit 2).
- */
-function profileRef(f: TuneFlags): string {
-  if (f.profile !== undefined) return f.profile;
-  const paths = statePaths(f.stateDir);
-  if (runningPid(paths) === undefined) {
-    throw new UserError(`--profile: no cluster is running in ${paths.dir} to take the profile from: pass --profile NAME (e.g. --profile local), or start one with \`serve up --profile NAME\``);
-  }
-  return readClusterState(f.stateDir).profilePath;
-}
 
 async function run(f: TuneFlags): Promise<number> {
   const o = parseFlags(f);
@@ -167,29 +79,6 @@ async function run(f: TuneFlags): Promise<number> {
   }
   if (report.stopped === 'interrupted') return ExitCode.Interrupted;
   return report.recommendation ? ExitCode.Ok : ExitCode.TargetMissed;
-}
-
-/** Writes the recommended profile to `file` (checked as `serve validate` would first); returns the path. */
-async function writeProfile(file: string, text: string, profile: Profile, report: TuneReport): Promise<string> {
-  const out = tunedProfileText(text, profile, report.recommendation!, file);
-  checkWritten(out, path.resolve(file));
-  await writeAtomically(file, out);
-  return file;
-}
-
-/** Checks before tuning that `file` can be written: its temporary file is created and removed. */
-async function checkWritable(file: string): Promise<void> {
-  try {
-    PendingFile.open(path.resolve(file)).discard();
-  } catch (err) {
-    if (err instanceof DiskFullError) throw err;
-    throw new UserError(`${file}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): pick a folder you can write`);
-  }
-}
-
-/** Replaces `file` atomically (replaceFile); a full disk is a DiskFullError naming the folder. */
-async function writeAtomically(file: string, content: string): Promise<void> {
-  replaceFile(path.resolve(file), content);
 }
 
 export function register(program: Command): void {

@@ -1,39 +1,20 @@
 // `serve up` (cli): loads a profile and runs the cluster in the foreground (Ctrl-C or `serve down`
-// drains and stops it) or, with --detach, in the background. Startup progress is a spinner on a TTY.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// drains and stops it) or, with --detach (up-detached.ts), in the background.
 import { Option, type Command } from 'commander';
 import ora, { type Ora } from 'ora';
-import { UserError } from '../common/errors.js';
-import { ExitCode, type ExitCodeValue } from '../common/exit-codes.js';
-import { activeProfile } from '../profile/schedule.js';
-import { loadProfileOrSchedule } from '../profile/schedule-load.js';
+import { ExitCode } from '../common/exit-codes.js';
 import type { Profile } from '../profile/types.js';
-import { formatProblem, sortProblems } from '../profile/problems.js';
-import { startCluster, type ClusterSchedule } from '../cluster/controller.js';
+import { startCluster } from '../cluster/controller.js';
 import type { ClusterEvent } from '../cluster/events.js';
-import { AdminClient } from '../client/admin-client.js';
-import { outputSince, silentFailureCause, spawnDetached } from '../client/detach.js';
 import { captureOutput } from '../cluster/up-log.js';
-import { DEFAULT_STATE_DIR, checkSocketPath, runningPid, statePaths } from '../cluster/state-dir.js';
-import type { ClusterStatus } from '../common/cluster-status.js';
-import { enforceCertificates } from './certificates.js';
+import { DEFAULT_STATE_DIR, statePaths } from '../cluster/state-dir.js';
 import { action } from './errors.js';
 import { ensureModel } from './ensure-model.js';
 import { isTty, printJson } from './output.js';
-import { renderStatus } from './status.js';
+import { renderStatus } from './status-render.js';
 import { degradedWarning, shortOfMin } from './up-check.js';
-
-interface UpFlags {
-  profile: string;
-  stateDir: string;
-  detach?: boolean;
-  oversubscribe?: boolean;
-  allowDegraded?: boolean;
-  registry?: string;
-  json?: boolean;
-  detachedChild?: boolean;
-}
+import { upDetached } from './up-detached.js';
+import { loadForUp, type UpFlags } from './up-load.js';
 
 export function register(program: Command): void {
   program
@@ -64,17 +45,6 @@ the CPU is shown under the status table, as in \`serve status\`.
 Exit codes: 0 up, 2 bad profile or flags, or no replica could start (the error says why), 3 fewer than
 replicas.min replicas ready, 130 interrupted.`)
     .action(action((flags: UpFlags) => (flags.detach ? upDetached(flags) : upForeground(flags))));
-}
-
-/** The profile to start with (a schedule's active one) and the schedule, if `ref` names one. */
-async function loadForUp(ref: string): Promise<{ profile: Profile; schedule?: ClusterSchedule }> {
-  // A broken profile or schedule throws here, before anything is started.
-  const loaded = await loadProfileOrSchedule(ref, { cwd: process.cwd(), env: process.env });
-  enforceCertificates(loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles), (line) => process.stderr.write(`${line}\n`));
-  if (loaded.kind === 'profile') return { profile: loaded.profile };
-  const s = loaded.schedule;
-  for (const w of sortProblems(s.warnings)) process.stderr.write(`serve: warning: ${formatProblem(w)}\n`);
-  return { profile: s.profiles[activeProfile(s.schedule, new Date())]!, schedule: s };
 }
 
 async function upForeground(flags: UpFlags): Promise<number> {
@@ -163,70 +133,4 @@ export function controllerHup(profile: Pick<Profile, 'gateway'>, gatewayPid: num
   } catch (err) {
     return { level: 'warn', kind: 'controller', message: `SIGHUP: could not pass it to the gateway (pid ${gatewayPid}): ${(err as NodeJS.ErrnoException).code ?? String(err)}` };
   }
-}
-
-/** The CLI entry of this very build, for re-spawning (dist/src/cli/up.js -> dist/src/cli/main.js). */
-const cliEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.js');
-
-async function upDetached(flags: UpFlags): Promise<number> {
-  const { profile } = await loadForUp(flags.profile);
-  await ensureModel(flags.registry ?? profile.model.registry, profile, (line) => process.stderr.write(line + '\n'));
-  const paths = statePaths(flags.stateDir);
-  checkSocketPath(paths);
-  const other = runningPid(paths);
-  if (other !== undefined) {
-    throw new UserError(`a cluster is already running in ${paths.dir} (pid ${other}): stop it with \`serve down --state-dir ${paths.dir}\` or use another --state-dir`);
-  }
-  const args = ['up', '--profile', flags.profile, '--state-dir', paths.dir, '--detached-child'];
-  if (flags.oversubscribe) args.push('--oversubscribe');
-  if (flags.registry) args.push('--registry', path.resolve(flags.registry));
-  const child = spawnDetached(cliEntry, args, paths);
-  const spinner = isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json ? ora('starting in the background').start() : undefined;
-  let exitCode: number | null | undefined;
-  void child.exited.then((c) => (exitCode = c));
-  const client = new AdminClient(paths.dir, 2000);
-  let status: ClusterStatus | undefined;
-  while (exitCode === undefined) {
-    status = await client.status().catch(() => undefined);
-    if (status?.phase === 'running' && status.controllerPid === child.pid) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (exitCode !== undefined || !status) {
-    spinner?.fail('not started');
-    const lines = outputSince(child.outputLog, child.outputStartBytes, child.outputIno);
-    // Not a word in up.log: a disk that filled up since the check could not take even the error.
-    throw (lines.length === 0 && silentFailureCause(paths)) || detachedFailure(exitCode, lines, child.outputLog);
-  }
-  const down = `serve down${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}`;
-  const short = shortOfMin(status, { keptRunning: true, downCommand: down });
-  if (short && !flags.allowDegraded) spinner?.fail(`${status.profile.name}: too few replicas ready (pid ${child.pid} keeps running)`);
-  else spinner?.succeed(`${status.profile.name} is up (pid ${child.pid})`);
-  if (flags.json) printJson(status);
-  else process.stdout.write(`${renderStatus(status)}\nGateway: ${status.gatewayUrl}\nStop it with \`${down}\`.\n`);
-  if (short && !flags.allowDegraded) throw short;
-  if (short) process.stderr.write(degradedWarning(short));
-  return ExitCode.Ok;
-}
-
-/** Exit codes of the background controller that mean the same for the one that started it. */
-const PASSED_THROUGH: readonly number[] = [ExitCode.Usage, ExitCode.Unreachable, ExitCode.Internal, ExitCode.Interrupted];
-
-/**
- * The error for a background controller that exited before it was ready, from what this run
- * wrote to up.log (earlier runs' errors are not in `lines`) and its exit code.
- */
-export function detachedFailure(exitCode: number | null | undefined, lines: readonly string[], outputLog: string): UserError {
-  const at = lines.findIndex((l) => /^serve: (internal )?error: /.test(l));
-  const code = typeof exitCode === 'number' && PASSED_THROUGH.includes(exitCode) ? (exitCode as ExitCodeValue) : ExitCode.Usage;
-  if (at < 0) return new UserError(`the background controller exited (code ${exitCode}); see ${outputLog}`, { exitCode: code });
-  const details: string[] = [];
-  for (const l of lines.slice(at + 1)) {
-    if (!l.startsWith('  ')) break;
-    details.push(l.slice(2));
-  }
-  const first = lines[at]!;
-  const message = first.startsWith('serve: internal error: ')
-    ? `the background controller failed: internal error: ${first.slice('serve: internal error: '.length)} (see ${outputLog})`
-    : first.slice('serve: error: '.length);
-  return new UserError(message, { details, exitCode: code });
 }

@@ -1,37 +1,19 @@
-// The dynamic batcher's shell (data plane, replica): queues validated requests, asks the pure core
-// (batch-queue.ts) when to run, copies rows into reused batch buffers, runs the session and hands
-// each request exactly its own rows of every output.
+// The dynamic batcher's shell (data plane, replica): queues jobs, asks the pure core (batch-queue.ts)
+// when to run, copies rows into reused buffers, runs the session and hands each job its own rows.
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
 import { ArrivalRate, RunTimeScale, type BatchCostCurve } from './adaptive-batching.js';
-import { BatchQueue, type BatchPolicy, type QueuedItem } from './batch-queue.js';
+import type { BatcherHooks, Job } from './batch-job.js';
+import { batchFeeds, deliver, reclaimBuffers } from './batch-tensors.js';
+import { BatchQueue, type BatchPolicy } from './batch-queue.js';
 import { HttpError } from './http-error.js';
-import type { InferRequest } from './parse-infer.js';
 import type { ServedModel } from './served-model.js';
-import type { FeedTensor, ModelSession, SessionTensor } from './session.js';
+import type { ModelSession, SessionTensor } from './session.js';
 import type { TensorData } from './tensor.js';
-
-/** What a request gets back: its own rows of every model output, in model output order. */
-export type JobResult =
-  | { ok: true; outputs: SessionTensor[]; queueMs: number; inferMs: number; batchRows: number }
-  | { ok: false; error: HttpError };
 
 /** How long the gateway's in-flight count (GATEWAY_INFLIGHT_HEADER) is believed without a newer one, ms. */
 const HINT_FRESH_MS = 20;
-/** A validated request waiting for (or in) a batch. `done` is called exactly once. */
-export interface Job extends QueuedItem {
-  request: InferRequest;
-  /** The gateway's in-flight count to this replica when it sent the request, if it said. */
-  gatewayInflight?: number;
-  done(result: JobResult): void;
-}
-
-/** Observers for metrics; all optional. */
-export interface BatcherHooks {
-  onQueueDepth?(requests: number): void;
-  onBatch?(rows: number, inferMs: number): void;
-}
 
 /** Runs batches one at a time on one session. */
 export class Batcher {
@@ -168,13 +150,13 @@ export class Batcher {
     let outputs: Record<string, SessionTensor> | undefined;
     let failure: unknown;
     const t0 = this.clock.nowMs();
-    const feeds = this.feeds(jobs, rows);
+    const feeds = batchFeeds(this.model, this.buffers, jobs, rows);
     try {
       outputs = await this.session.run(feeds);
     } catch (err) {
       failure = err;
     }
-    this.reclaimBuffers(feeds);
+    reclaimBuffers(this.model, this.buffers, this.bufferRows, feeds);
     const inferMs = this.clock.nowMs() - t0;
     if (this.curve !== undefined && outputs) this.runScale.record(this.curve, rows, inferMs);
     this.running = false;
@@ -184,7 +166,7 @@ export class Batcher {
     const startNext = this.session.offThread === true && this.queue.size > 0;
     if (startNext) this.pump(true);
     this.hooks.onBatch?.(rows, inferMs);
-    if (outputs) this.deliver(jobs, rows, outputs, startMs, inferMs);
+    if (outputs) deliver(this.model, jobs, rows, outputs, startMs, inferMs);
     else {
       this.log.error('inference failed', { error: errorMessage(failure), rows, requests: jobs.length });
       for (const job of jobs) job.done({ ok: false, error: new HttpError(500, 'inference failed inside the model runtime') });
@@ -197,48 +179,6 @@ export class Batcher {
       this.pumpScheduled = false;
       if (!this.running) this.pump(true);
     });
-  }
-
-  private feeds(jobs: Job[], rows: number): Record<string, FeedTensor> {
-    const feeds: Record<string, FeedTensor> = {};
-    for (const t of this.model.inputs) {
-      // Always copy into the batch buffer, even for a lone request: a request's array may view a
-      // larger pooled buffer, which must not be lent to (or cloned whole into) a worker.
-      const buf = this.buffers[t.index]!;
-      let offset = 0;
-      for (const job of jobs) {
-        const src = job.request.inputs[t.index]!;
-        (buf as Float32Array).set(src as Float32Array, offset);
-        offset += src.length;
-      }
-      feeds[t.name] = { type: t.dt.ortType, data: buf.subarray(0, offset), dims: [rows, ...t.rowShape], lend: true };
-    }
-    return feeds;
-  }
-
-  /** Takes back the batch buffers a session may have swapped during the run. */
-  private reclaimBuffers(feeds: Record<string, FeedTensor>): void {
-    for (const t of this.model.inputs) {
-      const f = feeds[t.name]!;
-      const n = this.bufferRows * t.rowElements;
-      // A buffer lost with a crashed worker comes back detached (length 0), and one lent before a
-      // setPolicy grew the batch is too small: start a new one.
-      this.buffers[t.index] = f.data.buffer.byteLength >= n * t.dt.bytesPerElement ? new t.dt.ctor(f.data.buffer, 0, n) : new t.dt.ctor(n);
-    }
-  }
-
-  private deliver(jobs: Job[], rows: number, outputs: Record<string, SessionTensor>, startMs: number, inferMs: number): void {
-    let row = 0;
-    for (const job of jobs) {
-      const r = job.request.rows;
-      const mine = this.model.outputs.map((t) => {
-        const out = outputs[t.name]!;
-        const perRow = out.data.length / rows;
-        return { data: out.data.subarray(row * perRow, (row + r) * perRow), dims: [r, ...out.dims.slice(1)] };
-      });
-      row += r;
-      job.done({ ok: true, outputs: mine, queueMs: startMs - job.enqueuedMs, inferMs, batchRows: rows });
-    }
   }
 
   private notifyIdle(): void {

@@ -5,7 +5,7 @@ import type { Logger } from '../common/log.js';
 import type { Batcher } from './batcher.js';
 import type { ClusterTokenCheck } from './cluster-token.js';
 import type { ReplicaMetrics } from './metrics.js';
-import type { ParseLimits } from './parse-infer.js';
+import type { ParseLimits } from './infer-request.js';
 import type { ServedModel } from './served-model.js';
 
 /** loading → ready → draining → closed; `failed` when the model could not be loaded. */

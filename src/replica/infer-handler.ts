@@ -3,12 +3,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inferHeaderProblem } from '../common/infer-headers.js';
 import { BINARY_HEADER_LENGTH, GATEWAY_INFLIGHT_HEADER, MODEL_DIGEST_HEADER, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER, parseTimeoutHeader } from '../common/wire.js';
-import type { JobResult } from './batcher.js';
+import type { JobResult } from './batch-job.js';
 import type { ReplicaContext } from './context.js';
 import { badRequest, HttpError } from './http-error.js';
 import { readBody, sendError } from './http-io.js';
 import { encodeInferResponse } from './infer-response.js';
-import { parseInfer, type InferRequest } from './parse-infer.js';
+import type { InferRequest } from './infer-request.js';
+import { parseInfer } from './parse-infer.js';
 
 /** Handles one infer request; never throws (every failure becomes a response). */
 export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: ServerResponse): void {

@@ -1,6 +1,6 @@
 // Encoding of an OIP v2 infer response (data plane, replica): plain JSON, or Triton's binary
 // tensor extension (JSON header + raw little-endian tensors, Inference-Header-Content-Length).
-import type { RequestedOutput } from './parse-infer.js';
+import type { RequestedOutput } from './infer-request.js';
 import type { ServedModel } from './served-model.js';
 import type { SessionTensor } from './session.js';
 import { toBytes, toJsonArray } from './tensor.js';

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import type { ModelSpec } from '../../src/model/spec.js';
 import { HttpError } from '../../src/replica/http-error.js';
 import { jsonDepth } from '../../src/replica/json-depth.js';
-import { parseInfer, type ParseLimits } from '../../src/replica/parse-infer.js';
+import type { ParseLimits } from '../../src/replica/infer-request.js';
+import { parseInfer } from '../../src/replica/parse-infer.js';
 import { compileModel } from '../../src/replica/served-model.js';
 
 const spec: ModelSpec = {
