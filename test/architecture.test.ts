@@ -16,17 +16,19 @@ const allowedFolders: Record<string, readonly string[]> = {
   model: ['common'],
   replica: ['common', 'model'],
   gateway: ['common'],
-  loadtest: ['common'],
+  loadtest: ['common', 'stats'],
+  // The statistics core: pure maths on plain numbers, used by loadtest, cli and tune.
+  stats: ['common'],
   cluster: ['profile', 'model', 'common'],
   // Everything that talks to a running cluster from outside: the state directory's layout and the
   // admin API are wire conventions in common/, so client/ needs nothing of the controller's code.
   client: ['common'],
-  tune: ['client', 'loadtest', 'report', 'profile', 'common'],
+  tune: ['client', 'loadtest', 'report', 'profile', 'stats', 'common'],
   report: ['common'],
   simulate: ['cluster', 'profile', 'common'],
   export: ['profile', 'model', 'common'],
   ops: ['profile', 'common'],
-  cli: ['common', 'profile', 'model', 'replica', 'gateway', 'cluster', 'client', 'loadtest', 'tune', 'report', 'simulate', 'export', 'ops'],
+  cli: ['common', 'profile', 'model', 'replica', 'gateway', 'cluster', 'client', 'loadtest', 'tune', 'report', 'simulate', 'export', 'ops', 'stats'],
 };
 
 /** Heavy libraries and the only folders (or subfolders, such as model/optimize) that may import them. */
