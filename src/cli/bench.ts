@@ -16,6 +16,7 @@ import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
 import { action, runExitCode } from './errors.js';
 import { compactTable } from './table.js';
 import { renderBenchHtml } from './bench-html.js';
+import { judgeRun, parseVerdictFlags, verdictExitCode, type VerdictFlags } from './bench-verdict.js';
 
 export { renderProgressLine };
 
@@ -29,7 +30,7 @@ export function renderTable(result: RunResult, gates: GateReport, verdict?: stri
   return [model.title, compactTable(model.head, rows), ...model.notes, verdict ?? model.verdict, ''].join('\n');
 }
 
-interface CliFlags extends BenchFlags {
+interface CliFlags extends BenchFlags, VerdictFlags {
   profile?: string;
   stateDir: string;
   baseline?: string;
@@ -103,6 +104,7 @@ async function bench(flags: CliFlags): Promise<number> {
     { ...flags, token },
     state && { url: state.gatewayUrl, model: state.model.name, slo: state.slo ?? {} },
   );
+  const verdictSettings = parseVerdictFlags(flags);
   if (flags.ca !== undefined) options.ca = await readCa(flags.ca);
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   // Find unwritable output files now, not after a long run.
@@ -130,18 +132,23 @@ async function bench(flags: CliFlags): Promise<number> {
     };
     process.on('SIGINT', onSigint);
     let result: RunResult;
+    // Each measured second's histogram: the windows the confidence intervals resample.
+    const windows: IntervalSample[] = [];
     try {
       result = await runBench(options, {
         signal: controller.signal,
         onProgress: showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
-        onInterval: hdrLog ? (s) => hdrLog.write(s) : undefined,
+        onInterval: (s) => {
+          windows.push(s);
+          hdrLog?.write(s);
+        },
       });
     } finally {
       process.off('SIGINT', onSigint);
       if (showProgress) process.stderr.write('\r\x1b[2K');
       await hdrLog?.close();
     }
-    const gates = evaluateGates(result, targets, baseline, maxRegression);
+    const gates = judgeRun(result, evaluateGates(result, targets, baseline, maxRegression), windows, verdictSettings, options.seed);
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
     const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
@@ -149,9 +156,9 @@ async function bench(flags: CliFlags): Promise<number> {
     if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
     if (outputs.html) await writeOutput(outputs.html, renderBenchHtml(result, gates, notJudged));
     for (const p of pending.splice(0)) await commitOutput(p);
-    if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
+    if (flags.json) process.stdout.write(JSON.stringify({ ...result, verdict: gates.verdict, gates }, null, 2) + '\n');
     else process.stdout.write(renderTable(result, gates, notJudged));
-    return runExitCode(outcome, result.target.url);
+    return outcome === 'passed' || outcome === 'failed' ? verdictExitCode(gates.verdict, verdictSettings) : runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
   }
@@ -217,6 +224,8 @@ export function register(program: Command): void {
     .option('--min-rps <rate>', 'target: achieved successful requests per second at least this')
     .option('--baseline <file>', 'compare with an earlier --json result')
     .option('--max-regression <percent>', 'allowed regression against --baseline (default 10%)')
+    .option('--confidence <percent>', 'confidence of each target\'s interval (default 95); a target is missed only when its whole interval lies beyond it; 0 = point estimates, as before')
+    .option('--inconclusive <pass|fail>', 'exit 0 (pass) or 1 (fail) instead of 4 when the verdict is inconclusive or the run unreliable')
     .option('--json', 'print the whole result as JSON instead of the table')
     .option('--junit <file>', 'write a JUnit XML report, one test case per target')
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
@@ -236,6 +245,12 @@ Through a serve gateway every answer names its model version (X-Model-Version): 
 byVersion object, and when answers came from more than one version (a rollout) the report adds a
 line per version (its answers, failures and percentiles); the targets judge all answers together.
 
-Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 130 interrupted.`)
+Each target is judged with a confidence interval from the run's per-second histograms (a block
+bootstrap): met when the interval lies within it, missed when wholly beyond it, else inconclusive,
+with about how long a run would decide it. A percentile with too few samples behind it (a p99 of a
+few hundred requests) is judged on its point estimate and says so; --confidence 0 judges every
+target on its point estimate, as before.
+
+Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 4 inconclusive (see --inconclusive), 130 interrupted.`)
     .action(action((flags: CliFlags) => bench(flags)));
 }

@@ -10,6 +10,11 @@ export const ExitCode = {
   Usage: 2,
   /** The target could not be reached: nothing listening, cluster not running, model not served. */
   Unreachable: 3,
+  /**
+   * `serve bench` could not decide: a target's confidence interval straddles it, or the load
+   * generator itself fell behind (an unreliable run). `--inconclusive pass|fail` maps it to 0 or 1.
+   */
+  Inconclusive: 4,
   /** A bug in serve itself. */
   Internal: 70,
   /** Interrupted by SIGINT before finishing. */
