@@ -16,7 +16,8 @@ import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
 import { action, runExitCode } from './errors.js';
 import { compactTable } from './table.js';
 import { renderBenchHtml } from './bench-html.js';
-import { judgeRun, parseVerdictFlags, verdictExitCode, type VerdictFlags } from './bench-verdict.js';
+import { auditLine } from '../loadtest/audit.js';
+import { addVerdictOptions, judgeRun, parseVerdictFlags, unreliableLine, verdictExitCode, VERDICT_HELP, watchRun, type VerdictFlags } from './bench-verdict.js';
 
 export { renderProgressLine };
 
@@ -132,23 +133,20 @@ async function bench(flags: CliFlags): Promise<number> {
     };
     process.on('SIGINT', onSigint);
     let result: RunResult;
-    // Each measured second's histogram: the windows the confidence intervals resample.
-    const windows: IntervalSample[] = [];
+    // Each measured second's histogram (the windows the intervals resample) and the generator's own lag.
+    const watch = watchRun(options.workers ?? 1);
     try {
       result = await runBench(options, {
         signal: controller.signal,
-        onProgress: showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
-        onInterval: (s) => {
-          windows.push(s);
-          hdrLog?.write(s);
-        },
+        ...watch.hooks(showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined, hdrLog && ((s) => hdrLog.write(s))),
       });
     } finally {
+      watch.stop();
       process.off('SIGINT', onSigint);
       if (showProgress) process.stderr.write('\r\x1b[2K');
       await hdrLog?.close();
     }
-    const gates = judgeRun(result, evaluateGates(result, targets, baseline, maxRegression), windows, verdictSettings, options.seed);
+    const gates = judgeRun(result, evaluateGates(result, targets, baseline, maxRegression), watch, verdictSettings, options.seed);
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
     const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
@@ -156,8 +154,8 @@ async function bench(flags: CliFlags): Promise<number> {
     if (outputs.hgrm) await writeOutput(outputs.hgrm, renderHgrm(result));
     if (outputs.html) await writeOutput(outputs.html, renderBenchHtml(result, gates, notJudged));
     for (const p of pending.splice(0)) await commitOutput(p);
-    if (flags.json) process.stdout.write(JSON.stringify({ ...result, verdict: gates.verdict, gates }, null, 2) + '\n');
-    else process.stdout.write(renderTable(result, gates, notJudged));
+    if (flags.json) process.stdout.write(JSON.stringify({ ...result, verdict: gates.verdict, audit: gates.audit, gates }, null, 2) + '\n');
+    else process.stdout.write(renderTable(result, gates, notJudged ?? unreliableLine(gates)) + (gates.audit ? `${auditLine(gates.audit)}\n` : ''));
     return outcome === 'passed' || outcome === 'failed' ? verdictExitCode(gates.verdict, verdictSettings) : runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
@@ -195,7 +193,7 @@ async function commitOutput(out: PendingFile): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('bench')
     .description('Load an Open Inference Protocol v2 server open-loop, report latency percentiles, and gate on targets.')
     .option('--url <url>', 'base URL of the OIP v2 server (gateway, replica, Triton, KServe); default: the cluster `serve up` runs in --state-dir, gated on its profile\'s targets')
@@ -224,8 +222,6 @@ export function register(program: Command): void {
     .option('--min-rps <rate>', 'target: achieved successful requests per second at least this')
     .option('--baseline <file>', 'compare with an earlier --json result')
     .option('--max-regression <percent>', 'allowed regression against --baseline (default 10%)')
-    .option('--confidence <percent>', 'confidence of each target\'s interval (default 95); a target is missed only when its whole interval lies beyond it; 0 = point estimates, as before')
-    .option('--inconclusive <pass|fail>', 'exit 0 (pass) or 1 (fail) instead of 4 when the verdict is inconclusive or the run unreliable')
     .option('--json', 'print the whole result as JSON instead of the table')
     .option('--junit <file>', 'write a JUnit XML report, one test case per target')
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
@@ -245,12 +241,7 @@ Through a serve gateway every answer names its model version (X-Model-Version): 
 byVersion object, and when answers came from more than one version (a rollout) the report adds a
 line per version (its answers, failures and percentiles); the targets judge all answers together.
 
-Each target is judged with a confidence interval from the run's per-second histograms (a block
-bootstrap): met when the interval lies within it, missed when wholly beyond it, else inconclusive,
-with about how long a run would decide it. A percentile with too few samples behind it (a p99 of a
-few hundred requests) is judged on its point estimate and says so; --confidence 0 judges every
-target on its point estimate, as before.
-
-Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 4 inconclusive (see --inconclusive), 130 interrupted.`)
-    .action(action((flags: CliFlags) => bench(flags)));
+${VERDICT_HELP}
+Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 4 inconclusive (see --inconclusive), 130 interrupted.`);
+  addVerdictOptions(cmd).action(action((flags: CliFlags) => bench(flags)));
 }

@@ -28,7 +28,11 @@ test('a 9 s run: each check has ciLow/ciHigh/outcome, a target missed beyond its
   const r = await serve(['bench', '--url', server.url, '--rps', '200', '--duration', '9s', '--json', '--p50', '2s', '--p99', '1ms', '--error-rate', '0%']);
   assert.equal(r.code, 1, r.stderr);
   const json = JSON.parse(r.stdout);
+  // Missed by 50x: no generator lag explains it, so it fails even on a loaded machine.
   assert.equal(json.verdict, 'fail');
+  assert.equal(typeof json.audit.sentLateShare, 'number');
+  assert.equal(typeof json.audit.eventLoopDelayP99Ms, 'number');
+  assert.equal(typeof json.audit.loadAverage1m, 'number');
   assert.equal(json.gates.confidence, 0.95);
   const [p50, p99, errors] = json.gates.checks;
   assert.equal(p50.outcome, 'met');
@@ -39,8 +43,10 @@ test('a 9 s run: each check has ciLow/ciHigh/outcome, a target missed beyond its
   assert.equal(errors.outcome, 'met');
   // The table shows the interval beside the figure.
   const table = await serve(['bench', '--url', server.url, '--rps', '200', '--duration', '9s', '--p50', '2s']);
-  assert.equal(table.code, 0, table.stderr);
-  assert.match(table.stdout, /p50\s+[\d.]+ms \[[\d.]+ms-[\d.]+ms\]/);
+  // A loaded machine may stall the generator itself: then the verdict is unreliable (4), never a clean pass.
+  assert.ok(table.code === 0 || (table.code === 4 && /UNRELIABLE: .* Fix: /.test(table.stdout)), `${table.code} ${table.stdout}`);
+  assert.match(table.stdout, /p50\s+[\d.]+ms \[[\d.]+ms-[\d.]+ms\]|p50\s+[\d.]+ms\s/);
+  assert.match(table.stdout, /generator: [\d.]+% sent late, .* host load [\d.]+ on \d+ CPUs/);
 });
 
 test('--confidence that is not a percentage: one line naming the flag, exit 2', async () => {
