@@ -79,6 +79,8 @@ interface BucketAccess {
   getCountAtIndex(index: number): number;
   valueFromIndex(index: number): number;
   highestEquivalentValue(value: number): number;
+  countsArrayIndex(value: number): number;
+  maxValue: number;
 }
 
 /**
@@ -89,7 +91,9 @@ export function bucketsOfEncoded(base64: string): { valuesMs: number[]; counts: 
   const h = hdr.decodeFromCompressedBase64(base64, 32, false) as unknown as BucketAccess;
   const valuesMs: number[] = [];
   const counts: number[] = [];
-  for (let i = 0; i < h.countsArrayLength; i++) {
+  // Buckets above the largest value recorded are empty: a second's histogram ends far below 1 h.
+  const last = Math.min(h.countsArrayLength - 1, h.countsArrayIndex(h.maxValue));
+  for (let i = 0; i <= last; i++) {
     const c = h.getCountAtIndex(i);
     if (c === 0) continue;
     valuesMs.push(h.highestEquivalentValue(h.valueFromIndex(i)) / 1000);
