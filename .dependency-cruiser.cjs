@@ -10,16 +10,18 @@ const allowedFolders = {
   model: ['common'],
   replica: ['common', 'model'],
   gateway: ['common'],
-  loadtest: ['common'],
+  loadtest: ['common', 'stats'],
+  // The statistics core: pure maths on plain numbers, used by loadtest, cli and tune.
+  stats: ['common'],
   cluster: ['profile', 'model', 'common'],
   // The state directory's layout and the admin API are wire conventions in common/.
   client: ['common'],
-  tune: ['client', 'loadtest', 'report', 'profile', 'common'],
+  tune: ['client', 'loadtest', 'report', 'profile', 'stats', 'common'],
   report: ['common'],
   simulate: ['cluster', 'profile', 'common'],
   export: ['profile', 'model', 'common'],
   ops: ['profile', 'common'],
-  cli: ['common', 'profile', 'model', 'replica', 'gateway', 'cluster', 'client', 'loadtest', 'tune', 'report', 'simulate', 'export', 'ops'],
+  cli: ['common', 'profile', 'model', 'replica', 'gateway', 'cluster', 'client', 'loadtest', 'tune', 'report', 'simulate', 'export', 'ops', 'stats'],
 };
 
 /** Heavy libraries and the only folders that may import them. */

@@ -4,6 +4,8 @@ import { appendFile } from 'node:fs/promises';
 import { renderAnnotations, renderStepSummary, tableModel, type GateReport, type RunResult } from '../loadtest/index.js';
 import { errorMessage } from '../common/errors.js';
 import { compactTable } from './table.js';
+import { auditLine } from '../loadtest/audit.js';
+import { unreliableLine, type BenchVerdict } from './bench-verdict.js';
 
 /**
  * The result table (cli-table3) with each figure beside its target, then the notes and verdict;
@@ -22,11 +24,12 @@ export function renderTable(result: RunResult, gates: GateReport, verdict?: stri
  * and each failed check becomes an `::error` line on stderr, where the runner reads workflow commands
  * as it does on stdout (stdout may be the JSON, which a command line would corrupt).
  */
-export async function printRun(result: RunResult, gates: GateReport, o: { json: boolean; notJudged?: string; env?: NodeJS.ProcessEnv }): Promise<void> {
+export async function printRun(result: RunResult, gates: BenchVerdict, o: { json: boolean; notJudged?: string; env?: NodeJS.ProcessEnv }): Promise<void> {
   const env = o.env ?? process.env;
-  const table = renderTable(result, gates, o.notJudged);
+  // The generator's self-audit follows the table; an unreliable run replaces the verdict line.
+  const table = renderTable(result, gates, o.notJudged ?? unreliableLine(gates)) + (gates.audit ? `${auditLine(gates.audit)}\n` : '');
   if (o.json) {
-    process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...result, verdict: gates.verdict, audit: gates.audit, gates }, null, 2) + '\n');
     process.stderr.write(table);
   } else {
     process.stdout.write(table);

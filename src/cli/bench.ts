@@ -17,12 +17,13 @@ import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
 import { action, runExitCode } from './errors.js';
 import { printRun, renderTable } from './bench-report.js';
 import { renderBenchHtml } from './bench-html.js';
+import { addVerdictOptions, judgeRun, parseVerdictFlags, verdictExitCode, VERDICT_HELP, watchRun, type VerdictFlags } from './bench-verdict.js';
 
 export { renderProgressLine };
 
 export { renderTable };
 
-interface CliFlags extends BenchFlags {
+interface CliFlags extends BenchFlags, VerdictFlags {
   profile?: string;
   stateDir: string;
   baseline?: string;
@@ -106,6 +107,7 @@ async function bench(flags: CliFlags): Promise<number> {
     { ...flags, token },
     state && { url: state.gatewayUrl, model: state.model.name, slo: state.slo ?? {} },
   );
+  const verdictSettings = parseVerdictFlags(flags);
   if (flags.ca !== undefined) options.ca = await readCa(flags.ca);
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   // Find unwritable output files now, not after a long run.
@@ -133,18 +135,20 @@ async function bench(flags: CliFlags): Promise<number> {
     };
     process.on('SIGINT', onSigint);
     let result: RunResult;
+    // Each measured second's histogram (the windows the intervals resample) and the generator's own lag.
+    const watch = watchRun(options.workers ?? 1);
     try {
       result = await runBench(options, {
         signal: controller.signal,
-        onProgress: showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
-        onInterval: hdrLog ? (s) => hdrLog.write(s) : undefined,
+        ...watch.hooks(showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined, hdrLog && ((s) => hdrLog.write(s))),
       });
     } finally {
+      watch.stop();
       process.off('SIGINT', onSigint);
       if (showProgress) process.stderr.write('\r\x1b[2K');
       await hdrLog?.close();
     }
-    const gates = evaluateGates(result, targets, baseline, maxRegression);
+    const gates = judgeRun(result, evaluateGates(result, targets, baseline, maxRegression), watch, verdictSettings, options.seed);
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
     const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
@@ -157,7 +161,7 @@ async function bench(flags: CliFlags): Promise<number> {
       pending.shift();
     }
     await printRun(result, gates, { json: flags.json === true, ...(notJudged === undefined ? {} : { notJudged }) });
-    return runExitCode(outcome, result.target.url);
+    return outcome === 'passed' || outcome === 'failed' ? verdictExitCode(gates.verdict, verdictSettings) : runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
   }
@@ -185,7 +189,7 @@ function onOutput(out: Output, fn: (p: PendingFile) => void): void {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('bench')
     .description('Load an Open Inference Protocol v2 server open-loop, report latency percentiles, and gate on targets.')
     .option('--url <url>', 'base URL of the OIP v2 server (gateway, replica, Triton, KServe); default: the cluster `serve up` runs in --state-dir, gated on its profile\'s targets')
@@ -237,7 +241,7 @@ Where output goes: the table on stdout (with --json, on stderr); when stdout is 
 verdict line also on stderr, so a CI log says why a run failed. With GITHUB_ACTIONS=true the run is
 also appended to $GITHUB_STEP_SUMMARY as Markdown, and each failed check is an ::error annotation
 (on stderr, which the runner reads for workflow commands as it reads stdout).
-
-Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 130 interrupted.`)
-    .action(action((flags: CliFlags) => bench(flags)));
+${VERDICT_HELP}
+Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 4 inconclusive or unreliable (see --inconclusive), 130 interrupted.`);
+  addVerdictOptions(cmd).action(action((flags: CliFlags) => bench(flags)));
 }

@@ -14,6 +14,11 @@ export const ExitCode = {
    * `serve up` got fewer than replicas.min replicas ready.
    */
   Unreachable: 3,
+  /**
+   * `serve bench` could not decide: a target's confidence interval straddles it, or the load
+   * generator itself fell behind (an unreliable run). `--inconclusive pass|fail` maps it to 0 or 1.
+   */
+  Inconclusive: 4,
   /** A bug in serve itself. */
   Internal: 70,
   /** Interrupted by SIGINT before finishing. */
@@ -70,6 +75,13 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
       status: 'no cluster running in the state directory (or its controller died: the output says what became of its processes)',
       scale: 'no cluster running in the state directory',
       logs: 'no logs in the state directory',
+    },
+  },
+  Inconclusive: {
+    short: 'inconclusive (or unreliable)',
+    meaning: 'No verdict with confidence: a target lies inside the interval of its measured figure, or the load generator itself fell behind enough to distort the figures.',
+    byCommand: {
+      bench: 'a check is inconclusive (its interval straddles the target: a longer run would decide it), or the run is unreliable (the generator fell behind); `--inconclusive pass|fail` maps it to 0 or 1',
     },
   },
   Internal: {

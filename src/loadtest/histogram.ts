@@ -84,3 +84,32 @@ export interface LatencySummary {
   p999Ms: number;
   maxMs: number;
 }
+
+/** The parts of hdr-histogram-js's JS histogram that list its buckets (not in the Histogram interface). */
+interface BucketAccess {
+  countsArrayLength: number;
+  getCountAtIndex(index: number): number;
+  valueFromIndex(index: number): number;
+  highestEquivalentValue(value: number): number;
+  countsArrayIndex(value: number): number;
+  maxValue: number;
+}
+
+/**
+ * The non-empty buckets of an encoded histogram as plain numbers for the statistics core: each
+ * bucket's highest equivalent value in milliseconds (what getValueAtPercentile reports) and its count.
+ */
+export function bucketsOfEncoded(base64: string): { valuesMs: number[]; counts: number[] } {
+  const h = hdr.decodeFromCompressedBase64(base64, 32, false) as unknown as BucketAccess;
+  const valuesMs: number[] = [];
+  const counts: number[] = [];
+  // Buckets above the largest value recorded are empty: a second's histogram ends far below 1 h.
+  const last = Math.min(h.countsArrayLength - 1, h.countsArrayIndex(h.maxValue));
+  for (let i = 0; i <= last; i++) {
+    const c = h.getCountAtIndex(i);
+    if (c === 0) continue;
+    valuesMs.push(h.highestEquivalentValue(h.valueFromIndex(i)) / 1000);
+    counts.push(c);
+  }
+  return { valuesMs, counts };
+}

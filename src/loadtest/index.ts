@@ -11,3 +11,5 @@ export { readBaseline } from './baseline.js';
 export { percentileSpectrum, type SpectrumPoint } from './spectrum.js';
 export type * from './types.js';
 export { parseBenchFlags, benchOptionsWithDefaults, benchDefaults, type BenchFlags } from './flags.js';
+export { judgeGates, verdictOf, outcomeOf, type JudgedCheck, type JudgedReport, type CheckOutcome, type RunVerdict, type VerdictOptions } from './verdict.js';
+export { windowsOfSamples } from './windows.js';

@@ -21,9 +21,18 @@ const rows: Array<[GateMetric, string, keyof LatencySummary | null]> = [
 const rps = (n: number) => `${n.toFixed(1)} req/s`;
 const pct = (f: number) => `${+(f * 100).toFixed(3)}%`;
 
-function verdictCell(checks: GateCheck[]): string {
+/** An interval and outcome when the checks were judged with confidence (loadtest/verdict). */
+type MaybeJudged = GateCheck & { outcome?: string; ciLow?: number; ciHigh?: number; method?: string };
+
+function verdictCell(checks: MaybeJudged[]): string {
   if (checks.length === 0) return '-';
-  return checks.every((c) => c.passed) ? 'PASS' : 'FAIL';
+  if (checks.some((c) => c.outcome === 'missed' || (c.outcome === undefined && !c.passed))) return 'FAIL';
+  return checks.some((c) => c.outcome === 'inconclusive') ? '?' : 'PASS';
+}
+
+/** " [low-high]" after a measured figure whose check has a bootstrap interval. */
+function intervalText(c: MaybeJudged | undefined, format: (n: number) => string): string {
+  return c?.method === 'block-bootstrap' && c.ciLow !== undefined && c.ciHigh !== undefined ? ` [${format(c.ciLow)}-${format(c.ciHigh)}]` : '';
 }
 
 /** Builds the table of `result` with each figure beside its target and baseline, PASS/FAIL. */
@@ -39,15 +48,15 @@ export function tableModel(result: RunResult, gates: GateReport): TableModel {
     let targetText = target ? '' : '-';
     if (key) {
       // Nothing succeeded: there is no latency to show, and 0 would read as fast.
-      measured = result.latency.count === 0 ? 'n/a' : formatMs(result.latency[key] as number);
+      measured = result.latency.count === 0 ? 'n/a' : formatMs(result.latency[key] as number) + intervalText(target, formatMs);
       service = result.service.count === 0 ? 'n/a' : formatMs(result.service[key] as number);
       if (target) targetText = `<= ${formatMs(target.limit)}`;
     } else if (metric === 'minRps') {
       const req = result.rate.requestedPerSec;
-      measured = `${rps(result.rate.achievedPerSec)}${req === null ? '' : ` of ${rps(req)}`}`;
+      measured = `${rps(result.rate.achievedPerSec)}${intervalText(target, (n) => n.toFixed(1))}${req === null ? '' : ` of ${rps(req)}`}`;
       if (target) targetText = `>= ${rps(target.limit)}`;
     } else {
-      measured = pct(result.errorRate);
+      measured = pct(result.errorRate) + intervalText(target, pct);
       if (target) targetText = `<= ${pct(target.limit)}`;
     }
     const baseText = !baseline ? '-' : metric === 'minRps' ? rps(baseline.baseline!) : formatMs(baseline.baseline!);
@@ -73,10 +82,14 @@ export function tableModel(result: RunResult, gates: GateReport): TableModel {
   }
   if (result.latency.count === 0) notes.push(`latency: ${NO_SUCCESS_NOTE}`);
   if (result.interrupted) notes.push('interrupted: the figures cover only what ran before the stop');
-  const failed = gates.checks.filter((c) => !c.passed);
-  const verdict = gates.checks.length === 0
+  const checks = gates.checks as MaybeJudged[];
+  const failed = checks.filter((c) => c.outcome === 'missed' || (c.outcome === undefined && !c.passed));
+  const open = checks.filter((c) => c.outcome === 'inconclusive');
+  const verdict = checks.length === 0
     ? 'no targets given: nothing gated'
-    : failed.length === 0 ? `PASS: all ${gates.checks.length} check${gates.checks.length === 1 ? '' : 's'} met` : `FAIL: ${failed.map((c) => c.message).join('; ')}`;
+    : failed.length > 0 ? `FAIL: ${failed.map((c) => c.message).join('; ')}`
+      : open.length > 0 ? `INCONCLUSIVE: ${open.map((c) => c.message).join('; ')}`
+        : `PASS: all ${checks.length} check${checks.length === 1 ? '' : 's'} met`;
   return { title: titleOf(result), head, rows: out, notes, verdict };
 }
 

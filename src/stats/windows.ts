@@ -1,0 +1,106 @@
+// Per-window latency counts as plain data (stats, pure): the statistics core never sees an HDR
+// histogram, only each window's (value, count) pairs, so it imports nothing but common/.
+
+/** One window (a second of a run) as sorted bucket values (milliseconds) and their counts. */
+export interface WindowCounts {
+  /** Ascending bucket values in milliseconds (an HDR bucket's highest equivalent value). */
+  valuesMs: readonly number[];
+  counts: readonly number[];
+}
+
+/**
+ * All windows of a run on one shared grid of values, each window a sparse list of grid indices:
+ * merging any selection of windows is then adding integers into one array, which keeps a
+ * thousand bootstrap replicates of a 60 s run within a few tens of milliseconds.
+ */
+export interface WindowGrid {
+  /** Every distinct value seen, ascending, in milliseconds. */
+  gridMs: Float64Array;
+  /** Per window: grid indices and counts. */
+  index: Int32Array[];
+  count: Float64Array[];
+  /** Total count per window. */
+  totals: Float64Array;
+}
+
+export function buildGrid(windows: readonly WindowCounts[]): WindowGrid {
+  const all = new Set<number>();
+  for (const w of windows) for (const v of w.valuesMs) all.add(v);
+  const gridMs = Float64Array.from([...all].sort((a, b) => a - b));
+  const position = new Map<number, number>();
+  gridMs.forEach((v, i) => position.set(v, i));
+  const index: Int32Array[] = [];
+  const count: Float64Array[] = [];
+  const totals = new Float64Array(windows.length);
+  windows.forEach((w, k) => {
+    index.push(Int32Array.from(w.valuesMs, (v) => position.get(v)!));
+    count.push(Float64Array.from(w.counts));
+    totals[k] = w.counts.reduce((a, b) => a + b, 0);
+  });
+  return { gridMs, index, count, totals };
+}
+
+/**
+ * The value at `fraction` (0..1) of the counts in `dense` (one entry per grid value), by the
+ * same rule as HdrHistogram's getValueAtPercentile: the first value whose cumulative count
+ * reaches ceil(fraction * total). 0 when the total is 0.
+ */
+export function quantileOfDense(gridMs: Float64Array, dense: Float64Array, total: number, fraction: number): number {
+  if (total <= 0) return 0;
+  const rank = Math.max(1, Math.ceil(fraction * total - 1e-9));
+  let cum = 0;
+  for (let i = 0; i < dense.length; i++) {
+    cum += dense[i]!;
+    if (cum >= rank) return gridMs[i]!;
+  }
+  return gridMs[gridMs.length - 1] ?? 0;
+}
+
+/**
+ * Several quantiles of `dense` in one pass: `fractions` ascending, results written to `out[i][r]`.
+ * The bootstrap reads four or five percentiles of each replicate; one scan serves them all.
+ */
+export function quantilesOfDense(gridMs: Float64Array, dense: Float64Array, total: number, fractions: readonly number[], out: Float64Array[], r: number): void {
+  let k = 0;
+  let cum = 0;
+  let rank = total > 0 ? Math.max(1, Math.ceil(fractions[0]! * total - 1e-9)) : 0;
+  for (let i = 0; i < dense.length && k < fractions.length; i++) {
+    cum += dense[i]!;
+    while (k < fractions.length && cum >= rank) {
+      out[k]![r] = gridMs[i]!;
+      if (++k < fractions.length) rank = Math.max(1, Math.ceil(fractions[k]! * total - 1e-9));
+    }
+  }
+  for (; k < fractions.length; k++) out[k]![r] = total > 0 ? gridMs[gridMs.length - 1] ?? 0 : 0;
+}
+
+/** Adds the windows named in `picks` (indices, repeats allowed) into `dense`; returns their total. */
+export function mergeInto(grid: WindowGrid, picks: ArrayLike<number>, dense: Float64Array): number {
+  dense.fill(0);
+  let total = 0;
+  for (let j = 0; j < picks.length; j++) {
+    const k = picks[j]!;
+    const idx = grid.index[k]!;
+    const cnt = grid.count[k]!;
+    for (let i = 0; i < idx.length; i++) dense[idx[i]!]! += cnt[i]!;
+    total += grid.totals[k]!;
+  }
+  return total;
+}
+
+/** The value at `fraction` of all windows together (the run's point estimate). */
+export function pooledQuantile(grid: WindowGrid, fraction: number): number {
+  const dense = new Float64Array(grid.gridMs.length);
+  const all = Array.from({ length: grid.index.length }, (_, i) => i);
+  return quantileOfDense(grid.gridMs, dense, mergeInto(grid, all, dense), fraction);
+}
+
+/** Windows from raw latencies (tests and synthetic data): one window per array, values as given. */
+export function windowsFromSamples(samples: ReadonlyArray<readonly number[]>): WindowCounts[] {
+  return samples.map((s) => {
+    const m = new Map<number, number>();
+    for (const v of s) m.set(v, (m.get(v) ?? 0) + 1);
+    const valuesMs = [...m.keys()].sort((a, b) => a - b);
+    return { valuesMs, counts: valuesMs.map((v) => m.get(v)!) };
+  });
+}

@@ -1,0 +1,57 @@
+// `serve bench` verdicts with confidence as a user runs them (loadtest, child processes): the JSON
+// verdict and each check's interval and outcome, exit 1 for a target missed beyond its interval,
+// and one line with exit 2 for a bad --confidence.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cliEntry } from '../helpers/paths.js';
+import { startFakeServer } from './oip-server.js';
+
+function serve(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cliEntry, ...args], { env: { ...process.env, CI: 'true' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('a 9 s run: each check has ciLow/ciHigh/outcome, a target missed beyond its interval fails with verdict "fail"', async (t) => {
+  const server = await startFakeServer({ delayMs: 5 });
+  t.after(() => server.close());
+  const r = await serve(['bench', '--url', server.url, '--rps', '200', '--duration', '9s', '--json', '--p50', '2s', '--p99', '1ms', '--error-rate', '0%']);
+  assert.equal(r.code, 1, r.stderr);
+  const json = JSON.parse(r.stdout);
+  // Missed by 50x: no generator lag explains it, so it fails even on a loaded machine.
+  assert.equal(json.verdict, 'fail');
+  assert.equal(typeof json.audit.sentLateShare, 'number');
+  assert.equal(typeof json.audit.eventLoopDelayP99Ms, 'number');
+  assert.equal(typeof json.audit.loadAverage1m, 'number');
+  assert.equal(json.gates.confidence, 0.95);
+  const [p50, p99, errors] = json.gates.checks;
+  assert.equal(p50.outcome, 'met');
+  assert.equal(p50.method, 'block-bootstrap');
+  assert.ok(p50.ciLow <= p50.actual && p50.actual <= p50.ciHigh && p50.ciHigh < 2000, JSON.stringify(p50));
+  assert.equal(p99.outcome, 'missed');
+  assert.ok(p99.ciLow > 1, JSON.stringify(p99));
+  assert.equal(errors.outcome, 'met');
+  // The table shows the interval beside the figure.
+  const table = await serve(['bench', '--url', server.url, '--rps', '200', '--duration', '9s', '--p50', '2s']);
+  // A loaded machine may stall the generator itself: then the verdict is unreliable (4), never a clean pass.
+  assert.ok(table.code === 0 || (table.code === 4 && /UNRELIABLE: .* Fix: /.test(table.stdout)), `${table.code} ${table.stdout}`);
+  assert.match(table.stdout, /p50\s+[\d.]+ms \[[\d.]+ms-[\d.]+ms\]|p50\s+[\d.]+ms\s/);
+  assert.match(table.stdout, /generator: [\d.]+% sent late, .* host load [\d.]+ on \d+ CPUs/);
+});
+
+test('--confidence that is not a percentage: one line naming the flag, exit 2', async () => {
+  const r = await serve(['bench', '--url', 'http://127.0.0.1:9', '--confidence', '0.95']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--confidence 0.95: give a percentage from 50 to 99.9/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
