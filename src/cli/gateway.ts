@@ -8,7 +8,8 @@ import { createLogger, type Logger } from '../common/log.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
 import type { ProcessEvent } from '../common/wire.js';
 import { parseControl } from '../gateway/control.js';
-import { startGateway, type GatewayHandle } from '../gateway/server.js';
+import type { GatewayHandle } from '../gateway/handle.js';
+import { startGateway } from '../gateway/server.js';
 import { action } from './errors.js';
 import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 

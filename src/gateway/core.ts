@@ -1,9 +1,9 @@
-// The gateway's request path (gateway, data plane): admission, the wait queue, dispatch, one retry
-// elsewhere, passive ejection and deadlines. Overload is answered 503 + Retry-After before it can time
-// out; only a replica's own faults count towards ejecting it. The Responder writes the answers.
+// The gateway's request path (gateway, data plane): admission, the wait queue, shedding and deadlines.
+// Overload is answered 503 + Retry-After before it can time out; only a replica's own faults count
+// towards ejecting it. attempts.ts dispatches and ends attempts; the Responder writes the answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
-import { BODY_STALLED_MESSAGE, hasBody, watchBody } from '../common/http-hardening.js';
+import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
 import type { Logger } from '../common/log.js';
 import type { GatewaySettings } from '../common/settings-table-gateway.js';
 import { queueRefusal, RateMeter, worthDispatching, type Refusal } from './admission.js';
@@ -13,10 +13,10 @@ import { ServiceTime } from './service-time.js';
 import { readExchangeBody } from './body.js';
 import { consultCache } from './cache/consult.js';
 import type { ResponseCache } from './cache/response-cache.js';
-import { forwardBudgetMs } from './deadline.js';
-import { armJudge, onDeadline, type DeadlineHost } from './deadline-watch.js';
-import { Attempt, Exchange, type AttemptSink } from './exchange.js';
-import { upstreamRequestHeaders } from './headers.js';
+import { onDeadline } from './deadline-watch.js';
+import { attemptDone, attemptFailed, attemptSent, dispatch, shouldRetryShed, type AttemptHost } from './attempts.js';
+import { Exchange, type Attempt } from './exchange.js';
+import { shedAtHeaders } from './header-shed.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OtherServers } from './migration.js';
 import { Responder } from './responder.js';
@@ -26,23 +26,20 @@ import { WaitQueue, type QueueKey } from './wait-queue.js';
 
 export type { CoreCounters } from './responder.js';
 
-/** A body up to this size (bytes) arrives with its headers, in one socket read (Node reads 64 KiB at a time). */
-const SMALL_BODY_BYTES = 64 * 1024;
-
 /** Status counted (never sent) for a request whose client went away while it was queued. */
 export const CLIENT_CLOSED = 499;
 
 /** The settings the core enforces (all validated by the caller), and the cluster token replicas require. */
 export type CoreLimits = Pick<GatewaySettings, 'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs'> & { replicaToken?: string };
 
-export class GatewayCore implements AttemptSink, DeadlineHost {
+export class GatewayCore implements AttemptHost {
   /** Attempts at replicas not yet ended. */
   inflight = 0;
   draining = false;
   readonly answers: Responder;
   private readonly queue = new WaitQueue();
   /** Replica answers per second, for admission. */
-  private readonly completions: RateMeter;
+  readonly completions: RateMeter;
   /** The no-wait time of an infer request at a replica, for the 504-before-sending rule. */
   readonly serviceTime = new ServiceTime();
   /** External and fallback servers (gateway.external, gateway.fallback), when configured. */
@@ -52,9 +49,9 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
 
   constructor(
     readonly set: UpstreamSet,
-    private readonly limits: CoreLimits,
+    readonly limits: CoreLimits,
     readonly clock: Clock,
-    private readonly metrics: GatewayMetrics,
+    readonly metrics: GatewayMetrics,
     private readonly log: Logger,
     /** The response cache, when enabled. */
     private readonly cache?: ResponseCache,
@@ -81,7 +78,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
       // decide before reading the body or allocating anything for this one.
       const key = { priority, retried: false, deadlineMs: startMs + budget, seq: Infinity };
       const refused = this.queueRefusal(key, budget, startMs);
-      if (refused !== undefined && (refused.reason !== 'queue_full' || !this.queue.evictableFor(key))) return this.shedAtHeaders(req, res, startMs, refused);
+      if (refused !== undefined && (refused.reason !== 'queue_full' || !this.queue.evictableFor(key))) return shedAtHeaders(this.answers, this.readPause, req, res, startMs, refused);
     }
     const ex = new Exchange(req, res, startMs, startMs + budget);
     ex.priority = priority;
@@ -94,24 +91,6 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
       return this.admit(ex);
     }
     this.readBody(ex);
-  }
-
-  /**
-   * Sheds a request from its headers alone, the cheapest place (Envoy's overload manager does the
-   * same). A body still to come that is chunked or larger than one socket read is never read
-   * (`Connection: close` ends the connection after the 503). A small body came with its headers in
-   * the same read: that connection stays open but is not read again until a replica slot frees
-   * (pump) or Retry-After has passed, so the flood costs no more parsing and refusing.
-   */
-  private shedAtHeaders(req: IncomingMessage, res: ServerResponse, startMs: number, refused: Refusal): void {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const bodyToCome = hasBody(req) && !req.complete && !(declared <= SMALL_BODY_BYTES);
-    if (bodyToCome) res.setHeader('connection', 'close');
-    this.answers.rejectNow(req, res, startMs, 503, refused.message, refused.reason);
-    if (bodyToCome) return;
-    // Paused once the request has ended: Node resumes the socket to drop an unfinished body.
-    if (req.complete || !hasBody(req)) this.readPause.pause(req.socket);
-    else req.once('end', () => this.readPause.pause(req.socket));
   }
 
   /** Resolves once no accepted request is left (after drain, or at once). */
@@ -127,7 +106,7 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
       if (u === undefined) this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
       else if (!worthDispatching(this.inflight, this.completions.perSec(nowMs), ex.deadlineMs - nowMs)) {
         this.shedOr(ex, 'expired', `the replicas are saturated: too little of this request's budget is left to serve it; retry later`);
-      } else this.dispatch(ex, u);
+      } else dispatch(this, ex, u);
     }
     // Nobody waits for a slot: read one paused connection again (one per freed slot keeps the
     // requests read in step with the requests served).
@@ -141,9 +120,9 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     });
   }
 
-  private admit(ex: Exchange): void {
+  admit(ex: Exchange): void {
     const u = this.others?.route(ex) ?? this.set.pick(ex.exclude, ex.excludeVersion);
-    if (u !== undefined) return this.dispatch(ex, u);
+    if (u !== undefined) return dispatch(this, ex, u);
     if (!this.set.hasAvailable(ex.exclude)) return this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
     if (!ex.retried) {
       const nowMs = this.clock.nowMs();
@@ -166,9 +145,9 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
   }
 
   /** Where the gateway would shed `ex` (503), the fallback (or an external server) answers it instead, if one can. */
-  private shedOr(ex: Exchange, reason: Refusal['reason'] | 'no_replica' | 'expired', message: string): void {
+  shedOr(ex: Exchange, reason: Refusal['reason'] | 'no_replica' | 'expired', message: string): void {
     const o = this.others?.takeOver(ex);
-    if (o !== undefined) this.dispatch(ex, o);
+    if (o !== undefined) dispatch(this, ex, o);
     else this.answers.shed(ex, reason, message);
   }
 
@@ -178,86 +157,11 @@ export class GatewayCore implements AttemptSink, DeadlineHost {
     this.answers.finish(ex, CLIENT_CLOSED, this.clock.nowMs() - ex.startMs);
   }
 
-  private dispatch(ex: Exchange, u: Upstream): void {
-    const nowMs = this.clock.nowMs();
-    u.inflight++;
-    if (u.kind === 'replica') this.inflight++;
-    const attempt = new Attempt(ex, u, nowMs, this);
-    ex.attempt = attempt;
-    ex.version = u.version;
-    const budget = forwardBudgetMs(ex.deadlineMs - nowMs, this.limits.forwardMarginMs);
-    attempt.forwardedBudgetMs = budget;
-    u.pool.dispatch(
-      { path: ex.req.url!, method: ex.req.method as 'GET', headers: u.kind === 'replica' ? upstreamRequestHeaders(ex.req.rawHeaders, budget, this.limits.replicaToken, u.inflight) : upstreamRequestHeaders(ex.req.rawHeaders, budget), body: ex.body },
-      attempt,
-    );
-  }
-
-  attemptSent(a: Attempt): void {
-    // Judged from here, not from dispatch: under a flood the gateway itself may write it late.
-    a.sentAtMs = this.clock.nowMs();
-    a.completedAtSend = a.upstream.completed;
-    if (a.abandoned) armJudge(this, a); // its deadline passed before the gateway got to write it
-  }
-
-  shouldRetryShed(a: Attempt): boolean {
-    const ex = a.exchange;
-    // A replica's own 5xx (a rollout's bad version): retried once on a replica of the other version.
-    if (a.status !== 503 && a.upstream.kind === 'replica') return !ex.done && !ex.retried && this.set.otherVersionAvailable(a.upstream);
-    return !ex.done && ((!ex.retried && this.set.hasAvailable(a.upstream)) || this.others?.canTakeOver(a.upstream) === true);
-  }
-
-  attemptDone(a: Attempt): void {
-    const ex = this.release(a);
-    const u = a.upstream;
-    u.completed++;
-    const nowMs = this.clock.nowMs();
-    if (u.kind === 'replica') this.completions.record(nowMs);
-    if (a.status === 200 && a.exchange.infer) this.serviceTime.record(a.reportedInferMs());
-    if (a.status >= 500 && a.status !== 503 && a.status !== 504) this.failure(u, `status ${a.status}`);
-    else if (a.status !== 503) u.recordSuccess();
-    // Abandoned: its client was answered at the deadline; a late answer only shows the replica lives.
-    if (a.abandoned) return this.pump();
-    if (a.shed) this.retry(ex, u, a.status === 503 || u.kind !== 'replica' ? 'shed' : 'version');
-    else this.answers.respond(ex, a);
-    this.pump();
-  }
-
-  attemptFailed(a: Attempt, err: Error): void {
-    const ex = this.release(a);
-    // Aborted by the gateway after it was judged: already counted if it was the replica's fault.
-    if (a.aborted) return this.pump();
-    const u = a.upstream;
-    const reason = (err as { code?: string }).code ?? err.message;
-    this.failure(u, reason);
-    if (a.abandoned) return this.pump();
-    if (!a.headersSeen && ((!ex.retried && this.set.hasAvailable(u)) || this.others?.canTakeOver(u))) this.retry(ex, u, 'connect');
-    else this.answers.finishOwn(ex, 502, `replica ${u.id} ${a.headersSeen ? 'broke off its response' : 'failed before answering'} (${reason})`);
-    this.pump();
-  }
-
-  private release(a: Attempt): Exchange {
-    a.upstream.inflight--;
-    if (a.upstream.kind === 'replica') this.inflight--;
-    this.clock.clearTimer(a.judgeTimer ?? undefined);
-    const ex = a.exchange;
-    ex.upstreamMs += this.clock.nowMs() - a.startMs;
-    if (ex.attempt === a) ex.attempt = null;
-    return ex;
-  }
-
-  private retry(ex: Exchange, from: Upstream, reason: 'connect' | 'shed' | 'version'): void {
-    if (ex.done) return;
-    // The judge of a rollout still sees the error: it counts for the version that made it.
-    if (reason === 'version') this.metrics.observeVersion((ex.excludeVersion = from.version)!, 500, (this.clock.nowMs() - ex.startMs) / 1000);
-    const again = ex.retried; // a second retry only ever goes to the fallback
-    ex.retried = true;
-    ex.exclude = from;
-    this.counters.retries++;
-    this.metrics.retried(reason);
-    if (again) this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
-    else this.admit(ex);
-  }
+  // The AttemptSink: each calls the module function of the same name in attempts.ts.
+  attemptSent(a: Attempt): void { attemptSent(this, a); }
+  shouldRetryShed(a: Attempt): boolean { return shouldRetryShed(this, a); }
+  attemptDone(a: Attempt): void { attemptDone(this, a); }
+  attemptFailed(a: Attempt, err: Error): void { attemptFailed(this, a, err); }
 
   /** Counts a failure of `u`; a hang never ejects the last available replica (nothing would be gained). */
   failure(u: Upstream, reason: string, hang = false): void {

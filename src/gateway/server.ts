@@ -1,87 +1,26 @@
-// The gateway's HTTP front (gateway, data plane): the public OIP v2 endpoint, health, /metrics,
-// and startGateway(), which tests and the benchmark call in-process and the CLI wraps.
+// The gateway's HTTP front (gateway, data plane): startGateway(), which tests and the benchmark call
+// in-process and the CLI wraps; front-routes.ts routes its requests, handle.ts types what it returns.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { systemClock, type Clock } from '../common/clock.js';
-import { guardUnreadBody, hardenedServerOptions, hardenServer } from '../common/http-hardening.js';
+import { hardenedServerOptions, hardenServer } from '../common/http-hardening.js';
 import { createLogger, type Logger } from '../common/log.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import { defaultsOf } from '../common/settings.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
 import { UserError } from '../common/errors.js';
 import { ResponseCache } from './cache/response-cache.js';
-import type { AuthConfig } from '../common/auth.js';
 import { AuthGate } from './auth-gate.js';
 import { AuthMetrics } from './auth-metrics.js';
 import { GatewayCore } from './core.js';
+import { route } from './front-routes.js';
+import { stats, type GatewayHandle, type GatewayOptions } from './handle.js';
 import { GatewayMetrics } from './metrics.js';
 import { migrationOf } from './migration.js';
 import { GatewayTls } from './tls.js';
 import { UpstreamSet } from './upstream-set.js';
-import type { UpstreamState } from './upstream.js';
-
-/**
- * Options of startGateway: its settings (common/settings-table-gateway.ts: units, defaults and ranges, the
- * same as `serve gateway`'s flags), every one optional, plus what only code can pass.
- */
-export type GatewayOptions = Partial<GatewaySettings> & {
-  /** Initial replica set; default empty. */
-  replicas?: readonly ReplicaEndpoint[];
-  /** Accepted tokens from the start (code and tests); `serve gateway` gets them as a control line. */
-  authConfig?: AuthConfig;
-  clock?: Clock;
-  /** Random source of the P2C pick, in [0, 1); default Math.random. */
-  random?: () => number;
-  logger?: Logger;
-};
-
-/** One replica in stats(). */
-export interface ReplicaStats {
-  id: string;
-  url: string;
-  state: UpstreamState;
-  inflight: number;
-  consecutiveFailures: number;
-  ejections: number;
-}
-
-/** A snapshot of the gateway for tests, the benchmark and the controller's status. */
-export interface GatewayStats {
-  draining: boolean;
-  /** Requests accepted and not yet answered. */
-  active: number;
-  inflight: number;
-  queued: number;
-  requests: number;
-  retries: number;
-  ejections: number;
-  replicas: ReplicaStats[];
-}
-
-/** A running gateway. */
-export interface GatewayHandle {
-  url: string;
-  host: string;
-  port: number;
-  /**
-   * Replaces the whole replica set (see GatewayControl in common/wire.ts). Requests still at a
-   * removed replica named in `abort` (its host was lost) fail now and are retried elsewhere.
-   */
-  setReplicas(replicas: readonly ReplicaEndpoint[], abort?: readonly string[], weights?: Record<string, number>): void;
-  /** Replaces the accepted tokens (from then on every request but the open paths needs one). */
-  setAuth(config: AuthConfig): void;
-  /** HTTPS: reads the certificate and key files again for new connections; rejects (keeping the old ones) if they cannot be used. */
-  reloadTls(): Promise<void>;
-  /** Stops accepting requests (503) and resolves once every accepted one is answered. */
-  drain(): Promise<void>;
-  /** Drains, stops listening and closes every pool. Idempotent. */
-  close(): Promise<void>;
-  stats(): GatewayStats;
-  /** The /metrics text. */
-  metrics(): Promise<string>;
-}
 
 /** Pending connections the kernel holds for the gateway (capped by net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
@@ -184,64 +123,4 @@ function newCache(o: GatewaySettings, clock: Clock, metrics: GatewayMetrics, log
   } catch (err) {
     throw err instanceof RangeError ? new UserError(err.message) : err;
   }
-}
-
-function route(core: GatewayCore, metrics: GatewayMetrics, gate: AuthGate, req: IncomingMessage, res: ServerResponse, startMs: number): void {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const path = q < 0 ? url : url.slice(0, q);
-  const method = req.method;
-  // Before anything else: a stranger learns nothing, and an over-quota client costs one small answer.
-  const refusal = gate.judge(path, req.headers.authorization, startMs);
-  if (refusal !== undefined) {
-    for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
-    return core.answers.rejectNow(req, res, startMs, refusal.status, refusal.message);
-  }
-  const health = path === '/v2/health/live' || path === '/v2/health/ready';
-  if (path.startsWith('/v2') && !health) {
-    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && (path.endsWith('/infer') || path === '/v2/repository/index'))) {
-      return core.accept(req, res, startMs, method === 'POST' && path.endsWith('/infer'));
-    }
-  }
-  // Answered here without reading a body: whatever body comes must still arrive, or it is cut.
-  guardUnreadBody(req, res);
-  if (path.startsWith('/v2')) {
-    if (health && method !== 'GET' && method !== 'HEAD') {
-      return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET` }));
-    }
-    if (path === '/v2/health/live') return json(res, 200, '{"live":true}');
-    if (path === '/v2/health/ready') {
-      const ready = !core.draining && (core.set.hasAvailable() || core.others?.canServe() === true);
-      return json(res, ready ? 200 : 503, ready ? '{"ready":true}' : '{"ready":false}');
-    }
-    return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET for metadata and POST .../infer` }));
-  }
-  if (path === '/metrics' && method === 'GET') {
-    metrics.text().then(
-      (text) => {
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(text);
-      },
-      () => json(res, 500, '{"error":"metrics could not be collected"}'),
-    );
-    return;
-  }
-  json(res, 404, JSON.stringify({ error: `no route for ${method} ${path}: the gateway serves /v2/... (Open Inference Protocol v2) and /metrics` }));
-}
-
-function json(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function stats(core: GatewayCore, set: UpstreamSet, clock: Clock): GatewayStats {
-  const nowMs = clock.nowMs();
-  return {
-    draining: core.draining, active: core.active, inflight: core.inflight, queued: core.queued,
-    ...core.counters,
-    replicas: set.list.map((u) => ({
-      id: u.id, url: u.url, state: u.state(nowMs), inflight: u.inflight,
-      consecutiveFailures: u.consecutiveFailures, ejections: u.ejections,
-    })),
-  };
 }

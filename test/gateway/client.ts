@@ -1,7 +1,8 @@
 // HTTP client helpers for the gateway tests (test helper): one request, its status, headers and bytes.
 import { Agent, request } from 'undici';
 import type { TestContext } from 'node:test';
-import { startGateway, type GatewayHandle, type GatewayOptions } from '../../src/gateway/server.js';
+import type { GatewayHandle, GatewayOptions } from '../../src/gateway/handle.js';
+import { startGateway } from '../../src/gateway/server.js';
 import { createLogger } from '../../src/common/log.js';
 import { startFakeReplica, type FakeMode, type FakeReplica } from './fake-replica.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRIORITY_HEADER, TIMEOUT_HEADER } from '../../src/common/wire.js';
 import { endpoints, fakesFor, gatewayFor, inferBody, inferPath, jsonHeaders, send, waitFor, type Reply } from './client.js';
-import type { GatewayHandle } from '../../src/gateway/server.js';
+import type { GatewayHandle } from '../../src/gateway/handle.js';
 
 const post = (url: string, k: number, headers: Record<string, string> = {}) =>
   send(url + inferPath, { body: inferBody(k), headers: { ...jsonHeaders, ...headers } });

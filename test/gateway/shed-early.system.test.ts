@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { endpoints, fakesFor, gatewayFor, inferBody, inferPath, jsonHeaders, send, waitFor } from './client.js';
-import type { GatewayHandle } from '../../src/gateway/server.js';
+import type { GatewayHandle } from '../../src/gateway/handle.js';
 
 /** A raw keep-alive connection: writes bytes, reads one whole response at a time (Content-Length framed). */
 class RawConn {
