@@ -1,15 +1,12 @@
 // `serve bench` (cli): open-loop load against any OIP v2 server, the SLO table, CI gates and result
 // files. The work is loadtest/runBench; this file parses flags, prints and picks the exit code.
-import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../common/exit-codes.js';
-import { DiskFullError, PendingFile } from '../common/atomic-write.js';
 import { UserError } from '../common/errors.js';
 import {
-  evaluateGates, runOutcome, hdrLogHeader, hdrLogLine, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench,
-  type IntervalSample, type RunResult,
+  evaluateGates, runOutcome, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench,
+  type RunResult,
 } from '../loadtest/index.js';
 import { parseBenchFlags, type BenchFlags } from '../loadtest/flags.js';
 import { readClusterState } from '../client/cluster-state.js';
@@ -17,7 +14,9 @@ import { DEFAULT_STATE_DIR } from '../common/state-layout.js';
 import { action, runExitCode } from './errors.js';
 import { printRun, renderTable } from './bench-report.js';
 import { renderBenchHtml } from './bench-html.js';
-import { addVerdictOptions, judgeRun, parseVerdictFlags, verdictExitCode, VERDICT_HELP, watchRun, type VerdictFlags } from './bench-verdict.js';
+import { onOutput, openHdrLog, prepareOutput, type Output } from './bench-files.js';
+import { BENCH_HELP } from './bench-help.js';
+import { addVerdictOptions, judgeRun, parseVerdictFlags, verdictExitCode, watchRun, type VerdictFlags } from './bench-verdict.js';
 
 export { renderProgressLine };
 
@@ -38,64 +37,6 @@ interface CliFlags extends BenchFlags, VerdictFlags {
 /** Live progress goes to stderr, only on an interactive terminal outside CI. */
 function progressWanted(): boolean {
   return Boolean(process.stderr.isTTY) && !process.env.CI;
-}
-
-/**
- * An output file written under a temporary name in its own folder and renamed into place at the
- * end (common/atomic-write's PendingFile), so an earlier result stays whole until the new one is
- * complete (and if the run fails).
- */
-interface Output {
-  flag: string;
-  file: string;
-  pending: PendingFile;
-  /** The first write that failed (the HDR log is written during the run, reported after it). */
-  failure?: unknown;
-}
-
-function cannotWrite(flag: string, file: string, err: unknown): UserError {
-  // A full disk says so and names the folder; anything else names the flag.
-  if (err instanceof DiskFullError) return err;
-  return new UserError(`${flag} ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'})`);
-}
-
-/** Checks now, before any load is sent, that `file` can be written: creates its temp file. */
-function prepareOutput(flag: string, file: string): Output {
-  try {
-    // An existing file is only looked at, never truncated; a folder in its place is a mistake.
-    if (existsSync(file) && statSync(file).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
-    return { flag, file, pending: PendingFile.open(path.resolve(file)) };
-  } catch (err) {
-    throw cannotWrite(flag, file, err);
-  }
-}
-
-/** Writes interval histograms into the temp file as they arrive, so memory stays flat on long runs. */
-function openHdrLog(out: Output): { write(s: IntervalSample): void; close(): Promise<void> } {
-  let baseEpochMs: number | undefined;
-  const write = (text: string) => {
-    if (out.failure !== undefined) return;
-    try {
-      out.pending.write(text);
-    } catch (err) {
-      out.failure = err;
-    }
-  };
-  return {
-    write(s) {
-      const now = Date.now();
-      if (baseEpochMs === undefined) {
-        baseEpochMs = now - s.endMs;
-        write(hdrLogHeader(baseEpochMs));
-      }
-      // Ramp steps restart their clocks at 0: shift each onto the log's time line.
-      const shiftMs = now - s.endMs - baseEpochMs;
-      write(hdrLogLine({ ...s, startMs: s.startMs + shiftMs, endMs: s.endMs + shiftMs }));
-    },
-    close: async () => {
-      if (out.failure !== undefined) throw cannotWrite(out.flag, out.file, out.failure);
-    },
-  };
 }
 
 async function bench(flags: CliFlags): Promise<number> {
@@ -179,15 +120,6 @@ async function readCa(file: string): Promise<string> {
   return text;
 }
 
-/** Runs `fn` on the output's temp file (write, or commit: fsync and rename over the real name); a failure is one line. */
-function onOutput(out: Output, fn: (p: PendingFile) => void): void {
-  try {
-    fn(out.pending);
-  } catch (err) {
-    throw cannotWrite(out.flag, out.file, err);
-  }
-}
-
 export function register(program: Command): void {
   const cmd = program
     .command('bench')
@@ -225,23 +157,6 @@ export function register(program: Command): void {
     .option('--html <file>', 'write a self-contained HTML report: latency per second with the targets, the percentile spectrum, throughput and errors, the table')
     .option('--token <token>', 'send Authorization: Bearer <token> (default: $SERVE_TOKEN, which keeps it out of `ps`)')
     .option('--ca <file>', 'trust this CA certificate (PEM) for https:// instead of the system\'s')
-    .addHelpText('after', `
-Examples:
-  $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 30s --p99 100ms
-  $ serve bench --profile local --baseline bench.json --json > new.json
-  $ serve bench --url http://127.0.0.1:8000 --rps 50:1000:50 --step 10s --p99 100ms
-  $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 60s --p99 100ms --html bench.html
-  $ SERVE_TOKEN=$(cat ~/.serve-token) serve bench --url https://gw:8443 --ca ca.pem --rps 200
-
-Through a serve gateway every answer names its model version (X-Model-Version): --json has a
-byVersion object, and when answers came from more than one version (a rollout) the report adds a
-line per version (its answers, failures and percentiles); the targets judge all answers together.
-
-Where output goes: the table on stdout (with --json, on stderr); when stdout is not a terminal, the
-verdict line also on stderr, so a CI log says why a run failed. With GITHUB_ACTIONS=true the run is
-also appended to $GITHUB_STEP_SUMMARY as Markdown, and each failed check is an ::error annotation
-(on stderr, which the runner reads for workflow commands as it reads stdout).
-${VERDICT_HELP}
-Exit codes: 0 targets met, 1 a target missed or no request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), 4 inconclusive or unreliable (see --inconclusive), 130 interrupted.`);
+    .addHelpText('after', BENCH_HELP);
   addVerdictOptions(cmd).action(action((flags: CliFlags) => bench(flags)));
 }
