@@ -1,7 +1,7 @@
 // Reading the body of a request the gateway forwards (gateway, data plane): whole, under a byte
 // limit, and watched so that a body that stops arriving is answered 408 instead of held.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
+import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-slow-clients.js';
 import type { Exchange } from './exchange.js';
 
 /** Largest request body the gateway buffers (bytes); bigger ones get 413. */

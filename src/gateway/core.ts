@@ -3,7 +3,7 @@
 // towards ejecting it. attempts.ts dispatches and ends attempts; the Responder writes the answers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
-import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
+import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-slow-clients.js';
 import type { Logger } from '../common/log.js';
 import type { GatewaySettings } from '../common/settings-table-gateway.js';
 import { queueRefusal, RateMeter, worthDispatching, type Refusal } from './admission.js';

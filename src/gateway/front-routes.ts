@@ -1,7 +1,7 @@
 // The gateway's HTTP front routing (gateway, data plane): auth first, then inference and metadata to
 // the core; health and /metrics are answered here, anything else is a 404 or 405.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { guardUnreadBody } from '../common/http-hardening.js';
+import { guardUnreadBody } from '../common/http-slow-clients.js';
 import type { AuthGate } from './auth-gate.js';
 import type { GatewayCore } from './core.js';
 import type { GatewayMetrics } from './metrics.js';

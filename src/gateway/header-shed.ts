@@ -1,7 +1,7 @@
 // Shedding a request from its headers alone (gateway, data plane): the cheapest refusal, and the
 // connection it came on either closed or left unread until the gateway has room again.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { hasBody } from '../common/http-hardening.js';
+import { hasBody } from '../common/http-slow-clients.js';
 import type { Refusal } from './admission.js';
 import type { ReadPause } from './read-pause.js';
 import type { Responder } from './responder.js';

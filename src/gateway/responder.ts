@@ -3,7 +3,7 @@
 // once in the metrics, and the count of accepted requests a drain waits for.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
-import { guardUnreadBody } from '../common/http-hardening.js';
+import { guardUnreadBody } from '../common/http-slow-clients.js';
 import type { Attempt, Exchange } from './exchange.js';
 import type { GatewayMetrics, ShedReason } from './metrics.js';
 import { writeCachedReply, writeOwnReply, writeUpstreamReply } from './replies.js';

@@ -2,63 +2,7 @@
 // one request in flight per connection, prebuilt request bytes, a total time limit per request.
 import net from 'node:net';
 import tls from 'node:tls';
-import { ResponseParser } from './http1-parser.js';
-
-/** How a request ended: a complete response, or the error class of a failure. */
-export interface Http1Response {
-  status: number;
-  /** Inference-Header-Content-Length, when the answer carried it. */
-  binaryHeaderLength: number | undefined;
-  /** The body, only when the request asked to keep it and the status is 2xx. */
-  body: Buffer | undefined;
-  /** The body looks like an OIP v2 inference response (see body-probe.ts). */
-  inferenceShaped: boolean;
-  /** The X-Model-Version the answer named; '' when none. */
-  modelVersion: string;
-}
-
-/**
- * Called once per request: a response, or the class of a failure: `connection` when no connection
- * could be made for it (refused, unreachable, TLS failed, or still connecting at its deadline),
- * `bad_response` when the server was reached but did not answer HTTP properly (garbage, bad framing,
- * a head over MAX_HEAD_BYTES, bytes after the response, or closed before the response ended), and
- * `timeout` past its deadline otherwise.
- */
-export type Http1Callback = (response: Http1Response | undefined, errorClass: string | undefined) => void;
-
-interface Pending {
-  bytes: Buffer;
-  keepBody: boolean;
-  deadlineMs: number;
-  callback: Http1Callback;
-}
-
-/** One socket and the request on it. */
-class Connection {
-  readonly parser = new ResponseParser(true, true);
-  current: Pending | undefined;
-  /** Set once TCP (and TLS) is established: failures before it are `connection`, after it `bad_response`. */
-  connected = false;
-  /** When the server's keep-alive hint says it may close the idle socket (performance.now time). */
-  reuseUntilMs = Infinity;
-  closed = false;
-  constructor(readonly socket: net.Socket) {}
-}
-
-/** How a connection's request failed when the socket went away: see Http1Callback. */
-function lost(conn: Connection): string {
-  return conn.connected ? 'bad_response' : 'connection';
-}
-
-/** Builds the bytes of a POST: request line, Host, Content-Length, `headers`, then the body. */
-export function buildRequest(host: string, path: string, headers: Record<string, string>, body: Buffer): Buffer {
-  let head = `POST ${path} HTTP/1.1\r\nhost: ${host}\r\ncontent-length: ${body.length}\r\n`;
-  for (const [k, v] of Object.entries(headers)) {
-    if (/[\r\n]/.test(k) || /[\r\n]/.test(v)) throw new Error(`header ${JSON.stringify(k)} holds a line break`);
-    head += `${k}: ${v}\r\n`;
-  }
-  return Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), body]);
-}
+import { Connection, lost, type Http1Callback, type Http1Response, type Pending } from './http1-connection.js';
 
 /**
  * Up to `connections` keep-alive sockets to one host. Requests that find every socket busy wait in

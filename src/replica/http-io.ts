@@ -1,7 +1,7 @@
 // Small HTTP helpers of the replica (data plane): reading a body under a byte limit (declared or
 // chunked) and writing JSON and error responses in the `{"error": "..."}` format.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-hardening.js';
+import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-slow-clients.js';
 import { HttpError } from './http-error.js';
 
 /**

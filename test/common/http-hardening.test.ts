@@ -188,7 +188,8 @@ test('idle keep-alive connections and long inference waits are not cut', async (
 
 test('the clientError answer is written only where a response can still start', async (t) => {
   // A bare server with the same hardening: a parse error after a response has begun is a close.
-  const { hardenServer, hardenedServerOptions } = await import('../../src/common/http-hardening.js');
+  const { hardenServer } = await import('../../src/common/http-hardening.js');
+  const { hardenedServerOptions } = await import('../../src/common/http-timeouts.js');
   const server = http.createServer(hardenedServerOptions(), (_req, res) => {
     res.writeHead(200, { 'content-type': 'text/plain' });
     res.write('partial');
