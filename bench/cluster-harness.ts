@@ -28,15 +28,25 @@ export interface LocalCluster {
  */
 export async function startLocal(change: (p: Profile) => Profile = (p) => p, cli = cliEntry): Promise<LocalCluster> {
   const src = path.resolve(path.dirname(cli), '..');
-  const { startCluster } = await import(pathToFileURL(path.join(src, 'cluster', 'controller.js')).href) as { startCluster: typeof StartCluster };
-  const { loadProfile } = await import(pathToFileURL(path.join(src, 'profile', 'index.js')).href) as { loadProfile: typeof LoadProfile };
+  const { startCluster } = (await import(pathToFileURL(path.join(src, 'cluster', 'controller.js')).href)) as {
+    startCluster: typeof StartCluster;
+  };
+  const { loadProfile } = (await import(pathToFileURL(path.join(src, 'profile', 'index.js')).href)) as {
+    loadProfile: typeof LoadProfile;
+  };
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'serve-bench-cluster-'));
   const registry = path.join(tmp, 'models');
   await writeDemoModel(registry);
-  const profile = change(await loadProfile('local', { env: { ...process.env, SERVE_PORT: '0', SERVE_MODELS: registry } }));
+  const profile = change(
+    await loadProfile('local', { env: { ...process.env, SERVE_PORT: '0', SERVE_MODELS: registry } }),
+  );
   let cluster: ClusterHandle;
   try {
-    cluster = await startCluster(profile, { stateDir: path.join(tmp, 'state'), registryOverride: registry, cliEntry: cli });
+    cluster = await startCluster(profile, {
+      stateDir: path.join(tmp, 'state'),
+      registryOverride: registry,
+      cliEntry: cli,
+    });
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
@@ -45,7 +55,8 @@ export async function startLocal(change: (p: Profile) => Profile = (p) => p, cli
   const pids: Record<string, number> = { gateway: st.gateway.pid! };
   for (const r of st.replicas) if (r.pid !== undefined && r.state === 'ready') pids[r.id] = r.pid;
   return {
-    url: cluster.gatewayUrl, pids,
+    url: cluster.gatewayUrl,
+    pids,
     async stop() {
       await cluster.stop();
       await rm(tmp, { recursive: true, force: true });
@@ -65,7 +76,10 @@ export async function cpuSeconds(pid: number): Promise<number> {
 }
 
 /** CPU seconds of each of `pids` used while `fn` ran. */
-export async function cpuDuring<T>(pids: Record<string, number>, fn: () => Promise<T>): Promise<{ result: T; cpuS: Record<string, number> }> {
+export async function cpuDuring<T>(
+  pids: Record<string, number>,
+  fn: () => Promise<T>,
+): Promise<{ result: T; cpuS: Record<string, number> }> {
   const before: Record<string, number> = {};
   for (const [k, pid] of Object.entries(pids)) before[k] = await cpuSeconds(pid);
   const result = await fn();
@@ -89,13 +103,21 @@ export interface BenchRun {
  */
 export async function serveBench(url: string, args: string[], cli = cliEntry): Promise<BenchRun> {
   const warmup = args.includes('--warmup') ? [] : ['--warmup', '0'];
-  const child = spawn(process.execPath, [cli, 'bench', '--url', url, '--model', MODEL, ...warmup, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cli, 'bench', '--url', url, '--model', MODEL, ...warmup, ...args, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (err += c.toString()));
   let generatorCpuS = 0;
-  const sampler = setInterval(() => void cpuSeconds(child.pid!).then((s) => { if (Number.isFinite(s)) generatorCpuS = s; }), 200);
+  const sampler = setInterval(
+    () =>
+      void cpuSeconds(child.pid!).then((s) => {
+        if (Number.isFinite(s)) generatorCpuS = s;
+      }),
+    200,
+  );
   const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
   clearInterval(sampler);
   if (code !== 0 && code !== 1) throw new Error(`serve bench exited ${code}: ${err.slice(-400)}`);
@@ -114,17 +136,47 @@ export interface Rung {
  * errors, passing if one of two tries does; climbs `rates` in order and stops after the first rate
  * that fails both. Returns the highest passing rate (0 if none) and every rung.
  */
-export async function ladder(url: string, rates: readonly number[], extra: string[] = [], log = (s: string) => process.stderr.write(s + '\n'), cli = cliEntry): Promise<{ best: number; rungs: Rung[] }> {
+export async function ladder(
+  url: string,
+  rates: readonly number[],
+  extra: string[] = [],
+  log = (s: string) => process.stderr.write(s + '\n'),
+  cli = cliEntry,
+): Promise<{ best: number; rungs: Rung[] }> {
   const rungs: Rung[] = [];
   let best = 0;
   for (const rate of rates) {
     const rung: Rung = { ratePerSec: rate, passed: false, tries: [] };
     for (let t = 0; t < 2 && !rung.passed; t++) {
-      const run = await serveBench(url, ['--rps', String(rate), '--duration', '6s', '--warmup', '2s', '--p99', '100ms', '--error-rate', '0%', '--connections', '512', ...extra], cli);
+      const run = await serveBench(
+        url,
+        [
+          '--rps',
+          String(rate),
+          '--duration',
+          '6s',
+          '--warmup',
+          '2s',
+          '--p99',
+          '100ms',
+          '--error-rate',
+          '0%',
+          '--connections',
+          '512',
+          ...extra,
+        ],
+        cli,
+      );
       const r = run.result;
-      rung.tries.push({ p99Ms: r.latency.p99Ms, errorRate: r.errorRate, achievedPerSec: Math.round(r.rate.achievedPerSec) });
+      rung.tries.push({
+        p99Ms: r.latency.p99Ms,
+        errorRate: r.errorRate,
+        achievedPerSec: Math.round(r.rate.achievedPerSec),
+      });
       rung.passed = run.code === 0;
-      log(`  ${rate}/s try ${t + 1}: ${rung.passed ? 'pass' : 'FAIL'} p99 ${r.latency.p99Ms.toFixed(1)} ms, errors ${(r.errorRate * 100).toFixed(2)}%, achieved ${Math.round(r.rate.achievedPerSec)}/s (load ${os.loadavg()[0]!.toFixed(1)})`);
+      log(
+        `  ${rate}/s try ${t + 1}: ${rung.passed ? 'pass' : 'FAIL'} p99 ${r.latency.p99Ms.toFixed(1)} ms, errors ${(r.errorRate * 100).toFixed(2)}%, achieved ${Math.round(r.rate.achievedPerSec)}/s (load ${os.loadavg()[0]!.toFixed(1)})`,
+      );
     }
     rungs.push(rung);
     if (!rung.passed) break;
@@ -134,4 +186,8 @@ export async function ladder(url: string, rates: readonly number[], extra: strin
 }
 
 /** "load average 3.2 / 2.9 / 2.5". */
-export const loadNote = (): string => `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}`;
+export const loadNote = (): string =>
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ')}`;

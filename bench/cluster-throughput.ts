@@ -22,9 +22,13 @@ import { cpuSeconds } from './cluster-harness.js';
 
 const { values } = parseArgs({
   options: {
-    rates: { type: 'string', default: '1000,2000,3000,4000,5000,6000' }, 'duration-s': { type: 'string', default: '10' },
-    'warmup-s': { type: 'string', default: '2' }, 'wrk-connections': { type: 'string', default: '16,64' },
-    'wrk-duration-s': { type: 'string', default: '10' }, 'no-wrk': { type: 'boolean', default: false }, tag: { type: 'string' },
+    rates: { type: 'string', default: '1000,2000,3000,4000,5000,6000' },
+    'duration-s': { type: 'string', default: '10' },
+    'warmup-s': { type: 'string', default: '2' },
+    'wrk-connections': { type: 'string', default: '16,64' },
+    'wrk-duration-s': { type: 'string', default: '10' },
+    'no-wrk': { type: 'boolean', default: false },
+    tag: { type: 'string' },
     // The serve CLI the gateway and replicas run (another build's, to compare before/after).
     cli: { type: 'string', default: cliEntry },
   },
@@ -50,7 +54,8 @@ function cpuMeter(pids: Record<string, number>) {
     async stop(): Promise<Record<string, number>> {
       const wallS = (performance.now() - t0) / 1000;
       const out: Record<string, number> = {};
-      for (const [k, pid] of Object.entries(pids)) out[k] = Math.round(((await cpuSeconds(pid)) - before[k]!) / wallS * 100);
+      for (const [k, pid] of Object.entries(pids))
+        out[k] = Math.round((((await cpuSeconds(pid)) - before[k]!) / wallS) * 100);
       return out;
     },
   };
@@ -79,8 +84,15 @@ function wrkMs(s: string): number {
   return Number(m[1]) * ({ us: 0.001, ms: 1, s: 1000, m: 60_000 } as Record<string, number>)[m[2]!]!;
 }
 
-async function runWrk(url: string, script: string, connections: number, pids: Record<string, number>): Promise<WrkResult> {
-  const child = spawn(WRK, ['-t1', `-c${connections}`, `-d${wrkDurationS}s`, '--latency', '-s', script, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runWrk(
+  url: string,
+  script: string,
+  connections: number,
+  pids: Record<string, number>,
+): Promise<WrkResult> {
+  const child = spawn(WRK, ['-t1', `-c${connections}`, `-d${wrkDurationS}s`, '--latency', '-s', script, url], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let text = '';
   child.stdout.on('data', (c: Buffer) => (text += c.toString()));
   child.stderr.on('data', (c: Buffer) => (text += c.toString()));
@@ -93,11 +105,13 @@ async function runWrk(url: string, script: string, connections: number, pids: Re
   const latencyMs: Record<string, number> = {};
   for (const m of text.matchAll(/^\s+(50|75|90|99)%\s+(\S+)/gm)) latencyMs[`p${m[1]}`] = wrkMs(m[2]!);
   return {
-    connections, durationS: wrkDurationS,
+    connections,
+    durationS: wrkDurationS,
     requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? NaN),
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0),
     socketErrors: /Socket errors: (.*)/.exec(text)?.[1] ?? 'none',
-    latencyMs, cpuPercent,
+    latencyMs,
+    cpuPercent,
   };
 }
 
@@ -113,8 +127,20 @@ interface RateStep {
 
 async function runRate(url: string, ratePerSec: number, pids: Record<string, number>): Promise<RateStep> {
   const opts: BenchOptions = {
-    url, model: MODEL, mode: 'open', ratePerSec, arrival: 'constant', concurrency: 1, durationMs: durationS * 1000,
-    warmupMs: warmupS * 1000, connections: 256, timeoutMs: 5000, lateThresholdMs: 2, binary: false, checkShape: false, seed: 1,
+    url,
+    model: MODEL,
+    mode: 'open',
+    ratePerSec,
+    arrival: 'constant',
+    concurrency: 1,
+    durationMs: durationS * 1000,
+    warmupMs: warmupS * 1000,
+    connections: 256,
+    timeoutMs: 5000,
+    lateThresholdMs: 2,
+    binary: false,
+    checkShape: false,
+    seed: 1,
   };
   const meter = cpuMeter({ ...pids, generator: process.pid });
   let started = false;
@@ -131,7 +157,10 @@ async function runRate(url: string, ratePerSec: number, pids: Record<string, num
   cpuPercent = await meter.stop();
   const achieved = r.rate.achievedPerSec;
   return {
-    requestedPerSec: ratePerSec, achievedPerSec: Math.round(achieved), errors: r.requests.errors, errorsByClass: r.errorsByClass,
+    requestedPerSec: ratePerSec,
+    achievedPerSec: Math.round(achieved),
+    errors: r.requests.errors,
+    errorsByClass: r.errorsByClass,
     latencyMs: { p50: r.latency.p50Ms, p90: r.latency.p90Ms, p99: r.latency.p99Ms, max: r.latency.maxMs },
     cpuPercent,
     met: r.latency.p99Ms < P99_LIMIT_MS && r.errorRate < 0.01 && achieved >= 0.95 * ratePerSec,
@@ -151,7 +180,11 @@ try {
   await writeDemoModel(registry);
   const profile = await loadProfile('local', { env: { ...process.env, SERVE_PORT: '0', SERVE_MODELS: registry } });
   const t0 = performance.now();
-  cluster = await startCluster(profile, { stateDir: path.join(tmp, 'state'), registryOverride: registry, cliEntry: values.cli });
+  cluster = await startCluster(profile, {
+    stateDir: path.join(tmp, 'state'),
+    registryOverride: registry,
+    cliEntry: values.cli,
+  });
   const startupMs = performance.now() - t0;
   const st = cluster.status();
   const pids: Record<string, number> = { gateway: st.gateway.pid! };
@@ -162,35 +195,61 @@ try {
   const wrk: WrkResult[] = [];
   if (!values['no-wrk'] && existsSync(WRK)) {
     const script = path.join(tmp, 'post.lua');
-    await writeFile(script, `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[${jsonBody()}]]\n`);
+    await writeFile(
+      script,
+      `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [[${jsonBody()}]]\n`,
+    );
     for (const c of wrkConnections) {
       const w = await runWrk(`${url}/v2/models/${MODEL}/infer`, script, c, pids);
-      process.stderr.write(`wrk -c${c}: ${fmt(w.requestsPerSec)} req/s p99 ${w.latencyMs.p99} ms; ${limitNote(w.cpuPercent)}\n`);
+      process.stderr.write(
+        `wrk -c${c}: ${fmt(w.requestsPerSec)} req/s p99 ${w.latencyMs.p99} ms; ${limitNote(w.cpuPercent)}\n`,
+      );
       wrk.push(w);
     }
   }
   const steps: RateStep[] = [];
   for (const rate of rates) {
     const s = await runRate(url, rate, pids);
-    process.stderr.write(`open ${rate}/s: achieved ${s.achievedPerSec}/s p50 ${s.latencyMs.p50} p99 ${s.latencyMs.p99} ms errors ${s.errors}; ${limitNote(s.cpuPercent)}\n`);
+    process.stderr.write(
+      `open ${rate}/s: achieved ${s.achievedPerSec}/s p50 ${s.latencyMs.p50} p99 ${s.latencyMs.p99} ms errors ${s.errors}; ${limitNote(s.cpuPercent)}\n`,
+    );
     steps.push(s);
   }
   const best = steps.filter((s) => s.met).sort((a, b) => b.requestedPerSec - a.requestedPerSec)[0];
   const firstMiss = steps.find((s) => !s.met && (!best || s.requestedPerSec > best.requestedPerSec));
   const report = {
-    bench: 'cluster-throughput', tag: values.tag, at: new Date().toISOString(), machine: machine(), profile: 'local',
-    replicas: Object.keys(pids).length - 1, startupMs: Math.round(startupMs), p99LimitMs: P99_LIMIT_MS, targetPerSec: 2000,
-    maxRateMeetingP99: best?.requestedPerSec ?? 0, targetMet: (best?.requestedPerSec ?? 0) >= 2000,
-    limitAtFirstMiss: firstMiss ? limitNote(firstMiss.cpuPercent) : null, wrk, openLoop: steps,
+    bench: 'cluster-throughput',
+    tag: values.tag,
+    at: new Date().toISOString(),
+    machine: machine(),
+    profile: 'local',
+    replicas: Object.keys(pids).length - 1,
+    startupMs: Math.round(startupMs),
+    p99LimitMs: P99_LIMIT_MS,
+    targetPerSec: 2000,
+    maxRateMeetingP99: best?.requestedPerSec ?? 0,
+    targetMet: (best?.requestedPerSec ?? 0) >= 2000,
+    limitAtFirstMiss: firstMiss ? limitNote(firstMiss.cpuPercent) : null,
+    wrk,
+    openLoop: steps,
   };
-  const wrkRows = wrk.map((w) => `| wrk -t1 -c${w.connections} (closed loop) | ${fmt(w.requestsPerSec)} | ${w.latencyMs.p50} | ${w.latencyMs.p99} | ${w.non2xx} | ${limitNote(w.cpuPercent)} |`);
-  const openRows = steps.map((s) => `| open loop ${s.requestedPerSec}/s | ${fmt(s.achievedPerSec)} | ${s.latencyMs.p50.toFixed(1)} | ${s.latencyMs.p99.toFixed(1)} | ${s.errors} | ${limitNote(s.cpuPercent)} |`);
-  const md = `# serve up --profile local: cluster throughput, single-row JSON\n\n${report.at}, ${report.machine}${report.tag ? `, ${report.tag}` : ''}\n\n` +
+  const wrkRows = wrk.map(
+    (w) =>
+      `| wrk -t1 -c${w.connections} (closed loop) | ${fmt(w.requestsPerSec)} | ${w.latencyMs.p50} | ${w.latencyMs.p99} | ${w.non2xx} | ${limitNote(w.cpuPercent)} |`,
+  );
+  const openRows = steps.map(
+    (s) =>
+      `| open loop ${s.requestedPerSec}/s | ${fmt(s.achievedPerSec)} | ${s.latencyMs.p50.toFixed(1)} | ${s.latencyMs.p99.toFixed(1)} | ${s.errors} | ${limitNote(s.cpuPercent)} |`,
+  );
+  const md =
+    `# serve up --profile local: cluster throughput, single-row JSON\n\n${report.at}, ${report.machine}${report.tag ? `, ${report.tag}` : ''}\n\n` +
     `Local profile (2 replicas, batch 32 within 10 ms, 1 ORT thread each) + gateway + load generator, all on this host; cluster ready in ${report.startupMs} ms. ` +
     `Open loop: runBench, constant arrivals, ${durationS} s measured after ${warmupS} s warm-up, latency from the intended send time. wrk is closed loop (${wrkDurationS} s).\n\n` +
     `| load | achieved req/s | p50 ms | p99 ms | errors / non-2xx | CPU (% of one core) |\n|---|---:|---:|---:|---:|---|\n${[...wrkRows, ...openRows].join('\n')}\n\n` +
     `Highest fixed rate with p99 < ${P99_LIMIT_MS} ms, < 1% errors and >= 95% of the rate achieved: **${fmt(report.maxRateMeetingP99)} req/s** (target >= 2,000: ${report.targetMet ? 'met' : 'NOT met'}).\n` +
-    (firstMiss ? `\nAt the first rate that missed (${firstMiss.requestedPerSec}/s): ${limitNote(firstMiss.cpuPercent)}.\n` : '');
+    (firstMiss
+      ? `\nAt the first rate that missed (${firstMiss.requestedPerSec}/s): ${limitNote(firstMiss.cpuPercent)}.\n`
+      : '');
   await writeResults(values.tag ? `cluster-throughput-${values.tag}` : 'cluster-throughput', report, md);
   process.stdout.write(md);
 } finally {

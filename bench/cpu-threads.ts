@@ -11,8 +11,11 @@ import { machine, writeResults } from './replica-harness.js';
 
 const { values } = parseArgs({
   options: {
-    rate: { type: 'string', default: '4000' }, 'duration-s': { type: 'string', default: '6' }, rounds: { type: 'string', default: '3' },
-    binary: { type: 'boolean', default: false }, tag: { type: 'string' },
+    rate: { type: 'string', default: '4000' },
+    'duration-s': { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
+    binary: { type: 'boolean', default: false },
+    tag: { type: 'string' },
   },
 });
 const rate = Number(values.rate);
@@ -35,7 +38,10 @@ async function threadCpu(pid: number): Promise<Map<number, { userS: number; syst
 }
 
 /** µs per request of one kind of thread: user and system. */
-interface Share { userUs: number; systemUs: number }
+interface Share {
+  userUs: number;
+  systemUs: number;
+}
 type Row = Record<string, Share>;
 
 /**
@@ -46,7 +52,9 @@ async function round(): Promise<{ row: Row; p99Ms: number; load: string }> {
   const cluster = await startLocal();
   try {
     await serveBench(cluster.url, ['--rps', String(rate), '--duration', '2s', ...payload]);
-    const before = new Map(await Promise.all(Object.entries(cluster.pids).map(async ([k, pid]) => [k, await threadCpu(pid)] as const)));
+    const before = new Map(
+      await Promise.all(Object.entries(cluster.pids).map(async ([k, pid]) => [k, await threadCpu(pid)] as const)),
+    );
     const run = await serveBench(cluster.url, ['--rps', String(rate), '--duration', `${durationS}s`, ...payload]);
     const n = run.result.requests.ok;
     const row: Row = {};
@@ -58,7 +66,11 @@ async function round(): Promise<{ row: Row; p99Ms: number; load: string }> {
     for (const [name, pid] of Object.entries(cluster.pids)) {
       const proc = name === 'gateway' ? 'gateway' : 'replicas';
       const was = before.get(name)!;
-      const used = [...(await threadCpu(pid))].map(([tid, c]) => ({ tid, userS: c.userS - (was.get(tid)?.userS ?? 0), systemS: c.systemS - (was.get(tid)?.systemS ?? 0) }));
+      const used = [...(await threadCpu(pid))].map(([tid, c]) => ({
+        tid,
+        userS: c.userS - (was.get(tid)?.userS ?? 0),
+        systemS: c.systemS - (was.get(tid)?.systemS ?? 0),
+      }));
       const main = used.find((t) => t.tid === pid);
       if (main) add(`${proc} main thread`, main.userS, main.systemS);
       const others = used.filter((t) => t.tid !== pid).sort((a, b) => b.userS + b.systemS - (a.userS + a.systemS));
@@ -76,19 +88,51 @@ const rounds: Array<Awaited<ReturnType<typeof round>>> = [];
 for (let i = 0; i < Number(values.rounds); i++) {
   const r = await round();
   rounds.push(r);
-  process.stderr.write(`round ${i + 1}: ${Object.entries(r.row).map(([k, s]) => `${k} ${(s.userUs + s.systemUs).toFixed(0)}`).join(', ')} µs/request; p99 ${r.p99Ms.toFixed(1)} ms (${r.load})\n`);
+  process.stderr.write(
+    `round ${i + 1}: ${Object.entries(r.row)
+      .map(([k, s]) => `${k} ${(s.userUs + s.systemUs).toFixed(0)}`)
+      .join(', ')} µs/request; p99 ${r.p99Ms.toFixed(1)} ms (${r.load})\n`,
+  );
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const kinds = Object.keys(rounds[0]!.row);
-const med = Object.fromEntries(kinds.map((k) => [k, { userUs: median(rounds.map((r) => r.row[k]?.userUs ?? 0)), systemUs: median(rounds.map((r) => r.row[k]?.systemUs ?? 0)) }]));
+const med = Object.fromEntries(
+  kinds.map((k) => [
+    k,
+    {
+      userUs: median(rounds.map((r) => r.row[k]?.userUs ?? 0)),
+      systemUs: median(rounds.map((r) => r.row[k]?.systemUs ?? 0)),
+    },
+  ]),
+);
 const total = Object.values(med).reduce((a, s) => a + s.userUs + s.systemUs, 0);
 const at = new Date().toISOString();
-const md = `# CPU per request by thread: serve up --profile local at ${rate} req/s, ${values.binary ? 'binary' : 'JSON'}\n\n${at}, ${machine()}${values.tag ? `, ${values.tag}` : ''}\n\n` +
+const md =
+  `# CPU per request by thread: serve up --profile local at ${rate} req/s, ${values.binary ? 'binary' : 'JSON'}\n\n${at}, ${machine()}${values.tag ? `, ${values.tag}` : ''}\n\n` +
   `Open loop at ${rate} req/s for ${durationS} s (after a 2 s warm-up run), single-row demo-model requests from a separate \`serve bench\`; ` +
   `CPU of each thread from /proc/<pid>/task/<tid>/stat over the measured run, divided by the requests answered (both replicas together); medians of ${rounds.length} rounds ` +
-  '(the generator\'s user and system time are sampled together and shown as user).\n\n| thread | user µs | system µs | total µs |\n|---|---|---|---|\n' +
-  Object.entries(med).map(([k, s]) => `| ${k} | ${s.userUs.toFixed(0)} | ${s.systemUs.toFixed(0)} | ${(s.userUs + s.systemUs).toFixed(0)} |`).join('\n') +
+  "(the generator's user and system time are sampled together and shown as user).\n\n| thread | user µs | system µs | total µs |\n|---|---|---|---|\n" +
+  Object.entries(med)
+    .map(
+      ([k, s]) =>
+        `| ${k} | ${s.userUs.toFixed(0)} | ${s.systemUs.toFixed(0)} | ${(s.userUs + s.systemUs).toFixed(0)} |`,
+    )
+    .join('\n') +
   `\n| **all** | | | **${total.toFixed(0)}** |\n\n2 cores / total: ${(2e6 / total).toFixed(0)} req/s. p99 per round: ${rounds.map((r) => r.p99Ms.toFixed(1)).join(', ')} ms. ` +
   `Load average per round: ${rounds.map((r) => r.load.replace('load average ', '')).join('; ')}\n`;
-await writeResults('cpu-threads', { bench: 'cpu-threads', at, machine: machine(), tag: values.tag, rate, durationS, binary: values.binary, rounds, medians: med }, md);
+await writeResults(
+  'cpu-threads',
+  {
+    bench: 'cpu-threads',
+    at,
+    machine: machine(),
+    tag: values.tag,
+    rate,
+    durationS,
+    binary: values.binary,
+    rounds,
+    medians: med,
+  },
+  md,
+);
 process.stdout.write(md);

@@ -38,7 +38,14 @@ const { values: args } = parseArgs({
   },
 });
 
-interface Percentiles { p50: number; p90: number; p99: number; max: number; mean: number; count: number }
+interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+  count: number;
+}
 interface LoadResult {
   direct: Percentiles;
   gateway: Percentiles;
@@ -73,7 +80,12 @@ async function runUpstream(): Promise<void> {
       await writeDemoModel(args.registry!);
       const batchWaitMs = Number(args['batch-wait-ms']);
       const replica = await startReplica({
-        model: MODEL, registry: args.registry!, port: 0, replicaId: 'r1', batching: batchWaitMs > 0, batchWaitMs,
+        model: MODEL,
+        registry: args.registry!,
+        port: 0,
+        replicaId: 'r1',
+        batching: batchWaitMs > 0,
+        batchWaitMs,
         logger: createLogger({ component: 'replica' }, { level: 'warn' }),
       });
       await replica.ready;
@@ -84,7 +96,10 @@ async function runUpstream(): Promise<void> {
       console.error(`real replica unavailable (${(err as Error).message}); using a trivial upstream`);
     }
   }
-  const answer = JSON.stringify({ model_name: MODEL, outputs: [{ name: 'probs', shape: [1, 3], datatype: 'FP32', data: [0.2, 0.3, 0.5] }] });
+  const answer = JSON.stringify({
+    model_name: MODEL,
+    outputs: [{ name: 'probs', shape: [1, 3], datatype: 'FP32', data: [0.2, 0.3, 0.5] }],
+  });
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     req.resume();
     req.on('end', () => {
@@ -102,7 +117,9 @@ async function runLoad(): Promise<void> {
   const rate = Number(args.rate);
   const durationMs = Number(args['duration-ms']);
   const warmupMs = Number(args['warmup-ms']);
-  const targets = [args.direct!, args.gateway!, args.proxy!].map((url) => new Pool(url, { connections: 32, pipelining: 1 }));
+  const targets = [args.direct!, args.gateway!, args.proxy!].map(
+    (url) => new Pool(url, { connections: 32, pipelining: 1 }),
+  );
   const body = demoBody();
   const lat: number[][] = [[], [], []];
   const internal: number[] = [];
@@ -116,7 +133,12 @@ async function runLoad(): Promise<void> {
     const fire = (k: number) => {
       const dueMs = startMs + k * intervalMs;
       const which = k % 3;
-      targets[which]!.request({ path: INFER_PATH, method: 'POST', body, headers: { 'content-type': 'application/json' } })
+      targets[which]!.request({
+        path: INFER_PATH,
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      })
         .then(async (res) => {
           await res.body.arrayBuffer();
           const ms = performance.now() - dueMs;
@@ -143,7 +165,10 @@ async function runLoad(): Promise<void> {
   await finished;
   const measuredSec = durationMs / 1000;
   const result: LoadResult = {
-    direct: percentiles(lat[0]!), gateway: percentiles(lat[1]!), bareProxy: percentiles(lat[2]!), gatewayInternal: percentiles(internal),
+    direct: percentiles(lat[0]!),
+    gateway: percentiles(lat[1]!),
+    bareProxy: percentiles(lat[2]!),
+    gatewayInternal: percentiles(internal),
     errors: { direct: errors[0]!, gateway: errors[1]!, bareProxy: errors[2]! },
     achievedRatePerSec: lat.reduce((n, l) => n + l.length, 0) / measuredSec,
   };
@@ -158,12 +183,24 @@ async function startBareProxy(upstreamUrl: string): Promise<{ url: string; close
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      pool.request({ path: req.url!, method: 'POST', body: Buffer.concat(chunks), headers: { 'content-type': String(req.headers['content-type']) } })
-        .then(async (r) => {
-          const b = Buffer.from(await r.body.arrayBuffer());
-          res.writeHead(r.statusCode, { 'content-type': 'application/json', 'content-length': b.length });
-          res.end(b);
-        }, () => { res.writeHead(502); res.end(); });
+      pool
+        .request({
+          path: req.url!,
+          method: 'POST',
+          body: Buffer.concat(chunks),
+          headers: { 'content-type': String(req.headers['content-type']) },
+        })
+        .then(
+          async (r) => {
+            const b = Buffer.from(await r.body.arrayBuffer());
+            res.writeHead(r.statusCode, { 'content-type': 'application/json', 'content-length': b.length });
+            res.end(b);
+          },
+          () => {
+            res.writeHead(502);
+            res.end();
+          },
+        );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -190,29 +227,59 @@ function child(role: string, extra: string[]): { proc: ChildProcess; firstLine: 
 async function main(): Promise<void> {
   const rate = Number(args.rate);
   const registry = await mkdtemp(path.join(os.tmpdir(), 'serve-bench-gw-'));
-  const upstream = child('upstream', ['--upstream', args.upstream!, '--registry', registry, '--batch-wait-ms', args['batch-wait-ms']!]);
+  const upstream = child('upstream', [
+    '--upstream',
+    args.upstream!,
+    '--registry',
+    registry,
+    '--batch-wait-ms',
+    args['batch-wait-ms']!,
+  ]);
   const gw = await startGateway({ port: 0, logger: createLogger({ component: 'gateway' }, { level: 'warn' }) });
   try {
     const up = JSON.parse(await upstream.firstLine) as { url: string; kind: string };
     gw.setReplicas([{ id: 'r1', url: up.url, ready: true }]);
     const bare = await startBareProxy(up.url);
-    const load = child('load', ['--direct', up.url, '--gateway', gw.url, '--proxy', bare.url, '--rate', String(rate),
-      '--duration-ms', args['duration-ms']!, '--warmup-ms', args['warmup-ms']!]);
+    const load = child('load', [
+      '--direct',
+      up.url,
+      '--gateway',
+      gw.url,
+      '--proxy',
+      bare.url,
+      '--rate',
+      String(rate),
+      '--duration-ms',
+      args['duration-ms']!,
+      '--warmup-ms',
+      args['warmup-ms']!,
+    ]);
     const result = JSON.parse(await load.firstLine) as LoadResult;
     await once(load.proc, 'exit');
     await bare.close();
     const report = {
-      benchmark: 'gateway-overhead', at: new Date().toISOString(), node: process.version,
+      benchmark: 'gateway-overhead',
+      at: new Date().toISOString(),
+      node: process.version,
       cpus: `${os.cpus()[0]?.model ?? 'unknown'} x${os.cpus().length}`,
-      upstream: up.kind, ratePerSec: rate, durationMs: Number(args['duration-ms']), warmupMs: Number(args['warmup-ms']),
+      upstream: up.kind,
+      ratePerSec: rate,
+      durationMs: Number(args['duration-ms']),
+      warmupMs: Number(args['warmup-ms']),
       batchWaitMs: Number(args['batch-wait-ms']),
       ...result,
       overheadMs: { p50: result.gateway.p50 - result.direct.p50, p99: result.gateway.p99 - result.direct.p99 },
-      bareProxyOverheadMs: { p50: result.bareProxy.p50 - result.direct.p50, p99: result.bareProxy.p99 - result.direct.p99 },
+      bareProxyOverheadMs: {
+        p50: result.bareProxy.p50 - result.direct.p50,
+        p99: result.bareProxy.p99 - result.direct.p99,
+      },
       targetMet: result.gateway.p50 - result.direct.p50 < 0.5,
     };
     await mkdir(path.join(repoRoot, 'bench', 'results'), { recursive: true });
-    await writeFile(path.join(repoRoot, 'bench', 'results', 'gateway-overhead.json'), JSON.stringify(report, null, 2) + '\n');
+    await writeFile(
+      path.join(repoRoot, 'bench', 'results', 'gateway-overhead.json'),
+      JSON.stringify(report, null, 2) + '\n',
+    );
     await writeFile(path.join(repoRoot, 'bench', 'results', 'gateway-overhead.md'), markdown(report));
     process.stdout.write(markdown(report));
   } finally {
@@ -223,14 +290,27 @@ async function main(): Promise<void> {
 }
 
 function markdown(r: {
-  at: string; node: string; cpus: string; upstream: string; ratePerSec: number; durationMs: number; batchWaitMs: number;
-  direct: Percentiles; gateway: Percentiles; bareProxy: Percentiles; gatewayInternal: Percentiles; errors: LoadResult['errors'];
-  overheadMs: { p50: number; p99: number }; bareProxyOverheadMs: { p50: number; p99: number }; targetMet: boolean;
+  at: string;
+  node: string;
+  cpus: string;
+  upstream: string;
+  ratePerSec: number;
+  durationMs: number;
+  batchWaitMs: number;
+  direct: Percentiles;
+  gateway: Percentiles;
+  bareProxy: Percentiles;
+  gatewayInternal: Percentiles;
+  errors: LoadResult['errors'];
+  overheadMs: { p50: number; p99: number };
+  bareProxyOverheadMs: { p50: number; p99: number };
+  targetMet: boolean;
 }): string {
   const f = (ms: number) => ms.toFixed(3);
-  const upstream = r.upstream === 'replica'
-    ? `a real replica with the demo model (${r.batchWaitMs > 0 ? `batching, ${r.batchWaitMs} ms wait` : 'batching off'})`
-    : 'a trivial upstream (fixed JSON answer; no real replica was available)';
+  const upstream =
+    r.upstream === 'replica'
+      ? `a real replica with the demo model (${r.batchWaitMs > 0 ? `batching, ${r.batchWaitMs} ms wait` : 'batching off'})`
+      : 'a trivial upstream (fixed JSON answer; no real replica was available)';
   return `# Gateway overhead
 
 ${r.at}, ${r.cpus}, node ${r.node}. Upstream: ${upstream}. ${r.ratePerSec} req/s open loop for ${r.durationMs} ms,

@@ -23,7 +23,9 @@ const resultsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '.
 // this script with --expose-gc when it was started without it.
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
-  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(child.status ?? 1);
 }
 
@@ -31,9 +33,34 @@ const server = await startTrivialServer();
 const samples: Array<{ elapsedMs: number; rssBytes: number; heapTotalBytes: number; heapUsedBytes: number }> = [];
 try {
   const result = await runBench(
-    { url: server.url, model: 'echo', mode: 'open', ratePerSec, arrival: 'constant', concurrency: 1, durationMs, warmupMs: 0,
-      connections: 64, timeoutMs: 10_000, lateThresholdMs: 2, binary: false, checkShape: false, seed: 1 },
-    { onProgress: (p) => { gc!(); const m = process.memoryUsage(); samples.push({ elapsedMs: p.elapsedMs, rssBytes: m.rss, heapTotalBytes: m.heapTotal, heapUsedBytes: m.heapUsed }); } },
+    {
+      url: server.url,
+      model: 'echo',
+      mode: 'open',
+      ratePerSec,
+      arrival: 'constant',
+      concurrency: 1,
+      durationMs,
+      warmupMs: 0,
+      connections: 64,
+      timeoutMs: 10_000,
+      lateThresholdMs: 2,
+      binary: false,
+      checkShape: false,
+      seed: 1,
+    },
+    {
+      onProgress: (p) => {
+        gc!();
+        const m = process.memoryUsage();
+        samples.push({
+          elapsedMs: p.elapsedMs,
+          rssBytes: m.rss,
+          heapTotalBytes: m.heapTotal,
+          heapUsedBytes: m.heapUsed,
+        });
+      },
+    },
   );
   // Growth is measured after the first tenth (JIT, sockets and buffers settle by then).
   const settled = samples[Math.min(samples.length - 1, Math.max(1, Math.floor(samples.length / 10)))]!;
@@ -42,11 +69,20 @@ try {
   const middle = samples[Math.floor(samples.length / 2)]!;
   const peakRss = Math.max(...samples.map((s) => s.rssBytes));
   const summary = {
-    date: new Date().toISOString(), machine: { cpus: os.cpus().length, node: process.version, loadavg1m: os.loadavg()[0] },
-    durationMs, ratePerSec, requests: result.requests, achievedPerSec: result.rate.achievedPerSec,
-    rssSettledBytes: settled.rssBytes, rssEndBytes: last.rssBytes, rssPeakBytes: peakRss, rssGrowthBytes: last.rssBytes - settled.rssBytes,
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version, loadavg1m: os.loadavg()[0] },
+    durationMs,
+    ratePerSec,
+    requests: result.requests,
+    achievedPerSec: result.rate.achievedPerSec,
+    rssSettledBytes: settled.rssBytes,
+    rssEndBytes: last.rssBytes,
+    rssPeakBytes: peakRss,
+    rssGrowthBytes: last.rssBytes - settled.rssBytes,
     rssGrowthSecondHalfBytes: last.rssBytes - middle.rssBytes,
-    heapUsedSettledBytes: settled.heapUsedBytes, heapUsedEndBytes: last.heapUsedBytes, gcBeforeEachSample: true,
+    heapUsedSettledBytes: settled.heapUsedBytes,
+    heapUsedEndBytes: last.heapUsedBytes,
+    gcBeforeEachSample: true,
     samples: samples.filter((_, i) => i % Math.max(1, Math.floor(samples.length / 60)) === 0),
   };
   const md = [

@@ -7,8 +7,16 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 
 const self = fileURLToPath(import.meta.url);
-const metadata = JSON.stringify({ name: 'echo', versions: ['1'], inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }] });
-const answer = JSON.stringify({ model_name: 'echo', outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [0.5] }] });
+const metadata = JSON.stringify({
+  name: 'echo',
+  versions: ['1'],
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }],
+});
+const answer = JSON.stringify({
+  model_name: 'echo',
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [0.5] }],
+});
 
 /** Starts the server in a child process; resolves with its URL, its pid and a stop function. */
 export async function startTrivialServer(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
@@ -19,7 +27,8 @@ export async function startTrivialServer(): Promise<{ url: string; pid: number; 
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   return {
-    url, pid: child.pid!,
+    url,
+    pid: child.pid!,
     stop: async () => {
       child.stdin.end();
       const t = setTimeout(() => child.kill('SIGKILL'), 3000);

@@ -12,7 +12,13 @@ import { runBench } from '../src/loadtest/run.js';
 import type { BenchOptions, RunResult } from '../src/loadtest/types.js';
 import { startTrivialServer } from './loadgen-server.js';
 
-interface AutocannonResult { requests: { average: number; total: number }; latency: { p50: number; p99: number }; duration: number; errors: number; non2xx: number }
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  duration: number;
+  errors: number;
+  non2xx: number;
+}
 const autocannon = createRequire(import.meta.url)('autocannon') as (opts: object) => Promise<AutocannonResult>;
 
 function arg(name: string, fallback: string): string {
@@ -29,15 +35,35 @@ const body = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4], datatype: 'FP
 
 function ours(url: string, over: Partial<BenchOptions>): Promise<RunResult> {
   return runBench({
-    url, model: 'echo', mode: 'open', ratePerSec: 1000, arrival: 'constant', concurrency: connections, durationMs, warmupMs: 1000,
-    connections, timeoutMs: 10_000, lateThresholdMs: 2, binary: false, checkShape: false, seed: 1, ...over,
+    url,
+    model: 'echo',
+    mode: 'open',
+    ratePerSec: 1000,
+    arrival: 'constant',
+    concurrency: connections,
+    durationMs,
+    warmupMs: 1000,
+    connections,
+    timeoutMs: 10_000,
+    lateThresholdMs: 2,
+    binary: false,
+    checkShape: false,
+    seed: 1,
+    ...over,
   });
 }
 
 const server = await startTrivialServer();
 try {
   // Warm the server's JIT first, so whichever runs first is not penalised.
-  await autocannon({ url: `${server.url}/v2/models/echo/infer`, method: 'POST', body, headers: { 'content-type': 'application/json' }, connections, duration: 2 });
+  await autocannon({
+    url: `${server.url}/v2/models/echo/infer`,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json' },
+    connections,
+    duration: 2,
+  });
   // Alternate the two closed-loop generators for several rounds and keep each one's best, so a
   // burst of background load on a shared machine does not decide the comparison.
   let ac: AutocannonResult | undefined;
@@ -46,8 +72,13 @@ try {
   const perRound: Array<{ autocannonPerSec: number; oursClosedPerSec: number }> = [];
   for (let round = 0; round < rounds; round++) {
     const a = await autocannon({
-      url: `${server.url}/v2/models/echo/infer`, method: 'POST', body, headers: { 'content-type': 'application/json' },
-      connections, pipelining: 1, duration: durationMs / 1000,
+      url: `${server.url}/v2/models/echo/infer`,
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      connections,
+      pipelining: 1,
+      duration: durationMs / 1000,
     });
     const rate = a.requests.total / a.duration;
     if (rate > acRate) [ac, acRate] = [a, rate];
@@ -62,21 +93,46 @@ try {
   const openWorkers = await ours(server.url, { mode: 'open', ratePerSec: Math.floor(acRate), workers });
   const summary = {
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? '', node: process.version, loadavg1m: os.loadavg()[0] },
-    durationMs, connections, rounds, perRound,
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model ?? '',
+      node: process.version,
+      loadavg1m: os.loadavg()[0],
+    },
+    durationMs,
+    connections,
+    rounds,
+    perRound,
     autocannon: { ratePerSec: acRate, p50Ms: ac.latency.p50, p99Ms: ac.latency.p99, errors: ac.errors + ac.non2xx },
-    oursClosed: { ratePerSec: closed.rate.achievedPerSec, p50Ms: closed.latency.p50Ms, p99Ms: closed.latency.p99Ms, errors: closed.requests.errors },
+    oursClosed: {
+      ratePerSec: closed.rate.achievedPerSec,
+      p50Ms: closed.latency.p50Ms,
+      p99Ms: closed.latency.p99Ms,
+      errors: closed.requests.errors,
+    },
     oursOpen: {
-      requestedPerSec: open.rate.requestedPerSec, achievedPerSec: open.rate.achievedPerSec, sentLate: open.requests.sentLate,
-      notSent: open.requests.notSent, p50Ms: open.latency.p50Ms, p99Ms: open.latency.p99Ms, serviceP99Ms: open.service.p99Ms,
+      requestedPerSec: open.rate.requestedPerSec,
+      achievedPerSec: open.rate.achievedPerSec,
+      sentLate: open.requests.sentLate,
+      notSent: open.requests.notSent,
+      p50Ms: open.latency.p50Ms,
+      p99Ms: open.latency.p99Ms,
+      serviceP99Ms: open.service.p99Ms,
     },
     oursOpen90: {
-      requestedPerSec: open90.rate.requestedPerSec, achievedPerSec: open90.rate.achievedPerSec, sentLate: open90.requests.sentLate,
-      p50Ms: open90.latency.p50Ms, p99Ms: open90.latency.p99Ms, serviceP99Ms: open90.service.p99Ms,
+      requestedPerSec: open90.rate.requestedPerSec,
+      achievedPerSec: open90.rate.achievedPerSec,
+      sentLate: open90.requests.sentLate,
+      p50Ms: open90.latency.p50Ms,
+      p99Ms: open90.latency.p99Ms,
+      serviceP99Ms: open90.service.p99Ms,
     },
     oursOpenWorkers: {
-      workers, requestedPerSec: openWorkers.rate.requestedPerSec, achievedPerSec: openWorkers.rate.achievedPerSec,
-      p50Ms: openWorkers.latency.p50Ms, p99Ms: openWorkers.latency.p99Ms,
+      workers,
+      requestedPerSec: openWorkers.rate.requestedPerSec,
+      achievedPerSec: openWorkers.rate.achievedPerSec,
+      p50Ms: openWorkers.latency.p50Ms,
+      p99Ms: openWorkers.latency.p99Ms,
     },
     ratioClosed: closed.rate.achievedPerSec / acRate,
     ratioOpen: open.rate.achievedPerSec / acRate,

@@ -18,8 +18,12 @@ import { cliEntry, fmt, machine, writeResults } from './replica-harness.js';
 
 const { values } = parseArgs({
   options: {
-    rps: { type: 'string', default: '12000' }, connections: { type: 'string', default: '4000' }, 'duration-s': { type: 'string', default: '8' },
-    'after-rps': { type: 'string', default: '200' }, 'after-s': { type: 'string', default: '3' }, tag: { type: 'string' },
+    rps: { type: 'string', default: '12000' },
+    connections: { type: 'string', default: '4000' },
+    'duration-s': { type: 'string', default: '8' },
+    'after-rps': { type: 'string', default: '200' },
+    'after-s': { type: 'string', default: '3' },
+    tag: { type: 'string' },
   },
 });
 const MODEL = 'cnn-lstm';
@@ -38,7 +42,11 @@ interface BenchJson {
 function serveBench(url: string, args: string[]): Promise<{ result: BenchJson; pid: number }> {
   return new Promise((resolve, reject) => {
     // --warmup 0: the overload starts when this bench does, as recorded before the CLI's 2 s default.
-    const child = spawn(process.execPath, [cliEntry, 'bench', '--url', url, '--model', MODEL, '--json', '--warmup', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [cliEntry, 'bench', '--url', url, '--model', MODEL, '--json', '--warmup', '0', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -72,7 +80,12 @@ async function cpuByProcess(): Promise<Map<number, { cmd: string; s: number }>> 
 }
 
 /** Share of one core each process used between two samples, busiest first (only those above 2%). */
-function cpuShares(before: Map<number, { cmd: string; s: number }>, after: Map<number, { cmd: string; s: number }>, wallS: number, names: Map<number, string>) {
+function cpuShares(
+  before: Map<number, { cmd: string; s: number }>,
+  after: Map<number, { cmd: string; s: number }>,
+  wallS: number,
+  names: Map<number, string>,
+) {
   const rows: { who: string; percent: number }[] = [];
   for (const [pid, a] of after) {
     const percent = Math.round(((a.s - (before.get(pid)?.s ?? a.s)) / wallS) * 100);
@@ -102,17 +115,28 @@ try {
   cluster = await startCluster(profile, { stateDir: path.join(tmp, 'state'), registryOverride: registry, cliEntry });
   const st = cluster.status();
   const url = cluster.gatewayUrl;
-  const names = new Map<number, string>([[st.gateway.pid!, 'gateway'], [process.pid, 'bench script + controller']]);
+  const names = new Map<number, string>([
+    [st.gateway.pid!, 'gateway'],
+    [process.pid, 'bench script + controller'],
+  ]);
   for (const r of st.replicas) if (r.pid !== undefined) names.set(r.pid, r.id);
   const loadBefore = os.loadavg();
   process.stderr.write(`cluster up at ${url}; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);
 
   // The overload, with the CPU of every process on the host sampled from 1 s in to 1 s before the end.
   const durationS = Number(values['duration-s']);
-  const ok200 = async () => metric(await (await fetch(`${url}/metrics`)).text(), /^serve_gateway_requests_total\{code="200"\} (\d+)/m) || 0;
+  const ok200 = async () =>
+    metric(await (await fetch(`${url}/metrics`)).text(), /^serve_gateway_requests_total\{code="200"\} (\d+)/m) || 0;
   const okBefore = await ok200();
   const overStart = performance.now();
-  const over = serveBench(url, ['--rps', values.rps!, '--connections', values.connections!, '--duration', `${durationS}s`]);
+  const over = serveBench(url, [
+    '--rps',
+    values.rps!,
+    '--connections',
+    values.connections!,
+    '--duration',
+    `${durationS}s`,
+  ]);
   await new Promise((r) => setTimeout(r, 1500));
   const [cpu0, m0] = [await cpuByProcess(), await machineJiffies()];
   const t0 = performance.now();
@@ -132,16 +156,25 @@ try {
   const stealPercent = share(m1.steal, m0.steal);
   const oursPercent = cpu.filter((c) => !c.who.startsWith('other:')).reduce((a, c) => a + c.percent, 0);
   const others = cpu.filter((c) => c.who.startsWith('other:'));
-  const foreignPercent = Math.max(others.reduce((a, c) => a + c.percent, 0), machineBusyPercent - oursPercent - irqPercent);
+  const foreignPercent = Math.max(
+    others.reduce((a, c) => a + c.percent, 0),
+    machineBusyPercent - oursPercent - irqPercent,
+  );
 
   const text = await (await fetch(`${url}/metrics`)).text();
   const gateway = {
-    okPerSec: Math.round(((metric(text, /^serve_gateway_requests_total\{code="200"\} (\d+)/m) || 0) - okBefore) / overWallS),
+    okPerSec: Math.round(
+      ((metric(text, /^serve_gateway_requests_total\{code="200"\} (\d+)/m) || 0) - okBefore) / overWallS,
+    ),
     ejectedNow: metric(text, /^serve_gateway_replicas\{state="ejected"\} (\d+)/m),
     readyNow: metric(text, /^serve_gateway_replicas\{state="ready"\} (\d+)/m),
     ejectionsTotal: metric(text, /^serve_gateway_ejections_total (\d+)/m),
-    answersByCode: Object.fromEntries([...text.matchAll(/^serve_gateway_requests_total\{code="(\d+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])])),
-    shedByReason: Object.fromEntries([...text.matchAll(/^serve_gateway_shed_total\{reason="(\w+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])])),
+    answersByCode: Object.fromEntries(
+      [...text.matchAll(/^serve_gateway_requests_total\{code="(\d+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]),
+    ),
+    shedByReason: Object.fromEntries(
+      [...text.matchAll(/^serve_gateway_shed_total\{reason="(\w+)"\} (\d+)/gm)].map((m) => [m[1]!, Number(m[2])]),
+    ),
   };
   const { result: a } = await serveBench(url, ['--rps', values['after-rps']!, '--duration', `${values['after-s']}s`]);
 
@@ -152,16 +185,31 @@ try {
     afterNoErrors: a.requests.errors === 0,
   };
   const report = {
-    bench: 'overload', tag: values.tag, at: new Date().toISOString(), machine: machine(), profile: 'local',
-    loadAverageBefore: loadBefore, cpuPercentDuringOverload: cpu, machineBusyPercent, irqPercent, stealPercent, foreignPercent,
+    bench: 'overload',
+    tag: values.tag,
+    at: new Date().toISOString(),
+    machine: machine(),
+    profile: 'local',
+    loadAverageBefore: loadBefore,
+    cpuPercentDuringOverload: cpu,
+    machineBusyPercent,
+    irqPercent,
+    stealPercent,
+    foreignPercent,
     overload: { rps: Number(values.rps), connections: Number(values.connections), durationS, result: o },
     gatewayAfterOverload: gateway,
     after: { rps: Number(values['after-rps']), durationS: Number(values['after-s']), result: a },
-    targets: { minGoodputPerSec: MIN_GOODPUT_PER_SEC, afterP99Ms: AFTER_P99_MS }, checks, met: Object.values(checks).every(Boolean),
+    targets: { minGoodputPerSec: MIN_GOODPUT_PER_SEC, afterP99Ms: AFTER_P99_MS },
+    checks,
+    met: Object.values(checks).every(Boolean),
   };
   const ok = (b: boolean) => (b ? 'met' : '**NOT met**');
-  const classes = Object.entries(o.errorsByClass).map(([k, v]) => `${k} ${fmt(v)}`).join(', ') || 'none';
-  const md = `# Overload: serve up --profile local under ${fmt(Number(values.rps))} req/s\n\n${report.at}, ${report.machine}${values.tag ? `, ${values.tag}` : ''}\n\n` +
+  const classes =
+    Object.entries(o.errorsByClass)
+      .map(([k, v]) => `${k} ${fmt(v)}`)
+      .join(', ') || 'none';
+  const md =
+    `# Overload: serve up --profile local under ${fmt(Number(values.rps))} req/s\n\n${report.at}, ${report.machine}${values.tag ? `, ${values.tag}` : ''}\n\n` +
     `Local profile (2 replicas, 1 ONNX Runtime thread each) + gateway + controller + load generator, all on this host. ` +
     `\`serve bench --rps ${values.rps} --connections ${values.connections} --duration ${durationS}s\`, then \`serve bench --rps ${values['after-rps']} --duration ${values['after-s']}s\`.\n\n` +
     `| check | target | measured | |\n|---|---|---|---|\n` +
@@ -170,13 +218,26 @@ try {
     `| p99 at ${values['after-rps']} req/s right after | < ${AFTER_P99_MS} ms | ${a.latency.p99Ms.toFixed(1)} ms | ${ok(checks.afterP99)} |\n` +
     `| errors at ${values['after-rps']} req/s right after | 0 | ${a.requests.errors} of ${a.requests.sent} | ${ok(checks.afterNoErrors)} |\n\n` +
     `During the overload: ${fmt(o.requests.sent)} sent (${fmt(o.rate.sentPerSec)}/s: the generator's own limit on this host), ${fmt(o.requests.ok)} answered 200, failures: ${classes}. ` +
-    `The gateway answered ${fmt(gateway.okPerSec)} successes/s over the generator's whole run (its own count, which includes answers the generator no longer waited for); its answers by status: ${Object.entries(gateway.answersByCode).map(([k, v]) => `${k}: ${fmt(v)}`).join(', ')}; shed by reason: ${Object.entries(gateway.shedByReason).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${fmt(v)}`).join(', ') || 'none'}.\n\n` +
-    ((o.errorsByClass.timeout ?? 0) > 0 ? `The generator's \`timeout\` failures are requests it gave up on after its own 10 s limit, counted from the moment it scheduled them: with all ${values.connections} of its connections busy it queues requests itself, and when it is short of CPU it reads answers late (the gateway's record above holds every answer it wrote).\n\n` : '') +
+    `The gateway answered ${fmt(gateway.okPerSec)} successes/s over the generator's whole run (its own count, which includes answers the generator no longer waited for); its answers by status: ${Object.entries(
+      gateway.answersByCode,
+    )
+      .map(([k, v]) => `${k}: ${fmt(v)}`)
+      .join(', ')}; shed by reason: ${
+      Object.entries(gateway.shedByReason)
+        .filter(([, v]) => v > 0)
+        .map(([k, v]) => `${k} ${fmt(v)}`)
+        .join(', ') || 'none'
+    }.\n\n` +
+    ((o.errorsByClass.timeout ?? 0) > 0
+      ? `The generator's \`timeout\` failures are requests it gave up on after its own 10 s limit, counted from the moment it scheduled them: with all ${values.connections} of its connections busy it queues requests itself, and when it is short of CPU it reads answers late (the gateway's record above holds every answer it wrote).\n\n`
+      : '') +
     `CPU during the overload (% of one core, ${os.cpus().length} cores): ${cpu.map((c) => `${c.who} ${c.percent}%`).join(', ')}; ` +
     `the machine as a whole was ${machineBusyPercent}% busy (of ${os.cpus().length * 100}%), ${irqPercent}% of it in the kernel's interrupt handling (loopback networking)` +
     `${stealPercent > 0 ? `, and ${stealPercent}% was stolen by the hypervisor` : ''}.\n` +
-    (foreignPercent >= 10 ? `\n**The machine was shared with other work at the time**: about ${foreignPercent}% of a core went to processes outside this benchmark` +
-      `${others.length > 0 ? '' : ' (not visible from here: other containers on the same host)'}, so the figures are lower than on a quiet machine.\n` : '');
+    (foreignPercent >= 10
+      ? `\n**The machine was shared with other work at the time**: about ${foreignPercent}% of a core went to processes outside this benchmark` +
+        `${others.length > 0 ? '' : ' (not visible from here: other containers on the same host)'}, so the figures are lower than on a quiet machine.\n`
+      : '');
   await writeResults(values.tag ? `overload-${values.tag}` : 'overload', report, md);
   process.stdout.write(md);
 } finally {

@@ -4,10 +4,13 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const header = Buffer.from(JSON.stringify({
-  model_name: 'cnn-lstm', model_version: '1',
-  outputs: [{ name: 'probs', datatype: 'FP32', shape: [1, 3], parameters: { binary_data_size: 12 } }],
-}));
+const header = Buffer.from(
+  JSON.stringify({
+    model_name: 'cnn-lstm',
+    model_version: '1',
+    outputs: [{ name: 'probs', datatype: 'FP32', shape: [1, 3], parameters: { binary_data_size: 12 } }],
+  }),
+);
 const response = Buffer.concat([header, Buffer.from(new Float32Array([0.2, 0.3, 0.5]).buffer)]);
 
 const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
@@ -24,7 +27,9 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
 });
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(JSON.stringify({ event: 'listening', host: '127.0.0.1', port, url: `http://127.0.0.1:${port}` }) + '\n');
+  process.stdout.write(
+    JSON.stringify({ event: 'listening', host: '127.0.0.1', port, url: `http://127.0.0.1:${port}` }) + '\n',
+  );
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 process.stdin.on('end', () => process.exit(0));

@@ -26,7 +26,9 @@ export interface ServerChild {
 /** Spawns `node args...`, waits for `{"event":"listening"}` (and `ready` when `waitReady`). */
 export async function spawnServer(args: string[], waitReady: boolean): Promise<ServerChild> {
   const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'ignore'] });
-  const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready: ${args.join(' ')}`))));
+  const exited = new Promise<never>((_, reject) =>
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code} before it was ready: ${args.join(' ')}`))),
+  );
   const lines = readline.createInterface({ input: proc.stdout! });
   let url = '';
   const started = new Promise<void>((resolve) => {
@@ -39,7 +41,8 @@ export async function spawnServer(args: string[], waitReady: boolean): Promise<S
   await Promise.race([started, exited]);
   exited.catch(() => undefined);
   return {
-    proc, url,
+    proc,
+    url,
     async stop() {
       if (proc.exitCode !== null) return;
       const gone = new Promise((r) => proc.once('exit', r));
@@ -61,10 +64,14 @@ export async function demoRegistry(opts: DemoOptions = {}): Promise<string> {
 /** A single-row Triton binary-extension request for the demo model, outputs in binary. */
 export function binaryRequest(window = 60, features = 16): { body: Buffer; headers: Record<string, string> } {
   const x = new Float32Array(window * features).map((_, i) => Math.sin(i * 0.37));
-  const header = Buffer.from(JSON.stringify({
-    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, window, features], parameters: { binary_data_size: x.byteLength } }],
-    outputs: [{ name: 'probs', parameters: { binary_data: true } }],
-  }));
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [
+        { name: 'x', datatype: 'FP32', shape: [1, window, features], parameters: { binary_data_size: x.byteLength } },
+      ],
+      outputs: [{ name: 'probs', parameters: { binary_data: true } }],
+    }),
+  );
   return {
     body: Buffer.concat([header, Buffer.from(x.buffer)]),
     headers: { 'inference-header-content-length': String(header.length), 'content-type': 'application/octet-stream' },
@@ -95,13 +102,28 @@ type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 /** Closed-loop load: `connections` keep-alive connections, each sending the next request on answer. */
-export async function runLoad(url: string, req: { body: Buffer; headers: Record<string, string> }, connections: number, durationS: number): Promise<LoadResult> {
-  const r = await autocannon({ url, method: 'POST', body: req.body, headers: req.headers, connections, duration: durationS });
+export async function runLoad(
+  url: string,
+  req: { body: Buffer; headers: Record<string, string> },
+  connections: number,
+  durationS: number,
+): Promise<LoadResult> {
+  const r = await autocannon({
+    url,
+    method: 'POST',
+    body: req.body,
+    headers: req.headers,
+    connections,
+    duration: durationS,
+  });
   return {
-    connections, durationS,
+    connections,
+    durationS,
     // Only answered-200 requests count toward the sustained rate.
     requestsPerSec: r['2xx'] / r.duration,
-    ok: r['2xx'], non2xx: r.non2xx, errors: r.errors + r.timeouts,
+    ok: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
     latencyMs: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max },
   };
 }
@@ -109,10 +131,14 @@ export async function runLoad(url: string, req: { body: Buffer; headers: Record<
 /** Samples a process's resident set size from /proc every `intervalMs`; `stop()` returns the peak in bytes. */
 export function sampleRss(pid: number, intervalMs = 100): { stop(): number } {
   let peak = 0;
-  const read = () => readFile(`/proc/${pid}/status`, 'utf8').then((s) => {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0);
-    peak = Math.max(peak, kb * 1024);
-  }, () => undefined);
+  const read = () =>
+    readFile(`/proc/${pid}/status`, 'utf8').then(
+      (s) => {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0);
+        peak = Math.max(peak, kb * 1024);
+      },
+      () => undefined,
+    );
   void read();
   const timer = setInterval(() => void read(), intervalMs);
   return {
@@ -125,7 +151,10 @@ export function sampleRss(pid: number, intervalMs = 100): { stop(): number } {
 
 /** Machine line for result files. */
 export function machine(): string {
-  return `${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
+  return `${os.cpus()[0]?.model ?? 'unknown cpu'} x${os.cpus().length}, node ${process.version}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
 }
 
 /** Writes bench/results/<name>.json and .md. */

@@ -25,7 +25,12 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function measure(session: ort.InferenceSession, shape: DemoShape, batch: number, durationMs: number): Promise<BatchResult> {
+async function measure(
+  session: ort.InferenceSession,
+  shape: DemoShape,
+  batch: number,
+  durationMs: number,
+): Promise<BatchResult> {
   const rand = mulberry32(batch);
   const x = Float32Array.from({ length: batch * shape.window * shape.features }, () => rand() * 2 - 1);
   const feeds = { x: new ort.Tensor('float32', x, [batch, shape.window, shape.features]) };
@@ -46,12 +51,26 @@ async function measure(session: ort.InferenceSession, shape: DemoShape, batch: n
     calls: latenciesMs.length,
     samplesPerSec: Math.round((latenciesMs.length * batch) / elapsedSec),
     callsPerSec: Math.round(latenciesMs.length / elapsedSec),
-    callLatencyMs: { p50: round(percentile(latenciesMs, 0.5)), p99: round(percentile(latenciesMs, 0.99)), max: round(latenciesMs[latenciesMs.length - 1]!) },
+    callLatencyMs: {
+      p50: round(percentile(latenciesMs, 0.5)),
+      p99: round(percentile(latenciesMs, 0.99)),
+      max: round(latenciesMs[latenciesMs.length - 1]!),
+    },
   };
 }
 
-function renderMarkdown(r: { date: string; machine: string; model: string; threads: number; durationMs: number; results: BatchResult[] }): string {
-  const rows = r.results.map((b) => `| ${b.batch} | ${b.samplesPerSec.toLocaleString('en-US')} | ${b.callsPerSec.toLocaleString('en-US')} | ${b.callLatencyMs.p50} | ${b.callLatencyMs.p99} |`);
+function renderMarkdown(r: {
+  date: string;
+  machine: string;
+  model: string;
+  threads: number;
+  durationMs: number;
+  results: BatchResult[];
+}): string {
+  const rows = r.results.map(
+    (b) =>
+      `| ${b.batch} | ${b.samplesPerSec.toLocaleString('en-US')} | ${b.callsPerSec.toLocaleString('en-US')} | ${b.callLatencyMs.p50} | ${b.callLatencyMs.p99} |`,
+  );
   return [
     '# Session throughput: demo CNN+LSTM, raw ONNX Runtime session (no HTTP)',
     '',
@@ -68,8 +87,13 @@ function renderMarkdown(r: { date: string; machine: string; model: string; threa
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { 'duration-ms': { type: 'string', default: '3000' }, batches: { type: 'string', default: '1,8,32' }, threads: { type: 'string', default: '1' },
-      channels: { type: 'string' }, hidden: { type: 'string' }, layers: { type: 'string' },
+    options: {
+      'duration-ms': { type: 'string', default: '3000' },
+      batches: { type: 'string', default: '1,8,32' },
+      threads: { type: 'string', default: '1' },
+      channels: { type: 'string' },
+      hidden: { type: 'string' },
+      layers: { type: 'string' },
     },
   });
   const durationMs = Number(values['duration-ms']);
@@ -79,9 +103,17 @@ async function main(): Promise<void> {
     throw new Error('usage: session-throughput [--duration-ms N>0] [--batches 1,8,32] [--threads N>=1]');
   }
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const { onnx, weights } = buildDemoModel({ channels: num(values.channels), hidden: num(values.hidden), layers: num(values.layers) });
+  const { onnx, weights } = buildDemoModel({
+    channels: num(values.channels),
+    hidden: num(values.hidden),
+    layers: num(values.layers),
+  });
   const shape = weights.shape;
-  const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: threads, interOpNumThreads: 1, executionProviders: ['cpu'] });
+  const session = await ort.InferenceSession.create(onnx, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionProviders: ['cpu'],
+  });
   const results: BatchResult[] = [];
   try {
     for (const b of batches) {

@@ -66,7 +66,12 @@ async function oneRun(root: string, registry: string, i: number): Promise<Run> {
   const t1 = performance.now();
   child.kill('SIGTERM');
   await once(child, 'exit');
-  return { readyMs, gatewayReadyMs, stopMs: performance.now() - t1, replicas: status.replicas.filter((r) => r.state === 'ready').length };
+  return {
+    readyMs,
+    gatewayReadyMs,
+    stopMs: performance.now() - t1,
+    replicas: status.replicas.filter((r) => r.state === 'ready').length,
+  };
 }
 
 function stats(xs: number[]) {
@@ -84,14 +89,21 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const r = await oneRun(root, registry, i);
       results.push(r);
-      process.stderr.write(`run ${i + 1}/${runs}: ready ${r.readyMs.toFixed(0)} ms, gateway ready ${r.gatewayReadyMs.toFixed(0)} ms, stop ${r.stopMs.toFixed(0)} ms\n`);
+      process.stderr.write(
+        `run ${i + 1}/${runs}: ready ${r.readyMs.toFixed(0)} ms, gateway ready ${r.gatewayReadyMs.toFixed(0)} ms, stop ${r.stopMs.toFixed(0)} ms\n`,
+      );
     }
     const ready = stats(results.map((r) => r.readyMs));
     const stop = stats(results.map((r) => r.stopMs));
     const summary = {
       benchmark: 'startup',
       date: new Date().toISOString(),
-      machine: { cpus: os.availableParallelism(), memoryBytes: os.totalmem(), node: process.version, loadAverage1m: os.loadavg()[0] },
+      machine: {
+        cpus: os.availableParallelism(),
+        memoryBytes: os.totalmem(),
+        node: process.version,
+        loadAverage1m: os.loadavg()[0],
+      },
       profile: 'local (shipped), demo model, SERVE_PORT=0',
       targetReadyMs: TARGET_MS,
       readyMs: ready,
@@ -120,7 +132,9 @@ Target: ready in under ${TARGET_MS} ms (median): **${summary.met ? 'met' : 'miss
 Ready means the gateway listens and every replica of the profile (${results[0]?.replicas ?? 0}) has loaded its ONNX session and answered ready.
 `,
     );
-    process.stdout.write(`startup: median ${f(ready.median)} to ready (target < ${TARGET_MS} ms: ${summary.met ? 'met' : 'missed'})\n`);
+    process.stdout.write(
+      `startup: median ${f(ready.median)} to ready (target < ${TARGET_MS} ms: ${summary.met ? 'met' : 'missed'})\n`,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -24,7 +24,8 @@ const builds = values.builds!.split(',').map((b) => {
   return { label: b.slice(0, i), cli: b.slice(i + 1) };
 });
 const modes = values.modes!.split(',') as Array<'json' | 'binary'>;
-const ratesOf = (mode: 'json' | 'binary') => values[mode === 'json' ? 'json-rates' : 'binary-rates']!.split(',').map(Number);
+const ratesOf = (mode: 'json' | 'binary') =>
+  values[mode === 'json' ? 'json-rates' : 'binary-rates']!.split(',').map(Number);
 
 interface Result {
   build: string;
@@ -42,7 +43,13 @@ for (const mode of modes) {
     const cluster = await startLocal((p) => p, b.cli);
     try {
       const loadBefore = loadNote();
-      const { best, rungs } = await ladder(cluster.url, ratesOf(mode), mode === 'binary' ? ['--binary'] : [], undefined, b.cli);
+      const { best, rungs } = await ladder(
+        cluster.url,
+        ratesOf(mode),
+        mode === 'binary' ? ['--binary'] : [],
+        undefined,
+        b.cli,
+      );
       results.push({ build: b.label, mode, bestPerSec: best, rungs, loadBefore, loadAfter: loadNote() });
       process.stderr.write(`${b.label} ${mode}: ${best}/s\n`);
     } finally {
@@ -52,15 +59,33 @@ for (const mode of modes) {
 }
 
 const at = new Date().toISOString();
-const rows = results.map((r) => `| ${r.build} | ${r.mode} | **${r.bestPerSec.toLocaleString('en-US')}** | ${r.rungs.map((g) => `${g.ratePerSec}${g.passed ? '✓' : '✗'} (${g.tries.map((t) => `${t.p99Ms.toFixed(0)} ms${t.errorRate > 0 ? `, ${(t.errorRate * 100).toFixed(1)}% err` : ''}`).join(' / ')})`).join(', ')} | ${r.loadBefore} → ${r.loadAfter} |`);
-const ratios = builds.length > 1 ? modes.map((m) => {
-  const [a, b] = [results.find((r) => r.mode === m && r.build === builds[0]!.label)!, results.find((r) => r.mode === m && r.build === builds[1]!.label)!];
-  return `- ${m}: ${builds[0]!.label} / ${builds[1]!.label} = ${(a.bestPerSec / Math.max(1, b.bestPerSec)).toFixed(2)}x`;
-}).join('\n') + '\n' : '';
-const md = `# Throughput ladder: serve up --profile local, demo model, single-row requests\n\n${at}, ${machine()}${values.tag ? `, ${values.tag}` : ''}\n\n` +
+const rows = results.map(
+  (r) =>
+    `| ${r.build} | ${r.mode} | **${r.bestPerSec.toLocaleString('en-US')}** | ${r.rungs.map((g) => `${g.ratePerSec}${g.passed ? '✓' : '✗'} (${g.tries.map((t) => `${t.p99Ms.toFixed(0)} ms${t.errorRate > 0 ? `, ${(t.errorRate * 100).toFixed(1)}% err` : ''}`).join(' / ')})`).join(', ')} | ${r.loadBefore} → ${r.loadAfter} |`,
+);
+const ratios =
+  builds.length > 1
+    ? modes
+        .map((m) => {
+          const [a, b] = [
+            results.find((r) => r.mode === m && r.build === builds[0]!.label)!,
+            results.find((r) => r.mode === m && r.build === builds[1]!.label)!,
+          ];
+          return `- ${m}: ${builds[0]!.label} / ${builds[1]!.label} = ${(a.bestPerSec / Math.max(1, b.bestPerSec)).toFixed(2)}x`;
+        })
+        .join('\n') + '\n'
+    : '';
+const md =
+  `# Throughput ladder: serve up --profile local, demo model, single-row requests\n\n${at}, ${machine()}${values.tag ? `, ${values.tag}` : ''}\n\n` +
   'Each rate: a separate `serve bench` process, 6 s after 2 s of warmup, `--p99 100ms --error-rate 0%`, 512 connections; a rate passes if one of two tries does; ' +
-  'the ladder stops at the first rate that fails both. Everything (generator, gateway, 2 replicas) shares this machine\'s cores.\n\n' +
+  "the ladder stops at the first rate that fails both. Everything (generator, gateway, 2 replicas) shares this machine's cores.\n\n" +
   '| build | payload | highest passing rate (req/s) | rungs (p99 of each try) | load average (1/5/15 min) before → after |\n|---|---|---|---|---|\n' +
-  rows.join('\n') + '\n\n' + ratios;
-await writeResults('throughput-ladder', { bench: 'throughput-ladder', at, machine: machine(), tag: values.tag, builds, results }, md);
+  rows.join('\n') +
+  '\n\n' +
+  ratios;
+await writeResults(
+  'throughput-ladder',
+  { bench: 'throughput-ladder', at, machine: machine(), tag: values.tag, builds, results },
+  md,
+);
 process.stdout.write(md);

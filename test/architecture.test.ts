@@ -26,7 +26,9 @@ const programHomes: Record<string, readonly string[]> = {
 
 /** True when `text` starts `program` (spawn, exec*, execa or runProcess of its name). */
 function startsProgram(text: string, program: string): boolean {
-  return new RegExp(`\\b(spawn|spawnSync|execFile|execFileSync|exec|execSync|execa|execaSync|runProcess)\\(\\s*['"\`]${program}['"\`]`).test(text);
+  return new RegExp(
+    `\\b(spawn|spawnSync|execFile|execFileSync|exec|execSync|execa|execaSync|runProcess)\\(\\s*['"\`]${program}['"\`]`,
+  ).test(text);
 }
 
 /** Files starting a system program outside its home folders. */
@@ -36,7 +38,8 @@ function programViolations(): string[] {
     const rel = path.relative(srcDir, file).split(path.sep).join('/');
     const text = readFileSync(file, 'utf8');
     for (const [program, homes] of Object.entries(programHomes)) {
-      if (startsProgram(text, program) && !homes.some((h) => rel.startsWith(`${h}/`))) problems.push(`src/${rel} runs ${program} (it lives behind ${homes.join(', ')})`);
+      if (startsProgram(text, program) && !homes.some((h) => rel.startsWith(`${h}/`)))
+        problems.push(`src/${rel} runs ${program} (it lives behind ${homes.join(', ')})`);
     }
   }
   return problems;
@@ -48,7 +51,8 @@ test('the system ssh (and nvidia-smi) are run only behind cluster/launchers and 
   assert.ok(startsProgram(`const c = spawn('ssh', [...args]);`, 'ssh'));
   assert.ok(startsProgram(`await runProcess('nvidia-smi', ARGS, o)`, 'nvidia-smi'));
   assert.ok(!startsProgram(`const head = ['host', 'ssh', 'cpus'];`, 'ssh'));
-  assert.ok(!startsProgram(`spawn('ssh-keygen', [])`, 'ssh'));});
+  assert.ok(!startsProgram(`spawn('ssh-keygen', [])`, 'ssh'));
+});
 
 test('no source file is longer than 250 lines (house style: one concept a file)', () => {
   const long: string[] = [];

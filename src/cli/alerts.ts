@@ -41,23 +41,36 @@ function writeAtomically(file: string, text: string): void {
     replaceFile(path.resolve(file), text);
   } catch (err) {
     if (err instanceof DiskFullError) throw err;
-    throw new UserError(`--out ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'}): check the folder exists and is writable`);
+    throw new UserError(
+      `--out ${file}: cannot write the file (` +
+        `${(err as { code?: string }).code ?? 'error'}): check the folder exists and is writable`,
+    );
   }
 }
 
 export function register(program: Command): void {
   program
     .command('alerts')
-    .description("Write Prometheus alerting rules from a profile's targets (latency, errors, throughput, resources, health, crash loops, autoscaling, shedding).")
+    .description(
+      "Write Prometheus alerting rules from a profile's targets (latency, errors, " +
+        'throughput, resources, health, crash loops, autoscaling, shedding).',
+    )
     .requiredOption('--profile <name|file>', 'profile name (profiles/<name>.yaml or shipped) or path of a .yaml file')
     .option('--out <file>', 'write the rule file here (atomically) instead of stdout')
     .option('--json', 'print the rules as JSON instead of a rule file')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
-  $ serve alerts --profile market-hours --out /etc/prometheus/rules/serve.yml
-  $ serve alerts --profile local | promtool check rules /dev/stdin
+  $ serve alerts --profile market-hours --out ` +
+        `/etc/prometheus/rules/serve.yml
+  $ serve alerts --profile local | promtool ` +
+        `check rules /dev/stdin
 
-The rules select the labels of the service discovery file \`serve up\` writes in its state directory
-(prometheus-targets.json): profile, component, replica.`)
+The rules select the labels of the service discovery ` +
+        `file \`serve up\` writes in its state directory
+(prometheus-targets.json): ` +
+        `profile, component, replica.`,
+    )
     .action(action((flags: AlertFlags) => alerts(flags)));
 }

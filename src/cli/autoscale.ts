@@ -42,12 +42,23 @@ async function serviceTimeFor(profile: Profile, flags: SimulateFlags): Promise<S
   let m: Awaited<ReturnType<typeof measureBatchTimes>>;
   try {
     m = await measureBatchTimes({
-      registry, model: ref, device: profile.runtime.device, threads: profile.runtime.threads, batches: batchSizes(profile.batching.maxBatchSize), msPerBatch: 150,
+      registry,
+      model: ref,
+      device: profile.runtime.device,
+      threads: profile.runtime.threads,
+      batches: batchSizes(profile.batching.maxBatchSize),
+      msPerBatch: 150,
     });
   } catch (err) {
-    throw new UserError(`cannot measure the service time of ${ref} in ${registry} (${errorMessage(err)}): build or point at the model (--registry), or give --service-time such as "1:2ms,32:12ms"`);
+    throw new UserError(
+      `cannot measure the service time of ${ref} in ${registry} (${errorMessage(err)}` +
+        `): build or point at the model (--registry), or give --service-time such as ` +
+        `"1:2ms,32:12ms"`,
+    );
   }
-  const source = `measured: ${m.model} on ${m.device}, ${profile.runtime.threads} thread(s), median of ${m.timings.reduce((a, t) => a + t.runs, 0)} runs`;
+  const source =
+    `measured: ${m.model} on ${m.device}, ${profile.runtime.threads} thread(s), ` +
+    `median of ${m.timings.reduce((a, t) => a + t.runs, 0)} runs`;
   return { points: m.timings.map((t) => [t.batch, t.medianMs]), source };
 }
 
@@ -59,17 +70,23 @@ async function run(flags: SimulateFlags): Promise<number> {
     throw new UserError(`--start-time: ${errorMessage(err)}`);
   }
   const initial = flags.initial === undefined ? undefined : Number(flags.initial);
-  if (initial !== undefined && !(Number.isInteger(initial) && initial >= 0)) throw new UserError(`--initial must be a whole number >= 0, got "${flags.initial}"`);
+  if (initial !== undefined && !(Number.isInteger(initial) && initial >= 0))
+    throw new UserError(`--initial must be a whole number >= 0, got "${flags.initial}"`);
   const loaded = await loadProfileOrSchedule(flags.profile);
   if (loaded.kind === 'schedule') {
-    throw new UserError(`${flags.profile} is a schedule: simulate one of its profiles (${Object.keys(loaded.schedule.profiles).join(', ')}) on the trace`);
+    throw new UserError(
+      `${flags.profile} is a schedule: simulate one of its profiles (` +
+        `${Object.keys(loaded.schedule.profiles).join(', ')}) on the trace`,
+    );
   }
   const profile = loaded.profile;
   let text: string;
   try {
     text = await readFile(flags.trace, 'utf8');
   } catch (err) {
-    throw new UserError(`--trace ${flags.trace} cannot be read (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`);
+    throw new UserError(
+      `--trace ${flags.trace} cannot be read (` + `${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`,
+    );
   }
   const trace = parseTrace(text, flags.trace);
   const serviceTime = await serviceTimeFor(profile, flags);
@@ -81,22 +98,40 @@ async function run(flags: SimulateFlags): Promise<number> {
 }
 
 export function register(program: Command): void {
-  const autoscale = program.command('autoscale').description('The autoscaling policy: simulate it on a load trace before deploying it.');
+  const autoscale = program
+    .command('autoscale')
+    .description('The autoscaling policy: simulate it on a load trace before deploying it.');
   autoscale
     .command('simulate')
-    .description('Replay a rate trace through the autoscaling policy and a queueing model of the replicas: replicas over time, p99 per minute, replica-minutes, minutes that miss the targets.')
+    .description(
+      'Replay a rate trace through the autoscaling policy and a queueing model of the ' +
+        'replicas: replicas over time, p99 per minute, replica-minutes, minutes that ' +
+        'miss the targets.',
+    )
     .requiredOption('--profile <name|file>', 'profile whose replicas, autoscaling, batching and targets to simulate')
-    .requiredOption('--trace <file>', 'a `serve bench --json` result (its per-second series) or a CSV of seconds,requests_per_second')
-    .option('--service-time <spec>', 'run time of one batch: "20ms", or batch:duration pairs "1:2ms,8:4ms,32:12ms" (default: measured from the model)')
+    .requiredOption(
+      '--trace <file>',
+      'a `serve bench --json` result (its per-second series) or a CSV of ' + 'seconds,requests_per_second',
+    )
+    .option(
+      '--service-time <spec>',
+      'run time of one batch: "20ms", or batch:duration pairs "1:2ms,8:4ms,32:12ms" ' +
+        '(default: measured from the model)',
+    )
     .option('--start-time <duration>', 'from asking for a replica until it is ready', '2s')
     .option('--initial <n>', "replicas at the start (default the profile's replicas.initial)")
     .option('--registry <dir>', "model registry to measure the service time from (default the profile's)")
     .option('--html <file>', 'also write a self-contained HTML page: load, replicas and predicted p99 on one time axis')
     .option('--json', 'print the whole simulation as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ serve bench --rps 200 --duration 10m --json > day.json
-  $ serve autoscale simulate --profile market-hours --trace day.json --html market.html
-  $ serve autoscale simulate --profile off-hours --trace load.csv --service-time 1:2ms,32:12ms`)
+  $ serve ` +
+        `autoscale simulate --profile market-hours --trace day.json --html market.html
+  ` +
+        `$ serve autoscale simulate --profile off-hours --trace load.csv --service-time 1:2ms,32:12ms`,
+    )
     .action(action((flags: SimulateFlags) => run(flags)));
 }

@@ -22,14 +22,15 @@ export interface Output {
 export function cannotWrite(flag: string, file: string, err: unknown): UserError {
   // A full disk says so and names the folder; anything else names the flag.
   if (err instanceof DiskFullError) return err;
-  return new UserError(`${flag} ${file}: cannot write the file (${(err as { code?: string }).code ?? 'error'})`);
+  return new UserError(`${flag} ${file}: cannot write the file (` + `${(err as { code?: string }).code ?? 'error'})`);
 }
 
 /** Checks now, before any load is sent, that `file` can be written: creates its temp file. */
 export function prepareOutput(flag: string, file: string): Output {
   try {
     // An existing file is only looked at, never truncated; a folder in its place is a mistake.
-    if (existsSync(file) && statSync(file).isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    if (existsSync(file) && statSync(file).isDirectory())
+      throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
     return { flag, file, pending: PendingFile.open(path.resolve(file)) };
   } catch (err) {
     throw cannotWrite(flag, file, err);

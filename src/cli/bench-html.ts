@@ -5,11 +5,16 @@ import { benchReportHtml } from '../report/bench-page.js';
 
 /** The self-contained HTML report of `result`; `verdict` as for renderTable (a run not judged). */
 export function renderBenchHtml(result: RunResult, gates: GateReport, verdict?: string): string {
-  return benchReportHtml({
-    result, gates, table: tableModel(result, gates),
-    spectrum: {
-      latency: percentileSpectrum(result.histograms.latencyUs, { maxMs: result.latency.maxMs }),
-      service: percentileSpectrum(result.histograms.serviceUs, { maxMs: result.service.maxMs }),
+  return benchReportHtml(
+    {
+      result,
+      gates,
+      table: tableModel(result, gates),
+      spectrum: {
+        latency: percentileSpectrum(result.histograms.latencyUs, { maxMs: result.latency.maxMs }),
+        service: percentileSpectrum(result.histograms.serviceUs, { maxMs: result.service.maxMs }),
+      },
     },
-  }, verdict);
+    verdict,
+  );
 }

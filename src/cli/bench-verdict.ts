@@ -3,7 +3,17 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../common/exit-codes.js';
 import { UserError } from '../common/errors.js';
-import { judgeGates, windowsOfSamples, type BenchHooks, type GateReport, type IntervalSample, type JudgedReport, type ProgressSnapshot, type RunResult, type RunVerdict } from '../loadtest/index.js';
+import {
+  judgeGates,
+  windowsOfSamples,
+  type BenchHooks,
+  type GateReport,
+  type IntervalSample,
+  type JudgedReport,
+  type ProgressSnapshot,
+  type RunResult,
+  type RunVerdict,
+} from '../loadtest/index.js';
 import { auditRun, type AuditProbe, type GeneratorAudit } from '../loadtest/audit.js';
 import { startAuditProbe } from '../loadtest/audit-probe.js';
 
@@ -27,16 +37,22 @@ export function parseConfidence(text: string | undefined): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
   const v = m ? Number(m[1]) : Number.NaN;
   if (v === 0) return 0;
-  if (!(v >= 50 && v < 100)) throw new UserError(`--confidence ${text}: give a percentage from 50 to 99.9 (e.g. 95), or 0 for point estimates`);
+  if (!(v >= 50 && v < 100))
+    throw new UserError(
+      `--confidence ${text}: give a percentage from 50 to 99.9 (e.g. 95), or 0 for ` + `point estimates`,
+    );
   return v / 100;
 }
 
 export function parseVerdictFlags(f: VerdictFlags): VerdictSettings {
   const confidence = parseConfidence(f.confidence);
   if (f.inconclusive !== undefined && f.inconclusive !== 'pass' && f.inconclusive !== 'fail') {
-    throw new UserError(`--inconclusive ${f.inconclusive}: give pass or fail (what an inconclusive or unreliable run exits with)`);
+    throw new UserError(
+      `--inconclusive ${f.inconclusive}: give pass or fail (what an inconclusive or ` + `unreliable run exits with)`,
+    );
   }
-  const inconclusiveExit = f.inconclusive === 'pass' ? ExitCode.Ok : f.inconclusive === 'fail' ? ExitCode.TargetMissed : ExitCode.Inconclusive;
+  const inconclusiveExit =
+    f.inconclusive === 'pass' ? ExitCode.Ok : f.inconclusive === 'fail' ? ExitCode.TargetMissed : ExitCode.Inconclusive;
   return { confidence, inconclusiveExit };
 }
 
@@ -48,7 +64,10 @@ export interface RunWatch {
   readonly windows: IntervalSample[];
   probe?: AuditProbe;
   /** runBench hooks that watch, then call `onProgress` and `onInterval` (the progress line, the HDR log). */
-  hooks(onProgress?: (p: ProgressSnapshot) => void, onInterval?: (s: IntervalSample) => void): Required<Pick<BenchHooks, 'onProgress' | 'onInterval'>>;
+  hooks(
+    onProgress?: (p: ProgressSnapshot) => void,
+    onInterval?: (s: IntervalSample) => void,
+  ): Required<Pick<BenchHooks, 'onProgress' | 'onInterval'>>;
 }
 
 /** Watches a run; the event-loop delay is measured when the load runs on this thread (one worker). */
@@ -80,7 +99,13 @@ export type BenchVerdict = JudgedReport & { audit?: GeneratorAudit };
  * and is judged on point estimates), then the self-audit: a failing or inconclusive run whose
  * generator fell behind is "unreliable", unless a target was missed by more than the lag explains.
  */
-export function judgeRun(result: RunResult, gates: GateReport, watch: RunWatch, settings: VerdictSettings, seed: number): BenchVerdict {
+export function judgeRun(
+  result: RunResult,
+  gates: GateReport,
+  watch: RunWatch,
+  settings: VerdictSettings,
+  seed: number,
+): BenchVerdict {
   const windows = result.steps || watch.windows.length === 0 ? undefined : windowsOfSamples(watch.windows);
   const judged: BenchVerdict = judgeGates(result, gates, { confidence: settings.confidence, seed, windows });
   if (!watch.probe) return judged;
@@ -88,7 +113,9 @@ export function judgeRun(result: RunResult, gates: GateReport, watch: RunWatch, 
   if (!audit.unreliable) return judged;
   const lagMs = Math.max(audit.eventLoopDelayP99Ms ?? 0, audit.meanLatenessMs);
   const latency = (m: string) => m !== 'errorRate' && m !== 'minRps' && m !== 'throughput' && m !== 'successes';
-  const clearMiss = judged.checks.some((c) => c.outcome === 'missed' && (!latency(c.metric) || c.ciLow - lagMs > c.limit));
+  const clearMiss = judged.checks.some(
+    (c) => c.outcome === 'missed' && (!latency(c.metric) || c.ciLow - lagMs > c.limit),
+  );
   // A pass stands: the generator's lag only adds to intended-time latency, so met targets are met
   // by the server too. A miss or an undecided check may be the generator's own doing.
   if (judged.verdict !== 'pass' && !clearMiss) judged.verdict = 'unreliable';
@@ -97,7 +124,9 @@ export function judgeRun(result: RunResult, gates: GateReport, watch: RunWatch, 
 
 /** The verdict line replacing PASS/FAIL when the run is unreliable; undefined otherwise. */
 export function unreliableLine(v: BenchVerdict): string | undefined {
-  return v.verdict === 'unreliable' && v.audit ? `UNRELIABLE: ${v.audit.reason}; the figures may be the generator's, not the server's. Fix: ${v.audit.fix}` : undefined;
+  return v.verdict === 'unreliable' && v.audit
+    ? `UNRELIABLE: ${v.audit.reason}; the figures may be the generator's, not the ` + `server's. Fix: ${v.audit.fix}`
+    : undefined;
 }
 
 /** pass 0, fail 1, inconclusive and unreliable 4 (or what --inconclusive maps them to). */
@@ -110,14 +139,27 @@ export function verdictExitCode(verdict: RunVerdict, settings: VerdictSettings):
 /** The verdict flags of `serve bench`. */
 export function addVerdictOptions(cmd: Command): Command {
   return cmd
-    .option('--confidence <percent>', 'confidence of each target\'s interval (default 95); a target is missed only when its whole interval lies beyond it; 0 = point estimates, as before')
-    .option('--inconclusive <pass|fail>', 'exit 0 (pass) or 1 (fail) instead of 4 when the verdict is inconclusive or the run unreliable');
+    .option(
+      '--confidence <percent>',
+      "confidence of each target's interval (default 95); a target is missed only " +
+        'when its whole interval lies beyond it; 0 = point estimates, as before',
+    )
+    .option(
+      '--inconclusive <pass|fail>',
+      'exit 0 (pass) or 1 (fail) instead of 4 when the verdict is inconclusive or the run unreliable',
+    );
 }
 
 /** How targets are judged, for `serve bench --help`. */
-export const VERDICT_HELP = `Each target is judged with a confidence interval from the run's per-second histograms (a block
-bootstrap): met when the interval lies within it, missed when wholly beyond it, else inconclusive,
-with about how long a run would decide it. A percentile with too few samples behind it (a p99 of a
-few hundred requests) is judged on its point estimate and says so; --confidence 0 judges every
+export const VERDICT_HELP =
+  `Each target is judged with a confidence interval from the run's per-second ` +
+  `histograms (a block
+bootstrap): met when the interval lies within it, missed ` +
+  `when wholly beyond it, else inconclusive,
+with about how long a run would ` +
+  `decide it. A percentile with too few samples behind it (a p99 of a
+few hundred ` +
+  `requests) is judged on its point estimate and says so; --confidence 0 judges ` +
+  `every
 target on its point estimate, as before.
 `;

@@ -5,7 +5,13 @@ import type { Command } from 'commander';
 import { ExitCode } from '../common/exit-codes.js';
 import { UserError } from '../common/errors.js';
 import {
-  evaluateGates, runOutcome, readBaseline, renderHgrm, renderJunit, renderProgressLine, runBench,
+  evaluateGates,
+  runOutcome,
+  readBaseline,
+  renderHgrm,
+  renderJunit,
+  renderProgressLine,
+  runBench,
   type RunResult,
 } from '../loadtest/index.js';
 import { parseBenchFlags, type BenchFlags } from '../loadtest/flags.js';
@@ -16,7 +22,14 @@ import { printRun, renderTable } from './bench-report.js';
 import { renderBenchHtml } from './bench-html.js';
 import { onOutput, openHdrLog, prepareOutput, type Output } from './bench-files.js';
 import { BENCH_HELP } from './bench-help.js';
-import { addVerdictOptions, judgeRun, parseVerdictFlags, verdictExitCode, watchRun, type VerdictFlags } from './bench-verdict.js';
+import {
+  addVerdictOptions,
+  judgeRun,
+  parseVerdictFlags,
+  verdictExitCode,
+  watchRun,
+  type VerdictFlags,
+} from './bench-verdict.js';
 
 export { renderProgressLine };
 
@@ -41,7 +54,10 @@ function progressWanted(): boolean {
 
 async function bench(flags: CliFlags): Promise<number> {
   // No --url: the cluster running in the state directory (of --profile, when given), gated on its targets.
-  const state = flags.url === undefined || flags.profile !== undefined ? readClusterState(flags.stateDir, flags.profile) : undefined;
+  const state =
+    flags.url === undefined || flags.profile !== undefined
+      ? readClusterState(flags.stateDir, flags.profile)
+      : undefined;
   // SERVE_TOKEN keeps the token out of `ps` (a --token flag is visible there); an empty one is none.
   const token = flags.token ?? (process.env.SERVE_TOKEN || undefined);
   const { options, targets, maxRegression } = parseBenchFlags(
@@ -58,7 +74,12 @@ async function bench(flags: CliFlags): Promise<number> {
   };
   try {
     const outputs: Partial<Record<'junit' | 'hgrm' | 'hdrLog' | 'html', Output>> = {};
-    for (const [key, flag] of [['junit', '--junit'], ['hgrm', '--hgrm'], ['hdrLog', '--hdr-log'], ['html', '--html']] as const) {
+    for (const [key, flag] of [
+      ['junit', '--junit'],
+      ['hgrm', '--hgrm'],
+      ['hdrLog', '--hdr-log'],
+      ['html', '--html'],
+    ] as const) {
       const file = flags[key];
       if (file !== undefined) pending.push((outputs[key] = prepareOutput(flag, file)));
     }
@@ -81,7 +102,10 @@ async function bench(flags: CliFlags): Promise<number> {
     try {
       result = await runBench(options, {
         signal: controller.signal,
-        ...watch.hooks(showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined, hdrLog && ((s) => hdrLog.write(s))),
+        ...watch.hooks(
+          showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
+          hdrLog && ((s) => hdrLog.write(s)),
+        ),
       });
     } finally {
       watch.stop();
@@ -89,7 +113,13 @@ async function bench(flags: CliFlags): Promise<number> {
       if (showProgress) process.stderr.write('\r\x1b[2K');
       await hdrLog?.close();
     }
-    const gates = judgeRun(result, evaluateGates(result, targets, baseline, maxRegression), watch, verdictSettings, options.seed);
+    const gates = judgeRun(
+      result,
+      evaluateGates(result, targets, baseline, maxRegression),
+      watch,
+      verdictSettings,
+      options.seed,
+    );
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
     const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
@@ -102,7 +132,9 @@ async function bench(flags: CliFlags): Promise<number> {
       pending.shift();
     }
     await printRun(result, gates, { json: flags.json === true, ...(notJudged === undefined ? {} : { notJudged }) });
-    return outcome === 'passed' || outcome === 'failed' ? verdictExitCode(gates.verdict, verdictSettings) : runExitCode(outcome, result.target.url);
+    return outcome === 'passed' || outcome === 'failed'
+      ? verdictExitCode(gates.verdict, verdictSettings)
+      : runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
   }
@@ -114,38 +146,64 @@ async function readCa(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UserError(`--ca ${file}: cannot read the file (${(err as { code?: string }).code ?? 'error'})`);
+    throw new UserError(`--ca ${file}: cannot read the file (` + `${(err as { code?: string }).code ?? 'error'})`);
   }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new UserError(`--ca ${file}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UserError(`--ca ${file}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   return text;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('bench')
-    .description('Load an Open Inference Protocol v2 server open-loop, report latency percentiles, and gate on targets.')
-    .option('--url <url>', 'base URL of the OIP v2 server (gateway, replica, Triton, KServe); default: the cluster `serve up` runs in --state-dir, gated on its profile\'s targets')
+    .description(
+      'Load an Open Inference Protocol v2 server open-loop, report latency ' + 'percentiles, and gate on targets.',
+    )
+    .option(
+      '--url <url>',
+      'base URL of the OIP v2 server (gateway, replica, Triton, KServe); default: the ' +
+        "cluster `serve up` runs in --state-dir, gated on its profile's targets",
+    )
     .option('--model <name>', 'model to load (default: the only model the server lists)')
-    .option('--model-version <v>', 'model version (default: the server\'s choice)')
+    .option('--model-version <v>', "model version (default: the server's choice)")
     .option('--profile <name>', 'take URL, model and targets from the running `serve up --profile NAME`')
     .option('--state-dir <dir>', 'state directory of the cluster to load when --url is not given', DEFAULT_STATE_DIR)
-    .option('--rps <rate>', 'requests per second, or a ramp from:to:step such as 50:1000:50 (default: the profile\'s slo.throughput.target, else 100)')
+    .option(
+      '--rps <rate>',
+      'requests per second, or a ramp from:to:step such as 50:1000:50 (default: the ' +
+        "profile's slo.throughput.target, else 100)",
+    )
     .option('--step <duration>', 'time at each ramp rate (default 10s)')
     .option('--arrival <kind>', 'constant or poisson arrivals (default constant)')
     .option('--duration <duration>', 'measured time, e.g. 30s (default 30s)')
-    .option('--warmup <duration>', 'load applied at the first rate before measuring, not recorded; 0 turns it off (default 2s, shown in the header line)')
+    .option(
+      '--warmup <duration>',
+      'load applied at the first rate before measuring, not recorded; 0 turns it off ' +
+        '(default 2s, shown in the header line)',
+    )
     .option('--connections <n>', 'most open connections, one request each at a time (default 256)')
     .option('--concurrency <n>', 'closed loop: N requests back to back instead of a schedule')
-    .option('--timeout <duration>', 'total per-request limit, connecting included, from send to the end of the response; also bounds each discovery request (default 10s)')
+    .option(
+      '--timeout <duration>',
+      'total per-request limit, connecting included, from send to the end of the ' +
+        'response; also bounds each discovery request (default 10s)',
+    )
     .option('--late-threshold <duration>', 'a send later than this behind schedule counts as late (default 2ms)')
     .option('--binary', 'send tensors with the binary tensor extension')
-    .option('--check-shape', 'also parse every response and check its output shapes against the model metadata (a cheap check that each 2xx is an inference response always runs)')
+    .option(
+      '--check-shape',
+      'also parse every response and check its output shapes against the model ' +
+        'metadata (a cheap check that each 2xx is an inference response always runs)',
+    )
     .option('--requests <file>', 'replay infer requests from a JSON-lines file instead of random payloads')
     .option('--seed <n>', 'seed of payloads and Poisson arrivals (default 1)')
     .option('--workers <n>', 'worker threads sharing the schedule and connections, histograms merged (default 1)')
-    .option('--p50 <duration>', 'target: p50 latency at most this').option('--p90 <duration>', 'target: p90 latency')
-    .option('--p95 <duration>', 'target: p95 latency').option('--p99 <duration>', 'target: p99 latency')
-    .option('--p999 <duration>', 'target: p99.9 latency').option('--max <duration>', 'target: max latency')
+    .option('--p50 <duration>', 'target: p50 latency at most this')
+    .option('--p90 <duration>', 'target: p90 latency')
+    .option('--p95 <duration>', 'target: p95 latency')
+    .option('--p99 <duration>', 'target: p99 latency')
+    .option('--p999 <duration>', 'target: p99.9 latency')
+    .option('--max <duration>', 'target: max latency')
     .option('--error-rate <percent>', 'target: error rate at most this, e.g. 1%')
     .option('--min-rps <rate>', 'target: achieved successful requests per second at least this')
     .option('--baseline <file>', 'compare with an earlier --json result')
@@ -154,9 +212,13 @@ export function register(program: Command): void {
     .option('--junit <file>', 'write a JUnit XML report, one test case per target')
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
     .option('--hgrm <file>', 'write the percentile distribution (.hgrm text)')
-    .option('--html <file>', 'write a self-contained HTML report: latency per second with the targets, the percentile spectrum, throughput and errors, the table')
+    .option(
+      '--html <file>',
+      'write a self-contained HTML report: latency per second with the targets, the ' +
+        'percentile spectrum, throughput and errors, the table',
+    )
     .option('--token <token>', 'send Authorization: Bearer <token> (default: $SERVE_TOKEN, which keeps it out of `ps`)')
-    .option('--ca <file>', 'trust this CA certificate (PEM) for https:// instead of the system\'s')
+    .option('--ca <file>', "trust this CA certificate (PEM) for https:// instead of the system's")
     .addHelpText('after', BENCH_HELP);
   addVerdictOptions(cmd).action(action((flags: CliFlags) => bench(flags)));
 }

@@ -25,7 +25,10 @@ interface DemoFlags {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('Build the demo CNN+LSTM if missing, serve it with a profile, load it at the target rate, gate on the targets, stop.')
+    .description(
+      'Build the demo CNN+LSTM if missing, serve it with a profile, load it at the ' +
+        'target rate, gate on the targets, stop.',
+    )
     .option('--profile <name|file>', 'profile to start', 'local')
     .option('--rps <rate>', "requests per second (default: the profile's slo.throughput.target, 200 for local)")
     .option('--duration <duration>', 'measured time', '10s')
@@ -33,13 +36,19 @@ export function register(program: Command): void {
     .option('--registry <dir>', "model registry folder (default: the profile's model.registry, ./models)")
     .option('--state-dir <dir>', 'state directory of the demo cluster (kept apart from `serve up`)', '.serve/demo')
     .option('--json', 'print the bench result as JSON instead of the table')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
-  $ serve demo                           local profile, 200 req/s for 10 s
+  $ serve demo                           local profile, 200 req/s ` +
+        `for 10 s
   $ serve demo --rps 500 --duration 30s
-  $ serve demo --json > demo.json
+  $ serve demo --json > ` +
+        `demo.json
 
-Exit codes: 0 every target met, 1 a target missed, 2 bad flags or profile, 130 interrupted.`)
+Exit codes: 0 every target met, 1 a target missed, 2 bad flags or ` +
+        `profile, 130 interrupted.`,
+    )
     .action(action((flags: DemoFlags) => demo(flags)));
 }
 
@@ -68,17 +77,30 @@ async function demo(flags: DemoFlags): Promise<number> {
   process.on('SIGTERM', onSignal);
   let cluster: ClusterHandle | undefined;
   try {
-    say(`starting profile ${profile.name}: ${profile.replicas.initial} replica(s) of ${profile.model.name} and the gateway`);
+    say(
+      `starting profile ${profile.name}: ${profile.replicas.initial} replica(s) of ` +
+        `${profile.model.name} and the gateway`,
+    );
     cluster = await startCluster(demoProfile, {
-      stateDir: flags.stateDir, registryOverride: flags.registry, signal: abort.signal,
-      onEvent: (e) => { if (e.level !== 'info') say(`${e.level}: ${e.message}`); },
-    });
-    say(`gateway ${cluster.gatewayUrl}: ${parsed.options.ratePerSec} req/s for ${flags.duration} after ${flags.warmup} of warmup`);
-    const showProgress = Boolean(process.stderr.isTTY) && !process.env.CI;
-    const result: RunResult = await runBench({ ...parsed.options, url: cluster.gatewayUrl }, {
+      stateDir: flags.stateDir,
+      registryOverride: flags.registry,
       signal: abort.signal,
-      onProgress: showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
+      onEvent: (e) => {
+        if (e.level !== 'info') say(`${e.level}: ${e.message}`);
+      },
     });
+    say(
+      `gateway ${cluster.gatewayUrl}: ${parsed.options.ratePerSec} req/s for ` +
+        `${flags.duration} after ${flags.warmup} of warmup`,
+    );
+    const showProgress = Boolean(process.stderr.isTTY) && !process.env.CI;
+    const result: RunResult = await runBench(
+      { ...parsed.options, url: cluster.gatewayUrl },
+      {
+        signal: abort.signal,
+        onProgress: showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
+      },
+    );
     if (showProgress) process.stderr.write('\r\x1b[2K');
     const gates = evaluateGates(result, parsed.targets);
     if (flags.json) process.stdout.write(JSON.stringify({ ...result, gates }, null, 2) + '\n');

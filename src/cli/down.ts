@@ -16,10 +16,14 @@ const TERM_GRACE_MS = 5000;
 export function register(program: Command): void {
   program
     .command('down')
-    .description('Drain and stop the running cluster: the gateway finishes what it accepted, then the replicas stop. With nothing running it says "nothing to stop" and exits 0.')
+    .description(
+      'Drain and stop the running cluster: the gateway finishes what it accepted, then ' +
+        'the replicas stop. With nothing running it says "nothing to stop" and exits 0.',
+    )
     .option(
       '--timeout <duration>',
-      'how long to wait for the controller to answer and then to stop cleanly; past it, or if it does not answer, it is sent SIGTERM then SIGKILL (its children exit with it)',
+      'how long to wait for the controller to answer and then to stop cleanly; past ' +
+        'it, or if it does not answer, it is sent SIGTERM then SIGKILL (its children exit with it)',
       '60s',
     )
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
@@ -36,7 +40,9 @@ export function register(program: Command): void {
         // Nothing running is what `down` wants: exit 0, so an always-run CI teardown step never fails (docker compose down does the same).
         // A controller that died is still said (its children may need `serve status`).
         if (pid === undefined) {
-          const why = controllerDeath(paths, false) ? notRunningHere(paths).message : `no cluster is running in ${paths.dir}`;
+          const why = controllerDeath(paths, false)
+            ? notRunningHere(paths).message
+            : `no cluster is running in ${paths.dir}`;
           process.stdout.write(`nothing to stop: ${why}\n`);
           return;
         }
@@ -56,7 +62,9 @@ export function register(program: Command): void {
         while (isAlive(pid) && Date.now() < deadline) await sleep(50);
         if (isAlive(pid)) {
           signal(pid, 'SIGKILL');
-          process.stdout.write(`stopped (killed the controller, pid ${pid}, after ${opts.timeout}; its children exit with it)\n`);
+          process.stdout.write(
+            `stopped (killed the controller, pid ${pid}, after ${opts.timeout}; its ` + `children exit with it)\n`,
+          );
         } else {
           process.stdout.write(`stopped (pid ${pid})\n`);
         }

@@ -16,8 +16,16 @@ export async function ensureModel(registry: string, profile: Profile, say: (line
     // Only a registry without the demo model at all gets one; a missing version stays an error.
     if (name !== DEMO_MODEL_NAME || (await listVersions(registry, name).catch(() => [])).length > 0) throw err;
   }
-  const written = await writeDemoModel(registry, { version: version === 'latest' ? 1 : version }).catch((err: unknown) => {
-    throw new UserError(`cannot write the demo model into ${registry}: ${errorMessage(err)} (pass --registry DIR with a folder you can write)`);
-  });
-  say(`built the demo model ${written.name}@${written.version} in ${written.dir} (the profile serves it and the registry lacked it)`);
+  const written = await writeDemoModel(registry, { version: version === 'latest' ? 1 : version }).catch(
+    (err: unknown) => {
+      throw new UserError(
+        `cannot write the demo model into ${registry}: ${errorMessage(err)} (pass ` +
+          `--registry DIR with a folder you can write)`,
+      );
+    },
+  );
+  say(
+    `built the demo model ${written.name}@${written.version} in ${written.dir} (the ` +
+      `profile serves it and the registry lacked it)`,
+  );
 }

@@ -7,7 +7,8 @@ import { ExitCode } from '../common/exit-codes.js';
 export function reportError(err: unknown, write: (s: string) => void = (s) => process.stderr.write(s)): number {
   if (err instanceof CommanderError) {
     // commander already printed its message; help and version are not errors.
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')
+      return ExitCode.Ok;
     return ExitCode.Usage;
   }
   if (err instanceof UserError) {
@@ -39,9 +40,13 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
 /** The exit code of a load run (`serve bench`, `serve demo`); a run whose every request failed to connect throws. */
 export function runExitCode(outcome: 'passed' | 'failed' | 'unreachable' | 'interrupted', url: string): number {
   switch (outcome) {
-    case 'interrupted': return ExitCode.Interrupted;
-    case 'unreachable': throw new UnreachableError(`every request failed to connect to ${url}: is the server still running?`);
-    case 'failed': return ExitCode.TargetMissed;
-    case 'passed': return ExitCode.Ok;
+    case 'interrupted':
+      return ExitCode.Interrupted;
+    case 'unreachable':
+      throw new UnreachableError(`every request failed to connect to ${url}: is the server still running?`);
+    case 'failed':
+      return ExitCode.TargetMissed;
+    case 'passed':
+      return ExitCode.Ok;
   }
 }

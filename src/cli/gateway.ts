@@ -21,21 +21,38 @@ interface GatewayFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('gateway', { hidden: true })
-    .description('Run the data-plane gateway (started by `serve up`; reads replica sets as JSON lines on stdin).');
+    .description('Run the data-plane gateway (started by `serve up`; reads replica sets as JSON ' + 'lines on stdin).');
   addSettingOptions(cmd, gatewaySettingsTable)
     .option('--exit-with-parent', 'drain and exit when stdin closes')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Stdin control messages (one JSON object a line):
-  {"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}],"seq":1}   replace the replica set
-  {"type":"auth","auth":{"tokens":[{"name":"ci","sha256":"<hex>"}],"openHealth":true,"openMetrics":false}}  accepted tokens (with --auth)
-  {"type":"drain"}                                                                                answer new requests 503, finish the rest
-Stdout: {"event":"listening","host":...,"port":...,"url":...} once listening, {"event":"applied","seq":N} once
-a numbered replica set is in use. SIGTERM (and stdin EOF with --exit-with-parent) drains and exits 0;
-SIGHUP reads --tls-cert and --tls-key again (an expired, not yet valid or broken file is refused and
-the certificate in use kept); without TLS it logs that there is nothing to reload. It never stops it.
+  ` +
+        `{"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}],"seq":1}   ` +
+        `replace the replica set
+  ` +
+        `{"type":"auth","auth":{"tokens":[{"name":"ci","sha256":"<hex>"}],"openHealth":true,"openMetrics":false}}  ` +
+        `accepted tokens (with --auth)
+  ` +
+        `{"type":"drain"}                                                                                ` +
+        `answer new requests 503, finish the rest
+Stdout: ` +
+        `{"event":"listening","host":...,"port":...,"url":...} once listening, ` +
+        `{"event":"applied","seq":N} once
+a numbered replica set is in use. SIGTERM (and ` +
+        `stdin EOF with --exit-with-parent) drains and exits 0;
+SIGHUP reads --tls-cert ` +
+        `and --tls-key again (an expired, not yet valid or broken file is refused ` +
+        `and
+the certificate in use kept); without TLS it logs that there is nothing to ` +
+        `reload. It never stops it.
 
 Example:
-  $ echo '{"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}]}' | serve gateway --port 8000`)
+  $ echo ` +
+        `'{"type":"replicas","replicas":[{"id":"r1","url":"http://127.0.0.1:9001","ready":true}]}' ` +
+        `| serve gateway --port 8000`,
+    )
     .action(action((flags: GatewayFlags) => runGateway(cmd, flags)));
 }
 
@@ -56,7 +73,14 @@ async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
         close: () => gw.close(),
         // A renewed certificate is picked up on SIGHUP, for new connections; open ones carry on.
         ...(s.tlsCert !== undefined
-          ? { reload: () => gw.reloadTls().catch((err) => log.error('TLS reload refused; keeping the certificate in use', { error: errorMessage(err) })) }
+          ? {
+              reload: () =>
+                gw
+                  .reloadTls()
+                  .catch((err) =>
+                    log.error('TLS reload refused; keeping the certificate in use', { error: errorMessage(err) }),
+                  ),
+            }
           : { nothingToReload: 'plain HTTP: no TLS certificate; tokens and replica sets come from the controller' }),
         control: (msg, emit) => control(gw, msg, emit, log),
       };
@@ -69,8 +93,14 @@ async function listen(s: GatewaySettings, log: Logger): Promise<GatewayHandle> {
     return await startGateway({ ...s, logger: log });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new UserError(`--port ${s.port}: the address ${s.host}:${s.port} is in use; pick another port (0 picks a free one)`);
-    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UserError(`--host ${s.host}: cannot listen on that address; use an address of this machine such as 127.0.0.1`);
+    if (code === 'EADDRINUSE')
+      throw new UserError(
+        `--port ${s.port}: the address ${s.host}:${s.port} is in use; pick another port ` + `(0 picks a free one)`,
+      );
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new UserError(
+        `--host ${s.host}: cannot listen on that address; use an address of this ` + `machine such as 127.0.0.1`,
+      );
     throw err;
   }
 }

@@ -12,15 +12,36 @@ import type { Profile } from '../profile/types.js';
 export function hostFitNote(p: Profile, host: HostCapacity = thisMachine(p)): string | undefined {
   if (p.hosts.some((h) => h.ssh !== undefined)) return undefined;
   const r = p.resources;
-  const placed = placeReplicas([host], { cpus: r.cpus, memoryBytes: r.memoryBytes, gpus: r.gpus, ...(r.gpuMemoryBytes === undefined ? {} : { gpuMemoryBytes: r.gpuMemoryBytes }) }, p.replicas.min);
+  const placed = placeReplicas(
+    [host],
+    {
+      cpus: r.cpus,
+      memoryBytes: r.memoryBytes,
+      gpus: r.gpus,
+      ...(r.gpuMemoryBytes === undefined ? {} : { gpuMemoryBytes: r.gpuMemoryBytes }),
+    },
+    p.replicas.min,
+  );
   const fits = placed.slots.filter((s) => s.host !== undefined).length;
   if (fits >= p.replicas.min) return undefined;
   const why = placed.slots.find((s) => s.host === undefined)?.reason ?? 'does not fit';
-  return `note: replicas.min is ${p.replicas.min} but this machine fits ${fits} (${why}): \`serve up\` here would exit 3; ` +
-    'use --oversubscribe, a `hosts:` section, or a smaller profile (fine if the profile is meant for other hosts)';
+  return (
+    `note: replicas.min is ${p.replicas.min} but this machine fits ${fits} (${why}` +
+    `): \`serve up\` here would exit 3; ` +
+    'use --oversubscribe, a `hosts:` section, or a smaller profile (fine if the ' +
+    'profile is meant for other hosts)'
+  );
 }
 
 function thisMachine(p: Profile): HostCapacity {
   const spec = p.hosts[0];
-  return localCapacity({ cpus: spec?.cpus ?? p.local.cpus, memoryBytes: spec?.memoryBytes ?? p.local.memoryBytes, gpus: spec?.gpus ?? p.local.gpus }, undefined, spec?.name ?? 'local');
+  return localCapacity(
+    {
+      cpus: spec?.cpus ?? p.local.cpus,
+      memoryBytes: spec?.memoryBytes ?? p.local.memoryBytes,
+      gpus: spec?.gpus ?? p.local.gpus,
+    },
+    undefined,
+    spec?.name ?? 'local',
+  );
 }

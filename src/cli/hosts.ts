@@ -32,32 +32,54 @@ export function register(program: Command): void {
   const hosts = program.command('hosts').description('Check the hosts of a profile, and trust their SSH keys.');
   hosts
     .command('check')
-    .description('For each host: reachable, host key known, Node.js and serve versions, CPUs, memory, GPUs, CUDA provider, model present.')
+    .description(
+      'For each host: reachable, host key known, Node.js and serve versions, CPUs, ' +
+        'memory, GPUs, CUDA provider, model present.',
+    )
     .option('--profile <name|file>', "profile whose hosts to check (default: the running cluster's)")
-    .option('--state-dir <dir>', 'state directory of the running cluster (when --profile is not given)', DEFAULT_STATE_DIR)
+    .option(
+      '--state-dir <dir>',
+      'state directory of the running cluster (when --profile is not given)',
+      DEFAULT_STATE_DIR,
+    )
     .option('--registry <dir>', "model registry here (overrides the profile's model.registry)")
     .option('--json', 'print the reports as JSON')
-    .addHelpText('after', `
-Exit codes: 0 every host is fine, 2 a host is reachable but cannot run this serve (version, Node.js, workdir,
-CUDA provider, model), 3 a host cannot be reached (unknown or changed host key, refused key, no answer).
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 every host is fine, 2 a host is reachable but cannot run this ` +
+        `serve (version, Node.js, workdir,
+CUDA provider, model), 3 a host cannot be ` +
+        `reached (unknown or changed host key, refused key, no answer).
 
 Examples:
-  $ serve hosts check --profile prod
-  $ serve hosts check --profile prod --json`)
+  $ ` +
+        `serve hosts check --profile prod
+  $ serve hosts check --profile prod --json`,
+    )
     .action(action((flags: CheckFlags) => runCheck(flags)));
   hosts
     .command('trust')
     .argument('<host>', 'the host name in the profile')
     .description("Show a host's SSH key fingerprints and record them in the profile's known_hosts once confirmed.")
     .option('--profile <name|file>', "profile that lists the host (default: the running cluster's)")
-    .option('--state-dir <dir>', 'state directory of the running cluster (when --profile is not given)', DEFAULT_STATE_DIR)
+    .option(
+      '--state-dir <dir>',
+      'state directory of the running cluster (when --profile is not given)',
+      DEFAULT_STATE_DIR,
+    )
     .option('--yes', 'record without asking (for scripts: compare the fingerprint out of band first)')
-    .addHelpText('after', `
-Without --yes it asks only on a terminal; otherwise an unknown or changed key is an error (exit 3).
+    .addHelpText(
+      'after',
+      `
+Without --yes it asks only on a terminal; otherwise an unknown or changed key ` +
+        `is an error (exit 3).
 
 Examples:
   $ serve hosts trust gpu-1 --profile prod
-  $ serve hosts trust gpu-1 --profile prod --yes`)
+  $ ` +
+        `serve hosts trust gpu-1 --profile prod --yes`,
+    )
     .action(action((host: string, flags: TrustFlags) => runTrust(host, flags)));
 }
 
@@ -74,16 +96,23 @@ async function profileOf(flags: { profile?: string; stateDir: string }): Promise
 }
 
 function trustCommand(profile: Profile, flags: { profile?: string }) {
-  return (host: string) => `serve hosts trust ${host}${flags.profile ? ` --profile ${flags.profile}` : profile.sourcePath ? ` --profile ${profile.sourcePath}` : ''}`;
+  return (host: string) =>
+    `serve hosts trust ${host}` +
+    `${flags.profile ? ` --profile ${flags.profile}` : profile.sourcePath ? ` --profile ${profile.sourcePath}` : ''}`;
 }
 
 async function runCheck(flags: CheckFlags): Promise<number> {
   const profile = await profileOf(flags);
-  const reports = await checkHosts(profile, { registry: flags.registry ?? profile.model.registry, trustCommand: trustCommand(profile, flags) });
+  const reports = await checkHosts(profile, {
+    registry: flags.registry ?? profile.model.registry,
+    trustCommand: trustCommand(profile, flags),
+  });
   if (flags.json) printJson(reports);
   else process.stdout.write(renderReports(reports) + '\n');
   if (reports.some((r) => r.unreachable)) {
-    if (!flags.json) for (const r of reports.filter((x) => x.unreachable)) process.stderr.write(`serve: error: ${r.lines[0]!.detail}\n`);
+    if (!flags.json)
+      for (const r of reports.filter((x) => x.unreachable))
+        process.stderr.write(`serve: error: ${r.lines[0]!.detail}\n`);
     return ExitCode.Unreachable;
   }
   return reports.some((r) => r.lines.some((l) => l.status === 'fail')) ? ExitCode.Usage : ExitCode.Ok;
@@ -102,29 +131,46 @@ async function runTrust(host: string, flags: TrustFlags): Promise<number> {
     offer = await offerHostKeys(profile, host);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UnreachableError(`host ${host}: ${errorMessage(err)}: check that the host is up and its sshd reachable from here`);
+    throw new UnreachableError(
+      `host ${host}: ${errorMessage(err)}: check that the host is up and its sshd ` + `reachable from here`,
+    );
   }
   const where = `${offer.keyName} (${describeTarget(offer.target)})`;
-  process.stdout.write(`Host ${host} at ${where} offers:\n${offer.offered.map((f) => `  ${f}`).join('\n')}\n`);
+  process.stdout.write(`Host ${host} at ${where} offers:\n` + `${offer.offered.map((f) => `  ${f}`).join('\n')}\n`);
   if (offer.state === 'same') {
     process.stdout.write(`Already recorded in ${offer.knownHostsFile}: nothing to do.\n`);
     return ExitCode.Ok;
   }
   if (offer.state === 'changed') {
-    process.stdout.write(`WARNING: ${offer.knownHostsFile} records a DIFFERENT key for it:\n${offer.recorded.map((f) => `  ${f}`).join('\n')}\n` +
-      'A reinstalled host, or someone in between: compare the new fingerprint with the host\'s owner before you accept it.\n');
+    process.stdout.write(
+      `WARNING: ${offer.knownHostsFile} records a DIFFERENT key for it:\n` +
+        `${offer.recorded.map((f) => `  ${f}`).join('\n')}\n` +
+        'A reinstalled host, or someone in between: compare the new fingerprint with the ' +
+        "host's owner before you accept it.\n",
+    );
   }
-  const confirmed = flags.yes ? true : await confirm(`Record ${offer.state === 'changed' ? 'the NEW key' : 'this key'} for ${host} in ${offer.knownHostsFile}? [y/N] `);
+  const confirmed = flags.yes
+    ? true
+    : await confirm(
+        `Record ${offer.state === 'changed' ? 'the NEW key' : 'this key'} for ${host} ` +
+          `in ${offer.knownHostsFile}? [y/N] `,
+      );
   if (confirmed === undefined) {
-    throw new UnreachableError(`host ${host}'s key is ${offer.state === 'changed' ? 'CHANGED' : 'not yet trusted'} and there is no terminal to confirm it: ` +
-      `compare the fingerprint above with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub there), then run \`serve hosts trust ${host} --yes${flags.profile ? ` --profile ${flags.profile}` : ''}\``);
+    throw new UnreachableError(
+      `host ${host}'s key is ` +
+        `${offer.state === 'changed' ? 'CHANGED' : 'not yet trusted'} and there is no ` +
+        `terminal to confirm it: ` +
+        `compare the fingerprint above with the host's own (ssh-keygen -lf ` +
+        `/etc/ssh/ssh_host_ed25519_key.pub there), then run \`serve hosts trust ${host} ` +
+        `--yes${flags.profile ? ` --profile ${flags.profile}` : ''}\``,
+    );
   }
   if (!confirmed) {
     process.stdout.write('Not recorded.\n');
     return ExitCode.Unreachable;
   }
   await acceptHostKeys(offer);
-  process.stdout.write(`Recorded ${offer.lines.length} key(s) for ${offer.keyName} in ${offer.knownHostsFile}.\n`);
+  process.stdout.write(`Recorded ${offer.lines.length} key(s) for ${offer.keyName} in ` + `${offer.knownHostsFile}.\n`);
   return ExitCode.Ok;
 }
 

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   const known = commandModules.some(([name]) => name === first);
   try {
     const ours = first !== undefined && Object.hasOwn(otherNames, first) ? otherNames[first] : undefined;
-    if (ours !== undefined) throw new UserError(`unknown command '${first}': did you mean \`serve ${ours}\`? (see \`serve ${ours} --help\`)`);
+    if (ours !== undefined)
+      throw new UserError(
+        `unknown command '${first}': did you mean \`serve ${ours}\`? (see \`serve ` + `${ours} --help\`)`,
+      );
     const program = await buildProgram(known ? first : undefined);
     await program.parseAsync(process.argv);
   } catch (err) {

@@ -20,20 +20,39 @@ function wholeNumber(flag: string) {
 }
 
 interface DemoFlags {
-  registry: string; name?: string; modelVersion?: number; channels?: number; hidden?: number; layers?: number;
-  window?: number; features?: number; seed?: number; normalize: boolean; force?: boolean; json?: boolean;
+  registry: string;
+  name?: string;
+  modelVersion?: number;
+  channels?: number;
+  hidden?: number;
+  layers?: number;
+  window?: number;
+  features?: number;
+  seed?: number;
+  normalize: boolean;
+  force?: boolean;
+  json?: boolean;
 }
 
 const registryOpt = ['--registry <dir>', 'model registry folder', DEFAULT_REGISTRY_DIR] as const;
 
 export function register(program: Command): void {
-  const model = program.command('model').description('Manage the model registry: write the demo model, list and inspect models.');
-  model.addHelpText('after', `
+  const model = program
+    .command('model')
+    .description('Manage the model registry: write the demo model, list and inspect models.');
+  model.addHelpText(
+    'after',
+    `
 Examples:
-  $ serve model demo                          write models/cnn-lstm/1 (same bytes every time)
-  $ serve model demo --name cnn-lstm@2 --layers 2 --hidden 128 --channels 64
-  $ serve model list                          every model and version in ./models
-  $ serve model inspect cnn-lstm@latest       model.yaml and what model.onnx itself declares`);
+  $ serve model demo                          write ` +
+      `models/cnn-lstm/1 (same bytes every time)
+  $ serve model demo --name ` +
+      `cnn-lstm@2 --layers 2 --hidden 128 --channels 64
+  $ serve model ` +
+      `list                          every model and version in ./models
+  $ serve ` +
+      `model inspect cnn-lstm@latest       model.yaml and what model.onnx itself declares`,
+  );
   registerDemo(model);
   registerList(model);
   registerInspect(model);
@@ -56,22 +75,40 @@ function registerDemo(model: Command): void {
     .option('--no-normalize', 'leave per-feature mean/std normalization out of model.yaml')
     .option('--force', 'overwrite a version folder that holds a different model')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ serve model demo
-  $ serve model demo --registry /srv/models --force
+  $ serve model demo --registry /srv/models ` +
+        `--force
   $ serve model demo --name cnn-lstm@2 --layers 2
-  $ serve model demo --name cnn-lstm-big --channels 128 --hidden 256 --layers 2 --window 120`)
+  $ serve model demo ` +
+        `--name cnn-lstm-big --channels 128 --hidden 256 --layers 2 --window 120`,
+    )
     .action(action(writeDemo));
 }
 
 async function writeDemo(flags: DemoFlags): Promise<void> {
   const { channels, hidden, layers, window, features, seed, normalize, force } = flags;
-  const opts: DemoOptions = { channels, hidden, layers, window, features, seed, normalize, force, ...splitName(flags.name, flags.modelVersion) };
+  const opts: DemoOptions = {
+    channels,
+    hidden,
+    layers,
+    window,
+    features,
+    seed,
+    normalize,
+    force,
+    ...splitName(flags.name, flags.modelVersion),
+  };
   const written = await writeDemoModel(flags.registry, opts);
   await verifyModel(written);
-  if (flags.json) return printJson({ status: written.status, dir: written.dir, onnxPath: written.onnxPath, spec: written.spec });
-  const verb = { created: 'Wrote', overwritten: 'Overwrote', unchanged: 'Unchanged (identical bytes):' }[written.status];
+  if (flags.json)
+    return printJson({ status: written.status, dir: written.dir, onnxPath: written.onnxPath, spec: written.spec });
+  const verb = { created: 'Wrote', overwritten: 'Overwrote', unchanged: 'Unchanged (identical bytes):' }[
+    written.status
+  ];
   process.stdout.write(`${verb} ${written.dir} (model.onnx, model.yaml)\n`);
   process.stdout.write(`  ${tensors(written.spec.inputs)} -> ${tensors(written.spec.outputs)}\n`);
 }
@@ -82,15 +119,20 @@ function registerList(model: Command): void {
     .description('List every model version in the registry.')
     .option(...registryOpt)
     .option('--json', 'print the list as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ serve model list
-  $ serve model list --registry /srv/models --json`)
-    .action(action(async (flags: { registry: string; json?: boolean }) => {
-      const rows = await listRegistry(flags.registry);
-      if (flags.json) return printJson(rows);
-      process.stdout.write(renderList(rows, flags.registry));
-    }));
+  $ serve model list --registry /srv/models --json`,
+    )
+    .action(
+      action(async (flags: { registry: string; json?: boolean }) => {
+        const rows = await listRegistry(flags.registry);
+        if (flags.json) return printJson(rows);
+        process.stdout.write(renderList(rows, flags.registry));
+      }),
+    );
 }
 
 function registerInspect(model: Command): void {
@@ -100,18 +142,25 @@ function registerInspect(model: Command): void {
     .argument('<model>', 'NAME, NAME@VERSION or NAME@latest')
     .option(...registryOpt)
     .option('--json', 'print the inspection as JSON')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ serve model inspect cnn-lstm
-  $ serve model inspect cnn-lstm@2 --registry /srv/models --json
+  $ serve model inspect cnn-lstm@2 ` +
+        `--registry /srv/models --json
 
-Exits 2 when model.onnx cannot be loaded or does not match model.yaml.`)
-    .action(action(async (ref: string, flags: { registry: string; json?: boolean }) => {
-      const ins = await inspectModel(flags.registry, ref);
-      if (flags.json) printJson(ins);
-      else process.stdout.write(renderInspection(ins));
-      return ins.check.ok ? 0 : 2;
-    }));
+Exits 2 when model.onnx cannot be loaded or does ` +
+        `not match model.yaml.`,
+    )
+    .action(
+      action(async (ref: string, flags: { registry: string; json?: boolean }) => {
+        const ins = await inspectModel(flags.registry, ref);
+        if (flags.json) printJson(ins);
+        else process.stdout.write(renderInspection(ins));
+        return ins.check.ok ? 0 : 2;
+      }),
+    );
 
   registerOptimize(model);
   registerCompare(model);
@@ -122,7 +171,8 @@ function splitName(name: string | undefined, modelVersion: number | undefined): 
   if (name === undefined) return { version: modelVersion };
   const ref = parseModelRef(name);
   if (!name.includes('@')) return { name: ref.name, version: modelVersion };
-  if (ref.version === undefined) throw new UserError(`--name ${name}: write an explicit version such as ${ref.name}@1, not @latest`);
+  if (ref.version === undefined)
+    throw new UserError(`--name ${name}: write an explicit version such as ${ref.name}@1, not @latest`);
   if (modelVersion !== undefined && modelVersion !== ref.version) {
     throw new UserError(`--name ${name} and --model-version ${modelVersion} disagree: give the version once`);
   }
@@ -140,7 +190,10 @@ function kib(bytes: number | undefined): string {
 
 /** `serve model list` as a table, broken versions included with their reason. */
 export function renderList(rows: readonly ModelListing[], registryDir: string): string {
-  if (rows.length === 0) return `Registry ${registryDir} is empty. Write the demo model with: serve model demo --registry ${registryDir}\n`;
+  if (rows.length === 0)
+    return (
+      `Registry ${registryDir} is empty. Write the demo model with: serve model demo ` + `--registry ${registryDir}\n`
+    );
   const cells = rows.map((r) => [
     r.name,
     `${r.version}${r.latest ? ' (latest)' : ''}`,
@@ -156,7 +209,9 @@ export function renderList(rows: readonly ModelListing[], registryDir: string): 
 /** `serve model inspect` as text. */
 export function renderInspection(ins: ModelInspection): string {
   const { model, onnx, check } = ins;
-  const ops = Object.entries(onnx.opCounts).map(([op, n]) => `${op} ${n}`).join(', ');
+  const ops = Object.entries(onnx.opCounts)
+    .map(([op, n]) => `${op} ${n}`)
+    .join(', ');
   const lines = [
     `${model.name}@${model.version}  ${model.dir}`,
     `  description:   ${model.spec.description || '(none)'}`,
@@ -165,14 +220,22 @@ export function renderInspection(ins: ModelInspection): string {
     `    outputs:     ${tensors(model.spec.outputs)}`,
   ];
   const norm = model.spec.preprocessing?.normalize;
-  if (norm) lines.push(`    preprocess:  normalize ${norm.input} per feature (mean/std over ${norm.mean.length} features)`);
+  if (norm)
+    lines.push(
+      `    preprocess:  normalize ${norm.input} per feature (mean/std over ` + `${norm.mean.length} features)`,
+    );
   lines.push(
-    `  model.onnx     ${kib(onnx.fileBytes)}, IR ${onnx.irVersion}, opset ${onnx.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}${onnx.producer ? `, producer ${onnx.producer}` : ''}`,
+    `  model.onnx     ${kib(onnx.fileBytes)}, IR ${onnx.irVersion}, opset ` +
+      `${onnx.opsets.map((o) => `${o.domain || 'ai.onnx'} ${o.version}`).join(', ')}` +
+      `${onnx.producer ? `, producer ${onnx.producer}` : ''}`,
     `    inputs:      ${tensors(onnx.inputs)}`,
     `    outputs:     ${tensors(onnx.outputs)}`,
-    `    graph:       ${onnx.nodeCount} nodes (${ops}), ${onnx.parameterCount.toLocaleString('en-US')} parameters`,
+    `    graph:       ${onnx.nodeCount} nodes (${ops}), ` + `${onnx.parameterCount.toLocaleString('en-US')} parameters`,
   );
-  if (check.ok) lines.push(`  check:         ok: ONNX Runtime loads it (${check.loadMs?.toFixed(0)} ms) and it matches model.yaml`);
+  if (check.ok)
+    lines.push(
+      `  check:         ok: ONNX Runtime loads it (${check.loadMs?.toFixed(0)} ms) ` + `and it matches model.yaml`,
+    );
   else lines.push(`  check:         FAILED`, ...check.problems.map((p) => `    ${p}`));
   return `${lines.join('\n')}\n`;
 }

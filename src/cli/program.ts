@@ -49,15 +49,25 @@ export async function buildProgram(only?: string): Promise<Command> {
   const chosen = commandModules.filter(([name]) => only === undefined || name === only);
   const modules = await Promise.all(chosen.map(([, load]) => load()));
   for (const mod of modules) mod.register(program);
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Examples:
-  $ serve demo                              build the demo model, serve it, load it at 200 req/s, gate on the targets
-  $ serve up --profile local                start the local profile in the foreground (Ctrl-C stops it)
-  $ serve bench --profile local --rps 200   load the running cluster and check its targets
-  $ serve status --json                     the running cluster as JSON
-  $ serve tune --profile local --write t.yaml  the cheapest batching, threads and replicas that meet the targets
+  $ serve demo                              build the demo model, ` +
+      `serve it, load it at 200 req/s, gate on the targets
+  $ serve up --profile ` +
+      `local                start the local profile in the foreground (Ctrl-C stops ` +
+      `it)
+  $ serve bench --profile local --rps 200   load the running cluster and ` +
+      `check its targets
+  $ serve status --json                     the running ` +
+      `cluster as JSON
+  $ serve tune --profile local --write t.yaml  the cheapest ` +
+      `batching, threads and replicas that meet the targets
 
-Exit codes: ${exitCodeSummary()}.`);
+Exit codes: ` +
+      `${exitCodeSummary()}.`,
+  );
   // Subcommands inherit exitOverride so usage errors map to exit code 2 in one place.
   for (const cmd of program.commands) cmd.exitOverride();
   return program;

@@ -19,24 +19,47 @@ interface ReplicaFlags {
 export function register(program: Command): void {
   const cmd = program
     .command('replica')
-    .description('Serve one model version over the Open Inference Protocol v2 with dynamic batching (one process, one ONNX Runtime session).');
+    .description(
+      'Serve one model version over the Open Inference Protocol v2 with dynamic ' +
+        'batching (one process, one ONNX Runtime session).',
+    );
   addSettingOptions(cmd, replicaSettingsTable)
-    .option('--replica-id <id>', 'name sent in the x-serve-replica header and in logs (letters, digits, ".", "_", ":", "-")')
+    .option(
+      '--replica-id <id>',
+      'name sent in the x-serve-replica header and in logs (letters, digits, ".", "_", ":", "-")',
+    )
     .option('--exit-with-parent', 'drain and exit when stdin closes (the parent went away)')
-    .addHelpText('after', `
-Stdout carries one JSON event per line: {"event":"listening",...}, then {"event":"ready",...} once warm,
-{"event":"draining"} when it stops, or {"event":"fatal","error":...} when it cannot start (it then exits
-at once: 2 for a bad setting or model, 1 otherwise). SIGTERM/SIGINT (and stdin EOF with
---exit-with-parent, or a closed stdout) drain: accepted requests are answered, then it exits 0, or 1
-when the drain took longer than --drain-timeout-ms. SIGHUP only logs that there is nothing to reload.
-Endpoints: GET /v2/health/live, /v2/health/ready, /v2, /v2/models/NAME[/versions/V][/ready], /metrics;
-POST /v2/models/NAME[/versions/V]/infer (JSON or Triton binary tensors). In a cluster every endpoint
-but /metrics and the health ones needs the cluster's x-serve-cluster-token header (the gateway adds it).
+    .addHelpText(
+      'after',
+      `
+Stdout carries one JSON event per line: {"event":"listening",...}, then ` +
+        `{"event":"ready",...} once warm,
+{"event":"draining"} when it stops, or ` +
+        `{"event":"fatal","error":...} when it cannot start (it then exits
+at once: 2 ` +
+        `for a bad setting or model, 1 otherwise). SIGTERM/SIGINT (and stdin EOF ` +
+        `with
+--exit-with-parent, or a closed stdout) drain: accepted requests are ` +
+        `answered, then it exits 0, or 1
+when the drain took longer than ` +
+        `--drain-timeout-ms. SIGHUP only logs that there is nothing to ` +
+        `reload.
+Endpoints: GET /v2/health/live, /v2/health/ready, /v2, ` +
+        `/v2/models/NAME[/versions/V][/ready], /metrics;
+POST ` +
+        `/v2/models/NAME[/versions/V]/infer (JSON or Triton binary tensors). In a ` +
+        `cluster every endpoint
+but /metrics and the health ones needs the cluster's ` +
+        `x-serve-cluster-token header (the gateway adds it).
 
 Examples:
-  $ serve replica --model cnn-lstm --port 8001
-  $ serve replica --model cnn-lstm@1 --registry ./models --max-batch-size 16 --batch-wait-ms 5
-  $ serve replica --model cnn-lstm --device cpu --threads 2 --replica-id r1 --exit-with-parent`)
+  $ serve ` +
+        `replica --model cnn-lstm --port 8001
+  $ serve replica --model cnn-lstm@1 ` +
+        `--registry ./models --max-batch-size 16 --batch-wait-ms 5
+  $ serve replica ` +
+        `--model cnn-lstm --device cpu --threads 2 --replica-id r1 --exit-with-parent`,
+    )
     .action(action((flags: ReplicaFlags) => runReplica(cmd, flags)));
 }
 
@@ -55,11 +78,19 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
         stdinIdleTimeoutMs: settings.heartbeatTimeoutMs,
         ready: replica.ready.then(
           // fallbackReason: the controller shows why device auto ended on the CPU (`serve up`, `serve status`).
-          (info) => ({ loadMs: Math.round(info.loadMs), device: info.device, modelDigest: info.modelDigest, ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}) }),
+          (info) => ({
+            loadMs: Math.round(info.loadMs),
+            device: info.device,
+            modelDigest: info.modelDigest,
+            ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
+          }),
           (err: unknown) => {
             // A file ONNX Runtime cannot load is the user's to fix (replace or re-export it): exit 2.
             if (err instanceof UserError) throw err;
-            throw new UserError(`model ${settings.model} could not be loaded: ${errorMessage(err)} (check or replace model.onnx; for the demo model run \`serve model demo --force\`)`);
+            throw new UserError(
+              `model ${settings.model} could not be loaded: ${errorMessage(err)} (check or ` +
+                `replace model.onnx; for the demo model run \`serve model demo --force\`)`,
+            );
           },
         ),
         drain: () => replica.drain(),

@@ -14,7 +14,13 @@ import { parseModelRef } from '../model/registry.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
 
-interface RolloutFlags { steps: string; stepTime: string; maxRegression: string; json?: boolean; stateDir: string }
+interface RolloutFlags {
+  steps: string;
+  stepTime: string;
+  maxRegression: string;
+  json?: boolean;
+  stateDir: string;
+}
 
 /** How often the CLI asks the controller how the rollout goes. */
 const POLL_MS = 250;
@@ -22,35 +28,73 @@ const POLL_MS = 250;
 export function register(program: Command): void {
   program
     .command('rollout')
-    .description('Roll the running cluster out to another model version: new replicas start beside the old, traffic moves to them step by step, and each step is judged on the new version\'s own latency and errors. A step that misses rolls back at once; no request fails either way.')
-    .argument('<NAME@VERSION|status|abort>', 'the version to roll out (e.g. cnn-lstm@2); status: show the rollout in progress or the last one; abort: roll it back')
+    .description(
+      'Roll the running cluster out to another model version: new replicas start ' +
+        'beside the old, traffic moves to them step by step, and each step is judged on ' +
+        "the new version's own latency and errors. A step that misses rolls back at " +
+        'once; no request fails either way.',
+    )
+    .argument(
+      '<NAME@VERSION|status|abort>',
+      'the version to roll out (e.g. cnn-lstm@2); status: show the rollout in progress ' +
+        'or the last one; abort: roll it back',
+    )
     .option('--steps <list>', 'share of traffic for the new version at each step, ending at 100%', '10%,50%,100%')
     .option('--step-time <duration>', 'how long each step runs before it is judged', '2m')
-    .option('--max-regression <percent>', `how much slower than the old version the new one may be at a percentile (differences under ${REGRESSION_FLOOR_MS} ms never count)`, '20%')
+    .option(
+      '--max-regression <percent>',
+      `how much slower than the old version the new one may be at a percentile ` +
+        `(differences under ${REGRESSION_FLOOR_MS} ms never count)`,
+      '20%',
+    )
     .option('--json', 'print the final result (or the status) as JSON on stdout')
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
-    .addHelpText('after', `
-Judging (at the end of every step, from the gateway's per-version figures over that step):
-  the new version misses when its error rate is above slo.error_rate (1% if unset), when a
-  percentile (p50, p90, p95, p99) is above the profile's slo target, or when it is more than
-  --max-regression above the old version's same percentile AND more than ${REGRESSION_FLOOR_MS} ms above it.
-  A percentile is judged only when each version had at least 10 requests above it in the step
-  (p50: 20 samples, p90: 100, p95: 200, p99: 1000), so one slow request never decides; the error
-  rate is always judged. During a step the judge also looks, from a quarter of it on, on
-  stricter evidence (10 failures, twice the samples), so a plainly worse version is rolled back
-  before the step ends. A miss rolls back at once: traffic returns to the old version (the
-  gateway acknowledges), then the new replicas drain as on scale-down. Schedule switches that
-  fall due during a rollout wait for its end.
+    .addHelpText(
+      'after',
+      `
+Judging (at the end of every step, from the gateway's per-version figures ` +
+        `over that step):
+  the new version misses when its error rate is above ` +
+        `slo.error_rate (1% if unset), when a
+  percentile (p50, p90, p95, p99) is above ` +
+        `the profile's slo target, or when it is more than
+  --max-regression above the ` +
+        `old version's same percentile AND more than ${REGRESSION_FLOOR_MS} ms above ` +
+        `it.
+  A percentile is judged only when each version had at least 10 requests ` +
+        `above it in the step
+  (p50: 20 samples, p90: 100, p95: 200, p99: 1000), so one ` +
+        `slow request never decides; the error
+  rate is always judged. During a step ` +
+        `the judge also looks, from a quarter of it on, on
+  stricter evidence (10 ` +
+        `failures, twice the samples), so a plainly worse version is rolled back
+  ` +
+        `before the step ends. A miss rolls back at once: traffic returns to the old ` +
+        `version (the
+  gateway acknowledges), then the new replicas drain as on ` +
+        `scale-down. Schedule switches that
+  fall due during a rollout wait for its ` +
+        `end.
 
-Exit codes: 0 the rollout completed (the new version serves all traffic), 1 it rolled back,
-  2 bad flags or version, 3 no cluster running, 130 interrupted twice. Ctrl-C once rolls back.
+Exit codes: 0 the rollout completed (the new version serves all traffic), ` +
+        `1 it rolled back,
+  2 bad flags or version, 3 no cluster running, 130 ` +
+        `interrupted twice. Ctrl-C once rolls back.
 
 Examples:
-  $ serve model optimize cnn-lstm@1                       writes cnn-lstm@2
-  $ serve rollout cnn-lstm@2                              10%, 50%, 100%, two minutes each
-  $ serve rollout cnn-lstm@2 --steps 25%,100% --step-time 30s --max-regression 10%
-  $ serve rollout status                                  the steps so far, with their figures
-  $ serve rollout abort                                   roll back now`)
+  $ serve model optimize ` +
+        `cnn-lstm@1                       writes cnn-lstm@2
+  $ serve rollout ` +
+        `cnn-lstm@2                              10%, 50%, 100%, two minutes each
+  $ ` +
+        `serve rollout cnn-lstm@2 --steps 25%,100% --step-time 30s --max-regression ` +
+        `10%
+  $ serve rollout status                                  the steps so far, ` +
+        `with their figures
+  $ serve rollout abort                                   ` +
+        `roll back now`,
+    )
     .action(action(async (target: string, flags: RolloutFlags) => run(target, flags)));
 }
 
@@ -65,22 +109,34 @@ async function run(target: string, flags: RolloutFlags): Promise<number> {
   if (target === 'abort') {
     const s = await client.rolloutAbort();
     if (flags.json) printJson(s);
-    else process.stdout.write(rolloutEnded(s) && s.phase === 'completed' ? `the rollout to version ${s.toVersion} had already completed\n` : `rolling back to version ${s.fromVersion} (see \`serve rollout status\`)\n`);
+    else
+      process.stdout.write(
+        rolloutEnded(s) && s.phase === 'completed'
+          ? `the rollout to version ${s.toVersion} had already completed\n`
+          : `rolling back to version ${s.fromVersion} (see \`serve rollout status\`)\n`,
+      );
     return ExitCode.Ok;
   }
   const ref = parseModelRef(target);
-  if (ref.version === undefined) throw new UserError(`name the version to roll out, e.g. ${ref.name}@2 (not "${target}")`);
+  if (ref.version === undefined)
+    throw new UserError(`name the version to roll out, e.g. ${ref.name}@2 (not "${target}")`);
   const req = {
-    model: ref.name, version: ref.version, stepsPercent: flag('--steps', () => parseStepsPercent(flags.steps)),
-    stepTimeMs: flag('--step-time', () => parseDurationMs(flags.stepTime)), maxRegression: flag('--max-regression', () => parseFraction(flags.maxRegression)),
+    model: ref.name,
+    version: ref.version,
+    stepsPercent: flag('--steps', () => parseStepsPercent(flags.steps)),
+    stepTimeMs: flag('--step-time', () => parseDurationMs(flags.stepTime)),
+    maxRegression: flag('--max-regression', () => parseFraction(flags.maxRegression)),
   };
   if (req.stepTimeMs < 100) throw new UserError(`--step-time must be at least 100ms, got "${flags.stepTime}"`);
   const started = await client.rollout(req);
   const final = await follow(client, started);
   if (flags.json) printJson(final);
-  else process.stdout.write(final.phase === 'completed'
-    ? `rollout completed: ${final.model}@${final.toVersion} serves all traffic\n`
-    : `rolled back to ${final.model}@${final.fromVersion}: ${final.reason ?? 'aborted'}\n`);
+  else
+    process.stdout.write(
+      final.phase === 'completed'
+        ? `rollout completed: ${final.model}@${final.toVersion} serves all traffic\n`
+        : `rolled back to ${final.model}@${final.fromVersion}: ` + `${final.reason ?? 'aborted'}\n`,
+    );
   return final.phase === 'completed' ? ExitCode.Ok : ExitCode.TargetMissed;
 }
 
@@ -113,7 +169,12 @@ async function follow(client: AdminClient, first: RolloutStatus): Promise<Rollou
 /** "no rollout has run", with the rollout a dead controller before this one left unfinished. */
 async function noRollout(client: AdminClient): Promise<string> {
   const r = (await client.status().catch(() => undefined))?.previousController?.rollout;
-  return `no rollout has run on this cluster${r ? `; before it, a controller died while ${interruptedRolloutLine(r)} (\`serve status\` says more)` : ''}\n`;
+  return (
+    `no rollout has run on this cluster` +
+    `${
+      r ? `; before it, a controller died while ${interruptedRolloutLine(r)} (\`serve ` + `status\` says more)` : ''
+    }\n`
+  );
 }
 
 function flag<T>(name: string, parse: () => T): T {
@@ -126,9 +187,14 @@ function flag<T>(name: string, parse: () => T): T {
 
 /** The rollout for `serve rollout status` and `serve status`. */
 export function renderRollout(s: RolloutStatus, lastDecisions = Infinity): string {
-  const weights = Object.entries(s.weights).map(([v, w]) => `version ${v} ${w}%`).join(', ');
+  const weights = Object.entries(s.weights)
+    .map(([v, w]) => `version ${v} ${w}%`)
+    .join(', ');
   const lines = [
-    `Rollout ${s.model} ${s.fromVersion} -> ${s.toVersion}: ${s.phase}${s.step > 0 ? `, step ${s.step}/${s.stepsPercent.length}` : ''} (steps ${s.stepsPercent.join('%, ')}%, ${formatMs(s.stepTimeMs)} each); traffic ${weights}`,
+    `Rollout ${s.model} ${s.fromVersion} -> ${s.toVersion}: ${s.phase}` +
+      `${s.step > 0 ? `, step ${s.step}/${s.stepsPercent.length}` : ''} (steps ` +
+      `${s.stepsPercent.join('%, ')}%, ${formatMs(s.stepTimeMs)} each); traffic ` +
+      `${weights}`,
   ];
   if (s.reason) lines.push(`  reason: ${s.reason}`);
   for (const d of s.decisions.slice(-lastDecisions)) lines.push(`  ${d.at.slice(11, 19)} ${d.message}`);

@@ -8,7 +8,12 @@ import { checkSetting, flagOf, parseSettings, type SettingSpec, type SettingsTab
 /** Adds one option per setting of `table` (no commander defaults: the table's apply after the merge). */
 export function addSettingOptions(cmd: Command, table: SettingsTable): Command {
   for (const [name, spec] of Object.entries(table)) if (!spec.stdinOnly) cmd.addOption(optionOf(name, spec));
-  return cmd.addOption(new Option('--settings-stdin', 'read the settings as the first stdin line, {"type":"settings","settings":{...}} (how `serve up` starts it)'));
+  return cmd.addOption(
+    new Option(
+      '--settings-stdin',
+      'read the settings as the first stdin line, {"type":"settings","settings":{...}} ' + '(how `serve up` starts it)',
+    ),
+  );
 }
 
 function optionOf(name: string, spec: SettingSpec): Option {
@@ -18,7 +23,10 @@ function optionOf(name: string, spec: SettingSpec): Option {
     // A setting that is on by default is turned off with --no-<name>.
     return spec.default === true ? new Option(`--no-${flag.slice(2)}`, spec.help) : new Option(flag, spec.help);
   }
-  const o = new Option(`${flag} <${spec.kind === 'durationMs' ? 'ms' : spec.kind === 'bytes' ? 'bytes' : 'value'}>`, spec.help);
+  const o = new Option(
+    `${flag} <${spec.kind === 'durationMs' ? 'ms' : spec.kind === 'bytes' ? 'bytes' : 'value'}>`,
+    spec.help,
+  );
   if (spec.choices) o.choices([...spec.choices]);
   if (shown !== undefined) o.default(undefined, shown);
   return o.argParser((text: string) => {
@@ -62,9 +70,32 @@ export function renderSettingsFlagTable(table: SettingsTable): string {
   for (const [name, spec] of Object.entries(table)) {
     if (spec.stdinOnly) continue;
     const flag = spec.kind === 'boolean' && spec.default === true ? `--no-${flagOf(name).slice(2)}` : flagOf(name);
-    const arg = spec.kind === 'boolean' ? '' : spec.kind === 'durationMs' ? ' MS' : spec.kind === 'bytes' ? ' BYTES' : spec.choices ? ` ${spec.choices.join('\\|')}` : spec.kind === 'text' ? ' TEXT' : ' N';
-    const dflt = spec.required ? '**required**' : spec.kind === 'boolean' ? (spec.default ? 'on' : 'off') : spec.default === undefined ? 'none' : `\`${String(spec.default)}\``;
-    rows.push(`| \`${flag}${arg}\` | ${dflt} | ${spec.profilePath ? `\`${spec.profilePath}\`` : ''} | ${spec.help.replace(/\|/g, '\\|')} |`);
+    const arg =
+      spec.kind === 'boolean'
+        ? ''
+        : spec.kind === 'durationMs'
+          ? ' MS'
+          : spec.kind === 'bytes'
+            ? ' BYTES'
+            : spec.choices
+              ? ` ${spec.choices.join('\\|')}`
+              : spec.kind === 'text'
+                ? ' TEXT'
+                : ' N';
+    const dflt = spec.required
+      ? '**required**'
+      : spec.kind === 'boolean'
+        ? spec.default
+          ? 'on'
+          : 'off'
+        : spec.default === undefined
+          ? 'none'
+          : `\`${String(spec.default)}\``;
+    rows.push(
+      `| \`${flag}${arg}\` | ${dflt} | ` +
+        `${spec.profilePath ? `\`${spec.profilePath}\`` : ''} | ` +
+        `${spec.help.replace(/\|/g, '\\|')} |`,
+    );
   }
   return rows.join('\n') + '\n';
 }

@@ -16,17 +16,31 @@ import { renderStatus } from './status-render.js';
 export function register(program: Command): void {
   program
     .command('status')
-    .description('Show the running cluster: gateway URL, each replica with state, host, pid, port, restarts, in-flight, RSS, CPU%, uptime, the hosts with their GPUs, the cache\'s hit rate, the external, fallback and shadow servers with what the gateway sent them, and any file of the state directory it cannot write now (a full disk).')
+    .description(
+      'Show the running cluster: gateway URL, each replica with state, host, pid, ' +
+        'port, restarts, in-flight, RSS, CPU%, uptime, the hosts with their GPUs, the ' +
+        "cache's hit rate, the external, fallback and shadow servers with what the " +
+        'gateway sent them, and any file of the state directory it cannot write now (a full disk).',
+    )
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
     .option('--json', 'print the status as JSON')
     .option('--timeout <duration>', 'how long to wait for the controller to answer', '10s')
-    .addHelpText('after', `
-When the controller died without stopping (kill -9, a crash), status says when it was last known
-alive, what became of each of its children (still running or exited), and the rollout it was in
-the middle of (also in --json as "controllerDied"); it removes the Prometheus targets, pid file,
-admin socket and state.json it left. The next \`serve up\` reports it too.
+    .addHelpText(
+      'after',
+      `
+When the controller died without stopping (kill -9, a crash), status says when ` +
+        `it was last known
+alive, what became of each of its children (still running or ` +
+        `exited), and the rollout it was in
+the middle of (also in --json as ` +
+        `"controllerDied"); it removes the Prometheus targets, pid file,
+admin socket ` +
+        `and state.json it left. The next \`serve up\` reports it too.
 
-Exit code 3 when no cluster is running in the state directory (a dead controller included), or its controller does not answer.`)
+Exit code 3 when ` +
+        `no cluster is running in the state directory (a dead controller included), or ` +
+        `its controller does not answer.`,
+    )
     .action(
       action(async (opts: { stateDir: string; json?: boolean; timeout: string }) => {
         let timeoutMs: number;
@@ -52,7 +66,8 @@ Exit code 3 when no cluster is running in the state directory (a dead controller
         const metrics = await readGatewayMetrics(status.gatewayUrl, Math.min(2000, Math.max(1, timeoutMs)));
         const cache = metrics === undefined ? undefined : cacheStatusFromMetrics(metrics);
         if (cache) status.cache = cache;
-        if (metrics !== undefined && status.otherServers) status.otherServers = countOtherServers(status.otherServers, metrics);
+        if (metrics !== undefined && status.otherServers)
+          status.otherServers = countOtherServers(status.otherServers, metrics);
         if (opts.json) printJson(status);
         else process.stdout.write(renderStatus(status) + '\n');
       }),

@@ -21,7 +21,11 @@ export async function checkWritable(file: string): Promise<void> {
     PendingFile.open(path.resolve(file)).discard();
   } catch (err) {
     if (err instanceof DiskFullError) throw err;
-    throw new UserError(`${file}: cannot write the file (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): pick a folder you can write`);
+    throw new UserError(
+      `${file}: cannot write the file (` +
+        `${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): pick a folder you ` +
+        `can write`,
+    );
   }
 }
 

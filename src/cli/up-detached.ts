@@ -25,13 +25,17 @@ export async function upDetached(flags: UpFlags): Promise<number> {
   checkSocketPath(paths);
   const other = runningPid(paths);
   if (other !== undefined) {
-    throw new UserError(`a cluster is already running in ${paths.dir} (pid ${other}): stop it with \`serve down --state-dir ${paths.dir}\` or use another --state-dir`);
+    throw new UserError(
+      `a cluster is already running in ${paths.dir} (pid ${other}): stop it with ` +
+        `\`serve down --state-dir ${paths.dir}\` or use another --state-dir`,
+    );
   }
   const args = ['up', '--profile', flags.profile, '--state-dir', paths.dir, '--detached-child'];
   if (flags.oversubscribe) args.push('--oversubscribe');
   if (flags.registry) args.push('--registry', path.resolve(flags.registry));
   const child = spawnDetached(cliEntry, args, paths);
-  const spinner = isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json ? ora('starting in the background').start() : undefined;
+  const spinner =
+    isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json ? ora('starting in the background').start() : undefined;
   let exitCode: number | null | undefined;
   void child.exited.then((c) => (exitCode = c));
   const client = new AdminClient(paths.dir, 2000);
@@ -47,9 +51,10 @@ export async function upDetached(flags: UpFlags): Promise<number> {
     // Not a word in up.log: a disk that filled up since the check could not take even the error.
     throw (lines.length === 0 && silentFailureCause(paths)) || detachedFailure(exitCode, lines, child.outputLog);
   }
-  const down = `serve down${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}`;
+  const down = `serve down` + `${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}`;
   const short = shortOfMin(status, { keptRunning: true, downCommand: down });
-  if (short && !flags.allowDegraded) spinner?.fail(`${status.profile.name}: too few replicas ready (pid ${child.pid} keeps running)`);
+  if (short && !flags.allowDegraded)
+    spinner?.fail(`${status.profile.name}: too few replicas ready (pid ${child.pid} keeps running)`);
   else spinner?.succeed(`${status.profile.name} is up (pid ${child.pid})`);
   if (flags.json) printJson(status);
   else process.stdout.write(`${renderStatus(status)}\nGateway: ${status.gatewayUrl}\nStop it with \`${down}\`.\n`);
@@ -59,16 +64,27 @@ export async function upDetached(flags: UpFlags): Promise<number> {
 }
 
 /** Exit codes of the background controller that mean the same for the one that started it. */
-const PASSED_THROUGH: readonly number[] = [ExitCode.Usage, ExitCode.Unreachable, ExitCode.Internal, ExitCode.Interrupted];
+const PASSED_THROUGH: readonly number[] = [
+  ExitCode.Usage,
+  ExitCode.Unreachable,
+  ExitCode.Internal,
+  ExitCode.Interrupted,
+];
 
 /**
  * The error for a background controller that exited before it was ready, from what this run
  * wrote to up.log (earlier runs' errors are not in `lines`) and its exit code.
  */
-export function detachedFailure(exitCode: number | null | undefined, lines: readonly string[], outputLog: string): UserError {
+export function detachedFailure(
+  exitCode: number | null | undefined,
+  lines: readonly string[],
+  outputLog: string,
+): UserError {
   const at = lines.findIndex((l) => /^serve: (internal )?error: /.test(l));
-  const code = typeof exitCode === 'number' && PASSED_THROUGH.includes(exitCode) ? (exitCode as ExitCodeValue) : ExitCode.Usage;
-  if (at < 0) return new UserError(`the background controller exited (code ${exitCode}); see ${outputLog}`, { exitCode: code });
+  const code =
+    typeof exitCode === 'number' && PASSED_THROUGH.includes(exitCode) ? (exitCode as ExitCodeValue) : ExitCode.Usage;
+  if (at < 0)
+    return new UserError(`the background controller exited (code ${exitCode}); see ${outputLog}`, { exitCode: code });
   const details: string[] = [];
   for (const l of lines.slice(at + 1)) {
     if (!l.startsWith('  ')) break;
@@ -76,7 +92,8 @@ export function detachedFailure(exitCode: number | null | undefined, lines: read
   }
   const first = lines[at]!;
   const message = first.startsWith('serve: internal error: ')
-    ? `the background controller failed: internal error: ${first.slice('serve: internal error: '.length)} (see ${outputLog})`
+    ? `the background controller failed: internal error: ` +
+      `${first.slice('serve: internal error: '.length)} (see ${outputLog})`
     : first.slice('serve: error: '.length);
   return new UserError(message, { details, exitCode: code });
 }

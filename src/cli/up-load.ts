@@ -23,7 +23,9 @@ export interface UpFlags {
 export async function loadForUp(ref: string): Promise<{ profile: Profile; schedule?: ClusterSchedule }> {
   // A broken profile or schedule throws here, before anything is started.
   const loaded = await loadProfileOrSchedule(ref, { cwd: process.cwd(), env: process.env });
-  enforceCertificates(loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles), (line) => process.stderr.write(`${line}\n`));
+  enforceCertificates(loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles), (line) =>
+    process.stderr.write(`${line}\n`),
+  );
   if (loaded.kind === 'profile') return { profile: loaded.profile };
   const s = loaded.schedule;
   for (const w of sortProblems(s.warnings)) process.stderr.write(`serve: warning: ${formatProblem(w)}\n`);

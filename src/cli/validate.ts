@@ -30,10 +30,17 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
   if (flags.list) {
     const entries = await listProfiles();
     if (flags.json) printJson(entries);
-    else for (const e of entries) process.stdout.write(`${e.name.padEnd(16)} ${displayName(e.path, process.cwd())}${e.shipped ? '  (shipped)' : ''}\n`);
+    else
+      for (const e of entries)
+        process.stdout.write(
+          `${e.name.padEnd(16)} ${displayName(e.path, process.cwd())}` + `${e.shipped ? '  (shipped)' : ''}\n`,
+        );
     return 0;
   }
-  if (ref === undefined) throw new UserError('serve validate needs a profile: a name such as "local" or the path of a .yaml file (see --list)');
+  if (ref === undefined)
+    throw new UserError(
+      'serve validate needs a profile: a name such as "local" or the path of a .yaml ' + 'file (see --list)',
+    );
   try {
     const loaded = await loadProfileOrSchedule(ref);
     const profiles = loaded.kind === 'profile' ? [loaded.profile] : Object.values(loaded.schedule.profiles);
@@ -49,10 +56,16 @@ async function validate(ref: string | undefined, flags: Flags): Promise<number> 
       process.stderr.write(notes.join(''));
       return 0;
     }
-    if (flags.json) printJson({ kind: 'schedule', ...loaded.schedule, profiles: Object.fromEntries(Object.entries(loaded.schedule.profiles).map(([k, p]) => [k, shownProfile(p)])) });
+    if (flags.json)
+      printJson({
+        kind: 'schedule',
+        ...loaded.schedule,
+        profiles: Object.fromEntries(Object.entries(loaded.schedule.profiles).map(([k, p]) => [k, shownProfile(p)])),
+      });
     else process.stdout.write(renderScheduleSummary(loaded.schedule, process.cwd(), new Date()).join('\n') + '\n');
     // Warnings do not fail validation (exit 0): the schedule loads and runs as written.
-    for (const w of sortProblems(loaded.schedule.warnings)) process.stderr.write(`serve: warning: ${formatProblem(w)}\n`);
+    for (const w of sortProblems(loaded.schedule.warnings))
+      process.stderr.write(`serve: warning: ${formatProblem(w)}\n`);
     process.stderr.write(notes.join(''));
     return 0;
   } catch (err) {
@@ -82,26 +95,46 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
   const a = p.autoscaling;
   const s = p.slo;
   const targets = [
-    s.p50Ms !== undefined ? `p50 ${formatDuration(s.p50Ms)}` : '', s.p90Ms !== undefined ? `p90 ${formatDuration(s.p90Ms)}` : '',
-    s.p95Ms !== undefined ? `p95 ${formatDuration(s.p95Ms)}` : '', s.p99Ms !== undefined ? `p99 ${formatDuration(s.p99Ms)}` : '',
-    s.p999Ms !== undefined ? `p99.9 ${formatDuration(s.p999Ms)}` : '', s.maxMs !== undefined ? `max ${formatDuration(s.maxMs)}` : '',
+    s.p50Ms !== undefined ? `p50 ${formatDuration(s.p50Ms)}` : '',
+    s.p90Ms !== undefined ? `p90 ${formatDuration(s.p90Ms)}` : '',
+    s.p95Ms !== undefined ? `p95 ${formatDuration(s.p95Ms)}` : '',
+    s.p99Ms !== undefined ? `p99 ${formatDuration(s.p99Ms)}` : '',
+    s.p999Ms !== undefined ? `p99.9 ${formatDuration(s.p999Ms)}` : '',
+    s.maxMs !== undefined ? `max ${formatDuration(s.maxMs)}` : '',
     s.errorRate !== undefined ? `errors <= ${+(s.errorRate * 100).toFixed(3)}%` : '',
-    s.targetRps !== undefined ? `${s.targetRps} req/s` : '', s.minRps !== undefined ? `(at least ${s.minRps})` : '',
+    s.targetRps !== undefined ? `${s.targetRps} req/s` : '',
+    s.minRps !== undefined ? `(at least ${s.minRps})` : '',
   ].filter(Boolean);
   const scaling = a.enabled
-    ? `autoscale on ${a.targetOngoingRequests} in flight per replica, up after ${formatDuration(a.upscaleDelayMs)}, down after ${formatDuration(a.downscaleDelayMs)}${a.latencyGuard ? ', latency guard on' : ''}`
+    ? `autoscale on ${a.targetOngoingRequests} in flight per replica, up after ` +
+      `${formatDuration(a.upscaleDelayMs)}, down after ` +
+      `${formatDuration(a.downscaleDelayMs)}` +
+      `${a.latencyGuard ? ', latency guard on' : ''}`
     : 'autoscaling off';
   return [
     `${displayName(p.sourcePath, cwd) || p.name}: ok (profile "${p.name}")`,
-    `  model       ${p.model.name} ${p.model.version === 'latest' ? 'latest' : `v${p.model.version}`} from ${relativeDir(p.model.registry, cwd)}`,
-    `  replicas    ${p.replicas.min}-${p.replicas.max}, start ${p.replicas.initial}; ${scaling}`,
-    `  per replica ${p.resources.cpus} CPU, ${p.resources.gpus} GPU, ${formatBytes(p.resources.memoryBytes)}; batch ${p.batching.maxBatchSize} within ${formatDuration(p.batching.batchWaitMs)}; ${p.runtime.device}, ${p.runtime.threads} thread(s)`,
-    `  health      probe every ${formatDuration(p.health.periodMs)} (timeout ${formatDuration(p.health.timeoutMs)}, ${p.health.failureThreshold} failures eject); restart backoff ${formatDuration(p.restart.initialBackoffMs)} x${p.restart.backoffMultiplier} to ${formatDuration(p.restart.maxBackoffMs)}`,
-    `  gateway     ${p.gateway.tls ? 'https' : 'http'}://${p.gateway.host}:${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
+    `  model       ${p.model.name} ` +
+      `${p.model.version === 'latest' ? 'latest' : `v${p.model.version}`} from ` +
+      `${relativeDir(p.model.registry, cwd)}`,
+    `  replicas    ${p.replicas.min}-${p.replicas.max}, start ${p.replicas.initial}` + `; ${scaling}`,
+    `  per replica ${p.resources.cpus} CPU, ${p.resources.gpus} GPU, ` +
+      `${formatBytes(p.resources.memoryBytes)}; batch ${p.batching.maxBatchSize} ` +
+      `within ${formatDuration(p.batching.batchWaitMs)}; ${p.runtime.device}, ` +
+      `${p.runtime.threads} thread(s)`,
+    `  health      probe every ${formatDuration(p.health.periodMs)} (timeout ` +
+      `${formatDuration(p.health.timeoutMs)}, ${p.health.failureThreshold} failures ` +
+      `eject); restart backoff ${formatDuration(p.restart.initialBackoffMs)} x` +
+      `${p.restart.backoffMultiplier} to ${formatDuration(p.restart.maxBackoffMs)}`,
+    `  gateway     ${p.gateway.tls ? 'https' : 'http'}://${p.gateway.host}:` +
+      `${p.gateway.port === 0 ? '<free port>' : p.gateway.port}, queue ` +
+      `${p.gateway.maxQueuedRequests}, timeout ${formatMs(p.gateway.requestTimeoutMs)}`,
     `  cache       ${cacheSummary(p.cache)}`,
     `  targets     ${targets.join(' ') || 'none'}`,
     ...(p.hosts.length > 1 || p.hosts[0]?.ssh !== undefined
-      ? [`  hosts       ${p.hosts.map((h) => (h.ssh === undefined ? `${h.name} (this machine)` : `${h.name} (${h.ssh})`)).join(', ')}`]
+      ? [
+          `  hosts       ` +
+            `${p.hosts.map((h) => (h.ssh === undefined ? `${h.name} (this machine)` : `${h.name} (${h.ssh})`)).join(', ')}`,
+        ]
       : []),
     `  security    ${securityLine(p)}`,
   ];
@@ -109,8 +142,12 @@ export function renderProfileSummary(p: Profile, cwd: string): string[] {
 
 function cacheSummary(c: Profile['cache']): string {
   if (!c.enabled) return 'off';
-  const redis = c.redis === undefined ? 'memory only' : `then Redis ${redactUrl(c.redis.url)} (prefix ${c.redis.prefix}, timeout ${formatDuration(c.redis.timeoutMs)})`;
-  return `${c.maxEntries} answers, ${formatBytes(c.maxBytes)}, ttl ${formatDuration(c.ttlMs)}; ${redis}`;
+  const redis =
+    c.redis === undefined
+      ? 'memory only'
+      : `then Redis ${redactUrl(c.redis.url)} (prefix ${c.redis.prefix}, timeout ` +
+        `${formatDuration(c.redis.timeoutMs)})`;
+  return `${c.maxEntries} answers, ${formatBytes(c.maxBytes)}, ttl ` + `${formatDuration(c.ttlMs)}; ${redis}`;
 }
 
 /** What a schedule resolves to: its windows, the next switch, then each profile's summary (pure but for `now`). */
@@ -118,11 +155,20 @@ export function renderScheduleSummary(s: LoadedSchedule, cwd: string, now: Date)
   const sch = s.schedule;
   const next = nextChange(sch, now);
   const lines = [
-    `${displayName(s.sourcePath, cwd) || s.name}: ok (schedule "${s.name}", ${Object.keys(s.profiles).length} profiles checked)`,
+    `${displayName(s.sourcePath, cwd) || s.name}: ok (schedule "${s.name}", ` +
+      `${Object.keys(s.profiles).length} profiles checked)`,
     `  time zone   ${sch.timezone}; default ${sch.default}`,
-    ...sch.windows.map((w) => `  window      ${w.profile} ${w.days.join(',')} ${w.from}-${w.to}${w.prewarmMs ? `, prewarm ${formatDuration(w.prewarmMs)}` : ''}`),
-    `  closed      ${sch.closedDates?.length ?? 0} dates${sch.closedDates?.length ? ` (${sch.closedDates[0]} .. ${sch.closedDates.at(-1)})` : ''}; ${Object.keys(sch.earlyClose ?? {}).length} early closes`,
-    `  now         ${activeProfile(sch, now)}${next ? `; next ${next.profile} at ${next.at.toISOString()} (${next.reason})` : ''} (serve schedule show ${s.name})`,
+    ...sch.windows.map(
+      (w) =>
+        `  window      ${w.profile} ${w.days.join(',')} ${w.from}-${w.to}` +
+        `${w.prewarmMs ? `, prewarm ${formatDuration(w.prewarmMs)}` : ''}`,
+    ),
+    `  closed      ${sch.closedDates?.length ?? 0} dates` +
+      `${sch.closedDates?.length ? ` (${sch.closedDates[0]} .. ${sch.closedDates.at(-1)})` : ''}` +
+      `; ${Object.keys(sch.earlyClose ?? {}).length} early closes`,
+    `  now         ${activeProfile(sch, now)}` +
+      `${next ? `; next ${next.profile} at ${next.at.toISOString()} (${next.reason})` : ''}` +
+      ` (serve schedule show ${s.name})`,
   ];
   for (const p of Object.values(s.profiles)) lines.push('', ...renderProfileSummary(p, cwd));
   return lines;
@@ -134,8 +180,11 @@ function securityLine(p: Profile): string {
   const tls = p.gateway.tls ? 'TLS' : 'plain HTTP';
   if (a === undefined) return `no tokens (anyone who reaches the port may call it); ${tls}`;
   const quotas = a.tokens.filter((t) => t.requestsPerSecond !== undefined).length;
-  const open = [a.openHealth ? 'health open' : 'health needs a token', a.openMetrics ? '/metrics open' : '/metrics needs a token'];
-  return `${a.tokens.length} token(s)${quotas ? ` (${quotas} with a quota)` : ''}, ${open.join(', ')}; ${tls}`;
+  const open = [
+    a.openHealth ? 'health open' : 'health needs a token',
+    a.openMetrics ? '/metrics open' : '/metrics needs a token',
+  ];
+  return `${a.tokens.length} token(s)${quotas ? ` (${quotas} with a quota)` : ''}, ` + `${open.join(', ')}; ${tls}`;
 }
 
 /** `./models` for a folder under `cwd`, else the absolute path. */
@@ -147,24 +196,47 @@ function relativeDir(dir: string, cwd: string): string {
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('Check a profile without starting anything: every problem with file:line:col, or a summary of what it resolves to.')
-    .argument('[profile]', 'profile or schedule name (./profiles/<name>.yaml, then the shipped ones) or path of a .yaml file; a schedule is checked with every profile it names')
-    .option('--json', 'print the resolved profile (durations in ms, sizes in bytes) as JSON; problems as {"ok":false,"problems":[...]}')
+    .description(
+      'Check a profile without starting anything: every problem with file:line:col, or ' +
+        'a summary of what it resolves to.',
+    )
+    .argument(
+      '[profile]',
+      'profile or schedule name (./profiles/<name>.yaml, then the shipped ones) or ' +
+        'path of a .yaml file; a schedule is checked with every profile it names',
+    )
+    .option(
+      '--json',
+      'print the resolved profile (durations in ms, sizes in bytes) as JSON; problems ' +
+        'as {"ok":false,"problems":[...]}',
+    )
     .option('--list', 'list the profiles found by name (./profiles first, then the shipped ones)')
     .option('--schema', 'print the JSON Schema of profile files (for editors)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   $ serve validate market-hours
-  $ serve validate trading-day              a schedule and every profile it names
-  $ serve validate ./my-profile.yaml --json
-  $ serve validate --schema > profile.schema.json
+  $ serve validate ` +
+        `trading-day              a schedule and every profile it names
+  $ serve ` +
+        `validate ./my-profile.yaml --json
+  $ serve validate --schema > ` +
+        `profile.schema.json
 
-A schedule's warnings (a window that earlier windows cover entirely, so it never applies; a closed
-date listed twice) go to stderr as "serve: warning: file:line:col field: ..." and do not fail it.
+A schedule's warnings (a window that earlier windows cover ` +
+        `entirely, so it never applies; a closed
+date listed twice) go to stderr as ` +
+        `"serve: warning: file:line:col field: ..." and do not fail it.
 
-A valid profile whose replicas.min does not fit this machine (and has no SSH hosts) gets a note on
-stderr saying so; it is still valid (exit 0): it may be meant for other hosts.
+A valid profile ` +
+        `whose replicas.min does not fit this machine (and has no SSH hosts) gets a note ` +
+        `on
+stderr saying so; it is still valid (exit 0): it may be meant for other ` +
+        `hosts.
 
-Exit codes: 0 valid (warnings and notes included), 2 problems found (each printed as file:line:col field: what is wrong, what is expected).`)
+Exit codes: 0 valid (warnings and notes included), 2 problems found ` +
+        `(each printed as file:line:col field: what is wrong, what is expected).`,
+    )
     .action(action((ref: string | undefined, flags: Flags) => validate(ref, flags)));
 }

@@ -28,7 +28,10 @@ export class AdminClient {
   readonly paths: StatePaths;
 
   /** `timeoutMs` bounds each whole request, connecting included. */
-  constructor(stateDir: string, private readonly timeoutMs = 10_000) {
+  constructor(
+    stateDir: string,
+    private readonly timeoutMs = 10_000,
+  ) {
     this.paths = statePaths(stateDir);
   }
 
@@ -80,7 +83,8 @@ export class AdminClient {
         if (err) reject(err);
         else resolve(value);
       };
-      const headers = text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+      const headers =
+        text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
       const req = http.request({ socketPath: this.paths.adminSocket, agent: false, method, path, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -126,7 +130,9 @@ export class AdminClient {
   private unresponsive(why: string): ControllerUnresponsiveError {
     const pid = runningPid(this.paths);
     return new ControllerUnresponsiveError(
-      `the controller${pid === undefined ? '' : ` (pid ${pid})`} in ${this.paths.dir} ${why}: stop it with \`serve down --state-dir ${this.paths.dir}\` (it falls back to signals)`,
+      `the controller${pid === undefined ? '' : ` (pid ${pid})`} in ${this.paths.dir} ` +
+        `${why}: stop it with \`serve down --state-dir ${this.paths.dir}\` (it falls ` +
+        `back to signals)`,
       why,
     );
   }

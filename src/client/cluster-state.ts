@@ -12,19 +12,29 @@ import type { ClusterStateFile } from '../common/wire.js';
  */
 export function readClusterState(stateDir: string, profile?: string): ClusterStateFile {
   const paths = statePaths(stateDir);
-  const upFirst = profile === undefined
-    ? `start one with \`serve up --profile <profile>\`, or pass --url of a running server`
-    : `run \`serve up --profile ${profile}\` first`;
+  const upFirst =
+    profile === undefined
+      ? `start one with \`serve up --profile <profile>\`, or pass --url of a running server`
+      : `run \`serve up --profile ${profile}\` first`;
   const pid = runningPid(paths);
   if (pid === undefined) {
-    throw new UnreachableError(`no cluster is running in ${paths.dir}${profile === undefined ? '' : ` for profile "${profile}"`}: ${upFirst}`);
+    throw new UnreachableError(
+      `no cluster is running in ${paths.dir}` +
+        `${profile === undefined ? '' : ` for profile "${profile}"`}: ${upFirst}`,
+    );
   }
   const state = parse(readSmallFile(paths.stateFile, 1024 * 1024));
   if (state === undefined) {
-    throw new UnreachableError(`the cluster in ${paths.dir} (pid ${pid}) has not written a usable state.json yet (it may still be starting): wait for \`serve up\` to say it is up, or pass --url`);
+    throw new UnreachableError(
+      `the cluster in ${paths.dir} (pid ${pid}) has not written a usable state.json ` +
+        `yet (it may still be starting): wait for \`serve up\` to say it is up, or pass --url`,
+    );
   }
   if (profile !== undefined && state.profileName !== profile && state.schedule !== profile) {
-    throw new UnreachableError(`the running cluster uses profile "${state.profileName}", not "${profile}": use --profile ${state.profileName}, or ${upFirst}`);
+    throw new UnreachableError(
+      `the running cluster uses profile "${state.profileName}", not "${profile}": use ` +
+        `--profile ${state.profileName}, or ${upFirst}`,
+    );
   }
   return state;
 }
@@ -33,7 +43,9 @@ function parse(text: string | undefined): ClusterStateFile | undefined {
   if (text === undefined) return undefined;
   try {
     const state = JSON.parse(text) as ClusterStateFile;
-    return typeof state?.gatewayUrl === 'string' && state.gatewayUrl !== '' && typeof state.model?.name === 'string' ? state : undefined;
+    return typeof state?.gatewayUrl === 'string' && state.gatewayUrl !== '' && typeof state.model?.name === 'string'
+      ? state
+      : undefined;
   } catch {
     return undefined;
   }

@@ -36,7 +36,11 @@ export function spawnDetached(cliEntry: string, args: readonly string[], paths: 
   let child;
   try {
     ({ size: outputStartBytes, ino: outputIno } = fstatSync(fd));
-    child = spawn(process.execPath, [cliEntry, ...args], { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd() });
+    child = spawn(process.execPath, [cliEntry, ...args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      cwd: process.cwd(),
+    });
   } finally {
     closeSync(fd);
   }
@@ -80,7 +84,8 @@ export function silentFailureCause(paths: StatePaths): DiskFullError | undefined
  */
 export function outputSince(outputLog: string, fromBytes: number, fromIno?: number): string[] {
   const now = lstatIfAny(outputLog);
-  if (fromIno !== undefined && now !== undefined && now.ino !== fromIno) return [...linesFrom(`${outputLog}.1`, fromBytes), ...linesFrom(outputLog, 0)].slice(-2000);
+  if (fromIno !== undefined && now !== undefined && now.ino !== fromIno)
+    return [...linesFrom(`${outputLog}.1`, fromBytes), ...linesFrom(outputLog, 0)].slice(-2000);
   return linesFrom(outputLog, fromBytes);
 }
 

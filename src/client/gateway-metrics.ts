@@ -21,7 +21,9 @@ export function cacheStatusFromMetrics(text: string): CacheStatus | undefined {
   if (misses === undefined) return undefined;
   const hits = sum(text, 'serve_gateway_cache_hits_total') ?? 0;
   return {
-    hits, misses, hitRate: hits + misses > 0 ? hits / (hits + misses) : undefined,
+    hits,
+    misses,
+    hitRate: hits + misses > 0 ? hits / (hits + misses) : undefined,
     redisHits: sum(text, 'serve_gateway_cache_hits_total', 'level="redis"') ?? 0,
     entries: sum(text, 'serve_gateway_cache_entries') ?? 0,
     bytes: sum(text, 'serve_gateway_cache_bytes') ?? 0,
@@ -40,11 +42,18 @@ export function countOtherServers(others: OtherServersStatus, text: string): Oth
   return {
     external: others.external.map((e) => ({ ...e, requests: sent(e.name) })),
     ...(others.fallback ? { fallback: { ...others.fallback, requests: sent('fallback') } } : {}),
-    ...(others.shadow ? {
-      shadow: {
-        ...others.shadow, copies: shadow('requests'), agreements: shadow('agreements'), disagreements: shadow('disagreements'), errors: shadow('errors'), dropped: shadow('dropped'),
-      },
-    } : {}),
+    ...(others.shadow
+      ? {
+          shadow: {
+            ...others.shadow,
+            copies: shadow('requests'),
+            agreements: shadow('agreements'),
+            disagreements: shadow('disagreements'),
+            errors: shadow('errors'),
+            dropped: shadow('dropped'),
+          },
+        }
+      : {}),
   };
 }
 

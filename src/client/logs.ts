@@ -13,7 +13,8 @@ export function isComponentName(name: string): boolean {
 
 /** <logsDir>/<component>.log; throws for a name that could point anywhere else (`../x`, `a/b`). */
 export function componentLogFile(logsDir: string, component: string): string {
-  if (!isComponentName(component)) throw new UserError(`"${component}" is not a component name: use controller, gateway or replica-N`);
+  if (!isComponentName(component))
+    throw new UserError(`"${component}" is not a component name: use controller, gateway or replica-N`);
   return path.join(logsDir, `${component}.log`);
 }
 
@@ -24,7 +25,10 @@ export function componentLogFile(logsDir: string, component: string): string {
 export function logComponents(logsDir: string): string[] {
   const st = lstatIfAny(logsDir);
   if (!st) return [];
-  if (st.isSymbolicLink()) throw new UserError(`${logsDir} is a symbolic link, and serve never follows links in its state directory: remove it`);
+  if (st.isSymbolicLink())
+    throw new UserError(
+      `${logsDir} is a symbolic link, and serve never follows links in its state ` + `directory: remove it`,
+    );
   if (!st.isDirectory()) throw new UserError(`${logsDir} is not a directory: remove it`);
   return readdirSync(logsDir)
     .filter((f) => f.endsWith('.log') && isComponentName(f.slice(0, -4)))
@@ -86,7 +90,8 @@ export interface LogLine {
 export function mergedTail(logsDir: string, components: readonly string[], n: number): LogLine[] {
   const all: LogLine[] = [];
   for (const c of components) {
-    for (const line of tailLines(componentLogFile(logsDir, c), n)) all.push({ component: c, line, ts: timestampOf(line) });
+    for (const line of tailLines(componentLogFile(logsDir, c), n))
+      all.push({ component: c, line, ts: timestampOf(line) });
   }
   // Lines without a timestamp sort with the one before them in their own file.
   let last = '';
@@ -115,7 +120,7 @@ export function formatLogLine(l: LogLine, width: number): string {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
-    return `${prefix}${time} ${text(level).padEnd(5)} ${text(msg)}${extras ? ' ' + extras : ''}`;
+    return `${prefix}${time} ${text(level).padEnd(5)} ${text(msg)}` + `${extras ? ' ' + extras : ''}`;
   } catch {
     return prefix + l.line;
   }

@@ -21,7 +21,11 @@ export interface AdminHandlers {
   /** Changes batching live and threads by a rolling replacement; throws UserError for a bad change. */
   reconfigure?(settings: unknown): Promise<ReconfigureResult>;
   /** Rollouts: start one (UserError while one runs or for a bad request), its status, abort (rolls back). */
-  rollout?: { start(req: RolloutRequest): Promise<RolloutStatus>; status(): RolloutStatus | undefined; abort(why?: string): RolloutStatus };
+  rollout?: {
+    start(req: RolloutRequest): Promise<RolloutStatus>;
+    status(): RolloutStatus | undefined;
+    abort(why?: string): RolloutStatus;
+  };
 }
 
 /** Listens on `socketPath` and returns a function that closes the server. */
@@ -58,12 +62,15 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, h: Ad
       const body = (await readJson(req)) as { replicas?: unknown; force?: unknown; auto?: unknown };
       if (body.auto === true) return send(res, 200, await h.scaleAuto());
       if (typeof body.replicas !== 'number' || !Number.isInteger(body.replicas) || body.replicas < 0) {
-        return send(res, 400, { error: 'body must be {"replicas": <integer >= 0>, "force": <boolean>} or {"auto": true}' });
+        return send(res, 400, {
+          error: 'body must be {"replicas": <integer >= 0>, "force": <boolean>} or {"auto": true}',
+        });
       }
       return send(res, 200, await h.scale(body.replicas, body.force === true));
     }
     if (route === 'POST /reconfigure' && h.reconfigure) return send(res, 200, await h.reconfigure(await readJson(req)));
-    if (h.rollout && route === 'POST /rollout') return send(res, 202, await h.rollout.start(rolloutRequest(await readJson(req))));
+    if (h.rollout && route === 'POST /rollout')
+      return send(res, 202, await h.rollout.start(rolloutRequest(await readJson(req))));
     if (h.rollout && route === 'GET /rollout') return send(res, 200, { rollout: h.rollout.status() ?? null });
     if (h.rollout && route === 'POST /rollout/abort') {
       const body = (await readJson(req)) as { reason?: unknown };
@@ -103,12 +110,18 @@ function rolloutRequest(body: unknown): RolloutRequest {
   const b = (body ?? {}) as Record<string, unknown>;
   const { model, version, stepsPercent, stepTimeMs, maxRegression } = b;
   if (typeof model !== 'string' || model === '') throw new UserError('"model" must be the model name');
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new UserError('"version" must be a whole number >= 1');
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw new UserError('"version" must be a whole number >= 1');
   const steps = Array.isArray(stepsPercent) ? stepsPercent : [];
-  if (steps.length === 0 || steps.some((p, i) => typeof p !== 'number' || !(p > 0 && p <= 100) || (i > 0 && p <= (steps[i - 1] as number))) || steps[steps.length - 1] !== 100) {
+  if (
+    steps.length === 0 ||
+    steps.some((p, i) => typeof p !== 'number' || !(p > 0 && p <= 100) || (i > 0 && p <= (steps[i - 1] as number))) ||
+    steps[steps.length - 1] !== 100
+  ) {
     throw new UserError('"stepsPercent" must be increasing shares in (0, 100] ending at 100');
   }
   if (typeof stepTimeMs !== 'number' || !(stepTimeMs >= 100)) throw new UserError('"stepTimeMs" must be at least 100');
-  if (typeof maxRegression !== 'number' || !(maxRegression >= 0)) throw new UserError('"maxRegression" must be a fraction >= 0');
+  if (typeof maxRegression !== 'number' || !(maxRegression >= 0))
+    throw new UserError('"maxRegression" must be a fraction >= 0');
   return { model, version, stepsPercent: steps as number[], stepTimeMs, maxRegression };
 }

@@ -56,7 +56,10 @@ export class AutoscaleLoop {
   private lastGateway: HistogramSnapshot | undefined;
   private lastLogged = '';
 
-  constructor(private profile: Profile, private readonly o: AutoscaleLoopOptions) {
+  constructor(
+    private profile: Profile,
+    private readonly o: AutoscaleLoopOptions,
+  ) {
     this.policy = new Autoscaler(policyConfig(profile), o.clock);
   }
 
@@ -67,7 +70,9 @@ export class AutoscaleLoop {
 
   start(): void {
     this.recordHistory(true);
-    this.stopLoop ??= every(this.o.clock, this.profile.autoscaling.metricsIntervalMs, () => this.tick(), { unref: true });
+    this.stopLoop ??= every(this.o.clock, this.profile.autoscaling.metricsIntervalMs, () => this.tick(), {
+      unref: true,
+    });
   }
 
   stop(): void {
@@ -98,7 +103,16 @@ export class AutoscaleLoop {
     this.pinned = n;
     this.policy.reset();
     const to = n ?? from;
-    this.record({ by: 'manual', action: n === undefined ? 'unpin' : 'pin', from, to, reason: n === undefined ? 'serve scale auto: the policy decides again' : `serve scale ${n}: pinned until \`serve scale auto\`` });
+    this.record({
+      by: 'manual',
+      action: n === undefined ? 'unpin' : 'pin',
+      from,
+      to,
+      reason:
+        n === undefined
+          ? 'serve scale auto: the policy decides again'
+          : `serve scale ${n}: pinned until \`serve scale auto\``,
+    });
   }
 
   /** Records a change made by someone else (a schedule switch or prewarm) in the decision list. */
@@ -113,7 +127,10 @@ export class AutoscaleLoop {
   async tick(): Promise<void> {
     const a = this.profile.autoscaling;
     const timeoutMs = Math.min(a.metricsIntervalMs, 1000);
-    const [load, gatewayText] = await Promise.all([this.o.target.sampleLoad(timeoutMs), this.o.gatewayMetrics(timeoutMs)]);
+    const [load, gatewayText] = await Promise.all([
+      this.o.target.sampleLoad(timeoutMs),
+      this.o.gatewayMetrics(timeoutMs),
+    ]);
     this.recordHistory(false);
     if (load === undefined) return;
     const gw = gatewayText === undefined ? undefined : gatewayReading(gatewayText);
@@ -127,7 +144,11 @@ export class AutoscaleLoop {
     const apply = a.enabled && this.pinned === undefined && !this.o.target.rolling && d.applyReplicas !== undefined;
     this.log(d, current, apply);
     if (apply) {
-      this.o.emit({ level: 'info', kind: 'scaled', message: `autoscaling ${current} -> ${d.applyReplicas} replicas: ${d.reason}` });
+      this.o.emit({
+        level: 'info',
+        kind: 'scaled',
+        message: `autoscaling ${current} -> ${d.applyReplicas} replicas: ${d.reason}`,
+      });
       this.o.target.setReplicas(d.applyReplicas!);
       this.recordHistory(true);
     }
@@ -138,10 +159,24 @@ export class AutoscaleLoop {
     const key = `${d.action}:${d.desiredReplicas}:${current}:${applied}`;
     if (key === this.lastLogged && !applied) return;
     this.lastLogged = key;
-    const held = d.applyReplicas !== undefined && !applied ? (this.pinned !== undefined ? ' (not applied: pinned by serve scale)' : !this.profile.autoscaling.enabled ? ' (not applied: autoscaling is off)' : ' (not applied: a rolling replacement runs)') : '';
+    const held =
+      d.applyReplicas !== undefined && !applied
+        ? this.pinned !== undefined
+          ? ' (not applied: pinned by serve scale)'
+          : !this.profile.autoscaling.enabled
+            ? ' (not applied: autoscaling is off)'
+            : ' (not applied: a rolling replacement runs)'
+        : '';
     this.record({
-      by: 'policy', action: applied ? 'apply' : d.action, from: current, to: applied ? d.applyReplicas! : d.desiredReplicas, reason: d.reason + held,
-      signal: round(d.signal), inFlight: round(d.averageInFlight), queued: round(d.averageQueued), ...(d.guard?.p99Ms !== undefined ? { p99Ms: round(d.guard.p99Ms) } : {}),
+      by: 'policy',
+      action: applied ? 'apply' : d.action,
+      from: current,
+      to: applied ? d.applyReplicas! : d.desiredReplicas,
+      reason: d.reason + held,
+      signal: round(d.signal),
+      inFlight: round(d.averageInFlight),
+      queued: round(d.averageQueued),
+      ...(d.guard?.p99Ms !== undefined ? { p99Ms: round(d.guard.p99Ms) } : {}),
     });
   }
 
@@ -150,7 +185,14 @@ export class AutoscaleLoop {
     const last = this.history.at(-1);
     const replicas = this.o.target.desired;
     const ready = this.o.target.ready;
-    if (!force && last && last.replicas === replicas && last.ready === ready && now - Date.parse(last.at) < HISTORY_STEP_MS) return;
+    if (
+      !force &&
+      last &&
+      last.replicas === replicas &&
+      last.ready === ready &&
+      now - Date.parse(last.at) < HISTORY_STEP_MS
+    )
+      return;
     this.history.push({ at: new Date(now).toISOString(), replicas, ready });
     while (this.history.length > 0 && now - Date.parse(this.history[0]!.at) > HISTORY_MS) this.history.shift();
   }

@@ -39,7 +39,17 @@ export function decide(ctx: PolicyContext): ScalingDecision {
   const { config: cfg, nowMs, currentReplicas: current } = ctx;
   const recent = ctx.samples.filter((s) => s.atMs <= nowMs && nowMs - s.atMs <= cfg.lookbackMs);
   if (recent.length === 0) {
-    return { applyReplicas: undefined, desiredReplicas: current, signal: 0, averageInFlight: 0, averageQueued: 0, samples: 0, action: 'none', reason: 'no load samples in the look-back window', state: ctx.state };
+    return {
+      applyReplicas: undefined,
+      desiredReplicas: current,
+      signal: 0,
+      averageInFlight: 0,
+      averageQueued: 0,
+      samples: 0,
+      action: 'none',
+      reason: 'no load samples in the look-back window',
+      state: ctx.state,
+    };
   }
   const averageInFlight = recent.reduce((a, s) => a + s.inFlight, 0) / recent.length;
   const averageQueued = recent.reduce((a, s) => a + s.queued, 0) / recent.length;
@@ -47,15 +57,26 @@ export function decide(ctx: PolicyContext): ScalingDecision {
   const byCount = desiredReplicas(cfg, signal);
   const guard = guardView(ctx, recent);
   let desired = byCount;
-  let why = `signal ${signal.toFixed(1)} (in flight ${averageInFlight.toFixed(1)} + queued ${averageQueued.toFixed(1)}) / ${cfg.targetOngoingRequests} per replica wants ${byCount}`;
+  let why =
+    `signal ${signal.toFixed(1)} (in flight ${averageInFlight.toFixed(1)} + queued ` +
+    `${averageQueued.toFixed(1)}) / ${cfg.targetOngoingRequests} per replica wants ` +
+    `${byCount}`;
   if (guard?.fires && current + 1 > desired) {
     desired = Math.min(cfg.maxReplicas, current + 1);
     why = `latency guard: ${guard.why}, wants ${desired} (the count alone wants ${byCount})`;
-  } else if (cfg.latencyGuard && desired < current && guard?.p99Ms !== undefined && guard.requests >= GUARD_MIN_REQUESTS && guard.p99Ms > GUARD_RELEASE_SHARE * cfg.latencyGuard.p99TargetMs) {
+  } else if (
+    cfg.latencyGuard &&
+    desired < current &&
+    guard?.p99Ms !== undefined &&
+    guard.requests >= GUARD_MIN_REQUESTS &&
+    guard.p99Ms > GUARD_RELEASE_SHARE * cfg.latencyGuard.p99TargetMs
+  ) {
     // Hysteresis: replicas go only once latency is clearly under target, so the guard's next
     // scale-up is not undone by the count and redone by the guard, over and over.
     desired = current;
-    why += `, but p99 ${guard.p99Ms.toFixed(1)}ms is above ${GUARD_RELEASE_SHARE * 100}% of ${cfg.latencyGuard.p99TargetMs}ms: holding ${current}`;
+    why +=
+      `, but p99 ${guard.p99Ms.toFixed(1)}ms is above ${GUARD_RELEASE_SHARE * 100}% ` +
+      `of ${cfg.latencyGuard.p99TargetMs}ms: holding ${current}`;
   }
   return withDelays(ctx, { desired, why, signal, averageInFlight, averageQueued, samples: recent.length, guard });
 }
@@ -63,12 +84,33 @@ export function decide(ctx: PolicyContext): ScalingDecision {
 /** Applies `desired` only once its direction has held for that direction's delay. */
 function withDelays(
   ctx: PolicyContext,
-  d: { desired: number; why: string; signal: number; averageInFlight: number; averageQueued: number; samples: number; guard?: GuardView },
+  d: {
+    desired: number;
+    why: string;
+    signal: number;
+    averageInFlight: number;
+    averageQueued: number;
+    samples: number;
+    guard?: GuardView;
+  },
 ): ScalingDecision {
   const { nowMs, currentReplicas: current, config: cfg } = ctx;
-  const base = { desiredReplicas: d.desired, signal: d.signal, averageInFlight: d.averageInFlight, averageQueued: d.averageQueued, samples: d.samples, guard: d.guard };
+  const base = {
+    desiredReplicas: d.desired,
+    signal: d.signal,
+    averageInFlight: d.averageInFlight,
+    averageQueued: d.averageQueued,
+    samples: d.samples,
+    guard: d.guard,
+  };
   if (d.desired === current) {
-    return { ...base, applyReplicas: undefined, action: 'steady', reason: `${d.why}: steady at ${current}`, state: { lastUpMs: ctx.state.lastUpMs } };
+    return {
+      ...base,
+      applyReplicas: undefined,
+      action: 'steady',
+      reason: `${d.why}: steady at ${current}`,
+      state: { lastUpMs: ctx.state.lastUpMs },
+    };
   }
   const up = d.desired > current;
   const since = up ? (ctx.state.upSinceMs ?? nowMs) : (ctx.state.downSinceMs ?? nowMs);
@@ -76,12 +118,28 @@ function withDelays(
   const heldMs = nowMs - since;
   if (heldMs >= delayMs) {
     const state: PolicyState = { lastUpMs: up ? nowMs : ctx.state.lastUpMs };
-    return { ...base, applyReplicas: d.desired, action: 'apply', reason: `${d.why}: scaling ${up ? 'up' : 'down'} ${current} -> ${d.desired} (held ${(heldMs / 1000).toFixed(1)}s)`, state };
+    return {
+      ...base,
+      applyReplicas: d.desired,
+      action: 'apply',
+      reason:
+        `${d.why}: scaling ${up ? 'up' : 'down'} ${current} -> ${d.desired} (held ` + `${(heldMs / 1000).toFixed(1)}s)`,
+      state,
+    };
   }
   // A change of direction starts the other direction's wait from now.
-  const state: PolicyState = up ? { upSinceMs: since, lastUpMs: ctx.state.lastUpMs } : { downSinceMs: since, lastUpMs: ctx.state.lastUpMs };
+  const state: PolicyState = up
+    ? { upSinceMs: since, lastUpMs: ctx.state.lastUpMs }
+    : { downSinceMs: since, lastUpMs: ctx.state.lastUpMs };
   const left = ((delayMs - heldMs) / 1000).toFixed(1);
-  return { ...base, applyReplicas: undefined, action: up ? 'up' : 'down', reason: `${d.why}: ${current} -> ${d.desired} in ${left}s unless it changes (${up ? 'upscale' : 'downscale'}_delay)`, state };
+  return {
+    ...base,
+    applyReplicas: undefined,
+    action: up ? 'up' : 'down',
+    reason:
+      `${d.why}: ${current} -> ${d.desired} in ${left}s unless it changes (` + `${up ? 'upscale' : 'downscale'}_delay)`,
+    state,
+  };
 }
 
 /**
@@ -92,7 +150,10 @@ export class Autoscaler {
   private samples: LoadSample[] = [];
   private state: PolicyState = {};
 
-  constructor(public config: AutoscalingConfig, private readonly clock: Clock) {
+  constructor(
+    public config: AutoscalingConfig,
+    private readonly clock: Clock,
+  ) {
     if (!(config.targetOngoingRequests > 0)) throw new RangeError('targetOngoingRequests must be > 0');
   }
 
@@ -106,7 +167,13 @@ export class Autoscaler {
 
   /** Decides given the replica count the controller runs now; undefined before any sample in the window. */
   decide(currentReplicas: number): ScalingDecision | undefined {
-    const d = decide({ nowMs: this.clock.nowMs(), currentReplicas, samples: this.samples, config: this.config, state: this.state });
+    const d = decide({
+      nowMs: this.clock.nowMs(),
+      currentReplicas,
+      samples: this.samples,
+      config: this.config,
+      state: this.state,
+    });
     this.state = d.state;
     return d.action === 'none' ? undefined : d;
   }

@@ -51,8 +51,12 @@ export interface PolicyContext {
 export function policyConfig(p: Profile, floor = 0): AutoscalingConfig {
   const a = p.autoscaling;
   return {
-    minReplicas: Math.max(p.replicas.min, floor), maxReplicas: Math.max(p.replicas.max, floor), targetOngoingRequests: a.targetOngoingRequests,
-    upscaleDelayMs: a.upscaleDelayMs, downscaleDelayMs: a.downscaleDelayMs, lookbackMs: a.lookbackMs,
+    minReplicas: Math.max(p.replicas.min, floor),
+    maxReplicas: Math.max(p.replicas.max, floor),
+    targetOngoingRequests: a.targetOngoingRequests,
+    upscaleDelayMs: a.upscaleDelayMs,
+    downscaleDelayMs: a.downscaleDelayMs,
+    lookbackMs: a.lookbackMs,
     ...(a.latencyGuard && p.slo.p99Ms !== undefined ? { latencyGuard: { p99TargetMs: p.slo.p99Ms } } : {}),
   };
 }

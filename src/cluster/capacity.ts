@@ -6,7 +6,11 @@ import type { Profile } from '../profile/types.js';
 import type { HostCapacity } from './placement.js';
 
 /** The local host's CPUs, memory and GPUs; fields the profile leaves out are detected. */
-export function localCapacity(local: Profile['local'], nvidiaGpusDir = '/proc/driver/nvidia/gpus', name = 'local'): HostCapacity {
+export function localCapacity(
+  local: Profile['local'],
+  nvidiaGpusDir = '/proc/driver/nvidia/gpus',
+  name = 'local',
+): HostCapacity {
   return {
     name,
     cpus: local.cpus ?? os.availableParallelism(),

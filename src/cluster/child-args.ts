@@ -91,14 +91,23 @@ export function gatewaySettings(profile: Profile, port?: number, replicaToken?: 
     tlsCert: g.tls?.certPath,
     tlsKey: g.tls?.keyPath,
     // Weights as percent of infer requests, "URL=PERCENT,..." (common/external-servers.ts).
-    ...(g.external ? { externalServers: formatExternalServers(g.external.map((e) => ({ url: e.url, weightPercent: e.weight * 100 }))) } : {}),
+    ...(g.external
+      ? {
+          externalServers: formatExternalServers(
+            g.external.map((e) => ({ url: e.url, weightPercent: e.weight * 100 })),
+          ),
+        }
+      : {}),
     ...(g.fallbackUrl !== undefined ? { fallbackUrl: g.fallbackUrl } : {}),
     ...(g.shadow ? { shadowUrl: g.shadow.url, shadowShare: g.shadow.share } : {}),
   };
 }
 
 /** `serve replica` for one replica: its id in argv (for `ps`), everything else on stdin. */
-export function replicaLaunch(profile: Profile, o: ReplicaRunOptions & { cliEntry: string; replicaId: string; command?: string }): ChildLaunch {
+export function replicaLaunch(
+  profile: Profile,
+  o: ReplicaRunOptions & { cliEntry: string; replicaId: string; command?: string },
+): ChildLaunch {
   return {
     command: o.command ?? process.execPath,
     args: [o.cliEntry, 'replica', '--replica-id', o.replicaId, '--settings-stdin', '--exit-with-parent'],
@@ -107,7 +116,10 @@ export function replicaLaunch(profile: Profile, o: ReplicaRunOptions & { cliEntr
 }
 
 /** `serve gateway`, settings on stdin. */
-export function gatewayLaunch(profile: Profile, o: { cliEntry: string; port?: number; replicaToken?: string }): ChildLaunch {
+export function gatewayLaunch(
+  profile: Profile,
+  o: { cliEntry: string; port?: number; replicaToken?: string },
+): ChildLaunch {
   return {
     command: process.execPath,
     args: [o.cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'],

@@ -20,7 +20,8 @@ export interface ChildPolicy {
 }
 
 /** Where a child is in its life; `restarting` waits out a backoff, `failed` the long retry. */
-export type ChildPhase = 'pending' | 'starting' | 'ready' | 'unhealthy' | 'restarting' | 'draining' | 'stopped' | 'failed' | 'lost';
+export type ChildPhase =
+  'pending' | 'starting' | 'ready' | 'unhealthy' | 'restarting' | 'draining' | 'stopped' | 'failed' | 'lost';
 
 /** A child's whole state; only `transition` makes a new one. */
 export interface ChildState {
@@ -78,8 +79,19 @@ export type ChildAction =
 /** A child that has not been placed yet. */
 export function initialChild(): ChildState {
   return {
-    phase: 'pending', restarts: 0, attempt: 0, failureTimesMs: [], failedStarts: 0, everReady: false, readySinceMs: undefined,
-    probeFailures: 0, reason: undefined, failWhy: undefined, lastError: undefined, timerAtMs: undefined, stopping: false,
+    phase: 'pending',
+    restarts: 0,
+    attempt: 0,
+    failureTimesMs: [],
+    failedStarts: 0,
+    everReady: false,
+    readySinceMs: undefined,
+    probeFailures: 0,
+    reason: undefined,
+    failWhy: undefined,
+    lastError: undefined,
+    timerAtMs: undefined,
+    stopping: false,
   };
 }
 

@@ -3,7 +3,12 @@
 
 /** The first non-empty line of `text` (a stack or a tool's report would swamp a status line). */
 export function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? text.trim();
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? text.trim()
+  );
 }
 
 /** "5m", "30s", "1.5s": a wait for people. */

@@ -24,15 +24,27 @@ export function scaleTo(p: ScaleParts, n: number, force: boolean): ScaleResult {
   const { min, max } = p.profile.replicas;
   if (!force && (n < min || n > max)) {
     const which = p.schedule ? ` (${p.profile.name}, in force under schedule ${p.schedule})` : '';
-    throw new UserError(`${n} replicas is outside the profile's range ${min}..${max}${which}: pick a count in it, or add --force`);
+    throw new UserError(
+      `${n} replicas is outside the profile's range ${min}..${max}${which}: pick a ` + `count in it, or add --force`,
+    );
   }
   const from = p.supervisor.desired;
   p.autoscaling.pin(n, from);
   p.onScaled?.(from, n);
   p.supervisor.setReplicas(n);
-  const pending = p.supervisor.status().filter((r) => r.state === 'pending').map((r) => ({ id: r.id, reason: r.reason ?? 'not placed' }));
-  const placed = pending.length === 0 ? '' : `; ${pending.length} pending (${pending.map((x) => `${x.id}: ${x.reason}`).join('; ')})`;
-  p.emit({ level: 'info', kind: 'scaled', message: `scaling from ${from} to ${n} replicas, pinned until \`serve scale auto\`${placed}` });
+  const pending = p.supervisor
+    .status()
+    .filter((r) => r.state === 'pending')
+    .map((r) => ({ id: r.id, reason: r.reason ?? 'not placed' }));
+  const placed =
+    pending.length === 0
+      ? ''
+      : `; ${pending.length} pending (` + `${pending.map((x) => `${x.id}: ${x.reason}`).join('; ')})`;
+  p.emit({
+    level: 'info',
+    kind: 'scaled',
+    message: `scaling from ${from} to ${n} replicas, pinned until \`serve scale auto\`` + `${placed}`,
+  });
   return { from, to: n, pending };
 }
 
@@ -41,6 +53,13 @@ export function unpin(p: ScaleParts): ScaleResult {
   const n = p.supervisor.desired;
   const was = p.autoscaling.pinned;
   p.autoscaling.pin(undefined, n);
-  p.emit({ level: 'info', kind: 'scaled', message: was === undefined ? `autoscaling was not pinned; it decides from ${n} replicas` : `unpinned from ${was} replicas: autoscaling decides again` });
+  p.emit({
+    level: 'info',
+    kind: 'scaled',
+    message:
+      was === undefined
+        ? `autoscaling was not pinned; it decides from ${n} replicas`
+        : `unpinned from ${was} replicas: autoscaling decides again`,
+  });
   return { from: n, to: n, pending: [] };
 }

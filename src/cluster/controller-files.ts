@@ -16,7 +16,10 @@ export class ControllerFiles {
 
   constructor(logsDir: string, clock: Clock) {
     this.logs = new LogFiles(logsDir);
-    const log = (this.log = createLogger({ component: 'controller' }, { write: (l) => this.logs.write('controller', l) }));
+    const log = (this.log = createLogger(
+      { component: 'controller' },
+      { write: (l) => this.logs.write('controller', l) },
+    ));
     this.writes = new RetriedWrites(clock, (line, warn) => {
       process.stderr.write(`serve: ${warn ? 'warning: ' : ''}${line}\n`);
       log[warn ? 'warn' : 'info'](line);

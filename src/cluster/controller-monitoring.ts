@@ -17,7 +17,12 @@ export class ControllerMonitoring {
   private replicas: readonly ReplicaEndpoint[] = [];
   private closed = false;
 
-  constructor(private readonly profile: Profile, sdFile: string, writes: FileWriter, status: () => ClusterStatus) {
+  constructor(
+    private readonly profile: Profile,
+    sdFile: string,
+    writes: FileWriter,
+    status: () => ClusterStatus,
+  ) {
     this.metrics = new ControllerMetrics(status, profile);
     this.sd = new SdFile(sdFile, writes);
   }
@@ -76,6 +81,11 @@ export class ControllerMonitoring {
 
   private writeTargets(): void {
     if (this.closed) return;
-    this.sd.update({ profile: this.profile.name, controllerUrl: this.server?.url, gatewayUrl: this.gatewayUrl, replicas: this.replicas });
+    this.sd.update({
+      profile: this.profile.name,
+      controllerUrl: this.server?.url,
+      gatewayUrl: this.gatewayUrl,
+      replicas: this.replicas,
+    });
   }
 }

@@ -50,11 +50,22 @@ export function buildStatus(p: StatusParts): ClusterStatus {
     uptimeMs: p.uptimeMs,
     desiredReplicas: supervisor.desired,
     autoscaling: {
-      enabled: a.enabled, active: p.autoscaling.active, minReplicas: profile.replicas.min, maxReplicas: profile.replicas.max,
-      targetOngoingRequests: a.targetOngoingRequests, latencyGuard: a.latencyGuard,
+      enabled: a.enabled,
+      active: p.autoscaling.active,
+      minReplicas: profile.replicas.min,
+      maxReplicas: profile.replicas.max,
+      targetOngoingRequests: a.targetOngoingRequests,
+      latencyGuard: a.latencyGuard,
       ...(p.autoscaling.pinned !== undefined ? { pinned: p.autoscaling.pinned } : {}),
       ...(floor !== undefined ? { floor } : {}),
-      ...(d ? { signal: d.signal, averageInFlight: d.averageInFlight, averageQueued: d.averageQueued, wantedReplicas: d.desiredReplicas } : {}),
+      ...(d
+        ? {
+            signal: d.signal,
+            averageInFlight: d.averageInFlight,
+            averageQueued: d.averageQueued,
+            wantedReplicas: d.desiredReplicas,
+          }
+        : {}),
       ...(d?.guard?.p99Ms !== undefined ? { p99Ms: d.guard.p99Ms } : {}),
       decisions: [...p.autoscaling.decisions],
       history: [...p.autoscaling.history],
@@ -75,7 +86,11 @@ export function otherServersOf(profile: Profile): { otherServers: OtherServersSt
   const pct = (f: number) => Math.round(f * 1000) / 10;
   return {
     otherServers: {
-      external: (g.external ?? []).map((e, i) => ({ name: `external-${i}`, url: redactUrl(e.url), weightPercent: pct(e.weight) })),
+      external: (g.external ?? []).map((e, i) => ({
+        name: `external-${i}`,
+        url: redactUrl(e.url),
+        weightPercent: pct(e.weight),
+      })),
       ...(g.fallbackUrl !== undefined ? { fallback: { url: redactUrl(g.fallbackUrl) } } : {}),
       ...(g.shadow ? { shadow: { url: redactUrl(g.shadow.url), sharePercent: pct(g.shadow.share) } } : {}),
     },
@@ -86,17 +101,44 @@ function scheduleStatus(s: NonNullable<StatusParts['schedule']>, r: ScheduleRunn
   const n = r.next;
   const prewarmAt = r.prewarmAt;
   return {
-    name: s.name, path: s.sourcePath, timezone: s.schedule.timezone, active: r.active,
-    ...(n ? { next: { at: n.at.toISOString(), profile: n.profile, reason: n.reason, ...(prewarmAt ? { prewarmAt: prewarmAt.toISOString() } : {}) } } : {}),
+    name: s.name,
+    path: s.sourcePath,
+    timezone: s.schedule.timezone,
+    active: r.active,
+    ...(n
+      ? {
+          next: {
+            at: n.at.toISOString(),
+            profile: n.profile,
+            reason: n.reason,
+            ...(prewarmAt ? { prewarmAt: prewarmAt.toISOString() } : {}),
+          },
+        }
+      : {}),
   };
 }
 
 /** What state.json says of the running cluster (for `serve bench --profile` and other readers). */
-export function stateFileOf(p: { profile: Profile; schedule?: string; startedAt: string; gatewayUrl: string; adminSocket: string; controllerMetricsUrl?: string; modelVersion: number }): ClusterStateFile {
+export function stateFileOf(p: {
+  profile: Profile;
+  schedule?: string;
+  startedAt: string;
+  gatewayUrl: string;
+  adminSocket: string;
+  controllerMetricsUrl?: string;
+  modelVersion: number;
+}): ClusterStateFile {
   return {
-    version: 1, pid: process.pid, startedAt: p.startedAt, profileName: p.profile.name, profilePath: p.profile.sourcePath,
+    version: 1,
+    pid: process.pid,
+    startedAt: p.startedAt,
+    profileName: p.profile.name,
+    profilePath: p.profile.sourcePath,
     ...(p.schedule ? { schedule: p.schedule } : {}),
-    gatewayUrl: p.gatewayUrl, adminSocket: p.adminSocket, controllerMetricsUrl: p.controllerMetricsUrl,
-    model: { name: p.profile.model.name, version: p.modelVersion }, slo: p.profile.slo,
+    gatewayUrl: p.gatewayUrl,
+    adminSocket: p.adminSocket,
+    controllerMetricsUrl: p.controllerMetricsUrl,
+    model: { name: p.profile.model.name, version: p.modelVersion },
+    slo: p.profile.slo,
   };
 }

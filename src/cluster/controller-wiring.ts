@@ -67,9 +67,15 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
   const launcher = new HostLauncher(local, (name) => c.hosts?.remoteLauncher(name));
   const cliEntry = opts.cliEntry ?? defaultCliEntry;
   const onEvent = (e: ClusterEvent) => c.emit(e);
-  const gatewayMetrics = (timeoutMs: number) => (gateway.state === 'ready' ? getText(`${c.gatewayUrl}/metrics`, timeoutMs) : Promise.resolve(undefined));
+  const gatewayMetrics = (timeoutMs: number) =>
+    gateway.state === 'ready' ? getText(`${c.gatewayUrl}/metrics`, timeoutMs) : Promise.resolve(undefined);
   const gateway = new GatewayLink({
-    launcher, clock, log, onEvent, restartPolicy: profile.restart, startupTimeoutMs: profile.health.startupTimeoutMs,
+    launcher,
+    clock,
+    log,
+    onEvent,
+    restartPolicy: profile.restart,
+    startupTimeoutMs: profile.health.startupTimeoutMs,
     drainTimeoutMs: profile.drainTimeoutMs,
     launch: (port) => gatewayLaunch(profile, { cliEntry, port, replicaToken: c.token }),
     onOutput: (line) => c.files.write('gateway', line),
@@ -80,28 +86,80 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     },
   });
   const supervisor: Supervisor = new Supervisor({
-    profile, launcher, clock, log, onEvent, hosts: () => c.hosts?.capacities() ?? [], oversubscribe: opts.oversubscribe ?? false,
-    authToken: c.token, downHosts: () => c.hosts?.downHosts() ?? [], modelVersion: () => c.modelVersion,
-    replicaLaunch: (id, placed, version) => placedReplicaLaunch(c.profile, {
-      cliEntry, remoteCliEntry: opts.remoteCliEntry, modelVersion, registry, token: c.token, remotePlace: (h) => c.hosts?.remotePlace(h),
-    }, id, placed, version),
+    profile,
+    launcher,
+    clock,
+    log,
+    onEvent,
+    hosts: () => c.hosts?.capacities() ?? [],
+    oversubscribe: opts.oversubscribe ?? false,
+    authToken: c.token,
+    downHosts: () => c.hosts?.downHosts() ?? [],
+    modelVersion: () => c.modelVersion,
+    replicaLaunch: (id, placed, version) =>
+      placedReplicaLaunch(
+        c.profile,
+        {
+          cliEntry,
+          remoteCliEntry: opts.remoteCliEntry,
+          modelVersion,
+          registry,
+          token: c.token,
+          remotePlace: (h) => c.hosts?.remotePlace(h),
+        },
+        id,
+        placed,
+        version,
+      ),
     onOutput: (id, line) => c.files.write(id, line),
-    onSetChange: () => (c.monitoring.targetsChanged({ replicas: supervisor.endpoints() }), gateway.update(supervisor.endpoints(), supervisor.takeLost())),
+    onSetChange: () => (
+      c.monitoring.targetsChanged({ replicas: supervisor.endpoints() }),
+      gateway.update(supervisor.endpoints(), supervisor.takeLost())
+    ),
   });
   const hold = new SwitchHold(() => rollout.active); // schedule prewarms and switches wait for a rollout's end
-  const rollout = newRolloutRunner({ clock, emit: onEvent, supervisor, gateway, registry, gatewayMetrics,
-    profile: () => c.profile, modelVersion: () => c.modelVersion, adopt: (v) => ((c.modelVersion = v), c.writeState()), ended: () => hold.release() });
-  const journal = new JournalWriter(paths, clock, log, { profile: () => opts.schedule?.name ?? c.profile.name, status: () => c.status(), rollout: () => rollout.status() }, c.startedAt);
-  const autoscaling = new AutoscaleLoop(profile, { clock, wallNowMs: opts.wallNowMs, target: rollout.holding(c.monitoring.counting(supervisor)), log, emit: onEvent, gatewayMetrics });
-  const scheduleRunner = opts.schedule && scheduleRunnerFor(opts.schedule, clock, opts.wallNowMs, {
-    supervisor, autoscaling, emit: onEvent, log, hold,
-    takeProfile: (to) => {
-      if (c.stopping) return undefined;
-      const from = c.profile;
-      c.profile = to;
-      c.writeState();
-      return from;
-    },
+  const rollout = newRolloutRunner({
+    clock,
+    emit: onEvent,
+    supervisor,
+    gateway,
+    registry,
+    gatewayMetrics,
+    profile: () => c.profile,
+    modelVersion: () => c.modelVersion,
+    adopt: (v) => ((c.modelVersion = v), c.writeState()),
+    ended: () => hold.release(),
   });
+  const journal = new JournalWriter(
+    paths,
+    clock,
+    log,
+    { profile: () => opts.schedule?.name ?? c.profile.name, status: () => c.status(), rollout: () => rollout.status() },
+    c.startedAt,
+  );
+  const autoscaling = new AutoscaleLoop(profile, {
+    clock,
+    wallNowMs: opts.wallNowMs,
+    target: rollout.holding(c.monitoring.counting(supervisor)),
+    log,
+    emit: onEvent,
+    gatewayMetrics,
+  });
+  const scheduleRunner =
+    opts.schedule &&
+    scheduleRunnerFor(opts.schedule, clock, opts.wallNowMs, {
+      supervisor,
+      autoscaling,
+      emit: onEvent,
+      log,
+      hold,
+      takeProfile: (to) => {
+        if (c.stopping) return undefined;
+        const from = c.profile;
+        c.profile = to;
+        c.writeState();
+        return from;
+      },
+    });
   return { gateway, supervisor, rollout, journal, autoscaling, scheduleRunner };
 }

@@ -30,5 +30,12 @@ export async function startCluster(profile: Profile, opts: StartClusterOptions):
     throw err;
   }
   await c.start();
-  return { gatewayUrl: c.gatewayUrl, status: () => c.status(), scale: (n, f) => c.scale(n, f), scaleAuto: () => c.scaleAuto(), stop: () => c.stop(), stopped: c.stopped };
+  return {
+    gatewayUrl: c.gatewayUrl,
+    status: () => c.status(),
+    scale: (n, f) => c.scale(n, f),
+    scaleAuto: () => c.scaleAuto(),
+    stop: () => c.stop(),
+    stopped: c.stopped,
+  };
 }

@@ -7,7 +7,14 @@ import type { ControlMessage, ReplicaEndpoint } from '../common/wire.js';
 import type { ChildLaunch } from './child-args.js';
 import type { ClusterEvent } from './events.js';
 import type { LaunchedProcess, Launcher } from './launcher.js';
-import { initialChild, type ChildAction, type ChildEvent, type ChildPolicy, type ChildState, type RestartPolicy } from './child-state.js';
+import {
+  initialChild,
+  type ChildAction,
+  type ChildEvent,
+  type ChildPolicy,
+  type ChildState,
+  type RestartPolicy,
+} from './child-state.js';
 import { transition } from './supervised-child.js';
 
 export interface GatewayLinkOptions {
@@ -45,7 +52,12 @@ export class GatewayLink {
 
   constructor(private readonly o: GatewayLinkOptions) {
     // A gateway that never listened (port taken, bad setting) will not do better on a retry.
-    this.policy = { restart: o.restartPolicy, startupTimeoutMs: o.startupTimeoutMs, failureThreshold: 1, failFastBeforeFirstReady: true };
+    this.policy = {
+      restart: o.restartPolicy,
+      startupTimeoutMs: o.startupTimeoutMs,
+      failureThreshold: 1,
+      failFastBeforeFirstReady: true,
+    };
   }
 
   get pid(): number | undefined {
@@ -111,24 +123,36 @@ export class GatewayLink {
   private perform(a: ChildAction): void {
     const { clock } = this.o;
     switch (a.type) {
-      case 'launch': return this.launch();
-      case 'kill': return this.proc?.signal('SIGKILL');
-      case 'drain': return void this.proc?.stop(this.o.drainTimeoutMs);
+      case 'launch':
+        return this.launch();
+      case 'kill':
+        return this.proc?.signal('SIGKILL');
+      case 'drain':
+        return void this.proc?.stop(this.o.drainTimeoutMs);
       case 'arm':
         clock.clearTimer(this.timer);
         this.timer = clock.setTimer(() => this.dispatch({ type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs());
         return;
-      case 'disarm': return clock.clearTimer(this.timer);
-      case 'place': return this.dispatch({ type: 'place' });
-      case 'report': return a.kind === 'ready' ? undefined : this.o.onEvent({ level: a.level, kind: 'gateway', message: `gateway ${a.message}` });
-      default: return undefined; // routing and remove concern replica sets, not the gateway itself
+      case 'disarm':
+        return clock.clearTimer(this.timer);
+      case 'place':
+        return this.dispatch({ type: 'place' });
+      case 'report':
+        return a.kind === 'ready'
+          ? undefined
+          : this.o.onEvent({ level: a.level, kind: 'gateway', message: `gateway ${a.message}` });
+      default:
+        return undefined; // routing and remove concern replica sets, not the gateway itself
     }
   }
 
   private launch(): void {
     const { command, args, stdinLines } = this.o.launch(this.port);
     const proc = this.o.launcher.start({
-      id: 'gateway', command, args, stdinLines: [...stdinLines, this.setLine()],
+      id: 'gateway',
+      command,
+      args,
+      stdinLines: [...stdinLines, this.setLine()],
       onEvent: (e) => {
         if (this.proc !== proc) return;
         if (e.event === 'listening') this.onListening(e.port, e.url);
@@ -142,7 +166,10 @@ export class GatewayLink {
       if (this.proc !== proc) return;
       this.proc = undefined;
       this.onApplied(Infinity); // nobody is left to acknowledge
-      this.dispatch({ type: 'exited', how: info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}` });
+      this.dispatch({
+        type: 'exited',
+        how: info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`,
+      });
     });
   }
 
@@ -155,7 +182,13 @@ export class GatewayLink {
   }
 
   private setLine(abort: string[] = []): string {
-    const msg: ControlMessage = { type: 'replicas', replicas: this.set, seq: ++this.seq, ...(abort.length > 0 ? { abort } : {}), ...(this.weights ? { weights: this.weights } : {}) };
+    const msg: ControlMessage = {
+      type: 'replicas',
+      replicas: this.set,
+      seq: ++this.seq,
+      ...(abort.length > 0 ? { abort } : {}),
+      ...(this.weights ? { weights: this.weights } : {}),
+    };
     return JSON.stringify(msg);
   }
 

@@ -16,11 +16,16 @@ export function httpGet(url: string, timeoutMs: number, token?: string): Promise
       clearTimeout(timer);
       resolve(r);
     };
-    const headers: Record<string, string> = { connection: 'close', ...(token === undefined ? {} : { [CLUSTER_TOKEN_HEADER]: token }) };
+    const headers: Record<string, string> = {
+      connection: 'close',
+      ...(token === undefined ? {} : { [CLUSTER_TOKEN_HEADER]: token }),
+    };
     const req = http.get(url, { agent: false, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => finish({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        finish({ ok: true, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', (err) => finish({ ok: false, error: err.message }));
     });
     const timer = setTimeout(() => {
@@ -32,7 +37,11 @@ export function httpGet(url: string, timeoutMs: number, token?: string): Promise
 }
 
 /** One readiness probe: GET /v2/health/ready answered 200 within the timeout. */
-export async function probeReady(baseUrl: string, timeoutMs: number, token?: string): Promise<{ ok: boolean; error?: string }> {
+export async function probeReady(
+  baseUrl: string,
+  timeoutMs: number,
+  token?: string,
+): Promise<{ ok: boolean; error?: string }> {
   const r = await httpGet(`${baseUrl}/v2/health/ready`, timeoutMs, token);
   if (!r.ok) return { ok: false, error: r.error };
   return r.status === 200 ? { ok: true } : { ok: false, error: `answered ${r.status}` };

@@ -4,12 +4,22 @@
 // it was doing and when. A failed write is logged once and tried again on the next change or beat.
 import { every, type Clock } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
-import { JOURNAL_HEARTBEAT_MS, type ControllerJournal, type JournalChild, type JournalRollout } from '../common/controller-journal.js';
+import {
+  JOURNAL_HEARTBEAT_MS,
+  type ControllerJournal,
+  type JournalChild,
+  type JournalRollout,
+} from '../common/controller-journal.js';
 import type { ClusterStatus } from '../common/cluster-status.js';
 import type { Logger } from '../common/log.js';
 import type { RolloutStatus } from '../common/rollout.js';
 import { readStartTicks } from '../common/process.js';
-import { controllerDeath, deathLine, interruptedRolloutLine, type ControllerDeath } from '../common/controller-death.js';
+import {
+  controllerDeath,
+  deathLine,
+  interruptedRolloutLine,
+  type ControllerDeath,
+} from '../common/controller-death.js';
 import type { ClusterEvent } from './events.js';
 import { touchJournal, writeJournal, type StatePaths } from './state-dir.js';
 
@@ -33,7 +43,13 @@ export class JournalWriter {
   readonly previous: ControllerDeath | undefined;
 
   /** Call once the state directory is ours (claimStateDir). */
-  constructor(private readonly paths: StatePaths, private readonly clock: Clock, private readonly log: Logger, private readonly src: JournalSource, private readonly startedAt: string) {
+  constructor(
+    private readonly paths: StatePaths,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly src: JournalSource,
+    private readonly startedAt: string,
+  ) {
     this.previous = controllerDeath(paths, false);
   }
 
@@ -66,7 +82,10 @@ export class JournalWriter {
       if (this.failing) this.log.info('controller.json is written again');
       this.failing = false;
     } catch (err) {
-      if (!this.failing) this.log.warn('controller.json could not be written (tried again on the next change, every second)', { error: errorMessage(err) });
+      if (!this.failing)
+        this.log.warn('controller.json could not be written (tried again on the next change, every second)', {
+          error: errorMessage(err),
+        });
       this.failing = true;
       this.written = undefined;
     }
@@ -77,12 +96,19 @@ export class JournalWriter {
     const remote = new Set((s.hosts ?? []).filter((h) => h.ssh !== undefined).map((h) => h.name));
     const children: JournalChild[] = [];
     if (s.gateway.pid) children.push(this.child('gateway', s.gateway.pid, undefined));
-    for (const r of s.replicas) if (r.pid) children.push(this.child(r.id, r.pid, r.host !== undefined && remote.has(r.host) ? r.host : undefined));
+    for (const r of s.replicas)
+      if (r.pid)
+        children.push(this.child(r.id, r.pid, r.host !== undefined && remote.has(r.host) ? r.host : undefined));
     for (const pid of this.ticks.keys()) if (!children.some((c) => c.pid === pid)) this.ticks.delete(pid);
     const rollout = this.rollout();
     return {
-      version: 1, pid: process.pid, ...(this.startTicks === undefined ? {} : { startTicks: this.startTicks }), startedAt: this.startedAt,
-      profile: this.src.profile(), children, ...(rollout ? { rollout } : {}),
+      version: 1,
+      pid: process.pid,
+      ...(this.startTicks === undefined ? {} : { startTicks: this.startTicks }),
+      startedAt: this.startedAt,
+      profile: this.src.profile(),
+      children,
+      ...(rollout ? { rollout } : {}),
     };
   }
 
@@ -97,8 +123,13 @@ export class JournalWriter {
     const r = this.src.rollout();
     if (!r || r.phase === 'completed' || r.phase === 'rolled-back') return undefined;
     return {
-      model: r.model, fromVersion: r.fromVersion, toVersion: r.toVersion, phase: r.phase, step: r.step,
-      steps: r.stepsPercent.length, percent: r.weights[r.toVersion] ?? 0,
+      model: r.model,
+      fromVersion: r.fromVersion,
+      toVersion: r.toVersion,
+      phase: r.phase,
+      step: r.step,
+      steps: r.stepsPercent.length,
+      percent: r.weights[r.toVersion] ?? 0,
     };
   }
 }
@@ -106,6 +137,9 @@ export class JournalWriter {
 /** What a new controller says of the one before it that died: when, and the rollout it left unfinished. */
 export function previousControllerEvent(d: ControllerDeath, servingVersion: number): ClusterEvent {
   const r = d.rollout;
-  const rollout = r ? `; it was ${interruptedRolloutLine(r)}. This cluster serves version ${servingVersion}: roll out again with \`serve rollout ${r.model}@${r.toVersion}\`` : '';
+  const rollout = r
+    ? `; it was ${interruptedRolloutLine(r)}. This cluster serves version ` +
+      `${servingVersion}: roll out again with \`serve rollout ${r.model}@${r.toVersion}\``
+    : '';
   return { level: 'warn', kind: 'previous-controller', message: `${deathLine(d)}${rollout}` };
 }

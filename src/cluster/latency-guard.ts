@@ -30,10 +30,29 @@ export function guardView(ctx: PolicyContext, recent: readonly LoadSample[]): Gu
   const waiting = recent.reduce((a, s) => a + s.queued + (s.replicaQueued ?? 0), 0) / Math.max(1, recent.length);
   const view = { p99Ms, requests, waiting };
   const since = ctx.state.lastUpMs === undefined ? Infinity : ctx.nowMs - ctx.state.lastUpMs;
-  if (requests < GUARD_MIN_REQUESTS || p99Ms === undefined) return { ...view, fires: false, why: `only ${requests} requests in the window (needs ${GUARD_MIN_REQUESTS})` };
-  if (p99Ms <= g.p99TargetMs) return { ...view, fires: false, why: `p99 ${p99Ms.toFixed(1)}ms within ${g.p99TargetMs}ms` };
-  if (waiting < 1) return { ...view, fires: false, why: `p99 ${p99Ms.toFixed(1)}ms over ${g.p99TargetMs}ms but nothing waits (a slow model, not load)` };
-  if (since < ctx.config.lookbackMs) return { ...view, fires: false, why: `p99 over target, but the last scale-up was ${Math.round(since)}ms ago: waiting for a window measured after it` };
-  if (ctx.currentReplicas >= ctx.config.maxReplicas) return { ...view, fires: false, why: `p99 over target, but already at max ${ctx.config.maxReplicas}` };
-  return { ...view, fires: true, why: `p99 ${p99Ms.toFixed(1)}ms over ${g.p99TargetMs}ms with ${waiting.toFixed(1)} requests waiting` };
+  if (requests < GUARD_MIN_REQUESTS || p99Ms === undefined)
+    return { ...view, fires: false, why: `only ${requests} requests in the window (needs ${GUARD_MIN_REQUESTS})` };
+  if (p99Ms <= g.p99TargetMs)
+    return { ...view, fires: false, why: `p99 ${p99Ms.toFixed(1)}ms within ${g.p99TargetMs}ms` };
+  if (waiting < 1)
+    return {
+      ...view,
+      fires: false,
+      why: `p99 ${p99Ms.toFixed(1)}ms over ${g.p99TargetMs}ms but nothing waits (a slow ` + `model, not load)`,
+    };
+  if (since < ctx.config.lookbackMs)
+    return {
+      ...view,
+      fires: false,
+      why:
+        `p99 over target, but the last scale-up was ${Math.round(since)}ms ago: waiting ` +
+        `for a window measured after it`,
+    };
+  if (ctx.currentReplicas >= ctx.config.maxReplicas)
+    return { ...view, fires: false, why: `p99 over target, but already at max ${ctx.config.maxReplicas}` };
+  return {
+    ...view,
+    fires: true,
+    why: `p99 ${p99Ms.toFixed(1)}ms over ${g.p99TargetMs}ms with ${waiting.toFixed(1)} ` + `requests waiting`,
+  };
 }

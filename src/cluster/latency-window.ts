@@ -20,9 +20,13 @@ export interface HistogramSnapshot {
  * The counts that arrived between `before` and `after`, or undefined when they cannot be compared
  * (different buckets, or the gateway restarted and its counters went back).
  */
-export function histogramDelta(before: HistogramSnapshot | undefined, after: HistogramSnapshot): LatencyDelta | undefined {
+export function histogramDelta(
+  before: HistogramSnapshot | undefined,
+  after: HistogramSnapshot,
+): LatencyDelta | undefined {
   if (before === undefined) return undefined;
-  if (before.boundsMs.length !== after.boundsMs.length || before.boundsMs.some((b, i) => b !== after.boundsMs[i])) return undefined;
+  if (before.boundsMs.length !== after.boundsMs.length || before.boundsMs.some((b, i) => b !== after.boundsMs[i]))
+    return undefined;
   const counts: number[] = [];
   let prevAfter = 0;
   let prevBefore = 0;

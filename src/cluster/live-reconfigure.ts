@@ -34,7 +34,11 @@ export class LiveReconfigure {
     if (!proc) return Promise.resolve({ id: slot.id, ok: false, error: 'not running' });
     return new Promise((resolve) => {
       let done = false;
-      const entry = { seq, settle: (a: Ack) => finish(a.error === undefined ? { id: slot.id, ok: true } : { id: slot.id, ok: false, error: a.error }) };
+      const entry = {
+        seq,
+        settle: (a: Ack) =>
+          finish(a.error === undefined ? { id: slot.id, ok: true } : { id: slot.id, ok: false, error: a.error }),
+      };
       const finish = (r: ReplicaReconfigured) => {
         if (done) return;
         done = true;
@@ -44,7 +48,10 @@ export class LiveReconfigure {
         else this.waiters.delete(slot);
         resolve(r);
       };
-      const timer = this.clock.setTimer(() => finish({ id: slot.id, ok: false, error: `no answer within ${timeoutMs}ms` }), timeoutMs);
+      const timer = this.clock.setTimer(
+        () => finish({ id: slot.id, ok: false, error: `no answer within ${timeoutMs}ms` }),
+        timeoutMs,
+      );
       this.waiters.set(slot, [...(this.waiters.get(slot) ?? []), entry]);
       void proc.exited.then(() => finish({ id: slot.id, ok: false, error: 'exited before it answered' }));
       proc.send(line);

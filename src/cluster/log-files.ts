@@ -52,7 +52,9 @@ export class LogFiles {
       f.write(gap ? `${this.droppedLine(component, gap)}\n${line}` : line);
       if (gap) {
         this.dropping.delete(component);
-        this.onError(`lines of ${component} are logged again; ${gap.droppedLines} were dropped while the disk refused them`);
+        this.onError(
+          `lines of ${component} are logged again; ${gap.droppedLines} were dropped while ` + `the disk refused them`,
+        );
       }
     } catch (err) {
       if (diskErrorCode(err) !== undefined) return this.drop(component, err);
@@ -77,14 +79,20 @@ export class LogFiles {
         continue;
       }
       this.dropping.delete(component);
-      this.onError(`lines of ${component} are logged again; ${gap.droppedLines} were dropped while the disk refused them`);
+      this.onError(
+        `lines of ${component} are logged again; ${gap.droppedLines} were dropped while ` + `the disk refused them`,
+      );
     }
   }
 
   /** Logs whose lines are being dropped now, for `serve status`. */
   failures(): WriteFailure[] {
     return [...this.dropping].map(([component, d]) => ({
-      file: path.join(this.dir, `${component}.log`), error: d.error, since: d.since, failures: d.droppedLines, droppedLines: d.droppedLines,
+      file: path.join(this.dir, `${component}.log`),
+      error: d.error,
+      since: d.since,
+      failures: d.droppedLines,
+      droppedLines: d.droppedLines,
     }));
   }
 
@@ -102,15 +110,21 @@ export class LogFiles {
       return;
     }
     this.dropping.set(component, { error: errorMessage(err), since: this.wallNow().toISOString(), droppedLines: 1 });
-    this.onError(`lines of ${component} are dropped until the disk takes them again: ${errorMessage(err)}`);
+    this.onError(`lines of ${component} are dropped until the disk takes them again: ` + `${errorMessage(err)}`);
   }
 
   /** The line written when logging resumes, in the JSON form of every other log line. */
   private droppedLine(component: string, gap: Dropping): string {
     return JSON.stringify({
-      ts: this.wallNow().toISOString(), level: 'warn', component: 'serve',
-      msg: `${gap.droppedLines} ${gap.droppedLines === 1 ? 'line' : 'lines'} of ${component} dropped: the disk refused them`,
-      droppedLines: gap.droppedLines, since: gap.since, error: gap.error,
+      ts: this.wallNow().toISOString(),
+      level: 'warn',
+      component: 'serve',
+      msg:
+        `${gap.droppedLines} ${gap.droppedLines === 1 ? 'line' : 'lines'} of ` +
+        `${component} dropped: the disk refused them`,
+      droppedLines: gap.droppedLines,
+      since: gap.since,
+      error: gap.error,
     });
   }
 }

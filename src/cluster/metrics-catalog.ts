@@ -7,6 +7,8 @@ import { ControllerMetrics } from './controller-metrics.js';
 
 /** The controller's metrics, sorted by name. Nothing is scraped, so the status is never read. */
 export function controllerMetricCatalog(): MetricInfo[] {
-  const neverRead = (): ClusterStatus => { throw new Error('the metrics catalog does not scrape'); };
+  const neverRead = (): ClusterStatus => {
+    throw new Error('the metrics catalog does not scrape');
+  };
   return describeMetrics(new ControllerMetrics(neverRead, defaultProfile()).registry, 'controller');
 }

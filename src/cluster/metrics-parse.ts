@@ -51,8 +51,9 @@ export function gatewayReading(text: string): GatewayReading | undefined {
   }
   if (queued === undefined && buckets.length === 0) return undefined;
   buckets.sort((a, b) => a[0] - b[0]);
-  const latency = buckets.length > 0 && buckets.at(-1)![0] === Infinity
-    ? { boundsMs: buckets.slice(0, -1).map(([le]) => le * 1000), cumulative: buckets.map(([, n]) => n) }
-    : undefined;
+  const latency =
+    buckets.length > 0 && buckets.at(-1)![0] === Infinity
+      ? { boundsMs: buckets.slice(0, -1).map(([le]) => le * 1000), cumulative: buckets.map(([, n]) => n) }
+      : undefined;
   return { queued: queued ?? 0, latency };
 }

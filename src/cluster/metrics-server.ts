@@ -25,8 +25,13 @@ export async function startMetricsServer(port: number, metrics: () => Promise<st
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (path !== '/metrics') return reply(404, JSON.stringify({ error: `no route for ${req.method} ${path}: the controller serves only GET /metrics here` }));
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, JSON.stringify({ error: `${req.method} /metrics is not supported: use GET` }));
+    if (path !== '/metrics')
+      return reply(
+        404,
+        JSON.stringify({ error: `no route for ${req.method} ${path}: the controller serves only GET /metrics here` }),
+      );
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return reply(405, JSON.stringify({ error: `${req.method} /metrics is not supported: use GET` }));
     metrics().then(
       (text) => reply(200, text, 'text/plain; version=0.0.4; charset=utf-8'),
       () => reply(500, '{"error":"metrics could not be collected"}'),
@@ -35,9 +40,14 @@ export async function startMetricsServer(port: number, metrics: () => Promise<st
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE'
-        ? new UserError(`controller.metrics_port ${port}: ${METRICS_HOST}:${port} is in use; pick another port in the profile (0 picks a free one)`)
-        : err);
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UserError(
+              `controller.metrics_port ${port}: ${METRICS_HOST}:${port} is in use; pick ` +
+                `another port in the profile (0 picks a free one)`,
+            )
+          : err,
+      );
     });
     server.listen(port, METRICS_HOST, () => resolve());
   });
@@ -45,9 +55,10 @@ export async function startMetricsServer(port: number, metrics: () => Promise<st
   return {
     url: `http://${METRICS_HOST}:${bound}/metrics`,
     port: bound,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -19,15 +19,25 @@ export interface PlacedLaunchOptions {
 }
 
 /** The launch of replica `id` where placement put it (`host`, `gpus`). */
-export function placedReplicaLaunch(profile: Profile, o: PlacedLaunchOptions, id: string, placed: { host?: string; gpus?: number[] }, modelVersion?: number): ChildLaunch {
+export function placedReplicaLaunch(
+  profile: Profile,
+  o: PlacedLaunchOptions,
+  id: string,
+  placed: { host?: string; gpus?: number[] },
+  modelVersion?: number,
+): ChildLaunch {
   const remote = o.remotePlace(placed.host);
   const env = placed.gpus && placed.gpus.length > 0 ? { CUDA_VISIBLE_DEVICES: placed.gpus.join(',') } : undefined;
   const common = { replicaId: id, modelVersion: modelVersion ?? o.modelVersion, authToken: o.token };
   const launch = remote
     ? replicaLaunch(profile, {
-      ...common, command: remote.node, cliEntry: o.remoteCliEntry ?? path.posix.join(remote.workdir, 'bin', 'serve.js'),
-      registry: remote.registry, listenHost: remote.address, heartbeatTimeoutMs: remote.heartbeatTimeoutMs,
-    })
+        ...common,
+        command: remote.node,
+        cliEntry: o.remoteCliEntry ?? path.posix.join(remote.workdir, 'bin', 'serve.js'),
+        registry: remote.registry,
+        listenHost: remote.address,
+        heartbeatTimeoutMs: remote.heartbeatTimeoutMs,
+      })
     : replicaLaunch(profile, { ...common, cliEntry: o.cliEntry, registry: o.registry });
   return { ...launch, ...(env ? { env } : {}), ...(remote ? { host: placed.host } : {}) };
 }

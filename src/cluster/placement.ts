@@ -94,17 +94,23 @@ export function placeReplicas(
   }
   const result: PlacementResult = { slots: [], warnings: [] };
   for (let i = 0; i < count; i++) {
-    const ranked = [...free].sort((a, b) => rank(a, request) - rank(b, request) || a.replicas - b.replicas || a.order - b.order);
+    const ranked = [...free].sort(
+      (a, b) => rank(a, request) - rank(b, request) || a.replicas - b.replicas || a.order - b.order,
+    );
     const host = ranked.find((h) => shortOf(h, request) === undefined);
     if (host) {
       result.slots.push(placeOn(host, request, false));
       continue;
     }
-    const reason = free.length === 0 ? 'no host to place it on' : `does not fit: ${free.map((h) => shortOf(h, request)).join('; ')}`;
+    const reason =
+      free.length === 0 ? 'no host to place it on' : `does not fit: ${free.map((h) => shortOf(h, request)).join('; ')}`;
     const least = ranked[0];
     if (opts.oversubscribe && least) {
       result.slots.push({ ...placeOn(least, request, true), oversubscribed: true });
-      result.warnings.push(`replica ${(opts.placed?.length ?? 0) + i + 1} oversubscribes ${least.name} (${reason.replace('does not fit: ', '')})`);
+      result.warnings.push(
+        `replica ${(opts.placed?.length ?? 0) + i + 1} oversubscribes ${least.name} (` +
+          `${reason.replace('does not fit: ', '')})`,
+      );
     } else {
       result.slots.push({ reason });
     }
@@ -138,17 +144,19 @@ function placeOn(host: FreeHost, req: ReplicaRequest, force: boolean): Placement
 function shortOf(host: FreeHost, req: ReplicaRequest): string | undefined {
   if (req.cpus > host.cpus + EPS) return `needs ${req.cpus} CPUs, ${round(host.cpus)} free on ${host.name}`;
   if (req.memoryBytes > host.memoryBytes + EPS) {
-    return `needs ${gib(req.memoryBytes)} memory, ${gib(host.memoryBytes)} free on ${host.name}`;
+    return `needs ${gib(req.memoryBytes)} memory, ${gib(host.memoryBytes)} free on ` + `${host.name}`;
   }
   if (!usesGpus(host, req) || pickGpus(host, req, false) !== undefined) return undefined;
   const wholeFree = host.gpus.filter((g) => g.share >= 1 - EPS).length;
   const bestShare = Math.max(...host.gpus.map((g) => g.share));
   const enoughShare = req.gpus > 1 ? wholeFree >= req.gpus : bestShare >= req.gpus - EPS;
   if (!enoughShare) {
-    return req.gpus > 1 ? `needs ${req.gpus} whole GPUs, ${wholeFree} free on ${host.name}` : `needs ${req.gpus} of a GPU, at most ${round(bestShare)} free on ${host.name}`;
+    return req.gpus > 1
+      ? `needs ${req.gpus} whole GPUs, ${wholeFree} free on ${host.name}`
+      : `needs ${req.gpus} of a GPU, at most ${round(bestShare)} free on ${host.name}`;
   }
   const most = Math.max(...host.gpus.map((g) => g.memoryBytes ?? 0));
-  return `needs ${gib(req.gpuMemoryBytes ?? 0)} GPU memory, at most ${gib(most)} free on one GPU of ${host.name}`;
+  return `needs ${gib(req.gpuMemoryBytes ?? 0)} GPU memory, at most ${gib(most)} free on ` + `one GPU of ${host.name}`;
 }
 
 /**
@@ -157,12 +165,18 @@ function shortOf(host: FreeHost, req: ReplicaRequest): string | undefined {
  * even when they are short. Undefined when they do not fit.
  */
 function pickGpus(host: FreeHost, req: ReplicaRequest, force: boolean): number[] | undefined {
-  const memoryFits = (g: FreeGpu) => req.gpuMemoryBytes === undefined || g.memoryBytes === undefined || g.memoryBytes + EPS >= req.gpuMemoryBytes;
+  const memoryFits = (g: FreeGpu) =>
+    req.gpuMemoryBytes === undefined || g.memoryBytes === undefined || g.memoryBytes + EPS >= req.gpuMemoryBytes;
   const byShare = [...host.gpus].sort((a, b) => b.share - a.share || a.index - b.index);
   if (req.gpus > 1) {
     const whole = byShare.filter((g) => g.share >= 1 - EPS && memoryFits(g));
     const chosen = whole.length >= req.gpus ? whole : force ? byShare : [];
-    return chosen.length >= req.gpus ? chosen.slice(0, req.gpus).map((g) => g.index).sort((a, b) => a - b) : undefined;
+    return chosen.length >= req.gpus
+      ? chosen
+          .slice(0, req.gpus)
+          .map((g) => g.index)
+          .sort((a, b) => a - b)
+      : undefined;
   }
   const device = byShare.find((g) => g.share + EPS >= req.gpus && memoryFits(g)) ?? (force ? byShare[0] : undefined);
   return device ? [device.index] : undefined;

@@ -56,16 +56,37 @@ export function countAfterSwitch(to: Profile, current: number, pinned: number | 
  * Switches the cluster from `from` to `to` (the caller has already made `to` the profile new
  * replicas are launched with). Returns the batching change in progress, if batching changed.
  */
-export function switchProfile(parts: SwitchParts, from: Profile, to: Profile, sw: ScheduleSwitch): Promise<void> | undefined {
+export function switchProfile(
+  parts: SwitchParts,
+  from: Profile,
+  to: Profile,
+  sw: ScheduleSwitch,
+): Promise<void> | undefined {
   const { supervisor, autoscaling } = parts;
   const current = supervisor.desired;
   autoscaling.setProfile(to);
   const n = countAfterSwitch(to, current, autoscaling.pinned);
   const change = batchingChange(from, to);
-  const how = { none: '', live: ', new batching (applied live by the running replicas)', replace: ', new batching (replacing replicas one at a time)' }[change.kind];
-  const what = `${to.replicas.min}..${to.replicas.max} replicas, ${to.autoscaling.targetOngoingRequests} per replica${how}`;
-  autoscaling.record({ by: 'schedule', action: n === current ? 'switch' : 'apply', from: current, to: n, reason: `schedule: ${sw.from} -> ${to.name} (${sw.reason}): ${what}` });
-  parts.emit({ level: 'info', kind: 'schedule', message: `switched to ${to.name} (${sw.reason}): ${what}${n === current ? '' : `; ${current} -> ${n} replicas`}` });
+  const how = {
+    none: '',
+    live: ', new batching (applied live by the running replicas)',
+    replace: ', new batching (replacing replicas one at a time)',
+  }[change.kind];
+  const what =
+    `${to.replicas.min}..${to.replicas.max} replicas, ` + `${to.autoscaling.targetOngoingRequests} per replica${how}`;
+  autoscaling.record({
+    by: 'schedule',
+    action: n === current ? 'switch' : 'apply',
+    from: current,
+    to: n,
+    reason: `schedule: ${sw.from} -> ${to.name} (${sw.reason}): ${what}`,
+  });
+  parts.emit({
+    level: 'info',
+    kind: 'schedule',
+    message:
+      `switched to ${to.name} (${sw.reason}): ${what}` + `${n === current ? '' : `; ${current} -> ${n} replicas`}`,
+  });
   if (n !== current) supervisor.setReplicas(n);
   if (change.kind === 'replace') return supervisor.roll();
   return change.kind === 'live' ? applyLive(parts, change.settings) : undefined;
@@ -77,8 +98,12 @@ async function applyLive(parts: SwitchParts, settings: LiveSettings): Promise<vo
   const failed = answers.filter((r) => !r.ok);
   if (failed.length === 0) return;
   parts.emit({
-    level: 'warn', kind: 'schedule',
-    message: `${failed.length} of ${answers.length} replicas did not take the new batching live (${failed.map((f) => `${f.id}: ${f.error}`).join('; ')}); replacing replicas one at a time`,
+    level: 'warn',
+    kind: 'schedule',
+    message:
+      `${failed.length} of ${answers.length} replicas did not take the new batching ` +
+      `live (${failed.map((f) => `${f.id}: ${f.error}`).join('; ')}); replacing ` +
+      `replicas one at a time`,
   });
   await parts.supervisor.roll();
 }
@@ -90,9 +115,20 @@ export function prewarm(parts: SwitchParts, next: Profile, sw: ScheduleSwitch): 
   const current = supervisor.desired;
   const n = Math.max(current, next.replicas.initial);
   autoscaling.setFloor(n);
-  autoscaling.record({ by: 'schedule', action: n === current ? 'prewarm' : 'apply', from: current, to: n, reason: `schedule: prewarming ${next.name}, which starts at ${sw.at.toISOString()}` });
+  autoscaling.record({
+    by: 'schedule',
+    action: n === current ? 'prewarm' : 'apply',
+    from: current,
+    to: n,
+    reason: `schedule: prewarming ${next.name}, which starts at ${sw.at.toISOString()}`,
+  });
   if (n === current) return;
-  parts.emit({ level: 'info', kind: 'schedule', message: `prewarming ${next.name}: ${current} -> ${n} replicas, ready before the switch at ${sw.at.toISOString()}` });
+  parts.emit({
+    level: 'info',
+    kind: 'schedule',
+    message:
+      `prewarming ${next.name}: ${current} -> ${n} replicas, ready before the switch ` + `at ${sw.at.toISOString()}`,
+  });
   supervisor.setReplicas(n);
 }
 
@@ -106,19 +142,31 @@ export interface ScheduledCluster extends SwitchParts {
 }
 
 /** The schedule's runner for a cluster: prewarms ahead of each boundary and switches at it. */
-export function scheduleRunnerFor(sched: ClusterSchedule, clock: Clock, wallNowMs: (() => number) | undefined, c: ScheduledCluster): ScheduleRunner {
+export function scheduleRunnerFor(
+  sched: ClusterSchedule,
+  clock: Clock,
+  wallNowMs: (() => number) | undefined,
+  c: ScheduledCluster,
+): ScheduleRunner {
   return new ScheduleRunner({
-    schedule: sched.schedule, clock, wallNowMs,
+    schedule: sched.schedule,
+    clock,
+    wallNowMs,
     onPrewarm: (sw) => held(c, `the prewarm of ${sw.profile}`, () => prewarm(c, sched.profiles[sw.profile]!, sw)),
-    onSwitch: (sw) => held(c, `the switch to ${sw.profile} (${sw.reason})`, () => {
-      const to = sched.profiles[sw.profile]!;
-      const from = c.takeProfile(to);
-      if (from) void switchProfile(c, from, to, sw)?.catch((err) => c.log.error('rolling replacement failed', { error: errorMessage(err) }));
-    }),
+    onSwitch: (sw) =>
+      held(c, `the switch to ${sw.profile} (${sw.reason})`, () => {
+        const to = sched.profiles[sw.profile]!;
+        const from = c.takeProfile(to);
+        if (from)
+          void switchProfile(c, from, to, sw)?.catch((err) =>
+            c.log.error('rolling replacement failed', { error: errorMessage(err) }),
+          );
+      }),
   });
 }
 
 /** Runs `act` unless a rollout is in progress; then it waits for the rollout's end, and says so. */
 function held(c: ScheduledCluster, what: string, act: () => void): void {
-  if (c.hold?.run(act)) c.emit({ level: 'info', kind: 'schedule', message: `${what} waits for the rollout in progress to end` });
+  if (c.hold?.run(act))
+    c.emit({ level: 'info', kind: 'schedule', message: `${what} waits for the rollout in progress to end` });
 }

@@ -51,7 +51,10 @@ export interface FileWriter {
 export class SdFile {
   private last = '';
 
-  constructor(private readonly file: string, private readonly writes: FileWriter) {}
+  constructor(
+    private readonly file: string,
+    private readonly writes: FileWriter,
+  ) {}
 
   update(t: ScrapeTargets): void {
     const text = JSON.stringify(targetGroups(t), null, 2) + '\n';

@@ -3,7 +3,12 @@
 // replicas started from now on get them too; new thread counts replace the replicas one at a time
 // (rolling.ts: a new one ready before an old one drains). `serve tune` applies candidates this way.
 import { UserError, errorMessage } from '../common/errors.js';
-import { livePart, parseReconfigure, type ReconfigureRequest, type ReconfigureResult } from '../common/live-settings.js';
+import {
+  livePart,
+  parseReconfigure,
+  type ReconfigureRequest,
+  type ReconfigureResult,
+} from '../common/live-settings.js';
 import type { Profile } from '../profile/types.js';
 import type { ClusterEvent } from './events.js';
 import type { Supervisor } from './supervisor.js';
@@ -32,19 +37,33 @@ export async function reconfigure(parts: ReconfigureParts, raw: unknown): Promis
   const from = parts.profile;
   const batching = { ...from.batching, ...livePart(req) };
   if (batching.maxBatchSize > batching.maxQueuedRequests) {
-    throw new UserError(`reconfigure: maxBatchSize ${batching.maxBatchSize} is more than the replicas' queue (batching.max_queued_requests ${batching.maxQueuedRequests}): the queue must hold a full batch`);
+    throw new UserError(
+      `reconfigure: maxBatchSize ${batching.maxBatchSize} is more than the replicas' ` +
+        `queue (batching.max_queued_requests ${batching.maxQueuedRequests}): the queue ` +
+        `must hold a full batch`,
+    );
   }
   const threads = req.threads ?? from.runtime.threads;
   parts.setProfile({ ...from, batching, runtime: { ...from.runtime, threads } });
   const live = livePart(req);
-  const replicas = Object.keys(live).length > 0 ? await parts.supervisor.reconfigureLive(live, LIVE_ANSWER_TIMEOUT_MS) : [];
+  const replicas =
+    Object.keys(live).length > 0 ? await parts.supervisor.reconfigureLive(live, LIVE_ANSWER_TIMEOUT_MS) : [];
   const rolled = threads !== from.runtime.threads;
   const what = `batch ${batching.maxBatchSize} within ${batching.batchWaitMs}ms, ${threads} thread(s)`;
   const failed = replicas.filter((r) => !r.ok);
   parts.emit({
-    level: failed.length > 0 ? 'warn' : 'info', kind: 'reconfigure',
-    message: `reconfigured: ${what}${replicas.length > 0 ? `; ${replicas.length - failed.length} of ${replicas.length} replicas changed live` : ''}${failed.map((f) => `; ${f.id}: ${f.error}`).join('')}${rolled ? '; replacing replicas one at a time for the new thread count' : ''}`,
+    level: failed.length > 0 ? 'warn' : 'info',
+    kind: 'reconfigure',
+    message:
+      `reconfigured: ${what}` +
+      `${replicas.length > 0 ? `; ${replicas.length - failed.length} of ${replicas.length} replicas changed live` : ''}` +
+      `${failed.map((f) => `; ${f.id}: ${f.error}`).join('')}` +
+      `${rolled ? '; replacing replicas one at a time for the new thread count' : ''}`,
   });
   if (rolled) await parts.supervisor.roll();
-  return { applied: { maxBatchSize: batching.maxBatchSize, batchWaitMs: batching.batchWaitMs, threads }, replicas, rolled };
+  return {
+    applied: { maxBatchSize: batching.maxBatchSize, batchWaitMs: batching.batchWaitMs, threads },
+    replicas,
+    rolled,
+  };
 }

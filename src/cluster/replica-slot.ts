@@ -31,7 +31,11 @@ export class ReplicaSlot {
   generation = 0;
   readonly readings: ProcessReadings;
 
-  constructor(readonly index: number, clock: Clock, /** The model version it runs (a rollout runs two). */ readonly modelVersion = 0) {
+  constructor(
+    readonly index: number,
+    clock: Clock,
+    /** The model version it runs (a rollout runs two). */ readonly modelVersion = 0,
+  ) {
     this.readings = new ProcessReadings(clock);
   }
 
@@ -44,13 +48,18 @@ export class ReplicaSlot {
     if (!this.url) return undefined;
     const r = await httpGet(`${this.url}/metrics`, timeoutMs, token);
     this.inFlight = r.ok && r.status === 200 ? inFlightFromMetrics(r.body) : undefined;
-    return this.inFlight === undefined || !r.ok ? undefined : { inFlight: this.inFlight, queued: queueDepthFromMetrics(r.body) };
+    return this.inFlight === undefined || !r.ok
+      ? undefined
+      : { inFlight: this.inFlight, queued: queueDepthFromMetrics(r.body) };
   }
 
   toStatus(nowMs: number): ReplicaStatus {
     const c = this.child;
     const live = this.proc !== undefined && hasProcess(c);
-    const retryInMs = (c.phase === 'failed' || c.phase === 'restarting') && c.timerAtMs !== undefined ? Math.max(0, c.timerAtMs - nowMs) : undefined;
+    const retryInMs =
+      (c.phase === 'failed' || c.phase === 'restarting') && c.timerAtMs !== undefined
+        ? Math.max(0, c.timerAtMs - nowMs)
+        : undefined;
     return {
       id: this.id,
       state: c.phase as ReplicaState,
@@ -77,7 +86,15 @@ export class ReplicaSlot {
 /** Order in which slots are removed on scale-down: the least useful first, newest first. */
 export function scaleDownOrder(slots: readonly ReplicaSlot[]): ReplicaSlot[] {
   const rank: Record<string, number> = {
-    pending: 0, lost: 0, failed: 1, restarting: 2, stopped: 3, unhealthy: 4, starting: 5, draining: 6, ready: 7,
+    pending: 0,
+    lost: 0,
+    failed: 1,
+    restarting: 2,
+    stopped: 3,
+    unhealthy: 4,
+    starting: 5,
+    draining: 6,
+    ready: 7,
   };
   return [...slots].sort((a, b) => rank[a.child.phase]! - rank[b.child.phase]! || b.index - a.index);
 }

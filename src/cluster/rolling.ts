@@ -41,7 +41,7 @@ export async function rollReplicas(host: RollHost, generation: number, current: 
     if (fresh.child.phase === 'pending') host.retire(old);
     await until(() => !['starting', 'pending', 'restarting'].includes(fresh.child.phase));
     if (fresh.child.phase !== 'ready') {
-      const why = `${fresh.id} is ${fresh.child.phase}${fresh.child.reason ? ` (${fresh.child.reason})` : ''}`;
+      const why = `${fresh.id} is ${fresh.child.phase}` + `${fresh.child.reason ? ` (${fresh.child.reason})` : ''}`;
       host.onEvent({ level: 'warn', kind: 'roll', message: `rolling replacement stopped: ${why}` });
       return;
     }

@@ -12,11 +12,17 @@ export async function completeRollout(h: RolloutHost, s: RolloutStatus, decide: 
   h.changeVersion(s.fromVersion, 0, Infinity);
   s.weights = { [s.toVersion]: 100 };
   await h.setWeights(undefined);
-  decide('completed', `version ${s.toVersion} serves all traffic; the replicas of version ${s.fromVersion} drain`);
+  decide('completed', `version ${s.toVersion} serves all traffic; the replicas of version ` + `${s.fromVersion} drain`);
 }
 
 /** The old version serves all traffic again, with at least `original` replicas; the new version's drain. */
-export async function rollBack(h: RolloutHost, s: RolloutStatus, why: string, original: number, decide: Decide): Promise<void> {
+export async function rollBack(
+  h: RolloutHost,
+  s: RolloutStatus,
+  why: string,
+  original: number,
+  decide: Decide,
+): Promise<void> {
   s.weights = { [s.fromVersion]: 100, [s.toVersion]: 0 };
   decide('rollback', `rolling back: ${why}`);
   // Traffic back to the old version first (acknowledged by the gateway), then the new replicas drain.
@@ -25,5 +31,8 @@ export async function rollBack(h: RolloutHost, s: RolloutStatus, why: string, or
   if (h.desired() < original) h.setReplicas(original);
   s.weights = { [s.fromVersion]: 100 };
   await h.setWeights(undefined);
-  decide('rolled-back', `version ${s.fromVersion} serves all traffic; the replicas of version ${s.toVersion} drain`);
+  decide(
+    'rolled-back',
+    `version ${s.fromVersion} serves all traffic; the replicas of version ` + `${s.toVersion} drain`,
+  );
 }

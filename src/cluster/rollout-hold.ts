@@ -5,15 +5,25 @@ import type { ScalingTarget } from './autoscale-loop.js';
 
 /** Throws a UserError naming `what` while a rollout to `toVersion` runs (undefined: none runs). */
 export function guardRollout(toVersion: number | undefined, what: string): void {
-  if (toVersion !== undefined) throw new UserError(`a rollout to version ${toVersion} is in progress: ${what} waits until it ends (\`serve rollout status\`, or \`serve rollout abort\`)`);
+  if (toVersion !== undefined)
+    throw new UserError(
+      `a rollout to version ${toVersion} is in progress: ${what} waits until it ends ` +
+        `(\`serve rollout status\`, or \`serve rollout abort\`)`,
+    );
 }
 
 /** `target`, reading as rolling while `active()`, so the autoscaler leaves it alone. */
 export function holdScaling(target: ScalingTarget, active: () => boolean): ScalingTarget {
   return {
-    get desired() { return target.desired; },
-    get ready() { return target.ready; },
-    get rolling() { return target.rolling || active(); },
+    get desired() {
+      return target.desired;
+    },
+    get ready() {
+      return target.ready;
+    },
+    get rolling() {
+      return target.rolling || active();
+    },
     setReplicas: (n) => target.setReplicas(n),
     sampleLoad: (timeoutMs) => target.sampleLoad(timeoutMs),
   };

@@ -28,7 +28,8 @@ export interface RolloutParts {
 export function newRolloutRunner(p: RolloutParts): RolloutRunner {
   const { supervisor } = p;
   return new RolloutRunner({
-    clock: p.clock, emit: (e) => p.emit(e),
+    clock: p.clock,
+    emit: (e) => p.emit(e),
     current: () => ({ model: p.profile().model.name, version: p.modelVersion(), slo: p.profile().slo }),
     checkModel: async (model, version) => void (await resolveModel(p.registry, `${model}@${version}`)),
     replicas: () => supervisor.status(),

@@ -54,17 +54,31 @@ export class RolloutRunner {
   async start(req: RolloutRequest): Promise<RolloutStatus> {
     this.guard('another rollout');
     const cur = this.h.current();
-    if (req.model !== cur.model) throw new UserError(`this cluster serves ${cur.model}, not ${req.model}: roll out ${cur.model}@N`);
+    if (req.model !== cur.model)
+      throw new UserError(`this cluster serves ${cur.model}, not ${req.model}: roll out ${cur.model}@N`);
     if (req.version === cur.version) throw new UserError(`${cur.model}@${cur.version} is already serving all traffic`);
     await this.h.checkModel(req.model, req.version);
     this.guard('another rollout');
     this.s = {
-      model: req.model, fromVersion: cur.version, toVersion: req.version, phase: 'starting', step: 0, stepsPercent: req.stepsPercent,
-      stepTimeMs: req.stepTimeMs, maxRegression: req.maxRegression, weights: { [cur.version]: 100, [req.version]: 0 }, decisions: [],
+      model: req.model,
+      fromVersion: cur.version,
+      toVersion: req.version,
+      phase: 'starting',
+      step: 0,
+      stepsPercent: req.stepsPercent,
+      stepTimeMs: req.stepTimeMs,
+      maxRegression: req.maxRegression,
+      weights: { [cur.version]: 100, [req.version]: 0 },
+      decisions: [],
     };
     this.machine = initialStep;
     this.original = this.h.desired();
-    this.decide('started', `rolling ${req.model} out from version ${cur.version} to ${req.version}: steps ${req.stepsPercent.join('%, ')}%, ${req.stepTimeMs} ms each, max regression ${Math.round(req.maxRegression * 100)}%`);
+    this.decide(
+      'started',
+      `rolling ${req.model} out from version ${cur.version} to ${req.version}: steps ` +
+        `${req.stepsPercent.join('%, ')}%, ${req.stepTimeMs} ms each, max regression ` +
+        `${Math.round(req.maxRegression * 100)}%`,
+    );
     void this.prepare(cur.slo);
     return this.status()!;
   }
@@ -91,7 +105,13 @@ export class RolloutRunner {
     const s = this.s!;
     try {
       await this.h.setWeights(s.weights);
-      const started = await startNewReplicas(this.h, s.fromVersion, s.toVersion, this.original, () => this.machine.phase !== 'starting' || this.closed);
+      const started = await startNewReplicas(
+        this.h,
+        s.fromVersion,
+        s.toVersion,
+        this.original,
+        () => this.machine.phase !== 'starting' || this.closed,
+      );
       if (this.machine.phase !== 'starting') return;
       this.decide('replicas', started.message);
       this.feed(started.ok ? { type: 'ready' } : { type: 'abort', why: started.message });
@@ -102,11 +122,19 @@ export class RolloutRunner {
 
   private feed(e: StepEvent): void {
     if (this.closed || !this.s) return;
-    const { state, actions } = advance(this.machine, e, { stepsPercent: this.s.stepsPercent, stepTimeMs: this.s.stepTimeMs }, this.h.clock.nowMs());
+    const { state, actions } = advance(
+      this.machine,
+      e,
+      { stepsPercent: this.s.stepsPercent, stepTimeMs: this.s.stepTimeMs },
+      this.h.clock.nowMs(),
+    );
     this.machine = state;
     Object.assign(this.s, { phase: state.phase, step: state.step, ...(state.reason ? { reason: state.reason } : {}) });
     if (!this.active) this.h.ended?.();
-    for (const a of actions) void this.perform(a).catch((err) => this.h.emit({ level: 'error', kind: 'rollout', message: `rollout: ${errorMessage(err)}` }));
+    for (const a of actions)
+      void this.perform(a).catch((err) =>
+        this.h.emit({ level: 'error', kind: 'rollout', message: `rollout: ${errorMessage(err)}` }),
+      );
   }
 
   private async perform(a: StepAction): Promise<void> {
@@ -116,7 +144,11 @@ export class RolloutRunner {
         s.weights = { [s.fromVersion]: 100 - a.percent, [s.toVersion]: a.percent };
         await this.h.setWeights(s.weights);
         this.before = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
-        this.decide('step', `step ${s.step}/${s.stepsPercent.length}: ${a.percent}% of traffic to version ${s.toVersion} for ${s.stepTimeMs} ms`);
+        this.decide(
+          'step',
+          `step ${s.step}/${s.stepsPercent.length}: ${a.percent}% of traffic to version ` +
+            `${s.toVersion} for ${s.stepTimeMs} ms`,
+        );
         this.scheduleCheck(s.step, s.stepTimeMs / 4);
         return;
       }
@@ -144,8 +176,14 @@ export class RolloutRunner {
     if (seen === undefined) return;
     const { figures, line } = seen;
     const v = judgeStep(figures.old, figures.new, { slo: this.slo, maxRegression: this.s!.maxRegression });
-    this.decide(v.ok ? 'passed' : 'rollback', `step ${step} ${v.ok ? 'passed' : 'missed'}: ${v.ok ? line : `${v.misses.join('; ')} (${line})`}`, figures);
-    this.feed(v.ok ? { type: 'judged', ok: true } : { type: 'judged', ok: false, why: `step ${step}: ${v.misses.join('; ')}` });
+    this.decide(
+      v.ok ? 'passed' : 'rollback',
+      `step ${step} ${v.ok ? 'passed' : 'missed'}: ` + `${v.ok ? line : `${v.misses.join('; ')} (${line})`}`,
+      figures,
+    );
+    this.feed(
+      v.ok ? { type: 'judged', ok: true } : { type: 'judged', ok: false, why: `step ${step}: ${v.misses.join('; ')}` },
+    );
   }
 
   /** Looks at step `step` after `inMs`; until its last eighth, again every eighth of it. */
@@ -162,15 +200,26 @@ export class RolloutRunner {
     const seen = await this.stepFigures(step);
     if (seen === undefined) return;
     const s = this.s!;
-    const v = judgeStep(seen.figures.old, seen.figures.new, { slo: this.slo, maxRegression: s.maxRegression }, DURING_STEP);
+    const v = judgeStep(
+      seen.figures.old,
+      seen.figures.new,
+      { slo: this.slo, maxRegression: s.maxRegression },
+      DURING_STEP,
+    );
     if (v.ok) return this.scheduleCheck(step, Math.max(MIN_CHECK_EVERY_MS, s.stepTimeMs / 8));
     const intoS = ((s.stepTimeMs - ((this.machine.stepEndsAtMs ?? 0) - this.h.clock.nowMs())) / 1000).toFixed(1);
-    this.decide('rollback', `step ${step} missed after ${intoS} s of ${s.stepTimeMs / 1000} s: ${v.misses.join('; ')} (${seen.line})`, seen.figures);
+    this.decide(
+      'rollback',
+      `step ${step} missed after ${intoS} s of ${s.stepTimeMs / 1000} s: ` + `${v.misses.join('; ')} (${seen.line})`,
+      seen.figures,
+    );
     this.feed({ type: 'judged', ok: false, why: `step ${step} (after ${intoS} s): ${v.misses.join('; ')}` });
   }
 
   /** Both versions' figures since step `step` began; undefined when the step ended meanwhile. */
-  private async stepFigures(step: number): Promise<{ figures: { old: VersionFigures; new: VersionFigures }; line: string } | undefined> {
+  private async stepFigures(
+    step: number,
+  ): Promise<{ figures: { old: VersionFigures; new: VersionFigures }; line: string } | undefined> {
     const s = this.s!;
     const after = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
     if (this.machine.phase !== 'stepping' || this.machine.step !== step) return undefined;

@@ -15,7 +15,11 @@ export class RotatingLog {
   private sizeBytes = 0;
   private closed = false;
 
-  constructor(readonly path: string, private readonly maxBytes = 10 * 1024 * 1024, private readonly keep = 3) {
+  constructor(
+    readonly path: string,
+    private readonly maxBytes = 10 * 1024 * 1024,
+    private readonly keep = 3,
+  ) {
     this.open();
   }
 

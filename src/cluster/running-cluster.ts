@@ -81,16 +81,37 @@ export class Controller implements ControllerCore {
       if (signal?.aborted) throw interrupted();
       this.journal.start((e) => this.emit(e), this.modelVersion);
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
-        status: () => this.status(), scale: (n, f) => (this.rollout.guard('serve scale'), this.scale(n, f)), scaleAuto: () => this.scaleAuto(), down: () => void this.stop(), rollout: this.rollout,
-        reconfigure: (settings) => (this.rollout.guard('a reconfiguration'), reconfigure({ profile: this.profile, setProfile: (p) => (this.profile = p), supervisor: this.supervisor, emit: (e) => this.emit(e) }, settings)),
+        status: () => this.status(),
+        scale: (n, f) => (this.rollout.guard('serve scale'), this.scale(n, f)),
+        scaleAuto: () => this.scaleAuto(),
+        down: () => void this.stop(),
+        rollout: this.rollout,
+        reconfigure: (settings) => (
+          this.rollout.guard('a reconfiguration'),
+          reconfigure(
+            {
+              profile: this.profile,
+              setProfile: (p) => (this.profile = p),
+              supervisor: this.supervisor,
+              emit: (e) => this.emit(e),
+            },
+            settings,
+          )
+        ),
       });
       // Aborted while the socket was opening: stop() has run already and could not close it.
       await this.unlessStopped(closeAdmin);
       this.closeAdmin = closeAdmin;
       const hosts = await HostSet.open({
-        profile: this.profile, stateDir: this.paths.dir, model: { name: this.profile.model.name, version: this.modelVersion, dir: this.modelDir },
-        clock: this.clock, log: this.log, onEvent: (e) => this.emit(e), onChange: () => this.supervisor.placePending(),
-        trustCommand: (name) => `serve hosts trust ${name}${this.profile.sourcePath ? ` --profile ${this.profile.sourcePath}` : ''}`,
+        profile: this.profile,
+        stateDir: this.paths.dir,
+        model: { name: this.profile.model.name, version: this.modelVersion, dir: this.modelDir },
+        clock: this.clock,
+        log: this.log,
+        onEvent: (e) => this.emit(e),
+        onChange: () => this.supervisor.placePending(),
+        trustCommand: (name) =>
+          `serve hosts trust ${name}` + `${this.profile.sourcePath ? ` --profile ${this.profile.sourcePath}` : ''}`,
       });
       await this.unlessStopped(() => hosts.close());
       this.hosts = hosts;
@@ -114,10 +135,23 @@ export class Controller implements ControllerCore {
 
   status(): ClusterStatus {
     return buildStatus({
-      profile: this.profile, phase: this.phase, modelVersion: this.modelVersion, gatewayUrl: this.gatewayUrl, gateway: this.gateway,
-      supervisor: this.supervisor, stateDir: this.paths.dir, startedAt: this.startedAt, uptimeMs: this.clock.nowMs() - this.startedAtMs,
-      autoscaling: this.autoscaling, schedule: this.opts.schedule, scheduleRunner: this.scheduleRunner, hosts: this.hosts?.status(), controllerMetricsUrl: this.monitoring.metricsUrl,
-      rollout: this.rollout.status(), previousController: this.journal.previous, writeFailures: this.files.failures(),
+      profile: this.profile,
+      phase: this.phase,
+      modelVersion: this.modelVersion,
+      gatewayUrl: this.gatewayUrl,
+      gateway: this.gateway,
+      supervisor: this.supervisor,
+      stateDir: this.paths.dir,
+      startedAt: this.startedAt,
+      uptimeMs: this.clock.nowMs() - this.startedAtMs,
+      autoscaling: this.autoscaling,
+      schedule: this.opts.schedule,
+      scheduleRunner: this.scheduleRunner,
+      hosts: this.hosts?.status(),
+      controllerMetricsUrl: this.monitoring.metricsUrl,
+      rollout: this.rollout.status(),
+      previousController: this.journal.previous,
+      writeFailures: this.files.failures(),
     });
   }
 
@@ -131,7 +165,11 @@ export class Controller implements ControllerCore {
 
   private scaleParts(): ScaleParts {
     return {
-      profile: this.profile, schedule: this.opts.schedule?.name, supervisor: this.supervisor, autoscaling: this.autoscaling, emit: (e) => this.emit(e),
+      profile: this.profile,
+      schedule: this.opts.schedule?.name,
+      supervisor: this.supervisor,
+      autoscaling: this.autoscaling,
+      emit: (e) => this.emit(e),
       onScaled: (from, to) => this.monitoring.scaled(from, to, 'manual'),
     };
   }
@@ -146,9 +184,15 @@ export class Controller implements ControllerCore {
       this.emit({ level: 'info', kind: 'stopping', message: 'draining the gateway, then the replicas' });
       try {
         // The gateway first: it finishes what it accepted while the replicas still serve.
-        await this.gateway.stop().catch((err) => this.log.error('stopping the gateway failed', { error: errorMessage(err) }));
-        await this.supervisor.stopAll().catch((err) => this.log.error('stopping the replicas failed', { error: errorMessage(err) }));
-        await this.hosts?.close().catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
+        await this.gateway
+          .stop()
+          .catch((err) => this.log.error('stopping the gateway failed', { error: errorMessage(err) }));
+        await this.supervisor
+          .stopAll()
+          .catch((err) => this.log.error('stopping the replicas failed', { error: errorMessage(err) }));
+        await this.hosts
+          ?.close()
+          .catch((err) => this.log.error('closing the SSH connections failed', { error: errorMessage(err) }));
         await Promise.all([this.closeAdmin?.(), this.monitoring.close()]);
       } finally {
         this.journal.stop(); // whatever failed above, the directory is released and the files closed
@@ -177,6 +221,19 @@ export class Controller implements ControllerCore {
 
   writeState(): void {
     const { profile, startedAt, gatewayUrl, modelVersion, paths } = this;
-    this.files.attempt(paths.stateFile, () => writeStateFile(paths, stateFileOf({ profile, schedule: this.opts.schedule?.name, startedAt, gatewayUrl, modelVersion, adminSocket: paths.adminSocket, controllerMetricsUrl: this.monitoring.metricsUrl })));
+    this.files.attempt(paths.stateFile, () =>
+      writeStateFile(
+        paths,
+        stateFileOf({
+          profile,
+          schedule: this.opts.schedule?.name,
+          startedAt,
+          gatewayUrl,
+          modelVersion,
+          adminSocket: paths.adminSocket,
+          controllerMetricsUrl: this.monitoring.metricsUrl,
+        }),
+      ),
+    );
   }
 }

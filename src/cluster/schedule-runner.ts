@@ -61,8 +61,10 @@ export class ScheduleRunner {
     const should = activeProfile(this.o.schedule, new Date(now));
     if (should !== this.active) {
       // A switch is due (its timer fired, or the host slept through it).
-      const sw = this.next && this.next.at.getTime() <= now && this.next.profile === should
-        ? this.next : { at: new Date(now), from: this.active, profile: should, reason: 'opens' as const, prewarmMs: 0 };
+      const sw =
+        this.next && this.next.at.getTime() <= now && this.next.profile === should
+          ? this.next
+          : { at: new Date(now), from: this.active, profile: should, reason: 'opens' as const, prewarmMs: 0 };
       this.active = should;
       this.prewarmed = undefined;
       this.o.onSwitch(sw);

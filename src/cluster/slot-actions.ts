@@ -23,15 +23,22 @@ export interface SlotActionHost {
 export function performSlotAction(host: SlotActionHost, slot: ReplicaSlot, a: ChildAction): void {
   const { clock } = host;
   switch (a.type) {
-    case 'launch': return host.launch(slot);
-    case 'kill': return slot.proc?.signal('SIGKILL');
+    case 'launch':
+      return host.launch(slot);
+    case 'kill':
+      return slot.proc?.signal('SIGKILL');
     case 'arm':
     case 'disarm':
       clock.clearTimer(slot.timer);
-      slot.timer = a.type === 'arm' ? clock.setTimer(() => host.dispatch(slot, { type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs()) : undefined;
+      slot.timer =
+        a.type === 'arm'
+          ? clock.setTimer(() => host.dispatch(slot, { type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs())
+          : undefined;
       return;
-    case 'remove': return host.remove(slot);
-    case 'report': return report(host, slot, a);
+    case 'remove':
+      return host.remove(slot);
+    case 'report':
+      return report(host, slot, a);
   }
 }
 

@@ -10,7 +10,12 @@ import type { ChildEvent } from './child-state.js';
  * Reads `slot`'s process (on this machine; `pid` undefined for one on an SSH host) and probes it
  * when ready, with the cluster token; the events say what was found.
  */
-export async function checkSlot(slot: ReplicaSlot, pid: number | undefined, profile: Profile, token?: string): Promise<ChildEvent[]> {
+export async function checkSlot(
+  slot: ReplicaSlot,
+  pid: number | undefined,
+  profile: Profile,
+  token?: string,
+): Promise<ChildEvent[]> {
   const events: ChildEvent[] = [];
   const rss = pid === undefined ? undefined : await slot.readings.read(pid);
   const limit = profile.resources.memoryBytes;
@@ -25,15 +30,23 @@ export async function checkSlot(slot: ReplicaSlot, pid: number | undefined, prof
 }
 
 /** One probe period over every slot with a process; a slot still being checked is skipped, stale answers dropped. */
-export async function checkSlots(slots: readonly ReplicaSlot[], profile: Profile, dispatch: (slot: ReplicaSlot, e: ChildEvent) => void, token?: string): Promise<void> {
-  await Promise.all(slots.map(async (slot) => {
-    const proc = slot.proc;
-    if (!proc || (!proc.remote && !proc.pid) || slot.probing) return;
-    slot.probing = true;
-    try {
-      for (const event of await checkSlot(slot, proc.remote ? undefined : proc.pid, profile, token)) if (slot.proc === proc) dispatch(slot, event);
-    } finally {
-      slot.probing = false;
-    }
-  }));
+export async function checkSlots(
+  slots: readonly ReplicaSlot[],
+  profile: Profile,
+  dispatch: (slot: ReplicaSlot, e: ChildEvent) => void,
+  token?: string,
+): Promise<void> {
+  await Promise.all(
+    slots.map(async (slot) => {
+      const proc = slot.proc;
+      if (!proc || (!proc.remote && !proc.pid) || slot.probing) return;
+      slot.probing = true;
+      try {
+        for (const event of await checkSlot(slot, proc.remote ? undefined : proc.pid, profile, token))
+          if (slot.proc === proc) dispatch(slot, event);
+      } finally {
+        slot.probing = false;
+      }
+    }),
+  );
 }

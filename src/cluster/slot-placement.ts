@@ -7,7 +7,13 @@ import type { ReplicaSlot } from './replica-slot.js';
 import type { ChildEvent, ChildPhase } from './child-state.js';
 
 /** Phases in which a slot holds its host's resources (a restarting one comes back to the same host). */
-export const holdsResources: ReadonlySet<ChildPhase> = new Set(['starting', 'ready', 'unhealthy', 'draining', 'restarting']);
+export const holdsResources: ReadonlySet<ChildPhase> = new Set([
+  'starting',
+  'ready',
+  'unhealthy',
+  'draining',
+  'restarting',
+]);
 
 export interface PlacementInputs {
   profile: Profile;
@@ -23,10 +29,17 @@ export interface PlacementInputs {
 /** Places every pending (or lost) slot of `slots` that fits. */
 export function placeSlots(slots: readonly ReplicaSlot[], p: PlacementInputs): void {
   const r = p.profile.resources;
-  const placed = slots.filter((s) => holdsResources.has(s.child.phase)).map((s) => ({ host: s.host ?? '', ...(s.gpus ? { gpus: s.gpus } : {}) }));
+  const placed = slots
+    .filter((s) => holdsResources.has(s.child.phase))
+    .map((s) => ({ host: s.host ?? '', ...(s.gpus ? { gpus: s.gpus } : {}) }));
   const pending = slots.filter((s) => !s.child.stopping && (s.child.phase === 'pending' || s.child.phase === 'lost'));
   if (pending.length === 0) return;
-  const request = { cpus: r.cpus, memoryBytes: r.memoryBytes, gpus: r.gpus, ...(r.gpuMemoryBytes === undefined ? {} : { gpuMemoryBytes: r.gpuMemoryBytes }) };
+  const request = {
+    cpus: r.cpus,
+    memoryBytes: r.memoryBytes,
+    gpus: r.gpus,
+    ...(r.gpuMemoryBytes === undefined ? {} : { gpuMemoryBytes: r.gpuMemoryBytes }),
+  };
   const result = placeReplicas(p.hosts, request, pending.length, { oversubscribe: p.oversubscribe, placed });
   pending.forEach((slot, i) => {
     const spot = result.slots[i]!;

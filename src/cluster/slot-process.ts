@@ -26,13 +26,24 @@ export interface SlotProcessHost {
 
 /** Starts `slot`'s process (launched with settings generation `generation`). */
 export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation: number): void {
-  const { command, args, stdinLines, env, host: where } = host.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) }, slot.modelVersion);
+  const {
+    command,
+    args,
+    stdinLines,
+    env,
+    host: where,
+  } = host.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) }, slot.modelVersion);
   slot.generation = generation;
   slot.url = undefined;
   slot.inFlight = undefined;
   slot.modelDigest = undefined;
   const proc: LaunchedProcess = host.launcher.start({
-    id: slot.id, command, args, stdinLines, ...(env ? { env } : {}), ...(where === undefined ? {} : { host: where }),
+    id: slot.id,
+    command,
+    args,
+    stdinLines,
+    ...(env ? { env } : {}),
+    ...(where === undefined ? {} : { host: where }),
     onEvent: (e) => {
       if (slot.proc !== proc) return;
       if (e.event === 'listening') {

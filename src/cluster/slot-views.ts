@@ -8,11 +8,21 @@ import type { ReplicaSlot } from './replica-slot.js';
 export function replicaEndpoints(slots: readonly ReplicaSlot[]): ReplicaEndpoint[] {
   return slots
     .filter((s) => s.proc !== undefined && s.url !== undefined && hasProcess(s.child))
-    .map((s) => ({ id: s.id, url: s.url!, ready: s.child.phase === 'ready', version: String(s.modelVersion), ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }) }));
+    .map((s) => ({
+      id: s.id,
+      url: s.url!,
+      ready: s.child.phase === 'ready',
+      version: String(s.modelVersion),
+      ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }),
+    }));
 }
 
 /** Requests in flight at the ready replicas and waiting in their queues, scraped from their /metrics now. */
-export async function sampleReadyLoad(slots: readonly ReplicaSlot[], timeoutMs: number, authToken: string | undefined): Promise<{ inFlight: number; queued: number } | undefined> {
+export async function sampleReadyLoad(
+  slots: readonly ReplicaSlot[],
+  timeoutMs: number,
+  authToken: string | undefined,
+): Promise<{ inFlight: number; queued: number } | undefined> {
   const ready = slots.filter((s) => s.child.phase === 'ready' && s.url);
   const values = await Promise.all(ready.map((s) => s.scrapeLoad(timeoutMs, authToken)));
   const known = values.filter((v) => v !== undefined);

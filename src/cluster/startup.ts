@@ -7,13 +7,18 @@ import type { GatewayLink } from './gateway-link.js';
 import type { Supervisor } from './supervisor.js';
 
 /** Resolves once the cluster is up; throws a UserError when it cannot be, or `interrupted()` when stopped meanwhile. */
-export async function waitClusterReady(gateway: GatewayLink, supervisor: Supervisor, profile: Profile, stopping: () => boolean): Promise<void> {
+export async function waitClusterReady(
+  gateway: GatewayLink,
+  supervisor: Supervisor,
+  profile: Profile,
+  stopping: () => boolean,
+): Promise<void> {
   const url = await gateway.listening();
   if (stopping()) throw interrupted();
   if (!url) {
     const why = gateway.failure ?? 'unknown reason';
     const hint = /EADDRINUSE|in use/.test(why)
-      ? `: free port ${profile.gateway.port} or set gateway.port in the profile (0 picks a free one)`
+      ? `: free port ${profile.gateway.port} or set gateway.port in the profile (0 ` + `picks a free one)`
       : ' (see `serve logs gateway`)';
     throw new UserError(`the gateway did not start: ${why}${hint}`);
   }
@@ -29,5 +34,7 @@ export async function waitClusterReady(gateway: GatewayLink, supervisor: Supervi
 
 /** The error of a start that Ctrl-C (or a stop) ended: exit code 130. */
 export function interrupted(): UserError {
-  return new UserError('interrupted while starting; everything started was stopped', { exitCode: ExitCode.Interrupted });
+  return new UserError('interrupted while starting; everything started was stopped', {
+    exitCode: ExitCode.Interrupted,
+  });
 }

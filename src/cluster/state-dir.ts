@@ -10,11 +10,19 @@ import { ownerAlive, readPidFile, type StatePaths } from '../common/state-layout
 import { isAlive, readStartTicks } from '../common/process.js';
 import { prepareStateDir } from '../common/state-dir-guard.js';
 
-export { DEFAULT_STATE_DIR, checkSocketPath, notRunning, runningPid, statePaths, type StatePaths } from '../common/state-layout.js';
+export {
+  DEFAULT_STATE_DIR,
+  checkSocketPath,
+  notRunning,
+  runningPid,
+  statePaths,
+  type StatePaths,
+} from '../common/state-layout.js';
 
 function alreadyRunning(paths: StatePaths, pid: number): UserError {
   return new UserError(
-    `a cluster is already running in ${paths.dir} (pid ${pid}): stop it with \`serve down --state-dir ${paths.dir}\` or use another --state-dir`,
+    `a cluster is already running in ${paths.dir} (pid ${pid}): stop it with ` +
+      `\`serve down --state-dir ${paths.dir}\` or use another --state-dir`,
   );
 }
 
@@ -44,7 +52,9 @@ export function claimStateDir(paths: StatePaths, pid = process.pid): void {
     if (!tryLink(tmp, lockFile)) {
       const holder = readPidFile({ ...paths, pidFile: lockFile });
       const hint = holder && ownerAlive(holder) ? '' : ` (if none is, remove ${lockFile})`;
-      throw new UserError(`another \`serve up\` is starting in ${paths.dir}: wait for it or use another --state-dir${hint}`);
+      throw new UserError(
+        `another \`serve up\` is starting in ${paths.dir}: wait for it or use another ` + `--state-dir${hint}`,
+      );
     }
     try {
       // Only the lock holder deletes pid files, so the file read here cannot change under us.
@@ -83,7 +93,9 @@ function cleanLeftovers(paths: StatePaths): void {
   for (const entry of readdirSync(paths.dir)) {
     // Also the names serve used before (state.json.<pid>.tmp), left by a full disk.
     const legacy = /^(.+)\.(\d+)\.tmp$/.exec(entry);
-    const temp = names.map((n) => isTempOf(n, entry)).find((x) => x !== undefined) ?? (legacy && names.includes(legacy[1]!) ? { pid: Number(legacy[2]) } : undefined);
+    const temp =
+      names.map((n) => isTempOf(n, entry)).find((x) => x !== undefined) ??
+      (legacy && names.includes(legacy[1]!) ? { pid: Number(legacy[2]) } : undefined);
     // Our own pid: a dead process that had it left them (ours are never left; the claim's is linked already).
     if (temp && (temp.pid === process.pid || !isAlive(temp.pid))) removeEntry(path.join(paths.dir, entry));
   }

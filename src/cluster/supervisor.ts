@@ -40,16 +40,25 @@ export class Supervisor {
 
   constructor(private readonly o: SupervisorOptions) {
     const p = o.profile;
-    this.policy = { restart: p.restart, startupTimeoutMs: p.health.startupTimeoutMs, failureThreshold: p.health.failureThreshold };
+    this.policy = {
+      restart: p.restart,
+      startupTimeoutMs: p.health.startupTimeoutMs,
+      failureThreshold: p.health.failureThreshold,
+    };
     this.live = new LiveReconfigure(o.clock);
     this.processHost = {
-      ...o, dispatch: (slot, e) => this.dispatch(slot, e), listening: () => {
+      ...o,
+      dispatch: (slot, e) => this.dispatch(slot, e),
+      listening: () => {
         this.routed = this.o.onSetChange();
       },
-      lost: (slot) => this.lostIds.push(slot.id), reconfigured: (slot, e) => this.live.onAck(slot, e),
+      lost: (slot) => this.lostIds.push(slot.id),
+      reconfigured: (slot, e) => this.live.onAck(slot, e),
     };
     this.actionHost = {
-      ...o, launch: (slot) => launchSlot(this.processHost, slot, this.generation), dispatch: (slot, e) => this.dispatch(slot, e),
+      ...o,
+      launch: (slot) => launchSlot(this.processHost, slot, this.generation),
+      dispatch: (slot, e) => this.dispatch(slot, e),
       remove: (slot) => {
         this.slots = this.slots.filter((s) => s !== slot);
       },
@@ -58,7 +67,15 @@ export class Supervisor {
 
   /** Starts the periodic probes and resource checks. */
   startProbing(): void {
-    this.stopProbes ??= every(this.o.clock, this.o.profile.health.periodMs, () => (this.closed ? undefined : checkSlots(this.slots, this.o.profile, (slot, e) => this.dispatch(slot, e), this.o.authToken)), { unref: true });
+    this.stopProbes ??= every(
+      this.o.clock,
+      this.o.profile.health.periodMs,
+      () =>
+        this.closed
+          ? undefined
+          : checkSlots(this.slots, this.o.profile, (slot, e) => this.dispatch(slot, e), this.o.authToken),
+      { unref: true },
+    );
   }
 
   /** Replica slots the supervisor aims for (running, pending, restarting or failed). */
@@ -70,15 +87,22 @@ export class Supervisor {
   setReplicas(n: number): void {
     if (this.closed) return;
     const keep = this.slots.filter((s) => !s.child.stopping);
-    for (let i = keep.length; i < n; i++) this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.modelVersion()));
-    if (keep.length > n) for (const slot of scaleDownOrder(keep).slice(0, keep.length - n)) this.dispatch(slot, { type: 'retire' });
+    for (let i = keep.length; i < n; i++)
+      this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.modelVersion()));
+    if (keep.length > n)
+      for (const slot of scaleDownOrder(keep).slice(0, keep.length - n)) this.dispatch(slot, { type: 'retire' });
     this.place();
   }
 
   /** A rollout's change: adds `add` replicas of model `version`, drains up to `retire` of them (out of routing first, as on scale-down). */
   changeVersion(version: number, add: number, retire = 0): void {
-    for (let i = 0; i < add && !this.closed; i++) this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock, version));
-    for (const slot of scaleDownOrder(this.slots.filter((s) => s.modelVersion === version && !s.child.stopping)).slice(0, retire)) this.dispatch(slot, { type: 'retire' });
+    for (let i = 0; i < add && !this.closed; i++)
+      this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock, version));
+    for (const slot of scaleDownOrder(this.slots.filter((s) => s.modelVersion === version && !s.child.stopping)).slice(
+      0,
+      retire,
+    ))
+      this.dispatch(slot, { type: 'retire' });
     this.place();
   }
 
@@ -132,8 +156,11 @@ export class Supervisor {
     const generation = ++this.generation;
     this.rollingGeneration = generation;
     const host = {
-      closed: () => this.closed, slots: () => this.slots, retire: (slot: ReplicaSlot) => this.dispatch(slot, { type: 'retire' }),
-      whenChanged: () => this.changes.next(), onEvent: (e: ClusterEvent) => this.o.onEvent(e),
+      closed: () => this.closed,
+      slots: () => this.slots,
+      retire: (slot: ReplicaSlot) => this.dispatch(slot, { type: 'retire' }),
+      whenChanged: () => this.changes.next(),
+      onEvent: (e: ClusterEvent) => this.o.onEvent(e),
       addSlot: () => {
         const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.modelVersion());
         this.slots.push(fresh);
@@ -186,7 +213,9 @@ export class Supervisor {
   private place(): void {
     if (this.closed) return;
     placeSlots(this.slots, {
-      profile: this.o.profile, oversubscribe: this.o.oversubscribe, downHosts: this.o.downHosts?.() ?? [],
+      profile: this.o.profile,
+      oversubscribe: this.o.oversubscribe,
+      downHosts: this.o.downHosts?.() ?? [],
       hosts: typeof this.o.hosts === 'function' ? this.o.hosts() : this.o.hosts,
       dispatch: (slot, e) => this.dispatch(slot, e),
       warn: (message) => {

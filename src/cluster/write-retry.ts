@@ -47,7 +47,11 @@ export class RetriedWrites {
     const was = this.failing.get(file);
     if (was) {
       this.failing.delete(file);
-      this.report(`${file} is written again (after ${was.failures} failed ${was.failures === 1 ? 'try' : 'tries'} since ${was.since})`, false);
+      this.report(
+        `${file} is written again (after ${was.failures} failed ` +
+          `${was.failures === 1 ? 'try' : 'tries'} since ${was.since})`,
+        false,
+      );
     }
     return true;
   }
@@ -71,16 +75,23 @@ export class RetriedWrites {
       Object.assign(was, { write, error, failures: was.failures + 1 });
     } else {
       this.failing.set(file, { write, error, since: this.wallNow().toISOString(), failures: 1 });
-      this.report(`cannot write ${file}: ${error}; the cluster keeps running and tries again every ${this.retryMs / 1000} s`, true);
+      this.report(
+        `cannot write ${file}: ${error}; the cluster keeps running and tries again ` + `every ${this.retryMs / 1000} s`,
+        true,
+      );
     }
     this.schedule();
   }
 
   private schedule(): void {
     if (this.timer !== undefined || this.closed || this.failing.size === 0) return;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = undefined;
-      for (const [file, f] of [...this.failing]) this.attempt(file, f.write);
-    }, this.retryMs, { unref: true });
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = undefined;
+        for (const [file, f] of [...this.failing]) this.attempt(file, f.write);
+      },
+      this.retryMs,
+      { unref: true },
+    );
   }
 }

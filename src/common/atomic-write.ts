@@ -23,7 +23,10 @@ export class DiskFullError extends UserError {
   ) {
     const dir = path.dirname(file);
     const state = code === 'EIO' ? 'is full or failing (EIO, an I/O error)' : `is full (${code}, no space left)`;
-    super(`the disk holding ${dir} ${state}: cannot write ${path.basename(file)}; free some space there and try again`, { cause });
+    super(
+      `the disk holding ${dir} ${state}: cannot write ${path.basename(file)}; free ` + `some space there and try again`,
+      { cause },
+    );
     this.name = 'DiskFullError';
   }
 
@@ -59,7 +62,10 @@ export class PendingFile {
   readonly temp: string;
   private fd: number;
 
-  private constructor(readonly target: string, mode: number) {
+  private constructor(
+    readonly target: string,
+    mode: number,
+  ) {
     this.temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${sequence++}.tmp`);
     this.fd = openTemp(this.temp, target, mode);
   }
@@ -73,7 +79,7 @@ export class PendingFile {
   write(data: string | Uint8Array): void {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     this.guard(() => {
-      for (let off = 0; off < buf.length; ) {
+      for (let off = 0; off < buf.length;) {
         const n = writeSync(this.fd, buf, off, buf.length - off);
         if (n <= 0) throw Object.assign(new Error('no space left on device, write'), { code: 'ENOSPC' });
         off += n;

@@ -11,8 +11,14 @@ const TOKEN_CHARS = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** Why `token` cannot be used as a bearer token, or undefined when it can. Never quotes the token. */
 export function tokenProblem(token: string): string | undefined {
-  if (token.length < MIN_TOKEN_LENGTH) return `is ${token.length} characters long, fewer than ${MIN_TOKEN_LENGTH} (e.g. \`openssl rand -hex 32\` makes 64)`;
-  if (!TOKEN_CHARS.test(token)) return 'holds characters a bearer token cannot carry (use A-Z a-z 0-9 - . _ ~ + /, e.g. `openssl rand -hex 32`)';
+  if (token.length < MIN_TOKEN_LENGTH)
+    return (
+      `is ${token.length} characters long, fewer than ${MIN_TOKEN_LENGTH} (e.g. ` + `\`openssl rand -hex 32\` makes 64)`
+    );
+  if (!TOKEN_CHARS.test(token))
+    return (
+      'holds characters a bearer token cannot carry (use A-Z a-z 0-9 - . _ ~ + /, e.g. ' + '`openssl rand -hex 32`)'
+    );
   return undefined;
 }
 

@@ -53,7 +53,12 @@ export function delay(clock: Clock, delayMs: number, signal?: AbortSignal): Prom
  * Calls `fn` every `periodMs` (the next call is scheduled when one returns or, for an async `fn`,
  * settles, so slow calls never overlap). Returns a function that stops it.
  */
-export function every(clock: Clock, periodMs: number, fn: () => void | Promise<void>, opts?: { unref?: boolean }): () => void {
+export function every(
+  clock: Clock,
+  periodMs: number,
+  fn: () => void | Promise<void>,
+  opts?: { unref?: boolean },
+): () => void {
   let stopped = false;
   let timer: TimerHandle | undefined;
   const schedule = () => {
@@ -130,7 +135,9 @@ export class ManualClock implements Clock {
   private runUntil(endMs: number): void {
     for (;;) {
       let next: ManualTimer | undefined;
-      for (const t of this.timers) if (t.atMs <= endMs && (next === undefined || t.atMs < next.atMs || (t.atMs === next.atMs && t.id < next.id))) next = t;
+      for (const t of this.timers)
+        if (t.atMs <= endMs && (next === undefined || t.atMs < next.atMs || (t.atMs === next.atMs && t.id < next.id)))
+          next = t;
       if (next === undefined) break;
       this.timers = this.timers.filter((t) => t !== next);
       this.t = Math.max(this.t, next.atMs);

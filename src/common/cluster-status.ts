@@ -59,7 +59,12 @@ export interface ClusterStatus {
   /** The controller before this one in the state directory died without stopping: what it left. */
   previousController?: ControllerDeath;
   gatewayUrl: string;
-  gateway: { pid?: number; state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'; restarts: number; reason?: string };
+  gateway: {
+    pid?: number;
+    state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
+    restarts: number;
+    reason?: string;
+  };
   controllerPid: number;
   /** The controller's own Prometheus metrics (http://127.0.0.1:PORT/metrics). */
   controllerMetricsUrl?: string;
@@ -134,7 +139,15 @@ export interface OtherServersStatus {
   /** By the gateway's names: external-0, external-1, ... in profile order. */
   external: Array<{ name: string; url: string; weightPercent: number; requests?: number }>;
   fallback?: { url: string; requests?: number };
-  shadow?: { url: string; sharePercent: number; copies?: number; agreements?: number; disagreements?: number; errors?: number; dropped?: number };
+  shadow?: {
+    url: string;
+    sharePercent: number;
+    copies?: number;
+    agreements?: number;
+    disagreements?: number;
+    errors?: number;
+    dropped?: number;
+  };
 }
 
 /** The response cache's counters as `serve status` shows them. */

@@ -42,7 +42,10 @@ export function controllerDeath(paths: StatePaths, clean: boolean): ControllerDe
   const j = found.journal;
   if (ownerAlive({ pid: j.pid, startTicks: j.startTicks, text: '' })) return undefined;
   return {
-    pid: j.pid, profile: j.profile, startedAt: j.startedAt, lastAliveAt: new Date(found.touchedAtMs).toISOString(),
+    pid: j.pid,
+    profile: j.profile,
+    startedAt: j.startedAt,
+    lastAliveAt: new Date(found.touchedAtMs).toISOString(),
     children: j.children.map((c) => ({ ...c, state: childState(c) })),
     ...(j.rollout ? { rollout: j.rollout } : {}),
     removed: clean ? clearDeadOwner(paths) : [],
@@ -53,7 +56,11 @@ export function controllerDeath(paths: StatePaths, clean: boolean): ControllerDe
 export function notRunningHere(paths: StatePaths): UnreachableError {
   const d = controllerDeath(paths, false);
   if (!d) return notRunning(paths);
-  return new UnreachableError(`no cluster is running in ${paths.dir}: ${deathLine(d)}; \`serve status --state-dir ${paths.dir}\` says what became of its processes${d.rollout ? ' and its rollout' : ''}`);
+  return new UnreachableError(
+    `no cluster is running in ${paths.dir}: ${deathLine(d)}; \`serve status ` +
+      `--state-dir ${paths.dir}\` says what became of its processes` +
+      `${d.rollout ? ' and its rollout' : ''}`,
+  );
 }
 
 function childState(c: JournalChild): DeadControllerChild['state'] {
@@ -101,18 +108,25 @@ export function clearDeadOwner(paths: StatePaths): string[] {
 
 /** "the controller (pid 4242) died without stopping; last known alive 12:30:05 UTC (started 12:01:00 UTC)" */
 export function deathLine(d: ControllerDeath): string {
-  return `the controller (pid ${d.pid}, profile ${d.profile}) died without stopping; last known alive ${clock(d.lastAliveAt)} UTC (started ${clock(d.startedAt)} UTC)`;
+  return (
+    `the controller (pid ${d.pid}, profile ${d.profile}) died without stopping; ` +
+    `last known alive ${clock(d.lastAliveAt)} UTC (started ${clock(d.startedAt)} UTC)`
+  );
 }
 
 /** "rolling cnn-lstm out from version 1 to 2: step 1 of 2, 50% of traffic on version 2" */
 export function interruptedRolloutLine(r: JournalRollout): string {
-  const where = r.step === 0 ? 'the new replicas were starting, no traffic on version ' + r.toVersion : `step ${r.step} of ${r.steps}, ${r.percent}% of traffic on version ${r.toVersion}`;
-  return `rolling ${r.model} out from version ${r.fromVersion} to ${r.toVersion} (${r.phase}): ${where}`;
+  const where =
+    r.step === 0
+      ? 'the new replicas were starting, no traffic on version ' + r.toVersion
+      : `step ${r.step} of ${r.steps}, ${r.percent}% of traffic on version ` + `${r.toVersion}`;
+  return `rolling ${r.model} out from version ${r.fromVersion} to ${r.toVersion} (` + `${r.phase}): ${where}`;
 }
 
 /** "gateway pid 10 still running", "replica-2 pid 12 exited", "replica-3 pid 40 on gpu-a: not known (SSH host)" */
 export function childLine(c: DeadControllerChild): string {
-  const state = c.state === 'running' ? 'still running' : c.state === 'exited' ? 'exited' : 'not known (not asked over SSH)';
+  const state =
+    c.state === 'running' ? 'still running' : c.state === 'exited' ? 'exited' : 'not known (not asked over SSH)';
   return `${c.id} pid ${c.pid}${c.host ? ` on ${c.host}` : ''}: ${state}`;
 }
 

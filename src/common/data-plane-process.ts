@@ -58,7 +58,12 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
   const io = new ProcessIo(o.log, o.exitWithParent);
   try {
     const settings = o.settingsFromStdin
-      ? await Promise.race([io.settings(), io.stopped.then((why): never => { throw new UserError(`stopped (${why}) before the settings arrived`); })])
+      ? await Promise.race([
+          io.settings(),
+          io.stopped.then((why): never => {
+            throw new UserError(`stopped (${why}) before the settings arrived`);
+          }),
+        ])
       : undefined;
     let server: DataPlaneServer;
     try {
@@ -72,11 +77,13 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
     io.setControl((msg) => server.control?.(msg, (e) => io.emit(e)));
     if (server.stdinIdleTimeoutMs) io.watchStdin(server.stdinIdleTimeoutMs, o.clock ?? systemClock);
     const ready = server.ready ?? Promise.resolve(undefined);
-    const first = await Promise.race([ready.then((info) => ({ info })), io.stopped.then((why) => ({ why }))]).catch(async (err: unknown) => {
-      io.emit({ event: 'fatal', error: errorMessage(err) });
-      await server.close().catch(() => undefined);
-      throw err;
-    });
+    const first = await Promise.race([ready.then((info) => ({ info })), io.stopped.then((why) => ({ why }))]).catch(
+      async (err: unknown) => {
+        io.emit({ event: 'fatal', error: errorMessage(err) });
+        await server.close().catch(() => undefined);
+        throw err;
+      },
+    );
     if ('info' in first && first.info) io.emit({ event: 'ready', ...first.info });
     const why = 'why' in first ? first.why : await io.stopped;
     o.log.info(`stopping on ${why}`);
@@ -91,7 +98,10 @@ async function drainWithin(server: DataPlaneServer, io: ProcessIo, clock: Clock,
   const { drainTimeoutMs } = server;
   io.emit({ event: 'draining' });
   const gaveUp = new AbortController();
-  const drained = await Promise.race([server.drain().then(() => true), delay(clock, drainTimeoutMs, gaveUp.signal).then(() => false)]);
+  const drained = await Promise.race([
+    server.drain().then(() => true),
+    delay(clock, drainTimeoutMs, gaveUp.signal).then(() => false),
+  ]);
   gaveUp.abort();
   if (drained) return DataPlaneExit.Ok;
   log.warn(`drain did not finish within ${drainTimeoutMs}ms; closing with work outstanding`);
@@ -128,7 +138,10 @@ class ProcessIo {
   };
   private readonly onStderrError = () => undefined;
 
-  constructor(private readonly log: Logger, exitWithParent: boolean) {
+  constructor(
+    private readonly log: Logger,
+    exitWithParent: boolean,
+  ) {
     this.stopped = new Promise((resolve) => (this.stop = resolve));
     process.once('SIGTERM', this.onSigterm);
     process.once('SIGINT', this.onSigint);
@@ -151,9 +164,15 @@ class ProcessIo {
     this.watchClock = clock;
     this.lastLineAtMs = clock.nowMs();
     const periodMs = Math.max(50, Math.min(1000, idleMs / 4));
-    this.stopWatch = every(clock, periodMs, () => {
-      if (clock.nowMs() - this.lastLineAtMs > idleMs) this.stop(`no line on stdin for ${idleMs}ms (the controller is unreachable)`);
-    }, { unref: true });
+    this.stopWatch = every(
+      clock,
+      periodMs,
+      () => {
+        if (clock.nowMs() - this.lastLineAtMs > idleMs)
+          this.stop(`no line on stdin for ${idleMs}ms (the controller is unreachable)`);
+      },
+      { unref: true },
+    );
   }
 
   private readonly hup = () => this.onSighup();
@@ -162,7 +181,8 @@ class ProcessIo {
   setReload(server: Pick<DataPlaneServer, 'reload' | 'nothingToReload'>): void {
     this.onSighup = () => {
       if (server.reload) void server.reload();
-      else this.log.info(`SIGHUP: nothing to reload${server.nothingToReload ? ` (${server.nothingToReload})` : ''}`);
+      else
+        this.log.info(`SIGHUP: nothing to reload` + `${server.nothingToReload ? ` (${server.nothingToReload})` : ''}`);
     };
   }
 
@@ -179,9 +199,12 @@ class ProcessIo {
 
   /** The settings object of the first stdin line. */
   async settings(): Promise<Record<string, unknown>> {
-    const line = this.pendingLines.shift() ?? (this.ended ? undefined : await new Promise<string | undefined>((r) => (this.lineWaiter = r)));
+    const line =
+      this.pendingLines.shift() ??
+      (this.ended ? undefined : await new Promise<string | undefined>((r) => (this.lineWaiter = r)));
     this.lineWaiter = undefined;
-    if (line === undefined) throw new UserError('stdin ended before the settings line ({"type":"settings","settings":{...}})');
+    if (line === undefined)
+      throw new UserError('stdin ended before the settings line ({"type":"settings","settings":{...}})');
     let msg: { type?: unknown; settings?: unknown };
     try {
       msg = JSON.parse(line) as typeof msg;

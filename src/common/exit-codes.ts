@@ -49,7 +49,9 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
     short: 'a target missed',
     meaning: 'A performance target or the baseline comparison failed; the run itself worked.',
     byCommand: {
-      bench: 'a target or a baseline comparison missed, or not one request succeeded (even without targets: `FAIL: no successful request`); the server was reached',
+      bench:
+        'a target or a baseline comparison missed, or not one request succeeded (even ' +
+        'without targets: `FAIL: no successful request`); the server was reached',
       tune: 'no configuration met every target: the closest candidate is reported with what it missed',
       rollout: 'the rollout rolled back',
       'model compare': 'agreement below `--min-agreement`',
@@ -59,7 +61,10 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
     short: 'usage or config error',
     meaning: 'Usage or configuration error: bad flag, bad profile, bad model; one line says what and where.',
     byCommand: {
-      bench: 'bad flag, unreadable baseline, requests or `--ca` file, model not listed and no `--model`, `--url` answers discovery with something that is not HTTP, a 401 (no token or a refused one), a TLS certificate `--ca` does not vouch for',
+      bench:
+        'bad flag, unreadable baseline, requests or `--ca` file, model not listed and no ' +
+        '`--model`, `--url` answers discovery with something that is not HTTP, a 401 (no ' +
+        'token or a refused one), a TLS certificate `--ca` does not vouch for',
       tune: 'bad flag, bad profile, an empty search space, no target rate for `--objective cost`',
       up: 'bad flag or profile, or a cluster already running in the state directory',
       scale: 'a count outside replicas.min/max without `--force`',
@@ -69,19 +74,31 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
     short: 'target unreachable (or `serve up` got fewer than replicas.min ready)',
     meaning: 'The target could not be reached: nothing listening, no cluster running, model not served.',
     byCommand: {
-      up: 'fewer than `replicas.min` replicas became ready (what started is left running with `--detach`, stopped in the foreground); `--allow-degraded` makes it 0',
-      bench: 'the server cannot be reached or does not answer discovery within `--timeout`, the model is not served, no cluster runs for `--profile`, or every request of the run failed to connect',
+      up:
+        'fewer than `replicas.min` replicas became ready (what started is left running ' +
+        'with `--detach`, stopped in the foreground); `--allow-degraded` makes it 0',
+      bench:
+        'the server cannot be reached or does not answer discovery within `--timeout`, ' +
+        'the model is not served, no cluster runs for `--profile`, or every request of ' +
+        'the run failed to connect',
       tune: 'the tuning cluster could not be started or reached (`--attach` with nothing running)',
-      status: 'no cluster running in the state directory (or its controller died: the output says what became of its processes)',
+      status:
+        'no cluster running in the state directory (or its controller died: the output ' +
+        'says what became of its processes)',
       scale: 'no cluster running in the state directory',
       logs: 'no logs in the state directory',
     },
   },
   Inconclusive: {
     short: 'inconclusive (or unreliable)',
-    meaning: 'No verdict with confidence: a target lies inside the interval of its measured figure, or the load generator itself fell behind enough to distort the figures.',
+    meaning:
+      'No verdict with confidence: a target lies inside the interval of its measured ' +
+      'figure, or the load generator itself fell behind enough to distort the figures.',
     byCommand: {
-      bench: 'a check is inconclusive (its interval straddles the target: a longer run would decide it), or the run is unreliable (the generator fell behind); `--inconclusive pass|fail` maps it to 0 or 1',
+      bench:
+        'a check is inconclusive (its interval straddles the target: a longer run would ' +
+        'decide it), or the run is unreliable (the generator fell behind); ' +
+        '`--inconclusive pass|fail` maps it to 0 or 1',
     },
   },
   Internal: {
@@ -90,7 +107,9 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
   },
   Interrupted: {
     short: 'interrupted',
-    meaning: 'Interrupted by Ctrl-C (SIGINT) before finishing; `serve bench` and `serve tune` still report what they have.',
+    meaning:
+      'Interrupted by Ctrl-C (SIGINT) before finishing; `serve bench` and `serve tune` ' +
+      'still report what they have.',
   },
 };
 

@@ -14,7 +14,12 @@ export interface ExternalServer {
 export function isBaseUrl(text: string): boolean {
   try {
     const u = new URL(text);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && (u.pathname === '/' || u.pathname === '') && u.search === '' && u.hash === '';
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') &&
+      (u.pathname === '/' || u.pathname === '') &&
+      u.search === '' &&
+      u.hash === ''
+    );
   } catch {
     return false;
   }
@@ -27,17 +32,31 @@ export function isBaseUrl(text: string): boolean {
  */
 export function parseExternalServers(text: string): ExternalServer[] {
   const out: ExternalServer[] = [];
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   items.forEach((item, i) => {
     const eq = item.lastIndexOf('=');
     const url = eq < 0 ? item : item.slice(0, eq);
     const weight = eq < 0 ? NaN : Number(item.slice(eq + 1).replace(/%$/, ''));
-    if (!isBaseUrl(url)) throw new RangeError(`external server ${i + 1} ("${url.slice(0, 80)}"): expected an http:// or https:// base URL such as http://old:8080`);
-    if (!(weight >= 0 && weight <= 100)) throw new RangeError(`external server ${i + 1} (${url}): expected URL=PERCENT with a weight from 0 to 100, such as ${url}=20`);
+    if (!isBaseUrl(url))
+      throw new RangeError(
+        `external server ${i + 1} ("${url.slice(0, 80)}"): expected an http:// or ` +
+          `https:// base URL such as http://old:8080`,
+      );
+    if (!(weight >= 0 && weight <= 100))
+      throw new RangeError(
+        `external server ${i + 1} (${url}): expected URL=PERCENT with a weight from 0 ` + `to 100, such as ${url}=20`,
+      );
     out.push({ url, weightPercent: weight });
   });
   const sum = out.reduce((s, e) => s + e.weightPercent, 0);
-  if (sum > 100 + 1e-9) throw new RangeError(`the external servers' weights add up to ${+sum.toFixed(4)}%, expected at most 100% (the replicas take 100% minus the sum)`);
+  if (sum > 100 + 1e-9)
+    throw new RangeError(
+      `the external servers' weights add up to ${+sum.toFixed(4)}%, expected at most ` +
+        `100% (the replicas take 100% minus the sum)`,
+    );
   return out;
 }
 

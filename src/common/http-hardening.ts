@@ -16,25 +16,40 @@ import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SILENT_CONNECTION_TIMEOUT_MS } 
 export function hardenServer(server: Server): void {
   server.on('clientError', answerClientError);
   server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
-    endWith(socket, rawErrorResponse(405, 'CONNECT is not supported: this server answers HTTP/1.1 requests to /v2/... and /metrics'));
+    endWith(
+      socket,
+      rawErrorResponse(405, 'CONNECT is not supported: this server answers HTTP/1.1 requests to /v2/... and /metrics'),
+    );
   });
 }
 
 /** The status and message for a connection-level error, or undefined when nothing is to be written. */
-export function clientErrorReply(code: string | undefined, bytesRead: number): { status: number; message: string } | undefined {
+export function clientErrorReply(
+  code: string | undefined,
+  bytesRead: number,
+): { status: number; message: string } | undefined {
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     // A connection that never sent a byte gets no answer to a request it never made.
     if (bytesRead === 0) return undefined;
     return {
       status: 408,
-      message: `the request did not arrive in time (its headers are due within ${HEADERS_TIMEOUT_MS} ms, the whole request within ${REQUEST_TIMEOUT_MS / 1000} s); the connection is closed`,
+      message:
+        `the request did not arrive in time (its headers are due within ` +
+        `${HEADERS_TIMEOUT_MS} ms, the whole request within ${REQUEST_TIMEOUT_MS / 1000} ` +
+        `s); the connection is closed`,
     };
   }
   if (code === undefined || !code.startsWith('HPE_')) return undefined; // reset, broken pipe: nobody to answer
-  if (code === 'HPE_HEADER_OVERFLOW') return { status: 431, message: `the request line and headers are larger than ${maxHeaderSize} bytes` };
-  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return { status: 413, message: 'the chunk extensions of the request body are too large' };
-  if (code === 'HPE_INVALID_EOF_STATE') return { status: 400, message: 'the connection was closed before the whole request arrived' };
-  return { status: 400, message: `${parserProblems[code] ?? 'the request is not valid HTTP/1.1'}; the connection is closed` };
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { status: 431, message: `the request line and headers are larger than ${maxHeaderSize} bytes` };
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW')
+    return { status: 413, message: 'the chunk extensions of the request body are too large' };
+  if (code === 'HPE_INVALID_EOF_STATE')
+    return { status: 400, message: 'the connection was closed before the whole request arrived' };
+  return {
+    status: 400,
+    message: `${parserProblems[code] ?? 'the request is not valid HTTP/1.1'}; the connection ` + `is closed`,
+  };
 }
 
 /** Our words for llhttp's error codes (what the client got wrong, never Node's message). */
@@ -56,11 +71,19 @@ const parserProblems: Record<string, string> = {
 /** The bytes of a complete `{"error": message}` response that closes the connection. */
 export function rawErrorResponse(status: number, message: string): string {
   const body = JSON.stringify({ error: message });
-  return `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+  return (
+    `HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\ncontent-type: ` +
+    `application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: ` +
+    `close\r\n\r\n${body}`
+  );
 }
 
 const reasons: Record<number, string> = {
-  400: 'Bad Request', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large',
+  400: 'Bad Request',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
 };
 
 function answerClientError(err: Error & { code?: string }, socket: Duplex): void {

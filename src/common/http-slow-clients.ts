@@ -43,7 +43,11 @@ export function hasBody(req: IncomingMessage): boolean {
  * read as it arrives (a paused request looks stalled). Calling it again for the same request only
  * replaces `onStall`.
  */
-export function watchBody(req: IncomingMessage, res: ServerResponse, onStall: () => void = () => stallReply(res)): void {
+export function watchBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  onStall: () => void = () => stallReply(res),
+): void {
   const r = req as Watched;
   const existing = r[kWatch];
   if (existing !== undefined) {
@@ -102,7 +106,8 @@ function sweep(): void {
 }
 
 /** The 408 for a body that stopped arriving, in our words. */
-export const BODY_STALLED_MESSAGE = `the request body stopped arriving (nothing for ${BODY_IDLE_TIMEOUT_MS} ms); the connection is closed`;
+export const BODY_STALLED_MESSAGE =
+  `the request body stopped arriving (nothing for ${BODY_IDLE_TIMEOUT_MS} ms); ` + `the connection is closed`;
 
 /** Answers 408 `{"error": ...}` and closes the connection (the rest of the body is not awaited). */
 export function stallReply(res: ServerResponse): void {
@@ -111,6 +116,10 @@ export function stallReply(res: ServerResponse): void {
     return;
   }
   const body = JSON.stringify({ error: BODY_STALLED_MESSAGE });
-  res.writeHead(408, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.writeHead(408, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
   res.end(body);
 }

@@ -10,9 +10,15 @@ const ACCEPTED_TYPES = /^(application\/(json|octet-stream|[\w.+-]+\+json))?$/;
 export function inferHeaderProblem(headers: IncomingHttpHeaders): { status: 415; message: string } | undefined {
   const type = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (!ACCEPTED_TYPES.test(type)) {
-    return { status: 415, message: `Content-Type ${type} is not accepted: send application/json, or application/octet-stream with ${BINARY_HEADER_LENGTH}` };
+    return {
+      status: 415,
+      message:
+        `Content-Type ${type} is not accepted: send application/json, or ` +
+        `application/octet-stream with ${BINARY_HEADER_LENGTH}`,
+    };
   }
   const encoding = headers['content-encoding'];
-  if (encoding !== undefined && encoding !== 'identity') return { status: 415, message: `Content-Encoding ${encoding} is not supported: send the body uncompressed` };
+  if (encoding !== undefined && encoding !== 'identity')
+    return { status: 415, message: `Content-Encoding ${encoding} is not supported: send the body uncompressed` };
   return undefined;
 }

@@ -33,7 +33,9 @@ export interface ReconfigureResult {
 
 /** Names of the settings a running replica may change (from the settings table). */
 export function liveSettingNames(): string[] {
-  return Object.entries(replicaSettingsTable).filter(([, s]) => s.live).map(([name]) => name);
+  return Object.entries(replicaSettingsTable)
+    .filter(([, s]) => s.live)
+    .map(([name]) => name);
 }
 
 /**
@@ -42,15 +44,22 @@ export function liveSettingNames(): string[] {
  * RangeError naming every problem.
  */
 export function parseReconfigure(raw: unknown, allowRestart: boolean): ReconfigureRequest {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RangeError('expected a JSON object of settings such as {"maxBatchSize": 16, "batchWaitMs": 2}');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new RangeError('expected a JSON object of settings such as {"maxBatchSize": 16, "batchWaitMs": 2}');
   const allowed = [...liveSettingNames(), ...(allowRestart ? RESTART_SETTINGS : [])];
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
-    const spec = (replicaSettingsTable as Record<string, (typeof replicaSettingsTable)[keyof ReplicaSettings] | undefined>)[name];
+    const spec = (
+      replicaSettingsTable as Record<string, (typeof replicaSettingsTable)[keyof ReplicaSettings] | undefined>
+    )[name];
     if (!allowed.includes(name)) {
-      problems.push(spec === undefined ? `unknown setting "${name.slice(0, 64)}" (it may change: ${allowed.join(', ')})`
-        : `${name} cannot change on a running replica (it may change: ${allowed.join(', ')}); restart the cluster with a new profile`);
+      problems.push(
+        spec === undefined
+          ? `unknown setting "${name.slice(0, 64)}" (it may change: ${allowed.join(', ')})`
+          : `${name} cannot change on a running replica (it may change: ` +
+              `${allowed.join(', ')}); restart the cluster with a new profile`,
+      );
       continue;
     }
     try {
@@ -59,7 +68,8 @@ export function parseReconfigure(raw: unknown, allowRestart: boolean): Reconfigu
       problems.push(`${name}: ${(err as Error).message}`);
     }
   }
-  if (problems.length === 0 && Object.keys(out).length === 0) problems.push(`no setting given: change at least one of ${allowed.join(', ')}`);
+  if (problems.length === 0 && Object.keys(out).length === 0)
+    problems.push(`no setting given: change at least one of ${allowed.join(', ')}`);
   if (problems.length > 0) throw new RangeError(problems.join('; '));
   return out as ReconfigureRequest;
 }

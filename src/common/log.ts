@@ -17,7 +17,7 @@ export function createLogger(
   base: Record<string, unknown>,
   opts: { level?: LogLevel; write?: (line: string) => void } = {},
 ): Logger {
-  const min = order[opts.level ?? ((process.env.SERVE_LOG_LEVEL as LogLevel | undefined) ?? 'info')] ?? order.info;
+  const min = order[opts.level ?? (process.env.SERVE_LOG_LEVEL as LogLevel | undefined) ?? 'info'] ?? order.info;
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < min) return;

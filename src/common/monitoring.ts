@@ -49,9 +49,21 @@ export interface RegistryLike {
  * The metrics registered in `registry`, sorted by name; `defaultLabels` are the labels the registry
  * adds to every series, `skip` drops names (prom-client's process and Node.js defaults).
  */
-export function describeMetrics(registry: RegistryLike, component: MonitoredComponent, defaultLabels: readonly string[] = [], skip: (name: string) => boolean = () => false): MetricInfo[] {
-  return registry.getMetricsAsArray()
+export function describeMetrics(
+  registry: RegistryLike,
+  component: MonitoredComponent,
+  defaultLabels: readonly string[] = [],
+  skip: (name: string) => boolean = () => false,
+): MetricInfo[] {
+  return registry
+    .getMetricsAsArray()
     .filter((m) => !skip(m.name))
-    .map((m) => ({ component, name: m.name, type: String(m.type), help: m.help, labels: [...defaultLabels, ...(m.labelNames ?? [])] }))
+    .map((m) => ({
+      component,
+      name: m.name,
+      type: String(m.type),
+      help: m.help,
+      labels: [...defaultLabels, ...(m.labelNames ?? [])],
+    }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

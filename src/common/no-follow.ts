@@ -18,7 +18,7 @@ function codeOf(err: unknown): string | undefined {
 function refusal(file: string, link: boolean): UserError {
   return new UserError(
     link
-      ? `${file} is a symbolic link, and serve never follows links in its state directory: remove it`
+      ? `${file} is a symbolic link, and serve never follows links in its state ` + `directory: remove it`
       : `${file} is not a regular file: remove it`,
   );
 }
@@ -66,7 +66,9 @@ export function openAppend(file: string, mode = 0o600): number {
     const uid = process.geteuid?.();
     if (uid !== undefined && st.uid !== uid) {
       closeSync(fd);
-      throw new UserError(`${file} belongs to uid ${st.uid}, not to you (uid ${uid}): serve writes only files of its own; remove it`);
+      throw new UserError(
+        `${file} belongs to uid ${st.uid}, not to you (uid ${uid}): serve writes only ` + `files of its own; remove it`,
+      );
     }
     return fd;
   }
@@ -103,7 +105,8 @@ export function lstatIfAny(file: string): Stats | undefined {
  * points to); nothing there is fine. A directory there is a UserError naming it.
  */
 export function removeEntry(file: string): void {
-  if (lstatIfAny(file)?.isDirectory()) throw new UserError(`${file} is a directory where serve keeps a file: remove it`);
+  if (lstatIfAny(file)?.isDirectory())
+    throw new UserError(`${file} is a directory where serve keeps a file: remove it`);
   try {
     unlinkSync(file);
   } catch (err) {

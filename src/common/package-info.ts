@@ -30,7 +30,8 @@ function readPackageJson(root: string): { name?: unknown; version?: unknown } {
 /** The "version" field of the package.json in `root`. */
 export function packageVersion(root: string = findPackageRoot()): string {
   const { version } = readPackageJson(root);
-  if (typeof version !== 'string' || version === '') throw new Error(`${path.join(root, 'package.json')} has no "version"`);
+  if (typeof version !== 'string' || version === '')
+    throw new Error(`${path.join(root, 'package.json')} has no "version"`);
   return version;
 }
 
@@ -43,7 +44,10 @@ export function gitCommit(root: string, timeoutMs: number = GIT_TIMEOUT_MS): str
   if (!existsSync(path.join(root, '.git'))) return undefined;
   try {
     const r = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: root, encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'ignore'],
+      cwd: root,
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      stdio: ['ignore', 'pipe', 'ignore'],
       // The commit of this checkout, whatever GIT_DIR a calling script may have set.
       env: { ...process.env, GIT_DIR: undefined, GIT_WORK_TREE: undefined },
     });

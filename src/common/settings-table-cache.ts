@@ -5,19 +5,56 @@ import type { SettingSpec } from './settings.js';
 /** Cache rows of the gateway's settings table (profile section `cache`). */
 export const gatewayCacheSettings = {
   cacheEnabled: {
-    kind: 'boolean', default: false, profilePath: 'cache.enabled',
-    help: 'Answer a repeated infer request (same model, version, input tensors, outputs and answer form) from the gateway\'s cache.',
+    kind: 'boolean',
+    default: false,
+    profilePath: 'cache.enabled',
+    help:
+      'Answer a repeated infer request (same model, version, input tensors, outputs ' +
+      "and answer form) from the gateway's cache.",
   },
-  cacheMaxEntries: { kind: 'integer', default: 10_000, min: 1, max: 10_000_000, profilePath: 'cache.max_entries', help: 'Most answers the gateway keeps in memory; the least recently used go first.' },
-  cacheMaxBytes: { kind: 'bytes', default: 64 * 1024 * 1024, min: 1024, max: 64 * 1024 ** 3, profilePath: 'cache.max_bytes', help: 'Most bytes of answers (and keys) the gateway keeps in memory; the least recently used go first.' },
-  cacheTtlMs: { kind: 'durationMs', default: 60_000, positive: true, max: 7 * 86_400_000, profilePath: 'cache.ttl', help: 'How long a cached answer is served, in memory and in Redis.' },
+  cacheMaxEntries: {
+    kind: 'integer',
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    profilePath: 'cache.max_entries',
+    help: 'Most answers the gateway keeps in memory; the least recently used go first.',
+  },
+  cacheMaxBytes: {
+    kind: 'bytes',
+    default: 64 * 1024 * 1024,
+    min: 1024,
+    max: 64 * 1024 ** 3,
+    profilePath: 'cache.max_bytes',
+    help: 'Most bytes of answers (and keys) the gateway keeps in memory; the least ' + 'recently used go first.',
+  },
+  cacheTtlMs: {
+    kind: 'durationMs',
+    default: 60_000,
+    positive: true,
+    max: 7 * 86_400_000,
+    profilePath: 'cache.ttl',
+    help: 'How long a cached answer is served, in memory and in Redis.',
+  },
   cacheRedisUrl: {
-    kind: 'text', profilePath: 'cache.redis.url',
-    help: 'redis:// or rediss:// URL of a second cache level shared by every gateway of the model (absent: memory only); may hold a password, which is never logged.',
+    kind: 'text',
+    profilePath: 'cache.redis.url',
+    help:
+      'redis:// or rediss:// URL of a second cache level shared by every gateway of ' +
+      'the model (absent: memory only); may hold a password, which is never logged.',
   },
-  cacheRedisPrefix: { kind: 'text', default: 'serve:cache:', profilePath: 'cache.redis.prefix', help: 'Prefix of every Redis key the cache writes.' },
+  cacheRedisPrefix: {
+    kind: 'text',
+    default: 'serve:cache:',
+    profilePath: 'cache.redis.prefix',
+    help: 'Prefix of every Redis key the cache writes.',
+  },
   cacheRedisTimeoutMs: {
-    kind: 'durationMs', default: 5, positive: true, max: 10_000, profilePath: 'cache.redis.timeout',
+    kind: 'durationMs',
+    default: 5,
+    positive: true,
+    max: 10_000,
+    profilePath: 'cache.redis.timeout',
     help: 'Longest a request waits for Redis before it is forwarded without it.',
   },
 } as const satisfies Record<string, SettingSpec>;

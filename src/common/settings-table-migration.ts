@@ -6,9 +6,27 @@ import type { SettingSpec } from './settings.js';
 export const gatewayMigrationSettings = {
   externalServers: {
     kind: 'text',
-    help: 'Other OIP v2 servers taking a share of infer requests, URL=PERCENT separated by commas ("http://old:8080=20"); the replicas take the rest (100% minus the sum).',
+    help:
+      'Other OIP v2 servers taking a share of infer requests, URL=PERCENT separated by ' +
+      'commas ("http://old:8080=20"); the replicas take the rest (100% minus the sum).',
   },
-  fallbackUrl: { kind: 'text', help: 'OIP v2 server (http(s) base URL) that answers instead of a 503 when no replica is ready or all are shedding.' },
-  shadowUrl: { kind: 'text', help: 'OIP v2 server (http(s) base URL) that gets a copy of a share of infer requests; its answers are compared with ours, counted, never returned.' },
-  shadowShare: { kind: 'number', default: 0.1, min: 0, max: 1, help: 'Share of infer requests copied to --shadow-url, from 0 to 1.' },
+  fallbackUrl: {
+    kind: 'text',
+    help:
+      'OIP v2 server (http(s) base URL) that answers instead of a 503 when no replica ' +
+      'is ready or all are shedding.',
+  },
+  shadowUrl: {
+    kind: 'text',
+    help:
+      'OIP v2 server (http(s) base URL) that gets a copy of a share of infer requests; ' +
+      'its answers are compared with ours, counted, never returned.',
+  },
+  shadowShare: {
+    kind: 'number',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    help: 'Share of infer requests copied to --shadow-url, from 0 to 1.',
+  },
 } as const satisfies Record<string, SettingSpec>;

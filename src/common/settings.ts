@@ -44,13 +44,20 @@ export function expectedOf(spec: SettingSpec): string {
     return spec.max !== undefined ? ` of at most ${spec.max}${unit}` : '';
   };
   switch (spec.kind) {
-    case 'integer': return `a whole number${range('')}`;
-    case 'number': return `a number${range('')}`;
-    case 'durationMs': return `a number of milliseconds${range(' ms')}`;
-    case 'bytes': return `a number of bytes${range(' bytes')}`;
-    case 'boolean': return 'true or false';
-    case 'choice': return `one of ${(spec.choices ?? []).join(', ')}`;
-    case 'text': return 'a non-empty text';
+    case 'integer':
+      return `a whole number${range('')}`;
+    case 'number':
+      return `a number${range('')}`;
+    case 'durationMs':
+      return `a number of milliseconds${range(' ms')}`;
+    case 'bytes':
+      return `a number of bytes${range(' bytes')}`;
+    case 'boolean':
+      return 'true or false';
+    case 'choice':
+      return `one of ${(spec.choices ?? []).join(', ')}`;
+    case 'text':
+      return 'a non-empty text';
   }
 }
 
@@ -59,7 +66,11 @@ export function expectedOf(spec: SettingSpec): string {
  * by kind) and returns it typed, or throws a RangeError whose message says what is expected.
  */
 export function checkSetting(spec: SettingSpec, raw: unknown): number | string | boolean {
-  const bad = () => new RangeError(`expected ${expectedOf(spec)}, got ${typeof raw === 'string' ? JSON.stringify(raw.slice(0, 64)) : String(raw)}`);
+  const bad = () =>
+    new RangeError(
+      `expected ${expectedOf(spec)}, got ` +
+        `${typeof raw === 'string' ? JSON.stringify(raw.slice(0, 64)) : String(raw)}`,
+    );
   switch (spec.kind) {
     case 'boolean': {
       if (typeof raw === 'boolean') return raw;
@@ -73,10 +84,16 @@ export function checkSetting(spec: SettingSpec, raw: unknown): number | string |
       if (typeof raw === 'string' && raw.length > 0 && raw.length <= 4096) return raw;
       throw bad();
     default: {
-      const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : NaN;
       const whole = spec.kind === 'integer' || spec.kind === 'bytes';
       if (!Number.isFinite(n) || (whole && !Number.isInteger(n))) throw bad();
-      if ((spec.positive && n <= 0) || (spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) throw bad();
+      if (
+        (spec.positive && n <= 0) ||
+        (spec.min !== undefined && n < spec.min) ||
+        (spec.max !== undefined && n > spec.max)
+      )
+        throw bad();
       return n;
     }
   }
@@ -93,8 +110,13 @@ export function defaultsOf<T extends SettingsTable>(table: T): Partial<Record<ke
  * Checks a whole settings object (the JSON a controller sends a child): unknown names, missing
  * required ones and bad values are all reported, each naming the setting. Defaults fill the rest.
  */
-export function parseSettings<T extends SettingsTable>(table: T, raw: unknown, what: string): Record<keyof T, number | string | boolean> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RangeError(`${what} must be a JSON object of settings`);
+export function parseSettings<T extends SettingsTable>(
+  table: T,
+  raw: unknown,
+  what: string,
+): Record<keyof T, number | string | boolean> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new RangeError(`${what} must be a JSON object of settings`);
   const problems: string[] = [];
   const out = { ...defaultsOf(table) } as Record<string, number | string | boolean>;
   for (const [name, value] of Object.entries(raw as Record<string, unknown>)) {
@@ -108,7 +130,8 @@ export function parseSettings<T extends SettingsTable>(table: T, raw: unknown, w
       }
     }
   }
-  for (const [name, spec] of Object.entries(table)) if (spec.required && out[name] === undefined) problems.push(`${name} is required`);
+  for (const [name, spec] of Object.entries(table))
+    if (spec.required && out[name] === undefined) problems.push(`${name} is required`);
   if (problems.length > 0) throw new RangeError(`${what}: ${problems.join('; ')}`);
   return out as Record<keyof T, number | string | boolean>;
 }

@@ -25,10 +25,13 @@ export function prepareStateDir(paths: StatePaths): void {
   makeDir(paths.logsDir, false);
   const logs = statOf(paths, paths.logsDir, lstatSync);
   if (logs.isSymbolicLink()) {
-    throw new UserError(`${paths.logsDir} is a symbolic link, and serve never follows links in its state directory: remove it`);
+    throw new UserError(
+      `${paths.logsDir} is a symbolic link, and serve never follows links in its ` + `state directory: remove it`,
+    );
   }
   checkDir(paths.logsDir, 'logs folder', logs);
-  for (const file of [paths.pidFile, `${paths.pidFile}.lock`, paths.stateFile, paths.sdFile, paths.journalFile]) requireRegularIfAny(file);
+  for (const file of [paths.pidFile, `${paths.pidFile}.lock`, paths.stateFile, paths.sdFile, paths.journalFile])
+    requireRegularIfAny(file);
   requireRegularIfAny(paths.adminSocket, true);
   for (const name of readdirSync(paths.logsDir)) {
     if (LOG_FILE.test(name)) requireRegularIfAny(path.join(paths.logsDir, name));
@@ -61,13 +64,15 @@ function checkDir(dir: string, what: string, st: Stats): void {
   const uid = process.geteuid?.();
   if (uid !== undefined && st.uid !== uid) {
     throw new UserError(
-      `${what} ${dir} is owned by uid ${st.uid}, not by you (uid ${uid}): serve only uses a state directory of your own; choose another --state-dir`,
+      `${what} ${dir} is owned by uid ${st.uid}, not by you (uid ${uid}): serve only ` +
+        `uses a state directory of your own; choose another --state-dir`,
     );
   }
   const mode = st.mode & 0o777;
   if (mode & 0o022) {
     throw new UserError(
-      `${what} ${dir} is writable by group or others (mode ${mode.toString(8).padStart(4, '0')}), so its files cannot be trusted: ` +
+      `${what} ${dir} is writable by group or others (mode ` +
+        `${mode.toString(8).padStart(4, '0')}), so its files cannot be trusted: ` +
         `check them and run \`chmod 700 ${dir}\`, or choose another --state-dir`,
     );
   }

@@ -49,8 +49,10 @@ export function checkSocketPath(paths: StatePaths): void {
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     const room = MAX_SOCKET_PATH_BYTES - Buffer.byteLength(path.basename(paths.adminSocket)) - 1;
     throw new UserError(
-      `--state-dir ${paths.dir} is too long for the admin socket (${bytes} bytes, unix sockets allow ${MAX_SOCKET_PATH_BYTES}): ` +
-        `use a shorter --state-dir (at most ${room} bytes as an absolute path), e.g. --state-dir /tmp/serve-state`,
+      `--state-dir ${paths.dir} is too long for the admin socket (${bytes} bytes, ` +
+        `unix sockets allow ${MAX_SOCKET_PATH_BYTES}): ` +
+        `use a shorter --state-dir (at most ${room} bytes as an absolute path), e.g. ` +
+        `--state-dir /tmp/serve-state`,
     );
   }
 }

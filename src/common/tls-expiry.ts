@@ -14,9 +14,7 @@ export interface CertValidity {
 }
 
 export type CertVerdict =
-  | { kind: 'valid' }
-  | { kind: 'expires-soon'; message: string }
-  | { kind: 'refused'; message: string };
+  { kind: 'valid' } | { kind: 'expires-soon'; message: string } | { kind: 'refused'; message: string };
 
 /** The validity window of the first certificate in `pem` (throws if there is none). */
 export function certValidity(pem: Buffer | string): CertValidity {
@@ -31,15 +29,28 @@ export function certValidity(pem: Buffer | string): CertValidity {
 export function judgeCert(file: string, v: CertValidity, nowMs: number): CertVerdict {
   const at = (ms: number) => new Date(ms).toISOString();
   if (nowMs > v.notAfterMs) {
-    return { kind: 'refused', message: `the TLS certificate ${file} expired at ${at(v.notAfterMs)} (notAfter): renew it` };
+    return {
+      kind: 'refused',
+      message: `the TLS certificate ${file} expired at ${at(v.notAfterMs)} (notAfter): renew it`,
+    };
   }
   if (nowMs < v.notBeforeMs) {
-    return { kind: 'refused', message: `the TLS certificate ${file} is not valid before ${at(v.notBeforeMs)} (notBefore; notAfter ${at(v.notAfterMs)}): check the clock or the certificate` };
+    return {
+      kind: 'refused',
+      message:
+        `the TLS certificate ${file} is not valid before ${at(v.notBeforeMs)} ` +
+        `(notBefore; notAfter ${at(v.notAfterMs)}): check the clock or the certificate`,
+    };
   }
   const leftMs = v.notAfterMs - nowMs;
   if (leftMs < CERT_EXPIRY_WARNING_MS) {
     const days = (leftMs / 86_400_000).toFixed(1);
-    return { kind: 'expires-soon', message: `the TLS certificate ${file} expires in ${days} days, at ${at(v.notAfterMs)} (notAfter): renew it and send SIGHUP to the gateway` };
+    return {
+      kind: 'expires-soon',
+      message:
+        `the TLS certificate ${file} expires in ${days} days, at ${at(v.notAfterMs)} ` +
+        `(notAfter): renew it and send SIGHUP to the gateway`,
+    };
   }
   return { kind: 'valid' };
 }

@@ -3,20 +3,28 @@
 // says what is expected, so callers can prefix it with the file, line or flag.
 
 const durationUnitsMs: Record<string, number> = {
-  us: 0.001, µs: 0.001, ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000,
+  us: 0.001,
+  µs: 0.001,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  min: 60_000,
+  h: 3_600_000,
 };
 
 /** "10ms", "1.5s", "2m", "250us" → milliseconds. A bare number is rejected unless `bareUnit` is given. */
 export function parseDurationMs(text: string | number, bareUnit?: 'ms' | 's'): number {
   if (typeof text === 'number') {
-    if (bareUnit === undefined) throw new RangeError(`expected a duration with a unit such as "10ms" or "15s", got ${text}`);
+    if (bareUnit === undefined)
+      throw new RangeError(`expected a duration with a unit such as "10ms" or "15s", got ${text}`);
     return checkFinite(text * durationUnitsMs[bareUnit]!, String(text));
   }
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zµ]*)\s*$/i.exec(text);
   if (!m) throw new RangeError(`expected a duration such as "10ms", "15s" or "2m", got "${text}"`);
   const unit = (m[2] ?? '').toLowerCase();
   if (unit === '') {
-    if (bareUnit === undefined) throw new RangeError(`"${text}" has no unit: write for example "${text}ms" or "${text}s"`);
+    if (bareUnit === undefined)
+      throw new RangeError(`"${text}" has no unit: write for example "${text}ms" or "${text}s"`);
     return Number(m[1]) * durationUnitsMs[bareUnit]!;
   }
   const factor = durationUnitsMs[unit];
@@ -25,8 +33,18 @@ export function parseDurationMs(text: string | number, bareUnit?: 'ms' | 's'): n
 }
 
 const byteUnits: Record<string, number> = {
-  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
-  k: 1024, m: 1024 ** 2, g: 1024 ** 3,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+  k: 1024,
+  m: 1024 ** 2,
+  g: 1024 ** 3,
 };
 
 /** "2GB", "512MiB", "2G" (binary), or a bare number of bytes → bytes (rounded down to an integer). */
@@ -36,7 +54,8 @@ export function parseBytes(text: string | number): number {
   if (!m) throw new RangeError(`expected a size such as "2GiB", "512MB" or "2048", got "${text}"`);
   const unit = (m[2] ?? '').toLowerCase() || 'b';
   const factor = byteUnits[unit];
-  if (factor === undefined) throw new RangeError(`unknown size unit "${m[2]}" in "${text}": use B, KB, MB, GB, KiB, MiB or GiB`);
+  if (factor === undefined)
+    throw new RangeError(`unknown size unit "${m[2]}" in "${text}": use B, KB, MB, GB, KiB, MiB or GiB`);
   return Math.floor(Number(m[1]) * factor);
 }
 

@@ -55,7 +55,14 @@ export type ProcessEvent =
   | { event: 'fatal'; error: string };
 
 /** The event names a controller recognizes on a child's stdout. */
-export const PROCESS_EVENTS: ReadonlySet<string> = new Set(['listening', 'ready', 'applied', 'reconfigured', 'draining', 'fatal']);
+export const PROCESS_EVENTS: ReadonlySet<string> = new Set([
+  'listening',
+  'ready',
+  'applied',
+  'reconfigured',
+  'draining',
+  'fatal',
+]);
 
 /** An upstream replica as the gateway sees it. */
 export interface ReplicaEndpoint {
@@ -94,7 +101,10 @@ export type ControlMessage =
   | { type: 'auth'; auth: AuthConfig };
 
 /** The gateway's control messages (settings, heartbeats and a replica's reconfigure aside). */
-export type GatewayControl = Exclude<ControlMessage, { type: 'settings' } | { type: 'heartbeat' } | { type: 'reconfigure' }>;
+export type GatewayControl = Exclude<
+  ControlMessage,
+  { type: 'settings' } | { type: 'heartbeat' } | { type: 'reconfigure' }
+>;
 
 /** Upper bound on a request budget a client may ask for (10 minutes), so a typo cannot pin a slot forever. */
 export const MAX_BUDGET_MS = 600_000;

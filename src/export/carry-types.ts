@@ -27,4 +27,5 @@ export type CarryRow = Record<ExportTarget, Carry>;
 export const same = (c: Carry): CarryRow => ({ triton: c, kserve: c, ray: c });
 
 /** The same row for several fields (a section whose fields all carry alike). */
-export const rows = (fields: ProfilePath[], row: CarryRow): Record<string, CarryRow> => Object.fromEntries(fields.map((f) => [f, row]));
+export const rows = (fields: ProfilePath[], row: CarryRow): Record<string, CarryRow> =>
+  Object.fromEntries(fields.map((f) => [f, row]));

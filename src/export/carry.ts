@@ -18,7 +18,11 @@ export type { Carry, CarryContext, CarryRow } from './carry-types.js';
  */
 export const carryTable: { [K in ProfilePath]?: CarryRow } & Record<string, CarryRow> = {
   name: same({ na: 'names the files and their headers' }),
-  'model.name': { triton: { to: 'the model folder and config.pbtxt name' }, kserve: { to: 'metadata.name and the Triton model name' }, ray: { to: 'the application name and the OIP model name' } },
+  'model.name': {
+    triton: { to: 'the model folder and config.pbtxt name' },
+    kserve: { to: 'metadata.name and the Triton model name' },
+    ray: { to: 'the application name and the OIP model name' },
+  },
   'model.version': same({ to: 'the version folder (latest is resolved when exporting)' }),
   'model.registry': same({ na: 'where the model files are copied from' }),
   ...scalingCarry,
@@ -28,12 +32,43 @@ export const carryTable: { [K in ProfilePath]?: CarryRow } & Record<string, Carr
   // After the gateway's rows, where it was added: the order of the rows is the order of the warnings.
   'resources.gpu_memory': gpuMemoryRow,
   hosts: same({ na: 'the engine places replicas on its own nodes' }),
-  ...rows(['ssh.known_hosts', 'ssh.identity_file', 'ssh.config_file', 'ssh.connect_timeout', 'ssh.keepalive', 'ssh.keepalive_count'], same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' })),
-  ...rows(['tune.batch_sizes', 'tune.batch_waits', 'tune.replicas', 'tune.threads'], same({ na: 'a search space of `serve tune`; the export carries the values it chose, as written in the profile' })),
-  ...rows(['cost.cpu_hour', 'cost.gpu_hour', 'cost.gib_hour'], same({ na: 'prices `serve tune` ranks configurations by; nothing to configure in the engine' })),
+  ...rows(
+    [
+      'ssh.known_hosts',
+      'ssh.identity_file',
+      'ssh.config_file',
+      'ssh.connect_timeout',
+      'ssh.keepalive',
+      'ssh.keepalive_count',
+    ],
+    same({ na: 'serve reaches SSH hosts itself; the engine has its own nodes' }),
+  ),
+  ...rows(
+    ['tune.batch_sizes', 'tune.batch_waits', 'tune.replicas', 'tune.threads'],
+    same({
+      na: 'a search space of `serve tune`; the export carries the values it chose, as ' + 'written in the profile',
+    }),
+  ),
+  ...rows(
+    ['cost.cpu_hour', 'cost.gpu_hour', 'cost.gib_hour'],
+    same({ na: 'prices `serve tune` ranks configurations by; nothing to configure in the engine' }),
+  ),
   'controller.metrics_port': same({ na: "the serve controller's own /metrics; the engine exports its own metrics" }),
   ...rows(['local.cpus', 'local.memory', 'local.gpus'], same({ na: 'the capacity of the host serve runs on' })),
-  ...rows(['slo.p50', 'slo.p90', 'slo.p95', 'slo.p99', 'slo.p999', 'slo.max', 'slo.error_rate', 'slo.throughput.target', 'slo.throughput.minimum'], same({ na: 'a target `serve bench --profile` gates on, against any --url' })),
+  ...rows(
+    [
+      'slo.p50',
+      'slo.p90',
+      'slo.p95',
+      'slo.p99',
+      'slo.p999',
+      'slo.max',
+      'slo.error_rate',
+      'slo.throughput.target',
+      'slo.throughput.minimum',
+    ],
+    same({ na: 'a target `serve bench --profile` gates on, against any --url' }),
+  ),
 };
 
 /**

@@ -22,7 +22,7 @@ export function cronDays(days: readonly number[]): string {
   const sorted = [...new Set(days.map((d) => ((d % 7) + 7) % 7))].sort((a, b) => a - b);
   if (sorted.length === 7) return '*';
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
     parts.push(j - i >= 2 ? `${sorted[i]}-${sorted[j]}` : sorted.slice(i, j + 1).join(','));
@@ -47,6 +47,13 @@ export function cronWindows(s: ProfileSchedule): CronWindow[] {
     const startMin = Math.floor(fromS / 60) - Math.ceil((w.prewarmMs ?? 0) / 60_000);
     // `to` at or before `from` runs into the next day.
     const endMin = Math.ceil(toS / 60) + (toS <= fromS ? 1440 : 0);
-    return { window, profile: w.profile, timezone: s.timezone, start: at(startMin, days), end: at(endMin, days), rounded: fromS % 60 !== 0 || toS % 60 !== 0 };
+    return {
+      window,
+      profile: w.profile,
+      timezone: s.timezone,
+      start: at(startMin, days),
+      end: at(endMin, days),
+      rounded: fromS % 60 !== 0 || toS % 60 !== 0,
+    };
   });
 }

@@ -7,7 +7,9 @@ export class PbEnum {
 }
 
 export type PbValue = string | number | boolean | PbEnum | PbMessage | PbValue[];
-export interface PbMessage { [field: string]: PbValue | undefined }
+export interface PbMessage {
+  [field: string]: PbValue | undefined;
+}
 
 function scalar(v: string | number | boolean | PbEnum): string {
   if (v instanceof PbEnum) return v.name;
@@ -25,7 +27,9 @@ function emit(msg: PbMessage, indent: string, out: string[]): void {
     if (value === undefined) continue;
     const items = Array.isArray(value) ? value : [value];
     if (Array.isArray(value) && !value.some(isMessage)) {
-      out.push(`${indent}${field}: [ ${value.map((v) => scalar(v as string | number | boolean | PbEnum)).join(', ')} ]`);
+      out.push(
+        `${indent}${field}: [ ` + `${value.map((v) => scalar(v as string | number | boolean | PbEnum)).join(', ')} ]`,
+      );
       continue;
     }
     for (const item of items) {

@@ -9,7 +9,16 @@ export function cpuQuantity(cpus: number): string {
 
 /** Bytes as a Kubernetes quantity in the largest unit that divides them exactly: 2e9 → "2G", 512 MiB → "512Mi". */
 export function memoryQuantity(bytes: number): string {
-  const units: Array<[string, number]> = [['Ti', 2 ** 40], ['T', 1e12], ['Gi', 2 ** 30], ['G', 1e9], ['Mi', 2 ** 20], ['M', 1e6], ['Ki', 1024], ['k', 1e3]];
+  const units: Array<[string, number]> = [
+    ['Ti', 2 ** 40],
+    ['T', 1e12],
+    ['Gi', 2 ** 30],
+    ['G', 1e9],
+    ['Mi', 2 ** 20],
+    ['M', 1e6],
+    ['Ki', 1024],
+    ['k', 1e3],
+  ];
   for (const [suffix, size] of units) if (bytes % size === 0 && bytes >= size) return `${bytes / size}${suffix}`;
   return String(bytes);
 }
@@ -18,7 +27,16 @@ export function memoryQuantity(bytes: number): string {
 export function parseMemoryQuantity(q: string): number {
   const m = /^(\d+)(Ti|T|Gi|G|Mi|M|Ki|k)?$/.exec(q);
   if (!m) throw new Error(`not a memory quantity: ${q}`);
-  const sizes: Record<string, number> = { Ti: 2 ** 40, T: 1e12, Gi: 2 ** 30, G: 1e9, Mi: 2 ** 20, M: 1e6, Ki: 1024, k: 1e3 };
+  const sizes: Record<string, number> = {
+    Ti: 2 ** 40,
+    T: 1e12,
+    Gi: 2 ** 30,
+    G: 1e9,
+    Mi: 2 ** 20,
+    M: 1e6,
+    Ki: 1024,
+    k: 1e3,
+  };
   return Number(m[1]) * (m[2] ? sizes[m[2]]! : 1);
 }
 

@@ -10,8 +10,7 @@ export type ExportTarget = (typeof EXPORT_TARGETS)[number];
 
 /** One file to write, relative to --out: generated text, or a copy of a registry file. */
 export type ExportFile =
-  | { path: string; what: string; text: string }
-  | { path: string; what: string; copyFrom: string };
+  { path: string; what: string; text: string } | { path: string; what: string; copyFrom: string };
 
 /** Something of the profile (or of serve's behaviour) that the target cannot hold, and why. */
 export interface ExportWarning {

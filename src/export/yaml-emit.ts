@@ -31,7 +31,8 @@ function emit(v: Plain, indent: string, out: string[]): void {
     for (const item of v) {
       if (item === undefined) continue;
       if (isScalar(item)) out.push(`${indent}- ${scalar(item)}`);
-      else if (Array.isArray(item) ? item.length === 0 : Object.keys(item).length === 0) out.push(`${indent}- ${Array.isArray(item) ? '[]' : '{}'}`);
+      else if (Array.isArray(item) ? item.length === 0 : Object.keys(item).length === 0)
+        out.push(`${indent}- ${Array.isArray(item) ? '[]' : '{}'}`);
       else {
         // The first line of a nested block goes after the dash; the rest are indented under it.
         const inner: string[] = [];
@@ -44,7 +45,8 @@ function emit(v: Plain, indent: string, out: string[]): void {
   for (const [k, item] of Object.entries(v as Record<string, Plain>)) {
     if (item === undefined) continue;
     if (isScalar(item)) out.push(`${indent}${key(k)}: ${scalar(item)}`);
-    else if (Array.isArray(item) ? item.length === 0 : Object.keys(item).length === 0) out.push(`${indent}${key(k)}: ${Array.isArray(item) ? '[]' : '{}'}`);
+    else if (Array.isArray(item) ? item.length === 0 : Object.keys(item).length === 0)
+      out.push(`${indent}${key(k)}: ${Array.isArray(item) ? '[]' : '{}'}`);
     else {
       out.push(`${indent}${key(k)}:`);
       emit(item, Array.isArray(item) ? indent : `${indent}  `, out);

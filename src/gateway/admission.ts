@@ -108,11 +108,14 @@ export interface Refusal {
  * the queue: undefined if it may, else why not (the queue is full, or admitToQueue says no).
  */
 export function queueRefusal(v: LoadView, remainingMs: number, maxQueued: number): Refusal | undefined {
-  if ((v.queuedTotal ?? v.queued) >= maxQueued) return { reason: 'queue_full', message: `the gateway queue is full (${maxQueued} requests waiting for a replica)` };
+  if ((v.queuedTotal ?? v.queued) >= maxQueued)
+    return { reason: 'queue_full', message: `the gateway queue is full (${maxQueued} requests waiting for a replica)` };
   if (admitToQueue(v, remainingMs)) return undefined;
   return {
     reason: 'over_budget',
-    message: `the replicas are saturated: the requests ahead would take about ${Math.round(expectedWaitMs(v))} ms, ` +
+    message:
+      `the replicas are saturated: the requests ahead would take about ` +
+      `${Math.round(expectedWaitMs(v))} ms, ` +
       `too much of this request's ${Math.round(remainingMs)} ms budget; retry later`,
   };
 }

@@ -44,7 +44,15 @@ export function dispatch(host: AttemptHost, ex: Exchange, u: Upstream): void {
   const budget = forwardBudgetMs(ex.deadlineMs - nowMs, host.limits.forwardMarginMs);
   attempt.forwardedBudgetMs = budget;
   u.pool.dispatch(
-    { path: ex.req.url!, method: ex.req.method as 'GET', headers: u.kind === 'replica' ? upstreamRequestHeaders(ex.req.rawHeaders, budget, host.limits.replicaToken, u.inflight) : upstreamRequestHeaders(ex.req.rawHeaders, budget), body: ex.body },
+    {
+      path: ex.req.url!,
+      method: ex.req.method as 'GET',
+      headers:
+        u.kind === 'replica'
+          ? upstreamRequestHeaders(ex.req.rawHeaders, budget, host.limits.replicaToken, u.inflight)
+          : upstreamRequestHeaders(ex.req.rawHeaders, budget),
+      body: ex.body,
+    },
     attempt,
   );
 }
@@ -59,8 +67,11 @@ export function attemptSent(host: AttemptHost, a: Attempt): void {
 export function shouldRetryShed(host: AttemptHost, a: Attempt): boolean {
   const ex = a.exchange;
   // A replica's own 5xx (a rollout's bad version): retried once on a replica of the other version.
-  if (a.status !== 503 && a.upstream.kind === 'replica') return !ex.done && !ex.retried && host.set.otherVersionAvailable(a.upstream);
-  return !ex.done && ((!ex.retried && host.set.hasAvailable(a.upstream)) || host.others?.canTakeOver(a.upstream) === true);
+  if (a.status !== 503 && a.upstream.kind === 'replica')
+    return !ex.done && !ex.retried && host.set.otherVersionAvailable(a.upstream);
+  return (
+    !ex.done && ((!ex.retried && host.set.hasAvailable(a.upstream)) || host.others?.canTakeOver(a.upstream) === true)
+  );
 }
 
 export function attemptDone(host: AttemptHost, a: Attempt): void {
@@ -87,8 +98,14 @@ export function attemptFailed(host: AttemptHost, a: Attempt, err: Error): void {
   const reason = (err as { code?: string }).code ?? err.message;
   host.failure(u, reason);
   if (a.abandoned) return host.pump();
-  if (!a.headersSeen && ((!ex.retried && host.set.hasAvailable(u)) || host.others?.canTakeOver(u))) retry(host, ex, u, 'connect');
-  else host.answers.finishOwn(ex, 502, `replica ${u.id} ${a.headersSeen ? 'broke off its response' : 'failed before answering'} (${reason})`);
+  if (!a.headersSeen && ((!ex.retried && host.set.hasAvailable(u)) || host.others?.canTakeOver(u)))
+    retry(host, ex, u, 'connect');
+  else
+    host.answers.finishOwn(
+      ex,
+      502,
+      `replica ${u.id} ` + `${a.headersSeen ? 'broke off its response' : 'failed before answering'} (` + `${reason})`,
+    );
   host.pump();
 }
 
@@ -105,7 +122,8 @@ function release(host: AttemptHost, a: Attempt): Exchange {
 function retry(host: AttemptHost, ex: Exchange, from: Upstream, reason: 'connect' | 'shed' | 'version'): void {
   if (ex.done) return;
   // The judge of a rollout still sees the error: it counts for the version that made it.
-  if (reason === 'version') host.metrics.observeVersion((ex.excludeVersion = from.version)!, 500, (host.clock.nowMs() - ex.startMs) / 1000);
+  if (reason === 'version')
+    host.metrics.observeVersion((ex.excludeVersion = from.version)!, 500, (host.clock.nowMs() - ex.startMs) / 1000);
   const again = ex.retried; // a second retry only ever goes to the fallback
   ex.retried = true;
   ex.exclude = from;

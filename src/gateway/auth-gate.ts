@@ -24,7 +24,10 @@ export class AuthGate {
   private buckets = new Map<string, TokenBucket>();
 
   /** `required`: tokens are coming (the gateway was started with --auth); until they arrive, everything waits. */
-  constructor(private readonly required: boolean, private readonly metrics: AuthMetrics) {}
+  constructor(
+    private readonly required: boolean,
+    private readonly metrics: AuthMetrics,
+  ) {}
 
   /** True once requests need a token (configured, or announced and not yet here). */
   get enabled(): boolean {
@@ -51,17 +54,29 @@ export class AuthGate {
     if (!this.enabled) return undefined;
     const config = this.config;
     if (config === undefined || this.check === undefined) {
-      return { status: 503, message: 'the gateway is waiting for its tokens; retry later', headers: { 'retry-after': '1' } };
+      return {
+        status: 503,
+        message: 'the gateway is waiting for its tokens; retry later',
+        headers: { 'retry-after': '1' },
+      };
     }
     if ((config.openHealth && HEALTH_PATHS.has(path)) || (config.openMetrics && path === '/metrics')) return undefined;
     const who = this.check.identify(authorization);
     if ('missing' in who) {
       this.metrics.refused('missing');
-      return { status: 401, message: 'this gateway needs a bearer token: send the header Authorization: Bearer <token>', headers: { 'www-authenticate': CHALLENGE } };
+      return {
+        status: 401,
+        message: 'this gateway needs a bearer token: send the header Authorization: Bearer <token>',
+        headers: { 'www-authenticate': CHALLENGE },
+      };
     }
     if ('invalid' in who) {
       this.metrics.refused('invalid');
-      return { status: 401, message: 'the bearer token is not valid here', headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` } };
+      return {
+        status: 401,
+        message: 'the bearer token is not valid here',
+        headers: { 'www-authenticate': `${CHALLENGE}, error="invalid_token"` },
+      };
     }
     return this.quota(who.token, nowMs);
   }
@@ -77,7 +92,9 @@ export class AuthGate {
     const burst = this.buckets.get(token.name)!.capacity;
     return {
       status: 429,
-      message: `token "${token.name}" is over its quota of ${token.requestsPerSecond} requests per second (burst ${burst}); retry after ${retryS} s`,
+      message:
+        `token "${token.name}" is over its quota of ${token.requestsPerSecond} requests ` +
+        `per second (burst ${burst}); retry after ${retryS} s`,
       headers: { 'retry-after': String(retryS) },
     };
   }

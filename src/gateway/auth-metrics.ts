@@ -10,13 +10,24 @@ export class AuthMetrics {
   constructor(registry: Registry) {
     const registers = [registry];
     this.failures = new Counter({
-      name: 'serve_gateway_auth_failures_total', help: 'Requests refused with 401, by reason (missing: no bearer token, invalid: a token that matches none).',
-      labelNames: ['reason'], registers,
+      name: 'serve_gateway_auth_failures_total',
+      help: 'Requests refused with 401, by reason (missing: no bearer token, invalid: a ' + 'token that matches none).',
+      labelNames: ['reason'],
+      registers,
     });
-    this.admitted = new Counter({ name: 'serve_gateway_token_requests_total', help: 'Requests let in, by the name of the token they carried.', labelNames: ['token'], registers });
+    this.admitted = new Counter({
+      name: 'serve_gateway_token_requests_total',
+      help: 'Requests let in, by the name of the token they carried.',
+      labelNames: ['token'],
+      registers,
+    });
     this.overQuota = new Counter({
-      name: 'serve_gateway_quota_rejections_total', help: "Requests refused with 429 because their token was over its requests_per_second and burst, by the token's name.",
-      labelNames: ['token'], registers,
+      name: 'serve_gateway_quota_rejections_total',
+      help:
+        'Requests refused with 429 because their token was over its requests_per_second ' +
+        "and burst, by the token's name.",
+      labelNames: ['token'],
+      registers,
     });
   }
 

@@ -16,11 +16,13 @@ export function parseControlLine(line: string): GatewayControl {
 
 /** Checks one JSON-parsed control message; throws an Error saying what is wrong. */
 export function parseControl(msg: unknown): GatewayControl {
-  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) throw new Error('expected a JSON object with a "type"');
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg))
+    throw new Error('expected a JSON object with a "type"');
   const m = msg as Record<string, unknown>;
   if (m.type === 'drain') return { type: 'drain' };
   if (m.type === 'auth') return { type: 'auth', auth: parseAuth(m.auth) };
-  if (m.type !== 'replicas') throw new Error(`unknown type ${JSON.stringify(m.type)}: expected "replicas", "auth" or "drain"`);
+  if (m.type !== 'replicas')
+    throw new Error(`unknown type ${JSON.stringify(m.type)}: expected "replicas", "auth" or "drain"`);
   if (!Array.isArray(m.replicas)) throw new Error('"replicas" must be an array of {id, url, ready}');
   const seen = new Set<string>();
   const replicas = m.replicas.map((r, i) => {
@@ -30,15 +32,28 @@ export function parseControl(msg: unknown): GatewayControl {
     return ep;
   });
   const seq = m.seq;
-  if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq >= 0)) throw new Error('"seq" must be a whole number');
+  if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq >= 0))
+    throw new Error('"seq" must be a whole number');
   const abort = m.abort;
-  if (abort !== undefined && !(Array.isArray(abort) && abort.every((id) => typeof id === 'string'))) throw new Error('"abort" must be an array of replica ids');
+  if (abort !== undefined && !(Array.isArray(abort) && abort.every((id) => typeof id === 'string')))
+    throw new Error('"abort" must be an array of replica ids');
   const weights = m.weights;
-  if (weights !== undefined && !(typeof weights === 'object' && weights !== null && !Array.isArray(weights) && Object.values(weights).every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w)))) {
+  if (
+    weights !== undefined &&
+    !(
+      typeof weights === 'object' &&
+      weights !== null &&
+      !Array.isArray(weights) &&
+      Object.values(weights).every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w))
+    )
+  ) {
     throw new Error('"weights" must be an object of version: weight >= 0');
   }
   return {
-    type: 'replicas', replicas, ...(seq === undefined ? {} : { seq }), ...(abort === undefined ? {} : { abort: abort as string[] }),
+    type: 'replicas',
+    replicas,
+    ...(seq === undefined ? {} : { seq }),
+    ...(abort === undefined ? {} : { abort: abort as string[] }),
     ...(weights === undefined ? {} : { weights: weights as Record<string, number> }),
   };
 }
@@ -47,11 +62,19 @@ function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {
   if (typeof r !== 'object' || r === null) throw new Error(`replicas[${i}] must be an object {id, url, ready}`);
   const { id, url, ready, version, modelDigest } = r as Record<string, unknown>;
   if (typeof id !== 'string' || id === '') throw new Error(`replicas[${i}].id must be a non-empty string`);
-  if (typeof url !== 'string' || !isHttpUrl(url)) throw new Error(`replicas[${i}].url must be an http:// base URL, got ${JSON.stringify(url)}`);
+  if (typeof url !== 'string' || !isHttpUrl(url))
+    throw new Error(`replicas[${i}].url must be an http:// base URL, got ${JSON.stringify(url)}`);
   if (typeof ready !== 'boolean') throw new Error(`replicas[${i}].ready must be true or false`);
   if (version !== undefined && typeof version !== 'string') throw new Error(`replicas[${i}].version must be a string`);
-  if (modelDigest !== undefined && (typeof modelDigest !== 'string' || modelDigest === '')) throw new Error(`replicas[${i}].modelDigest must be a non-empty string`);
-  return { id, url, ready, ...(version === undefined ? {} : { version }), ...(modelDigest === undefined ? {} : { modelDigest }) };
+  if (modelDigest !== undefined && (typeof modelDigest !== 'string' || modelDigest === ''))
+    throw new Error(`replicas[${i}].modelDigest must be a non-empty string`);
+  return {
+    id,
+    url,
+    ready,
+    ...(version === undefined ? {} : { version }),
+    ...(modelDigest === undefined ? {} : { modelDigest }),
+  };
 }
 
 function isHttpUrl(text: string): boolean {

@@ -30,7 +30,10 @@ export type { CoreCounters } from './responder.js';
 export const CLIENT_CLOSED = 499;
 
 /** The settings the core enforces (all validated by the caller), and the cluster token replicas require. */
-export type CoreLimits = Pick<GatewaySettings, 'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs'> & { replicaToken?: string };
+export type CoreLimits = Pick<
+  GatewaySettings,
+  'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs'
+> & { replicaToken?: string };
 
 export class GatewayCore implements AttemptHost {
   /** Attempts at replicas not yet ended. */
@@ -61,9 +64,15 @@ export class GatewayCore implements AttemptHost {
     this.readPause = new ReadPause(clock);
   }
 
-  get queued(): number { return this.queue.length; }
-  get active(): number { return this.answers.active; }
-  get counters(): Responder['counters'] { return this.answers.counters; }
+  get queued(): number {
+    return this.queue.length;
+  }
+  get active(): number {
+    return this.answers.active;
+  }
+  get counters(): Responder['counters'] {
+    return this.answers.counters;
+  }
 
   /** Takes a request to forward (infer or metadata): sheds, or reads its body and admits it. */
   accept(req: IncomingMessage, res: ServerResponse, startMs: number, infer: boolean): void {
@@ -72,13 +81,15 @@ export class GatewayCore implements AttemptHost {
     if ('status' in head) return a.rejectNow(req, res, startMs, head.status, head.message);
     const { budgetMs: budget, priority } = head;
     if (this.draining) return a.rejectNow(req, res, startMs, 503, 'the gateway is draining; retry later', 'draining');
-    if (!this.set.hasAvailable() && !this.others?.canServe()) return a.rejectNow(req, res, startMs, 503, this.set.noReplicaMessage(), 'no_replica');
+    if (!this.set.hasAvailable() && !this.others?.canServe())
+      return a.rejectNow(req, res, startMs, 503, this.set.noReplicaMessage(), 'no_replica');
     if (this.queue.length > 0 && this.others === undefined) {
       // Requests are waiting, so every slot is taken: under overload most requests end here, so
       // decide before reading the body or allocating anything for this one.
       const key = { priority, retried: false, deadlineMs: startMs + budget, seq: Infinity };
       const refused = this.queueRefusal(key, budget, startMs);
-      if (refused !== undefined && (refused.reason !== 'queue_full' || !this.queue.evictableFor(key))) return shedAtHeaders(this.answers, this.readPause, req, res, startMs, refused);
+      if (refused !== undefined && (refused.reason !== 'queue_full' || !this.queue.evictableFor(key)))
+        return shedAtHeaders(this.answers, this.readPause, req, res, startMs, refused);
     }
     const ex = new Exchange(req, res, startMs, startMs + budget);
     ex.priority = priority;
@@ -94,7 +105,9 @@ export class GatewayCore implements AttemptHost {
   }
 
   /** Resolves once no accepted request is left (after drain, or at once). */
-  whenIdle(): Promise<void> { return this.answers.whenIdle(); }
+  whenIdle(): Promise<void> {
+    return this.answers.whenIdle();
+  }
 
   /** Moves waiting requests to replicas with free slots; call after anything frees a slot. */
   pump(): void {
@@ -105,7 +118,11 @@ export class GatewayCore implements AttemptHost {
       const nowMs = this.clock.nowMs();
       if (u === undefined) this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
       else if (!worthDispatching(this.inflight, this.completions.perSec(nowMs), ex.deadlineMs - nowMs)) {
-        this.shedOr(ex, 'expired', `the replicas are saturated: too little of this request's budget is left to serve it; retry later`);
+        this.shedOr(
+          ex,
+          'expired',
+          `the replicas are saturated: too little of this request's budget is left to ` + `serve it; retry later`,
+        );
       } else dispatch(this, ex, u);
     }
     // Nobody waits for a slot: read one paused connection again (one per freed slot keeps the
@@ -129,7 +146,12 @@ export class GatewayCore implements AttemptHost {
       const refused = this.queueRefusal(ex, ex.deadlineMs - nowMs, nowMs);
       const victim = refused?.reason === 'queue_full' ? this.queue.evictableFor(ex) : undefined;
       if (refused !== undefined && victim === undefined) return this.shedOr(ex, refused.reason, refused.message);
-      if (victim !== undefined && this.queue.remove(victim)) this.answers.shed(victim, 'queue_full', 'shed from the gateway queue for a request of higher priority; retry later');
+      if (victim !== undefined && this.queue.remove(victim))
+        this.answers.shed(
+          victim,
+          'queue_full',
+          'shed from the gateway queue for a request of higher priority; retry later',
+        );
     }
     // A retry was accepted once already: it goes first and does not count against the cap.
     this.queue.add(ex, (gone) => this.onClientGone(gone));
@@ -138,8 +160,11 @@ export class GatewayCore implements AttemptHost {
   /** Why a request with `remainingMs` of budget may not wait in the queue now, or undefined if it may. */
   private queueRefusal(key: QueueKey, remainingMs: number, nowMs: number): Refusal | undefined {
     const view = {
-      queued: this.queue.aheadOf(key), queuedTotal: this.queue.length, inflight: this.inflight,
-      completionsPerSec: this.completions.perSec(nowMs), oldestWaitMs: this.queue.oldestWaitMs(nowMs),
+      queued: this.queue.aheadOf(key),
+      queuedTotal: this.queue.length,
+      inflight: this.inflight,
+      completionsPerSec: this.completions.perSec(nowMs),
+      oldestWaitMs: this.queue.oldestWaitMs(nowMs),
     };
     return queueRefusal(view, remainingMs, this.limits.maxQueuedRequests);
   }
@@ -158,10 +183,18 @@ export class GatewayCore implements AttemptHost {
   }
 
   // The AttemptSink: each calls the module function of the same name in attempts.ts.
-  attemptSent(a: Attempt): void { attemptSent(this, a); }
-  shouldRetryShed(a: Attempt): boolean { return shouldRetryShed(this, a); }
-  attemptDone(a: Attempt): void { attemptDone(this, a); }
-  attemptFailed(a: Attempt, err: Error): void { attemptFailed(this, a, err); }
+  attemptSent(a: Attempt): void {
+    attemptSent(this, a);
+  }
+  shouldRetryShed(a: Attempt): boolean {
+    return shouldRetryShed(this, a);
+  }
+  attemptDone(a: Attempt): void {
+    attemptDone(this, a);
+  }
+  attemptFailed(a: Attempt, err: Error): void {
+    attemptFailed(this, a, err);
+  }
 
   /** Counts a failure of `u`; a hang never ejects the last available replica (nothing would be gained). */
   failure(u: Upstream, reason: string, hang = false): void {
@@ -171,7 +204,9 @@ export class GatewayCore implements AttemptHost {
     this.log.warn('replica ejected', { replica: u.id, url: u.url, reason, ejectForMs: this.limits.ejectForMs });
   }
 
-  removeQueued(ex: Exchange): boolean { return this.queue.remove(ex); }
+  removeQueued(ex: Exchange): boolean {
+    return this.queue.remove(ex);
+  }
 
   /**
    * True while the replicas are saturated: requests wait for a slot, every slot is taken, the gateway
@@ -179,6 +214,11 @@ export class GatewayCore implements AttemptHost {
    * less over budget).
    */
   overloaded(): boolean {
-    return this.queue.length > 0 || !this.set.hasFreeSlot() || this.answers.shedLately(this.clock.nowMs()) || this.readPause.size > 0;
+    return (
+      this.queue.length > 0 ||
+      !this.set.hasFreeSlot() ||
+      this.answers.shedLately(this.clock.nowMs()) ||
+      this.readPause.size > 0
+    );
   }
 }

@@ -26,10 +26,20 @@ export function onDeadline(host: DeadlineHost, ex: Exchange, budget: number): vo
   if (ex.done) return;
   const { answers } = host;
   if (ex.readingBody) {
-    return answers.finishOwn(ex, 408, `the request body did not arrive within the deadline of ${budget} ms; the connection is closed`, true);
+    return answers.finishOwn(
+      ex,
+      408,
+      `the request body did not arrive within the deadline of ${budget} ms; the ` + `connection is closed`,
+      true,
+    );
   }
   // Never sent: the replicas were too busy for it, which is shedding, not a timeout.
-  if (host.removeQueued(ex)) return answers.shed(ex, 'expired', `no replica was free within the deadline of ${budget} ms: the replicas are saturated; retry later`);
+  if (host.removeQueued(ex))
+    return answers.shed(
+      ex,
+      'expired',
+      `no replica was free within the deadline of ${budget} ms: the replicas are ` + `saturated; retry later`,
+    );
   const a = ex.attempt;
   if (a !== null && !a.ended && !ex.deadlineChecked) {
     // Look again after the event loop's next I/O phase (a phase hop, not a timer): when the
@@ -46,7 +56,11 @@ export function onDeadline(host: DeadlineHost, ex: Exchange, budget: number): vo
     // A replica that answered other requests meanwhile is busy, not failing: that miss is load
     // (503, retry later). Only one that answered nothing at all gets the 504 (and is judged).
     if (!sent || host.overloaded() || a.upstream.completed !== a.completedAtSend) {
-      return answers.shed(ex, 'expired', `no answer within the deadline of ${budget} ms: the replicas are busy; retry later`);
+      return answers.shed(
+        ex,
+        'expired',
+        `no answer within the deadline of ${budget} ms: the replicas are busy; retry later`,
+      );
     }
   }
   answers.finishOwn(ex, 504, `no answer within the deadline of ${budget} ms`);
@@ -55,7 +69,10 @@ export function onDeadline(host: DeadlineHost, ex: Exchange, budget: number): vo
 /** Judges an abandoned attempt when its time comes (see judgeAtMs). */
 export function armJudge(host: DeadlineHost, a: Attempt): void {
   const { clock } = host;
-  a.judgeTimer = clock.setTimer(() => judge(host, a), Math.max(0, judgeAtMs(a.sentAtMs, a.forwardedBudgetMs) - clock.nowMs()));
+  a.judgeTimer = clock.setTimer(
+    () => judge(host, a),
+    Math.max(0, judgeAtMs(a.sentAtMs, a.forwardedBudgetMs) - clock.nowMs()),
+  );
 }
 
 /** An abandoned attempt still unanswered: a failure only if its replica answered nothing at all meanwhile. */
@@ -65,7 +82,8 @@ function judge(host: DeadlineHost, a: Attempt): void {
   // behind, and answers already in its sockets must be read before a replica is called hung.
   setImmediate(() => {
     if (a.ended) return;
-    if (isHung(a.forwardedBudgetMs, a.completedAtSend, a.upstream.completed)) host.failure(a.upstream, 'no answer', true);
+    if (isHung(a.forwardedBudgetMs, a.completedAtSend, a.upstream.completed))
+      host.failure(a.upstream, 'no answer', true);
     a.abort();
   });
 }

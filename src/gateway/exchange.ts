@@ -113,7 +113,8 @@ export class Attempt {
     const h = this.rawHeaders;
     for (let i = 0; i < h.length; i += 2) {
       const name = h[i]!;
-      if (name.length === 13 && name.toString('latin1').toLowerCase() === 'server-timing') return inferDurMs(h[i + 1]!.toString('latin1'));
+      if (name.length === 13 && name.toString('latin1').toLowerCase() === 'server-timing')
+        return inferDurMs(h[i + 1]!.toString('latin1'));
     }
     return NaN;
   }
@@ -140,7 +141,12 @@ export class Attempt {
     this.rawHeaders = rawHeaders;
     // An external server's 5xx is retried on a replica like a shed: it never fails a request we can
     // serve; so is a replica's own 5xx while another model version serves (a rollout).
-    if (statusCode === 503 || (statusCode >= 500 && statusCode !== 504 && (this.upstream.kind === 'external' || this.upstream.version !== undefined))) {
+    if (
+      statusCode === 503 ||
+      (statusCode >= 500 &&
+        statusCode !== 504 &&
+        (this.upstream.kind === 'external' || this.upstream.version !== undefined))
+    ) {
       this.shed = this.sink.shouldRetryShed(this);
     }
     return true;

@@ -1,7 +1,12 @@
 // The weighted choice of the gateway (gateway, data plane): a pure function that sends each infer
 // request's first try to one of the external servers or to the replicas.
 
-export { isBaseUrl, parseExternalServers, formatExternalServers, type ExternalServer } from '../common/external-servers.js';
+export {
+  isBaseUrl,
+  parseExternalServers,
+  formatExternalServers,
+  type ExternalServer,
+} from '../common/external-servers.js';
 
 /**
  * The weighted choice: index of the external server a request goes to, or -1 for the replicas.

@@ -6,7 +6,14 @@ import type { AuthGate } from './auth-gate.js';
 import type { GatewayCore } from './core.js';
 import type { GatewayMetrics } from './metrics.js';
 
-export function route(core: GatewayCore, metrics: GatewayMetrics, gate: AuthGate, req: IncomingMessage, res: ServerResponse, startMs: number): void {
+export function route(
+  core: GatewayCore,
+  metrics: GatewayMetrics,
+  gate: AuthGate,
+  req: IncomingMessage,
+  res: ServerResponse,
+  startMs: number,
+): void {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const path = q < 0 ? url : url.slice(0, q);
@@ -19,7 +26,11 @@ export function route(core: GatewayCore, metrics: GatewayMetrics, gate: AuthGate
   }
   const health = path === '/v2/health/live' || path === '/v2/health/ready';
   if (path.startsWith('/v2') && !health) {
-    if (method === 'GET' || method === 'HEAD' || (method === 'POST' && (path.endsWith('/infer') || path === '/v2/repository/index'))) {
+    if (
+      method === 'GET' ||
+      method === 'HEAD' ||
+      (method === 'POST' && (path.endsWith('/infer') || path === '/v2/repository/index'))
+    ) {
       return core.accept(req, res, startMs, method === 'POST' && path.endsWith('/infer'));
     }
   }
@@ -34,7 +45,11 @@ export function route(core: GatewayCore, metrics: GatewayMetrics, gate: AuthGate
       const ready = !core.draining && (core.set.hasAvailable() || core.others?.canServe() === true);
       return json(res, ready ? 200 : 503, ready ? '{"ready":true}' : '{"ready":false}');
     }
-    return json(res, 405, JSON.stringify({ error: `${method} ${path} is not supported: use GET for metadata and POST .../infer` }));
+    return json(
+      res,
+      405,
+      JSON.stringify({ error: `${method} ${path} is not supported: use GET for metadata and POST .../infer` }),
+    );
   }
   if (path === '/metrics' && method === 'GET') {
     metrics.text().then(
@@ -46,7 +61,14 @@ export function route(core: GatewayCore, metrics: GatewayMetrics, gate: AuthGate
     );
     return;
   }
-  json(res, 404, JSON.stringify({ error: `no route for ${method} ${path}: the gateway serves /v2/... (Open Inference Protocol v2) and /metrics` }));
+  json(
+    res,
+    404,
+    JSON.stringify({
+      error:
+        `no route for ${method} ${path}: the gateway serves /v2/... (Open Inference ` + `Protocol v2) and /metrics`,
+    }),
+  );
 }
 
 function json(res: ServerResponse, status: number, body: string): void {

@@ -74,11 +74,18 @@ export interface GatewayHandle {
 export function stats(core: GatewayCore, set: UpstreamSet, clock: Clock): GatewayStats {
   const nowMs = clock.nowMs();
   return {
-    draining: core.draining, active: core.active, inflight: core.inflight, queued: core.queued,
+    draining: core.draining,
+    active: core.active,
+    inflight: core.inflight,
+    queued: core.queued,
     ...core.counters,
     replicas: set.list.map((u) => ({
-      id: u.id, url: u.url, state: u.state(nowMs), inflight: u.inflight,
-      consecutiveFailures: u.consecutiveFailures, ejections: u.ejections,
+      id: u.id,
+      url: u.url,
+      state: u.state(nowMs),
+      inflight: u.inflight,
+      consecutiveFailures: u.consecutiveFailures,
+      ejections: u.ejections,
     })),
   };
 }

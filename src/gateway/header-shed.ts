@@ -16,7 +16,14 @@ const SMALL_BODY_BYTES = 64 * 1024;
  * the same read: that connection stays open but is not read again until a replica slot frees
  * (pump) or Retry-After has passed, so the flood costs no more parsing and refusing.
  */
-export function shedAtHeaders(answers: Responder, readPause: ReadPause, req: IncomingMessage, res: ServerResponse, startMs: number, refused: Refusal): void {
+export function shedAtHeaders(
+  answers: Responder,
+  readPause: ReadPause,
+  req: IncomingMessage,
+  res: ServerResponse,
+  startMs: number,
+  refused: Refusal,
+): void {
   const declared = Number(req.headers['content-length'] ?? 0);
   const bodyToCome = hasBody(req) && !req.complete && !(declared <= SMALL_BODY_BYTES);
   if (bodyToCome) res.setHeader('connection', 'close');

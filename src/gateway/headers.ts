@@ -1,19 +1,44 @@
 // Header handling of the forwarding path (gateway, data plane): which request headers go to the
 // replica and how the replica's response headers come back, with Server-Timing merged.
-import { CLUSTER_TOKEN_HEADER, GATEWAY_INFLIGHT_HEADER, MODEL_VERSION_HEADER, REPLICA_HEADER, TIMEOUT_HEADER } from '../common/wire.js';
+import {
+  CLUSTER_TOKEN_HEADER,
+  GATEWAY_INFLIGHT_HEADER,
+  MODEL_VERSION_HEADER,
+  REPLICA_HEADER,
+  TIMEOUT_HEADER,
+} from '../common/wire.js';
 
 /**
  * Request headers the gateway never forwards: hop-by-hop ones, those it sets itself, and the
  * client's credentials (the gateway checked them; replicas, perhaps on other hosts, never see them).
  */
 const dropRequest = new Set([
-  'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
-  'upgrade', 'expect', 'content-length', TIMEOUT_HEADER, CLUSTER_TOKEN_HEADER, GATEWAY_INFLIGHT_HEADER, 'authorization',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'content-length',
+  TIMEOUT_HEADER,
+  CLUSTER_TOKEN_HEADER,
+  GATEWAY_INFLIGHT_HEADER,
+  'authorization',
 ]);
 
 /** Response headers the gateway replaces or drops (hop-by-hop, Node adds its own Date). */
 const dropResponse = new Set([
-  'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date', 'server-timing', REPLICA_HEADER, MODEL_VERSION_HEADER,
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'date',
+  'server-timing',
+  REPLICA_HEADER,
+  MODEL_VERSION_HEADER,
 ]);
 
 /**
@@ -22,7 +47,12 @@ const dropResponse = new Set([
  * setting the timeout header to `budgetMs` and, when the cluster has one, the cluster token (a
  * client's own copy of that header is dropped). undici sets host and content-length itself.
  */
-export function upstreamRequestHeaders(rawHeaders: readonly string[], budgetMs: number, clusterToken?: string, inflight?: number): string[] {
+export function upstreamRequestHeaders(
+  rawHeaders: readonly string[],
+  budgetMs: number,
+  clusterToken?: string,
+  inflight?: number,
+): string[] {
   const out: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;

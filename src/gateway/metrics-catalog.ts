@@ -12,7 +12,11 @@ import { shadowCounters } from './shadow.js';
 /** The gateway's metrics, sorted by name. */
 export function gatewayMetricCatalog(): MetricInfo[] {
   const zero = () => 0;
-  const base = new GatewayMetrics({ inflight: zero, queued: zero, replicaCounts: () => ({ ready: 0, not_ready: 0, ejected: 0 }) });
+  const base = new GatewayMetrics({
+    inflight: zero,
+    queued: zero,
+    replicaCounts: () => ({ ready: 0, not_ready: 0, ejected: 0 }),
+  });
   const registry: Registry = base.registry;
   new CacheMetrics(registry, { bytes: zero, entries: zero, evictions: zero });
   new AuthMetrics(registry);

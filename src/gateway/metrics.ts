@@ -19,7 +19,9 @@ export interface GaugeSource {
 }
 
 /** Upper bounds of the request-duration buckets in seconds; GatewayMetrics adds one more (the p99 target). */
-export const LATENCY_BUCKETS_S: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.08, 0.1, 0.2, 0.5, 1, 2.5];
+export const LATENCY_BUCKETS_S: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.08, 0.1, 0.2, 0.5, 1, 2.5,
+];
 
 /** The fixed buckets with `extraS` added in order (once, if it is not one of them already). */
 export function latencyBuckets(extraS?: number): number[] {
@@ -28,7 +30,8 @@ export function latencyBuckets(extraS?: number): number[] {
 
 /** Finer buckets (seconds) of the per-version histogram: a rollout compares versions by its percentiles. */
 export const VERSION_BUCKETS_S: readonly number[] = [
-  1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 25, 30, 35, 40, 50, 60, 70, 85, 100, 120, 150, 200, 250, 300, 400, 500, 750, 1000, 1500, 2500, 5000,
+  1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 17, 20, 25, 30, 35, 40, 50, 60, 70, 85, 100, 120, 150, 200, 250, 300, 400, 500,
+  750, 1000, 1500, 2500, 5000,
 ].map((ms) => ms / 1000);
 
 /** Counters and histograms the request path updates. */
@@ -48,28 +51,80 @@ export class GatewayMetrics {
   /** `latencyBucketS`: an extra histogram bucket boundary in seconds (the profile's p99 target). */
   constructor(source: GaugeSource, latencyBucketS?: number) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: 'serve_gateway_requests_total', help: 'Requests answered by the gateway, by HTTP status.', labelNames: ['code'], registers });
+    this.requests = new Counter({
+      name: 'serve_gateway_requests_total',
+      help: 'Requests answered by the gateway, by HTTP status.',
+      labelNames: ['code'],
+      registers,
+    });
     this.latency = new Histogram({
       name: 'serve_gateway_request_duration_seconds',
       help: 'Time from request arrival at the gateway to the end of its response, in seconds.',
       buckets: latencyBuckets(latencyBucketS),
       registers,
     });
-    this.retries = new Counter({ name: 'serve_gateway_retries_total', help: 'Requests resent to a different replica, by reason (connect: the connection failed before a response; shed: the replica answered 503; version: a replica answered a 5xx of its own while another model version serves, during a rollout).', labelNames: ['reason'], registers });
+    this.retries = new Counter({
+      name: 'serve_gateway_retries_total',
+      help:
+        'Requests resent to a different replica, by reason (connect: the connection ' +
+        'failed before a response; shed: the replica answered 503; version: a replica ' +
+        'answered a 5xx of its own while another model version serves, during a rollout).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.retryConnect = this.retries.labels('connect');
     this.retryShed = this.retries.labels('shed');
-    const shed = new Counter({ name: 'serve_gateway_shed_total', help: 'Requests the gateway answered 503 itself, by reason (queue_full, over_budget: the wait ahead would take too much of the budget, expired: the budget ran out while the replicas were saturated, no_replica, draining).', labelNames: ['reason'], registers });
+    const shed = new Counter({
+      name: 'serve_gateway_shed_total',
+      help:
+        'Requests the gateway answered 503 itself, by reason (queue_full, over_budget: ' +
+        'the wait ahead would take too much of the budget, expired: the budget ran out ' +
+        'while the replicas were saturated, no_replica, draining).',
+      labelNames: ['reason'],
+      registers,
+    });
     for (const r of shedReasons) this.sheds.set(r, shed.labels(r));
     this.versionLatency = new Histogram({
-      name: 'serve_gateway_version_request_duration_seconds', labelNames: ['version'], buckets: [...VERSION_BUCKETS_S], registers,
-      help: 'Time from request arrival to the end of its response, in seconds, by the model version of the replica that answered (a rollout judges versions by it).',
+      name: 'serve_gateway_version_request_duration_seconds',
+      labelNames: ['version'],
+      buckets: [...VERSION_BUCKETS_S],
+      registers,
+      help:
+        'Time from request arrival to the end of its response, in seconds, by the model ' +
+        'version of the replica that answered (a rollout judges versions by it).',
     });
-    this.versionErrors = new Counter({ name: 'serve_gateway_version_errors_total', help: 'Requests a replica of this model version took that ended with a 5xx status.', labelNames: ['version'], registers });
-    this.ejections = new Counter({ name: 'serve_gateway_ejections_total', help: 'Times a replica was ejected after consecutive failures.', registers });
-    new Gauge({ name: 'serve_gateway_inflight_requests', help: 'Requests sent to replicas and not yet answered.', registers, collect() { this.set(source.inflight()); } });
-    new Gauge({ name: 'serve_gateway_queued_requests', help: 'Requests waiting for a free replica slot.', registers, collect() { this.set(source.queued()); } });
+    this.versionErrors = new Counter({
+      name: 'serve_gateway_version_errors_total',
+      help: 'Requests a replica of this model version took that ended with a 5xx status.',
+      labelNames: ['version'],
+      registers,
+    });
+    this.ejections = new Counter({
+      name: 'serve_gateway_ejections_total',
+      help: 'Times a replica was ejected after consecutive failures.',
+      registers,
+    });
     new Gauge({
-      name: 'serve_gateway_replicas', help: 'Replicas in the set, by state (ready, not_ready, ejected).', labelNames: ['state'], registers,
+      name: 'serve_gateway_inflight_requests',
+      help: 'Requests sent to replicas and not yet answered.',
+      registers,
+      collect() {
+        this.set(source.inflight());
+      },
+    });
+    new Gauge({
+      name: 'serve_gateway_queued_requests',
+      help: 'Requests waiting for a free replica slot.',
+      registers,
+      collect() {
+        this.set(source.queued());
+      },
+    });
+    new Gauge({
+      name: 'serve_gateway_replicas',
+      help: 'Replicas in the set, by state (ready, not_ready, ejected).',
+      labelNames: ['state'],
+      registers,
       collect() {
         const c = source.replicaCounts();
         for (const state of Object.keys(c) as (keyof StateCounts)[]) this.labels(state).set(c[state]);
@@ -115,8 +170,10 @@ export class GatewayMetrics {
    */
   setTlsCertExpiry(notAfterS: number): void {
     this.tlsExpiry ??= new Gauge({
-      name: 'serve_gateway_tls_cert_expiry_timestamp_seconds', registers: [this.registry],
-      help: 'When the TLS certificate the gateway presents expires (its notAfter), in seconds since the Unix epoch.',
+      name: 'serve_gateway_tls_cert_expiry_timestamp_seconds',
+      registers: [this.registry],
+      help:
+        'When the TLS certificate the gateway presents expires (its notAfter), in ' + 'seconds since the Unix epoch.',
     });
     this.tlsExpiry.set(notAfterS);
   }

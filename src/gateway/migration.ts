@@ -17,8 +17,11 @@ import { Upstream } from './upstream.js';
 export function otherRequestsCounter(registry: Registry): Counter<'server'> {
   return new Counter({
     name: 'serve_gateway_other_requests_total',
-    help: 'Requests sent to another OIP v2 server instead of a replica, by server (external-N by weight or when no replica could take it, fallback).',
-    labelNames: ['server'], registers: [registry],
+    help:
+      'Requests sent to another OIP v2 server instead of a replica, by server ' +
+      '(external-N by weight or when no replica could take it, fallback).',
+    labelNames: ['server'],
+    registers: [registry],
   });
 }
 
@@ -40,7 +43,10 @@ export class OtherServers {
   ) {
     this.externals = servers.map((e, i) => new Upstream(`external-${i}`, e.url, true, makePool(e.url), 'external'));
     this.weights = servers.map((e) => e.weightPercent);
-    this.fallback = fallbackUrl === undefined ? undefined : new Upstream('fallback', fallbackUrl, true, makePool(fallbackUrl), 'fallback');
+    this.fallback =
+      fallbackUrl === undefined
+        ? undefined
+        : new Upstream('fallback', fallbackUrl, true, makePool(fallbackUrl), 'fallback');
     this.sent = otherRequestsCounter(registry);
   }
 
@@ -101,10 +107,20 @@ export interface Migration {
   pools: Dispatcher[];
 }
 
-type MigrationSettings = Pick<GatewaySettings, 'externalServers' | 'fallbackUrl' | 'shadowUrl' | 'shadowShare' | 'maxInflightPerReplica' | 'requestTimeoutMs'>;
+type MigrationSettings = Pick<
+  GatewaySettings,
+  'externalServers' | 'fallbackUrl' | 'shadowUrl' | 'shadowShare' | 'maxInflightPerReplica' | 'requestTimeoutMs'
+>;
 
 /** Builds the external, fallback and shadow servers of `o`; a bad value is a UserError naming its flag. */
-export function migrationOf(o: MigrationSettings, clock: Clock, makePool: PoolFactory, registry: Registry, log: Logger, random?: () => number): Migration {
+export function migrationOf(
+  o: MigrationSettings,
+  clock: Clock,
+  makePool: PoolFactory,
+  registry: Registry,
+  log: Logger,
+  random?: () => number,
+): Migration {
   const pools: Dispatcher[] = [];
   const pooled: PoolFactory = (url) => {
     const p = makePool(url);
@@ -117,14 +133,30 @@ export function migrationOf(o: MigrationSettings, clock: Clock, makePool: PoolFa
   } catch (err) {
     throw new UserError(`--external-servers: ${(err as Error).message}`);
   }
-  for (const [flag, url] of [['--fallback-url', o.fallbackUrl], ['--shadow-url', o.shadowUrl]] as const) {
-    if (url !== undefined && !isBaseUrl(url)) throw new UserError(`${flag}: expected an http:// or https:// base URL such as http://old:8080, got "${url.slice(0, 80)}"`);
+  for (const [flag, url] of [
+    ['--fallback-url', o.fallbackUrl],
+    ['--shadow-url', o.shadowUrl],
+  ] as const) {
+    if (url !== undefined && !isBaseUrl(url))
+      throw new UserError(
+        `${flag}: expected an http:// or https:// base URL such as http://old:8080, got ` + `"${url.slice(0, 80)}"`,
+      );
   }
-  const others = servers.length > 0 || o.fallbackUrl !== undefined ? new OtherServers(clock, o.maxInflightPerReplica, pooled, servers, o.fallbackUrl, registry, random) : undefined;
+  const others =
+    servers.length > 0 || o.fallbackUrl !== undefined
+      ? new OtherServers(clock, o.maxInflightPerReplica, pooled, servers, o.fallbackUrl, registry, random)
+      : undefined;
   const shadowOptions = { share: o.shadowShare, maxInflight: o.maxInflightPerReplica, timeoutMs: o.requestTimeoutMs };
-  const shadow = o.shadowUrl === undefined ? undefined : new Shadow(pooled(o.shadowUrl), shadowOptions, clock, registry, log, random);
+  const shadow =
+    o.shadowUrl === undefined
+      ? undefined
+      : new Shadow(pooled(o.shadowUrl), shadowOptions, clock, registry, log, random);
   if (others !== undefined || shadow !== undefined) {
-    log.info('other servers', { external: servers.map((e) => ({ url: redactUrl(e.url), weightPercent: e.weightPercent })), fallback: o.fallbackUrl && redactUrl(o.fallbackUrl), shadow: o.shadowUrl && redactUrl(o.shadowUrl) });
+    log.info('other servers', {
+      external: servers.map((e) => ({ url: redactUrl(e.url), weightPercent: e.weightPercent })),
+      fallback: o.fallbackUrl && redactUrl(o.fallbackUrl),
+      shadow: o.shadowUrl && redactUrl(o.shadowUrl),
+    });
   }
   return { others, shadow, pools };
 }

@@ -9,7 +9,10 @@ export class TokenBucket {
   readonly capacity: number;
 
   /** `burst` defaults to one second's worth of `ratePerSec` (at least 1). */
-  constructor(readonly ratePerSec: number, burst?: number) {
+  constructor(
+    readonly ratePerSec: number,
+    burst?: number,
+  ) {
     this.capacity = burst ?? Math.max(1, Math.ceil(ratePerSec));
     this.tokens = this.capacity;
   }

@@ -22,7 +22,10 @@ export class ReadPause {
   private head = 0;
   private timer: TimerHandle | null = null;
 
-  constructor(private readonly clock: Clock, private readonly maxPauseMs = MAX_PAUSE_MS) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly maxPauseMs = MAX_PAUSE_MS,
+  ) {}
 
   /** Connections paused now. */
   get size(): number {

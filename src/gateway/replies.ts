@@ -9,7 +9,13 @@ import { MODEL_VERSION_HEADER } from '../common/wire.js';
 export const RETRY_AFTER_S = '1';
 
 /** Writes the replica's status, headers and body bytes unchanged, in one write (plus Cache-Status when the cache was asked). */
-export function writeUpstreamReply(ex: Exchange, a: Attempt, body: Buffer, totalMs: number, cacheStatus?: string): void {
+export function writeUpstreamReply(
+  ex: Exchange,
+  a: Attempt,
+  body: Buffer,
+  totalMs: number,
+  cacheStatus?: string,
+): void {
   const headers = clientResponseHeaders(a.rawHeaders, a.bytes, a.upstream.id, gatewayTiming(totalMs, ex.upstreamMs));
   if (cacheStatus !== undefined) headers.push('cache-status', cacheStatus);
   if (a.upstream.version !== undefined) headers.push(MODEL_VERSION_HEADER, a.upstream.version);
@@ -18,14 +24,25 @@ export function writeUpstreamReply(ex: Exchange, a: Attempt, body: Buffer, total
 }
 
 /** Writes a cached answer (200) with the gateway's timing. */
-export function writeCachedReply(ex: Exchange, headers: Record<string, string | number>, body: Buffer, totalMs: number): void {
+export function writeCachedReply(
+  ex: Exchange,
+  headers: Record<string, string | number>,
+  body: Buffer,
+  totalMs: number,
+): void {
   if (ex.res.headersSent || ex.res.destroyed) return;
   ex.res.writeHead(200, { ...headers, 'server-timing': gatewayTiming(totalMs, 0) });
   ex.res.end(body);
 }
 
 /** Writes `{"error": message}`, with Retry-After on 503. Does nothing if the client is gone. */
-export function writeOwnReply(res: ServerResponse, status: number, message: string, totalMs: number, upstreamMs: number): void {
+export function writeOwnReply(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  totalMs: number,
+  upstreamMs: number,
+): void {
   if (res.headersSent || res.destroyed) return;
   const body = JSON.stringify({ error: message });
   const headers: Record<string, string | number> = {

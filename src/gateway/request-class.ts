@@ -24,11 +24,18 @@ export type HeadVerdict = { budgetMs: number; priority: number } | { status: 400
  */
 export function readHead(headers: IncomingHttpHeaders, defaultBudgetMs: number, floorMs: number): HeadVerdict {
   const budgetMs = parseTimeoutHeader(headers[TIMEOUT_HEADER], defaultBudgetMs);
-  if (Number.isNaN(budgetMs)) return { status: 400, message: `header ${TIMEOUT_HEADER} must be a positive number of milliseconds` };
+  if (Number.isNaN(budgetMs))
+    return { status: 400, message: `header ${TIMEOUT_HEADER} must be a positive number of milliseconds` };
   const priority = parsePriority(headers[PRIORITY_HEADER]);
   if (Number.isNaN(priority)) return { status: 400, message: PRIORITY_MESSAGE };
   if (cannotMeet(budgetMs, floorMs)) {
-    return { status: 504, message: `the deadline of ${budgetMs} ms is shorter than a replica needs to answer (about ${floorMs.toFixed(1)} ms with nothing ahead); the request was not sent: allow more time` };
+    return {
+      status: 504,
+      message:
+        `the deadline of ${budgetMs} ms is shorter than a replica needs to answer ` +
+        `(about ${floorMs.toFixed(1)} ms with nothing ahead); the request was not sent: ` +
+        `allow more time`,
+    };
   }
   return { budgetMs, priority };
 }

@@ -30,7 +30,11 @@ export class Responder {
   /** The shadow server our infer answers are compared with, when configured. */
   shadow: Shadow | undefined = undefined;
 
-  constructor(private readonly clock: Clock, private readonly metrics: GatewayMetrics, private readonly cache?: ResponseCache) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly metrics: GatewayMetrics,
+    private readonly cache?: ResponseCache,
+  ) {}
 
   /** Resolves once no accepted request is left (after drain, or at once). */
   whenIdle(): Promise<void> {
@@ -57,7 +61,8 @@ export class Responder {
     this.finish(ex, a.status, totalMs);
     // Kept after the answer is on its way: parsing and storing it never delays the client.
     if (cached !== undefined) this.cache!.keep(cached, a.status, a.rawHeaders, body, a.upstream);
-    if (ours && ex.infer) this.shadow?.offer({ url: ex.req.url!, headers: ex.req.headers, body: ex.body!, status: a.status, answer: body });
+    if (ours && ex.infer)
+      this.shadow?.offer({ url: ex.req.url!, headers: ex.req.headers, body: ex.body!, status: a.status, answer: body });
   }
 
   /** Answers a cache hit (200) without a replica. */
@@ -98,7 +103,14 @@ export class Responder {
   }
 
   /** Answers before the request was accepted (draining, nothing ready, bad header): counted only. */
-  rejectNow(req: IncomingMessage, res: ServerResponse, startMs: number, status: number, message: string, shed?: ShedReason): void {
+  rejectNow(
+    req: IncomingMessage,
+    res: ServerResponse,
+    startMs: number,
+    status: number,
+    message: string,
+    shed?: ShedReason,
+  ): void {
     guardUnreadBody(req, res);
     if (shed !== undefined) {
       this.lastShedMs = startMs;

@@ -35,10 +35,18 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   const log = o.logger ?? createLogger({ component: 'gateway' });
   const closing = new Set<Promise<void>>();
   const makePool = (url: string) =>
-    new Pool(url, { connections: o.maxInflightPerReplica, pipelining: 1, keepAliveTimeout: 4_000, connect: { timeout: 2_000 } });
+    new Pool(url, {
+      connections: o.maxInflightPerReplica,
+      pipelining: 1,
+      keepAliveTimeout: 4_000,
+      connect: { timeout: 2_000 },
+    });
   const set = new UpstreamSet(clock, o.maxInflightPerReplica, makePool, o.random);
   let core: GatewayCore;
-  const metrics = new GatewayMetrics({ inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() }, o.latencyBucketMs / 1000);
+  const metrics = new GatewayMetrics(
+    { inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() },
+    o.latencyBucketMs / 1000,
+  );
   const cache = o.cacheEnabled ? newCache(o, clock, metrics, log) : undefined;
   if (cache) {
     cache.serving = (version) => set.servesVersion(version);
@@ -51,27 +59,50 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   const gate = new AuthGate(o.auth, new AuthMetrics(metrics.registry));
   if (o.authConfig) gate.configure(o.authConfig);
 
-  const setReplicas = (replicas: readonly ReplicaEndpoint[], abort: readonly string[] = [], weights?: Record<string, number>) => {
+  const setReplicas = (
+    replicas: readonly ReplicaEndpoint[],
+    abort: readonly string[] = [],
+    weights?: Record<string, number>,
+  ) => {
     set.weights.set(weights);
-    const before = set.list.map((u) => u.url).sort().join(' ');
-    if (replicas.map((r) => r.url).sort().join(' ') !== before) cache?.replicaSetChanged();
+    const before = set.list
+      .map((u) => u.url)
+      .sort()
+      .join(' ');
+    if (
+      replicas
+        .map((r) => r.url)
+        .sort()
+        .join(' ') !== before
+    )
+      cache?.replicaSetChanged();
     for (const u of set.replace(replicas)) {
       // undici's close() waits for the requests already on the pool, so removal fails none of them;
       // destroy() fails them at once (an attempt that fails before its answer is retried elsewhere).
       const lost = abort.includes(u.id);
       if (lost) log.warn('replica lost: its requests are retried elsewhere', { replica: u.id, inflight: u.inflight });
-      const p = (lost ? u.pool.destroy(new Error('the replica\'s host was lost')) : u.pool.close()).catch(() => {}).finally(() => closing.delete(p));
+      const p = (lost ? u.pool.destroy(new Error("the replica's host was lost")) : u.pool.close())
+        .catch(() => {})
+        .finally(() => closing.delete(p));
       closing.add(p);
     }
-    log.info('replica set', { replicas: set.list.map((u) => ({ id: u.id, ready: u.ready, version: u.version })), weights });
+    log.info('replica set', {
+      replicas: set.list.map((u) => ({ id: u.id, ready: u.ready, version: u.version })),
+      weights,
+    });
     core.pump();
   };
   if (o.replicas) setReplicas(o.replicas);
 
-  const tlsFiles = o.tlsCert !== undefined && o.tlsKey !== undefined ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
+  const tlsFiles =
+    o.tlsCert !== undefined && o.tlsKey !== undefined ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
   const handler = (req: IncomingMessage, res: ServerResponse) => route(core, metrics, gate, req, res, clock.nowMs());
-  const tls = tlsFiles ? new GatewayTls(tlsFiles, log, (notAfterMs) => metrics.setTlsCertExpiry(notAfterMs / 1000)) : undefined;
-  const server = tls ? https.createServer({ ...hardenedServerOptions(), ...tls.load() }, handler) : http.createServer(hardenedServerOptions(), handler);
+  const tls = tlsFiles
+    ? new GatewayTls(tlsFiles, log, (notAfterMs) => metrics.setTlsCertExpiry(notAfterMs / 1000))
+    : undefined;
+  const server = tls
+    ? https.createServer({ ...hardenedServerOptions(), ...tls.load() }, handler)
+    : http.createServer(hardenedServerOptions(), handler);
   hardenServer(server as http.Server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -82,7 +113,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `${tlsFiles ? 'https' : 'http'}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
+  const url = `${tlsFiles ? 'https' : 'http'}://` + `${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
   let closed: Promise<void> | undefined;
 
   const drain = () => {
@@ -93,25 +124,34 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
     return core.whenIdle();
   };
   return {
-    url, host: o.host, port, setReplicas, drain,
+    url,
+    host: o.host,
+    port,
+    setReplicas,
+    drain,
     setAuth: (config) => {
       gate.configure(config);
-      log.info('tokens set', { tokens: config.tokens.map((t) => t.name), openHealth: config.openHealth, openMetrics: config.openMetrics });
+      log.info('tokens set', {
+        tokens: config.tokens.map((t) => t.name),
+        openHealth: config.openHealth,
+        openMetrics: config.openMetrics,
+      });
     },
     reloadTls: async () => {
       if (!tls) throw new Error('this gateway does not serve HTTPS (no --tls-cert/--tls-key)');
       tls.reload(server as https.Server);
     },
-    close: () => (closed ??= (async () => {
-      await drain();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      // Drained: only shadow copies can be left at the other servers, and they are dropped.
-      const pools = [...set.list.map((u) => u.pool.close()), ...migration.pools.map((p) => p.destroy())];
-      await Promise.all([...pools.map((p) => p.catch(() => {})), ...closing, cache?.close()]);
-    })()),
+    close: () =>
+      (closed ??= (async () => {
+        await drain();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        // Drained: only shadow copies can be left at the other servers, and they are dropped.
+        const pools = [...set.list.map((u) => u.pool.close()), ...migration.pools.map((p) => p.destroy())];
+        await Promise.all([...pools.map((p) => p.catch(() => {})), ...closing, cache?.close()]);
+      })()),
     stats: () => stats(core, set, clock),
     metrics: () => metrics.text(),
   };

@@ -14,7 +14,9 @@ interface Output {
 /** The `outputs` of a parsed answer, or undefined when it has none (not an OIP v2 infer answer). */
 export function outputsOf(answer: unknown): Output[] | undefined {
   const outputs = (answer as { outputs?: unknown } | null)?.outputs;
-  return Array.isArray(outputs) && outputs.every((o) => typeof o === 'object' && o !== null) ? (outputs as Output[]) : undefined;
+  return Array.isArray(outputs) && outputs.every((o) => typeof o === 'object' && o !== null)
+    ? (outputs as Output[])
+    : undefined;
 }
 
 /**
@@ -28,7 +30,8 @@ export function outputsOf(answer: unknown): Output[] | undefined {
 export function answersAgree(ours: Output[], theirs: Output[]): boolean {
   if (ours.length === 0) return false;
   for (const o of ours) {
-    const t = theirs.find((x) => x.name === o.name) ?? (ours.length === 1 && theirs.length === 1 ? theirs[0] : undefined);
+    const t =
+      theirs.find((x) => x.name === o.name) ?? (ours.length === 1 && theirs.length === 1 ? theirs[0] : undefined);
     if (t === undefined || !outputAgrees(o, t)) return false;
   }
   return true;
@@ -38,11 +41,15 @@ function outputAgrees(o: Output, t: Output): boolean {
   const a = flat(o.data);
   const b = flat(t.data);
   if (a === undefined || b === undefined || a.length !== b.length) return false;
-  if (!a.every((v) => typeof v === 'number') || !b.every((v) => typeof v === 'number')) return a.every((v, i) => v === b[i]);
+  if (!a.every((v) => typeof v === 'number') || !b.every((v) => typeof v === 'number'))
+    return a.every((v, i) => v === b[i]);
   const shape = Array.isArray(o.shape) ? o.shape : [];
   const last = shape.length > 0 ? Number(shape[shape.length - 1]) : 1;
   const row = Number.isInteger(last) && last > 1 && a.length % last === 0 ? last : 1;
-  if (row === 1) return (a as number[]).every((v, i) => Math.abs(v - (b[i] as number)) <= Math.max(ABS_TOLERANCE, REL_TOLERANCE * Math.abs(v)));
+  if (row === 1)
+    return (a as number[]).every(
+      (v, i) => Math.abs(v - (b[i] as number)) <= Math.max(ABS_TOLERANCE, REL_TOLERANCE * Math.abs(v)),
+    );
   for (let start = 0; start < a.length; start += row) {
     if (argmax(a as number[], start, row) !== argmax(b as number[], start, row)) return false;
   }

@@ -47,7 +47,13 @@ export class Shadow {
     private readonly log: Logger,
     private readonly random: () => number = Math.random,
   ) {
-    ({ requests: this.requests, agreements: this.agreements, disagreements: this.disagreements, errors: this.errors, dropped: this.dropped } = shadowCounters(registry));
+    ({
+      requests: this.requests,
+      agreements: this.agreements,
+      disagreements: this.disagreements,
+      errors: this.errors,
+      dropped: this.dropped,
+    } = shadowCounters(registry));
   }
 
   /** Called after our answer is written: copies the request to the shadow server for its share. */
@@ -59,17 +65,26 @@ export class Shadow {
     this.inflight++;
     this.requests.inc();
     const contentType = req.headers['content-type'];
-    this.pool.request({
-      path: req.url, method: 'POST', body: req.body,
-      headers: { 'content-type': typeof contentType === 'string' ? contentType : 'application/json' },
-      headersTimeout: this.o.timeoutMs, bodyTimeout: this.o.timeoutMs,
-    }).then(async (res) => {
-      const text = await res.body.text();
-      if (res.statusCode !== 200) return this.failed(`status ${res.statusCode}`);
-      const theirs = parseOutputs(Buffer.from(text));
-      if (theirs === undefined) return this.failed('its answer has no OIP v2 outputs');
-      (answersAgree(ours, theirs) ? this.agreements : this.disagreements).inc();
-    }, (err: Error) => this.failed((err as { code?: string }).code ?? err.message)).finally(() => this.inflight--);
+    this.pool
+      .request({
+        path: req.url,
+        method: 'POST',
+        body: req.body,
+        headers: { 'content-type': typeof contentType === 'string' ? contentType : 'application/json' },
+        headersTimeout: this.o.timeoutMs,
+        bodyTimeout: this.o.timeoutMs,
+      })
+      .then(
+        async (res) => {
+          const text = await res.body.text();
+          if (res.statusCode !== 200) return this.failed(`status ${res.statusCode}`);
+          const theirs = parseOutputs(Buffer.from(text));
+          if (theirs === undefined) return this.failed('its answer has no OIP v2 outputs');
+          (answersAgree(ours, theirs) ? this.agreements : this.disagreements).inc();
+        },
+        (err: Error) => this.failed((err as { code?: string }).code ?? err.message),
+      )
+      .finally(() => this.inflight--);
   }
 
   private failed(reason: string): void {
@@ -91,13 +106,30 @@ function parseOutputs(body: Buffer): ReturnType<typeof outputsOf> {
 }
 
 /** The shadow's counters on `registry` (also how the metrics reference lists them without a shadow). */
-export function shadowCounters(registry: Registry): Record<'requests' | 'agreements' | 'disagreements' | 'errors' | 'dropped', Counter> {
-  const counter = (name: string, help: string) => new Counter({ name: `serve_gateway_shadow_${name}_total`, help, registers: [registry] });
+export function shadowCounters(
+  registry: Registry,
+): Record<'requests' | 'agreements' | 'disagreements' | 'errors' | 'dropped', Counter> {
+  const counter = (name: string, help: string) =>
+    new Counter({ name: `serve_gateway_shadow_${name}_total`, help, registers: [registry] });
   return {
-    requests: counter('requests', 'Copies of infer requests sent to the shadow server (requests = agreements + disagreements + errors once all are answered).'),
-    agreements: counter('agreements', 'Shadow answers that agreed with ours (same predicted class per row, or values within tolerance).'),
+    requests: counter(
+      'requests',
+      'Copies of infer requests sent to the shadow server (requests = agreements + ' +
+        'disagreements + errors once all are answered).',
+    ),
+    agreements: counter(
+      'agreements',
+      'Shadow answers that agreed with ours (same predicted class per row, or values ' + 'within tolerance).',
+    ),
     disagreements: counter('disagreements', 'Shadow answers that did not agree with ours.'),
-    errors: counter('errors', 'Copies the shadow server failed: no connection, no answer in time, a status other than 200, or no OIP v2 outputs.'),
-    dropped: counter('dropped', 'Copies not sent because as many as the cap were in flight at the shadow server already.'),
+    errors: counter(
+      'errors',
+      'Copies the shadow server failed: no connection, no answer in time, a status ' +
+        'other than 200, or no OIP v2 outputs.',
+    ),
+    dropped: counter(
+      'dropped',
+      'Copies not sent because as many as the cap were in flight at the shadow server already.',
+    ),
   };
 }

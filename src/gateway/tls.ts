@@ -56,7 +56,10 @@ function validityOf(pem: Buffer): CertValidity {
   try {
     return certValidity(pem);
   } catch (err) {
-    throw new UserError(`the TLS certificate file cannot be read as X.509 (${errorMessage(err)}): give a PEM certificate chain (gateway.tls.cert, --tls-cert)`);
+    throw new UserError(
+      `the TLS certificate file cannot be read as X.509 (${errorMessage(err)}): give ` +
+        `a PEM certificate chain (gateway.tls.cert, --tls-cert)`,
+    );
   }
 }
 
@@ -69,7 +72,10 @@ export function loadTls(files: TlsFiles): SecureContextOptions {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new UserError(`cannot read the TLS ${what} ${file} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): check ${flag}`);
+      throw new UserError(
+        `cannot read the TLS ${what} ${file} (` +
+          `${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}): check ${flag}`,
+      );
     }
   };
   const options = {
@@ -79,7 +85,11 @@ export function loadTls(files: TlsFiles): SecureContextOptions {
   try {
     createSecureContext(options);
   } catch (err) {
-    throw new UserError(`the TLS certificate ${files.certFile} and key ${files.keyFile} cannot be used together (${errorMessage(err)}): give a PEM certificate chain and its own private key`);
+    throw new UserError(
+      `the TLS certificate ${files.certFile} and key ${files.keyFile} cannot be used ` +
+        `together (${errorMessage(err)}): give a PEM certificate chain and its own ` +
+        `private key`,
+    );
   }
   return options;
 }

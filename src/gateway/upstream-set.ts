@@ -60,7 +60,10 @@ export class UpstreamSet {
 
   /** A replica with a free slot, chosen by P2C on in-flight count; `exclude` and replicas of `excludeVersion` are skipped (retries). */
   pick(exclude?: Upstream, excludeVersion?: string): Upstream | undefined {
-    const score = exclude === undefined ? this.scoreFn : (u: Upstream) => (u.version !== undefined && u.version === excludeVersion ? -1 : this.score(u, exclude));
+    const score =
+      exclude === undefined
+        ? this.scoreFn
+        : (u: Upstream) => (u.version !== undefined && u.version === excludeVersion ? -1 : this.score(u, exclude));
     if (this.weights.active) return pickByVersion(this.members, this.weights, score, this.random, this.clock.nowMs());
     return pickP2C(this.members, score, this.random);
   }
@@ -75,7 +78,13 @@ export class UpstreamSet {
   /** True when a replica of a serving version other than `u`'s is available (a rollout: the other version can answer for it). */
   otherVersionAvailable(u: Upstream): boolean {
     const nowMs = this.clock.nowMs();
-    return u.version !== undefined && this.members.some((m) => m.version !== undefined && m.version !== u.version && this.weights.serving(m.version) && m.isAvailable(nowMs));
+    return (
+      u.version !== undefined &&
+      this.members.some(
+        (m) =>
+          m.version !== undefined && m.version !== u.version && this.weights.serving(m.version) && m.isAvailable(nowMs),
+      )
+    );
   }
 
   /** True when some available replica is below its in-flight cap. */
@@ -88,7 +97,9 @@ export class UpstreamSet {
   /** True when answers of `version` may go to clients: it has weight (or none is set) and a replica in the set. */
   servesVersion(version: string): boolean {
     if (!this.weights.serving(version)) return false;
-    return this.members.every((u) => u.version === undefined) || this.members.some((u) => u.version === version && u.ready);
+    return (
+      this.members.every((u) => u.version === undefined) || this.members.some((u) => u.version === version && u.ready)
+    );
   }
 
   /**
@@ -117,7 +128,7 @@ export class UpstreamSet {
   /** Why nothing can be routed to, for a 503. */
   noReplicaMessage(): string {
     const c = this.counts();
-    return `no ready replica (${c.ready} ready, ${c.ejected} ejected, ${c.not_ready} not ready); retry later`;
+    return `no ready replica (${c.ready} ready, ${c.ejected} ejected, ${c.not_ready} not ` + `ready); retry later`;
   }
 
   /** Earliest time an ejected replica comes back, or undefined when none is ejected. */

@@ -49,10 +49,18 @@ export class VersionWeights {
  * when no serving one is available at all.
  */
 export function pickByVersion(
-  members: readonly Upstream[], weights: VersionWeights, score: (u: Upstream) => number, random: () => number, nowMs: number,
+  members: readonly Upstream[],
+  weights: VersionWeights,
+  score: (u: Upstream) => number,
+  random: () => number,
+  nowMs: number,
 ): Upstream | undefined {
   const v = weights.choose(random);
-  const drawn = pickP2C(members.filter((u) => u.version === v), score, random);
+  const drawn = pickP2C(
+    members.filter((u) => u.version === v),
+    score,
+    random,
+  );
   if (drawn) return drawn;
   const serving = members.filter((u) => weights.serving(u.version));
   const any = pickP2C(serving, score, random);

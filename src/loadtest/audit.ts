@@ -47,12 +47,23 @@ export function auditRun(result: RunResult, probe: AuditProbe): GeneratorAudit {
   const audit: GeneratorAudit = { ...probe, sentLateShare, meanLatenessMs, unreliable: false };
   const reasons: string[] = [];
   if (probe.eventLoopDelayP99Ms !== null && probe.eventLoopDelayP99Ms > allowedMs) {
-    reasons.push(`the generator's event loop was delayed ${formatMs(probe.eventLoopDelayP99Ms)} at p99 (allowed ${formatMs(allowedMs)})`);
+    reasons.push(
+      `the generator's event loop was delayed ${formatMs(probe.eventLoopDelayP99Ms)} ` +
+        `at p99 (allowed ${formatMs(allowedMs)})`,
+    );
   }
   // Late sends while every request had a free connection are the generator's own slip; with a
   // backlog they are the server's slowness, which intended-time latency rightly charges to it.
-  if (result.mode === 'open' && probe.maxBacklog === 0 && sentLateShare > LATE_SHARE_LIMIT && meanLatenessMs > allowedMs) {
-    reasons.push(`${+(sentLateShare * 100).toFixed(1)}% of requests left late (mean ${formatMs(meanLatenessMs)} behind schedule) with connections free`);
+  if (
+    result.mode === 'open' &&
+    probe.maxBacklog === 0 &&
+    sentLateShare > LATE_SHARE_LIMIT &&
+    meanLatenessMs > allowedMs
+  ) {
+    reasons.push(
+      `${+(sentLateShare * 100).toFixed(1)}% of requests left late (mean ` +
+        `${formatMs(meanLatenessMs)} behind schedule) with connections free`,
+    );
   }
   if (reasons.length > 0) Object.assign(audit, { unreliable: true, reason: reasons.join('; '), fix: FIX });
   return audit;
@@ -60,6 +71,13 @@ export function auditRun(result: RunResult, probe: AuditProbe): GeneratorAudit {
 
 /** One line for the table: the generator's lag with the host's load beside it. */
 export function auditLine(a: GeneratorAudit): string {
-  const eld = a.eventLoopDelayP99Ms === null ? 'event-loop delay not measured (worker threads)' : `event-loop delay p99 ${formatMs(a.eventLoopDelayP99Ms)}, max ${formatMs(a.eventLoopDelayMaxMs ?? 0)}`;
-  return `generator: ${+(a.sentLateShare * 100).toFixed(1)}% sent late, mean ${formatMs(a.meanLatenessMs)} behind schedule; ${eld}; host load ${a.loadAverage1m.toFixed(2)} on ${a.cpuCount} CPUs`;
+  const eld =
+    a.eventLoopDelayP99Ms === null
+      ? 'event-loop delay not measured (worker threads)'
+      : `event-loop delay p99 ${formatMs(a.eventLoopDelayP99Ms)}, max ` + `${formatMs(a.eventLoopDelayMaxMs ?? 0)}`;
+  return (
+    `generator: ${+(a.sentLateShare * 100).toFixed(1)}% sent late, mean ` +
+    `${formatMs(a.meanLatenessMs)} behind schedule; ${eld}; host load ` +
+    `${a.loadAverage1m.toFixed(2)} on ${a.cpuCount} CPUs`
+  );
 }

@@ -9,7 +9,11 @@ export async function readBaseline(file: string): Promise<RunResult> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UserError(`--baseline ${file}: cannot read the file (${(err as { code?: string }).code ?? 'error'}); write one with serve bench --json > ${file}`);
+    throw new UserError(
+      `--baseline ${file}: cannot read the file (` +
+        `${(err as { code?: string }).code ?? 'error'}); write one with serve bench ` +
+        `--json > ${file}`,
+    );
   }
   let parsed: Partial<RunResult>;
   try {
@@ -17,8 +21,14 @@ export async function readBaseline(file: string): Promise<RunResult> {
   } catch {
     throw new UserError(`--baseline ${file}: not JSON; expected the output of serve bench --json`);
   }
-  if (parsed?.schemaVersion !== 1 || typeof parsed.latency?.p50Ms !== 'number' || typeof parsed.rate?.achievedPerSec !== 'number') {
-    throw new UserError(`--baseline ${file}: not a serve bench --json result (schemaVersion 1 with latency and rate)`);
+  if (
+    parsed?.schemaVersion !== 1 ||
+    typeof parsed.latency?.p50Ms !== 'number' ||
+    typeof parsed.rate?.achievedPerSec !== 'number'
+  ) {
+    throw new UserError(
+      `--baseline ${file}: not a serve bench --json result (schemaVersion 1 with ` + `latency and rate)`,
+    );
   }
   return parsed as RunResult;
 }

@@ -39,7 +39,10 @@ export class InferenceBodyProbe {
   /** Starts a body; `binaryHeaderLength` is the Inference-Header-Content-Length value, if any. */
   start(binaryHeaderLength: number | undefined): void {
     this.binaryHeaderLength = binaryHeaderLength;
-    this.jsonLeft = binaryHeaderLength !== undefined && Number.isInteger(binaryHeaderLength) && binaryHeaderLength >= 0 ? binaryHeaderLength : Infinity;
+    this.jsonLeft =
+      binaryHeaderLength !== undefined && Number.isInteger(binaryHeaderLength) && binaryHeaderLength >= 0
+        ? binaryHeaderLength
+        : Infinity;
     this.bodyBytes = 0;
     this.first = 0;
     this.last = 0;

@@ -32,14 +32,26 @@ export class InferClient {
   constructor(
     baseUrl: string,
     modelPath: string,
-    opts: { connections: number; timeoutMs: number; expectOutputs?: readonly TensorMeta[]; token?: string; ca?: string },
+    opts: {
+      connections: number;
+      timeoutMs: number;
+      expectOutputs?: readonly TensorMeta[];
+      token?: string;
+      ca?: string;
+    },
   ) {
     const url = new URL(baseUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${baseUrl}: only http:// and https:// URLs can be load tested`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new Error(`${baseUrl}: only http:// and https:// URLs can be load tested`);
     const secure = url.protocol === 'https:';
     // undici (and WHATWG URL) write IPv6 hosts in brackets; net.connect wants them bare.
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.pool = new Http1Pool(hostname, Number(url.port || (secure ? 443 : 80)), { connections: opts.connections, timeoutMs: opts.timeoutMs, tls: secure, ca: opts.ca });
+    this.pool = new Http1Pool(hostname, Number(url.port || (secure ? 443 : 80)), {
+      connections: opts.connections,
+      timeoutMs: opts.timeoutMs,
+      tls: secure,
+      ca: opts.ca,
+    });
     this.auth = opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` };
     this.host = url.host;
     this.path = `${url.pathname.replace(/\/$/, '')}${modelPath}/infer`;
@@ -59,7 +71,9 @@ export class InferClient {
     }
     const expect = this.expectOutputs;
     return new Promise<Outcome>((resolve) => {
-      this.pool.request(bytes, expect !== undefined, (res, errorClass) => resolve(res ? this.classify(res, expect) : this.failure(errorClass!)));
+      this.pool.request(bytes, expect !== undefined, (res, errorClass) =>
+        resolve(res ? this.classify(res, expect) : this.failure(errorClass!)),
+      );
     });
   }
 

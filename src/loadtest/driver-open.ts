@@ -53,7 +53,8 @@ class OpenLoop {
     this.startMs = input.startMs ?? input.clock.nowMs();
     this.recorder = new Recorder(this.startMs, input.lateThresholdMs, input.intervalSamples ?? false);
     const whole = new ArrivalSchedule(input.ratePerSec, input.arrival, input.seed);
-    const share = input.share && input.share.count > 1 ? new ScheduleShare(whole, input.share.index, input.share.count) : whole;
+    const share =
+      input.share && input.share.count > 1 ? new ScheduleShare(whole, input.share.index, input.share.count) : whole;
     this.due = new DueQueue(share, input.durationMs);
     this.drainDeadlineMs = this.startMs + input.durationMs + input.timeoutMs;
     this.spinMs = Math.min(1, (250 * (input.share?.count ?? 1)) / input.ratePerSec);
@@ -83,7 +84,12 @@ class OpenLoop {
     this.stopTicker();
     this.input.signal?.removeEventListener('abort', this.onAbort);
     const { recorder, startMs } = this;
-    this.resolve({ recorder, startMs, endMs: Math.max(this.lastDoneMs, startMs + this.input.durationMs), interrupted: this.interrupted });
+    this.resolve({
+      recorder,
+      startMs,
+      endMs: Math.max(this.lastDoneMs, startMs + this.input.durationMs),
+      interrupted: this.interrupted,
+    });
   }
 
   private dispatch(intendedMs: number): void {

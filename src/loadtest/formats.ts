@@ -8,19 +8,25 @@ const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 /** JUnit XML: a test suite whose test cases are the gate checks (one "run" case if none). */
 export function renderJunit(result: RunResult, gates: GateReport): string {
   const secs = (result.durationMs / 1000).toFixed(3);
-  const cases = gates.checks.length === 0
-    ? [`    <testcase classname="serve.bench" name="run completed" time="${secs}"/>`]
-    : gates.checks.map((c) => {
-        const name = xml(`${c.kind} ${c.metric}`);
-        const head = `    <testcase classname="serve.bench.${c.kind}" name="${name}" time="0">`;
-        const body = c.passed ? `<system-out>${xml(c.message)}</system-out>` : `<failure message="${xml(c.message)}" type="${c.kind}">${xml(c.message)}</failure>`;
-        return `${head}${body}</testcase>`;
-      });
+  const cases =
+    gates.checks.length === 0
+      ? [`    <testcase classname="serve.bench" name="run completed" time="${secs}"/>`]
+      : gates.checks.map((c) => {
+          const name = xml(`${c.kind} ${c.metric}`);
+          const head = `    <testcase classname="serve.bench.${c.kind}" name="${name}" time="0">`;
+          const body = c.passed
+            ? `<system-out>${xml(c.message)}</system-out>`
+            : `<failure message="${xml(c.message)}" type="${c.kind}">${xml(c.message)}</failure>`;
+          return `${head}${body}</testcase>`;
+        });
   const failures = gates.checks.filter((c) => !c.passed).length;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="serve bench" tests="${Math.max(1, gates.checks.length)}" failures="${failures}" time="${secs}">`,
-    `  <testsuite name="${xml(`serve bench ${result.target.model}`)}" tests="${Math.max(1, gates.checks.length)}" failures="${failures}" errors="0" time="${secs}" timestamp="${result.startedAt}">`,
+    `<testsuites name="serve bench" tests="${Math.max(1, gates.checks.length)}" ` +
+      `failures="${failures}" time="${secs}">`,
+    `  <testsuite name="${xml(`serve bench ${result.target.model}`)}" tests="` +
+      `${Math.max(1, gates.checks.length)}" failures="${failures}" errors="0" time="` +
+      `${secs}" timestamp="${result.startedAt}">`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',
@@ -34,7 +40,7 @@ export function hdrLogHeader(startEpochMs: number): string {
   return [
     '#[Logged with serve bench; values in microseconds]',
     '#[Histogram log format version 1.3]',
-    `#[StartTime: ${secs} (seconds since epoch), ${new Date(startEpochMs).toISOString()}]`,
+    `#[StartTime: ${secs} (seconds since epoch), ` + `${new Date(startEpochMs).toISOString()}]`,
     `#[BaseTime: ${secs} (seconds since epoch)]`,
     '"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"',
     '',

@@ -14,7 +14,11 @@ const latencyTargets: Array<[GateMetric, keyof SloTargets, keyof LatencySummary]
 
 /** Percentiles compared with a baseline (max is left out: one outlier is not a regression). */
 const baselineMetrics: Array<[GateMetric, keyof LatencySummary]> = [
-  ['p50', 'p50Ms'], ['p90', 'p90Ms'], ['p95', 'p95Ms'], ['p99', 'p99Ms'], ['p999', 'p999Ms'],
+  ['p50', 'p50Ms'],
+  ['p90', 'p90Ms'],
+  ['p95', 'p95Ms'],
+  ['p99', 'p99Ms'],
+  ['p999', 'p999Ms'],
 ];
 
 /** Percentile (as a fraction) of each baseline metric. */
@@ -42,7 +46,10 @@ const rps = (r: number) => `${r.toFixed(1)} req/s`;
  * Latency, error-rate and rate checks of `result` against `targets` (absent targets are skipped).
  * A latency target with no successful request behind it fails (see NO_SUCCESS_NOTE).
  */
-export function targetChecks(result: Pick<RunResult, 'latency' | 'errorRate' | 'rate'>, targets: SloTargets): GateCheck[] {
+export function targetChecks(
+  result: Pick<RunResult, 'latency' | 'errorRate' | 'rate'>,
+  targets: SloTargets,
+): GateCheck[] {
   const checks: GateCheck[] = [];
   for (const [metric, targetKey, summaryKey] of latencyTargets) {
     const limit = targets[targetKey];
@@ -50,21 +57,49 @@ export function targetChecks(result: Pick<RunResult, 'latency' | 'errorRate' | '
     const actual = result.latency[summaryKey];
     if (result.latency.count === 0) {
       // Percentiles of an empty histogram read 0, which would meet any target: fail instead.
-      checks.push({ kind: 'target', metric, actual, limit, passed: false, message: `${metric}: ${NO_SUCCESS_NOTE} (target <= ${formatMs(limit)})` });
+      checks.push({
+        kind: 'target',
+        metric,
+        actual,
+        limit,
+        passed: false,
+        message: `${metric}: ${NO_SUCCESS_NOTE} (target <= ${formatMs(limit)})`,
+      });
       continue;
     }
     const passed = actual <= limit;
-    checks.push({ kind: 'target', metric, actual, limit, passed, message: `${metric} ${formatMs(actual)} ${passed ? '<=' : '>'} ${formatMs(limit)}` });
+    checks.push({
+      kind: 'target',
+      metric,
+      actual,
+      limit,
+      passed,
+      message: `${metric} ${formatMs(actual)} ${passed ? '<=' : '>'} ${formatMs(limit)}`,
+    });
   }
   if (targets.errorRate !== undefined) {
     const actual = result.errorRate;
     const passed = actual <= targets.errorRate;
-    checks.push({ kind: 'target', metric: 'errorRate', actual, limit: targets.errorRate, passed, message: `error rate ${pct(actual)} ${passed ? '<=' : '>'} ${pct(targets.errorRate)}` });
+    checks.push({
+      kind: 'target',
+      metric: 'errorRate',
+      actual,
+      limit: targets.errorRate,
+      passed,
+      message: `error rate ${pct(actual)} ${passed ? '<=' : '>'} ${pct(targets.errorRate)}`,
+    });
   }
   if (targets.minRps !== undefined) {
     const actual = result.rate.achievedPerSec;
     const passed = actual >= targets.minRps;
-    checks.push({ kind: 'target', metric: 'minRps', actual, limit: targets.minRps, passed, message: `throughput ${rps(actual)} ${passed ? '>=' : '<'} ${rps(targets.minRps)}` });
+    checks.push({
+      kind: 'target',
+      metric: 'minRps',
+      actual,
+      limit: targets.minRps,
+      passed,
+      message: `throughput ${rps(actual)} ${passed ? '>=' : '<'} ${rps(targets.minRps)}`,
+    });
   }
   return checks;
 }
@@ -81,8 +116,15 @@ export function baselineChecks(result: RunResult, baseline: RunResult, maxRegres
     const passed = actual <= limit;
     const change = (actual - base) / base;
     checks.push({
-      kind: 'baseline', metric, actual, limit, baseline: base, passed,
-      message: `${metric} ${formatMs(actual)} vs baseline ${formatMs(base)} (${change >= 0 ? '+' : ''}${pct(change)}, allowed +${pct(maxRegression)})`,
+      kind: 'baseline',
+      metric,
+      actual,
+      limit,
+      baseline: base,
+      passed,
+      message:
+        `${metric} ${formatMs(actual)} vs baseline ${formatMs(base)} (` +
+        `${change >= 0 ? '+' : ''}${pct(change)}, allowed +${pct(maxRegression)})`,
     });
   }
   const base = baseline.rate.achievedPerSec;
@@ -92,8 +134,15 @@ export function baselineChecks(result: RunResult, baseline: RunResult, maxRegres
     const passed = actual >= limit;
     const change = (actual - base) / base;
     checks.push({
-      kind: 'baseline', metric: 'throughput', actual, limit, baseline: base, passed,
-      message: `throughput ${rps(actual)} vs baseline ${rps(base)} (${change >= 0 ? '+' : ''}${pct(change)}, allowed -${pct(maxRegression)})`,
+      kind: 'baseline',
+      metric: 'throughput',
+      actual,
+      limit,
+      baseline: base,
+      passed,
+      message:
+        `throughput ${rps(actual)} vs baseline ${rps(base)} (${change >= 0 ? '+' : ''}` +
+        `${pct(change)}, allowed -${pct(maxRegression)})`,
     });
   }
   return checks;
@@ -104,12 +153,24 @@ export function baselineChecks(result: RunResult, baseline: RunResult, maxRegres
  * `maxRegression` is a fraction (0.1 = 10%, the default). A run in which no request succeeded
  * fails even without targets (check `successes`): 100% errors must never pass a CI gate.
  */
-export function evaluateGates(result: RunResult, targets: SloTargets, baseline?: RunResult, maxRegression = 0.1): GateReport {
+export function evaluateGates(
+  result: RunResult,
+  targets: SloTargets,
+  baseline?: RunResult,
+  maxRegression = 0.1,
+): GateReport {
   const checks = targetChecks(result, targets);
   if (baseline) checks.push(...baselineChecks(result, baseline, maxRegression));
   if (result.requests.ok === 0) {
     const rq = result.requests;
-    checks.push({ kind: 'target', metric: 'successes', actual: 0, limit: 1, passed: false, message: `no successful request (${rq.sent} sent, ${rq.errors} failed)` });
+    checks.push({
+      kind: 'target',
+      metric: 'successes',
+      actual: 0,
+      limit: 1,
+      passed: false,
+      message: `no successful request (${rq.sent} sent, ${rq.errors} failed)`,
+    });
   }
   return { passed: checks.every((c) => c.passed), checks };
 }
@@ -124,6 +185,7 @@ export type RunOutcome = 'passed' | 'failed' | 'unreachable' | 'interrupted';
 export function runOutcome(result: RunResult, gates: GateReport): RunOutcome {
   if (result.interrupted) return 'interrupted';
   const connectionErrors = result.errorsByClass.connection ?? 0;
-  if (result.requests.ok === 0 && connectionErrors > 0 && connectionErrors === result.requests.errors) return 'unreachable';
+  if (result.requests.ok === 0 && connectionErrors > 0 && connectionErrors === result.requests.errors)
+    return 'unreachable';
   return gates.passed ? 'passed' : 'failed';
 }

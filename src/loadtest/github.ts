@@ -17,7 +17,12 @@ function escapeProperty(s: string): string {
 export function renderAnnotations(gates: GateReport): string {
   return gates.checks
     .filter((c) => !c.passed)
-    .map((c) => `::error title=${escapeProperty(`serve bench: ${c.kind === 'baseline' ? 'baseline' : 'target'} missed`)}::${escapeData(c.message)}\n`)
+    .map(
+      (c) =>
+        `::error title=` +
+        `${escapeProperty(`serve bench: ${c.kind === 'baseline' ? 'baseline' : 'target'} missed`)}` +
+        `::${escapeData(c.message)}\n`,
+    )
     .join('');
 }
 

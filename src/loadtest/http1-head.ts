@@ -62,7 +62,8 @@ function readStatusLine(line: string, head: ResponseHead): string | undefined {
 /** One header the parser cares about (`name` lowercased, `value` trimmed); others are ignored. */
 function readHeader(name: string, value: string, head: ResponseHead): string | undefined {
   if (name === 'content-length') {
-    if (!/^\d+$/.test(value) || (head.contentLength >= 0 && Number(value) !== head.contentLength)) return 'bad content-length';
+    if (!/^\d+$/.test(value) || (head.contentLength >= 0 && Number(value) !== head.contentLength))
+      return 'bad content-length';
     head.contentLength = Number(value);
   } else if (name === 'transfer-encoding') {
     head.chunked = value.toLowerCase().endsWith('chunked');

@@ -42,7 +42,10 @@ export class ResponseParser {
    * @param copyBody copy kept body bytes out of each chunk (the caller reuses its read buffer)
    * @param probeBodies check each body for the shape of an inference response (see body-probe.ts)
    */
-  constructor(private readonly copyBody = false, probeBodies = false) {
+  constructor(
+    private readonly copyBody = false,
+    probeBodies = false,
+  ) {
     this.probe = probeBodies ? new InferenceBodyProbe() : undefined;
   }
 

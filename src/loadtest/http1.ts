@@ -74,16 +74,20 @@ export class Http1Pool {
 
   private open(): Connection {
     let conn: Connection | undefined;
-    const socket = this.opts.tls ? this.openTls((chunk) => this.onData(conn!, chunk)) : net.connect({
-      host: this.host, port: this.port, noDelay: true,
-      onread: {
-        buffer: this.readBuffer,
-        callback: (n: number, buf: Uint8Array) => {
-          this.onData(conn!, (buf as Buffer).subarray(0, n));
-          return true;
-        },
-      },
-    });
+    const socket = this.opts.tls
+      ? this.openTls((chunk) => this.onData(conn!, chunk))
+      : net.connect({
+          host: this.host,
+          port: this.port,
+          noDelay: true,
+          onread: {
+            buffer: this.readBuffer,
+            callback: (n: number, buf: Uint8Array) => {
+              this.onData(conn!, (buf as Buffer).subarray(0, n));
+              return true;
+            },
+          },
+        });
     conn = new Connection(socket);
     this.all.add(conn);
     socket.once(this.opts.tls ? 'secureConnect' : 'connect', () => (conn.connected = true));
@@ -99,7 +103,9 @@ export class Http1Pool {
   /** https: a TLS socket read through 'data' events (onread does not apply to TLS). */
   private openTls(onData: (chunk: Buffer) => void): net.Socket {
     const socket = tls.connect({
-      host: this.host, port: this.port, ALPNProtocols: ['http/1.1'],
+      host: this.host,
+      port: this.port,
+      ALPNProtocols: ['http/1.1'],
       servername: net.isIP(this.host) ? undefined : this.host,
       // --ca: trust this CA (as curl --cacert does) instead of the system's.
       ...(this.opts.ca === undefined ? {} : { ca: this.opts.ca }),
@@ -132,8 +138,15 @@ export class Http1Pool {
     conn.current = undefined;
     const status = parser.statusCode;
     const ok = status >= 200 && status < 300;
-    const body = p.keepBody && ok ? (parser.body.length === 1 ? parser.body[0] : Buffer.concat(parser.body)) : undefined;
-    const response: Http1Response = { status, binaryHeaderLength: parser.binaryHeaderLength, body, inferenceShaped: parser.probe!.passed, modelVersion: parser.modelVersion };
+    const body =
+      p.keepBody && ok ? (parser.body.length === 1 ? parser.body[0] : Buffer.concat(parser.body)) : undefined;
+    const response: Http1Response = {
+      status,
+      binaryHeaderLength: parser.binaryHeaderLength,
+      body,
+      inferenceShaped: parser.probe!.passed,
+      modelVersion: parser.modelVersion,
+    };
     if (!parser.keepAlive || this.destroyed) this.drop(conn, undefined);
     else {
       if (parser.keepAliveTimeoutMs !== undefined) {

@@ -1,6 +1,14 @@
 // The public API of the load tester (loadtest): what `serve bench`, `serve demo` and tune import.
 export { runBench, type BenchHooks, RAMP_MIN_ACHIEVED_SHARE } from './run.js';
-export { evaluateGates, runOutcome, type RunOutcome, targetChecks, baselineChecks, REGRESSION_FLOOR_MS, BASELINE_MIN_TAIL_SAMPLES } from './gates.js';
+export {
+  evaluateGates,
+  runOutcome,
+  type RunOutcome,
+  targetChecks,
+  baselineChecks,
+  REGRESSION_FLOOR_MS,
+  BASELINE_MIN_TAIL_SAMPLES,
+} from './gates.js';
 export { tableModel, renderProgressLine, type TableModel } from './report.js';
 export { renderJunit, hdrLogHeader, hdrLogLine, renderHgrm } from './formats.js';
 export { renderAnnotations, renderStepSummary } from './github.js';
@@ -11,5 +19,14 @@ export { readBaseline } from './baseline.js';
 export { percentileSpectrum, type SpectrumPoint } from './spectrum.js';
 export type * from './types.js';
 export { parseBenchFlags, benchOptionsWithDefaults, benchDefaults, type BenchFlags } from './flags.js';
-export { judgeGates, verdictOf, outcomeOf, type JudgedCheck, type JudgedReport, type CheckOutcome, type RunVerdict, type VerdictOptions } from './verdict.js';
+export {
+  judgeGates,
+  verdictOf,
+  outcomeOf,
+  type JudgedCheck,
+  type JudgedReport,
+  type CheckOutcome,
+  type RunVerdict,
+  type VerdictOptions,
+} from './verdict.js';
 export { windowsOfSamples } from './windows.js';

@@ -44,31 +44,47 @@ async function call(url: string, method: 'GET' | 'POST', timeoutMs: number, body
   const dispatcher = access.ca === undefined ? undefined : new Agent({ connect: { ca: access.ca } });
   try {
     const res = await request(url, {
-      method, body, headers, dispatcher,
+      method,
+      body,
+      headers,
+      dispatcher,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.body.text();
     if (res.statusCode === 401) {
-      throw new UserError(access.token === undefined
-        ? `${target.origin} answered ${what} with 401: it needs a bearer token; pass --token or set SERVE_TOKEN`
-        : `${target.origin} answered ${what} with 401: it does not accept the token given (--token or SERVE_TOKEN)`);
+      throw new UserError(
+        access.token === undefined
+          ? `${target.origin} answered ${what} with 401: it needs a bearer token; pass ` + `--token or set SERVE_TOKEN`
+          : `${target.origin} answered ${what} with 401: it does not accept the token given ` +
+              `(--token or SERVE_TOKEN)`,
+      );
     }
     return { status: res.statusCode, text };
   } catch (err) {
     if (err instanceof UserError) throw err;
     const { name, code } = err as { name?: string; code?: string };
     if (/CERT|ALTNAME|SSL|VERIFY|ISSUER|SELF_SIGNED/.test(code ?? '')) {
-      throw new UserError(`${target.origin}'s TLS certificate is not trusted (${code}): pass --ca FILE with the CA that signed it`);
+      throw new UserError(
+        `${target.origin}'s TLS certificate is not trusted (${code}): pass --ca FILE ` + `with the CA that signed it`,
+      );
     }
     if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-      throw new UnreachableError(`no answer from ${target.origin} to ${what} within ${formatMs(timeoutMs)} (--timeout): is the server running and is --url right?`);
+      throw new UnreachableError(
+        `no answer from ${target.origin} to ${what} within ${formatMs(timeoutMs)} ` +
+          `(--timeout): is the server running and is --url right?`,
+      );
     }
     if (name === 'HTTPParserError') {
-      throw new UserError(`${target.origin} answered ${what} with something that is not HTTP/1.1 (${errorMessage(err)}): is --url an OIP v2 server?`);
+      throw new UserError(
+        `${target.origin} answered ${what} with something that is not HTTP/1.1 (` +
+          `${errorMessage(err)}): is --url an OIP v2 server?`,
+      );
     }
-    throw new UnreachableError(`cannot reach ${target.origin} (${code ?? errorMessage(err)}): is the server running and is --url right?`);
+    throw new UnreachableError(
+      `cannot reach ${target.origin} (${code ?? errorMessage(err)}): is the server ` + `running and is --url right?`,
+    );
   } finally {
     await dispatcher?.close();
   }
@@ -91,7 +107,9 @@ async function listModels(baseUrl: string, timeoutMs: number, access: Access): P
   const list = index.status === 200 ? parseJson(index.text) : undefined;
   if (Array.isArray(list)) {
     const entries = list as Array<{ name?: unknown; state?: unknown } | null>;
-    const ready = entries.filter((m) => m && typeof m.name === 'string' && (m.state === undefined || m.state === 'READY'));
+    const ready = entries.filter(
+      (m) => m && typeof m.name === 'string' && (m.state === undefined || m.state === 'READY'),
+    );
     return [...new Set(ready.map((m) => String(m!.name)))];
   }
   const server = await call(new URL('/v2', baseUrl).href, 'GET', timeoutMs, undefined, access);
@@ -103,30 +121,52 @@ async function listModels(baseUrl: string, timeoutMs: number, access: Access): P
 }
 
 /** The model to load: `model` if given, else the only one the server lists (each request within `timeoutMs`). */
-export async function resolveModel(baseUrl: string, model: string | undefined, timeoutMs: number, access: Access = {}): Promise<string> {
+export async function resolveModel(
+  baseUrl: string,
+  model: string | undefined,
+  timeoutMs: number,
+  access: Access = {},
+): Promise<string> {
   if (model !== undefined) return model;
   const names = await listModels(baseUrl, timeoutMs, access);
-  if (names === undefined) throw new UserError(`${baseUrl} does not list its models (no POST /v2/repository/index): pass --model NAME`);
+  if (names === undefined)
+    throw new UserError(`${baseUrl} does not list its models (no POST /v2/repository/index): pass ` + `--model NAME`);
   if (names.length === 1) return names[0]!;
-  if (names.length === 0) throw new UnreachableError(`${baseUrl} serves no ready model: load one, or pass --model NAME`);
-  throw new UserError(`${baseUrl} serves ${names.length} models (${names.join(', ')}): pick one with --model NAME`);
+  if (names.length === 0)
+    throw new UnreachableError(`${baseUrl} serves no ready model: load one, or pass --model NAME`);
+  throw new UserError(
+    `${baseUrl} serves ${names.length} models (${names.join(', ')}): pick one with ` + `--model NAME`,
+  );
 }
 
 /** Reads `GET /v2/models/{name}[/versions/{v}]` within `timeoutMs`; 404 and the like exit 3 with the server's error. */
-export async function fetchMetadata(baseUrl: string, model: string, version: string | undefined, timeoutMs: number, access: Access = {}): Promise<ModelMetadata> {
+export async function fetchMetadata(
+  baseUrl: string,
+  model: string,
+  version: string | undefined,
+  timeoutMs: number,
+  access: Access = {},
+): Promise<ModelMetadata> {
   const url = new URL(modelPath(model, version), baseUrl).href;
   const res = await call(url, 'GET', timeoutMs, undefined, access);
-  const body = parseJson(res.text) as Partial<ModelMetadata> & { error?: string } | undefined;
+  const body = parseJson(res.text) as (Partial<ModelMetadata> & { error?: string }) | undefined;
   if (res.status !== 200) {
     const why = body?.error ? `: ${body.error}` : '';
-    throw new UnreachableError(`model "${model}" is not served at ${baseUrl} (HTTP ${res.status}${why}): check --model and --url`);
+    throw new UnreachableError(
+      `model "${model}" is not served at ${baseUrl} (HTTP ${res.status}${why}): check ` + `--model and --url`,
+    );
   }
   if (!body || !Array.isArray(body.inputs) || !Array.isArray(body.outputs)) {
-    throw new UserError(`${url} did not answer Open Inference Protocol v2 model metadata (no inputs/outputs): is --url an OIP v2 server?`);
+    throw new UserError(
+      `${url} did not answer Open Inference Protocol v2 model metadata (no ` +
+        `inputs/outputs): is --url an OIP v2 server?`,
+    );
   }
   for (const t of [...body.inputs, ...body.outputs]) {
     if (typeof t?.name !== 'string' || typeof t.datatype !== 'string' || !Array.isArray(t.shape)) {
-      throw new UserError(`${url} lists a tensor without name, datatype and shape: cannot generate payloads; use --requests FILE`);
+      throw new UserError(
+        `${url} lists a tensor without name, datatype and shape: cannot generate ` + `payloads; use --requests FILE`,
+      );
     }
   }
   return { name: body.name ?? model, versions: body.versions, inputs: body.inputs, outputs: body.outputs };

@@ -30,10 +30,19 @@ export function encodeRequest(inputs: readonly InputTensor[], binary: boolean): 
     const body = Buffer.from(JSON.stringify({ inputs }));
     return { body, headers: { 'content-type': 'application/json' } };
   }
-  const tensors = inputs.map((t) => encodeBinary(t.datatype, t.data.flat(Infinity as 1) as Array<number | boolean | string>));
-  const header = Buffer.from(JSON.stringify({
-    inputs: inputs.map((t, i) => ({ name: t.name, shape: t.shape, datatype: t.datatype, parameters: { binary_data_size: tensors[i]!.length } })),
-  }));
+  const tensors = inputs.map((t) =>
+    encodeBinary(t.datatype, t.data.flat(Infinity as 1) as Array<number | boolean | string>),
+  );
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: inputs.map((t, i) => ({
+        name: t.name,
+        shape: t.shape,
+        datatype: t.datatype,
+        parameters: { binary_data_size: tensors[i]!.length },
+      })),
+    }),
+  );
   return {
     body: Buffer.concat([header, ...tensors]),
     headers: { 'content-type': 'application/octet-stream', [BINARY_HEADER_LENGTH]: String(header.length) },
@@ -41,10 +50,18 @@ export function encodeRequest(inputs: readonly InputTensor[], binary: boolean): 
 }
 
 /** Seeded random payloads with the metadata's shapes (dynamic dimensions set to 1). */
-export function generatePayloads(meta: ModelMetadata, binary: boolean, seed: number, count = generatedCount): Payload[] {
+export function generatePayloads(
+  meta: ModelMetadata,
+  binary: boolean,
+  seed: number,
+  count = generatedCount,
+): Payload[] {
   for (const t of meta.inputs) {
     if (!isKnownDatatype(t.datatype)) {
-      throw new UserError(`input "${t.name}" of model "${meta.name}" has datatype ${t.datatype}, which the generator cannot fill: use --requests FILE`);
+      throw new UserError(
+        `input "${t.name}" of model "${meta.name}" has datatype ${t.datatype}, which ` +
+          `the generator cannot fill: use --requests FILE`,
+      );
     }
   }
   const random = seededRandom(seed);
@@ -65,7 +82,9 @@ export async function loadReplayPayloads(file: string, binary: boolean): Promise
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new UserError(`--requests ${file}: cannot read the file (${(err as { code?: string }).code ?? 'error'})`);
+    throw new UserError(
+      `--requests ${file}: cannot read the file (` + `${(err as { code?: string }).code ?? 'error'})`,
+    );
   }
   const payloads: Payload[] = [];
   const lines = text.split('\n');
@@ -76,12 +95,22 @@ export async function loadReplayPayloads(file: string, binary: boolean): Promise
     try {
       req = JSON.parse(line) as typeof req;
     } catch {
-      throw new UserError(`--requests ${file}:${i + 1}: not valid JSON; each line must be one infer request like {"inputs":[...]}`);
+      throw new UserError(
+        `--requests ${file}:${i + 1}: not valid JSON; each line must be one infer ` + `request like {"inputs":[...]}`,
+      );
     }
-    if (!req || !Array.isArray(req.inputs) || req.inputs.some((t) => !t || !Array.isArray(t.data) || !Array.isArray(t.shape))) {
-      throw new UserError(`--requests ${file}:${i + 1}: expected {"inputs":[{"name","shape","datatype","data"}]}`);
+    if (
+      !req ||
+      !Array.isArray(req.inputs) ||
+      req.inputs.some((t) => !t || !Array.isArray(t.data) || !Array.isArray(t.shape))
+    ) {
+      throw new UserError(`--requests ${file}:${i + 1}: expected ` + `{"inputs":[{"name","shape","datatype","data"}]}`);
     }
-    payloads.push(binary ? encodeRequest(req.inputs, true) : { body: Buffer.from(line), headers: { 'content-type': 'application/json' } });
+    payloads.push(
+      binary
+        ? encodeRequest(req.inputs, true)
+        : { body: Buffer.from(line), headers: { 'content-type': 'application/json' } },
+    );
   }
   if (payloads.length === 0) throw new UserError(`--requests ${file}: the file holds no requests`);
   return payloads;

@@ -51,7 +51,11 @@ export class Recorder {
    * @param startMs clock time the measured phase began; @param lateThresholdMs see BenchOptions
    * @param intervalSamples whether rollInterval returns each interval's encoded histogram
    */
-  constructor(readonly startMs: number, private readonly lateThresholdMs: number, intervalSamples = false) {
+  constructor(
+    readonly startMs: number,
+    private readonly lateThresholdMs: number,
+    intervalSamples = false,
+  ) {
     this.intervalStartMs = startMs;
     this.perSecond = new PerSecondSeries(startMs);
     if (intervalSamples) this.interval = newHistogram();
@@ -124,9 +128,14 @@ export class Recorder {
   /** What a worker sends back at the end of a phase (see absorb). */
   export(): RecorderPart {
     return {
-      counts: { ...this.counts }, errorsByClass: { ...this.errorsByClass }, latencyUs: encodeHistogram(this.latency), serviceUs: encodeHistogram(this.service),
+      counts: { ...this.counts },
+      errorsByClass: { ...this.errorsByClass },
+      latencyUs: encodeHistogram(this.latency),
+      serviceUs: encodeHistogram(this.service),
       series: this.perSecond.export(),
-      versions: Object.fromEntries([...this.versions].map(([k, v]) => [k, { latencyUs: encodeHistogram(v.latency), ok: v.ok, errors: v.errors }])),
+      versions: Object.fromEntries(
+        [...this.versions].map(([k, v]) => [k, { latencyUs: encodeHistogram(v.latency), ok: v.ok, errors: v.errors }]),
+      ),
     };
   }
 

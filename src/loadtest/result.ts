@@ -51,14 +51,23 @@ export function assembleResult(args: {
   const result: RunResult = {
     schemaVersion: 1,
     startedAt: args.startedAt.toISOString(),
-    target: { url: opts.url, model: args.model, ...(opts.modelVersion ? { modelVersion: opts.modelVersion } : {}), binary: opts.binary },
+    target: {
+      url: opts.url,
+      model: args.model,
+      ...(opts.modelVersion ? { modelVersion: opts.modelVersion } : {}),
+      binary: opts.binary,
+    },
     mode: opts.mode,
     arrival: opts.mode === 'open' ? opts.arrival : null,
     durationMs,
     warmupMs: opts.warmupMs,
     connections: opts.mode === 'open' ? opts.connections : opts.concurrency,
     concurrency: opts.mode === 'closed' ? opts.concurrency : null,
-    rate: { requestedPerSec: args.requestedPerSec, sentPerSec: perSec(r.counts.sent), achievedPerSec: perSec(r.counts.ok) },
+    rate: {
+      requestedPerSec: args.requestedPerSec,
+      sentPerSec: perSec(r.counts.sent),
+      achievedPerSec: perSec(r.counts.ok),
+    },
     requests: { ...r.counts },
     lateThresholdMs: opts.lateThresholdMs,
     errorsByClass: { ...r.errorsByClass },
@@ -70,7 +79,11 @@ export function assembleResult(args: {
     interrupted: args.interrupted,
   };
   if (r.versions.size > 0) {
-    result.byVersion = Object.fromEntries([...r.versions].sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true })).map(([k, v]) => [k, { ok: v.ok, errors: v.errors, latency: summarize(v.latency) }]));
+    result.byVersion = Object.fromEntries(
+      [...r.versions]
+        .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
+        .map(([k, v]) => [k, { ok: v.ok, errors: v.errors, latency: summarize(v.latency) }]),
+    );
   }
   if (args.steps) {
     result.steps = args.steps;
@@ -82,5 +95,7 @@ export function assembleResult(args: {
 /** The phases' per-second rows on one time line, each placed at its start relative to the first. */
 function seriesOf(phases: readonly PhaseOutput[]): SecondRow[] {
   const t0 = phases[0]?.startMs ?? 0;
-  return concatSeries(phases.map((p) => ({ rows: p.recorder.series(), offsetSeconds: Math.round((p.startMs - t0) / 1000) })));
+  return concatSeries(
+    phases.map((p) => ({ rows: p.recorder.series(), offsetSeconds: Math.round((p.startMs - t0) / 1000) })),
+  );
 }

@@ -51,12 +51,36 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
   const startedAt = new Date();
   try {
     const base = {
-      clock, send: (p: Payload) => client.send(p), payloads, timeoutMs: opts.timeoutMs, lateThresholdMs: opts.lateThresholdMs,
-      intervalMs: opts.intervalMs ?? 1000, signal: hooks.signal,
+      clock,
+      send: (p: Payload) => client.send(p),
+      payloads,
+      timeoutMs: opts.timeoutMs,
+      lateThresholdMs: opts.lateThresholdMs,
+      intervalMs: opts.intervalMs ?? 1000,
+      signal: hooks.signal,
     };
-    const job = { url: opts.url, modelPath: modelPath(model, opts.modelVersion), expectOutputs: opts.checkShape ? meta.outputs : undefined, ...access };
-    const phase = (p: Partial<PhaseInput> & { durationMs: number; phase: PhaseInput['phase'] }, ratePerSec: number, measured: boolean) =>
-      runPhase(opts, { ...base, ...p, onTick: tickHandler(hooks, measured), intervalSamples: measured && hooks.onInterval !== undefined }, ratePerSec, job);
+    const job = {
+      url: opts.url,
+      modelPath: modelPath(model, opts.modelVersion),
+      expectOutputs: opts.checkShape ? meta.outputs : undefined,
+      ...access,
+    };
+    const phase = (
+      p: Partial<PhaseInput> & { durationMs: number; phase: PhaseInput['phase'] },
+      ratePerSec: number,
+      measured: boolean,
+    ) =>
+      runPhase(
+        opts,
+        {
+          ...base,
+          ...p,
+          onTick: tickHandler(hooks, measured),
+          intervalSamples: measured && hooks.onInterval !== undefined,
+        },
+        ratePerSec,
+        job,
+      );
 
     if (opts.warmupMs > 0 && !hooks.signal?.aborted) {
       await phase({ durationMs: opts.warmupMs, phase: 'warmup' }, opts.ramp?.fromPerSec ?? opts.ratePerSec, false);
@@ -64,10 +88,18 @@ export async function runBench(opts: BenchOptions, hooks: BenchHooks = {}): Prom
     if (!opts.ramp || opts.mode === 'closed') {
       const out = await phase({ durationMs: opts.durationMs, phase: 'run' }, opts.ratePerSec, true);
       const requested = opts.mode === 'open' ? opts.ratePerSec : null;
-      return assembleResult({ opts, model, startedAt, phase: out, requestedPerSec: requested, interrupted: out.interrupted || Boolean(hooks.signal?.aborted) });
+      return assembleResult({
+        opts,
+        model,
+        startedAt,
+        phase: out,
+        requestedPerSec: requested,
+        interrupted: out.interrupted || Boolean(hooks.signal?.aborted),
+      });
     }
     return await runRamp(opts, model, startedAt, hooks, (rate, index, count) =>
-      phase({ durationMs: opts.ramp!.stepMs, phase: 'run', step: { index, count } }, rate, true));
+      phase({ durationMs: opts.ramp!.stepMs, phase: 'run', step: { index, count } }, rate, true),
+    );
   } finally {
     await client.close();
   }
@@ -82,16 +114,35 @@ function tickHandler(hooks: BenchHooks, measured: boolean): PhaseInput['onTick']
 }
 
 function runPhase(
-  opts: BenchOptions, input: PhaseInput, ratePerSec: number, job: Pick<WorkerJob, 'url' | 'modelPath' | 'expectOutputs' | 'token' | 'ca'>,
+  opts: BenchOptions,
+  input: PhaseInput,
+  ratePerSec: number,
+  job: Pick<WorkerJob, 'url' | 'modelPath' | 'expectOutputs' | 'token' | 'ca'>,
 ): Promise<PhaseOutput> {
   const workers = opts.workers ?? 1;
   if (workers > 1) {
     const connections = opts.mode === 'closed' ? opts.concurrency : opts.connections;
-    return runPhaseInWorkers({
-      ...job, timeoutMs: opts.timeoutMs, payloads: [...input.payloads], mode: opts.mode, ratePerSec, arrival: opts.arrival,
-      seed: opts.seed, durationMs: input.durationMs, lateThresholdMs: opts.lateThresholdMs, intervalMs: input.intervalMs,
-      phase: input.phase, step: input.step, ticks: input.onTick !== undefined, intervalSamples: input.intervalSamples ?? false,
-    }, connections, Math.min(workers, connections), input);
+    return runPhaseInWorkers(
+      {
+        ...job,
+        timeoutMs: opts.timeoutMs,
+        payloads: [...input.payloads],
+        mode: opts.mode,
+        ratePerSec,
+        arrival: opts.arrival,
+        seed: opts.seed,
+        durationMs: input.durationMs,
+        lateThresholdMs: opts.lateThresholdMs,
+        intervalMs: input.intervalMs,
+        phase: input.phase,
+        step: input.step,
+        ticks: input.onTick !== undefined,
+        intervalSamples: input.intervalSamples ?? false,
+      },
+      connections,
+      Math.min(workers, connections),
+      input,
+    );
   }
   if (opts.mode === 'closed') return runClosedPhase({ ...input, concurrency: opts.concurrency });
   return runOpenPhase({ ...input, ratePerSec, arrival: opts.arrival, seed: opts.seed, connections: opts.connections });
@@ -113,15 +164,30 @@ async function runRamp(
     const out = await runStep(rates[i]!, i, rates.length);
     if (out.interrupted) interrupted = true;
     const step = stepOf(out, rates[i]!);
-    const checks = targetChecks({ latency: step.latency, errorRate: step.errorRate, rate: { requestedPerSec: step.requestedPerSec, sentPerSec: 0, achievedPerSec: step.achievedPerSec } }, opts.targets ?? {});
-    step.passed = checks.every((c) => c.passed) && step.achievedPerSec >= RAMP_MIN_ACHIEVED_SHARE * step.requestedPerSec;
+    const checks = targetChecks(
+      {
+        latency: step.latency,
+        errorRate: step.errorRate,
+        rate: { requestedPerSec: step.requestedPerSec, sentPerSec: 0, achievedPerSec: step.achievedPerSec },
+      },
+      opts.targets ?? {},
+    );
+    step.passed =
+      checks.every((c) => c.passed) && step.achievedPerSec >= RAMP_MIN_ACHIEVED_SHARE * step.requestedPerSec;
     steps.push(step);
     outputs.push(out);
     if (!step.passed || interrupted || hooks.signal?.aborted) break;
   }
   const index = reportedStepIndex(steps);
   return assembleResult({
-    opts, model, startedAt, phase: outputs[index]!, requestedPerSec: steps[index]!.requestedPerSec,
-    steps, knee: findKnee(steps), seriesPhases: outputs, interrupted: interrupted || Boolean(hooks.signal?.aborted),
+    opts,
+    model,
+    startedAt,
+    phase: outputs[index]!,
+    requestedPerSec: steps[index]!.requestedPerSec,
+    steps,
+    knee: findKnee(steps),
+    seriesPhases: outputs,
+    interrupted: interrupted || Boolean(hooks.signal?.aborted),
   });
 }

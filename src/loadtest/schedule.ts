@@ -14,7 +14,11 @@ export class ArrivalSchedule {
    * @param ratePerSec arrivals per second (> 0)
    * @param kind constant spacing, or Poisson (exponential gaps with the same mean)
    */
-  constructor(ratePerSec: number, private readonly kind: ArrivalKind = 'constant', seed = 1) {
+  constructor(
+    ratePerSec: number,
+    private readonly kind: ArrivalKind = 'constant',
+    seed = 1,
+  ) {
     if (!(ratePerSec > 0)) throw new RangeError(`rate must be > 0, got ${ratePerSec}`);
     this.intervalMs = 1000 / ratePerSec;
     this.random = seededRandom(seed);
@@ -46,7 +50,11 @@ export interface DueTimes {
  * share of one shared schedule, so together they send exactly the arrivals one process would.
  */
 export class ScheduleShare implements DueTimes {
-  constructor(private readonly schedule: DueTimes, private readonly index: number, private readonly count: number) {
+  constructor(
+    private readonly schedule: DueTimes,
+    private readonly index: number,
+    private readonly count: number,
+  ) {
     for (let i = 0; i < index; i++) schedule.next();
   }
   next(): number {
@@ -62,7 +70,10 @@ export class ScheduleShare implements DueTimes {
  */
 export class DueQueue {
   private pendingMs: number;
-  constructor(private readonly schedule: DueTimes, private readonly endMs: number) {
+  constructor(
+    private readonly schedule: DueTimes,
+    private readonly endMs: number,
+  ) {
     this.pendingMs = schedule.next();
   }
   /** Due times in [.., nowMs] that fall before endMs, in order. */
@@ -92,7 +103,9 @@ export function parseRateSpec(text: string): { ratePerSec: number } | { ramp: Om
   const parts = text.split(':');
   const nums = parts.map((p) => Number(p.trim()));
   if (parts.some((p) => p.trim() === '') || nums.some((n) => !Number.isFinite(n) || n <= 0)) {
-    throw new RangeError(`expected a rate such as "200" or a ramp "from:to:step" such as "50:1000:50", got "${text}"`);
+    throw new RangeError(
+      `expected a rate such as "200" or a ramp "from:to:step" such as "50:1000:50", ` + `got "${text}"`,
+    );
   }
   if (nums.length === 1) return { ratePerSec: nums[0]! };
   if (nums.length !== 3) throw new RangeError(`a ramp needs three numbers "from:to:step", got "${text}"`);

@@ -32,7 +32,10 @@ export class PerSecondSeries {
   private openSecond = -1;
   private lastSecond = 0;
 
-  constructor(private readonly startMs: number, keepHistograms = !isMainThread) {
+  constructor(
+    private readonly startMs: number,
+    keepHistograms = !isMainThread,
+  ) {
     if (keepHistograms) this.encoded = [];
   }
 

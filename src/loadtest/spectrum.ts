@@ -18,7 +18,10 @@ export const SPECTRUM_MAX_NINES = 6;
  * 1 - 1/N, and that last point is the slowest value. The encoding keeps only buckets, so pass the
  * exact max (the result's latency.maxMs) to end on the figure the table shows. Empty: no points.
  */
-export function percentileSpectrum(encodedUs: string, opts: { maxMs?: number; pointsPerNine?: number } = {}): SpectrumPoint[] {
+export function percentileSpectrum(
+  encodedUs: string,
+  opts: { maxMs?: number; pointsPerNine?: number } = {},
+): SpectrumPoint[] {
   if (encodedUs === '') return [];
   const h = decodeHistogram(encodedUs);
   const n = h.totalCount;
@@ -36,7 +39,8 @@ export function percentileSpectrum(encodedUs: string, opts: { maxMs?: number; po
   }
   const lastPercentile = 100 * (1 - 10 ** -lastNines);
   const endMs = lastNines === dataNines ? maxMs : Math.min(maxMs, h.getValueAtPercentile(lastPercentile) / 1000);
-  if (out[out.length - 1]!.percentile < lastPercentile - 1e-12) out.push({ percentile: lastPercentile, valueMs: endMs });
+  if (out[out.length - 1]!.percentile < lastPercentile - 1e-12)
+    out.push({ percentile: lastPercentile, valueMs: endMs });
   else out[out.length - 1]!.valueMs = endMs;
   return out;
 }

@@ -3,8 +3,18 @@
 
 /** Bytes per element of each fixed-size OIP datatype (BYTES is variable). */
 export const elementBytes: Record<string, number> = {
-  BOOL: 1, UINT8: 1, UINT16: 2, UINT32: 4, UINT64: 8, INT8: 1, INT16: 2, INT32: 4, INT64: 8,
-  FP16: 2, FP32: 4, FP64: 8,
+  BOOL: 1,
+  UINT8: 1,
+  UINT16: 2,
+  UINT32: 4,
+  UINT64: 8,
+  INT8: 1,
+  INT16: 2,
+  INT32: 4,
+  INT64: 8,
+  FP16: 2,
+  FP32: 4,
+  FP64: 8,
 };
 
 /** True for every datatype the generator can fill. */
@@ -53,17 +63,40 @@ export function encodeBinary(datatype: string, values: ReadonlyArray<number | bo
     const v = typeof raw === 'boolean' ? (raw ? 1 : 0) : Number(raw);
     const o = i * size;
     switch (datatype) {
-      case 'BOOL': case 'UINT8': buf.writeUInt8(v, o); break;
-      case 'INT8': buf.writeInt8(v, o); break;
-      case 'UINT16': buf.writeUInt16LE(v, o); break;
-      case 'INT16': buf.writeInt16LE(v, o); break;
-      case 'UINT32': buf.writeUInt32LE(v, o); break;
-      case 'INT32': buf.writeInt32LE(v, o); break;
-      case 'UINT64': buf.writeBigUInt64LE(BigInt(Math.trunc(v)), o); break;
-      case 'INT64': buf.writeBigInt64LE(BigInt(Math.trunc(v)), o); break;
-      case 'FP16': buf.writeUInt16LE(toHalf(v), o); break;
-      case 'FP32': buf.writeFloatLE(v, o); break;
-      case 'FP64': buf.writeDoubleLE(v, o); break;
+      case 'BOOL':
+      case 'UINT8':
+        buf.writeUInt8(v, o);
+        break;
+      case 'INT8':
+        buf.writeInt8(v, o);
+        break;
+      case 'UINT16':
+        buf.writeUInt16LE(v, o);
+        break;
+      case 'INT16':
+        buf.writeInt16LE(v, o);
+        break;
+      case 'UINT32':
+        buf.writeUInt32LE(v, o);
+        break;
+      case 'INT32':
+        buf.writeInt32LE(v, o);
+        break;
+      case 'UINT64':
+        buf.writeBigUInt64LE(BigInt(Math.trunc(v)), o);
+        break;
+      case 'INT64':
+        buf.writeBigInt64LE(BigInt(Math.trunc(v)), o);
+        break;
+      case 'FP16':
+        buf.writeUInt16LE(toHalf(v), o);
+        break;
+      case 'FP32':
+        buf.writeFloatLE(v, o);
+        break;
+      case 'FP64':
+        buf.writeDoubleLE(v, o);
+        break;
     }
   });
   return buf;

@@ -63,7 +63,6 @@ export interface BenchOptions {
   ca?: string;
 }
 
-
 /** Counts of one measured phase. */
 export interface RequestCounts {
   /** Arrivals due in the measured window (open loop) or started (closed loop). */
@@ -180,7 +179,8 @@ export interface IntervalSample {
 }
 
 /** `successes` is implicit: it is checked (and fails) only when no request succeeded. */
-export type GateMetric = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'errorRate' | 'minRps' | 'throughput' | 'successes';
+export type GateMetric =
+  'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'errorRate' | 'minRps' | 'throughput' | 'successes';
 
 /** One line of the verdict: a target or a baseline comparison. */
 export interface GateCheck {

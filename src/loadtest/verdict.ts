@@ -2,7 +2,13 @@
 // run's per-second windows and an outcome, met / missed / inconclusive, and the run a verdict.
 // A check is missed only when its whole interval lies beyond the target; with too few samples it
 // is judged on its point estimate, as before, and says so. Confidence 0 = point estimates only.
-import { errorRateInterval, percentileIntervals, secondsToDecide, throughputInterval, type WindowCounts } from '../stats/index.js';
+import {
+  errorRateInterval,
+  percentileIntervals,
+  secondsToDecide,
+  throughputInterval,
+  type WindowCounts,
+} from '../stats/index.js';
 import { formatMs } from '../common/units.js';
 import type { GateCheck, GateMetric, GateReport, RunResult } from './types.js';
 
@@ -48,7 +54,15 @@ export function outcomeOf(low: number, high: number, limit: number, floor: boole
 /** The check as today: its point estimate decides. */
 function pointCheck(c: GateCheck, note?: string): JudgedCheck {
   const message = note ? `${c.message} (${note})` : c.message;
-  return { ...c, message, ciLow: c.actual, ciHigh: c.actual, outcome: c.passed ? 'met' : 'missed', method: 'point', ...(note && { note }) };
+  return {
+    ...c,
+    message,
+    ciLow: c.actual,
+    ciHigh: c.actual,
+    outcome: c.passed ? 'met' : 'missed',
+    method: 'point',
+    ...(note && { note }),
+  };
 }
 
 /** A value of `c`'s kind for people: ms, a percentage, or req/s. */
@@ -66,7 +80,9 @@ function withInterval(c: GateCheck, low: number, high: number, floor: boolean, m
   if (outcome === 'inconclusive') {
     const s = secondsToDecide(c.actual, ciLow, ciHigh, c.limit, measuredSeconds);
     if (Number.isFinite(s)) judged.decideSeconds = Math.ceil(s);
-    judged.message = `${c.message}, but its interval ${format(c, ciLow)}-${format(c, ciHigh)} straddles the target` +
+    judged.message =
+      `${c.message}, but its interval ${format(c, ciLow)}-${format(c, ciHigh)} ` +
+      `straddles the target` +
       (judged.decideSeconds === undefined ? '' : `: a run of about ${judged.decideSeconds}s would likely decide it`);
   }
   return judged;
@@ -75,10 +91,13 @@ function withInterval(c: GateCheck, low: number, high: number, floor: boolean, m
 /** Judges every check of `gates` (from evaluateGates) with intervals; the run's verdict from the outcomes. */
 export function judgeGates(result: RunResult, gates: GateReport, opts: VerdictOptions): JudgedReport {
   const windows = opts.windows;
-  const latencyFractions = gates.checks.filter((c) => c.kind === 'target' && fractionOf[c.metric] !== undefined).map((c) => fractionOf[c.metric]!);
-  const latency = opts.confidence > 0 && windows && result.latency.count > 0 && latencyFractions.length > 0
-    ? percentileIntervals(windows, latencyFractions, { confidence: opts.confidence, seed: opts.seed })
-    : [];
+  const latencyFractions = gates.checks
+    .filter((c) => c.kind === 'target' && fractionOf[c.metric] !== undefined)
+    .map((c) => fractionOf[c.metric]!);
+  const latency =
+    opts.confidence > 0 && windows && result.latency.count > 0 && latencyFractions.length > 0
+      ? percentileIntervals(windows, latencyFractions, { confidence: opts.confidence, seed: opts.seed })
+      : [];
   const rows = result.series.map((r) => ({ ok: r.ok, errors: r.errors }));
   const seconds = Math.max(1, result.durationMs / 1000);
   const interval = { confidence: opts.confidence, seed: opts.seed };
@@ -105,7 +124,12 @@ export function judgeGates(result: RunResult, gates: GateReport, opts: VerdictOp
     }
     return pointCheck(c, c.metric === 'max' ? 'the maximum has no interval: point estimate' : undefined);
   });
-  return { passed: checks.every((c) => c.outcome === 'met'), checks, confidence: opts.confidence, verdict: verdictOf(checks) };
+  return {
+    passed: checks.every((c) => c.outcome === 'met'),
+    checks,
+    confidence: opts.confidence,
+    verdict: verdictOf(checks),
+  };
 }
 
 /** fail when any check was missed, inconclusive when any could not be decided, else pass. */

@@ -19,9 +19,13 @@ export function mergeTicks(ticks: PhaseTick[]): PhaseTick {
   return {
     sample: mergeSamples(ticks.map((t) => t.sample)),
     progress: {
-      ...first, elapsedMs: Math.max(...ticks.map((t) => t.progress.elapsedMs)),
-      currentPerSec: sum((p) => p.currentPerSec), errors: sum((p) => p.errors), inFlight: sum((p) => p.inFlight),
-      backlog: sum((p) => p.backlog), sentLate: sum((p) => p.sentLate),
+      ...first,
+      elapsedMs: Math.max(...ticks.map((t) => t.progress.elapsedMs)),
+      currentPerSec: sum((p) => p.currentPerSec),
+      errors: sum((p) => p.errors),
+      inFlight: sum((p) => p.inFlight),
+      backlog: sum((p) => p.backlog),
+      sentLate: sum((p) => p.sentLate),
       // The exact p99 needs the whole histogram; the worst worker's is a close, safe stand-in.
       p99MsSoFar: Math.max(...ticks.map((t) => t.progress.p99MsSoFar)),
     },
@@ -34,18 +38,28 @@ function mergeSamples(samples: Array<IntervalSample | undefined>): IntervalSampl
   const all = samples as IntervalSample[];
   const merged = mergeEncoded(all.map((s) => s.latencyUs));
   return {
-    startMs: Math.min(...all.map((s) => s.startMs)), endMs: Math.max(...all.map((s) => s.endMs)),
-    latencyUs: encodeHistogram(merged), maxUs: merged.maxValue,
+    startMs: Math.min(...all.map((s) => s.startMs)),
+    endMs: Math.max(...all.map((s) => s.endMs)),
+    latencyUs: encodeHistogram(merged),
+    maxUs: merged.maxValue,
   };
 }
 
 /** Runs one phase over `count` worker threads and returns the merged result. */
-export async function runPhaseInWorkers(base: Omit<WorkerJob, 'share' | 'connections'>, connections: number, count: number, input: PhaseInput): Promise<PhaseOutput> {
+export async function runPhaseInWorkers(
+  base: Omit<WorkerJob, 'share' | 'connections'>,
+  connections: number,
+  count: number,
+  input: PhaseInput,
+): Promise<PhaseOutput> {
   const shares = splitEvenly(connections, count);
-  const workers = shares.map((c, index) => new Worker(new URL('./worker.js', import.meta.url), {
-    // Every worker gets the whole rate: it walks the whole schedule and keeps its share of it.
-    workerData: { ...base, connections: c, share: { index, count } } satisfies WorkerJob,
-  }));
+  const workers = shares.map(
+    (c, index) =>
+      new Worker(new URL('./worker.js', import.meta.url), {
+        // Every worker gets the whole rate: it walks the whole schedule and keeps its share of it.
+        workerData: { ...base, connections: c, share: { index, count } } satisfies WorkerJob,
+      }),
+  );
   const pending = new Map<number, PhaseTick[]>();
   const emit = (seq: number) => {
     const ticks = pending.get(seq);
@@ -80,7 +94,12 @@ export async function runPhaseInWorkers(base: Omit<WorkerJob, 'share' | 'connect
     const startMs = Math.min(...parts.map((p) => p.startMs));
     const recorder = new Recorder(startMs, base.lateThresholdMs);
     for (const p of parts) recorder.absorb(p.part);
-    return { recorder, startMs, endMs: Math.max(...parts.map((p) => p.endMs)), interrupted: parts.some((p) => p.interrupted) };
+    return {
+      recorder,
+      startMs,
+      endMs: Math.max(...parts.map((p) => p.endMs)),
+      interrupted: parts.some((p) => p.interrupted),
+    };
   } finally {
     input.signal?.removeEventListener('abort', onAbort);
     await Promise.all(workers.map((w) => w.terminate()));

@@ -12,13 +12,28 @@ export const DEMO_OUTPUT = 'probs';
 export function encodeDemoGraph(w: DemoWeights): Uint8Array {
   const { features: F, window: T, channels: C, hidden: H, layers: L } = w.shape;
   const nodes: OnnxNode[] = [
-    { opType: 'Transpose', name: 'to_channels_first', inputs: [DEMO_INPUT], outputs: ['x_ncw'], attributes: { perm: [0, 2, 1] } },
     {
-      opType: 'Conv', name: 'conv1d', inputs: ['x_ncw', 'conv.weight', 'conv.bias'], outputs: ['conv_out'],
+      opType: 'Transpose',
+      name: 'to_channels_first',
+      inputs: [DEMO_INPUT],
+      outputs: ['x_ncw'],
+      attributes: { perm: [0, 2, 1] },
+    },
+    {
+      opType: 'Conv',
+      name: 'conv1d',
+      inputs: ['x_ncw', 'conv.weight', 'conv.bias'],
+      outputs: ['conv_out'],
       attributes: { kernel_shape: [DEMO_KERNEL], pads: [1, 1], strides: [1], dilations: [1], group: 1 },
     },
     { opType: 'Relu', name: 'relu', inputs: ['conv_out'], outputs: ['relu_out'] },
-    { opType: 'Transpose', name: 'to_time_major', inputs: ['relu_out'], outputs: ['seq0'], attributes: { perm: [2, 0, 1] } },
+    {
+      opType: 'Transpose',
+      name: 'to_time_major',
+      inputs: ['relu_out'],
+      outputs: ['seq0'],
+      attributes: { perm: [2, 0, 1] },
+    },
   ];
   const inits: OnnxInitializer[] = [
     { name: 'conv.weight', dims: [C, F, DEMO_KERNEL], data: w.convW },
@@ -34,10 +49,14 @@ export function encodeDemoGraph(w: DemoWeights): Uint8Array {
     );
     // Only the last layer's Y_h is needed; earlier layers feed their full Y sequence onward.
     nodes.push({
-      opType: 'LSTM', name: p, inputs: [`seq${l}`, `${p}.W`, `${p}.R`, `${p}.B`],
-      outputs: last ? ['', 'h_last'] : [`${p}_Y`], attributes: { hidden_size: H, direction: 'forward', layout: 0 },
+      opType: 'LSTM',
+      name: p,
+      inputs: [`seq${l}`, `${p}.W`, `${p}.R`, `${p}.B`],
+      outputs: last ? ['', 'h_last'] : [`${p}_Y`],
+      attributes: { hidden_size: H, direction: 'forward', layout: 0 },
     });
-    if (!last) nodes.push({ opType: 'Squeeze', name: `${p}_squeeze`, inputs: [`${p}_Y`, 'axes_1'], outputs: [`seq${l + 1}`] });
+    if (!last)
+      nodes.push({ opType: 'Squeeze', name: `${p}_squeeze`, inputs: [`${p}_Y`, 'axes_1'], outputs: [`seq${l + 1}`] });
   });
   if (L > 1) inits.push({ name: 'axes_1', dims: [1], data: { int64: [1] } });
   inits.push(
@@ -47,7 +66,13 @@ export function encodeDemoGraph(w: DemoWeights): Uint8Array {
   );
   nodes.push(
     { opType: 'Squeeze', name: 'drop_direction', inputs: ['h_last', 'axes_0'], outputs: ['h'] },
-    { opType: 'Gemm', name: 'fc', inputs: ['h', 'fc.weight', 'fc.bias'], outputs: ['logits'], attributes: { transB: 1 } },
+    {
+      opType: 'Gemm',
+      name: 'fc',
+      inputs: ['h', 'fc.weight', 'fc.bias'],
+      outputs: ['logits'],
+      attributes: { transB: 1 },
+    },
     { opType: 'Softmax', name: 'softmax', inputs: ['logits'], outputs: [DEMO_OUTPUT], attributes: { axis: -1 } },
   );
   return encodeModel(
@@ -63,7 +88,9 @@ export function encodeDemoGraph(w: DemoWeights): Uint8Array {
       opsetVersion: DEMO_OPSET,
       producerName: 'serve',
       producerVersion: '1',
-      docString: `serve demo CNN+LSTM: x [batch, ${T}, ${F}] -> probs [batch, 3] (sell, hold, buy); seeded, untrained weights (seed ${w.shape.seed})`,
+      docString:
+        `serve demo CNN+LSTM: x [batch, ${T}, ${F}] -> probs [batch, 3] (sell, hold, ` +
+        `buy); seeded, untrained weights (seed ${w.shape.seed})`,
     },
   );
 }

@@ -22,16 +22,34 @@ export interface DemoShapeOptions {
 
 export type DemoShape = Required<DemoShapeOptions>;
 
-export const DEMO_DEFAULTS: DemoShape = { features: 16, window: 60, channels: 32, hidden: 64, layers: 1, seed: 20240601 };
+export const DEMO_DEFAULTS: DemoShape = {
+  features: 16,
+  window: 60,
+  channels: 32,
+  hidden: 64,
+  layers: 1,
+  seed: 20240601,
+};
 /** Output classes, in output order. */
 export const DEMO_CLASSES = ['sell', 'hold', 'buy'] as const;
 /** Conv1d kernel width (same padding of 1 on each side). */
 export const DEMO_KERNEL = 3;
 
-const LIMITS: Record<keyof Omit<DemoShape, 'seed'>, number> = { features: 1024, window: 10_000, channels: 4096, hidden: 4096, layers: 16 };
+const LIMITS: Record<keyof Omit<DemoShape, 'seed'>, number> = {
+  features: 1024,
+  window: 10_000,
+  channels: 4096,
+  hidden: 4096,
+  layers: 16,
+};
 
 /** One LSTM layer in ONNX layouts: W [4H, in], R [4H, H], B [8H] (Wb then Rb), gate order i, o, f, c. */
-export interface LstmLayerWeights { inputSize: number; W: Float32Array; R: Float32Array; B: Float32Array }
+export interface LstmLayerWeights {
+  inputSize: number;
+  W: Float32Array;
+  R: Float32Array;
+  B: Float32Array;
+}
 
 export interface DemoWeights {
   shape: DemoShape;
@@ -59,7 +77,8 @@ export function resolveDemoShape(opts: DemoShapeOptions = {}): DemoShape {
     shape[key] = v;
   }
   if (opts.seed !== undefined) {
-    if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff) throw new UserError(`--seed must be a whole number from 0 to 4294967295, got ${opts.seed}`);
+    if (!Number.isInteger(opts.seed) || opts.seed < 0 || opts.seed > 0xffffffff)
+      throw new UserError(`--seed must be a whole number from 0 to 4294967295, got ${opts.seed}`);
     shape.seed = opts.seed;
   }
   return shape;

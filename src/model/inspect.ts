@@ -36,7 +36,14 @@ export async function listRegistry(registryDir: string): Promise<ModelListing[]>
     }
     try {
       const info = await inspectOnnxFile(e.model.onnxPath);
-      out.push({ ...base, dir: e.model.dir, ok: true, spec: e.model.spec, onnxBytes: info.fileBytes, parameterCount: info.parameterCount });
+      out.push({
+        ...base,
+        dir: e.model.dir,
+        ok: true,
+        spec: e.model.spec,
+        onnxBytes: info.fileBytes,
+        parameterCount: info.parameterCount,
+      });
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       out.push({ ...base, dir: e.model.dir, ok: false, error: err.message });

@@ -6,15 +6,31 @@ import { fieldText, ProtoDecodeError, readFields, readInts, toSigned, type Proto
 
 /** ONNX TensorProto.DataType → OIP datatype name. */
 const ONNX_TO_OIP: Record<number, string> = {
-  1: 'FP32', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'BYTES',
-  9: 'BOOL', 10: 'FP16', 11: 'FP64', 12: 'UINT32', 13: 'UINT64', 16: 'BF16',
+  1: 'FP32',
+  2: 'UINT8',
+  3: 'INT8',
+  4: 'UINT16',
+  5: 'INT16',
+  6: 'INT32',
+  7: 'INT64',
+  8: 'BYTES',
+  9: 'BOOL',
+  10: 'FP16',
+  11: 'FP64',
+  12: 'UINT32',
+  13: 'UINT64',
+  16: 'BF16',
 };
 
 /** Initializer types that hold weights: floats, and the 8-bit integers of quantized weights. */
 const WEIGHT_TYPES = new Set([1, 10, 11, 16, 2, 3]);
 
 /** A graph input or output as the file declares it; dims are numbers or symbolic names. */
-export interface OnnxTensorInfo { name: string; datatype: string; shape: (number | string)[] }
+export interface OnnxTensorInfo {
+  name: string;
+  datatype: string;
+  shape: (number | string)[];
+}
 
 export interface OnnxFileInfo {
   fileBytes: number;
@@ -32,7 +48,8 @@ export interface OnnxFileInfo {
   outputs: OnnxTensorInfo[];
 }
 
-const sub = (fields: ProtoField[], n: number) => fields.filter((f) => f.field === n && f.bytes).map((f) => readFields(f.bytes!));
+const sub = (fields: ProtoField[], n: number) =>
+  fields.filter((f) => f.field === n && f.bytes).map((f) => readFields(f.bytes!));
 const num = (fields: ProtoField[], n: number) => Number(fields.find((f) => f.field === n)?.varint ?? 0n);
 const text = (fields: ProtoField[], n: number) => {
   const f = fields.find((x) => x.field === n);
@@ -65,11 +82,14 @@ export function inspectOnnxBytes(bytes: Uint8Array, file: string): OnnxFileInfo 
       opCounts,
       parameterCount,
       // Old exporters list initializers among the inputs; those are weights, not model inputs.
-      inputs: sub(graph, 11).map(valueInfo).filter((v) => !inits.has(v.name)),
+      inputs: sub(graph, 11)
+        .map(valueInfo)
+        .filter((v) => !inits.has(v.name)),
       outputs: sub(graph, 12).map(valueInfo),
     };
   } catch (err) {
-    if (err instanceof ProtoDecodeError) throw new UserError(`${file} is not a valid ONNX file (${err.message}); rebuild it or replace the file`);
+    if (err instanceof ProtoDecodeError)
+      throw new UserError(`${file} is not a valid ONNX file (${err.message}); rebuild it or replace the file`);
     throw err;
   }
 }

@@ -21,7 +21,10 @@ export interface ResolvedModel {
 }
 
 /** A model reference split into name and version (undefined = latest). */
-export interface ModelRef { name: string; version?: number }
+export interface ModelRef {
+  name: string;
+  version?: number;
+}
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -31,10 +34,14 @@ export function parseModelRef(ref: string): ModelRef {
   const name = at < 0 ? ref : ref.slice(0, at);
   const ver = at < 0 ? 'latest' : ref.slice(at + 1);
   if (!NAME_RE.test(name)) {
-    throw new UserError(`bad model reference "${ref}": expected NAME, NAME@VERSION or NAME@latest (name of letters, digits, ".", "_", "-")`);
+    throw new UserError(
+      `bad model reference "${ref}": expected NAME, NAME@VERSION or NAME@latest (name ` +
+        `of letters, digits, ".", "_", "-")`,
+    );
   }
   if (ver === 'latest') return { name };
-  if (!/^\d+$/.test(ver)) throw new UserError(`bad model version in "${ref}": expected a whole number or "latest", e.g. ${name}@1`);
+  if (!/^\d+$/.test(ver))
+    throw new UserError(`bad model version in "${ref}": expected a whole number or "latest", e.g. ` + `${name}@1`);
   return { name, version: Number(ver) };
 }
 
@@ -44,18 +51,27 @@ export function isValidModelName(name: string): boolean {
 }
 
 async function isDir(p: string): Promise<boolean> {
-  return stat(p).then((s) => s.isDirectory(), () => false);
+  return stat(p).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function requireRegistry(registryDir: string): Promise<void> {
   if (!(await isDir(registryDir))) {
-    throw new UserError(`model registry "${registryDir}" does not exist or is not a folder: pass --registry DIR, or create it with "serve model demo --registry ${registryDir}"`);
+    throw new UserError(
+      `model registry "${registryDir}" does not exist or is not a folder: pass ` +
+        `--registry DIR, or create it with "serve model demo --registry ${registryDir}"`,
+    );
   }
 }
 
 async function modelNames(registryDir: string): Promise<string[]> {
   const entries = await readdir(registryDir, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && NAME_RE.test(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isDirectory() && NAME_RE.test(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 /** Integer version folders of one model, ascending. */
@@ -76,16 +92,23 @@ export async function resolveModel(registryDir: string, ref: string): Promise<Re
   await requireRegistry(registryDir);
   const names = await modelNames(registryDir);
   if (!names.includes(name)) {
-    const known = names.length ? `known models: ${names.join(', ')}` : 'the registry is empty; create the demo model with "serve model demo"';
+    const known = names.length
+      ? `known models: ${names.join(', ')}`
+      : 'the registry is empty; create the demo model with "serve model demo"';
     throw new UserError(`model "${name}" is not in registry "${registryDir}" (${known})`);
   }
   const versions = await listVersions(registryDir, name);
   if (versions.length === 0) {
-    throw new UserError(`model "${name}" in "${registryDir}" has no version folders: expected ${path.join(registryDir, name, '1')}/model.onnx`);
+    throw new UserError(
+      `model "${name}" in "${registryDir}" has no version folders: expected ` +
+        `${path.join(registryDir, name, '1')}/model.onnx`,
+    );
   }
   const chosen = version ?? versions[versions.length - 1]!;
   if (!versions.includes(chosen)) {
-    throw new UserError(`model "${name}" has no version ${chosen} in "${registryDir}" (versions: ${versions.join(', ')})`);
+    throw new UserError(
+      `model "${name}" has no version ${chosen} in "${registryDir}" (versions: ` + `${versions.join(', ')})`,
+    );
   }
   return loadVersion(registryDir, name, chosen);
 }
@@ -96,9 +119,14 @@ export async function loadVersion(registryDir: string, name: string, version: nu
   const onnxPath = path.join(dir, 'model.onnx');
   const yamlPath = path.join(dir, 'model.yaml');
   const onnxStat = await stat(onnxPath).catch(() => undefined);
-  if (!onnxStat?.isFile()) throw new UserError(`${onnxPath} is missing: every version folder needs model.onnx and model.yaml`);
+  if (!onnxStat?.isFile())
+    throw new UserError(`${onnxPath} is missing: every version folder needs model.onnx and model.yaml`);
   const text = await readFile(yamlPath, 'utf8').catch(() => undefined);
-  if (text === undefined) throw new UserError(`${yamlPath} is missing: describe the model's inputs and outputs there (see "serve model demo" for an example)`);
+  if (text === undefined)
+    throw new UserError(
+      `${yamlPath} is missing: describe the model's inputs and outputs there (see ` +
+        `"serve model demo" for an example)`,
+    );
   const spec = parseModelYaml(text, yamlPath, { name, version });
   return { name, version, dir, onnxPath, yamlPath, spec };
 }

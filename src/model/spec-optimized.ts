@@ -23,26 +23,49 @@ export function validateOptimized(raw: unknown, version: number, problems: Probl
   const before = problems.length;
   checkKeys(raw, KEYS, path, problems);
   if (!Number.isInteger(raw.from) || (raw.from as number) < 0) {
-    problems.push({ path: raw.from === undefined ? path : [...path, 'from'], message: 'needs "from", the whole-number version this one was made from' });
+    problems.push({
+      path: raw.from === undefined ? path : [...path, 'from'],
+      message: 'needs "from", the whole-number version this one was made from',
+    });
   } else if (raw.from === version) {
-    problems.push({ path: [...path, 'from'], message: `is ${version}, this version itself; name the version it was made from` });
+    problems.push({
+      path: [...path, 'from'],
+      message: `is ${version}, this version itself; name the version it was made from`,
+    });
   }
   if (!OPTIMIZED_LEVELS.includes(raw.level as OptimizedFrom['level'])) {
-    problems.push({ path: raw.level === undefined ? path : [...path, 'level'], message: `needs "level", one of ${OPTIMIZED_LEVELS.join(', ')}` });
+    problems.push({
+      path: raw.level === undefined ? path : [...path, 'level'],
+      message: `needs "level", one of ${OPTIMIZED_LEVELS.join(', ')}`,
+    });
   }
-  if (typeof raw.int8 !== 'boolean') problems.push({ path: raw.int8 === undefined ? path : [...path, 'int8'], message: 'needs "int8": true or false' });
+  if (typeof raw.int8 !== 'boolean')
+    problems.push({ path: raw.int8 === undefined ? path : [...path, 'int8'], message: 'needs "int8": true or false' });
   const quantized = stringList(raw, 'quantized', path, problems);
   const fp32Kept = stringList(raw, 'fp32_kept', path, problems);
-  if (raw.onnxruntime !== undefined && typeof raw.onnxruntime !== 'string') problems.push({ path: [...path, 'onnxruntime'], message: 'must be a version string, e.g. "1.30.0"' });
+  if (raw.onnxruntime !== undefined && typeof raw.onnxruntime !== 'string')
+    problems.push({ path: [...path, 'onnxruntime'], message: 'must be a version string, e.g. "1.30.0"' });
   if (problems.length > before) return undefined;
-  const out: OptimizedFrom = { from: raw.from as number, level: raw.level as OptimizedFrom['level'], int8: raw.int8 as boolean, quantized, fp32Kept };
+  const out: OptimizedFrom = {
+    from: raw.from as number,
+    level: raw.level as OptimizedFrom['level'],
+    int8: raw.int8 as boolean,
+    quantized,
+    fp32Kept,
+  };
   if (raw.onnxruntime !== undefined) out.onnxruntime = raw.onnxruntime as string;
   return out;
 }
 
 /** The block as model.yaml writes it (fixed key order). */
 export function formatOptimized(o: OptimizedFrom): Record<string, unknown> {
-  const out: Record<string, unknown> = { from: o.from, level: o.level, int8: o.int8, quantized: o.quantized, fp32_kept: o.fp32Kept };
+  const out: Record<string, unknown> = {
+    from: o.from,
+    level: o.level,
+    int8: o.int8,
+    quantized: o.quantized,
+    fp32_kept: o.fp32Kept,
+  };
   if (o.onnxruntime !== undefined) out.onnxruntime = o.onnxruntime;
   return out;
 }

@@ -30,7 +30,7 @@ export function parseModelYaml(text: string, file: string, expect: { name: strin
     const node = doc.getIn(p.path, true) as { range?: [number, number, number] } | undefined;
     const pos = node?.range ? lineCounter.linePos(node.range[0]) : undefined;
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    return `${where}: ${p.path.length ? `field "${formatPath(p.path)}"` : 'document'}: ${p.message}`;
+    return `${where}: ${p.path.length ? `field "${formatPath(p.path)}"` : 'document'}: ` + `${p.message}`;
   });
   if (lines.length === 1) throw new UserError(lines[0]!);
   throw new UserError(`${file}: ${lines.length} problems in model.yaml`, { details: lines });
@@ -48,10 +48,19 @@ function validate(raw: unknown, expect: { name: string; version: number }, probl
   }
   checkKeys(raw, TOP_KEYS, [], problems);
   if (raw.name !== undefined && raw.name !== expect.name) {
-    problems.push({ path: ['name'], message: `is ${JSON.stringify(raw.name)} but the folder says "${expect.name}"; make them equal or remove the field` });
+    problems.push({
+      path: ['name'],
+      message:
+        `is ${JSON.stringify(raw.name)} but the folder says "${expect.name}"; make them ` + `equal or remove the field`,
+    });
   }
   if (raw.version !== undefined && raw.version !== expect.version) {
-    problems.push({ path: ['version'], message: `is ${JSON.stringify(raw.version)} but the folder says ${expect.version}; the folder name is the version, remove the field` });
+    problems.push({
+      path: ['version'],
+      message:
+        `is ${JSON.stringify(raw.version)} but the folder says ${expect.version}; the ` +
+        `folder name is the version, remove the field`,
+    });
   }
   if (raw.description !== undefined) {
     if (typeof raw.description === 'string') spec.description = raw.description;
@@ -61,7 +70,9 @@ function validate(raw: unknown, expect: { name: string; version: number }, probl
   spec.outputs = validateTensors(raw.outputs, 'outputs', problems);
   if (raw.preprocessing !== undefined) {
     // Look inputs up in the raw list so a bad datatype is not also reported as an unknown input.
-    const named = Array.isArray(raw.inputs) ? raw.inputs.filter(isRecord).map((t) => ({ name: t.name, shape: t.shape })) : [];
+    const named = Array.isArray(raw.inputs)
+      ? raw.inputs.filter(isRecord).map((t) => ({ name: t.name, shape: t.shape }))
+      : [];
     const pre = validatePreprocessing(raw.preprocessing, named, problems);
     if (pre) spec.preprocessing = pre;
   }
@@ -91,23 +102,39 @@ function validateTensors(raw: unknown, key: 'inputs' | 'outputs', problems: Prob
     }
     checkKeys(t, TENSOR_KEYS, path, problems);
     const okName = typeof t.name === 'string' && t.name.length > 0;
-    if (!okName) problems.push({ path: t.name === undefined ? path : [...path, 'name'], message: 'needs a non-empty string "name"' });
-    else if (seen.has(t.name as string)) problems.push({ path: [...path, 'name'], message: `duplicate tensor name "${String(t.name)}"` });
+    if (!okName)
+      problems.push({
+        path: t.name === undefined ? path : [...path, 'name'],
+        message: 'needs a non-empty string "name"',
+      });
+    else if (seen.has(t.name as string))
+      problems.push({ path: [...path, 'name'], message: `duplicate tensor name "${String(t.name)}"` });
     else seen.add(t.name as string);
     const okType = typeof t.datatype === 'string' && OIP_DATATYPES.includes(t.datatype);
     if (!okType) {
-      problems.push({ path: t.datatype === undefined ? path : [...path, 'datatype'], message: `needs "datatype", one of ${OIP_DATATYPES.join(', ')}` });
+      problems.push({
+        path: t.datatype === undefined ? path : [...path, 'datatype'],
+        message: `needs "datatype", one of ${OIP_DATATYPES.join(', ')}`,
+      });
     }
     const okShape = Array.isArray(t.shape) && t.shape.every((d) => Number.isInteger(d) && (d === -1 || d > 0));
     if (!okShape) {
-      problems.push({ path: t.shape === undefined ? path : [...path, 'shape'], message: 'needs "shape", a list of positive integers with -1 for a dynamic dimension, e.g. [-1, 60, 16]' });
+      problems.push({
+        path: t.shape === undefined ? path : [...path, 'shape'],
+        message: 'needs "shape", a list of positive integers with -1 for a dynamic dimension, ' + 'e.g. [-1, 60, 16]',
+      });
     }
-    if (okName && okType && okShape) out.push({ name: t.name as string, datatype: t.datatype as string, shape: [...(t.shape as number[])] });
+    if (okName && okType && okShape)
+      out.push({ name: t.name as string, datatype: t.datatype as string, shape: [...(t.shape as number[])] });
   });
   return out;
 }
 
-function validatePreprocessing(raw: unknown, inputs: { name: unknown; shape: unknown }[], problems: Problem[]): ModelSpec['preprocessing'] | undefined {
+function validatePreprocessing(
+  raw: unknown,
+  inputs: { name: unknown; shape: unknown }[],
+  problems: Problem[],
+): ModelSpec['preprocessing'] | undefined {
   if (!isRecord(raw)) {
     problems.push({ path: ['preprocessing'], message: 'must be a mapping, e.g. {normalize: {input, mean, std}}' });
     return undefined;
@@ -124,19 +151,30 @@ function validatePreprocessing(raw: unknown, inputs: { name: unknown; shape: unk
   const before = problems.length;
   const input = inputs.find((i) => i.name === n.input);
   if (typeof n.input !== 'string' || !input) {
-    problems.push({ path: n.input === undefined ? path : [...path, 'input'], message: `must name one of the inputs (${inputs.map((i) => String(i.name)).join(', ')})` });
+    problems.push({
+      path: n.input === undefined ? path : [...path, 'input'],
+      message: `must name one of the inputs (${inputs.map((i) => String(i.name)).join(', ')})`,
+    });
   }
   const shape = Array.isArray(input?.shape) ? (input.shape as unknown[]) : [];
   const lastDim = typeof shape[shape.length - 1] === 'number' ? (shape[shape.length - 1] as number) : undefined;
   for (const key of ['mean', 'std'] as const) {
     const v = n[key];
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-      problems.push({ path: v === undefined ? path : [...path, key], message: `"${key}" must be a list of finite numbers, one per feature on the last axis` });
+      problems.push({
+        path: v === undefined ? path : [...path, key],
+        message: `"${key}" must be a list of finite numbers, one per feature on the last axis`,
+      });
       continue;
     }
-    if (key === 'std' && v.some((x) => x <= 0)) problems.push({ path: [...path, key], message: 'every std must be > 0' });
+    if (key === 'std' && v.some((x) => x <= 0))
+      problems.push({ path: [...path, key], message: 'every std must be > 0' });
     if (lastDim !== undefined && lastDim !== -1 && v.length !== lastDim) {
-      problems.push({ path: [...path, key], message: `has ${v.length} values but input "${String(input!.name)}" has ${lastDim} features on its last axis` });
+      problems.push({
+        path: [...path, key],
+        message:
+          `has ${v.length} values but input "${String(input!.name)}" has ${lastDim} ` + `features on its last axis`,
+      });
     }
   }
   if (problems.length > before) return undefined;
@@ -155,6 +193,10 @@ export function formatModelYaml(spec: ModelSpec): string {
   if (spec.optimized) doc.optimized = formatOptimized(spec.optimized);
   const yamlDoc = new Document(doc);
   // Lists of numbers (shapes, mean, std) read best on one line.
-  visit(yamlDoc, { Seq: (_key, node) => { if (node.items.every((i) => isScalar(i))) node.flow = true; } });
+  visit(yamlDoc, {
+    Seq: (_key, node) => {
+      if (node.items.every((i) => isScalar(i))) node.flow = true;
+    },
+  });
   return yamlDoc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }

@@ -73,8 +73,18 @@ export function ortTypeToOip(ortType: string): string | undefined {
 /** Size in bytes of one element of an OIP datatype (undefined for BYTES, which is variable). */
 export function oipElementBytes(datatype: string): number | undefined {
   const sizes: Record<string, number> = {
-    BOOL: 1, UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, FP16: 2,
-    UINT32: 4, INT32: 4, FP32: 4, UINT64: 8, INT64: 8, FP64: 8,
+    BOOL: 1,
+    UINT8: 1,
+    INT8: 1,
+    UINT16: 2,
+    INT16: 2,
+    FP16: 2,
+    UINT32: 4,
+    INT32: 4,
+    FP32: 4,
+    UINT64: 8,
+    INT64: 8,
+    FP64: 8,
   };
   return sizes[datatype];
 }

@@ -35,12 +35,19 @@ function compareSide(
   for (const s of specs) {
     const i = names.indexOf(s.name);
     if (i < 0) {
-      problems.push(`model.yaml lists ${side} "${s.name}" but model.onnx has no such ${side} (onnx ${side}s: ${names.join(', ')})`);
+      problems.push(
+        `model.yaml lists ${side} "${s.name}" but model.onnx has no such ${side} (onnx ` +
+          `${side}s: ${names.join(', ')})`,
+      );
       continue;
     }
     problems.push(...compareTensor(side, s, meta.find((m) => m.name === s.name) ?? meta[i]));
   }
-  for (const n of names) if (!specNames.includes(n)) problems.push(`model.onnx has ${side} "${n}" that model.yaml does not list (yaml ${side}s: ${specNames.join(', ')})`);
+  for (const n of names)
+    if (!specNames.includes(n))
+      problems.push(
+        `model.onnx has ${side} "${n}" that model.yaml does not list (yaml ${side}s: ` + `${specNames.join(', ')})`,
+      );
   return problems;
 }
 
@@ -49,19 +56,29 @@ function compareTensor(side: string, s: TensorSpec, m: ort.InferenceSession.Valu
   if (!m.isTensor) return [`${side} "${s.name}" is not a tensor in model.onnx`];
   const problems: string[] = [];
   const onnxType = ortTypeToOip(m.type) ?? m.type;
-  if (onnxType !== s.datatype) problems.push(`${side} "${s.name}": model.yaml says datatype ${s.datatype}, model.onnx says ${onnxType}`);
+  if (onnxType !== s.datatype)
+    problems.push(`${side} "${s.name}": model.yaml says datatype ${s.datatype}, model.onnx says ` + `${onnxType}`);
   // An empty shape means ORT knows nothing about it; then there is nothing to compare.
   if (m.shape.length === 0) return problems;
   if (m.shape.length !== s.shape.length) {
-    problems.push(`${side} "${s.name}": model.yaml says rank ${s.shape.length} ${fmt(s.shape)}, model.onnx says rank ${m.shape.length} ${fmt(m.shape)}`);
+    problems.push(
+      `${side} "${s.name}": model.yaml says rank ${s.shape.length} ${fmt(s.shape)}, ` +
+        `model.onnx says rank ${m.shape.length} ${fmt(m.shape)}`,
+    );
     return problems;
   }
   m.shape.forEach((d, k) => {
     const fixed = typeof d === 'number' && d >= 0;
     const want = s.shape[k]!;
-    if (want === -1 && fixed) problems.push(`${side} "${s.name}" dim ${k}: model.yaml says dynamic (-1), model.onnx fixes it to ${d}`);
-    if (want !== -1 && fixed && d !== want) problems.push(`${side} "${s.name}" dim ${k}: model.yaml says ${want}, model.onnx says ${d}`);
-    if (want !== -1 && !fixed) problems.push(`${side} "${s.name}" dim ${k}: model.yaml says ${want}, model.onnx leaves it dynamic (${String(d)}); write -1`);
+    if (want === -1 && fixed)
+      problems.push(`${side} "${s.name}" dim ${k}: model.yaml says dynamic (-1), model.onnx fixes ` + `it to ${d}`);
+    if (want !== -1 && fixed && d !== want)
+      problems.push(`${side} "${s.name}" dim ${k}: model.yaml says ${want}, model.onnx says ${d}`);
+    if (want !== -1 && !fixed)
+      problems.push(
+        `${side} "${s.name}" dim ${k}: model.yaml says ${want}, model.onnx leaves it ` +
+          `dynamic (${String(d)}); write -1`,
+      );
   });
   return problems;
 }
@@ -83,13 +100,17 @@ export async function openVerifiedSession(
     session = await ort.InferenceSession.create(model.onnxPath, options);
   } catch (err) {
     const reason = errorMessage(err).split('\n')[0]!.replace(/\s+/g, ' ').slice(0, 300);
-    throw new UserError(`${model.onnxPath} is not a loadable ONNX model (ONNX Runtime: ${reason}); rebuild it or replace the file`);
+    throw new UserError(
+      `${model.onnxPath} is not a loadable ONNX model (ONNX Runtime: ${reason}); ` + `rebuild it or replace the file`,
+    );
   }
   const problems = compareSignature(session, model.spec);
   if (problems.length > 0) {
     await session.release().catch(() => undefined);
     const head = `${model.onnxPath} does not match ${model.yamlPath}: ${problems[0]}`;
-    throw new UserError(problems.length === 1 ? head : `${head} (and ${problems.length - 1} more)`, { details: problems.slice(1) });
+    throw new UserError(problems.length === 1 ? head : `${head} (and ${problems.length - 1} more)`, {
+      details: problems.slice(1),
+    });
   }
   return session;
 }

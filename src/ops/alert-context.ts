@@ -39,14 +39,26 @@ export class RuleContext {
     this.sel = `${SD_LABELS.profile}="${profile.name}"`;
   }
 
-  rule(alert: string, expr: string, forDuration: string, severity: 'critical' | 'warning', a: AlertRule['annotations']): AlertRule {
-    return { alert, expr, for: forDuration, labels: { severity, [SD_LABELS.profile]: this.profile.name }, annotations: a };
+  rule(
+    alert: string,
+    expr: string,
+    forDuration: string,
+    severity: 'critical' | 'warning',
+    a: AlertRule['annotations'],
+  ): AlertRule {
+    return {
+      alert,
+      expr,
+      for: forDuration,
+      labels: { severity, [SD_LABELS.profile]: this.profile.name },
+      annotations: a,
+    };
   }
 
   /** Per-second rate of the gateway's answers with a status matching `codes` (a regex), or all. */
   answers(codes?: string): string {
     const code = codes === undefined ? '' : `,code=~"${codes}"`;
-    return `sum(rate(serve_gateway_requests_total{${this.sel}${code}}[${ALERT_THRESHOLDS.window}]))`;
+    return `sum(rate(serve_gateway_requests_total{${this.sel}${code}}[` + `${ALERT_THRESHOLDS.window}]))`;
   }
 }
 

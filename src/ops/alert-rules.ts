@@ -2,7 +2,14 @@
 // built by alert-slo-rules.ts, alert-resource-rules.ts and alert-operation-rules.ts; YAML is alert-yaml.ts.
 import type { Profile } from '../profile/types.js';
 import { RuleContext, type AlertRule } from './alert-context.js';
-import { autoscalingRule, crashLoopRule, healthRule, sheddingRule, targetDownRule, tlsExpiryRule } from './alert-operation-rules.js';
+import {
+  autoscalingRule,
+  crashLoopRule,
+  healthRule,
+  sheddingRule,
+  targetDownRule,
+  tlsExpiryRule,
+} from './alert-operation-rules.js';
 import { cpuRule, gpuRule, memoryRule } from './alert-resource-rules.js';
 import { errorRateRule, latencyRule, throughputRule } from './alert-slo-rules.js';
 
@@ -25,7 +32,14 @@ export function alertRules(profile: Profile): AlertRuleSet {
   const skipped: string[] = [];
   const slo = [latencyRule(p, skipped), errorRateRule(p, skipped), throughputRule(p, skipped)];
   const resources = [cpuRule(p), memoryRule(p), gpuRule(p, skipped)];
-  const operations = [targetDownRule(p), healthRule(p), crashLoopRule(p), autoscalingRule(p, skipped), sheddingRule(p), tlsExpiryRule(p)];
+  const operations = [
+    targetDownRule(p),
+    healthRule(p),
+    crashLoopRule(p),
+    autoscalingRule(p, skipped),
+    sheddingRule(p),
+    tlsExpiryRule(p),
+  ];
   const keep = (rules: Array<AlertRule | undefined>) => rules.filter((r): r is AlertRule => r !== undefined);
   return {
     profile: profile.name,

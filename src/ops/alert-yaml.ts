@@ -16,8 +16,8 @@ const q = yamlScalar;
 /** The rule file's text: a header comment (with the rules left out), then `groups:`. */
 export function renderRuleFile(set: AlertRuleSet, generator: string): string {
   const out: string[] = [
-    `# Prometheus alerting rules for profile "${set.profile}", written by ${generator}.`,
-    '# They select the labels of the service discovery file `serve up` writes (profile, component,',
+    `# Prometheus alerting rules for profile "${set.profile}", written by ` + `${generator}.`,
+    '# They select the labels of the service discovery file `serve up` writes ' + '(profile, component,',
     '# replica); check with `promtool check rules FILE`.',
     ...set.skipped.map((s) => `# ${s}`),
     'groups:',

@@ -22,10 +22,7 @@ export const quotaSchema = {
   burst: z.number().int().min(1).max(1_000_000).optional(),
 };
 
-const item = z.union([
-  z.string(),
-  z.strictObject({ token: z.string(), name: z.string().optional(), ...quotaSchema }),
-]);
+const item = z.union([z.string(), z.strictObject({ token: z.string(), name: z.string().optional(), ...quotaSchema })]);
 
 /** `item 2`, `item 2 requests_per_second`: where in the list an issue is, never what it holds. */
 export function itemPath(path: readonly PropertyKey[]): string {
@@ -37,11 +34,18 @@ export function itemPath(path: readonly PropertyKey[]): string {
 /** The message of an issue of a secret leaf: its own when it wrote one (they never quote values), else where it is. */
 export function secretIssue(i: { code: string; message: string; path: readonly PropertyKey[] }, leaf: Leaf): string {
   if (i.code === 'custom') return i.message;
-  return i.path.length === 0 ? `expected ${leaf.expected}` : `${itemPath(i.path)}: not valid here, expected ${leaf.expected}`;
+  return i.path.length === 0
+    ? `expected ${leaf.expected}`
+    : `${itemPath(i.path)}: not valid here, expected ${leaf.expected}`;
 }
 
 /** Checks one token and its name; pushes issues at `path` without the values. */
-export function checkToken(token: string, name: string | undefined, where: string, issue: (message: string) => void): void {
+export function checkToken(
+  token: string,
+  name: string | undefined,
+  where: string,
+  issue: (message: string) => void,
+): void {
   const problem = tokenProblem(token);
   if (problem !== undefined) issue(`${where}: the token ${problem}`);
   if (name !== undefined && !NAME.test(name)) issue(`${where}: name must be ${TOKEN_NAME_RULE}`);
@@ -49,22 +53,30 @@ export function checkToken(token: string, name: string | undefined, where: strin
 
 /** The tokens leaf: a list of at least one token; each checked, then hashed. */
 export function tokensLeaf(doc: string): Leaf<ProfileToken[], true> {
-  const schema = z.array(item).min(1).transform((items, ctx) => {
-    const issue = (message: string) => ctx.issues.push({ code: 'custom', message, input: undefined });
-    const out: ProfileToken[] = items.map((it, i) => {
-      const o = typeof it === 'string' ? { token: it } : it;
-      checkToken(o.token, o.name, `item ${i + 1}`, issue);
-      const t: ProfileToken = { sha256: hashToken(o.token) };
-      if (o.name !== undefined) t.name = o.name;
-      if (o.requests_per_second !== undefined) t.requestsPerSecond = o.requests_per_second;
-      if (o.burst !== undefined) t.burst = o.burst;
-      return t;
+  const schema = z
+    .array(item)
+    .min(1)
+    .transform((items, ctx) => {
+      const issue = (message: string) => ctx.issues.push({ code: 'custom', message, input: undefined });
+      const out: ProfileToken[] = items.map((it, i) => {
+        const o = typeof it === 'string' ? { token: it } : it;
+        checkToken(o.token, o.name, `item ${i + 1}`, issue);
+        const t: ProfileToken = { sha256: hashToken(o.token) };
+        if (o.name !== undefined) t.name = o.name;
+        if (o.requests_per_second !== undefined) t.requestsPerSecond = o.requests_per_second;
+        if (o.burst !== undefined) t.burst = o.burst;
+        return t;
+      });
+      return out;
     });
-    return out;
-  });
   return {
-    kind: 'leaf', schema: schema.meta({ description: doc }), doc, unit: 'list of tokens', defaultText: 'none',
-    expected: 'a list of tokens, each a string such as "${API_TOKEN}" or {token, name, requests_per_second, burst}',
+    kind: 'leaf',
+    schema: schema.meta({ description: doc }),
+    doc,
+    unit: 'list of tokens',
+    defaultText: 'none',
+    expected:
+      'a list of tokens, each a string such as "${API_TOKEN}" or {token, name, ' + 'requests_per_second, burst}',
     secret: true,
   };
 }

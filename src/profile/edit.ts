@@ -19,7 +19,8 @@ export function editProfileText(text: string, edits: readonly ProfileEdit[], fil
   const missing: ProfileEdit[] = [];
   for (const edit of edits) {
     const node = doc.getIn(edit.path, true);
-    if (isScalar(node) && node.range) splices.push({ from: node.range[0], to: node.range[1], text: scalarText(node, edit.value) });
+    if (isScalar(node) && node.range)
+      splices.push({ from: node.range[0], to: node.range[1], text: scalarText(node, edit.value) });
     else missing.push(edit);
   }
   let out = text;
@@ -34,9 +35,18 @@ function parse(text: string, file: string): Document {
   const doc = parseDocument(text, { uniqueKeys: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    throw new ProfileError(file, [{ file, line: e.linePos?.[0]?.line ?? 1, col: e.linePos?.[0]?.col ?? 1, path: '', message: `YAML syntax error: ${e.message}` }]);
+    throw new ProfileError(file, [
+      {
+        file,
+        line: e.linePos?.[0]?.line ?? 1,
+        col: e.linePos?.[0]?.col ?? 1,
+        path: '',
+        message: `YAML syntax error: ${e.message}`,
+      },
+    ]);
   }
-  if (!isMap(doc.contents)) throw new ProfileError(file, [{ file, line: 1, col: 1, path: '', message: 'expected a mapping at the top level' }]);
+  if (!isMap(doc.contents))
+    throw new ProfileError(file, [{ file, line: 1, col: 1, path: '', message: 'expected a mapping at the top level' }]);
   return doc;
 }
 

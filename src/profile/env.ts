@@ -56,7 +56,13 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
     }
     const close = text.indexOf('}', at);
     if (close < 0) {
-      problems.push({ index: at, ref: text.slice(at), message: `unclosed reference "${text.slice(at)}", expected \${NAME} or \${NAME:-default} (write $\${ for a literal \${)` });
+      problems.push({
+        index: at,
+        ref: text.slice(at),
+        message:
+          `unclosed reference "${text.slice(at)}", expected \${NAME} or \${NAME:-default} ` +
+          `(write $\${ for a literal \${)`,
+      });
       return { value: text, changed: true, problems, used };
     }
     const ref = text.slice(at, close + 1);
@@ -66,13 +72,26 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
     changed = true;
     i = close + 1;
     if (!namePattern.test(name)) {
-      problems.push({ index: at, ref, message: `bad reference "${ref}": "${name}" is not a variable name, expected \${NAME} or \${NAME:-default} with letters, digits and _` });
+      problems.push({
+        index: at,
+        ref,
+        message:
+          `bad reference "${ref}": "${name}" is not a variable name, expected \${NAME} or ` +
+          `\${NAME:-default} with letters, digits and _`,
+      });
       continue;
     }
     const value = env[name];
     const useDefault = m[2] === ':-' ? value === undefined || value === '' : m[2] === '-' ? value === undefined : false;
     if (useDefault) out += m[3] ?? '';
-    else if (value === undefined) problems.push({ index: at, ref, message: `environment variable ${name} is not set (referenced as "${ref}"): set it, or give a default with \${${name}:-value}` });
+    else if (value === undefined)
+      problems.push({
+        index: at,
+        ref,
+        message:
+          `environment variable ${name} is not set (referenced as "${ref}"): set it, or ` +
+          `give a default with \${${name}:-value}`,
+      });
     else {
       out += value;
       used.push({ name, ref, value });
@@ -86,7 +105,10 @@ export function expandEnv(text: string, env: Record<string, string | undefined>)
  * `value` (plain JSON: strings, numbers, lists, mappings) with every string expanded as expandEnv
  * does; numbers stay numbers. Problems and used variables of all strings are collected.
  */
-export function expandDeep(value: unknown, env: Record<string, string | undefined>): { value: unknown; problems: EnvProblem[]; used: EnvUse[] } {
+export function expandDeep(
+  value: unknown,
+  env: Record<string, string | undefined>,
+): { value: unknown; problems: EnvProblem[]; used: EnvUse[] } {
   const problems: EnvProblem[] = [];
   const used: EnvUse[] = [];
   const walk = (v: unknown): unknown => {

@@ -9,14 +9,22 @@ export function renderFieldTable(tree: Section = profileTree): string {
   const walk = (node: Node, path: string[]) => {
     const name = path.join('.');
     if (node.kind === 'leaf') {
-      const dflt = node.required ? '**required**' : node.default !== undefined ? `\`${node.default}\`` : (node.defaultText ?? '');
-      rows.push(`| \`${name}\` | ${node.unit.replace(/ \| /g, ' or ')} | ${dflt} | ${node.doc.replace(/\|/g, '\\|')} |`);
+      const dflt = node.required
+        ? '**required**'
+        : node.default !== undefined
+          ? `\`${node.default}\``
+          : (node.defaultText ?? '');
+      rows.push(
+        `| \`${name}\` | ${node.unit.replace(/ \| /g, ' or ')} | ${dflt} | ` + `${node.doc.replace(/\|/g, '\\|')} |`,
+      );
       return;
     }
     if (node.kind === 'list') {
       const of = node.item.kind === 'leaf' ? `list of ${node.item.unit.replace(/ \| /g, ' or ')}` : 'list';
       rows.push(`| \`${name}\` | ${of} | ${node.defaultText ?? ''} | ${node.doc} |`);
-      if (node.item.kind === 'section') for (const [key, child] of Object.entries(node.item.fields as Record<string, Node>)) walk(child, [...path.slice(0, -1), `${path.at(-1)}[]`, key]);
+      if (node.item.kind === 'section')
+        for (const [key, child] of Object.entries(node.item.fields as Record<string, Node>))
+          walk(child, [...path.slice(0, -1), `${path.at(-1)}[]`, key]);
       return;
     }
     if (node.kind === 'map') {

@@ -21,7 +21,13 @@ interface Common {
 /** Whether a leaf built from `C` may be absent: not when it is required or has a default. */
 type Opt<C> = C extends { required: true } ? false : C extends { default: string | number | boolean } ? false : true;
 
-function leaf<T, C extends Common>(schema: z.ZodType, expected: string, unit: string, c: C, jsonMeta: Record<string, unknown> = {}): Leaf<T, Opt<C>> {
+function leaf<T, C extends Common>(
+  schema: z.ZodType,
+  expected: string,
+  unit: string,
+  c: C,
+  jsonMeta: Record<string, unknown> = {},
+): Leaf<T, Opt<C>> {
   const meta: Record<string, unknown> = { ...(c.doc ? { description: c.doc } : {}), ...jsonMeta };
   if (c.default !== undefined) meta.default = c.default;
   return { kind: 'leaf', schema: schema.meta(meta), expected, unit, ...c };
@@ -33,7 +39,8 @@ function parsed<I, T>(parse: (v: I) => T, check?: (v: T) => string | undefined) 
     try {
       const out = parse(v);
       const problem = check?.(out);
-      if (problem !== undefined) ctx.issues.push({ code: 'custom', message: `got ${JSON.stringify(v)}, expected ${problem}`, input: v });
+      if (problem !== undefined)
+        ctx.issues.push({ code: 'custom', message: `got ${JSON.stringify(v)}, expected ${problem}`, input: v });
       return out;
     } catch (err) {
       ctx.issues.push({ code: 'custom', message: (err as Error).message, input: v });
@@ -45,22 +52,36 @@ function parsed<I, T>(parse: (v: I) => T, check?: (v: T) => string | undefined) 
 const durationPattern = '^\\s*\\d+(\\.\\d+)?\\s*(us|µs|ms|s|m|min|h)\\s*$';
 
 /** "10ms", "15s", "2m" → milliseconds, within [minMs, maxMs]. */
-export function duration<C extends Common & { minMs?: number; maxMs?: number; positive?: boolean }>(c: C): Leaf<number, Opt<C>> {
+export function duration<C extends Common & { minMs?: number; maxMs?: number; positive?: boolean }>(
+  c: C,
+): Leaf<number, Opt<C>> {
   const minMs = c.minMs ?? 0;
   const range = c.positive ? `more than 0` : minMs > 0 ? `at least ${formatDuration(minMs)}` : '';
-  const expected = `a duration such as "10ms" or "15s"${range ? `, ${range}` : ''}${c.maxMs !== undefined ? ` and at most ${formatDuration(c.maxMs)}` : ''}`;
-  const schema = z.string().transform(parsed((s: string) => parseDurationMs(s), (ms) => {
-    if (c.positive && ms <= 0) return `a duration more than 0`;
-    if (ms < minMs || (c.maxMs !== undefined && ms > c.maxMs)) return expected;
-    return undefined;
-  }));
+  const expected =
+    `a duration such as "10ms" or "15s"${range ? `, ${range}` : ''}` +
+    `${c.maxMs !== undefined ? ` and at most ${formatDuration(c.maxMs)}` : ''}`;
+  const schema = z.string().transform(
+    parsed(
+      (s: string) => parseDurationMs(s),
+      (ms) => {
+        if (c.positive && ms <= 0) return `a duration more than 0`;
+        if (ms < minMs || (c.maxMs !== undefined && ms > c.maxMs)) return expected;
+        return undefined;
+      },
+    ),
+  );
   return leaf(schema, expected, 'duration', c, { pattern: durationPattern });
 }
 
 /** "2GB", "512MiB" or a number of bytes → bytes, more than 0. */
 export function bytes<C extends Common>(c: C): Leaf<number, Opt<C>> {
   const expected = 'a size more than 0 such as "512MiB" or "2GB"';
-  const schema = z.union([z.string(), z.number()]).transform(parsed((v: string | number) => parseBytes(v), (b) => (b > 0 ? undefined : expected)));
+  const schema = z.union([z.string(), z.number()]).transform(
+    parsed(
+      (v: string | number) => parseBytes(v),
+      (b) => (b > 0 ? undefined : expected),
+    ),
+  );
   return leaf(schema, expected, 'bytes', c);
 }
 
@@ -79,12 +100,18 @@ export function integer<C extends Common & { min: number; max?: number }>(c: C):
 }
 
 /** A number (fractions allowed) within the given bounds. */
-export function number<C extends Common & { min?: number; max?: number; positive?: boolean; unit?: string }>(c: C): Leaf<number, Opt<C>> {
+export function number<C extends Common & { min?: number; max?: number; positive?: boolean; unit?: string }>(
+  c: C,
+): Leaf<number, Opt<C>> {
   let schema = z.number();
   if (c.positive) schema = schema.positive();
   if (c.min !== undefined) schema = schema.min(c.min);
   if (c.max !== undefined) schema = schema.max(c.max);
-  const parts = [c.positive ? '> 0' : '', c.min !== undefined ? `>= ${c.min}` : '', c.max !== undefined ? `<= ${c.max}` : ''].filter(Boolean);
+  const parts = [
+    c.positive ? '> 0' : '',
+    c.min !== undefined ? `>= ${c.min}` : '',
+    c.max !== undefined ? `<= ${c.max}` : '',
+  ].filter(Boolean);
   return leaf(schema, `a number ${parts.join(' and ')}`.trim(), c.unit ?? 'number', c);
 }
 
@@ -94,7 +121,12 @@ export function boolean<C extends Common>(c: C): Leaf<boolean, Opt<C>> {
 
 /** One of a fixed set of words. */
 export function oneOf<V extends string, C extends Common>(values: readonly [V, ...V[]], c: C): Leaf<V, Opt<C>> {
-  return leaf(z.enum(values as unknown as [string, ...string[]]), `one of ${values.map((v) => `"${v}"`).join(', ')}`, values.join(' | '), c);
+  return leaf(
+    z.enum(values as unknown as [string, ...string[]]),
+    `one of ${values.map((v) => `"${v}"`).join(', ')}`,
+    values.join(' | '),
+    c,
+  );
 }
 
 /** A name used in URLs and folder names: letters, digits, '.', '_' and '-'. */
@@ -132,7 +164,12 @@ export function timeZone<C extends Common>(c: C): Leaf<string, Opt<C>> {
 
 /** An integer version >= 1 or "latest". */
 export function version<C extends Common>(c: C): Leaf<number | 'latest', Opt<C>> {
-  return leaf(z.union([z.literal('latest'), z.number().int().min(1)]), '"latest" or an integer version >= 1', 'latest | integer', c);
+  return leaf(
+    z.union([z.literal('latest'), z.number().int().min(1)]),
+    '"latest" or an integer version >= 1',
+    'latest | integer',
+    c,
+  );
 }
 
 /**
@@ -143,13 +180,27 @@ export function settingLeaf<T>(spec: SettingSpec, what?: string): Leaf<T, false>
   const c = { doc: spec.help, default: spec.default === undefined ? undefined : settingDefaultText(spec) };
   let out: Leaf;
   switch (spec.kind) {
-    case 'durationMs': out = duration({ ...c, minMs: spec.min, maxMs: spec.max, positive: spec.positive }); break;
-    case 'integer': out = integer({ ...c, min: spec.min ?? 0, max: spec.max }); break;
-    case 'number': out = number({ ...c, min: spec.min, max: spec.max, positive: spec.positive }); break;
-    case 'bytes': out = bytes(c); break;
-    case 'boolean': out = boolean(c); break;
-    case 'choice': out = oneOf(spec.choices as [string, ...string[]], c); break;
-    case 'text': out = text({ ...c, what: what ?? 'a non-empty text' }); break;
+    case 'durationMs':
+      out = duration({ ...c, minMs: spec.min, maxMs: spec.max, positive: spec.positive });
+      break;
+    case 'integer':
+      out = integer({ ...c, min: spec.min ?? 0, max: spec.max });
+      break;
+    case 'number':
+      out = number({ ...c, min: spec.min, max: spec.max, positive: spec.positive });
+      break;
+    case 'bytes':
+      out = bytes(c);
+      break;
+    case 'boolean':
+      out = boolean(c);
+      break;
+    case 'choice':
+      out = oneOf(spec.choices as [string, ...string[]], c);
+      break;
+    case 'text':
+      out = text({ ...c, what: what ?? 'a non-empty text' });
+      break;
   }
   return out as Leaf<T, false>;
 }

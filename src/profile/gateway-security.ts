@@ -30,10 +30,14 @@ export function resolveGatewaySecurity(w: Walked, file: string, cwd: string): Ga
   const cert = w.values.get('gateway.tls.cert') as string | undefined;
   const key = w.values.get('gateway.tls.key') as string | undefined;
   if ((cert === undefined) !== (key === undefined)) {
-    const [given, missing] = cert === undefined ? ['gateway.tls.key', 'gateway.tls.cert'] : ['gateway.tls.cert', 'gateway.tls.key'];
-    report(given, `${missing} is missing: TLS needs both the certificate chain and its private key (PEM files)`);
+    const [given, missing] =
+      cert === undefined ? ['gateway.tls.key', 'gateway.tls.cert'] : ['gateway.tls.cert', 'gateway.tls.key'];
+    report(given, `${missing} is missing: TLS needs both the certificate chain and its private ` + `key (PEM files)`);
   }
-  const tls = cert !== undefined && key !== undefined ? { certPath: path.resolve(cwd, cert), keyPath: path.resolve(cwd, key) } : undefined;
+  const tls =
+    cert !== undefined && key !== undefined
+      ? { certPath: path.resolve(cwd, cert), keyPath: path.resolve(cwd, key) }
+      : undefined;
   return { auth, tls, problems };
 }
 
@@ -43,7 +47,10 @@ function resolveAuth(w: Walked, cwd: string, report: Report): AuthConfig | undef
   const listed = (w.values.get('gateway.auth.tokens') as ProfileToken[] | undefined) ?? [];
   const fileRef = w.values.get('gateway.auth.tokens_file') as string | undefined;
   if (!w.given.has('gateway.auth.tokens') && fileRef === undefined) return undefined;
-  const sources: Array<{ token: ProfileToken; what: string }> = listed.map((token, i) => ({ token, what: `gateway.auth.tokens item ${i + 1}` }));
+  const sources: Array<{ token: ProfileToken; what: string }> = listed.map((token, i) => ({
+    token,
+    what: `gateway.auth.tokens item ${i + 1}`,
+  }));
   if (fileRef !== undefined) {
     const abs = path.resolve(cwd, fileRef);
     const shown = displayName(abs, cwd);
@@ -52,7 +59,8 @@ function resolveAuth(w: Walked, cwd: string, report: Report): AuthConfig | undef
       if (p.line === 0) report('gateway.auth.tokens_file', p.message);
       else report('gateway.auth.tokens_file', p.message, { line: p.line, col: 1 }, shown);
     }
-    if (read.problems.length === 0 && read.tokens.length === 0) report('gateway.auth.tokens_file', `${shown} holds no token: add one a line, or leave tokens_file out`);
+    if (read.problems.length === 0 && read.tokens.length === 0)
+      report('gateway.auth.tokens_file', `${shown} holds no token: add one a line, or leave tokens_file out`);
     for (const t of read.tokens) sources.push({ token: t, what: `${shown} line ${t.line}` });
   }
   const byName = new Map<string, string>();
@@ -60,8 +68,10 @@ function resolveAuth(w: Walked, cwd: string, report: Report): AuthConfig | undef
   const tokens: HashedToken[] = sources.map(({ token, what }, i) => {
     const name = token.name ?? `token-${i + 1}`;
     const field = what.startsWith('gateway.') ? 'gateway.auth.tokens' : 'gateway.auth.tokens_file';
-    if (byName.has(name)) report(field, `${what}: the name "${name}" is taken by ${byName.get(name)}: give each token its own name`);
-    if (byDigest.has(token.sha256)) report(field, `${what} is the same token as ${byDigest.get(token.sha256)}: list each token once`);
+    if (byName.has(name))
+      report(field, `${what}: the name "${name}" is taken by ${byName.get(name)}: give each token ` + `its own name`);
+    if (byDigest.has(token.sha256))
+      report(field, `${what} is the same token as ${byDigest.get(token.sha256)}: list each token once`);
     byName.set(name, what);
     byDigest.set(token.sha256, what);
     const out: HashedToken = { name, sha256: token.sha256 };

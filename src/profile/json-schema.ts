@@ -26,7 +26,11 @@ function toZod(node: Node): z.ZodType {
 
 /** The JSON Schema (draft-07, what yaml-language-server reads) for profile files. */
 export function profileJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(profileInputSchema(), { io: 'input', unrepresentable: 'any', target: 'draft-07' }) as JsonObject;
+  const schema = z.toJSONSchema(profileInputSchema(), {
+    io: 'input',
+    unrepresentable: 'any',
+    target: 'draft-07',
+  }) as JsonObject;
   decorate(schema, profileTree);
   return {
     $schema: schema.$schema,
@@ -38,7 +42,11 @@ export function profileJsonSchema(): Record<string, unknown> {
 
 type JsonObject = Record<string, unknown>;
 
-const envRef: JsonObject = { type: 'string', pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*((:?-)[^}]*)?\\}', description: 'A ${VAR} or ${VAR:-default} reference, expanded when the profile loads.' };
+const envRef: JsonObject = {
+  type: 'string',
+  pattern: '\\$\\{[A-Za-z_][A-Za-z0-9_]*((:?-)[^}]*)?\\}',
+  description: 'A ${VAR} or ${VAR:-default} reference, expanded when the profile loads.',
+};
 
 /**
  * Adds what zod's input-side schema leaves out: each leaf's default (zod drops defaults of
@@ -61,7 +69,8 @@ function decorate(json: JsonObject, node: Node): void {
   }
   const { description, default: _dropped, ...rest } = json;
   for (const k of Object.keys(json)) delete json[k];
-  if (rest.type === 'string' && rest.pattern === undefined && rest.enum === undefined && rest.const === undefined) Object.assign(json, rest);
+  if (rest.type === 'string' && rest.pattern === undefined && rest.enum === undefined && rest.const === undefined)
+    Object.assign(json, rest);
   else json.anyOf = [rest, envRef];
   json.description = description ?? node.doc;
   if (node.default !== undefined) json.default = node.default;

@@ -32,8 +32,12 @@ export async function readProfileFile(file: string, cwd: string): Promise<string
     return await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
-    throw new UserError(`profile file ${displayName(file, cwd)} ${why}: give the path of a .yaml file or a profile name such as "local"`);
+    const why =
+      code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a directory' : `cannot be read (${code})`;
+    throw new UserError(
+      `profile file ${displayName(file, cwd)} ${why}: give the path of a .yaml file ` +
+        `or a profile name such as "local"`,
+    );
   }
 }
 
@@ -47,7 +51,11 @@ export async function loadProfile(ref: string, opts: LoadOptions = {}): Promise<
   const file = await resolveProfileRef(ref, cwd);
   const text = await readProfileFile(file, cwd);
   if (isScheduleText(text)) {
-    throw new UserError(`${displayName(file, cwd)} is a schedule (it switches between profiles by time), not a single profile: give one of the profiles it names instead, or use \`serve up\`, \`serve validate\` or \`serve schedule show\` with it`);
+    throw new UserError(
+      `${displayName(file, cwd)} is a schedule (it switches between profiles by ` +
+        `time), not a single profile: give one of the profiles it names instead, or use ` +
+        `\`serve up\`, \`serve validate\` or \`serve schedule show\` with it`,
+    );
   }
   return parseProfile(text, file, opts.env ?? process.env, cwd);
 }
@@ -59,7 +67,8 @@ export function isProfilePath(ref: string): boolean {
 
 /** The absolute file a profile reference points at; an unknown name lists the available ones. */
 export async function resolveProfileRef(ref: string, cwd: string): Promise<string> {
-  if (ref.trim() === '') throw new UserError('no profile given: pass a profile name such as "local" or the path of a .yaml file');
+  if (ref.trim() === '')
+    throw new UserError('no profile given: pass a profile name such as "local" or the path of a .yaml file');
   if (isProfilePath(ref)) return path.resolve(cwd, ref);
   for (const dir of [path.join(cwd, 'profiles'), shippedProfilesDir()]) {
     for (const ext of ['.yaml', '.yml']) {
@@ -71,14 +80,21 @@ export async function resolveProfileRef(ref: string, cwd: string): Promise<strin
   const names = [...new Set(available.map((p) => p.name))];
   const near = closest(ref, names);
   const hint = near !== undefined ? ` Did you mean "${near}"?` : '';
-  throw new UserError(`unknown profile "${ref}": no ${ref}.yaml in ./profiles or in serve's shipped profiles.${hint} Available: ${names.join(', ') || 'none'}; or give the path of a .yaml file`);
+  throw new UserError(
+    `unknown profile "${ref}": no ${ref}.yaml in ./profiles or in serve's shipped ` +
+      `profiles.${hint} Available: ${names.join(', ') || 'none'}; or give the path of ` +
+      `a .yaml file`,
+  );
 }
 
 /** Profiles in <cwd>/profiles/ first, then the shipped ones not shadowed by them. */
 export async function listProfiles(cwd: string = process.cwd()): Promise<ProfileEntry[]> {
   const out: ProfileEntry[] = [];
   const seen = new Set<string>();
-  for (const [dir, shipped] of [[path.join(cwd, 'profiles'), false], [shippedProfilesDir(), true]] as const) {
+  for (const [dir, shipped] of [
+    [path.join(cwd, 'profiles'), false],
+    [shippedProfilesDir(), true],
+  ] as const) {
     let entries: string[] = [];
     try {
       entries = (await readdir(dir)).sort();

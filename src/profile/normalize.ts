@@ -14,7 +14,25 @@ import { nestWalked } from './walk-context.js';
 export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
   const root = nestWalked(values);
   // Every section exists (possibly empty): the walk visits each one, and absent leaves read undefined.
-  for (const k of ['model', 'replicas', 'autoscaling', 'resources', 'batching', 'runtime', 'health', 'restart', 'gateway', 'cache', 'local', 'ssh', 'controller', 'slo', 'tune', 'cost']) root[k] ??= {};
+  for (const k of [
+    'model',
+    'replicas',
+    'autoscaling',
+    'resources',
+    'batching',
+    'runtime',
+    'health',
+    'restart',
+    'gateway',
+    'cache',
+    'local',
+    'ssh',
+    'controller',
+    'slo',
+    'tune',
+    'cost',
+  ])
+    root[k] ??= {};
   (root.cache as Record<string, unknown>).redis ??= {};
   (root.restart as Record<string, unknown>).crash_loop ??= {};
   (root.slo as Record<string, unknown>).throughput ??= {};
@@ -30,7 +48,13 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
  * Maps the snake_case YAML fields onto the Profile. `w.values` holds every leaf that was written or
  * has a default; `cwd` resolves the model registry; `fallbackName` names a profile without `name`.
  */
-export function toProfile(w: Walked, sourcePath: string, fallbackName: string, cwd: string, security: Pick<GatewaySecurity, 'auth' | 'tls'> = {}): Profile {
+export function toProfile(
+  w: Walked,
+  sourcePath: string,
+  fallbackName: string,
+  cwd: string,
+  security: Pick<GatewaySecurity, 'auth' | 'tls'> = {},
+): Profile {
   const y = nestValues(w.values);
   const min = y.replicas.min;
   const initial = y.replicas.initial ?? min;
@@ -48,7 +72,12 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
       lookbackMs: y.autoscaling.look_back,
       latencyGuard: y.autoscaling.latency_guard,
     },
-    resources: dropUndefined({ cpus: y.resources.cpus, gpus: y.resources.gpus, memoryBytes: y.resources.memory, gpuMemoryBytes: y.resources.gpu_memory }) as Profile['resources'],
+    resources: dropUndefined({
+      cpus: y.resources.cpus,
+      gpus: y.resources.gpus,
+      memoryBytes: y.resources.memory,
+      gpuMemoryBytes: y.resources.gpu_memory,
+    }) as Profile['resources'],
     batching: {
       maxBatchSize: y.batching.max_batch_size,
       batchWaitMs: y.batching.batch_wait_timeout,
@@ -87,8 +116,12 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
     hosts: hostsOf(y.hosts),
     ssh: dropUndefined({
-      knownHostsFile: y.ssh.known_hosts, identityFile: y.ssh.identity_file, configFile: y.ssh.config_file,
-      connectTimeoutMs: y.ssh.connect_timeout, keepaliveMs: y.ssh.keepalive, keepaliveCount: y.ssh.keepalive_count,
+      knownHostsFile: y.ssh.known_hosts,
+      identityFile: y.ssh.identity_file,
+      configFile: y.ssh.config_file,
+      connectTimeoutMs: y.ssh.connect_timeout,
+      keepaliveMs: y.ssh.keepalive,
+      keepaliveCount: y.ssh.keepalive_count,
     }) as Profile['ssh'],
     controller: { metricsPort: y.controller.metrics_port },
     slo: sloOf(y.slo),
@@ -99,37 +132,66 @@ export function toProfile(w: Walked, sourcePath: string, fallbackName: string, c
 function cacheOf(c: ProfileYaml['cache']): Profile['cache'] {
   const r = c.redis;
   return {
-    enabled: c.enabled, maxEntries: c.max_entries, maxBytes: c.max_bytes, ttlMs: c.ttl,
+    enabled: c.enabled,
+    maxEntries: c.max_entries,
+    maxBytes: c.max_bytes,
+    ttlMs: c.ttl,
     ...(r.url !== undefined ? { redis: { url: r.url, prefix: r.prefix, timeoutMs: r.timeout } } : {}),
-    redisPrefix: r.prefix, redisTimeoutMs: r.timeout,
+    redisPrefix: r.prefix,
+    redisTimeoutMs: r.timeout,
   };
 }
 
 /** The profile's hosts; without a `hosts` list, this machine alone, named `local`. */
 function hostsOf(list: ProfileYaml['hosts']): HostSpec[] {
   if (list === undefined || list.length === 0) return [{ name: 'local', node: 'node' }];
-  return list.map((h) => dropUndefined({
-    name: h.name, ssh: h.ssh, address: h.address, cpus: h.cpus, memoryBytes: h.memory, gpus: h.gpus, workdir: h.workdir, node: h.node, registry: h.registry,
-  }) as HostSpec);
+  return list.map(
+    (h) =>
+      dropUndefined({
+        name: h.name,
+        ssh: h.ssh,
+        address: h.address,
+        cpus: h.cpus,
+        memoryBytes: h.memory,
+        gpus: h.gpus,
+        workdir: h.workdir,
+        node: h.node,
+        registry: h.registry,
+      }) as HostSpec,
+  );
 }
 
 /** The `tune` and `cost` sections, each only when something in it was written. */
 function optionalSections(y: ProfileYaml): Pick<Profile, 'tune' | 'cost'> {
-  const tune = dropUndefined({ batchSizes: y.tune.batch_sizes, batchWaitsMs: y.tune.batch_waits, replicas: y.tune.replicas, threads: y.tune.threads });
+  const tune = dropUndefined({
+    batchSizes: y.tune.batch_sizes,
+    batchWaitsMs: y.tune.batch_waits,
+    replicas: y.tune.replicas,
+    threads: y.tune.threads,
+  });
   const cost = dropUndefined({ cpuHour: y.cost.cpu_hour, gpuHour: y.cost.gpu_hour, gibHour: y.cost.gib_hour });
   return { ...(Object.keys(tune).length > 0 ? { tune } : {}), ...(Object.keys(cost).length > 0 ? { cost } : {}) };
 }
 
 function sloOf(s: ProfileYaml['slo']): SloTargets {
   return dropUndefined({
-    p50Ms: s.p50, p90Ms: s.p90, p95Ms: s.p95, p99Ms: s.p99, p999Ms: s.p999, maxMs: s.max,
-    errorRate: s.error_rate, targetRps: s.throughput.target, minRps: s.throughput.minimum,
+    p50Ms: s.p50,
+    p90Ms: s.p90,
+    p95Ms: s.p95,
+    p99Ms: s.p99,
+    p999Ms: s.p999,
+    maxMs: s.max,
+    errorRate: s.error_rate,
+    targetRps: s.throughput.target,
+    minRps: s.throughput.minimum,
   });
 }
 
 /** The object without its undefined fields (absent targets are not gated, absent capacity is detected). */
 function dropUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 /** `~/x` → home; a relative path → against the directory serve runs in; an absolute one stays. */

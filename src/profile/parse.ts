@@ -27,14 +27,23 @@ const publicVars: ReadonlySet<string> = new Set(['PROFILE_DIR']);
  *   the profile file's folder.
  * @param cwd resolves a relative model.registry and sourcePath (default process.cwd()).
  */
-export function parseProfile(text: string, sourcePath: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Profile {
+export function parseProfile(
+  text: string,
+  sourcePath: string,
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): Profile {
   const absolute = sourcePath === '' ? '' : path.resolve(cwd, sourcePath);
   const file = displayName(absolute, cwd) || '<profile>';
   const { doc, lines } = readYaml(text, file);
   const fullEnv = { ...env, PROFILE_DIR: absolute === '' ? cwd : path.dirname(absolute) };
   const walked = walkProfile({ doc, lines, text, file, env: fullEnv, publicVars }, profileTree);
   const security = resolveGatewaySecurity(walked, file, cwd);
-  const problems = hideEnvValues([...walked.problems, ...checkRules(walked, profileTree, file), ...security.problems], walked, profileTree);
+  const problems = hideEnvValues(
+    [...walked.problems, ...checkRules(walked, profileTree, file), ...security.problems],
+    walked,
+    profileTree,
+  );
   if (problems.length > 0) throw new ProfileError(file, problems);
   return toProfile(walked, absolute, path.basename(absolute || 'profile', path.extname(absolute)), cwd, security);
 }
@@ -49,7 +58,16 @@ export function readYaml(text: string, file: string): { doc: Document; lines: Li
   if (deep !== undefined) {
     // yaml's composer recurses once per level: refuse before it can run out of stack.
     const at = lineColAt(text, deep);
-    throw new ProfileError(file, [{ file, ...at, path: '', message: `mappings and lists nest deeper than ${MAX_NESTING_LEVELS} levels here, which no profile needs (at most 4): flatten the structure` }]);
+    throw new ProfileError(file, [
+      {
+        file,
+        ...at,
+        path: '',
+        message:
+          `mappings and lists nest deeper than ${MAX_NESTING_LEVELS} levels here, which ` +
+          `no profile needs (at most 4): flatten the structure`,
+      },
+    ]);
   }
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   if (doc.errors.length > 0) {
@@ -72,4 +90,3 @@ function lineColAt(text: string, offset: number): { line: number; col: number } 
   }
   return { line, col: offset - lineStart + 1 };
 }
-

@@ -40,7 +40,8 @@ export class ProfileError extends UserError {
     const sorted = sortProblems(problems);
     const n = sorted.length;
     const details = sorted.slice(0, MAX_PRINTED_PROBLEMS).map(formatProblem);
-    if (n > MAX_PRINTED_PROBLEMS) details.push(`and ${n - MAX_PRINTED_PROBLEMS} more (serve validate --json lists every one)`);
+    if (n > MAX_PRINTED_PROBLEMS)
+      details.push(`and ${n - MAX_PRINTED_PROBLEMS} more (serve validate --json lists every one)`);
     super(`profile ${file} has ${n} problem${n === 1 ? '' : 's'}:`, { exitCode: ExitCode.Usage, details });
     this.name = 'ProfileError';
     this.problems = sorted;

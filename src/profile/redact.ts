@@ -14,11 +14,16 @@ const MIN_SCRUBBED_LENGTH = 6;
  */
 export function hideEnvValues(problems: readonly ProfileProblem[], walked: Walked, tree: Section): ProfileProblem[] {
   if (walked.envValues.size === 0) return [...problems];
-  const shown = [...walked.fromEnv].map(([path, ref]) => ({ path, ref, text: formatValue(unitOf(tree, path), walked.values.get(path)) }));
+  const shown = [...walked.fromEnv].map(([path, ref]) => ({
+    path,
+    ref,
+    text: formatValue(unitOf(tree, path), walked.values.get(path)),
+  }));
   return problems.map((p) => {
     let message = p.message;
     for (const s of shown) {
-      if (p.path === s.path && message.startsWith(`got ${s.text},`)) message = `got ${s.ref},${message.slice(`got ${s.text},`.length)}`;
+      if (p.path === s.path && message.startsWith(`got ${s.text},`))
+        message = `got ${s.ref},${message.slice(`got ${s.text},`.length)}`;
       message = message.split(`${s.path} (${s.text}`).join(`${s.path} (${s.ref}`);
     }
     for (const [name, value] of walked.envValues) {

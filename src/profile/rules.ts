@@ -27,11 +27,31 @@ const rules: Rule[] = [
   { a: 'replicas.initial', rel: 'le', b: 'replicas.max' },
   { a: 'replicas.min', rel: 'le', b: 'replicas.initial' },
   { a: 'health.timeout', rel: 'lt', b: 'health.period', why: 'a probe must end before the next one starts' },
-  { a: 'batching.batch_wait_timeout', rel: 'lt', b: 'slo.p99', why: 'a request that waits the whole batch window must still meet p99' },
-  { a: 'batching.batch_wait_timeout', rel: 'lt', b: 'gateway.request_timeout', why: 'otherwise requests time out while a batch fills' },
-  { a: 'batching.max_batch_size', rel: 'le', b: 'batching.max_queued_requests', why: 'the queue must hold a full batch' },
+  {
+    a: 'batching.batch_wait_timeout',
+    rel: 'lt',
+    b: 'slo.p99',
+    why: 'a request that waits the whole batch window must still meet p99',
+  },
+  {
+    a: 'batching.batch_wait_timeout',
+    rel: 'lt',
+    b: 'gateway.request_timeout',
+    why: 'otherwise requests time out while a batch fills',
+  },
+  {
+    a: 'batching.max_batch_size',
+    rel: 'le',
+    b: 'batching.max_queued_requests',
+    why: 'the queue must hold a full batch',
+  },
   { a: 'restart.initial_backoff', rel: 'le', b: 'restart.max_backoff' },
-  { a: 'autoscaling.metrics_interval', rel: 'le', b: 'autoscaling.look_back', why: 'the window must hold at least one sample' },
+  {
+    a: 'autoscaling.metrics_interval',
+    rel: 'le',
+    b: 'autoscaling.look_back',
+    why: 'the window must hold at least one sample',
+  },
   { a: 'resources.cpus', rel: 'le', b: 'local.cpus', why: 'one replica must fit on this host' },
   { a: 'resources.memory', rel: 'le', b: 'local.memory', why: 'one replica must fit on this host' },
   { a: 'resources.gpus', rel: 'le', b: 'local.gpus', why: 'one replica must fit on this host' },
@@ -46,11 +66,13 @@ export function checkRules(w: Walked, tree: Section, file: string): ProfileProbl
     problems.push({ file, line: at.line, col: at.col, path, message });
   };
   const usable = (p: string) => !w.invalid.has(p) && typeof w.values.get(p) === 'number';
-  const show = (p: string) => `${p} (${formatValue(unitOf(tree, p), w.values.get(p))}${w.given.has(p) ? '' : ', the default'})`;
+  const show = (p: string) =>
+    `${p} (${formatValue(unitOf(tree, p), w.values.get(p))}` + `${w.given.has(p) ? '' : ', the default'})`;
 
   const ordered: Rule[] = [];
   const present = percentiles.filter((p) => w.values.has(p));
-  for (let i = 1; i < present.length; i++) ordered.push({ a: present[i - 1]!, rel: 'le', b: present[i]!, why: 'percentile targets must not decrease' });
+  for (let i = 1; i < present.length; i++)
+    ordered.push({ a: present[i - 1]!, rel: 'le', b: present[i]!, why: 'percentile targets must not decrease' });
 
   for (const r of [...rules, ...ordered]) {
     if (!usable(r.a) || !usable(r.b) || (!w.given.has(r.a) && !w.given.has(r.b))) continue;
@@ -58,8 +80,18 @@ export function checkRules(w: Walked, tree: Section, file: string): ProfileProbl
     const b = w.values.get(r.b) as number;
     if (r.rel === 'lt' ? a < b : a <= b) continue;
     const why = r.why ? `: ${r.why}` : '';
-    if (w.given.has(r.a)) report(r.a, `got ${formatValue(unitOf(tree, r.a), a)}, expected ${r.rel === 'lt' ? 'less than' : 'at most'} ${show(r.b)}${why}`);
-    else report(r.b, `got ${formatValue(unitOf(tree, r.b), b)}, expected ${r.rel === 'lt' ? 'more than' : 'at least'} ${show(r.a)}${why}`);
+    if (w.given.has(r.a))
+      report(
+        r.a,
+        `got ${formatValue(unitOf(tree, r.a), a)}, expected ` +
+          `${r.rel === 'lt' ? 'less than' : 'at most'} ${show(r.b)}${why}`,
+      );
+    else
+      report(
+        r.b,
+        `got ${formatValue(unitOf(tree, r.b), b)}, expected ` +
+          `${r.rel === 'lt' ? 'more than' : 'at least'} ${show(r.a)}${why}`,
+      );
   }
 
   const gpusPath: ProfilePath = 'resources.gpus';
@@ -83,21 +115,36 @@ function checkHosts(w: Walked, file: string): ProfileProblem[] {
     const at = w.positions.get(path) ?? w.positions.get('hosts') ?? { line: 1, col: 1 };
     problems.push({ file, line: at.line, col: at.col, path, message });
   };
-  if (hosts.length === 0) report('hosts', 'is an empty list, expected at least one host (or leave hosts out for this machine alone)');
+  if (hosts.length === 0)
+    report('hosts', 'is an empty list, expected at least one host (or leave hosts out for this machine alone)');
   const firstAt = new Map<string, number>();
   let localAt: number | undefined;
   hosts.forEach((h, i) => {
     const seen = firstAt.get(h.name);
-    if (seen !== undefined) report(`hosts[${i}].name`, `"${h.name}" is already the name of hosts[${seen}], expected a name of its own`);
+    if (seen !== undefined)
+      report(`hosts[${i}].name`, `"${h.name}" is already the name of hosts[${seen}], expected a name of its own`);
     else firstAt.set(h.name, i);
     if (h.ssh !== undefined) return;
-    if (localAt !== undefined) report(`hosts[${i}]`, `has no ssh, like hosts[${localAt}]: only one host can be this machine; give it ssh: DESTINATION`);
+    if (localAt !== undefined)
+      report(
+        `hosts[${i}]`,
+        `has no ssh, like hosts[${localAt}]: only one host can be this machine; give it ` + `ssh: DESTINATION`,
+      );
     localAt ??= i;
     for (const k of ['address', 'workdir', 'registry', 'node']) {
-      if (w.given.has(`hosts[${i}].${k}`)) report(`hosts[${i}].${k}`, `is only for hosts reached over SSH, and hosts[${i}] has no ssh: remove it or add ssh: DESTINATION`);
+      if (w.given.has(`hosts[${i}].${k}`))
+        report(
+          `hosts[${i}].${k}`,
+          `is only for hosts reached over SSH, and hosts[${i}] has no ssh: remove it or ` + `add ssh: DESTINATION`,
+        );
     }
-    for (const [k, local] of [['cpus', 'local.cpus'], ['memory', 'local.memory'], ['gpus', 'local.gpus']] as const) {
-      if (h[k] !== undefined && w.given.has(local)) report(`hosts[${i}].${k}`, `is set here and in ${local}: set this machine's capacity in one place`);
+    for (const [k, local] of [
+      ['cpus', 'local.cpus'],
+      ['memory', 'local.memory'],
+      ['gpus', 'local.gpus'],
+    ] as const) {
+      if (h[k] !== undefined && w.given.has(local))
+        report(`hosts[${i}].${k}`, `is set here and in ${local}: set this machine's capacity in one place`);
     }
   });
   return problems;
@@ -112,9 +159,13 @@ function unitOf(tree: Section, path: string): string {
 /** The rules checked in code rather than by the table above, in words (for the profile reference). */
 const otherRuleTexts: readonly string[] = [
   '`resources.gpus` is a fraction of one GPU (at most 1) or a whole number',
-  '`hosts` is not an empty list; host names are unique; at most one host has no `ssh` (this machine), and it sets none of `address`, `workdir`, `registry`, `node`',
-  'this machine\'s capacity is set in one place: not both `hosts[].cpus`/`memory`/`gpus` of the host without `ssh` and `local.cpus`/`memory`/`gpus`',
-  '`gateway.external[].url`, `gateway.fallback.url` and `gateway.shadow.url` are http:// or https:// base URLs (no path)',
+  '`hosts` is not an empty list; host names are unique; at most one host has no ' +
+    '`ssh` (this machine), and it sets none of `address`, `workdir`, `registry`, `node`',
+  "this machine's capacity is set in one place: not both " +
+    '`hosts[].cpus`/`memory`/`gpus` of the host without `ssh` and ' +
+    '`local.cpus`/`memory`/`gpus`',
+  '`gateway.external[].url`, `gateway.fallback.url` and `gateway.shadow.url` are ' +
+    'http:// or https:// base URLs (no path)',
   'the `gateway.external` weights add up to at most 100% (the replicas take the rest)',
   '`gateway.shadow.share` needs `gateway.shadow.url`',
 ];
@@ -126,6 +177,7 @@ const otherRuleTexts: readonly string[] = [
 export function profileRuleTexts(): string[] {
   const rel = (r: Relation) => (r === 'lt' ? '<' : '<=');
   const table = rules.map((r) => `\`${r.a}\` ${rel(r.rel)} \`${r.b}\`${r.why ? ` (${r.why})` : ''}`);
-  const order = `latency targets do not decrease: ${percentiles.map((p) => `\`${p}\``).join(' <= ')} (those written)`;
+  const order =
+    `latency targets do not decrease: ` + `${percentiles.map((p) => `\`${p}\``).join(' <= ')} (those written)`;
   return [...table, order, ...otherRuleTexts];
 }

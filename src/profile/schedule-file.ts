@@ -26,7 +26,9 @@ export interface ScheduleSpec {
 
 /** True when a parsed YAML document is a schedule (it has a top-level `schedule:` key). */
 export function isScheduleDocument(doc: Document): boolean {
-  return isMap(doc.contents) && doc.contents.items.some((p) => (p.key as { value?: unknown } | null)?.value === 'schedule');
+  return (
+    isMap(doc.contents) && doc.contents.items.some((p) => (p.key as { value?: unknown } | null)?.value === 'schedule')
+  );
 }
 
 /** True when `text` looks like a schedule file; a text that does not parse is not one (the profile parser reports it). */
@@ -42,7 +44,12 @@ export function isScheduleText(text: string): boolean {
  * Parses and validates a schedule file's own content: every problem at once as a ProfileError
  * (exit code 2), each `file:line:col field: ...`. `file` is shown as given relative to `cwd`.
  */
-export function parseScheduleFile(text: string, sourcePath: string, env: Record<string, string | undefined> = process.env, cwd = process.cwd()): ScheduleSpec {
+export function parseScheduleFile(
+  text: string,
+  sourcePath: string,
+  env: Record<string, string | undefined> = process.env,
+  cwd = process.cwd(),
+): ScheduleSpec {
   const r = checkScheduleFile(text, sourcePath, env, cwd);
   if (r.problems.length > 0) throw new ProfileError(r.file, r.problems);
   return r.spec;
@@ -53,30 +60,65 @@ export function parseScheduleFile(text: string, sourcePath: string, env: Record<
  * written validly even when other fields have problems, so the profiles it names can be checked in
  * the same pass (the rest of `spec` is only meaningful without problems).
  */
-export function checkScheduleFile(text: string, sourcePath: string, env: Record<string, string | undefined>, cwd: string): { file: string; problems: ProfileProblem[]; warnings: ProfileProblem[]; spec: ScheduleSpec } {
+export function checkScheduleFile(
+  text: string,
+  sourcePath: string,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): { file: string; problems: ProfileProblem[]; warnings: ProfileProblem[]; spec: ScheduleSpec } {
   const absolute = path.resolve(cwd, sourcePath);
   const file = displayName(absolute, cwd) || '<schedule>';
   const { doc, lines } = readYaml(text, file);
-  const walked = walkProfile({ doc, lines, text, file, env: { ...env, PROFILE_DIR: path.dirname(absolute) }, publicVars: new Set(['PROFILE_DIR']) }, scheduleTree);
+  const walked = walkProfile(
+    {
+      doc,
+      lines,
+      text,
+      file,
+      env: { ...env, PROFILE_DIR: path.dirname(absolute) },
+      publicVars: new Set(['PROFILE_DIR']),
+    },
+    scheduleTree,
+  );
   const problems = hideEnvValues([...walked.problems, ...scheduleRules(walked, file)], walked, scheduleTree);
   const y = nestWalked(walked.values) as unknown as Partial<ScheduleYaml>;
   const s = (y.schedule ?? {}) as Partial<ScheduleYaml['schedule']>;
-  const windows = (s.windows ?? []).map((w) => ({ profile: w?.profile, days: (w?.days ?? []) as Weekday[], from: w?.from, to: w?.to, prewarmMs: w?.prewarm }));
+  const windows = (s.windows ?? []).map((w) => ({
+    profile: w?.profile,
+    days: (w?.days ?? []) as Weekday[],
+    from: w?.from,
+    to: w?.to,
+    prewarmMs: w?.prewarm,
+  }));
   const refs: ScheduleSpec['refs'] = [];
-  if (typeof s.default === 'string') refs.push({ name: s.default, path: 'schedule.default', at: walked.positions.get('schedule.default')! });
+  if (typeof s.default === 'string')
+    refs.push({ name: s.default, path: 'schedule.default', at: walked.positions.get('schedule.default')! });
   windows.forEach((w, i) => {
-    if (typeof w.profile === 'string') refs.push({ name: w.profile, path: `schedule.windows[${i}].profile`, at: walked.positions.get(`schedule.windows[${i}].profile`)! });
+    if (typeof w.profile === 'string')
+      refs.push({
+        name: w.profile,
+        path: `schedule.windows[${i}].profile`,
+        at: walked.positions.get(`schedule.windows[${i}].profile`)!,
+      });
   });
   const spec: ScheduleSpec = {
     name: y.name ?? path.basename(absolute, path.extname(absolute)),
     sourcePath: absolute,
     schedule: {
-      timezone: s.timezone ?? 'UTC', default: s.default ?? '', windows: windows as ScheduleSpec['schedule']['windows'],
-      closedDates: [...((s.closed_dates ?? []) as string[])].sort(), earlyClose: { ...((s.early_close ?? {}) as Record<string, string>) },
+      timezone: s.timezone ?? 'UTC',
+      default: s.default ?? '',
+      windows: windows as ScheduleSpec['schedule']['windows'],
+      closedDates: [...((s.closed_dates ?? []) as string[])].sort(),
+      earlyClose: { ...((s.early_close ?? {}) as Record<string, string>) },
     },
     refs,
   };
-  return { file, problems, warnings: problems.length > 0 ? [] : scheduleWarnings(walked, file, spec.schedule.windows), spec };
+  return {
+    file,
+    problems,
+    warnings: problems.length > 0 ? [] : scheduleWarnings(walked, file, spec.schedule.windows),
+    spec,
+  };
 }
 
 /**
@@ -88,13 +130,30 @@ function scheduleWarnings(w: Walked, file: string, windows: ScheduleSpec['schedu
   const at = (p: string) => w.positions.get(p) ?? { line: 1, col: 1 };
   for (const { window, by } of shadowedWindows(windows)) {
     const p = `schedule.windows[${window}]`;
-    const earlier = by.map((i) => `windows[${i}] (${windows[i]!.profile}, line ${at(`schedule.windows[${i}]`).line})`).join(' and ');
-    out.push({ file, ...at(p), path: p, message: `never applies: ${earlier} ${by.length === 1 ? 'covers' : 'cover'} all of its hours, and the first window containing a time wins; remove it, or move it above to make it win` });
+    const earlier = by
+      .map((i) => `windows[${i}] (${windows[i]!.profile}, line ` + `${at(`schedule.windows[${i}]`).line})`)
+      .join(' and ');
+    out.push({
+      file,
+      ...at(p),
+      path: p,
+      message:
+        `never applies: ${earlier} ${by.length === 1 ? 'covers' : 'cover'} all of its ` +
+        `hours, and the first window containing a time wins; remove it, or move it above ` +
+        `to make it win`,
+    });
   }
   const dates = [...w.values].filter(([k]) => /^schedule\.closed_dates\[\d+\]$/.test(k)).map(([, v]) => String(v));
   for (const { index, first } of duplicateDates(dates)) {
     const p = `schedule.closed_dates[${index}]`;
-    out.push({ file, ...at(p), path: p, message: `${dates[index]} is listed twice (also closed_dates[${first}], line ${at(`schedule.closed_dates[${first}]`).line}): remove one` });
+    out.push({
+      file,
+      ...at(p),
+      path: p,
+      message:
+        `${dates[index]} is listed twice (also closed_dates[${first}], line ` +
+        `${at(`schedule.closed_dates[${first}]`).line}): remove one`,
+    });
   }
   return out;
 }
@@ -110,14 +169,19 @@ function scheduleRules(w: Walked, file: string): ProfileProblem[] {
     const m = /^schedule\.windows\[(\d+)\]\.from$/.exec(k);
     const to = m ? (w.values.get(`schedule.windows[${m[1]}].to`) as string | undefined) : undefined;
     if (to !== undefined && parseTimeOfDay(from as string) === parseTimeOfDay(to)) {
-      report(`schedule.windows[${m![1]}].to`, `got "${to}", the same time as from ("${from as string}"): a window needs some length (for all day write from "00:00" to "24:00")`);
+      report(
+        `schedule.windows[${m![1]}].to`,
+        `got "${to}", the same time as from ("${from as string}"): a window needs some ` +
+          `length (for all day write from "00:00" to "24:00")`,
+      );
     }
   }
   const closed = new Set<string>();
   for (const [k, v] of w.values) if (/^schedule\.closed_dates\[\d+\]$/.test(k)) closed.add(v as string);
   for (const [k] of w.values) {
     const m = /^schedule\.early_close\.(.+)$/.exec(k);
-    if (m && closed.has(m[1]!)) report(k, `${m[1]} is also a closed date, where no window opens at all: remove one of them`);
+    if (m && closed.has(m[1]!))
+      report(k, `${m[1]} is also a closed date, where no window opens at all: remove one of them`);
   }
   return out;
 }

@@ -32,14 +32,20 @@ export const SWITCHED_SECTIONS: readonly string[] = ['replicas', 'autoscaling', 
  * Parses `text` (the schedule file `file`) and loads the profiles it names. Every problem, in the
  * schedule or in any named profile, is thrown at once as one ProfileError.
  */
-export async function loadScheduleText(text: string, file: string, cwd: string, env: Record<string, string | undefined>): Promise<LoadedSchedule> {
+export async function loadScheduleText(
+  text: string,
+  file: string,
+  cwd: string,
+  env: Record<string, string | undefined>,
+): Promise<LoadedSchedule> {
   // The file's own problems and the named profiles' are reported together.
   const checked = checkScheduleFile(text, file, env, cwd);
   const spec = checked.spec;
   const shown = checked.file;
   const problems: ProfileProblem[] = [...checked.problems];
   const profiles: Record<string, Profile> = {};
-  const refProblem = (ref: ScheduleSpec['refs'][number], message: string) => problems.push({ file: shown, line: ref.at.line, col: ref.at.col, path: ref.path, message });
+  const refProblem = (ref: ScheduleSpec['refs'][number], message: string) =>
+    problems.push({ file: shown, line: ref.at.line, col: ref.at.col, path: ref.path, message });
   for (const ref of spec.refs) {
     if (ref.name in profiles || problems.some((p) => p.path === ref.path)) continue;
     const found = findNamedProfile(ref.name, path.dirname(spec.sourcePath), cwd);
@@ -51,11 +57,15 @@ export async function loadScheduleText(text: string, file: string, cwd: string, 
     try {
       profileText = await readFile(found, 'utf8');
     } catch (err) {
-      refProblem(ref, `profile "${ref.name}" (${displayName(found, cwd)}) cannot be read: ${errorMessage(err)}`);
+      refProblem(ref, `profile "${ref.name}" (${displayName(found, cwd)}) cannot be read: ` + `${errorMessage(err)}`);
       continue;
     }
     if (isScheduleText(profileText)) {
-      refProblem(ref, `"${ref.name}" (${displayName(found, cwd)}) is a schedule itself, expected a single profile: a schedule's windows name profiles, not schedules`);
+      refProblem(
+        ref,
+        `"${ref.name}" (${displayName(found, cwd)}) is a schedule itself, expected a ` +
+          `single profile: a schedule's windows name profiles, not schedules`,
+      );
       continue;
     }
     try {
@@ -75,11 +85,21 @@ export async function loadScheduleText(text: string, file: string, cwd: string, 
     }
   }
   if (problems.length > 0) throw new ProfileError(shown, problems);
-  return { name: spec.name, sourcePath: spec.sourcePath, schedule: spec.schedule, profiles, warnings: checked.warnings };
+  return {
+    name: spec.name,
+    sourcePath: spec.sourcePath,
+    schedule: spec.schedule,
+    profiles,
+    warnings: checked.warnings,
+  };
 }
 
 /** Reads and loads the schedule file at `file` (absolute). */
-export async function loadScheduleFile(file: string, cwd: string, env: Record<string, string | undefined>): Promise<LoadedSchedule> {
+export async function loadScheduleFile(
+  file: string,
+  cwd: string,
+  env: Record<string, string | undefined>,
+): Promise<LoadedSchedule> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -103,7 +123,12 @@ export function findNamedProfile(name: string, scheduleDir: string, cwd: string)
 async function unknownName(name: string, scheduleDir: string, cwd: string): Promise<string> {
   const names = [...new Set((await listProfiles(cwd)).map((p) => p.name))];
   const near = closest(name, names);
-  return `unknown profile "${name}": no ${name}.yaml next to the schedule (${displayName(scheduleDir, cwd) || '.'}), in ./profiles or among the shipped profiles${near ? `; did you mean "${near}"?` : ''} (available: ${names.join(', ') || 'none'})`;
+  return (
+    `unknown profile "${name}": no ${name}.yaml next to the schedule (` +
+    `${displayName(scheduleDir, cwd) || '.'}), in ./profiles or among the shipped ` +
+    `profiles${near ? `; did you mean "${near}"?` : ''} (available: ` +
+    `${names.join(', ') || 'none'})`
+  );
 }
 
 /**
@@ -112,14 +137,19 @@ async function unknownName(name: string, scheduleDir: string, cwd: string): Prom
  */
 export function mismatch(base: Profile, other: Profile, baseName: string, otherName: string): string | undefined {
   const sameRegistry = base.model.registry === other.model.registry;
-  const m = (p: Profile) => `${p.model.name}@${p.model.version}${sameRegistry ? '' : ` from ${p.model.registry}`}`;
+  const m = (p: Profile) => `${p.model.name}@${p.model.version}` + `${sameRegistry ? '' : ` from ${p.model.registry}`}`;
   if (m(base) !== m(other)) {
-    return `profile "${otherName}" serves ${m(other)} but "${baseName}" (the default) serves ${m(base)}: switching the model is a rollout, not a schedule switch; make every profile of a schedule serve the same model`;
+    return (
+      `profile "${otherName}" serves ${m(other)} but "${baseName}" (the default) ` +
+      `serves ${m(base)}: switching the model is a rollout, not a schedule switch; ` +
+      `make every profile of a schedule serve the same model`
+    );
   }
   const diffs: string[] = [];
   const compare = (a: unknown, b: unknown, at: string[]) => {
     if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
-      for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) compare((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...at, k]);
+      for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
+        compare((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], [...at, k]);
     } else if (a !== b) diffs.push(`${at.map(yamlName).join('.')} (${show(b)} vs ${show(a)})`);
   };
   for (const key of Object.keys(base) as Array<keyof Profile>) {
@@ -127,7 +157,11 @@ export function mismatch(base: Profile, other: Profile, baseName: string, otherN
     compare(base[key], other[key], [key]);
   }
   if (diffs.length === 0) return undefined;
-  return `profile "${otherName}" differs from "${baseName}" (the default) in ${diffs.join(', ')}: a schedule switches only ${SWITCHED_SECTIONS.join(', ')} on a running cluster; make the other sections the same`;
+  return (
+    `profile "${otherName}" differs from "${baseName}" (the default) in ` +
+    `${diffs.join(', ')}: a schedule switches only ${SWITCHED_SECTIONS.join(', ')} ` +
+    `on a running cluster; make the other sections the same`
+  );
 }
 
 /** "requestTimeoutMs" → "request_timeout": the YAML name of a Profile key, near enough for messages. */

@@ -56,7 +56,9 @@ export function shadowedWindows(windows: readonly ScheduleWindow[]): Array<{ win
     const earlier = windows.slice(0, j).map(weeklySpans);
     const union = merge(earlier.flat());
     if (!mine.every((s) => covered(s, union))) return;
-    const by = earlier.flatMap((spans, i) => (spans.some((a) => mine.some((b) => a[0] < b[1] && b[0] < a[1])) ? [i] : []));
+    const by = earlier.flatMap((spans, i) =>
+      spans.some((a) => mine.some((b) => a[0] < b[1] && b[0] < a[1])) ? [i] : [],
+    );
     out.push({ window: j, by });
   });
   return out;

@@ -102,7 +102,8 @@ function intervalsAround(s: ProfileSchedule, atMs: number, daysAhead = 1): Windo
 /** The occurrence in force at `atMs` (the first window in schedule order that contains it), if any. */
 function windowAt(intervals: readonly WindowInterval[], atMs: number): WindowInterval | undefined {
   let best: WindowInterval | undefined;
-  for (const i of intervals) if (i.startMs <= atMs && atMs < i.endMs && (best === undefined || i.window < best.window)) best = i;
+  for (const i of intervals)
+    if (i.startMs <= atMs && atMs < i.endMs && (best === undefined || i.window < best.window)) best = i;
   return best;
 }
 
@@ -127,7 +128,9 @@ export function switchesBetween(s: ProfileSchedule, from: Date, to: Date): Sched
   const startDate = zonedTime(s.timezone, from).date;
   const endDate = nextDate(zonedTime(s.timezone, to).date);
   const intervals = windowIntervals(s, previousDate(previousDate(startDate)), endDate);
-  const edges = [...new Set(intervals.flatMap((i) => [i.startMs, i.endMs]))].filter((t) => t > from.getTime() && t <= to.getTime()).sort((a, b) => a - b);
+  const edges = [...new Set(intervals.flatMap((i) => [i.startMs, i.endMs]))]
+    .filter((t) => t > from.getTime() && t <= to.getTime())
+    .sort((a, b) => a - b);
   const out: ScheduleSwitch[] = [];
   let current = windowAt(intervals, from.getTime());
   for (const t of edges) {
@@ -149,7 +152,11 @@ export function switchesBetween(s: ProfileSchedule, from: Date, to: Date): Sched
  * The first switch after `date` (within `horizonMs`, default 8 days), or undefined; the controller
  * sets one timer for it instead of polling.
  */
-export function nextChange(schedule: ProfileSchedule, date: Date, horizonMs = 8 * 86_400_000): ScheduleSwitch | undefined {
+export function nextChange(
+  schedule: ProfileSchedule,
+  date: Date,
+  horizonMs = 8 * 86_400_000,
+): ScheduleSwitch | undefined {
   // Search a day at a time so a long horizon does not compute weeks of windows for tomorrow's switch.
   const endMs = date.getTime() + horizonMs;
   for (let fromMs = date.getTime(); fromMs < endMs; fromMs += 86_400_000) {
@@ -165,16 +172,29 @@ export function checkSchedule(schedule: ProfileSchedule): string[] {
   try {
     zonedTime(schedule.timezone, new Date(0));
   } catch {
-    problems.push(`timezone: unknown time zone "${schedule.timezone}", expected an IANA name such as "America/New_York"`);
+    problems.push(
+      `timezone: unknown time zone "${schedule.timezone}", expected an IANA name such ` + `as "America/New_York"`,
+    );
   }
   schedule.windows.forEach((w, i) => {
-    for (const [key, value] of [['from', w.from], ['to', w.to]] as const) {
-      if (parseTimeOfDay(value) === undefined) problems.push(`windows[${i}].${key}: got "${value}", expected a time "HH:MM" or "HH:MM:SS" from 00:00 to 24:00`);
+    for (const [key, value] of [
+      ['from', w.from],
+      ['to', w.to],
+    ] as const) {
+      if (parseTimeOfDay(value) === undefined)
+        problems.push(
+          `windows[${i}].${key}: got "${value}", expected a time "HH:MM" or "HH:MM:SS" ` + `from 00:00 to 24:00`,
+        );
     }
-    if (w.from === w.to) problems.push(`windows[${i}]: from and to are both ${w.from}, expected a window of some length`);
-    for (const d of w.days) if (!weekdays.includes(d)) problems.push(`windows[${i}].days: got "${d}", expected one of ${weekdays.join(', ')}`);
-    if (w.days.length === 0) problems.push(`windows[${i}].days: is empty, expected at least one of ${weekdays.join(', ')}`);
+    if (w.from === w.to)
+      problems.push(`windows[${i}]: from and to are both ${w.from}, expected a window of some length`);
+    for (const d of w.days)
+      if (!weekdays.includes(d))
+        problems.push(`windows[${i}].days: got "${d}", expected one of ${weekdays.join(', ')}`);
+    if (w.days.length === 0)
+      problems.push(`windows[${i}].days: is empty, expected at least one of ${weekdays.join(', ')}`);
   });
-  for (const d of schedule.closedDates ?? []) if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) problems.push(`closed_dates: got "${d}", expected a date "YYYY-MM-DD"`);
+  for (const d of schedule.closedDates ?? [])
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) problems.push(`closed_dates: got "${d}", expected a date "YYYY-MM-DD"`);
   return problems;
 }

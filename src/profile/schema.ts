@@ -3,12 +3,32 @@
 // the data-plane fields come from the settings table in common/, so their defaults are written once.
 import { gatewaySection, cache } from './gateway-fields.js';
 import { controller, hosts, local, sshSection } from './host-fields.js';
-import { autoscaling, batching, health, model, replica, replicas, resources, restart, runtime } from './replica-fields.js';
+import {
+  autoscaling,
+  batching,
+  health,
+  model,
+  replica,
+  replicas,
+  resources,
+  restart,
+  runtime,
+} from './replica-fields.js';
 import { costSection, tuneSection } from './tune-fields.js';
-import { duration, fraction, identifier, number, partialSection, section, type LeafPath, type ValueOf } from './fields.js';
+import {
+  duration,
+  fraction,
+  identifier,
+  number,
+  partialSection,
+  section,
+  type LeafPath,
+  type ValueOf,
+} from './fields.js';
 
 const slo = partialSection(
-  'Targets `serve bench --profile` gates on. Absent: the platform targets below; present: only the fields written are gated.',
+  'Targets `serve bench --profile` gates on. Absent: the platform targets below; ' +
+    'present: only the fields written are gated.',
   {
     p50: duration({ positive: true, doc: 'Median latency target.', default: '50ms' }),
     p90: duration({ positive: true, doc: '90th percentile latency target.', defaultText: 'not gated' }),
@@ -18,34 +38,51 @@ const slo = partialSection(
     max: duration({ positive: true, doc: 'Slowest request allowed.', default: '200ms' }),
     error_rate: fraction({ doc: 'Share of failed requests allowed.', default: '1%' }),
     throughput: section('Request rate the deployment is meant to carry.', {
-      target: number({ positive: true, unit: 'req/s', doc: 'Requests per second the system is meant to carry (the default bench rate).', defaultText: 'not gated' }),
-      minimum: number({ positive: true, unit: 'req/s', doc: 'The achieved rate must be at least this.', defaultText: 'not gated' }),
+      target: number({
+        positive: true,
+        unit: 'req/s',
+        doc: 'Requests per second the system is meant to carry (the default bench rate).',
+        defaultText: 'not gated',
+      }),
+      minimum: number({
+        positive: true,
+        unit: 'req/s',
+        doc: 'The achieved rate must be at least this.',
+        defaultText: 'not gated',
+      }),
     }),
   },
 );
 
 /** The root of the profile tree; keys are the snake_case names written in YAML. */
-export const profileTree = section('A serving profile: which model, how many replicas, how they scale, and the targets they must meet.', {
-  name: identifier({ what: 'a profile name', doc: 'Profile name shown by `serve status`.', defaultText: 'file name without .yaml' }),
-  model,
-  replicas,
-  autoscaling,
-  resources,
-  batching,
-  runtime,
-  health,
-  restart,
-  gateway: gatewaySection,
-  cache,
-  drain_timeout: replica('drainTimeoutMs'),
-  local,
-  hosts,
-  ssh: sshSection,
-  controller,
-  slo,
-  tune: tuneSection,
-  cost: costSection,
-});
+export const profileTree = section(
+  'A serving profile: which model, how many replicas, how they scale, and the ' + 'targets they must meet.',
+  {
+    name: identifier({
+      what: 'a profile name',
+      doc: 'Profile name shown by `serve status`.',
+      defaultText: 'file name without .yaml',
+    }),
+    model,
+    replicas,
+    autoscaling,
+    resources,
+    batching,
+    runtime,
+    health,
+    restart,
+    gateway: gatewaySection,
+    cache,
+    drain_timeout: replica('drainTimeoutMs'),
+    local,
+    hosts,
+    ssh: sshSection,
+    controller,
+    slo,
+    tune: tuneSection,
+    cost: costSection,
+  },
+);
 
 /** A loaded profile file's values, normalized (ms, bytes, fractions) and typed by the tree. */
 export type ProfileYaml = ValueOf<typeof profileTree>;

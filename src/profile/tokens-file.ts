@@ -21,14 +21,20 @@ export function readTokensFile(file: string): TokensFileResult {
     fd = openSync(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return fail(`${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}: give the path of a file of tokens, one a line`);
+    return fail(
+      `${file} ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}: ` +
+        `give the path of a file of tokens, one a line`,
+    );
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) return fail(`${file} is not a regular file`);
     const mode = st.mode & 0o777;
     if (mode & 0o077) {
-      return fail(`${file} has mode ${mode.toString(8).padStart(4, '0')}, so others can read or change the tokens in it: run \`chmod 600 ${file}\``);
+      return fail(
+        `${file} has mode ${mode.toString(8).padStart(4, '0')}, so others can read or ` +
+          `change the tokens in it: run \`chmod 600 ${file}\``,
+      );
     }
     if (st.size > MAX_BYTES) return fail(`${file} is larger than 1 MiB: it should hold only tokens, one a line`);
     const buf = Buffer.alloc(st.size);
@@ -51,14 +57,19 @@ export function parseTokensText(text: string): TokensFileResult {
   const out: TokensFileResult = { tokens: [], problems: [] };
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1;
-    const fields = raw.trim().split(/\s+/).filter((f) => f !== '');
+    const fields = raw
+      .trim()
+      .split(/\s+/)
+      .filter((f) => f !== '');
     if (fields.length === 0 || fields[0]!.startsWith('#')) return;
     const issue = (message: string) => out.problems.push({ line, message });
     const words = fields.filter((f) => !OPTION.test(f));
     const options = fields.filter((f) => OPTION.test(f));
-    if (words.length > 2) return issue('expected `[name] token [requests_per_second=N] [burst=N]`: too many words on the line');
+    if (words.length > 2)
+      return issue('expected `[name] token [requests_per_second=N] [burst=N]`: too many words on the line');
     const [name, token] = words.length === 2 ? words : [undefined, words[0]];
-    if (token === undefined) return issue('expected `[name] token [requests_per_second=N] [burst=N]`: no token on the line');
+    if (token === undefined)
+      return issue('expected `[name] token [requests_per_second=N] [burst=N]`: no token on the line');
     checkToken(token, name, 'this line', issue);
     const t: ProfileToken & { line: number } = { sha256: hashToken(token), line };
     if (name !== undefined) t.name = name;
@@ -67,7 +78,12 @@ export function parseTokensText(text: string): TokensFileResult {
       const n = Number(value);
       if (key === 'requests_per_second' && n > 0 && n <= 1_000_000) t.requestsPerSecond = n;
       else if (key === 'burst' && Number.isInteger(n) && n >= 1 && n <= 1_000_000) t.burst = n;
-      else issue(key === 'burst' ? 'burst must be a whole number from 1 to 1000000' : 'requests_per_second must be a number more than 0 and at most 1000000');
+      else
+        issue(
+          key === 'burst'
+            ? 'burst must be a whole number from 1 to 1000000'
+            : 'requests_per_second must be a number more than 0 and at most 1000000',
+        );
     }
     out.tokens.push(t);
   });

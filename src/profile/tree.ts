@@ -66,18 +66,32 @@ export interface MapOf<V extends Leaf = Leaf> {
 export type Node = Leaf<any, boolean> | Section<Record<string, Node>, boolean> | List<any> | MapOf<any>;
 
 /** The normalized value of a node: numbers in ms/bytes/fractions, sections as nested objects. */
-export type ValueOf<N, Absent extends boolean = false> = N extends Leaf<infer T, infer Opt>
-  ? Opt extends true ? T | undefined : Absent extends true ? T | undefined : T
-  : N extends Section<infer F, infer P>
-    ? { [K in keyof F]: ValueOf<F[K], Absent extends true ? true : P extends true ? true : false> }
-    : N extends List<infer I> ? Array<ValueOf<I>> | undefined
-      : N extends MapOf<infer V> ? Record<string, ValueOf<V>>
-        : never;
+export type ValueOf<N, Absent extends boolean = false> =
+  N extends Leaf<infer T, infer Opt>
+    ? Opt extends true
+      ? T | undefined
+      : Absent extends true
+        ? T | undefined
+        : T
+    : N extends Section<infer F, infer P>
+      ? { [K in keyof F]: ValueOf<F[K], Absent extends true ? true : P extends true ? true : false> }
+      : N extends List<infer I>
+        ? Array<ValueOf<I>> | undefined
+        : N extends MapOf<infer V>
+          ? Record<string, ValueOf<V>>
+          : never;
 
 /** Dotted paths of every leaf under a section ("replicas.min", "slo.throughput.target"); lists and maps have none. */
-export type LeafPath<N, Prefix extends string = ''> = N extends Section<infer F, boolean>
-  ? { [K in keyof F & string]: F[K] extends Leaf ? `${Prefix}${K}` : F[K] extends Section ? LeafPath<F[K], `${Prefix}${K}.`> : never }[keyof F & string]
-  : never;
+export type LeafPath<N, Prefix extends string = ''> =
+  N extends Section<infer F, boolean>
+    ? {
+        [K in keyof F & string]: F[K] extends Leaf
+          ? `${Prefix}${K}`
+          : F[K] extends Section
+            ? LeafPath<F[K], `${Prefix}${K}.`>
+            : never;
+      }[keyof F & string]
+    : never;
 
 /** Builds a section, keeping the types of its fields. */
 export function section<F extends Record<string, Node>>(doc: string, fields: F): Section<F, false> {
@@ -85,7 +99,11 @@ export function section<F extends Record<string, Node>>(doc: string, fields: F):
 }
 
 /** A list of leaves or sections. */
-export function list<I extends Leaf | Section>(doc: string, item: I, opts: { minItems?: number; maxItems?: number; defaultText?: string } = {}): List<I> {
+export function list<I extends Leaf | Section>(
+  doc: string,
+  item: I,
+  opts: { minItems?: number; maxItems?: number; defaultText?: string } = {},
+): List<I> {
   return { kind: 'list', doc, item, ...opts };
 }
 

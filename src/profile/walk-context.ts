@@ -72,7 +72,9 @@ export function nestWalked(values: ReadonlyMap<string, unknown>): Record<string,
       const last = i === segments.length - 1;
       const container = node as Record<string | number, unknown>;
       if (last) container[key] = value;
-      else node = (container[key] ??= typeof segments[i + 1] === 'number' ? [] : {}) as Record<string, unknown> | unknown[];
+      else
+        node = (container[key] ??= typeof segments[i + 1] === 'number' ? [] : {}) as
+          Record<string, unknown> | unknown[];
     });
   }
   return root;

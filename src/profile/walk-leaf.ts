@@ -16,14 +16,16 @@ export function walkLeaf(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path:
   }
   const result = leaf.schema.safeParse(value.v, {
     reportInput: true,
-    error: (iss) => `${iss.input === null ? 'is empty' : `got ${showValue(iss.input)}`}, expected ${leaf.expected}`,
+    error: (iss) =>
+      `${iss.input === null ? 'is empty' : `got ${showValue(iss.input)}`}, expected ` + `${leaf.expected}`,
   });
   if (result.success) {
     ctx.out.values.set(path, result.data);
     ctx.out.given.add(path);
   } else if (leaf.secret) {
     ctx.out.invalid.add(path);
-    for (const message of new Set(result.error.issues.map((i) => secretIssue(i, leaf)))) problem(ctx, at, path, message);
+    for (const message of new Set(result.error.issues.map((i) => secretIssue(i, leaf))))
+      problem(ctx, at, path, message);
   } else if (value.envRef !== undefined) {
     // The schema's own messages may quote the value; one that came from the environment is not shown.
     ctx.out.invalid.add(path);
@@ -39,7 +41,13 @@ export function walkLeaf(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path:
  * The plain JS value of a leaf with ${VAR} references expanded, and `envRef` naming the reference
  * when a variable's value went into it; undefined after a problem (reported here).
  */
-function leafValue(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: string, at: Pos): { v: unknown; envRef?: string } | undefined {
+function leafValue(
+  ctx: Ctx,
+  node: YamlNode | undefined,
+  leaf: Leaf,
+  path: string,
+  at: Pos,
+): { v: unknown; envRef?: string } | undefined {
   const resolved = node && isAlias(node) ? (node.resolve(ctx.doc) as YamlNode | undefined) : node;
   if (!resolved) return { v: null };
   const tag = foreignTag(resolved);
@@ -66,8 +74,12 @@ function leafValue(ctx: Ctx, node: YamlNode | undefined, leaf: Leaf, path: strin
   }
   const secret = expanded.used.filter((u) => !ctx.publicVars?.has(u.name));
   for (const u of secret) ctx.out.envValues.set(u.name, u.value);
-  const envRef = secret.length === 0 ? undefined
-    : secret.length === 1 && secret[0]!.ref === resolved.value ? `the value of ${secret[0]!.ref}` : `the value of ${JSON.stringify(resolved.value)}`;
+  const envRef =
+    secret.length === 0
+      ? undefined
+      : secret.length === 1 && secret[0]!.ref === resolved.value
+        ? `the value of ${secret[0]!.ref}`
+        : `the value of ${JSON.stringify(resolved.value)}`;
   if (envRef !== undefined) ctx.out.fromEnv.set(path, envRef);
   // An unquoted `port: ${PORT}` reads as if the value were written there: a number stays a number.
   if (expanded.changed && resolved.type === 'PLAIN') {
@@ -94,7 +106,7 @@ function kindOf(v: unknown): string {
 }
 
 export function taggedMessage(tag: string, expected: string): string {
-  return `got a value tagged ${tag} (profiles take plain YAML values: remove the tag), expected ${expected}`;
+  return `got a value tagged ${tag} (profiles take plain YAML values: remove the tag), ` + `expected ${expected}`;
 }
 
 function safeParseScalar(text: string): unknown {
@@ -104,4 +116,3 @@ function safeParseScalar(text: string): unknown {
     return undefined;
   }
 }
-

@@ -47,7 +47,11 @@ export function toPlainValue(node: YamlNode, doc: Document): PlainValue {
     // yaml throws a ReferenceError past maxAliasCount; a chain of aliases can still nest deeper
     // than the call stack allows (RangeError). Anything else is a bug of ours: let it through.
     if (err instanceof ReferenceError && /alias/i.test(err.message)) {
-      return { refused: `its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, which looks like an alias bomb: write the values out, or use fewer aliases` };
+      return {
+        refused:
+          `its aliases (*name) expand to more than ${MAX_ALIAS_COUNT} copies, which looks ` +
+          `like an alias bomb: write the values out, or use fewer aliases`,
+      };
     }
     if (err instanceof RangeError) {
       return { refused: `its aliases (*name) nest too deeply to read: write the values out, or use fewer aliases` };
@@ -57,7 +61,11 @@ export function toPlainValue(node: YamlNode, doc: Document): PlainValue {
 }
 
 const yamlTagPrefix = 'tag:yaml.org,2002:';
-const plainTags = { map: new Set(['map']), seq: new Set(['seq']), scalar: new Set(['str', 'int', 'float', 'bool', 'null']) };
+const plainTags = {
+  map: new Set(['map']),
+  seq: new Set(['seq']),
+  scalar: new Set(['str', 'int', 'float', 'bool', 'null']),
+};
 
 /**
  * The tag written on `node` (`!!binary`, `!custom`) unless it is plain YAML's own for that kind of

@@ -24,8 +24,15 @@ function formatter(timezone: string): Intl.DateTimeFormat {
   let f = formatters.get(timezone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: timezone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit',
-      hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+      timeZone: timezone,
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
     });
     formatters.set(timezone, f);
   }
@@ -46,7 +53,9 @@ export function isTimeZone(timezone: string): boolean {
 export function zonedTime(timezone: string, date: Date): LocalTime {
   const parts: Record<string, string> = {};
   for (const p of formatter(timezone).formatToParts(date)) parts[p.type] = p.value;
-  const [y, mo, d, h, mi, s] = [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second].map(Number) as number[];
+  const [y, mo, d, h, mi, s] = [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second].map(
+    Number,
+  ) as number[];
   const wallMs = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
   const second = h! * 3600 + mi! * 60 + s!;
   return {

@@ -17,10 +17,13 @@ export class BatchCostCurve {
   private readonly points: CostPoint[];
 
   constructor(points: readonly CostPoint[]) {
-    const sorted = points.filter((p) => p.rows > 0 && Number.isFinite(p.ms) && p.ms >= 0).sort((a, b) => a.rows - b.rows);
+    const sorted = points
+      .filter((p) => p.rows > 0 && Number.isFinite(p.ms) && p.ms >= 0)
+      .sort((a, b) => a.rows - b.rows);
     if (sorted.length === 0) throw new RangeError('a batch-cost curve needs at least one measured point');
     // Keep it non-decreasing: a noisy measurement must not make a bigger batch look cheaper.
-    for (let i = 1; i < sorted.length; i++) if (sorted[i]!.ms < sorted[i - 1]!.ms) sorted[i] = { rows: sorted[i]!.rows, ms: sorted[i - 1]!.ms };
+    for (let i = 1; i < sorted.length; i++)
+      if (sorted[i]!.ms < sorted[i - 1]!.ms) sorted[i] = { rows: sorted[i]!.rows, ms: sorted[i - 1]!.ms };
     this.points = [{ rows: 0, ms: 0 }, ...sorted];
   }
 

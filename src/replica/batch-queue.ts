@@ -44,9 +44,7 @@ export type OfferResult<T> = { accepted: true; evicted?: T } | { accepted: false
 
 /** The core's answer to "what now?". */
 export type BatchDecision<T> =
-  | { kind: 'run'; items: T[]; rows: number }
-  | { kind: 'wait'; untilMs: number }
-  | { kind: 'idle' };
+  { kind: 'run'; items: T[]; rows: number } | { kind: 'wait'; untilMs: number } | { kind: 'idle' };
 
 /**
  * Requests ordered by priority (high first), then arrival. Bounded by `maxQueued` requests: when
@@ -134,13 +132,22 @@ export class BatchQueue<T extends QueuedItem> {
     }
     // Adaptive with a full batch's worth in flight from the gateway: demand is there, so a fuller
     // batch costs little wait and saves CPU every queued request needs (fill it, up to batchWaitMs).
-    if ((signals?.gatewayInflight ?? 0) >= policy.maxBatchSize) return { kind: 'wait', untilMs: Math.min(dueMs, earliestDeadlineMs) };
+    if ((signals?.gatewayInflight ?? 0) >= policy.maxBatchSize)
+      return { kind: 'wait', untilMs: Math.min(dueMs, earliestDeadlineMs) };
     // Adaptive: also right after a run (what queued meanwhile may be the first of a wave worth
     // waiting for), but never past the oldest request's batchWaitMs.
     const curve = signals?.curve;
-    const waitMs = curve === undefined ? 0 : adaptiveWaitMs({
-      queuedRows: this.queuedRows, rowsPerMs: signals!.rowsPerMs, curve, maxBatchSize: policy.maxBatchSize, waitLeftMs: dueMs - nowMs, costScale: signals!.costScale,
-    });
+    const waitMs =
+      curve === undefined
+        ? 0
+        : adaptiveWaitMs({
+            queuedRows: this.queuedRows,
+            rowsPerMs: signals!.rowsPerMs,
+            curve,
+            maxBatchSize: policy.maxBatchSize,
+            waitLeftMs: dueMs - nowMs,
+            costScale: signals!.costScale,
+          });
     if (waitMs <= 0) return this.take(policy.maxBatchSize);
     return { kind: 'wait', untilMs: Math.min(nowMs + waitMs, earliestDeadlineMs) };
   }

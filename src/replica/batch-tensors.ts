@@ -6,7 +6,12 @@ import type { FeedTensor, SessionTensor } from './session.js';
 import type { TensorData } from './tensor.js';
 
 /** The session feeds for `jobs` (`rows` in all): every input copied into its batch buffer, lent for the run. */
-export function batchFeeds(model: ServedModel, buffers: TensorData[], jobs: Job[], rows: number): Record<string, FeedTensor> {
+export function batchFeeds(
+  model: ServedModel,
+  buffers: TensorData[],
+  jobs: Job[],
+  rows: number,
+): Record<string, FeedTensor> {
   const feeds: Record<string, FeedTensor> = {};
   for (const t of model.inputs) {
     // Always copy into the batch buffer, even for a lone request: a request's array may view a
@@ -24,18 +29,31 @@ export function batchFeeds(model: ServedModel, buffers: TensorData[], jobs: Job[
 }
 
 /** Takes back into `buffers` the batch buffers a session may have swapped during the run. */
-export function reclaimBuffers(model: ServedModel, buffers: TensorData[], bufferRows: number, feeds: Record<string, FeedTensor>): void {
+export function reclaimBuffers(
+  model: ServedModel,
+  buffers: TensorData[],
+  bufferRows: number,
+  feeds: Record<string, FeedTensor>,
+): void {
   for (const t of model.inputs) {
     const f = feeds[t.name]!;
     const n = bufferRows * t.rowElements;
     // A buffer lost with a crashed worker comes back detached (length 0), and one lent before a
     // setPolicy grew the batch is too small: start a new one.
-    buffers[t.index] = f.data.buffer.byteLength >= n * t.dt.bytesPerElement ? new t.dt.ctor(f.data.buffer, 0, n) : new t.dt.ctor(n);
+    buffers[t.index] =
+      f.data.buffer.byteLength >= n * t.dt.bytesPerElement ? new t.dt.ctor(f.data.buffer, 0, n) : new t.dt.ctor(n);
   }
 }
 
 /** Answers each of `jobs` with its own rows of every model output of the batch. */
-export function deliver(model: ServedModel, jobs: Job[], rows: number, outputs: Record<string, SessionTensor>, startMs: number, inferMs: number): void {
+export function deliver(
+  model: ServedModel,
+  jobs: Job[],
+  rows: number,
+  outputs: Record<string, SessionTensor>,
+  startMs: number,
+  inferMs: number,
+): void {
   let row = 0;
   for (const job of jobs) {
     const r = job.request.rows;

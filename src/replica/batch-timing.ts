@@ -18,7 +18,12 @@ export interface BatchTiming {
  * three warm-up runs. Resolves the model as the replica does (NAME@VERSION in `registry`).
  */
 export async function measureBatchTimes(o: {
-  registry: string; model: string; device: DeviceRequest; threads: number; batches: readonly number[]; msPerBatch: number;
+  registry: string;
+  model: string;
+  device: DeviceRequest;
+  threads: number;
+  batches: readonly number[];
+  msPerBatch: number;
 }): Promise<{ timings: BatchTiming[]; device: string; model: string }> {
   const resolved = await resolveModel(o.registry, o.model);
   const model = compileModel(resolved.spec);
@@ -27,7 +32,8 @@ export async function measureBatchTimes(o: {
     const timings: BatchTiming[] = [];
     for (const rows of o.batches) {
       const feeds: Record<string, FeedTensor> = {};
-      for (const t of model.inputs) feeds[t.name] = { type: t.dt.ortType, data: new t.dt.ctor(rows * t.rowElements), dims: [rows, ...t.rowShape] };
+      for (const t of model.inputs)
+        feeds[t.name] = { type: t.dt.ortType, data: new t.dt.ctor(rows * t.rowElements), dims: [rows, ...t.rowShape] };
       for (let i = 0; i < 3; i++) await session.run(feeds);
       const times: number[] = [];
       const start = performance.now();

@@ -82,7 +82,10 @@ export class Batcher {
       return;
     }
     if (offered.evicted) {
-      offered.evicted.done({ ok: false, error: new HttpError(503, 'shed for a higher-priority request: retry shortly', 1) });
+      offered.evicted.done({
+        ok: false,
+        error: new HttpError(503, 'shed for a higher-priority request: retry shortly', 1),
+      });
     }
     this.hooks.onQueueDepth?.(this.queue.size);
     if (!this.running && !this.pumpScheduled) this.pump();
@@ -112,10 +115,27 @@ export class Batcher {
     const now = this.clock.nowMs();
     const expired = this.queue.expire(now);
     for (const job of expired) {
-      job.done({ ok: false, error: new HttpError(504, `deadline passed after ${Math.round(now - job.enqueuedMs)}ms in the queue; the model was not run`) });
+      job.done({
+        ok: false,
+        error: new HttpError(
+          504,
+          `deadline passed after ${Math.round(now - job.enqueuedMs)}ms in the queue; the ` + `model was not run`,
+        ),
+      });
     }
-    const decision = this.queue.decide(now, this.policy, afterRun,
-      this.policy.mode === 'adaptive' ? { rowsPerMs: this.arrivals.rowsPerMs(now), curve: this.curve, costScale: this.runScale.value, gatewayInflight: now - this.hint.atMs <= HINT_FRESH_MS ? this.hint.inflight : 0 } : undefined);
+    const decision = this.queue.decide(
+      now,
+      this.policy,
+      afterRun,
+      this.policy.mode === 'adaptive'
+        ? {
+            rowsPerMs: this.arrivals.rowsPerMs(now),
+            curve: this.curve,
+            costScale: this.runScale.value,
+            gatewayInflight: now - this.hint.atMs <= HINT_FRESH_MS ? this.hint.inflight : 0,
+          }
+        : undefined,
+    );
     if (decision.kind === 'run') {
       this.clearTimer();
       this.hooks.onQueueDepth?.(this.queue.size);
@@ -132,11 +152,14 @@ export class Batcher {
   private setTimer(atMs: number, nowMs: number): void {
     this.clearTimer();
     this.timerAtMs = atMs;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = undefined;
-      this.timerAtMs = Infinity;
-      if (!this.running) this.pump();
-    }, Math.max(0, atMs - nowMs));
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = undefined;
+        this.timerAtMs = Infinity;
+        if (!this.running) this.pump();
+      },
+      Math.max(0, atMs - nowMs),
+    );
   }
 
   private clearTimer(): void {
@@ -169,7 +192,8 @@ export class Batcher {
     if (outputs) deliver(this.model, jobs, rows, outputs, startMs, inferMs);
     else {
       this.log.error('inference failed', { error: errorMessage(failure), rows, requests: jobs.length });
-      for (const job of jobs) job.done({ ok: false, error: new HttpError(500, 'inference failed inside the model runtime') });
+      for (const job of jobs)
+        job.done({ ok: false, error: new HttpError(500, 'inference failed inside the model runtime') });
     }
     if (startNext) return;
     // Defer the next decision past the poll phase, so requests that arrived while the session

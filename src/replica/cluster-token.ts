@@ -24,9 +24,13 @@ export class ClusterTokenCheck {
     if (text !== undefined && timingSafeEqual(sha256(text), this.digest)) return;
     // The body of a refused request is not wanted; read it away so the connection stays usable.
     req.resume();
-    throw new HttpError(401, text === undefined
-      ? `this replica answers only its cluster: send the cluster's ${CLUSTER_TOKEN_HEADER} header (the gateway adds it; call the gateway instead)`
-      : `the ${CLUSTER_TOKEN_HEADER} header does not match this replica's cluster`);
+    throw new HttpError(
+      401,
+      text === undefined
+        ? `this replica answers only its cluster: send the cluster's ` +
+            `${CLUSTER_TOKEN_HEADER} header (the gateway adds it; call the gateway instead)`
+        : `the ${CLUSTER_TOKEN_HEADER} header does not match this replica's cluster`,
+    );
   }
 }
 

@@ -53,7 +53,10 @@ export function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: nu
 }
 
 function tooLarge(maxBytes: number, what: string): HttpError {
-  return new HttpError(413, `request body too large: ${what}; this replica accepts at most ${maxBytes} bytes (--max-body)`);
+  return new HttpError(
+    413,
+    `request body too large: ${what}; this replica accepts at most ${maxBytes} ` + `bytes (--max-body)`,
+  );
 }
 
 /** Sends `body` as JSON with `status`. */

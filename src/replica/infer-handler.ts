@@ -2,7 +2,15 @@
 // validation, hand-off to the batcher, and the response with Server-Timing.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inferHeaderProblem } from '../common/infer-headers.js';
-import { BINARY_HEADER_LENGTH, GATEWAY_INFLIGHT_HEADER, MODEL_DIGEST_HEADER, PRIORITY_HEADER, REPLICA_HEADER, TIMEOUT_HEADER, parseTimeoutHeader } from '../common/wire.js';
+import {
+  BINARY_HEADER_LENGTH,
+  GATEWAY_INFLIGHT_HEADER,
+  MODEL_DIGEST_HEADER,
+  PRIORITY_HEADER,
+  REPLICA_HEADER,
+  TIMEOUT_HEADER,
+  parseTimeoutHeader,
+} from '../common/wire.js';
 import type { JobResult } from './batch-job.js';
 import type { ReplicaContext } from './context.js';
 import { badRequest, HttpError } from './http-error.js';
@@ -65,33 +73,60 @@ interface HeadInfo {
 
 function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: number): HeadInfo {
   if (ctx.state !== 'ready' || !ctx.batcher) {
-    throw new HttpError(503, ctx.state === 'loading' ? 'replica is still loading the model' : `replica is ${ctx.state}`, 1);
+    throw new HttpError(
+      503,
+      ctx.state === 'loading' ? 'replica is still loading the model' : `replica is ${ctx.state}`,
+      1,
+    );
   }
   const refused = inferHeaderProblem(req.headers);
   if (refused !== undefined) throw new HttpError(refused.status, refused.message);
   const rawLen = req.headers[BINARY_HEADER_LENGTH];
   let binaryHeaderLength: number | undefined;
   if (rawLen !== undefined) {
-    if (Array.isArray(rawLen) || !/^\d{1,12}$/.test(rawLen)) throw badRequest(`${BINARY_HEADER_LENGTH} must be a non-negative integer, got "${String(rawLen).slice(0, 32)}"`);
+    if (Array.isArray(rawLen) || !/^\d{1,12}$/.test(rawLen))
+      throw badRequest(
+        `${BINARY_HEADER_LENGTH} must be a non-negative integer, got "` + `${String(rawLen).slice(0, 32)}"`,
+      );
     binaryHeaderLength = Number(rawLen);
   }
   const rawPriority = req.headers[PRIORITY_HEADER];
   let priority = 0;
   if (rawPriority !== undefined) {
-    if (typeof rawPriority !== 'string' || !/^[0-9]$/.test(rawPriority.trim())) throw badRequest(`${PRIORITY_HEADER} must be an integer from 0 to 9, got "${String(rawPriority).slice(0, 32)}"`);
+    if (typeof rawPriority !== 'string' || !/^[0-9]$/.test(rawPriority.trim()))
+      throw badRequest(
+        `${PRIORITY_HEADER} must be an integer from 0 to 9, got "` + `${String(rawPriority).slice(0, 32)}"`,
+      );
     priority = Number(rawPriority);
   }
   const budgetMs = parseTimeoutHeader(req.headers[TIMEOUT_HEADER], Infinity);
-  if (Number.isNaN(budgetMs)) throw badRequest(`header ${TIMEOUT_HEADER} must be a positive number of milliseconds, got "${String(req.headers[TIMEOUT_HEADER]).slice(0, 32)}"`);
+  if (Number.isNaN(budgetMs))
+    throw badRequest(
+      `header ${TIMEOUT_HEADER} must be a positive number of milliseconds, got "` +
+        `${String(req.headers[TIMEOUT_HEADER]).slice(0, 32)}"`,
+    );
   const inflight = req.headers[GATEWAY_INFLIGHT_HEADER];
   const gatewayInflight = typeof inflight === 'string' && /^\d{1,6}$/.test(inflight) ? Number(inflight) : undefined;
   return { binaryHeaderLength, priority, deadlineMs: arrivalMs + budgetMs, gatewayInflight };
 }
 
-function submit(ctx: ReplicaContext, request: InferRequest, head: HeadInfo, arrivalMs: number, done: (r: JobResult) => void): void {
+function submit(
+  ctx: ReplicaContext,
+  request: InferRequest,
+  head: HeadInfo,
+  arrivalMs: number,
+  done: (r: JobResult) => void,
+): void {
   const now = ctx.clock.nowMs();
   if (head.deadlineMs <= now) {
-    done({ ok: false, error: new HttpError(504, `deadline of ${Math.round(head.deadlineMs - arrivalMs)}ms passed before the request could be queued; the model was not run`) });
+    done({
+      ok: false,
+      error: new HttpError(
+        504,
+        `deadline of ${Math.round(head.deadlineMs - arrivalMs)}ms passed before the ` +
+          `request could be queued; the model was not run`,
+      ),
+    });
     return;
   }
   // A request that was accepted while ready is still served if a drain began while its body
@@ -100,16 +135,31 @@ function submit(ctx: ReplicaContext, request: InferRequest, head: HeadInfo, arri
     done({ ok: false, error: new HttpError(503, `replica is ${ctx.state}`, 1) });
     return;
   }
-  ctx.batcher.submit({ request, rows: request.rows, priority: head.priority, enqueuedMs: now, deadlineMs: head.deadlineMs, gatewayInflight: head.gatewayInflight, done });
+  ctx.batcher.submit({
+    request,
+    rows: request.rows,
+    priority: head.priority,
+    enqueuedMs: now,
+    deadlineMs: head.deadlineMs,
+    gatewayInflight: head.gatewayInflight,
+    done,
+  });
 }
 
-function respond(ctx: ReplicaContext, res: ServerResponse, request: InferRequest, result: Extract<JobResult, { ok: true }>): void {
+function respond(
+  ctx: ReplicaContext,
+  res: ServerResponse,
+  request: InferRequest,
+  result: Extract<JobResult, { ok: true }>,
+): void {
   ctx.metrics.queueWaitS.observe(result.queueMs / 1000);
   const encoded = encodeInferResponse(ctx.model, request.id, request.outputs, result.outputs);
   const headers: Record<string, string | number> = {
     'content-type': encoded.headerLength === undefined ? 'application/json' : 'application/octet-stream',
     'content-length': encoded.body.length,
-    'server-timing': `queue;dur=${result.queueMs.toFixed(2)}, batch;desc=${result.batchRows}, infer;dur=${result.inferMs.toFixed(2)}`,
+    'server-timing':
+      `queue;dur=${result.queueMs.toFixed(2)}, batch;desc=${result.batchRows}, ` +
+      `infer;dur=${result.inferMs.toFixed(2)}`,
   };
   if (encoded.headerLength !== undefined) headers[BINARY_HEADER_LENGTH] = encoded.headerLength;
   if (ctx.replicaId !== undefined) headers[REPLICA_HEADER] = ctx.replicaId;

@@ -12,7 +12,13 @@ export function fromJson(data: unknown, tensor: ServedTensor, count: number, sha
   // Fast path for the common flat array of plain numbers into a float tensor: one loop, no
   // recursion; anything else (nested, non-number, wrong count) takes the general walk below,
   // which also produces the precise error.
-  if (dt.isFloat && Array.isArray(data) && data.length === count && flatNumbersInto(data, out as Float32Array | Float64Array)) return out;
+  if (
+    dt.isFloat &&
+    Array.isArray(data) &&
+    data.length === count &&
+    flatNumbersInto(data, out as Float32Array | Float64Array)
+  )
+    return out;
   let n = 0;
   const put = (v: unknown): void => {
     if (n >= count) throw badRequest(`input "${tensor.name}" has more than ${count} values in "data" for its shape`);
@@ -23,7 +29,10 @@ export function fromJson(data: unknown, tensor: ServedTensor, count: number, sha
       if (dt.isBigInt) (out as BigInt64Array)[n++] = BigInt(v);
       else (out as Float32Array)[n++] = v;
     } else if (typeof v === 'boolean' && dt.name === 'BOOL') (out as Uint8Array)[n++] = v ? 1 : 0;
-    else throw badRequest(`input "${tensor.name}" data[${n}] is ${v === null ? 'null' : typeof v}, expected a ${dt.name} number`);
+    else
+      throw badRequest(
+        `input "${tensor.name}" data[${n}] is ${v === null ? 'null' : typeof v}, ` + `expected a ${dt.name} number`,
+      );
   };
   // Nested data must follow the shape at every level: a ragged or mixed array would otherwise
   // shift values between rows while the total count still matched.
@@ -34,7 +43,10 @@ export function fromJson(data: unknown, tensor: ServedTensor, count: number, sha
     }
     if (!Array.isArray(node) || node.length !== shape[depth]) {
       const got = Array.isArray(node) ? `${node.length} entries` : 'a single value';
-      throw badRequest(`input "${tensor.name}" "data" has ${got} at depth ${depth}, its shape needs ${shape[depth]} there (nest it exactly as the shape, or send it flat)`);
+      throw badRequest(
+        `input "${tensor.name}" "data" has ${got} at depth ${depth}, its shape needs ` +
+          `${shape[depth]} there (nest it exactly as the shape, or send it flat)`,
+      );
     }
     for (let i = 0; i < node.length; i++) walk(node[i], depth + 1);
   };

@@ -14,7 +14,10 @@ export interface EncodedResponse {
 
 /** Encodes `outputs` (this request's rows of every model output, in model order). */
 export function encodeInferResponse(
-  model: ServedModel, id: string | undefined, wanted: readonly RequestedOutput[], outputs: readonly SessionTensor[],
+  model: ServedModel,
+  id: string | undefined,
+  wanted: readonly RequestedOutput[],
+  outputs: readonly SessionTensor[],
 ): EncodedResponse {
   let binaryBytes = 0;
   const described = wanted.map(({ tensor, binary }) => {

@@ -10,4 +10,3 @@ export async function fileDigest(onnxPath: string): Promise<string> {
   for await (const chunk of createReadStream(onnxPath)) h.update(chunk as Buffer);
   return `sha256:${h.digest('base64url')}`;
 }
-

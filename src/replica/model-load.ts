@@ -40,24 +40,41 @@ export interface LoadSettings {
  * as it is open (so a shutdown can release it). Rejects (UserError for a model that does not match
  * its model.yaml) and leaves the replica failed if anything goes wrong.
  */
-export async function loadModel(ctx: ReplicaContext, resolved: ResolvedModel, s: LoadSettings, onSession: (session: ModelSession) => void): Promise<ReadyInfo> {
+export async function loadModel(
+  ctx: ReplicaContext,
+  resolved: ResolvedModel,
+  s: LoadSettings,
+  onSession: (session: ModelSession) => void,
+): Promise<ReadyInfo> {
   const t0 = performance.now();
   const modelDigest = await fileDigest(resolved.onnxPath);
   const session = await open(ctx, resolved.onnxPath, s);
   onSession(session);
   // A file replaced while ORT read it (a rebuild during the load): the digest would not name the bytes loaded.
-  if ((await fileDigest(resolved.onnxPath)) !== modelDigest) throw new UserError(`${resolved.onnxPath} changed while the replica loaded it: start the replica again once the model is written`);
+  if ((await fileDigest(resolved.onnxPath)) !== modelDigest)
+    throw new UserError(
+      `${resolved.onnxPath} changed while the replica loaded it: start the replica ` +
+        `again once the model is written`,
+    );
   if (session.fallbackReason) ctx.log.info(`cuda not available, running on cpu: ${session.fallbackReason}`);
   const problems = compareSignature(session.signature, resolved.spec);
-  if (problems.length > 0) throw new UserError(`${resolved.onnxPath} does not match model.yaml: ${problems.join('; ')}`);
-  const batcher = new Batcher(ctx.model, session, { maxBatchSize: s.maxBatchSize, batchWaitMs: s.batchWaitMs, batching: s.batching, mode: s.batchingMode },
-    s.maxQueuedRequests, ctx.clock, ctx.log, {
+  if (problems.length > 0)
+    throw new UserError(`${resolved.onnxPath} does not match model.yaml: ${problems.join('; ')}`);
+  const batcher = new Batcher(
+    ctx.model,
+    session,
+    { maxBatchSize: s.maxBatchSize, batchWaitMs: s.batchWaitMs, batching: s.batching, mode: s.batchingMode },
+    s.maxQueuedRequests,
+    ctx.clock,
+    ctx.log,
+    {
       onQueueDepth: (n) => ctx.metrics.queueDepth.set(n),
       onBatch: (rows, inferMs) => {
         ctx.metrics.batchSize.observe(rows);
         ctx.metrics.inferenceS.observe(inferMs / 1000);
       },
-    });
+    },
+  );
   await warmUp(session, ctx.model, s.maxBatchSize);
   if (s.batching && s.batchingMode === 'adaptive' && s.maxBatchSize > 1) {
     const curve = await measureCostCurve(session, ctx.model, s.maxBatchSize);
@@ -72,7 +89,12 @@ export async function loadModel(ctx: ReplicaContext, resolved: ResolvedModel, s:
   ctx.metrics.ready.set(1);
   ctx.metrics.modelLoadS.set(loadMs / 1000);
   ctx.log.info('ready', { loadMs: Math.round(loadMs), device: session.device });
-  return { loadMs, device: session.device, modelDigest, ...(session.fallbackReason ? { fallbackReason: session.fallbackReason } : {}) };
+  return {
+    loadMs,
+    device: session.device,
+    modelDigest,
+    ...(session.fallbackReason ? { fallbackReason: session.fallbackReason } : {}),
+  };
 }
 
 function open(ctx: ReplicaContext, onnxPath: string, s: LoadSettings): Promise<ModelSession> {
@@ -93,7 +115,8 @@ async function warmUp(session: ModelSession, model: ServedModel, maxBatchSize: n
 
 function zeroFeeds(model: ServedModel, rows: number): Parameters<ModelSession['run']>[0] {
   const feeds: Parameters<ModelSession['run']>[0] = {};
-  for (const t of model.inputs) feeds[t.name] = { type: t.dt.ortType, data: new t.dt.ctor(rows * t.rowElements), dims: [rows, ...t.rowShape] };
+  for (const t of model.inputs)
+    feeds[t.name] = { type: t.dt.ortType, data: new t.dt.ctor(rows * t.rowElements), dims: [rows, ...t.rowShape] };
   return feeds;
 }
 
@@ -105,7 +128,11 @@ const CURVE_RUNS = 5;
  * session as the batcher calls it: a worker round trip included) at 1, 2, 4, ... rows up to
  * maxBatchSize. The demo model takes about 20 ms for all of it.
  */
-export async function measureCostCurve(session: ModelSession, model: ServedModel, maxBatchSize: number): Promise<BatchCostCurve> {
+export async function measureCostCurve(
+  session: ModelSession,
+  model: ServedModel,
+  maxBatchSize: number,
+): Promise<BatchCostCurve> {
   const sizes: number[] = [];
   for (let b = 1; b < maxBatchSize; b *= 2) sizes.push(b);
   sizes.push(maxBatchSize);

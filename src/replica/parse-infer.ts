@@ -14,13 +14,21 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
  * Parses `body`. `binaryHeaderLength` is the Inference-Header-Content-Length value (undefined when
  * the whole body is JSON). Throws HttpError(400/413) on any problem.
  */
-export function parseInfer(body: Buffer, binaryHeaderLength: number | undefined, model: ServedModel, limits: ParseLimits): InferRequest {
+export function parseInfer(
+  body: Buffer,
+  binaryHeaderLength: number | undefined,
+  model: ServedModel,
+  limits: ParseLimits,
+): InferRequest {
   const jsonEnd = binaryHeaderLength ?? body.length;
   if (jsonEnd > body.length) {
-    throw badRequest(`Inference-Header-Content-Length is ${jsonEnd} but the body has only ${body.length} bytes`);
+    throw badRequest(`Inference-Header-Content-Length is ${jsonEnd} but the body has only ` + `${body.length} bytes`);
   }
   if (jsonEnd === 0) throw badRequest('request body is empty: send {"inputs": [...]}');
-  if (mayNestDeeperThan(body, 0, jsonEnd, limits.maxJsonDepth) && jsonDepth(body, 0, jsonEnd, limits.maxJsonDepth) > limits.maxJsonDepth) {
+  if (
+    mayNestDeeperThan(body, 0, jsonEnd, limits.maxJsonDepth) &&
+    jsonDepth(body, 0, jsonEnd, limits.maxJsonDepth) > limits.maxJsonDepth
+  ) {
     throw badRequest(`JSON nesting is deeper than ${limits.maxJsonDepth} levels`);
   }
   let doc: unknown;
@@ -45,7 +53,12 @@ function jsonReason(err: unknown): string {
   return pos ? `unexpected token at position ${pos[1]}` : 'syntax error';
 }
 
-function parseInputs(raw: unknown, binary: { body: Buffer; offset: number } | undefined, model: ServedModel, limits: ParseLimits) {
+function parseInputs(
+  raw: unknown,
+  binary: { body: Buffer; offset: number } | undefined,
+  model: ServedModel,
+  limits: ParseLimits,
+) {
   if (!Array.isArray(raw) || raw.length === 0) throw badRequest('"inputs" must be a non-empty array of tensors');
   const inputs = new Array<TensorData>(model.inputs.length);
   let rows = -1;
@@ -56,38 +69,58 @@ function parseInputs(raw: unknown, binary: { body: Buffer; offset: number } | un
     if (typeof item.name !== 'string') throw badRequest(`inputs[${i}].name must be a string`);
     const tensor = model.inputByName.get(item.name);
     if (!tensor) {
-      throw badRequest(`unknown input "${clip(item.name)}": model ${model.name} takes ${model.inputs.map((t) => `"${t.name}"`).join(', ')}`);
+      throw badRequest(
+        `unknown input "${clip(item.name)}": model ${model.name} takes ` +
+          `${model.inputs.map((t) => `"${t.name}"`).join(', ')}`,
+      );
     }
     if (inputs[tensor.index] !== undefined) throw badRequest(`input "${tensor.name}" is given twice`);
     const shape = checkShape(item, tensor, limits);
-    if (rows !== -1 && shape[0] !== rows) throw badRequest(`input "${tensor.name}" has ${shape[0]} rows but another input has ${rows}`);
+    if (rows !== -1 && shape[0] !== rows)
+      throw badRequest(`input "${tensor.name}" has ${shape[0]} rows but another input has ${rows}`);
     rows = shape[0]!;
     const count = elementCount(shape);
     const params = item.parameters;
     const binarySize = isObject(params) ? params.binary_data_size : undefined;
     if (binarySize !== undefined) {
-      if (!binary) throw badRequest(`input "${tensor.name}" has binary_data_size but the request has no Inference-Header-Content-Length header`);
-      if (item.data !== undefined) throw badRequest(`input "${tensor.name}" has both "data" and binary_data_size: use one`);
+      if (!binary)
+        throw badRequest(
+          `input "${tensor.name}" has binary_data_size but the request has no ` +
+            `Inference-Header-Content-Length header`,
+        );
+      if (item.data !== undefined)
+        throw badRequest(`input "${tensor.name}" has both "data" and binary_data_size: use one`);
       const need = count * tensor.dt.bytesPerElement;
       if (!Number.isInteger(binarySize) || (binarySize as number) !== need) {
-        throw badRequest(`input "${tensor.name}": binary_data_size is ${JSON.stringify(binarySize)} bytes but shape [${shape.join(',')}] of ${tensor.dt.name} needs ${need}`);
+        throw badRequest(
+          `input "${tensor.name}": binary_data_size is ${JSON.stringify(binarySize)} ` +
+            `bytes but shape [${shape.join(',')}] of ${tensor.dt.name} needs ${need}`,
+        );
       }
       if (offset + need > binary.body.length) {
-        throw badRequest(`input "${tensor.name}": binary data ends at byte ${offset + need} but the body has ${binary.body.length - binary.offset} bytes after the JSON header`);
+        throw badRequest(
+          `input "${tensor.name}": binary data ends at byte ${offset + need} but the body ` +
+            `has ${binary.body.length - binary.offset} bytes after the JSON header`,
+        );
       }
       inputs[tensor.index] = fromBytes(tensor.dt, binary.body, offset, count);
       offset += need;
     } else {
-      if (item.data === undefined) throw badRequest(`input "${tensor.name}" has no "data" (or parameters.binary_data_size)`);
+      if (item.data === undefined)
+        throw badRequest(`input "${tensor.name}" has no "data" (or parameters.binary_data_size)`);
       inputs[tensor.index] = fromJson(item.data, tensor, count, shape);
     }
     checkValues(inputs[tensor.index]!, tensor, limits);
   }
   if (binary && offset !== binary.body.length) {
-    throw badRequest(`body has ${binary.body.length - offset} bytes after the last binary tensor: binary_data_size values must add up to the binary part`);
+    throw badRequest(
+      `body has ${binary.body.length - offset} bytes after the last binary tensor: ` +
+        `binary_data_size values must add up to the binary part`,
+    );
   }
   const missing = model.inputs.filter((t) => inputs[t.index] === undefined).map((t) => `"${t.name}"`);
-  if (missing.length > 0) throw badRequest(`missing input ${missing.join(', ')}: model ${model.name} needs every input`);
+  if (missing.length > 0)
+    throw badRequest(`missing input ${missing.join(', ')}: model ${model.name} needs every input`);
   if (model.normalize) applyNormalize(model.normalize, inputs[model.normalize.inputIndex] as Float32Array);
   return { inputs, rows };
 }
@@ -97,22 +130,36 @@ function checkShape(item: Json, tensor: ServedTensor, limits: ParseLimits): numb
   // Built only for an error message: the valid request path allocates no strings here.
   const want = () => `[${tensor.shape.map((d) => (d < 0 ? 'N' : d)).join(',')}]`;
   if (item.datatype !== tensor.dt.name) {
-    throw badRequest(`input "${tensor.name}" has datatype ${clip(String(item.datatype))}, the model expects ${tensor.dt.name}`);
+    throw badRequest(
+      `input "${tensor.name}" has datatype ${clip(String(item.datatype))}, the model ` + `expects ${tensor.dt.name}`,
+    );
   }
   if (!isShape(shape)) {
-    throw badRequest(`input "${tensor.name}": "shape" must be an array of non-negative integers, expected ${want()}`);
+    throw badRequest(
+      `input "${tensor.name}": "shape" must be an array of non-negative integers, ` + `expected ${want()}`,
+    );
   }
   if (shape.length !== tensor.shape.length) {
-    throw badRequest(`input "${tensor.name}" has rank ${shape.length} (shape [${shape.slice(0, 8).join(',')}]), the model expects rank ${tensor.shape.length} ${want()}`);
+    throw badRequest(
+      `input "${tensor.name}" has rank ${shape.length} (shape [` +
+        `${shape.slice(0, 8).join(',')}]), the model expects rank ${tensor.shape.length} ` +
+        `${want()}`,
+    );
   }
   for (let d = 1; d < shape.length; d++) {
     if (shape[d] !== tensor.shape[d]) {
-      throw badRequest(`input "${tensor.name}" dimension ${d} is ${shape[d]}, the model expects ${tensor.shape[d]} ${want()}`);
+      throw badRequest(
+        `input "${tensor.name}" dimension ${d} is ${shape[d]}, the model expects ` + `${tensor.shape[d]} ${want()}`,
+      );
     }
   }
   if (shape[0] < 1) throw badRequest(`input "${tensor.name}" has 0 rows: send at least one`);
   if (shape[0] > limits.maxRowsPerRequest) {
-    throw new HttpError(400, `input "${tensor.name}" has ${shape[0]} rows; this replica takes at most ${limits.maxRowsPerRequest} per request (--max-batch-size)`);
+    throw new HttpError(
+      400,
+      `input "${tensor.name}" has ${shape[0]} rows; this replica takes at most ` +
+        `${limits.maxRowsPerRequest} per request (--max-batch-size)`,
+    );
   }
   return shape as number[];
 }
@@ -130,7 +177,10 @@ function checkValues(data: TensorData, tensor: ServedTensor, limits: ParseLimits
   if (!tensor.dt.isFloat || limits.allowNonFinite) return;
   const at = firstNonFinite(data as Float32Array);
   if (at >= 0) {
-    throw badRequest(`input "${tensor.name}" element ${at} is ${data[at]}: NaN and Infinity are rejected (start the replica with --allow-nonfinite to accept them)`);
+    throw badRequest(
+      `input "${tensor.name}" element ${at} is ${data[at]}: NaN and Infinity are ` +
+        `rejected (start the replica with --allow-nonfinite to accept them)`,
+    );
   }
 }
 
@@ -138,20 +188,26 @@ function parseOutputs(doc: Json, model: ServedModel): RequestedOutput[] {
   const params = doc.parameters;
   if (params !== undefined && !isObject(params)) throw badRequest('"parameters" must be an object');
   const allBinary = params?.binary_data_output;
-  if (allBinary !== undefined && typeof allBinary !== 'boolean') throw badRequest('parameters.binary_data_output must be true or false');
+  if (allBinary !== undefined && typeof allBinary !== 'boolean')
+    throw badRequest('parameters.binary_data_output must be true or false');
   if (doc.outputs === undefined) return model.outputs.map((tensor) => ({ tensor, binary: allBinary === true }));
   if (!Array.isArray(doc.outputs)) throw badRequest('"outputs" must be an array of {"name": ...}');
   const seen = new Set<string>();
   return doc.outputs.map((o, i) => {
     if (!isObject(o) || typeof o.name !== 'string') throw badRequest(`outputs[${i}] must be an object with a "name"`);
     const tensor = model.outputByName.get(o.name);
-    if (!tensor) throw badRequest(`unknown output "${clip(o.name)}": model ${model.name} produces ${model.outputs.map((t) => `"${t.name}"`).join(', ')}`);
+    if (!tensor)
+      throw badRequest(
+        `unknown output "${clip(o.name)}": model ${model.name} produces ` +
+          `${model.outputs.map((t) => `"${t.name}"`).join(', ')}`,
+      );
     if (seen.has(o.name)) throw badRequest(`output "${o.name}" is requested twice`);
     seen.add(o.name);
     const p = o.parameters;
     if (p !== undefined && !isObject(p)) throw badRequest(`outputs[${i}].parameters must be an object`);
     const bin = p?.binary_data;
-    if (bin !== undefined && typeof bin !== 'boolean') throw badRequest(`outputs[${i}].parameters.binary_data must be true or false`);
+    if (bin !== undefined && typeof bin !== 'boolean')
+      throw badRequest(`outputs[${i}].parameters.binary_data must be true or false`);
     return { tensor, binary: bin ?? allBinary === true };
   });
 }

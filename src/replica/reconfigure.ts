@@ -11,10 +11,21 @@ import type { ReplicaContext } from './context.js';
  * Handles one control line (already JSON-parsed). A change that arrives while the model loads is
  * applied (and acknowledged) once the replica is ready; one that arrives while it drains is refused.
  */
-export function handleReplicaControl(ctx: ReplicaContext, ready: Promise<unknown>, msg: unknown, emit: (e: ProcessEvent) => void): void {
-  const m = (typeof msg === 'object' && msg !== null ? msg : {}) as { type?: unknown; seq?: unknown; settings?: unknown };
+export function handleReplicaControl(
+  ctx: ReplicaContext,
+  ready: Promise<unknown>,
+  msg: unknown,
+  emit: (e: ProcessEvent) => void,
+): void {
+  const m = (typeof msg === 'object' && msg !== null ? msg : {}) as {
+    type?: unknown;
+    seq?: unknown;
+    settings?: unknown;
+  };
   if (m.type !== 'reconfigure') {
-    ctx.log.warn('control line ignored: a replica takes only {"type":"reconfigure",...}', { type: String(m.type).slice(0, 40) });
+    ctx.log.warn('control line ignored: a replica takes only {"type":"reconfigure",...}', {
+      type: String(m.type).slice(0, 40),
+    });
     return;
   }
   const seq = typeof m.seq === 'number' && Number.isInteger(m.seq) && m.seq >= 0 ? m.seq : 0;
@@ -34,7 +45,8 @@ export function handleReplicaControl(ctx: ReplicaContext, ready: Promise<unknown
     applyLiveSettings(ctx, settings);
     emit({ event: 'reconfigured', seq, settings: { ...settings } });
   };
-  if (ctx.state === 'loading') void ready.then(apply, () => emit({ event: 'reconfigured', seq, error: 'the model did not load' }));
+  if (ctx.state === 'loading')
+    void ready.then(apply, () => emit({ event: 'reconfigured', seq, error: 'the model did not load' }));
   else apply();
 }
 

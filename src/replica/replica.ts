@@ -100,7 +100,11 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
     log.info('closed');
   };
   return {
-    url, host, port, model: { name: model.name, version: model.version }, ready,
+    url,
+    host,
+    port,
+    model: { name: model.name, version: model.version },
+    ready,
     drain: () => (closing ??= shutdown(true)),
     close: () => (closing ??= shutdown(false)),
     control: (message, emit) => handleReplicaControl(ctx, ready, message, emit),
@@ -117,14 +121,32 @@ function newContext(resolved: ResolvedModel, opts: Omit<ReplicaSettings, 'model'
   }
   if (opts.replicaId !== undefined && !/^[\w.:-]{1,64}$/.test(opts.replicaId)) {
     // It goes into a response header on every answer: anything else would break writeHead.
-    throw new UserError(`--replica-id "${opts.replicaId.slice(0, 64)}" may only use letters, digits, ".", "_", ":" and "-" (at most 64)`);
+    throw new UserError(
+      `--replica-id "${opts.replicaId.slice(0, 64)}" may only use letters, digits, ` +
+        `".", "_", ":" and "-" (at most 64)`,
+    );
   }
-  const log = (opts.logger ?? createLogger({ component: 'replica' })).child({ model: `${model.name}@${model.version}`, ...(opts.replicaId ? { replica: opts.replicaId } : {}) });
+  const log = (opts.logger ?? createLogger({ component: 'replica' })).child({
+    model: `${model.name}@${model.version}`,
+    ...(opts.replicaId ? { replica: opts.replicaId } : {}),
+  });
   return {
-    model, batcher: undefined, state: 'loading', maxBodyBytes: opts.maxBodyBytes,
-    limits: { maxRowsPerRequest: opts.maxBatchSize, allowNonFinite: opts.allowNonFinite, maxJsonDepth: opts.maxJsonDepth ?? 32 },
-    replicaId: opts.replicaId, ...(opts.authToken ? { tokenCheck: new ClusterTokenCheck(opts.authToken) } : {}), metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
-    clock: opts.clock ?? systemClock, log, inFlight: 0, idleWaiters: [],
+    model,
+    batcher: undefined,
+    state: 'loading',
+    maxBodyBytes: opts.maxBodyBytes,
+    limits: {
+      maxRowsPerRequest: opts.maxBatchSize,
+      allowNonFinite: opts.allowNonFinite,
+      maxJsonDepth: opts.maxJsonDepth ?? 32,
+    },
+    replicaId: opts.replicaId,
+    ...(opts.authToken ? { tokenCheck: new ClusterTokenCheck(opts.authToken) } : {}),
+    metrics: new ReplicaMetrics({ model: model.name, version: String(model.version) }),
+    clock: opts.clock ?? systemClock,
+    log,
+    inFlight: 0,
+    idleWaiters: [],
   };
 }
 
@@ -137,8 +159,15 @@ function waitForIdle(ctx: ReplicaContext): Promise<void> {
 function listen(server: http.Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      reject(err.code === 'EADDRINUSE' ? new UserError(`port ${port} on ${host} is already in use: pick another --port, or --port 0 for a free one`)
-        : new UserError(`cannot listen on ${host}:${port} (${err.code ?? err.message}): check --host and --port`));
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UserError(
+              `port ${port} on ${host} is already in use: pick another --port, or --port 0 ` + `for a free one`,
+            )
+          : new UserError(
+              `cannot listen on ${host}:${port} (${err.code ?? err.message}): check --host ` + `and --port`,
+            ),
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

@@ -59,17 +59,27 @@ function route(ctx: ReplicaContext, req: IncomingMessage, res: ServerResponse, p
       if (req.method !== 'POST') throw methodNotAllowed(req, 'POST');
       req.resume();
       return sendJson(res, 200, [
-        { name: ctx.model.name, version: String(ctx.model.version), state: ctx.state === 'ready' ? 'READY' : 'UNAVAILABLE' },
+        {
+          name: ctx.model.name,
+          version: String(ctx.model.version),
+          state: ctx.state === 'ready' ? 'READY' : 'UNAVAILABLE',
+        },
       ]);
     case '/metrics':
       onlyGet(req);
-      void ctx.metrics.render().then((text) => {
-        res.writeHead(200, { 'content-type': ctx.metrics.contentType });
-        res.end(text);
-      }, (err) => sendError(res, err));
+      void ctx.metrics.render().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': ctx.metrics.contentType });
+          res.end(text);
+        },
+        (err) => sendError(res, err),
+      );
       return;
     default:
-      throw new HttpError(404, `no such endpoint ${req.method} ${path.slice(0, 100)}: see GET /v2 and /v2/models/${ctx.model.name}`);
+      throw new HttpError(
+        404,
+        `no such endpoint ${req.method} ${path.slice(0, 100)}: see GET /v2 and ` + `/v2/models/${ctx.model.name}`,
+      );
   }
 }
 
@@ -81,10 +91,18 @@ function checkModel(ctx: ReplicaContext, rawName: string, rawVersion: string | u
     throw new HttpError(400, 'model name in the path is not valid URL encoding');
   }
   if (name !== ctx.model.name) {
-    throw new HttpError(404, `model "${name.slice(0, 64)}" is not served here; this replica serves ${ctx.model.name} version ${ctx.model.version}`);
+    throw new HttpError(
+      404,
+      `model "${name.slice(0, 64)}" is not served here; this replica serves ` +
+        `${ctx.model.name} version ${ctx.model.version}`,
+    );
   }
   if (rawVersion !== undefined && rawVersion !== String(ctx.model.version)) {
-    throw new HttpError(404, `model ${ctx.model.name} version "${rawVersion.slice(0, 16)}" is not served here; this replica serves version ${ctx.model.version}`);
+    throw new HttpError(
+      404,
+      `model ${ctx.model.name} version "${rawVersion.slice(0, 16)}" is not served ` +
+        `here; this replica serves version ${ctx.model.version}`,
+    );
   }
 }
 
@@ -96,7 +114,11 @@ function sendReady(ctx: ReplicaContext, res: ServerResponse): void {
 
 function modelMetadata(ctx: ReplicaContext) {
   const m = ctx.model;
-  const tensor = (t: { name: string; dt: { name: string }; shape: readonly number[] }) => ({ name: t.name, datatype: t.dt.name, shape: t.shape });
+  const tensor = (t: { name: string; dt: { name: string }; shape: readonly number[] }) => ({
+    name: t.name,
+    datatype: t.dt.name,
+    shape: t.shape,
+  });
   return {
     name: m.name,
     versions: [String(m.version)],

@@ -49,28 +49,57 @@ export function compileModel(spec: ModelSpec): ServedModel {
   if (norm) {
     const input = inputByName.get(norm.input);
     if (!input) throw new Error(`model ${spec.name}: preprocessing.normalize.input "${norm.input}" is not an input`);
-    if (!input.dt.isFloat) throw new Error(`model ${spec.name}: cannot normalize ${input.dt.name} input "${input.name}"`);
+    if (!input.dt.isFloat)
+      throw new Error(`model ${spec.name}: cannot normalize ${input.dt.name} input "${input.name}"`);
     const width = input.shape[input.shape.length - 1]!;
     if (norm.mean.length !== width || norm.std.length !== width) {
-      throw new Error(`model ${spec.name}: normalize mean/std need ${width} values (last axis of "${input.name}")`);
+      throw new Error(
+        `model ${spec.name}: normalize mean/std need ${width} values (last axis of "` + `${input.name}")`,
+      );
     }
     if (norm.std.some((s) => !(s > 0 || s < 0))) throw new Error(`model ${spec.name}: normalize std must be non-zero`);
-    normalize = { inputIndex: input.index, mean: Float64Array.from(norm.mean), invStd: Float64Array.from(norm.std, (s) => 1 / s) };
+    normalize = {
+      inputIndex: input.index,
+      mean: Float64Array.from(norm.mean),
+      invStd: Float64Array.from(norm.std, (s) => 1 / s),
+    };
   }
   return {
-    name: spec.name, version: spec.version, description: spec.description, inputs, outputs, inputByName,
-    outputByName: new Map(outputs.map((t) => [t.name, t])), normalize, spec,
+    name: spec.name,
+    version: spec.version,
+    description: spec.description,
+    inputs,
+    outputs,
+    inputByName,
+    outputByName: new Map(outputs.map((t) => [t.name, t])),
+    normalize,
+    spec,
   };
 }
 
 function compileTensor(spec: ModelSpec, t: TensorSpec, index: number, isInput: boolean): ServedTensor {
   const dt = DATATYPES[t.datatype];
   const where = `model ${spec.name} ${isInput ? 'input' : 'output'} "${t.name}"`;
-  if (!dt) throw new Error(`${where}: datatype ${t.datatype} is not supported by the replica (use ${Object.keys(DATATYPES).join(', ')})`);
-  if (t.shape.length < 1 || t.shape[0] !== -1) throw new Error(`${where}: the first dimension must be the dynamic batch dimension (-1), got [${t.shape.join(',')}]`);
+  if (!dt)
+    throw new Error(
+      `${where}: datatype ${t.datatype} is not supported by the replica (use ` +
+        `${Object.keys(DATATYPES).join(', ')})`,
+    );
+  if (t.shape.length < 1 || t.shape[0] !== -1)
+    throw new Error(
+      `${where}: the first dimension must be the dynamic batch dimension (-1), got [` + `${t.shape.join(',')}]`,
+    );
   const rowShape = t.shape.slice(1);
-  if (isInput && rowShape.some((d) => d < 0)) throw new Error(`${where}: only the batch dimension may be dynamic, got [${t.shape.join(',')}]`);
-  return { name: t.name, index, dt, shape: t.shape, rowShape, rowElements: rowShape.some((d) => d < 0) ? -1 : elementCount(rowShape) };
+  if (isInput && rowShape.some((d) => d < 0))
+    throw new Error(`${where}: only the batch dimension may be dynamic, got [${t.shape.join(',')}]`);
+  return {
+    name: t.name,
+    index,
+    dt,
+    shape: t.shape,
+    rowShape,
+    rowElements: rowShape.some((d) => d < 0) ? -1 : elementCount(rowShape),
+  };
 }
 
 /** Applies the model's normalization in place to one request's input rows. */

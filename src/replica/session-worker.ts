@@ -7,9 +7,7 @@ import { openSession, type ModelSession, type SessionOptions } from './session.j
 import type { TensorData } from './tensor.js';
 
 /** Messages the worker receives. */
-export type ToWorker =
-  | { type: 'run'; id: number; feeds: Parameters<ModelSession['run']>[0] }
-  | { type: 'release' };
+export type ToWorker = { type: 'run'; id: number; feeds: Parameters<ModelSession['run']>[0] } | { type: 'release' };
 
 /** Messages the worker sends. */
 export type FromWorker =
@@ -26,8 +24,10 @@ try {
   const session = await openSession(onnxPath, options);
   const sig = session.signature;
   const signature = {
-    inputNames: [...sig.inputNames], outputNames: [...sig.outputNames],
-    inputMetadata: structuredClone([...sig.inputMetadata]), outputMetadata: structuredClone([...sig.outputMetadata]),
+    inputNames: [...sig.inputNames],
+    outputNames: [...sig.outputNames],
+    inputMetadata: structuredClone([...sig.inputMetadata]),
+    outputMetadata: structuredClone([...sig.outputMetadata]),
   };
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'release') {
@@ -46,7 +46,11 @@ try {
     }
     session.run(msg.feeds).then(
       (outputs) => port.postMessage({ type: 'result', id: msg.id, outputs, lent } satisfies FromWorker, transfer),
-      (err: unknown) => port.postMessage({ type: 'run-failed', id: msg.id, message: errorMessage(err), lent } satisfies FromWorker, transfer),
+      (err: unknown) =>
+        port.postMessage(
+          { type: 'run-failed', id: msg.id, message: errorMessage(err), lent } satisfies FromWorker,
+          transfer,
+        ),
     );
   });
   post({ type: 'ready', device: session.device, fallbackReason: session.fallbackReason, signature });

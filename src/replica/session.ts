@@ -71,14 +71,21 @@ export async function openSession(onnxPath: string, opts: SessionOptions): Promi
       // below reports it as one JSON log line instead.
       ort.env.logLevel = 'fatal';
       try {
-        const s = await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cuda'], logSeverityLevel: 4 });
+        const s = await ort.InferenceSession.create(onnxPath, {
+          ...base,
+          executionProviders: ['cuda'],
+          logSeverityLevel: 4,
+        });
         return wrap(s, 'cuda', undefined);
       } catch (err) {
         fallbackReason = `CUDA execution provider could not be loaded (${firstLine(errorMessage(err))})`;
       }
     } else fallbackReason = 'this onnxruntime-node build has no CUDA execution provider';
     if (opts.device === 'cuda') {
-      throw new Error(`device cuda: ${fallbackReason}; install the CUDA build of onnxruntime-node (docs/guide/hosts.md, "GPU hosts") or use device auto or cpu`);
+      throw new Error(
+        `device cuda: ${fallbackReason}; install the CUDA build of onnxruntime-node ` +
+          `(docs/guide/hosts.md, "GPU hosts") or use device auto or cpu`,
+      );
     }
   }
   const s = await ort.InferenceSession.create(onnxPath, { ...base, executionProviders: ['cpu'] });

@@ -3,8 +3,16 @@
 
 /** A typed array holding one tensor's elements, row-major. */
 export type TensorData =
-  | Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
 
 type ArrayCtor = {
   new (length: number): TensorData;
@@ -29,9 +37,22 @@ export interface DatatypeInfo {
   max: number;
 }
 
-const info = (name: string, ortType: string, ctor: ArrayCtor, isFloat: boolean, min: number, max: number): DatatypeInfo => ({
-  name, ortType, ctor, bytesPerElement: ctor.BYTES_PER_ELEMENT, isFloat,
-  isBigInt: ctor === (BigInt64Array as unknown) || ctor === (BigUint64Array as unknown), min, max,
+const info = (
+  name: string,
+  ortType: string,
+  ctor: ArrayCtor,
+  isFloat: boolean,
+  min: number,
+  max: number,
+): DatatypeInfo => ({
+  name,
+  ortType,
+  ctor,
+  bytesPerElement: ctor.BYTES_PER_ELEMENT,
+  isFloat,
+  isBigInt: ctor === (BigInt64Array as unknown) || ctor === (BigUint64Array as unknown),
+  min,
+  max,
 });
 
 /** The datatypes the replica can carry (FP16 and BYTES are not supported). */
@@ -41,7 +62,14 @@ export const DATATYPES: Readonly<Record<string, DatatypeInfo>> = {
   INT8: info('INT8', 'int8', Int8Array as unknown as ArrayCtor, false, -128, 127),
   INT16: info('INT16', 'int16', Int16Array as unknown as ArrayCtor, false, -32768, 32767),
   INT32: info('INT32', 'int32', Int32Array as unknown as ArrayCtor, false, -(2 ** 31), 2 ** 31 - 1),
-  INT64: info('INT64', 'int64', BigInt64Array as unknown as ArrayCtor, false, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+  INT64: info(
+    'INT64',
+    'int64',
+    BigInt64Array as unknown as ArrayCtor,
+    false,
+    Number.MIN_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER,
+  ),
   UINT8: info('UINT8', 'uint8', Uint8Array as unknown as ArrayCtor, false, 0, 255),
   UINT16: info('UINT16', 'uint16', Uint16Array as unknown as ArrayCtor, false, 0, 65535),
   UINT32: info('UINT32', 'uint32', Uint32Array as unknown as ArrayCtor, false, 0, 2 ** 32 - 1),

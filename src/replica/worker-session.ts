@@ -9,7 +9,11 @@ import type { FeedTensor, ModelSession, SessionOptions, SessionTensor } from './
  * Opens `onnxPath` in a new worker thread; rejects with the worker's one-line error if it cannot.
  * `onCrash` is called if the worker dies after it was ready (every later run then fails).
  */
-export function openWorkerSession(onnxPath: string, options: SessionOptions, onCrash?: (err: Error) => void): Promise<ModelSession> {
+export function openWorkerSession(
+  onnxPath: string,
+  options: SessionOptions,
+  onCrash?: (err: Error) => void,
+): Promise<ModelSession> {
   const worker = new Worker(new URL('./session-worker.js', import.meta.url), {
     workerData: { onnxPath, options },
     // The worker only clones one batch at a time: a small young generation keeps its RSS low.

@@ -42,23 +42,38 @@ export function makeScale(spec: AxisSpec, extent: [number, number], range: [numb
   let f: ((v: number) => number) & { ticks(n: number): number[] };
   let fmt: (v: number) => string;
   if (kind === 'log') {
-    const s = scaleLog().domain([Math.max(lo, 1e-9), Math.max(hi, lo * 10, 1e-8)]).range(range).clamp(true);
-    f = Object.assign((v: number) => s(Math.max(v, 1e-9)), { ticks: () => s.ticks(n).filter((t) => [1, 2, 5].includes(Math.round(t / 10 ** Math.floor(Math.log10(t) + 1e-9)))) });
+    const s = scaleLog()
+      .domain([Math.max(lo, 1e-9), Math.max(hi, lo * 10, 1e-8)])
+      .range(range)
+      .clamp(true);
+    f = Object.assign((v: number) => s(Math.max(v, 1e-9)), {
+      ticks: () => s.ticks(n).filter((t) => [1, 2, 5].includes(Math.round(t / 10 ** Math.floor(Math.log10(t) + 1e-9)))),
+    });
     fmt = (v) => trim(v);
   } else if (kind === 'nines') {
-    const s = scaleLinear().domain([ninesOf(lo), ninesOf(hi)]).range(range);
+    const s = scaleLinear()
+      .domain([ninesOf(lo), ninesOf(hi)])
+      .range(range);
     const maxNine = Math.floor(ninesOf(hi) + 1e-9);
-    f = Object.assign((v: number) => s(ninesOf(v)), { ticks: () => Array.from({ length: maxNine + 1 }, (_, i) => 100 * (1 - 10 ** -i)) });
+    f = Object.assign((v: number) => s(ninesOf(v)), {
+      ticks: () => Array.from({ length: maxNine + 1 }, (_, i) => 100 * (1 - 10 ** -i)),
+    });
     fmt = (v) => `${trim(v)}%`;
   } else {
-    const s = scaleLinear().domain([lo, hi === lo ? lo + 1 : hi]).range(range);
-    f = Object.assign((v: number) => s(v), { ticks: (k: number) => (kind === 'time' ? timeTicks(lo, hi, k) : s.ticks(k)) });
+    const s = scaleLinear()
+      .domain([lo, hi === lo ? lo + 1 : hi])
+      .range(range);
+    f = Object.assign((v: number) => s(v), {
+      ticks: (k: number) => (kind === 'time' ? timeTicks(lo, hi, k) : s.ticks(k)),
+    });
     fmt = kind === 'time' ? clockText : (v) => trim(v);
   }
   const format = spec.format ?? fmt;
   const [dLo, dHi] = [Math.min(lo, hi), Math.max(lo, hi)];
   const whole = (ts: number[]) => (spec.integer ? ts.filter((t) => Number.isInteger(t)) : ts);
-  const ticks = spec.tickValues ? () => spec.tickValues!.filter((t) => t >= dLo - 1e-9 && t <= dHi + 1e-9) : () => whole(f.ticks(n));
+  const ticks = spec.tickValues
+    ? () => spec.tickValues!.filter((t) => t >= dLo - 1e-9 && t <= dHi + 1e-9)
+    : () => whole(f.ticks(n));
   return Object.assign((v: number) => f(v), { ticks, format });
 }
 
@@ -68,7 +83,11 @@ export function makeScale(spec: AxisSpec, extent: [number, number], range: [numb
  */
 export function paddedExtent(kind: AxisKind, [lo, hi]: [number, number]): [number, number] {
   if (kind === 'linear') return [Math.min(0, lo), hi === 0 ? 1 : hi * 1.08];
-  if (kind === 'log') return [10 ** Math.floor(Math.log10(Math.max(lo, 1e-9))), 10 ** Math.ceil(Math.log10(Math.max(hi, lo, 1e-9)) - 1e-9)];
+  if (kind === 'log')
+    return [
+      10 ** Math.floor(Math.log10(Math.max(lo, 1e-9))),
+      10 ** Math.ceil(Math.log10(Math.max(hi, lo, 1e-9)) - 1e-9),
+    ];
   return [lo, hi];
 }
 
@@ -99,17 +118,32 @@ function trim(v: number): string {
 export function xAxis(scale: Scale, y: number, x0: number, x1: number, label: string): string {
   const ticks = scale.ticks().map((t) => {
     const x = px(scale(t));
-    return `<line x1="${x}" x2="${x}" y1="${y}" y2="${y + 4}" stroke="#555"/>${el('text', { x, y: y + 16, 'text-anchor': 'middle' }, esc(scale.format(t)))}`;
+    return (
+      `<line x1="${x}" x2="${x}" y1="${y}" y2="${y + 4}" stroke="#555"/>` +
+      `${el('text', { x, y: y + 16, 'text-anchor': 'middle' }, esc(scale.format(t)))}`
+    );
   });
-  return `<line x1="${x0}" x2="${x1}" y1="${y}" y2="${y}" stroke="#555"/>${ticks.join('')}${el('text', { x: px((x0 + x1) / 2), y: y + 32, 'text-anchor': 'middle', class: 'axis-title' }, esc(label))}`;
+  return (
+    `<line x1="${x0}" x2="${x1}" y1="${y}" y2="${y}" stroke="#555"/>` +
+    `${ticks.join('')}` +
+    `${el('text', { x: px((x0 + x1) / 2), y: y + 32, 'text-anchor': 'middle', class: 'axis-title' }, esc(label))}`
+  );
 }
 
 /** The y axis along the left of a plot area, with light grid lines across it. */
 export function yAxis(scale: Scale, x: number, y0: number, y1: number, width: number, label: string): string {
   const ticks = scale.ticks().map((t) => {
     const y = px(scale(t));
-    return `<line x1="${x}" x2="${x + width}" y1="${y}" y2="${y}" stroke="#e5e5e5"/><line x1="${x - 4}" x2="${x}" y1="${y}" y2="${y}" stroke="#555"/>${el('text', { x: x - 6, y: y + 4, 'text-anchor': 'end' }, esc(scale.format(t)))}`;
+    return (
+      `<line x1="${x}" x2="${x + width}" y1="${y}" y2="${y}" stroke="#e5e5e5"/><line ` +
+      `x1="${x - 4}" x2="${x}" y1="${y}" y2="${y}" stroke="#555"/>` +
+      `${el('text', { x: x - 6, y: y + 4, 'text-anchor': 'end' }, esc(scale.format(t)))}`
+    );
   });
   const mid = px((y0 + y1) / 2);
-  return `<line x1="${x}" x2="${x}" y1="${y0}" y2="${y1}" stroke="#555"/>${ticks.join('')}${el('text', { x: 14, y: mid, 'text-anchor': 'middle', transform: `rotate(-90 14 ${mid})`, class: 'axis-title' }, esc(label))}`;
+  return (
+    `<line x1="${x}" x2="${x}" y1="${y0}" y2="${y1}" stroke="#555"/>` +
+    `${ticks.join('')}` +
+    `${el('text', { x: 14, y: mid, 'text-anchor': 'middle', transform: `rotate(-90 14 ${mid})`, class: 'axis-title' }, esc(label))}`
+  );
 }

@@ -3,7 +3,14 @@
 // second, and for a ramp the latency of each step by its rate. SVG strings, from line-chart.
 import { ninesOf, type AxisSpec } from './axis.js';
 import { lineChart, stackedCharts, type Series, type XMarker } from './line-chart.js';
-import { latencyTargets, stepStarts, targetLimit, type BenchPageInput, type BenchRunView, type SpectrumPointView } from './bench-view.js';
+import {
+  latencyTargets,
+  stepStarts,
+  targetLimit,
+  type BenchPageInput,
+  type BenchRunView,
+  type SpectrumPointView,
+} from './bench-view.js';
 
 const color = { p50: '#4e79a7', p99: '#f28e2b', p999: '#59a14f', max: '#b07aa1', target: '#c0392b', muted: '#888' };
 
@@ -17,14 +24,19 @@ function stepMarkers(r: BenchRunView): XMarker[] {
 /** The shared time axis of the per-second charts: second s covers [s, s+1), so the axis ends after the last one. */
 function timeAxis(r: BenchRunView): AxisSpec {
   const last = r.series[r.series.length - 1];
-  return { label: r.steps ? 'time into the ramp (all steps)' : 'time into the measured run', kind: 'time', domain: [0, last ? last.second + 1 : 1] };
+  return {
+    label: r.steps ? 'time into the ramp (all steps)' : 'time into the measured run',
+    kind: 'time',
+    domain: [0, last ? last.second + 1 : 1],
+  };
 }
 
 /** p50, p99 and max of each second's successes (log scale), with every latency target as a line. */
 export function latencyOverTime(input: BenchPageInput): string {
   const rows = input.result.series;
   // Each second's figure sits in its middle; a second without a success is a gap, not a zero.
-  const of = (pick: (row: (typeof rows)[number]) => number) => rows.map((row) => [row.second + 0.5, row.ok > 0 && pick(row) > 0 ? pick(row) : NaN] as const);
+  const of = (pick: (row: (typeof rows)[number]) => number) =>
+    rows.map((row) => [row.second + 0.5, row.ok > 0 && pick(row) > 0 ? pick(row) : NaN] as const);
   const series: Series[] = [
     { name: 'p50', points: of((row) => row.p50Ms), color: color.p50 },
     { name: 'p99', points: of((row) => row.p99Ms), color: color.p99 },
@@ -32,15 +44,21 @@ export function latencyOverTime(input: BenchPageInput): string {
   ];
   return lineChart({
     title: 'Latency per second (of the requests that succeeded in that second)',
-    x: timeAxis(input.result), y: { label: 'latency (ms, log)', kind: 'log' },
-    series, targets: latencyTargets(input.gates.checks).map((t) => ({ y: t.limitMs, label: t.label, color: color.target })),
+    x: timeAxis(input.result),
+    y: { label: 'latency (ms, log)', kind: 'log' },
+    series,
+    targets: latencyTargets(input.gates.checks).map((t) => ({ y: t.limitMs, label: t.label, color: color.target })),
     xMarkers: stepMarkers(input.result),
   });
 }
 
 /** The deepest nine the spectrum axis shows: the data's or the deepest target's, at least 90%. */
 function spectrumNines(points: readonly SpectrumPointView[], targetPercentiles: readonly number[]): number {
-  const deepest = Math.max(0, ...points.map((p) => ninesOf(p.percentile)), ...targetPercentiles.filter((q) => q < 100).map(ninesOf));
+  const deepest = Math.max(
+    0,
+    ...points.map((p) => ninesOf(p.percentile)),
+    ...targetPercentiles.filter((q) => q < 100).map(ninesOf),
+  );
   return Math.max(1, Math.ceil(deepest - 1e-6));
 }
 
@@ -52,7 +70,10 @@ function spectrumNines(points: readonly SpectrumPointView[], targetPercentiles: 
 export function spectrumChart(input: BenchPageInput, title: string): string {
   const { latency, service } = input.spectrum;
   const targets = latencyTargets(input.gates.checks);
-  const nines = spectrumNines([...latency, ...service], targets.map((t) => t.percentile));
+  const nines = spectrumNines(
+    [...latency, ...service],
+    targets.map((t) => t.percentile),
+  );
   const rightEdge = 100 * (1 - 10 ** -nines);
   const series: Series[] = [
     { name: 'latency', points: latency.map((p) => [p.percentile, p.valueMs]), color: color.p99 },
@@ -60,7 +81,10 @@ export function spectrumChart(input: BenchPageInput, title: string): string {
   ];
   if (targets.length > 0) {
     // At percentile q the requirement is the tightest target at or beyond q (percentiles only grow).
-    const points: Array<[number, number]> = targets.map((t, i) => [i === 0 ? 0 : targets[i - 1]!.percentile, Math.min(...targets.slice(i).map((u) => u.limitMs))]);
+    const points: Array<[number, number]> = targets.map((t, i) => [
+      i === 0 ? 0 : targets[i - 1]!.percentile,
+      Math.min(...targets.slice(i).map((u) => u.limitMs)),
+    ]);
     const last = targets[targets.length - 1]!;
     points.push([Math.min(last.percentile, rightEdge), last.limitMs]);
     if (last.percentile < rightEdge) points.push([rightEdge, last.limitMs]);
@@ -68,8 +92,14 @@ export function spectrumChart(input: BenchPageInput, title: string): string {
   }
   const tickValues = [0, 50, ...Array.from({ length: nines }, (_, i) => 100 * (1 - 10 ** -(i + 1)))];
   return lineChart({
-    title, series,
-    x: { label: 'percentile (log scale of 1/(1-q): each nine equally wide)', kind: 'nines', domain: [0, rightEdge], tickValues },
+    title,
+    series,
+    x: {
+      label: 'percentile (log scale of 1/(1-q): each nine equally wide)',
+      kind: 'nines',
+      domain: [0, rightEdge],
+      tickValues,
+    },
     // Log latency too: the median and a tail a hundred times slower both stay readable.
     y: { label: 'latency (ms, log)', kind: 'log' },
   });
@@ -93,23 +123,53 @@ export function throughputOverTime(input: BenchPageInput): string {
     points.push([Math.max(lastSecond + 1, starts[starts.length - 1]!), r.steps[r.steps.length - 1]!.requestedPerSec]);
     requested.push({ name: 'requested', points, curve: 'step', color: color.muted, dashed: true });
   } else if (r.rate.requestedPerSec !== null && rows.length > 0) {
-    requested.push({ name: 'requested', points: [[0, r.rate.requestedPerSec], [lastSecond + 1, r.rate.requestedPerSec]], color: color.muted, dashed: true });
+    requested.push({
+      name: 'requested',
+      points: [
+        [0, r.rate.requestedPerSec],
+        [lastSecond + 1, r.rate.requestedPerSec],
+      ],
+      color: color.muted,
+      dashed: true,
+    });
   }
   const minRps = targetLimit(input.gates.checks, 'minRps');
   // Counts have whole-number ticks; with no failure at all the panel says so over a single 0 tick.
   const noFailures = rows.every((x) => x.errors === 0);
   return stackedCharts({
     title: 'Throughput and errors per second',
-    x: timeAxis(r), xMarkers: stepMarkers(r),
+    x: timeAxis(r),
+    xMarkers: stepMarkers(r),
     panels: [
       {
-        y: { label: 'requests/s', integer: true }, height: 200,
-        series: [...requested, perSecond('sent', rows.map((x) => [x.second, x.sent]), color.p50), perSecond('succeeded', rows.map((x) => [x.second, x.ok]), color.p999)],
+        y: { label: 'requests/s', integer: true },
+        height: 200,
+        series: [
+          ...requested,
+          perSecond(
+            'sent',
+            rows.map((x) => [x.second, x.sent]),
+            color.p50,
+          ),
+          perSecond(
+            'succeeded',
+            rows.map((x) => [x.second, x.ok]),
+            color.p999,
+          ),
+        ],
         targets: minRps === undefined ? [] : [{ y: minRps, label: `min rate ${minRps}/s`, color: color.target }],
       },
       {
-        y: noFailures ? { label: 'failed/s', tickValues: [0] } : { label: 'failed/s', integer: true }, height: 110,
-        series: [perSecond('failed', rows.map((x) => [x.second, x.errors]), color.target)], note: noFailures ? 'no failures' : undefined,
+        y: noFailures ? { label: 'failed/s', tickValues: [0] } : { label: 'failed/s', integer: true },
+        height: 110,
+        series: [
+          perSecond(
+            'failed',
+            rows.map((x) => [x.second, x.errors]),
+            color.target,
+          ),
+        ],
+        note: noFailures ? 'no failures' : undefined,
       },
     ],
   });
@@ -122,7 +182,8 @@ export function rampChart(input: BenchPageInput): string {
   const knee = input.result.knee;
   return lineChart({
     title: 'Latency of each ramp step by its requested rate',
-    x: { label: 'requested rate (req/s)' }, y: { label: 'latency (ms, log)', kind: 'log' },
+    x: { label: 'requested rate (req/s)' },
+    y: { label: 'latency (ms, log)', kind: 'log' },
     series: [
       { name: 'p50', points: at((s) => s.latency.p50Ms), color: color.p50 },
       { name: 'p99', points: at((s) => s.latency.p99Ms), color: color.p99 },

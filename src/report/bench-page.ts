@@ -19,7 +19,15 @@ export function benchReportHtml(input: BenchPageInput, verdict?: string): string
   const rows = judged ? t.rows : t.rows.map((row) => [...row.slice(0, -1), '-']);
   const sections: PageSection[] = [
     { heading: 'Summary', paragraphs: [verdict ?? t.verdict], tables: [{ head: t.head, rows }], notes: t.notes },
-    { heading: 'Latency over time', charts: [latencyOverTime(input)], notes: ['Latency runs from the time each request was due to be sent (what a user waits), so a stalled server shows up even when the client could not send on time. The dotted red lines are the targets.'] },
+    {
+      heading: 'Latency over time',
+      charts: [latencyOverTime(input)],
+      notes: [
+        'Latency runs from the time each request was due to be sent (what a user waits), ' +
+          'so a stalled server shows up even when the client could not send on time. The ' +
+          'dotted red lines are the targets.',
+      ],
+    },
     spectrumSection(input),
     { heading: 'Throughput and errors over time', charts: [throughputOverTime(input)] },
   ];
@@ -33,14 +41,27 @@ export function benchReportHtml(input: BenchPageInput, verdict?: string): string
 
 function spectrumSection(input: BenchPageInput): PageSection {
   const r = input.result;
-  const reported = r.steps && r.steps.length > 0 ? r.steps.find((s) => s.requestedPerSec === r.rate.requestedPerSec) : undefined;
+  const reported =
+    r.steps && r.steps.length > 0 ? r.steps.find((s) => s.requestedPerSec === r.rate.requestedPerSec) : undefined;
   const heading = 'Percentile spectrum';
-  if (input.spectrum.latency.length === 0) return { heading, paragraphs: ['No request succeeded: there is no latency to plot.'] };
-  const title = reported ? `Latency by percentile at ${reported.requestedPerSec} req/s (the ramp step the summary shows)` : 'Latency by percentile over the whole measured run';
+  if (input.spectrum.latency.length === 0)
+    return { heading, paragraphs: ['No request succeeded: there is no latency to plot.'] };
+  const title = reported
+    ? `Latency by percentile at ${reported.requestedPerSec} req/s (the ramp step the ` + `summary shows)`
+    : 'Latency by percentile over the whole measured run';
   const notes = [
-    'Each extra nine takes the same width, so the tail is as visible as the median. "latency" counts from the time each request was due; "service time" from the time it was actually sent; a gap between them is time spent waiting to be sent. The curve ends at the slowest request. The dashed red steps are the targets: the curve must stay under them.',
+    'Each extra nine takes the same width, so the tail is as visible as the median. ' +
+      '"latency" counts from the time each request was due; "service time" from the ' +
+      'time it was actually sent; a gap between them is time spent waiting to be sent. ' +
+      'The curve ends at the slowest request. The dashed red steps are the targets: ' +
+      'the curve must stay under them.',
   ];
-  if (reported) notes.push('For a ramp the result keeps the full histogram of the reported step only (the highest rate that met the targets, else the first), so the spectrum is that step\'s; the other steps are summarised in the ramp table below.');
+  if (reported)
+    notes.push(
+      'For a ramp the result keeps the full histogram of the reported step only (the ' +
+        'highest rate that met the targets, else the first), so the spectrum is that ' +
+        "step's; the other steps are summarised in the ramp table below.",
+    );
   return { heading, charts: [spectrumChart(input, title)], notes };
 }
 
@@ -48,13 +69,24 @@ function rampSection(input: BenchPageInput, steps: readonly BenchStepView[]): Pa
   const kneeRate = input.result.knee?.ratePerSec;
   const ms = (s: BenchStepView, v: number) => (s.latency.count === 0 ? 'n/a' : formatMs(v));
   const rows = steps.map((s) => [
-    `${s.requestedPerSec} req/s`, `${s.achievedPerSec.toFixed(1)} req/s`, ms(s, s.latency.p50Ms), ms(s, s.latency.p99Ms), ms(s, s.latency.p999Ms), ms(s, s.latency.maxMs),
-    `${+(s.errorRate * 100).toFixed(3)}%`, (s.passed ? 'met' : 'missed') + (s.requestedPerSec === kneeRate ? ' (knee)' : ''),
+    `${s.requestedPerSec} req/s`,
+    `${s.achievedPerSec.toFixed(1)} req/s`,
+    ms(s, s.latency.p50Ms),
+    ms(s, s.latency.p99Ms),
+    ms(s, s.latency.p999Ms),
+    ms(s, s.latency.maxMs),
+    `${+(s.errorRate * 100).toFixed(3)}%`,
+    (s.passed ? 'met' : 'missed') + (s.requestedPerSec === kneeRate ? ' (knee)' : ''),
   ]);
   return {
     heading: 'Ramp steps',
     charts: [rampChart(input)],
     tables: [{ head: ['requested', 'achieved', 'p50', 'p99', 'p99.9', 'max', 'error rate', 'targets'], rows }],
-    notes: [kneeRate === undefined ? 'No knee: the first step already missed the targets.' : `Knee: ${kneeRate} req/s, the highest rate before the first step that missed the targets (or did not reach 90% of its rate).`],
+    notes: [
+      kneeRate === undefined
+        ? 'No knee: the first step already missed the targets.'
+        : `Knee: ${kneeRate} req/s, the highest rate before the first step that missed ` +
+          `the targets (or did not reach 90% of its rate).`,
+    ],
   };
 }

@@ -76,7 +76,12 @@ export interface LatencyTarget {
 }
 
 const percentileOf: Record<string, [number, string]> = {
-  p50: [50, 'p50'], p90: [90, 'p90'], p95: [95, 'p95'], p99: [99, 'p99'], p999: [99.9, 'p99.9'], max: [100, 'max'],
+  p50: [50, 'p50'],
+  p90: [90, 'p90'],
+  p95: [95, 'p95'],
+  p99: [99, 'p99'],
+  p999: [99.9, 'p99.9'],
+  max: [100, 'max'],
 };
 
 /** The latency targets of the gates, lowest percentile first. */

@@ -10,7 +10,8 @@ export function spreadLabels(at: readonly number[], gapPx: number, minPx: number
   const pos = order.map((i) => Math.min(Math.max(at[i]!, minPx), maxPx));
   // Push down from the top, then back up from the bottom where that ran past maxPx.
   for (let k = 1; k < pos.length; k++) pos[k] = Math.max(pos[k]!, pos[k - 1]! + gapPx);
-  for (let k = pos.length - 1; k >= 0; k--) pos[k] = Math.min(pos[k]!, k === pos.length - 1 ? maxPx : pos[k + 1]! - gapPx);
+  for (let k = pos.length - 1; k >= 0; k--)
+    pos[k] = Math.min(pos[k]!, k === pos.length - 1 ? maxPx : pos[k + 1]! - gapPx);
   const out = new Array<number>(at.length);
   order.forEach((i, k) => (out[i] = pos[k]!));
   return out;

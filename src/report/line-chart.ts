@@ -86,7 +86,19 @@ export function stackedCharts(spec: StackedChartSpec): string {
   for (const m of spec.xMarkers ?? []) parts.push(xMarker(m, x(m.x), margin.top, bottom));
   parts.push(xAxis(x, bottom, margin.left, margin.left + plotW, spec.x.label));
   const height = bottom + margin.bottom;
-  return el('svg', { xmlns: 'http://www.w3.org/2000/svg', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': spec.title ?? 'chart', class: 'chart' }, parts);
+  return el(
+    'svg',
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      'aria-label': spec.title ?? 'chart',
+      class: 'chart',
+    },
+    parts,
+  );
 }
 
 function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: number, index: number): string {
@@ -102,35 +114,76 @@ function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: n
       .y((p) => px(y(p[1])))
       .defined((p) => Number.isFinite(p[1]) && (kind !== 'log' || p[1] > 0))
       .curve(s.curve === 'step' ? curveStepAfter : curveLinear)(s.points);
-    if (path) out.push(el('path', { d: path, fill: 'none', stroke: color, 'stroke-width': 1.8, 'stroke-dasharray': s.dashed ? '5 3' : undefined, 'data-series': s.name }));
+    if (path)
+      out.push(
+        el('path', {
+          d: path,
+          fill: 'none',
+          stroke: color,
+          'stroke-width': 1.8,
+          'stroke-dasharray': s.dashed ? '5 3' : undefined,
+          'data-series': s.name,
+        }),
+      );
     if (s.markers) {
       const dots = s.points.filter(([, v]) => Number.isFinite(v) && (kind !== 'log' || v > 0));
-      for (const [px0, py0] of dots) out.push(`<circle cx="${px(x(px0))}" cy="${px(y(py0))}" r="2.5" fill="${esc(color)}" class="marker"/>`);
+      for (const [px0, py0] of dots)
+        out.push(`<circle cx="${px(x(px0))}" cy="${px(y(py0))}" r="2.5" fill="${esc(color)}" ` + `class="marker"/>`);
     }
     out.push(legendItem(margin.left + plotW + 12, top + 12 + i * 16, color, s.name, s.dashed));
   });
   const targets = panel.targets ?? [];
   // Each label sits just above its line; targets a few pixels apart would print their labels over
   // each other, so those are moved apart (a label may then sit below its line).
-  const labelYs = spreadLabels(targets.map((t) => y(t.y) - 4), LABEL_GAP_PX, top + 10, top + height - 3);
+  const labelYs = spreadLabels(
+    targets.map((t) => y(t.y) - 4),
+    LABEL_GAP_PX,
+    top + 10,
+    top + height - 3,
+  );
   targets.forEach((t, i) => {
     const ty = px(y(t.y));
     const color = t.color ?? '#c0392b';
-    out.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${ty}" y2="${ty}" stroke="${esc(color)}" stroke-dasharray="2 3" stroke-width="1.2" class="target"/>`);
-    out.push(el('text', { x: margin.left + plotW - 4, y: px(labelYs[i]!), fill: color, 'text-anchor': 'end', class: 'target-label' }, esc(t.label)));
+    out.push(
+      `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${ty}" y2="${ty}" ` +
+        `stroke="${esc(color)}" stroke-dasharray="2 3" stroke-width="1.2" ` +
+        `class="target"/>`,
+    );
+    out.push(
+      el(
+        'text',
+        { x: margin.left + plotW - 4, y: px(labelYs[i]!), fill: color, 'text-anchor': 'end', class: 'target-label' },
+        esc(t.label),
+      ),
+    );
   });
-  if (panel.note) out.push(el('text', { x: px(margin.left + plotW / 2), y: px(top + height / 2), 'text-anchor': 'middle', class: 'panel-note' }, esc(panel.note)));
+  if (panel.note)
+    out.push(
+      el(
+        'text',
+        { x: px(margin.left + plotW / 2), y: px(top + height / 2), 'text-anchor': 'middle', class: 'panel-note' },
+        esc(panel.note),
+      ),
+    );
   out.push('</g>');
   return out.join('');
 }
 
 function xMarker(m: XMarker, at: number, top: number, bottom: number): string {
   const x = px(at);
-  return `<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" stroke="#999" stroke-dasharray="1 3" class="x-marker"/>${el('text', { x: x + 3, y: top + 10, fill: '#777', class: 'x-marker-label' }, esc(m.label))}`;
+  return (
+    `<line x1="${x}" x2="${x}" y1="${top}" y2="${bottom}" stroke="#999" ` +
+    `stroke-dasharray="1 3" class="x-marker"/>` +
+    `${el('text', { x: x + 3, y: top + 10, fill: '#777', class: 'x-marker-label' }, esc(m.label))}`
+  );
 }
 
 function legendItem(x: number, y: number, color: string, name: string, dashed?: boolean): string {
-  return `<line x1="${x}" x2="${x + 16}" y1="${y}" y2="${y}" stroke="${esc(color)}" stroke-width="2"${dashed ? ' stroke-dasharray="5 3"' : ''}/>${el('text', { x: x + 20, y: y + 4 }, esc(name))}`;
+  return (
+    `<line x1="${x}" x2="${x + 16}" y1="${y}" y2="${y}" stroke="${esc(color)}" ` +
+    `stroke-width="2"${dashed ? ' stroke-dasharray="5 3"' : ''}/>` +
+    `${el('text', { x: x + 20, y: y + 4 }, esc(name))}`
+  );
 }
 
 function extent(values: readonly number[]): [number, number] {

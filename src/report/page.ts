@@ -25,13 +25,24 @@ export interface PageSpec {
   sections: readonly PageSection[];
 }
 
-const style = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#222;margin:24px auto;max-width:960px;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
-.sub{color:#666;margin:0 0 16px}svg.chart{display:block;margin:8px 0;font-size:11px}svg text{fill:#333}
-.chart-title{font-weight:600;font-size:13px}.axis-title{fill:#555}table{border-collapse:collapse;margin:8px 0}
-td,th{border-bottom:1px solid #eee;padding:3px 10px;text-align:right}th{text-align:right;color:#555;font-weight:600}
-td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}td:not(:last-child){white-space:nowrap}.note{color:#555;margin:4px 0;font-size:13px}.x-marker-label{fill:#777}
-.pass{color:#1e7b34;background:#e3f4e6}.fail{color:#b3261e;background:#fbe4e2;font-weight:600}p.pass,p.fail{display:inline-block;padding:2px 8px;border-radius:3px}
+const style =
+  `body{font:14px/1.45 system-ui,-apple-system,Segoe ` +
+  `UI,Helvetica,Arial,sans-serif;color:#222;margin:24px ` +
+  `auto;max-width:960px;padding:0 16px}
+h1{font-size:22px;margin:0 0 ` +
+  `4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid ` +
+  `#ddd;padding-bottom:4px}
+.sub{color:#666;margin:0 0 ` +
+  `16px}svg.chart{display:block;margin:8px 0;font-size:11px}svg ` +
+  `text{fill:#333}
+.chart-title{font-weight:600;font-size:13px}.axis-title{fill:#555}table{border-collapse:collapse;margin:8px ` +
+  `0}
+td,th{border-bottom:1px solid #eee;padding:3px ` +
+  `10px;text-align:right}th{text-align:right;color:#555;font-weight:600}
+td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}td:not(:last-child){white-space:nowrap}.note{color:#555;margin:4px ` +
+  `0;font-size:13px}.x-marker-label{fill:#777}
+.pass{color:#1e7b34;background:#e3f4e6}.fail{color:#b3261e;background:#fbe4e2;font-weight:600}p.pass,p.fail{display:inline-block;padding:2px ` +
+  `8px;border-radius:3px}
 .target-label,.panel-note{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}.panel-note{fill:#555;font-size:12px}
 .chart-key{fill:#555}.recommended{font-weight:600}`;
 
@@ -45,8 +56,18 @@ function statusClass(text: string | number): 'pass' | 'fail' | undefined {
 
 /** A table as HTML. */
 export function tableHtml(t: Table): string {
-  const head = el('tr', {}, t.head.map((h) => el('th', {}, esc(h))));
-  const rows = t.rows.map((r) => el('tr', {}, r.map((c) => el('td', { class: statusClass(c) }, esc(c)))));
+  const head = el(
+    'tr',
+    {},
+    t.head.map((h) => el('th', {}, esc(h))),
+  );
+  const rows = t.rows.map((r) =>
+    el(
+      'tr',
+      {},
+      r.map((c) => el('td', { class: statusClass(c) }, esc(c))),
+    ),
+  );
   return el('table', {}, [el('thead', {}, head), el('tbody', {}, rows)]);
 }
 
@@ -61,5 +82,10 @@ export function htmlPage(spec: PageSpec): string {
     for (const t of s.tables ?? []) body.push(tableHtml(t));
     for (const n of s.notes ?? []) body.push(el('p', { class: 'note' }, esc(n)));
   }
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${esc(spec.title)}</title><style>${style}</style></head><body>${body.join('\n')}</body></html>\n`;
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta ` +
+    `name="viewport" content="width=device-width, initial-scale=1"><title>` +
+    `${esc(spec.title)}</title><style>${style}</style></head><body>${body.join('\n')}` +
+    `</body></html>\n`
+  );
 }

@@ -52,33 +52,94 @@ export function rowChart(spec: RowChartSpec): string {
   if (spec.key) parts.push(el('text', { x: 8, y: 36, class: 'chart-key' }, esc(spec.key)));
   spec.items.forEach((item, i) => {
     const mid = TOP_PX + ROW_PX * i + ROW_PX / 2;
-    if (item.highlight) parts.push(`<rect x="4" y="${px(mid - ROW_PX / 2)}" width="${width - 8}" height="${ROW_PX}" fill="#fff4c2" class="highlight"/>`);
-    parts.push(el('text', { x: LABEL_PX - 8, y: px(mid + 4), 'text-anchor': 'end', class: item.highlight ? 'row-label recommended' : 'row-label' }, esc(item.label)));
+    if (item.highlight)
+      parts.push(
+        `<rect x="4" y="${px(mid - ROW_PX / 2)}" width="${width - 8}" height="${ROW_PX}` +
+          `" fill="#fff4c2" class="highlight"/>`,
+      );
+    parts.push(
+      el(
+        'text',
+        {
+          x: LABEL_PX - 8,
+          y: px(mid + 4),
+          'text-anchor': 'end',
+          class: item.highlight ? 'row-label recommended' : 'row-label',
+        },
+        esc(item.label),
+      ),
+    );
   });
-  spec.columns.forEach((col, c) => parts.push(column(col, spec.items, LABEL_PX + c * (colW + GAP_PX), colW, bottom, c)));
+  spec.columns.forEach((col, c) =>
+    parts.push(column(col, spec.items, LABEL_PX + c * (colW + GAP_PX), colW, bottom, c)),
+  );
   const height = bottom + BOTTOM_PX;
-  return el('svg', { xmlns: 'http://www.w3.org/2000/svg', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': spec.title, class: 'chart' }, parts);
+  return el(
+    'svg',
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      'aria-label': spec.title,
+      class: 'chart',
+    },
+    parts,
+  );
 }
 
-function column(col: RowColumn, items: readonly RowItem[], x0: number, w: number, bottom: number, index: number): string {
+function column(
+  col: RowColumn,
+  items: readonly RowItem[],
+  x0: number,
+  w: number,
+  bottom: number,
+  index: number,
+): string {
   const kind = col.kind ?? 'linear';
-  const finite = [...col.values, col.target?.value].filter((v): v is number => v !== undefined && Number.isFinite(v) && (kind !== 'log' || v > 0));
+  const finite = [...col.values, col.target?.value].filter(
+    (v): v is number => v !== undefined && Number.isFinite(v) && (kind !== 'log' || v > 0),
+  );
   const ext: [number, number] = finite.length > 0 ? [Math.min(...finite), Math.max(...finite)] : [0, 1];
-  const x = makeScale({ label: col.label, kind, ticks: 4, integer: col.integer }, paddedExtent(kind, ext), [x0, x0 + w]);
+  const x = makeScale({ label: col.label, kind, ticks: 4, integer: col.integer }, paddedExtent(kind, ext), [
+    x0,
+    x0 + w,
+  ]);
   const out: string[] = [`<g class="column" data-column="${index}">`];
-  for (const t of x.ticks()) out.push(`<line x1="${px(x(t))}" x2="${px(x(t))}" y1="${TOP_PX}" y2="${bottom}" stroke="#eee"/>`);
+  for (const t of x.ticks())
+    out.push(`<line x1="${px(x(t))}" x2="${px(x(t))}" y1="${TOP_PX}" y2="${bottom}" ` + `stroke="#eee"/>`);
   col.values.forEach((v, i) => {
     if (v === undefined || !Number.isFinite(v) || (kind === 'log' && v <= 0)) return;
     const y = px(TOP_PX + ROW_PX * i + ROW_PX / 2);
     const color = colors[items[i]!.status ?? 'none'];
-    out.push(`<line x1="${x0}" x2="${px(x(v))}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"/><circle cx="${px(x(v))}" cy="${y}" r="4" fill="${color}" class="marker" data-value="${v}"/>`);
+    out.push(
+      `<line x1="${x0}" x2="${px(x(v))}" y1="${y}" y2="${y}" stroke="${color}" ` +
+        `stroke-width="2"/><circle cx="${px(x(v))}" cy="${y}" r="4" fill="${color}" ` +
+        `class="marker" data-value="${v}"/>`,
+    );
   });
   if (col.target) {
     const tx = px(x(col.target.value));
-    out.push(`<line x1="${tx}" x2="${tx}" y1="${TOP_PX - 6}" y2="${bottom}" stroke="${colors.target}" stroke-dasharray="2 3" stroke-width="1.2" class="target"/>`);
+    out.push(
+      `<line x1="${tx}" x2="${tx}" y1="${TOP_PX - 6}" y2="${bottom}" stroke="` +
+        `${colors.target}" stroke-dasharray="2 3" stroke-width="1.2" class="target"/>`,
+    );
     // Above the rows, on whichever side of the line has room inside the column.
     const roomRight = x0 + w - tx >= col.target.label.length * CHAR_PX + 3;
-    out.push(el('text', { x: roomRight ? tx + 3 : tx - 3, y: TOP_PX - 8, fill: colors.target, 'text-anchor': roomRight ? 'start' : 'end', class: 'target-label' }, esc(col.target.label)));
+    out.push(
+      el(
+        'text',
+        {
+          x: roomRight ? tx + 3 : tx - 3,
+          y: TOP_PX - 8,
+          fill: colors.target,
+          'text-anchor': roomRight ? 'start' : 'end',
+          class: 'target-label',
+        },
+        esc(col.target.label),
+      ),
+    );
   }
   out.push(xAxis(x, bottom, x0, x0 + w, col.label), '</g>');
   return out.join('');

@@ -46,23 +46,32 @@ class ClusterModel {
     this.arrivalsOf(0, 0);
     // Each recurring timer arms the next one, so few timers are ever pending.
     const tickMs = p.autoscaling.metricsIntervalMs;
-    const tick = (atMs: number) => this.clock.setTimer(() => {
-      this.tick();
-      if (atMs + tickMs < this.endMs) tick(atMs + tickMs);
-    }, atMs - this.clock.nowMs());
+    const tick = (atMs: number) =>
+      this.clock.setTimer(() => {
+        this.tick();
+        if (atMs + tickMs < this.endMs) tick(atMs + tickMs);
+      }, atMs - this.clock.nowMs());
     tick(tickMs);
-    const second = (s: number) => this.clock.setTimer(() => {
-      this.closeSecond(s);
-      if (s + 1 < this.input.trace.ratePerSec.length) second(s + 1);
-    }, (s + 1) * 1000 - 1e-6 - this.clock.nowMs());
+    const second = (s: number) =>
+      this.clock.setTimer(
+        () => {
+          this.closeSecond(s);
+          if (s + 1 < this.input.trace.ratePerSec.length) second(s + 1);
+        },
+        (s + 1) * 1000 - 1e-6 - this.clock.nowMs(),
+      );
     second(0);
     // Let what arrived finish (bounded by the request timeout); the figures stop at the trace's end.
     this.clock.set(this.endMs + p.gateway.requestTimeoutMs + 1);
     this.stats.finish();
     const { trace, serviceTime, startupMs } = this.input;
     return {
-      seconds: this.stats.seconds, decisions: this.decisions, summary: summarize(this.stats.seconds, this.stats.latencies, p.slo),
-      startupMs, serviceTime, trace: { source: trace.source, seconds: trace.ratePerSec.length },
+      seconds: this.stats.seconds,
+      decisions: this.decisions,
+      summary: summarize(this.stats.seconds, this.stats.latencies, p.slo),
+      startupMs,
+      serviceTime,
+      trace: { source: trace.source, seconds: trace.ratePerSec.length },
     };
   }
 
@@ -91,7 +100,8 @@ class ClusterModel {
     this.stats.arrived(now);
     const r: SimRequest = { arrivedMs: now };
     if (!this.route(r)) {
-      if (this.gatewayQueue.length - this.gatewayHead >= this.input.profile.gateway.maxQueuedRequests) this.stats.failed(now);
+      if (this.gatewayQueue.length - this.gatewayHead >= this.input.profile.gateway.maxQueuedRequests)
+        this.stats.failed(now);
       else this.gatewayQueue.push(r);
     }
   }
@@ -148,7 +158,9 @@ class ClusterModel {
   private addReplica(ready: boolean): void {
     const b = this.input.profile.batching;
     const rep = new SimReplica(this.nextId++, {
-      clock: this.clock, maxBatchSize: b.maxBatchSize, batchWaitMs: b.batchWaitMs,
+      clock: this.clock,
+      maxBatchSize: b.maxBatchSize,
+      batchWaitMs: b.batchWaitMs,
       serviceMs: (rows) => serviceMs(this.input.serviceTime, rows),
       onDone: (_r, done) => this.onDone(done),
       budgetMs: this.input.profile.gateway.requestTimeoutMs,
@@ -184,8 +196,10 @@ class ClusterModel {
     const latency: LatencyDelta = { boundsMs: GATEWAY_BUCKETS_MS, counts: this.latencyCounts };
     this.latencyCounts = new Array<number>(GATEWAY_BUCKETS_MS.length + 1).fill(0);
     this.policy.observe({
-      inFlight: ready.reduce((a, r) => a + r.inFlight, 0), queued: this.gatewayQueue.length - this.gatewayHead,
-      replicaQueued: ready.reduce((a, r) => a + r.queued, 0), latency,
+      inFlight: ready.reduce((a, r) => a + r.inFlight, 0),
+      queued: this.gatewayQueue.length - this.gatewayHead,
+      replicaQueued: ready.reduce((a, r) => a + r.queued, 0),
+      latency,
     });
     const current = this.active.length;
     const d = this.policy.decide(current);
@@ -198,9 +212,14 @@ class ClusterModel {
     const now = this.clock.nowMs();
     const alive = this.replicas.filter((r) => r.phase !== 'stopped' || (r.stoppedMs ?? 0) > s * 1000);
     // Replica-seconds: every replica that existed during the second, for the part it existed.
-    const spent = alive.reduce((a, r) => a + (Math.min(now, r.stoppedMs ?? now) - Math.max(s * 1000, r.startedMs)) / 1000, 0);
+    const spent = alive.reduce(
+      (a, r) => a + (Math.min(now, r.stoppedMs ?? now) - Math.max(s * 1000, r.startedMs)) / 1000,
+      0,
+    );
     this.stats.closeSecond(s, {
-      replicas: this.active.length, ready: this.replicas.filter((r) => r.phase === 'ready').length, replicaSeconds: Math.max(0, spent),
+      replicas: this.active.length,
+      ready: this.replicas.filter((r) => r.phase === 'ready').length,
+      replicaSeconds: Math.max(0, spent),
       ratePerSec: this.input.trace.ratePerSec[s] ?? 0,
     });
     this.replicas.splice(0, this.replicas.length, ...this.replicas.filter((r) => r.phase !== 'stopped'));

@@ -33,7 +33,10 @@ export class SimReplica {
   private busy = false;
   private waitTimer: TimerHandle | undefined;
 
-  constructor(readonly id: number, private readonly o: ReplicaModelOptions) {
+  constructor(
+    readonly id: number,
+    private readonly o: ReplicaModelOptions,
+  ) {
     this.startedMs = o.clock.nowMs();
   }
 
@@ -77,14 +80,16 @@ export class SimReplica {
   private pump(sessionJustFreed: boolean): void {
     const now = this.o.clock.nowMs();
     // As the replica's batcher does: a request whose deadline passed in the queue is not run.
-    while (this.head < this.queue.length && now - this.queue[this.head]!.arrivedMs > this.o.budgetMs) this.o.onExpired(this.queue[this.head++]!);
+    while (this.head < this.queue.length && now - this.queue[this.head]!.arrivedMs > this.o.budgetMs)
+      this.o.onExpired(this.queue[this.head++]!);
     if (this.phase === 'draining' && this.inFlight === 0) return this.stop();
     const n = this.queued;
     if (n === 0) return;
     const oldest = this.queue[this.head]!.arrivedMs;
     const due = oldest;
     if (!sessionJustFreed && this.phase !== 'draining' && n < this.o.maxBatchSize && now < due + this.o.batchWaitMs) {
-      if (this.waitTimer === undefined) this.waitTimer = this.o.clock.setTimer(() => this.onWait(), due + this.o.batchWaitMs - now);
+      if (this.waitTimer === undefined)
+        this.waitTimer = this.o.clock.setTimer(() => this.onWait(), due + this.o.batchWaitMs - now);
       return;
     }
     this.o.clock.clearTimer(this.waitTimer);

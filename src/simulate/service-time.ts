@@ -32,8 +32,15 @@ export function serviceMs(m: ServiceTimeModel, rows: number): number {
  * ("1:2ms,8:4ms,32:12ms").
  */
 export function parseServiceTime(text: string): ServiceTimeModel {
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = (why: string) => new UserError(`--service-time "${text}": ${why}; give one duration ("20ms") or batch:duration pairs ("1:2ms,8:4ms,32:12ms")`);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = (why: string) =>
+    new UserError(
+      `--service-time "${text}": ${why}; give one duration ("20ms") or batch:duration ` +
+        `pairs ("1:2ms,8:4ms,32:12ms")`,
+    );
   if (parts.length === 0) throw bad('it is empty');
   const points: Array<[number, number]> = parts.map((p) => {
     const m = /^(?:(\d+):)?(.+)$/.exec(p)!;
@@ -48,7 +55,8 @@ export function parseServiceTime(text: string): ServiceTimeModel {
     if (batch < 1) throw bad('a batch size is at least 1');
     return [batch, ms];
   });
-  if (points.length > 1 && parts.some((p) => !p.includes(':'))) throw bad('with several values, each needs its batch size');
+  if (points.length > 1 && parts.some((p) => !p.includes(':')))
+    throw bad('with several values, each needs its batch size');
   points.sort((a, b) => a[0] - b[0]);
   if (points.some((p, i) => i > 0 && p[0] === points[i - 1]![0])) throw bad('a batch size appears twice');
   return { points, source: `--service-time ${text}` };

@@ -47,8 +47,22 @@ export class Stats {
   closeSecond(s: number, o: { replicas: number; ready: number; replicaSeconds: number; ratePerSec: number }): void {
     const lat = this.latencies[s] ?? [];
     this.seconds.push({
-      second: s, ratePerSec: o.ratePerSec, arrived: this.arrivedN, answered: lat.length, failed: 0,
-      replicas: o.replicas, ready: o.ready, replicaSeconds: o.replicaSeconds, ...(lat.length > 0 ? { p99Ms: percentile([...lat].sort((a, b) => a - b), 99) } : {}),
+      second: s,
+      ratePerSec: o.ratePerSec,
+      arrived: this.arrivedN,
+      answered: lat.length,
+      failed: 0,
+      replicas: o.replicas,
+      ready: o.ready,
+      replicaSeconds: o.replicaSeconds,
+      ...(lat.length > 0
+        ? {
+            p99Ms: percentile(
+              [...lat].sort((a, b) => a - b),
+              99,
+            ),
+          }
+        : {}),
     });
     this.arrivedN = 0;
   }
@@ -94,15 +108,24 @@ export interface SimSummary {
 }
 
 /** Folds seconds (and their latencies) into minutes judged against `slo`. */
-export function summarize(seconds: readonly SimSecond[], latencies: ReadonlyArray<readonly number[] | undefined>, slo: SloTargets): SimSummary {
+export function summarize(
+  seconds: readonly SimSecond[],
+  latencies: ReadonlyArray<readonly number[] | undefined>,
+  slo: SloTargets,
+): SimSummary {
   const minutes: SimMinute[] = [];
   for (let m = 0; m * 60 < seconds.length; m++) {
     const secs = seconds.slice(m * 60, m * 60 + 60);
     const lat = secs.flatMap((s) => latencies[s.second] ?? []).sort((a, b) => a - b);
     const failed = secs.reduce((a, s) => a + s.failed, 0);
     const row = {
-      minute: m, requests: lat.length + failed, failed,
-      p50Ms: percentile(lat, 50), p95Ms: percentile(lat, 95), p99Ms: percentile(lat, 99), maxMs: lat.at(-1) ?? 0,
+      minute: m,
+      requests: lat.length + failed,
+      failed,
+      p50Ms: percentile(lat, 50),
+      p95Ms: percentile(lat, 95),
+      p99Ms: percentile(lat, 99),
+      maxMs: lat.at(-1) ?? 0,
       replicas: secs.reduce((a, s) => a + s.replicas, 0) / secs.length,
       replicaMinutes: secs.reduce((a, s) => a + s.replicaSeconds, 0) / 60,
     };
@@ -110,14 +133,21 @@ export function summarize(seconds: readonly SimSecond[], latencies: ReadonlyArra
   }
   const all = seconds.flatMap((s) => latencies[s.second] ?? []).sort((a, b) => a - b);
   return {
-    minutes, replicaMinutes: minutes.reduce((a, m) => a + m.replicaMinutes, 0),
-    requests: minutes.reduce((a, m) => a + m.requests, 0), failed: minutes.reduce((a, m) => a + m.failed, 0),
-    missedMinutes: minutes.filter((m) => m.missed.length > 0).length, p99Ms: percentile(all, 99),
+    minutes,
+    replicaMinutes: minutes.reduce((a, m) => a + m.replicaMinutes, 0),
+    requests: minutes.reduce((a, m) => a + m.requests, 0),
+    failed: minutes.reduce((a, m) => a + m.failed, 0),
+    missedMinutes: minutes.filter((m) => m.missed.length > 0).length,
+    p99Ms: percentile(all, 99),
     maxReplicas: Math.max(0, ...seconds.map((s) => s.replicas)),
   };
 }
 
-function missedTargets(m: { requests: number; failed: number; maxMs: number }, sorted: readonly number[], slo: SloTargets): string[] {
+function missedTargets(
+  m: { requests: number; failed: number; maxMs: number },
+  sorted: readonly number[],
+  slo: SloTargets,
+): string[] {
   const out: string[] = [];
   if (m.requests === 0) return out;
   const check = (name: string, actual: number, limit: number | undefined) => {
@@ -132,6 +162,7 @@ function missedTargets(m: { requests: number; failed: number; maxMs: number }, s
     check('max', m.maxMs, slo.maxMs);
   }
   const rate = m.failed / m.requests;
-  if (slo.errorRate !== undefined && rate > slo.errorRate) out.push(`errors ${(rate * 100).toFixed(2)}% > ${(slo.errorRate * 100).toFixed(2)}%`);
+  if (slo.errorRate !== undefined && rate > slo.errorRate)
+    out.push(`errors ${(rate * 100).toFixed(2)}% > ${(slo.errorRate * 100).toFixed(2)}%`);
   return out;
 }

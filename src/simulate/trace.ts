@@ -25,21 +25,39 @@ function fromBenchJson(text: string, file: string): RateTrace {
   try {
     json = JSON.parse(text) as { series?: unknown };
   } catch (err) {
-    throw new UserError(`${file} is not valid JSON (${(err as Error).message}): give a \`serve bench --json\` result or a CSV of seconds,requests_per_second`);
+    throw new UserError(
+      `${file} is not valid JSON (${(err as Error).message}): give a \`serve bench ` +
+        `--json\` result or a CSV of seconds,requests_per_second`,
+    );
   }
   if (!Array.isArray(json.series) || json.series.length === 0) {
-    throw new UserError(`${file} has no "series" (per-second counts): record it with a \`serve bench --json\` that writes one, or give a CSV of seconds,requests_per_second`);
+    throw new UserError(
+      `${file} has no "series" (per-second counts): record it with a \`serve bench ` +
+        `--json\` that writes one, or give a CSV of seconds,requests_per_second`,
+    );
   }
   const rate: number[] = [];
   json.series.forEach((row: unknown, i: number) => {
     const r = row as { second?: unknown; sent?: unknown };
-    if (typeof r.second !== 'number' || !Number.isInteger(r.second) || r.second < 0 || typeof r.sent !== 'number' || r.sent < 0) {
+    if (
+      typeof r.second !== 'number' ||
+      !Number.isInteger(r.second) ||
+      r.second < 0 ||
+      typeof r.sent !== 'number' ||
+      r.sent < 0
+    ) {
       throw new UserError(`${file}: series[${i}] must be {"second": <integer >= 0>, "sent": <count>, ...}`);
     }
-    if (r.second >= MAX_TRACE_SECONDS) throw new UserError(`${file}: series[${i}] is at second ${r.second}, beyond the longest trace (${MAX_TRACE_SECONDS} s)`);
+    if (r.second >= MAX_TRACE_SECONDS)
+      throw new UserError(
+        `${file}: series[${i}] is at second ${r.second}, beyond the longest trace (` + `${MAX_TRACE_SECONDS} s)`,
+      );
     rate[r.second] = (rate[r.second] ?? 0) + r.sent;
   });
-  return { ratePerSec: Array.from({ length: rate.length }, (_, i) => rate[i] ?? 0), source: `${file} (serve bench series)` };
+  return {
+    ratePerSec: Array.from({ length: rate.length }, (_, i) => rate[i] ?? 0),
+    source: `${file} (serve bench series)`,
+  };
 }
 
 function fromCsv(text: string, file: string): RateTrace {
@@ -55,13 +73,21 @@ function fromCsv(text: string, file: string): RateTrace {
     if (header) return;
     const [s, r] = cells.map(Number);
     if (cells.length < 2 || !Number.isFinite(s) || !Number.isFinite(r) || s! < 0 || r! < 0) {
-      throw new UserError(`${file}:${i + 1}: expected "seconds,requests_per_second" (two numbers >= 0), got "${raw.trim().slice(0, 60)}"`);
+      throw new UserError(
+        `${file}:${i + 1}: expected "seconds,requests_per_second" (two numbers >= 0), ` +
+          `got "${raw.trim().slice(0, 60)}"`,
+      );
     }
-    if (rows.length > 0 && s! <= rows.at(-1)![0]) throw new UserError(`${file}:${i + 1}: seconds must increase (${s} after ${rows.at(-1)![0]})`);
-    if (s! >= MAX_TRACE_SECONDS) throw new UserError(`${file}:${i + 1}: second ${s} is beyond the longest trace (${MAX_TRACE_SECONDS} s)`);
+    if (rows.length > 0 && s! <= rows.at(-1)![0])
+      throw new UserError(`${file}:${i + 1}: seconds must increase (${s} after ${rows.at(-1)![0]})`);
+    if (s! >= MAX_TRACE_SECONDS)
+      throw new UserError(`${file}:${i + 1}: second ${s} is beyond the longest trace (${MAX_TRACE_SECONDS}` + ` s)`);
     rows.push([s!, r!]);
   });
-  if (rows.length === 0) throw new UserError(`${file} holds no rows: expected lines "seconds,requests_per_second", e.g. "0,50" then "60,200"`);
+  if (rows.length === 0)
+    throw new UserError(
+      `${file} holds no rows: expected lines "seconds,requests_per_second", e.g. ` + `"0,50" then "60,200"`,
+    );
   // Each rate holds until the next row; the last one for one more second (so "0,50" alone is one second).
   const end = Math.floor(rows.at(-1)![0]) + 1;
   const rate: number[] = [];

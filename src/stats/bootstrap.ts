@@ -5,7 +5,14 @@
 // interval.
 import { seededRandom } from '../common/random.js';
 import { normalQuantile, tQuantile } from './normal.js';
-import { buildGrid, mergeInto, pooledQuantile, quantilesOfDense, type WindowCounts, type WindowGrid } from './windows.js';
+import {
+  buildGrid,
+  mergeInto,
+  pooledQuantile,
+  quantilesOfDense,
+  type WindowCounts,
+  type WindowGrid,
+} from './windows.js';
 
 /** How an interval is computed. `replicates` and `blockWindows` have defaults fit for 10 s to 1 h runs. */
 export interface IntervalOptions {
@@ -67,7 +74,11 @@ function cumulativeCounts(grid: WindowGrid): Int32Array[] {
 }
 
 /** Bootstrap replicates of each fraction's percentile: result[f][r]. */
-export function replicatePercentiles(grid: WindowGrid, fractions: readonly number[], opts: Omit<IntervalOptions, 'confidence'>): Float64Array[] {
+export function replicatePercentiles(
+  grid: WindowGrid,
+  fractions: readonly number[],
+  opts: Omit<IntervalOptions, 'confidence'>,
+): Float64Array[] {
   const n = grid.index.length;
   const reps = opts.replicates ?? 1000;
   const block = blockLength(n, opts.blockWindows);
@@ -83,7 +94,7 @@ export function replicatePercentiles(grid: WindowGrid, fractions: readonly numbe
     weight.fill(0);
     picked.length = 0;
     let total = 0;
-    for (let filled = 0; filled < n; ) {
+    for (let filled = 0; filled < n;) {
       const start = Math.floor(random() * (n - block + 1));
       for (let j = 0; j < block && filled < n; j++, filled++) {
         const k = start + j;
@@ -99,7 +110,8 @@ export function replicatePercentiles(grid: WindowGrid, fractions: readonly numbe
     fractions.forEach((f, i) => {
       if (total <= 0) return;
       const rank = Math.max(1, Math.ceil(f * total - 1e-9));
-      let lo = 0, hi = last;
+      let lo = 0,
+        hi = last;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
         if (countUpTo(mid) >= rank) hi = mid;
@@ -112,18 +124,31 @@ export function replicatePercentiles(grid: WindowGrid, fractions: readonly numbe
 }
 
 /** The same replicates by adding each replicate's buckets into one array: slower, constant memory. */
-function replicateByMerging(grid: WindowGrid, fractions: readonly number[], reps: number, block: number, random: () => number): Float64Array[] {
+function replicateByMerging(
+  grid: WindowGrid,
+  fractions: readonly number[],
+  reps: number,
+  block: number,
+  random: () => number,
+): Float64Array[] {
   const n = grid.index.length;
   const out = fractions.map(() => new Float64Array(reps));
   const order = fractions.map((_, i) => i).sort((a, b) => fractions[a]! - fractions[b]!);
   const dense = new Float64Array(grid.gridMs.length);
   const picks = new Int32Array(n);
   for (let r = 0; r < reps; r++) {
-    for (let filled = 0; filled < n; ) {
+    for (let filled = 0; filled < n;) {
       const start = Math.floor(random() * (n - block + 1));
       for (let j = 0; j < block && filled < n; j++) picks[filled++] = start + j;
     }
-    quantilesOfDense(grid.gridMs, dense, mergeInto(grid, picks, dense), order.map((i) => fractions[i]!), order.map((i) => out[i]!), r);
+    quantilesOfDense(
+      grid.gridMs,
+      dense,
+      mergeInto(grid, picks, dense),
+      order.map((i) => fractions[i]!),
+      order.map((i) => out[i]!),
+      r,
+    );
   }
   return out;
 }
@@ -156,7 +181,9 @@ export function smallSampleWidening(n: number, opts: Pick<IntervalOptions, 'conf
 
 /** Standard deviation of the logs of positive values (0 when fewer than two). */
 export function sdLog(values: ArrayLike<number>): number {
-  let n = 0, sum = 0, sq = 0;
+  let n = 0,
+    sum = 0,
+    sq = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!(v > 0)) continue;
@@ -172,7 +199,11 @@ export function sdLog(values: ArrayLike<number>): number {
  * Intervals for several percentiles of one run (fractions such as 0.5, 0.99) at `opts.confidence`.
  * confidence 0 gives point estimates only (the gates' old behaviour).
  */
-export function percentileIntervals(windows: readonly WindowCounts[], fractions: readonly number[], opts: IntervalOptions): PercentileInterval[] {
+export function percentileIntervals(
+  windows: readonly WindowCounts[],
+  fractions: readonly number[],
+  opts: IntervalOptions,
+): PercentileInterval[] {
   const grid = buildGrid(windows);
   const samples = grid.totals.reduce((a, b) => a + b, 0);
   const nonEmpty = grid.totals.filter((t) => t > 0).length;

@@ -18,7 +18,12 @@ export function mdeFromSeLog(seLog: number, confidence: number): number {
  * The minimum detectable effect of an A/B comparison with `plannedSeconds` per side, from one run
  * of `measuredSeconds` whose percentile has log standard error `seLog` (A/A: both sides alike).
  */
-export function mdeForLength(seLog: number, measuredSeconds: number, plannedSeconds: number, confidence: number): number {
+export function mdeForLength(
+  seLog: number,
+  measuredSeconds: number,
+  plannedSeconds: number,
+  confidence: number,
+): number {
   return mdeFromSeLog(Math.SQRT2 * seLog * Math.sqrt(measuredSeconds / plannedSeconds), confidence);
 }
 
@@ -33,7 +38,13 @@ export function secondsToDetect(seLog: number, measuredSeconds: number, effect: 
  * how many seconds a run would likely need for its interval to exclude the target, if the figure
  * stays where it is (the half-width shrinks as 1/sqrt(length)). Infinity when estimate = target.
  */
-export function secondsToDecide(estimate: number, low: number, high: number, target: number, measuredSeconds: number): number {
+export function secondsToDecide(
+  estimate: number,
+  low: number,
+  high: number,
+  target: number,
+  measuredSeconds: number,
+): number {
   if (!(estimate > 0 && target > 0 && low > 0 && high > 0)) return Number.POSITIVE_INFINITY;
   const gap = Math.abs(Math.log(estimate / target));
   // The side of the interval facing the target is the one that must shrink past it.

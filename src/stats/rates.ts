@@ -26,7 +26,7 @@ function blockReplicates<T>(windows: readonly T[], stat: (picked: T[]) => number
   const out = new Float64Array(opts.replicates ?? 1000);
   const picked: T[] = new Array(n);
   for (let r = 0; r < out.length; r++) {
-    for (let filled = 0; filled < n; ) {
+    for (let filled = 0; filled < n;) {
       const start = Math.floor(random() * (n - block + 1));
       for (let j = 0; j < block && filled < n; j++) picked[filled++] = windows[start + j]!;
     }
@@ -47,7 +47,8 @@ export function wilson(k: number, n: number, confidence: number): [number, numbe
 }
 
 const errorRateOf = (ws: readonly RateWindow[]) => {
-  let e = 0, t = 0;
+  let e = 0,
+    t = 0;
   for (const w of ws) {
     e += w.errors;
     t += w.ok + w.errors;
@@ -61,7 +62,14 @@ export function errorRateInterval(windows: readonly RateWindow[], opts: Interval
   const errors = windows.reduce((a, w) => a + w.errors, 0);
   const total = windows.reduce((a, w) => a + w.ok + w.errors, 0);
   if (opts.confidence <= 0 || errors === 0) return { estimate, low: estimate, high: estimate, method: 'point' };
-  if (windows.length < MIN_WINDOWS) return { estimate, low: estimate, high: estimate, method: 'point', note: `too few seconds for an interval (${windows.length} < ${MIN_WINDOWS}): point estimate` };
+  if (windows.length < MIN_WINDOWS)
+    return {
+      estimate,
+      low: estimate,
+      high: estimate,
+      method: 'point',
+      note: `too few seconds for an interval (${windows.length} < ${MIN_WINDOWS}): point estimate`,
+    };
   const reps = blockReplicates(windows, errorRateOf, opts);
   const alpha = 1 - opts.confidence;
   const [wl, wh] = wilson(errors, total, opts.confidence);
@@ -78,8 +86,20 @@ export function throughputInterval(windows: readonly RateWindow[], opts: Interva
   const mean = (ws: readonly RateWindow[]) => (ws.length === 0 ? 0 : ws.reduce((a, w) => a + w.ok, 0) / ws.length);
   const estimate = mean(windows);
   if (opts.confidence <= 0) return { estimate, low: estimate, high: estimate, method: 'point' };
-  if (windows.length < MIN_WINDOWS) return { estimate, low: estimate, high: estimate, method: 'point', note: `too few seconds for an interval (${windows.length} < ${MIN_WINDOWS}): point estimate` };
+  if (windows.length < MIN_WINDOWS)
+    return {
+      estimate,
+      low: estimate,
+      high: estimate,
+      method: 'point',
+      note: `too few seconds for an interval (${windows.length} < ${MIN_WINDOWS}): point estimate`,
+    };
   const reps = blockReplicates(windows, mean, opts);
   const alpha = 1 - opts.confidence;
-  return { estimate, low: Math.min(estimate, sortedQuantile(reps, alpha / 2)), high: Math.max(estimate, sortedQuantile(reps, 1 - alpha / 2)), method: 'block-bootstrap' };
+  return {
+    estimate,
+    low: Math.min(estimate, sortedQuantile(reps, alpha / 2)),
+    high: Math.max(estimate, sortedQuantile(reps, 1 - alpha / 2)),
+    method: 'block-bootstrap',
+  };
 }

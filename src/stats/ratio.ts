@@ -19,13 +19,18 @@ export interface RatioInterval {
 }
 
 /** Ratio intervals for each fraction: `candidate` over `baseline`. */
-export function ratioIntervals(candidate: readonly WindowCounts[], baseline: readonly WindowCounts[], fractions: readonly number[], opts: IntervalOptions): RatioInterval[] {
+export function ratioIntervals(
+  candidate: readonly WindowCounts[],
+  baseline: readonly WindowCounts[],
+  fractions: readonly number[],
+  opts: IntervalOptions,
+): RatioInterval[] {
   const gc = buildGrid(candidate);
   const gb = buildGrid(baseline);
   const count = (g: typeof gc) => [g.totals.reduce((a, b) => a + b, 0), g.totals.filter((t) => t > 0).length] as const;
   const [nc, wc] = count(gc);
   const [nb, wb] = count(gb);
-  const noteOf = (f: number) => (opts.confidence > 0 ? tooFew(f, nc, wc) ?? tooFew(f, nb, wb) : undefined);
+  const noteOf = (f: number) => (opts.confidence > 0 ? (tooFew(f, nc, wc) ?? tooFew(f, nb, wb)) : undefined);
   const wanted = fractions.filter((f) => opts.confidence > 0 && noteOf(f) === undefined);
   // Different seeds for the two sides: the same stream would pick the same window positions in both.
   const rc = wanted.length ? replicatePercentiles(gc, wanted, opts) : [];
@@ -45,7 +50,8 @@ export function ratioIntervals(candidate: readonly WindowCounts[], baseline: rea
     ratios.sort();
     const seLog = Math.hypot(sdLog(rc[i]!), sdLog(rb[i]!));
     return {
-      fraction, ratio,
+      fraction,
+      ratio,
       low: Math.min(ratio, sortedQuantile(ratios, alpha / 2)),
       high: Math.max(ratio, sortedQuantile(ratios, 1 - alpha / 2)),
       method: 'block-bootstrap',

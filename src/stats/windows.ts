@@ -60,7 +60,14 @@ export function quantileOfDense(gridMs: Float64Array, dense: Float64Array, total
  * Several quantiles of `dense` in one pass: `fractions` ascending, results written to `out[i][r]`.
  * The bootstrap reads four or five percentiles of each replicate; one scan serves them all.
  */
-export function quantilesOfDense(gridMs: Float64Array, dense: Float64Array, total: number, fractions: readonly number[], out: Float64Array[], r: number): void {
+export function quantilesOfDense(
+  gridMs: Float64Array,
+  dense: Float64Array,
+  total: number,
+  fractions: readonly number[],
+  out: Float64Array[],
+  r: number,
+): void {
   let k = 0;
   let cum = 0;
   let rank = total > 0 ? Math.max(1, Math.ceil(fractions[0]! * total - 1e-9)) : 0;
@@ -71,7 +78,7 @@ export function quantilesOfDense(gridMs: Float64Array, dense: Float64Array, tota
       if (++k < fractions.length) rank = Math.max(1, Math.ceil(fractions[k]! * total - 1e-9));
     }
   }
-  for (; k < fractions.length; k++) out[k]![r] = total > 0 ? gridMs[gridMs.length - 1] ?? 0 : 0;
+  for (; k < fractions.length; k++) out[k]![r] = total > 0 ? (gridMs[gridMs.length - 1] ?? 0) : 0;
 }
 
 /** Adds the windows named in `picks` (indices, repeats allowed) into `dense`; returns their total. */

@@ -40,7 +40,11 @@ class AdminSession {
   private readonly slowAdmin: AdminClient;
   current: TuneConfig | undefined;
 
-  constructor(readonly stateDir: string, readonly gatewayUrl: string, private readonly readyTimeoutMs: number) {
+  constructor(
+    readonly stateDir: string,
+    readonly gatewayUrl: string,
+    private readonly readyTimeoutMs: number,
+  ) {
     this.admin = new AdminClient(stateDir, ADMIN_TIMEOUT_MS);
     this.slowAdmin = new AdminClient(stateDir, RECONFIGURE_TIMEOUT_MS);
   }
@@ -49,9 +53,16 @@ class AdminSession {
     const cur = this.current;
     const threads = cur?.threads !== c.threads;
     if (threads || cur.maxBatchSize !== c.maxBatchSize || cur.batchWaitMs !== c.batchWaitMs) {
-      const r = await this.slowAdmin.reconfigure({ maxBatchSize: c.maxBatchSize, batchWaitMs: c.batchWaitMs, ...(threads ? { threads: c.threads } : {}) });
+      const r = await this.slowAdmin.reconfigure({
+        maxBatchSize: c.maxBatchSize,
+        batchWaitMs: c.batchWaitMs,
+        ...(threads ? { threads: c.threads } : {}),
+      });
       const bad = r.replicas.filter((x) => !x.ok);
-      if (bad.length > 0) throw new CandidateSkipped(`the replicas did not take the batching (${bad.map((b) => `${b.id}: ${b.error}`).join('; ')})`);
+      if (bad.length > 0)
+        throw new CandidateSkipped(
+          `the replicas did not take the batching (` + `${bad.map((b) => `${b.id}: ${b.error}`).join('; ')})`,
+        );
     }
     this.current = undefined;
     if (cur?.replicas !== c.replicas) await this.admin.scale(c.replicas, true);
@@ -67,12 +78,20 @@ class AdminSession {
       s = await this.admin.status();
       const live = s.replicas.filter((r) => !['draining', 'stopped'].includes(r.state));
       const stuck = live.filter((r) => r.state === 'pending' || r.state === 'failed');
-      if (stuck.length > 0) throw new CandidateSkipped(`${n} replicas could not all start (${stuck.map((r) => `${r.id} ${r.state}${r.reason ? `: ${r.reason}` : ''}`).join('; ')})`);
+      if (stuck.length > 0)
+        throw new CandidateSkipped(
+          `${n} replicas could not all start (` +
+            `${stuck.map((r) => `${r.id} ${r.state}${r.reason ? `: ${r.reason}` : ''}`).join('; ')})`,
+        );
       if (live.length === n && live.every((r) => r.state === 'ready')) return;
       if (Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new CandidateSkipped(`${n} replicas were not all ready within ${Math.round(this.readyTimeoutMs / 1000)}s (${s.replicas.map((r) => `${r.id} ${r.state}`).join(', ')})`);
+    throw new CandidateSkipped(
+      `${n} replicas were not all ready within ` +
+        `${Math.round(this.readyTimeoutMs / 1000)}s (` +
+        `${s.replicas.map((r) => `${r.id} ${r.state}`).join(', ')})`,
+    );
   }
 
   /** Unpins the count and puts `profile`'s batching and threads back (an attached cluster). */
@@ -80,8 +99,17 @@ class AdminSession {
     await this.admin.request('POST', '/scale', { auto: true });
     const cur = this.current;
     const b = profile.batching;
-    if (cur && (cur.maxBatchSize !== b.maxBatchSize || cur.batchWaitMs !== b.batchWaitMs || cur.threads !== profile.runtime.threads)) {
-      await this.slowAdmin.reconfigure({ maxBatchSize: b.maxBatchSize, batchWaitMs: b.batchWaitMs, threads: profile.runtime.threads });
+    if (
+      cur &&
+      (cur.maxBatchSize !== b.maxBatchSize ||
+        cur.batchWaitMs !== b.batchWaitMs ||
+        cur.threads !== profile.runtime.threads)
+    ) {
+      await this.slowAdmin.reconfigure({
+        maxBatchSize: b.maxBatchSize,
+        batchWaitMs: b.batchWaitMs,
+        threads: profile.runtime.threads,
+      });
     }
   }
 
@@ -96,7 +124,8 @@ export async function attachCluster(stateDir: string, profile: Profile): Promise
   const session = new AdminSession(stateDir, state.gatewayUrl, profile.health.startupTimeoutMs + 10_000);
   await new AdminClient(stateDir, ADMIN_TIMEOUT_MS).status();
   return {
-    gatewayUrl: state.gatewayUrl, stateDir,
+    gatewayUrl: state.gatewayUrl,
+    stateDir,
     apply: (c) => session.apply(c),
     close: () => session.handBack(profile),
     kill: () => undefined,
@@ -120,7 +149,21 @@ export async function startOwnCluster(o: OwnClusterOptions): Promise<TuneCluster
   const profileFile = path.join(dir, 'profile.yaml');
   await writeFile(profileFile, tuningProfileText(o.text, o.first, o.maxReplicas, profileFile));
   const paths = statePaths(path.join(dir, 'state'));
-  const child = spawnDetached(o.cliEntry, ['up', '--profile', profileFile, '--state-dir', paths.dir, '--detached-child', '--oversubscribe', '--registry', o.profile.model.registry], paths);
+  const child = spawnDetached(
+    o.cliEntry,
+    [
+      'up',
+      '--profile',
+      profileFile,
+      '--state-dir',
+      paths.dir,
+      '--detached-child',
+      '--oversubscribe',
+      '--registry',
+      o.profile.model.registry,
+    ],
+    paths,
+  );
   let exited = false;
   void child.exited.then(() => (exited = true));
   // The background controller leads its own process group; its replicas exit when it is gone.
@@ -135,29 +178,54 @@ export async function startOwnCluster(o: OwnClusterOptions): Promise<TuneCluster
   const session = new AdminSession(paths.dir, '', o.profile.health.startupTimeoutMs + 10_000);
   const close = async () => {
     // Drain through the admin API; one that does not answer yet (still starting) gets SIGTERM, which drains too.
-    if (!(await session.down().then(() => true, () => false))) signal('SIGTERM');
+    if (
+      !(await session.down().then(
+        () => true,
+        () => false,
+      ))
+    )
+      signal('SIGTERM');
     const deadline = Date.now() + o.profile.drainTimeoutMs + 15_000;
     while (!exited && isAlive(child.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     if (!exited && isAlive(child.pid)) kill();
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const status = await waitRunning(paths.dir, child.pid, () => exited || o.signal?.aborted === true, o.profile.health.startupTimeoutMs + 30_000);
+    const status = await waitRunning(
+      paths.dir,
+      child.pid,
+      () => exited || o.signal?.aborted === true,
+      o.profile.health.startupTimeoutMs + 30_000,
+    );
     if (!status) {
-      const lines = outputSince(child.outputLog, child.outputStartBytes).filter((l) => l.startsWith('serve: ') || l.startsWith('  '));
-      throw new UnreachableError(o.signal?.aborted ? 'interrupted while the cluster started' : `the cluster for tuning did not start${lines.length > 0 ? `: ${lines.join(' ').replace(/^serve: (internal )?error: /, '')}` : ` (see ${child.outputLog})`}`);
+      const lines = outputSince(child.outputLog, child.outputStartBytes).filter(
+        (l) => l.startsWith('serve: ') || l.startsWith('  '),
+      );
+      throw new UnreachableError(
+        o.signal?.aborted
+          ? 'interrupted while the cluster started'
+          : `the cluster for tuning did not start` +
+              `${lines.length > 0 ? `: ${lines.join(' ').replace(/^serve: (internal )?error: /, '')}` : ` (see ${child.outputLog})`}`,
+      );
     }
     const own = new AdminSession(paths.dir, status.gatewayUrl, o.profile.health.startupTimeoutMs + 10_000);
     own.current = o.first;
     return { gatewayUrl: status.gatewayUrl, stateDir: paths.dir, apply: (c) => own.apply(c), close, kill };
   } catch (err) {
-    await close().catch((e: unknown) => process.stderr.write(`serve: warning: stopping the tuning cluster failed: ${errorMessage(e)}\n`));
+    await close().catch((e: unknown) =>
+      process.stderr.write(`serve: warning: stopping the tuning cluster failed: ${errorMessage(e)}\n`),
+    );
     throw err;
   }
 }
 
 /** Polls the admin API until the controller `pid` says running; undefined when `gaveUp()` or the time is out. */
-async function waitRunning(stateDir: string, pid: number, gaveUp: () => boolean, timeoutMs: number): Promise<ClusterStatus | undefined> {
+async function waitRunning(
+  stateDir: string,
+  pid: number,
+  gaveUp: () => boolean,
+  timeoutMs: number,
+): Promise<ClusterStatus | undefined> {
   const client = new AdminClient(stateDir, 2000);
   const deadline = Date.now() + timeoutMs;
   while (!gaveUp() && Date.now() < deadline) {

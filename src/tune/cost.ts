@@ -12,11 +12,22 @@ export function costOf(c: TuneConfig, profile: Pick<Profile, 'resources' | 'cost
   const prices = profile.cost;
   const memoryGiB = profile.resources.memoryBytes / GiB;
   const gpus = profile.resources.gpus;
-  const hasPrices = prices !== undefined && (prices.cpuHour !== undefined || prices.gpuHour !== undefined || prices.gibHour !== undefined);
-  const perReplica = (prices?.cpuHour ?? 0) * c.threads + (prices?.gpuHour ?? 0) * gpus + (prices?.gibHour ?? 0) * memoryGiB;
+  const hasPrices =
+    prices !== undefined &&
+    (prices.cpuHour !== undefined || prices.gpuHour !== undefined || prices.gibHour !== undefined);
+  const perReplica =
+    (prices?.cpuHour ?? 0) * c.threads + (prices?.gpuHour ?? 0) * gpus + (prices?.gibHour ?? 0) * memoryGiB;
   const perHour = hasPrices ? perReplica * c.replicas : null;
-  const perMillion = perHour !== null && ratePerSec !== undefined && ratePerSec > 0 ? (perHour / (ratePerSec * 3600)) * 1e6 : null;
-  return { replicas: c.replicas, cpus: c.replicas * c.threads, gpus: c.replicas * gpus, memoryGiB: c.replicas * memoryGiB, perHour, perMillion };
+  const perMillion =
+    perHour !== null && ratePerSec !== undefined && ratePerSec > 0 ? (perHour / (ratePerSec * 3600)) * 1e6 : null;
+  return {
+    replicas: c.replicas,
+    cpus: c.replicas * c.threads,
+    gpus: c.replicas * gpus,
+    memoryGiB: c.replicas * memoryGiB,
+    perHour,
+    perMillion,
+  };
 }
 
 /** Negative when `a` is cheaper than `b`: by price when there are prices, then replicas, CPUs and GPUs. */
@@ -27,7 +38,12 @@ export function compareCost(a: CostSummary, b: CostSummary): number {
 
 /** "0.0800/h, 0.111 per million" or "2 replicas x 1 CPU". */
 export function costText(cost: CostSummary): string {
-  if (cost.perHour === null) return `${cost.replicas} replica${cost.replicas === 1 ? '' : 's'} x ${cost.cpus / Math.max(1, cost.replicas)} CPU${cost.cpus === cost.replicas ? '' : 's'}`;
+  if (cost.perHour === null)
+    return (
+      `${cost.replicas} replica${cost.replicas === 1 ? '' : 's'} x ` +
+      `${cost.cpus / Math.max(1, cost.replicas)} CPU` +
+      `${cost.cpus === cost.replicas ? '' : 's'}`
+    );
   const million = cost.perMillion === null ? '' : `, ${money(cost.perMillion)} per million`;
   return `${money(cost.perHour)}/h${million}`;
 }

@@ -32,7 +32,12 @@ export interface KneeResult {
 export const EXPAND_FACTOR = 1.5;
 
 /** Finds `c`'s knee, recording every measurement in `ledger`. */
-export async function findKneeRate(host: ProbeHost, ledger: Ledger, c: TuneConfig, o: KneeOptions): Promise<KneeResult> {
+export async function findKneeRate(
+  host: ProbeHost,
+  ledger: Ledger,
+  c: TuneConfig,
+  o: KneeOptions,
+): Promise<KneeResult> {
   const passes = async (ratePerSec: number) => {
     const probe = await host.measure(c, ratePerSec);
     ledger.addProbe(c, probe, false);

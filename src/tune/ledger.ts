@@ -13,8 +13,19 @@ export class Ledger {
   private readonly visited = new Set<string>();
 
   /** `costOf` prices a configuration (at a rate, for the price per million). */
-  constructor(configs: readonly TuneConfig[], private readonly costOf: (c: TuneConfig, ratePerSec?: number) => CostSummary) {
-    for (const config of configs) this.byKey.set(configKey(config), { config, status: 'skipped', note: NOT_TRIED, probes: [], passed: false, cost: costOf(config) });
+  constructor(
+    configs: readonly TuneConfig[],
+    private readonly costOf: (c: TuneConfig, ratePerSec?: number) => CostSummary,
+  ) {
+    for (const config of configs)
+      this.byKey.set(configKey(config), {
+        config,
+        status: 'skipped',
+        note: NOT_TRIED,
+        probes: [],
+        passed: false,
+        cost: costOf(config),
+      });
   }
 
   get(c: TuneConfig): Candidate {
@@ -66,7 +77,10 @@ export class Ledger {
     const x = this.get(c);
     if (kneePerSec !== undefined) x.kneePerSec = kneePerSec;
     if (belowPerSec !== undefined) x.belowPerSec = belowPerSec;
-    const kneeProbe = typeof kneePerSec === 'number' ? [...x.probes].reverse().find((p) => p.passed && p.ratePerSec === kneePerSec) : undefined;
+    const kneeProbe =
+      typeof kneePerSec === 'number'
+        ? [...x.probes].reverse().find((p) => p.passed && p.ratePerSec === kneePerSec)
+        : undefined;
     const stand = kneeProbe ?? lowestFailing(x.probes);
     if (stand) {
       x.result = stand;

@@ -2,7 +2,13 @@
 // gateway with `serve bench`'s load generator (the first after a warmup at the same rate), until the
 // stability rule says stable, overloaded or unstable; the verdict is on the last three windows taken
 // together (their histograms added).
-import { benchOptionsWithDefaults, runBench, summarizeEncoded, type RunResult, type SloTargets } from '../loadtest/index.js';
+import {
+  benchOptionsWithDefaults,
+  runBench,
+  summarizeEncoded,
+  type RunResult,
+  type SloTargets,
+} from '../loadtest/index.js';
 import { judgeWindows, STABLE_WINDOWS, type WindowSample } from './stability.js';
 import type { Probe } from './types.js';
 import { judge } from './verdict.js';
@@ -28,15 +34,24 @@ export interface MeasureSettings {
 }
 
 /** Measures at `ratePerSec`; throws TuneStopped when `signal` aborts. `onWindow` reports each window. */
-export async function measureAt(s: MeasureSettings, ratePerSec: number, signal?: AbortSignal, onWindow?: (n: number, w: WindowSample) => void): Promise<Probe> {
+export async function measureAt(
+  s: MeasureSettings,
+  ratePerSec: number,
+  signal?: AbortSignal,
+  onWindow?: (n: number, w: WindowSample) => void,
+): Promise<Probe> {
   const started = performance.now();
   const windows: RunResult[] = [];
   const samples: WindowSample[] = [];
   for (;;) {
     if (signal?.aborted) throw new TuneStopped();
     const opts = benchOptionsWithDefaults(s.url, {
-      model: s.model, ratePerSec, durationMs: s.windowMs, warmupMs: windows.length === 0 ? s.warmupMs : 0,
-      timeoutMs: s.timeoutMs, connections: s.connections,
+      model: s.model,
+      ratePerSec,
+      durationMs: s.windowMs,
+      warmupMs: windows.length === 0 ? s.warmupMs : 0,
+      timeoutMs: s.timeoutMs,
+      connections: s.connections,
     });
     const r = await runBench(opts, { signal });
     if (signal?.aborted || r.interrupted) throw new TuneStopped();
@@ -47,13 +62,21 @@ export async function measureAt(s: MeasureSettings, ratePerSec: number, signal?:
     const verdict = judgeWindows(samples, s.maxWindows);
     if (verdict === 'more') continue;
     return probeOf(windows.slice(-STABLE_WINDOWS), ratePerSec, s.targets, {
-      stable: verdict === 'stable', overloaded: verdict === 'overloaded', windows: windows.length, durationMs: performance.now() - started,
+      stable: verdict === 'stable',
+      overloaded: verdict === 'overloaded',
+      windows: windows.length,
+      durationMs: performance.now() - started,
     });
   }
 }
 
 /** The probe of the last windows taken together. */
-export function probeOf(last: readonly RunResult[], ratePerSec: number, targets: SloTargets, how: Pick<Probe, 'stable' | 'overloaded' | 'windows' | 'durationMs'>): Probe {
+export function probeOf(
+  last: readonly RunResult[],
+  ratePerSec: number,
+  targets: SloTargets,
+  how: Pick<Probe, 'stable' | 'overloaded' | 'windows' | 'durationMs'>,
+): Probe {
   const latency = summarizeEncoded(last.map((w) => w.histograms.latencyUs));
   const achievedPerSec = last.reduce((a, w) => a + w.rate.achievedPerSec, 0) / last.length;
   const ok = last.reduce((a, w) => a + w.requests.ok, 0);
@@ -61,7 +84,11 @@ export function probeOf(last: readonly RunResult[], ratePerSec: number, targets:
   const errorRate = ok + failed === 0 ? 0 : failed / (ok + failed);
   const verdict = judge({ ratePerSec, achievedPerSec, latency, errorRate }, targets);
   return {
-    ratePerSec, achievedPerSec, errorRate, ...verdict, ...how,
+    ratePerSec,
+    achievedPerSec,
+    errorRate,
+    ...verdict,
+    ...how,
     latency: { p50Ms: latency.p50Ms, p95Ms: latency.p95Ms, p99Ms: latency.p99Ms, maxMs: latency.maxMs },
   };
 }

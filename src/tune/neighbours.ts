@@ -24,7 +24,11 @@ export interface Step {
  * The points one step from `c` along `axes` (default every axis with more than one value), the
  * step `prefer` names first.
  */
-export function neighbours(space: TuneSpace, c: TuneConfig, opts: { axes?: readonly Axis[]; prefer?: Omit<Step, 'config'> } = {}): Step[] {
+export function neighbours(
+  space: TuneSpace,
+  c: TuneConfig,
+  opts: { axes?: readonly Axis[]; prefer?: Omit<Step, 'config'> } = {},
+): Step[] {
   const out: Step[] = [];
   for (const [axis, key] of AXES) {
     if (opts.axes && !opts.axes.includes(axis)) continue;
@@ -37,6 +41,11 @@ export function neighbours(space: TuneSpace, c: TuneConfig, opts: { axes?: reado
     }
   }
   const p = opts.prefer;
-  if (p) out.sort((a, b) => Number(b.axis === p.axis && b.direction === p.direction) - Number(a.axis === p.axis && a.direction === p.direction));
+  if (p)
+    out.sort(
+      (a, b) =>
+        Number(b.axis === p.axis && b.direction === p.direction) -
+        Number(a.axis === p.axis && a.direction === p.direction),
+    );
   return out;
 }

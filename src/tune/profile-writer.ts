@@ -30,14 +30,18 @@ export function tunedProfileText(text: string, profile: Profile, c: TuneConfig, 
 
 /** The profile of the cluster `serve tune` starts: the original with `first`'s values, port 0, no autoscaling. */
 export function tuningProfileText(text: string, first: TuneConfig, maxReplicas: number, file: string): string {
-  return editProfileText(text, [
-    ...configEdits(first),
-    { path: ['replicas', 'min'], value: 0 },
-    { path: ['replicas', 'max'], value: Math.max(maxReplicas, first.replicas) },
-    { path: ['replicas', 'initial'], value: first.replicas },
-    { path: ['autoscaling', 'enabled'], value: false },
-    { path: ['gateway', 'port'], value: 0 },
-  ], file);
+  return editProfileText(
+    text,
+    [
+      ...configEdits(first),
+      { path: ['replicas', 'min'], value: 0 },
+      { path: ['replicas', 'max'], value: Math.max(maxReplicas, first.replicas) },
+      { path: ['replicas', 'initial'], value: first.replicas },
+      { path: ['autoscaling', 'enabled'], value: false },
+      { path: ['gateway', 'port'], value: 0 },
+    ],
+    file,
+  );
 }
 
 /**

@@ -28,26 +28,57 @@ export function rankCandidates(all: readonly Candidate[], objective: Objective):
 }
 
 /** Ranks, picks and explains; `ratePerSec` is the cost objective's rate, `scope` says whose throughput. */
-export function outcome(all: readonly Candidate[], objective: Objective, ratePerSec: number | null, scope: 'replica' | 'cluster'): Outcome {
+export function outcome(
+  all: readonly Candidate[],
+  objective: Objective,
+  ratePerSec: number | null,
+  scope: 'replica' | 'cluster',
+): Outcome {
   const candidates = rankCandidates(all, objective);
   const best = candidates[0];
   if (best && best.passed && best.result) {
     const rate = objective === 'throughput' ? best.kneePerSec! : ratePerSec!;
-    const recommendation: Recommendation = { ...config(best.config), objective, ratePerSec: rate, latency: best.result.latency, cost: best.cost };
+    const recommendation: Recommendation = {
+      ...config(best.config),
+      objective,
+      ratePerSec: rate,
+      latency: best.result.latency,
+      cost: best.cost,
+    };
     return { candidates, recommendation, reason: reasonFor(best, candidates, objective, rate, scope), closest: null };
   }
   const near = candidates.find((c) => c.status === 'measured' && c.result);
-  const what = objective === 'throughput' ? `at any rate tried (down to ${near?.result?.ratePerSec ?? '?'} req/s)` : `at ${ratePerSec} req/s`;
-  if (!near) return { candidates, recommendation: null, reason: `no configuration was measured${candidates.some((c) => c.status === 'excluded') ? ' (every one was excluded or could not start)' : ''}`, closest: null };
+  const what =
+    objective === 'throughput'
+      ? `at any rate tried (down to ${near?.result?.ratePerSec ?? '?'} req/s)`
+      : `at ${ratePerSec} req/s`;
+  if (!near)
+    return {
+      candidates,
+      recommendation: null,
+      reason:
+        `no configuration was measured` +
+        `${candidates.some((c) => c.status === 'excluded') ? ' (every one was excluded or could not start)' : ''}`,
+      closest: null,
+    };
   const missed = near.result!.missed;
   return {
-    candidates, recommendation: null,
-    reason: `no configuration met every target ${what}; the closest, ${configText(near.config)}, missed ${missed.join(', ')}`,
+    candidates,
+    recommendation: null,
+    reason:
+      `no configuration met every target ${what}; the closest, ` +
+      `${configText(near.config)}, missed ${missed.join(', ')}`,
     closest: { ...config(near.config), missed },
   };
 }
 
-function reasonFor(best: Candidate, ranked: readonly Candidate[], objective: Objective, rate: number, scope: 'replica' | 'cluster'): string {
+function reasonFor(
+  best: Candidate,
+  ranked: readonly Candidate[],
+  objective: Objective,
+  rate: number,
+  scope: 'replica' | 'cluster',
+): string {
   const r = best.result!;
   const lat = `p99 ${r.latency.p99Ms.toFixed(1)}ms`;
   const passing = ranked.filter((c) => c.passed);
@@ -55,11 +86,20 @@ function reasonFor(best: Candidate, ranked: readonly Candidate[], objective: Obj
     const next = passing[1];
     const whose = scope === 'cluster' ? 'the cluster' : 'one replica';
     const then = next ? `; next best ${next.kneePerSec} req/s with ${configText(next.config)}` : '';
-    return `${configText(best.config)} is the highest rate ${whose} sustained within every target: ${rate} req/s (${lat})${then}`;
+    return (
+      `${configText(best.config)} is the highest rate ${whose} sustained within every ` +
+      `target: ${rate} req/s (${lat})${then}`
+    );
   }
-  const cheaper = ranked.filter((c) => c.status === 'measured' && !c.passed && compareCost(c.cost, best.cost) < 0).length;
-  const missedCheaper = cheaper > 0 ? `; ${cheaper} cheaper configuration${cheaper === 1 ? '' : 's'} missed a target` : '';
-  return `${configText(best.config)} is the cheapest configuration that met every target at ${rate} req/s (${costText(best.cost)}, ${lat})${missedCheaper}`;
+  const cheaper = ranked.filter(
+    (c) => c.status === 'measured' && !c.passed && compareCost(c.cost, best.cost) < 0,
+  ).length;
+  const missedCheaper =
+    cheaper > 0 ? `; ${cheaper} cheaper configuration${cheaper === 1 ? '' : 's'} missed a target` : '';
+  return (
+    `${configText(best.config)} is the cheapest configuration that met every target ` +
+    `at ${rate} req/s (${costText(best.cost)}, ${lat})${missedCheaper}`
+  );
 }
 
 function config(c: TuneConfig): TuneConfig {

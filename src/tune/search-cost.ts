@@ -98,7 +98,20 @@ export function pruneLongerWaits(ledger: Ledger, s: Pick<CostSearch, 'points'>, 
   const latencyMiss = p.missed.some((m) => /^(p\d+|max)\b/.test(m));
   if (!keptUp || !latencyMiss) return;
   for (const d of s.points) {
-    if (d.replicas !== c.replicas || d.threads !== c.threads || d.maxBatchSize < c.maxBatchSize || d.batchWaitMs <= c.batchWaitMs) continue;
-    if (!ledger.settled(d)) ledger.mark(d, 'pruned', `batch ${c.maxBatchSize} within ${c.batchWaitMs}ms already missed ${p.missed[0]} while keeping up with the rate; a batch as big or bigger that waits longer only waits longer`);
+    if (
+      d.replicas !== c.replicas ||
+      d.threads !== c.threads ||
+      d.maxBatchSize < c.maxBatchSize ||
+      d.batchWaitMs <= c.batchWaitMs
+    )
+      continue;
+    if (!ledger.settled(d))
+      ledger.mark(
+        d,
+        'pruned',
+        `batch ${c.maxBatchSize} within ${c.batchWaitMs}ms already missed ${p.missed[0]}` +
+          ` while keeping up with the rate; a batch as big or bigger that waits longer ` +
+          `only waits longer`,
+      );
   }
 }

@@ -27,11 +27,23 @@ export interface ThroughputSearch {
 }
 
 /** Runs the search, recording everything in `ledger`; returns the best point (undefined: none met the targets). */
-export async function searchThroughput(host: ProbeHost, ledger: Ledger, s: ThroughputSearch): Promise<TuneConfig | undefined> {
+export async function searchThroughput(
+  host: ProbeHost,
+  ledger: Ledger,
+  s: ThroughputSearch,
+): Promise<TuneConfig | undefined> {
   const allowed = new Set(s.points.map(configKey));
   const knee = async (c: TuneConfig, startPerSec: number, mustReach?: number) => {
     try {
-      return (await findKneeRate(host, ledger, c, { startPerSec, tolerance: s.tolerance, minPerSec: s.minPerSec, maxPerSec: s.maxPerSec, mustReach })).kneePerSec;
+      return (
+        await findKneeRate(host, ledger, c, {
+          startPerSec,
+          tolerance: s.tolerance,
+          minPerSec: s.minPerSec,
+          maxPerSec: s.maxPerSec,
+          mustReach,
+        })
+      ).kneePerSec;
     } catch (err) {
       if (!(err instanceof CandidateSkipped)) throw err;
       ledger.mark(c, 'skipped', err.message);

@@ -13,12 +13,21 @@ export const DEFAULT_BATCH_WAITS_MS = [0, 2, 5, 10];
 export type SpaceFlags = Partial<TuneSpace>;
 
 /** The space for `profile` on a host with `hostCpus` CPUs; flags win over the profile's `tune` section. */
-export function buildSpace(profile: Profile, flags: SpaceFlags, hostCpus: number, objective: Objective, cluster: boolean): TuneSpace {
+export function buildSpace(
+  profile: Profile,
+  flags: SpaceFlags,
+  hostCpus: number,
+  objective: Objective,
+  cluster: boolean,
+): TuneSpace {
   const t = profile.tune ?? {};
   const threads = flags.threads ?? t.threads ?? range(1, Math.max(1, Math.min(2, Math.floor(hostCpus))));
   const fewestThreads = Math.min(...threads);
   // One replica's throughput is measured with one replica; otherwise as many as fit the host, up to 4.
-  const replicas = objective === 'throughput' && !cluster ? [1] : flags.replicas ?? t.replicas ?? range(1, Math.max(1, Math.min(4, Math.floor(hostCpus / fewestThreads))));
+  const replicas =
+    objective === 'throughput' && !cluster
+      ? [1]
+      : (flags.replicas ?? t.replicas ?? range(1, Math.max(1, Math.min(4, Math.floor(hostCpus / fewestThreads)))));
   return {
     batchSizes: flags.batchSizes ?? t.batchSizes ?? DEFAULT_BATCH_SIZES,
     batchWaitsMs: flags.batchWaitsMs ?? t.batchWaitsMs ?? DEFAULT_BATCH_WAITS_MS,
@@ -38,7 +47,11 @@ export function configKey(c: TuneConfig): string {
 
 /** "batch 16 within 2ms, 1 replica x 1 thread". */
 export function configText(c: TuneConfig): string {
-  return `batch ${c.maxBatchSize} within ${c.batchWaitMs}ms, ${c.replicas} replica${c.replicas === 1 ? '' : 's'} x ${c.threads} thread${c.threads === 1 ? '' : 's'}`;
+  return (
+    `batch ${c.maxBatchSize} within ${c.batchWaitMs}ms, ${c.replicas} replica` +
+    `${c.replicas === 1 ? '' : 's'} x ${c.threads} thread` +
+    `${c.threads === 1 ? '' : 's'}`
+  );
 }
 
 /** Every configuration: threads outermost, then replicas, batch size and wait. */
@@ -59,13 +72,28 @@ export function grid(space: TuneSpace): TuneConfig[] {
  * wait below slo.p99 and the gateway's request timeout, a batch that fits the replica's queue) and,
  * unless `oversubscribe`, the host's CPUs.
  */
-export function exclusion(c: TuneConfig, profile: Profile, hostCpus: number, oversubscribe: boolean): string | undefined {
+export function exclusion(
+  c: TuneConfig,
+  profile: Profile,
+  hostCpus: number,
+  oversubscribe: boolean,
+): string | undefined {
   const p99 = profile.slo.p99Ms;
   if (p99 !== undefined && c.batchWaitMs >= p99) return `batch wait ${c.batchWaitMs}ms is not below slo.p99 (${p99}ms)`;
-  if (c.batchWaitMs >= profile.gateway.requestTimeoutMs) return `batch wait ${c.batchWaitMs}ms is not below gateway.request_timeout (${profile.gateway.requestTimeoutMs}ms)`;
-  if (c.maxBatchSize > profile.batching.maxQueuedRequests) return `batch ${c.maxBatchSize} is more than batching.max_queued_requests (${profile.batching.maxQueuedRequests})`;
+  if (c.batchWaitMs >= profile.gateway.requestTimeoutMs)
+    return (
+      `batch wait ${c.batchWaitMs}ms is not below gateway.request_timeout (` + `${profile.gateway.requestTimeoutMs}ms)`
+    );
+  if (c.maxBatchSize > profile.batching.maxQueuedRequests)
+    return (
+      `batch ${c.maxBatchSize} is more than batching.max_queued_requests (` + `${profile.batching.maxQueuedRequests})`
+    );
   const cpus = c.replicas * c.threads;
-  if (!oversubscribe && cpus > hostCpus) return `needs ${cpus} CPUs (${c.replicas} x ${c.threads} threads), the host has ${hostCpus} (--oversubscribe to try it anyway)`;
+  if (!oversubscribe && cpus > hostCpus)
+    return (
+      `needs ${cpus} CPUs (${c.replicas} x ${c.threads} threads), the host has ` +
+      `${hostCpus} (--oversubscribe to try it anyway)`
+    );
   return undefined;
 }
 

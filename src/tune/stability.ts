@@ -29,9 +29,20 @@ export function withinBand(values: readonly number[], fraction: number, floor: n
 /** Whether the windows so far settle the measurement, given at most `maxWindows`. */
 export function judgeWindows(windows: readonly WindowSample[], maxWindows: number): WindowVerdict {
   const last = windows.slice(-STABLE_WINDOWS);
-  if (last.length === STABLE_WINDOWS
-    && withinBand(last.map((w) => w.achievedPerSec), STABLE_FRACTION, STABLE_FLOOR_PER_SEC)
-    && withinBand(last.map((w) => w.p99Ms), STABLE_FRACTION, STABLE_FLOOR_MS)) return 'stable';
+  if (
+    last.length === STABLE_WINDOWS &&
+    withinBand(
+      last.map((w) => w.achievedPerSec),
+      STABLE_FRACTION,
+      STABLE_FLOOR_PER_SEC,
+    ) &&
+    withinBand(
+      last.map((w) => w.p99Ms),
+      STABLE_FRACTION,
+      STABLE_FLOOR_MS,
+    )
+  )
+    return 'stable';
   const two = windows.slice(-2);
   if (two.length === 2 && two.every((w) => w.achievedPerSec < OVERLOAD_SHARE * w.requestedPerSec)) return 'overloaded';
   return windows.length >= maxWindows ? 'unstable' : 'more';

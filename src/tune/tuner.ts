@@ -61,9 +61,12 @@ export interface TuneProgress {
 export async function runTune(o: TuneOptions): Promise<TuneReport> {
   const startedAt = new Date();
   const t0 = Date.now();
-  const ratePerSec = o.objective === 'cost' ? o.ratePerSec ?? o.profile.slo.targetRps : undefined;
+  const ratePerSec = o.objective === 'cost' ? (o.ratePerSec ?? o.profile.slo.targetRps) : undefined;
   if (o.objective === 'cost' && ratePerSec === undefined) {
-    throw new UserError(`profile ${o.profile.name} has no slo.throughput.target: give the rate to meet the targets at with --rps, or use --objective throughput`);
+    throw new UserError(
+      `profile ${o.profile.name} has no slo.throughput.target: give the rate to meet ` +
+        `the targets at with --rps, or use --objective throughput`,
+    );
   }
   const priced = (c: TuneConfig, rate?: number) => costOf(c, o.profile, rate);
   const all = grid(o.space);
@@ -73,7 +76,11 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
     if (why) ledger.mark(c, 'excluded', why);
   }
   const points = all.filter((c) => ledger.get(c).status !== 'excluded');
-  if (points.length === 0) throw new UserError(`no configuration of the space can be tried: ${ledger.get(all[0]!).note} (and the like for every other); change the flags or the profile's tune section`);
+  if (points.length === 0)
+    throw new UserError(
+      `no configuration of the space can be tried: ${ledger.get(all[0]!).note} (and ` +
+        `the like for every other); change the flags or the profile's tune section`,
+    );
 
   const stop = new AbortController();
   let stopped: Stopped = 'done';
@@ -83,7 +90,10 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   };
   const onSignal = () => halt('interrupted');
   o.signal?.addEventListener('abort', onSignal, { once: true });
-  const budget = o.budgetMs === undefined ? undefined : setTimeout(() => halt('budget'), Math.max(0, o.budgetMs - (Date.now() - t0)));
+  const budget =
+    o.budgetMs === undefined
+      ? undefined
+      : setTimeout(() => halt('budget'), Math.max(0, o.budgetMs - (Date.now() - t0)));
 
   const start = startPoint(o.space, o.profile);
   // The cluster starts with the first point measured: the grid's first (exhaustive) or the search's start.
@@ -92,17 +102,39 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   let cluster: TuneCluster | undefined;
   const warnings: string[] = [];
   try {
-    cluster = o.attach !== undefined ? await attachCluster(o.attach, o.profile)
-      : await startOwnCluster({ text: o.text, profile: o.profile, first, maxReplicas: Math.max(...o.space.replicas), cliEntry: o.cliEntry, signal: o.signal });
+    cluster =
+      o.attach !== undefined
+        ? await attachCluster(o.attach, o.profile)
+        : await startOwnCluster({
+            text: o.text,
+            profile: o.profile,
+            first,
+            maxReplicas: Math.max(...o.space.replicas),
+            cliEntry: o.cliEntry,
+            signal: o.signal,
+          });
     o.onCluster?.(cluster);
     const host = probeHost(o, cluster, targets, stop.signal, t0, points.length);
     try {
       if (o.objective === 'cost') {
-        await searchCost(host, ledger, { space: o.space, points, start: first, ratePerSec: ratePerSec!, exhaustive: o.exhaustive, costOf: (c) => priced(c) });
+        await searchCost(host, ledger, {
+          space: o.space,
+          points,
+          start: first,
+          ratePerSec: ratePerSec!,
+          exhaustive: o.exhaustive,
+          costOf: (c) => priced(c),
+        });
       } else {
         await searchThroughput(host, ledger, {
-          space: o.space, points, start: first, firstRatePerSec: o.ratePerSec ?? o.profile.slo.targetRps ?? 100,
-          tolerance: o.tolerance, minPerSec: 1, maxPerSec: 100_000, exhaustive: o.exhaustive,
+          space: o.space,
+          points,
+          start: first,
+          firstRatePerSec: o.ratePerSec ?? o.profile.slo.targetRps ?? 100,
+          tolerance: o.tolerance,
+          minPerSec: 1,
+          maxPerSec: 100_000,
+          exhaustive: o.exhaustive,
         });
       }
     } catch (err) {
@@ -111,34 +143,69 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   } finally {
     clearTimeout(budget);
     o.signal?.removeEventListener('abort', onSignal);
-    await cluster?.close().catch((err: unknown) => warnings.push(`handing the cluster back failed: ${errorMessage(err)}`));
+    await cluster
+      ?.close()
+      .catch((err: unknown) => warnings.push(`handing the cluster back failed: ${errorMessage(err)}`));
   }
   const out = outcome(ledger.all(), o.objective, ratePerSec ?? null, o.cluster ? 'cluster' : 'replica');
   return {
-    schemaVersion: 1, startedAt: startedAt.toISOString(), profile: { name: o.profile.name, path: o.profile.sourcePath },
-    objective: o.objective, scope: o.cluster ? 'cluster' : 'replica', ratePerSec: ratePerSec ?? null, targets, space: o.space,
-    exhaustive: o.exhaustive, stopped, elapsedMs: Date.now() - t0, budgetMs: o.budgetMs ?? null,
-    windowMs: o.windowMs, maxWindows: o.maxWindows, warmupMs: o.warmupMs,
-    ...out, measured: out.candidates.filter((c) => c.status === 'measured').length, probes: ledger.probes(), warnings,
+    schemaVersion: 1,
+    startedAt: startedAt.toISOString(),
+    profile: { name: o.profile.name, path: o.profile.sourcePath },
+    objective: o.objective,
+    scope: o.cluster ? 'cluster' : 'replica',
+    ratePerSec: ratePerSec ?? null,
+    targets,
+    space: o.space,
+    exhaustive: o.exhaustive,
+    stopped,
+    elapsedMs: Date.now() - t0,
+    budgetMs: o.budgetMs ?? null,
+    windowMs: o.windowMs,
+    maxWindows: o.maxWindows,
+    warmupMs: o.warmupMs,
+    ...out,
+    measured: out.candidates.filter((c) => c.status === 'measured').length,
+    probes: ledger.probes(),
+    warnings,
   };
 }
 
 /** Applies and measures candidates, reporting progress; throws TuneStopped once `signal` aborts. */
-function probeHost(o: TuneOptions, cluster: TuneCluster, targets: TuneReport['targets'], signal: AbortSignal, t0: number, points: number): ProbeHost {
+function probeHost(
+  o: TuneOptions,
+  cluster: TuneCluster,
+  targets: TuneReport['targets'],
+  signal: AbortSignal,
+  t0: number,
+  points: number,
+): ProbeHost {
   const seen = new Set<string>();
   const estimate = searchEstimate(o.space, o.objective, o.exhaustive, points);
   const settings = {
-    url: cluster.gatewayUrl, model: o.profile.model.name, windowMs: o.windowMs, maxWindows: o.maxWindows, warmupMs: o.warmupMs,
-    timeoutMs: o.profile.gateway.requestTimeoutMs + 2000, connections: 256, targets,
+    url: cluster.gatewayUrl,
+    model: o.profile.model.name,
+    windowMs: o.windowMs,
+    maxWindows: o.maxWindows,
+    warmupMs: o.warmupMs,
+    timeoutMs: o.profile.gateway.requestTimeoutMs + 2000,
+    connections: 256,
+    targets,
   };
   return {
     async measure(c, ratePerSec) {
       if (signal.aborted) throw new TuneStopped();
       seen.add(configKey(c));
-      const progress = (window: number) => o.onProgress?.({
-        candidate: seen.size, about: Math.max(estimate, seen.size), config: c, ratePerSec, window, elapsedMs: Date.now() - t0,
-        budgetLeftMs: o.budgetMs === undefined ? null : Math.max(0, o.budgetMs - (Date.now() - t0)),
-      });
+      const progress = (window: number) =>
+        o.onProgress?.({
+          candidate: seen.size,
+          about: Math.max(estimate, seen.size),
+          config: c,
+          ratePerSec,
+          window,
+          elapsedMs: Date.now() - t0,
+          budgetLeftMs: o.budgetMs === undefined ? null : Math.max(0, o.budgetMs - (Date.now() - t0)),
+        });
       progress(0);
       await cluster.apply(c);
       if (signal.aborted) throw new TuneStopped();

@@ -1,7 +1,13 @@
 // The verdict on one measurement (tune, pure): `serve bench`'s target checks on what the last windows
 // measured together, plus the ramp's rule that at least 90% of the requested rate was answered, and
 // a score (the worst ratio of a value to its target) that ranks near misses.
-import { RAMP_MIN_ACHIEVED_SHARE, targetChecks, type GateCheck, type LatencySummary, type SloTargets } from '../loadtest/index.js';
+import {
+  RAMP_MIN_ACHIEVED_SHARE,
+  targetChecks,
+  type GateCheck,
+  type LatencySummary,
+  type SloTargets,
+} from '../loadtest/index.js';
 
 /** What the windows of one measurement add up to. */
 export interface Measured {
@@ -25,10 +31,21 @@ export function latencyTargets(targets: SloTargets): SloTargets {
 
 /** Judges `m` against `targets` (latency percentiles, error rate, minimum rate) and the achieved-rate rule. */
 export function judge(m: Measured, targets: SloTargets): Verdict {
-  const checks = targetChecks({ latency: m.latency, errorRate: m.errorRate, rate: { requestedPerSec: m.ratePerSec, sentPerSec: 0, achievedPerSec: m.achievedPerSec } }, targets);
+  const checks = targetChecks(
+    {
+      latency: m.latency,
+      errorRate: m.errorRate,
+      rate: { requestedPerSec: m.ratePerSec, sentPerSec: 0, achievedPerSec: m.achievedPerSec },
+    },
+    targets,
+  );
   const missed = checks.filter((c) => !c.passed).map((c) => c.message);
   const needed = RAMP_MIN_ACHIEVED_SHARE * m.ratePerSec;
-  if (m.achievedPerSec < needed) missed.push(`answered ${m.achievedPerSec.toFixed(1)} of ${m.ratePerSec.toFixed(1)} req/s (under ${Math.round(RAMP_MIN_ACHIEVED_SHARE * 100)}%)`);
+  if (m.achievedPerSec < needed)
+    missed.push(
+      `answered ${m.achievedPerSec.toFixed(1)} of ${m.ratePerSec.toFixed(1)} req/s ` +
+        `(under ${Math.round(RAMP_MIN_ACHIEVED_SHARE * 100)}%)`,
+    );
   if (m.latency.count === 0 && missed.length === 0) missed.push('no successful request');
   const ratios = [...checks.map(ratio), m.achievedPerSec > 0 ? needed / m.achievedPerSec : Infinity];
   return { passed: missed.length === 0, missed, score: Math.max(0, ...ratios) };

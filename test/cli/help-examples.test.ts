@@ -26,7 +26,14 @@ async function buildProgram(): Promise<Command> {
 /** The help text as `--help` prints it, the addHelpText('after', ...) examples included. */
 function helpText(cmd: Command): string {
   let text = '';
-  cmd.configureOutput({ writeOut: (s) => { text += s; }, writeErr: (s) => { text += s; } });
+  cmd.configureOutput({
+    writeOut: (s) => {
+      text += s;
+    },
+    writeErr: (s) => {
+      text += s;
+    },
+  });
   cmd.outputHelp();
   return text;
 }
@@ -73,7 +80,10 @@ test('every --help example names only flags its command has', async () => {
       for (const w of rest) {
         if (!w.startsWith('--')) continue;
         const flag = w.split('=')[0]!;
-        if (!known.has(flag)) wrong.push(`serve ${cmd.name()} --help: "${line.trim()}" uses ${flag}, which \`serve ${runs.name()}\` does not have`);
+        if (!known.has(flag))
+          wrong.push(
+            `serve ${cmd.name()} --help: "${line.trim()}" uses ${flag}, which \`serve ${runs.name()}\` does not have`,
+          );
       }
     }
   }

@@ -12,11 +12,21 @@ import { needTool } from '../helpers/tools.js';
 import { tempWorld, testProfile, watchedCluster } from './helpers.js';
 
 const SHAPE = { features: 2, window: 4, channels: 2, hidden: 4 };
-const dbsize = (port: number) => Number(spawnSync('redis-cli', ['-p', String(port), 'dbsize'], { encoding: 'utf8', timeout: 2000 }).stdout.trim());
-const INPUT = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 4, 2], datatype: 'FP32', data: [0.5, -1, 2, 0.25, -0.75, 1.5, 3, -2] }] });
+const dbsize = (port: number) =>
+  Number(spawnSync('redis-cli', ['-p', String(port), 'dbsize'], { encoding: 'utf8', timeout: 2000 }).stdout.trim());
+const INPUT = JSON.stringify({
+  inputs: [{ name: 'x', shape: [1, 4, 2], datatype: 'FP32', data: [0.5, -1, 2, 0.25, -0.75, 1.5, 3, -2] }],
+});
 
-async function infer(gatewayUrl: string, versioned: boolean): Promise<{ status: number; cacheStatus: string | null; probs: number[] }> {
-  const r = await fetch(`${gatewayUrl}/v2/models/cnn-lstm${versioned ? '/versions/1' : ''}/infer`, { method: 'POST', body: INPUT, headers: { 'content-type': 'application/json' } });
+async function infer(
+  gatewayUrl: string,
+  versioned: boolean,
+): Promise<{ status: number; cacheStatus: string | null; probs: number[] }> {
+  const r = await fetch(`${gatewayUrl}/v2/models/cnn-lstm${versioned ? '/versions/1' : ''}/infer`, {
+    method: 'POST',
+    body: INPUT,
+    headers: { 'content-type': 'application/json' },
+  });
   const doc = (await r.json()) as { outputs?: Array<{ data: number[] }> };
   return { status: r.status, cacheStatus: r.headers.get('cache-status'), probs: doc.outputs?.[0]?.data ?? [] };
 }
@@ -33,7 +43,12 @@ test('clusters sharing one Redis with different weights under cnn-lstm@1 each ge
       replicas: { min: 1, max: 1, initial: 1 },
       resources: { cpus: 0.5 },
       health: { periodMs: 200, timeoutMs: 1000, failureThreshold: 3, startupTimeoutMs: 30_000 },
-      cache: { enabled: true, redis: { url: `redis://127.0.0.1:${port}`, prefix: 'shared:', timeoutMs: 500 }, redisPrefix: 'shared:', redisTimeoutMs: 500 },
+      cache: {
+        enabled: true,
+        redis: { url: `redis://127.0.0.1:${port}`, prefix: 'shared:', timeoutMs: 500 },
+        redisPrefix: 'shared:',
+        redisTimeoutMs: 500,
+      },
     });
     const { h } = await watchedCluster(t, w, () => startCluster(profile, { stateDir: w.stateDir }));
     return h.gatewayUrl;
@@ -59,7 +74,10 @@ test('clusters sharing one Redis with different weights under cnn-lstm@1 each ge
   assert.equal(other.cacheStatus, 'serve; fwd=miss', 'other weights never get the entry of these');
   assert.notDeepEqual(other.probs, own.probs, 'the two builds answer differently');
   // From now on each is answered from its own entry, through the unversioned path too.
-  for (const [url, probs] of [[staging, other.probs], [production, own.probs]] as const) {
+  for (const [url, probs] of [
+    [staging, other.probs],
+    [production, own.probs],
+  ] as const) {
     const again = await infer(url, false);
     assert.deepEqual([again.status, again.probs], [200, probs]);
     const hit = await infer(url, true);

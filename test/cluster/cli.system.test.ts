@@ -18,7 +18,12 @@ import { renderStatus } from '../../src/cli/status-render.js';
 
 function serve(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const stdout = execFileSync(process.execPath, [cliEntry, ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status: number; stdout: string; stderr: string };
@@ -92,7 +97,13 @@ test('a broken profile starts nothing and leaves no state behind', (t) => {
 test('up --detach, a refused second up, status (with a shadow server), logs, scale bounds, down', async (t) => {
   const w = cliWorld();
   // A shadow server nobody listens at: status lists it with the gateway's count of copies (none yet).
-  writeFileSync(w.profile, profileYaml(w.registry).replace('request_timeout: 2s }', 'request_timeout: 2s, shadow: { url: "http://127.0.0.1:9", share: 10% } }'));
+  writeFileSync(
+    w.profile,
+    profileYaml(w.registry).replace(
+      'request_timeout: 2s }',
+      'request_timeout: 2s, shadow: { url: "http://127.0.0.1:9", share: 10% } }',
+    ),
+  );
   const pids: number[] = [];
   t.after(() => {
     killAll(pids);
@@ -109,7 +120,10 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
   const s = JSON.parse(up.stdout) as ClusterStatus;
   pids.push(s.controllerPid, s.gateway.pid!, ...s.replicas.map((r) => r.pid!));
   assert.equal(s.phase, 'running');
-  assert.deepEqual(s.replicas.map((r) => r.state), ['ready', 'ready']);
+  assert.deepEqual(
+    s.replicas.map((r) => r.state),
+    ['ready', 'ready'],
+  );
 
   const again = serve(['up', '--profile', w.profile, '--state-dir', w.stateDir], w.root);
   assert.equal(again.code, 2);
@@ -119,7 +133,10 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
   assert.equal(st.code, 0, st.stderr);
   assert.match(st.stdout, /replica-2 .*ready/);
   assert.match(st.stdout, new RegExp(`Gateway ${s.gatewayUrl}`));
-  assert.match(st.stdout, /^Other servers:\n  shadow http:\/\/127\.0\.0\.1:9\/?: a copy of 10% of infer requests · 0 copies \(0 agreed, 0 disagreed, 0 errors, 0 dropped\)$/m);
+  assert.match(
+    st.stdout,
+    /^Other servers:\n  shadow http:\/\/127\.0\.0\.1:9\/?: a copy of 10% of infer requests · 0 copies \(0 agreed, 0 disagreed, 0 errors, 0 dropped\)$/m,
+  );
 
   const logs = serve(['logs', '-n', '200', '--state-dir', w.stateDir], w.root);
   assert.equal(logs.code, 0, logs.stderr);
@@ -127,7 +144,13 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
   assert.match(logs.stdout, /^replica-1 +\| /m);
   assert.match(logs.stdout, /^gateway +\| /m);
   const one = serve(['logs', '2', '--state-dir', w.stateDir], w.root);
-  assert.ok(one.stdout.trim().split('\n').every((l) => l.startsWith('replica-2 ')), one.stdout);
+  assert.ok(
+    one.stdout
+      .trim()
+      .split('\n')
+      .every((l) => l.startsWith('replica-2 ')),
+    one.stdout,
+  );
   assert.equal(serve(['logs', 'nope', '--state-dir', w.stateDir], w.root).code, 2);
 
   const tooMany = serve(['scale', '9', '--state-dir', w.stateDir], w.root);
@@ -150,10 +173,15 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
 /** Runs the CLI without blocking the event loop (an in-process cluster must answer it). */
 function serveAsync(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [cliEntry, ...args],
+      { cwd, encoding: 'utf8', timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -162,9 +190,14 @@ function serveAsync(args: string[], cwd: string): Promise<{ code: number; stdout
 test('kill -9 of the controller mid-rollout: status says it died, its children and rollout, and removes what misleads; the next up reports the rollout', async (t) => {
   const w = cliWorld();
   const pids: number[] = [];
-  const controller = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', w.profile, '--state-dir', w.stateDir], {
-    cwd: w.root, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const controller = spawn(
+    process.execPath,
+    [cliEntry, 'up', '--json', '--profile', w.profile, '--state-dir', w.stateDir],
+    {
+      cwd: w.root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let rollout: ChildProcess | undefined;
   let next: ClusterHandle | undefined;
   t.after(async () => {
@@ -177,21 +210,30 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
   controller.stdout!.on('data', (c: Buffer) => (text += c.toString('utf8')));
   controller.stderr!.on('data', (c: Buffer) => (errText += c.toString('utf8')));
   const controllerExited = new Promise((r) => controller.once('exit', r));
-  const status = await waitFor('the controller to print its status', () => {
-    if (controller.exitCode !== null) throw new Error(`serve up exited with ${controller.exitCode}: ${errText}`);
-    try {
-      return JSON.parse(text) as ClusterStatus;
-    } catch {
-      return undefined;
-    }
-  }, 60_000, 50);
+  const status = await waitFor(
+    'the controller to print its status',
+    () => {
+      if (controller.exitCode !== null) throw new Error(`serve up exited with ${controller.exitCode}: ${errText}`);
+      try {
+        return JSON.parse(text) as ClusterStatus;
+      } catch {
+        return undefined;
+      }
+    },
+    60_000,
+    50,
+  );
   pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
   assert.equal(pids.length, 3);
   assert.equal(status.model.version, 1);
   // Version 2 (the same model) appears once the cluster runs version 1; a long first step to die in.
   const versions = path.join(w.registry, 'cnn-lstm');
   cpSync(path.join(versions, '1'), path.join(versions, '2'), { recursive: true });
-  rollout = spawn(process.execPath, [cliEntry, 'rollout', 'cnn-lstm@2', '--steps', '50%,100%', '--step-time', '60s', '--state-dir', w.stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  rollout = spawn(
+    process.execPath,
+    [cliEntry, 'rollout', 'cnn-lstm@2', '--steps', '50%,100%', '--step-time', '60s', '--state-dir', w.stateDir],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let rolloutErr = '';
   rollout.stderr!.on('data', (c: Buffer) => (rolloutErr += c.toString('utf8')));
   await waitFor('step 1 of the rollout', () => /step 1\/2: 50% of traffic to version 2/.test(rolloutErr), 60_000, 50);
@@ -214,37 +256,85 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
     assert.ok(c.state === 'running' || c.state === 'exited', JSON.stringify(c));
     if (c.state === 'exited') assert.equal(isAlive(c.pid), false, `${c.id} said exited but lives`);
   }
-  assert.deepEqual(d.rollout, { model: 'cnn-lstm', fromVersion: 1, toVersion: 2, phase: 'stepping', step: 1, steps: 2, percent: 50 });
+  assert.deepEqual(d.rollout, {
+    model: 'cnn-lstm',
+    fromVersion: 1,
+    toVersion: 2,
+    phase: 'stepping',
+    step: 1,
+    steps: 2,
+    percent: 50,
+  });
   // What would mislead is gone: Prometheus' targets, the pid file, the socket, state.json.
   assert.deepEqual([...d.removed].sort(), ['admin.sock', SD_FILE_NAME, 'serve.pid', 'state.json'].sort());
-  for (const f of [paths.sdFile, paths.pidFile, paths.adminSocket, paths.stateFile]) assert.equal(existsSync(f), false, f);
+  for (const f of [paths.sdFile, paths.pidFile, paths.adminSocket, paths.stateFile])
+    assert.equal(existsSync(f), false, f);
 
   // Today the children exit with their parent (the survive issue will keep them for adoption).
-  await waitFor('children to exit with their parent', () => pids.every((p) => !isAlive(p)) && inGroups(pids).length === 0, 10_000, 50);
+  await waitFor(
+    'children to exit with their parent',
+    () => pids.every((p) => !isAlive(p)) && inGroups(pids).length === 0,
+    10_000,
+    50,
+  );
   // Told again, in words, with each child as it is now; nothing left to remove.
   const again = serve(['status', '--state-dir', w.stateDir], w.root);
   assert.equal(again.code, 3, again.stderr);
-  assert.match(again.stdout, new RegExp(`^No cluster is running in .*: the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; last known alive \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC`));
-  for (const c of d.children) assert.match(again.stdout, new RegExp(`  ${c.id} pid ${c.pid}: ${isAlive(c.pid) ? 'still running' : 'exited'}\n`));
-  assert.match(again.stdout, /it was rolling cnn-lstm out from version 1 to 2 \(stepping\): step 1 of 2, 50% of traffic on version 2/);
+  assert.match(
+    again.stdout,
+    new RegExp(
+      `^No cluster is running in .*: the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; last known alive \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC`,
+    ),
+  );
+  for (const c of d.children)
+    assert.match(again.stdout, new RegExp(`  ${c.id} pid ${c.pid}: ${isAlive(c.pid) ? 'still running' : 'exited'}\n`));
+  assert.match(
+    again.stdout,
+    /it was rolling cnn-lstm out from version 1 to 2 \(stepping\): step 1 of 2, 50% of traffic on version 2/,
+  );
   assert.doesNotMatch(again.stdout, /removed what it left/);
   // `serve down` has nothing to stop (exit 0, so a teardown step never fails) and says the controller died.
   const down = serve(['down', '--state-dir', w.stateDir], w.root);
   assert.equal(down.code, 0, down.stderr);
-  assert.match(down.stdout, new RegExp(`^nothing to stop: no cluster is running in .*: the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; .*\`serve status --state-dir .*\` says what became of its processes and its rollout\n$`));
+  assert.match(
+    down.stdout,
+    new RegExp(
+      `^nothing to stop: no cluster is running in .*: the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; .*\`serve status --state-dir .*\` says what became of its processes and its rollout\n$`,
+    ),
+  );
 
   // The next up (in this process, with fake replicas: quick) reports the interrupted rollout.
   const events: ClusterEvent[] = [];
-  next = await startCluster(testProfile(w.registry, { name: 'clitest', model: { name: 'cnn-lstm', version: 1, registry: w.registry }, replicas: { min: 1, max: 1, initial: 1 } }), {
-    stateDir: w.stateDir, cliEntry: fakeCli, onEvent: (e) => events.push(e),
-  });
+  next = await startCluster(
+    testProfile(w.registry, {
+      name: 'clitest',
+      model: { name: 'cnn-lstm', version: 1, registry: w.registry },
+      replicas: { min: 1, max: 1, initial: 1 },
+    }),
+    {
+      stateDir: w.stateDir,
+      cliEntry: fakeCli,
+      onEvent: (e) => events.push(e),
+    },
+  );
   const said = events.find((e) => e.kind === 'previous-controller');
   assert.equal(said?.level, 'warn');
-  assert.match(said!.message, new RegExp(`^the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; .*; it was rolling cnn-lstm out from version 1 to 2 \\(stepping\\): step 1 of 2, 50% of traffic on version 2\\. This cluster serves version 1: roll out again with \`serve rollout cnn-lstm@2\`$`));
-  assert.match(renderStatus(next.status()), /warning: it was rolling cnn-lstm out from version 1 to 2 \(stepping\): step 1 of 2/);
+  assert.match(
+    said!.message,
+    new RegExp(
+      `^the controller \\(pid ${controller.pid}, profile clitest\\) died without stopping; .*; it was rolling cnn-lstm out from version 1 to 2 \\(stepping\\): step 1 of 2, 50% of traffic on version 2\\. This cluster serves version 1: roll out again with \`serve rollout cnn-lstm@2\`$`,
+    ),
+  );
+  assert.match(
+    renderStatus(next.status()),
+    /warning: it was rolling cnn-lstm out from version 1 to 2 \(stepping\): step 1 of 2/,
+  );
   const rs = await serveAsync(['rollout', 'status', '--state-dir', w.stateDir], w.root);
   assert.equal(rs.code, 0, rs.stderr);
-  assert.match(rs.stdout, /^no rollout has run on this cluster; before it, a controller died while rolling cnn-lstm out from version 1 to 2/);
+  assert.match(
+    rs.stdout,
+    /^no rollout has run on this cluster; before it, a controller died while rolling cnn-lstm out from version 1 to 2/,
+  );
   // A clean stop leaves nothing to report.
   await next.stop();
   assert.equal(existsSync(paths.journalFile), false);
@@ -253,9 +343,14 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
 test('Ctrl-C (SIGINT) on a foreground serve up drains, stops everything, cleans the state dir and exits 0', async (t) => {
   const w = cliWorld();
   const pids: number[] = [];
-  const controller = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', w.profile, '--state-dir', w.stateDir], {
-    cwd: w.root, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const controller = spawn(
+    process.execPath,
+    [cliEntry, 'up', '--json', '--profile', w.profile, '--state-dir', w.stateDir],
+    {
+      cwd: w.root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   t.after(() => {
     killAll([controller.pid!, ...pids]);
     w.cleanup();
@@ -263,18 +358,26 @@ test('Ctrl-C (SIGINT) on a foreground serve up drains, stops everything, cleans 
   let text = '';
   controller.stdout!.on('data', (c: Buffer) => (text += c.toString('utf8')));
   const exited = new Promise<number | null>((r) => controller.once('exit', (code) => r(code)));
-  const status = await waitFor('the controller to print its status', () => {
-    if (controller.exitCode !== null) throw new Error(`serve up exited with ${controller.exitCode}`);
-    try {
-      return JSON.parse(text) as ClusterStatus;
-    } catch {
-      return undefined;
-    }
-  }, 60_000, 50);
+  const status = await waitFor(
+    'the controller to print its status',
+    () => {
+      if (controller.exitCode !== null) throw new Error(`serve up exited with ${controller.exitCode}`);
+      try {
+        return JSON.parse(text) as ClusterStatus;
+      } catch {
+        return undefined;
+      }
+    },
+    60_000,
+    50,
+  );
   pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
   controller.kill('SIGINT');
   assert.equal(await exited, 0);
-  assert.ok(pids.every((p) => !isAlive(p)), 'gateway and replicas stopped before serve up exited');
+  assert.ok(
+    pids.every((p) => !isAlive(p)),
+    'gateway and replicas stopped before serve up exited',
+  );
   assert.equal(existsSync(path.join(w.stateDir, 'serve.pid')), false);
   assert.equal(existsSync(path.join(w.stateDir, 'admin.sock')), false);
   assert.ok(existsSync(path.join(w.stateDir, 'logs', 'controller.log')), 'logs stay');
@@ -299,7 +402,7 @@ test('a failed up --detach reports the error of this run, not an older one left 
   assert.equal(existsSync(path.join(w.stateDir, 'serve.pid')), false);
 });
 
-test('serve up with a corrupt model.onnx exits 2 within 15 s with the replica\'s own error, and leaves nothing', async (t) => {
+test("serve up with a corrupt model.onnx exits 2 within 15 s with the replica's own error, and leaves nothing", async (t) => {
   const w = cliWorld();
   t.after(() => w.cleanup());
   writeFileSync(path.join(w.registry, 'cnn-lstm', '1', 'model.onnx'), 'this is not an ONNX file');
@@ -308,7 +411,10 @@ test('serve up with a corrupt model.onnx exits 2 within 15 s with the replica\'s
   const tookMs = Date.now() - started;
   assert.equal(r.code, 2, r.stderr);
   assert.ok(tookMs < 15_000, `took ${tookMs} ms`);
-  assert.match(r.stderr, /^serve: error: no replica became ready: replica-1: failed \(crash loop: .*could not be loaded/m);
+  assert.match(
+    r.stderr,
+    /^serve: error: no replica became ready: replica-1: failed \(crash loop: .*could not be loaded/m,
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   assert.equal(existsSync(path.join(w.stateDir, 'serve.pid')), false);
 });
@@ -319,17 +425,23 @@ test('settings reach replicas on stdin: an expanded ${VAR} never appears in a co
   execFileSync('cp', ['-r', w.registry, secretDir]);
   writeFileSync(w.profile, profileYaml('"${SECRET_MODELS}"'));
   const child = spawn(process.execPath, [cliEntry, 'up', '--profile', w.profile, '--state-dir', w.stateDir], {
-    cwd: w.root, env: { ...process.env, SECRET_MODELS: secretDir }, stdio: 'ignore',
+    cwd: w.root,
+    env: { ...process.env, SECRET_MODELS: secretDir },
+    stdio: 'ignore',
   });
   t.after(() => {
     killAll([child.pid!]);
     w.cleanup();
   });
-  const status = await waitFor('cluster up', () => {
-    const r = serve(['status', '--json', '--state-dir', w.stateDir], w.root);
-    const s = r.code === 0 ? (JSON.parse(r.stdout) as ClusterStatus) : undefined;
-    return s?.phase === 'running' ? s : undefined;
-  }, 30_000);
+  const status = await waitFor(
+    'cluster up',
+    () => {
+      const r = serve(['status', '--json', '--state-dir', w.stateDir], w.root);
+      const s = r.code === 0 ? (JSON.parse(r.stdout) as ClusterStatus) : undefined;
+      return s?.phase === 'running' ? s : undefined;
+    },
+    30_000,
+  );
   const pids = [...status.replicas.map((r) => r.pid!), status.gateway.pid!, status.controllerPid];
   const cmdlines = execFileSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' });
   assert.ok(cmdlines.includes('replica --replica-id replica-1 --settings-stdin'), cmdlines);

@@ -18,10 +18,15 @@ const stuckFixture = path.join(outDir, 'test', 'cluster', 'fixtures', 'stuck-con
 function serve(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr, ms: Date.now() - started });
-    });
+    execFile(
+      process.execPath,
+      [cliEntry, ...args],
+      { cwd, encoding: 'utf8', timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+        resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr, ms: Date.now() - started });
+      },
+    );
   });
 }
 
@@ -29,7 +34,9 @@ function serve(args: string[], cwd: string): Promise<{ code: number; stdout: str
 async function stuck(t: { after(fn: () => unknown): void }, mode: 'silent' | 'error500' | 'garbage') {
   const w = tempWorld();
   mkdirSync(w.stateDir, { recursive: true });
-  const child: ChildProcess = spawn(process.execPath, [stuckFixture, cliEntry, 'up', w.stateDir, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [stuckFixture, cliEntry, 'up', w.stateDir, mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   t.after(() => {
     killAll([child.pid!]);
     w.cleanup();
@@ -55,7 +62,12 @@ test('serve down stops a controller that does not answer and ignores SIGTERM: SI
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, '');
   assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
-  assert.match(r.stdout, new RegExp(`^stopped \\(the controller, pid ${child.pid}, did not answer within 1\\.00s; sent SIGTERM, then SIGKILL after`));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^stopped \\(the controller, pid ${child.pid}, did not answer within 1\\.00s; sent SIGTERM, then SIGKILL after`,
+    ),
+  );
   await exited;
   assert.equal(child.signalCode, 'SIGKILL');
   assert.ok(r.ms < 20_000, `took ${r.ms} ms`);
@@ -70,7 +82,12 @@ test('serve down on a controller that answers 500: SIGTERM, no "internal error";
   assert.doesNotMatch(st.stderr, /internal error/);
   const r = await serve(['down', '--timeout', '5s', '--state-dir', w.stateDir], w.root);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^stopped \\(the controller, pid ${child.pid}, failed to answer POST /down \\(500: boom\\); sent SIGTERM\\)\\n$`));
+  assert.match(
+    r.stdout,
+    new RegExp(
+      `^stopped \\(the controller, pid ${child.pid}, failed to answer POST /down \\(500: boom\\); sent SIGTERM\\)\\n$`,
+    ),
+  );
   await exited;
   assert.equal(child.signalCode, 'SIGTERM');
 });
@@ -111,7 +128,10 @@ test('a gateway that never reports listening fails the start after health.startu
   });
   const started = Date.now();
   await assert.rejects(
-    startCluster(testProfile(w.registry, { health: { startupTimeoutMs: 1000 } }), { stateDir: w.stateDir, cliEntry: fakeCli }),
+    startCluster(testProfile(w.registry, { health: { startupTimeoutMs: 1000 } }), {
+      stateDir: w.stateDir,
+      cliEntry: fakeCli,
+    }),
     /the gateway did not start: not ready within 1000ms \(health\.startup_timeout\)/,
   );
   assert.ok(Date.now() - started < 15_000);

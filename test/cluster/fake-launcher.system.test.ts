@@ -21,7 +21,8 @@ class FakeLauncher implements Launcher {
       this.signals.push({ id: spec.id, signal });
       setImmediate(() => exit({ code: null, signal }));
     };
-    if (spec.id === 'gateway') setImmediate(() => spec.onEvent({ event: 'listening', host: '127.0.0.1', port: 1, url: 'http://127.0.0.1:1' }));
+    if (spec.id === 'gateway')
+      setImmediate(() => spec.onEvent({ event: 'listening', host: '127.0.0.1', port: 1, url: 'http://127.0.0.1:1' }));
     else this.replica(spec, this.started.filter((s) => s.id === spec.id).length);
     return { pid, exited, send: () => {}, signal: (s) => kill(s), stop: async (_g) => (kill('SIGTERM'), exited) };
   }
@@ -43,10 +44,16 @@ test('a replica that never becomes ready is killed at the startup timeout, resta
   t.after(() => h.stop());
   const r2 = h.status().replicas.find((r) => r.id === 'replica-2')!;
   assert.equal(r2.state, 'failed');
-  assert.match(r2.reason!, /^crash loop: 3 failures within 60s \(last: not ready within 100ms \(health.startup_timeout\)\)$/);
+  assert.match(
+    r2.reason!,
+    /^crash loop: 3 failures within 60s \(last: not ready within 100ms \(health.startup_timeout\)\)$/,
+  );
   assert.ok((r2.retryInMs ?? 0) > 290_000, 'a failed replica is tried again after restart.failed_retry');
   assert.equal(launcher.started.filter((s) => s.id === 'replica-2').length, 3);
-  assert.deepEqual(launcher.signals.filter((s) => s.id === 'replica-2').map((s) => s.signal), ['SIGKILL', 'SIGKILL', 'SIGKILL']);
+  assert.deepEqual(
+    launcher.signals.filter((s) => s.id === 'replica-2').map((s) => s.signal),
+    ['SIGKILL', 'SIGKILL', 'SIGKILL'],
+  );
   assert.equal(h.status().replicas.find((r) => r.id === 'replica-1')!.state, 'ready');
   // Scaling down removes the failed slot first and keeps the ready one.
   await h.scale(1);

@@ -16,7 +16,12 @@ import { fakeCli, tempWorld, testProfile, waitFor, watchedCluster } from './help
 
 function serve(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
+    const stdout = execFileSync(process.execPath, [cliEntry, ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status: number; stdout: string; stderr: string };
@@ -26,7 +31,9 @@ function serve(args: string[], cwd: string): { code: number; stdout: string; std
 
 /** Every entry under `dir` (recursively) that looks like a temporary file. */
 function tempFiles(dir: string): string[] {
-  return readdirSync(dir, { recursive: true }).map(String).filter((n) => n.endsWith('.tmp'));
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((n) => n.endsWith('.tmp'));
 }
 
 /** What this process writes to stderr while `fn`'s test runs (and still writes it). */
@@ -50,7 +57,8 @@ test('a log on a full disk drops whole lines only, and resumes (at its next line
   mkdirSync(logs);
   const warnings: string[] = [];
   const files = new LogFiles(logs, 10 * 1024 * 1024, (m) => warnings.push(m));
-  const line = (i: number) => JSON.stringify({ ts: new Date().toISOString(), level: 'info', msg: `line ${i}`, pad: 'x'.repeat(300) });
+  const line = (i: number) =>
+    JSON.stringify({ ts: new Date().toISOString(), level: 'info', msg: `line ${i}`, pad: 'x'.repeat(300) });
   files.write('gateway', line(0));
   files.write('replica-2', line(0));
   disk.fill();
@@ -62,10 +70,19 @@ test('a log on a full disk drops whole lines only, and resumes (at its next line
   const file = path.join(logs, 'gateway.log');
   const during = readFileSync(file, 'utf8');
   assert.ok(during.endsWith('\n'), 'no cut-off line');
-  const kept = during.trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string });
+  const kept = during
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string });
   assert.ok(kept.length >= 2 && kept.length < 40, `${kept.length} lines fit`);
   const dropped = 41 - kept.length;
-  assert.deepEqual(files.failures().map((f) => [f.file, f.droppedLines]), [[file, dropped], [quiet, 41 - quietKept]]);
+  assert.deepEqual(
+    files.failures().map((f) => [f.file, f.droppedLines]),
+    [
+      [file, dropped],
+      [quiet, 41 - quietKept],
+    ],
+  );
   assert.match(files.failures()[0]!.error, /the disk holding .*logs is full \(ENOSPC/);
   assert.equal(warnings.length, 2, warnings.join(' | '));
   assert.match(warnings[0]!, /^lines of gateway are dropped until the disk takes them again: the disk holding/);
@@ -73,20 +90,33 @@ test('a log on a full disk drops whole lines only, and resumes (at its next line
   disk.free();
   files.write('gateway', line(41));
   files.write('gateway', line(42));
-  assert.deepEqual(files.failures().map((f) => f.file), [quiet], 'replica-2 went quiet: still dropping');
+  assert.deepEqual(
+    files.failures().map((f) => f.file),
+    [quiet],
+    'replica-2 went quiet: still dropping',
+  );
   // The controller calls this every second: a quiet log gets its count without a next line.
   files.resume();
   assert.deepEqual(files.failures(), []);
   const quietAfter = readFileSync(quiet, 'utf8').trimEnd().split('\n');
   assert.equal(quietAfter.length, quietKept + 1);
-  assert.equal((JSON.parse(quietAfter.at(-1)!) as { msg: string }).msg, `${41 - quietKept} lines of replica-2 dropped: the disk refused them`);
+  assert.equal(
+    (JSON.parse(quietAfter.at(-1)!) as { msg: string }).msg,
+    `${41 - quietKept} lines of replica-2 dropped: the disk refused them`,
+  );
   files.close();
-  const after = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string; droppedLines?: number; level: string });
+  const after = readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; droppedLines?: number; level: string });
   assert.equal(after.length, kept.length + 3);
   assert.equal(after[kept.length]!.msg, `${dropped} lines of gateway dropped: the disk refused them`);
   assert.equal(after[kept.length]!.droppedLines, dropped);
   assert.equal(after[kept.length]!.level, 'warn');
-  assert.deepEqual(after.slice(-2).map((l) => l.msg), ['line 41', 'line 42']);
+  assert.deepEqual(
+    after.slice(-2).map((l) => l.msg),
+    ['line 41', 'line 42'],
+  );
   assert.match(warnings[2]!, new RegExp(`^lines of gateway are logged again; ${dropped} were dropped`));
 });
 
@@ -96,7 +126,9 @@ test('a running cluster survives a full state disk: keeps serving, says so, rewr
   const w = tempWorld();
   const stateDir = path.join(disk.dir, 'state');
   const stderr = captureStderr(t);
-  const { h, status } = await watchedCluster(t, w, () => startCluster(testProfile(w.registry), { stateDir, cliEntry: fakeCli }));
+  const { h, status } = await watchedCluster(t, w, () =>
+    startCluster(testProfile(w.registry), { stateDir, cliEntry: fakeCli }),
+  );
   const paths = statePaths(stateDir);
   const replicas = status().replicas.map((r) => r.pid);
   disk.fill();
@@ -107,12 +139,24 @@ test('a running cluster survives a full state disk: keeps serving, says so, rewr
     // Refilled at each look: a log cut back to its last whole line frees a page now and then.
     disk.fill();
     const s = status();
-    return s.gateway.state === 'ready' && s.gateway.pid !== gw && s.writeFailures?.some((f) => f.file === paths.stateFile);
+    return (
+      s.gateway.state === 'ready' && s.gateway.pid !== gw && s.writeFailures?.some((f) => f.file === paths.stateFile)
+    );
   });
   const failing = status().writeFailures!.find((f) => f.file === paths.stateFile)!;
-  assert.match(failing.error, new RegExp(`^the disk holding ${stateDir} is full \\(ENOSPC, no space left\\): cannot write state\\.json`));
-  assert.match(stderr.join(''), new RegExp(`serve: warning: cannot write ${paths.stateFile}: the disk holding ${stateDir} is full`));
-  assert.deepEqual(status().replicas.map((r) => [r.pid, r.state]), replicas.map((pid) => [pid, 'ready']), 'the replicas keep running');
+  assert.match(
+    failing.error,
+    new RegExp(`^the disk holding ${stateDir} is full \\(ENOSPC, no space left\\): cannot write state\\.json`),
+  );
+  assert.match(
+    stderr.join(''),
+    new RegExp(`serve: warning: cannot write ${paths.stateFile}: the disk holding ${stateDir} is full`),
+  );
+  assert.deepEqual(
+    status().replicas.map((r) => [r.pid, r.state]),
+    replicas.map((pid) => [pid, 'ready']),
+    'the replicas keep running',
+  );
   const answer = await fetch(`${h.gatewayUrl}/control`);
   assert.equal(answer.status, 200, 'the gateway answers');
   assert.deepEqual(tempFiles(stateDir), []);
@@ -124,7 +168,11 @@ test('a running cluster survives a full state disk: keeps serving, says so, rewr
   await waitFor('every file written again', () => status().writeFailures === undefined, 5000);
   assert.equal((JSON.parse(readFileSync(paths.stateFile, 'utf8')) as { gatewayUrl: string }).gatewayUrl, h.gatewayUrl);
   assert.match(stderr.join(''), new RegExp(`serve: ${paths.stateFile} is written again \\(after \\d+ failed tr`));
-  if (logDropped) assert.match(readFileSync(path.join(paths.logsDir, 'controller.log'), 'utf8'), /"msg":"\d+ lines? of controller dropped: the disk refused them"/);
+  if (logDropped)
+    assert.match(
+      readFileSync(path.join(paths.logsDir, 'controller.log'), 'utf8'),
+      /"msg":"\d+ lines? of controller dropped: the disk refused them"/,
+    );
   assert.deepEqual(tempFiles(stateDir), []);
   // Stopped here, before the disk is unmounted (cleanup runs in the order it was registered).
   await h.stop();
@@ -136,7 +184,10 @@ test('serve up on a full state disk is one line naming the directory, exit 2, in
   const w = tempWorld();
   t.after(() => w.cleanup());
   const profile = path.join(w.root, 'p.yaml');
-  writeFileSync(profile, `name: full\nmodel: { name: demo, version: 1, registry: ${w.registry} }\nreplicas: { min: 1, max: 1, initial: 1 }\n`);
+  writeFileSync(
+    profile,
+    `name: full\nmodel: { name: demo, version: 1, registry: ${w.registry} }\nreplicas: { min: 1, max: 1, initial: 1 }\n`,
+  );
   const stateDir = path.join(disk.dir, 'state');
   mkdirSync(path.join(stateDir, 'logs'), { recursive: true, mode: 0o700 });
   disk.fill();
@@ -144,7 +195,12 @@ test('serve up on a full state disk is one line naming the directory, exit 2, in
     const r = serve(['up', ...detach, '--profile', profile, '--state-dir', stateDir], w.root);
     assert.equal(r.code, 2, `${detach.join(' ')}: ${r.stderr}`);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, new RegExp(`^serve: error: the disk holding ${stateDir} is full \\(ENOSPC, no space left\\): cannot write serve\\.pid; free some space there and try again\\n$`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^serve: error: the disk holding ${stateDir} is full \\(ENOSPC, no space left\\): cannot write serve\\.pid; free some space there and try again\\n$`,
+      ),
+    );
   }
   assert.deepEqual(tempFiles(disk.dir), []);
 });
@@ -159,12 +215,17 @@ test('up.log is rotated like every log: a detached start over a full-size up.log
   const old = `${'an earlier run '.repeat(6)}\n`.repeat(Math.ceil((10 * 1024 * 1024) / 91));
   writeFileSync(upLog, old, { mode: 0o600 });
   // The background half fails at its claim (a live lock holder), after its output went to up.log.
-  const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
+  const dead = Number(
+    execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }),
+  );
   assert.equal(isAlive(dead), false);
   writeFileSync(paths.pidFile, `${dead}\n`, { mode: 0o600 });
   writeFileSync(`${paths.pidFile}.lock`, `${process.pid}\n`, { mode: 0o600 });
   const profile = path.join(w.root, 'p.yaml');
-  writeFileSync(profile, `name: rot\nmodel: { name: demo, version: 1, registry: ${w.registry} }\nreplicas: { min: 1, max: 1, initial: 1 }\n`);
+  writeFileSync(
+    profile,
+    `name: rot\nmodel: { name: demo, version: 1, registry: ${w.registry} }\nreplicas: { min: 1, max: 1, initial: 1 }\n`,
+  );
   const r = serve(['up', '--detach', '--profile', profile, '--state-dir', w.stateDir], w.root);
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /^serve: error: another `serve up` is starting in /);

@@ -17,17 +17,48 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 /** A profile with quick probes and backoff, for tests; `over` replaces sections field by field. */
 export function testProfile(registry: string, over: DeepPartial<Profile> = {}): Profile {
   const base: Profile = {
-    name: 'test', sourcePath: '',
+    name: 'test',
+    sourcePath: '',
     model: { name: 'demo', version: 1, registry },
     replicas: { min: 1, max: 4, initial: 2 },
-    autoscaling: { enabled: false, targetOngoingRequests: 2, upscaleDelayMs: 300, downscaleDelayMs: 300, metricsIntervalMs: 100, lookbackMs: 300, latencyGuard: false },
+    autoscaling: {
+      enabled: false,
+      targetOngoingRequests: 2,
+      upscaleDelayMs: 300,
+      downscaleDelayMs: 300,
+      metricsIntervalMs: 100,
+      lookbackMs: 300,
+      latencyGuard: false,
+    },
     resources: { cpus: 0.1, gpus: 0, memoryBytes: 1024 ** 3 },
     batching: { maxBatchSize: 8, batchWaitMs: 2, mode: 'adaptive', maxQueuedRequests: 64 },
     runtime: { device: 'cpu', threads: 1 },
     health: { periodMs: 100, timeoutMs: 300, failureThreshold: 3, startupTimeoutMs: 15_000 },
-    restart: { initialBackoffMs: 50, backoffMultiplier: 1.5, maxBackoffMs: 1000, resetAfterMs: 30_000, crashLoopFailures: 5, crashLoopWindowMs: 10_000, failedRetryMs: 300_000 },
-    gateway: { host: '127.0.0.1', port: 0, maxQueuedRequests: 256, requestTimeoutMs: 5000, ejectAfterFailures: 3, ejectForMs: 2000 },
-    cache: { enabled: false, maxEntries: 1000, maxBytes: 1024 ** 2, ttlMs: 60_000, redisPrefix: 'serve:cache:', redisTimeoutMs: 5 },
+    restart: {
+      initialBackoffMs: 50,
+      backoffMultiplier: 1.5,
+      maxBackoffMs: 1000,
+      resetAfterMs: 30_000,
+      crashLoopFailures: 5,
+      crashLoopWindowMs: 10_000,
+      failedRetryMs: 300_000,
+    },
+    gateway: {
+      host: '127.0.0.1',
+      port: 0,
+      maxQueuedRequests: 256,
+      requestTimeoutMs: 5000,
+      ejectAfterFailures: 3,
+      ejectForMs: 2000,
+    },
+    cache: {
+      enabled: false,
+      maxEntries: 1000,
+      maxBytes: 1024 ** 2,
+      ttlMs: 60_000,
+      redisPrefix: 'serve:cache:',
+      redisTimeoutMs: 5,
+    },
     drainTimeoutMs: 5000,
     local: { cpus: 2, memoryBytes: 8 * 1024 ** 3, gpus: 0 },
     hosts: [{ name: 'local', node: 'node' }],
@@ -56,7 +87,12 @@ export function tempWorld(): { root: string; registry: string; stateDir: string;
   // What the registry checks before anything starts; the fake replicas never open the model.
   writeFileSync(path.join(version, 'model.onnx'), '');
   writeFileSync(path.join(version, 'model.yaml'), DEMO_MODEL_YAML);
-  return { root, registry, stateDir: path.join(root, 'state'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    registry,
+    stateDir: path.join(root, 'state'),
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 /** Pids of live processes whose command line contains `needle` (from ps), excluding zombies. */
@@ -70,7 +106,12 @@ export function processesMatching(needle: string): number[] {
 }
 
 /** Polls `check` every `everyMs` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 25): Promise<Exclude<T, undefined | null | false>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  everyMs = 25,
+): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -95,7 +136,11 @@ export function killAll(pids: readonly number[]): void {
  * A cluster that `run` starts; cleanup stops it, SIGKILLs every pid `status()` ever reported (the
  * gateway's and the replicas'), and removes `w`. `status()` is called once at the start.
  */
-export async function watchedCluster(t: { after(fn: () => unknown): void }, w: ReturnType<typeof tempWorld>, run: () => Promise<ClusterHandle>) {
+export async function watchedCluster(
+  t: { after(fn: () => unknown): void },
+  w: ReturnType<typeof tempWorld>,
+  run: () => Promise<ClusterHandle>,
+) {
   const seen = new Set<number>();
   let h: ClusterHandle | undefined;
   t.after(async () => {

@@ -16,7 +16,12 @@ export function demoBody(): string {
 /** POSTs `body` to `url` once: a 200 counts in `result.ok`, anything else (or a throw) in its failures. */
 export async function postCounted(url: string, body: string, agent: Agent, result: LoadResult): Promise<void> {
   try {
-    const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+    const res = await request(url, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+      dispatcher: agent,
+    });
     const text = await res.body.text();
     if (res.statusCode === 200) result.ok++;
     else result.failures.push(`${res.statusCode} ${text.slice(0, 200)}`);
@@ -29,7 +34,10 @@ export async function postCounted(url: string, body: string, agent: Agent, resul
  * Runs `workers` loops against `url` until `stop()` is called or `maxMs` passes. A request counts as
  * failed if it throws or answers anything but 200. `stop()` lets requests already sent finish.
  */
-export function startLoad(url: string, opts: { workers: number; maxMs: number; maxRequests: number; pauseMs?: number }) {
+export function startLoad(
+  url: string,
+  opts: { workers: number; maxMs: number; maxRequests: number; pauseMs?: number },
+) {
   const agent = new Agent({ connections: opts.workers, keepAliveTimeout: 2000 });
   const result: LoadResult = { ok: 0, failures: [] };
   let stopped = false;
@@ -58,7 +66,10 @@ export function startLoad(url: string, opts: { workers: number; maxMs: number; m
       const target = result.ok + n;
       const end = Date.now() + timeoutMs;
       while (result.ok < target) {
-        if (Date.now() > end || stopped) throw new Error(`load: ${result.ok} of ${target} successes within ${timeoutMs} ms (${result.failures.length} failures)`);
+        if (Date.now() > end || stopped)
+          throw new Error(
+            `load: ${result.ok} of ${target} successes within ${timeoutMs} ms (${result.failures.length} failures)`,
+          );
         await new Promise((r) => setTimeout(r, 10));
       }
     },

@@ -15,7 +15,12 @@ const SECRET = 'secret line from outside the state directory';
 /** `serve logs <args>` as a user runs it, with a deadline (a read that blocks must not hang the suite). */
 function serveLogs(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
   try {
-    const stdout = execFileSync(process.execPath, [cliEntry, 'logs', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 15_000 });
+    const stdout = execFileSync(process.execPath, [cliEntry, 'logs', ...args], {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 15_000,
+    });
     return { code: 0, stdout, stderr: '' };
   } catch (err) {
     const e = err as { status: number | null; stdout: string; stderr: string };
@@ -52,13 +57,23 @@ test('log files rotate by size and keep a bounded number of generations', (t) =>
 test('logs merge in time order with a prefix per component; -n counts over all of them', (t) => {
   const w = tempWorld();
   t.after(() => w.cleanup());
-  const line = (ts: string, msg: string, extra = {}) => JSON.stringify({ ts, level: 'info', component: 'x', msg, ...extra });
-  writeFileSync(path.join(w.root, 'controller.log'), [line('2026-01-01T00:00:01.000Z', 'c1'), line('2026-01-01T00:00:04.000Z', 'c4')].join('\n') + '\n');
+  const line = (ts: string, msg: string, extra = {}) =>
+    JSON.stringify({ ts, level: 'info', component: 'x', msg, ...extra });
+  writeFileSync(
+    path.join(w.root, 'controller.log'),
+    [line('2026-01-01T00:00:01.000Z', 'c1'), line('2026-01-01T00:00:04.000Z', 'c4')].join('\n') + '\n',
+  );
   writeFileSync(path.join(w.root, 'replica-10.log'), line('2026-01-01T00:00:02.000Z', 'r10') + '\n');
-  writeFileSync(path.join(w.root, 'replica-2.log'), [line('2026-01-01T00:00:03.000Z', 'r2', { replica: 'replica-2' }), 'plain text after r2'].join('\n') + '\n');
+  writeFileSync(
+    path.join(w.root, 'replica-2.log'),
+    [line('2026-01-01T00:00:03.000Z', 'r2', { replica: 'replica-2' }), 'plain text after r2'].join('\n') + '\n',
+  );
   assert.deepEqual(logComponents(w.root), ['controller', 'replica-2', 'replica-10']);
   const merged = mergedTail(w.root, logComponents(w.root), 10);
-  assert.deepEqual(merged.map((l) => l.component), ['controller', 'replica-10', 'replica-2', 'replica-2', 'controller']);
+  assert.deepEqual(
+    merged.map((l) => l.component),
+    ['controller', 'replica-10', 'replica-2', 'replica-2', 'controller'],
+  );
   assert.equal(mergedTail(w.root, logComponents(w.root), 2).length, 2);
   assert.equal(formatLogLine(merged[2]!, 10), 'replica-2  | 00:00:03.000 info  r2 replica=replica-2');
   assert.equal(formatLogLine(merged[3]!, 10), 'replica-2  | plain text after r2');
@@ -69,7 +84,12 @@ test('following prints only new lines, and a rotated file is read from its start
   const file = path.join(w.root, 'gateway.log');
   writeFileSync(file, 'old line\n');
   const got: string[] = [];
-  const stop = followLogs(w.root, () => ['gateway'], (l) => got.push(l.line), 20);
+  const stop = followLogs(
+    w.root,
+    () => ['gateway'],
+    (l) => got.push(l.line),
+    20,
+  );
   t.after(() => {
     stop();
     w.cleanup();
@@ -92,7 +112,12 @@ test('following across a real rotation loses no line written around it', async (
   log.write(line(1));
   log.write(line(2));
   const got: string[] = [];
-  const stop = followLogs(w.root, () => ['replica-1'], (l) => got.push(l.line), 20);
+  const stop = followLogs(
+    w.root,
+    () => ['replica-1'],
+    (l) => got.push(l.line),
+    20,
+  );
   t.after(() => {
     stop();
     log.close();
@@ -113,7 +138,10 @@ test('serve logs refuses a log file that is a link, in one line, and prints noth
   for (const args of [[], ['gateway'], ['-f']]) {
     const r = serveLogs([...args, '--state-dir', w.stateDir], w.root);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
-    assert.match(r.stderr, /^serve: error: .*logs\/gateway\.log is a symbolic link, and serve never follows links in its state directory: remove it\n$/);
+    assert.match(
+      r.stderr,
+      /^serve: error: .*logs\/gateway\.log is a symbolic link, and serve never follows links in its state directory: remove it\n$/,
+    );
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(SECRET));
   }
   const ok = serveLogs(['controller', '--state-dir', w.stateDir], w.root);
@@ -147,19 +175,27 @@ test('a component name that could lead out of logs/ is refused as such', (t) => 
   for (const name of ['../../../../etc/passwd', '../outside', 'a/b', '..', '.hidden', 'replica-1.log']) {
     const r = serveLogs([name, '--state-dir', w.stateDir], w.root);
     assert.equal(r.code, 2, `${name}: ${r.stderr}`);
-    assert.equal(r.stderr, `serve: error: "${name}" is not a component name: use controller, gateway, replica-N (or just N)\n`);
+    assert.equal(
+      r.stderr,
+      `serve: error: "${name}" is not a component name: use controller, gateway, replica-N (or just N)\n`,
+    );
     assert.doesNotMatch(r.stdout, new RegExp(SECRET));
   }
   assert.throws(() => mergedTail(w.logsDir, ['../outside'], 10), /is not a component name/);
 });
 
-test('following never reads through a link that takes a log file\'s place', async (t) => {
+test("following never reads through a link that takes a log file's place", async (t) => {
   const w = logsWorld(t);
   const gateway = path.join(w.logsDir, 'gateway.log');
   const controller = path.join(w.logsDir, 'controller.log');
   writeFileSync(gateway, 'gateway line\n');
   const got: string[] = [];
-  const stop = followLogs(w.logsDir, () => ['gateway', 'controller'], (l) => got.push(l.line), 20);
+  const stop = followLogs(
+    w.logsDir,
+    () => ['gateway', 'controller'],
+    (l) => got.push(l.line),
+    20,
+  );
   t.after(stop);
   renameSync(gateway, `${gateway}.1`);
   symlinkSync(w.outside, gateway);

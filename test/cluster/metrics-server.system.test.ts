@@ -23,6 +23,11 @@ test('a metrics port in use is a user error naming controller.metrics_port', asy
   await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
   t.after(() => busy.close());
   const port = (busy.address() as net.AddressInfo).port;
-  await assert.rejects(startMetricsServer(port, async () => ''), (err: Error) =>
-    err.name === 'UserError' && err.message === `controller.metrics_port ${port}: 127.0.0.1:${port} is in use; pick another port in the profile (0 picks a free one)`);
+  await assert.rejects(
+    startMetricsServer(port, async () => ''),
+    (err: Error) =>
+      err.name === 'UserError' &&
+      err.message ===
+        `controller.metrics_port ${port}: 127.0.0.1:${port} is in use; pick another port in the profile (0 picks a free one)`,
+  );
 });

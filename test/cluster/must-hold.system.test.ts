@@ -31,8 +31,15 @@ function realProfile(registry: string, initial: number) {
 }
 
 /** Starts the cluster; cleanup stops it and SIGKILLs every pid it ever reported. */
-async function start(t: { after(fn: () => unknown): void }, w: ReturnType<typeof tempWorld>, initial: number, extra: { cliEntry?: string } = {}) {
-  const c = await watchedCluster(t, w, () => startCluster(realProfile(w.registry, initial), { stateDir: w.stateDir, ...extra }));
+async function start(
+  t: { after(fn: () => unknown): void },
+  w: ReturnType<typeof tempWorld>,
+  initial: number,
+  extra: { cliEntry?: string } = {},
+) {
+  const c = await watchedCluster(t, w, () =>
+    startCluster(realProfile(w.registry, initial), { stateDir: w.stateDir, ...extra }),
+  );
   return { ...c, inferUrl: `${c.h.gatewayUrl}/v2/models/cnn-lstm/infer` };
 }
 
@@ -51,12 +58,22 @@ test('kill -9 of one replica every ~1.5 s under load: zero failed requests, each
   }
   await load.moreOk(100);
   const result = await load.stop();
-  assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} requests failed`);
+  assert.deepEqual(
+    result.failures,
+    [],
+    `${result.failures.length} of ${result.ok + result.failures.length} requests failed`,
+  );
   assert.ok(result.ok > 50, `only ${result.ok} requests went through`);
-  const after = await waitFor('every replica replaced and ready', () => {
-    const s = status();
-    return s.replicas.every((r) => r.state === 'ready' && r.restarts === 1 && !killed.includes(r.pid!)) ? s : undefined;
-  }, 15_000);
+  const after = await waitFor(
+    'every replica replaced and ready',
+    () => {
+      const s = status();
+      return s.replicas.every((r) => r.state === 'ready' && r.restarts === 1 && !killed.includes(r.pid!))
+        ? s
+        : undefined;
+    },
+    15_000,
+  );
   assert.equal(after.replicas.length, 3);
   await h.stop();
   await waitFor('no process left', () => [...seen].every((pid) => !isAlive(pid)), 5000);
@@ -68,10 +85,14 @@ test('a SIGSTOPped replica is taken out and replaced while the others keep servi
   const victim = status().replicas[0]!;
   process.kill(victim.pid!, 'SIGSTOP');
   t.after(() => killAll([victim.pid!]));
-  const back = await waitFor('replica-1 replaced', () => {
-    const r = status().replicas.find((x) => x.id === 'replica-1');
-    return r?.state === 'ready' && r.pid !== victim.pid ? r : undefined;
-  }, 20_000);
+  const back = await waitFor(
+    'replica-1 replaced',
+    () => {
+      const r = status().replicas.find((x) => x.id === 'replica-1');
+      return r?.state === 'ready' && r.pid !== victim.pid ? r : undefined;
+    },
+    20_000,
+  );
   assert.equal(back.restarts, 1);
   assert.equal(isAlive(victim.pid!), false, 'the hung process was killed, not left stopped');
   const load = startLoad(inferUrl, { workers: 2, maxMs: 10_000, maxRequests: 2000 });
@@ -89,7 +110,12 @@ test('draining on scale-down and on stop fails no accepted request (slow replica
     delete process.env.FAKE_REAL_CLI;
     delete process.env.FAKE_INFER_MS;
   });
-  const { h: handle, seen } = await watchedCluster(t, w, () => startCluster(testProfile(w.registry, { replicas: { initial: 3 }, gateway: { requestTimeoutMs: 5000 } }), { stateDir: w.stateDir, cliEntry: fakeCli }));
+  const { h: handle, seen } = await watchedCluster(t, w, () =>
+    startCluster(testProfile(w.registry, { replicas: { initial: 3 }, gateway: { requestTimeoutMs: 5000 } }), {
+      stateDir: w.stateDir,
+      cliEntry: fakeCli,
+    }),
+  );
   const url = `${handle.gatewayUrl}/v2/models/demo/infer`;
 
   // Scale 3 -> 1 while 6 workers keep ~6 slow requests in flight at all times.
@@ -105,10 +131,14 @@ test('draining on scale-down and on stop fails no accepted request (slow replica
   // Stop with requests in flight: each one already sent is answered.
   const load2 = startLoad(url, { workers: 6, maxMs: 15_000, maxRequests: 6 });
   // All six are at the gateway (in flight to the slow replicas) before the stop begins.
-  await waitFor('six requests in flight at the gateway', async () => {
-    const text = await (await fetch(`${handle.gatewayUrl}/metrics`)).text();
-    return Number(/^serve_gateway_inflight_requests (\d+)$/m.exec(text)?.[1] ?? 0) === 6;
-  }, 10_000);
+  await waitFor(
+    'six requests in flight at the gateway',
+    async () => {
+      const text = await (await fetch(`${handle.gatewayUrl}/metrics`)).text();
+      return Number(/^serve_gateway_inflight_requests (\d+)$/m.exec(text)?.[1] ?? 0) === 6;
+    },
+    10_000,
+  );
   const stopping = handle.stop();
   const final = await load2.stop();
   await stopping;

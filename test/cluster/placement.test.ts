@@ -28,22 +28,34 @@ test('GPUs count only on hosts that have them, and stay counted once used up', (
   const gpuHost: HostCapacity = { name: 'gpu', cpus: 64, memoryBytes: 256 * GiB, gpus: 1 };
   const r = placeReplicas([gpuHost], { cpus: 1, memoryBytes: GiB, gpus: 0.5 }, 3);
   assert.equal(r.slots.filter((s) => s.host).length, 2);
-  assert.deepEqual(r.slots.slice(0, 2), [{ host: 'gpu', gpus: [0] }, { host: 'gpu', gpus: [0] }]);
+  assert.deepEqual(r.slots.slice(0, 2), [
+    { host: 'gpu', gpus: [0] },
+    { host: 'gpu', gpus: [0] },
+  ]);
   assert.match(r.slots[2]!.reason!, /needs 0.5 of a GPU, at most 0 free on gpu/);
 });
 
 const GPU_HOST: HostCapacity = {
-  name: 'gpu-1', cpus: 64, memoryBytes: 256 * GiB, gpus: 2,
-  gpuDevices: [{ index: 0, memoryTotalBytes: 16 * GiB, memoryUsedBytes: 1 * GiB }, { index: 1, memoryTotalBytes: 16 * GiB, memoryUsedBytes: 12 * GiB }],
+  name: 'gpu-1',
+  cpus: 64,
+  memoryBytes: 256 * GiB,
+  gpus: 2,
+  gpuDevices: [
+    { index: 0, memoryTotalBytes: 16 * GiB, memoryUsedBytes: 1 * GiB },
+    { index: 1, memoryTotalBytes: 16 * GiB, memoryUsedBytes: 12 * GiB },
+  ],
 };
 
 test('two GPUs, four 0.5-GPU replicas: two per device, spread over both', () => {
   const r = placeReplicas([GPU_HOST], { cpus: 1, memoryBytes: GiB, gpus: 0.5 }, 5);
-  assert.deepEqual(r.slots.slice(0, 4).map((s) => s.gpus), [[0], [1], [0], [1]]);
+  assert.deepEqual(
+    r.slots.slice(0, 4).map((s) => s.gpus),
+    [[0], [1], [0], [1]],
+  );
   assert.match(r.slots[4]!.reason!, /needs 0.5 of a GPU, at most 0 free on gpu-1/);
 });
 
-test('GPU memory is checked against each device\'s free memory as reported', () => {
+test("GPU memory is checked against each device's free memory as reported", () => {
   // Device 1 has 4 GiB free: one 3 GiB replica fits there, not two; device 0 (15 GiB) takes five.
   const r = placeReplicas([GPU_HOST], { cpus: 1, memoryBytes: GiB, gpus: 0.1, gpuMemoryBytes: 3 * GiB }, 7);
   const perDevice = [0, 1].map((d) => r.slots.filter((s) => s.gpus?.[0] === d).length);
@@ -58,25 +70,50 @@ test('whole GPUs: a 2-GPU replica takes two free devices, and none is left for t
 });
 
 test('a GPU count without devices means devices 0..n-1 of unknown memory (memory not checked)', () => {
-  const r = placeReplicas([{ name: 'g', cpus: 8, memoryBytes: 8 * GiB, gpus: 2 }], { cpus: 1, memoryBytes: GiB, gpus: 1, gpuMemoryBytes: 99 * GiB }, 3);
-  assert.deepEqual(r.slots.map((s) => s.gpus), [[0], [1], undefined]);
+  const r = placeReplicas(
+    [{ name: 'g', cpus: 8, memoryBytes: 8 * GiB, gpus: 2 }],
+    { cpus: 1, memoryBytes: GiB, gpus: 1, gpuMemoryBytes: 99 * GiB },
+    3,
+  );
+  assert.deepEqual(
+    r.slots.map((s) => s.gpus),
+    [[0], [1], undefined],
+  );
 });
 
 test('GPU replicas already placed keep their devices; new ones take what is left', () => {
-  const r = placeReplicas([GPU_HOST], { cpus: 1, memoryBytes: GiB, gpus: 0.5 }, 2, { placed: [{ host: 'gpu-1', gpus: [0] }, { host: 'gpu-1', gpus: [0] }] });
-  assert.deepEqual(r.slots.map((s) => s.gpus), [[1], [1]]);
+  const r = placeReplicas([GPU_HOST], { cpus: 1, memoryBytes: GiB, gpus: 0.5 }, 2, {
+    placed: [
+      { host: 'gpu-1', gpus: [0] },
+      { host: 'gpu-1', gpus: [0] },
+    ],
+  });
+  assert.deepEqual(
+    r.slots.map((s) => s.gpus),
+    [[1], [1]],
+  );
 });
 
 test('replicas are spread over hosts, so one host lost loses as few as possible', () => {
   const hosts = ['local', 'a', 'b'].map((name) => ({ ...laptop, name, cpus: 8 }));
   const r = placeReplicas(hosts, { cpus: 1, memoryBytes: GiB, gpus: 0 }, 6);
-  assert.deepEqual(r.slots.map((s) => s.host), ['local', 'a', 'b', 'local', 'a', 'b']);
+  assert.deepEqual(
+    r.slots.map((s) => s.host),
+    ['local', 'a', 'b', 'local', 'a', 'b'],
+  );
   const more = placeReplicas(hosts, { cpus: 1, memoryBytes: GiB, gpus: 0 }, 1, { placed: ['local', 'local', 'a'] });
-  assert.deepEqual(more.slots.map((s) => s.host), ['b']);
+  assert.deepEqual(
+    more.slots.map((s) => s.host),
+    ['b'],
+  );
 });
 
 test('GPU replicas prefer hosts with GPUs; on a CPU-only host they run on the CPU', () => {
-  const r = placeReplicas([laptop, { name: 'g', cpus: 8, memoryBytes: 8 * GiB, gpus: 1 }], { cpus: 1, memoryBytes: GiB, gpus: 1 }, 2);
+  const r = placeReplicas(
+    [laptop, { name: 'g', cpus: 8, memoryBytes: 8 * GiB, gpus: 1 }],
+    { cpus: 1, memoryBytes: GiB, gpus: 1 },
+    2,
+  );
   assert.deepEqual(r.slots, [{ host: 'g', gpus: [0] }, { host: 'localhost' }]);
 });
 
@@ -89,14 +126,27 @@ test('nothing fits: the reason names each host', () => {
 test('oversubscribe places every replica and warns for each one that did not fit', () => {
   const r = placeReplicas([laptop], { cpus: 2, memoryBytes: 2 * GiB, gpus: 0 }, 3, { oversubscribe: true });
   assert.ok(r.slots.every((s) => s.host === 'localhost'));
-  assert.deepEqual(r.slots.map((s) => s.oversubscribed ?? false), [false, true, true]);
+  assert.deepEqual(
+    r.slots.map((s) => s.oversubscribed ?? false),
+    [false, true, true],
+  );
   assert.equal(r.warnings.length, 2);
   assert.match(r.warnings[0]!, /replica 2 oversubscribes localhost \(needs 2 CPUs/);
 });
 
 test('a second host takes what the first cannot', () => {
-  const r = placeReplicas([{ ...laptop, cpus: 4 }, { ...laptop, name: 'b' }], { cpus: 2, memoryBytes: GiB, gpus: 0 }, 4);
-  assert.deepEqual(r.slots.map((s) => s.host), ['localhost', 'b', 'localhost', undefined]);
+  const r = placeReplicas(
+    [
+      { ...laptop, cpus: 4 },
+      { ...laptop, name: 'b' },
+    ],
+    { cpus: 2, memoryBytes: GiB, gpus: 0 },
+    4,
+  );
+  assert.deepEqual(
+    r.slots.map((s) => s.host),
+    ['localhost', 'b', 'localhost', undefined],
+  );
 });
 
 test('local capacity: the profile wins, else the OS; GPUs are the driver folders, 0 without one', async () => {
@@ -107,7 +157,12 @@ test('local capacity: the profile wins, else the OS; GPUs are the driver folders
   try {
     mkdirSync(`${dir}/0000:01:00.0`);
     mkdirSync(`${dir}/0000:02:00.0`);
-    assert.deepEqual(localCapacity({ cpus: 3, memoryBytes: 5, gpus: 1 }, dir), { name: 'local', cpus: 3, memoryBytes: 5, gpus: 1 });
+    assert.deepEqual(localCapacity({ cpus: 3, memoryBytes: 5, gpus: 1 }, dir), {
+      name: 'local',
+      cpus: 3,
+      memoryBytes: 5,
+      gpus: 1,
+    });
     const detected = localCapacity({}, dir);
     assert.equal(detected.cpus, os.availableParallelism());
     assert.equal(detected.memoryBytes, os.totalmem());

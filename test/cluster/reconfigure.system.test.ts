@@ -23,7 +23,12 @@ function batchLoad(url: string, workers: number, maxMs: number) {
   const worker = async () => {
     while (!stopped && Date.now() < deadline && answers.length + failures.length < 100_000) {
       try {
-        const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+        const res = await request(url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json' },
+          dispatcher: agent,
+        });
         const text = await res.body.text();
         const rows = /batch;desc=(\d+)/.exec(String(res.headers['server-timing'] ?? ''))?.[1];
         if (res.statusCode === 200) answers.push({ atMs: Date.now(), rows: Number(rows ?? 0) });
@@ -35,10 +40,16 @@ function batchLoad(url: string, workers: number, maxMs: number) {
   };
   const done = Promise.all(Array.from({ length: workers }, worker)).then(() => agent.close());
   return {
-    answers, failures,
+    answers,
+    failures,
     async more(n: number): Promise<void> {
       const target = answers.length + n;
-      await waitFor(`${n} more answers (${failures.length} failures)`, () => answers.length >= target || failures.length > 0, 20_000, 10);
+      await waitFor(
+        `${n} more answers (${failures.length} failures)`,
+        () => answers.length >= target || failures.length > 0,
+        20_000,
+        10,
+      );
     },
     async stop(): Promise<void> {
       stopped = true;
@@ -50,14 +61,22 @@ function batchLoad(url: string, workers: number, maxMs: number) {
 test('a live batching change under load: applied between batches, no restart, no failed request; threads roll; bad changes refused', async (t) => {
   const w = tempWorld();
   execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', w.registry], { stdio: 'ignore' });
-  const { h: handle, status } = await watchedCluster(t, w, () => startCluster(testProfile(w.registry, {
-    model: { name: 'cnn-lstm', version: 1, registry: w.registry },
-    replicas: { min: 1, max: 2, initial: 1 },
-    resources: { cpus: 0.5 },
-    batching: { maxBatchSize: 1, batchWaitMs: 0, maxQueuedRequests: 64 },
-    health: { periodMs: 200, timeoutMs: 1000, failureThreshold: 3, startupTimeoutMs: 30_000 },
-  }), { stateDir: w.stateDir }));
-  const pids = () => status().replicas.filter((r) => r.state === 'ready').map((r) => r.pid!);
+  const { h: handle, status } = await watchedCluster(t, w, () =>
+    startCluster(
+      testProfile(w.registry, {
+        model: { name: 'cnn-lstm', version: 1, registry: w.registry },
+        replicas: { min: 1, max: 2, initial: 1 },
+        resources: { cpus: 0.5 },
+        batching: { maxBatchSize: 1, batchWaitMs: 0, maxQueuedRequests: 64 },
+        health: { periodMs: 200, timeoutMs: 1000, failureThreshold: 3, startupTimeoutMs: 30_000 },
+      }),
+      { stateDir: w.stateDir },
+    ),
+  );
+  const pids = () =>
+    status()
+      .replicas.filter((r) => r.state === 'ready')
+      .map((r) => r.pid!);
   const [before] = pids();
   const admin = new AdminClient(w.stateDir, 60_000);
   const load = batchLoad(`${handle.gatewayUrl}/v2/models/cnn-lstm/infer`, 8, 40_000);
@@ -68,15 +87,28 @@ test('a live batching change under load: applied between batches, no restart, no
   const changedAt = Date.now();
   assert.deepEqual(result.applied, { maxBatchSize: 8, batchWaitMs: 3, threads: 1 });
   assert.equal(result.rolled, false);
-  assert.deepEqual(result.replicas.map((r) => r.ok), [true], JSON.stringify(result.replicas));
+  assert.deepEqual(
+    result.replicas.map((r) => r.ok),
+    [true],
+    JSON.stringify(result.replicas),
+  );
   await load.more(300);
   assert.deepEqual(pids(), [before], 'the replica was not restarted');
 
   const early = load.answers.filter((a) => a.atMs < requestedAt);
   const late = load.answers.filter((a) => a.atMs > changedAt + 200);
-  assert.ok(early.length >= 50 && early.every((a) => a.rows === 1), `before the change every batch had 1 row: ${[...new Set(early.map((a) => a.rows))]}`);
-  assert.ok(late.some((a) => a.rows > 1), `after it, batches of more than 1 row: ${[...new Set(late.map((a) => a.rows))]}`);
-  assert.ok(late.every((a) => a.rows <= 8), 'and never more than the new maxBatchSize');
+  assert.ok(
+    early.length >= 50 && early.every((a) => a.rows === 1),
+    `before the change every batch had 1 row: ${[...new Set(early.map((a) => a.rows))]}`,
+  );
+  assert.ok(
+    late.some((a) => a.rows > 1),
+    `after it, batches of more than 1 row: ${[...new Set(late.map((a) => a.rows))]}`,
+  );
+  assert.ok(
+    late.every((a) => a.rows <= 8),
+    'and never more than the new maxBatchSize',
+  );
 
   await assert.rejects(admin.reconfigure({ device: 'cuda' } as never), /device cannot change on a running replica/);
   await assert.rejects(admin.reconfigure({ maxBatchSize: 0 }), /maxBatchSize: expected a whole number from 1 to 4096/);

@@ -27,7 +27,12 @@ function versionLoad(url: string, workers: number, maxMs: number) {
   const worker = async () => {
     while (!stopped && Date.now() < deadline && ok + failures.length < 200_000) {
       try {
-        const res = await request(url, { method: 'POST', body, headers: { 'content-type': 'application/json' }, dispatcher: agent });
+        const res = await request(url, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json' },
+          dispatcher: agent,
+        });
         const text = await res.body.text();
         if (res.statusCode !== 200) failures.push(`${res.statusCode} ${text.slice(0, 200)}`);
         else {
@@ -42,7 +47,8 @@ function versionLoad(url: string, workers: number, maxMs: number) {
   };
   const done = Promise.all(Array.from({ length: workers }, worker)).then(() => agent.close());
   return {
-    byVersion, failures,
+    byVersion,
+    failures,
     /** Counts by version from now on. */
     reset: () => byVersion.clear(),
     get ok() {
@@ -56,16 +62,28 @@ function versionLoad(url: string, workers: number, maxMs: number) {
 }
 
 /** Runs `serve rollout` as a user would; resolves with its exit code, final JSON and stderr. */
-function rolloutCli(stateDir: string, args: string[]): Promise<{ code: number; result: RolloutStatus; stderr: string }> {
+function rolloutCli(
+  stateDir: string,
+  args: string[],
+): Promise<{ code: number; result: RolloutStatus; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cliEntry, 'rollout', ...args, '--json', '--state-dir', stateDir], { timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      try {
-        resolve({ code, result: JSON.parse(stdout) as RolloutStatus, stderr });
-      } catch {
-        reject(new Error(`serve rollout exited ${code} with no JSON: ${stdout}\n${stderr}`));
-      }
-    });
+    execFile(
+      process.execPath,
+      [cliEntry, 'rollout', ...args, '--json', '--state-dir', stateDir],
+      { timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : -1
+          : 0;
+        try {
+          resolve({ code, result: JSON.parse(stdout) as RolloutStatus, stderr });
+        } catch {
+          reject(new Error(`serve rollout exited ${code} with no JSON: ${stdout}\n${stderr}`));
+        }
+      },
+    );
   });
 }
 
@@ -75,7 +93,11 @@ test('rollout under load: a good version completes, a slow one is rolled back wi
   const versions = path.join(w.registry, 'cnn-lstm');
   cpSync(path.join(versions, '1'), path.join(versions, '2'), { recursive: true });
   // Same inputs and outputs, LSTM hidden 512 in 2 layers instead of 64 in 1: ~9 ms a row instead of ~0.2 ms.
-  execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', w.registry, '--name', 'cnn-lstm@3', '--hidden', '512', '--layers', '2'], { stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [cliEntry, 'model', 'demo', '--registry', w.registry, '--name', 'cnn-lstm@3', '--hidden', '512', '--layers', '2'],
+    { stdio: 'ignore' },
+  );
   let h: ClusterHandle | undefined;
   let load: ReturnType<typeof versionLoad> | undefined;
   t.after(async () => {
@@ -83,14 +105,17 @@ test('rollout under load: a good version completes, a slow one is rolled back wi
     await h?.stop();
     w.cleanup();
   });
-  h = await startCluster(testProfile(w.registry, {
-    model: { name: 'cnn-lstm', version: 1, registry: w.registry },
-    replicas: { min: 1, max: 2, initial: 2 },
-    resources: { cpus: 0.5 },
-    batching: { maxBatchSize: 4, batchWaitMs: 1, maxQueuedRequests: 64 },
-    health: { periodMs: 200, timeoutMs: 1000, failureThreshold: 3, startupTimeoutMs: 30_000 },
-    slo: { p99Ms: 1000 },
-  }), { stateDir: w.stateDir });
+  h = await startCluster(
+    testProfile(w.registry, {
+      model: { name: 'cnn-lstm', version: 1, registry: w.registry },
+      replicas: { min: 1, max: 2, initial: 2 },
+      resources: { cpus: 0.5 },
+      batching: { maxBatchSize: 4, batchWaitMs: 1, maxQueuedRequests: 64 },
+      health: { periodMs: 200, timeoutMs: 1000, failureThreshold: 3, startupTimeoutMs: 30_000 },
+      slo: { p99Ms: 1000 },
+    }),
+    { stateDir: w.stateDir },
+  );
   const handle = h;
   load = versionLoad(`${handle.gatewayUrl}/v2/models/cnn-lstm/infer`, 4, 60_000);
   await waitFor('load flowing', () => load!.ok > 50, 10_000);
@@ -98,15 +123,26 @@ test('rollout under load: a good version completes, a slow one is rolled back wi
   const good = await rolloutCli(w.stateDir, ['cnn-lstm@2', '--steps', '50%,100%', '--step-time', '2s']);
   assert.equal(good.code, 0, good.stderr);
   assert.equal(good.result.phase, 'completed');
-  assert.deepEqual(good.result.decisions.filter((d) => d.kind === 'passed').map((d) => d.step), [1, 2]);
+  assert.deepEqual(
+    good.result.decisions.filter((d) => d.kind === 'passed').map((d) => d.step),
+    [1, 2],
+  );
   const step1 = good.result.decisions.find((d) => d.kind === 'passed' && d.step === 1)!;
   assert.ok(step1.figures!.new.count > 20 && step1.figures!.old.count > 20, JSON.stringify(step1.figures));
   assert.match(good.stderr, /step 1\/2: 50% of traffic to version 2/);
   // The old replicas drain; the cluster's version is 2 and every answer says so.
-  await waitFor('only version 2 replicas', () => handle.status().replicas.every((r) => r.version === 2 && r.state === 'ready'), 15_000);
+  await waitFor(
+    'only version 2 replicas',
+    () => handle.status().replicas.every((r) => r.version === 2 && r.state === 'ready'),
+    15_000,
+  );
   assert.equal(handle.status().model.version, 2);
   load.reset();
-  await waitFor('answers after the rollout', () => load!.ok > 0 && [...load!.byVersion.values()].reduce((a, b) => a + b, 0) > 30, 10_000);
+  await waitFor(
+    'answers after the rollout',
+    () => load!.ok > 0 && [...load!.byVersion.values()].reduce((a, b) => a + b, 0) > 30,
+    10_000,
+  );
   assert.deepEqual([...load.byVersion.keys()], ['2']);
   assert.deepEqual(load.failures, []);
 
@@ -126,7 +162,17 @@ test('rollout under load: a good version completes, a slow one is rolled back wi
   assert.equal(handle.status().rollout!.phase, 'rolled-back');
 
   // Ctrl-C of `serve rollout` during a step rolls back (version 1 again, a long step that never ends).
-  const cli = spawn(process.execPath, [cliEntry, 'rollout', 'cnn-lstm@1', '--steps', '50%,100%', '--step-time', '60s', '--state-dir', w.stateDir]);
+  const cli = spawn(process.execPath, [
+    cliEntry,
+    'rollout',
+    'cnn-lstm@1',
+    '--steps',
+    '50%,100%',
+    '--step-time',
+    '60s',
+    '--state-dir',
+    w.stateDir,
+  ]);
   let stderr = '';
   cli.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));
@@ -135,10 +181,18 @@ test('rollout under load: a good version completes, a slow one is rolled back wi
   assert.equal(await exited, 1, stderr);
   assert.match(stderr, /interrupted: rolling back/);
   const after = handle.status();
-  assert.deepEqual([after.rollout!.phase, after.rollout!.reason, after.model.version], ['rolled-back', 'interrupted: Ctrl-C of serve rollout', 2]);
+  assert.deepEqual(
+    [after.rollout!.phase, after.rollout!.reason, after.model.version],
+    ['rolled-back', 'interrupted: Ctrl-C of serve rollout', 2],
+  );
   await waitFor('version 1 drained', () => handle.status().replicas.every((r) => r.version === 2), 15_000);
   await load.stop();
   assert.deepEqual(load.failures, []);
-  t.diagnostic(`good: ${good.result.decisions.filter((d) => d.figures).map((d) => d.message).join(' | ')}`);
+  t.diagnostic(
+    `good: ${good.result.decisions
+      .filter((d) => d.figures)
+      .map((d) => d.message)
+      .join(' | ')}`,
+  );
   t.diagnostic(`slow: ${missed.message}`);
 });

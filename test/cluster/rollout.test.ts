@@ -9,7 +9,14 @@ import { advance, initialStep, parseStepsPercent, type StepState } from '../../s
 import { figuresOf, parseVersionMetrics, percentileMs, stepCounts } from '../../src/cluster/rollout/figures.js';
 import type { VersionFigures } from '../../src/common/rollout.js';
 
-const fig = (count: number, p50Ms: number, p99Ms: number, errors = 0): VersionFigures => ({ count, errors, p50Ms, p90Ms: p50Ms, p95Ms: p50Ms, p99Ms });
+const fig = (count: number, p50Ms: number, p99Ms: number, errors = 0): VersionFigures => ({
+  count,
+  errors,
+  p50Ms,
+  p90Ms: p50Ms,
+  p95Ms: p50Ms,
+  p99Ms,
+});
 const rules = { slo: { p99Ms: 100 }, maxRegression: 0.2 };
 
 test('judge: a percentile above the profile target misses, once there are enough samples for it', () => {
@@ -39,7 +46,8 @@ test('judge: slower than the old version by more than --max-regression and more 
   assert.equal(judgeStep(fig(200, 10, 20), fig(19, 30, 35), rules).ok, true);
   assert.equal(judgeStep(fig(19, 10, 20), fig(200, 30, 35), rules).ok, true);
   // p99 is judged only with 1000 samples each: 999 of the old version leaves p99 out.
-  const p99only = (n: number) => judgeStep({ count: n, errors: 0, p99Ms: 20 }, { count: 1500, errors: 0, p99Ms: 60 }, rules);
+  const p99only = (n: number) =>
+    judgeStep({ count: n, errors: 0, p99Ms: 20 }, { count: 1500, errors: 0, p99Ms: 60 }, rules);
   assert.equal(p99only(999).ok, true);
   assert.equal(p99only(1000).ok, false);
 });
@@ -97,7 +105,12 @@ test('step machine on a manual clock: steps in order, judged at each step end, c
 
 test('step machine: a missed step rolls back at once; an abort while starting or stepping rolls back; done ends it', () => {
   const plan = { stepsPercent: [10, 100], stepTimeMs: 2000 };
-  let r = advance(advance(initialStep, { type: 'ready' }, plan, 0).state, { type: 'judged', ok: false, why: 'p50 too slow' }, plan, 2000);
+  let r = advance(
+    advance(initialStep, { type: 'ready' }, plan, 0).state,
+    { type: 'judged', ok: false, why: 'p50 too slow' },
+    plan,
+    2000,
+  );
   assert.deepEqual(r.actions, [{ type: 'rollback', why: 'p50 too slow' }]);
   assert.deepEqual([r.state.phase, r.state.step, r.state.reason], ['rolling-back', 1, 'p50 too slow']);
   assert.deepEqual(advance(r.state, { type: 'judged', ok: true }, plan, 2100).actions, [], 'a late verdict is ignored');
@@ -107,15 +120,16 @@ test('step machine: a missed step rolls back at once; an abort while starting or
 });
 
 test('figures: per-version counts from the gateway text, the step difference, interpolated percentiles', () => {
-  const text = (n1: number, n2: number, slow: number) => [
-    `serve_gateway_version_request_duration_seconds_bucket{le="0.005",version="1"} ${n1}`,
-    `serve_gateway_version_request_duration_seconds_bucket{le="0.01",version="1"} ${n1}`,
-    `serve_gateway_version_request_duration_seconds_bucket{le="+Inf",version="1"} ${n1}`,
-    `serve_gateway_version_request_duration_seconds_bucket{le="0.005",version="2"} ${n2 - slow}`,
-    `serve_gateway_version_request_duration_seconds_bucket{le="0.01",version="2"} ${n2}`,
-    `serve_gateway_version_request_duration_seconds_bucket{le="+Inf",version="2"} ${n2}`,
-    `serve_gateway_version_errors_total{version="2"} 3`,
-  ].join('\n');
+  const text = (n1: number, n2: number, slow: number) =>
+    [
+      `serve_gateway_version_request_duration_seconds_bucket{le="0.005",version="1"} ${n1}`,
+      `serve_gateway_version_request_duration_seconds_bucket{le="0.01",version="1"} ${n1}`,
+      `serve_gateway_version_request_duration_seconds_bucket{le="+Inf",version="1"} ${n1}`,
+      `serve_gateway_version_request_duration_seconds_bucket{le="0.005",version="2"} ${n2 - slow}`,
+      `serve_gateway_version_request_duration_seconds_bucket{le="0.01",version="2"} ${n2}`,
+      `serve_gateway_version_request_duration_seconds_bucket{le="+Inf",version="2"} ${n2}`,
+      `serve_gateway_version_errors_total{version="2"} 3`,
+    ].join('\n');
   const before = parseVersionMetrics(text(100, 10, 0));
   const after = parseVersionMetrics(text(300, 110, 50));
   const v2 = stepCounts(before, after, '2');
@@ -123,7 +137,14 @@ test('figures: per-version counts from the gateway text, the step difference, in
   // 50 of 100 at or under 5 ms, the other 50 in (5, 10]: p50 = 5 ms, p99 = 5 + 49/50 * 5.
   assert.equal(percentileMs(v2, 0.5), 5);
   assert.ok(Math.abs(percentileMs(v2, 0.99)! - 9.9) < 1e-9);
-  assert.deepEqual(figuresOf(stepCounts(before, after, '1')), { count: 200, errors: 0, p50Ms: 2.5, p90Ms: 4.5, p95Ms: 4.75, p99Ms: 4.95 });
+  assert.deepEqual(figuresOf(stepCounts(before, after, '1')), {
+    count: 200,
+    errors: 0,
+    p50Ms: 2.5,
+    p90Ms: 4.5,
+    p95Ms: 4.75,
+    p99Ms: 4.95,
+  });
   assert.deepEqual(figuresOf(stepCounts(before, after, '9')), { count: 0, errors: 0 });
   // A gateway restart (counters went down): the later scrape is the whole step.
   assert.equal(stepCounts(after, before, '1').count, 100);

@@ -13,8 +13,19 @@ import { testProfile } from './helpers.js';
 import type { ProfileSchedule, ScheduleSwitch } from '../../src/profile/schedule.js';
 
 const schedule: ProfileSchedule = {
-  timezone: 'America/New_York', default: 'off-hours', closedDates: ['2026-11-26'], earlyClose: { '2026-11-27': '13:00' },
-  windows: [{ profile: 'market-hours', days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:30', to: '16:00', prewarmMs: 300_000 }],
+  timezone: 'America/New_York',
+  default: 'off-hours',
+  closedDates: ['2026-11-26'],
+  earlyClose: { '2026-11-27': '13:00' },
+  windows: [
+    {
+      profile: 'market-hours',
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      from: '09:30',
+      to: '16:00',
+      prewarmMs: 300_000,
+    },
+  ],
 };
 
 function runner(startIso: string) {
@@ -23,7 +34,9 @@ function runner(startIso: string) {
   const events: string[] = [];
   const at = () => new Date(origin + clock.nowMs()).toISOString().slice(0, 16);
   const r = new ScheduleRunner({
-    schedule, clock, wallNowMs: () => origin + clock.nowMs(),
+    schedule,
+    clock,
+    wallNowMs: () => origin + clock.nowMs(),
     onPrewarm: (sw: ScheduleSwitch) => events.push(`${at()} prewarm ${sw.profile}`),
     onSwitch: (sw: ScheduleSwitch) => events.push(`${at()} switch ${sw.from}->${sw.profile} (${sw.reason})`),
   });
@@ -67,10 +80,20 @@ test('a switch changes batch size and wait live, and replaces replicas for any o
   const p = (batching: Partial<Profile['batching']>): Profile => testProfile('/nowhere', { batching });
   const base = { maxBatchSize: 8, batchWaitMs: 2, mode: 'adaptive', maxQueuedRequests: 64 } as const;
   assert.deepEqual(batchingChange(p(base), p(base)), { kind: 'none' });
-  assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 32 })), { kind: 'live', settings: { maxBatchSize: 32 } });
-  assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 4, batchWaitMs: 10 })), { kind: 'live', settings: { maxBatchSize: 4, batchWaitMs: 10 } });
+  assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 32 })), {
+    kind: 'live',
+    settings: { maxBatchSize: 32 },
+  });
+  assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 4, batchWaitMs: 10 })), {
+    kind: 'live',
+    settings: { maxBatchSize: 4, batchWaitMs: 10 },
+  });
   assert.deepEqual(batchingChange(p(base), p({ ...base, mode: 'fixed' })), { kind: 'replace' });
-  assert.deepEqual(batchingChange(p(base), p({ ...base, maxBatchSize: 32, maxQueuedRequests: 128 })), { kind: 'replace' }, 'a live change with a restart one is one restart');
+  assert.deepEqual(
+    batchingChange(p(base), p({ ...base, maxBatchSize: 32, maxQueuedRequests: 128 })),
+    { kind: 'replace' },
+    'a live change with a restart one is one restart',
+  );
 });
 
 test('during a rollout a prewarm and a switch wait, then run in order once it ends; with none they run at once', () => {
@@ -81,12 +104,25 @@ test('during a rollout a prewarm and a switch wait, then run in order once it en
   const done: string[] = [];
   const messages: string[] = [];
   let profile = testProfile('/nowhere', { name: 'off-hours' } as Partial<Profile>);
-  const profiles = { 'off-hours': profile, 'market-hours': { ...testProfile('/nowhere', { replicas: { min: 3, max: 6, initial: 3 } }), name: 'market-hours' } };
+  const profiles = {
+    'off-hours': profile,
+    'market-hours': { ...testProfile('/nowhere', { replicas: { min: 3, max: 6, initial: 3 } }), name: 'market-hours' },
+  };
   const cluster = {
-    hold, log: { error: () => {} } as never,
+    hold,
+    log: { error: () => {} } as never,
     emit: (e: { message: string }) => messages.push(e.message),
-    supervisor: { desired: 1, setReplicas: (n: number) => done.push(`replicas ${n}`), roll: () => Promise.resolve() } as never,
-    autoscaling: { pinned: undefined, setProfile: () => {}, setFloor: (n: number) => done.push(`floor ${n}`), record: () => {} } as never,
+    supervisor: {
+      desired: 1,
+      setReplicas: (n: number) => done.push(`replicas ${n}`),
+      roll: () => Promise.resolve(),
+    } as never,
+    autoscaling: {
+      pinned: undefined,
+      setProfile: () => {},
+      setFloor: (n: number) => done.push(`floor ${n}`),
+      record: () => {},
+    } as never,
     takeProfile: (to: Profile) => {
       const from = profile;
       profile = to;
@@ -94,12 +130,20 @@ test('during a rollout a prewarm and a switch wait, then run in order once it en
       return from;
     },
   };
-  const r = scheduleRunnerFor({ name: 'day', sourcePath: '', schedule, profiles }, clock, () => origin + clock.nowMs(), cluster);
+  const r = scheduleRunnerFor(
+    { name: 'day', sourcePath: '', schedule, profiles },
+    clock,
+    () => origin + clock.nowMs(),
+    cluster,
+  );
   r.start();
   clock.advance(45 * 60_000); // 09:45: the 09:25 prewarm and the 09:30 switch fell due during the rollout
   assert.deepEqual(done, []);
   assert.equal(hold.pending, 2);
-  assert.ok(messages.some((m) => /^the switch to market-hours \(opens\) waits for the rollout in progress to end$/.test(m)), messages.join('\n'));
+  assert.ok(
+    messages.some((m) => /^the switch to market-hours \(opens\) waits for the rollout in progress to end$/.test(m)),
+    messages.join('\n'),
+  );
   rolling = false;
   hold.release();
   assert.deepEqual(done, ['floor 3', 'replicas 3', 'profile market-hours', 'replicas 3']);
@@ -107,6 +151,9 @@ test('during a rollout a prewarm and a switch wait, then run in order once it en
   r.stop();
   // Nothing held: an action runs at once.
   const ran: string[] = [];
-  assert.equal(new SwitchHold(() => false).run(() => ran.push('now')), false);
+  assert.equal(
+    new SwitchHold(() => false).run(() => ran.push('now')),
+    false,
+  );
   assert.deepEqual(ran, ['now']);
 });

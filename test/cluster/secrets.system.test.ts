@@ -20,7 +20,9 @@ const BOB = 'bob-0d9e8f7a6b5c4d3e2f1a0b9c';
 const SECRETS = [ALICE, BOB, hashToken(ALICE), hashToken(BOB)];
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)],
+  );
 }
 
 function assertNoSecret(where: string, text: string): void {
@@ -32,7 +34,9 @@ test('no token or digest appears in state files, logs, status, error bodies, /me
   const tokensFile = path.join(w.root, 'tokens');
   writeFileSync(tokensFile, `bob ${BOB} requests_per_second=5 burst=2\n`, { mode: 0o600 });
   const profileFile = path.join(w.root, 'p.yaml');
-  writeFileSync(profileFile, `name: secrets
+  writeFileSync(
+    profileFile,
+    `name: secrets
 model: { name: demo, version: 1, registry: ${w.registry} }
 replicas: { min: 1, max: 2, initial: 1 }
 resources: { cpus: 0.1, memory: 1GiB }
@@ -43,7 +47,8 @@ gateway:
     tokens: [{ name: alice, token: "\${ALICE_TOKEN}" }]
     tokens_file: ${tokensFile}
 local: { cpus: 2, memory: 8GiB, gpus: 0 }
-`);
+`,
+  );
   const env = { ALICE_TOKEN: ALICE };
   const profile = parseProfile(readFileSync(profileFile, 'utf8'), profileFile, env, w.root);
   process.env.FAKE_REAL_CLI = cliEntry;
@@ -55,7 +60,10 @@ local: { cpus: 2, memory: 8GiB, gpus: 0 }
   });
   const infer = `${cluster.gatewayUrl}/v2/models/demo/infer`;
   const call = async (url: string, token?: string, init: RequestInit = {}) => {
-    const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const res = await fetch(url, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
     return { status: res.status, text: await res.text() };
   };
 
@@ -68,7 +76,10 @@ local: { cpus: 2, memory: 8GiB, gpus: 0 }
     await call(`${cluster.gatewayUrl}/v2/models/demo`, ALICE, { method: 'DELETE' }),
     await call(`${cluster.gatewayUrl}/metrics`),
   ];
-  assert.deepEqual(errors.map((e) => e.status), [401, 401, 401, 404, 405, 401]);
+  assert.deepEqual(
+    errors.map((e) => e.status),
+    [401, 401, 401, 404, 405, 401],
+  );
   assert.equal((await call(infer, ALICE, { method: 'POST', body: '{}' })).status, 200);
   const bob = await Promise.all([1, 2, 3, 4, 5].map(() => call(infer, BOB, { method: 'POST', body: '{}' })));
   const overQuota = bob.filter((r) => r.status === 429);
@@ -83,34 +94,61 @@ local: { cpus: 2, memory: 8GiB, gpus: 0 }
   const status = cluster.status();
   assertNoSecret('the controller /metrics', await (await fetch(status.controllerMetricsUrl!)).text());
   assertNoSecret('status()', JSON.stringify(status));
-  assertNoSecret('the admin API status (serve status --json)', JSON.stringify(await new AdminClient(w.stateDir, 5000).status()));
+  assertNoSecret(
+    'the admin API status (serve status --json)',
+    JSON.stringify(await new AdminClient(w.stateDir, 5000).status()),
+  );
 
   // The children's command lines (what `ps` shows).
   const pids = [status.gateway.pid!, ...status.replicas.map((r) => r.pid!)];
-  for (const pid of pids) assertNoSecret(`the command line of pid ${pid}`, readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  for (const pid of pids)
+    assertNoSecret(`the command line of pid ${pid}`, readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
 
   // Every file of the state directory, logs included (the gateway logs its token names).
   const paths = statePaths(w.stateDir);
-  await waitFor('the gateway to log its tokens', () => readFileSync(path.join(paths.logsDir, 'gateway.log'), 'utf8').includes('tokens set'), 5000);
+  await waitFor(
+    'the gateway to log its tokens',
+    () => readFileSync(path.join(paths.logsDir, 'gateway.log'), 'utf8').includes('tokens set'),
+    5000,
+  );
   const all = files(paths.dir);
-  assert.ok(all.some((f) => f.endsWith('state.json')) && all.some((f) => f.endsWith('gateway.log')) && all.some((f) => f.endsWith('prometheus-targets.json')));
+  assert.ok(
+    all.some((f) => f.endsWith('state.json')) &&
+      all.some((f) => f.endsWith('gateway.log')) &&
+      all.some((f) => f.endsWith('prometheus-targets.json')),
+  );
   for (const f of all) {
     if (f === paths.adminSocket) continue;
     assertNoSecret(path.relative(paths.dir, f), readFileSync(f, 'utf8'));
     assert.equal(statSync(f).mode & 0o077, 0, `${path.relative(paths.dir, f)} is private`);
   }
   assert.match(readFileSync(path.join(paths.logsDir, 'gateway.log'), 'utf8'), /"tokens":\["alice","bob"\]/);
-  for (const [p, mode] of [[paths.dir, 0o700], [paths.logsDir, 0o700], [paths.adminSocket, 0o600]] as const) {
+  for (const [p, mode] of [
+    [paths.dir, 0o700],
+    [paths.logsDir, 0o700],
+    [paths.adminSocket, 0o600],
+  ] as const) {
     assert.equal(statSync(p).mode & 0o777, mode, `${p} has mode ${mode.toString(8)}`);
   }
 
   // serve validate prints the profile, tokens by name only; a broken profile hides the token too.
-  const validate = (file: string) => spawnSync(process.execPath, [cliEntry, 'validate', file, '--json'], { encoding: 'utf8', env: { ...process.env, ...env }, cwd: w.root });
+  const validate = (file: string) =>
+    spawnSync(process.execPath, [cliEntry, 'validate', file, '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      cwd: w.root,
+    });
   const ok = validate(profileFile);
   assert.equal(ok.status, 0, ok.stderr);
   assertNoSecret('serve validate --json', ok.stdout + ok.stderr);
-  assert.deepEqual((JSON.parse(ok.stdout) as { gateway: { auth: { tokens: unknown[] } } }).gateway.auth.tokens, [{ name: 'alice' }, { name: 'bob', requestsPerSecond: 5, burst: 2 }]);
-  writeFileSync(path.join(w.root, 'bad.yaml'), readFileSync(profileFile, 'utf8').replace('port: 0', `port: "\${ALICE_TOKEN}"`));
+  assert.deepEqual((JSON.parse(ok.stdout) as { gateway: { auth: { tokens: unknown[] } } }).gateway.auth.tokens, [
+    { name: 'alice' },
+    { name: 'bob', requestsPerSecond: 5, burst: 2 },
+  ]);
+  writeFileSync(
+    path.join(w.root, 'bad.yaml'),
+    readFileSync(profileFile, 'utf8').replace('port: 0', `port: "\${ALICE_TOKEN}"`),
+  );
   const bad = validate(path.join(w.root, 'bad.yaml'));
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /gateway\.port: got the value of \$\{ALICE_TOKEN\} \(a string, not shown\)/);

@@ -24,17 +24,34 @@ interface Run {
 function serve(args: string[], cwd: string): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [cliEntry, ...args], { cwd, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr, ms: Date.now() - started });
-    });
+    const child = execFile(
+      process.execPath,
+      [cliEntry, ...args],
+      { cwd, timeout: 30_000, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? ((err as { code?: number }).code ?? null) : 0,
+          stdout,
+          stderr,
+          ms: Date.now() - started,
+        });
+      },
+    );
     child.stdin?.end();
   });
 }
 
-function writeProfile(lab: SshLab, dir: string, registry: string, o: { knownHosts: string; identity: string; destination?: string; workdir?: string }): string {
+function writeProfile(
+  lab: SshLab,
+  dir: string,
+  registry: string,
+  o: { knownHosts: string; identity: string; destination?: string; workdir?: string },
+): string {
   const file = path.join(dir, 'p.yaml');
   const h = lab.hosts[0]!;
-  writeFileSync(file, `model:
+  writeFileSync(
+    file,
+    `model:
   name: demo
   version: 1
   registry: ${registry}
@@ -57,7 +74,8 @@ ssh:
   config_file: none
   connect_timeout: ${CONNECT_TIMEOUT_S}s
   keepalive: 1s
-`);
+`,
+  );
   return file;
 }
 
@@ -74,13 +92,32 @@ test('unknown, changed and refused keys and an unreachable address: one line nam
   writeFileSync(emptyKnown, '');
   const changedKnown = path.join(w.root, 'known_changed');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(w.root, 'other_host_key')]);
-  writeFileSync(changedKnown, `${host.keyName} ${readFileSync(path.join(w.root, 'other_host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
+  writeFileSync(
+    changedKnown,
+    `${host.keyName} ${readFileSync(path.join(w.root, 'other_host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}\n`,
+  );
   const cases = [
-    { name: 'unknown host key', o: { knownHosts: emptyKnown, identity: lab.userKey }, want: /host h1 \(root@10\.231\.\d+\.2:2201\): its host key is not in .*known_empty.*run `serve hosts trust h1 --profile/ },
-    { name: 'changed host key', o: { knownHosts: changedKnown, identity: lab.userKey }, want: /host h1 .*: its host key has CHANGED since it was recorded in .*known_changed.*serve hosts trust h1/ },
-    { name: 'refused user key', o: { knownHosts: lab.knownHosts, identity: lab.strangerKey }, want: /host h1 .*: root was refused \(Permission denied \(publickey\)\): add the public key of ssh.identity_file \(.*stranger_key.pub\) to ~root\/.ssh\/authorized_keys/ },
+    {
+      name: 'unknown host key',
+      o: { knownHosts: emptyKnown, identity: lab.userKey },
+      want: /host h1 \(root@10\.231\.\d+\.2:2201\): its host key is not in .*known_empty.*run `serve hosts trust h1 --profile/,
+    },
+    {
+      name: 'changed host key',
+      o: { knownHosts: changedKnown, identity: lab.userKey },
+      want: /host h1 .*: its host key has CHANGED since it was recorded in .*known_changed.*serve hosts trust h1/,
+    },
+    {
+      name: 'refused user key',
+      o: { knownHosts: lab.knownHosts, identity: lab.strangerKey },
+      want: /host h1 .*: root was refused \(Permission denied \(publickey\)\): add the public key of ssh.identity_file \(.*stranger_key.pub\) to ~root\/.ssh\/authorized_keys/,
+    },
     // A port nothing listens on: refused at once; see the cut host below for one that never answers.
-    { name: 'unreachable address', o: { knownHosts: lab.knownHosts, identity: lab.userKey, destination: `ssh://root@${host.address}:1` }, want: /host h1 \(root@10\.231\.\d+\.2:1\): cannot connect \(Connection refused\): check the host's ssh destination/ },
+    {
+      name: 'unreachable address',
+      o: { knownHosts: lab.knownHosts, identity: lab.userKey, destination: `ssh://root@${host.address}:1` },
+      want: /host h1 \(root@10\.231\.\d+\.2:1\): cannot connect \(Connection refused\): check the host's ssh destination/,
+    },
   ];
   for (const c of cases) {
     const profile = writeProfile(lab, w.root, w.registry, c.o);
@@ -88,7 +125,10 @@ test('unknown, changed and refused keys and an unreachable address: one line nam
     assert.equal(r.code, 3, `${c.name}: exit code\n${r.stderr}`);
     assert.match(r.stderr, c.want, c.name);
     assert.equal(r.stderr.trim().split('\n').length, 1, `${c.name}: one line\n${r.stderr}`);
-    assert.ok(r.ms < CONNECT_TIMEOUT_S * 1000, `${c.name}: took ${r.ms} ms, the connect timeout is ${CONNECT_TIMEOUT_S}s`);
+    assert.ok(
+      r.ms < CONNECT_TIMEOUT_S * 1000,
+      `${c.name}: took ${r.ms} ms, the connect timeout is ${CONNECT_TIMEOUT_S}s`,
+    );
     t.diagnostic(`${c.name}: ${r.ms} ms: ${r.stderr.trim()}`);
   }
 
@@ -99,7 +139,10 @@ test('unknown, changed and refused keys and an unreachable address: one line nam
   const hung = await serve(['hosts', 'check', '--profile', hungProfile], w.root);
   host.thaw();
   assert.equal(hung.code, 3, hung.stderr);
-  assert.match(hung.stderr, /host h1 .*: cannot connect \((Connection timed out|timed out during banner)[^)]*\): check/);
+  assert.match(
+    hung.stderr,
+    /host h1 .*: cannot connect \((Connection timed out|timed out during banner)[^)]*\): check/,
+  );
   assert.ok(hung.ms < CONNECT_TIMEOUT_S * 1000 + 1500, `a host that never answers took ${hung.ms} ms`);
   t.diagnostic(`hung host: ${hung.ms} ms`);
   host.cut();
@@ -120,9 +163,14 @@ test('unknown, changed and refused keys and an unreachable address: one line nam
   // trust without a terminal and without --yes: the fingerprint is shown, nothing is recorded.
   const trustNo = await serve(['hosts', 'trust', 'h1', '--profile', unknownProfile], w.root);
   assert.equal(trustNo.code, 3, trustNo.stderr);
-  const fingerprint = execFileSync('ssh-keygen', ['-l', '-f', `${host.hostKey}.pub`], { encoding: 'utf8' }).split(' ')[1]!;
+  const fingerprint = execFileSync('ssh-keygen', ['-l', '-f', `${host.hostKey}.pub`], { encoding: 'utf8' }).split(
+    ' ',
+  )[1]!;
   assert.ok(trustNo.stdout.includes(fingerprint), `shows ${fingerprint}:\n${trustNo.stdout}`);
-  assert.match(trustNo.stderr, /host h1's key is not yet trusted and there is no terminal to confirm it: .*run `serve hosts trust h1 --yes/);
+  assert.match(
+    trustNo.stderr,
+    /host h1's key is not yet trusted and there is no terminal to confirm it: .*run `serve hosts trust h1 --yes/,
+  );
   assert.equal(readFileSync(emptyKnown, 'utf8'), '');
   // With --yes it is recorded under [address]:port, and the host checks out.
   const trustYes = await serve(['hosts', 'trust', 'h1', '--profile', unknownProfile, '--yes'], w.root);
@@ -130,17 +178,39 @@ test('unknown, changed and refused keys and an unreachable address: one line nam
   assert.ok(readFileSync(emptyKnown, 'utf8').startsWith(`${host.keyName} ssh-ed25519 `));
   const check = await serve(['hosts', 'check', '--profile', unknownProfile, '--json'], w.root);
   assert.equal(check.code, 0, check.stdout + check.stderr);
-  const report = JSON.parse(check.stdout) as Array<{ host: string; lines: Array<{ check: string; status: string; detail: string }> }>;
+  const report = JSON.parse(check.stdout) as Array<{
+    host: string;
+    lines: Array<{ check: string; status: string; detail: string }>;
+  }>;
   const status = Object.fromEntries(report[0]!.lines.map((l) => [l.check, l.status]));
-  assert.deepEqual(status, { reachable: 'ok', 'host key': 'ok', node: 'ok', serve: 'ok', capacity: 'ok', gpus: 'ok', cuda: 'skip', model: 'warn' });
+  assert.deepEqual(status, {
+    reachable: 'ok',
+    'host key': 'ok',
+    node: 'ok',
+    serve: 'ok',
+    capacity: 'ok',
+    gpus: 'ok',
+    cuda: 'skip',
+    model: 'warn',
+  });
   // Reachable, but serve is not installed where the profile says: exit 2, from check and from up.
-  const noServe = writeProfile(lab, w.root, w.registry, { knownHosts: emptyKnown, identity: lab.userKey, workdir: '/nonexistent/serve' });
+  const noServe = writeProfile(lab, w.root, w.registry, {
+    knownHosts: emptyKnown,
+    identity: lab.userKey,
+    workdir: '/nonexistent/serve',
+  });
   const checkNoServe = await serve(['hosts', 'check', '--profile', noServe], w.root);
   assert.equal(checkNoServe.code, 2, checkNoServe.stdout + checkNoServe.stderr);
-  assert.match(checkNoServe.stdout, /serve\s+fail\s+workdir \/nonexistent\/serve does not exist: install serve there or set hosts\[\]\.workdir/);
+  assert.match(
+    checkNoServe.stdout,
+    /serve\s+fail\s+workdir \/nonexistent\/serve does not exist: install serve there or set hosts\[\]\.workdir/,
+  );
   const upNoServe = await serve(['up', '--profile', noServe, '--state-dir', w.stateDir], w.root);
   assert.equal(upNoServe.code, 2, upNoServe.stderr);
-  assert.match(upNoServe.stderr, /^serve: error: host h1: its workdir \/nonexistent\/serve does not exist: install serve there and set hosts\[\]\.workdir to its folder\n$/);
+  assert.match(
+    upNoServe.stderr,
+    /^serve: error: host h1: its workdir \/nonexistent\/serve does not exist: install serve there and set hosts\[\]\.workdir to its folder\n$/,
+  );
   // A changed key: --yes replaces the old entry instead of adding one beside it.
   const changedProfile = writeProfile(lab, w.root, w.registry, { knownHosts: changedKnown, identity: lab.userKey });
   const replace = await serve(['hosts', 'trust', 'h1', '--profile', changedProfile, '--yes'], w.root);

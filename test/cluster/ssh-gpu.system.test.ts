@@ -39,7 +39,9 @@ test('two GPUs, four 0.5-GPU replicas over SSH: two per device in CUDA_VISIBLE_D
   fakeNvidiaSmi(host.binDir, ['0, Fake GPU, 16384, 1024, 7', '1, Fake GPU, 16384, 2048, 9']);
   execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', w.registry], { stdio: 'ignore' });
   const profile = path.join(w.root, 'gpu.yaml');
-  writeFileSync(profile, `model:
+  writeFileSync(
+    profile,
+    `model:
   name: cnn-lstm
   registry: ${w.registry}
 replicas:
@@ -68,29 +70,53 @@ ssh:
   config_file: none
   connect_timeout: 3s
   keepalive: 1s
-`);
+`,
+  );
   await serve(['up', '--detach', '--profile', profile, '--state-dir', stateDir], w.root);
   up = true;
   const s = JSON.parse((await serve(['status', '--json', '--state-dir', stateDir], w.root)).stdout) as ClusterStatus;
-  assert.deepEqual(s.replicas.map((r) => [r.host, r.state]), Array(4).fill(['gpu-1', 'ready']));
+  assert.deepEqual(
+    s.replicas.map((r) => [r.host, r.state]),
+    Array(4).fill(['gpu-1', 'ready']),
+  );
   assert.deepEqual(s.replicas.map((r) => r.gpus![0]).sort(), [0, 0, 1, 1], 'two replicas per GPU');
   for (const r of s.replicas) {
-    assert.equal(replicaEnv(r.pid!).CUDA_VISIBLE_DEVICES, String(r.gpus![0]), `${r.id}: CUDA_VISIBLE_DEVICES on the host`);
+    assert.equal(
+      replicaEnv(r.pid!).CUDA_VISIBLE_DEVICES,
+      String(r.gpus![0]),
+      `${r.id}: CUDA_VISIBLE_DEVICES on the host`,
+    );
     assert.equal(r.device, 'cpu', `${r.id} fell back to the CPU`);
   }
   const log = readFileSync(path.join(stateDir, 'logs', 'replica-1.log'), 'utf8');
-  assert.equal(log.split('\n').filter((l) => l.includes('cuda not available, running on cpu')).length, 1, 'one log line says why not CUDA');
-  assert.deepEqual(s.hosts![0]!.gpus.map((g) => [g.index, g.utilizationPercent, g.memoryTotalBytes]), [[0, 7, 16384 * 1024 ** 2], [1, 9, 16384 * 1024 ** 2]]);
+  assert.equal(
+    log.split('\n').filter((l) => l.includes('cuda not available, running on cpu')).length,
+    1,
+    'one log line says why not CUDA',
+  );
+  assert.deepEqual(
+    s.hosts![0]!.gpus.map((g) => [g.index, g.utilizationPercent, g.memoryTotalBytes]),
+    [
+      [0, 7, 16384 * 1024 ** 2],
+      [1, 9, 16384 * 1024 ** 2],
+    ],
+  );
   const table = (await serve(['status', '--state-dir', stateDir], w.root)).stdout;
   assert.match(table, /gpu-1\s+up\s+root@10\.231\.\d+\.2:2201 .* 0: 7% 1\.0GiB\/16\.0GiB {2}1: 9%/);
 
   // Through the gateway it answers; straight at a replica, without the cluster's token, 401.
-  const infer = await fetch(`${s.gatewayUrl}/v2/models/cnn-lstm/infer`, { method: 'POST', body: demoBody(), headers: { 'content-type': 'application/json' } });
+  const infer = await fetch(`${s.gatewayUrl}/v2/models/cnn-lstm/infer`, {
+    method: 'POST',
+    body: demoBody(),
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(infer.status, 200, await infer.clone().text());
   const direct = await fetch(`${s.replicas[0]!.url}/v2/models/cnn-lstm/infer`, { method: 'POST', body: demoBody() });
   assert.equal(direct.status, 401);
   assert.match(((await direct.json()) as { error: string }).error, /x-serve-cluster-token/);
-  const meta = await fetch(`${s.replicas[0]!.url}/v2/models/cnn-lstm`, { headers: { 'x-serve-cluster-token': 'a guess' } });
+  const meta = await fetch(`${s.replicas[0]!.url}/v2/models/cnn-lstm`, {
+    headers: { 'x-serve-cluster-token': 'a guess' },
+  });
   assert.equal(meta.status, 401);
   // Health and /metrics carry no data: they answer without the token (Prometheus scrapes them).
   const ready = await fetch(`${s.replicas[0]!.url}/v2/health/ready`);

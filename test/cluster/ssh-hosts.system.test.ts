@@ -20,7 +20,11 @@ const run = promisify(execFile);
 
 function labProfile(lab: SshLab, registry: string) {
   const remote = (i: number) => ({
-    name: `h${i + 1}`, ssh: lab.hosts[i]!.destination, workdir: repoRoot, node: process.execPath, registry: path.join(lab.dir, `h${i + 1}-models`),
+    name: `h${i + 1}`,
+    ssh: lab.hosts[i]!.destination,
+    workdir: repoRoot,
+    node: process.execPath,
+    registry: path.join(lab.dir, `h${i + 1}-models`),
   });
   return testProfile(registry, {
     replicas: { min: 1, max: 6, initial: 6 },
@@ -28,7 +32,14 @@ function labProfile(lab: SshLab, registry: string) {
     health: { periodMs: 200, timeoutMs: 150, failureThreshold: 3, startupTimeoutMs: 15_000 },
     gateway: { requestTimeoutMs: 15_000 },
     hosts: [{ name: 'local', node: 'node', cpus: 3 }, remote(0), remote(1)],
-    ssh: { knownHostsFile: lab.knownHosts, identityFile: lab.userKey, configFile: 'none', connectTimeoutMs: 3000, keepaliveMs: 1000, keepaliveCount: 3 },
+    ssh: {
+      knownHostsFile: lab.knownHosts,
+      identityFile: lab.userKey,
+      configFile: 'none',
+      connectTimeoutMs: 3000,
+      keepaliveMs: 1000,
+      keepaliveCount: 3,
+    },
   });
 }
 
@@ -51,19 +62,36 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
     lab.cleanup();
     w.cleanup();
   });
-  h = await startCluster(labProfile(lab, w.registry), { stateDir: w.stateDir, cliEntry: fakeCli, remoteCliEntry: fakeCli });
+  h = await startCluster(labProfile(lab, w.registry), {
+    stateDir: w.stateDir,
+    cliEntry: fakeCli,
+    remoteCliEntry: fakeCli,
+  });
   const cluster = h;
 
   // Spread over all three hosts, two each; the model was copied to each SSH host's registry.
   assert.deepEqual(perHost(cluster.status()), { local: 2, h1: 2, h2: 2 });
-  for (const name of ['h1', 'h2']) assert.ok(existsSync(path.join(lab.dir, `${name}-models`, 'demo', '1', 'model.yaml')), `model copied to ${name}`);
+  for (const name of ['h1', 'h2'])
+    assert.ok(existsSync(path.join(lab.dir, `${name}-models`, 'demo', '1', 'model.yaml')), `model copied to ${name}`);
   const { stdout } = await run(process.execPath, [cliEntry, 'status', '--json', '--state-dir', w.stateDir]);
   const json = JSON.parse(stdout) as ClusterStatus;
   assert.deepEqual(json.replicas.map((r) => r.host).sort(), ['h1', 'h1', 'h2', 'h2', 'local', 'local']);
-  assert.deepEqual(json.hosts!.map((x) => [x.name, x.state]), [['local', 'up'], ['h1', 'up'], ['h2', 'up']]);
-  for (const r of json.replicas.filter((x) => x.host !== 'local')) assert.match(r.url!, /^http:\/\/10\.231\.\d+\.2:\d+$/);
+  assert.deepEqual(
+    json.hosts!.map((x) => [x.name, x.state]),
+    [
+      ['local', 'up'],
+      ['h1', 'up'],
+      ['h2', 'up'],
+    ],
+  );
+  for (const r of json.replicas.filter((x) => x.host !== 'local'))
+    assert.match(r.url!, /^http:\/\/10\.231\.\d+\.2:\d+$/);
 
-  const load = startLoad(`${cluster.gatewayUrl}/v2/models/demo/infer`, { workers: 4, maxMs: 60_000, maxRequests: 200_000 });
+  const load = startLoad(`${cluster.gatewayUrl}/v2/models/demo/infer`, {
+    workers: 4,
+    maxMs: 60_000,
+    maxRequests: 200_000,
+  });
   // h1's network is cut (packets vanish), then h2 hangs whole (every process stopped, sshd too,
   // while its kernel still answers TCP): requests at its replicas never get an answer.
   const faults = [
@@ -74,10 +102,15 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
     await load.moreOk(200);
     const faultAt = Date.now();
     fault();
-    const after = await waitFor(`${host.name} lost and its replicas ready elsewhere`, () => {
-      const s = cluster.status();
-      return s.replicas.filter((r) => r.state === 'ready').length === 6 && !perHost(s)[host.name] ? s : undefined;
-    }, 20_000, 50);
+    const after = await waitFor(
+      `${host.name} lost and its replicas ready elsewhere`,
+      () => {
+        const s = cluster.status();
+        return s.replicas.filter((r) => r.state === 'ready').length === 6 && !perHost(s)[host.name] ? s : undefined;
+      },
+      20_000,
+      50,
+    );
     const replacedMs = Date.now() - faultAt;
     assert.ok(replacedMs < 15_000, `${host.name}: replaced within ${replacedMs} ms`);
     assert.notEqual(after.hosts!.find((x) => x.name === host.name)!.state, 'up');
@@ -88,16 +121,26 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
   if (result.failures.length > 0) {
     // What the controller saw, to tell which replica the failed requests waited at.
     const log = readFileSync(path.join(w.stateDir, 'logs', 'controller.log'), 'utf8').split('\n');
-    for (const line of log.filter((l) => /lost|unhealthy|restarting|down|started/.test(l))) t.diagnostic(line.slice(0, 300));
+    for (const line of log.filter((l) => /lost|unhealthy|restarting|down|started/.test(l)))
+      t.diagnostic(line.slice(0, 300));
   }
-  assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} requests failed`);
+  assert.deepEqual(
+    result.failures,
+    [],
+    `${result.failures.length} of ${result.ok + result.failures.length} requests failed`,
+  );
   t.diagnostic(`${result.ok} requests ok`);
 
   await cluster.stop();
   h = undefined;
-  assert.deepEqual(processesMatching(fakeCli).filter((pid) => !lab.hosts.some((x) => x.ourPids().includes(pid))), [], 'nothing left here');
+  assert.deepEqual(
+    processesMatching(fakeCli).filter((pid) => !lab.hosts.some((x) => x.ourPids().includes(pid))),
+    [],
+    'nothing left here',
+  );
   // The cut host's replicas notice the missing heartbeats by themselves (4 keep-alives); the hung
   // one's as soon as it runs again.
   lab.hosts[1]!.thaw();
-  for (const host of lab.hosts) await waitFor(`nothing of ours left on ${host.name}`, () => host.ourPids().length === 0, 8000, 100);
+  for (const host of lab.hosts)
+    await waitFor(`nothing of ours left on ${host.name}`, () => host.ourPids().length === 0, 8000, 100);
 });

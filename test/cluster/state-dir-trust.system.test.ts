@@ -4,9 +4,27 @@
 // 12345 via chown (root only).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
-import { claimStateDir, releaseStateDir, runningPid, statePaths, writeStateFile, type StatePaths } from '../../src/cluster/state-dir.js';
+import {
+  claimStateDir,
+  releaseStateDir,
+  runningPid,
+  statePaths,
+  writeStateFile,
+  type StatePaths,
+} from '../../src/cluster/state-dir.js';
 import { LogFiles } from '../../src/cluster/log-files.js';
 import { RotatingLog } from '../../src/cluster/rotating-log.js';
 import { spawnDetached } from '../../src/client/detach.js';
@@ -18,7 +36,7 @@ import { systemClock } from '../../src/common/clock.js';
 import { lstatIfAny } from '../../src/common/no-follow.js';
 import { tempWorld } from './helpers.js';
 
-const PRECIOUS = 'not serve\'s file\n';
+const PRECIOUS = "not serve's file\n";
 
 /** A temp world with its state dir and logs/ made with exactly these modes, and a file outside it. */
 function world(t: { after(fn: () => void): void }, dirMode = 0o700, logsMode = 0o700) {
@@ -56,8 +74,15 @@ function assertRefused(err: Error & { exitCode?: number }, message: RegExp): voi
 }
 
 const stateFile: ClusterStateFile = {
-  version: 1, pid: process.pid, startedAt: new Date(0).toISOString(), profileName: 't', profilePath: '/p.yaml',
-  gatewayUrl: 'http://127.0.0.1:1', adminSocket: '/s', model: { name: 'demo', version: 1 }, slo: {},
+  version: 1,
+  pid: process.pid,
+  startedAt: new Date(0).toISOString(),
+  profileName: 't',
+  profilePath: '/p.yaml',
+  gatewayUrl: 'http://127.0.0.1:1',
+  adminSocket: '/s',
+  model: { name: 'demo', version: 1 },
+  slo: {},
 };
 
 test('a state directory of ours that others can read is tightened to 0700, its logs folder too', (t) => {
@@ -80,7 +105,11 @@ test('a new state directory is made 0700 with a 0700 logs folder', (t) => {
 });
 
 test('a state directory or logs folder writable by group or others is refused in one line naming it and the fix', (t) => {
-  for (const [dirMode, logsMode, which] of [[0o775, 0o700, 'dir'], [0o757, 0o700, 'dir'], [0o700, 0o770, 'logs']] as const) {
+  for (const [dirMode, logsMode, which] of [
+    [0o775, 0o700, 'dir'],
+    [0o757, 0o700, 'dir'],
+    [0o700, 0o770, 'logs'],
+  ] as const) {
     const w = world(t, dirMode, logsMode);
     const target = which === 'dir' ? w.paths.dir : w.paths.logsDir;
     const mode = (which === 'dir' ? dirMode : logsMode).toString(8).padStart(4, '0');
@@ -99,7 +128,10 @@ test('a state directory or logs folder owned by another user is refused in one l
     const target = which === 'dir' ? w.paths.dir : w.paths.logsDir;
     chownSync(target, 12345, 12345);
     const err = claimError(w.paths);
-    assertRefused(err, new RegExp(`${target} is owned by uid 12345, not by you \\(uid 0\\).*choose another --state-dir`));
+    assertRefused(
+      err,
+      new RegExp(`${target} is owned by uid 12345, not by you \\(uid 0\\).*choose another --state-dir`),
+    );
     assert.equal(existsSync(w.paths.pidFile), false, 'nothing was written');
   }
 });
@@ -118,7 +150,10 @@ test('a link where a log or state file should be refuses the claim, and nothing 
     const link = at(w.paths);
     symlinkSync(w.outside, link);
     const err = claimError(w.paths);
-    assertRefused(err, new RegExp(`^${link} is a symbolic link, and serve never follows links in its state directory: remove it$`));
+    assertRefused(
+      err,
+      new RegExp(`^${link} is a symbolic link, and serve never follows links in its state directory: remove it$`),
+    );
     assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);
   }
   // logs/ itself as a link to a folder elsewhere.
@@ -137,7 +172,8 @@ test('a link where a log or state file should be refuses the claim, and nothing 
  */
 function plantTempLinks(target: string, outside: string): string[] {
   const names = [`${target}.${process.pid}.tmp`];
-  for (let n = 0; n < 200; n++) names.push(path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${n}.tmp`));
+  for (let n = 0; n < 200; n++)
+    names.push(path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${n}.tmp`));
   for (const name of names) symlinkSync(outside, name);
   return names;
 }
@@ -154,7 +190,10 @@ test('leftover temp files that are links are replaced, never written through (pi
   assert.equal(JSON.parse(readFileSync(w.paths.stateFile, 'utf8')).pid, process.pid);
   assert.equal(runningPid(w.paths), process.pid);
   // The claim removed every leftover of a process with our pid.
-  assert.deepEqual(planted.filter((p) => lstatIfAny(p)), []);
+  assert.deepEqual(
+    planted.filter((p) => lstatIfAny(p)),
+    [],
+  );
 });
 
 test('the Prometheus targets file is replaced whole, never written through a link (a leftover temp file, or a link put in its place)', (t) => {
@@ -171,7 +210,11 @@ test('the Prometheus targets file is replaced whole, never written through a lin
   // A link put where the file is, while the cluster runs: the next change replaces the link itself.
   rmSync(w.paths.sdFile);
   symlinkSync(w.outside, w.paths.sdFile);
-  sd.update({ profile: 'p', gatewayUrl: 'http://127.0.0.1:8000', replicas: [{ id: 'replica-1', url: 'http://127.0.0.1:9001', ready: true }] });
+  sd.update({
+    profile: 'p',
+    gatewayUrl: 'http://127.0.0.1:8000',
+    replicas: [{ id: 'replica-1', url: 'http://127.0.0.1:9001', ready: true }],
+  });
   assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);
   assert.ok(lstatSync(w.paths.sdFile).isFile());
   assert.equal((JSON.parse(readFileSync(w.paths.sdFile, 'utf8')) as unknown[]).length, 2);
@@ -230,11 +273,19 @@ test('--detach checks the state directory before starting anything', (t) => {
 test('the admin socket path is cleared without following a link; a directory there is one clear error', async (t) => {
   const w = world(t);
   symlinkSync(w.outside, w.paths.adminSocket);
-  const handlers = { status: () => assert.fail('unused'), scale: async () => ({ from: 0, to: 0, pending: [] }), scaleAuto: async () => ({ from: 0, to: 0, pending: [] }), down: () => {} };
+  const handlers = {
+    status: () => assert.fail('unused'),
+    scale: async () => ({ from: 0, to: 0, pending: [] }),
+    scaleAuto: async () => ({ from: 0, to: 0, pending: [] }),
+    down: () => {},
+  };
   const close = await startAdminServer(w.paths.adminSocket, handlers);
   await close();
   assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);
   const dir = path.join(w.root, 'sockdir');
   mkdirSync(dir);
-  await assert.rejects(startAdminServer(dir, handlers), (err: Error) => err.name === 'UserError' && /sockdir is a directory/.test(err.message));
+  await assert.rejects(
+    startAdminServer(dir, handlers),
+    (err: Error) => err.name === 'UserError' && /sockdir is a directory/.test(err.message),
+  );
 });

@@ -51,7 +51,8 @@ test('of several processes claiming one state dir at once (over a stale pid file
     await waitFor('every claimer to answer', () => out.every((o) => /won|lost/.test(o)), 20_000);
     const winners = out.map((o, i) => (o.includes('won') ? i : -1)).filter((i) => i >= 0);
     assert.equal(winners.length, 1, out.join(' | '));
-    for (const o of out.filter((x) => !x.includes('won'))) assert.match(o, /a cluster is already running|another `serve up` is starting/);
+    for (const o of out.filter((x) => !x.includes('won')))
+      assert.match(o, /a cluster is already running|another `serve up` is starting/);
     const paths = statePaths(w.stateDir);
     assert.equal(runningPid(paths), kids[winners[0]!]!.pid);
     assert.equal(Number(readFileSync(paths.pidFile, 'utf8').split('\n')[0]), kids[winners[0]!]!.pid);
@@ -159,7 +160,7 @@ test('after close, LogFiles drops lines instead of reopening files', (t) => {
   assert.equal(existsSync(path.join(w.root, 'replica-9.log')), false);
 });
 
-test('a --detach failure reports only this run\'s error and keeps exit code 70', (t) => {
+test("a --detach failure reports only this run's error and keeps exit code 70", (t) => {
   const w = tempWorld();
   t.after(() => w.cleanup());
   const log = path.join(w.root, 'up.log');

@@ -3,13 +3,24 @@
 // lost hosts. Pure: no process, no timer, no sleep.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialChild, type ChildAction, type ChildEvent, type ChildPolicy, type ChildState } from '../../src/cluster/child-state.js';
+import {
+  initialChild,
+  type ChildAction,
+  type ChildEvent,
+  type ChildPolicy,
+  type ChildState,
+} from '../../src/cluster/child-state.js';
 import { transition } from '../../src/cluster/supervised-child.js';
 
 const policy: ChildPolicy = {
   restart: {
-    initialBackoffMs: 100, backoffMultiplier: 1.5, maxBackoffMs: 15_000, resetAfterMs: 30_000,
-    crashLoopFailures: 5, crashLoopWindowMs: 10_000, failedRetryMs: 300_000,
+    initialBackoffMs: 100,
+    backoffMultiplier: 1.5,
+    maxBackoffMs: 15_000,
+    resetAfterMs: 30_000,
+    crashLoopFailures: 5,
+    crashLoopWindowMs: 10_000,
+    failedRetryMs: 300_000,
   },
   startupTimeoutMs: 30_000,
   failureThreshold: 3,
@@ -69,7 +80,10 @@ test('backoff grows x1.5 from 100 ms and stops at the 15 s cap', () => {
 });
 
 test('backoff resets after reset_after of health, not a moment before', () => {
-  for (const [healthyMs, expected] of [[30_000, 100], [29_999, 150]] as const) {
+  for (const [healthyMs, expected] of [
+    [30_000, 100],
+    [29_999, 150],
+  ] as const) {
     const run = new Run();
     run.on({ type: 'place' }, 0);
     run.on({ type: 'exited', how: 'x' }, 10);
@@ -94,8 +108,14 @@ test('five failures within the window are a crash loop: failed, with the long re
   run.on({ type: 'fatal', error: 'model.onnx is not a loadable ONNX model' }, (t += 10));
   const a = run.on({ type: 'exited', how: 'exited with code 2' }, (t += 10));
   assert.equal(run.state.phase, 'failed');
-  assert.match(run.state.reason!, /^crash loop: 5 failures within 10s \(last: fatal: model.onnx is not a loadable ONNX model\)$/);
-  assert.deepEqual(a.find((x) => x.type === 'arm'), { type: 'arm', atMs: t + 300_000 });
+  assert.match(
+    run.state.reason!,
+    /^crash loop: 5 failures within 10s \(last: fatal: model.onnx is not a loadable ONNX model\)$/,
+  );
+  assert.deepEqual(
+    a.find((x) => x.type === 'arm'),
+    { type: 'arm', atMs: t + 300_000 },
+  );
   // The retry starts from scratch, through placement.
   const retry = run.on({ type: 'timer', atMs: t + 300_000 }, t + 300_000);
   assert.ok(retry.some((x) => x.type === 'place'));
@@ -123,7 +143,10 @@ test('starts that hang are killed at the startup timeout and, five in a row, are
   run.on({ type: 'place' }, t);
   for (let i = 1; i <= 5; i++) {
     const kill = run.on({ type: 'timer', atMs: run.state.timerAtMs! }, (t += 30_000));
-    assert.ok(kill.some((x) => x.type === 'kill'), 'a hung start is killed');
+    assert.ok(
+      kill.some((x) => x.type === 'kill'),
+      'a hung start is killed',
+    );
     assert.equal(run.state.phase, 'unhealthy');
     run.on({ type: 'exited', how: 'killed by SIGKILL' }, (t += 5));
     if (i < 5) {
@@ -165,7 +188,11 @@ test('retire drains a running child and removes it once it exits; a child withou
   readyAt(run, 0);
   assert.deepEqual(run.types(run.on({ type: 'retire' }, 10)), ['disarm', 'routing', 'drain']);
   assert.equal(run.state.phase, 'draining');
-  assert.deepEqual(run.types(run.on({ type: 'exited', how: 'exited with code 0' }, 20)), ['disarm', 'routing', 'remove']);
+  assert.deepEqual(run.types(run.on({ type: 'exited', how: 'exited with code 0' }, 20)), [
+    'disarm',
+    'routing',
+    'remove',
+  ]);
   assert.equal(run.state.phase, 'stopped');
   const pending = new Run();
   assert.deepEqual(pending.types(pending.on({ type: 'retire' }, 0)), ['disarm', 'routing', 'remove']);
@@ -201,23 +228,37 @@ test('fail fast: a child that ends before it was ever ready is failed at once, w
 
 test('events that do not apply to the phase change nothing', () => {
   const run = new Run();
-  for (const e of [{ type: 'ready' }, { type: 'probe', ok: false }, { type: 'exited', how: 'x' }, { type: 'timer', atMs: 0 }] as ChildEvent[]) {
+  for (const e of [
+    { type: 'ready' },
+    { type: 'probe', ok: false },
+    { type: 'exited', how: 'x' },
+    { type: 'timer', atMs: 0 },
+  ] as ChildEvent[]) {
     const before = run.state;
     assert.deepEqual(run.on(e, 0), []);
     assert.equal(run.state, before);
   }
 });
 
-test('the last start\'s own first error line stays through the restart until the child is ready', () => {
+test("the last start's own first error line stays through the restart until the child is ready", () => {
   const run = new Run();
   run.on({ type: 'place' }, 0);
-  run.on({ type: 'fatal', error: 'Load model from /m/model.onnx failed:Protobuf parsing failed.\n    at Session.create (x.js:1)' }, 10);
+  run.on(
+    {
+      type: 'fatal',
+      error: 'Load model from /m/model.onnx failed:Protobuf parsing failed.\n    at Session.create (x.js:1)',
+    },
+    10,
+  );
   const a = run.on({ type: 'exited', how: 'exited with code 1' }, 20);
   assert.equal(run.state.lastError, 'Load model from /m/model.onnx failed:Protobuf parsing failed.');
   const arm = a.find((x) => x.type === 'arm') as { atMs: number };
   run.on({ type: 'timer', atMs: arm.atMs }, arm.atMs);
   // Starting again: `reason` is gone, the last start's error is not.
-  assert.deepEqual([run.state.phase, run.state.restarts, run.state.reason, run.state.lastError], ['starting', 1, undefined, 'Load model from /m/model.onnx failed:Protobuf parsing failed.']);
+  assert.deepEqual(
+    [run.state.phase, run.state.restarts, run.state.reason, run.state.lastError],
+    ['starting', 1, undefined, 'Load model from /m/model.onnx failed:Protobuf parsing failed.'],
+  );
   // Without words of its own, how it ended.
   run.on({ type: 'exited', how: 'killed by SIGSEGV' }, arm.atMs + 10);
   assert.equal(run.state.lastError, 'killed by SIGSEGV');

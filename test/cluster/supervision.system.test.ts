@@ -16,11 +16,21 @@ import { once } from 'node:events';
 type World = ReturnType<typeof tempWorld>;
 
 /** Starts a fake cluster and registers cleanup that also kills every pid it ever saw. */
-async function start(t: { after(fn: () => unknown): void }, w: World, over: Parameters<typeof testProfile>[1] = {}, extra: { oversubscribe?: boolean } = {}) {
+async function start(
+  t: { after(fn: () => unknown): void },
+  w: World,
+  over: Parameters<typeof testProfile>[1] = {},
+  extra: { oversubscribe?: boolean } = {},
+) {
   const events: ClusterEvent[] = [];
-  const { h, seen, status } = await watchedCluster(t, w, () => startCluster(testProfile(w.registry, over), {
-    stateDir: w.stateDir, cliEntry: fakeCli, onEvent: (e) => events.push(e), ...extra,
-  }));
+  const { h, seen, status } = await watchedCluster(t, w, () =>
+    startCluster(testProfile(w.registry, over), {
+      stateDir: w.stateDir,
+      cliEntry: fakeCli,
+      onEvent: (e) => events.push(e),
+      ...extra,
+    }),
+  );
   return { h, events, seen, status };
 }
 
@@ -34,7 +44,13 @@ test('starts replicas and the gateway, keeps the state dir, refuses a second sta
   const { h, status, seen } = await start(t, w);
   const s = status();
   assert.equal(s.phase, 'running');
-  assert.deepEqual(s.replicas.map((r) => [r.id, r.state]), [['replica-1', 'ready'], ['replica-2', 'ready']]);
+  assert.deepEqual(
+    s.replicas.map((r) => [r.id, r.state]),
+    [
+      ['replica-1', 'ready'],
+      ['replica-2', 'ready'],
+    ],
+  );
   assert.ok(s.replicas.every((r) => r.pid && r.port && r.device === 'cpu'));
   const paths = statePaths(w.stateDir);
   assert.equal(statSync(paths.adminSocket).mode & 0o777, 0o600);
@@ -45,7 +61,9 @@ test('starts replicas and the gateway, keeps the state dir, refuses a second sta
 
   // The gateway was told the whole set, both ready.
   const control = await waitFor('gateway to see 2 ready replicas', async () => {
-    const c = (await get(`${h.gatewayUrl}/control`)).body as { last: { replicas: Array<{ id: string; url: string; ready: boolean }> } };
+    const c = (await get(`${h.gatewayUrl}/control`)).body as {
+      last: { replicas: Array<{ id: string; url: string; ready: boolean }> };
+    };
     return c.last?.replicas?.filter((r) => r.ready).length === 2 ? c : undefined;
   });
   assert.deepEqual(control.last.replicas.map((r) => r.url).sort(), s.replicas.map((r) => r.url).sort());
@@ -69,7 +87,10 @@ test('starts replicas and the gateway, keeps the state dir, refuses a second sta
 test('the admin API refuses a bad scale body, and a killed gateway comes back on the same port with the set', async (t) => {
   const w = tempWorld();
   const { h, status } = await start(t, w);
-  await assert.rejects(new AdminClient(w.stateDir).request('POST', '/scale', { replicas: -1 }), /body must be \{"replicas"/);
+  await assert.rejects(
+    new AdminClient(w.stateDir).request('POST', '/scale', { replicas: -1 }),
+    /body must be \{"replicas"/,
+  );
   await assert.rejects(new AdminClient(w.stateDir).request('GET', '/nope'), /no such admin endpoint: GET \/nope/);
   const gw = status().gateway.pid!;
   process.kill(gw, 'SIGKILL');
@@ -105,11 +126,17 @@ test('a missing model is one clear error and claims nothing', async (t) => {
   const w = tempWorld();
   t.after(() => w.cleanup());
   await assert.rejects(
-    startCluster(testProfile(w.registry, { model: { name: 'nope', version: 1, registry: w.registry } }), { stateDir: w.stateDir, cliEntry: fakeCli }),
+    startCluster(testProfile(w.registry, { model: { name: 'nope', version: 1, registry: w.registry } }), {
+      stateDir: w.stateDir,
+      cliEntry: fakeCli,
+    }),
     /model "nope" is not in registry .*known models: demo/,
   );
   await assert.rejects(
-    startCluster(testProfile(w.registry, { model: { name: 'demo', version: 7, registry: w.registry } }), { stateDir: w.stateDir, cliEntry: fakeCli }),
+    startCluster(testProfile(w.registry, { model: { name: 'demo', version: 7, registry: w.registry } }), {
+      stateDir: w.stateDir,
+      cliEntry: fakeCli,
+    }),
     /model "demo" has no version 7 in .* \(versions: 1\)/,
   );
   assert.equal(existsSync(statePaths(w.stateDir).pidFile), false);
@@ -126,7 +153,9 @@ test('a replica killed with SIGKILL is replaced and the gateway gets the new add
   });
   assert.equal(back.restarts, 1);
   await waitFor('gateway to route to the new replica-1', async () => {
-    const c = (await get(`${h.gatewayUrl}/control`)).body as { last: { replicas: Array<{ id: string; url: string; ready: boolean }> } };
+    const c = (await get(`${h.gatewayUrl}/control`)).body as {
+      last: { replicas: Array<{ id: string; url: string; ready: boolean }> };
+    };
     return c.last.replicas.some((r) => r.id === 'replica-1' && r.url === back.url && r.ready);
   });
 });
@@ -142,7 +171,12 @@ test('a hung (SIGSTOP) replica is replaced within the probe window; occasional p
   }
   process.kill(r1!.pid!, 'SIGSTOP');
   const stoppedAt = Date.now();
-  await waitFor('replica-1 unhealthy', () => status().replicas.find((r) => r.id === 'replica-1')?.state !== 'ready', 20_000, 10);
+  await waitFor(
+    'replica-1 unhealthy',
+    () => status().replicas.find((r) => r.id === 'replica-1')?.state !== 'ready',
+    20_000,
+    10,
+  );
   const detectedMs = Date.now() - stoppedAt;
   const health = testProfile(w.registry).health;
   const window = probeWindowMs(health);
@@ -183,7 +217,10 @@ test('no ready replica at all: startCluster fails and leaves nothing running', a
     delete process.env.FAKE_CRASH_IDS;
     w.cleanup();
   });
-  await assert.rejects(startCluster(testProfile(w.registry), { stateDir: w.stateDir, cliEntry: fakeCli }), /no replica became ready: replica-1: failed \(crash loop/);
+  await assert.rejects(
+    startCluster(testProfile(w.registry), { stateDir: w.stateDir, cliEntry: fakeCli }),
+    /no replica became ready: replica-1: failed \(crash loop/,
+  );
   assert.equal(existsSync(statePaths(w.stateDir).pidFile), false);
 });
 
@@ -206,20 +243,38 @@ test('replicas that do not fit are pending with a reason; --oversubscribe places
   const w = tempWorld();
   const { status } = await start(t, w, { replicas: { initial: 3 }, resources: { cpus: 1 }, local: { cpus: 2 } });
   const s = status();
-  assert.deepEqual(s.replicas.map((r) => r.state), ['ready', 'ready', 'pending']);
+  assert.deepEqual(
+    s.replicas.map((r) => r.state),
+    ['ready', 'ready', 'pending'],
+  );
   assert.match(s.replicas[2]!.reason!, /does not fit: needs 1 CPUs, 0 free on local/);
   assert.equal(s.replicas[2]!.pid, undefined);
   // A forced scale says which replicas could not be placed, and why, instead of "scaling to 4".
-  const { h } = await start(t, tempWorld(), { replicas: { initial: 2, max: 2 }, resources: { cpus: 1 }, local: { cpus: 2 } });
+  const { h } = await start(t, tempWorld(), {
+    replicas: { initial: 2, max: 2 },
+    resources: { cpus: 1 },
+    local: { cpus: 2 },
+  });
   const scaled = await h.scale(4, true);
   assert.deepEqual({ from: scaled.from, to: scaled.to }, { from: 2, to: 4 });
-  assert.deepEqual(scaled.pending.map((p) => p.id), ['replica-3', 'replica-4']);
+  assert.deepEqual(
+    scaled.pending.map((p) => p.id),
+    ['replica-3', 'replica-4'],
+  );
   assert.match(scaled.pending[0]!.reason, /does not fit: needs 1 CPUs, 0 free on local/);
 
   const w2 = tempWorld();
-  const o = await start(t, w2, { replicas: { initial: 3 }, resources: { cpus: 1 }, local: { cpus: 2 } }, { oversubscribe: true });
+  const o = await start(
+    t,
+    w2,
+    { replicas: { initial: 3 }, resources: { cpus: 1 }, local: { cpus: 2 } },
+    { oversubscribe: true },
+  );
   const s2 = o.status();
-  assert.deepEqual(s2.replicas.map((r) => r.state), ['ready', 'ready', 'ready']);
+  assert.deepEqual(
+    s2.replicas.map((r) => r.state),
+    ['ready', 'ready', 'ready'],
+  );
   assert.equal(s2.warnings.length, 1);
   assert.match(s2.warnings[0]!, /oversubscribes local/);
 });
@@ -227,7 +282,10 @@ test('replicas that do not fit are pending with a reason; --oversubscribe places
 test('scale respects min/max unless forced, and the autoscaler follows in-flight load', async (t) => {
   const w = tempWorld();
   const { h, status } = await start(t, w, { replicas: { min: 1, max: 3, initial: 1 }, autoscaling: { enabled: true } });
-  await assert.rejects(h.scale(4), /4 replicas is outside the profile's range 1\.\.3: pick a count in it, or add --force/);
+  await assert.rejects(
+    h.scale(4),
+    /4 replicas is outside the profile's range 1\.\.3: pick a count in it, or add --force/,
+  );
   // Report 5 in flight on the only replica: ceil(5 / 2) = 3 replicas after the 300 ms upscale delay.
   await get(`${status().replicas[0]!.url}/fake/in-flight?n=5`);
   await waitFor('autoscaling to 3', () => status().replicas.filter((r) => r.state === 'ready').length === 3, 10_000);

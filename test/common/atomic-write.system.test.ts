@@ -2,7 +2,16 @@
 // and a real full disk (a tiny tmpfs) reported as DiskFullError naming the directory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DiskFullError, PendingFile, diskErrorCode, replaceFile } from '../../src/common/atomic-write.js';
@@ -35,7 +44,10 @@ test('a rename that fails (a folder in the way) removes the temporary file and k
   const dir = tempDir(t);
   const target = path.join(dir, 'taken');
   mkdirSync(path.join(target, 'inside'), { recursive: true });
-  assert.throws(() => replaceFile(target, 'x'), (err: NodeJS.ErrnoException) => err.code === 'EISDIR' || err.code === 'ENOTEMPTY');
+  assert.throws(
+    () => replaceFile(target, 'x'),
+    (err: NodeJS.ErrnoException) => err.code === 'EISDIR' || err.code === 'ENOTEMPTY',
+  );
   assert.deepEqual(readdirSync(dir), ['taken']);
 });
 
@@ -59,7 +71,12 @@ test('on a full disk: DiskFullError naming the directory, the old file kept, no 
   assert.equal(err.dir, disk.dir);
   assert.equal(err.exitCode, 2);
   assert.equal(diskErrorCode(err), 'ENOSPC');
-  assert.match(err.message, new RegExp(`^the disk holding ${disk.dir} is full \\(ENOSPC, no space left\\): cannot write state\\.json; free some space there`));
+  assert.match(
+    err.message,
+    new RegExp(
+      `^the disk holding ${disk.dir} is full \\(ENOSPC, no space left\\): cannot write state\\.json; free some space there`,
+    ),
+  );
   assert.equal(readFileSync(file, 'utf8'), 'old\n');
   assert.deepEqual(readdirSync(disk.dir).sort(), ['.filler', 'state.json']);
   // A temp file kept for link(2) fails the same way and is gone after discard().

@@ -14,7 +14,11 @@ test('manual timers fire in due order, each at its own time, and cleared ones ne
   clock.advance(5);
   assert.deepEqual(fired, []);
   clock.advance(100);
-  assert.deepEqual(fired, [['a', 110], ['b', 120], ['d', 120]]);
+  assert.deepEqual(fired, [
+    ['a', 110],
+    ['b', 120],
+    ['d', 120],
+  ]);
   assert.equal(clock.nowMs(), 205);
   assert.equal(clock.pendingTimers, 0);
 });

@@ -26,7 +26,11 @@ function world(t: { after(fn: () => void): void }) {
     writeFileSync(paths.pidFile, `${owner}\n`);
     for (const f of left) writeFileSync(f, '{}');
   };
-  const journal = (j: Partial<ControllerJournal>) => writeFileSync(paths.journalFile, JSON.stringify({ version: 1, startedAt: '2026-12-07T12:00:00.000Z', profile: 'p', children: [], ...j }));
+  const journal = (j: Partial<ControllerJournal>) =>
+    writeFileSync(
+      paths.journalFile,
+      JSON.stringify({ version: 1, startedAt: '2026-12-07T12:00:00.000Z', profile: 'p', children: [], ...j }),
+    );
   return { paths, left, leave, journal };
 }
 
@@ -48,7 +52,15 @@ test('a dead controller: its children as they are, its rollout, and what it left
   });
   const d = controllerDeath(paths, true)!;
   assert.equal(d.pid, dead);
-  assert.deepEqual(d.children.map((c) => [c.id, c.state]), [['gateway', 'running'], ['replica-1', 'exited'], ['replica-2', 'exited'], ['replica-3', 'unknown']]);
+  assert.deepEqual(
+    d.children.map((c) => [c.id, c.state]),
+    [
+      ['gateway', 'running'],
+      ['replica-1', 'exited'],
+      ['replica-2', 'exited'],
+      ['replica-3', 'unknown'],
+    ],
+  );
   assert.equal(d.rollout?.step, 1);
   assert.deepEqual(d.removed.sort(), ['admin.sock', 'prometheus-targets.json', 'serve.pid', 'state.json']);
   for (const f of [...left, paths.pidFile]) assert.equal(existsSync(f), false, f);

@@ -28,7 +28,12 @@ interface RawResult {
  * Writes `steps` to a fresh connection (strings are sent, numbers are pauses, null half-closes) and
  * reads until the server closes it, `waitMs` passes, or `answers` complete responses have arrived.
  */
-function raw(port: number, steps: (string | Buffer | number | null)[], waitMs: number, answers = Infinity): Promise<RawResult> {
+function raw(
+  port: number,
+  steps: (string | Buffer | number | null)[],
+  waitMs: number,
+  answers = Infinity,
+): Promise<RawResult> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const socket = net.connect(port, '127.0.0.1');
@@ -87,7 +92,8 @@ function assertOwnError(what: string, r: { status: number; headers: string; body
   assert.doesNotMatch(msg, /Error:|HPE_|ERR_|Parse Error|\n\s+at |node:|\/work\/|\/home\/|\.js/, `${what}: ${msg}`);
 }
 
-const head = (method: string, path: string, headers: string[] = []) => `${method} ${path} HTTP/1.1\r\nHost: x\r\n${headers.map((h) => h + '\r\n').join('')}`;
+const head = (method: string, path: string, headers: string[] = []) =>
+  `${method} ${path} HTTP/1.1\r\nHost: x\r\n${headers.map((h) => h + '\r\n').join('')}`;
 
 interface Case {
   name: string;
@@ -102,23 +108,147 @@ interface Case {
 
 function battery(path: string): Case[] {
   return [
-    { name: 'Content-Length with Transfer-Encoding (smuggling)', steps: [head('POST', path, ['Content-Length: 5', 'Transfer-Encoding: chunked']) + '\r\n0\r\n\r\n'], expect: 400, withinMs: 1000, closes: true },
-    { name: 'two Content-Lengths', steps: [head('POST', path, ['Content-Length: 5', 'Content-Length: 6']) + '\r\nabcdef'], expect: 400, withinMs: 1000, closes: true },
-    { name: 'a bad chunk size', steps: [head('POST', path, ['Transfer-Encoding: chunked']) + '\r\nzz\r\nabc\r\n0\r\n\r\n'], expect: 400, withinMs: 1000, closes: true },
-    { name: 'a header line without a colon', steps: [head('GET', '/v2/health/live', ['no-colon-here']) + '\r\n'], expect: 400, withinMs: 1000, closes: true },
-    { name: 'CONNECT', steps: ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'], expect: 405, withinMs: 1000, closes: true },
-    { name: 'an unknown method', steps: ['BREW /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n'], expect: 400, withinMs: 1000, closes: true },
-    { name: 'a garbage request line', steps: ['GET /v2/health/live XTTP/1.1\r\nHost: x\r\n\r\n'], expect: 400, withinMs: 1000, closes: true },
-    { name: 'a NUL in a header value', steps: [head('GET', '/v2/health/live', ['X-A: b\0c']) + '\r\n'], expect: 400, withinMs: 1000, closes: true },
-    { name: '20 KB of headers', steps: [head('GET', '/v2/health/live', [`X-Big: ${'a'.repeat(20_000)}`]) + '\r\n'], expect: 431, withinMs: 1000, closes: true },
-    { name: 'a truncated body, then end of input', steps: [head('POST', path, ['Content-Type: application/json', 'Content-Length: 100']) + '\r\n{"inputs":', 100, null], expect: 400, withinMs: 1500, closes: true },
-    { name: 'a truncated chunked body, then end of input', steps: [head('POST', path, ['Content-Type: application/json', 'Transfer-Encoding: chunked']) + '\r\n5\r\n{"inp', 100, null], expect: 400, withinMs: 1500, closes: true },
-    { name: 'a body that stops arriving (long budget)', steps: [head('POST', path, ['Content-Type: application/json', 'Content-Length: 100', 'x-serve-timeout-ms: 10000']) + '\r\n{"inputs":'], expect: 408, withinMs: 2500, closes: true },
-    { name: 'a chunked body that stops arriving', steps: [head('POST', path, ['Content-Type: application/json', 'Transfer-Encoding: chunked', 'x-serve-timeout-ms: 10000']) + '\r\n5\r\n{"inp\r\n'], expect: 408, withinMs: 2500, closes: true },
-    { name: 'headers that stop arriving (slowloris)', steps: [`POST ${path} HTTP/1.1\r\nHost: x\r\n`, 400, 'X-A: 1\r\n', 400, 'X-B: 2\r\n', 400, 'X-C: 3\r\n', 400, 'X-D: 4\r\n', 400, 'X-E: 5\r\n'], expect: 408, withinMs: 2500, closes: true },
+    {
+      name: 'Content-Length with Transfer-Encoding (smuggling)',
+      steps: [head('POST', path, ['Content-Length: 5', 'Transfer-Encoding: chunked']) + '\r\n0\r\n\r\n'],
+      expect: 400,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: 'two Content-Lengths',
+      steps: [head('POST', path, ['Content-Length: 5', 'Content-Length: 6']) + '\r\nabcdef'],
+      expect: 400,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: 'a bad chunk size',
+      steps: [head('POST', path, ['Transfer-Encoding: chunked']) + '\r\nzz\r\nabc\r\n0\r\n\r\n'],
+      expect: 400,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: 'a header line without a colon',
+      steps: [head('GET', '/v2/health/live', ['no-colon-here']) + '\r\n'],
+      expect: 400,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: 'CONNECT',
+      steps: ['CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'],
+      expect: 405,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: 'an unknown method',
+      steps: ['BREW /v2/health/live HTTP/1.1\r\nHost: x\r\n\r\n'],
+      expect: 400,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: 'a garbage request line',
+      steps: ['GET /v2/health/live XTTP/1.1\r\nHost: x\r\n\r\n'],
+      expect: 400,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: 'a NUL in a header value',
+      steps: [head('GET', '/v2/health/live', ['X-A: b\0c']) + '\r\n'],
+      expect: 400,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: '20 KB of headers',
+      steps: [head('GET', '/v2/health/live', [`X-Big: ${'a'.repeat(20_000)}`]) + '\r\n'],
+      expect: 431,
+      withinMs: 1000,
+      closes: true,
+    },
+    {
+      name: 'a truncated body, then end of input',
+      steps: [
+        head('POST', path, ['Content-Type: application/json', 'Content-Length: 100']) + '\r\n{"inputs":',
+        100,
+        null,
+      ],
+      expect: 400,
+      withinMs: 1500,
+      closes: true,
+    },
+    {
+      name: 'a truncated chunked body, then end of input',
+      steps: [
+        head('POST', path, ['Content-Type: application/json', 'Transfer-Encoding: chunked']) + '\r\n5\r\n{"inp',
+        100,
+        null,
+      ],
+      expect: 400,
+      withinMs: 1500,
+      closes: true,
+    },
+    {
+      name: 'a body that stops arriving (long budget)',
+      steps: [
+        head('POST', path, ['Content-Type: application/json', 'Content-Length: 100', 'x-serve-timeout-ms: 10000']) +
+          '\r\n{"inputs":',
+      ],
+      expect: 408,
+      withinMs: 2500,
+      closes: true,
+    },
+    {
+      name: 'a chunked body that stops arriving',
+      steps: [
+        head('POST', path, [
+          'Content-Type: application/json',
+          'Transfer-Encoding: chunked',
+          'x-serve-timeout-ms: 10000',
+        ]) + '\r\n5\r\n{"inp\r\n',
+      ],
+      expect: 408,
+      withinMs: 2500,
+      closes: true,
+    },
+    {
+      name: 'headers that stop arriving (slowloris)',
+      steps: [
+        `POST ${path} HTTP/1.1\r\nHost: x\r\n`,
+        400,
+        'X-A: 1\r\n',
+        400,
+        'X-B: 2\r\n',
+        400,
+        'X-C: 3\r\n',
+        400,
+        'X-D: 4\r\n',
+        400,
+        'X-E: 5\r\n',
+      ],
+      expect: 408,
+      withinMs: 2500,
+      closes: true,
+    },
     { name: 'a connection that sends nothing', steps: [], expect: 'close', withinMs: 6000 },
-    { name: 'a connection that sends its request after 3 s', steps: [3000, head('GET', '/v2/health/live') + '\r\n'], expect: 200, withinMs: 4000 },
-    { name: 'an early answer whose body then stops arriving', steps: [head('POST', '/nowhere', ['Content-Length: 100']) + '\r\nabc'], expect: 404, withinMs: 2500, closes: true },
+    {
+      name: 'a connection that sends its request after 3 s',
+      steps: [3000, head('GET', '/v2/health/live') + '\r\n'],
+      expect: 200,
+      withinMs: 4000,
+    },
+    {
+      name: 'an early answer whose body then stops arriving',
+      steps: [head('POST', '/nowhere', ['Content-Length: 100']) + '\r\nabc'],
+      expect: 404,
+      withinMs: 2500,
+      closes: true,
+    },
   ];
 }
 
@@ -147,43 +277,86 @@ async function runBattery(t: TestContext, label: string, port: number, path: str
 test('malformed, oversized and stalled requests get our own JSON errors (never 5xx) or a close within 2 s (5 s if nothing was sent), on gateway and replica', async (t) => {
   const registry = await demoRegistry(t);
   const replica = await readyReplica(t, registry, { replicaId: 'r1' });
-  const gw = await startGateway({ port: 0, logger: quietLog(), replicas: [{ id: 'r1', url: replica.url, ready: true }] });
+  const gw = await startGateway({
+    port: 0,
+    logger: quietLog(),
+    replicas: [{ id: 'r1', url: replica.url, ready: true }],
+  });
   t.after(() => gw.close());
   await Promise.all([
     runBattery(t, 'gateway', gw.port, INFER),
     runBattery(t, 'replica', Number(new URL(replica.url).port), INFER),
   ]);
   // A body still arriving when the gateway's deadline passes is the client's doing: 408, not 504.
-  const late = await raw(gw.port, [head('POST', INFER, ['Content-Type: application/json', 'Content-Length: 100', 'x-serve-timeout-ms: 300']) + '\r\n{"inputs":'], 3000);
+  const late = await raw(
+    gw.port,
+    [
+      head('POST', INFER, ['Content-Type: application/json', 'Content-Length: 100', 'x-serve-timeout-ms: 300']) +
+        '\r\n{"inputs":',
+    ],
+    3000,
+  );
   const [answer] = responses(late.text);
   assert.equal(answer?.status, 408, late.text.slice(0, 200));
   assertOwnError('gateway: deadline while the body arrives', answer!);
   assert.match(answer!.body, /did not arrive within the deadline of 300 ms/);
   const s = gw.stats();
   assert.equal(s.ejections, 0);
-  assert.deepEqual(s.replicas.map((r) => [r.state, r.consecutiveFailures]), [['ready', 0]], 'a client\'s broken request is never the replica\'s failure');
+  assert.deepEqual(
+    s.replicas.map((r) => [r.state, r.consecutiveFailures]),
+    [['ready', 0]],
+    "a client's broken request is never the replica's failure",
+  );
 });
 
 test('idle keep-alive connections and long inference waits are not cut', async (t) => {
   const registry = await demoRegistry(t);
   // One request waits 2.5 s for others to batch with: longer than any request timeout above.
   const slow = await readyReplica(t, registry, { replicaId: 'slow', batchWaitMs: 2500, batchingMode: 'fixed' });
-  const gw = await startGateway({ port: 0, logger: quietLog(), replicas: [{ id: 'slow', url: slow.url, ready: true }] });
+  const gw = await startGateway({
+    port: 0,
+    logger: quietLog(),
+    replicas: [{ id: 'slow', url: slow.url, ready: true }],
+  });
   t.after(() => gw.close());
-  const body = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data: new Array(960).fill(0.1) }] });
-  const post = head('POST', INFER, ['Content-Type: application/json', `Content-Length: ${body.length}`, 'x-serve-timeout-ms: 5000']) + '\r\n' + body;
+  const body = JSON.stringify({
+    inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data: new Array(960).fill(0.1) }],
+  });
+  const post =
+    head('POST', INFER, [
+      'Content-Type: application/json',
+      `Content-Length: ${body.length}`,
+      'x-serve-timeout-ms: 5000',
+    ]) +
+    '\r\n' +
+    body;
   const live = head('GET', '/v2/health/live') + '\r\n';
-  await Promise.all(([['gateway', gw.port], ['replica', Number(new URL(slow.url).port)]] as const).map(async ([label, port]) => {
-    const [idle, waiting] = await Promise.all([
-      raw(port, [live, 2500, live], 4000, 2),
-      raw(port, [post], 5000, 1),
-    ]);
-    assert.deepEqual(responses(idle.text).map((r) => r.status), [200, 200], `${label}: keep-alive cut after ${Math.round(idle.atMs)} ms`);
-    assert.equal(idle.closed, false, `${label}: the idle connection was closed`);
-    const answered = responses(waiting.text);
-    assert.deepEqual(answered.map((r) => r.status), [200], `${label}: ${waiting.text.slice(0, 200)}`);
-    assert.ok(waiting.atMs >= 2000, `${label}: answered after ${Math.round(waiting.atMs)} ms, sooner than the batch wait`);
-  }));
+  await Promise.all(
+    (
+      [
+        ['gateway', gw.port],
+        ['replica', Number(new URL(slow.url).port)],
+      ] as const
+    ).map(async ([label, port]) => {
+      const [idle, waiting] = await Promise.all([raw(port, [live, 2500, live], 4000, 2), raw(port, [post], 5000, 1)]);
+      assert.deepEqual(
+        responses(idle.text).map((r) => r.status),
+        [200, 200],
+        `${label}: keep-alive cut after ${Math.round(idle.atMs)} ms`,
+      );
+      assert.equal(idle.closed, false, `${label}: the idle connection was closed`);
+      const answered = responses(waiting.text);
+      assert.deepEqual(
+        answered.map((r) => r.status),
+        [200],
+        `${label}: ${waiting.text.slice(0, 200)}`,
+      );
+      assert.ok(
+        waiting.atMs >= 2000,
+        `${label}: answered after ${Math.round(waiting.atMs)} ms, sooner than the batch wait`,
+      );
+    }),
+  );
 });
 
 test('the clientError answer is written only where a response can still start', async (t) => {
@@ -201,7 +374,11 @@ test('the clientError answer is written only where a response can still start', 
     return new Promise<void>((r) => server.close(() => r()));
   });
   const port = (server.address() as AddressInfo).port;
-  const r = await raw(port, [head('POST', '/', ['Transfer-Encoding: chunked']) + '\r\n3\r\nabc\r\n', 100, 'zz\r\n'], 3000);
+  const r = await raw(
+    port,
+    [head('POST', '/', ['Transfer-Encoding: chunked']) + '\r\n3\r\nabc\r\n', 100, 'zz\r\n'],
+    3000,
+  );
   assert.ok(r.closed, 'closed');
   assert.match(r.text, /^HTTP\/1\.1 200 OK/);
   assert.doesNotMatch(r.text, /HTTP\/1\.1 400/, 'no second status line inside a response already started');

@@ -18,7 +18,10 @@ test('each kind accepts its form and refuses others with what it expects', () =>
   assert.throws(() => checkSetting(t.maxBatchSize, '1.5'), /whole number/);
   assert.throws(() => checkSetting(t.maxBatchSize, '1e3'), /whole number/);
   assert.equal(checkSetting(t.batchWaitMs, '0.5'), 0.5);
-  assert.throws(() => checkSetting(t.batchWaitMs, '10ms'), /expected a number of milliseconds from 0 to 10000 ms, got "10ms"/);
+  assert.throws(
+    () => checkSetting(t.batchWaitMs, '10ms'),
+    /expected a number of milliseconds from 0 to 10000 ms, got "10ms"/,
+  );
   assert.equal(checkSetting(t.device, 'cpu'), 'cpu');
   assert.throws(() => checkSetting(t.device, 'tpu'), /expected one of auto, cpu, cuda/);
   assert.equal(checkSetting(t.batching, 'false'), false);

@@ -33,7 +33,8 @@ export function commandLines(markdown: string, file: string, commandNames: reado
     }
     for (const m of lines[i]!.matchAll(/`([^`]+)`/g)) {
       const text = m[1]!.replace(/\\\|/g, '|').trim();
-      if (serveStart.test(text) && inlineLooksLikeCommand(text, commandNames)) out.push({ file, line: i + 1, text, inline: true });
+      if (serveStart.test(text) && inlineLooksLikeCommand(text, commandNames))
+        out.push({ file, line: i + 1, text, inline: true });
     }
   }
   return out;
@@ -49,7 +50,10 @@ function blockLines(block: string[], firstLine: number, file: string): CommandLi
     while (text.endsWith('\\') && j + 1 < block.length) text = text.slice(0, -1) + ' ' + block[++j]!.trim();
     let s = text.trim();
     if (transcript && !s.startsWith('$ ')) continue;
-    s = s.replace(/^\$ /, '').replace(/^- /, '').replace(/^run:\s*/, '');
+    s = s
+      .replace(/^\$ /, '')
+      .replace(/^- /, '')
+      .replace(/^run:\s*/, '');
     while (/^[A-Za-z_][A-Za-z0-9_]*=\S*\s+/.test(s)) s = s.replace(/^[A-Za-z_][A-Za-z0-9_]*=\S*\s+/, '');
     // Ray Serve's CLI is also called `serve`; a page marks its lines with a comment saying so.
     if (/#.*\bRay(?: Serve)?'s CLI\b/i.test(s)) continue;
@@ -61,7 +65,9 @@ function blockLines(block: string[], firstLine: number, file: string): CommandLi
 /** An inline span is checked only when its second word is a command or a flag, so prose quoting `serve` alone is not. */
 function inlineLooksLikeCommand(text: string, commandNames: readonly string[]): boolean {
   const second = words(text)[1];
-  return second !== undefined && (second.startsWith('-') || commandNames.some((name) => second.split('|').includes(name)));
+  return (
+    second !== undefined && (second.startsWith('-') || commandNames.some((name) => second.split('|').includes(name)))
+  );
 }
 
 /** Shell-like words of one command: quotes and backslashes honoured, a `# comment` or a two-column description dropped. */
@@ -102,7 +108,10 @@ function commandWords(text: string): string[] {
   for (let i = 0; i < all.length; i++) {
     const w = all[i]!;
     if (['|', '||', '&&', ';', '&'].includes(w)) break;
-    if (w === '<' || /^(\d*>>?|&>)$/.test(w)) { i++; continue; }
+    if (w === '<' || /^(\d*>>?|&>)$/.test(w)) {
+      i++;
+      continue;
+    }
     if (/^(\d*>>?|&>)\S/.test(w) && !/^<.*>$/.test(w)) continue;
     out.push(unbracket(w));
   }
@@ -141,7 +150,10 @@ export function checkCommandLine(program: Command, line: string, reference = fal
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     // "..." elides, and commander's own usage lines say [options] and [command].
-    if (t === '...' || t === '…' || t === 'options' || t === 'command') { loose = true; continue; }
+    if (t === '...' || t === '…' || t === 'options' || t === 'command') {
+      loose = true;
+      continue;
+    }
     if (t === '--') break;
     if (t.startsWith('-') && t.length > 1) {
       const eq = t.indexOf('=');
@@ -151,10 +163,16 @@ export function checkCommandLine(program: Command, line: string, reference = fal
       if (opt === undefined) return `unknown option ${name} for ${path.join(' ')}`;
       if (opt.required || opt.optional) {
         let value = eq > 0 ? t.slice(eq + 1) : undefined;
-        if (value === undefined && (opt.required || (tokens[i + 1] !== undefined && !tokens[i + 1]!.startsWith('-')))) value = tokens[++i];
-        if (value === undefined && opt.required && !(reference && i >= tokens.length - 1)) return `${name} of ${path.join(' ')} needs a value`;
-        const bad = value === undefined || !opt.argChoices ? [] : value.split('|').filter((v) => isLiteral(v) && !opt.argChoices!.includes(v));
-        if (bad.length > 0) return `${name} of ${path.join(' ')} does not take ${bad.join(', ')} (one of ${opt.argChoices!.join(', ')})`;
+        if (value === undefined && (opt.required || (tokens[i + 1] !== undefined && !tokens[i + 1]!.startsWith('-'))))
+          value = tokens[++i];
+        if (value === undefined && opt.required && !(reference && i >= tokens.length - 1))
+          return `${name} of ${path.join(' ')} needs a value`;
+        const bad =
+          value === undefined || !opt.argChoices
+            ? []
+            : value.split('|').filter((v) => isLiteral(v) && !opt.argChoices!.includes(v));
+        if (bad.length > 0)
+          return `${name} of ${path.join(' ')} does not take ${bad.join(', ')} (one of ${opt.argChoices!.join(', ')})`;
       } else if (eq > 0) {
         return `${name} of ${path.join(' ')} takes no value`;
       }
@@ -162,14 +180,19 @@ export function checkCommandLine(program: Command, line: string, reference = fal
     }
     if (operands.length === 0 && cmd.commands.length > 0) {
       if (t === 'help') return undefined;
-      const subs = t.split(/[|/]/).map((alt) => cmd.commands.find((c) => c.name() === alt || c.aliases().includes(alt)));
+      const subs = t
+        .split(/[|/]/)
+        .map((alt) => cmd.commands.find((c) => c.name() === alt || c.aliases().includes(alt)));
       if (subs.every((s) => s !== undefined)) {
         cmd = subs[0]!;
         path.push(t);
         continue;
       }
       if (cmd.registeredArguments.length === 0) {
-        const names = new Help().visibleCommands(cmd).map((c) => c.name()).filter((n) => n !== 'help');
+        const names = new Help()
+          .visibleCommands(cmd)
+          .map((c) => c.name())
+          .filter((n) => n !== 'help');
         return `unknown command "${t}" of ${path.join(' ')} (it has ${names.join(', ')})`;
       }
     }
@@ -181,14 +204,17 @@ export function checkCommandLine(program: Command, line: string, reference = fal
 function checkOperands(cmd: Command, path: string, operands: string[], loose: boolean): string | undefined {
   const args = cmd.registeredArguments;
   const required = args.filter((a) => a.required).length;
-  if (!loose && operands.length < required && cmd.commands.length === 0) return `${path} needs ${required} argument(s), got ${operands.length}`;
+  if (!loose && operands.length < required && cmd.commands.length === 0)
+    return `${path} needs ${required} argument(s), got ${operands.length}`;
   const variadic = args.at(-1)?.variadic ?? false;
   const excessAllowed = (cmd as unknown as { _allowExcessArguments?: boolean })._allowExcessArguments ?? false;
-  if (!variadic && !excessAllowed && operands.length > args.length) return `${path} takes ${args.length} argument(s), got ${operands.length}: ${operands.join(' ')}`;
+  if (!variadic && !excessAllowed && operands.length > args.length)
+    return `${path} takes ${args.length} argument(s), got ${operands.length}: ${operands.join(' ')}`;
   for (let k = 0; k < Math.min(operands.length, args.length); k++) {
     const a = args[k]!;
     const bad = a.argChoices ? operands[k]!.split('|').filter((v) => isLiteral(v) && !a.argChoices!.includes(v)) : [];
-    if (bad.length > 0) return `argument ${a.name()} of ${path} does not take ${bad.join(', ')} (one of ${a.argChoices!.join(', ')})`;
+    if (bad.length > 0)
+      return `argument ${a.name()} of ${path} does not take ${bad.join(', ')} (one of ${a.argChoices!.join(', ')})`;
   }
   return undefined;
 }

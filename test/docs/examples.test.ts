@@ -29,13 +29,19 @@ function pages(): string[] {
 }
 
 test('every serve command line in README.md and docs/ names a real command and real flags', () => {
-  const lines = pages().flatMap((file) => commandLines(readFileSync(file, 'utf8'), path.relative(repoRoot, file), commandNames));
+  const lines = pages().flatMap((file) =>
+    commandLines(readFileSync(file, 'utf8'), path.relative(repoRoot, file), commandNames),
+  );
   assert.ok(lines.length >= 10, `only ${lines.length} serve command lines found: the extraction is broken`);
   const problems = lines.flatMap(({ file, line, text, inline }) => {
     const why = checkCommandLine(program, text, inline);
     return why === undefined ? [] : [`${file}:${line}: ${text}\n    ${why}`];
   });
-  assert.deepEqual(problems, [], `${problems.length} example(s) do not parse with the real CLI; fix the page or the command:\n${problems.join('\n')}`);
+  assert.deepEqual(
+    problems,
+    [],
+    `${problems.length} example(s) do not parse with the real CLI; fix the page or the command:\n${problems.join('\n')}`,
+  );
 });
 
 test('the checker accepts placeholders and synopses, and rejects drifted commands, flags and values', () => {
@@ -67,7 +73,8 @@ test('the checker accepts placeholders and synopses, and rejects drifted command
     ['serve down --json=yes', /takes no value|unknown option/],
   ];
   // In prose, `serve scale` and `serve bench --profile` name a command and a flag: no argument or value needed.
-  for (const line of ['serve scale', 'serve bench --profile', 'serve model list/inspect']) assert.equal(checkCommandLine(program, line, true), undefined, line);
+  for (const line of ['serve scale', 'serve bench --profile', 'serve model list/inspect'])
+    assert.equal(checkCommandLine(program, line, true), undefined, line);
   assert.match(checkCommandLine(program, 'serve bench --no-such-flag', true) ?? 'accepted', /unknown option/);
   for (const [line, why] of bad) assert.match(checkCommandLine(program, line) ?? 'accepted', why, line);
 });

@@ -11,11 +11,20 @@ import { parse } from 'yaml';
 import { repoRoot } from '../helpers/paths.js';
 import { serveBin } from '../e2e/cli-run.js';
 
-interface Step { name?: string; uses?: string; run?: string; if?: string; with?: Record<string, unknown> }
+interface Step {
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+}
 
 const workflowFile = path.join(repoRoot, 'docs', 'examples', 'github-actions.yml');
 const steps = (parse(readFileSync(workflowFile, 'utf8')) as { jobs: { bench: { steps: Step[] } } }).jobs.bench.steps;
-const serveLines = steps.flatMap((s) => (s.run ?? '').split('\n')).map((l) => l.trim()).filter((l) => l.startsWith('serve '));
+const serveLines = steps
+  .flatMap((s) => (s.run ?? '').split('\n'))
+  .map((l) => l.trim())
+  .filter((l) => l.startsWith('serve '));
 const lineOf = (cmd: string) => serveLines.find((l) => l.startsWith(`serve ${cmd} `) || l === `serve ${cmd}`)!;
 
 test('the workflow checks out, installs, starts detached, benches with a baseline, keeps the JUnit file, and always stops', () => {
@@ -27,7 +36,10 @@ test('the workflow checks out, installs, starts detached, benches with a baselin
   const junit = /--junit (\S+)/.exec(bench)?.[1];
   assert.ok(junit, bench);
   const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
-  assert.ok(upload && String(upload.with?.path).includes(junit) && upload.if === 'always()', 'the JUnit file is uploaded even when the gate fails');
+  assert.ok(
+    upload && String(upload.with?.path).includes(junit) && upload.if === 'always()',
+    'the JUnit file is uploaded even when the gate fails',
+  );
   const down = steps.find((s) => s.run?.trim() === 'serve down');
   assert.equal(down?.if, 'always()');
   assert.ok(steps.indexOf(down!) === steps.length - 1, 'serve down is the last step');
@@ -45,17 +57,34 @@ test('every serve line names a command and flags the CLI has', () => {
 });
 
 /** Runs one workflow line with bash, `serve` on the PATH as the workflow puts it there. */
-function runLine(line: string, cwd: string, binDir: string, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runLine(
+  line: string,
+  cwd: string,
+  binDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-c', line], {
-      cwd, stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, CI: 'true', SERVE_PORT: '0', ...env, PATH: `${binDir}${path.delimiter}${process.env.PATH}` },
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        GITHUB_ACTIONS: undefined,
+        GITHUB_STEP_SUMMARY: undefined,
+        CI: 'true',
+        SERVE_PORT: '0',
+        ...env,
+        PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+      },
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`${line}: no end in 120 s\n${stderr}`))), 120_000);
+    const timer = setTimeout(
+      () => (child.kill('SIGKILL'), reject(new Error(`${line}: no end in 120 s\n${stderr}`))),
+      120_000,
+    );
     child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
   });
 }
@@ -64,7 +93,10 @@ test('the serve steps run as written against the demo', async (t) => {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-gha-'));
   const binDir = path.join(cwd, 'node_modules', '.bin');
   mkdirSync(binDir, { recursive: true });
-  writeFileSync(path.join(binDir, 'serve'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(serveBin)} "$@"\n`);
+  writeFileSync(
+    path.join(binDir, 'serve'),
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(serveBin)} "$@"\n`,
+  );
   chmodSync(path.join(binDir, 'serve'), 0o755);
   t.after(async () => {
     if (existsSync(path.join(cwd, '.serve', 'serve.pid'))) await runLine('serve down --timeout 10s', cwd, binDir);
@@ -74,17 +106,28 @@ test('the serve steps run as written against the demo', async (t) => {
   assert.equal(up.code, 0, up.stderr);
   // The committed baseline, made as the file's comment says (shorter).
   mkdirSync(path.join(cwd, 'bench'));
-  const base = await runLine('serve bench --profile local --rps 200 --duration 1s --warmup 0s --json > bench/baseline.json', cwd, binDir);
+  const base = await runLine(
+    'serve bench --profile local --rps 200 --duration 1s --warmup 0s --json > bench/baseline.json',
+    cwd,
+    binDir,
+  );
   assert.ok(base.code === 0 || base.code === 1, base.stderr);
   // The step as written, with 1 s of load and no warmup instead of 30 s after 10 s: what is checked
   // is the recipe (baseline compared, JUnit kept, verdict logged), not the figures.
-  const bench = lineOf('bench').replace(/--duration \S+/, '--duration 1s').replace(/--warmup \S+/, '--warmup 0s');
+  const bench = lineOf('bench')
+    .replace(/--duration \S+/, '--duration 1s')
+    .replace(/--warmup \S+/, '--warmup 0s');
   const summary = path.join(cwd, 'summary.md');
   const r = await runLine(bench, cwd, binDir, { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary });
   // A missed target on a loaded test machine is a result, not a broken recipe; either way the log says why.
   assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}\n${r.stderr}`);
-  const json = JSON.parse(readFileSync(path.join(cwd, 'bench.json'), 'utf8')) as { gates: { passed: boolean; checks: Array<{ kind: string; passed: boolean }> } };
-  assert.ok(json.gates.checks.some((c) => c.kind === 'baseline'), 'compared with the baseline');
+  const json = JSON.parse(readFileSync(path.join(cwd, 'bench.json'), 'utf8')) as {
+    gates: { passed: boolean; checks: Array<{ kind: string; passed: boolean }> };
+  };
+  assert.ok(
+    json.gates.checks.some((c) => c.kind === 'baseline'),
+    'compared with the baseline',
+  );
   assert.match(readFileSync(path.join(cwd, 'bench.xml'), 'utf8'), /<testcase /);
   assert.match(r.stderr, /^(PASS|FAIL): /m, 'the verdict is in the job log');
   const failed = json.gates.checks.filter((c) => !c.passed).length;

@@ -19,8 +19,13 @@ test('docs/reference holds exactly the generated pages, each as npm run docs wri
     if (file === undefined) stale.push(`${name} is missing`);
     else if (file !== text) stale.push(`${name} differs from the code${firstDifference(file, text)}`);
   }
-  for (const name of onDisk) if (!pages.has(name)) stale.push(`${name} is not generated (remove it, or add it to src/cli/docs/pages.ts)`);
-  assert.deepEqual(stale, [], `docs/reference is stale: run \`npm run docs\` and commit the result.\n${stale.join('\n')}`);
+  for (const name of onDisk)
+    if (!pages.has(name)) stale.push(`${name} is not generated (remove it, or add it to src/cli/docs/pages.ts)`);
+  assert.deepEqual(
+    stale,
+    [],
+    `docs/reference is stale: run \`npm run docs\` and commit the result.\n${stale.join('\n')}`,
+  );
 });
 
 test('the generated pages depend on nothing of this machine', () => {
@@ -28,7 +33,11 @@ test('the generated pages depend on nothing of this machine', () => {
     assert.ok(!text.includes(repoRoot), `${name} contains the checkout's path ${repoRoot}`);
     // A short host name ("ci") could be any word; a long one in the text is this machine's.
     const host = os.hostname();
-    if (host.length >= 8) assert.ok(!new RegExp(`\\b${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text), `${name} contains the host name ${host}`);
+    if (host.length >= 8)
+      assert.ok(
+        !new RegExp(`\\b${host.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`).test(text),
+        `${name} contains the host name ${host}`,
+      );
     assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT\d\d:\d\d/, `${name} contains a timestamp`);
   }
 });

@@ -25,10 +25,16 @@ test('serve down with nothing running says so and exits 0', async (t) => {
 
 test('serve start and serve stop suggest up and down (exit 2)', async (t) => {
   const cwd = tempDir(t);
-  for (const [theirs, ours] of [['start', 'up'], ['stop', 'down']]) {
+  for (const [theirs, ours] of [
+    ['start', 'up'],
+    ['stop', 'down'],
+  ]) {
     const r = await serve([theirs!, '--profile', 'local'], { cwd });
     assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stderr, `serve: error: unknown command '${theirs}': did you mean \`serve ${ours}\`? (see \`serve ${ours} --help\`)\n`);
+    assert.equal(
+      r.stderr,
+      `serve: error: unknown command '${theirs}': did you mean \`serve ${ours}\`? (see \`serve ${ours} --help\`)\n`,
+    );
   }
 });
 
@@ -36,7 +42,10 @@ test('serve tune without --profile and with no cluster running says what to pass
   const cwd = tempDir(t);
   const r = await serve(['tune'], { cwd });
   assert.equal(r.code, 2, r.stderr);
-  assert.match(r.stderr, /^serve: error: --profile: no cluster is running in .*\.serve to take the profile from: pass --profile NAME \(e\.g\. --profile local\), or start one with `serve up --profile NAME`\n$/);
+  assert.match(
+    r.stderr,
+    /^serve: error: --profile: no cluster is running in .*\.serve to take the profile from: pass --profile NAME \(e\.g\. --profile local\), or start one with `serve up --profile NAME`\n$/,
+  );
 });
 
 test('serve tune without --profile takes the profile of the cluster running in --state-dir', async (t) => {
@@ -45,15 +54,35 @@ test('serve tune without --profile takes the profile of the cluster running in -
   mkdirSync(stateDir, { mode: 0o700 });
   // A profile whose model is missing: tune reads it, then stops before starting anything.
   const profile = path.join(cwd, 'live.yaml');
-  writeFileSync(profile, `name: live\nmodel: { name: not-here, version: 1, registry: ${JSON.stringify(path.join(cwd, 'models'))} }\n`);
+  writeFileSync(
+    profile,
+    `name: live\nmodel: { name: not-here, version: 1, registry: ${JSON.stringify(path.join(cwd, 'models'))} }\n`,
+  );
   // What `serve up` leaves: a pid file naming a live process (this one, with its start time) and state.json.
-  writeFileSync(path.join(stateDir, 'serve.pid'), `${process.pid}\nstart=${readStartTicks(process.pid)}\n`, { mode: 0o600 });
-  writeFileSync(path.join(stateDir, 'state.json'), JSON.stringify({
-    version: 1, pid: process.pid, startedAt: new Date().toISOString(), profileName: 'live', profilePath: profile,
-    gatewayUrl: 'http://127.0.0.1:1', adminSocket: path.join(stateDir, 'admin.sock'), model: { name: 'not-here', version: 1 }, slo: {},
-  }));
+  writeFileSync(path.join(stateDir, 'serve.pid'), `${process.pid}\nstart=${readStartTicks(process.pid)}\n`, {
+    mode: 0o600,
+  });
+  writeFileSync(
+    path.join(stateDir, 'state.json'),
+    JSON.stringify({
+      version: 1,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      profileName: 'live',
+      profilePath: profile,
+      gatewayUrl: 'http://127.0.0.1:1',
+      adminSocket: path.join(stateDir, 'admin.sock'),
+      model: { name: 'not-here', version: 1 },
+      slo: {},
+    }),
+  );
   const r = await serve(['tune', '--state-dir', stateDir], { cwd });
-  assert.match(r.stderr, new RegExp(`^tuning the profile of the cluster running in ${stateDir}: ${profile} \\(on a cluster of its own; --attach tunes the running one in place\\)\n`));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^tuning the profile of the cluster running in ${stateDir}: ${profile} \\(on a cluster of its own; --attach tunes the running one in place\\)\n`,
+    ),
+  );
   // The profile was loaded: its missing registry is what stops the run.
   assert.match(r.stderr, new RegExp(`serve: error: model registry "${path.join(cwd, 'models')}" does not exist`));
   assert.equal(r.code, 2, r.stderr);

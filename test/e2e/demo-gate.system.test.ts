@@ -28,8 +28,10 @@ test('serve demo: 200 req/s against the local profile meets its targets and exit
   const run = await serve(['demo', '--duration', '4s', '--warmup', '1s', '--json'], { cwd, timeoutMs: 90_000 });
   assert.equal(run.code, 0, `exit ${run.code}\n${run.stderr}\n${run.stdout.slice(0, 2000)}`);
   const result = JSON.parse(run.stdout) as {
-    rate: { requestedPerSec: number; achievedPerSec: number }; requests: { ok: number; errors: number };
-    latency: { p99Ms: number }; gates: { passed: boolean; checks: unknown[] };
+    rate: { requestedPerSec: number; achievedPerSec: number };
+    requests: { ok: number; errors: number };
+    latency: { p99Ms: number };
+    gates: { passed: boolean; checks: unknown[] };
   };
   assert.equal(result.rate.requestedPerSec, 200);
   assert.ok(result.requests.ok >= 700, `only ${result.requests.ok} requests succeeded`);
@@ -58,14 +60,20 @@ test('CI flow: up --detach, bench --profile gates pass and fail with exit codes 
   controllerPid = upStatus.controllerPid;
   assert.match(upStatus.gatewayUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
 
-  const pass = await serve(['bench', '--profile', 'local', '--rps', '200', '--warmup', '1s', '--duration', '2s', '--json'], { cwd, timeoutMs: 60_000 });
+  const pass = await serve(
+    ['bench', '--profile', 'local', '--rps', '200', '--warmup', '1s', '--duration', '2s', '--json'],
+    { cwd, timeoutMs: 60_000 },
+  );
   assert.equal(pass.code, 0, `${pass.stderr}\n${pass.stdout.slice(0, 1500)}`);
   const baselineFile = path.join(cwd, 'baseline.json');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(baselineFile, pass.stdout);
 
   // An impossible target must fail the gate with exit code 1 and say which target.
-  const fail = await serve(['bench', '--profile', 'local', '--rps', '200', '--duration', '1s', '--warmup', '0', '--p50', '0.05ms'], { cwd, timeoutMs: 60_000 });
+  const fail = await serve(
+    ['bench', '--profile', 'local', '--rps', '200', '--duration', '1s', '--warmup', '0', '--p50', '0.05ms'],
+    { cwd, timeoutMs: 60_000 },
+  );
   assert.equal(fail.code, 1, fail.stderr);
   assert.match(fail.stdout, /p50[^\n]*FAIL/);
 

@@ -21,7 +21,9 @@ test('fresh directory: up --detach market-hours (exit 3 where it does not fit), 
   const marketHours = path.join(repoRoot, 'profiles', 'market-hours.yaml');
   // Five 2-CPU replicas fit few test machines: `serve validate` says so, and `serve up` then exits 3
   // naming what is pending while leaving what started running (issue 21); bench and down still work.
-  const fits = !/replicas\.min is 5 but this machine fits/.test((await serve(['validate', marketHours], { cwd, env })).stderr);
+  const fits = !/replicas\.min is 5 but this machine fits/.test(
+    (await serve(['validate', marketHours], { cwd, env })).stderr,
+  );
   const up = await serve(['up', '--profile', marketHours, '--detach'], { cwd, env, timeoutMs: 90_000 });
   assert.equal(up.code, fits ? 0 : 3, up.stderr);
   if (!fits) assert.match(up.stderr, /pending: does not fit: needs 2 CPUs.*\n.*ways out: --oversubscribe/);
@@ -31,12 +33,18 @@ test('fresh directory: up --detach market-hours (exit 3 where it does not fit), 
 
   const bench = await serve(['bench', '--rps', '200', '--duration', '5s', '--json'], { cwd, timeoutMs: 60_000 });
   assert.equal(bench.code, 0, `${bench.stderr}\n${bench.stdout.slice(0, 1500)}`);
-  const result = JSON.parse(bench.stdout) as { requests: { ok: number; errors: number }; gates: { checks: Array<{ metric: string }> } };
+  const result = JSON.parse(bench.stdout) as {
+    requests: { ok: number; errors: number };
+    gates: { checks: Array<{ metric: string }> };
+  };
   assert.equal(result.requests.errors, 0);
   // No --warmup: 2 s of it ran first (issue 21).
   assert.equal((result as unknown as { warmupMs: number }).warmupMs, 2000);
   assert.ok(result.requests.ok >= 900, `${result.requests.ok} ok`);
-  assert.deepEqual(result.gates.checks.map((c) => c.metric).sort(), ['errorRate', 'max', 'minRps', 'p50', 'p95', 'p99'].sort());
+  assert.deepEqual(
+    result.gates.checks.map((c) => c.metric).sort(),
+    ['errorRate', 'max', 'minRps', 'p50', 'p95', 'p99'].sort(),
+  );
 
   const down = await serve(['down'], { cwd, timeoutMs: 60_000 });
   assert.equal(down.code, 0, down.stderr);

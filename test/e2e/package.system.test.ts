@@ -5,7 +5,17 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, cpSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  cpSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
@@ -13,15 +23,28 @@ import { needTool } from '../helpers/tools.js';
 
 const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
 
-interface Ran { code: number | null; stdout: string; stderr: string }
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Process groups still running, killed by the test's cleanup if it fails half-way. */
 const live = new Set<number>();
 
 /** Runs `file args` in its own process group; SIGKILLs the group (and fails) after `timeoutMs`. */
-function run(file: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Ran> {
+function run(
+  file: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(file, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     if (child.pid !== undefined) live.add(child.pid);
     let stdout = '';
     let stderr = '';
@@ -29,9 +52,14 @@ function run(file: string, args: string[], opts: { cwd: string; env?: NodeJS.Pro
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => {
       killGroup(child.pid);
-      reject(new Error(`${file} ${args.join(' ')} did not finish in ${opts.timeoutMs}ms\nstderr: ${stderr.slice(-2000)}`));
+      reject(
+        new Error(`${file} ${args.join(' ')} did not finish in ${opts.timeoutMs}ms\nstderr: ${stderr.slice(-2000)}`),
+      );
     }, opts.timeoutMs);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
     child.on('close', (code) => {
       clearTimeout(timer);
       if (child.pid !== undefined) live.delete(child.pid);
@@ -57,20 +85,38 @@ function killGroup(pid: number | undefined): void {
 function npmEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^npm_(package_|lifecycle_)|^npm_(command|execpath)$|^npm_config_(prefix|global_prefix|local_prefix)$|^INIT_CWD$/i.test(key)) continue;
+    if (
+      /^npm_(package_|lifecycle_)|^npm_(command|execpath)$|^npm_config_(prefix|global_prefix|local_prefix)$|^INIT_CWD$/i.test(
+        key,
+      )
+    )
+      continue;
     env[key] = value;
   }
   return { ...env, ...extra };
 }
 
 /** Every file the tarball may hold; everything else (tests, benchmarks, CI, source maps, sources) must stay out. */
-const SHIPPED = /^(package\.json|README\.md|LICENSE|bin\/[\w-]+\.js|dist\/src\/[\w/.-]+\.js|profiles\/[\w.-]+\.(ya?ml|json)|docs\/[\w/.-]+\.(md|ya?ml))$/;
+const SHIPPED =
+  /^(package\.json|README\.md|LICENSE|bin\/[\w-]+\.js|dist\/src\/[\w/.-]+\.js|profiles\/[\w.-]+\.(ya?ml|json)|docs\/[\w/.-]+\.(md|ya?ml))$/;
 
 function assertShipped(files: string[]): void {
   const forbidden = files.filter((f) => /^(test|bench|\.ci|dist\/test|dist\/bench)\//.test(f));
   assert.deepEqual(forbidden, [], 'no test, benchmark or CI file in the package');
-  assert.deepEqual(files.filter((f) => !SHIPPED.test(f)), [], 'only bin/, dist/src/*.js, profiles/, README, docs/, LICENSE, package.json');
-  for (const f of ['bin/serve.js', 'dist/src/cli/main.js', 'dist/src/common/package-info.js', 'profiles/market-hours.yaml', 'LICENSE', 'README.md', 'docs/getting-started.md']) {
+  assert.deepEqual(
+    files.filter((f) => !SHIPPED.test(f)),
+    [],
+    'only bin/, dist/src/*.js, profiles/, README, docs/, LICENSE, package.json',
+  );
+  for (const f of [
+    'bin/serve.js',
+    'dist/src/cli/main.js',
+    'dist/src/common/package-info.js',
+    'profiles/market-hours.yaml',
+    'LICENSE',
+    'README.md',
+    'docs/getting-started.md',
+  ]) {
     assert.ok(files.includes(f), `${f} is in the package`);
   }
 }
@@ -88,7 +134,11 @@ test('npm pack --dry-run --json lists bin/, dist/src/, profiles/, README, docs/ 
   }
   // --ignore-scripts: list the dist/ that `npm test` built (with dist/test and dist/bench in it)
   // instead of rebuilding it under the running tests.
-  const r = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: repoRoot, env: npmEnv(), timeoutMs: 60_000 });
+  const r = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: repoRoot,
+    env: npmEnv(),
+    timeoutMs: 60_000,
+  });
   assert.equal(r.code, 0, r.stderr);
   assertShipped(packedFiles(r.stdout).files);
 });
@@ -111,20 +161,43 @@ function cleanCopy(dest: string): void {
 async function installWithLockfile(tgz: string, dir: string): Promise<string> {
   mkdirSync(dir);
   const lock = JSON.parse(readFileSync(path.join(repoRoot, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { dev?: boolean; version?: string; dependencies?: object; bin?: object; engines?: object; license?: string }>;
+    packages: Record<
+      string,
+      { dev?: boolean; version?: string; dependencies?: object; bin?: object; engines?: object; license?: string }
+    >;
   };
   const root = lock.packages[''];
   const spec = `file:${tgz}`;
   const packages: Record<string, unknown> = {
     '': { name: 'serve-install-check', dependencies: { [pkg.name]: spec } },
-    [`node_modules/${pkg.name}`]: { version: root.version, resolved: spec, license: root.license, dependencies: root.dependencies, bin: root.bin, engines: root.engines },
+    [`node_modules/${pkg.name}`]: {
+      version: root.version,
+      resolved: spec,
+      license: root.license,
+      dependencies: root.dependencies,
+      bin: root.bin,
+      engines: root.engines,
+    },
   };
   for (const [key, entry] of Object.entries(lock.packages)) if (key !== '' && !entry.dev) packages[key] = entry;
-  writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify({ name: 'serve-install-check', lockfileVersion: 3, requires: true, packages }));
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
-    name: 'serve-install-check', private: true, dependencies: { [pkg.name]: spec }, allowScripts: { 'onnxruntime-node': false },
-  }));
-  const ci = await run('npm', ['ci', '--offline', '--omit=dev', '--no-audit', '--no-fund'], { cwd: dir, env: npmEnv(), timeoutMs: 120_000 });
+  writeFileSync(
+    path.join(dir, 'package-lock.json'),
+    JSON.stringify({ name: 'serve-install-check', lockfileVersion: 3, requires: true, packages }),
+  );
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'serve-install-check',
+      private: true,
+      dependencies: { [pkg.name]: spec },
+      allowScripts: { 'onnxruntime-node': false },
+    }),
+  );
+  const ci = await run('npm', ['ci', '--offline', '--omit=dev', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    env: npmEnv(),
+    timeoutMs: 120_000,
+  });
   assert.equal(ci.code, 0, `npm ci --offline of the tarball failed:\n${ci.stderr.slice(-3000)}`);
   return path.join(dir, 'node_modules', '.bin', 'serve');
 }
@@ -144,7 +217,11 @@ test('the packed tarball installs offline into a temporary prefix and runs from 
   // prepack once, then npm's packing without scripts, saves the second compile (half the time).
   const build = await run('npm', ['run', 'prepack'], { cwd: checkout, env: npmEnv(), timeoutMs: 150_000 });
   assert.equal(build.code, 0, `npm run prepack failed:\n${build.stdout.slice(-3000)}${build.stderr.slice(-3000)}`);
-  const pack = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: checkout, env: npmEnv(), timeoutMs: 60_000 });
+  const pack = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+    cwd: checkout,
+    env: npmEnv(),
+    timeoutMs: 60_000,
+  });
   assert.equal(pack.code, 0, `npm pack failed:\n${pack.stderr.slice(-3000)}`);
   const packed = packedFiles(pack.stdout);
   assertShipped(packed.files);
@@ -155,12 +232,16 @@ test('the packed tarball installs offline into a temporary prefix and runs from 
   await t.test('npm install -g <tarball> --prefix <tmp> --offline', async (st) => {
     const prefix = path.join(work, 'prefix');
     const g = await run('npm', ['install', '-g', tgz, '--prefix', prefix, '--offline', '--no-audit', '--no-fund'], {
-      cwd: work, env: npmEnv({ ONNXRUNTIME_NODE_INSTALL: 'skip' }), timeoutMs: 120_000,
+      cwd: work,
+      env: npmEnv({ ONNXRUNTIME_NODE_INSTALL: 'skip' }),
+      timeoutMs: 120_000,
     });
     if (g.code !== 0 && /ENOTCACHED/.test(g.stderr)) {
       // Not a fault of the package: see the README ("Installing offline").
       const missing = /request to (\S+) failed/.exec(g.stderr)?.[1] ?? 'a registry document';
-      st.skip(`npm install -g --offline needs the full registry document of every dependency (${missing}), which npm ci never caches: installing the same tarball with the project's lockfile instead`);
+      st.skip(
+        `npm install -g --offline needs the full registry document of every dependency (${missing}), which npm ci never caches: installing the same tarball with the project's lockfile instead`,
+      );
       return;
     }
     assert.equal(g.code, 0, `npm install -g failed:\n${g.stderr.slice(-3000)}`);
@@ -199,7 +280,10 @@ test('the packed tarball installs offline into a temporary prefix and runs from 
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}\n${r.stderr.slice(-2000)}`);
     const result = JSON.parse(r.stdout) as { requests: { ok: number } };
     assert.ok(result.requests.ok >= 100, `${result.requests.ok} requests succeeded`);
-    assert.ok(existsSync(path.join(empty, 'models', 'cnn-lstm', '1', 'model.onnx')), 'the demo model was built under the current directory');
+    assert.ok(
+      existsSync(path.join(empty, 'models', 'cnn-lstm', '1', 'model.onnx')),
+      'the demo model was built under the current directory',
+    );
     assert.match(r.stderr, /built the demo model cnn-lstm@1/);
   });
 });

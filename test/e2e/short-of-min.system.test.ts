@@ -31,7 +31,10 @@ test('replicas.min that cannot fit: validate notes it, up exits 3 and says why, 
 
   const validate = await serve(['validate', 'big.yaml'], { cwd });
   assert.equal(validate.code, 0, validate.stderr);
-  assert.match(validate.stderr, /^serve: note: replicas\.min is 3 but this machine fits 1 \(does not fit: needs 2 CPUs, 0 free on local\): `serve up` here would exit 3/);
+  assert.match(
+    validate.stderr,
+    /^serve: note: replicas\.min is 3 but this machine fits 1 \(does not fit: needs 2 CPUs, 0 free on local\): `serve up` here would exit 3/,
+  );
 
   const up = await serve(['up', '--profile', 'big.yaml', '--detach'], { cwd, timeoutMs: 90_000 });
   assert.equal(up.code, 3, up.stderr);
@@ -44,7 +47,11 @@ test('replicas.min that cannot fit: validate notes it, up exits 3 and says why, 
   // replica, state, version, host, pid, port, device, ...
   const status = await serve(['status'], { cwd });
   assert.equal(status.code, 0, status.stderr);
-  const ready = status.stdout.split('\n').filter((l) => /^replica-\d+ /.test(l)).map((l) => l.trim().split(/\s+/)).filter((cells) => cells[1] === 'ready');
+  const ready = status.stdout
+    .split('\n')
+    .filter((l) => /^replica-\d+ /.test(l))
+    .map((l) => l.trim().split(/\s+/))
+    .filter((cells) => cells[1] === 'ready');
   assert.equal(ready.length, 1, status.stdout);
   // On a machine without a usable CUDA, device auto runs on the CPU, and both commands say why.
   if (ready[0]![6] === 'cpu') {
@@ -59,7 +66,10 @@ test('replicas.min that cannot fit: validate notes it, up exits 3 and says why, 
   assert.match(fg.stderr, /everything started was stopped; --allow-degraded keeps serving/);
   assert.equal(existsSync(pidFile), false);
 
-  const degraded = await serve(['up', '--profile', 'big.yaml', '--detach', '--allow-degraded'], { cwd, timeoutMs: 90_000 });
+  const degraded = await serve(['up', '--profile', 'big.yaml', '--detach', '--allow-degraded'], {
+    cwd,
+    timeoutMs: 90_000,
+  });
   assert.equal(degraded.code, 0, degraded.stderr);
   assert.match(degraded.stderr, /^serve: warning: only 1 of 3 replicas ready/m);
   assert.equal((await serve(['down'], { cwd })).code, 0);

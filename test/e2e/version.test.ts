@@ -46,16 +46,26 @@ test('serve --version reads the version from package.json at run time and adds n
   cpSync(path.join(outDir, 'src'), path.join(root, 'dist', 'src'), { recursive: true });
   cpSync(path.join(repoRoot, 'bin'), path.join(root, 'bin'), { recursive: true });
   symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
-  writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'serve-cluster', version: '9.8.7-test', type: 'module' }));
+  writeFileSync(
+    path.join(root, 'package.json'),
+    JSON.stringify({ name: 'serve-cluster', version: '9.8.7-test', type: 'module' }),
+  );
   const cwd = tempDir(t, 'serve-version-cwd-');
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'serve.js'), '--version'], { cwd, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'serve.js'), '--version'], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, '9.8.7-test\n');
 });
 
 test('serve --version still prints the version when git fails or prints nonsense', async (t) => {
   for (const script of ['echo "fatal: not a git repository" >&2; exit 128', 'echo "not a commit"; exit 0']) {
-    const run = await serve(['--version'], { cwd: tempDir(t, 'serve-version-'), env: { PATH: fakeGitPath(t, script) } });
+    const run = await serve(['--version'], {
+      cwd: tempDir(t, 'serve-version-'),
+      env: { PATH: fakeGitPath(t, script) },
+    });
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stdout, `${version}\n`, script);
   }
@@ -63,7 +73,11 @@ test('serve --version still prints the version when git fails or prints nonsense
 
 test('serve --version does not wait for a hanging git: the version alone within the git timeout', async (t) => {
   const started = Date.now();
-  const run = await serve(['--version'], { cwd: tempDir(t, 'serve-version-'), env: { PATH: fakeGitPath(t, 'exec sleep 30') }, timeoutMs: 20_000 });
+  const run = await serve(['--version'], {
+    cwd: tempDir(t, 'serve-version-'),
+    env: { PATH: fakeGitPath(t, 'exec sleep 30') },
+    timeoutMs: 20_000,
+  });
   const elapsedMs = Date.now() - started;
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout, `${version}\n`);
@@ -74,10 +88,20 @@ test('serve --version does not wait for a hanging git: the version alone within 
 test('bin/serve.js without a compiled dist/ says so in one line and exits 70, no stack trace', async (t) => {
   const root = tempDir(t, 'serve-no-dist-');
   cpSync(path.join(repoRoot, 'bin'), path.join(root, 'bin'), { recursive: true });
-  writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'serve-cluster', version: '0.0.0', type: 'module' }));
-  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'serve.js'), '--version'], { cwd: root, encoding: 'utf8', timeout: 30_000 });
+  writeFileSync(
+    path.join(root, 'package.json'),
+    JSON.stringify({ name: 'serve-cluster', version: '0.0.0', type: 'module' }),
+  );
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'serve.js'), '--version'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   assert.equal(r.status, 70);
   assert.equal(r.stdout, '');
-  assert.match(r.stderr, /^serve: internal error: .*dist\/src\/cli\/main\.js is missing: in a checkout run `npm run build`/);
+  assert.match(
+    r.stderr,
+    /^serve: internal error: .*dist\/src\/cli\/main\.js is missing: in a checkout run `npm run build`/,
+  );
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
 });

@@ -15,7 +15,11 @@ function fieldPaths(node: Node, prefix = ''): string[] {
 
 test('every profile field says how each target carries it', () => {
   const missing = fieldPaths(profileTree).filter((p) => !(p in carryTable));
-  assert.deepEqual(missing, [], `add a row to carryTable in src/export/carry.ts for ${missing.join(', ')}: for triton, kserve and ray, { to: 'where it is written' }, { warn: (c) => 'why it does not carry' }, or { na: 'why it means nothing there' }`);
+  assert.deepEqual(
+    missing,
+    [],
+    `add a row to carryTable in src/export/carry.ts for ${missing.join(', ')}: for triton, kserve and ray, { to: 'where it is written' }, { warn: (c) => 'why it does not carry' }, or { na: 'why it means nothing there' }`,
+  );
 });
 
 test('every row names a profile field and decides each target', () => {
@@ -24,13 +28,29 @@ test('every row names a profile field and decides each target', () => {
     assert.ok(fields.has(field), `carryTable has a row for "${field}", which is not a profile field`);
     for (const target of EXPORT_TARGETS) {
       const c = row[target];
-      assert.ok(c.to !== undefined || c.warn !== undefined || c.na !== undefined, `${field} (${target}): neither to, warn nor na`);
-      assert.ok(c.na === undefined || (c.to === undefined && c.warn === undefined), `${field} (${target}): na excludes to and warn`);
+      assert.ok(
+        c.to !== undefined || c.warn !== undefined || c.na !== undefined,
+        `${field} (${target}): neither to, warn nor na`,
+      );
+      assert.ok(
+        c.na === undefined || (c.to === undefined && c.warn === undefined),
+        `${field} (${target}): na excludes to and warn`,
+      );
     }
   }
 });
 
 test('a field without a row is found (the check above is real)', () => {
-  const tree = { kind: 'section', doc: '', fields: { ...profileTree.fields, warmup: { kind: 'section', doc: '', fields: { requests: profileTree.fields.drain_timeout } } } } as Node;
-  assert.deepEqual(fieldPaths(tree).filter((p) => !(p in carryTable)), ['warmup.requests']);
+  const tree = {
+    kind: 'section',
+    doc: '',
+    fields: {
+      ...profileTree.fields,
+      warmup: { kind: 'section', doc: '', fields: { requests: profileTree.fields.drain_timeout } },
+    },
+  } as Node;
+  assert.deepEqual(
+    fieldPaths(tree).filter((p) => !(p in carryTable)),
+    ['warmup.requests'],
+  );
 });

@@ -5,7 +5,11 @@ import { test } from 'node:test';
 import { cronDays, cronWindows } from '../../src/export/cron.js';
 import type { ProfileSchedule } from '../../src/profile/schedule.js';
 
-const schedule = (windows: ProfileSchedule['windows']): ProfileSchedule => ({ timezone: 'Europe/London', default: 'quiet', windows });
+const schedule = (windows: ProfileSchedule['windows']): ProfileSchedule => ({
+  timezone: 'Europe/London',
+  default: 'quiet',
+  windows,
+});
 
 test('days become cron day-of-week ranges and lists', () => {
   assert.equal(cronDays([1, 2, 3, 4, 5]), '1-5');
@@ -16,15 +20,24 @@ test('days become cron day-of-week ranges and lists', () => {
 });
 
 test('market hours with a 5 minute prewarm start at 09:25 and end at 16:00 on the same days', () => {
-  const [w] = cronWindows(schedule([{ profile: 'busy', days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:30', to: '16:00', prewarmMs: 300_000 }]));
-  assert.deepEqual({ start: w!.start, end: w!.end, rounded: w!.rounded, timezone: w!.timezone }, { start: '25 9 * * 1-5', end: '0 16 * * 1-5', rounded: false, timezone: 'Europe/London' });
+  const [w] = cronWindows(
+    schedule([
+      { profile: 'busy', days: ['mon', 'tue', 'wed', 'thu', 'fri'], from: '09:30', to: '16:00', prewarmMs: 300_000 },
+    ]),
+  );
+  assert.deepEqual(
+    { start: w!.start, end: w!.end, rounded: w!.rounded, timezone: w!.timezone },
+    { start: '25 9 * * 1-5', end: '0 16 * * 1-5', rounded: false, timezone: 'Europe/London' },
+  );
 });
 
 test('a window past midnight ends on the next day; a prewarm before midnight starts the day before', () => {
-  const [night, early] = cronWindows(schedule([
-    { profile: 'busy', days: ['fri', 'sat'], from: '22:00', to: '06:00' },
-    { profile: 'busy', days: ['mon'], from: '00:10', to: '24:00', prewarmMs: 1_200_000 },
-  ]));
+  const [night, early] = cronWindows(
+    schedule([
+      { profile: 'busy', days: ['fri', 'sat'], from: '22:00', to: '06:00' },
+      { profile: 'busy', days: ['mon'], from: '00:10', to: '24:00', prewarmMs: 1_200_000 },
+    ]),
+  );
   assert.deepEqual([night!.start, night!.end], ['0 22 * * 5,6', '0 6 * * 0,6']);
   assert.deepEqual([early!.start, early!.end], ['50 23 * * 0', '0 0 * * 2']);
 });

@@ -45,7 +45,10 @@ export function plan(f: Fixture, name: Shipped, target: ExportTarget, storageUri
 /** The text of the planned file at `file` (throws when it is not planned or is a copy). */
 export function text(p: ExportPlan, file: string): string {
   const found = p.files.find((f) => f.path === file);
-  if (!found || !('text' in found)) throw new Error(`${file} is not a generated file of the ${p.target} export (files: ${p.files.map((x) => x.path).join(', ')})`);
+  if (!found || !('text' in found))
+    throw new Error(
+      `${file} is not a generated file of the ${p.target} export (files: ${p.files.map((x) => x.path).join(', ')})`,
+    );
   return found.text;
 }
 

@@ -11,13 +11,27 @@ type Schema = Record<string, unknown>;
 function strict(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(strict);
   if (typeof schema !== 'object' || schema === null) return schema;
-  const s = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, k === 'properties' ? Object.fromEntries(Object.entries(v as Schema).map(([pk, pv]) => [pk, strict(pv)])) : strict(v)])) as Schema;
-  if (s.properties !== undefined && s.additionalProperties === undefined && s['x-kubernetes-preserve-unknown-fields'] !== true) s.additionalProperties = false;
+  const s = Object.fromEntries(
+    Object.entries(schema).map(([k, v]) => [
+      k,
+      k === 'properties'
+        ? Object.fromEntries(Object.entries(v as Schema).map(([pk, pv]) => [pk, strict(pv)]))
+        : strict(v),
+    ]),
+  ) as Schema;
+  if (
+    s.properties !== undefined &&
+    s.additionalProperties === undefined &&
+    s['x-kubernetes-preserve-unknown-fields'] !== true
+  )
+    s.additionalProperties = false;
   return s;
 }
 
 const objectMeta = {
-  type: 'object', additionalProperties: false, required: ['name'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
   properties: {
     name: { type: 'string', pattern: '^[a-z]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
     namespace: { type: 'string' },
@@ -36,7 +50,10 @@ export function crdValidator(file: string): (doc: unknown) => ErrorObject[] {
 /** An Ajv validator for `schema` with the Kubernetes/OpenAPI formats and keywords known. */
 export function ajvValidator(schema: Schema): (doc: unknown) => ErrorObject[] {
   const ajv = new Ajv({ allErrors: true, strictSchema: false, strictTypes: false });
-  ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+  ajv.addFormat('int32', {
+    type: 'number',
+    validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+  });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
   for (const f of ['double', 'float', 'byte', 'date-time', 'duration']) ajv.addFormat(f, true);
   const validate = ajv.compile(schema);
@@ -45,5 +62,10 @@ export function ajvValidator(schema: Schema): (doc: unknown) => ErrorObject[] {
 
 /** Errors as lines: "/spec/predictor: must NOT have additional properties (minReplica)". */
 export function show(errors: ErrorObject[]): string {
-  return errors.map((e) => `${e.instancePath || '/'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`).join('\n');
+  return errors
+    .map(
+      (e) =>
+        `${e.instancePath || '/'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+    )
+    .join('\n');
 }

@@ -11,8 +11,12 @@ import { SHIPPED, makeFixture, plan, yamlOf, type Fixture } from './fixtures.js'
 const isvcErrors = crdValidator('kserve-inferenceservice-v1beta1.json');
 const scaledObjectErrors = crdValidator('keda-scaledobject-v1alpha1.json');
 let f: Fixture;
-before(async () => { f = await makeFixture(); });
-after(async () => { await f.cleanup(); });
+before(async () => {
+  f = await makeFixture();
+});
+after(async () => {
+  await f.cleanup();
+});
 
 type Obj = Record<string, any>;
 
@@ -28,7 +32,7 @@ test('the strict validators refuse a misspelt field and a wrong type', () => {
 });
 
 for (const name of SHIPPED) {
-  test(`${name} --to kserve: the InferenceService is valid for KServe's CRD${name === 'trading-day' ? ', the ScaledObject for KEDA\'s' : ''}`, () => {
+  test(`${name} --to kserve: the InferenceService is valid for KServe's CRD${name === 'trading-day' ? ", the ScaledObject for KEDA's" : ''}`, () => {
     const p = plan(f, name, 'kserve', 's3://models/cnn-lstm');
     const isvc = yamlOf(p, 'inferenceservice.yaml') as Obj;
     assert.equal(show(isvcErrors(isvc)), '');
@@ -36,7 +40,10 @@ for (const name of SHIPPED) {
     assert.equal(isvc.spec.predictor.model.protocolVersion, 'v2');
     assert.equal(isvc.spec.predictor.model.runtime, 'kserve-tritonserver');
     assert.equal(isvc.spec.predictor.model.storageUri, 's3://models/cnn-lstm');
-    assert.equal(p.files.some((x) => x.path === 'scaledobject.yaml'), name === 'trading-day');
+    assert.equal(
+      p.files.some((x) => x.path === 'scaledobject.yaml'),
+      name === 'trading-day',
+    );
     if (name === 'trading-day') assert.equal(show(scaledObjectErrors(yamlOf(p, 'scaledobject.yaml'))), '');
   });
 }
@@ -68,12 +75,15 @@ for (const name of ['market-hours', 'off-hours'] as const) {
     assert.equal(pred.timeout, p.gateway.requestTimeoutMs / 1000);
     assert.equal(pred.terminationGracePeriodSeconds, p.drainTimeoutMs / 1000);
     assert.equal(pred.model.readinessProbe.failureThreshold, p.health.failureThreshold);
-    assert.equal(pred.model.startupProbe.failureThreshold * pred.model.startupProbe.periodSeconds * 1000, p.health.startupTimeoutMs);
+    assert.equal(
+      pred.model.startupProbe.failureThreshold * pred.model.startupProbe.periodSeconds * 1000,
+      p.health.startupTimeoutMs,
+    );
     checkResources(isvc, p);
   });
 }
 
-test('trading-day: the ScaledObject holds off-hours\' floor, market-hours\' floor from the prewarm to the close, and the busier scaling values', () => {
+test("trading-day: the ScaledObject holds off-hours' floor, market-hours' floor from the prewarm to the close, and the busier scaling values", () => {
   const s = f.loaded['trading-day'].schedule!;
   const mh = s.profiles['market-hours']!;
   const oh = s.profiles['off-hours']!;
@@ -87,17 +97,45 @@ test('trading-day: the ScaledObject holds off-hours\' floor, market-hours\' floo
   assert.equal(isvc.metadata.annotations['serving.kserve.io/autoscalerClass'], 'external');
   const [cron, prom] = so.spec.triggers;
   assert.equal(so.spec.triggers.length, 2);
-  assert.deepEqual({ type: cron.type, ...cron.metadata }, { type: 'cron', timezone: 'America/New_York', start: '25 9 * * 1-5', end: '0 16 * * 1-5', desiredReplicas: String(mh.replicas.min) });
+  assert.deepEqual(
+    { type: cron.type, ...cron.metadata },
+    {
+      type: 'cron',
+      timezone: 'America/New_York',
+      start: '25 9 * * 1-5',
+      end: '0 16 * * 1-5',
+      desiredReplicas: String(mh.replicas.min),
+    },
+  );
   assert.equal(prom.type, 'prometheus');
-  assert.equal(Number(prom.metadata.threshold), Math.min(mh.autoscaling.targetOngoingRequests, oh.autoscaling.targetOngoingRequests));
+  assert.equal(
+    Number(prom.metadata.threshold),
+    Math.min(mh.autoscaling.targetOngoingRequests, oh.autoscaling.targetOngoingRequests),
+  );
   assert.match(prom.metadata.query, new RegExp(`\\[${mh.autoscaling.lookbackMs / 1000}s\\]`));
   const behavior = so.spec.advanced.horizontalPodAutoscalerConfig.behavior;
-  assert.equal(behavior.scaleUp.stabilizationWindowSeconds, Math.min(mh.autoscaling.upscaleDelayMs, oh.autoscaling.upscaleDelayMs) / 1000);
-  assert.equal(behavior.scaleDown.stabilizationWindowSeconds, Math.max(mh.autoscaling.downscaleDelayMs, oh.autoscaling.downscaleDelayMs) / 1000);
+  assert.equal(
+    behavior.scaleUp.stabilizationWindowSeconds,
+    Math.min(mh.autoscaling.upscaleDelayMs, oh.autoscaling.upscaleDelayMs) / 1000,
+  );
+  assert.equal(
+    behavior.scaleDown.stabilizationWindowSeconds,
+    Math.max(mh.autoscaling.downscaleDelayMs, oh.autoscaling.downscaleDelayMs) / 1000,
+  );
   checkResources(isvc, mh);
   const fields = p.warnings.map((w) => w.field);
-  for (const expected of ['schedule.closed_dates', 'schedule.early_close', 'autoscaling.target_ongoing_requests', 'replicas.max', '--storage-uri', 'resources.gpus']) {
-    assert.ok(fields.some((x) => x.split(', ').includes(expected)), `no warning for ${expected}: ${fields.join(' | ')}`);
+  for (const expected of [
+    'schedule.closed_dates',
+    'schedule.early_close',
+    'autoscaling.target_ongoing_requests',
+    'replicas.max',
+    '--storage-uri',
+    'resources.gpus',
+  ]) {
+    assert.ok(
+      fields.some((x) => x.split(', ').includes(expected)),
+      `no warning for ${expected}: ${fields.join(' | ')}`,
+    );
   }
 });
 
@@ -105,7 +143,10 @@ test('without --storage-uri the storageUri is a placeholder, with a warning sayi
   const p = plan(f, 'local', 'kserve');
   assert.equal((yamlOf(p, 'inferenceservice.yaml') as Obj).spec.predictor.model.storageUri, STORAGE_URI_PLACEHOLDER);
   assert.match(p.warnings.find((w) => w.field === '--storage-uri')!.message, /model-repository\//);
-  assert.equal(plan(f, 'local', 'kserve', 's3://b/m').warnings.some((w) => w.field === '--storage-uri'), false);
+  assert.equal(
+    plan(f, 'local', 'kserve', 's3://b/m').warnings.some((w) => w.field === '--storage-uri'),
+    false,
+  );
 });
 
 test('a 0.5 GPU share becomes one whole GPU with a warning about time-slicing or MPS; a CPU profile asks for none', () => {
@@ -119,7 +160,10 @@ test('autoscaling off: minReplicas = maxReplicas = replicas.initial', async () =
   const { planExport } = await import('../../src/export/plan.js');
   const base = f.loaded['market-hours'].profile!;
   const profile = { ...base, autoscaling: { ...base.autoscaling, enabled: false } };
-  const isvc = yamlOf(planExport({ ref: 'fixed', profile, model: f.model, serveVersion: '0.1.0' }, 'kserve'), 'inferenceservice.yaml') as Obj;
+  const isvc = yamlOf(
+    planExport({ ref: 'fixed', profile, model: f.model, serveVersion: '0.1.0' }, 'kserve'),
+    'inferenceservice.yaml',
+  ) as Obj;
   assert.equal(isvc.spec.predictor.minReplicas, base.replicas.initial);
   assert.equal(isvc.spec.predictor.maxReplicas, base.replicas.initial);
   assert.equal(show(isvcErrors(isvc)), '');

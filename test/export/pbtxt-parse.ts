@@ -18,7 +18,8 @@ function tokenize(src: string): Token[] {
   while (re.lastIndex < src.length) {
     const at = re.lastIndex;
     m = re.exec(src);
-    if (!m || m.index !== at) throw new Error(`protobuf text: unexpected character at ${at}: ${JSON.stringify(src.slice(at, at + 20))}`);
+    if (!m || m.index !== at)
+      throw new Error(`protobuf text: unexpected character at ${at}: ${JSON.stringify(src.slice(at, at + 20))}`);
     if (m[1]) out.push({ t: 'punct', v: m[1] });
     else if (m[2]) out.push({ t: 'string', v: JSON.parse(m[2]) as string });
     else if (m[3]) out.push({ t: 'number', v: m[3] });
@@ -34,7 +35,8 @@ export function parsePbtxt(src: string): TextField[] {
   const peek = () => toks[i];
   const take = (v?: string) => {
     const tok = toks[i++];
-    if (!tok || (v !== undefined && tok.v !== v)) throw new Error(`protobuf text: expected ${v ?? 'a token'}, got ${tok?.v ?? 'the end'}`);
+    if (!tok || (v !== undefined && tok.v !== v))
+      throw new Error(`protobuf text: expected ${v ?? 'a token'}, got ${tok?.v ?? 'the end'}`);
     return tok;
   };
   const scalar = () => {
@@ -72,7 +74,20 @@ export function parsePbtxt(src: string): TextField[] {
   return fields;
 }
 
-const NUMERIC = new Set(['int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'float', 'double']);
+const NUMERIC = new Set([
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+  'sfixed32',
+  'sfixed64',
+  'float',
+  'double',
+]);
 
 /** Every problem of `fields` read as a `type` message ("path: why"); empty when it is a valid one. */
 export function checkMessage(fields: TextField[], type: protobuf.Type, at = ''): string[] {
@@ -97,13 +112,17 @@ export function checkMessage(fields: TextField[], type: protobuf.Type, at = ''):
         if (v.kind !== 'message') problems.push(`${where}: ${field.type} is a message, got ${v.text}`);
         else problems.push(...checkMessage(v.fields, resolved, where));
       } else if (resolved instanceof protobuf.Enum) {
-        if (v.kind !== 'ident' || !(v.text in resolved.values)) problems.push(`${where}: not a value of enum ${resolved.name} (${Object.keys(resolved.values).join(', ')}): ${v.kind === 'message' ? '{...}' : v.text}`);
+        if (v.kind !== 'ident' || !(v.text in resolved.values))
+          problems.push(
+            `${where}: not a value of enum ${resolved.name} (${Object.keys(resolved.values).join(', ')}): ${v.kind === 'message' ? '{...}' : v.text}`,
+          );
       } else problems.push(...checkScalar(field.type, v, where));
     }
   }
   for (const [name, count] of seen) {
     const field = type.fields[name]!;
-    if (count > 1 && !field.repeated && !field.map) problems.push(`${at ? `${at}.` : ''}${name}: written ${count} times but not repeated`);
+    if (count > 1 && !field.repeated && !field.map)
+      problems.push(`${at ? `${at}.` : ''}${name}: written ${count} times but not repeated`);
   }
   return problems;
 }
@@ -117,8 +136,12 @@ function checkScalar(protoType: string, v: TextField['values'][number], where: s
     if (/int|fixed/.test(protoType) && !Number.isInteger(n)) return [`${where}: ${protoType} needs a whole number`];
     return [];
   }
-  if (protoType === 'bool') return v.kind === 'ident' && (v.text === 'true' || v.text === 'false') ? [] : [`${where}: bool needs true or false, got ${v.text}`];
-  if (protoType === 'string' || protoType === 'bytes') return v.kind === 'string' ? [] : [`${where}: ${protoType} needs a quoted string, got ${v.text}`];
+  if (protoType === 'bool')
+    return v.kind === 'ident' && (v.text === 'true' || v.text === 'false')
+      ? []
+      : [`${where}: bool needs true or false, got ${v.text}`];
+  if (protoType === 'string' || protoType === 'bytes')
+    return v.kind === 'string' ? [] : [`${where}: ${protoType} needs a quoted string, got ${v.text}`];
   return [`${where}: unknown type ${protoType}`];
 }
 
@@ -126,7 +149,8 @@ function checkMapEntry(fields: TextField[], field: protobuf.MapField, where: str
   const problems: string[] = [];
   const key = fields.filter((f) => f.name === 'key');
   const value = fields.filter((f) => f.name === 'value');
-  if (key.length !== 1 || value.length !== 1 || fields.length !== 2) return [`${where}: a map entry needs one key and one value`];
+  if (key.length !== 1 || value.length !== 1 || fields.length !== 2)
+    return [`${where}: a map entry needs one key and one value`];
   problems.push(...checkScalar(field.keyType, key[0]!.values[0]!, `${where}.key`));
   const resolved = field.resolve().resolvedType;
   const v = value[0]!.values[0]!;
@@ -150,7 +174,7 @@ export function valueAt(fields: TextField[], dotted: string): string | TextField
   const parts = dotted.split('.');
   for (const [i, part] of parts.entries()) {
     const f: TextField | undefined = current?.find((x) => x.name === part);
-    const v: TextField["values"][number] | undefined = f?.values[0];
+    const v: TextField['values'][number] | undefined = f?.values[0];
     if (v === undefined) return undefined;
     if (i === parts.length - 1) return v.kind === 'message' ? v.fields : v.text;
     current = v.kind === 'message' ? v.fields : undefined;

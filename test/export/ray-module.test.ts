@@ -14,8 +14,12 @@ import { needTool } from '../helpers/tools.js';
 import { makeFixture, plan, text, type Fixture } from './fixtures.js';
 
 let f: Fixture;
-before(async () => { f = await makeFixture(); });
-after(async () => { await f.cleanup(); });
+before(async () => {
+  f = await makeFixture();
+});
+after(async () => {
+  await f.cleanup();
+});
 
 type Answer = { ok?: any; status?: number; error?: string };
 
@@ -27,7 +31,10 @@ test('the Ray module answers OIP v2 as serve\'s replica does, and refuses bad re
   try {
     const module = path.join(dir, RAY_MODULE_FILE);
     await writeFile(module, text(plan(f, 'market-hours', 'ray'), RAY_MODULE_FILE));
-    const r = spawnSync('python3', [path.join(repoRoot, 'test/export/ray_module_harness.py'), module], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('python3', [path.join(repoRoot, 'test/export/ray_module_harness.py'), module], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, Answer> & { providers: string[] };
     assert.deepEqual(out.providers, ['CPUExecutionProvider']);
@@ -37,9 +44,15 @@ test('the Ray module answers OIP v2 as serve\'s replica does, and refuses bad re
     const infer = out.infer!.ok;
     assert.equal(infer.model_name, 'cnn-lstm');
     assert.equal(infer.id, 'r1');
-    assert.deepEqual(infer.outputs.map((o: { name: string; datatype: string; shape: number[] }) => [o.name, o.datatype, o.shape]), [['probs', 'FP32', [2, 3]]]);
+    assert.deepEqual(
+      infer.outputs.map((o: { name: string; datatype: string; shape: number[] }) => [o.name, o.datatype, o.shape]),
+      [['probs', 'FP32', [2, 3]]],
+    );
     // Every row was the normalization's mean: normalized, every value the session saw was 0.
-    assert.ok(infer.outputs[0].data.every((v: number) => Math.abs(v) < 1e-5), JSON.stringify(infer.outputs[0].data));
+    assert.ok(
+      infer.outputs[0].data.every((v: number) => Math.abs(v) < 1e-5),
+      JSON.stringify(infer.outputs[0].data),
+    );
     assert.deepEqual(out.infer_version!.ok.outputs[0].shape, [1, 3]);
     const refused: Array<[string, number, RegExp]> = [
       ['wrong_model', 404, /model "other" is not served here/],

@@ -17,10 +17,16 @@ import { SHIPPED, makeFixture, plan, text, yamlOf, type Fixture } from './fixtur
 
 type Obj = Record<string, any>;
 
-const schemaErrors = ajvValidator(JSON.parse(readFileSync(path.join(repoRoot, 'test/export/schemas/ray-serve-config.schema.json'), 'utf8')));
+const schemaErrors = ajvValidator(
+  JSON.parse(readFileSync(path.join(repoRoot, 'test/export/schemas/ray-serve-config.schema.json'), 'utf8')),
+);
 let f: Fixture;
-before(async () => { f = await makeFixture(); });
-after(async () => { await f.cleanup(); });
+before(async () => {
+  f = await makeFixture();
+});
+after(async () => {
+  await f.cleanup();
+});
 
 /** Ray's cross-field validators (AutoscalingConfig.replicas_settings_valid, DeploymentSchema's num_replicas rule). */
 function rayRules(config: Obj): string[] {
@@ -30,13 +36,19 @@ function rayRules(config: Obj): string[] {
       const a = d.autoscaling_config;
       if (a && Number.isInteger(d.num_replicas)) problems.push(`${d.name}: num_replicas with autoscaling_config`);
       if (a && a.max_replicas < (a.min_replicas ?? 1)) problems.push(`${d.name}: max_replicas < min_replicas`);
-      if (a && a.initial_replicas !== undefined && (a.initial_replicas < a.min_replicas || a.initial_replicas > a.max_replicas)) problems.push(`${d.name}: initial_replicas outside min..max`);
+      if (
+        a &&
+        a.initial_replicas !== undefined &&
+        (a.initial_replicas < a.min_replicas || a.initial_replicas > a.max_replicas)
+      )
+        problems.push(`${d.name}: initial_replicas outside min..max`);
     }
   }
   return problems;
 }
 
-const configs = (name: (typeof SHIPPED)[number]) => (name === 'trading-day' ? ['serve-config-off-hours.yaml', 'serve-config-market-hours.yaml'] : ['serve-config.yaml']);
+const configs = (name: (typeof SHIPPED)[number]) =>
+  name === 'trading-day' ? ['serve-config-off-hours.yaml', 'serve-config-market-hours.yaml'] : ['serve-config.yaml'];
 
 test('the schema refuses a misspelt field and a replica count below one', () => {
   const c = yamlOf(plan(f, 'market-hours', 'ray'), 'serve-config.yaml') as Obj;
@@ -63,12 +75,23 @@ for (const name of SHIPPED) {
 function checkRoundTrip(c: Obj, p: Profile) {
   const d = c.applications[0].deployments[0];
   assert.deepEqual(d.autoscaling_config, {
-    min_replicas: p.replicas.min, initial_replicas: p.replicas.initial, max_replicas: p.replicas.max,
+    min_replicas: p.replicas.min,
+    initial_replicas: p.replicas.initial,
+    max_replicas: p.replicas.max,
     target_ongoing_requests: p.autoscaling.targetOngoingRequests,
-    upscale_delay_s: p.autoscaling.upscaleDelayMs / 1000, downscale_delay_s: p.autoscaling.downscaleDelayMs / 1000, look_back_period_s: p.autoscaling.lookbackMs / 1000,
+    upscale_delay_s: p.autoscaling.upscaleDelayMs / 1000,
+    downscale_delay_s: p.autoscaling.downscaleDelayMs / 1000,
+    look_back_period_s: p.autoscaling.lookbackMs / 1000,
   });
-  assert.deepEqual(d.ray_actor_options, { num_cpus: p.resources.cpus, num_gpus: p.resources.gpus, memory: p.resources.memoryBytes });
-  assert.deepEqual(d.user_config, { max_batch_size: p.batching.maxBatchSize, batch_wait_timeout_s: p.batching.batchWaitMs / 1000 });
+  assert.deepEqual(d.ray_actor_options, {
+    num_cpus: p.resources.cpus,
+    num_gpus: p.resources.gpus,
+    memory: p.resources.memoryBytes,
+  });
+  assert.deepEqual(d.user_config, {
+    max_batch_size: p.batching.maxBatchSize,
+    batch_wait_timeout_s: p.batching.batchWaitMs / 1000,
+  });
   assert.equal(d.max_queued_requests, p.gateway.maxQueuedRequests);
   assert.equal(d.max_ongoing_requests, Math.min(64, p.batching.maxQueuedRequests));
   assert.equal(d.graceful_shutdown_timeout_s, p.drainTimeoutMs / 1000);
@@ -82,16 +105,20 @@ for (const name of ['market-hours', 'off-hours'] as const) {
   });
 }
 
-test('trading-day: one config per profile with that profile\'s values, and the cron lines that switch them', () => {
+test("trading-day: one config per profile with that profile's values, and the cron lines that switch them", () => {
   const s = f.loaded['trading-day'].schedule!;
   const p = plan(f, 'trading-day', 'ray');
-  for (const name of ['market-hours', 'off-hours']) checkRoundTrip(yamlOf(p, `serve-config-${name}.yaml`) as Obj, s.profiles[name]!);
+  for (const name of ['market-hours', 'off-hours'])
+    checkRoundTrip(yamlOf(p, `serve-config-${name}.yaml`) as Obj, s.profiles[name]!);
   const w = p.warnings.find((x) => x.field === 'schedule')!;
-  assert.match(w.message, /25 9 \* \* 1-5 serve deploy serve-config-market-hours\.yaml; 0 16 \* \* 1-5 serve deploy serve-config-off-hours\.yaml/);
+  assert.match(
+    w.message,
+    /25 9 \* \* 1-5 serve deploy serve-config-market-hours\.yaml; 0 16 \* \* 1-5 serve deploy serve-config-off-hours\.yaml/,
+  );
   assert.ok(p.warnings.some((x) => x.field === 'schedule.closed_dates'));
 });
 
-test('the module\'s constants are the model\'s and the profile\'s', () => {
+test("the module's constants are the model's and the profile's", () => {
   const p = f.loaded['market-hours'].profile!;
   const py = text(plan(f, 'market-hours', 'ray'), RAY_MODULE_FILE);
   const constant = (name: string) => new RegExp(`^${name} = (.*)$`, 'm').exec(py)?.[1];
@@ -101,7 +128,14 @@ test('the module\'s constants are the model\'s and the profile\'s', () => {
   assert.equal(constant('DEVICE'), JSON.stringify(p.runtime.device));
   assert.deepEqual(JSON.parse(constant('INPUTS')!), f.model.spec.inputs);
   assert.deepEqual(JSON.parse(constant('NORMALIZE')!), f.model.spec.preprocessing!.normalize);
-  for (const route of ['/v2/health/live', '/v2/health/ready', '/v2/repository/index', '/v2/models/{name}', '/v2/models/{name}/infer', '/v2/models/{name}/versions/{version}/infer']) {
+  for (const route of [
+    '/v2/health/live',
+    '/v2/health/ready',
+    '/v2/repository/index',
+    '/v2/models/{name}',
+    '/v2/models/{name}/infer',
+    '/v2/models/{name}/versions/{version}/infer',
+  ]) {
     assert.ok(py.includes(`"${route}"`), `no route ${route}`);
   }
   assert.match(py, /@serve\.batch\(max_batch_size=MAX_BATCH_SIZE, batch_wait_timeout_s=BATCH_WAIT_TIMEOUT_S\)/);
@@ -119,7 +153,13 @@ test('every module compiles with python3 -m py_compile', async (t) => {
     }
     // A module with a syntax error does not compile: the check is real.
     const broken = path.join(dir, 'broken.py');
-    await writeFile(broken, (await readFile(path.join(dir, `market_hours_${RAY_MODULE_FILE}`), 'utf8')).replace('class OipModel:', 'class OipModel'));
+    await writeFile(
+      broken,
+      (await readFile(path.join(dir, `market_hours_${RAY_MODULE_FILE}`), 'utf8')).replace(
+        'class OipModel:',
+        'class OipModel',
+      ),
+    );
     assert.notEqual(spawnSync('python3', ['-m', 'py_compile', broken], { timeout: 30_000 }).status, 0);
   } finally {
     await rm(dir, { recursive: true, force: true });

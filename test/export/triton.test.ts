@@ -10,13 +10,24 @@ import { SHIPPED, makeFixture, plan, text, type Fixture } from './fixtures.js';
 import { checkMessage, parsePbtxt, tritonModelConfigType, valueAt, type TextField } from './pbtxt-parse.js';
 
 const CONFIG = 'model-repository/cnn-lstm/config.pbtxt';
-const modelConfig = tritonModelConfigType(readFileSync(path.join(repoRoot, 'test/export/schemas/triton-model_config.proto'), 'utf8'));
+const modelConfig = tritonModelConfigType(
+  readFileSync(path.join(repoRoot, 'test/export/schemas/triton-model_config.proto'), 'utf8'),
+);
 let f: Fixture;
-before(async () => { f = await makeFixture(); });
-after(async () => { await f.cleanup(); });
+before(async () => {
+  f = await makeFixture();
+});
+after(async () => {
+  await f.cleanup();
+});
 
 test('the checker finds a misspelt field, a bad enum value and a wrong kind of value', () => {
-  const problems = checkMessage(parsePbtxt('name: "m"\nmax_batch: 3\ninstance_group { kind: KIND_TPU count: "2" }\nmax_batch_size: 4\nmax_batch_size: 5\n'), modelConfig);
+  const problems = checkMessage(
+    parsePbtxt(
+      'name: "m"\nmax_batch: 3\ninstance_group { kind: KIND_TPU count: "2" }\nmax_batch_size: 4\nmax_batch_size: 5\n',
+    ),
+    modelConfig,
+  );
   assert.equal(problems.length, 4, problems.join('\n'));
   assert.match(problems.join('\n'), /max_batch: no such field/);
   assert.match(problems.join('\n'), /instance_group\.kind: not a value of enum Kind/);
@@ -52,14 +63,27 @@ for (const name of ['market-hours', 'off-hours', 'trading-day', 'local'] as cons
     for (const target of ['triton', 'kserve'] as const) {
       const fields = parsePbtxt(text(plan(f, name, target), CONFIG));
       assert.equal(Number(valueAt(fields, 'max_batch_size')), p.batching.maxBatchSize);
-      assert.equal(Number(valueAt(fields, 'dynamic_batching.max_queue_delay_microseconds')), p.batching.batchWaitMs * 1000);
-      assert.equal(Number(valueAt(fields, 'dynamic_batching.default_queue_policy.max_queue_size')), p.batching.maxQueuedRequests);
-      assert.equal(Number(valueAt(fields, 'dynamic_batching.default_queue_policy.default_timeout_microseconds')), p.gateway.requestTimeoutMs * 1000);
+      assert.equal(
+        Number(valueAt(fields, 'dynamic_batching.max_queue_delay_microseconds')),
+        p.batching.batchWaitMs * 1000,
+      );
+      assert.equal(
+        Number(valueAt(fields, 'dynamic_batching.default_queue_policy.max_queue_size')),
+        p.batching.maxQueuedRequests,
+      );
+      assert.equal(
+        Number(valueAt(fields, 'dynamic_batching.default_queue_policy.default_timeout_microseconds')),
+        p.gateway.requestTimeoutMs * 1000,
+      );
       assert.equal(Number(valueAt(fields, 'dynamic_batching.priority_levels')), 10);
-      const params = Object.fromEntries((fields.filter((x) => x.name === 'parameters')).map((x) => {
-        const entry = (x.values[0] as { fields: TextField[] }).fields;
-        return [valueAt(entry, 'key'), valueAt(entry, 'value.string_value')];
-      }));
+      const params = Object.fromEntries(
+        fields
+          .filter((x) => x.name === 'parameters')
+          .map((x) => {
+            const entry = (x.values[0] as { fields: TextField[] }).fields;
+            return [valueAt(entry, 'key'), valueAt(entry, 'value.string_value')];
+          }),
+      );
       assert.equal(Number(params.intra_op_thread_count), p.runtime.threads);
       const g = instanceGroup(fields);
       const gpu = p.resources.gpus > 0 && p.runtime.device !== 'cpu';
@@ -71,11 +95,14 @@ for (const name of ['market-hours', 'off-hours', 'trading-day', 'local'] as cons
   });
 }
 
-test('the inputs and outputs are the model\'s without the batch dimension', () => {
+test("the inputs and outputs are the model's without the batch dimension", () => {
   const fields = parsePbtxt(text(plan(f, 'market-hours', 'triton'), CONFIG));
   const input = valueAt(fields, 'input') as TextField[];
   assert.equal(valueAt(input, 'name'), f.model.spec.inputs[0]!.name);
-  assert.deepEqual(input.find((x) => x.name === 'dims')!.values.map((v) => Number((v as { text: string }).text)), f.model.spec.inputs[0]!.shape.slice(1));
+  assert.deepEqual(
+    input.find((x) => x.name === 'dims')!.values.map((v) => Number((v as { text: string }).text)),
+    f.model.spec.inputs[0]!.shape.slice(1),
+  );
   assert.equal(valueAt(input, 'data_type'), 'TYPE_FP32');
 });
 
@@ -88,7 +115,14 @@ test('the repository holds model.onnx in the version folder and not model.yaml',
 
 test('what does not carry over to Triton is a warning naming the field', () => {
   const fields = new Set(plan(f, 'market-hours', 'triton').warnings.flatMap((w) => w.field.split(', ')));
-  for (const expected of ['autoscaling.latency_guard', 'replicas.min', 'model.yaml preprocessing.normalize', 'x-serve-priority (request header)', 'drain_timeout', 'gateway.max_queued_requests']) {
+  for (const expected of [
+    'autoscaling.latency_guard',
+    'replicas.min',
+    'model.yaml preprocessing.normalize',
+    'x-serve-priority (request header)',
+    'drain_timeout',
+    'gateway.max_queued_requests',
+  ]) {
     assert.ok(fields.has(expected), `no warning for ${expected}: ${[...fields].join(' | ')}`);
   }
   const schedule = plan(f, 'trading-day', 'triton').warnings.find((w) => w.field === 'schedule');

@@ -29,7 +29,13 @@ test('no ready replica: 503 with Retry-After at once, and not ready', async (t) 
 
 test('a full queue sheds at once with 503 and Retry-After, and never ejects the replica', async (t) => {
   const [slow] = await fakesFor(t, { kind: 'ok', delayMs: 500 });
-  const gw = await gatewayFor(t, { replicas: endpoints([slow!]), maxInflightPerReplica: 1, maxQueuedRequests: 2, ejectAfterFailures: 1, requestTimeoutMs: 10_000 });
+  const gw = await gatewayFor(t, {
+    replicas: endpoints([slow!]),
+    maxInflightPerReplica: 1,
+    maxQueuedRequests: 2,
+    ejectAfterFailures: 1,
+    requestTimeoutMs: 10_000,
+  });
   const first = Array.from({ length: 3 }, (_, k) => post(gw.url, k)); // 1 in flight + 2 queued
   await waitFor(() => gw.stats().queued === 2, 5000, 'two queued requests');
   const shed = await Promise.all(Array.from({ length: 4 }, (_, k) => post(gw.url, 10 + k)));
@@ -76,7 +82,10 @@ test('clients asking for less time than a replica needs get 504 without ejecting
   const fakes = await fakesFor(t, { kind: 'ok', delayMs: 40 }, { kind: 'ok', delayMs: 40 });
   const gw = await gatewayFor(t, { replicas: endpoints(fakes), ejectAfterFailures: 1 });
   const tiny = await Promise.all(Array.from({ length: 6 }, (_, k) => post(gw.url, k, { [TIMEOUT_HEADER]: '5' })));
-  assert.deepEqual(tiny.map((r) => r.status), [504, 504, 504, 504, 504, 504]);
+  assert.deepEqual(
+    tiny.map((r) => r.status),
+    [504, 504, 504, 504, 504, 504],
+  );
   assert.equal(gw.stats().ejections, 0, 'a 5 ms budget says nothing about the replicas');
   assert.ok(gw.stats().replicas.every((r) => r.consecutiveFailures === 0));
   const normal = await post(gw.url, 9);
@@ -103,7 +112,12 @@ test('a queued request whose client hangs up leaves the queue and never reaches 
   const first = post(gw.url, 0);
   await waitFor(() => gw.stats().inflight === 1, 5000, 'first in flight');
   const ac = new AbortController();
-  const gone = request(gw.url + inferPath, { method: 'POST', body: inferBody(1), headers: jsonHeaders, signal: ac.signal }).catch((e: Error) => e);
+  const gone = request(gw.url + inferPath, {
+    method: 'POST',
+    body: inferBody(1),
+    headers: jsonHeaders,
+    signal: ac.signal,
+  }).catch((e: Error) => e);
   await waitFor(() => gw.stats().queued === 1, 5000, 'one queued');
   ac.abort();
   await gone;
@@ -160,7 +174,10 @@ test('replica set changes under load fail no request', async (t) => {
   assert.deepEqual([...statuses.keys()], [200], `statuses ${JSON.stringify([...statuses])}`);
   assert.ok(total >= 50, `only ${total} requests ran`);
   assert.ok(pool.filter((f) => f.seen.length > 0).length >= 5, 'traffic followed the set changes');
-  assert.deepEqual(gw.stats().replicas.map((r) => r.id), ['s4', 's0']);
+  assert.deepEqual(
+    gw.stats().replicas.map((r) => r.id),
+    ['s4', 's0'],
+  );
 });
 
 test('/metrics carries requests, latency, retries, ejections, in-flight, queued and replica states', async (t) => {
@@ -179,7 +196,8 @@ test('/metrics carries requests, latency, retries, ejections, in-flight, queued 
     /serve_gateway_inflight_requests 0/,
     /serve_gateway_queued_requests 0/,
     /serve_gateway_replicas\{state="ready"\} 2/,
-  ]) assert.match(text, re);
+  ])
+    assert.match(text, re);
 });
 
 test('a body declared larger than the limit gets 413 at once and the connection is closed', async (t) => {
@@ -189,13 +207,18 @@ test('a body declared larger than the limit gets 413 at once and the connection 
   const port = new URL(gw.url).port;
   const reply = await new Promise<string>((resolve, reject) => {
     const socket = connect(Number(port), '127.0.0.1', () => {
-      socket.write(`POST ${inferPath} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200000000\r\n\r\n{"inputs":`);
+      socket.write(
+        `POST ${inferPath} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 200000000\r\n\r\n{"inputs":`,
+      );
     });
     let text = '';
     socket.on('data', (d) => (text += d.toString()));
     socket.on('close', () => resolve(text));
     socket.on('error', reject);
-    setTimeout(() => (socket.destroy(), reject(new Error(`connection still open; got ${text.slice(0, 200)}`))), 5000).unref();
+    setTimeout(
+      () => (socket.destroy(), reject(new Error(`connection still open; got ${text.slice(0, 200)}`))),
+      5000,
+    ).unref();
   });
   assert.match(reply, /^HTTP\/1\.1 413/);
   assert.match(reply, /connection: close/i);

@@ -14,8 +14,13 @@ import { bearerToken, TokenCheck } from '../../src/gateway/token-check.js';
 const ALICE = 'alice-0123456789abcdef';
 const BOB = 'bob-fedcba9876543210xx';
 const config = (over: Partial<AuthConfig> = {}): AuthConfig => ({
-  tokens: [{ name: 'alice', sha256: hashToken(ALICE), requestsPerSecond: 2, burst: 3 }, { name: 'bob', sha256: hashToken(BOB) }],
-  openHealth: true, openMetrics: false, ...over,
+  tokens: [
+    { name: 'alice', sha256: hashToken(ALICE), requestsPerSecond: 2, burst: 3 },
+    { name: 'bob', sha256: hashToken(BOB) },
+  ],
+  openHealth: true,
+  openMetrics: false,
+  ...over,
 });
 
 function gate(c?: AuthConfig, required = true) {
@@ -35,7 +40,11 @@ test('a bucket lets its burst through at once, then one request per 1/rate, and 
   clock.advance(250);
   assert.equal(b.take(clock.nowMs()), 0);
   clock.advance(10_000);
-  assert.deepEqual([0, 1, 2, 3].map(() => b.take(clock.nowMs())), [0, 0, 0, 500], 'idle time refills up to the burst, not beyond');
+  assert.deepEqual(
+    [0, 1, 2, 3].map(() => b.take(clock.nowMs())),
+    [0, 0, 0, 500],
+    'idle time refills up to the burst, not beyond',
+  );
   assert.equal(new TokenBucket(2.5).capacity, 3, 'without a burst: one second of the rate');
 });
 
@@ -54,7 +63,11 @@ test('the Authorization header: Bearer in any case, one token, nothing else', ()
 test('without a valid token: 401 with WWW-Authenticate and a message that never quotes the token', () => {
   const { g } = gate(config());
   const missing = g.judge('/v2/models/m/infer', undefined, 0);
-  assert.deepEqual(missing, { status: 401, message: 'this gateway needs a bearer token: send the header Authorization: Bearer <token>', headers: { 'www-authenticate': 'Bearer realm="serve"' } });
+  assert.deepEqual(missing, {
+    status: 401,
+    message: 'this gateway needs a bearer token: send the header Authorization: Bearer <token>',
+    headers: { 'www-authenticate': 'Bearer realm="serve"' },
+  });
   const wrong = g.judge('/v2/models/m/infer', 'Bearer not-a-token-we-know-1234', 0);
   assert.equal(wrong?.status, 401);
   assert.equal(wrong?.headers['www-authenticate'], 'Bearer realm="serve", error="invalid_token"');
@@ -82,7 +95,8 @@ test('over its quota a token gets 429 with Retry-After in whole seconds; other t
   assert.equal(over?.status, 429);
   assert.deepEqual(over?.headers, { 'retry-after': '1' });
   assert.equal(over?.message, 'token "alice" is over its quota of 2 requests per second (burst 3); retry after 1 s');
-  for (let i = 0; i < 100; i++) assert.equal(g.judge('/v2/models/m/infer', `Bearer ${BOB}`, clock.nowMs()), undefined, 'bob has no quota');
+  for (let i = 0; i < 100; i++)
+    assert.equal(g.judge('/v2/models/m/infer', `Bearer ${BOB}`, clock.nowMs()), undefined, 'bob has no quota');
   clock.advance(500);
   assert.equal(alice(), undefined);
   const text = await registry.metrics();
@@ -95,18 +109,32 @@ test('over its quota a token gets 429 with Retry-After in whole seconds; other t
 test('new tokens keep the buckets of those that stay; until the tokens arrive every request waits with 503', () => {
   const clock = new ManualClock(0);
   const { g } = gate(undefined);
-  assert.deepEqual(g.judge('/v2/health/live', undefined, 0), { status: 503, message: 'the gateway is waiting for its tokens; retry later', headers: { 'retry-after': '1' } });
+  assert.deepEqual(g.judge('/v2/health/live', undefined, 0), {
+    status: 503,
+    message: 'the gateway is waiting for its tokens; retry later',
+    headers: { 'retry-after': '1' },
+  });
   g.configure(config());
   for (let i = 0; i < 3; i++) g.judge('/x', `Bearer ${ALICE}`, clock.nowMs());
   g.configure(config({ openMetrics: true }));
-  assert.equal(g.judge('/x', `Bearer ${ALICE}`, clock.nowMs())?.status, 429, 'a reconfiguration is no way around the quota');
+  assert.equal(
+    g.judge('/x', `Bearer ${ALICE}`, clock.nowMs())?.status,
+    429,
+    'a reconfiguration is no way around the quota',
+  );
   assert.equal(gate(undefined, false).g.judge('/x', undefined, 0), undefined, 'without --auth the gateway is open');
 });
 
 test('the auth control line is checked whole: digests, names and quotas', () => {
   assert.deepEqual(parseAuth(config()), config());
   assert.throws(() => parseAuth({ ...config(), tokens: [] }), /non-empty array/);
-  assert.throws(() => parseAuth({ ...config(), tokens: [{ name: 'x', sha256: ALICE }] }), /sha256 must be 64 lowercase hex digits/);
-  assert.throws(() => parseAuth({ ...config(), tokens: [{ name: 'x', sha256: hashToken(ALICE), burst: 0.5 }] }), /burst must be a whole number/);
+  assert.throws(
+    () => parseAuth({ ...config(), tokens: [{ name: 'x', sha256: ALICE }] }),
+    /sha256 must be 64 lowercase hex digits/,
+  );
+  assert.throws(
+    () => parseAuth({ ...config(), tokens: [{ name: 'x', sha256: hashToken(ALICE), burst: 0.5 }] }),
+    /burst must be a whole number/,
+  );
   assert.throws(() => parseAuth({ tokens: config().tokens }), /openHealth/);
 });

@@ -8,16 +8,24 @@ import { freePort, startRedis } from '../helpers/redis.js';
 import { needTool } from '../helpers/tools.js';
 import { endpoints, fakesFor, gatewayFor, send, waitFor } from './client.js';
 
-const dbsize = (port: number) => Number(spawnSync('redis-cli', ['-p', String(port), 'dbsize'], { encoding: 'utf8', timeout: 2000 }).stdout.trim());
-const body = (x: number) => JSON.stringify({ inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP32', data: [x, x + 1] }] });
-const post = (url: string, x: number) => send(url + '/v2/models/demo/infer', { body: body(x), headers: { 'content-type': 'application/json' } });
+const dbsize = (port: number) =>
+  Number(spawnSync('redis-cli', ['-p', String(port), 'dbsize'], { encoding: 'utf8', timeout: 2000 }).stdout.trim());
+const body = (x: number) =>
+  JSON.stringify({ inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP32', data: [x, x + 1] }] });
+const post = (url: string, x: number) =>
+  send(url + '/v2/models/demo/infer', { body: body(x), headers: { 'content-type': 'application/json' } });
 
 test('a second gateway is answered from Redis; Redis frozen, killed and restarted under load fails no request', async (t) => {
   if (!needTool(t, 'redis-server', 'redis-server')) return;
   const port = await freePort();
   let redis = await startRedis(t, port);
   const [fake] = await fakesFor(t, { kind: 'oip', version: '1' });
-  const cache = { cacheEnabled: true, cacheRedisUrl: `redis://127.0.0.1:${port}`, cacheRedisPrefix: `test-${process.pid}:`, cacheRedisTimeoutMs: 20 };
+  const cache = {
+    cacheEnabled: true,
+    cacheRedisUrl: `redis://127.0.0.1:${port}`,
+    cacheRedisPrefix: `test-${process.pid}:`,
+    cacheRedisTimeoutMs: 20,
+  };
   const a = await gatewayFor(t, { replicas: endpoints([fake!]), ...cache });
   const b = await gatewayFor(t, { replicas: endpoints([fake!]), ...cache });
   assert.equal((await post(a.url, 1)).headers['cache-status'], 'serve; fwd=miss');

@@ -12,13 +12,19 @@ import { startReplica } from '../../src/replica/replica.js';
 import { endpoints, fakesFor, gatewayFor, send, waitFor } from './client.js';
 import { quietLogger } from '../replica/helpers.js';
 
-const body = (x: number, id?: string) => JSON.stringify({ ...(id === undefined ? {} : { id }), inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP32', data: [x, x + 1] }] });
+const body = (x: number, id?: string) =>
+  JSON.stringify({
+    ...(id === undefined ? {} : { id }),
+    inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP32', data: [x, x + 1] }],
+  });
 const post = (url: string, x: number, id?: string, p = '/v2/models/demo/infer') =>
   send(url + p, { body: body(x, id), headers: { 'content-type': 'application/json' } });
-const json = (r: { body: Buffer }) => JSON.parse(r.body.toString()) as { id?: string; model_version: string; outputs: Array<{ data: number[] }> };
-const metric = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+const json = (r: { body: Buffer }) =>
+  JSON.parse(r.body.toString()) as { id?: string; model_version: string; outputs: Array<{ data: number[] }> };
+const metric = (text: string, name: string) =>
+  Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
-test('hit and miss: a hit is answered by the gateway with the asker\'s id; Cache-Status and /metrics count both', async (t) => {
+test("hit and miss: a hit is answered by the gateway with the asker's id; Cache-Status and /metrics count both", async (t) => {
   const [fake] = await fakesFor(t, { kind: 'oip', version: '1' });
   const gw = await gatewayFor(t, { replicas: endpoints([fake!]), cacheEnabled: true });
   const first = await post(gw.url, 1, 'a');
@@ -37,7 +43,10 @@ test('hit and miss: a hit is answered by the gateway with the asker\'s id; Cache
   const other = await post(gw.url, 2, 'c');
   assert.equal(other.headers['cache-status'], 'serve; fwd=miss');
   assert.equal(fake!.seen.length, 2);
-  const bad = await send(gw.url + '/v2/models/demo/infer', { body: '[1,2]', headers: { 'content-type': 'application/json' } });
+  const bad = await send(gw.url + '/v2/models/demo/infer', {
+    body: '[1,2]',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(bad.headers['cache-status'], 'serve; fwd=bypass');
   const text = await gw.metrics();
   assert.equal(metric(text, 'serve_gateway_cache_hits_total{level="memory"}'), 2);
@@ -47,10 +56,16 @@ test('hit and miss: a hit is answered by the gateway with the asker\'s id; Cache
   assert.equal(metric(text, 'serve_gateway_cache_evictions_total'), 0);
 });
 
-test('eviction by entries through the gateway, and expiry at the TTL on the gateway\'s clock', async (t) => {
+test("eviction by entries through the gateway, and expiry at the TTL on the gateway's clock", async (t) => {
   const [fake] = await fakesFor(t, { kind: 'oip', version: '1' });
   const clock = new ManualClock(1000);
-  const gw = await gatewayFor(t, { replicas: endpoints([fake!]), cacheEnabled: true, cacheMaxEntries: 2, cacheTtlMs: 5000, clock });
+  const gw = await gatewayFor(t, {
+    replicas: endpoints([fake!]),
+    cacheEnabled: true,
+    cacheMaxEntries: 2,
+    cacheTtlMs: 5000,
+    clock,
+  });
   for (const x of [1, 2, 3]) assert.equal((await post(gw.url, x)).headers['cache-status'], 'serve; fwd=miss');
   assert.equal((await post(gw.url, 1)).headers['cache-status'], 'serve; fwd=miss', 'the oldest was evicted');
   assert.equal((await post(gw.url, 3)).headers['cache-status'], 'serve; hit');
@@ -61,7 +76,7 @@ test('eviction by entries through the gateway, and expiry at the TTL on the gate
   assert.equal((await post(gw.url, 3)).headers['cache-status'], 'serve; fwd=miss', 'expired at its TTL');
 });
 
-test('a new model version never gets an old version\'s answer', async (t) => {
+test("a new model version never gets an old version's answer", async (t) => {
   const [v1, v2] = await fakesFor(t, { kind: 'oip', version: '1' }, { kind: 'oip', version: '2' });
   const gw = await gatewayFor(t, { replicas: endpoints([v1!]), cacheEnabled: true });
   await post(gw.url, 5);
@@ -89,17 +104,22 @@ test('JSON and binary answers of the same tensors are kept apart (a real replica
   await replica.ready;
   const gw = await gatewayFor(t, { replicas: [{ id: 'rep', url: replica.url, ready: true }], cacheEnabled: true });
   const x = new Float32Array(960).map((_, i) => Math.sin(i));
-  const jsonReq = () => send(gw.url + '/v2/models/cnn-lstm/infer', {
-    body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data: [...x] }] }), headers: { 'content-type': 'application/json' },
-  });
-  const header = Buffer.from(JSON.stringify({
-    inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }],
-    outputs: [{ name: 'probs', parameters: { binary_data: true } }],
-  }));
-  const binReq = () => send(gw.url + '/v2/models/cnn-lstm/infer', {
-    body: Buffer.concat([header, Buffer.from(x.buffer)]),
-    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
-  });
+  const jsonReq = () =>
+    send(gw.url + '/v2/models/cnn-lstm/infer', {
+      body: JSON.stringify({ inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data: [...x] }] }),
+      headers: { 'content-type': 'application/json' },
+    });
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', parameters: { binary_data_size: x.byteLength } }],
+      outputs: [{ name: 'probs', parameters: { binary_data: true } }],
+    }),
+  );
+  const binReq = () =>
+    send(gw.url + '/v2/models/cnn-lstm/infer', {
+      body: Buffer.concat([header, Buffer.from(x.buffer)]),
+      headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
+    });
   const j1 = await jsonReq();
   const b1 = await binReq();
   assert.equal(b1.headers['cache-status'], 'serve; fwd=miss', 'the binary request did not get the JSON answer');
@@ -121,8 +141,13 @@ test('a request a replica refuses on a miss is refused on a would-be hit too (Co
   t.after(() => replica.close());
   await replica.ready;
   const gw = await gatewayFor(t, { replicas: [{ id: 'rep', url: replica.url, ready: true }], cacheEnabled: true });
-  const tensor = (id?: unknown) => JSON.stringify({ ...(id === undefined ? {} : { id }), inputs: [{ name: 'x', shape: [1, 4, 2], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 8] }] });
-  const infer = (headers: Record<string, string>, id?: unknown) => send(gw.url + '/v2/models/cnn-lstm/infer', { body: tensor(id), headers });
+  const tensor = (id?: unknown) =>
+    JSON.stringify({
+      ...(id === undefined ? {} : { id }),
+      inputs: [{ name: 'x', shape: [1, 4, 2], datatype: 'FP32', data: [1, 2, 3, 4, 5, 6, 7, 8] }],
+    });
+  const infer = (headers: Record<string, string>, id?: unknown) =>
+    send(gw.url + '/v2/models/cnn-lstm/infer', { body: tensor(id), headers });
   const ok = { 'content-type': 'application/json' };
   assert.equal((await infer(ok)).headers['cache-status'], 'serve; fwd=miss');
   assert.equal((await infer(ok)).headers['cache-status'], 'serve; hit', 'the answer is cached');

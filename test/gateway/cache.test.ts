@@ -22,25 +22,32 @@ test('the "id" member is found at any place and cut with one comma, leaving vali
   assert.equal(cut('{ "x": {"id": 1}, "id" : 7 , "y": "}{\\"id\\"" }'), '{ "x": {"id": 1}, "y": "}{\\"id\\"" }');
   assert.equal(cut('{"inputs":[]}'), '{"inputs":[]}');
   assert.equal(cut('{"id":null}'), '{}');
-  for (const bad of ['[1]', '{"id":1,"id":2}', '{"a":1', '{"id" 1}', '', '{"a":1} x', '{"x":{"id":1}']) assert.equal(findTopLevelMember(b(bad), 'id').ok, false, bad);
+  for (const bad of ['[1]', '{"id":1,"id":2}', '{"a":1', '{"id" 1}', '', '{"a":1} x', '{"x":{"id":1}'])
+    assert.equal(findTopLevelMember(b(bad), 'id').ok, false, bad);
 });
 
 test('the key ignores the request id but not the tensors, outputs, form, model or version', () => {
   const url = '/v2/models/m/infer';
-  const body = (data: string, extra = '') => `{${extra}"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":${data}}]}`;
+  const body = (data: string, extra = '') =>
+    `{${extra}"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":${data}}]}`;
   const k = (u: string, s: string | Buffer, hl?: number) => requestKey(u, typeof s === 'string' ? b(s) : s, hl)!;
   const base = k(url, body('[1,2]'));
   assert.equal(k(url, body('[1,2]', '"id":"r1",')).digest, base.digest);
   assert.equal(k(url, body('[1,2]', '"id":"r2",')).idJson, '"r2"');
-  assert.equal(k(url, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}],"id":"r3"}`).digest, base.digest);
+  assert.equal(
+    k(url, `{"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,2]}],"id":"r3"}`).digest,
+    base.digest,
+  );
   // A replica refuses an id that is not a string (400): such a request is not keyed, so a hit cannot answer it 200.
-  for (const id of ['7', 'null', '{"a":1}', '["r"]']) assert.equal(requestKey(url, b(body('[1,2]', `"id":${id},`)), undefined), undefined, id);
+  for (const id of ['7', 'null', '{"a":1}', '["r"]'])
+    assert.equal(requestKey(url, b(body('[1,2]', `"id":${id},`)), undefined), undefined, id);
   assert.notEqual(k(url, body('[1,3]')).digest, base.digest);
   assert.notEqual(k(url, body('[1,2]', '"outputs":[{"name":"y"}],')).digest, base.digest);
   assert.notEqual(k(url, body('[1,2]', '"parameters":{"binary_data_output":true},')).digest, base.digest);
   assert.deepEqual([k('/v2/models/m/versions/3/infer', body('[1,2]')).pathVersion, base.pathVersion], ['3', undefined]);
   // Binary extension: the JSON header without its id, then the raw tensor bytes.
-  const header = (id: string) => `{${id}"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","parameters":{"binary_data_size":8}}]}`;
+  const header = (id: string) =>
+    `{${id}"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","parameters":{"binary_data_size":8}}]}`;
   const bin = (id: string, x: number[]) => Buffer.concat([b(header(id)), Buffer.from(new Float32Array(x).buffer)]);
   const b1 = k(url, bin('', [1, 2]), header('').length);
   assert.equal(k(url, bin('"id":"q",', [1, 2]), header('"id":"q",').length).digest, b1.digest);
@@ -52,14 +59,27 @@ test('the key ignores the request id but not the tensors, outputs, form, model o
   assert.equal(parseInferPath('/v2/models/m'), undefined);
 });
 
-test('an answer is kept without its id and given back with the asker\'s (JSON and binary), and survives Redis bytes', () => {
-  const json = answerFromReply([b('content-type'), b('application/json')], b('{"model_name":"m","model_version":"4","id":"first","outputs":[{"name":"y","data":[1]}]}'))!;
+test("an answer is kept without its id and given back with the asker's (JSON and binary), and survives Redis bytes", () => {
+  const json = answerFromReply(
+    [b('content-type'), b('application/json')],
+    b('{"model_name":"m","model_version":"4","id":"first","outputs":[{"name":"y","data":[1]}]}'),
+  )!;
   assert.equal(json.version, '4');
-  assert.equal(answerBody(json, '"second"').body.toString(), '{"id":"second","model_name":"m","model_version":"4","outputs":[{"name":"y","data":[1]}]}');
-  assert.equal(answerBody(json, undefined).body.toString(), '{"model_name":"m","model_version":"4","outputs":[{"name":"y","data":[1]}]}');
-  const head = '{"model_name":"m","model_version":"4","id":"a","outputs":[{"name":"y","parameters":{"binary_data_size":4}}]}';
+  assert.equal(
+    answerBody(json, '"second"').body.toString(),
+    '{"id":"second","model_name":"m","model_version":"4","outputs":[{"name":"y","data":[1]}]}',
+  );
+  assert.equal(
+    answerBody(json, undefined).body.toString(),
+    '{"model_name":"m","model_version":"4","outputs":[{"name":"y","data":[1]}]}',
+  );
+  const head =
+    '{"model_name":"m","model_version":"4","id":"a","outputs":[{"name":"y","parameters":{"binary_data_size":4}}]}';
   const tensors = Buffer.from([1, 2, 3, 4]);
-  const bin = answerFromReply([b('Content-Type'), b('application/octet-stream'), b('Inference-Header-Content-Length'), b(String(head.length))], Buffer.concat([b(head), tensors]))!;
+  const bin = answerFromReply(
+    [b('Content-Type'), b('application/octet-stream'), b('Inference-Header-Content-Length'), b(String(head.length))],
+    Buffer.concat([b(head), tensors]),
+  )!;
   const out = answerBody(bin, '"zz"');
   assert.equal(out.headerLength, head.length - '"a"'.length + '"zz"'.length);
   assert.deepEqual(out.body.subarray(out.headerLength!), tensors);
@@ -95,7 +115,13 @@ test('the memory level: hit, miss, TTL expiry, and least-recently-used eviction 
 
 test('Redis: reconnect backoff grows to 5 s, and a URL that is not redis:// is refused without echoing it', () => {
   assert.deepEqual([1, 2, 3, 10, 100].map(reconnectDelayMs), [100, 200, 400, 5000, 5000]);
-  assert.throws(() => checkRedisUrl('http://:secret@host:6379'), (err: Error) => /must start with redis:\/\//.test(err.message) && !err.message.includes('secret'));
-  assert.throws(() => checkRedisUrl('::secret'), (err: Error) => !err.message.includes('secret'));
+  assert.throws(
+    () => checkRedisUrl('http://:secret@host:6379'),
+    (err: Error) => /must start with redis:\/\//.test(err.message) && !err.message.includes('secret'),
+  );
+  assert.throws(
+    () => checkRedisUrl('::secret'),
+    (err: Error) => !err.message.includes('secret'),
+  );
   checkRedisUrl('rediss://:pw@cache.internal:6380/2');
 });

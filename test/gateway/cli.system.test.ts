@@ -59,7 +59,9 @@ test('the gateway child prints listening, follows stdin control, ignores bad lin
   const { url } = await listening(child);
   assert.equal((await send(url + inferPath, { body: inferBody(), headers: jsonHeaders })).status, 503);
   child.proc.stdin.write('this is not json\n');
-  child.proc.stdin.write(JSON.stringify({ type: 'replicas', replicas: [{ id: 'a', url: r0!.url, ready: true }] }) + '\n');
+  child.proc.stdin.write(
+    JSON.stringify({ type: 'replicas', replicas: [{ id: 'a', url: r0!.url, ready: true }] }) + '\n',
+  );
   let status = 0;
   const until = performance.now() + 10_000;
   while (status !== 200 && performance.now() < until) {
@@ -68,8 +70,15 @@ test('the gateway child prints listening, follows stdin control, ignores bad lin
   }
   assert.equal(status, 200);
   assert.equal(r0!.seen.at(-1)!.headers['x-serve-timeout-ms'] !== undefined, true);
-  const logs = child.stderr().trim().split('\n').map((l) => JSON.parse(l));
-  assert.ok(logs.some((l) => l.level === 'warn' && /bad control line/.test(l.msg)), child.stderr());
+  const logs = child
+    .stderr()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(
+    logs.some((l) => l.level === 'warn' && /bad control line/.test(l.msg)),
+    child.stderr(),
+  );
 
   child.proc.stdin.write('{"type":"drain"}\n');
   await waitFor(() => child.stdout.some((l) => l.includes('"draining"')), 10_000, 'the draining event');

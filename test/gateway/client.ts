@@ -16,15 +16,24 @@ export interface Reply {
 const agent = new Agent({ connections: 64, keepAliveTimeout: 1000 });
 
 /** Sends one request and reads the whole answer. */
-export async function send(url: string, opts: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | string } = {}): Promise<Reply> {
+export async function send(
+  url: string,
+  opts: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: Buffer | string } = {},
+): Promise<Reply> {
   const t0 = performance.now();
-  const res = await request(url, { method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'), headers: opts.headers, body: opts.body, dispatcher: agent });
+  const res = await request(url, {
+    method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+    headers: opts.headers,
+    body: opts.body,
+    dispatcher: agent,
+  });
   const body = Buffer.from(await res.body.arrayBuffer());
   return { status: res.statusCode, headers: res.headers, body, ms: performance.now() - t0 };
 }
 
 /** A small OIP v2 JSON infer body. */
-export const inferBody = (k = 0) => JSON.stringify({ inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP32', data: [k, k + 0.5] }] });
+export const inferBody = (k = 0) =>
+  JSON.stringify({ inputs: [{ name: 'x', shape: [1, 2], datatype: 'FP32', data: [k, k + 0.5] }] });
 export const inferPath = '/v2/models/demo/infer';
 export const jsonHeaders = { 'content-type': 'application/json' };
 
@@ -43,7 +52,8 @@ export async function fakesFor(t: TestContext, ...modes: FakeMode[]): Promise<Fa
   return fakes;
 }
 
-export const endpoints = (fakes: readonly FakeReplica[], ready = true) => fakes.map((f) => ({ id: f.id, url: f.url, ready }));
+export const endpoints = (fakes: readonly FakeReplica[], ready = true) =>
+  fakes.map((f) => ({ id: f.id, url: f.url, ready }));
 
 /** Polls `check` until it returns true or `timeoutMs` passes. */
 export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {

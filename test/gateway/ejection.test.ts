@@ -28,18 +28,33 @@ test('a client sending a 60 ms deadline on a closed loop of 8 connections cannot
   // 504 while a replica had answered nothing since; 503 + Retry-After once it was busy answering
   // others; a 200 only when the gateway itself ran late enough for the answer to make it.
   const missed = (statuses.get(503) ?? 0) + (statuses.get(504) ?? 0);
-  assert.deepEqual([...statuses.keys()].filter((s) => s !== 504 && s !== 503 && s !== 200), [], `statuses ${JSON.stringify([...statuses])}`);
+  assert.deepEqual(
+    [...statuses.keys()].filter((s) => s !== 504 && s !== 503 && s !== 200),
+    [],
+    `statuses ${JSON.stringify([...statuses])}`,
+  );
   assert.ok(missed >= total / 2, `the deadlines were mostly met, nothing was tested: ${JSON.stringify([...statuses])}`);
   await waitFor(() => gw.stats().inflight === 0, 3000, 'the late answers to arrive');
   const s = gw.stats();
   assert.equal(s.ejections, 0);
-  assert.deepEqual(s.replicas.map((r) => [r.state, r.consecutiveFailures]), [['ready', 0], ['ready', 0]]);
+  assert.deepEqual(
+    s.replicas.map((r) => [r.state, r.consecutiveFailures]),
+    [
+      ['ready', 0],
+      ['ready', 0],
+    ],
+  );
   assert.equal((await post(gw.url, 9, { [TIMEOUT_HEADER]: '2000' })).status, 200);
 });
 
 test('a replica that answers nothing is ejected; the last available one never is for that', async (t) => {
   const [hung, ok] = await fakesFor(t, { kind: 'hang' }, { kind: 'ok', delayMs: 50 });
-  const gw = await gatewayFor(t, { replicas: endpoints([hung!, ok!]), ejectAfterFailures: 2, ejectForMs: 800, requestTimeoutMs: 100 });
+  const gw = await gatewayFor(t, {
+    replicas: endpoints([hung!, ok!]),
+    ejectAfterFailures: 2,
+    ejectForMs: 800,
+    requestTimeoutMs: 100,
+  });
   // Concurrent requests, so that both replicas get some (P2C steers away from one holding requests).
   const statuses = (await Promise.all(Array.from({ length: 8 }, (_, k) => post(gw.url, k)))).map((r) => r.status);
   assert.ok(statuses.includes(504) && statuses.includes(200), `statuses ${statuses.join(',')}`);
@@ -47,7 +62,8 @@ test('a replica that answers nothing is ejected; the last available one never is
   await waitFor(() => gw.stats().replicas[0]!.state === 'ejected', 4000, 'the hung replica to be ejected');
   assert.equal(gw.stats().replicas[1]!.state, 'ready');
   assert.equal(gw.stats().replicas[1]!.consecutiveFailures, 0);
-  for (let k = 0; k < 5; k++) assert.equal((await post(gw.url, k)).status, 200, 'while it is out, everything goes to the other');
+  for (let k = 0; k < 5; k++)
+    assert.equal((await post(gw.url, k)).status, 200, 'while it is out, everything goes to the other');
 
   // Alone, it keeps its place: ejecting the only replica would turn slow answers into none.
   gw.setReplicas(endpoints([hung!]));
@@ -79,5 +95,8 @@ test('a request the gateway itself wrote late is judged from when it was written
   assert.ok(r.status === 503 || r.status === 504, `status ${r.status}`);
   await waitFor(() => gw.stats().inflight === 0, 5000, 'the late answer');
   assert.equal(gw.stats().ejections, 0, 'the replica answered 300 ms after the request was written');
-  assert.deepEqual(gw.stats().replicas.map((x) => x.state), ['ready', 'ready']);
+  assert.deepEqual(
+    gw.stats().replicas.map((x) => x.state),
+    ['ready', 'ready'],
+  );
 });

@@ -41,7 +41,12 @@ export interface FakeReplica {
 export async function startFakeReplica(id: string, mode: FakeMode = { kind: 'ok' }, port = 0): Promise<FakeReplica> {
   const sockets = new Set<Socket>();
   const fake: FakeReplica = {
-    id, url: '', port: 0, seen: [], mode, inflight: 0,
+    id,
+    url: '',
+    port: 0,
+    seen: [],
+    mode,
+    inflight: 0,
     stop: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -67,7 +72,12 @@ export async function startFakeReplica(id: string, mode: FakeMode = { kind: 'ok'
       if (m.kind === 'oip') {
         try {
           const digest = m.modelDigest ?? `sha256:fake-${m.version}`;
-          return reply(res, 200, { 'server-timing': 'queue;dur=0.1, infer;dur=0.3', 'x-fake-id': id, 'x-serve-model-digest': digest }, oipAnswer(body, m.version));
+          return reply(
+            res,
+            200,
+            { 'server-timing': 'queue;dur=0.1, infer;dur=0.3', 'x-fake-id': id, 'x-serve-model-digest': digest },
+            oipAnswer(body, m.version),
+          );
         } catch {
           return reply(res, 400, {}, '{"error":"not an infer request"}');
         }
@@ -75,12 +85,14 @@ export async function startFakeReplica(id: string, mode: FakeMode = { kind: 'ok'
       fake.inflight++;
       setTimeout(() => {
         fake.inflight--;
-        if (req.url === '/v2' || req.url?.startsWith('/v2/models') && req.method === 'GET') {
+        if (req.url === '/v2' || (req.url?.startsWith('/v2/models') && req.method === 'GET')) {
           return reply(res, 200, {}, JSON.stringify({ name: 'fake', replica: id, url: req.url }));
         }
         res.writeHead(200, {
           'content-type': req.headers['content-type'] ?? 'application/octet-stream',
-          ...(req.headers['inference-header-content-length'] ? { 'inference-header-content-length': req.headers['inference-header-content-length'] } : {}),
+          ...(req.headers['inference-header-content-length']
+            ? { 'inference-header-content-length': req.headers['inference-header-content-length'] }
+            : {}),
           'server-timing': `queue;dur=0.1, infer;dur=${m.delayMs ?? 0.2}`,
           'x-serve-replica': 'self-' + id,
           'x-fake-id': id,

@@ -18,14 +18,20 @@ test('JSON and binary bodies and their headers reach the replica and come back b
   assert.equal(r0!.seen[0]!.headers['x-serve-priority'], '7');
   assert.equal(r0!.seen[0]!.headers['content-type'], 'application/json');
   assert.equal(a.headers['x-serve-replica'], 'r0');
-  assert.match(String(a.headers['server-timing']), /^gateway;dur=\d+\.\d+, upstream;dur=\d+\.\d+, queue;dur=0\.1, infer;dur=0\.2$/);
+  assert.match(
+    String(a.headers['server-timing']),
+    /^gateway;dur=\d+\.\d+, upstream;dur=\d+\.\d+, queue;dur=0\.1, infer;dur=0\.2$/,
+  );
 
-  const header = Buffer.from('{"inputs":[{"name":"x","shape":[1,64],"datatype":"UINT8","parameters":{"binary_data_size":256}}]}');
+  const header = Buffer.from(
+    '{"inputs":[{"name":"x","shape":[1,64],"datatype":"UINT8","parameters":{"binary_data_size":256}}]}',
+  );
   const all = Buffer.alloc(256);
   for (let i = 0; i < 256; i++) all[i] = i;
   const binary = Buffer.concat([header, all, randomBytes(70_000)]);
   const b = await send(gw.url + '/v2/models/demo/versions/1/infer', {
-    body: binary, headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
+    body: binary,
+    headers: { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) },
   });
   assert.equal(b.status, 200);
   assert.ok(b.body.equals(binary), 'binary answer differs');
@@ -52,21 +58,35 @@ test('metadata GETs are forwarded, health is answered by the gateway, unknown pa
 });
 
 test('power of two choices spreads load over every replica', async (t) => {
-  const fakes = await fakesFor(t, { kind: 'ok', delayMs: 10 }, { kind: 'ok', delayMs: 10 }, { kind: 'ok', delayMs: 10 });
+  const fakes = await fakesFor(
+    t,
+    { kind: 'ok', delayMs: 10 },
+    { kind: 'ok', delayMs: 10 },
+    { kind: 'ok', delayMs: 10 },
+  );
   const gw = await gatewayFor(t, { replicas: endpoints(fakes) });
   for (let wave = 0; wave < 15; wave++) {
-    const replies = await Promise.all(Array.from({ length: 6 }, (_, k) => send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })));
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, (_, k) => send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })),
+    );
     for (const r of replies) assert.equal(r.status, 200);
   }
   const counts = fakes.map((f) => f.seen.length);
-  assert.equal(counts.reduce((a, b) => a + b), 90);
+  assert.equal(
+    counts.reduce((a, b) => a + b),
+    90,
+  );
   for (const c of counts) assert.ok(c >= 15, `uneven spread ${counts.join(',')}`);
 });
 
 test('a connection failure is retried once on a different replica', async (t) => {
   const [dead, closer, ok] = await fakesFor(t, { kind: 'ok' }, { kind: 'close' }, { kind: 'ok' });
   await dead!.stop(); // its port now refuses connections
-  const gw = await gatewayFor(t, { replicas: endpoints([dead!, ok!]), random: seededRandom(11), ejectAfterFailures: 1000 });
+  const gw = await gatewayFor(t, {
+    replicas: endpoints([dead!, ok!]),
+    random: seededRandom(11),
+    ejectAfterFailures: 1000,
+  });
   for (let k = 0; k < 12; k++) {
     const r = await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders });
     assert.equal(r.status, 200);
@@ -77,7 +97,8 @@ test('a connection failure is retried once on a different replica', async (t) =>
   // A replica that drops the connection after reading the request: also resent, once.
   gw.setReplicas(endpoints([closer!, ok!]));
   const before = ok!.seen.length;
-  for (let k = 0; k < 12; k++) assert.equal((await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })).status, 200);
+  for (let k = 0; k < 12; k++)
+    assert.equal((await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })).status, 200);
   assert.ok(closer!.seen.length >= 1);
   assert.equal(ok!.seen.length - before, 12);
 
@@ -105,7 +126,8 @@ test('a replica dying under load fails no request', async (t) => {
   const statuses: number[] = [];
   let stop = false;
   const worker = async () => {
-    for (let k = 0; k < 300 && !stop; k++) statuses.push((await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })).status);
+    for (let k = 0; k < 300 && !stop; k++)
+      statuses.push((await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })).status);
   };
   const workers = Array.from({ length: 6 }, worker);
   await waitFor(() => statuses.length >= 30, 10_000, '30 requests before the failure');
@@ -115,7 +137,10 @@ test('a replica dying under load fails no request', async (t) => {
   stop = true;
   await Promise.all(workers);
   assert.ok(statuses.length >= 30, `only ${statuses.length} requests ran`);
-  assert.deepEqual(statuses.filter((s) => s !== 200), []);
+  assert.deepEqual(
+    statuses.filter((s) => s !== 200),
+    [],
+  );
   assert.ok(gw.stats().retries >= 1);
   assert.equal(gw.stats().replicas[0]!.state, 'ejected', 'the dead replica is ejected after 5 failures');
 });
@@ -152,16 +177,26 @@ test('400 and 500 are not retried', async (t) => {
 test('a replica failing in a row is ejected for eject-for, then tried again', async (t) => {
   const clock = new ManualClock(1000);
   const [failing, ok] = await fakesFor(t, { kind: 'status', status: 500 }, { kind: 'ok' });
-  const gw = await gatewayFor(t, { replicas: endpoints([failing!, ok!]), random: () => 0, clock, ejectAfterFailures: 3, ejectForMs: 5000 });
+  const gw = await gatewayFor(t, {
+    replicas: endpoints([failing!, ok!]),
+    random: () => 0,
+    clock,
+    ejectAfterFailures: 3,
+    ejectForMs: 5000,
+  });
   const statuses: number[] = [];
-  for (let k = 0; k < 6; k++) statuses.push((await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })).status);
+  for (let k = 0; k < 6; k++)
+    statuses.push((await send(gw.url + inferPath, { body: inferBody(k), headers: jsonHeaders })).status);
   assert.deepEqual(statuses, [500, 500, 500, 200, 200, 200]);
   assert.equal(gw.stats().replicas[0]!.state, 'ejected');
   assert.equal(gw.stats().ejections, 1);
   assert.match(await gw.metrics(), /serve_gateway_replicas\{state="ejected"\} 1/);
   failing!.mode = { kind: 'ok' };
   clock.advance(4999);
-  assert.equal((await send(gw.url + inferPath, { body: inferBody(), headers: jsonHeaders })).headers['x-serve-replica'], 'r1');
+  assert.equal(
+    (await send(gw.url + inferPath, { body: inferBody(), headers: jsonHeaders })).headers['x-serve-replica'],
+    'r1',
+  );
   clock.advance(1);
   const back = await send(gw.url + inferPath, { body: inferBody(), headers: jsonHeaders });
   assert.equal(back.headers['x-serve-replica'], 'r0', 'tried again after eject-for');

@@ -10,18 +10,24 @@ import { sample, startOipServer } from './oip-server.js';
 const infer = (url: string, k = 0) => send(url + inferPath, { body: inferBody(k), headers: jsonHeaders });
 
 /** Sends `n` infer requests, `concurrency` at a time; returns how many each server answered (x-serve-replica) and the statuses. */
-async function spread(url: string, n: number, concurrency: number): Promise<{ by: Map<string, number>; statuses: Map<number, number> }> {
+async function spread(
+  url: string,
+  n: number,
+  concurrency: number,
+): Promise<{ by: Map<string, number>; statuses: Map<number, number> }> {
   const by = new Map<string, number>();
   const statuses = new Map<number, number>();
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < n) {
-      const r = await infer(url, next++);
-      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      const who = String(r.headers['x-serve-replica']);
-      by.set(who, (by.get(who) ?? 0) + 1);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const r = await infer(url, next++);
+        statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+        const who = String(r.headers['x-serve-replica']);
+        by.set(who, (by.get(who) ?? 0) + 1);
+      }
+    }),
+  );
   return { by, statuses };
 }
 
@@ -29,7 +35,13 @@ test('with every replica stopped, requests are answered by the fallback (infer a
   const r0 = await startOipServer(t, 'r0', { scores: [0.2, 0.8] });
   const r1 = await startOipServer(t, 'r1', { scores: [0.2, 0.8] });
   const fallback = await startOipServer(t, 'old-service', { scores: [0.3, 0.7] });
-  const gw = await gatewayFor(t, { replicas: [{ id: 'r0', url: r0.url, ready: true }, { id: 'r1', url: r1.url, ready: true }], fallbackUrl: fallback.url });
+  const gw = await gatewayFor(t, {
+    replicas: [
+      { id: 'r0', url: r0.url, ready: true },
+      { id: 'r1', url: r1.url, ready: true },
+    ],
+    fallbackUrl: fallback.url,
+  });
   assert.equal((await infer(gw.url)).headers['x-answered-by'] !== 'old-service', true, 'with replicas up, they answer');
   await Promise.all([r0.stop(), r1.stop()]);
   const { by, statuses } = await spread(gw.url, 60, 4);
@@ -61,8 +73,12 @@ test('external weights split 2,000 requests within 3 points of the configured sh
   const e0 = await startOipServer(t, 'e0', { scores: [1, 0] });
   const e1 = await startOipServer(t, 'e1', { scores: [1, 0] });
   const gw = await gatewayFor(t, {
-    replicas: [{ id: 'r0', url: r0.url, ready: true }, { id: 'r1', url: r1.url, ready: true }],
-    externalServers: `${e0.url}=25,${e1.url}=10`, random: seededRandom(13),
+    replicas: [
+      { id: 'r0', url: r0.url, ready: true },
+      { id: 'r1', url: r1.url, ready: true },
+    ],
+    externalServers: `${e0.url}=25,${e1.url}=10`,
+    random: seededRandom(13),
   });
   const n = 2000;
   const { by, statuses } = await spread(gw.url, n, 16);
@@ -70,9 +86,18 @@ test('external weights split 2,000 requests within 3 points of the configured sh
   const share = (who: string[]) => who.reduce((s, w) => s + (by.get(w) ?? 0), 0) / n;
   const seen = Object.fromEntries(by);
   t.diagnostic(`answered by: ${JSON.stringify(seen)}`);
-  assert.ok(Math.abs(share(['external-0']) - 0.25) < 0.03, `external-0 took ${share(['external-0'])}: ${JSON.stringify(seen)}`);
-  assert.ok(Math.abs(share(['external-1']) - 0.10) < 0.03, `external-1 took ${share(['external-1'])}: ${JSON.stringify(seen)}`);
-  assert.ok(Math.abs(share(['r0', 'r1']) - 0.65) < 0.03, `the replicas took ${share(['r0', 'r1'])}: ${JSON.stringify(seen)}`);
+  assert.ok(
+    Math.abs(share(['external-0']) - 0.25) < 0.03,
+    `external-0 took ${share(['external-0'])}: ${JSON.stringify(seen)}`,
+  );
+  assert.ok(
+    Math.abs(share(['external-1']) - 0.1) < 0.03,
+    `external-1 took ${share(['external-1'])}: ${JSON.stringify(seen)}`,
+  );
+  assert.ok(
+    Math.abs(share(['r0', 'r1']) - 0.65) < 0.03,
+    `the replicas took ${share(['r0', 'r1'])}: ${JSON.stringify(seen)}`,
+  );
   assert.equal(e0.received + e1.received + r0.received + r1.received, n, 'each request was sent once');
 });
 
@@ -81,24 +106,39 @@ test('a down external server and one answering 500 are ejected, and no request f
   const down = await startOipServer(t, 'down', { scores: [1, 0] });
   await down.stop();
   const broken = await startOipServer(t, 'broken', { scores: [1, 0], status: 500 });
-  const gw = await gatewayFor(t, { replicas: [{ id: 'r0', url: r0.url, ready: true }], externalServers: `${down.url}=30,${broken.url}=30`, ejectAfterFailures: 3 });
+  const gw = await gatewayFor(t, {
+    replicas: [{ id: 'r0', url: r0.url, ready: true }],
+    externalServers: `${down.url}=30,${broken.url}=30`,
+    ejectAfterFailures: 3,
+  });
   const { by, statuses } = await spread(gw.url, 300, 4);
   assert.deepEqual([...statuses], [[200, 300]], 'every request was answered');
   assert.deepEqual([...by.keys()], ['r0'], 'every answer came from the replica');
   const m = await gw.metrics();
   assert.equal(sample(m, 'serve_gateway_ejections_total'), 2, 'both external servers were ejected once');
-  assert.ok(broken.received <= 3 + 4, `the broken server got ${broken.received} requests: at most the failures that eject it and those already on their way`);
+  assert.ok(
+    broken.received <= 3 + 4,
+    `the broken server got ${broken.received} requests: at most the failures that eject it and those already on their way`,
+  );
   assert.ok(sample(m, 'serve_gateway_other_requests_total{server="external-0"}') <= 3 + 4);
 });
 
 test('answers of an external server are not cached under our model', async (t) => {
   const e0 = await startOipServer(t, 'e0', { scores: [1, 0] });
   const r0 = await startOipServer(t, 'r0', { scores: [0, 1] });
-  const gw = await gatewayFor(t, { replicas: [{ id: 'r0', url: r0.url, ready: true }], externalServers: `${e0.url}=100`, cacheEnabled: true });
+  const gw = await gatewayFor(t, {
+    replicas: [{ id: 'r0', url: r0.url, ready: true }],
+    externalServers: `${e0.url}=100`,
+    cacheEnabled: true,
+  });
   const a = await infer(gw.url, 7);
   const b = await infer(gw.url, 7);
   assert.equal(a.headers['x-serve-replica'], 'external-0');
-  assert.equal(b.headers['x-serve-replica'], 'external-0', 'the second request went to the server again, not to the cache');
+  assert.equal(
+    b.headers['x-serve-replica'],
+    'external-0',
+    'the second request went to the server again, not to the cache',
+  );
   assert.equal(e0.received, 2);
   assert.equal(b.headers['cache-status'], undefined);
 });
@@ -108,8 +148,16 @@ test('shadow answers are compared and counted, never returned; errors are counte
   const same = await startOipServer(t, 'same', { scores: [0.2, 0.5, 0.3] }); // same class, other scores
   const other = await startOipServer(t, 'other', { scores: [0.6, 0.3, 0.1] });
   const failing = await startOipServer(t, 'failing', { scores: [], status: 500 });
-  for (const [shadow, counter] of [[same, 'agreements'], [other, 'disagreements'], [failing, 'errors']] as const) {
-    const gw = await gatewayFor(t, { replicas: [{ id: 'r0', url: r0.url, ready: true }], shadowUrl: shadow.url, shadowShare: 1 });
+  for (const [shadow, counter] of [
+    [same, 'agreements'],
+    [other, 'disagreements'],
+    [failing, 'errors'],
+  ] as const) {
+    const gw = await gatewayFor(t, {
+      replicas: [{ id: 'r0', url: r0.url, ready: true }],
+      shadowUrl: shadow.url,
+      shadowShare: 1,
+    });
     for (let i = 0; i < 20; i++) {
       const r = await infer(gw.url, i);
       assert.equal(r.headers['x-answered-by'], 'r0', 'the client gets our answer');
@@ -118,17 +166,28 @@ test('shadow answers are compared and counted, never returned; errors are counte
     let m = '';
     await waitFor(() => shadow.received === 20, 5000, `20 copies at ${shadow.name}`);
     const deadline = performance.now() + 5000;
-    while (sample(m = await gw.metrics(), `serve_gateway_shadow_${counter}_total`) < 20 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (
+      sample((m = await gw.metrics()), `serve_gateway_shadow_${counter}_total`) < 20 &&
+      performance.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 10));
     assert.equal(sample(m, 'serve_gateway_shadow_requests_total'), 20, shadow.name);
     assert.equal(sample(m, `serve_gateway_shadow_${counter}_total`), 20, `${shadow.name}: ${counter}`);
-    for (const c of ['agreements', 'disagreements', 'errors'].filter((x) => x !== counter)) assert.equal(sample(m, `serve_gateway_shadow_${c}_total`), 0, `${shadow.name}: ${c}`);
+    for (const c of ['agreements', 'disagreements', 'errors'].filter((x) => x !== counter))
+      assert.equal(sample(m, `serve_gateway_shadow_${c}_total`), 0, `${shadow.name}: ${c}`);
   }
 });
 
 test('a hung shadow never delays a client and holds at most the cap of copies; the rest are dropped', async (t) => {
   const r0 = await startOipServer(t, 'r0', { scores: [0.1, 0.9] });
   const hung = await startOipServer(t, 'hung', { scores: [], hang: true });
-  const gw = await gatewayFor(t, { replicas: [{ id: 'r0', url: r0.url, ready: true }], shadowUrl: hung.url, shadowShare: 1, maxInflightPerReplica: 4, requestTimeoutMs: 2000 });
+  const gw = await gatewayFor(t, {
+    replicas: [{ id: 'r0', url: r0.url, ready: true }],
+    shadowUrl: hung.url,
+    shadowShare: 1,
+    maxInflightPerReplica: 4,
+    requestTimeoutMs: 2000,
+  });
   const t0 = performance.now();
   const { statuses } = await spread(gw.url, 100, 2);
   const elapsedMs = performance.now() - t0;

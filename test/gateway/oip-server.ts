@@ -33,9 +33,14 @@ export async function startOipServer(t: TestContext, name: string, mode: OipServ
       me.received++;
       const m = me.mode;
       if (m.hang) return;
-      const body = m.status !== undefined
-        ? JSON.stringify({ error: `status ${m.status} from ${name}` })
-        : JSON.stringify({ model_name: 'demo', model_version: name, outputs: [{ name: 'y', datatype: 'FP32', shape: [1, m.scores.length], data: m.scores }] });
+      const body =
+        m.status !== undefined
+          ? JSON.stringify({ error: `status ${m.status} from ${name}` })
+          : JSON.stringify({
+              model_name: 'demo',
+              model_version: name,
+              outputs: [{ name: 'y', datatype: 'FP32', shape: [1, m.scores.length], data: m.scores }],
+            });
       res.writeHead(m.status ?? 200, { 'content-type': 'application/json', 'x-answered-by': name });
       res.end(body);
     });
@@ -46,11 +51,15 @@ export async function startOipServer(t: TestContext, name: string, mode: OipServ
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const me: OipServer = {
-    name, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, mode, received: 0,
-    stop: () => (stopped ??= new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    })),
+    name,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    mode,
+    received: 0,
+    stop: () =>
+      (stopped ??= new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      })),
   };
   t.after(() => me.stop());
   return me;

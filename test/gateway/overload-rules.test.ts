@@ -5,7 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Dispatcher } from 'undici';
 import { ManualClock } from '../../src/common/clock.js';
-import { admitToQueue, expectedWaitMs, queueRefusal, RateMeter, worthDispatching } from '../../src/gateway/admission.js';
+import {
+  admitToQueue,
+  expectedWaitMs,
+  queueRefusal,
+  RateMeter,
+  worthDispatching,
+} from '../../src/gateway/admission.js';
 import { isHung, judgeAtMs, MIN_HANG_MS } from '../../src/gateway/deadline.js';
 import { Upstream } from '../../src/gateway/upstream.js';
 
@@ -57,7 +63,10 @@ test('queueRefusal says why, in words, and checks the cap first', () => {
   assert.match(full!.message, /the gateway queue is full \(10 requests waiting for a replica\)/);
   const over = queueRefusal(v, 1000, 1024);
   assert.equal(over?.reason, 'over_budget');
-  assert.match(over!.message, /the requests ahead would take about 1390 ms, too much of this request's 1000 ms budget; retry later/);
+  assert.match(
+    over!.message,
+    /the requests ahead would take about 1390 ms, too much of this request's 1000 ms budget; retry later/,
+  );
   assert.equal(queueRefusal(v, 3000, 1024), undefined);
 });
 
@@ -83,7 +92,7 @@ test('it counts against its replica only if the replica answered nothing at all 
 
 test('a failure that may not eject is counted but never ejects', () => {
   const clock = new ManualClock();
-  const u = new Upstream('a', 'http://127.0.0.1:1', true, ({}) as unknown as Dispatcher);
+  const u = new Upstream('a', 'http://127.0.0.1:1', true, {} as unknown as Dispatcher);
   const policy = { ejectAfterFailures: 2, ejectForMs: 1000 };
   for (let i = 0; i < 5; i++) assert.equal(u.recordFailure(clock, policy, false), false);
   assert.equal(u.consecutiveFailures, 5);

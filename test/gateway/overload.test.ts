@@ -25,7 +25,9 @@ interface BenchJson {
 /** Runs `serve bench ... --json` as a child process and returns its result. */
 function bench(url: string, args: string[]): Promise<BenchJson> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliEntry, 'bench', '--url', url, '--model', 'cnn-lstm', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliEntry, 'bench', '--url', url, '--model', 'cnn-lstm', '--json', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d));
@@ -45,7 +47,25 @@ function bench(url: string, args: string[]): Promise<BenchJson> {
 
 /** Starts `serve replica` (one ORT thread); resolves with its URL once it is ready. */
 function replicaProcess(registry: string, id: string, children: ChildProcess[]): Promise<string> {
-  const proc = spawn(process.execPath, [cliEntry, 'replica', '--model', 'cnn-lstm', '--registry', registry, '--port', '0', '--threads', '1', '--replica-id', id, '--exit-with-parent'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const proc = spawn(
+    process.execPath,
+    [
+      cliEntry,
+      'replica',
+      '--model',
+      'cnn-lstm',
+      '--registry',
+      registry,
+      '--port',
+      '0',
+      '--threads',
+      '1',
+      '--replica-id',
+      id,
+      '--exit-with-parent',
+    ],
+    { stdio: ['pipe', 'pipe', 'ignore'] },
+  );
   children.push(proc);
   return new Promise((resolve, reject) => {
     let url = '';
@@ -64,7 +84,9 @@ function replicaProcess(registry: string, id: string, children: ChildProcess[]):
 
 /** The gateway's answers by status, from its /metrics. */
 function byCode(text: string): Map<string, number> {
-  return new Map([...text.matchAll(/^serve_gateway_requests_total\{code="(\d+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]));
+  return new Map(
+    [...text.matchAll(/^serve_gateway_requests_total\{code="(\d+)"\} (\d+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+  );
 }
 
 test('far beyond capacity: goodput holds, every failure is a 503 with Retry-After, nothing is ejected, normal load passes at once', async (t) => {
@@ -78,13 +100,18 @@ test('far beyond capacity: goodput holds, every failure is a 503 with Retry-Afte
   const urls = await Promise.all(['r1', 'r2'].map((id) => replicaProcess(registry, id, children)));
   // A 250 ms budget keeps the waits short, so a few thousand connections can offer far more than
   // the two replicas can take (with 1 s, each connection would wait up to half a second).
-  const gw = await gatewayFor(t, { replicas: urls.map((url, i) => ({ id: `r${i + 1}`, url, ready: true })), requestTimeoutMs: 250 });
+  const gw = await gatewayFor(t, {
+    replicas: urls.map((url, i) => ({ id: `r${i + 1}`, url, ready: true })),
+    requestTimeoutMs: 250,
+  });
 
   // A few requests of our own during the overload, to see the headers of the failures.
   const probes: { status: number; retryAfter: unknown }[] = [];
   let probing = true;
   const prober = (async () => {
-    const body = JSON.stringify({ inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data: new Array(960).fill(0.5) }] });
+    const body = JSON.stringify({
+      inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data: new Array(960).fill(0.5) }],
+    });
     for (let k = 0; k < 200 && probing; k++) {
       await new Promise((r) => setTimeout(r, 50));
       const r = await send(gw.url + infer, { body, headers: { 'content-type': 'application/json' } });
@@ -111,11 +138,17 @@ test('far beyond capacity: goodput holds, every failure is a 503 with Retry-Afte
   const goodputPerSec = ((codes.get('200') ?? 0) - before) / ((performance.now() - t0) / 1000);
   assert.ok(goodputPerSec >= 150, `goodput collapsed to ${Math.round(goodputPerSec)}/s: ${report}`);
   // What the gateway answered is the record: 200, or 503 with Retry-After (499: the client left).
-  assert.deepEqual([...codes.keys()].filter((c) => c !== '200' && c !== '503' && c !== '429' && c !== '499'), [], `the gateway answered other statuses: ${report}`);
+  assert.deepEqual(
+    [...codes.keys()].filter((c) => c !== '200' && c !== '503' && c !== '429' && c !== '499'),
+    [],
+    `the gateway answered other statuses: ${report}`,
+  );
   assert.equal(within, answered, `${answered - within} answers took longer than 2.5 s (the budget is 250 ms)`);
   // The generator saw nothing else either: no reset, no other status. It may time out requests of
   // its own when this shared 2-core machine starves it of CPU (it then reads answers too late).
-  const classes = Object.keys(over.errorsByClass).filter((c) => !['http_503', 'http_429', 'timeout', 'not_sent'].includes(c));
+  const classes = Object.keys(over.errorsByClass).filter(
+    (c) => !['http_503', 'http_429', 'timeout', 'not_sent'].includes(c),
+  );
   assert.deepEqual(classes, [], `failures other than 503/429: ${report}`);
   const failed = probes.filter((p) => p.status !== 200);
   for (const p of failed) {
@@ -123,7 +156,10 @@ test('far beyond capacity: goodput holds, every failure is a 503 with Retry-Afte
     assert.equal(p.retryAfter, '1', `a ${p.status} without Retry-After`);
   }
   assert.equal(stats.ejections, 0, `replicas were ejected: ${JSON.stringify(stats.replicas)}`);
-  assert.deepEqual(stats.replicas.map((r) => r.state), ['ready', 'ready']);
+  assert.deepEqual(
+    stats.replicas.map((r) => r.state),
+    ['ready', 'ready'],
+  );
 
   const normal = await bench(gw.url, ['--rps', '100', '--duration', '2s']);
   t.diagnostic(`normal: ${JSON.stringify({ requests: normal.requests, p99Ms: normal.latency.p99Ms })}`);

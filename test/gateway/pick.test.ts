@@ -4,7 +4,11 @@ import assert from 'node:assert/strict';
 import { pickP2C } from '../../src/gateway/pick.js';
 import { seededRandom } from '../../src/common/random.js';
 
-interface Item { name: string; load: number; usable: boolean }
+interface Item {
+  name: string;
+  load: number;
+  usable: boolean;
+}
 const items = (...loads: number[]): Item[] => loads.map((load, i) => ({ name: `r${i}`, load, usable: true }));
 const score = (it: Item) => (it.usable ? it.load : -1);
 

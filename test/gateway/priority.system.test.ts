@@ -4,14 +4,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRIORITY_HEADER, TIMEOUT_HEADER } from '../../src/common/wire.js';
-import { endpoints, fakesFor, gatewayFor, inferBody, inferPath, jsonHeaders, send, waitFor, type Reply } from './client.js';
+import {
+  endpoints,
+  fakesFor,
+  gatewayFor,
+  inferBody,
+  inferPath,
+  jsonHeaders,
+  send,
+  waitFor,
+  type Reply,
+} from './client.js';
 import type { GatewayHandle } from '../../src/gateway/handle.js';
 
 const post = (url: string, k: number, headers: Record<string, string> = {}) =>
   send(url + inferPath, { body: inferBody(k), headers: { ...jsonHeaders, ...headers } });
 
 /** Sends one request and waits until it is queued at the gateway (so the order of sending is the order of queueing). */
-async function queueOne(gw: GatewayHandle, k: number, headers: Record<string, string>): Promise<{ reply: Promise<Reply> }> {
+async function queueOne(
+  gw: GatewayHandle,
+  k: number,
+  headers: Record<string, string>,
+): Promise<{ reply: Promise<Reply> }> {
   const before = gw.stats().queued;
   const reply = post(gw.url, k, headers);
   await waitFor(() => gw.stats().queued === before + 1, 5000, `request ${k} queued`);
@@ -19,7 +33,8 @@ async function queueOne(gw: GatewayHandle, k: number, headers: Record<string, st
 }
 
 /** The k of each request body the fake saw, in arrival order. */
-const order = (seen: Array<{ body: Buffer }>) => seen.map((s) => (JSON.parse(s.body.toString()) as { inputs: Array<{ data: number[] }> }).inputs[0]!.data[0]);
+const order = (seen: Array<{ body: Buffer }>) =>
+  seen.map((s) => (JSON.parse(s.body.toString()) as { inputs: Array<{ data: number[] }> }).inputs[0]!.data[0]);
 
 test('a higher-priority request queued behind lower ones goes first; within a priority the earliest deadline', async (t) => {
   // The first request holds the only slot for 800 ms while the others queue; they are answered at once.
@@ -41,7 +56,12 @@ test('a higher-priority request queued behind lower ones goes first; within a pr
 
 test('a full queue sheds its last request (503) for one of higher priority, and refuses equal ones', async (t) => {
   const [fake] = await fakesFor(t, { kind: 'ok', delayMs: 800 });
-  const gw = await gatewayFor(t, { replicas: endpoints([fake!]), maxInflightPerReplica: 1, maxQueuedRequests: 2, requestTimeoutMs: 10_000 });
+  const gw = await gatewayFor(t, {
+    replicas: endpoints([fake!]),
+    maxInflightPerReplica: 1,
+    maxQueuedRequests: 2,
+    requestTimeoutMs: 10_000,
+  });
   const busy = post(gw.url, 0);
   await waitFor(() => fake!.seen.length === 1, 5000, 'the first request at the replica');
   fake!.mode = { kind: 'ok' };

@@ -7,8 +7,12 @@ import { MAX_PAUSE_MS, ReadPause } from '../../src/gateway/read-pause.js';
 class FakeConn {
   reading = true;
   destroyed = false;
-  pause() { this.reading = false; }
-  resume() { this.reading = true; }
+  pause() {
+    this.reading = false;
+  }
+  resume() {
+    this.reading = true;
+  }
 }
 
 test('paused connections are read again oldest first, as slots free', () => {
@@ -19,9 +23,15 @@ test('paused connections are read again oldest first, as slots free', () => {
     rp.pause(c);
     clock.advance(10);
   }
-  assert.deepEqual(conns.map((c) => c.reading), [false, false, false]);
+  assert.deepEqual(
+    conns.map((c) => c.reading),
+    [false, false, false],
+  );
   assert.equal(rp.resume(2), 2);
-  assert.deepEqual(conns.map((c) => c.reading), [true, true, false]);
+  assert.deepEqual(
+    conns.map((c) => c.reading),
+    [true, true, false],
+  );
   assert.equal(rp.size, 1);
 });
 

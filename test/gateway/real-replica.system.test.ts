@@ -21,26 +21,43 @@ test('through the gateway a real replica answers exactly as it does directly', a
   const registry = await mkdtemp(path.join(tmpdir(), 'serve-gw-replica-'));
   t.after(() => rm(registry, { recursive: true, force: true }));
   await writeDemoModel(registry);
-  const replica = await startReplica({ model: 'cnn-lstm', registry, replicaId: 'rep-1', logger: quiet, batchWaitMs: 1 });
+  const replica = await startReplica({
+    model: 'cnn-lstm',
+    registry,
+    replicaId: 'rep-1',
+    logger: quiet,
+    batchWaitMs: 1,
+  });
   t.after(() => replica.close());
   await replica.ready;
   const gw = await gatewayFor(t, { replicas: [{ id: 'rep-1', url: replica.url, ready: true }] });
 
   const json = JSON.stringify({ inputs: [{ name: 'x', shape: [2, 60, 16], datatype: 'FP32', data: rows(2, 7) }] });
   const headers = { 'content-type': 'application/json' };
-  const [viaGw, direct] = [await send(gw.url + infer, { body: json, headers }), await send(replica.url + infer, { body: json, headers })];
+  const [viaGw, direct] = [
+    await send(gw.url + infer, { body: json, headers }),
+    await send(replica.url + infer, { body: json, headers }),
+  ];
   assert.equal(viaGw.status, 200, viaGw.body.toString());
   assert.deepEqual(JSON.parse(viaGw.body.toString()).outputs, JSON.parse(direct.body.toString()).outputs);
   assert.equal(viaGw.headers['x-serve-replica'], 'rep-1');
-  assert.match(String(viaGw.headers['server-timing']), /^gateway;dur=[\d.]+, upstream;dur=[\d.]+, queue;dur=[\d.]+, batch;desc=2, infer;dur=[\d.]+$/);
+  assert.match(
+    String(viaGw.headers['server-timing']),
+    /^gateway;dur=[\d.]+, upstream;dur=[\d.]+, queue;dur=[\d.]+, batch;desc=2, infer;dur=[\d.]+$/,
+  );
 
   const x = Float32Array.from(rows(1, 3));
-  const header = Buffer.from(JSON.stringify({
-    inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 60, 16], parameters: { binary_data_size: x.byteLength } }],
-    outputs: [{ name: 'probs', parameters: { binary_data: true } }],
-  }));
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 60, 16], parameters: { binary_data_size: x.byteLength } }],
+      outputs: [{ name: 'probs', parameters: { binary_data: true } }],
+    }),
+  );
   const binary = Buffer.concat([header, Buffer.from(x.buffer)]);
-  const binHeaders = { 'content-type': 'application/octet-stream', 'inference-header-content-length': String(header.length) };
+  const binHeaders = {
+    'content-type': 'application/octet-stream',
+    'inference-header-content-length': String(header.length),
+  };
   const b1 = await send(gw.url + infer, { body: binary, headers: binHeaders });
   const b2 = await send(replica.url + infer, { body: binary, headers: binHeaders });
   assert.equal(b1.status, 200, b1.body.toString());
@@ -50,9 +67,15 @@ test('through the gateway a real replica answers exactly as it does directly', a
   const index = await send(gw.url + '/v2/repository/index', { method: 'POST', body: '{}' });
   assert.deepEqual(JSON.parse(index.body.toString()), [{ name: 'cnn-lstm', version: '1', state: 'READY' }]);
   const meta = await send(gw.url + '/v2/models/cnn-lstm');
-  assert.deepEqual(JSON.parse(meta.body.toString()), JSON.parse((await send(replica.url + '/v2/models/cnn-lstm')).body.toString()));
+  assert.deepEqual(
+    JSON.parse(meta.body.toString()),
+    JSON.parse((await send(replica.url + '/v2/models/cnn-lstm')).body.toString()),
+  );
 
-  const bad = await send(gw.url + infer, { body: '{"inputs":[{"name":"x","shape":[1,60,16],"datatype":"FP32","data":[1]}]}', headers });
+  const bad = await send(gw.url + infer, {
+    body: '{"inputs":[{"name":"x","shape":[1,60,16],"datatype":"FP32","data":[1]}]}',
+    headers,
+  });
   assert.equal(bad.status, 400);
   assert.match(JSON.parse(bad.body.toString()).error, /\S/);
   const ok = await send(gw.url + infer, { body: json, headers: { ...headers, [TIMEOUT_HEADER]: '2000' } });

@@ -25,21 +25,84 @@ function openssl(dir: string, args: string[]): void {
 
 /** A CA in `dir` that `openssl ca` can sign with, and one key and request for 127.0.0.1. */
 function makeCa(dir: string): void {
-  openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=serve test CA']);
-  openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'leaf.csr', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=serve test CA',
+  ]);
+  openssl(dir, [
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'key.pem',
+    '-out',
+    'leaf.csr',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
   mkdirSync(path.join(dir, 'db'));
   writeFileSync(path.join(dir, 'db', 'index.txt'), '');
   writeFileSync(path.join(dir, 'db', 'serial'), '01\n');
-  writeFileSync(path.join(dir, 'ca.cnf'), [
-    '[ca]', 'default_ca = test', '[test]', 'database = db/index.txt', 'new_certs_dir = db', 'serial = db/serial',
-    'default_md = sha256', 'policy = any', 'unique_subject = no', 'copy_extensions = copy', '[any]', 'commonName = supplied', '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(dir, 'ca.cnf'),
+    [
+      '[ca]',
+      'default_ca = test',
+      '[test]',
+      'database = db/index.txt',
+      'new_certs_dir = db',
+      'serial = db/serial',
+      'default_md = sha256',
+      'policy = any',
+      'unique_subject = no',
+      'copy_extensions = copy',
+      '[any]',
+      'commonName = supplied',
+      '',
+    ].join('\n'),
+  );
 }
 
 /** Signs the request for the given dates (openssl's YYYYMMDDHHMMSSZ) into `out`; returns its notAfter. */
 function sign(dir: string, out: string, start: Date, end: Date): Date {
   const at = (d: Date) => `${d.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
-  openssl(dir, ['ca', '-batch', '-notext', '-config', 'ca.cnf', '-cert', 'ca.pem', '-keyfile', 'ca.key', '-in', 'leaf.csr', '-out', out, '-startdate', at(start), '-enddate', at(end)]);
+  openssl(dir, [
+    'ca',
+    '-batch',
+    '-notext',
+    '-config',
+    'ca.cnf',
+    '-cert',
+    'ca.pem',
+    '-keyfile',
+    'ca.key',
+    '-in',
+    'leaf.csr',
+    '-out',
+    out,
+    '-startdate',
+    at(start),
+    '-enddate',
+    at(end),
+  ]);
   return new Date(new X509Certificate(readFileSync(path.join(dir, out))).validTo);
 }
 
@@ -54,7 +117,12 @@ function certWorld(t: TestContext): string {
 }
 
 function serve(args: string[], cwd: string) {
-  const r = spawnSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: { ...process.env, SERVE_PORT: '' } });
+  const r = spawnSync(process.execPath, [cliEntry, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, SERVE_PORT: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -67,25 +135,40 @@ test('serve validate and serve up refuse an expired or not yet valid certificate
   sign(dir, 'good.pem', inDays(-1), inDays(90));
   const profile = (cert: string) => {
     const file = path.join(dir, `p-${cert}.yaml`);
-    writeFileSync(file, `name: tlsp\nmodel: { name: cnn-lstm, registry: ./models }\ngateway: { port: 0, tls: { cert: ${cert}, key: key.pem } }\n`);
+    writeFileSync(
+      file,
+      `name: tlsp\nmodel: { name: cnn-lstm, registry: ./models }\ngateway: { port: 0, tls: { cert: ${cert}, key: key.pem } }\n`,
+    );
     return file;
   };
   const certFile = (name: string) => path.join(dir, name);
 
   const expired = serve(['validate', profile('expired.pem')], dir);
   assert.equal(expired.code, 2, expired.stderr);
-  assert.equal(expired.stderr.trim(), `serve: error: gateway.tls.cert: the TLS certificate ${certFile('expired.pem')} expired at ${expiredAt.toISOString()} (notAfter): renew it`);
+  assert.equal(
+    expired.stderr.trim(),
+    `serve: error: gateway.tls.cert: the TLS certificate ${certFile('expired.pem')} expired at ${expiredAt.toISOString()} (notAfter): renew it`,
+  );
   const up = serve(['up', '--profile', profile('expired.pem'), '--state-dir', path.join(dir, 'state')], dir);
   assert.equal(up.code, 2, up.stderr);
-  assert.match(up.stderr, new RegExp(`expired\\.pem expired at ${expiredAt.toISOString().replace(/\./g, '\\.')} \\(notAfter\\)`));
-
+  assert.match(
+    up.stderr,
+    new RegExp(`expired\\.pem expired at ${expiredAt.toISOString().replace(/\./g, '\\.')} \\(notAfter\\)`),
+  );
 
   const soon = serve(['validate', profile('soon.pem')], dir);
   assert.equal(soon.code, 0, soon.stderr);
-  assert.match(soon.stderr, new RegExp(`^serve: warning: gateway\\.tls\\.cert: the TLS certificate ${certFile('soon.pem').replace(/\./g, '\\.')} expires in 5\\.0 days, at ${soonAt.toISOString().replace(/\./g, '\\.')}`, 'm'));
+  assert.match(
+    soon.stderr,
+    new RegExp(
+      `^serve: warning: gateway\\.tls\\.cert: the TLS certificate ${certFile('soon.pem').replace(/\./g, '\\.')} expires in 5\\.0 days, at ${soonAt.toISOString().replace(/\./g, '\\.')}`,
+      'm',
+    ),
+  );
 
   // The same check in process (each CLI run costs a second): not yet valid is refused, 90 days is fine.
-  const tls = (cert: string) => ({ gateway: { tls: { certPath: certFile(cert), keyPath: certFile('key.pem') } } }) as unknown as Profile;
+  const tls = (cert: string) =>
+    ({ gateway: { tls: { certPath: certFile(cert), keyPath: certFile('key.pem') } } }) as unknown as Profile;
   const future = checkTlsCertificates([tls('future.pem')], Date.now());
   assert.equal(future.refused.length, 1);
   assert.match(future.refused[0]!, /future\.pem is not valid before \S+ \(notBefore; notAfter \S+\)/);
@@ -106,7 +189,8 @@ function get(url: string): Promise<{ status: number; body: string; fingerprint: 
   });
 }
 
-const expiryGauge = (text: string) => Number(/^serve_gateway_tls_cert_expiry_timestamp_seconds (\S+)$/m.exec(text)?.[1]);
+const expiryGauge = (text: string) =>
+  Number(/^serve_gateway_tls_cert_expiry_timestamp_seconds (\S+)$/m.exec(text)?.[1]);
 
 test('a gateway exports its certificate expiry, refuses an expired file on SIGHUP keeping the old one, and warns about one expiring soon', async (t) => {
   if (!needTool(t, 'openssl', 'openssl', ['version'])) return;
@@ -117,7 +201,9 @@ test('a gateway exports its certificate expiry, refuses an expired file on SIGHU
   copyFileSync(path.join(dir, 'first.pem'), path.join(dir, 'cert.pem'));
   const first = new X509Certificate(readFileSync(path.join(dir, 'first.pem'))).fingerprint256;
 
-  const child = spawn(process.execPath, [cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   t.after(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -125,8 +211,14 @@ test('a gateway exports its certificate expiry, refuses an expired file on SIGHU
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
   child.stderr.on('data', (d: Buffer) => (stderr += d));
-  child.stdin.write(`${JSON.stringify({ type: 'settings', settings: { port: 0, tlsCert: path.join(dir, 'cert.pem'), tlsKey: path.join(dir, 'key.pem') } })}\n`);
-  const url = await waitFor(`the gateway to listen (stderr: ${stderr})`, () => /"url":"(https:[^"]+)"/.exec(stdout)?.[1], 15_000);
+  child.stdin.write(
+    `${JSON.stringify({ type: 'settings', settings: { port: 0, tlsCert: path.join(dir, 'cert.pem'), tlsKey: path.join(dir, 'key.pem') } })}\n`,
+  );
+  const url = await waitFor(
+    `the gateway to listen (stderr: ${stderr})`,
+    () => /"url":"(https:[^"]+)"/.exec(stdout)?.[1],
+    15_000,
+  );
 
   const metrics = await get(`${url}/metrics`);
   assert.equal(metrics.fingerprint, first);
@@ -135,7 +227,11 @@ test('a gateway exports its certificate expiry, refuses an expired file on SIGHU
   // An expired file is refused like a broken one: the certificate in use stays, and so does its gauge.
   copyFileSync(path.join(dir, 'expired.pem'), path.join(dir, 'cert.pem'));
   child.kill('SIGHUP');
-  await waitFor('the refused reload to be logged', () => stderr.includes('TLS reload refused; keeping the certificate in use'), 10_000);
+  await waitFor(
+    'the refused reload to be logged',
+    () => stderr.includes('TLS reload refused; keeping the certificate in use'),
+    10_000,
+  );
   assert.match(stderr, /cert\.pem expired at \S+ \(notAfter\)/);
   assert.ok(!stderr.includes('TLS certificate reloaded'), 'no reload is reported as a success');
   const kept = await get(`${url}/metrics`);

@@ -43,7 +43,10 @@ test('replace keeps pools of staying replicas and returns removed ones', () => {
   const clock = new ManualClock();
   const made: string[] = [];
   const set = new UpstreamSet(clock, 2, (url) => (made.push(url), fakePool(url)), seededRandom(1));
-  set.replace([{ id: 'a', url: 'http://127.0.0.1:1', ready: true }, { id: 'b', url: 'http://127.0.0.1:2', ready: false }]);
+  set.replace([
+    { id: 'a', url: 'http://127.0.0.1:1', ready: true },
+    { id: 'b', url: 'http://127.0.0.1:2', ready: false },
+  ]);
   const a = set.list[0]!;
   a.inflight = 1;
   const removed = set.replace([
@@ -55,7 +58,10 @@ test('replace keeps pools of staying replicas and returns removed ones', () => {
   assert.equal(set.list[0], a, 'a keeps its Upstream (pool, in-flight count)');
   assert.equal(a.ready, false);
   assert.equal(a.inflight, 1);
-  assert.deepEqual(removed.map((u) => [u.id, u.url, u.removed]), [['b', 'http://127.0.0.1:2', true]]);
+  assert.deepEqual(
+    removed.map((u) => [u.id, u.url, u.removed]),
+    [['b', 'http://127.0.0.1:2', true]],
+  );
   assert.deepEqual(set.counts(), { ready: 2, not_ready: 1, ejected: 0 });
 });
 

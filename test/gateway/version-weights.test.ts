@@ -37,13 +37,28 @@ test('weights split picks by version within a few percent; a version without wei
 });
 
 test('the cache: an answer of a version that no longer serves is neither kept nor given', () => {
-  const cache = new ResponseCache({ cacheMaxEntries: 10, cacheMaxBytes: 1 << 20, cacheTtlMs: 60_000, cacheRedisPrefix: 'x', cacheRedisTimeoutMs: 5 }, new ManualClock(), new Registry(), createLogger({ component: 'test' }, { write: () => {} }));
+  const cache = new ResponseCache(
+    { cacheMaxEntries: 10, cacheMaxBytes: 1 << 20, cacheTtlMs: 60_000, cacheRedisPrefix: 'x', cacheRedisTimeoutMs: 5 },
+    new ManualClock(),
+    new Registry(),
+    createLogger({ component: 'test' }, { write: () => {} }),
+  );
   let serving = new Set(['1', '2']);
   cache.serving = (v) => serving.has(v);
   cache.weightsOf = () => 'sha256:w';
-  const req = { url: '/v2/models/m/infer', headers: { 'content-type': 'application/json' }, body: Buffer.from('{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]}') };
-  const answer = (v: string) => Buffer.from(`{"model_name":"m","model_version":"${v}","outputs":[{"name":"y","data":[${v}]}]}`);
-  const headers = [Buffer.from('content-type'), Buffer.from('application/json'), Buffer.from('x-serve-model-digest'), Buffer.from('sha256:w')];
+  const req = {
+    url: '/v2/models/m/infer',
+    headers: { 'content-type': 'application/json' },
+    body: Buffer.from('{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]}'),
+  };
+  const answer = (v: string) =>
+    Buffer.from(`{"model_name":"m","model_version":"${v}","outputs":[{"name":"y","data":[${v}]}]}`);
+  const headers = [
+    Buffer.from('content-type'),
+    Buffer.from('application/json'),
+    Buffer.from('x-serve-model-digest'),
+    Buffer.from('sha256:w'),
+  ];
   const ticket = { key: undefined };
   assert.equal(cache.lookup(req, ticket), undefined);
   assert.equal(cache.forwardedStatus(ticket), 'serve; fwd=miss');
@@ -60,7 +75,10 @@ test('the cache: an answer of a version that no longer serves is neither kept no
   const t1 = { key: undefined };
   void cache.lookup(req, t1);
   cache.keep(t1, 200, headers, answer('1'));
-  assert.equal(JSON.parse((cache.lookup(req, { key: undefined }) as { body: Buffer }).body.toString()).model_version, '1');
+  assert.equal(
+    JSON.parse((cache.lookup(req, { key: undefined }) as { body: Buffer }).body.toString()).model_version,
+    '1',
+  );
   // Keeping runs after the answer was written: an answer whose model_version does not parse is not kept, and nothing throws.
   const odd = { key: undefined };
   void cache.lookup({ ...req, body: Buffer.from('{"inputs":[]}') }, odd);

@@ -19,19 +19,35 @@ export interface PageVisit {
 }
 
 export interface Chromium {
-  visit(url: string, expression: string, opts?: { screenshot?: boolean; scriptsDisabled?: boolean }): Promise<PageVisit>;
+  visit(
+    url: string,
+    expression: string,
+    opts?: { screenshot?: boolean; scriptsDisabled?: boolean },
+  ): Promise<PageVisit>;
   close(): Promise<void>;
 }
 
 const FLAGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--hide-scrollbars', '--window-size=1000,900', '--remote-debugging-port=0',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--hide-scrollbars',
+  '--window-size=1000,900',
+  '--remote-debugging-port=0',
 ];
 
 /** Starts chromium (within `deadlineMs`) with a new profile folder, removed on close. */
 export async function startChromium(command = 'chromium', deadlineMs = 30_000): Promise<Chromium> {
   const profile = mkdtempSync(path.join(tmpdir(), 'chromium-'));
-  const child = spawn(command, [...FLAGS, `--user-data-dir=${profile}`, 'about:blank'], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, [...FLAGS, `--user-data-dir=${profile}`, 'about:blank'], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const cleanup = () => {
     killGroup(child);
     rmSync(profile, { recursive: true, force: true });
@@ -78,7 +94,10 @@ function exited(child: ChildProcess, ms: number): Promise<void> {
 function devtoolsUrl(child: ChildProcess, deadlineMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`chromium did not open its DevTools port in ${deadlineMs}ms: ${stderr.slice(-2000)}`)), deadlineMs);
+    const timer = setTimeout(
+      () => reject(new Error(`chromium did not open its DevTools port in ${deadlineMs}ms: ${stderr.slice(-2000)}`)),
+      deadlineMs,
+    );
     child.stderr!.on('data', (c: Buffer) => {
       stderr += c;
       const m = /DevTools listening on (ws:\/\/\S+)/.exec(stderr);
@@ -108,7 +127,14 @@ class Cdp {
 
   private constructor(private readonly ws: WebSocket) {
     ws.addEventListener('message', (ev) => {
-      const msg = JSON.parse(String(ev.data)) as { id?: number; result?: Record<string, unknown>; error?: { message: string }; method?: string; params?: Record<string, unknown>; sessionId?: string };
+      const msg = JSON.parse(String(ev.data)) as {
+        id?: number;
+        result?: Record<string, unknown>;
+        error?: { message: string };
+        method?: string;
+        params?: Record<string, unknown>;
+        sessionId?: string;
+      };
       if (msg.id !== undefined) {
         const p = this.pending.get(msg.id);
         this.pending.delete(msg.id);
@@ -153,7 +179,13 @@ class Cdp {
 }
 
 /** Opens `url` in a new tab, waits for its load event, evaluates `expression`, closes the tab. */
-async function visit(cdp: Cdp, url: string, expression: string, opts: { screenshot?: boolean; scriptsDisabled?: boolean }, deadlineMs: number): Promise<PageVisit> {
+async function visit(
+  cdp: Cdp,
+  url: string,
+  expression: string,
+  opts: { screenshot?: boolean; scriptsDisabled?: boolean },
+  deadlineMs: number,
+): Promise<PageVisit> {
   const { targetId } = (await cdp.send('Target.createTarget', { url: 'about:blank' })) as { targetId: string };
   const { sessionId } = (await cdp.send('Target.attachToTarget', { targetId, flatten: true })) as { sessionId: string };
   const errors: string[] = [];
@@ -163,9 +195,11 @@ async function visit(cdp: Cdp, url: string, expression: string, opts: { screensh
   let navigating = false;
   const listener: Listener = (method, params, from) => {
     if (from !== sessionId) return;
-    if (method === 'Runtime.consoleAPICalled' && ['error', 'assert'].includes(params.type as string)) errors.push(`console: ${JSON.stringify(params.args)}`);
+    if (method === 'Runtime.consoleAPICalled' && ['error', 'assert'].includes(params.type as string))
+      errors.push(`console: ${JSON.stringify(params.args)}`);
     else if (method === 'Runtime.exceptionThrown') errors.push(`exception: ${JSON.stringify(params.exceptionDetails)}`);
-    else if (method === 'Log.entryAdded' && (params.entry as { level: string }).level === 'error') errors.push(`log: ${(params.entry as { text: string }).text}`);
+    else if (method === 'Log.entryAdded' && (params.entry as { level: string }).level === 'error')
+      errors.push(`log: ${(params.entry as { text: string }).text}`);
     else if (method === 'Network.requestWillBeSent') requests.push((params.request as { url: string }).url);
     else if (method === 'Network.loadingFailed') errors.push(`load failed: ${params.errorText as string}`);
     else if (method === 'Page.loadEventFired' && navigating) loaded();
@@ -178,10 +212,23 @@ async function visit(cdp: Cdp, url: string, expression: string, opts: { screensh
     const nav = (await cdp.send('Page.navigate', { url }, sessionId)) as { errorText?: string };
     if (nav.errorText) errors.push(`navigate: ${nav.errorText}`);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([load, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${url} did not load in ${deadlineMs}ms`)), deadlineMs)))]).finally(() => clearTimeout(timer));
-    const evaluated = (await cdp.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as { result: { value?: unknown }; exceptionDetails?: unknown };
+    await Promise.race([
+      load,
+      new Promise(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`${url} did not load in ${deadlineMs}ms`)), deadlineMs)),
+      ),
+    ]).finally(() => clearTimeout(timer));
+    const evaluated = (await cdp.send('Runtime.evaluate', { expression, returnByValue: true }, sessionId)) as {
+      result: { value?: unknown };
+      exceptionDetails?: unknown;
+    };
     if (evaluated.exceptionDetails) throw new Error(`the check threw: ${JSON.stringify(evaluated.exceptionDetails)}`);
-    const shot = opts.screenshot ? ((await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId)) as { data: string }) : undefined;
+    const shot = opts.screenshot
+      ? ((await cdp.send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId)) as {
+          data: string;
+        })
+      : undefined;
     return { errors, requests, value: evaluated.result.value, screenshot: shot && Buffer.from(shot.data, 'base64') };
   } finally {
     cdp.listeners.delete(listener);

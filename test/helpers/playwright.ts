@@ -8,8 +8,15 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { needTool } from './tools.js';
 
 const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--hide-scrollbars',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--hide-scrollbars',
 ];
 
 export interface Browser {
@@ -24,7 +31,12 @@ export async function launchChromium(t: { skip(message?: string): void }): Promi
   const profile = await mkdtemp(path.join(tmpdir(), 'chromium-pw-'));
   try {
     const context = await chromium.launchPersistentContext(profile, {
-      executablePath, headless: true, args: ARGS, viewport: { width: 1000, height: 900 }, javaScriptEnabled: true, timeout: 30_000,
+      executablePath,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1000, height: 900 },
+      javaScriptEnabled: true,
+      timeout: 30_000,
     });
     return {
       context,

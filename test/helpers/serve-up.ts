@@ -51,7 +51,8 @@ export async function startServeUp(t: { after(fn: () => unknown): void }, o: Ser
   const profile = path.join(w.root, `${o.name}.yaml`);
   writeFileSync(profile, smallProfileYaml(w.registry, o));
   const child = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', profile, '--state-dir', w.stateDir], {
-    cwd: w.root, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: w.root,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pids: number[] = [];
   let stdout = '';
@@ -66,14 +67,19 @@ export async function startServeUp(t: { after(fn: () => unknown): void }, o: Ser
     killAll([child.pid!, ...pids]);
     w.cleanup();
   });
-  const status = await waitFor('serve up to print its status', () => {
-    if (child.exitCode !== null) throw new Error(`serve up exited with ${child.exitCode}: ${stderr}`);
-    try {
-      return JSON.parse(stdout) as ClusterStatus;
-    } catch {
-      return undefined;
-    }
-  }, 90_000, 50);
+  const status = await waitFor(
+    'serve up to print its status',
+    () => {
+      if (child.exitCode !== null) throw new Error(`serve up exited with ${child.exitCode}: ${stderr}`);
+      try {
+        return JSON.parse(stdout) as ClusterStatus;
+      } catch {
+        return undefined;
+      }
+    },
+    90_000,
+    50,
+  );
   pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
   return { child, status, stateDir: w.stateDir, root: w.root, profile, stderr: () => stderr };
 }

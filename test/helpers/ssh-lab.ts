@@ -53,15 +53,18 @@ function labUnavailable(): string | undefined {
   if (whyNot !== null) return whyNot;
   whyNot = undefined;
   if (process.getuid?.() !== 0) whyNot = 'SSH host tests need root (network namespaces and sshd)';
-  else if (!existsSync(SSHD)) whyNot = `${SSHD} not found: install Debian's openssh-server (apt-get install openssh-server), as .ci/run does`;
+  else if (!existsSync(SSHD))
+    whyNot = `${SSHD} not found: install Debian's openssh-server (apt-get install openssh-server), as .ci/run does`;
   else {
     const missing = ['ssh', 'ssh-keygen', 'ssh-keyscan', 'ip'].find((c) => !hasTool('sh', ['-c', `command -v ${c}`]));
-    if (missing) whyNot = `${missing} not found: install Debian's ${missing === 'ip' ? 'iproute2' : 'openssh-client'}, as .ci/run does`;
+    if (missing)
+      whyNot = `${missing} not found: install Debian's ${missing === 'ip' ? 'iproute2' : 'openssh-client'}, as .ci/run does`;
   }
   if (whyNot === undefined) {
     const probe = `serve-probe-${process.pid}`;
     const add = spawnSync('ip', ['netns', 'add', probe], { encoding: 'utf8' });
-    if (add.status !== 0) whyNot = `cannot create a network namespace (ip netns add: ${(add.stderr || add.error?.message || '').trim()}): install iproute2 and run as root`;
+    if (add.status !== 0)
+      whyNot = `cannot create a network namespace (ip netns add: ${(add.stderr || add.error?.message || '').trim()}): install iproute2 and run as root`;
     else spawnSync('ip', ['netns', 'del', probe]);
   }
   return whyNot;
@@ -74,7 +77,8 @@ function labUnavailable(): string | undefined {
 export function needSshLab(t: { skip(message?: string): void }): boolean {
   const why = labUnavailable();
   if (why === undefined) return true;
-  if (process.env.CI === 'true' || process.env.CI === '1') assert.fail(`${why} (CI=true: a missing system component is a failure, not a skip)`);
+  if (process.env.CI === 'true' || process.env.CI === '1')
+    assert.fail(`${why} (CI=true: a missing system component is a failure, not a skip)`);
   t.skip(why);
   return false;
 }
@@ -138,7 +142,15 @@ export async function startSshLab(count: number, o: { sshdConfig?: readonly stri
   }
 }
 
-function makeHost(dir: string, name: string, ns: string, subnet: number, port: number, cleanups: Array<() => void>, extra: readonly string[]): TestHost {
+function makeHost(
+  dir: string,
+  name: string,
+  ns: string,
+  subnet: number,
+  port: number,
+  cleanups: Array<() => void>,
+  extra: readonly string[],
+): TestHost {
   const hostDir = path.join(dir, name);
   const binDir = path.join(hostDir, 'bin');
   mkdirSync(binDir, { recursive: true });
@@ -149,14 +161,28 @@ function makeHost(dir: string, name: string, ns: string, subnet: number, port: n
   const hostKey = path.join(hostDir, 'host_key');
   sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
   const pidFile = path.join(hostDir, 'sshd.pid');
-  writeFileSync(path.join(hostDir, 'sshd_config'), [
-    // sshd takes the first value of a keyword: overrides go first.
-    ...extra,
-    `Port ${port}`, `ListenAddress ${address}`, `HostKey ${hostKey}`, `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
-    'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'PubkeyAuthentication yes', 'PermitRootLogin prohibit-password',
-    'StrictModes no', 'UsePAM no', `PidFile ${pidFile}`, 'MaxSessions 64', 'MaxStartups 64',
-    `SetEnv PATH=${binDir}:/usr/local/bin:/usr/bin:/bin`, '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(hostDir, 'sshd_config'),
+    [
+      // sshd takes the first value of a keyword: overrides go first.
+      ...extra,
+      `Port ${port}`,
+      `ListenAddress ${address}`,
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PubkeyAuthentication yes',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no',
+      'UsePAM no',
+      `PidFile ${pidFile}`,
+      'MaxSessions 64',
+      'MaxStartups 64',
+      `SetEnv PATH=${binDir}:/usr/local/bin:/usr/bin:/bin`,
+      '',
+    ].join('\n'),
+  );
   sh('ip', ['netns', 'add', ns]);
   cleanups.push(() => {
     killNamespace(ns);
@@ -175,7 +201,14 @@ function makeHost(dir: string, name: string, ns: string, subnet: number, port: n
   inNs(SSHD, '-f', path.join(hostDir, 'sshd_config'), '-E', path.join(hostDir, 'sshd.log'));
   const sshdPid = () => Number(readFileSync(pidFile, 'utf8').trim());
   return {
-    name, ns, address, port, destination: `ssh://root@${address}:${port}`, keyName: `[${address}]:${port}`, hostKey, binDir,
+    name,
+    ns,
+    address,
+    port,
+    destination: `ssh://root@${address}:${port}`,
+    keyName: `[${address}]:${port}`,
+    hostKey,
+    binDir,
     // A blackhole route: packets to the host vanish, no error comes back (a partition, not a refusal).
     cut: () => void sh('ip', ['route', 'add', 'blackhole', `${address}/32`]),
     restore: () => void spawnSync('ip', ['route', 'del', 'blackhole', `${address}/32`]),

@@ -20,7 +20,10 @@ export interface TinyDisk {
  * Mounts a `sizeKiB` tmpfs on a new temp folder; unmounted and removed after the test. Returns
  * undefined after skipping the test when mounting is not permitted (not root, no CAP_SYS_ADMIN).
  */
-export function tinyDisk(t: { skip(message?: string): void; after(fn: () => void): void }, sizeKiB = 64): TinyDisk | undefined {
+export function tinyDisk(
+  t: { skip(message?: string): void; after(fn: () => void): void },
+  sizeKiB = 64,
+): TinyDisk | undefined {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-full-disk-'));
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k,mode=0700`, 'tmpfs', dir], { encoding: 'utf8' });
   if (r.status !== 0) {

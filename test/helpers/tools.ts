@@ -21,10 +21,16 @@ export function hasTool(command: string, args: readonly string[] = ['--version']
  * Returns true when `command` is available. Otherwise, under CI=true the test fails (CI must have
  * it), and elsewhere it is skipped with a message naming the Debian package to install.
  */
-export function needTool(t: { skip(message?: string): void }, command: string, debianPackage: string, args?: readonly string[]): boolean {
+export function needTool(
+  t: { skip(message?: string): void },
+  command: string,
+  debianPackage: string,
+  args?: readonly string[],
+): boolean {
   if (hasTool(command, args)) return true;
   const message = `${command} not found: install Debian's ${debianPackage} (apt-get install ${debianPackage}), as .ci/run does`;
-  if (process.env.CI === 'true' || process.env.CI === '1') assert.fail(`${message} (CI=true: a missing tool is a failure, not a skip)`);
+  if (process.env.CI === 'true' || process.env.CI === '1')
+    assert.fail(`${message} (CI=true: a missing tool is a failure, not a skip)`);
   t.skip(message);
   return false;
 }

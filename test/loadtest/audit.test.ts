@@ -9,17 +9,47 @@ import { judgeRun, parseVerdictFlags, unreliableLine, type RunWatch } from '../.
 import type { LatencySummary, RunResult } from '../../src/loadtest/types.js';
 
 function result(p50Ms: number, latencyMeanMs: number, serviceMeanMs: number, sentLate = 0): RunResult {
-  const lat = (mean: number): LatencySummary => ({ count: 2000, minMs: 1, meanMs: mean, p50Ms, p90Ms: p50Ms * 2, p95Ms: p50Ms * 3, p99Ms: p50Ms * 4, p999Ms: p50Ms * 5, maxMs: p50Ms * 6 });
+  const lat = (mean: number): LatencySummary => ({
+    count: 2000,
+    minMs: 1,
+    meanMs: mean,
+    p50Ms,
+    p90Ms: p50Ms * 2,
+    p95Ms: p50Ms * 3,
+    p99Ms: p50Ms * 4,
+    p999Ms: p50Ms * 5,
+    maxMs: p50Ms * 6,
+  });
   return {
-    schemaVersion: 1, startedAt: '', target: { url: 'http://x', model: 'm', binary: false }, mode: 'open', arrival: 'constant',
-    durationMs: 10_000, warmupMs: 0, connections: 64, concurrency: null,
+    schemaVersion: 1,
+    startedAt: '',
+    target: { url: 'http://x', model: 'm', binary: false },
+    mode: 'open',
+    arrival: 'constant',
+    durationMs: 10_000,
+    warmupMs: 0,
+    connections: 64,
+    concurrency: null,
     rate: { requestedPerSec: 200, sentPerSec: 200, achievedPerSec: 200 },
-    requests: { scheduled: 2000, sent: 2000, ok: 2000, errors: 0, notSent: 0, sentLate }, lateThresholdMs: 2,
-    errorsByClass: {}, errorRate: 0, latency: lat(latencyMeanMs), service: lat(serviceMeanMs),
-    histograms: { latencyUs: '', serviceUs: '' }, series: [], interrupted: false,
+    requests: { scheduled: 2000, sent: 2000, ok: 2000, errors: 0, notSent: 0, sentLate },
+    lateThresholdMs: 2,
+    errorsByClass: {},
+    errorRate: 0,
+    latency: lat(latencyMeanMs),
+    service: lat(serviceMeanMs),
+    histograms: { latencyUs: '', serviceUs: '' },
+    series: [],
+    interrupted: false,
   };
 }
-const probe = (p: Partial<AuditProbe>): AuditProbe => ({ eventLoopDelayP99Ms: 1, eventLoopDelayMaxMs: 3, loadAverage1m: 0.5, cpuCount: 2, maxBacklog: 0, ...p });
+const probe = (p: Partial<AuditProbe>): AuditProbe => ({
+  eventLoopDelayP99Ms: 1,
+  eventLoopDelayMaxMs: 3,
+  loadAverage1m: 0.5,
+  cpuCount: 2,
+  maxBacklog: 0,
+  ...p,
+});
 
 test('an event-loop delay beyond 10% of the median (and 5 ms) makes the run unreliable, with the reason and the fix', () => {
   const a = auditRun(result(20, 22, 20), probe({ eventLoopDelayP99Ms: 12 }));
@@ -56,7 +86,13 @@ test('a lagging generator makes a miss it could explain unreliable; a larger mis
   const smallMiss = judgeRun(r, evaluateGates(r, { p50Ms: 15 }), watch, settings, 1);
   assert.equal(smallMiss.verdict, 'unreliable');
   assert.match(unreliableLine(smallMiss)!, /^UNRELIABLE: .*Fix: /);
-  const clean = judgeRun(r, evaluateGates(r, { p50Ms: 100 }), { windows: [], probe: probe({}) } as unknown as RunWatch, settings, 1);
+  const clean = judgeRun(
+    r,
+    evaluateGates(r, { p50Ms: 100 }),
+    { windows: [], probe: probe({}) } as unknown as RunWatch,
+    settings,
+    1,
+  );
   assert.equal(clean.verdict, 'pass');
   assert.equal(clean.audit!.unreliable, false);
 });

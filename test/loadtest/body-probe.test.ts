@@ -24,13 +24,33 @@ const good = '{"model_name":"m","id":"1","outputs":[{"name":"y","datatype":"FP32
 test('an inference response passes however it is split, into two reads or one byte each', () => {
   assert.equal(probe(good), true);
   for (let cut = 1; cut < good.length; cut++) assert.equal(probe(good, [cut]), true, `cut at ${cut}`);
-  assert.equal(probe(good, Array.from({ length: good.length - 1 }, (_, i) => i + 1)), true, 'one byte a read');
+  assert.equal(
+    probe(
+      good,
+      Array.from({ length: good.length - 1 }, (_, i) => i + 1),
+    ),
+    true,
+    'one byte a read',
+  );
   assert.equal(probe(' \n{ "outputs" : [ ] }\r\n', [3, 9, 14]), true);
 });
 
 test('bodies without outputs, or not a JSON object, fail however they are split', () => {
-  const bad = ['', '   ', '{}', '[]', '{"error":"x"}', 'outputs', '"outputs":[]', '{"outputs":{}}', '{"outputs":null}',
-    '{"a":"outputs","b":[1]}', '{"outputs":[1]', 'x{"outputs":[1]}', '<p>{"outputs":[]}</p>'];
+  const bad = [
+    '',
+    '   ',
+    '{}',
+    '[]',
+    '{"error":"x"}',
+    'outputs',
+    '"outputs":[]',
+    '{"outputs":{}}',
+    '{"outputs":null}',
+    '{"a":"outputs","b":[1]}',
+    '{"outputs":[1]',
+    'x{"outputs":[1]}',
+    '<p>{"outputs":[]}</p>',
+  ];
   for (const body of bad) {
     assert.equal(probe(body), false, body);
     for (let cut = 1; cut < body.length; cut++) assert.equal(probe(body, [cut]), false, `${body} cut at ${cut}`);

@@ -9,7 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { cliEntry } from '../helpers/paths.js';
 import { startFakeServer } from './oip-server.js';
 
-interface Run { code: number | null; stdout: string; stderr: string; ms: number }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
 
 /** Runs the CLI, bounded by a 60 s kill. */
 function serve(args: string[]): Promise<Run> {
@@ -28,15 +33,25 @@ function serve(args: string[]): Promise<Run> {
   });
 }
 
-const metadata = JSON.stringify({ name: 'tiny', versions: ['1'], inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 3] }] });
-const http200 = (body: string) => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const metadata = JSON.stringify({
+  name: 'tiny',
+  versions: ['1'],
+  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
+  outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 3] }],
+});
+const http200 = (body: string) =>
+  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 /**
  * A raw OIP v2 server: discovery (repository index, metadata) is answered properly, unless
  * `discovery` is false (then nothing is ever answered); each infer request is handed to `infer`
  * with its socket and a running count. Closes everything after the test.
  */
-async function rawOipServer(t: TestContext, infer: (socket: net.Socket, nth: number) => void, discovery = true): Promise<string> {
+async function rawOipServer(
+  t: TestContext,
+  infer: (socket: net.Socket, nth: number) => void,
+  discovery = true,
+): Promise<string> {
   const sockets = new Set<net.Socket>();
   let inferCount = 0;
   const server = net.createServer((socket) => {
@@ -54,7 +69,8 @@ async function rawOipServer(t: TestContext, infer: (socket: net.Socket, nth: num
         const line = buffered.slice(0, buffered.indexOf('\r\n'));
         buffered = buffered.slice(end + 4 + length);
         if (!discovery) continue;
-        if (line.startsWith('POST /v2/repository/index ')) socket.write(http200(JSON.stringify([{ name: 'tiny', version: '1', state: 'READY' }])));
+        if (line.startsWith('POST /v2/repository/index '))
+          socket.write(http200(JSON.stringify([{ name: 'tiny', version: '1', state: 'READY' }])));
         else if (line.startsWith('GET /v2/models/tiny ')) socket.write(http200(metadata));
         else infer(socket, inferCount++);
       }
@@ -70,7 +86,11 @@ async function rawOipServer(t: TestContext, infer: (socket: net.Socket, nth: num
 
 const short = ['--rps', '20', '--duration', '1s', '--warmup', '0', '--json'];
 
-interface Json { requests: { sent: number; ok: number; errors: number }; errorsByClass: Record<string, number>; gates: { passed: boolean; checks: Array<{ metric: string; message: string }> } }
+interface Json {
+  requests: { sent: number; ok: number; errors: number };
+  errorsByClass: Record<string, number>;
+  gates: { passed: boolean; checks: Array<{ metric: string; message: string }> };
+}
 
 test('garbage, a wrong Content-Length or oversized headers are bad responses: exit 1, not "failed to connect"', async (t) => {
   const answers = [
@@ -103,20 +123,44 @@ test('no targets and not one successful request: exit 1, the verdict says why', 
 });
 
 test('a 200 whose body is not an inference response is a bad response by default', async (t) => {
-  const url = await rawOipServer(t, (s, nth) => s.write(http200(nth % 2 === 0 ? '{"status":"ok"}' : '<html>busy</html>')));
+  const url = await rawOipServer(t, (s, nth) =>
+    s.write(http200(nth % 2 === 0 ? '{"status":"ok"}' : '<html>busy</html>')),
+  );
   const r = await serve(['bench', '--url', url, ...short]);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const json = JSON.parse(r.stdout) as Json;
   assert.deepEqual(json.errorsByClass, { bad_response: json.requests.sent });
-  assert.deepEqual(json.gates.checks.map((c) => c.metric), ['successes']);
+  assert.deepEqual(
+    json.gates.checks.map((c) => c.metric),
+    ['successes'],
+  );
 });
 
 test('discovery that never answers fails at --timeout with one line: exit 3', async (t) => {
   const url = await rawOipServer(t, () => {}, false);
-  for (const [args, what] of [[[], 'POST /v2/repository/index'], [['--model', 'tiny'], 'GET /v2/models/tiny']] as const) {
-    const r = await serve(['bench', '--url', url, ...args, '--timeout', '300ms', '--rps', '10', '--duration', '1s', '--warmup', '0']);
+  for (const [args, what] of [
+    [[], 'POST /v2/repository/index'],
+    [['--model', 'tiny'], 'GET /v2/models/tiny'],
+  ] as const) {
+    const r = await serve([
+      'bench',
+      '--url',
+      url,
+      ...args,
+      '--timeout',
+      '300ms',
+      '--rps',
+      '10',
+      '--duration',
+      '1s',
+      '--warmup',
+      '0',
+    ]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
-    assert.equal(r.stderr, `serve: error: no answer from ${url} to ${what} within 300ms (--timeout): is the server running and is --url right?\n`);
+    assert.equal(
+      r.stderr,
+      `serve: error: no answer from ${url} to ${what} within 300ms (--timeout): is the server running and is --url right?\n`,
+    );
     // Process start plus 300 ms; the old fixed discovery limit was 10 s.
     assert.ok(r.ms < 5000, `took ${r.ms} ms`);
   }
@@ -137,5 +181,10 @@ test('discovery answered with something that is not HTTP: --url is wrong, exit 2
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const r = await serve(['bench', '--url', url, '--rps', '10', '--duration', '1s', '--warmup', '0']);
   assert.equal(r.code, 2, r.stdout + r.stderr);
-  assert.match(r.stderr, new RegExp(`^serve: error: ${url} answered POST /v2/repository/index with something that is not HTTP/1\\.1 \\(.*\\): is --url an OIP v2 server\\?\n$`));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `^serve: error: ${url} answered POST /v2/repository/index with something that is not HTTP/1\\.1 \\(.*\\): is --url an OIP v2 server\\?\n$`,
+    ),
+  );
 });

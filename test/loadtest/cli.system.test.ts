@@ -11,14 +11,21 @@ import hdr from 'hdr-histogram-js';
 import { cliEntry } from '../helpers/paths.js';
 import { startFakeServer, type FakeServer } from './oip-server.js';
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /**
  * Runs the CLI; SIGINT is sent once `interruptWhen` holds (polled). Bounded by a 60 s kill. GitHub's
  * variables are dropped unless `env` sets them, so a run of these tests inside Actions writes no
  * annotations or summaries of its own.
  */
-function serve(args: string[], opts: { interruptWhen?: () => boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+function serve(
+  args: string[],
+  opts: { interruptWhen?: () => boolean; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Run> {
   return new Promise((resolve) => {
     const env = { ...process.env, CI: 'true', GITHUB_ACTIONS: undefined, GITHUB_STEP_SUMMARY: undefined, ...opts.env };
     const child = spawn(process.execPath, [cliEntry, ...args], { cwd: opts.cwd, env });
@@ -27,11 +34,14 @@ function serve(args: string[], opts: { interruptWhen?: () => boolean; cwd?: stri
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const interrupt = opts.interruptWhen === undefined ? undefined : setInterval(() => {
-      if (!opts.interruptWhen!()) return;
-      clearInterval(interrupt);
-      child.kill('SIGINT');
-    }, 10);
+    const interrupt =
+      opts.interruptWhen === undefined
+        ? undefined
+        : setInterval(() => {
+            if (!opts.interruptWhen!()) return;
+            clearInterval(interrupt);
+            child.kill('SIGINT');
+          }, 10);
     child.on('close', (code) => {
       clearTimeout(killer);
       if (interrupt) clearInterval(interrupt);
@@ -58,11 +68,43 @@ test('every target kind passes when met: exit 0, JSON, JUnit, HDR log and .hgrm 
   t.after(() => rm(dir, { recursive: true, force: true }));
   await withServer({ delayMs: 5, failEvery: 10 }, async (s) => {
     const files = { junit: path.join(dir, 'r.xml'), hdr: path.join(dir, 'r.hlog'), hgrm: path.join(dir, 'r.hgrm') };
-    const r = await serve(['bench', '--url', s.url, ...short, '--json', '--p50', '1s', '--p90', '1s', '--p95', '1s', '--p99', '1s',
-      '--p999', '2s', '--max', '5s', '--error-rate', '20%', '--min-rps', '10', '--junit', files.junit, '--hdr-log', files.hdr, '--hgrm', files.hgrm, '--workers', '2']);
+    const r = await serve([
+      'bench',
+      '--url',
+      s.url,
+      ...short,
+      '--json',
+      '--p50',
+      '1s',
+      '--p90',
+      '1s',
+      '--p95',
+      '1s',
+      '--p99',
+      '1s',
+      '--p999',
+      '2s',
+      '--max',
+      '5s',
+      '--error-rate',
+      '20%',
+      '--min-rps',
+      '10',
+      '--junit',
+      files.junit,
+      '--hdr-log',
+      files.hdr,
+      '--hgrm',
+      files.hgrm,
+      '--workers',
+      '2',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const json = JSON.parse(r.stdout);
-    assert.deepEqual(json.gates.checks.map((c: { metric: string }) => c.metric), ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'errorRate', 'minRps']);
+    assert.deepEqual(
+      json.gates.checks.map((c: { metric: string }) => c.metric),
+      ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'errorRate', 'minRps'],
+    );
     assert.ok(json.gates.checks.every((c: { passed: boolean }) => c.passed));
     assert.equal(json.target.model, 'tiny', 'the only model listed is picked');
     assert.equal(json.errorsByClass.http_503, 5);
@@ -81,12 +123,38 @@ test('every target kind passes when met: exit 0, JSON, JUnit, HDR log and .hgrm 
 
 test('every target kind fails when missed: exit 1, each check failed', async () => {
   await withServer({ delayMs: 5, failEvery: 2 }, async (s) => {
-    const r = await serve(['bench', '--url', s.url, '--model', 'tiny', ...short, '--json', '--p50', '1ms', '--p90', '1ms', '--p95', '1ms',
-      '--p99', '1ms', '--p999', '1ms', '--max', '1ms', '--error-rate', '1%', '--min-rps', '1000']);
+    const r = await serve([
+      'bench',
+      '--url',
+      s.url,
+      '--model',
+      'tiny',
+      ...short,
+      '--json',
+      '--p50',
+      '1ms',
+      '--p90',
+      '1ms',
+      '--p95',
+      '1ms',
+      '--p99',
+      '1ms',
+      '--p999',
+      '1ms',
+      '--max',
+      '1ms',
+      '--error-rate',
+      '1%',
+      '--min-rps',
+      '1000',
+    ]);
     assert.equal(r.code, 1, r.stderr);
     const json = JSON.parse(r.stdout);
     assert.equal(json.gates.checks.length, 8);
-    assert.ok(json.gates.checks.every((c: { passed: boolean }) => !c.passed), JSON.stringify(json.gates));
+    assert.ok(
+      json.gates.checks.every((c: { passed: boolean }) => !c.passed),
+      JSON.stringify(json.gates),
+    );
   });
 });
 
@@ -158,9 +226,13 @@ test('baseline: a faster run passes, a slower one fails as a regression', async 
 });
 
 test('bad flags: one line, exit 2, no stack', async () => {
-  for (const args of [['--url', 'http://127.0.0.1:9', '--p99', 'soon'], ['--url', 'http://127.0.0.1:9', '--rps', '10:5'],
-    ['--url', 'http://127.0.0.1:9', '--baseline', '/nonexistent/base.json'], ['--url', 'http://127.0.0.1:9', '--hdr-log', '/nonexistent/x.hlog'],
-    ['--url', 'http://127.0.0.1:9', '--junit', '/nonexistent/x.xml']]) {
+  for (const args of [
+    ['--url', 'http://127.0.0.1:9', '--p99', 'soon'],
+    ['--url', 'http://127.0.0.1:9', '--rps', '10:5'],
+    ['--url', 'http://127.0.0.1:9', '--baseline', '/nonexistent/base.json'],
+    ['--url', 'http://127.0.0.1:9', '--hdr-log', '/nonexistent/x.hlog'],
+    ['--url', 'http://127.0.0.1:9', '--junit', '/nonexistent/x.xml'],
+  ]) {
     const r = await serve(['bench', ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /^serve: error: .*(--p99|--rps|--url|--baseline|--hdr-log|--junit)/);
@@ -209,7 +281,10 @@ test('unreachable targets: exit 3 with one line saying what to do', async (t) =>
   // Neither --url nor --profile: the cluster of the state directory, and when none runs, how to get one.
   const nothing = await serve(['bench', '--rps', '10', '--state-dir', dir]);
   assert.equal(nothing.code, 3);
-  assert.match(nothing.stderr, /^serve: error: no cluster is running in .*: start one with `serve up --profile <profile>`, or pass --url of a running server\n$/);
+  assert.match(
+    nothing.stderr,
+    /^serve: error: no cluster is running in .*: start one with `serve up --profile <profile>`, or pass --url of a running server\n$/,
+  );
 });
 
 test('a profile of a running cluster supplies the URL, model and targets', async (t) => {
@@ -217,22 +292,63 @@ test('a profile of a running cluster supplies the URL, model and targets', async
   t.after(() => rm(dir, { recursive: true, force: true }));
   await withServer({ delayMs: 5 }, async (s) => {
     // What `serve up` leaves: a pid file naming a live process (this one, with its start time) and state.json.
-    await writeFile(path.join(dir, 'serve.pid'), `${process.pid}\nstart=${readStartTicks(process.pid)}\n`, { mode: 0o600 });
-    await writeFile(path.join(dir, 'state.json'), JSON.stringify({
-      version: 1, pid: process.pid, startedAt: new Date().toISOString(), profileName: 'local', profilePath: '/x/local.yaml',
-      gatewayUrl: s.url, adminSocket: '/x/admin.sock', model: { name: 'tiny', version: 1 }, slo: { p50Ms: 1, targetRps: 40 },
-    }));
-    const r = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--json']);
+    await writeFile(path.join(dir, 'serve.pid'), `${process.pid}\nstart=${readStartTicks(process.pid)}\n`, {
+      mode: 0o600,
+    });
+    await writeFile(
+      path.join(dir, 'state.json'),
+      JSON.stringify({
+        version: 1,
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+        profileName: 'local',
+        profilePath: '/x/local.yaml',
+        gatewayUrl: s.url,
+        adminSocket: '/x/admin.sock',
+        model: { name: 'tiny', version: 1 },
+        slo: { p50Ms: 1, targetRps: 40 },
+      }),
+    );
+    const r = await serve([
+      'bench',
+      '--profile',
+      'local',
+      '--state-dir',
+      dir,
+      '--duration',
+      '1s',
+      '--warmup',
+      '0',
+      '--json',
+    ]);
     assert.equal(r.code, 1, r.stderr);
     const json = JSON.parse(r.stdout);
     assert.equal(json.rate.requestedPerSec, 40);
-    assert.deepEqual(json.gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
-    const overridden = await serve(['bench', '--profile', 'local', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--p50', '1s']);
+    assert.deepEqual(
+      json.gates.checks.map((c: { metric: string }) => c.metric),
+      ['p50'],
+    );
+    const overridden = await serve([
+      'bench',
+      '--profile',
+      'local',
+      '--state-dir',
+      dir,
+      '--duration',
+      '1s',
+      '--warmup',
+      '0',
+      '--p50',
+      '1s',
+    ]);
     assert.equal(overridden.code, 0, overridden.stdout + overridden.stderr);
     // No --url and no --profile: the same running cluster, gated on its targets.
     const plain = await serve(['bench', '--state-dir', dir, '--duration', '1s', '--warmup', '0', '--json']);
     assert.equal(plain.code, 1, plain.stderr);
-    assert.deepEqual(JSON.parse(plain.stdout).gates.checks.map((c: { metric: string }) => c.metric), ['p50']);
+    assert.deepEqual(
+      JSON.parse(plain.stdout).gates.checks.map((c: { metric: string }) => c.metric),
+      ['p50'],
+    );
   });
 });
 
@@ -240,7 +356,9 @@ test('Ctrl-C stops the run, prints what was measured, exits 130', async () => {
   // Slow answers, so requests are in flight at the stop; SIGINT once the load has reached the server.
   await withServer({ delayMs: 200 }, async (s) => {
     const started = Date.now();
-    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s', '--warmup', '0'], { interruptWhen: () => s.inferCount() >= 5 });
+    const r = await serve(['bench', '--url', s.url, '--rps', '100', '--duration', '60s', '--warmup', '0'], {
+      interruptWhen: () => s.inferCount() >= 5,
+    });
     assert.equal(r.code, 130, r.stderr);
     assert.ok(Date.now() - started < 30_000);
     assert.match(r.stdout, /interrupted: the figures cover only what ran before the stop/);

@@ -36,7 +36,10 @@ test('a body trickling in slower than the limit is a timeout at the limit, not a
     timers.add(t);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = new InferClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, '/v2/models/m', { connections: 2, timeoutMs: 300 });
+  const client = new InferClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, '/v2/models/m', {
+    connections: 2,
+    timeoutMs: 300,
+  });
   t.after(async () => {
     await client.close();
     for (const x of timers) clearInterval(x);
@@ -57,8 +60,10 @@ test('a host that never accepts the connection fails at the limit, as a connecti
   // A listening socket whose accept queue is full: the kernel drops further SYNs, so connecting
   // hangs (undici's own connect timeout would be 10 s). Node always accepts, hence python.
   if (!needTool(t, 'python3', 'python3')) return;
-  const py = spawn('python3', ['-c',
-    "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(60)"]);
+  const py = spawn('python3', [
+    '-c',
+    "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(60)",
+  ]);
   const fillers: net.Socket[] = [];
   t.after(() => {
     for (const s of fillers) s.destroy();

@@ -24,8 +24,19 @@ test('warmup is 2 s unless given; --warmup 0 turns it off (issue 21)', () => {
 
 test('units, ramps, closed loop and targets', () => {
   const { options, targets } = parseBenchFlags({
-    url: 'http://h:1', rps: '50:1000:50', step: '2s', duration: '5', warmup: '500ms', timeout: '2s',
-    p50: '50ms', p95: '80', p999: '1s', max: '200ms', errorRate: '1%', minRps: '50', arrival: 'poisson',
+    url: 'http://h:1',
+    rps: '50:1000:50',
+    step: '2s',
+    duration: '5',
+    warmup: '500ms',
+    timeout: '2s',
+    p50: '50ms',
+    p95: '80',
+    p999: '1s',
+    max: '200ms',
+    errorRate: '1%',
+    minRps: '50',
+    arrival: 'poisson',
   });
   assert.deepEqual(options.ramp, { fromPerSec: 50, toPerSec: 1000, byPerSec: 50, stepMs: 2000 });
   assert.equal(options.durationMs, 5000);
@@ -38,7 +49,10 @@ test('units, ramps, closed loop and targets', () => {
 });
 
 test('a profile supplies url, model, targets and rate; flags override', () => {
-  const { options, targets } = parseBenchFlags({ p99: '90ms' }, { url: 'http://g:9', model: 'm', slo: { p99Ms: 100, p50Ms: 50, targetRps: 200 } });
+  const { options, targets } = parseBenchFlags(
+    { p99: '90ms' },
+    { url: 'http://g:9', model: 'm', slo: { p99Ms: 100, p50Ms: 50, targetRps: 200 } },
+  );
   assert.equal(options.url, 'http://g:9');
   assert.equal(options.model, 'm');
   assert.equal(options.ratePerSec, 200);
@@ -47,12 +61,21 @@ test('a profile supplies url, model, targets and rate; flags override', () => {
 
 test('every bad flag is named in one error', () => {
   assert.throws(
-    () => parseBenchFlags({ url: 'ftp://x', rps: 'x', p99: '10 parsecs', connections: '0', arrival: 'bursty', errorRate: '150%' }),
+    () =>
+      parseBenchFlags({
+        url: 'ftp://x',
+        rps: 'x',
+        p99: '10 parsecs',
+        connections: '0',
+        arrival: 'bursty',
+        errorRate: '150%',
+      }),
     (err: unknown) => {
       assert.ok(err instanceof UserError);
       assert.equal(err.exitCode, 2);
       const all = [err.message, ...err.details].join('\n');
-      for (const flag of ['--url', '--rps', '--p99', '--connections', '--arrival', '--error-rate']) assert.ok(all.includes(flag), `${flag} in ${all}`);
+      for (const flag of ['--url', '--rps', '--p99', '--connections', '--arrival', '--error-rate'])
+        assert.ok(all.includes(flag), `${flag} in ${all}`);
       return true;
     },
   );

@@ -30,8 +30,12 @@ function feed(pieces: Buffer[], opts: { eof?: boolean } = {}): Parsed | string {
 
 function summary(p: ResponseParser, used: number): Parsed {
   return {
-    status: p.statusCode, keepAlive: p.keepAlive, keepAliveTimeoutMs: p.keepAliveTimeoutMs,
-    binaryHeaderLength: p.binaryHeaderLength, body: Buffer.concat(p.body).toString('latin1'), used,
+    status: p.statusCode,
+    keepAlive: p.keepAlive,
+    keepAliveTimeoutMs: p.keepAliveTimeoutMs,
+    binaryHeaderLength: p.binaryHeaderLength,
+    body: Buffer.concat(p.body).toString('latin1'),
+    used,
   };
 }
 
@@ -42,20 +46,34 @@ function parseEverySplit(raw: string, opts: { eof?: boolean } = {}): Parsed | st
   for (let i = 1; i < bytes.length; i++) {
     assert.deepEqual(feed([bytes.subarray(0, i), bytes.subarray(i)], opts), whole, `split at byte ${i}`);
   }
-  assert.deepEqual(feed([...bytes].map((b) => Buffer.from([b])), opts), whole, 'byte by byte');
+  assert.deepEqual(
+    feed(
+      [...bytes].map((b) => Buffer.from([b])),
+      opts,
+    ),
+    whole,
+    'byte by byte',
+  );
   return whole;
 }
 
 test('a Content-Length response: status, body and keep-alive hint, however it is split', () => {
-  const raw = 'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nKeep-Alive: timeout=5\r\nContent-Length: 11\r\n\r\n{"a":[1,2]}';
+  const raw =
+    'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nKeep-Alive: timeout=5\r\nContent-Length: 11\r\n\r\n{"a":[1,2]}';
   assert.deepEqual(parseEverySplit(raw), {
-    status: 200, keepAlive: true, keepAliveTimeoutMs: 5000, binaryHeaderLength: undefined, body: '{"a":[1,2]}', used: raw.length,
+    status: 200,
+    keepAlive: true,
+    keepAliveTimeoutMs: 5000,
+    binaryHeaderLength: undefined,
+    body: '{"a":[1,2]}',
+    used: raw.length,
   });
 });
 
 test('a chunked body with extensions and trailers is reassembled, however it is split', () => {
-  const raw = 'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n'
-    + '5;name=value\r\nhello\r\nA\r\n, chunked!\r\n1\r\n \r\n0\r\nX-Trailer: yes\r\n\r\n';
+  const raw =
+    'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n' +
+    '5;name=value\r\nhello\r\nA\r\n, chunked!\r\n1\r\n \r\n0\r\nX-Trailer: yes\r\n\r\n';
   const r = parseEverySplit(raw);
   assert.ok(typeof r !== 'string', String(r));
   assert.equal(r.body, 'hello, chunked! ');
@@ -71,7 +89,9 @@ test('a chunked body without trailers and with upper-case hex sizes', () => {
 });
 
 test('Connection: close and HTTP/1.0 without keep-alive end the connection after the response', () => {
-  const closed = parseEverySplit('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}');
+  const closed = parseEverySplit(
+    'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}',
+  );
   assert.ok(typeof closed !== 'string');
   assert.equal(closed.status, 503);
   assert.equal(closed.keepAlive, false);
@@ -101,7 +121,9 @@ test('the connection ending mid-body is not a complete response', () => {
 });
 
 test('Inference-Header-Content-Length is read for binary answers', () => {
-  const r = parseEverySplit('HTTP/1.1 200 OK\r\nInference-Header-Content-Length: 7\r\nContent-Length: 9\r\n\r\n{"a":1}\x01\x02');
+  const r = parseEverySplit(
+    'HTTP/1.1 200 OK\r\nInference-Header-Content-Length: 7\r\nContent-Length: 9\r\n\r\n{"a":1}\x01\x02',
+  );
   assert.ok(typeof r !== 'string');
   assert.equal(r.binaryHeaderLength, 7);
   assert.equal(r.body, '{"a":1}\x01\x02');
@@ -169,6 +191,7 @@ test('malformed responses are errors, not answers', () => {
   const p = new ResponseParser();
   p.reset(false);
   let step = p.execute(Buffer.from('HTTP/1.1 200 OK\r\n'));
-  for (let i = 0; i < 100 && !('error' in step); i++) step = p.execute(Buffer.from(`X-Filler: ${'y'.repeat(1000)}\r\n`));
+  for (let i = 0; i < 100 && !('error' in step); i++)
+    step = p.execute(Buffer.from(`X-Filler: ${'y'.repeat(1000)}\r\n`));
   assert.ok('error' in step);
 });

@@ -43,16 +43,26 @@ async function rawServer(t: TestContext, respond: (socket: net.Socket, nth: numb
     for (const s of sockets) s.destroy();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections, requests, openSockets: () => sockets.size };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    connections: () => connections,
+    requests,
+    openSockets: () => sockets.size,
+  };
 }
 
 function client(t: TestContext, url: string, opts: { connections?: number; timeoutMs?: number; check?: boolean } = {}) {
-  const c = new InferClient(url, '/v2/models/m', { connections: opts.connections ?? 1, timeoutMs: opts.timeoutMs ?? 2000, expectOutputs: opts.check ? expectOutputs : undefined });
+  const c = new InferClient(url, '/v2/models/m', {
+    connections: opts.connections ?? 1,
+    timeoutMs: opts.timeoutMs ?? 2000,
+    expectOutputs: opts.check ? expectOutputs : undefined,
+  });
   t.after(() => c.close());
   return c;
 }
 
-const ok = (body: string, extra = '') => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const ok = (body: string, extra = '') =>
+  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n${extra}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 test('requests reuse one keep-alive connection and carry the payload with its headers', async (t) => {
   const srv = await rawServer(t, (s) => s.write(ok(answer)));
@@ -80,7 +90,8 @@ test('chunked, close-delimited and binary answers are checked like plain ones', 
     s.write(`${(answer.length - 16).toString(16)}\r\n${answer.slice(16)}\r\n0\r\n\r\n`);
   };
   const binaryHeader = '{"outputs":[{"name":"y","datatype":"FP32","shape":[1,1],"parameters":{"binary_data_size":4}}]}';
-  const binary = (s: net.Socket) => s.write(ok(binaryHeader + '\x00\x00\x00\x3f', `inference-header-content-length: ${binaryHeader.length}\r\n`));
+  const binary = (s: net.Socket) =>
+    s.write(ok(binaryHeader + '\x00\x00\x00\x3f', `inference-header-content-length: ${binaryHeader.length}\r\n`));
   const wrongShape = (s: net.Socket) => s.write(ok(answer.replace('[1,1]', '[1,2]')));
   const untilClose = (s: net.Socket) => s.end(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n${answer}`);
   const handlers = [chunked, binary, wrongShape, untilClose];
@@ -94,8 +105,10 @@ test('chunked, close-delimited and binary answers are checked like plain ones', 
 
 test('error statuses are classed by status; a connection cut mid-body is a bad response, then it reconnects', async (t) => {
   const srv = await rawServer(t, (s, nth) => {
-    if (srv.connections() === 1 && nth === 0) return void s.write('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 2\r\n\r\n{}');
-    if (srv.connections() === 1 && nth === 1) return void s.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"outputs":');
+    if (srv.connections() === 1 && nth === 0)
+      return void s.write('HTTP/1.1 503 Service Unavailable\r\ncontent-length: 2\r\n\r\n{}');
+    if (srv.connections() === 1 && nth === 1)
+      return void s.end('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n{"outputs":');
     s.write(ok(answer));
   });
   const c = client(t, srv.url, { check: true });
@@ -107,7 +120,9 @@ test('error statuses are classed by status; a connection cut mid-body is a bad r
 });
 
 test('a garbled answer is a bad response and the socket is not reused', async (t) => {
-  const srv = await rawServer(t, (s, nth) => s.write(nth === 0 && srv.connections() === 1 ? 'HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n' : ok(answer)));
+  const srv = await rawServer(t, (s, nth) =>
+    s.write(nth === 0 && srv.connections() === 1 ? 'HTTP/1.1 200 OK\r\ncontent-length: x\r\n\r\n' : ok(answer)),
+  );
   const c = client(t, srv.url);
   assert.deepEqual(await c.send(payload), { ok: false, errorClass: 'bad_response' });
   assert.deepEqual(await c.send(payload), { ok: true });
@@ -134,7 +149,10 @@ test('requests beyond the connection limit wait their turn on the same sockets',
   const srv = await rawServer(t, (s) => setTimeout(() => s.write(ok(answer)), 5));
   const c = client(t, srv.url, { connections: 3, check: true });
   const outcomes = await Promise.all(Array.from({ length: 30 }, () => c.send(payload)));
-  assert.deepEqual(outcomes, Array.from({ length: 30 }, () => ({ ok: true })));
+  assert.deepEqual(
+    outcomes,
+    Array.from({ length: 30 }, () => ({ ok: true })),
+  );
   assert.equal(srv.connections(), 3);
 });
 
@@ -148,7 +166,10 @@ test('a refused connection is a connection error, quickly', async () => {
   try {
     const t0 = performance.now();
     const outcomes = await Promise.all([c.send(payload), c.send(payload), c.send(payload)]);
-    assert.deepEqual(outcomes, Array.from({ length: 3 }, () => ({ ok: false, errorClass: 'connection' })));
+    assert.deepEqual(
+      outcomes,
+      Array.from({ length: 3 }, () => ({ ok: false, errorClass: 'connection' })),
+    );
     assert.ok(performance.now() - t0 < 2000);
   } finally {
     await c.close();
@@ -160,9 +181,18 @@ test('protocol errors from a server that was reached are bad responses, never co
     ['garbage bytes instead of HTTP', (s) => s.end('SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02garbage\r\n\r\n')],
     ['garbage that never forms a head, then close', (s) => s.end('\x16\x03\x01\x02\x00')],
     ['Content-Length shorter than the body', (s) => s.write(`HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n${answer}`)],
-    ['Content-Length longer than the body, then close', (s) => s.end(`HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n${answer}`)],
-    ['two different Content-Lengths', (s) => s.write(`HTTP/1.1 200 OK\r\ncontent-length: 3\r\ncontent-length: 4\r\n\r\nabcd`)],
-    ['a head over 64 KiB', (s) => s.write(`HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}\r\ncontent-length: 2\r\n\r\n{}`)],
+    [
+      'Content-Length longer than the body, then close',
+      (s) => s.end(`HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n${answer}`),
+    ],
+    [
+      'two different Content-Lengths',
+      (s) => s.write(`HTTP/1.1 200 OK\r\ncontent-length: 3\r\ncontent-length: 4\r\n\r\nabcd`),
+    ],
+    [
+      'a head over 64 KiB',
+      (s) => s.write(`HTTP/1.1 200 OK\r\nx-big: ${'a'.repeat(70 * 1024)}\r\ncontent-length: 2\r\n\r\n{}`),
+    ],
     ['a reset before any answer', (s) => s.resetAndDestroy()],
     ['closed before any answer', (s) => s.end()],
   ];
@@ -176,8 +206,18 @@ test('protocol errors from a server that was reached are bad responses, never co
 test('a 2xx counts only if its body is an inference response, checked cheaply without --check-shape', async (t) => {
   const bodies: Array<[string, string, string, boolean]> = [
     ['an inference response', answer, '', true],
-    ['one with spaces and the outputs last', ` { "model_name" : "m", "outputs" :\n [ {"name":"y","shape":[1,1],"data":[1]} ] }\n`, '', true],
-    ['binary: JSON header then tensor bytes', '{"outputs":[{"name":"y","parameters":{"binary_data_size":4}}]}\x00\x00\x80\x3f', 'inference-header-content-length: 62\r\n', true],
+    [
+      'one with spaces and the outputs last',
+      ` { "model_name" : "m", "outputs" :\n [ {"name":"y","shape":[1,1],"data":[1]} ] }\n`,
+      '',
+      true,
+    ],
+    [
+      'binary: JSON header then tensor bytes',
+      '{"outputs":[{"name":"y","parameters":{"binary_data_size":4}}]}\x00\x00\x80\x3f',
+      'inference-header-content-length: 62\r\n',
+      true,
+    ],
     ['an empty body', '', '', false],
     ['an HTML page', '<html><body>{"outputs":[]}</body></html>', '', false],
     ['an empty object', '{}', '', false],

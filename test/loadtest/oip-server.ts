@@ -41,7 +41,9 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
   let count = 0;
   let freezeUntil = 0;
   const metadata = {
-    name: model, versions: ['1'], platform: 'onnxruntime_onnx',
+    name: model,
+    versions: ['1'],
+    platform: 'onnxruntime_onnx',
     inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
     outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 3] }],
   };
@@ -68,15 +70,20 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
         if (problem) return json(400, { error: problem });
         const index = count++;
         const now = performance.now();
-        if (opts.freezeAtRequest !== undefined && index === opts.freezeAtRequest) freezeUntil = now + (opts.freezeMs ?? 0);
+        if (opts.freezeAtRequest !== undefined && index === opts.freezeAtRequest)
+          freezeUntil = now + (opts.freezeMs ?? 0);
         const as = opts.versions?.[index % opts.versions.length];
         if (as) res.setHeader('x-model-version', as.version);
         const answerAt = Math.max(now + (as?.delayMs ?? opts.delayMs ?? 0), freezeUntil);
         const answer = () => {
           if (opts.failStatus) return json(opts.failStatus, { error: 'failing on purpose' });
-          if (opts.failEvery && (index + 1) % opts.failEvery === 0) return json(503, { error: 'overloaded on purpose' });
+          if (opts.failEvery && (index + 1) % opts.failEvery === 0)
+            return json(503, { error: 'overloaded on purpose' });
           const n = outputShape.reduce((a, b) => a * b, 1);
-          json(200, { model_name: model, outputs: [{ name: 'y', datatype: 'FP32', shape: outputShape, data: new Array(n).fill(0.5) }] });
+          json(200, {
+            model_name: model,
+            outputs: [{ name: 'y', datatype: 'FP32', shape: outputShape, data: new Array(n).fill(0.5) }],
+          });
         };
         answerNoEarlierThan(answerAt, answer);
         return;
@@ -90,10 +97,11 @@ export async function startFakeServer(opts: FakeServerOptions = {}): Promise<Fak
   return {
     url: `http://127.0.0.1:${port}`,
     inferCount: () => count,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -120,7 +128,12 @@ function checkInferBody(body: Buffer, headers: http.IncomingHttpHeaders): string
   }
   if (!Array.isArray(parsed.inputs) || parsed.inputs.length === 0) return 'no inputs';
   if (headerLength === undefined) {
-    const ok = parsed.inputs.every((t) => Array.isArray(t.data) && Array.isArray(t.shape) && t.data.flat(Infinity as 1).length === t.shape.reduce((a, b) => a * b, 1));
+    const ok = parsed.inputs.every(
+      (t) =>
+        Array.isArray(t.data) &&
+        Array.isArray(t.shape) &&
+        t.data.flat(Infinity as 1).length === t.shape.reduce((a, b) => a * b, 1),
+    );
     return ok ? undefined : 'data does not match shape';
   }
   const binaryBytes = parsed.inputs.reduce((n, t) => n + (t.parameters?.binary_data_size ?? 0), 0);

@@ -15,7 +15,10 @@ import { UserError } from '../../src/common/errors.js';
 
 const meta = {
   name: 'm',
-  inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2, 3] }, { name: 'ids', datatype: 'INT64', shape: [4] }],
+  inputs: [
+    { name: 'x', datatype: 'FP32', shape: [-1, 2, 3] },
+    { name: 'ids', datatype: 'INT64', shape: [4] },
+  ],
   outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }],
 };
 
@@ -23,26 +26,41 @@ test('generated JSON payloads have the metadata shapes, dynamic dims as 1, and a
   const a = generatePayloads(meta, false, 7, 4);
   const b = generatePayloads(meta, false, 7, 4);
   const c = generatePayloads(meta, false, 8, 4);
-  assert.deepEqual(a.map((p) => p.body.toString()), b.map((p) => p.body.toString()));
+  assert.deepEqual(
+    a.map((p) => p.body.toString()),
+    b.map((p) => p.body.toString()),
+  );
   assert.notEqual(a[0]!.body.toString(), c[0]!.body.toString());
   assert.notEqual(a[0]!.body.toString(), a[1]!.body.toString());
   const body = JSON.parse(a[0]!.body.toString());
-  assert.deepEqual(body.inputs.map((t: { shape: number[] }) => t.shape), [[1, 2, 3], [4]]);
+  assert.deepEqual(
+    body.inputs.map((t: { shape: number[] }) => t.shape),
+    [[1, 2, 3], [4]],
+  );
   assert.equal(body.inputs[0].data.length, 6);
   assert.ok(body.inputs[0].data.every((v: number) => v >= -1 && v < 1));
   assert.ok(body.inputs[1].data.every((v: number) => Number.isInteger(v)));
-  assert.throws(() => generatePayloads({ ...meta, inputs: [{ name: 'z', datatype: 'COMPLEX', shape: [1] }] }, false, 1), /COMPLEX.*--requests/);
+  assert.throws(
+    () => generatePayloads({ ...meta, inputs: [{ name: 'z', datatype: 'COMPLEX', shape: [1] }] }, false, 1),
+    /COMPLEX.*--requests/,
+  );
 });
 
 test('binary payloads: JSON header of the stated length, then little-endian tensors', () => {
-  const p = encodeRequest([
-    { name: 'x', shape: [1, 2], datatype: 'FP32', data: [1.5, -2] },
-    { name: 'n', shape: [1], datatype: 'INT64', data: [7] },
-    { name: 's', shape: [1], datatype: 'BYTES', data: ['ab'] },
-  ], true);
+  const p = encodeRequest(
+    [
+      { name: 'x', shape: [1, 2], datatype: 'FP32', data: [1.5, -2] },
+      { name: 'n', shape: [1], datatype: 'INT64', data: [7] },
+      { name: 's', shape: [1], datatype: 'BYTES', data: ['ab'] },
+    ],
+    true,
+  );
   const headerLength = Number(p.headers['inference-header-content-length']);
   const header = JSON.parse(p.body.subarray(0, headerLength).toString());
-  assert.deepEqual(header.inputs.map((t: { parameters: { binary_data_size: number } }) => t.parameters.binary_data_size), [8, 8, 6]);
+  assert.deepEqual(
+    header.inputs.map((t: { parameters: { binary_data_size: number } }) => t.parameters.binary_data_size),
+    [8, 8, 6],
+  );
   const rest = p.body.subarray(headerLength);
   assert.equal(rest.length, 22);
   assert.equal(rest.readFloatLE(0), 1.5);
@@ -58,12 +76,21 @@ test('replay files: one request a line; bad lines named with file:line', async (
   const dir = await mkdtemp(path.join(tmpdir(), 'replay-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const good = path.join(dir, 'good.jsonl');
-  await writeFile(good, '{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}\n\n{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[2]}]}\n');
+  await writeFile(
+    good,
+    '{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}\n\n{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[2]}]}\n',
+  );
   assert.equal((await loadReplayPayloads(good, false)).length, 2);
-  assert.equal((await loadReplayPayloads(good, true))[1]!.headers['inference-header-content-length'] !== undefined, true);
+  assert.equal(
+    (await loadReplayPayloads(good, true))[1]!.headers['inference-header-content-length'] !== undefined,
+    true,
+  );
   const bad = path.join(dir, 'bad.jsonl');
   await writeFile(bad, '{"inputs":[]}\n{nope\n');
-  await assert.rejects(loadReplayPayloads(bad, false), (e: unknown) => e instanceof UserError && /bad\.jsonl:2: not valid JSON/.test(e.message));
+  await assert.rejects(
+    loadReplayPayloads(bad, false),
+    (e: unknown) => e instanceof UserError && /bad\.jsonl:2: not valid JSON/.test(e.message),
+  );
   await assert.rejects(loadReplayPayloads(path.join(dir, 'none.jsonl'), false), /cannot read the file \(ENOENT\)/);
 });
 

@@ -8,12 +8,25 @@ import type { RunResult } from '../../src/loadtest/types.js';
 
 const lat = { count: 1000, minMs: 1, meanMs: 12, p50Ms: 10, p90Ms: 20, p95Ms: 30, p99Ms: 120, p999Ms: 150, maxMs: 180 };
 const result: RunResult = {
-  schemaVersion: 1, startedAt: '2026-01-01T00:00:00.000Z', target: { url: 'http://h:1', model: 'm<1>', binary: false },
-  mode: 'open', arrival: 'constant', durationMs: 5000, warmupMs: 0, connections: 8, concurrency: null,
+  schemaVersion: 1,
+  startedAt: '2026-01-01T00:00:00.000Z',
+  target: { url: 'http://h:1', model: 'm<1>', binary: false },
+  mode: 'open',
+  arrival: 'constant',
+  durationMs: 5000,
+  warmupMs: 0,
+  connections: 8,
+  concurrency: null,
   rate: { requestedPerSec: 200, sentPerSec: 200, achievedPerSec: 198 },
-  requests: { scheduled: 1000, sent: 990, ok: 990, errors: 10, notSent: 10, sentLate: 40 }, lateThresholdMs: 2,
-  errorsByClass: { not_sent: 10 }, errorRate: 0.01, latency: lat, service: { ...lat, p99Ms: 25 },
-  histograms: { latencyUs: '', serviceUs: '' }, series: [], interrupted: false,
+  requests: { scheduled: 1000, sent: 990, ok: 990, errors: 10, notSent: 10, sentLate: 40 },
+  lateThresholdMs: 2,
+  errorsByClass: { not_sent: 10 },
+  errorRate: 0.01,
+  latency: lat,
+  service: { ...lat, p99Ms: 25 },
+  histograms: { latencyUs: '', serviceUs: '' },
+  series: [],
+  interrupted: false,
 };
 
 test('the table puts each figure beside its target with PASS/FAIL, and says why it failed', () => {
@@ -32,13 +45,26 @@ test('the table puts each figure beside its target with PASS/FAIL, and says why 
 
 test('the header line says how much warmup ran before the measurement, or that none did', () => {
   const gates = evaluateGates(result, {});
-  assert.equal(tableModel({ ...result, warmupMs: 2000 }, gates).title,
-    'm<1> at http://h:1: open loop, constant, 200 req/s, 8 connections max, 5.00s measured after 2.00s of warmup');
+  assert.equal(
+    tableModel({ ...result, warmupMs: 2000 }, gates).title,
+    'm<1> at http://h:1: open loop, constant, 200 req/s, 8 connections max, 5.00s measured after 2.00s of warmup',
+  );
   assert.match(tableModel(result, gates).title, /5\.00s measured, no warmup$/);
 });
 
 test('progress line shows rate, p99 so far, errors and the backlog when there is one', () => {
-  const line = renderProgressLine({ phase: 'run', elapsedMs: 12_300, totalMs: 30_000, requestedPerSec: 200, currentPerSec: 199, p99MsSoFar: 23.4, errors: 2, inFlight: 5, backlog: 3, sentLate: 7 });
+  const line = renderProgressLine({
+    phase: 'run',
+    elapsedMs: 12_300,
+    totalMs: 30_000,
+    requestedPerSec: 200,
+    currentPerSec: 199,
+    p99MsSoFar: 23.4,
+    errors: 2,
+    inFlight: 5,
+    backlog: 3,
+    sentLate: 7,
+  });
   assert.equal(line, 'run 12s/30s  199.0 req/s of 200  p99 23.4ms  errors 2  in flight 5  backlog 3  late 7');
 });
 

@@ -55,11 +55,23 @@ test('rate specs: a rate, a ramp, and clear errors', () => {
 function step(requestedPerSec: number, passed: boolean): StepResult {
   const lat = { count: 1, minMs: 1, meanMs: 1, p50Ms: 1, p90Ms: 1, p95Ms: 1, p99Ms: 1, p999Ms: 1, maxMs: 1 };
   const requests = { scheduled: 1, sent: 1, ok: 1, errors: 0, notSent: 0, sentLate: 0 };
-  return { requestedPerSec, achievedPerSec: requestedPerSec - 1, durationMs: 1000, requests, errorRate: 0, latency: lat, service: lat, passed };
+  return {
+    requestedPerSec,
+    achievedPerSec: requestedPerSec - 1,
+    durationMs: 1000,
+    requests,
+    errorRate: 0,
+    latency: lat,
+    service: lat,
+    passed,
+  };
 }
 
 test('the knee is the last passing rate before the first failure', () => {
-  assert.deepEqual(findKnee([step(50, true), step(100, true), step(150, false), step(200, true)]), { ratePerSec: 100, achievedPerSec: 99 });
+  assert.deepEqual(findKnee([step(50, true), step(100, true), step(150, false), step(200, true)]), {
+    ratePerSec: 100,
+    achievedPerSec: 99,
+  });
   assert.equal(findKnee([step(50, false), step(100, true)]), null);
   assert.deepEqual(findKnee([step(50, true)]), { ratePerSec: 50, achievedPerSec: 49 });
 });

@@ -35,7 +35,10 @@ test('data deeper than six nines is cut at 99.9999%; between grid points the dat
   const points = percentileSpectrum(encodeHistogram(deep), { pointsPerNine: 4 });
   assert.equal(points.length, SPECTRUM_MAX_NINES * 4 + 1);
   assert.ok(Math.abs(points[points.length - 1]!.percentile - 99.9999) < 1e-9);
-  assert.ok(points.every((p) => Math.abs(p.valueMs - 2) < 0.01), 'one slow request in ten million is beyond six nines');
+  assert.ok(
+    points.every((p) => Math.abs(p.valueMs - 2) < 0.01),
+    'one slow request in ten million is beyond six nines',
+  );
 
   const h = newHistogram();
   for (let i = 0; i < 50; i++) recordMs(h, 10 + i);

@@ -25,7 +25,22 @@ function serve(args: string[]): Promise<{ code: number | null; stdout: string; s
 test('a 9 s run: each check has ciLow/ciHigh/outcome, a target missed beyond its interval fails with verdict "fail"', async (t) => {
   const server = await startFakeServer({ delayMs: 5 });
   t.after(() => server.close());
-  const r = await serve(['bench', '--url', server.url, '--rps', '200', '--duration', '9s', '--json', '--p50', '2s', '--p99', '1ms', '--error-rate', '0%']);
+  const r = await serve([
+    'bench',
+    '--url',
+    server.url,
+    '--rps',
+    '200',
+    '--duration',
+    '9s',
+    '--json',
+    '--p50',
+    '2s',
+    '--p99',
+    '1ms',
+    '--error-rate',
+    '0%',
+  ]);
   assert.equal(r.code, 1, r.stderr);
   const json = JSON.parse(r.stdout);
   // Missed by 50x: no generator lag explains it, so it fails even on a loaded machine.
@@ -44,7 +59,10 @@ test('a 9 s run: each check has ciLow/ciHigh/outcome, a target missed beyond its
   // The table shows the interval beside the figure.
   const table = await serve(['bench', '--url', server.url, '--rps', '200', '--duration', '9s', '--p50', '2s']);
   // A loaded machine may stall the generator itself: then the verdict is unreliable (4), never a clean pass.
-  assert.ok(table.code === 0 || (table.code === 4 && /UNRELIABLE: .* Fix: /.test(table.stdout)), `${table.code} ${table.stdout}`);
+  assert.ok(
+    table.code === 0 || (table.code === 4 && /UNRELIABLE: .* Fix: /.test(table.stdout)),
+    `${table.code} ${table.stdout}`,
+  );
   assert.match(table.stdout, /p50\s+[\d.]+ms \[[\d.]+ms-[\d.]+ms\]|p50\s+[\d.]+ms\s/);
   assert.match(table.stdout, /generator: [\d.]+% sent late, .* host load [\d.]+ on \d+ CPUs/);
 });

@@ -15,16 +15,47 @@ function resultOf(windows: WindowCounts[], errorsPerSecond = 0): RunResult {
   const grid = buildGrid(windows);
   const q = (f: number) => pooledQuantile(grid, f);
   const count = grid.totals.reduce((a, b) => a + b, 0);
-  const lat: LatencySummary = { count, minMs: q(0), meanMs: q(0.5), p50Ms: q(0.5), p90Ms: q(0.9), p95Ms: q(0.95), p99Ms: q(0.99), p999Ms: q(0.999), maxMs: q(1) };
-  const series = windows.map((_, i) => ({ second: i, sent: grid.totals[i]! + errorsPerSecond, ok: grid.totals[i]!, errors: errorsPerSecond, p50Ms: 0, p99Ms: 0, maxMs: 0 }));
+  const lat: LatencySummary = {
+    count,
+    minMs: q(0),
+    meanMs: q(0.5),
+    p50Ms: q(0.5),
+    p90Ms: q(0.9),
+    p95Ms: q(0.95),
+    p99Ms: q(0.99),
+    p999Ms: q(0.999),
+    maxMs: q(1),
+  };
+  const series = windows.map((_, i) => ({
+    second: i,
+    sent: grid.totals[i]! + errorsPerSecond,
+    ok: grid.totals[i]!,
+    errors: errorsPerSecond,
+    p50Ms: 0,
+    p99Ms: 0,
+    maxMs: 0,
+  }));
   const errors = errorsPerSecond * windows.length;
   return {
-    schemaVersion: 1, startedAt: '', target: { url: 'http://x', model: 'm', binary: false }, mode: 'open', arrival: 'constant',
-    durationMs: windows.length * 1000, warmupMs: 0, connections: 1, concurrency: null,
+    schemaVersion: 1,
+    startedAt: '',
+    target: { url: 'http://x', model: 'm', binary: false },
+    mode: 'open',
+    arrival: 'constant',
+    durationMs: windows.length * 1000,
+    warmupMs: 0,
+    connections: 1,
+    concurrency: null,
     rate: { requestedPerSec: 200, sentPerSec: 200, achievedPerSec: count / windows.length },
-    requests: { scheduled: count + errors, sent: count + errors, ok: count, errors, notSent: 0, sentLate: 0 }, lateThresholdMs: 2,
-    errorsByClass: errors ? { http_503: errors } : {}, errorRate: errors / (count + errors), latency: lat, service: lat,
-    histograms: { latencyUs: '', serviceUs: '' }, series, interrupted: false,
+    requests: { scheduled: count + errors, sent: count + errors, ok: count, errors, notSent: 0, sentLate: 0 },
+    lateThresholdMs: 2,
+    errorsByClass: errors ? { http_503: errors } : {},
+    errorRate: errors / (count + errors),
+    latency: lat,
+    service: lat,
+    histograms: { latencyUs: '', serviceUs: '' },
+    series,
+    interrupted: false,
   };
 }
 
@@ -51,7 +82,11 @@ test('a target far above the interval is met, one far below it missed, one insid
   assert.ok(c.decideSeconds! > 20, `decide ${c.decideSeconds}`);
   assert.match(c.message, /straddles the target: a run of about \d+s would likely decide it/);
   assert.match(tableModel(r, close).verdict, /^INCONCLUSIVE: p50/);
-  assert.ok(tableModel(r, close).rows.find((row) => row[0] === 'p50')!.includes('?'));
+  assert.ok(
+    tableModel(r, close)
+      .rows.find((row) => row[0] === 'p50')!
+      .includes('?'),
+  );
   assert.match(tableModel(r, close).rows.find((row) => row[0] === 'p50')![1]!, /\[.*-.*\]/);
 });
 
@@ -59,7 +94,10 @@ test('--confidence 0 gives exactly the old point-estimate gates', () => {
   const p50 = r.latency.p50Ms;
   const old = evaluateGates(r, { p50Ms: p50 * 0.995, p99Ms: 1000 });
   const judged = judge({ p50Ms: p50 * 0.995, p99Ms: 1000 }, 0);
-  assert.deepEqual(judged.checks.map((c) => [c.passed, c.message, c.ciLow, c.ciHigh, c.outcome]), old.checks.map((c) => [c.passed, c.message, c.actual, c.actual, c.passed ? 'met' : 'missed']));
+  assert.deepEqual(
+    judged.checks.map((c) => [c.passed, c.message, c.ciLow, c.ciHigh, c.outcome]),
+    old.checks.map((c) => [c.passed, c.message, c.actual, c.actual, c.passed ? 'met' : 'missed']),
+  );
   assert.equal(judged.verdict, 'fail');
 });
 
@@ -78,9 +116,16 @@ test('error rate: zero failures meet a 0% target; one failure misses it; a rate 
   one.series[3]!.errors = 1;
   one.requests.errors = 1;
   one.errorRate = 1 / (one.requests.ok + 1);
-  assert.equal(judgeGates(one, evaluateGates(one, { errorRate: 0 }), { confidence: 0.95, seed: 1, windows }).checks[0]!.outcome, 'missed');
+  assert.equal(
+    judgeGates(one, evaluateGates(one, { errorRate: 0 }), { confidence: 0.95, seed: 1, windows }).checks[0]!.outcome,
+    'missed',
+  );
   const some = resultOf(windows, 2);
-  const near = judgeGates(some, evaluateGates(some, { errorRate: some.errorRate * 1.05 }), { confidence: 0.95, seed: 1, windows });
+  const near = judgeGates(some, evaluateGates(some, { errorRate: some.errorRate * 1.05 }), {
+    confidence: 0.95,
+    seed: 1,
+    windows,
+  });
   assert.equal(near.checks[0]!.outcome, 'inconclusive');
 });
 
@@ -97,7 +142,15 @@ test('the run verdict: any missed fails, else any inconclusive, else pass; exit 
   assert.equal(verdictOf([c('met')]), 'pass');
   assert.equal(verdictOf([]), 'pass');
   const plain = parseVerdictFlags({});
-  assert.deepEqual([verdictExitCode('pass', plain), verdictExitCode('fail', plain), verdictExitCode('inconclusive', plain), verdictExitCode('unreliable', plain)], [0, 1, 4, 4]);
+  assert.deepEqual(
+    [
+      verdictExitCode('pass', plain),
+      verdictExitCode('fail', plain),
+      verdictExitCode('inconclusive', plain),
+      verdictExitCode('unreliable', plain),
+    ],
+    [0, 1, 4, 4],
+  );
   assert.equal(verdictExitCode('inconclusive', parseVerdictFlags({ inconclusive: 'pass' })), 0);
   assert.equal(verdictExitCode('unreliable', parseVerdictFlags({ inconclusive: 'fail' })), 1);
   assert.throws(() => parseVerdictFlags({ inconclusive: 'maybe' }), /--inconclusive maybe: give pass or fail/);

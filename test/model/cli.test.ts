@@ -9,7 +9,11 @@ import { buildDemoModel } from '../../src/model/demo.js';
 import { tempRegistry } from './tmp.js';
 
 function serve(...args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cliEntry, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SERVE_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [cliEntry, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, SERVE_DEBUG: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -33,7 +37,10 @@ test('model demo writes the same bytes as the in-process builder, and is idempot
   const again = serve('model', 'demo', '--registry', reg);
   assert.equal(again.code, 0);
   assert.match(again.stdout, /^Unchanged/);
-  assertOneLineError(serve('model', 'demo', '--registry', reg, '--hidden', '8'), /already holds a different model: pass --force/);
+  assertOneLineError(
+    serve('model', 'demo', '--registry', reg, '--hidden', '8'),
+    /already holds a different model: pass --force/,
+  );
   const forced = serve('model', 'demo', '--registry', reg, '--hidden', '8', '--force', '--json');
   assert.equal(forced.code, 0, forced.stderr);
   assert.equal(JSON.parse(forced.stdout).status, 'overwritten');
@@ -47,7 +54,13 @@ test('model list and inspect show the registry, as a table and as JSON', async (
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /cnn-lstm +2 \(latest\)/);
   const rows = JSON.parse(serve('model', 'list', '--registry', reg, '--json').stdout);
-  assert.deepEqual(rows.map((r: { version: number; latest: boolean }) => [r.version, r.latest]), [[1, false], [2, true]]);
+  assert.deepEqual(
+    rows.map((r: { version: number; latest: boolean }) => [r.version, r.latest]),
+    [
+      [1, false],
+      [2, true],
+    ],
+  );
 
   const text = serve('model', 'inspect', 'cnn-lstm', '--registry', reg);
   assert.equal(text.code, 0, text.stderr);
@@ -70,9 +83,18 @@ test('inspect exits 2 on a mismatch; errors are one line with exit code 2', asyn
   assert.equal(mismatch.code, 2);
   assert.match(mismatch.stdout, /check: +FAILED\n.*dim 2: model\.yaml says 15, model\.onnx says 16/);
 
-  assertOneLineError(serve('model', 'inspect', 'nope', '--registry', reg), /^serve: error: model "nope" is not in registry .*known models: cnn-lstm/);
-  assertOneLineError(serve('model', 'list', '--registry', path.join(reg, 'missing')), /registry ".*missing" does not exist/);
-  assertOneLineError(serve('model', 'demo', '--registry', reg, '--layers', '0'), /--layers must be a whole number from 1/);
+  assertOneLineError(
+    serve('model', 'inspect', 'nope', '--registry', reg),
+    /^serve: error: model "nope" is not in registry .*known models: cnn-lstm/,
+  );
+  assertOneLineError(
+    serve('model', 'list', '--registry', path.join(reg, 'missing')),
+    /registry ".*missing" does not exist/,
+  );
+  assertOneLineError(
+    serve('model', 'demo', '--registry', reg, '--layers', '0'),
+    /--layers must be a whole number from 1/,
+  );
   const badFlag = serve('model', 'demo', '--registry', reg, '--window', 'ten');
   assert.equal(badFlag.code, 2);
   assert.match(badFlag.stderr, /--window expects a whole number/);
@@ -81,7 +103,9 @@ test('inspect exits 2 on a mismatch; errors are one line with exit code 2', asyn
 test('model --help lists the subcommands with examples', () => {
   const r = serve('model', '--help');
   assert.equal(r.code, 0);
-  for (const s of ['demo', 'list', 'inspect', 'Examples:', 'serve model inspect cnn-lstm@latest']) assert.ok(r.stdout.includes(s), s);
+  for (const s of ['demo', 'list', 'inspect', 'Examples:', 'serve model inspect cnn-lstm@latest'])
+    assert.ok(r.stdout.includes(s), s);
   const demo = serve('model', 'demo', '--help');
-  for (const s of ['--registry <dir>', '--channels <n>', '--layers <n>', '--force', 'Examples:']) assert.ok(demo.stdout.includes(s), s);
+  for (const s of ['--registry <dir>', '--channels <n>', '--layers <n>', '--force', 'Examples:'])
+    assert.ok(demo.stdout.includes(s), s);
 });

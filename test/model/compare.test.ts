@@ -16,8 +16,14 @@ import { tempRegistry } from './tmp.js';
 
 test('agreement counts argmax matches of the first output; differences cover every output value', () => {
   // Three rows of three classes; B flips row 2's winner. A second output differs by 0.5 once.
-  const a = new Map([['p', [0.1, 0.2, 0.7, 0.6, 0.3, 0.1, 0.3, 0.4, 0.3]], ['q', [1, 2, 3]]]);
-  const b = new Map([['p', [0.1, 0.25, 0.65, 0.6, 0.3, 0.1, 0.45, 0.4, 0.15]], ['q', [1, 2.5, 3]]]);
+  const a = new Map([
+    ['p', [0.1, 0.2, 0.7, 0.6, 0.3, 0.1, 0.3, 0.4, 0.3]],
+    ['q', [1, 2, 3]],
+  ]);
+  const b = new Map([
+    ['p', [0.1, 0.25, 0.65, 0.6, 0.3, 0.1, 0.45, 0.4, 0.15]],
+    ['q', [1, 2.5, 3]],
+  ]);
   const g = agreementOf(a, b, ['p', 'q'], 3);
   assert.equal(g.predictions, 3);
   assert.equal(g.agreeing, 2);
@@ -26,7 +32,11 @@ test('agreement counts argmax matches of the first output; differences cover eve
   assert.equal(g.maxAbsDiff, 0.5);
   assert.ok(Math.abs(g.meanAbsDiff - (0.05 + 0.05 + 0.15 + 0.15 + 0.5) / 12) < 1e-12);
   assert.ok(Math.abs(g.outputs[0]!.maxAbsDiff - 0.15) < 1e-12);
-  assert.equal(agreementOf(new Map([['p', [NaN]]]), new Map([['p', [1]]]), ['p'], 1).maxAbsDiff, Infinity, 'NaN is not hidden');
+  assert.equal(
+    agreementOf(new Map([['p', [NaN]]]), new Map([['p', [1]]]), ['p'], 1).maxAbsDiff,
+    Infinity,
+    'NaN is not hidden',
+  );
   assert.equal(rowsPerSecond(8, 100, 400), 2000);
 });
 
@@ -47,7 +57,13 @@ test('seeded rows are the rows serve bench sends for the same seed', () => {
 });
 
 test('a model without a batch axis is fed one whole tensor per row', () => {
-  const spec: ModelSpec = { name: 'fixed', version: 1, description: '', inputs: [{ name: 'x', datatype: 'INT64', shape: [1, 5] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 2] }] };
+  const spec: ModelSpec = {
+    name: 'fixed',
+    version: 1,
+    description: '',
+    inputs: [{ name: 'x', datatype: 'INT64', shape: [1, 5] }],
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 2] }],
+  };
   const inputs = seededInputs(spec, 3, 1);
   assert.equal(inputs.batchable, false);
   assert.deepEqual(inputs.columns[0]!.rowShape, [1, 5]);
@@ -57,7 +73,10 @@ test('a model without a batch axis is fed one whole tensor per row', () => {
 test('recorded requests: batches become rows, --rows caps them, and mistakes name the line', async (t) => {
   const dir = await tempRegistry(t);
   const { spec } = buildDemoModel({ window: 2, features: 2 });
-  const req = (n: number, v: number, extra = {}) => JSON.stringify({ inputs: [{ name: 'x', shape: [n, 2, 2], datatype: 'FP32', data: new Array(n * 4).fill(v), ...extra }] });
+  const req = (n: number, v: number, extra = {}) =>
+    JSON.stringify({
+      inputs: [{ name: 'x', shape: [n, 2, 2], datatype: 'FP32', data: new Array(n * 4).fill(v), ...extra }],
+    });
   const file = path.join(dir, 'requests.jsonl');
   await writeFile(file, `${req(1, 1)}\n\n${req(3, 2)}\n`);
   const all = await requestInputs(spec, file);
@@ -70,7 +89,10 @@ test('recorded requests: batches become rows, --rows caps them, and mistakes nam
 
   const cases: [string, RegExp][] = [
     [`${req(1, 1)}\nnot json`, /requests\.jsonl:2: not valid JSON/],
-    [req(1, 1, { shape: [1, 2, 3] }), /requests\.jsonl:1: input "x" has shape \[1, 2, 3\], the model takes \[n, 2, 2\]/],
+    [
+      req(1, 1, { shape: [1, 2, 3] }),
+      /requests\.jsonl:1: input "x" has shape \[1, 2, 3\], the model takes \[n, 2, 2\]/,
+    ],
     [req(1, 1, { datatype: 'FP64' }), /requests\.jsonl:1: input "x" is FP64, the model takes FP32/],
     [req(1, 1, { name: 'z' }), /requests\.jsonl:1: the request has no input "x"/],
     [req(2, 1, { data: [1, 2] }), /requests\.jsonl:1: input "x" needs 8 numbers in "data", found 2/],
@@ -80,25 +102,48 @@ test('recorded requests: batches become rows, --rows caps them, and mistakes nam
     await writeFile(file, text);
     await assert.rejects(requestInputs(spec, file), (err: unknown) => err instanceof UserError && re.test(err.message));
   }
-  await assert.rejects(requestInputs(spec, path.join(dir, 'missing.jsonl')), /--requests .*missing\.jsonl: cannot read the file \(ENOENT\)/);
+  await assert.rejects(
+    requestInputs(spec, path.join(dir, 'missing.jsonl')),
+    /--requests .*missing\.jsonl: cannot read the file \(ENOENT\)/,
+  );
 });
 
 test('models with different inputs or outputs cannot be compared, and the error says how they differ', () => {
   const a = buildDemoModel().spec;
   assert.doesNotThrow(() => checkComparable(a, buildDemoModel({ version: 2, hidden: 8 }).spec));
-  assert.throws(() => checkComparable(a, buildDemoModel({ version: 2, window: 30 }).spec), /cannot compare cnn-lstm@1 and cnn-lstm@2: input "x" is FP32 \[-1, 60, 16\] vs FP32 \[-1, 30, 16\]/);
-  assert.throws(() => checkComparable(a, { ...a, outputs: [{ name: 'p', datatype: 'FP32', shape: [-1, 3] }] }), /their outputs differ \(probs vs p\)/);
+  assert.throws(
+    () => checkComparable(a, buildDemoModel({ version: 2, window: 30 }).spec),
+    /cannot compare cnn-lstm@1 and cnn-lstm@2: input "x" is FP32 \[-1, 60, 16\] vs FP32 \[-1, 30, 16\]/,
+  );
+  assert.throws(
+    () => checkComparable(a, { ...a, outputs: [{ name: 'p', datatype: 'FP32', shape: [-1, 3] }] }),
+    /their outputs differ \(probs vs p\)/,
+  );
 });
 
 function report(over: Partial<CompareReport> = {}): CompareReport {
-  const throughput = (base: number) => [{ batch: 1, rowsPerSec: base }, { batch: 8, rowsPerSec: base * 3 }, { batch: 32 }];
+  const throughput = (base: number) => [
+    { batch: 1, rowsPerSec: base },
+    { batch: 8, rowsPerSec: base * 3 },
+    { batch: 32 },
+  ];
   return {
     a: { ref: 'm@1', onnxPath: 'a', onnxBytes: 100 * 1024, throughput: throughput(1000) },
     b: { ref: 'm@2', onnxPath: 'b', onnxBytes: 30 * 1024, throughput: throughput(1500) },
-    rows: 1000, source: 'seeded random (seed 1)', passed: true, throughputMs: 500,
+    rows: 1000,
+    source: 'seeded random (seed 1)',
+    passed: true,
+    throughputMs: 500,
     agreement: {
-      predictions: 1000, agreeing: 996, agreement: 0.996, classOutput: 'probs', classes: 3, classCounts: { a: [500, 300, 200], b: [498, 302, 200] },
-      maxAbsDiff: 0.0015, meanAbsDiff: 0.00028, outputs: [{ name: 'probs', maxAbsDiff: 0.0015, meanAbsDiff: 0.00028 }],
+      predictions: 1000,
+      agreeing: 996,
+      agreement: 0.996,
+      classOutput: 'probs',
+      classes: 3,
+      classCounts: { a: [500, 300, 200], b: [498, 302, 200] },
+      maxAbsDiff: 0.0015,
+      meanAbsDiff: 0.00028,
+      outputs: [{ name: 'probs', maxAbsDiff: 0.0015, meanAbsDiff: 0.00028 }],
     },
     ...over,
   };
@@ -116,9 +161,15 @@ test('the rendered comparison puts both versions side by side, then agreement an
   assert.match(text, /\nabs diff: +max 1\.50e-3, mean 2\.80e-4/);
   assert.match(text, /\ngate: +FAILED: 99\.6% < --min-agreement 99\.9%\n$/);
   assert.doesNotMatch(text, /note:/);
-  const oneClass = renderCompare(report({ agreement: { ...report().agreement, classCounts: { a: [0, 0, 1000], b: [0, 0, 1000] } } }));
+  const oneClass = renderCompare(
+    report({ agreement: { ...report().agreement, classCounts: { a: [0, 0, 1000], b: [0, 0, 1000] } } }),
+  );
   assert.match(oneClass, /note: +m@1 predicts the same class for every row/);
-  assert.match(renderCompare(report({ agreement: { ...report().agreement, agreement: 0.9996 } })), /agreement: +99\.96%/, 'no rounding up to 100%');
+  assert.match(
+    renderCompare(report({ agreement: { ...report().agreement, agreement: 0.9996 } })),
+    /agreement: +99\.96%/,
+    'no rounding up to 100%',
+  );
 });
 
 test('--json carries agreement as a fraction and the gate outcome', () => {

@@ -34,7 +34,10 @@ async function compareWithReference(opts: DemoOptions, batches: number[]): Promi
         const row = Array.from(got.subarray(n * 3, n * 3 + 3));
         assert.ok(Math.abs(row[0]! + row[1]! + row[2]! - 1) < 1e-5, `row ${n} sums to 1`);
         // Not saturated: no class near certainty for random inputs.
-        assert.ok(row.every((p) => p > 0.01 && p < 0.99), `row ${n} not saturated: ${row.join(', ')}`);
+        assert.ok(
+          row.every((p) => p > 0.01 && p < 0.99),
+          `row ${n} not saturated: ${row.join(', ')}`,
+        );
       }
       if (batch > 1) {
         // Rows must differ, or a model ignoring its input would pass the comparison.

@@ -34,15 +34,32 @@ test('the demo model INT8 version loads, validates against its model.yaml and ag
   const result = await optimizeModel(reg, 'cnn-lstm@1', { int8: true });
   assert.equal(result.written.version, 2);
   assert.deepEqual(result.quantization, { quantized: ['conv1d', 'lstm0', 'fc'], kept: [] });
-  assert.ok(result.writtenBytes < result.sourceBytes * 0.4, `INT8 file is under 40% of the FP32 one (${result.writtenBytes} of ${result.sourceBytes})`);
+  assert.ok(
+    result.writtenBytes < result.sourceBytes * 0.4,
+    `INT8 file is under 40% of the FP32 one (${result.writtenBytes} of ${result.sourceBytes})`,
+  );
 
   const v2 = await resolveModel(reg, 'cnn-lstm@2');
-  assert.deepEqual(v2.spec.optimized, { from: 1, level: 'extended', int8: true, quantized: ['conv1d', 'lstm0', 'fc'], fp32Kept: [], onnxruntime: result.written.spec.optimized!.onnxruntime });
-  assert.deepEqual(v2.spec.preprocessing, result.source.spec.preprocessing, 'the normalization the replica applies is carried over');
+  assert.deepEqual(v2.spec.optimized, {
+    from: 1,
+    level: 'extended',
+    int8: true,
+    quantized: ['conv1d', 'lstm0', 'fc'],
+    fp32Kept: [],
+    onnxruntime: result.written.spec.optimized!.onnxruntime,
+  });
+  assert.deepEqual(
+    v2.spec.preprocessing,
+    result.source.spec.preprocessing,
+    'the normalization the replica applies is carried over',
+  );
   const session = await openVerifiedSession(v2);
   await session.release();
   const info = await inspectOnnxFile(v2.onnxPath);
-  assert.ok(info.opsets.some((o) => o.domain === 'com.microsoft'), 'ONNX Runtime contrib operators in the saved graph still load');
+  assert.ok(
+    info.opsets.some((o) => o.domain === 'com.microsoft'),
+    'ONNX Runtime contrib operators in the saved graph still load',
+  );
   assert.ok(info.parameterCount >= 26_000, `INT8 weights count as parameters (${info.parameterCount})`);
 
   const report = await compareModels(reg, 'cnn-lstm@1', 'cnn-lstm@2', { rows: 1000, seed: 1, throughputMs: 0 });
@@ -56,8 +73,14 @@ test('the demo model INT8 version loads, validates against its model.yaml and ag
   await writeTrendRequests(requests, 1000);
   const trend = await compareModels(reg, 'cnn-lstm@1', 'cnn-lstm@2', { requestsFile: requests, throughputMs: 0 });
   assert.equal(trend.rows, 1000);
-  assert.ok(trend.agreement.classCounts.a.filter((n) => n >= 100).length >= 2, `rows spread over classes: ${trend.agreement.classCounts.a.join('/')}`);
-  assert.ok(trend.agreement.agreement >= DEMO_TREND_MIN_AGREEMENT, `agreement on trend rows ${trend.agreement.agreement}`);
+  assert.ok(
+    trend.agreement.classCounts.a.filter((n) => n >= 100).length >= 2,
+    `rows spread over classes: ${trend.agreement.classCounts.a.join('/')}`,
+  );
+  assert.ok(
+    trend.agreement.agreement >= DEMO_TREND_MIN_AGREEMENT,
+    `agreement on trend rows ${trend.agreement.agreement}`,
+  );
 });
 
 test('optimize works on a graph that is not the demo: MatMul and Gemm (transB, alpha, beta) to INT8', async (t) => {
@@ -67,7 +90,10 @@ test('optimize works on a graph that is not the demo: MatMul and Gemm (transB, a
   assert.equal(int8.written.version, 2);
   assert.deepEqual(int8.quantization, { quantized: ['hidden', 'head'], kept: [] });
   const report = await compareModels(reg, 'tiny@1', 'tiny@2', { throughputMs: 40, batches: [1, 8] });
-  assert.ok(report.agreement.classCounts.a.every((n) => n > 50), `predictions spread over every class: ${report.agreement.classCounts.a.join('/')}`);
+  assert.ok(
+    report.agreement.classCounts.a.every((n) => n > 50),
+    `predictions spread over every class: ${report.agreement.classCounts.a.join('/')}`,
+  );
   assert.ok(report.agreement.agreement >= TINY_MIN_AGREEMENT, `agreement ${report.agreement.agreement}`);
   assert.ok(report.a.throughput.every((x) => x.rowsPerSec! > 0) && report.b.throughput.every((x) => x.rowsPerSec! > 0));
 
@@ -86,7 +112,11 @@ test('optimize works on a graph that is not the demo: MatMul and Gemm (transB, a
 });
 
 function serve(...args: string[]) {
-  const r = spawnSync(process.execPath, [cliEntry, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, SERVE_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [cliEntry, ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, SERVE_DEBUG: '' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -97,11 +127,29 @@ test('serve model optimize and compare as a user runs them: gate exit codes and 
 
   const opt = serve('model', 'optimize', 'tiny@1', '--int8', '--keep-fp32', 'head', '--registry', reg);
   assert.equal(opt.code, 0, opt.stderr);
-  assert.match(opt.stdout, /^Wrote .*tiny[/\\]6 \(model\.onnx, model\.yaml\): tiny@6, tiny@1 optimized by ONNX Runtime [\d.]+ at level extended with INT8 weights\n/);
+  assert.match(
+    opt.stdout,
+    /^Wrote .*tiny[/\\]6 \(model\.onnx, model\.yaml\): tiny@6, tiny@1 optimized by ONNX Runtime [\d.]+ at level extended with INT8 weights\n/,
+  );
   assert.match(opt.stdout, /\n {2}INT8: +hidden\n {2}FP32 kept: +head \(kept in FP32 by name\)\n/);
-  assert.match(await readFile(path.join(reg, 'tiny', '6', 'model.yaml'), 'utf8'), /\n {2}quantized: \[hidden\]\n {2}fp32_kept: \[head\]\n/);
+  assert.match(
+    await readFile(path.join(reg, 'tiny', '6', 'model.yaml'), 'utf8'),
+    /\n {2}quantized: \[hidden\]\n {2}fp32_kept: \[head\]\n/,
+  );
 
-  const ok = serve('model', 'compare', 'tiny@1', 'tiny@6', '--registry', reg, '--min-agreement', '95%', '--throughput-ms', '0', '--json');
+  const ok = serve(
+    'model',
+    'compare',
+    'tiny@1',
+    'tiny@6',
+    '--registry',
+    reg,
+    '--min-agreement',
+    '95%',
+    '--throughput-ms',
+    '0',
+    '--json',
+  );
   assert.equal(ok.code, 0, ok.stderr);
   const json = JSON.parse(ok.stdout);
   assert.ok(json.agreement >= 0.95 && json.agreement <= 1, `agreement is a fraction: ${json.agreement}`);
@@ -109,15 +157,32 @@ test('serve model optimize and compare as a user runs them: gate exit codes and 
   assert.equal(json.rows, 1000);
 
   // Other weights agree on about a third of the rows: the gate fails with exit code 1.
-  const gate = serve('model', 'compare', 'tiny@1', 'tiny@5', '--registry', reg, '--min-agreement', '99%', '--throughput-ms', '0');
+  const gate = serve(
+    'model',
+    'compare',
+    'tiny@1',
+    'tiny@5',
+    '--registry',
+    reg,
+    '--min-agreement',
+    '99%',
+    '--throughput-ms',
+    '0',
+  );
   assert.equal(gate.code, 1, gate.stderr);
   assert.match(gate.stdout, /\ngate: +FAILED: [\d.]+% < --min-agreement 99\.0%\n/);
 
   const bad: [string[], RegExp][] = [
     [['model', 'optimize', 'nope@1', '--registry', reg], /model "nope" is not in registry/],
     [['model', 'optimize', 'tiny@1', '--keep-fp32', 'head', '--registry', reg], /--keep-fp32 only applies with --int8/],
-    [['model', 'optimize', 'tiny@1', '--level', 'max', '--registry', reg], /--level expects one of basic, extended, all, got "max"/],
-    [['model', 'compare', 'tiny@1', 'tiny@6', '--min-agreement', '150%', '--registry', reg], /--min-agreement: expected a value between 0% and 100%/],
+    [
+      ['model', 'optimize', 'tiny@1', '--level', 'max', '--registry', reg],
+      /--level expects one of basic, extended, all, got "max"/,
+    ],
+    [
+      ['model', 'compare', 'tiny@1', 'tiny@6', '--min-agreement', '150%', '--registry', reg],
+      /--min-agreement: expected a value between 0% and 100%/,
+    ],
   ];
   for (const [args, re] of bad) {
     const r = serve(...args);

@@ -37,10 +37,14 @@ test('quantizing the demo graph rewrites Conv, LSTM and Gemm and drops their FP3
   const report = quantizeModel(model);
   assert.deepEqual(report, { quantized: ['conv1d', 'lstm0', 'fc'], kept: [] });
   const ops = model.graph!.node!.map((n) => `${n.domain ? `${n.domain}:` : ''}${n.opType}`);
-  assert.ok(ops.includes('ConvInteger') && ops.includes('MatMulInteger') && ops.includes('com.microsoft:DynamicQuantizeLSTM'), ops.join(','));
+  assert.ok(
+    ops.includes('ConvInteger') && ops.includes('MatMulInteger') && ops.includes('com.microsoft:DynamicQuantizeLSTM'),
+    ops.join(','),
+  );
   assert.ok(!ops.includes('Conv') && !ops.includes('LSTM') && !ops.includes('Gemm'));
   const inits = new Map(model.graph!.initializer!.map((t) => [t.name!, t]));
-  for (const gone of ['conv.weight', 'lstm0.W', 'lstm0.R', 'fc.weight']) assert.ok(!inits.has(gone), `${gone} is removed`);
+  for (const gone of ['conv.weight', 'lstm0.W', 'lstm0.R', 'fc.weight'])
+    assert.ok(!inits.has(gone), `${gone} is removed`);
   // DynamicQuantizeLSTM takes W as [directions, input, 4 * hidden], transposed from ONNX's LSTM.
   assert.deepEqual(tensorDims(inits.get('lstm0.W_int8')!), [1, 32, 256]);
   assert.ok(model.opsetImport!.some((o) => o.domain === 'com.microsoft'));
@@ -52,15 +56,24 @@ test('quantizing the demo graph rewrites Conv, LSTM and Gemm and drops their FP3
 test('--keep-fp32 keeps nodes by name or by operator type, and says why', () => {
   const byType = quantizeModel(decodeModel(buildDemoModel({ layers: 2 }).onnx, 'demo.onnx'), { keepFp32: ['LSTM'] });
   assert.deepEqual(byType.quantized, ['conv1d', 'fc']);
-  assert.deepEqual(byType.kept.map((k) => k.node), ['lstm0', 'lstm1']);
+  assert.deepEqual(
+    byType.kept.map((k) => k.node),
+    ['lstm0', 'lstm1'],
+  );
   assert.match(byType.kept[0]!.reason, /kept in FP32 with every LSTM/);
   const byName = quantizeModel(decodeModel(encodeModel(tinyClassifier()), 'tiny.onnx'), { keepFp32: ['head'] });
   assert.deepEqual(byName, { quantized: ['hidden'], kept: [{ node: 'head', reason: 'kept in FP32 by name' }] });
-  assert.throws(() => quantizeModel(tinyClassifier(), { keepFp32: ['head', 'Conv'] }), (err: unknown) => {
-    assert.ok(err instanceof UserError);
-    assert.equal(err.message, '--keep-fp32 Conv: no quantizable node has that name or operator type (quantizable nodes: hidden (MatMul), head (Gemm))');
-    return true;
-  });
+  assert.throws(
+    () => quantizeModel(tinyClassifier(), { keepFp32: ['head', 'Conv'] }),
+    (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.equal(
+        err.message,
+        '--keep-fp32 Conv: no quantizable node has that name or operator type (quantizable nodes: hidden (MatMul), head (Gemm))',
+      );
+      return true;
+    },
+  );
 });
 
 test('nodes that cannot be quantized stay FP32 with the reason: weights that are graph inputs, old opsets', () => {
@@ -74,29 +87,48 @@ test('nodes that cannot be quantized stay FP32 with the reason: weights that are
 
   const old = tinyClassifier();
   old.opsetImport = [{ domain: '', version: 9 }];
-  assert.deepEqual(quantizeModel(old).kept.map((k) => k.reason), [
-    'the model imports opset 9; INT8 operators need opset 11 or later',
-    'the model imports opset 9; INT8 operators need opset 11 or later',
-  ]);
+  assert.deepEqual(
+    quantizeModel(old).kept.map((k) => k.reason),
+    [
+      'the model imports opset 9; INT8 operators need opset 11 or later',
+      'the model imports opset 9; INT8 operators need opset 11 or later',
+    ],
+  );
 });
 
 test('bytes that are not ONNX give one line naming the file', () => {
-  assert.throws(() => decodeModel(Uint8Array.from([0xff, 0xff, 0xff]), 'models/x/1/model.onnx'), (err: unknown) => {
-    assert.ok(err instanceof UserError);
-    assert.match(err.message, /^models\/x\/1\/model\.onnx is not an ONNX model \(protobuf: .*\); rebuild it or replace the file$/);
-    return true;
-  });
+  assert.throws(
+    () => decodeModel(Uint8Array.from([0xff, 0xff, 0xff]), 'models/x/1/model.onnx'),
+    (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.match(
+        err.message,
+        /^models\/x\/1\/model\.onnx is not an ONNX model \(protobuf: .*\); rebuild it or replace the file$/,
+      );
+      return true;
+    },
+  );
 });
 
 const optimizedSpec = (): ModelSpec => ({
   ...buildDemoModel({ version: 2 }).spec,
-  optimized: { from: 1, level: 'extended', int8: true, quantized: ['conv1d', 'lstm0'], fp32Kept: ['fc'], onnxruntime: '1.30.0' },
+  optimized: {
+    from: 1,
+    level: 'extended',
+    int8: true,
+    quantized: ['conv1d', 'lstm0'],
+    fp32Kept: ['fc'],
+    onnxruntime: '1.30.0',
+  },
 });
 
 test('model.yaml records the optimized block and reads it back', () => {
   const spec = optimizedSpec();
   const text = formatModelYaml(spec);
-  assert.match(text, /\noptimized:\n {2}from: 1\n {2}level: extended\n {2}int8: true\n {2}quantized: \[conv1d, lstm0\]\n {2}fp32_kept: \[fc\]\n {2}onnxruntime: 1\.30\.0\n$/);
+  assert.match(
+    text,
+    /\noptimized:\n {2}from: 1\n {2}level: extended\n {2}int8: true\n {2}quantized: \[conv1d, lstm0\]\n {2}fp32_kept: \[fc\]\n {2}onnxruntime: 1\.30\.0\n$/,
+  );
   assert.deepEqual(parseModelYaml(text, 'm.yaml', { name: 'cnn-lstm', version: 2 }), spec);
 });
 
@@ -117,20 +149,34 @@ test('a bad optimized block names file:line:col and the field of every problem',
   }
   const line = (key: string) => text.split('\n').findIndex((l) => l.trimStart().startsWith(`${key}:`)) + 1;
   const expected = [
-    new RegExp(`^m\\.yaml:${line('speed')}:10: field "optimized\\.speed": unknown field; expected one of from, level, int8, quantized, fp32_kept, onnxruntime$`),
-    new RegExp(`^m\\.yaml:${line('from')}:9: field "optimized\\.from": is 2, this version itself; name the version it was made from$`),
+    new RegExp(
+      `^m\\.yaml:${line('speed')}:10: field "optimized\\.speed": unknown field; expected one of from, level, int8, quantized, fp32_kept, onnxruntime$`,
+    ),
+    new RegExp(
+      `^m\\.yaml:${line('from')}:9: field "optimized\\.from": is 2, this version itself; name the version it was made from$`,
+    ),
     new RegExp(`^m\\.yaml:${line('level')}:10: field "optimized\\.level": needs "level", one of basic, extended, all$`),
     new RegExp(`^m\\.yaml:${line('int8')}:9: field "optimized\\.int8": needs "int8": true or false$`),
     new RegExp(`^m\\.yaml:${line('fp32_kept')}:14: field "optimized\\.fp32_kept": must be a list of node names`),
   ];
   assert.equal(details.length, expected.length, details.join('\n'));
   expected.forEach((re, i) => assert.match(details[i]!, re));
-  assert.throws(() => parseModelYaml(good.replace(/optimized:[^]*$/, 'optimized: {level: all}\n'), 'm.yaml', { name: 'cnn-lstm', version: 2 }), (err: unknown) => {
-    assert.ok(err instanceof UserError);
-    assert.deepEqual(err.details.map((d) => d.replace(/^m\.yaml:\d+:\d+: /, '')), [
-      'field "optimized": needs "from", the whole-number version this one was made from',
-      'field "optimized": needs "int8": true or false',
-    ]);
-    return true;
-  });
+  assert.throws(
+    () =>
+      parseModelYaml(good.replace(/optimized:[^]*$/, 'optimized: {level: all}\n'), 'm.yaml', {
+        name: 'cnn-lstm',
+        version: 2,
+      }),
+    (err: unknown) => {
+      assert.ok(err instanceof UserError);
+      assert.deepEqual(
+        err.details.map((d) => d.replace(/^m\.yaml:\d+:\d+: /, '')),
+        [
+          'field "optimized": needs "from", the whole-number version this one was made from',
+          'field "optimized": needs "int8": true or false',
+        ],
+      );
+      return true;
+    },
+  );
 });

@@ -50,11 +50,17 @@ test('latest resolves to the highest version; explicit versions resolve exactly'
 
 test('missing registry, unknown model, missing version and missing files are one clear line each', async (t) => {
   const reg = await tempRegistry(t);
-  await rejectsUser(() => resolveModel(path.join(reg, 'nope'), 'cnn-lstm'), /model registry ".*nope" does not exist.*--registry/);
+  await rejectsUser(
+    () => resolveModel(path.join(reg, 'nope'), 'cnn-lstm'),
+    /model registry ".*nope" does not exist.*--registry/,
+  );
   await rejectsUser(() => resolveModel(reg, 'cnn-lstm'), /model "cnn-lstm" is not in registry .*empty/);
   await writeDemoModel(reg, { version: 1 });
   await writeDemoModel(reg, { name: 'other', version: 4 });
-  await rejectsUser(() => resolveModel(reg, 'missing'), /model "missing" is not in registry .*known models: cnn-lstm, other/);
+  await rejectsUser(
+    () => resolveModel(reg, 'missing'),
+    /model "missing" is not in registry .*known models: cnn-lstm, other/,
+  );
   await rejectsUser(() => resolveModel(reg, 'other@3'), /model "other" has no version 3 .*versions: 4/);
   await mkdir(path.join(reg, 'empty'));
   await rejectsUser(() => resolveModel(reg, 'empty'), /model "empty" .* has no version folders/);
@@ -70,12 +76,21 @@ test('a bad model.yaml names the file, line and field', async (t) => {
   const yamlPath = m.yamlPath;
   const good = await readFile(yamlPath, 'utf8');
 
-  await writeFile(yamlPath, good.replace('datatype: FP32\n    shape: [-1, 60, 16]', 'datatype: FP33\n    shape: [-1, 60, 16]'));
-  const err = await rejectsUser(() => resolveModel(reg, 'cnn-lstm'), /model\.yaml:\d+:\d+: field "inputs\[0\]\.datatype": needs "datatype", one of .*FP32/);
+  await writeFile(
+    yamlPath,
+    good.replace('datatype: FP32\n    shape: [-1, 60, 16]', 'datatype: FP33\n    shape: [-1, 60, 16]'),
+  );
+  const err = await rejectsUser(
+    () => resolveModel(reg, 'cnn-lstm'),
+    /model\.yaml:\d+:\d+: field "inputs\[0\]\.datatype": needs "datatype", one of .*FP32/,
+  );
   const line = Number(/model\.yaml:(\d+):/.exec(err.message)![1]);
   assert.equal(good.split('\n')[line - 1]?.trim(), 'datatype: FP32', 'the line number points at the field');
 
-  await writeFile(yamlPath, good.replace('shape: [-1, 3]', 'shape: [-1, 0]').replace('name: cnn-lstm', 'name: other').concat('extra: 1\n'));
+  await writeFile(
+    yamlPath,
+    good.replace('shape: [-1, 3]', 'shape: [-1, 0]').replace('name: cnn-lstm', 'name: other').concat('extra: 1\n'),
+  );
   const many = await rejectsUser(() => resolveModel(reg, 'cnn-lstm'), /model\.yaml: 3 problems in model\.yaml/);
   const details = many.details.join('\n');
   assert.match(details, /field "name": is "other" but the folder says "cnn-lstm"/);
@@ -83,7 +98,10 @@ test('a bad model.yaml names the file, line and field', async (t) => {
   assert.match(details, /field "extra": unknown field/);
 
   await writeFile(yamlPath, good.replace(/mean: \[[^\]]*\]/, 'mean: [1, 2]'));
-  await rejectsUser(() => resolveModel(reg, 'cnn-lstm'), /field "preprocessing\.normalize\.mean": has 2 values but input "x" has 16 features/);
+  await rejectsUser(
+    () => resolveModel(reg, 'cnn-lstm'),
+    /field "preprocessing\.normalize\.mean": has 2 values but input "x" has 16 features/,
+  );
 
   await writeFile(yamlPath, 'inputs: [unclosed\n');
   await rejectsUser(() => resolveModel(reg, 'cnn-lstm'), /model\.yaml:\d+:\d+: model\.yaml is not valid YAML/);
@@ -100,7 +118,10 @@ test('listModels lists every version and keeps broken ones with their reason', a
   await writeFile(path.join(reg, 'cnn-lstm', '2', 'model.yaml'), 'inputs: 3\n');
   await mkdir(path.join(reg, 'cnn-lstm', 'not-a-version'));
   const entries = await listModels(reg);
-  assert.deepEqual(entries.map((e) => `${e.name}@${e.version}:${e.ok}`), ['alpha@1:true', 'cnn-lstm@1:true', 'cnn-lstm@2:false']);
+  assert.deepEqual(
+    entries.map((e) => `${e.name}@${e.version}:${e.ok}`),
+    ['alpha@1:true', 'cnn-lstm@1:true', 'cnn-lstm@2:false'],
+  );
   const broken = entries[2]!;
   assert.ok(!broken.ok && /model\.yaml/.test(broken.error));
 });

@@ -26,8 +26,18 @@ test('formatModelYaml output parses back to the same spec', () => {
 });
 
 test('minimal yaml: name and description optional, version from the folder', () => {
-  const spec = parseModelYaml('inputs: [{name: a, datatype: INT64, shape: [-1]}]\noutputs: [{name: b, datatype: FP16, shape: [-1, 2]}]\n', 'm.yaml', expect);
-  assert.deepEqual(spec, { name: 'm', version: 4, description: '', inputs: [{ name: 'a', datatype: 'INT64', shape: [-1] }], outputs: [{ name: 'b', datatype: 'FP16', shape: [-1, 2] }] });
+  const spec = parseModelYaml(
+    'inputs: [{name: a, datatype: INT64, shape: [-1]}]\noutputs: [{name: b, datatype: FP16, shape: [-1, 2]}]\n',
+    'm.yaml',
+    expect,
+  );
+  assert.deepEqual(spec, {
+    name: 'm',
+    version: 4,
+    description: '',
+    inputs: [{ name: 'a', datatype: 'INT64', shape: [-1] }],
+    outputs: [{ name: 'b', datatype: 'FP16', shape: [-1, 2] }],
+  });
 });
 
 test('every problem is reported with file:line:col and field path', () => {

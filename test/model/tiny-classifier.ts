@@ -7,13 +7,27 @@ import { encodeModel, floatTensor, intAttr, type ModelProto } from '../../src/mo
 import { loadVersion, type ResolvedModel } from '../../src/model/registry.js';
 import { formatModelYaml } from '../../src/model/spec-yaml.js';
 
-export interface TinyClassifierOptions { seed?: number; features?: number; hidden?: number; classes?: number }
+export interface TinyClassifierOptions {
+  seed?: number;
+  features?: number;
+  hidden?: number;
+  classes?: number;
+}
 
 const FLOAT = 1;
-const uniform = (rand: () => number, n: number, bound: number) => Float32Array.from({ length: n }, () => (rand() * 2 - 1) * bound);
+const uniform = (rand: () => number, n: number, bound: number) =>
+  Float32Array.from({ length: n }, () => (rand() * 2 - 1) * bound);
 
 function valueInfo(name: string, dims: (number | string)[]) {
-  return { name, type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: FLOAT,
+        shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+      },
+    },
+  };
 }
 
 /** The model as a ModelProto: features [batch, F] -> scores [batch, C]. */
@@ -21,7 +35,9 @@ export function tinyClassifier(opts: TinyClassifierOptions = {}): ModelProto {
   const { seed = 7, features: F = 16, hidden: H = 32, classes: C = 4 } = opts;
   const rand = seededRandom(seed);
   return {
-    irVersion: 8, producerName: 'serve-test', opsetImport: [{ domain: '', version: 17 }],
+    irVersion: 8,
+    producerName: 'serve-test',
+    opsetImport: [{ domain: '', version: 17 }],
     graph: {
       name: 'tiny_classifier',
       node: [
@@ -29,7 +45,10 @@ export function tinyClassifier(opts: TinyClassifierOptions = {}): ModelProto {
         { opType: 'Add', name: 'hidden_bias', input: ['h0', 'b1'], output: ['h1'] },
         { opType: 'Relu', name: 'relu', input: ['h1'], output: ['h2'] },
         {
-          opType: 'Gemm', name: 'head', input: ['h2', 'w2', 'b2'], output: ['scores'],
+          opType: 'Gemm',
+          name: 'head',
+          input: ['h2', 'w2', 'b2'],
+          output: ['scores'],
           attribute: [intAttr('transB', 1), { name: 'alpha', f: 0.5, type: 1 }, { name: 'beta', f: 2, type: 1 }],
         },
       ],
@@ -46,15 +65,25 @@ export function tinyClassifier(opts: TinyClassifierOptions = {}): ModelProto {
 }
 
 /** Writes the classifier as `name`@`version` into a registry. */
-export async function writeTinyClassifier(registryDir: string, name: string, version: number, opts: TinyClassifierOptions = {}): Promise<ResolvedModel> {
+export async function writeTinyClassifier(
+  registryDir: string,
+  name: string,
+  version: number,
+  opts: TinyClassifierOptions = {},
+): Promise<ResolvedModel> {
   const { features = 16, classes = 4 } = opts;
   const dir = path.join(registryDir, name, String(version));
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'model.onnx'), encodeModel(tinyClassifier(opts)));
-  await writeFile(path.join(dir, 'model.yaml'), formatModelYaml({
-    name, version, description: 'tiny MatMul+Gemm classifier (test)',
-    inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, features] }],
-    outputs: [{ name: 'scores', datatype: 'FP32', shape: [-1, classes] }],
-  }));
+  await writeFile(
+    path.join(dir, 'model.yaml'),
+    formatModelYaml({
+      name,
+      version,
+      description: 'tiny MatMul+Gemm classifier (test)',
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [-1, features] }],
+      outputs: [{ name: 'scores', datatype: 'FP32', shape: [-1, classes] }],
+    }),
+  );
   return loadVersion(registryDir, name, version);
 }

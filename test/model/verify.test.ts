@@ -30,21 +30,37 @@ test('each kind of model.yaml / model.onnx mismatch is reported', async (t) => {
   const cases: [string, string, RegExp][] = [
     ['shape: [-1, 60, 16]', 'shape: [-1, 60, 8]', /input "x" dim 2: model\.yaml says 8, model\.onnx says 16/],
     ['shape: [-1, 60, 16]', 'shape: [1, 60, 16]', /input "x" dim 0: model\.yaml says 1, model\.onnx leaves it dynamic/],
-    ['shape: [-1, 60, 16]', 'shape: [-1, 960]', /input "x": model\.yaml says rank 2 \[-1, 960\], model\.onnx says rank 3 \[batch, 60, 16\]/],
-    ['name: probs', 'name: prob', /model\.yaml lists output "prob" but model\.onnx has no such output \(onnx outputs: probs\)/],
-    ['datatype: FP32\n    shape: [-1, 3]', 'datatype: FP64\n    shape: [-1, 3]', /output "probs": model\.yaml says datatype FP64, model\.onnx says FP32/],
+    [
+      'shape: [-1, 60, 16]',
+      'shape: [-1, 960]',
+      /input "x": model\.yaml says rank 2 \[-1, 960\], model\.onnx says rank 3 \[batch, 60, 16\]/,
+    ],
+    [
+      'name: probs',
+      'name: prob',
+      /model\.yaml lists output "prob" but model\.onnx has no such output \(onnx outputs: probs\)/,
+    ],
+    [
+      'datatype: FP32\n    shape: [-1, 3]',
+      'datatype: FP64\n    shape: [-1, 3]',
+      /output "probs": model\.yaml says datatype FP64, model\.onnx says FP32/,
+    ],
   ];
   for (const [from, to, re] of cases) {
     assert.ok(good.includes(from), `fixture contains ${from}`);
     await writeFile(model.yamlPath, good.replace(from, to));
     const resolved = await resolveModel(reg, 'cnn-lstm');
-    await assert.rejects(verifyModel(resolved), (err: unknown) => {
-      assert.ok(err instanceof UserError);
-      assert.match(err.message, /model\.onnx does not match .*model\.yaml: /);
-      assert.match(err.message, re);
-      assert.ok(!err.message.includes('\n'));
-      return true;
-    }, to);
+    await assert.rejects(
+      verifyModel(resolved),
+      (err: unknown) => {
+        assert.ok(err instanceof UserError);
+        assert.match(err.message, /model\.onnx does not match .*model\.yaml: /);
+        assert.match(err.message, re);
+        assert.ok(!err.message.includes('\n'));
+        return true;
+      },
+      to,
+    );
   }
 });
 
@@ -65,7 +81,12 @@ test('a corrupt or truncated model.onnx is one clear error', async (t) => {
 
 test('compareSignature: fixed vs dynamic dims and extra tensors (pure)', () => {
   const spec = buildDemoModel().spec;
-  const meta = (name: string, shape: (number | string)[]) => ({ name, isTensor: true as const, type: 'float32' as const, shape });
+  const meta = (name: string, shape: (number | string)[]) => ({
+    name,
+    isTensor: true as const,
+    type: 'float32' as const,
+    shape,
+  });
   const sig = {
     inputNames: ['x', 'mask'],
     outputNames: ['probs'],
@@ -77,7 +98,10 @@ test('compareSignature: fixed vs dynamic dims and extra tensors (pure)', () => {
     'input "x" dim 0: model.yaml says dynamic (-1), model.onnx fixes it to 1',
     'model.onnx has input "mask" that model.yaml does not list (yaml inputs: x)',
   ]);
-  assert.deepEqual(compareSignature({ ...sig, inputNames: ['x'], inputMetadata: [meta('x', ['b', 60, 16])] }, spec), []);
+  assert.deepEqual(
+    compareSignature({ ...sig, inputNames: ['x'], inputMetadata: [meta('x', ['b', 60, 16])] }, spec),
+    [],
+  );
 });
 
 test('inspectOnnxBytes reads opset, graph, parameters and tensors from the file', () => {
@@ -96,5 +120,8 @@ test('inspectOnnxBytes reads opset, graph, parameters and tensors from the file'
   assert.equal(two.opCounts.LSTM, 2);
   assert.equal(two.opCounts.Squeeze, 2);
   assert.deepEqual(two.inputs[0]!.shape, ['batch', 30, 16]);
-  assert.throws(() => inspectOnnxBytes(Buffer.from([0x0a, 0xff, 0x01]), 'bad.onnx'), /bad\.onnx is not a valid ONNX file/);
+  assert.throws(
+    () => inspectOnnxBytes(Buffer.from([0x0a, 0xff, 0x01]), 'bad.onnx'),
+    /bad\.onnx is not a valid ONNX file/,
+  );
 });

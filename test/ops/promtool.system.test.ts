@@ -11,7 +11,12 @@ import { cliEntry, repoRoot } from '../helpers/paths.js';
 import { needTool } from '../helpers/tools.js';
 
 function run(command: string, args: string[], cwd: string) {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, SERVE_PORT: '' } });
+  const r = spawnSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, SERVE_PORT: '' },
+  });
   return { code: r.status, out: `${r.stdout}${r.stderr}`, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -20,7 +25,10 @@ test('promtool check rules accepts the rules of every shipped profile and of unu
   const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-alerts-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   // A whole-second p99 (matched as "1" or "1.0"), a fractional error rate, no GPU and no autoscaling.
-  writeFileSync(path.join(dir, 'odd.yaml'), 'name: odd\nmodel: { name: m }\nreplicas: { min: 2, max: 2 }\nslo: { p50: 200ms, p95: 500ms, p99: 1s, max: 2s, error_rate: 0.25% }\n');
+  writeFileSync(
+    path.join(dir, 'odd.yaml'),
+    'name: odd\nmodel: { name: m }\nreplicas: { min: 2, max: 2 }\nslo: { p50: 200ms, p95: 500ms, p99: 1s, max: 2s, error_rate: 0.25% }\n',
+  );
   for (const profile of ['market-hours', 'off-hours', 'local', './odd.yaml']) {
     const file = path.join(dir, `${path.basename(profile, '.yaml')}.rules.yml`);
     const written = run(process.execPath, [cliEntry, 'alerts', '--profile', profile, '--out', file], dir);
@@ -45,11 +53,19 @@ test('serve alerts --json prints the same rules as data; a bad --out folder is o
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const json = run(process.execPath, [cliEntry, 'alerts', '--profile', 'local', '--json'], dir);
   assert.equal(json.code, 0, json.out);
-  const set = JSON.parse(json.stdout) as { profile: string; groups: Array<{ rules: Array<{ alert: string }> }>; skipped: string[] };
+  const set = JSON.parse(json.stdout) as {
+    profile: string;
+    groups: Array<{ rules: Array<{ alert: string }> }>;
+    skipped: string[];
+  };
   assert.equal(set.profile, 'local');
   assert.ok(set.groups.flatMap((g) => g.rules).some((r) => r.alert === 'ServeLatencyAboveTarget'));
   assert.deepEqual(set.skipped, ['no GPU rule: resources.gpus is 0']);
-  const bad = run(process.execPath, [cliEntry, 'alerts', '--profile', 'local', '--out', path.join(dir, 'missing', 'x.yml')], dir);
+  const bad = run(
+    process.execPath,
+    [cliEntry, 'alerts', '--profile', 'local', '--out', path.join(dir, 'missing', 'x.yml')],
+    dir,
+  );
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /^serve: error: --out .*x\.yml: cannot write the file \(ENOENT\)/);
 });

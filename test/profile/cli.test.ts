@@ -8,7 +8,12 @@ import path from 'node:path';
 import { cliEntry } from '../helpers/paths.js';
 
 function serve(args: string[], cwd: string, env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [cliEntry, ...args], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, SERVE_PORT: '', ...env } });
+  const r = spawnSync(process.execPath, [cliEntry, ...args], {
+    cwd,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, SERVE_PORT: '', ...env },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -39,21 +44,33 @@ test('--json prints the normalized profile', async (t) => {
 
 test('a bad profile: exit 2 and every problem on stderr', async (t) => {
   const dir = await tempDir(t);
-  await writeFile(path.join(dir, 'bad.yaml'), 'model:\n  name: cnn-lstm\nreplicas:\n  min: 5\n  max: 3\nhealth:\n  peroid: 1s\n');
+  await writeFile(
+    path.join(dir, 'bad.yaml'),
+    'model:\n  name: cnn-lstm\nreplicas:\n  min: 5\n  max: 3\nhealth:\n  peroid: 1s\n',
+  );
   const r = serve(['validate', 'bad.yaml'], dir);
   assert.equal(r.code, 2);
   assert.equal(r.stdout, '');
-  assert.equal(r.stderr, [
-    'serve: error: profile bad.yaml has 2 problems:',
-    '  bad.yaml:4:8 replicas.min: got 5, expected at most replicas.max (3)',
-    '  bad.yaml:7:3 health.peroid: unknown key "peroid" in health, did you mean "period"?',
-    '',
-  ].join('\n'));
+  assert.equal(
+    r.stderr,
+    [
+      'serve: error: profile bad.yaml has 2 problems:',
+      '  bad.yaml:4:8 replicas.min: got 5, expected at most replicas.max (3)',
+      '  bad.yaml:7:3 health.peroid: unknown key "peroid" in health, did you mean "period"?',
+      '',
+    ].join('\n'),
+  );
   const j = serve(['validate', 'bad.yaml', '--json'], dir);
   assert.equal(j.code, 2);
   const out = JSON.parse(j.stdout) as { ok: boolean; problems: { line: number; col: number; path: string }[] };
   assert.equal(out.ok, false);
-  assert.deepEqual(out.problems.map((p) => [p.line, p.col, p.path]), [[4, 8, 'replicas.min'], [7, 3, 'health.peroid']]);
+  assert.deepEqual(
+    out.problems.map((p) => [p.line, p.col, p.path]),
+    [
+      [4, 8, 'replicas.min'],
+      [7, 3, 'health.peroid'],
+    ],
+  );
 });
 
 test('an unknown profile or none at all: exit 2 with one line', async (t) => {
@@ -78,7 +95,10 @@ test('a Redis password from ${REDIS_URL} is never printed, and reaches the gatew
   const file = path.join(dir, 'cached.yaml');
   await writeFile(file, 'model:\n  name: cnn-lstm\ncache:\n  enabled: true\n  redis:\n    url: ${REDIS_URL}\n');
   const env = { REDIS_URL: 'redis://:hunter2-secret@cache.internal:6379/1' };
-  for (const args of [['validate', file], ['validate', file, '--json']]) {
+  for (const args of [
+    ['validate', file],
+    ['validate', file, '--json'],
+  ]) {
     const r = serve(args, dir, env);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(!(r.stdout + r.stderr).includes('hunter2'), r.stdout);
@@ -105,10 +125,15 @@ test('a schedule validates with every profile it names; serve schedule show list
   assert.doesNotMatch(show.stdout, /2026-11-26 09:30/);
   const dst = serve(['schedule', 'show', 'trading-day', '--from', '2026-03-06', '--days', '4', '--json'], dir);
   const listing = JSON.parse(dst.stdout) as { switches: Array<{ at: string; local: string }> };
-  assert.deepEqual(listing.switches.map((s) => `${s.local} ${s.at}`), [
-    '2026-03-06T09:30:00-05:00 2026-03-06T14:30:00.000Z', '2026-03-06T16:00:00-05:00 2026-03-06T21:00:00.000Z',
-    '2026-03-09T09:30:00-04:00 2026-03-09T13:30:00.000Z', '2026-03-09T16:00:00-04:00 2026-03-09T20:00:00.000Z',
-  ]);
+  assert.deepEqual(
+    listing.switches.map((s) => `${s.local} ${s.at}`),
+    [
+      '2026-03-06T09:30:00-05:00 2026-03-06T14:30:00.000Z',
+      '2026-03-06T16:00:00-05:00 2026-03-06T21:00:00.000Z',
+      '2026-03-09T09:30:00-04:00 2026-03-09T13:30:00.000Z',
+      '2026-03-09T16:00:00-04:00 2026-03-09T20:00:00.000Z',
+    ],
+  );
   assert.equal(serve(['schedule', 'show', 'market-hours'], dir).code, 2, 'a single profile has no switches');
   assert.equal(serve(['schedule', 'show', 'trading-day', '--days', '0'], dir).code, 2);
 });

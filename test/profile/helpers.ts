@@ -15,11 +15,18 @@ export function problemsOf(text: string, env: Record<string, string | undefined>
 }
 
 /** Asserts `text` has exactly one problem, at line/col/path, whose message matches. */
-export function assertOneProblem(text: string, want: { line: number; col: number; path: string; message: RegExp }, env?: Record<string, string | undefined>): void {
+export function assertOneProblem(
+  text: string,
+  want: { line: number; col: number; path: string; message: RegExp },
+  env?: Record<string, string | undefined>,
+): void {
   const problems = problemsOf(text, env);
   assert.equal(problems.length, 1, `expected one problem, got:\n${problems.map((p) => JSON.stringify(p)).join('\n')}`);
   const p = problems[0]!;
-  assert.deepEqual({ file: p.file, line: p.line, col: p.col, path: p.path }, { file: 'p.yaml', line: want.line, col: want.col, path: want.path });
+  assert.deepEqual(
+    { file: p.file, line: p.line, col: p.col, path: p.path },
+    { file: 'p.yaml', line: want.line, col: want.col, path: want.path },
+  );
   assert.match(p.message, want.message);
 }
 

@@ -43,14 +43,20 @@ test('an unknown name lists the available profiles with a suggestion', async (t)
   await assert.rejects(loadProfile('market-hour', { cwd: dir }), (err: unknown) => {
     assert.ok(err instanceof UserError && !(err instanceof ProfileError));
     assert.equal(err.exitCode, 2);
-    assert.match(err.message, /^unknown profile "market-hour": .*Did you mean "market-hours"\? Available: local, market-hours, off-hours, trading-day;/);
+    assert.match(
+      err.message,
+      /^unknown profile "market-hour": .*Did you mean "market-hours"\? Available: local, market-hours, off-hours, trading-day;/,
+    );
     return true;
   });
 });
 
 test('a missing file says so in one line', async (t) => {
   const dir = await tempDir(t);
-  await assert.rejects(loadProfile('./nope.yaml', { cwd: dir }), /^UserError: profile file nope\.yaml does not exist: give the path of a \.yaml file/);
+  await assert.rejects(
+    loadProfile('./nope.yaml', { cwd: dir }),
+    /^UserError: profile file nope\.yaml does not exist: give the path of a \.yaml file/,
+  );
 });
 
 test('a minimal profile gets every documented default', () => {
@@ -68,7 +74,11 @@ test('a minimal profile gets every documented default', () => {
 
 test('derived defaults: initial follows min, max follows the larger of min and initial', () => {
   assert.deepEqual(parseProfile(`${base}replicas: { min: 3 }\n`, '', {}, '/').replicas, { min: 3, initial: 3, max: 3 });
-  assert.deepEqual(parseProfile(`${base}replicas: { min: 1, initial: 4 }\n`, '', {}, '/').replicas, { min: 1, initial: 4, max: 4 });
+  assert.deepEqual(parseProfile(`${base}replicas: { min: 1, initial: 4 }\n`, '', {}, '/').replicas, {
+    min: 1,
+    initial: 4,
+    max: 4,
+  });
 });
 
 test('a written slo section gates only what it names', () => {
@@ -77,12 +87,20 @@ test('a written slo section gates only what it names', () => {
 
 test('model.registry: ~ is home, ${PROFILE_DIR} is the profile folder, absolute stays', () => {
   assert.equal(parseProfile(`${base}  registry: ~/m\n`, '', {}, '/x').model.registry, path.join(os.homedir(), 'm'));
-  assert.equal(parseProfile(`${base}  registry: \${PROFILE_DIR}/../models\n`, '/a/b/profiles/p.yaml', {}, '/x').model.registry, '/a/b/models');
+  assert.equal(
+    parseProfile(`${base}  registry: \${PROFILE_DIR}/../models\n`, '/a/b/profiles/p.yaml', {}, '/x').model.registry,
+    '/a/b/models',
+  );
   assert.equal(parseProfile(`${base}  registry: /srv/models\n`, '', {}, '/x').model.registry, '/srv/models');
 });
 
 test('units: sizes and durations normalize to bytes and milliseconds', () => {
-  const p = parseProfile(`${base}resources: { memory: 512MiB }\nhealth: { period: 1.5s, timeout: 250us }\nslo: { error_rate: 0.5% }\n`, '', {}, '/');
+  const p = parseProfile(
+    `${base}resources: { memory: 512MiB }\nhealth: { period: 1.5s, timeout: 250us }\nslo: { error_rate: 0.5% }\n`,
+    '',
+    {},
+    '/',
+  );
   assert.equal(p.resources.memoryBytes, 512 * 1024 ** 2);
   assert.equal(p.health.periodMs, 1500);
   assert.equal(p.health.timeoutMs, 0.25);

@@ -57,7 +57,10 @@ test('a schedule loads with the profiles next to it, before ./profiles and the s
   if (r.kind !== 'schedule') return;
   assert.equal(r.schedule.name, 'week');
   assert.deepEqual(r.schedule.schedule, {
-    timezone: 'UTC', default: 'quiet', closedDates: ['2026-12-25'], earlyClose: { '2026-12-24': '13:00' },
+    timezone: 'UTC',
+    default: 'quiet',
+    closedDates: ['2026-12-25'],
+    earlyClose: { '2026-12-24': '13:00' },
     windows: [{ profile: 'busy', days: ['mon', 'tue'], from: '09:00', to: '17:00:30', prewarmMs: 120_000 }],
   });
   assert.equal(r.schedule.profiles.busy!.replicas.min, 4, 'the profile next to the schedule wins');
@@ -68,7 +71,9 @@ test('a schedule loads with the profiles next to it, before ./profiles and the s
 
 test('every problem of a schedule file at once, each at its line and column', async (t) => {
   const dir = await tempDir(t);
-  await writeFile(path.join(dir, 'bad.yaml'), schedule(`  timezone: Mars/Olympus
+  await writeFile(
+    path.join(dir, 'bad.yaml'),
+    schedule(`  timezone: Mars/Olympus
   default: off-hours
   windows:
     - profile: market-hours
@@ -82,7 +87,8 @@ test('every problem of a schedule file at once, each at its line and column', as
   closed_dates: [2026-02-30]
   early_close: { 2026-13-01: "13:00", 2026-11-27: "1pm" }
   extra: 1
-`));
+`),
+  );
   assert.deepEqual(await problems(loadProfileOrSchedule('bad.yaml', { cwd: dir, env: {} })), [
     'bad.yaml:3:13 schedule.timezone: got "Mars/Olympus", expected an IANA time zone such as "America/New_York" or "UTC"',
     'bad.yaml:7:19 schedule.windows[0].days[1]: got "fry", expected one of "mon", "tue", "wed", "thu", "fri", "sat", "sun"',
@@ -99,18 +105,24 @@ test('every problem of a schedule file at once, each at its line and column', as
 
 test('names that are unknown, schedules themselves, or broken profiles are problems too', async (t) => {
   const dir = await tempDir(t);
-  await writeFile(path.join(dir, 'week.yaml'), schedule(`  timezone: UTC
+  await writeFile(
+    path.join(dir, 'week.yaml'),
+    schedule(`  timezone: UTC
   default: quiet
   windows:
     - { profile: bussy, days: [mon], from: "09:00", to: "17:00" }
     - { profile: week, days: [tue], from: "09:00", to: "17:00" }
-`));
+`),
+  );
   await writeFile(path.join(dir, 'busy.yaml'), profile());
   await writeFile(path.join(dir, 'quiet.yaml'), profile('replicas:\n  min: -1\n'));
   const got = await problems(loadProfileOrSchedule('./week.yaml', { cwd: dir, env: {} }));
   assert.equal(got.length, 3, got.join('\n'));
   assert.match(got[0]!, /^quiet\.yaml:4:8 replicas\.min: got -1/);
-  assert.match(got[1]!, /^week\.yaml:6:18 schedule\.windows\[0\]\.profile: unknown profile "bussy": no bussy\.yaml next to the schedule/);
+  assert.match(
+    got[1]!,
+    /^week\.yaml:6:18 schedule\.windows\[0\]\.profile: unknown profile "bussy": no bussy\.yaml next to the schedule/,
+  );
   assert.match(got[2]!, /^week\.yaml:7:18 schedule\.windows\[1\]\.profile: "week" \(week\.yaml\) is a schedule itself/);
 });
 
@@ -127,7 +139,12 @@ test('profiles of one schedule serve one model and differ only in what a running
   await writeFile(path.join(dir, 'quiet.yaml'), profile());
   await writeFile(path.join(dir, 'other-model.yaml'), 'model:\n  name: cnn-lstm\n  version: 2\n');
   await writeFile(path.join(dir, 'other-port.yaml'), profile('gateway:\n  port: 9001\n  request_timeout: 2s\n'));
-  await writeFile(path.join(dir, 'fine.yaml'), profile('replicas: { min: 3, max: 9 }\nbatching: { max_batch_size: 16 }\nautoscaling: { latency_guard: true }\nslo: { p99: 50ms }\n'));
+  await writeFile(
+    path.join(dir, 'fine.yaml'),
+    profile(
+      'replicas: { min: 3, max: 9 }\nbatching: { max_batch_size: 16 }\nautoscaling: { latency_guard: true }\nslo: { p99: 50ms }\n',
+    ),
+  );
   const got = await problems(loadProfileOrSchedule('week.yaml', { cwd: dir, env: {} }));
   assert.deepEqual(got, [
     `week.yaml:6:18 schedule.windows[0].profile: profile "other-model" serves cnn-lstm@2 but "quiet" (the default) serves cnn-lstm@latest: switching the model is a rollout, not a schedule switch; make every profile of a schedule serve the same model`,
@@ -138,7 +155,10 @@ test('profiles of one schedule serve one model and differ only in what a running
 test('commands that need one profile say a schedule is not one', async (t) => {
   const dir = await tempDir(t);
   await writeFile(path.join(dir, 'week.yaml'), good);
-  await assert.rejects(loadProfile('week.yaml', { cwd: dir, env: {} }), (err: unknown) => err instanceof UserError && /week\.yaml is a schedule/.test(err.message));
+  await assert.rejects(
+    loadProfile('week.yaml', { cwd: dir, env: {} }),
+    (err: unknown) => err instanceof UserError && /week\.yaml is a schedule/.test(err.message),
+  );
 });
 
 test('the shipped trading-day schedule: US equity hours, with 2026-2027 closures on weekdays only', async () => {
@@ -148,7 +168,10 @@ test('the shipped trading-day schedule: US equity hours, with 2026-2027 closures
   const s = r.schedule.schedule;
   assert.equal(s.timezone, 'America/New_York');
   assert.equal(s.default, 'off-hours');
-  assert.deepEqual(s.windows.map((w) => [w.profile, w.days.join(','), w.from, w.to]), [['market-hours', 'mon,tue,wed,thu,fri', '09:30', '16:00']]);
+  assert.deepEqual(
+    s.windows.map((w) => [w.profile, w.days.join(','), w.from, w.to]),
+    [['market-hours', 'mon,tue,wed,thu,fri', '09:30', '16:00']],
+  );
   assert.deepEqual(Object.keys(r.schedule.profiles).sort(), ['market-hours', 'off-hours']);
   assert.equal(s.closedDates!.length, 20, 'ten NYSE holidays a year');
   for (const d of s.closedDates!) assert.ok(!['sat', 'sun'].includes(dayOfWeek(d)), `${d} is a weekend day`);
@@ -167,16 +190,22 @@ test('the README schedule field table, where README.md still has one, is generat
   assert.equal(m[1], renderFieldTable(scheduleTree));
 });
 
-test('the schedule file\'s own problems and those of the profiles it names come out together', async (t) => {
+test("the schedule file's own problems and those of the profiles it names come out together", async (t) => {
   const dir = await tempDir(t);
-  await writeFile(path.join(dir, 'week.yaml'), schedule(`  timezone: Mars/Olympus
+  await writeFile(
+    path.join(dir, 'week.yaml'),
+    schedule(`  timezone: Mars/Olympus
   default: off-hours
   windows:
     - { profile: canary, days: [sat], from: "10:00", to: "12:00" }
-`));
+`),
+  );
   await writeFile(path.join(dir, 'canary.yaml'), 'model:\n  name: cnn-lstm\n  version: 2\n');
   const got = await problems(loadProfileOrSchedule('week.yaml', { cwd: dir, env: {} }));
   assert.equal(got.length, 2, got.join('\n'));
   assert.match(got[0]!, /^week\.yaml:3:13 schedule\.timezone: got "Mars\/Olympus"/);
-  assert.match(got[1]!, /^week\.yaml:6:18 schedule\.windows\[0\]\.profile: profile "canary" serves cnn-lstm@2 but "off-hours" \(the default\) serves cnn-lstm@latest/);
+  assert.match(
+    got[1]!,
+    /^week\.yaml:6:18 schedule\.windows\[0\]\.profile: profile "canary" serves cnn-lstm@2 but "off-hours" \(the default\) serves cnn-lstm@latest/,
+  );
 });

@@ -2,7 +2,14 @@
 // overnight windows, closed dates and early closes, each boundary an exact instant.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activeProfile, checkSchedule, marketHoursSchedule, nextChange, switchesBetween, type ProfileSchedule } from '../../src/profile/schedule.js';
+import {
+  activeProfile,
+  checkSchedule,
+  marketHoursSchedule,
+  nextChange,
+  switchesBetween,
+  type ProfileSchedule,
+} from '../../src/profile/schedule.js';
 import { localToUtcMs, zonedTime } from '../../src/profile/zoned-time.js';
 
 const at = (iso: string) => new Date(iso);
@@ -49,7 +56,11 @@ test('local times inside the daylight-saving jumps: a skipped time maps forward,
   assert.equal(iso(localToUtcMs(ny, '2026-12-31', 86_400)), '2027-01-01T05:00:00.000Z'); // 24:00 is the next midnight
   assert.equal(zonedTime(ny, at('2026-11-01T06:30:00Z')).second, 3600 + 30 * 60); // 01:30 EST, the second one
   // A nightly window over the jumps: 23 and 25 hours long those nights.
-  const nightly: ProfileSchedule = { timezone: ny, windows: [{ profile: 'night', days: ['sat', 'sun'], from: '22:00', to: '06:00' }], default: 'day' };
+  const nightly: ProfileSchedule = {
+    timezone: ny,
+    windows: [{ profile: 'night', days: ['sat', 'sun'], from: '22:00', to: '06:00' }],
+    default: 'day',
+  };
   const spring = switchesBetween(nightly, at('2026-03-07T12:00:00Z'), at('2026-03-08T12:00:00Z'));
   assert.equal(spring[1]!.at.getTime() - spring[0]!.at.getTime(), 7 * 3_600_000);
   const fall = switchesBetween(nightly, at('2026-10-31T12:00:00Z'), at('2026-11-01T12:00:00Z'));
@@ -60,7 +71,9 @@ test('a closed date is the default profile all day', () => {
   const holiday: ProfileSchedule = { ...marketHoursSchedule, closedDates: ['2026-12-25'] };
   assert.equal(activeProfile(holiday, at('2026-12-25T16:00:00Z')), 'off-hours'); // Fri 11:00, Christmas
   assert.equal(activeProfile(holiday, at('2026-12-24T16:00:00Z')), 'market-hours');
-  assert.deepEqual(list(holiday, '2026-12-24T22:00:00Z', '2026-12-28T20:00:00Z'), ['2026-12-28T14:30:00.000Z off-hours->market-hours opens']);
+  assert.deepEqual(list(holiday, '2026-12-24T22:00:00Z', '2026-12-28T20:00:00Z'), [
+    '2026-12-28T14:30:00.000Z off-hours->market-hours opens',
+  ]);
 });
 
 test('an early close ends the window that day, and says so', () => {
@@ -77,7 +90,11 @@ test('an early close ends the window that day, and says so', () => {
 });
 
 test('a window past midnight belongs to the day it starts on, and seconds are exact', () => {
-  const s: ProfileSchedule = { timezone: 'UTC', windows: [{ profile: 'batch', days: ['fri'], from: '22:00:30', to: '02:00' }], default: 'idle' };
+  const s: ProfileSchedule = {
+    timezone: 'UTC',
+    windows: [{ profile: 'batch', days: ['fri'], from: '22:00:30', to: '02:00' }],
+    default: 'idle',
+  };
   assert.equal(activeProfile(s, at('2026-07-17T22:00:29Z')), 'idle');
   assert.equal(activeProfile(s, at('2026-07-17T22:00:30Z')), 'batch'); // Fri 22:00:30
   assert.equal(activeProfile(s, at('2026-07-18T01:59:00Z')), 'batch'); // Sat 01:59
@@ -90,23 +107,53 @@ test('a window past midnight belongs to the day it starts on, and seconds are ex
 
 test('the first window wins where two overlap, and switches between windows are listed', () => {
   const s: ProfileSchedule = {
-    timezone: 'UTC', default: 'idle',
-    windows: [{ profile: 'peak', days: ['mon'], from: '12:00', to: '13:00' }, { profile: 'day', days: ['mon'], from: '08:00', to: '18:00', prewarmMs: 60_000 }],
+    timezone: 'UTC',
+    default: 'idle',
+    windows: [
+      { profile: 'peak', days: ['mon'], from: '12:00', to: '13:00' },
+      { profile: 'day', days: ['mon'], from: '08:00', to: '18:00', prewarmMs: 60_000 },
+    ],
   };
-  assert.deepEqual(switchesBetween(s, at('2026-07-20T00:00:00Z'), at('2026-07-21T00:00:00Z')).map((x) => [x.at.toISOString().slice(11, 16), x.profile, x.prewarmMs]), [
-    ['08:00', 'day', 60_000], ['12:00', 'peak', 0], ['13:00', 'day', 0], ['18:00', 'idle', 0],
-  ]);
+  assert.deepEqual(
+    switchesBetween(s, at('2026-07-20T00:00:00Z'), at('2026-07-21T00:00:00Z')).map((x) => [
+      x.at.toISOString().slice(11, 16),
+      x.profile,
+      x.prewarmMs,
+    ]),
+    [
+      ['08:00', 'day', 60_000],
+      ['12:00', 'peak', 0],
+      ['13:00', 'day', 0],
+      ['18:00', 'idle', 0],
+    ],
+  );
 });
 
 test('nextChange finds the next boundary with its prewarm', () => {
-  const s: ProfileSchedule = { ...marketHoursSchedule, windows: [{ ...marketHoursSchedule.windows[0]!, prewarmMs: 300_000 }] };
+  const s: ProfileSchedule = {
+    ...marketHoursSchedule,
+    windows: [{ ...marketHoursSchedule.windows[0]!, prewarmMs: 300_000 }],
+  };
   const next = nextChange(s, at('2026-07-17T20:30:00Z')); // Fri 16:30
-  assert.deepEqual(next, { at: at('2026-07-20T13:30:00Z'), from: 'off-hours', profile: 'market-hours', reason: 'opens', prewarmMs: 300_000 }); // Mon 09:30
+  assert.deepEqual(next, {
+    at: at('2026-07-20T13:30:00Z'),
+    from: 'off-hours',
+    profile: 'market-hours',
+    reason: 'opens',
+    prewarmMs: 300_000,
+  }); // Mon 09:30
   assert.equal(nextChange({ ...s, windows: [] }, at('2026-07-17T20:30:00Z')), undefined);
 });
 
 test('checkSchedule reports every mistake', () => {
-  const problems = checkSchedule({ timezone: 'Mars/Olympus', windows: [{ profile: 'x', days: ['fri', 'fry' as 'fri'], from: '9:30', to: '25:00' }], default: 'y' });
-  assert.deepEqual(problems.map((p) => p.split(':')[0]), ['timezone', 'windows[0].from', 'windows[0].to', 'windows[0].days']);
+  const problems = checkSchedule({
+    timezone: 'Mars/Olympus',
+    windows: [{ profile: 'x', days: ['fri', 'fry' as 'fri'], from: '9:30', to: '25:00' }],
+    default: 'y',
+  });
+  assert.deepEqual(
+    problems.map((p) => p.split(':')[0]),
+    ['timezone', 'windows[0].from', 'windows[0].to', 'windows[0].days'],
+  );
   assert.deepEqual(checkSchedule(marketHoursSchedule), []);
 });

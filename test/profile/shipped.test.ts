@@ -17,13 +17,44 @@ test('market-hours carries the platform numbers', async () => {
   assert.equal(p.sourcePath, path.join(repoRoot, 'profiles', 'market-hours.yaml'));
   assert.deepEqual(p.model, { name: 'cnn-lstm', version: 'latest', registry: path.join(cwd, 'models') });
   assert.deepEqual(p.replicas, { min: 5, max: 30, initial: 5 });
-  assert.deepEqual(p.autoscaling, { enabled: true, targetOngoingRequests: 3, upscaleDelayMs: 15_000, downscaleDelayMs: 120_000, metricsIntervalMs: 1000, lookbackMs: 10_000, latencyGuard: true });
+  assert.deepEqual(p.autoscaling, {
+    enabled: true,
+    targetOngoingRequests: 3,
+    upscaleDelayMs: 15_000,
+    downscaleDelayMs: 120_000,
+    metricsIntervalMs: 1000,
+    lookbackMs: 10_000,
+    latencyGuard: true,
+  });
   assert.deepEqual(p.resources, { cpus: 2, gpus: 0.5, memoryBytes: 2e9 });
   assert.deepEqual(p.batching, { maxBatchSize: 32, batchWaitMs: 10, mode: 'adaptive', maxQueuedRequests: 256 });
-  assert.deepEqual(p.slo, { p50Ms: 50, p95Ms: 80, p99Ms: 100, maxMs: 200, errorRate: 0.01, targetRps: 200, minRps: 50 });
+  assert.deepEqual(p.slo, {
+    p50Ms: 50,
+    p95Ms: 80,
+    p99Ms: 100,
+    maxMs: 200,
+    errorRate: 0.01,
+    targetRps: 200,
+    minRps: 50,
+  });
   assert.deepEqual(p.health, { periodMs: 500, timeoutMs: 200, failureThreshold: 3, startupTimeoutMs: 30_000 });
-  assert.deepEqual(p.restart, { initialBackoffMs: 100, backoffMultiplier: 1.5, maxBackoffMs: 15_000, resetAfterMs: 30_000, crashLoopFailures: 5, crashLoopWindowMs: 10_000, failedRetryMs: 300_000 });
-  assert.deepEqual(p.gateway, { host: '127.0.0.1', port: 8000, maxQueuedRequests: 1024, requestTimeoutMs: 1000, ejectAfterFailures: 5, ejectForMs: 10_000 });
+  assert.deepEqual(p.restart, {
+    initialBackoffMs: 100,
+    backoffMultiplier: 1.5,
+    maxBackoffMs: 15_000,
+    resetAfterMs: 30_000,
+    crashLoopFailures: 5,
+    crashLoopWindowMs: 10_000,
+    failedRetryMs: 300_000,
+  });
+  assert.deepEqual(p.gateway, {
+    host: '127.0.0.1',
+    port: 8000,
+    maxQueuedRequests: 1024,
+    requestTimeoutMs: 1000,
+    ejectAfterFailures: 5,
+    ejectForMs: 10_000,
+  });
   assert.equal(p.drainTimeoutMs, 10_000);
   assert.deepEqual(p.local, {});
 });
@@ -69,10 +100,37 @@ test('the shipped profiles are listed and point editors at the schema', async ()
 test('profiles/profile.schema.json is generated from the current schema', async () => {
   const file = path.join(repoRoot, 'profiles', 'profile.schema.json');
   const onDisk = await readFile(file, 'utf8');
-  assert.equal(onDisk, profileJsonSchemaText(), 'regenerate it: node dist/src/cli/main.js validate --schema > profiles/profile.schema.json');
-  const schema = JSON.parse(onDisk) as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }>; required?: string[] };
+  assert.equal(
+    onDisk,
+    profileJsonSchemaText(),
+    'regenerate it: node dist/src/cli/main.js validate --schema > profiles/profile.schema.json',
+  );
+  const schema = JSON.parse(onDisk) as {
+    properties: Record<string, { properties?: Record<string, { default?: unknown }> }>;
+    required?: string[];
+  };
   assert.equal(schema.properties.health!.properties!.period!.default, '500ms');
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['autoscaling', 'batching', 'cache', 'controller', 'cost', 'drain_timeout', 'gateway', 'health', 'hosts', 'local', 'model', 'name', 'replicas', 'resources', 'restart', 'runtime', 'slo', 'ssh', 'tune']);
+  assert.deepEqual(Object.keys(schema.properties).sort(), [
+    'autoscaling',
+    'batching',
+    'cache',
+    'controller',
+    'cost',
+    'drain_timeout',
+    'gateway',
+    'health',
+    'hosts',
+    'local',
+    'model',
+    'name',
+    'replicas',
+    'resources',
+    'restart',
+    'runtime',
+    'slo',
+    'ssh',
+    'tune',
+  ]);
 });
 
 test('the README field table, where README.md still has one, is generated from the current schema', async (t) => {

@@ -23,15 +23,25 @@ const problemsOf = (text: string) => {
 };
 
 test('tune lists read as YAML lists, flag-style text and ranges; cost prices are numbers', () => {
-  const p = parseProfile(`model: { name: cnn-lstm }
+  const p = parseProfile(
+    `model: { name: cnn-lstm }
 tune:
   batch_sizes: [32, 1, 8, 16, 8]
   batch_waits: "0ms,2ms, 5ms"
   replicas: 1..4
   threads: [1, "2"]
 cost: { cpu_hour: 0.04, gib_hour: 0.005 }
-`, 'p.yaml', {}, '/work');
-  assert.deepEqual(p.tune, { batchSizes: [1, 8, 16, 32], batchWaitsMs: [0, 2, 5], replicas: [1, 2, 3, 4], threads: [1, 2] });
+`,
+    'p.yaml',
+    {},
+    '/work',
+  );
+  assert.deepEqual(p.tune, {
+    batchSizes: [1, 8, 16, 32],
+    batchWaitsMs: [0, 2, 5],
+    replicas: [1, 2, 3, 4],
+    threads: [1, 2],
+  });
   assert.deepEqual(p.cost, { cpuHour: 0.04, gibHour: 0.005 });
   const none = parseProfile('model: { name: cnn-lstm }\n', 'p.yaml', {}, '/work');
   assert.equal(none.tune, undefined);
@@ -73,7 +83,11 @@ test('editing a profile replaces values in place: comments, spacing and order st
   assert.equal(p.gateway.port, 0);
 
   const flow = editProfileText('model: { name: cnn-lstm } # the model\nbatching: { max_batch_size: 32 }\n', [
-    { path: ['batching', 'batch_wait_timeout'], value: '5ms' }, { path: ['resources', 'cpus'], value: 2 },
+    { path: ['batching', 'batch_wait_timeout'], value: '5ms' },
+    { path: ['resources', 'cpus'], value: 2 },
   ]);
-  assert.match(flow, /^model: \{ name: cnn-lstm \} # the model\nbatching: \{ max_batch_size: 32, batch_wait_timeout: 5ms \}\nresources:\n {2}cpus: 2\n$/);
+  assert.match(
+    flow,
+    /^model: \{ name: cnn-lstm \} # the model\nbatching: \{ max_batch_size: 32, batch_wait_timeout: 5ms \}\nresources:\n {2}cpus: 2\n$/,
+  );
 });

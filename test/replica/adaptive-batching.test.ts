@@ -4,11 +4,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
-import { ArrivalRate, BatchCostCurve, RunTimeScale, adaptiveWaitMs, waitGain } from '../../src/replica/adaptive-batching.js';
+import {
+  ArrivalRate,
+  BatchCostCurve,
+  RunTimeScale,
+  adaptiveWaitMs,
+  waitGain,
+} from '../../src/replica/adaptive-batching.js';
 import { BatchQueue, type BatchPolicy, type QueuedItem } from '../../src/replica/batch-queue.js';
 
 /** The demo model on one CPU thread: little fixed cost per run (~0.06 ms), ~0.045 ms a row. */
-const cpuCurve = new BatchCostCurve([{ rows: 1, ms: 0.1 }, { rows: 2, ms: 0.15 }, { rows: 8, ms: 0.42 }, { rows: 32, ms: 1.5 }]);
+const cpuCurve = new BatchCostCurve([
+  { rows: 1, ms: 0.1 },
+  { rows: 2, ms: 0.15 },
+  { rows: 8, ms: 0.42 },
+  { rows: 32, ms: 1.5 },
+]);
 /** A GPU-like model: a run costs 4 ms whatever its size, plus 0.05 ms a row. */
 const gpuCurve = new BatchCostCurve([1, 2, 4, 8, 16, 32].map((rows) => ({ rows, ms: 4 + 0.05 * rows })));
 const adaptive: BatchPolicy = { maxBatchSize: 32, batchWaitMs: 10, batching: true, mode: 'adaptive' };
@@ -18,7 +29,10 @@ test('the cost curve interpolates between measured points, from c(0) = 0, and ne
   assert.ok(Math.abs(cpuCurve.costMs(0.5) - 0.05) < 1e-12, 'half a row: half a one-row run');
   assert.ok(Math.abs(cpuCurve.costMs(5) - 0.285) < 1e-12);
   assert.ok(Math.abs(cpuCurve.costMs(64) - (1.5 + 32 * (1.08 / 24))) < 1e-9, 'extended along the last slope');
-  const noisy = new BatchCostCurve([{ rows: 1, ms: 0.2 }, { rows: 2, ms: 0.1 }]);
+  const noisy = new BatchCostCurve([
+    { rows: 1, ms: 0.2 },
+    { rows: 2, ms: 0.1 },
+  ]);
   assert.equal(noisy.costMs(2), 0.2);
 });
 
@@ -54,7 +68,10 @@ test('an idle session runs a lone request at once, whatever the curve', () => {
     assert.equal(d.kind, 'run');
   }
   // Sparse traffic (one request every 50 ms) never waits either.
-  assert.equal(adaptiveWaitMs({ queuedRows: 1, rowsPerMs: 0.02, curve: gpuCurve, maxBatchSize: 32, waitLeftMs: 10 }), 0);
+  assert.equal(
+    adaptiveWaitMs({ queuedRows: 1, rowsPerMs: 0.02, curve: gpuCurve, maxBatchSize: 32, waitLeftMs: 10 }),
+    0,
+  );
   // Nor does the CPU demo model at 3,000 rows/s: its fixed cost per run is too small to wait for.
   assert.equal(adaptiveWaitMs({ queuedRows: 1, rowsPerMs: 3, curve: cpuCurve, maxBatchSize: 32, waitLeftMs: 10 }), 0);
   // Without a measured curve (before warm-up) it runs at once too.
@@ -78,7 +95,12 @@ interface Sim {
  * curve.costMs(rows) per run. Open loop: one row every 1/rowsPerMs ms. Closed loop (`clients`):
  * each client sends its next row `thinkMs(i)` after its answer.
  */
-function simulate(load: { rowsPerMs: number } | { clients: number; thinkMs: (i: number) => number }, curve: BatchCostCurve, policy: BatchPolicy, durationMs = 2000): Sim {
+function simulate(
+  load: { rowsPerMs: number } | { clients: number; thinkMs: (i: number) => number },
+  curve: BatchCostCurve,
+  policy: BatchPolicy,
+  durationMs = 2000,
+): Sim {
   const clock = new ManualClock();
   const q = new BatchQueue<QueuedItem & { client: number }>(100_000);
   const rate = new ArrivalRate();
@@ -144,12 +166,18 @@ test('under a steady arrival rate batches grow with the rate, and the wait never
     const capacity = 32 / curve.costMs(32); // rows/ms at full batches
     const sizes = [0.02, 0.5, 0.9].map((share) => {
       const sim = simulate({ rowsPerMs: share * capacity }, curve, adaptive);
-      assert.ok(Math.max(...sim.companyWaitsMs) <= adaptive.batchWaitMs + 1e-9, `waited ${Math.max(...sim.companyWaitsMs)} ms for company`);
+      assert.ok(
+        Math.max(...sim.companyWaitsMs) <= adaptive.batchWaitMs + 1e-9,
+        `waited ${Math.max(...sim.companyWaitsMs)} ms for company`,
+      );
       assert.ok(sim.worstOvershootMs <= 1e-9, `a wait ran ${sim.worstOvershootMs} ms past batch_wait_timeout`);
       return mean(sim.batches);
     });
     assert.ok(sizes[0]! < 1.2, `light load runs alone: mean batch ${sizes[0]}`);
-    assert.ok(sizes[1]! >= sizes[0]! && sizes[2]! > sizes[1]!, `batches grow with the rate: ${sizes.map((s) => s.toFixed(2)).join(' < ')}`);
+    assert.ok(
+      sizes[1]! >= sizes[0]! && sizes[2]! > sizes[1]!,
+      `batches grow with the rate: ${sizes.map((s) => s.toFixed(2)).join(' < ')}`,
+    );
     assert.ok(sizes[2]! >= 2, `at 90% of capacity batches hold several rows: ${sizes[2]}`);
   }
 });
@@ -163,16 +191,29 @@ test('with 16 closed-loop clients the GPU-like model waits for company (never lo
   const gpuGreedy = simulate(clients, gpuCurve, greedy);
   assert.ok(Math.max(...gpu.companyWaitsMs) > 0, 'some runs waited for more rows');
   assert.ok(Math.max(...gpu.companyWaitsMs) <= adaptive.batchWaitMs + 1e-9);
-  assert.ok(gpu.completed >= gpuGreedy.completed, `waiting completed ${gpu.completed} vs ${gpuGreedy.completed} running at once`);
+  assert.ok(
+    gpu.completed >= gpuGreedy.completed,
+    `waiting completed ${gpu.completed} vs ${gpuGreedy.completed} running at once`,
+  );
   const cpu = simulate(clients, cpuCurve, adaptive);
-  assert.equal(Math.max(...cpu.companyWaitsMs), 0, 'the CPU model never waits: it runs whatever queued during the last run');
+  assert.equal(
+    Math.max(...cpu.companyWaitsMs),
+    0,
+    'the CPU model never waits: it runs whatever queued during the last run',
+  );
   const fixed = simulate(clients, cpuCurve, { ...adaptive, mode: 'fixed' });
-  assert.ok(cpu.completed > 3 * fixed.completed, `adaptive ${cpu.completed} vs fixed ${fixed.completed} requests in 2 s`);
+  assert.ok(
+    cpu.completed > 3 * fixed.completed,
+    `adaptive ${cpu.completed} vs fixed ${fixed.completed} requests in 2 s`,
+  );
 });
 
 test('fixed mode keeps the old behaviour: a lone request waits the whole batch_wait_timeout', () => {
   const sim = simulate({ rowsPerMs: 0.01 }, cpuCurve, { ...adaptive, mode: 'fixed' }, 1000);
-  assert.ok(sim.companyWaitsMs.every((w) => Math.abs(w - 10) < 1e-9), `${sim.companyWaitsMs.slice(0, 5).join(', ')}`);
+  assert.ok(
+    sim.companyWaitsMs.every((w) => Math.abs(w - 10) < 1e-9),
+    `${sim.companyWaitsMs.slice(0, 5).join(', ')}`,
+  );
 });
 
 test('runs that take longer than the warm-up curve says (a shared CPU) scale the cost, and waiting pays sooner', () => {
@@ -187,16 +228,28 @@ test('runs that take longer than the warm-up curve says (a shared CPU) scale the
   assert.ok(adaptiveWaitMs({ ...input, costScale: 3 }) > 0);
 });
 
-test('with a full batch\'s worth in flight from the gateway, adaptive mode fills the batch (up to batch_wait_timeout); with less it runs at once', () => {
+test("with a full batch's worth in flight from the gateway, adaptive mode fills the batch (up to batch_wait_timeout); with less it runs at once", () => {
   const q = new BatchQueue<QueuedItem>(100);
   const one = (atMs: number) => q.offer({ rows: 1, priority: 0, enqueuedMs: atMs, deadlineMs: Infinity });
   one(0);
-  assert.equal(q.decide(0, adaptive, true, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 8 }).kind, 'run', '8 in flight (a closed loop of 8): run what is here');
+  assert.equal(
+    q.decide(0, adaptive, true, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 8 }).kind,
+    'run',
+    '8 in flight (a closed loop of 8): run what is here',
+  );
   one(0);
-  assert.deepEqual(q.decide(0, adaptive, true, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 40 }), { kind: 'wait', untilMs: 10 }, '40 in flight: wait for company, even right after a run');
+  assert.deepEqual(
+    q.decide(0, adaptive, true, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 40 }),
+    { kind: 'wait', untilMs: 10 },
+    '40 in flight: wait for company, even right after a run',
+  );
   for (let i = 1; i < 32; i++) one(1);
   const full = q.decide(1, adaptive, false, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 40 });
   assert.equal(full.kind === 'run' && full.rows, 32, 'a full batch runs at once');
   one(2);
-  assert.equal(q.decide(12, adaptive, false, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 40 }).kind, 'run', 'never past batch_wait_timeout');
+  assert.equal(
+    q.decide(12, adaptive, false, { rowsPerMs: 1, curve: cpuCurve, gatewayInflight: 40 }).kind,
+    'run',
+    'never past batch_wait_timeout',
+  );
 });

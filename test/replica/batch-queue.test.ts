@@ -5,10 +5,17 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
 import { BatchQueue, type BatchPolicy, type QueuedItem } from '../../src/replica/batch-queue.js';
 
-interface Item extends QueuedItem { id: string }
+interface Item extends QueuedItem {
+  id: string;
+}
 const policy: BatchPolicy = { maxBatchSize: 8, batchWaitMs: 10, batching: true, mode: 'fixed' };
-const item = (id: string, clock: ManualClock, rows = 1, priority = 0, deadlineMs = Infinity): Item =>
-  ({ id, rows, priority, enqueuedMs: clock.nowMs(), deadlineMs });
+const item = (id: string, clock: ManualClock, rows = 1, priority = 0, deadlineMs = Infinity): Item => ({
+  id,
+  rows,
+  priority,
+  enqueuedMs: clock.nowMs(),
+  deadlineMs,
+});
 const ids = (items: Item[]) => items.map((i) => i.id);
 
 test('an empty queue is idle', () => {
@@ -61,7 +68,14 @@ test('a full batch runs at once without waiting, and takes only what fits', () =
 test('higher priority is batched first; equal priority keeps arrival order', () => {
   const clock = new ManualClock();
   const q = new BatchQueue<Item>(16);
-  for (const [id, p] of [['l1', 0], ['h1', 5], ['l2', 0], ['m1', 2], ['h2', 5]] as const) q.offer(item(id, clock, 2, p));
+  for (const [id, p] of [
+    ['l1', 0],
+    ['h1', 5],
+    ['l2', 0],
+    ['m1', 2],
+    ['h2', 5],
+  ] as const)
+    q.offer(item(id, clock, 2, p));
   const d = q.decide(10, policy);
   assert.deepEqual(d.kind === 'run' && ids(d.items), ['h1', 'h2', 'm1', 'l1']);
   const rest = q.decide(20, policy);

@@ -3,7 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRIORITY_HEADER, TIMEOUT_HEADER } from '../../src/common/wire.js';
-import { demoRegistry, inferJson, jsonBody, maxAbsDiff, randomRows, readyReplica, type ReplicaHandle } from './helpers.js';
+import {
+  demoRegistry,
+  inferJson,
+  jsonBody,
+  maxAbsDiff,
+  randomRows,
+  readyReplica,
+  type ReplicaHandle,
+} from './helpers.js';
 import { referenceRunner } from './reference.js';
 
 async function metric(r: ReplicaHandle, name: string): Promise<number> {
@@ -45,7 +53,12 @@ test('many concurrent different requests each get exactly their own rows', async
 
 test('a full queue answers 503 with Retry-After; a higher priority evicts the newest lowest', async (t) => {
   const reg = await demoRegistry(t);
-  const r = await readyReplica(t, reg, { maxQueuedRequests: 2, batchWaitMs: 1500, maxBatchSize: 32, batchingMode: 'fixed' });
+  const r = await readyReplica(t, reg, {
+    maxQueuedRequests: 2,
+    batchWaitMs: 1500,
+    maxBatchSize: 32,
+    batchingMode: 'fixed',
+  });
   const x = jsonBody(randomRows(1, 1), 1);
   const first = inferJson(r.url, x);
   await until('one queued', async () => (await metric(r, 'serve_replica_queue_depth')) === 1);
@@ -103,7 +116,10 @@ test('adaptive batching (the default): a lone request runs at once, not after ba
     const t0 = performance.now();
     const res = await inferJson(r.url, x);
     assert.equal(res.status, 200);
-    assert.ok(performance.now() - t0 < 1000, `answered in ${Math.round(performance.now() - t0)} ms with a 2 s batch wait`);
+    assert.ok(
+      performance.now() - t0 < 1000,
+      `answered in ${Math.round(performance.now() - t0)} ms with a 2 s batch wait`,
+    );
     const queueMs = Number(/queue;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1]);
     assert.ok(queueMs < 100, `queued ${queueMs} ms`);
   }

@@ -10,7 +10,12 @@ import path from 'node:path';
 import { cliEntry } from '../helpers/paths.js';
 import { demoRegistry, inferJson, jsonBody, randomRows } from './helpers.js';
 
-interface Child { proc: ChildProcess; events: Array<Record<string, any>>; stderr: string[]; exit: Promise<number | null> }
+interface Child {
+  proc: ChildProcess;
+  events: Array<Record<string, any>>;
+  stderr: string[];
+  exit: Promise<number | null>;
+}
 
 function spawnReplica(t: TestContext, args: string[]): Child {
   const proc = spawn(process.execPath, [cliEntry, 'replica', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -40,7 +45,20 @@ const exitWithin = (child: Child, ms: number) =>
 
 test('prints listening then ready; SIGTERM drains queued work, refuses new work, exits 0', async (t) => {
   const reg = await demoRegistry(t);
-  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--batch-wait-ms', '5000', '--batching-mode', 'fixed', '--replica-id', 'r1']);
+  const child = spawnReplica(t, [
+    '--model',
+    'cnn-lstm@1',
+    '--registry',
+    reg,
+    '--port',
+    '0',
+    '--batch-wait-ms',
+    '5000',
+    '--batching-mode',
+    'fixed',
+    '--replica-id',
+    'r1',
+  ]);
   const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
   assert.equal(child.events[0], listening, 'listening is the first event');
   assert.equal(listening.host, '127.0.0.1');
@@ -54,7 +72,10 @@ test('prints listening then ready; SIGTERM drains queued work, refuses new work,
   const queued = [inferJson(listening.url, body), inferJson(listening.url, body)];
   // A third request is still sending its body when SIGTERM arrives: in flight, not yet queued.
   const bytes = Buffer.from(body);
-  const slow = http.request(`${listening.url}/v2/models/cnn-lstm/infer`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': bytes.length } });
+  const slow = http.request(`${listening.url}/v2/models/cnn-lstm/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': bytes.length },
+  });
   const slowResponse = new Promise<number>((resolve, reject) => {
     slow.on('response', (res) => (res.resume(), res.on('end', () => resolve(res.statusCode!))));
     slow.on('error', reject);
@@ -92,7 +113,17 @@ test('prints listening then ready; SIGTERM drains queued work, refuses new work,
 
 test('a dead controller (stdin EOF and a broken stdout pipe at once) starts a drain: queued requests are answered, exit 0', async (t) => {
   const reg = await demoRegistry(t);
-  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--batch-wait-ms', '3000', '--batching-mode', 'fixed', '--exit-with-parent']);
+  const child = spawnReplica(t, [
+    '--model',
+    'cnn-lstm@1',
+    '--registry',
+    reg,
+    '--batch-wait-ms',
+    '3000',
+    '--batching-mode',
+    'fixed',
+    '--exit-with-parent',
+  ]);
   const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
   await waitFor('ready', () => child.events.find((e) => e.event === 'ready'));
   const body = jsonBody(randomRows(1, 5), 1);
@@ -123,9 +154,14 @@ test('an unknown model is one clear error, a fatal event and exit code 2', async
   const reg = await demoRegistry(t);
   const child = spawnReplica(t, ['--model', 'nope@1', '--registry', reg]);
   assert.equal(await exitWithin(child, 15_000), 2);
-  assert.deepEqual(child.events.map((e) => e.event), ['fatal']);
+  assert.deepEqual(
+    child.events.map((e) => e.event),
+    ['fatal'],
+  );
   assert.match(child.events[0]!.error, /model "nope" is not in registry/);
-  assert.ok(child.stderr.some((l) => /^serve: error: model "nope" is not in registry .*known models: cnn-lstm/.test(l)));
+  assert.ok(
+    child.stderr.some((l) => /^serve: error: model "nope" is not in registry .*known models: cnn-lstm/.test(l)),
+  );
 });
 
 test('a corrupt model.onnx: listening, then a fatal event and exit code 2', async (t) => {
@@ -133,17 +169,33 @@ test('a corrupt model.onnx: listening, then a fatal event and exit code 2', asyn
   await writeFile(path.join(reg, 'cnn-lstm', '1', 'model.onnx'), 'not an onnx file');
   const child = spawnReplica(t, ['--model', 'cnn-lstm', '--registry', reg]);
   assert.equal(await exitWithin(child, 15_000), 2);
-  assert.deepEqual(child.events.map((e) => e.event), ['listening', 'fatal']);
-  assert.ok(child.stderr.some((l) => /^serve: error: model cnn-lstm could not be loaded/.test(l)), child.stderr.join('\n'));
+  assert.deepEqual(
+    child.events.map((e) => e.event),
+    ['listening', 'fatal'],
+  );
+  assert.ok(
+    child.stderr.some((l) => /^serve: error: model cnn-lstm could not be loaded/.test(l)),
+    child.stderr.join('\n'),
+  );
 });
 
 test('a drain that outlasts --drain-timeout (a client that never finishes its body) exits 1 soon after', async (t) => {
   const reg = await demoRegistry(t);
-  const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--drain-timeout-ms', '500']);
+  const child = spawnReplica(t, [
+    '--model',
+    'cnn-lstm@1',
+    '--registry',
+    reg,
+    '--port',
+    '0',
+    '--drain-timeout-ms',
+    '500',
+  ]);
   const listening = await waitFor('listening', () => child.events.find((e) => e.event === 'listening'));
   await waitFor('ready', () => child.events.find((e) => e.event === 'ready'));
   const stuck = http.request(`${listening.url}/v2/models/cnn-lstm/infer`, {
-    method: 'POST', headers: { 'content-type': 'application/json', 'content-length': 100_000 },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': 100_000 },
   });
   stuck.on('error', () => undefined);
   stuck.write('{"inputs":[');
@@ -161,6 +213,9 @@ test('a --replica-id that cannot go into a header is refused at startup with exi
   const reg = await demoRegistry(t);
   const child = spawnReplica(t, ['--model', 'cnn-lstm@1', '--registry', reg, '--port', '0', '--replica-id', 'r中']);
   assert.equal(await exitWithin(child, 20_000), 2);
-  assert.ok(child.stderr.some((l) => /--replica-id "r中" may only use letters/.test(l)), child.stderr.join('\n'));
+  assert.ok(
+    child.stderr.some((l) => /--replica-id "r中" may only use letters/.test(l)),
+    child.stderr.join('\n'),
+  );
   assert.ok(!child.stderr.some((l) => /\n\s+at /.test(l)), 'no stack trace');
 });

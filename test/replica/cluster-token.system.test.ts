@@ -13,7 +13,11 @@ const TOKEN = 'k3Y-of-this-cluster';
 
 test('the cluster token guards the model endpoints, not /metrics or health; missed heartbeats drain the replica and it exits 0', async (t) => {
   const registry = await demoRegistry(t);
-  const proc = spawn(process.execPath, [cliEntry, 'replica', '--replica-id', 'r1', '--settings-stdin', '--exit-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [cliEntry, 'replica', '--replica-id', 'r1', '--settings-stdin', '--exit-with-parent'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   t.after(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
   });
@@ -58,12 +62,18 @@ test('the cluster token guards the model endpoints, not /metrics or health; miss
   assert.equal(await exited, 0);
   const tookMs = Date.now() - stoppedAt;
   assert.ok(tookMs >= 700 && tookMs < 3000, `exited ${tookMs} ms after the last heartbeat`);
-  assert.ok(logs.some((l) => l.includes('no line on stdin for 800ms')), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => l.includes('no line on stdin for 800ms')),
+    logs.join('\n'),
+  );
   assert.ok(!logs.some((l) => l.includes(TOKEN)), 'the token is never logged');
 });
 
 test('the cluster token has no flag: it only ever arrives on stdin', () => {
-  const r = spawnSync(process.execPath, [cliEntry, 'replica', '--model', 'x', '--auth-token', TOKEN], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync(process.execPath, [cliEntry, 'replica', '--model', 'x', '--auth-token', TOKEN], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /unknown option '--auth-token'/);
 });

@@ -19,7 +19,11 @@ export async function demoRegistry(t: TestContext): Promise<string> {
 }
 
 /** Starts a replica on 127.0.0.1:0 with quiet logs, waits until ready, and closes it after the test. */
-export async function readyReplica(t: TestContext, registryDir: string, opts: Partial<ReplicaOptions> = {}): Promise<ReplicaHandle> {
+export async function readyReplica(
+  t: TestContext,
+  registryDir: string,
+  opts: Partial<ReplicaOptions> = {},
+): Promise<ReplicaHandle> {
   const replica = await startReplica({ model: MODEL, registry: registryDir, logger: quietLogger(), ...opts });
   t.after(() => replica.close());
   await replica.ready;
@@ -37,7 +41,11 @@ export function randomRows(rows: number, seed: number): Float32Array {
   const out = new Float32Array(rows * ROW_ELEMENTS);
   let s = (seed * 2654435761) >>> 0 || 1;
   for (let i = 0; i < out.length; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s / 4294967296) * 4 - 2;
   }
   return out;
@@ -45,21 +53,37 @@ export function randomRows(rows: number, seed: number): Float32Array {
 
 /** A JSON infer body for the demo model. */
 export function jsonBody(x: Float32Array, rows: number, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 60, 16], data: Array.from(x) }], ...extra });
+  return JSON.stringify({
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 60, 16], data: Array.from(x) }],
+    ...extra,
+  });
 }
 
 /** A Triton binary-extension body and its header length. */
-export function binaryBody(x: Float32Array, rows: number, binaryOutput = true): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
-  const header = Buffer.from(JSON.stringify({
-    inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 60, 16], parameters: { binary_data_size: x.byteLength } }],
-    ...(binaryOutput ? { outputs: [{ name: 'probs', parameters: { binary_data: true } }] } : {}),
-  }));
-  return { body: new Uint8Array(Buffer.concat([header, Buffer.from(x.buffer, x.byteOffset, x.byteLength)])), headerLength: header.length };
+export function binaryBody(
+  x: Float32Array,
+  rows: number,
+  binaryOutput = true,
+): { body: Uint8Array<ArrayBuffer>; headerLength: number } {
+  const header = Buffer.from(
+    JSON.stringify({
+      inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 60, 16], parameters: { binary_data_size: x.byteLength } }],
+      ...(binaryOutput ? { outputs: [{ name: 'probs', parameters: { binary_data: true } }] } : {}),
+    }),
+  );
+  return {
+    body: new Uint8Array(Buffer.concat([header, Buffer.from(x.buffer, x.byteOffset, x.byteLength)])),
+    headerLength: header.length,
+  };
 }
 
 /** POSTs a JSON infer request; returns status, headers and parsed JSON. */
 export async function inferJson(url: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/v2/models/${MODEL}/infer`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(`${url}/v2/models/${MODEL}/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   const json = (await res.json()) as Record<string, any>;
   return { status: res.status, headers: res.headers, json };
 }

@@ -6,7 +6,9 @@ import { resolveModel } from '../../src/model/registry.js';
 import { ROW_ELEMENTS } from './helpers.js';
 
 /** Runs `rows` rows of raw (unnormalized) input through the model; returns probs. */
-export async function referenceRunner(registryDir: string): Promise<(x: Float32Array, rows: number) => Promise<Float32Array>> {
+export async function referenceRunner(
+  registryDir: string,
+): Promise<(x: Float32Array, rows: number) => Promise<Float32Array>> {
   const model = await resolveModel(registryDir, 'cnn-lstm');
   const session = await ort.InferenceSession.create(path.resolve(model.onnxPath), { intraOpNumThreads: 1 });
   const norm = model.spec.preprocessing?.normalize;

@@ -4,7 +4,16 @@ import { test } from 'node:test';
 import http from 'node:http';
 import assert from 'node:assert/strict';
 import { REPLICA_HEADER } from '../../src/common/wire.js';
-import { binaryBody, decodeBinary, demoRegistry, inferJson, jsonBody, maxAbsDiff, randomRows, readyReplica } from './helpers.js';
+import {
+  binaryBody,
+  decodeBinary,
+  demoRegistry,
+  inferJson,
+  jsonBody,
+  maxAbsDiff,
+  randomRows,
+  readyReplica,
+} from './helpers.js';
 import { referenceRunner } from './reference.js';
 
 test('health, server and model metadata endpoints', async (t) => {
@@ -62,7 +71,10 @@ test('JSON infer with several rows matches the reference, flat and nested, with 
     rows.push([]);
     for (let s = 0; s < 60; s++) rows[i]!.push(Array.from(x.subarray(i * 960 + s * 16, i * 960 + s * 16 + 16)));
   }
-  const nested = await inferJson(r.url, JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [3, 60, 16], data: rows }] }));
+  const nested = await inferJson(
+    r.url,
+    JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [3, 60, 16], data: rows }] }),
+  );
   assert.equal(nested.status, 200);
   assert.ok(maxAbsDiff(nested.json.outputs[0].data, expected) < 1e-5);
 });
@@ -75,19 +87,27 @@ test('binary tensor extension in and out, versioned path, JSON output on request
   const expected = await reference(x, 2);
   const { body, headerLength } = binaryBody(x, 2);
   const res = await fetch(`${r.url}/v2/models/cnn-lstm/versions/1/infer`, {
-    method: 'POST', headers: { 'inference-header-content-length': String(headerLength), 'content-type': 'application/octet-stream' }, body,
+    method: 'POST',
+    headers: { 'inference-header-content-length': String(headerLength), 'content-type': 'application/octet-stream' },
+    body,
   });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'application/octet-stream');
   const buf = Buffer.from(await res.arrayBuffer());
   const hl = Number(res.headers.get('inference-header-content-length'));
   const { header, probs } = decodeBinary(buf, hl);
-  assert.deepEqual(header.outputs, [{ name: 'probs', datatype: 'FP32', shape: [2, 3], parameters: { binary_data_size: 24 } }]);
+  assert.deepEqual(header.outputs, [
+    { name: 'probs', datatype: 'FP32', shape: [2, 3], parameters: { binary_data_size: 24 } },
+  ]);
   assert.ok(maxAbsDiff(probs, expected) < 1e-5);
 
   // Binary input, JSON output (no binary_data requested): no header length on the response.
   const plain = binaryBody(x, 2, false);
-  const res2 = await fetch(`${r.url}/v2/models/cnn-lstm/infer`, { method: 'POST', headers: { 'inference-header-content-length': String(plain.headerLength) }, body: plain.body });
+  const res2 = await fetch(`${r.url}/v2/models/cnn-lstm/infer`, {
+    method: 'POST',
+    headers: { 'inference-header-content-length': String(plain.headerLength) },
+    body: plain.body,
+  });
   assert.equal(res2.status, 200);
   assert.equal(res2.headers.get('inference-header-content-length'), null);
   const json = (await res2.json()) as any;
@@ -110,7 +130,8 @@ test('metrics report requests by status, latency, batch sizes, queue, in-flight 
     /serve_replica_in_flight\{[^}]*\} 0\n/,
     /serve_replica_model_load_seconds\{[^}]*\} 0\.\d+/,
     /serve_replica_process_resident_memory_bytes/,
-  ]) assert.match(text, pattern);
+  ])
+    assert.match(text, pattern);
 });
 
 test('with the session on the main thread (--no-session-worker) the answers are the same', async (t) => {
@@ -132,7 +153,10 @@ test('drain finishes a request whose body was still arriving, and refuses new on
   const reg = await demoRegistry(t);
   const r = await readyReplica(t, reg, { batchWaitMs: 1 });
   const body = Buffer.from(jsonBody(randomRows(1, 4), 1));
-  const req = http.request(`${r.url}/v2/models/cnn-lstm/infer`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } });
+  const req = http.request(`${r.url}/v2/models/cnn-lstm/infer`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': body.length },
+  });
   const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
     req.on('response', (res) => {
       let text = '';
@@ -144,7 +168,8 @@ test('drain finishes a request whose body was still arriving, and refuses new on
   req.write(body.subarray(0, 100));
   // Let the first bytes reach the server before the drain starts.
   const end = Date.now() + 5000;
-  while (!/serve_replica_in_flight\{[^}]*\} 1/.test(await (await fetch(`${r.url}/metrics`)).text()) && Date.now() < end) await new Promise((res) => setTimeout(res, 5));
+  while (!/serve_replica_in_flight\{[^}]*\} 1/.test(await (await fetch(`${r.url}/metrics`)).text()) && Date.now() < end)
+    await new Promise((res) => setTimeout(res, 5));
   const drained = r.drain();
   const refused = await inferJson(r.url, jsonBody(randomRows(1, 4), 1));
   assert.equal(refused.status, 503);

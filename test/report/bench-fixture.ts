@@ -24,7 +24,14 @@ interface Phase {
 }
 
 /** `seconds` seconds at `ratePerSec`: latency around `baseMs` with a long tail, slower in `slow` seconds. */
-function simulate(seconds: number, ratePerSec: number, baseMs: number, rnd: () => number, slow: (s: number) => number = () => 1, failEvery = 0): Phase {
+function simulate(
+  seconds: number,
+  ratePerSec: number,
+  baseMs: number,
+  rnd: () => number,
+  slow: (s: number) => number = () => 1,
+  failEvery = 0,
+): Phase {
   const latency = newHistogram();
   const service = newHistogram();
   const rows: SecondRow[] = [];
@@ -58,15 +65,34 @@ function simulate(seconds: number, ratePerSec: number, baseMs: number, rnd: () =
 }
 
 function resultOf(p: Phase, ratePerSec: number, durationMs: number, model = 'demo<cnn>'): RunResult {
-  const counts = { scheduled: p.ok + p.errors, sent: p.ok + p.errors, ok: p.ok, errors: p.errors, notSent: 0, sentLate: 3 };
+  const counts = {
+    scheduled: p.ok + p.errors,
+    sent: p.ok + p.errors,
+    ok: p.ok,
+    errors: p.errors,
+    notSent: 0,
+    sentLate: 3,
+  };
   return {
-    schemaVersion: 1, startedAt: '2026-03-02T09:30:00.000Z', target: { url: 'http://127.0.0.1:8000', model, binary: false },
-    mode: 'open', arrival: 'constant', durationMs, warmupMs: 0, connections: 64, concurrency: null,
+    schemaVersion: 1,
+    startedAt: '2026-03-02T09:30:00.000Z',
+    target: { url: 'http://127.0.0.1:8000', model, binary: false },
+    mode: 'open',
+    arrival: 'constant',
+    durationMs,
+    warmupMs: 0,
+    connections: 64,
+    concurrency: null,
     rate: { requestedPerSec: ratePerSec, sentPerSec: ratePerSec, achievedPerSec: (p.ok * 1000) / durationMs },
-    requests: counts, lateThresholdMs: 2, errorsByClass: p.errors > 0 ? { http_503: p.errors } : {},
-    errorRate: p.errors / (p.ok + p.errors), latency: summarize(p.latency), service: summarize(p.service),
+    requests: counts,
+    lateThresholdMs: 2,
+    errorsByClass: p.errors > 0 ? { http_503: p.errors } : {},
+    errorRate: p.errors / (p.ok + p.errors),
+    latency: summarize(p.latency),
+    service: summarize(p.service),
     histograms: { latencyUs: encodeHistogram(p.latency), serviceUs: encodeHistogram(p.service) },
-    series: p.rows, interrupted: false,
+    series: p.rows,
+    interrupted: false,
   };
 }
 
@@ -74,10 +100,16 @@ function resultOf(p: Phase, ratePerSec: number, durationMs: number, model = 'dem
  * 40 s at 200 req/s, 8 ms typical, a slow patch at 0:15-0:20, one request in 400 fails (`failEvery`
  * 0: none), judged by `targets`.
  */
-export function steadyRun(opts: { failEvery?: number; targets?: SloTargets } = {}): { result: RunResult; gates: GateReport } {
+export function steadyRun(opts: { failEvery?: number; targets?: SloTargets } = {}): {
+  result: RunResult;
+  gates: GateReport;
+} {
   const p = simulate(40, 200, 8, random(7), (s) => (s >= 15 && s < 20 ? 6 : 1), opts.failEvery ?? 400);
   const result = resultOf(p, 200, 40_000);
-  return { result, gates: evaluateGates(result, opts.targets ?? { p50Ms: 20, p99Ms: 60, maxMs: 500, errorRate: 0.01, minRps: 150 }) };
+  return {
+    result,
+    gates: evaluateGates(result, opts.targets ?? { p50Ms: 20, p99Ms: 60, maxMs: 500, errorRate: 0.01, minRps: 150 }),
+  };
 }
 
 /** Steps of 100, 200, 300, 400 req/s (5 s each); latency grows with the rate and 400 misses p99 40 ms. */
@@ -88,8 +120,14 @@ export function rampRun(): { result: RunResult; gates: GateReport } {
   const steps: StepResult[] = phases.map((p, i) => {
     const latency = summarize(p.latency);
     return {
-      requestedPerSec: rates[i]!, achievedPerSec: p.ok / 5, durationMs: 5000, requests: { scheduled: p.ok, sent: p.ok, ok: p.ok, errors: 0, notSent: 0, sentLate: 0 },
-      errorRate: 0, latency, service: summarize(p.service), passed: latency.p99Ms <= 40,
+      requestedPerSec: rates[i]!,
+      achievedPerSec: p.ok / 5,
+      durationMs: 5000,
+      requests: { scheduled: p.ok, sent: p.ok, ok: p.ok, errors: 0, notSent: 0, sentLate: 0 },
+      errorRate: 0,
+      latency,
+      service: summarize(p.service),
+      passed: latency.p99Ms <= 40,
     };
   });
   const reported = steps.findIndex((s) => !s.passed) - 1;

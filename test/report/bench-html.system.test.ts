@@ -29,12 +29,34 @@ test('serve bench --html writes the page only when the run finishes, and refuses
   await writeFile(out, 'earlier page\n');
   const gone = await startFakeServer();
   await gone.close();
-  const failed = await serve(['bench', '--url', gone.url, '--rps', '20', '--duration', '1s', '--warmup', '0', '--html', out], { cwd: dir, env });
+  const failed = await serve(
+    ['bench', '--url', gone.url, '--rps', '20', '--duration', '1s', '--warmup', '0', '--html', out],
+    { cwd: dir, env },
+  );
   assert.equal(failed.code, 3, failed.stderr);
   assert.equal(await readFile(out, 'utf8'), 'earlier page\n', 'an earlier page survives a run that could not start');
   const server = await startFakeServer({ delayMs: 3, failEvery: 25 });
   try {
-    const r = await serve(['bench', '--url', server.url, '--rps', '100', '--duration', '2s', '--warmup', '0', '--p99', '1s', '--error-rate', '10%', '--html', out], { cwd: dir, env });
+    const r = await serve(
+      [
+        'bench',
+        '--url',
+        server.url,
+        '--rps',
+        '100',
+        '--duration',
+        '2s',
+        '--warmup',
+        '0',
+        '--p99',
+        '1s',
+        '--error-rate',
+        '10%',
+        '--html',
+        out,
+      ],
+      { cwd: dir, env },
+    );
     assert.equal(r.code, 0, r.stderr);
   } finally {
     await server.close();
@@ -44,7 +66,10 @@ test('serve bench --html writes the page only when the run finishes, and refuses
   assert.equal((html.match(/<svg /g) ?? []).length, 3);
   assert.match(html, /serve bench: tiny/);
   assert.deepEqual(await readdir(path.dirname(out)), ['page.html'], 'no temporary file left behind');
-  const folder = await serve(['bench', '--url', gone.url, '--rps', '20', '--duration', '1s', '--warmup', '0', '--html', dir], { cwd: dir, env });
+  const folder = await serve(
+    ['bench', '--url', gone.url, '--rps', '20', '--duration', '1s', '--warmup', '0', '--html', dir],
+    { cwd: dir, env },
+  );
   assert.equal(folder.code, 2, folder.stderr);
   assert.match(folder.stderr, /^serve: error: --html .*cannot write the file \(EISDIR\)/);
 });
@@ -70,7 +95,15 @@ const CHECK = `(() => {
 interface Facts {
   title: string;
   headings: string[];
-  charts: Array<{ title: string; width: number; height: number; paths: Array<{ name: string; length: number; inside: boolean }>; targets: number[]; texts: string[]; blankTexts: number }>;
+  charts: Array<{
+    title: string;
+    width: number;
+    height: number;
+    paths: Array<{ name: string; length: number; inside: boolean }>;
+    targets: number[];
+    texts: string[];
+    blankTexts: number;
+  }>;
   tables: string[][][];
 }
 
@@ -95,24 +128,47 @@ test('the pages open in headless Chromium offline and without script: no errors,
       assert.deepEqual(visit.requests, [url], `${name}: nothing requested but the page itself`);
       const facts = visit.value as Facts;
       assert.match(facts.title, /^serve bench: /);
-      assert.deepEqual(facts.headings.slice(0, 4), ['Summary', 'Latency over time', 'Percentile spectrum', 'Throughput and errors over time'], name);
+      assert.deepEqual(
+        facts.headings.slice(0, 4),
+        ['Summary', 'Latency over time', 'Percentile spectrum', 'Throughput and errors over time'],
+        name,
+      );
       assert.equal(facts.charts.length, name === 'ramp' ? 4 : 3, name);
       for (const c of facts.charts) {
         assert.ok(c.width > 500 && c.height > 150, `${name} ${c.title}: drawn at ${c.width}x${c.height}`);
         assert.ok(c.paths.length >= 3, `${name} ${c.title}: ${c.paths.length} lines`);
-        for (const p of c.paths) assert.ok(p.length > 0 && p.inside, `${name} ${c.title} ${p.name}: length ${p.length}, inside ${p.inside}`);
-        assert.ok(c.targets.every((w) => w > 500), `${name} ${c.title}: target lines across the plot`);
+        for (const p of c.paths)
+          assert.ok(p.length > 0 && p.inside, `${name} ${c.title} ${p.name}: length ${p.length}, inside ${p.inside}`);
+        assert.ok(
+          c.targets.every((w) => w > 500),
+          `${name} ${c.title}: target lines across the plot`,
+        );
         assert.equal(c.blankTexts, 0, `${name} ${c.title}: every label has width`);
       }
       const [latency, spectrum, throughput] = facts.charts;
-      assert.deepEqual(latency!.paths.map((p) => p.name), ['p50', 'p99', 'max']);
-      assert.ok(latency!.targets.length >= 1 && latency!.texts.some((x) => /^p99 target /.test(x)), `${name}: the p99 target is drawn`);
-      assert.deepEqual(spectrum!.paths.map((p) => p.name), ['latency', 'service time', 'targets']);
-      for (const tick of ['0%', '50%', '90%', '99%']) assert.ok(spectrum!.texts.includes(tick), `${name}: spectrum tick ${tick}`);
-      assert.ok(throughput!.paths.some((p) => p.name === 'succeeded') && throughput!.paths.some((p) => p.name === 'failed'));
+      assert.deepEqual(
+        latency!.paths.map((p) => p.name),
+        ['p50', 'p99', 'max'],
+      );
+      assert.ok(
+        latency!.targets.length >= 1 && latency!.texts.some((x) => /^p99 target /.test(x)),
+        `${name}: the p99 target is drawn`,
+      );
+      assert.deepEqual(
+        spectrum!.paths.map((p) => p.name),
+        ['latency', 'service time', 'targets'],
+      );
+      for (const tick of ['0%', '50%', '90%', '99%'])
+        assert.ok(spectrum!.texts.includes(tick), `${name}: spectrum tick ${tick}`);
+      assert.ok(
+        throughput!.paths.some((p) => p.name === 'succeeded') && throughput!.paths.some((p) => p.name === 'failed'),
+      );
       const summary = facts.tables[0]!;
       assert.deepEqual(summary[0]!.slice(0, 2), ['metric', 'latency'], `${name}: the summary table's head`);
-      assert.deepEqual(summary.slice(1).map((r) => r[0]), ['rate', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'error rate']);
+      assert.deepEqual(
+        summary.slice(1).map((r) => r[0]),
+        ['rate', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'error rate'],
+      );
     }
   } finally {
     await browser.close();

@@ -20,20 +20,36 @@ const FACTS = () => {
   for (const svg of charts) {
     const name = svg.getAttribute('aria-label');
     const box = svg.getBoundingClientRect();
-    const texts = [...svg.querySelectorAll('text')].filter((t) => (t.textContent ?? '').trim() !== '').map((t) => ({ text: t.textContent, r: t.getBoundingClientRect() }));
+    const texts = [...svg.querySelectorAll('text')]
+      .filter((t) => (t.textContent ?? '').trim() !== '')
+      .map((t) => ({ text: t.textContent, r: t.getBoundingClientRect() }));
     texts.forEach((a, i) => {
-      if (a.r.left < box.left - 0.5 || a.r.right > box.right + 0.5 || a.r.top < box.top - 0.5 || a.r.bottom > box.bottom + 0.5) problems.push(`${name}: "${a.text}" sticks out of the chart`);
+      if (
+        a.r.left < box.left - 0.5 ||
+        a.r.right > box.right + 0.5 ||
+        a.r.top < box.top - 0.5 ||
+        a.r.bottom > box.bottom + 0.5
+      )
+        problems.push(`${name}: "${a.text}" sticks out of the chart`);
       for (const b of texts.slice(i + 1)) {
         const dx = Math.min(a.r.right, b.r.right) - Math.max(a.r.left, b.r.left);
         const dy = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
-        if (dx > 1 && dy > 1) problems.push(`${name}: "${a.text}" overlaps "${b.text}" (${dx.toFixed(1)} x ${dy.toFixed(1)} px)`);
+        if (dx > 1 && dy > 1)
+          problems.push(`${name}: "${a.text}" overlaps "${b.text}" (${dx.toFixed(1)} x ${dy.toFixed(1)} px)`);
       }
     });
   }
-  const verdicts = [...document.querySelectorAll('td, p')].filter((e) => /^(PASS|FAIL)\b/.test((e.textContent ?? '').trim())).map((e) => {
-    const s = getComputedStyle(e);
-    return { word: (e.textContent ?? '').trim().slice(0, 4), tag: e.tagName, background: s.backgroundColor, color: s.color };
-  });
+  const verdicts = [...document.querySelectorAll('td, p')]
+    .filter((e) => /^(PASS|FAIL)\b/.test((e.textContent ?? '').trim()))
+    .map((e) => {
+      const s = getComputedStyle(e);
+      return {
+        word: (e.textContent ?? '').trim().slice(0, 4),
+        tag: e.tagName,
+        background: s.backgroundColor,
+        color: s.color,
+      };
+    });
   const throughput = charts.find((c) => c.getAttribute('aria-label')?.startsWith('Throughput'));
   const failedPanel = throughput?.querySelector('g.panel[data-panel="1"]');
   const failedTexts = failedPanel ? [...failedPanel.querySelectorAll('text')].map((t) => t.textContent ?? '') : [];
@@ -71,10 +87,17 @@ test('report pages in chromium: labels apart and inside their charts, verdicts c
       if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
       facts[name] = await page.evaluate(FACTS);
     }
-    assert.deepEqual(Object.entries(facts).flatMap(([name, f]) => f.problems.map((p) => `${name}: ${p}`)), [], 'labels');
+    assert.deepEqual(
+      Object.entries(facts).flatMap(([name, f]) => f.problems.map((p) => `${name}: ${p}`)),
+      [],
+      'labels',
+    );
 
     const tightVerdicts = facts['bench-targets']!.verdicts;
-    assert.ok(tightVerdicts.some((v) => v.word === 'PASS') && tightVerdicts.some((v) => v.word === 'FAIL'), JSON.stringify(tightVerdicts));
+    assert.ok(
+      tightVerdicts.some((v) => v.word === 'PASS') && tightVerdicts.some((v) => v.word === 'FAIL'),
+      JSON.stringify(tightVerdicts),
+    );
     for (const name of ['bench-targets', 'bench-no-failures', 'tune-cost', 'tune-throughput']) {
       assert.ok(facts[name]!.verdicts.length > 0, `${name}: has PASS/FAIL cells`);
       for (const v of facts[name]!.verdicts) {
@@ -85,14 +108,30 @@ test('report pages in chromium: labels apart and inside their charts, verdicts c
     }
 
     const axisTicks = (texts: string[]) => texts.filter((x) => /^[\d.]+$/.test(x));
-    assert.deepEqual(axisTicks(facts['bench-no-failures']!.failedTexts), ['0'], 'no failures: the failed/s axis shows 0 only');
-    assert.ok(facts['bench-no-failures']!.failedTexts.includes('no failures'), facts['bench-no-failures']!.failedTexts.join('|'));
+    assert.deepEqual(
+      axisTicks(facts['bench-no-failures']!.failedTexts),
+      ['0'],
+      'no failures: the failed/s axis shows 0 only',
+    );
+    assert.ok(
+      facts['bench-no-failures']!.failedTexts.includes('no failures'),
+      facts['bench-no-failures']!.failedTexts.join('|'),
+    );
     const withFailures = axisTicks(facts['bench-targets']!.failedTexts);
-    assert.ok(withFailures.length >= 2 && withFailures.every((x) => Number.isInteger(Number(x))), `whole-number ticks: ${withFailures.join(' ')}`);
+    assert.ok(
+      withFailures.length >= 2 && withFailures.every((x) => Number.isInteger(Number(x))),
+      `whole-number ticks: ${withFailures.join(' ')}`,
+    );
 
     for (const name of ['tune-cost', 'tune-cost-priced']) {
-      assert.ok(!facts[name]!.charts.some((c) => c?.startsWith('p99 against the requested rate')), `${name}: no rate plot when every candidate ran at one rate`);
-      assert.ok(facts[name]!.charts.some((c) => c?.startsWith('Each candidate at 200 req/s')), `${name}: ${facts[name]!.charts.join(' | ')}`);
+      assert.ok(
+        !facts[name]!.charts.some((c) => c?.startsWith('p99 against the requested rate')),
+        `${name}: no rate plot when every candidate ran at one rate`,
+      );
+      assert.ok(
+        facts[name]!.charts.some((c) => c?.startsWith('Each candidate at 200 req/s')),
+        `${name}: ${facts[name]!.charts.join(' | ')}`,
+      );
     }
     assert.ok(facts['tune-throughput']!.charts.some((c) => c?.startsWith('p99 against the requested rate')));
   } finally {

@@ -6,7 +6,12 @@ import { percentileIntervals, pooledQuantile, buildGrid, windowsFromSamples } fr
 import { synthesize, truePercentile, type SyntheticRun } from './synthetic.js';
 
 test('pooled percentiles follow the HdrHistogram rule (first value reaching ceil(p*N))', () => {
-  const grid = buildGrid(windowsFromSamples([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]));
+  const grid = buildGrid(
+    windowsFromSamples([
+      [1, 2, 3, 4, 5],
+      [6, 7, 8, 9, 10],
+    ]),
+  );
   assert.equal(pooledQuantile(grid, 0.5), 5);
   assert.equal(pooledQuantile(grid, 0.99), 10);
   assert.equal(pooledQuantile(grid, 0.1), 1);
@@ -48,7 +53,12 @@ function coverage(run: SyntheticRun, fraction: number, sims: number, blockWindow
   const truth = truePercentile(run, fraction);
   let hits = 0;
   for (let s = 0; s < sims; s++) {
-    const [iv] = percentileIntervals(synthesize(run, 1000 + s), [fraction], { confidence: 0.95, seed: s, replicates: 300, blockWindows });
+    const [iv] = percentileIntervals(synthesize(run, 1000 + s), [fraction], {
+      confidence: 0.95,
+      seed: s,
+      replicates: 300,
+      blockWindows,
+    });
     assert.equal(iv!.method, 'block-bootstrap');
     if (iv!.lowMs <= truth && truth <= iv!.highMs) hits++;
   }
@@ -72,8 +82,15 @@ test('with seconds that slow down together, window blocks keep coverage; resampl
   const truth = truePercentile(run, 0.5);
   let naiveHits = 0;
   for (let s = 0; s < 30; s++) {
-    const perRequest = synthesize(run, 1000 + s).flatMap((w) => w.valuesMs.flatMap((v, i) => Array.from({ length: w.counts[i]! }, () => ({ valuesMs: [v], counts: [1] }))));
-    const [iv] = percentileIntervals(perRequest, [0.5], { confidence: 0.95, seed: s, replicates: 200, blockWindows: 1 });
+    const perRequest = synthesize(run, 1000 + s).flatMap((w) =>
+      w.valuesMs.flatMap((v, i) => Array.from({ length: w.counts[i]! }, () => ({ valuesMs: [v], counts: [1] }))),
+    );
+    const [iv] = percentileIntervals(perRequest, [0.5], {
+      confidence: 0.95,
+      seed: s,
+      replicates: 200,
+      blockWindows: 1,
+    });
     if (iv!.lowMs <= truth && truth <= iv!.highMs) naiveHits++;
   }
   assert.ok(naiveHits / 30 < blocks - 0.2, `naive ${naiveHits / 30} vs blocks ${blocks}`);

@@ -2,7 +2,17 @@
 // intervals, on synthetic data with known answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorRateInterval, mdeForLength, ratioIntervals, secondsToDecide, secondsToDetect, throughputInterval, tQuantile, wilson, zTwoSided } from '../../src/stats/index.js';
+import {
+  errorRateInterval,
+  mdeForLength,
+  ratioIntervals,
+  secondsToDecide,
+  secondsToDetect,
+  throughputInterval,
+  tQuantile,
+  wilson,
+  zTwoSided,
+} from '../../src/stats/index.js';
 import { synthesize } from './synthetic.js';
 
 const run = { medianMs: 20, sigma: 0.5, seconds: 20, perSecond: 200 };
@@ -10,7 +20,11 @@ const run = { medianMs: 20, sigma: 0.5, seconds: 20, perSecond: 200 };
 test('A/A: the ratio interval of two runs of one server holds 1 in most runs', () => {
   let holds = 0;
   for (let s = 0; s < 20; s++) {
-    const [p50, p95] = ratioIntervals(synthesize(run, 100 + s), synthesize(run, 200 + s), [0.5, 0.95], { confidence: 0.95, seed: s, replicates: 300 });
+    const [p50, p95] = ratioIntervals(synthesize(run, 100 + s), synthesize(run, 200 + s), [0.5, 0.95], {
+      confidence: 0.95,
+      seed: s,
+      replicates: 300,
+    });
     if (p50!.low <= 1 && 1 <= p50!.high && p95!.low <= 1 && 1 <= p95!.high) holds++;
     assert.ok(p50!.mde! > 0 && p50!.mde! < 0.2, `mde ${p50!.mde}`);
   }
@@ -19,7 +33,11 @@ test('A/A: the ratio interval of two runs of one server holds 1 in most runs', (
 
 test('a candidate 25% slower: its ratio interval lies wholly above 1.10 at p50 and p95', () => {
   for (let s = 0; s < 10; s++) {
-    const [p50, p95] = ratioIntervals(synthesize(run, 300 + s, 1.25), synthesize(run, 400 + s), [0.5, 0.95], { confidence: 0.95, seed: s, replicates: 300 });
+    const [p50, p95] = ratioIntervals(synthesize(run, 300 + s, 1.25), synthesize(run, 400 + s), [0.5, 0.95], {
+      confidence: 0.95,
+      seed: s,
+      replicates: 300,
+    });
     assert.ok(p50!.low > 1.1, `p50 low ${p50!.low}`);
     assert.ok(p95!.low > 1.1, `p95 low ${p95!.low}`);
     assert.ok(Math.abs(p50!.ratio - 1.25) < 0.06, `p50 ratio ${p50!.ratio}`);
@@ -58,7 +76,12 @@ test('normal and t quantiles', () => {
 
 test('error rate: zero failures give [0, 0] (they meet a 0% target); a few failures at least the Wilson interval', () => {
   const clean = Array.from({ length: 20 }, () => ({ ok: 100, errors: 0 }));
-  assert.deepEqual(errorRateInterval(clean, { confidence: 0.95, seed: 1 }), { estimate: 0, low: 0, high: 0, method: 'point' });
+  assert.deepEqual(errorRateInterval(clean, { confidence: 0.95, seed: 1 }), {
+    estimate: 0,
+    low: 0,
+    high: 0,
+    method: 'point',
+  });
   const [wl, wh] = wilson(10, 100, 0.95);
   assert.ok(Math.abs(wl - 0.0552) < 1e-3 && Math.abs(wh - 0.1744) < 1e-3);
   const some = clean.map((w, i) => (i === 3 ? { ok: 99, errors: 1 } : w));

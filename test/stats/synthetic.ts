@@ -38,7 +38,8 @@ export function synthesize(run: SyntheticRun, seed: number, scale = 1): WindowCo
   const seconds: number[][] = [];
   for (let s = 0; s < run.seconds; s++) {
     const xs: number[] = [];
-    for (let i = 0; i < run.perSecond; i++) xs.push(hdrRound(scale * run.medianMs * Math.exp(run.sigma * gauss() + effect)));
+    for (let i = 0; i < run.perSecond; i++)
+      xs.push(hdrRound(scale * run.medianMs * Math.exp(run.sigma * gauss() + effect)));
     seconds.push(xs);
     // Stationary AR(1): the marginal spread of the slowdown stays tau.
     effect = phi * effect + tau * Math.sqrt(1 - phi * phi) * gauss();

@@ -20,10 +20,23 @@ test('the table ranks the recommendation first, then failing and excluded candid
   assert.match(rows[1]!, /^2\s+1\s+0ms\s.*< 315\s.*FAIL/);
   assert.match(rows[2]!, /^3\s+32\s+10ms\s.*excluded\s.*batch wait 10ms is not below slo\.p99/);
   assert.match(text, /Recommendation: batch 8 within 2ms, 1 replica x 1 thread\n/);
-  assert.match(text, /Why: batch 8 within 2ms, 1 replica x 1 thread is the highest rate one replica sustained within every target: 300 req\/s/);
+  assert.match(
+    text,
+    /Why: batch 8 within 2ms, 1 replica x 1 thread is the highest rate one replica sustained within every target: 300 req\/s/,
+  );
   assert.match(text, /Stopped: the budget \(1m00s\) ran out; this is the best found so far\./);
-  assert.equal(renderTuneProgress({ candidate: 3, about: 11, config: { maxBatchSize: 16, batchWaitMs: 2, replicas: 1, threads: 1 }, ratePerSec: 420, window: 2, elapsedMs: 72_000, budgetLeftMs: 528_000 }),
-    'candidate 3 of about 11: batch 16 within 2ms, 1 replica x 1 thread at 420 req/s, window 2 · 1m12s elapsed, 8m48s left');
+  assert.equal(
+    renderTuneProgress({
+      candidate: 3,
+      about: 11,
+      config: { maxBatchSize: 16, batchWaitMs: 2, replicas: 1, threads: 1 },
+      ratePerSec: 420,
+      window: 2,
+      elapsedMs: 72_000,
+      budgetLeftMs: 528_000,
+    }),
+    'candidate 3 of about 11: batch 16 within 2ms, 1 replica x 1 thread at 420 req/s, window 2 · 1m12s elapsed, 8m48s left',
+  );
 });
 
 test('the HTML page holds its plots as SVG, draws the targets and needs nothing from the network', () => {
@@ -40,9 +53,15 @@ test('the HTML page holds its plots as SVG, draws the targets and needs nothing 
 });
 
 /** The dots of one column of the row chart, as their values. */
-const column = (html: string, index: number) => [...html.split(`data-column="${index}"`)[1]!.split('</g>')[0]!.matchAll(/data-value="([\d.]+)"/g)].map((m) => Number(m[1]));
+const column = (html: string, index: number) =>
+  [
+    ...html
+      .split(`data-column="${index}"`)[1]!
+      .split('</g>')[0]!
+      .matchAll(/data-value="([\d.]+)"/g),
+  ].map((m) => Number(m[1]));
 
-test('the cost search\'s page: no rate plot when every candidate ran at the one rate; p99, cost and rate per candidate', () => {
+test("the cost search's page: no rate plot when every candidate ran at the one rate; p99, cost and rate per candidate", () => {
   for (const priced of [false, true]) {
     const r = costReport(priced);
     const html = tuneHtml(r);
@@ -50,12 +69,27 @@ test('the cost search\'s page: no rate plot when every candidate ran at the one 
     assert.equal((html.match(/<svg /g) ?? []).length, 1, 'only the per-candidate chart');
     assert.doesNotMatch(html, /p99 against the requested rate/);
     assert.match(html, /Each candidate at 200 req\/s: p99 and cost/);
-    assert.deepEqual(column(html, 0), measured.map((c) => c.result!.latency.p99Ms), 'p99 of each candidate, in the table\'s order');
-    assert.deepEqual(column(html, 1), measured.map((c) => c.cost.perHour ?? c.cost.cpus), 'its cost');
-    assert.deepEqual(column(html, 2), measured.map((c) => c.result!.achievedPerSec), 'the rate it answered');
+    assert.deepEqual(
+      column(html, 0),
+      measured.map((c) => c.result!.latency.p99Ms),
+      "p99 of each candidate, in the table's order",
+    );
+    assert.deepEqual(
+      column(html, 1),
+      measured.map((c) => c.cost.perHour ?? c.cost.cpus),
+      'its cost',
+    );
+    assert.deepEqual(
+      column(html, 2),
+      measured.map((c) => c.result!.achievedPerSec),
+      'the rate it answered',
+    );
     assert.match(html, /#1 b32 w5ms r1 t1<\/text>/);
     assert.equal((html.match(/class="highlight"/g) ?? []).length, 1, 'the recommendation shaded');
-    assert.equal(html.includes('Every measured candidate costs the same (1 replica x 1 CPU), so cost did not decide'), !priced);
+    assert.equal(
+      html.includes('Every measured candidate costs the same (1 replica x 1 CPU), so cost did not decide'),
+      !priced,
+    );
     if (priced) assert.ok(new Set(column(html, 1)).size === 2, 'one and two replicas priced apart');
   }
 });
@@ -63,7 +97,24 @@ test('the cost search\'s page: no rate plot when every candidate ran at the one 
 test('flag problems are all reported at once, exit 2, before anything starts', async (t) => {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-tune-flags-'));
   t.after(() => rmSync(cwd, { recursive: true, force: true }));
-  const r = await serve(['tune', '--profile', 'local', '--objective', 'fastest', '--batch-sizes', '0,8', '--batch-waits', '2', '--max-windows', '2', '--budget', 'soon'], { cwd });
+  const r = await serve(
+    [
+      'tune',
+      '--profile',
+      'local',
+      '--objective',
+      'fastest',
+      '--batch-sizes',
+      '0,8',
+      '--batch-waits',
+      '2',
+      '--max-windows',
+      '2',
+      '--budget',
+      'soon',
+    ],
+    { cwd },
+  );
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^serve: error: 5 problems with the flags:/);
   assert.match(r.stderr, /--objective: expected cost or throughput, got "fastest"/);

@@ -25,7 +25,10 @@ test('bisection on the rate brackets the knee and narrows it to the tolerance', 
   const ledger = ledgerFor(space);
   const r = await findKneeRate(host, ledger, c, { ...opts, startPerSec: 100 });
   const knee = fakeKnee(c);
-  assert.ok(typeof r.kneePerSec === 'number' && r.kneePerSec <= knee && r.kneePerSec >= knee / 1.05, `knee ${r.kneePerSec} of ${knee}`);
+  assert.ok(
+    typeof r.kneePerSec === 'number' && r.kneePerSec <= knee && r.kneePerSec >= knee / 1.05,
+    `knee ${r.kneePerSec} of ${knee}`,
+  );
   assert.ok(host.count <= 10, `${host.count} measurements`);
   assert.equal(ledger.get(c).kneePerSec, r.kneePerSec);
   assert.equal(ledger.get(c).result?.ratePerSec, r.kneePerSec, 'the knee probe stands for the candidate');
@@ -33,7 +36,12 @@ test('bisection on the rate brackets the knee and narrows it to the tolerance', 
   // From above the knee it shrinks; a configuration that fails everything has no knee.
   const down = await findKneeRate(fakeHost(), ledgerFor(space), c, { ...opts, startPerSec: 5000 });
   assert.ok(typeof down.kneePerSec === 'number' && down.kneePerSec >= knee / 1.05 && down.kneePerSec <= knee);
-  const never = await findKneeRate(fakeHost((x, rate) => fakeProbe(x, rate, 0)), ledgerFor(space), c, { ...opts, startPerSec: 50 });
+  const never = await findKneeRate(
+    fakeHost((x, rate) => fakeProbe(x, rate, 0)),
+    ledgerFor(space),
+    c,
+    { ...opts, startPerSec: 50 },
+  );
   assert.equal(never.kneePerSec, null);
 });
 
@@ -53,15 +61,36 @@ test('hill climbing finds a knee within 10% of the exhaustive best in under a th
   const start: TuneConfig = { maxBatchSize: 16, batchWaitMs: 5, replicas: 1, threads: 1 };
   const full = fakeHost();
   const fullLedger = ledgerFor(space);
-  const best = await searchThroughput(full, fullLedger, { space, points, start, firstRatePerSec: 200, exhaustive: true, ...opts });
-  assert.equal(fullLedger.all().filter((c) => c.status === 'measured').length, points.length, 'exhaustive measures every point');
+  const best = await searchThroughput(full, fullLedger, {
+    space,
+    points,
+    start,
+    firstRatePerSec: 200,
+    exhaustive: true,
+    ...opts,
+  });
+  assert.equal(
+    fullLedger.all().filter((c) => c.status === 'measured').length,
+    points.length,
+    'exhaustive measures every point',
+  );
   const smart = fakeHost();
   const smartLedger = ledgerFor(space);
-  const found = await searchThroughput(smart, smartLedger, { space, points, start, firstRatePerSec: 200, exhaustive: false, ...opts });
+  const found = await searchThroughput(smart, smartLedger, {
+    space,
+    points,
+    start,
+    firstRatePerSec: 200,
+    exhaustive: false,
+    ...opts,
+  });
   assert.ok(best && found);
   const bestKnee = fullLedger.get(best).kneePerSec!;
   const foundKnee = smartLedger.get(found).kneePerSec!;
-  assert.ok(foundKnee >= 0.9 * bestKnee, `found ${configKey(found)} at ${foundKnee}, best ${configKey(best)} at ${bestKnee}`);
+  assert.ok(
+    foundKnee >= 0.9 * bestKnee,
+    `found ${configKey(found)} at ${foundKnee}, best ${configKey(best)} at ${bestKnee}`,
+  );
   assert.ok(smart.count * 3 <= full.count, `${smart.count} measurements against ${full.count}`);
   assert.ok(smartLedger.all().filter((c) => c.status === 'measured').length < points.length);
 });
@@ -69,7 +98,10 @@ test('hill climbing finds a knee within 10% of the exhaustive best in under a th
 test('neighbours step one value along each axis, the direction that paid off first', () => {
   const c: TuneConfig = { maxBatchSize: 16, batchWaitMs: 0, replicas: 1, threads: 1 };
   const steps = neighbours(space, c, { prefer: { axis: 'threads', direction: 1 } });
-  assert.deepEqual(steps.map((s) => configKey(s.config)), ['b16-w0-r1-t2', 'b32-w0-r1-t1', 'b8-w0-r1-t1', 'b16-w2-r1-t1']);
+  assert.deepEqual(
+    steps.map((s) => configKey(s.config)),
+    ['b16-w0-r1-t2', 'b32-w0-r1-t1', 'b8-w0-r1-t1', 'b16-w2-r1-t1'],
+  );
 });
 
 test('cost: the cheapest replica/thread pair with a passing batching wins; longer waits after a latency miss are pruned', async () => {
@@ -79,26 +111,51 @@ test('cost: the cheapest replica/thread pair with a passing batching wins; longe
   // One replica never keeps up at 1000 req/s; two with batch 32 do; a batch of 8 misses p99 while keeping up.
   const probe = (c: TuneConfig, r: number) => {
     const p = fakeProbe(c, r);
-    if (c.replicas >= 2 && c.maxBatchSize === 8) return { ...p, passed: false, achievedPerSec: r, overloaded: false, missed: ['p99 120ms > 100ms'], score: 1.2 };
+    if (c.replicas >= 2 && c.maxBatchSize === 8)
+      return { ...p, passed: false, achievedPerSec: r, overloaded: false, missed: ['p99 120ms > 100ms'], score: 1.2 };
     return p;
   };
   const priced = (c: TuneConfig) => costOf(c, { ...resources, cost: { cpuHour: 0.05 } });
-  assert.deepEqual(costLevels(points, priced).map((l) => `${l[0]!.replicas}x${l[0]!.threads}`), ['1x1', '1x2', '2x1', '3x1', '2x2', '3x2']);
+  assert.deepEqual(
+    costLevels(points, priced).map((l) => `${l[0]!.replicas}x${l[0]!.threads}`),
+    ['1x1', '1x2', '2x1', '3x1', '2x2', '3x2'],
+  );
   const host = fakeHost(probe);
   const ledger = ledgerFor(s);
-  const found = await searchCost(host, ledger, { space: s, points, start: { maxBatchSize: 8, batchWaitMs: 0, replicas: 1, threads: 1 }, ratePerSec: rate, exhaustive: false, costOf: priced });
+  const found = await searchCost(host, ledger, {
+    space: s,
+    points,
+    start: { maxBatchSize: 8, batchWaitMs: 0, replicas: 1, threads: 1 },
+    ratePerSec: rate,
+    exhaustive: false,
+    costOf: priced,
+  });
   assert.ok(found);
   assert.equal(found.replicas, 2);
   assert.equal(found.threads, 1);
   assert.ok(ledger.get(found).passed);
   assert.ok(fakeKnee(found) >= rate);
-  assert.ok(ledger.all().every((c) => c.config.replicas < 3 || c.status !== 'measured'), 'no dearer pair was measured');
+  assert.ok(
+    ledger.all().every((c) => c.config.replicas < 3 || c.status !== 'measured'),
+    'no dearer pair was measured',
+  );
 
   const all = fakeHost(probe);
   const allLedger = ledgerFor(s);
-  const exhaustive = await searchCost(all, allLedger, { space: s, points, start: points[0]!, ratePerSec: rate, exhaustive: true, costOf: priced });
+  const exhaustive = await searchCost(all, allLedger, {
+    space: s,
+    points,
+    start: points[0]!,
+    ratePerSec: rate,
+    exhaustive: true,
+    costOf: priced,
+  });
   assert.equal(all.count, points.length);
-  assert.deepEqual({ ...exhaustive, maxBatchSize: 0, batchWaitMs: 0 }, { ...found, maxBatchSize: 0, batchWaitMs: 0 }, 'the same cheapest pair');
+  assert.deepEqual(
+    { ...exhaustive, maxBatchSize: 0, batchWaitMs: 0 },
+    { ...found, maxBatchSize: 0, batchWaitMs: 0 },
+    'the same cheapest pair',
+  );
   assert.ok(host.count < all.count / 3, `${host.count} measurements against ${all.count}`);
 });
 
@@ -108,11 +165,21 @@ test('a latency miss while keeping up prunes bigger-or-equal batches with longer
   const c: TuneConfig = { maxBatchSize: 16, batchWaitMs: 2, replicas: 1, threads: 1 };
   const miss = { ...fakeProbe(c, 100), passed: false, achievedPerSec: 100, missed: ['p99 120ms > 100ms'], score: 1.2 };
   pruneLongerWaits(ledger, { points: grid(s) }, c, miss);
-  const pruned = ledger.all().filter((x) => x.status === 'pruned').map((x) => configKey(x.config));
+  const pruned = ledger
+    .all()
+    .filter((x) => x.status === 'pruned')
+    .map((x) => configKey(x.config));
   assert.deepEqual(pruned, ['b16-w5-r1-t1', 'b32-w5-r1-t1']);
-  assert.match(ledger.get({ ...c, batchWaitMs: 5 }).note!, /batch 16 within 2ms already missed p99 120ms > 100ms while keeping up/);
+  assert.match(
+    ledger.get({ ...c, batchWaitMs: 5 }).note!,
+    /batch 16 within 2ms already missed p99 120ms > 100ms while keeping up/,
+  );
   // Not when it could not keep up (more waiting may form bigger batches and help).
   const other = ledgerFor(s);
-  pruneLongerWaits(other, { points: grid(s) }, c, { ...miss, achievedPerSec: 60, missed: ['p99 120ms > 100ms', 'answered 60.0 of 100.0 req/s (under 90%)'] });
+  pruneLongerWaits(other, { points: grid(s) }, c, {
+    ...miss,
+    achievedPerSec: 60,
+    missed: ['p99 120ms > 100ms', 'answered 60.0 of 100.0 req/s (under 90%)'],
+  });
   assert.equal(other.all().filter((x) => x.status === 'pruned').length, 0);
 });

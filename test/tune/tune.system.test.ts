@@ -58,32 +58,56 @@ function tuneDirs(tmp: string): string[] {
 
 /** Pids of processes whose command line mentions `needle`, and their children. */
 function pidsUnder(needle: string): number[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 4 && !f[2]!.startsWith('Z'));
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,stat=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 4 && !f[2]!.startsWith('Z'));
   const roots = rows.filter((f) => f.slice(3).join(' ').includes(needle)).map((f) => Number(f[0]));
   const out = new Set(roots);
   for (let grew = true; grew;) {
     grew = false;
-    for (const f of rows) if (out.has(Number(f[1])) && !out.has(Number(f[0]))) {
-      out.add(Number(f[0]));
-      grew = true;
-    }
+    for (const f of rows)
+      if (out.has(Number(f[1])) && !out.has(Number(f[0]))) {
+        out.add(Number(f[0]));
+        grew = true;
+      }
   }
   return [...out];
 }
 
 test('the written profile keeps the comments, validates and starts; nothing of the tuning cluster is left', async (t) => {
   const w = world(t);
-  const run = await serve(['tune', '--profile', 'p.yaml', '--batch-sizes', '1,8', '--batch-waits', '0ms,2ms', '--replicas', '1', ...FAST, '--write', 'tuned.yaml', '--json'], { cwd: w.cwd, env: w.env, timeoutMs: 90_000 });
+  const run = await serve(
+    [
+      'tune',
+      '--profile',
+      'p.yaml',
+      '--batch-sizes',
+      '1,8',
+      '--batch-waits',
+      '0ms,2ms',
+      '--replicas',
+      '1',
+      ...FAST,
+      '--write',
+      'tuned.yaml',
+      '--json',
+    ],
+    { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
+  );
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout) as TuneReport & { written: string };
   assert.equal(report.stopped, 'done');
   assert.equal(report.objective, 'cost');
   assert.equal(report.ratePerSec, 40);
   const rec = report.recommendation!;
-  assert.deepEqual({ replicas: rec.replicas, threads: rec.threads, objective: rec.objective }, { replicas: 1, threads: 1, objective: 'cost' });
+  assert.deepEqual(
+    { replicas: rec.replicas, threads: rec.threads, objective: rec.objective },
+    { replicas: 1, threads: 1, objective: 'cost' },
+  );
   assert.ok(report.candidates[0]!.passed && report.candidates[0]!.result!.windows >= 3);
   assert.match(run.stderr, /built the demo model/);
-  assert.deepEqual(tuneDirs(w.tmp), [], 'the tuning cluster\'s folder is removed');
+  assert.deepEqual(tuneDirs(w.tmp), [], "the tuning cluster's folder is removed");
   assert.deepEqual(pidsUnder(w.tmp), [], 'and its processes are gone');
 
   const text = readFileSync(path.join(w.cwd, 'tuned.yaml'), 'utf8');
@@ -93,7 +117,10 @@ test('the written profile keeps the comments, validates and starts; nothing of t
   assert.match(text, new RegExp(`batch_wait_timeout: ${rec.batchWaitMs}ms\n`));
   const validate = await serve(['validate', 'tuned.yaml'], { cwd: w.cwd });
   assert.equal(validate.code, 0, validate.stderr);
-  const up = await serve(['up', '--profile', 'tuned.yaml', '--detach', '--json', '--state-dir', 'st'], { cwd: w.cwd, timeoutMs: 60_000 });
+  const up = await serve(['up', '--profile', 'tuned.yaml', '--detach', '--json', '--state-dir', 'st'], {
+    cwd: w.cwd,
+    timeoutMs: 60_000,
+  });
   t.after(() => serve(['down', '--state-dir', 'st'], { cwd: w.cwd }).catch(() => undefined));
   assert.equal(up.code, 0, up.stderr);
   const status = JSON.parse(up.stdout) as { replicas: Array<{ state: string }> };
@@ -103,18 +130,46 @@ test('the written profile keeps the comments, validates and starts; nothing of t
 
 test('a target no configuration can meet exits 1 with the closest candidate and what it missed', async (t) => {
   const w = world(t, PROFILE.replace('p99: 400ms', 'p99: 50us'));
-  const run = await serve(['tune', '--profile', 'p.yaml', '--batch-sizes', '1,8', '--batch-waits', '0ms', '--replicas', '1', ...FAST], { cwd: w.cwd, env: w.env, timeoutMs: 90_000 });
+  const run = await serve(
+    ['tune', '--profile', 'p.yaml', '--batch-sizes', '1,8', '--batch-waits', '0ms', '--replicas', '1', ...FAST],
+    { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
+  );
   assert.equal(run.code, 1, run.stderr);
-  assert.match(run.stdout, /No recommendation: no configuration met every target at 40 req\/s; the closest, batch \d+ within 0ms, 1 replica x 1 thread, missed p99 [\d.]+ms > 50us/);
+  assert.match(
+    run.stdout,
+    /No recommendation: no configuration met every target at 40 req\/s; the closest, batch \d+ within 0ms, 1 replica x 1 thread, missed p99 [\d.]+ms > 50us/,
+  );
   assert.match(run.stdout, /FAIL/);
   assert.deepEqual(pidsUnder(w.tmp), []);
 });
 
 test('Ctrl-C in the middle of the search stops the cluster it started, leaves no process and writes the best so far', async (t) => {
   const w = world(t);
-  const child = spawn(process.execPath, [serveBin, 'tune', '--profile', 'p.yaml', '--exhaustive', '--batch-sizes', '1,8,16,32', '--batch-waits', '0ms,2ms,5ms', '--replicas', '1', ...FAST, '--write', 'best.yaml', '--json'], {
-    cwd: w.cwd, env: { ...process.env, ...w.env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      serveBin,
+      'tune',
+      '--profile',
+      'p.yaml',
+      '--exhaustive',
+      '--batch-sizes',
+      '1,8,16,32',
+      '--batch-waits',
+      '0ms,2ms,5ms',
+      '--replicas',
+      '1',
+      ...FAST,
+      '--write',
+      'best.yaml',
+      '--json',
+    ],
+    {
+      cwd: w.cwd,
+      env: { ...process.env, ...w.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -122,11 +177,15 @@ test('Ctrl-C in the middle of the search stops the cluster it started, leaves no
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   t.after(() => child.kill('SIGKILL'));
   // The second configuration being applied means the first was measured.
-  const log = await waitFor('the tuning cluster\'s controller log', () => {
-    const dir = readdirSync(w.tmp).find((d) => d.startsWith('serve-tune-'));
-    const file = dir && path.join(w.tmp, dir, 'state', 'logs', 'controller.log');
-    return file && existsSync(file) ? file : undefined;
-  }, 30_000);
+  const log = await waitFor(
+    "the tuning cluster's controller log",
+    () => {
+      const dir = readdirSync(w.tmp).find((d) => d.startsWith('serve-tune-'));
+      const file = dir && path.join(w.tmp, dir, 'state', 'logs', 'controller.log');
+      return file && existsSync(file) ? file : undefined;
+    },
+    30_000,
+  );
   await waitFor('a second configuration', () => readFileSync(log, 'utf8').includes('reconfigured'), 60_000, 50);
   const processes = pidsUnder(w.tmp);
   assert.ok(processes.length >= 3, `controller, gateway and a replica: ${processes}`);
@@ -136,27 +195,62 @@ test('Ctrl-C in the middle of the search stops the cluster it started, leaves no
   const report = JSON.parse(stdout) as TuneReport & { written?: string };
   assert.equal(report.stopped, 'interrupted');
   assert.ok(report.recommendation, 'the best found before Ctrl-C');
-  assert.ok(report.candidates.some((c) => c.status === 'skipped'), 'the rest was not measured');
+  assert.ok(
+    report.candidates.some((c) => c.status === 'skipped'),
+    'the rest was not measured',
+  );
   assert.equal(report.written, 'best.yaml');
   assert.equal((await serve(['validate', 'best.yaml'], { cwd: w.cwd })).code, 0);
   assert.deepEqual(processes.filter(isAlive), [], 'no process of the tuning cluster is left');
   assert.deepEqual(tuneDirs(w.tmp), []);
 });
 
-test('--attach tunes a running cluster and hands it back unpinned, with the profile\'s batching', async (t) => {
+test("--attach tunes a running cluster and hands it back unpinned, with the profile's batching", async (t) => {
   const w = world(t);
   execFileSync(process.execPath, [serveBin, 'model', 'demo'], { cwd: w.cwd, stdio: 'ignore' });
-  const up = await serve(['up', '--profile', 'p.yaml', '--detach', '--json', '--state-dir', 'st'], { cwd: w.cwd, timeoutMs: 60_000 });
+  const up = await serve(['up', '--profile', 'p.yaml', '--detach', '--json', '--state-dir', 'st'], {
+    cwd: w.cwd,
+    timeoutMs: 60_000,
+  });
   t.after(() => serve(['down', '--state-dir', 'st'], { cwd: w.cwd }).catch(() => undefined));
   assert.equal(up.code, 0, up.stderr);
-  const run = await serve(['tune', '--profile', 'p.yaml', '--attach', '--state-dir', 'st', '--batch-sizes', '1,8', '--batch-waits', '0ms,2ms', '--replicas', '1', '--exhaustive', ...FAST, '--json'], { cwd: w.cwd, env: w.env, timeoutMs: 90_000 });
+  const run = await serve(
+    [
+      'tune',
+      '--profile',
+      'p.yaml',
+      '--attach',
+      '--state-dir',
+      'st',
+      '--batch-sizes',
+      '1,8',
+      '--batch-waits',
+      '0ms,2ms',
+      '--replicas',
+      '1',
+      '--exhaustive',
+      ...FAST,
+      '--json',
+    ],
+    { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
+  );
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout) as TuneReport;
   assert.equal(report.measured, 4);
-  const status = JSON.parse((await serve(['status', '--json', '--state-dir', 'st'], { cwd: w.cwd })).stdout) as { autoscaling: { pinned?: number; decisions: Array<{ action: string }> } };
+  const status = JSON.parse((await serve(['status', '--json', '--state-dir', 'st'], { cwd: w.cwd })).stdout) as {
+    autoscaling: { pinned?: number; decisions: Array<{ action: string }> };
+  };
   assert.equal(status.autoscaling.pinned, undefined, 'unpinned');
   assert.ok(status.autoscaling.decisions.some((d) => d.action === 'unpin'));
   const logs = readFileSync(path.join(w.cwd, 'st', 'logs', 'controller.log'), 'utf8');
-  assert.match(logs.trim().split('\n').filter((l) => l.includes('reconfigured')).at(-1)!, /batch 8 within 0ms, 1 thread/, 'the profile\'s batching is back');
+  assert.match(
+    logs
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('reconfigured'))
+      .at(-1)!,
+    /batch 8 within 0ms, 1 thread/,
+    "the profile's batching is back",
+  );
   assert.equal((await serve(['down', '--state-dir', 'st'], { cwd: w.cwd, timeoutMs: 30_000 })).code, 0);
 });

@@ -6,10 +6,25 @@ import { code, pageHead, prose, table } from './markdown.js';
 /** The page, from a program built with every command (buildProgram()). */
 export function renderCliReference(program: Command): string {
   const all = commandsOf(program);
-  const out: string[] = [pageHead('CLI reference', 'the commander program (src/cli/program.ts and one file per command)')];
-  out.push('Every command, its arguments and its flags. `serve <command> --help` prints the same, with examples.\n');
-  out.push('Commands marked *internal* are started by `serve up` and hidden from `serve --help`; they are listed for completeness.\n');
-  out.push(table(['Command', 'What it does'], all.map(({ cmd, path, hidden }) => [`[${code(path)}](#${anchor(path)})`, summary(cmd) + (hidden ? ' *(internal)*' : '')])));
+  const out: string[] = [
+    pageHead('CLI reference', 'the commander program (src/cli/program.ts and one file per command)'),
+  ];
+  out.push(
+    'Every command, its arguments and its flags. `serve <command> --help` prints the ' + 'same, with examples.\n',
+  );
+  out.push(
+    'Commands marked *internal* are started by `serve up` and hidden from `serve ' +
+      '--help`; they are listed for completeness.\n',
+  );
+  out.push(
+    table(
+      ['Command', 'What it does'],
+      all.map(({ cmd, path, hidden }) => [
+        `[${code(path)}](#${anchor(path)})`,
+        summary(cmd) + (hidden ? ' *(internal)*' : ''),
+      ]),
+    ),
+  );
   for (const entry of all) out.push(renderCommand(entry));
   return out.join('\n');
 }
@@ -40,11 +55,28 @@ function renderCommand({ cmd, path, hidden }: Entry): string {
   parts.push('```\n' + `${path} ${cmd.usage()}` + '\n```\n');
   parts.push(prose(help.commandDescription(cmd).trim()) + '\n');
   const args = help.visibleArguments(cmd);
-  if (args.length > 0) parts.push(table(['Argument', 'Required', 'Description'], args.map((a) => [code(argTerm(a)), a.required ? 'yes' : 'no', argText(a)])));
+  if (args.length > 0)
+    parts.push(
+      table(
+        ['Argument', 'Required', 'Description'],
+        args.map((a) => [code(argTerm(a)), a.required ? 'yes' : 'no', argText(a)]),
+      ),
+    );
   const options = cmd.options.filter((o) => !o.hidden);
-  if (options.length > 0) parts.push(table(['Option', 'Default', 'Description'], options.map((o) => [code(o.flags), defaultOf(o), optionText(o)])));
+  if (options.length > 0)
+    parts.push(
+      table(
+        ['Option', 'Default', 'Description'],
+        options.map((o) => [code(o.flags), defaultOf(o), optionText(o)]),
+      ),
+    );
   const subs = help.visibleCommands(cmd).filter((s) => s.name() !== 'help');
-  if (subs.length > 0) parts.push('Subcommands: ' + subs.map((s) => `[${code(`${path} ${s.name()}`)}](#${anchor(`${path} ${s.name()}`)})`).join(', ') + '\n');
+  if (subs.length > 0)
+    parts.push(
+      'Subcommands: ' +
+        subs.map((s) => `[${code(`${path} ${s.name()}`)}](#${anchor(`${path} ${s.name()}`)})`).join(', ') +
+        '\n',
+    );
   const examples = afterHelp(cmd);
   if (examples !== '') parts.push('```\n' + examples + '\n```\n');
   return parts.join('\n');
@@ -63,7 +95,10 @@ function argTerm(a: Argument): string {
 }
 
 function argText(a: Argument): string {
-  const extra = [a.argChoices ? `one of ${a.argChoices.join(', ')}` : '', a.defaultValue !== undefined ? `default ${JSON.stringify(a.defaultValue)}` : ''].filter(Boolean);
+  const extra = [
+    a.argChoices ? `one of ${a.argChoices.join(', ')}` : '',
+    a.defaultValue !== undefined ? `default ${JSON.stringify(a.defaultValue)}` : '',
+  ].filter(Boolean);
   return [a.description, ...extra].filter(Boolean).join('; ');
 }
 
@@ -88,15 +123,28 @@ function optionText(o: Option): string {
  */
 function afterHelp(cmd: Command): string {
   let text = '';
-  cmd.configureOutput({ writeOut: (s) => { text += s; }, getOutHelpWidth: () => 100, getOutHasColors: () => false });
+  cmd.configureOutput({
+    writeOut: (s) => {
+      text += s;
+    },
+    getOutHelpWidth: () => 100,
+    getOutHasColors: () => false,
+  });
   const core = cmd.helpInformation();
   cmd.outputHelp();
   const i = text.indexOf(core);
   const after = i < 0 ? '' : text.slice(i + core.length);
-  return after.split('\n').map((l) => l.trimEnd()).join('\n').trim();
+  return after
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')
+    .trim();
 }
 
 /** GitHub's heading anchor for "serve model demo". */
 export function anchor(heading: string): string {
-  return heading.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 -]/g, '')
+    .replace(/ /g, '-');
 }

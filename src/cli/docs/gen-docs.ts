@@ -15,9 +15,15 @@ async function main(): Promise<void> {
   for (const [name, text] of pages) await writeFile(path.join(outDir, name), text);
   // Every page here is generated: one the generator does not make is stale or hand-written.
   for (const name of await readdir(outDir)) {
-    if (name.endsWith('.md') && !pages.has(name)) process.stderr.write(`serve docs: warning: ${path.join(outDir, name)} is not generated: remove it or add it to src/cli/docs/pages.ts\n`);
+    if (name.endsWith('.md') && !pages.has(name))
+      process.stderr.write(
+        `serve docs: warning: ${path.join(outDir, name)} is not generated: remove it or ` +
+          `add it to src/cli/docs/pages.ts\n`,
+      );
   }
-  process.stdout.write(`wrote ${[...pages.keys()].join(', ')} to ${path.relative(process.cwd(), outDir) || '.'}\n`);
+  process.stdout.write(
+    `wrote ${[...pages.keys()].join(', ')} to ` + `${path.relative(process.cwd(), outDir) || '.'}\n`,
+  );
 }
 
 await main();

@@ -14,20 +14,34 @@ import { code, pageHead, table } from './markdown.js';
 
 export function renderProfileReference(): string {
   return [
-    pageHead('Profile reference', 'the profile trees (src/profile/schema.ts, schedule-tree.ts), the rules (src/profile/rules.ts) and the settings table (src/common/settings-table*.ts)'),
-    'A profile is a YAML file; `serve validate FILE` checks one and `serve validate --schema` prints the JSON Schema editors use (profiles/profile.schema.json, from the same tree). '
-      + 'Durations are written like `10ms`, `15s`, `2m`; sizes like `512MiB`, `2GB`; percentages like `1%`. Any value may be a `${VAR}` or `${VAR:-default}` reference, expanded when the profile loads.\n',
+    pageHead(
+      'Profile reference',
+      'the profile trees (src/profile/schema.ts, schedule-tree.ts), the rules ' +
+        '(src/profile/rules.ts) and the settings table (src/common/settings-table*.ts)',
+    ),
+    'A profile is a YAML file; `serve validate FILE` checks one and `serve validate ' +
+      '--schema` prints the JSON Schema editors use (profiles/profile.schema.json, ' +
+      'from the same tree). ' +
+      'Durations are written like `10ms`, `15s`, `2m`; sizes like `512MiB`, `2GB`; ' +
+      'percentages like `1%`. Any value may be a `${VAR}` or `${VAR:-default}` ' +
+      'reference, expanded when the profile loads.\n',
     '## Profile fields\n',
     fieldTable(profileTree),
     '## Rules between fields\n',
-    'Besides each field\'s own range, a profile must satisfy these (the problem is reported on the field you wrote; a default involved is named as such):\n',
-    profileRuleTexts().map((r) => `- ${r}`).join('\n') + '\n',
+    "Besides each field's own range, a profile must satisfy these (the problem is " +
+      'reported on the field you wrote; a default involved is named as such):\n',
+    profileRuleTexts()
+      .map((r) => `- ${r}`)
+      .join('\n') + '\n',
     '## Schedule profile fields\n',
-    'A schedule profile names which profile is active when; `serve up`, `serve validate` and `serve schedule show` take one where they take a profile.\n',
+    'A schedule profile names which profile is active when; `serve up`, `serve ' +
+      'validate` and `serve schedule show` take one where they take a profile.\n',
     fieldTable(scheduleTree),
     '## Data-plane settings\n',
-    'The settings of a replica and of the gateway, from which the profile fields above and the flags of `serve replica` and `serve gateway` are derived. '
-      + 'A setting without a profile field is set by `serve up` from other fields, or only by its flag. Secrets have no flag: they arrive on stdin.\n',
+    'The settings of a replica and of the gateway, from which the profile fields ' +
+      'above and the flags of `serve replica` and `serve gateway` are derived. ' +
+      'A setting without a profile field is set by `serve up` from other fields, or ' +
+      'only by its flag. Secrets have no flag: they arrive on stdin.\n',
     '### Replica\n',
     settingsTable(replicaSettingsTable),
     '### Gateway\n',
@@ -41,15 +55,37 @@ function fieldTable(tree: Section): string {
   const walk = (node: Node, path: string[]) => {
     const name = code(path.join('.'));
     if (node.kind === 'leaf') {
-      const dflt = node.required ? '**required**' : node.default !== undefined ? code(String(node.default)) : (node.defaultText ?? '');
+      const dflt = node.required
+        ? '**required**'
+        : node.default !== undefined
+          ? code(String(node.default))
+          : (node.defaultText ?? '');
       rows.push([name, node.unit.replace(/ \| /g, ' or '), dflt, node.expected, node.doc]);
     } else if (node.kind === 'list') {
       const item = node.item;
-      rows.push([name, item.kind === 'leaf' ? `list of ${item.unit.replace(/ \| /g, ' or ')}` : 'list', node.defaultText ?? '',
-        [item.kind === 'leaf' ? `each ${item.expected}` : '', node.maxItems !== undefined ? `at most ${node.maxItems} items` : ''].filter(Boolean).join('; '), node.doc]);
-      if (item.kind === 'section') for (const [key, child] of Object.entries(item.fields as Record<string, Node>)) walk(child, [...path.slice(0, -1), `${path.at(-1)}[]`, key]);
+      rows.push([
+        name,
+        item.kind === 'leaf' ? `list of ${item.unit.replace(/ \| /g, ' or ')}` : 'list',
+        node.defaultText ?? '',
+        [
+          item.kind === 'leaf' ? `each ${item.expected}` : '',
+          node.maxItems !== undefined ? `at most ${node.maxItems} items` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+        node.doc,
+      ]);
+      if (item.kind === 'section')
+        for (const [key, child] of Object.entries(item.fields as Record<string, Node>))
+          walk(child, [...path.slice(0, -1), `${path.at(-1)}[]`, key]);
     } else if (node.kind === 'map') {
-      rows.push([name, `map: ${node.key.unit} → ${node.value.unit}`, '', `keys: ${node.key.expected}; values: ${node.value.expected}`, node.doc]);
+      rows.push([
+        name,
+        `map: ${node.key.unit} → ${node.value.unit}`,
+        '',
+        `keys: ${node.key.expected}; values: ${node.value.expected}`,
+        node.doc,
+      ]);
     } else {
       if (path.length > 0) rows.push([name, 'section', '', '', node.doc]);
       for (const [key, child] of Object.entries(node.fields)) walk(child, [...path, key]);
@@ -61,8 +97,12 @@ function fieldTable(tree: Section): string {
 
 function settingsTable(settings: SettingsTable): string {
   const rows = Object.entries(settings).map(([name, spec]) => [
-    code(name), spec.stdinOnly ? 'stdin only' : code(flagOf(name)), spec.profilePath ? code(spec.profilePath) : '',
-    spec.kind, defaultText(spec), spec.help + (spec.live ? ' Changes on a running replica without a restart.' : ''),
+    code(name),
+    spec.stdinOnly ? 'stdin only' : code(flagOf(name)),
+    spec.profilePath ? code(spec.profilePath) : '',
+    spec.kind,
+    defaultText(spec),
+    spec.help + (spec.live ? ' Changes on a running replica without a restart.' : ''),
   ]);
   return table(['Setting', 'Flag', 'Profile field', 'Kind', 'Default', 'Meaning'], rows);
 }
@@ -70,6 +110,7 @@ function settingsTable(settings: SettingsTable): string {
 function defaultText(spec: SettingSpec): string {
   if (spec.required) return '**required**';
   if (spec.default === undefined) return '';
-  if (spec.kind === 'durationMs' && typeof spec.default === 'number') return `${code(String(spec.default))} (${formatDuration(spec.default)})`;
+  if (spec.kind === 'durationMs' && typeof spec.default === 'number')
+    return `${code(String(spec.default))} (${formatDuration(spec.default)})`;
   return code(String(spec.default));
 }

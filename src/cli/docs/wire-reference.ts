@@ -10,8 +10,10 @@ export function renderWireReference(): string {
   };
   return [
     pageHead('Wire headers', 'src/common/wire-headers.ts and src/common/wire.ts'),
-    'The inference API is the Open Inference Protocol v2 (KServe, Triton) with Triton\'s binary tensor extension. '
-      + 'These are the headers serve adds to it or gives a meaning; header names are case-insensitive.\n',
+    'The inference API is the Open Inference Protocol v2 (KServe, Triton) with ' +
+      "Triton's binary tensor extension. " +
+      'These are the headers serve adds to it or gives a meaning; header names are ' +
+      'case-insensitive.\n',
     section('Request headers', 'request'),
     section('Response headers', 'response'),
   ].join('\n');
@@ -19,6 +21,12 @@ export function renderWireReference(): string {
 
 function renderHeader(h: WireHeaderDoc): string {
   const parts = [`### ${h.name}\n`, `*${prose(h.between)}*\n`, prose(h.meaning) + '\n'];
-  if (h.values) parts.push(table(['Value', 'Meaning'], h.values.map(([v, m]) => [code(v), m])));
+  if (h.values)
+    parts.push(
+      table(
+        ['Value', 'Meaning'],
+        h.values.map(([v, m]) => [code(v), m]),
+      ),
+    );
   return parts.join('\n');
 }

@@ -33,13 +33,18 @@ export function factsScript(node: string, workdir: string): string {
   return [
     `if cd ${w} 2>/dev/null; then echo workdir=ok; else echo workdir=missing; fi`,
     `echo "node=$(${n} --version 2>&1 | head -n 1)"`,
-    `echo "serve=$(${n} ${shellQuote(`${workdir}/bin/serve.js`)} --version 2>&1 | head -n 1)"`,
+    `echo "serve=$(${n} ${shellQuote(`${workdir}/bin/serve.js`)} --version 2>&1 | ` + `head -n 1)"`,
     `echo "cpus=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN)"`,
     `echo "mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo 2>/dev/null)"`,
-    `if command -v nvidia-smi >/dev/null 2>&1; then out=$(${shellCommand(['nvidia-smi', ...NVIDIA_SMI_ARGS])} 2>&1); rc=$?; ` +
-      `printf '%s\\n' "$out" | sed 's/^/gpu=/'; echo "nvidia_smi=$rc"; else echo nvidia_smi=missing; fi`,
-    `lib=$(ls ${w}/node_modules/onnxruntime-node/bin/napi-v*/linux/*/libonnxruntime_providers_cuda.so 2>/dev/null | head -n 1)`,
-    `if [ -z "$lib" ]; then echo cuda=missing; else miss=$(ldd "$lib" 2>&1 | awk '/not found/ {print $1}' | tr '\\n' ' '); ` +
+    `if command -v nvidia-smi >/dev/null 2>&1; then out=$(` +
+      `${shellCommand(['nvidia-smi', ...NVIDIA_SMI_ARGS])} 2>&1); rc=$?; ` +
+      `printf '%s\\n' "$out" | sed 's/^/gpu=/'; echo "nvidia_smi=$rc"; else echo ` +
+      `nvidia_smi=missing; fi`,
+    `lib=$(ls ${w}` +
+      `/node_modules/onnxruntime-node/bin/napi-v*/linux/*/libonnxruntime_providers_cuda.so ` +
+      `2>/dev/null | head -n 1)`,
+    `if [ -z "$lib" ]; then echo cuda=missing; else miss=$(ldd "$lib" 2>&1 | awk ` +
+      `'/not found/ {print $1}' | tr '\\n' ' '); ` +
       `if [ -n "$miss" ]; then echo "cuda=unresolved $miss"; else echo "cuda=present $lib"; fi; fi`,
   ].join('\n');
 }
@@ -62,7 +67,8 @@ export function parseFacts(text: string): HostFacts {
   const memKb = Number(one.get('mem_kb'));
   const smi = one.get('nvidia_smi');
   let gpus: GpuReading[] = [];
-  let nvidiaSmi: HostFacts['nvidiaSmi'] = smi === 'missing' || smi === undefined ? 'missing' : smi === '0' ? 'ok' : 'failed';
+  let nvidiaSmi: HostFacts['nvidiaSmi'] =
+    smi === 'missing' || smi === undefined ? 'missing' : smi === '0' ? 'ok' : 'failed';
   let nvidiaSmiError: string | undefined = nvidiaSmi === 'failed' ? gpuLines.join(' ').slice(0, 200) : undefined;
   if (nvidiaSmi === 'ok') {
     try {
@@ -80,7 +86,8 @@ export function parseFacts(text: string): HostFacts {
     ...(/^\d+\.\d+\.\d+/.test(serve) ? { serveVersion: serve.split(/\s/)[0] } : { serveError: serve || 'no answer' }),
     ...(Number.isInteger(cpus) && cpus > 0 ? { cpus } : {}),
     ...(Number.isFinite(memKb) && memKb > 0 ? { memoryBytes: memKb * 1024 } : {}),
-    nvidiaSmi, ...(nvidiaSmiError ? { nvidiaSmiError } : {}),
+    nvidiaSmi,
+    ...(nvidiaSmiError ? { nvidiaSmiError } : {}),
     gpus,
     cuda: {
       state: cudaState === 'present' || cudaState === 'unresolved' ? cudaState : 'missing',
@@ -99,6 +106,8 @@ export function nodeAtLeast(version: string, min: string): boolean {
 
 /** The lowest Node.js the package supports ("20.18.1" from package.json's engines.node ">=20.18.1"). */
 export function minNodeVersion(): string {
-  const pkg = JSON.parse(readFileSync(path.join(findPackageRoot(), 'package.json'), 'utf8')) as { engines?: { node?: string } };
+  const pkg = JSON.parse(readFileSync(path.join(findPackageRoot(), 'package.json'), 'utf8')) as {
+    engines?: { node?: string };
+  };
   return /(\d+\.\d+\.\d+)/.exec(pkg.engines?.node ?? '')?.[1] ?? '20.18.1';
 }

@@ -11,7 +11,10 @@ export interface GpuReading extends GpuDevice {
 }
 
 /** The arguments of the one nvidia-smi query serve makes, on every host. */
-export const NVIDIA_SMI_ARGS = ['--query-gpu=index,name,memory.total,memory.used,utilization.gpu', '--format=csv,noheader,nounits'] as const;
+export const NVIDIA_SMI_ARGS = [
+  '--query-gpu=index,name,memory.total,memory.used,utilization.gpu',
+  '--format=csv,noheader,nounits',
+] as const;
 
 const MiB = 1024 * 1024;
 
@@ -26,13 +29,18 @@ export function parseNvidiaSmi(text: string): GpuReading[] {
     if (line === '') continue;
     const f = line.split(',').map((s) => s.trim());
     const index = Number(f[0]);
-    if (f.length < 5 || !Number.isInteger(index) || index < 0) throw new Error(`nvidia-smi printed "${line.slice(0, 80)}", expected "index, name, memory.total, memory.used, utilization.gpu"`);
+    if (f.length < 5 || !Number.isInteger(index) || index < 0)
+      throw new Error(
+        `nvidia-smi printed "${line.slice(0, 80)}", expected "index, name, ` +
+          `memory.total, memory.used, utilization.gpu"`,
+      );
     const num = (s: string | undefined) => (s !== undefined && /^\d+(\.\d+)?$/.test(s) ? Number(s) : undefined);
     const total = num(f[2]);
     const used = num(f[3]);
     const util = num(f[4]);
     out.push({
-      index, name: f[1]!,
+      index,
+      name: f[1]!,
       ...(total === undefined ? {} : { memoryTotalBytes: total * MiB }),
       ...(used === undefined ? {} : { memoryUsedBytes: used * MiB }),
       ...(util === undefined ? {} : { utilizationPercent: util }),

@@ -58,28 +58,56 @@ export interface HostEntry {
 export async function localEntry(spec: HostSpec, o: HostEntryOptions): Promise<HostEntry> {
   const local = o.profile.local;
   const devices = await localGpus();
-  const detected = localCapacity({ cpus: spec.cpus ?? local.cpus, memoryBytes: spec.memoryBytes ?? local.memoryBytes, gpus: spec.gpus ?? local.gpus }, undefined, spec.name);
+  const detected = localCapacity(
+    {
+      cpus: spec.cpus ?? local.cpus,
+      memoryBytes: spec.memoryBytes ?? local.memoryBytes,
+      gpus: spec.gpus ?? local.gpus,
+    },
+    undefined,
+    spec.name,
+  );
   // nvidia-smi's list, where it runs, is what a GPU count left to `auto` means.
   const gpus = spec.gpus ?? local.gpus ?? (devices.length > 0 ? devices.length : detected.gpus);
-  return { spec, capacity: { ...detected, gpus, ...(devices.length > 0 ? { gpuDevices: devices } : {}) }, gpus: devices };
+  return {
+    spec,
+    capacity: { ...detected, gpus, ...(devices.length > 0 ? { gpuDevices: devices } : {}) },
+    gpus: devices,
+  };
 }
 
 /**
  * Connects an SSH host (its connection goes to `opening` first, so a failed open can close it) and
  * prepares it; `onState` hears the connection's changes from then on.
  */
-export async function remoteEntry(spec: HostSpec, o: HostEntryOptions, config: SshConfig, opening: SshConnection[], onState: (state: string, why: string | undefined) => void): Promise<HostEntry> {
+export async function remoteEntry(
+  spec: HostSpec,
+  o: HostEntryOptions,
+  config: SshConfig,
+  opening: SshConnection[],
+  onState: (state: string, why: string | undefined) => void,
+): Promise<HostEntry> {
   const { log } = o;
   let target: SshTarget;
   try {
     target = await resolveTarget(spec.ssh!, config.configFile);
   } catch (err) {
-    throw new UserError(`host ${spec.name}: ssh cannot use the destination ${JSON.stringify(spec.ssh)} (${errorMessage(err)}): fix its ssh field in the profile`);
+    throw new UserError(
+      `host ${spec.name}: ssh cannot use the destination ${JSON.stringify(spec.ssh)} (` +
+        `${errorMessage(err)}): fix its ssh field in the profile`,
+    );
   }
   const workdir = spec.workdir ?? findPackageRoot();
   const conn = new SshConnection({
-    hostName: spec.name, target, config, controlPath: controlPathOf(o.stateDir, spec.name, target), node: spec.node,
-    trustCommand: o.trustCommand(spec.name), clock: o.clock, log, onState,
+    hostName: spec.name,
+    target,
+    config,
+    controlPath: controlPathOf(o.stateDir, spec.name, target),
+    node: spec.node,
+    trustCommand: o.trustCommand(spec.name),
+    clock: o.clock,
+    log,
+    onState,
   });
   opening.push(conn);
   try {
@@ -88,12 +116,23 @@ export async function remoteEntry(spec: HostSpec, o: HostEntryOptions, config: S
     if (err instanceof ConnectError && err.failure.kind !== 'other') throw new UnreachableError(err.message);
     throw new UserError(errorMessage(err));
   }
-  const { facts, capacity, registry } = await prepareRemoteHost(spec, { conn, target, workdir, model: o.model, onEvent: (e) => o.onEvent(e) });
+  const { facts, capacity, registry } = await prepareRemoteHost(spec, {
+    conn,
+    target,
+    workdir,
+    model: o.model,
+    onEvent: (e) => o.onEvent(e),
+  });
   const heartbeatMs = config.keepaliveMs;
   const launcher = new SshLauncher({ connection: conn, workdir, clock: o.clock, heartbeatMs });
   const heartbeatTimeoutMs = heartbeatMs * (config.keepaliveCount + 1);
   const address = spec.address ?? target.hostname;
-  return { spec, capacity, gpus: facts.gpus, remote: { target, conn, launcher, node: spec.node, workdir, registry, address, heartbeatTimeoutMs } };
+  return {
+    spec,
+    capacity,
+    gpus: facts.gpus,
+    remote: { target, conn, launcher, node: spec.node, workdir, registry, address, heartbeatTimeoutMs },
+  };
 }
 
 /** Refreshes a host's GPU readings (this machine's, or over its connection while it is up). */

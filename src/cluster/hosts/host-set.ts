@@ -7,7 +7,14 @@ import type { HostStatus } from '../../common/cluster-status.js';
 import type { Launcher } from '../launcher.js';
 import type { SshConnection } from '../launchers/ssh-connection.js';
 import type { HostCapacity } from '../placement.js';
-import { localEntry, readGpus, remoteEntry, type HostEntry, type HostEntryOptions, type RemotePlace } from './host-entry.js';
+import {
+  localEntry,
+  readGpus,
+  remoteEntry,
+  type HostEntry,
+  type HostEntryOptions,
+  type RemotePlace,
+} from './host-entry.js';
 import { sshConfigOf, type SshConfig } from './ssh-options.js';
 import { describeTarget } from './ssh-target.js';
 
@@ -37,7 +44,13 @@ export class HostSet {
    */
   static async open(o: HostSetOptions): Promise<HostSet> {
     const set = new HostSet(o);
-    const results = await Promise.allSettled(o.profile.hosts.map((spec) => (spec.ssh === undefined ? localEntry(spec, o) : remoteEntry(spec, o, set.config, set.opening, (state, why) => set.onConnState(spec.name, state, why)))));
+    const results = await Promise.allSettled(
+      o.profile.hosts.map((spec) =>
+        spec.ssh === undefined
+          ? localEntry(spec, o)
+          : remoteEntry(spec, o, set.config, set.opening, (state, why) => set.onConnState(spec.name, state, why)),
+      ),
+    );
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     for (const r of results) if (r.status === 'fulfilled') set.entries.push(r.value);
     if (failures.length > 0) {
@@ -46,7 +59,11 @@ export class HostSet {
       const messages = failures.map(errorMessage);
       const first = messages[0]!;
       const details = messages.slice(1);
-      throw unreachable ? new UnreachableError(first, { details }) : failures[0] instanceof UserError && failures.length === 1 ? failures[0] : new UserError(first, { details });
+      throw unreachable
+        ? new UnreachableError(first, { details })
+        : failures[0] instanceof UserError && failures.length === 1
+          ? failures[0]
+          : new UserError(first, { details });
     }
     return set;
   }
@@ -58,13 +75,23 @@ export class HostSet {
 
   /** Names of the hosts that are down, with why (for pending reasons). */
   downHosts(): string[] {
-    return this.entries.filter((e) => e.remote && e.remote.conn.state !== 'up').map((e) => `${e.spec.name} (${e.remote!.conn.reason ?? 'connecting'})`);
+    return this.entries
+      .filter((e) => e.remote && e.remote.conn.state !== 'up')
+      .map((e) => `${e.spec.name} (${e.remote!.conn.reason ?? 'connecting'})`);
   }
 
   /** What a replica on `hostName` needs; undefined for this machine. */
   remotePlace(hostName: string | undefined): RemotePlace | undefined {
     const r = this.entries.find((e) => e.spec.name === hostName)?.remote;
-    return r && { node: r.node, workdir: r.workdir, registry: r.registry, address: r.address, heartbeatTimeoutMs: r.heartbeatTimeoutMs };
+    return (
+      r && {
+        node: r.node,
+        workdir: r.workdir,
+        registry: r.registry,
+        address: r.address,
+        heartbeatTimeoutMs: r.heartbeatTimeoutMs,
+      }
+    );
   }
 
   /** The SSH launcher of `hostName`; undefined for this machine. */
@@ -90,7 +117,13 @@ export class HostSet {
       ...(e.remote?.conn.reason && e.remote.conn.state !== 'up' ? { reason: e.remote.conn.reason } : {}),
       cpus: e.capacity.cpus,
       memoryBytes: e.capacity.memoryBytes,
-      gpus: e.gpus.map((g) => ({ index: g.index, name: g.name, memoryTotalBytes: g.memoryTotalBytes, memoryUsedBytes: g.memoryUsedBytes, utilizationPercent: g.utilizationPercent })),
+      gpus: e.gpus.map((g) => ({
+        index: g.index,
+        name: g.name,
+        memoryTotalBytes: g.memoryTotalBytes,
+        memoryUsedBytes: g.memoryUsedBytes,
+        utilizationPercent: g.utilizationPercent,
+      })),
     }));
   }
 
@@ -114,7 +147,13 @@ export class HostSet {
       this.scheduleRetry(entry);
       if (entry.wasUp === false) return;
       entry.wasUp = false;
-      this.o.onEvent({ level: 'warn', kind: 'host-lost', message: `host ${name} is down: ${why ?? 'connection closed'}; its replicas are placed elsewhere, and it is tried again` });
+      this.o.onEvent({
+        level: 'warn',
+        kind: 'host-lost',
+        message:
+          `host ${name} is down: ${why ?? 'connection closed'}; its replicas are placed ` +
+          `elsewhere, and it is tried again`,
+      });
       this.o.onChange();
     } else if (state === 'up') {
       entry.wasUp = true;
@@ -127,9 +166,16 @@ export class HostSet {
   private scheduleRetry(entry: HostEntry): void {
     const conn = entry.remote!.conn;
     const delayMs = Math.max(1000, this.config.keepaliveMs);
-    this.retryTimers.set(entry.spec.name, this.o.clock.setTimer(() => {
-      if (this.closed) return;
-      conn.open().catch(() => this.scheduleRetry(entry));
-    }, delayMs, { unref: true }));
+    this.retryTimers.set(
+      entry.spec.name,
+      this.o.clock.setTimer(
+        () => {
+          if (this.closed) return;
+          conn.open().catch(() => this.scheduleRetry(entry));
+        },
+        delayMs,
+        { unref: true },
+      ),
+    );
   }
 }

@@ -19,15 +19,25 @@ export async function recordedFingerprints(file: string, target: SshTarget): Pro
  * timeout). Throws an Error when none came back.
  */
 export async function scanHostKeys(target: SshTarget, connectTimeoutMs: number): Promise<string[]> {
-  const r = await runProcess('ssh-keyscan', ['-T', String(seconds(connectTimeoutMs)), '-p', String(target.port), '--', target.hostname], {
-    timeoutMs: connectTimeoutMs + 5000,
-  });
+  const r = await runProcess(
+    'ssh-keyscan',
+    ['-T', String(seconds(connectTimeoutMs)), '-p', String(target.port), '--', target.hostname],
+    {
+      timeoutMs: connectTimeoutMs + 5000,
+    },
+  );
   const name = knownHostsName(target);
-  const lines = r.stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'))
+  const lines = r.stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('#'))
     // ssh-keyscan names the host as it connected; with a HostKeyAlias ssh looks the alias up.
     .map((l) => `${name} ${l.split(' ').slice(1).join(' ')}`);
   if (lines.length === 0) {
-    const why = r.stderr.split('\n').filter((l) => l.trim() && !l.startsWith('#')).at(-1) ?? (r.timedOut ? 'no answer' : 'no keys returned');
+    const why =
+      r.stderr
+        .split('\n')
+        .filter((l) => l.trim() && !l.startsWith('#'))
+        .at(-1) ?? (r.timedOut ? 'no answer' : 'no keys returned');
     throw new Error(`ssh-keyscan got no host key from ${target.hostname} port ${target.port} (${why})`);
   }
   return lines;

@@ -21,7 +21,10 @@ export interface PrepareOptions {
 }
 
 /** The host's facts, the capacity placement may use there, and its registry (holding the model now). */
-export async function prepareRemoteHost(spec: HostSpec, o: PrepareOptions): Promise<{ facts: HostFacts; capacity: HostCapacity; registry: string }> {
+export async function prepareRemoteHost(
+  spec: HostSpec,
+  o: PrepareOptions,
+): Promise<{ facts: HostFacts; capacity: HostCapacity; registry: string }> {
   const facts = await checkFacts(spec, o.conn, o.workdir);
   const registry = spec.registry ?? `${o.workdir}/models`;
   const gpuCount = spec.gpus ?? facts.gpus.length;
@@ -34,13 +37,24 @@ export async function prepareRemoteHost(spec: HostSpec, o: PrepareOptions): Prom
   };
   const m = o.model;
   const files = await hashVersionFolder(m.dir);
-  const sync = await syncModel((cmd, x) => o.conn.exec(cmd, x), m.dir, registry, m.name, m.version, files).catch((err: unknown) => {
-    throw new UserError(`host ${spec.name}: the model ${m.name}@${m.version} could not be copied to ${registry} there: ${errorMessage(err)}`);
-  });
-  const copied = sync.present ? 'already there' : `copied (${sync.blobsSent} of ${files.length} files sent, ${formatBytes(sync.bytesSent)})`;
+  const sync = await syncModel((cmd, x) => o.conn.exec(cmd, x), m.dir, registry, m.name, m.version, files).catch(
+    (err: unknown) => {
+      throw new UserError(
+        `host ${spec.name}: the model ${m.name}@${m.version} could not be copied to ` +
+          `${registry} there: ${errorMessage(err)}`,
+      );
+    },
+  );
+  const copied = sync.present
+    ? 'already there'
+    : `copied (${sync.blobsSent} of ${files.length} files sent, ` + `${formatBytes(sync.bytesSent)})`;
   o.onEvent({
-    level: 'info', kind: 'host',
-    message: `${spec.name}: connected to ${describeTarget(o.target)}; ${capacity.cpus} CPUs, ${formatBytes(capacity.memoryBytes)}, ${gpuCount} GPUs; model ${m.name}@${m.version} ${copied}`,
+    level: 'info',
+    kind: 'host',
+    message:
+      `${spec.name}: connected to ${describeTarget(o.target)}; ${capacity.cpus} CPUs, ` +
+      `${formatBytes(capacity.memoryBytes)}, ${gpuCount} GPUs; model ${m.name}@` +
+      `${m.version} ${copied}`,
   });
   return { facts, capacity, registry };
 }
@@ -48,16 +62,35 @@ export async function prepareRemoteHost(spec: HostSpec, o: PrepareOptions): Prom
 /** Asks the host what it runs and has; a host that cannot run this serve is a UserError. */
 async function checkFacts(spec: HostSpec, conn: SshConnection, workdir: string): Promise<HostFacts> {
   const r = await conn.exec(factsScript(spec.node, workdir), { timeoutMs: 30_000 });
-  if (r.code !== 0) throw new UnreachableError(`host ${spec.name}: could not ask it what it runs (${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`})`);
+  if (r.code !== 0)
+    throw new UnreachableError(
+      `host ${spec.name}: could not ask it what it runs (` +
+        `${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`})`,
+    );
   const facts = parseFacts(r.stdout);
   const here = packageVersion();
   const min = minNodeVersion();
-  if (!facts.workdirFound) throw new UserError(`host ${spec.name}: its workdir ${workdir} does not exist: install serve there and set hosts[].workdir to its folder`);
-  if (!facts.nodeVersion) throw new UserError(`host ${spec.name}: ${spec.node} does not run there (${facts.nodeError}): install Node.js >= ${min} or set hosts[].node`);
-  if (!nodeAtLeast(facts.nodeVersion, min)) throw new UserError(`host ${spec.name}: Node.js ${facts.nodeVersion} there is older than ${min}: install a newer one or set hosts[].node`);
+  if (!facts.workdirFound)
+    throw new UserError(
+      `host ${spec.name}: its workdir ${workdir} does not exist: install serve there ` +
+        `and set hosts[].workdir to its folder`,
+    );
+  if (!facts.nodeVersion)
+    throw new UserError(
+      `host ${spec.name}: ${spec.node} does not run there (${facts.nodeError}): ` +
+        `install Node.js >= ${min} or set hosts[].node`,
+    );
+  if (!nodeAtLeast(facts.nodeVersion, min))
+    throw new UserError(
+      `host ${spec.name}: Node.js ${facts.nodeVersion} there is older than ${min}: ` +
+        `install a newer one or set hosts[].node`,
+    );
   if (facts.serveVersion !== here) {
     const there = facts.serveVersion ?? `no serve (${facts.serveError})`;
-    throw new UserError(`host ${spec.name}: serve there is ${there}, here ${here}: install the same package in ${workdir} on that host (docs/install.md)`);
+    throw new UserError(
+      `host ${spec.name}: serve there is ${there}, here ${here}: install the same ` +
+        `package in ${workdir} on that host (docs/install.md)`,
+    );
   }
   return facts;
 }

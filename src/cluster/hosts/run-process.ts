@@ -17,7 +17,11 @@ export interface ProcessResult {
  * Runs `command args` with `input` on stdin (else stdin is closed at once), kills it after
  * `timeoutMs`, and resolves with its output; never rejects.
  */
-export function runProcess(command: string, args: readonly string[], o: { timeoutMs: number; input?: string | Buffer | Readable; env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  o: { timeoutMs: number; input?: string | Buffer | Readable; env?: NodeJS.ProcessEnv },
+): Promise<ProcessResult> {
   return new Promise((resolve) => {
     const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], env: o.env ?? process.env });
     const out: Buffer[] = [];
@@ -34,7 +38,13 @@ export function runProcess(command: string, args: readonly string[], o: { timeou
     child.on('error', (e: NodeJS.ErrnoException) => (spawnError = e.code ?? e.message));
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut, ...(spawnError ? { spawnError } : {}) });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        timedOut,
+        ...(spawnError ? { spawnError } : {}),
+      });
     });
     if (o.input === undefined) child.stdin.end();
     else if (typeof o.input === 'string' || Buffer.isBuffer(o.input)) child.stdin.end(o.input);

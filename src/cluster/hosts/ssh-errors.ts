@@ -26,18 +26,33 @@ export interface FailureContext {
 export function classifySshFailure(rawStderr: string, timedOut: boolean, c: FailureContext): SshFailure {
   const stderr = rawStderr.replace(/\r/g, '');
   const who = `host ${c.hostName} (${describeTarget(c.target)})`;
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('@') && !/^(IT IS POSSIBLE|Someone could|It is also possible|Please contact|Add correct host key|Offending|Host key for|ECDSA host key|RSA host key|ED25519 host key)/.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(
+      (l) =>
+        l &&
+        !l.startsWith('@') &&
+        !/^(IT IS POSSIBLE|Someone could|It is also possible|Please contact|Add correct host key|Offending|Host key for|ECDSA host key|RSA host key|ED25519 host key)/.test(
+          l,
+        ),
+    );
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed/i.test(stderr)) {
     return {
       kind: 'changed-host-key',
-      message: `${who}: its host key has CHANGED since it was recorded in ${c.knownHostsFile} (a reinstalled host, or someone in between): ` +
-        `check the new fingerprint with the host's owner, then run \`${c.trustCommand}\` to replace it`,
+      message:
+        `${who}: its host key has CHANGED since it was recorded in ${c.knownHostsFile} ` +
+        `(a reinstalled host, or someone in between): ` +
+        `check the new fingerprint with the host's owner, then run \`${c.trustCommand}` +
+        `\` to replace it`,
     };
   }
   if (/host key is known for|Host key verification failed/i.test(stderr)) {
     return {
       kind: 'unknown-host-key',
-      message: `${who}: its host key is not in ${c.knownHostsFile}, and serve never accepts a key unseen: ` +
+      message:
+        `${who}: its host key is not in ${c.knownHostsFile}, and serve never accepts a ` +
+        `key unseen: ` +
         `check its fingerprint and run \`${c.trustCommand}\``,
     };
   }
@@ -46,16 +61,24 @@ export function classifySshFailure(rawStderr: string, timedOut: boolean, c: Fail
     const user = c.target.user || 'the user';
     return {
       kind: 'refused',
-      message: `${who}: ${user} was refused (${firstMatch(stderr, /Permission denied \([^)]*\)|Too many authentication failures|no such identity[^\n]*/i)}): ` +
-        `add ${key} to ~${c.target.user}/.ssh/authorized_keys on that host, or set ssh.identity_file to a key it accepts`,
+      message:
+        `${who}: ${user} was refused (` +
+        `${firstMatch(stderr, /Permission denied \([^)]*\)|Too many authentication failures|no such identity[^\n]*/i)}): ` +
+        `add ${key} to ~${c.target.user}/.ssh/authorized_keys on that host, or set ` +
+        `ssh.identity_file to a key it accepts`,
     };
   }
-  const unreachable = /Connection timed out|timed out during banner|Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution|Connection closed by|Connection reset|kex_exchange_identification|(?<=connect to host \S+ port \d+: )[^\n]+/i;
+  const unreachable =
+    /Connection timed out|timed out during banner|Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution|Connection closed by|Connection reset|kex_exchange_identification|(?<=connect to host \S+ port \d+: )[^\n]+/i;
   if (timedOut || unreachable.test(stderr)) {
-    const why = timedOut ? `no answer within ${Math.round(c.connectTimeoutMs / 1000)}s` : firstMatch(stderr, unreachable);
+    const why = timedOut
+      ? `no answer within ${Math.round(c.connectTimeoutMs / 1000)}s`
+      : firstMatch(stderr, unreachable);
     return {
       kind: 'unreachable',
-      message: `${who}: cannot connect (${why}): check the host's ssh destination in the profile, that sshd runs there, and that this machine can reach it`,
+      message:
+        `${who}: cannot connect (${why}): check the host's ssh destination in the ` +
+        `profile, that sshd runs there, and that this machine can reach it`,
     };
   }
   return { kind: 'other', message: `${who}: ssh failed: ${lines.at(-1) ?? 'no message'}` };

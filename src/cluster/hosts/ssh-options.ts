@@ -22,7 +22,9 @@ export function sshConfigOf(s: SshSettings): SshConfig {
     knownHostsFile: path.resolve(expandHome(s.knownHostsFile)),
     ...(s.identityFile ? { identityFile: path.resolve(expandHome(s.identityFile)) } : {}),
     ...(s.configFile ? { configFile: s.configFile === 'none' ? 'none' : path.resolve(expandHome(s.configFile)) } : {}),
-    connectTimeoutMs: s.connectTimeoutMs, keepaliveMs: s.keepaliveMs, keepaliveCount: s.keepaliveCount,
+    connectTimeoutMs: s.connectTimeoutMs,
+    keepaliveMs: s.keepaliveMs,
+    keepaliveCount: s.keepaliveCount,
   };
 }
 
@@ -32,7 +34,8 @@ export function seconds(ms: number): number {
 }
 
 /** How the connection is shared: the master owns the socket, sessions use it, one-shot checks neither. */
-export type MuxRole = { role: 'master'; controlPath: string } | { role: 'session'; controlPath: string } | { role: 'none' };
+export type MuxRole =
+  { role: 'master'; controlPath: string } | { role: 'session'; controlPath: string } | { role: 'none' };
 
 /**
  * Every option of one ssh invocation, up to and including the destination (the remote command
@@ -53,7 +56,11 @@ export function sshArgs(c: SshConfig, target: SshTarget, mux: MuxRole): string[]
     ...o('EscapeChar', 'none'), // stdin carries JSON lines, never ~ escapes
     ...o('PermitLocalCommand', 'no'),
     ...o('RequestTTY', 'no'),
-    '-a', '-x', ...o('ClearAllForwardings', 'yes'), ...o('ForwardAgent', 'no'), ...o('ForwardX11', 'no'),
+    '-a',
+    '-x',
+    ...o('ClearAllForwardings', 'yes'),
+    ...o('ForwardAgent', 'no'),
+    ...o('ForwardX11', 'no'),
     ...(c.identityFile ? ['-i', c.identityFile, ...o('IdentitiesOnly', 'yes')] : []),
     ...muxArgs(mux),
   ];
@@ -66,7 +73,8 @@ export function sshArgs(c: SshConfig, target: SshTarget, mux: MuxRole): string[]
 function muxArgs(mux: MuxRole): string[] {
   if (mux.role === 'none') return ['-o', 'ControlMaster=no', '-o', 'ControlPath=none'];
   // The master lives exactly as long as its own session (our child): nothing persists after us.
-  if (mux.role === 'master') return ['-o', 'ControlMaster=yes', '-o', `ControlPath=${mux.controlPath}`, '-o', 'ControlPersist=no'];
+  if (mux.role === 'master')
+    return ['-o', 'ControlMaster=yes', '-o', `ControlPath=${mux.controlPath}`, '-o', 'ControlPersist=no'];
   return ['-o', 'ControlMaster=no', '-o', `ControlPath=${mux.controlPath}`];
 }
 
@@ -78,11 +86,15 @@ const MAX_CONTROL_PATH_BYTES = 107 - 17;
  * name. Throws a UserError naming --state-dir when even that is too long for a unix socket.
  */
 export function controlPathOf(stateDir: string, hostName: string, target: SshTarget): string {
-  const hash = createHash('sha256').update(`${hostName}\0${target.user}\0${target.hostname}\0${target.port}`).digest('hex').slice(0, 12);
+  const hash = createHash('sha256')
+    .update(`${hostName}\0${target.user}\0${target.hostname}\0${target.port}`)
+    .digest('hex')
+    .slice(0, 12);
   const p = path.join(stateDir, 'ssh', hash);
   if (Buffer.byteLength(p) > MAX_CONTROL_PATH_BYTES) {
     throw new UserError(
-      `--state-dir ${stateDir} is too long for ssh's control sockets (${Buffer.byteLength(p)} bytes with ssh/<hash>, at most ${MAX_CONTROL_PATH_BYTES}): ` +
+      `--state-dir ${stateDir} is too long for ssh's control sockets (` +
+        `${Buffer.byteLength(p)} bytes with ssh/<hash>, at most ${MAX_CONTROL_PATH_BYTES}): ` +
         'use a shorter --state-dir, e.g. --state-dir /tmp/serve-state',
     );
   }

@@ -25,11 +25,17 @@ export interface TrustOffer {
 /** Fetches `hostName`'s keys; throws a UserError for a host the profile does not have or one without SSH. */
 export async function offerHostKeys(profile: Profile, hostName: string): Promise<TrustOffer> {
   const spec = profile.hosts.find((h) => h.name === hostName);
-  if (!spec) throw new UserError(`the profile has no host "${hostName}": pick one of ${profile.hosts.map((h) => h.name).join(', ')}`);
-  if (spec.ssh === undefined) throw new UserError(`host ${hostName} is this machine (it has no ssh destination): there is no key to trust`);
+  if (!spec)
+    throw new UserError(
+      `the profile has no host "${hostName}": pick one of ` + `${profile.hosts.map((h) => h.name).join(', ')}`,
+    );
+  if (spec.ssh === undefined)
+    throw new UserError(`host ${hostName} is this machine (it has no ssh destination): there is no key ` + `to trust`);
   const config = sshConfigOf(profile.ssh);
   const target = await resolveTarget(spec.ssh, config.configFile).catch((err: unknown) => {
-    throw new UserError(`host ${hostName}: ssh cannot use the destination ${JSON.stringify(spec.ssh)} (${errorMessage(err)})`);
+    throw new UserError(
+      `host ${hostName}: ssh cannot use the destination ${JSON.stringify(spec.ssh)} (` + `${errorMessage(err)})`,
+    );
   });
   const lines = await scanHostKeys(target, config.connectTimeoutMs);
   const offered = await fingerprintsOf(lines);
@@ -37,11 +43,19 @@ export async function offerHostKeys(profile: Profile, hostName: string): Promise
   const key = (fp: string) => fp.split(' ')[1];
   const offeredKeys = new Set(offered.map(key));
   const state = recorded.length === 0 ? 'new' : recorded.every((r) => offeredKeys.has(key(r))) ? 'same' : 'changed';
-  return { host: hostName, target, keyName: knownHostsName(target), knownHostsFile: config.knownHostsFile, state, offered, recorded, lines };
+  return {
+    host: hostName,
+    target,
+    keyName: knownHostsName(target),
+    knownHostsFile: config.knownHostsFile,
+    state,
+    offered,
+    recorded,
+    lines,
+  };
 }
 
 /** Records the offered keys, replacing what was recorded for that name. */
 export async function acceptHostKeys(offer: TrustOffer): Promise<void> {
   await recordHostKeys(offer.knownHostsFile, offer.target, offer.lines);
 }
-

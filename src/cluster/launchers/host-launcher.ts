@@ -4,7 +4,10 @@ import type { LaunchSpec, LaunchedProcess, Launcher } from '../launcher.js';
 
 export class HostLauncher implements Launcher {
   /** `remote(name)` is the launcher of an SSH host, undefined for this machine. */
-  constructor(private readonly local: Launcher, private readonly remote: (host: string) => Launcher | undefined) {}
+  constructor(
+    private readonly local: Launcher,
+    private readonly remote: (host: string) => Launcher | undefined,
+  ) {}
 
   start(spec: LaunchSpec): LaunchedProcess {
     const launcher = spec.host === undefined ? undefined : this.remote(spec.host);

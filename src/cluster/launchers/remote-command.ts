@@ -12,7 +12,12 @@ export const REMOTE_MARK = '@serve-remote';
  * TERM and INT (so a group SIGTERM reaches the child, which drains, while the wrapper waits to
  * report how it ended), changes to `workdir`, sets `env` there and runs `command args`.
  */
-export function remoteCommand(o: { workdir: string; env?: Readonly<Record<string, string>>; command: string; args: readonly string[] }): string {
+export function remoteCommand(o: {
+  workdir: string;
+  env?: Readonly<Record<string, string>>;
+  command: string;
+  args: readonly string[];
+}): string {
   const env = Object.entries(o.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`bad environment variable name ${JSON.stringify(k)}`);
     return `${k}=${v}`;

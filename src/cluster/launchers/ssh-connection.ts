@@ -40,8 +40,11 @@ export class ConnectError extends Error {
 
 /** The master's remote side: echoes heartbeats, exits on stdin EOF or when they stop for `limitMs`. */
 function readerScript(limitMs: number): string {
-  return `let t=Date.now();process.stdin.on('data',()=>{t=Date.now();process.stdout.write('.\\n')});process.stdin.on('end',()=>process.exit(0));` +
-    `setInterval(()=>{if(Date.now()-t>${limitMs})process.exit(0)},500);process.stdout.write('ready\\n')`;
+  return (
+    `let t=Date.now();process.stdin.on('data',()=>{t=Date.now();process.stdout.write('.\\n')});process.stdin.on('end',()=>process.exit(0));` +
+    `setInterval(()=>{if(Date.now()-t>${limitMs}` +
+    `)process.exit(0)},500);process.stdout.write('ready\\n')`
+  );
 }
 
 export class SshConnection {
@@ -66,8 +69,12 @@ export class SshConnection {
   get failureContext(): FailureContext {
     const c = this.o.config;
     return {
-      hostName: this.o.hostName, target: this.o.target, knownHostsFile: c.knownHostsFile, trustCommand: this.o.trustCommand,
-      connectTimeoutMs: c.connectTimeoutMs, ...(c.identityFile ? { identityFile: c.identityFile } : {}),
+      hostName: this.o.hostName,
+      target: this.o.target,
+      knownHostsFile: c.knownHostsFile,
+      trustCommand: this.o.trustCommand,
+      connectTimeoutMs: c.connectTimeoutMs,
+      ...(c.identityFile ? { identityFile: c.identityFile } : {}),
     };
   }
 
@@ -83,7 +90,10 @@ export class SshConnection {
     this.setState('connecting', this.reason);
     const limitMs = config.keepaliveMs * (config.keepaliveCount + 1);
     const remote = `exec ${shellQuote(this.o.node)} -e ${shellQuote(readerScript(limitMs))}`;
-    const child = spawn('ssh', [...sshArgs(config, target, { role: 'master', controlPath }), remote], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('ssh', [...sshArgs(config, target, { role: 'master', controlPath }), remote], {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     this.master = child;
     child.stdin.on('error', () => {});
     let stderr = '';
@@ -116,8 +126,17 @@ export class SshConnection {
         this.o.clock.clearTimer(this.heartbeat);
         if (!settled) return fail(false);
         if (this.closing) return this.setState('down', 'closed');
-        const last = this.echoLost ?? stderr.trim().split('\n').filter((l) => l.trim()).at(-1);
-        this.setState('down', `lost the SSH connection to ${describeTarget(target)} (${last ?? `ssh exited with ${code}`})`);
+        const last =
+          this.echoLost ??
+          stderr
+            .trim()
+            .split('\n')
+            .filter((l) => l.trim())
+            .at(-1);
+        this.setState(
+          'down',
+          `lost the SSH connection to ${describeTarget(target)} (` + `${last ?? `ssh exited with ${code}`})`,
+        );
       });
     });
   }
@@ -136,7 +155,10 @@ export class SshConnection {
 
   /** Runs one shell command on the host over this connection. */
   exec(command: string, o: { timeoutMs: number; input?: () => NodeJS.ReadableStream }): Promise<ProcessResult> {
-    return runProcess('ssh', [...this.sessionArgs(), command], { timeoutMs: o.timeoutMs, ...(o.input ? { input: o.input() as never } : {}) });
+    return runProcess('ssh', [...this.sessionArgs(), command], {
+      timeoutMs: o.timeoutMs,
+      ...(o.input ? { input: o.input() as never } : {}),
+    });
   }
 
   /**
@@ -160,7 +182,12 @@ export class SshConnection {
     const f = classifySshFailure(stderr, timedOut, this.failureContext);
     if (f.kind !== 'other' || !/not found|No such file/.test(stderr)) return f;
     // Connected, but Node.js did not start there.
-    return { kind: 'other', message: `host ${this.o.hostName}: ${this.o.node} did not start there (${stderr.trim().split('\n').at(-1)}): set hosts[].node to the host's Node.js` };
+    return {
+      kind: 'other',
+      message:
+        `host ${this.o.hostName}: ${this.o.node} did not start there (` +
+        `${stderr.trim().split('\n').at(-1)}): set hosts[].node to the host's Node.js`,
+    };
   }
 
   /**

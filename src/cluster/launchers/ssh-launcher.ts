@@ -39,8 +39,12 @@ export class SshLauncher implements Launcher {
 
 function lostAtOnce(why: string): LaunchedProcess {
   return {
-    pid: undefined, remote: true, exited: Promise.resolve({ code: null, signal: null, lost: why }),
-    send() {}, signal() {}, stop: () => Promise.resolve({ code: null, signal: null, lost: why }),
+    pid: undefined,
+    remote: true,
+    exited: Promise.resolve({ code: null, signal: null, lost: why }),
+    send() {},
+    signal() {},
+    stop: () => Promise.resolve({ code: null, signal: null, lost: why }),
   };
 }
 
@@ -60,7 +64,10 @@ class SshSession implements LaunchedProcess {
   /** The last stderr line that was not the wrapper's (ssh's own complaint, when it refused). */
   private lastError: string | undefined;
 
-  constructor(private readonly o: SshLauncherOptions, private readonly spec: LaunchSpec) {
+  constructor(
+    private readonly o: SshLauncherOptions,
+    private readonly spec: LaunchSpec,
+  ) {
     const conn = o.connection;
     const command = remoteCommand({ workdir: o.workdir, env: spec.env, command: spec.command, args: spec.args });
     this.child = spawn('ssh', [...conn.sessionArgs(), command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -71,11 +78,13 @@ class SshSession implements LaunchedProcess {
         resolve(code);
       });
     });
-    this.exited = closed.then((code) => this.verdict(code)).then((info) => {
-      this.done = true;
-      o.clock.clearTimer(this.heartbeat);
-      return info;
-    });
+    this.exited = closed
+      .then((code) => this.verdict(code))
+      .then((info) => {
+        this.done = true;
+        o.clock.clearTimer(this.heartbeat);
+        return info;
+      });
     this.child.stdin.on('error', () => {});
     for (const line of spec.stdinLines ?? []) this.child.stdin.write(line.endsWith('\n') ? line : line + '\n');
     lines(this.child.stdout, (line) => {
@@ -156,12 +165,15 @@ class SshSession implements LaunchedProcess {
     // The wrapper never said its pid: nothing started there (sshd refused the session, say). An
     // ordinary failed start, with backoff, so a refusal cannot turn into a tight relaunch loop.
     if (!down && this.remotePid === undefined && !this.forced) {
-      if (this.lastError) this.spec.onEvent({ event: 'fatal', error: `ssh to ${conn.o.hostName}: ${this.lastError.slice(0, 300)}` });
+      if (this.lastError)
+        this.spec.onEvent({ event: 'fatal', error: `ssh to ${conn.o.hostName}: ${this.lastError.slice(0, 300)}` });
       return { code: sshCode, signal: null };
     }
-    const why = down ? (conn.reason ?? `the SSH connection to ${conn.o.hostName} is down`)
-      : this.forced ? `host ${conn.o.hostName} did not confirm the ${sent ?? 'stop'}; its session was closed`
-        : `its session on ${conn.o.hostName} ended without an exit status (ssh exited with ${sshCode})`;
+    const why = down
+      ? (conn.reason ?? `the SSH connection to ${conn.o.hostName} is down`)
+      : this.forced
+        ? `host ${conn.o.hostName} did not confirm the ${sent ?? 'stop'}; its session was closed`
+        : `its session on ${conn.o.hostName} ended without an exit status (ssh exited ` + `with ${sshCode})`;
     return { code: null, signal: sent, lost: why };
   }
 }

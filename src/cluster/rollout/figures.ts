@@ -60,7 +60,11 @@ export function stepCounts(before: MetricsSnapshot, after: MetricsSnapshot, vers
   const b = before.get(version);
   if (!b || b.count > a.count || b.errors > a.errors) return a;
   const prior = new Map(b.buckets);
-  return { buckets: a.buckets.map(([le, c]) => [le, c - (prior.get(le) ?? 0)]), count: a.count - b.count, errors: a.errors - b.errors };
+  return {
+    buckets: a.buckets.map(([le, c]) => [le, c - (prior.get(le) ?? 0)]),
+    count: a.count - b.count,
+    errors: a.errors - b.errors,
+  };
 }
 
 /** Percentile q (0..1) in ms from cumulative buckets, interpolated inside its bucket; undefined when empty. */

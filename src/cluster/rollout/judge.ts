@@ -12,7 +12,10 @@ export const DEFAULT_ERROR_RATE = 0.01;
 
 type Percentile = 'p50Ms' | 'p90Ms' | 'p95Ms' | 'p99Ms';
 const PERCENTILES: ReadonlyArray<{ key: Percentile; q: number }> = [
-  { key: 'p50Ms', q: 0.5 }, { key: 'p90Ms', q: 0.9 }, { key: 'p95Ms', q: 0.95 }, { key: 'p99Ms', q: 0.99 },
+  { key: 'p50Ms', q: 0.5 },
+  { key: 'p90Ms', q: 0.9 },
+  { key: 'p95Ms', q: 0.95 },
+  { key: 'p99Ms', q: 0.99 },
 ];
 
 /**
@@ -53,11 +56,19 @@ export interface Verdict {
 }
 
 /** Judges the new version over one step (so far) against the targets and against the old version. */
-export function judgeStep(old: VersionFigures, neu: VersionFigures, rules: JudgeRules, evidence: Evidence = AT_STEP_END): Verdict {
+export function judgeStep(
+  old: VersionFigures,
+  neu: VersionFigures,
+  rules: JudgeRules,
+  evidence: Evidence = AT_STEP_END,
+): Verdict {
   const misses: string[] = [];
   const errorRate = rules.slo.errorRate ?? DEFAULT_ERROR_RATE;
   if (neu.count > 0 && neu.errors >= evidence.minErrors && neu.errors / neu.count > errorRate) {
-    misses.push(`error rate ${pct(neu.errors / neu.count)} (${neu.errors} of ${neu.count}) is above the target ${pct(errorRate)}`);
+    misses.push(
+      `error rate ${pct(neu.errors / neu.count)} (${neu.errors} of ${neu.count}) is ` +
+        `above the target ${pct(errorRate)}`,
+    );
   }
   for (const { key, q } of PERCENTILES) {
     const need = minSamples(q) * evidence.sampleFactor;
@@ -69,7 +80,10 @@ export function judgeStep(old: VersionFigures, neu: VersionFigures, rules: Judge
     const o = old[key];
     if (o === undefined || old.count < need) continue;
     if (n > o * (1 + rules.maxRegression) && n - o > REGRESSION_FLOOR_MS) {
-      misses.push(`${name} ${ms(n)} is ${pct(n / o - 1)} above the old version's ${ms(o)} (allowed ${pct(rules.maxRegression)}, and ${REGRESSION_FLOOR_MS} ms)`);
+      misses.push(
+        `${name} ${ms(n)} is ${pct(n / o - 1)} above the old version's ${ms(o)} ` +
+          `(allowed ${pct(rules.maxRegression)}, and ${REGRESSION_FLOOR_MS} ms)`,
+      );
     }
   }
   return { ok: misses.length === 0, misses };

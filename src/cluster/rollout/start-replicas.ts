@@ -17,9 +17,20 @@ const SETTLE_POLLS = 300;
 const ON_THE_WAY = new Set(['starting', 'restarting', 'unhealthy']);
 
 /** Adds `n` replicas of `to` beside those of `from`; resolves once they are ready, or why not. */
-export async function startNewReplicas(h: StartHost, from: number, to: number, n: number, cancelled: () => boolean): Promise<{ ok: boolean; message: string }> {
+export async function startNewReplicas(
+  h: StartHost,
+  from: number,
+  to: number,
+  n: number,
+  cancelled: () => boolean,
+): Promise<{ ok: boolean; message: string }> {
   // Replicas still starting (a scale-up, the last rollout's) would be taken for missing room.
-  for (let i = 0; i < SETTLE_POLLS && !cancelled() && h.replicas().some((r) => ON_THE_WAY.has(r.state) || r.state === 'draining'); i++) await sleep(h.clock);
+  for (
+    let i = 0;
+    i < SETTLE_POLLS && !cancelled() && h.replicas().some((r) => ON_THE_WAY.has(r.state) || r.state === 'draining');
+    i++
+  )
+    await sleep(h.clock);
   h.changeVersion(to, n);
   let replaced = 0;
   for (;;) {
@@ -29,19 +40,41 @@ export async function startNewReplicas(h: StartHost, from: number, to: number, n
     const fresh = all.filter((r) => r.version === to && r.state !== 'draining' && r.state !== 'stopped');
     // Once one has ended badly, a new version will not start any better: report its own error line.
     const broken = fresh.find((r) => r.restarts > 0 || r.state === 'failed' || r.state === 'restarting');
-    if (broken) return { ok: false, message: `version ${to}'s ${broken.id} did not start: ${broken.lastError ?? broken.reason ?? broken.state}` };
+    if (broken)
+      return {
+        ok: false,
+        message:
+          `version ${to}'s ${broken.id} did not start: ` + `${broken.lastError ?? broken.reason ?? broken.state}`,
+      };
     if (fresh.some((r) => ON_THE_WAY.has(r.state))) continue;
     const ready = fresh.filter((r) => r.state === 'ready').length;
     const pending = fresh.filter((r) => r.state === 'pending');
     const oldReady = all.filter((r) => r.version === from && r.state === 'ready').length;
     if (ready > 0) {
-      const how = replaced > 0 ? `after draining ${replaced} of version ${from} to make room` : pending.length === 0 ? `beside the ${oldReady} of version ${from} (blue-green)` : `beside version ${from}`;
-      const waiting = pending.length > 0 ? `; ${pending.length} more ${pending.length === 1 ? 'starts' : 'start'} as the old ones drain` : '';
-      return { ok: true, message: `${ready} replica${ready === 1 ? '' : 's'} of version ${to} ready ${how}${waiting}` };
+      const how =
+        replaced > 0
+          ? `after draining ${replaced} of version ${from} to make room`
+          : pending.length === 0
+            ? `beside the ${oldReady} of version ${from} (blue-green)`
+            : `beside version ${from}`;
+      const waiting =
+        pending.length > 0
+          ? `; ${pending.length} more ${pending.length === 1 ? 'starts' : 'start'} as the ` + `old ones drain`
+          : '';
+      return {
+        ok: true,
+        message: `${ready} replica${ready === 1 ? '' : 's'} of version ${to} ready ${how}` + `${waiting}`,
+      };
     }
     if (pending.length === 0) return { ok: false, message: `no replica of version ${to} became ready` };
     // Both versions do not fit: make room by draining one old replica at a time, never the last one.
-    if (oldReady <= 1) return { ok: false, message: `version ${to} does not fit beside the last replica of version ${from}: ${pending[0]!.reason ?? 'pending'}` };
+    if (oldReady <= 1)
+      return {
+        ok: false,
+        message:
+          `version ${to} does not fit beside the last replica of version ${from}: ` +
+          `${pending[0]!.reason ?? 'pending'}`,
+      };
     h.changeVersion(from, 0, 1);
     replaced++;
     // Wait for the freed room to be used before deciding again.

@@ -37,20 +37,35 @@ export type StepAction =
 export const initialStep: StepState = { phase: 'starting', step: 0 };
 
 /** The next state and what to do, for `event` at `nowMs`. Events that do not apply change nothing. */
-export function advance(s: StepState, e: StepEvent, plan: StepPlan, nowMs: number): { state: StepState; actions: StepAction[] } {
+export function advance(
+  s: StepState,
+  e: StepEvent,
+  plan: StepPlan,
+  nowMs: number,
+): { state: StepState; actions: StepAction[] } {
   const none = { state: s, actions: [] };
   const startStep = (step: number) => {
     const atMs = nowMs + plan.stepTimeMs;
-    return { state: { phase: 'stepping' as const, step, stepEndsAtMs: atMs }, actions: [{ type: 'weights' as const, percent: plan.stepsPercent[step - 1]! }, { type: 'judge-at' as const, atMs }] };
+    return {
+      state: { phase: 'stepping' as const, step, stepEndsAtMs: atMs },
+      actions: [
+        { type: 'weights' as const, percent: plan.stepsPercent[step - 1]! },
+        { type: 'judge-at' as const, atMs },
+      ],
+    };
   };
-  const rollback = (why: string) => ({ state: { phase: 'rolling-back' as const, step: s.step, reason: why }, actions: [{ type: 'rollback' as const, why }] });
+  const rollback = (why: string) => ({
+    state: { phase: 'rolling-back' as const, step: s.step, reason: why },
+    actions: [{ type: 'rollback' as const, why }],
+  });
   switch (e.type) {
     case 'ready':
       return s.phase === 'starting' ? startStep(1) : none;
     case 'judged':
       if (s.phase !== 'stepping') return none;
       if (!e.ok) return rollback(e.why ?? `step ${s.step} missed`);
-      if (s.step >= plan.stepsPercent.length) return { state: { phase: 'completing', step: s.step }, actions: [{ type: 'complete' }] };
+      if (s.step >= plan.stepsPercent.length)
+        return { state: { phase: 'completing', step: s.step }, actions: [{ type: 'complete' }] };
       return startStep(s.step + 1);
     case 'abort':
       return s.phase === 'starting' || s.phase === 'stepping' ? rollback(e.why) : none;
@@ -70,9 +85,14 @@ export function parseStepsPercent(text: string): number[] {
     return Number(m[1]);
   });
   for (let i = 0; i < out.length; i++) {
-    if (!(out[i]! > 0 && out[i]! <= 100)) throw new RangeError(`each step must be above 0% and at most 100%, got ${out[i]}%`);
-    if (i > 0 && out[i]! <= out[i - 1]!) throw new RangeError(`steps must increase, got ${out[i - 1]}% then ${out[i]}%`);
+    if (!(out[i]! > 0 && out[i]! <= 100))
+      throw new RangeError(`each step must be above 0% and at most 100%, got ${out[i]}%`);
+    if (i > 0 && out[i]! <= out[i - 1]!)
+      throw new RangeError(`steps must increase, got ${out[i - 1]}% then ${out[i]}%`);
   }
-  if (out[out.length - 1] !== 100) throw new RangeError(`the last step must be 100%, got ${out[out.length - 1]}%: write for example "${text},100%"`);
+  if (out[out.length - 1] !== 100)
+    throw new RangeError(
+      `the last step must be 100%, got ${out[out.length - 1]}%: write for example "` + `${text},100%"`,
+    );
   return out;
 }

@@ -31,28 +31,49 @@ export function answerFromReply(rawHeaders: readonly Buffer[], body: Buffer): Ca
     if (name === 'content-type') contentType = rawHeaders[i + 1]!.toString('latin1');
     else if (name === BINARY_HEADER_LENGTH) headerLength = Number(rawHeaders[i + 1]!.toString('latin1'));
   }
-  if (headerLength !== undefined && !(Number.isInteger(headerLength) && headerLength >= 0 && headerLength <= body.length)) return undefined;
+  if (
+    headerLength !== undefined &&
+    !(Number.isInteger(headerLength) && headerLength >= 0 && headerLength <= body.length)
+  )
+    return undefined;
   const jsonEnd = headerLength ?? body.length;
   const scan = findTopLevelMember(body, 'id', jsonEnd);
   if (!scan.ok) return undefined;
   const m = scan.member;
-  const head = m === undefined ? Buffer.from(body.subarray(0, jsonEnd)) : Buffer.concat([body.subarray(0, m.start), body.subarray(m.end, jsonEnd)]);
+  const head =
+    m === undefined
+      ? Buffer.from(body.subarray(0, jsonEnd))
+      : Buffer.concat([body.subarray(0, m.start), body.subarray(m.end, jsonEnd)]);
   const v = findTopLevelMember(head, 'model_version');
   let version: string | undefined;
   if (v.ok && v.member) {
     const raw: unknown = JSON.parse(head.toString('utf8', v.member.valueStart, v.member.valueEnd));
     if (typeof raw === 'string' || typeof raw === 'number') version = String(raw);
   }
-  return { contentType, binary: headerLength !== undefined, head, idAt: scan.openAt + 1, tail: Buffer.from(body.subarray(jsonEnd)), version };
+  return {
+    contentType,
+    binary: headerLength !== undefined,
+    head,
+    idAt: scan.openAt + 1,
+    tail: Buffer.from(body.subarray(jsonEnd)),
+    version,
+  };
 }
 
 /** The body of a hit for a request whose id is `idJson` (raw JSON text; undefined: none). */
-export function answerBody(a: CachedAnswer, idJson: string | undefined): { body: Buffer; headerLength: number | undefined } {
+export function answerBody(
+  a: CachedAnswer,
+  idJson: string | undefined,
+): { body: Buffer; headerLength: number | undefined } {
   let head = a.head;
   if (idJson !== undefined) {
     // Every answer of ours has outputs after the brace; an empty object would take no comma.
     const empty = a.head[skipSpaces(a.head, a.idAt)] === 0x7d;
-    head = Buffer.concat([a.head.subarray(0, a.idAt), Buffer.from(`"id":${idJson}${empty ? '' : ','}`), a.head.subarray(a.idAt)]);
+    head = Buffer.concat([
+      a.head.subarray(0, a.idAt),
+      Buffer.from(`"id":${idJson}${empty ? '' : ','}`),
+      a.head.subarray(a.idAt),
+    ]);
   }
   const body = a.tail.length === 0 ? head : Buffer.concat([head, a.tail]);
   return { body, headerLength: a.binary ? head.length : undefined };
@@ -79,11 +100,24 @@ export function encodeAnswer(a: CachedAnswer): Buffer {
 /** The answer back from encodeAnswer's bytes; undefined for anything else (another format, cut short). */
 export function decodeAnswer(b: Buffer): CachedAnswer | undefined {
   if (b.length < 22 || b[0] !== FORMAT) return undefined;
-  const [ctLen, verLen, headLen, tailLen, idAt] = [0, 1, 2, 3, 4].map((k) => b.readUInt32LE(2 + 4 * k)) as [number, number, number, number, number];
+  const [ctLen, verLen, headLen, tailLen, idAt] = [0, 1, 2, 3, 4].map((k) => b.readUInt32LE(2 + 4 * k)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (22 + ctLen + verLen + headLen + tailLen !== b.length || idAt > headLen) return undefined;
   let o = 22;
   const take = (n: number) => b.subarray(o, (o += n));
   const contentType = take(ctLen).toString('latin1');
   const ver = take(verLen).toString('utf8');
-  return { contentType, binary: (b[1]! & 1) === 1, version: (b[1]! & 2) === 2 ? ver : undefined, head: take(headLen), tail: take(tailLen), idAt };
+  return {
+    contentType,
+    binary: (b[1]! & 1) === 1,
+    version: (b[1]! & 2) === 2 ? ver : undefined,
+    head: take(headLen),
+    tail: take(tailLen),
+    idAt,
+  };
 }

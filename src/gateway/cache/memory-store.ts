@@ -57,7 +57,10 @@ export class MemoryStore<V> {
       this.map.delete(key);
       this.heldBytes -= old.bytes;
     }
-    while (this.map.size > 0 && (this.map.size + 1 > this.limits.maxEntries || this.heldBytes + bytes > this.limits.maxBytes)) {
+    while (
+      this.map.size > 0 &&
+      (this.map.size + 1 > this.limits.maxEntries || this.heldBytes + bytes > this.limits.maxBytes)
+    ) {
       const [k, e] = this.map.entries().next().value as [string, Entry<V>];
       this.map.delete(k);
       this.heldBytes -= e.bytes;

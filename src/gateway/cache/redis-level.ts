@@ -31,7 +31,8 @@ export function checkRedisUrl(url: string): void {
   } catch {
     throw new RangeError('cache.redis.url is not a URL: write it as redis://[:password@]host:port[/db]');
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new RangeError(`cache.redis.url must start with redis:// or rediss://, not ${u.protocol}//`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new RangeError(`cache.redis.url must start with redis:// or rediss://, not ${u.protocol}//`);
 }
 
 export class RedisLevel {
@@ -40,7 +41,12 @@ export class RedisLevel {
   private skipUntilMs = 0;
   private down = false;
 
-  constructor(private readonly o: RedisLevelOptions, private readonly clock: Clock, private readonly onError: () => void, private readonly log: Logger) {
+  constructor(
+    private readonly o: RedisLevelOptions,
+    private readonly clock: Clock,
+    private readonly onError: () => void,
+    private readonly log: Logger,
+  ) {
     checkRedisUrl(o.url);
     this.client = new Redis(o.url, {
       enableOfflineQueue: false, // while disconnected, commands fail at once instead of waiting
@@ -53,7 +59,10 @@ export class RedisLevel {
     });
     this.client.on('error', (err: Error) => {
       this.onError();
-      if (!this.down) this.log.warn('redis unavailable: the cache serves from memory and retries with backoff', { error: errorMessage(err) });
+      if (!this.down)
+        this.log.warn('redis unavailable: the cache serves from memory and retries with backoff', {
+          error: errorMessage(err),
+        });
       this.down = true;
     });
     this.client.on('ready', () => {
@@ -115,7 +124,8 @@ export class RedisLevel {
     if (++this.slowInARow >= SLOW_AFTER) {
       const backoffMs = reconnectDelayMs(this.slowInARow - SLOW_AFTER + 1);
       this.skipUntilMs = this.clock.nowMs() + backoffMs;
-      if (this.slowInARow === SLOW_AFTER) this.log.warn('redis is slow: skipping it for a while', { timeoutMs: this.o.timeoutMs, backoffMs });
+      if (this.slowInARow === SLOW_AFTER)
+        this.log.warn('redis is slow: skipping it for a while', { timeoutMs: this.o.timeoutMs, backoffMs });
     }
   }
 }

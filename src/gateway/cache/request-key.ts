@@ -23,7 +23,8 @@ export function parseInferPath(url: string): { model: string; version: string | 
   // ['', 'v2', 'models', name, 'infer'] or [..., name, 'versions', v, 'infer']
   if (parts[1] !== 'v2' || parts[2] !== 'models' || parts.at(-1) !== 'infer') return undefined;
   if (parts.length === 5 && parts[3]) return { model: name(3), version: undefined };
-  if (parts.length === 7 && parts[3] && parts[4] === 'versions' && parts[5]) return { model: name(3), version: name(5) };
+  if (parts.length === 7 && parts[3] && parts[4] === 'versions' && parts[5])
+    return { model: name(3), version: name(5) };
   return undefined;
 }
 
@@ -53,7 +54,9 @@ export function requestKey(url: string, body: Buffer, binaryHeaderLength: number
     sum = h.digest('base64url');
   }
   return {
-    model: path.model, pathVersion: path.version, digest: `${form} ${sum}`,
+    model: path.model,
+    pathVersion: path.version,
+    digest: `${form} ${sum}`,
     idJson: m === undefined ? undefined : body.toString('utf8', m.valueStart, m.valueEnd),
   };
 }

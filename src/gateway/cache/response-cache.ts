@@ -17,7 +17,10 @@ import { MemoryStore } from './memory-store.js';
 import { RedisLevel } from './redis-level.js';
 import { requestKey, type RequestKey } from './request-key.js';
 
-export type CacheSettings = Pick<GatewaySettings, 'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'cacheRedisUrl' | 'cacheRedisPrefix' | 'cacheRedisTimeoutMs'>;
+export type CacheSettings = Pick<
+  GatewaySettings,
+  'cacheMaxEntries' | 'cacheMaxBytes' | 'cacheTtlMs' | 'cacheRedisUrl' | 'cacheRedisPrefix' | 'cacheRedisTimeoutMs'
+>;
 
 /** What the cache knows of one request: its key parts (undefined: not cacheable). */
 export interface CacheTicket {
@@ -55,11 +58,27 @@ export class ResponseCache {
   /** The digest of the model bytes that would answer `version` now (UpstreamSet.weightsOf); undefined: unknown, nothing is looked up. */
   weightsOf: (version: string) => string | undefined = () => undefined;
 
-  constructor(private readonly s: CacheSettings, private readonly clock: Clock, registry: Registry, log: Logger) {
+  constructor(
+    private readonly s: CacheSettings,
+    private readonly clock: Clock,
+    registry: Registry,
+    log: Logger,
+  ) {
     this.memory = new MemoryStore({ maxEntries: s.cacheMaxEntries, maxBytes: s.cacheMaxBytes, ttlMs: s.cacheTtlMs });
-    this.metrics = new CacheMetrics(registry, { bytes: () => this.memory.bytes, entries: () => this.memory.size, evictions: () => this.memory.evictions });
-    this.redis = s.cacheRedisUrl === undefined ? undefined
-      : new RedisLevel({ url: s.cacheRedisUrl, prefix: s.cacheRedisPrefix, timeoutMs: s.cacheRedisTimeoutMs }, clock, () => this.metrics.redisError(), log);
+    this.metrics = new CacheMetrics(registry, {
+      bytes: () => this.memory.bytes,
+      entries: () => this.memory.size,
+      evictions: () => this.memory.evictions,
+    });
+    this.redis =
+      s.cacheRedisUrl === undefined
+        ? undefined
+        : new RedisLevel(
+            { url: s.cacheRedisUrl, prefix: s.cacheRedisPrefix, timeoutMs: s.cacheRedisTimeoutMs },
+            clock,
+            () => this.metrics.redisError(),
+            log,
+          );
   }
 
   /**
@@ -70,8 +89,12 @@ export class ResponseCache {
     // What a replica refuses on a miss (415) must not be answered 200 from the cache: such a request
     // is not looked up (a bypass), and the replica answers it as it would any miss.
     const rawLen = req.headers[BINARY_HEADER_LENGTH];
-    const headerLength = rawLen === undefined ? undefined : typeof rawLen === 'string' && /^\d{1,12}$/.test(rawLen) ? Number(rawLen) : NaN;
-    const key = Number.isNaN(headerLength) || inferHeaderProblem(req.headers) !== undefined ? undefined : requestKey(req.url, req.body, headerLength);
+    const headerLength =
+      rawLen === undefined ? undefined : typeof rawLen === 'string' && /^\d{1,12}$/.test(rawLen) ? Number(rawLen) : NaN;
+    const key =
+      Number.isNaN(headerLength) || inferHeaderProblem(req.headers) !== undefined
+        ? undefined
+        : requestKey(req.url, req.body, headerLength);
     ticket.key = key;
     if (key === undefined) return undefined;
     const version = key.pathVersion ?? this.served.get(key.model);
@@ -117,7 +140,12 @@ export class ResponseCache {
     const version = answer?.version ?? key.pathVersion;
     // A versioned path answered by another version, or an answer that names none: not kept.
     // Nor is a late answer of a version that no longer serves (a draining replica after a rollback).
-    if (answer === undefined || version === undefined || (key.pathVersion !== undefined && answer.version !== undefined && answer.version !== key.pathVersion) || !this.serving(version)) {
+    if (
+      answer === undefined ||
+      version === undefined ||
+      (key.pathVersion !== undefined && answer.version !== undefined && answer.version !== key.pathVersion) ||
+      !this.serving(version)
+    ) {
       return false;
     }
     if (key.pathVersion === undefined) this.served.set(key.model, version);
@@ -144,7 +172,11 @@ export class ResponseCache {
   private hit(answer: CachedAnswer, key: RequestKey, weights: string, level: CacheLevel): CacheHit {
     this.metrics.hit(level);
     const { body, headerLength } = answerBody(answer, key.idJson);
-    const headers: Record<string, string | number> = { 'content-type': answer.contentType, 'content-length': body.length, 'cache-status': level === 'memory' ? CACHE_STATUS.hit : CACHE_STATUS.redisHit };
+    const headers: Record<string, string | number> = {
+      'content-type': answer.contentType,
+      'content-length': body.length,
+      'cache-status': level === 'memory' ? CACHE_STATUS.hit : CACHE_STATUS.redisHit,
+    };
     if (answer.version !== undefined) headers[MODEL_VERSION_HEADER] = answer.version;
     headers[MODEL_DIGEST_HEADER] = weights;
     if (headerLength !== undefined) headers[BINARY_HEADER_LENGTH] = headerLength;
@@ -160,7 +192,8 @@ function storeKey(key: RequestKey, version: string, weights: string): string {
 /** The value of header `name` (lower case) in a raw header list, or undefined. */
 function headerValue(rawHeaders: readonly Buffer[], name: string): string | undefined {
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.length === name.length && rawHeaders[i]!.toString('latin1').toLowerCase() === name) return rawHeaders[i + 1]!.toString('latin1');
+    if (rawHeaders[i]!.length === name.length && rawHeaders[i]!.toString('latin1').toLowerCase() === name)
+      return rawHeaders[i + 1]!.toString('latin1');
   }
   return undefined;
 }

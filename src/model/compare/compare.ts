@@ -57,7 +57,11 @@ const CHUNK_ROWS = 64;
 const THROUGHPUT_ROUNDS = 3;
 
 const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
-  intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', executionProviders: ['cpu'], logSeverityLevel: 3,
+  intraOpNumThreads: 1,
+  interOpNumThreads: 1,
+  graphOptimizationLevel: 'all',
+  executionProviders: ['cpu'],
+  logSeverityLevel: 3,
 };
 
 function shapeText(t: { shape: number[] }): string {
@@ -69,11 +73,15 @@ export function checkComparable(a: ModelSpec, b: ModelSpec): void {
   const refs = `${a.name}@${a.version} and ${b.name}@${b.version}`;
   for (const side of ['inputs', 'outputs'] as const) {
     const names = (s: ModelSpec) => s[side].map((t) => t.name).join(', ');
-    if (names(a) !== names(b)) throw new UserError(`cannot compare ${refs}: their ${side} differ (${names(a)} vs ${names(b)})`);
+    if (names(a) !== names(b))
+      throw new UserError(`cannot compare ${refs}: their ${side} differ (${names(a)} vs ${names(b)})`);
     a[side].forEach((ta, i) => {
       const tb = b[side][i]!;
       if (ta.datatype !== tb.datatype || shapeText(ta) !== shapeText(tb)) {
-        throw new UserError(`cannot compare ${refs}: ${side.slice(0, -1)} "${ta.name}" is ${ta.datatype} ${shapeText(ta)} vs ${tb.datatype} ${shapeText(tb)}`);
+        throw new UserError(
+          `cannot compare ${refs}: ${side.slice(0, -1)} "${ta.name}" is ${ta.datatype} ` +
+            `${shapeText(ta)} vs ${tb.datatype} ${shapeText(tb)}`,
+        );
       }
     });
   }
@@ -98,7 +106,12 @@ async function runRows(session: ort.InferenceSession, spec: ModelSpec, inputs: C
 }
 
 /** Rows per second of `runs` back-to-back runs of `feeds` lasting at least `windowMs`. */
-async function timedWindow(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, batch: number, windowMs: number): Promise<number> {
+async function timedWindow(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+  batch: number,
+  windowMs: number,
+): Promise<number> {
   let runs = 0;
   const startMs = performance.now();
   do {
@@ -113,7 +126,12 @@ async function timedWindow(session: ort.InferenceSession, feeds: Record<string, 
  * short windows and each keeps its best window, so load from other processes on the host hits both
  * alike instead of whichever happened to run at the time.
  */
-async function measureThroughput(sides: Side[], inputs: CompareInputs, batches: readonly number[], durationMs: number): Promise<ModelFigures['throughput'][]> {
+async function measureThroughput(
+  sides: Side[],
+  inputs: CompareInputs,
+  batches: readonly number[],
+  durationMs: number,
+): Promise<ModelFigures['throughput'][]> {
   const out: ModelFigures['throughput'][] = sides.map(() => []);
   for (const batch of batches) {
     if (durationMs <= 0 || (batch > 1 && !inputs.batchable)) {
@@ -124,14 +142,20 @@ async function measureThroughput(sides: Side[], inputs: CompareInputs, batches: 
     const best = sides.map(() => 0);
     for (const [i, s] of sides.entries()) for (let k = 0; k < 3; k++) await s.session.run(feeds[i]!);
     for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
-      for (const [i, s] of sides.entries()) best[i] = Math.max(best[i]!, await timedWindow(s.session, feeds[i]!, batch, durationMs / THROUGHPUT_ROUNDS));
+      for (const [i, s] of sides.entries())
+        best[i] = Math.max(best[i]!, await timedWindow(s.session, feeds[i]!, batch, durationMs / THROUGHPUT_ROUNDS));
     }
     out.forEach((o, i) => o.push({ batch, rowsPerSec: best[i] }));
   }
   return out;
 }
 
-interface Side { model: ResolvedModel; ref: string; session: ort.InferenceSession; columns: Columns }
+interface Side {
+  model: ResolvedModel;
+  ref: string;
+  session: ort.InferenceSession;
+  columns: Columns;
+}
 
 async function openSide(model: ResolvedModel, inputs: CompareInputs): Promise<Side> {
   const session = await openVerifiedSession(model, SESSION_OPTIONS);
@@ -139,35 +163,71 @@ async function openSide(model: ResolvedModel, inputs: CompareInputs): Promise<Si
 }
 
 async function figuresOf(side: Side, throughput: ModelFigures['throughput']): Promise<ModelFigures> {
-  const figures: ModelFigures = { ref: side.ref, onnxPath: side.model.onnxPath, onnxBytes: (await stat(side.model.onnxPath)).size, throughput };
+  const figures: ModelFigures = {
+    ref: side.ref,
+    onnxPath: side.model.onnxPath,
+    onnxBytes: (await stat(side.model.onnxPath)).size,
+    throughput,
+  };
   if (side.model.spec.optimized) figures.optimized = side.model.spec.optimized;
   return figures;
 }
 
 /** Compares `refB` with `refA` (both resolved in `registryDir`) on the same rows. */
-export async function compareModels(registryDir: string, refA: string, refB: string, opts: CompareOptions = {}): Promise<CompareReport> {
+export async function compareModels(
+  registryDir: string,
+  refA: string,
+  refB: string,
+  opts: CompareOptions = {},
+): Promise<CompareReport> {
   const [a, b] = [await resolveModel(registryDir, refA), await resolveModel(registryDir, refB)];
   checkComparable(a.spec, b.spec);
-  const inputs = opts.requestsFile !== undefined
-    ? await requestInputs(a.spec, opts.requestsFile, opts.rows)
-    : seededInputs(a.spec, opts.rows ?? COMPARE_DEFAULTS.rows, opts.seed ?? COMPARE_DEFAULTS.seed);
+  const inputs =
+    opts.requestsFile !== undefined
+      ? await requestInputs(a.spec, opts.requestsFile, opts.rows)
+      : seededInputs(a.spec, opts.rows ?? COMPARE_DEFAULTS.rows, opts.seed ?? COMPARE_DEFAULTS.seed);
   const sides: Side[] = [];
   try {
     for (const m of [a, b]) sides.push(await openSide(m, inputs));
-    const [ra, rb] = [await runRows(sides[0]!.session, a.spec, inputs, sides[0]!.columns), await runRows(sides[1]!.session, b.spec, inputs, sides[1]!.columns)];
-    const throughput = await measureThroughput(sides, inputs, opts.batches ?? COMPARE_DEFAULTS.batches, opts.throughputMs ?? COMPARE_DEFAULTS.throughputMs);
+    const [ra, rb] = [
+      await runRows(sides[0]!.session, a.spec, inputs, sides[0]!.columns),
+      await runRows(sides[1]!.session, b.spec, inputs, sides[1]!.columns),
+    ];
+    const throughput = await measureThroughput(
+      sides,
+      inputs,
+      opts.batches ?? COMPARE_DEFAULTS.batches,
+      opts.throughputMs ?? COMPARE_DEFAULTS.throughputMs,
+    );
     const names = a.spec.outputs.map((o) => o.name);
     const agreement = agreementOf(ra.values, rb.values, names, ra.classes);
-    return finish(opts, inputs, agreement, await figuresOf(sides[0]!, throughput[0]!), await figuresOf(sides[1]!, throughput[1]!));
+    return finish(
+      opts,
+      inputs,
+      agreement,
+      await figuresOf(sides[0]!, throughput[0]!),
+      await figuresOf(sides[1]!, throughput[1]!),
+    );
   } finally {
     await Promise.all(sides.map((s) => s.session.release()));
   }
 }
 
-function finish(opts: CompareOptions, inputs: CompareInputs, agreement: Agreement, a: ModelFigures, b: ModelFigures): CompareReport {
+function finish(
+  opts: CompareOptions,
+  inputs: CompareInputs,
+  agreement: Agreement,
+  a: ModelFigures,
+  b: ModelFigures,
+): CompareReport {
   const passed = opts.minAgreement === undefined || agreement.agreement >= opts.minAgreement;
   const report: CompareReport = {
-    a, b, rows: inputs.rows, source: inputs.source, agreement, passed,
+    a,
+    b,
+    rows: inputs.rows,
+    source: inputs.source,
+    agreement,
+    passed,
     throughputMs: opts.throughputMs ?? COMPARE_DEFAULTS.throughputMs,
   };
   if (opts.minAgreement !== undefined) report.minAgreement = opts.minAgreement;

@@ -5,24 +5,46 @@ import { UserError } from '../../common/errors.js';
 import { OIP_TO_ORT_TYPE, type ModelSpec } from '../spec.js';
 import type { CompareInputs } from './inputs.js';
 
-type Typed = Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+type Typed =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 
 /** Each input's values for every row, in the array type ONNX Runtime takes for its datatype. */
 export type Columns = { ortType: string; data: Typed; rowSize: number }[];
 
 function typedArray(ortType: string, values: readonly number[]): Typed {
   switch (ortType) {
-    case 'float32': return Float32Array.from(values);
-    case 'float64': return Float64Array.from(values);
-    case 'int8': return Int8Array.from(values);
-    case 'uint8': case 'bool': return Uint8Array.from(values);
-    case 'int16': return Int16Array.from(values);
-    case 'uint16': return Uint16Array.from(values);
-    case 'int32': return Int32Array.from(values);
-    case 'uint32': return Uint32Array.from(values);
-    case 'int64': return BigInt64Array.from(values, (v) => BigInt(Math.trunc(v)));
-    case 'uint64': return BigUint64Array.from(values, (v) => BigInt(Math.trunc(v)));
-    default: throw new UserError(`compare cannot feed ${ortType} inputs; it feeds FP32, FP64 and integer inputs`);
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
+    case 'int8':
+      return Int8Array.from(values);
+    case 'uint8':
+    case 'bool':
+      return Uint8Array.from(values);
+    case 'int16':
+      return Int16Array.from(values);
+    case 'uint16':
+      return Uint16Array.from(values);
+    case 'int32':
+      return Int32Array.from(values);
+    case 'uint32':
+      return Uint32Array.from(values);
+    case 'int64':
+      return BigInt64Array.from(values, (v) => BigInt(Math.trunc(v)));
+    case 'uint64':
+      return BigUint64Array.from(values, (v) => BigInt(Math.trunc(v)));
+    default:
+      throw new UserError(`compare cannot feed ${ortType} inputs; it feeds FP32, FP64 and integer inputs`);
   }
 }
 
@@ -41,7 +63,12 @@ export function normalizedColumns(inputs: CompareInputs, spec: ModelSpec): Colum
 }
 
 /** Feeds of `n` rows from row `start`, wrapping around when there are fewer rows than `n`. */
-export function feedsFor(inputs: CompareInputs, columns: Columns, start: number, n: number): Record<string, ort.Tensor> {
+export function feedsFor(
+  inputs: CompareInputs,
+  columns: Columns,
+  start: number,
+  n: number,
+): Record<string, ort.Tensor> {
   const feeds: Record<string, ort.Tensor> = {};
   inputs.columns.forEach((c, i) => {
     const col = columns[i]!;

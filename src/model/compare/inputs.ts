@@ -44,7 +44,11 @@ function draw(datatype: string, random: () => number): number {
 
 function checkFillable(spec: ModelSpec): void {
   const bytes = spec.inputs.find((t) => t.datatype === 'BYTES');
-  if (bytes) throw new UserError(`input "${bytes.name}" of ${spec.name}@${spec.version} is BYTES, which compare cannot feed: compare works on numeric inputs`);
+  if (bytes)
+    throw new UserError(
+      `input "${bytes.name}" of ${spec.name}@${spec.version} is BYTES, which compare ` +
+        `cannot feed: compare works on numeric inputs`,
+    );
 }
 
 /** `rows` seeded random rows with the shapes of `spec` (dynamic dimensions other than the batch set to 1). */
@@ -52,14 +56,24 @@ export function seededInputs(spec: ModelSpec, rows: number, seed: number): Compa
   checkFillable(spec);
   const batchable = isBatchable(spec);
   const random = seededRandom(seed);
-  const columns = spec.inputs.map((t) => ({ name: t.name, datatype: t.datatype, rowShape: rowShapeOf(t, batchable), values: [] as number[] }));
+  const columns = spec.inputs.map((t) => ({
+    name: t.name,
+    datatype: t.datatype,
+    rowShape: rowShapeOf(t, batchable),
+    values: [] as number[],
+  }));
   for (let r = 0; r < rows; r++) {
     for (const c of columns) for (let i = count(c.rowShape); i > 0; i--) c.values.push(draw(c.datatype, random));
   }
   return { rows, columns, batchable, source: `seeded random (seed ${seed})` };
 }
 
-interface RequestTensor { name?: unknown; shape?: unknown; datatype?: unknown; data?: unknown }
+interface RequestTensor {
+  name?: unknown;
+  shape?: unknown;
+  datatype?: unknown;
+  data?: unknown;
+}
 
 /**
  * Rows from a JSON-lines file of OIP v2 infer bodies (`{"inputs":[{name, shape, datatype, data}]}`
@@ -72,7 +86,12 @@ export async function requestInputs(spec: ModelSpec, file: string, maxRows?: num
     throw new UserError(`--requests ${file}: cannot read the file (${err.code ?? 'error'})`);
   });
   const batchable = isBatchable(spec);
-  const columns: InputColumn[] = spec.inputs.map((t) => ({ name: t.name, datatype: t.datatype, rowShape: rowShapeOf(t, batchable), values: [] }));
+  const columns: InputColumn[] = spec.inputs.map((t) => ({
+    name: t.name,
+    datatype: t.datatype,
+    rowShape: rowShapeOf(t, batchable),
+    values: [],
+  }));
   let rows = 0;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length && (maxRows === undefined || rows < maxRows); i++) {
@@ -83,9 +102,10 @@ export async function requestInputs(spec: ModelSpec, file: string, maxRows?: num
     try {
       body = JSON.parse(line) as typeof body;
     } catch {
-      throw new UserError(`${where}: not valid JSON; each line must be one infer request like {"inputs":[...]}`);
+      throw new UserError(`${where}: not valid JSON; each line must be one infer request like ` + `{"inputs":[...]}`);
     }
-    if (!body || !Array.isArray(body.inputs)) throw new UserError(`${where}: expected {"inputs":[{"name","shape","datatype","data"}]}`);
+    if (!body || !Array.isArray(body.inputs))
+      throw new UserError(`${where}: expected {"inputs":[{"name","shape","datatype","data"}]}`);
     rows += addRequest(body.inputs as RequestTensor[], spec, columns, batchable, where);
   }
   if (rows === 0) throw new UserError(`--requests ${file}: the file holds no requests`);
@@ -97,23 +117,40 @@ export async function requestInputs(spec: ModelSpec, file: string, maxRows?: num
 }
 
 /** Appends one request's rows to `columns`; returns how many rows it held. */
-function addRequest(tensors: RequestTensor[], spec: ModelSpec, columns: InputColumn[], batchable: boolean, where: string): number {
+function addRequest(
+  tensors: RequestTensor[],
+  spec: ModelSpec,
+  columns: InputColumn[],
+  batchable: boolean,
+  where: string,
+): number {
   let batch: number | undefined;
   for (const c of columns) {
     const t = tensors.find((x) => x && x.name === c.name);
-    if (!t) throw new UserError(`${where}: the request has no input "${c.name}" (${spec.name}@${spec.version} takes ${columns.map((x) => x.name).join(', ')})`);
-    if (t.datatype !== c.datatype) throw new UserError(`${where}: input "${c.name}" is ${String(t.datatype)}, the model takes ${c.datatype}`);
+    if (!t)
+      throw new UserError(
+        `${where}: the request has no input "${c.name}" (${spec.name}@${spec.version} ` +
+          `takes ${columns.map((x) => x.name).join(', ')})`,
+      );
+    if (t.datatype !== c.datatype)
+      throw new UserError(`${where}: input "${c.name}" is ${String(t.datatype)}, the model takes ` + `${c.datatype}`);
     const shape = Array.isArray(t.shape) ? (t.shape as unknown[]) : [];
     const row = batchable ? shape.slice(1) : shape;
     if (!shape.every((d) => Number.isInteger(d)) || row.join(',') !== c.rowShape.join(',')) {
-      throw new UserError(`${where}: input "${c.name}" has shape [${shape.join(', ')}], the model takes [${batchable ? 'n, ' : ''}${c.rowShape.join(', ')}]`);
+      throw new UserError(
+        `${where}: input "${c.name}" has shape [${shape.join(', ')}], the model takes [` +
+          `${batchable ? 'n, ' : ''}${c.rowShape.join(', ')}]`,
+      );
     }
     const n = batchable ? (shape[0] as number) : 1;
-    if (batch !== undefined && n !== batch) throw new UserError(`${where}: inputs disagree on the batch size (${batch} and ${n})`);
+    if (batch !== undefined && n !== batch)
+      throw new UserError(`${where}: inputs disagree on the batch size (${batch} and ${n})`);
     batch = n;
     const data = Array.isArray(t.data) ? (t.data as unknown[]).flat(Infinity) : [];
     if (data.length !== n * count(c.rowShape) || !data.every((v) => typeof v === 'number' || typeof v === 'boolean')) {
-      throw new UserError(`${where}: input "${c.name}" needs ${n * count(c.rowShape)} numbers in "data", found ${data.length}`);
+      throw new UserError(
+        `${where}: input "${c.name}" needs ${n * count(c.rowShape)} numbers in "data", ` + `found ${data.length}`,
+      );
     }
     for (const v of data) c.values.push(Number(v));
   }

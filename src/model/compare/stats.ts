@@ -41,7 +41,8 @@ export function agreementOf(a: OutputValues, b: OutputValues, names: readonly st
   const outputs = names.map((name) => {
     const va = a.get(name)!;
     const vb = b.get(name)!;
-    if (va.length !== vb.length) throw new RangeError(`output "${name}": ${va.length} values from A, ${vb.length} from B`);
+    if (va.length !== vb.length)
+      throw new RangeError(`output "${name}": ${va.length} values from A, ${vb.length} from B`);
     let outMax = 0;
     let outSum = 0;
     for (let i = 0; i < va.length; i++) {
@@ -67,8 +68,15 @@ export function agreementOf(a: OutputValues, b: OutputValues, names: readonly st
     if (pa === pb) agreeing++;
   }
   return {
-    predictions, agreeing, agreement: predictions ? agreeing / predictions : 1,
-    classOutput: names[0]!, classes: size, classCounts, maxAbsDiff: max, meanAbsDiff: total ? sum / total : 0, outputs,
+    predictions,
+    agreeing,
+    agreement: predictions ? agreeing / predictions : 1,
+    classOutput: names[0]!,
+    classes: size,
+    classCounts,
+    maxAbsDiff: max,
+    meanAbsDiff: total ? sum / total : 0,
+    outputs,
   };
 }
 

@@ -15,7 +15,8 @@ export const INT8_MAX = 127;
  * the middle axis: scale = max |w| over the channel / 127 (1 for an all-zero channel), q = round(w / scale).
  */
 export function quantizePerChannel(w: Float32Array, outer: number, channels: number, inner: number): QuantizedWeights {
-  if (outer * channels * inner !== w.length) throw new RangeError(`shape ${outer}x${channels}x${inner} does not fit ${w.length} weights`);
+  if (outer * channels * inner !== w.length)
+    throw new RangeError(`shape ${outer}x${channels}x${inner} does not fit ${w.length} weights`);
   const maxAbs = new Float32Array(channels);
   for (let o = 0; o < outer; o++) {
     for (let c = 0; c < channels; c++) {
@@ -29,14 +30,20 @@ export function quantizePerChannel(w: Float32Array, outer: number, channels: num
     for (let c = 0; c < channels; c++) {
       const base = (o * channels + c) * inner;
       const s = scales[c]!;
-      for (let i = 0; i < inner; i++) values[base + i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(w[base + i]! / s)));
+      for (let i = 0; i < inner; i++)
+        values[base + i] = Math.max(-INT8_MAX, Math.min(INT8_MAX, Math.round(w[base + i]! / s)));
     }
   }
   return { values, scales };
 }
 
 /** Transposes the last two axes of a row-major [batch, rows, cols] tensor. */
-export function transposeLast2<T extends Float32Array | Int8Array>(data: T, batch: number, rows: number, cols: number): T {
+export function transposeLast2<T extends Float32Array | Int8Array>(
+  data: T,
+  batch: number,
+  rows: number,
+  cols: number,
+): T {
   const out = new (data.constructor as new (n: number) => T)(data.length);
   for (let b = 0; b < batch; b++) {
     const base = b * rows * cols;

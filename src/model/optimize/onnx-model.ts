@@ -24,7 +24,10 @@ export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new UserError(`${file} is not an ONNX model (protobuf: ${errorMessage(err).split('\n')[0]}); rebuild it or replace the file`);
+    throw new UserError(
+      `${file} is not an ONNX model (protobuf: ${errorMessage(err).split('\n')[0]}); ` +
+        `rebuild it or replace the file`,
+    );
   }
   if (!model.graph) throw new UserError(`${file} has no graph: is it an ONNX model?`);
   return model;
@@ -72,7 +75,12 @@ export function floatTensor(name: string, dims: readonly number[], values: Float
 
 /** An INT8 initializer. */
 export function int8Tensor(name: string, dims: readonly number[], values: Int8Array): TensorProto {
-  return { name, dims: [...dims], dataType: DataType.INT8, rawData: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)) };
+  return {
+    name,
+    dims: [...dims],
+    dataType: DataType.INT8,
+    rawData: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)),
+  };
 }
 
 /** An attribute of `node` by name. */
@@ -99,7 +107,9 @@ export function intAttr(name: string, value: number): AttributeProto {
 
 /** The opset version the model imports for `domain` ('' is the default ONNX domain). */
 export function opsetVersion(model: ModelProto, domain: string): number | undefined {
-  const entry = model.opsetImport?.find((o) => (o.domain ?? '') === domain || (domain === '' && o.domain === 'ai.onnx'));
+  const entry = model.opsetImport?.find(
+    (o) => (o.domain ?? '') === domain || (domain === '' && o.domain === 'ai.onnx'),
+  );
   return entry ? toNumber(entry.version as Parameters<typeof toNumber>[0]) : undefined;
 }
 

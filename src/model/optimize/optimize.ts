@@ -34,12 +34,19 @@ export interface OptimizeResult {
 }
 
 function describe(source: ModelSpec, level: OptimizeLevel, int8: boolean): string {
-  const what = `optimized from version ${source.version}: ONNX Runtime level ${level}${int8 ? ', dynamic INT8 weights' : ''}`;
+  const what =
+    `optimized from version ${source.version}: ONNX Runtime level ${level}` + `${int8 ? ', dynamic INT8 weights' : ''}`;
   return source.description ? `${source.description} (${what})` : what;
 }
 
 /** Writes model.onnx and model.yaml of the new version into `work`; returns the INT8 report. */
-async function writeVersion(source: ResolvedModel, work: string, version: number, level: OptimizeLevel, opts: OptimizeOptions) {
+async function writeVersion(
+  source: ResolvedModel,
+  work: string,
+  version: number,
+  level: OptimizeLevel,
+  opts: OptimizeOptions,
+) {
   let graphSource = source.onnxPath;
   let quantization: QuantizeReport | undefined;
   if (opts.int8) {
@@ -56,7 +63,9 @@ async function writeVersion(source: ResolvedModel, work: string, version: number
     version,
     description: describe(source.spec, level, int8),
     optimized: {
-      from: source.version, level, int8,
+      from: source.version,
+      level,
+      int8,
       quantized: quantization?.quantized ?? [],
       fp32Kept: quantization?.kept.map((k) => k.node) ?? [],
       onnxruntime: onnxRuntimeVersion(),
@@ -71,7 +80,11 @@ async function writeVersion(source: ResolvedModel, work: string, version: number
  * Runtime loads the result and that it matches its model.yaml, and returns what was done. The
  * version folder appears whole (written aside, then renamed) or not at all.
  */
-export async function optimizeModel(registryDir: string, ref: string, opts: OptimizeOptions = {}): Promise<OptimizeResult> {
+export async function optimizeModel(
+  registryDir: string,
+  ref: string,
+  opts: OptimizeOptions = {},
+): Promise<OptimizeResult> {
   const source = await resolveModel(registryDir, ref);
   const level = opts.level ?? DEFAULT_OPTIMIZE_LEVEL;
   const versions = await listVersions(registryDir, source.name);
@@ -87,7 +100,10 @@ export async function optimizeModel(registryDir: string, ref: string, opts: Opti
     await rename(work, target).catch((err: NodeJS.ErrnoException) => {
       const disk = asDiskError(err, target);
       if (disk instanceof DiskFullError) throw disk;
-      throw new UserError(`cannot create ${target} (${err.code ?? err.message}): another command wrote that version meanwhile; run optimize again`);
+      throw new UserError(
+        `cannot create ${target} (${err.code ?? err.message}): another command wrote ` +
+          `that version meanwhile; run optimize again`,
+      );
     });
     const written = await loadVersion(registryDir, source.name, version);
     // ONNX Runtime wrote it; loading it again (contrib operators and all) is the real check.
@@ -95,8 +111,18 @@ export async function optimizeModel(registryDir: string, ref: string, opts: Opti
       await rm(target, { recursive: true, force: true });
       throw err;
     });
-    const [sourceBytes, writtenBytes] = await Promise.all([stat(source.onnxPath), stat(written.onnxPath)]).then((s) => s.map((x) => x.size));
-    return { source, written, sourceBytes: sourceBytes!, writtenBytes: writtenBytes!, level, int8: opts.int8 ?? false, quantization };
+    const [sourceBytes, writtenBytes] = await Promise.all([stat(source.onnxPath), stat(written.onnxPath)]).then((s) =>
+      s.map((x) => x.size),
+    );
+    return {
+      source,
+      written,
+      sourceBytes: sourceBytes!,
+      writtenBytes: writtenBytes!,
+      level,
+      int8: opts.int8 ?? false,
+      quantization,
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

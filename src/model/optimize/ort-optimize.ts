@@ -23,7 +23,12 @@ export function onnxRuntimeVersion(): string {
  * Loads `source` (a file path or model bytes) at `level` and has ONNX Runtime write the optimized
  * graph to `outPath`. `label` names the source in the one-line error when ONNX Runtime refuses it.
  */
-export async function saveOptimizedGraph(source: string | Uint8Array, outPath: string, level: OptimizeLevel, label: string): Promise<void> {
+export async function saveOptimizedGraph(
+  source: string | Uint8Array,
+  outPath: string,
+  level: OptimizeLevel,
+  label: string,
+): Promise<void> {
   let session: ort.InferenceSession;
   try {
     const options: ort.InferenceSession.SessionOptions = {
@@ -35,7 +40,10 @@ export async function saveOptimizedGraph(source: string | Uint8Array, outPath: s
       // Errors only: the "hardware specific" warning for level all is explained by the CLI instead.
       logSeverityLevel: 3,
     };
-    session = typeof source === 'string' ? await ort.InferenceSession.create(source, options) : await ort.InferenceSession.create(source, options);
+    session =
+      typeof source === 'string'
+        ? await ort.InferenceSession.create(source, options)
+        : await ort.InferenceSession.create(source, options);
   } catch (err) {
     const reason = errorMessage(err).split('\n')[0]!.replace(/\s+/g, ' ').slice(0, 300);
     throw new UserError(`ONNX Runtime cannot load ${label} (${reason}); check it with "serve model inspect"`);

@@ -30,8 +30,20 @@ export function rewriteConv(node: NodeProto, ctx: RewriteContext): Rewrite {
   const attrs = (node.attribute ?? []).filter((a) => CONV_ATTRIBUTES.includes(a.name ?? ''));
   const nodes: NodeProto[] = [
     act.node,
-    { opType: 'ConvInteger', name: ctx.fresh(`${prefix}_conv_int8`), input: [act.q, names.w, act.zero, names.z], output: [acc], attribute: attrs },
-    { opType: 'Cast', name: ctx.fresh(`${prefix}_cast`), input: [acc], output: [accF], attribute: [intAttr('to', DataType.FLOAT)] },
+    {
+      opType: 'ConvInteger',
+      name: ctx.fresh(`${prefix}_conv_int8`),
+      input: [act.q, names.w, act.zero, names.z],
+      output: [acc],
+      attribute: attrs,
+    },
+    {
+      opType: 'Cast',
+      name: ctx.fresh(`${prefix}_cast`),
+      input: [acc],
+      output: [accF],
+      attribute: [intAttr('to', DataType.FLOAT)],
+    },
     { opType: 'Mul', name: ctx.fresh(`${prefix}_scale`), input: [act.scale, channelScale], output: [scale] },
     { opType: 'Mul', name: ctx.fresh(`${prefix}_rescale`), input: [accF, scale], output: [scaled] },
   ];

@@ -12,7 +12,10 @@ export function rewriteLstm(node: NodeProto, ctx: RewriteContext): Rewrite {
   if (!w || !r) return { skip: 'its W or R is not a constant float initializer' };
   if (w.dims.length !== 3 || r.dims.length !== 3) return { skip: 'its W or R does not have rank 3' };
   if (intAttribute(node, 'layout', 0) !== 0) return { skip: 'layout = 1 is not supported by DynamicQuantizeLSTM' };
-  const quantized = [[inputs[1]!, w], [inputs[2]!, r]] as const;
+  const quantized = [
+    [inputs[1]!, w],
+    [inputs[2]!, r],
+  ] as const;
   const names = quantized.map(([name, t]) => {
     const [d, gates, cols] = t.dims as [number, number, number];
     const q = quantizePerChannel(t.values, 1, d * gates, cols);
@@ -21,11 +24,16 @@ export function rewriteLstm(node: NodeProto, ctx: RewriteContext): Rewrite {
   const optional = [3, 4, 5, 6, 7].map((i) => inputs[i] ?? '');
   const attrs = (node.attribute ?? []).filter((a) => a.name !== 'layout');
   return {
-    nodes: [{
-      opType: 'DynamicQuantizeLSTM', domain: MS_DOMAIN, name: ctx.fresh(`${prefixOf(node, ctx)}_int8`),
-      input: [inputs[0]!, names[0]!.w, names[1]!.w, ...optional, names[0]!.s, names[0]!.z, names[1]!.s, names[1]!.z],
-      output: [...(node.output ?? [])], attribute: attrs,
-    }],
+    nodes: [
+      {
+        opType: 'DynamicQuantizeLSTM',
+        domain: MS_DOMAIN,
+        name: ctx.fresh(`${prefixOf(node, ctx)}_int8`),
+        input: [inputs[0]!, names[0]!.w, names[1]!.w, ...optional, names[0]!.s, names[0]!.z, names[1]!.s, names[1]!.z],
+        output: [...(node.output ?? [])],
+        attribute: attrs,
+      },
+    ],
     domains: [MS_DOMAIN],
   };
 }

@@ -38,7 +38,13 @@ export function rewriteGemm(node: NodeProto, ctx: RewriteContext): Rewrite {
   let bias = cName;
   if (beta !== 1) {
     bias = ctx.fresh(`${cName}_beta`);
-    ctx.addInitializer(floatTensor(bias, c!.dims, c!.values.map((v) => v * beta)));
+    ctx.addInitializer(
+      floatTensor(
+        bias,
+        c!.dims,
+        c!.values.map((v) => v * beta),
+      ),
+    );
   }
   const product = ctx.fresh(`${prefix}_product`);
   return {

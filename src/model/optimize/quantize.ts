@@ -3,7 +3,16 @@
 import { UserError } from '../../common/errors.js';
 import { REWRITES } from './quantize-ops.js';
 import type { RewriteContext } from './quantize-rewrite.js';
-import { ensureOpset, floatData, opsetVersion, tensorDims, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './onnx-model.js';
+import {
+  ensureOpset,
+  floatData,
+  opsetVersion,
+  tensorDims,
+  type GraphProto,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+} from './onnx-model.js';
 
 /** Operator types `--int8` can quantize. */
 export const QUANTIZABLE_OPS: readonly string[] = Object.keys(REWRITES);
@@ -88,9 +97,13 @@ export function quantizeModel(model: ModelProto, opts: QuantizeOptions = {}): Qu
     if (!rewrite) return void nodes.push(node);
     const name = label(node, i);
     candidates.push({ name, opType: node.opType! });
-    const keptBecause = keep.has(name) ? 'kept in FP32 by name'
-      : keep.has(node.opType!) ? `kept in FP32 with every ${node.opType}`
-        : opset < MIN_OPSET ? `the model imports opset ${opset}; INT8 operators need opset ${MIN_OPSET} or later` : undefined;
+    const keptBecause = keep.has(name)
+      ? 'kept in FP32 by name'
+      : keep.has(node.opType!)
+        ? `kept in FP32 with every ${node.opType}`
+        : opset < MIN_OPSET
+          ? `the model imports opset ${opset}; INT8 operators need opset ${MIN_OPSET} or later`
+          : undefined;
     const done = keptBecause ? { skip: keptBecause } : rewrite(node, ctx);
     if ('skip' in done) {
       report.kept.push({ node: name, reason: done.skip });
@@ -104,13 +117,19 @@ export function quantizeModel(model: ModelProto, opts: QuantizeOptions = {}): Qu
   const unmatched = [...keep].filter((k) => !candidates.some((c) => c.name === k || c.opType === k));
   if (unmatched.length > 0) {
     const names = candidates.map((c) => `${c.name} (${c.opType})`).join(', ') || 'none';
-    throw new UserError(`--keep-fp32 ${unmatched.join(',')}: no quantizable node has that name or operator type (quantizable nodes: ${names})`);
+    throw new UserError(
+      `--keep-fp32 ${unmatched.join(',')}: no quantizable node has that name or ` +
+        `operator type (quantizable nodes: ${names})`,
+    );
   }
   graph.node = nodes;
   // The FP32 originals of quantized weights go, unless something still reads them.
   const read = inputsRead(graph, new Set());
   const graphInputs = new Set((graph.input ?? []).map((v) => v.name ?? ''));
-  graph.initializer = [...(graph.initializer ?? []).filter((t) => read.has(t.name ?? '') || graphInputs.has(t.name ?? '')), ...added];
+  graph.initializer = [
+    ...(graph.initializer ?? []).filter((t) => read.has(t.name ?? '') || graphInputs.has(t.name ?? '')),
+    ...added,
+  ];
   for (const d of domains) ensureOpset(model, d, 1);
   return report;
 }
