@@ -62,3 +62,18 @@ test('no source file is longer than 250 lines (house style: one concept a file)'
   }
   assert.deepEqual(long, []);
 });
+
+test('at most 20 lines of src/ are over 140 characters (Prettier wraps code, not long strings or comments)', () => {
+  const long: string[] = [];
+  for (const file of tsFiles(srcDir)) {
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (line.length > 140) long.push(`src/${path.relative(srcDir, file)}:${i + 1}: ${line.length} characters`);
+      });
+  }
+  assert.ok(
+    long.length <= 20,
+    `${long.length} lines over 140 characters (split long strings into + pieces):\n${long.join('\n')}`,
+  );
+});
