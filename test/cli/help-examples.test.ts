@@ -2,26 +2,8 @@
 // `serve replica --help`, a flag that never existed, is how this test came about).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Command } from 'commander';
-import { repoRoot } from '../helpers/paths.js';
-
-/**
- * The program with every command, registered as src/cli/main.ts does (main.ts itself runs the CLI
- * when imported, so its list of command modules is read from its source).
- */
-async function buildProgram(): Promise<Command> {
-  const source = readFileSync(path.join(repoRoot, 'src', 'cli', 'main.ts'), 'utf8');
-  const modules = [...source.matchAll(/\['[\w-]+', \(\) => import\('\.\/([\w-]+)\.js'\)\]/g)].map((m) => m[1]!);
-  assert.ok(modules.length > 10, `found ${modules.length} command modules in src/cli/main.ts`);
-  const program = new Command('serve');
-  for (const name of modules) {
-    const mod = (await import(`../../src/cli/${name}.js`)) as { register: (p: Command) => void };
-    mod.register(program);
-  }
-  return program;
-}
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/program.js';
 
 /** The help text as `--help` prints it, the addHelpText('after', ...) examples included. */
 function helpText(cmd: Command): string {

@@ -248,23 +248,3 @@ test('a profile value reaches the child settings under the setting name', () => 
   assert.equal(g.port, 8123);
   assert.equal(g.drainTimeoutMs, 3000);
 });
-
-test('the README flag tables of serve replica and serve gateway are generated from the settings table', async () => {
-  const { readFile } = await import('node:fs/promises');
-  const path = await import('node:path');
-  const { repoRoot } = await import('../helpers/paths.js');
-  const { renderSettingsFlagTable } = await import('../../src/cli/settings-flags.js');
-  const doc = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
-  for (const [name, table] of [
-    ['replica', replicaSettingsTable],
-    ['gateway', gatewaySettingsTable],
-  ] as const) {
-    const m = new RegExp(`<!-- ${name}-flags:start[^>]*-->\\n([\\s\\S]*?)<!-- ${name}-flags:end -->`).exec(doc);
-    assert.ok(m, `README.md lacks the ${name}-flags markers`);
-    assert.equal(
-      m[1],
-      renderSettingsFlagTable(table),
-      `regenerate the ${name} flag table with renderSettingsFlagTable()`,
-    );
-  }
-});
