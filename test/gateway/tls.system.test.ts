@@ -193,7 +193,7 @@ test('serve bench loads an HTTPS gateway with --ca and SERVE_TOKEN; without them
     new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(
         process.execPath,
-        [cliEntry, 'bench', '--url', gw.url, '--rps', '50', '--duration', '1s', '--json', ...args],
+        [cliEntry, 'bench', '--url', gw.url, '--rps', '50', '--duration', '1s', '--warmup', '0', '--json', ...args],
         {
           env: { ...process.env, SERVE_TOKEN: '', ...env },
           stdio: ['ignore', 'pipe', 'pipe'],

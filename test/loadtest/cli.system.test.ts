@@ -177,12 +177,12 @@ test('CI: with --json on stdout the table still goes to stderr; in GitHub Action
     assert.equal(plain.code, 1, plain.stderr);
     assert.equal(JSON.parse(plain.stdout).gates.passed, false);
     assert.match(plain.stderr, /p99 .*FAIL/);
-    assert.match(plain.stderr, /^FAIL: p99 .* > 1\.00ms$/m);
+    assert.match(plain.stderr, /^FAIL: p99 .* > 1\.00ms( \(.*\))?$/m);
     assert.doesNotMatch(plain.stderr, /::error/);
     // Without --json and stdout not a terminal: the table on stdout, the verdict line on stderr too.
     const piped = await serve(['bench', '--url', s.url, ...short, '--p50', '1s', '--p99', '1ms']);
     assert.match(piped.stdout, /p99 .*FAIL/);
-    assert.match(piped.stderr, /^serve bench: FAIL: p99 .* > 1\.00ms$/m);
+    assert.match(piped.stderr, /^serve bench: FAIL: p99 .* > 1\.00ms( \(.*\))?$/m);
 
     const summary = path.join(dir, 'summary.md');
     const env = { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summary };
@@ -191,7 +191,7 @@ test('CI: with --json on stdout the table still goes to stderr; in GitHub Action
     JSON.parse(failed.stdout);
     const annotations = failed.stderr.split('\n').filter((l) => l.startsWith('::'));
     assert.equal(annotations.length, 1, failed.stderr);
-    assert.match(annotations[0]!, /^::error title=serve bench%3A target missed::p99 \S+ > 1\.00ms$/);
+    assert.match(annotations[0]!, /^::error title=serve bench%3A target missed::p99 \S+ > 1\.00ms( \(.*\))?$/);
     const passed = await serve(['bench', '--url', s.url, ...short, '--json', '--p50', '1s'], { env });
     assert.equal(passed.code, 0, passed.stderr);
     assert.doesNotMatch(passed.stderr, /::error/);
@@ -200,7 +200,7 @@ test('CI: with --json on stdout the table still goes to stderr; in GitHub Action
     assert.match(md, /^### serve bench: FAIL\n/);
     assert.match(md, /\n### serve bench: PASS\n/);
     assert.match(md, /\| p99 \| \S+ \| \S+ \| <= 1\.00ms \| FAIL \|/);
-    assert.match(md, /\*\*FAIL: p99 \S+ > 1\.00ms\*\*/);
+    assert.match(md, /\*\*FAIL: p99 \S+ > 1\.00ms( \(.*\))?\*\*/);
   });
 });
 
