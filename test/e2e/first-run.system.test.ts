@@ -31,7 +31,7 @@ test('fresh directory: up --detach market-hours (exit 3 where it does not fit), 
   assert.ok(existsSync(path.join(cwd, 'models', 'cnn-lstm', '1', 'model.onnx')));
   assert.equal(JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')).profileName, 'market-hours');
 
-  const bench = await serve(['bench', '--rps', '200', '--duration', '5s', '--json'], { cwd, timeoutMs: 60_000 });
+  const bench = await serve(['bench', '--rps', '200', '--duration', '3s', '--json'], { cwd, timeoutMs: 60_000 });
   assert.equal(bench.code, 0, `${bench.stderr}\n${bench.stdout.slice(0, 1500)}`);
   const result = JSON.parse(bench.stdout) as {
     requests: { ok: number; errors: number };
@@ -40,7 +40,7 @@ test('fresh directory: up --detach market-hours (exit 3 where it does not fit), 
   assert.equal(result.requests.errors, 0);
   // No --warmup: 2 s of it ran first (issue 21).
   assert.equal((result as unknown as { warmupMs: number }).warmupMs, 2000);
-  assert.ok(result.requests.ok >= 900, `${result.requests.ok} ok`);
+  assert.ok(result.requests.ok >= 540, `${result.requests.ok} ok`);
   assert.deepEqual(
     result.gates.checks.map((c) => c.metric).sort(),
     ['errorRate', 'max', 'minRps', 'p50', 'p95', 'p99'].sort(),

@@ -9,8 +9,6 @@ import { UserError } from '../../src/common/errors.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { ProfileError } from '../../src/profile/problems.js';
 import { loadProfileOrSchedule } from '../../src/profile/schedule-load.js';
-import { renderFieldTable } from '../../src/profile/field-table.js';
-import { scheduleTree } from '../../src/profile/schedule-tree.js';
 import { dayOfWeek } from '../../src/profile/zoned-time.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -180,14 +178,6 @@ test('the shipped trading-day schedule: US equity hours, with 2026-2027 closures
   // Every closed date carries a comment naming its holiday.
   const text = await readFile(path.join(repoRoot, 'profiles', 'trading-day.yaml'), 'utf8');
   for (const d of s.closedDates!) assert.match(text, new RegExp(`- ${d} +# \\S`));
-});
-
-test('the README schedule field table, where README.md still has one, is generated from the schedule tree', async (t) => {
-  const doc = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
-  const m = /<!-- schedule-fields:start[^>]*-->\n([\s\S]*?)<!-- schedule-fields:end -->/.exec(doc);
-  // docs/reference/profile.md is the field reference now (test/docs/reference.test.ts keeps it current).
-  if (!m) return t.skip('README.md has no schedule-fields:start/end table');
-  assert.equal(m[1], renderFieldTable(scheduleTree));
 });
 
 test("the schedule file's own problems and those of the profiles it names come out together", async (t) => {

@@ -5,7 +5,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadProfile, listProfiles } from '../../src/profile/load.js';
 import { profileJsonSchemaText } from '../../src/profile/json-schema.js';
-import { renderFieldTable } from '../../src/profile/field-table.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const cwd = '/work-elsewhere';
@@ -131,12 +130,4 @@ test('profiles/profile.schema.json is generated from the current schema', async 
     'ssh',
     'tune',
   ]);
-});
-
-test('the README field table, where README.md still has one, is generated from the current schema', async (t) => {
-  const doc = await readFile(path.join(repoRoot, 'README.md'), 'utf8');
-  const m = /<!-- fields:start[^>]*-->\n([\s\S]*?)<!-- fields:end -->/.exec(doc);
-  // docs/reference/profile.md is the field reference now (test/docs/reference.test.ts keeps it current).
-  if (!m) return t.skip('README.md has no fields:start/fields:end table');
-  assert.equal(m[1], renderFieldTable(), 'regenerate the table between the markers with renderFieldTable()');
 });
