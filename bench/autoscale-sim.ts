@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startCluster } from '../src/cluster/controller.js';
+import { startCluster } from '../src/cluster/controller/controller.js';
 import { simulate } from '../src/simulate/cluster-model.js';
 import { parseServiceTime } from '../src/simulate/service-time.js';
 import { cliEntry } from '../test/helpers/paths.js';

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ClusterHandle, startCluster as StartCluster } from '../src/cluster/controller.js';
+import type { ClusterHandle, startCluster as StartCluster } from '../src/cluster/controller/controller.js';
 import type { RunResult } from '../src/loadtest/index.js';
 import { writeDemoModel } from '../src/model/demo.js';
 import type { loadProfile as LoadProfile } from '../src/profile/index.js';
@@ -28,7 +28,9 @@ export interface LocalCluster {
  */
 export async function startLocal(change: (p: Profile) => Profile = (p) => p, cli = cliEntry): Promise<LocalCluster> {
   const src = path.resolve(path.dirname(cli), '..');
-  const { startCluster } = (await import(pathToFileURL(path.join(src, 'cluster', 'controller.js')).href)) as {
+  const { startCluster } = (await import(
+    pathToFileURL(path.join(src, 'cluster', 'controller', 'controller.js')).href
+  )) as {
     startCluster: typeof StartCluster;
   };
   const { loadProfile } = (await import(pathToFileURL(path.join(src, 'profile', 'index.js')).href)) as {

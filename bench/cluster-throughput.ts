@@ -12,7 +12,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCluster, type ClusterHandle } from '../src/cluster/controller.js';
+import { startCluster, type ClusterHandle } from '../src/cluster/controller/controller.js';
 import { runBench } from '../src/loadtest/index.js';
 import type { BenchOptions, RunResult } from '../src/loadtest/index.js';
 import { writeDemoModel } from '../src/model/demo.js';

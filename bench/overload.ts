@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCluster, type ClusterHandle } from '../src/cluster/controller.js';
+import { startCluster, type ClusterHandle } from '../src/cluster/controller/controller.js';
 import { writeDemoModel } from '../src/model/demo.js';
 import { loadProfile } from '../src/profile/index.js';
 import { cliEntry, fmt, machine, writeResults } from './replica-harness.js';

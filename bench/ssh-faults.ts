@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startCluster } from '../src/cluster/controller.js';
+import { startCluster } from '../src/cluster/controller/controller.js';
 import { cliEntry } from '../test/helpers/paths.js';
 import { startSshLab } from '../test/helpers/ssh-lab.js';
 import { fakeCli, tempWorld, testProfile, waitFor } from '../test/cluster/helpers.js';

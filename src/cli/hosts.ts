@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UnreachableError, UserError, errorMessage } from '../common/errors.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { readClusterState } from '../client/cluster-state.js';
-import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
+import { DEFAULT_STATE_DIR } from '../cluster/state/state-dir.js';
 import { checkHosts, type HostReport } from '../cluster/hosts/host-check.js';
 import { acceptHostKeys, offerHostKeys, type TrustOffer } from '../cluster/hosts/trust.js';
 import { describeTarget } from '../cluster/hosts/ssh-target.js';

@@ -7,7 +7,7 @@ import { formatMs, parseDurationMs, parseFraction } from '../common/units.js';
 import { rolloutEnded, type RolloutStatus } from '../common/rollout.js';
 import { interruptedRolloutLine } from '../common/controller-death.js';
 import { AdminClient } from '../client/admin-client.js';
-import { DEFAULT_STATE_DIR } from '../cluster/state-dir.js';
+import { DEFAULT_STATE_DIR } from '../cluster/state/state-dir.js';
 import { parseStepsPercent } from '../cluster/rollout/steps.js';
 import { REGRESSION_FLOOR_MS } from '../cluster/rollout/judge.js';
 import { parseModelRef } from '../model/registry.js';

@@ -3,9 +3,9 @@
 import { ManualClock } from '../common/clock.js';
 import { defaultsOf } from '../common/settings.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
-import { Autoscaler } from '../cluster/autoscaler.js';
-import { policyConfig } from '../cluster/autoscaling-context.js';
-import type { LatencyDelta } from '../cluster/latency-window.js';
+import { Autoscaler } from '../cluster/autoscale/autoscaler.js';
+import { policyConfig } from '../cluster/autoscale/context.js';
+import type { LatencyDelta } from '../cluster/autoscale/latency-window.js';
 import { SimReplica, type SimRequest } from './replica-model.js';
 import { serviceMs } from './service-time.js';
 import { Stats, summarize } from './stats.js';

@@ -6,7 +6,7 @@
 // batch size, and fails nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
+import { startCluster, type ClusterHandle } from '../../src/cluster/controller/controller.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { cliEntry } from '../helpers/paths.js';
 import { fakeCli, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';

@@ -3,10 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
-import { Autoscaler, decide, desiredReplicas } from '../../src/cluster/autoscaler.js';
-import type { AutoscalingConfig, LoadSample } from '../../src/cluster/autoscaling-context.js';
-import { deltaQuantileMs, histogramDelta, type LatencyDelta } from '../../src/cluster/latency-window.js';
-import { gatewayReading, inFlightFromMetrics, queueDepthFromMetrics } from '../../src/cluster/metrics-parse.js';
+import { Autoscaler, decide, desiredReplicas } from '../../src/cluster/autoscale/autoscaler.js';
+import type { AutoscalingConfig, LoadSample } from '../../src/cluster/autoscale/context.js';
+import { deltaQuantileMs, histogramDelta, type LatencyDelta } from '../../src/cluster/autoscale/latency-window.js';
+import {
+  gatewayReading,
+  inFlightFromMetrics,
+  queueDepthFromMetrics,
+} from '../../src/cluster/autoscale/metrics-parse.js';
 
 // market-hours numbers: 5..30 replicas, 3 per replica, 15 s up, 120 s down, 10 s look-back.
 const market: AutoscalingConfig = {

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startCluster } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller/controller.js';
 import { writeDemoModel } from '../../src/model/demo.js';
 import { freePort, startRedis } from '../helpers/redis.js';
 import { needTool } from '../helpers/tools.js';

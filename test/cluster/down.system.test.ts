@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startCluster } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller/controller.js';
 import { isAlive } from '../../src/common/process.js';
-import { statePaths } from '../../src/cluster/state-dir.js';
+import { statePaths } from '../../src/cluster/state/state-dir.js';
 import { cliEntry, outDir } from '../helpers/paths.js';
 import { fakeCli, killAll, processesMatching, tempWorld, testProfile, waitFor } from './helpers.js';
 

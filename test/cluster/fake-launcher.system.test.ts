@@ -2,8 +2,8 @@
 // and the exact order of starts, kills and restarts, without spawning anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster } from '../../src/cluster/controller.js';
-import type { ExitInfo, LaunchSpec, LaunchedProcess, Launcher } from '../../src/cluster/launcher.js';
+import { startCluster } from '../../src/cluster/controller/controller.js';
+import type { ExitInfo, LaunchSpec, LaunchedProcess, Launcher } from '../../src/cluster/launchers/launcher.js';
 import { tempWorld, testProfile, waitFor } from './helpers.js';
 
 /** A launcher whose "processes" are objects: the gateway listens at once; replicas do what `replica` says. */

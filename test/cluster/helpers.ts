@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import type { ClusterHandle } from '../../src/cluster/controller.js';
+import type { ClusterHandle } from '../../src/cluster/controller/controller.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import type { Profile } from '../../src/profile/types.js';
 import { outDir } from '../helpers/paths.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
-import { RotatingLog } from '../../src/cluster/rotating-log.js';
+import { RotatingLog } from '../../src/cluster/state/rotating-log.js';
 import { followLogs, formatLogLine, logComponents, mergedTail, tailLines } from '../../src/client/logs.js';
 import { cliEntry } from '../helpers/paths.js';
 import { tempWorld, waitFor } from './helpers.js';

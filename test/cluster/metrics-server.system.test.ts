@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startMetricsServer } from '../../src/cluster/metrics-server.js';
+import { startMetricsServer } from '../../src/cluster/monitoring/metrics-server.js';
 
 test('serves GET /metrics on loopback, answers anything else with a JSON error', async (t) => {
   const server = await startMetricsServer(0, async () => 'serve_controller_replicas_desired 2\n');

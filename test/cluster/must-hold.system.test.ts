@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { startCluster } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller/controller.js';
 import { isAlive } from '../../src/common/process.js';
 import { cliEntry } from '../helpers/paths.js';
 import { fakeCli, killAll, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';

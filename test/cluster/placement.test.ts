@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { placeReplicas, type HostCapacity } from '../../src/cluster/placement.js';
+import { placeReplicas, type HostCapacity } from '../../src/cluster/placement/placement.js';
 
 const GiB = 1024 ** 3;
 const laptop: HostCapacity = { name: 'localhost', cpus: 2, memoryBytes: 8 * GiB, gpus: 0 };
@@ -150,7 +150,7 @@ test('a second host takes what the first cannot', () => {
 });
 
 test('local capacity: the profile wins, else the OS; GPUs are the driver folders, 0 without one', async () => {
-  const { localCapacity } = await import('../../src/cluster/capacity.js');
+  const { localCapacity } = await import('../../src/cluster/placement/capacity.js');
   const { mkdtempSync, mkdirSync, rmSync } = await import('node:fs');
   const os = await import('node:os');
   const dir = mkdtempSync(`${os.tmpdir()}/gpus-`);

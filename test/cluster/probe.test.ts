@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProbeTracker, probeWindowMs } from '../../src/cluster/probe.js';
+import { ProbeTracker, probeWindowMs } from '../../src/cluster/replicas/probe.js';
 
 test('a replica fails only after threshold consecutive failed probes', () => {
   const p = new ProbeTracker(3);

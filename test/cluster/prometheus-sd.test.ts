@@ -2,7 +2,7 @@
 // the profile, component and replica labels; wildcard listen addresses scraped on loopback; https.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scrapeAddress, targetGroups } from '../../src/cluster/prometheus-sd.js';
+import { scrapeAddress, targetGroups } from '../../src/cluster/monitoring/prometheus-sd.js';
 
 test('controller, gateway and each replica become one labelled target group each', () => {
   const groups = targetGroups({

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'undici';
-import { startCluster } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller/controller.js';
 import { AdminClient } from '../../src/client/admin-client.js';
 import { cliEntry } from '../helpers/paths.js';
 import { tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';

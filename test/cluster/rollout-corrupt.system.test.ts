@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { cpSync, writeFileSync } from 'node:fs';
 import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { startCluster } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller/controller.js';
 import type { RolloutStatus } from '../../src/common/rollout.js';
 import { cliEntry } from '../helpers/paths.js';
 import { tempWorld, testProfile, watchedCluster } from './helpers.js';

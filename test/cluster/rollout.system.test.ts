@@ -9,7 +9,7 @@ import { cpSync } from 'node:fs';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Agent, request } from 'undici';
-import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
+import { startCluster, type ClusterHandle } from '../../src/cluster/controller/controller.js';
 import type { RolloutStatus } from '../../src/common/rollout.js';
 import { cliEntry } from '../helpers/paths.js';
 import { tempWorld, testProfile, waitFor } from './helpers.js';

@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
-import { batchingChange, scheduleRunnerFor } from '../../src/cluster/profile-switch.js';
-import { SwitchHold } from '../../src/cluster/switch-hold.js';
-import { ScheduleRunner } from '../../src/cluster/schedule-runner.js';
+import { batchingChange, scheduleRunnerFor } from '../../src/cluster/schedule/profile-switch.js';
+import { SwitchHold } from '../../src/cluster/schedule/switch-hold.js';
+import { ScheduleRunner } from '../../src/cluster/schedule/runner.js';
 import type { Profile } from '../../src/profile/types.js';
 import { testProfile } from './helpers.js';
 import type { ProfileSchedule, ScheduleSwitch } from '../../src/profile/schedule.js';

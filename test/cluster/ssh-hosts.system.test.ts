@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { startCluster, type ClusterHandle } from '../../src/cluster/controller.js';
+import { startCluster, type ClusterHandle } from '../../src/cluster/controller/controller.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { cliEntry, repoRoot } from '../helpers/paths.js';
 import { needSshLab, startSshLab, type SshLab } from '../helpers/ssh-lab.js';

@@ -24,14 +24,14 @@ import {
   statePaths,
   writeStateFile,
   type StatePaths,
-} from '../../src/cluster/state-dir.js';
-import { LogFiles } from '../../src/cluster/log-files.js';
-import { RotatingLog } from '../../src/cluster/rotating-log.js';
+} from '../../src/cluster/state/state-dir.js';
+import { LogFiles } from '../../src/cluster/state/log-files.js';
+import { RotatingLog } from '../../src/cluster/state/rotating-log.js';
 import { spawnDetached } from '../../src/client/detach.js';
-import { startAdminServer } from '../../src/cluster/admin-server.js';
+import { startAdminServer } from '../../src/cluster/controller/admin-server.js';
 import type { ClusterStateFile } from '../../src/common/wire.js';
-import { SdFile } from '../../src/cluster/prometheus-sd.js';
-import { RetriedWrites } from '../../src/cluster/write-retry.js';
+import { SdFile } from '../../src/cluster/monitoring/prometheus-sd.js';
+import { RetriedWrites } from '../../src/cluster/state/write-retry.js';
 import { systemClock } from '../../src/common/clock.js';
 import { lstatIfAny } from '../../src/common/no-follow.js';
 import { tempWorld } from './helpers.js';

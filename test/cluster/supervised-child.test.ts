@@ -9,8 +9,8 @@ import {
   type ChildEvent,
   type ChildPolicy,
   type ChildState,
-} from '../../src/cluster/child-state.js';
-import { transition } from '../../src/cluster/supervised-child.js';
+} from '../../src/cluster/replicas/child-state.js';
+import { transition } from '../../src/cluster/replicas/supervised-child.js';
 
 const policy: ChildPolicy = {
   restart: {

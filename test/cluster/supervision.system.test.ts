@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync, readFileSync } from 'node:fs';
-import { startCluster } from '../../src/cluster/controller.js';
+import { startCluster } from '../../src/cluster/controller/controller.js';
 import { AdminClient } from '../../src/client/admin-client.js';
-import { statePaths } from '../../src/cluster/state-dir.js';
-import { probeWindowMs } from '../../src/cluster/probe.js';
+import { statePaths } from '../../src/cluster/state/state-dir.js';
+import { probeWindowMs } from '../../src/cluster/replicas/probe.js';
 import { isAlive } from '../../src/common/process.js';
 import type { ClusterEvent } from '../../src/cluster/events.js';
 import { fakeCli, killAll, processesMatching, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
 import { DiskFullError } from '../../src/common/atomic-write.js';
-import { RetriedWrites } from '../../src/cluster/write-retry.js';
+import { RetriedWrites } from '../../src/cluster/state/write-retry.js';
 import { renderWriteFailure } from '../../src/cli/status-render.js';
 
 test('a failed write is reported once, retried every second with the latest content, and cleared when the disk takes it', () => {

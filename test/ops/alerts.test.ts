@@ -121,7 +121,7 @@ test('YAML scalars: plain words stay plain, PromQL goes single-quoted, the rest 
 });
 
 test('serve up gives the gateway a histogram bucket at the p99 target, the one the latency rule counts at', async () => {
-  const { gatewaySettings } = await import('../../src/cluster/child-args.js');
+  const { gatewaySettings } = await import('../../src/cluster/launchers/child-args.js');
   const { GatewayMetrics } = await import('../../src/gateway/metrics.js');
   const profile = parseProfile('name: tight\nmodel: { name: m }\nslo: { p99: 75ms }\n', '', {}, repoRoot);
   const settings = gatewaySettings(profile);
@@ -147,7 +147,7 @@ test('serve up gives the gateway a histogram bucket at the p99 target, the one t
 
 test('every series the rules read is exported by the gateway or the controller (GPU utilization excepted, documented)', async () => {
   const { GatewayMetrics } = await import('../../src/gateway/metrics.js');
-  const { ControllerMetrics } = await import('../../src/cluster/controller-metrics.js');
+  const { ControllerMetrics } = await import('../../src/cluster/monitoring/controller-metrics.js');
   const profile = await loadProfile('market-hours', { cwd: repoRoot, env: {} });
   const gateway = new GatewayMetrics({
     inflight: () => 0,

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync 
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { statePaths } from '../../src/cluster/state-dir.js';
+import { statePaths } from '../../src/cluster/state/state-dir.js';
 import type { SdTargetGroup } from '../../src/common/monitoring.js';
 import { alertRules } from '../../src/ops/alert-rules.js';
 import { renderRuleFile } from '../../src/ops/alert-yaml.js';

@@ -105,7 +105,7 @@ test('a Redis password from ${REDIS_URL} is never printed, and reaches the gatew
     assert.match(r.stdout, /cache\.internal:6379/);
   }
   const { loadProfile } = await import('../../src/profile/load.js');
-  const { gatewayLaunch } = await import('../../src/cluster/child-args.js');
+  const { gatewayLaunch } = await import('../../src/cluster/launchers/child-args.js');
   const launch = gatewayLaunch(await loadProfile(file, { env: { ...process.env, ...env } }), { cliEntry: 'main.js' });
   assert.ok(!launch.args.join(' ').includes('hunter2'), 'not in argv');
   assert.match(launch.stdinLines[0]!, /"cacheRedisUrl":"redis:\/\/:hunter2-secret@cache\.internal:6379\/1"/);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProfile } from '../../src/profile/parse.js';
-import { gatewaySettings } from '../../src/cluster/child-args.js';
+import { gatewaySettings } from '../../src/cluster/launchers/child-args.js';
 import { parseExternalServers } from '../../src/common/external-servers.js';
 import { assertOneProblem, base } from './helpers.js';
 

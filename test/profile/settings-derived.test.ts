@@ -11,7 +11,7 @@ import type { Node } from '../../src/profile/fields.js';
 import { defaultsOf } from '../../src/common/settings.js';
 import { replicaSettingsTable } from '../../src/common/settings-table.js';
 import { gatewaySettingsTable } from '../../src/common/settings-table-gateway.js';
-import { gatewaySettings, replicaSettings } from '../../src/cluster/child-args.js';
+import { gatewaySettings, replicaSettings } from '../../src/cluster/launchers/child-args.js';
 
 /** For every leaf, a valid value other than its default (typed: a new leaf needs an entry here). */
 const otherValue: Record<ProfilePath, string> = {

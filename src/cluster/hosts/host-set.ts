@@ -4,9 +4,9 @@
 import type { TimerHandle } from '../../common/clock.js';
 import { UnreachableError, UserError, errorMessage } from '../../common/errors.js';
 import type { HostStatus } from '../../common/cluster-status.js';
-import type { Launcher } from '../launcher.js';
-import type { SshConnection } from '../launchers/ssh-connection.js';
-import type { HostCapacity } from '../placement.js';
+import type { Launcher } from '../launchers/launcher.js';
+import type { SshConnection } from './ssh-connection.js';
+import type { HostCapacity } from '../placement/placement.js';
 import {
   localEntry,
   readGpus,

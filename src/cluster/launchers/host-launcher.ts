@@ -1,6 +1,6 @@
 // The launcher of a cluster with several hosts (control plane, launchers): each child goes to the
 // launcher of the host it was placed on (LaunchSpec.host), this machine's for the rest.
-import type { LaunchSpec, LaunchedProcess, Launcher } from '../launcher.js';
+import type { LaunchSpec, LaunchedProcess, Launcher } from './launcher.js';
 
 export class HostLauncher implements Launcher {
   /** `remote(name)` is the launcher of an SSH host, undefined for this machine. */

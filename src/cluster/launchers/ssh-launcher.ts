@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Clock, TimerHandle } from '../../common/clock.js';
-import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess, type Launcher } from '../launcher.js';
+import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
 import { runProcess } from '../hosts/run-process.js';
 import { parseRemoteMark, remoteCommand, statusOf } from './remote-command.js';
-import type { SshConnection } from './ssh-connection.js';
+import type { SshConnection } from '../hosts/ssh-connection.js';
 
 export interface SshLauncherOptions {
   connection: SshConnection;

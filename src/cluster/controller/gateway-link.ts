@@ -1,0 +1,216 @@
+// The gateway child as the controller sees it (control plane): the shell of the supervised-child
+// machine for the gateway. It starts it, sends it every new replica set on stdin and knows when the
+// gateway routes by it (the `applied` event), restarts it on the same port, and drains it on stop.
+import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { Logger } from '../../common/log.js';
+import type { ControlMessage, ReplicaEndpoint } from '../../common/wire.js';
+import type { ChildLaunch } from '../launchers/child-args.js';
+import type { ClusterEvent } from '../events.js';
+import type { LaunchedProcess, Launcher } from '../launchers/launcher.js';
+import {
+  initialChild,
+  type ChildAction,
+  type ChildEvent,
+  type ChildPolicy,
+  type ChildState,
+  type RestartPolicy,
+} from '../replicas/child-state.js';
+import { transition } from '../replicas/supervised-child.js';
+
+export interface GatewayLinkOptions {
+  launcher: Launcher;
+  clock: Clock;
+  restartPolicy: RestartPolicy;
+  /** Not listening within this is a failed start. */
+  startupTimeoutMs: number;
+  drainTimeoutMs: number;
+  /** How to start it; `port` is set on restarts to keep the URL the same. */
+  launch(port?: number): ChildLaunch;
+  log: Logger;
+  onOutput(line: string): void;
+  onEvent(event: ClusterEvent): void;
+  /** Called when the gateway's URL becomes known or changes. */
+  onUrl(url: string): void;
+}
+
+/** How long a replica-set change may go unacknowledged before callers stop waiting (a restarting gateway). */
+const ACK_TIMEOUT_MS = 2000;
+
+export class GatewayLink {
+  private child: ChildState = initialChild();
+  private proc: LaunchedProcess | undefined;
+  private timer: TimerHandle | undefined;
+  private readonly policy: ChildPolicy;
+  private set: ReplicaEndpoint[] = [];
+  /** Traffic weight by model version during a rollout; undefined otherwise. */
+  private weights: Record<string, number> | undefined;
+  private port: number | undefined;
+  private seq = 0;
+  private ackWaiters: Array<{ seq: number; resolve(): void }> = [];
+  private listeningWaiters: Array<(url: string) => void> = [];
+  url: string | undefined;
+
+  constructor(private readonly o: GatewayLinkOptions) {
+    // A gateway that never listened (port taken, bad setting) will not do better on a retry.
+    this.policy = {
+      restart: o.restartPolicy,
+      startupTimeoutMs: o.startupTimeoutMs,
+      failureThreshold: 1,
+      failFastBeforeFirstReady: true,
+    };
+  }
+
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  get state(): 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped' {
+    const p = this.child.phase;
+    if (p === 'ready' || p === 'restarting' || p === 'failed' || p === 'stopped') return p;
+    return p === 'draining' ? 'stopped' : 'starting';
+  }
+
+  get restarts(): number {
+    return this.child.restarts;
+  }
+
+  /** Why it failed or is restarting. */
+  get failure(): string | undefined {
+    return this.child.reason;
+  }
+
+  start(): void {
+    this.dispatch({ type: 'place' });
+  }
+
+  /** Resolves with the gateway URL once it listens ('' if it failed for good or was stopped). */
+  listening(): Promise<string> {
+    if (this.url !== undefined && this.child.phase === 'ready') return Promise.resolve(this.url);
+    if (this.child.phase === 'failed' || this.child.phase === 'stopped') return Promise.resolve('');
+    return new Promise((resolve) => this.listeningWaiters.push(resolve));
+  }
+
+  /**
+   * Replaces the replica set the gateway routes to; resolves once it routes by it (or cannot).
+   * `abort`: replicas whose host was lost, whose requests the gateway fails and retries now.
+   */
+  update(set: ReplicaEndpoint[], abort: string[] = []): Promise<void> {
+    this.set = set;
+    return this.sendSet(abort);
+  }
+
+  /** Sets the traffic weight of each model version (undefined: none); resolves once the gateway routes by them. */
+  setWeights(weights: Record<string, number> | undefined): Promise<void> {
+    this.weights = weights;
+    return this.sendSet([]);
+  }
+
+  /** Drains the gateway (SIGTERM: it finishes what it accepted), SIGKILL after the drain timeout. */
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.dispatch({ type: 'retire' });
+    await proc?.exited;
+    this.settleWaiters();
+  }
+
+  private dispatch(event: ChildEvent): void {
+    const { state, actions } = transition(this.child, event, this.o.clock.nowMs(), this.policy);
+    this.child = state;
+    for (const a of actions) this.perform(a);
+    if (state.phase === 'failed' || state.phase === 'stopped') this.settleWaiters();
+  }
+
+  private perform(a: ChildAction): void {
+    const { clock } = this.o;
+    switch (a.type) {
+      case 'launch':
+        return this.launch();
+      case 'kill':
+        return this.proc?.signal('SIGKILL');
+      case 'drain':
+        return void this.proc?.stop(this.o.drainTimeoutMs);
+      case 'arm':
+        clock.clearTimer(this.timer);
+        this.timer = clock.setTimer(() => this.dispatch({ type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs());
+        return;
+      case 'disarm':
+        return clock.clearTimer(this.timer);
+      case 'place':
+        return this.dispatch({ type: 'place' });
+      case 'report':
+        return a.kind === 'ready'
+          ? undefined
+          : this.o.onEvent({ level: a.level, kind: 'gateway', message: `gateway ${a.message}` });
+      default:
+        return undefined; // routing and remove concern replica sets, not the gateway itself
+    }
+  }
+
+  private launch(): void {
+    const { command, args, stdinLines } = this.o.launch(this.port);
+    const proc = this.o.launcher.start({
+      id: 'gateway',
+      command,
+      args,
+      stdinLines: [...stdinLines, this.setLine()],
+      onEvent: (e) => {
+        if (this.proc !== proc) return;
+        if (e.event === 'listening') this.onListening(e.port, e.url);
+        else if (e.event === 'applied') this.onApplied(e.seq);
+        else if (e.event === 'fatal') this.dispatch({ type: 'fatal', error: e.error });
+      },
+      onLine: (line) => this.o.onOutput(line),
+    });
+    this.proc = proc;
+    void proc.exited.then((info) => {
+      if (this.proc !== proc) return;
+      this.proc = undefined;
+      this.onApplied(Infinity); // nobody is left to acknowledge
+      this.dispatch({
+        type: 'exited',
+        how: info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`,
+      });
+    });
+  }
+
+  private onListening(port: number, url: string): void {
+    this.port = port;
+    this.url = url;
+    this.o.onUrl(url);
+    this.dispatch({ type: 'ready' });
+    for (const w of this.listeningWaiters.splice(0)) w(url);
+  }
+
+  private setLine(abort: string[] = []): string {
+    const msg: ControlMessage = {
+      type: 'replicas',
+      replicas: this.set,
+      seq: ++this.seq,
+      ...(abort.length > 0 ? { abort } : {}),
+      ...(this.weights ? { weights: this.weights } : {}),
+    };
+    return JSON.stringify(msg);
+  }
+
+  private sendSet(abort: string[]): Promise<void> {
+    if (!this.proc) return Promise.resolve();
+    const line = this.setLine(abort);
+    const seq = this.seq;
+    this.proc.send(line);
+    return new Promise<void>((resolve) => {
+      const timer = this.o.clock.setTimer(() => resolve(), ACK_TIMEOUT_MS);
+      this.ackWaiters.push({ seq, resolve: () => (this.o.clock.clearTimer(timer), resolve()) });
+    });
+  }
+
+  private onApplied(seq: number): void {
+    const done = this.ackWaiters.filter((w) => w.seq <= seq);
+    this.ackWaiters = this.ackWaiters.filter((w) => w.seq > seq);
+    for (const w of done) w.resolve();
+  }
+
+  private settleWaiters(): void {
+    for (const w of this.listeningWaiters.splice(0)) w('');
+    this.onApplied(Infinity);
+  }
+}

@@ -1,0 +1,165 @@
+// How the controller's parts are built and connected (control plane): the gateway link, the replica
+// supervisor, the rollout runner, the journal, the autoscaling loop and the schedule runner.
+import type { Clock } from '../../common/clock.js';
+import type { ClusterStatus } from '../../common/cluster-status.js';
+import type { Logger } from '../../common/log.js';
+import type { Profile } from '../../profile/types.js';
+import { AutoscaleLoop } from '../autoscale/loop.js';
+import { defaultCliEntry, gatewayLaunch } from '../launchers/child-args.js';
+import type { StartClusterOptions } from './options.js';
+import type { ControllerFiles } from '../state/controller-files.js';
+import type { ControllerMonitoring } from '../monitoring/monitoring.js';
+import type { ClusterEvent } from '../events.js';
+import { GatewayLink } from './gateway-link.js';
+import type { HostSet } from '../hosts/host-set.js';
+import { getText } from '../replicas/http-probe.js';
+import { JournalWriter } from '../state/journal-writer.js';
+import { HostLauncher } from '../launchers/host-launcher.js';
+import { LocalLauncher } from '../launchers/local-launcher.js';
+import { placedReplicaLaunch } from '../launchers/placed-launch.js';
+import { scheduleRunnerFor } from '../schedule/profile-switch.js';
+import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
+import type { ScheduleRunner } from '../schedule/runner.js';
+import type { StatePaths } from '../state/state-dir.js';
+import { Supervisor } from '../replicas/supervisor.js';
+import { SwitchHold } from '../schedule/switch-hold.js';
+
+/** What the parts read and change of the controller when they act (see running-cluster.ts). */
+export interface ControllerCore {
+  readonly opts: StartClusterOptions;
+  readonly paths: StatePaths;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly files: ControllerFiles;
+  readonly monitoring: ControllerMonitoring;
+  /** The replicas' cluster token. */
+  readonly token: string;
+  readonly startedAt: string;
+  /** The profile in force; a schedule switch replaces it (new replicas are launched with it). */
+  profile: Profile;
+  /** The model version new replicas run; a completed rollout changes it. */
+  modelVersion: number;
+  gatewayUrl: string;
+  /** The hosts, once connected. */
+  readonly hosts: HostSet | undefined;
+  /** Set once a stop began. */
+  readonly stopping: Promise<void> | undefined;
+  emit(e: ClusterEvent): void;
+  writeState(): void;
+  status(): ClusterStatus;
+}
+
+/** The controller's parts, connected to each other and to it. */
+export interface ControllerParts {
+  gateway: GatewayLink;
+  supervisor: Supervisor;
+  rollout: RolloutRunner;
+  journal: JournalWriter;
+  autoscaling: AutoscaleLoop;
+  scheduleRunner: ScheduleRunner | undefined;
+}
+
+/** Builds the parts of `c` (`registry`: the model registry on this machine). */
+export function wireController(c: ControllerCore, registry: string): ControllerParts {
+  // The profile and model version at start; the closures below read `c.profile` and `c.modelVersion` where later ones count.
+  const { profile, opts, paths, clock, log, modelVersion } = c;
+  const local = opts.launcher ?? new LocalLauncher(clock);
+  const launcher = new HostLauncher(local, (name) => c.hosts?.remoteLauncher(name));
+  const cliEntry = opts.cliEntry ?? defaultCliEntry;
+  const onEvent = (e: ClusterEvent) => c.emit(e);
+  const gatewayMetrics = (timeoutMs: number) =>
+    gateway.state === 'ready' ? getText(`${c.gatewayUrl}/metrics`, timeoutMs) : Promise.resolve(undefined);
+  const gateway = new GatewayLink({
+    launcher,
+    clock,
+    log,
+    onEvent,
+    restartPolicy: profile.restart,
+    startupTimeoutMs: profile.health.startupTimeoutMs,
+    drainTimeoutMs: profile.drainTimeoutMs,
+    launch: (port) => gatewayLaunch(profile, { cliEntry, port, replicaToken: c.token }),
+    onOutput: (line) => c.files.write('gateway', line),
+    onUrl: (url) => {
+      c.gatewayUrl = url;
+      c.writeState();
+      c.monitoring.targetsChanged({ gatewayUrl: url });
+    },
+  });
+  const supervisor: Supervisor = new Supervisor({
+    profile,
+    launcher,
+    clock,
+    log,
+    onEvent,
+    hosts: () => c.hosts?.capacities() ?? [],
+    oversubscribe: opts.oversubscribe ?? false,
+    authToken: c.token,
+    downHosts: () => c.hosts?.downHosts() ?? [],
+    modelVersion: () => c.modelVersion,
+    replicaLaunch: (id, placed, version) =>
+      placedReplicaLaunch(
+        c.profile,
+        {
+          cliEntry,
+          remoteCliEntry: opts.remoteCliEntry,
+          modelVersion,
+          registry,
+          token: c.token,
+          remotePlace: (h) => c.hosts?.remotePlace(h),
+        },
+        id,
+        placed,
+        version,
+      ),
+    onOutput: (id, line) => c.files.write(id, line),
+    onSetChange: () => (
+      c.monitoring.targetsChanged({ replicas: supervisor.endpoints() }),
+      gateway.update(supervisor.endpoints(), supervisor.takeLost())
+    ),
+  });
+  const hold = new SwitchHold(() => rollout.active); // schedule prewarms and switches wait for a rollout's end
+  const rollout = newRolloutRunner({
+    clock,
+    emit: onEvent,
+    supervisor,
+    gateway,
+    registry,
+    gatewayMetrics,
+    profile: () => c.profile,
+    modelVersion: () => c.modelVersion,
+    adopt: (v) => ((c.modelVersion = v), c.writeState()),
+    ended: () => hold.release(),
+  });
+  const journal = new JournalWriter(
+    paths,
+    clock,
+    log,
+    { profile: () => opts.schedule?.name ?? c.profile.name, status: () => c.status(), rollout: () => rollout.status() },
+    c.startedAt,
+  );
+  const autoscaling = new AutoscaleLoop(profile, {
+    clock,
+    wallNowMs: opts.wallNowMs,
+    target: rollout.holding(c.monitoring.counting(supervisor)),
+    log,
+    emit: onEvent,
+    gatewayMetrics,
+  });
+  const scheduleRunner =
+    opts.schedule &&
+    scheduleRunnerFor(opts.schedule, clock, opts.wallNowMs, {
+      supervisor,
+      autoscaling,
+      emit: onEvent,
+      log,
+      hold,
+      takeProfile: (to) => {
+        if (c.stopping) return undefined;
+        const from = c.profile;
+        c.profile = to;
+        c.writeState();
+        return from;
+      },
+    });
+  return { gateway, supervisor, rollout, journal, autoscaling, scheduleRunner };
+}

@@ -1,0 +1,220 @@
+// The one SSH connection to one host (control plane, launchers): an ssh master process, our own
+// child, that owns the control socket every session of that host shares. Its remote side is a tiny
+// Node.js reader that echoes each heartbeat line and exits on stdin EOF or missed heartbeats, so
+// nothing of ours outlives the controller on the host. A host is lost when ssh's keep-alives fail
+// or when echoes stop (which also catches a one-way cut, where ssh still hears from the host).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { Logger } from '../../common/log.js';
+import { runProcess, type ProcessResult } from './run-process.js';
+import { classifySshFailure, type FailureContext, type SshFailure } from './ssh-errors.js';
+import { sshArgs, type SshConfig } from './ssh-options.js';
+import { shellQuote } from './shell-quote.js';
+import { describeTarget, type SshTarget } from './ssh-target.js';
+
+export type ConnectionState = 'down' | 'connecting' | 'up';
+
+export interface SshConnectionOptions {
+  hostName: string;
+  target: SshTarget;
+  config: SshConfig;
+  controlPath: string;
+  /** Node.js on the host (runs the master's remote side). */
+  node: string;
+  /** The command that records the host's key, for messages. */
+  trustCommand: string;
+  clock: Clock;
+  log: Logger;
+  onState(state: ConnectionState, why: string | undefined): void;
+}
+
+/** Failed to connect: the classified reason. */
+export class ConnectError extends Error {
+  constructor(readonly failure: SshFailure) {
+    super(failure.message);
+  }
+}
+
+/** The master's remote side: echoes heartbeats, exits on stdin EOF or when they stop for `limitMs`. */
+function readerScript(limitMs: number): string {
+  return (
+    `let t=Date.now();process.stdin.on('data',()=>{t=Date.now();process.stdout.write('.\\n')});process.stdin.on('end',()=>process.exit(0));` +
+    `setInterval(()=>{if(Date.now()-t>${limitMs}` +
+    `)process.exit(0)},500);process.stdout.write('ready\\n')`
+  );
+}
+
+export class SshConnection {
+  state: ConnectionState = 'down';
+  /** Why it is down (the failure to connect, or how it was lost). */
+  reason: string | undefined;
+  private master: ChildProcess | undefined;
+  private heartbeat: TimerHandle | undefined;
+  private closing = false;
+  /** When the last heartbeat echo came back; why, once they stopped. */
+  private lastEchoMs = 0;
+  private echoLost: string | undefined;
+  private downWaiters: Array<() => void> = [];
+
+  constructor(readonly o: SshConnectionOptions) {}
+
+  /** ssh options of a session over this connection, up to the destination. */
+  sessionArgs(): string[] {
+    return sshArgs(this.o.config, this.o.target, { role: 'session', controlPath: this.o.controlPath });
+  }
+
+  get failureContext(): FailureContext {
+    const c = this.o.config;
+    return {
+      hostName: this.o.hostName,
+      target: this.o.target,
+      knownHostsFile: c.knownHostsFile,
+      trustCommand: this.o.trustCommand,
+      connectTimeoutMs: c.connectTimeoutMs,
+      ...(c.identityFile ? { identityFile: c.identityFile } : {}),
+    };
+  }
+
+  /** Starts the master and resolves once it is up; rejects with a ConnectError saying why not. */
+  open(): Promise<void> {
+    if (this.state !== 'down') return Promise.resolve();
+    const { config, controlPath, target } = this.o;
+    mkdirSync(path.dirname(controlPath), { recursive: true, mode: 0o700 });
+    rmSync(controlPath, { force: true });
+    this.closing = false;
+    this.echoLost = undefined;
+    // While it retries, the last reason it was down stays.
+    this.setState('connecting', this.reason);
+    const limitMs = config.keepaliveMs * (config.keepaliveCount + 1);
+    const remote = `exec ${shellQuote(this.o.node)} -e ${shellQuote(readerScript(limitMs))}`;
+    const child = spawn('ssh', [...sshArgs(config, target, { role: 'master', controlPath }), remote], {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.master = child;
+    child.stdin.on('error', () => {});
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      // Authentication and the remote Node.js start get this long beyond the connect timeout.
+      const giveUp = this.o.clock.setTimer(() => fail(true), config.connectTimeoutMs + 10_000);
+      const fail = (timedOut: boolean) => {
+        if (settled) return;
+        settled = true;
+        this.o.clock.clearTimer(giveUp);
+        child.kill('SIGKILL');
+        const failure = this.failureOf(stderr, timedOut);
+        this.setState('down', failure.message);
+        reject(new ConnectError(failure));
+      };
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        this.lastEchoMs = this.o.clock.nowMs();
+        if (settled || line.trim() !== 'ready') return;
+        settled = true;
+        this.o.clock.clearTimer(giveUp);
+        this.startHeartbeat(child);
+        this.setState('up', undefined);
+        this.o.log.info('ssh connection up', { host: this.o.hostName, target: describeTarget(target) });
+        resolve();
+      });
+      child.on('close', (code) => {
+        if (this.master === child) this.master = undefined;
+        this.o.clock.clearTimer(this.heartbeat);
+        if (!settled) return fail(false);
+        if (this.closing) return this.setState('down', 'closed');
+        const last =
+          this.echoLost ??
+          stderr
+            .trim()
+            .split('\n')
+            .filter((l) => l.trim())
+            .at(-1);
+        this.setState(
+          'down',
+          `lost the SSH connection to ${describeTarget(target)} (` + `${last ?? `ssh exited with ${code}`})`,
+        );
+      });
+    });
+  }
+
+  /** Resolves true once the connection is down (now or within `withinMs`), false if it stays up. */
+  downWithin(withinMs: number): Promise<boolean> {
+    if (this.state !== 'up') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = this.o.clock.setTimer(() => resolve(false), withinMs);
+      this.downWaiters.push(() => {
+        this.o.clock.clearTimer(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /** Runs one shell command on the host over this connection. */
+  exec(command: string, o: { timeoutMs: number; input?: () => NodeJS.ReadableStream }): Promise<ProcessResult> {
+    return runProcess('ssh', [...this.sessionArgs(), command], {
+      timeoutMs: o.timeoutMs,
+      ...(o.input ? { input: o.input() as never } : {}),
+    });
+  }
+
+  /**
+   * Ends the master: its stdin closes, so its remote side exits; ssh then waits for the sessions
+   * still open, which end as their replicas stop. Killed after `graceMs`.
+   */
+  async close(graceMs = 5000): Promise<void> {
+    const child = this.master;
+    this.closing = true;
+    this.o.clock.clearTimer(this.heartbeat);
+    if (!child) return;
+    const exited = new Promise<void>((r) => child.once('close', () => r()));
+    child.stdin?.end();
+    const kill = this.o.clock.setTimer(() => child.kill('SIGTERM'), graceMs);
+    await exited;
+    this.o.clock.clearTimer(kill);
+    rmSync(this.o.controlPath, { force: true });
+  }
+
+  private failureOf(stderr: string, timedOut: boolean): SshFailure {
+    const f = classifySshFailure(stderr, timedOut, this.failureContext);
+    if (f.kind !== 'other' || !/not found|No such file/.test(stderr)) return f;
+    // Connected, but Node.js did not start there.
+    return {
+      kind: 'other',
+      message:
+        `host ${this.o.hostName}: ${this.o.node} did not start there (` +
+        `${stderr.trim().split('\n').at(-1)}): set hosts[].node to the host's Node.js`,
+    };
+  }
+
+  /**
+   * Writes a heartbeat every keep-alive period; when no echo has come back for keepalive_count + 1
+   * periods the host is lost, and the master is killed (its sessions end with it).
+   */
+  private startHeartbeat(child: ChildProcess): void {
+    const { keepaliveMs, keepaliveCount } = this.o.config;
+    const limitMs = keepaliveMs * (keepaliveCount + 1);
+    this.lastEchoMs = this.o.clock.nowMs();
+    const beat = () => {
+      const silentMs = this.o.clock.nowMs() - this.lastEchoMs;
+      if (silentMs > limitMs) {
+        this.echoLost = `no answer to ${keepaliveCount + 1} heartbeats in ${Math.round(silentMs / 1000)}s`;
+        child.kill('SIGKILL');
+        return;
+      }
+      if (child.stdin?.writable) child.stdin.write('.\n');
+      this.heartbeat = this.o.clock.setTimer(beat, keepaliveMs, { unref: true });
+    };
+    beat();
+  }
+
+  private setState(state: ConnectionState, why: string | undefined): void {
+    this.state = state;
+    this.reason = why;
+    if (state === 'down') for (const w of this.downWaiters.splice(0)) w();
+    this.o.onState(state, why);
+  }
+}

@@ -1,0 +1,141 @@
+// How the controller starts its data-plane children (control plane): the command line of `serve
+// replica` and `serve gateway` (the same Node and build as the controller) and the settings each
+// reads as its first stdin line, built from the profile through the settings table.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatExternalServers } from '../../common/external-servers.js';
+import { defaultsOf } from '../../common/settings.js';
+import { replicaSettingsTable, type ReplicaSettings } from '../../common/settings-table.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../../common/settings-table-gateway.js';
+import type { ControlMessage } from '../../common/wire.js';
+import type { Profile } from '../../profile/types.js';
+
+/**
+ * The compiled CLI next to this module (<outDir>/src/cluster/launchers/ -> <outDir>/src/cli/main.js), so
+ * children run the very build the controller runs, whatever process.argv[1] was.
+ */
+export const defaultCliEntry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'main.js');
+
+/** What to run and what to write on its stdin first. */
+export interface ChildLaunch {
+  command: string;
+  args: string[];
+  /** JSON lines written to stdin before anything else (the settings). */
+  stdinLines: string[];
+  /** Added to its environment (CUDA_VISIBLE_DEVICES of a GPU replica). */
+  env?: Record<string, string>;
+  /** The profile name of the host it runs on; undefined: this machine. */
+  host?: string;
+}
+
+/** Where and how one replica runs beyond the profile: its host's view and the cluster token. */
+export interface ReplicaRunOptions {
+  modelVersion: number;
+  /** The registry on the host it runs on. */
+  registry: string;
+  /** Address it listens on (default 127.0.0.1; an SSH host's address). */
+  listenHost?: string;
+  /** The cluster token it requires of every request. */
+  authToken?: string;
+  /** It exits after this long without a heartbeat line (replicas on SSH hosts); 0 never. */
+  heartbeatTimeoutMs?: number;
+}
+
+const replicaDefaults = defaultsOf(replicaSettingsTable) as Omit<ReplicaSettings, 'model'>;
+const gatewayDefaults = defaultsOf(gatewaySettingsTable) as GatewaySettings;
+
+/** Every setting of one replica of `profile`; typed, so a new setting cannot be forgotten here. */
+export function replicaSettings(profile: Profile, o: ReplicaRunOptions): ReplicaSettings {
+  return {
+    ...replicaDefaults,
+    model: `${profile.model.name}@${o.modelVersion}`,
+    registry: o.registry,
+    host: o.listenHost ?? '127.0.0.1',
+    port: 0,
+    maxBatchSize: profile.batching.maxBatchSize,
+    batchWaitMs: profile.batching.batchWaitMs,
+    batchingMode: profile.batching.mode,
+    maxQueuedRequests: profile.batching.maxQueuedRequests,
+    device: profile.runtime.device,
+    threads: profile.runtime.threads,
+    drainTimeoutMs: profile.drainTimeoutMs,
+    heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? replicaDefaults.heartbeatTimeoutMs,
+    ...(o.authToken === undefined ? {} : { authToken: o.authToken }),
+  };
+}
+
+/** Every setting of the gateway of `profile`; `port` overrides the profile's (kept across restarts). */
+export function gatewaySettings(profile: Profile, port?: number, replicaToken?: string): GatewaySettings {
+  const g = profile.gateway;
+  return {
+    ...gatewayDefaults,
+    host: g.host,
+    port: port ?? g.port,
+    maxQueuedRequests: g.maxQueuedRequests,
+    requestTimeoutMs: g.requestTimeoutMs,
+    ejectAfterFailures: g.ejectAfterFailures,
+    ejectForMs: g.ejectForMs,
+    drainTimeoutMs: profile.drainTimeoutMs,
+    cacheEnabled: profile.cache.enabled,
+    cacheMaxEntries: profile.cache.maxEntries,
+    cacheMaxBytes: profile.cache.maxBytes,
+    cacheTtlMs: profile.cache.ttlMs,
+    // Only on stdin (never argv): it may hold a password.
+    ...(profile.cache.redis ? { cacheRedisUrl: profile.cache.redis.url } : {}),
+    cacheRedisPrefix: profile.cache.redisPrefix,
+    cacheRedisTimeoutMs: profile.cache.redisTimeoutMs,
+    ...(replicaToken === undefined ? {} : { replicaToken }),
+    // The p99 alert (ops/) counts requests slower than the target at this bucket.
+    latencyBucketMs: profile.slo.p99Ms ?? gatewayDefaults.latencyBucketMs,
+    auth: g.auth !== undefined,
+    tlsCert: g.tls?.certPath,
+    tlsKey: g.tls?.keyPath,
+    // Weights as percent of infer requests, "URL=PERCENT,..." (common/external-servers.ts).
+    ...(g.external
+      ? {
+          externalServers: formatExternalServers(
+            g.external.map((e) => ({ url: e.url, weightPercent: e.weight * 100 })),
+          ),
+        }
+      : {}),
+    ...(g.fallbackUrl !== undefined ? { fallbackUrl: g.fallbackUrl } : {}),
+    ...(g.shadow ? { shadowUrl: g.shadow.url, shadowShare: g.shadow.share } : {}),
+  };
+}
+
+/** `serve replica` for one replica: its id in argv (for `ps`), everything else on stdin. */
+export function replicaLaunch(
+  profile: Profile,
+  o: ReplicaRunOptions & { cliEntry: string; replicaId: string; command?: string },
+): ChildLaunch {
+  return {
+    command: o.command ?? process.execPath,
+    args: [o.cliEntry, 'replica', '--replica-id', o.replicaId, '--settings-stdin', '--exit-with-parent'],
+    stdinLines: [settingsLine(replicaSettings(profile, o))],
+  };
+}
+
+/** `serve gateway`, settings on stdin. */
+export function gatewayLaunch(
+  profile: Profile,
+  o: { cliEntry: string; port?: number; replicaToken?: string },
+): ChildLaunch {
+  return {
+    command: process.execPath,
+    args: [o.cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'],
+    // The tokens (digests only) follow the settings, before any replica set: stdin, never argv.
+    stdinLines: [settingsLine(gatewaySettings(profile, o.port, o.replicaToken)), ...authLines(profile)],
+  };
+}
+
+function authLines(profile: Profile): string[] {
+  const auth = profile.gateway.auth;
+  if (auth === undefined) return [];
+  const msg: ControlMessage = { type: 'auth', auth };
+  return [JSON.stringify(msg)];
+}
+
+function settingsLine(settings: ReplicaSettings | GatewaySettings): string {
+  const msg: ControlMessage = { type: 'settings', settings: { ...settings } };
+  return JSON.stringify(msg);
+}

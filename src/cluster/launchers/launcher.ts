@@ -1,0 +1,63 @@
+// The seam between the controller and the processes it runs (control plane): a launcher starts a
+// child in its own process group and kills it as a group. Local and over SSH; fakes in tests.
+import { PROCESS_EVENTS, type ProcessEvent } from '../../common/wire.js';
+
+/** How a child ended: exit code, or the signal that killed it. */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  /**
+   * Set when the child's host was lost (its SSH connection died): the process may even still run
+   * there, cut off. The supervisor treats this as `host-lost`, not as an exit of the child.
+   */
+  lost?: string;
+}
+
+/** What to run and where its output goes. */
+export interface LaunchSpec {
+  /** Component id used in logs ("replica-1", "gateway"). */
+  id: string;
+  /** Profile name of the host to run it on; undefined: this machine. */
+  host?: string;
+  command: string;
+  args: readonly string[];
+  /** Added to the child's environment (on an SSH host: set there, on the remote side). */
+  env?: Readonly<Record<string, string>>;
+  /** Lines written to the child's stdin before anything else (its settings). */
+  stdinLines?: readonly string[];
+  /** Called for each ProcessEvent JSON line the child prints on stdout. */
+  onEvent(event: ProcessEvent): void;
+  /** Called for every other output line (stderr JSON logs, stray stdout). */
+  onLine(line: string, stream: 'stdout' | 'stderr'): void;
+}
+
+/** A running child. */
+export interface LaunchedProcess {
+  /** Its pid (on an SSH host: the pid there, once known). */
+  readonly pid: number | undefined;
+  /** True when it runs on another host: /proc here says nothing about it. */
+  readonly remote?: boolean;
+  /** Settles once the child has exited (never rejects). */
+  readonly exited: Promise<ExitInfo>;
+  /** Writes one line to the child's stdin (the gateway's control channel); ignored once it exited. */
+  send(line: string): void;
+  /** SIGTERM to the group, then SIGKILL after `graceMs`; resolves when it has exited. */
+  stop(graceMs: number): Promise<ExitInfo>;
+  /** Sends `signal` to the whole process group now. */
+  signal(signal: NodeJS.Signals): void;
+}
+
+export interface Launcher {
+  start(spec: LaunchSpec): LaunchedProcess;
+}
+
+/** Parses one stdout line as a ProcessEvent, or undefined if it is not one. */
+export function parseProcessEvent(line: string): ProcessEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const v = JSON.parse(line) as { event?: unknown };
+    return typeof v.event === 'string' && PROCESS_EVENTS.has(v.event) ? (v as ProcessEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,81 @@
+// Starting a replica slot's process (control plane): runs the launch command, turns its stdout
+// events and its exit into what the supervisor dispatches, and ignores news from a process the slot
+// no longer runs (a restart replaced it).
+import type { Logger } from '../../common/log.js';
+import type { ProcessEvent } from '../../common/wire.js';
+import type { ChildLaunch } from '../launchers/child-args.js';
+import type { LaunchedProcess, Launcher } from '../launchers/launcher.js';
+import type { ReplicaSlot } from './slot.js';
+import type { ChildEvent } from './child-state.js';
+
+export interface SlotProcessHost {
+  launcher: Launcher;
+  /** How to start the replica with this id where placement put it. */
+  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }, modelVersion: number): ChildLaunch;
+  onOutput(id: string, line: string): void;
+  log: Logger;
+  /** An event for the slot's state machine. */
+  dispatch(slot: ReplicaSlot, event: ChildEvent): void;
+  /** The slot listens at a new URL: the gateway's set changed. */
+  listening(slot: ReplicaSlot): void;
+  /** The slot's host went away with its process (before dispatching host-lost). */
+  lost(slot: ReplicaSlot): void;
+  /** The replica answered a live batching change (see live-reconfigure.ts). */
+  reconfigured?(slot: ReplicaSlot, event: Extract<ProcessEvent, { event: 'reconfigured' }>): void;
+}
+
+/** Starts `slot`'s process (launched with settings generation `generation`). */
+export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation: number): void {
+  const {
+    command,
+    args,
+    stdinLines,
+    env,
+    host: where,
+  } = host.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) }, slot.modelVersion);
+  slot.generation = generation;
+  slot.url = undefined;
+  slot.inFlight = undefined;
+  slot.modelDigest = undefined;
+  const proc: LaunchedProcess = host.launcher.start({
+    id: slot.id,
+    command,
+    args,
+    stdinLines,
+    ...(env ? { env } : {}),
+    ...(where === undefined ? {} : { host: where }),
+    onEvent: (e) => {
+      if (slot.proc !== proc) return;
+      if (e.event === 'listening') {
+        slot.url = e.url;
+        slot.port = e.port;
+        host.listening(slot);
+      } else if (e.event === 'ready') {
+        slot.device = e.device ?? slot.device;
+        slot.deviceFallback = e.fallbackReason;
+        slot.modelDigest = e.modelDigest;
+        host.dispatch(slot, { type: 'ready' });
+      } else if (e.event === 'fatal') {
+        host.dispatch(slot, { type: 'fatal', error: e.error });
+      } else if (e.event === 'reconfigured') {
+        host.reconfigured?.(slot, e);
+      }
+    },
+    onLine: (line) => host.onOutput(slot.id, line),
+  });
+  slot.proc = proc;
+  host.log.info('replica started', { replica: slot.id, pid: proc.pid, restarts: slot.child.restarts });
+  void proc.exited.then((info) => {
+    if (slot.proc !== proc) return;
+    slot.proc = undefined;
+    slot.url = undefined;
+    const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
+    if (slot.child.stopping) host.log.info('replica stopped', { replica: slot.id, how });
+    // Its host is gone: replaced elsewhere (a replica being retired just ends).
+    if (info.lost !== undefined && !slot.child.stopping) {
+      host.lost(slot);
+      return host.dispatch(slot, { type: 'host-lost', why: info.lost });
+    }
+    host.dispatch(slot, { type: 'exited', how });
+  });
+}

@@ -1,0 +1,31 @@
+// What the supervisor's replica slots add up to (control plane): the set the gateway routes to, and
+// the requests in flight and queued at the ready replicas (the autoscaler's load signal).
+import type { ReplicaEndpoint } from '../../common/wire.js';
+import { hasProcess } from './child-state.js';
+import type { ReplicaSlot } from './slot.js';
+
+/** The set to hand to the gateway: every replica that is listening, ready or not. */
+export function replicaEndpoints(slots: readonly ReplicaSlot[]): ReplicaEndpoint[] {
+  return slots
+    .filter((s) => s.proc !== undefined && s.url !== undefined && hasProcess(s.child))
+    .map((s) => ({
+      id: s.id,
+      url: s.url!,
+      ready: s.child.phase === 'ready',
+      version: String(s.modelVersion),
+      ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }),
+    }));
+}
+
+/** Requests in flight at the ready replicas and waiting in their queues, scraped from their /metrics now. */
+export async function sampleReadyLoad(
+  slots: readonly ReplicaSlot[],
+  timeoutMs: number,
+  authToken: string | undefined,
+): Promise<{ inFlight: number; queued: number } | undefined> {
+  const ready = slots.filter((s) => s.child.phase === 'ready' && s.url);
+  const values = await Promise.all(ready.map((s) => s.scrapeLoad(timeoutMs, authToken)));
+  const known = values.filter((v) => v !== undefined);
+  if (known.length === 0) return undefined;
+  return { inFlight: known.reduce((a, v) => a + v.inFlight, 0), queued: known.reduce((a, v) => a + v.queued, 0) };
+}

@@ -1,0 +1,31 @@
+// What the replica supervisor is given (control plane): the profile, the launcher, the hosts, how a
+// replica is started, and the callbacks by which the controller hears of output, events and set changes.
+import type { Clock } from '../../common/clock.js';
+import type { Logger } from '../../common/log.js';
+import type { Profile } from '../../profile/types.js';
+import type { ChildLaunch } from '../launchers/child-args.js';
+import type { ClusterEvent } from '../events.js';
+import type { Launcher } from '../launchers/launcher.js';
+import type { HostCapacity } from '../placement/placement.js';
+
+export interface SupervisorOptions {
+  profile: Profile;
+  launcher: Launcher;
+  clock: Clock;
+  /** The hosts replicas may be placed on now (those that are up). */
+  hosts: HostCapacity[] | (() => HostCapacity[]);
+  oversubscribe: boolean;
+  /** How to start the replica with this id where placement put it. */
+  replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }, modelVersion: number): ChildLaunch;
+  /** The model version new replicas run (a completed rollout changes it). */ modelVersion(): number;
+  /** The cluster token probes and scrapes carry. */
+  authToken?: string;
+  /** Hosts that are down now, with why: named in a pending replica's reason. */
+  downHosts?(): string[];
+  log: Logger;
+  /** Raw output lines of a replica, for its log file. */
+  onOutput(id: string, line: string): void;
+  /** The replica set the gateway should see has changed; resolves once the gateway routes by it. */
+  onSetChange(): Promise<void>;
+  onEvent(event: ClusterEvent): void;
+}

@@ -1,0 +1,28 @@
+// What the rollout runner needs of the controller (control plane): the seam that rollout-host.ts
+// fills from the supervisor, the gateway link and the registry.
+import type { Clock } from '../../common/clock.js';
+import type { ReplicaStatus } from '../../common/cluster-status.js';
+import type { SloTargets } from '../../common/wire.js';
+import type { ClusterEvent } from '../events.js';
+
+/** What the runner needs of the controller. */
+export interface RolloutHost {
+  clock: Clock;
+  emit(e: ClusterEvent): void;
+  /** The model name and version serving all traffic now, and the profile's targets. */
+  current(): { model: string; version: number; slo: SloTargets };
+  /** Throws UserError when `version` of the model is not in the registry or is broken. */
+  checkModel(model: string, version: number): Promise<void>;
+  replicas(): ReplicaStatus[];
+  /** Non-draining replicas the supervisor aims for. */
+  desired(): number;
+  setReplicas(n: number): void;
+  /** Adds `add` replicas of `version`, drains up to `retire` of it. */
+  changeVersion(version: number, add: number, retire?: number): void;
+  setWeights(weights: Record<string, number> | undefined): Promise<void>;
+  gatewayMetrics(): Promise<string | undefined>;
+  /** The rollout completed: new replicas (restarts, scale-ups) run `version` from now on. */
+  adopt(version: number): void;
+  /** The rollout ended (completed or rolled back): what waited for it may go on. */
+  ended?(): void;
+}
