@@ -30,17 +30,34 @@ const libraryHomes = {
   'onnx-proto': ['model/optimize'],
   protobufjs: ['model/optimize'],
   'hdr-histogram-js': ['loadtest'],
-  execa: ['cluster'],
+  execa: ['cluster/launchers'],
   commander: ['cli'],
   ora: ['cli'],
   'cli-table3': ['cli'],
   zod: ['profile'],
   yaml: ['profile', 'model'],
   // The controller serves its own /metrics.
-  'prom-client': ['replica', 'gateway', 'cluster'],
+  'prom-client': ['replica', 'gateway', 'cluster/monitoring'],
   'd3-scale': ['report'],
   'd3-shape': ['report'],
   ioredis: ['gateway/cache'],
+};
+
+/**
+ * Inside src/cluster/: which concern folders each may import (besides itself and the shared files
+ * at cluster/'s root, like events.ts). From the top (controller) down; no arrow runs back up.
+ */
+const clusterFolders = {
+  controller: ['rollout', 'schedule', 'replicas', 'launchers', 'hosts', 'placement', 'autoscale', 'monitoring', 'state'],
+  rollout: ['autoscale'],
+  schedule: ['replicas', 'autoscale'],
+  replicas: ['launchers', 'placement', 'autoscale'],
+  launchers: ['hosts', 'placement'],
+  hosts: ['placement'],
+  monitoring: ['autoscale'],
+  autoscale: [],
+  state: [],
+  placement: [],
 };
 
 const folders = Object.keys(allowedFolders);
@@ -54,6 +71,37 @@ const folderRules = folders.map((folder) => {
     to: { path: `^src/(${others.join('|')})/` },
   };
 });
+const clusterNames = Object.keys(clusterFolders);
+const clusterRules = clusterNames.flatMap((folder) => {
+  const others = clusterNames.filter((f) => f !== folder && !clusterFolders[folder].includes(f));
+  const own = `^src/cluster/${folder}/`;
+  const rules = [
+    {
+      // Everything outside a concern folder goes through its index.ts, which says what the folder owns.
+      name: `cluster-${folder}-entered-by-its-index`,
+      severity: 'error',
+      comment: `from outside src/cluster/${folder}/, import its index.ts only`,
+      from: { path: '^src/', pathNot: own },
+      to: { path: own, pathNot: `${own}index\\.ts$` },
+    },
+  ];
+  if (others.length > 0)
+    rules.push({
+      name: `cluster-${folder}-imports-only-${clusterFolders[folder].join('-') || 'itself'}`,
+      severity: 'error',
+      comment: `src/cluster/${folder}/ may import only ${clusterFolders[folder].join(', ') || 'itself'} of cluster/ (docs/architecture.md)`,
+      from: { path: own },
+      to: { path: `^src/cluster/(${others.join('|')})/` },
+    });
+  return rules;
+});
+const clusterRootRule = {
+  name: 'cluster-root-imports-no-concern-folder',
+  severity: 'error',
+  comment: "the shared files at src/cluster/'s root (events.ts) import no concern folder",
+  from: { path: '^src/cluster/[^/]+\\.ts$' },
+  to: { path: '^src/cluster/[^/]+/' },
+};
 const libraryRules = Object.entries(libraryHomes).map(([pkg, homes]) => ({
   name: `${pkg}-lives-behind-${homes.join('-').replace(/\//g, '_')}`,
   severity: 'error',
@@ -67,6 +115,8 @@ module.exports = {
     { name: 'no-cycles', severity: 'error', comment: 'no import cycle, type-only imports included', from: {}, to: { circular: true } },
     { name: 'nothing-imports-test-or-bench', severity: 'error', from: { path: '^src/' }, to: { path: '^(test|bench)/' } },
     ...folderRules,
+    ...clusterRules,
+    clusterRootRule,
     ...libraryRules,
   ],
   options: {

@@ -6,7 +6,7 @@ import { ExitCode } from '../common/exit-codes.js';
 import { loadProfile } from '../profile/load.js';
 import type { Profile } from '../profile/types.js';
 import { ensureModel } from './ensure-model.js';
-import { startCluster, type ClusterHandle } from '../cluster/controller/controller.js';
+import { startCluster, type ClusterHandle } from '../cluster/controller/index.js';
 import { evaluateGates, renderProgressLine, runBench, runOutcome, type RunResult } from '../loadtest/index.js';
 import { parseBenchFlags } from '../loadtest/flags.js';
 import { action, runExitCode } from './errors.js';

@@ -5,8 +5,8 @@ import { errorMessage, UnreachableError, UserError } from '../common/errors.js';
 import { formatMs, parseDurationMs } from '../common/units.js';
 import { AdminClient, ControllerUnresponsiveError } from '../client/admin-client.js';
 import { isAlive } from '../common/process.js';
-import { readProcessGroup } from '../cluster/replicas/proc-stats.js';
-import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state/state-dir.js';
+import { readProcessGroup } from '../cluster/replicas/index.js';
+import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state/index.js';
 import { controllerDeath, notRunningHere } from '../common/controller-death.js';
 import { action } from './errors.js';
 

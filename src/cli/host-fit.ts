@@ -1,7 +1,7 @@
 // Whether a profile's replicas.min fits this machine (cli, pure over the detected capacity): the
 // note `serve validate` prints. A note, not an error: the profile may be meant for other hosts.
-import { localCapacity } from '../cluster/placement/capacity.js';
-import { placeReplicas, type HostCapacity } from '../cluster/placement/placement.js';
+import { localCapacity } from '../cluster/placement/index.js';
+import { placeReplicas, type HostCapacity } from '../cluster/placement/index.js';
 import type { Profile } from '../profile/types.js';
 
 /**

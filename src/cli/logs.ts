@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { UnreachableError, UserError } from '../common/errors.js';
 import { followLogs, formatLogLine, isComponentName, logComponents, mergedTail } from '../client/logs.js';
-import { DEFAULT_STATE_DIR, statePaths } from '../cluster/state/state-dir.js';
+import { DEFAULT_STATE_DIR, statePaths } from '../cluster/state/index.js';
 import { action } from './errors.js';
 
 export function register(program: Command): void {

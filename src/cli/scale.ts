@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { UserError } from '../common/errors.js';
 import { AdminClient } from '../client/admin-client.js';
 import type { ScaleResult } from '../common/cluster-status.js';
-import { DEFAULT_STATE_DIR } from '../cluster/state/state-dir.js';
+import { DEFAULT_STATE_DIR } from '../cluster/state/index.js';
 import { action } from './errors.js';
 
 export function register(program: Command): void {

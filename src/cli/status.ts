@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { errorMessage, UserError } from '../common/errors.js';
 import { parseDurationMs } from '../common/units.js';
 import { AdminClient } from '../client/admin-client.js';
-import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state/state-dir.js';
+import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state/index.js';
 import { clearDeadOwner, controllerDeath } from '../common/controller-death.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { renderDeath } from './status-death.js';

@@ -7,7 +7,7 @@ import { UserError } from '../common/errors.js';
 import { ExitCode, type ExitCodeValue } from '../common/exit-codes.js';
 import { AdminClient } from '../client/admin-client.js';
 import { outputSince, silentFailureCause, spawnDetached } from '../client/detach.js';
-import { DEFAULT_STATE_DIR, checkSocketPath, runningPid, statePaths } from '../cluster/state/state-dir.js';
+import { DEFAULT_STATE_DIR, checkSocketPath, runningPid, statePaths } from '../cluster/state/index.js';
 import type { ClusterStatus } from '../common/cluster-status.js';
 import { ensureModel } from './ensure-model.js';
 import { isTty, printJson } from './output.js';

@@ -4,7 +4,7 @@ import { activeProfile } from '../profile/schedule.js';
 import { loadProfileOrSchedule } from '../profile/schedule-load.js';
 import type { Profile } from '../profile/types.js';
 import { formatProblem, sortProblems } from '../profile/problems.js';
-import type { ClusterSchedule } from '../cluster/controller/controller.js';
+import type { ClusterSchedule } from '../cluster/controller/index.js';
 import { enforceCertificates } from './certificates.js';
 
 /** The flags of `serve up` as commander hands them over. */

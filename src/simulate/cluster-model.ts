@@ -3,9 +3,9 @@
 import { ManualClock } from '../common/clock.js';
 import { defaultsOf } from '../common/settings.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
-import { Autoscaler } from '../cluster/autoscale/autoscaler.js';
-import { policyConfig } from '../cluster/autoscale/context.js';
-import type { LatencyDelta } from '../cluster/autoscale/latency-window.js';
+import { Autoscaler } from '../cluster/autoscale/index.js';
+import { policyConfig } from '../cluster/autoscale/index.js';
+import type { LatencyDelta } from '../cluster/autoscale/index.js';
 import { SimReplica, type SimRequest } from './replica-model.js';
 import { serviceMs } from './service-time.js';
 import { Stats, summarize } from './stats.js';

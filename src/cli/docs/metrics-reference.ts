@@ -1,7 +1,7 @@
 // docs/reference/metrics.md (cli docs): every Prometheus metric of the gateway, the replicas and the
 // controller, read from their registries built without a server (each folder's metrics-catalog.ts).
 import { SD_LABELS, type MetricInfo } from '../../common/monitoring.js';
-import { controllerMetricCatalog } from '../../cluster/monitoring/metrics-catalog.js';
+import { controllerMetricCatalog } from '../../cluster/monitoring/index.js';
 import { gatewayMetricCatalog } from '../../gateway/metrics-catalog.js';
 import { replicaMetricCatalog } from '../../replica/metrics-catalog.js';
 import { code, pageHead, table } from './markdown.js';

@@ -4,7 +4,7 @@
 // window; desired = ceil(signal / target per replica), clamped to [min, max], applied once the same
 // direction has held for the upscale or downscale delay. The latency guard (latency-guard.ts) adds one
 // replica at a time while the gateway's p99 over the window is over target with requests waiting. The
-// inputs are in autoscaling-context.ts. The controller and the simulator run this same code.
+// inputs are in context.ts. The controller and the simulator run this same code.
 import type { Clock } from '../../common/clock.js';
 import type { AutoscalingConfig, LoadSample, PolicyContext, PolicyState } from './context.js';
 import { GUARD_MIN_REQUESTS, GUARD_RELEASE_SHARE, guardView, type GuardView } from './latency-guard.js';

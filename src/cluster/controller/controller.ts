@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { resolveModel } from '../../model/registry.js';
 import type { Profile } from '../../profile/types.js';
-import { checkSocketPath, claimStateDir, releaseStateDir, statePaths } from '../state/state-dir.js';
+import { checkSocketPath, claimStateDir, releaseStateDir, statePaths } from '../state/index.js';
 import type { StartClusterOptions, ClusterHandle } from './options.js';
 import { Controller } from './running-cluster.js';
 

@@ -4,9 +4,9 @@
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { ControlMessage, ReplicaEndpoint } from '../../common/wire.js';
-import type { ChildLaunch } from '../launchers/child-args.js';
+import type { ChildLaunch } from '../launchers/index.js';
 import type { ClusterEvent } from '../events.js';
-import type { LaunchedProcess, Launcher } from '../launchers/launcher.js';
+import type { LaunchedProcess, Launcher } from '../launchers/index.js';
 import {
   initialChild,
   type ChildAction,
@@ -14,8 +14,8 @@ import {
   type ChildPolicy,
   type ChildState,
   type RestartPolicy,
-} from '../replicas/child-state.js';
-import { transition } from '../replicas/supervised-child.js';
+} from '../replicas/index.js';
+import { transition } from '../replicas/index.js';
 
 export interface GatewayLinkOptions {
   launcher: Launcher;

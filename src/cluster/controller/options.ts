@@ -2,10 +2,11 @@
 // as the controller runs it, and the handle of a running cluster.
 import type { Clock } from '../../common/clock.js';
 import type { ClusterStatus, ScaleResult } from '../../common/cluster-status.js';
-import type { ProfileSchedule } from '../../profile/schedule.js';
-import type { Profile } from '../../profile/types.js';
 import type { ClusterEvent } from '../events.js';
-import type { Launcher } from '../launchers/launcher.js';
+import type { Launcher } from '../launchers/index.js';
+import type { ClusterSchedule } from '../schedule/index.js';
+
+export type { ClusterSchedule };
 
 export interface StartClusterOptions {
   /** State directory (pid file, admin socket, state.json, logs); relative to the working directory. */
@@ -30,14 +31,6 @@ export interface StartClusterOptions {
   wallNowMs?: () => number;
   /** Aborting it during startup stops what was started and rejects (exit code 130). */
   signal?: AbortSignal;
-}
-
-/** A schedule as the controller runs it: the times, and every profile it names, loaded. */
-export interface ClusterSchedule {
-  name: string;
-  sourcePath: string;
-  schedule: ProfileSchedule;
-  profiles: Record<string, Profile>;
 }
 
 export interface ClusterHandle {

@@ -5,10 +5,10 @@ import type { Profile } from '../../profile/types.js';
 import { resolveModel } from '../../model/registry.js';
 import type { ClusterEvent } from '../events.js';
 import type { GatewayLink } from './gateway-link.js';
-import { RolloutRunner } from '../rollout/runner.js';
+import { RolloutRunner } from '../rollout/index.js';
 
-export type { RolloutRunner } from '../rollout/runner.js';
-import type { Supervisor } from '../replicas/supervisor.js';
+export type { RolloutRunner } from '../rollout/index.js';
+import type { Supervisor } from '../replicas/index.js';
 
 export interface RolloutParts {
   clock: Clock;

@@ -1,28 +1,28 @@
 // One running cluster (control plane): the controller's state (profile in force, model version, hosts,
-// phase) and its life: start, status, scale, stop. Its parts are built in controller-wiring.ts.
+// phase) and its life: start, status, scale, stop. Its parts are built in wiring.ts.
 import { systemClock, type Clock } from '../../common/clock.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { Profile } from '../../profile/types.js';
 import { startAdminServer } from './admin-server.js';
 import type { ClusterStatus, ScaleResult } from '../../common/cluster-status.js';
-import type { AutoscaleLoop } from '../autoscale/loop.js';
+import type { AutoscaleLoop } from '../autoscale/index.js';
 import { newClusterToken } from './token.js';
-import { HostSet } from '../hosts/host-set.js';
-import { ControllerMonitoring } from '../monitoring/monitoring.js';
+import { HostSet } from '../hosts/index.js';
+import { ControllerMonitoring } from '../monitoring/index.js';
 import { buildStatus, stateFileOf } from './status.js';
 import type { ClusterEvent } from '../events.js';
 import type { GatewayLink } from './gateway-link.js';
-import type { ScheduleRunner } from '../schedule/runner.js';
-import { ControllerFiles } from '../state/controller-files.js';
-import { releaseStateDir, writeStateFile, type StatePaths } from '../state/state-dir.js';
-import type { Supervisor } from '../replicas/supervisor.js';
+import type { ScheduleRunner } from '../schedule/index.js';
+import { ControllerFiles } from '../state/index.js';
+import { releaseStateDir, writeStateFile, type StatePaths } from '../state/index.js';
+import type { Supervisor } from '../replicas/index.js';
 import { scaleTo, unpin, type ScaleParts } from './scale.js';
-import { reconfigure } from '../replicas/reconfigure.js';
+import { reconfigure } from '../replicas/index.js';
 import type { RolloutRunner } from './rollout-host.js';
 import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions } from './options.js';
-import type { JournalWriter } from '../state/journal-writer.js';
+import type { JournalWriter } from '../state/index.js';
 import { wireController, type ControllerCore } from './wiring.js';
 
 /** One running cluster: starts its parts, the admin API and the hosts in order, and stops them. */

@@ -3,9 +3,9 @@
 import { UserError } from '../../common/errors.js';
 import type { ScaleResult } from '../../common/cluster-status.js';
 import type { Profile } from '../../profile/types.js';
-import type { AutoscaleLoop } from '../autoscale/loop.js';
+import type { AutoscaleLoop } from '../autoscale/index.js';
 import type { ClusterEvent } from '../events.js';
-import type { Supervisor } from '../replicas/supervisor.js';
+import type { Supervisor } from '../replicas/index.js';
 
 export interface ScaleParts {
   /** The profile in force. */

@@ -4,7 +4,7 @@ import { UserError } from '../../common/errors.js';
 import { ExitCode } from '../../common/exit-codes.js';
 import type { Profile } from '../../profile/types.js';
 import type { GatewayLink } from './gateway-link.js';
-import type { Supervisor } from '../replicas/supervisor.js';
+import type { Supervisor } from '../replicas/index.js';
 
 /** Resolves once the cluster is up; throws a UserError when it cannot be, or `interrupted()` when stopped meanwhile. */
 export async function waitClusterReady(

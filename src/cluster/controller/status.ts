@@ -1,12 +1,12 @@
 // The ClusterStatus a running controller reports (control plane): plain data built from its parts,
 // for `serve status`, the admin API and `serve up`'s table.
 import type { Profile } from '../../profile/types.js';
-import type { AutoscaleLoop } from '../autoscale/loop.js';
+import type { AutoscaleLoop } from '../autoscale/index.js';
 import type { GatewayLink } from './gateway-link.js';
 import type { ClusterStatus, OtherServersStatus, ScheduleStatus } from '../../common/cluster-status.js';
 import { redactUrl } from '../../common/redact-url.js';
-import type { ScheduleRunner } from '../schedule/runner.js';
-import type { Supervisor } from '../replicas/supervisor.js';
+import type { ScheduleRunner } from '../schedule/index.js';
+import type { Supervisor } from '../replicas/index.js';
 import type { ClusterStateFile } from '../../common/wire.js';
 
 export interface StatusParts {

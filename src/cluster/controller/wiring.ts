@@ -4,25 +4,25 @@ import type { Clock } from '../../common/clock.js';
 import type { ClusterStatus } from '../../common/cluster-status.js';
 import type { Logger } from '../../common/log.js';
 import type { Profile } from '../../profile/types.js';
-import { AutoscaleLoop } from '../autoscale/loop.js';
-import { defaultCliEntry, gatewayLaunch } from '../launchers/child-args.js';
+import { AutoscaleLoop } from '../autoscale/index.js';
+import { defaultCliEntry, gatewayLaunch } from '../launchers/index.js';
 import type { StartClusterOptions } from './options.js';
-import type { ControllerFiles } from '../state/controller-files.js';
-import type { ControllerMonitoring } from '../monitoring/monitoring.js';
+import type { ControllerFiles } from '../state/index.js';
+import type { ControllerMonitoring } from '../monitoring/index.js';
 import type { ClusterEvent } from '../events.js';
 import { GatewayLink } from './gateway-link.js';
-import type { HostSet } from '../hosts/host-set.js';
-import { getText } from '../replicas/http-probe.js';
-import { JournalWriter } from '../state/journal-writer.js';
-import { HostLauncher } from '../launchers/host-launcher.js';
-import { LocalLauncher } from '../launchers/local-launcher.js';
-import { placedReplicaLaunch } from '../launchers/placed-launch.js';
-import { scheduleRunnerFor } from '../schedule/profile-switch.js';
+import type { HostSet } from '../hosts/index.js';
+import { getText } from '../replicas/index.js';
+import { JournalWriter } from '../state/index.js';
+import { HostLauncher } from '../launchers/index.js';
+import { LocalLauncher } from '../launchers/index.js';
+import { placedReplicaLaunch } from '../launchers/index.js';
+import { scheduleRunnerFor } from '../schedule/index.js';
 import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
-import type { ScheduleRunner } from '../schedule/runner.js';
-import type { StatePaths } from '../state/state-dir.js';
-import { Supervisor } from '../replicas/supervisor.js';
-import { SwitchHold } from '../schedule/switch-hold.js';
+import type { ScheduleRunner } from '../schedule/index.js';
+import type { StatePaths } from '../state/index.js';
+import { Supervisor } from '../replicas/index.js';
+import { SwitchHold } from '../schedule/index.js';
 
 /** What the parts read and change of the controller when they act (see running-cluster.ts). */
 export interface ControllerCore {
@@ -64,7 +64,7 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
   // The profile and model version at start; the closures below read `c.profile` and `c.modelVersion` where later ones count.
   const { profile, opts, paths, clock, log, modelVersion } = c;
   const local = opts.launcher ?? new LocalLauncher(clock);
-  const launcher = new HostLauncher(local, (name) => c.hosts?.remoteLauncher(name));
+  const launcher = new HostLauncher(local, (name) => c.hosts?.remoteConnection(name), clock);
   const cliEntry = opts.cliEntry ?? defaultCliEntry;
   const onEvent = (e: ClusterEvent) => c.emit(e);
   const gatewayMetrics = (timeoutMs: number) =>

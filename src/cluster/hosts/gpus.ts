@@ -1,6 +1,6 @@
 // GPUs of a host as nvidia-smi lists them (control plane, hosts): the query serve runs, its CSV
 // parsed (pure), and the same query on this machine. Memory is MiB in the CSV, bytes here.
-import type { GpuDevice } from '../placement/placement.js';
+import type { GpuDevice } from '../placement/index.js';
 import { runProcess } from './run-process.js';
 
 /** One GPU's reading: placement's device plus what status shows. */

@@ -1,5 +1,5 @@
 // One host of a running cluster (control plane, hosts): its entry (capacity, GPU readings, and for an
-// SSH host its connection, launcher and where a replica runs), made by connecting and preparing it.
+// SSH host its connection and where a replica runs), made by connecting and preparing it.
 import type { Clock } from '../../common/clock.js';
 import { UnreachableError, UserError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
@@ -7,9 +7,8 @@ import { findPackageRoot } from '../../common/package-info.js';
 import type { HostSpec, Profile } from '../../profile/types.js';
 import type { ClusterEvent } from '../events.js';
 import { ConnectError, SshConnection } from './ssh-connection.js';
-import { SshLauncher } from '../launchers/ssh-launcher.js';
-import { localCapacity } from '../placement/capacity.js';
-import type { HostCapacity } from '../placement/placement.js';
+import { localCapacity } from '../placement/index.js';
+import type { HostCapacity } from '../placement/index.js';
 import { prepareRemoteHost } from './prepare-host.js';
 import { NVIDIA_SMI_ARGS, localGpus, parseNvidiaSmi, type GpuReading } from './gpus.js';
 import { shellCommand } from './shell-quote.js';
@@ -42,7 +41,8 @@ export interface RemotePlace {
 export interface RemoteParts extends RemotePlace {
   target: SshTarget;
   conn: SshConnection;
-  launcher: SshLauncher;
+  /** A heartbeat line goes to each replica there this often (its ssh keep-alive period). */
+  heartbeatMs: number;
 }
 
 export interface HostEntry {
@@ -124,14 +124,13 @@ export async function remoteEntry(
     onEvent: (e) => o.onEvent(e),
   });
   const heartbeatMs = config.keepaliveMs;
-  const launcher = new SshLauncher({ connection: conn, workdir, clock: o.clock, heartbeatMs });
   const heartbeatTimeoutMs = heartbeatMs * (config.keepaliveCount + 1);
   const address = spec.address ?? target.hostname;
   return {
     spec,
     capacity,
     gpus: facts.gpus,
-    remote: { target, conn, launcher, node: spec.node, workdir, registry, address, heartbeatTimeoutMs },
+    remote: { target, conn, heartbeatMs, node: spec.node, workdir, registry, address, heartbeatTimeoutMs },
   };
 }
 

@@ -4,9 +4,8 @@
 import type { TimerHandle } from '../../common/clock.js';
 import { UnreachableError, UserError, errorMessage } from '../../common/errors.js';
 import type { HostStatus } from '../../common/cluster-status.js';
-import type { Launcher } from '../launchers/launcher.js';
 import type { SshConnection } from './ssh-connection.js';
-import type { HostCapacity } from '../placement/placement.js';
+import type { HostCapacity } from '../placement/index.js';
 import {
   localEntry,
   readGpus,
@@ -17,6 +16,13 @@ import {
 } from './host-entry.js';
 import { sshConfigOf, type SshConfig } from './ssh-options.js';
 import { describeTarget } from './ssh-target.js';
+
+/** What a launcher needs of an SSH host: its shared connection, the folder children run in, the heartbeat period. */
+export interface RemoteConnection {
+  connection: SshConnection;
+  workdir: string;
+  heartbeatMs: number;
+}
 
 /** How often GPU readings are refreshed for `serve status`. */
 const GPU_READ_EVERY_MS = 5000;
@@ -94,9 +100,10 @@ export class HostSet {
     );
   }
 
-  /** The SSH launcher of `hostName`; undefined for this machine. */
-  remoteLauncher(hostName: string): Launcher | undefined {
-    return this.entries.find((e) => e.spec.name === hostName)?.remote?.launcher;
+  /** The connection to `hostName` and what a child there needs of it; undefined for this machine. */
+  remoteConnection(hostName: string): RemoteConnection | undefined {
+    const r = this.entries.find((e) => e.spec.name === hostName)?.remote;
+    return r && { connection: r.conn, workdir: r.workdir, heartbeatMs: r.heartbeatMs };
   }
 
   /** Starts refreshing GPU readings of hosts that have GPUs. */

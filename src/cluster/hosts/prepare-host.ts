@@ -7,7 +7,7 @@ import { formatBytes } from '../../common/units.js';
 import type { HostSpec } from '../../profile/types.js';
 import type { ClusterEvent } from '../events.js';
 import type { SshConnection } from './ssh-connection.js';
-import type { HostCapacity } from '../placement/placement.js';
+import type { HostCapacity } from '../placement/index.js';
 import { factsScript, minNodeVersion, nodeAtLeast, parseFacts, type HostFacts } from './facts.js';
 import { hashVersionFolder, syncModel } from './model-sync.js';
 import { describeTarget, type SshTarget } from './ssh-target.js';

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Profile } from '../../profile/types.js';
 import { replicaLaunch, type ChildLaunch } from './child-args.js';
-import type { RemotePlace } from '../hosts/host-entry.js';
+import type { RemotePlace } from '../hosts/index.js';
 
 export interface PlacedLaunchOptions {
   /** The CLI entry here, and on SSH hosts (default <workdir>/bin/serve.js there). */

@@ -2,7 +2,7 @@
 // sh wrapper that reports its pid (the process group serve signals there) and the exit status of
 // the child on stderr, so the launcher can tell an exit from a lost connection.
 import { constants } from 'node:os';
-import { shellCommand, shellQuote } from '../hosts/shell-quote.js';
+import { shellCommand, shellQuote } from '../hosts/index.js';
 
 /** Prefix of the wrapper's own stderr lines. */
 export const REMOTE_MARK = '@serve-remote';

@@ -8,9 +8,9 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
-import { runProcess } from '../hosts/run-process.js';
+import { runProcess } from '../hosts/index.js';
 import { parseRemoteMark, remoteCommand, statusOf } from './remote-command.js';
-import type { SshConnection } from '../hosts/ssh-connection.js';
+import type { SshConnection } from '../hosts/index.js';
 
 export interface SshLauncherOptions {
   connection: SshConnection;

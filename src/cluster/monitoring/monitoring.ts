@@ -3,7 +3,7 @@
 import type { ClusterStatus } from '../../common/cluster-status.js';
 import type { ReplicaEndpoint } from '../../common/wire.js';
 import type { Profile } from '../../profile/types.js';
-import type { ScalingTarget } from '../autoscale/loop.js';
+import type { ScalingTarget } from '../autoscale/index.js';
 import { ControllerMetrics, type ScalingSource } from './controller-metrics.js';
 import type { ClusterEvent } from '../events.js';
 import { startMetricsServer, type MetricsServer } from './metrics-server.js';

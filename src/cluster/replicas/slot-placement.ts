@@ -2,7 +2,7 @@
 // holding resources leave room (placement.ts is the pure packing); what does not fit stays pending
 // with the reason, naming hosts that are down.
 import type { Profile } from '../../profile/types.js';
-import { placeReplicas, type HostCapacity } from '../placement/placement.js';
+import { placeReplicas, type HostCapacity } from '../placement/index.js';
 import type { ReplicaSlot } from './slot.js';
 import type { ChildEvent, ChildPhase } from './child-state.js';
 

@@ -3,8 +3,8 @@
 // no longer runs (a restart replaced it).
 import type { Logger } from '../../common/log.js';
 import type { ProcessEvent } from '../../common/wire.js';
-import type { ChildLaunch } from '../launchers/child-args.js';
-import type { LaunchedProcess, Launcher } from '../launchers/launcher.js';
+import type { ChildLaunch } from '../launchers/index.js';
+import type { LaunchedProcess, Launcher } from '../launchers/index.js';
 import type { ReplicaSlot } from './slot.js';
 import type { ChildEvent } from './child-state.js';
 

@@ -3,9 +3,9 @@
 // readings. The id stays across restarts.
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import { hasProcess, initialChild, type ChildState } from './child-state.js';
-import type { LaunchedProcess } from '../launchers/launcher.js';
+import type { LaunchedProcess } from '../launchers/index.js';
 import { httpGet } from './http-probe.js';
-import { inFlightFromMetrics, queueDepthFromMetrics } from '../autoscale/metrics-parse.js';
+import { inFlightFromMetrics, queueDepthFromMetrics } from '../autoscale/index.js';
 import { ProcessReadings } from './proc-stats.js';
 import type { ReplicaState, ReplicaStatus } from '../../common/cluster-status.js';
 

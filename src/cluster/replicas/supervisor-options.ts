@@ -3,10 +3,10 @@
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { Profile } from '../../profile/types.js';
-import type { ChildLaunch } from '../launchers/child-args.js';
+import type { ChildLaunch } from '../launchers/index.js';
 import type { ClusterEvent } from '../events.js';
-import type { Launcher } from '../launchers/launcher.js';
-import type { HostCapacity } from '../placement/placement.js';
+import type { Launcher } from '../launchers/index.js';
+import type { HostCapacity } from '../placement/index.js';
 
 export interface SupervisorOptions {
   profile: Profile;

@@ -3,7 +3,7 @@
 import type { RolloutDecision, RolloutStatus } from '../../common/rollout.js';
 import type { RolloutHost } from './runner-host.js';
 
-/** Records a decision (rollout-decisions.ts). */
+/** Records a decision (decisions.ts). */
 type Decide = (kind: RolloutDecision['kind'], message: string) => void;
 
 /** The new version serves all traffic from now on; the old version's replicas drain. */

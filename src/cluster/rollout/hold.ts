@@ -1,7 +1,7 @@
 // What a running rollout holds back (control plane): scaling, reconfiguring and another rollout wait
 // for its end, and the autoscaler leaves the replica count alone (as during a rolling replacement).
 import { UserError } from '../../common/errors.js';
-import type { ScalingTarget } from '../autoscale/loop.js';
+import type { ScalingTarget } from '../autoscale/index.js';
 
 /** Throws a UserError naming `what` while a rollout to `toVersion` runs (undefined: none runs). */
 export function guardRollout(toVersion: number | undefined, what: string): void {

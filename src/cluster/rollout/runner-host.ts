@@ -1,4 +1,4 @@
-// What the rollout runner needs of the controller (control plane): the seam that rollout-host.ts
+// What the rollout runner needs of the controller (control plane): the seam that controller/rollout-host.ts
 // fills from the supervisor, the gateway link and the registry.
 import type { Clock } from '../../common/clock.js';
 import type { ReplicaStatus } from '../../common/cluster-status.js';

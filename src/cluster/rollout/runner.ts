@@ -7,7 +7,7 @@ import type { TimerHandle } from '../../common/clock.js';
 import { UserError, errorMessage } from '../../common/errors.js';
 import type { RolloutDecision, RolloutRequest, RolloutStatus, VersionFigures } from '../../common/rollout.js';
 import type { SloTargets } from '../../common/wire.js';
-import type { ScalingTarget } from '../autoscale/loop.js';
+import type { ScalingTarget } from '../autoscale/index.js';
 import { recordDecision, versionsLine } from './decisions.js';
 import { completeRollout, rollBack } from './endings.js';
 import { guardRollout, holdScaling } from './hold.js';

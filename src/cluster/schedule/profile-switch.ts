@@ -7,15 +7,15 @@
 // and keeps the count from going below them until it.
 import type { Profile } from '../../profile/types.js';
 import type { ScheduleSwitch } from '../../profile/schedule.js';
-import type { AutoscaleLoop } from '../autoscale/loop.js';
+import type { AutoscaleLoop } from '../autoscale/index.js';
 import type { ClusterEvent } from '../events.js';
-import type { Supervisor } from '../replicas/supervisor.js';
+import type { Supervisor } from '../replicas/index.js';
 import type { Clock } from '../../common/clock.js';
 import { errorMessage } from '../../common/errors.js';
 import { liveSettingNames, type LiveSettings } from '../../common/live-settings.js';
 import type { Logger } from '../../common/log.js';
-import type { ClusterSchedule } from '../controller/options.js';
-import { LIVE_ANSWER_TIMEOUT_MS } from '../replicas/reconfigure.js';
+import type { ClusterSchedule } from './runner.js';
+import { LIVE_ANSWER_TIMEOUT_MS } from '../replicas/index.js';
 import { ScheduleRunner } from './runner.js';
 import type { SwitchHold } from './switch-hold.js';
 

@@ -5,6 +5,15 @@
 // wall clock is noticed at the next piece.
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import { activeProfile, nextChange, type ProfileSchedule, type ScheduleSwitch } from '../../profile/schedule.js';
+import type { Profile } from '../../profile/types.js';
+
+/** A schedule as the controller runs it: the times, and every profile it names, loaded. */
+export interface ClusterSchedule {
+  name: string;
+  sourcePath: string;
+  schedule: ProfileSchedule;
+  profiles: Record<string, Profile>;
+}
 
 export interface ScheduleRunnerOptions {
   schedule: ProfileSchedule;
