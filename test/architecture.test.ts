@@ -77,3 +77,23 @@ test('at most 20 lines of src/ are over 140 characters (Prettier wraps code, not
     `${long.length} lines over 140 characters (split long strings into + pieces):\n${long.join('\n')}`,
   );
 });
+
+/** Files directly in each folder of src/ (not in its subfolders), by folder path relative to src/. */
+function filesPerFolder(dir: string, rel = ''): Map<string, number> {
+  const out = new Map<string, number>();
+  let own = 0;
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) for (const [k, v] of filesPerFolder(p, rel ? `${rel}/${name}` : name)) out.set(k, v);
+    else own++;
+  }
+  out.set(rel, own);
+  return out;
+}
+
+test('no folder of src/ holds more than 30 files directly, and cluster/ itself at most 8 (the rest in its concern folders)', () => {
+  const crowded = [...filesPerFolder(srcDir)]
+    .filter(([folder, n]) => n > (folder === 'cluster' ? 8 : 30))
+    .map(([folder, n]) => `src/${folder}/ holds ${n} files (group them into concern folders)`);
+  assert.deepEqual(crowded, []);
+});

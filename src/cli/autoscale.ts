@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { UserError, errorMessage } from '../common/errors.js';
 import { parseDurationMs } from '../common/units.js';
-import { loadProfileOrSchedule } from '../profile/schedule-load.js';
+import { loadProfileOrSchedule } from '../profile/schedule/load.js';
 import type { Profile } from '../profile/types.js';
 import { measureBatchTimes } from '../replica/batch-timing.js';
 import { simulate } from '../simulate/cluster-model.js';

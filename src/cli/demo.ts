@@ -10,7 +10,7 @@ import { startCluster, type ClusterHandle } from '../cluster/controller/index.js
 import { evaluateGates, renderProgressLine, runBench, runOutcome, type RunResult } from '../loadtest/index.js';
 import { parseBenchFlags } from '../loadtest/flags.js';
 import { action, runExitCode } from './errors.js';
-import { renderTable } from './bench.js';
+import { renderTable } from './bench/bench.js';
 
 interface DemoFlags {
   profile: string;

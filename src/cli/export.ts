@@ -9,7 +9,7 @@ import { planExport } from '../export/plan.js';
 import { EXPORT_TARGETS, type ExportPlan, type ExportSource, type ExportTarget } from '../export/types.js';
 import { writeExport, type WrittenFile } from '../export/write.js';
 import { resolveModel } from '../model/registry.js';
-import { loadProfileOrSchedule } from '../profile/schedule-load.js';
+import { loadProfileOrSchedule } from '../profile/schedule/load.js';
 import { action } from './errors.js';
 import { ensureModel } from './ensure-model.js';
 import { printJson } from './output.js';

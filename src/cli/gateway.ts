@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { runDataPlaneProcess } from '../common/data-plane-process.js';
 import { UserError, errorMessage } from '../common/errors.js';
 import { createLogger, type Logger } from '../common/log.js';
-import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../common/settings/table-gateway.js';
 import type { ProcessEvent } from '../common/wire.js';
 import { parseControl } from '../gateway/control.js';
 import type { GatewayHandle } from '../gateway/handle.js';

@@ -11,14 +11,14 @@ type Register = (program: Command) => void;
 /** Command name → its module, in the order `serve --help` lists them. */
 export const commandModules: ReadonlyArray<readonly [string, () => Promise<{ register: Register }>]> = [
   ['demo', () => import('./demo.js')],
-  ['up', () => import('./up.js')],
-  ['status', () => import('./status.js')],
+  ['up', () => import('./up/up.js')],
+  ['status', () => import('./status/status.js')],
   ['logs', () => import('./logs.js')],
   ['scale', () => import('./scale.js')],
   ['rollout', () => import('./rollout.js')],
   ['down', () => import('./down.js')],
-  ['bench', () => import('./bench.js')],
-  ['tune', () => import('./tune.js')],
+  ['bench', () => import('./bench/bench.js')],
+  ['tune', () => import('./tune/tune.js')],
   ['validate', () => import('./validate.js')],
   ['schedule', () => import('./schedule.js')],
   ['autoscale', () => import('./autoscale.js')],

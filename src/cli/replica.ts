@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { runDataPlaneProcess } from '../common/data-plane-process.js';
 import { UserError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
-import { replicaSettingsTable, type ReplicaSettings } from '../common/settings-table.js';
+import { replicaSettingsTable, type ReplicaSettings } from '../common/settings/table.js';
 import { startReplica } from '../replica/replica.js';
 import { action } from './errors.js';
 import { addSettingOptions, settingsFromFlags } from './settings-flags.js';

@@ -3,9 +3,9 @@
 // registry, no running cluster).
 import type { Command } from 'commander';
 import { UserError } from '../common/errors.js';
-import { activeProfile, switchesBetween, type ScheduleSwitch } from '../profile/schedule.js';
-import { loadProfileOrSchedule, type LoadedSchedule } from '../profile/schedule-load.js';
-import { isCalendarDate, localToUtcMs, nextDate, zonedTime } from '../profile/zoned-time.js';
+import { activeProfile, switchesBetween, type ScheduleSwitch } from '../profile/schedule/schedule.js';
+import { loadProfileOrSchedule, type LoadedSchedule } from '../profile/schedule/load.js';
+import { isCalendarDate, localToUtcMs, nextDate, zonedTime } from '../profile/schedule/zoned-time.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
 import { compactTable } from './table.js';

@@ -3,7 +3,13 @@
 // settings a controller sends on stdin (`--settings-stdin`).
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UserError } from '../common/errors.js';
-import { checkSetting, flagOf, parseSettings, type SettingSpec, type SettingsTable } from '../common/settings.js';
+import {
+  checkSetting,
+  flagOf,
+  parseSettings,
+  type SettingSpec,
+  type SettingsTable,
+} from '../common/settings/settings.js';
 
 /** Adds one option per setting of `table` (no commander defaults: the table's apply after the merge). */
 export function addSettingOptions(cmd: Command, table: SettingsTable): Command {

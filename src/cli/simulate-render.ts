@@ -5,7 +5,7 @@ import type { Profile } from '../profile/types.js';
 import { stackedCharts, type Series } from '../report/line-chart.js';
 import { htmlPage } from '../report/page.js';
 import type { SimulationResult } from '../simulate/simulation.js';
-import { sparkline } from './status-scaling.js';
+import { sparkline } from './status/scaling.js';
 import { compactTable } from './table.js';
 
 /** "1:1.20ms, 8:4.00ms, 32:14.0ms". */

@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { UserError } from '../common/errors.js';
 import { redactUrl } from '../common/redact-url.js';
 import { formatBytes, formatMs } from '../common/units.js';
-import { formatDuration } from '../profile/fields.js';
+import { formatDuration } from '../profile/fields/fields.js';
 import { listProfiles } from '../profile/load.js';
-import { activeProfile, nextChange } from '../profile/schedule.js';
-import { loadProfileOrSchedule, type LoadedSchedule } from '../profile/schedule-load.js';
+import { activeProfile, nextChange } from '../profile/schedule/schedule.js';
+import { loadProfileOrSchedule, type LoadedSchedule } from '../profile/schedule/load.js';
 import { displayName } from '../profile/display-name.js';
 import { ProfileError, formatProblem, sortProblems } from '../profile/problems.js';
 import { profileJsonSchemaText } from '../profile/json-schema.js';
@@ -14,7 +14,7 @@ import type { Profile } from '../profile/types.js';
 import { enforceCertificates } from './certificates.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
-import { hostFitNote } from './host-fit.js';
+import { hostFitNote } from './up/host-fit.js';
 
 interface Flags {
   json?: boolean;

@@ -6,7 +6,7 @@ import { formatMs } from '../common/units.js';
 import { runningPid, statePaths, type StatePaths } from '../common/state-layout.js';
 import { notRunningHere } from '../common/controller-death.js';
 import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
-import type { ReconfigureRequest, ReconfigureResult } from '../common/live-settings.js';
+import type { ReconfigureRequest, ReconfigureResult } from '../common/settings/live-settings.js';
 import type { RolloutRequest, RolloutStatus } from '../common/rollout.js';
 
 /**

@@ -1,8 +1,8 @@
 // How a replica's resources, batching, runtime, health checks and restarts carry to each target
 // (export plane, pure): what each engine's replica or instance takes, and what it cannot.
-import { gatewaySettingsTable } from '../common/settings-table-gateway.js';
+import { gatewaySettingsTable } from '../common/settings/table-gateway.js';
 import { formatBytes } from '../common/units.js';
-import { formatDuration } from '../profile/fields.js';
+import { formatDuration } from '../profile/fields/fields.js';
 import type { ProfilePath } from '../profile/schema.js';
 import { rows, type CarryContext, type CarryRow } from './carry-types.js';
 import type { ExportTarget } from './types.js';

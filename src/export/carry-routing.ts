@@ -1,6 +1,6 @@
 // How the gateway's address, queue, request timeout and ejection, and the drain, carry to each
 // target (export plane, pure): each engine has its own front door and its own health-based routing.
-import { formatDuration } from '../profile/fields.js';
+import { formatDuration } from '../profile/fields/fields.js';
 import type { ProfilePath } from '../profile/schema.js';
 import type { CarryRow } from './carry-types.js';
 import type { ExportTarget } from './types.js';

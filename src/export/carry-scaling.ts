@@ -1,6 +1,6 @@
 // How replica counts and autoscaling carry to each target (export plane, pure): Triton has none,
 // KServe scales with Knative (or KEDA for a schedule), Ray Serve with its autoscaling_config.
-import { formatDuration } from '../profile/fields.js';
+import { formatDuration } from '../profile/fields/fields.js';
 import type { ProfilePath } from '../profile/schema.js';
 import { same, type CarryContext, type CarryRow } from './carry-types.js';
 

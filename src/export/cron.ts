@@ -1,7 +1,7 @@
 // A schedule's weekly windows as cron expressions (export plane, pure): one start and one end per
 // window, in the schedule's time zone, the start moved earlier by the window's prewarm. KEDA's cron
 // scaler and a crontab read them; neither knows closed dates or early closes (the caller warns).
-import { parseTimeOfDay, type ProfileSchedule, type Weekday } from '../profile/schedule.js';
+import { parseTimeOfDay, type ProfileSchedule, type Weekday } from '../profile/schedule/schedule.js';
 
 const CRON_DAY: Record<Weekday, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
 

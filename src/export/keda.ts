@@ -1,7 +1,7 @@
 // KEDA ScaledObject for a schedule on KServe (export plane, pure): cron triggers hold each window's
 // replica floor (prewarm included) in the schedule's time zone, and a Prometheus trigger scales on
 // the requests in flight at Triton (Little's law on its request-duration counter) per replica.
-import type { LoadedSchedule } from '../profile/schedule-load.js';
+import type { LoadedSchedule } from '../profile/schedule/load.js';
 import type { MergedScaling } from './schedule-merge.js';
 import type { ExportWarning } from './types.js';
 

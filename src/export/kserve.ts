@@ -1,7 +1,7 @@
 // KServe InferenceService for the Triton runtime (export plane, pure): one profile autoscales on
 // Knative's concurrency metric; a schedule runs as a plain Deployment scaled by a KEDA ScaledObject
 // (keda.ts) whose cron triggers hold each window's floor. The Triton repository goes beside it.
-import { formatDuration } from '../profile/fields.js';
+import { formatDuration } from '../profile/fields/fields.js';
 import type { Profile } from '../profile/types.js';
 import { scaledObject } from './keda.js';
 import { cpuQuantity, goDuration, memoryQuantity, wholeSeconds } from './quantities.js';

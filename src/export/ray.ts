@@ -1,7 +1,7 @@
 // Ray Serve export (export plane, pure): a Serve config file (ServeDeploySchema) per profile, the
 // Python deployment module beside it and the model file under models/. A schedule gets one config
 // per profile: Ray Serve has no clock, so `serve deploy` of the other file switches them (cron).
-import { gatewaySettingsTable } from '../common/settings-table-gateway.js';
+import { gatewaySettingsTable } from '../common/settings/table-gateway.js';
 import type { Profile } from '../profile/types.js';
 import { cronWindows } from './cron.js';
 import { floatSeconds } from './quantities.js';

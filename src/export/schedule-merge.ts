@@ -1,8 +1,8 @@
 // One set of scaling values for a whole schedule (export plane, pure), for targets that cannot
 // switch profiles by the clock: the floor of each window comes from cron, and every other value is
 // the one that keeps the most replicas, with a warning wherever the profiles disagree.
-import { formatDuration } from '../profile/fields.js';
-import type { LoadedSchedule } from '../profile/schedule-load.js';
+import { formatDuration } from '../profile/fields/fields.js';
+import type { LoadedSchedule } from '../profile/schedule/load.js';
 import type { Profile } from '../profile/types.js';
 import { cronWindows, type CronWindow } from './cron.js';
 import type { ExportWarning } from './types.js';

@@ -1,7 +1,7 @@
 // What an export is made of (export plane, pure data): the target, the files to write under --out
 // and the warnings for everything of the profile that does not carry over to the target.
 import type { ResolvedModel } from '../model/registry.js';
-import type { LoadedSchedule } from '../profile/schedule-load.js';
+import type { LoadedSchedule } from '../profile/schedule/load.js';
 import type { Profile } from '../profile/types.js';
 
 /** The engines a profile can be exported to. */

@@ -1,7 +1,7 @@
 // A request's attempts at an upstream (gateway, data plane): dispatching one, and what happens when it
 // ends: the answer passed on, one retry elsewhere, or a replica's own fault counted towards ejecting it.
 import type { Clock } from '../common/clock.js';
-import type { GatewaySettings } from '../common/settings-table-gateway.js';
+import type { GatewaySettings } from '../common/settings/table-gateway.js';
 import type { RateMeter, Refusal } from './admission.js';
 import { forwardBudgetMs } from './deadline.js';
 import { armJudge, type DeadlineHost } from './deadline-watch.js';

@@ -1,7 +1,7 @@
 // Parsing of the control messages the controller writes to the gateway's stdin (gateway, data
 // plane): one JSON object a line, validated by hand so a bad line is reported and skipped.
 import type { GatewayControl, ReplicaEndpoint } from '../common/wire.js';
-import { parseAuth } from './auth-control.js';
+import { parseAuth } from './auth/control.js';
 
 /** Parses one stdin line into a GatewayControl; throws an Error saying what is wrong. */
 export function parseControlLine(line: string): GatewayControl {

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../common/clock.js';
 import { BODY_STALLED_MESSAGE, watchBody } from '../common/http-slow-clients.js';
 import type { Logger } from '../common/log.js';
-import type { GatewaySettings } from '../common/settings-table-gateway.js';
+import type { GatewaySettings } from '../common/settings/table-gateway.js';
 import { queueRefusal, RateMeter, worthDispatching, type Refusal } from './admission.js';
 import { ReadPause } from './read-pause.js';
 import { readHead } from './request-class.js';

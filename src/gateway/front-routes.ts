@@ -2,7 +2,7 @@
 // the core; health and /metrics are answered here, anything else is a 404 or 405.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { guardUnreadBody } from '../common/http-slow-clients.js';
-import type { AuthGate } from './auth-gate.js';
+import type { AuthGate } from './auth/gate.js';
 import type { GatewayCore } from './core.js';
 import type { GatewayMetrics } from './metrics.js';
 

@@ -3,14 +3,14 @@
 import type { AuthConfig } from '../common/auth.js';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
-import type { GatewaySettings } from '../common/settings-table-gateway.js';
+import type { GatewaySettings } from '../common/settings/table-gateway.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import type { GatewayCore } from './core.js';
 import type { UpstreamState } from './upstream.js';
 import type { UpstreamSet } from './upstream-set.js';
 
 /**
- * Options of startGateway: its settings (common/settings-table-gateway.ts: units, defaults and ranges, the
+ * Options of startGateway: its settings (common/settings/table-gateway.ts: units, defaults and ranges, the
  * same as `serve gateway`'s flags), every one optional, plus what only code can pass.
  */
 export type GatewayOptions = Partial<GatewaySettings> & {

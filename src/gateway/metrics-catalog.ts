@@ -3,11 +3,11 @@
 // when those features are on. docs/reference/metrics.md is rendered from it.
 import { Registry } from 'prom-client';
 import { describeMetrics, type MetricInfo } from '../common/monitoring.js';
-import { AuthMetrics } from './auth-metrics.js';
+import { AuthMetrics } from './auth/metrics.js';
 import { CacheMetrics } from './cache/cache-metrics.js';
 import { GatewayMetrics } from './metrics.js';
 import { otherRequestsCounter } from './migration.js';
-import { shadowCounters } from './shadow.js';
+import { shadowCounters } from './shadow/shadow.js';
 
 /** The gateway's metrics, sorted by name. */
 export function gatewayMetricCatalog(): MetricInfo[] {

@@ -6,10 +6,10 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.js';
 import { UserError } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import type { GatewaySettings } from '../common/settings-table-gateway.js';
+import type { GatewaySettings } from '../common/settings/table-gateway.js';
 import type { Exchange } from './exchange.js';
 import { isBaseUrl, parseExternalServers, pickWeighted, type ExternalServer } from './external.js';
-import { Shadow } from './shadow.js';
+import { Shadow } from './shadow/shadow.js';
 import type { PoolFactory } from './upstream-set.js';
 import { Upstream } from './upstream.js';
 

@@ -8,7 +8,7 @@ import type { Attempt, Exchange } from './exchange.js';
 import type { GatewayMetrics, ShedReason } from './metrics.js';
 import { writeCachedReply, writeOwnReply, writeUpstreamReply } from './replies.js';
 import type { CacheHit, ResponseCache } from './cache/response-cache.js';
-import type { Shadow } from './shadow.js';
+import type { Shadow } from './shadow/shadow.js';
 
 /** Plain counters, also exported through stats(). */
 export interface CoreCounters {

@@ -1,8 +1,8 @@
 // The HTTP side of a run (loadtest): at most `connections` keep-alive sockets (see http1.ts), one
 // request each at a time, a total time limit per request, and the classification of every answer.
-import type { Http1Response } from './http1-connection.js';
-import { buildRequest } from './http1-request.js';
-import { Http1Pool } from './http1.js';
+import type { Http1Response } from './http1/connection.js';
+import { buildRequest } from './http1/request.js';
+import { Http1Pool } from './http1/http1.js';
 import type { Outcome } from './recorder.js';
 import type { Payload } from './payload.js';
 import type { TensorMeta } from './oip.js';

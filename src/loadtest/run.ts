@@ -10,8 +10,8 @@ import { fetchMetadata, modelPath, resolveModel } from './oip.js';
 import { generatePayloads, loadReplayPayloads, type Payload } from './payload.js';
 import type { PhaseInput, PhaseOutput } from './phase.js';
 import { assembleResult, stepOf } from './result.js';
-import { runPhaseInWorkers } from './workers.js';
-import type { WorkerJob } from './worker-protocol.js';
+import { runPhaseInWorkers } from './workers/workers.js';
+import type { WorkerJob } from './workers/protocol.js';
 import { rampRates } from './schedule.js';
 import type { BenchOptions, IntervalSample, ProgressSnapshot, RunResult, StepResult } from './types.js';
 

@@ -1,7 +1,7 @@
 // Alerting rules on how the cluster runs (ops, pure): targets down, failing health checks, crash
 // loops, autoscaling at its maximum, shedding and an expiring TLS certificate.
 import { SD_LABELS } from '../common/monitoring.js';
-import { formatDuration } from '../profile/fields.js';
+import { formatDuration } from '../profile/fields/fields.js';
 import { ALERT_THRESHOLDS, pct, RUNBOOK_DOC, type AlertRule, type RuleContext } from './alert-context.js';
 
 export function targetDownRule(p: RuleContext): AlertRule {

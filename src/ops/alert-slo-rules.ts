@@ -1,6 +1,6 @@
 // Alerting rules on a profile's targets (ops, pure): p99 latency, error rate and throughput.
 import { leMatcher, SD_LABELS } from '../common/monitoring.js';
-import { formatDuration } from '../profile/fields.js';
+import { formatDuration } from '../profile/fields/fields.js';
 import { ALERT_THRESHOLDS, pct, RUNBOOK_DOC, type AlertRule, type RuleContext } from './alert-context.js';
 
 export function latencyRule(p: RuleContext, skipped: string[]): AlertRule | undefined {

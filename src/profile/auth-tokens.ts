@@ -3,7 +3,7 @@
 // load, so the Profile only ever holds digests. No message here ever quotes a token.
 import { z } from 'zod';
 import { hashToken, tokenProblem } from '../common/auth.js';
-import type { Leaf } from './fields.js';
+import type { Leaf } from './fields/fields.js';
 
 /** A token of the profile once loaded: its digest, optional name and quota. */
 export interface ProfileToken {

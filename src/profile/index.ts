@@ -13,7 +13,7 @@ export { parseProfile } from './parse.js';
 export { defaultProfile, type DeepPartial } from './defaults.js';
 export { ProfileError, formatProblem, type ProfileProblem } from './problems.js';
 export { profileJsonSchema, profileJsonSchemaText } from './json-schema.js';
-export { renderFieldTable } from './field-table.js';
+export { renderFieldTable } from './fields/field-table.js';
 export {
   activeProfile,
   nextChange,
@@ -23,4 +23,4 @@ export {
   type ProfileSchedule,
   type ScheduleWindow,
   type Weekday,
-} from './schedule.js';
+} from './schedule/schedule.js';

@@ -1,7 +1,7 @@
 // The JSON Schema of profile files (control plane), generated from the profile tree's zod schemas so
 // editors complete and check profiles; profiles/profile.schema.json is this, kept current by a test.
 import { z } from 'zod';
-import type { Node } from './fields.js';
+import type { Node } from './fields/fields.js';
 import { profileTree } from './schema.js';
 
 /** The zod schema of a whole profile's YAML input (strict: unknown keys are rejected). */

@@ -8,7 +8,7 @@ import { findPackageRoot } from '../common/package-info.js';
 import { displayName } from './display-name.js';
 import { parseProfile } from './parse.js';
 import { closest } from './problems.js';
-import { isScheduleText } from './schedule-file.js';
+import { isScheduleText } from './schedule/file.js';
 import type { Profile } from './types.js';
 
 export interface LoadOptions {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { SloTargets } from '../common/wire.js';
 import type { GatewaySecurity } from './gateway-security.js';
-import { migrationOf } from './migration-fields.js';
+import { migrationOf } from './fields/migration-fields.js';
 import type { ProfileYaml } from './schema.js';
 import type { HostSpec, Profile } from './types.js';
 import type { Walked } from './walk.js';

@@ -1,6 +1,6 @@
 // Keeps values that came from the environment out of profile problems (control plane): such values
 // are often secrets (`api_key: ${API_KEY}`), so a problem names the ${VAR} reference instead.
-import { formatValue, type Node, type Section } from './fields.js';
+import { formatValue, type Node, type Section } from './fields/fields.js';
 import type { ProfileProblem } from './problems.js';
 import type { Walked } from './walk.js';
 

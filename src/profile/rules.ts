@@ -1,11 +1,11 @@
 // Cross-field rules of a profile (control plane): relations between fields that each look fine alone
 // (min <= initial <= max, probe timeout < period, ordered percentiles ...). Pure over a walk result.
-import { formatValue, type Node, type Section } from './fields.js';
+import { formatValue, type Node, type Section } from './fields/fields.js';
 import type { ProfileProblem } from './problems.js';
 import type { ProfilePath } from './schema.js';
 import type { Walked } from './walk.js';
 import { nestWalked } from './walk-context.js';
-import { checkMigration } from './migration-fields.js';
+import { checkMigration } from './fields/migration-fields.js';
 
 type Relation = 'lt' | 'le';
 

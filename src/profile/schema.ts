@@ -1,8 +1,8 @@
 // The profile's YAML shape (control plane): every field, its kind, default and documentation. The
 // loader, the JSON Schema for editors and the README field table are all derived from this tree;
 // the data-plane fields come from the settings table in common/, so their defaults are written once.
-import { gatewaySection, cache } from './gateway-fields.js';
-import { controller, hosts, local, sshSection } from './host-fields.js';
+import { gatewaySection, cache } from './fields/gateway-fields.js';
+import { controller, hosts, local, sshSection } from './fields/host-fields.js';
 import {
   autoscaling,
   batching,
@@ -13,8 +13,8 @@ import {
   resources,
   restart,
   runtime,
-} from './replica-fields.js';
-import { costSection, tuneSection } from './tune-fields.js';
+} from './fields/replica-fields.js';
+import { costSection, tuneSection } from './fields/tune-fields.js';
 import {
   duration,
   fraction,
@@ -24,7 +24,7 @@ import {
   section,
   type LeafPath,
   type ValueOf,
-} from './fields.js';
+} from './fields/fields.js';
 
 const slo = partialSection(
   'Targets `serve bench --profile` gates on. Absent: the platform targets below; ' +

@@ -1,9 +1,9 @@
 // The validated, unit-normalized shape of a profile (control plane). Produced by profile/load.ts
 // from YAML; every duration is in milliseconds and every size in bytes, as the names say.
 import type { AuthConfig } from '../common/auth.js';
-import type { BatchingMode, DeviceRequest } from '../common/settings-table.js';
+import type { BatchingMode, DeviceRequest } from '../common/settings/table.js';
 import type { SloTargets } from '../common/wire.js';
-import type { GatewayMigration } from './migration-fields.js';
+import type { GatewayMigration } from './fields/migration-fields.js';
 
 export type Device = DeviceRequest;
 

@@ -1,7 +1,7 @@
 // The state of one walk over a profile's YAML (control plane): where values came from, the
 // problems found so far, and the helpers that place a problem at its line and column.
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
-import type { Section } from './fields.js';
+import type { Section } from './fields/fields.js';
 import type { ProfileProblem } from './problems.js';
 
 export interface Pos {

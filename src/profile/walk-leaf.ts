@@ -3,7 +3,7 @@
 import { isAlias, isScalar, parse as parseYaml, type Node as YamlNode } from 'yaml';
 import { secretIssue } from './auth-tokens.js';
 import { expandDeep, expandEnv } from './env.js';
-import type { Leaf } from './fields.js';
+import type { Leaf } from './fields/fields.js';
 import { showValue } from './problems.js';
 import { problem, type Ctx, type Pos } from './walk-context.js';
 import { foreignTag, toPlainValue } from './yaml-limits.js';

@@ -1,7 +1,7 @@
 // Walks a parsed YAML profile against the profile tree (control plane): checks every key and value,
 // expands ${VAR} references, applies defaults, and records each problem at its line and column.
 import { Scalar, isAlias, isMap, isScalar, isSeq, type Node as YamlNode } from 'yaml';
-import type { List, MapOf, Node, Section } from './fields.js';
+import type { List, MapOf, Node, Section } from './fields/fields.js';
 import { closest, showValue } from './problems.js';
 import { pos, problem, type Ctx, type Pos, type Source, type Walked } from './walk-context.js';
 import { taggedMessage, walkLeaf } from './walk-leaf.js';

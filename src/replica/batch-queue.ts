@@ -1,7 +1,7 @@
 // The dynamic batcher's pure core (data plane, replica): a bounded priority queue that decides
 // which requests form the next batch and when, given only the time from an injected clock. The
 // shell (batcher.ts) does the I/O; everything here is tested on a ManualClock.
-import type { BatchingMode } from '../common/settings-table.js';
+import type { BatchingMode } from '../common/settings/table.js';
 import { adaptiveWaitMs, type BatchCostCurve } from './adaptive-batching.js';
 
 /** What the core needs to know about a queued request. */

@@ -2,7 +2,7 @@
 // model opened as a replica opens it (same session options, main thread), zero-filled batches of
 // each size warmed and timed. `serve autoscale simulate` uses it as the replicas' service time.
 import { resolveModel } from '../model/registry.js';
-import type { DeviceRequest } from '../common/settings-table.js';
+import type { DeviceRequest } from '../common/settings/table.js';
 import { compileModel } from './served-model.js';
 import { openSession, type FeedTensor } from './session.js';
 

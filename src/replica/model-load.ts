@@ -2,7 +2,7 @@
 // thread by default), checks it against model.yaml, builds the batcher and warms up, then turns the
 // replica ready. Runs after the replica already listens, so its health endpoints answer meanwhile.
 import { UserError, errorMessage } from '../common/errors.js';
-import type { BatchingMode } from '../common/settings-table.js';
+import type { BatchingMode } from '../common/settings/table.js';
 import type { ResolvedModel } from '../model/registry.js';
 import { compareSignature } from '../model/verify.js';
 import { BatchCostCurve, type CostPoint } from './adaptive-batching.js';

@@ -3,7 +3,7 @@
 // settings table (only settings it marks live), applied by the batcher between batches and
 // acknowledged on stdout with {"event":"reconfigured","seq":N,...} (with "error" when refused).
 import { errorMessage } from '../common/errors.js';
-import { parseReconfigure, type LiveSettings } from '../common/live-settings.js';
+import { parseReconfigure, type LiveSettings } from '../common/settings/live-settings.js';
 import type { ProcessEvent } from '../common/wire.js';
 import type { ReplicaContext } from './context.js';
 

@@ -17,13 +17,13 @@ import { ClusterTokenCheck } from './cluster-token.js';
 import { compileModel, type ServedModel } from './served-model.js';
 import { loadModel, type ReadyInfo } from './model-load.js';
 import type { ModelSession } from './session.js';
-import { defaultsOf } from '../common/settings.js';
+import { defaultsOf } from '../common/settings/settings.js';
 import type { ProcessEvent } from '../common/wire.js';
 import { handleReplicaControl } from './reconfigure.js';
-import { replicaSettingsTable, type ReplicaSettings } from '../common/settings-table.js';
+import { replicaSettingsTable, type ReplicaSettings } from '../common/settings/table.js';
 
 /**
- * How to run a replica: its settings (common/settings-table.ts: units, defaults and ranges, the same
+ * How to run a replica: its settings (common/settings/table.ts: units, defaults and ranges, the same
  * as `serve replica`'s flags), every one but `model` optional, plus what only code can pass.
  */
 export type ReplicaOptions = Partial<ReplicaSettings> & {

@@ -2,7 +2,7 @@
 // fallback, thread settings and warm-up. The only file of the replica that imports onnxruntime-node.
 import * as ort from 'onnxruntime-node';
 import { errorMessage } from '../common/errors.js';
-import type { DeviceRequest } from '../common/settings-table.js';
+import type { DeviceRequest } from '../common/settings/table.js';
 import type { SessionSignature } from '../model/verify.js';
 import type { TensorData } from './tensor.js';
 

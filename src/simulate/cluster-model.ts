@@ -1,8 +1,8 @@
 // The autoscaling simulator (simulate): replays a rate trace through a queueing model of the gateway and its replicas on a
 // manual clock; cluster/autoscaler.ts's policy scales on what the controller samples (in flight, queued, latency).
 import { ManualClock } from '../common/clock.js';
-import { defaultsOf } from '../common/settings.js';
-import { gatewaySettingsTable, type GatewaySettings } from '../common/settings-table-gateway.js';
+import { defaultsOf } from '../common/settings/settings.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../common/settings/table-gateway.js';
 import { Autoscaler } from '../cluster/autoscale/index.js';
 import { policyConfig } from '../cluster/autoscale/index.js';
 import type { LatencyDelta } from '../cluster/autoscale/index.js';

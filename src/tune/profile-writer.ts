@@ -2,7 +2,7 @@
 // (batching, threads and as many CPUs, replicas.initial and replicas.min), everything else as it was,
 // comments and key order included; the cluster tune starts for itself runs the original with the
 // first candidate's values, a free gateway port and autoscaling off (tune sets the count).
-import { formatDuration } from '../profile/fields.js';
+import { formatDuration } from '../profile/fields/fields.js';
 import { editProfileText, type ProfileEdit } from '../profile/edit.js';
 import { parseProfile } from '../profile/parse.js';
 import type { Profile } from '../profile/types.js';

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cacheStatusFromMetrics, countOtherServers } from '../../src/client/gateway-metrics.js';
-import { renderCache, renderOtherServers } from '../../src/cli/status-gateway.js';
+import { renderCache, renderOtherServers } from '../../src/cli/status/gateway.js';
 import { otherServersOf } from '../../src/cluster/controller/status.js';
 import { testProfile } from '../cluster/helpers.js';
 import { redactUrl } from '../../src/common/redact-url.js';

@@ -14,7 +14,7 @@ import type { ClusterEvent } from '../../src/cluster/events.js';
 import { statePaths } from '../../src/cluster/state/state-dir.js';
 import type { ControllerDeath } from '../../src/common/controller-death.js';
 import { SD_FILE_NAME } from '../../src/common/monitoring.js';
-import { renderStatus } from '../../src/cli/status-render.js';
+import { renderStatus } from '../../src/cli/status/render.js';
 
 function serve(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
   try {

@@ -10,7 +10,7 @@ import { SwitchHold } from '../../src/cluster/schedule/switch-hold.js';
 import { ScheduleRunner } from '../../src/cluster/schedule/runner.js';
 import type { Profile } from '../../src/profile/types.js';
 import { testProfile } from './helpers.js';
-import type { ProfileSchedule, ScheduleSwitch } from '../../src/profile/schedule.js';
+import type { ProfileSchedule, ScheduleSwitch } from '../../src/profile/schedule/schedule.js';
 
 const schedule: ProfileSchedule = {
   timezone: 'America/New_York',

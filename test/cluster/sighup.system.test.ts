@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { controllerHup } from '../../src/cli/up.js';
+import { controllerHup } from '../../src/cli/up/up.js';
 import { isAlive } from '../../src/common/process.js';
 import { startServeUp } from '../helpers/serve-up.js';
 import { waitFor } from './helpers.js';

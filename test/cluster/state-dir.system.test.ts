@@ -12,7 +12,7 @@ import { isAlive } from '../../src/common/process.js';
 import { startCluster } from '../../src/cluster/controller/controller.js';
 import { LogFiles } from '../../src/cluster/state/log-files.js';
 import { outputSince } from '../../src/client/detach.js';
-import { detachedFailure } from '../../src/cli/up-detached.js';
+import { detachedFailure } from '../../src/cli/up/detached.js';
 import { outDir } from '../helpers/paths.js';
 import { fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';
 

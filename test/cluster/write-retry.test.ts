@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
 import { DiskFullError } from '../../src/common/atomic-write.js';
 import { RetriedWrites } from '../../src/cluster/state/write-retry.js';
-import { renderWriteFailure } from '../../src/cli/status-render.js';
+import { renderWriteFailure } from '../../src/cli/status/render.js';
 
 test('a failed write is reported once, retried every second with the latest content, and cleared when the disk takes it', () => {
   const clock = new ManualClock();

@@ -1,8 +1,8 @@
 // Checks of data-plane settings: each kind's rule and message, and a whole settings object.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkSetting, flagOf, parseSettings } from '../../src/common/settings.js';
-import { replicaSettingsTable } from '../../src/common/settings-table.js';
+import { checkSetting, flagOf, parseSettings } from '../../src/common/settings/settings.js';
+import { replicaSettingsTable } from '../../src/common/settings/table.js';
 
 test('flags are the kebab-case names, units included', () => {
   assert.equal(flagOf('batchWaitMs'), '--batch-wait-ms');

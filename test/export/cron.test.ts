@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { cronDays, cronWindows } from '../../src/export/cron.js';
-import type { ProfileSchedule } from '../../src/profile/schedule.js';
+import type { ProfileSchedule } from '../../src/profile/schedule/schedule.js';
 
 const schedule = (windows: ProfileSchedule['windows']): ProfileSchedule => ({
   timezone: 'Europe/London',

@@ -8,7 +8,7 @@ import { planExport } from '../../src/export/plan.js';
 import type { ExportPlan, ExportSource, ExportTarget } from '../../src/export/types.js';
 import { writeDemoModel } from '../../src/model/demo.js';
 import { resolveModel, type ResolvedModel } from '../../src/model/registry.js';
-import { loadProfileOrSchedule, type LoadedSchedule } from '../../src/profile/schedule-load.js';
+import { loadProfileOrSchedule, type LoadedSchedule } from '../../src/profile/schedule/load.js';
 import type { Profile } from '../../src/profile/types.js';
 import { repoRoot } from '../helpers/paths.js';
 

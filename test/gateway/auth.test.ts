@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
 import { hashToken, type AuthConfig } from '../../src/common/auth.js';
 import { ManualClock } from '../../src/common/clock.js';
-import { AuthGate } from '../../src/gateway/auth-gate.js';
-import { parseAuth } from '../../src/gateway/auth-control.js';
-import { AuthMetrics } from '../../src/gateway/auth-metrics.js';
-import { TokenBucket } from '../../src/gateway/quota.js';
-import { bearerToken, TokenCheck } from '../../src/gateway/token-check.js';
+import { AuthGate } from '../../src/gateway/auth/gate.js';
+import { parseAuth } from '../../src/gateway/auth/control.js';
+import { AuthMetrics } from '../../src/gateway/auth/metrics.js';
+import { TokenBucket } from '../../src/gateway/auth/quota.js';
+import { bearerToken, TokenCheck } from '../../src/gateway/auth/token-check.js';
 
 const ALICE = 'alice-0123456789abcdef';
 const BOB = 'bob-fedcba9876543210xx';

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatExternalServers, parseExternalServers, pickWeighted } from '../../src/gateway/external.js';
-import { answersAgree, outputsOf } from '../../src/gateway/shadow-compare.js';
+import { answersAgree, outputsOf } from '../../src/gateway/shadow/compare.js';
 
 test('pickWeighted: each server takes its percent of the draws, the replicas (-1) the rest', () => {
   const w = [25, 10];

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { auditLine, auditRun, type AuditProbe } from '../../src/loadtest/audit.js';
 import { evaluateGates } from '../../src/loadtest/gates.js';
-import { judgeRun, parseVerdictFlags, unreliableLine, type RunWatch } from '../../src/cli/bench-verdict.js';
+import { judgeRun, parseVerdictFlags, unreliableLine, type RunWatch } from '../../src/cli/bench/verdict.js';
 import type { LatencySummary, RunResult } from '../../src/loadtest/types.js';
 
 function result(p50Ms: number, latencyMeanMs: number, serviceMeanMs: number, sentLate = 0): RunResult {

@@ -10,7 +10,7 @@ import type { BenchOptions, RunResult } from '../../src/loadtest/types.js';
 import { startFakeServer, type FakeServerOptions } from './oip-server.js';
 import { Recorder } from '../../src/loadtest/recorder.js';
 import { decodeHistogram } from '../../src/loadtest/histogram.js';
-import { mergeTicks } from '../../src/loadtest/workers.js';
+import { mergeTicks } from '../../src/loadtest/workers/workers.js';
 import { tableModel } from '../../src/loadtest/report.js';
 
 function options(url: string, over: Partial<BenchOptions>): BenchOptions {

@@ -2,7 +2,7 @@
 // every byte and one byte at a time, so no result depends on how the socket happened to chunk it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ResponseParser } from '../../src/loadtest/http1-parser.js';
+import { ResponseParser } from '../../src/loadtest/http1/parser.js';
 
 interface Parsed {
   status: number;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArrivalSchedule, DueQueue, ScheduleShare, parseRateSpec, rampRates } from '../../src/loadtest/schedule.js';
-import { splitEvenly } from '../../src/loadtest/workers.js';
+import { splitEvenly } from '../../src/loadtest/workers/workers.js';
 import { findKnee } from '../../src/loadtest/knee.js';
 import type { StepResult } from '../../src/loadtest/types.js';
 

@@ -8,7 +8,7 @@ import { tableModel } from '../../src/loadtest/report.js';
 import { buildGrid, pooledQuantile, type WindowCounts } from '../../src/stats/index.js';
 import type { LatencySummary, RunResult, SloTargets } from '../../src/loadtest/types.js';
 import { synthesize } from '../stats/synthetic.js';
-import { parseConfidence, parseVerdictFlags, verdictExitCode } from '../../src/cli/bench-verdict.js';
+import { parseConfidence, parseVerdictFlags, verdictExitCode } from '../../src/cli/bench/verdict.js';
 
 /** A result whose percentiles are those of `windows`, `errorsPerSecond` failures in each second. */
 function resultOf(windows: WindowCounts[], errorsPerSecond = 0): RunResult {

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { UserError } from '../../src/common/errors.js';
 import { loadProfile } from '../../src/profile/load.js';
 import { ProfileError } from '../../src/profile/problems.js';
-import { loadProfileOrSchedule } from '../../src/profile/schedule-load.js';
-import { dayOfWeek } from '../../src/profile/zoned-time.js';
+import { loadProfileOrSchedule } from '../../src/profile/schedule/load.js';
+import { dayOfWeek } from '../../src/profile/schedule/zoned-time.js';
 import { repoRoot } from '../helpers/paths.js';
 
 async function tempDir(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {

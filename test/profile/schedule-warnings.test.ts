@@ -8,9 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatProblem } from '../../src/profile/problems.js';
-import { loadProfileOrSchedule } from '../../src/profile/schedule-load.js';
-import type { ScheduleWindow } from '../../src/profile/schedule.js';
-import { duplicateDates, shadowedWindows } from '../../src/profile/schedule-warnings.js';
+import { loadProfileOrSchedule } from '../../src/profile/schedule/load.js';
+import type { ScheduleWindow } from '../../src/profile/schedule/schedule.js';
+import { duplicateDates, shadowedWindows } from '../../src/profile/schedule/warnings.js';
 import { cliEntry } from '../helpers/paths.js';
 
 const w = (days: string, from: string, to: string, profile = 'p'): ScheduleWindow => ({

@@ -9,8 +9,8 @@ import {
   nextChange,
   switchesBetween,
   type ProfileSchedule,
-} from '../../src/profile/schedule.js';
-import { localToUtcMs, zonedTime } from '../../src/profile/zoned-time.js';
+} from '../../src/profile/schedule/schedule.js';
+import { localToUtcMs, zonedTime } from '../../src/profile/schedule/zoned-time.js';
 
 const at = (iso: string) => new Date(iso);
 const iso = (ms: number) => new Date(ms).toISOString();

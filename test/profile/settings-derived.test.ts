@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseProfile } from '../../src/profile/parse.js';
 import { profileTree, type ProfilePath } from '../../src/profile/schema.js';
-import type { Node } from '../../src/profile/fields.js';
-import { defaultsOf } from '../../src/common/settings.js';
-import { replicaSettingsTable } from '../../src/common/settings-table.js';
-import { gatewaySettingsTable } from '../../src/common/settings-table-gateway.js';
+import type { Node } from '../../src/profile/fields/fields.js';
+import { defaultsOf } from '../../src/common/settings/settings.js';
+import { replicaSettingsTable } from '../../src/common/settings/table.js';
+import { gatewaySettingsTable } from '../../src/common/settings/table-gateway.js';
 import { gatewaySettings, replicaSettings } from '../../src/cluster/launchers/child-args.js';
 
 /** For every leaf, a valid value other than its default (typed: a new leaf needs an entry here). */

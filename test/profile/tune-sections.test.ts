@@ -8,8 +8,8 @@ import path from 'node:path';
 import { parseProfile } from '../../src/profile/parse.js';
 import { ProfileError } from '../../src/profile/problems.js';
 import { editProfileText } from '../../src/profile/edit.js';
-import { parseDurationList, parseIntegerList } from '../../src/profile/tune-fields.js';
-import { replicaSettingsTable as t } from '../../src/common/settings-table.js';
+import { parseDurationList, parseIntegerList } from '../../src/profile/fields/tune-fields.js';
+import { replicaSettingsTable as t } from '../../src/common/settings/table.js';
 import { repoRoot } from '../helpers/paths.js';
 
 const problemsOf = (text: string) => {

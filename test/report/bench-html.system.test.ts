@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { renderBenchHtml } from '../../src/cli/bench-html.js';
+import { renderBenchHtml } from '../../src/cli/bench/html.js';
 import { serve } from '../e2e/cli-run.js';
 import { startChromium } from '../helpers/chromium.js';
 import { needTool } from '../helpers/tools.js';

@@ -3,7 +3,7 @@
 // that runs or fetches anything.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderBenchHtml } from '../../src/cli/bench-html.js';
+import { renderBenchHtml } from '../../src/cli/bench/html.js';
 import { benchReportHtml, type BenchPageInput } from '../../src/report/bench-page.js';
 import { esc } from '../../src/report/svg.js';
 import { tableModel } from '../../src/loadtest/report.js';

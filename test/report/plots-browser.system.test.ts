@@ -7,8 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { renderBenchHtml } from '../../src/cli/bench-html.js';
-import { tuneHtml } from '../../src/cli/tune-html.js';
+import { renderBenchHtml } from '../../src/cli/bench/html.js';
+import { tuneHtml } from '../../src/cli/tune/html.js';
 import { launchChromium } from '../helpers/playwright.js';
 import { costReport, throughputReport } from '../tune/report-fixture.js';
 import { rampRun, steadyRun } from './bench-fixture.js';

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tuneHtml } from '../../src/cli/tune-html.js';
-import { renderTune, renderTuneProgress } from '../../src/cli/tune-render.js';
+import { tuneHtml } from '../../src/cli/tune/html.js';
+import { renderTune, renderTuneProgress } from '../../src/cli/tune/render.js';
 import { serve } from '../e2e/cli-run.js';
 import { costReport, throughputReport } from './report-fixture.js';
 

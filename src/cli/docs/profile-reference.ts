@@ -2,13 +2,13 @@
 // type, default, allowed values and meaning, the rules between fields, and the data-plane settings
 // table those fields come from. Rendered from the profile trees (whose leaves the settings table
 // derives) and the rule table, the same sources as profiles/profile.schema.json.
-import { flagOf, type SettingSpec, type SettingsTable } from '../../common/settings.js';
-import { replicaSettingsTable } from '../../common/settings-table.js';
-import { gatewaySettingsTable } from '../../common/settings-table-gateway.js';
-import type { Node, Section } from '../../profile/fields.js';
-import { formatDuration } from '../../profile/fields.js';
+import { flagOf, type SettingSpec, type SettingsTable } from '../../common/settings/settings.js';
+import { replicaSettingsTable } from '../../common/settings/table.js';
+import { gatewaySettingsTable } from '../../common/settings/table-gateway.js';
+import type { Node, Section } from '../../profile/fields/fields.js';
+import { formatDuration } from '../../profile/fields/fields.js';
 import { profileRuleTexts } from '../../profile/rules.js';
-import { scheduleTree } from '../../profile/schedule-tree.js';
+import { scheduleTree } from '../../profile/schedule/tree.js';
 import { profileTree } from '../../profile/schema.js';
 import { code, pageHead, table } from './markdown.js';
 
@@ -17,7 +17,7 @@ export function renderProfileReference(): string {
     pageHead(
       'Profile reference',
       'the profile trees (src/profile/schema.ts, schedule-tree.ts), the rules ' +
-        '(src/profile/rules.ts) and the settings table (src/common/settings-table*.ts)',
+        '(src/profile/rules.ts) and the settings table (src/common/settings/table*.ts)',
     ),
     'A profile is a YAML file; `serve validate FILE` checks one and `serve validate ' +
       '--schema` prints the JSON Schema editors use (profiles/profile.schema.json, ' +

@@ -7,7 +7,7 @@ import { chmodSync } from 'node:fs';
 import { UserError, errorMessage } from '../../common/errors.js';
 import { removeEntry } from '../../common/no-follow.js';
 import type { ClusterStatus, ScaleResult } from '../../common/cluster-status.js';
-import type { ReconfigureResult } from '../../common/live-settings.js';
+import type { ReconfigureResult } from '../../common/settings/live-settings.js';
 import type { RolloutRequest, RolloutStatus } from '../../common/rollout.js';
 
 export interface AdminHandlers {

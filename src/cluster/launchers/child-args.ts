@@ -4,9 +4,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatExternalServers } from '../../common/external-servers.js';
-import { defaultsOf } from '../../common/settings.js';
-import { replicaSettingsTable, type ReplicaSettings } from '../../common/settings-table.js';
-import { gatewaySettingsTable, type GatewaySettings } from '../../common/settings-table-gateway.js';
+import { defaultsOf } from '../../common/settings/settings.js';
+import { replicaSettingsTable, type ReplicaSettings } from '../../common/settings/table.js';
+import { gatewaySettingsTable, type GatewaySettings } from '../../common/settings/table-gateway.js';
 import type { ControlMessage } from '../../common/wire.js';
 import type { Profile } from '../../profile/types.js';
 

@@ -2,7 +2,7 @@
 // `reconfigure` control line to each replica's stdin and waits for its `reconfigured` answer, a
 // refusal, its exit, or the time limit, whichever comes first.
 import type { Clock } from '../../common/clock.js';
-import type { LiveSettings, ReplicaReconfigured } from '../../common/live-settings.js';
+import type { LiveSettings, ReplicaReconfigured } from '../../common/settings/live-settings.js';
 import type { ControlMessage, ProcessEvent } from '../../common/wire.js';
 import type { ReplicaSlot } from './slot.js';
 

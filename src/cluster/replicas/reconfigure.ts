@@ -8,7 +8,7 @@ import {
   parseReconfigure,
   type ReconfigureRequest,
   type ReconfigureResult,
-} from '../../common/live-settings.js';
+} from '../../common/settings/live-settings.js';
 import type { Profile } from '../../profile/types.js';
 import type { ClusterEvent } from '../events.js';
 import type { Supervisor } from './supervisor.js';

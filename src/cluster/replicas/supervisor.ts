@@ -9,7 +9,7 @@ import { holdsResources, placeSlots } from './slot-placement.js';
 import { ReplicaSlot, scaleDownOrder } from './slot.js';
 import { rollReplicas } from './rolling.js';
 import { LiveReconfigure } from './live-reconfigure.js';
-import type { LiveSettings, ReplicaReconfigured } from '../../common/live-settings.js';
+import type { LiveSettings, ReplicaReconfigured } from '../../common/settings/live-settings.js';
 import { launchSlot, type SlotProcessHost } from './slot-process.js';
 import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../../common/cluster-status.js';

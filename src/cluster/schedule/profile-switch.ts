@@ -6,13 +6,13 @@
 // change that a replica refused. A prewarm starts the next profile's replicas ahead of the switch
 // and keeps the count from going below them until it.
 import type { Profile } from '../../profile/types.js';
-import type { ScheduleSwitch } from '../../profile/schedule.js';
+import type { ScheduleSwitch } from '../../profile/schedule/schedule.js';
 import type { AutoscaleLoop } from '../autoscale/index.js';
 import type { ClusterEvent } from '../events.js';
 import type { Supervisor } from '../replicas/index.js';
 import type { Clock } from '../../common/clock.js';
 import { errorMessage } from '../../common/errors.js';
-import { liveSettingNames, type LiveSettings } from '../../common/live-settings.js';
+import { liveSettingNames, type LiveSettings } from '../../common/settings/live-settings.js';
 import type { Logger } from '../../common/log.js';
 import type { ClusterSchedule } from './runner.js';
 import { LIVE_ANSWER_TIMEOUT_MS } from '../replicas/index.js';

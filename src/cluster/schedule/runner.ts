@@ -4,7 +4,12 @@
 // wall clock; it never polls. Long waits are cut into pieces so a suspended host or a changed
 // wall clock is noticed at the next piece.
 import type { Clock, TimerHandle } from '../../common/clock.js';
-import { activeProfile, nextChange, type ProfileSchedule, type ScheduleSwitch } from '../../profile/schedule.js';
+import {
+  activeProfile,
+  nextChange,
+  type ProfileSchedule,
+  type ScheduleSwitch,
+} from '../../profile/schedule/schedule.js';
 import type { Profile } from '../../profile/types.js';
 
 /** A schedule as the controller runs it: the times, and every profile it names, loaded. */

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Registry } from 'prom-client';
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
-import type { GatewaySettings } from '../../common/settings-table-gateway.js';
+import type { GatewaySettings } from '../../common/settings/table-gateway.js';
 import { inferHeaderProblem } from '../../common/infer-headers.js';
 import { BINARY_HEADER_LENGTH, CACHE_STATUS, MODEL_DIGEST_HEADER, MODEL_VERSION_HEADER } from '../../common/wire.js';
 import { answerBody, answerBytes, answerFromReply, decodeAnswer, encodeAnswer, type CachedAnswer } from './answer.js';

@@ -1,0 +1,157 @@
+// The replica's rows of the data-plane settings table (common, every plane): each setting with its unit,
+// default, range, profile path and help; profile leaves, flags and child args derive from the table.
+import type { SettingSpec } from './settings.js';
+
+/** Where inference runs: `auto` uses CUDA where its provider loads, else the CPU (one log line). */
+export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
+
+/** How a replica forms batches (see replica/adaptive-batching.ts). */
+export type BatchingMode = 'adaptive' | 'fixed';
+
+/** Settings of one replica process, units in the names. */
+export interface ReplicaSettings {
+  /** "name", "name@3" or "name@latest". */
+  model: string;
+  registry: string;
+  host: string;
+  port: number;
+  maxBatchSize: number;
+  batchWaitMs: number;
+  /** `adaptive`: run at once unless waiting is expected to pay; `fixed`: always wait up to batchWaitMs (Ray Serve). */
+  batchingMode: BatchingMode;
+  maxQueuedRequests: number;
+  device: DeviceRequest;
+  threads: number;
+  maxBodyBytes: number;
+  drainTimeoutMs: number;
+  batching: boolean;
+  sessionWorker: boolean;
+  allowNonFinite: boolean;
+  /** The cluster's token: every request must carry it (CLUSTER_TOKEN_HEADER); undefined: none needed. */
+  authToken?: string;
+  heartbeatTimeoutMs: number;
+}
+
+/** The drain grace period, a setting of both the replica and the gateway (table-gateway.ts). */
+export const drainTimeoutMs: SettingSpec = {
+  kind: 'durationMs',
+  default: 10_000,
+  max: 3_600_000,
+  profilePath: 'drain_timeout',
+  help:
+    'Grace period to finish accepted requests after SIGTERM (scale-down, `serve ' +
+    'down`) before the process is killed.',
+};
+
+export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, SettingSpec>> = {
+  model: { kind: 'text', required: true, help: 'Model to serve: NAME, NAME@VERSION or NAME@latest.' },
+  registry: {
+    kind: 'text',
+    default: './models',
+    help: 'Model registry folder (<registry>/<name>/<version>/model.onnx).',
+  },
+  host: { kind: 'text', default: '127.0.0.1', help: 'Address the replica listens on.' },
+  port: {
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 65535,
+    help: 'Port the replica listens on; 0 picks a free one (printed in the listening event).',
+  },
+  maxBatchSize: {
+    kind: 'integer',
+    default: 32,
+    min: 1,
+    max: 4096,
+    profilePath: 'batching.max_batch_size',
+    live: true,
+    help: 'Most rows run as one batch; also the most rows one request may carry.',
+  },
+  batchWaitMs: {
+    kind: 'durationMs',
+    default: 10,
+    min: 0,
+    max: 10_000,
+    profilePath: 'batching.batch_wait_timeout',
+    live: true,
+    help:
+      'Longest a request waits for a batch to fill (adaptive mode waits only when ' +
+      'waiting is expected to pay, never longer).',
+  },
+  batchingMode: {
+    kind: 'choice',
+    default: 'adaptive',
+    choices: ['adaptive', 'fixed'],
+    profilePath: 'batching.mode',
+    help:
+      'adaptive: a batch runs at once when the session is free unless the measured ' +
+      'arrival rate and batch-cost curve say waiting pays; fixed: the first request ' +
+      'always waits up to batch_wait_timeout (Ray Serve).',
+  },
+  maxQueuedRequests: {
+    kind: 'integer',
+    default: 256,
+    min: 1,
+    max: 1_000_000,
+    profilePath: 'batching.max_queued_requests',
+    help: 'Requests queued in a replica beyond which it answers 503 at once.',
+  },
+  device: {
+    kind: 'choice',
+    default: 'auto',
+    choices: ['auto', 'cpu', 'cuda'],
+    profilePath: 'runtime.device',
+    help:
+      'Execution provider: auto uses CUDA where its provider loads (else the CPU, with ' +
+      'one log line); cuda fails when it cannot load.',
+  },
+  threads: {
+    kind: 'integer',
+    default: 1,
+    min: 1,
+    max: 256,
+    profilePath: 'runtime.threads',
+    help: 'ONNX Runtime intra-op threads per replica.',
+  },
+  maxBodyBytes: {
+    kind: 'bytes',
+    default: 4 * 1024 * 1024,
+    min: 1,
+    max: 1024 ** 3,
+    help: 'Largest request body in bytes (chunked bodies included).',
+  },
+  drainTimeoutMs,
+  batching: {
+    kind: 'boolean',
+    default: true,
+    help: 'Batch requests; false runs every request alone at once (a benchmark baseline).',
+  },
+  sessionWorker: {
+    kind: 'boolean',
+    default: true,
+    help:
+      'Run ONNX Runtime in a worker thread (HTTP and inference overlap); false runs it ' +
+      'on the main thread (~10 MB less memory).',
+  },
+  allowNonFinite: {
+    kind: 'boolean',
+    default: false,
+    help: 'Accept NaN and Infinity in float inputs (refused with 400 otherwise).',
+  },
+  authToken: {
+    kind: 'text',
+    stdinOnly: true,
+    help:
+      'The cluster token: every request must carry it in the x-serve-cluster-token ' +
+      'header, else 401 (stdin only, never a flag).',
+  },
+  heartbeatTimeoutMs: {
+    kind: 'durationMs',
+    default: 0,
+    min: 0,
+    max: 3_600_000,
+    help:
+      'Drain and exit when no line arrives on stdin for this long (replicas on SSH ' +
+      'hosts get a heartbeat line every ssh.keepalive); 0 never.',
+  },
+};
