@@ -67,8 +67,7 @@ export function attemptSent(host: AttemptHost, a: Attempt): void {
 export function shouldRetryShed(host: AttemptHost, a: Attempt): boolean {
   const ex = a.exchange;
   // A replica's own 5xx (a rollout's bad version): retried once on a replica of the other version.
-  if (a.status !== 503 && a.upstream.kind === 'replica')
-    return !ex.done && !ex.retried && host.set.otherVersionAvailable(a.upstream);
+  if (a.verdict.retry === 'version') return !ex.done && !ex.retried && host.set.otherVersionAvailable(a.upstream);
   return (
     !ex.done && ((!ex.retried && host.set.hasAvailable(a.upstream)) || host.others?.canTakeOver(a.upstream) === true)
   );
@@ -80,12 +79,13 @@ export function attemptDone(host: AttemptHost, a: Attempt): void {
   u.completed++;
   const nowMs = host.clock.nowMs();
   if (u.kind === 'replica') host.completions.record(nowMs);
-  if (a.status === 200 && a.exchange.infer) host.serviceTime.record(a.reportedInferMs());
-  if (a.status >= 500 && a.status !== 503 && a.status !== 504) host.failure(u, `status ${a.status}`);
-  else if (a.status !== 503) u.recordSuccess();
+  const verdict = a.verdict;
+  if (verdict.timed && a.exchange.infer) host.serviceTime.record(a.reportedInferMs());
+  if (verdict.health === 'fault') host.failure(u, `status ${a.status}`);
+  else if (verdict.health === 'healthy') u.recordSuccess();
   // Abandoned: its client was answered at the deadline; a late answer only shows the replica lives.
   if (a.abandoned) return host.pump();
-  if (a.shed) retry(host, ex, u, a.status === 503 || u.kind !== 'replica' ? 'shed' : 'version');
+  if (a.shed) retry(host, ex, u, verdict.retry!);
   else host.answers.respond(ex, a);
   host.pump();
 }

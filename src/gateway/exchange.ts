@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TimerHandle } from '../common/clock.js';
 import type { CacheTicket } from './cache/response-cache.js';
+import { judgeAnswer, type AnswerVerdict } from './judge-answer.js';
 import { inferDurMs } from './service-time.js';
 import type { Upstream } from './upstream.js';
 
@@ -15,7 +16,7 @@ export interface AttemptSink {
   attemptFailed(attempt: Attempt, err: Error): void;
   /** The whole request has been written to the replica's connection. */
   attemptSent(attempt: Attempt): void;
-  /** Called on response headers: true when a 503 (or a 5xx, see onHeaders) should be retried elsewhere. */
+  /** Called on response headers when the verdict says retry: true when it will be retried elsewhere now. */
   shouldRetryShed(attempt: Attempt): boolean;
 }
 
@@ -68,6 +69,9 @@ export class Exchange {
   ) {}
 }
 
+/** The verdict of an attempt with no answer yet (never read before its headers). */
+const NOT_ANSWERED = judgeAnswer(0, { kind: 'replica', version: undefined });
+
 /**
  * One send of an exchange to one replica. Implements undici's (legacy, allocation-free) dispatch
  * handler: the newer controller API wraps handlers and parses headers into objects on every response.
@@ -92,9 +96,11 @@ export class Attempt {
   ended = false;
   /** Response headers arrived (a failure after this is a broken response, never retried). */
   headersSeen = false;
-  /** The replica shed the request with 503 and it will be retried elsewhere: the body is dropped. */
+  /** The verdict said retry and something else can take it: the body is dropped, the request tried again. */
   shed = false;
   status = 0;
+  /** What the status means (judge-answer.ts); set with the status. */
+  verdict: AnswerVerdict = NOT_ANSWERED;
   /** Budget passed on to the replica in the timeout header (ms). */
   forwardedBudgetMs = Infinity;
   rawHeaders: Buffer[] = [];
@@ -135,20 +141,13 @@ export class Attempt {
   }
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, _statusText: string): boolean {
-    if (statusCode < 200) return true; // 1xx informational: the real response follows
+    const verdict = judgeAnswer(statusCode, this.upstream);
+    if (verdict.interim) return true; // the real response follows
     this.headersSeen = true;
     this.status = statusCode;
+    this.verdict = verdict;
     this.rawHeaders = rawHeaders;
-    // An external server's 5xx is retried on a replica like a shed: it never fails a request we can
-    // serve; so is a replica's own 5xx while another model version serves (a rollout).
-    if (
-      statusCode === 503 ||
-      (statusCode >= 500 &&
-        statusCode !== 504 &&
-        (this.upstream.kind === 'external' || this.upstream.version !== undefined))
-    ) {
-      this.shed = this.sink.shouldRetryShed(this);
-    }
+    if (verdict.retry !== undefined) this.shed = this.sink.shouldRetryShed(this);
     return true;
   }
 

@@ -60,7 +60,7 @@ export class Responder {
     writeUpstreamReply(ex, a, body, totalMs, cached && this.cache!.forwardedStatus(cached));
     this.finish(ex, a.status, totalMs);
     // Kept after the answer is on its way: parsing and storing it never delays the client.
-    if (cached !== undefined) this.cache!.keep(cached, a.status, a.rawHeaders, body, a.upstream);
+    if (cached !== undefined && a.verdict.cacheable) this.cache!.keep(cached, a.status, a.rawHeaders, body, a.upstream);
     if (ours && ex.infer)
       this.shadow?.offer({ url: ex.req.url!, headers: ex.req.headers, body: ex.body!, status: a.status, answer: body });
   }

@@ -1,13 +1,13 @@
 // How the controller starts its data-plane children (control plane): the command line of `serve
 // replica` and `serve gateway` (the same Node and build as the controller) and the settings each
-// reads as its first stdin line, built from the profile through the settings table.
+// reads as its first stdin line, built from the profile row by row of the settings table.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatExternalServers } from '../../common/external-servers.js';
-import { defaultsOf } from '../../common/settings/settings.js';
 import { replicaSettingsTable, type ReplicaSettings } from '../../common/settings/table.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../../common/settings/table-gateway.js';
 import type { ControlMessage } from '../../common/wire.js';
+import { settingsFromProfile } from '../../profile/child-settings.js';
 import type { Profile } from '../../profile/types.js';
 
 /**
@@ -41,66 +41,36 @@ export interface ReplicaRunOptions {
   heartbeatTimeoutMs?: number;
 }
 
-const replicaDefaults = defaultsOf(replicaSettingsTable) as Omit<ReplicaSettings, 'model'>;
-const gatewayDefaults = defaultsOf(gatewaySettingsTable) as GatewaySettings;
-
-/** Every setting of one replica of `profile`; typed, so a new setting cannot be forgotten here. */
+/** Every setting of one replica of `profile`, row by row of its table (profile/child-settings.ts). */
 export function replicaSettings(profile: Profile, o: ReplicaRunOptions): ReplicaSettings {
-  return {
-    ...replicaDefaults,
-    model: `${profile.model.name}@${o.modelVersion}`,
-    registry: o.registry,
-    host: o.listenHost ?? '127.0.0.1',
-    port: 0,
-    maxBatchSize: profile.batching.maxBatchSize,
-    batchWaitMs: profile.batching.batchWaitMs,
-    batchingMode: profile.batching.mode,
-    maxQueuedRequests: profile.batching.maxQueuedRequests,
-    device: profile.runtime.device,
-    threads: profile.runtime.threads,
-    drainTimeoutMs: profile.drainTimeoutMs,
-    heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? replicaDefaults.heartbeatTimeoutMs,
-    ...(o.authToken === undefined ? {} : { authToken: o.authToken }),
-  };
+  return settingsFromProfile<ReplicaSettings, typeof replicaSettingsTable>(
+    replicaSettingsTable,
+    profile,
+    {
+      model: `${profile.model.name}@${o.modelVersion}`,
+      registry: o.registry,
+      host: o.listenHost,
+      port: 0,
+      heartbeatTimeoutMs: o.heartbeatTimeoutMs,
+      authToken: o.authToken,
+    },
+    {},
+  );
 }
 
 /** Every setting of the gateway of `profile`; `port` overrides the profile's (kept across restarts). */
 export function gatewaySettings(profile: Profile, port?: number, replicaToken?: string): GatewaySettings {
-  const g = profile.gateway;
-  return {
-    ...gatewayDefaults,
-    host: g.host,
-    port: port ?? g.port,
-    maxQueuedRequests: g.maxQueuedRequests,
-    requestTimeoutMs: g.requestTimeoutMs,
-    ejectAfterFailures: g.ejectAfterFailures,
-    ejectForMs: g.ejectForMs,
-    drainTimeoutMs: profile.drainTimeoutMs,
-    cacheEnabled: profile.cache.enabled,
-    cacheMaxEntries: profile.cache.maxEntries,
-    cacheMaxBytes: profile.cache.maxBytes,
-    cacheTtlMs: profile.cache.ttlMs,
-    // Only on stdin (never argv): it may hold a password.
-    ...(profile.cache.redis ? { cacheRedisUrl: profile.cache.redis.url } : {}),
-    cacheRedisPrefix: profile.cache.redisPrefix,
-    cacheRedisTimeoutMs: profile.cache.redisTimeoutMs,
-    ...(replicaToken === undefined ? {} : { replicaToken }),
-    // The p99 alert (ops/) counts requests slower than the target at this bucket.
-    latencyBucketMs: profile.slo.p99Ms ?? gatewayDefaults.latencyBucketMs,
-    auth: g.auth !== undefined,
-    tlsCert: g.tls?.certPath,
-    tlsKey: g.tls?.keyPath,
-    // Weights as percent of infer requests, "URL=PERCENT,..." (common/external-servers.ts).
-    ...(g.external
-      ? {
-          externalServers: formatExternalServers(
-            g.external.map((e) => ({ url: e.url, weightPercent: e.weight * 100 })),
-          ),
-        }
-      : {}),
-    ...(g.fallbackUrl !== undefined ? { fallbackUrl: g.fallbackUrl } : {}),
-    ...(g.shadow ? { shadowUrl: g.shadow.url, shadowShare: g.shadow.share } : {}),
-  };
+  return settingsFromProfile<GatewaySettings, typeof gatewaySettingsTable>(
+    gatewaySettingsTable,
+    profile,
+    { port: port ?? profile.gateway.port, replicaToken },
+    {
+      auth: (auth) => auth !== undefined,
+      // Weights as percent of infer requests, "URL=PERCENT,..." (common/external-servers.ts).
+      externalServers: (servers) =>
+        servers && formatExternalServers(servers.map((e) => ({ url: e.url, weightPercent: e.weight * 100 }))),
+    },
+  );
 }
 
 /** `serve replica` for one replica: its id in argv (for `ps`), everything else on stdin. */

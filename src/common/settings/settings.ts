@@ -27,6 +27,28 @@ export interface SettingSpec {
   live?: boolean;
 }
 
+/**
+ * Where a controller takes a child's value of a setting (cluster/child-args.ts walks the table): 'run'
+ * when each launch gives it (port, registry, token, model), 'default' when profiles never set it (the
+ * child runs with `default`), else a dotted path into the Profile object ('batching.maxBatchSize').
+ * A path is text here (common/ cannot see Profile); profile/child-settings.ts types it against Profile,
+ * so a path Profile lacks does not compile where the settings are built.
+ */
+export type SettingSource = 'run' | 'default' | (string & {});
+
+/** A row of the settings table: a setting and where a controller's child gets its value (required). */
+export interface TableSetting extends SettingSpec {
+  from: SettingSource;
+}
+
+/**
+ * A table's rows as plain TableSettings that each keep their literal `from`: readers see every field
+ * of a row, and profile/child-settings.ts can still check each source against Profile.
+ */
+export type SourcedRows<T extends Readonly<Record<string, TableSetting>>> = {
+  readonly [K in keyof T]: TableSetting & { readonly from: T[K]['from'] };
+};
+
 /** A table of settings by name (camelCase, unit in the name). */
 export type SettingsTable = Readonly<Record<string, SettingSpec>>;
 

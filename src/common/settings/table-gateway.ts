@@ -1,6 +1,6 @@
 // The gateway's rows of the data-plane settings table (common, every plane): every setting of the
 // gateway process with its unit, default, range, profile path and help (replica rows: table.ts).
-import type { SettingSpec } from './settings.js';
+import type { SourcedRows, TableSetting } from './settings.js';
 import { drainTimeoutMs } from './table.js';
 import { gatewayCacheSettings } from './table-cache.js';
 import { gatewayMigrationSettings } from './table-migration.js';
@@ -42,9 +42,17 @@ export interface GatewaySettings {
   shadowShare: number;
 }
 
-export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, SettingSpec>> = {
-  host: { kind: 'text', default: '127.0.0.1', profilePath: 'gateway.host', help: 'Address the gateway listens on.' },
+const gatewayRows = {
+  host: {
+    from: 'gateway.host',
+    kind: 'text',
+    default: '127.0.0.1',
+    profilePath: 'gateway.host',
+    help: 'Address the gateway listens on.',
+  },
   port: {
+    // The profile's gateway.port, or the port the gateway had before (kept across its restarts).
+    from: 'run',
     kind: 'integer',
     default: 8000,
     min: 0,
@@ -53,6 +61,7 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
     help: 'Port the gateway listens on; 0 picks a free one.',
   },
   maxQueuedRequests: {
+    from: 'gateway.maxQueuedRequests',
     kind: 'integer',
     default: 1024,
     min: 0,
@@ -61,6 +70,7 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
     help: 'Requests waiting for a free replica beyond which the gateway answers 503.',
   },
   maxInflightPerReplica: {
+    from: 'default',
     kind: 'integer',
     default: 64,
     min: 1,
@@ -68,6 +78,7 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
     help: 'Requests in flight to one replica at most (also its connection count).',
   },
   requestTimeoutMs: {
+    from: 'gateway.requestTimeoutMs',
     kind: 'durationMs',
     default: 1000,
     positive: true,
@@ -76,6 +87,7 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
     help: 'Budget of a request without an x-serve-timeout-ms header, retries included.',
   },
   ejectAfterFailures: {
+    from: 'gateway.ejectAfterFailures',
     kind: 'integer',
     default: 5,
     min: 1,
@@ -84,6 +96,7 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
     help: 'Consecutive failures of its own after which a replica is taken out of routing.',
   },
   ejectForMs: {
+    from: 'gateway.ejectForMs',
     kind: 'durationMs',
     default: 10_000,
     positive: true,
@@ -92,6 +105,7 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
     help: 'How long an ejected replica stays out of routing.',
   },
   forwardMarginMs: {
+    from: 'default',
     kind: 'durationMs',
     default: 2,
     min: 0,
@@ -101,6 +115,7 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
   drainTimeoutMs,
   ...gatewayCacheSettings,
   replicaToken: {
+    from: 'run',
     kind: 'text',
     stdinOnly: true,
     help:
@@ -109,6 +124,8 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
   },
   // Monitoring and security (ops): the alert rules' bucket, bearer tokens, TLS.
   latencyBucketMs: {
+    // The p99 alert (ops/) counts requests slower than the target at this bucket; no target: the default.
+    from: 'slo.p99Ms',
     kind: 'durationMs',
     default: 100,
     positive: true,
@@ -118,6 +135,7 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
       'ones; `serve up` sets slo.p99, so the p99 alert counts slow requests at the target exactly.',
   },
   auth: {
+    from: 'gateway.auth', // true when the profile has tokens (child-args.ts converts)
     kind: 'boolean',
     default: false,
     help:
@@ -125,14 +143,19 @@ export const gatewaySettingsTable: Readonly<Record<keyof GatewaySettings, Settin
       'arrive on stdin as {"type":"auth",...}, and until then every request is answered 503.',
   },
   tlsCert: {
+    from: 'gateway.tls.certPath',
     kind: 'text',
     profilePath: 'gateway.tls.cert',
     help: 'Certificate chain (PEM file) for HTTPS; read again on SIGHUP.',
   },
   tlsKey: {
+    from: 'gateway.tls.keyPath',
     kind: 'text',
     profilePath: 'gateway.tls.key',
     help: 'Private key (PEM file) of --tls-cert; read again on SIGHUP.',
   },
   ...gatewayMigrationSettings,
-};
+} as const satisfies Record<keyof GatewaySettings, TableSetting>;
+
+/** Every row keeps its literal `from`: profile/child-settings.ts checks each against Profile. */
+export const gatewaySettingsTable: SourcedRows<typeof gatewayRows> = gatewayRows;

@@ -1,6 +1,6 @@
 // The replica's rows of the data-plane settings table (common, every plane): each setting with its unit,
 // default, range, profile path and help; profile leaves, flags and child args derive from the table.
-import type { SettingSpec } from './settings.js';
+import type { SourcedRows, TableSetting } from './settings.js';
 
 /** Where inference runs: `auto` uses CUDA where its provider loads, else the CPU (one log line). */
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
@@ -33,25 +33,38 @@ export interface ReplicaSettings {
 }
 
 /** The drain grace period, a setting of both the replica and the gateway (table-gateway.ts). */
-export const drainTimeoutMs: SettingSpec = {
+export const drainTimeoutMs = {
   kind: 'durationMs',
+  from: 'drainTimeoutMs',
   default: 10_000,
   max: 3_600_000,
   profilePath: 'drain_timeout',
   help:
     'Grace period to finish accepted requests after SIGTERM (scale-down, `serve ' +
     'down`) before the process is killed.',
-};
+} as const satisfies TableSetting;
 
-export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, SettingSpec>> = {
-  model: { kind: 'text', required: true, help: 'Model to serve: NAME, NAME@VERSION or NAME@latest.' },
+const replicaRows = {
+  model: {
+    from: 'run',
+    kind: 'text',
+    required: true,
+    help: 'Model to serve: NAME, NAME@VERSION or NAME@latest.',
+  },
   registry: {
+    from: 'run',
     kind: 'text',
     default: './models',
     help: 'Model registry folder (<registry>/<name>/<version>/model.onnx).',
   },
-  host: { kind: 'text', default: '127.0.0.1', help: 'Address the replica listens on.' },
+  host: {
+    from: 'run',
+    kind: 'text',
+    default: '127.0.0.1',
+    help: 'Address the replica listens on.',
+  },
   port: {
+    from: 'run',
     kind: 'integer',
     default: 0,
     min: 0,
@@ -59,6 +72,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
     help: 'Port the replica listens on; 0 picks a free one (printed in the listening event).',
   },
   maxBatchSize: {
+    from: 'batching.maxBatchSize',
     kind: 'integer',
     default: 32,
     min: 1,
@@ -68,6 +82,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
     help: 'Most rows run as one batch; also the most rows one request may carry.',
   },
   batchWaitMs: {
+    from: 'batching.batchWaitMs',
     kind: 'durationMs',
     default: 10,
     min: 0,
@@ -79,6 +94,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
       'waiting is expected to pay, never longer).',
   },
   batchingMode: {
+    from: 'batching.mode',
     kind: 'choice',
     default: 'adaptive',
     choices: ['adaptive', 'fixed'],
@@ -89,6 +105,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
       'always waits up to batch_wait_timeout (Ray Serve).',
   },
   maxQueuedRequests: {
+    from: 'batching.maxQueuedRequests',
     kind: 'integer',
     default: 256,
     min: 1,
@@ -97,6 +114,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
     help: 'Requests queued in a replica beyond which it answers 503 at once.',
   },
   device: {
+    from: 'runtime.device',
     kind: 'choice',
     default: 'auto',
     choices: ['auto', 'cpu', 'cuda'],
@@ -106,6 +124,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
       'one log line); cuda fails when it cannot load.',
   },
   threads: {
+    from: 'runtime.threads',
     kind: 'integer',
     default: 1,
     min: 1,
@@ -114,6 +133,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
     help: 'ONNX Runtime intra-op threads per replica.',
   },
   maxBodyBytes: {
+    from: 'default',
     kind: 'bytes',
     default: 4 * 1024 * 1024,
     min: 1,
@@ -122,11 +142,13 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
   },
   drainTimeoutMs,
   batching: {
+    from: 'default',
     kind: 'boolean',
     default: true,
     help: 'Batch requests; false runs every request alone at once (a benchmark baseline).',
   },
   sessionWorker: {
+    from: 'default',
     kind: 'boolean',
     default: true,
     help:
@@ -134,11 +156,13 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
       'on the main thread (~10 MB less memory).',
   },
   allowNonFinite: {
+    from: 'default',
     kind: 'boolean',
     default: false,
     help: 'Accept NaN and Infinity in float inputs (refused with 400 otherwise).',
   },
   authToken: {
+    from: 'run',
     kind: 'text',
     stdinOnly: true,
     help:
@@ -146,6 +170,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
       'header, else 401 (stdin only, never a flag).',
   },
   heartbeatTimeoutMs: {
+    from: 'run',
     kind: 'durationMs',
     default: 0,
     min: 0,
@@ -154,4 +179,7 @@ export const replicaSettingsTable: Readonly<Record<keyof ReplicaSettings, Settin
       'Drain and exit when no line arrives on stdin for this long (replicas on SSH ' +
       'hosts get a heartbeat line every ssh.keepalive); 0 never.',
   },
-};
+} as const satisfies Record<keyof ReplicaSettings, TableSetting>;
+
+/** Every row keeps its literal `from`: profile/child-settings.ts checks each against Profile. */
+export const replicaSettingsTable: SourcedRows<typeof replicaRows> = replicaRows;
