@@ -22,6 +22,8 @@ export interface UntilOptions {
   signal?: AbortSignal;
   /** Give up (resolve undefined) when this settles: a controller we started that exited. */
   until?: Promise<unknown>;
+  /** Ask anyway after this long without a change (default QUIET_MS). */
+  quietMs?: number;
 }
 
 /**
@@ -65,7 +67,7 @@ export function untilCluster<T>(
           asking = false;
           if (v !== undefined) return finish({ value: v });
           if (again) return ask();
-          if (!settled) quiet = setTimeout(ask, QUIET_MS);
+          if (!settled) quiet = setTimeout(ask, o.quietMs ?? QUIET_MS);
         },
         (err: unknown) => finish({ err }),
       );

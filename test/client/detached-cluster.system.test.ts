@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DetachedCluster, terminate } from '../../src/client/detached-cluster.js';
-import { QUIET_MS } from '../../src/client/cluster-changes.js';
+import { AdminClient } from '../../src/client/admin-client.js';
+import { QUIET_MS, untilCluster } from '../../src/client/cluster-changes.js';
 import { isAlive } from '../../src/common/process.js';
 import { statePaths } from '../../src/common/state-layout.js';
 import { detachedFailure } from '../../src/cli/up-detached.js';
@@ -81,4 +82,21 @@ test('a controller that dies while it starts: no status, its exit code, and the 
   assert.equal(err.message, 'model "x" is not in registry ./models');
   assert.deepEqual(err.details, ['run `serve model list`']);
   assert.equal(err.exitCode, 2);
+});
+
+test("a wait on a controller that dies without a word (kill -9: no change in its directory) ends at the quiet deadline with the check's error", async (t) => {
+  const c = start(t, 'ok');
+  assert.ok(await c.waitRunning({ timeoutMs: 10_000 }));
+  const admin = new AdminClient(c.paths.dir, 2000);
+  let answered!: () => void;
+  const firstAnswer = new Promise<void>((r) => (answered = r));
+  const waiting = untilCluster(c.paths, async () => (await admin.status(), answered(), undefined), { quietMs: 300 });
+  // Killed between two checks: only the quiet deadline can ask again.
+  await firstAnswer;
+  c.kill();
+  await c.exited;
+  const t0 = performance.now();
+  const hung = new Promise((r) => setTimeout(r, 5000).unref());
+  await assert.rejects(Promise.race([waiting, hung]), (err: Error) => err.name === 'UnreachableError');
+  assert.ok(performance.now() - t0 < 2000, `ended ${(performance.now() - t0).toFixed(0)} ms after the kill`);
 });
