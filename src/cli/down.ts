@@ -1,11 +1,9 @@
 // `serve down` (cli): asks the running controller to drain and stop, and waits until it is gone.
 // A controller that does not answer is stopped with SIGTERM, then SIGKILL (it and its group).
 import type { Command } from 'commander';
-import { errorMessage, UnreachableError, UserError } from '../common/errors.js';
+import { errorMessage, UserError } from '../common/errors.js';
 import { formatMs, parseDurationMs } from '../common/units.js';
-import { AdminClient, ControllerUnresponsiveError } from '../client/admin-client.js';
-import { isAlive } from '../common/process.js';
-import { readProcessGroup } from '../cluster/replicas/index.js';
+import { stopController } from '../client/detached-cluster.js';
 import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state/index.js';
 import { controllerDeath, notRunningHere } from '../common/controller-death.js';
 import { action } from './errors.js';
@@ -46,22 +44,12 @@ export function register(program: Command): void {
           process.stdout.write(`nothing to stop: ${why}\n`);
           return;
         }
-        const deadline = Date.now() + timeoutMs;
-        try {
-          await new AdminClient(opts.stateDir, Math.max(1, timeoutMs)).down();
-        } catch (err) {
-          if (err instanceof ControllerUnresponsiveError) {
-            const how = await terminate(pid, Math.min(TERM_GRACE_MS, Math.max(timeoutMs, 1000)));
-            process.stdout.write(`stopped (the controller, pid ${pid}, ${err.reason}; ${how})\n`);
-            return;
-          }
-          // Still starting (no socket yet): SIGTERM asks `serve up` for the same drain.
-          if (!(err instanceof UnreachableError)) throw err;
-          signal(pid, 'SIGTERM');
-        }
-        while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-        if (isAlive(pid)) {
-          signal(pid, 'SIGKILL');
+        const graceMs = Math.min(TERM_GRACE_MS, Math.max(timeoutMs, 1000));
+        const r = await stopController(paths, { pid }, { timeoutMs, termGraceMs: graceMs });
+        if (r.unresponsive !== undefined) {
+          const how = r.killed ? `sent SIGTERM, then SIGKILL after ${formatMs(graceMs)}` : 'sent SIGTERM';
+          process.stdout.write(`stopped (the controller, pid ${pid}, ${r.unresponsive}; ${how})\n`);
+        } else if (r.killed) {
           process.stdout.write(
             `stopped (killed the controller, pid ${pid}, after ${opts.timeout}; its ` + `children exit with it)\n`,
           );
@@ -70,32 +58,4 @@ export function register(program: Command): void {
         }
       }),
     );
-}
-
-/** SIGTERM, then SIGKILL after `graceMs` if still alive; says which it took. */
-async function terminate(pid: number, graceMs: number): Promise<string> {
-  signal(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-  if (!isAlive(pid)) return 'sent SIGTERM';
-  signal(pid, 'SIGKILL');
-  const killDeadline = Date.now() + 2000;
-  while (isAlive(pid) && Date.now() < killDeadline) await sleep(20);
-  return `sent SIGTERM, then SIGKILL after ${formatMs(graceMs)}`;
-}
-
-/** Signals the controller, and its process group too when it leads one (a --detach controller). */
-function signal(pid: number, sig: NodeJS.Signals): void {
-  const group = readProcessGroup(pid);
-  for (const target of group === pid ? [-pid, pid] : [pid]) {
-    try {
-      process.kill(target, sig);
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

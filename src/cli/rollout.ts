@@ -7,6 +7,7 @@ import { formatMs, parseDurationMs, parseFraction } from '../common/units.js';
 import { rolloutEnded, type RolloutStatus } from '../common/rollout.js';
 import { interruptedRolloutLine } from '../common/controller-death.js';
 import { AdminClient } from '../client/admin-client.js';
+import { untilCluster } from '../client/cluster-changes.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state/index.js';
 import { parseStepsPercent } from '../cluster/rollout/index.js';
 import { REGRESSION_FLOOR_MS } from '../cluster/rollout/index.js';
@@ -21,9 +22,6 @@ interface RolloutFlags {
   json?: boolean;
   stateDir: string;
 }
-
-/** How often the CLI asks the controller how the rollout goes. */
-const POLL_MS = 250;
 
 export function register(program: Command): void {
   program
@@ -150,17 +148,24 @@ async function follow(client: AdminClient, first: RolloutStatus): Promise<Rollou
     void client.rolloutAbort('interrupted: Ctrl-C of serve rollout').catch(() => undefined);
   };
   process.on('SIGINT', onInt);
+  const show = (s: RolloutStatus) => {
+    for (const d of s.decisions.slice(shown)) process.stderr.write(`${d.at.slice(11, 19)} ${d.message}\n`);
+    shown = s.decisions.length;
+  };
   try {
     let s = first;
-    for (;;) {
-      for (const d of s.decisions.slice(shown)) process.stderr.write(`${d.at.slice(11, 19)} ${d.message}\n`);
-      shown = s.decisions.length;
-      if (rolloutEnded(s)) return s;
-      await new Promise((r) => setTimeout(r, POLL_MS));
+    show(s);
+    if (rolloutEnded(s)) return s;
+    // Each decision is a line of controller.log: asked again at each change the controller makes
+    // (cluster-changes.ts), and when its heartbeat stops (a controller that died is then exit 3).
+    const ended = await untilCluster(client.paths, async () => {
       s = (await client.rolloutStatus()) ?? s;
       // The list keeps the last 50: when it was trimmed, show what is new.
       if (s.decisions.length < shown) shown = 0;
-    }
+      show(s);
+      return rolloutEnded(s) ? s : undefined;
+    });
+    return ended ?? s;
   } finally {
     process.off('SIGINT', onInt);
   }

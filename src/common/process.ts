@@ -51,3 +51,14 @@ export function readCmdline(pid: number): string[] | undefined {
     return undefined;
   }
 }
+
+/** The process group of a process (field 5 of /proc/<pid>/stat), or undefined if unreadable. */
+export function readProcessGroup(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgid) ? pgid : undefined;
+  } catch {
+    return undefined;
+  }
+}

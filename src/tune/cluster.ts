@@ -7,11 +7,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AdminClient } from '../client/admin-client.js';
+import { untilCluster } from '../client/cluster-changes.js';
 import { readClusterState } from '../client/cluster-state.js';
-import { outputSince, spawnDetached } from '../client/detach.js';
+import { DetachedCluster } from '../client/detached-cluster.js';
 import type { ClusterStatus } from '../common/cluster-status.js';
 import { UnreachableError, errorMessage } from '../common/errors.js';
-import { isAlive } from '../common/process.js';
 import { statePaths } from '../common/state-layout.js';
 import type { Profile } from '../profile/types.js';
 import { tuningProfileText } from './profile-writer.js';
@@ -72,25 +72,28 @@ class AdminSession {
 
   /** Resolves once `n` replicas are ready and none is on its way; CandidateSkipped when some cannot start. */
   private async waitReady(n: number): Promise<void> {
-    const deadline = Date.now() + this.readyTimeoutMs;
-    let s: ClusterStatus;
-    for (;;) {
-      s = await this.admin.status();
-      const live = s.replicas.filter((r) => !['draining', 'stopped'].includes(r.state));
-      const stuck = live.filter((r) => r.state === 'pending' || r.state === 'failed');
-      if (stuck.length > 0)
-        throw new CandidateSkipped(
-          `${n} replicas could not all start (` +
-            `${stuck.map((r) => `${r.id} ${r.state}${r.reason ? `: ${r.reason}` : ''}`).join('; ')})`,
-        );
-      if (live.length === n && live.every((r) => r.state === 'ready')) return;
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let s: ClusterStatus | undefined;
+    // Asked again at each change the controller makes (a replica ready, failed, stopped: cluster-changes.ts).
+    const ready = await untilCluster(
+      this.admin.paths,
+      async () => {
+        s = await this.admin.status();
+        const live = s.replicas.filter((r) => !['draining', 'stopped'].includes(r.state));
+        const stuck = live.filter((r) => r.state === 'pending' || r.state === 'failed');
+        if (stuck.length > 0)
+          throw new CandidateSkipped(
+            `${n} replicas could not all start (` +
+              `${stuck.map((r) => `${r.id} ${r.state}${r.reason ? `: ${r.reason}` : ''}`).join('; ')})`,
+          );
+        return live.length === n && live.every((r) => r.state === 'ready') ? true : undefined;
+      },
+      { timeoutMs: this.readyTimeoutMs },
+    );
+    if (ready) return;
     throw new CandidateSkipped(
       `${n} replicas were not all ready within ` +
         `${Math.round(this.readyTimeoutMs / 1000)}s (` +
-        `${s.replicas.map((r) => `${r.id} ${r.state}`).join(', ')})`,
+        `${(s?.replicas ?? []).map((r) => `${r.id} ${r.state}`).join(', ')})`,
     );
   }
 
@@ -111,10 +114,6 @@ class AdminSession {
         threads: profile.runtime.threads,
       });
     }
-  }
-
-  async down(): Promise<void> {
-    await this.admin.down();
   }
 }
 
@@ -149,7 +148,7 @@ export async function startOwnCluster(o: OwnClusterOptions): Promise<TuneCluster
   const profileFile = path.join(dir, 'profile.yaml');
   await writeFile(profileFile, tuningProfileText(o.text, o.first, o.maxReplicas, profileFile));
   const paths = statePaths(path.join(dir, 'state'));
-  const child = spawnDetached(
+  const child = DetachedCluster.start(
     o.cliEntry,
     [
       'up',
@@ -164,43 +163,22 @@ export async function startOwnCluster(o: OwnClusterOptions): Promise<TuneCluster
     ],
     paths,
   );
-  let exited = false;
-  void child.exited.then(() => (exited = true));
-  // The background controller leads its own process group; its replicas exit when it is gone.
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-child.pid, name);
-    } catch {
-      // Already gone.
-    }
-  };
-  const kill = () => signal('SIGKILL');
-  const session = new AdminSession(paths.dir, '', o.profile.health.startupTimeoutMs + 10_000);
+  const kill = () => child.kill();
   const close = async () => {
     // Drain through the admin API; one that does not answer yet (still starting) gets SIGTERM, which drains too.
-    if (
-      !(await session.down().then(
-        () => true,
-        () => false,
-      ))
-    )
-      signal('SIGTERM');
-    const deadline = Date.now() + o.profile.drainTimeoutMs + 15_000;
-    while (!exited && isAlive(child.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (!exited && isAlive(child.pid)) kill();
+    const graceMs = o.profile.drainTimeoutMs + 15_000;
+    await child
+      .stop({ requestTimeoutMs: ADMIN_TIMEOUT_MS, timeoutMs: ADMIN_TIMEOUT_MS + graceMs, termGraceMs: graceMs })
+      .catch(kill);
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const status = await waitRunning(
-      paths.dir,
-      child.pid,
-      () => exited || o.signal?.aborted === true,
-      o.profile.health.startupTimeoutMs + 30_000,
-    );
+    const status = await child.waitRunning({
+      timeoutMs: o.profile.health.startupTimeoutMs + 30_000,
+      signal: o.signal,
+    });
     if (!status) {
-      const lines = outputSince(child.outputLog, child.outputStartBytes).filter(
-        (l) => l.startsWith('serve: ') || l.startsWith('  '),
-      );
+      const lines = child.output().filter((l) => l.startsWith('serve: ') || l.startsWith('  '));
       throw new UnreachableError(
         o.signal?.aborted
           ? 'interrupted while the cluster started'
@@ -217,21 +195,4 @@ export async function startOwnCluster(o: OwnClusterOptions): Promise<TuneCluster
     );
     throw err;
   }
-}
-
-/** Polls the admin API until the controller `pid` says running; undefined when `gaveUp()` or the time is out. */
-async function waitRunning(
-  stateDir: string,
-  pid: number,
-  gaveUp: () => boolean,
-  timeoutMs: number,
-): Promise<ClusterStatus | undefined> {
-  const client = new AdminClient(stateDir, 2000);
-  const deadline = Date.now() + timeoutMs;
-  while (!gaveUp() && Date.now() < deadline) {
-    const s = await client.status().catch(() => undefined);
-    if (s?.phase === 'running' && s.controllerPid === pid) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return undefined;
 }

@@ -27,7 +27,7 @@ import {
 } from '../../src/cluster/state/state-dir.js';
 import { LogFiles } from '../../src/cluster/state/log-files.js';
 import { RotatingLog } from '../../src/cluster/state/rotating-log.js';
-import { spawnDetached } from '../../src/client/detach.js';
+import { DetachedCluster } from '../../src/client/detached-cluster.js';
 import { startAdminServer } from '../../src/cluster/controller/admin-server.js';
 import type { ClusterStateFile } from '../../src/common/wire.js';
 import { SdFile } from '../../src/cluster/monitoring/prometheus-sd.js';
@@ -255,7 +255,7 @@ test('--detach refuses an up.log that is a link and starts nothing', (t) => {
   symlinkSync(w.outside, upLog);
   // Were it started, this "controller" would write into whatever up.log points to.
   assert.throws(
-    () => spawnDetached('-e', ['process.stdout.write("written through the link\\n")'], w.paths),
+    () => DetachedCluster.start('-e', ['process.stdout.write("written through the link\\n")'], w.paths),
     (err: Error) => err.name === 'UserError' && /up\.log is a symbolic link/.test(err.message),
   );
   assert.equal(readFileSync(w.outside, 'utf8'), PRECIOUS);
@@ -264,7 +264,7 @@ test('--detach refuses an up.log that is a link and starts nothing', (t) => {
 test('--detach checks the state directory before starting anything', (t) => {
   const w = world(t, 0o777);
   assert.throws(
-    () => spawnDetached('-e', ['0'], w.paths),
+    () => DetachedCluster.start('-e', ['0'], w.paths),
     (err: Error) => err.name === 'UserError' && /is writable by group or others/.test(err.message),
   );
   assert.equal(existsSync(path.join(w.paths.logsDir, 'up.log')), false);

@@ -11,7 +11,7 @@ import { readStartTicks } from '../../src/cluster/replicas/proc-stats.js';
 import { isAlive } from '../../src/common/process.js';
 import { startCluster } from '../../src/cluster/controller/controller.js';
 import { LogFiles } from '../../src/cluster/state/log-files.js';
-import { outputSince } from '../../src/client/detach.js';
+import { outputSince } from '../../src/client/up-output.js';
 import { detachedFailure } from '../../src/cli/up/detached.js';
 import { outDir } from '../helpers/paths.js';
 import { fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';

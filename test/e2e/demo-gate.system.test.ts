@@ -6,16 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { signalController } from '../../src/client/detached-cluster.js';
 import { serve } from './cli-run.js';
-
-/** SIGKILLs a process group that may already be gone (cleanup after a failed test). */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already stopped by `serve down`.
-  }
-}
 
 function tempCwd(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-e2e-'));
@@ -48,7 +40,8 @@ test('CI flow: up --detach, bench --profile gates pass and fail with exit codes 
   let controllerPid: number | undefined;
   t.after(async () => {
     await serve(['down'], { cwd, timeoutMs: 30_000 }).catch(() => undefined);
-    if (controllerPid !== undefined) killGroup(controllerPid);
+    // A cleanup after a failed test: the controller and its group, which `serve down` may have stopped already.
+    if (controllerPid !== undefined) signalController({ pid: controllerPid, leader: true }, 'SIGKILL');
     rmSync(cwd, { recursive: true, force: true });
   });
   const env = { SERVE_PORT: '0' };

@@ -1,12 +1,14 @@
 // A real cluster for system tests: the demo model, a small profile (one ORT
 // thread a replica) and `serve up --json` as a child process, as a user runs it. Cleanup stops it
-// with SIGINT and SIGKILLs every pid it reported, even when the test failed.
+// with SIGINT (SIGKILL after 10 s, client/detached-cluster.ts) and SIGKILLs every pid it reported,
+// even when the test failed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { terminate } from '../../src/client/detached-cluster.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { writeDemoModel } from '../../src/model/demo.js';
-import { killAll, tempWorld, waitFor } from '../cluster/helpers.js';
+import { killAll, tempWorld } from '../cluster/helpers.js';
 import { cliEntry } from './paths.js';
 
 export interface ServeUpOptions {
@@ -55,31 +57,33 @@ export async function startServeUp(t: { after(fn: () => unknown): void }, o: Ser
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pids: number[] = [];
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
-      await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 10_000))]);
-    }
-    killAll([child.pid!, ...pids]);
+    if (child.exitCode === null && child.signalCode === null)
+      await terminate({ pid: child.pid!, exited }, 10_000, 'SIGINT');
+    killAll(pids);
     w.cleanup();
   });
-  const status = await waitFor(
-    'serve up to print its status',
-    () => {
-      if (child.exitCode !== null) throw new Error(`serve up exited with ${child.exitCode}: ${stderr}`);
+  // The status is the one JSON document it prints on stdout: parsed at each chunk, not on a timer.
+  const status = await new Promise<ClusterStatus>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve up printed no status within 90 s: ${stderr}`)), 90_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      stdout += c.toString('utf8');
       try {
-        return JSON.parse(stdout) as ClusterStatus;
+        resolve(JSON.parse(stdout) as ClusterStatus);
+        clearTimeout(timer);
       } catch {
-        return undefined;
+        // Not whole yet.
       }
-    },
-    90_000,
-    50,
-  );
+    });
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`serve up exited with ${child.exitCode}: ${stderr}`));
+    });
+  });
   pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
   return { child, status, stateDir: w.stateDir, root: w.root, profile, stderr: () => stderr };
 }

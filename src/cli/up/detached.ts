@@ -5,10 +5,9 @@ import { fileURLToPath } from 'node:url';
 import ora from 'ora';
 import { UserError } from '../../common/errors.js';
 import { ExitCode, type ExitCodeValue } from '../../common/exit-codes.js';
-import { AdminClient } from '../../client/admin-client.js';
-import { outputSince, silentFailureCause, spawnDetached } from '../../client/detach.js';
+import { DetachedCluster } from '../../client/detached-cluster.js';
+import { silentFailureCause } from '../../client/up-output.js';
 import { DEFAULT_STATE_DIR, checkSocketPath, runningPid, statePaths } from '../../cluster/state/index.js';
-import type { ClusterStatus } from '../../common/cluster-status.js';
 import { ensureModel } from '../ensure-model.js';
 import { isTty, printJson } from '../output.js';
 import { renderStatus } from '../status/render.js';
@@ -33,23 +32,16 @@ export async function upDetached(flags: UpFlags): Promise<number> {
   const args = ['up', '--profile', flags.profile, '--state-dir', paths.dir, '--detached-child'];
   if (flags.oversubscribe) args.push('--oversubscribe');
   if (flags.registry) args.push('--registry', path.resolve(flags.registry));
-  const child = spawnDetached(cliEntry, args, paths);
+  const child = DetachedCluster.start(cliEntry, args, paths);
   const spinner =
     isTty() && (process.stdout.columns ?? 0) > 0 && !flags.json ? ora('starting in the background').start() : undefined;
-  let exitCode: number | null | undefined;
-  void child.exited.then((c) => (exitCode = c));
-  const client = new AdminClient(paths.dir, 2000);
-  let status: ClusterStatus | undefined;
-  while (exitCode === undefined) {
-    status = await client.status().catch(() => undefined);
-    if (status?.phase === 'running' && status.controllerPid === child.pid) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (exitCode !== undefined || !status) {
+  // No time limit: the controller's own startup timeouts end a start that cannot succeed.
+  const status = await child.waitRunning();
+  if (!status) {
     spinner?.fail('not started');
-    const lines = outputSince(child.outputLog, child.outputStartBytes, child.outputIno);
+    const lines = child.output();
     // Not a word in up.log: a disk that filled up since the check could not take even the error.
-    throw (lines.length === 0 && silentFailureCause(paths)) || detachedFailure(exitCode, lines, child.outputLog);
+    throw (lines.length === 0 && silentFailureCause(paths)) || detachedFailure(child.exitCode, lines, child.outputLog);
   }
   const down = `serve down` + `${flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`}`;
   const short = shortOfMin(status, { keptRunning: true, downCommand: down });

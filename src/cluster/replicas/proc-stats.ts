@@ -1,6 +1,5 @@
 // Per-process resource readings from /proc (control plane): RSS for the memory limit, CPU time for
 // `serve status`. Linux only; elsewhere the readings are undefined and the checks are skipped.
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /** Resident set size in bytes (VmRSS of /proc/<pid>/status), or undefined if unreadable. */
@@ -34,17 +33,6 @@ const CLOCK_TICKS_PER_SEC = 100;
 export function cpuPercent(prevCpuMs: number, nowCpuMs: number, wallMs: number): number {
   if (!(wallMs > 0)) return 0;
   return Math.max(0, ((nowCpuMs - prevCpuMs) / wallMs) * 100);
-}
-
-/** Process group of a process (field 5 of /proc/<pid>/stat), or undefined if unreadable. */
-export function readProcessGroup(pid: number): number | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const pgid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[2]);
-    return Number.isInteger(pgid) ? pgid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** RSS and CPU% of one process, read from /proc at each probe period (clock time between readings). */
