@@ -166,7 +166,10 @@ test('every series the rules read is exported by the gateway or the controller (
     model: { name: 'm', version: 1 },
     gateway: { restarts: 0 },
   } as unknown as import('../../src/common/cluster-status.js').ClusterStatus;
-  const controller = new ControllerMetrics(() => status, profile);
+  const controller = new ControllerMetrics(
+    () => status,
+    () => profile,
+  );
   const exported = new Set<string>();
   for (const registry of [gateway.registry, controller.registry])
     for (const m of await registry.getMetricsAsJSON()) exported.add(m.name);

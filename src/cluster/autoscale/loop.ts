@@ -7,6 +7,7 @@ import { every, type Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { ScalingRecord } from '../../common/cluster-status.js';
 import type { Profile } from '../../profile/types.js';
+import type { InForce } from '../in-force.js';
 import { Autoscaler, type ScalingDecision } from './autoscaler.js';
 import { policyConfig } from './context.js';
 import type { ClusterEvent } from '../events.js';
@@ -57,10 +58,21 @@ export class AutoscaleLoop {
   private lastLogged = '';
 
   constructor(
-    private profile: Profile,
+    private readonly inForce: InForce,
     private readonly o: AutoscaleLoopOptions,
   ) {
-    this.policy = new Autoscaler(policyConfig(profile), o.clock);
+    this.policy = new Autoscaler(policyConfig(inForce.profile), o.clock);
+    // A profile with other bounds or autoscaling settings put in force (a schedule switch) resets the
+    // policy; a live batching change keeps those sections and leaves the policy as it is.
+    inForce.onChange(({ what, previous }) => {
+      const now = inForce.profile;
+      if (what === 'profile' && (now.autoscaling !== previous.autoscaling || now.replicas !== previous.replicas))
+        this.profileChanged(previous);
+    });
+  }
+
+  private get profile(): Profile {
+    return this.inForce.profile;
   }
 
   /** Applies the policy's decisions: autoscaling is on and the count is not pinned. */
@@ -79,10 +91,10 @@ export class AutoscaleLoop {
     this.stopLoop?.();
   }
 
-  /** A new profile (a schedule switch): new bounds, target, delays and guard; pending delays start again. */
-  setProfile(profile: Profile): void {
-    const interval = profile.autoscaling.metricsIntervalMs !== this.profile.autoscaling.metricsIntervalMs;
-    this.profile = profile;
+  /** A new profile in force (a schedule switch): new bounds, target, delays and guard; pending delays start again. */
+  private profileChanged(previous: Profile): void {
+    const profile = this.profile;
+    const interval = profile.autoscaling.metricsIntervalMs !== previous.autoscaling.metricsIntervalMs;
     this.floor = undefined;
     this.policy.reconfigure(policyConfig(profile));
     if (interval && this.stopLoop) {
@@ -92,7 +104,7 @@ export class AutoscaleLoop {
     }
   }
 
-  /** Keeps at least `n` replicas (and allows that many) until the next setProfile: a prewarm. */
+  /** Keeps at least `n` replicas (and allows that many) until the next profile is in force: a prewarm. */
   setFloor(n: number): void {
     this.floor = n;
     this.policy.reconfigure(policyConfig(this.profile, n));

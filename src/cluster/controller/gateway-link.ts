@@ -6,6 +6,7 @@ import type { Logger } from '../../common/log.js';
 import type { ControlMessage, ReplicaEndpoint } from '../../common/wire.js';
 import type { ChildLaunch } from '../launchers/index.js';
 import type { ClusterEvent } from '../events.js';
+import type { InForce } from '../in-force.js';
 import type { LaunchedProcess, Launcher } from '../launchers/index.js';
 import {
   initialChild,
@@ -13,17 +14,14 @@ import {
   type ChildEvent,
   type ChildPolicy,
   type ChildState,
-  type RestartPolicy,
 } from '../replicas/index.js';
 import { transition } from '../replicas/index.js';
 
 export interface GatewayLinkOptions {
   launcher: Launcher;
   clock: Clock;
-  restartPolicy: RestartPolicy;
-  /** Not listening within this is a failed start. */
-  startupTimeoutMs: number;
-  drainTimeoutMs: number;
+  /** Its restart policy, startup timeout (not listening within it is a failed start) and drain time, read at each use. */
+  inForce: InForce;
   /** How to start it; `port` is set on restarts to keep the URL the same. */
   launch(port?: number): ChildLaunch;
   log: Logger;
@@ -53,8 +51,12 @@ export class GatewayLink {
   constructor(private readonly o: GatewayLinkOptions) {
     // A gateway that never listened (port taken, bad setting) will not do better on a retry.
     this.policy = {
-      restart: o.restartPolicy,
-      startupTimeoutMs: o.startupTimeoutMs,
+      get restart() {
+        return o.inForce.profile.restart;
+      },
+      get startupTimeoutMs() {
+        return o.inForce.profile.health.startupTimeoutMs;
+      },
       failureThreshold: 1,
       failFastBeforeFirstReady: true,
     };
@@ -128,7 +130,7 @@ export class GatewayLink {
       case 'kill':
         return this.proc?.signal('SIGKILL');
       case 'drain':
-        return void this.proc?.stop(this.o.drainTimeoutMs);
+        return void this.proc?.stop(this.o.inForce.profile.drainTimeoutMs);
       case 'arm':
         clock.clearTimer(this.timer);
         this.timer = clock.setTimer(() => this.dispatch({ type: 'timer', atMs: a.atMs }), a.atMs - clock.nowMs());

@@ -1,9 +1,9 @@
 // The controller's side of a rollout (control plane): builds the RolloutRunner's host from the
 // supervisor, the gateway link and the registry, so the controller only wires it.
 import type { Clock } from '../../common/clock.js';
-import type { Profile } from '../../profile/types.js';
 import { resolveModel } from '../../model/registry.js';
 import type { ClusterEvent } from '../events.js';
+import type { InForce } from '../in-force.js';
 import type { GatewayLink } from './gateway-link.js';
 import { RolloutRunner } from '../rollout/index.js';
 
@@ -16,11 +16,11 @@ export interface RolloutParts {
   supervisor: Supervisor;
   gateway: GatewayLink;
   registry: string;
-  profile(): Profile;
-  modelVersion(): number;
+  /** The profile and model version in force; a completed rollout adopts its version there. */
+  inForce: InForce;
   gatewayMetrics(timeoutMs: number): Promise<string | undefined>;
-  /** The rollout completed: the cluster's model version is now `version`. */
-  adopt(version: number): void;
+  /** The rollout completed and its version is in force (state.json follows). */
+  adopted(): void;
   /** The rollout ended, either way. */
   ended(): void;
 }
@@ -30,15 +30,20 @@ export function newRolloutRunner(p: RolloutParts): RolloutRunner {
   return new RolloutRunner({
     clock: p.clock,
     emit: (e) => p.emit(e),
-    current: () => ({ model: p.profile().model.name, version: p.modelVersion(), slo: p.profile().slo }),
+    current: () => ({
+      model: p.inForce.profile.model.name,
+      version: p.inForce.modelVersion,
+      slo: p.inForce.profile.slo,
+    }),
     checkModel: async (model, version) => void (await resolveModel(p.registry, `${model}@${version}`)),
     replicas: () => supervisor.status(),
+    replicasChanged: () => supervisor.whenChanged(),
     desired: () => supervisor.desired,
     setReplicas: (n) => supervisor.setReplicas(n),
     changeVersion: (version, add, retire) => supervisor.changeVersion(version, add, retire),
     setWeights: (w) => p.gateway.setWeights(w),
     gatewayMetrics: () => p.gatewayMetrics(2000),
-    adopt: (v) => p.adopt(v),
+    adopt: (v) => (p.inForce.adoptVersion(v), p.adopted()),
     ended: () => p.ended(),
   });
 }

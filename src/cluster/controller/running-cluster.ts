@@ -12,6 +12,7 @@ import { HostSet } from '../hosts/index.js';
 import { ControllerMonitoring } from '../monitoring/index.js';
 import { buildStatus, stateFileOf } from './status.js';
 import type { ClusterEvent } from '../events.js';
+import { InForce } from '../in-force.js';
 import type { GatewayLink } from './gateway-link.js';
 import type { ScheduleRunner } from '../schedule/index.js';
 import { ControllerFiles } from '../state/index.js';
@@ -49,20 +50,23 @@ export class Controller implements ControllerCore {
   stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
 
+  /** What is in force: the profile (a schedule switch or reconfiguration replaces it), the model version. */
+  readonly inForce: InForce;
+
   constructor(
-    /** The profile in force; a schedule switch replaces it (new replicas are launched with it). */
-    public profile: Profile,
+    profile: Profile,
     readonly opts: StartClusterOptions,
     readonly paths: StatePaths,
     registry: string,
-    public modelVersion: number,
+    modelVersion: number,
     private readonly modelDir: string,
   ) {
+    this.inForce = new InForce(profile, modelVersion, opts.schedule?.name);
     const clock = (this.clock = opts.clock ?? systemClock);
     this.startedAtMs = clock.nowMs();
     this.stopped = new Promise<void>((r) => (this.resolveStopped = r));
     this.log = (this.files = new ControllerFiles(paths.logsDir, clock)).log;
-    this.monitoring = new ControllerMonitoring(profile, paths.sdFile, this.files, () => this.status());
+    this.monitoring = new ControllerMonitoring(this.inForce, paths.sdFile, this.files, () => this.status());
     const parts = wireController(this, registry);
     this.gateway = parts.gateway;
     this.supervisor = parts.supervisor;
@@ -79,7 +83,7 @@ export class Controller implements ControllerCore {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) throw interrupted();
-      this.journal.start((e) => this.emit(e), this.modelVersion);
+      this.journal.start((e) => this.emit(e), this.inForce.modelVersion);
       const closeAdmin = await startAdminServer(this.paths.adminSocket, {
         status: () => this.status(),
         scale: (n, f) => (this.rollout.guard('serve scale'), this.scale(n, f)),
@@ -90,8 +94,8 @@ export class Controller implements ControllerCore {
           this.rollout.guard('a reconfiguration'),
           reconfigure(
             {
-              profile: this.profile,
-              setProfile: (p) => (this.profile = p),
+              profile: this.inForce.profile,
+              setProfile: (p) => this.inForce.setProfile(p),
               supervisor: this.supervisor,
               emit: (e) => this.emit(e),
             },
@@ -103,24 +107,25 @@ export class Controller implements ControllerCore {
       await this.unlessStopped(closeAdmin);
       this.closeAdmin = closeAdmin;
       const hosts = await HostSet.open({
-        profile: this.profile,
+        profile: this.inForce.profile,
         stateDir: this.paths.dir,
-        model: { name: this.profile.model.name, version: this.modelVersion, dir: this.modelDir },
+        model: { name: this.inForce.profile.model.name, version: this.inForce.modelVersion, dir: this.modelDir },
         clock: this.clock,
         log: this.log,
         onEvent: (e) => this.emit(e),
         onChange: () => this.supervisor.placePending(),
         trustCommand: (name) =>
-          `serve hosts trust ${name}` + `${this.profile.sourcePath ? ` --profile ${this.profile.sourcePath}` : ''}`,
+          `serve hosts trust ${name}` +
+          `${this.inForce.profile.sourcePath ? ` --profile ${this.inForce.profile.sourcePath}` : ''}`,
       });
       await this.unlessStopped(() => hosts.close());
       this.hosts = hosts;
       hosts.startGpuReadings();
       await this.monitoring.start();
       this.gateway.start();
-      this.supervisor.setReplicas(this.profile.replicas.initial);
+      this.supervisor.setReplicas(this.inForce.profile.replicas.initial);
       this.supervisor.startProbing();
-      await waitClusterReady(this.gateway, this.supervisor, this.profile, () => this.stopping !== undefined);
+      await waitClusterReady(this.gateway, this.supervisor, this.inForce.profile, () => this.stopping !== undefined);
     } catch (err) {
       await this.stop();
       throw signal?.aborted ? interrupted() : err;
@@ -135,9 +140,9 @@ export class Controller implements ControllerCore {
 
   status(): ClusterStatus {
     return buildStatus({
-      profile: this.profile,
+      profile: this.inForce.profile,
       phase: this.phase,
-      modelVersion: this.modelVersion,
+      modelVersion: this.inForce.modelVersion,
       gatewayUrl: this.gatewayUrl,
       gateway: this.gateway,
       supervisor: this.supervisor,
@@ -165,8 +170,8 @@ export class Controller implements ControllerCore {
 
   private scaleParts(): ScaleParts {
     return {
-      profile: this.profile,
-      schedule: this.opts.schedule?.name,
+      profile: this.inForce.profile,
+      schedule: this.inForce.scheduleName,
       supervisor: this.supervisor,
       autoscaling: this.autoscaling,
       emit: (e) => this.emit(e),
@@ -220,13 +225,14 @@ export class Controller implements ControllerCore {
   }
 
   writeState(): void {
-    const { profile, startedAt, gatewayUrl, modelVersion, paths } = this;
+    const { startedAt, gatewayUrl, paths } = this;
+    const { profile, modelVersion } = this.inForce;
     this.files.attempt(paths.stateFile, () =>
       writeStateFile(
         paths,
         stateFileOf({
           profile,
-          schedule: this.opts.schedule?.name,
+          schedule: this.inForce.scheduleName,
           startedAt,
           gatewayUrl,
           modelVersion,

@@ -3,13 +3,13 @@
 import type { Clock } from '../../common/clock.js';
 import type { ClusterStatus } from '../../common/cluster-status.js';
 import type { Logger } from '../../common/log.js';
-import type { Profile } from '../../profile/types.js';
 import { AutoscaleLoop } from '../autoscale/index.js';
 import { defaultCliEntry, gatewayLaunch } from '../launchers/index.js';
 import type { StartClusterOptions } from './options.js';
 import type { ControllerFiles } from '../state/index.js';
 import type { ControllerMonitoring } from '../monitoring/index.js';
 import type { ClusterEvent } from '../events.js';
+import type { InForce } from '../in-force.js';
 import { GatewayLink } from './gateway-link.js';
 import type { HostSet } from '../hosts/index.js';
 import { getText } from '../replicas/index.js';
@@ -35,10 +35,8 @@ export interface ControllerCore {
   /** The replicas' cluster token. */
   readonly token: string;
   readonly startedAt: string;
-  /** The profile in force; a schedule switch replaces it (new replicas are launched with it). */
-  profile: Profile;
-  /** The model version new replicas run; a completed rollout changes it. */
-  modelVersion: number;
+  /** What is in force (profile, model version, schedule): every part reads it, none keeps a copy. */
+  readonly inForce: InForce;
   gatewayUrl: string;
   /** The hosts, once connected. */
   readonly hosts: HostSet | undefined;
@@ -61,8 +59,8 @@ export interface ControllerParts {
 
 /** Builds the parts of `c` (`registry`: the model registry on this machine). */
 export function wireController(c: ControllerCore, registry: string): ControllerParts {
-  // The profile and model version at start; the closures below read `c.profile` and `c.modelVersion` where later ones count.
-  const { profile, opts, paths, clock, log, modelVersion } = c;
+  // Every part reads the profile and model version from `inForce` when it acts.
+  const { inForce, opts, paths, clock, log } = c;
   const local = opts.launcher ?? new LocalLauncher(clock);
   const launcher = new HostLauncher(local, (name) => c.hosts?.remoteConnection(name), clock);
   const cliEntry = opts.cliEntry ?? defaultCliEntry;
@@ -74,10 +72,8 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     clock,
     log,
     onEvent,
-    restartPolicy: profile.restart,
-    startupTimeoutMs: profile.health.startupTimeoutMs,
-    drainTimeoutMs: profile.drainTimeoutMs,
-    launch: (port) => gatewayLaunch(profile, { cliEntry, port, replicaToken: c.token }),
+    inForce,
+    launch: (port) => gatewayLaunch(inForce.profile, { cliEntry, port, replicaToken: c.token }),
     onOutput: (line) => c.files.write('gateway', line),
     onUrl: (url) => {
       c.gatewayUrl = url;
@@ -86,7 +82,7 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     },
   });
   const supervisor: Supervisor = new Supervisor({
-    profile,
+    inForce,
     launcher,
     clock,
     log,
@@ -95,14 +91,13 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     oversubscribe: opts.oversubscribe ?? false,
     authToken: c.token,
     downHosts: () => c.hosts?.downHosts() ?? [],
-    modelVersion: () => c.modelVersion,
     replicaLaunch: (id, placed, version) =>
       placedReplicaLaunch(
-        c.profile,
+        inForce.profile,
         {
           cliEntry,
           remoteCliEntry: opts.remoteCliEntry,
-          modelVersion,
+          modelVersion: inForce.modelVersion,
           registry,
           token: c.token,
           remotePlace: (h) => c.hosts?.remotePlace(h),
@@ -125,19 +120,18 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     gateway,
     registry,
     gatewayMetrics,
-    profile: () => c.profile,
-    modelVersion: () => c.modelVersion,
-    adopt: (v) => ((c.modelVersion = v), c.writeState()),
+    inForce,
+    adopted: () => c.writeState(),
     ended: () => hold.release(),
   });
   const journal = new JournalWriter(
     paths,
     clock,
     log,
-    { profile: () => opts.schedule?.name ?? c.profile.name, status: () => c.status(), rollout: () => rollout.status() },
+    { profile: () => inForce.name, status: () => c.status(), rollout: () => rollout.status() },
     c.startedAt,
   );
-  const autoscaling = new AutoscaleLoop(profile, {
+  const autoscaling = new AutoscaleLoop(inForce, {
     clock,
     wallNowMs: opts.wallNowMs,
     target: rollout.holding(c.monitoring.counting(supervisor)),
@@ -155,8 +149,7 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
       hold,
       takeProfile: (to) => {
         if (c.stopping) return undefined;
-        const from = c.profile;
-        c.profile = to;
+        const from = inForce.setProfile(to);
         c.writeState();
         return from;
       },

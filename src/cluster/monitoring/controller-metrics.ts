@@ -27,8 +27,8 @@ export class ControllerMetrics {
   private readonly crashLoops: Counter;
   private readonly decisions: Counter<'direction' | 'source'>;
 
-  /** `status` is read at every scrape; `profile` gives the bounds and each replica's resources. */
-  constructor(status: () => ClusterStatus, profile: Profile) {
+  /** `status` is read at every scrape; `profile()` (the one in force then) gives the bounds and each replica's resources. */
+  constructor(status: () => ClusterStatus, profile: () => Profile) {
     const registers = [this.registry];
     const gauge = (name: string, help: string, collect: (g: Gauge) => void, labelNames: string[] = []) =>
       new Gauge({
@@ -53,8 +53,8 @@ export class ControllerMetrics {
     gauge('serve_controller_replicas_desired', 'Replicas the controller aims for (autoscaler or serve scale).', (g) =>
       g.set(status().desiredReplicas),
     );
-    gauge('serve_controller_replicas_min', 'replicas.min of the active profile.', (g) => g.set(profile.replicas.min));
-    gauge('serve_controller_replicas_max', 'replicas.max of the active profile.', (g) => g.set(profile.replicas.max));
+    gauge('serve_controller_replicas_min', 'replicas.min of the active profile.', (g) => g.set(profile().replicas.min));
+    gauge('serve_controller_replicas_max', 'replicas.max of the active profile.', (g) => g.set(profile().replicas.max));
     gauge(
       'serve_controller_autoscaling_active',
       '1 while the autoscaler applies its decisions (0: off in the profile, or paused ' + 'by serve scale --force).',
@@ -104,7 +104,7 @@ export class ControllerMetrics {
   }
 
   /** Each replica's CPU and memory against what its profile gives it; gone replicas drop out. */
-  private perReplica(status: () => ClusterStatus, profile: Profile): void {
+  private perReplica(status: () => ClusterStatus, profile: () => Profile): void {
     const registers = [this.registry];
     const each = (name: string, help: string, value: (r: ClusterStatus['replicas'][number]) => number | undefined) =>
       new Gauge({
@@ -120,16 +120,18 @@ export class ControllerMetrics {
           }
         },
       });
-    const { cpus, memoryBytes } = profile.resources;
     each(
       'serve_controller_replica_cpu_usage_ratio',
       'CPU a replica used over the last probe period, as a share of its resources.cpus ' + '(1 = all of them).',
-      (r) => (r.cpuPercent === undefined ? undefined : r.cpuPercent / 100 / cpus),
+      (r) => (r.cpuPercent === undefined ? undefined : r.cpuPercent / 100 / profile().resources.cpus),
     );
     each(
       'serve_controller_replica_memory_usage_ratio',
       "A replica's RSS as a share of resources.memory (at 1 it is replaced).",
-      (r) => (r.rssBytes === undefined || memoryBytes <= 0 ? undefined : r.rssBytes / memoryBytes),
+      (r) => {
+        const limitBytes = profile().resources.memoryBytes;
+        return r.rssBytes === undefined || limitBytes <= 0 ? undefined : r.rssBytes / limitBytes;
+      },
     );
     each('serve_controller_replica_rss_bytes', "A replica's resident memory in bytes.", (r) => r.rssBytes);
   }

@@ -10,5 +10,5 @@ export function controllerMetricCatalog(): MetricInfo[] {
   const neverRead = (): ClusterStatus => {
     throw new Error('the metrics catalog does not scrape');
   };
-  return describeMetrics(new ControllerMetrics(neverRead, defaultProfile()).registry, 'controller');
+  return describeMetrics(new ControllerMetrics(neverRead, defaultProfile).registry, 'controller');
 }

@@ -2,7 +2,7 @@
 // service discovery file of the cluster's targets, kept current as the gateway and replicas change.
 import type { ClusterStatus } from '../../common/cluster-status.js';
 import type { ReplicaEndpoint } from '../../common/wire.js';
-import type { Profile } from '../../profile/types.js';
+import type { InForce } from '../in-force.js';
 import type { ScalingTarget } from '../autoscale/index.js';
 import { ControllerMetrics, type ScalingSource } from './controller-metrics.js';
 import type { ClusterEvent } from '../events.js';
@@ -18,12 +18,12 @@ export class ControllerMonitoring {
   private closed = false;
 
   constructor(
-    private readonly profile: Profile,
+    private readonly inForce: InForce,
     sdFile: string,
     writes: FileWriter,
     status: () => ClusterStatus,
   ) {
-    this.metrics = new ControllerMetrics(status, profile);
+    this.metrics = new ControllerMetrics(status, () => inForce.profile);
     this.sd = new SdFile(sdFile, writes);
   }
 
@@ -34,7 +34,9 @@ export class ControllerMonitoring {
 
   /** Listens on controller.metrics_port (0: a free port) and lists the controller as a target. */
   async start(): Promise<void> {
-    this.server = await startMetricsServer(this.profile.controller?.metricsPort ?? 0, () => this.metrics.text());
+    this.server = await startMetricsServer(this.inForce.profile.controller?.metricsPort ?? 0, () =>
+      this.metrics.text(),
+    );
     this.writeTargets();
   }
 
@@ -82,7 +84,7 @@ export class ControllerMonitoring {
   private writeTargets(): void {
     if (this.closed) return;
     this.sd.update({
-      profile: this.profile.name,
+      profile: this.inForce.profile.name,
       controllerUrl: this.server?.url,
       gatewayUrl: this.gatewayUrl,
       replicas: this.replicas,

@@ -1,15 +1,16 @@
-// What the replica supervisor is given (control plane): the profile, the launcher, the hosts, how a
+// What the replica supervisor is given (control plane): what is in force, the launcher, the hosts, how a
 // replica is started, and the callbacks by which the controller hears of output, events and set changes.
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
-import type { Profile } from '../../profile/types.js';
 import type { ChildLaunch } from '../launchers/index.js';
 import type { ClusterEvent } from '../events.js';
+import type { InForce } from '../in-force.js';
 import type { Launcher } from '../launchers/index.js';
 import type { HostCapacity } from '../placement/index.js';
 
 export interface SupervisorOptions {
-  profile: Profile;
+  /** The profile and model version in force: read at each use, never copied. */
+  inForce: InForce;
   launcher: Launcher;
   clock: Clock;
   /** The hosts replicas may be placed on now (those that are up). */
@@ -17,7 +18,6 @@ export interface SupervisorOptions {
   oversubscribe: boolean;
   /** How to start the replica with this id where placement put it. */
   replicaLaunch(id: string, placed: { host?: string; gpus?: number[] }, modelVersion: number): ChildLaunch;
-  /** The model version new replicas run (a completed rollout changes it). */ modelVersion(): number;
   /** The cluster token probes and scrapes carry. */
   authToken?: string;
   /** Hosts that are down now, with why: named in a pending replica's reason. */

@@ -1,7 +1,6 @@
 // The replica supervisor (control plane): the shell of the supervised-child state machine for every
 // replica slot. It feeds the machine events (process output and exits, probes, resource readings,
 // timers, placement) and carries out its actions (launch, kill, drain, timers, routing changes).
-import { every } from '../../common/clock.js';
 import { ChangeSignal } from '../../common/change-signal.js';
 import type { ReplicaEndpoint } from '../../common/wire.js';
 import type { ClusterEvent } from '../events.js';
@@ -11,6 +10,7 @@ import { rollReplicas } from './rolling.js';
 import { LiveReconfigure } from './live-reconfigure.js';
 import type { LiveSettings, ReplicaReconfigured } from '../../common/settings/live-settings.js';
 import { launchSlot, type SlotProcessHost } from './slot-process.js';
+import { probeEvery } from './probe-timer.js';
 import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../../common/cluster-status.js';
 import { hasProcess, type ChildEvent, type ChildPolicy } from './child-state.js';
@@ -39,11 +39,17 @@ export class Supervisor {
   private readonly live: LiveReconfigure;
 
   constructor(private readonly o: SupervisorOptions) {
-    const p = o.profile;
+    // Read from the profile in force at each decision (a schedule switch may change them).
     this.policy = {
-      restart: p.restart,
-      startupTimeoutMs: p.health.startupTimeoutMs,
-      failureThreshold: p.health.failureThreshold,
+      get restart() {
+        return o.inForce.profile.restart;
+      },
+      get startupTimeoutMs() {
+        return o.inForce.profile.health.startupTimeoutMs;
+      },
+      get failureThreshold() {
+        return o.inForce.profile.health.failureThreshold;
+      },
     };
     this.live = new LiveReconfigure(o.clock);
     this.processHost = {
@@ -67,14 +73,10 @@ export class Supervisor {
 
   /** Starts the periodic probes and resource checks. */
   startProbing(): void {
-    this.stopProbes ??= every(
-      this.o.clock,
-      this.o.profile.health.periodMs,
-      () =>
-        this.closed
-          ? undefined
-          : checkSlots(this.slots, this.o.profile, (slot, e) => this.dispatch(slot, e), this.o.authToken),
-      { unref: true },
+    this.stopProbes ??= probeEvery(this.o.inForce, this.o.clock, () =>
+      this.closed
+        ? undefined
+        : checkSlots(this.slots, this.o.inForce.profile, (slot, e) => this.dispatch(slot, e), this.o.authToken),
     );
   }
 
@@ -88,7 +90,7 @@ export class Supervisor {
     if (this.closed) return;
     const keep = this.slots.filter((s) => !s.child.stopping);
     for (let i = keep.length; i < n; i++)
-      this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.modelVersion()));
+      this.slots.push(new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.inForce.modelVersion));
     if (keep.length > n)
       for (const slot of scaleDownOrder(keep).slice(0, keep.length - n)) this.dispatch(slot, { type: 'retire' });
     this.place();
@@ -131,6 +133,11 @@ export class Supervisor {
     return this.closed || this.slots.every((s) => !['starting', 'restarting', 'unhealthy'].includes(s.child.phase));
   }
 
+  /** Resolves at the next change of any slot (its state, its placement, the set). */
+  whenChanged(): Promise<void> {
+    return this.changes.next();
+  }
+
   /** Resolves once `settled()` holds (checked at every change of any slot). */
   whenSettled(): Promise<void> {
     return this.changes.until(() => this.settled());
@@ -162,7 +169,7 @@ export class Supervisor {
       whenChanged: () => this.changes.next(),
       onEvent: (e: ClusterEvent) => this.o.onEvent(e),
       addSlot: () => {
-        const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.modelVersion());
+        const fresh = new ReplicaSlot(this.nextIndex++, this.o.clock, this.o.inForce.modelVersion);
         this.slots.push(fresh);
         this.place();
         return fresh;
@@ -213,7 +220,7 @@ export class Supervisor {
   private place(): void {
     if (this.closed) return;
     placeSlots(this.slots, {
-      profile: this.o.profile,
+      profile: this.o.inForce.profile,
       oversubscribe: this.o.oversubscribe,
       downHosts: this.o.downHosts?.() ?? [],
       hosts: typeof this.o.hosts === 'function' ? this.o.hosts() : this.o.hosts,
@@ -230,6 +237,6 @@ export class Supervisor {
   private async drain(slot: ReplicaSlot): Promise<void> {
     const proc = slot.proc;
     await this.routed;
-    await proc?.stop(this.o.profile.drainTimeoutMs);
+    await proc?.stop(this.o.inForce.profile.drainTimeoutMs);
   }
 }

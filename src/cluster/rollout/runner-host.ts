@@ -14,6 +14,8 @@ export interface RolloutHost {
   /** Throws UserError when `version` of the model is not in the registry or is broken. */
   checkModel(model: string, version: number): Promise<void>;
   replicas(): ReplicaStatus[];
+  /** Resolves at the next change of any replica (its state, the set). */
+  replicasChanged(): Promise<void>;
   /** Non-draining replicas the supervisor aims for. */
   desired(): number;
   setReplicas(n: number): void;

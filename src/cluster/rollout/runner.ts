@@ -3,6 +3,7 @@
 // gateway's per-version figures at each step's start and end for the judge (and a few times during
 // the step, so a clearly bad version is rolled back early), and completes or rolls back through the
 // supervisor's drain path. Every decision goes to the event log with its figures.
+import { ChangeSignal } from '../../common/change-signal.js';
 import type { TimerHandle } from '../../common/clock.js';
 import { UserError, errorMessage } from '../../common/errors.js';
 import type { RolloutDecision, RolloutRequest, RolloutStatus, VersionFigures } from '../../common/rollout.js';
@@ -93,11 +94,14 @@ export class RolloutRunner {
   /** The cluster stops: no more timers or actions. */
   close(): void {
     this.closed = true;
+    this.phaseChanges.raise();
     this.h.clock.clearTimer(this.timer);
     this.h.clock.clearTimer(this.checkTimer);
   }
 
   private slo: SloTargets = {};
+  /** Raised when the step machine's phase may have changed or the runner closed (wakes the start). */
+  private readonly phaseChanges = new ChangeSignal();
 
   /** Routes nothing to the new version yet, starts its replicas, then begins step 1 (or rolls back). */
   private async prepare(slo: SloTargets): Promise<void> {
@@ -111,6 +115,7 @@ export class RolloutRunner {
         s.toVersion,
         this.original,
         () => this.machine.phase !== 'starting' || this.closed,
+        () => this.phaseChanges.next(),
       );
       if (this.machine.phase !== 'starting') return;
       this.decide('replicas', started.message);
@@ -129,6 +134,7 @@ export class RolloutRunner {
       this.h.clock.nowMs(),
     );
     this.machine = state;
+    this.phaseChanges.raise();
     Object.assign(this.s, { phase: state.phase, step: state.step, ...(state.reason ? { reason: state.reason } : {}) });
     if (!this.active) this.h.ended?.();
     for (const a of actions)

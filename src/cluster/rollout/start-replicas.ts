@@ -7,13 +7,13 @@ import type { ReplicaStatus } from '../../common/cluster-status.js';
 export interface StartHost {
   clock: Clock;
   replicas(): ReplicaStatus[];
+  /** Resolves at the next change of any replica: every wait below is on it, nothing polls. */
+  replicasChanged(): Promise<void>;
   changeVersion(version: number, add: number, retire?: number): void;
 }
 
-/** How often the replicas' states are looked at while they start. */
-const POLL_MS = 100;
-/** At most this many polls (30 s) for replicas already on their way before the new ones are added. */
-const SETTLE_POLLS = 300;
+/** At most this long for replicas already on their way before the new ones are added. */
+const SETTLE_MS = 30_000;
 const ON_THE_WAY = new Set(['starting', 'restarting', 'unhealthy']);
 
 /** Adds `n` replicas of `to` beside those of `from`; resolves once they are ready, or why not. */
@@ -23,18 +23,21 @@ export async function startNewReplicas(
   to: number,
   n: number,
   cancelled: () => boolean,
+  /** Resolves when `cancelled()` may have become true (the rollout's phase changed or it closed). */
+  whenCancelled: () => Promise<void>,
 ): Promise<{ ok: boolean; message: string }> {
+  const until = (holds: () => boolean, withinMs = Infinity) =>
+    waitUntil(h, () => cancelled() || holds(), whenCancelled, withinMs);
   // Replicas still starting (a scale-up, the last rollout's) would be taken for missing room.
-  for (
-    let i = 0;
-    i < SETTLE_POLLS && !cancelled() && h.replicas().some((r) => ON_THE_WAY.has(r.state) || r.state === 'draining');
-    i++
-  )
-    await sleep(h.clock);
+  await until(() => !h.replicas().some((r) => ON_THE_WAY.has(r.state) || r.state === 'draining'), SETTLE_MS);
   h.changeVersion(to, n);
   let replaced = 0;
+  // Placement is synchronous: a look right after a change of version sees each new replica starting,
+  // or pending with its reason; other looks wait for the next change of any replica.
+  let lookNow = true;
   for (;;) {
-    await sleep(h.clock);
+    if (!lookNow) await Promise.race([h.replicasChanged(), whenCancelled()]);
+    lookNow = false;
     if (cancelled()) return { ok: false, message: 'cancelled' };
     const all = h.replicas();
     const fresh = all.filter((r) => r.version === to && r.state !== 'draining' && r.state !== 'stopped');
@@ -78,10 +81,27 @@ export async function startNewReplicas(
     h.changeVersion(from, 0, 1);
     replaced++;
     // Wait for the freed room to be used before deciding again.
-    while (!cancelled() && h.replicas().some((r) => r.version === from && r.state === 'draining')) await sleep(h.clock);
+    await until(() => !h.replicas().some((r) => r.version === from && r.state === 'draining'));
+    lookNow = true;
   }
 }
 
-function sleep(clock: Clock): Promise<void> {
-  return new Promise<void>((resolve) => clock.setTimer(resolve, POLL_MS));
+/** Resolves once `holds()` (looked at now and at each change), or after `withinMs`. */
+async function waitUntil(
+  h: StartHost,
+  holds: () => boolean,
+  wake: () => Promise<void>,
+  withinMs: number,
+): Promise<void> {
+  let timer: ReturnType<Clock['setTimer']> | undefined;
+  let timedOut = false;
+  const deadline =
+    withinMs === Infinity
+      ? new Promise<void>(() => undefined)
+      : new Promise<void>((resolve) => (timer = h.clock.setTimer(() => ((timedOut = true), resolve()), withinMs)));
+  try {
+    while (!holds() && !timedOut) await Promise.race([h.replicasChanged(), wake(), deadline]);
+  } finally {
+    if (timer !== undefined) h.clock.clearTimer(timer);
+  }
 }

@@ -53,8 +53,8 @@ export function countAfterSwitch(to: Profile, current: number, pinned: number | 
 }
 
 /**
- * Switches the cluster from `from` to `to` (the caller has already made `to` the profile new
- * replicas are launched with). Returns the batching change in progress, if batching changed.
+ * Switches the cluster from `from` to `to` (the caller has already put `to` in force: new replicas
+ * are launched with it, the autoscaler follows it). Returns the batching change in progress, if any.
  */
 export function switchProfile(
   parts: SwitchParts,
@@ -64,7 +64,6 @@ export function switchProfile(
 ): Promise<void> | undefined {
   const { supervisor, autoscaling } = parts;
   const current = supervisor.desired;
-  autoscaling.setProfile(to);
   const n = countAfterSwitch(to, current, autoscaling.pinned);
   const change = batchingChange(from, to);
   const how = {
