@@ -16,6 +16,8 @@ export interface RatioInterval {
   note?: string;
   /** Relative change this pair of runs would detect with 80% power (0.12 = 12%); null without an interval. */
   mde: number | null;
+  /** Standard error of log(ratio) from both runs' replicates (0 without an interval): what calibration scales. */
+  seLog: number;
 }
 
 /** Ratio intervals for each fraction: `candidate` over `baseline`. */
@@ -43,7 +45,7 @@ export function ratioIntervals(
     const i = wanted.indexOf(fraction);
     if (i < 0 || !(b > 0)) {
       const note = noteOf(fraction) ?? (b > 0 ? undefined : 'baseline percentile is 0: no ratio');
-      return { fraction, ratio, low: ratio, high: ratio, method: 'point', mde: null, ...(note && { note }) };
+      return { fraction, ratio, low: ratio, high: ratio, method: 'point', mde: null, seLog: 0, ...(note && { note }) };
     }
     const ratios = new Float64Array(rc[i]!.length);
     for (let r = 0; r < ratios.length; r++) ratios[r] = rb[i]![r]! > 0 ? rc[i]![r]! / rb[i]![r]! : ratio;
@@ -56,6 +58,7 @@ export function ratioIntervals(
       high: Math.max(ratio, sortedQuantile(ratios, 1 - alpha / 2)),
       method: 'block-bootstrap',
       mde: mdeFromSeLog(seLog, opts.confidence),
+      seLog,
     };
   });
 }
