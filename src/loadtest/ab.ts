@@ -5,7 +5,7 @@
 import { ExitCode } from '../common/exit-codes.js';
 import { UserError } from '../common/errors.js';
 import { runBench, type BenchHooks } from './run.js';
-import { encodeHistogram, mergeEncoded } from './histogram.js';
+import { bucketsOf, encodeHistogram, mergeEncoded } from './histogram.js';
 import { mergeRuns } from './merge-runs.js';
 import type { BenchOptions, IntervalSample, RunResult } from './types.js';
 

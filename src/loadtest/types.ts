@@ -181,6 +181,8 @@ export interface IntervalSample {
   /** Compressed HDR histogram, base64. */
   latencyUs: string;
   maxUs: number;
+  /** The same histogram's non-empty buckets (ms), when read on this thread: the statistics' windows without decoding. */
+  buckets?: { valuesMs: number[]; counts: number[] };
 }
 
 /** `successes` is implicit: it is checked (and fails) only when no request succeeded. */

@@ -6,7 +6,7 @@ import type { IntervalSample, RunResult } from './types.js';
 
 /** Windows of the measured phase, in order; a window without successes stays (it holds no counts). */
 export function windowsOfSamples(samples: readonly IntervalSample[]): WindowCounts[] {
-  return samples.map((s) => bucketsOfEncoded(s.latencyUs));
+  return samples.map((s) => s.buckets ?? bucketsOfEncoded(s.latencyUs));
 }
 
 /** Windows saved in a result file (RunResult.windows.latencyUs). */
