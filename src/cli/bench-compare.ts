@@ -154,3 +154,23 @@ export function addCompareOptions(cmd: Command): Command {
         'e.g. --url http://127.0.0.1:8000 --rps 200 --duration 30s --calibrate',
     );
 }
+
+/** How comparisons work, for `serve bench --help`. */
+export const COMPARE_HELP =
+  `
+--against URL runs the same schedule against --url (the candidate) and URL ` +
+  `(the baseline) in
+interleaved blocks of up to 5 s (A B B A ...), --duration ` +
+  `each, so drift of the host falls on both.
+For p50, p95 and p99 it reports ` +
+  `candidate/baseline with an interval from both sides' per-second
+windows: ` +
+  `a regression when the interval lies wholly above 1 + --max-regression, none ` +
+  `when wholly
+below, else inconclusive, with the smallest change the run could ` +
+  `detect. --calibrate runs the target
+against itself and says how long a run ` +
+  `must be to detect --max-regression on this host. --json holds
+the ` +
+  `per-second windows, so a saved run is a --baseline with intervals too.
+`;

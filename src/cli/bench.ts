@@ -158,7 +158,8 @@ async function bench(flags: CliFlags): Promise<number> {
     const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
     if (outputs.junit) onOutput(outputs.junit, (p) => p.write(renderJunit(result, gates)));
     if (outputs.hgrm) onOutput(outputs.hgrm, (p) => p.write(renderHgrm(result)));
-    if (outputs.html) onOutput(outputs.html, (p) => p.write(renderBenchHtml(result, gates, notJudged)));
+    if (outputs.html)
+      onOutput(outputs.html, (p) => p.write(renderBenchHtml(result, gates, notJudged, comparison?.text)));
     // One by one: when a commit fails, the temp files not yet committed are removed in finally.
     while (pending.length > 0) {
       onOutput(pending[0]!, (p) => p.commit());
@@ -231,8 +232,12 @@ export function register(program: Command): void {
     .option('--max <duration>', 'target: max latency')
     .option('--error-rate <percent>', 'target: error rate at most this, e.g. 1%')
     .option('--min-rps <rate>', 'target: achieved successful requests per second at least this')
-    .option('--baseline <file>', 'compare with an earlier --json result')
-    .option('--max-regression <percent>', 'allowed regression against --baseline (default 10%)')
+    .option(
+      '--baseline <file>',
+      'compare with an earlier --json result; its per-second windows give each percentile ratio an ' +
+        'interval (a file without them: point estimates). e.g. --baseline main.json',
+    )
+    .option('--max-regression <percent>', 'allowed regression against --baseline or --against (default 10%)')
     .option('--json', 'print the whole result as JSON on stdout; the table then goes to stderr')
     .option('--junit <file>', 'write a JUnit XML report, one test case per target')
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
