@@ -33,7 +33,7 @@ export function calibrate(ab: ABRun, o: { confidence: number; seed: number; maxR
     windowsOfSamples(ab.candidate.windows),
     windowsOfSamples(ab.baseline.windows),
     COMPARED.map(([, f]) => f),
-    { confidence: o.confidence > 0 ? o.confidence : 0.95, seed: o.seed },
+    { confidence: o.confidence > 0 ? o.confidence : 0.95, seed: o.seed, paired: true },
   );
   const out: Calibration = {
     url: ab.candidate.result.target.url,

@@ -91,7 +91,8 @@ export function compareRuns(
         candidate.windows!,
         baseline.windows!,
         COMPARED.map(([, f]) => f),
-        { confidence: opts.confidence, seed: opts.seed },
+        // Interleaved sides are paired window by window; a file's run is unrelated to this one.
+        { confidence: opts.confidence, seed: opts.seed, paired: source.source === 'against' },
       )
     : undefined;
   if (!withWindows) notes.push('the baseline file holds no per-second windows: compared on point estimates');

@@ -25,7 +25,7 @@ export function ratioIntervals(
   candidate: readonly WindowCounts[],
   baseline: readonly WindowCounts[],
   fractions: readonly number[],
-  opts: IntervalOptions,
+  opts: IntervalOptions & { paired?: boolean },
 ): RatioInterval[] {
   const gc = buildGrid(candidate);
   const gb = buildGrid(baseline);
@@ -34,9 +34,15 @@ export function ratioIntervals(
   const [nb, wb] = count(gb);
   const noteOf = (f: number) => (opts.confidence > 0 ? (tooFew(f, nc, wc) ?? tooFew(f, nb, wb)) : undefined);
   const wanted = fractions.filter((f) => opts.confidence > 0 && noteOf(f) === undefined);
-  // Different seeds for the two sides: the same stream would pick the same window positions in both.
+  // Two unrelated runs: different seeds, so each side's windows are picked independently. Paired
+  // runs (interleaved A B B A, window k of each side a few seconds apart) with as many windows:
+  // the same seed picks the same positions on both sides, so drift both sides saw cancels in
+  // the ratio instead of widening it.
+  const paired = opts.paired === true && gc.index.length === gb.index.length;
   const rc = wanted.length ? replicatePercentiles(gc, wanted, opts) : [];
-  const rb = wanted.length ? replicatePercentiles(gb, wanted, { ...opts, seed: opts.seed + 7919 }) : [];
+  const rb = wanted.length
+    ? replicatePercentiles(gb, wanted, { ...opts, seed: paired ? opts.seed : opts.seed + 7919 })
+    : [];
   const alpha = 1 - opts.confidence;
   return fractions.map((fraction) => {
     const c = pooledQuantile(gc, fraction);
@@ -50,7 +56,8 @@ export function ratioIntervals(
     const ratios = new Float64Array(rc[i]!.length);
     for (let r = 0; r < ratios.length; r++) ratios[r] = rb[i]![r]! > 0 ? rc[i]![r]! / rb[i]![r]! : ratio;
     ratios.sort();
-    const seLog = Math.hypot(sdLog(rc[i]!), sdLog(rb[i]!));
+    // The spread of the replicate ratios themselves: with pairing it holds the shared drift's cancelling.
+    const seLog = paired ? sdLog(ratios) : Math.hypot(sdLog(rc[i]!), sdLog(rb[i]!));
     return {
       fraction,
       ratio,

@@ -5,10 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { abBlockMs, compareRuns, overallVerdict, ratioVerdict, sideOfBlock } from '../../src/loadtest/index.js';
-import { secondsToDetectRatio } from '../../src/stats/index.js';
+import { ratioIntervals, secondsToDetectRatio, windowsFromSamples } from '../../src/stats/index.js';
+import { seededRandom } from '../../src/common/random.js';
 import type { LatencySummary } from '../../src/loadtest/index.js';
 import type { WindowCounts } from '../../src/stats/index.js';
-import { synthesize } from '../stats/synthetic.js';
+import { hdrRound, synthesize } from '../stats/synthetic.js';
 
 const run = { medianMs: 20, sigma: 0.5, seconds: 20, perSecond: 200 };
 const opts = { confidence: 0.95, seed: 1, maxRegression: 0.1 };
@@ -71,6 +72,25 @@ test('equal runs: never a regression in 10 seeded pairs; a file baseline says it
   const file = { ...against, source: 'file' as const, file: 'base.json' };
   const c = compareRuns(side(synthesize(run, 1)), side(synthesize(run, 2)), opts, file);
   assert.match(c.notes.join(' '), /the baseline ran at another time \(2026-01-01T00:00:00\.000Z\)/);
+});
+
+test("interleaved sides share the host's drift: paired windows cancel it, the interval is far narrower than unpaired and holds 1", () => {
+  // Both sides see the same slowdown each second (a busy neighbour), with their own noise within it.
+  const random = seededRandom(7);
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const drift = Array.from({ length: 20 }, () => Math.exp(0.6 * gauss()));
+  const sideOf = () =>
+    windowsFromSamples(drift.map((d) => Array.from({ length: 200 }, () => hdrRound(20 * d * Math.exp(0.5 * gauss())))));
+  const [a, b] = [sideOf(), sideOf()];
+  const [paired] = ratioIntervals(a, b, [0.5], { confidence: 0.95, seed: 3, paired: true });
+  const [unpaired] = ratioIntervals(a, b, [0.5], { confidence: 0.95, seed: 3 });
+  assert.ok(paired!.low <= 1 && 1 <= paired!.high, JSON.stringify(paired));
+  const width = (iv: typeof paired) => Math.log(iv!.high / iv!.low);
+  assert.ok(
+    width(paired) < 0.5 * width(unpaired),
+    `paired ${JSON.stringify(paired)} unpaired ${JSON.stringify(unpaired)}`,
+  );
+  assert.ok(paired!.mde! < unpaired!.mde!);
 });
 
 test('a baseline without windows: point ratios with a note, judged on the point estimate', () => {
