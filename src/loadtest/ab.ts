@@ -40,11 +40,13 @@ function foldInto(windows: IntervalSample[], s: IntervalSample, blockStart: numb
   const prev = windows.at(-1);
   if (prev && windows.length > blockStart && s.endMs - s.startMs < 500) {
     const merged = mergeEncoded([prev.latencyUs, s.latencyUs]);
+    // Buckets too: the statistics read them instead of the encoded histogram.
     windows[windows.length - 1] = {
-      ...prev,
+      startMs: prev.startMs,
       endMs: s.endMs,
       latencyUs: encodeHistogram(merged),
       maxUs: merged.maxValue,
+      buckets: bucketsOf(merged),
     };
   } else windows.push(s);
 }
