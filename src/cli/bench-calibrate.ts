@@ -83,3 +83,8 @@ export function renderCalibration(c: Calibration): string {
   for (const n of c.notes) lines.push(`  note: ${n}`);
   return lines.join('\n') + '\n';
 }
+
+/** The calibration on stdout: the text, or with --json `{calibration, mde}`. */
+export function printCalibration(c: Calibration, json: boolean): void {
+  process.stdout.write(json ? JSON.stringify({ calibration: c, mde: c.mde }, null, 2) + '\n' : renderCalibration(c));
+}

@@ -25,7 +25,7 @@ import { renderBenchHtml } from './bench-html.js';
 import { onOutput, openHdrLog, prepareOutput, readCa, type Output } from './bench-files.js';
 import { BENCH_HELP } from './bench-help.js';
 import { addCompareOptions, compareWith, parseCompareFlags, type CompareFlags } from './bench-compare.js';
-import { calibrate, renderCalibration } from './bench-calibrate.js';
+import { calibrate, printCalibration } from './bench-calibrate.js';
 import {
   addVerdictOptions,
   judgeRun,
@@ -35,9 +35,7 @@ import {
   type VerdictFlags,
 } from './bench-verdict.js';
 
-export { renderProgressLine };
-
-export { renderTable };
+export { renderProgressLine, renderTable };
 
 interface CliFlags extends BenchFlags, VerdictFlags, CompareFlags {
   profile?: string;
@@ -124,10 +122,7 @@ async function bench(flags: CliFlags): Promise<number> {
     if (!result.steps) result.windows = windowsField(watch.windows);
     if (ab) ab.baseline.result.windows = windowsField(ab.baseline.windows);
     if (mode.calibrate && ab && !result.interrupted) {
-      const c = calibrate(ab, { ...verdictSettings, seed: options.seed, maxRegression });
-      process.stdout.write(
-        flags.json ? JSON.stringify({ calibration: c, mde: c.mde }, null, 2) + '\n' : renderCalibration(c),
-      );
+      printCalibration(calibrate(ab, { ...verdictSettings, seed: options.seed, maxRegression }), flags.json === true);
       return ExitCode.Ok;
     }
     const baselineWindows = baseline?.windows && windowsOfEncoded(baseline.windows.latencyUs);

@@ -77,11 +77,9 @@ function cumulativeCounts(grid: WindowGrid): Float64Array {
 }
 
 /**
- * Bootstrap replicates by default: enough that the Monte-Carlo error of an interval's endpoint
- * (the α/2 quantile of B replicates) is at most 7% of the interval's half-width, for a normal
- * spread: B = (sqrt(q(1-q)) / φ(z) / (0.07 z))², q = α/2, rounded up to a hundred. 400 at 95%,
- * 800 at 99%; each replicate of a 60 s run costs about 10 µs a percentile.
- */
+ * Default replicates: the Monte-Carlo error of an endpoint (the α/2 quantile of B replicates) at
+ * most 7% of the half-width, for a normal spread: B = (sqrt(q(1-q)) / φ(z) / (0.07 z))², q = α/2,
+ * rounded up to a hundred. 400 at 95%, 800 at 99%. */
 export function replicatesFor(confidence: number): number {
   if (!(confidence > 0 && confidence < 1)) return 400;
   const q = (1 - confidence) / 2;
