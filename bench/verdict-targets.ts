@@ -22,10 +22,15 @@ const { values } = parseArgs({
     'duration-s': { type: 'string', default: '20' },
     rps: { type: 'string', default: '200' },
     'no-background': { type: 'boolean', default: false },
+    /** First run's number (and seed): a later batch continues an earlier one under its own --tag. */
+    first: { type: 'string', default: '1' },
+    tag: { type: 'string' },
   },
 });
 const target = values.target!;
 const runs = Number(values.runs ?? (target === 'fidelity' ? 5 : 20));
+const first = Number(values.first);
+const name = `verdict-${target}${values.tag ? `-${values.tag}` : ''}`;
 const durationS = Number(values['duration-s']);
 const rps = Number(values.rps);
 const WARMUP_S = 2;
@@ -63,7 +68,7 @@ async function save(done: boolean): Promise<void> {
   const kinds = [...new Set(rows.map((r) => r.kind))];
   const loads = rows.map((r) => r.loadAverage1m);
   const md = [
-    `# verdict-${target} (issue 24)`,
+    `# ${name} (issue 24)`,
     '',
     `${done ? 'Complete' : 'In progress'}: ${target === 'gates' ? `${rows.length / 2} of ${runs} pairs (an under and an over run each)` : `${rows.length} of ${runs} runs`}, ` +
       `${durationS} s at ${rps} req/s, warmup ${WARMUP_S} s, ${values['no-background'] ? 'no background load' : 'one core about half busy in the background'}; ` +
@@ -72,6 +77,7 @@ async function save(done: boolean): Promise<void> {
       `${loads.length ? `${Math.min(...loads).toFixed(2)}-${Math.max(...loads).toFixed(2)}` : '-'}. ${machine()}.`,
     '',
     ...kinds.map((k) => `- ${k}: ${JSON.stringify(tally(k))}`),
+    `- exit codes: ${JSON.stringify(rows.reduce<Record<string, number>>((a, r) => ({ ...a, [String(r.code)]: (a[String(r.code)] ?? 0) + 1 }), {}))}`,
     '',
     '| run | kind | exit | verdict | load 1m | detail |',
     '|---|---|---|---|---|---|',
@@ -81,11 +87,7 @@ async function save(done: boolean): Promise<void> {
     ),
     '',
   ].join('\n');
-  await writeResults(
-    `verdict-${target}`,
-    { target, done, runs, durationS, rps, startedAt, loadAtStart, server: base, rows },
-    md,
-  );
+  await writeResults(name, { target, done, runs, durationS, rps, startedAt, loadAtStart, server: base, rows }, md);
 }
 
 function comparisonDetail(r: CliRun): unknown {
@@ -125,7 +127,7 @@ async function main(): Promise<void> {
       servers.push(baseline);
       const candidate = target === 'aa' ? baseline : await startLogNormalServer({ ...base, scale: 1.25 });
       if (candidate !== baseline) servers.push(candidate);
-      for (let i = 1; i <= runs; i++) {
+      for (let i = first; i < first + runs; i++) {
         const r = await serveBenchJson([
           '--url',
           candidate.url,
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
       const server = await startLogNormalServer(base);
       servers.push(server);
       const p99 = trueQuantileMs(base, 0.99);
-      for (let i = 1; i <= runs; i++) {
+      for (let i = first; i < first + runs; i++) {
         for (const [kind, limitMs] of [
           ['10% under', p99 / 0.9],
           ['25% over', p99 / 1.25],
@@ -163,7 +165,7 @@ async function main(): Promise<void> {
     } else if (target === 'fidelity') {
       const freeze = { ...base, freezeAtRequest: Math.round(rps * (WARMUP_S + durationS / 2)), freezeMs: 1000 };
       const implied = impliedPercentilesMs(freeze, rps, WARMUP_S, durationS);
-      for (let i = 1; i <= runs; i++) {
+      for (let i = first; i < first + runs; i++) {
         const server = await startLogNormalServer(freeze);
         // Targets at twice what the schedule implies: a clean verdict would be a pass.
         const r = await serveBenchJson([
