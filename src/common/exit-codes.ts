@@ -50,7 +50,8 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
     meaning: 'A performance target or the baseline comparison failed; the run itself worked.',
     byCommand: {
       bench:
-        'a target or a baseline comparison missed, or not one request succeeded (even ' +
+        'a target or a baseline comparison missed, `--against` found a regression, or not one ' +
+        'request succeeded (even ' +
         'without targets: `FAIL: no successful request`); the server was reached',
       tune: 'no configuration met every target: the closest candidate is reported with what it missed',
       rollout: 'the rollout rolled back',
@@ -97,7 +98,8 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
     byCommand: {
       bench:
         'a check is inconclusive (its interval straddles the target: a longer run would ' +
-        'decide it), or the run is unreliable (the generator fell behind); ' +
+        'decide it), an `--against` comparison is undecided, or the run is unreliable (the ' +
+        'generator fell behind); ' +
         '`--inconclusive pass|fail` maps it to 0 or 1',
     },
   },

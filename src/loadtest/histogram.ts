@@ -100,9 +100,15 @@ interface BucketAccess {
  * bucket's highest equivalent value in milliseconds (what getValueAtPercentile reports) and its count.
  */
 export function bucketsOfEncoded(base64: string): { valuesMs: number[]; counts: number[] } {
-  const h = hdr.decodeFromCompressedBase64(base64, 32, false) as unknown as BucketAccess;
+  return bucketsOf(hdr.decodeFromCompressedBase64(base64, 32, false));
+}
+
+/** The non-empty buckets of a live histogram, as bucketsOfEncoded gives them (no encoding round trip). */
+export function bucketsOf(histogram: Histogram): { valuesMs: number[]; counts: number[] } {
+  const h = histogram as unknown as BucketAccess;
   const valuesMs: number[] = [];
   const counts: number[] = [];
+  if (histogram.totalCount === 0) return { valuesMs, counts };
   // Buckets above the largest value recorded are empty: a second's histogram ends far below 1 h.
   const last = Math.min(h.countsArrayLength - 1, h.countsArrayIndex(h.maxValue));
   for (let i = 0; i <= last; i++) {

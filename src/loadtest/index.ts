@@ -29,4 +29,16 @@ export {
   type RunVerdict,
   type VerdictOptions,
 } from './verdict.js';
-export { windowsOfSamples } from './windows.js';
+export { windowsOfSamples, windowsOfEncoded, windowsField } from './windows.js';
+export { runAB, abBlockMs, sideOfBlock, type ABRun, type SideRun } from './ab.js';
+export { mergeRuns } from './merge-runs.js';
+export {
+  compareRuns,
+  comparisonRunVerdict,
+  overallVerdict,
+  ratioVerdict,
+  COMPARED,
+  type Comparison,
+  type ComparisonVerdict,
+  type PercentileComparison,
+} from './compare.js';

@@ -148,6 +148,11 @@ export interface RunResult {
   knee?: { ratePerSec: number; achievedPerSec: number } | null;
   /** True when stopped by Ctrl-C or an abort signal before the end. */
   interrupted: boolean;
+  /**
+   * The measured phase's per-second latency histograms (compressed HDR, microseconds, base64), in
+   * order: what a later `--baseline` run resamples for its ratio intervals. Absent on a ramp.
+   */
+  windows?: { intervalMs: number; latencyUs: string[] };
 }
 
 /** What the live progress line shows, once a second. */
@@ -176,6 +181,8 @@ export interface IntervalSample {
   /** Compressed HDR histogram, base64. */
   latencyUs: string;
   maxUs: number;
+  /** The same histogram's non-empty buckets (ms), when read on this thread: the statistics' windows without decoding. */
+  buckets?: { valuesMs: number[]; counts: number[] };
 }
 
 /** `successes` is implicit: it is checked (and fails) only when no request succeeded. */

@@ -5,6 +5,7 @@
 import {
   errorRateInterval,
   percentileIntervals,
+  ratioIntervals,
   secondsToDecide,
   throughputInterval,
   type WindowCounts,
@@ -41,6 +42,13 @@ export interface VerdictOptions {
   seed: number;
   /** Per-second latency windows of the measured phase; undefined (a ramp) = point estimates. */
   windows?: readonly WindowCounts[];
+  /**
+   * The --baseline file's per-second windows: its latency checks are then judged on the ratio's
+   * interval (both runs resampled). Absent (an older file): point estimates, with a note.
+   */
+  baselineWindows?: readonly WindowCounts[];
+  /** Said of every baseline check judged with an interval (the baseline ran at another time). */
+  baselineNote?: string;
 }
 
 const fractionOf: Partial<Record<GateMetric, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99, p999: 0.999 };
@@ -98,12 +106,29 @@ export function judgeGates(result: RunResult, gates: GateReport, opts: VerdictOp
     opts.confidence > 0 && windows && result.latency.count > 0 && latencyFractions.length > 0
       ? percentileIntervals(windows, latencyFractions, { confidence: opts.confidence, seed: opts.seed })
       : [];
+  const baselineFractions = gates.checks
+    .filter((c) => c.kind === 'baseline' && fractionOf[c.metric] !== undefined)
+    .map((c) => fractionOf[c.metric]!);
+  const ratios =
+    opts.confidence > 0 && windows && opts.baselineWindows && baselineFractions.length > 0
+      ? ratioIntervals(windows, opts.baselineWindows, baselineFractions, {
+          confidence: opts.confidence,
+          seed: opts.seed,
+        })
+      : [];
   const rows = result.series.map((r) => ({ ok: r.ok, errors: r.errors }));
   const seconds = Math.max(1, result.durationMs / 1000);
   const interval = { confidence: opts.confidence, seed: opts.seed };
   const checks = gates.checks.map((c): JudgedCheck => {
     if (opts.confidence <= 0) return pointCheck(c);
-    if (c.kind === 'baseline') return pointCheck(c, 'compared with the baseline on point estimates');
+    if (c.kind === 'baseline') {
+      const iv = ratios.find((x) => x.fraction === fractionOf[c.metric]);
+      if (!iv) return pointCheck(c, 'compared with the baseline on point estimates');
+      if (iv.method === 'point') return pointCheck(c, iv.note);
+      // The ratio's interval times the baseline's figure: the candidate's figure as the baseline's data allow.
+      const judged = withInterval(c, iv.low * c.baseline!, iv.high * c.baseline!, false, seconds);
+      return opts.baselineNote ? { ...judged, note: opts.baselineNote } : judged;
+    }
     const fraction = fractionOf[c.metric];
     if (fraction !== undefined) {
       if (result.latency.count === 0) return pointCheck(c);

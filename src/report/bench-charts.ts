@@ -6,6 +6,7 @@ import { lineChart, stackedCharts, type Series, type XMarker } from './line-char
 import {
   latencyTargets,
   stepStarts,
+  latencyIntervals,
   targetLimit,
   type BenchPageInput,
   type BenchRunView,
@@ -91,9 +92,18 @@ export function spectrumChart(input: BenchPageInput, title: string): string {
     series.push({ name: 'targets', points, color: color.target, curve: 'step', dashed: true });
   }
   const tickValues = [0, 50, ...Array.from({ length: nines }, (_, i) => 100 * (1 - 10 ** -(i + 1)))];
+  // Each percentile judged with confidence: its figure and interval, so a target inside the bar reads as undecided.
+  const errorBars = latencyIntervals(input.gates.checks).map((b) => ({
+    x: b.percentile,
+    y: b.valueMs,
+    low: b.lowMs,
+    high: b.highMs,
+    label: b.label,
+  }));
   return lineChart({
     title,
     series,
+    errorBars,
     x: {
       label: 'percentile (log scale of 1/(1-q): each nine equally wide)',
       kind: 'nines',

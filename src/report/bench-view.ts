@@ -42,6 +42,11 @@ export interface BenchCheckView {
   kind: string;
   metric: string;
   limit: number;
+  /** When judged with confidence (loadtest/verdict): the figure and its interval. */
+  actual?: number;
+  ciLow?: number;
+  ciHigh?: number;
+  method?: string;
 }
 
 /** The summary table as the terminal shows it (loadtest's tableModel). */
@@ -93,6 +98,25 @@ export function latencyTargets(checks: readonly BenchCheckView[]): LatencyTarget
       return { percentile, limitMs: c.limit, label: `${name} target ${formatMs(c.limit)}` };
     })
     .sort((a, b) => a.percentile - b.percentile);
+}
+
+/** The latency targets judged with an interval: the measured percentile and its interval, in ms. */
+export function latencyIntervals(
+  checks: readonly BenchCheckView[],
+): Array<{ percentile: number; valueMs: number; lowMs: number; highMs: number; label: string }> {
+  return checks
+    .filter((c) => c.kind === 'target' && c.metric in percentileOf && c.method === 'block-bootstrap')
+    .map((c) => {
+      const [percentile, name] = percentileOf[c.metric]!;
+      const [v, lo, hi] = [c.actual ?? 0, c.ciLow ?? 0, c.ciHigh ?? 0];
+      return {
+        percentile,
+        valueMs: v,
+        lowMs: lo,
+        highMs: hi,
+        label: `${name} ${formatMs(v)}, interval ${formatMs(lo)}-${formatMs(hi)}`,
+      };
+    });
 }
 
 /** The target of `metric` (minRps, errorRate) when one was given. */

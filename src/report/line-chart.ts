@@ -30,11 +30,22 @@ export interface XMarker {
   label: string;
 }
 
+/** A measured value with its confidence interval: a dot at (x, y) and a bar from low to high. */
+export interface ErrorBar {
+  x: number;
+  y: number;
+  low: number;
+  high: number;
+  label: string;
+}
+
 /** One plot area: its y axis, its lines and its targets. */
 export interface Panel {
   y: AxisSpec;
   series: readonly Series[];
   targets?: readonly TargetLine[];
+  /** Values with their intervals, drawn over the lines. */
+  errorBars?: readonly ErrorBar[];
   /** Height of the plot area in px (default 220). */
   height?: number;
   /** A word in the middle of the plot area ("no failures"), where a flat line alone says little. */
@@ -102,7 +113,11 @@ export function stackedCharts(spec: StackedChartSpec): string {
 }
 
 function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: number, index: number): string {
-  const ys = [...panel.series.flatMap((s) => s.points.map(([, y]) => y)), ...(panel.targets ?? []).map((t) => t.y)];
+  const ys = [
+    ...panel.series.flatMap((s) => s.points.map(([, y]) => y)),
+    ...(panel.targets ?? []).map((t) => t.y),
+    ...(panel.errorBars ?? []).flatMap((b) => [b.low, b.high]),
+  ];
   const kind = panel.y.kind ?? 'linear';
   const y = makeScale(panel.y, paddedExtent(kind, extent(ys)), [top + height, top]);
   const out: string[] = [`<g class="panel" data-panel="${index}">`];
@@ -157,6 +172,10 @@ function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: n
       ),
     );
   });
+  const bars = panel.errorBars ?? [];
+  for (const b of bars) out.push(errorBar(b, px(x(b.x)), px(y(b.low)), px(y(b.high)), px(y(b.y))));
+  if (bars.length > 0)
+    out.push(legendItem(margin.left + plotW + 12, top + 12 + panel.series.length * 16, '#222', 'interval'));
   if (panel.note)
     out.push(
       el(
@@ -167,6 +186,17 @@ function drawPanel(panel: Panel, x: Scale, top: number, height: number, plotW: n
     );
   out.push('</g>');
   return out.join('');
+}
+
+/** A vertical bar with caps from `yLow` to `yHigh` (pixels) and a dot at the value; its label as a tooltip. */
+function errorBar(b: ErrorBar, x: number, yLow: number, yHigh: number, yValue: number): string {
+  const cap = (yy: number) =>
+    `<line x1="${x - 4}" x2="${x + 4}" y1="${yy}" y2="${yy}" stroke="#222" stroke-width="1.4"/>`;
+  return (
+    `<g class="error-bar-group">${el('title', {}, esc(b.label))}` +
+    `<line x1="${x}" x2="${x}" y1="${yLow}" y2="${yHigh}" stroke="#222" stroke-width="1.4" class="error-bar"/>` +
+    `${cap(yLow)}${cap(yHigh)}<circle cx="${x}" cy="${yValue}" r="3" fill="#222" class="marker"/></g>`
+  );
 }
 
 function xMarker(m: XMarker, at: number, top: number, bottom: number): string {

@@ -52,3 +52,17 @@ export function secondsToDecide(
   if (gap === 0) return Number.POSITIVE_INFINITY;
   return measuredSeconds * Math.max(1, (halfWidth / gap) ** 2);
 }
+
+/**
+ * Seconds per side for an A/B comparison to detect `effect`, from an A/A pair of `measuredSeconds`
+ * per side whose ratio has log standard error `seLogRatio` (both sides' noise already in it).
+ */
+export function secondsToDetectRatio(
+  seLogRatio: number,
+  measuredSeconds: number,
+  effect: number,
+  confidence: number,
+): number {
+  const z = zTwoSided(confidence) + normalQuantile(MDE_POWER);
+  return measuredSeconds * ((z * seLogRatio) / Math.log1p(effect)) ** 2;
+}

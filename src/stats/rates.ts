@@ -2,7 +2,7 @@
 // run's seconds, on (failures, requests) and successes per second. An error rate's interval is
 // widened to at least the Wilson score interval, which stays honest when failures are rare.
 import { seededRandom } from '../common/random.js';
-import { sortedQuantile, MIN_WINDOWS, type IntervalOptions } from './bootstrap.js';
+import { replicatesFor, sortedQuantile, MIN_WINDOWS, type IntervalOptions } from './bootstrap.js';
 import { zTwoSided } from './normal.js';
 
 export interface RateWindow {
@@ -23,7 +23,7 @@ function blockReplicates<T>(windows: readonly T[], stat: (picked: T[]) => number
   const n = windows.length;
   const block = Math.min(n, Math.max(1, opts.blockWindows ?? Math.round(Math.cbrt(n))));
   const random = seededRandom(opts.seed);
-  const out = new Float64Array(opts.replicates ?? 1000);
+  const out = new Float64Array(opts.replicates ?? replicatesFor(opts.confidence));
   const picked = new Array<T>(n);
   for (let r = 0; r < out.length; r++) {
     for (let filled = 0; filled < n;) {

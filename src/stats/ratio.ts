@@ -16,6 +16,8 @@ export interface RatioInterval {
   note?: string;
   /** Relative change this pair of runs would detect with 80% power (0.12 = 12%); null without an interval. */
   mde: number | null;
+  /** Standard error of log(ratio) from both runs' replicates (0 without an interval): what calibration scales. */
+  seLog: number;
 }
 
 /** Ratio intervals for each fraction: `candidate` over `baseline`. */
@@ -23,7 +25,7 @@ export function ratioIntervals(
   candidate: readonly WindowCounts[],
   baseline: readonly WindowCounts[],
   fractions: readonly number[],
-  opts: IntervalOptions,
+  opts: IntervalOptions & { paired?: boolean },
 ): RatioInterval[] {
   const gc = buildGrid(candidate);
   const gb = buildGrid(baseline);
@@ -32,9 +34,15 @@ export function ratioIntervals(
   const [nb, wb] = count(gb);
   const noteOf = (f: number) => (opts.confidence > 0 ? (tooFew(f, nc, wc) ?? tooFew(f, nb, wb)) : undefined);
   const wanted = fractions.filter((f) => opts.confidence > 0 && noteOf(f) === undefined);
-  // Different seeds for the two sides: the same stream would pick the same window positions in both.
+  // Two unrelated runs: different seeds, so each side's windows are picked independently. Paired
+  // runs (interleaved A B B A, window k of each side a few seconds apart) with as many windows:
+  // the same seed picks the same positions on both sides, so drift both sides saw cancels in
+  // the ratio instead of widening it.
+  const paired = opts.paired === true && gc.index.length === gb.index.length;
   const rc = wanted.length ? replicatePercentiles(gc, wanted, opts) : [];
-  const rb = wanted.length ? replicatePercentiles(gb, wanted, { ...opts, seed: opts.seed + 7919 }) : [];
+  const rb = wanted.length
+    ? replicatePercentiles(gb, wanted, { ...opts, seed: paired ? opts.seed : opts.seed + 7919 })
+    : [];
   const alpha = 1 - opts.confidence;
   return fractions.map((fraction) => {
     const c = pooledQuantile(gc, fraction);
@@ -43,12 +51,13 @@ export function ratioIntervals(
     const i = wanted.indexOf(fraction);
     if (i < 0 || !(b > 0)) {
       const note = noteOf(fraction) ?? (b > 0 ? undefined : 'baseline percentile is 0: no ratio');
-      return { fraction, ratio, low: ratio, high: ratio, method: 'point', mde: null, ...(note && { note }) };
+      return { fraction, ratio, low: ratio, high: ratio, method: 'point', mde: null, seLog: 0, ...(note && { note }) };
     }
     const ratios = new Float64Array(rc[i]!.length);
     for (let r = 0; r < ratios.length; r++) ratios[r] = rb[i]![r]! > 0 ? rc[i]![r]! / rb[i]![r]! : ratio;
     ratios.sort();
-    const seLog = Math.hypot(sdLog(rc[i]!), sdLog(rb[i]!));
+    // The spread of the replicate ratios themselves: with pairing it holds the shared drift's cancelling.
+    const seLog = paired ? sdLog(ratios) : Math.hypot(sdLog(rc[i]!), sdLog(rb[i]!));
     return {
       fraction,
       ratio,
@@ -56,6 +65,7 @@ export function ratioIntervals(
       high: Math.max(ratio, sortedQuantile(ratios, 1 - alpha / 2)),
       method: 'block-bootstrap',
       mde: mdeFromSeLog(seLog, opts.confidence),
+      seLog,
     };
   });
 }

@@ -24,18 +24,32 @@ export interface WindowGrid {
 }
 
 export function buildGrid(windows: readonly WindowCounts[]): WindowGrid {
-  const all = new Set<number>();
-  for (const w of windows) for (const v of w.valuesMs) all.add(v);
-  const gridMs = Float64Array.from([...all].sort((a, b) => a - b));
-  const position = new Map<number, number>();
-  gridMs.forEach((v, i) => position.set(v, i));
+  // Every window's values are ascending: one typed sort of them all, then a merge walk per
+  // window finds each value's grid index (no Set or Map of thousands of numbers).
+  let size = 0;
+  for (const w of windows) size += w.valuesMs.length;
+  const all = new Float64Array(size);
+  let at = 0;
+  for (const w of windows) for (const v of w.valuesMs) all[at++] = v;
+  all.sort();
+  let distinct = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[i - 1]) all[distinct++] = all[i]!;
+  const gridMs = all.slice(0, distinct);
   const index: Int32Array[] = [];
   const count: Float64Array[] = [];
   const totals = new Float64Array(windows.length);
   windows.forEach((w, k) => {
-    index.push(Int32Array.from(w.valuesMs, (v) => position.get(v)!));
+    const idx = new Int32Array(w.valuesMs.length);
+    let g = 0;
+    let total = 0;
+    for (let i = 0; i < idx.length; i++) {
+      while (gridMs[g]! < w.valuesMs[i]!) g++;
+      idx[i] = g;
+      total += w.counts[i]!;
+    }
+    index.push(idx);
     count.push(Float64Array.from(w.counts));
-    totals[k] = w.counts.reduce((a, b) => a + b, 0);
+    totals[k] = total;
   });
   return { gridMs, index, count, totals };
 }

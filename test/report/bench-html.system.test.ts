@@ -86,6 +86,8 @@ const CHECK = `(() => {
     const texts = [...svg.querySelectorAll('text')];
     return { title: svg.getAttribute('aria-label'), width: svg.getBoundingClientRect().width, height: svg.getBoundingClientRect().height, paths,
       targets: [...svg.querySelectorAll('line.target')].map((l) => l.getBBox().width),
+      errorBars: [...svg.querySelectorAll('line.error-bar')].map((l) => { const b = l.getBBox();
+        return { height: b.height, inside: b.y >= -0.5 && b.y + b.height <= vb.height + 0.5 }; }),
       texts: texts.map((t) => t.textContent), blankTexts: texts.filter((t) => t.getComputedTextLength() === 0).length };
   });
   const tables = [...document.querySelectorAll('table')].map((t) => [...t.rows].map((r) => [...r.cells].map((c) => c.textContent)));
@@ -101,6 +103,7 @@ interface Facts {
     height: number;
     paths: Array<{ name: string; length: number; inside: boolean }>;
     targets: number[];
+    errorBars: Array<{ height: number; inside: boolean }>;
     texts: string[];
     blankTexts: number;
   }>;
@@ -110,11 +113,27 @@ interface Facts {
 test('the pages open in headless Chromium offline and without script: no errors, every plot drawn', async (t) => {
   if (!needTool(t, 'chromium', 'chromium')) return;
   const [steady, ramp] = [steadyRun(), rampRun()];
+  // The steady run as judged with confidence: its p99 with an interval, which the spectrum draws as an error bar.
+  const judged = {
+    ...steady.gates,
+    checks: steady.gates.checks.map((c) =>
+      c.metric === 'p99'
+        ? { ...c, ciLow: c.actual * 0.8, ciHigh: c.actual * 1.3, outcome: 'met', method: 'block-bootstrap' }
+        : c,
+    ),
+  };
   const pages: Record<string, string> = {
     steady: renderBenchHtml(steady.result, steady.gates),
+    judged: renderBenchHtml(
+      steady.result,
+      judged,
+      undefined,
+      'compared with http://b (interleaved)\nNO REGRESSION: every ratio',
+    ),
     ramp: renderBenchHtml(ramp.result, ramp.gates),
     cli: await readFile(path.join(dir, 'cli', 'page.html'), 'utf8'),
   };
+  assert.match(pages.judged!, /NO REGRESSION: every ratio/, 'the comparison lines are in the summary');
   const shots = process.env.SERVE_TEST_SCREENSHOTS;
   const browser = await startChromium();
   try {
@@ -163,6 +182,10 @@ test('the pages open in headless Chromium offline and without script: no errors,
       assert.ok(
         throughput!.paths.some((p) => p.name === 'succeeded') && throughput!.paths.some((p) => p.name === 'failed'),
       );
+      // Error bars only where a check has an interval: the judged page's p99, on the spectrum.
+      assert.equal(spectrum!.errorBars.length, name === 'judged' ? 1 : 0, `${name}: error bars`);
+      for (const b of spectrum!.errorBars)
+        assert.ok(b.height > 5 && b.inside, `${name}: error bar ${JSON.stringify(b)}`);
       const summary = facts.tables[0]!;
       assert.deepEqual(summary[0]!.slice(0, 2), ['metric', 'latency'], `${name}: the summary table's head`);
       assert.deepEqual(

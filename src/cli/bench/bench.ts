@@ -1,9 +1,7 @@
 // `serve bench` (cli): open-loop load against any OIP v2 server, the SLO table, CI gates and result
 // files. The work is loadtest/runBench; this file parses flags, prints and picks the exit code.
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ExitCode } from '../../common/exit-codes.js';
-import { UserError } from '../../common/errors.js';
 import {
   evaluateGates,
   runOutcome,
@@ -11,7 +9,11 @@ import {
   renderHgrm,
   renderJunit,
   renderProgressLine,
+  runAB,
   runBench,
+  windowsField,
+  windowsOfEncoded,
+  type ABRun,
   type RunResult,
 } from '../../loadtest/index.js';
 import { parseBenchFlags, type BenchFlags } from '../../loadtest/flags.js';
@@ -20,8 +22,10 @@ import { DEFAULT_STATE_DIR } from '../../common/state-layout.js';
 import { action, runExitCode } from '../errors.js';
 import { printRun, renderTable } from './report.js';
 import { renderBenchHtml } from './html.js';
-import { onOutput, openHdrLog, prepareOutput, type Output } from './files.js';
+import { onOutput, openHdrLog, prepareOutput, readCa, type Output } from './files.js';
 import { BENCH_HELP } from './help.js';
+import { addCompareOptions, compareWith, parseCompareFlags, type CompareFlags } from './compare.js';
+import { calibrate, printCalibration } from './calibrate.js';
 import {
   addVerdictOptions,
   judgeRun,
@@ -31,11 +35,9 @@ import {
   type VerdictFlags,
 } from './verdict.js';
 
-export { renderProgressLine };
+export { renderProgressLine, renderTable };
 
-export { renderTable };
-
-interface CliFlags extends BenchFlags, VerdictFlags {
+interface CliFlags extends BenchFlags, VerdictFlags, CompareFlags {
   profile?: string;
   stateDir: string;
   baseline?: string;
@@ -66,6 +68,7 @@ async function bench(flags: CliFlags): Promise<number> {
   );
   const verdictSettings = parseVerdictFlags(flags);
   if (flags.ca !== undefined) options.ca = await readCa(flags.ca);
+  const mode = parseCompareFlags(flags, options, flags.baseline);
   const baseline = flags.baseline === undefined ? undefined : await readBaseline(flags.baseline);
   // Find unwritable output files now, not after a long run.
   const pending: Output[] = [];
@@ -97,60 +100,78 @@ async function bench(flags: CliFlags): Promise<number> {
     };
     process.on('SIGINT', onSigint);
     let result: RunResult;
+    let ab: ABRun | undefined;
     // Each measured second's histogram (the windows the intervals resample) and the generator's own lag.
     const watch = watchRun(options.workers ?? 1);
     try {
-      result = await runBench(options, {
+      const hooks = {
         signal: controller.signal,
         ...watch.hooks(
           showProgress ? (p) => process.stderr.write(`\r\x1b[2K${renderProgressLine(p)}`) : undefined,
           hdrLog && ((s) => hdrLog.write(s)),
         ),
-      });
+      };
+      if (mode.baselineUrl !== undefined) ab = await runAB(options, mode.baselineUrl, hooks);
+      result = ab ? ab.candidate.result : await runBench(options, hooks);
     } finally {
       watch.stop();
       process.off('SIGINT', onSigint);
       if (showProgress) process.stderr.write('\r\x1b[2K');
       await hdrLog?.close();
     }
+    if (!result.steps) result.windows = windowsField(watch.windows);
+    if (ab) ab.baseline.result.windows = windowsField(ab.baseline.windows);
+    if (mode.calibrate && ab && !result.interrupted) {
+      printCalibration(calibrate(ab, { ...verdictSettings, seed: options.seed, maxRegression }), flags.json === true);
+      return ExitCode.Ok;
+    }
+    const baselineWindows = baseline?.windows && windowsOfEncoded(baseline.windows.latencyUs);
     const gates = judgeRun(
       result,
       evaluateGates(result, targets, baseline, maxRegression),
       watch,
       verdictSettings,
       options.seed,
+      {
+        baselineWindows,
+        ...(baseline && { baselineNote: `the baseline ran at another time (${baseline.startedAt})` }),
+        ...(ab && { alsoAudit: ab.baseline.result }),
+      },
     );
+    const comparison = compareWith(result, gates, {
+      ab,
+      candidateWindows: watch.windows,
+      baseline,
+      baselineWindows,
+      file: flags.baseline,
+      seed: options.seed,
+      confidence: verdictSettings.confidence,
+      maxRegression,
+    });
     // Decided before anything is printed, so the table never shows a verdict for a run that exits 3.
     const outcome = runOutcome(result, gates);
     const notJudged = outcome === 'unreachable' ? 'no verdict: every request failed to connect' : undefined;
     if (outputs.junit) onOutput(outputs.junit, (p) => p.write(renderJunit(result, gates)));
     if (outputs.hgrm) onOutput(outputs.hgrm, (p) => p.write(renderHgrm(result)));
-    if (outputs.html) onOutput(outputs.html, (p) => p.write(renderBenchHtml(result, gates, notJudged)));
+    if (outputs.html)
+      onOutput(outputs.html, (p) => p.write(renderBenchHtml(result, gates, notJudged, comparison?.text)));
     // One by one: when a commit fails, the temp files not yet committed are removed in finally.
     while (pending.length > 0) {
       onOutput(pending[0]!, (p) => p.commit());
       pending.shift();
     }
-    await printRun(result, gates, { json: flags.json === true, ...(notJudged === undefined ? {} : { notJudged }) });
+    await printRun(result, gates, {
+      json: flags.json === true,
+      ...(notJudged === undefined ? {} : { notJudged }),
+      ...(comparison && { comparison: comparison.comparison, comparisonText: comparison.text }),
+      ...(ab && { against: ab.baseline.result }),
+    });
     return outcome === 'passed' || outcome === 'failed'
       ? verdictExitCode(gates.verdict, verdictSettings)
       : runExitCode(outcome, result.target.url);
   } finally {
     removeTemps();
   }
-}
-
-/** The PEM text of --ca FILE; a file that cannot be read or holds no certificate is one line, exit 2. */
-async function readCa(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`--ca ${file}: cannot read the file (` + `${(err as { code?: string }).code ?? 'error'})`);
-  }
-  if (!text.includes('-----BEGIN CERTIFICATE-----'))
-    throw new UserError(`--ca ${file}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-  return text;
 }
 
 export function register(program: Command): void {
@@ -206,8 +227,12 @@ export function register(program: Command): void {
     .option('--max <duration>', 'target: max latency')
     .option('--error-rate <percent>', 'target: error rate at most this, e.g. 1%')
     .option('--min-rps <rate>', 'target: achieved successful requests per second at least this')
-    .option('--baseline <file>', 'compare with an earlier --json result')
-    .option('--max-regression <percent>', 'allowed regression against --baseline (default 10%)')
+    .option(
+      '--baseline <file>',
+      'compare with an earlier --json result; its per-second windows give each percentile ratio an ' +
+        'interval (a file without them: point estimates). e.g. --baseline main.json',
+    )
+    .option('--max-regression <percent>', 'allowed regression against --baseline or --against (default 10%)')
     .option('--json', 'print the whole result as JSON on stdout; the table then goes to stderr')
     .option('--junit <file>', 'write a JUnit XML report, one test case per target')
     .option('--hdr-log <file>', 'write the HdrHistogram interval log (one histogram a second)')
@@ -220,5 +245,5 @@ export function register(program: Command): void {
     .option('--token <token>', 'send Authorization: Bearer <token> (default: $SERVE_TOKEN, which keeps it out of `ps`)')
     .option('--ca <file>', "trust this CA certificate (PEM) for https:// instead of the system's")
     .addHelpText('after', BENCH_HELP);
-  addVerdictOptions(cmd).action(action((flags: CliFlags) => bench(flags)));
+  addCompareOptions(addVerdictOptions(cmd)).action(action((flags: CliFlags) => bench(flags)));
 }

@@ -1,6 +1,7 @@
 // The result files of `serve bench` (cli): --junit, --hgrm, --html and the streamed --hdr-log, each
 // written under a temporary name beside its target and renamed into place at the end.
 import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DiskFullError, PendingFile } from '../../common/atomic-write.js';
 import { UserError } from '../../common/errors.js';
@@ -72,4 +73,17 @@ export function onOutput(out: Output, fn: (p: PendingFile) => void): void {
   } catch (err) {
     throw cannotWrite(out.flag, out.file, err);
   }
+}
+
+/** The PEM text of --ca FILE; a file that cannot be read or holds no certificate is one line, exit 2. */
+export async function readCa(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--ca ${file}: cannot read the file (` + `${(err as { code?: string }).code ?? 'error'})`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UserError(`--ca ${file}: holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  return text;
 }

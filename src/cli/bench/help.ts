@@ -1,5 +1,6 @@
 // The text after `serve bench --help`'s options (cli): examples, where output goes, verdicts, exit codes.
 import { VERDICT_HELP } from './verdict.js';
+import { COMPARE_HELP } from './compare.js';
 
 export const BENCH_HELP =
   `
@@ -12,6 +13,10 @@ Examples:
   `10s --p99 100ms
   $ serve bench --url http://127.0.0.1:8000 --rps 200 ` +
   `--duration 60s --p99 100ms --html bench.html
+  $ serve bench --url http://new:8000 --against http://old:8000 --rps 200 ` +
+  `--duration 30s
+  $ serve bench --url http://127.0.0.1:8000 --rps 200 --duration 30s ` +
+  `--calibrate
   $ SERVE_TOKEN=$(cat ` +
   `~/.serve-token) serve bench --url https://gw:8443 --ca ca.pem --rps ` +
   `200
@@ -33,7 +38,8 @@ also appended to ` +
   `annotation
 (on stderr, which the runner reads for workflow commands as it reads ` +
   `stdout).
-${VERDICT_HELP}
+${VERDICT_HELP}${COMPARE_HELP}
 Exit codes: 0 targets met, 1 a target missed or no ` +
   `request succeeded, 2 bad flags, 3 unreachable (or no answer within --timeout), ` +
-  `4 inconclusive or unreliable (see --inconclusive), 130 interrupted.`;
+  `4 inconclusive or unreliable (see --inconclusive), 130 interrupted. With ` +
+  `--against: 1 regression, 0 none, 4 undecided.`;

@@ -5,6 +5,7 @@ import {
   renderAnnotations,
   renderStepSummary,
   tableModel,
+  type Comparison,
   type GateReport,
   type RunResult,
 } from '../../loadtest/index.js';
@@ -33,22 +34,35 @@ export function renderTable(result: RunResult, gates: GateReport, verdict?: stri
 export async function printRun(
   result: RunResult,
   gates: BenchVerdict,
-  o: { json: boolean; notJudged?: string; env?: NodeJS.ProcessEnv },
+  o: {
+    json: boolean;
+    notJudged?: string;
+    env?: NodeJS.ProcessEnv;
+    /** --against or --baseline: the comparison, its lines under the table, and the --against side's result. */
+    comparison?: Comparison;
+    comparisonText?: string;
+    against?: RunResult;
+  },
 ): Promise<void> {
   const env = o.env ?? process.env;
   // The generator's self-audit follows the table; an unreliable run replaces the verdict line.
   const table =
     renderTable(result, gates, o.notJudged ?? unreliableLine(gates)) +
+    (o.comparisonText ?? '') +
     (gates.audit ? `${auditLine(gates.audit)}\n` : '');
   if (o.json) {
+    const extra = { ...(o.comparison && { comparison: o.comparison }), ...(o.against && { against: o.against }) };
     process.stdout.write(
-      JSON.stringify({ ...result, verdict: gates.verdict, audit: gates.audit, gates }, null, 2) + '\n',
+      JSON.stringify({ ...result, verdict: gates.verdict, audit: gates.audit, gates, ...extra }, null, 2) + '\n',
     );
     process.stderr.write(table);
   } else {
     process.stdout.write(table);
-    if (!process.stdout.isTTY && o.notJudged === undefined)
+    if (!process.stdout.isTTY && o.notJudged === undefined) {
       process.stderr.write(`serve bench: ${tableModel(result, gates).verdict}\n`);
+      const compared = o.comparisonText?.trimEnd().split('\n').at(-1);
+      if (compared) process.stderr.write(`serve bench: ${compared}\n`);
+    }
   }
   if (env.GITHUB_ACTIONS !== 'true') return;
   if (o.notJudged === undefined) process.stderr.write(renderAnnotations(gates));

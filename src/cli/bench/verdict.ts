@@ -13,6 +13,7 @@ import {
   type ProgressSnapshot,
   type RunResult,
   type RunVerdict,
+  type VerdictOptions,
 } from '../../loadtest/index.js';
 import { auditRun, type AuditProbe, type GeneratorAudit } from '../../loadtest/audit.js';
 import { startAuditProbe } from '../../loadtest/audit-probe.js';
@@ -105,11 +106,20 @@ export function judgeRun(
   watch: RunWatch,
   settings: VerdictSettings,
   seed: number,
+  baseline: Pick<VerdictOptions, 'baselineWindows' | 'baselineNote'> & { alsoAudit?: RunResult } = {},
 ): BenchVerdict {
   const windows = result.steps || watch.windows.length === 0 ? undefined : windowsOfSamples(watch.windows);
-  const judged: BenchVerdict = judgeGates(result, gates, { confidence: settings.confidence, seed, windows });
+  const judged: BenchVerdict = judgeGates(result, gates, {
+    confidence: settings.confidence,
+    seed,
+    windows,
+    baselineWindows: baseline.baselineWindows,
+    baselineNote: baseline.baselineNote,
+  });
   if (!watch.probe) return judged;
-  const audit = (judged.audit = auditRun(result, watch.probe));
+  // With --against the generator measured both sides: the side it audited worse decides.
+  const audits = [result, ...(baseline.alsoAudit ? [baseline.alsoAudit] : [])].map((r) => auditRun(r, watch.probe!));
+  const audit = (judged.audit = audits.find((a) => a.unreliable) ?? audits[0]!);
   if (!audit.unreliable) return judged;
   const lagMs = Math.max(audit.eventLoopDelayP99Ms ?? 0, audit.meanLatenessMs);
   const latency = (m: string) => m !== 'errorRate' && m !== 'minRps' && m !== 'throughput' && m !== 'successes';

@@ -1,0 +1,96 @@
+// A stand-in OIP v2 server with log-normal service times, in a child process (bench, issue 24):
+// every infer answer waits exp(ln(median) + sigma·Z) milliseconds (timers, no CPU), times `scale`,
+// so its true percentiles are known; optionally its event loop freezes once (busy) for freezeMs.
+import http from 'node:http';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { normalQuantile } from '../src/stats/index.js';
+
+const self = fileURLToPath(import.meta.url);
+
+export interface LogNormalOptions {
+  medianMs: number;
+  sigma: number;
+  /** Every service time multiplied by this (1.25 = 25% slower at every percentile). */
+  scale?: number;
+  /** The infer request with this 0-based index starts a busy freeze of the server's event loop. */
+  freezeAtRequest?: number;
+  freezeMs?: number;
+}
+
+/** The true `fraction` quantile of the service time, milliseconds. */
+export function trueQuantileMs(o: LogNormalOptions, fraction: number): number {
+  return (o.scale ?? 1) * o.medianMs * Math.exp(o.sigma * normalQuantile(fraction));
+}
+
+/** One service time, milliseconds (Box-Muller). */
+export function sampleMs(o: LogNormalOptions, random: () => number = Math.random): number {
+  const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return (o.scale ?? 1) * o.medianMs * Math.exp(o.sigma * z);
+}
+
+/** Starts the server in a child process; resolves with its URL, pid and a stop function. */
+export async function startLogNormalServer(
+  o: LogNormalOptions,
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [self, '--serve', JSON.stringify(o)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      child.stdin.end();
+      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+function serve(o: LogNormalOptions): void {
+  const metadata = JSON.stringify({
+    name: 'tiny',
+    versions: ['1'],
+    inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 1] }],
+  });
+  const answer = JSON.stringify({
+    model_name: 'tiny',
+    outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [0.5] }],
+  });
+  let count = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const reply = (body: string) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(body);
+      };
+      if (req.method === 'POST' && req.url === '/v2/repository/index')
+        return reply(JSON.stringify([{ name: 'tiny', version: '1', state: 'READY' }]));
+      if (req.method !== 'POST') return reply(metadata);
+      if (count++ === o.freezeAtRequest) {
+        // A stop-the-world pause: nothing is read, answered or timed until it ends.
+        const until = performance.now() + (o.freezeMs ?? 1000);
+        while (performance.now() < until);
+      }
+      setTimeout(() => reply(answer), sampleMs(o));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
+  });
+  process.stdin.resume();
+  process.stdin.on('end', () => process.exit(0));
+}
+
+if (process.argv[1] === self && process.argv[2] === '--serve') serve(JSON.parse(process.argv[3]!) as LogNormalOptions);
