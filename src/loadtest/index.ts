@@ -15,7 +15,7 @@ export { renderAnnotations, renderStepSummary } from './github.js';
 export { parseRateSpec, rampRates, ArrivalSchedule } from './schedule.js';
 export { findKnee } from './knee.js';
 export { summarizeEncoded } from './histogram.js';
-export { readBaseline } from './baseline.js';
+export { readBaseline } from './compare/baseline.js';
 export { percentileSpectrum, type SpectrumPoint } from './spectrum.js';
 export type * from './types.js';
 export { parseBenchFlags, benchOptionsWithDefaults, benchDefaults, type BenchFlags } from './flags.js';
@@ -30,8 +30,8 @@ export {
   type VerdictOptions,
 } from './verdict.js';
 export { windowsOfSamples, windowsOfEncoded, windowsField } from './windows.js';
-export { runAB, abBlockMs, sideOfBlock, type ABRun, type SideRun } from './ab.js';
-export { mergeRuns } from './merge-runs.js';
+export { runAB, abBlockMs, sideOfBlock, type ABRun, type SideRun } from './compare/ab.js';
+export { mergeRuns } from './compare/merge-runs.js';
 export {
   compareRuns,
   comparisonRunVerdict,
@@ -41,4 +41,4 @@ export {
   type Comparison,
   type ComparisonVerdict,
   type PercentileComparison,
-} from './compare.js';
+} from './compare/compare.js';

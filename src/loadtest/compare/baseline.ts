@@ -1,7 +1,7 @@
 // Reading a baseline RunResult written earlier with `--json` (loadtest).
 import { readFile } from 'node:fs/promises';
-import { UserError } from '../common/errors.js';
-import type { RunResult } from './types.js';
+import { UserError } from '../../common/errors.js';
+import type { RunResult } from '../types.js';
 
 /** Reads and checks a baseline file; a wrong file is a one-line UserError naming it. */
 export async function readBaseline(file: string): Promise<RunResult> {

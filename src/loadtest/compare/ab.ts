@@ -2,12 +2,12 @@
 // alternating blocks, A B B A A B B A ..., so that drift of the host (a neighbour starting, a
 // thermal step) falls on both sides alike instead of on whichever ran second. Each side's blocks
 // are added up into one RunResult, and its per-second windows kept for the ratio intervals.
-import { ExitCode } from '../common/exit-codes.js';
-import { UserError } from '../common/errors.js';
-import { runBench, type BenchHooks } from './run.js';
-import { bucketsOf, encodeHistogram, mergeEncoded } from './histogram.js';
+import { ExitCode } from '../../common/exit-codes.js';
+import { UserError } from '../../common/errors.js';
+import { runBench, type BenchHooks } from '../run.js';
+import { bucketsOf, encodeHistogram, mergeEncoded } from '../histogram.js';
 import { mergeRuns } from './merge-runs.js';
-import type { BenchOptions, IntervalSample, RunResult } from './types.js';
+import type { BenchOptions, IntervalSample, RunResult } from '../types.js';
 
 export type Side = 'candidate' | 'baseline';
 

@@ -2,9 +2,9 @@
 // candidate/baseline with its interval from both runs' per-second windows, and a verdict:
 // regression when the interval lies wholly above 1 + maxRegression, no-regression when wholly
 // below, else inconclusive; with the minimum detectable effect of this pair of runs.
-import { ratioIntervals, type RatioInterval, type WindowCounts } from '../stats/index.js';
-import type { LatencySummary } from './types.js';
-import type { RunVerdict } from './verdict.js';
+import { ratioIntervals, type RatioInterval, type WindowCounts } from '../../stats/index.js';
+import type { LatencySummary } from '../types.js';
+import type { RunVerdict } from '../verdict.js';
 
 export type ComparisonVerdict = 'regression' | 'no-regression' | 'inconclusive';
 export type ComparedMetric = 'p50' | 'p95' | 'p99';

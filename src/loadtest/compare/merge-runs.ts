@@ -1,11 +1,11 @@
 // One RunResult from several runs against one target (loadtest, pure): the blocks of one side of
 // an interleaved A/B comparison, added up as if they had been one run (histograms merged exactly,
 // counts summed, the per-second series one after another).
-import { encodeHistogram, mergeEncoded, summarize } from './histogram.js';
-import { errorRateOf } from './result.js';
-import { INTERRUPTED_CLASS } from './recorder.js';
-import { concatSeries } from './series.js';
-import type { RequestCounts, RunResult } from './types.js';
+import { encodeHistogram, mergeEncoded, summarize } from '../histogram.js';
+import { errorRateOf } from '../result.js';
+import { INTERRUPTED_CLASS } from '../recorder.js';
+import { concatSeries } from '../series.js';
+import type { RequestCounts, RunResult } from '../types.js';
 
 /** The runs (at least one) as one; byVersion is left out (a rollout is not what A/B compares). */
 export function mergeRuns(parts: readonly RunResult[]): RunResult {
