@@ -236,9 +236,9 @@ test("--attach tunes a running cluster and hands it back unpinned, with the prof
       'st',
       // Two candidates, neither the profile's batch 8 within 0ms: handing back is a change to see.
       '--batch-sizes',
-      '1',
+      '8',
       '--batch-waits',
-      '0ms,2ms',
+      '2ms,5ms',
       '--replicas',
       '1',
       '--exhaustive',
