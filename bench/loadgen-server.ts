@@ -1,5 +1,6 @@
 // A trivial OIP v2 server in a child process for the load-generator benchmarks (bench): answers
-// metadata and a fixed small infer response at once, so the client is what is measured.
+// metadata and a fixed small infer response at once (or after a fixed delay), so the client is what
+// is measured.
 import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -18,9 +19,13 @@ const answer = JSON.stringify({
   outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [0.5] }],
 });
 
-/** Starts the server in a child process; resolves with its URL, its pid and a stop function. */
-export async function startTrivialServer(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [self, '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+/** Starts the server in a child process (answers after `delayMs`); resolves with its URL, its pid and a stop function. */
+export async function startTrivialServer(
+  o: { delayMs?: number } = {},
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [self, '--serve', String(o.delayMs ?? 0)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
@@ -39,11 +44,16 @@ export async function startTrivialServer(): Promise<{ url: string; pid: number; 
 }
 
 if (process.argv[1] === self && process.argv[2] === '--serve') {
+  const delayMs = Number(process.argv[3] ?? 0);
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(req.method === 'GET' ? metadata : answer);
+      const send = () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(req.method === 'GET' ? metadata : answer);
+      };
+      if (delayMs > 0 && req.method !== 'GET') setTimeout(send, delayMs);
+      else send();
     });
   });
   server.keepAliveTimeout = 60_000;

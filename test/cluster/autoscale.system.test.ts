@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller/controller.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { cliEntry } from '../helpers/paths.js';
+import { laps } from '../helpers/laps.js';
 import { fakeCli, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';
 import { startLoad } from './load.js';
 import { openLoad } from './open-load.js';
@@ -40,6 +41,7 @@ const ready = (s: ClusterStatus) => s.replicas.filter((r) => r.state === 'ready'
 
 test('a step of load scales up within the upscale delay plus a start, down after the downscale delay, fails nothing', async (t) => {
   fakeBatchingReplicas(t);
+  const lap = laps(t);
   // One replica runs 4 rows per 50 ms: 80 req/s. 20 req/s keeps about 1 in flight (1 replica);
   // 150 req/s needs 2-3 replicas once the backlog of the first seconds is served.
   const profile = (registry: string) =>
@@ -60,12 +62,14 @@ test('a step of load scales up within the upscale delay plus a start, down after
   const { h, status } = await start(t, (w) =>
     startCluster(profile(w.registry), { stateDir: w.stateDir, cliEntry: fakeCli }),
   );
+  lap('cluster started');
   // Long enough for one scale-up and, after the step, one scale-down (the rest of the wait for it
   // runs without load); the simulator's agreement over a longer step is bench/autoscale-sim.ts.
+  // (The step is 4 s: replicas were asked for and ready about 2 s into it on the quiet machine.)
   const plan = [
     { seconds: 2, ratePerSec: 20 },
-    { seconds: 6, ratePerSec: 150 },
-    { seconds: 3, ratePerSec: 20 },
+    { seconds: 4, ratePerSec: 150 },
+    { seconds: 1, ratePerSec: 20 },
   ];
   const stepS = plan[0]!.seconds;
   const load = openLoad(`${h.gatewayUrl}/v2/models/demo/infer`, plan);
@@ -76,8 +80,10 @@ test('a step of load scales up within the upscale delay plus a start, down after
   }, 100);
   const result = await load.done;
   clearInterval(sampler);
+  lap('load done');
 
   await waitFor('back to 1 replica', () => status().desiredReplicas === 1, 10_000);
+  lap('back to 1 replica');
   // When the policy scaled: the first second the step asked for more, the first one ready.
   const asked = samples.find((x) => x.atS > stepS && x.desired > 1);
   const up = samples.find((x) => x.atS > stepS && x.ready > 1);
@@ -127,9 +133,11 @@ test('a step of load scales up within the upscale delay plus a start, down after
 
 test('a schedule switch under load: prewarmed before the open, new bounds and batching at it, drained after the close, nothing failed', async (t) => {
   fakeBatchingReplicas(t);
-  // The schedule has whole seconds: the window opens on the second at least 4 s ahead.
+  const lap = laps(t);
+  // The schedule has whole seconds: the window opens on the second at least 4 s ahead, and stays
+  // open 4 s (busy's batch size reached every replica within about 0.5 s of the switch).
   const openAt = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000);
-  const closeAt = new Date(openAt.getTime() + 6000);
+  const closeAt = new Date(openAt.getTime() + 4000);
   const hhmmss = (d: Date) => d.toISOString().slice(11, 19);
   const base = {
     autoscaling: {
@@ -222,6 +230,7 @@ test('a schedule switch under load: prewarmed before the open, new bounds and ba
   // Open: three replicas ready before the switch (prewarm from 2 s ahead), then busy's bounds and,
   // replica by replica, its batch size.
   await waitFor('the switch to busy', () => status().profile.name === 'busy', 10_000);
+  lap('switched to busy');
   const readyAt = samples.find((x) => x.ready >= 3);
   assert.ok(readyAt && readyAt.atS < 0.2, `3 ready at ${readyAt?.atS.toFixed(2)}s, after the switch`);
   assert.ok(
@@ -235,6 +244,7 @@ test('a schedule switch under load: prewarmed before the open, new bounds and ba
     async () => (await settingsOf(status())).every((b) => b === 8) && ready(status()) >= 3,
     10_000,
   );
+  lap("every replica on busy's batch size");
   // A batch size is a live setting: the replicas running before the switch took it, none was replaced.
   const before = new Set(samples.filter((x) => x.atS < -0.3).flatMap((x) => x.pids));
   const after = status().replicas.map((r) => r.pid!);
@@ -245,6 +255,7 @@ test('a schedule switch under load: prewarmed before the open, new bounds and ba
   );
   // Close: quiet's bounds, at most 2 replicas, its batch size.
   await waitFor('the switch back to quiet', () => status().profile.name === 'quiet', 10_000);
+  lap('switched back to quiet');
   await waitFor(
     "at most 2 replicas on quiet's batch size",
     async () => {
@@ -257,6 +268,7 @@ test('a schedule switch under load: prewarmed before the open, new bounds and ba
     },
     12_000,
   );
+  lap("at most 2 replicas on quiet's batch size");
   await load.moreOk(50);
   const result = await load.stop();
   assert.deepEqual(

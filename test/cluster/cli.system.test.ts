@@ -7,8 +7,9 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import path from 'node:path';
 import { isAlive } from '../../src/common/process.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
+import { laps } from '../helpers/laps.js';
 import { cliEntry } from '../helpers/paths.js';
-import { fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';
+import { addDemoModel, fakeCli, killAll, tempWorld, testProfile, waitFor } from './helpers.js';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller/controller.js';
 import type { ClusterEvent } from '../../src/cluster/events.js';
 import { statePaths } from '../../src/cluster/state/state-dir.js';
@@ -49,7 +50,7 @@ local: { cpus: 2, memory: 4GiB }
 /** A temp world with the demo model and a profile file; returns the profile path. */
 function cliWorld() {
   const w = tempWorld();
-  execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', w.registry], { stdio: 'ignore' });
+  addDemoModel(w.registry);
   const profile = path.join(w.root, 'p.yaml');
   writeFileSync(profile, profileYaml(w.registry));
   return { ...w, profile };
@@ -95,6 +96,7 @@ test('a broken profile starts nothing and leaves no state behind', (t) => {
 });
 
 test('up --detach, a refused second up, status (with a shadow server), logs, scale bounds, down', async (t) => {
+  const lap = laps(t);
   const w = cliWorld();
   // A shadow server nobody listens at: status lists it with the gateway's count of copies (none yet).
   writeFileSync(
@@ -125,11 +127,21 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
     ['ready', 'ready'],
   );
 
-  const again = serve(['up', '--profile', w.profile, '--state-dir', w.stateDir], w.root);
+  lap('up --detach');
+  // What reads the running cluster (and a refused second up) runs at once: each is its own CLI process.
+  const [again, st, logs, one, logsNope, tooMany, scaleMany] = await Promise.all([
+    serveAsync(['up', '--profile', w.profile, '--state-dir', w.stateDir], w.root),
+    serveAsync(['status', '--state-dir', w.stateDir], w.root),
+    serveAsync(['logs', '-n', '200', '--state-dir', w.stateDir], w.root),
+    serveAsync(['logs', '2', '--state-dir', w.stateDir], w.root),
+    serveAsync(['logs', 'nope', '--state-dir', w.stateDir], w.root),
+    serveAsync(['scale', '9', '--state-dir', w.stateDir], w.root),
+    serveAsync(['scale', 'many', '--state-dir', w.stateDir], w.root),
+  ]);
+  lap('a second up, status, logs and bad scales at once');
   assert.equal(again.code, 2);
   assert.match(again.stderr, /a cluster is already running in .* \(pid \d+\)/);
 
-  const st = serve(['status', '--state-dir', w.stateDir], w.root);
   assert.equal(st.code, 0, st.stderr);
   assert.match(st.stdout, /replica-2 .*ready/);
   assert.match(st.stdout, new RegExp(`Gateway ${s.gatewayUrl}`));
@@ -138,12 +150,10 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
     /^Other servers:\n  shadow http:\/\/127\.0\.0\.1:9\/?: a copy of 10% of infer requests · 0 copies \(0 agreed, 0 disagreed, 0 errors, 0 dropped\)$/m,
   );
 
-  const logs = serve(['logs', '-n', '200', '--state-dir', w.stateDir], w.root);
   assert.equal(logs.code, 0, logs.stderr);
   assert.match(logs.stdout, /^controller +\| /m);
   assert.match(logs.stdout, /^replica-1 +\| /m);
   assert.match(logs.stdout, /^gateway +\| /m);
-  const one = serve(['logs', '2', '--state-dir', w.stateDir], w.root);
   assert.ok(
     one.stdout
       .trim()
@@ -151,9 +161,8 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
       .every((l) => l.startsWith('replica-2 ')),
     one.stdout,
   );
-  assert.equal(serve(['logs', 'nope', '--state-dir', w.stateDir], w.root).code, 2);
+  assert.equal(logsNope.code, 2);
 
-  const tooMany = serve(['scale', '9', '--state-dir', w.stateDir], w.root);
   assert.equal(tooMany.code, 2);
   assert.match(tooMany.stderr, /outside the profile's range 1\.\.3/);
   const pinned = serve(['scale', '3', '--state-dir', w.stateDir], w.root);
@@ -162,12 +171,14 @@ test('up --detach, a refused second up, status (with a shadow server), logs, sca
   const auto = serve(['scale', 'auto', '--state-dir', w.stateDir], w.root);
   assert.equal(auto.code, 0, auto.stderr);
   assert.match(auto.stdout, /^autoscaling resumed from 3 replicas/);
-  assert.equal(serve(['scale', 'many', '--state-dir', w.stateDir], w.root).code, 2);
+  assert.equal(scaleMany.code, 2);
+  lap('scale 3, scale auto');
 
   const down = serve(['down', '--state-dir', w.stateDir], w.root);
   assert.equal(down.code, 0, down.stderr);
   await waitFor('every process gone', () => pids.every((p) => !isAlive(p)), 10_000);
   assert.equal(serve(['status', '--state-dir', w.stateDir], w.root).code, 3);
+  lap('down');
 });
 
 /** Runs the CLI without blocking the event loop (an in-process cluster must answer it). */

@@ -1,13 +1,13 @@
 // Helpers for the cluster tests: a complete Profile built in code, a throwaway model registry and
 // state directory, process checks for orphans, and a started cluster whose processes cleanup kills.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClusterHandle } from '../../src/cluster/controller/controller.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import type { Profile } from '../../src/profile/types.js';
-import { outDir } from '../helpers/paths.js';
+import { cliEntry, outDir } from '../helpers/paths.js';
 
 /** The fake data-plane CLI (replica + gateway) compiled next to this file. */
 export const fakeCli = path.join(outDir, 'test', 'cluster', 'fixtures', 'fake-serve.js');
@@ -93,6 +93,22 @@ export function tempWorld(): { root: string; registry: string; stateDir: string;
     stateDir: path.join(root, 'state'),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+let demoModelDir: string | undefined;
+
+/**
+ * Puts the demo model (cnn-lstm@1, as `serve model demo` writes it) into `registry`. The real CLI
+ * builds it once per test file (about a second of CPU); each further world gets a copy.
+ */
+export function addDemoModel(registry: string): void {
+  if (demoModelDir === undefined) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'serve-demo-model-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', dir], { stdio: 'ignore' });
+    demoModelDir = dir;
+  }
+  cpSync(demoModelDir, registry, { recursive: true });
 }
 
 /** Pids of live processes whose command line contains `needle` (from ps), excluding zombies. */

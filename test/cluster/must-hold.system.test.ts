@@ -3,20 +3,19 @@
 // on scale-down and on stop fails no accepted request. Each runs a few seconds of bounded load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startCluster } from '../../src/cluster/controller/controller.js';
 import { isAlive } from '../../src/common/process.js';
 import { cliEntry } from '../helpers/paths.js';
-import { fakeCli, killAll, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';
+import { addDemoModel, fakeCli, killAll, tempWorld, testProfile, waitFor, watchedCluster } from './helpers.js';
 import { startLoad } from './load.js';
 
 const GiB = 1024 ** 3;
 
-/** A temp world with the demo model written into its registry by the real CLI. */
+/** A temp world with the demo model written into its registry by the real CLI (built once a file). */
 function demoWorld() {
   const w = tempWorld();
-  execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', w.registry], { stdio: 'ignore' });
+  addDemoModel(w.registry);
   return w;
 }
 

@@ -4,12 +4,13 @@
 // (no CUDA provider here), answer only with the cluster token, and `serve status` shows the GPUs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { cliEntry, repoRoot } from '../helpers/paths.js';
+import { laps } from '../helpers/laps.js';
 import { fakeNvidiaSmi, needSshLab, startSshLab } from '../helpers/ssh-lab.js';
 import { tempWorld, waitFor } from './helpers.js';
 import { demoBody } from './load.js';
@@ -26,8 +27,15 @@ function replicaEnv(wrapperPid: number): Record<string, string> {
 
 test('two GPUs, four 0.5-GPU replicas over SSH: two per device in CUDA_VISIBLE_DEVICES, CPU fallback, token required, GPUs in status', async (t) => {
   if (!needSshLab(t)) return;
-  const lab = await startSshLab(1);
+  const lap = laps(t);
   const w = tempWorld();
+  // The demo model builds while the sshd host starts.
+  const model = serve(['model', 'demo', '--registry', w.registry], w.root);
+  const lab = await startSshLab(1).catch(async (err: unknown) => {
+    await model.catch(() => undefined);
+    w.cleanup();
+    throw err;
+  });
   const stateDir = path.join(w.root, 's');
   let up = false;
   t.after(async () => {
@@ -37,7 +45,8 @@ test('two GPUs, four 0.5-GPU replicas over SSH: two per device in CUDA_VISIBLE_D
   });
   const host = lab.hosts[0]!;
   fakeNvidiaSmi(host.binDir, ['0, Fake GPU, 16384, 1024, 7', '1, Fake GPU, 16384, 2048, 9']);
-  execFileSync(process.execPath, [cliEntry, 'model', 'demo', '--registry', w.registry], { stdio: 'ignore' });
+  await model;
+  lap('sshd host and the demo model');
   const profile = path.join(w.root, 'gpu.yaml');
   writeFileSync(
     profile,
@@ -74,7 +83,13 @@ ssh:
   );
   await serve(['up', '--detach', '--profile', profile, '--state-dir', stateDir], w.root);
   up = true;
-  const s = JSON.parse((await serve(['status', '--json', '--state-dir', stateDir], w.root)).stdout) as ClusterStatus;
+  lap('up --detach: four replicas');
+  const [json, table] = await Promise.all([
+    serve(['status', '--json', '--state-dir', stateDir], w.root).then((r) => r.stdout),
+    serve(['status', '--state-dir', stateDir], w.root).then((r) => r.stdout),
+  ]);
+  lap('status and status --json');
+  const s = JSON.parse(json) as ClusterStatus;
   assert.deepEqual(
     s.replicas.map((r) => [r.host, r.state]),
     Array(4).fill(['gpu-1', 'ready']),
@@ -101,7 +116,6 @@ ssh:
       [1, 9, 16384 * 1024 ** 2],
     ],
   );
-  const table = (await serve(['status', '--state-dir', stateDir], w.root)).stdout;
   assert.match(table, /gpu-1\s+up\s+root@10\.231\.\d+\.2:2201 .* 0: 7% 1\.0GiB\/16\.0GiB {2}1: 9%/);
 
   // Through the gateway it answers; straight at a replica, without the cluster's token, 401.
@@ -122,7 +136,9 @@ ssh:
   const ready = await fetch(`${s.replicas[0]!.url}/v2/health/ready`);
   assert.equal(ready.status, 200);
 
+  lap('requests');
   await serve(['down', '--state-dir', stateDir], w.root);
   up = false;
   await waitFor('nothing of ours left on the host', () => host.ourPids().length === 0, 5000, 100);
+  lap('down');
 });

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller/controller.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { cliEntry, repoRoot } from '../helpers/paths.js';
+import { laps } from '../helpers/laps.js';
 import { needSshLab, startSshLab, type SshLab } from '../helpers/ssh-lab.js';
 import { fakeCli, processesMatching, tempWorld, testProfile, waitFor } from './helpers.js';
 import { startLoad } from './load.js';
@@ -51,7 +52,9 @@ const perHost = (s: ClusterStatus) => {
 
 test('local plus two SSH hosts: spread, served, named in status; hosts cut off or hung under load are replaced with no failed request; nothing left', async (t) => {
   if (!needSshLab(t)) return;
+  const lap = laps(t);
   const lab = await startSshLab(2);
+  lap('two sshd hosts');
   const w = tempWorld();
   let h: ClusterHandle | undefined;
   // The real gateway (its retries are what is tested) in front of fake replicas.
@@ -68,6 +71,7 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
     remoteCliEntry: fakeCli,
   });
   const cluster = h;
+  lap('cluster of 6 started');
 
   // Spread over all three hosts, two each; the model was copied to each SSH host's registry.
   assert.deepEqual(perHost(cluster.status()), { local: 2, h1: 2, h2: 2 });
@@ -114,7 +118,7 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
     const replacedMs = Date.now() - faultAt;
     assert.ok(replacedMs < 15_000, `${host.name}: replaced within ${replacedMs} ms`);
     assert.notEqual(after.hosts!.find((x) => x.name === host.name)!.state, 'up');
-    t.diagnostic(`${host.name}: replaced ${replacedMs} ms after the fault`);
+    lap(`${host.name}: replaced ${replacedMs} ms after the fault`);
   }
   await load.moreOk(200);
   const result = await load.stop();
@@ -133,6 +137,7 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
 
   await cluster.stop();
   h = undefined;
+  lap('stopped');
   assert.deepEqual(
     processesMatching(fakeCli).filter((pid) => !lab.hosts.some((x) => x.ourPids().includes(pid))),
     [],
@@ -143,4 +148,5 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
   lab.hosts[1]!.thaw();
   for (const host of lab.hosts)
     await waitFor(`nothing of ours left on ${host.name}`, () => host.ourPids().length === 0, 8000, 100);
+  lap('nothing left on the hosts');
 });

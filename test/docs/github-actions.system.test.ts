@@ -1,6 +1,8 @@
 // docs/examples/github-actions.yml (issue 21): its steps have the shape the docs promise, every
 // `serve` line names real commands and flags (as the commander program prints them in --help), and
-// its serve steps run here as written against the demo (only the load times shortened).
+// its serve steps run here as written against the demo (only the load times shortened). The same
+// detached cluster serves the README's CI flow: `serve bench --profile` gates pass with exit 0 and
+// fail with exit 1, `serve status` sees it, and after `serve down` status exits 3.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -8,6 +10,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { laps } from '../helpers/laps.js';
 import { repoRoot } from '../helpers/paths.js';
 import { serveBin } from '../e2e/cli-run.js';
 
@@ -89,7 +92,8 @@ function runLine(
   });
 }
 
-test('the serve steps run as written against the demo', async (t) => {
+test('the serve steps run as written against the demo; bench --profile gates pass (0) and fail (1); down', async (t) => {
+  const lap = laps(t);
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-gha-'));
   const binDir = path.join(cwd, 'node_modules', '.bin');
   mkdirSync(binDir, { recursive: true });
@@ -104,14 +108,26 @@ test('the serve steps run as written against the demo', async (t) => {
   });
   const up = await runLine(lineOf('up'), cwd, binDir);
   assert.equal(up.code, 0, up.stderr);
-  // The committed baseline, made as the file's comment says (shorter).
+  lap('up --detach');
+  // The committed baseline, made as the file's comment says (shorter, after a warmup): the profile's
+  // targets are met, exit 0.
   mkdirSync(path.join(cwd, 'bench'));
   const base = await runLine(
-    'serve bench --profile local --rps 200 --duration 1s --warmup 0s --json > bench/baseline.json',
+    'serve bench --profile local --rps 200 --duration 2s --warmup 1s --json > bench/baseline.json',
     cwd,
     binDir,
   );
-  assert.ok(base.code === 0 || base.code === 1, base.stderr);
+  assert.equal(base.code, 0, `${base.stderr}\n${readFileSync(path.join(cwd, 'bench', 'baseline.json'), 'utf8')}`);
+  lap('bench: the baseline, passing');
+  // An impossible target must fail the gate with exit code 1 and say which target.
+  const fail = await runLine(
+    'serve bench --profile local --rps 200 --duration 1s --warmup 0 --p50 0.05ms',
+    cwd,
+    binDir,
+  );
+  assert.equal(fail.code, 1, fail.stderr);
+  assert.match(fail.stdout, /p50[^\n]*FAIL/);
+  lap('bench: an impossible target, failing');
   // The step as written, with 1 s of load and no warmup instead of 30 s after 10 s: what is checked
   // is the recipe (baseline compared, JUnit kept, verdict logged), not the figures.
   const bench = lineOf('bench')
@@ -133,10 +149,19 @@ test('the serve steps run as written against the demo', async (t) => {
   const failed = json.gates.checks.filter((c) => !c.passed).length;
   assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('::error ')).length, failed);
   assert.match(readFileSync(summary, 'utf8'), /^### serve bench: (PASS|FAIL)\n/);
+  lap('the bench step');
+  const status = await runLine('serve status --json', cwd, binDir);
+  assert.equal(status.code, 0, status.stderr);
+  const s = JSON.parse(status.stdout) as { replicas: Array<{ state: string }> };
+  assert.ok(s.replicas.filter((r) => r.state === 'ready').length >= 1);
   const down = await runLine(lineOf('down'), cwd, binDir);
   assert.equal(down.code, 0, down.stderr);
+  const after = await runLine('serve status', cwd, binDir);
+  assert.equal(after.code, 3, 'nothing running: exit 3');
+  assert.doesNotMatch(after.stderr, /\n\s+at /, 'no stack trace');
   // The always-run step after a step that already stopped it (or never started it) still passes.
   const again = await runLine(lineOf('down'), cwd, binDir);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /^nothing to stop/);
+  lap('status, down, status, down');
 });

@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { laps } from '../helpers/laps.js';
 import { repoRoot } from '../helpers/paths.js';
 import { serve } from './cli-run.js';
 
 test('fresh directory: up --detach market-hours (exit 3 where it does not fit), bench --rps 200, down', async (t) => {
+  const lap = laps(t);
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-first-'));
   const stateDir = path.join(cwd, '.serve');
   t.after(async () => {
@@ -31,7 +33,11 @@ test('fresh directory: up --detach market-hours (exit 3 where it does not fit), 
   assert.ok(existsSync(path.join(cwd, 'models', 'cnn-lstm', '1', 'model.onnx')));
   assert.equal(JSON.parse(readFileSync(path.join(stateDir, 'state.json'), 'utf8')).profileName, 'market-hours');
 
-  const bench = await serve(['bench', '--rps', '200', '--duration', '3s', '--json'], { cwd, timeoutMs: 60_000 });
+  lap('validate, up --detach');
+  // 1 s measured after the default warmup: what is checked is that bench finds the cluster and its
+  // profile's targets, not the figures.
+  const bench = await serve(['bench', '--rps', '200', '--duration', '1s', '--json'], { cwd, timeoutMs: 60_000 });
+  lap('bench');
   assert.equal(bench.code, 0, `${bench.stderr}\n${bench.stdout.slice(0, 1500)}`);
   const result = JSON.parse(bench.stdout) as {
     requests: { ok: number; errors: number };
@@ -40,7 +46,7 @@ test('fresh directory: up --detach market-hours (exit 3 where it does not fit), 
   assert.equal(result.requests.errors, 0);
   // No --warmup: 2 s of it ran first (issue 21).
   assert.equal((result as unknown as { warmupMs: number }).warmupMs, 2000);
-  assert.ok(result.requests.ok >= 540, `${result.requests.ok} ok`);
+  assert.ok(result.requests.ok >= 180, `${result.requests.ok} ok`);
   assert.deepEqual(
     result.gates.checks.map((c) => c.metric).sort(),
     ['errorRate', 'max', 'minRps', 'p50', 'p95', 'p99'].sort(),
@@ -49,4 +55,5 @@ test('fresh directory: up --detach market-hours (exit 3 where it does not fit), 
   const down = await serve(['down'], { cwd, timeoutMs: 60_000 });
   assert.equal(down.code, 0, down.stderr);
   assert.equal(existsSync(path.join(stateDir, 'serve.pid')), false);
+  lap('down');
 });

@@ -267,24 +267,31 @@ test('the packed tarball installs offline into a temporary prefix and runs from 
   const empty = path.join(work, 'empty');
   mkdirSync(empty);
   const serve = (args: string[], timeoutMs = 60_000) => run(bin, args, { cwd: empty, env: npmEnv(), timeoutMs });
+  // The four runs of the installed command share nothing but the empty directory (only the demo
+  // writes there): they run side by side, and each subtest checks its own.
+  const [version, help, validate, demo] = await Promise.all([
+    serve(['--version']),
+    serve(['--help']),
+    serve(['validate', 'market-hours']),
+    serve(['demo', '--duration', '2s', '--warmup', '0s', '--json'], 90_000),
+  ]);
 
-  await t.test('serve --version prints the package version, no commit outside a checkout', async () => {
-    const r = await serve(['--version']);
+  await t.test('serve --version prints the package version, no commit outside a checkout', () => {
+    const r = version;
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, `${pkg.version}\n`);
-    const help = await serve(['--help']);
     assert.equal(help.code, 0, help.stderr);
     assert.match(help.stdout, /^Usage: serve /);
   });
 
-  await t.test('serve validate market-hours finds the profile shipped inside the package', async () => {
-    const r = await serve(['validate', 'market-hours']);
+  await t.test('serve validate market-hours finds the profile shipped inside the package', () => {
+    const r = validate;
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`${pkg.name}/profiles/market-hours\\.yaml: ok`));
   });
 
-  await t.test('serve demo --duration 2s builds ./models in the empty directory and serves it', async () => {
-    const r = await serve(['demo', '--duration', '2s', '--warmup', '0s', '--json'], 90_000);
+  await t.test('serve demo --duration 2s builds ./models in the empty directory and serves it', () => {
+    const r = demo;
     // 1 is a missed latency target (no warmup on a busy machine), not a broken install.
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}\n${r.stderr.slice(-2000)}`);
     const result = JSON.parse(r.stdout) as { requests: { ok: number } };

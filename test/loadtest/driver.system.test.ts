@@ -41,26 +41,30 @@ async function withServer<T>(opts: FakeServerOptions, fn: (url: string) => Promi
   }
 }
 
-test('a fixed 20 ms server reads p50 = 20 ms within 1 ms', async () => {
+test('a fixed 20 ms server reads p50 = 20 ms within 1 ms', async (t) => {
   // Timing on a shared machine is noisy and the noise only adds: a correct tool gets within 1 ms in
   // one of five tries; a biased one (measuring the wrong interval) misses in all of them, and no
-  // reading may ever fall below the server's own delay.
+  // reading may ever fall below the server's own delay. The first try (1.5 s) also checks the counts
+  // and the per-second series; a further try only reads latency, so 0.6 s (60 samples) is enough.
   const seen: Array<{ minMs: number; p50Ms: number }> = [];
   await withServer({ delayMs: 20 }, async (url) => {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const r = await runBench(options(url, { ratePerSec: 100, durationMs: 1500, warmupMs: 200, checkShape: true }));
-      assert.equal(r.requests.ok, 150);
+      const durationMs = attempt === 0 ? 1500 : 600;
+      const r = await runBench(options(url, { ratePerSec: 100, durationMs, warmupMs: 200, checkShape: true }));
+      assert.equal(r.requests.ok, durationMs / 10);
       assert.equal(r.errorRate, 0);
-      // The per-second series adds up to the totals: 100 a second, the last answers in second 1 or 2.
-      assert.equal(
-        r.series.reduce((a, x) => a + x.sent, 0),
-        150,
-      );
-      assert.equal(
-        r.series.reduce((a, x) => a + x.ok, 0),
-        150,
-      );
-      assert.ok(Math.abs(r.series[0]!.sent - 100) <= 2, `second 0 sent ${r.series[0]!.sent}`);
+      if (attempt === 0) {
+        // The per-second series adds up to the totals: 100 a second, the last answers in second 1 or 2.
+        assert.equal(
+          r.series.reduce((a, x) => a + x.sent, 0),
+          150,
+        );
+        assert.equal(
+          r.series.reduce((a, x) => a + x.ok, 0),
+          150,
+        );
+        assert.ok(Math.abs(r.series[0]!.sent - 100) <= 2, `second 0 sent ${r.series[0]!.sent}`);
+      }
       assert.ok(
         r.series.every(
           (x, i) => x.second === i && (x.ok === 0 || (x.p50Ms >= 20 && x.p99Ms >= x.p50Ms && x.maxMs >= x.p99Ms)),
@@ -71,6 +75,7 @@ test('a fixed 20 ms server reads p50 = 20 ms within 1 ms', async () => {
       if (Math.abs(r.latency.p50Ms - 20) <= 1) break;
     }
   });
+  t.diagnostic(`${seen.length} tries`);
   const text = JSON.stringify(seen);
   assert.ok(
     seen.some((s) => Math.abs(s.p50Ms - 20) <= 1),

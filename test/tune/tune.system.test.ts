@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { isAlive } from '../../src/common/process.js';
 import type { TuneReport } from '../../src/tune/types.js';
+import { laps } from '../helpers/laps.js';
 import { serve, serveBin } from '../e2e/cli-run.js';
-import { killAll, waitFor } from '../cluster/helpers.js';
+import { addDemoModel, killAll, waitFor } from '../cluster/helpers.js';
 
 const PROFILE = `# A profile for the tune tests: the demo model, one small replica.
 name: tunetest
@@ -36,12 +37,17 @@ slo:
 
 const FAST = ['--window', '300ms', '--warmup', '200ms', '--max-windows', '4', '--threads', '1'];
 
-/** A temp working folder with the profile (and TMPDIR inside it, where tune keeps its cluster); removed after. */
-function world(t: { after(fn: () => unknown): void }, profile = PROFILE) {
+/**
+ * A temp working folder with the profile (and TMPDIR inside it, where tune keeps its cluster);
+ * removed after. With `model`, ./models holds the demo model already (one build for the file): only
+ * the first test sees tune build it.
+ */
+function world(t: { after(fn: () => unknown): void }, profile = PROFILE, o: { model?: boolean } = {}) {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-tune-test-'));
   const tmp = path.join(cwd, 'tmp');
   mkdirSync(tmp);
   writeFileSync(path.join(cwd, 'p.yaml'), profile);
+  if (o.model) addDemoModel(path.join(cwd, 'models'));
   t.after(() => {
     // Everything started from this folder: tune's own clusters in tmp, and a cluster a test started
     // with --state-dir here whose `serve down` hook (registered later, so run later) is too late.
@@ -76,6 +82,7 @@ function pidsUnder(needle: string): number[] {
 }
 
 test('the written profile keeps the comments, validates and starts; nothing of the tuning cluster is left', async (t) => {
+  const lap = laps(t);
   const w = world(t);
   const run = await serve(
     [
@@ -96,6 +103,7 @@ test('the written profile keeps the comments, validates and starts; nothing of t
     { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
   );
   assert.equal(run.code, 0, run.stderr);
+  lap('tune --write');
   const report = JSON.parse(run.stdout) as TuneReport & { written: string };
   assert.equal(report.stopped, 'done');
   assert.equal(report.objective, 'cost');
@@ -116,6 +124,7 @@ test('the written profile keeps the comments, validates and starts; nothing of t
   assert.match(text, new RegExp(`max_batch_size: ${rec.maxBatchSize} {4}# where the search starts`));
   assert.match(text, new RegExp(`batch_wait_timeout: ${rec.batchWaitMs}ms\n`));
   const validate = await serve(['validate', 'tuned.yaml'], { cwd: w.cwd });
+  lap('validate');
   assert.equal(validate.code, 0, validate.stderr);
   const up = await serve(['up', '--profile', 'tuned.yaml', '--detach', '--json', '--state-dir', 'st'], {
     cwd: w.cwd,
@@ -125,11 +134,13 @@ test('the written profile keeps the comments, validates and starts; nothing of t
   assert.equal(up.code, 0, up.stderr);
   const status = JSON.parse(up.stdout) as { replicas: Array<{ state: string }> };
   assert.equal(status.replicas.filter((r) => r.state === 'ready').length, rec.replicas);
+  lap('up --detach');
   assert.equal((await serve(['down', '--state-dir', 'st'], { cwd: w.cwd, timeoutMs: 30_000 })).code, 0);
+  lap('down');
 });
 
 test('a target no configuration can meet exits 1 with the closest candidate and what it missed', async (t) => {
-  const w = world(t, PROFILE.replace('p99: 400ms', 'p99: 50us'));
+  const w = world(t, PROFILE.replace('p99: 400ms', 'p99: 50us'), { model: true });
   const run = await serve(
     ['tune', '--profile', 'p.yaml', '--batch-sizes', '1,8', '--batch-waits', '0ms', '--replicas', '1', ...FAST],
     { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
@@ -144,7 +155,7 @@ test('a target no configuration can meet exits 1 with the closest candidate and 
 });
 
 test('Ctrl-C in the middle of the search stops the cluster it started, leaves no process and writes the best so far', async (t) => {
-  const w = world(t);
+  const w = world(t, PROFILE, { model: true });
   const child = spawn(
     process.execPath,
     [
@@ -206,14 +217,15 @@ test('Ctrl-C in the middle of the search stops the cluster it started, leaves no
 });
 
 test("--attach tunes a running cluster and hands it back unpinned, with the profile's batching", async (t) => {
-  const w = world(t);
-  execFileSync(process.execPath, [serveBin, 'model', 'demo'], { cwd: w.cwd, stdio: 'ignore' });
+  const lap = laps(t);
+  const w = world(t, PROFILE, { model: true });
   const up = await serve(['up', '--profile', 'p.yaml', '--detach', '--json', '--state-dir', 'st'], {
     cwd: w.cwd,
     timeoutMs: 60_000,
   });
   t.after(() => serve(['down', '--state-dir', 'st'], { cwd: w.cwd }).catch(() => undefined));
   assert.equal(up.code, 0, up.stderr);
+  lap('model and up --detach');
   const run = await serve(
     [
       'tune',
@@ -222,10 +234,11 @@ test("--attach tunes a running cluster and hands it back unpinned, with the prof
       '--attach',
       '--state-dir',
       'st',
+      // Two candidates, neither the profile's batch 8 within 0ms: handing back is a change to see.
       '--batch-sizes',
-      '1,8',
+      '8',
       '--batch-waits',
-      '0ms,2ms',
+      '2ms,5ms',
       '--replicas',
       '1',
       '--exhaustive',
@@ -236,7 +249,8 @@ test("--attach tunes a running cluster and hands it back unpinned, with the prof
   );
   assert.equal(run.code, 0, run.stderr);
   const report = JSON.parse(run.stdout) as TuneReport;
-  assert.equal(report.measured, 4);
+  assert.equal(report.measured, 2);
+  lap('tune --attach');
   const status = JSON.parse((await serve(['status', '--json', '--state-dir', 'st'], { cwd: w.cwd })).stdout) as {
     autoscaling: { pinned?: number; decisions: Array<{ action: string }> };
   };
