@@ -34,6 +34,13 @@ slo:
   throughput: { target: 40 }
 `;
 
+/**
+ * The exit code a decision maps to. These windows are short (300 ms) so that the tests are, and on a
+ * loaded machine they are often unstable: the run is then inconclusive (4), which these tests accept
+ * (what they check is the cluster and the files; write-safety.test.ts checks the decision).
+ */
+const codeOf = (decision: string) => (decision === 'decided' ? 0 : 4);
+
 const FAST = ['--window', '300ms', '--warmup', '200ms', '--max-windows', '4', '--threads', '1'];
 
 /** A temp working folder with the profile (and TMPDIR inside it, where tune keeps its cluster); removed after. */
@@ -91,12 +98,13 @@ test('the written profile keeps the comments, validates and starts; nothing of t
       ...FAST,
       '--write',
       'tuned.yaml',
+      '--write-anyway',
       '--json',
     ],
     { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
   );
-  assert.equal(run.code, 0, run.stderr);
-  const report = JSON.parse(run.stdout) as TuneReport & { written: string };
+  const report = JSON.parse(run.stdout) as TuneReport & { written: string; decision: string };
+  assert.equal(run.code, codeOf(report.decision), run.stderr);
   assert.equal(report.stopped, 'done');
   assert.equal(report.objective, 'cost');
   assert.equal(report.ratePerSec, 40);
@@ -115,6 +123,11 @@ test('the written profile keeps the comments, validates and starts; nothing of t
   assert.match(text, /registry: \.\/models {3}# built by serve tune when missing/);
   assert.match(text, new RegExp(`max_batch_size: ${rec.maxBatchSize} {4}# where the search starts`));
   assert.match(text, new RegExp(`batch_wait_timeout: ${rec.batchWaitMs}ms\n`));
+  assert.match(
+    text,
+    /\n# serve tune: the cheapest configuration meeting every target at 40 req\/s, measured on .+ CPUs, load average/,
+  );
+  assert.match(run.stderr, /changes to tuned\.yaml:\n/);
   const validate = await serve(['validate', 'tuned.yaml'], { cwd: w.cwd });
   assert.equal(validate.code, 0, validate.stderr);
   const up = await serve(['up', '--profile', 'tuned.yaml', '--detach', '--json', '--state-dir', 'st'], {
@@ -162,6 +175,7 @@ test('Ctrl-C in the middle of the search stops the cluster it started, leaves no
       ...FAST,
       '--write',
       'best.yaml',
+      '--write-anyway',
       '--json',
     ],
     {
@@ -234,8 +248,8 @@ test("--attach tunes a running cluster and hands it back unpinned, with the prof
     ],
     { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
   );
-  assert.equal(run.code, 0, run.stderr);
-  const report = JSON.parse(run.stdout) as TuneReport;
+  const report = JSON.parse(run.stdout) as TuneReport & { decision: string };
+  assert.equal(run.code, codeOf(report.decision), run.stderr);
   assert.equal(report.measured, 4);
   const status = JSON.parse((await serve(['status', '--json', '--state-dir', 'st'], { cwd: w.cwd })).stdout) as {
     autoscaling: { pinned?: number; decisions: Array<{ action: string }> };
