@@ -1,5 +1,5 @@
 // `serve tune` as a user runs it, on the demo model with real replicas, a small grid and short
-// windows: the profile it writes keeps the original's comments, validates and starts; a target no
+// windows: the profile it writes keeps the original's comments and replicas.min (the capacity guard), validates and starts; a target no
 // configuration can meet exits 1 naming the closest candidate and what it missed; Ctrl-C in the
 // middle of the search leaves no process behind and still writes the best found so far; --attach
 // hands a running cluster back unpinned with its profile's settings.
@@ -82,8 +82,12 @@ function pidsUnder(needle: string): number[] {
   return [...out];
 }
 
-test('the written profile keeps the comments, validates and starts; nothing of the tuning cluster is left', async (t) => {
-  const w = world(t);
+test('the written profile keeps the comments and the capacity, validates and starts; nothing of the tuning cluster is left', async (t) => {
+  // replicas.min 2 while tune tries 1 replica: the capacity guard keeps 2 (the issue's 5 -> 1).
+  const w = world(
+    t,
+    PROFILE.replace('replicas: { min: 1, max: 2, initial: 1 }', 'replicas: { min: 2, max: 2, initial: 2 }'),
+  );
   const run = await serve(
     [
       'tune',
@@ -128,6 +132,11 @@ test('the written profile keeps the comments, validates and starts; nothing of t
     /\n# serve tune: the cheapest configuration meeting every target at 40 req\/s, measured on .+ CPUs, load average/,
   );
   assert.match(run.stderr, /changes to tuned\.yaml:\n/);
+  assert.match(
+    run.stderr,
+    /\nkept replicas\.min 2 and replicas\.initial 2 \(tune chose 1 replica: --allow-capacity-change/,
+  );
+  assert.match(text, /replicas: \{ min: 2, max: 2, initial: 2 \}/);
   const validate = await serve(['validate', 'tuned.yaml'], { cwd: w.cwd });
   assert.equal(validate.code, 0, validate.stderr);
   const up = await serve(['up', '--profile', 'tuned.yaml', '--detach', '--json', '--state-dir', 'st'], {
@@ -137,7 +146,7 @@ test('the written profile keeps the comments, validates and starts; nothing of t
   t.after(() => serve(['down', '--state-dir', 'st'], { cwd: w.cwd }).catch(() => undefined));
   assert.equal(up.code, 0, up.stderr);
   const status = JSON.parse(up.stdout) as { replicas: Array<{ state: string }> };
-  assert.equal(status.replicas.filter((r) => r.state === 'ready').length, rec.replicas);
+  assert.equal(status.replicas.filter((r) => r.state === 'ready').length, 2, "the profile's replicas.min, kept");
   assert.equal((await serve(['down', '--state-dir', 'st'], { cwd: w.cwd, timeoutMs: 30_000 })).code, 0);
 });
 
