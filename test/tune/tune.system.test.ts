@@ -1,8 +1,9 @@
 // `serve tune` as a user runs it, on the demo model with real replicas, a small grid and short
-// windows: the profile it writes keeps the original's comments and replicas.min (the capacity guard), validates and starts; a target no
-// configuration can meet exits 1 naming the closest candidate and what it missed; Ctrl-C in the
-// middle of the search leaves no process behind and still writes the best found so far; --attach
-// hands a running cluster back unpinned with its profile's settings.
+// windows: the profile it writes keeps the original's comments and replicas.min (the capacity
+// guard), validates and starts; a target no configuration can meet exits 1 naming the closest
+// candidate and what it missed; Ctrl-C in the middle of the search leaves no process behind and
+// still writes the best found so far (--write-anyway); --attach hands a running cluster back
+// unpinned with its profile's settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
