@@ -121,7 +121,7 @@ async function run(f: TuneFlags): Promise<number> {
       f.html && `Wrote ${f.html}`,
       f.write && !plan && `Not written: ${f.write} (${notWritten})`,
     ].filter(Boolean);
-    const lines = [renderTune(report), ...(advice ? [advice] : []), ...files];
+    const lines = [renderTune(report, decision === 'decided'), ...(advice ? [advice] : []), ...files];
     process.stdout.write(lines.map((l) => `${l}\n`).join(''));
   }
   if (report.stopped === 'interrupted') return ExitCode.Interrupted;
