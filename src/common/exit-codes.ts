@@ -42,7 +42,7 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
     meaning: 'Success; for `serve bench` and `serve demo` every target was met.',
     byCommand: {
       bench: 'every target and baseline check met, and at least one request succeeded',
-      tune: 'a configuration met every target (also when the budget ran out after one was found)',
+      tune: 'the recommendation met every target with confidence (also when the budget ran out after one was found)',
     },
   },
   TargetMissed: {
@@ -53,7 +53,7 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
         'a target or a baseline comparison missed, `--against` found a regression, or not one ' +
         'request succeeded (even ' +
         'without targets: `FAIL: no successful request`); the server was reached',
-      tune: 'no configuration met every target: the closest candidate is reported with what it missed',
+      tune: 'every measured configuration missed with confidence: the closest candidate is reported with what it missed',
       rollout: 'the rollout rolled back',
       'model compare': 'agreement below `--min-agreement`',
     },
@@ -101,6 +101,10 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
         'decide it), an `--against` comparison is undecided, or the run is unreliable (the ' +
         'generator fell behind); ' +
         '`--inconclusive pass|fail` maps it to 0 or 1',
+      tune:
+        "nothing was decided with confidence: the recommendation's measurement was unstable or " +
+        'within 10% of a target, or some candidate was neither met nor missed; nothing is ' +
+        'written without `--write-anyway`',
     },
   },
   Internal: {

@@ -1,12 +1,16 @@
 // Profiles written by `serve tune` (tune): `--write` is the original profile with the chosen values
-// (batching, threads and as many CPUs, replicas.initial and replicas.min), everything else as it was,
-// comments and key order included; the cluster tune starts for itself runs the original with the
-// first candidate's values, a free gateway port and autoscaling off (tune sets the count).
+// (batching, threads and as many CPUs, replicas.initial and replicas.min, never lowered without
+// --allow-capacity-change: write-guard.ts), everything else as it was, comments and key order
+// included, under a comment saying where and when it was measured (measured-comment.ts); the
+// cluster tune starts for itself runs the original with the first candidate's values, a free
+// gateway port and autoscaling off (tune sets the count).
 import { formatDuration } from '../profile/fields/fields.js';
 import { editProfileText, type ProfileEdit } from '../profile/edit.js';
 import { parseProfile } from '../profile/parse.js';
 import type { Profile } from '../profile/types.js';
 import type { TuneConfig } from './types.js';
+import { withMeasuredComment } from './measured-comment.js';
+import { planWrite, type WritePlan } from './write-guard.js';
 
 function configEdits(c: TuneConfig): ProfileEdit[] {
   return [
@@ -16,16 +20,16 @@ function configEdits(c: TuneConfig): ProfileEdit[] {
   ];
 }
 
-/** The original profile text with `c` written into it (for `--write`). */
-export function tunedProfileText(text: string, profile: Profile, c: TuneConfig, file: string): string {
-  const edits: ProfileEdit[] = [
-    ...configEdits(c),
-    { path: ['resources', 'cpus'], value: c.threads },
-    { path: ['replicas', 'min'], value: c.replicas },
-    { path: ['replicas', 'initial'], value: c.replicas },
-  ];
-  if (profile.replicas.max < c.replicas) edits.push({ path: ['replicas', 'max'], value: c.replicas });
-  return editProfileText(text, edits, file);
+/** The original profile text with `c` written into it as `plan` allows, under `comment` (for `--write`). */
+export function tunedProfileText(
+  text: string,
+  profile: Profile,
+  c: TuneConfig,
+  file: string,
+  o: { allowCapacityChange: boolean; comment: readonly string[] },
+): { text: string } & WritePlan {
+  const plan = planWrite(profile, c, o.allowCapacityChange);
+  return { ...plan, text: withMeasuredComment(editProfileText(text, plan.edits, file), o.comment) };
 }
 
 /** The profile of the cluster `serve tune` starts: the original with `first`'s values, port 0, no autoscaling. */

@@ -21,6 +21,10 @@ test('the table ranks the recommendation first, then failing and excluded candid
   assert.match(rows[2]!, /^3\s+32\s+10ms\s.*excluded\s.*batch wait 10ms is not below slo\.p99/);
   assert.match(text, /Recommendation: batch 8 within 2ms, 1 replica x 1 thread\n/);
   assert.match(
+    renderTune(report(), false),
+    /Recommendation \(not decided with confidence\): batch 8 within 2ms, 1 replica x 1 thread\n/,
+  );
+  assert.match(
     text,
     /Why: batch 8 within 2ms, 1 replica x 1 thread is the highest rate one replica sustained within every target: 300 req\/s/,
   );

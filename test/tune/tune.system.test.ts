@@ -1,8 +1,9 @@
 // `serve tune` as a user runs it, on the demo model with real replicas, a small grid and short
-// windows: the profile it writes keeps the original's comments, validates and starts; a target no
-// configuration can meet exits 1 naming the closest candidate and what it missed; Ctrl-C in the
-// middle of the search leaves no process behind and still writes the best found so far; --attach
-// hands a running cluster back unpinned with its profile's settings.
+// windows: the profile it writes keeps the original's comments and replicas.min (the capacity
+// guard), validates and starts; a target no configuration can meet exits 1 naming the closest
+// candidate and what it missed; Ctrl-C in the middle of the search leaves no process behind and
+// still writes the best found so far (--write-anyway); --attach hands a running cluster back
+// unpinned with its profile's settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
@@ -34,6 +35,13 @@ slo:
   error_rate: 1%
   throughput: { target: 40 }
 `;
+
+/**
+ * The exit code a decision maps to. These windows are short (300 ms) so that the tests are, and on a
+ * loaded machine they are often unstable: the run is then inconclusive (4), which these tests accept
+ * (what they check is the cluster and the files; write-safety.test.ts checks the decision).
+ */
+const codeOf = (decision: string) => (decision === 'decided' ? 0 : 4);
 
 const FAST = ['--window', '300ms', '--warmup', '200ms', '--max-windows', '4', '--threads', '1'];
 
@@ -81,9 +89,13 @@ function pidsUnder(needle: string): number[] {
   return [...out];
 }
 
-test('the written profile keeps the comments, validates and starts; nothing of the tuning cluster is left', async (t) => {
+test('the written profile keeps the comments and the capacity, validates and starts; nothing of the tuning cluster is left', async (t) => {
   const lap = laps(t);
-  const w = world(t);
+  // replicas.min 2 while tune tries 1 replica: the capacity guard keeps 2 (the issue's 5 -> 1).
+  const w = world(
+    t,
+    PROFILE.replace('replicas: { min: 1, max: 2, initial: 1 }', 'replicas: { min: 2, max: 2, initial: 2 }'),
+  );
   const run = await serve(
     [
       'tune',
@@ -98,13 +110,14 @@ test('the written profile keeps the comments, validates and starts; nothing of t
       ...FAST,
       '--write',
       'tuned.yaml',
+      '--write-anyway',
       '--json',
     ],
     { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
   );
-  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout) as TuneReport & { written: string; decision: string };
+  assert.equal(run.code, codeOf(report.decision), run.stderr);
   lap('tune --write');
-  const report = JSON.parse(run.stdout) as TuneReport & { written: string };
   assert.equal(report.stopped, 'done');
   assert.equal(report.objective, 'cost');
   assert.equal(report.ratePerSec, 40);
@@ -123,6 +136,16 @@ test('the written profile keeps the comments, validates and starts; nothing of t
   assert.match(text, /registry: \.\/models {3}# built by serve tune when missing/);
   assert.match(text, new RegExp(`max_batch_size: ${rec.maxBatchSize} {4}# where the search starts`));
   assert.match(text, new RegExp(`batch_wait_timeout: ${rec.batchWaitMs}ms\n`));
+  assert.match(
+    text,
+    /\n# serve tune: the cheapest configuration meeting every target at 40 req\/s, measured on .+ CPUs, load average/,
+  );
+  assert.match(run.stderr, /changes to tuned\.yaml:\n/);
+  assert.match(
+    run.stderr,
+    /\nkept replicas\.min 2 and replicas\.initial 2 \(tune chose 1 replica: --allow-capacity-change/,
+  );
+  assert.match(text, /replicas: \{ min: 2, max: 2, initial: 2 \}/);
   const validate = await serve(['validate', 'tuned.yaml'], { cwd: w.cwd });
   lap('validate');
   assert.equal(validate.code, 0, validate.stderr);
@@ -133,7 +156,7 @@ test('the written profile keeps the comments, validates and starts; nothing of t
   t.after(() => serve(['down', '--state-dir', 'st'], { cwd: w.cwd }).catch(() => undefined));
   assert.equal(up.code, 0, up.stderr);
   const status = JSON.parse(up.stdout) as { replicas: Array<{ state: string }> };
-  assert.equal(status.replicas.filter((r) => r.state === 'ready').length, rec.replicas);
+  assert.equal(status.replicas.filter((r) => r.state === 'ready').length, 2, "the profile's replicas.min, kept");
   lap('up --detach');
   assert.equal((await serve(['down', '--state-dir', 'st'], { cwd: w.cwd, timeoutMs: 30_000 })).code, 0);
   lap('down');
@@ -173,6 +196,7 @@ test('Ctrl-C in the middle of the search stops the cluster it started, leaves no
       ...FAST,
       '--write',
       'best.yaml',
+      '--write-anyway',
       '--json',
     ],
     {
@@ -247,8 +271,8 @@ test("--attach tunes a running cluster and hands it back unpinned, with the prof
     ],
     { cwd: w.cwd, env: w.env, timeoutMs: 90_000 },
   );
-  assert.equal(run.code, 0, run.stderr);
-  const report = JSON.parse(run.stdout) as TuneReport;
+  const report = JSON.parse(run.stdout) as TuneReport & { decision: string };
+  assert.equal(run.code, codeOf(report.decision), run.stderr);
   assert.equal(report.measured, 2);
   lap('tune --attach');
   const status = JSON.parse((await serve(['status', '--json', '--state-dir', 'st'], { cwd: w.cwd })).stdout) as {

@@ -6,13 +6,20 @@ import { UserError, errorMessage } from '../../common/errors.js';
 import type { Profile } from '../../profile/types.js';
 import { checkWritten, tunedProfileText } from '../../tune/profile-writer.js';
 import type { TuneReport } from '../../tune/types.js';
+import type { WritePlan } from '../../tune/write-guard.js';
 
-/** Writes the recommended profile to `file` (checked as `serve validate` would first); returns the path. */
-export async function writeProfile(file: string, text: string, profile: Profile, report: TuneReport): Promise<string> {
-  const out = tunedProfileText(text, profile, report.recommendation!, file);
-  checkWritten(out, path.resolve(file));
-  await writeAtomically(file, out);
-  return file;
+/** Writes the recommended profile to `file` (checked as `serve validate` would first); returns what it changed. */
+export async function writeProfile(
+  file: string,
+  text: string,
+  profile: Profile,
+  report: TuneReport,
+  o: { allowCapacityChange: boolean; comment: readonly string[] },
+): Promise<Omit<WritePlan, 'edits'>> {
+  const out = tunedProfileText(text, profile, report.recommendation!, file, o);
+  checkWritten(out.text, path.resolve(file));
+  await writeAtomically(file, out.text);
+  return { changes: out.changes, kept: out.kept };
 }
 
 /** Checks before tuning that `file` can be written: its temporary file is created and removed. */

@@ -31,6 +31,8 @@ export interface TuneFlags {
   json?: boolean;
   html?: string;
   write?: string;
+  writeAnyway?: boolean;
+  allowCapacityChange?: boolean;
 }
 
 /** Every flag problem at once, then the options (without the profile's parts). */
@@ -60,6 +62,12 @@ export function parseFlags(
     problems.push(
       '--cluster: only with --objective throughput (the cost objective always measures ' + 'the whole cluster)',
     );
+  for (const [flag, on] of [
+    ['--write-anyway', f.writeAnyway],
+    ['--allow-capacity-change', f.allowCapacityChange],
+  ] as const)
+    if (on && f.write === undefined)
+      problems.push(`${flag}: only with --write FILE (it says how that file is written)`);
   const rps =
     f.rps === undefined
       ? undefined

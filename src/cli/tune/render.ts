@@ -35,8 +35,8 @@ export function noteCell(c: Candidate): string {
   return c.passed ? '' : (c.result?.missed ?? []).join('; ');
 }
 
-/** The ranked table, the recommendation and how the run ended. */
-export function renderTune(r: TuneReport): string {
+/** The ranked table, the recommendation (flagged when not `decided` with confidence) and how the run ended. */
+export function renderTune(r: TuneReport, decided = true): string {
   const what =
     r.objective === 'cost'
       ? `cheapest configuration meeting every target at ${r.ratePerSec} req/s`
@@ -94,7 +94,7 @@ export function renderTune(r: TuneReport): string {
         `did not need ${untried === 1 ? 'it' : 'them'} (--exhaustive tries every one)`,
     );
   const rec = r.recommendation;
-  if (rec) lines.push(`Recommendation: ${configText(rec)}`);
+  if (rec) lines.push(`Recommendation${decided ? '' : ' (not decided with confidence)'}: ${configText(rec)}`);
   lines.push(`${rec ? 'Why' : 'No recommendation'}: ${r.reason}`);
   if (r.stopped === 'budget')
     lines.push(`Stopped: the budget (${formatMs(r.budgetMs ?? 0)}) ran out; this is the best ` + `found so far.`);

@@ -11,6 +11,9 @@ import { loadProfile } from '../../profile/load.js';
 import type { Profile } from '../../profile/types.js';
 import { buildSpace } from '../../tune/space.js';
 import { runTune } from '../../tune/tuner.js';
+import { decide } from '../../tune/decision.js';
+import { measuredComment } from '../../tune/measured-comment.js';
+import { changesText, keptText } from '../../tune/write-guard.js';
 import type { TuneCluster } from '../../tune/cluster.js';
 import type { TuneReport } from '../../tune/types.js';
 import { action } from '../errors.js';
@@ -82,19 +85,47 @@ async function run(f: TuneFlags): Promise<number> {
     process.off('SIGTERM', onSignal);
     if (interactive) process.stderr.write('\r\x1b[K');
   }
-  const written = f.write && report.recommendation ? await writeProfile(f.write, text, profile, report) : undefined;
+  const { decision, advice } = decide(report);
+  const rec = report.recommendation;
+  const mayWrite = rec !== null && (decision === 'decided' || f.writeAnyway === true);
+  let plan: Awaited<ReturnType<typeof writeProfile>> | undefined;
+  if (f.write && mayWrite) {
+    const achieved = report.candidates[0]?.result?.achievedPerSec;
+    const on = { host: os.hostname(), cpus: os.availableParallelism(), loadAverage: os.loadavg(), at: new Date() };
+    const comment = measuredComment(on, report, rec, decision !== 'decided', achieved);
+    plan = await writeProfile(f.write, text, profile, report, {
+      allowCapacityChange: f.allowCapacityChange === true,
+      comment,
+    });
+    process.stderr.write(
+      `changes to ${f.write}:\n${changesText(plan.changes)
+        .map((l) => `  ${l}\n`)
+        .join('')}`,
+    );
+    const kept = keptText(plan.kept);
+    if (kept) process.stderr.write(`${kept}\n`);
+  }
   if (f.html) await writeAtomically(f.html, tuneHtml(report));
-  if (f.json) printJson(written ? { ...report, written } : report);
+  if (f.json)
+    printJson({
+      ...report,
+      decision,
+      ...(advice ? { advice } : {}),
+      ...(plan ? { written: f.write, changes: plan.changes, capacityKept: plan.kept } : {}),
+    });
   else {
+    const notWritten =
+      rec === null ? 'nothing met every target' : 'nothing was decided with confidence; --write-anyway writes it';
     const files = [
-      written && `Wrote ${written}`,
+      plan && `Wrote ${f.write}`,
       f.html && `Wrote ${f.html}`,
-      f.write && !written && `Not written: ${f.write} (nothing met every target)`,
+      f.write && !plan && `Not written: ${f.write} (${notWritten})`,
     ].filter(Boolean);
-    process.stdout.write(`${renderTune(report)}\n${files.map((l) => `${l}\n`).join('')}`);
+    const lines = [renderTune(report, decision === 'decided'), ...(advice ? [advice] : []), ...files];
+    process.stdout.write(lines.map((l) => `${l}\n`).join(''));
   }
   if (report.stopped === 'interrupted') return ExitCode.Interrupted;
-  return report.recommendation ? ExitCode.Ok : ExitCode.TargetMissed;
+  return { decided: ExitCode.Ok, missed: ExitCode.TargetMissed, inconclusive: ExitCode.Inconclusive }[decision];
 }
 
 export function register(program: Command): void {
@@ -158,20 +189,42 @@ export function register(program: Command): void {
       '--html <file>',
       'write a self-contained HTML page: p99 against rate for each candidate, cost ' + 'against configuration',
     )
-    .option('--write <file>', 'write the profile with the chosen values (comments and key order kept)')
+    .option(
+      '--write <file>',
+      'write the profile with the chosen values (comments and key order kept), under a ' +
+        'comment saying where and when they were measured; the changes are printed to stderr',
+    )
+    .option(
+      '--write-anyway',
+      'with --write: write the best configuration even when nothing was decided with ' +
+        'confidence (exit 4); the comment says so',
+    )
+    .option(
+      '--allow-capacity-change',
+      "with --write: let replicas.min and replicas.initial go below the profile's own " +
+        '(without it they are kept, and one line says so)',
+    )
     .addHelpText(
       'after',
       `
-Exit codes: 0 a configuration met every target (also when the budget ran out ` +
-        `after finding one),
-1 none did (the closest is reported with what it missed), 2 ` +
-        `usage, 3 the cluster could not be
-started or reached, 130 interrupted (the best ` +
-        `so far is still reported and written).
+Exit codes: 0 a configuration met every target with confidence (also when the ` +
+        `budget ran out after finding one),
+1 every measured one missed with confidence (the ` +
+        `closest is reported with what it missed), 2 usage,
+3 the cluster could not be ` +
+        `started or reached, 4 inconclusive (unstable windows, or figures within 10% of
+a ` +
+        `target: nothing is written without --write-anyway), 130 interrupted (the best so ` +
+        `far is still reported).
 
 Examples:
   $ serve tune --profile ` +
         `local --rps 200 --write tuned.yaml
+  $ serve tune --profile market-hours --budget 10m --write mh.yaml   keeps ` +
+        `replicas.min/initial 5 if tune picks fewer; prints each field: old -> new
+  ` +
+        `$ serve tune --profile market-hours --budget 10m --write mh.yaml ` +
+        `--allow-capacity-change --write-anyway   may cut replicas; writes even on exit 4
   $ serve tune --profile local --objective ` +
         `throughput --replicas 1 --batch-sizes 1,8,16,32 --batch-waits 0ms,2ms,5ms,10ms ` +
         `--threads 1,2
