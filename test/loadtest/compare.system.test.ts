@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { cliEntry } from '../helpers/paths.js';
@@ -54,10 +54,16 @@ describe('comparisons', { concurrency: true }, () => {
     assert.equal(json.against.target.url, b.url);
     assert.match(r.stderr, /compared with http:\/\/127\.0\.0\.1:\d+ \(interleaved, 8 blocks of 2\.00s \(ABBAABBA/);
 
-    // The candidate's saved run as a --baseline for a server twice as slow: judged on the ratio's interval.
+    // The candidate's saved run as a --baseline for a server twice as slow: judged on the ratio's interval;
+    // the same file without its windows (an older file): point estimates, with a note. Both run at once.
     const file = path.join(dir, 'base.json');
+    const oldFile = path.join(dir, 'old.json');
     await writeFile(file, r.stdout);
-    const slower = await serve(['bench', '--url', slow.url, '--baseline', file, ...load]);
+    await writeFile(oldFile, JSON.stringify({ ...json, windows: undefined }));
+    const [slower, plain] = await Promise.all([
+      serve(['bench', '--url', slow.url, '--baseline', file, ...load]),
+      serve(['bench', '--url', slow.url, '--baseline', oldFile, '--rps', '300', '--duration', '2s', '--json']),
+    ]);
     const s = JSON.parse(slower.stdout);
     assert.match(s.comparison.notes.join(' '), /the baseline ran at another time/);
     const p50 = s.gates.checks.find(
@@ -72,11 +78,6 @@ describe('comparisons', { concurrency: true }, () => {
       assert.equal(p50.outcome, 'missed');
     } else t.diagnostic(`--baseline run unreliable on this host: ${s.audit.reason}`);
 
-    // An older file without windows: point estimates, with a note.
-    const old = JSON.parse(await readFile(file, 'utf8'));
-    delete old.windows;
-    await writeFile(file, JSON.stringify(old));
-    const plain = await serve(['bench', '--url', slow.url, '--baseline', file, ...load]);
     const pj = JSON.parse(plain.stdout);
     assert.equal(pj.comparison.percentiles.p50.method, 'point');
     assert.match(pj.comparison.notes.join(' '), /no per-second windows: compared on point estimates/);
