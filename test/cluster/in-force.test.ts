@@ -8,6 +8,7 @@ import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { defaultProfile } from '../../src/profile/defaults.js';
 import { InForce } from '../../src/cluster/in-force.js';
 import { probeEvery } from '../../src/cluster/replicas/probe-timer.js';
+import { policyInForce } from '../../src/cluster/replicas/policy-in-force.js';
 import { AutoscaleLoop } from '../../src/cluster/autoscale/loop.js';
 import { ControllerMetrics } from '../../src/cluster/monitoring/controller-metrics.js';
 
@@ -87,4 +88,16 @@ test("the controller's metrics give the bounds and resources of the profile in f
   const text = await metrics.text();
   assert.match(text, /serve_controller_replicas_min 2\b/);
   assert.match(text, /serve_controller_replicas_max 10\b/);
+});
+
+test("a supervised child's policy is read from the profile in force; pinned fields stay", () => {
+  const f = new InForce(defaultProfile({ health: { failureThreshold: 3, startupTimeoutMs: 10_000 } }), 1);
+  const replicas = policyInForce(f);
+  const gateway = policyInForce(f, { failureThreshold: 1, failFastBeforeFirstReady: true });
+  f.setProfile(defaultProfile({ health: { failureThreshold: 5, startupTimeoutMs: 20_000 } }));
+  assert.equal(replicas.failureThreshold, 5);
+  assert.equal(replicas.startupTimeoutMs, 20_000);
+  assert.equal(gateway.failureThreshold, 1);
+  assert.equal(gateway.failFastBeforeFirstReady, true);
+  assert.equal(gateway.startupTimeoutMs, 20_000);
 });

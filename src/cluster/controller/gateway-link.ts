@@ -15,7 +15,7 @@ import {
   type ChildPolicy,
   type ChildState,
 } from '../replicas/index.js';
-import { transition } from '../replicas/index.js';
+import { policyInForce, transition } from '../replicas/index.js';
 
 export interface GatewayLinkOptions {
   launcher: Launcher;
@@ -50,16 +50,7 @@ export class GatewayLink {
 
   constructor(private readonly o: GatewayLinkOptions) {
     // A gateway that never listened (port taken, bad setting) will not do better on a retry.
-    this.policy = {
-      get restart() {
-        return o.inForce.profile.restart;
-      },
-      get startupTimeoutMs() {
-        return o.inForce.profile.health.startupTimeoutMs;
-      },
-      failureThreshold: 1,
-      failFastBeforeFirstReady: true,
-    };
+    this.policy = policyInForce(o.inForce, { failureThreshold: 1, failFastBeforeFirstReady: true });
   }
 
   get pid(): number | undefined {

@@ -3,6 +3,7 @@
 // changes. May import launchers/, placement/, autoscale/ (its metrics parsing) and cluster/events.ts.
 export * from './child-state.js';
 export * from './http-probe.js';
+export * from './policy-in-force.js';
 export * from './proc-stats.js';
 export * from './reconfigure.js';
 export * from './supervised-child.js';

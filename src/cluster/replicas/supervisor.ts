@@ -11,6 +11,7 @@ import { LiveReconfigure } from './live-reconfigure.js';
 import type { LiveSettings, ReplicaReconfigured } from '../../common/settings/live-settings.js';
 import { launchSlot, type SlotProcessHost } from './slot-process.js';
 import { probeEvery } from './probe-timer.js';
+import { policyInForce } from './policy-in-force.js';
 import { checkSlots } from './slot-check.js';
 import type { ReplicaStatus } from '../../common/cluster-status.js';
 import { hasProcess, type ChildEvent, type ChildPolicy } from './child-state.js';
@@ -40,17 +41,7 @@ export class Supervisor {
 
   constructor(private readonly o: SupervisorOptions) {
     // Read from the profile in force at each decision (a schedule switch may change them).
-    this.policy = {
-      get restart() {
-        return o.inForce.profile.restart;
-      },
-      get startupTimeoutMs() {
-        return o.inForce.profile.health.startupTimeoutMs;
-      },
-      get failureThreshold() {
-        return o.inForce.profile.health.failureThreshold;
-      },
-    };
+    this.policy = policyInForce(o.inForce);
     this.live = new LiveReconfigure(o.clock);
     this.processHost = {
       ...o,
