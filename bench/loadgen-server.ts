@@ -19,13 +19,16 @@ const answer = JSON.stringify({
   outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [0.5] }],
 });
 
-/** Starts the server in a child process (answers after `delayMs`); resolves with its URL, its pid and a stop function. */
-export async function startTrivialServer(
-  o: { delayMs?: number } = {},
-): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [self, '--serve', String(o.delayMs ?? 0)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+/** A server child: `script --serve ARG` prints its URL as its first line and stops when stdin ends. */
+export interface ServerChild {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `script --serve arg` (a bench server's own file) and resolves once it printed its URL. */
+export async function startServerChild(script: string, arg: string): Promise<ServerChild> {
+  const child = spawn(process.execPath, [script, '--serve', arg], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
@@ -41,6 +44,11 @@ export async function startTrivialServer(
       clearTimeout(t);
     },
   };
+}
+
+/** Starts the server in a child process (answers after `delayMs`); resolves with its URL, its pid and a stop function. */
+export function startTrivialServer(o: { delayMs?: number } = {}): Promise<ServerChild> {
+  return startServerChild(self, String(o.delayMs ?? 0));
 }
 
 if (process.argv[1] === self && process.argv[2] === '--serve') {

@@ -2,11 +2,10 @@
 // every infer answer waits exp(ln(median) + sigma·Z) milliseconds (timers, no CPU), times `scale`,
 // so its true percentiles are known; optionally its event loop freezes once (busy) for freezeMs.
 import http from 'node:http';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { normalQuantile } from '../src/stats/index.js';
+import { startServerChild, type ServerChild } from './loadgen-server.js';
 
 const self = fileURLToPath(import.meta.url);
 
@@ -32,27 +31,8 @@ export function sampleMs(o: LogNormalOptions, random: () => number = Math.random
 }
 
 /** Starts the server in a child process; resolves with its URL, pid and a stop function. */
-export async function startLogNormalServer(
-  o: LogNormalOptions,
-): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [self, '--serve', JSON.stringify(o)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return {
-    url,
-    pid: child.pid!,
-    stop: async () => {
-      child.stdin.end();
-      const t = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+export function startLogNormalServer(o: LogNormalOptions): Promise<ServerChild> {
+  return startServerChild(self, JSON.stringify(o));
 }
 
 function serve(o: LogNormalOptions): void {

@@ -4,26 +4,15 @@
 // a saved run's windows give a --baseline comparison its interval. The three runs go side by side.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cliEntry } from '../helpers/paths.js';
+import { serve as runServe, type CliResult } from '../e2e/cli-run.js';
 import { startFakeServer } from './oip-server.js';
 
-function serve(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** `serve <args>` here, as CI would run it. */
+function serve(args: string[]): Promise<CliResult> {
+  return runServe(args, { cwd: process.cwd(), env: { CI: 'true' }, timeoutMs: 90_000 });
 }
 
 // 8 s a side at 300 req/s: 8 windows and 2,400 answers a side, enough for a p99 interval.

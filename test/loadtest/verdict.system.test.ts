@@ -3,23 +3,12 @@
 // and one line with exit 2 for a bad --confidence.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { cliEntry } from '../helpers/paths.js';
+import { serve as runServe, type CliResult } from '../e2e/cli-run.js';
 import { startFakeServer } from './oip-server.js';
 
-function serve(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cliEntry, ...args], { env: { ...process.env, CI: 'true' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** `serve <args>` here, as CI would run it. */
+function serve(args: string[]): Promise<CliResult> {
+  return runServe(args, { cwd: process.cwd(), env: { CI: 'true' }, timeoutMs: 60_000 });
 }
 
 // 8 s: the fewest seconds (MIN_WINDOWS of src/stats/bootstrap.ts) for which p50 gets an interval.
