@@ -32,6 +32,8 @@ function labProfile(lab: SshLab, registry: string) {
     resources: { cpus: 0.5, memoryBytes: 64 * 1024 ** 2, gpus: 0 },
     health: { periodMs: 200, timeoutMs: 150, failureThreshold: 3, startupTimeoutMs: 15_000 },
     gateway: { requestTimeoutMs: 15_000 },
+    // The real gateway (its retries are what is tested) in front of fake replicas.
+    env: { FAKE_REAL_CLI: cliEntry },
     hosts: [{ name: 'local', node: 'node', cpus: 3 }, remote(0), remote(1)],
     ssh: {
       knownHostsFile: lab.knownHosts,
@@ -57,10 +59,7 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
   lap('two sshd hosts');
   const w = tempWorld();
   let h: ClusterHandle | undefined;
-  // The real gateway (its retries are what is tested) in front of fake replicas.
-  process.env.FAKE_REAL_CLI = cliEntry;
   t.after(async () => {
-    delete process.env.FAKE_REAL_CLI;
     await h?.stop().catch(() => undefined);
     lab.cleanup();
     w.cleanup();
