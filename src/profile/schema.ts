@@ -80,8 +80,8 @@ export const profileTree = section(
     env: mapOf(
       'Environment variables set in every replica and the gateway. Nothing else of the ' +
         'environment `serve up` runs in reaches them but PATH, HOME, the locale, TZ, TMPDIR and the ONNX Runtime, CUDA and NVIDIA variables (see the security guide).',
-      envName({ doc: '' }),
-      anyString({ doc: '', required: true }),
+      envName({ doc: 'A variable name.' }),
+      anyString({ doc: 'Its value, as the child sees it.', required: true }),
     ),
     local,
     hosts,

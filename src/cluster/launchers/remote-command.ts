@@ -49,7 +49,7 @@ export function keepAllowed(allow: readonly AllowedVariable[] = CHILD_ENV_ALLOW)
   return [
     `set --`,
     `for n in $(env | sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p'); do`,
-    `  case $n in ${patterns}) eval "[ -n \"\\\${$n+x}\" ] && set -- \"\\$@\" \"$n=\\$$n\"" ;; esac`,
+    '  case $n in ' + patterns + ') eval "[ -n \\"\\${$n+x}\\" ] && set -- \\"\\$@\\" \\"$n=\\$$n\\"" ;; esac',
     `done`,
   ].join('\n');
 }
