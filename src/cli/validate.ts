@@ -83,11 +83,19 @@ function withoutDigests(p: Profile): Profile {
   return { ...p, gateway: { ...p.gateway, auth: { ...auth, tokens } } };
 }
 
-/** The profile as printed (`--json` too): tokens without digests, a Redis URL's password replaced (it may come from ${REDIS_URL}). */
+/**
+ * The profile as printed (`--json` too): tokens without digests, a Redis URL's password replaced (it
+ * may come from ${REDIS_URL}), env: by names only (a value may be a secret passed on purpose).
+ */
 function shownProfile(p: Profile): Profile {
-  const q = withoutDigests(p);
+  const q = withoutEnvValues(withoutDigests(p));
   const r = q.cache.redis;
   return r === undefined ? q : { ...q, cache: { ...q.cache, redis: { ...r, url: redactUrl(r.url) } } };
+}
+
+function withoutEnvValues(p: Profile): Profile {
+  if (p.env === undefined) return p;
+  return { ...p, env: Object.fromEntries(Object.keys(p.env).map((k) => [k, '(not shown)'])) };
 }
 
 /** A few lines saying what a profile resolves to, for people (pure). */

@@ -32,6 +32,13 @@ export const carryTable: { [K in ProfilePath]?: CarryRow } & Record<string, Carr
   // After the gateway's rows, where it was added: the order of the rows is the order of the warnings.
   'resources.gpu_memory': gpuMemoryRow,
   hosts: same({ na: 'the engine places replicas on its own nodes' }),
+  env: same({
+    warn: (c) =>
+      c.profile.env
+        ? `env (${Object.keys(c.profile.env).join(', ')}) does not carry: set these variables in the ` +
+          "engine's own environment (its container or runtime_env)"
+        : undefined,
+  }),
   ...rows(
     [
       'ssh.known_hosts',

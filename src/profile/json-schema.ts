@@ -15,7 +15,9 @@ function toZod(node: Node): z.ZodType {
     const items = z.array(toZod(node.item));
     return (node.maxItems === undefined ? items : items.max(node.maxItems)).meta({ description: node.doc });
   }
-  if (node.kind === 'map') return z.record(z.string(), toZod(node.value)).meta({ description: node.doc });
+  if (node.kind === 'map')
+    // The key's own schema, so an editor checks names too (env: variable names).
+    return z.record(node.key.schema as z.ZodString, toZod(node.value)).meta({ description: node.doc });
   const shape: Record<string, z.ZodType> = {};
   for (const [key, child] of Object.entries(node.fields)) {
     const s = toZod(child);

@@ -113,6 +113,7 @@ export function toProfile(
     },
     cache: cacheOf(y.cache),
     drainTimeoutMs: y.drain_timeout,
+    ...envOf(y.env),
     local: dropUndefined({ cpus: y.local.cpus, memoryBytes: y.local.memory, gpus: y.local.gpus }),
     hosts: hostsOf(y.hosts),
     ssh: dropUndefined({
@@ -127,6 +128,11 @@ export function toProfile(
     slo: sloOf(y.slo),
     ...optionalSections(y),
   };
+}
+
+/** The profile's `env:`, left out when it has no entry. */
+function envOf(env: ProfileYaml['env'] | undefined): Pick<Profile, 'env'> {
+  return env && Object.keys(env).length > 0 ? { env: { ...env } } : {};
 }
 
 function cacheOf(c: ProfileYaml['cache']): Profile['cache'] {

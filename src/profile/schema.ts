@@ -16,9 +16,12 @@ import {
 } from './fields/replica-fields.js';
 import { costSection, tuneSection } from './fields/tune-fields.js';
 import {
+  anyString,
   duration,
+  envName,
   fraction,
   identifier,
+  mapOf,
   number,
   partialSection,
   section,
@@ -74,6 +77,12 @@ export const profileTree = section(
     gateway: gatewaySection,
     cache,
     drain_timeout: replica('drainTimeoutMs'),
+    env: mapOf(
+      'Environment variables set in every replica and the gateway. Nothing else of the ' +
+        'environment `serve up` runs in reaches them but PATH, HOME, the locale, TZ, TMPDIR and the ONNX Runtime, CUDA and NVIDIA variables (see the security guide).',
+      envName({ doc: 'A variable name.' }),
+      anyString({ doc: 'Its value, as the child sees it.', required: true }),
+    ),
     local,
     hosts,
     ssh: sshSection,

@@ -110,6 +110,11 @@ export interface Profile {
   };
   /** Grace period for draining on scale-down and `serve down` before SIGKILL. */
   drainTimeoutMs: number;
+  /**
+   * The profile's `env:`: variables every replica and the gateway get on top of the few passed from
+   * the controller's environment (common/child-env.ts). Absent: none.
+   */
+  env?: Readonly<Record<string, string>>;
   /** Capacity of the local host; undefined fields are detected (os.availableParallelism, totalmem). */
   local: { cpus?: number; memoryBytes?: number; gpus?: number };
   /** Machines replicas run on, in profile order; always at least one (`local` when the profile has none). */

@@ -16,17 +16,8 @@ import { openLoad } from './open-load.js';
 
 const INFER_MS = 50;
 
-/** Fake replicas that batch like the real ones behind the real gateway; undone after the test. */
-function fakeBatchingReplicas(t: { after(fn: () => unknown): void }): void {
-  process.env.FAKE_REAL_CLI = cliEntry;
-  process.env.FAKE_INFER_MS = String(INFER_MS);
-  process.env.FAKE_BATCHING = '1';
-  t.after(() => {
-    delete process.env.FAKE_REAL_CLI;
-    delete process.env.FAKE_INFER_MS;
-    delete process.env.FAKE_BATCHING;
-  });
-}
+/** The profile's env: of fake replicas that batch like the real ones behind the real gateway. */
+const fakeBatchingReplicas = { FAKE_REAL_CLI: cliEntry, FAKE_INFER_MS: String(INFER_MS), FAKE_BATCHING: '1' };
 
 /** Starts a cluster in a new temp world; cleanup stops it and kills every pid it ever reported. */
 async function start(
@@ -40,7 +31,6 @@ async function start(
 const ready = (s: ClusterStatus) => s.replicas.filter((r) => r.state === 'ready').length;
 
 test('a step of load scales up within the upscale delay plus a start, down after the downscale delay, fails nothing', async (t) => {
-  fakeBatchingReplicas(t);
   const lap = laps(t);
   // One replica runs 4 rows per 50 ms: 80 req/s. 20 req/s keeps about 1 in flight (1 replica);
   // 150 req/s needs 2-3 replicas once the backlog of the first seconds is served.
@@ -58,6 +48,7 @@ test('a step of load scales up within the upscale delay plus a start, down after
       },
       batching: { maxBatchSize: 4, batchWaitMs: 2, maxQueuedRequests: 64 },
       gateway: { requestTimeoutMs: 8000, maxQueuedRequests: 1024 },
+      env: fakeBatchingReplicas,
     });
   const { h, status } = await start(t, (w) =>
     startCluster(profile(w.registry), { stateDir: w.stateDir, cliEntry: fakeCli }),
@@ -132,7 +123,6 @@ test('a step of load scales up within the upscale delay plus a start, down after
 });
 
 test('a schedule switch under load: prewarmed before the open, new bounds and batching at it, drained after the close, nothing failed', async (t) => {
-  fakeBatchingReplicas(t);
   const lap = laps(t);
   // The schedule has whole seconds: the window opens on the second at least 4 s ahead, and stays
   // open 4 s (busy's batch size reached every replica within about 0.5 s of the switch).
@@ -149,6 +139,7 @@ test('a schedule switch under load: prewarmed before the open, new bounds and ba
       lookbackMs: 1000,
       latencyGuard: false,
     },
+    env: fakeBatchingReplicas,
   };
   let quietName = '';
   const { h, status } = await start(t, (w) => {

@@ -430,14 +430,19 @@ test("serve up with a corrupt model.onnx exits 2 within 15 s with the replica's 
   assert.equal(existsSync(path.join(w.stateDir, 'serve.pid')), false);
 });
 
-test('settings reach replicas on stdin: an expanded ${VAR} never appears in a command line', async (t) => {
+test("settings reach replicas on stdin: an expanded ${VAR} never appears in a command line; children's environments hold no secret of serve up's, and the profile's env:", async (t) => {
   const w = cliWorld();
   const secretDir = path.join(w.root, 'models-sk-live-4242');
   execFileSync('cp', ['-r', w.registry, secretDir]);
-  writeFileSync(w.profile, profileYaml('"${SECRET_MODELS}"'));
+  writeFileSync(w.profile, profileYaml('"${SECRET_MODELS}"') + 'env: { SERVE_TEST_PASSED: "yes" }\n');
+  const secrets = {
+    SECRET_MODELS: secretDir,
+    AWS_SECRET_ACCESS_KEY: 'aws-sk-live-4242',
+    SERVE_TEST_SECRET_XYZ: 'xyz-sk-live-4242',
+  };
   const child = spawn(process.execPath, [cliEntry, 'up', '--profile', w.profile, '--state-dir', w.stateDir], {
     cwd: w.root,
-    env: { ...process.env, SECRET_MODELS: secretDir },
+    env: { ...process.env, ...secrets },
     stdio: 'ignore',
   });
   t.after(() => {
@@ -457,5 +462,15 @@ test('settings reach replicas on stdin: an expanded ${VAR} never appears in a co
   const cmdlines = execFileSync('ps', ['-o', 'args=', '-p', pids.join(',')], { encoding: 'utf8' });
   assert.ok(cmdlines.includes('replica --replica-id replica-1 --settings-stdin'), cmdlines);
   assert.ok(!cmdlines.includes('sk-live-4242'), `a setting from the environment is visible in ps:\n${cmdlines}`);
+  // /proc/<pid>/environ of the gateway and each replica: the profile's env:, no secret of serve up's.
+  for (const pid of [...status.replicas.map((r) => r.pid!), status.gateway.pid!]) {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    assert.ok(environ.includes('SERVE_TEST_PASSED=yes'), `pid ${pid} lacks the profile's env:`);
+    for (const name of Object.keys(secrets))
+      assert.ok(!environ.some((v) => v.startsWith(`${name}=`)), `pid ${pid} was started with ${name}`);
+    assert.ok(!environ.some((v) => v.includes('sk-live-4242')), `pid ${pid}'s environment shows a secret`);
+  }
+  // The controller itself keeps its whole environment (it expanded ${SECRET_MODELS}).
+  assert.ok(readFileSync(`/proc/${status.controllerPid}/environ`, 'utf8').includes('SERVE_TEST_SECRET_XYZ='));
   assert.equal(serve(['down', '--state-dir', w.stateDir], w.root).code, 0);
 });

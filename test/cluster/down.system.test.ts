@@ -120,15 +120,14 @@ test('serve down with a pid file naming an unrelated live process signals nothin
 
 test('a gateway that never reports listening fails the start after health.startup_timeout and leaves nothing', async (t) => {
   const w = tempWorld();
-  process.env.FAKE_SILENT_IDS = 'gateway';
+  const env = { FAKE_SILENT_IDS: 'gateway' };
   t.after(() => {
-    delete process.env.FAKE_SILENT_IDS;
     killAll(processesMatching(fakeCli));
     w.cleanup();
   });
   const started = Date.now();
   await assert.rejects(
-    startCluster(testProfile(w.registry, { health: { startupTimeoutMs: 1000 } }), {
+    startCluster(testProfile(w.registry, { health: { startupTimeoutMs: 1000 }, env }), {
       stateDir: w.stateDir,
       cliEntry: fakeCli,
     }),

@@ -103,14 +103,9 @@ test('a SIGSTOPped replica is taken out and replaced while the others keep servi
 
 test('draining on scale-down and on stop fails no accepted request (slow replicas behind the real gateway)', async (t) => {
   const w = tempWorld();
-  process.env.FAKE_REAL_CLI = cliEntry;
-  process.env.FAKE_INFER_MS = '300';
-  t.after(() => {
-    delete process.env.FAKE_REAL_CLI;
-    delete process.env.FAKE_INFER_MS;
-  });
+  const env = { FAKE_REAL_CLI: cliEntry, FAKE_INFER_MS: '300' };
   const { h: handle, seen } = await watchedCluster(t, w, () =>
-    startCluster(testProfile(w.registry, { replicas: { initial: 3 }, gateway: { requestTimeoutMs: 5000 } }), {
+    startCluster(testProfile(w.registry, { replicas: { initial: 3 }, gateway: { requestTimeoutMs: 5000 }, env }), {
       stateDir: w.stateDir,
       cliEntry: fakeCli,
     }),

@@ -1,7 +1,8 @@
 // Tokens stay secret in a running cluster: with tokens from the environment and from a tokens file,
 // fake replicas behind the real gateway, no token (nor its digest) shows up in the state directory's
 // files and logs, the status JSON, any error body, /metrics, `serve validate --json`, or a child's
-// command line; and the state directory, its logs and socket stay private.
+// command line or environment (only the allow-list and the profile's env: reach a child); and the
+// state directory, its logs and socket stay private.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -11,6 +12,7 @@ import { startCluster } from '../../src/cluster/controller/controller.js';
 import { statePaths } from '../../src/cluster/state/state-dir.js';
 import { AdminClient } from '../../src/client/admin-client.js';
 import { hashToken } from '../../src/common/auth.js';
+import { allowedInChild } from '../../src/common/child-env.js';
 import { parseProfile } from '../../src/profile/parse.js';
 import { cliEntry } from '../helpers/paths.js';
 import { fakeCli, tempWorld, waitFor } from './helpers.js';
@@ -18,6 +20,19 @@ import { fakeCli, tempWorld, waitFor } from './helpers.js';
 const ALICE = 'alice-7c1e0f9a2b3d4c5e6f708192';
 const BOB = 'bob-0d9e8f7a6b5c4d3e2f1a0b9c';
 const SECRETS = [ALICE, BOB, hashToken(ALICE), hashToken(BOB)];
+/** Secrets in the environment of the controller (this process), none of them for its children. */
+const PARENT_SECRETS = {
+  ALICE_TOKEN: ALICE,
+  AWS_SECRET_ACCESS_KEY: 'aws-4f3e2d1c0b9a8f7e6d5c4b3a',
+  SERVE_TEST_SECRET_XYZ: 'xyz-9a8b7c6d5e4f3a2b1c0d',
+  SERVE_TOKEN: 'bench-token-1a2b3c4d5e6f',
+};
+
+/** The NAME=VALUE entries of a process's environment (what it was started with). */
+function environ(pid: number): Map<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -47,14 +62,17 @@ gateway:
     tokens: [{ name: alice, token: "\${ALICE_TOKEN}" }]
     tokens_file: ${tokensFile}
 local: { cpus: 2, memory: 8GiB, gpus: 0 }
+env:
+  FAKE_REAL_CLI: ${cliEntry}
+  SERVE_TEST_PASSED: "from the profile, = and spaces kept"
 `,
   );
   const env = { ALICE_TOKEN: ALICE };
   const profile = parseProfile(readFileSync(profileFile, 'utf8'), profileFile, env, w.root);
-  process.env.FAKE_REAL_CLI = cliEntry;
+  Object.assign(process.env, PARENT_SECRETS, { SERVE_LOG_LEVEL: 'info' });
   const cluster = await startCluster(profile, { stateDir: w.stateDir, cliEntry: fakeCli });
   t.after(async () => {
-    delete process.env.FAKE_REAL_CLI;
+    for (const name of [...Object.keys(PARENT_SECRETS), 'SERVE_LOG_LEVEL']) delete process.env[name];
     await cluster.stop();
     w.cleanup();
   });
@@ -103,6 +121,23 @@ local: { cpus: 2, memory: 8GiB, gpus: 0 }
   const pids = [status.gateway.pid!, ...status.replicas.map((r) => r.pid!)];
   for (const pid of pids)
     assertNoSecret(`the command line of pid ${pid}`, readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+
+  // Their environments: the allow-list and the profile's env:, nothing else of this process's.
+  assert.equal(pids.length, 2, 'the gateway and one replica');
+  for (const pid of pids) {
+    const vars = environ(pid);
+    const text = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    for (const [name, value] of Object.entries(PARENT_SECRETS)) {
+      assert.ok(!vars.has(name), `pid ${pid} was started with ${name}`);
+      assert.ok(!text.includes(value), `the environment of pid ${pid} shows the value of ${name}`);
+    }
+    assertNoSecret(`the environment of pid ${pid}`, text);
+    assert.equal(vars.get('SERVE_TEST_PASSED'), 'from the profile, = and spaces kept', `pid ${pid}: the profile's env`);
+    assert.equal(vars.get('PATH'), process.env.PATH, `pid ${pid}: PATH passes`);
+    assert.equal(vars.get('SERVE_LOG_LEVEL'), 'info', `pid ${pid}: serve's own variables pass`);
+    const others = [...vars.keys()].filter((k) => !allowedInChild(k));
+    assert.deepEqual(others.sort(), ['FAKE_REAL_CLI', 'SERVE_TEST_PASSED'], `pid ${pid}: nothing else`);
+  }
 
   // Every file of the state directory, logs included (the gateway logs its token names).
   const paths = statePaths(w.stateDir);

@@ -2,7 +2,8 @@
 // spread over all three, requests go through the gateway, `serve status --json` names each
 // replica's host; a host cut off, then one that hangs whole, under load: each loses its replicas,
 // which are replaced elsewhere with no failed request, and nothing is left running anywhere after
-// the stop. (Fake replicas behind the real gateway.)
+// the stop; a remote replica's environment holds only the allow-list and the profile's env:. (Fake
+// replicas behind the real gateway.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -10,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { startCluster, type ClusterHandle } from '../../src/cluster/controller/controller.js';
+import { allowedInChild } from '../../src/common/child-env.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { cliEntry, repoRoot } from '../helpers/paths.js';
 import { laps } from '../helpers/laps.js';
@@ -32,6 +34,8 @@ function labProfile(lab: SshLab, registry: string) {
     resources: { cpus: 0.5, memoryBytes: 64 * 1024 ** 2, gpus: 0 },
     health: { periodMs: 200, timeoutMs: 150, failureThreshold: 3, startupTimeoutMs: 15_000 },
     gateway: { requestTimeoutMs: 15_000 },
+    // The real gateway (its retries are what is tested) in front of fake replicas.
+    env: { FAKE_REAL_CLI: cliEntry },
     hosts: [{ name: 'local', node: 'node', cpus: 3 }, remote(0), remote(1)],
     ssh: {
       knownHostsFile: lab.knownHosts,
@@ -57,10 +61,7 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
   lap('two sshd hosts');
   const w = tempWorld();
   let h: ClusterHandle | undefined;
-  // The real gateway (its retries are what is tested) in front of fake replicas.
-  process.env.FAKE_REAL_CLI = cliEntry;
   t.after(async () => {
-    delete process.env.FAKE_REAL_CLI;
     await h?.stop().catch(() => undefined);
     lab.cleanup();
     w.cleanup();
@@ -90,6 +91,17 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
   );
   for (const r of json.replicas.filter((x) => x.host !== 'local'))
     assert.match(r.url!, /^http:\/\/10\.231\.\d+\.2:\d+$/);
+  // A remote replica's environment: the allow-list of the login environment there and the profile's
+  // env:, not what sshd gave the login (the hosts share this machine's pids; status names the
+  // wrapper, whose one child is the replica).
+  for (const r of json.replicas.filter((x) => x.host !== 'local')) {
+    const child = readFileSync(`/proc/${r.pid}/task/${r.pid}/children`, 'utf8').trim();
+    const vars = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0').filter(Boolean);
+    const names = vars.map((v) => v.slice(0, v.indexOf('=')));
+    assert.ok(vars.includes(`FAKE_REAL_CLI=${cliEntry}`), `${r.id}: the profile's env: ${names.join(' ')}`);
+    assert.ok(names.includes('PATH') && !names.includes('SSH_CONNECTION'), `${r.id}: ${names.join(' ')}`);
+    assert.deepEqual(names.filter((n) => !allowedInChild(n)).sort(), ['FAKE_REAL_CLI'], `${r.id}: nothing else`);
+  }
 
   const load = startLoad(`${cluster.gatewayUrl}/v2/models/demo/infer`, {
     workers: 4,

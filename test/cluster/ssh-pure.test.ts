@@ -239,3 +239,36 @@ test("the gateway sends the cluster token to replicas and drops a client's own; 
     /"abort" must be an array of replica ids/,
   );
 });
+
+test("the remote wrapper passes only the allow-list of the host's login environment, then its own variables", () => {
+  const print = `process.stdout.write(JSON.stringify(process.env))`;
+  const cmd = remoteCommand({
+    workdir: '/tmp',
+    env: { CUDA_VISIBLE_DEVICES: '0', FROM_PROFILE: 'it\'s $(id) "quoted"', LC_ALL: 'C' },
+    command: process.execPath,
+    args: ['-e', print],
+  });
+  const login = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: '/home/ops',
+    LC_ALL: 'en_US.UTF-8',
+    LC_CTYPE: 'C.UTF-8',
+    ORT_ODD: 'a b\t$(id) `id` \'q\' "d" \\',
+    AWS_SECRET_ACCESS_KEY: 'aws-secret',
+    SERVE_TOKEN: 'bench-token',
+    SSH_CONNECTION: '10.0.0.1 5555 10.0.0.2 22',
+    // A value whose second line looks like an allowed variable adds nothing.
+    TRICK: 'x\nLC_FORGED=1\nPATH=/evil',
+  };
+  const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8', env: login });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), {
+    PATH: login.PATH,
+    HOME: '/home/ops',
+    LC_ALL: 'C',
+    LC_CTYPE: 'C.UTF-8',
+    ORT_ODD: login.ORT_ODD,
+    CUDA_VISIBLE_DEVICES: '0',
+    FROM_PROFILE: 'it\'s $(id) "quoted"',
+  });
+});

@@ -199,9 +199,8 @@ test('a hung (SIGSTOP) replica is replaced within the probe window; occasional p
 
 test('a crash loop marks the replica failed with the reason instead of restarting forever', async (t) => {
   const w = tempWorld();
-  process.env.FAKE_CRASH_IDS = 'replica-2';
-  t.after(() => delete process.env.FAKE_CRASH_IDS);
-  const { status, events } = await start(t, w);
+  // Through the profile's env: the children get nothing else of this process's environment.
+  const { status, events } = await start(t, w, { env: { FAKE_CRASH_IDS: 'replica-2' } });
   const r2 = status().replicas.find((r) => r.id === 'replica-2')!;
   assert.equal(r2.state, 'failed');
   assert.match(r2.reason!, /crash loop: 5 failures within 10s \(last: exited with code 1\)/);
@@ -212,13 +211,12 @@ test('a crash loop marks the replica failed with the reason instead of restartin
 
 test('no ready replica at all: startCluster fails and leaves nothing running', async (t) => {
   const w = tempWorld();
-  process.env.FAKE_CRASH_IDS = 'replica-1,replica-2';
-  t.after(() => {
-    delete process.env.FAKE_CRASH_IDS;
-    w.cleanup();
-  });
+  t.after(() => w.cleanup());
   await assert.rejects(
-    startCluster(testProfile(w.registry), { stateDir: w.stateDir, cliEntry: fakeCli }),
+    startCluster(testProfile(w.registry, { env: { FAKE_CRASH_IDS: 'replica-1,replica-2' } }), {
+      stateDir: w.stateDir,
+      cliEntry: fakeCli,
+    }),
     /no replica became ready: replica-1: failed \(crash loop/,
   );
   assert.equal(existsSync(statePaths(w.stateDir).pidFile), false);

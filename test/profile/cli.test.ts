@@ -137,3 +137,12 @@ test('a schedule validates with every profile it names; serve schedule show list
   assert.equal(serve(['schedule', 'show', 'market-hours'], dir).code, 2, 'a single profile has no switches');
   assert.equal(serve(['schedule', 'show', 'trading-day', '--days', '0'], dir).code, 2);
 });
+
+test("--json names the profile's env: entries, never their values", async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(path.join(dir, 'p.yaml'), 'model: { name: m }\nenv: { STORAGE_TOKEN: "${STORAGE_TOKEN}" }\n');
+  const r = serve(['validate', 'p.yaml', '--json'], dir, { STORAGE_TOKEN: 'st-9f8e7d6c5b4a' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual((JSON.parse(r.stdout) as { env: unknown }).env, { STORAGE_TOKEN: '(not shown)' });
+  assert.ok(!r.stdout.includes('st-9f8e7d6c5b4a'));
+});

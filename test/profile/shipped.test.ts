@@ -116,6 +116,7 @@ test('profiles/profile.schema.json is generated from the current schema', async 
     'controller',
     'cost',
     'drain_timeout',
+    'env',
     'gateway',
     'health',
     'hosts',

@@ -140,11 +140,12 @@ export class GatewayLink {
   }
 
   private launch(): void {
-    const { command, args, stdinLines } = this.o.launch(this.port);
+    const { command, args, stdinLines, profileEnv } = this.o.launch(this.port);
     const proc = this.o.launcher.start({
       id: 'gateway',
       command,
       args,
+      ...(profileEnv ? { profileEnv } : {}),
       stdinLines: [...stdinLines, this.setLine()],
       onEvent: (e) => {
         if (this.proc !== proc) return;

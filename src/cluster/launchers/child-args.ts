@@ -22,8 +22,10 @@ export interface ChildLaunch {
   args: string[];
   /** JSON lines written to stdin before anything else (the settings). */
   stdinLines: string[];
-  /** Added to its environment (CUDA_VISIBLE_DEVICES of a GPU replica). */
+  /** What the controller sets in its environment (CUDA_VISIBLE_DEVICES of a GPU replica). */
   env?: Record<string, string>;
+  /** The profile's `env:` (absent: none); see common/child-env.ts for the rest of its environment. */
+  profileEnv?: Readonly<Record<string, string>>;
   /** The profile name of the host it runs on; undefined: this machine. */
   host?: string;
 }
@@ -82,6 +84,7 @@ export function replicaLaunch(
     command: o.command ?? process.execPath,
     args: [o.cliEntry, 'replica', '--replica-id', o.replicaId, '--settings-stdin', '--exit-with-parent'],
     stdinLines: [settingsLine(replicaSettings(profile, o))],
+    ...profileEnvOf(profile),
   };
 }
 
@@ -95,7 +98,12 @@ export function gatewayLaunch(
     args: [o.cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'],
     // The tokens (digests only) follow the settings, before any replica set: stdin, never argv.
     stdinLines: [settingsLine(gatewaySettings(profile, o.port, o.replicaToken)), ...authLines(profile)],
+    ...profileEnvOf(profile),
   };
+}
+
+function profileEnvOf(profile: Profile): Pick<ChildLaunch, 'profileEnv'> {
+  return profile.env && Object.keys(profile.env).length > 0 ? { profileEnv: profile.env } : {};
 }
 
 function authLines(profile: Profile): string[] {

@@ -21,8 +21,14 @@ export interface LaunchSpec {
   host?: string;
   command: string;
   args: readonly string[];
-  /** Added to the child's environment (on an SSH host: set there, on the remote side). */
+  /**
+   * The variables the controller sets itself (CUDA_VISIBLE_DEVICES of a GPU replica). The child's
+   * environment is the allow-list of common/child-env.ts, then `profileEnv`, then these; on an SSH
+   * host the allow-list is taken from the environment there.
+   */
   env?: Readonly<Record<string, string>>;
+  /** The profile's `env:`: what the user passes to every child. */
+  profileEnv?: Readonly<Record<string, string>>;
   /** Lines written to the child's stdin before anything else (its settings). */
   stdinLines?: readonly string[];
   /** Called for each ProcessEvent JSON line the child prints on stdout. */

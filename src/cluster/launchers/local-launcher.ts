@@ -1,6 +1,7 @@
 // Local launcher (control plane): runs a child with execa in its own process group (detached), so
 // Ctrl-C reaches only the controller and a whole replica can be killed as a group.
 import { execa } from 'execa';
+import { childEnv } from '../../common/child-env.js';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -58,7 +59,8 @@ function spawnDetached(spec: LaunchSpec) {
     stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
-    env: spec.env ? { ...process.env, ...spec.env } : process.env,
+    // Never the controller's whole environment: only the allow-list, the profile's env: and ours.
+    env: childEnv(process.env, spec.profileEnv, spec.env),
     extendEnv: false,
   });
 }

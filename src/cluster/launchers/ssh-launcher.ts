@@ -69,7 +69,9 @@ class SshSession implements LaunchedProcess {
     private readonly spec: LaunchSpec,
   ) {
     const conn = o.connection;
-    const command = remoteCommand({ workdir: o.workdir, env: spec.env, command: spec.command, args: spec.args });
+    // The profile's env: then ours; the wrapper adds the allow-list of the host's own environment.
+    const env = { ...spec.profileEnv, ...spec.env };
+    const command = remoteCommand({ workdir: o.workdir, env, command: spec.command, args: spec.args });
     this.child = spawn('ssh', [...conn.sessionArgs(), command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const closed = new Promise<number | null>((resolve) => {
       this.child.on('error', () => resolve(null));

@@ -31,6 +31,7 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
     args,
     stdinLines,
     env,
+    profileEnv,
     host: where,
   } = host.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) }, slot.modelVersion);
   slot.generation = generation;
@@ -43,6 +44,7 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
     args,
     stdinLines,
     ...(env ? { env } : {}),
+    ...(profileEnv ? { profileEnv } : {}),
     ...(where === undefined ? {} : { host: where }),
     onEvent: (e) => {
       if (slot.proc !== proc) return;

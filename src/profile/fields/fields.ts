@@ -3,6 +3,7 @@
 // The node kinds themselves (sections, lists, maps, ValueOf) are in tree.ts.
 import { z } from 'zod';
 import { formatBytes, formatMs, parseBytes, parseDurationMs, parseFraction } from '../../common/units.js';
+import { ENV_NAME } from '../../common/child-env.js';
 import type { SettingSpec } from '../../common/settings/settings.js';
 import type { Leaf } from '../tree.js';
 import { isCalendarDate, isTimeZone } from '../schedule/zoned-time.js';
@@ -138,6 +139,17 @@ export function identifier<C extends Common & { what: string }>(c: C): Leaf<stri
 /** Free text (a host, a path). */
 export function text<C extends Common & { what: string }>(c: C): Leaf<string, Opt<C>> {
   return leaf(z.string().min(1), c.what, 'string', c);
+}
+
+/** An environment variable's name: letters, digits and "_", not starting with a digit. */
+export function envName<C extends Common>(c: C): Leaf<string, Opt<C>> {
+  const expected = 'a variable name: letters, digits and "_", not starting with a digit';
+  return leaf(z.string().regex(ENV_NAME), expected, 'name', c, { pattern: ENV_NAME.source });
+}
+
+/** Any string, the empty one too (a number or true/false must be quoted). */
+export function anyString<C extends Common>(c: C): Leaf<string, Opt<C>> {
+  return leaf(z.string(), 'a string (quote numbers and true/false: "1")', 'string', c);
 }
 
 /** "auto" or a value of `inner` (host capacity that is detected unless given); "auto" → undefined. */
