@@ -56,7 +56,11 @@ export function judge(m: Measured, targets: SloTargets): Verdict {
       actual: m.achievedPerSec,
       limit: needed,
       ratio: m.achievedPerSec > 0 ? needed / m.achievedPerSec : Infinity,
-      message: rateMessage,
+      message:
+        m.achievedPerSec < needed
+          ? rateMessage
+          : `answered ${m.achievedPerSec.toFixed(1)} of ${m.ratePerSec.toFixed(1)} req/s ` +
+            `(at least ${Math.round(RAMP_MIN_ACHIEVED_SHARE * 100)}% needed)`,
     },
   ];
   return { passed: missed.length === 0, missed, score: Math.max(0, ...all.map((c) => c.ratio)), checks: all };
