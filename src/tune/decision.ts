@@ -77,6 +77,7 @@ const f = (v: number) =>
 
 /** "p99 41.2 ms [38.0, 45.1] < 100 ms", "p99 130 ms (point) > 100 ms", "error rate 0.5% (point) < 1%". */
 export function checkText(c: ProbeCheck, outcome: Confidence): string {
+  if (c.metric === 'successes') return c.message;
   const [name, unit, scale] =
     c.metric === 'errorRate'
       ? ['error rate', '%', 100]

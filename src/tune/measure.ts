@@ -1,10 +1,10 @@
 // One measurement of the running configuration at one rate (tune): open-loop windows through the
-// gateway with `serve bench`'s load generator (the first after a warmup at the same rate), until the
-// stability rule says stable, overloaded or unstable. A window in which the generator fell behind
-// (bench's self-audit) is dropped, not a sample (window-log.ts). The verdict is on the last three
-// kept windows taken together (their histograms added), each percentile target with its interval
-// from their per-second histograms (intervals.ts); a re-measurement pools its windows with the
-// earlier ones at the same rate (a Pool), so repeating an unsure measurement narrows its intervals.
+// gateway with `serve bench`'s load generator (the first after a warmup run at the same rate),
+// until the stability rule says stable, overloaded or unstable. A window in which the generator
+// fell behind (bench's self-audit) is dropped, not a sample (window-log.ts). The verdict is on the
+// last three kept windows taken together (their histograms added), each percentile target with its
+// interval from their per-second histograms (intervals.ts); a re-measurement pools its windows
+// with the earlier ones at the same rate (a Pool), so repeating an unsure one narrows its intervals.
 import {
   benchOptionsWithDefaults,
   runBench,
@@ -94,8 +94,9 @@ export async function measureAt(
     pool.windowsTaken += log.taken;
     pool.dropped += log.dropped;
     pool.durationMs += performance.now() - started;
-    // Every window dropped: the figures are the generator's, shown but never judged (droppedWindows).
-    const judged = mine.length > 0 ? pool.windows : lastTaken;
+    // Every window dropped: the earlier measurements' windows, else the generator's own figures,
+    // shown but never judged met (droppedWindows reaches windows).
+    const judged = pool.windows.length > 0 ? pool.windows : lastTaken;
     return {
       ...probeOf(judged, ratePerSec, s.targets, {
         stable: verdict === 'stable',
@@ -121,11 +122,17 @@ async function takeWindow(
     model: s.model,
     ratePerSec,
     durationMs: s.windowMs,
-    warmupMs: first ? s.warmupMs : 0,
+    warmupMs: 0,
     timeoutMs: s.timeoutMs,
     connections: s.connections,
   });
-  const audit = startAuditProbe(true);
+  // The warmup runs on its own, so that the self-audit watches the whole window: its progress
+  // snapshots come a second apart, and a 1 s window would otherwise be audited from its end.
+  if (first && s.warmupMs > 0) {
+    const warm = await runBench({ ...opts, durationMs: s.warmupMs }, { signal });
+    if (signal?.aborted || warm.interrupted) throw new TuneStopped();
+  }
+  const audit = startAuditProbe(true, true);
   const seconds: IntervalSample[] = [];
   let seen: AuditProbe | undefined;
   let result: RunResult;
