@@ -1,10 +1,11 @@
 // The tuner (tune): starts (or attaches to) a cluster, runs the search with each candidate applied
-// through the admin API and measured with the load generator, stops at the budget or Ctrl-C, hands
-// the cluster back and returns the TuneReport. Pure decisions live in search-*.ts, knee.ts, rank.ts.
+// through the admin API and measured with the load generator, measures an unsure answer again while
+// the budget lasts, stops at the budget or Ctrl-C, hands the cluster back and returns the
+// TuneReport. Pure decisions live in search-*.ts, knee.ts, rank.ts, remeasure.ts, decision.ts.
 import { UserError, errorMessage } from '../common/errors.js';
 import type { Profile } from '../profile/types.js';
-import { attachCluster, startOwnCluster, type TuneCluster } from './cluster.js';
 import { systemClock } from '../common/clock.js';
+import { attachCluster, startOwnCluster, type TuneCluster } from './cluster.js';
 import { costOf } from './cost.js';
 import { annotate } from './decision.js';
 import { Ledger } from './ledger.js';
