@@ -103,7 +103,8 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
         '`--inconclusive pass|fail` maps it to 0 or 1',
       tune:
         "nothing was decided with confidence: the recommendation's measurement was unstable or " +
-        'within 10% of a target, or some candidate was neither met nor missed; nothing is ' +
+        "a target's interval straddled it (after the repeats the budget allowed), or some " +
+        'candidate was neither met nor missed; nothing is ' +
         'written without `--write-anyway`',
     },
   },

@@ -11,11 +11,16 @@ export interface AuditWatch {
   stop(): AuditProbe;
 }
 
-/** Starts watching; `onThisThread` false (worker threads) leaves the event-loop delay unmeasured. */
-export function startAuditProbe(onThisThread: boolean): AuditWatch {
+/**
+ * Starts watching; `onThisThread` false (worker threads) leaves the event-loop delay unmeasured.
+ * The monitor starts with the first progress snapshot of the measured phase, a second in; with
+ * `measuredFromStart` (a run without warmup, such as one of tune's short windows) it starts now.
+ */
+export function startAuditProbe(onThisThread: boolean, measuredFromStart = false): AuditWatch {
   // 10 ms resolution: the histogram records how late each 10 ms timer fired.
   const monitor = onThisThread ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
-  let measuring = false;
+  let measuring = measuredFromStart;
+  if (measuring) monitor?.enable();
   let maxBacklog = 0;
   return {
     progress(p) {

@@ -9,6 +9,11 @@ import type { Probe, TuneConfig } from './types.js';
 /** Measures a configuration at a rate (applying it first when it is not the one running). */
 export interface ProbeHost {
   measure(c: TuneConfig, ratePerSec: number): Promise<Probe>;
+  /**
+   * Measures again at a rate measured before, pooling the new windows with the last measurement's
+   * there (remeasure.ts); without it, a re-measurement is a fresh measurement.
+   */
+  remeasure?(c: TuneConfig, ratePerSec: number): Promise<Probe>;
 }
 
 export interface KneeOptions {

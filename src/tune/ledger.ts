@@ -2,7 +2,7 @@
 // and status, kept as the search goes, so a run stopped by the budget or Ctrl-C still reports (and
 // writes) the best found.
 import { configKey } from './space.js';
-import type { Candidate, CandidateStatus, CostSummary, Probe, TuneConfig } from './types.js';
+import type { Candidate, CandidateStatus, CostSummary, Objective, Probe, TuneConfig } from './types.js';
 
 /** The note of a point the search never needed. */
 export const NOT_TRIED = 'not tried: the search did not need it';
@@ -67,6 +67,26 @@ export class Ledger {
       x.passed = probe.passed;
       x.cost = this.costOf(c, probe.achievedPerSec);
     }
+  }
+
+  /**
+   * Makes `probe`, a re-measurement at the rate of `c`'s standing measurement (remeasure.ts), the
+   * one that stands for it. Throughput: a knee that misses on the second look falls back to the
+   * highest rate below it that passed (none: no knee).
+   */
+  remeasured(c: TuneConfig, probe: Probe, objective: Objective): void {
+    const x = this.get(c);
+    x.probes.push(probe);
+    if (objective === 'cost' || probe.passed) {
+      x.result = probe;
+      if (objective === 'cost') x.passed = probe.passed;
+      x.cost = this.costOf(c, probe.achievedPerSec);
+      return;
+    }
+    const below = x.probes
+      .filter((p) => p.passed && p.ratePerSec < probe.ratePerSec)
+      .sort((a, b) => b.ratePerSec - a.ratePerSec)[0];
+    this.setKnee(c, below ? below.ratePerSec : null);
   }
 
   /**

@@ -1,19 +1,25 @@
 // The tuner (tune): starts (or attaches to) a cluster, runs the search with each candidate applied
-// through the admin API and measured with the load generator, stops at the budget or Ctrl-C, hands
-// the cluster back and returns the TuneReport. Pure decisions live in search-*.ts, knee.ts, rank.ts.
+// through the admin API and measured with the load generator, measures an unsure answer again while
+// the budget lasts, stops at the budget or Ctrl-C, hands the cluster back and returns the
+// TuneReport. Pure decisions live in search-*.ts, knee.ts, rank.ts, remeasure.ts, decision.ts.
 import { UserError, errorMessage } from '../common/errors.js';
 import type { Profile } from '../profile/types.js';
+import { systemClock } from '../common/clock.js';
 import { attachCluster, startOwnCluster, type TuneCluster } from './cluster.js';
 import { costOf } from './cost.js';
-import type { ProbeHost } from './knee.js';
+import { annotate } from './decision.js';
 import { Ledger } from './ledger.js';
-import { measureAt, TuneStopped } from './measure.js';
+import { TuneStopped } from './measure.js';
+import { probeHost, type TuneProgress } from './probe-host.js';
 import { outcome } from './rank.js';
+import { remeasureUnsure } from './remeasure.js';
 import { searchCost } from './search-cost.js';
 import { searchThroughput } from './search-throughput.js';
-import { configKey, exclusion, grid, searchEstimate, startPoint } from './space.js';
+import { configKey, exclusion, grid, startPoint } from './space.js';
 import type { Objective, Stopped, TuneConfig, TuneReport, TuneSpace } from './types.js';
 import { latencyTargets } from './verdict.js';
+
+export type { TuneProgress } from './probe-host.js';
 
 export interface TuneOptions {
   profile: Profile;
@@ -44,23 +50,11 @@ export interface TuneOptions {
   onCluster?(c: TuneCluster): void;
 }
 
-/** What the progress line shows. */
-export interface TuneProgress {
-  /** The candidate being measured (1-based) and about how many the search will measure. */
-  candidate: number;
-  about: number;
-  config: TuneConfig;
-  ratePerSec: number;
-  window: number;
-  elapsedMs: number;
-  /** Null without --budget. */
-  budgetLeftMs: number | null;
-}
-
 /** Runs the whole search; the report holds the best found even when stopped early. */
 export async function runTune(o: TuneOptions): Promise<TuneReport> {
   const startedAt = new Date();
   const t0 = Date.now();
+  const clockAtStartMs = systemClock.nowMs();
   const ratePerSec = o.objective === 'cost' ? (o.ratePerSec ?? o.profile.slo.targetRps) : undefined;
   if (o.objective === 'cost' && ratePerSec === undefined) {
     throw new UserError(
@@ -137,6 +131,12 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
           exhaustive: o.exhaustive,
         });
       }
+      // Unsure figures are measured again while the budget lasts, then reported as they stand.
+      await remeasureUnsure(host, ledger, {
+        objective: o.objective,
+        clock: systemClock,
+        deadlineMs: o.budgetMs === undefined ? undefined : clockAtStartMs + o.budgetMs,
+      });
     } catch (err) {
       if (!(err instanceof TuneStopped)) throw err;
     }
@@ -147,7 +147,12 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
       ?.close()
       .catch((err: unknown) => warnings.push(`handing the cluster back failed: ${errorMessage(err)}`));
   }
-  const out = outcome(ledger.all(), o.objective, ratePerSec ?? null, o.cluster ? 'cluster' : 'replica');
+  const out = outcome(
+    annotate(ledger.all(), o.objective),
+    o.objective,
+    ratePerSec ?? null,
+    o.cluster ? 'cluster' : 'replica',
+  );
   return {
     schemaVersion: 1,
     startedAt: startedAt.toISOString(),
@@ -168,48 +173,5 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
     measured: out.candidates.filter((c) => c.status === 'measured').length,
     probes: ledger.probes(),
     warnings,
-  };
-}
-
-/** Applies and measures candidates, reporting progress; throws TuneStopped once `signal` aborts. */
-function probeHost(
-  o: TuneOptions,
-  cluster: TuneCluster,
-  targets: TuneReport['targets'],
-  signal: AbortSignal,
-  t0: number,
-  points: number,
-): ProbeHost {
-  const seen = new Set<string>();
-  const estimate = searchEstimate(o.space, o.objective, o.exhaustive, points);
-  const settings = {
-    url: cluster.gatewayUrl,
-    model: o.profile.model.name,
-    windowMs: o.windowMs,
-    maxWindows: o.maxWindows,
-    warmupMs: o.warmupMs,
-    timeoutMs: o.profile.gateway.requestTimeoutMs + 2000,
-    connections: 256,
-    targets,
-  };
-  return {
-    async measure(c, ratePerSec) {
-      if (signal.aborted) throw new TuneStopped();
-      seen.add(configKey(c));
-      const progress = (window: number) =>
-        o.onProgress?.({
-          candidate: seen.size,
-          about: Math.max(estimate, seen.size),
-          config: c,
-          ratePerSec,
-          window,
-          elapsedMs: Date.now() - t0,
-          budgetLeftMs: o.budgetMs === undefined ? null : Math.max(0, o.budgetMs - (Date.now() - t0)),
-        });
-      progress(0);
-      await cluster.apply(c);
-      if (signal.aborted) throw new TuneStopped();
-      return measureAt(settings, ratePerSec, signal, (n) => progress(n));
-    },
   };
 }

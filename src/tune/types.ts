@@ -3,6 +3,9 @@
 // Field names are documented in the README (schemaVersion 1: fields are only added).
 import type { SloTargets } from '../common/wire.js';
 
+/** How sure a measurement is of its targets: met or missed with confidence, or neither. */
+export type Confidence = 'met' | 'missed' | 'unsure';
+
 /** One point of the search space. */
 export interface TuneConfig {
   maxBatchSize: number;
@@ -53,6 +56,32 @@ export interface Probe {
   /** Stopped after two windows that answered under 80% of the rate (the replicas could not keep up). */
   overloaded: boolean;
   durationMs: number;
+  /** Each target checked, with its interval where the kept windows allow one (absent on older reports). */
+  checks?: ProbeCheck[];
+  /** Windows left out because the load generator itself fell behind in them (its self-audit); counted in `windows`. */
+  droppedWindows?: number;
+  /** The self-audit's reason for the last window left out. */
+  droppedReason?: string;
+  /** Measurements at this rate whose windows this one pools (1, or more after re-measuring an unsure one). */
+  measurements?: number;
+}
+
+/** One target of a measurement: what was measured, the limit, and (percentiles) the interval. */
+export interface ProbeCheck {
+  /** p50 ... p999, max, errorRate, minRps, successes, or `rate` (at least 90% of the requested rate answered). */
+  metric: string;
+  /** Milliseconds (latency), a fraction (errorRate) or req/s (minRps, rate). */
+  actual: number;
+  limit: number;
+  /** The measured value over its limit (a floor: the limit over the value); above 1 missed. */
+  ratio: number;
+  /** What a miss says ("p99 130ms > 100ms"). */
+  message: string;
+  /** The interval of `actual` (block bootstrap over the kept per-second windows); absent: point estimate only. */
+  low?: number;
+  high?: number;
+  /** Why a percentile has only its point estimate (too few samples or seconds). */
+  note?: string;
 }
 
 /** What became of a point of the space. */
@@ -74,6 +103,10 @@ export interface Candidate {
   /** Throughput: the rate it was shown to miss when it was only compared with the best so far. */
   belowPerSec?: number;
   cost: CostSummary;
+  /** How sure its standing measurement is (decision.ts), once the run is over. */
+  confidence?: Confidence;
+  /** The figure that decided `confidence`: "p99 41.2 ms [38.0, 45.1] < 100 ms", "unstable (5 windows)". */
+  judgedBy?: string;
 }
 
 /** What a configuration costs. Prices come from the profile's `cost` section. */

@@ -8,6 +8,7 @@ import {
   type LatencySummary,
   type SloTargets,
 } from '../loadtest/index.js';
+import type { ProbeCheck } from './types.js';
 
 /** What the windows of one measurement add up to. */
 export interface Measured {
@@ -21,6 +22,8 @@ export interface Verdict {
   passed: boolean;
   missed: string[];
   score: number;
+  /** Every check on its point estimate (intervals.ts adds the percentiles' intervals). */
+  checks: ProbeCheck[];
 }
 
 /** The targets a measurement is judged by: throughput targets are left to the rate rule (and to the objective). */
@@ -41,14 +44,26 @@ export function judge(m: Measured, targets: SloTargets): Verdict {
   );
   const missed = checks.filter((c) => !c.passed).map((c) => c.message);
   const needed = RAMP_MIN_ACHIEVED_SHARE * m.ratePerSec;
-  if (m.achievedPerSec < needed)
-    missed.push(
-      `answered ${m.achievedPerSec.toFixed(1)} of ${m.ratePerSec.toFixed(1)} req/s ` +
-        `(under ${Math.round(RAMP_MIN_ACHIEVED_SHARE * 100)}%)`,
-    );
+  const rateMessage =
+    `answered ${m.achievedPerSec.toFixed(1)} of ${m.ratePerSec.toFixed(1)} req/s ` +
+    `(under ${Math.round(RAMP_MIN_ACHIEVED_SHARE * 100)}%)`;
+  if (m.achievedPerSec < needed) missed.push(rateMessage);
   if (m.latency.count === 0 && missed.length === 0) missed.push('no successful request');
-  const ratios = [...checks.map(ratio), m.achievedPerSec > 0 ? needed / m.achievedPerSec : Infinity];
-  return { passed: missed.length === 0, missed, score: Math.max(0, ...ratios) };
+  const all: ProbeCheck[] = [
+    ...checks.map((c) => ({ metric: c.metric, actual: c.actual, limit: c.limit, ratio: ratio(c), message: c.message })),
+    {
+      metric: 'rate',
+      actual: m.achievedPerSec,
+      limit: needed,
+      ratio: m.achievedPerSec > 0 ? needed / m.achievedPerSec : Infinity,
+      message:
+        m.achievedPerSec < needed
+          ? rateMessage
+          : `answered ${m.achievedPerSec.toFixed(1)} of ${m.ratePerSec.toFixed(1)} req/s ` +
+            `(at least ${Math.round(RAMP_MIN_ACHIEVED_SHARE * 100)}% needed)`,
+    },
+  ];
+  return { passed: missed.length === 0, missed, score: Math.max(0, ...all.map((c) => c.ratio)), checks: all };
 }
 
 /** How far a check is from its limit: above 1 when it failed. */

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { tuneHtml } from '../../src/cli/tune/html.js';
 import { renderTune, renderTuneProgress } from '../../src/cli/tune/render.js';
+import { annotate } from '../../src/tune/decision.js';
 import { serve } from '../e2e/cli-run.js';
 import { costReport, throughputReport } from './report-fixture.js';
 
@@ -96,6 +97,23 @@ test("the cost search's page: no rate plot when every candidate ran at the one r
     );
     if (priced) assert.ok(new Set(column(html, 1)).size === 2, 'one and two replicas priced apart');
   }
+});
+
+test('each measured candidate says met, missed or unsure with the figure that decided it, in the table and on the page', () => {
+  const r = throughputReport();
+  const [best, failing] = r.candidates;
+  best!.result = {
+    ...best!.result!,
+    checks: [{ metric: 'p99', actual: 41.2, limit: 100, ratio: 0.412, message: '', low: 38, high: 45.1 }],
+  };
+  const judged = { ...r, candidates: annotate(r.candidates, r.objective) };
+  const rows = renderTune(judged)
+    .split('\n')
+    .filter((l) => /^\d+ /.test(l));
+  assert.match(rows[0]!, /PASS\s+met: p99 41\.2 ms \[38\.0, 45\.1\] <= 100 ms\s/);
+  assert.match(rows[1]!, /FAIL\s+missed: p99 \d+ms > 100ms\s/, `${failing!.result!.missed[0]}`);
+  assert.match(rows[2]!, /excluded\s+-\s/);
+  assert.match(tuneHtml(judged), /<td class="pass">met: p99 41\.2 ms \[38\.0, 45\.1\] &lt;= 100 ms<\/td>/);
 });
 
 test('flag problems are all reported at once, exit 2, before anything starts', async (t) => {

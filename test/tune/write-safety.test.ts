@@ -128,7 +128,7 @@ test('a configuration is decided only when stable and 10% inside its targets; un
   assert.equal(allUnstable.decision, 'inconclusive');
   assert.match(
     allUnstable.advice!,
-    /^inconclusive: the recommendation's measurement was unstable \(2 of 2 unstable\); longer windows \(--window 2s --max-windows 10\) or a quieter host would decide it$/,
+    /^inconclusive: the recommendation, batch 16 within 5ms, 1 replica x 2 threads, is unsure: unstable \(3 windows\); 2 of 2 unstable; longer windows \(--window 2s --max-windows 10\) or a quieter host would decide it$/,
   );
   assert.equal(decision([candidate(cfg(1), near)]).decision, 'inconclusive');
   const noneSure = decision([candidate(cfg(1), unstableMiss), candidate(cfg(2), clearMiss)]);

@@ -8,7 +8,7 @@ import { rowChart, type RowColumn } from '../../report/row-chart.js';
 import { costText, money } from '../../tune/cost.js';
 import { configText } from '../../tune/space.js';
 import type { Candidate, TuneReport } from '../../tune/types.js';
-import { ms, noteCell, rateCell } from './render.js';
+import { judgedCell, ms, noteCell, rateCell } from './render.js';
 
 const short = (c: Candidate) =>
   `b${c.config.maxBatchSize} w${c.config.batchWaitMs}ms r${c.config.replicas} t` + `${c.config.threads}`;
@@ -108,6 +108,7 @@ export function tuneHtml(r: TuneReport): string {
     c.result ? ms(c.result.latency.p99Ms) : '-',
     costText(c.cost),
     c.status === 'measured' ? (c.passed ? 'PASS' : 'FAIL') : c.status,
+    judgedCell(c),
     noteCell(c),
   ]);
   return htmlPage({
@@ -143,6 +144,7 @@ export function tuneHtml(r: TuneReport): string {
               'p99 ms',
               'cost',
               'result',
+              'judged',
               'note',
             ],
             rows,

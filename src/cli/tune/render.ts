@@ -27,7 +27,14 @@ function resultCell(c: Candidate): string {
 function stableCell(c: Candidate): string {
   if (!c.result) return '-';
   const r = c.result;
-  return r.overloaded ? 'overloaded' : `${r.stable ? 'yes' : 'no'} (${r.windows})`;
+  const dropped = r.droppedWindows ? `, ${r.droppedWindows} dropped` : '';
+  const times = (r.measurements ?? 1) > 1 ? `, ${r.measurements} runs` : '';
+  return r.overloaded ? 'overloaded' : `${r.stable ? 'yes' : 'no'} (${r.windows}${dropped}${times})`;
+}
+
+/** "met: p99 41.2 ms [38.0, 45.1] <= 100 ms": how sure, and the figure that decided it. */
+export function judgedCell(c: Candidate): string {
+  return c.confidence ? `${c.confidence}: ${c.judgedBy ?? ''}` : '-';
 }
 
 export function noteCell(c: Candidate): string {
@@ -60,6 +67,7 @@ export function renderTune(r: TuneReport, decided = true): string {
     'errors',
     'cost',
     'result',
+    'judged',
     'stable',
     'note',
   ];
@@ -82,6 +90,7 @@ export function renderTune(r: TuneReport, decided = true): string {
       p ? `${+(p.errorRate * 100).toFixed(2)}%` : '-',
       costText(c.cost),
       resultCell(c),
+      judgedCell(c),
       stableCell(c),
       noteCell(c),
     ];

@@ -212,9 +212,11 @@ Exit codes: 0 a configuration met every target with confidence (also when the ` 
 1 every measured one missed with confidence (the ` +
         `closest is reported with what it missed), 2 usage,
 3 the cluster could not be ` +
-        `started or reached, 4 inconclusive (unstable windows, or figures within 10% of
-a ` +
-        `target: nothing is written without --write-anyway), 130 interrupted (the best so ` +
+        `started or reached, 4 inconclusive (unstable windows, or a target's 95% interval
+` +
+        `straddling it, after the repeats the budget allows: nothing is written without
+` +
+        `--write-anyway), 130 interrupted (the best so ` +
         `far is still reported).
 
 Examples:
