@@ -201,7 +201,7 @@ async function main(): Promise<void> {
   };
   const backToV1 = async () => {
     if (h.status().model.version !== 1)
-      await rollout(stateDir, 1, ['--steps', '100%', '--step-time', '1s', '--max-regression', '100000%']);
+      await rollout(stateDir, 1, ['--steps', '100%', '--step-time', '1s', '--max-regression', '100%']);
   };
   const record = async (kind: string, run: number, to: number) => {
     const t0 = Date.now();
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
           '--step-time',
           '1s',
           '--max-regression',
-          '100000%',
+          '100%',
         ]);
         const m = await measure();
         ratios[`hidden ${hs}`] = [m.p50Ms / ref.p50Ms, m.p95Ms / ref.p95Ms, m.p99Ms / ref.p99Ms].map((x) =>

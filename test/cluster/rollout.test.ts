@@ -302,3 +302,20 @@ test('--steps: increasing shares ending at 100%', () => {
   assert.throws(() => parseStepsPercent('10%,50%'), /the last step must be 100%/);
   assert.throws(() => parseStepsPercent('10,100%'), /expected shares such as/);
 });
+
+test('judge: ratios only where both versions carry about the same rate a replica (else load, not the version, is measured)', () => {
+  const s = paired(version(18, 12, 38, 1.3), version(19, 12, 13, 1.3, 1.5));
+  const unmatched = judgeStep({ ...s, perReplicaRps: { old: 38, new: 13 } }, rules);
+  assert.equal(call(unmatched, 'p50').outcome, 'unjudged');
+  assert.match(callLine(call(unmatched, 'p50')), /^p50 not judged \(load differs: 13 vs 38 req\/s a replica\)$/);
+  // Nothing else judged a percentile: not yet, never a pass.
+  assert.equal(unmatched.outcome, 'unsure');
+  // With targets set, those are judged whatever the load.
+  const withTarget = judgeStep(
+    { ...s, perReplicaRps: { old: 38, new: 13 } },
+    { slo: { p50Ms: 50 }, maxRegression: 0.2 },
+  );
+  assert.equal(withTarget.outcome, 'pass');
+  // Matched within 1.5x: the ratio is judged (and 1.5x slower fails).
+  assert.equal(judgeStep({ ...s, perReplicaRps: { old: 20, new: 14 } }, rules).outcome, 'fail');
+});

@@ -2,8 +2,8 @@
 // version whether the new one may go on, with intervals from the statistics core. Each figure is
 // judged by where its interval lies against its limit: wholly within, pass; wholly beyond, fail;
 // straddling it, not yet. The figures: the ratio new/old of p50, p95 and p99 (allowed 1 + max
-// regression), the new version's percentiles against the profile's targets, and its error rate
-// against the allowed rate. A figure with too few samples for an interval is not judged; a step
+// regression; only where both versions' replicas carry about the same rate each), the new
+// version's percentiles against the profile's targets, and its error rate against the allowed rate. A figure with too few samples for an interval is not judged; a step
 // where nothing could be judged is "not yet", never a pass.
 import type { FigureCall, FigureOutcome, StepJudgement } from '../../common/rollout.js';
 import type { SloTargets } from '../../common/wire.js';
@@ -65,7 +65,19 @@ export interface StepSamples {
    * at the 100% step, where the old version's windows are the previous step's.
    */
   paired: boolean;
+  /**
+   * Requests a second each replica of a version carried over its windows. On a shared host a
+   * replica's latency depends on its own load (a replica idle between requests waits to be
+   * scheduled; a busy one stays hot): measured on this 2-core machine with both cores 70% busy, a
+   * byte-identical copy carrying a third of the old replicas' rate (a 25% step, 2 + 2 replicas)
+   * was 1.16-1.22x slower at p50. So the ratios are judged only where the rates match within
+   * LOAD_MATCH; elsewhere only the targets and the error rate are.
+   */
+  perReplicaRps?: { old: number; new: number };
 }
+
+/** Per-replica rates further apart than this factor make the ratio measure load, not the version. */
+export const LOAD_MATCH = 1.5;
 
 export interface JudgeRules {
   slo: SloTargets;
@@ -101,11 +113,17 @@ export function judgeStep(s: StepSamples, rules: JudgeRules, confidence = AT_STE
   // the single-run intervals are (Student's t over the blocks; stats/bootstrap.ts).
   const widen = smallSampleWidening(s.new.latency.length, opts);
   const allowedRatio = 1 + rules.maxRegression;
+  const load = s.perReplicaRps;
+  const mismatch =
+    load && load.old > 0 && load.new > 0 && Math.max(load.old / load.new, load.new / load.old) > LOAD_MATCH
+      ? `load differs: ${load.new.toFixed(0)} vs ${load.old.toFixed(0)} req/s a replica`
+      : undefined;
   RATIOS.forEach(({ name, q }, i) => {
     const iv = ratios[i]!;
     const n = total(s.new.rates);
     const o = total(s.old.rates);
     if (o === 0) return;
+    if (mismatch !== undefined) return void calls.push(unjudged(name, 'old', iv.ratio, allowedRatio, mismatch));
     if (iv.method !== 'block-bootstrap' || !Number.isFinite(iv.ratio)) {
       const note = iv.note ?? tooFew(q, Math.min(n, o), s.new.latency.length) ?? 'no interval';
       calls.push(unjudged(name, 'old', iv.ratio, allowedRatio, shortNote(note, q)));

@@ -22,7 +22,15 @@ import { completeRollout, rollBack } from './endings.js';
 import { guardRollout, holdScaling } from './hold.js';
 import type { RolloutHost } from './runner-host.js';
 import { figuresOf, parseVersionMetrics, stepCounts, windowOf, type MetricsSnapshot } from './figures.js';
-import { AT_STEP_END, DURING_STEP, judgeStep, judgementLine, type StepSamples, type VersionWindows } from './judge.js';
+import {
+  AT_STEP_END,
+  DURING_STEP,
+  judgeStep,
+  judgementLine,
+  samplesNeeded,
+  type StepSamples,
+  type VersionWindows,
+} from './judge.js';
 import { advance, initialStep, type StepAction, type StepEvent, type StepState } from './steps.js';
 import { startNewReplicas } from './start-replicas.js';
 
@@ -44,6 +52,16 @@ export function windowMsFor(stepTimeMs: number): number {
 }
 
 const noWindows = (): VersionWindows => ({ latency: [], rates: [] });
+
+/** When a step lacks the samples even a p50 needs, says so (and why that can be). */
+function short(j: StepJudgement, version: number): string {
+  if (j.samples.new >= samplesNeeded(0.5)) return '';
+  return (
+    `; version ${version} answered ${j.samples.new} requests in ${j.seconds} windows, fewer than the ` +
+    `${samplesNeeded(0.5)} a p50 needs (more traffic or a longer step; answers from the response cache ` +
+    `are not samples)`
+  );
+}
 
 export class RolloutRunner {
   private s: RolloutStatus | undefined;
@@ -248,7 +266,7 @@ export class RolloutRunner {
     const why = `step ${step}: ${judgementLine(j)}`;
     const kind = j.outcome === 'pass' ? 'passed' : j.outcome === 'fail' ? 'rollback' : 'not-yet';
     const said = j.outcome === 'pass' ? 'passed' : j.outcome === 'fail' ? 'missed' : 'not yet decided (running on)';
-    this.decide(kind, `step ${step} ${said}: ${judgementLine(j)} (${line})`, figures, j);
+    this.decide(kind, `step ${step} ${said}: ${judgementLine(j)}${short(j, this.s!.toVersion)} (${line})`, figures, j);
     this.feed({ type: 'judged', outcome: j.outcome, why });
   }
 
@@ -322,10 +340,18 @@ export class RolloutRunner {
     if (this.machine.phase !== 'stepping' || this.machine.step !== step) return undefined;
     // At 100% the old version serves nothing: it is judged by its windows of the previous step.
     const alone = (s.weights[s.fromVersion] ?? 0) === 0;
+    const windowS = windowMsFor(s.stepTimeMs) / 1000;
+    const ready = (v: number) =>
+      Math.max(1, this.h.replicas().filter((r) => r.version === v && r.state === 'ready').length);
+    const rps = (w: VersionWindows, v: number) =>
+      w.rates.reduce((a, r) => a + r.ok + r.errors, 0) / Math.max(windowS, w.rates.length * windowS) / ready(v);
+    const oldRps = alone ? this.previousOldRps : rps(this.windows.old, s.fromVersion);
+    if (!alone) this.previousOldRps = oldRps;
     const samples: StepSamples = {
       new: this.windows.new,
       old: alone ? this.previousOld : this.windows.old,
       paired: !alone,
+      perReplicaRps: { old: oldRps, new: rps(this.windows.new, s.toVersion) },
     };
     const judgement = judgeStep(samples, { slo: this.slo, maxRegression: s.maxRegression }, confidence);
     const figures = {
@@ -335,6 +361,9 @@ export class RolloutRunner {
     if (!alone) this.previousFigures = figures.old;
     return { judgement, figures, line: versionsLine(s, figures) };
   }
+
+  /** Requests a second each old replica carried in the last step it served. */
+  private previousOldRps = 0;
 
   /** The old version's point figures over the last step it served. */
   private previousFigures: VersionFigures = { count: 0, errors: 0 };
