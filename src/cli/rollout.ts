@@ -61,7 +61,11 @@ settles; warmup requests are not judged. Each step is then judged from the gatew
 histogram, taken every 24th of the step (250 ms to 1 s a window), over the same windows for
 both versions (at 100%: the old version's windows of the step before), with 90% intervals (each
 bound a one-sided 95% bound: two one-sided tests, as equivalence tests are judged):
-  ratio new/old of p50, p95, p99     pass when the interval is wholly within 1 + --max-regression
+  ratio new/old of p50, p95, p99     pass when the interval is wholly within 1 + --max-regression;
+                                     judged only where both versions' replicas carry about the
+                                     same rate each (within 1.5x: with as many new replicas as
+                                     old, the 50% step), since on a shared host a replica's
+                                     latency depends on its load
   p50, p90, p95, p99 (if slo sets)   pass when the interval is wholly under the target
   error rate                         pass when wholly under slo.error_rate (1% if unset), or the
                                      old version's own rate if higher; zero old errors hide nothing

@@ -29,7 +29,7 @@ import {
   stepCounts,
   windowOf,
 } from '../../src/cluster/rollout/figures.js';
-import { settled, warmReplica, warmupBody } from '../../src/cluster/rollout/warmup.js';
+import { WARMUP, settled, warmReplica, warmupBody } from '../../src/cluster/rollout/warmup.js';
 import { windowsFromSamples } from '../../src/stats/index.js';
 
 /**
@@ -58,7 +58,8 @@ function version(
   };
 }
 const paired = (old: VersionWindows, neu: VersionWindows): StepSamples => ({ old, new: neu, paired: true });
-const rules = { slo: {}, maxRegression: 0.2 };
+/** The ratio alone (no floor in ms): these versions answer in about 1.3 ms. */
+const rules = { slo: {}, maxRegression: 0.2, floorMs: 0 };
 const call = (j: ReturnType<typeof judgeStep>, figure: string, against = 'old') =>
   j.calls.find((c) => c.figure === figure && c.against === against)!;
 
@@ -83,7 +84,10 @@ test('judge: a version 30% slower at every percentile: not yet on 6 s of 25 req/
   assert.equal(j.outcome, 'fail', j.calls.map(callLine).join('; '));
   const p50 = call(j, 'p50');
   assert.ok(p50.low > 1.2, callLine(p50));
-  assert.match(callLine(p50), /^p50 1\.\d\dx \[1\.\d\d, 1\.\d\d\], allowed 1\.20: FAIL$/);
+  assert.match(
+    callLine(p50),
+    /^p50 1\.\d\dx \[1\.\d\d, 1\.\d\d\] \(\+0\.\d\d ms on 1\.\d\d ms, floor 0 ms\), allowed 1\.20: FAIL$/,
+  );
 });
 
 test('judge: a version near the limit is "not yet" (its interval straddles 1.20), never a confident answer', () => {
@@ -123,9 +127,13 @@ test('judge: the error rate against slo.error_rate (1% unset) or the old rate; z
 
 test('judge: a percentile against its target: wholly above fails, straddling is not yet', () => {
   const old = version(13, 12, 300, 1.3);
-  const j = judgeStep(paired(old, version(14, 12, 300, 1.3)), { slo: { p99Ms: 1.0 }, maxRegression: 0.2 });
+  const j = judgeStep(paired(old, version(14, 12, 300, 1.3)), { slo: { p99Ms: 1.0 }, maxRegression: 0.2, floorMs: 0 });
   assert.equal(call(j, 'p99', 'target').outcome, 'fail');
-  const p50 = judgeStep(paired(old, version(14, 12, 300, 1.3)), { slo: { p50Ms: 1.29 }, maxRegression: 0.2 });
+  const p50 = judgeStep(paired(old, version(14, 12, 300, 1.3)), {
+    slo: { p50Ms: 1.29 },
+    maxRegression: 0.2,
+    floorMs: 0,
+  });
   assert.equal(call(p50, 'p50', 'target').outcome, 'unsure', callLine(call(p50, 'p50', 'target')));
   // At the 100% step the old version's windows are the previous step's (not paired): still judged.
   const alone = judgeStep({ old, new: version(15, 12, 300, 1.3, 1.5), paired: false }, rules);
@@ -275,15 +283,18 @@ test('figures: per-version counts from the gateway text, the step difference, in
 });
 
 test('warmup: rounds until two medians agree within 10%; a body of zeros from the metadata', async () => {
-  assert.equal(settled([5, 1.2, 1.25]), true);
-  assert.equal(settled([5, 1.2]), false, 'at least three rounds');
-  assert.equal(settled([5, 3, 1.3]), false);
+  const rule = { ...WARMUP, minRounds: 3 };
+  assert.equal(settled([5, 1.2, 1.25], rule), true);
+  assert.equal(settled([5, 1.2], rule), false, 'at least three rounds');
+  assert.equal(settled([5, 3, 1.3], rule), false);
+  assert.equal(settled([5, 1.2, 1.25]), false, 'the default asks for 25 rounds (500 requests)');
   // A cold replica: 20 ms, then 8, then 1.3 ms a request from the third round on.
   const clock = new ManualClock(0);
   let n = 0;
   const r = await warmReplica(
     { id: 'r1', infer: async () => (clock.advance(n < 10 ? 20 : n < 20 ? 8 : 1.3), n++, { ok: true }) },
     clock,
+    { ...WARMUP, roundRequests: 10, minRounds: 3 },
   );
   assert.deepEqual([r.settled, r.requests, r.settledMs!.toFixed(2)], [true, 40, '1.30']);
   const failing = await warmReplica({ id: 'r2', infer: async () => ({ ok: false, error: 'answered 500' }) }, clock);
@@ -318,4 +329,21 @@ test('judge: ratios only where both versions carry about the same rate a replica
   assert.equal(withTarget.outcome, 'pass');
   // Matched within 1.5x: the ratio is judged (and 1.5x slower fails).
   assert.equal(judgeStep({ ...s, perReplicaRps: { old: 20, new: 14 } }, rules).outcome, 'fail');
+});
+
+test('judge: the floor: a ratio beyond the limit is a regression only when the difference in ms is beyond the floor too', () => {
+  const slow = (medianMs: number, seed: number) =>
+    judgeStep(paired(version(seed, 36, 38, medianMs), version(seed + 1, 36, 13, medianMs, 1.3)), {
+      slo: {},
+      maxRegression: 0.2,
+    });
+  // 30% slower at 1.3 ms is 0.4 ms: under the 5 ms floor, a pass (a fresh replica's own slowness is as large).
+  const fast = call(slow(1.3, 20), 'p50');
+  assert.equal(fast.outcome, 'pass', callLine(fast));
+  assert.match(
+    callLine(fast),
+    /^p50 1\.\d\dx \[\d\.\d\d, \d\.\d\d\] \(\+0\.\d\d ms on 1\.\d\d ms, floor 5 ms\), allowed 1\.20$/,
+  );
+  // 30% slower at 30 ms is 9 ms: beyond both, a fail.
+  assert.equal(call(slow(30, 22), 'p50').outcome, 'fail');
 });

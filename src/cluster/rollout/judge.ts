@@ -2,13 +2,15 @@
 // version whether the new one may go on, with intervals from the statistics core. Each figure is
 // judged by where its interval lies against its limit: wholly within, pass; wholly beyond, fail;
 // straddling it, not yet. The figures: the ratio new/old of p50, p95 and p99 (allowed 1 + max
-// regression; only where both versions' replicas carry about the same rate each), the new
+// regression, or a difference under the floor in ms; only where both versions' replicas carry about the same rate each), the new
 // version's percentiles against the profile's targets, and its error rate against the allowed rate. A figure with too few samples for an interval is not judged; a step
 // where nothing could be judged is "not yet", never a pass.
 import type { FigureCall, FigureOutcome, StepJudgement } from '../../common/rollout.js';
 import type { SloTargets } from '../../common/wire.js';
 import {
+  buildGrid,
   errorRateInterval,
+  pooledQuantile,
   percentileIntervals,
   ratioIntervals,
   smallSampleWidening,
@@ -83,7 +85,18 @@ export interface JudgeRules {
   slo: SloTargets;
   /** Fraction: 0.2 = 20% slower than the old version is still fine. */
   maxRegression: number;
+  /** A slower percentile is a regression only when also this many ms slower (default REGRESSION_FLOOR_MS). */
+  floorMs?: number;
 }
+
+/**
+ * A difference below this is never a regression, whatever the ratio. On a shared host a freshly
+ * started replica runs a little slower than its long-warmed twin for a while, whatever its
+ * version: on the busy 2-core machine a byte-identical copy, warmed by 500 requests, was
+ * 1.22-1.48x slower at p50 through its 50% step, at 2-3 ms (bench/results/rollout-verdicts.md).
+ * No interval can tell that from a regression of the version; a difference of a few ms can.
+ */
+export const REGRESSION_FLOOR_MS = 5;
 
 /** Samples a percentile needs before it is judged (the statistics core's rule): p50 40, p95 400, p99 2,000. */
 export function samplesNeeded(q: number): number {
@@ -113,6 +126,7 @@ export function judgeStep(s: StepSamples, rules: JudgeRules, confidence = AT_STE
   // the single-run intervals are (Student's t over the blocks; stats/bootstrap.ts).
   const widen = smallSampleWidening(s.new.latency.length, opts);
   const allowedRatio = 1 + rules.maxRegression;
+  const oldGrid = buildGrid(s.old.latency);
   const load = s.perReplicaRps;
   const mismatch =
     load && load.old > 0 && load.new > 0 && Math.max(load.old / load.new, load.new / load.old) > LOAD_MATCH
@@ -131,6 +145,14 @@ export function judgeStep(s: StepSamples, rules: JudgeRules, confidence = AT_STE
     }
     const low = iv.ratio * Math.min(1, (iv.low / iv.ratio) ** widen);
     const high = iv.ratio * Math.max(1, (iv.high / iv.ratio) ** widen);
+    // The floor: a ratio beyond the limit is a regression only when the difference in ms is beyond
+    // it too, both read at the same bound of the interval.
+    const oldMs = pooledQuantile(oldGrid, q);
+    const floorMs = rules.floorMs ?? REGRESSION_FLOOR_MS;
+    const byRatio = outcomeOf(low, high, allowedRatio);
+    const byMs = outcomeOf(oldMs * (low - 1), oldMs * (high - 1), floorMs);
+    const outcome =
+      byRatio === 'fail' && byMs === 'fail' ? 'fail' : byRatio === 'pass' || byMs === 'pass' ? 'pass' : 'unsure';
     calls.push({
       figure: name,
       against: 'old',
@@ -138,7 +160,8 @@ export function judgeStep(s: StepSamples, rules: JudgeRules, confidence = AT_STE
       low,
       high,
       allowed: allowedRatio,
-      outcome: outcomeOf(low, high, allowedRatio),
+      outcome,
+      note: `${signedMs(oldMs * (iv.ratio - 1))} on ${ms(oldMs)}, floor ${floorMs} ms`,
     });
   });
   const targets = TARGETS.filter((t) => rules.slo[t.key] !== undefined);
@@ -237,7 +260,10 @@ export function callLine(c: FigureCall): string {
     c.outcome === 'pass' ? '' : c.outcome === 'fail' ? ': FAIL' : c.outcome === 'unsure' ? ': not yet' : '';
   if (c.outcome === 'unjudged') return `${c.figure} not judged (${c.note ?? 'no interval'})`;
   if (c.against === 'old')
-    return `${c.figure} ${x(c.estimate)} [${c.low.toFixed(2)}, ${c.high.toFixed(2)}], allowed ${c.allowed.toFixed(2)}${verdict}`;
+    return (
+      `${c.figure} ${x(c.estimate)} [${c.low.toFixed(2)}, ${c.high.toFixed(2)}]` +
+      `${c.note ? ` (${c.note})` : ''}, allowed ${c.allowed.toFixed(2)}${verdict}`
+    );
   if (c.against === 'target')
     return `${c.figure} ${ms(c.estimate)} [${ms(c.low)}, ${ms(c.high)}], target ${ms(c.allowed)}${verdict}`;
   return (
@@ -259,6 +285,10 @@ function x(v: number): string {
 
 function ms(v: number): string {
   return `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`;
+}
+
+function signedMs(v: number): string {
+  return `${v >= 0 ? '+' : '-'}${ms(Math.abs(v))}`;
 }
 
 function pct(f: number): string {
