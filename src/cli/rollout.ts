@@ -10,7 +10,7 @@ import { AdminClient } from '../client/admin-client.js';
 import { untilCluster } from '../client/cluster-changes.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state/index.js';
 import { parseStepsPercent } from '../cluster/rollout/index.js';
-import { DEFAULT_MAX_STEP_FACTOR } from '../cluster/rollout/index.js';
+import { DEFAULT_MAX_STEP_FACTOR, REGRESSION_FLOOR_MS } from '../cluster/rollout/index.js';
 import { parseModelRef } from '../model/registry.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
@@ -47,8 +47,8 @@ export function register(program: Command): void {
     )
     .option(
       '--max-regression <percent>',
-      'how much slower than the old version the new one may be at p50, p95 and p99 (the ratio ' +
-        'new/old, judged by its one-sided 95% bounds)',
+      `how much slower than the old version the new one may be at p50, p95 and p99 (the ratio ` +
+        `new/old, judged by its one-sided 95% bounds; differences under ${REGRESSION_FLOOR_MS} ms never count)`,
       '20%',
     )
     .option('--json', 'print the final result (or the status) as JSON on stdout')
@@ -61,7 +61,8 @@ settles; warmup requests are not judged. Each step is then judged from the gatew
 histogram, taken every 24th of the step (250 ms to 1 s a window), over the same windows for
 both versions (at 100%: the old version's windows of the step before), with 90% intervals (each
 bound a one-sided 95% bound: two one-sided tests, as equivalence tests are judged):
-  ratio new/old of p50, p95, p99     pass when the interval is wholly within 1 + --max-regression;
+  ratio new/old of p50, p95, p99     pass when the interval is wholly within 1 + --max-regression
+                                     or the difference is under 5 ms; fail when both lie beyond;
                                      judged only where both versions' replicas carry about the
                                      same rate each (within 1.5x: with as many new replicas as
                                      old, the 50% step), since on a shared host a replica's
@@ -72,8 +73,9 @@ bound a one-sided 95% bound: two one-sided tests, as equivalence tests are judge
 A figure whose interval lies wholly beyond its limit fails the step; one that straddles it is
 "not yet": the step runs on, half a step at a time, up to --max-step-time, and then the profile's
 rollout.on_inconclusive (rollback by default, or proceed) decides. A figure needs samples before it
-is judged (p50: 40, p95: 400, p99: 2,000, and 8 windows); a step where no percentile could be judged
-is "not yet", never a pass (answers from the response cache are not the version's samples). From a
+is judged (p50: 40, p95: 400, p99: 2,000, and 8 windows); a step where the new version answered
+fewer than 40 requests is "not yet", never a pass (answers from the response cache are not the
+version's samples). From a
 quarter of a step on the judge also looks every eighth of it at 98% (a one-sided 99% lower bound)
 and rolls back at once on a fail, so a plainly worse version goes back within its first step.
 Every decision line names each figure with its interval, e.g. "p50 1.15x [1.08, 1.23], allowed

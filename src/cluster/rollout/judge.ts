@@ -188,7 +188,7 @@ export function judgeStep(s: StepSamples, rules: JudgeRules, confidence = AT_STE
     });
   }
   return {
-    outcome: overall(calls),
+    outcome: overall(calls, total(s.new.rates)),
     confidence,
     calls,
     seconds: s.new.latency.length,
@@ -245,20 +245,26 @@ function shortNote(note: string, q: number): string {
   return m ? `too few ${m[1]} (${m[2]}) for p${Math.round(q * 100)}` : note || 'no interval';
 }
 
-/** fail if any figure failed; not yet if any straddles or no percentile was judged at all; else pass. */
-function overall(calls: readonly FigureCall[]): StepJudgement['outcome'] {
+/**
+ * fail if any figure failed; not yet if any straddles, or if the new version had too few samples
+ * for even a p50 (a step the response cache answered must not pass on five requests); else pass.
+ * A step whose ratios are not judged only because the load differs (the 100% step, a small share)
+ * passes on what could be judged: running on would not change the load.
+ */
+function overall(calls: readonly FigureCall[], newSamples: number): StepJudgement['outcome'] {
   const outcomes = new Set<FigureOutcome>(calls.map((c) => c.outcome));
   if (outcomes.has('fail')) return 'fail';
   if (outcomes.has('unsure')) return 'unsure';
   const latencyJudged = calls.some((c) => c.figure !== 'errors' && c.outcome === 'pass');
-  return latencyJudged ? 'pass' : 'unsure';
+  return latencyJudged || newSamples >= samplesNeeded(0.5) ? 'pass' : 'unsure';
 }
 
 /** "p50 1.15x [1.08, 1.23], allowed 1.20" / "p99 41.2 ms [38.0, 45.1], target 100 ms" / "errors 0.4% [0.1%, 1.2%], allowed 1%". */
 export function callLine(c: FigureCall): string {
   const verdict =
     c.outcome === 'pass' ? '' : c.outcome === 'fail' ? ': FAIL' : c.outcome === 'unsure' ? ': not yet' : '';
-  if (c.outcome === 'unjudged') return `${c.figure} not judged (${c.note ?? 'no interval'})`;
+  if (c.outcome === 'unjudged')
+    return `${c.figure}${c.against === 'target' ? ` (target ${ms(c.allowed)})` : ''} not judged (${c.note ?? 'no interval'})`;
   if (c.against === 'old')
     return (
       `${c.figure} ${x(c.estimate)} [${c.low.toFixed(2)}, ${c.high.toFixed(2)}]` +
