@@ -11,9 +11,9 @@ const allowedFolders = {
   replica: ['common', 'model'],
   gateway: ['common'],
   loadtest: ['common', 'stats'],
-  // The statistics core: pure maths on plain numbers, used by loadtest, cli and tune.
+  // The statistics core: pure maths on plain numbers, used by loadtest, cli, tune and the rollout's judge.
   stats: ['common'],
-  cluster: ['profile', 'model', 'common'],
+  cluster: ['profile', 'model', 'stats', 'common'],
   // The state directory's layout and the admin API are wire conventions in common/.
   client: ['common'],
   tune: ['client', 'loadtest', 'report', 'profile', 'stats', 'common'],

@@ -10,7 +10,7 @@ import { AdminClient } from '../client/admin-client.js';
 import { untilCluster } from '../client/cluster-changes.js';
 import { DEFAULT_STATE_DIR } from '../cluster/state/index.js';
 import { parseStepsPercent } from '../cluster/rollout/index.js';
-import { REGRESSION_FLOOR_MS } from '../cluster/rollout/index.js';
+import { DEFAULT_MAX_STEP_FACTOR, REGRESSION_FLOOR_MS } from '../cluster/rollout/index.js';
 import { parseModelRef } from '../model/registry.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
@@ -18,6 +18,7 @@ import { printJson } from './output.js';
 interface RolloutFlags {
   steps: string;
   stepTime: string;
+  maxStepTime?: string;
   maxRegression: string;
   json?: boolean;
   stateDir: string;
@@ -40,9 +41,14 @@ export function register(program: Command): void {
     .option('--steps <list>', 'share of traffic for the new version at each step, ending at 100%', '10%,50%,100%')
     .option('--step-time <duration>', 'how long each step runs before it is judged', '2m')
     .option(
+      '--max-step-time <duration>',
+      `how long a step may run on while its judgement is "not yet" (an interval straddles its ` +
+        `limit); then the profile's rollout.on_inconclusive decides (default: ${DEFAULT_MAX_STEP_FACTOR}x --step-time)`,
+    )
+    .option(
       '--max-regression <percent>',
-      `how much slower than the old version the new one may be at a percentile ` +
-        `(differences under ${REGRESSION_FLOOR_MS} ms never count)`,
+      `how much slower than the old version the new one may be at p50, p95 and p99 (the ratio ` +
+        `new/old, judged by its one-sided 95% bounds; differences under ${REGRESSION_FLOOR_MS} ms never count)`,
       '20%',
     )
     .option('--json', 'print the final result (or the status) as JSON on stdout')
@@ -50,48 +56,43 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Judging (at the end of every step, from the gateway's per-version figures ` +
-        `over that step):
-  the new version misses when its error rate is above ` +
-        `slo.error_rate (1% if unset), when a
-  percentile (p50, p90, p95, p99) is above ` +
-        `the profile's slo target, or when it is more than
-  --max-regression above the ` +
-        `old version's same percentile AND more than ${REGRESSION_FLOOR_MS} ms above ` +
-        `it.
-  A percentile is judged only when each version had at least 10 requests ` +
-        `above it in the step
-  (p50: 20 samples, p90: 100, p95: 200, p99: 1000), so one ` +
-        `slow request never decides; the error
-  rate is always judged. During a step ` +
-        `the judge also looks, from a quarter of it on, on
-  stricter evidence (10 ` +
-        `failures, twice the samples), so a plainly worse version is rolled back
-  ` +
-        `before the step ends. A miss rolls back at once: traffic returns to the old ` +
-        `version (the
-  gateway acknowledges), then the new replicas drain as on ` +
-        `scale-down. Schedule switches that
-  fall due during a rollout wait for its ` +
-        `end.
+Before the first step the new replicas are warmed with synthetic requests until their latency
+settles; warmup requests are not judged. Each step is then judged from the gateway's per-version
+histogram, taken every 24th of the step (250 ms to 1 s a window), over the same windows for
+both versions (at 100%: the old version's windows of the step before), with 90% intervals (each
+bound a one-sided 95% bound: two one-sided tests, as equivalence tests are judged):
+  ratio new/old of p50, p95, p99     pass when the interval is wholly within 1 + --max-regression
+                                     or the difference is under 5 ms; fail when both lie beyond;
+                                     judged only where both versions' replicas carry about the
+                                     same rate each (within 1.5x: with as many new replicas as
+                                     old, the 50% step), since on a shared host a replica's
+                                     latency depends on its load
+  p50, p90, p95, p99 (if slo sets)   pass when the interval is wholly under the target
+  error rate                         pass when wholly under slo.error_rate (1% if unset), or the
+                                     old version's own rate if higher; zero old errors hide nothing
+A figure whose interval lies wholly beyond its limit fails the step; one that straddles it is
+"not yet": the step runs on, half a step at a time, up to --max-step-time, and then the profile's
+rollout.on_inconclusive (rollback by default, or proceed) decides. A figure needs samples before it
+is judged (p50: 40, p95: 400, p99: 2,000, and 8 windows); a step where the new version answered
+fewer than 40 requests is "not yet", never a pass (answers from the response cache are not the
+version's samples). From a
+quarter of a step on the judge also looks every eighth of it at 98% (a one-sided 99% lower bound)
+and rolls back at once on a fail, so a plainly worse version goes back within its first step.
+Every decision line names each figure with its interval, e.g. "p50 1.15x [1.08, 1.23], allowed
+1.20: not yet". A rollback moves traffic back to the old version (the gateway acknowledges), then
+the new replicas drain as on scale-down. Schedule switches that fall due during a rollout wait for
+its end.
 
-Exit codes: 0 the rollout completed (the new version serves all traffic), ` +
-        `1 it rolled back,
-  2 bad flags or version, 3 no cluster running, 130 ` +
-        `interrupted twice. Ctrl-C once rolls back.
+Exit codes: 0 the rollout completed (the new version serves all traffic), 1 it rolled back,
+  2 bad flags or version, 3 no cluster running, 130 interrupted twice. Ctrl-C once rolls back.
 
 Examples:
-  $ serve model optimize ` +
-        `cnn-lstm@1                       writes cnn-lstm@2
-  $ serve rollout ` +
-        `cnn-lstm@2                              10%, 50%, 100%, two minutes each
-  $ ` +
-        `serve rollout cnn-lstm@2 --steps 25%,100% --step-time 30s --max-regression ` +
-        `10%
-  $ serve rollout status                                  the steps so far, ` +
-        `with their figures
-  $ serve rollout abort                                   ` +
-        `roll back now`,
+  $ serve model optimize cnn-lstm@1                       writes cnn-lstm@2
+  $ serve rollout cnn-lstm@2                              10%, 50%, 100%, two minutes each
+  $ serve rollout cnn-lstm@2 --steps 25%,100% --step-time 30s --max-regression 10%
+  $ serve rollout cnn-lstm@2 --step-time 20s --max-step-time 2m
+  $ serve rollout status                                  the steps so far, with their intervals
+  $ serve rollout abort                                   roll back now`,
     )
     .action(action(async (target: string, flags: RolloutFlags) => run(target, flags)));
 }
@@ -124,8 +125,15 @@ async function run(target: string, flags: RolloutFlags): Promise<number> {
     stepsPercent: flag('--steps', () => parseStepsPercent(flags.steps)),
     stepTimeMs: flag('--step-time', () => parseDurationMs(flags.stepTime)),
     maxRegression: flag('--max-regression', () => parseFraction(flags.maxRegression)),
+    ...(flags.maxStepTime === undefined
+      ? {}
+      : { maxStepTimeMs: flag('--max-step-time', () => parseDurationMs(flags.maxStepTime!)) }),
   };
   if (req.stepTimeMs < 100) throw new UserError(`--step-time must be at least 100ms, got "${flags.stepTime}"`);
+  if (req.maxStepTimeMs !== undefined && req.maxStepTimeMs < req.stepTimeMs)
+    throw new UserError(
+      `--max-step-time ${flags.maxStepTime} is shorter than --step-time ${flags.stepTime}: give at least the step time`,
+    );
   const started = await client.rollout(req);
   const final = await follow(client, started);
   if (flags.json) printJson(final);
@@ -198,7 +206,8 @@ export function renderRollout(s: RolloutStatus, lastDecisions = Infinity): strin
   const lines = [
     `Rollout ${s.model} ${s.fromVersion} -> ${s.toVersion}: ${s.phase}` +
       `${s.step > 0 ? `, step ${s.step}/${s.stepsPercent.length}` : ''} (steps ` +
-      `${s.stepsPercent.join('%, ')}%, ${formatMs(s.stepTimeMs)} each); traffic ` +
+      `${s.stepsPercent.join('%, ')}%, ${formatMs(s.stepTimeMs)} each, up to ` +
+      `${formatMs(s.maxStepTimeMs ?? s.stepTimeMs)} while not decided, then ${s.onInconclusive ?? 'rollback'}); traffic ` +
       `${weights}`,
   ];
   if (s.reason) lines.push(`  reason: ${s.reason}`);

@@ -10,6 +10,40 @@ export interface RolloutRequest {
   stepTimeMs: number;
   /** Fraction: 0.2 allows the new version to be 20% slower than the old one. */
   maxRegression: number;
+  /** How long a step may run while its judgement is "not yet" (default: 3x stepTimeMs). */
+  maxStepTimeMs?: number;
+}
+
+/** What a step's judge made of one figure: pass, fail, not yet (the interval straddles the limit), or not judged. */
+export type FigureOutcome = 'pass' | 'fail' | 'unsure' | 'unjudged';
+
+/** One figure judged: a ratio to the old version, a percentile against a target, or the error rate. */
+export interface FigureCall {
+  /** "p50", "p95", "p99", "errors". */
+  figure: string;
+  /** Against the old version (a ratio), a profile target (ms) or the allowed error rate (fraction). */
+  against: 'old' | 'target' | 'error-rate';
+  /** The point figure: new/old ratio, ms, or error rate. */
+  estimate: number;
+  /** Its interval (equal to estimate when unjudged). */
+  low: number;
+  high: number;
+  /** The limit it is judged against: 1 + max regression, the target in ms, or the allowed rate. */
+  allowed: number;
+  outcome: FigureOutcome;
+  /** Why unjudged (too few samples), or what the interval compared. */
+  note?: string;
+}
+
+/** A step's judgement: fail if any figure failed, not yet if any straddles its limit or too few were judged. */
+export interface StepJudgement {
+  outcome: 'pass' | 'fail' | 'unsure';
+  /** Two-sided confidence of the intervals (0.95 at a step's end, 0.99 during it). */
+  confidence: number;
+  calls: FigureCall[];
+  /** Seconds of traffic (windows) behind the judgement, and each version's samples. */
+  seconds: number;
+  samples: { old: number; new: number };
 }
 
 /** One version's figures over one step, from the gateway's per-version histogram. */
@@ -28,12 +62,25 @@ export interface VersionFigures {
 export interface RolloutDecision {
   /** Wall-clock time, ISO 8601. */
   at: string;
-  kind: 'started' | 'replicas' | 'step' | 'passed' | 'rollback' | 'completed' | 'rolled-back' | 'abort';
+  kind:
+    | 'started'
+    | 'replicas'
+    | 'warmup'
+    | 'step'
+    | 'passed'
+    | 'not-yet'
+    | 'inconclusive'
+    | 'rollback'
+    | 'completed'
+    | 'rolled-back'
+    | 'abort';
   message: string;
   /** The step (1-based) and the new version's share of traffic in percent. */
   step?: number;
   percent?: number;
   figures?: { old: VersionFigures; new: VersionFigures };
+  /** The intervals behind a judged step (passed, not yet, inconclusive, rollback). */
+  judgement?: StepJudgement;
 }
 
 export type RolloutPhase = 'starting' | 'stepping' | 'completing' | 'completed' | 'rolling-back' | 'rolled-back';
@@ -48,6 +95,10 @@ export interface RolloutStatus {
   stepsPercent: number[];
   stepTimeMs: number;
   maxRegression: number;
+  /** How long a step may run while its judgement is "not yet", then `onInconclusive` decides. */
+  maxStepTimeMs: number;
+  /** The profile's `rollout.on_inconclusive`. */
+  onInconclusive: 'rollback' | 'proceed';
   /** Traffic weight of each version now, by version number. */
   weights: Record<string, number>;
   /** Why it rolled back, when it did. */

@@ -29,6 +29,7 @@ export function nestValues(values: ReadonlyMap<string, unknown>): ProfileYaml {
     'ssh',
     'controller',
     'slo',
+    'rollout',
     'tune',
     'cost',
   ])
@@ -126,6 +127,7 @@ export function toProfile(
     }) as Profile['ssh'],
     controller: { metricsPort: y.controller.metrics_port },
     slo: sloOf(y.slo),
+    rollout: { onInconclusive: y.rollout.on_inconclusive },
     ...optionalSections(y),
   };
 }

@@ -23,6 +23,7 @@ import {
   identifier,
   mapOf,
   number,
+  oneOf,
   partialSection,
   section,
   type LeafPath,
@@ -57,6 +58,15 @@ const slo = partialSection(
   },
 );
 
+const rollout = section('How `serve rollout` decides ([rollouts](../guide/rollouts.md)).', {
+  on_inconclusive: oneOf(['rollback', 'proceed'] as const, {
+    doc:
+      'What a rollout step does when its judgement is still "not yet" (an interval straddles its ' +
+      'limit) at `--max-step-time`: roll back, or go on to the next step.',
+    default: 'rollback',
+  }),
+});
+
 /** The root of the profile tree; keys are the snake_case names written in YAML. */
 export const profileTree = section(
   'A serving profile: which model, how many replicas, how they scale, and the ' + 'targets they must meet.',
@@ -88,6 +98,7 @@ export const profileTree = section(
     ssh: sshSection,
     controller,
     slo,
+    rollout,
     tune: tuneSection,
     cost: costSection,
   },

@@ -126,6 +126,8 @@ export interface Profile {
     metricsPort: number;
   };
   slo: SloTargets;
+  /** How `serve rollout` decides; absent in profiles built in code (then: roll back when inconclusive). */
+  rollout?: { onInconclusive: 'rollback' | 'proceed' };
   /** The search space `serve tune` reads (each list sorted, distinct); absent lists take its defaults. */
   tune?: { batchSizes?: number[]; batchWaitsMs?: number[]; replicas?: number[]; threads?: number[] };
   /** Prices per unit and hour `serve tune` ranks configurations by. */

@@ -90,6 +90,7 @@ const otherValue: Record<ProfilePath, string> = {
   'slo.p999': '150ms',
   'slo.max': '250ms',
   'slo.error_rate': '2%',
+  'rollout.on_inconclusive': 'proceed',
   'slo.throughput.target': '300',
   'slo.throughput.minimum': '60',
   'tune.batch_sizes': '[1, 8, 16]',

@@ -108,7 +108,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
 /** Checks the body of POST /rollout; throws UserError saying which field is wrong. */
 function rolloutRequest(body: unknown): RolloutRequest {
   const b = (body ?? {}) as Record<string, unknown>;
-  const { model, version, stepsPercent, stepTimeMs, maxRegression } = b;
+  const { model, version, stepsPercent, stepTimeMs, maxRegression, maxStepTimeMs } = b;
   if (typeof model !== 'string' || model === '') throw new UserError('"model" must be the model name');
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
     throw new UserError('"version" must be a whole number >= 1');
@@ -123,5 +123,14 @@ function rolloutRequest(body: unknown): RolloutRequest {
   if (typeof stepTimeMs !== 'number' || !(stepTimeMs >= 100)) throw new UserError('"stepTimeMs" must be at least 100');
   if (typeof maxRegression !== 'number' || !(maxRegression >= 0))
     throw new UserError('"maxRegression" must be a fraction >= 0');
-  return { model, version, stepsPercent: steps as number[], stepTimeMs, maxRegression };
+  if (maxStepTimeMs !== undefined && (typeof maxStepTimeMs !== 'number' || !(maxStepTimeMs >= stepTimeMs)))
+    throw new UserError('"maxStepTimeMs" must be at least "stepTimeMs"');
+  return {
+    model,
+    version,
+    stepsPercent: steps as number[],
+    stepTimeMs,
+    maxRegression,
+    ...(maxStepTimeMs === undefined ? {} : { maxStepTimeMs }),
+  };
 }

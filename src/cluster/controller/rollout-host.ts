@@ -1,11 +1,13 @@
 // The controller's side of a rollout (control plane): builds the RolloutRunner's host from the
 // supervisor, the gateway link and the registry, so the controller only wires it.
+import http from 'node:http';
 import type { Clock } from '../../common/clock.js';
 import { resolveModel } from '../../model/registry.js';
 import type { ClusterEvent } from '../events.js';
 import type { InForce } from '../in-force.js';
 import type { GatewayLink } from './gateway-link.js';
-import { RolloutRunner } from '../rollout/index.js';
+import { RolloutRunner, warmReplica, warmupBody, warmupLine, type WarmResult } from '../rollout/index.js';
+import { getText, httpPostJson } from '../replicas/index.js';
 
 export type { RolloutRunner } from '../rollout/index.js';
 import type { Supervisor } from '../replicas/index.js';
@@ -16,6 +18,8 @@ export interface RolloutParts {
   supervisor: Supervisor;
   gateway: GatewayLink;
   registry: string;
+  /** The cluster token replicas ask of the controller's own requests (the warmup's). */
+  token: string;
   /** The profile and model version in force; a completed rollout adopts its version there. */
   inForce: InForce;
   gatewayMetrics(timeoutMs: number): Promise<string | undefined>;
@@ -34,6 +38,7 @@ export function newRolloutRunner(p: RolloutParts): RolloutRunner {
       model: p.inForce.profile.model.name,
       version: p.inForce.modelVersion,
       slo: p.inForce.profile.slo,
+      onInconclusive: p.inForce.profile.rollout?.onInconclusive,
     }),
     checkModel: async (model, version) => void (await resolveModel(p.registry, `${model}@${version}`)),
     replicas: () => supervisor.status(),
@@ -43,7 +48,40 @@ export function newRolloutRunner(p: RolloutParts): RolloutRunner {
     changeVersion: (version, add, retire) => supervisor.changeVersion(version, add, retire),
     setWeights: (w) => p.gateway.setWeights(w),
     gatewayMetrics: () => p.gatewayMetrics(2000),
+    warm: (version) => warmVersion(p, version),
     adopt: (v) => (p.inForce.adoptVersion(v), p.adopted()),
     ended: () => p.ended(),
   });
+}
+
+/** Per warmup request: a replica that takes longer is not warm, and the step will say so. */
+const WARM_REQUEST_TIMEOUT_MS = 5000;
+
+/** Warms every ready replica of `version`, side by side, each with its own keep-alive connection. */
+async function warmVersion(p: RolloutParts, version: number): Promise<string> {
+  const model = p.inForce.profile.model.name;
+  const ready = p.supervisor.status().filter((r) => r.version === version && r.state === 'ready' && r.url);
+  const path = `/v2/models/${encodeURIComponent(model)}/versions/${version}`;
+  const first = ready[0];
+  const meta = first ? await getText(`${first.url}${path}`, WARM_REQUEST_TIMEOUT_MS, p.token) : undefined;
+  const body = meta === undefined ? undefined : warmupBody(meta);
+  if (body === undefined)
+    return `version ${version}: no warmup (the model's inputs could not be read or are not numeric)`;
+  const results: WarmResult[] = await Promise.all(
+    ready.map(async (r) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        return await warmReplica(
+          {
+            id: r.id,
+            infer: () => httpPostJson(`${r.url}${path}/infer`, body, WARM_REQUEST_TIMEOUT_MS, agent, p.token),
+          },
+          p.clock,
+        );
+      } finally {
+        agent.destroy();
+      }
+    }),
+  );
+  return warmupLine(version, results);
 }

@@ -119,6 +119,7 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     supervisor,
     gateway,
     registry,
+    token: c.token,
     gatewayMetrics,
     inForce,
     adopted: () => c.writeState(),

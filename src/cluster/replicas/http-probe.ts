@@ -53,3 +53,43 @@ export async function getText(url: string, timeoutMs: number, token?: string): P
   const r = await httpGet(url, timeoutMs, token);
   return r.ok && r.status === 200 ? r.body : undefined;
 }
+
+/**
+ * POSTs a JSON `body` to `url` over `agent` (keep-alive, as the gateway reaches replicas) with a
+ * deadline; resolves ok for a 200 answer, else with what went wrong. Never rejects.
+ */
+export function httpPostJson(
+  url: string,
+  body: string,
+  timeoutMs: number,
+  agent: http.Agent,
+  token?: string,
+): Promise<{ ok: boolean; error?: string }> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (r: { ok: boolean; error?: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      ...(token === undefined ? {} : { [CLUSTER_TOKEN_HEADER]: token }),
+    };
+    const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () =>
+        finish(res.statusCode === 200 ? { ok: true } : { ok: false, error: `answered ${res.statusCode}` }),
+      );
+      res.on('error', (err) => finish({ ok: false, error: err.message }));
+    });
+    const timer = setTimeout(() => {
+      finish({ ok: false, error: `no answer within ${timeoutMs}ms` });
+      req.destroy();
+    }, timeoutMs);
+    req.on('error', (err) => finish({ ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    req.end(body);
+  });
+}

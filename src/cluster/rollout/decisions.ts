@@ -1,6 +1,6 @@
 // The rollout's decision log (control plane): each decision is kept in the rollout's status (the
 // last few) and sent to the event log, quoting both versions' figures.
-import type { RolloutDecision, RolloutStatus, VersionFigures } from '../../common/rollout.js';
+import type { RolloutDecision, RolloutStatus, StepJudgement, VersionFigures } from '../../common/rollout.js';
 import type { ClusterEvent } from '../events.js';
 
 /** Decisions kept in status. */
@@ -13,6 +13,7 @@ export function recordDecision(
   kind: RolloutDecision['kind'],
   message: string,
   figures?: RolloutDecision['figures'],
+  judgement?: StepJudgement,
 ): void {
   const percent = s.weights[s.toVersion];
   s.decisions.push({
@@ -21,9 +22,10 @@ export function recordDecision(
     message,
     ...(s.step > 0 ? { step: s.step, percent } : {}),
     ...(figures ? { figures } : {}),
+    ...(judgement ? { judgement } : {}),
   });
   if (s.decisions.length > KEEP_DECISIONS) s.decisions.shift();
-  const level = kind === 'rollback' || kind === 'rolled-back' ? 'warn' : 'info';
+  const level = kind === 'rollback' || kind === 'rolled-back' || kind === 'inconclusive' ? 'warn' : 'info';
   emit({ level, kind: 'rollout', message: `rollout: ${message}` });
 }
 

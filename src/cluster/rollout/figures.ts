@@ -1,7 +1,9 @@
 // Per-version figures from the gateway's /metrics (control plane, pure): parses the per-version
 // latency histogram and error counter, takes the difference of two scrapes (one step), and
-// estimates percentiles by linear interpolation inside a bucket.
+// estimates percentiles by linear interpolation inside a bucket; each scrape's difference is one window
+// of the judge's intervals.
 import type { VersionFigures } from '../../common/rollout.js';
+import type { RateWindow, WindowCounts } from '../../stats/index.js';
 
 /** One version's cumulative counts at one scrape. */
 export interface VersionCounts {
@@ -97,4 +99,29 @@ export function figuresOf(c: VersionCounts): VersionFigures {
   set('p95Ms', 0.95);
   set('p99Ms', 0.99);
   return f;
+}
+
+/**
+ * One window of a version for the judge, from the counts between two scrapes: each bucket's own
+ * count at its upper bound (as an HDR bucket's highest equivalent value), the +Inf bucket at the
+ * last finite bound; and the window's answers and failures.
+ */
+export function windowOf(c: VersionCounts): { latency: WindowCounts; rate: RateWindow } {
+  const valuesMs: number[] = [];
+  const counts: number[] = [];
+  let below = 0;
+  let lastFiniteMs = 0;
+  for (const [le, cum] of c.buckets) {
+    const own = cum - below;
+    below = cum;
+    const at = le === Infinity ? lastFiniteMs : le;
+    if (le !== Infinity) lastFiniteMs = le;
+    if (own <= 0) continue;
+    if (valuesMs.length > 0 && valuesMs[valuesMs.length - 1] === at) counts[counts.length - 1]! += own;
+    else {
+      valuesMs.push(at);
+      counts.push(own);
+    }
+  }
+  return { latency: { valuesMs, counts }, rate: { ok: Math.max(0, c.count - c.errors), errors: c.errors } };
 }

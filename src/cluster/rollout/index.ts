@@ -1,6 +1,8 @@
-// Rollouts (control plane): the pure step machine, the judge, per-version figures and the runner that
-// carries them out against a host seam the controller provides. May import autoscale/ (its scaling
-// target type) and cluster/events.ts; never the controller.
+// Rollouts (control plane): the pure step machine, the judge (intervals from stats/), per-version
+// windows from the gateway's histogram, the warmup of new replicas, and the runner that carries
+// them out against a host seam the controller provides. May import autoscale/ (its scaling target
+// type) and cluster/events.ts; never the controller.
 export * from './judge.js';
 export * from './runner.js';
 export * from './steps.js';
+export { warmReplica, warmupBody, warmupLine, type WarmResult } from './warmup.js';

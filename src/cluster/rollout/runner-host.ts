@@ -9,8 +9,8 @@ import type { ClusterEvent } from '../events.js';
 export interface RolloutHost {
   clock: Clock;
   emit(e: ClusterEvent): void;
-  /** The model name and version serving all traffic now, and the profile's targets. */
-  current(): { model: string; version: number; slo: SloTargets };
+  /** The model name and version serving all traffic now, the profile's targets and its `rollout.on_inconclusive`. */
+  current(): { model: string; version: number; slo: SloTargets; onInconclusive?: 'rollback' | 'proceed' };
   /** Throws UserError when `version` of the model is not in the registry or is broken. */
   checkModel(model: string, version: number): Promise<void>;
   replicas(): ReplicaStatus[];
@@ -23,6 +23,8 @@ export interface RolloutHost {
   changeVersion(version: number, add: number, retire?: number): void;
   setWeights(weights: Record<string, number> | undefined): Promise<void>;
   gatewayMetrics(): Promise<string | undefined>;
+  /** Warms the ready replicas of `version` with synthetic requests (warmup.ts); resolves with what it did, one line. */
+  warm?(version: number): Promise<string>;
   /** The rollout completed: new replicas (restarts, scale-ups) run `version` from now on. */
   adopt(version: number): void;
   /** The rollout ended (completed or rolled back): what waited for it may go on. */

@@ -1,5 +1,6 @@
 // The rollout's step machine (control plane, pure): from starting the new replicas, through each
-// traffic step and its verdict, to completed or rolled back. Time is given, never read, so every
+// traffic step and its verdict, to completed or rolled back. A step judged "not yet" runs on (half a
+// step at a time) up to the plan's longest step, then `onInconclusive` decides. Time is given, never read, so every
 // path is tested on a manual clock; the runner carries out the actions it returns.
 import type { RolloutPhase } from '../../common/rollout.js';
 
@@ -7,22 +8,28 @@ export interface StepPlan {
   /** New version's share at each step, in percent, increasing and ending at 100. */
   stepsPercent: number[];
   stepTimeMs: number;
+  /** The longest a step runs while its judgement is "not yet" (at least stepTimeMs). */
+  maxStepTimeMs: number;
+  /** What a step still "not yet" at maxStepTimeMs does. */
+  onInconclusive: 'rollback' | 'proceed';
 }
 
 export interface StepState {
   phase: RolloutPhase;
   /** 1-based step in progress; 0 before the first. */
   step: number;
-  /** When the step in progress is judged. */
+  /** When the step in progress is judged (next). */
   stepEndsAtMs?: number;
+  /** When the step in progress began. */
+  stepStartedAtMs?: number;
   reason?: string;
 }
 
 export type StepEvent =
   /** Every new replica placed is ready. */
   | { type: 'ready' }
-  /** The step in progress was judged at its end. */
-  | { type: 'judged'; ok: boolean; why?: string }
+  /** The step in progress was judged at its end: pass, fail (why), or not yet (an interval straddles its limit). */
+  | { type: 'judged'; outcome: 'pass' | 'fail' | 'unsure'; why?: string }
   /** `serve rollout abort`, Ctrl-C of the CLI, or new replicas that could not start. */
   | { type: 'abort'; why: string }
   /** The runner finished the completion or the rollback it was asked for. */
@@ -32,7 +39,11 @@ export type StepAction =
   | { type: 'weights'; percent: number }
   | { type: 'judge-at'; atMs: number }
   | { type: 'complete' }
-  | { type: 'rollback'; why: string };
+  | { type: 'rollback'; why: string }
+  /** The step runs on: judged again at `atMs` (a judge-at follows). */
+  | { type: 'not-yet'; atMs: number }
+  /** Still not yet at the longest step: `then` is what the plan's onInconclusive chose. */
+  | { type: 'inconclusive'; then: 'rollback' | 'proceed' };
 
 export const initialStep: StepState = { phase: 'starting', step: 0 };
 
@@ -47,7 +58,7 @@ export function advance(
   const startStep = (step: number) => {
     const atMs = nowMs + plan.stepTimeMs;
     return {
-      state: { phase: 'stepping' as const, step, stepEndsAtMs: atMs },
+      state: { phase: 'stepping' as const, step, stepEndsAtMs: atMs, stepStartedAtMs: nowMs },
       actions: [
         { type: 'weights' as const, percent: plan.stepsPercent[step - 1]! },
         { type: 'judge-at' as const, atMs },
@@ -61,12 +72,29 @@ export function advance(
   switch (e.type) {
     case 'ready':
       return s.phase === 'starting' ? startStep(1) : none;
-    case 'judged':
+    case 'judged': {
       if (s.phase !== 'stepping') return none;
-      if (!e.ok) return rollback(e.why ?? `step ${s.step} missed`);
-      if (s.step >= plan.stepsPercent.length)
-        return { state: { phase: 'completing', step: s.step }, actions: [{ type: 'complete' }] };
-      return startStep(s.step + 1);
+      if (e.outcome === 'fail') return rollback(e.why ?? `step ${s.step} missed`);
+      const next = () =>
+        s.step >= plan.stepsPercent.length
+          ? { state: { phase: 'completing' as const, step: s.step }, actions: [{ type: 'complete' as const }] }
+          : startStep(s.step + 1);
+      if (e.outcome === 'pass') return next();
+      const lastMs = (s.stepStartedAtMs ?? nowMs) + Math.max(plan.stepTimeMs, plan.maxStepTimeMs);
+      if (nowMs < lastMs) {
+        const atMs = Math.min(lastMs, nowMs + plan.stepTimeMs / 2);
+        return {
+          state: { ...s, stepEndsAtMs: atMs },
+          actions: [
+            { type: 'not-yet', atMs },
+            { type: 'judge-at', atMs },
+          ],
+        };
+      }
+      const then = plan.onInconclusive;
+      const went = then === 'proceed' ? next() : rollback(e.why ?? `step ${s.step} stayed inconclusive`);
+      return { state: went.state, actions: [{ type: 'inconclusive', then }, ...went.actions] };
+    }
     case 'abort':
       return s.phase === 'starting' || s.phase === 'stepping' ? rollback(e.why) : none;
     case 'done':
