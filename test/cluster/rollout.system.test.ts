@@ -133,9 +133,10 @@ test('rollout under load: a good version completes, a slow one is rolled back wi
   );
   const step1 = good.result.decisions.find((d) => d.kind === 'passed' && d.step === 1)!;
   assert.ok(step1.figures!.new.count > 20 && step1.figures!.old.count > 20, JSON.stringify(step1.figures));
-  // Judged with intervals: the p50 ratio's interval lies within 1.20, and the line says so.
+  // Judged with intervals: the p50 ratio passes (its interval within 1.20, or its difference within the
+  // 5 ms floor at that bound), the interval holds the estimate, and the line says so.
   const p50 = step1.judgement!.calls.find((c) => c.figure === 'p50' && c.against === 'old')!;
-  assert.ok(p50.outcome === 'pass' && p50.low <= p50.estimate && p50.high <= 1.2, JSON.stringify(p50));
+  assert.ok(p50.outcome === 'pass' && p50.low <= p50.estimate && p50.estimate <= p50.high, JSON.stringify(p50));
   assert.match(
     step1.message,
     /p50 \d\.\d\dx \[\d\.\d\d, \d\.\d\d\] \(\+?-?\d+\.\d+ ms on \d+\.\d+ ms, floor 5 ms\), allowed 1\.20/,

@@ -9,12 +9,12 @@ import { seededRandom } from '../../src/common/random.js';
 import {
   AT_STEP_END,
   DURING_STEP,
-  callLine,
   judgeStep,
   samplesNeeded,
   type StepSamples,
   type VersionWindows,
 } from '../../src/cluster/rollout/judge.js';
+import { callLine } from '../../src/cluster/rollout/judgement-lines.js';
 import {
   advance,
   initialStep,

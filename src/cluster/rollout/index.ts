@@ -3,6 +3,9 @@
 // them out against a host seam the controller provides. May import autoscale/ (its scaling target
 // type) and cluster/events.ts; never the controller.
 export * from './judge.js';
+export { callLine, judgementLine } from './judgement-lines.js';
 export * from './runner.js';
+export { DEFAULT_MAX_STEP_FACTOR } from './decisions.js';
 export * from './steps.js';
+export { windowMsFor } from './step-windows.js';
 export { warmReplica, warmupBody, warmupLine, type WarmResult } from './warmup.js';

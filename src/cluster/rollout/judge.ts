@@ -6,22 +6,22 @@
 // version's percentiles against the profile's targets, and its error rate against the allowed rate. A figure with too few samples for an interval is not judged; a step
 // where nothing could be judged is "not yet", never a pass.
 import type { FigureCall, FigureOutcome, StepJudgement } from '../../common/rollout.js';
+import { ms, signedMs } from './judgement-lines.js';
+import { errorCall, outcomeOf, total, unjudged } from './figure-calls.js';
+
+export { DEFAULT_ERROR_RATE, outcomeOf } from './figure-calls.js';
 import type { SloTargets } from '../../common/wire.js';
 import {
   buildGrid,
-  errorRateInterval,
   pooledQuantile,
   percentileIntervals,
   ratioIntervals,
   smallSampleWidening,
   tooFew,
-  wilson,
   type RateWindow,
   type WindowCounts,
 } from '../../stats/index.js';
 
-/** Error rate the new version may have when the profile sets no `slo.error_rate`. */
-export const DEFAULT_ERROR_RATE = 0.01;
 /**
  * Two-sided level of the intervals at a step's end: 90%, so each bound is a one-sided 95% bound. A
  * figure passes when its upper bound is within the limit (the version is shown no worse than
@@ -103,18 +103,10 @@ export function samplesNeeded(q: number): number {
   return Math.ceil(20 / (1 - q) - 1e-9);
 }
 
-/** Where [low, high] lies against `allowed`. */
-export function outcomeOf(low: number, high: number, allowed: number): 'pass' | 'fail' | 'unsure' {
-  if (low > allowed) return 'fail';
-  return high <= allowed ? 'pass' : 'unsure';
-}
-
-const total = (r: readonly RateWindow[]) => r.reduce((a, w) => a + w.ok + w.errors, 0);
-
 /** Judges the new version over one step (so far) at `confidence`. */
 export function judgeStep(s: StepSamples, rules: JudgeRules, confidence = AT_STEP_END): StepJudgement {
   const opts = { confidence, seed: SEED };
-  const calls: FigureCall[] = [errorCall(s, rules, confidence)];
+  const calls: FigureCall[] = [errorCall(s, rules, confidence, SEED)];
   // The old version's windows can be empty (the 100% step of a one-step rollout): targets only.
   const ratios = ratioIntervals(
     s.new.latency,
@@ -196,49 +188,6 @@ export function judgeStep(s: StepSamples, rules: JudgeRules, confidence = AT_STE
   };
 }
 
-/**
- * The error rate against the larger of the allowed rate (`slo.error_rate`, 1% if unset) and the old
- * version's own rate over the same windows: an old version that never failed does not make the
- * new one's failures a ratio of zero, they meet the allowed rate like any other.
- */
-function errorCall(s: StepSamples, rules: JudgeRules, confidence: number): FigureCall {
-  const n = total(s.new.rates);
-  const errors = s.new.rates.reduce((a, w) => a + w.errors, 0);
-  const oldN = total(s.old.rates);
-  const oldRate = oldN > 0 ? s.old.rates.reduce((a, w) => a + w.errors, 0) / oldN : 0;
-  const allowed = Math.max(rules.slo.errorRate ?? DEFAULT_ERROR_RATE, oldRate);
-  if (n === 0) return unjudged('errors', 'error-rate', 0, allowed, 'no requests');
-  const estimate = errors / n;
-  if (errors === 0)
-    return { figure: 'errors', against: 'error-rate', estimate, low: 0, high: 0, allowed, outcome: 'pass' };
-  // The block bootstrap where there are windows enough, never narrower than Wilson's interval.
-  const iv = errorRateInterval(s.new.rates, { confidence, seed: SEED });
-  const [wl, wh] = wilson(errors, n, confidence);
-  const low = Math.min(iv.low, wl);
-  const high = Math.max(iv.high, wh);
-  return {
-    figure: 'errors',
-    against: 'error-rate',
-    estimate,
-    low,
-    high,
-    allowed,
-    outcome: outcomeOf(low, high, allowed),
-    note: `${errors} of ${n}`,
-  };
-}
-
-function unjudged(
-  figure: string,
-  against: FigureCall['against'],
-  estimate: number,
-  allowed: number,
-  note: string,
-): FigureCall {
-  const e = Number.isFinite(estimate) ? estimate : 0;
-  return { figure, against, estimate: e, low: e, high: e, allowed, outcome: 'unjudged', note };
-}
-
 /** "too few samples (150 < 400)" from the core's longer note. */
 function shortNote(note: string, q: number): string {
   const m = /too few (samples|seconds)[^(]*\(([^)]*)\)/.exec(note);
@@ -257,46 +206,4 @@ function overall(calls: readonly FigureCall[], newSamples: number): StepJudgemen
   if (outcomes.has('unsure')) return 'unsure';
   const latencyJudged = calls.some((c) => c.figure !== 'errors' && c.outcome === 'pass');
   return latencyJudged || newSamples >= samplesNeeded(0.5) ? 'pass' : 'unsure';
-}
-
-/** "p50 1.15x [1.08, 1.23], allowed 1.20" / "p99 41.2 ms [38.0, 45.1], target 100 ms" / "errors 0.4% [0.1%, 1.2%], allowed 1%". */
-export function callLine(c: FigureCall): string {
-  const verdict =
-    c.outcome === 'pass' ? '' : c.outcome === 'fail' ? ': FAIL' : c.outcome === 'unsure' ? ': not yet' : '';
-  if (c.outcome === 'unjudged')
-    return `${c.figure}${c.against === 'target' ? ` (target ${ms(c.allowed)})` : ''} not judged (${c.note ?? 'no interval'})`;
-  if (c.against === 'old')
-    return (
-      `${c.figure} ${x(c.estimate)} [${c.low.toFixed(2)}, ${c.high.toFixed(2)}]` +
-      `${c.note ? ` (${c.note})` : ''}, allowed ${c.allowed.toFixed(2)}${verdict}`
-    );
-  if (c.against === 'target')
-    return `${c.figure} ${ms(c.estimate)} [${ms(c.low)}, ${ms(c.high)}], target ${ms(c.allowed)}${verdict}`;
-  return (
-    `errors ${pct(c.estimate)} [${pct(c.low)}, ${pct(c.high)}]${c.note ? ` (${c.note})` : ''}, ` +
-    `allowed ${pct(c.allowed)}${verdict}`
-  );
-}
-
-/** The judged figures of a judgement, one phrase each, failures and not-yets first (a repeated phrase once). */
-export function judgementLine(j: StepJudgement): string {
-  const rank: Record<FigureOutcome, number> = { fail: 0, unsure: 1, pass: 2, unjudged: 3 };
-  const calls = [...j.calls].sort((a, b) => rank[a.outcome] - rank[b.outcome]);
-  return [...new Set(calls.map(callLine))].join('; ');
-}
-
-function x(v: number): string {
-  return `${v.toFixed(2)}x`;
-}
-
-function ms(v: number): string {
-  return `${v < 10 ? v.toFixed(2) : v.toFixed(1)} ms`;
-}
-
-function signedMs(v: number): string {
-  return `${v >= 0 ? '+' : '-'}${ms(Math.abs(v))}`;
-}
-
-function pct(f: number): string {
-  return `${(f * 100).toFixed(f < 0.1 ? 1 : 0)}%`;
 }
