@@ -61,6 +61,7 @@ export const carryTable: { [K in ProfilePath]?: CarryRow } & Record<string, Carr
     same({ na: 'prices `serve tune` ranks configurations by; nothing to configure in the engine' }),
   ),
   'controller.metrics_port': same({ na: "the serve controller's own /metrics; the engine exports its own metrics" }),
+  'rollout.on_inconclusive': same({ na: 'how `serve rollout` decides; the engine has its own way to change versions' }),
   ...rows(['local.cpus', 'local.memory', 'local.gpus'], same({ na: 'the capacity of the host serve runs on' })),
   ...rows(
     [

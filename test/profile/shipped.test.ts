@@ -126,6 +126,7 @@ test('profiles/profile.schema.json is generated from the current schema', async 
     'replicas',
     'resources',
     'restart',
+    'rollout',
     'runtime',
     'slo',
     'ssh',
