@@ -119,6 +119,7 @@ env:
 
   // The children's command lines (what `ps` shows).
   const pids = [status.gateway.pid!, ...status.replicas.map((r) => r.pid!)];
+  if (status.gateway.holderPid) pids.push(status.gateway.holderPid);
   for (const pid of pids)
     assertNoSecret(`the command line of pid ${pid}`, readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
 
