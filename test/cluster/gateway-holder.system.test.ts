@@ -1,7 +1,8 @@
 // The gateway's socket holder in a running cluster (fake replicas behind the real gateway): status
 // names the serving process and its holder, `serve restart gateway` replaces the serving process on
 // the same socket under load with no failed request, and a serving process killed with -9 is
-// replaced by its holder (one restart in status) while the holder and the URL stay.
+// replaced by its holder (one restart in status) while the holder and the URL stay; a killed holder is
+// replaced by the controller on the same port.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -17,7 +18,7 @@ import { fakeCli, tempWorld, waitFor } from './helpers.js';
 
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
 
-test('serve restart gateway under load fails nothing; kill -9 of the serving gateway is one restart, same holder and URL', async (t) => {
+test('serve restart gateway under load fails nothing; kill -9 of the serving gateway is one restart, same holder and URL; a killed holder is replaced on the same port', async (t) => {
   const w = tempWorld();
   const profileFile = path.join(w.root, 'p.yaml');
   writeFileSync(
@@ -91,6 +92,26 @@ env:
   });
   assert.equal(r.status, 200);
   assert.equal(r.headers.get('x-serve-replica') !== null, true);
+
+  // The holder itself killed: the controller starts a new one on the same port, as it restarted the gateway.
+  process.kill(third.holderPid!, 'SIGKILL');
+  const fourth = await waitFor(
+    'a new holder',
+    () => {
+      const g = cluster.status().gateway;
+      return g.state === 'ready' && g.holderPid !== undefined && g.holderPid !== third.holderPid ? g : undefined;
+    },
+    20_000,
+    20,
+  );
+  seen.add(fourth.holderPid!).add(fourth.pid!);
+  assert.equal(fourth.restarts, 2);
+  const again = await fetch(`${cluster.gatewayUrl}/v2/models/demo/infer`, {
+    method: 'POST',
+    body: '{}',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(again.status, 200);
 
   await cluster.stop();
   for (const pid of seen) assert.equal(isAlive(pid), false, `pid ${pid} outlived the cluster`);

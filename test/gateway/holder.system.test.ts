@@ -3,9 +3,10 @@
 // refused, only requests that were outstanding fail, and a new serving process listens within 1 s.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { cliEntry } from '../helpers/paths.js';
 import { openLoop } from '../helpers/open-loop.js';
 import { fakesFor, inferBody, inferPath, jsonHeaders, waitFor } from './client.js';
@@ -117,5 +118,30 @@ test('kill -9 of the serving gateway at 300 req/s: nothing refused, only outstan
   t.diagnostic(
     `kill -9: ${failed.length} failed (${outstanding} outstanding at the kill, ${inflight} in flight in it), 0 refused, ` +
       `serving again after ${servingAfterMs.toFixed(0)} ms, ${l.tally.ok} answered of ${l.tally.sent}`,
+  );
+});
+
+test('a holder whose port is taken exits 2 saying so, and never listens elsewhere', async (t) => {
+  const taken = net.createServer();
+  await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+  t.after(() => taken.close());
+  const port = (taken.address() as net.AddressInfo).port;
+  const r = spawnSync(process.execPath, [cliEntry, 'gateway', '--hold', '--settings-stdin', '--exit-with-parent'], {
+    input: JSON.stringify({ type: 'settings', settings: { host: '127.0.0.1', port } }) + '\n',
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 2, r.stderr);
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; error?: string });
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['fatal'],
+  );
+  assert.equal(
+    events[0]!.error,
+    `--port ${port}: the address 127.0.0.1:${port} is in use; pick another port (0 picks a free one)`,
   );
 });

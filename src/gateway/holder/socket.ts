@@ -15,8 +15,7 @@ type CreateServerHandle = (
 /**
  * A TCP socket bound to host:port and not listening: net's own `_createServerHandle`, the one Node's
  * cluster primary uses for the same purpose (lib/internal/cluster/shared_handle.js). The holder never
- * listens on it, so it never accepts; its serving process does. An address in use shows when that one
- * listens (libuv reports EADDRINUSE of a TCP bind at listen).
+ * listens on it, so it never accepts; its serving process does.
  */
 export async function bindSocket(host: string, port: number): Promise<object> {
   const create = (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
@@ -34,5 +33,15 @@ export async function bindSocket(host: string, port: number): Promise<object> {
   const handle = create(address, port, family);
   if (typeof handle === 'number')
     throw new UserError(`--host ${host} --port ${port}: cannot bind (errno ${handle}); pick another address or port`);
+  // libuv keeps a TCP bind's EADDRINUSE for listen, in this process's handle: a serving process given
+  // the socket would listen on an unbound one, on a port of the kernel's choosing. Check here instead.
+  const bound: { port?: number } = {};
+  (handle as { getsockname(out: object): number }).getsockname(bound);
+  if (!bound.port || (port !== 0 && bound.port !== port)) {
+    (handle as { close(): void }).close();
+    throw new UserError(
+      `--port ${port}: the address ${host}:${port} is in use; pick another port (0 picks a free one)`,
+    );
+  }
   return handle;
 }
