@@ -9,6 +9,8 @@ import { gatewaySettingsTable, type GatewaySettings } from '../common/settings/t
 import type { ProcessEvent } from '../common/wire.js';
 import { parseControl } from '../gateway/control.js';
 import type { GatewayHandle } from '../gateway/handle.js';
+import { GatewayHolder } from '../gateway/holder/holder.js';
+import { HolderIpc } from '../gateway/holder/serving-process.js';
 import { startGateway } from '../gateway/server.js';
 import { action } from './errors.js';
 import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
@@ -16,7 +18,14 @@ import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 interface GatewayFlags {
   exitWithParent?: boolean;
   settingsStdin?: boolean;
+  hold?: boolean;
+  listenFromParent?: boolean;
 }
+
+/** How often a gateway that hands over closes the connections left idle (ms). */
+const HANDOVER_IDLE_SWEEP_MS = 1000;
+/** A holder's drain outlasts its serving process's by this much, so that one's own timeout acts first (ms). */
+const HOLDER_DRAIN_EXTRA_MS = 2000;
 
 export function register(program: Command): void {
   const cmd = program
@@ -24,6 +33,12 @@ export function register(program: Command): void {
     .description('Run the data-plane gateway (started by `serve up`; reads replica sets as JSON ' + 'lines on stdin).');
   addSettingOptions(cmd, gatewaySettingsTable)
     .option('--exit-with-parent', 'drain and exit when stdin closes')
+    .option(
+      '--hold',
+      'own the listening socket and run the serving gateway as a child process on it (what `serve up` starts); ' +
+        'SIGUSR2 restarts the serving process on the same socket',
+    )
+    .option('--listen-from-parent', 'serve on the socket of the parent holder (`--hold`), received over IPC')
     .addHelpText(
       'after',
       `
@@ -57,19 +72,28 @@ Example:
 }
 
 async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
+  if (flags.hold) return runHolder(cmd, flags);
   const log = createLogger({ component: 'gateway' });
+  let handingOver = false;
   return runDataPlaneProcess({
     log,
     exitWithParent: flags.exitWithParent === true,
     settingsFromStdin: flags.settingsStdin === true,
     start: async (stdin) => {
       const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;
-      const gw = await listen(s, log);
+      const gw = await listen(flags.listenFromParent ? { ...s, listenHandle: await socketFromHolder() } : s, log);
       log.info('listening', { url: gw.url });
+      if (flags.listenFromParent)
+        process.on('message', (m) => {
+          if (m !== HolderIpc.handover) return;
+          // Stop as on SIGTERM, by the wrapper's one path, but handing over instead of answering 503.
+          handingOver = true;
+          process.kill(process.pid, 'SIGTERM');
+        });
       return {
         listening: { host: gw.host, port: gw.port, url: gw.url },
         drainTimeoutMs: s.drainTimeoutMs,
-        drain: () => gw.drain(),
+        drain: () => (handingOver ? gw.handover(HANDOVER_IDLE_SWEEP_MS) : gw.drain()),
         close: () => gw.close(),
         // A renewed certificate is picked up on SIGHUP, for new connections; open ones carry on.
         ...(s.tlsCert !== undefined
@@ -88,7 +112,61 @@ async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
   });
 }
 
-async function listen(s: GatewaySettings, log: Logger): Promise<GatewayHandle> {
+/** `serve gateway --hold`: the socket holder (gateway/holder/holder.ts) under the same process wrapper. */
+async function runHolder(cmd: Command, flags: GatewayFlags): Promise<number> {
+  const log = createLogger({ component: 'gateway-holder' });
+  let restart: (() => void) | undefined;
+  const onUsr2 = () => (restart ? restart() : log.info('SIGUSR2: no serving process to restart yet'));
+  process.on('SIGUSR2', onUsr2);
+  try {
+    return await runDataPlaneProcess({
+      log,
+      exitWithParent: flags.exitWithParent === true,
+      settingsFromStdin: flags.settingsStdin === true,
+      start: async (stdin, emit) => {
+        const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;
+        const cliEntry = process.argv[1];
+        if (cliEntry === undefined) throw new Error('no CLI entry in process.argv to start the serving gateway with');
+        const { holder, listening } = await GatewayHolder.start({
+          settings: { ...s },
+          cliEntry,
+          log,
+          emit,
+        });
+        restart = () => holder.replace('planned', 'SIGUSR2');
+        log.info('holding the gateway socket', { url: listening.url, servingPid: holder.servingPid });
+        return {
+          listening,
+          drainTimeoutMs: s.drainTimeoutMs + HOLDER_DRAIN_EXTRA_MS,
+          drain: () => holder.drain(),
+          close: () => holder.close(),
+          reload: async () => holder.reload(),
+          control: (msg) => holder.control(msg),
+        };
+      },
+    });
+  } finally {
+    process.off('SIGUSR2', onUsr2);
+  }
+}
+
+/** The holder's socket handle, asked for over IPC (a message sent before a listener exists would be lost). */
+function socketFromHolder(): Promise<object> {
+  return new Promise((resolve, reject) => {
+    if (!process.send) return reject(new UserError('--listen-from-parent: no IPC channel to a holder'));
+    const onMessage = (m: unknown, handle: unknown) => {
+      if (m !== HolderIpc.socket || typeof handle !== 'object' || handle === null) return;
+      process.off('message', onMessage);
+      resolve(handle);
+    };
+    process.on('message', onMessage);
+    // A standby whose holder is gone must not wait for ever.
+    process.once('disconnect', () => reject(new Error('the socket holder went away before it gave the socket')));
+    process.send(HolderIpc.want);
+  });
+}
+
+async function listen(s: GatewaySettings & { listenHandle?: object }, log: Logger): Promise<GatewayHandle> {
   try {
     return await startGateway({ ...s, logger: log });
   } catch (err) {

@@ -16,6 +16,7 @@ export const commandModules: ReadonlyArray<readonly [string, () => Promise<{ reg
   ['logs', () => import('./logs.js')],
   ['scale', () => import('./scale.js')],
   ['rollout', () => import('./rollout.js')],
+  ['restart', () => import('./restart.js')],
   ['down', () => import('./down.js')],
   ['bench', () => import('./bench/bench.js')],
   ['tune', () => import('./tune/tune.js')],

@@ -5,7 +5,7 @@ import { UnreachableError, UserError } from '../common/errors.js';
 import { formatMs } from '../common/units.js';
 import { runningPid, statePaths, type StatePaths } from '../common/state-layout.js';
 import { notRunningHere } from '../common/controller-death.js';
-import type { ClusterStatus, ScaleResult } from '../common/cluster-status.js';
+import type { ClusterStatus, GatewayRestartResult, ScaleResult } from '../common/cluster-status.js';
 import type { ReconfigureRequest, ReconfigureResult } from '../common/settings/live-settings.js';
 import type { RolloutRequest, RolloutStatus } from '../common/rollout.js';
 
@@ -62,6 +62,11 @@ export class AdminClient {
   /** Rolls the rollout in progress back (nothing when it already ended). */
   rolloutAbort(reason?: string): Promise<RolloutStatus> {
     return this.request('POST', '/rollout/abort', reason === undefined ? {} : { reason }) as Promise<RolloutStatus>;
+  }
+
+  /** Restarts the serving gateway on the same socket; resolves once the new one serves. */
+  restartGateway(): Promise<GatewayRestartResult> {
+    return this.request('POST', '/gateway/restart') as Promise<GatewayRestartResult>;
   }
 
   async down(): Promise<void> {

@@ -48,6 +48,14 @@ export interface ReplicaStatus {
   retryInMs?: number;
 }
 
+/** What `serve restart gateway` did: the serving gateway process before and after. */
+export interface GatewayRestartResult {
+  fromPid?: number;
+  toPid: number;
+  /** The socket holder, which kept the listening socket throughout. */
+  holderPid?: number;
+}
+
 export interface ClusterStatus {
   /** starting until every placed replica is ready or failed; stopping once a drain began. */
   phase: 'starting' | 'running' | 'stopping';
@@ -60,7 +68,10 @@ export interface ClusterStatus {
   previousController?: ControllerDeath;
   gatewayUrl: string;
   gateway: {
+    /** The serving gateway process (the one that accepts and answers requests). */
     pid?: number;
+    /** The gateway's socket holder: owns the listening socket and runs the serving process as its child. */
+    holderPid?: number;
     state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
     restarts: number;
     reason?: string;

@@ -40,9 +40,9 @@ export interface DataPlaneProcessOptions {
   log: Logger;
   /** Drain and exit when stdin ends. */
   exitWithParent: boolean;
-  /** Wait for `{"type":"settings",...}` as the first stdin line and pass its settings to `start`. */
+  /** Wait for `{"type":"settings",...}` as the first stdin line and pass its settings to `start` (`emit` prints an event). */
   settingsFromStdin: boolean;
-  start(settings: Record<string, unknown> | undefined): Promise<DataPlaneServer>;
+  start(settings: Record<string, unknown> | undefined, emit: (e: ProcessEvent) => void): Promise<DataPlaneServer>;
   clock?: Clock;
 }
 
@@ -67,7 +67,7 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
       : undefined;
     let server: DataPlaneServer;
     try {
-      server = await o.start(settings);
+      server = await o.start(settings, (e) => io.emit(e));
     } catch (err) {
       io.emit({ event: 'fatal', error: errorMessage(err) });
       throw err;

@@ -44,7 +44,9 @@ export const CACHE_STATUS = {
  * The first is always `listening`; a replica prints `ready` once warm; the gateway prints `applied`
  * once it routes by the replica set numbered `seq`; a replica prints `reconfigured` once the batching
  * change numbered `seq` is in force (or `error` says why it was refused). `fatal` is the last word of
- * a start that failed.
+ * a start that failed. The gateway's socket holder (gateway/holder/) prints `serving` each time a
+ * serving gateway process of its own starts to accept on its socket: `pid` is that process, `cause`
+ * why it replaced the one before (absent for the first), `reason` how the one before ended.
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
@@ -52,6 +54,7 @@ export type ProcessEvent =
   | { event: 'applied'; seq: number }
   | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }
+  | { event: 'serving'; pid: number; cause?: 'planned' | 'crashed'; reason?: string }
   | { event: 'fatal'; error: string };
 
 /** The event names a controller recognizes on a child's stdout. */
@@ -61,6 +64,7 @@ export const PROCESS_EVENTS: ReadonlySet<string> = new Set([
   'applied',
   'reconfigured',
   'draining',
+  'serving',
   'fatal',
 ]);
 
@@ -98,12 +102,15 @@ export type ControlMessage =
   // A live batching change of a replica (only the settings marked live), acknowledged by `reconfigured`.
   | { type: 'reconfigure'; seq: number; settings: Record<string, unknown> }
   /** The gateway's accepted tokens (digests only) and open paths; it follows the settings line when `auth` is on. */
-  | { type: 'auth'; auth: AuthConfig };
+  | { type: 'auth'; auth: AuthConfig }
+  // To the gateway's socket holder only: start a new serving gateway on the same socket (with these
+  // settings, host and port aside, when given), then hand over from the old one.
+  | { type: 'restart'; settings?: Record<string, unknown> };
 
-/** The gateway's control messages (settings, heartbeats and a replica's reconfigure aside). */
+/** The gateway's control messages (settings, heartbeats, a replica's reconfigure and the holder's restart aside). */
 export type GatewayControl = Exclude<
   ControlMessage,
-  { type: 'settings' } | { type: 'heartbeat' } | { type: 'reconfigure' }
+  { type: 'settings' } | { type: 'heartbeat' } | { type: 'reconfigure' } | { type: 'restart' }
 >;
 
 /** Upper bound on a request budget a client may ask for (10 minutes), so a typo cannot pin a slot forever. */

@@ -22,6 +22,11 @@ export type GatewayOptions = Partial<GatewaySettings> & {
   /** Random source of the P2C pick, in [0, 1); default Math.random. */
   random?: () => number;
   logger?: Logger;
+  /**
+   * A bound socket handle to listen on instead of binding host:port (the socket holder's, received
+   * over IPC: gateway/holder/); `host` then only names it in the URL.
+   */
+  listenHandle?: object;
 };
 
 /** One replica in stats(). */
@@ -63,6 +68,13 @@ export interface GatewayHandle {
   reloadTls(): Promise<void>;
   /** Stops accepting requests (503) and resolves once every accepted one is answered. */
   drain(): Promise<void>;
+  /**
+   * Hands over to another process on the same socket: stops accepting, answers every request on an
+   * open connection (with `Connection: close`, so the client's next one opens a connection that the
+   * other process accepts), closes connections left idle every `idleSweepMs`, and resolves once none
+   * is open. Nothing is refused: a request that arrives is served here.
+   */
+  handover(idleSweepMs: number): Promise<void>;
   /** Drains, stops listening and closes every pool. Idempotent. */
   close(): Promise<void>;
   stats(): GatewayStats;

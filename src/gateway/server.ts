@@ -2,7 +2,7 @@
 // in-process and the CLI wraps; front-routes.ts routes its requests, handle.ts types what it returns.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { systemClock, type Clock } from '../common/clock.js';
 import { hardenServer } from '../common/http-hardening.js';
@@ -96,7 +96,17 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
 
   const tlsFiles =
     o.tlsCert !== undefined && o.tlsKey !== undefined ? { certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
-  const handler = (req: IncomingMessage, res: ServerResponse) => route(core, metrics, gate, req, res, clock.nowMs());
+  // Responses not yet begun when a handover starts; from then on each one closes its connection.
+  const open = new Set<ServerResponse>();
+  let handingOver = false;
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (handingOver) res.setHeader('connection', 'close');
+    else {
+      open.add(res);
+      res.once('close', () => open.delete(res));
+    }
+    route(core, metrics, gate, req, res, clock.nowMs());
+  };
   const tls = tlsFiles
     ? new GatewayTls(tlsFiles, log, (notAfterMs) => metrics.setTlsCertExpiry(notAfterMs / 1000))
     : undefined;
@@ -106,11 +116,13 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
   hardenServer(server as http.Server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    // A deep accept backlog: thousands of clients connecting at once must queue, not be dropped.
-    server.listen({ port: o.port, host: o.host, backlog: LISTEN_BACKLOG }, () => {
+    const listening = () => {
       server.off('error', reject);
       resolve();
-    });
+    };
+    // A deep accept backlog: thousands of clients connecting at once must queue, not be dropped.
+    if (o.listenHandle) server.listen(o.listenHandle, LISTEN_BACKLOG, listening);
+    else server.listen({ port: o.port, host: o.host, backlog: LISTEN_BACKLOG }, listening);
   });
   const port = (server.address() as AddressInfo).port;
   const url = `${tlsFiles ? 'https' : 'http'}://` + `${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
@@ -152,6 +164,20 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
         const pools = [...set.list.map((u) => u.pool.close()), ...migration.pools.map((p) => p.destroy())];
         await Promise.all([...pools.map((p) => p.catch(() => {})), ...closing, cache?.close()]);
       })()),
+    handover: (idleSweepMs) =>
+      new Promise<void>((resolve) => {
+        if (!handingOver) log.info('handing over to the next gateway process', { active: core.active });
+        handingOver = true;
+        for (const res of open) if (!res.headersSent) res.setHeader('connection', 'close');
+        open.clear();
+        const sweep = setInterval(() => server.closeIdleConnections(), idleSweepMs);
+        // net's close, not http's: http's also closes idle connections at once, and a client may be
+        // sending on one at this very moment. Our copy of the socket closes; the holder's stays.
+        net.Server.prototype.close.call(server, () => {
+          clearInterval(sweep);
+          resolve();
+        });
+      }),
     stats: () => stats(core, set, clock),
     metrics: () => metrics.text(),
   };

@@ -170,6 +170,7 @@ export async function watchedCluster(
     const s = handle.status();
     for (const r of s.replicas) if (r.pid) seen.add(r.pid);
     if (s.gateway.pid) seen.add(s.gateway.pid);
+    if (s.gateway.holderPid) seen.add(s.gateway.holderPid);
     return s;
   };
   status();

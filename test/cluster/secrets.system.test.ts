@@ -119,11 +119,12 @@ env:
 
   // The children's command lines (what `ps` shows).
   const pids = [status.gateway.pid!, ...status.replicas.map((r) => r.pid!)];
+  pids.push(status.gateway.holderPid!);
   for (const pid of pids)
     assertNoSecret(`the command line of pid ${pid}`, readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
 
   // Their environments: the allow-list and the profile's env:, nothing else of this process's.
-  assert.equal(pids.length, 2, 'the gateway and one replica');
+  assert.equal(pids.length, 3, 'the gateway, its socket holder and one replica');
   for (const pid of pids) {
     const vars = environ(pid);
     const text = readFileSync(`/proc/${pid}/environ`, 'utf8');
@@ -135,7 +136,9 @@ env:
     assert.equal(vars.get('SERVE_TEST_PASSED'), 'from the profile, = and spaces kept', `pid ${pid}: the profile's env`);
     assert.equal(vars.get('PATH'), process.env.PATH, `pid ${pid}: PATH passes`);
     assert.equal(vars.get('SERVE_LOG_LEVEL'), 'info', `pid ${pid}: serve's own variables pass`);
-    const others = [...vars.keys()].filter((k) => !allowedInChild(k));
+    // The serving gateway is its holder's fork: Node's IPC channel variables (no value of ours) come with it.
+    const ipc = pid === status.gateway.pid ? ['NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE'] : [];
+    const others = [...vars.keys()].filter((k) => !allowedInChild(k) && !ipc.includes(k));
     assert.deepEqual(others.sort(), ['FAKE_REAL_CLI', 'SERVE_TEST_PASSED'], `pid ${pid}: nothing else`);
   }
 

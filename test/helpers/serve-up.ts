@@ -85,5 +85,6 @@ export async function startServeUp(t: { after(fn: () => unknown): void }, o: Ser
     });
   });
   pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
+  if (status.gateway.holderPid) pids.push(status.gateway.holderPid);
   return { child, status, stateDir: w.stateDir, root: w.root, profile, stderr: () => stderr };
 }

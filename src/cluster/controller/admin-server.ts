@@ -1,12 +1,12 @@
 // Admin API of a running controller (control plane): HTTP over the unix socket
 // <state-dir>/admin.sock (mode 0600). GET /status, POST /scale {replicas, force} or {auto: true},
 // POST /reconfigure {maxBatchSize?, batchWaitMs?, threads?}, POST /down, POST /rollout (RolloutRequest),
-// GET /rollout, POST /rollout/abort.
+// GET /rollout, POST /rollout/abort, POST /gateway/restart.
 import http from 'node:http';
 import { chmodSync } from 'node:fs';
 import { UserError, errorMessage } from '../../common/errors.js';
 import { removeEntry } from '../../common/no-follow.js';
-import type { ClusterStatus, ScaleResult } from '../../common/cluster-status.js';
+import type { ClusterStatus, GatewayRestartResult, ScaleResult } from '../../common/cluster-status.js';
 import type { ReconfigureResult } from '../../common/settings/live-settings.js';
 import type { RolloutRequest, RolloutStatus } from '../../common/rollout.js';
 
@@ -20,6 +20,8 @@ export interface AdminHandlers {
   down(): void;
   /** Changes batching live and threads by a rolling replacement; throws UserError for a bad change. */
   reconfigure?(settings: unknown): Promise<ReconfigureResult>;
+  /** A planned restart of the serving gateway on the same socket; UserError when it cannot. */
+  restartGateway?(): Promise<GatewayRestartResult>;
   /** Rollouts: start one (UserError while one runs or for a bad request), its status, abort (rolls back). */
   rollout?: {
     start(req: RolloutRequest): Promise<RolloutStatus>;
@@ -76,6 +78,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, h: Ad
       const body = (await readJson(req)) as { reason?: unknown };
       return send(res, 200, h.rollout.abort(typeof body.reason === 'string' ? body.reason.slice(0, 200) : undefined));
     }
+    if (h.restartGateway && route === 'POST /gateway/restart') return send(res, 200, await h.restartGateway());
     if (route === 'POST /down') {
       // Stop only once the answer is out, so the client never sees the socket close first.
       res.once('finish', () => h.down());

@@ -1,6 +1,7 @@
 // The gateway child as the controller sees it (control plane): the shell of the supervised-child
 // machine for the gateway. It starts it, sends it every new replica set on stdin and knows when the
 // gateway routes by it (the `applied` event), restarts it on the same port, and drains it on stop.
+// The child is the gateway's socket holder, which replaces its serving process itself (gateway-serving.ts).
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { ControlMessage, ReplicaEndpoint } from '../../common/wire.js';
@@ -16,6 +17,7 @@ import {
   type ChildState,
 } from '../replicas/index.js';
 import { policyInForce, transition } from '../replicas/index.js';
+import { ServingView } from './gateway-serving.js';
 
 export interface GatewayLinkOptions {
   launcher: Launcher;
@@ -43,6 +45,7 @@ export class GatewayLink {
   /** Traffic weight by model version during a rollout; undefined otherwise. */
   private weights: Record<string, number> | undefined;
   private port: number | undefined;
+  private readonly serving: ServingView;
   private seq = 0;
   private ackWaiters: Array<{ seq: number; resolve(): void }> = [];
   private listeningWaiters: Array<(url: string) => void> = [];
@@ -51,10 +54,17 @@ export class GatewayLink {
   constructor(private readonly o: GatewayLinkOptions) {
     // A gateway that never listened (port taken, bad setting) will not do better on a retry.
     this.policy = policyInForce(o.inForce, { failureThreshold: 1, failFastBeforeFirstReady: true });
+    this.serving = new ServingView(o.clock, (e) => o.onEvent(e));
   }
 
+  /** The serving gateway process (the holder's child; the child itself if it never said). */
   get pid(): number | undefined {
-    return this.proc?.pid;
+    return this.proc ? (this.serving.pid ?? this.proc.pid) : undefined;
+  }
+
+  /** The socket holder's pid (the process this link started), once it named a serving process. */
+  get holderPid(): number | undefined {
+    return this.serving.pid !== undefined ? this.proc?.pid : undefined;
   }
 
   get state(): 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped' {
@@ -63,8 +73,24 @@ export class GatewayLink {
     return p === 'draining' ? 'stopped' : 'starting';
   }
 
+  /** Restarts after a failure: of the holder, and of a serving process its holder replaced. */
   get restarts(): number {
-    return this.child.restarts;
+    return this.child.restarts + this.serving.restarts;
+  }
+
+  /**
+   * A planned restart of the serving gateway on the same socket (the holder starts the new one, and
+   * the old one hands over once it listens), with the settings of the profile in force (host and
+   * port aside). Resolves with the new serving pid, or undefined if none came within `timeoutMs`.
+   */
+  restartServing(timeoutMs: number): Promise<number | undefined> {
+    if (!this.proc || this.child.phase !== 'ready') return Promise.resolve(undefined);
+    const first = this.o.launch(this.port).stdinLines[0];
+    const settings = first ? (JSON.parse(first) as { settings?: Record<string, unknown> }).settings : undefined;
+    const msg: ControlMessage = { type: 'restart', ...(settings ? { settings } : {}) };
+    const next = this.serving.next(timeoutMs);
+    this.proc.send(JSON.stringify(msg));
+    return next;
   }
 
   /** Why it failed or is restarting. */
@@ -151,14 +177,17 @@ export class GatewayLink {
         if (this.proc !== proc) return;
         if (e.event === 'listening') this.onListening(e.port, e.url);
         else if (e.event === 'applied') this.onApplied(e.seq);
+        else if (e.event === 'serving') this.serving.serving(e.pid, e.cause, e.reason);
         else if (e.event === 'fatal') this.dispatch({ type: 'fatal', error: e.error });
       },
       onLine: (line) => this.o.onOutput(line),
     });
     this.proc = proc;
+    this.serving.settle();
     void proc.exited.then((info) => {
       if (this.proc !== proc) return;
       this.proc = undefined;
+      this.serving.settle();
       this.onApplied(Infinity); // nobody is left to acknowledge
       this.dispatch({
         type: 'exited',
@@ -205,6 +234,7 @@ export class GatewayLink {
 
   private settleWaiters(): void {
     for (const w of this.listeningWaiters.splice(0)) w('');
+    this.serving.settle();
     this.onApplied(Infinity);
   }
 }

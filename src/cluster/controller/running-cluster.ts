@@ -14,6 +14,7 @@ import { buildStatus, stateFileOf } from './status.js';
 import type { ClusterEvent } from '../events.js';
 import { InForce } from '../in-force.js';
 import type { GatewayLink } from './gateway-link.js';
+import { restartGateway } from './gateway-serving.js';
 import type { ScheduleRunner } from '../schedule/index.js';
 import { ControllerFiles } from '../state/index.js';
 import { releaseStateDir, writeStateFile, type StatePaths } from '../state/index.js';
@@ -89,6 +90,7 @@ export class Controller implements ControllerCore {
         scale: (n, f) => (this.rollout.guard('serve scale'), this.scale(n, f)),
         scaleAuto: () => this.scaleAuto(),
         down: () => void this.stop(),
+        restartGateway: () => restartGateway(this.gateway),
         rollout: this.rollout,
         reconfigure: (settings) => (
           this.rollout.guard('a reconfiguration'),

@@ -88,14 +88,17 @@ export function replicaLaunch(
   };
 }
 
-/** `serve gateway`, settings on stdin. */
+/**
+ * `serve gateway --hold`, settings on stdin: the socket holder, which runs the serving gateway as its
+ * child on the socket it keeps (gateway/holder/holder.ts).
+ */
 export function gatewayLaunch(
   profile: Profile,
   o: { cliEntry: string; port?: number; replicaToken?: string },
 ): ChildLaunch {
   return {
     command: process.execPath,
-    args: [o.cliEntry, 'gateway', '--settings-stdin', '--exit-with-parent'],
+    args: [o.cliEntry, 'gateway', '--hold', '--settings-stdin', '--exit-with-parent'],
     // The tokens (digests only) follow the settings, before any replica set: stdin, never argv.
     stdinLines: [settingsLine(gatewaySettings(profile, o.port, o.replicaToken)), ...authLines(profile)],
     ...profileEnvOf(profile),
