@@ -17,6 +17,7 @@ export interface UpFlags {
   registry?: string;
   json?: boolean;
   detachedChild?: boolean;
+  printSystemdUnit?: boolean;
 }
 
 /** The profile to start with (a schedule's active one) and the schedule, if `ref` names one. */

@@ -1,5 +1,7 @@
 // `serve up` (cli): loads a profile and runs the cluster in the foreground (Ctrl-C or `serve down`
 // drains and stops it) or, with --detach (up-detached.ts), in the background.
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { ExitCode } from '../../common/exit-codes.js';
@@ -15,6 +17,7 @@ import { renderStatus } from '../status/render.js';
 import { degradedWarning, shortOfMin } from './check.js';
 import { upDetached } from './detached.js';
 import { loadForUp, type UpFlags } from './load.js';
+import { systemdUnit, unitProfileRef } from './systemd-unit.js';
 
 export function register(program: Command): void {
   program
@@ -33,6 +36,10 @@ export function register(program: Command): void {
     )
     .option('--registry <dir>', "model registry folder (overrides the profile's model.registry)")
     .option('--json', 'print the status as JSON once ready')
+    .option(
+      '--print-systemd-unit',
+      'print a systemd service unit that runs this cluster in the foreground with Restart=always, and exit',
+    )
     .addOption(new Option('--detached-child', 'internal: the background half of --detach').hideHelp())
     .addHelpText(
       'after',
@@ -47,6 +54,8 @@ Examples:
         `off-hours otherwise
   $ serve up --profile ./my.yaml --state-dir /tmp/a ` +
         `--oversubscribe
+  $ serve up --profile market-hours --state-dir /var/lib/serve --print-systemd-unit \\
+      > /etc/systemd/system/serve-market-hours.service
 
 Once every replica that could be placed is ready or has ` +
         `failed, \`serve up\` checks that at least
@@ -62,12 +71,41 @@ with --detach what started keeps running for \`serve down\`; in the ` +
 the CPU is shown under the ` +
         `status table, as in \`serve status\`.
 
+--print-systemd-unit prints a systemd unit (Restart=always, KillMode=mixed, --allow-degraded, the
+state directory and profile as absolute paths, secrets from /etc/serve/NAME.env) and exits: the
+system's supervisor then starts the controller again when it dies. Its children stop when it dies,
+so a restart starts them anew (re-adopting them is not built yet).
+
 Exit codes: 0 up, 2 bad profile or ` +
         `flags, or no replica could start (the error says why), 3 fewer ` +
         `than
 replicas.min replicas ready, 130 interrupted.`,
     )
-    .action(action((flags: UpFlags) => (flags.detach ? upDetached(flags) : upForeground(flags))));
+    .action(
+      action((flags: UpFlags) =>
+        flags.printSystemdUnit ? printUnit(flags) : flags.detach ? upDetached(flags) : upForeground(flags),
+      ),
+    );
+}
+
+/** `--print-systemd-unit`: the profile is loaded and checked first, so a broken one never makes a unit. */
+async function printUnit(flags: UpFlags): Promise<number> {
+  const { profile, schedule } = await loadForUp(flags.profile);
+  const cwd = process.cwd();
+  process.stdout.write(
+    systemdUnit({
+      profileRef: unitProfileRef(flags.profile, cwd),
+      name: schedule?.name ?? profile.name,
+      stateDir: path.resolve(cwd, flags.stateDir),
+      workingDir: cwd,
+      nodePath: process.execPath,
+      cliEntry: realpathSync(process.argv[1]!),
+      drainTimeoutMs: profile.drainTimeoutMs,
+      ...(flags.registry ? { registry: path.resolve(cwd, flags.registry) } : {}),
+      ...(flags.oversubscribe ? { oversubscribe: true } : {}),
+    }),
+  );
+  return ExitCode.Ok;
 }
 
 async function upForeground(flags: UpFlags): Promise<number> {
