@@ -1,13 +1,19 @@
-// Small HTTP GETs the controller makes to its children (control plane): readiness probes and
-// /metrics scrapes, each on a fresh connection with a hard timeout so a hung replica cannot stall us.
+// Small HTTP requests the controller makes to its children (control plane): readiness probes and
+// /metrics scrapes, each on a fresh connection, and a rollout's warmup requests; each with a hard
+// timeout so a hung replica cannot stall us.
 import http from 'node:http';
 import { CLUSTER_TOKEN_HEADER } from '../../common/wire.js';
 
 /** Result of one GET: status and body, or the error that prevented an answer. */
 export type GetResult = { ok: true; status: number; body: string } | { ok: false; error: string };
 
-/** GETs `url` with a total deadline of `timeoutMs` (with the cluster token when given); never rejects. */
-export function httpGet(url: string, timeoutMs: number, token?: string): Promise<GetResult> {
+/** One request with a total deadline of `timeoutMs` (with the cluster token when given); never rejects. */
+function send(
+  url: string,
+  o: { method: 'GET' | 'POST'; agent: http.Agent | false; headers: Record<string, string>; body?: string },
+  timeoutMs: number,
+  token?: string,
+): Promise<GetResult> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (r: GetResult) => {
@@ -16,11 +22,8 @@ export function httpGet(url: string, timeoutMs: number, token?: string): Promise
       clearTimeout(timer);
       resolve(r);
     };
-    const headers: Record<string, string> = {
-      connection: 'close',
-      ...(token === undefined ? {} : { [CLUSTER_TOKEN_HEADER]: token }),
-    };
-    const req = http.get(url, { agent: false, headers }, (res) => {
+    const headers = { ...o.headers, ...(token === undefined ? {} : { [CLUSTER_TOKEN_HEADER]: token }) };
+    const req = http.request(url, { method: o.method, agent: o.agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -33,7 +36,13 @@ export function httpGet(url: string, timeoutMs: number, token?: string): Promise
       req.destroy();
     }, timeoutMs);
     req.on('error', (err) => finish({ ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message }));
+    req.end(o.body);
   });
+}
+
+/** GETs `url` on a fresh connection with a total deadline of `timeoutMs`; never rejects. */
+export function httpGet(url: string, timeoutMs: number, token?: string): Promise<GetResult> {
+  return send(url, { method: 'GET', agent: false, headers: { connection: 'close' } }, timeoutMs, token);
 }
 
 /** One readiness probe: GET /v2/health/ready answered 200 within the timeout. */
@@ -58,38 +67,15 @@ export async function getText(url: string, timeoutMs: number, token?: string): P
  * POSTs a JSON `body` to `url` over `agent` (keep-alive, as the gateway reaches replicas) with a
  * deadline; resolves ok for a 200 answer, else with what went wrong. Never rejects.
  */
-export function httpPostJson(
+export async function httpPostJson(
   url: string,
   body: string,
   timeoutMs: number,
   agent: http.Agent,
   token?: string,
 ): Promise<{ ok: boolean; error?: string }> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (r: { ok: boolean; error?: string }) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(r);
-    };
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      ...(token === undefined ? {} : { [CLUSTER_TOKEN_HEADER]: token }),
-    };
-    const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
-      res.resume();
-      res.on('end', () =>
-        finish(res.statusCode === 200 ? { ok: true } : { ok: false, error: `answered ${res.statusCode}` }),
-      );
-      res.on('error', (err) => finish({ ok: false, error: err.message }));
-    });
-    const timer = setTimeout(() => {
-      finish({ ok: false, error: `no answer within ${timeoutMs}ms` });
-      req.destroy();
-    }, timeoutMs);
-    req.on('error', (err) => finish({ ok: false, error: (err as NodeJS.ErrnoException).code ?? err.message }));
-    req.end(body);
-  });
+  const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+  const r = await send(url, { method: 'POST', agent, headers, body }, timeoutMs, token);
+  if (!r.ok) return r;
+  return r.status === 200 ? { ok: true } : { ok: false, error: `answered ${r.status}` };
 }
