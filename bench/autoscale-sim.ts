@@ -35,7 +35,8 @@ const profile = testProfile(w.registry, {
     lookbackMs: 1000,
     latencyGuard: false,
   },
-  batching: { maxBatchSize: 4, batchWaitMs: 2, maxQueuedRequests: 64 },
+  // The fake replicas batch as fixed mode does (they know no other); the simulator models the mode the profile names.
+  batching: { maxBatchSize: 4, batchWaitMs: 2, mode: 'fixed', maxQueuedRequests: 64 },
   gateway: { requestTimeoutMs: 8000, maxQueuedRequests: 1024 },
 });
 const cluster = await startCluster(profile, { stateDir: w.stateDir, cliEntry: fakeCli });

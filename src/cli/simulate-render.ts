@@ -24,7 +24,7 @@ export function renderSimulation(r: SimulationResult, profile: Profile): string 
       `after ${a.upscaleDelayMs / 1000}s, down after ${a.downscaleDelayMs / 1000}s` +
       `${a.latencyGuard ? ', latency guard on' : ''}`,
     `  batch ${profile.batching.maxBatchSize} within ${profile.batching.batchWaitMs}` +
-      `ms; service time per batch ${serviceText(r)} (${r.serviceTime.source}); a new ` +
+      `ms (${profile.batching.mode}, at most ${profile.batching.maxQueuedRequests} queued); service time per batch ${serviceText(r)} (${r.serviceTime.source}); a new ` +
       `replica is ready ${r.startupMs / 1000}s after it is asked for`,
   ];
   const buckets = Math.max(1, Math.ceil(r.seconds.length / 60));

@@ -81,6 +81,48 @@ export function every(
   };
 }
 
+/**
+ * Calls `fn(dueMs)` at due times `periodMs` apart from now (start + periodMs, + 2·periodMs, ...),
+ * whatever each call takes: the next due time is the previous one plus the period, not the end of
+ * the call plus the period, so a call that takes time does not stretch the period. Calls never
+ * overlap: due times that pass while a call (or an async `fn`) runs are skipped, and the next call
+ * is at the first due time after it settles. Returns a function that stops it.
+ */
+export function everyDue(
+  clock: Clock,
+  periodMs: number,
+  fn: (dueMs: number) => void | Promise<void>,
+  opts?: { unref?: boolean },
+): () => void {
+  if (!(periodMs > 0)) throw new RangeError('everyDue needs a period > 0');
+  let stopped = false;
+  let timer: TimerHandle | undefined;
+  let dueMs = clock.nowMs() + periodMs;
+  const schedule = () => {
+    if (stopped) return;
+    const now = clock.nowMs();
+    if (dueMs < now) dueMs += Math.ceil((now - dueMs) / periodMs) * periodMs;
+    timer = clock.setTimer(tick, dueMs - now, opts);
+  };
+  const tick = () => {
+    const at = dueMs;
+    dueMs += periodMs;
+    let out: void | Promise<void>;
+    try {
+      out = fn(at);
+    } catch {
+      out = undefined;
+    }
+    if (out instanceof Promise) out.then(schedule, schedule);
+    else schedule();
+  };
+  schedule();
+  return () => {
+    stopped = true;
+    clock.clearTimer(timer);
+  };
+}
+
 interface ManualTimer {
   id: number;
   atMs: number;

@@ -25,7 +25,7 @@ export const CLUSTER_TOKEN_HEADER = 'x-serve-cluster-token';
 /**
  * Request header from the gateway to a replica: requests the gateway had in flight to that replica
  * when it sent this one (itself included). Adaptive batching reads demand from it: with a full
- * batch's worth in flight, filling batches pays (replica/batch-queue.ts).
+ * batch's worth in flight, filling batches pays (common/batching/batch-queue.ts).
  */
 export const GATEWAY_INFLIGHT_HEADER = 'x-serve-inflight';
 /** Triton's binary tensor extension: length of the JSON header that precedes the binary tensors. */

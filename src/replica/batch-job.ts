@@ -1,6 +1,6 @@
 // What the batcher is given and answers (data plane, replica): a validated request waiting for a
 // batch, the result it gets back (its own rows of every output, or an error), and metric hooks.
-import type { QueuedItem } from './batch-queue.js';
+import type { QueuedItem } from '../common/batching/batch-queue.js';
 import type { HttpError } from './http-error.js';
 import type { InferRequest } from './infer-request.js';
 import type { SessionTensor } from './session.js';

@@ -1,19 +1,16 @@
-// The dynamic batcher's shell (data plane, replica): queues jobs, asks the pure core (batch-queue.ts)
+// The dynamic batcher's shell (data plane, replica): queues jobs, asks the pure core (common/batching/batch-queue.ts)
 // when to run, copies rows into reused buffers, runs the session and hands each job its own rows.
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/log.js';
-import { ArrivalRate, RunTimeScale, type BatchCostCurve } from './adaptive-batching.js';
+import { ArrivalRate, RunTimeScale, type BatchCostCurve } from '../common/batching/adaptive-batching.js';
 import type { BatcherHooks, Job } from './batch-job.js';
 import { batchFeeds, deliver, reclaimBuffers } from './batch-tensors.js';
-import { BatchQueue, type BatchPolicy } from './batch-queue.js';
+import { BatchQueue, GATEWAY_HINT_FRESH_MS, type BatchPolicy } from '../common/batching/batch-queue.js';
 import { HttpError } from './http-error.js';
 import type { ServedModel } from './served-model.js';
 import type { ModelSession, SessionTensor } from './session.js';
 import type { TensorData } from './tensor.js';
-
-/** How long the gateway's in-flight count (GATEWAY_INFLIGHT_HEADER) is believed without a newer one, ms. */
-const HINT_FRESH_MS = 20;
 
 /** Runs batches one at a time on one session. */
 export class Batcher {
@@ -132,7 +129,7 @@ export class Batcher {
             rowsPerMs: this.arrivals.rowsPerMs(now),
             curve: this.curve,
             costScale: this.runScale.value,
-            gatewayInflight: now - this.hint.atMs <= HINT_FRESH_MS ? this.hint.inflight : 0,
+            gatewayInflight: now - this.hint.atMs <= GATEWAY_HINT_FRESH_MS ? this.hint.inflight : 0,
           }
         : undefined,
     );

@@ -5,7 +5,7 @@ import { UserError, errorMessage } from '../common/errors.js';
 import type { BatchingMode } from '../common/settings/table.js';
 import type { ResolvedModel } from '../model/registry.js';
 import { compareSignature } from '../model/verify.js';
-import { BatchCostCurve, type CostPoint } from './adaptive-batching.js';
+import { BatchCostCurve, type CostPoint } from '../common/batching/adaptive-batching.js';
 import { Batcher } from './batcher.js';
 import type { ReplicaContext } from './context.js';
 import type { ServedModel } from './served-model.js';

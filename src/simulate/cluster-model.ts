@@ -1,17 +1,17 @@
 // The autoscaling simulator (simulate): replays a rate trace through a queueing model of the gateway and its replicas on a
-// manual clock; cluster/autoscaler.ts's policy scales on what the controller samples (in flight, queued, latency).
+// manual clock; cluster/autoscaler.ts's policy scales on what the controller samples (in flight, queued, latency),
+// each gauge taken as its time average since the previous sample (time-average.ts).
 import { ManualClock } from '../common/clock.js';
-import { defaultsOf } from '../common/settings/settings.js';
-import { gatewaySettingsTable, type GatewaySettings } from '../common/settings/table-gateway.js';
 import { Autoscaler } from '../cluster/autoscale/index.js';
 import { policyConfig } from '../cluster/autoscale/index.js';
 import type { LatencyDelta } from '../cluster/autoscale/index.js';
+import type { BatchCostCurve } from '../common/batching/adaptive-batching.js';
+import { GatewayModel } from './gateway-model.js';
 import { SimReplica, type SimRequest } from './replica-model.js';
-import { serviceMs } from './service-time.js';
+import { costCurveOf, serviceMs } from './service-time.js';
 import { Stats, summarize } from './stats.js';
-import type { SimDecision, SimulationInput, SimulationResult } from './simulation.js';
+import type { SimDecision, SimTick, SimulationInput, SimulationResult } from './simulation.js';
 
-const gatewayDefaults = defaultsOf(gatewaySettingsTable) as GatewaySettings;
 /** The gateway's request-duration buckets (ms), as its /metrics has them. */
 export const GATEWAY_BUCKETS_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 80, 100, 200, 500, 1000, 2500];
 
@@ -26,8 +26,11 @@ class ClusterModel {
   private readonly replicas: SimReplica[] = [];
   private readonly stats: Stats;
   private readonly decisions: SimDecision[] = [];
-  private gatewayQueue: SimRequest[] = [];
-  private gatewayHead = 0;
+  private readonly ticks: SimTick[] = [];
+  private readonly curve: BatchCostCurve;
+  /** When the controller last sampled. */
+  private lastSampleMs = 0;
+  private readonly gateway: GatewayModel;
   private nextId = 1;
   /** Requests due before the second being scheduled (fractional), so fractional rates add up. */
   private cumulative = 0;
@@ -38,6 +41,15 @@ class ClusterModel {
     this.policy = new Autoscaler(policyConfig(input.profile), this.clock);
     this.endMs = input.trace.ratePerSec.length * 1000;
     this.stats = new Stats(input.trace.ratePerSec.length);
+    this.curve = costCurveOf(input.serviceTime);
+    const p = input.profile;
+    this.gateway = new GatewayModel({
+      clock: this.clock,
+      maxQueuedRequests: p.gateway.maxQueuedRequests,
+      requestTimeoutMs: p.gateway.requestTimeoutMs,
+      replicas: () => this.replicas,
+      failed: (atMs) => this.stats.failed(atMs),
+    });
   }
 
   run(): SimulationResult {
@@ -68,6 +80,7 @@ class ClusterModel {
     return {
       seconds: this.stats.seconds,
       decisions: this.decisions,
+      ticks: this.ticks,
       summary: summarize(this.stats.seconds, this.stats.latencies, p.slo),
       startupMs,
       serviceTime,
@@ -98,44 +111,7 @@ class ClusterModel {
   private arrive(): void {
     const now = this.clock.nowMs();
     this.stats.arrived(now);
-    const r: SimRequest = { arrivedMs: now };
-    if (!this.route(r)) {
-      if (this.gatewayQueue.length - this.gatewayHead >= this.input.profile.gateway.maxQueuedRequests)
-        this.stats.failed(now);
-      else this.gatewayQueue.push(r);
-    }
-  }
-
-  /** Sends `r` to the ready replica with the fewest in flight that has a free slot; false when none has. */
-  private route(r: SimRequest): boolean {
-    let best: SimReplica | undefined;
-    for (const rep of this.replicas) {
-      if (!rep.routable || rep.inFlight >= gatewayDefaults.maxInflightPerReplica) continue;
-      if (!best || rep.inFlight < best.inFlight) best = rep;
-    }
-    if (!best) return false;
-    best.submit(r);
-    return true;
-  }
-
-  /** Hands queued requests to replicas with free slots; those past the gateway's timeout fail. */
-  private pullQueue(): void {
-    const now = this.clock.nowMs();
-    const timeout = this.input.profile.gateway.requestTimeoutMs;
-    while (this.gatewayHead < this.gatewayQueue.length) {
-      const r = this.gatewayQueue[this.gatewayHead]!;
-      if (now - r.arrivedMs > timeout) {
-        this.gatewayHead++;
-        this.stats.failed(r.arrivedMs + timeout);
-        continue;
-      }
-      if (!this.route(r)) break;
-      this.gatewayHead++;
-    }
-    if (this.gatewayHead > 1024 && this.gatewayHead * 2 > this.gatewayQueue.length) {
-      this.gatewayQueue = this.gatewayQueue.slice(this.gatewayHead);
-      this.gatewayHead = 0;
-    }
+    this.gateway.admit({ arrivedMs: now });
   }
 
   private onDone(done: readonly SimRequest[]): void {
@@ -152,19 +128,23 @@ class ClusterModel {
       if (b < 0) b = GATEWAY_BUCKETS_MS.length;
       this.latencyCounts[b]!++;
     }
-    this.pullQueue();
+    this.gateway.pull();
   }
 
   private addReplica(ready: boolean): void {
     const b = this.input.profile.batching;
     const rep = new SimReplica(this.nextId++, {
       clock: this.clock,
+      mode: b.mode,
       maxBatchSize: b.maxBatchSize,
       batchWaitMs: b.batchWaitMs,
+      maxQueuedRequests: b.maxQueuedRequests,
       serviceMs: (rows) => serviceMs(this.input.serviceTime, rows),
+      curve: this.curve,
       onDone: (_r, done) => this.onDone(done),
       budgetMs: this.input.profile.gateway.requestTimeoutMs,
       onExpired: (r) => this.stats.failed(r.arrivedMs + this.input.profile.gateway.requestTimeoutMs),
+      onRefused: (rep, r) => this.gateway.refused(rep, r),
     });
     this.replicas.push(rep);
     if (ready) rep.phase = 'ready';
@@ -172,7 +152,7 @@ class ClusterModel {
       this.clock.setTimer(() => {
         if (rep.phase !== 'starting') return;
         rep.phase = 'ready';
-        this.pullQueue();
+        this.gateway.pull();
       }, this.input.startupMs);
     }
   }
@@ -190,19 +170,38 @@ class ClusterModel {
     for (const r of order.slice(0, Math.max(0, active.length - n))) r.drain();
   }
 
-  /** One autoscaling step, as the controller's loop takes it. */
+  /**
+   * One autoscaling step, as the controller's loop takes it. The controller reads each gauge once,
+   * at an instant with no fixed phase of the arrivals; the mean of such readings is the gauge's
+   * time average, which is what the simulated sample is (the ready replicas' in flight and queued,
+   * the gateway's queue, each averaged since the previous step).
+   */
   private tick(): void {
+    const now = this.clock.nowMs();
+    const spanMs = Math.max(1e-9, now - this.lastSampleMs);
+    this.lastSampleMs = now;
     const ready = this.replicas.filter((r) => r.phase === 'ready');
+    // Replicas not ready now are not scraped (a starting one has had nothing in flight yet).
+    for (const r of this.replicas) {
+      if (r.phase === 'ready') continue;
+      r.inFlightLevel.takeArea(now);
+      r.queuedLevel.takeArea(now);
+    }
     const latency: LatencyDelta = { boundsMs: GATEWAY_BUCKETS_MS, counts: this.latencyCounts };
     this.latencyCounts = new Array<number>(GATEWAY_BUCKETS_MS.length + 1).fill(0);
-    this.policy.observe({
-      inFlight: ready.reduce((a, r) => a + r.inFlight, 0),
-      queued: this.gatewayQueue.length - this.gatewayHead,
-      replicaQueued: ready.reduce((a, r) => a + r.queued, 0),
-      latency,
-    });
+    const inFlight = ready.reduce((a, r) => a + r.inFlightLevel.takeArea(now), 0) / spanMs;
+    const queued = this.gateway.queueLevel.takeArea(now) / spanMs;
+    const replicaQueued = ready.reduce((a, r) => a + r.queuedLevel.takeArea(now), 0) / spanMs;
+    this.policy.observe({ inFlight, queued, replicaQueued, latency });
     const current = this.active.length;
     const d = this.policy.decide(current);
+    this.ticks.push({
+      second: now / 1000,
+      inFlight,
+      queued,
+      signal: d?.signal ?? 0,
+      desired: d?.desiredReplicas ?? current,
+    });
     if (d?.applyReplicas === undefined) return;
     this.decisions.push({ second: this.clock.nowMs() / 1000, from: current, to: d.applyReplicas, reason: d.reason });
     this.setReplicas(d.applyReplicas);

@@ -1,24 +1,51 @@
-// One simulated replica (simulate): a FIFO batch queue and one session that runs a batch at a time,
-// forming batches as the replica's batcher does (full batch, or the oldest request waited the batch
-// window, or at once when the session has just finished one); starting, ready, draining, stopped.
+// One simulated replica (simulate): the replica's own batch queue and batching rule
+// (common/batching: the profile's batching.mode, max_batch_size, batch_wait_timeout and
+// max_queued_requests) in front of one session that runs a batch at a time; starting, ready,
+// draining, stopped. Its in-flight and queued counts are also kept as time averages (the
+// controller's samples, time-average.ts).
 import type { Clock, TimerHandle } from '../common/clock.js';
+import { ArrivalRate, type BatchCostCurve } from '../common/batching/adaptive-batching.js';
+import {
+  BatchQueue,
+  GATEWAY_HINT_FRESH_MS,
+  type BatchPolicy,
+  type QueuedItem,
+} from '../common/batching/batch-queue.js';
+import type { BatchingMode } from '../common/settings/table.js';
+import { TimeAverage } from './time-average.js';
 
 /** A request in the simulation: when it reached the gateway. */
 export interface SimRequest {
   arrivedMs: number;
+  /** The replica whose full queue refused it (503): the gateway's one retry goes elsewhere. */
+  refusedBy?: SimReplica;
 }
+
+interface Queued extends QueuedItem {
+  r: SimRequest;
+}
+
+/** Every request has the default priority: the sim has no x-serve-priority. */
+const PRIORITY = 0;
 
 export interface ReplicaModelOptions {
   clock: Clock;
+  mode: BatchingMode;
   maxBatchSize: number;
   batchWaitMs: number;
+  /** Requests queued beyond which the replica answers 503 at once (max_queued_requests). */
+  maxQueuedRequests: number;
   /** Run time of a batch of `rows` in ms. */
   serviceMs(rows: number): number;
+  /** What adaptive mode weighs: the batch-cost curve (a replica measures it at warm-up). */
+  curve: BatchCostCurve;
   /** A batch finished: its requests are answered now. */
   onDone(replica: SimReplica, done: readonly SimRequest[]): void;
   /** A queued request's budget (the gateway's request timeout) ran out: answered 504 without running. */
   budgetMs: number;
   onExpired(r: SimRequest): void;
+  /** The queue was full: answered 503 at once. */
+  onRefused(replica: SimReplica, r: SimRequest): void;
 }
 
 export class SimReplica {
@@ -26,28 +53,39 @@ export class SimReplica {
   /** When it started (and, once stopped, when it stopped), for replica-seconds. */
   readonly startedMs: number;
   stoppedMs: number | undefined;
-  private queue: SimRequest[] = [];
-  private head = 0;
+  /** serve_replica_in_flight and serve_replica_queue_depth over time. */
+  readonly inFlightLevel: TimeAverage;
+  readonly queuedLevel: TimeAverage;
+  private readonly queue: BatchQueue<Queued>;
+  private policy: BatchPolicy;
   private running: SimRequest[] = [];
   /** The session is running a batch (or answering one: new requests then wait for the next). */
   private busy = false;
   private waitTimer: TimerHandle | undefined;
+  private waitAtMs = Infinity;
+  private readonly arrivals = new ArrivalRate();
+  /** The gateway's in-flight count to this replica with the latest request, and when (x-serve-inflight). */
+  private hint = { inflight: 0, atMs: -Infinity };
 
   constructor(
     readonly id: number,
     private readonly o: ReplicaModelOptions,
   ) {
     this.startedMs = o.clock.nowMs();
+    this.inFlightLevel = new TimeAverage(this.startedMs);
+    this.queuedLevel = new TimeAverage(this.startedMs);
+    this.queue = new BatchQueue<Queued>(o.maxQueuedRequests);
+    this.policy = { maxBatchSize: o.maxBatchSize, batchWaitMs: o.batchWaitMs, batching: true, mode: o.mode };
   }
 
   /** Requests received and not yet answered (what its serve_replica_in_flight reports). */
   get inFlight(): number {
-    return this.queued + this.running.length;
+    return this.queue.size + this.running.length;
   }
 
   /** Requests waiting for the session. */
   get queued(): number {
-    return this.queue.length - this.head;
+    return this.queue.size;
   }
 
   /** Routed to: it is ready and not draining. */
@@ -56,7 +94,13 @@ export class SimReplica {
   }
 
   submit(r: SimRequest): void {
-    this.queue.push(r);
+    const now = this.o.clock.nowMs();
+    this.arrivals.record(now, 1);
+    // The gateway counts the request it sends among those in flight to the replica.
+    this.hint = { inflight: this.inFlight + 1, atMs: now };
+    const item = { rows: 1, priority: PRIORITY, enqueuedMs: now, deadlineMs: r.arrivedMs + this.o.budgetMs, r };
+    if (!this.queue.offer(item).accepted) return this.o.onRefused(this, r);
+    this.levelsChanged();
     if (!this.busy) this.pump(false);
   }
 
@@ -64,59 +108,79 @@ export class SimReplica {
   drain(): void {
     if (this.phase === 'starting') return this.stop();
     this.phase = 'draining';
-    this.o.clock.clearTimer(this.waitTimer);
-    this.waitTimer = undefined;
+    // As the batcher's flushNow: what is queued runs as soon as the session is free.
+    this.policy = { ...this.policy, batchWaitMs: 0 };
+    this.clearWait();
     if (this.inFlight === 0) this.stop();
-    // A drain does not wait for company: what is queued runs as soon as the session is free.
-    else if (!this.busy) this.pump(true);
+    else if (!this.busy) this.pump(false);
   }
 
   stop(): void {
     this.phase = 'stopped';
     this.stoppedMs = this.o.clock.nowMs();
-    this.o.clock.clearTimer(this.waitTimer);
+    this.clearWait();
   }
 
-  private pump(sessionJustFreed: boolean): void {
+  /** What the batcher does when the session is free: expire, then ask the pure core. */
+  private pump(afterRun: boolean): void {
     const now = this.o.clock.nowMs();
-    // As the replica's batcher does: a request whose deadline passed in the queue is not run.
-    while (this.head < this.queue.length && now - this.queue[this.head]!.arrivedMs > this.o.budgetMs)
-      this.o.onExpired(this.queue[this.head++]!);
+    const expired = this.queue.expire(now);
+    for (const q of expired) this.o.onExpired(q.r);
+    if (expired.length > 0) this.levelsChanged();
     if (this.phase === 'draining' && this.inFlight === 0) return this.stop();
-    const n = this.queued;
-    if (n === 0) return;
-    const oldest = this.queue[this.head]!.arrivedMs;
-    const due = oldest;
-    if (!sessionJustFreed && this.phase !== 'draining' && n < this.o.maxBatchSize && now < due + this.o.batchWaitMs) {
-      if (this.waitTimer === undefined)
-        this.waitTimer = this.o.clock.setTimer(() => this.onWait(), due + this.o.batchWaitMs - now);
-      return;
-    }
-    this.o.clock.clearTimer(this.waitTimer);
-    this.waitTimer = undefined;
-    const rows = Math.min(n, this.o.maxBatchSize);
-    this.running = this.queue.slice(this.head, this.head + rows);
-    this.busy = true;
-    this.head += rows;
-    if (this.head > 1024 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    this.o.clock.setTimer(() => this.onBatchDone(), this.o.serviceMs(rows));
+    const d = this.queue.decide(
+      now,
+      this.policy,
+      afterRun,
+      this.policy.mode === 'adaptive'
+        ? {
+            rowsPerMs: this.arrivals.rowsPerMs(now),
+            curve: this.o.curve,
+            gatewayInflight: now - this.hint.atMs <= GATEWAY_HINT_FRESH_MS ? this.hint.inflight : 0,
+          }
+        : undefined,
+    );
+    if (d.kind === 'run') {
+      this.clearWait();
+      this.running = d.items.map((q) => q.r);
+      this.busy = true;
+      this.levelsChanged();
+      this.o.clock.setTimer(() => this.onBatchDone(), this.o.serviceMs(d.rows));
+    } else if (d.kind === 'wait') {
+      if (d.untilMs < this.waitAtMs) {
+        this.clearWait();
+        this.waitAtMs = d.untilMs;
+        this.waitTimer = this.o.clock.setTimer(() => this.onWait(), d.untilMs - now);
+      }
+    } else this.clearWait();
   }
 
   private onWait(): void {
     this.waitTimer = undefined;
+    this.waitAtMs = Infinity;
     if (!this.busy) this.pump(false);
+  }
+
+  private clearWait(): void {
+    this.o.clock.clearTimer(this.waitTimer);
+    this.waitTimer = undefined;
+    this.waitAtMs = Infinity;
   }
 
   private onBatchDone(): void {
     const done = this.running;
     this.running = [];
+    this.levelsChanged();
     // Requests routed here while the answers go out queue for the next batch.
     this.o.onDone(this, done);
     this.busy = false;
     if (this.queued > 0) this.pump(true);
     else if (this.phase === 'draining') this.stop();
+  }
+
+  private levelsChanged(): void {
+    const now = this.o.clock.nowMs();
+    this.inFlightLevel.set(now, this.inFlight);
+    this.queuedLevel.set(now, this.queued);
   }
 }

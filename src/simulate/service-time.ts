@@ -1,5 +1,6 @@
 // How long one replica takes to run a batch (simulate, pure): measured points (batch size → ms),
 // interpolated linearly between them and extended past the last one by its per-row slope.
+import { BatchCostCurve } from '../common/batching/adaptive-batching.js';
 import { UserError } from '../common/errors.js';
 import { parseDurationMs } from '../common/units.js';
 
@@ -25,6 +26,19 @@ export function serviceMs(m: ServiceTimeModel, rows: number): number {
   const [bl, tl] = p.at(-1)!;
   const [bp, tp] = p.at(-2)!;
   return tl + ((tl - tp) / (bl - bp)) * (rows - bl);
+}
+
+/**
+ * The batch-cost curve a replica would measure at warm-up for this model, for adaptive batching's
+ * rule: the same run times as serviceMs at every whole batch size (flat below the first point,
+ * flat past a single point).
+ */
+export function costCurveOf(m: ServiceTimeModel): BatchCostCurve {
+  const points = m.points.map(([rows, ms]) => ({ rows, ms }));
+  const first = points[0]!;
+  if (first.rows > 1) points.unshift({ rows: 1, ms: first.ms });
+  if (points.length === 1) points.push({ rows: 2, ms: first.ms });
+  return new BatchCostCurve(points);
 }
 
 /**

@@ -23,9 +23,24 @@ export interface SimDecision {
   reason: string;
 }
 
+/** One sample the policy took: what it read and the signal it decided on. */
+export interface SimTick {
+  second: number;
+  /** Requests in flight at the ready replicas, averaged since the previous sample. */
+  inFlight: number;
+  /** Requests queued at the gateway, averaged since the previous sample. */
+  queued: number;
+  /** The policy's signal: in flight + queued averaged over the look-back window. */
+  signal: number;
+  /** The replica count the signal asks for (before the delays). */
+  desired: number;
+}
+
 export interface SimulationResult {
   seconds: SimSecond[];
   decisions: SimDecision[];
+  /** Every sample of the controller's loop, in order. */
+  ticks: SimTick[];
   /** Per minute, against the profile's targets, and the totals. */
   summary: SimSummary;
   /** The inputs that are not in the profile, for reports. */

@@ -59,10 +59,10 @@ test('service times interpolate between measured batch sizes and extend past the
 });
 
 test("steady load below capacity: no scaling, no failure, latency of one batch window plus one run (Little's law)", () => {
-  // 100 req/s, 10 ms per batch whatever its size: every request waits at most the 5 ms window
-  // (or less, when it joins a batch that fills), then runs 10 ms.
+  // 100 req/s, 10 ms per batch whatever its size, fixed batching: every request waits at most the
+  // 5 ms window (or less, when it joins a batch that fills), then runs 10 ms.
   const r = simulate({
-    profile: profile(),
+    profile: profile({ batching: { maxBatchSize: 8, batchWaitMs: 5, mode: 'fixed', maxQueuedRequests: 64 } }),
     trace: { ratePerSec: new Array(20).fill(100), source: 't' },
     serviceTime: parseServiceTime('10ms'),
     startupMs: 500,

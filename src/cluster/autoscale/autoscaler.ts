@@ -157,18 +157,21 @@ export class Autoscaler {
     if (!(config.targetOngoingRequests > 0)) throw new RangeError('targetOngoingRequests must be > 0');
   }
 
-  /** Records a sample measured now (its atMs is set from the clock). */
-  observe(sample: Omit<LoadSample, 'atMs'> | number): void {
-    const now = this.clock.nowMs();
+  /** Records a sample measured at `atMs` (default now, from the clock). */
+  observe(sample: Omit<LoadSample, 'atMs'> | number, atMs = this.clock.nowMs()): void {
+    const now = atMs;
     const s = typeof sample === 'number' ? { inFlight: sample, queued: 0 } : sample;
     this.samples.push({ ...s, atMs: now });
     this.samples = this.samples.filter((x) => now - x.atMs <= this.config.lookbackMs);
   }
 
-  /** Decides given the replica count the controller runs now; undefined before any sample in the window. */
-  decide(currentReplicas: number): ScalingDecision | undefined {
+  /**
+   * Decides given the replica count the controller runs now, as of `atMs` (default now, from the
+   * clock); undefined before any sample in the window.
+   */
+  decide(currentReplicas: number, atMs = this.clock.nowMs()): ScalingDecision | undefined {
     const d = decide({
-      nowMs: this.clock.nowMs(),
+      nowMs: atMs,
       currentReplicas,
       samples: this.samples,
       config: this.config,

@@ -1,9 +1,9 @@
-// The autoscaling shell (control plane): every metrics interval it samples the replicas (in flight,
-// queue depth) and the gateway's /metrics (queued requests, request-duration histogram), feeds the
-// pure policy (autoscaler.ts) and applies what it decides, unless the count is pinned by `serve
+// The autoscaling shell (control plane): every metrics interval, on due times that a slow scrape does
+// not push back, it samples the replicas (in flight, queue depth) and the gateway's /metrics (queued
+// requests, request-duration histogram), feeds the pure policy (autoscaler.ts) and applies what it decides, unless the count is pinned by `serve
 // scale N`. Each decision that changes something or starts a wait is one JSON log line with its
 // inputs, and is kept for `serve status` with the replica count over the last minutes.
-import { every, type Clock } from '../../common/clock.js';
+import { everyDue, type Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { ScalingRecord } from '../../common/cluster-status.js';
 import type { Profile } from '../../profile/types.js';
@@ -35,6 +35,14 @@ export interface AutoscaleLoopOptions {
   gatewayMetrics(timeoutMs: number): Promise<string | undefined>;
   log: Logger;
   emit(e: ClusterEvent): void;
+}
+
+/**
+ * How long one sample's scrapes may take, ms: well inside the metrics interval (at most 1 s), so a
+ * scrape that hangs ends before the next due time and the period stays the documented one.
+ */
+export function scrapeTimeoutMs(metricsIntervalMs: number): number {
+  return Math.min(1000, metricsIntervalMs * 0.8);
 }
 
 /** Decisions kept for status. */
@@ -82,7 +90,7 @@ export class AutoscaleLoop {
 
   start(): void {
     this.recordHistory(true);
-    this.stopLoop ??= every(this.o.clock, this.profile.autoscaling.metricsIntervalMs, () => this.tick(), {
+    this.stopLoop ??= everyDue(this.o.clock, this.profile.autoscaling.metricsIntervalMs, (dueMs) => this.tick(dueMs), {
       unref: true,
     });
   }
@@ -135,10 +143,14 @@ export class AutoscaleLoop {
     this.o.log.info('scaling decision', { ...entry });
   }
 
-  /** One step: sample, feed the policy, apply its decision (unless pinned, off, or rolling). */
-  async tick(): Promise<void> {
+  /**
+   * One step: sample, feed the policy, apply its decision (unless pinned, off, or rolling). The
+   * sample and the decision are dated `dueMs`, the time the step was due (its scrapes began then),
+   * so the delays are measured in whole periods, not periods plus scrape times.
+   */
+  async tick(dueMs = this.o.clock.nowMs()): Promise<void> {
     const a = this.profile.autoscaling;
-    const timeoutMs = Math.min(a.metricsIntervalMs, 1000);
+    const timeoutMs = scrapeTimeoutMs(a.metricsIntervalMs);
     const [load, gatewayText] = await Promise.all([
       this.o.target.sampleLoad(timeoutMs),
       this.o.gatewayMetrics(timeoutMs),
@@ -148,9 +160,12 @@ export class AutoscaleLoop {
     const gw = gatewayText === undefined ? undefined : gatewayReading(gatewayText);
     const latency = gw?.latency ? histogramDelta(this.lastGateway, gw.latency) : undefined;
     if (gw?.latency) this.lastGateway = gw.latency;
-    this.policy.observe({ inFlight: load.inFlight, queued: gw?.queued ?? 0, replicaQueued: load.queued, latency });
+    this.policy.observe(
+      { inFlight: load.inFlight, queued: gw?.queued ?? 0, replicaQueued: load.queued, latency },
+      dueMs,
+    );
     const current = this.o.target.desired;
-    const d = this.policy.decide(current);
+    const d = this.policy.decide(current, dueMs);
     if (!d) return;
     this.lastDecision = d;
     const apply = a.enabled && this.pinned === undefined && !this.o.target.rolling && d.applyReplicas !== undefined;

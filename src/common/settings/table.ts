@@ -5,7 +5,7 @@ import type { SourcedRows, TableSetting } from './settings.js';
 /** Where inference runs: `auto` uses CUDA where its provider loads, else the CPU (one log line). */
 export type DeviceRequest = 'auto' | 'cpu' | 'cuda';
 
-/** How a replica forms batches (see replica/adaptive-batching.ts). */
+/** How a replica forms batches (see common/batching/adaptive-batching.ts). */
 export type BatchingMode = 'adaptive' | 'fixed';
 
 /** Settings of one replica process, units in the names. */

@@ -1,8 +1,12 @@
-// The dynamic batcher's pure core (data plane, replica): a bounded priority queue that decides
-// which requests form the next batch and when, given only the time from an injected clock. The
-// shell (batcher.ts) does the I/O; everything here is tested on a ManualClock.
-import type { BatchingMode } from '../common/settings/table.js';
+// The dynamic batcher's pure core (common: the replica's batcher and the autoscaling simulator both run it):
+// a bounded priority queue that decides which requests form the next batch and when, given only the time
+// from an injected clock. The shells (replica/batcher.ts, simulate/replica-model.ts) do the rest; everything
+// here is tested on a ManualClock.
+import type { BatchingMode } from '../settings/table.js';
 import { adaptiveWaitMs, type BatchCostCurve } from './adaptive-batching.js';
+
+/** How long the gateway's in-flight count (GATEWAY_INFLIGHT_HEADER) is believed without a newer one, ms. */
+export const GATEWAY_HINT_FRESH_MS = 20;
 
 /** What the core needs to know about a queued request. */
 export interface QueuedItem {

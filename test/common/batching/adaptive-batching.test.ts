@@ -3,15 +3,15 @@
 // the wait for company never exceeds batch_wait_timeout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../src/common/clock.js';
+import { ManualClock } from '../../../src/common/clock.js';
 import {
   ArrivalRate,
   BatchCostCurve,
   RunTimeScale,
   adaptiveWaitMs,
   waitGain,
-} from '../../src/replica/adaptive-batching.js';
-import { BatchQueue, type BatchPolicy, type QueuedItem } from '../../src/replica/batch-queue.js';
+} from '../../../src/common/batching/adaptive-batching.js';
+import { BatchQueue, type BatchPolicy, type QueuedItem } from '../../../src/common/batching/batch-queue.js';
 
 /** The demo model on one CPU thread: little fixed cost per run (~0.06 ms), ~0.045 ms a row. */
 const cpuCurve = new BatchCostCurve([

@@ -1,6 +1,7 @@
-// Adaptive batching's pure rule (data plane, replica): how long a free session should wait for more
+// Adaptive batching's pure rule (common: the replica's batcher and the simulator): how long a free session should wait for more
 // rows, from the measured arrival rate and the model's batch-cost curve (measured at warm-up). Time
-// comes from the caller's Clock; batch-queue.ts asks this module, the batcher shell feeds it.
+// comes from the caller's Clock; batch-queue.ts asks this module, the batcher shell
+// (replica/batcher.ts) and the simulator's replica feed it.
 
 /** One measured point of the batch-cost curve: a model run of `rows` rows took `ms`. */
 export interface CostPoint {

@@ -2,8 +2,8 @@
 // priority, shedding when full, and deadlines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../src/common/clock.js';
-import { BatchQueue, type BatchPolicy, type QueuedItem } from '../../src/replica/batch-queue.js';
+import { ManualClock } from '../../../src/common/clock.js';
+import { BatchQueue, type BatchPolicy, type QueuedItem } from '../../../src/common/batching/batch-queue.js';
 
 interface Item extends QueuedItem {
   id: string;
