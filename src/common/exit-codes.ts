@@ -54,7 +54,8 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
         'request succeeded (even ' +
         'without targets: `FAIL: no successful request`); the server was reached',
       tune: 'every measured configuration missed with confidence: the closest candidate is reported with what it missed',
-      rollout: 'the rollout rolled back',
+      rollout:
+        'the rollout rolled back (a missed step, a step still undecided at --max-step-time with rollout.on_inconclusive: rollback, new replicas that could not start, an abort)',
       'model compare': 'agreement below `--min-agreement`',
     },
   },
