@@ -2,7 +2,8 @@
 // host's shared connection. Stdin, stdout and stderr travel over the session; a heartbeat line
 // keeps a remote replica alive; a stop is SIGTERM to its process group there, then the session
 // ends. A session that ends without the wrapper's exit status (the connection died, or a kill the
-// host never confirmed) is reported as lost (ExitInfo.lost), not as an exit of the child.
+// host never confirmed), or with a signal nobody sent just before the connection died, is reported
+// as lost (ExitInfo.lost), not as an exit of the child.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -158,8 +159,15 @@ class SshSession implements LaunchedProcess {
    * over, never waited for.
    */
   private async verdict(sshCode: number | null): Promise<ExitInfo> {
-    if (this.exitStatus !== undefined) return statusOf(this.exitStatus);
     const conn = this.o.connection;
+    if (this.exitStatus !== undefined) {
+      const info = statusOf(this.exitStatus);
+      // Killed by a signal nobody here sent, and the connection drops right after: the host went
+      // with its processes (a reboot, a killed process tree), not a crash of the child's own.
+      if (info.signal !== null && !this.sent && (await conn.downWithin(conn.state === 'up' ? VERDICT_MS : 0)))
+        return { ...info, lost: conn.reason ?? `the SSH connection to ${conn.o.hostName} is down` };
+      return info;
+    }
     const sent = this.sent ?? null;
     if (conn.state === 'up' && this.sent && !this.forced) return { code: null, signal: sent };
     // Give the connection a moment to say it is down, for the reason.
