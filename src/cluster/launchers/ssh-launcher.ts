@@ -26,6 +26,12 @@ export interface SshLauncherOptions {
 const HEARTBEAT = JSON.stringify({ type: 'heartbeat' });
 /** How long an unexplained end of a session waits for the connection's verdict. */
 const VERDICT_MS = 1500;
+/**
+ * How long the end of a session after our SIGKILL waits for the connection to say it is down: when
+ * the master dies (a host lost) every session ends in the same instant, and a session's end may be
+ * read just before the master's.
+ */
+const KILL_VERDICT_MS = 500;
 
 export class SshLauncher implements Launcher {
   constructor(private readonly o: SshLauncherOptions) {}
@@ -169,7 +175,12 @@ class SshSession implements LaunchedProcess {
       return info;
     }
     const sent = this.sent ?? null;
-    if (conn.state === 'up' && this.sent && !this.forced) return { code: null, signal: sent };
+    if (conn.state === 'up' && this.sent && !this.forced) {
+      // A kill leaves no status either way: only the connection tells a host lost at that moment.
+      if (this.sent === 'SIGKILL' && (await conn.downWithin(KILL_VERDICT_MS)))
+        return { code: null, signal: sent, lost: conn.reason ?? `the SSH connection to ${conn.o.hostName} is down` };
+      return { code: null, signal: sent };
+    }
     // Give the connection a moment to say it is down, for the reason.
     const down = await conn.downWithin(conn.state === 'up' ? VERDICT_MS : 0);
     // The wrapper never said its pid: nothing started there (sshd refused the session, say). An
