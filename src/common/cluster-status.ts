@@ -179,13 +179,18 @@ export interface CacheStatus {
 export interface HostStatus {
   /** Its profile name ("local" for this machine when the profile lists no hosts). */
   name: string;
-  /** up: replicas may be placed there; down: lost or not connected (see reason), retried. */
+  /**
+   * up: replicas may be placed there; connecting: an attempt (connect, then the same preparation as
+   * at `serve up`) is under way; down: lost, not connected or not preparable (see reason), retried.
+   */
   state: 'up' | 'connecting' | 'down';
   /** The SSH target (user@host:port); absent for this machine. */
   ssh?: string;
   /** Where its replicas listen (SSH hosts). */
   address?: string;
   reason?: string;
+  /** A host that is not up: when the next attempt at it starts, from now (backoff with jitter, at most 30 s). */
+  nextAttemptInMs?: number;
   /** Capacity placement hands out. */
   cpus: number;
   memoryBytes: number;

@@ -22,6 +22,9 @@ export function handleReplicaControl(
     seq?: unknown;
     settings?: unknown;
   };
+  // The controller's heartbeat (a replica on an SSH host gets one every keep-alive): its arrival is
+  // what counts (data-plane-process.ts), there is nothing to do or to log.
+  if (m.type === 'heartbeat') return;
   if (m.type !== 'reconfigure') {
     ctx.log.warn('control line ignored: a replica takes only {"type":"reconfigure",...}', {
       type: String(m.type).slice(0, 40),

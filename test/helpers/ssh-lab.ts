@@ -31,6 +31,10 @@ export interface TestHost {
   /** Stops (SIGSTOP) every process of the host, sshd included: a hung host whose kernel still answers TCP. */
   freeze(): void;
   thaw(): void;
+  /** Kills (SIGKILL) every process of the host, sshd included: a host that went down whole. */
+  kill(): void;
+  /** Starts its sshd again (after kill): the host is back; resolves once it listens. */
+  start(): Promise<void>;
   /** Pids of processes in the namespace other than sshd's own. */
   ourPids(): number[];
 }
@@ -198,7 +202,8 @@ function makeHost(
   inNs('ip', 'addr', 'add', `${address}/30`, 'dev', vethThere);
   inNs('ip', 'link', 'set', vethThere, 'up');
   inNs('ip', 'link', 'set', 'lo', 'up');
-  inNs(SSHD, '-f', path.join(hostDir, 'sshd_config'), '-E', path.join(hostDir, 'sshd.log'));
+  const startSshd = () => inNs(SSHD, '-f', path.join(hostDir, 'sshd_config'), '-E', path.join(hostDir, 'sshd.log'));
+  startSshd();
   const sshdPid = () => Number(readFileSync(pidFile, 'utf8').trim());
   return {
     name,
@@ -214,6 +219,11 @@ function makeHost(
     restore: () => void spawnSync('ip', ['route', 'del', 'blackhole', `${address}/32`]),
     freeze: () => signalNamespace(ns, 'SIGSTOP'),
     thaw: () => signalNamespace(ns, 'SIGCONT'),
+    kill: () => killNamespace(ns),
+    start: async () => {
+      startSshd();
+      await waitListening(address, port, 10_000);
+    },
     ourPids: () => namespacePids(ns).filter((pid) => pid !== sshdPid() && !isSshd(pid)),
   };
 }

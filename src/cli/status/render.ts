@@ -106,10 +106,11 @@ export function renderWriteFailure(f: WriteFailure): string {
   return `  disk: ${f.file} not written since ${f.since.slice(11, 19)} UTC (${what}): ` + `${f.error}`;
 }
 
-/** The hosts table, when there is more than this machine or any GPU; then down hosts with why. */
+/** The hosts table, when there is more than this machine, an SSH host or any GPU; then down hosts with why and their next attempt. */
 function renderHosts(s: ClusterStatus): string | undefined {
   const hosts = s.hosts ?? [];
-  if (hosts.length <= 1 && !hosts.some((h) => h.gpus.length > 0)) return undefined;
+  if (hosts.length <= 1 && !hosts.some((h) => h.gpus.length > 0 || h.ssh !== undefined || h.state !== 'up'))
+    return undefined;
   const rows = hosts.map((h) => [
     h.name,
     h.state,
@@ -122,8 +123,14 @@ function renderHosts(s: ClusterStatus): string | undefined {
   const lines = [
     compactTable(['host', 'state', 'ssh', 'cpus', 'memory', 'replicas', 'gpus (util, memory used/total)'], rows, 100),
   ];
-  for (const h of hosts) if (h.state !== 'up' && h.reason) lines.push(`  ${h.name} ${h.state}: ${h.reason}`);
+  for (const h of hosts) if (h.state !== 'up') lines.push(renderHostDown(h));
   return lines.join('\n');
+}
+
+/** "  h1 down: lost the SSH connection to ... (...); next attempt in 3.9s". */
+export function renderHostDown(h: NonNullable<ClusterStatus['hosts']>[number]): string {
+  const next = h.nextAttemptInMs === undefined ? '' : `; next attempt in ${formatMs(h.nextAttemptInMs)}`;
+  return `  ${h.name} ${h.state}: ${h.reason ?? 'no reason known'}${next}`;
 }
 
 function renderGpu(g: NonNullable<ClusterStatus['hosts']>[number]['gpus'][number]): string {

@@ -91,6 +91,7 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     oversubscribe: opts.oversubscribe ?? false,
     authToken: c.token,
     downHosts: () => c.hosts?.downHosts() ?? [],
+    hostFault: (host) => c.hosts?.hostFault(host),
     replicaLaunch: (id, placed, version) =>
       placedReplicaLaunch(
         inForce.profile,

@@ -1,6 +1,8 @@
 // One host of a running cluster (control plane, hosts): its entry (capacity, GPU readings, and for an
-// SSH host its connection and where a replica runs), made by connecting and preparing it.
+// SSH host its connection, where a replica runs, and whether it is prepared since it last came up),
+// made by connecting and preparing it; whether placement may use it, and how status shows it.
 import type { Clock } from '../../common/clock.js';
+import type { HostStatus } from '../../common/cluster-status.js';
 import { UnreachableError, UserError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { findPackageRoot } from '../../common/package-info.js';
@@ -13,7 +15,7 @@ import { prepareRemoteHost } from './prepare-host.js';
 import { NVIDIA_SMI_ARGS, localGpus, parseNvidiaSmi, type GpuReading } from './gpus.js';
 import { shellCommand } from './shell-quote.js';
 import { controlPathOf, type SshConfig } from './ssh-options.js';
-import { resolveTarget, type SshTarget } from './ssh-target.js';
+import { describeTarget, resolveTarget, type SshTarget } from './ssh-target.js';
 
 /** What making a host's entry needs (the host set's options). */
 export interface HostEntryOptions {
@@ -52,6 +54,19 @@ export interface HostEntry {
   capacity: HostCapacity;
   gpus: GpuReading[];
   remote?: RemoteParts;
+  /**
+   * SSH host: prepared (versions checked, model there) since its connection last came up; only
+   * then is it offered to placement.
+   */
+  prepared?: boolean;
+  /** SSH host: being prepared now. */
+  preparing?: boolean;
+  /** SSH host: why its last preparation failed (while its connection is up). */
+  problem?: string;
+  /** SSH host: failed attempts in a row since it was last up (the backoff's exponent). */
+  failures?: number;
+  /** SSH host: when the next attempt at it is due (on the clock), while one is scheduled. */
+  nextAttemptAtMs?: number;
 }
 
 /** This machine's entry: its capacity, with nvidia-smi's GPUs where it runs. */
@@ -116,22 +131,38 @@ export async function remoteEntry(
     if (err instanceof ConnectError && err.failure.kind !== 'other') throw new UnreachableError(err.message);
     throw new UserError(errorMessage(err));
   }
-  const { facts, capacity, registry } = await prepareRemoteHost(spec, {
-    conn,
-    target,
-    workdir,
-    model: o.model,
-    onEvent: (e) => o.onEvent(e),
-  });
   const heartbeatMs = config.keepaliveMs;
   const heartbeatTimeoutMs = heartbeatMs * (config.keepaliveCount + 1);
   const address = spec.address ?? target.hostname;
-  return {
+  const entry: HostEntry = {
     spec,
-    capacity,
-    gpus: facts.gpus,
-    remote: { target, conn, heartbeatMs, node: spec.node, workdir, registry, address, heartbeatTimeoutMs },
+    capacity: { name: spec.name, cpus: 0, memoryBytes: 0, gpus: 0 },
+    gpus: [],
+    remote: { target, conn, heartbeatMs, node: spec.node, workdir, registry: '', address, heartbeatTimeoutMs },
   };
+  await prepareEntry(entry, o);
+  return entry;
+}
+
+/**
+ * Prepares an SSH host whose connection is up, at `serve up` and again on every reconnection: the
+ * Node.js and serve versions checked, the model copied where it is missing; then its capacity,
+ * GPUs and registry are what the host said. Throws (UserError, UnreachableError) when it cannot be.
+ */
+export async function prepareEntry(e: HostEntry, o: HostEntryOptions): Promise<void> {
+  const r = e.remote!;
+  const { facts, capacity, registry } = await prepareRemoteHost(e.spec, {
+    conn: r.conn,
+    target: r.target,
+    workdir: r.workdir,
+    model: o.model,
+    onEvent: (ev) => o.onEvent(ev),
+  });
+  e.capacity = capacity;
+  e.gpus = facts.gpus;
+  r.registry = registry;
+  e.prepared = true;
+  e.problem = undefined;
 }
 
 /** Refreshes a host's GPU readings (this machine's, or over its connection while it is up). */
@@ -149,4 +180,45 @@ export async function readGpus(e: HostEntry): Promise<void> {
   } catch {
     // Keep the last good reading.
   }
+}
+
+/** A host placement may use: this machine, or an SSH host that is connected and prepared. */
+export function usable(e: HostEntry): boolean {
+  return !e.remote || (e.remote.conn.state === 'up' && e.prepared === true);
+}
+
+export function hostState(e: HostEntry): HostStatus['state'] {
+  if (usable(e)) return 'up';
+  const conn = e.remote!.conn;
+  if (conn.state !== 'up') return conn.state;
+  return e.preparing ? 'connecting' : 'down';
+}
+
+/** Why a host is not offered to placement (its preparation's failure, or the connection's). */
+export function whyDown(e: HostEntry): string {
+  const conn = e.remote!.conn;
+  if (conn.state === 'up') return e.problem ?? 'being prepared again';
+  return conn.reason ?? 'connecting';
+}
+
+/** A host as `serve status` shows it (`nowMs` on the clock, for when its next attempt is). */
+export function entryStatus(e: HostEntry, nowMs: number): HostStatus {
+  return {
+    name: e.spec.name,
+    state: hostState(e),
+    ...(e.remote ? { ssh: describeTarget(e.remote.target), address: e.remote.address } : {}),
+    ...(usable(e) ? {} : { reason: whyDown(e) }),
+    ...(e.nextAttemptAtMs === undefined || usable(e)
+      ? {}
+      : { nextAttemptInMs: Math.max(0, Math.round(e.nextAttemptAtMs - nowMs)) }),
+    cpus: e.capacity.cpus,
+    memoryBytes: e.capacity.memoryBytes,
+    gpus: e.gpus.map((g) => ({
+      index: g.index,
+      name: g.name,
+      memoryTotalBytes: g.memoryTotalBytes,
+      memoryUsedBytes: g.memoryUsedBytes,
+      utilizationPercent: g.utilizationPercent,
+    })),
+  };
 }

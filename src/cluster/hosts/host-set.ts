@@ -1,21 +1,26 @@
 // The hosts of a running cluster (control plane, hosts): connects every SSH host at `serve up` (one
 // shared connection each) and prepares it (host-entry.ts), then keeps each host's state: up, or
-// down and retried, with GPU readings; and says where and how a replica runs on it.
+// down and retried with backoff (prepared again before it is offered to placement), with GPU
+// readings; and says where and how a replica runs on it.
 import type { TimerHandle } from '../../common/clock.js';
 import { UnreachableError, UserError, errorMessage } from '../../common/errors.js';
 import type { HostStatus } from '../../common/cluster-status.js';
 import type { SshConnection } from './ssh-connection.js';
 import type { HostCapacity } from '../placement/index.js';
 import {
+  entryStatus,
   localEntry,
+  prepareEntry,
   readGpus,
   remoteEntry,
+  usable,
+  whyDown,
   type HostEntry,
   type HostEntryOptions,
   type RemotePlace,
 } from './host-entry.js';
 import { sshConfigOf, type SshConfig } from './ssh-options.js';
-import { describeTarget } from './ssh-target.js';
+import { hostRetryDelayMs } from './retry-delay.js';
 
 /** What a launcher needs of an SSH host: its shared connection, the folder children run in, the heartbeat period. */
 export interface RemoteConnection {
@@ -30,6 +35,8 @@ const GPU_READ_EVERY_MS = 5000;
 export interface HostSetOptions extends HostEntryOptions {
   /** A host went down or came back: pending replicas may be placed now. */
   onChange(): void;
+  /** The jitter of the retry backoff, in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 export class HostSet {
@@ -74,16 +81,23 @@ export class HostSet {
     return set;
   }
 
-  /** Capacity of the hosts that are up, in profile order. */
+  /** Capacity of the hosts that are up (and prepared since they came up), in profile order. */
   capacities(): HostCapacity[] {
-    return this.entries.filter((e) => !e.remote || e.remote.conn.state === 'up').map((e) => e.capacity);
+    return this.entries.filter((e) => usable(e)).map((e) => e.capacity);
   }
 
   /** Names of the hosts that are down, with why (for pending reasons). */
   downHosts(): string[] {
-    return this.entries
-      .filter((e) => e.remote && e.remote.conn.state !== 'up')
-      .map((e) => `${e.spec.name} (${e.remote!.conn.reason ?? 'connecting'})`);
+    return this.entries.filter((e) => !usable(e)).map((e) => `${e.spec.name} (${whyDown(e)})`);
+  }
+
+  /**
+   * Why a replica of `hostName` that ended was the host's doing, or undefined: the host is down
+   * or not yet prepared again (its end is then no crash of the replica's own).
+   */
+  hostFault(hostName: string | undefined): string | undefined {
+    const e = this.entries.find((x) => x.spec.name === hostName);
+    return e && !usable(e) ? `host ${e.spec.name} is down: ${whyDown(e)}` : undefined;
   }
 
   /** What a replica on `hostName` needs; undefined for this machine. */
@@ -117,21 +131,8 @@ export class HostSet {
   }
 
   status(): HostStatus[] {
-    return this.entries.map((e) => ({
-      name: e.spec.name,
-      state: e.remote ? e.remote.conn.state : 'up',
-      ...(e.remote ? { ssh: describeTarget(e.remote.target), address: e.remote.address } : {}),
-      ...(e.remote?.conn.reason && e.remote.conn.state !== 'up' ? { reason: e.remote.conn.reason } : {}),
-      cpus: e.capacity.cpus,
-      memoryBytes: e.capacity.memoryBytes,
-      gpus: e.gpus.map((g) => ({
-        index: g.index,
-        name: g.name,
-        memoryTotalBytes: g.memoryTotalBytes,
-        memoryUsedBytes: g.memoryUsedBytes,
-        utilizationPercent: g.utilizationPercent,
-      })),
-    }));
+    const nowMs = this.o.clock.nowMs();
+    return this.entries.map((e) => entryStatus(e, nowMs));
   }
 
   /** Closes every connection; call after the replicas have stopped. */
@@ -150,39 +151,85 @@ export class HostSet {
     if (this.closed) return;
     const entry = this.entries.find((e) => e.spec.name === name);
     if (!entry) return; // still opening
-    if (state === 'down') {
-      this.scheduleRetry(entry);
-      if (entry.wasUp === false) return;
-      entry.wasUp = false;
-      this.o.onEvent({
-        level: 'warn',
-        kind: 'host-lost',
-        message:
-          `host ${name} is down: ${why ?? 'connection closed'}; its replicas are placed ` +
-          `elsewhere, and it is tried again`,
-      });
-      this.o.onChange();
-    } else if (state === 'up') {
-      entry.wasUp = true;
-      this.o.onEvent({ level: 'info', kind: 'host', message: `host ${name} is up again` });
-      this.o.onChange();
-    }
+    if (state !== 'down') return;
+    entry.prepared = false;
+    // An attempt in flight schedules the next one itself when it fails.
+    if (!this.attempting.has(name) && !this.retryTimers.has(name)) this.scheduleRetry(entry);
+    if (entry.wasUp === false) return;
+    entry.wasUp = false;
+    this.o.onEvent({
+      level: 'warn',
+      kind: 'host-lost',
+      message:
+        `host ${name} is down: ${why ?? 'connection closed'}; its replicas are placed ` +
+        `elsewhere, and it is tried again`,
+    });
+    this.o.onChange();
   }
 
-  /** Tries a lost host again every keep-alive period until it answers (quietly: one event per change). */
+  /** Hosts with an attempt (connect and prepare) in flight. */
+  private readonly attempting = new Set<string>();
+
+  /**
+   * Tries a lost host again after the backoff (hostRetryDelayMs: doubling from the keep-alive
+   * period, capped at 30 s, with jitter; reset when it is up), quietly: one event per change.
+   */
   private scheduleRetry(entry: HostEntry): void {
-    const conn = entry.remote!.conn;
-    const delayMs = Math.max(1000, this.config.keepaliveMs);
+    const name = entry.spec.name;
+    const baseMs = Math.max(1000, this.config.keepaliveMs);
+    const delayMs = hostRetryDelayMs(entry.failures ?? 0, baseMs, this.o.random ?? Math.random);
+    entry.nextAttemptAtMs = this.o.clock.nowMs() + delayMs;
     this.retryTimers.set(
-      entry.spec.name,
+      name,
       this.o.clock.setTimer(
         () => {
-          if (this.closed) return;
-          conn.open().catch(() => this.scheduleRetry(entry));
+          this.retryTimers.delete(name);
+          void this.attempt(entry);
         },
         delayMs,
         { unref: true },
       ),
     );
+  }
+
+  /**
+   * One attempt at a lost host: its connection opened again, then the same preparation as at
+   * `serve up` (versions, the model copied where it is missing). Only a host that passes both is
+   * offered to placement again.
+   */
+  private async attempt(entry: HostEntry): Promise<void> {
+    if (this.closed) return;
+    const name = entry.spec.name;
+    const conn = entry.remote!.conn;
+    entry.nextAttemptAtMs = undefined;
+    this.attempting.add(name);
+    let failure: unknown;
+    try {
+      if (conn.state !== 'up') await conn.open();
+      if (this.closed) throw new Error('closed');
+      entry.preparing = true;
+      await prepareEntry(entry, this.o);
+    } catch (err) {
+      failure = err;
+    } finally {
+      entry.preparing = false;
+      this.attempting.delete(name);
+    }
+    if (this.closed) return void (await conn.close());
+    if (failure !== undefined || conn.state !== 'up') {
+      entry.prepared = false;
+      entry.failures = (entry.failures ?? 0) + 1;
+      if (failure !== undefined && conn.state === 'up') {
+        const problem = `reachable again, but could not be prepared: ${errorMessage(failure)}`;
+        if (entry.problem !== problem)
+          this.o.onEvent({ level: 'warn', kind: 'host', message: `host ${name} is ${problem}; it is tried again` });
+        entry.problem = problem;
+      }
+      return this.scheduleRetry(entry);
+    }
+    entry.failures = 0;
+    entry.wasUp = true;
+    this.o.onEvent({ level: 'info', kind: 'host', message: `host ${name} is up again` });
+    this.o.onChange();
   }
 }

@@ -8,6 +8,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ProcessResult } from './run-process.js';
 import { shellQuote } from './shell-quote.js';
+import { commandFailureCause } from './ssh-errors.js';
 
 /** Runs one shell command on the host, with `input` streamed to its stdin. */
 export type RemoteExec = (
@@ -80,8 +81,7 @@ export async function remoteModelState(
     'exit 0',
   ].join('\n');
   const r = await exec(script, { timeoutMs: 30_000 });
-  if (r.code !== 0)
-    throw new Error(`could not read ${dir} there: ` + `${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`);
+  if (r.code !== 0) throw new Error(`could not read ${dir} there: ${commandFailureCause(r, 30_000)}`);
   const haveBlobs = new Set<string>();
   const haveFiles = new Map<string, string>();
   for (const line of r.stdout.split('\n')) {
@@ -120,14 +120,13 @@ export async function syncModel(
       `[ "$(sha256sum < ${tmp} | cut -d ' ' -f 1)" = ${f.sha256} ] && mv -f ${tmp} ` +
       `${shellQuote(state.store)}/${f.sha256} || { rm -f ${tmp}; echo "the copy of ` +
       `${f.rel} arrived damaged" >&2; exit 1; }`;
+    const timeoutMs = 60_000 + f.bytes / 1000;
     const r = await exec(script, {
-      timeoutMs: 60_000 + f.bytes / 1000,
+      timeoutMs,
       input: () => createReadStream(path.join(localDir, f.rel)),
     });
     if (r.code !== 0)
-      throw new Error(
-        `copying ${f.rel} (${f.bytes} bytes) failed: ` + `${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`,
-      );
+      throw new Error(`copying ${f.rel} (${f.bytes} bytes) failed: ${commandFailureCause(r, timeoutMs)}`);
     sent.add(f.sha256);
     blobsSent++;
     bytesSent += f.bytes;
@@ -142,9 +141,6 @@ export async function syncModel(
     );
   });
   const r = await exec(`set -e\n${link.join('\n')}`, { timeoutMs: 60_000 });
-  if (r.code !== 0)
-    throw new Error(
-      `putting the files into ${state.dir} failed: ` + `${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`}`,
-    );
+  if (r.code !== 0) throw new Error(`putting the files into ${state.dir} failed: ${commandFailureCause(r, 60_000)}`);
   return { present: false, filesLinked: state.missing.length, blobsSent, bytesSent };
 }

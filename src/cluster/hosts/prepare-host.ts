@@ -10,7 +10,11 @@ import type { SshConnection } from './ssh-connection.js';
 import type { HostCapacity } from '../placement/index.js';
 import { factsScript, minNodeVersion, nodeAtLeast, parseFacts, type HostFacts } from './facts.js';
 import { hashVersionFolder, syncModel } from './model-sync.js';
+import { commandFailureCause } from './ssh-errors.js';
 import { describeTarget, type SshTarget } from './ssh-target.js';
+
+/** How long the host gets to say what it runs. */
+const FACTS_TIMEOUT_MS = 30_000;
 
 export interface PrepareOptions {
   conn: SshConnection;
@@ -61,11 +65,10 @@ export async function prepareRemoteHost(
 
 /** Asks the host what it runs and has; a host that cannot run this serve is a UserError. */
 async function checkFacts(spec: HostSpec, conn: SshConnection, workdir: string): Promise<HostFacts> {
-  const r = await conn.exec(factsScript(spec.node, workdir), { timeoutMs: 30_000 });
+  const r = await conn.exec(factsScript(spec.node, workdir), { timeoutMs: FACTS_TIMEOUT_MS });
   if (r.code !== 0)
     throw new UnreachableError(
-      `host ${spec.name}: could not ask it what it runs (` +
-        `${r.stderr.trim().split('\n').at(-1) ?? `exit ${r.code}`})`,
+      `host ${spec.name}: could not ask it what it runs (${commandFailureCause(r, FACTS_TIMEOUT_MS)})`,
     );
   const facts = parseFacts(r.stdout);
   const here = packageVersion();

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import { runProcess, type ProcessResult } from './run-process.js';
-import { classifySshFailure, type FailureContext, type SshFailure } from './ssh-errors.js';
+import { classifySshFailure, lostConnectionCause, type FailureContext, type SshFailure } from './ssh-errors.js';
 import { sshArgs, type SshConfig } from './ssh-options.js';
 import { shellQuote } from './shell-quote.js';
 import { describeTarget, type SshTarget } from './ssh-target.js';
@@ -100,8 +100,9 @@ export class SshConnection {
     child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      let opened = false;
       // Authentication and the remote Node.js start get this long beyond the connect timeout.
-      const giveUp = this.o.clock.setTimer(() => fail(true), config.connectTimeoutMs + 10_000);
+      const giveUp = this.o.clock.setTimer(() => fail(true), this.loginTimeoutMs);
       const fail = (timedOut: boolean) => {
         if (settled) return;
         settled = true;
@@ -115,28 +116,22 @@ export class SshConnection {
         this.lastEchoMs = this.o.clock.nowMs();
         if (settled || line.trim() !== 'ready') return;
         settled = true;
+        opened = true;
         this.o.clock.clearTimer(giveUp);
         this.startHeartbeat(child);
         this.setState('up', undefined);
         this.o.log.info('ssh connection up', { host: this.o.hostName, target: describeTarget(target) });
         resolve();
       });
-      child.on('close', (code) => {
+      child.on('close', (code, signal) => {
         if (this.master === child) this.master = undefined;
         this.o.clock.clearTimer(this.heartbeat);
         if (!settled) return fail(false);
+        // A failed open already said why (a login that timed out is killed here: not "lost").
+        if (!opened) return;
         if (this.closing) return this.setState('down', 'closed');
-        const last =
-          this.echoLost ??
-          stderr
-            .trim()
-            .split('\n')
-            .filter((l) => l.trim())
-            .at(-1);
-        this.setState(
-          'down',
-          `lost the SSH connection to ${describeTarget(target)} (` + `${last ?? `ssh exited with ${code}`})`,
-        );
+        const why = lostConnectionCause(this.echoLost, stderr, code, signal);
+        this.setState('down', `lost the SSH connection to ${describeTarget(target)} (${why})`);
       });
     });
   }
@@ -178,8 +173,13 @@ export class SshConnection {
     rmSync(this.o.controlPath, { force: true });
   }
 
+  /** How long a login (connect, authentication, the remote Node.js start) may take. */
+  private get loginTimeoutMs(): number {
+    return this.o.config.connectTimeoutMs + 10_000;
+  }
+
   private failureOf(stderr: string, timedOut: boolean): SshFailure {
-    const f = classifySshFailure(stderr, timedOut, this.failureContext);
+    const f = classifySshFailure(stderr, timedOut, this.failureContext, this.loginTimeoutMs);
     if (f.kind !== 'other' || !/not found|No such file/.test(stderr)) return f;
     // Connected, but Node.js did not start there.
     return {

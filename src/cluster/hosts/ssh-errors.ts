@@ -22,8 +22,16 @@ export interface FailureContext {
   connectTimeoutMs: number;
 }
 
-/** Classifies ssh's failure from its stderr (and whether our own time limit ran out). */
-export function classifySshFailure(rawStderr: string, timedOut: boolean, c: FailureContext): SshFailure {
+/**
+ * Classifies ssh's failure from its stderr (and whether our own time limit ran out: `loginTimeoutMs`
+ * when that limit was the whole login's, not the connect timeout).
+ */
+export function classifySshFailure(
+  rawStderr: string,
+  timedOut: boolean,
+  c: FailureContext,
+  loginTimeoutMs?: number,
+): SshFailure {
   const stderr = rawStderr.replace(/\r/g, '');
   const who = `host ${c.hostName} (${describeTarget(c.target)})`;
   const lines = stderr
@@ -71,9 +79,11 @@ export function classifySshFailure(rawStderr: string, timedOut: boolean, c: Fail
   const unreachable =
     /Connection timed out|timed out during banner|Connection refused|No route to host|Network is unreachable|Could not resolve hostname|Name or service not known|Temporary failure in name resolution|Connection closed by|Connection reset|kex_exchange_identification|(?<=connect to host \S+ port \d+: )[^\n]+/i;
   if (timedOut || unreachable.test(stderr)) {
-    const why = timedOut
-      ? `no answer within ${Math.round(c.connectTimeoutMs / 1000)}s`
-      : firstMatch(stderr, unreachable);
+    const why = !timedOut
+      ? firstMatch(stderr, unreachable)
+      : loginTimeoutMs === undefined
+        ? `no answer within ${Math.round(c.connectTimeoutMs / 1000)}s`
+        : `timed out: the login did not finish within ${formatSeconds(loginTimeoutMs)}`;
     return {
       kind: 'unreachable',
       message:
@@ -86,4 +96,52 @@ export function classifySshFailure(rawStderr: string, timedOut: boolean, c: Fail
 
 function firstMatch(text: string, re: RegExp): string {
   return re.exec(text)?.[0] ?? 'no answer';
+}
+
+/** How a command over SSH ended, as run-process.ts reports it. */
+export interface CommandEnd {
+  code: number | null;
+  stderr: string;
+  timedOut: boolean;
+  spawnError?: string;
+}
+
+/**
+ * Why a command over SSH failed, in a few words: no answer within the time it had, its last line
+ * on stderr, the reason ssh could not start, or its exit status (never empty).
+ */
+export function commandFailureCause(r: CommandEnd, timeoutMs: number): string {
+  if (r.timedOut) return `no answer within ${formatSeconds(timeoutMs)}`;
+  const last = r.stderr
+    .replace(/\r/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .at(-1);
+  if (last) return last;
+  if (r.spawnError) return `ssh could not start: ${r.spawnError}`;
+  return r.code === null ? 'ended by a signal, with no message' : `exit ${r.code}, with no message`;
+}
+
+/**
+ * How the master ssh of a host that was up ended, for "lost the SSH connection to ... (WHY)": the
+ * heartbeat verdict, else ssh's last stderr line, else its exit code or the signal that ended it.
+ */
+export function lostConnectionCause(
+  echoLost: string | undefined,
+  stderr: string,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+): string {
+  const last = stderr
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .at(-1);
+  return echoLost ?? last ?? (code !== null ? `ssh exited with ${code}` : `ssh was ended by ${signal ?? 'a signal'}`);
+}
+
+function formatSeconds(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
 }

@@ -2,7 +2,8 @@
 // host's shared connection. Stdin, stdout and stderr travel over the session; a heartbeat line
 // keeps a remote replica alive; a stop is SIGTERM to its process group there, then the session
 // ends. A session that ends without the wrapper's exit status (the connection died, or a kill the
-// host never confirmed) is reported as lost (ExitInfo.lost), not as an exit of the child.
+// host never confirmed), or with a signal nobody sent just before the connection died, is reported
+// as lost (ExitInfo.lost), not as an exit of the child.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -25,6 +26,12 @@ export interface SshLauncherOptions {
 const HEARTBEAT = JSON.stringify({ type: 'heartbeat' });
 /** How long an unexplained end of a session waits for the connection's verdict. */
 const VERDICT_MS = 1500;
+/**
+ * How long the end of a session after our SIGKILL waits for the connection to say it is down: when
+ * the master dies (a host lost) every session ends in the same instant, and a session's end may be
+ * read just before the master's.
+ */
+const KILL_VERDICT_MS = 500;
 
 export class SshLauncher implements Launcher {
   constructor(private readonly o: SshLauncherOptions) {}
@@ -158,10 +165,22 @@ class SshSession implements LaunchedProcess {
    * over, never waited for.
    */
   private async verdict(sshCode: number | null): Promise<ExitInfo> {
-    if (this.exitStatus !== undefined) return statusOf(this.exitStatus);
     const conn = this.o.connection;
+    if (this.exitStatus !== undefined) {
+      const info = statusOf(this.exitStatus);
+      // Killed by a signal nobody here sent, and the connection drops right after: the host went
+      // with its processes (a reboot, a killed process tree), not a crash of the child's own.
+      if (info.signal !== null && !this.sent && (await conn.downWithin(conn.state === 'up' ? VERDICT_MS : 0)))
+        return { ...info, lost: conn.reason ?? `the SSH connection to ${conn.o.hostName} is down` };
+      return info;
+    }
     const sent = this.sent ?? null;
-    if (conn.state === 'up' && this.sent && !this.forced) return { code: null, signal: sent };
+    if (conn.state === 'up' && this.sent && !this.forced) {
+      // A kill leaves no status either way: only the connection tells a host lost at that moment.
+      if (this.sent === 'SIGKILL' && (await conn.downWithin(KILL_VERDICT_MS)))
+        return { code: null, signal: sent, lost: conn.reason ?? `the SSH connection to ${conn.o.hostName} is down` };
+      return { code: null, signal: sent };
+    }
     // Give the connection a moment to say it is down, for the reason.
     const down = await conn.downWithin(conn.state === 'up' ? VERDICT_MS : 0);
     // The wrapper never said its pid: nothing started there (sshd refused the session, say). An

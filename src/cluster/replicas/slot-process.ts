@@ -7,6 +7,7 @@ import type { ChildLaunch } from '../launchers/index.js';
 import type { LaunchedProcess, Launcher } from '../launchers/index.js';
 import type { ReplicaSlot } from './slot.js';
 import type { ChildEvent } from './child-state.js';
+import { exitWording } from './child-wording.js';
 
 export interface SlotProcessHost {
   launcher: Launcher;
@@ -20,6 +21,11 @@ export interface SlotProcessHost {
   listening(slot: ReplicaSlot): void;
   /** The slot's host went away with its process (before dispatching host-lost). */
   lost(slot: ReplicaSlot): void;
+  /**
+   * Why an end of a replica on `host` is the host's doing (down, or not prepared again since it came
+   * back), or undefined: such an end is a lost replica, not a crash of its own.
+   */
+  hostFault?(host: string | undefined): string | undefined;
   /** The replica answered a live batching change (see live-reconfigure.ts). */
   reconfigured?(slot: ReplicaSlot, event: Extract<ProcessEvent, { event: 'reconfigured' }>): void;
 }
@@ -71,12 +77,14 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
     if (slot.proc !== proc) return;
     slot.proc = undefined;
     slot.url = undefined;
-    const how = info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`;
+    const how = exitWording(info);
     if (slot.child.stopping) host.log.info('replica stopped', { replica: slot.id, how });
-    // Its host is gone: replaced elsewhere (a replica being retired just ends).
-    if (info.lost !== undefined && !slot.child.stopping) {
+    // Its host is gone (or came back unprepared): replaced elsewhere, and not counted as a crash of
+    // the replica's own (a replica being retired just ends).
+    const lost = info.lost ?? (slot.host === undefined ? undefined : host.hostFault?.(slot.host));
+    if (lost !== undefined && !slot.child.stopping) {
       host.lost(slot);
-      return host.dispatch(slot, { type: 'host-lost', why: info.lost });
+      return host.dispatch(slot, { type: 'host-lost', why: lost });
     }
     host.dispatch(slot, { type: 'exited', how });
   });

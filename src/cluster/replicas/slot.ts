@@ -64,8 +64,9 @@ export class ReplicaSlot {
       id: this.id,
       state: c.phase as ReplicaState,
       ...(this.modelVersion > 0 ? { version: this.modelVersion } : {}),
-      host: this.host,
-      ...(this.gpus ? { gpus: this.gpus } : {}),
+      // A pending replica is placed nowhere (its reason says why), whatever host it last had.
+      host: c.phase === 'pending' ? undefined : this.host,
+      ...(this.gpus && c.phase !== 'pending' ? { gpus: this.gpus } : {}),
       pid: live ? this.proc?.pid : undefined,
       port: live ? this.port : undefined,
       url: live ? this.url : undefined,

@@ -22,6 +22,8 @@ export interface SupervisorOptions {
   authToken?: string;
   /** Hosts that are down now, with why: named in a pending replica's reason. */
   downHosts?(): string[];
+  /** Why a replica of `host` that ended is the host's doing (it is down or not prepared again), or undefined. */
+  hostFault?(host: string | undefined): string | undefined;
   log: Logger;
   /** Raw output lines of a replica, for its log file. */
   onOutput(id: string, line: string): void;
