@@ -19,14 +19,15 @@ export interface WarmupRule {
 /**
  * At least 500 requests (V8 compiles a replica's request path to optimized code only after some
  * hundreds of calls: a replica warmed by 50 was 1.4-1.9x slower at p50 than its old twin through
- * a whole step on the busy 2-core machine), at most 15 s.
+ * a whole step on the busy 2-core machine), at most 5 s: a model that answers in tens of ms gets
+ * fewer, rather than holding the rollout for 500 of its answers.
  */
 export const WARMUP: WarmupRule = {
   roundRequests: 20,
   settleFraction: 0.1,
   minRounds: 25,
   maxRounds: 60,
-  maxMs: 15_000,
+  maxMs: 5000,
 };
 
 /** Below this two medians count as equal whatever their ratio (timer resolution on a sub-ms model). */
