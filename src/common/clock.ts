@@ -64,21 +64,24 @@ export function every(
   const schedule = () => {
     if (!stopped) timer = clock.setTimer(tick, periodMs, opts);
   };
-  const tick = () => {
-    let out: void | Promise<void>;
-    try {
-      out = fn();
-    } catch {
-      out = undefined;
-    }
-    if (out instanceof Promise) out.then(schedule, schedule);
-    else schedule();
-  };
+  const tick = () => callThen(fn, schedule);
   schedule();
   return () => {
     stopped = true;
     clock.clearTimer(timer);
   };
+}
+
+/** Calls `fn`, then `next` once it settled (at once when it is not async); a throw is not ours to report. */
+function callThen(fn: () => void | Promise<void>, next: () => void): void {
+  let out: void | Promise<void>;
+  try {
+    out = fn();
+  } catch {
+    out = undefined;
+  }
+  if (out instanceof Promise) out.then(next, next);
+  else next();
 }
 
 /**
@@ -107,14 +110,7 @@ export function everyDue(
   const tick = () => {
     const at = dueMs;
     dueMs += periodMs;
-    let out: void | Promise<void>;
-    try {
-      out = fn(at);
-    } catch {
-      out = undefined;
-    }
-    if (out instanceof Promise) out.then(schedule, schedule);
-    else schedule();
+    callThen(() => fn(at), schedule);
   };
   schedule();
   return () => {

@@ -68,6 +68,17 @@ export const PROCESS_EVENTS: ReadonlySet<string> = new Set([
   'fatal',
 ]);
 
+/** Parses one stdout line of a child as a ProcessEvent, or undefined if it is not one. */
+export function parseProcessEvent(line: string): ProcessEvent | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const v = JSON.parse(line) as { event?: unknown };
+    return typeof v.event === 'string' && PROCESS_EVENTS.has(v.event) ? (v as ProcessEvent) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An upstream replica as the gateway sees it. */
 export interface ReplicaEndpoint {
   id: string;

@@ -3,39 +3,31 @@
 // the budget lasts, stops at the budget or Ctrl-C, hands the cluster back and returns the
 // TuneReport. Pure decisions live in search-*.ts, knee.ts, rank.ts, remeasure.ts, decision.ts.
 import { UserError, errorMessage } from '../common/errors.js';
-import type { Profile } from '../profile/types.js';
 import { systemClock } from '../common/clock.js';
 import { attachCluster, startOwnCluster, type TuneCluster } from './cluster.js';
 import { costOf } from './cost.js';
 import { annotate } from './decision.js';
 import { Ledger } from './ledger.js';
 import { TuneStopped } from './measure.js';
-import { probeHost, type TuneProgress } from './probe-host.js';
+import { probeHost, type HostOptions } from './probe-host.js';
 import { outcome } from './rank.js';
 import { remeasureUnsure } from './remeasure.js';
 import { searchCost } from './search-cost.js';
 import { searchThroughput } from './search-throughput.js';
 import { configKey, exclusion, grid, startPoint } from './space.js';
-import type { Objective, Stopped, TuneConfig, TuneReport, TuneSpace } from './types.js';
+import type { Stopped, TuneConfig, TuneReport } from './types.js';
 import { latencyTargets } from './verdict.js';
 
 export type { TuneProgress } from './probe-host.js';
 
-export interface TuneOptions {
-  profile: Profile;
+/** The tuner's options: what its measuring host reads (probe-host.ts), and the rest. */
+export interface TuneOptions extends HostOptions {
   /** The profile file's text (the cluster tune starts runs it with each candidate's values). */
   text: string;
-  objective: Objective;
   /** Throughput of the whole cluster rather than one replica. */
   cluster: boolean;
   /** Cost: the rate the targets are checked at. Throughput: the first rate tried. */
   ratePerSec?: number;
-  space: TuneSpace;
-  exhaustive: boolean;
-  budgetMs?: number;
-  windowMs: number;
-  maxWindows: number;
-  warmupMs: number;
   /** Bisection stops when the bracket is within this fraction (0.05). */
   tolerance: number;
   hostCpus: number;
@@ -45,7 +37,6 @@ export interface TuneOptions {
   cliEntry: string;
   /** Ctrl-C. */
   signal?: AbortSignal;
-  onProgress?(p: TuneProgress): void;
   /** The cluster in use, once there is one (a second Ctrl-C kills it). */
   onCluster?(c: TuneCluster): void;
 }

@@ -1,6 +1,6 @@
 // The seam between the controller and the processes it runs (control plane): a launcher starts a
 // child in its own process group and kills it as a group. Local and over SSH; fakes in tests.
-import { PROCESS_EVENTS, type ProcessEvent } from '../../common/wire.js';
+import type { ProcessEvent } from '../../common/wire.js';
 
 /** How a child ended: exit code, or the signal that killed it. */
 export interface ExitInfo {
@@ -57,13 +57,4 @@ export interface Launcher {
   start(spec: LaunchSpec): LaunchedProcess;
 }
 
-/** Parses one stdout line as a ProcessEvent, or undefined if it is not one. */
-export function parseProcessEvent(line: string): ProcessEvent | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const v = JSON.parse(line) as { event?: unknown };
-    return typeof v.event === 'string' && PROCESS_EVENTS.has(v.event) ? (v as ProcessEvent) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { parseProcessEvent } from '../../common/wire.js';

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import type { Logger } from '../../common/log.js';
-import { PROCESS_EVENTS, type ProcessEvent } from '../../common/wire.js';
+import { parseProcessEvent, type ProcessEvent } from '../../common/wire.js';
 
 /** The IPC messages between holder and serving process (never on stdin/stdout). */
 export const HolderIpc = {
@@ -75,7 +75,7 @@ export class ServingProcess {
     });
     for (const line of o.lines) this.write(line);
     readline.createInterface({ input: this.proc.stdout!, crlfDelay: Infinity }).on('line', (line) => {
-      const e = parseEvent(line);
+      const e = parseProcessEvent(line);
       if (!e) return void process.stdout.write(line + '\n');
       if (e.event === 'listening') return listened({ host: e.host, port: e.port, url: e.url });
       if (e.event === 'fatal') this.fatal = e.error;
@@ -111,15 +111,5 @@ export class ServingProcess {
 
   kill(signal: NodeJS.Signals): void {
     this.proc.kill(signal);
-  }
-}
-
-function parseEvent(line: string): ProcessEvent | undefined {
-  if (!line.startsWith('{')) return undefined;
-  try {
-    const v = JSON.parse(line) as { event?: unknown };
-    return typeof v.event === 'string' && PROCESS_EVENTS.has(v.event) ? (v as ProcessEvent) : undefined;
-  } catch {
-    return undefined;
   }
 }
