@@ -76,6 +76,8 @@ export class Heartbeat {
   private lastEchoMs: number;
   private timer: TimerHandle | undefined;
   private channel: HeartbeatChannel;
+  /** A reader being started again, not ready yet. */
+  private starting: ChildProcess | undefined;
   private stopped = false;
 
   constructor(
@@ -99,6 +101,7 @@ export class Heartbeat {
     this.stopped = true;
     this.o.clock.clearTimer(this.timer);
     this.channel.session?.stdin?.end();
+    this.starting?.stdin?.end();
   }
 
   private beat(): void {
@@ -139,7 +142,7 @@ export class Heartbeat {
    */
   private restart(): void {
     const startedMs = this.o.clock.nowMs();
-    const session = this.o.startSession();
+    const session = (this.starting = this.o.startSession());
     let stderr = '';
     session.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-2000)));
     let ready = false;
@@ -155,6 +158,7 @@ export class Heartbeat {
     this.listen(ch, false, () => {
       if (this.stopped || ready) return;
       ready = true;
+      this.starting = undefined;
       this.channel = ch;
       this.lastEchoMs = this.o.clock.nowMs();
       this.o.onNote(
