@@ -121,7 +121,8 @@ test('a killed heartbeat process is started again over SSH: the host stays up, i
     [],
     'no host lost, no replica lost',
   );
-  const notes = events.filter((e) => /heartbeat process/.test(e.message)).map((e) => e.message);
+  const notes = events.filter((e) => /heartbeat/.test(e.message)).map((e) => e.message);
+  for (const m of notes) t.diagnostic(m);
   assert.equal(
     notes.filter((m) => /^host h1: .*started again over it in \d+ ms; its replicas keep running/.test(m)).length,
     2,

@@ -163,7 +163,7 @@ export class Heartbeat {
       this.lastEchoMs = this.o.clock.nowMs();
       this.o.onNote(
         `its heartbeat process ended while the SSH connection still works; started again over it in ` +
-          `${this.o.clock.nowMs() - startedMs} ms; its replicas keep running`,
+          `${Math.round(this.o.clock.nowMs() - startedMs)} ms; its replicas keep running`,
       );
     });
   }
