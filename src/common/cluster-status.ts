@@ -189,7 +189,7 @@ export interface HostStatus {
   /** Where its replicas listen (SSH hosts). */
   address?: string;
   reason?: string;
-  /** A host that is not up: when the next attempt at it starts, from now (backoff with jitter, at most 30 s). */
+  /** A host that is not up: when the next attempt at it starts, from now (backoff with jitter, at most 20 s). */
   nextAttemptInMs?: number;
   /** Capacity placement hands out. */
   cpus: number;

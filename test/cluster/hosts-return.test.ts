@@ -1,4 +1,4 @@
-// Hosts that come and go, the pure parts: the retry backoff of a lost host (doubling, capped at 30 s,
+// Hosts that come and go, the pure parts: the retry backoff of a lost host (doubling, capped at 20 s,
 // jittered, reset), and what is said when things go wrong: a command over SSH that failed (never an
 // empty cause), a login that timed out, a connection lost to a signal, a replica whose host could
 // not be reached at a stop, a pending replica placed nowhere, a down host's next attempt, and a
@@ -15,24 +15,24 @@ import { renderHostDown } from '../../src/cli/status/render.js';
 import { handleReplicaControl } from '../../src/replica/reconfigure.js';
 import type { ReplicaContext } from '../../src/replica/context.js';
 
-test('a lost host is retried after a doubling, jittered wait, capped at 30 s, from the keep-alive period again after a success', () => {
+test('a lost host is retried after a doubling, jittered wait, capped at 20 s, from the keep-alive period again after a success', () => {
   const low = () => 0;
   const high = () => 0.999999;
   // The ceiling doubles from the base per failure in a row; the jitter keeps [ceiling / 2, ceiling).
   assert.deepEqual(
     [0, 1, 2, 3, 4].map((f) => hostRetryDelayMs(f, 2000, low)),
-    [1000, 2000, 4000, 8000, 15_000], // the last ceiling, 32 s, is capped at 30 s
+    [1000, 2000, 4000, 8000, 10_000], // the last ceiling, 32 s, is capped at 20 s
   );
   assert.deepEqual(
     [0, 1, 2, 3].map((f) => hostRetryDelayMs(f, 2000, high)),
     [2000, 4000, 8000, 16_000],
   );
-  // Capped: never more than 30 s, however many failures (no overflow either).
+  // Capped: never more than 20 s, however many failures (no overflow either).
   for (const f of [4, 5, 10, 100, 10_000]) {
     assert.ok(hostRetryDelayMs(f, 2000, high) <= HOST_RETRY_CAP_MS, `${f} failures`);
     assert.equal(hostRetryDelayMs(f, 2000, low), HOST_RETRY_CAP_MS / 2);
   }
-  assert.equal(HOST_RETRY_CAP_MS, 30_000);
+  assert.equal(HOST_RETRY_CAP_MS, 20_000);
   // Jitter: different draws, different waits (two hosts lost together are not retried together).
   const draws = [0.1, 0.5, 0.9].map((r) => hostRetryDelayMs(3, 1000, () => r));
   assert.deepEqual(draws, [4400, 6000, 7600]);

@@ -12,6 +12,7 @@ import { ConnectError, SshConnection } from './ssh-connection.js';
 import { localCapacity } from '../placement/index.js';
 import type { HostCapacity } from '../placement/index.js';
 import { prepareRemoteHost } from './prepare-host.js';
+import { HostDownError } from './start-verdict.js';
 import { NVIDIA_SMI_ARGS, localGpus, parseNvidiaSmi, type GpuReading } from './gpus.js';
 import { shellCommand } from './shell-quote.js';
 import { controlPathOf, type SshConfig } from './ssh-options.js';
@@ -51,6 +52,8 @@ export interface HostEntry {
   spec: HostSpec;
   /** Up at the last change: a failed retry of a host already down says nothing new. */
   wasUp?: boolean;
+  /** SSH host: false while a host down at the start has not joined yet. */
+  everUp?: boolean;
   capacity: HostCapacity;
   gpus: GpuReading[];
   remote?: RemoteParts;
@@ -91,18 +94,19 @@ export async function localEntry(spec: HostSpec, o: HostEntryOptions): Promise<H
   };
 }
 
-/**
- * Connects an SSH host (its connection goes to `opening` first, so a failed open can close it) and
- * prepares it; `onState` hears the connection's changes from then on.
- */
+/** Hooks of an SSH host's connection (the host set's). */
+export interface ConnectionHooks {
+  onState: (state: string, why: string | undefined) => void;
+  onNote: (message: string) => void;
+}
+
+/** An SSH host's entry, not connected yet: its connection, where its replicas run, no capacity. */
 export async function remoteEntry(
   spec: HostSpec,
   o: HostEntryOptions,
   config: SshConfig,
-  opening: SshConnection[],
-  onState: (state: string, why: string | undefined) => void,
+  hooks: ConnectionHooks,
 ): Promise<HostEntry> {
-  const { log } = o;
   let target: SshTarget;
   try {
     target = await resolveTarget(spec.ssh!, config.configFile);
@@ -112,7 +116,6 @@ export async function remoteEntry(
         `${errorMessage(err)}): fix its ssh field in the profile`,
     );
   }
-  const workdir = spec.workdir ?? findPackageRoot();
   const conn = new SshConnection({
     hostName: spec.name,
     target,
@@ -121,27 +124,44 @@ export async function remoteEntry(
     node: spec.node,
     trustCommand: o.trustCommand(spec.name),
     clock: o.clock,
-    log,
-    onState,
+    log: o.log,
+    onState: hooks.onState,
+    onNote: hooks.onNote,
   });
-  opening.push(conn);
-  try {
-    await conn.open();
-  } catch (err) {
-    if (err instanceof ConnectError && err.failure.kind !== 'other') throw new UnreachableError(err.message);
-    throw new UserError(errorMessage(err));
-  }
   const heartbeatMs = config.keepaliveMs;
   const heartbeatTimeoutMs = heartbeatMs * (config.keepaliveCount + 1);
   const address = spec.address ?? target.hostname;
-  const entry: HostEntry = {
+  const workdir = spec.workdir ?? findPackageRoot();
+  return {
     spec,
     capacity: { name: spec.name, cpus: 0, memoryBytes: 0, gpus: 0 },
     gpus: [],
     remote: { target, conn, heartbeatMs, node: spec.node, workdir, registry: '', address, heartbeatTimeoutMs },
   };
-  await prepareEntry(entry, o);
-  return entry;
+}
+
+/**
+ * The first attempt at an SSH host (`serve up`): connects and prepares it. A host that cannot be
+ * reached now (no answer, refused, dropped or silent while being prepared) is a HostDownError; a
+ * key problem an UnreachableError; anything else (another serve there...) a UserError.
+ */
+export async function connectEntry(e: HostEntry, o: HostEntryOptions): Promise<void> {
+  const conn = e.remote!.conn;
+  try {
+    await conn.open();
+  } catch (err) {
+    if (!(err instanceof ConnectError)) throw new UserError(errorMessage(err));
+    if (err.failure.kind === 'unreachable') throw new HostDownError(err.message);
+    throw err.failure.kind === 'other' ? new UserError(err.message) : new UnreachableError(err.message);
+  }
+  try {
+    await prepareEntry(e, o);
+  } catch (err) {
+    if (conn.state !== 'up') throw new HostDownError(conn.reason ?? errorMessage(err));
+    if (!(err instanceof UnreachableError)) throw err;
+    e.problem = errorMessage(err);
+    throw new HostDownError(e.problem);
+  }
 }
 
 /**

@@ -3,11 +3,13 @@
 // down and retried with backoff (prepared again before it is offered to placement), with GPU
 // readings; and says where and how a replica runs on it.
 import type { TimerHandle } from '../../common/clock.js';
-import { UnreachableError, UserError, errorMessage } from '../../common/errors.js';
+import { errorMessage } from '../../common/errors.js';
 import type { HostStatus } from '../../common/cluster-status.js';
 import type { SshConnection } from './ssh-connection.js';
+import { downAtStartMessage, startError, startVerdict } from './start-verdict.js';
 import type { HostCapacity } from '../placement/index.js';
 import {
+  connectEntry,
   entryStatus,
   localEntry,
   prepareEntry,
@@ -51,32 +53,47 @@ export class HostSet {
   }
 
   /**
-   * Connects and prepares every host. Throws (closing what it opened) an UnreachableError (exit 3)
-   * naming each host that cannot be reached and the fix, or a UserError for a host that does not
-   * run the same serve.
+   * Connects and prepares every host. A host that cannot be reached now is started without: it is
+   * shown down with its reason and retried (startVerdict). Throws (closing what it opened) an
+   * UnreachableError (exit 3) when no host is left or a host key or user key is refused, or a
+   * UserError for a host that does not run the same serve.
    */
   static async open(o: HostSetOptions): Promise<HostSet> {
     const set = new HostSet(o);
-    const results = await Promise.allSettled(
+    const hooks = (name: string) => ({
+      onState: (state: string, why: string | undefined) => set.onConnState(name, state, why),
+      onNote: (message: string) => o.onEvent({ level: 'warn', kind: 'host', message: `host ${name}: ${message}` }),
+    });
+    const built = await Promise.allSettled(
       o.profile.hosts.map((spec) =>
-        spec.ssh === undefined
-          ? localEntry(spec, o)
-          : remoteEntry(spec, o, set.config, set.opening, (state, why) => set.onConnState(spec.name, state, why)),
+        spec.ssh === undefined ? localEntry(spec, o) : remoteEntry(spec, o, set.config, hooks(spec.name)),
       ),
     );
-    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
-    for (const r of results) if (r.status === 'fulfilled') set.entries.push(r.value);
-    if (failures.length > 0) {
+    for (const r of built) if (r.status === 'fulfilled') set.entries.push(r.value);
+    const failures = built.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    const attempt = async (e: HostEntry): Promise<unknown> =>
+      e.remote
+        ? connectEntry(e, o).then(
+            () => undefined,
+            (err: unknown) => err,
+          )
+        : undefined;
+    const outcomes = async () =>
+      Promise.all(set.entries.map(async (e) => ({ name: e.spec.name, failure: await attempt(e) })));
+    const verdict =
+      failures.length > 0 ? { start: false as const, error: startError(failures) } : startVerdict(await outcomes());
+    if (!verdict.start) {
       await set.close();
-      const unreachable = failures.every((f) => f instanceof UnreachableError);
-      const messages = failures.map(errorMessage);
-      const first = messages[0]!;
-      const details = messages.slice(1);
-      throw unreachable
-        ? new UnreachableError(first, { details })
-        : failures[0] instanceof UserError && failures.length === 1
-          ? failures[0]
-          : new UserError(first, { details });
+      throw verdict.error;
+    }
+    set.started = true;
+    for (const e of set.entries) {
+      if (usable(e) || !e.remote) continue;
+      e.wasUp = false;
+      e.everUp = false;
+      set.scheduleRetry(e);
+      const message = downAtStartMessage(e.spec.name, whyDown(e), e.nextAttemptAtMs! - o.clock.nowMs());
+      o.onEvent({ level: 'warn', kind: 'host-lost', message });
     }
     return set;
   }
@@ -103,15 +120,9 @@ export class HostSet {
   /** What a replica on `hostName` needs; undefined for this machine. */
   remotePlace(hostName: string | undefined): RemotePlace | undefined {
     const r = this.entries.find((e) => e.spec.name === hostName)?.remote;
-    return (
-      r && {
-        node: r.node,
-        workdir: r.workdir,
-        registry: r.registry,
-        address: r.address,
-        heartbeatTimeoutMs: r.heartbeatTimeoutMs,
-      }
-    );
+    if (!r) return undefined;
+    const { node, workdir, registry, address, heartbeatTimeoutMs } = r;
+    return { node, workdir, registry, address, heartbeatTimeoutMs };
   }
 
   /** The connection to `hostName` and what a child there needs of it; undefined for this machine. */
@@ -120,9 +131,9 @@ export class HostSet {
     return r && { connection: r.conn, workdir: r.workdir, heartbeatMs: r.heartbeatMs };
   }
 
-  /** Starts refreshing GPU readings of hosts that have GPUs. */
+  /** Starts refreshing GPU readings of hosts that have GPUs (or may: one down at the start). */
   startGpuReadings(): void {
-    if (this.closed || !this.entries.some((e) => e.gpus.length > 0)) return;
+    if (this.closed || !this.entries.some((e) => e.gpus.length > 0 || e.everUp === false)) return;
     const read = async () => {
       await Promise.all(this.entries.filter((e) => e.gpus.length > 0).map((e) => readGpus(e)));
       if (!this.closed) this.gpuTimer = this.o.clock.setTimer(() => void read(), GPU_READ_EVERY_MS, { unref: true });
@@ -141,17 +152,15 @@ export class HostSet {
     this.o.clock.clearTimer(this.gpuTimer);
     for (const t of this.retryTimers.values()) this.o.clock.clearTimer(t);
     await Promise.all(this.entries.map(async (e) => e.remote?.conn.close()));
-    await Promise.all(this.opening.map((c) => c.close()));
   }
 
-  /** Connections opened while the set was being built (closed on a failed open). */
-  private readonly opening: SshConnection[] = [];
+  /** The first attempts are over: from now on a connection's loss is a host's. */
+  private started = false;
 
   private onConnState(name: string, state: string, why: string | undefined): void {
-    if (this.closed) return;
+    if (this.closed || !this.started || state !== 'down') return;
     const entry = this.entries.find((e) => e.spec.name === name);
-    if (!entry) return; // still opening
-    if (state !== 'down') return;
+    if (!entry) return;
     entry.prepared = false;
     // An attempt in flight schedules the next one itself when it fails.
     if (!this.attempting.has(name) && !this.retryTimers.has(name)) this.scheduleRetry(entry);
@@ -229,7 +238,9 @@ export class HostSet {
     }
     entry.failures = 0;
     entry.wasUp = true;
-    this.o.onEvent({ level: 'info', kind: 'host', message: `host ${name} is up again` });
+    const joined = entry.everUp === false ? 'up (it was down at the start); replicas may be placed there' : 'up again';
+    entry.everUp = true;
+    this.o.onEvent({ level: 'info', kind: 'host', message: `host ${name} is ${joined}` });
     this.o.onChange();
   }
 }

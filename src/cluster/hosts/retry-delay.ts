@@ -2,8 +2,11 @@
 // backoff from the keep-alive period, doubled per failed attempt, capped, with jitter so hosts lost
 // together (a switch, a rack) are not all retried in the same instant.
 
-/** The longest wait between two attempts at a lost host. */
-export const HOST_RETRY_CAP_MS = 30_000;
+/**
+ * The longest wait between two attempts at a lost host: 20 s, so that a host that has been down
+ * for long (or since `serve up`) joins within 30 s of its sshd starting, preparation included.
+ */
+export const HOST_RETRY_CAP_MS = 20_000;
 
 /**
  * The wait before attempt `failures + 1` (`failures` in a row so far, 0 after a success): the

@@ -1,18 +1,19 @@
-// The one SSH connection to one host (control plane, launchers): an ssh master process, our own
+// The one SSH connection to one host (control plane, hosts): an ssh master process, our own
 // child, that owns the control socket every session of that host shares. Its remote side is a tiny
 // Node.js reader that echoes each heartbeat line and exits on stdin EOF or missed heartbeats, so
-// nothing of ours outlives the controller on the host. A host is lost when ssh's keep-alives fail
-// or when echoes stop (which also catches a one-way cut, where ssh still hears from the host).
+// nothing of ours outlives the controller on the host (ssh-heartbeat.ts). A host is lost when ssh's
+// keep-alives fail or when echoes stop (which also catches a one-way cut, where ssh still hears
+// from the host); a reader that dies while ssh works is started again, the host stays up.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import { runProcess, type ProcessResult } from './run-process.js';
 import { classifySshFailure, lostConnectionCause, type FailureContext, type SshFailure } from './ssh-errors.js';
 import { sshArgs, type SshConfig } from './ssh-options.js';
-import { shellQuote } from './shell-quote.js';
+import { masterEndVerdict, masterHeartbeat, readerCommand, type Heartbeat } from './ssh-heartbeat.js';
 import { describeTarget, type SshTarget } from './ssh-target.js';
 
 export type ConnectionState = 'down' | 'connecting' | 'up';
@@ -29,6 +30,8 @@ export interface SshConnectionOptions {
   clock: Clock;
   log: Logger;
   onState(state: ConnectionState, why: string | undefined): void;
+  /** Its heartbeat process ended and was started again (the host stayed up). */
+  onNote?(message: string): void;
 }
 
 /** Failed to connect: the classified reason. */
@@ -38,25 +41,13 @@ export class ConnectError extends Error {
   }
 }
 
-/** The master's remote side: echoes heartbeats, exits on stdin EOF or when they stop for `limitMs`. */
-function readerScript(limitMs: number): string {
-  return (
-    `let t=Date.now();process.stdin.on('data',()=>{t=Date.now();process.stdout.write('.\\n')});process.stdin.on('end',()=>process.exit(0));` +
-    `setInterval(()=>{if(Date.now()-t>${limitMs}` +
-    `)process.exit(0)},500);process.stdout.write('ready\\n')`
-  );
-}
-
 export class SshConnection {
   state: ConnectionState = 'down';
   /** Why it is down (the failure to connect, or how it was lost). */
   reason: string | undefined;
   private master: ChildProcess | undefined;
-  private heartbeat: TimerHandle | undefined;
+  private heartbeat: Heartbeat | undefined;
   private closing = false;
-  /** When the last heartbeat echo came back; why, once they stopped. */
-  private lastEchoMs = 0;
-  private echoLost: string | undefined;
   private downWaiters: Array<() => void> = [];
 
   constructor(readonly o: SshConnectionOptions) {}
@@ -85,22 +76,28 @@ export class SshConnection {
     mkdirSync(path.dirname(controlPath), { recursive: true, mode: 0o700 });
     rmSync(controlPath, { force: true });
     this.closing = false;
-    this.echoLost = undefined;
     // While it retries, the last reason it was down stays.
     this.setState('connecting', this.reason);
-    const limitMs = config.keepaliveMs * (config.keepaliveCount + 1);
-    const remote = `exec ${shellQuote(this.o.node)} -e ${shellQuote(readerScript(limitMs))}`;
-    const child = spawn('ssh', [...sshArgs(config, target, { role: 'master', controlPath }), remote], {
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'ssh',
+      [...sshArgs(config, target, { role: 'master', controlPath }), readerCommand(this.o.node, config)],
+      {
+        detached: true,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     this.master = child;
     child.stdin.on('error', () => {});
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
+    let stderrSinceUp = '';
+    let opened = false;
+    let hb: Heartbeat | undefined;
+    child.stderr.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString('utf8')).slice(-4000);
+      if (opened) stderrSinceUp = (stderrSinceUp + c.toString('utf8')).slice(-1000);
+    });
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      let opened = false;
       // Authentication and the remote Node.js start get this long beyond the connect timeout.
       const giveUp = this.o.clock.setTimer(() => fail(true), this.loginTimeoutMs);
       const fail = (timedOut: boolean) => {
@@ -113,27 +110,56 @@ export class SshConnection {
         reject(new ConnectError(failure));
       };
       createInterface({ input: child.stdout }).on('line', (line) => {
-        this.lastEchoMs = this.o.clock.nowMs();
         if (settled || line.trim() !== 'ready') return;
         settled = true;
         opened = true;
         this.o.clock.clearTimer(giveUp);
-        this.startHeartbeat(child);
+        this.heartbeat = hb = masterHeartbeat(
+          { ...this.o, sessionArgs: () => this.sessionArgs() },
+          child,
+          () => this.state === 'up' && this.master === child,
+        );
         this.setState('up', undefined);
         this.o.log.info('ssh connection up', { host: this.o.hostName, target: describeTarget(target) });
         resolve();
       });
       child.on('close', (code, signal) => {
         if (this.master === child) this.master = undefined;
-        this.o.clock.clearTimer(this.heartbeat);
+        hb?.stop();
         if (!settled) return fail(false);
         // A failed open already said why (a login that timed out is killed here: not "lost").
         if (!opened) return;
-        if (this.closing) return this.setState('down', 'closed');
-        const why = lostConnectionCause(this.echoLost, stderr, code, signal);
+        const verdict = masterEndVerdict({
+          closing: this.closing,
+          heartbeatLost: hb?.lost,
+          readerEnded: hb?.masterReaderEnded ?? false,
+          code,
+          signal,
+          stderrSinceUp,
+        });
+        if (verdict === 'closed') return this.setState('down', 'closed');
+        if (verdict === 'reopen') return void this.reopen();
+        const why = lostConnectionCause(hb?.lost, stderr, code, signal);
         this.setState('down', `lost the SSH connection to ${describeTarget(target)} (${why})`);
       });
     });
+  }
+
+  /**
+   * Opens the master again at once: its reader was killed with no other session open, so ssh
+   * ended with it although the host answered to the end. A failure is the host's loss.
+   */
+  private async reopen(): Promise<void> {
+    this.state = 'down';
+    this.o.log.warn('ssh master ended with its heartbeat process; opening it again', { host: this.o.hostName });
+    // A failure has set the state down, with its reason.
+    if (
+      await this.open().then(
+        () => true,
+        () => false,
+      )
+    )
+      this.o.onNote?.('its heartbeat process ended with no session open; reconnected');
   }
 
   /** Resolves true once the connection is down (now or within `withinMs`), false if it stays up. */
@@ -163,7 +189,7 @@ export class SshConnection {
   async close(graceMs = 5000): Promise<void> {
     const child = this.master;
     this.closing = true;
-    this.o.clock.clearTimer(this.heartbeat);
+    this.heartbeat?.stop();
     if (!child) return;
     const exited = new Promise<void>((r) => child.once('close', () => r()));
     child.stdin?.end();
@@ -188,27 +214,6 @@ export class SshConnection {
         `host ${this.o.hostName}: ${this.o.node} did not start there (` +
         `${stderr.trim().split('\n').at(-1)}): set hosts[].node to the host's Node.js`,
     };
-  }
-
-  /**
-   * Writes a heartbeat every keep-alive period; when no echo has come back for keepalive_count + 1
-   * periods the host is lost, and the master is killed (its sessions end with it).
-   */
-  private startHeartbeat(child: ChildProcess): void {
-    const { keepaliveMs, keepaliveCount } = this.o.config;
-    const limitMs = keepaliveMs * (keepaliveCount + 1);
-    this.lastEchoMs = this.o.clock.nowMs();
-    const beat = () => {
-      const silentMs = this.o.clock.nowMs() - this.lastEchoMs;
-      if (silentMs > limitMs) {
-        this.echoLost = `no answer to ${keepaliveCount + 1} heartbeats in ${Math.round(silentMs / 1000)}s`;
-        child.kill('SIGKILL');
-        return;
-      }
-      if (child.stdin?.writable) child.stdin.write('.\n');
-      this.heartbeat = this.o.clock.setTimer(beat, keepaliveMs, { unref: true });
-    };
-    beat();
   }
 
   private setState(state: ConnectionState, why: string | undefined): void {
