@@ -4,7 +4,7 @@
 // The child is the gateway's socket holder, which replaces its serving process itself (gateway-serving.ts).
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
-import type { ControlMessage, ReplicaEndpoint } from '../../common/wire.js';
+import type { ControlMessage, ProcessEvent, ReplicaEndpoint } from '../../common/wire.js';
 import type { ChildLaunch } from '../launchers/index.js';
 import type { ClusterEvent } from '../events.js';
 import type { InForce } from '../in-force.js';
@@ -50,6 +50,8 @@ export class GatewayLink {
   private ackWaiters: Array<{ seq: number; resolve(): void }> = [];
   private listeningWaiters: Array<(url: string) => void> = [];
   url: string | undefined;
+  /** Its process was started by a controller that died and taken over by this one. */
+  adopted = false;
 
   constructor(private readonly o: GatewayLinkOptions) {
     // A gateway that never listened (port taken, bad setting) will not do better on a retry.
@@ -91,6 +93,12 @@ export class GatewayLink {
     const next = this.serving.next(timeoutMs);
     this.proc.send(JSON.stringify(msg));
     return next;
+  }
+
+  /** What the journal keeps for a controller that adopts the gateway (undefined: not adoptable now). */
+  adoptable(): { controlSocket: string; url?: string; port?: number; servingPid?: number } | undefined {
+    const socket = this.child.phase === 'ready' ? this.proc?.controlSocket : undefined;
+    return socket === undefined ? undefined : { controlSocket: socket, url: this.url, port: this.port, servingPid: this.serving.pid };
   }
 
   /** Why it failed or is restarting. */
@@ -165,23 +173,44 @@ export class GatewayLink {
     }
   }
 
+  /**
+   * Takes over the socket holder a dead controller started (verified by the caller), listening on
+   * `url`: ready at once, then the replica set in force is sent to it. Instead of start().
+   */
+  adopt(a: { url: string; port: number; servingPid?: number; open(onEvent: (e: ProcessEvent) => void): LaunchedProcess }): void {
+    this.adopted = true;
+    const proc: LaunchedProcess = a.open((e) => this.onChildEvent(proc, e));
+    this.attach(proc);
+    if (a.servingPid !== undefined) this.serving.serving(a.servingPid, undefined, undefined);
+    this.port = a.port;
+    this.dispatch({ type: 'adopted' });
+    this.onListening(a.port, a.url);
+  }
+
   private launch(): void {
     const { command, args, stdinLines, profileEnv } = this.o.launch(this.port);
+    this.adopted = false;
     const proc = this.o.launcher.start({
       id: 'gateway',
       command,
       args,
       ...(profileEnv ? { profileEnv } : {}),
       stdinLines: [...stdinLines, this.setLine()],
-      onEvent: (e) => {
-        if (this.proc !== proc) return;
-        if (e.event === 'listening') this.onListening(e.port, e.url);
-        else if (e.event === 'applied') this.onApplied(e.seq);
-        else if (e.event === 'serving') this.serving.serving(e.pid, e.cause, e.reason);
-        else if (e.event === 'fatal') this.dispatch({ type: 'fatal', error: e.error });
-      },
+      onEvent: (e) => this.onChildEvent(proc, e),
       onLine: (line) => this.o.onOutput(line),
     });
+    this.attach(proc);
+  }
+
+  private onChildEvent(proc: LaunchedProcess, e: ProcessEvent): void {
+    if (this.proc !== proc) return;
+    if (e.event === 'listening') this.onListening(e.port, e.url);
+    else if (e.event === 'applied') this.onApplied(e.seq);
+    else if (e.event === 'serving') this.serving.serving(e.pid, e.cause, e.reason);
+    else if (e.event === 'fatal') this.dispatch({ type: 'fatal', error: e.error });
+  }
+
+  private attach(proc: LaunchedProcess): void {
     this.proc = proc;
     this.serving.settle();
     void proc.exited.then((info) => {
@@ -189,10 +218,8 @@ export class GatewayLink {
       this.proc = undefined;
       this.serving.settle();
       this.onApplied(Infinity); // nobody is left to acknowledge
-      this.dispatch({
-        type: 'exited',
-        how: info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`,
-      });
+      const how = info.signal ? `killed by ${info.signal}` : info.code === null ? 'ended' : `exited with code ${info.code}`;
+      this.dispatch({ type: 'exited', how });
     });
   }
 

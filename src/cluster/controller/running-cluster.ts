@@ -26,6 +26,9 @@ import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions } from './options.js';
 import type { JournalWriter } from '../state/index.js';
 import { wireController, type ControllerCore } from './wiring.js';
+import type { LocalLauncher } from '../launchers/index.js';
+import type { AdoptionPlan } from './adoption.js';
+import { adoptChildren } from './adopt-start.js';
 
 /** One running cluster: starts its parts, the admin API and the hosts in order, and stops them. */
 export class Controller implements ControllerCore {
@@ -47,7 +50,8 @@ export class Controller implements ControllerCore {
   private closeAdmin: (() => Promise<void>) | undefined;
   /** The hosts, connected in start(); the replicas' token. */
   hosts: HostSet | undefined;
-  readonly token = newClusterToken();
+  readonly token: string;
+  private readonly local: LocalLauncher | undefined;
   stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
 
@@ -61,7 +65,10 @@ export class Controller implements ControllerCore {
     registry: string,
     modelVersion: number,
     private readonly modelDir: string,
+    /** The dead controller's children to adopt, and when this `serve up` began. */
+    private readonly adoption?: { plan: AdoptionPlan; startedAtMs: number },
   ) {
+    this.token = adoption?.plan.token || newClusterToken();
     this.inForce = new InForce(profile, modelVersion, opts.schedule?.name);
     const clock = (this.clock = opts.clock ?? systemClock);
     this.startedAtMs = clock.nowMs();
@@ -69,6 +76,7 @@ export class Controller implements ControllerCore {
     this.log = (this.files = new ControllerFiles(paths.logsDir, clock)).log;
     this.monitoring = new ControllerMonitoring(this.inForce, paths.sdFile, this.files, () => this.status());
     const parts = wireController(this, registry);
+    this.local = parts.local;
     this.gateway = parts.gateway;
     this.supervisor = parts.supervisor;
     this.rollout = parts.rollout;
@@ -124,8 +132,13 @@ export class Controller implements ControllerCore {
       this.hosts = hosts;
       hosts.startGpuReadings();
       await this.monitoring.start();
-      this.gateway.start();
-      this.supervisor.setReplicas(this.inForce.profile.replicas.initial);
+      const { adoption: a, local, gateway, supervisor, clock } = this;
+      const emit = (e: ClusterEvent) => this.emit(e);
+      const profile = this.inForce.profile;
+      const adopted =
+        a && local && (await adoptChildren({ ...a, clock, launcher: local, gateway, supervisor, profile, emit }));
+      if (!adopted?.gateway) this.gateway.start();
+      this.supervisor.setReplicas(adopted ? adopted.replicas : this.inForce.profile.replicas.initial);
       this.supervisor.startProbing();
       await waitClusterReady(this.gateway, this.supervisor, this.inForce.profile, () => this.stopping !== undefined);
     } catch (err) {

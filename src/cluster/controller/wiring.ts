@@ -1,5 +1,6 @@
 // How the controller's parts are built and connected (control plane): the gateway link, the replica
 // supervisor, the rollout runner, the journal, the autoscaling loop and the schedule runner.
+import path from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import type { ClusterStatus } from '../../common/cluster-status.js';
 import type { Logger } from '../../common/log.js';
@@ -15,7 +16,7 @@ import type { HostSet } from '../hosts/index.js';
 import { getText } from '../replicas/index.js';
 import { JournalWriter } from '../state/index.js';
 import { HostLauncher } from '../launchers/index.js';
-import { LocalLauncher } from '../launchers/index.js';
+import { LocalLauncher, type ChildDirs } from '../launchers/index.js';
 import { placedReplicaLaunch } from '../launchers/index.js';
 import { scheduleRunnerFor } from '../schedule/index.js';
 import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
@@ -23,6 +24,11 @@ import type { ScheduleRunner } from '../schedule/index.js';
 import type { StatePaths } from '../state/index.js';
 import { Supervisor } from '../replicas/index.js';
 import { SwitchHold } from '../schedule/index.js';
+
+/** Where local children keep their control sockets (<stateDir>/run/) and logs. */
+export function childDirs(paths: StatePaths): ChildDirs {
+  return { runDir: path.join(paths.dir, 'run'), logsDir: paths.logsDir };
+}
 
 /** What the parts read and change of the controller when they act (see running-cluster.ts). */
 export interface ControllerCore {
@@ -49,6 +55,8 @@ export interface ControllerCore {
 
 /** The controller's parts, connected to each other and to it. */
 export interface ControllerParts {
+  /** This machine's launcher when its children outlive the controller (undefined with a test's launcher). */
+  local: LocalLauncher | undefined;
   gateway: GatewayLink;
   supervisor: Supervisor;
   rollout: RolloutRunner;
@@ -61,7 +69,8 @@ export interface ControllerParts {
 export function wireController(c: ControllerCore, registry: string): ControllerParts {
   // Every part reads the profile and model version from `inForce` when it acts.
   const { inForce, opts, paths, clock, log } = c;
-  const local = opts.launcher ?? new LocalLauncher(clock);
+  const own = opts.launcher ? undefined : new LocalLauncher(clock, childDirs(paths));
+  const local = opts.launcher ?? own!;
   const launcher = new HostLauncher(local, (name) => c.hosts?.remoteConnection(name), clock);
   const cliEntry = opts.cliEntry ?? defaultCliEntry;
   const onEvent = (e: ClusterEvent) => c.emit(e);
@@ -130,7 +139,13 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     paths,
     clock,
     log,
-    { profile: () => inForce.name, status: () => c.status(), rollout: () => rollout.status() },
+    {
+      profile: () => inForce.name,
+      status: () => c.status(),
+      rollout: () => rollout.status(),
+      adoptable: (id) => (id === 'gateway' ? gateway.adoptable() : supervisor.adoptable(id)),
+      token: () => c.token,
+    },
     c.startedAt,
   );
   const autoscaling = new AutoscaleLoop(inForce, {
@@ -156,5 +171,5 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
         return from;
       },
     });
-  return { gateway, supervisor, rollout, journal, autoscaling, scheduleRunner };
+  return { local: own, gateway, supervisor, rollout, journal, autoscaling, scheduleRunner };
 }
