@@ -10,6 +10,23 @@ import type { Supervisor } from '../replicas/index.js';
 import { childList, killRejected, type Adoptee, type AdoptionPlan } from './adoption.js';
 import type { GatewayLink } from './gateway-link.js';
 
+/** The dead controller's children to adopt, and when this `serve up` began. */
+export interface Adoption {
+  plan: AdoptionPlan;
+  /** The clock's ms at the start of this `serve up`: the adoption's time is counted from it. */
+  startedAtMs: number;
+}
+
+/** Starts the gateway and the replicas; with `adoption`, adopts what it trusts and starts the rest. */
+export async function startOrAdopt(
+  p: Omit<AdoptParts, 'plan' | 'startedAtMs' | 'launcher'> & { adoption?: Adoption; launcher?: LocalLauncher },
+): Promise<void> {
+  const { adoption, launcher } = p;
+  const adopted = adoption && launcher && (await adoptChildren({ ...p, ...adoption, launcher }));
+  if (!adopted?.gateway) p.gateway.start();
+  p.supervisor.setReplicas(adopted ? adopted.replicas : p.profile.replicas.initial);
+}
+
 export interface AdoptParts {
   plan: AdoptionPlan;
   /** When this `serve up` began (the clock's ms): the adoption's time is counted from it. */

@@ -70,7 +70,8 @@ export async function planAdoption(
       r.channel.close();
       plan.rejected.push({ rec: r.rec, why: 'the gateway is not adopted', kill: true });
     }
-  return plan;
+  // Nothing of it runs any more (a plain crash, children gone): an ordinary start.
+  return plan.gateway || plan.rejected.some((r) => r.kill) ? plan : undefined;
 }
 
 async function lookAt(

@@ -26,9 +26,6 @@ import { interrupted, waitClusterReady } from './startup.js';
 import type { StartClusterOptions } from './options.js';
 import type { JournalWriter } from '../state/index.js';
 import { wireController, type ControllerCore } from './wiring.js';
-import type { LocalLauncher } from '../launchers/index.js';
-import type { AdoptionPlan } from './adoption.js';
-import { adoptChildren } from './adopt-start.js';
 
 /** One running cluster: starts its parts, the admin API and the hosts in order, and stops them. */
 export class Controller implements ControllerCore {
@@ -51,7 +48,7 @@ export class Controller implements ControllerCore {
   /** The hosts, connected in start(); the replicas' token. */
   hosts: HostSet | undefined;
   readonly token: string;
-  private readonly local: LocalLauncher | undefined;
+  private readonly startChildren: () => Promise<void>;
   stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
 
@@ -65,8 +62,7 @@ export class Controller implements ControllerCore {
     registry: string,
     modelVersion: number,
     private readonly modelDir: string,
-    /** The dead controller's children to adopt, and when this `serve up` began. */
-    private readonly adoption?: { plan: AdoptionPlan; startedAtMs: number },
+    readonly adoption?: ControllerCore['adoption'],
   ) {
     this.token = adoption?.plan.token || newClusterToken();
     this.inForce = new InForce(profile, modelVersion, opts.schedule?.name);
@@ -76,7 +72,7 @@ export class Controller implements ControllerCore {
     this.log = (this.files = new ControllerFiles(paths.logsDir, clock)).log;
     this.monitoring = new ControllerMonitoring(this.inForce, paths.sdFile, this.files, () => this.status());
     const parts = wireController(this, registry);
-    this.local = parts.local;
+    this.startChildren = parts.startChildren;
     this.gateway = parts.gateway;
     this.supervisor = parts.supervisor;
     this.rollout = parts.rollout;
@@ -132,13 +128,7 @@ export class Controller implements ControllerCore {
       this.hosts = hosts;
       hosts.startGpuReadings();
       await this.monitoring.start();
-      const { adoption: a, local, gateway, supervisor, clock } = this;
-      const emit = (e: ClusterEvent) => this.emit(e);
-      const profile = this.inForce.profile;
-      const adopted =
-        a && local && (await adoptChildren({ ...a, clock, launcher: local, gateway, supervisor, profile, emit }));
-      if (!adopted?.gateway) this.gateway.start();
-      this.supervisor.setReplicas(adopted ? adopted.replicas : this.inForce.profile.replicas.initial);
+      await this.startChildren();
       this.supervisor.startProbing();
       await waitClusterReady(this.gateway, this.supervisor, this.inForce.profile, () => this.stopping !== undefined);
     } catch (err) {

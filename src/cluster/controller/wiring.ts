@@ -12,6 +12,7 @@ import type { ControllerMonitoring } from '../monitoring/index.js';
 import type { ClusterEvent } from '../events.js';
 import type { InForce } from '../in-force.js';
 import { GatewayLink } from './gateway-link.js';
+import { startOrAdopt, type Adoption } from './adopt-start.js';
 import type { HostSet } from '../hosts/index.js';
 import { getText } from '../replicas/index.js';
 import { JournalWriter } from '../state/index.js';
@@ -41,6 +42,8 @@ export interface ControllerCore {
   /** The replicas' cluster token. */
   readonly token: string;
   readonly startedAt: string;
+  /** The children of a dead controller to adopt (adoption.ts), with this machine's launcher. */
+  readonly adoption?: Adoption;
   /** What is in force (profile, model version, schedule): every part reads it, none keeps a copy. */
   readonly inForce: InForce;
   gatewayUrl: string;
@@ -55,8 +58,8 @@ export interface ControllerCore {
 
 /** The controller's parts, connected to each other and to it. */
 export interface ControllerParts {
-  /** This machine's launcher when its children outlive the controller (undefined with a test's launcher). */
-  local: LocalLauncher | undefined;
+  /** Starts the gateway and the replicas, or adopts what `c.adoption` trusts and starts the rest. */
+  startChildren: () => Promise<void>;
   gateway: GatewayLink;
   supervisor: Supervisor;
   rollout: RolloutRunner;
@@ -171,5 +174,15 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
         return from;
       },
     });
-  return { local: own, gateway, supervisor, rollout, journal, autoscaling, scheduleRunner };
+  const startChildren = () =>
+    startOrAdopt({
+      adoption: c.adoption,
+      launcher: own,
+      gateway,
+      supervisor,
+      clock,
+      profile: inForce.profile,
+      emit: onEvent,
+    });
+  return { startChildren, gateway, supervisor, rollout, journal, autoscaling, scheduleRunner };
 }

@@ -8,7 +8,14 @@ import { systemClock, type Clock } from '../../common/clock.js';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
-import { adoptedProcess, followEvents, killGroup, socketChildIo, type AdoptSpec, type ChildDirs } from './socket-launch.js';
+import {
+  adoptedProcess,
+  followEvents,
+  killGroup,
+  socketChildIo,
+  type AdoptSpec,
+  type ChildDirs,
+} from './socket-launch.js';
 
 /**
  * Starts children on this host. Without `dirs` they exit on stdin EOF (`--exit-with-parent`) and
@@ -36,7 +43,7 @@ export class LocalLauncher implements Launcher {
       done = true;
       return info;
     });
-    if (io) followEvents(io.socket, exited, spec.onEvent, clock);
+    if (io) followEvents(io.socket, exited, (e) => spec.onEvent(e), clock);
     else forwardOutput(child, spec);
     // A child that dies leaves an EPIPE on its stdin; that is reported through `exited`.
     child.stdin?.on('error', () => {});

@@ -42,7 +42,11 @@ export function socketChildIo(
     fd = openAppend(path.join(dirs.logsDir, `${spec.id}.log`));
   } catch (err) {
     spec.onLine(
-      JSON.stringify({ level: 'warn', component: 'serve', msg: `${spec.id}'s output is dropped: ${errorMessage(err)}` }),
+      JSON.stringify({
+        level: 'warn',
+        component: 'serve',
+        msg: `${spec.id}'s output is dropped: ${errorMessage(err)}`,
+      }),
       'stderr',
     );
   }
@@ -112,7 +116,7 @@ export function adoptedProcess(a: AdoptSpec, clock: Clock, socket: string): Laun
       done = true;
       return { code: null, signal: null };
     });
-  channel.listen(a.onEvent);
+  channel.listen((e) => a.onEvent(e));
   const signalGroup = (sig: NodeJS.Signals) => {
     if (!done) killGroup(pid, sig);
   };

@@ -87,10 +87,7 @@ export class Supervisor {
     this.place();
   }
 
-  /**
-   * Takes over replicas a dead controller started (verified by the caller): each keeps its id, pid
-   * and URL and is ready at once; the gateway gets the new set. Call before setReplicas.
-   */
+  /** Takes over a dead controller's (verified) replicas: same ids, pids and URLs, ready at once. Before setReplicas. */
   adopt(replicas: readonly AdoptedReplica[]): void {
     for (const a of replicas) {
       if (this.closed) return;
