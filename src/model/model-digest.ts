@@ -1,4 +1,4 @@
-// The identity of a replica's model bytes (common): a SHA-256 of model.onnx. The replica computes it
+// The identity of a model version's bytes (model): a SHA-256 of model.onnx. The replica computes it
 // when it loads a version (replica/model-load.ts), the gateway's response cache keys answers by it,
 // and a new controller compares it with a running replica's before adopting that replica.
 import { createHash } from 'node:crypto';

@@ -4,7 +4,7 @@
 // are certainly its own, to be replaced by fresh ones. An interrupted rollout is rolled back: only
 // replicas of the version in force are adopted, and the adopted gateway gets a set without weights.
 import { readJournal, type JournalChild } from '../../common/controller-journal.js';
-import { fileDigest } from '../../common/model-digest.js';
+import { fileDigest } from '../../model/model-digest.js';
 import { lstatIfAny, removeEntry } from '../../common/no-follow.js';
 import { isAlive, readCmdline, readProcessGroup, readStartTicks } from '../../common/process.js';
 import { ownerAlive, type StatePaths } from '../../common/state-layout.js';
