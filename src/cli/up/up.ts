@@ -134,7 +134,8 @@ async function upForeground(flags: UpFlags): Promise<number> {
   let signals = 0;
   const onSignal = () => {
     signals++;
-    // A second Ctrl-C gives up on draining; children exit on their own when we are gone.
+    // A second Ctrl-C gives up on draining: the controller exits at once; its children on this machine
+    // serve on (they outlive it) until the next `serve up` adopts them, its SSH children stop with their session.
     if (signals > 1) process.exit(ExitCode.Interrupted);
     process.stderr.write('\ndraining and stopping (Ctrl-C again to stop at once)\n');
     abort.abort();
