@@ -1,7 +1,7 @@
 // The flags of a data-plane process's control socket (cli): `--control-socket` and `--orphan-timeout`,
 // shared by `serve replica` and `serve gateway` (common/control-socket.ts does the work).
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { MAX_ORPHAN_TIMEOUT_MS } from '../common/control-socket.js';
+import { MAX_ORPHAN_TIMEOUT_MS } from '../common/data-plane/control-socket.js';
 
 export interface ControlFlags {
   controlSocket?: string;
