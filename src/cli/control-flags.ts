@@ -1,7 +1,7 @@
 // The flags of a data-plane process's control socket (cli): `--control-socket` and `--orphan-timeout`,
 // shared by `serve replica` and `serve gateway` (common/control-socket.ts does the work).
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { MAX_ORPHAN_TIMEOUT_MS } from '../common/control-socket.js';
+import { MAX_ORPHAN_TIMEOUT_MS } from '../common/data-plane/control-socket.js';
 
 export interface ControlFlags {
   controlSocket?: string;
@@ -27,6 +27,16 @@ export function addControlOptions(cmd: Command): Command {
         .default(undefined, '0')
         .argParser(parseOrphanTimeout),
     );
+}
+
+/** The --help paragraph on the control socket (`role`: what its hello says). */
+export function controlSocketHelp(role: 'replica' | 'gateway', extra = ''): string {
+  return `With --control-socket PATH it also listens on that unix socket (mode 0600) for controllers: each
+connection first gets {"event":"hello","role":"${role}","pid":N,"listening":{...}|null,"ready":{...}|null,
+"draining":false${extra}} (what it is now), then every event; each line written there is a control
+line, as on stdin. Stdin EOF and a closed stdout then stop nothing (a new controller reconnects);
+--orphan-timeout MS drains it once stdin is closed and no controller has been connected for MS.
+`;
 }
 
 /** The wrapper's options from the flags. */

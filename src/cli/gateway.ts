@@ -12,7 +12,7 @@ import type { GatewayHandle } from '../gateway/handle.js';
 import { GatewayHolder } from '../gateway/holder/holder.js';
 import { HolderIpc } from '../gateway/holder/serving-process.js';
 import { startGateway } from '../gateway/server.js';
-import { addControlOptions, controlOptions, type ControlFlags } from './control-flags.js';
+import { addControlOptions, controlOptions, controlSocketHelp, type ControlFlags } from './control-flags.js';
 import { action } from './errors.js';
 import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 
@@ -64,6 +64,10 @@ SIGHUP reads --tls-cert ` +
         `and
 the certificate in use kept); without TLS it logs that there is nothing to ` +
         `reload. It never stops it.
+` +
+        controlSocketHelp('gateway', ',"servingPid":N') +
+        `With --hold the holder owns the control socket (servingPid: its serving process); its serving
+processes get none.
 
 Example:
   $ echo ` +

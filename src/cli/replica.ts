@@ -7,7 +7,7 @@ import { UserError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { replicaSettingsTable, type ReplicaSettings } from '../common/settings/table.js';
 import { startReplica } from '../replica/replica.js';
-import { addControlOptions, controlOptions, type ControlFlags } from './control-flags.js';
+import { addControlOptions, controlOptions, controlSocketHelp, type ControlFlags } from './control-flags.js';
 import { action } from './errors.js';
 import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 
@@ -46,7 +46,9 @@ at once: 2 ` +
 when the drain took longer than ` +
         `--drain-timeout-ms. SIGHUP only logs that there is nothing to ` +
         `reload.
-Endpoints: GET /v2/health/live, /v2/health/ready, /v2, ` +
+` +
+        controlSocketHelp('replica') +
+        `Endpoints: GET /v2/health/live, /v2/health/ready, /v2, ` +
         `/v2/models/NAME[/versions/V][/ready], /metrics;
 POST ` +
         `/v2/models/NAME[/versions/V]/infer (JSON or Triton binary tensors). In a ` +

@@ -2,15 +2,15 @@
 // events on stdout, reads its settings and control lines on stdin, drains on SIGTERM/SIGINT, on
 // stdin EOF (the controller is gone) and on a broken stdout pipe, within a drain timeout, and exits
 // non-zero at once when it cannot start. SIGHUP never stops it: it reloads what the server can
-// reload, or logs that there is nothing to. With a control socket (control-socket.ts) the events
+// reload, or logs that there is nothing to. With a control socket (data-plane/control-socket.ts) the events
 // also go to every controller connected there and its lines are control lines; the controller's
 // pipes closing then stops nothing, and only the orphan timeout ends a process left alone.
 // `serve replica` and `serve gateway` only parse flags.
 import { systemClock, delay, type Clock } from './clock.js';
-import { ControlSocket, HelloState, OrphanTimer } from './control-socket.js';
+import { ControlSocket, HelloState, OrphanTimer } from './data-plane/control-socket.js';
 import { UserError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
-import { ProcessIo } from './process-io.js';
+import { ProcessIo } from './data-plane/process-io.js';
 import type { HelloEvent, ProcessEvent } from './wire.js';
 
 /** A started data-plane server as the wrapper drives it. */

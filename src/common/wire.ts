@@ -60,7 +60,7 @@ export type ProcessEvent =
   | HelloEvent;
 
 /**
- * The first line on each connection to a data-plane process's control socket (common/control-socket.ts):
+ * The first line on each connection to a data-plane process's control socket (common/data-plane/control-socket.ts):
  * what it is now (nothing already emitted is replayed). `ready` is null until it serves (a gateway: {}
  * once listening); `servingPid` is the gateway socket holder's serving process.
  */

@@ -2,10 +2,10 @@
 // lines, events on stdout, and the first reason to stop. With a control socket (`survive`) the
 // controller's pipes may close without stopping the process: a new controller reconnects on the socket.
 import readline from 'node:readline';
-import { every, type Clock } from './clock.js';
-import { UserError } from './errors.js';
-import type { Logger } from './log.js';
-import type { ProcessEvent } from './wire.js';
+import { every, type Clock } from '../clock.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { ProcessEvent } from '../wire.js';
 
 export interface ProcessIoOptions {
   /** Drain and exit when stdin ends (ignored with `survive`). */

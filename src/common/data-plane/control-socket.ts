@@ -4,10 +4,10 @@
 // came on stdin. The orphan timer ends a process that no controller has talked to for a while.
 import { lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import type { Clock, TimerHandle } from './clock.js';
-import { UserError } from './errors.js';
-import type { Logger } from './log.js';
-import type { HelloEvent, ProcessEvent } from './wire.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { HelloEvent, ProcessEvent } from '../wire.js';
 
 /** The longest orphan timeout (ms): a week (`--orphan-timeout`, `controller.orphan_timeout`). */
 export const MAX_ORPHAN_TIMEOUT_MS = 7 * 24 * 3_600_000;
