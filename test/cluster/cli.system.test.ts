@@ -321,7 +321,7 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
   );
   // It adopts the gateway and the replicas of the version in force, and rolls the rollout back: the
   // new version's replicas are killed (replaced by none here: the profile's max is 1).
-  const adopted = events.find((e) => e.kind === 'adopted');
+  const adopted = events.find((e) => e.kind === 'adoption');
   assert.match(
     adopted?.message ?? '',
     new RegExp(`as they run: gateway \\(pid ${holder}\\), replica-1 \\(pid ${v1[0]}\\)`),

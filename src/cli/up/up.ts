@@ -125,7 +125,7 @@ async function upForeground(flags: UpFlags): Promise<number> {
   const onEvent = (e: ClusterEvent) => {
     const line =
       `${new Date().toISOString().slice(11, 19)} ` + `${e.level === 'info' ? '' : e.level + ': '}${e.message}`;
-    const keep = e.kind === 'adopted'; // which children were adopted stays in the startup output
+    const keep = e.kind === 'adoption'; // which children were adopted stays in the startup output
     if (spinner && !ready && e.level === 'info' && !keep) spinner.text = e.message;
     else if (spinner && !ready) (e.level === 'info' ? spinner.info(line) : spinner.warn(line)).start();
     else if (ready || e.level !== 'info' || keep) process.stderr.write(line + '\n');

@@ -81,7 +81,7 @@ export async function adoptChildren(p: AdoptParts): Promise<{ gateway: boolean; 
   const replaced = plan.rejected.map((r) => `${r.rec.id} (pid ${r.rec.pid}): ${r.why}`).join('; ');
   p.emit({
     level: plan.rejected.length > 0 ? 'warn' : 'info',
-    kind: 'adopted',
+    kind: 'adoption',
     message:
       `${adopted.length > 0 ? `adopted from the controller that died (pid ${plan.previousPid}), ` + `as they run: ${childList(adopted)}` : `adopted nothing of the controller that died (pid ${plan.previousPid})`}` +
       ` in ${tookMs} ms${replaced ? `; not trusted, replaced: ${replaced}` : ''}`,
