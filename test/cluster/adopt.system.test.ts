@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import type { ControllerJournal } from '../../src/common/controller-journal.js';
+import { SD_FILE_NAME } from '../../src/common/monitoring.js';
 import { isAlive } from '../../src/common/process.js';
 import { writeDemoModel } from '../../src/model/demo.js';
 import { smallProfileYaml } from '../helpers/serve-up.js';
@@ -82,6 +83,10 @@ function adoptedMs(stderr: string): number {
   return Number(m[1]);
 }
 
+function serve(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(process.execPath, [cliEntry, ...args], { encoding: 'utf8' });
+}
+
 async function killController(up: Up): Promise<void> {
   process.kill(up.child.pid!, 'SIGKILL'); // its pid only, not its process group
   await up.exited;
@@ -122,6 +127,15 @@ test('kill -9 of the controller: 0 failed requests; serve up adopts the same pid
   assert.ok(up2.status.replicas.every((r) => r.adopted && r.state === 'ready' && r.restarts === 0));
   assert.equal(up2.status.gatewayUrl, up1.status.gatewayUrl);
   assert.ok(adoptMs < 2000, `adopted in ${adoptMs} ms (serve up to its status: ${up2.wallMs} ms)`);
+  // Supervision resumed: the Prometheus targets name the adopted gateway and replicas, and the
+  // probes' readings of each adopted replica come in.
+  const sd = readFileSync(path.join(w.stateDir, SD_FILE_NAME), 'utf8');
+  for (const url of [up2.status.gatewayUrl, ...up2.status.replicas.map((r) => r.url!)])
+    assert.ok(sd.includes(new URL(url).host), `${url} in the targets file`);
+  await waitFor('probe readings of the adopted replicas', async () => {
+    const s = JSON.parse(serve(['status', '--json', '--state-dir', w.stateDir]).stdout) as ClusterStatus;
+    return s.replicas.every((r) => r.adopted && r.rssBytes !== undefined);
+  });
   await load.moreOk(50);
   const result = await load.stop();
   assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} failed`);
@@ -146,7 +160,7 @@ test('kill -9 of the controller: 0 failed requests; serve up adopts the same pid
   assert.equal(up3.status.replicas.find((r) => r.id === up2.status.replicas[0]!.id)?.pid, up2.status.replicas[0]!.pid);
   assert.ok(!isAlive(stopped.pid!), 'the stopped replica was killed');
 
-  const down = spawnSync(process.execPath, [cliEntry, 'down', '--state-dir', w.stateDir], { encoding: 'utf8' });
+  const down = serve(['down', '--state-dir', w.stateDir]);
   assert.equal(down.status, 0, down.stderr);
   for (const p of seen) assert.ok(!isAlive(p), `pid ${p} is gone once serve down returned`);
 });
