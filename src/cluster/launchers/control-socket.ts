@@ -7,6 +7,7 @@ import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { systemClock, type Clock } from '../../common/clock.js';
 import { UserError } from '../../common/errors.js';
 import { parseProcessEvent, type ProcessEvent } from '../../common/wire.js';
 
@@ -91,7 +92,11 @@ export interface ControlChannel {
  * Connects to `socketPath` and resolves once the child said hello; rejects when it cannot connect,
  * closes first, or says nothing within `timeoutMs`.
  */
-export function openControl(socketPath: string, timeoutMs: number): Promise<ControlChannel> {
+export function openControl(
+  socketPath: string,
+  timeoutMs: number,
+  clock: Clock = systemClock,
+): Promise<ControlChannel> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(socketPath);
     let hello: Hello | undefined;
@@ -100,11 +105,11 @@ export function openControl(socketPath: string, timeoutMs: number): Promise<Cont
     let markClosed!: () => void;
     const closed = new Promise<void>((r) => (markClosed = r));
     const fail = (why: string) => {
-      clearTimeout(timer);
+      clock.clearTimer(timer);
       socket.destroy();
       reject(new Error(why));
     };
-    const timer = setTimeout(() => fail(`no hello within ${timeoutMs}ms`), timeoutMs);
+    const timer = clock.setTimer(() => fail(`no hello within ${timeoutMs}ms`), timeoutMs);
     socket.on('error', (err) => {
       if (!hello) fail(err.message);
     });
@@ -118,7 +123,7 @@ export function openControl(socketPath: string, timeoutMs: number): Promise<Cont
       if (!hello) {
         hello = parseHello(line);
         if (!hello) return fail(`its first line is not a hello: ${line.slice(0, 80)}`);
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         return resolve(channel(hello));
       }
       const e = parseProcessEvent(line);

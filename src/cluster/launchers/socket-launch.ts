@@ -74,7 +74,7 @@ export function followEvents(
     while (!done) {
       let ch: ControlChannel;
       try {
-        ch = await openControl(socket, HELLO_TIMEOUT_MS);
+        ch = await openControl(socket, HELLO_TIMEOUT_MS, clock);
       } catch {
         await new Promise((r) => clock.setTimer(() => r(undefined), CONNECT_RETRY_MS));
         continue;
