@@ -6,7 +6,7 @@
 // others are adopted, and `serve down` leaves no process of the cluster alive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
@@ -163,4 +163,11 @@ test('kill -9 of the controller: 0 failed requests; serve up adopts the same pid
   const down = serve(['down', '--state-dir', w.stateDir]);
   assert.equal(down.status, 0, down.stderr);
   for (const p of seen) assert.ok(!isAlive(p), `pid ${p} is gone once serve down returned`);
+  // Nor anything else in their process groups (the holder's standby gateway, say).
+  const groups = [up3.status.gateway.holderPid!, ...up3.status.replicas.map((r) => r.pid!)];
+  const left = execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' })
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length === 3 && groups.includes(Number(f[1])) && !f[2]!.startsWith('Z'));
+  assert.deepEqual(left, [], 'no process left in the groups of the cluster');
 });
