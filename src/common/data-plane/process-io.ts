@@ -10,7 +10,7 @@ import type { ProcessEvent } from '../wire.js';
 export interface ProcessIoOptions {
   /** Drain and exit when stdin ends (ignored with `survive`). */
   exitWithParent: boolean;
-  /** A control socket serves on: stdin EOF and a broken stdout only log one line and call `onParentGone`. */
+  /** A control socket serves on: stdin EOF and a broken stdout stop nothing (one log line). */
   survive: boolean;
   /** Stdin ended (any mode). */
   onStdinClosed?(): void;
