@@ -12,10 +12,11 @@ import type { GatewayHandle } from '../gateway/handle.js';
 import { GatewayHolder } from '../gateway/holder/holder.js';
 import { HolderIpc } from '../gateway/holder/serving-process.js';
 import { startGateway } from '../gateway/server.js';
+import { addControlOptions, controlOptions, controlSocketHelp, type ControlFlags } from './control-flags.js';
 import { action } from './errors.js';
 import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 
-interface GatewayFlags {
+interface GatewayFlags extends ControlFlags {
   exitWithParent?: boolean;
   settingsStdin?: boolean;
   hold?: boolean;
@@ -38,7 +39,8 @@ export function register(program: Command): void {
       'own the listening socket and run the serving gateway as a child process on it (what `serve up` starts); ' +
         'SIGUSR2 restarts the serving process on the same socket',
     )
-    .option('--listen-from-parent', 'serve on the socket of the parent holder (`--hold`), received over IPC')
+    .option('--listen-from-parent', 'serve on the socket of the parent holder (`--hold`), received over IPC');
+  addControlOptions(cmd)
     .addHelpText(
       'after',
       `
@@ -62,6 +64,10 @@ SIGHUP reads --tls-cert ` +
         `and
 the certificate in use kept); without TLS it logs that there is nothing to ` +
         `reload. It never stops it.
+` +
+        controlSocketHelp('gateway', ',"servingPid":N') +
+        `With --hold the holder owns the control socket (servingPid: its serving process); its serving
+processes get none.
 
 Example:
   $ echo ` +
@@ -77,7 +83,9 @@ async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
   let handingOver = false;
   return runDataPlaneProcess({
     log,
+    role: 'gateway',
     exitWithParent: flags.exitWithParent === true,
+    ...controlOptions(flags),
     settingsFromStdin: flags.settingsStdin === true,
     start: async (stdin) => {
       const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;
@@ -121,7 +129,9 @@ async function runHolder(cmd: Command, flags: GatewayFlags): Promise<number> {
   try {
     return await runDataPlaneProcess({
       log,
+      role: 'gateway',
       exitWithParent: flags.exitWithParent === true,
+      ...controlOptions(flags),
       settingsFromStdin: flags.settingsStdin === true,
       start: async (stdin, emit) => {
         const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;

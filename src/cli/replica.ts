@@ -7,10 +7,11 @@ import { UserError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/log.js';
 import { replicaSettingsTable, type ReplicaSettings } from '../common/settings/table.js';
 import { startReplica } from '../replica/replica.js';
+import { addControlOptions, controlOptions, controlSocketHelp, type ControlFlags } from './control-flags.js';
 import { action } from './errors.js';
 import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 
-interface ReplicaFlags {
+interface ReplicaFlags extends ControlFlags {
   replicaId?: string;
   exitWithParent?: boolean;
   settingsStdin?: boolean;
@@ -28,7 +29,8 @@ export function register(program: Command): void {
       '--replica-id <id>',
       'name sent in the x-serve-replica header and in logs (letters, digits, ".", "_", ":", "-")',
     )
-    .option('--exit-with-parent', 'drain and exit when stdin closes (the parent went away)')
+    .option('--exit-with-parent', 'drain and exit when stdin closes (the parent went away)');
+  addControlOptions(cmd)
     .addHelpText(
       'after',
       `
@@ -44,7 +46,9 @@ at once: 2 ` +
 when the drain took longer than ` +
         `--drain-timeout-ms. SIGHUP only logs that there is nothing to ` +
         `reload.
-Endpoints: GET /v2/health/live, /v2/health/ready, /v2, ` +
+` +
+        controlSocketHelp('replica') +
+        `Endpoints: GET /v2/health/live, /v2/health/ready, /v2, ` +
         `/v2/models/NAME[/versions/V][/ready], /metrics;
 POST ` +
         `/v2/models/NAME[/versions/V]/infer (JSON or Triton binary tensors). In a ` +
@@ -67,7 +71,9 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
   const log = createLogger({ component: 'replica', ...(flags.replicaId ? { replica: flags.replicaId } : {}) });
   return runDataPlaneProcess({
     log,
+    role: 'replica',
     exitWithParent: flags.exitWithParent === true,
+    ...controlOptions(flags),
     settingsFromStdin: flags.settingsStdin === true,
     start: async (stdin) => {
       const settings = settingsFromFlags(cmd, replicaSettingsTable, stdin) as unknown as ReplicaSettings;

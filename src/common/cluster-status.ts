@@ -33,6 +33,8 @@ export interface ReplicaStatus {
   gpus?: number[];
   /** Times this slot was restarted. */
   restarts: number;
+  /** Its process was started by a controller that died, and taken over by this one (not restarted). */
+  adopted?: boolean;
   /** In-flight requests at the last sample. */
   inFlight?: number;
   rssBytes?: number;
@@ -75,6 +77,8 @@ export interface ClusterStatus {
     state: 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped';
     restarts: number;
     reason?: string;
+    /** The socket holder was started by a controller that died, and taken over by this one. */
+    adopted?: boolean;
   };
   controllerPid: number;
   /** The controller's own Prometheus metrics (http://127.0.0.1:PORT/metrics). */

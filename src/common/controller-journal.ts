@@ -18,6 +18,23 @@ export interface JournalChild {
   startTicks?: number;
   /** The SSH host it runs on; absent on this machine. */
   host?: string;
+  /*
+   * What a new controller needs to adopt a local child (issue 26): its control socket, where it
+   * listens, and for a replica its placement and the model it runs.
+   */
+  /** Its control socket (`--control-socket`); absent: it cannot be adopted. */
+  controlSocket?: string;
+  /** The gateway's socket holder (the process started; `pid`), and the serving process it runs. */
+  servingPid?: number;
+  url?: string;
+  port?: number;
+  /** The host placement put it on (this machine's name in the profile) and its GPUs. */
+  placedOn?: string;
+  gpus?: number[];
+  device?: string;
+  modelVersion?: number;
+  /** The digest of the model bytes it loaded (its ready event). */
+  modelDigest?: string;
 }
 
 /** A rollout in progress, as far as it got. */
@@ -43,6 +60,10 @@ export interface ControllerJournal {
   profile: string;
   children: JournalChild[];
   rollout?: JournalRollout;
+  /** The model version in force. */
+  modelVersion?: number;
+  /** The cluster token the children require: a controller that adopts them needs it (the file is mode 0600). */
+  token?: string;
 }
 
 /** The journal in `paths` and when it was last written or touched (epoch ms); undefined if none or unreadable. */

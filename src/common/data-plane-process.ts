@@ -2,12 +2,16 @@
 // events on stdout, reads its settings and control lines on stdin, drains on SIGTERM/SIGINT, on
 // stdin EOF (the controller is gone) and on a broken stdout pipe, within a drain timeout, and exits
 // non-zero at once when it cannot start. SIGHUP never stops it: it reloads what the server can
-// reload, or logs that there is nothing to. `serve replica` and `serve gateway` only parse flags.
-import readline from 'node:readline';
-import { systemClock, delay, every, type Clock } from './clock.js';
+// reload, or logs that there is nothing to. With a control socket (data-plane/control-socket.ts) the events
+// also go to every controller connected there and its lines are control lines; the controller's
+// pipes closing then stops nothing, and only the orphan timeout ends a process left alone.
+// `serve replica` and `serve gateway` only parse flags.
+import { systemClock, delay, type Clock } from './clock.js';
+import { ControlSocket, HelloState, OrphanTimer } from './data-plane/control-socket.js';
 import { UserError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
-import type { ProcessEvent } from './wire.js';
+import { ProcessIo } from './data-plane/process-io.js';
+import type { HelloEvent, ProcessEvent } from './wire.js';
 
 /** A started data-plane server as the wrapper drives it. */
 export interface DataPlaneServer {
@@ -38,8 +42,14 @@ export interface DataPlaneServer {
 
 export interface DataPlaneProcessOptions {
   log: Logger;
-  /** Drain and exit when stdin ends. */
+  /** What its control socket's `hello` says it is. */
+  role: HelloEvent['role'];
+  /** Drain and exit when stdin ends (not with a control socket). */
   exitWithParent: boolean;
+  /** Listen on this unix socket for controllers (`--control-socket`); stdin EOF then stops nothing. */
+  controlSocket?: string;
+  /** Drain and exit once stdin is closed and no controller has been connected for this long (ms; 0: never). */
+  orphanTimeoutMs?: number;
   /** Wait for `{"type":"settings",...}` as the first stdin line and pass its settings to `start` (`emit` prints an event). */
   settingsFromStdin: boolean;
   start(settings: Record<string, unknown> | undefined, emit: (e: ProcessEvent) => void): Promise<DataPlaneServer>;
@@ -55,8 +65,26 @@ export const DataPlaneExit = { Ok: 0, DrainTimedOut: 1 } as const;
  * unref'd timer ends the process shortly after if a stray handle would keep it alive.
  */
 export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<number> {
-  const io = new ProcessIo(o.log, o.exitWithParent);
+  const clock = o.clock ?? systemClock;
+  const hello = new HelloState(o.role);
+  const orphanMs = o.orphanTimeoutMs ?? 0;
+  let socket: ControlSocket | undefined;
+  const orphan =
+    orphanMs > 0
+      ? new OrphanTimer(clock, orphanMs, () => io.stop(`no controller for ${orphanMs}ms (--orphan-timeout)`))
+      : undefined;
+  const io = new ProcessIo(
+    o.log,
+    {
+      exitWithParent: o.exitWithParent,
+      survive: o.controlSocket !== undefined,
+      onStdinClosed: () => orphan?.setStdinClosed(),
+      onEmit: (e) => (hello.see(e), socket?.send(e)),
+    },
+    orphanMs > 0 ? `orphan timeout ${orphanMs}ms` : 'no orphan timeout',
+  );
   try {
+    if (o.controlSocket !== undefined) socket = await listenControl(o.controlSocket, o.log, io, hello, orphan);
     const settings = o.settingsFromStdin
       ? await Promise.race([
           io.settings(),
@@ -75,7 +103,7 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
     io.emit({ event: 'listening', ...server.listening });
     io.setReload(server);
     io.setControl((msg) => server.control?.(msg, (e) => io.emit(e)));
-    if (server.stdinIdleTimeoutMs) io.watchStdin(server.stdinIdleTimeoutMs, o.clock ?? systemClock);
+    if (server.stdinIdleTimeoutMs) io.watchStdin(server.stdinIdleTimeoutMs, clock);
     const ready = server.ready ?? Promise.resolve(undefined);
     const first = await Promise.race([ready.then((info) => ({ info })), io.stopped.then((why) => ({ why }))]).catch(
       async (err: unknown) => {
@@ -85,10 +113,13 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
       },
     );
     if ('info' in first && first.info) io.emit({ event: 'ready', ...first.info });
+    if ('info' in first) hello.markReady();
     const why = 'why' in first ? first.why : await io.stopped;
     o.log.info(`stopping on ${why}`);
-    return await drainWithin(server, io, o.clock ?? systemClock, o.log);
+    return await drainWithin(server, io, clock, o.log);
   } finally {
+    orphan?.stop();
+    socket?.close();
     io.dispose();
     setTimeout(() => process.exit(), 500).unref();
   }
@@ -112,139 +143,24 @@ async function drainWithin(server: DataPlaneServer, io: ProcessIo, clock: Clock,
   return DataPlaneExit.DrainTimedOut;
 }
 
-/** Stdin, stdout and signals of this process, and the first reason to stop. */
-class ProcessIo {
-  /** Resolves with the first reason to stop (a signal, stdin EOF, a broken stdout). */
-  readonly stopped: Promise<string>;
-  private onControl: ((msg: unknown) => void) | undefined;
-  private stop!: (why: string) => void;
-  private stdoutBroken = false;
-  private readonly rl: readline.Interface;
-  private pendingLines: string[] = [];
-  private lineWaiter: ((line: string | undefined) => void) | undefined;
-  private ended = false;
-  /** Set by watchStdin: the clock that times stdin lines, and when the last one came. */
-  private watchClock: Clock | undefined;
-  private lastLineAtMs = 0;
-  private stopWatch: (() => void) | undefined;
-  private readonly onSigterm = () => this.stop('SIGTERM');
-  private readonly onSigint = () => this.stop('SIGINT');
-  /** Node's default for SIGHUP is to exit: a handler from the first moment keeps the process alive. */
-  private onSighup = () => this.log.info('SIGHUP: nothing to reload while starting');
-  private readonly onStdoutError = (err: NodeJS.ErrnoException) => {
-    // The controller's end of the pipe is gone: finish accepted work, as for stdin EOF.
-    this.stdoutBroken = true;
-    this.stop(`stdout closed (${err.code ?? 'error'})`);
-  };
-  private readonly onStderrError = () => undefined;
-
-  constructor(
-    private readonly log: Logger,
-    exitWithParent: boolean,
-  ) {
-    this.stopped = new Promise((resolve) => (this.stop = resolve));
-    process.once('SIGTERM', this.onSigterm);
-    process.once('SIGINT', this.onSigint);
-    process.on('SIGHUP', this.hup);
-    // Replace the CLI's "exit on EPIPE": a data-plane child must drain instead.
-    process.stdout.removeAllListeners('error');
-    process.stdout.on('error', this.onStdoutError);
-    process.stderr.on('error', this.onStderrError);
-    this.rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-    this.rl.on('line', (line) => this.onLine(line));
-    this.rl.on('close', () => {
-      this.ended = true;
-      this.lineWaiter?.(undefined);
-      if (exitWithParent) this.stop('stdin closed (the controller is gone)');
+/** The control socket, its lines handed to `io` as control lines; a path it cannot take is fatal. */
+async function listenControl(
+  path: string,
+  log: Logger,
+  io: ProcessIo,
+  hello: HelloState,
+  orphan: OrphanTimer | undefined,
+): Promise<ControlSocket> {
+  try {
+    return await ControlSocket.listen({
+      path,
+      log,
+      hello: () => hello.hello(),
+      onLine: (line) => io.controlLine(line),
+      onClients: (n) => orphan?.setClients(n),
     });
-  }
-
-  /** Stops (drains) once no stdin line has arrived for `idleMs`, counted from now. */
-  watchStdin(idleMs: number, clock: Clock): void {
-    this.watchClock = clock;
-    this.lastLineAtMs = clock.nowMs();
-    const periodMs = Math.max(50, Math.min(1000, idleMs / 4));
-    this.stopWatch = every(
-      clock,
-      periodMs,
-      () => {
-        if (clock.nowMs() - this.lastLineAtMs > idleMs)
-          this.stop(`no line on stdin for ${idleMs}ms (the controller is unreachable)`);
-      },
-      { unref: true },
-    );
-  }
-
-  private readonly hup = () => this.onSighup();
-
-  /** From now on SIGHUP reloads `server` (or logs why there is nothing to reload). */
-  setReload(server: Pick<DataPlaneServer, 'reload' | 'nothingToReload'>): void {
-    this.onSighup = () => {
-      if (server.reload) void server.reload();
-      else
-        this.log.info(`SIGHUP: nothing to reload` + `${server.nothingToReload ? ` (${server.nothingToReload})` : ''}`);
-    };
-  }
-
-  /** Starts handing control lines to `fn`, those that came early first. */
-  setControl(fn: (msg: unknown) => void): void {
-    this.onControl = fn;
-    for (const line of this.pendingLines.splice(0)) this.onLine(line);
-  }
-
-  emit(event: ProcessEvent): void {
-    if (this.stdoutBroken || !process.stdout.writable) return;
-    process.stdout.write(JSON.stringify(event) + '\n');
-  }
-
-  /** The settings object of the first stdin line. */
-  async settings(): Promise<Record<string, unknown>> {
-    const line =
-      this.pendingLines.shift() ??
-      (this.ended ? undefined : await new Promise<string | undefined>((r) => (this.lineWaiter = r)));
-    this.lineWaiter = undefined;
-    if (line === undefined)
-      throw new UserError('stdin ended before the settings line ({"type":"settings","settings":{...}})');
-    let msg: { type?: unknown; settings?: unknown };
-    try {
-      msg = JSON.parse(line) as typeof msg;
-    } catch {
-      throw new UserError('the first stdin line is not JSON: expected {"type":"settings","settings":{...}}');
-    }
-    if (msg?.type !== 'settings' || typeof msg.settings !== 'object' || msg.settings === null) {
-      throw new UserError('the first stdin line must be {"type":"settings","settings":{...}}');
-    }
-    return msg.settings as Record<string, unknown>;
-  }
-
-  private onLine(line: string): void {
-    if (this.watchClock) this.lastLineAtMs = this.watchClock.nowMs();
-    if (line.trim() === '') return;
-    const waiter = this.lineWaiter;
-    if (waiter) {
-      this.lineWaiter = undefined;
-      return waiter(line);
-    }
-    if (!this.onControl) {
-      this.pendingLines.push(line);
-      return;
-    }
-    let msg: unknown;
-    try {
-      msg = JSON.parse(line);
-    } catch {
-      this.log.warn('bad control line ignored: not JSON', { line: line.slice(0, 200) });
-      return;
-    }
-    this.onControl(msg);
-  }
-
-  dispose(): void {
-    this.stopWatch?.();
-    process.off('SIGTERM', this.onSigterm);
-    process.off('SIGINT', this.onSigint);
-    process.off('SIGHUP', this.hup);
-    this.rl.close();
-    process.stdin.destroy();
+  } catch (err) {
+    io.emit({ event: 'fatal', error: errorMessage(err) });
+    throw err;
   }
 }

@@ -46,7 +46,8 @@ export const CACHE_STATUS = {
  * change numbered `seq` is in force (or `error` says why it was refused). `fatal` is the last word of
  * a start that failed. The gateway's socket holder (gateway/holder/) prints `serving` each time a
  * serving gateway process of its own starts to accept on its socket: `pid` is that process, `cause`
- * why it replaced the one before (absent for the first), `reason` how the one before ended.
+ * why it replaced the one before (absent for the first), `reason` how the one before ended. `hello`
+ * is written only on a control socket, never on stdout.
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
@@ -55,7 +56,23 @@ export type ProcessEvent =
   | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }
   | { event: 'serving'; pid: number; cause?: 'planned' | 'crashed'; reason?: string }
-  | { event: 'fatal'; error: string };
+  | { event: 'fatal'; error: string }
+  | HelloEvent;
+
+/**
+ * The first line on each connection to a data-plane process's control socket (common/data-plane/control-socket.ts):
+ * what it is now (nothing already emitted is replayed). `ready` is null until it serves (a gateway: {}
+ * once listening); `servingPid` is the gateway socket holder's serving process.
+ */
+export interface HelloEvent {
+  event: 'hello';
+  role: 'replica' | 'gateway';
+  pid: number;
+  listening: { host: string; port: number; url: string } | null;
+  ready: { loadMs?: number; device?: string; fallbackReason?: string; modelDigest?: string } | null;
+  draining: boolean;
+  servingPid?: number;
+}
 
 /** The event names a controller recognizes on a child's stdout. */
 export const PROCESS_EVENTS: ReadonlySet<string> = new Set([
@@ -66,6 +83,7 @@ export const PROCESS_EVENTS: ReadonlySet<string> = new Set([
   'draining',
   'serving',
   'fatal',
+  'hello',
 ]);
 
 /** Parses one stdout line of a child as a ProcessEvent, or undefined if it is not one. */

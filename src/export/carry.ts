@@ -61,6 +61,9 @@ export const carryTable: { [K in ProfilePath]?: CarryRow } & Record<string, Carr
     same({ na: 'prices `serve tune` ranks configurations by; nothing to configure in the engine' }),
   ),
   'controller.metrics_port': same({ na: "the serve controller's own /metrics; the engine exports its own metrics" }),
+  'controller.orphan_timeout': same({
+    na: "how long serve's own children outlive a dead serve controller; the engine supervises its own processes",
+  }),
   'rollout.on_inconclusive': same({ na: 'how `serve rollout` decides; the engine has its own way to change versions' }),
   ...rows(['local.cpus', 'local.memory', 'local.gpus'], same({ na: 'the capacity of the host serve runs on' })),
   ...rows(

@@ -125,7 +125,7 @@ export function toProfile(
       keepaliveMs: y.ssh.keepalive,
       keepaliveCount: y.ssh.keepalive_count,
     }) as Profile['ssh'],
-    controller: { metricsPort: y.controller.metrics_port },
+    controller: { metricsPort: y.controller.metrics_port, orphanTimeoutMs: y.controller.orphan_timeout },
     slo: sloOf(y.slo),
     rollout: { onInconclusive: y.rollout.on_inconclusive },
     ...optionalSections(y),

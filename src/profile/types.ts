@@ -124,6 +124,8 @@ export interface Profile {
   controller?: {
     /** Loopback port of the controller's /metrics; 0 picks a free one. */
     metricsPort: number;
+    /** A local child left without a controller drains and exits after this long (`--orphan-timeout`); 0 never. */
+    orphanTimeoutMs?: number;
   };
   slo: SloTargets;
   /** How `serve rollout` decides; absent in profiles built in code (then: roll back when inconclusive). */

@@ -56,16 +56,6 @@ function cliWorld() {
   return { ...w, profile };
 }
 
-/** Pids of live processes in any of these process groups (from ps). */
-function inGroups(pgids: readonly number[]): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length === 3 && pgids.includes(Number(f[1])) && !f[2]!.startsWith('Z'))
-    .map((f) => Number(f[0]));
-}
-
 test('status, scale and logs with nothing running say so in one line and exit 3; down says nothing to stop and exits 0', (t) => {
   const w = tempWorld();
   t.after(() => w.cleanup());
@@ -199,7 +189,7 @@ function serveAsync(args: string[], cwd: string): Promise<{ code: number; stdout
 
 // The children's fate is reported as it is (running or exited), never assumed: this holds whether
 // they exit with their parent (today) or outlive it to be adopted again.
-test('kill -9 of the controller mid-rollout: status says it died, its children and rollout, and removes what misleads; the next up reports the rollout', async (t) => {
+test('kill -9 of the controller mid-rollout: status says it died, its children and rollout, and removes what misleads; the next up adopts the children of the version in force and rolls the rollout back', async (t) => {
   const w = cliWorld();
   const pids: number[] = [];
   const controller = spawn(
@@ -235,10 +225,11 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
     60_000,
     50,
   );
-  pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
-  assert.equal(pids.length, 3);
-  // The gateway's socket holder (not in the journal: its child, the serving gateway, is) goes with them too.
+  // The journal names the gateway's socket holder (the process the controller started), not its serving child.
   const holder = status.gateway.holderPid!;
+  const serving = status.gateway.pid!;
+  pids.push(holder, ...status.replicas.map((r) => r.pid!));
+  assert.equal(pids.length, 3);
   assert.equal(status.model.version, 1);
   // Version 2 (the same model) appears once the cluster runs version 1; a long first step to die in.
   const versions = path.join(w.registry, 'cnn-lstm');
@@ -254,7 +245,9 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
   const paths = statePaths(w.stateDir);
   const journal = JSON.parse(readFileSync(paths.journalFile, 'utf8')) as { children: Array<{ pid: number }> };
   pids.push(...journal.children.map((c) => c.pid).filter((p) => !pids.includes(p)));
-  assert.equal(pids.length, 5, 'the gateway, two replicas of each version');
+  assert.equal(pids.length, 5, "the gateway's holder, two replicas of each version");
+  const v1 = status.replicas.map((r) => r.pid!);
+  const v2 = pids.slice(3);
 
   process.kill(controller.pid!, 'SIGKILL');
   await controllerExited;
@@ -284,13 +277,8 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
   for (const f of [paths.sdFile, paths.pidFile, paths.adminSocket, paths.stateFile])
     assert.equal(existsSync(f), false, f);
 
-  // Today the children exit with their parent (the survive issue will keep them for adoption).
-  await waitFor(
-    'children to exit with their parent',
-    () => [...pids, holder].every((p) => !isAlive(p)) && inGroups([...pids, holder]).length === 0,
-    10_000,
-    50,
-  );
+  // The children outlive their controller (issue 26): every one still runs, and serves.
+  for (const p of [...pids, serving]) assert.ok(isAlive(p), `pid ${p} outlives the controller`);
   // Told again, in words, with each child as it is now; nothing left to remove.
   const again = serve(['status', '--state-dir', w.stateDir], w.root);
   assert.equal(again.code, 3, again.stderr);
@@ -331,6 +319,19 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
       onEvent: (e) => events.push(e),
     },
   );
+  // It adopts the gateway and the replicas of the version in force, and rolls the rollout back: the
+  // new version's replicas are killed (replaced by none here: the profile's max is 1).
+  const adopted = events.find((e) => e.kind === 'adoption');
+  assert.match(
+    adopted?.message ?? '',
+    new RegExp(`as they run: gateway \\(pid ${holder}\\), replica-1 \\(pid ${v1[0]}\\)`),
+  );
+  for (const p of v2) {
+    assert.match(adopted!.message, new RegExp(`\\(pid ${p}\\): it runs model version 2, version 1 is in force`));
+    assert.equal(isAlive(p), false, `version 2 replica ${p} was killed`);
+  }
+  assert.equal(next.status().gateway.holderPid, holder);
+  assert.equal(next.status().gateway.adopted, true);
   const said = events.find((e) => e.kind === 'previous-controller');
   assert.equal(said?.level, 'warn');
   assert.match(
@@ -349,9 +350,10 @@ test('kill -9 of the controller mid-rollout: status says it died, its children a
     rs.stdout,
     /^no rollout has run on this cluster; before it, a controller died while rolling cnn-lstm out from version 1 to 2/,
   );
-  // A clean stop leaves nothing to report.
+  // A clean stop leaves nothing to report, and no process.
   await next.stop();
   assert.equal(existsSync(paths.journalFile), false);
+  for (const p of [...pids, serving]) assert.equal(isAlive(p), false, `pid ${p} stopped`);
 });
 
 test('Ctrl-C (SIGINT) on a foreground serve up drains, stops everything, cleans the state dir and exits 0', async (t) => {

@@ -156,7 +156,11 @@ env:
       all.some((f) => f.endsWith('prometheus-targets.json')),
   );
   for (const f of all) {
-    if (f === paths.adminSocket) continue;
+    // The admin socket and the children's control sockets (run/): private, nothing to read.
+    if (statSync(f).isSocket()) {
+      assert.equal(statSync(f).mode & 0o077, 0, `${path.relative(paths.dir, f)} is private`);
+      continue;
+    }
     assertNoSecret(path.relative(paths.dir, f), readFileSync(f, 'utf8'));
     assert.equal(statSync(f).mode & 0o077, 0, `${path.relative(paths.dir, f)} is private`);
   }
@@ -164,6 +168,7 @@ env:
   for (const [p, mode] of [
     [paths.dir, 0o700],
     [paths.logsDir, 0o700],
+    [path.join(paths.dir, 'run'), 0o700],
     [paths.adminSocket, 0o600],
   ] as const) {
     assert.equal(statSync(p).mode & 0o777, mode, `${p} has mode ${mode.toString(8)}`);

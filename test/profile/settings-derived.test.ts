@@ -74,6 +74,7 @@ const otherValue: Record<ProfilePath, string> = {
   'ssh.keepalive': '2s',
   'ssh.keepalive_count': '5',
   'controller.metrics_port': '9464',
+  'controller.orphan_timeout': '10m',
   'gateway.auth.tokens': '["0123456789abcdef0123"]',
   'gateway.auth.tokens_file': tokensFile(),
   'gateway.auth.open_health': 'false',

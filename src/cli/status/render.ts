@@ -21,6 +21,7 @@ export function renderStatus(s: ClusterStatus): string {
   lines.push(
     `Gateway ${s.gatewayUrl || '(not listening)'} · ${s.gateway.state}` +
       `${s.gateway.pid ? `, pid ${s.gateway.pid}` : ''}` +
+      `${s.gateway.adopted ? ' (adopted)' : ''}` +
       `${s.gateway.restarts ? `, ${s.gateway.restarts} restarts` : ''}`,
   );
   if (s.controllerMetricsUrl)
@@ -33,7 +34,7 @@ export function renderStatus(s: ClusterStatus): string {
   if (s.rollout) lines.push(renderRollout(s.rollout, 3).trimEnd());
   const rows = s.replicas.map((r) => [
     r.id,
-    r.state,
+    r.adopted ? `${r.state} (adopted)` : r.state,
     r.version ?? '-',
     r.host ?? '-',
     r.pid ?? '-',

@@ -125,15 +125,17 @@ async function upForeground(flags: UpFlags): Promise<number> {
   const onEvent = (e: ClusterEvent) => {
     const line =
       `${new Date().toISOString().slice(11, 19)} ` + `${e.level === 'info' ? '' : e.level + ': '}${e.message}`;
-    if (spinner && !ready && e.level === 'info') spinner.text = e.message;
-    else if (spinner && !ready) spinner.warn(line).start();
-    else if (ready || e.level !== 'info') process.stderr.write(line + '\n');
+    const keep = e.kind === 'adoption'; // which children were adopted stays in the startup output
+    if (spinner && !ready && e.level === 'info' && !keep) spinner.text = e.message;
+    else if (spinner && !ready) (e.level === 'info' ? spinner.info(line) : spinner.warn(line)).start();
+    else if (ready || e.level !== 'info' || keep) process.stderr.write(line + '\n');
   };
   const abort = new AbortController();
   let signals = 0;
   const onSignal = () => {
     signals++;
-    // A second Ctrl-C gives up on draining; children exit on their own when we are gone.
+    // A second Ctrl-C gives up on draining: the controller exits at once; its children on this machine
+    // serve on (they outlive it) until the next `serve up` adopts them, its SSH children stop with their session.
     if (signals > 1) process.exit(ExitCode.Interrupted);
     process.stderr.write('\ndraining and stopping (Ctrl-C again to stop at once)\n');
     abort.abort();

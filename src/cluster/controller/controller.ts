@@ -6,6 +6,10 @@ import type { Profile } from '../../profile/types.js';
 import { checkSocketPath, claimStateDir, releaseStateDir, statePaths } from '../state/index.js';
 import type { StartClusterOptions, ClusterHandle } from './options.js';
 import { Controller } from './running-cluster.js';
+import { systemClock } from '../../common/clock.js';
+import { prepareRunDir } from '../launchers/index.js';
+import { planAdoption } from './adoption.js';
+import { childDirs } from './wiring.js';
 
 export type { ClusterHandle, ClusterSchedule, StartClusterOptions } from './options.js';
 
@@ -16,6 +20,7 @@ export type { ClusterHandle, ClusterSchedule, StartClusterOptions } from './opti
  * the gateway does not start, or no replica became ready.
  */
 export async function startCluster(profile: Profile, opts: StartClusterOptions): Promise<ClusterHandle> {
+  const startedAtMs = (opts.clock ?? systemClock).nowMs();
   const paths = statePaths(opts.stateDir);
   // Checks that need nothing started come first, so a failure leaves nothing behind.
   checkSocketPath(paths);
@@ -24,7 +29,17 @@ export async function startCluster(profile: Profile, opts: StartClusterOptions):
   claimStateDir(paths);
   let c: Controller;
   try {
-    c = new Controller(profile, opts, paths, registry, model.version, model.dir);
+    // Children of a controller that died here are adopted when they pass every check (adoption.ts).
+    if (!opts.launcher) prepareRunDir(childDirs(paths).runDir);
+    const plan = opts.launcher
+      ? undefined
+      : await planAdoption(paths, {
+          profile: opts.schedule?.name ?? profile.name,
+          gatewayPort: profile.gateway.port,
+          modelVersion: model.version,
+          onnxPath: model.onnxPath,
+        });
+    c = new Controller(profile, opts, paths, registry, model.version, model.dir, plan && { plan, startedAtMs });
   } catch (err) {
     releaseStateDir(paths);
     throw err;

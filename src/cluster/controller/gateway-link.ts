@@ -1,10 +1,11 @@
 // The gateway child as the controller sees it (control plane): the shell of the supervised-child
-// machine for the gateway. It starts it, sends it every new replica set on stdin and knows when the
-// gateway routes by it (the `applied` event), restarts it on the same port, and drains it on stop.
+// machine for the gateway. It starts it (or adopts a dead controller's), sends it every new replica
+// set (gateway-set.ts), restarts it on the same port, and drains it on stop.
 // The child is the gateway's socket holder, which replaces its serving process itself (gateway-serving.ts).
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
-import type { ControlMessage, ReplicaEndpoint } from '../../common/wire.js';
+import type { ControlMessage, ProcessEvent, ReplicaEndpoint } from '../../common/wire.js';
+import { GatewaySet } from './gateway-set.js';
 import type { ChildLaunch } from '../launchers/index.js';
 import type { ClusterEvent } from '../events.js';
 import type { InForce } from '../in-force.js';
@@ -33,28 +34,24 @@ export interface GatewayLinkOptions {
   onUrl(url: string): void;
 }
 
-/** How long a replica-set change may go unacknowledged before callers stop waiting (a restarting gateway). */
-const ACK_TIMEOUT_MS = 2000;
-
 export class GatewayLink {
   private child: ChildState = initialChild();
   private proc: LaunchedProcess | undefined;
   private timer: TimerHandle | undefined;
   private readonly policy: ChildPolicy;
-  private set: ReplicaEndpoint[] = [];
-  /** Traffic weight by model version during a rollout; undefined otherwise. */
-  private weights: Record<string, number> | undefined;
+  private readonly set: GatewaySet;
   private port: number | undefined;
   private readonly serving: ServingView;
-  private seq = 0;
-  private ackWaiters: Array<{ seq: number; resolve(): void }> = [];
   private listeningWaiters: Array<(url: string) => void> = [];
   url: string | undefined;
+  /** Its process was started by a controller that died and taken over by this one. */
+  adopted = false;
 
   constructor(private readonly o: GatewayLinkOptions) {
     // A gateway that never listened (port taken, bad setting) will not do better on a retry.
     this.policy = policyInForce(o.inForce, { failureThreshold: 1, failFastBeforeFirstReady: true });
     this.serving = new ServingView(o.clock, (e) => o.onEvent(e));
+    this.set = new GatewaySet(o.clock);
   }
 
   /** The serving gateway process (the holder's child; the child itself if it never said). */
@@ -93,6 +90,14 @@ export class GatewayLink {
     return next;
   }
 
+  /** What the journal keeps for a controller that adopts the gateway (undefined: not adoptable now). */
+  adoptable(): { controlSocket: string; url?: string; port?: number; servingPid?: number } | undefined {
+    const socket = this.child.phase === 'ready' ? this.proc?.controlSocket : undefined;
+    return socket === undefined
+      ? undefined
+      : { controlSocket: socket, url: this.url, port: this.port, servingPid: this.serving.pid };
+  }
+
   /** Why it failed or is restarting. */
   get failure(): string | undefined {
     return this.child.reason;
@@ -114,13 +119,13 @@ export class GatewayLink {
    * `abort`: replicas whose host was lost, whose requests the gateway fails and retries now.
    */
   update(set: ReplicaEndpoint[], abort: string[] = []): Promise<void> {
-    this.set = set;
+    this.set.set = set;
     return this.sendSet(abort);
   }
 
   /** Sets the traffic weight of each model version (undefined: none); resolves once the gateway routes by them. */
   setWeights(weights: Record<string, number> | undefined): Promise<void> {
-    this.weights = weights;
+    this.set.weights = weights;
     return this.sendSet([]);
   }
 
@@ -165,34 +170,62 @@ export class GatewayLink {
     }
   }
 
+  /**
+   * Takes over the socket holder a dead controller started (verified by the caller), listening on
+   * `url`: ready at once, then the replica set in force is sent to it. Instead of start().
+   */
+  adopt(a: {
+    url: string;
+    port: number;
+    servingPid?: number;
+    open(onEvent: (e: ProcessEvent) => void): LaunchedProcess;
+  }): void {
+    this.adopted = true;
+    const proc: LaunchedProcess = a.open((e) => this.onChildEvent(proc, e));
+    this.attach(proc);
+    if (a.servingPid !== undefined) this.serving.serving(a.servingPid, undefined, undefined);
+    this.port = a.port;
+    this.dispatch({ type: 'adopted' });
+    this.onListening(a.port, a.url);
+  }
+
   private launch(): void {
     const { command, args, stdinLines, profileEnv } = this.o.launch(this.port);
+    this.adopted = false;
     const proc = this.o.launcher.start({
       id: 'gateway',
       command,
       args,
       ...(profileEnv ? { profileEnv } : {}),
-      stdinLines: [...stdinLines, this.setLine()],
-      onEvent: (e) => {
-        if (this.proc !== proc) return;
-        if (e.event === 'listening') this.onListening(e.port, e.url);
-        else if (e.event === 'applied') this.onApplied(e.seq);
-        else if (e.event === 'serving') this.serving.serving(e.pid, e.cause, e.reason);
-        else if (e.event === 'fatal') this.dispatch({ type: 'fatal', error: e.error });
-      },
+      stdinLines: [...stdinLines, this.set.line()],
+      onEvent: (e) => this.onChildEvent(proc, e),
       onLine: (line) => this.o.onOutput(line),
     });
+    this.attach(proc);
+  }
+
+  private onChildEvent(proc: LaunchedProcess, e: ProcessEvent): void {
+    if (this.proc !== proc) return;
+    if (e.event === 'listening') this.onListening(e.port, e.url);
+    else if (e.event === 'applied') this.set.applied(e.seq);
+    else if (e.event === 'serving') this.serving.serving(e.pid, e.cause, e.reason);
+    else if (e.event === 'fatal') this.dispatch({ type: 'fatal', error: e.error });
+  }
+
+  private attach(proc: LaunchedProcess): void {
     this.proc = proc;
     this.serving.settle();
     void proc.exited.then((info) => {
       if (this.proc !== proc) return;
       this.proc = undefined;
       this.serving.settle();
-      this.onApplied(Infinity); // nobody is left to acknowledge
-      this.dispatch({
-        type: 'exited',
-        how: info.signal ? `killed by ${info.signal}` : `exited with code ${info.code}`,
-      });
+      this.set.applied(Infinity); // nobody is left to acknowledge
+      const how = info.signal
+        ? `killed by ${info.signal}`
+        : info.code === null
+          ? 'ended'
+          : `exited with code ${info.code}`;
+      this.dispatch({ type: 'exited', how });
     });
   }
 
@@ -204,37 +237,14 @@ export class GatewayLink {
     for (const w of this.listeningWaiters.splice(0)) w(url);
   }
 
-  private setLine(abort: string[] = []): string {
-    const msg: ControlMessage = {
-      type: 'replicas',
-      replicas: this.set,
-      seq: ++this.seq,
-      ...(abort.length > 0 ? { abort } : {}),
-      ...(this.weights ? { weights: this.weights } : {}),
-    };
-    return JSON.stringify(msg);
-  }
-
   private sendSet(abort: string[]): Promise<void> {
-    if (!this.proc) return Promise.resolve();
-    const line = this.setLine(abort);
-    const seq = this.seq;
-    this.proc.send(line);
-    return new Promise<void>((resolve) => {
-      const timer = this.o.clock.setTimer(() => resolve(), ACK_TIMEOUT_MS);
-      this.ackWaiters.push({ seq, resolve: () => (this.o.clock.clearTimer(timer), resolve()) });
-    });
-  }
-
-  private onApplied(seq: number): void {
-    const done = this.ackWaiters.filter((w) => w.seq <= seq);
-    this.ackWaiters = this.ackWaiters.filter((w) => w.seq > seq);
-    for (const w of done) w.resolve();
+    const proc = this.proc;
+    return this.set.send(proc && ((line) => proc.send(line)), abort);
   }
 
   private settleWaiters(): void {
     for (const w of this.listeningWaiters.splice(0)) w('');
     this.serving.settle();
-    this.onApplied(Infinity);
+    this.set.applied(Infinity);
   }
 }

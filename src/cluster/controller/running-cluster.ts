@@ -47,7 +47,8 @@ export class Controller implements ControllerCore {
   private closeAdmin: (() => Promise<void>) | undefined;
   /** The hosts, connected in start(); the replicas' token. */
   hosts: HostSet | undefined;
-  readonly token = newClusterToken();
+  readonly token: string;
+  private readonly startChildren: () => Promise<void>;
   stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
 
@@ -61,7 +62,9 @@ export class Controller implements ControllerCore {
     registry: string,
     modelVersion: number,
     private readonly modelDir: string,
+    readonly adoption?: ControllerCore['adoption'],
   ) {
+    this.token = adoption?.plan.token || newClusterToken();
     this.inForce = new InForce(profile, modelVersion, opts.schedule?.name);
     const clock = (this.clock = opts.clock ?? systemClock);
     this.startedAtMs = clock.nowMs();
@@ -69,6 +72,7 @@ export class Controller implements ControllerCore {
     this.log = (this.files = new ControllerFiles(paths.logsDir, clock)).log;
     this.monitoring = new ControllerMonitoring(this.inForce, paths.sdFile, this.files, () => this.status());
     const parts = wireController(this, registry);
+    this.startChildren = parts.startChildren;
     this.gateway = parts.gateway;
     this.supervisor = parts.supervisor;
     this.rollout = parts.rollout;
@@ -124,8 +128,7 @@ export class Controller implements ControllerCore {
       this.hosts = hosts;
       hosts.startGpuReadings();
       await this.monitoring.start();
-      this.gateway.start();
-      this.supervisor.setReplicas(this.inForce.profile.replicas.initial);
+      await this.startChildren();
       this.supervisor.startProbing();
       await waitClusterReady(this.gateway, this.supervisor, this.inForce.profile, () => this.stopping !== undefined);
     } catch (err) {

@@ -48,6 +48,7 @@ export function buildStatus(p: StatusParts): ClusterStatus {
       state: gateway.state,
       restarts: gateway.restarts,
       reason: gateway.failure,
+      ...(gateway.adopted && gateway.pid !== undefined ? { adopted: true } : {}),
     },
     controllerPid: process.pid,
     controllerMetricsUrl: p.controllerMetricsUrl,

@@ -1,5 +1,6 @@
 // How the controller's parts are built and connected (control plane): the gateway link, the replica
 // supervisor, the rollout runner, the journal, the autoscaling loop and the schedule runner.
+import path from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import type { ClusterStatus } from '../../common/cluster-status.js';
 import type { Logger } from '../../common/log.js';
@@ -11,11 +12,12 @@ import type { ControllerMonitoring } from '../monitoring/index.js';
 import type { ClusterEvent } from '../events.js';
 import type { InForce } from '../in-force.js';
 import { GatewayLink } from './gateway-link.js';
+import { startOrAdopt, type Adoption } from './adopt-start.js';
 import type { HostSet } from '../hosts/index.js';
 import { getText } from '../replicas/index.js';
 import { JournalWriter } from '../state/index.js';
 import { HostLauncher } from '../launchers/index.js';
-import { LocalLauncher } from '../launchers/index.js';
+import { LocalLauncher, type ChildDirs } from '../launchers/index.js';
 import { placedReplicaLaunch } from '../launchers/index.js';
 import { scheduleRunnerFor } from '../schedule/index.js';
 import { newRolloutRunner, type RolloutRunner } from './rollout-host.js';
@@ -23,6 +25,11 @@ import type { ScheduleRunner } from '../schedule/index.js';
 import type { StatePaths } from '../state/index.js';
 import { Supervisor } from '../replicas/index.js';
 import { SwitchHold } from '../schedule/index.js';
+
+/** Where local children keep their control sockets (<stateDir>/run/) and logs. */
+export function childDirs(paths: StatePaths): ChildDirs {
+  return { runDir: path.join(paths.dir, 'run'), logsDir: paths.logsDir };
+}
 
 /** What the parts read and change of the controller when they act (see running-cluster.ts). */
 export interface ControllerCore {
@@ -35,6 +42,8 @@ export interface ControllerCore {
   /** The replicas' cluster token. */
   readonly token: string;
   readonly startedAt: string;
+  /** The children of a dead controller to adopt (adoption.ts), with this machine's launcher. */
+  readonly adoption?: Adoption;
   /** What is in force (profile, model version, schedule): every part reads it, none keeps a copy. */
   readonly inForce: InForce;
   gatewayUrl: string;
@@ -49,6 +58,8 @@ export interface ControllerCore {
 
 /** The controller's parts, connected to each other and to it. */
 export interface ControllerParts {
+  /** Starts the gateway and the replicas, or adopts what `c.adoption` trusts and starts the rest. */
+  startChildren: () => Promise<void>;
   gateway: GatewayLink;
   supervisor: Supervisor;
   rollout: RolloutRunner;
@@ -61,7 +72,8 @@ export interface ControllerParts {
 export function wireController(c: ControllerCore, registry: string): ControllerParts {
   // Every part reads the profile and model version from `inForce` when it acts.
   const { inForce, opts, paths, clock, log } = c;
-  const local = opts.launcher ?? new LocalLauncher(clock);
+  const own = opts.launcher ? undefined : new LocalLauncher(clock, childDirs(paths));
+  const local = opts.launcher ?? own!;
   const launcher = new HostLauncher(local, (name) => c.hosts?.remoteConnection(name), clock);
   const cliEntry = opts.cliEntry ?? defaultCliEntry;
   const onEvent = (e: ClusterEvent) => c.emit(e);
@@ -130,7 +142,13 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     paths,
     clock,
     log,
-    { profile: () => inForce.name, status: () => c.status(), rollout: () => rollout.status() },
+    {
+      profile: () => inForce.name,
+      status: () => c.status(),
+      rollout: () => rollout.status(),
+      adoptable: (id) => (id === 'gateway' ? gateway.adoptable() : supervisor.adoptable(id)),
+      token: () => c.token,
+    },
     c.startedAt,
   );
   const autoscaling = new AutoscaleLoop(inForce, {
@@ -156,5 +174,15 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
         return from;
       },
     });
-  return { gateway, supervisor, rollout, journal, autoscaling, scheduleRunner };
+  const startChildren = () =>
+    startOrAdopt({
+      adoption: c.adoption,
+      launcher: own,
+      gateway,
+      supervisor,
+      clock,
+      profile: inForce.profile,
+      emit: onEvent,
+    });
+  return { startChildren, gateway, supervisor, rollout, journal, autoscaling, scheduleRunner };
 }

@@ -41,6 +41,8 @@ export interface ReplicaRunOptions {
   authToken?: string;
   /** It exits after this long without a heartbeat line (replicas on SSH hosts); 0 never. */
   heartbeatTimeoutMs?: number;
+  /** It runs on this machine: it gets the profile's `--orphan-timeout` (controller.orphan_timeout). */
+  local?: boolean;
 }
 
 /** Every setting of one replica of `profile`, row by row of its table (profile/child-settings.ts). */
@@ -82,7 +84,15 @@ export function replicaLaunch(
 ): ChildLaunch {
   return {
     command: o.command ?? process.execPath,
-    args: [o.cliEntry, 'replica', '--replica-id', o.replicaId, '--settings-stdin', '--exit-with-parent'],
+    args: [
+      o.cliEntry,
+      'replica',
+      '--replica-id',
+      o.replicaId,
+      '--settings-stdin',
+      '--exit-with-parent',
+      ...(o.local ? orphanArgs(profile) : []),
+    ],
     stdinLines: [settingsLine(replicaSettings(profile, o))],
     ...profileEnvOf(profile),
   };
@@ -98,11 +108,20 @@ export function gatewayLaunch(
 ): ChildLaunch {
   return {
     command: process.execPath,
-    args: [o.cliEntry, 'gateway', '--hold', '--settings-stdin', '--exit-with-parent'],
+    args: [o.cliEntry, 'gateway', '--hold', '--settings-stdin', '--exit-with-parent', ...orphanArgs(profile)],
     // The tokens (digests only) follow the settings, before any replica set: stdin, never argv.
     stdinLines: [settingsLine(gatewaySettings(profile, o.port, o.replicaToken)), ...authLines(profile)],
     ...profileEnvOf(profile),
   };
+}
+
+/**
+ * `--orphan-timeout` of a local child (controller.orphan_timeout): how long it serves on, once its
+ * controller died, with no controller on its control socket; none when never.
+ */
+export function orphanArgs(profile: Profile): string[] {
+  const ms = profile.controller?.orphanTimeoutMs ?? 0;
+  return ms > 0 ? ['--orphan-timeout', String(ms)] : [];
 }
 
 function profileEnvOf(profile: Profile): Pick<ChildLaunch, 'profileEnv'> {

@@ -43,9 +43,11 @@ export interface LaunchedProcess {
   readonly pid: number | undefined;
   /** True when it runs on another host: /proc here says nothing about it. */
   readonly remote?: boolean;
+  /** Its control socket (a local child that outlives the controller): a new controller reconnects to it. */
+  readonly controlSocket?: string;
   /** Settles once the child has exited (never rejects). */
   readonly exited: Promise<ExitInfo>;
-  /** Writes one line to the child's stdin (the gateway's control channel); ignored once it exited. */
+  /** Writes one control line to the child (stdin, or its control socket once adopted); ignored once it exited. */
   send(line: string): void;
   /** SIGTERM to the group, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs: number): Promise<ExitInfo>;

@@ -38,6 +38,6 @@ export function placedReplicaLaunch(
         listenHost: remote.address,
         heartbeatTimeoutMs: remote.heartbeatTimeoutMs,
       })
-    : replicaLaunch(profile, { ...common, cliEntry: o.cliEntry, registry: o.registry });
+    : replicaLaunch(profile, { ...common, cliEntry: o.cliEntry, registry: o.registry, local: true });
   return { ...launch, ...(env ? { env } : {}), ...(remote ? { host: placed.host } : {}) };
 }

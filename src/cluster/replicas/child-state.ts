@@ -57,6 +57,7 @@ export type ChildEvent =
   | { type: 'place' } // a host has room for it: start it
   | { type: 'unplaced'; reason: string } // no host has room: stay pending
   | { type: 'ready' }
+  | { type: 'adopted' } // a process a dead controller started, verified and taken over as it is: ready now
   | { type: 'fatal'; error: string } // the child's own last words, kept for the failure reason
   | { type: 'probe'; ok: boolean; error?: string }
   | { type: 'over-limit'; why: string } // a resource limit: drain and replace

@@ -6,5 +6,6 @@ export * from './http-probe.js';
 export * from './policy-in-force.js';
 export * from './proc-stats.js';
 export * from './reconfigure.js';
+export type { AdoptedReplica } from './slot-process.js';
 export * from './supervised-child.js';
 export * from './supervisor.js';

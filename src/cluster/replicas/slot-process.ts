@@ -44,6 +44,7 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
   slot.url = undefined;
   slot.inFlight = undefined;
   slot.modelDigest = undefined;
+  slot.adopted = false;
   const proc: LaunchedProcess = host.launcher.start({
     id: slot.id,
     command,
@@ -52,27 +53,65 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
     ...(env ? { env } : {}),
     ...(profileEnv ? { profileEnv } : {}),
     ...(where === undefined ? {} : { host: where }),
-    onEvent: (e) => {
-      if (slot.proc !== proc) return;
-      if (e.event === 'listening') {
-        slot.url = e.url;
-        slot.port = e.port;
-        host.listening(slot);
-      } else if (e.event === 'ready') {
-        slot.device = e.device ?? slot.device;
-        slot.deviceFallback = e.fallbackReason;
-        slot.modelDigest = e.modelDigest;
-        host.dispatch(slot, { type: 'ready' });
-      } else if (e.event === 'fatal') {
-        host.dispatch(slot, { type: 'fatal', error: e.error });
-      } else if (e.event === 'reconfigured') {
-        host.reconfigured?.(slot, e);
-      }
-    },
+    onEvent: (e) => onSlotEvent(host, slot, proc, e),
     onLine: (line) => host.onOutput(slot.id, line),
   });
   slot.proc = proc;
   host.log.info('replica started', { replica: slot.id, pid: proc.pid, restarts: slot.child.restarts });
+  watchExit(host, slot, proc);
+}
+
+/** What a slot adopts: the running process of a dead controller, as its journal and hello describe it. */
+export interface AdoptedReplica {
+  /** The N of replica-N. */
+  index: number;
+  modelVersion: number;
+  /** Where placement had put it (this machine's host name) and its GPUs. */
+  host?: string;
+  gpus?: number[];
+  url: string;
+  port: number;
+  device?: string;
+  modelDigest?: string;
+  /** Takes the process over (launchers/: its control socket), sending its events to `onEvent`. */
+  open(onEvent: (e: ProcessEvent) => void): LaunchedProcess;
+}
+
+/** Gives `slot` the adopted process `a` (the slot then gets the `adopted` event from the supervisor). */
+export function adoptSlot(host: SlotProcessHost, slot: ReplicaSlot, a: AdoptedReplica, generation: number): void {
+  slot.generation = generation;
+  slot.host = a.host;
+  slot.gpus = a.gpus;
+  slot.url = a.url;
+  slot.port = a.port;
+  slot.device = a.device;
+  slot.modelDigest = a.modelDigest;
+  slot.adopted = true;
+  const proc: LaunchedProcess = a.open((e) => onSlotEvent(host, slot, proc, e));
+  slot.proc = proc;
+  host.log.info('replica adopted', { replica: slot.id, pid: proc.pid });
+  watchExit(host, slot, proc);
+}
+
+function onSlotEvent(host: SlotProcessHost, slot: ReplicaSlot, proc: LaunchedProcess, e: ProcessEvent): void {
+  if (slot.proc !== proc) return;
+  if (e.event === 'listening') {
+    slot.url = e.url;
+    slot.port = e.port;
+    host.listening(slot);
+  } else if (e.event === 'ready') {
+    slot.device = e.device ?? slot.device;
+    slot.deviceFallback = e.fallbackReason;
+    slot.modelDigest = e.modelDigest;
+    host.dispatch(slot, { type: 'ready' });
+  } else if (e.event === 'fatal') {
+    host.dispatch(slot, { type: 'fatal', error: e.error });
+  } else if (e.event === 'reconfigured') {
+    host.reconfigured?.(slot, e);
+  }
+}
+
+function watchExit(host: SlotProcessHost, slot: ReplicaSlot, proc: LaunchedProcess): void {
   void proc.exited.then((info) => {
     if (slot.proc !== proc) return;
     slot.proc = undefined;

@@ -1,5 +1,7 @@
 // What the supervisor's replica slots add up to (control plane): the set the gateway routes to, and
-// the requests in flight and queued at the ready replicas (the autoscaler's load signal).
+// the requests in flight and queued at the ready replicas (the autoscaler's load signal), and what
+// the journal keeps of each so that a later controller can adopt it.
+import type { JournalChild } from '../../common/controller-journal.js';
 import type { ReplicaEndpoint } from '../../common/wire.js';
 import { hasProcess } from './child-state.js';
 import type { ReplicaSlot } from './slot.js';
@@ -28,4 +30,19 @@ export async function sampleReadyLoad(
   const known = values.filter((v) => v !== undefined);
   if (known.length === 0) return undefined;
   return { inFlight: known.reduce((a, v) => a + v.inFlight, 0), queued: known.reduce((a, v) => a + v.queued, 0) };
+}
+
+/** What the journal keeps of a local replica so that a controller after this one can adopt it. */
+export function adoptableOf(s: ReplicaSlot | undefined): Partial<JournalChild> | undefined {
+  if (!s?.proc?.controlSocket || s.child.phase !== 'ready') return undefined;
+  return {
+    controlSocket: s.proc.controlSocket,
+    ...(s.url === undefined ? {} : { url: s.url }),
+    ...(s.port === undefined ? {} : { port: s.port }),
+    ...(s.host === undefined ? {} : { placedOn: s.host }),
+    ...(s.gpus ? { gpus: s.gpus } : {}),
+    ...(s.device === undefined ? {} : { device: s.device }),
+    modelVersion: s.modelVersion,
+    ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }),
+  };
 }

@@ -27,6 +27,8 @@ export class ReplicaSlot {
   /** A probe or reading of this slot is in progress (the next tick skips it). */
   probing = false;
   inFlight: number | undefined;
+  /** Its process was started by a dead controller and taken over (until it is replaced). */
+  adopted = false;
   /** The supervisor's settings generation its process was launched with (see Supervisor.roll). */
   generation = 0;
   readonly readings: ProcessReadings;
@@ -73,6 +75,7 @@ export class ReplicaSlot {
       device: this.device,
       ...(this.deviceFallback ? { deviceFallback: this.deviceFallback } : {}),
       restarts: c.restarts,
+      ...(this.adopted && live ? { adopted: true } : {}),
       inFlight: live ? this.inFlight : undefined,
       rssBytes: live && !this.proc?.remote ? this.readings.rssBytes : undefined,
       cpuPercent: live && !this.proc?.remote ? this.readings.cpuPercent : undefined,

@@ -19,6 +19,8 @@ export function transition(s: ChildState, e: ChildEvent, nowMs: number, p: Child
       return onUnplaced(s, e.reason);
     case 'ready':
       return s.phase === 'starting' ? onReady(s, nowMs) : same(s);
+    case 'adopted':
+      return s.phase === 'pending' ? onAdopted(s, nowMs) : same(s);
     case 'fatal':
       return hasProcess(s) ? same({ ...s, failWhy: `fatal: ${e.error}` }) : same(s);
     case 'probe':
@@ -75,6 +77,19 @@ function onReady(s: ChildState, nowMs: number): Result {
     actions: [
       { type: 'disarm' },
       { type: 'report', level: 'info', kind: 'ready', message: 'ready' },
+      { type: 'routing' },
+    ],
+  };
+}
+
+/** A verified running process taken over from a dead controller: ready at once, no start, no timer. */
+function onAdopted(s: ChildState, nowMs: number): Result {
+  const { state } = onReady({ ...s, phase: 'starting' }, nowMs);
+  return {
+    state,
+    actions: [
+      { type: 'disarm' },
+      { type: 'report', level: 'info', kind: 'adopted', message: 'adopted (kept running, not restarted)' },
       { type: 'routing' },
     ],
   };

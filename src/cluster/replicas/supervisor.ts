@@ -9,7 +9,7 @@ import { ReplicaSlot, scaleDownOrder } from './slot.js';
 import { rollReplicas } from './rolling.js';
 import { LiveReconfigure } from './live-reconfigure.js';
 import type { LiveSettings, ReplicaReconfigured } from '../../common/settings/live-settings.js';
-import { launchSlot, type SlotProcessHost } from './slot-process.js';
+import { adoptSlot, launchSlot, type AdoptedReplica, type SlotProcessHost } from './slot-process.js';
 import { probeEvery } from './probe-timer.js';
 import { policyInForce } from './policy-in-force.js';
 import { checkSlots } from './slot-check.js';
@@ -18,7 +18,7 @@ import { hasProcess, type ChildEvent, type ChildPolicy } from './child-state.js'
 import { transition } from './supervised-child.js';
 import { performSlotAction, type SlotActionHost } from './slot-actions.js';
 import type { SupervisorOptions } from './supervisor-options.js';
-import { replicaEndpoints, sampleReadyLoad } from './slot-views.js';
+import { adoptableOf, replicaEndpoints, sampleReadyLoad } from './slot-views.js';
 
 export class Supervisor {
   private slots: ReplicaSlot[] = [];
@@ -87,6 +87,18 @@ export class Supervisor {
     this.place();
   }
 
+  /** Takes over a dead controller's (verified) replicas: same ids, pids and URLs, ready at once. Before setReplicas. */
+  adopt(replicas: readonly AdoptedReplica[]): void {
+    for (const a of replicas) {
+      if (this.closed) return;
+      const slot = new ReplicaSlot(a.index, this.o.clock, a.modelVersion);
+      this.slots.push(slot);
+      this.nextIndex = Math.max(this.nextIndex, a.index + 1);
+      adoptSlot(this.processHost, slot, a, this.generation);
+      this.dispatch(slot, { type: 'adopted' });
+    }
+  }
+
   /** A rollout's change: adds `add` replicas of model `version`, drains up to `retire` of them (out of routing first, as on scale-down). */
   changeVersion(version: number, add: number, retire = 0): void {
     for (let i = 0; i < add && !this.closed; i++)
@@ -112,6 +124,11 @@ export class Supervisor {
   /** The set to hand to the gateway: every replica that is listening, ready or not. */
   endpoints(): ReplicaEndpoint[] {
     return replicaEndpoints(this.slots);
+  }
+
+  /** What the journal keeps of replica `id` for a controller that adopts it (undefined: not adoptable now). */
+  adoptable(id: string): ReturnType<typeof adoptableOf> {
+    return adoptableOf(this.slots.find((s) => s.id === id));
   }
 
   status(): ReplicaStatus[] {

@@ -27,6 +27,10 @@ export interface JournalSource {
   profile(): string;
   status(): ClusterStatus;
   rollout(): RolloutStatus | undefined;
+  /** What adopting the child `id` ("gateway" or a replica's) needs beyond its status (its socket, digest). */
+  adoptable?(id: string): Partial<JournalChild> | undefined;
+  /** The cluster token (kept for the controller that adopts the children). */
+  token?(): string;
 }
 
 export class JournalWriter {
@@ -95,10 +99,15 @@ export class JournalWriter {
     const s = this.src.status();
     const remote = new Set((s.hosts ?? []).filter((h) => h.ssh !== undefined).map((h) => h.name));
     const children: JournalChild[] = [];
-    if (s.gateway.pid) children.push(this.child('gateway', s.gateway.pid, undefined));
+    // The gateway's process is its socket holder (the serving process is the holder's child).
+    const g = s.gateway.holderPid ?? s.gateway.pid;
+    if (g) children.push({ ...this.child('gateway', g, undefined), ...this.src.adoptable?.('gateway') });
     for (const r of s.replicas)
-      if (r.pid)
-        children.push(this.child(r.id, r.pid, r.host !== undefined && remote.has(r.host) ? r.host : undefined));
+      if (r.pid) {
+        const host = r.host !== undefined && remote.has(r.host) ? r.host : undefined;
+        const adopt = host === undefined ? this.src.adoptable?.(r.id) : undefined;
+        children.push({ ...this.child(r.id, r.pid, host), ...adopt });
+      }
     for (const pid of this.ticks.keys()) if (!children.some((c) => c.pid === pid)) this.ticks.delete(pid);
     const rollout = this.rollout();
     return {
@@ -109,6 +118,8 @@ export class JournalWriter {
       profile: this.src.profile(),
       children,
       ...(rollout ? { rollout } : {}),
+      modelVersion: s.model.version,
+      ...(this.src.token ? { token: this.src.token() } : {}),
     };
   }
 

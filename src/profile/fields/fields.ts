@@ -10,8 +10,6 @@ import { isCalendarDate, isTimeZone } from '../schedule/zoned-time.js';
 
 export * from '../tree.js';
 
-/** A list of sections, at most `maxItems` long. */
-
 interface Common {
   doc: string;
   default?: string | number | boolean;
@@ -158,6 +156,12 @@ export function autoOr<T>(inner: Leaf<T>, c: Common): Leaf<T, true> {
   return leaf(schema, `"auto" or ${inner.expected}`, `auto | ${inner.unit}`, c) as Leaf<T, true>;
 }
 
+/** "never" or a duration of `inner` (a timeout that may be off); "never" → 0. */
+export function neverOr<C extends Common>(inner: Leaf<number>, c: C): Leaf<number, Opt<C>> {
+  const schema = z.union([z.literal('never'), inner.schema]).transform((v) => (v === 'never' ? 0 : v));
+  return leaf(schema, `"never" or ${inner.expected}`, `never | ${inner.unit}`, c);
+}
+
 /** A local time of day "HH:MM" or "HH:MM:SS" from 00:00 to 24:00 (kept as written). */
 export function timeOfDay<C extends Common>(c: C): Leaf<string, Opt<C>> {
   const schema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$|^24:00(:00)?$/);
@@ -227,8 +231,8 @@ export function settingDefaultText(spec: SettingSpec): string | number | boolean
 
 /** Formats a leaf's normalized value back for people, by its unit. */
 export function formatValue(unitName: string, v: unknown): string {
-  const unit = unitName.replace(/^auto \| /, '');
-  if (typeof v !== 'number') return String(v);
+  const unit = unitName.replace(/^(auto|never) \| /, '');
+  if (typeof v !== 'number' || (v === 0 && unitName.startsWith('never'))) return v === 0 ? 'never' : String(v);
   if (unit === 'duration') return formatDuration(v);
   if (unit === 'bytes') return formatBytes(v);
   if (unit === 'percent') return `${+(v * 100).toFixed(4)}%`;

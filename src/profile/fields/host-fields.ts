@@ -1,6 +1,7 @@
 // The profile's placement sections (control plane): this host's capacity, the SSH hosts replicas run
 // on, how ssh reaches them, and the controller process itself.
-import { autoOr, bytes, duration, identifier, integer, list, number, section, text } from './fields.js';
+import { MAX_ORPHAN_TIMEOUT_MS } from '../../common/data-plane/control-socket.js';
+import { autoOr, bytes, duration, identifier, integer, list, neverOr, number, section, text } from './fields.js';
 
 export const local = section('Capacity of this host for placement; "auto" detects it.', {
   cpus: autoOr(number({ positive: true, doc: '' }), {
@@ -118,5 +119,12 @@ export const controller = section('The controller process (`serve up`) itself.',
     doc:
       "Loopback port of the controller's own /metrics (replicas, restarts, scaling " +
       'decisions, active profile); 0 picks a free one (`serve status` shows it).',
+  }),
+  orphan_timeout: neverOr(duration({ positive: true, maxMs: MAX_ORPHAN_TIMEOUT_MS, doc: '' }), {
+    doc:
+      'How long a local replica or gateway serves on after its controller died with no controller ' +
+      'connected to its control socket (a new `serve up` adopts it), before it drains and exits; ' +
+      'never: until a controller comes or it is stopped.',
+    default: 'never',
   }),
 });

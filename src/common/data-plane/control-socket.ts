@@ -1,0 +1,212 @@
+// The control socket of a data-plane process (common, data plane): a unix socket that a controller,
+// today's or a new one after the old died, connects to. Each connection first gets a `hello` with what
+// the process is now, then every later event; each line a client writes is a control line, as if it
+// came on stdin. The orphan timer ends a process that no controller has talked to for a while.
+import { lstatSync, unlinkSync } from 'node:fs';
+import net from 'node:net';
+import type { Clock, TimerHandle } from '../clock.js';
+import { UserError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { HelloEvent, ProcessEvent } from '../wire.js';
+
+/** The longest orphan timeout (ms): a week (`--orphan-timeout`, `controller.orphan_timeout`). */
+export const MAX_ORPHAN_TIMEOUT_MS = 7 * 24 * 3_600_000;
+
+export interface ControlSocketOptions {
+  /** The socket's path (a stale socket there is replaced; anything else is an error). */
+  path: string;
+  log: Logger;
+  /** The snapshot each new connection gets first. */
+  hello(): HelloEvent;
+  /** A line a client wrote (not yet parsed). */
+  onLine(line: string): void;
+  /** The number of connected clients changed. */
+  onClients?(clients: number): void;
+}
+
+/** A listening control socket: mode 0600, removed by `close`. */
+export class ControlSocket {
+  private readonly conns = new Set<net.Socket>();
+
+  private constructor(
+    private readonly o: ControlSocketOptions,
+    private readonly server: net.Server,
+  ) {}
+
+  /** Listens on `o.path`; rejects with a UserError when the path is taken or cannot be bound. */
+  static async listen(o: ControlSocketOptions): Promise<ControlSocket> {
+    await clearStale(o.path);
+    const server = net.createServer();
+    const cs = new ControlSocket(o, server);
+    server.on('connection', (c) => cs.accept(c));
+    // The socket file is created with mode 0600 (umask), never readable by others for an instant.
+    const umask = process.umask(0o177);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(o.path, () => (server.off('error', reject), resolve()));
+      });
+    } catch (err) {
+      throw new UserError(`--control-socket ${o.path}: cannot listen there (${(err as Error).message})`);
+    } finally {
+      process.umask(umask);
+    }
+    server.on('error', (err) => o.log.error('control socket error', { error: err.message }));
+    return cs;
+  }
+
+  /** Connected clients now. */
+  get clients(): number {
+    return this.conns.size;
+  }
+
+  /** Writes `event` as one JSON line to every connected client. */
+  send(event: ProcessEvent): void {
+    const line = JSON.stringify(event) + '\n';
+    for (const c of this.conns) if (c.writable) c.write(line);
+  }
+
+  /** Stops listening, closes every connection and removes the socket file. */
+  close(): void {
+    this.server.close();
+    for (const c of this.conns) c.destroy();
+    this.conns.clear();
+    try {
+      if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
+    } catch {
+      // Already gone (the server's close removes it).
+    }
+  }
+
+  private accept(c: net.Socket): void {
+    this.conns.add(c);
+    c.on('error', () => undefined);
+    c.write(JSON.stringify(this.o.hello()) + '\n');
+    this.o.log.info('a controller connected to the control socket', { clients: this.conns.size });
+    this.o.onClients?.(this.conns.size);
+    let buf = '';
+    c.setEncoding('utf8');
+    c.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).replace(/\r$/, '');
+        buf = buf.slice(nl + 1);
+        this.o.onLine(line);
+      }
+    });
+    c.once('close', () => {
+      if (!this.conns.delete(c)) return;
+      this.o.log.info('a controller left the control socket', { clients: this.conns.size });
+      this.o.onClients?.(this.conns.size);
+    });
+  }
+}
+
+/** Removes a socket file no process listens on; a live socket or any other file at `path` is an error. */
+async function clearStale(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return;
+  }
+  if (!isSocket) throw new UserError(`--control-socket ${path}: a file that is not a socket is there; remove it`);
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(path);
+    probe.once('connect', () => (probe.destroy(), resolve(true)));
+    probe.once('error', () => resolve(false));
+  });
+  if (live) throw new UserError(`--control-socket ${path}: another process listens there`);
+  unlinkSync(path);
+}
+
+/**
+ * Calls `onOrphaned` once no client has been connected and stdin has been closed for `timeoutMs`
+ * (on `clock`); a connection resets it.
+ */
+export class OrphanTimer {
+  private clients = 0;
+  private stdinClosed = false;
+  private timer: TimerHandle | undefined;
+  private fired = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly timeoutMs: number,
+    private readonly onOrphaned: () => void,
+  ) {}
+
+  setClients(n: number): void {
+    this.clients = n;
+    this.update();
+  }
+
+  setStdinClosed(): void {
+    this.stdinClosed = true;
+    this.update();
+  }
+
+  stop(): void {
+    this.fired = true;
+    this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  private update(): void {
+    const alone = this.clients === 0 && this.stdinClosed;
+    if (!alone || this.fired) {
+      this.clock.clearTimer(this.timer);
+      this.timer = undefined;
+      return;
+    }
+    this.timer ??= this.clock.setTimer(
+      () => {
+        this.fired = true;
+        this.onOrphaned();
+      },
+      this.timeoutMs,
+      { unref: true },
+    );
+  }
+}
+
+/** What a `hello` says, kept up to date from the events the process emits. */
+export class HelloState {
+  private listening: HelloEvent['listening'] = null;
+  private ready: HelloEvent['ready'] = null;
+  private draining = false;
+  private servingPid: number | undefined;
+
+  constructor(private readonly role: HelloEvent['role']) {}
+
+  /** Notes what `e` changes. */
+  see(e: ProcessEvent): void {
+    if (e.event === 'listening') this.listening = { host: e.host, port: e.port, url: e.url };
+    else if (e.event === 'ready') this.ready = dropEvent(e);
+    else if (e.event === 'draining') this.draining = true;
+    else if (e.event === 'serving') this.servingPid = e.pid;
+  }
+
+  /** It serves (a process without a ready event: once listening). */
+  markReady(): void {
+    this.ready ??= {};
+  }
+
+  hello(): HelloEvent {
+    return {
+      event: 'hello',
+      role: this.role,
+      pid: process.pid,
+      listening: this.listening,
+      ready: this.ready,
+      draining: this.draining,
+      ...(this.servingPid !== undefined ? { servingPid: this.servingPid } : {}),
+    };
+  }
+}
+
+function dropEvent<E extends { event: string }>(e: E): Omit<E, 'event'> {
+  const { event: _event, ...rest } = e;
+  return rest;
+}
