@@ -18,6 +18,8 @@ export interface JournalChild {
   startTicks?: number;
   /** The SSH host it runs on; absent on this machine. */
   host?: string;
+  /** Where it serves (the gateway's own address, a replica's): `serve status` asks it when the controller is dead. */
+  url?: string;
 }
 
 /** A rollout in progress, as far as it got. */

@@ -95,10 +95,12 @@ export class JournalWriter {
     const s = this.src.status();
     const remote = new Set((s.hosts ?? []).filter((h) => h.ssh !== undefined).map((h) => h.name));
     const children: JournalChild[] = [];
-    if (s.gateway.pid) children.push(this.child('gateway', s.gateway.pid, undefined));
+    // The gateway's child of ours is its socket holder when it has one (the serving process is the holder's child).
+    const gatewayPid = s.gateway.holderPid ?? s.gateway.pid;
+    if (gatewayPid) children.push(this.child('gateway', gatewayPid, undefined, s.gatewayUrl || undefined));
     for (const r of s.replicas)
       if (r.pid)
-        children.push(this.child(r.id, r.pid, r.host !== undefined && remote.has(r.host) ? r.host : undefined));
+        children.push(this.child(r.id, r.pid, r.host !== undefined && remote.has(r.host) ? r.host : undefined, r.url));
     for (const pid of this.ticks.keys()) if (!children.some((c) => c.pid === pid)) this.ticks.delete(pid);
     const rollout = this.rollout();
     return {
@@ -112,11 +114,12 @@ export class JournalWriter {
     };
   }
 
-  private child(id: string, pid: number, host: string | undefined): JournalChild {
-    if (host !== undefined) return { id, pid, host };
+  private child(id: string, pid: number, host: string | undefined, url: string | undefined): JournalChild {
+    const at = url === undefined ? {} : { url };
+    if (host !== undefined) return { id, pid, host, ...at };
     if (!this.ticks.has(pid)) this.ticks.set(pid, readStartTicks(pid));
     const startTicks = this.ticks.get(pid);
-    return { id, pid, ...(startTicks === undefined ? {} : { startTicks }) };
+    return { id, pid, ...(startTicks === undefined ? {} : { startTicks }), ...at };
   }
 
   private rollout(): JournalRollout | undefined {
