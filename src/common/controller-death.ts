@@ -41,14 +41,21 @@ export function controllerDeath(paths: StatePaths, clean: boolean): ControllerDe
   if (!found) return undefined;
   const j = found.journal;
   if (ownerAlive({ pid: j.pid, startTicks: j.startTicks, text: '' })) return undefined;
+  const children = j.children.map((c) => ({ ...c, state: childState(c) }));
   return {
     pid: j.pid,
     profile: j.profile,
     startedAt: j.startedAt,
     lastAliveAt: new Date(found.touchedAtMs).toISOString(),
-    children: j.children.map((c) => ({ ...c, state: childState(c) })),
+    children,
     ...(j.rollout ? { rollout: j.rollout } : {}),
-    removed: clean ? clearDeadOwner(paths) : [],
+    // Children that still serve keep their Prometheus targets: they are scraped while they run.
+    removed: clean
+      ? clearDeadOwner(
+          paths,
+          children.some((c) => c.state === 'running'),
+        )
+      : [],
   };
 }
 
@@ -71,12 +78,12 @@ function childState(c: JournalChild): DeadControllerChild['state'] {
 }
 
 /**
- * Removes the Prometheus targets, admin socket, state.json and pid file a dead owner left, and returns
- * their names. Only while its pid file is there and names a dead process, and only under the pid
+ * Removes the Prometheus targets (unless `keepTargets`: its children still serve), admin socket,
+ * state.json and pid file a dead owner left, and returns their names. Only while its pid file is there and names a dead process, and only under the pid
  * file's lock (as `serve up` takes it, claimStateDir), so a cluster that is starting is never touched;
  * when the lock is taken it leaves everything to whoever holds it.
  */
-export function clearDeadOwner(paths: StatePaths): string[] {
+export function clearDeadOwner(paths: StatePaths, keepTargets = false): string[] {
   const rec = readPidFile(paths);
   if (!rec || ownerAlive(rec)) return [];
   const lockFile = `${paths.pidFile}.lock`;
@@ -94,7 +101,8 @@ export function clearDeadOwner(paths: StatePaths): string[] {
     if (readPidFile(paths)?.text !== rec.text) return [];
     const removed: string[] = [];
     // The targets first: Prometheus stops scraping processes that nobody supervises.
-    for (const f of [paths.sdFile, paths.adminSocket, paths.stateFile, paths.pidFile]) {
+    const files = [paths.sdFile, paths.adminSocket, paths.stateFile, paths.pidFile];
+    for (const f of keepTargets ? files.slice(1) : files) {
       if (!lstatIfAny(f)) continue;
       removeEntry(f);
       removed.push(path.basename(f));

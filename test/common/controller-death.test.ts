@@ -62,11 +62,23 @@ test('a dead controller: its children as they are, its rollout, and what it left
     ],
   );
   assert.equal(d.rollout?.step, 1);
-  assert.deepEqual(d.removed.sort(), ['admin.sock', 'prometheus-targets.json', 'serve.pid', 'state.json']);
-  for (const f of [...left, paths.pidFile]) assert.equal(existsSync(f), false, f);
+  // A child still serves (the gateway): Prometheus keeps scraping the targets.
+  assert.deepEqual(d.removed.sort(), ['admin.sock', 'serve.pid', 'state.json']);
+  for (const f of [paths.adminSocket, paths.stateFile, paths.pidFile]) assert.equal(existsSync(f), false, f);
+  assert.equal(existsSync(paths.sdFile), true);
   // The journal stays, so the story can be told again (the next `serve up` replaces it).
   assert.equal(existsSync(paths.journalFile), true);
   assert.deepEqual(controllerDeath(paths, true)!.removed, []);
+});
+
+test('a dead controller whose children all exited: its Prometheus targets go too', (t) => {
+  const { paths, left, leave, journal } = world(t);
+  const dead = deadPid();
+  leave(dead);
+  journal({ pid: dead, children: [{ id: 'gateway', pid: deadPid() }] });
+  const d = controllerDeath(paths, true)!;
+  assert.deepEqual(d.removed.sort(), ['admin.sock', 'prometheus-targets.json', 'serve.pid', 'state.json']);
+  for (const f of [...left, paths.pidFile]) assert.equal(existsSync(f), false, f);
 });
 
 test('a live controller is not dead, and its files are never removed', (t) => {

@@ -8,6 +8,7 @@ import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../../cluster/state/i
 import { clearDeadOwner, controllerDeath } from '../../common/controller-death.js';
 import { ExitCode } from '../../common/exit-codes.js';
 import { renderDeath } from './death.js';
+import { askDataPlane } from '../../client/orphans.js';
 import { cacheStatusFromMetrics, countOtherServers, readGatewayMetrics } from '../../client/gateway-metrics.js';
 import { action } from '../errors.js';
 import { printJson } from '../output.js';
@@ -28,17 +29,22 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-When the controller died without stopping (kill -9, a crash), status says when ` +
-        `it was last known
-alive, what became of each of its children (still running or ` +
-        `exited), and the rollout it was in
-the middle of (also in --json as ` +
-        `"controllerDied"); it removes the Prometheus targets, pid file,
-admin socket ` +
-        `and state.json it left. The next \`serve up\` reports it too.
+When the controller died without stopping (kill -9, a crash), its gateway and ` +
+        `replicas keep serving:
+status asks each of them directly (/v2/health/ready) and says since when the ` +
+        `controller is down,
+whether the data plane serves, what became of each child, the rollout it was in ` +
+        `the middle of, and
+how to re-adopt it (\`serve up\` with the same profile and state directory) or ` +
+        `stop it (\`serve down\`);
+in --json as "controllerDied" and "dataPlane". It removes the pid file, admin ` +
+        `socket and state.json
+it left, and the Prometheus targets once no child runs. The next \`serve up\` ` +
+        `reports it too.
 
 Exit code 3 when ` +
-        `no cluster is running in the state directory (a dead controller included), or ` +
+        `no cluster is running in the state directory (a dead controller included, even ` +
+        `while its data plane serves: see "dataPlane.serving"), or ` +
         `its controller does not answer.`,
     )
     .action(
@@ -53,8 +59,9 @@ Exit code 3 when ` +
         if (runningPid(paths) === undefined) {
           const death = controllerDeath(paths, true);
           if (death) {
-            if (opts.json) printJson({ running: false, stateDir: paths.dir, controllerDied: death });
-            else process.stdout.write(renderDeath(death, paths.dir));
+            const plane = await askDataPlane(death, Math.min(2000, Math.max(1, timeoutMs)));
+            if (opts.json) printJson({ running: false, stateDir: paths.dir, controllerDied: death, dataPlane: plane });
+            else process.stdout.write(renderDeath(death, paths.dir, plane));
             return ExitCode.Unreachable;
           }
           // A controller from before the journal: still no stale targets, pid file or socket.
