@@ -160,8 +160,22 @@ test('kill -9 of the controller: 0 failed requests; serve up adopts the same pid
   assert.equal(up3.status.replicas.find((r) => r.id === up2.status.replicas[0]!.id)?.pid, up2.status.replicas[0]!.pid);
   assert.ok(!isAlive(stopped.pid!), 'the stopped replica was killed');
 
+  // This controller dies too: `serve status` asks the data plane it left directly, and `serve down`
+  // stops it without a controller (issue 26, item 3).
+  await journalReady(w.stateDir, up3.child.pid!, 3);
+  await killController(up3);
+  const st = serve(['status', '--state-dir', w.stateDir]);
+  assert.equal(st.status, 3, st.stderr);
+  assert.match(st.stdout, /^The controller of .* is down since .* UTC: the controller \(pid \d+, profile adopt\) died/);
+  assert.match(st.stdout, /The data plane is serving without it/);
+  assert.match(st.stdout, /gateway pid \d+ at http:\/\/127\.0\.0\.1:\d+: serving \(ready\)/);
+  assert.match(st.stdout, /Re-adopt it with `serve up --profile adopt --state-dir /);
   const down = serve(['down', '--state-dir', w.stateDir]);
   assert.equal(down.status, 0, down.stderr);
+  assert.match(
+    down.stdout,
+    /^stopped what the controller \(pid \d+, died without stopping\) left serving: gateway pid \d+/,
+  );
   for (const p of seen) assert.ok(!isAlive(p), `pid ${p} is gone once serve down returned`);
   // Nor anything else in their process groups (the holder's standby gateway, say).
   const groups = [up3.status.gateway.holderPid!, ...up3.status.replicas.map((r) => r.pid!)];
