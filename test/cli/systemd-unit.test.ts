@@ -24,7 +24,7 @@ test('the unit runs the controller in the foreground on its state directory and 
   );
   assert.equal(line('Restart'), 'Restart=always');
   assert.equal(line('WorkingDirectory'), 'WorkingDirectory=/srv/desk');
-  assert.equal(line('KillMode'), 'KillMode=mixed');
+  assert.equal(line('KillMode'), 'KillMode=process');
   assert.equal(line('TimeoutStopSec'), 'TimeoutStopSec=45', 'the drain (30 s) and a margin');
   assert.equal(line('EnvironmentFile'), 'EnvironmentFile=-/etc/serve/market-hours.env');
   assert.match(text, /^\[Install\]\nWantedBy=multi-user\.target$/m);

@@ -1,13 +1,15 @@
 // `serve up --print-systemd-unit` as systemd would use it, without systemd: the printed unit's
 // ExecStart run in its WorkingDirectory with a bare environment brings the cluster up on its state
-// directory; SIGTERM (systemd's stop, KillMode=mixed) drains it and exits 0 with nothing left; after
-// kill -9 of the controller, the same ExecStart again (Restart=always) serves again on that directory.
+// directory; SIGTERM (systemd's stop, sent to the controller only: KillMode=process) drains it and exits
+// 0 with nothing left; after kill -9 of the controller, the same ExecStart again (Restart=always)
+// adopts the children that still serve.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
+import type { ControllerJournal } from '../../src/common/controller-journal.js';
 import { isAlive } from '../../src/common/process.js';
 import { cliEntry } from '../helpers/paths.js';
 import { addDemoModel, killAll, tempWorld, waitFor } from './helpers.js';
@@ -113,10 +115,28 @@ local: { cpus: 2, memory: 4GiB }
   // A controller that dies is started again by Restart=always: the same ExecStart serves again.
   controller = run();
   const second = await ready();
+  await waitFor(
+    'the journal to record both children with their control sockets',
+    () => {
+      try {
+        const j = JSON.parse(readFileSync(path.join(stateDir, 'controller.json'), 'utf8')) as ControllerJournal;
+        return j.pid === controller.pid && j.children.filter((c) => c.controlSocket).length === 2 ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    10_000,
+    100,
+  );
   process.kill(controller.pid!, 'SIGKILL');
   controller = run();
   const third = await ready();
-  assert.notEqual(third.gateway.pid, second.gateway.pid, 'children are started anew (re-adoption is not built)');
+  // KillMode=process leaves the children in the unit's cgroup: the restarted controller adopts them.
+  assert.equal(third.gateway.pid, second.gateway.pid, 'the same serving gateway, adopted');
+  assert.deepEqual(
+    third.replicas.map((r) => r.pid),
+    second.replicas.map((r) => r.pid),
+  );
   const stopped = new Promise<number | null>((resolve) => controller.once('exit', (code) => resolve(code)));
   controller.kill('SIGTERM');
   assert.equal(await stopped, 0);

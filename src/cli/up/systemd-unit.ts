@@ -60,8 +60,9 @@ export function systemdUnit(u: UnitInput): string {
     `WorkingDirectory=${u.workingDir}`,
     `EnvironmentFile=-${envFile}`,
     `ExecStart=${args.map(execWord).join(' ')}`,
-    // The controller drains the gateway and replicas on SIGTERM; anything left is killed after it.
-    'KillMode=mixed',
+    // The controller drains the gateway and replicas on SIGTERM. Only it is signalled: children that
+    // outlive a controller which died stay in the cgroup for the restarted one to adopt.
+    'KillMode=process',
     'KillSignal=SIGTERM',
     `TimeoutStopSec=${stopS}`,
     'Restart=always',

@@ -71,10 +71,10 @@ with --detach what started keeps running for \`serve down\`; in the ` +
 the CPU is shown under the ` +
         `status table, as in \`serve status\`.
 
---print-systemd-unit prints a systemd unit (Restart=always, KillMode=mixed, --allow-degraded, the
+--print-systemd-unit prints a systemd unit (Restart=always, KillMode=process, --allow-degraded, the
 state directory and profile as absolute paths, secrets from /etc/serve/NAME.env) and exits: the
-system's supervisor then starts the controller again when it dies. Its children stop when it dies,
-so a restart starts them anew (re-adopting them is not built yet).
+system's supervisor then starts the controller again when it dies, and the restarted controller
+adopts the gateway and replicas of this machine that served on meanwhile.
 
 Exit codes: 0 up, 2 bad profile or ` +
         `flags, or no replica could start (the error says why), 3 fewer ` +
