@@ -17,7 +17,8 @@ import { simulateWithLatencies } from '../src/simulate/cluster-model.js';
 import type { ServiceTimeModel } from '../src/simulate/service-time.js';
 import { loadNote, MODEL, startLocal, type LocalCluster } from './cluster-harness.js';
 import { demoRegistry, writeResults } from './replica-harness.js';
-import { compare, liveRun, type Comparison, type LiveRun, type Phase } from './sim-live-harness.js';
+import { compare, type Comparison } from './sim-live-compare.js';
+import { liveRun, type LiveRun, type Phase } from './sim-live-harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -193,17 +194,18 @@ function markdown(): string {
   }
   lines.push('', '## Per phase (live / simulated)', '');
   lines.push(
-    "Signal: the policy's in flight + queued over its 10 s look-back, averaged over the phase's second half.",
+    "Signal: the policy's in flight + queued over its 10 s look-back, averaged over the phase's second half. " +
+      "Rate × mean: the requests in flight at the gateway by Little's law (the replicas' in flight is at most that).",
     '',
   );
   lines.push(
-    '| mode | run | phase | req/s | p99 ms | replica-s | failed | signal (2nd half) |',
-    '|---|---:|---|---:|---:|---:|---:|---:|',
+    '| mode | run | phase | req/s | p99 ms | mean ms | rate × mean | replica-s | failed | signal (2nd half) |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of records)
     for (const p of r.comparison.phases)
       lines.push(
-        `| ${r.mode} | ${r.run} | ${p.fromS}-${p.toS} s | ${p.ratePerSec} | ${p.liveP99Ms.toFixed(1)} / ${p.simP99Ms.toFixed(1)} | ${p.liveReplicaSeconds.toFixed(1)} / ${p.simReplicaSeconds.toFixed(1)} | ${p.liveFailed} / ${p.simFailed} | ${p.liveSignal.toFixed(2)} / ${p.simSignal.toFixed(2)} |`,
+        `| ${r.mode} | ${r.run} | ${p.fromS}-${p.toS} s | ${p.ratePerSec} | ${p.liveP99Ms.toFixed(1)} / ${p.simP99Ms.toFixed(1)} | ${p.liveMeanMs.toFixed(1)} / ${p.simMeanMs.toFixed(1)} | ${((p.ratePerSec * p.liveMeanMs) / 1000).toFixed(2)} / ${((p.ratePerSec * p.simMeanMs) / 1000).toFixed(2)} | ${p.liveReplicaSeconds.toFixed(1)} / ${p.simReplicaSeconds.toFixed(1)} | ${p.liveFailed} / ${p.simFailed} | ${p.liveSignal.toFixed(2)} / ${p.simSignal.toFixed(2)} |`,
       );
   lines.push('', '## Replicas aimed for, second by second (count×seconds)', '');
   for (const r of records) {
