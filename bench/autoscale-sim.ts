@@ -35,7 +35,7 @@ const profile = testProfile(w.registry, {
     lookbackMs: 1000,
     latencyGuard: false,
   },
-  // The fake replicas batch as fixed mode does (they know no other); the simulator models the mode the profile names.
+  // Fixed mode, as in its recorded result (the fake replicas now batch in either mode, with the replica's own rule).
   batching: { maxBatchSize: 4, batchWaitMs: 2, mode: 'fixed', maxQueuedRequests: 64 },
   gateway: { requestTimeoutMs: 8000, maxQueuedRequests: 1024 },
 });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ClusterHandle, startCluster as StartCluster } from '../src/cluster/controller/controller.js';
+import type { ClusterStatus } from '../src/common/cluster-status.js';
 import type { RunResult } from '../src/loadtest/index.js';
 import { writeDemoModel } from '../src/model/demo.js';
 import type { loadProfile as LoadProfile } from '../src/profile/index.js';
@@ -19,6 +20,10 @@ export const MODEL = 'cnn-lstm';
 export interface LocalCluster {
   url: string;
   pids: Record<string, number>;
+  /** The profile it was started with (the shipped one, changed). */
+  profile: Profile;
+  /** What the controller reports now (as `serve status --json`). */
+  status(): ClusterStatus;
   stop(): Promise<void>;
 }
 
@@ -59,6 +64,8 @@ export async function startLocal(change: (p: Profile) => Profile = (p) => p, cli
   return {
     url: cluster.gatewayUrl,
     pids,
+    profile,
+    status: () => cluster.status(),
     async stop() {
       await cluster.stop();
       await rm(tmp, { recursive: true, force: true });

@@ -20,6 +20,16 @@ export function simulate(input: SimulationInput): SimulationResult {
   return new ClusterModel(input).run();
 }
 
+/** simulate, and every answered latency (ms) by the second it was answered in (for percentiles over any span). */
+export function simulateWithLatencies(input: SimulationInput): {
+  result: SimulationResult;
+  latenciesBySecond: ReadonlyArray<readonly number[] | undefined>;
+} {
+  const model = new ClusterModel(input);
+  const result = model.run();
+  return { result, latenciesBySecond: model.latencies };
+}
+
 class ClusterModel {
   private readonly clock = new ManualClock(0);
   private readonly policy: Autoscaler;
@@ -50,6 +60,10 @@ class ClusterModel {
       replicas: () => this.replicas,
       failed: (atMs) => this.stats.failed(atMs),
     });
+  }
+
+  get latencies(): ReadonlyArray<readonly number[] | undefined> {
+    return this.stats.latencies;
   }
 
   run(): SimulationResult {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UserError } from '../../src/common/errors.js';
-import { simulate } from '../../src/simulate/cluster-model.js';
+import { simulate, simulateWithLatencies } from '../../src/simulate/cluster-model.js';
 import { parseServiceTime, serviceMs } from '../../src/simulate/service-time.js';
 import { parseTrace } from '../../src/simulate/trace.js';
 import { testProfile } from '../cluster/helpers.js';
@@ -120,4 +120,24 @@ test('overload a fixed count cannot carry shows as failures and missed minutes',
   assert.ok(r.summary.failed > 10_000, `${r.summary.failed} failed`);
   assert.equal(r.summary.missedMinutes, 2);
   assert.match(r.summary.minutes[0]!.missed.join(' '), /^p99 .*ms > 100ms errors \d+\.\d+% > 1\.00%$/);
+});
+
+test('simulateWithLatencies gives every answered latency by second, the same run as simulate', () => {
+  const input = {
+    profile: profile(),
+    trace: { ratePerSec: [20, 20, 60], source: 'test' },
+    serviceTime: parseServiceTime('4ms'),
+    startupMs: 500,
+  };
+  const { result, latenciesBySecond } = simulateWithLatencies(input);
+  assert.deepEqual(result, simulate(input));
+  assert.deepEqual(
+    result.seconds.map((s) => latenciesBySecond[s.second]?.length ?? 0),
+    result.seconds.map((s) => s.answered),
+  );
+  // A lone request at 20 req/s runs at once: its latency is the 4 ms run.
+  assert.ok(
+    latenciesBySecond[0]!.every((ms) => ms >= 4 && ms < 10),
+    JSON.stringify(latenciesBySecond[0]),
+  );
 });
