@@ -35,7 +35,7 @@ function world(t: { after(fn: () => void): void }) {
 }
 
 test('a dead controller: its children as they are, its rollout, and what it left removed once', (t) => {
-  const { paths, left, leave, journal } = world(t);
+  const { paths, leave, journal } = world(t);
   const dead = deadPid();
   leave(dead);
   const gone = deadPid();
