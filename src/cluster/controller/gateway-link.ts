@@ -44,6 +44,8 @@ export class GatewayLink {
   private set: ReplicaEndpoint[] = [];
   /** Traffic weight by model version during a rollout; undefined otherwise. */
   private weights: Record<string, number> | undefined;
+  /** Replicas a rollout step holds out of routing (sent as not ready); empty otherwise. */
+  private held: ReadonlySet<string> = new Set();
   private port: number | undefined;
   private readonly serving: ServingView;
   private seq = 0;
@@ -118,9 +120,14 @@ export class GatewayLink {
     return this.sendSet(abort);
   }
 
-  /** Sets the traffic weight of each model version (undefined: none); resolves once the gateway routes by them. */
-  setWeights(weights: Record<string, number> | undefined): Promise<void> {
+  /**
+   * Sets the traffic weight of each model version (undefined: none) and the replicas held out of
+   * routing (a rollout step's new replicas beyond its canary scale: the gateway sees them not
+   * ready); resolves once the gateway routes by them.
+   */
+  setWeights(weights: Record<string, number> | undefined, held: readonly string[] = []): Promise<void> {
     this.weights = weights;
+    this.held = new Set(held);
     return this.sendSet([]);
   }
 
@@ -207,7 +214,8 @@ export class GatewayLink {
   private setLine(abort: string[] = []): string {
     const msg: ControlMessage = {
       type: 'replicas',
-      replicas: this.set,
+      replicas:
+        this.held.size === 0 ? this.set : this.set.map((r) => (this.held.has(r.id) ? { ...r, ready: false } : r)),
       seq: ++this.seq,
       ...(abort.length > 0 ? { abort } : {}),
       ...(this.weights ? { weights: this.weights } : {}),
