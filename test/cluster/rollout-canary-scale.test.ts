@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
+import { renderRollout } from '../../src/cli/rollout.js';
 import type { ReplicaStatus } from '../../src/common/cluster-status.js';
 import type { RolloutStatus } from '../../src/common/rollout.js';
 import { canaryRouting, canaryScale, loadRatio } from '../../src/cluster/rollout/canary-scale.js';
@@ -124,7 +125,13 @@ test('runner: the 25% step routes to 1 of 2 new replicas, and its ratio is judge
   const w = world(SAME);
   const runner = new RolloutRunner(w.host);
   await runner.start(request);
-  await runFor(w.clock, 6000 + 100);
+  await runFor(w.clock, 3000);
+  // `serve rollout status` during the step says how many new replicas serve.
+  assert.match(
+    renderRollout(runner.status()!),
+    /traffic version 1 75%, version 2 25% \(version 2 on 1 of 2 replicas\)\n/,
+  );
+  await runFor(w.clock, 3100);
   let s = runner.status()!;
   assert.equal(s.step, 2, s.decisions.map((d) => d.message).join('\n'));
   // Step 1: the new share went to r3 alone; r4 was started and held out of routing.
