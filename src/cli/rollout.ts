@@ -203,12 +203,16 @@ export function renderRollout(s: RolloutStatus, lastDecisions = Infinity): strin
   const weights = Object.entries(s.weights)
     .map(([v, w]) => `version ${v} ${w}%`)
     .join(', ');
+  const routed =
+    s.routed && s.routed.replicas < s.routed.of
+      ? ` (version ${s.toVersion} on ${s.routed.replicas} of ${s.routed.of} replicas)`
+      : '';
   const lines = [
     `Rollout ${s.model} ${s.fromVersion} -> ${s.toVersion}: ${s.phase}` +
       `${s.step > 0 ? `, step ${s.step}/${s.stepsPercent.length}` : ''} (steps ` +
       `${s.stepsPercent.join('%, ')}%, ${formatMs(s.stepTimeMs)} each, up to ` +
       `${formatMs(s.maxStepTimeMs ?? s.stepTimeMs)} while not decided, then ${s.onInconclusive ?? 'rollback'}); traffic ` +
-      `${weights}`,
+      `${weights}${routed}`,
   ];
   if (s.reason) lines.push(`  reason: ${s.reason}`);
   for (const d of s.decisions.slice(-lastDecisions)) lines.push(`  ${d.at.slice(11, 19)} ${d.message}`);

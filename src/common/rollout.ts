@@ -101,6 +101,11 @@ export interface RolloutStatus {
   onInconclusive: 'rollback' | 'proceed';
   /** Traffic weight of each version now, by version number. */
   weights: Record<string, number>;
+  /**
+   * The new version's replicas the step in progress routes to, of those started: the rest are held
+   * out of routing (warm) so both versions' replicas carry about the same rate each.
+   */
+  routed?: { replicas: number; of: number };
   /** Why it rolled back, when it did. */
   reason?: string;
   decisions: RolloutDecision[];

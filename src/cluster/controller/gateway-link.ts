@@ -6,18 +6,11 @@ import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
 import type { ControlMessage, ProcessEvent, ReplicaEndpoint } from '../../common/wire.js';
 import { GatewaySet } from './gateway-set.js';
-import type { ChildLaunch } from '../launchers/index.js';
+import type { ChildLaunch, LaunchedProcess, Launcher } from '../launchers/index.js';
 import type { ClusterEvent } from '../events.js';
 import type { InForce } from '../in-force.js';
-import type { LaunchedProcess, Launcher } from '../launchers/index.js';
-import {
-  initialChild,
-  type ChildAction,
-  type ChildEvent,
-  type ChildPolicy,
-  type ChildState,
-} from '../replicas/index.js';
-import { policyInForce, transition } from '../replicas/index.js';
+import { initialChild, policyInForce, transition } from '../replicas/index.js';
+import type { ChildAction, ChildEvent, ChildPolicy, ChildState } from '../replicas/index.js';
 import { ServingView } from './gateway-serving.js';
 
 export interface GatewayLinkOptions {
@@ -123,9 +116,14 @@ export class GatewayLink {
     return this.sendSet(abort);
   }
 
-  /** Sets the traffic weight of each model version (undefined: none); resolves once the gateway routes by them. */
-  setWeights(weights: Record<string, number> | undefined): Promise<void> {
+  /**
+   * Sets the traffic weight of each model version (undefined: none) and the replicas held out of
+   * routing (a rollout step's new replicas beyond its canary scale: the gateway sees them not
+   * ready); resolves once the gateway routes by them.
+   */
+  setWeights(weights: Record<string, number> | undefined, held: readonly string[] = []): Promise<void> {
     this.set.weights = weights;
+    this.set.held = new Set(held);
     return this.sendSet([]);
   }
 

@@ -11,6 +11,8 @@ export class GatewaySet {
   set: ReplicaEndpoint[] = [];
   /** Traffic weight by model version during a rollout; undefined otherwise. */
   weights: Record<string, number> | undefined;
+  /** Replicas a rollout step holds out of routing (sent as not ready); empty otherwise. */
+  held: ReadonlySet<string> = new Set();
   private seq = 0;
   private ackWaiters: Array<{ seq: number; resolve(): void }> = [];
 
@@ -20,7 +22,8 @@ export class GatewaySet {
   line(abort: string[] = []): string {
     const msg: ControlMessage = {
       type: 'replicas',
-      replicas: this.set,
+      replicas:
+        this.held.size === 0 ? this.set : this.set.map((r) => (this.held.has(r.id) ? { ...r, ready: false } : r)),
       seq: ++this.seq,
       ...(abort.length > 0 ? { abort } : {}),
       ...(this.weights ? { weights: this.weights } : {}),

@@ -46,7 +46,7 @@ export function newRolloutRunner(p: RolloutParts): RolloutRunner {
     desired: () => supervisor.desired,
     setReplicas: (n) => supervisor.setReplicas(n),
     changeVersion: (version, add, retire) => supervisor.changeVersion(version, add, retire),
-    setWeights: (w) => p.gateway.setWeights(w),
+    setWeights: (w, held) => p.gateway.setWeights(w, held),
     gatewayMetrics: () => p.gatewayMetrics(2000),
     warm: (version) => warmVersion(p, version),
     adopt: (v) => (p.inForce.adoptVersion(v), p.adopted()),

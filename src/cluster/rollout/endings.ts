@@ -11,6 +11,7 @@ export async function completeRollout(h: RolloutHost, s: RolloutStatus, decide: 
   h.adopt(s.toVersion);
   h.changeVersion(s.fromVersion, 0, Infinity);
   s.weights = { [s.toVersion]: 100 };
+  delete s.routed;
   await h.setWeights(undefined);
   decide('completed', `version ${s.toVersion} serves all traffic; the replicas of version ` + `${s.fromVersion} drain`);
 }
@@ -24,6 +25,7 @@ export async function rollBack(
   decide: Decide,
 ): Promise<void> {
   s.weights = { [s.fromVersion]: 100, [s.toVersion]: 0 };
+  delete s.routed;
   decide('rollback', `rolling back: ${why}`);
   // Traffic back to the old version first (acknowledged by the gateway), then the new replicas drain.
   await h.setWeights(s.weights);

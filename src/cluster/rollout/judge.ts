@@ -76,6 +76,13 @@ export interface StepSamples {
    * LOAD_MATCH; elsewhere only the targets and the error rate are.
    */
   perReplicaRps?: { old: number; new: number };
+  /**
+   * The load ratio (max/min of the per-replica rates) the step's routing gives (canary-scale.ts),
+   * when it is known: the load match is decided on it, since which version the gateway draws for
+   * each request makes the measured rates scatter around it (a 1.5x split measures 1.3-1.7x over
+   * a few seconds) without any replica carrying a different load than planned.
+   */
+  plannedLoadRatio?: number;
 }
 
 /** Per-replica rates further apart than this factor make the ratio measure load, not the version. */
@@ -120,8 +127,9 @@ export function judgeStep(s: StepSamples, rules: JudgeRules, confidence = AT_STE
   const allowedRatio = 1 + rules.maxRegression;
   const oldGrid = buildGrid(s.old.latency);
   const load = s.perReplicaRps;
+  const measured = load && load.old > 0 && load.new > 0 ? Math.max(load.old / load.new, load.new / load.old) : 1;
   const mismatch =
-    load && load.old > 0 && load.new > 0 && Math.max(load.old / load.new, load.new / load.old) > LOAD_MATCH
+    load && (s.plannedLoadRatio ?? measured) > LOAD_MATCH
       ? `load differs: ${load.new.toFixed(0)} vs ${load.old.toFixed(0)} req/s a replica`
       : undefined;
   RATIOS.forEach(({ name, q }, i) => {

@@ -21,7 +21,12 @@ export interface RolloutHost {
   setReplicas(n: number): void;
   /** Adds `add` replicas of `version`, drains up to `retire` of it. */
   changeVersion(version: number, add: number, retire?: number): void;
-  setWeights(weights: Record<string, number> | undefined): Promise<void>;
+  /**
+   * Sets each version's traffic weight (undefined: none) and the replicas held out of routing (a
+   * step's new replicas beyond its canary scale, canary-scale.ts: started and warm, sent no
+   * requests); resolves once the gateway routes by them. Each call replaces both.
+   */
+  setWeights(weights: Record<string, number> | undefined, held?: readonly string[]): Promise<void>;
   gatewayMetrics(): Promise<string | undefined>;
   /** Warms the ready replicas of `version` with synthetic requests (warmup.ts); resolves with what it did, one line. */
   warm?(version: number): Promise<string>;

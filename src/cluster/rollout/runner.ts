@@ -18,6 +18,7 @@ import { judgementLine, tooFewLine } from './judgement-lines.js';
 import { StepWindows, type SeenStep } from './step-windows.js';
 import { advance, initialStep, type StepAction, type StepEvent, type StepState } from './steps.js';
 import { startNewReplicas } from './start-replicas.js';
+import { routedLine, stepRouting } from './canary-scale.js';
 
 /** During a step the judge looks from a quarter of the step on, every eighth of it (at least this often apart). */
 const MIN_CHECK_EVERY_MS = 250;
@@ -139,15 +140,15 @@ export class RolloutRunner {
     switch (a.type) {
       case 'weights': {
         s.weights = { [s.fromVersion]: 100 - a.percent, [s.toVersion]: a.percent };
+        // Like with like: the new share goes to as many new replicas as match the old ones' rate each.
+        const routing = stepRouting(this.h.replicas(), s.fromVersion, s.toVersion, a.percent);
+        s.routed = { replicas: routing.routed.length, of: routing.routed.length + routing.held.length };
         this.windows?.stop();
-        await this.h.setWeights(s.weights);
+        await this.h.setWeights(s.weights, routing.held);
         this.windows ??= new StepWindows(this.h, { from: s.fromVersion, to: s.toVersion }, s.stepTimeMs);
-        await this.windows.begin(this.stillStep(s.step));
-        this.decide(
-          'step',
-          `step ${s.step}/${s.stepsPercent.length}: ${a.percent}% of traffic to version ` +
-            `${s.toVersion} for ${s.stepTimeMs} ms`,
-        );
+        await this.windows.begin(this.stillStep(s.step), routing);
+        const step = `step ${s.step}/${s.stepsPercent.length}: ${a.percent}% of traffic to version ${s.toVersion}`;
+        this.decide('step', `${step}${routedLine(routing)} for ${s.stepTimeMs} ms`);
         this.scheduleCheck(s.step, s.stepTimeMs / 4);
         return;
       }

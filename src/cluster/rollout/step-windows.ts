@@ -8,6 +8,7 @@ import type { StepJudgement, VersionFigures } from '../../common/rollout.js';
 import type { SloTargets } from '../../common/wire.js';
 import { figuresOf, parseVersionMetrics, stepCounts, windowOf, type MetricsSnapshot } from './figures.js';
 import { judgeStep, type StepSamples, type VersionWindows } from './judge.js';
+import type { CanaryRouting } from './canary-scale.js';
 
 /**
  * A step's windows: a 24th of the step, within these bounds (a 6 s step: 24 windows of 250 ms; a
@@ -48,6 +49,8 @@ export class StepWindows {
   private timer: TimerHandle | undefined;
   /** The scrape in progress: windows are taken one after another. */
   private sampling: Promise<void> = Promise.resolve();
+  /** The step's routing of the new version (begin). */
+  private routing: Pick<CanaryRouting, 'routed' | 'plannedLoadRatio'> | undefined;
 
   constructor(
     private readonly h: WindowHost,
@@ -55,9 +58,14 @@ export class StepWindows {
     private readonly stepTimeMs: number,
   ) {}
 
-  /** A step begins (its weights acknowledged): a fresh set of windows, a window every windowMsFor. */
-  async begin(current: () => boolean): Promise<void> {
+  /**
+   * A step begins (its weights acknowledged): a fresh set of windows, a window every windowMsFor.
+   * `routing`: the new replicas the step routes to (the others are held back, canary-scale.ts) and
+   * the load ratio that split gives; without it every ready new replica counts.
+   */
+  async begin(current: () => boolean, routing?: Pick<CanaryRouting, 'routed' | 'plannedLoadRatio'>): Promise<void> {
     this.stop();
+    this.routing = routing;
     await this.sampling;
     this.before = this.last = parseVersionMetrics((await this.h.gatewayMetrics()) ?? '');
     if (this.windows.old.latency.length > 0) this.previousOld = this.windows.old;
@@ -112,8 +120,15 @@ export class StepWindows {
     if (!current()) return undefined;
     const { from, to } = this.versions;
     const windowS = windowMsFor(this.stepTimeMs) / 1000;
+    // Each version's rate a replica is over the replicas that carried it: the new version's routed ones.
+    const routed = this.routing && new Set(this.routing.routed);
     const ready = (v: number) =>
-      Math.max(1, this.h.replicas().filter((r) => r.version === v && r.state === 'ready').length);
+      Math.max(
+        1,
+        this.h
+          .replicas()
+          .filter((r) => r.version === v && r.state === 'ready' && (v !== to || !routed || routed.has(r.id))).length,
+      );
     const rps = (w: VersionWindows, v: number) =>
       w.rates.reduce((a, r) => a + r.ok + r.errors, 0) / Math.max(windowS, w.rates.length * windowS) / ready(v);
     const oldRps = alone ? this.previousOldRps : rps(this.windows.old, from);
@@ -123,6 +138,7 @@ export class StepWindows {
       old: alone ? this.previousOld : this.windows.old,
       paired: !alone,
       perReplicaRps: { old: oldRps, new: rps(this.windows.new, to) },
+      ...(!alone && this.routing ? { plannedLoadRatio: this.routing.plannedLoadRatio } : {}),
     };
     const judgement = judgeStep(samples, rules, confidence);
     const figures = {
