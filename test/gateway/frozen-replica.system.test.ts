@@ -4,43 +4,19 @@
 // within their 1 s deadline, the frozen one is ejected and, on probation, ejected again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { writeDemoModel } from '../../src/model/demo.js';
-import { cliEntry } from '../helpers/paths.js';
 import { gatewayFor, send } from './client.js';
+import { replicaProcess } from './replica-process.js';
 
 const infer = '/v2/models/cnn-lstm/infer';
 const body = JSON.stringify({
   inputs: [{ name: 'x', shape: [1, 60, 16], datatype: 'FP32', data: new Array(960).fill(0.25) }],
 });
 const headers = { 'content-type': 'application/json' };
-
-/** Starts `serve replica` as the leader of its own process group; resolves with its URL once it is ready. */
-function replicaProcess(registry: string, id: string, children: ChildProcess[]): Promise<string> {
-  const args = ['replica', '--model', 'cnn-lstm', '--registry', registry, '--port', '0', '--threads', '1'];
-  const proc = spawn(process.execPath, [cliEntry, ...args, '--replica-id', id, '--exit-with-parent'], {
-    stdio: ['pipe', 'pipe', 'ignore'],
-    detached: true,
-  });
-  children.push(proc);
-  return new Promise((resolve, reject) => {
-    let url = '';
-    const timer = setTimeout(() => reject(new Error(`replica ${id} not ready within 30 s`)), 30_000);
-    createInterface({ input: proc.stdout! }).on('line', (line) => {
-      const e = JSON.parse(line) as { event: string; url?: string };
-      if (e.event === 'listening') url = e.url!;
-      if (e.event === 'ready') {
-        clearTimeout(timer);
-        resolve(url);
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`replica ${id} exited with ${code}`)));
-  });
-}
 
 test('every process of a replica stopped (SIGSTOP) for 5 s under 100 req/s with a 1 s budget: no request fails', async (t) => {
   const registry = await mkdtemp(path.join(tmpdir(), 'serve-frozen-'));
