@@ -91,6 +91,19 @@ export const routingCarry: { [K in ProfilePath]?: CarryRow } = {
     kserve: { warn: () => ejectWhy.kserve },
     ray: { warn: () => ejectWhy.ray },
   },
+  'gateway.try_timeout_min': {
+    triton: { na: 'a single Triton server has no other replica to resend a request to' },
+    kserve: {
+      warn: () =>
+        'KServe has no per-try timeout: a request at a pod that stopped answering waits for ' +
+        'spec.predictor.timeout (an Istio VirtualService retries.perTryTimeout can add one)',
+    },
+    ray: {
+      warn: () =>
+        'Ray Serve has no per-try timeout: a request at a replica that stopped answering waits ' +
+        'for http_options.request_timeout_s',
+    },
+  },
   drain_timeout: {
     triton: {
       warn: (c) =>

@@ -1,5 +1,6 @@
 // A request's attempts at an upstream (gateway, data plane): dispatching one, and what happens when it
-// ends: the answer passed on, one retry elsewhere, or a replica's own fault counted towards ejecting it.
+// ends: the answer passed on, one retry elsewhere, or a replica's own fault counted towards ejecting it;
+// and a try its replica's silence outlasted (try-watch.ts), given up and resent elsewhere.
 import type { Clock } from '../common/clock.js';
 import type { GatewaySettings } from '../common/settings/table-gateway.js';
 import type { RateMeter, Refusal } from './admission.js';
@@ -11,11 +12,12 @@ import type { GatewayMetrics } from './metrics.js';
 import type { OtherServers } from './migration.js';
 import type { CoreCounters, Responder } from './responder.js';
 import type { ServiceTime } from './service-time.js';
+import type { TryWatchHost } from './per-try/try-watch.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamSet } from './upstream-set.js';
 
 /** What dispatching and ending attempts needs of the gateway core (GatewayCore). */
-export interface AttemptHost extends AttemptSink, DeadlineHost {
+export interface AttemptHost extends AttemptSink, DeadlineHost, TryWatchHost {
   /** Attempts at replicas not yet ended. */
   inflight: number;
   readonly set: UpstreamSet;
@@ -26,7 +28,7 @@ export interface AttemptHost extends AttemptSink, DeadlineHost {
   readonly serviceTime: ServiceTime;
   readonly metrics: GatewayMetrics;
   readonly counters: CoreCounters;
-  readonly limits: Pick<GatewaySettings, 'forwardMarginMs'> & { replicaToken?: string };
+  readonly limits: Pick<GatewaySettings, 'forwardMarginMs' | 'tryTimeoutMinMs'> & { replicaToken?: string };
   /** Counts a failure of `u` (a hang never ejects the last available replica). */
   failure(u: Upstream, reason: string, hang?: boolean): void;
   pump(): void;
@@ -61,7 +63,26 @@ export function attemptSent(host: AttemptHost, a: Attempt): void {
   // Judged from here, not from dispatch: under a flood the gateway itself may write it late.
   a.sentAtMs = host.clock.nowMs();
   a.completedAtSend = a.upstream.completed;
-  if (a.abandoned) armJudge(host, a); // its deadline passed before the gateway got to write it
+  if (a.abandoned)
+    armJudge(host, a); // its deadline passed before the gateway got to write it
+  else if (a.upstream.kind === 'replica') a.upstream.tries.add(host, a);
+}
+
+/**
+ * Its replica answered nothing for the try timeout (try-timeout.ts): a failure of the replica (so
+ * consecutive ones eject it, as refused connections do), and the request goes to another replica
+ * within its deadline. With nowhere else to go it keeps waiting here (a late answer still counts).
+ */
+export function tryTimedOut(host: AttemptHost, a: Attempt): void {
+  const ex = a.exchange;
+  if (a.ended || a.abandoned || ex.done) return;
+  const u = a.upstream;
+  a.timedOut = true;
+  host.failure(u, 'no answer within the try timeout', true);
+  if (!((!ex.retried && host.set.hasAvailable(u)) || host.others?.canTakeOver(u) === true)) return;
+  a.abort();
+  retry(host, ex, u, 'timeout');
+  host.pump();
 }
 
 export function shouldRetryShed(host: AttemptHost, a: Attempt): boolean {
@@ -78,6 +99,7 @@ export function attemptDone(host: AttemptHost, a: Attempt): void {
   const u = a.upstream;
   u.completed++;
   const nowMs = host.clock.nowMs();
+  u.tries.answered(nowMs, a.sentAtMs);
   if (u.kind === 'replica') host.completions.record(nowMs);
   const verdict = a.verdict;
   if (verdict.timed && a.exchange.infer) host.serviceTime.record(a.reportedInferMs());
@@ -111,6 +133,7 @@ export function attemptFailed(host: AttemptHost, a: Attempt, err: Error): void {
 
 function release(host: AttemptHost, a: Attempt): Exchange {
   a.upstream.inflight--;
+  a.upstream.tries.remove(a);
   if (a.upstream.kind === 'replica') host.inflight--;
   host.clock.clearTimer(a.judgeTimer ?? undefined);
   const ex = a.exchange;
@@ -119,7 +142,12 @@ function release(host: AttemptHost, a: Attempt): Exchange {
   return ex;
 }
 
-function retry(host: AttemptHost, ex: Exchange, from: Upstream, reason: 'connect' | 'shed' | 'version'): void {
+function retry(
+  host: AttemptHost,
+  ex: Exchange,
+  from: Upstream,
+  reason: 'connect' | 'shed' | 'version' | 'timeout',
+): void {
   if (ex.done) return;
   // The judge of a rollout still sees the error: it counts for the version that made it.
   if (reason === 'version')

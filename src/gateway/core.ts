@@ -14,12 +14,21 @@ import { readExchangeBody } from './body.js';
 import { consultCache } from './cache/consult.js';
 import type { ResponseCache } from './cache/response-cache.js';
 import { onDeadline } from './deadline-watch.js';
-import { attemptDone, attemptFailed, attemptSent, dispatch, shouldRetryShed, type AttemptHost } from './attempts.js';
+import {
+  attemptDone,
+  attemptFailed,
+  attemptSent,
+  dispatch,
+  shouldRetryShed,
+  tryTimedOut,
+  type AttemptHost,
+} from './attempts.js';
 import { Exchange, type Attempt } from './exchange.js';
 import { shedAtHeaders } from './header-shed.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { OtherServers } from './migration.js';
 import { Responder } from './responder.js';
+import type { WatchedTry } from './per-try/try-watch.js';
 import type { Upstream } from './upstream.js';
 import type { UpstreamSet } from './upstream-set.js';
 import { WaitQueue, type QueueKey } from './wait-queue.js';
@@ -32,7 +41,7 @@ export const CLIENT_CLOSED = 499;
 /** The settings the core enforces (all validated by the caller), and the cluster token replicas require. */
 export type CoreLimits = Pick<
   GatewaySettings,
-  'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs'
+  'maxQueuedRequests' | 'requestTimeoutMs' | 'forwardMarginMs' | 'ejectAfterFailures' | 'ejectForMs' | 'tryTimeoutMinMs'
 > & { replicaToken?: string };
 
 export class GatewayCore implements AttemptHost {
@@ -194,6 +203,12 @@ export class GatewayCore implements AttemptHost {
   }
   attemptFailed(a: Attempt, err: Error): void {
     attemptFailed(this, a, err);
+  }
+  tryTimedOut(t: WatchedTry): void {
+    tryTimedOut(this, t as Attempt); // the only tries watched are Attempts (attempts.ts attemptSent)
+  }
+  afterIo(fn: () => void): void {
+    setImmediate(fn);
   }
 
   /** Counts a failure of `u`; a hang never ejects the last available replica (nothing would be gained). */

@@ -82,7 +82,8 @@ function judge(host: DeadlineHost, a: Attempt): void {
   // behind, and answers already in its sockets must be read before a replica is called hung.
   setImmediate(() => {
     if (a.ended) return;
-    if (isHung(a.forwardedBudgetMs, a.completedAtSend, a.upstream.completed))
+    // A try that timed out was counted then (attempts.ts tryTimedOut).
+    if (!a.timedOut && isHung(a.forwardedBudgetMs, a.completedAtSend, a.upstream.completed))
       host.failure(a.upstream, 'no answer', true);
     a.abort();
   });

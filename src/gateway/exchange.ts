@@ -6,6 +6,7 @@ import type { TimerHandle } from '../common/clock.js';
 import type { CacheTicket } from './cache/response-cache.js';
 import { judgeAnswer, type AnswerVerdict } from './judge-answer.js';
 import { inferDurMs } from './service-time.js';
+import type { WatchedTry } from './per-try/try-watch.js';
 import type { Upstream } from './upstream.js';
 
 /** What the gateway core does when an attempt ends; implemented by GatewayCore. */
@@ -76,7 +77,7 @@ const NOT_ANSWERED = judgeAnswer(0, { kind: 'replica', version: undefined });
  * One send of an exchange to one replica. Implements undici's (legacy, allocation-free) dispatch
  * handler: the newer controller API wraps handlers and parses headers into objects on every response.
  */
-export class Attempt {
+export class Attempt implements WatchedTry {
   /** undici's abort for this request, once it is on a connection. */
   private abortFn: ((err?: Error) => void) | null = null;
   /**
@@ -88,6 +89,12 @@ export class Attempt {
   judgeTimer: TimerHandle | null = null;
   /** The gateway aborted it (after judging it): its error is no news about the replica. */
   aborted = false;
+  /** Its replica's silence outlasted its try timeout (try-timeout.ts): counted as a failure once. */
+  timedOut = false;
+  /** Neighbours in its replica's list of tries in flight (try-watch.ts). */
+  watchPrev: WatchedTry | null = null;
+  watchNext: WatchedTry | null = null;
+  watched = false;
   /** Clock time the request was written to the replica (ms); -1 until then. */
   sentAtMs = -1;
   /** The replica's `completed` count when this attempt was written. */

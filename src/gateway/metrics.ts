@@ -77,7 +77,8 @@ export class GatewayMetrics {
       help:
         'Requests resent to a different replica, by reason (connect: the connection ' +
         'failed before a response; shed: the replica answered 503; version: a replica ' +
-        'answered a 5xx of its own while another model version serves, during a rollout).',
+        'answered a 5xx of its own while another model version serves, during a rollout; ' +
+        'timeout: the replica answered nothing at all for its try timeout).',
       labelNames: ['reason'],
       registers,
     });
@@ -158,8 +159,8 @@ export class GatewayMetrics {
     if (status >= 500) this.versionErrors.labels(version).inc();
   }
 
-  retried(reason: 'connect' | 'shed' | 'version'): void {
-    if (reason === 'version') this.retries.labels('version').inc();
+  retried(reason: 'connect' | 'shed' | 'version' | 'timeout'): void {
+    if (reason === 'version' || reason === 'timeout') this.retries.labels(reason).inc();
     else (reason === 'connect' ? this.retryConnect : this.retryShed).inc();
   }
 

@@ -2,6 +2,7 @@
 // passive-ejection bookkeeping. Time comes from an injected Clock so ejection is tested exactly.
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.js';
+import { TryWatch } from './per-try/try-watch.js';
 
 /** How a replica is currently seen by the router. */
 export type UpstreamState = 'ready' | 'not_ready' | 'ejected';
@@ -18,7 +19,7 @@ export interface EjectionPolicy {
 export class Upstream {
   /** Requests sent to this replica and not yet finished. */
   inflight = 0;
-  /** Failures in a row (connection errors, hangs, 5xx other than 503/504); reset by a success. */
+  /** Failures in a row (connection errors, hangs, try timeouts, 5xx other than 503/504); reset by a success. */
   consecutiveFailures = 0;
   /** Responses received from this replica so far, any status: a replica that completes nothing is hung. */
   completed = 0;
@@ -28,6 +29,8 @@ export class Upstream {
   ejections = 0;
   /** Set once the replica left the set; its pool closes after its in-flight requests finish. */
   removed = false;
+  /** Its tries in flight and its recent latency: a try its silence outlasts is retried elsewhere (try-watch.ts). */
+  readonly tries = new TryWatch();
 
   constructor(
     readonly id: string,

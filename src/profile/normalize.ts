@@ -108,6 +108,7 @@ export function toProfile(
       requestTimeoutMs: y.gateway.request_timeout,
       ejectAfterFailures: y.gateway.eject_after_failures,
       ejectForMs: y.gateway.eject_for,
+      tryTimeoutMinMs: y.gateway.try_timeout_min,
       ...(security.auth ? { auth: security.auth } : {}),
       ...(security.tls ? { tls: security.tls } : {}),
       ...migrationOf(y.gateway),

@@ -91,6 +91,8 @@ export interface Profile {
     /** Consecutive failures after which a replica is ejected from routing. */
     ejectAfterFailures: number;
     ejectForMs: number;
+    /** Least try timeout: a replica silent this long (or 4x its slowest recent answer) has its requests resent elsewhere. */
+    tryTimeoutMinMs: number;
     /** Bearer tokens (hashed) and open paths; absent: no authentication. */
     auth?: AuthConfig;
     /** HTTPS: certificate and key files (absolute); absent: plain HTTP. */

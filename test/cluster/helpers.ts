@@ -50,6 +50,7 @@ export function testProfile(registry: string, over: DeepPartial<Profile> = {}): 
       requestTimeoutMs: 5000,
       ejectAfterFailures: 3,
       ejectForMs: 2000,
+      tryTimeoutMinMs: 100,
     },
     cache: {
       enabled: false,

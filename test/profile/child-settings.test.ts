@@ -110,6 +110,7 @@ const yamlOther: Record<string, [unknown, [string, unknown]?]> = {
   'gateway.request_timeout': ['2s'],
   'gateway.eject_after_failures': [7],
   'gateway.eject_for': ['20s'],
+  'gateway.try_timeout_min': ['150ms'],
   'gateway.tls.cert': ['/etc/serve/other.pem', ['gateway.tls.key', '/etc/serve/key.pem']],
   'gateway.tls.key': ['/etc/serve/other.pem', ['gateway.tls.cert', '/etc/serve/cert.pem']],
   'cache.enabled': [true],

@@ -54,6 +54,7 @@ const otherValue: Record<ProfilePath, string> = {
   'gateway.request_timeout': '2s',
   'gateway.eject_after_failures': '7',
   'gateway.eject_for': '20s',
+  'gateway.try_timeout_min': '150ms',
   'batching.mode': 'fixed',
   'cache.enabled': 'true',
   'cache.max_entries': '5',

@@ -53,6 +53,7 @@ test('market-hours carries the platform numbers', async () => {
     requestTimeoutMs: 1000,
     ejectAfterFailures: 5,
     ejectForMs: 10_000,
+    tryTimeoutMinMs: 100,
   });
   assert.equal(p.drainTimeoutMs, 10_000);
   assert.deepEqual(p.local, {});

@@ -14,6 +14,7 @@ export interface GatewaySettings {
   requestTimeoutMs: number;
   ejectAfterFailures: number;
   ejectForMs: number;
+  tryTimeoutMinMs: number;
   forwardMarginMs: number;
   drainTimeoutMs: number;
   cacheEnabled: boolean;
@@ -103,6 +104,18 @@ const gatewayRows = {
     max: 3_600_000,
     profilePath: 'gateway.eject_for',
     help: 'How long an ejected replica stays out of routing.',
+  },
+  tryTimeoutMinMs: {
+    from: 'gateway.tryTimeoutMinMs',
+    kind: 'durationMs',
+    default: 100,
+    positive: true,
+    max: 600_000,
+    profilePath: 'gateway.try_timeout_min',
+    help:
+      'Least time a replica that answers nothing at all keeps a request before it is resent to ' +
+      'another (its try timeout: 4 times the slowest of its last 32 answers, at least this; ' +
+      'at or above request_timeout it never fires).',
   },
   forwardMarginMs: {
     from: 'default',

@@ -56,6 +56,7 @@ export const gatewaySection = section('The public endpoint in front of the repli
   request_timeout: gateway('requestTimeoutMs'),
   eject_after_failures: gateway('ejectAfterFailures'),
   eject_for: gateway('ejectForMs'),
+  try_timeout_min: gateway('tryTimeoutMinMs'),
   auth,
   tls,
   external,
