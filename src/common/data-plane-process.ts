@@ -59,6 +59,9 @@ export interface DataPlaneProcessOptions {
 /** Exit codes of a data-plane process (documented with `serve replica --help`). */
 export const DataPlaneExit = { Ok: 0, DrainTimedOut: 1 } as const;
 
+/** How often a process with a control socket checks that its socket file is still its own. */
+const SOCKET_CHECK_MS = 1000;
+
 /**
  * Runs a data-plane server until it is told to stop; resolves with the exit code once it has
  * drained (or could not start). Everything it installed is removed before it resolves, and an
@@ -69,6 +72,7 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
   const hello = new HelloState(o.role);
   const orphanMs = o.orphanTimeoutMs ?? 0;
   let socket: ControlSocket | undefined;
+  let stopWatch: (() => void) | undefined;
   const orphan =
     orphanMs > 0
       ? new OrphanTimer(clock, orphanMs, () => io.stop(`no controller for ${orphanMs}ms (--orphan-timeout)`))
@@ -84,7 +88,12 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
     orphanMs > 0 ? `orphan timeout ${orphanMs}ms` : 'no orphan timeout',
   );
   try {
-    if (o.controlSocket !== undefined) socket = await listenControl(o.controlSocket, o.log, io, hello, orphan);
+    if (o.controlSocket !== undefined) {
+      socket = await listenControl(o.controlSocket, o.log, io, hello, orphan);
+      stopWatch = socket.watchFile(clock, SOCKET_CHECK_MS, () =>
+        io.stop(`its control socket ${o.controlSocket} was removed (no controller can reach it any more)`),
+      );
+    }
     const settings = o.settingsFromStdin
       ? await Promise.race([
           io.settings(),
@@ -119,6 +128,7 @@ export async function runDataPlaneProcess(o: DataPlaneProcessOptions): Promise<n
     return await drainWithin(server, io, clock, o.log);
   } finally {
     orphan?.stop();
+    stopWatch?.();
     socket?.close();
     io.dispose();
     setTimeout(() => process.exit(), 500).unref();

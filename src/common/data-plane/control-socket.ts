@@ -1,10 +1,11 @@
 // The control socket of a data-plane process (common, data plane): a unix socket that a controller,
 // today's or a new one after the old died, connects to. Each connection first gets a `hello` with what
 // the process is now, then every later event; each line a client writes is a control line, as if it
-// came on stdin. The orphan timer ends a process that no controller has talked to for a while.
+// came on stdin. The orphan timer ends a process that no controller has talked to for a while; a
+// process whose socket file is gone (its state directory removed) ends too: nobody can reach it.
 import { lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import type { Clock, TimerHandle } from '../clock.js';
+import { every, type Clock, type TimerHandle } from '../clock.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { HelloEvent, ProcessEvent } from '../wire.js';
@@ -27,6 +28,8 @@ export interface ControlSocketOptions {
 /** A listening control socket: mode 0600, removed by `close`. */
 export class ControlSocket {
   private readonly conns = new Set<net.Socket>();
+  /** The inode of the socket file this process bound (a file of the same name bound by another is not it). */
+  private ino: number | undefined;
 
   private constructor(
     private readonly o: ControlSocketOptions,
@@ -52,7 +55,36 @@ export class ControlSocket {
       process.umask(umask);
     }
     server.on('error', (err) => o.log.error('control socket error', { error: err.message }));
+    cs.ino = lstatSync(o.path).ino;
     return cs;
+  }
+
+  /**
+   * Calls `onGone` once, checked every `periodMs` on `clock`, when no client is connected and the
+   * socket file is no longer the one this process bound (removed, say with its state directory, or
+   * replaced): no controller can ever reach the process again, so nobody would adopt or stop it.
+   * Returns the stop of the watch.
+   */
+  watchFile(clock: Clock, periodMs: number, onGone: () => void): () => void {
+    let fired = false;
+    return every(
+      clock,
+      periodMs,
+      () => {
+        if (fired || this.conns.size > 0 || this.ownFile()) return;
+        fired = true;
+        onGone();
+      },
+      { unref: true },
+    );
+  }
+
+  private ownFile(): boolean {
+    try {
+      return lstatSync(this.o.path).ino === this.ino;
+    } catch {
+      return false;
+    }
   }
 
   /** Connected clients now. */

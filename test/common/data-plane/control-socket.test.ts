@@ -192,3 +192,30 @@ test('hello follows the events: serving pid, draining, ready once serving withou
     servingPid: 43,
   });
 });
+
+test('a socket file that is no longer its own (its state directory removed) ends the process, once no client is connected', async (t) => {
+  const dir = await tempDir(t);
+  const file = path.join(dir, 'c.sock');
+  const { cs } = await listen(t, file);
+  const clock = new ManualClock();
+  let gone = 0;
+  const stop = cs.watchFile(clock, 1000, () => gone++);
+  t.after(stop);
+  clock.advance(5000);
+  assert.equal(gone, 0, 'its own file: nothing happens');
+  const a = client(t, file);
+  await until('the client counted', () => cs.clients === 1);
+  await rm(file);
+  clock.advance(5000);
+  assert.equal(gone, 0, 'a controller is still connected');
+  a.sock.destroy();
+  await until('the client gone', () => cs.clients === 0);
+  // Another file of the same name is not its socket either.
+  await writeFile(file, 'x');
+  clock.advance(999);
+  assert.equal(gone, 0);
+  clock.advance(1);
+  assert.equal(gone, 1);
+  clock.advance(5000);
+  assert.equal(gone, 1, 'once');
+});
