@@ -79,7 +79,8 @@ export function tryTimedOut(host: AttemptHost, a: Attempt): void {
   const u = a.upstream;
   a.timedOut = true;
   host.failure(u, 'no answer within the try timeout', true);
-  if (!((!ex.retried && host.set.hasAvailable(u)) || host.others?.canTakeOver(u) === true)) return;
+  const once = !ex.retried && !ex.timeoutRetried;
+  if (!((once && host.set.hasAvailable(u)) || host.others?.canTakeOver(u) === true)) return;
   a.abort();
   retry(host, ex, u, 'timeout');
   host.pump();
@@ -153,7 +154,9 @@ function retry(
   if (reason === 'version')
     host.metrics.observeVersion((ex.excludeVersion = from.version)!, 500, (host.clock.nowMs() - ex.startMs) / 1000);
   const again = ex.retried; // a second retry only ever goes to the fallback
-  ex.retried = true;
+  // A try that timed out is resent without using up the one retry a failure before an answer gets.
+  if (reason === 'timeout') ex.timeoutRetried = true;
+  else ex.retried = true;
   ex.exclude = from;
   host.counters.retries++;
   host.metrics.retried(reason);

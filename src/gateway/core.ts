@@ -150,7 +150,7 @@ export class GatewayCore implements AttemptHost {
     const u = this.others?.route(ex) ?? this.set.pick(ex.exclude, ex.excludeVersion);
     if (u !== undefined) return dispatch(this, ex, u);
     if (!this.set.hasAvailable(ex.exclude)) return this.shedOr(ex, 'no_replica', this.set.noReplicaMessage());
-    if (!ex.retried) {
+    if (!ex.retried && !ex.timeoutRetried) {
       const nowMs = this.clock.nowMs();
       const refused = this.queueRefusal(ex, ex.deadlineMs - nowMs, nowMs);
       const victim = refused?.reason === 'queue_full' ? this.queue.evictableFor(ex) : undefined;

@@ -41,6 +41,11 @@ export class Exchange {
   readingBody = false;
   /** Already resent once; never resent twice. */
   retried = false;
+  /**
+   * Resent once because its try timed out (per-try timeout): kept apart from `retried`, so that the
+   * new try may still be resent once if it fails before answering (its host lost, say).
+   */
+  timeoutRetried = false;
   /** The replica a retry must avoid. */
   exclude: Upstream | undefined = undefined;
   /** The model version a retry must avoid (its replica answered a 5xx of its own during a rollout). */
