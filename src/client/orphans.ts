@@ -4,7 +4,7 @@
 // reached without a controller). A child is trusted to be ours only while its pid has the start time
 // the journal recorded (controller-death.ts); a later process with its pid is never asked or signalled.
 import type { ControllerDeath, DeadControllerChild } from '../common/controller-death.js';
-import { waitGone } from './detached-cluster.js';
+import { signalController, waitGone } from './detached-cluster.js';
 
 /** What one child of a dead controller answered on its readiness endpoint. */
 export interface OrphanAnswer {
@@ -66,23 +66,14 @@ export interface StoppedChild {
  */
 export async function stopDataPlane(d: ControllerDeath, graceMs: number): Promise<StoppedChild[]> {
   const running = d.children.filter((c) => c.state === 'running' && c.host === undefined && c.startTicks !== undefined);
-  for (const c of running) signalGroup(c.pid, 'SIGTERM');
+  const signal = (pid: number, sig: NodeJS.Signals) => signalController({ pid, leader: true }, sig);
+  for (const c of running) signal(c.pid, 'SIGTERM');
   return Promise.all(
     running.map(async (c) => {
       if (await waitGone({ pid: c.pid }, graceMs)) return { id: c.id, pid: c.pid, killed: false };
-      signalGroup(c.pid, 'SIGKILL');
+      signal(c.pid, 'SIGKILL');
       await waitGone({ pid: c.pid }, 2000);
       return { id: c.id, pid: c.pid, killed: true };
     }),
   );
-}
-
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  for (const to of [-pid, pid]) {
-    try {
-      process.kill(to, sig);
-    } catch {
-      // Already gone, or not a group leader.
-    }
-  }
 }

@@ -9,18 +9,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { UserError } from '../../common/errors.js';
-import { parseProcessEvent, type ProcessEvent } from '../../common/wire.js';
+import { parseProcessEvent, type HelloEvent, type ProcessEvent } from '../../common/wire.js';
 
-/** The first line a child writes to each connection: what it is and how far it got. */
-export interface Hello {
-  role: 'replica' | 'gateway';
-  pid: number;
-  listening: { host: string; port: number; url: string } | null;
-  ready: { loadMs?: number; device?: string; fallbackReason?: string; modelDigest?: string } | null;
-  draining: boolean;
-  /** The holder's serving process (role gateway). */
-  servingPid?: number;
-}
+/** The first line a child writes to each connection (common/wire.ts's HelloEvent): what it is and how far it got. */
+export type Hello = Omit<HelloEvent, 'event'>;
 
 /** The hello in `line`, or undefined if it is not one. */
 export function parseHello(line: string): Hello | undefined {

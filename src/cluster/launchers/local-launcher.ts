@@ -11,7 +11,7 @@ import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess
 import {
   adoptedProcess,
   followEvents,
-  killGroup,
+  groupSignals,
   socketChildIo,
   type AdoptSpec,
   type ChildDirs,
@@ -48,9 +48,6 @@ export class LocalLauncher implements Launcher {
     // A child that dies leaves an EPIPE on its stdin; that is reported through `exited`.
     child.stdin?.on('error', () => {});
     for (const line of spec.stdinLines ?? []) child.stdin?.write(withNewline(line));
-    const signalGroup = (sig: NodeJS.Signals) => {
-      if (!done && pid !== undefined) killGroup(pid, sig);
-    };
     return {
       pid,
       ...(io ? { controlSocket: io.socket } : {}),
@@ -58,16 +55,7 @@ export class LocalLauncher implements Launcher {
       send(line) {
         if (!done && child.stdin?.writable) child.stdin.write(withNewline(line));
       },
-      signal: signalGroup,
-      async stop(graceMs) {
-        signalGroup('SIGTERM');
-        const timer = clock.setTimer(() => signalGroup('SIGKILL'), graceMs);
-        const info = await exited;
-        clock.clearTimer(timer);
-        // Anything the child left in its group goes too.
-        if (pid !== undefined) killGroup(pid, 'SIGKILL');
-        return info;
-      },
+      ...groupSignals(pid, exited, clock, () => done),
     };
   }
 

@@ -117,27 +117,44 @@ export function adoptedProcess(a: AdoptSpec, clock: Clock, socket: string): Laun
       return { code: null, signal: null };
     });
   channel.listen((e) => a.onEvent(e));
-  const signalGroup = (sig: NodeJS.Signals) => {
-    if (!done) killGroup(pid, sig);
-  };
   return {
     pid,
     controlSocket: socket,
     exited,
     send: (line) => channel.send(line),
-    signal: signalGroup,
+    ...groupSignals(pid, exited, clock, () => done),
+  };
+}
+
+/**
+ * `signal` and `stop` of a child that leads its own process group: signals go to the group while it
+ * runs (`isDone` false); `stop` is SIGTERM, SIGKILL after `graceMs`, and once it exited a SIGKILL to
+ * whatever it left in its group.
+ */
+export function groupSignals(
+  pid: number | undefined,
+  exited: Promise<ExitInfo>,
+  clock: Clock,
+  isDone: () => boolean,
+): Pick<LaunchedProcess, 'signal' | 'stop'> {
+  const signal = (sig: NodeJS.Signals) => {
+    if (!isDone() && pid !== undefined) killGroup(pid, sig);
+  };
+  return {
+    signal,
     async stop(graceMs) {
-      signalGroup('SIGTERM');
-      const timer = clock.setTimer(() => signalGroup('SIGKILL'), graceMs);
+      signal('SIGTERM');
+      const timer = clock.setTimer(() => signal('SIGKILL'), graceMs);
       const info = await exited;
       clock.clearTimer(timer);
-      killGroup(pid, 'SIGKILL');
+      // Anything the child left in its group goes too.
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
       return info;
     },
   };
 }
 
-export function killGroup(pid: number, sig: NodeJS.Signals): void {
+function killGroup(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);
   } catch {
