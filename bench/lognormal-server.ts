@@ -2,6 +2,7 @@
 // every infer answer waits exp(ln(median) + sigma·Z) milliseconds (timers, no CPU), times `scale`,
 // so its true percentiles are known; optionally its event loop freezes once (busy) for freezeMs.
 import http from 'node:http';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { normalQuantile } from '../src/stats/index.js';
@@ -17,6 +18,16 @@ export interface LogNormalOptions {
   /** The infer request with this 0-based index starts a busy freeze of the server's event loop. */
   freezeAtRequest?: number;
   freezeMs?: number;
+  /** When set, the server writes what it did to this file as it stops (see `ServerRecord`). */
+  recordTo?: string;
+}
+
+/** What the server itself saw (epoch milliseconds, sub-millisecond): each infer request's read and answer, and the freeze. */
+export interface ServerRecord {
+  readAtMs: number[];
+  answeredAtMs: number[];
+  freezeStartMs?: number;
+  freezeEndMs?: number;
 }
 
 /** The true `fraction` quantile of the service time, milliseconds. */
@@ -47,6 +58,8 @@ function serve(o: LogNormalOptions): void {
     outputs: [{ name: 'y', datatype: 'FP32', shape: [1, 1], data: [0.5] }],
   });
   let count = 0;
+  const now = () => performance.timeOrigin + performance.now();
+  const record: ServerRecord = { readAtMs: [], answeredAtMs: [] };
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -57,12 +70,18 @@ function serve(o: LogNormalOptions): void {
       if (req.method === 'POST' && req.url === '/v2/repository/index')
         return reply(JSON.stringify([{ name: 'tiny', version: '1', state: 'READY' }]));
       if (req.method !== 'POST') return reply(metadata);
+      const index = record.readAtMs.push(now()) - 1;
       if (count++ === o.freezeAtRequest) {
         // A stop-the-world pause: nothing is read, answered or timed until it ends.
+        record.freezeStartMs = now();
         const until = performance.now() + (o.freezeMs ?? 1000);
         while (performance.now() < until);
+        record.freezeEndMs = now();
       }
-      setTimeout(() => reply(answer), sampleMs(o));
+      setTimeout(() => {
+        reply(answer);
+        record.answeredAtMs[index] = now();
+      }, sampleMs(o));
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -70,7 +89,10 @@ function serve(o: LogNormalOptions): void {
     process.stdout.write(`http://127.0.0.1:${(server.address() as AddressInfo).port}\n`);
   });
   process.stdin.resume();
-  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('end', () => {
+    if (o.recordTo) writeFileSync(o.recordTo, JSON.stringify(record));
+    process.exit(0);
+  });
 }
 
 if (process.argv[1] === self && process.argv[2] === '--serve') serve(JSON.parse(process.argv[3]!) as LogNormalOptions);

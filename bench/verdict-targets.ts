@@ -11,9 +11,12 @@
 //          [--runs 20] [--duration-s 20] [--rps 200] [--no-background]
 import { parseArgs } from 'node:util';
 import { machine, writeResults } from './replica-harness.js';
-import { startLogNormalServer, trueQuantileMs, type LogNormalOptions } from './lognormal-server.js';
+import { startLogNormalServer, trueQuantileMs, type LogNormalOptions, type ServerRecord } from './lognormal-server.js';
 import { loadAverages, serveBenchJson, startHalfBusyCore, type CliRun } from './verdict-harness.js';
-import { impliedPercentilesMs } from './verdict-fidelity.js';
+import { impliedPercentilesMs, observedPercentilesMs } from './verdict-fidelity.js';
+import { readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const { values } = parseArgs({
   options: {
@@ -165,8 +168,9 @@ async function main(): Promise<void> {
     } else if (target === 'fidelity') {
       const freeze = { ...base, freezeAtRequest: Math.round(rps * (WARMUP_S + durationS / 2)), freezeMs: 1000 };
       const implied = impliedPercentilesMs(freeze, rps, WARMUP_S, durationS);
+      const recordTo = path.join(os.tmpdir(), `serve-fidelity-${process.pid}.json`);
       for (let i = first; i < first + runs; i++) {
-        const server = await startLogNormalServer(freeze);
+        const server = await startLogNormalServer({ ...freeze, recordTo });
         // Targets at twice what the schedule implies: a clean verdict would be a pass.
         const r = await serveBenchJson([
           '--url',
@@ -182,19 +186,39 @@ async function main(): Promise<void> {
           `${(2 * implied.p99).toFixed(1)}ms`,
         ]);
         await server.stop();
+        // The reference: what the server itself did against the schedule (its freeze's real length
+        // and the reading of the queued requests after it included); the model's figures beside it.
+        const observed = observedPercentilesMs(
+          JSON.parse(readFileSync(recordTo, 'utf8')) as ServerRecord,
+          rps,
+          WARMUP_S,
+        );
+        rmSync(recordTo, { force: true });
         const lat = r.json?.latency as { p50Ms: number; p95Ms: number; p99Ms: number } | undefined;
-        const off = lat && {
-          p50: lat.p50Ms / implied.p50 - 1,
-          p95: lat.p95Ms / implied.p95 - 1,
-          p99: lat.p99Ms / implied.p99 - 1,
-        };
+        const offFrom = (ref: { p50: number; p95: number; p99: number }) =>
+          lat && { p50: lat.p50Ms / ref.p50 - 1, p95: lat.p95Ms / ref.p95 - 1, p99: lat.p99Ms / ref.p99 - 1 };
+        const off = offFrom(observed);
         const within = off !== undefined && Object.values(off).every((d) => Math.abs(d) <= 0.15);
         const unreliable = r.json?.verdict === 'unreliable';
+        const pct = (o: Record<string, number> | undefined) =>
+          o && Object.fromEntries(Object.entries(o).map(([k, v]) => [k, `${(v * 100).toFixed(1)}%`]));
+        const ms = (o: { p50: number; p95: number; p99: number }) => ({
+          p50: +o.p50.toFixed(1),
+          p95: +o.p95.toFixed(1),
+          p99: +o.p99.toFixed(1),
+        });
         rows.push(
           row(i, 'freeze 1 s', r, {
-            implied: Object.fromEntries(Object.entries(implied).map(([k, v]) => [k, +v.toFixed(1)])),
+            server: {
+              ...ms(observed),
+              requests: observed.requests,
+              freezeMs: +observed.freezeMs.toFixed(1),
+              backlogDrainMs: +observed.backlogDrainMs.toFixed(1),
+            },
             measured: lat && { p50: lat.p50Ms, p95: lat.p95Ms, p99: lat.p99Ms },
-            off: off && Object.fromEntries(Object.entries(off).map(([k, v]) => [k, `${(v * 100).toFixed(1)}%`])),
+            off: pct(off),
+            model: ms(implied),
+            offModel: pct(offFrom(implied)),
             ok: within || unreliable,
           }),
         );
