@@ -43,7 +43,8 @@ export function register(program: Command): void {
     .option(
       '--max-step-time <duration>',
       `how long a step may run on while its judgement is "not yet" (an interval straddles its ` +
-        `limit); then the profile's rollout.on_inconclusive decides (default: ${DEFAULT_MAX_STEP_FACTOR}x --step-time)`,
+        `limit); then the profile's rollout.on_inconclusive decides (default: ${DEFAULT_MAX_STEP_FACTOR}x --step-time; ` +
+        `counted, like --step-time, from when the step is routed, after any rejoin warmup)`,
     )
     .option(
       '--max-regression <percent>',
@@ -57,7 +58,11 @@ export function register(program: Command): void {
       'after',
       `
 Before the first step the new replicas are warmed with synthetic requests until their latency
-settles; warmup requests are not judged. Each step is then judged from the gateway's per-version
+settles; warmup requests are not judged. A step routes the new version's share to only as many
+of its replicas as carry about the old replicas' rate each; the others are held out of routing,
+and one that rejoins at a later step is warmed again first (at most 10 s, the step before's
+traffic going on meanwhile): the step's time and windows start once it is routed warm.
+Each step is then judged from the gateway's per-version
 histogram, taken every 24th of the step (250 ms to 1 s a window), over the same windows for
 both versions (at 100%: the old version's windows of the step before), with 90% intervals (each
 bound a one-sided 95% bound: two one-sided tests, as equivalence tests are judged):

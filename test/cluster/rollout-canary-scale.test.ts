@@ -7,15 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/common/clock.js';
 import { renderRollout } from '../../src/cli/rollout.js';
-import type { ReplicaStatus } from '../../src/common/cluster-status.js';
 import type { RolloutStatus } from '../../src/common/rollout.js';
 import { canaryRouting, canaryScale, loadRatio } from '../../src/cluster/rollout/canary-scale.js';
 import { RolloutRunner } from '../../src/cluster/rollout/runner.js';
-import type { RolloutHost } from '../../src/cluster/rollout/runner-host.js';
 import { GatewayLink } from '../../src/cluster/controller/gateway-link.js';
 import { InForce } from '../../src/cluster/in-force.js';
 import { defaultProfile } from '../../src/profile/defaults.js';
 import type { ReplicaEndpoint } from '../../src/common/wire.js';
+import { SAME, SLOWER, request, runFor, world } from './rollout-world.js';
 
 test('canary scale: the count of new replicas whose rate each best matches the old replicas', () => {
   // 2 old, 2 new: 25% on one new replica is 25% vs 37.5% a replica (1.5x); on both, 12.5% vs 37.5% (3x).
@@ -39,83 +38,6 @@ test('canary scale: edges; the routed replicas in a stable order, the rest held'
   assert.deepEqual([r.routed, r.held, r.plannedLoadRatio], [['r3'], ['r4', 'r10'], 1.5]);
 });
 
-/** Cumulative share of a version's requests at or under each bound (10, 20, 50, 100 ms, +Inf). */
-const BOUNDS_S = ['0.01', '0.02', '0.05', '0.1', '+Inf'];
-const SAME = [0.1, 0.3, 0.8, 1, 1];
-const SLOWER = [0, 0.05, 0.3, 0.8, 1];
-
-/**
- * A cluster of 2 replicas of version 1 on a manual clock; a rollout adds 2 of version 2. Its gateway
- * carries 1,000 req/s split by the weights it was told, and answers version 2 with `newShape`.
- */
-function world(newShape: number[]) {
-  const clock = new ManualClock(0);
-  const replicas: ReplicaStatus[] = [
-    { id: 'r1', state: 'ready', version: 1, restarts: 0 },
-    { id: 'r2', state: 'ready', version: 1, restarts: 0 },
-  ];
-  const calls: Array<{ weights?: Record<string, number>; held: readonly string[] }> = [];
-  let weights: Record<string, number> = {};
-  let since = 0;
-  const counts = new Map<string, number>();
-  const changed: Array<() => void> = [];
-  // The requests each version took since the last weights change, at 1,000 req/s (windows of 250 ms
-  // with some tens of requests of each version, so every window's shape is close to the version's).
-  const flow = () => {
-    const now = clock.nowMs();
-    for (const [v, w] of Object.entries(weights)) counts.set(v, (counts.get(v) ?? 0) + (now - since) * w * 0.01);
-    since = now;
-  };
-  const host: RolloutHost = {
-    clock,
-    emit: () => undefined,
-    current: () => ({ model: 'm', version: 1, slo: {} }),
-    checkModel: async () => undefined,
-    replicas: () => replicas.map((r) => ({ ...r })),
-    replicasChanged: () => new Promise<void>((resolve) => changed.push(resolve)),
-    desired: () => 2,
-    setReplicas: () => undefined,
-    changeVersion: (version, add, retire = 0) => {
-      for (let i = 0; i < add; i++)
-        replicas.push({ id: `r${replicas.length + 1}`, state: 'ready', version, restarts: 0 });
-      for (const r of replicas.filter((x) => x.version === version).slice(0, retire)) r.state = 'draining';
-      for (const c of changed.splice(0)) c();
-    },
-    setWeights: async (w, held = []) => {
-      flow();
-      weights = w ?? {};
-      calls.push({ ...(w ? { weights: { ...w } } : {}), held: [...held] });
-    },
-    gatewayMetrics: async () => {
-      flow();
-      const lines: string[] = [];
-      for (const [v, shape] of [
-        ['1', SAME],
-        ['2', newShape],
-      ] as const) {
-        const n = Math.floor(counts.get(v) ?? 0);
-        BOUNDS_S.forEach((le, i) =>
-          lines.push(
-            `serve_gateway_version_request_duration_seconds_bucket{le="${le}",version="${v}"} ${Math.floor(n * shape[i]!)}`,
-          ),
-        );
-      }
-      return lines.join('\n');
-    },
-    adopt: () => undefined,
-  };
-  return { clock, host, calls, replicas };
-}
-
-/** Runs the manual clock on by `ms` in 50 ms ticks, letting the runner's promises settle between. */
-async function runFor(clock: ManualClock, ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 50) {
-    clock.advance(50);
-    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
-  }
-}
-
-const request = { model: 'm', version: 2, stepsPercent: [25, 50, 100], stepTimeMs: 6000, maxRegression: 0.2 };
 const p50Call = (s: RolloutStatus, step: number) =>
   s.decisions
     .find((d) => d.step === step && d.judgement)

@@ -147,6 +147,10 @@ test("judge during a step: 99% intervals, wider than the step end's 95%", () => 
   assert.ok(during.low <= end.low && during.high >= end.high && during.high - during.low > end.high - end.low);
 });
 
+/** Step 1 of `plan`, its weights routed at `atMs`. */
+const routed = (plan: StepPlan, atMs: number): StepState =>
+  advance(advance(initialStep, { type: 'ready' }, plan, atMs).state, { type: 'routed', step: 1 }, plan, atMs).state;
+
 test('step machine on a manual clock: steps in order, judged at each step end, completes after the last', () => {
   const clock = new ManualClock(1000);
   const plan: StepPlan = {
@@ -169,12 +173,24 @@ test('step machine on a manual clock: steps in order, judged at each step end, c
   };
   assert.deepEqual(feed({ type: 'judged', outcome: 'pass' }), [], 'nothing to judge before the replicas are ready');
   feed({ type: 'ready' });
-  assert.deepEqual([s.phase, s.step, judgeAt, weights], ['stepping', 1, 3000, [10]]);
+  // A step starts with its weights; its time (and its judgement) only once they are routed.
+  assert.deepEqual([s.phase, s.step, s.stepEndsAtMs, judgeAt, weights], ['stepping', 1, undefined, 0, [10]]);
+  assert.deepEqual(feed({ type: 'judged', outcome: 'pass' }), [], 'a step not routed yet is not judged');
+  feed({ type: 'routed', step: 1 });
+  assert.deepEqual([s.stepStartedAtMs, judgeAt], [1000, 3000]);
+  assert.deepEqual(feed({ type: 'routed', step: 1 }), [], 'routed once');
   clock.set(judgeAt);
   feed({ type: 'judged', outcome: 'pass' });
-  assert.deepEqual([s.step, judgeAt, weights], [2, 5000, [10, 50]]);
+  assert.deepEqual([s.step, weights], [2, [10, 50]]);
+  // Step 2's held replica is warmed again before it rejoins routing (here 4 s, longer than the
+  // step itself): step 2's time counts from its routing, after that warmup.
+  assert.deepEqual(feed({ type: 'routed', step: 1 }), [], 'a late routed of the step before changes nothing');
+  clock.set(judgeAt + 4000);
+  feed({ type: 'routed', step: 2 });
+  assert.deepEqual([s.stepStartedAtMs, judgeAt], [7000, 9000]);
   clock.set(judgeAt);
   feed({ type: 'judged', outcome: 'pass' });
+  feed({ type: 'routed', step: 3 });
   clock.set(judgeAt);
   assert.deepEqual(feed({ type: 'judged', outcome: 'pass' }), [{ type: 'complete' }]);
   assert.equal(s.phase, 'completing');
@@ -185,12 +201,7 @@ test('step machine on a manual clock: steps in order, judged at each step end, c
 
 test('step machine: a missed step rolls back at once; an abort while starting or stepping rolls back; done ends it', () => {
   const plan: StepPlan = { stepsPercent: [10, 100], stepTimeMs: 2000, maxStepTimeMs: 6000, onInconclusive: 'rollback' };
-  let r = advance(
-    advance(initialStep, { type: 'ready' }, plan, 0).state,
-    { type: 'judged', outcome: 'fail', why: 'p50 too slow' },
-    plan,
-    2000,
-  );
+  let r = advance(routed(plan, 0), { type: 'judged', outcome: 'fail', why: 'p50 too slow' }, plan, 2000);
   assert.deepEqual(r.actions, [{ type: 'rollback', why: 'p50 too slow' }]);
   assert.deepEqual([r.state.phase, r.state.step, r.state.reason], ['rolling-back', 1, 'p50 too slow']);
   assert.deepEqual(
@@ -201,12 +212,15 @@ test('step machine: a missed step rolls back at once; an abort while starting or
   assert.equal(advance(r.state, { type: 'done' }, plan, 2200).state.phase, 'rolled-back');
   r = advance(initialStep, { type: 'abort', why: 'no room' }, plan, 0);
   assert.deepEqual([r.state.phase, r.actions], ['rolling-back', [{ type: 'rollback', why: 'no room' }]]);
+  // An abort while a step's weights are being set (a rejoin warmup) rolls back too.
+  r = advance(advance(initialStep, { type: 'ready' }, plan, 0).state, { type: 'abort', why: 'Ctrl-C' }, plan, 10);
+  assert.deepEqual([r.state.phase, r.actions], ['rolling-back', [{ type: 'rollback', why: 'Ctrl-C' }]]);
 });
 
 test('step machine: not yet runs the step on, half a step at a time, up to --max-step-time; then on_inconclusive', () => {
   for (const onInconclusive of ['rollback', 'proceed'] as const) {
     const plan: StepPlan = { stepsPercent: [25, 100], stepTimeMs: 2000, maxStepTimeMs: 5000, onInconclusive };
-    let s = advance(initialStep, { type: 'ready' }, plan, 0).state;
+    let s = routed(plan, 0);
     const unsure = { type: 'judged', outcome: 'unsure', why: 'p50 not yet' } as const;
     let r = advance(s, unsure, plan, 2000);
     assert.deepEqual(r.actions, [
@@ -226,12 +240,7 @@ test('step machine: not yet runs the step on, half a step at a time, up to --max
   }
   // A pass during the extension goes on at once.
   const plan: StepPlan = { stepsPercent: [25, 100], stepTimeMs: 2000, maxStepTimeMs: 6000, onInconclusive: 'rollback' };
-  const s = advance(
-    advance(initialStep, { type: 'ready' }, plan, 0).state,
-    { type: 'judged', outcome: 'unsure' },
-    plan,
-    2000,
-  ).state;
+  const s = advance(routed(plan, 0), { type: 'judged', outcome: 'unsure' }, plan, 2000).state;
   assert.equal(advance(s, { type: 'judged', outcome: 'pass' }, plan, 3000).state.step, 2);
 });
 
@@ -297,6 +306,12 @@ test('warmup: rounds until two medians agree within 10%; a body of zeros from th
     { ...WARMUP, roundRequests: 10, minRounds: 3 },
   );
   assert.deepEqual([r.settled, r.requests, r.settledMs!.toFixed(2)], [true, 40, '1.30']);
+  // A round cut short by the time limit is not compared (6 requests of 1 s, 5 s limit).
+  const cut = await warmReplica({ id: 'r3', infer: async () => (clock.advance(1000), { ok: true }) }, clock, {
+    ...WARMUP,
+    roundRequests: 10,
+  });
+  assert.deepEqual([cut.settled, cut.requests, cut.settledMs], [false, 5, 1000]);
   const failing = await warmReplica({ id: 'r2', infer: async () => ({ ok: false, error: 'answered 500' }) }, clock);
   assert.deepEqual([failing.settled, failing.requests, failing.error], [false, 1, 'answered 500']);
   const meta = JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 2, 3] }] });

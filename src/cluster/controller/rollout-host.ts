@@ -6,7 +6,14 @@ import { resolveModel } from '../../model/registry.js';
 import type { ClusterEvent } from '../events.js';
 import type { InForce } from '../in-force.js';
 import type { GatewayLink } from './gateway-link.js';
-import { RolloutRunner, warmReplica, warmupBody, warmupLine, type WarmResult } from '../rollout/index.js';
+import {
+  RolloutRunner,
+  WARM_REQUEST_TIMEOUT_MS,
+  warmReplica,
+  warmupBody,
+  warmupLine,
+  type WarmResult,
+} from '../rollout/index.js';
 import { getText, httpPostJson } from '../replicas/index.js';
 
 export type { RolloutRunner } from '../rollout/index.js';
@@ -48,19 +55,26 @@ export function newRolloutRunner(p: RolloutParts): RolloutRunner {
     changeVersion: (version, add, retire) => supervisor.changeVersion(version, add, retire),
     setWeights: (w, held) => p.gateway.setWeights(w, held),
     gatewayMetrics: () => p.gatewayMetrics(2000),
-    warm: (version) => warmVersion(p, version),
+    warm: (version, ids, stop) => warmVersion(p, version, ids, stop),
     adopt: (v) => (p.inForce.adoptVersion(v), p.adopted()),
     ended: () => p.ended(),
   });
 }
 
-/** Per warmup request: a replica that takes longer is not warm, and the step will say so. */
-const WARM_REQUEST_TIMEOUT_MS = 5000;
-
-/** Warms every ready replica of `version`, side by side, each with its own keep-alive connection. */
-async function warmVersion(p: RolloutParts, version: number): Promise<string> {
+/**
+ * Warms the ready replicas of `version` (those of `ids` only, when given: held replicas that rejoin
+ * routing), side by side, each with its own keep-alive connection, until `stop` aborts at the latest.
+ */
+async function warmVersion(
+  p: RolloutParts,
+  version: number,
+  ids?: readonly string[],
+  stop?: AbortSignal,
+): Promise<string> {
   const model = p.inForce.profile.model.name;
-  const ready = p.supervisor.status().filter((r) => r.version === version && r.state === 'ready' && r.url);
+  const ready = p.supervisor
+    .status()
+    .filter((r) => r.version === version && r.state === 'ready' && r.url && (!ids || ids.includes(r.id)));
   const path = `/v2/models/${encodeURIComponent(model)}/versions/${version}`;
   const first = ready[0];
   const meta = first ? await getText(`${first.url}${path}`, WARM_REQUEST_TIMEOUT_MS, p.token) : undefined;
@@ -77,6 +91,8 @@ async function warmVersion(p: RolloutParts, version: number): Promise<string> {
             infer: () => httpPostJson(`${r.url}${path}/infer`, body, WARM_REQUEST_TIMEOUT_MS, agent, p.token),
           },
           p.clock,
+          undefined,
+          stop,
         );
       } finally {
         agent.destroy();

@@ -8,4 +8,4 @@ export * from './runner.js';
 export { DEFAULT_MAX_STEP_FACTOR } from './decisions.js';
 export * from './steps.js';
 export { windowMsFor } from './step-windows.js';
-export { warmReplica, warmupBody, warmupLine, type WarmResult } from './warmup.js';
+export { WARM_REQUEST_TIMEOUT_MS, warmReplica, warmupBody, warmupLine, type WarmResult } from './warmup.js';

@@ -56,3 +56,20 @@ export function tooFewLine(j: StepJudgement, version: number): string {
     `are not samples)`
   );
 }
+
+/** The decision on step `step`'s judgement at its end: its kind, line (`versions`: both figures) and why. */
+export function stepEndDecision(
+  step: number,
+  j: StepJudgement,
+  version: number,
+  versions: string,
+): { kind: 'passed' | 'rollback' | 'not-yet'; message: string; why: string } {
+  const kind = j.outcome === 'pass' ? 'passed' : j.outcome === 'fail' ? 'rollback' : 'not-yet';
+  const said = j.outcome === 'pass' ? 'passed' : j.outcome === 'fail' ? 'missed' : 'not yet decided (running on)';
+  const judged = judgementLine(j);
+  return {
+    kind,
+    message: `step ${step} ${said}: ${judged}${tooFewLine(j, version)} (${versions})`,
+    why: `step ${step}: ${judged}`,
+  };
+}

@@ -28,8 +28,12 @@ export interface RolloutHost {
    */
   setWeights(weights: Record<string, number> | undefined, held?: readonly string[]): Promise<void>;
   gatewayMetrics(): Promise<string | undefined>;
-  /** Warms the ready replicas of `version` with synthetic requests (warmup.ts); resolves with what it did, one line. */
-  warm?(version: number): Promise<string>;
+  /**
+   * Warms the ready replicas of `version` (only those of `ids`, when given) with synthetic requests
+   * sent to them directly, never through the gateway (warmup.ts), sending no more once `stop`
+   * aborts; resolves with what it did, one line.
+   */
+  warm?(version: number, ids?: readonly string[], stop?: AbortSignal): Promise<string>;
   /** The rollout completed: new replicas (restarts, scale-ups) run `version` from now on. */
   adopt(version: number): void;
   /** The rollout ended (completed or rolled back): what waited for it may go on. */

@@ -1,5 +1,6 @@
 // The rollout's shell (control plane): carries out what the step machine (steps.ts) says: starts
-// and warms the new replicas (warmup.ts), moves gateway weights, takes each step's windows
+// and warms the new replicas (warmup.ts), moves gateway weights (step-start.ts: held replicas that
+// rejoin routing are warmed again first; the step's time starts once routed), takes each step's windows
 // (step-windows.ts) for the judge (judge.ts) at the step's end and, stricter, from a quarter of it
 // on (a plainly worse version goes back early), and completes or rolls back through the
 // supervisor's drain path. Every decision goes to the event log with its figures and intervals.
@@ -14,11 +15,12 @@ import { completeRollout, rollBack } from './endings.js';
 import { guardRollout, holdScaling } from './hold.js';
 import type { RolloutHost } from './runner-host.js';
 import { AT_STEP_END, DURING_STEP } from './judge.js';
-import { judgementLine, tooFewLine } from './judgement-lines.js';
+import { judgementLine, stepEndDecision } from './judgement-lines.js';
 import { StepWindows, type SeenStep } from './step-windows.js';
 import { advance, initialStep, type StepAction, type StepEvent, type StepState } from './steps.js';
 import { startNewReplicas } from './start-replicas.js';
-import { routedLine, stepRouting } from './canary-scale.js';
+import { routedLine } from './canary-scale.js';
+import { routeStep } from './step-start.js';
 
 /** During a step the judge looks from a quarter of the step on, every eighth of it (at least this often apart). */
 const MIN_CHECK_EVERY_MS = 250;
@@ -32,6 +34,8 @@ export class RolloutRunner {
   private windows: StepWindows | undefined;
   private original = 0;
   private closed = false;
+  /** The new replicas the step in progress holds out of routing (warm again before they rejoin). */
+  private held: readonly string[] = [];
 
   constructor(private readonly h: RolloutHost) {}
 
@@ -66,6 +70,7 @@ export class RolloutRunner {
     this.machine = initialStep;
     this.windows?.stop();
     this.windows = undefined;
+    this.held = [];
     this.original = this.h.desired();
     this.decide('started', startedLine(this.s));
     void this.prepare(cur.slo);
@@ -139,18 +144,18 @@ export class RolloutRunner {
     const s = this.s!;
     switch (a.type) {
       case 'weights': {
-        s.weights = { [s.fromVersion]: 100 - a.percent, [s.toVersion]: a.percent };
         // Like with like: the new share goes to as many new replicas as match the old ones' rate each.
-        const routing = stepRouting(this.h.replicas(), s.fromVersion, s.toVersion, a.percent);
-        s.routed = { replicas: routing.routed.length, of: routing.routed.length + routing.held.length };
         this.windows?.stop();
-        await this.h.setWeights(s.weights, routing.held);
+        const current = this.stillStep(s.step);
+        const routing = await routeStep(this.h, s, a.percent, this.held, current, (k, m) => this.decide(k, m));
+        if (routing === undefined) return;
+        this.held = routing.held;
         this.windows ??= new StepWindows(this.h, { from: s.fromVersion, to: s.toVersion }, s.stepTimeMs);
-        await this.windows.begin(this.stillStep(s.step), routing);
+        await this.windows.begin(current, routing);
         const step = `step ${s.step}/${s.stepsPercent.length}: ${a.percent}% of traffic to version ${s.toVersion}`;
         this.decide('step', `${step}${routedLine(routing)} for ${s.stepTimeMs} ms`);
-        this.scheduleCheck(s.step, s.stepTimeMs / 4);
-        return;
+        this.feed({ type: 'routed', step: s.step });
+        return this.scheduleCheck(s.step, s.stepTimeMs / 4);
       }
       case 'judge-at':
         this.h.clock.clearTimer(this.timer);
@@ -181,15 +186,8 @@ export class RolloutRunner {
     const seen = await this.stepJudgement(step, AT_STEP_END);
     if (seen === undefined) return;
     const { judgement: j, figures, line } = seen;
-    const why = `step ${step}: ${judgementLine(j)}`;
-    const kind = j.outcome === 'pass' ? 'passed' : j.outcome === 'fail' ? 'rollback' : 'not-yet';
-    const said = j.outcome === 'pass' ? 'passed' : j.outcome === 'fail' ? 'missed' : 'not yet decided (running on)';
-    this.decide(
-      kind,
-      `step ${step} ${said}: ${judgementLine(j)}${tooFewLine(j, this.s!.toVersion)} (${line})`,
-      figures,
-      j,
-    );
+    const { kind, message, why } = stepEndDecision(step, j, this.s!.toVersion, line);
+    this.decide(kind, message, figures, j);
     this.feed({ type: 'judged', outcome: j.outcome, why });
   }
 

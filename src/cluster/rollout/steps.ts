@@ -1,7 +1,10 @@
 // The rollout's step machine (control plane, pure): from starting the new replicas, through each
-// traffic step and its verdict, to completed or rolled back. A step judged "not yet" runs on (half a
-// step at a time) up to the plan's longest step, then `onInconclusive` decides. Time is given, never read, so every
-// path is tested on a manual clock; the runner carries out the actions it returns.
+// traffic step and its verdict, to completed or rolled back. A step's time counts from when the
+// gateway routes by its weights ("routed": after the runner warmed any held replica that rejoins
+// routing, step-start.ts), so --step-time and --max-step-time are judged seconds, never warmup. A
+// step judged "not yet" runs on (half a step at a time) up to the plan's longest step, then
+// `onInconclusive` decides. Time is given, never read, so every path is tested on a manual clock;
+// the runner carries out the actions it returns.
 import type { RolloutPhase } from '../../common/rollout.js';
 
 export interface StepPlan {
@@ -18,9 +21,9 @@ export interface StepState {
   phase: RolloutPhase;
   /** 1-based step in progress; 0 before the first. */
   step: number;
-  /** When the step in progress is judged (next). */
+  /** When the step in progress is judged (next); undefined until it is routed. */
   stepEndsAtMs?: number;
-  /** When the step in progress began. */
+  /** When the gateway began routing by the step's weights; undefined while they are being set. */
   stepStartedAtMs?: number;
   reason?: string;
 }
@@ -28,6 +31,8 @@ export interface StepState {
 export type StepEvent =
   /** Every new replica placed is ready. */
   | { type: 'ready' }
+  /** The gateway routes by step `step`'s weights (after any rejoin warmup): its time starts now. */
+  | { type: 'routed'; step: number }
   /** The step in progress was judged at its end: pass, fail (why), or not yet (an interval straddles its limit). */
   | { type: 'judged'; outcome: 'pass' | 'fail' | 'unsure'; why?: string }
   /** `serve rollout abort`, Ctrl-C of the CLI, or new replicas that could not start. */
@@ -55,16 +60,11 @@ export function advance(
   nowMs: number,
 ): { state: StepState; actions: StepAction[] } {
   const none = { state: s, actions: [] };
-  const startStep = (step: number) => {
-    const atMs = nowMs + plan.stepTimeMs;
-    return {
-      state: { phase: 'stepping' as const, step, stepEndsAtMs: atMs, stepStartedAtMs: nowMs },
-      actions: [
-        { type: 'weights' as const, percent: plan.stepsPercent[step - 1]! },
-        { type: 'judge-at' as const, atMs },
-      ],
-    };
-  };
+  // A step begins with its weights; it is judged from when they are routed ('routed').
+  const startStep = (step: number) => ({
+    state: { phase: 'stepping' as const, step },
+    actions: [{ type: 'weights' as const, percent: plan.stepsPercent[step - 1]! }],
+  });
   const rollback = (why: string) => ({
     state: { phase: 'rolling-back' as const, step: s.step, reason: why },
     actions: [{ type: 'rollback' as const, why }],
@@ -72,15 +72,23 @@ export function advance(
   switch (e.type) {
     case 'ready':
       return s.phase === 'starting' ? startStep(1) : none;
+    case 'routed': {
+      if (s.phase !== 'stepping' || s.step !== e.step || s.stepStartedAtMs !== undefined) return none;
+      const atMs = nowMs + plan.stepTimeMs;
+      return {
+        state: { ...s, stepStartedAtMs: nowMs, stepEndsAtMs: atMs },
+        actions: [{ type: 'judge-at', atMs }],
+      };
+    }
     case 'judged': {
-      if (s.phase !== 'stepping') return none;
+      if (s.phase !== 'stepping' || s.stepStartedAtMs === undefined) return none;
       if (e.outcome === 'fail') return rollback(e.why ?? `step ${s.step} missed`);
       const next = () =>
         s.step >= plan.stepsPercent.length
           ? { state: { phase: 'completing' as const, step: s.step }, actions: [{ type: 'complete' as const }] }
           : startStep(s.step + 1);
       if (e.outcome === 'pass') return next();
-      const lastMs = (s.stepStartedAtMs ?? nowMs) + Math.max(plan.stepTimeMs, plan.maxStepTimeMs);
+      const lastMs = s.stepStartedAtMs + Math.max(plan.stepTimeMs, plan.maxStepTimeMs);
       if (nowMs < lastMs) {
         const atMs = Math.min(lastMs, nowMs + plan.stepTimeMs / 2);
         return {

@@ -107,24 +107,41 @@ export interface WarmResult {
   error?: string;
 }
 
-/** Warms `target` by rounds until its latency settles, `rule.maxMs` passes, or a request fails. */
-export async function warmReplica(target: WarmTarget, clock: Clock, rule: WarmupRule = WARMUP): Promise<WarmResult> {
-  const startMs = clock.nowMs();
+/** Per warmup request: a replica that takes longer is not warm, and the warmup line says so. */
+export const WARM_REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * Warms `target` by rounds until its latency settles, `rule.maxMs` passes, `stop` aborts, or a
+ * request fails. Both are checked before each request, so a warmup ends within `rule.maxMs` plus
+ * the one request in flight (at most WARM_REQUEST_TIMEOUT_MS), even when a round is slow.
+ */
+export async function warmReplica(
+  target: WarmTarget,
+  clock: Clock,
+  rule: WarmupRule = WARMUP,
+  stop?: AbortSignal,
+): Promise<WarmResult> {
+  const endsAtMs = clock.nowMs() + rule.maxMs;
+  const more = () => clock.nowMs() < endsAtMs && !stop?.aborted;
   const medians: number[] = [];
   let requests = 0;
-  while (medians.length < rule.maxRounds && clock.nowMs() - startMs < rule.maxMs) {
+  let last: number | undefined;
+  while (medians.length < rule.maxRounds && more()) {
     const took: number[] = [];
-    for (let i = 0; i < rule.roundRequests; i++) {
+    for (let i = 0; i < rule.roundRequests && more(); i++) {
       const t0 = clock.nowMs();
       const r = await target.infer();
       requests++;
       if (!r.ok) return { id: target.id, requests, settled: false, error: r.error ?? 'failed' };
       took.push(clock.nowMs() - t0);
     }
-    medians.push(median(took));
-    if (settled(medians, rule)) return { id: target.id, requests, settledMs: medians.at(-1), settled: true };
+    last = median(took);
+    // A round cut short (time limit, stop) is not compared: the warmup ends unsettled.
+    if (took.length < rule.roundRequests) break;
+    medians.push(last);
+    if (settled(medians, rule)) return { id: target.id, requests, settledMs: last, settled: true };
   }
-  return { id: target.id, requests, settled: false, ...(medians.length ? { settledMs: medians.at(-1) } : {}) };
+  return { id: target.id, requests, settled: false, ...(last !== undefined ? { settledMs: last } : {}) };
 }
 
 /** "warmed 2 replicas of version 2 (40 and 50 requests; settled at 1.31 and 1.28 ms)". */
