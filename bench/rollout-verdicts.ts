@@ -2,8 +2,8 @@
 // noise? A local cluster of the demo model (2 replicas, 0.5 CPU each, so both versions fit side by
 // side) under open-loop load at 100 req/s; every rollout `--steps 25%,50%,100% --step-time 6s`:
 //   identical  a byte-identical copy of the serving version, with both cores about 70% busy: completes N of N
-//   slow       a slower variant of version 1 (LSTM hidden size picked by a calibration run so its p50
-//              is about 1.3x), busy: rolled back N of N, each in its first step
+//   slow       a slower variant of version 1 (LSTM hidden size picked by a calibration run, quiet, so
+//              its least of p50/p95/p99 is about 1.3x), busy: rolled back N of N, each in its first step
 // Version 1 is the demo model with LSTM hidden size --hidden (512: p50 in the tens of ms, so a 30%
 // regression is beyond the judge's 5 ms floor; the default demo model answers in 1-3 ms).
 //   int8       the INT8 version (`serve model optimize --int8`), quiet and busy alternately: no two
@@ -12,6 +12,8 @@
 // Between rollouts the cluster is put back on FP32 version 1 (a one-step rollout, not counted).
 // Results: bench/results/rollout-verdicts.{json,md}, rewritten after every rollout.
 // Usage: npm run build && node dist/bench/rollout-verdicts.js [--runs 10] [--only identical,slow,int8]
+//          [--hidden 512] [--tag NAME]  (pick --hidden so version 1's p50 is over ~17 ms on the host:
+//          the judge does not fail a difference under its 5 ms floor)
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     rps: { type: 'string', default: '100' },
     /** LSTM hidden size of version 1: large enough that 30% of its latency is beyond the judge's 5 ms floor. */
     hidden: { type: 'string', default: '512' },
+    /** Results under bench/results/rollout-verdicts-<tag>.{json,md}. */
+    tag: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -159,7 +163,11 @@ async function save(done: boolean): Promise<void> {
     '',
     ...rows.map((r) => `- ${r.kind} ${r.run}: ${r.reason ?? '(completed)'}`),
   ];
-  await writeResults('rollout-verdicts', { startedAt, done, rps, calibration, rows }, lines.join('\n') + '\n');
+  await writeResults(
+    values.tag ? `rollout-verdicts-${values.tag}` : 'rollout-verdicts',
+    { startedAt, done, rps, calibration, rows },
+    lines.join('\n') + '\n',
+  );
 }
 
 async function main(): Promise<void> {
@@ -183,8 +191,10 @@ async function main(): Promise<void> {
   const q = await cli(['model', 'optimize', 'cnn-lstm@1', '--int8', '--registry', registry, '--json']);
   if (q.code !== 0) throw new Error(`model optimize: ${q.err}`);
   const int8Version = (JSON.parse(q.out) as { written: { version: number } }).written.version;
-  // Compute grows about as the square of the hidden size: 1.1-1.2x the size is 1.2-1.45x the work.
-  const hiddens = [1.1, 1.15, 1.2].map((f) => Math.round(baseHidden * f));
+  // Compute grows about as the square of the hidden size, but latency is not compute alone (HTTP,
+  // batching, queueing): on an AMD EPYC host 1.1-1.2x the size measured 0.92-1.02x at p50, so the
+  // candidates reach further.
+  const hiddens = [1.15, 1.3, 1.45].map((f) => Math.round(baseHidden * f));
   const slowVersions: Record<number, number> = {};
   for (const [i, h] of hiddens.entries()) {
     const v = int8Version + 1 + i;
@@ -246,8 +256,9 @@ async function main(): Promise<void> {
   try {
     await new Promise((r) => setTimeout(r, 3000));
     if (only.has('slow')) {
-      // Calibration, busy: each candidate's p50/p95/p99 over the serving version's, from `serve bench`.
-      await setBusy(true);
+      // Calibration, quiet (under the spinners 8 s figures scattered by more than the effect sought):
+      // each candidate's p50/p95/p99 over the serving version's, from `serve bench`.
+      await setBusy(false);
       const measure = async () => {
         const r = await cli([
           'bench',
@@ -258,35 +269,45 @@ async function main(): Promise<void> {
           '--rps',
           '50',
           '--duration',
-          '8s',
+          '12s',
           '--json',
         ]);
         const j = JSON.parse(r.out) as { latency: { p50Ms: number; p95Ms: number; p99Ms: number } };
         return j.latency;
       };
+      // A rollout needs traffic to judge (a step whose new version answered too few requests is
+      // "not yet", then rolled back): the load runs during each rollout and stops for each measurement.
       load.stop();
       const ref = await measure();
       const ratios: Record<string, number[]> = {};
+      const reached: Record<string, string> = {};
       for (const hs of hiddens) {
-        await rollout(stateDir, slowVersions[hs]!, [
+        Object.assign(load, openLoop(`${h.gatewayUrl}/v2/models/cnn-lstm/infer`, body));
+        const s = await rollout(stateDir, slowVersions[hs]!, [
           '--steps',
           '100%',
           '--step-time',
-          '1s',
+          '3s',
           '--max-regression',
           '100%',
         ]);
+        load.stop();
+        reached[`hidden ${hs}`] = `${s.phase}, serving version ${h.status().model.version}`;
         const m = await measure();
-        ratios[`hidden ${hs}`] = [m.p50Ms / ref.p50Ms, m.p95Ms / ref.p95Ms, m.p99Ms / ref.p99Ms].map((x) =>
-          Number(x.toFixed(2)),
-        );
+        ratios[`hidden ${hs}`] =
+          h.status().model.version === slowVersions[hs]
+            ? [m.p50Ms / ref.p50Ms, m.p95Ms / ref.p95Ms, m.p99Ms / ref.p99Ms].map((x) => Number(x.toFixed(2)))
+            : [Number.NaN];
+        Object.assign(load, openLoop(`${h.gatewayUrl}/v2/models/cnn-lstm/infer`, body));
         await backToV1();
+        load.stop();
       }
-      const pick = hiddens.reduce((a, b) =>
-        Math.abs(ratios[`hidden ${a}`]![0]! - 1.3) <= Math.abs(ratios[`hidden ${b}`]![0]! - 1.3) ? a : b,
-      );
-      calibration = { reference: ref, ratiosP50P95P99: ratios, picked: `hidden ${pick}` };
+      // "30% slower at every percentile": the candidate whose least ratio is closest to 1.3.
+      const least = (hs: number) => Math.min(...ratios[`hidden ${hs}`]!);
+      const pick = hiddens.reduce((a, b) => (Math.abs(least(a) - 1.3) <= Math.abs(least(b) - 1.3) ? a : b));
+      calibration = { reference: ref, ratiosP50P95P99: ratios, rollouts: reached, picked: `hidden ${pick}` };
       Object.assign(load, openLoop(`${h.gatewayUrl}/v2/models/cnn-lstm/infer`, body));
+      await setBusy(true);
       for (let i = 1; i <= runs; i++) {
         await record('slow', i, slowVersions[pick]!);
         await backToV1();
