@@ -12,7 +12,7 @@
 // Between rollouts the cluster is put back on FP32 version 1 (a one-step rollout, not counted).
 // Results: bench/results/rollout-verdicts.{json,md}, rewritten after every rollout.
 // Usage: npm run build && node dist/bench/rollout-verdicts.js [--runs 10] [--only identical,slow,int8]
-//          [--hidden 512] [--tag NAME]  (pick --hidden so version 1's p50 is over ~17 ms on the host:
+//          [--hidden 512] [--layers 1] [--tag NAME]  (pick --hidden so version 1's p50 is over ~17 ms on the host:
 //          the judge does not fail a difference under its 5 ms floor)
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     rps: { type: 'string', default: '100' },
     /** LSTM hidden size of version 1: large enough that 30% of its latency is beyond the judge's 5 ms floor. */
     hidden: { type: 'string', default: '512' },
+    /** Stacked LSTM layers of version 1; above 1, the slow variant is one layer more (same hidden size). */
+    layers: { type: 'string', default: '1' },
     /** Results under bench/results/rollout-verdicts-<tag>.{json,md}. */
     tag: { type: 'string' },
   },
@@ -174,6 +176,7 @@ async function main(): Promise<void> {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'serve-bench-rollout-'));
   const registry = path.join(tmp, 'models');
   const baseHidden = Number(values.hidden);
+  const baseLayers = Number(values.layers);
   const demo = await cli([
     'model',
     'demo',
@@ -183,6 +186,8 @@ async function main(): Promise<void> {
     'cnn-lstm@1',
     '--hidden',
     String(baseHidden),
+    '--layers',
+    String(baseLayers),
   ]);
   if (demo.code !== 0) throw new Error(`model demo: ${demo.err}`);
   const versions = path.join(registry, 'cnn-lstm');
@@ -194,13 +199,26 @@ async function main(): Promise<void> {
   // Compute grows about as the square of the hidden size, but latency is not compute alone (HTTP,
   // batching, queueing): on an AMD EPYC host 1.1-1.2x the size measured 0.92-1.02x at p50, so the
   // candidates reach further.
-  const hiddens = [1.15, 1.3, 1.45].map((f) => Math.round(baseHidden * f));
-  const slowVersions: Record<number, number> = {};
-  for (const [i, h] of hiddens.entries()) {
+  // With stacked layers, one more layer is (L+1)/L the LSTM's work: 4 over 3 is about 1.33x.
+  const candidates: Array<{ label: string; args: string[] }> =
+    baseLayers > 1
+      ? [
+          {
+            label: `layers ${baseLayers + 1}`,
+            args: ['--hidden', String(baseHidden), '--layers', String(baseLayers + 1)],
+          },
+        ]
+      : [1.15, 1.3, 1.45].map((f) => {
+          const hs = Math.round(baseHidden * f);
+          return { label: `hidden ${hs}`, args: ['--hidden', String(hs)] };
+        });
+  const hiddens = candidates.map((c) => c.label);
+  const slowVersions: Record<string, number> = {};
+  for (const [i, c] of candidates.entries()) {
     const v = int8Version + 1 + i;
-    const r = await cli(['model', 'demo', '--registry', registry, '--name', `cnn-lstm@${v}`, '--hidden', String(h)]);
+    const r = await cli(['model', 'demo', '--registry', registry, '--name', `cnn-lstm@${v}`, ...c.args]);
     if (r.code !== 0) throw new Error(`model demo: ${r.err}`);
-    slowVersions[h] = v;
+    slowVersions[c.label] = v;
   }
   const base = await loadProfile('local', { env: { ...process.env, SERVE_PORT: '0', SERVE_MODELS: registry } });
   const profile = {
@@ -292,9 +310,9 @@ async function main(): Promise<void> {
           '100%',
         ]);
         load.stop();
-        reached[`hidden ${hs}`] = `${s.phase}, serving version ${h.status().model.version}`;
+        reached[hs] = `${s.phase}, serving version ${h.status().model.version}`;
         const m = await measure();
-        ratios[`hidden ${hs}`] =
+        ratios[hs] =
           h.status().model.version === slowVersions[hs]
             ? [m.p50Ms / ref.p50Ms, m.p95Ms / ref.p95Ms, m.p99Ms / ref.p99Ms].map((x) => Number(x.toFixed(2)))
             : [Number.NaN];
@@ -303,9 +321,9 @@ async function main(): Promise<void> {
         load.stop();
       }
       // "30% slower at every percentile": the candidate whose least ratio is closest to 1.3.
-      const least = (hs: number) => Math.min(...ratios[`hidden ${hs}`]!);
+      const least = (hs: string) => Math.min(...ratios[hs]!);
       const pick = hiddens.reduce((a, b) => (Math.abs(least(a) - 1.3) <= Math.abs(least(b) - 1.3) ? a : b));
-      calibration = { reference: ref, ratiosP50P95P99: ratios, rollouts: reached, picked: `hidden ${pick}` };
+      calibration = { reference: ref, ratiosP50P95P99: ratios, rollouts: reached, picked: pick };
       Object.assign(load, openLoop(`${h.gatewayUrl}/v2/models/cnn-lstm/infer`, body));
       await setBusy(true);
       for (let i = 1; i <= runs; i++) {
