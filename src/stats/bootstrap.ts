@@ -5,14 +5,7 @@
 // interval.
 import { seededRandom } from '../common/random.js';
 import { normalQuantile, tQuantile } from './normal.js';
-import {
-  buildGrid,
-  mergeInto,
-  pooledQuantile,
-  quantilesOfDense,
-  type WindowCounts,
-  type WindowGrid,
-} from './windows.js';
+import { gridOf, mergeInto, pooledQuantile, quantilesOfDense, type WindowCounts, type WindowGrid } from './windows.js';
 
 /** How an interval is computed. `replicates` and `blockWindows` have defaults fit for 10 s to 1 h runs. */
 export interface IntervalOptions {
@@ -221,7 +214,7 @@ export function percentileIntervals(
   fractions: readonly number[],
   opts: IntervalOptions,
 ): PercentileInterval[] {
-  const grid = buildGrid(windows);
+  const grid = gridOf(windows);
   const samples = grid.totals.reduce((a, b) => a + b, 0);
   const nonEmpty = grid.totals.filter((t) => t > 0).length;
   const wanted = fractions.filter((f) => opts.confidence > 0 && tooFew(f, samples, nonEmpty) === undefined);

@@ -3,7 +3,7 @@
 // taken replicate by replicate.
 import { zTwoSided } from './normal.js';
 import { replicatePercentiles, sdLog, sortedQuantile, tooFew, type IntervalOptions } from './bootstrap.js';
-import { buildGrid, pooledQuantile, type WindowCounts } from './windows.js';
+import { gridOf, pooledQuantile, type WindowCounts } from './windows.js';
 import { mdeFromSeLog } from './mde.js';
 
 export interface RatioInterval {
@@ -27,8 +27,8 @@ export function ratioIntervals(
   fractions: readonly number[],
   opts: IntervalOptions & { paired?: boolean },
 ): RatioInterval[] {
-  const gc = buildGrid(candidate);
-  const gb = buildGrid(baseline);
+  const gc = gridOf(candidate);
+  const gb = gridOf(baseline);
   const count = (g: typeof gc) => [g.totals.reduce((a, b) => a + b, 0), g.totals.filter((t) => t > 0).length] as const;
   const [nc, wc] = count(gc);
   const [nb, wb] = count(gb);

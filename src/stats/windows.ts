@@ -23,6 +23,24 @@ export interface WindowGrid {
   totals: Float64Array;
 }
 
+const grids = new WeakMap<WindowCounts, { windows: readonly WindowCounts[]; grid: WindowGrid }>();
+
+/**
+ * The grid of `windows`, built once for the same window objects in the same order: `serve bench`
+ * judges a run's windows for its gates and again for `--against`'s ratio (each call maps the
+ * samples anew, so the arrays differ but their windows are the same objects). Windows are never
+ * changed once made; a different window anywhere builds a new grid.
+ */
+export function gridOf(windows: readonly WindowCounts[]): WindowGrid {
+  const first = windows[0];
+  if (first === undefined) return buildGrid(windows);
+  const hit = grids.get(first);
+  if (hit && hit.windows.length === windows.length && hit.windows.every((w, k) => w === windows[k])) return hit.grid;
+  const grid = buildGrid(windows);
+  grids.set(first, { windows: [...windows], grid });
+  return grid;
+}
+
 export function buildGrid(windows: readonly WindowCounts[]): WindowGrid {
   // Every window's values are ascending: merge them one by one into the distinct values so far (the
   // windows of a run share most values, so the grid stays near one window's size and each merge is

@@ -1,7 +1,7 @@
 // buildGrid on windows that share, miss and repeat values: the merged grid against a plain Set and sort.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildGrid } from '../../src/stats/index.js';
+import { buildGrid, gridOf } from '../../src/stats/index.js';
 import { seededRandom } from '../../src/common/random.js';
 
 test('buildGrid: the grid is every distinct value of all windows, ascending, and each window points at its own values', () => {
@@ -30,4 +30,16 @@ test('buildGrid: the grid is every distinct value of all windows, ascending, and
     );
   });
   assert.equal(buildGrid([]).gridMs.length, 0);
+});
+
+test('gridOf: the same window objects give the same grid; a different window gives a new one', () => {
+  const w = (values: number[]) => ({ valuesMs: values, counts: values.map(() => 1) });
+  const a = [w([1, 2]), w([2, 3]), w([5])];
+  const g = gridOf(a);
+  assert.equal(gridOf([...a]), g, 'a new array of the same windows');
+  const other = gridOf([a[0]!, a[1]!, w([7])]);
+  assert.notEqual(other, g);
+  assert.deepEqual([...other.gridMs], [1, 2, 3, 7]);
+  assert.deepEqual([...gridOf(a.slice(0, 2)).gridMs], [1, 2, 3], 'fewer windows');
+  assert.equal(gridOf([]).gridMs.length, 0);
 });
