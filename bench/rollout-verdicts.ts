@@ -14,7 +14,7 @@
 // Usage: npm run build && node dist/bench/rollout-verdicts.js [--runs 10] [--only identical,slow,int8]
 //          [--hidden 512] [--layers 1] [--tag NAME]  (pick --hidden so version 1's p50 is over ~17 ms on the host:
 //          the judge does not fail a difference under its 5 ms floor)
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -26,7 +26,7 @@ import type { RolloutStatus } from '../src/common/rollout.js';
 import { DEMO_INPUT } from '../src/model/demo-graph.js';
 import { loadProfile } from '../src/profile/index.js';
 import { cliEntry, machine, writeResults } from './replica-harness.js';
-import { loadAverages } from './verdict-harness.js';
+import { loadAverages, startBusy } from './verdict-harness.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,30 +45,6 @@ const runs = Number(values.runs);
 const only = new Set(values.only!.split(','));
 const rps = Number(values.rps);
 const STEPS = ['--steps', '25%,50%,100%', '--step-time', '6s'];
-
-/** Two processes each spinning 70 ms of every 100 ms: both cores about 70% busy. */
-function startBusy(): { stop(): Promise<void> } {
-  const code =
-    'const spin=()=>{const end=Date.now()+70;while(Date.now()<end);setTimeout(spin,30)};spin();' +
-    "process.stdin.resume();process.stdin.on('end',()=>process.exit(0));";
-  const kids: ChildProcess[] = [0, 1].map(() =>
-    spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'ignore', 'inherit'] }),
-  );
-  return {
-    stop: async () => {
-      await Promise.all(
-        kids.map(
-          (k) =>
-            new Promise<void>((resolve) => {
-              k.once('exit', () => resolve());
-              k.stdin!.end();
-              setTimeout(() => k.kill('SIGKILL'), 3000).unref();
-            }),
-        ),
-      );
-    },
-  };
-}
 
 /** Open-loop load: `rps` requests a second on a keep-alive agent, counting failures. */
 function openLoop(url: string, body: string): { failures: () => number; sent: () => number; stop(): void } {

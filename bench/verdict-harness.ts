@@ -1,8 +1,34 @@
-// Helpers of the verdict benchmarks (bench, issue 24): a background process keeping one core about
-// half busy, `serve bench --json` run as a user runs it, and the load average beside each run.
+// Helpers of the verdict benchmarks (bench, issues 24 and 25): background processes keeping one core
+// about half busy or both about 70% busy, `serve bench --json` run as a user runs it, and the load
+// average beside each run.
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { cliEntry } from './replica-harness.js';
+
+/** Two processes each spinning 70 ms of every 100 ms: both cores about 70% busy (issue 25's load). */
+export function startBusy(): { stop(): Promise<void> } {
+  const code =
+    'const spin=()=>{const end=Date.now()+70;while(Date.now()<end);setTimeout(spin,30)};spin();' +
+    "process.stdin.resume();process.stdin.on('end',()=>process.exit(0));";
+  const kids: ChildProcess[] = [0, 1].map(() =>
+    spawn(process.execPath, ['-e', code], { stdio: ['pipe', 'ignore', 'inherit'] }),
+  );
+  return {
+    stop: async () => {
+      await Promise.all(
+        kids.map(
+          (k) =>
+            new Promise<void>((resolve) => {
+              if (k.exitCode !== null || k.signalCode !== null) return resolve();
+              k.once('exit', () => resolve());
+              k.stdin!.end();
+              setTimeout(() => k.kill('SIGKILL'), 3000).unref();
+            }),
+        ),
+      );
+    },
+  };
+}
 
 /** A child process that spins 50 ms then sleeps 50 ms, forever: one core about half busy. */
 export function startHalfBusyCore(): { stop(): Promise<void> } {
