@@ -137,12 +137,14 @@ async function plannedRestarts(): Promise<Record<string, unknown>> {
     await c.sleep(2000);
     await traffic.stop();
     const after = await c.statusOf(w);
+    const handovers = c.logLines(w, 'gateway.log', 'the old gateway process hands over');
     return {
       ...summarize(traffic, faults),
       perSecond: perSecond(traffic, t0),
       restartVia,
       restarts,
-      restartsOk: restarts.filter((r) => r.code === 0).length,
+      restartsOk: restartVia === 'signal' ? handovers : restarts.filter((r) => r.code === 0).length,
+      handoversLogged: handovers,
       pidsBefore: c.pidLine(up.status),
       pidsAfter: after ? c.pidLine(after) : null,
       gatewayRestartsCounted: after?.gateway.restarts ?? null,

@@ -169,6 +169,17 @@ export function adoptedMs(stderr: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
+/** How many lines of `<state-dir>/logs/<file>` contain `text` (0 when it cannot be read). */
+export function logLines(w: World, file: string, text: string): number {
+  try {
+    return readFileSync(path.join(w.stateDir, 'logs', file), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(text)).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** Processes still in the process groups led by `leaders` (zombies left out): "pid pgid state". */
 export function groupMembersLeft(leaders: readonly number[]): string[] {
   return execFileSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' })
