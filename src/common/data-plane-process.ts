@@ -167,7 +167,10 @@ async function listenControl(
       log,
       hello: () => hello.hello(),
       onLine: (line) => io.controlLine(line),
-      onClients: (n) => orphan?.setClients(n),
+      onClients: (n) => {
+        orphan?.setClients(n);
+        io.setSocketClients(n);
+      },
     });
   } catch (err) {
     io.emit({ event: 'fatal', error: errorMessage(err) });

@@ -35,7 +35,12 @@ function runWrapper(home: string, runKey = 'k1') {
     detached: { runKey, id: 'replica-2' },
     random: 'abcd0123',
   });
-  const sh = spawn('/bin/sh', ['-c', cmd], { env: { PATH: process.env.PATH, HOME: home }, stdio: 'pipe' });
+  // A group of its own, as sshd gives a session: the end of the session kills the group.
+  const sh = spawn('/bin/sh', ['-c', cmd], {
+    env: { PATH: process.env.PATH, HOME: home },
+    stdio: 'pipe',
+    detached: true,
+  });
   const marks: string[] = [];
   const started = new Promise<string>((resolve) =>
     createInterface({ input: sh.stderr }).on('line', (l) => {
@@ -90,6 +95,7 @@ test('the detached wrapper starts the child in its own session with a socket and
     }
   });
   const log = path.join(dir, 'replica-2.log');
+  await waitFor("its log followed on the session's stderr", () => w.marks.some((l) => l.startsWith('settings {')));
   await waitFor('its settings in its log', () => {
     try {
       return readFileSync(log, 'utf8').includes('settings {"type":"settings"} FOO=bar baz');
@@ -99,7 +105,7 @@ test('the detached wrapper starts the child in its own session with a socket and
   });
   // The session ends (the controller died): the wrapper's stdin closes and it is killed; the child serves on.
   w.sh.stdin.end();
-  w.sh.kill('SIGKILL');
+  process.kill(-w.sh.pid!, 'SIGKILL');
   await w.exited;
   await new Promise((r) => setTimeout(r, 100));
   assert.ok(isAlive(pid), 'the child outlives its session');

@@ -2,7 +2,8 @@
 // plane, launchers, pure; issue 26): like remote-command.ts's wrapper, but the child is started in a
 // session of its own (setsid), with a control socket and its log file in a run directory there
 // (mode 0700), so the end of the SSH session (the controller died) stops nothing. The settings still
-// come on stdin; the wrapper stays in the session to report how the child ended while it is there.
+// come on stdin; the wrapper stays in the session to report how the child ended and to follow its
+// log on stderr (for the controller's logs/) while it is there.
 import { randomBytes } from 'node:crypto';
 import { ENV_NAME } from '../../common/child-env.js';
 import { shellCommand, shellQuote } from '../hosts/index.js';
@@ -59,6 +60,10 @@ export function detachedRemoteCommand(o: {
     `s="$d/${id}.${rand}.sock"`,
     `cd ${shellQuote(o.workdir)} || { echo "${REMOTE_MARK} exit=97" >&2; exit 97; }`,
     keepAllowed(),
+    // Its log is also followed on the session's stderr while the session lasts (the controller's log).
+    `: >>"$d/${id}.log"`,
+    `tail -n 0 -f "$d/${id}.log" >&2 &`,
+    `tp=$!`,
     // An asynchronous command's stdin is /dev/null unless given: the session's is passed on as fd 3.
     `exec 3<&0`,
     `setsid env -i "$@" ${child} "$s" <&3 3<&- >>"$d/${id}.log" 2>&1 &`,
@@ -69,6 +74,7 @@ export function detachedRemoteCommand(o: {
     `echo "${REMOTE_MARK} pid=$pid start=\${t:-0} socket=$s" >&2`,
     // A trapped TERM ends `wait` early: wait again while the child runs.
     `while :; do wait $pid; code=$?; kill -0 $pid 2>/dev/null || break; done`,
+    `kill $tp 2>/dev/null`,
     `echo "${REMOTE_MARK} exit=$code" >&2`,
     `exit $code`,
   ].join('\n');
