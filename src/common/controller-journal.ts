@@ -14,9 +14,12 @@ export interface JournalChild {
   /** "gateway" or the replica's id. */
   id: string;
   pid: number;
-  /** Its start time on this machine (Linux clock ticks), to tell it from a later process with its pid. */
+  /** Its start time on its host (Linux clock ticks), to tell it from a later process with its pid. */
   startTicks?: number;
-  /** The SSH host it runs on; absent on this machine. */
+  /**
+   * The SSH host it runs on; absent on this machine. There `pid` and `startTicks` are the host's,
+   * and `controlSocket` the path there (reached through a forward over SSH).
+   */
   host?: string;
   /*
    * What a new controller needs to adopt a local child (issue 26): its control socket, where it

@@ -25,8 +25,9 @@ export interface DataPlaneServer {
   /** Closes now (work still queued is refused). */
   close(): Promise<void>;
   /**
-   * Drain when no stdin line arrives for this long (ms; 0 or absent: never): a replica on an SSH
-   * host whose controller is cut off stops, since its stdin only ends once sshd notices.
+   * Drain when no line (stdin or control socket) arrives for this long while a controller is
+   * connected (ms; 0 or absent: never): a replica on an SSH host whose controller is cut off stops,
+   * since its stdin only ends once sshd notices. With no controller, the orphan timeout rules.
    */
   stdinIdleTimeoutMs?: number;
   /** A control line from stdin after the settings (already JSON-parsed); `emit` answers on stdout. */
@@ -167,7 +168,10 @@ async function listenControl(
       log,
       hello: () => hello.hello(),
       onLine: (line) => io.controlLine(line),
-      onClients: (n) => orphan?.setClients(n),
+      onClients: (n) => {
+        orphan?.setClients(n);
+        io.setSocketClients(n);
+      },
     });
   } catch (err) {
     io.emit({ event: 'fatal', error: errorMessage(err) });

@@ -6,75 +6,18 @@
 // others are adopted, and `serve down` leaves no process of the cluster alive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
-import type { ControllerJournal } from '../../src/common/controller-journal.js';
 import { SD_FILE_NAME } from '../../src/common/monitoring.js';
 import { isAlive } from '../../src/common/process.js';
 import { writeDemoModel } from '../../src/model/demo.js';
 import { smallProfileYaml } from '../helpers/serve-up.js';
 import { cliEntry } from '../helpers/paths.js';
+import { journalReady, killController, pidsOf, serveUp } from '../helpers/serve-up-json.js';
 import { killAll, tempWorld, waitFor } from './helpers.js';
 import { startLoad } from './load.js';
-
-interface Up {
-  child: ChildProcess;
-  status: ClusterStatus;
-  stderr(): string;
-  exited: Promise<void>;
-  /** From the spawn of `serve up` to its status on stdout (Node's start and the CLI's load included). */
-  wallMs: number;
-}
-
-/** `serve up --json` in `root`; resolves with the status it prints once ready. */
-async function serveUp(root: string, profile: string, stateDir: string): Promise<Up> {
-  const t0 = Date.now();
-  const child = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', profile, '--state-dir', stateDir], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const status = await new Promise<ClusterStatus>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no status within 60 s: ${stderr}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-      try {
-        resolve(JSON.parse(stdout) as ClusterStatus);
-        clearTimeout(timer);
-      } catch {
-        // Not whole yet.
-      }
-    });
-    void exited.then(() => (clearTimeout(timer), reject(new Error(`serve up exited: ${stderr}`))));
-  });
-  return { child, status, stderr: () => stderr, exited, wallMs: Date.now() - t0 };
-}
-
-/** Every process of the cluster in `s`: the gateway's holder and serving process, each replica. */
-function pidsOf(s: ClusterStatus): number[] {
-  return [s.gateway.holderPid!, s.gateway.pid!, ...s.replicas.map((r) => r.pid!)].sort((a, b) => a - b);
-}
-
-/** Waits until the journal names `controllerPid` and an adoptable record of each of `n` children. */
-async function journalReady(stateDir: string, controllerPid: number, n: number): Promise<void> {
-  await waitFor(
-    'the journal to record every child with its control socket',
-    () => {
-      try {
-        const j = JSON.parse(readFileSync(path.join(stateDir, 'controller.json'), 'utf8')) as ControllerJournal;
-        return j.pid === controllerPid && j.children.filter((c) => c.controlSocket).length === n;
-      } catch {
-        return false;
-      }
-    },
-    5000,
-  );
-}
 
 /** The adoption's own time, from the startup line "adopted ... in N ms". */
 function adoptedMs(stderr: string): number {
@@ -85,11 +28,6 @@ function adoptedMs(stderr: string): number {
 
 function serve(args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [cliEntry, ...args], { encoding: 'utf8' });
-}
-
-async function killController(up: Up): Promise<void> {
-  process.kill(up.child.pid!, 'SIGKILL'); // its pid only, not its process group
-  await up.exited;
 }
 
 test('kill -9 of the controller: 0 failed requests; serve up adopts the same pids within 2 s; serve down stops all', async (t) => {

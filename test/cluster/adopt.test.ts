@@ -3,6 +3,7 @@
 // (ready at once, no launch, no timer; only from pending). No process, no socket.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseRemoteProc, procCommand } from '../../src/cluster/controller/adopt-remote.js';
 import { looksLikeChild, verifyChild, type ChildFacts } from '../../src/cluster/controller/adopt-verify.js';
 import { initialChild, type ChildPolicy } from '../../src/cluster/replicas/child-state.js';
 import { transition } from '../../src/cluster/replicas/supervised-child.js';
@@ -137,4 +138,34 @@ test('adopted is ignored unless the child is pending (it never replaces a runnin
   const r = transition(starting, { type: 'adopted' }, 10, policy);
   assert.equal(r.state, starting);
   assert.deepEqual(r.actions, []);
+});
+
+test('a detached replica on an SSH host is judged only on what was found there (its /proc over SSH), by the same checks', () => {
+  const remote: JournalChild = { ...replica, host: 'gpu-a', controlSocket: '/root/.serve/run/k/replica-1.ab.sock' };
+  const stat = '4242 (node) S 1 4242 4242 0 -1 4194560 9 0 0 0 1 0 0 0 20 0 11 0 777 1000 50';
+  const found = parseRemoteProc(0, `${stat}\n@argv\n/usr/bin/node\n/opt/serve/bin/serve.js\nreplica\n--replica-id\n`);
+  assert.deepEqual(found, {
+    alive: true,
+    startTicks: 777,
+    cmdline: ['/usr/bin/node', '/opt/serve/bin/serve.js', 'replica', '--replica-id'],
+    overSsh: true,
+  });
+  const hello = facts(remote).hello;
+  assert.deepEqual(verifyChild(remote, { ...found, hello }, expect), { adopt: true });
+  // A name with ") " in it still gives the start time.
+  assert.equal(parseRemoteProc(0, `4242 (a) b) S ${stat.split(' S ')[1]}\n@argv\nnode\n`).startTicks, 777);
+  // Gone there (cat failed), or a later process with its pid: never killed.
+  const gone = verifyChild(remote, { ...parseRemoteProc(1, ''), hello }, expect);
+  assert.deepEqual(gone, { adopt: false, why: 'it has exited', kill: false });
+  const other = verifyChild(remote, { ...found, startTicks: 778, hello }, expect);
+  assert.equal(other.adopt === false && other.kill, false);
+  // Ours, but its digest differs: killed there and replaced.
+  const stale = verifyChild(
+    remote,
+    { ...found, hello: { ...hello, ready: { modelDigest: 'sha256:old' } } as never },
+    expect,
+  );
+  assert.equal(stale.adopt === false && stale.kill, true);
+  assert.equal(procCommand(4242), "cat /proc/4242/stat && echo @argv && tr '\\0' '\\n' < /proc/4242/cmdline");
+  assert.throws(() => procCommand(-1), /bad pid/);
 });

@@ -18,10 +18,12 @@ import { demoBody } from './load.js';
 const run = promisify(execFile);
 const serve = (args: string[], cwd: string) => run(process.execPath, [cliEntry, ...args], { cwd, timeout: 90_000 });
 
-/** The environment of the replica's Node.js process: the wrapper's child on that host (one pid space here). */
-function replicaEnv(wrapperPid: number): Record<string, string> {
-  const children = readFileSync(`/proc/${wrapperPid}/task/${wrapperPid}/children`, 'utf8').trim().split(/\s+/);
-  const env = readFileSync(`/proc/${children[0]}/environ`, 'utf8').split('\0').filter(Boolean);
+/**
+ * The environment of the replica's Node.js process on that host (one pid space here): status names
+ * it (it runs detached there, in a session of its own).
+ */
+function replicaEnv(pid: number): Record<string, string> {
+  const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
   return Object.fromEntries(env.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 }
 

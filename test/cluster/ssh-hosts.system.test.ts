@@ -93,10 +93,9 @@ test('local plus two SSH hosts: spread, served, named in status; hosts cut off o
     assert.match(r.url!, /^http:\/\/10\.231\.\d+\.2:\d+$/);
   // A remote replica's environment: the allow-list of the login environment there and the profile's
   // env:, not what sshd gave the login (the hosts share this machine's pids; status names the
-  // wrapper, whose one child is the replica).
+  // replica, detached there in a session of its own).
   for (const r of json.replicas.filter((x) => x.host !== 'local')) {
-    const child = readFileSync(`/proc/${r.pid}/task/${r.pid}/children`, 'utf8').trim();
-    const vars = readFileSync(`/proc/${child}/environ`, 'utf8').split('\0').filter(Boolean);
+    const vars = readFileSync(`/proc/${r.pid}/environ`, 'utf8').split('\0').filter(Boolean);
     const names = vars.map((v) => v.slice(0, v.indexOf('=')));
     assert.ok(vars.includes(`FAKE_REAL_CLI=${cliEntry}`), `${r.id}: the profile's env: ${names.join(' ')}`);
     assert.ok(names.includes('PATH') && !names.includes('SSH_CONNECTION'), `${r.id}: ${names.join(' ')}`);

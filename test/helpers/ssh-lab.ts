@@ -183,7 +183,8 @@ function makeHost(
       `PidFile ${pidFile}`,
       'MaxSessions 64',
       'MaxStartups 64',
-      `SetEnv PATH=${binDir}:/usr/local/bin:/usr/bin:/bin`,
+      // A home of its own (removed with the lab): what serve leaves in $HOME/.serve there goes with it.
+      `SetEnv PATH=${binDir}:/usr/local/bin:/usr/bin:/bin HOME=${path.join(hostDir, 'home')}`,
       '',
     ].join('\n'),
   );

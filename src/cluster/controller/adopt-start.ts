@@ -5,9 +5,11 @@
 import type { Clock } from '../../common/clock.js';
 import type { Profile } from '../../profile/types.js';
 import type { ClusterEvent } from '../events.js';
-import type { LocalLauncher } from '../launchers/index.js';
+import type { RemoteConnection } from '../hosts/index.js';
+import type { HostLauncher, LaunchedProcess, LocalLauncher } from '../launchers/index.js';
 import type { Supervisor } from '../replicas/index.js';
-import { childList, killRejected, type Adoptee, type AdoptionPlan } from './adoption.js';
+import { lookAtRemote, killRemote } from './adopt-remote.js';
+import { childList, HELLO_TIMEOUT_MS, killRejected, type Adoptee, type AdoptionPlan } from './adoption.js';
 import type { GatewayLink } from './gateway-link.js';
 
 /** The dead controller's children to adopt, and when this `serve up` began. */
@@ -33,6 +35,8 @@ export interface AdoptParts {
   startedAtMs: number;
   clock: Clock;
   launcher: LocalLauncher;
+  /** Children on SSH hosts: their connections (once up), the launcher that adopts them, the run directory here. */
+  remote?: { connection(host: string): RemoteConnection | undefined; launcher: HostLauncher; runDir: string };
   gateway: GatewayLink;
   supervisor: Supervisor;
   profile: Profile;
@@ -45,8 +49,16 @@ export interface AdoptParts {
  */
 export async function adoptChildren(p: AdoptParts): Promise<{ gateway: boolean; replicas: number }> {
   const { plan, launcher, gateway, supervisor, profile } = p;
-  const open = (a: Adoptee) => (onEvent: Parameters<LocalLauncher['adopt']>[0]['onEvent']) =>
-    launcher.adopt({ id: a.rec.id, pid: a.rec.pid, channel: a.channel, onEvent, controlSocket: a.rec.controlSocket! });
+  const remoteRejected = await judgeRemote(p);
+  const open =
+    (a: Adoptee) =>
+    (onEvent: Parameters<LocalLauncher['adopt']>[0]['onEvent']): LaunchedProcess => {
+      const base = { id: a.rec.id, pid: a.rec.pid, channel: a.channel, onEvent, controlSocket: a.rec.controlSocket! };
+      if (a.rec.host === undefined || !a.bridge) return launcher.adopt(base);
+      const extra = { bridge: a.bridge, ...(a.rec.startTicks === undefined ? {} : { startTicks: a.rec.startTicks }) };
+      // The connection was up a moment ago; should it be gone already, the child is lost at once.
+      return p.remote!.launcher.adoptRemote(a.rec.host, { ...base, ...extra }) ?? lostAtOnce(a);
+    };
   if (plan.gateway) {
     const g = plan.gateway;
     const listening = g.channel.hello.listening!;
@@ -76,6 +88,10 @@ export async function adoptChildren(p: AdoptParts): Promise<{ gateway: boolean; 
     await gateway.update(supervisor.endpoints());
   }
   await killRejected(plan.rejected);
+  await Promise.all(
+    remoteRejected.filter((r) => r.kill).map((r) => killRemote(r.rec, p.remote?.connection(r.rec.host!))),
+  );
+  plan.rejected.push(...remoteRejected);
   const adopted = [...(plan.gateway ? [plan.gateway] : []), ...plan.replicas];
   const tookMs = Math.round(p.clock.nowMs() - p.startedAtMs);
   const replaced = plan.rejected.map((r) => `${r.rec.id} (pid ${r.rec.pid}): ${r.why}`).join('; ');
@@ -89,4 +105,49 @@ export async function adoptChildren(p: AdoptParts): Promise<{ gateway: boolean; 
   const { min, max, initial } = profile.replicas;
   const replicas = plan.replicaCount > 0 ? Math.min(max, Math.max(min, plan.replicaCount)) : initial;
   return { gateway: plan.gateway !== undefined, replicas };
+}
+
+/**
+ * Looks at the dead controller's children on SSH hosts: the trusted ones join `plan.replicas` (only
+ * behind an adopted gateway); resolves with the others, each with whether to kill it there.
+ */
+async function judgeRemote(p: AdoptParts): Promise<AdoptionPlan['rejected']> {
+  const { plan, remote } = p;
+  const rejected: AdoptionPlan['rejected'] = [];
+  const veto = plan.remoteVeto ?? (plan.gateway ? undefined : 'the gateway is not adopted');
+  const looks = await Promise.all(
+    plan.remote.map((rec) =>
+      lookAtRemote(rec, remote?.connection(rec.host!), {
+        runDir: remote?.runDir ?? '',
+        expect: plan.expect,
+        helloTimeoutMs: HELLO_TIMEOUT_MS,
+        clock: p.clock,
+      }),
+    ),
+  );
+  for (const { rec, verdict, channel, bridge } of looks) {
+    if (verdict.adopt && channel && bridge && !veto) plan.replicas.push({ rec, channel, bridge });
+    else {
+      channel?.close();
+      await bridge?.close();
+      const why = verdict.adopt ? (veto ?? 'no channel') : verdict.why;
+      rejected.push({ rec, why, kill: verdict.adopt || verdict.kill });
+    }
+  }
+  return rejected;
+}
+
+/** An adoptee whose host went down between its check and its adoption. */
+function lostAtOnce(a: Adoptee): LaunchedProcess {
+  const info = { code: null, signal: null, lost: `its host ${a.rec.host} is not connected` };
+  a.channel.close();
+  void a.bridge?.close();
+  return {
+    pid: a.rec.pid,
+    remote: true,
+    exited: Promise.resolve(info),
+    send() {},
+    signal() {},
+    stop: () => Promise.resolve(info),
+  };
 }

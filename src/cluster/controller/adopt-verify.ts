@@ -20,6 +20,8 @@ export interface ChildFacts {
   cmdline: readonly string[] | undefined;
   /** Its hello within the time allowed, or why none came. */
   hello: HelloFacts | { error: string };
+  /** Found on its SSH host (its /proc there, its socket through a forward): only then is a remote child judged. */
+  overSsh?: boolean;
 }
 
 /** What is in force for the new controller. */
@@ -50,7 +52,8 @@ export function roleOf(c: JournalChild): 'replica' | 'gateway' {
 /** The verdict on adopting `c`. Pure. */
 export function verifyChild(c: JournalChild, f: ChildFacts, x: AdoptExpect): Verdict {
   const role = roleOf(c);
-  if (c.host !== undefined) return reject(`it runs on SSH host ${c.host} (only local children are adopted)`, false);
+  if (c.host !== undefined && !f.overSsh)
+    return reject(`it runs on SSH host ${c.host}, which was not asked (only local children are adopted)`, false);
   if (!f.alive) return reject('it has exited', false);
   // Its pid now names another process: not ours to kill, nor to trust.
   if (c.startTicks === undefined || f.startTicks !== c.startTicks)

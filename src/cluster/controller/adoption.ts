@@ -8,7 +8,7 @@ import { fileDigest } from '../../model/model-digest.js';
 import { lstatIfAny, removeEntry } from '../../common/no-follow.js';
 import { isAlive, readCmdline, readProcessGroup, readStartTicks } from '../../common/process.js';
 import { ownerAlive, type StatePaths } from '../../common/state-layout.js';
-import { openControl, type ControlChannel } from '../launchers/index.js';
+import { openControl, type Bridge, type ControlChannel } from '../launchers/index.js';
 import { roleOf, verifyChild, type AdoptExpect, type ChildFacts } from './adopt-verify.js';
 
 /** How long a child has to say hello over its socket. */
@@ -17,6 +17,8 @@ export const HELLO_TIMEOUT_MS = 1000;
 export interface Adoptee {
   rec: JournalChild;
   channel: ControlChannel;
+  /** A child on an SSH host: the forward its channel goes through. */
+  bridge?: Bridge;
 }
 
 export interface AdoptionPlan {
@@ -27,8 +29,15 @@ export interface AdoptionPlan {
   replicas: Adoptee[];
   /** Children not trusted: `kill` when they are certainly the dead controller's. */
   rejected: Array<{ rec: JournalChild; why: string; kill: boolean }>;
-  /** Local replicas of the version in force it ran: the count to keep. */
+  /** Replicas of the version in force it ran: the count to keep. */
   replicaCount: number;
+  /**
+   * Detached children on SSH hosts, looked at once the hosts are connected (adopt-remote.ts), with
+   * what is in force; `remoteVeto`: why none of them may be adopted (they are then killed).
+   */
+  remote: JournalChild[];
+  expect: AdoptExpect;
+  remoteVeto?: string;
 }
 
 /**
@@ -43,15 +52,27 @@ export async function planAdoption(
   const j = found?.journal;
   if (!j || ownerAlive({ pid: j.pid, startTicks: j.startTicks, text: '' })) return undefined;
   const local = j.children.filter((c) => c.host === undefined);
-  if (local.length === 0) return undefined;
+  // Only detached ones can be reached; the others end with their SSH session.
+  const remote = j.children.filter((c) => c.host !== undefined && c.controlSocket && c.startTicks !== undefined);
+  if (local.length === 0 && remote.length === 0) return undefined;
   const expect = { ...x, modelDigest: await fileDigest(x.onnxPath) };
+  const veto =
+    j.profile !== x.profile
+      ? `it runs profile ${j.profile}`
+      : !j.token
+        ? 'the journal has no cluster token'
+        : undefined;
   const plan: AdoptionPlan = {
     previousPid: j.pid,
     token: j.token ?? '',
     gateway: undefined,
     replicas: [],
     rejected: [],
-    replicaCount: local.filter((c) => roleOf(c) === 'replica' && c.modelVersion === x.modelVersion).length,
+    replicaCount: [...local, ...remote].filter((c) => roleOf(c) === 'replica' && c.modelVersion === x.modelVersion)
+      .length,
+    remote,
+    expect,
+    ...(veto ? { remoteVeto: veto } : {}),
   };
   const looked = await Promise.all(local.map((c) => lookAt(c, expect)));
   for (const { rec, facts, channel } of looked) {
@@ -71,7 +92,7 @@ export async function planAdoption(
       plan.rejected.push({ rec: r.rec, why: 'the gateway is not adopted', kill: true });
     }
   // Nothing of it runs any more (a plain crash, children gone): an ordinary start.
-  return plan.gateway || plan.rejected.some((r) => r.kill) ? plan : undefined;
+  return plan.gateway || plan.rejected.some((r) => r.kill) || remote.length > 0 ? plan : undefined;
 }
 
 async function lookAt(

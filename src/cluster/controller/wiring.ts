@@ -1,5 +1,7 @@
 // How the controller's parts are built and connected (control plane): the gateway link, the replica
 // supervisor, the rollout runner, the journal, the autoscaling loop and the schedule runner.
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import type { Clock } from '../../common/clock.js';
 import type { ClusterStatus } from '../../common/cluster-status.js';
@@ -29,6 +31,17 @@ import { SwitchHold } from '../schedule/index.js';
 /** Where local children keep their control sockets (<stateDir>/run/) and logs. */
 export function childDirs(paths: StatePaths): ChildDirs {
   return { runDir: path.join(paths.dir, 'run'), logsDir: paths.logsDir };
+}
+
+/**
+ * The name of this cluster's run directory on its SSH hosts ($HOME/.serve/run/<key> there): 12 hex
+ * of a hash of this machine's name and the state directory, the same for every controller on it.
+ */
+export function remoteRunKey(paths: StatePaths): string {
+  return createHash('sha256')
+    .update(`${os.hostname()}\0${path.resolve(paths.dir)}`)
+    .digest('hex')
+    .slice(0, 12);
 }
 
 /** What the parts read and change of the controller when they act (see running-cluster.ts). */
@@ -74,7 +87,11 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
   const { inForce, opts, paths, clock, log } = c;
   const own = opts.launcher ? undefined : new LocalLauncher(clock, childDirs(paths));
   const local = opts.launcher ?? own!;
-  const launcher = new HostLauncher(local, (name) => c.hosts?.remoteConnection(name), clock);
+  // With a state directory's run/ (no injected launcher), children on SSH hosts outlive the controller too.
+  const runDir = childDirs(paths).runDir;
+  const detached = own ? { runKey: remoteRunKey(paths), runDir } : undefined;
+  const connection = (name: string) => c.hosts?.remoteConnection(name);
+  const launcher = new HostLauncher(local, connection, clock, detached);
   const cliEntry = opts.cliEntry ?? defaultCliEntry;
   const onEvent = (e: ClusterEvent) => c.emit(e);
   const gatewayMetrics = (timeoutMs: number) =>
@@ -113,6 +130,7 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
           modelVersion: inForce.modelVersion,
           registry,
           token: c.token,
+          remoteDetached: detached !== undefined,
           remotePlace: (h) => c.hosts?.remotePlace(h),
         },
         id,
@@ -178,6 +196,7 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
     startOrAdopt({
       adoption: c.adoption,
       launcher: own,
+      remote: { connection, launcher, runDir },
       gateway,
       supervisor,
       clock,

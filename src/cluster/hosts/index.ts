@@ -9,3 +9,4 @@ export * from './shell-quote.js';
 export * from './ssh-connection.js';
 export * from './ssh-target.js';
 export * from './trust.js';
+export * from './ssh-forward.js';

@@ -7,4 +7,5 @@ export * from './host-launcher.js';
 export * from './launcher.js';
 export * from './local-launcher.js';
 export * from './placed-launch.js';
+export { openRemoteControl, type Bridge } from './remote-bridge.js';
 export { type AdoptSpec, type ChildDirs } from './socket-launch.js';

@@ -43,8 +43,13 @@ export interface LaunchedProcess {
   readonly pid: number | undefined;
   /** True when it runs on another host: /proc here says nothing about it. */
   readonly remote?: boolean;
-  /** Its control socket (a local child that outlives the controller): a new controller reconnects to it. */
+  /**
+   * Its control socket, for a child that outlives the controller: a new controller reconnects to it
+   * (on an SSH host: the path there, reached through a forward).
+   */
   readonly controlSocket?: string;
+  /** Its start time in clock ticks on its host (an SSH host's detached child; /proc tells a local one's). */
+  readonly startTicks?: number;
   /** Settles once the child has exited (never rejects). */
   readonly exited: Promise<ExitInfo>;
   /** Writes one control line to the child (stdin, or its control socket once adopted); ignored once it exited. */

@@ -3,7 +3,7 @@
 // its devices in CUDA_VISIBLE_DEVICES. Every replica gets the cluster token on stdin.
 import path from 'node:path';
 import type { Profile } from '../../profile/types.js';
-import { replicaLaunch, type ChildLaunch } from './child-args.js';
+import { orphanArgs, replicaLaunch, type ChildLaunch } from './child-args.js';
 import type { RemotePlace } from '../hosts/index.js';
 
 export interface PlacedLaunchOptions {
@@ -14,6 +14,11 @@ export interface PlacedLaunchOptions {
   /** The registry on this machine. */
   registry: string;
   token: string;
+  /**
+   * Replicas on SSH hosts outlive the controller (the SSH launcher's detached mode): they get the
+   * profile's `--orphan-timeout` too (their heartbeat deadline then holds only while a controller is there).
+   */
+  remoteDetached?: boolean;
   /** What a replica on that host needs; undefined for this machine. */
   remotePlace(host: string | undefined): RemotePlace | undefined;
 }
@@ -39,5 +44,6 @@ export function placedReplicaLaunch(
         heartbeatTimeoutMs: remote.heartbeatTimeoutMs,
       })
     : replicaLaunch(profile, { ...common, cliEntry: o.cliEntry, registry: o.registry, local: true });
-  return { ...launch, ...(env ? { env } : {}), ...(remote ? { host: placed.host } : {}) };
+  const args = remote && o.remoteDetached ? [...launch.args, ...orphanArgs(profile)] : launch.args;
+  return { ...launch, args, ...(env ? { env } : {}), ...(remote ? { host: placed.host } : {}) };
 }

@@ -11,6 +11,8 @@ import type { Clock, TimerHandle } from '../../common/clock.js';
 import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
 import { runProcess } from '../hosts/index.js';
 import { parseRemoteMark, remoteCommand, statusOf } from './remote-command.js';
+import { detachedRemoteCommand, parseDetachedStart } from './remote-detached.js';
+import { followRemoteEvents } from './remote-bridge.js';
 import type { SshConnection } from '../hosts/index.js';
 
 export interface SshLauncherOptions {
@@ -20,6 +22,12 @@ export interface SshLauncherOptions {
   clock: Clock;
   /** A heartbeat line is written to the child's stdin this often. */
   heartbeatMs: number;
+  /**
+   * Children outlive the SSH session (issue 26; remote-detached.ts): started in their own session
+   * there with a control socket in `$HOME/.serve/run/<runKey>`, read through a forward of it to a
+   * socket in `runDir` here. Absent: children live and die with their session (stdin, stdout).
+   */
+  detached?: { runKey: string; runDir: string };
 }
 
 /** The heartbeat line (a control message every data-plane child ignores but counts). */
@@ -59,6 +67,9 @@ class SshSession implements LaunchedProcess {
   readonly remote = true;
   readonly exited: Promise<ExitInfo>;
   private remotePid: number | undefined;
+  /** A detached child's start time there (ticks) and its control socket there. */
+  startTicks: number | undefined;
+  controlSocket: string | undefined;
   private exitStatus: number | undefined;
   private sent: NodeJS.Signals | undefined;
   /** We closed the session ourselves, not knowing whether the child there got the signal. */
@@ -78,7 +89,10 @@ class SshSession implements LaunchedProcess {
     const conn = o.connection;
     // The profile's env: then ours; the wrapper adds the allow-list of the host's own environment.
     const env = { ...spec.profileEnv, ...spec.env };
-    const command = remoteCommand({ workdir: o.workdir, env, command: spec.command, args: spec.args });
+    const run = { workdir: o.workdir, env, command: spec.command, args: spec.args };
+    const command = o.detached
+      ? detachedRemoteCommand({ ...run, detached: { runKey: o.detached.runKey, id: spec.id } })
+      : remoteCommand(run);
     this.child = spawn('ssh', [...conn.sessionArgs(), command], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const closed = new Promise<number | null>((resolve) => {
       this.child.on('error', () => resolve(null));
@@ -102,6 +116,8 @@ class SshSession implements LaunchedProcess {
       else spec.onLine(line, 'stdout');
     });
     lines(this.child.stderr, (line) => {
+      const started = o.detached && parseDetachedStart(line);
+      if (started) return this.detachedStarted(started);
       const mark = parseRemoteMark(line);
       if (mark && 'pid' in mark) this.remotePid = mark.pid;
       else if (mark) this.exitStatus = mark.exit;
@@ -115,6 +131,21 @@ class SshSession implements LaunchedProcess {
       this.heartbeat = o.clock.setTimer(beat, o.heartbeatMs, { unref: true });
     };
     this.heartbeat = o.clock.setTimer(beat, o.heartbeatMs, { unref: true });
+  }
+
+  /** A detached child runs: its events come over its control socket, forwarded here. */
+  private detachedStarted(s: { pid: number; startTicks: number | undefined; socket: string }): void {
+    this.remotePid = s.pid;
+    this.startTicks = s.startTicks;
+    this.controlSocket = s.socket;
+    const { connection, detached, clock } = this.o;
+    const spec = this.spec;
+    followRemoteEvents(
+      { sessionArgs: connection.sessionArgs(), runDir: detached!.runDir, id: spec.id, remoteSocket: s.socket, clock },
+      this.exited,
+      (e) => spec.onEvent(e),
+      (line) => spec.onLine(line, 'stderr'),
+    );
   }
 
   /** The pid on the host (its process group), once the wrapper has said it. */

@@ -32,11 +32,15 @@ export async function sampleReadyLoad(
   return { inFlight: known.reduce((a, v) => a + v.inFlight, 0), queued: known.reduce((a, v) => a + v.queued, 0) };
 }
 
-/** What the journal keeps of a local replica so that a controller after this one can adopt it. */
+/**
+ * What the journal keeps of a replica so that a controller after this one can adopt it (on an SSH
+ * host: its socket there and its start time there, which /proc here cannot tell).
+ */
 export function adoptableOf(s: ReplicaSlot | undefined): Partial<JournalChild> | undefined {
   if (!s?.proc?.controlSocket || s.child.phase !== 'ready') return undefined;
   return {
     controlSocket: s.proc.controlSocket,
+    ...(s.proc.remote && s.proc.startTicks !== undefined ? { startTicks: s.proc.startTicks } : {}),
     ...(s.url === undefined ? {} : { url: s.url }),
     ...(s.port === undefined ? {} : { port: s.port }),
     ...(s.host === undefined ? {} : { placedOn: s.host }),

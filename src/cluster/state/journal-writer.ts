@@ -105,8 +105,8 @@ export class JournalWriter {
     for (const r of s.replicas)
       if (r.pid) {
         const host = r.host !== undefined && remote.has(r.host) ? r.host : undefined;
-        const adopt = host === undefined ? this.src.adoptable?.(r.id) : undefined;
-        children.push({ ...this.child(r.id, r.pid, host), ...adopt });
+        // On an SSH host the start time is the one the host said (adoptable), never this machine's /proc.
+        children.push({ ...this.child(r.id, r.pid, host), ...this.src.adoptable?.(r.id) });
       }
     for (const pid of this.ticks.keys()) if (!children.some((c) => c.pid === pid)) this.ticks.delete(pid);
     const rollout = this.rollout();

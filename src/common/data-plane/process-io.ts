@@ -36,6 +36,9 @@ export class ProcessIo {
   /** Set by watchStdin: the clock that times stdin lines, and when the last one came. */
   private watchClock: Clock | undefined;
   private lastLineAtMs = 0;
+  private idleMs = 0;
+  /** Controllers connected on the control socket (a controller there counts as one on stdin). */
+  private socketClients = 0;
   private stopWatch: (() => void) | undefined;
   private readonly onSigterm = () => this.stop('SIGTERM');
   private readonly onSigint = () => this.stop('SIGINT');
@@ -69,8 +72,10 @@ export class ProcessIo {
       this.ended = true;
       this.lineWaiter?.(undefined);
       o.onStdinClosed?.();
-      if (o.survive) this.parentGone('stdin closed');
-      else if (o.exitWithParent) this.stop('stdin closed (the controller is gone)');
+      if (o.survive) {
+        this.parentGone('stdin closed');
+        if (this.socketClients === 0) this.controllerLeft();
+      } else if (o.exitWithParent) this.stop('stdin closed (the controller is gone)');
     });
   }
 
@@ -84,20 +89,42 @@ export class ProcessIo {
     );
   }
 
-  /** Stops (drains) once no stdin line has arrived for `idleMs`, counted from now. */
+  /**
+   * Stops (drains) once no line has arrived for `idleMs`, counted from now, while a controller is
+   * there. With `survive`, once none is (stdin closed, no one on the socket) the orphan timeout rules
+   * instead, unless the last line was already too long ago (the controller was cut off before its
+   * connection closed); a controller that connects again gets the whole `idleMs` anew.
+   */
   watchStdin(idleMs: number, clock: Clock): void {
     this.watchClock = clock;
+    this.idleMs = idleMs;
     this.lastLineAtMs = clock.nowMs();
     const periodMs = Math.max(50, Math.min(1000, idleMs / 4));
     this.stopWatch = every(
       clock,
       periodMs,
       () => {
+        if (this.o.survive && this.ended && this.socketClients === 0) return;
         if (clock.nowMs() - this.lastLineAtMs > idleMs)
           this.stop(`no line on stdin for ${idleMs}ms (the controller is unreachable)`);
       },
       { unref: true },
     );
+  }
+
+  /** The number of controllers connected on the control socket changed. */
+  setSocketClients(n: number): void {
+    const was = this.socketClients;
+    this.socketClients = n;
+    if (was === 0 && n > 0 && this.watchClock) this.lastLineAtMs = this.watchClock.nowMs();
+    if (n === 0 && this.ended) this.controllerLeft();
+  }
+
+  /** The last controller went away: a deadline that had already passed stops it now. */
+  private controllerLeft(): void {
+    const clock = this.watchClock;
+    if (clock && clock.nowMs() - this.lastLineAtMs > this.idleMs)
+      this.stop(`no line for ${this.idleMs}ms before the controller's connection closed (it was cut off)`);
   }
 
   private readonly hup = () => this.onSighup();

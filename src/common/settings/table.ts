@@ -176,8 +176,10 @@ const replicaRows = {
     min: 0,
     max: 3_600_000,
     help:
-      'Drain and exit when no line arrives on stdin for this long (replicas on SSH ' +
-      'hosts get a heartbeat line every ssh.keepalive); 0 never.',
+      'Drain and exit when no line arrives on stdin (or the control socket) for this long ' +
+      'while a controller is connected (replicas on SSH hosts get a heartbeat line every ' +
+      'ssh.keepalive); with a control socket and no controller, the orphan timeout rules ' +
+      'instead; 0 never.',
   },
 } as const satisfies Record<keyof ReplicaSettings, TableSetting>;
 
