@@ -112,10 +112,6 @@ test('handling time makes the adaptive step scale where the session alone does n
   const down = shared.decisions.find((d) => d.to === 1);
   assert.ok(up && up.second > 60 && up.second <= 80, `up at ${up?.second}`);
   assert.ok(down && down.second > 150 && down.second <= 200, `down at ${down?.second}`);
-  // Draining a replica waits for the requests its main thread still holds: none is lost.
-  const answered = shared.seconds.reduce((a, s) => a + s.answered, 0);
-  assert.equal(shared.summary.failed, 0);
-  assert.equal(answered, trace.ratePerSec.reduce((a, b) => a + b, 0));
   // Deterministic: the random arrivals come from a fixed seed.
   assert.deepEqual(run(3.4).decisions, shared.decisions);
 });
