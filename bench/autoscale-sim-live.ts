@@ -5,19 +5,29 @@
 // simulated (src/simulate/, as `serve autoscale simulate` does: the profile, the service time measured
 // from the model as the CLI measures it, the replica start time seen live). Reports the per-second
 // replica difference, each decision's time, replica-seconds and p99 per phase, against the targets:
-// the same peak, replica-seconds within 10%, each decision within 10 s.
-// Usage: node .benchdist-x/bench/autoscale-sim-live.js [--runs 3] [--modes adaptive,fixed] [--scale 0.5]
-// Writes bench/results/autoscale-sim-live.{json,md} (a --scale other than 1 adds -scale<N> to the name),
-// again after every run.
+// the same peak, replica-seconds within 10%, each decision within 10 s. Each run is simulated three
+// ways: the session alone (no handling time, evenly spaced arrivals: the model before handlingMs),
+// the CLI's defaults (handlingMs DEFAULT_HANDLING_MS, random arrivals), and with the handling time
+// this run's replica showed in the first 10 s of the 250 req/s phase, before any live decision (its
+// own mean stay from /metrics, as an M/D/1 queue's: replica-stay.ts).
+// Usage: node dist/bench/autoscale-sim-live.js [--runs 3] [--modes adaptive,fixed] [--scale 0.5] [--name N]
+// Writes bench/results/<name>.{json,md} (default autoscale-sim-live; a --scale other than 1 adds
+// -scale<N>), again after every run.
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BatchingMode } from '../src/common/settings/table.js';
 import { measureBatchTimes } from '../src/replica/batch-timing.js';
+import type { ArrivalPattern } from '../src/simulate/arrivals.js';
 import { simulateWithLatencies } from '../src/simulate/cluster-model.js';
-import type { ServiceTimeModel } from '../src/simulate/service-time.js';
+import { serviceMs, type ServiceTimeModel } from '../src/simulate/service-time.js';
+import { DEFAULT_ARRIVALS, DEFAULT_HANDLING_MS } from '../src/simulate/simulation.js';
 import { loadNote, MODEL, startLocal, type LocalCluster } from './cluster-harness.js';
-import { demoRegistry, writeResults } from './replica-harness.js';
+import { demoRegistry, repoRoot, writeResults } from './replica-harness.js';
 import { compare, type Comparison } from './sim-live-compare.js';
+import { decisionText, markdown, pct } from './sim-live-report.js';
+import { md1ServiceMs, stayIn, type StayFigures } from './replica-stay.js';
 import { liveRun, type LiveRun, type Phase } from './sim-live-harness.js';
 
 const { values } = parseArgs({
@@ -25,12 +35,15 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '1' },
     modes: { type: 'string', default: 'adaptive,fixed' },
     scale: { type: 'string', default: '1' },
+    name: { type: 'string', default: 'autoscale-sim-live' },
+    // Adds to the runs already in bench/results/<name>.json (a series run a few runs at a time).
+    append: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
 const scale = Number(values.scale);
 const modes = values.modes.split(',') as BatchingMode[];
-const name = scale === 1 ? 'autoscale-sim-live' : `autoscale-sim-live-scale${scale}`;
+const name = scale === 1 ? values.name : `${values.name}-scale${scale}`;
 const plan: Phase[] = [
   { seconds: Math.round(60 * scale), ratePerSec: 40 },
   { seconds: Math.round(90 * scale), ratePerSec: 250 },
@@ -55,7 +68,20 @@ const serviceTime: ServiceTimeModel = {
 };
 log(`service time ${serviceTime.points.map(([b, ms]) => `${b}:${ms.toFixed(2)}ms`).join(' ')}`);
 
-interface RunRecord {
+/** How a run was simulated: the handling time per request and the arrival pattern. */
+interface Variant {
+  name: 'session only' | 'defaults' | 'this run';
+  handlingMs: number;
+  arrivals: ArrivalPattern;
+}
+
+export interface SimRecord extends Variant {
+  sim: { replicas: number[]; replicaSeconds: number[]; decisions: Array<{ second: number; from: number; to: number }> };
+  comparison: Omit<Comparison, 'diffs'>;
+  diffs: number[];
+}
+
+export interface RunRecord {
   mode: BatchingMode;
   run: number;
   at: string;
@@ -64,16 +90,45 @@ interface RunRecord {
   startupFrom: string;
   sent: number[];
   live: Omit<LiveRun, 'load'>;
-  sim: { replicas: number[]; replicaSeconds: number[]; decisions: Array<{ second: number; from: number; to: number }> };
+  /** The replicas' own stay figures per phase (all replicas together), and in the calibration window. */
+  stay: Array<StayFigures | undefined>;
+  calibration: (StayFigures & { fromS: number; toS: number; ratePerSec: number }) | undefined;
   requests: { ok: number; failed: number };
-  comparison: Omit<Comparison, 'diffs'>;
-  diffs: number[];
+  sims: SimRecord[];
 }
-const records: RunRecord[] = [];
-const startTimes: number[] = [];
+const records: RunRecord[] = values.append
+  ? await readFile(path.join(repoRoot, 'bench', 'results', `${name}.json`), 'utf8').then(
+      (t) => (JSON.parse(t) as { runs: RunRecord[] }).runs,
+      () => [],
+    )
+  : [];
+// SIGTERM (a quiet window begins): stop the cluster of the run under way, keep the runs finished.
+let current: LocalCluster | undefined;
+process.once('SIGTERM', () => {
+  log('SIGTERM: stopping the cluster; the runs finished so far are written');
+  void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(143));
+});
+const startTimes: number[] = records.flatMap((r) => r.live.startTimesS);
 
-for (let run = 1; run <= runs; run++) {
+/** All replicas' stay figures from `fromS` to `toS`, weighed by requests. */
+function stayOver(live: LiveRun, fromS: number, toS: number): StayFigures | undefined {
+  const parts = [...new Set(live.stay.map((x) => x.id))].flatMap((id) => stayIn(live.stay, id, fromS, toS) ?? []);
+  const n = parts.reduce((a, p) => a + p.requests, 0);
+  if (n === 0) return undefined;
+  const w = (k: keyof StayFigures) => parts.reduce((a, p) => a + p[k] * p.requests, 0) / n;
+  return {
+    requests: n,
+    stayMs: w('stayMs'),
+    queueMs: w('queueMs'),
+    runMs: w('runMs'),
+    batchRows: w('batchRows'),
+    handlingMs: w('handlingMs'),
+  };
+}
+
+for (let i = 1; i <= runs; i++) {
   for (const mode of modes) {
+    const run = records.filter((r) => r.mode === mode).length + 1;
     log(`run ${run} ${mode}: starting the cluster (${loadNote()})`);
     const t0 = performance.now();
     const cluster: LocalCluster = await startLocal((p) => ({
@@ -90,6 +145,7 @@ for (let run = 1; run <= runs; run++) {
       runtime: { ...p.runtime, threads: 1 },
       resources: { ...p.resources, cpus: 1 },
     }));
+    current = cluster;
     const clusterStartS = (performance.now() - t0) / 1000;
     // The simulator takes the very profile the cluster runs.
     const profile = cluster.profile;
@@ -98,6 +154,7 @@ for (let run = 1; run <= runs; run++) {
       live = await liveRun(cluster, plan);
     } finally {
       await cluster.stop();
+      current = undefined;
     }
     startTimes.push(...live.startTimesS);
     const own = live.startTimesS.length > 0;
@@ -107,17 +164,46 @@ for (let run = 1; run <= runs; run++) {
       : startTimes.length > 0
         ? 'earlier runs (this one did not scale up)'
         : 'serve up of this run (no run scaled up yet)';
-    const { result: sim, latenciesBySecond } = simulateWithLatencies({
-      profile,
-      trace: { ratePerSec: live.load.sentPerSecond, source: 'live' },
-      serviceTime,
-      startupMs: startupS * 1000,
-      initialReplicas: 1,
+    // The first 10 s of the high phase, one replica: the handling that the M/D/1 queue needs to hold
+    // the stay the replica showed (less the session's run, which the simulation adds itself).
+    const highFromS = plan[0]!.seconds;
+    const calibration = stayIn(live.stay, live.stay[0]?.id ?? '', highFromS, highFromS + 10);
+    const variants: Variant[] = [
+      { name: 'session only', handlingMs: 0, arrivals: 'even' },
+      { name: 'defaults', handlingMs: DEFAULT_HANDLING_MS, arrivals: DEFAULT_ARRIVALS },
+    ];
+    if (calibration)
+      variants.push({
+        name: 'this run',
+        handlingMs: md1ServiceMs(calibration.ratePerSec, calibration.stayMs - serviceMs(serviceTime, 1)),
+        arrivals: 'random',
+      });
+    const sims = variants.map((v): SimRecord => {
+      const { result: sim, latenciesBySecond } = simulateWithLatencies({
+        profile,
+        trace: { ratePerSec: live.load.sentPerSecond, source: 'live' },
+        serviceTime,
+        startupMs: startupS * 1000,
+        initialReplicas: 1,
+        handlingMs: v.handlingMs,
+        arrivals: v.arrivals,
+      });
+      const { diffs, ...comparison } = compare(live, sim, latenciesBySecond, plan);
+      return {
+        ...v,
+        sim: {
+          replicas: sim.seconds.map((s) => s.replicas),
+          replicaSeconds: sim.seconds.map((s) => s.replicaSeconds),
+          decisions: sim.decisions.map((d) => ({ second: d.second, from: d.from, to: d.to })),
+        },
+        comparison,
+        diffs,
+      };
     });
-    const c = compare(live, sim, latenciesBySecond, plan);
     const { load, ...liveRest } = live;
     const ok = load.answers.filter((a) => a.ok).length;
-    const { diffs, ...comparison } = c;
+    let fromS = 0;
+    const stay = plan.map((p) => stayOver(live, fromS, (fromS += p.seconds)));
     records.push({
       mode,
       run,
@@ -127,22 +213,21 @@ for (let run = 1; run <= runs; run++) {
       startupFrom,
       sent: load.sentPerSecond,
       live: liveRest,
-      sim: {
-        replicas: sim.seconds.map((s) => s.replicas),
-        replicaSeconds: sim.seconds.map((s) => s.replicaSeconds),
-        decisions: sim.decisions.map((d) => ({ second: d.second, from: d.from, to: d.to })),
-      },
+      stay,
+      calibration,
       requests: { ok, failed: load.answers.length - ok },
-      comparison,
-      diffs,
+      sims,
     });
-    log(
-      `run ${run} ${mode}: peak live ${c.livePeak} sim ${c.simPeak}; replica-seconds live ${c.liveReplicaSeconds.toFixed(1)} sim ${c.simReplicaSeconds.toFixed(1)} (${pct(c.replicaSecondsError)}); decisions ${c.decisions.map(decisionText).join(', ') || 'none'}`,
-    );
+    for (const s of sims) {
+      const c = s.comparison;
+      log(
+        `run ${run} ${mode} [${s.name}, handling ${s.handlingMs.toFixed(2)} ms]: peak live ${c.livePeak} sim ${c.simPeak}; replica-seconds live ${c.liveReplicaSeconds.toFixed(1)} sim ${c.simReplicaSeconds.toFixed(1)} (${pct(c.replicaSecondsError)}); decisions ${c.decisions.map(decisionText).join(', ') || 'none'}`,
+      );
+    }
     await writeResults(
       name,
       { cpus: os.availableParallelism(), node: process.version, plan, serviceTime, runs: records },
-      markdown(),
+      markdown(records, plan, serviceTime),
     );
   }
 }
@@ -150,71 +235,4 @@ for (let run = 1; run <= runs; run++) {
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
-}
-
-function pct(x: number): string {
-  return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-}
-
-function decisionText(d: Comparison['decisions'][number]): string {
-  const t = (s: number | undefined) => (s === undefined ? 'none' : `${s.toFixed(1)} s`);
-  return `${d.from}->${d.to} live ${t(d.liveS)} sim ${t(d.simS)}`;
-}
-
-/** "1×72 2×118 1×50": a replica count and how many seconds in a row it held. */
-function runs1(xs: readonly number[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < xs.length;) {
-    let j = i;
-    while (j < xs.length && xs[j] === xs[i]) j++;
-    out.push(`${xs[i]}×${j - i}`);
-    i = j;
-  }
-  return out.join(' ');
-}
-
-function markdown(): string {
-  const yes = (b: boolean) => (b ? 'met' : '**missed**');
-  const lines = [
-    '# Autoscaling: the simulator against a live cluster with real replicas',
-    '',
-    `${os.availableParallelism()} CPUs · Node ${process.version} · the \`local\` profile, demo model (cnn-lstm), 1 ONNX Runtime thread and 1 CPU per replica, 1-2 replicas, target 1 in flight, upscale 10 s, downscale 30 s, look-back 10 s, sampled every 1 s; step ${plan.map((p) => `${p.ratePerSec} req/s for ${p.seconds} s`).join(', then ')} (JSON requests, open loop); simulated on the trace sent, service time ${serviceTime.points.map(([b, ms]) => `${b}:${ms.toFixed(2)}ms`).join(', ')} (${serviceTime.source}).`,
-    '',
-    'Targets: the same peak replica count, replica-seconds within 10%, each scale decision within 10 s.',
-    '',
-    '| mode | run | peak live / sim | replica-s live / sim | error | decisions (live / sim, s) | seconds equal | start s | peak | replica-s | decisions |',
-    '|---|---:|---:|---:|---:|---|---:|---:|---|---|---|',
-  ];
-  for (const r of records) {
-    const c = r.comparison;
-    const equal = r.diffs.filter((d) => d === 0).length;
-    lines.push(
-      `| ${r.mode} | ${r.run} | ${c.livePeak} / ${c.simPeak} | ${c.liveReplicaSeconds.toFixed(1)} / ${c.simReplicaSeconds.toFixed(1)} | ${pct(c.replicaSecondsError)} | ${c.decisions.map(decisionText).join('; ') || 'none / none'} | ${equal} of ${r.diffs.length} | ${r.startupS.toFixed(2)} | ${yes(c.samePeak)} | ${yes(c.replicaSecondsWithin10)} | ${yes(c.decisionsWithin10s)} |`,
-    );
-  }
-  lines.push('', '## Per phase (live / simulated)', '');
-  lines.push(
-    "Signal: the policy's in flight + queued over its 10 s look-back, averaged over the phase's second half. " +
-      "Rate × mean: the requests in flight at the gateway by Little's law (the replicas' in flight is at most that).",
-    '',
-  );
-  lines.push(
-    '| mode | run | phase | req/s | p99 ms | mean ms | rate × mean | replica-s | failed | signal (2nd half) |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
-  );
-  for (const r of records)
-    for (const p of r.comparison.phases)
-      lines.push(
-        `| ${r.mode} | ${r.run} | ${p.fromS}-${p.toS} s | ${p.ratePerSec} | ${p.liveP99Ms.toFixed(1)} / ${p.simP99Ms.toFixed(1)} | ${p.liveMeanMs.toFixed(1)} / ${p.simMeanMs.toFixed(1)} | ${((p.ratePerSec * p.liveMeanMs) / 1000).toFixed(2)} / ${((p.ratePerSec * p.simMeanMs) / 1000).toFixed(2)} | ${p.liveReplicaSeconds.toFixed(1)} / ${p.simReplicaSeconds.toFixed(1)} | ${p.liveFailed} / ${p.simFailed} | ${p.liveSignal.toFixed(2)} / ${p.simSignal.toFixed(2)} |`,
-      );
-  lines.push('', '## Replicas aimed for, second by second (count×seconds)', '');
-  for (const r of records) {
-    lines.push(
-      `- ${r.mode} run ${r.run} (${r.at}, ${r.load}; start time ${r.startupS.toFixed(2)} s from ${r.startupFrom}; ${r.requests.ok} ok, ${r.requests.failed} failed)`,
-      `  - live: ${runs1(r.live.replicas)}`,
-      `  - sim:  ${runs1(r.sim.replicas)}`,
-      `  - |difference|: mean ${(r.diffs.reduce((a, b) => a + b, 0) / r.diffs.length).toFixed(3)}, largest ${Math.max(...r.diffs)}`,
-    );
-  }
-  return lines.join('\n') + '\n';
 }

@@ -3,6 +3,7 @@
 // ready, the policy's signal, the applied scaling decisions); sim-live-compare.ts compares it with its simulation.
 import { Agent, request } from 'undici';
 import type { LocalCluster } from './cluster-harness.js';
+import { StayRecorder, type StaySample } from './replica-stay.js';
 
 /** One phase of the step: a rate held for some seconds. */
 export interface Phase {
@@ -94,6 +95,8 @@ export interface LiveRun {
   signal: number[];
   /** From each scale-up's decision until that many replicas were ready, s. */
   startTimesS: number[];
+  /** Each ready replica's stay counters (replica-stay.ts), scraped every second, seconds since the load's start. */
+  stay: StaySample[];
 }
 
 const ALIVE = new Set(['starting', 'ready', 'draining', 'unhealthy']);
@@ -116,9 +119,13 @@ export async function liveRun(cluster: LocalCluster, plan: readonly Phase[]): Pr
   };
   sample();
   const sampler = setInterval(sample, 100);
+  const stayRecorder = new StayRecorder();
+  stayRecorder.start(() => cluster.status().replicas);
   const load = await stepLoad(`${cluster.url}/v2/models/cnn-lstm/infer`, plan);
   sample();
   clearInterval(sampler);
+  stayRecorder.stop();
+  const stay = stayRecorder.samples.map((x) => ({ ...x, atS: x.atS - load.startedAtPerfMs / 1000 }));
   const at = samples.map((s) => ({ ...s, atS: s.atS - load.startedAtPerfMs / 1000 }));
   const n = load.sentPerSecond.length;
   const last = (t: number) => [...at].reverse().find((s) => s.atS <= t) ?? at[0]!;
@@ -143,5 +150,5 @@ export async function liveRun(cluster: LocalCluster, plan: readonly Phase[]): Pr
       const ready = at.find((x) => x.atS >= d.second && x.ready >= d.to);
       return ready ? [ready.atS - d.second] : [];
     });
-  return { load, replicas, replicaSeconds, decisions, signal, startTimesS };
+  return { load, replicas, replicaSeconds, decisions, signal, startTimesS, stay };
 }

@@ -10,7 +10,9 @@ import { loadProfileOrSchedule } from '../profile/schedule/load.js';
 import type { Profile } from '../profile/types.js';
 import { measureBatchTimes } from '../replica/batch-timing.js';
 import { simulate } from '../simulate/cluster-model.js';
+import { ARRIVAL_PATTERNS, type ArrivalPattern } from '../simulate/arrivals.js';
 import { parseServiceTime, type ServiceTimeModel } from '../simulate/service-time.js';
+import { DEFAULT_HANDLING_MS } from '../simulate/simulation.js';
 import { parseTrace } from '../simulate/trace.js';
 import { action } from './errors.js';
 import { printJson } from './output.js';
@@ -22,6 +24,8 @@ interface SimulateFlags {
   serviceTime?: string;
   startTime: string;
   initial?: string;
+  handlingMs?: string;
+  arrivals: string;
   registry?: string;
   html?: string;
   json?: boolean;
@@ -72,6 +76,12 @@ async function run(flags: SimulateFlags): Promise<number> {
   const initial = flags.initial === undefined ? undefined : Number(flags.initial);
   if (initial !== undefined && !(Number.isInteger(initial) && initial >= 0))
     throw new UserError(`--initial must be a whole number >= 0, got "${flags.initial}"`);
+  const handlingMs = flags.handlingMs === undefined ? DEFAULT_HANDLING_MS : Number(flags.handlingMs);
+  if (flags.handlingMs !== undefined && !(/\S/.test(flags.handlingMs) && handlingMs >= 0 && handlingMs < 60_000))
+    throw new UserError(`--handling-ms must be a number of milliseconds >= 0, got "${flags.handlingMs}"`);
+  const arrivals = flags.arrivals as ArrivalPattern;
+  if (!ARRIVAL_PATTERNS.includes(arrivals))
+    throw new UserError(`--arrivals must be ${ARRIVAL_PATTERNS.join(' or ')}, got "${flags.arrivals}"`);
   const loaded = await loadProfileOrSchedule(flags.profile);
   if (loaded.kind === 'schedule') {
     throw new UserError(
@@ -90,7 +100,7 @@ async function run(flags: SimulateFlags): Promise<number> {
   }
   const trace = parseTrace(text, flags.trace);
   const serviceTime = await serviceTimeFor(profile, flags);
-  const result = simulate({ profile, trace, serviceTime, startupMs, initialReplicas: initial });
+  const result = simulate({ profile, trace, serviceTime, startupMs, initialReplicas: initial, handlingMs, arrivals });
   if (flags.html) await writeFile(flags.html, simulationHtml(result, profile));
   if (flags.json) printJson({ profile: profile.name, ...result });
   else process.stdout.write(renderSimulation(result, profile) + (flags.html ? `\nWrote ${flags.html}` : '') + '\n');
@@ -120,6 +130,16 @@ export function register(program: Command): void {
     )
     .option('--start-time <duration>', 'from asking for a replica until it is ready', '2s')
     .option('--initial <n>', "replicas at the start (default the profile's replicas.initial)")
+    .option(
+      '--handling-ms <ms>',
+      "a replica's main-thread time per request outside the model run (HTTP, JSON, answering), one request " +
+        `at a time (default ${DEFAULT_HANDLING_MS}, the demo model's JSON request on a CPU of its own)`,
+    )
+    .option(
+      '--arrivals <pattern>',
+      "when each second's requests arrive: random (independent instants) or even (evenly spaced)",
+      'random',
+    )
     .option('--registry <dir>', "model registry to measure the service time from (default the profile's)")
     .option('--html <file>', 'also write a self-contained HTML page: load, replicas and predicted p99 on one time axis')
     .option('--json', 'print the whole simulation as JSON')

@@ -26,6 +26,7 @@ export function renderSimulation(r: SimulationResult, profile: Profile): string 
     `  batch ${profile.batching.maxBatchSize} within ${profile.batching.batchWaitMs}` +
       `ms (${profile.batching.mode}, at most ${profile.batching.maxQueuedRequests} queued); service time per batch ${serviceText(r)} (${r.serviceTime.source}); a new ` +
       `replica is ready ${r.startupMs / 1000}s after it is asked for`,
+    `  handling ${r.handlingMs}ms per request on the replica's main thread, one at a time; ${r.arrivals} arrivals`,
   ];
   const buckets = Math.max(1, Math.ceil(r.seconds.length / 60));
   const perBucket = Array.from({ length: Math.ceil(r.seconds.length / buckets) }, (_, i) =>
@@ -120,7 +121,7 @@ export function simulationHtml(r: SimulationResult, profile: Profile): string {
     title: `Autoscaling simulation: ${profile.name}`,
     subtitle:
       `${r.trace.source}, ${r.trace.seconds} s · service time per batch ` +
-      `${serviceText(r)} · replicas ready ${r.startupMs / 1000}s after they are asked for`,
+      `${serviceText(r)} · handling ${r.handlingMs}ms per request · replicas ready ${r.startupMs / 1000}s after they are asked for`,
     sections: [
       {
         heading: 'Over time',

@@ -2,14 +2,14 @@
 // manual clock; cluster/autoscaler.ts's policy scales on what the controller samples (in flight, queued, latency),
 // each gauge taken as its time average since the previous sample (time-average.ts).
 import { ManualClock } from '../common/clock.js';
-import { Autoscaler } from '../cluster/autoscale/index.js';
-import { policyConfig } from '../cluster/autoscale/index.js';
-import type { LatencyDelta } from '../cluster/autoscale/index.js';
+import { Autoscaler, policyConfig, type LatencyDelta } from '../cluster/autoscale/index.js';
 import type { BatchCostCurve } from '../common/batching/adaptive-batching.js';
+import { Arrivals } from './arrivals.js';
 import { GatewayModel } from './gateway-model.js';
 import { SimReplica, type SimRequest } from './replica-model.js';
 import { costCurveOf, serviceMs } from './service-time.js';
 import { Stats, summarize } from './stats.js';
+import { DEFAULT_ARRIVALS, DEFAULT_HANDLING_MS } from './simulation.js';
 import type { SimDecision, SimTick, SimulationInput, SimulationResult } from './simulation.js';
 
 /** The gateway's request-duration buckets (ms), as its /metrics has them. */
@@ -46,12 +46,16 @@ class ClusterModel {
   private cumulative = 0;
   private latencyCounts = new Array<number>(GATEWAY_BUCKETS_MS.length + 1).fill(0);
   private readonly endMs: number;
+  private readonly arrivals: Arrivals;
+  /** The current second's arrival instants. */
+  private offsetsMs: number[] = [];
 
   constructor(private readonly input: SimulationInput) {
     this.policy = new Autoscaler(policyConfig(input.profile), this.clock);
     this.endMs = input.trace.ratePerSec.length * 1000;
     this.stats = new Stats(input.trace.ratePerSec.length);
     this.curve = costCurveOf(input.serviceTime);
+    this.arrivals = new Arrivals(input.arrivals ?? DEFAULT_ARRIVALS);
     const p = input.profile;
     this.gateway = new GatewayModel({
       clock: this.clock,
@@ -90,8 +94,10 @@ class ClusterModel {
     // Let what arrived finish (bounded by the request timeout); the figures stop at the trace's end.
     this.clock.set(this.endMs + p.gateway.requestTimeoutMs + 1);
     this.stats.finish();
-    const { trace, serviceTime, startupMs } = this.input;
+    const { trace, serviceTime, startupMs, handlingMs = DEFAULT_HANDLING_MS, arrivals = DEFAULT_ARRIVALS } = this.input;
     return {
+      handlingMs,
+      arrivals,
       seconds: this.stats.seconds,
       decisions: this.decisions,
       ticks: this.ticks,
@@ -103,15 +109,16 @@ class ClusterModel {
   }
 
   /**
-   * The arrivals of second `s` from its `i`-th on, evenly spaced (a constant-rate open loop, as
-   * `serve bench` sends), one timer at a time; fractional rates carry over to the next second.
+   * The arrivals of second `s` from its `i`-th on, at the input's pattern (arrivals.ts), one timer
+   * at a time; fractional rates carry over to the next second.
    */
   private arrivalsOf(s: number, i: number): void {
     const rates = this.input.trace.ratePerSec;
     for (; s < rates.length; s++, i = 0) {
       const n = Math.floor(this.cumulative + rates[s]!) - Math.floor(this.cumulative);
       if (i < n) {
-        const atMs = s * 1000 + ((i + 0.5) * 1000) / n;
+        if (i === 0) this.offsetsMs = this.arrivals.offsetsMs(n);
+        const atMs = s * 1000 + this.offsetsMs[i]!;
         this.clock.setTimer(() => {
           this.arrive();
           this.arrivalsOf(s, i + 1);
@@ -154,6 +161,7 @@ class ClusterModel {
       batchWaitMs: b.batchWaitMs,
       maxQueuedRequests: b.maxQueuedRequests,
       serviceMs: (rows) => serviceMs(this.input.serviceTime, rows),
+      handlingMs: this.input.handlingMs ?? DEFAULT_HANDLING_MS,
       curve: this.curve,
       onDone: (_r, done) => this.onDone(done),
       budgetMs: this.input.profile.gateway.requestTimeoutMs,

@@ -1,8 +1,9 @@
-// One simulated replica (simulate): the replica's own batch queue and batching rule
-// (common/batching: the profile's batching.mode, max_batch_size, batch_wait_timeout and
-// max_queued_requests) in front of one session that runs a batch at a time; starting, ready,
-// draining, stopped. Its in-flight and queued counts are also kept as time averages (the
-// controller's samples, time-average.ts).
+// One simulated replica (simulate): its main thread's per-request handling (reading, parsing and
+// answering a request: `handlingMs` each, one request at a time, first come first served), then the
+// replica's own batch queue and batching rule (common/batching: the profile's batching.mode,
+// max_batch_size, batch_wait_timeout and max_queued_requests) in front of one session that runs a
+// batch at a time; starting, ready, draining, stopped. Its in-flight and queued counts are also
+// kept as time averages (the controller's samples, time-average.ts).
 import type { Clock, TimerHandle } from '../common/clock.js';
 import { ArrivalRate, type BatchCostCurve } from '../common/batching/adaptive-batching.js';
 import {
@@ -19,6 +20,8 @@ export interface SimRequest {
   arrivedMs: number;
   /** The replica whose full queue refused it (503): the gateway's one retry goes elsewhere. */
   refusedBy?: SimReplica;
+  /** Requests in flight from the gateway to the replica when it was sent, this one included. */
+  gatewayInflight?: number;
 }
 
 interface Queued extends QueuedItem {
@@ -37,6 +40,11 @@ export interface ReplicaModelOptions {
   maxQueuedRequests: number;
   /** Run time of a batch of `rows` in ms. */
   serviceMs(rows: number): number;
+  /**
+   * Main-thread time per request outside the session (HTTP, JSON, answering), ms: served one at a
+   * time before the batch queue, so it queues when requests come close together. 0: none.
+   */
+  handlingMs: number;
   /** What adaptive mode weighs: the batch-cost curve (a replica measures it at warm-up). */
   curve: BatchCostCurve;
   /** A batch finished: its requests are answered now. */
@@ -57,6 +65,10 @@ export class SimReplica {
   readonly inFlightLevel: TimeAverage;
   readonly queuedLevel: TimeAverage;
   private readonly queue: BatchQueue<Queued>;
+  /** Requests received and waiting for, or being handled by, the main thread (the first is being handled). */
+  private handling: SimRequest[] = [];
+  private handlingHead = 0;
+  private handlingTimer: TimerHandle | undefined;
   private policy: BatchPolicy;
   private running: SimRequest[] = [];
   /** The session is running a batch (or answering one: new requests then wait for the next). */
@@ -80,7 +92,7 @@ export class SimReplica {
 
   /** Requests received and not yet answered (what its serve_replica_in_flight reports). */
   get inFlight(): number {
-    return this.queue.size + this.running.length;
+    return this.handling.length - this.handlingHead + this.queue.size + this.running.length;
   }
 
   /** Requests waiting for the session. */
@@ -94,13 +106,38 @@ export class SimReplica {
   }
 
   submit(r: SimRequest): void {
+    if (!(this.o.handlingMs > 0)) return this.enqueue(r, this.inFlight + 1);
+    this.handling.push(r);
+    r.gatewayInflight = this.inFlight;
+    this.levelsChanged();
+    if (this.handling.length - this.handlingHead === 1) this.handleNext();
+  }
+
+  /** The main thread takes the next request; once handled, it goes to the batch queue. */
+  private handleNext(): void {
+    this.handlingTimer = this.o.clock.setTimer(() => {
+      this.handlingTimer = undefined;
+      const r = this.handling[this.handlingHead++]!;
+      if (this.handlingHead > 1024 && this.handlingHead * 2 > this.handling.length) {
+        this.handling = this.handling.slice(this.handlingHead);
+        this.handlingHead = 0;
+      }
+      if (this.phase === 'stopped') return;
+      this.enqueue(r, r.gatewayInflight ?? 1);
+      if (this.handling.length > this.handlingHead) this.handleNext();
+    }, this.o.handlingMs);
+  }
+
+  /** Into the batch queue (503 when full), `gatewayInflight` the gateway's count when it sent the request. */
+  private enqueue(r: SimRequest, gatewayInflight: number): void {
     const now = this.o.clock.nowMs();
     this.arrivals.record(now, 1);
     // The gateway counts the request it sends among those in flight to the replica.
-    this.hint = { inflight: this.inFlight + 1, atMs: now };
+    this.hint = { inflight: gatewayInflight, atMs: now };
     const item = { rows: 1, priority: PRIORITY, enqueuedMs: now, deadlineMs: r.arrivedMs + this.o.budgetMs, r };
-    if (!this.queue.offer(item).accepted) return this.o.onRefused(this, r);
+    const accepted = this.queue.offer(item).accepted;
     this.levelsChanged();
+    if (!accepted) return this.o.onRefused(this, r);
     if (!this.busy) this.pump(false);
   }
 
@@ -119,6 +156,7 @@ export class SimReplica {
     this.phase = 'stopped';
     this.stoppedMs = this.o.clock.nowMs();
     this.clearWait();
+    this.o.clock.clearTimer(this.handlingTimer);
   }
 
   /** What the batcher does when the session is free: expire, then ask the pure core. */
@@ -175,7 +213,7 @@ export class SimReplica {
     this.o.onDone(this, done);
     this.busy = false;
     if (this.queued > 0) this.pump(true);
-    else if (this.phase === 'draining') this.stop();
+    else if (this.phase === 'draining' && this.inFlight === 0) this.stop();
   }
 
   private levelsChanged(): void {

@@ -67,9 +67,20 @@ export class Stats {
     this.arrivedN = 0;
   }
 
-  /** Fills in failures, which may be counted after their second closed (a timeout found later). */
+  /**
+   * Fills in failures, which may be counted after their second closed (a timeout found later), and
+   * the answers after the trace's end, which belong to its last second.
+   */
   finish(): void {
     for (const row of this.seconds) row.failed = this.failedBy.get(row.second) ?? 0;
+    const last = this.seconds.at(-1);
+    const lat = last && this.latencies[last.second];
+    if (!last || !lat || lat.length === last.answered) return;
+    last.answered = lat.length;
+    last.p99Ms = percentile(
+      [...lat].sort((a, b) => a - b),
+      99,
+    );
   }
 }
 

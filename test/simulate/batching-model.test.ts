@@ -23,13 +23,17 @@ const issueProfile = (mode: Mode) =>
     autoscaling: { enabled: true, targetOngoingRequests: 1, upscaleDelayMs: 10_000, downscaleDelayMs: 30_000 },
     batching: { mode },
   });
+/** No handling time, evenly spaced arrivals: the known answers below are the batcher's alone. */
+const sessionOnly = { handlingMs: 0, arrivals: 'even' } as const;
 // A small model whose run is mostly per-request cost: 2 ms for one row, 4 ms for 8, 12 ms for 32.
 const small = parseServiceTime('1:2ms,8:4ms,32:12ms');
 
 test('adaptive batching (the default) runs a lone request at once; fixed waits the window, and scales where adaptive does not', () => {
   assert.equal(defaultProfile().batching.mode, 'adaptive');
   const trace = { ratePerSec: rates([60, 40], [90, 250], [90, 40]), source: 'issue' };
-  const run = (mode: Mode) => simulate({ profile: issueProfile(mode), trace, serviceTime: small, startupMs: 2000 });
+  // The session alone (no handling time, evenly spaced arrivals): the batch modes' own difference.
+  const run = (mode: Mode) =>
+    simulate({ profile: issueProfile(mode), trace, serviceTime: small, startupMs: 2000, ...sessionOnly });
   const adaptive = run('adaptive');
   const fixed = run('fixed');
   // At 40 req/s every request is alone: adaptive runs it at once (2 ms), fixed waits 10 ms first.
@@ -60,6 +64,7 @@ test('max_batch_size and batch_wait_timeout shape the latency: fixed mode waits 
       trace,
       serviceTime: parseServiceTime('5ms'),
       startupMs: 0,
+      ...sessionOnly,
     }).summary.p99Ms;
   assert.equal(p99({ batchWaitMs: 20 }), 25);
   assert.equal(p99({ batchWaitMs: 3 }), 8);
@@ -103,6 +108,7 @@ test('the sampled in-flight signal is the time average, not the same instant of 
     trace: { ratePerSec: rates([30, 40]), source: 't' },
     serviceTime: parseServiceTime('1:8ms,32:40ms'),
     startupMs: 0,
+    ...sessionOnly,
   });
   assert.equal(r.ticks.length, 29);
   for (const t of r.ticks) {
