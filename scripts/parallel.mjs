@@ -1,5 +1,5 @@
-// Runs package.json scripts side by side, one lane per argument (npm test's type-checked lint beside
-// the format check, the build and the unit tests: each
+// Runs package.json scripts side by side, one lane per argument (npm test's lint lane beside the
+// build and the unit tests: each
 // tool is mostly single-threaded, so two lanes on two cores take the time of the longer lane, not
 // of the sum). `a+b` runs a then b in one lane (b only if a passed). Each script's output is
 // printed whole when it ends, under its name; the exit code is the first failure's (every lane is

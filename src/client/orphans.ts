@@ -5,6 +5,10 @@
 // the journal recorded (controller-death.ts); a later process with its pid is never asked or signalled.
 import type { ControllerDeath, DeadControllerChild } from '../common/controller-death.js';
 import { signalController, waitGone } from './detached-cluster.js';
+import { groupMembers } from '../common/process.js';
+
+/** How often the processes of a stopped child's group are looked for in /proc. */
+const GROUP_CHECK_MS = 50;
 
 /** What one child of a dead controller answered on its readiness endpoint. */
 export interface OrphanAnswer {
@@ -61,7 +65,7 @@ export interface StoppedChild {
 /**
  * Stops every running local child of a dead controller: SIGTERM to its process group (each child
  * leads its own, the gateway's holder with its serving processes), SIGKILL after `graceMs`, and
- * returns once each is gone. Children on SSH hosts are left alone (they stop themselves when their
+ * returns once each, and everything in its group, is gone. Children on SSH hosts are left alone (they stop themselves when their
  * session's fence fires).
  */
 export async function stopDataPlane(d: ControllerDeath, graceMs: number): Promise<StoppedChild[]> {
@@ -70,10 +74,24 @@ export async function stopDataPlane(d: ControllerDeath, graceMs: number): Promis
   for (const c of running) signal(c.pid, 'SIGTERM');
   return Promise.all(
     running.map(async (c) => {
-      if (await waitGone({ pid: c.pid }, graceMs)) return { id: c.id, pid: c.pid, killed: false };
+      if (await groupGone(c.pid, graceMs)) return { id: c.id, pid: c.pid, killed: false };
       signal(c.pid, 'SIGKILL');
-      await waitGone({ pid: c.pid }, 2000);
+      await groupGone(c.pid, 2000);
       return { id: c.id, pid: c.pid, killed: true };
     }),
   );
+}
+
+/**
+ * Resolves true once the child and every process of its group are gone (the holder can exit while
+ * its serving gateway still drains), false after `ms`.
+ */
+async function groupGone(pgid: number, ms: number): Promise<boolean> {
+  const deadlineMs = Date.now() + ms;
+  if (!(await waitGone({ pid: pgid }, ms))) return false;
+  while (groupMembers(pgid).length > 0) {
+    if (Date.now() >= deadlineMs) return false;
+    await new Promise((resolve) => setTimeout(resolve, GROUP_CHECK_MS));
+  }
+  return true;
 }

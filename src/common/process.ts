@@ -1,6 +1,6 @@
 // Process facts shared by planes that may not import each other (common): liveness by pid, start
 // time and command line (to tell a pid file's owner from a later process that got its pid).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * True if a process with this pid exists and has not exited: a signal 0 probe (EPERM means it
@@ -61,4 +61,18 @@ export function readProcessGroup(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The live (not zombie) processes of process group `pgid`, from /proc (empty where it cannot be read). */
+export function groupMembers(pgid: number): number[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number)
+    .filter((pid) => readProcessGroup(pid) === pgid && isAlive(pid));
 }
