@@ -136,6 +136,9 @@ export type ControlMessage =
   // settings, host and port aside, when given), then hand over from the old one.
   | { type: 'restart'; settings?: Record<string, unknown> };
 
+/** The heartbeat control line, as written to a replica on an SSH host (stdin, or its control socket once adopted). */
+export const HEARTBEAT_LINE = JSON.stringify({ type: 'heartbeat' } satisfies ControlMessage);
+
 /** The gateway's control messages (settings, heartbeats, a replica's reconfigure and the holder's restart aside). */
 export type GatewayControl = Exclude<
   ControlMessage,

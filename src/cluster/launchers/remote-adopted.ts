@@ -4,13 +4,12 @@
 // there. It has exited once its socket closed and its pid is gone there; a connection that went
 // down with it makes it lost (it may still run there, cut off), as for a child this controller started.
 import type { Clock, TimerHandle } from '../../common/clock.js';
+import { HEARTBEAT_LINE } from '../../common/wire.js';
 import type { RemoteConnection } from '../hosts/index.js';
 import type { ExitInfo, LaunchedProcess } from './launcher.js';
 import type { Bridge } from './remote-bridge.js';
 import type { AdoptSpec } from './socket-launch.js';
 
-/** The heartbeat line (what the SSH launcher writes to a child's stdin). */
-const HEARTBEAT = JSON.stringify({ type: 'heartbeat' });
 /** How often a child whose socket closed is looked for there. */
 const GONE_POLL_MS = 200;
 /** How long the end of its socket waits for the connection to say it is down. */
@@ -28,7 +27,7 @@ export function adoptedRemoteProcess(
   let sent: NodeJS.Signals | undefined;
   let heartbeat: TimerHandle | undefined;
   const beat = () => {
-    channel.send(HEARTBEAT);
+    channel.send(HEARTBEAT_LINE);
     heartbeat = clock.setTimer(beat, r.heartbeatMs, { unref: true });
   };
   heartbeat = clock.setTimer(beat, r.heartbeatMs, { unref: true });

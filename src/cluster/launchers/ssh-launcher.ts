@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Clock, TimerHandle } from '../../common/clock.js';
+import { HEARTBEAT_LINE } from '../../common/wire.js';
 import { parseProcessEvent, type ExitInfo, type LaunchSpec, type LaunchedProcess, type Launcher } from './launcher.js';
 import { runProcess } from '../hosts/index.js';
 import { parseRemoteMark, remoteCommand, statusOf } from './remote-command.js';
@@ -30,8 +31,6 @@ export interface SshLauncherOptions {
   detached?: { runKey: string; runDir: string };
 }
 
-/** The heartbeat line (a control message every data-plane child ignores but counts). */
-const HEARTBEAT = JSON.stringify({ type: 'heartbeat' });
 /** How long an unexplained end of a session waits for the connection's verdict. */
 const VERDICT_MS = 1500;
 /**
@@ -127,7 +126,7 @@ class SshSession implements LaunchedProcess {
       }
     });
     const beat = () => {
-      this.send(HEARTBEAT);
+      this.send(HEARTBEAT_LINE);
       this.heartbeat = o.clock.setTimer(beat, o.heartbeatMs, { unref: true });
     };
     this.heartbeat = o.clock.setTimer(beat, o.heartbeatMs, { unref: true });
