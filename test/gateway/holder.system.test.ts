@@ -57,14 +57,17 @@ function childrenOf(pid: number): number[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('10 planned restarts (SIGUSR2) of the serving gateway at 300 req/s fail no request', async (t) => {
+// Four restarts here; issue 26's ten at 300 req/s are bench/data-plane-survival.ts's (the suite's time).
+const RESTARTS = 4;
+
+test(`${RESTARTS} planned restarts (SIGUSR2) of the serving gateway at 300 req/s fail no request`, async (t) => {
   const [r0] = await fakesFor(t, { kind: 'ok', delayMs: 5 });
   const h = startHolder(t, r0!.url);
   await waitFor(() => h.events.some((e) => e.event === 'listening'), 15_000, `listening (stderr: ${h.stderr()})`);
   const { url } = h.events.find((e) => e.event === 'listening') as unknown as { url: string };
   const l = openLoop(url + inferPath, 300, (n) => ({ body: inferBody(n), headers: jsonHeaders }));
   await sleep(300);
-  for (let i = 1; i <= 10; i++) {
+  for (let i = 1; i <= RESTARTS; i++) {
     h.proc.kill('SIGUSR2');
     await waitFor(() => servingPids(h).length === i + 1, 10_000, `serving process ${i + 1}`);
     await sleep(150);
@@ -72,9 +75,13 @@ test('10 planned restarts (SIGUSR2) of the serving gateway at 300 req/s fail no 
   await sleep(300);
   await l.stop();
   const pids = servingPids(h);
-  assert.equal(new Set(pids).size, 11, `11 serving processes one after the other: ${pids.join(' ')}`);
+  assert.equal(
+    new Set(pids).size,
+    RESTARTS + 1,
+    `${RESTARTS + 1} serving processes one after the other: ${pids.join(' ')}`,
+  );
   assert.deepEqual(l.tally.failed, [], `of ${l.tally.sent}`);
-  assert.ok(l.tally.ok > 1000, `${l.tally.ok} answered`);
+  assert.ok(l.tally.ok > 300, `${l.tally.ok} answered`);
   // The old ones handed over and exited: the last serving process and the standby are left.
   await waitFor(() => childrenOf(h.proc.pid!).length === 2, 15_000, 'the old serving processes to exit');
   assert.ok(childrenOf(h.proc.pid!).includes(pids.at(-1)!));
