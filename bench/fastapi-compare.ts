@@ -119,7 +119,7 @@ const median = ratios.length ? [...ratios].sort((a, b) => a - b)[Math.floor((rat
 const at = new Date().toISOString();
 const label = (s: Side) => (s === 'serve' ? 'serve up --profile local' : fastapiLabel);
 const rungText = (r: Rung) =>
-  `${r.ratePerSec}${r.passed ? '✓' : '✗'} (${r.tries.map((t) => `${t.p99Ms.toFixed(0)} ms${t.errorRate > 0 ? `, ${(t.errorRate * 100).toFixed(1)}% err` : ''}`).join(' / ')})`;
+  `${r.ratePerSec}${r.passed ? '✓' : '✗'} (${r.tries.map((t) => `${t.p99Ms.toFixed(0)} ms${t.errorRate > 0 ? `, ${(t.errorRate * 100).toFixed(1)}% err` : ''}${t.unreliable ? ', generator unreliable' : ''}`).join(' / ')})`;
 const md =
   `# serve vs FastAPI + PyTorch: demo CNN+LSTM, single-row JSON requests${quick ? ' (quick smoke run)' : ''}\n\n` +
   `${at}, ${machine()}${values.tag ? `, ${values.tag}` : ''}\n\n` +

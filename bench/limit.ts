@@ -189,7 +189,7 @@ const serveBest = http[1]?.bestPerSec;
 const share = (limit: number) =>
   serveBest === undefined || limit <= 0 ? 'n/a' : `${((100 * serveBest) / limit).toFixed(0)}%`;
 const rungText = (r: Rung) =>
-  `${r.ratePerSec}${r.passed ? '✓' : '✗'} (${r.tries.map((t) => `${t.p99Ms.toFixed(0)} ms${t.errorRate > 0 ? `, ${(t.errorRate * 100).toFixed(1)}% err` : ''}`).join(' / ')})`;
+  `${r.ratePerSec}${r.passed ? '✓' : '✗'} (${r.tries.map((t) => `${t.p99Ms.toFixed(0)} ms${t.errorRate > 0 ? `, ${(t.errorRate * 100).toFixed(1)}% err` : ''}${t.unreliable ? ', generator unreliable' : ''}`).join(' / ')})`;
 const md =
   `# Limit: what this machine allows for the demo model, and serve as a share of it${quick ? ' (quick smoke run)' : ''}\n\n` +
   `${at}, ${machine()}${values.tag ? `, ${values.tag}` : ''}\n\n` +

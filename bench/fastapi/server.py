@@ -15,8 +15,9 @@ Environment (read by each uvicorn worker):
                          per-feature normalization as serve's cnn-lstm/1). Unset: seeded random
                          weights of the default shape (torch.manual_seed(0)) and no normalization.
   SERVE_FASTAPI_BATCH    "1": a batched variant, requests of one worker coalesced into one forward
-                         pass of up to SERVE_FASTAPI_MAX_BATCH rows (default 32), waiting at most
-                         SERVE_FASTAPI_WAIT_MS (default 10) for a batch to fill. Default: per request.
+                         pass of up to SERVE_FASTAPI_MAX_BATCH rows (default 32): the requests that
+                         queued while the previous pass ran, and those arriving within
+                         SERVE_FASTAPI_WAIT_MS (default 0: no waiting). Default: per request.
 
 Run: python3 -m uvicorn --app-dir bench/fastapi server:app --host 127.0.0.1 --port 8100 --workers 2
 """
@@ -167,7 +168,7 @@ if os.environ.get("SERVE_FASTAPI_BATCH") != "1":
 
 else:
     MAX_BATCH = int(os.environ.get("SERVE_FASTAPI_MAX_BATCH", "32"))
-    WAIT_S = float(os.environ.get("SERVE_FASTAPI_WAIT_MS", "10")) / 1000
+    WAIT_S = float(os.environ.get("SERVE_FASTAPI_WAIT_MS", "0")) / 1000
     queue: "asyncio.Queue | None" = None
 
     def forward(xs):
@@ -181,13 +182,16 @@ else:
             deadline = loop.time() + WAIT_S
             rows = items[0][0].shape[0]
             while rows < MAX_BATCH:
-                left = deadline - loop.time()
-                if left <= 0:
-                    break
-                try:
-                    item = await asyncio.wait_for(queue.get(), left)
-                except asyncio.TimeoutError:
-                    break
+                if not queue.empty():
+                    item = queue.get_nowait()
+                else:
+                    left = deadline - loop.time()
+                    if left <= 0:
+                        break
+                    try:
+                        item = await asyncio.wait_for(queue.get(), left)
+                    except asyncio.TimeoutError:
+                        break
                 items.append(item)
                 rows += item[0].shape[0]
             try:
