@@ -41,7 +41,7 @@ const workers = Number(values.workers);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number >= 1, got ${values.runs}`);
 if (!Number.isInteger(workers) || workers < 1)
   throw new Error(`--workers must be a whole number >= 1, got ${values.workers}`);
-const fastapiRates = quick ? [100, 200, 400] : rates('fastapi-rates');
+const fastapiRates = quick ? [100, 200, 300, 400] : rates('fastapi-rates');
 const serveRates = quick ? [500, 1000, 2000] : rates('serve-rates');
 // Quick: shorter steps (the CLI takes the last --duration/--warmup given).
 const stepArgs = quick ? ['--duration', '3s', '--warmup', '1s'] : [];
