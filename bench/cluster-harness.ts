@@ -106,11 +106,17 @@ export interface BenchRun {
 }
 
 /**
- * Runs `serve bench --url url --model cnn-lstm ...args --json` as a child process (the build `cli`).
+ * Runs `serve bench --url url --model cnn-lstm ...args --json` as a child process (the build `cli`);
+ * an exit code outside `okCodes` (default 0 and 1: gates met or missed) throws.
  * No warmup unless `args` asks for one: these benches warm up with runs of their own, and CPU
  * measured around a call must cover only the measured requests (the CLI's default is 2 s).
  */
-export async function serveBench(url: string, args: string[], cli = cliEntry): Promise<BenchRun> {
+export async function serveBench(
+  url: string,
+  args: string[],
+  cli = cliEntry,
+  okCodes: readonly number[] = [0, 1],
+): Promise<BenchRun> {
   const warmup = args.includes('--warmup') ? [] : ['--warmup', '0'];
   const child = spawn(process.execPath, [cli, 'bench', '--url', url, '--model', MODEL, ...warmup, ...args, '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,7 +135,7 @@ export async function serveBench(url: string, args: string[], cli = cliEntry): P
   );
   const code = await new Promise<number>((resolve) => child.once('exit', (c) => resolve(c ?? 1)));
   clearInterval(sampler);
-  if (code !== 0 && code !== 1) throw new Error(`serve bench exited ${code}: ${err.slice(-400)}`);
+  if (!okCodes.includes(code)) throw new Error(`serve bench exited ${code}: ${err.slice(-400)}`);
   return { code, result: JSON.parse(out) as RunResult, generatorCpuS };
 }
 
@@ -137,13 +143,14 @@ export async function serveBench(url: string, args: string[], cli = cliEntry): P
 export interface Rung {
   ratePerSec: number;
   passed: boolean;
-  tries: Array<{ p99Ms: number; errorRate: number; achievedPerSec: number }>;
+  /** `unreliable`: `serve bench` exited 4 (its generator fell behind); the try counts as not passed. */
+  tries: Array<{ p99Ms: number; errorRate: number; achievedPerSec: number; unreliable?: boolean }>;
 }
 
 /**
  * The issue's throughput ladder: each rate for 6 s after 2 s of warmup, gated on p99 < 100 ms and no
  * errors, passing if one of two tries does; climbs `rates` in order and stops after the first rate
- * that fails both. Returns the highest passing rate (0 if none) and every rung.
+ * that fails both. A try whose generator fell behind (`serve bench` exit 4) is a failed try, marked. Returns the highest passing rate (0 if none) and every rung.
  */
 export async function ladder(
   url: string,
@@ -175,16 +182,19 @@ export async function ladder(
           ...extra,
         ],
         cli,
+        [0, 1, 4],
       );
       const r = run.result;
+      const unreliable = run.code === 4;
       rung.tries.push({
         p99Ms: r.latency.p99Ms,
         errorRate: r.errorRate,
         achievedPerSec: Math.round(r.rate.achievedPerSec),
+        ...(unreliable ? { unreliable } : {}),
       });
       rung.passed = run.code === 0;
       log(
-        `  ${rate}/s try ${t + 1}: ${rung.passed ? 'pass' : 'FAIL'} p99 ${r.latency.p99Ms.toFixed(1)} ms, errors ${(r.errorRate * 100).toFixed(2)}%, achieved ${Math.round(r.rate.achievedPerSec)}/s (load ${os.loadavg()[0]!.toFixed(1)})`,
+        `  ${rate}/s try ${t + 1}: ${rung.passed ? 'pass' : unreliable ? 'FAIL (generator unreliable)' : 'FAIL'} p99 ${r.latency.p99Ms.toFixed(1)} ms, errors ${(r.errorRate * 100).toFixed(2)}%, achieved ${Math.round(r.rate.achievedPerSec)}/s (load ${os.loadavg()[0]!.toFixed(1)})`,
       );
     }
     rungs.push(rung);
