@@ -1,5 +1,6 @@
 // `serve down` (cli): asks the running controller to drain and stop, and waits until it is gone.
-// A controller that does not answer is stopped with SIGTERM, then SIGKILL (it and its group).
+// A controller that does not answer is stopped with SIGTERM, then SIGKILL (it and its group); what a
+// dead controller left serving is stopped here and, over ssh, on its SSH hosts.
 import type { Command } from 'commander';
 import { errorMessage, UserError } from '../common/errors.js';
 import { formatMs, parseDurationMs } from '../common/units.js';
@@ -7,21 +8,46 @@ import { stopController } from '../client/detached-cluster.js';
 import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state/index.js';
 import { controllerDeath, notRunningHere, type ControllerDeath } from '../common/controller-death.js';
 import { stopDataPlane } from '../client/orphans.js';
+import { handStopCommand, stopRemoteOrphans } from '../cluster/hosts/index.js';
+import { ExitCode } from '../common/exit-codes.js';
 import { action } from './errors.js';
 
 /** After SIGTERM to a controller that did not answer, how long before SIGKILL (at most). */
 const TERM_GRACE_MS = 5000;
 
+/** What stopping a dead controller's children did: whether any ran, and the lines saying what was not stopped. */
+interface Leftovers {
+  any: boolean;
+  notStopped: string[];
+}
+
 /**
- * Stops what a dead controller left serving on this machine (its gateway and replicas outlive it);
- * false when nothing of it runs here.
+ * Stops what a dead controller left serving (its gateway and replicas outlive it): here, and on its
+ * SSH hosts over ssh as its journal says to reach them, all at once.
  */
-async function stopLeftovers(death: ControllerDeath, timeoutMs: number): Promise<boolean> {
-  const stopped = await stopDataPlane(death, Math.min(TERM_GRACE_MS, Math.max(timeoutMs, 1000)));
-  if (stopped.length === 0) return false;
-  const what = stopped.map((c) => `${c.id} pid ${c.pid}${c.killed ? ' (SIGKILL)' : ''}`).join(', ');
-  process.stdout.write(`stopped what the controller (pid ${death.pid}, died without stopping) left serving: ${what}\n`);
-  return true;
+async function stopLeftovers(death: ControllerDeath, timeoutMs: number): Promise<Leftovers> {
+  const graceMs = Math.min(TERM_GRACE_MS, Math.max(timeoutMs, 1000));
+  const [local, remote] = await Promise.all([stopDataPlane(death, graceMs), stopRemoteOrphans(death, graceMs)]);
+  const stopped = [
+    ...local.map((c) => `${c.id} pid ${c.pid}${c.killed ? ' (SIGKILL)' : ''}`),
+    ...remote
+      .filter((c) => c.fate === 'stopped' || c.fate === 'killed')
+      .map((c) => `${c.id} pid ${c.pid} on ${c.host}${c.fate === 'killed' ? ' (SIGKILL)' : ''}`),
+  ];
+  if (stopped.length > 0)
+    process.stdout.write(
+      `stopped what the controller (pid ${death.pid}, died without stopping) left serving: ${stopped.join(', ')}\n`,
+    );
+  const notStopped = remote
+    .filter((c) => c.fate === 'unreachable' || c.fate === 'not-tried' || c.fate === 'left')
+    .map(
+      (c) =>
+        `not stopped: ${c.id} pid ${c.pid} on ${c.host}: ${c.fate === 'left' ? 'still there after SIGKILL' : c.why}; ` +
+        `stop it by hand: ${handStopCommand(death.sshHosts?.[c.host], c.host, c.pid)}` +
+        `${c.fate === 'left' ? '' : ' (if that pid is still the replica)'}`,
+    );
+  for (const line of notStopped) process.stdout.write(`${line}\n`);
+  return { any: stopped.length > 0 || notStopped.length > 0, notStopped };
 }
 
 export function register(program: Command): void {
@@ -30,13 +56,15 @@ export function register(program: Command): void {
     .description(
       'Drain and stop the running cluster: the gateway finishes what it accepted, then ' +
         'the replicas stop. With a controller that died, stops the gateway and replicas it left serving on ' +
-        'this machine. With nothing running it says "nothing to stop" and exits 0.',
+        'this machine, and those on SSH hosts over ssh as its journal recorded how to reach them (exit 3 ' +
+        'when one could not be stopped: a host not reached; the output says how to stop it by hand). ' +
+        'With nothing running it says "nothing to stop" and exits 0.',
     )
     .option(
       '--timeout <duration>',
       'how long to wait for the controller to answer and then to stop cleanly; past ' +
-        'it, or if it does not answer, it is sent SIGTERM then SIGKILL, and then its gateway and replicas on ' +
-        'this machine (which outlive it) get SIGTERM, SIGKILL after 5s',
+        'it, or if it does not answer, it is sent SIGTERM then SIGKILL, and then its gateway and replicas ' +
+        '(which outlive it; on SSH hosts too) get SIGTERM, SIGKILL after 5s',
       '60s',
     )
     .option('--state-dir <dir>', 'state directory of the cluster', DEFAULT_STATE_DIR)
@@ -54,7 +82,8 @@ export function register(program: Command): void {
         // A controller that died is still said (its children may need `serve status`).
         if (pid === undefined) {
           const death = controllerDeath(paths, false);
-          if (death && (await stopLeftovers(death, timeoutMs))) return;
+          const left = death && (await stopLeftovers(death, timeoutMs));
+          if (left && left.any) return left.notStopped.length > 0 ? ExitCode.Unreachable : undefined;
           const why = death ? notRunningHere(paths).message : `no cluster is running in ${paths.dir}`;
           process.stdout.write(`nothing to stop: ${why}\n`);
           return;
@@ -71,7 +100,8 @@ export function register(program: Command): void {
         }
         // A controller that had to be killed leaves its children serving: they are stopped too.
         const death = r.killed || r.unresponsive !== undefined ? controllerDeath(paths, false) : undefined;
-        if (death) await stopLeftovers(death, timeoutMs);
+        const left = death && (await stopLeftovers(death, timeoutMs));
+        if (left && left.notStopped.length > 0) return ExitCode.Unreachable;
       }),
     );
 }

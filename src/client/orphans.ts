@@ -1,7 +1,8 @@
 // The data plane a dead controller left (client): its gateway and replicas keep serving when the
 // controller dies (issue 26), so `serve status` asks them directly whether they serve, and `serve
-// down` stops them. Only children on this machine: one on an SSH host is not asked (its host is not
-// reached without a controller). A child is trusted to be ours only while its pid has the start time
+// down` stops them. Only children on this machine are stopped here; one on an SSH host is looked at
+// and stopped over ssh (cluster/hosts/orphan-ssh.ts, which runs the system ssh), and asked here for
+// its readiness once its host said it runs (state "running"), at the URL the gateway uses. A child is trusted to be ours only while its pid has the start time
 // the journal recorded (controller-death.ts); a later process with its pid is never asked or signalled.
 import type { ControllerDeath, DeadControllerChild } from '../common/controller-death.js';
 import { signalController, waitGone } from './detached-cluster.js';
@@ -18,7 +19,7 @@ export interface OrphanAnswer {
   /**
    * ready: 200 on /v2/health/ready; not-ready: another HTTP status (still starting, draining, or the
    * gateway wants a token); no-answer: it runs but did not answer in time; exited: gone;
-   * not-asked: on an SSH host, or no address recorded.
+   * not-asked: on an SSH host not looked at (or not reached), or no address recorded.
    */
   answer: 'ready' | 'not-ready' | 'no-answer' | 'exited' | 'not-asked';
   status?: number;
@@ -30,7 +31,7 @@ export interface DataPlaneReport {
   children: OrphanAnswer[];
 }
 
-/** Asks every running local child of `d` for /v2/health/ready, each within `timeoutMs`, all at once. */
+/** Asks every running child of `d` (local, or said to run by its SSH host) for /v2/health/ready, each within `timeoutMs`, all at once. */
 export async function askDataPlane(d: ControllerDeath, timeoutMs: number): Promise<DataPlaneReport> {
   const children = await Promise.all(d.children.map((c) => ask(c, timeoutMs)));
   return { serving: dataPlaneServing(children), children };
@@ -65,8 +66,8 @@ export interface StoppedChild {
 /**
  * Stops every running local child of a dead controller: SIGTERM to its process group (each child
  * leads its own, the gateway's holder with its serving processes), SIGKILL after `graceMs`, and
- * returns once each, and everything in its group, is gone. Children on SSH hosts are left alone (they stop themselves when their
- * session's fence fires).
+ * returns once each, and everything in its group, is gone. Children on SSH hosts are stopped there
+ * over ssh (stopRemoteOrphans), not here.
  */
 export async function stopDataPlane(d: ControllerDeath, graceMs: number): Promise<StoppedChild[]> {
   const running = d.children.filter((c) => c.state === 'running' && c.host === undefined && c.startTicks !== undefined);

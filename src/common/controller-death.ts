@@ -5,7 +5,7 @@
 // until the next `serve up` replaces it, so the story can be told more than once.
 import { linkSync } from 'node:fs';
 import path from 'node:path';
-import { readJournal, type JournalChild, type JournalRollout } from './controller-journal.js';
+import { readJournal, type JournalChild, type JournalRollout, type JournalSshHost } from './controller-journal.js';
 import { PendingFile } from './atomic-write.js';
 import { lstatIfAny, removeEntry } from './no-follow.js';
 import { isAlive, readStartTicks } from './process.js';
@@ -14,8 +14,10 @@ import { UnreachableError } from './errors.js';
 
 /** What became of one child of the dead controller, looked at just now. */
 export interface DeadControllerChild extends JournalChild {
-  /** unknown: it runs on an SSH host, which is not asked. */
+  /** unknown: it runs on an SSH host, not asked (yet) or not reached (`unknownWhy`). */
   state: 'running' | 'exited' | 'unknown';
+  /** Why its state is not known: its host could not be reached, the journal cannot reach it. */
+  unknownWhy?: string;
 }
 
 export interface ControllerDeath {
@@ -28,6 +30,8 @@ export interface ControllerDeath {
   children: DeadControllerChild[];
   /** The rollout it was in the middle of, as far as it got. */
   rollout?: JournalRollout;
+  /** How to reach its SSH hosts again (journal.sshHosts; absent from an older serve's journal). */
+  sshHosts?: Record<string, JournalSshHost>;
   /** Files it left that this look removed, by name (none when they were already gone). */
   removed: string[];
 }
@@ -49,6 +53,7 @@ export function controllerDeath(paths: StatePaths, clean: boolean): ControllerDe
     lastAliveAt: new Date(found.touchedAtMs).toISOString(),
     children,
     ...(j.rollout ? { rollout: j.rollout } : {}),
+    ...(j.sshHosts && typeof j.sshHosts === 'object' ? { sshHosts: j.sshHosts } : {}),
     // Children that still serve keep their Prometheus targets: they are scraped while they run.
     removed: clean
       ? clearDeadOwner(
@@ -131,10 +136,14 @@ export function interruptedRolloutLine(r: JournalRollout): string {
   return `rolling ${r.model} out from version ${r.fromVersion} to ${r.toVersion} (` + `${r.phase}): ${where}`;
 }
 
-/** "gateway pid 10 still running", "replica-2 pid 12 exited", "replica-3 pid 40 on gpu-a: not known (SSH host)" */
+/** "gateway pid 10: still running", "replica-2 pid 12: exited", "replica-3 pid 40 on gpu-a: not known (why)" */
 export function childLine(c: DeadControllerChild): string {
   const state =
-    c.state === 'running' ? 'still running' : c.state === 'exited' ? 'exited' : 'not known (not asked over SSH)';
+    c.state === 'running'
+      ? 'still running'
+      : c.state === 'exited'
+        ? 'exited'
+        : `not known (${c.unknownWhy ?? 'not asked over SSH'})`;
   return `${c.id} pid ${c.pid}${c.host ? ` on ${c.host}` : ''}: ${state}`;
 }
 

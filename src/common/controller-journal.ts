@@ -40,6 +40,23 @@ export interface JournalChild {
   modelDigest?: string;
 }
 
+/**
+ * How to reach one SSH host again with the system ssh once the controller is gone (`serve down` and
+ * `serve status` without it): the argv serve builds for a one-shot command there, nothing secret (a
+ * key's path at most).
+ */
+export interface JournalSshHost {
+  /** The destination as the profile wrote it, and what OpenSSH resolved it to. */
+  destination: string;
+  user: string;
+  hostname: string;
+  port: number;
+  /** `ssh` options up to and including the destination (`--`, destination last); the command follows. */
+  args: string[];
+  /** ssh's connect timeout (its ConnectTimeout), to bound a whole command there. */
+  connectTimeoutMs: number;
+}
+
 /** A rollout in progress, as far as it got. */
 export interface JournalRollout {
   model: string;
@@ -65,6 +82,8 @@ export interface ControllerJournal {
   rollout?: JournalRollout;
   /** The model version in force. */
   modelVersion?: number;
+  /** How to reach each SSH host a child runs on (absent in journals of serve before it). */
+  sshHosts?: Record<string, JournalSshHost>;
   /** The cluster token the children require: a controller that adopts them needs it (the file is mode 0600). */
   token?: string;
 }

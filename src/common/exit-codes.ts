@@ -88,6 +88,9 @@ export const exitCodeDocs: Readonly<Record<keyof typeof ExitCode, ExitCodeDoc>> 
         'no cluster running in the state directory (or its controller died: the output ' +
         'says what became of its processes)',
       scale: 'no cluster running in the state directory',
+      down:
+        'a replica that a dead controller left on an SSH host could not be stopped (its host not ' +
+        'reached, or no way to reach it in the journal): the output names it and how to stop it by hand',
       logs: 'no logs in the state directory',
     },
   },

@@ -3,11 +3,12 @@
 // (detached there: its own session, a control socket in a 0700 run directory). Under a request loop
 // the controller alone is killed with SIGKILL; past the replica's heartbeat deadline it still serves
 // (no failed request), `serve up` adopts the same pids, h1's over SSH (its /proc there, its hello
-// through a forward of its socket), and `serve down` stops them all, h1's included. (Real replicas
-// and gateway, through the CLI as a user runs it.)
+// through a forward of its socket); then the new controller is killed with SIGKILL too, and `serve
+// down`, without a controller, stops them all, h1's over ssh as the journal says to reach it. (Real
+// replicas and gateway, through the CLI as a user runs it.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ControllerJournal } from '../../src/common/controller-journal.js';
 import { isAlive } from '../../src/common/process.js';
@@ -19,7 +20,7 @@ import { serve } from '../e2e/cli-run.js';
 import { addDemoModel, killAll, tempWorld, waitFor } from './helpers.js';
 import { startLoad } from './load.js';
 
-test('kill -9 of the controller with an SSH host: its replica serves on past its heartbeat deadline, is adopted over SSH, and serve down stops it', async (t) => {
+test('kill -9 of the controller with an SSH host: its replica serves on past its heartbeat deadline, is adopted over SSH, and with that controller dead too serve down stops it there', async (t) => {
   if (!needSshLab(t)) return;
   const lap = laps(t);
   const w = tempWorld();
@@ -114,9 +115,32 @@ ssh: { known_hosts: ${lab.knownHosts}, identity_file: ${lab.userKey}, config_fil
   assert.deepEqual(result.failures, [], `${result.failures.length} of ${result.ok + result.failures.length} failed`);
   t.diagnostic(`${result.ok} requests ok, 0 failed`);
 
+  // The journal of the new controller has how to reach h1 again with the system ssh.
+  await journalReady(w.stateDir, up2.child.pid!, 3);
+  const j2 = JSON.parse(readFileSync(path.join(w.stateDir, 'controller.json'), 'utf8')) as ControllerJournal;
+  const reach = j2.sshHosts?.h1;
+  assert.ok(
+    reach && reach.args.at(-1) === host.destination && reach.args.includes('BatchMode=yes'),
+    JSON.stringify(reach),
+  );
+  assert.ok(j2.children.find((c) => c.id === remote.id)?.startTicks === rec.startTicks, 'the start time there is kept');
+
+  // The new controller dies too: `serve down`, with no controller, stops everything, h1's over ssh.
+  await killController(up2);
+  // Without a controller, status looks at h1's replica over ssh, then asks it for readiness.
+  const st = await serve(['status', '--json', '--state-dir', w.stateDir], { cwd: w.root, timeoutMs: 30_000 });
+  assert.equal(st.code, 3, st.stderr);
+  const said = JSON.parse(st.stdout) as {
+    controllerDied: { children: { id: string; state: string }[] };
+    dataPlane: { children: { id: string; answer: string }[] };
+  };
+  assert.equal(said.controllerDied.children.find((c) => c.id === remote.id)?.state, 'running', st.stdout);
+  assert.equal(said.dataPlane.children.find((c) => c.id === remote.id)?.answer, 'ready', st.stdout);
   const down = await serve(['down', '--state-dir', w.stateDir], { cwd: w.root, timeoutMs: 30_000 });
-  assert.equal(down.code, 0, down.stderr);
+  assert.equal(down.code, 0, down.stdout + down.stderr);
+  assert.match(down.stdout, new RegExp(`left serving: .*${remote.id} pid ${remote.pid} on h1`), down.stdout);
   await waitFor('nothing of ours left on h1', () => host.ourPids().length === 0, 5000, 50);
   for (const p of seen) assert.ok(!isAlive(p), `pid ${p} is gone once serve down returned`);
-  lap('serve down');
+  assert.ok(!existsSync(rec.controlSocket!), 'its socket there is removed');
+  lap('kill -9 of the new controller, then serve status and serve down without it');
 });

@@ -21,7 +21,7 @@ export function renderDeath(d: ControllerDeath, stateDir: string, plane?: DataPl
       ? ['  it had no child processes']
       : d.children.map((c) => {
           const a = answers.get(`${c.id}/${c.pid}`);
-          return `  ${a && c.state === 'running' && a.answer !== 'not-asked' ? answerLine(a) : childLine(c)}`;
+          return `  ${a && c.state === 'running' && a.answer !== 'not-asked' ? answerLine(a, c.host) : childLine(c)}`;
         })),
   );
   if (d.rollout) lines.push(`  it was ${interruptedRolloutLine(d.rollout)}`);
@@ -30,7 +30,7 @@ export function renderDeath(d: ControllerDeath, stateDir: string, plane?: DataPl
       `  removed what it left: ${d.removed.join(', ')}` +
         `${d.removed.includes(SD_FILE_NAME) ? ' (Prometheus stops scraping its targets)' : ''}`,
     );
-  const running = d.children.some((c) => c.state === 'running' && c.host === undefined);
+  const running = d.children.some((c) => c.state === 'running');
   lines.push(
     running
       ? `Re-adopt it with \`serve up --profile ${d.profile} --state-dir ${stateDir}\` (the processes that ` +
@@ -42,8 +42,8 @@ export function renderDeath(d: ControllerDeath, stateDir: string, plane?: DataPl
   return lines.join('\n') + '\n';
 }
 
-/** "gateway pid 10 at http://127.0.0.1:8080: serving (ready)" */
-function answerLine(a: OrphanAnswer): string {
+/** "gateway pid 10 at http://127.0.0.1:8080: serving (ready)", "replica-2 pid 40 on h1 at ...: ..." */
+function answerLine(a: OrphanAnswer, host: string | undefined): string {
   const what =
     a.answer === 'ready'
       ? 'serving (ready)'
@@ -52,7 +52,7 @@ function answerLine(a: OrphanAnswer): string {
         : a.answer === 'no-answer'
           ? 'running, does not answer'
           : 'exited';
-  return `${a.id} pid ${a.pid}${a.url ? ` at ${a.url}` : ''}: ${what}`;
+  return `${a.id} pid ${a.pid}${host ? ` on ${host}` : ''}${a.url ? ` at ${a.url}` : ''}: ${what}`;
 }
 
 function clock(iso: string): string {

@@ -9,6 +9,7 @@ import { clearDeadOwner, controllerDeath } from '../../common/controller-death.j
 import { ExitCode } from '../../common/exit-codes.js';
 import { renderDeath } from './death.js';
 import { askDataPlane } from '../../client/orphans.js';
+import { lookAtRemoteOrphans, withRemoteLook } from '../../cluster/hosts/index.js';
 import { cacheStatusFromMetrics, countOtherServers, readGatewayMetrics } from '../../client/gateway-metrics.js';
 import { action } from '../errors.js';
 import { printJson } from '../output.js';
@@ -31,8 +32,10 @@ export function register(program: Command): void {
       `
 When the controller died without stopping (kill -9, a crash), its gateway and ` +
         `replicas keep serving:
-status asks each of them directly (/v2/health/ready) and says since when the ` +
-        `controller is down,
+status asks each of them directly (/v2/health/ready; one on an SSH host is first ` +
+        `looked at there over
+ssh, as the controller's journal recorded how to reach it) and says since when ` +
+        `the controller is down,
 whether the data plane serves, what became of each child, the rollout it was in ` +
         `the middle of, and
 how to re-adopt it (\`serve up\` with the same profile and state directory) or ` +
@@ -57,8 +60,10 @@ Exit code 3 when ` +
         }
         const paths = statePaths(opts.stateDir);
         if (runningPid(paths) === undefined) {
-          const death = controllerDeath(paths, true);
-          if (death) {
+          const dead = controllerDeath(paths, true);
+          if (dead) {
+            // Its children on SSH hosts are looked at there (over ssh as its journal says), each host at once.
+            const death = withRemoteLook(dead, await lookAtRemoteOrphans(dead));
             const plane = await askDataPlane(death, Math.min(2000, Math.max(1, timeoutMs)));
             if (opts.json) printJson({ running: false, stateDir: paths.dir, controllerDied: death, dataPlane: plane });
             else process.stdout.write(renderDeath(death, paths.dir, plane));

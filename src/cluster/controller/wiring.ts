@@ -165,6 +165,7 @@ export function wireController(c: ControllerCore, registry: string): ControllerP
       status: () => c.status(),
       rollout: () => rollout.status(),
       adoptable: (id) => (id === 'gateway' ? gateway.adoptable() : supervisor.adoptable(id)),
+      sshHost: (name) => connection(name)?.connection.reachAgain(),
       token: () => c.token,
     },
     c.startedAt,

@@ -4,6 +4,7 @@
 export * from './host-check.js';
 export * from './host-entry.js';
 export * from './host-set.js';
+export * from './orphan-ssh.js';
 export * from './run-process.js';
 export * from './shell-quote.js';
 export * from './ssh-connection.js';

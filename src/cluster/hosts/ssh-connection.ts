@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/log.js';
+import type { JournalSshHost } from '../../common/controller-journal.js';
 import { runProcess, type ProcessResult } from './run-process.js';
 import { classifySshFailure, lostConnectionCause, type FailureContext, type SshFailure } from './ssh-errors.js';
 import { sshArgs, type SshConfig } from './ssh-options.js';
@@ -55,6 +56,19 @@ export class SshConnection {
   /** ssh options of a session over this connection, up to the destination. */
   sessionArgs(): string[] {
     return sshArgs(this.o.config, this.o.target, { role: 'session', controlPath: this.o.controlPath });
+  }
+
+  /** How to reach this host again with a one-shot ssh once we are gone (the controller's journal). */
+  reachAgain(): JournalSshHost {
+    const { config, target } = this.o;
+    return {
+      destination: target.destination,
+      user: target.user,
+      hostname: target.hostname,
+      port: target.port,
+      args: sshArgs(config, target, { role: 'none' }),
+      connectTimeoutMs: config.connectTimeoutMs,
+    };
   }
 
   get failureContext(): FailureContext {

@@ -9,6 +9,7 @@ import {
   type ControllerJournal,
   type JournalChild,
   type JournalRollout,
+  type JournalSshHost,
 } from '../../common/controller-journal.js';
 import type { ClusterStatus } from '../../common/cluster-status.js';
 import type { Logger } from '../../common/log.js';
@@ -29,6 +30,8 @@ export interface JournalSource {
   rollout(): RolloutStatus | undefined;
   /** What adopting the child `id` ("gateway" or a replica's) needs beyond its status (its socket, digest). */
   adoptable?(id: string): Partial<JournalChild> | undefined;
+  /** How to reach SSH host `name` again with the system ssh (undefined: not an SSH host). */
+  sshHost?(name: string): JournalSshHost | undefined;
   /** The cluster token (kept for the controller that adopts the children). */
   token?(): string;
 }
@@ -110,6 +113,7 @@ export class JournalWriter {
       }
     for (const pid of this.ticks.keys()) if (!children.some((c) => c.pid === pid)) this.ticks.delete(pid);
     const rollout = this.rollout();
+    const sshHosts = this.sshHosts(children);
     return {
       version: 1,
       pid: process.pid,
@@ -119,8 +123,19 @@ export class JournalWriter {
       children,
       ...(rollout ? { rollout } : {}),
       modelVersion: s.model.version,
+      ...(sshHosts ? { sshHosts } : {}),
       ...(this.src.token ? { token: this.src.token() } : {}),
     };
+  }
+
+  /** How to reach each SSH host a child runs on, so `serve down` can stop it without us. */
+  private sshHosts(children: readonly JournalChild[]): Record<string, JournalSshHost> | undefined {
+    const hosts: Record<string, JournalSshHost> = {};
+    for (const c of children) {
+      const h = c.host === undefined ? undefined : this.src.sshHost?.(c.host);
+      if (h) hosts[c.host!] = h;
+    }
+    return Object.keys(hosts).length > 0 ? hosts : undefined;
   }
 
   private child(id: string, pid: number, host: string | undefined): JournalChild {
