@@ -77,9 +77,10 @@ export async function lookAtRemote(
 export async function killRemote(rec: JournalChild, conn: RemoteConnection | undefined): Promise<void> {
   const c = conn?.connection;
   if (!c || c.state !== 'up') return;
-  // Killed, it cannot remove its socket itself.
+  // Killed, it cannot remove its socket itself. `kill -SIG -PGID`, not `kill -SIG -- -PGID`: dash (the
+  // /bin/sh of Debian and Ubuntu) refuses the latter, and would kill the leader alone.
   const rm = rec.controlSocket ? `; rm -f ${shellQuote(rec.controlSocket)}` : '';
-  await c.exec(`kill -KILL -- -${rec.pid} 2>/dev/null; kill -KILL ${rec.pid} 2>/dev/null${rm}; true`, {
+  await c.exec(`kill -KILL -${rec.pid} 2>/dev/null; kill -KILL ${rec.pid} 2>/dev/null${rm}; true`, {
     timeoutMs: LOOK_TIMEOUT_MS,
   });
 }
