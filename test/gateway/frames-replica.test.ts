@@ -80,6 +80,19 @@ test('through the gateway over frames a real replica answers byte for byte as ov
   assert.equal(j1.status, 200);
   assert.deepEqual(JSON.parse(j1.body.toString()), JSON.parse(j2.body.toString()));
 
+  // A replica whose frame socket is gone fails before answering: its requests are retried on the other.
+  const gw2 = await gatewayFor(t, {
+    replicas: [
+      { id: 'gone', url: 'http://127.0.0.1:1', ready: true, frameSocket: path.join(dir, 'gone.sock') },
+      { id: 'rep-1', url: 'http://127.0.0.1:1', ready: true, frameSocket: socket },
+    ],
+  });
+  for (let i = 0; i < 6; i++) {
+    const r = await send(gw2.url + infer, { body: json, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 200, r.body.toString());
+    assert.equal(r.headers['x-serve-replica'], 'rep-1');
+  }
+
   // Refusals come back as HTTP gives them.
   for (const [body, headers] of [
     ['x', { 'content-type': 'text/plain' }],
