@@ -47,7 +47,13 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
     });
   // A local replica's frame socket: a few connections carry every request, multiplexed.
   const makeFrames = (socketPath: string) => new FramePool(socketPath, { connections: FRAME_CONNECTIONS, log });
-  const set = new UpstreamSet(clock, o.maxInflightPerReplica, makePool, o.random, makeFrames);
+  const set = new UpstreamSet(
+    clock,
+    o.maxInflightPerReplica,
+    makePool,
+    o.random,
+    o.replicaTransport === 'frames' ? makeFrames : undefined,
+  );
   let core: GatewayCore;
   const metrics = new GatewayMetrics(
     { inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() },

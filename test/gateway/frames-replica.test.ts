@@ -93,6 +93,14 @@ test('through the gateway over frames a real replica answers byte for byte as ov
     assert.equal(r.headers['x-serve-replica'], 'rep-1');
   }
 
+  // gateway.replica_transport http: the frame socket is not used (this URL goes nowhere: 502).
+  const viaHttp = await gatewayFor(t, {
+    replicaTransport: 'http',
+    replicas: [{ id: 'rep-1', url: 'http://127.0.0.1:1', ready: true, frameSocket: socket }],
+  });
+  const refused = await send(viaHttp.url + infer, { body: json, headers: { 'content-type': 'application/json' } });
+  assert.equal(refused.status, 502, refused.body.toString());
+
   // Refusals come back as HTTP gives them.
   for (const [body, headers] of [
     ['x', { 'content-type': 'text/plain' }],
