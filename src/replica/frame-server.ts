@@ -72,6 +72,7 @@ function serveConnection(ctx: ReplicaContext, c: net.Socket): void {
     type: FrameType.request,
     maxFrameBytes: ctx.maxBodyBytes + FRAME_META_SLACK_BYTES,
     onFrame: (f) => {
+      if (broken) return; // the rest of a chunk after a malformed frame
       let req;
       try {
         req = decodeRequest(f.payload);
@@ -90,6 +91,7 @@ function serveConnection(ctx: ReplicaContext, c: net.Socket): void {
       inferOver(ctx, t);
     },
     onOversize: (id, frameBytes) => {
+      if (broken) return;
       const t = transport(id, {}, Buffer.alloc(0), send);
       t.error(tooLarge(ctx.maxBodyBytes, `its frame is ${frameBytes} bytes`), replicaHeader(ctx));
     },

@@ -133,12 +133,18 @@ test('the frame socket: a broken connection closes alone, wrong paths and tokens
   const token = ['x-serve-cluster-token', 'cluster-secret', 'content-type', 'application/json'];
   const body = Buffer.from(jsonBody(randomRows(1, 2), 1));
 
-  // Garbage on one connection: that one is closed, the pool's goes on.
-  const raw = net.connect(socket);
-  const closed = new Promise((r) => raw.once('close', r));
-  raw.on('error', () => undefined);
-  raw.write(Buffer.from([0, 0, 0, 5, 0, 0, 0, 1, 9]));
-  await closed;
+  // Garbage on one connection (a wrong type; a payload whose method runs past its end): that one is
+  // closed, the pool's goes on.
+  for (const garbage of [
+    [0, 0, 0, 5, 0, 0, 0, 1, 9],
+    [0, 0, 0, 8, 0, 0, 0, 1, 1, 5, 80, 79],
+  ]) {
+    const raw = net.connect(socket);
+    const closed = new Promise((r) => raw.once('close', r));
+    raw.on('error', () => undefined);
+    raw.write(Buffer.from(garbage));
+    await closed;
+  }
   assert.equal((await viaPool(pool, token, body)).status, 200);
 
   assert.equal((await viaPool(pool, ['content-type', 'application/json'], body)).status, 401);
