@@ -13,6 +13,7 @@ import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 
 interface ReplicaFlags extends ControlFlags {
   replicaId?: string;
+  frameSocket?: string;
   exitWithParent?: boolean;
   settingsStdin?: boolean;
 }
@@ -29,7 +30,12 @@ export function register(program: Command): void {
       '--replica-id <id>',
       'name sent in the x-serve-replica header and in logs (letters, digits, ".", "_", ":", "-")',
     )
-    .option('--exit-with-parent', 'drain and exit when stdin closes (the parent went away)');
+    .option('--exit-with-parent', 'drain and exit when stdin closes (the parent went away)')
+    .option(
+      '--frame-socket <path>',
+      'also serve infer requests of a gateway on this host over this unix socket (mode 0600), framed ' +
+        'instead of HTTP (what `serve up` starts local replicas with); HTTP serves as before',
+    );
   addControlOptions(cmd)
     .addHelpText(
       'after',
@@ -48,6 +54,10 @@ when the drain took longer than ` +
         `reload.
 ` +
         controlSocketHelp('replica') +
+        `With --frame-socket PATH a gateway on this host sends it POST .../infer requests over that unix
+socket, each a length-prefixed binary frame (no HTTP parse on either side): the same checks, limits
+and answers as over HTTP; its ready event then says "frameSocket":PATH. Everything else stays HTTP.
+` +
         `Endpoints: GET /v2/health/live, /v2/health/ready, /v2, ` +
         `/v2/models/NAME[/versions/V][/ready], /metrics;
 POST ` +
@@ -77,7 +87,12 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
     settingsFromStdin: flags.settingsStdin === true,
     start: async (stdin) => {
       const settings = settingsFromFlags(cmd, replicaSettingsTable, stdin) as unknown as ReplicaSettings;
-      const replica = await startReplica({ ...settings, replicaId: flags.replicaId, logger: log });
+      const replica = await startReplica({
+        ...settings,
+        replicaId: flags.replicaId,
+        ...(flags.frameSocket === undefined ? {} : { frameSocket: flags.frameSocket }),
+        logger: log,
+      });
       return {
         listening: { host: replica.host, port: replica.port, url: replica.url },
         drainTimeoutMs: settings.drainTimeoutMs,
@@ -88,6 +103,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
             loadMs: Math.round(info.loadMs),
             device: info.device,
             modelDigest: info.modelDigest,
+            ...(replica.frameSocket === undefined ? {} : { frameSocket: replica.frameSocket }),
             ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
           }),
           (err: unknown) => {

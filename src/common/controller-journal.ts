@@ -38,6 +38,8 @@ export interface JournalChild {
   modelVersion?: number;
   /** The digest of the model bytes it loaded (its ready event). */
   modelDigest?: string;
+  /** A local replica's frame socket (its ready event; its hello says it again on adoption). */
+  frameSocket?: string;
 }
 
 /**

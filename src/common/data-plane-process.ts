@@ -19,7 +19,13 @@ export interface DataPlaneServer {
   /** How long a drain may take before the process closes with work outstanding (exit 1). */
   drainTimeoutMs: number;
   /** Resolves with the ready event's fields once it can serve; rejects if it never can. None: ready once listening. */
-  ready?: Promise<{ loadMs?: number; device?: string; fallbackReason?: string; modelDigest?: string }>;
+  ready?: Promise<{
+    loadMs?: number;
+    device?: string;
+    fallbackReason?: string;
+    modelDigest?: string;
+    frameSocket?: string;
+  }>;
   /** Stops accepting work and resolves once everything accepted is answered. */
   drain(): Promise<void>;
   /** Closes now (work still queued is refused). */

@@ -51,7 +51,14 @@ export const CACHE_STATUS = {
  */
 export type ProcessEvent =
   | { event: 'listening'; host: string; port: number; url: string }
-  | { event: 'ready'; loadMs?: number; device?: string; fallbackReason?: string; modelDigest?: string }
+  | {
+      event: 'ready';
+      loadMs?: number;
+      device?: string;
+      fallbackReason?: string;
+      modelDigest?: string;
+      frameSocket?: string;
+    }
   | { event: 'applied'; seq: number }
   | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }
@@ -69,7 +76,13 @@ export interface HelloEvent {
   role: 'replica' | 'gateway';
   pid: number;
   listening: { host: string; port: number; url: string } | null;
-  ready: { loadMs?: number; device?: string; fallbackReason?: string; modelDigest?: string } | null;
+  ready: {
+    loadMs?: number;
+    device?: string;
+    fallbackReason?: string;
+    modelDigest?: string;
+    frameSocket?: string;
+  } | null;
   draining: boolean;
   servingPid?: number;
 }
@@ -108,6 +121,11 @@ export interface ReplicaEndpoint {
   version?: string;
   /** The digest of its model.onnx bytes (its `ready` event), once known: the response cache keys by it. */
   modelDigest?: string;
+  /**
+   * Its frame socket (a local replica's `--frame-socket`, said in its `ready` event): the gateway sends
+   * it infer requests framed there instead of over HTTP (gateway/frame-pool.ts).
+   */
+  frameSocket?: string;
 }
 
 /**

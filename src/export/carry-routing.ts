@@ -104,6 +104,11 @@ export const routingCarry: { [K in ProfilePath]?: CarryRow } = {
         'for http_options.request_timeout_s',
     },
   },
+  'gateway.replica_transport': {
+    triton: { na: "how serve's gateway reaches its own replicas; Triton has no such hop" },
+    kserve: { na: "how serve's gateway reaches its own replicas; KServe routes over HTTP" },
+    ray: { na: "how serve's gateway reaches its own replicas; Ray Serve routes inside Ray" },
+  },
   drain_timeout: {
     triton: {
       warn: (c) =>

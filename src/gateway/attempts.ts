@@ -45,18 +45,18 @@ export function dispatch(host: AttemptHost, ex: Exchange, u: Upstream): void {
   ex.version = u.version;
   const budget = forwardBudgetMs(ex.deadlineMs - nowMs, host.limits.forwardMarginMs);
   attempt.forwardedBudgetMs = budget;
-  u.pool.dispatch(
-    {
-      path: ex.req.url!,
-      method: ex.req.method as 'GET',
-      headers:
-        u.kind === 'replica'
-          ? upstreamRequestHeaders(ex.req.rawHeaders, budget, host.limits.replicaToken, u.inflight)
-          : upstreamRequestHeaders(ex.req.rawHeaders, budget),
-      body: ex.body,
-    },
-    attempt,
-  );
+  const opts = {
+    path: ex.req.url!,
+    method: ex.req.method as 'GET',
+    headers:
+      u.kind === 'replica'
+        ? upstreamRequestHeaders(ex.req.rawHeaders, budget, host.limits.replicaToken, u.inflight)
+        : upstreamRequestHeaders(ex.req.rawHeaders, budget),
+    body: ex.body,
+  };
+  // A local replica's infer requests go over its frame socket; the rest over HTTP.
+  if (ex.infer && u.frames !== undefined) u.frames.dispatch(opts, attempt);
+  else u.pool.dispatch(opts, attempt);
 }
 
 export function attemptSent(host: AttemptHost, a: Attempt): void {

@@ -60,7 +60,7 @@ export function parseControl(msg: unknown): GatewayControl {
 
 function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {
   if (typeof r !== 'object' || r === null) throw new Error(`replicas[${i}] must be an object {id, url, ready}`);
-  const { id, url, ready, version, modelDigest } = r as Record<string, unknown>;
+  const { id, url, ready, version, modelDigest, frameSocket } = r as Record<string, unknown>;
   if (typeof id !== 'string' || id === '') throw new Error(`replicas[${i}].id must be a non-empty string`);
   if (typeof url !== 'string' || !isHttpUrl(url))
     throw new Error(`replicas[${i}].url must be an http:// base URL, got ${JSON.stringify(url)}`);
@@ -68,12 +68,15 @@ function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {
   if (version !== undefined && typeof version !== 'string') throw new Error(`replicas[${i}].version must be a string`);
   if (modelDigest !== undefined && (typeof modelDigest !== 'string' || modelDigest === ''))
     throw new Error(`replicas[${i}].modelDigest must be a non-empty string`);
+  if (frameSocket !== undefined && (typeof frameSocket !== 'string' || !frameSocket.startsWith('/')))
+    throw new Error(`replicas[${i}].frameSocket must be an absolute path`);
   return {
     id,
     url,
     ready,
     ...(version === undefined ? {} : { version }),
     ...(modelDigest === undefined ? {} : { modelDigest }),
+    ...(frameSocket === undefined ? {} : { frameSocket }),
   };
 }
 

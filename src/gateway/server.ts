@@ -16,12 +16,16 @@ import { ResponseCache } from './cache/response-cache.js';
 import { AuthGate } from './auth/gate.js';
 import { AuthMetrics } from './auth/metrics.js';
 import { GatewayCore } from './core.js';
+import { FramePool } from './frame-pool.js';
 import { route } from './front-routes.js';
 import { stats, type GatewayHandle, type GatewayOptions } from './handle.js';
 import { GatewayMetrics } from './metrics.js';
 import { migrationOf } from './migration.js';
 import { GatewayTls } from './tls.js';
 import { UpstreamSet } from './upstream-set.js';
+
+/** Connections to one replica's frame socket (requests are multiplexed over them). */
+const FRAME_CONNECTIONS = 2;
 
 /** Pending connections the kernel holds for the gateway (capped by net.core.somaxconn). */
 const LISTEN_BACKLOG = 4096;
@@ -41,7 +45,15 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
       keepAliveTimeout: 4_000,
       connect: { timeout: 2_000 },
     });
-  const set = new UpstreamSet(clock, o.maxInflightPerReplica, makePool, o.random);
+  // A local replica's frame socket: a few connections carry every request, multiplexed.
+  const makeFrames = (socketPath: string) => new FramePool(socketPath, { connections: FRAME_CONNECTIONS, log });
+  const set = new UpstreamSet(
+    clock,
+    o.maxInflightPerReplica,
+    makePool,
+    o.random,
+    o.replicaTransport === 'frames' ? makeFrames : undefined,
+  );
   let core: GatewayCore;
   const metrics = new GatewayMetrics(
     { inflight: () => core.inflight, queued: () => core.queued, replicaCounts: () => set.counts() },
@@ -81,7 +93,12 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
       // destroy() fails them at once (an attempt that fails before its answer is retried elsewhere).
       const lost = abort.includes(u.id);
       if (lost) log.warn('replica lost: its requests are retried elsewhere', { replica: u.id, inflight: u.inflight });
-      const p = (lost ? u.pool.destroy(new Error("the replica's host was lost")) : u.pool.close())
+      const gone = lost ? new Error("the replica's host was lost") : undefined;
+      const p = Promise.all([
+        gone ? u.pool.destroy(gone) : u.pool.close(),
+        gone ? u.frames?.destroy(gone) : u.frames?.close(),
+      ])
+        .then(() => undefined)
         .catch(() => {})
         .finally(() => closing.delete(p));
       closing.add(p);
@@ -161,7 +178,11 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
           server.closeAllConnections();
         });
         // Drained: only shadow copies can be left at the other servers, and they are dropped.
-        const pools = [...set.list.map((u) => u.pool.close()), ...migration.pools.map((p) => p.destroy())];
+        const pools = [
+          ...set.list.map((u) => u.pool.close()),
+          ...set.list.flatMap((u) => (u.frames ? [u.frames.close()] : [])),
+          ...migration.pools.map((p) => p.destroy()),
+        ];
         await Promise.all([...pools.map((p) => p.catch(() => {})), ...closing, cache?.close()]);
       })()),
     handover: (idleSweepMs) =>

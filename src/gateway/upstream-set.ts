@@ -3,12 +3,15 @@
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
+import type { FramePool } from './frame-pool.js';
 import { pickP2C } from './pick.js';
 import { Upstream, type UpstreamState } from './upstream.js';
 import { pickByVersion, VersionWeights } from './version-weights.js';
 
 /** Creates the connection pool for one replica base URL. */
 export type PoolFactory = (url: string) => Dispatcher;
+/** Creates the pool of one replica's frame socket; absent: replicas are sent HTTP only. */
+export type FramePoolFactory = (socketPath: string) => FramePool;
 
 /** Count of replicas in each state, for /metrics and stats. */
 export type StateCounts = Record<UpstreamState, number>;
@@ -25,6 +28,7 @@ export class UpstreamSet {
     private readonly maxInflightPerReplica: number,
     private readonly makePool: PoolFactory,
     private readonly random: () => number = Math.random,
+    private readonly makeFrames?: FramePoolFactory,
   ) {
     this.scoreFn = (u) => this.score(u, undefined);
   }
@@ -34,8 +38,8 @@ export class UpstreamSet {
   }
 
   /**
-   * Replaces the whole set. Replicas that stay (same id and URL) keep their pool, in-flight count
-   * and ejection state; a replica whose URL changed is treated as removed and added. Returns the
+   * Replaces the whole set. Replicas that stay (same id, URL, version and frame socket) keep their
+   * pools, in-flight count and ejection state; any other is treated as removed and added. Returns the
    * removed replicas: the caller closes their pools (undici lets in-flight requests finish first).
    */
   replace(endpoints: readonly ReplicaEndpoint[]): Upstream[] {
@@ -43,19 +47,27 @@ export class UpstreamSet {
     const next: Upstream[] = [];
     for (const ep of endpoints) {
       const kept = old.get(ep.id);
-      if (kept && kept.url === ep.url && kept.version === ep.version) {
+      if (kept && kept.url === ep.url && kept.version === ep.version && kept.frames?.path === this.framesOf(ep)) {
         kept.ready = ep.ready;
         if (ep.modelDigest !== undefined) kept.modelDigest = ep.modelDigest;
         old.delete(ep.id);
         next.push(kept);
       } else {
-        next.push(new Upstream(ep.id, ep.url, ep.ready, this.makePool(ep.url), 'replica', ep.version, ep.modelDigest));
+        const u = new Upstream(ep.id, ep.url, ep.ready, this.makePool(ep.url), 'replica', ep.version, ep.modelDigest);
+        const frames = this.framesOf(ep);
+        if (frames !== undefined) u.frames = this.makeFrames!(frames);
+        next.push(u);
       }
     }
     const removed = [...old.values()];
     for (const u of removed) u.removed = true;
     this.members = next;
     return removed;
+  }
+
+  /** The frame socket `ep`'s infer requests go to, or undefined (HTTP). */
+  private framesOf(ep: ReplicaEndpoint): string | undefined {
+    return this.makeFrames === undefined ? undefined : ep.frameSocket;
   }
 
   /** A replica with a free slot, chosen by P2C on in-flight count; `exclude` and replicas of `excludeVersion` are skipped (retries). */

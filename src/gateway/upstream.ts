@@ -2,6 +2,7 @@
 // passive-ejection bookkeeping. Time comes from an injected Clock so ejection is tested exactly.
 import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.js';
+import type { FramePool } from './frame-pool.js';
 import { TryWatch } from './per-try/try-watch.js';
 
 /** How a replica is currently seen by the router. */
@@ -31,6 +32,8 @@ export class Upstream {
   removed = false;
   /** Its tries in flight and its recent latency: a try its silence outlasts is retried elsewhere (try-watch.ts). */
   readonly tries = new TryWatch();
+  /** Its frame socket's pool (a local replica's): infer requests go there, everything else over HTTP. */
+  frames: FramePool | undefined = undefined;
 
   constructor(
     readonly id: string,

@@ -109,6 +109,7 @@ export function toProfile(
       ejectAfterFailures: y.gateway.eject_after_failures,
       ejectForMs: y.gateway.eject_for,
       tryTimeoutMinMs: y.gateway.try_timeout_min,
+      replicaTransport: y.gateway.replica_transport,
       ...(security.auth ? { auth: security.auth } : {}),
       ...(security.tls ? { tls: security.tls } : {}),
       ...migrationOf(y.gateway),

@@ -93,6 +93,8 @@ export interface Profile {
     ejectForMs: number;
     /** Least try timeout: a replica silent this long (or 4x its slowest recent answer) has its requests resent elsewhere. */
     tryTimeoutMinMs: number;
+    /** frames: infer requests to local replicas over their frame sockets; http: all over HTTP. */
+    replicaTransport: 'frames' | 'http';
     /** Bearer tokens (hashed) and open paths; absent: no authentication. */
     auth?: AuthConfig;
     /** HTTPS: certificate and key files (absolute); absent: plain HTTP. */

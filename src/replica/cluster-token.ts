@@ -2,7 +2,7 @@
 // beyond loopback answers only requests that carry its cluster's token, compared in constant time
 // (routes.ts leaves /metrics and health open: they carry no inputs or outputs).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { CLUSTER_TOKEN_HEADER } from '../common/wire.js';
 import { HttpError } from './http-error.js';
 
@@ -19,11 +19,20 @@ export class ClusterTokenCheck {
    * with timingSafeEqual, so the time taken says nothing about how much of a guess was right.
    */
   check(req: IncomingMessage): void {
-    const given = req.headers[CLUSTER_TOKEN_HEADER];
+    try {
+      this.checkHeaders(req.headers);
+    } catch (err) {
+      // The body of a refused request is not wanted; read it away so the connection stays usable.
+      req.resume();
+      throw err;
+    }
+  }
+
+  /** As `check`, given the request's headers (a framed request: frame-server.ts). */
+  checkHeaders(headers: IncomingHttpHeaders): void {
+    const given = headers[CLUSTER_TOKEN_HEADER];
     const text = Array.isArray(given) ? given[0] : given;
     if (text !== undefined && timingSafeEqual(sha256(text), this.digest)) return;
-    // The body of a refused request is not wanted; read it away so the connection stays usable.
-    req.resume();
     throw new HttpError(
       401,
       text === undefined

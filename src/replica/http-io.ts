@@ -52,7 +52,8 @@ export function readBody(req: IncomingMessage, res: ServerResponse, maxBytes: nu
   });
 }
 
-function tooLarge(maxBytes: number, what: string): HttpError {
+/** The 413 of a body over `maxBytes`; `what` says how it was seen. */
+export function tooLarge(maxBytes: number, what: string): HttpError {
   return new HttpError(
     413,
     `request body too large: ${what}; this replica accepts at most ${maxBytes} ` + `bytes (--max-body)`,

@@ -1,6 +1,7 @@
 // POST /v2/models/{name}[/versions/{v}]/infer (data plane, replica): header checks, body read,
-// validation, hand-off to the batcher, and the response with Server-Timing.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// validation, hand-off to the batcher, and the response with Server-Timing. The same for either
+// transport (InferTransport): HTTP (httpTransport) or the gateway's frame socket (frame-server.ts).
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { inferHeaderProblem } from '../common/infer-headers.js';
 import {
   BINARY_HEADER_LENGTH,
@@ -19,8 +20,43 @@ import { encodeInferResponse } from './infer-response.js';
 import type { InferRequest } from './infer-request.js';
 import { parseInfer } from './parse-infer.js';
 
-/** Handles one infer request; never throws (every failure becomes a response). */
+/** What the infer path needs of the request's transport. */
+export interface InferTransport {
+  /** The request headers, names in lower case (as node:http's `req.headers`). */
+  readonly headers: IncomingHttpHeaders;
+  /** The whole body; rejects with an HttpError (413 over `maxBytes`, 408 stalled, 400 cut short). */
+  body(maxBytes: number): Promise<Buffer>;
+  /** Sends the answer (`headers` include content-length, which a framed answer leaves out). */
+  reply(status: number, headers: Record<string, string | number>, body: Buffer): void;
+  /** Sends `{"error": ...}` for `err` (see http-io.ts sendError); returns the status sent. */
+  error(err: unknown, headers?: Record<string, string>): number;
+  /** Answering failed half-way: cut the response off (a no-op once it is wholly sent). */
+  cut(): void;
+}
+
+/** The HTTP transport of an infer request. */
+export function httpTransport(req: IncomingMessage, res: ServerResponse): InferTransport {
+  return {
+    headers: req.headers,
+    body: (maxBytes) => readBody(req, res, maxBytes),
+    reply: (status, headers, body) => {
+      res.writeHead(status, headers);
+      res.end(body);
+    },
+    error: (err, headers) => sendError(res, err, headers),
+    cut: () => {
+      if (!res.headersSent) res.destroy();
+    },
+  };
+}
+
+/** Handles one infer request over HTTP; never throws (every failure becomes a response). */
 export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: ServerResponse): void {
+  inferOver(ctx, httpTransport(req, res));
+}
+
+/** Handles one infer request; never throws (every failure becomes a response). */
+export function inferOver(ctx: ReplicaContext, t: InferTransport): void {
   const arrivalMs = ctx.clock.nowMs();
   ctx.inFlight++;
   ctx.metrics.inFlight.inc();
@@ -35,22 +71,22 @@ export function handleInfer(ctx: ReplicaContext, req: IncomingMessage, res: Serv
   };
   const fail = (err: unknown) => {
     if (!(err instanceof HttpError)) ctx.log.error('infer handler failed', { error: String(err) });
-    finish(sendError(res, err, replicaHeader(ctx)));
+    finish(t.error(err, replicaHeader(ctx)));
   };
   try {
-    const head = checkHeaders(ctx, req, arrivalMs);
-    readBody(req, res, ctx.maxBodyBytes).then((body) => {
+    const head = checkHeaders(ctx, t.headers, arrivalMs);
+    t.body(ctx.maxBodyBytes).then((body) => {
       try {
         const request = parseInfer(body, head.binaryHeaderLength, ctx.model, ctx.limits);
         submit(ctx, request, head, arrivalMs, (result) => {
           // Called from inside the batcher: a throw here must not cut short the rest of the batch.
           try {
             if (!result.ok) return fail(result.error);
-            respond(ctx, res, request, result);
+            respond(ctx, t, request, result);
             finish(200);
           } catch (err) {
             ctx.log.error('answering an infer request failed', { error: String(err) });
-            if (!res.headersSent) res.destroy();
+            t.cut();
             finish(500);
           }
         });
@@ -71,7 +107,7 @@ interface HeadInfo {
   gatewayInflight?: number;
 }
 
-function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: number): HeadInfo {
+function checkHeaders(ctx: ReplicaContext, headers: IncomingHttpHeaders, arrivalMs: number): HeadInfo {
   if (ctx.state !== 'ready' || !ctx.batcher) {
     throw new HttpError(
       503,
@@ -79,9 +115,9 @@ function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: numb
       1,
     );
   }
-  const refused = inferHeaderProblem(req.headers);
+  const refused = inferHeaderProblem(headers);
   if (refused !== undefined) throw new HttpError(refused.status, refused.message);
-  const rawLen = req.headers[BINARY_HEADER_LENGTH];
+  const rawLen = headers[BINARY_HEADER_LENGTH];
   let binaryHeaderLength: number | undefined;
   if (rawLen !== undefined) {
     if (Array.isArray(rawLen) || !/^\d{1,12}$/.test(rawLen))
@@ -90,7 +126,7 @@ function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: numb
       );
     binaryHeaderLength = Number(rawLen);
   }
-  const rawPriority = req.headers[PRIORITY_HEADER];
+  const rawPriority = headers[PRIORITY_HEADER];
   let priority = 0;
   if (rawPriority !== undefined) {
     if (typeof rawPriority !== 'string' || !/^[0-9]$/.test(rawPriority.trim()))
@@ -99,13 +135,13 @@ function checkHeaders(ctx: ReplicaContext, req: IncomingMessage, arrivalMs: numb
       );
     priority = Number(rawPriority);
   }
-  const budgetMs = parseTimeoutHeader(req.headers[TIMEOUT_HEADER], Infinity);
+  const budgetMs = parseTimeoutHeader(headers[TIMEOUT_HEADER], Infinity);
   if (Number.isNaN(budgetMs))
     throw badRequest(
       `header ${TIMEOUT_HEADER} must be a positive number of milliseconds, got "` +
-        `${String(req.headers[TIMEOUT_HEADER]).slice(0, 32)}"`,
+        `${String(headers[TIMEOUT_HEADER]).slice(0, 32)}"`,
     );
-  const inflight = req.headers[GATEWAY_INFLIGHT_HEADER];
+  const inflight = headers[GATEWAY_INFLIGHT_HEADER];
   const gatewayInflight = typeof inflight === 'string' && /^\d{1,6}$/.test(inflight) ? Number(inflight) : undefined;
   return { binaryHeaderLength, priority, deadlineMs: arrivalMs + budgetMs, gatewayInflight };
 }
@@ -148,7 +184,7 @@ function submit(
 
 function respond(
   ctx: ReplicaContext,
-  res: ServerResponse,
+  t: InferTransport,
   request: InferRequest,
   result: Extract<JobResult, { ok: true }>,
 ): void {
@@ -164,8 +200,7 @@ function respond(
   if (encoded.headerLength !== undefined) headers[BINARY_HEADER_LENGTH] = encoded.headerLength;
   if (ctx.replicaId !== undefined) headers[REPLICA_HEADER] = ctx.replicaId;
   if (ctx.modelDigest !== undefined) headers[MODEL_DIGEST_HEADER] = ctx.modelDigest;
-  res.writeHead(200, headers);
-  res.end(encoded.body);
+  t.reply(200, headers, encoded.body);
 }
 
 function replicaHeader(ctx: ReplicaContext): Record<string, string> | undefined {

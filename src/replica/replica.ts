@@ -1,6 +1,7 @@
 // A replica in one call (data plane): resolves the model, listens at once (live, not ready), loads
 // and warms the session, then turns ready. `startReplica` is what the CLI, tests and benches use.
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../common/clock.js';
 import { UserError, errorMessage } from '../common/errors.js';
@@ -10,6 +11,7 @@ import { hardenedServerOptions } from '../common/http-timeouts.js';
 import { createLogger, type Logger } from '../common/log.js';
 import { resolveModel, type ResolvedModel } from '../model/registry.js';
 import type { ReplicaContext } from './context.js';
+import { FrameServer } from './frame-server.js';
 import { HttpError } from './http-error.js';
 import { ReplicaMetrics } from './metrics.js';
 import { createRequestHandler } from './routes.js';
@@ -30,6 +32,8 @@ export type ReplicaOptions = Partial<ReplicaSettings> & {
   model: string;
   /** Sent as x-serve-replica and in logs. */
   replicaId?: string;
+  /** Also serve infer requests framed on this unix socket (`--frame-socket`: frame-server.ts). */
+  frameSocket?: string;
   /** Maximum JSON nesting. Default 32. */
   maxJsonDepth?: number;
   logger?: Logger;
@@ -45,6 +49,8 @@ export interface ReplicaHandle {
   url: string;
   host: string;
   port: number;
+  /** The frame socket it serves on, when started with one. */
+  frameSocket?: string;
   model: { name: string; version: number };
   /** Resolves once the model is loaded and warm; rejects if loading fails. */
   ready: Promise<ReadyInfo>;
@@ -73,7 +79,16 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
   await listen(server, host, opts.port);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info('listening', { url });
+  let frames: FrameServer | undefined;
+  if (opts.frameSocket !== undefined) {
+    try {
+      frames = await FrameServer.listen(ctx, path.resolve(opts.frameSocket));
+    } catch (err) {
+      await closeServer(server, false);
+      throw err;
+    }
+  }
+  log.info('listening', { url, ...(frames ? { frameSocket: frames.path } : {}) });
 
   let session: ModelSession | undefined;
   const ready = loadModel(ctx, resolved, opts, (opened) => (session = opened));
@@ -94,7 +109,7 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
       await waitForIdle(ctx);
     } else ctx.batcher?.failAll(new HttpError(503, 'replica is shutting down', 1));
     ctx.state = 'closed';
-    await closeServer(server, graceful);
+    await Promise.all([closeServer(server, graceful), frames?.close(graceful)]);
     await ready.catch(() => undefined);
     await session?.release().catch(() => undefined);
     log.info('closed');
@@ -103,6 +118,7 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
     url,
     host,
     port,
+    ...(frames ? { frameSocket: frames.path } : {}),
     model: { name: model.name, version: model.version },
     ready,
     drain: () => (closing ??= shutdown(true)),

@@ -12,7 +12,8 @@ import { handleInfer } from './infer-handler.js';
 /** Paths that answer without the cluster token: no model data in or out. */
 const OPEN_PATHS: ReadonlySet<string> = new Set(['/metrics', '/v2/health/live', '/v2/health/ready']);
 
-const modelPath = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?\/?$/;
+/** A model's paths: name, version, action (ready or infer). */
+export const modelPath = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(ready|infer))?\/?$/;
 
 /** The node:http request listener of a replica. */
 export function createRequestHandler(ctx: ReplicaContext) {
@@ -83,7 +84,8 @@ function route(ctx: ReplicaContext, req: IncomingMessage, res: ServerResponse, p
   }
 }
 
-function checkModel(ctx: ReplicaContext, rawName: string, rawVersion: string | undefined): void {
+/** Throws a 404 HttpError unless the path names this replica's model (and version, when it names one). */
+export function checkModel(ctx: ReplicaContext, rawName: string, rawVersion: string | undefined): void {
   let name: string;
   try {
     name = decodeURIComponent(rawName);

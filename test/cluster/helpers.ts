@@ -51,6 +51,7 @@ export function testProfile(registry: string, over: DeepPartial<Profile> = {}): 
       ejectAfterFailures: 3,
       ejectForMs: 2000,
       tryTimeoutMinMs: 100,
+      replicaTransport: 'frames',
     },
     cache: {
       enabled: false,

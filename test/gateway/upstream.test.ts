@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import { ManualClock } from '../../src/common/clock.js';
 import { Upstream } from '../../src/gateway/upstream.js';
 import { UpstreamSet } from '../../src/gateway/upstream-set.js';
+import type { FramePool } from '../../src/gateway/frame-pool.js';
 import { seededRandom } from '../../src/common/random.js';
 
 const policy = { ejectAfterFailures: 3, ejectForMs: 1000 };
@@ -85,4 +86,31 @@ test('pick honours the in-flight cap, readiness, ejection and the retry exclusio
   assert.equal(set.nextReturnMs(), 1000);
   clock.advance(1000);
   assert.equal(set.pick()?.id, 'a');
+});
+
+test('a replica with a frame socket gets a frame pool; a changed frame socket counts as a replaced replica', () => {
+  const frames: string[] = [];
+  const makeFrames = (p: string) => (frames.push(p), { path: p }) as unknown as FramePool;
+  const set = new UpstreamSet(new ManualClock(), 2, fakePool, seededRandom(1), makeFrames);
+  const ep = { id: 'a', url: 'http://127.0.0.1:1', ready: true, frameSocket: '/run/a.1.frames.sock' };
+  set.replace([ep, { id: 'b', url: 'http://127.0.0.1:2', ready: true }]);
+  const [a, b] = set.list;
+  assert.equal(a!.frames?.path, '/run/a.1.frames.sock');
+  assert.equal(b!.frames, undefined, 'no frame socket: HTTP only');
+  assert.deepEqual(set.replace([ep, { id: 'b', url: 'http://127.0.0.1:2', ready: true }]), []);
+  assert.equal(set.list[0], a, 'the same frame socket keeps its Upstream');
+  const removed = set.replace([
+    { ...ep, frameSocket: '/run/a.2.frames.sock' },
+    { id: 'b', url: 'http://127.0.0.1:2', ready: true },
+  ]);
+  assert.deepEqual(
+    removed.map((u) => u.id),
+    ['a'],
+  );
+  assert.equal(set.list[0]!.frames?.path, '/run/a.2.frames.sock');
+  assert.deepEqual(frames, ['/run/a.1.frames.sock', '/run/a.2.frames.sock']);
+  // A gateway without a frame pool factory routes everything over HTTP.
+  const http = new UpstreamSet(new ManualClock(), 2, fakePool, seededRandom(1));
+  http.replace([ep]);
+  assert.equal(http.list[0]!.frames, undefined);
 });

@@ -55,6 +55,7 @@ const otherValue: Record<ProfilePath, string> = {
   'gateway.eject_after_failures': '7',
   'gateway.eject_for': '20s',
   'gateway.try_timeout_min': '150ms',
+  'gateway.replica_transport': 'http',
   'batching.mode': 'fixed',
   'cache.enabled': 'true',
   'cache.max_entries': '5',

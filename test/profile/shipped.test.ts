@@ -54,6 +54,7 @@ test('market-hours carries the platform numbers', async () => {
     ejectAfterFailures: 5,
     ejectForMs: 10_000,
     tryTimeoutMinMs: 100,
+    replicaTransport: 'frames',
   });
   assert.equal(p.drainTimeoutMs, 10_000);
   assert.deepEqual(p.local, {});

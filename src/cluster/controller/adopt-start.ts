@@ -80,6 +80,7 @@ export async function adoptChildren(p: AdoptParts): Promise<{ gateway: boolean; 
           port: h.listening!.port,
           ...(h.ready?.device ? { device: h.ready.device } : {}),
           ...(h.ready?.modelDigest ? { modelDigest: h.ready.modelDigest } : {}),
+          ...(h.ready?.frameSocket ? { frameSocket: h.ready.frameSocket } : {}),
           open: open(a),
         };
       }),

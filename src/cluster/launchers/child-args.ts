@@ -28,6 +28,8 @@ export interface ChildLaunch {
   profileEnv?: Readonly<Record<string, string>>;
   /** The profile name of the host it runs on; undefined: this machine. */
   host?: string;
+  /** A replica that serves the gateway over a frame socket where it can: see LaunchSpec. */
+  frameSocket?: boolean;
 }
 
 /** Where and how one replica runs beyond the profile: its host's view and the cluster token. */
@@ -94,6 +96,8 @@ export function replicaLaunch(
       ...(o.local ? orphanArgs(profile) : []),
     ],
     stdinLines: [settingsLine(replicaSettings(profile, o))],
+    // The gateway runs on this machine: a local replica can take its infer requests framed.
+    ...(o.local ? { frameSocket: true } : {}),
     ...profileEnvOf(profile),
   };
 }

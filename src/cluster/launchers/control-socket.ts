@@ -46,12 +46,15 @@ export function helloEvents(h: Hello): ProcessEvent[] {
 // Linux caps sun_path at 108 bytes including the terminating NUL.
 const MAX_SOCKET_PATH_BYTES = 107;
 
-/** `<runDir>/<id>.<random>.sock`, or `<runDir>/<random>.sock` where that would be too long for a unix socket. */
-export function controlSocketPath(runDir: string, id: string): string {
+/**
+ * `<runDir>/<id>.<random>.<suffix>`, or `<runDir>/<random>.<suffix>` where that would be too long for a
+ * unix socket (`suffix`: `sock` for a control socket, `frames.sock` for a replica's frame socket).
+ */
+export function controlSocketPath(runDir: string, id: string, suffix = 'sock'): string {
   const rand = randomBytes(4).toString('hex');
-  const named = path.join(runDir, `${id}.${rand}.sock`);
+  const named = path.join(runDir, `${id}.${rand}.${suffix}`);
   if (Buffer.byteLength(named) <= MAX_SOCKET_PATH_BYTES) return named;
-  const short = path.join(runDir, `${rand}.sock`);
+  const short = path.join(runDir, `${rand}.${suffix}`);
   if (Buffer.byteLength(short) <= MAX_SOCKET_PATH_BYTES) return short;
   throw new UserError(
     `${runDir} is too long for the children's control sockets (unix sockets allow ` +

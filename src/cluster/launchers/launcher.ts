@@ -29,6 +29,11 @@ export interface LaunchSpec {
   env?: Readonly<Record<string, string>>;
   /** The profile's `env:`: what the user passes to every child. */
   profileEnv?: Readonly<Record<string, string>>;
+  /**
+   * A replica the gateway may reach over a frame socket: a local launcher with a run directory starts
+   * it with `--frame-socket <runDir>/<id>.<random>.frames.sock`. Others (SSH hosts) serve HTTP only.
+   */
+  frameSocket?: boolean;
   /** Lines written to the child's stdin before anything else (its settings). */
   stdinLines?: readonly string[];
   /** Called for each ProcessEvent JSON line the child prints on stdout. */

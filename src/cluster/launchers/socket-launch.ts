@@ -37,6 +37,7 @@ export function socketChildIo(
   dirs: ChildDirs,
 ): { socket: string; args: string[]; out: number | 'ignore'; closeLog(): void } {
   const socket = controlSocketPath(dirs.runDir, spec.id);
+  const frames = spec.frameSocket ? ['--frame-socket', controlSocketPath(dirs.runDir, spec.id, 'frames.sock')] : [];
   let fd: number | undefined;
   try {
     fd = openAppend(path.join(dirs.logsDir, `${spec.id}.log`));
@@ -52,7 +53,7 @@ export function socketChildIo(
   }
   return {
     socket,
-    args: [...spec.args, '--control-socket', socket],
+    args: [...spec.args, '--control-socket', socket, ...frames],
     out: fd ?? 'ignore',
     closeLog: () => fd !== undefined && closeSync(fd),
   };

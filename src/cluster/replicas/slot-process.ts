@@ -39,11 +39,13 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
     env,
     profileEnv,
     host: where,
+    frameSocket,
   } = host.replicaLaunch(slot.id, { host: slot.host, ...(slot.gpus ? { gpus: slot.gpus } : {}) }, slot.modelVersion);
   slot.generation = generation;
   slot.url = undefined;
   slot.inFlight = undefined;
   slot.modelDigest = undefined;
+  slot.frameSocket = undefined;
   slot.adopted = false;
   const proc: LaunchedProcess = host.launcher.start({
     id: slot.id,
@@ -53,6 +55,7 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
     ...(env ? { env } : {}),
     ...(profileEnv ? { profileEnv } : {}),
     ...(where === undefined ? {} : { host: where }),
+    ...(frameSocket ? { frameSocket } : {}),
     onEvent: (e) => onSlotEvent(host, slot, proc, e),
     onLine: (line) => host.onOutput(slot.id, line),
   });
@@ -73,6 +76,8 @@ export interface AdoptedReplica {
   port: number;
   device?: string;
   modelDigest?: string;
+  /** Its frame socket (its hello's ready), which the gateway sends infer requests to. */
+  frameSocket?: string;
   /** Takes the process over (launchers/: its control socket), sending its events to `onEvent`. */
   open(onEvent: (e: ProcessEvent) => void): LaunchedProcess;
 }
@@ -86,6 +91,7 @@ export function adoptSlot(host: SlotProcessHost, slot: ReplicaSlot, a: AdoptedRe
   slot.port = a.port;
   slot.device = a.device;
   slot.modelDigest = a.modelDigest;
+  slot.frameSocket = a.frameSocket;
   slot.adopted = true;
   const proc: LaunchedProcess = a.open((e) => onSlotEvent(host, slot, proc, e));
   slot.proc = proc;
@@ -103,6 +109,7 @@ function onSlotEvent(host: SlotProcessHost, slot: ReplicaSlot, proc: LaunchedPro
     slot.device = e.device ?? slot.device;
     slot.deviceFallback = e.fallbackReason;
     slot.modelDigest = e.modelDigest;
+    slot.frameSocket = e.frameSocket;
     host.dispatch(slot, { type: 'ready' });
   } else if (e.event === 'fatal') {
     host.dispatch(slot, { type: 'fatal', error: e.error });

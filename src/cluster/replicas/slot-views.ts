@@ -16,6 +16,7 @@ export function replicaEndpoints(slots: readonly ReplicaSlot[]): ReplicaEndpoint
       ready: s.child.phase === 'ready',
       version: String(s.modelVersion),
       ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }),
+      ...(s.frameSocket === undefined ? {} : { frameSocket: s.frameSocket }),
     }));
 }
 
@@ -48,5 +49,6 @@ export function adoptableOf(s: ReplicaSlot | undefined): Partial<JournalChild> |
     ...(s.device === undefined ? {} : { device: s.device }),
     modelVersion: s.modelVersion,
     ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }),
+    ...(s.frameSocket === undefined ? {} : { frameSocket: s.frameSocket }),
   };
 }

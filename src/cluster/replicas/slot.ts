@@ -19,6 +19,8 @@ export class ReplicaSlot {
   deviceFallback: string | undefined;
   /** The digest of the model bytes its process loaded (its ready event); handed to the gateway's cache. */
   modelDigest: string | undefined;
+  /** Its frame socket (its ready event): the gateway's infer requests go there. */
+  frameSocket: string | undefined;
   /** The host placement put it on. */
   host: string | undefined;
   /** GPU indexes placement gave it on that host (its CUDA_VISIBLE_DEVICES). */

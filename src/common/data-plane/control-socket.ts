@@ -3,12 +3,12 @@
 // the process is now, then every later event; each line a client writes is a control line, as if it
 // came on stdin. The orphan timer ends a process that no controller has talked to for a while; a
 // process whose socket file is gone (its state directory removed) ends too: nobody can reach it.
-import { lstatSync, unlinkSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import net from 'node:net';
 import { every, type Clock, type TimerHandle } from '../clock.js';
-import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { HelloEvent, ProcessEvent } from '../wire.js';
+import { listenPrivate, removeSocketFile } from './unix-listen.js';
 
 /** The longest orphan timeout (ms): a week (`--orphan-timeout`, `controller.orphan_timeout`). */
 export const MAX_ORPHAN_TIMEOUT_MS = 7 * 24 * 3_600_000;
@@ -38,22 +38,10 @@ export class ControlSocket {
 
   /** Listens on `o.path`; rejects with a UserError when the path is taken or cannot be bound. */
   static async listen(o: ControlSocketOptions): Promise<ControlSocket> {
-    await clearStale(o.path);
     const server = net.createServer();
     const cs = new ControlSocket(o, server);
     server.on('connection', (c) => cs.accept(c));
-    // The socket file is created with mode 0600 (umask), never readable by others for an instant.
-    const umask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(o.path, () => (server.off('error', reject), resolve()));
-      });
-    } catch (err) {
-      throw new UserError(`--control-socket ${o.path}: cannot listen there (${(err as Error).message})`);
-    } finally {
-      process.umask(umask);
-    }
+    await listenPrivate(server, o.path, '--control-socket');
     server.on('error', (err) => o.log.error('control socket error', { error: err.message }));
     cs.ino = lstatSync(o.path).ino;
     return cs;
@@ -103,11 +91,7 @@ export class ControlSocket {
     this.server.close();
     for (const c of this.conns) c.destroy();
     this.conns.clear();
-    try {
-      if (lstatSync(this.o.path).isSocket()) unlinkSync(this.o.path);
-    } catch {
-      // Already gone (the server's close removes it).
-    }
+    removeSocketFile(this.o.path);
   }
 
   private accept(c: net.Socket): void {
@@ -133,24 +117,6 @@ export class ControlSocket {
       this.o.onClients?.(this.conns.size);
     });
   }
-}
-
-/** Removes a socket file no process listens on; a live socket or any other file at `path` is an error. */
-async function clearStale(path: string): Promise<void> {
-  let isSocket: boolean;
-  try {
-    isSocket = lstatSync(path).isSocket();
-  } catch {
-    return;
-  }
-  if (!isSocket) throw new UserError(`--control-socket ${path}: a file that is not a socket is there; remove it`);
-  const live = await new Promise<boolean>((resolve) => {
-    const probe = net.connect(path);
-    probe.once('connect', () => (probe.destroy(), resolve(true)));
-    probe.once('error', () => resolve(false));
-  });
-  if (live) throw new UserError(`--control-socket ${path}: another process listens there`);
-  unlinkSync(path);
 }
 
 /**

@@ -15,6 +15,8 @@ export interface GatewaySettings {
   ejectAfterFailures: number;
   ejectForMs: number;
   tryTimeoutMinMs: number;
+  /** How infer requests reach a local replica with a frame socket: framed over it, or HTTP. */
+  replicaTransport: 'frames' | 'http';
   forwardMarginMs: number;
   drainTimeoutMs: number;
   cacheEnabled: boolean;
@@ -116,6 +118,17 @@ const gatewayRows = {
       'Least time a replica that answers nothing at all keeps a request before it is resent to ' +
       'another (its try timeout: 4 times the slowest of its last 32 answers, at least this; ' +
       'at or above request_timeout it never fires).',
+  },
+  replicaTransport: {
+    from: 'gateway.replicaTransport',
+    kind: 'choice',
+    default: 'frames',
+    choices: ['frames', 'http'],
+    profilePath: 'gateway.replica_transport',
+    help:
+      'frames: infer requests to a replica on this host go over its unix frame socket, one binary ' +
+      'frame each way, no HTTP parse (replicas on SSH hosts always get HTTP); http: every request ' +
+      'over HTTP.',
   },
   forwardMarginMs: {
     from: 'default',

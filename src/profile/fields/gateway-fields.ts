@@ -57,6 +57,7 @@ export const gatewaySection = section('The public endpoint in front of the repli
   eject_after_failures: gateway('ejectAfterFailures'),
   eject_for: gateway('ejectForMs'),
   try_timeout_min: gateway('tryTimeoutMinMs'),
+  replica_transport: gateway('replicaTransport'),
   auth,
   tls,
   external,
