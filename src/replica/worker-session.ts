@@ -16,15 +16,15 @@ export function openWorkerSession(
   onnxPath: string,
   options: SessionOptions,
   onCrash?: (err: Error) => void,
-  /** The worker's entry (a test may wrap session-worker.js). */
-  entry = new URL('./session-worker.js', import.meta.url),
+  /** `ring: false` sends every batch by message (for comparisons); `entry` may wrap session-worker.js (tests). */
+  how: { ring?: boolean; entry?: URL } = {},
 ): Promise<ModelSession> {
-  const worker = new Worker(entry, {
+  const worker = new Worker(how.entry ?? new URL('./session-worker.js', import.meta.url), {
     workerData: { onnxPath, options },
     // The worker only clones one batch at a time: a small young generation keeps its RSS low.
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
-  const link = new WorkerLink(worker);
+  const link = new WorkerLink(worker, how.ring !== false);
   return new Promise((resolve, reject) => {
     worker.once('error', (err) => {
       reject(err);
@@ -72,7 +72,10 @@ class WorkerLink {
   /** The worker thread has ended (released, or crashed). */
   exited = false;
 
-  constructor(private readonly worker: Worker) {}
+  constructor(
+    private readonly worker: Worker,
+    private readonly useRing: boolean,
+  ) {}
 
   /** Fails every run in flight, and every later one, with `err` (the first error kept). */
   failAll(err: Error): void {
@@ -93,7 +96,7 @@ class WorkerLink {
 
   /** The ModelSession the worker's ready message describes. */
   session(msg: Extract<FromWorker, { type: 'ready' }>): ModelSession {
-    const layout = ringLayout(msg.signature);
+    const layout = this.useRing ? ringLayout(msg.signature) : undefined;
     if (layout)
       this.ring = new RingHost(layout, (setup) => this.worker.postMessage({ type: 'ring', setup } satisfies ToWorker));
     return {

@@ -149,7 +149,7 @@ test('a bigger batch size makes a new, bigger ring; runs on it match', async () 
 test('a worker that dies mid-run fails that run and every later one, and says so once', async () => {
   const crashes: Error[] = [];
   const entry = new URL('./fixtures/crashing-session-worker.js', import.meta.url);
-  const s = await openWorkerSession(onnxPath, options, (err) => crashes.push(err), entry);
+  const s = await openWorkerSession(onnxPath, options, (err) => crashes.push(err), { entry });
   const x = rowsOf(4, 4);
   assert.deepEqual(Array.from((await s.run(feedsOf(x, 4))).probs!.data as Float32Array), await expected(x, 4));
   await assert.rejects(s.run(feedsOf(x, 4)), /session worker exited with code 7/);
@@ -159,10 +159,13 @@ test('a worker that dies mid-run fails that run and every later one, and says so
   await s.release();
 });
 
-test('release fails later runs and ends the worker', async () => {
-  const s = await openWorkerSession(onnxPath, options);
+test('without the ring every run goes by message, with the same answers; release fails later runs', async () => {
+  const s = await openWorkerSession(onnxPath, options, undefined, { ring: false });
   const x = rowsOf(2, 2);
-  await s.run(feedsOf(x, 2));
+  assert.equal(s.feedBuffers!(2), undefined);
+  const got = await s.run(feedsOf(x, 2));
+  assert.ok(!(got.probs!.data.buffer instanceof SharedArrayBuffer));
+  assert.deepEqual(Array.from(got.probs!.data as Float32Array), await expected(x, 2));
   await s.release();
   await assert.rejects(s.run(feedsOf(x, 2)), /session released/);
   assert.equal(s.feedBuffers!(2), undefined);
