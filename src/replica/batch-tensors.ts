@@ -1,16 +1,21 @@
-// The batch's tensors (data plane, replica): each job's rows copied into the reused batch buffers,
-// the buffers taken back after the run, and each job's own rows cut out of the batch's outputs.
+// The batch's tensors (data plane, replica): each job's rows copied into the batch buffers (the
+// batcher's own, or a worker session's shared-memory slot), the buffers taken back after the run,
+// and each job's own rows cut out of the batch's outputs.
 import type { Job } from './batch-job.js';
 import type { ServedModel } from './served-model.js';
 import type { FeedTensor, SessionTensor } from './session.js';
 import type { TensorData } from './tensor.js';
 
-/** The session feeds for `jobs` (`rows` in all): every input copied into its batch buffer, lent for the run. */
+/**
+ * The session feeds for `jobs` (`rows` in all): every input copied into its batch buffer, lent for
+ * the run when `lend` (the batcher's own buffers; not a session's shared arrays, which stay put).
+ */
 export function batchFeeds(
   model: ServedModel,
   buffers: TensorData[],
   jobs: Job[],
   rows: number,
+  lend = true,
 ): Record<string, FeedTensor> {
   const feeds: Record<string, FeedTensor> = {};
   for (const t of model.inputs) {
@@ -23,7 +28,7 @@ export function batchFeeds(
       (buf as Float32Array).set(src as Float32Array, offset);
       offset += src.length;
     }
-    feeds[t.name] = { type: t.dt.ortType, data: buf.subarray(0, offset), dims: [rows, ...t.rowShape], lend: true };
+    feeds[t.name] = { type: t.dt.ortType, data: buf.subarray(0, offset), dims: [rows, ...t.rowShape], lend };
   }
   return feeds;
 }
@@ -45,7 +50,12 @@ export function reclaimBuffers(
   }
 }
 
-/** Answers each of `jobs` with its own rows of every model output of the batch. */
+/**
+ * Answers each of `jobs` with its own rows of every model output of the batch: views, not copies.
+ * A worker session's outputs live in a ring slot held until the event loop's next turn or the next
+ * run's end, and each job's answer is encoded inside `done` (synchronously), so the views are read
+ * before the slot can carry another batch.
+ */
 export function deliver(
   model: ServedModel,
   jobs: Job[],

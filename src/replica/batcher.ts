@@ -170,13 +170,15 @@ export class Batcher {
     let outputs: Record<string, SessionTensor> | undefined;
     let failure: unknown;
     const t0 = this.clock.nowMs();
-    const feeds = batchFeeds(this.model, this.buffers, jobs, rows);
+    // A worker session's ring slot when one is free: the rows are copied once, into shared memory.
+    const shared = this.sharedBuffers();
+    const feeds = batchFeeds(this.model, shared ?? this.buffers, jobs, rows, !shared);
     try {
       outputs = await this.session.run(feeds);
     } catch (err) {
       failure = err;
     }
-    reclaimBuffers(this.model, this.buffers, this.bufferRows, feeds);
+    if (!shared) reclaimBuffers(this.model, this.buffers, this.bufferRows, feeds);
     const inferMs = this.clock.nowMs() - t0;
     if (this.curve !== undefined && outputs) this.runScale.record(this.curve, rows, inferMs);
     this.running = false;
@@ -200,6 +202,14 @@ export class Batcher {
       this.pumpScheduled = false;
       if (!this.running) this.pump(true);
     });
+  }
+
+  /** The session's shared input arrays for a full batch, in model input order, if it has them free. */
+  private sharedBuffers(): TensorData[] | undefined {
+    const byName = this.session.feedBuffers?.(this.bufferRows);
+    if (!byName) return undefined;
+    const arrays = this.model.inputs.map((t) => byName[t.name]);
+    return arrays.every((a) => a !== undefined) ? (arrays as TensorData[]) : undefined;
   }
 
   private notifyIdle(): void {

@@ -1,13 +1,17 @@
 // Worker-thread entry that owns a replica's ONNX Runtime session (data plane, replica). Running
 // the session here keeps the main thread free to parse and answer HTTP while a batch computes.
-// Protocol: see worker-session.ts (the main-thread side).
+// Protocol: see worker-session.ts (the main-thread side) and session/ring-worker.ts (batches in shared memory).
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../common/errors.js';
 import { openSession, type ModelSession, type SessionOptions } from './session.js';
 import type { TensorData } from './tensor.js';
+import { serveRing, type RingSetup } from './session/ring-worker.js';
 
 /** Messages the worker receives. */
-export type ToWorker = { type: 'run'; id: number; feeds: Parameters<ModelSession['run']>[0] } | { type: 'release' };
+export type ToWorker =
+  | { type: 'run'; id: number; feeds: Parameters<ModelSession['run']>[0] }
+  | { type: 'ring'; setup: RingSetup }
+  | { type: 'release' };
 
 /** Messages the worker sends. */
 export type FromWorker =
@@ -32,6 +36,10 @@ try {
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'release') {
       void session.release().finally(() => port.close());
+      return;
+    }
+    if (msg.type === 'ring') {
+      void serveRing(session, msg.setup);
       return;
     }
     // Lent input buffers go back to the main thread with the answer, transferred, not copied.

@@ -41,7 +41,18 @@ export interface ModelSession {
    * while a batch runs, so the next batch may be formed the moment a run settles.
    */
   readonly offThread?: boolean;
+  /**
+   * Outputs may view memory the session reuses for a later run (a worker session's ring): they
+   * stay valid until the event loop's next turn or another run settles, so read or copy them
+   * before awaiting anything else.
+   */
   run(feeds: Record<string, FeedTensor>): Promise<Record<string, SessionTensor>>;
+  /**
+   * Optional (a worker session's ring): arrays, by input name, with room for `rows` rows each, in
+   * memory the worker reads directly; feeds that are prefixes of them reach it without another
+   * copy. Undefined when none is free (the caller then uses arrays of its own).
+   */
+  feedBuffers?(rows: number): Record<string, TensorData> | undefined;
   release(): Promise<void>;
 }
 

@@ -1,7 +1,10 @@
 // The main-thread side of a session that runs in a worker thread (data plane, replica): the same
-// ModelSession interface as session.ts, with each run a message round trip. Tensors are copied by
-// structured clone (one batch at a time, so the copy is small next to the model run).
+// ModelSession interface as session.ts. Batches go through a shared-memory ring (session/ring-host.ts)
+// when the signature fixes every row size; otherwise, or when every slot is busy, a run is a message
+// round trip (inputs lent and transferred back, outputs copied by structured clone).
 import { Worker } from 'node:worker_threads';
+import { RingHost } from './session/ring-host.js';
+import { ringLayout } from './session/ring.js';
 import type { FromWorker, ToWorker } from './session-worker.js';
 import type { FeedTensor, ModelSession, SessionOptions, SessionTensor } from './session.js';
 
@@ -13,19 +16,22 @@ export function openWorkerSession(
   onnxPath: string,
   options: SessionOptions,
   onCrash?: (err: Error) => void,
+  /** `ring: false` sends every batch by message (for comparisons); `entry` may wrap session-worker.js (tests). */
+  how: { ring?: boolean; entry?: URL } = {},
 ): Promise<ModelSession> {
-  const worker = new Worker(new URL('./session-worker.js', import.meta.url), {
+  const worker = new Worker(how.entry ?? new URL('./session-worker.js', import.meta.url), {
     workerData: { onnxPath, options },
     // The worker only clones one batch at a time: a small young generation keeps its RSS low.
     resourceLimits: { maxYoungGenerationSizeMb: 4 },
   });
-  const link = new WorkerLink(worker);
+  const link = new WorkerLink(worker, how.ring !== false);
   return new Promise((resolve, reject) => {
     worker.once('error', (err) => {
       reject(err);
       link.failAll(new Error(`session worker crashed: ${err.message}`));
     });
     worker.once('exit', (code) => {
+      link.exited = true;
       reject(new Error(`session worker exited with code ${code} while loading`));
       const err = new Error(`session worker exited with code ${code}`);
       link.failAll(err);
@@ -57,16 +63,24 @@ class WorkerLink {
   private readonly pending = new Map<number, PendingRun>();
   private nextId = 1;
   private dead: Error | undefined;
+  /** The shared-memory ring, once the worker is ready (none when some row size is not fixed). */
+  private ring: RingHost | undefined;
   /** The worker said it loaded the model. */
   ready = false;
   /** `release` was called: the worker's exit is expected. */
   released = false;
+  /** The worker thread has ended (released, or crashed). */
+  exited = false;
 
-  constructor(private readonly worker: Worker) {}
+  constructor(
+    private readonly worker: Worker,
+    private readonly useRing: boolean,
+  ) {}
 
   /** Fails every run in flight, and every later one, with `err` (the first error kept). */
   failAll(err: Error): void {
     this.dead ??= err;
+    this.ring?.failAll(this.dead);
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
   }
@@ -82,6 +96,9 @@ class WorkerLink {
 
   /** The ModelSession the worker's ready message describes. */
   session(msg: Extract<FromWorker, { type: 'ready' }>): ModelSession {
+    const layout = this.useRing ? ringLayout(msg.signature) : undefined;
+    if (layout)
+      this.ring = new RingHost(layout, (setup) => this.worker.postMessage({ type: 'ring', setup } satisfies ToWorker));
     return {
       device: msg.device,
       fallbackReason: msg.fallbackReason,
@@ -90,12 +107,15 @@ class WorkerLink {
       signature: msg.signature,
       offThread: true,
       run: (feeds) => this.run(feeds),
+      feedBuffers: (rows) => this.ring?.stage(rows),
       release: () => this.release(),
     };
   }
 
   private run(feeds: Record<string, FeedTensor>): Promise<Record<string, SessionTensor>> {
     if (this.dead) return Promise.reject(this.dead);
+    const viaRing = this.ring?.run(feeds);
+    if (viaRing) return viaRing;
     const id = this.nextId++;
     const transfer: ArrayBuffer[] = [];
     for (const name in feeds) if (feeds[name]!.lend) transfer.push(feeds[name]!.data.buffer as ArrayBuffer);
@@ -109,6 +129,8 @@ class WorkerLink {
     const worker = this.worker;
     this.released = true;
     this.failAll(new Error('session released'));
+    // A crashed worker has nothing left to end (its 'exit' came already).
+    if (this.exited) return;
     worker.postMessage({ type: 'release' } satisfies ToWorker);
     const exited = new Promise((r) => worker.once('exit', r));
     const timer = setTimeout(() => void worker.terminate(), 2000);
