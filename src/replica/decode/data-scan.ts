@@ -55,6 +55,7 @@ export function scanData(
   const from = used;
   const cap = direct === undefined ? 0 : direct.length;
   const float32 = direct instanceof Float32Array;
+  const view = new DataView(b.buffer, b.byteOffset, b.length);
   let n = 0;
   let open = 1;
   let leafLevel = 0;
@@ -82,7 +83,7 @@ export function scanData(
     // A run of numbers: the common `1.5,-2,3e4` without spaces loops here.
     const runStart = n;
     for (;;) {
-      i = readNumber(b, i, end, float32);
+      i = readNumber(b, view, i, end, float32);
       if (i < 0) return -1;
       if (direct !== undefined) {
         if (n >= cap) return -1;

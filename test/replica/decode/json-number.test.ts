@@ -8,7 +8,7 @@ import { numberCell, readNumber } from '../../../src/replica/decode/json-number.
 /** readNumber's value for all of `text`, or undefined when it refuses or stops early. */
 function read(text: string, float32 = false): number | undefined {
   const b = Buffer.from(text, 'latin1');
-  const end = readNumber(b, 0, b.length, float32);
+  const end = readNumber(b, new DataView(b.buffer, b.byteOffset, b.length), 0, b.length, float32);
   return end === b.length ? numberCell.value : undefined;
 }
 
@@ -110,8 +110,13 @@ test('what JSON does not call a number is refused or ends before the bad byte', 
     assert.equal(read(t), undefined, t);
   // Stops after the number: the caller refuses whatever follows it.
   const b = Buffer.from('01');
-  assert.equal(readNumber(b, 0, b.length), 1);
-  const c = Buffer.from('12,5');
-  assert.equal(readNumber(c, 0, 2), 2);
+  assert.equal(readNumber(b, new DataView(b.buffer, b.byteOffset, b.length), 0, b.length), 1);
+  const at = (text: string, end: number) => {
+    const t = Buffer.from(text);
+    return readNumber(t, new DataView(t.buffer, t.byteOffset, t.length), 0, end);
+  };
+  // A number running on past the end of the JSON part (into the binary part) is refused.
+  assert.equal(at('12.3456,5', 4), -1);
+  assert.equal(at('12,5', 2), 2);
   assert.equal(numberCell.value, 12);
 });
