@@ -19,7 +19,7 @@ export interface ScannedData {
 let scratch = new Float64Array(4096);
 let used = 0;
 /** A scratch grown past this many values is dropped after its request. */
-const KEEP_VALUES = 1 << 20;
+const KEEP_VALUES = 1 << 16;
 const MAX_LEVELS = 32;
 const lens = new Int32Array(MAX_LEVELS);
 const dims = new Int32Array(MAX_LEVELS);
