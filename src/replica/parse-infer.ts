@@ -1,10 +1,16 @@
 // Parsing and validation of one OIP v2 infer request body against the served model (data plane,
 // replica). Every problem is a 400 naming the input and field; only exact requests reach the batcher.
-import { badRequest, HttpError } from './http-error.js';
+// The JSON is first scanned straight into typed arrays (decode/infer-scan.ts); whatever the scan
+// does not take, and every refused request, goes through JSON.parse, which words the 400.
+import { badRequest } from './http-error.js';
 import { jsonDepth, mayNestDeeperThan } from './json-depth.js';
 import { applyNormalize, type ServedModel, type ServedTensor } from './served-model.js';
-import { fromJson } from './infer-json-data.js';
-import type { InferRequest, ParseLimits, RequestedOutput } from './infer-request.js';
+import { decodeScanned, resetScratch } from './decode/data-scan.js';
+import { fromJson } from './decode/infer-json-data.js';
+import { clip, parseOutputs } from './decode/infer-outputs.js';
+import { checkShape } from './decode/infer-shape.js';
+import { ScannedDataRef, scanInferBody } from './decode/infer-scan.js';
+import type { InferRequest, ParseLimits } from './infer-request.js';
 import { elementCount, firstNonFinite, fromBytes, type TensorData } from './tensor.js';
 
 type Json = Record<string, unknown>;
@@ -20,6 +26,37 @@ export function parseInfer(
   model: ServedModel,
   limits: ParseLimits,
 ): InferRequest {
+  const jsonEnd = checkFraming(body, binaryHeaderLength, limits);
+  const binary = binaryHeaderLength === undefined ? undefined : { body, offset: jsonEnd };
+  return parseScanned(body, jsonEnd, binary, model, limits) ?? parseJson(body, jsonEnd, binary, model, limits);
+}
+
+/** parseInfer through JSON.parse only, as before the byte scan (the reference for tests and bench/json-decode). */
+export function parseInferWithJsonParse(
+  body: Buffer,
+  binaryHeaderLength: number | undefined,
+  model: ServedModel,
+  limits: ParseLimits,
+): InferRequest {
+  const jsonEnd = checkFraming(body, binaryHeaderLength, limits);
+  const binary = binaryHeaderLength === undefined ? undefined : { body, offset: jsonEnd };
+  return parseJson(body, jsonEnd, binary, model, limits);
+}
+
+/** parseInfer's byte scan alone: undefined where it gives up or the request is refused (tests). */
+export function parseInferScanned(
+  body: Buffer,
+  binaryHeaderLength: number | undefined,
+  model: ServedModel,
+  limits: ParseLimits,
+): InferRequest | undefined {
+  const jsonEnd = checkFraming(body, binaryHeaderLength, limits);
+  const binary = binaryHeaderLength === undefined ? undefined : { body, offset: jsonEnd };
+  return parseScanned(body, jsonEnd, binary, model, limits);
+}
+
+/** The end of the JSON part, once the header length, emptiness and nesting depth are checked. */
+function checkFraming(body: Buffer, binaryHeaderLength: number | undefined, limits: ParseLimits): number {
   const jsonEnd = binaryHeaderLength ?? body.length;
   if (jsonEnd > body.length) {
     throw badRequest(`Inference-Header-Content-Length is ${jsonEnd} but the body has only ` + `${body.length} bytes`);
@@ -31,18 +68,52 @@ export function parseInfer(
   ) {
     throw badRequest(`JSON nesting is deeper than ${limits.maxJsonDepth} levels`);
   }
+  return jsonEnd;
+}
+
+function parseJson(body: Buffer, jsonEnd: number, binary: Binary, model: ServedModel, limits: ParseLimits) {
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString('utf8', 0, jsonEnd));
   } catch (err) {
     throw badRequest(`request body is not valid JSON (${jsonReason(err)})`);
   }
+  return parseDocument(doc, binary, model, limits, fromJson);
+}
+
+type Binary = { body: Buffer; offset: number } | undefined;
+type DecodeData = typeof fromJson;
+
+/** The request from the byte scan, or undefined when the scan gives up or finds the request wrong. */
+function parseScanned(body: Buffer, jsonEnd: number, binary: Binary, model: ServedModel, limits: ParseLimits) {
+  resetScratch();
+  try {
+    const doc = scanInferBody(body, jsonEnd, model);
+    return doc === undefined ? undefined : parseDocument(doc, binary, model, limits, decodeScannedData);
+  } catch {
+    // Refused: the JSON.parse path refuses it again with the same words (it checks in the same order).
+    return undefined;
+  } finally {
+    resetScratch();
+  }
+}
+
+const decodeScannedData: DecodeData = (data, tensor, count, shape) => {
+  if (!(data instanceof ScannedDataRef)) return fromJson(data, tensor, count, shape);
+  const out = decodeScanned(data.scanned, tensor, count, shape);
+  if (out === undefined) throw new Error('scanned data left to fromJson');
+  return out;
+};
+
+/** The request in `doc` (parsed JSON, or the scan's document); normalizes only once all is checked. */
+function parseDocument(doc: unknown, binary: Binary, model: ServedModel, limits: ParseLimits, decode: DecodeData) {
   if (!isObject(doc)) throw badRequest('request body must be a JSON object with an "inputs" array');
   const id = doc.id === undefined ? undefined : typeof doc.id === 'string' ? doc.id : undefined;
   if (doc.id !== undefined && id === undefined) throw badRequest('"id" must be a string');
-  const binary = binaryHeaderLength === undefined ? undefined : { body, offset: jsonEnd };
-  const { inputs, rows } = parseInputs(doc.inputs, binary, model, limits);
-  return { id, rows, inputs, outputs: parseOutputs(doc, model) };
+  const { inputs, rows } = parseInputs(doc.inputs, binary, model, limits, decode);
+  const request: InferRequest = { id, rows, inputs, outputs: parseOutputs(doc, model) };
+  if (model.normalize) applyNormalize(model.normalize, inputs[model.normalize.inputIndex] as Float32Array);
+  return request;
 }
 
 function jsonReason(err: unknown): string {
@@ -53,12 +124,7 @@ function jsonReason(err: unknown): string {
   return pos ? `unexpected token at position ${pos[1]}` : 'syntax error';
 }
 
-function parseInputs(
-  raw: unknown,
-  binary: { body: Buffer; offset: number } | undefined,
-  model: ServedModel,
-  limits: ParseLimits,
-) {
+function parseInputs(raw: unknown, binary: Binary, model: ServedModel, limits: ParseLimits, decode: DecodeData) {
   if (!Array.isArray(raw) || raw.length === 0) throw badRequest('"inputs" must be a non-empty array of tensors');
   const inputs = new Array<TensorData>(model.inputs.length);
   let rows = -1;
@@ -108,7 +174,7 @@ function parseInputs(
     } else {
       if (item.data === undefined)
         throw badRequest(`input "${tensor.name}" has no "data" (or parameters.binary_data_size)`);
-      inputs[tensor.index] = fromJson(item.data, tensor, count, shape);
+      inputs[tensor.index] = decode(item.data, tensor, count, shape);
     }
     checkValues(inputs[tensor.index]!, tensor, limits);
   }
@@ -121,56 +187,7 @@ function parseInputs(
   const missing = model.inputs.filter((t) => inputs[t.index] === undefined).map((t) => `"${t.name}"`);
   if (missing.length > 0)
     throw badRequest(`missing input ${missing.join(', ')}: model ${model.name} needs every input`);
-  if (model.normalize) applyNormalize(model.normalize, inputs[model.normalize.inputIndex] as Float32Array);
   return { inputs, rows };
-}
-
-function checkShape(item: Json, tensor: ServedTensor, limits: ParseLimits): number[] {
-  const shape = item.shape;
-  // Built only for an error message: the valid request path allocates no strings here.
-  const want = () => `[${tensor.shape.map((d) => (d < 0 ? 'N' : d)).join(',')}]`;
-  if (item.datatype !== tensor.dt.name) {
-    throw badRequest(
-      `input "${tensor.name}" has datatype ${clip(String(item.datatype))}, the model ` + `expects ${tensor.dt.name}`,
-    );
-  }
-  if (!isShape(shape)) {
-    throw badRequest(
-      `input "${tensor.name}": "shape" must be an array of non-negative integers, ` + `expected ${want()}`,
-    );
-  }
-  if (shape.length !== tensor.shape.length) {
-    throw badRequest(
-      `input "${tensor.name}" has rank ${shape.length} (shape [` +
-        `${shape.slice(0, 8).join(',')}]), the model expects rank ${tensor.shape.length} ` +
-        `${want()}`,
-    );
-  }
-  for (let d = 1; d < shape.length; d++) {
-    if (shape[d] !== tensor.shape[d]) {
-      throw badRequest(
-        `input "${tensor.name}" dimension ${d} is ${shape[d]}, the model expects ` + `${tensor.shape[d]} ${want()}`,
-      );
-    }
-  }
-  if (shape[0] < 1) throw badRequest(`input "${tensor.name}" has 0 rows: send at least one`);
-  if (shape[0] > limits.maxRowsPerRequest) {
-    throw new HttpError(
-      400,
-      `input "${tensor.name}" has ${shape[0]} rows; this replica takes at most ` +
-        `${limits.maxRowsPerRequest} per request (--max-batch-size)`,
-    );
-  }
-  return shape as number[];
-}
-
-function isShape(shape: unknown): shape is number[] {
-  if (!Array.isArray(shape)) return false;
-  for (let i = 0; i < shape.length; i++) {
-    const d: unknown = shape[i];
-    if (!Number.isInteger(d) || (d as number) < 0) return false;
-  }
-  return true;
 }
 
 function checkValues(data: TensorData, tensor: ServedTensor, limits: ParseLimits): void {
@@ -182,38 +199,4 @@ function checkValues(data: TensorData, tensor: ServedTensor, limits: ParseLimits
         `rejected (start the replica with --allow-nonfinite to accept them)`,
     );
   }
-}
-
-function parseOutputs(doc: Json, model: ServedModel): RequestedOutput[] {
-  const params = doc.parameters;
-  if (params !== undefined && !isObject(params)) throw badRequest('"parameters" must be an object');
-  const allBinary = params?.binary_data_output;
-  if (allBinary !== undefined && typeof allBinary !== 'boolean')
-    throw badRequest('parameters.binary_data_output must be true or false');
-  if (doc.outputs === undefined) return model.outputs.map((tensor) => ({ tensor, binary: allBinary === true }));
-  if (!Array.isArray(doc.outputs)) throw badRequest('"outputs" must be an array of {"name": ...}');
-  const seen = new Set<string>();
-  return doc.outputs.map((o, i) => {
-    if (!isObject(o) || typeof o.name !== 'string') throw badRequest(`outputs[${i}] must be an object with a "name"`);
-    const tensor = model.outputByName.get(o.name);
-    if (!tensor)
-      throw badRequest(
-        `unknown output "${clip(o.name)}": model ${model.name} produces ` +
-          `${model.outputs.map((t) => `"${t.name}"`).join(', ')}`,
-      );
-    if (seen.has(o.name)) throw badRequest(`output "${o.name}" is requested twice`);
-    seen.add(o.name);
-    const p = o.parameters;
-    if (p !== undefined && !isObject(p)) throw badRequest(`outputs[${i}].parameters must be an object`);
-    const bin = p?.binary_data;
-    if (bin !== undefined && typeof bin !== 'boolean')
-      throw badRequest(`outputs[${i}].parameters.binary_data must be true or false`);
-    return { tensor, binary: bin ?? allBinary === true };
-  });
-}
-
-/** Keeps echoed client strings short (and free of newlines) in error messages. */
-function clip(s: string): string {
-  const t = s.replace(/[\r\n\t]/g, ' ');
-  return t.length > 64 ? `${t.slice(0, 61)}...` : t;
 }

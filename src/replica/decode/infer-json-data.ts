@@ -1,8 +1,8 @@
 // Decoding one input's JSON "data" (flat or nested as its shape) into a typed array (data plane,
 // replica); every wrong count, nesting or value is a 400 naming the input.
-import { badRequest } from './http-error.js';
-import type { ServedTensor } from './served-model.js';
-import type { TensorData } from './tensor.js';
+import { badRequest } from '../http-error.js';
+import type { ServedTensor } from '../served-model.js';
+import type { TensorData } from '../tensor.js';
 
 /** The `count` values of `data` (flat, or nested exactly as `shape`) as a new array of the tensor's type. */
 export function fromJson(data: unknown, tensor: ServedTensor, count: number, shape: readonly number[]): TensorData {
