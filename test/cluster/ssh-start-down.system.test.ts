@@ -64,9 +64,17 @@ ssh: { known_hosts: ${lab.knownHosts}, identity_file: ${lab.userKey}, config_fil
   const log = () => readFileSync(path.join(w.stateDir, 'logs', 'controller.log'), 'utf8');
   assert.match(log(), /host h1 is down at the start: .*serve starts with the other hosts and tries it again/);
 
-  const json = await serve(['status', '--json', '--state-dir', w.stateDir], { cwd: w.root });
-  const s = JSON.parse(json.stdout) as ClusterStatus;
-  const h1 = s.hosts!.find((x) => x.name === 'h1')!;
+  // Read while no retry is under way: the next attempt may come due 1-2 s after the start (keepalive
+  // 1s, doubled, half jittered), and during it the host shows `connecting`.
+  let s: ClusterStatus;
+  let h1: NonNullable<ClusterStatus['hosts']>[number];
+  for (let tries = 0; ; tries++) {
+    const json = await serve(['status', '--json', '--state-dir', w.stateDir], { cwd: w.root });
+    s = JSON.parse(json.stdout) as ClusterStatus;
+    h1 = s.hosts!.find((x) => x.name === 'h1')!;
+    if (h1.state !== 'connecting' || tries === 4) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   assert.equal(h1.state, 'down');
   assert.match(h1.reason ?? '', /cannot connect \(Connection refused\)/);
   assert.ok(h1.nextAttemptInMs !== undefined && h1.nextAttemptInMs <= 20_000, `next attempt in ${h1.nextAttemptInMs}`);
