@@ -71,7 +71,9 @@ const ratios =
             results.find((r) => r.mode === m && r.build === builds[0]!.label)!,
             results.find((r) => r.mode === m && r.build === builds[1]!.label)!,
           ];
-          return `- ${m}: ${builds[0]!.label} / ${builds[1]!.label} = ${(a.bestPerSec / Math.max(1, b.bestPerSec)).toFixed(2)}x`;
+          return b.bestPerSec === 0
+            ? `- ${m}: ${builds[1]!.label} passed no rung, no ratio`
+            : `- ${m}: ${builds[0]!.label} / ${builds[1]!.label} = ${(a.bestPerSec / b.bestPerSec).toFixed(2)}x`;
         })
         .join('\n') + '\n'
     : '';
