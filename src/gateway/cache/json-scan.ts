@@ -1,6 +1,17 @@
 // A minimal scan of a JSON object's top level (gateway cache, data plane): where one member is
 // (its key, value and a neighbouring comma), without building any object, so the cache can key a
 // request by everything but its "id" and answer a hit with the asker's own id.
+import {
+  BACKSLASH,
+  CLOSE_ARR,
+  CLOSE_OBJ,
+  COLON,
+  COMMA,
+  isSpace,
+  OPEN_ARR,
+  OPEN_OBJ,
+  QUOTE,
+} from '../../common/json-bytes.js';
 
 /** Byte range of one top-level member, with one neighbouring comma: cutting it leaves valid JSON. */
 export interface MemberSpan {
@@ -15,17 +26,6 @@ export interface MemberSpan {
 
 /** What a scan found: `undefined` member when absent; `ok: false` when the text is not one plain JSON object. */
 export type ScanResult = { ok: true; member: MemberSpan | undefined; openAt: number } | { ok: false };
-
-const QUOTE = 0x22,
-  BACKSLASH = 0x5c,
-  COMMA = 0x2c,
-  COLON = 0x3a,
-  OPEN_OBJ = 0x7b,
-  CLOSE_OBJ = 0x7d,
-  OPEN_ARR = 0x5b,
-  CLOSE_ARR = 0x5d;
-
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /** Index just past the string whose opening quote is at `i`, or -1. */
 function skipString(b: Uint8Array, i: number, end: number): number {

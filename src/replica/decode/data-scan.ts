@@ -3,6 +3,7 @@
 // is checked as it goes. Whatever fromJson would refuse, this gives up on (the caller falls back).
 import type { ServedTensor } from '../served-model.js';
 import type { TensorData } from '../tensor.js';
+import { isSpace } from '../../common/json-bytes.js';
 import { numberCell, readNumber } from './json-number.js';
 
 /** A "data" array as scanned: how many numbers, how it was nested, and where its values are. */
@@ -35,8 +36,6 @@ function grow(): void {
   bigger.set(scratch);
   scratch = bigger;
 }
-
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * Reads the array whose `[` is at `b[i]`: numbers only, flat or nested as a regular block (every

@@ -6,15 +6,17 @@ import type { ServedModel } from '../served-model.js';
 import { elementCount } from '../tensor.js';
 import { scanData, type ScannedData } from './data-scan.js';
 import { KEYS, known, wordsOf } from './words.js';
-
-const QUOTE = 0x22,
-  BACKSLASH = 0x5c,
-  COMMA = 0x2c,
-  COLON = 0x3a,
-  OPEN_OBJ = 0x7b,
-  CLOSE_OBJ = 0x7d,
-  OPEN_ARR = 0x5b,
-  CLOSE_ARR = 0x5d;
+import {
+  BACKSLASH,
+  CLOSE_ARR,
+  CLOSE_OBJ,
+  COLON,
+  COMMA,
+  isSpace,
+  OPEN_ARR,
+  OPEN_OBJ,
+  QUOTE,
+} from '../../common/json-bytes.js';
 
 /** An input's "data" as scanned: what parse-infer hands decodeScanned instead of a JS array. */
 export class ScannedDataRef {
@@ -25,7 +27,6 @@ type Json = Record<string, unknown>;
 /** Thrown (and caught in scanInferBody) wherever the scan gives up. */
 const GIVE_UP = new Error('scan gives up');
 
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 const dataCell: { value: ScannedData | undefined } = { value: undefined };
 
 /** The scan's position in one body. */
