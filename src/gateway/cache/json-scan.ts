@@ -11,7 +11,7 @@ import {
   OPEN_ARR,
   OPEN_OBJ,
   QUOTE,
-} from '../../common/json-bytes.js';
+} from '../../common/data-plane/json-bytes.js';
 
 /** Byte range of one top-level member, with one neighbouring comma: cutting it leaves valid JSON. */
 export interface MemberSpan {

@@ -3,7 +3,7 @@
 // is checked as it goes. Whatever fromJson would refuse, this gives up on (the caller falls back).
 import type { ServedTensor } from '../served-model.js';
 import type { TensorData } from '../tensor.js';
-import { isSpace } from '../../common/json-bytes.js';
+import { isSpace } from '../../common/data-plane/json-bytes.js';
 import { numberCell, readNumber } from './json-number.js';
 
 /** A "data" array as scanned: how many numbers, how it was nested, and where its values are. */

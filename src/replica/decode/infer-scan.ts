@@ -16,7 +16,7 @@ import {
   OPEN_ARR,
   OPEN_OBJ,
   QUOTE,
-} from '../../common/json-bytes.js';
+} from '../../common/data-plane/json-bytes.js';
 
 /** An input's "data" as scanned: what parse-infer hands decodeScanned instead of a JS array. */
 export class ScannedDataRef {

@@ -1,4 +1,4 @@
-// The bytes of JSON's structure (common, pure): shared by the byte scans that read JSON without
+// The bytes of JSON's structure (common, data plane, pure): shared by the byte scans that read JSON without
 // JSON.parse (the gateway cache's key scan, the replica's infer body scan).
 
 export const QUOTE = 0x22,
