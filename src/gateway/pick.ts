@@ -29,7 +29,8 @@ export function pickP2C<T>(items: readonly T[], score: (item: T) => number, rand
   return leastScored(items, score);
 }
 
-function leastScored<T>(items: readonly T[], score: (item: T) => number): T | undefined {
+/** The usable item (score >= 0) with the lowest score, the first of equals; undefined when none is usable. */
+export function leastScored<T>(items: readonly T[], score: (item: T) => number): T | undefined {
   let best: T | undefined;
   let bestScore = Infinity;
   for (const item of items) {

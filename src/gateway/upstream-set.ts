@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import type { Clock } from '../common/clock.js';
 import type { ReplicaEndpoint } from '../common/wire.js';
 import type { FramePool } from './frame-pool.js';
-import { pickP2C } from './pick.js';
+import { leastScored, pickP2C } from './pick.js';
 import { Upstream, type UpstreamState } from './upstream.js';
 import { pickByVersion, VersionWeights } from './version-weights.js';
 
@@ -70,14 +70,25 @@ export class UpstreamSet {
     return this.makeFrames === undefined ? undefined : ep.frameSocket;
   }
 
-  /** A replica with a free slot, chosen by P2C on in-flight count; `exclude` and replicas of `excludeVersion` are skipped (retries). */
+  /**
+   * A replica with a free slot, chosen by P2C on in-flight count. A retry (`exclude` given) skips
+   * `exclude` and replicas of `excludeVersion`, and goes to a replica with no failure in a row when
+   * one has a free slot: its only try left must not land on a second replica of a host just cut off
+   * (its failures come in before it is ejected). A retry scans every replica (retries are rare).
+   */
   pick(exclude?: Upstream, excludeVersion?: string): Upstream | undefined {
-    const score =
-      exclude === undefined
-        ? this.scoreFn
-        : (u: Upstream) => (u.version !== undefined && u.version === excludeVersion ? -1 : this.score(u, exclude));
+    if (exclude === undefined) {
+      if (this.weights.active)
+        return pickByVersion(this.members, this.weights, this.scoreFn, this.random, this.clock.nowMs());
+      return pickP2C(this.members, this.scoreFn, this.random);
+    }
+    const score = (u: Upstream) => {
+      if (u.version !== undefined && u.version === excludeVersion) return -1;
+      const s = this.score(u, exclude);
+      return s < 0 || u.consecutiveFailures === 0 ? s : s + this.maxInflightPerReplica;
+    };
     if (this.weights.active) return pickByVersion(this.members, this.weights, score, this.random, this.clock.nowMs());
-    return pickP2C(this.members, score, this.random);
+    return leastScored(this.members, score);
   }
 
   /** True when some replica other than `exclude` is available (ready, not ejected), busy or not. */

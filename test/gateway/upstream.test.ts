@@ -88,6 +88,27 @@ test('pick honours the in-flight cap, readiness, ejection and the retry exclusio
   assert.equal(set.pick()?.id, 'a');
 });
 
+test('a retry goes to a replica with no failure in a row while one has room: not to a second replica of a host just cut off', () => {
+  const clock = new ManualClock();
+  const set = new UpstreamSet(clock, 4, fakePool, seededRandom(3));
+  set.replace(['a', 'b', 'c', 'd'].map((id, i) => ({ id, url: `http://127.0.0.1:${i + 1}`, ready: true })));
+  const [a, b, c, d] = set.list as Upstream[];
+  // a and b share a host that was cut: a's try failed, b's failure came in too (neither ejected yet).
+  a!.recordFailure(clock, policy);
+  b!.recordFailure(clock, policy);
+  c!.inflight = 3;
+  for (let k = 0; k < 50; k++) assert.equal(set.pick(a)?.id, 'd', 'the healthy replica with the fewest in flight');
+  d!.inflight = 4;
+  for (let k = 0; k < 50; k++) assert.equal(set.pick(a)?.id, 'c', 'a healthy one with room, busy or not');
+  c!.inflight = 4;
+  assert.equal(set.pick(a)?.id, 'b', 'only a failing one has room: still better than no retry');
+  // A first try is not steered (b stays in the rotation until it is ejected).
+  c!.inflight = 0;
+  d!.inflight = 0;
+  const firsts = new Set(Array.from({ length: 200 }, () => set.pick()?.id));
+  assert.ok(firsts.has('b'), [...firsts].join(','));
+});
+
 test('a replica with a frame socket gets a frame pool; a changed frame socket counts as a replaced replica', () => {
   const frames: string[] = [];
   const makeFrames = (p: string) => (frames.push(p), { path: p }) as unknown as FramePool;
