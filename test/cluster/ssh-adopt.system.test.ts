@@ -15,26 +15,19 @@ import { isAlive } from '../../src/common/process.js';
 import { repoRoot } from '../helpers/paths.js';
 import { laps } from '../helpers/laps.js';
 import { journalReady, killController, pidsOf, serveUp } from '../helpers/serve-up-json.js';
-import { needSshLab, startSshLab } from '../helpers/ssh-lab.js';
+import { needSshLab } from '../helpers/ssh-lab.js';
 import { serve } from '../e2e/cli-run.js';
-import { addDemoModel, killAll, tempWorld, waitFor } from './helpers.js';
+import { killAll, waitFor } from './helpers.js';
+import { sshWorld } from './ssh-world.js';
 import { startLoad } from './load.js';
 
 test('kill -9 of the controller with an SSH host: its replica serves on past its heartbeat deadline, is adopted over SSH, and with that controller dead too serve down stops it there', async (t) => {
   if (!needSshLab(t)) return;
   const lap = laps(t);
-  const w = tempWorld();
-  addDemoModel(w.registry);
-  const lab = await startSshLab(1).catch((err: unknown) => {
-    w.cleanup();
-    throw err;
-  });
   const seen = new Set<number>();
-  t.after(async () => {
+  const { w, lab } = await sshWorld(t, 1, async (w) => {
     await serve(['down', '--state-dir', w.stateDir], { cwd: w.root }).catch(() => undefined);
     killAll([...seen]);
-    lab.cleanup();
-    w.cleanup();
   });
   const host = lab.hosts[0]!;
   const profile = path.join(w.root, 'p.yaml');

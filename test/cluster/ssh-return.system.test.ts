@@ -12,24 +12,15 @@ import { startCluster, type ClusterHandle } from '../../src/cluster/controller/c
 import { renderStatus } from '../../src/cli/status/render.js';
 import { repoRoot } from '../helpers/paths.js';
 import { laps } from '../helpers/laps.js';
-import { needSshLab, startSshLab } from '../helpers/ssh-lab.js';
-import { addDemoModel, tempWorld, testProfile, waitFor } from './helpers.js';
+import { needSshLab } from '../helpers/ssh-lab.js';
+import { testProfile, waitFor } from './helpers.js';
+import { sshWorld } from './ssh-world.js';
 
 test('a host killed whole and back with an empty model folder is prepared again: its replica is ready there within 45 s, never failed', async (t) => {
   if (!needSshLab(t)) return;
   const lap = laps(t);
-  const w = tempWorld();
-  addDemoModel(w.registry);
-  const lab = await startSshLab(1).catch((err: unknown) => {
-    w.cleanup();
-    throw err;
-  });
   let h: ClusterHandle | undefined;
-  t.after(async () => {
-    await h?.stop().catch(() => undefined);
-    lab.cleanup();
-    w.cleanup();
-  });
+  const { w, lab } = await sshWorld(t, 1, () => h?.stop().catch(() => undefined));
   const host = lab.hosts[0]!;
   const models = path.join(lab.dir, 'h1-models');
   const profile = testProfile(w.registry, {

@@ -14,25 +14,18 @@ import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { renderStatus } from '../../src/cli/status/render.js';
 import { repoRoot } from '../helpers/paths.js';
 import { laps } from '../helpers/laps.js';
-import { needSshLab, startSshLab } from '../helpers/ssh-lab.js';
+import { needSshLab } from '../helpers/ssh-lab.js';
 import { serve } from '../e2e/cli-run.js';
-import { addDemoModel, tempWorld, waitFor } from './helpers.js';
+import { waitFor } from './helpers.js';
+import { sshWorld } from './ssh-world.js';
 import { demoBody } from './load.js';
 
 test('serve up with one SSH host refusing: exit 0 on the others, served, the host shown down; it joins within 30 s of its sshd starting', async (t) => {
   if (!needSshLab(t)) return;
   const lap = laps(t);
-  const w = tempWorld();
-  addDemoModel(w.registry);
-  const lab = await startSshLab(1).catch((err: unknown) => {
-    w.cleanup();
-    throw err;
-  });
-  const pidFile = path.join(w.stateDir, 'serve.pid');
-  t.after(async () => {
-    if (existsSync(pidFile)) await serve(['down', '--state-dir', w.stateDir], { cwd: w.root }).catch(() => undefined);
-    lab.cleanup();
-    w.cleanup();
+  const { w, lab } = await sshWorld(t, 1, async (w) => {
+    if (existsSync(path.join(w.stateDir, 'serve.pid')))
+      await serve(['down', '--state-dir', w.stateDir], { cwd: w.root }).catch(() => undefined);
   });
   const host = lab.hosts[0]!;
   host.kill(); // sshd gone: its port refuses connections

@@ -17,8 +17,17 @@ export interface Up {
   wallMs: number;
 }
 
-/** `serve up --json` in `root`; resolves with the status it prints once ready. */
-export async function serveUp(root: string, profile: string, stateDir: string): Promise<Up> {
+/**
+ * `serve up --json` in `root`; resolves with the status it prints once ready (within `limitMs`).
+ * `onSpawn` hears of the child at once, so a caller can arrange its cleanup even if no status comes.
+ */
+export async function serveUp(
+  root: string,
+  profile: string,
+  stateDir: string,
+  o: { limitMs?: number; onSpawn?: (child: ChildProcess, exited: Promise<void>) => void } = {},
+): Promise<Up> {
+  const limitMs = o.limitMs ?? 60_000;
   const t0 = Date.now();
   const child = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', profile, '--state-dir', stateDir], {
     cwd: root,
@@ -28,8 +37,13 @@ export async function serveUp(root: string, profile: string, stateDir: string): 
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  o.onSpawn?.(child, exited);
+  // The status is the one JSON document it prints on stdout: parsed at each chunk, not on a timer.
   const status = await new Promise<ClusterStatus>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no status within 60 s: ${stderr}`)), 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`serve up printed no status within ${limitMs / 1000} s: ${stderr}`)),
+      limitMs,
+    );
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString('utf8');
       try {
@@ -39,7 +53,10 @@ export async function serveUp(root: string, profile: string, stateDir: string): 
         // Not whole yet.
       }
     });
-    void exited.then(() => (clearTimeout(timer), reject(new Error(`serve up exited: ${stderr}`))));
+    void exited.then(() => {
+      clearTimeout(timer);
+      reject(new Error(`serve up exited with ${child.exitCode}: ${stderr}`));
+    });
   });
   return { child, status, stderr: () => stderr, exited, wallMs: Date.now() - t0 };
 }

@@ -2,14 +2,14 @@
 // thread a replica) and `serve up --json` as a child process, as a user runs it. Cleanup stops it
 // with SIGINT (SIGKILL after 10 s, client/detached-cluster.ts) and SIGKILLs every pid it reported,
 // even when the test failed.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { terminate } from '../../src/client/detached-cluster.js';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { writeDemoModel } from '../../src/model/demo.js';
 import { killAll, tempWorld } from '../cluster/helpers.js';
-import { cliEntry } from './paths.js';
+import { serveUp } from './serve-up-json.js';
 
 export interface ServeUpOptions {
   name: string;
@@ -52,39 +52,19 @@ export async function startServeUp(t: { after(fn: () => unknown): void }, o: Ser
   await writeDemoModel(w.registry);
   const profile = path.join(w.root, `${o.name}.yaml`);
   writeFileSync(profile, smallProfileYaml(w.registry, o));
-  const child = spawn(process.execPath, [cliEntry, 'up', '--json', '--profile', profile, '--state-dir', w.stateDir], {
-    cwd: w.root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const pids: number[] = [];
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  t.after(async () => {
-    if (child.exitCode === null && child.signalCode === null)
-      await terminate({ pid: child.pid!, exited }, 10_000, 'SIGINT');
-    killAll(pids);
-    w.cleanup();
+  const up = await serveUp(w.root, profile, w.stateDir, {
+    limitMs: 90_000,
+    onSpawn: (child, exited) =>
+      t.after(async () => {
+        if (child.exitCode === null && child.signalCode === null)
+          await terminate({ pid: child.pid!, exited }, 10_000, 'SIGINT');
+        killAll(pids);
+        w.cleanup();
+      }),
   });
-  // The status is the one JSON document it prints on stdout: parsed at each chunk, not on a timer.
-  const status = await new Promise<ClusterStatus>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve up printed no status within 90 s: ${stderr}`)), 90_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-      try {
-        resolve(JSON.parse(stdout) as ClusterStatus);
-        clearTimeout(timer);
-      } catch {
-        // Not whole yet.
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`serve up exited with ${child.exitCode}: ${stderr}`));
-    });
-  });
+  const { status } = up;
   pids.push(status.gateway.pid!, ...status.replicas.map((r) => r.pid!));
   if (status.gateway.holderPid) pids.push(status.gateway.holderPid);
-  return { child, status, stateDir: w.stateDir, root: w.root, profile, stderr: () => stderr };
+  return { child: up.child, status, stateDir: w.stateDir, root: w.root, profile, stderr: () => up.stderr() };
 }
