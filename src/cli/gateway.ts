@@ -8,8 +8,10 @@ import { createLogger, type Logger } from '../common/log.js';
 import { gatewaySettingsTable, type GatewaySettings } from '../common/settings/table-gateway.js';
 import type { ProcessEvent } from '../common/wire.js';
 import { parseControl } from '../gateway/control.js';
-import type { GatewayHandle } from '../gateway/handle.js';
+import type { GatewayHandle, GatewayOptions } from '../gateway/handle.js';
 import { GatewayHolder } from '../gateway/holder/holder.js';
+import { KeepIpc, keepMessage } from '../gateway/holder/kept.js';
+import { ConnectionLender, ipcSend } from '../gateway/holder/lend.js';
 import { HolderIpc } from '../gateway/holder/serving-process.js';
 import { startGateway } from '../gateway/server.js';
 import { addControlOptions, controlOptions, controlSocketHelp, type ControlFlags } from './control-flags.js';
@@ -89,10 +91,18 @@ async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
     settingsFromStdin: flags.settingsStdin === true,
     start: async (stdin) => {
       const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;
-      const gw = await listen(flags.listenFromParent ? { ...s, listenHandle: await socketFromHolder() } : s, log);
+      const send = flags.listenFromParent ? ipcSend() : undefined;
+      const lender = send ? new ConnectionLender(send, log) : undefined;
+      const gw = await listen(
+        flags.listenFromParent ? { ...s, listenHandle: await socketFromHolder(), ...(lender ? { lender } : {}) } : s,
+        log,
+      );
       log.info('listening', { url: gw.url });
       if (flags.listenFromParent)
-        process.on('message', (m) => {
+        process.on('message', (m, handle) => {
+          const k = keepMessage(m);
+          if (k?.type === KeepIpc.adopt && typeof handle === 'object' && handle !== null)
+            return lender?.adopt(k.id, handle, s.requestTimeoutMs);
           if (m !== HolderIpc.handover) return;
           // Stop as on SIGTERM, by the wrapper's one path, but handing over instead of answering 503.
           handingOver = true;
@@ -176,7 +186,10 @@ function socketFromHolder(): Promise<object> {
   });
 }
 
-async function listen(s: GatewaySettings & { listenHandle?: object }, log: Logger): Promise<GatewayHandle> {
+async function listen(
+  s: GatewaySettings & Pick<GatewayOptions, 'listenHandle' | 'lender'>,
+  log: Logger,
+): Promise<GatewayHandle> {
   try {
     return await startGateway({ ...s, logger: log });
   } catch (err) {

@@ -1,5 +1,6 @@
 // What startGateway takes and gives back (gateway, data plane): its options, the handle of a running
 // gateway, and the stats snapshot that handle reports.
+import type { Server } from 'node:net';
 import type { AuthConfig } from '../common/auth.js';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/log.js';
@@ -27,6 +28,8 @@ export type GatewayOptions = Partial<GatewaySettings> & {
    * over IPC: gateway/holder/); `host` then only names it in the URL.
    */
   listenHandle?: object;
+  /** Lends each accepted connection to the socket holder (holder/lend.ts); plain HTTP only, TLS ignores it. */
+  lender?: { attach(server: Server): void };
 };
 
 /** One replica in stats(). */

@@ -131,6 +131,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
     ? https.createServer({ ...hardenedServerOptions(), ...tls.load() }, handler)
     : http.createServer(hardenedServerOptions(), handler);
   hardenServer(server as http.Server);
+  if (o.lender && !tls) o.lender.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const listening = () => {

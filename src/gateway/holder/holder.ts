@@ -10,10 +10,13 @@
 // `Connection: close`, and accepts nothing more). A serving process that dies is replaced at once by
 // the standby: a second gateway process the holder keeps started (modules loaded, settings and replica
 // sets read) but without the socket, so that taking over costs milliseconds, not a process start;
-// a new standby then starts. The standby costs one idle process's memory.
+// a new standby then starts. The standby costs one idle process's memory. The holder also keeps a
+// copy of every connection its serving process accepts (kept.ts, lend.ts): when that process is
+// killed its connections stay open, and the one that serves next adopts them.
 import { UserError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { ProcessEvent } from '../../common/wire.js';
+import { KeptConnections } from './kept.js';
 import { ServingProcess, type Listening } from './serving-process.js';
 import { bindSocket } from './socket.js';
 
@@ -37,6 +40,9 @@ export class GatewayHolder {
   private next: ServingProcess | undefined;
   private standby: ServingProcess | undefined;
   private readonly live = new Set<ServingProcess>();
+  /** Copies of the serving processes' connections; those of `killed` go to the next one that serves. */
+  private readonly kept = new KeptConnections<ServingProcess>();
+  private readonly killed = new Set<ServingProcess>();
   private stopping = false;
   private settingsLine: string;
   private authLine: string | undefined;
@@ -126,9 +132,16 @@ export class GatewayHolder {
       }
       const old = this.serving;
       this.serving = s;
+      for (const dead of this.killed) {
+        const given = this.kept.pass(dead, s, (id, handle) => s.adopt(id, handle));
+        if (given > 0) this.o.log.info(`the new gateway process adopts ${given} connections of the killed one`);
+      }
+      this.killed.clear();
       this.o.emit({ event: 'serving', pid: s.pid, cause: old ? cause : 'crashed', ...(reason ? { reason } : {}) });
       if (old) {
         this.o.log.info('the old gateway process hands over', { pid: old.pid });
+        // It answers and closes its connections itself: a copy kept here would only delay each close.
+        this.kept.drop(old);
         old.handOver();
       }
       // The standby has the settings and the build of its start: after a planned restart, a new one.
@@ -148,8 +161,10 @@ export class GatewayHolder {
     clearTimeout(this.standbyTimer);
     // A standby holds neither the socket nor a connection.
     this.standby?.kill('SIGKILL');
+    this.kept.drop();
     for (const s of this.live) s.endStdin();
     await Promise.all([...this.live].map((s) => s.exited));
+    this.kept.drop();
   }
 
   /** Kills every serving process now. */
@@ -159,6 +174,7 @@ export class GatewayHolder {
     clearTimeout(this.standbyTimer);
     for (const s of this.live) s.kill('SIGKILL');
     await Promise.all([...this.live].map((s) => s.exited));
+    this.kept.drop();
   }
 
   /** Replaces the standby (if any) by a fresh one. */
@@ -184,13 +200,15 @@ export class GatewayHolder {
       lines: [this.settingsLine, this.authLine, this.replicasLine].filter((l): l is string => l !== undefined),
       log: this.o.log,
       onApplied: (e) => this.o.emit(e),
+      kept: this.kept,
     });
     this.live.add(s);
     void s.exited.then((how) => {
       this.live.delete(s);
-      if (s !== this.serving) return;
+      // One that handed over answered and closed its connections; one that never served had none.
+      if (s !== this.serving || this.stopping) return this.kept.drop(s);
       this.serving = undefined;
-      if (this.stopping) return;
+      this.killed.add(s);
       this.o.log.warn(`the serving gateway process ${how}; another takes the socket`, { pid: s.pid });
       this.replace('crashed', `pid ${s.pid} ${how}`);
     });

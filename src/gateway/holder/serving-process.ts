@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import type { Logger } from '../../common/log.js';
 import { parseProcessEvent, type ProcessEvent } from '../../common/wire.js';
+import { KeepIpc, keepMessage, type KeptConnections } from './kept.js';
 
 /** The IPC messages between holder and serving process (never on stdin/stdout). */
 export const HolderIpc = {
@@ -34,6 +35,8 @@ export interface ServingProcessOptions {
   log: Logger;
   /** An `applied` event of a process that is not handing over. */
   onApplied(e: ProcessEvent): void;
+  /** The holder's copies of the connections serving processes lend it (lend.ts). */
+  kept: KeptConnections<ServingProcess>;
 }
 
 export class ServingProcess {
@@ -67,7 +70,10 @@ export class ServingProcess {
     );
     this.proc.stdin?.on('error', () => undefined);
     this.proc.on('error', (err) => o.log.error('serving gateway process error', { error: err.message }));
-    this.proc.on('message', (m) => {
+    this.proc.on('message', (m, handle) => {
+      const k = keepMessage(m);
+      if (k?.type === KeepIpc.lend) return o.kept.lent(this, k.id, handle);
+      if (k?.type === KeepIpc.closed) return o.kept.closed(this, k.id);
       if (m !== HolderIpc.want) return;
       this.asked = true;
       if (this.mayListen) this.allow();
@@ -90,6 +96,19 @@ export class ServingProcess {
     // Node's own send (cluster primaries do the same): the handle of a bound socket.
     if (this.asked && this.proc.connected)
       (this.proc.send as (m: string, h: object) => boolean)(HolderIpc.socket, this.o.socket);
+  }
+
+  /** Gives it a connection of a killed serving process to serve (false if it cannot be sent). */
+  adopt(id: string, handle: object): boolean {
+    if (!this.proc.connected) return false;
+    // A send that fails (the process died meanwhile) goes to the callback, never to 'error'.
+    (this.proc as { send(m: unknown, h: object, o: object, cb: (err: Error | null) => void): boolean }).send(
+      { type: KeepIpc.adopt, id },
+      handle,
+      {},
+      () => undefined,
+    );
+    return true;
   }
 
   write(line: string): void {
