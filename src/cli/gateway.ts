@@ -91,7 +91,7 @@ async function runGateway(cmd: Command, flags: GatewayFlags): Promise<number> {
     settingsFromStdin: flags.settingsStdin === true,
     start: async (stdin) => {
       const s = settingsFromFlags(cmd, gatewaySettingsTable, stdin) as unknown as GatewaySettings;
-      const send = flags.listenFromParent ? ipcSend() : undefined;
+      const send = flags.listenFromParent && s.keepConnections ? ipcSend() : undefined;
       const lender = send ? new ConnectionLender(send, log) : undefined;
       const gw = await listen(
         flags.listenFromParent ? { ...s, listenHandle: await socketFromHolder(), ...(lender ? { lender } : {}) } : s,

@@ -109,6 +109,11 @@ export const routingCarry: { [K in ProfilePath]?: CarryRow } = {
     kserve: { na: "how serve's gateway reaches its own replicas; KServe routes over HTTP" },
     ray: { na: "how serve's gateway reaches its own replicas; Ray Serve routes inside Ray" },
   },
+  'gateway.keep_connections': {
+    triton: { na: "how serve's gateway process survives its own crash; Triton runs one server process" },
+    kserve: { na: "how serve's gateway process survives its own crash; KServe's ingress is not serve's" },
+    ray: { na: "how serve's gateway process survives its own crash; Ray Serve's proxies are Ray's" },
+  },
   drain_timeout: {
     triton: {
       warn: (c) =>

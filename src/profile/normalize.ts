@@ -110,6 +110,7 @@ export function toProfile(
       ejectForMs: y.gateway.eject_for,
       tryTimeoutMinMs: y.gateway.try_timeout_min,
       replicaTransport: y.gateway.replica_transport,
+      keepConnections: y.gateway.keep_connections,
       ...(security.auth ? { auth: security.auth } : {}),
       ...(security.tls ? { tls: security.tls } : {}),
       ...migrationOf(y.gateway),

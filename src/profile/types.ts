@@ -95,6 +95,8 @@ export interface Profile {
     tryTimeoutMinMs: number;
     /** frames: infer requests to local replicas over their frame sockets; http: all over HTTP. */
     replicaTransport: 'frames' | 'http';
+    /** Lend the socket holder a copy of each client connection (a killed gateway process loses none). */
+    keepConnections: boolean;
     /** Bearer tokens (hashed) and open paths; absent: no authentication. */
     auth?: AuthConfig;
     /** HTTPS: certificate and key files (absolute); absent: plain HTTP. */

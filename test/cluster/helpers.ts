@@ -52,6 +52,7 @@ export function testProfile(registry: string, over: DeepPartial<Profile> = {}): 
       ejectForMs: 2000,
       tryTimeoutMinMs: 100,
       replicaTransport: 'frames',
+      keepConnections: true,
     },
     cache: {
       enabled: false,

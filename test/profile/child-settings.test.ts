@@ -112,6 +112,7 @@ const yamlOther: Record<string, [unknown, [string, unknown]?]> = {
   'gateway.eject_for': ['20s'],
   'gateway.try_timeout_min': ['150ms'],
   'gateway.replica_transport': ['http'],
+  'gateway.keep_connections': [false],
   'gateway.tls.cert': ['/etc/serve/other.pem', ['gateway.tls.key', '/etc/serve/key.pem']],
   'gateway.tls.key': ['/etc/serve/other.pem', ['gateway.tls.cert', '/etc/serve/cert.pem']],
   'cache.enabled': [true],

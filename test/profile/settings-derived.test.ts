@@ -56,6 +56,7 @@ const otherValue: Record<ProfilePath, string> = {
   'gateway.eject_for': '20s',
   'gateway.try_timeout_min': '150ms',
   'gateway.replica_transport': 'http',
+  'gateway.keep_connections': 'false',
   'batching.mode': 'fixed',
   'cache.enabled': 'true',
   'cache.max_entries': '5',

@@ -55,6 +55,7 @@ test('market-hours carries the platform numbers', async () => {
     ejectForMs: 10_000,
     tryTimeoutMinMs: 100,
     replicaTransport: 'frames',
+    keepConnections: true,
   });
   assert.equal(p.drainTimeoutMs, 10_000);
   assert.deepEqual(p.local, {});

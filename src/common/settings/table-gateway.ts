@@ -17,6 +17,7 @@ export interface GatewaySettings {
   tryTimeoutMinMs: number;
   /** How infer requests reach a local replica with a frame socket: framed over it, or HTTP. */
   replicaTransport: 'frames' | 'http';
+  keepConnections: boolean;
   forwardMarginMs: number;
   drainTimeoutMs: number;
   cacheEnabled: boolean;
@@ -129,6 +130,16 @@ const gatewayRows = {
       'frames: infer requests to a replica on this host go over its unix frame socket, one binary ' +
       'frame each way, no HTTP parse (replicas on SSH hosts always get HTTP); http: every request ' +
       'over HTTP.',
+  },
+  keepConnections: {
+    from: 'gateway.keepConnections',
+    kind: 'boolean',
+    default: true,
+    profilePath: 'gateway.keep_connections',
+    help:
+      'Under a socket holder (serve up), lend the holder a copy of each client connection, so that a ' +
+      'killed gateway process loses no connection: the next one adopts them. Costs 0.1-0.2 ms of ' +
+      'CPU per new connection (keep-alive clients pay it once); false: connections close with the process.',
   },
   forwardMarginMs: {
     from: 'default',

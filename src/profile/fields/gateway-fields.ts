@@ -58,6 +58,7 @@ export const gatewaySection = section('The public endpoint in front of the repli
   eject_for: gateway('ejectForMs'),
   try_timeout_min: gateway('tryTimeoutMinMs'),
   replica_transport: gateway('replicaTransport'),
+  keep_connections: gateway('keepConnections'),
   auth,
   tls,
   external,
