@@ -17,6 +17,7 @@ import {
 import { FrameDecoder, type DecoderOptions } from '../common/frames/decoder.js';
 import { listenFrameTcp } from '../common/frames/tcp.js';
 import { listenPrivate, removeSocketFile } from '../common/data-plane/unix-listen.js';
+import { SILENT_CONNECTION_TIMEOUT_MS } from '../common/http-timeouts.js';
 import { REPLICA_HEADER } from '../common/wire.js';
 import type { ReplicaContext } from './context.js';
 import { HttpError } from './http-error.js';
@@ -27,8 +28,8 @@ import { checkModel, modelPath } from './routes.js';
 /** Headers of which node:http keeps the first of duplicates (the others it joins with ", "). */
 const FIRST_WINS = new Set(['content-type', 'content-length', 'authorization', 'host', 'user-agent']);
 
-/** How long a TCP connection may take to send its hello frame before it is closed. */
-export const HELLO_TIMEOUT_MS = 10_000;
+/** How long a TCP connection may take to send its hello frame before it is refused (as HTTP's silent connection). */
+export const HELLO_TIMEOUT_MS = SILENT_CONNECTION_TIMEOUT_MS;
 
 /** Where a frame server listens: a unix socket, a TCP port, or both. */
 export interface FrameListen {
