@@ -14,6 +14,7 @@ import { addSettingOptions, settingsFromFlags } from './settings-flags.js';
 interface ReplicaFlags extends ControlFlags {
   replicaId?: string;
   frameSocket?: string;
+  framePort?: string;
   exitWithParent?: boolean;
   settingsStdin?: boolean;
 }
@@ -35,6 +36,12 @@ export function register(program: Command): void {
       '--frame-socket <path>',
       'also serve infer requests of a gateway on this host over this unix socket (mode 0600), framed ' +
         'instead of HTTP (what `serve up` starts local replicas with); HTTP serves as before',
+    )
+    .option(
+      '--frame-port <port>',
+      'also serve infer requests of a gateway on another host framed over this TCP port of --host (0: a ' +
+        'free one; what `serve up` starts replicas on SSH hosts with); each connection must first send ' +
+        'the cluster token in a hello frame',
     );
   addControlOptions(cmd)
     .addHelpText(
@@ -57,6 +64,9 @@ when the drain took longer than ` +
         `With --frame-socket PATH a gateway on this host sends it POST .../infer requests over that unix
 socket, each a length-prefixed binary frame (no HTTP parse on either side): the same checks, limits
 and answers as over HTTP; its ready event then says "frameSocket":PATH. Everything else stays HTTP.
+With --frame-port N the same frames come over TCP on --host (a gateway on another host): its ready
+event says "frameAddress":"HOST:PORT", and each connection must first send a hello frame carrying the
+cluster token (a wrong or missing one: a 401 frame, then the connection is closed).
 ` +
         `Endpoints: GET /v2/health/live, /v2/health/ready, /v2, ` +
         `/v2/models/NAME[/versions/V][/ready], /metrics;
@@ -91,6 +101,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
         ...settings,
         replicaId: flags.replicaId,
         ...(flags.frameSocket === undefined ? {} : { frameSocket: flags.frameSocket }),
+        ...(flags.framePort === undefined ? {} : { framePort: portFlag(flags.framePort) }),
         logger: log,
       });
       return {
@@ -104,6 +115,7 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
             device: info.device,
             modelDigest: info.modelDigest,
             ...(replica.frameSocket === undefined ? {} : { frameSocket: replica.frameSocket }),
+            ...(replica.frameAddress === undefined ? {} : { frameAddress: replica.frameAddress }),
             ...(info.fallbackReason ? { fallbackReason: info.fallbackReason } : {}),
           }),
           (err: unknown) => {
@@ -122,4 +134,14 @@ async function runReplica(cmd: Command, flags: ReplicaFlags): Promise<number> {
       };
     },
   });
+}
+
+/** `--frame-port`'s value: a port number, 0 for a free one. */
+function portFlag(text: string): number {
+  const n = Number(text);
+  if (!/^\d{1,5}$/.test(text) || n > 65535)
+    throw new UserError(
+      `--frame-port must be a port number from 0 to 65535 (0: a free one), got "${text.slice(0, 20)}"`,
+    );
+  return n;
 }

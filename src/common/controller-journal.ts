@@ -40,6 +40,8 @@ export interface JournalChild {
   modelDigest?: string;
   /** A local replica's frame socket (its ready event; its hello says it again on adoption). */
   frameSocket?: string;
+  /** A replica's TCP frame address on an SSH host (its ready event; its hello says it again on adoption). */
+  frameAddress?: string;
 }
 
 /**

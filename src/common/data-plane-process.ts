@@ -25,6 +25,7 @@ export interface DataPlaneServer {
     fallbackReason?: string;
     modelDigest?: string;
     frameSocket?: string;
+    frameAddress?: string;
   }>;
   /** Stops accepting work and resolves once everything accepted is answered. */
   drain(): Promise<void>;

@@ -58,6 +58,7 @@ export type ProcessEvent =
       fallbackReason?: string;
       modelDigest?: string;
       frameSocket?: string;
+      frameAddress?: string;
     }
   | { event: 'applied'; seq: number }
   | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
@@ -82,6 +83,7 @@ export interface HelloEvent {
     fallbackReason?: string;
     modelDigest?: string;
     frameSocket?: string;
+    frameAddress?: string;
   } | null;
   draining: boolean;
   servingPid?: number;
@@ -126,6 +128,11 @@ export interface ReplicaEndpoint {
    * it infer requests framed there instead of over HTTP (gateway/frame-pool.ts).
    */
   frameSocket?: string;
+  /**
+   * Its TCP frame address, "host:port" (a replica on an SSH host, `--frame-port`): the same frames over
+   * TCP, each connection opened with a hello frame carrying the cluster token.
+   */
+  frameAddress?: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 // Parsing of the control messages the controller writes to the gateway's stdin (gateway, data
 // plane): one JSON object a line, validated by hand so a bad line is reported and skipped.
 import type { GatewayControl, ReplicaEndpoint } from '../common/wire.js';
+import { parseFrameAddress } from '../common/frames/tcp.js';
 import { parseAuth } from './auth/control.js';
 
 /** Parses one stdin line into a GatewayControl; throws an Error saying what is wrong. */
@@ -60,7 +61,7 @@ export function parseControl(msg: unknown): GatewayControl {
 
 function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {
   if (typeof r !== 'object' || r === null) throw new Error(`replicas[${i}] must be an object {id, url, ready}`);
-  const { id, url, ready, version, modelDigest, frameSocket } = r as Record<string, unknown>;
+  const { id, url, ready, version, modelDigest, frameSocket, frameAddress } = r as Record<string, unknown>;
   if (typeof id !== 'string' || id === '') throw new Error(`replicas[${i}].id must be a non-empty string`);
   if (typeof url !== 'string' || !isHttpUrl(url))
     throw new Error(`replicas[${i}].url must be an http:// base URL, got ${JSON.stringify(url)}`);
@@ -70,6 +71,8 @@ function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {
     throw new Error(`replicas[${i}].modelDigest must be a non-empty string`);
   if (frameSocket !== undefined && (typeof frameSocket !== 'string' || !frameSocket.startsWith('/')))
     throw new Error(`replicas[${i}].frameSocket must be an absolute path`);
+  if (frameAddress !== undefined && (typeof frameAddress !== 'string' || parseFrameAddress(frameAddress) === undefined))
+    throw new Error(`replicas[${i}].frameAddress must be "host:port", got ${JSON.stringify(frameAddress)}`);
   return {
     id,
     url,
@@ -77,6 +80,7 @@ function parseEndpoint(r: unknown, i: number): ReplicaEndpoint {
     ...(version === undefined ? {} : { version }),
     ...(modelDigest === undefined ? {} : { modelDigest }),
     ...(frameSocket === undefined ? {} : { frameSocket }),
+    ...(frameAddress === undefined ? {} : { frameAddress }),
   };
 }
 

@@ -1,10 +1,12 @@
-// Infer requests to a local replica over its frame socket (gateway, data plane): the part of undici's
-// Dispatcher the gateway uses (dispatch, close, destroy), calling an Attempt's handler callbacks as
-// undici would, with requests multiplexed by id over a few unix socket connections. A connection that
-// closes or breaks the framing fails its requests with onError, so retries and ejection apply as over
-// HTTP; the next request opens a new one.
+// Infer requests to a replica over frames (gateway, data plane): the part of undici's Dispatcher the
+// gateway uses (dispatch, close, destroy), calling an Attempt's handler callbacks as undici would,
+// with requests multiplexed by id over a few connections to the replica's unix frame socket (this
+// host) or TCP frame port (an SSH host: each connection opens with a hello frame carrying the cluster
+// token). A connection that closes, breaks the framing, is refused or does not connect in time fails
+// its requests with onError, so retries and ejection apply as over HTTP; the next request opens a new one.
 import net from 'node:net';
 import { decodeResponse, encodeRequestHead, FRAME_META_SLACK_BYTES, FrameType } from '../common/frames/codec.js';
+import { connectFrames } from '../common/frames/tcp.js';
 import { FrameDecoder, type Frame } from '../common/frames/decoder.js';
 import type { Logger } from '../common/log.js';
 
@@ -29,6 +31,13 @@ export interface FrameRequestOptions {
 /** The longest response frame accepted (bytes): a replica's largest answer, with room for its headers. */
 export const MAX_RESPONSE_FRAME_BYTES = 1024 ** 3 + FRAME_META_SLACK_BYTES;
 
+export interface FramePoolOptions {
+  connections: number;
+  log?: Logger;
+  /** The cluster token, sent in the hello frame of each TCP connection (none: an empty hello). */
+  token?: string;
+}
+
 const noop = () => undefined;
 
 export class FramePool {
@@ -37,15 +46,15 @@ export class FramePool {
   private destroyed = false;
 
   constructor(
-    /** The replica's frame socket. */
-    readonly path: string,
-    private readonly o: { connections: number; log?: Logger },
+    /** The replica's frame socket (an absolute path) or TCP frame address ("host:port"). */
+    readonly target: string,
+    private readonly o: FramePoolOptions,
   ) {}
 
   /** Sends one request; the handler hears of it as from undici (never synchronously failed). */
   dispatch(opts: FrameRequestOptions, handler: FrameHandler): boolean {
     if (this.closed !== undefined || this.destroyed) {
-      queueMicrotask(() => handler.onError(new Error(`frame pool of ${this.path} is closed`)));
+      queueMicrotask(() => handler.onError(new Error(`frame pool of ${this.target} is closed`)));
       return false;
     }
     this.pick().send(opts, handler);
@@ -69,7 +78,7 @@ export class FramePool {
     let best: FrameConn | undefined;
     for (const c of this.conns) if (best === undefined || c.pending.size < best.pending.size) best = c;
     if (best !== undefined && (best.pending.size === 0 || this.conns.length >= this.o.connections)) return best;
-    const c = new FrameConn(this.path, this.o.log, () => {
+    const c = new FrameConn(this.target, this.o, () => {
       const i = this.conns.indexOf(c);
       if (i !== -1) this.conns.splice(i, 1);
     });
@@ -93,22 +102,25 @@ class FrameConn {
   private idle: (() => void) | undefined;
   private readonly gone: Promise<void>;
 
+  private readonly log: Logger | undefined;
+
   constructor(
-    private readonly path: string,
-    private readonly log: Logger | undefined,
+    private readonly target: string,
+    o: FramePoolOptions,
     onGone: () => void,
   ) {
+    this.log = o.log;
     this.decoder = new FrameDecoder({
       type: FrameType.response,
       maxFrameBytes: MAX_RESPONSE_FRAME_BYTES,
       onFrame: (f) => this.answer(f),
     });
-    this.socket = net.connect(path);
+    this.socket = connectFrames(target, o.token);
     this.socket.on('data', (chunk: Buffer) => {
       const bad = this.decoder.push(chunk);
       if (bad === null) return;
       this.log?.error('a replica broke the frame format: its connection is closed', {
-        socket: path,
+        socket: target,
         error: bad.message,
       });
       this.socket.destroy(bad);
@@ -117,7 +129,7 @@ class FrameConn {
     this.gone = new Promise((resolve) =>
       this.socket.once('close', () => {
         onGone();
-        this.failAll(this.error ?? closedError(path));
+        this.failAll(this.error ?? closedError(target));
         resolve();
       }),
     );
@@ -174,6 +186,7 @@ class FrameConn {
   }
 
   private answer(f: Frame): void {
+    if (f.id === 0) return this.refused(f.payload);
     const p = this.pending.get(f.id);
     if (p === undefined) return; // aborted: the replica answered anyway
     let res;
@@ -181,7 +194,7 @@ class FrameConn {
       res = decodeResponse(f.payload);
     } catch (err) {
       this.log?.error('a replica sent a malformed response frame: its connection is closed', {
-        socket: this.path,
+        socket: this.target,
         error: (err as Error).message,
       });
       this.socket.destroy(err as Error);
@@ -194,6 +207,20 @@ class FrameConn {
     if (res.body.length > 0) h.onData(res.body);
     h.onComplete(null);
     if (this.pending.size === 0) this.idle?.();
+  }
+
+  /** A response frame of id 0: the replica refused the connection (a wrong token); everything on it fails. */
+  private refused(payload: Buffer): void {
+    let why: string;
+    try {
+      const res = decodeResponse(payload);
+      why = `${res.status} ${res.body.toString('utf8').slice(0, 300)}`;
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    const err = new Error(`the replica refused the frame connection (${this.target}): ${why}`);
+    this.log?.error('a replica refused its frame connection', { socket: this.target, error: why });
+    this.socket.destroy(err);
   }
 
   private abort(id: number, err: Error | undefined): void {
@@ -211,6 +238,6 @@ class FrameConn {
   }
 }
 
-function closedError(path: string): Error {
-  return Object.assign(new Error(`the replica closed its frame connection (${path})`), { code: 'UND_ERR_SOCKET' });
+function closedError(target: string): Error {
+  return Object.assign(new Error(`the replica closed its frame connection (${target})`), { code: 'UND_ERR_SOCKET' });
 }

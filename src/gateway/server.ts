@@ -24,7 +24,7 @@ import { migrationOf } from './migration.js';
 import { GatewayTls } from './tls.js';
 import { UpstreamSet } from './upstream-set.js';
 
-/** Connections to one replica's frame socket (requests are multiplexed over them). */
+/** Connections to one replica's frame socket or port (requests are multiplexed over them). */
 const FRAME_CONNECTIONS = 2;
 
 /** Pending connections the kernel holds for the gateway (capped by net.core.somaxconn). */
@@ -45,8 +45,13 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<GatewayHa
       keepAliveTimeout: 4_000,
       connect: { timeout: 2_000 },
     });
-  // A local replica's frame socket: a few connections carry every request, multiplexed.
-  const makeFrames = (socketPath: string) => new FramePool(socketPath, { connections: FRAME_CONNECTIONS, log });
+  // A replica's frame socket (or TCP port on an SSH host): a few connections carry every request, multiplexed.
+  const makeFrames = (target: string) =>
+    new FramePool(target, {
+      connections: FRAME_CONNECTIONS,
+      log,
+      ...(o.replicaToken === undefined ? {} : { token: o.replicaToken }),
+    });
   const set = new UpstreamSet(
     clock,
     o.maxInflightPerReplica,

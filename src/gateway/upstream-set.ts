@@ -10,8 +10,11 @@ import { pickByVersion, VersionWeights } from './version-weights.js';
 
 /** Creates the connection pool for one replica base URL. */
 export type PoolFactory = (url: string) => Dispatcher;
-/** Creates the pool of one replica's frame socket; absent: replicas are sent HTTP only. */
-export type FramePoolFactory = (socketPath: string) => FramePool;
+/**
+ * Creates the frame pool of one replica: its frame socket's path, or its TCP frame address
+ * ("host:port"); absent: replicas are sent HTTP only.
+ */
+export type FramePoolFactory = (target: string) => FramePool;
 
 /** Count of replicas in each state, for /metrics and stats. */
 export type StateCounts = Record<UpstreamState, number>;
@@ -47,7 +50,7 @@ export class UpstreamSet {
     const next: Upstream[] = [];
     for (const ep of endpoints) {
       const kept = old.get(ep.id);
-      if (kept && kept.url === ep.url && kept.version === ep.version && kept.frames?.path === this.framesOf(ep)) {
+      if (kept && kept.url === ep.url && kept.version === ep.version && kept.frames?.target === this.framesOf(ep)) {
         kept.ready = ep.ready;
         if (ep.modelDigest !== undefined) kept.modelDigest = ep.modelDigest;
         old.delete(ep.id);
@@ -65,9 +68,9 @@ export class UpstreamSet {
     return removed;
   }
 
-  /** The frame socket `ep`'s infer requests go to, or undefined (HTTP). */
+  /** The frame socket or TCP frame address `ep`'s infer requests go to, or undefined (HTTP). */
   private framesOf(ep: ReplicaEndpoint): string | undefined {
-    return this.makeFrames === undefined ? undefined : ep.frameSocket;
+    return this.makeFrames === undefined ? undefined : (ep.frameSocket ?? ep.frameAddress);
   }
 
   /**

@@ -32,7 +32,7 @@ export class ClusterTokenCheck {
   checkHeaders(headers: IncomingHttpHeaders): void {
     const given = headers[CLUSTER_TOKEN_HEADER];
     const text = Array.isArray(given) ? given[0] : given;
-    if (text !== undefined && timingSafeEqual(sha256(text), this.digest)) return;
+    if (text !== undefined && this.matches(text)) return;
     throw new HttpError(
       401,
       text === undefined
@@ -40,6 +40,11 @@ export class ClusterTokenCheck {
             `${CLUSTER_TOKEN_HEADER} header (the gateway adds it; call the gateway instead)`
         : `the ${CLUSTER_TOKEN_HEADER} header does not match this replica's cluster`,
     );
+  }
+
+  /** True when `text` is the token (a TCP frame connection's hello: frame-server.ts), in constant time. */
+  matches(text: string): boolean {
+    return timingSafeEqual(sha256(text), this.digest);
   }
 }
 

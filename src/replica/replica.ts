@@ -34,6 +34,8 @@ export type ReplicaOptions = Partial<ReplicaSettings> & {
   replicaId?: string;
   /** Also serve infer requests framed on this unix socket (`--frame-socket`: frame-server.ts). */
   frameSocket?: string;
+  /** Also serve them framed on this TCP port of `host` (0: a free one), for a gateway on another host (`--frame-port`). */
+  framePort?: number;
   /** Maximum JSON nesting. Default 32. */
   maxJsonDepth?: number;
   logger?: Logger;
@@ -51,6 +53,8 @@ export interface ReplicaHandle {
   port: number;
   /** The frame socket it serves on, when started with one. */
   frameSocket?: string;
+  /** The TCP address ("host:port") it serves frames on, when started with a frame port. */
+  frameAddress?: string;
   model: { name: string; version: number };
   /** Resolves once the model is loaded and warm; rejects if loading fails. */
   ready: Promise<ReadyInfo>;
@@ -80,15 +84,24 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let frames: FrameServer | undefined;
-  if (opts.frameSocket !== undefined) {
+  if (opts.frameSocket !== undefined || opts.framePort !== undefined) {
     try {
-      frames = await FrameServer.listen(ctx, path.resolve(opts.frameSocket));
+      frames = await FrameServer.listen(ctx, {
+        ...(opts.frameSocket === undefined ? {} : { socketPath: path.resolve(opts.frameSocket) }),
+        ...(opts.framePort === undefined ? {} : { tcp: { host, port: opts.framePort } }),
+      });
     } catch (err) {
       await closeServer(server, false);
       throw err;
     }
   }
-  log.info('listening', { url, ...(frames ? { frameSocket: frames.path } : {}) });
+  const frameSocket = frames?.path;
+  const frameAddress = frames?.address;
+  log.info('listening', {
+    url,
+    ...(frameSocket === undefined ? {} : { frameSocket }),
+    ...(frameAddress === undefined ? {} : { frameAddress }),
+  });
 
   let session: ModelSession | undefined;
   const ready = loadModel(ctx, resolved, opts, (opened) => (session = opened));
@@ -118,7 +131,8 @@ export async function startReplica(options: ReplicaOptions): Promise<ReplicaHand
     url,
     host,
     port,
-    ...(frames ? { frameSocket: frames.path } : {}),
+    ...(frameSocket === undefined ? {} : { frameSocket }),
+    ...(frameAddress === undefined ? {} : { frameAddress }),
     model: { name: model.name, version: model.version },
     ready,
     drain: () => (closing ??= shutdown(true)),

@@ -1,6 +1,7 @@
 // controller.orphan_timeout reaches the command line of every local child (`--orphan-timeout`, ms):
 // the gateway's holder and each replica on this machine; never a replica on an SSH host (its stdin and
-// heartbeat end it), and no flag at all when the profile says never (the default).
+// heartbeat end it), and no flag at all when the profile says never (the default). And the frames: a
+// frame socket for a local replica, a TCP frame port (--frame-port 0) for one on an SSH host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gatewayLaunch } from '../../src/cluster/launchers/child-args.js';
@@ -19,14 +20,16 @@ const remote = {
   heartbeatTimeoutMs: 15_000,
 };
 
+const options = () => ({
+  cliEntry: 'main.js',
+  modelVersion: 1,
+  registry: './models',
+  token: 't',
+  remotePlace: (h: string | undefined) => (h === 'gpu-1' ? remote : undefined),
+});
+
 function launches(p: Profile) {
-  const o = {
-    cliEntry: 'main.js',
-    modelVersion: 1,
-    registry: './models',
-    token: 't',
-    remotePlace: (h: string | undefined) => (h === 'gpu-1' ? remote : undefined),
-  };
+  const o = options();
   return {
     gateway: gatewayLaunch(p, { cliEntry: 'main.js' }).args,
     local: placedReplicaLaunch(p, o, 'r1', {}).args,
@@ -70,4 +73,17 @@ test('a timeout that is not a duration more than 0 or never is refused with the 
       bad,
     );
   }
+});
+
+test('a replica on an SSH host serves frames on a free TCP port (--frame-port 0); a local one a frame socket', () => {
+  const p = profile();
+  const l = launches(p);
+  const framePort = (args: string[]) => {
+    const i = args.indexOf('--frame-port');
+    return i < 0 ? undefined : args[i + 1];
+  };
+  assert.equal(framePort(l.ssh), '0');
+  assert.equal(framePort(l.local), undefined);
+  assert.equal(placedReplicaLaunch(p, options(), 'r1', {}).frameSocket, true);
+  assert.equal(placedReplicaLaunch(p, options(), 'r2', { host: 'gpu-1' }).frameSocket, undefined);
 });

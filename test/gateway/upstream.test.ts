@@ -111,12 +111,12 @@ test('a retry goes to a replica with no failure in a row while one has room: not
 
 test('a replica with a frame socket gets a frame pool; a changed frame socket counts as a replaced replica', () => {
   const frames: string[] = [];
-  const makeFrames = (p: string) => (frames.push(p), { path: p }) as unknown as FramePool;
+  const makeFrames = (p: string) => (frames.push(p), { target: p }) as unknown as FramePool;
   const set = new UpstreamSet(new ManualClock(), 2, fakePool, seededRandom(1), makeFrames);
   const ep = { id: 'a', url: 'http://127.0.0.1:1', ready: true, frameSocket: '/run/a.1.frames.sock' };
   set.replace([ep, { id: 'b', url: 'http://127.0.0.1:2', ready: true }]);
   const [a, b] = set.list;
-  assert.equal(a!.frames?.path, '/run/a.1.frames.sock');
+  assert.equal(a!.frames?.target, '/run/a.1.frames.sock');
   assert.equal(b!.frames, undefined, 'no frame socket: HTTP only');
   assert.deepEqual(set.replace([ep, { id: 'b', url: 'http://127.0.0.1:2', ready: true }]), []);
   assert.equal(set.list[0], a, 'the same frame socket keeps its Upstream');
@@ -128,10 +128,14 @@ test('a replica with a frame socket gets a frame pool; a changed frame socket co
     removed.map((u) => u.id),
     ['a'],
   );
-  assert.equal(set.list[0]!.frames?.path, '/run/a.2.frames.sock');
+  assert.equal(set.list[0]!.frames?.target, '/run/a.2.frames.sock');
   assert.deepEqual(frames, ['/run/a.1.frames.sock', '/run/a.2.frames.sock']);
+  // A replica on an SSH host: its TCP frame address.
+  set.replace([{ id: 'c', url: 'http://10.0.0.2:8001', ready: true, frameAddress: '10.0.0.2:41000' }]);
+  assert.equal(set.list[0]!.frames?.target, '10.0.0.2:41000');
   // A gateway without a frame pool factory routes everything over HTTP.
   const http = new UpstreamSet(new ManualClock(), 2, fakePool, seededRandom(1));
-  http.replace([ep]);
+  http.replace([ep, { id: 'c', url: 'http://10.0.0.2:8001', ready: true, frameAddress: '10.0.0.2:41000' }]);
   assert.equal(http.list[0]!.frames, undefined);
+  assert.equal(http.list[1]!.frames, undefined);
 });

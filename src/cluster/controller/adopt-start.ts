@@ -81,6 +81,7 @@ export async function adoptChildren(p: AdoptParts): Promise<{ gateway: boolean; 
           ...(h.ready?.device ? { device: h.ready.device } : {}),
           ...(h.ready?.modelDigest ? { modelDigest: h.ready.modelDigest } : {}),
           ...(h.ready?.frameSocket ? { frameSocket: h.ready.frameSocket } : {}),
+          ...(h.ready?.frameAddress ? { frameAddress: h.ready.frameAddress } : {}),
           open: open(a),
         };
       }),

@@ -93,7 +93,8 @@ export function replicaLaunch(
       o.replicaId,
       '--settings-stdin',
       '--exit-with-parent',
-      ...(o.local ? orphanArgs(profile) : []),
+      // A replica on an SSH host serves the gateway's frames over TCP on its address (a free port).
+      ...(o.local ? orphanArgs(profile) : ['--frame-port', '0']),
     ],
     stdinLines: [settingsLine(replicaSettings(profile, o))],
     // The gateway runs on this machine: a local replica can take its infer requests framed.

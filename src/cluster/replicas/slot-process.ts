@@ -46,6 +46,7 @@ export function launchSlot(host: SlotProcessHost, slot: ReplicaSlot, generation:
   slot.inFlight = undefined;
   slot.modelDigest = undefined;
   slot.frameSocket = undefined;
+  slot.frameAddress = undefined;
   slot.adopted = false;
   const proc: LaunchedProcess = host.launcher.start({
     id: slot.id,
@@ -78,6 +79,8 @@ export interface AdoptedReplica {
   modelDigest?: string;
   /** Its frame socket (its hello's ready), which the gateway sends infer requests to. */
   frameSocket?: string;
+  /** Its TCP frame address (a replica on an SSH host: its hello's ready). */
+  frameAddress?: string;
   /** Takes the process over (launchers/: its control socket), sending its events to `onEvent`. */
   open(onEvent: (e: ProcessEvent) => void): LaunchedProcess;
 }
@@ -92,6 +95,7 @@ export function adoptSlot(host: SlotProcessHost, slot: ReplicaSlot, a: AdoptedRe
   slot.device = a.device;
   slot.modelDigest = a.modelDigest;
   slot.frameSocket = a.frameSocket;
+  slot.frameAddress = a.frameAddress;
   slot.adopted = true;
   const proc: LaunchedProcess = a.open((e) => onSlotEvent(host, slot, proc, e));
   slot.proc = proc;
@@ -110,6 +114,7 @@ function onSlotEvent(host: SlotProcessHost, slot: ReplicaSlot, proc: LaunchedPro
     slot.deviceFallback = e.fallbackReason;
     slot.modelDigest = e.modelDigest;
     slot.frameSocket = e.frameSocket;
+    slot.frameAddress = e.frameAddress;
     host.dispatch(slot, { type: 'ready' });
   } else if (e.event === 'fatal') {
     host.dispatch(slot, { type: 'fatal', error: e.error });

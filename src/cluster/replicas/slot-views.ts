@@ -17,6 +17,7 @@ export function replicaEndpoints(slots: readonly ReplicaSlot[]): ReplicaEndpoint
       version: String(s.modelVersion),
       ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }),
       ...(s.frameSocket === undefined ? {} : { frameSocket: s.frameSocket }),
+      ...(s.frameAddress === undefined ? {} : { frameAddress: s.frameAddress }),
     }));
 }
 
@@ -50,5 +51,6 @@ export function adoptableOf(s: ReplicaSlot | undefined): Partial<JournalChild> |
     modelVersion: s.modelVersion,
     ...(s.modelDigest === undefined ? {} : { modelDigest: s.modelDigest }),
     ...(s.frameSocket === undefined ? {} : { frameSocket: s.frameSocket }),
+    ...(s.frameAddress === undefined ? {} : { frameAddress: s.frameAddress }),
   };
 }

@@ -21,6 +21,8 @@ export class ReplicaSlot {
   modelDigest: string | undefined;
   /** Its frame socket (its ready event): the gateway's infer requests go there. */
   frameSocket: string | undefined;
+  /** Its TCP frame address (a replica on an SSH host: its ready event). */
+  frameAddress: string | undefined;
   /** The host placement put it on. */
   host: string | undefined;
   /** GPU indexes placement gave it on that host (its CUDA_VISIBLE_DEVICES). */

@@ -1,6 +1,6 @@
-// The frame codec between the gateway and its local replicas (common, data plane): a frame is a u32
-// length (bytes after it), a u32 request id, a u8 type and a payload; docs/_pending/frames27.md has
-// the layout. Pure: buffers in, buffers out. A malformed payload throws a FrameError.
+// The frame codec between the gateway and its replicas (common, data plane): a frame is a u32 length
+// (bytes after it), a u32 request id, a u8 type and a payload; docs/guide/replica.md has the layout.
+// Pure: buffers in, buffers out. A malformed payload throws a FrameError.
 
 /** Bytes before a frame's payload: u32 length, u32 request id, u8 type. */
 export const FRAME_HEAD_BYTES = 9;
@@ -13,7 +13,12 @@ export const FrameType = {
   request: 1,
   /** Replica to gateway: status, headers, body. */
   response: 2,
+  /** Gateway to replica, first on a TCP connection (id 0): the cluster token (UTF-8), nothing else. */
+  hello: 3,
 } as const;
+
+/** The longest hello frame a replica reads (its length field, bytes): anything longer closes the connection. */
+export const HELLO_MAX_FRAME_BYTES = 1024;
 
 /** Room a request frame may take beyond its body: method, path and headers (bytes). */
 export const FRAME_META_SLACK_BYTES = 64 * 1024;
@@ -66,6 +71,18 @@ export function encodeRequestHead(
   o = putString(out, o, path);
   o = out.writeUInt16BE(pairCount(headers.length), o);
   for (const h of headers) o = putString(out, o, h);
+  return out;
+}
+
+/** The hello frame that opens a TCP frame connection: id 0, the token as its payload. */
+export function encodeHello(token: string): Buffer {
+  const n = Buffer.byteLength(token, 'utf8');
+  if (FRAME_ID_TYPE_BYTES + n > HELLO_MAX_FRAME_BYTES) throw new RangeError(`a token of ${n} bytes`);
+  const out = Buffer.allocUnsafe(FRAME_HEAD_BYTES + n);
+  out.writeUInt32BE(FRAME_ID_TYPE_BYTES + n, 0);
+  out.writeUInt32BE(0, 4);
+  out[8] = FrameType.hello;
+  out.write(token, FRAME_HEAD_BYTES, 'utf8');
   return out;
 }
 

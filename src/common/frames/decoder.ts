@@ -36,7 +36,15 @@ export class FrameDecoder {
   /** Set at the first framing error: the decoder takes nothing more. */
   failed: FrameError | null = null;
 
-  constructor(private readonly o: DecoderOptions) {}
+  constructor(private o: DecoderOptions) {}
+
+  /**
+   * From the next frame on, accepts what `next` says instead (a replica's TCP connection: the hello
+   * frame, then requests). Called from onFrame, it applies to the rest of the chunk being pushed.
+   */
+  expect(next: DecoderOptions): void {
+    this.o = next;
+  }
 
   /** True between frames: nothing of a frame is held (a connection that ends here ended cleanly). */
   get idle(): boolean {
