@@ -2,7 +2,8 @@
 // restarts (SIGUSR2) fail no request, and after kill -9 of the serving process no connection is
 // refused, only requests that were outstanding fail (a request written on a connection of the killed
 // process is answered by the next one, which adopts the holder's copy), a new serving process listens
-// within 1 s, and the holder's copies are closed with their connections.
+// within 1 s, an adopted connection is handed over at the next planned restart like one accepted,
+// and the holder's copies are closed with their connections.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -177,6 +178,12 @@ test('kill -9 of the serving gateway at 300 req/s: nothing refused, only outstan
       `connections after it), 0 refused, serving again after ${servingAfterMs.toFixed(0)} ms, ` +
       `${l.tally.ok} answered of ${l.tally.sent}`,
   );
+  // A planned restart now: the adopted connection is handed over like one accepted (its next request
+  // answered, with Connection: close), not cut.
+  h.proc.kill('SIGUSR2');
+  await waitFor(() => servingPids(h).length === 3, 10_000, 'the serving process after a planned restart');
+  raw.write(3);
+  assert.equal(await raw.answer(5000), 200, 'a request on the adopted connection during the handover');
   // The holder's copies close with their connections: its descriptors come back to what they were.
   raw.destroy();
   await waitFor(() => fdCount(h.proc.pid!) <= fdsBefore, 5000, `the holder's descriptors back to ${fdsBefore}`);
