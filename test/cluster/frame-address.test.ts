@@ -90,3 +90,16 @@ test('an adopted replica keeps the frameAddress its hello says', () => {
   );
   assert.equal(adoptableOf(slot)?.frameAddress, '10.0.0.5:40212');
 });
+
+test('a replica on an SSH host that is not ready yet leaves its start time there in the journal, and nothing to adopt', () => {
+  const host = fakeHost(() => undefined);
+  const slot = new ReplicaSlot(2, new ManualClock(), 1);
+  slot.host = 'gpu-1';
+  slot.child = { ...slot.child, phase: 'starting' };
+  launchSlot(host, slot, 1);
+  // Its start time lets a later `serve down` or adoption tell it is still ours, and stop it.
+  assert.deepEqual(adoptableOf(slot), { startTicks: 77 });
+  slot.child = { ...slot.child, phase: 'ready' };
+  assert.equal(adoptableOf(slot)?.controlSocket, '/home/ops/.serve/run/k/replica-1.sock');
+  assert.equal(adoptableOf(slot)?.startTicks, 77);
+});

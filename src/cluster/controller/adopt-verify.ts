@@ -60,7 +60,8 @@ export function verifyChild(c: JournalChild, f: ChildFacts, x: AdoptExpect): Ver
     return reject(`pid ${c.pid} is now another process (its start time differs)`, false);
   if (f.cmdline !== undefined && !looksLikeChild(f.cmdline, role))
     return reject(`pid ${c.pid} is not \`serve ${role}\``, false);
-  if (c.controlSocket === undefined) return reject('it has no control socket (started without one)', true);
+  if (c.controlSocket === undefined)
+    return reject('no control socket recorded (started without one, or not ready when its controller died)', true);
   if ('error' in f.hello) return reject(`no hello over its control socket: ${f.hello.error}`, true);
   const h = f.hello;
   if (h.pid !== c.pid) return reject(`its socket answers for pid ${h.pid}, not ${c.pid}`, true);

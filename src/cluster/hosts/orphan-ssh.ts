@@ -56,7 +56,7 @@ export function planHost(
     asked: children.filter(ok),
     notTried: children
       .filter((c) => !ok(c))
-      .map((c) => notTried(c, 'its start time there was not recorded (it had not become ready)')),
+      .map((c) => notTried(c, 'its start time there was not recorded (its host had not said it yet)')),
   };
 }
 

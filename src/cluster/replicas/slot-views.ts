@@ -36,13 +36,16 @@ export async function sampleReadyLoad(
 
 /**
  * What the journal keeps of a replica so that a controller after this one can adopt it (on an SSH
- * host: its socket there and its start time there, which /proc here cannot tell).
+ * host: its socket there and its start time there, which /proc here cannot tell). A replica on an
+ * SSH host that is not ready yet gets its start time there alone, as soon as the host said it: so a
+ * `serve down` or an adoption after a dead controller can tell it is still ours and stop it.
  */
 export function adoptableOf(s: ReplicaSlot | undefined): Partial<JournalChild> | undefined {
-  if (!s?.proc?.controlSocket || s.child.phase !== 'ready') return undefined;
+  const start = s?.proc?.remote && s.proc.startTicks !== undefined ? { startTicks: s.proc.startTicks } : undefined;
+  if (!s?.proc?.controlSocket || s.child.phase !== 'ready') return start;
   return {
     controlSocket: s.proc.controlSocket,
-    ...(s.proc.remote && s.proc.startTicks !== undefined ? { startTicks: s.proc.startTicks } : {}),
+    ...start,
     ...(s.url === undefined ? {} : { url: s.url }),
     ...(s.port === undefined ? {} : { port: s.port }),
     ...(s.host === undefined ? {} : { placedOn: s.host }),
