@@ -1,6 +1,7 @@
 // `serve down` (cli): asks the running controller to drain and stop, and waits until it is gone.
 // A controller that does not answer is stopped with SIGTERM, then SIGKILL (it and its group); what a
 // dead controller left serving is stopped here and, over ssh, on its SSH hosts.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { errorMessage, UserError } from '../common/errors.js';
 import { formatMs, parseDurationMs } from '../common/units.js';
@@ -8,6 +9,7 @@ import { stopController } from '../client/detached-cluster.js';
 import { DEFAULT_STATE_DIR, runningPid, statePaths } from '../cluster/state/index.js';
 import { controllerDeath, notRunningHere, type ControllerDeath } from '../common/controller-death.js';
 import { stopDataPlane } from '../client/orphans.js';
+import { removeStaleSockets } from '../client/stale-sockets.js';
 import { handStopCommand, stopRemoteOrphans } from '../cluster/hosts/index.js';
 import { ExitCode } from '../common/exit-codes.js';
 import { action } from './errors.js';
@@ -80,9 +82,12 @@ export function register(program: Command): void {
         const pid = runningPid(paths);
         // Nothing running is what `down` wants: exit 0, so an always-run CI teardown step never fails (docker compose down does the same).
         // A controller that died is still said (its children may need `serve status`).
+        // Sockets of children killed with SIGKILL, now or before, that nothing listens on.
+        const sweep = () => removeStaleSockets(path.join(paths.dir, 'run'));
         if (pid === undefined) {
           const death = controllerDeath(paths, false);
           const left = death && (await stopLeftovers(death, timeoutMs));
+          await sweep();
           if (left && left.any) return left.notStopped.length > 0 ? ExitCode.Unreachable : undefined;
           const why = death ? notRunningHere(paths).message : `no cluster is running in ${paths.dir}`;
           process.stdout.write(`nothing to stop: ${why}\n`);
@@ -101,6 +106,7 @@ export function register(program: Command): void {
         // A controller that had to be killed leaves its children serving: they are stopped too.
         const death = r.killed || r.unresponsive !== undefined ? controllerDeath(paths, false) : undefined;
         const left = death && (await stopLeftovers(death, timeoutMs));
+        await sweep();
         if (left && left.notStopped.length > 0) return ExitCode.Unreachable;
       }),
     );

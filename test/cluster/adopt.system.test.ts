@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterStatus } from '../../src/common/cluster-status.js';
 import { SD_FILE_NAME } from '../../src/common/monitoring.js';
@@ -122,4 +122,7 @@ test('kill -9 of the controller: 0 failed requests; serve up adopts the same pid
     .map((l) => l.trim().split(/\s+/))
     .filter((f) => f.length === 3 && groups.includes(Number(f[1])) && !f[2]!.startsWith('Z'));
   assert.deepEqual(left, [], 'no process left in the groups of the cluster');
+  // Nor a socket in run/: those of children killed with SIGKILL are swept once nothing listens.
+  const sockets = readdirSync(path.join(w.stateDir, 'run')).filter((n) => n.endsWith('.sock'));
+  assert.deepEqual(sockets, [], 'no socket left in run/');
 });
