@@ -60,7 +60,8 @@ export function register(program: Command): void {
         'the replicas stop. With a controller that died, stops the gateway and replicas it left serving on ' +
         'this machine, and those on SSH hosts over ssh as its journal recorded how to reach them (exit 3 ' +
         'when one could not be stopped: a host not reached; the output says how to stop it by hand). ' +
-        'With nothing running it says "nothing to stop" and exits 0.',
+        'With nothing running it says "nothing to stop" and exits 0. Last, it removes the sockets in ' +
+        "the state directory's run/ that nothing listens on (left by children killed with SIGKILL).",
     )
     .option(
       '--timeout <duration>',
