@@ -11,22 +11,15 @@ import { ControlSocket, HelloState, OrphanTimer } from './data-plane/control-soc
 import { UserError, errorMessage } from './errors.js';
 import type { Logger } from './log.js';
 import { ProcessIo } from './data-plane/process-io.js';
-import type { HelloEvent, ProcessEvent } from './wire.js';
+import type { HelloEvent, ListenAddress, ProcessEvent, ReadyFields } from './wire.js';
 
 /** A started data-plane server as the wrapper drives it. */
 export interface DataPlaneServer {
-  listening: { host: string; port: number; url: string };
+  listening: ListenAddress;
   /** How long a drain may take before the process closes with work outstanding (exit 1). */
   drainTimeoutMs: number;
   /** Resolves with the ready event's fields once it can serve; rejects if it never can. None: ready once listening. */
-  ready?: Promise<{
-    loadMs?: number;
-    device?: string;
-    fallbackReason?: string;
-    modelDigest?: string;
-    frameSocket?: string;
-    frameAddress?: string;
-  }>;
+  ready?: Promise<ReadyFields>;
   /** Stops accepting work and resolves once everything accepted is answered. */
   drain(): Promise<void>;
   /** Closes now (work still queued is refused). */

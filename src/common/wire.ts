@@ -39,6 +39,23 @@ export const CACHE_STATUS = {
   bypass: 'serve; fwd=bypass',
 } as const;
 
+/** Where a data-plane process listens: its `listening` event, less the name. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+  url: string;
+}
+
+/** What a `ready` event says besides its name (a replica's model load and frame endpoints; a gateway says none). */
+export interface ReadyFields {
+  loadMs?: number;
+  device?: string;
+  fallbackReason?: string;
+  modelDigest?: string;
+  frameSocket?: string;
+  frameAddress?: string;
+}
+
 /**
  * One JSON line a data-plane process (replica, gateway) prints on stdout when its state changes.
  * The first is always `listening`; a replica prints `ready` once warm; the gateway prints `applied`
@@ -50,16 +67,8 @@ export const CACHE_STATUS = {
  * is written only on a control socket, never on stdout.
  */
 export type ProcessEvent =
-  | { event: 'listening'; host: string; port: number; url: string }
-  | {
-      event: 'ready';
-      loadMs?: number;
-      device?: string;
-      fallbackReason?: string;
-      modelDigest?: string;
-      frameSocket?: string;
-      frameAddress?: string;
-    }
+  | ({ event: 'listening' } & ListenAddress)
+  | ({ event: 'ready' } & ReadyFields)
   | { event: 'applied'; seq: number }
   | { event: 'reconfigured'; seq: number; settings?: Record<string, unknown>; error?: string }
   | { event: 'draining' }
@@ -76,15 +85,8 @@ export interface HelloEvent {
   event: 'hello';
   role: 'replica' | 'gateway';
   pid: number;
-  listening: { host: string; port: number; url: string } | null;
-  ready: {
-    loadMs?: number;
-    device?: string;
-    fallbackReason?: string;
-    modelDigest?: string;
-    frameSocket?: string;
-    frameAddress?: string;
-  } | null;
+  listening: ListenAddress | null;
+  ready: ReadyFields | null;
   draining: boolean;
   servingPid?: number;
 }

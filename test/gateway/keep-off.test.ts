@@ -42,7 +42,7 @@ test('with keep_connections false a killed serving process closes its connection
   const closed = await Promise.race([
     once(sock, 'close').then(() => true),
     // Kept, it would stay open until the next process had it for request_timeout (1 s) without a request.
-    new Promise<boolean>((r) => setTimeout(() => r(false), 500)),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 800)),
   ]);
   assert.ok(closed, 'the connection closed with its process');
 });

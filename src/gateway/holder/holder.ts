@@ -164,7 +164,7 @@ export class GatewayHolder {
     this.kept.drop();
     for (const s of this.live) s.endStdin();
     await Promise.all([...this.live].map((s) => s.exited));
-    this.kept.drop();
+    this.kept.drop(); // any lent while draining
   }
 
   /** Kills every serving process now. */

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import type { Logger } from '../../common/log.js';
-import { parseProcessEvent, type ProcessEvent } from '../../common/wire.js';
+import { parseProcessEvent, type ListenAddress, type ProcessEvent } from '../../common/wire.js';
 import { KeepIpc, keepMessage, type KeptConnections } from './kept.js';
 
 /** The IPC messages between holder and serving process (never on stdin/stdout). */
@@ -18,11 +18,8 @@ export const HolderIpc = {
   handover: 'handover',
 } as const;
 
-export interface Listening {
-  host: string;
-  port: number;
-  url: string;
-}
+/** Where a serving process listens (its `listening` event). */
+export type Listening = ListenAddress;
 
 export interface ServingProcessOptions {
   cliEntry: string;
